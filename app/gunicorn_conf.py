@@ -1,0 +1,35 @@
+"""gunicorn settings, from the environment the container is given."""
+
+import os
+import shutil
+from pathlib import Path
+
+from prometheus_client import multiprocess
+
+from app.observability import logging_config
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "uvicorn.workers.UvicornWorker"
+# In-flight requests get this long after SIGTERM; Compose's stop_grace_period is longer.
+graceful_timeout = int(os.environ.get("GRACEFUL_TIMEOUT", "20"))
+timeout = int(os.environ.get("WORKER_TIMEOUT", "60"))
+keepalive = 5
+# Heartbeat files in shared memory, not on the (read-only) root filesystem.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+accesslog = None
+logconfig_dict = logging_config(os.environ.get("APP_LOG_LEVEL", "INFO").upper())
+
+
+def on_starting(server):
+    # Metrics files of a previous run would be summed into this one's.
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        Path(directory).mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    # A dead worker's live gauges must not linger in the sum.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,133 @@
+"""Start-up work before the server: wait for the database, migrate to head.
+
+`python -m app.migrate prestart` is what the image's entrypoint runs;
+`upgrade`, `current` and `heads` serve `inv migrate`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+
+from app.db import make_engine
+from app.observability import configure_logging
+from app.settings import get_settings
+
+log = logging.getLogger("app.migrate")
+
+ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
+# Any constant both replicas agree on: pg_advisory_lock serialises upgrades.
+MIGRATION_LOCK_KEY = 7_041_302_917
+
+
+def alembic_config() -> Config:
+    return Config(str(ALEMBIC_INI))
+
+
+def head_revisions() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def wait_for_database(engine: Engine, timeout: float, first_delay: float = 0.25, max_delay: float = 4.0) -> int:
+    """Retry a trivial query with exponential backoff; return attempts or raise after `timeout` s.
+
+    Orchestrators other than Compose have no depends_on, so the service waits itself.
+    """
+    deadline = time.monotonic() + timeout
+    delay, attempt = first_delay, 0
+    while True:
+        attempt += 1
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return attempt
+        except OperationalError as error:
+            left = deadline - time.monotonic()
+            reason = str(error.orig or error).strip().splitlines()[0]
+            if left <= 0:
+                raise TimeoutError(f"database not reachable after {timeout:.0f}s ({attempt} attempts): {reason}") from None
+            log.info("waiting for the database", extra={"attempt": attempt, "retry_in_s": round(min(delay, left), 2), "reason": reason})
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, max_delay)
+
+
+def upgrade_to_head(engine: Engine) -> tuple[set[str], set[str]]:
+    """Upgrade to head; on PostgreSQL under an advisory lock so replicas take turns.
+
+    The second replica to get the lock finds the schema at head and does nothing.
+    """
+    config = alembic_config()
+    with engine.connect() as connection:
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            connection.commit()
+        try:
+            before = set(MigrationContext.configure(connection).get_current_heads())
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            connection.commit()
+            after = set(MigrationContext.configure(connection).get_current_heads())
+        finally:
+            if postgres:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                connection.commit()
+    return before, after
+
+
+def prestart() -> int:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    engine = make_engine(settings)
+    try:
+        attempts = wait_for_database(engine, settings.db_wait_seconds)
+        log.info("database answers", extra={"attempts": attempts})
+        before, after = upgrade_to_head(engine)
+    except TimeoutError as error:
+        log.error(str(error))
+        return 1
+    except Exception as error:  # a broken migration: its own message, then stop
+        log.exception("migration failed: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+        return 1
+    if before == after:
+        log.info("schema already at head", extra={"revision": ",".join(sorted(after))})
+    else:
+        log.info("migrated", extra={"from_revision": ",".join(sorted(before)) or "empty", "to_revision": ",".join(sorted(after))})
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.migrate", description=__doc__)
+    parser.add_argument("action", choices=["prestart", "upgrade", "current", "heads"])
+    action = parser.parse_args(argv).action
+    if action == "prestart":
+        return prestart()
+    engine = make_engine(get_settings())
+    if action == "upgrade":
+        before, after = upgrade_to_head(engine)
+        print(f"upgraded: {','.join(sorted(before)) or 'empty'} -> {','.join(sorted(after))}")
+    elif action == "current":
+        current, heads = current_revisions(engine), head_revisions()
+        print(f"current: {','.join(sorted(current)) or 'empty'} (head: {','.join(sorted(heads))}{', up to date' if current == heads else ', behind'})")
+    else:
+        print(",".join(sorted(head_revisions())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

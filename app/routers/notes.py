@@ -1,0 +1,89 @@
+"""A small REST resource that stores data, so persistence can be proven."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import Note
+
+router = APIRouter(prefix="/api/v1", tags=["notes"])
+
+
+def get_session(request: Request):
+    with request.app.state.sessions() as session:
+        yield session
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field("", max_length=100_000)
+
+
+class NoteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    title: str
+    body: str
+    created_at: datetime
+
+
+class NotePage(BaseModel):
+    items: list[NoteOut]
+    total: int
+    limit: int
+    offset: int
+
+
+@router.post("/notes", status_code=201, response_model=NoteOut)
+def create_note(payload: NoteIn, session: Session = Depends(get_session)) -> Note:
+    note = Note(title=payload.title, body=payload.body)
+    session.add(note)
+    session.commit()  # the 201 goes out only after the commit is durable
+    session.refresh(note)
+    return note
+
+
+@router.get("/notes", response_model=NotePage)
+def list_notes(
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    session: Session = Depends(get_session),
+) -> NotePage:
+    total = session.scalar(select(func.count()).select_from(Note)) or 0
+    rows = session.scalars(select(Note).order_by(Note.id).limit(limit).offset(offset)).all()
+    return NotePage(items=[NoteOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/notes/{note_id}", response_model=NoteOut, responses={404: {"description": "No such note."}})
+def read_note(note_id: int, session: Session = Depends(get_session)) -> Note:
+    note = session.get(Note, note_id)
+    if note is None:
+        raise HTTPException(404, f"note {note_id} not found")
+    return note
+
+
+@router.delete("/notes/{note_id}", status_code=204, responses={404: {"description": "No such note."}})
+def delete_note(note_id: int, session: Session = Depends(get_session)) -> Response:
+    note = session.get(Note, note_id)
+    if note is None:
+        raise HTTPException(404, f"note {note_id} not found")
+    session.delete(note)
+    session.commit()
+    return Response(status_code=204)
+
+
+testing_router = APIRouter(prefix="/api/v1/_testing", tags=["testing"], include_in_schema=False)
+
+
+@testing_router.get("/sleep")
+async def sleep(seconds: float = Query(1.0, ge=0, le=60)) -> dict:
+    """A deliberately slow request, to prove graceful shutdown (APP_TESTING_ENDPOINTS only)."""
+    await asyncio.sleep(seconds)
+    return {"slept": seconds}

@@ -1,0 +1,57 @@
+"""The service's settings: one pydantic-settings object read from APP_* variables."""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; defaults suit a single container with SQLite."""
+
+    model_config = SettingsConfigDict(env_prefix="APP_", frozen=True, extra="ignore")
+
+    title: str = Field("Notes service", description="Shown in /docs and /openapi.json.")
+    database_url: str = Field(
+        "sqlite:///./data/app.db",
+        description="SQLAlchemy URL; sqlite:////data/app.db in the image, postgresql+psycopg://... for PostgreSQL.",
+    )
+    database_password: SecretStr | None = Field(
+        None, description="Put into database_url's password, escaped, so it may hold any character."
+    )
+    db_wait_seconds: float = Field(
+        60, ge=0, description="How long start-up waits for the database before giving up."
+    )
+    log_level: LogLevel = Field("INFO", description="Level of the JSON logs on stdout.")
+    testing_endpoints: bool = Field(
+        False, description="Serve /api/v1/_testing/* (slow requests for shutdown tests). Never in prod."
+    )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def describe_error(error: ValidationError) -> str:
+    """Turn a pydantic error into one line naming the variable and what it expects."""
+    parts = []
+    for item in error.errors():
+        name = "APP_" + "_".join(str(p) for p in item["loc"]).upper()
+        parts.append(f"{name}: {item['msg']} (got {item.get('input')!r})")
+    return "invalid setting " + "; ".join(parts)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings of this process; a bad value ends it with one clear line."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        print(describe_error(error), file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Build a local substitute for an official base image from Debian packages,
+# for machines that reach a Debian mirror but no container registry.
+#   build-base.sh python|postgres TAG MIRROR SUITE RECIPE_HASH
+# The caller (ops/baseimages.py) picks the mirror from the host's apt sources;
+# no host name is written here.
+set -euo pipefail
+recipe=$1 tag=$2 mirror=$3 suite=$4 recipe_hash=$5
+here=$(cd "$(dirname "$0")" && pwd)
+
+command -v mmdebstrap >/dev/null || {
+  echo "build-base: mmdebstrap is missing; install it (apt-get install mmdebstrap) or set BASE_IMAGES=registry" >&2; exit 1; }
+
+# Docs, man pages and translations are dead weight in a container.
+slim=(
+  --dpkgopt='path-exclude=/usr/share/man/*'
+  --dpkgopt='path-exclude=/usr/share/doc/*'
+  --dpkgopt='path-include=/usr/share/doc/*/copyright'
+  --dpkgopt='path-exclude=/usr/share/info/*'
+  --dpkgopt='path-exclude=/usr/share/locale/*'
+  --dpkgopt='path-exclude=/usr/share/lintian/*'
+)
+# Without the merged-usr hook mmdebstrap installs usrmerge and perl (+60 MB).
+common=(--variant=essential --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
+        --aptopt='Acquire::Retries "3"' "${slim[@]}"
+        --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/log/*')
+changes=(--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+         --change 'ENV LANG=C.UTF-8'
+         --change "LABEL org.opencontainers.image.description=\"local substitute built from Debian $suite packages\""
+         --change "LABEL io.stackops.base.recipe=$recipe"
+         --change "LABEL io.stackops.base.recipe-hash=$recipe_hash")
+
+case $recipe in
+python)
+  # python3-venv brings ensurepip (pip for the builder stage); libstdc++6 is
+  # needed by greenlet (SQLAlchemy); ca-certificates for TLS from the app.
+  mmdebstrap "${common[@]}" --include=python3,python3-venv,ca-certificates,libstdc++6 \
+    "$suite" - "$mirror" \
+  | docker import "${changes[@]}" --change 'CMD ["python3"]' - "$tag"
+  ;;
+postgres)
+  # JIT needs LLVM (+130 MB) and is off here; the server runs without it.
+  mmdebstrap "${common[@]}" --include=postgresql-15 \
+    --dpkgopt='path-exclude=/usr/lib/postgresql/15/lib/llvmjit*' \
+    --dpkgopt='path-exclude=/usr/lib/postgresql/15/lib/bitcode/*' \
+    --dpkgopt='path-exclude=/usr/lib/x86_64-linux-gnu/libLLVM*' \
+    --dpkgopt='path-exclude=/usr/lib/aarch64-linux-gnu/libLLVM*' \
+    --customize-hook='rm -rf "$1"/var/lib/postgresql/15 "$1"/etc/postgresql/15' \
+    --customize-hook="copy-in $here/postgres-entrypoint.sh /usr/local/bin" \
+    --customize-hook='mkdir -p "$1"/var/lib/postgresql/data "$1"/var/run/postgresql && chroot "$1" chown postgres:postgres /var/lib/postgresql/data /var/run/postgresql' \
+    "$suite" - "$mirror" \
+  | docker import "${changes[@]}" \
+      --change 'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'ENV PGDATA=/var/lib/postgresql/data' \
+      --change 'VOLUME /var/lib/postgresql/data' \
+      --change 'EXPOSE 5432' \
+      --change 'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint.sh"]' \
+      --change 'CMD ["postgres"]' - "$tag"
+  ;;
+*) echo "build-base: unknown recipe '$recipe' (python or postgres)" >&2; exit 2 ;;
+esac

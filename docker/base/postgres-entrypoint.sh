@@ -1,0 +1,48 @@
+#!/bin/sh
+# The official postgres image's contract, for the local substitute:
+# POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB, PGDATA, initdb only on an
+# empty data directory, runs as postgres, the init-time server listens on the
+# local socket only so a TCP healthcheck never sees it as ready.
+set -eu
+: "${PGDATA:=/var/lib/postgresql/data}"
+export PGDATA
+
+# Arguments that are options go to postgres, as in the official image.
+case "${1:-}" in -*) set -- postgres "$@" ;; esac
+
+if [ "${1:-}" = postgres ] && [ "$(id -u)" = 0 ]; then
+  mkdir -p "$PGDATA" /var/run/postgresql
+  # Only what is not already postgres's: a large data dir is not re-walked.
+  find "$PGDATA" /var/run/postgresql \! -user postgres -exec chown postgres:postgres '{}' +
+  chmod 700 "$PGDATA"
+  exec setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
+fi
+
+if [ "${1:-}" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
+  if [ -z "${POSTGRES_PASSWORD:-}" ]; then
+    echo "postgres-entrypoint: POSTGRES_PASSWORD is not set; set it in the env file" >&2
+    exit 1
+  fi
+  POSTGRES_USER=${POSTGRES_USER:-postgres}
+  POSTGRES_DB=${POSTGRES_DB:-$POSTGRES_USER}
+  pwfile=$(mktemp)
+  printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
+  initdb --username="$POSTGRES_USER" --pwfile="$pwfile" --encoding=UTF8 \
+    --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+  rm -f "$pwfile"
+  {
+    echo "listen_addresses = '*'"
+    echo "jit = off"
+  } >> "$PGDATA/postgresql.conf"
+  echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+  pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null
+  if [ "$POSTGRES_DB" != postgres ]; then
+    quoted=$(printf '%s' "$POSTGRES_DB" | sed 's/"/""/g')
+    psql -v ON_ERROR_STOP=1 -q --username "$POSTGRES_USER" --dbname postgres \
+      -c "CREATE DATABASE \"$quoted\""
+  fi
+  pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
+  echo "postgres-entrypoint: initialised $PGDATA (user $POSTGRES_USER, database $POSTGRES_DB)"
+fi
+
+exec "$@"

@@ -1,8 +1,6 @@
 """gunicorn settings, from the environment the container is given."""
 
 import os
-import shutil
-from pathlib import Path
 
 from prometheus_client import multiprocess
 
@@ -19,14 +17,6 @@ keepalive = 5
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = None
 logconfig_dict = logging_config(os.environ.get("APP_LOG_LEVEL", "INFO").upper())
-
-
-def on_starting(server):
-    # Metrics files of a previous run would be summed into this one's.
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if directory:
-        shutil.rmtree(directory, ignore_errors=True)
-        Path(directory).mkdir(parents=True, exist_ok=True)
 
 
 def child_exit(server, worker):

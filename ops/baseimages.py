@@ -1,0 +1,143 @@
+"""Base images: the official ones when a registry answers, local substitutes otherwise.
+
+A substitute is built once from Debian packages (docker/base/build-base.sh)
+and reused while its recipe is unchanged (a hash of the recipe is a label).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+from docker.errors import APIError, DockerException
+
+from ops import ROOT, StackError
+from ops.console import run_with_heartbeat, say, step
+from ops.engine import image_exists
+from ops.settings import StackSettings
+
+RECIPES_DIR = ROOT / "docker" / "base"
+#: The suite is fixed: the lock file is resolved for bookworm's Python 3.11.
+SUITE = "bookworm"
+APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
+
+
+@dataclass(frozen=True)
+class BaseImage:
+    recipe: str  # python | postgres
+    variable: str  # the Compose variable that names it
+    official: str  # what the env file asks for
+    local: str  # the substitute's tag
+
+    @property
+    def recipe_files(self) -> list[Path]:
+        files = [RECIPES_DIR / "build-base.sh"]
+        return files + ([RECIPES_DIR / "postgres-entrypoint.sh"] if self.recipe == "postgres" else [])
+
+    def recipe_hash(self) -> str:
+        digest = hashlib.sha256(self.recipe.encode())
+        for path in self.recipe_files:
+            digest.update(path.read_bytes())
+        return digest.hexdigest()[:16]
+
+
+def needed_base_images(settings: StackSettings) -> list[BaseImage]:
+    images = [BaseImage("python", "PYTHON_BASE_IMAGE", settings.python_base_image, "local/python:3.11-slim-bookworm")]
+    if settings.uses_postgres:
+        images.append(BaseImage("postgres", "POSTGRES_BASE_IMAGE", settings.postgres_base_image, "local/postgres:15-bookworm"))
+    return images
+
+
+def debian_mirror(sources: dict[str, str]) -> str | None:
+    """The main Debian archive named in apt sources (deb822 or one-line style).
+
+    Security, updates and third-party repositories are skipped: the first
+    entry whose suite has no `-` and whose URI ends in /debian wins.
+    `sources` maps file names to their text, so this stays pure.
+    """
+    entries: list[tuple[str, str]] = []
+    for _, text in sorted(sources.items()):
+        for stanza in re.split(r"\n\s*\n", text):
+            fields = dict(re.findall(r"^([A-Za-z-]+):[ \t]*(.*)$", stanza, re.M))
+            if "deb" in fields.get("Types", "").split():
+                entries += [(uri, suite) for uri in fields.get("URIs", "").split() for suite in fields.get("Suites", "").split()]
+        entries += re.findall(r"^[ \t]*deb[ \t]+(?:\[[^\]]*\][ \t]+)?(\S+)[ \t]+(\S+)", text, re.M)
+    for uri, suite in entries:
+        if "-" not in suite and uri.rstrip("/").endswith("/debian"):
+            return uri
+    return None
+
+
+def read_apt_sources() -> dict[str, str]:
+    texts = {}
+    for place in APT_SOURCES:
+        files = sorted(place.glob("*.sources")) + sorted(place.glob("*.list")) if place.is_dir() else [place]
+        for path in files:
+            if path.is_file():
+                texts[str(path)] = path.read_text(errors="replace")
+    return texts
+
+
+def _pull(client: docker.DockerClient, ref: str) -> str | None:
+    """Pull `ref`; the reason it failed, or None."""
+    repository, _, tag = ref.rpartition(":") if ":" in ref.split("/")[-1] else (ref, "", "latest")
+    try:
+        client.images.pull(repository, tag=tag)
+        return None
+    except (APIError, DockerException) as error:
+        return str(getattr(error, "explanation", None) or error).splitlines()[0][:200]
+
+
+def _build_substitute(image: BaseImage, settings: StackSettings) -> None:
+    mirror = settings.debian_mirror or debian_mirror(read_apt_sources())
+    if not mirror:
+        raise StackError(
+            f"cannot build {image.local}: no Debian mirror in /etc/apt/sources*; set DEBIAN_MIRROR in {settings.env_file}"
+        )
+    command = ["bash", str(RECIPES_DIR / "build-base.sh"), image.recipe, image.local, mirror, SUITE, image.recipe_hash()]
+    with step(f"building {image.local} from Debian {SUITE} packages (once; later runs reuse it)"):
+        run_with_heartbeat(command, f"base image {image.recipe}")
+
+
+def ensure_base_images(settings: StackSettings, client: docker.DockerClient,
+                       log: Callable[[str], None] = say) -> dict[str, str]:
+    """Make every base image the stack needs available; return the Compose variables naming them."""
+    chosen = {}
+    for image in needed_base_images(settings):
+        chosen[image.variable] = _ensure_one(image, settings, client, log)
+    return chosen
+
+
+def _current_substitute(image: BaseImage, client: docker.DockerClient):
+    present = image_exists(client, image.local)
+    if present is not None and present.labels.get("io.stackops.base.recipe-hash") == image.recipe_hash():
+        return present
+    return None
+
+
+def _ensure_one(image: BaseImage, settings: StackSettings, client: docker.DockerClient, log) -> str:
+    mode = settings.base_images
+    if mode != "local" and image_exists(client, image.official):
+        return image.official
+    # auto: a substitute built once is reused, without asking a registry each time.
+    if mode != "registry" and _current_substitute(image, client) is not None:
+        return image.local
+    if mode != "local":
+        with step(f"pulling {image.official}"):
+            reason = _pull(client, image.official)
+        if not reason:
+            return image.official
+        if mode == "registry":
+            raise StackError(
+                f"cannot pull {image.official} ({reason}); set BASE_IMAGES=auto in {settings.env_file} "
+                "to build a local substitute from Debian packages"
+            )
+        log(f"    no registry answers ({reason}); building a local substitute")
+    if image_exists(client, image.local) is not None:
+        log(f"    {image.local} was built from an older recipe; rebuilding it")
+    _build_substitute(image, settings)
+    return image.local

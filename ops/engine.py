@@ -1,0 +1,132 @@
+"""Inspecting the engine with the Docker SDK: health, ports, images, project resources."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+
+import docker
+from docker.errors import DockerException, ImageNotFound, NotFound
+
+from ops import StackError
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+
+
+class EngineUnavailable(StackError):
+    pass
+
+
+def connect(timeout: int = 30) -> docker.DockerClient:
+    """A client for the engine DOCKER_HOST names (or the local socket); API version negotiated."""
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+        return client
+    except DockerException as error:
+        reason = str(error).split("(")[0].strip()[:160]
+        raise EngineUnavailable(
+            f"no Docker engine answers ({reason}); start it with `bash scripts/provision-engine.sh` or set DOCKER_HOST"
+        ) from None
+
+
+def engine_version(client: docker.DockerClient) -> tuple[str, str]:
+    version = client.version()
+    return version.get("Version", "?"), version.get("ApiVersion", "?")
+
+
+def project_containers(client: docker.DockerClient, project: str, service: str | None = None):
+    labels = [f"{PROJECT_LABEL}={project}"] + ([f"{SERVICE_LABEL}={service}"] if service else [])
+    return client.containers.list(all=True, filters={"label": labels})
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    service: str
+    container: str
+    status: str  # running, exited, restarting, ...
+    health: str  # healthy, unhealthy, starting, or "-" without a healthcheck
+    ports: str
+    image: str
+    image_size_mb: float
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "running" and self.health in ("healthy", "-")
+
+
+def _ports(container) -> str:
+    published = []
+    for private, bindings in sorted((container.attrs["NetworkSettings"].get("Ports") or {}).items()):
+        for binding in bindings or []:
+            published.append(f"{binding['HostIp']}:{binding['HostPort']}->{private}")
+    return ", ".join(published) or "-"
+
+
+def service_states(client: docker.DockerClient, project: str) -> list[ServiceState]:
+    states = []
+    for container in project_containers(client, project):
+        state = container.attrs["State"]
+        try:
+            image = client.images.get(container.attrs["Image"])
+            size = image.attrs["Size"] / 1e6
+            tag = (image.tags or [container.attrs["Config"]["Image"]])[0]
+        except ImageNotFound:
+            size, tag = 0.0, container.attrs["Config"]["Image"]
+        states.append(
+            ServiceState(
+                service=container.labels.get(SERVICE_LABEL, "?"),
+                container=container.name,
+                status=state.get("Status", "?"),
+                health=(state.get("Health") or {}).get("Status", "-"),
+                ports=_ports(container),
+                image=tag,
+                image_size_mb=size,
+            )
+        )
+    return sorted(states, key=lambda s: (s.service, s.container))
+
+
+def published_port(client: docker.DockerClient, project: str, service: str = "api", private: str = "8000/tcp") -> tuple[str, int] | None:
+    """The host address and port a service's port is published on (port 0 in the env: the engine chose)."""
+    for container in project_containers(client, project, service):
+        container.reload()
+        for binding in (container.attrs["NetworkSettings"].get("Ports") or {}).get(private) or []:
+            host = binding["HostIp"]
+            return ("127.0.0.1" if host in ("0.0.0.0", "") else host), int(binding["HostPort"])
+    return None
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def container_publishing(client: docker.DockerClient, port: int) -> str | None:
+    """Name and project of a running container that publishes this host port, if any."""
+    for container in client.containers.list():
+        for bindings in (container.attrs["NetworkSettings"].get("Ports") or {}).values():
+            if any(int(b["HostPort"]) == port for b in bindings or []):
+                project = container.labels.get(PROJECT_LABEL)
+                return f"container {container.name}" + (f" (project {project})" if project else "")
+    return None
+
+
+def last_logs(client: docker.DockerClient, project: str, service: str, lines: int = 30) -> str:
+    chunks = []
+    for container in project_containers(client, project, service):
+        chunks.append(container.logs(tail=lines).decode("utf-8", "replace"))
+    return "".join(chunks)
+
+
+def image_exists(client: docker.DockerClient, ref: str):
+    try:
+        return client.images.get(ref)
+    except (ImageNotFound, NotFound):
+        return None

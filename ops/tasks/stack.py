@@ -1,0 +1,139 @@
+"""Stack lifecycle: build, up, down, logs, exec, status, clean and friends."""
+
+from __future__ import annotations
+
+import shlex
+
+from invoke import Collection, Exit, task
+
+from ops import lifecycle
+from ops.compose import exec_args, logs_args, run_compose
+from ops.console import say
+from ops.engine import connect, service_states
+from ops.settings import load_settings
+from ops.tasks import ENV_HELP, interactive, reports_errors
+
+
+@task(help={"env": ENV_HELP, "no_cache": "Rebuild every layer instead of reusing the cache."})
+@reports_errors
+def build(c, env=None, no_cache=False):
+    """Build the stack's images (and local base images when no registry answers)."""
+    settings = load_settings(env)
+    lifecycle.build(c, settings, connect(), no_cache=no_cache)
+
+
+@task(help={"env": ENV_HELP, "build": "Build images first (default); --no-build starts what exists."})
+@reports_errors
+def up(c, env=None, build=True):
+    """Start the stack and wait until it is healthy; print its URLs."""
+    settings = load_settings(env)
+    started = lifecycle.up(c, settings, connect(), build=build)
+    say(f"{settings.project} is healthy in {started.seconds:.1f}s")
+    say(f"  API      {started.url}")
+    say(f"  docs     {started.url}/docs")
+    say(f"  health   {started.url}/health   ready {started.url}/ready   metrics {started.url}/metrics")
+
+
+@task(help={"env": ENV_HELP, "volumes": "Also DELETE the stack's volumes, and with them its data."})
+@reports_errors
+def down(c, env=None, volumes=False):
+    """Stop and remove the stack's containers; volumes are kept unless --volumes."""
+    lifecycle.down(c, load_settings(env), volumes=volumes)
+
+
+@task(help={"env": ENV_HELP, "no_cache": "Rebuild every layer instead of reusing the cache."})
+@reports_errors
+def rebuild(c, env=None, no_cache=True):
+    """Rebuild the images without cache, then start the stack."""
+    settings = load_settings(env)
+    client = connect()
+    lifecycle.build(c, settings, client, no_cache=no_cache)
+    started = lifecycle.up(c, settings, client, build=False)
+    say(f"{settings.project} is healthy in {started.seconds:.1f}s at {started.url}")
+
+
+@task(help={"env": ENV_HELP, "service": "Restart only this service (default: all)."})
+@reports_errors
+def restart(c, env=None, service=None):
+    """Restart the stack's containers (no rebuild) and wait until healthy."""
+    settings = load_settings(env)
+    run_compose(c, settings, ["restart"] + ([service] if service else []))
+    started = lifecycle.up(c, settings, connect(), build=False)
+    say(f"{settings.project} is healthy again at {started.url}")
+
+
+@task(help={"env": ENV_HELP, "service": "Only this service's logs (api, db).", "follow": "Keep printing new lines.",
+            "tail": "Only the last N lines of each container."})
+@reports_errors
+def logs(c, env=None, service=None, follow=False, tail=None):
+    """Print the stack's logs."""
+    run_compose(c, load_settings(env), logs_args([service] if service else [], follow, tail))
+
+
+@task(name="exec", help={"env": ENV_HELP, "service": "The service to run in (api, db).",
+                         "command": "The command line, quoted: \"python -m app.migrate current\"."})
+@reports_errors
+def exec_(c, service, command, env=None):
+    """Run a command in a running service's container."""
+    run_compose(c, load_settings(env), exec_args(service, shlex.split(command), tty=interactive()), pty=interactive())
+
+
+@task(help={"env": ENV_HELP, "service": "The service to open a shell in (default api)."})
+@reports_errors
+def shell(c, env=None, service="api"):
+    """Open a shell in a running service's container."""
+    run_compose(c, load_settings(env), exec_args(service, ["sh"], tty=interactive()), pty=interactive())
+
+
+@task(help={"env": ENV_HELP})
+@reports_errors
+def status(c, env=None):
+    """Show the stack's services: state, health, ports, image and its size."""
+    settings = load_settings(env)
+    states = service_states(connect(), settings.project)
+    if not states:
+        say(f"{settings.project} ({settings.env}): no containers; start it with inv up --env {settings.env}")
+        return
+    rows = [("SERVICE", "STATE", "HEALTH", "PORTS", "IMAGE", "SIZE")]
+    rows += [(s.service, s.status, s.health, s.ports, s.image, f"{s.image_size_mb:.0f} MB") for s in states]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    say(f"{settings.project} ({settings.env})")
+    for row in rows:
+        say("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+@task(help={"env": ENV_HELP})
+@reports_errors
+def config(c, env=None):
+    """Print the Compose file as this environment renders it (validated)."""
+    run_compose(c, load_settings(env), ["config"])
+
+
+@task(help={"env": ENV_HELP, "current": "Show the current revision instead of upgrading.",
+            "new": "Write a new revision with this message, autogenerated from the models."})
+@reports_errors
+def migrate(c, env=None, current=False, new=None):
+    """Upgrade the running stack's database to head (or show it, or write a new revision)."""
+    if new:
+        # Autogenerate against a scratch SQLite database at head, on the host.
+        c.run(f"python -m app.migrate revision --message {shlex.quote(new)}")
+        return
+    run_compose(c, load_settings(env), exec_args("api", ["python", "-m", "app.migrate", "current" if current else "upgrade"], tty=False))
+
+
+@task(help={"env": ENV_HELP, "volumes": "Also DELETE the project's volumes (asks first unless --yes).",
+            "yes": "Do not ask before deleting volumes."})
+@reports_errors
+def clean(c, env=None, volumes=False, yes=False):
+    """Remove this project's containers, networks and built images; nothing else on the host."""
+    settings = load_settings(env)
+    if volumes and not yes:
+        if not interactive():
+            raise Exit(f"error: --volumes deletes the data of {settings.project}; pass --yes as well to confirm", code=1)
+        answer = input(f"Delete the volumes (all data) of {settings.project}? Type the project name to confirm: ")
+        if answer.strip() != settings.project:
+            raise Exit("nothing deleted", code=1)
+    lifecycle.clean(c, settings, volumes=volumes)
+
+
+ns = Collection(build, up, down, rebuild, restart, logs, exec_, shell, status, config, migrate, clean)

@@ -111,10 +111,31 @@ def prestart() -> int:
     return 0
 
 
+def new_revision(message: str) -> int:
+    """Autogenerate a migration from the models, against a scratch SQLite database at head."""
+    import tempfile
+
+    from sqlalchemy import create_engine
+
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = create_engine(f"sqlite:///{scratch}/scratch.db")
+        upgrade_to_head(engine)
+        config = alembic_config()
+        with engine.connect() as connection:
+            config.attributes["connection"] = connection
+            script = command.revision(config, message=message, autogenerate=True)
+    print(f"wrote {script.path if script else 'nothing'}; review it before committing")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.migrate", description=__doc__)
-    parser.add_argument("action", choices=["prestart", "upgrade", "current", "heads"])
-    action = parser.parse_args(argv).action
+    parser.add_argument("action", choices=["prestart", "upgrade", "current", "heads", "revision"])
+    parser.add_argument("--message", "-m", help="revision: what the new migration does")
+    arguments = parser.parse_args(argv)
+    action = arguments.action
+    if action == "revision":
+        return new_revision(arguments.message or "change")
     if action == "prestart":
         return prestart()
     engine = make_engine(get_settings())

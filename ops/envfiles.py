@@ -65,8 +65,8 @@ def check_syntax(text: str, path: Path) -> dict[str, int]:
 def read_env_files(paths: list[Path]) -> dict[str, EnvValue]:
     """Values of the files, later files overriding earlier ones, as python-dotenv resolves them.
 
-    `${NAME}` expands as python-dotenv documents (from earlier lines or files);
-    single-quoted values stay literal; a lone `$` is kept as written.
+    `${NAME}` expands as python-dotenv does it (from earlier lines or files,
+    inside quotes too); a lone `$` is kept as written.
     """
     texts, origin = [], {}
     for path in paths:

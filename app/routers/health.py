@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from app import __version__
 from app.observability import metrics_payload
 
 router = APIRouter(tags=["operations"])
@@ -12,7 +13,7 @@ router = APIRouter(tags=["operations"])
 @router.get("/health")
 def health() -> dict:
     """Liveness: the process serves requests. Touches no database."""
-    return {"status": "ok"}
+    return {"status": "ok", "version": __version__}
 
 
 @router.get("/ready", responses={503: {"description": "Database unreachable or schema not at head."}})

@@ -1,0 +1,57 @@
+"""Compose command lines, checked through invoke's MockContext (no engine involved)."""
+
+import re
+
+import pytest
+from invoke import MockContext, Result
+
+from ops.compose import compose_command, down_args, exec_args, logs_args, run_compose, up_args
+from ops.settings import load_settings
+
+
+@pytest.fixture
+def ci():
+    return load_settings("ci", environ={})
+
+
+def test_command_names_project_files_and_profiles(ci):
+    command = compose_command(ci, "ps")
+    assert command[:4] == ["docker", "compose", "--project-name", "notes-ci"]
+    assert command[command.index("--file") + 1].endswith("docker/compose.yaml")
+    assert command[command.index("--profile") + 1] == "postgres"
+    assert command[-1] == "ps"
+
+
+def test_dev_adds_its_override_file():
+    files = [p.name for p in load_settings("dev", environ={}).compose_files]
+    assert files == ["compose.yaml", "compose.dev.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (down_args(), ["down", "--remove-orphans"]),
+        (down_args(volumes=True), ["down", "--remove-orphans", "--volumes"]),
+        (down_args(images=True), ["down", "--remove-orphans", "--rmi", "local"]),
+        (exec_args("api", ["ls", "-l"], tty=False), ["exec", "--no-TTY", "api", "ls", "-l"]),
+        (exec_args("db", ["sh"], tty=True), ["exec", "db", "sh"]),
+        (logs_args(["api"], follow=True, tail="5"), ["logs", "--follow", "--tail", "5", "api"]),
+        (logs_args(), ["logs"]),
+    ],
+)
+def test_argument_lists(args, expected):
+    assert args == expected
+
+
+def test_up_waits_with_the_env_timeout_and_builds(ci):
+    assert up_args(ci) == ["up", "--detach", "--wait", "--wait-timeout", "120", "--remove-orphans", "--build"]
+    assert "--build" not in up_args(ci, build=False)
+
+
+def test_run_compose_replaces_the_environment_with_the_env_files(ci):
+    c = MockContext(run={re.compile(r"docker compose .* config --quiet"): Result("")}, repeat=True)
+    run_compose(c, ci, ["config", "--quiet"])
+    call = c.run.call_args
+    assert call.kwargs["replace_env"] is True
+    assert call.kwargs["env"]["POSTGRES_PASSWORD"] == "ci-only-password"
+    assert call.kwargs["env"]["COMPOSE_PROJECT_NAME"] == "notes-ci"

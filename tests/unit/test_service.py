@@ -1,0 +1,136 @@
+"""The service run natively (no Docker) on SQLite: resource, validation, health, readiness, metrics."""
+
+import json
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
+
+from app.db import make_engine
+from app.main import create_app
+from app.migrate import upgrade_to_head, wait_for_database
+from app.observability import JsonFormatter
+from app.settings import Settings, describe_error
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    return Settings(database_url=f"sqlite:///{tmp_path}/data/app.db")
+
+
+@pytest.fixture
+def client(settings):
+    upgrade_to_head(make_engine(settings))
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_health_is_cheap_and_needs_no_database(tmp_path):
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/never-migrated.db")
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/health").json()["status"] == "ok"
+
+
+def test_ready_when_migrated(client):
+    response = client.get("/ready")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "revision": "0001"}
+
+
+def test_not_ready_before_migrations(settings):
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/ready")
+    assert response.status_code == 503
+    assert "database" in response.json()["reason"] or "schema" in response.json()["reason"]
+
+
+def test_not_ready_when_schema_behind_head(settings, client):
+    with make_engine(settings).begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+    response = client.get("/ready")
+    assert response.status_code == 503
+    assert "head is ['0001']" in response.json()["reason"]
+
+
+def test_note_round_trip(client):
+    created = client.post("/api/v1/notes", json={"title": "first", "body": "hello"})
+    assert created.status_code == 201
+    note = created.json()
+    assert note["title"] == "first" and isinstance(note["id"], int)
+    assert client.get(f"/api/v1/notes/{note['id']}").json()["body"] == "hello"
+    assert client.delete(f"/api/v1/notes/{note['id']}").status_code == 204
+    assert client.get(f"/api/v1/notes/{note['id']}").status_code == 404
+    assert client.delete(f"/api/v1/notes/{note['id']}").status_code == 404
+
+
+def test_list_paginates(client):
+    for index in range(5):
+        client.post("/api/v1/notes", json={"title": f"n{index}"})
+    page = client.get("/api/v1/notes", params={"limit": 2, "offset": 1}).json()
+    assert page["total"] == 5 and page["limit"] == 2 and page["offset"] == 1
+    assert [n["title"] for n in page["items"]] == ["n1", "n2"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({}, "title"), ({"title": ""}, "title"), ({"title": "x" * 201}, "title"), ({"title": "ok", "extra": 1}, "extra"),
+     ({"title": 5}, "title")],
+)
+def test_invalid_bodies_get_422_with_details(client, body, field):
+    response = client.post("/api/v1/notes", json=body)
+    assert response.status_code == 422
+    assert any(field in error["loc"] for error in response.json()["detail"])
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 501}, {"offset": -1}])
+def test_invalid_pagination_gets_422(client, params):
+    assert client.get("/api/v1/notes", params=params).status_code == 422
+
+
+def test_metrics_count_requests_by_route_template(client):
+    for _ in range(3):
+        client.get("/api/v1/notes/999")
+    families = {f.name: f for f in text_string_to_metric_families(client.get("/metrics").text)}
+    counts = {tuple(sorted(s.labels.items())): s.value for s in families["http_requests"].samples if s.name == "http_requests_total"}
+    assert counts[(("method", "GET"), ("route", "/api/v1/notes/{note_id}"), ("status", "404"))] >= 3
+    assert "http_request_duration_seconds" in families
+
+
+def test_request_id_is_echoed_or_made(client):
+    assert client.get("/health", headers={"X-Request-ID": "abc"}).headers["x-request-id"] == "abc"
+    assert len(client.get("/health").headers["x-request-id"]) == 32
+
+
+def test_openapi_and_docs(client):
+    assert "/api/v1/notes" in client.get("/openapi.json").json()["paths"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_testing_endpoints_only_when_enabled(tmp_path, settings):
+    assert TestClient(create_app(settings)).get("/api/v1/_testing/sleep", params={"seconds": 0}).status_code == 404
+    enabled = Settings(database_url=settings.database_url, testing_endpoints=True)
+    assert TestClient(create_app(enabled)).get("/api/v1/_testing/sleep", params={"seconds": 0}).json() == {"slept": 0}
+
+
+def test_invalid_setting_is_one_line_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("APP_LOG_LEVEL", "LOUD")
+    with pytest.raises(Exception) as error:
+        Settings()
+    line = describe_error(error.value)
+    assert "\n" not in line and line.startswith("invalid setting APP_LOG_LEVEL:") and "'LOUD'" in line
+
+
+def test_json_log_lines_carry_extras():
+    record = logging.LogRecord("app.access", logging.INFO, "", 0, "request", None, None)
+    record.status = 201
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["message"] == "request" and entry["status"] == 201 and entry["level"] == "INFO"
+
+
+def test_wait_for_database_gives_up_after_its_bound(tmp_path):
+    engine = make_engine(Settings(database_url="postgresql+psycopg://u@127.0.0.1:1/x"))
+    with pytest.raises(TimeoutError, match="not reachable after 1s"):
+        wait_for_database(engine, timeout=1, first_delay=0.1)

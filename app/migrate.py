@@ -61,7 +61,9 @@ def wait_for_database(engine: Engine, timeout: float, first_delay: float = 0.25,
             reason = str(error.orig or error).strip().splitlines()[0]
             if left <= 0:
                 raise TimeoutError(f"database not reachable after {timeout:.0f}s ({attempt} attempts): {reason}") from None
-            log.info("waiting for the database", extra={"attempt": attempt, "retry_in_s": round(min(delay, left), 2), "reason": reason})
+            log.info(
+                "waiting for the database", extra={"attempt": attempt, "retry_in_s": round(min(delay, left), 2), "reason": reason}
+            )
             time.sleep(min(delay, left))
             delay = min(delay * 2, max_delay)
 
@@ -144,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"upgraded: {','.join(sorted(before)) or 'empty'} -> {','.join(sorted(after))}")
     elif action == "current":
         current, heads = current_revisions(engine), head_revisions()
-        print(f"current: {','.join(sorted(current)) or 'empty'} (head: {','.join(sorted(heads))}{', up to date' if current == heads else ', behind'})")
+        print(
+            f"current: {','.join(sorted(current)) or 'empty'} (head: {','.join(sorted(heads))}{', up to date' if current == heads else ', behind'})"
+        )
     else:
         print(",".join(sorted(head_revisions())))
     return 0

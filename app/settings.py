@@ -25,9 +25,7 @@ class Settings(BaseSettings):
     database_password: SecretStr | None = Field(
         None, description="Put into database_url's password, escaped, so it may hold any character."
     )
-    db_wait_seconds: float = Field(
-        60, ge=0, description="How long start-up waits for the database before giving up."
-    )
+    db_wait_seconds: float = Field(60, ge=0, description="How long start-up waits for the database before giving up.")
     log_level: LogLevel = Field("INFO", description="Level of the JSON logs on stdout.")
     testing_endpoints: bool = Field(
         False, description="Serve /api/v1/_testing/* (slow requests for shutdown tests). Never in prod."

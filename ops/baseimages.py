@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import docker
 from docker.errors import APIError, DockerException
 
+import docker
 from ops import ROOT, StackError
 from ops.console import run_with_heartbeat, say, step
 from ops.engine import image_exists
@@ -103,8 +103,7 @@ def _build_substitute(image: BaseImage, settings: StackSettings) -> None:
         run_with_heartbeat(command, f"base image {image.recipe}")
 
 
-def ensure_base_images(settings: StackSettings, client: docker.DockerClient,
-                       log: Callable[[str], None] = say) -> dict[str, str]:
+def ensure_base_images(settings: StackSettings, client: docker.DockerClient, log: Callable[[str], None] = say) -> dict[str, str]:
     """Make every base image the stack needs available; return the Compose variables naming them."""
     chosen = {}
     for image in needed_base_images(settings):

@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import docker
 import requests
 from invoke import Context
 
+import docker
 from ops.console import say
 from ops.engine import project_containers
 from ops.settings import StackSettings
@@ -20,8 +20,15 @@ from ops.settings import StackSettings
 TIMEOUT = 10
 EXPECTED_METRICS = ("http_requests_total", "http_request_duration_seconds_bucket")
 # What must never be inside an image: secrets and build-only material.
-FORBIDDEN_IN_IMAGE = ("/srv/.git", "/srv/env", "/srv/.env", "/srv/tests", "/run/secrets/ca_bundle",
-                      "/srv/requirements", "/tmp/service.lock")
+FORBIDDEN_IN_IMAGE = (
+    "/srv/.git",
+    "/srv/env",
+    "/srv/.env",
+    "/srv/tests",
+    "/run/secrets/ca_bundle",
+    "/srv/requirements",
+    "/tmp/service.lock",
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,9 @@ def run_check(name: str, body: Callable[[], str | None]) -> CheckResult:
         detail = body() or ""
         return CheckResult(name, True, time.monotonic() - start, detail)
     except (CheckFailed, AssertionError, requests.RequestException, docker.errors.DockerException) as error:
-        return CheckResult(name, False, time.monotonic() - start, str(error).splitlines()[0][:300] if str(error) else type(error).__name__)
+        return CheckResult(
+            name, False, time.monotonic() - start, str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+        )
 
 
 def expect(condition: bool, message: str) -> None:
@@ -53,12 +62,16 @@ def expect(condition: bool, message: str) -> None:
 
 # --- HTTP checks, against any deployment of the service ---
 
+
 def http_checks(url: str) -> list[tuple[str, Callable[[], str | None]]]:
     session = requests.Session()
 
     def get(path: str, status: int = 200) -> requests.Response:
         response = session.get(url + path, timeout=TIMEOUT)
-        expect(response.status_code == status, f"GET {path} answered {response.status_code}, expected {status}: {response.text[:200]}")
+        expect(
+            response.status_code == status,
+            f"GET {path} answered {response.status_code}, expected {status}: {response.text[:200]}",
+        )
         return response
 
     def health():
@@ -69,7 +82,10 @@ def http_checks(url: str) -> list[tuple[str, Callable[[], str | None]]]:
 
     def metrics():
         response = get("/metrics")
-        expect(response.headers.get("content-type", "").startswith("text/plain"), f"/metrics content type is {response.headers.get('content-type')}")
+        expect(
+            response.headers.get("content-type", "").startswith("text/plain"),
+            f"/metrics content type is {response.headers.get('content-type')}",
+        )
         missing = [name for name in EXPECTED_METRICS if name not in response.text]
         expect(not missing, f"/metrics lacks {', '.join(missing)}")
 
@@ -92,11 +108,18 @@ def http_checks(url: str) -> list[tuple[str, Callable[[], str | None]]]:
         get(f"/api/v1/notes/{note_id}", status=404)
         return f"note {note_id} created, read, deleted"
 
-    return [("health", health), ("ready", ready), ("metrics", metrics), ("docs", docs),
-            ("openapi", openapi), ("notes round trip", round_trip)]
+    return [
+        ("health", health),
+        ("ready", ready),
+        ("metrics", metrics),
+        ("docs", docs),
+        ("openapi", openapi),
+        ("notes round trip", round_trip),
+    ]
 
 
 # --- Container checks, through the Docker SDK, when the stack is local ---
+
 
 def container_checks(client: docker.DockerClient, settings: StackSettings) -> list[tuple[str, Callable[[], str | None]]]:
     def api_container():
@@ -109,8 +132,10 @@ def container_checks(client: docker.DockerClient, settings: StackSettings) -> li
         uid = container.exec_run(["id", "-u"]).output.decode().strip()
         expect(uid.isdigit() and int(uid) != 0, f"the api process runs as uid {uid or '?'} (root)")
         configured = client.images.get(container.attrs["Image"]).attrs["Config"].get("User") or ""
-        expect(configured.split(":")[0].isdigit() and int(configured.split(":")[0]) >= 10000,
-               f"the image's USER is {configured or 'unset'}; expected a numeric UID >= 10000")
+        expect(
+            configured.split(":")[0].isdigit() and int(configured.split(":")[0]) >= 10000,
+            f"the image's USER is {configured or 'unset'}; expected a numeric UID >= 10000",
+        )
         return f"uid {uid}"
 
     def healthy():
@@ -121,7 +146,10 @@ def container_checks(client: docker.DockerClient, settings: StackSettings) -> li
     def size_budget():
         image = client.images.get(api_container().attrs["Image"])
         size = image.attrs["Size"] / 1e6
-        expect(size <= settings.image_size_budget_mb, f"the api image is {size:.0f} MB, over the {settings.image_size_budget_mb} MB budget (IMAGE_SIZE_BUDGET_MB)")
+        expect(
+            size <= settings.image_size_budget_mb,
+            f"the api image is {size:.0f} MB, over the {settings.image_size_budget_mb} MB budget (IMAGE_SIZE_BUDGET_MB)",
+        )
         return f"{size:.0f} MB of {settings.image_size_budget_mb} MB"
 
     def no_secrets():
@@ -149,11 +177,18 @@ def container_checks(client: docker.DockerClient, settings: StackSettings) -> li
         expect(not problems, "; ".join(problems))
         return "read-only, cap_drop ALL, no-new-privileges, memory and pids limits, restart policy"
 
-    return [("runs as non-root", non_root), ("containers healthy", healthy), ("image size budget", size_budget),
-            ("no env, CA or .git in image", no_secrets), ("hardening in effect", hardening)]
+    return [
+        ("runs as non-root", non_root),
+        ("containers healthy", healthy),
+        ("image size budget", size_budget),
+        ("no env, CA or .git in image", no_secrets),
+        ("hardening in effect", hardening),
+    ]
 
 
-def run_checks(checks: Iterable[tuple[str, Callable[[], str | None]]], show: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
+def run_checks(
+    checks: Iterable[tuple[str, Callable[[], str | None]]], show: Callable[[CheckResult], None] | None = None
+) -> list[CheckResult]:
     results = []
     for name, body in checks:
         result = run_check(name, body)
@@ -173,8 +208,15 @@ def write_junit(path: Path, suite: str, results: list[CheckResult]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     failures = sum(not r.ok for r in results)
     root = ET.Element("testsuites", tests=str(len(results)), failures=str(failures))
-    element = ET.SubElement(root, "testsuite", name=suite, tests=str(len(results)), failures=str(failures),
-                            errors="0", time=f"{sum(r.seconds for r in results):.3f}")
+    element = ET.SubElement(
+        root,
+        "testsuite",
+        name=suite,
+        tests=str(len(results)),
+        failures=str(failures),
+        errors="0",
+        time=f"{sum(r.seconds for r in results):.3f}",
+    )
     for result in results:
         case = ET.SubElement(element, "testcase", classname=suite, name=result.name, time=f"{result.seconds:.3f}")
         if not result.ok:
@@ -185,6 +227,7 @@ def write_junit(path: Path, suite: str, results: list[CheckResult]) -> None:
 
 
 # --- Persistence: write, down (volumes kept), up, read everything back ---
+
 
 def write_records(url: str, count: int, tag: str) -> dict[int, str]:
     written = {}
@@ -210,8 +253,16 @@ def delete_records(url: str, ids: Iterable[int]) -> None:
         requests.delete(url + f"/api/v1/notes/{note_id}", timeout=TIMEOUT)
 
 
-def persistence_cycles(c: Context, settings: StackSettings, client: docker.DockerClient, cycles: int,
-                       per_cycle: int, restart: Callable[[], str], url: str, keep: bool = False) -> list[CheckResult]:
+def persistence_cycles(
+    c: Context,
+    settings: StackSettings,
+    client: docker.DockerClient,
+    cycles: int,
+    per_cycle: int,
+    restart: Callable[[], str],
+    url: str,
+    keep: bool = False,
+) -> list[CheckResult]:
     """Each cycle writes records, restarts the stack (containers removed, volumes kept), reads all back.
 
     Only records this run wrote are deleted at the end (unless `keep`).
@@ -221,6 +272,7 @@ def persistence_cycles(c: Context, settings: StackSettings, client: docker.Docke
     results = []
     try:
         for cycle in range(1, cycles + 1):
+
             def one_cycle(cycle=cycle):
                 nonlocal url
                 written.update(write_records(url, per_cycle, f"{tag}-{cycle}"))
@@ -228,6 +280,7 @@ def persistence_cycles(c: Context, settings: StackSettings, client: docker.Docke
                 missing = missing_records(url, written)
                 expect(not missing, f"{len(missing)} of {len(written)} records missing after down/up: {', '.join(missing[:5])}")
                 return f"{len(written)} records written so far, all read back after down and up"
+
             result = run_check(f"cycle {cycle}: write, down, up, read back", one_cycle)
             print_result(result)
             results.append(result)

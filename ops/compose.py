@@ -38,8 +38,9 @@ def logs_args(services: Sequence[str] = (), follow: bool = False, tail: str | No
     return ["logs"] + (["--follow"] if follow else []) + (["--tail", tail] if tail else []) + list(services)
 
 
-def run_compose(c: Context, settings: StackSettings, args: Sequence[str], extra_env: Mapping[str, str] | None = None,
-                **run_kwargs) -> Result:
+def run_compose(
+    c: Context, settings: StackSettings, args: Sequence[str], extra_env: Mapping[str, str] | None = None, **run_kwargs
+) -> Result:
     """Run compose with exactly the env files' values as its environment."""
     run_kwargs.setdefault("pty", False)
     return c.run(

@@ -28,13 +28,15 @@ def step(label: str) -> Iterator[None]:
     say(f"    {label}: done in {time.monotonic() - start:.1f}s")
 
 
-def run_with_heartbeat(command: Sequence[str], label: str, env: Mapping[str, str] | None = None,
-                       every: float = 5.0, tail: int = 15) -> None:
+def run_with_heartbeat(
+    command: Sequence[str], label: str, env: Mapping[str, str] | None = None, every: float = 5.0, tail: int = 15
+) -> None:
     """Run a long, chatty command quietly: a progress line every few seconds, its tail on failure."""
     start = last = time.monotonic()
     lines: list[str] = []
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          errors="replace", env=dict(env) if env else None) as process:
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", env=dict(env) if env else None
+    ) as process:
         assert process.stdout is not None
         for line in process.stdout:
             lines.append(line.rstrip())

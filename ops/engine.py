@@ -5,9 +5,9 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 
-import docker
 from docker.errors import DockerException, ImageNotFound, NotFound
 
+import docker
 from ops import StackError
 
 PROJECT_LABEL = "com.docker.compose.project"
@@ -88,7 +88,9 @@ def service_states(client: docker.DockerClient, project: str) -> list[ServiceSta
     return sorted(states, key=lambda s: (s.service, s.container))
 
 
-def published_port(client: docker.DockerClient, project: str, service: str = "api", private: str = "8000/tcp") -> tuple[str, int] | None:
+def published_port(
+    client: docker.DockerClient, project: str, service: str = "api", private: str = "8000/tcp"
+) -> tuple[str, int] | None:
     """The host address and port a service's port is published on (port 0 in the env: the engine chose)."""
     for container in project_containers(client, project, service):
         container.reload()

@@ -51,7 +51,9 @@ def check_syntax(text: str, path: Path) -> dict[str, int]:
         where = f"{display_path(path)}:{binding.original.line}"
         snippet = binding.original.string.strip()[:60]
         if binding.error:
-            raise EnvFileError(f"{where}: cannot parse {snippet!r}; write KEY=VALUE and quote a value that holds spaces, quotes or #")
+            raise EnvFileError(
+                f"{where}: cannot parse {snippet!r}; write KEY=VALUE and quote a value that holds spaces, quotes or #"
+            )
         if binding.key is None:
             continue  # a blank or comment line
         if not VARIABLE_NAME.match(binding.key):

@@ -28,7 +28,16 @@ SYSTEM_CA_BUNDLES = (
 # Host variables Compose and the docker CLI need; everything else the stack
 # sees comes from the env files, so a stray shell variable cannot change it.
 PASSED_THROUGH = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "TMPDIR", "SSH_AUTH_SOCK", "XDG_RUNTIME_DIR")
-PASSED_THROUGH_PREFIXES = ("DOCKER_", "BUILDKIT_", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
+PASSED_THROUGH_PREFIXES = (
+    "DOCKER_",
+    "BUILDKIT_",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+)
 
 
 class SettingsError(StackError):
@@ -40,11 +49,7 @@ def env_dir(root: Path = ROOT) -> Path:
 
 
 def available_envs(root: Path = ROOT) -> list[str]:
-    return sorted(
-        p.name[: -len(ENV_SUFFIX)]
-        for p in env_dir(root).glob(f"*{ENV_SUFFIX}")
-        if not p.name.endswith(LOCAL_SUFFIX)
-    )
+    return sorted(p.name[: -len(ENV_SUFFIX)] for p in env_dir(root).glob(f"*{ENV_SUFFIX}") if not p.name.endswith(LOCAL_SUFFIX))
 
 
 def selected_env(explicit: str | None, environ: Mapping[str, str] = os.environ) -> str:
@@ -60,15 +65,16 @@ def env_files(env: str, root: Path = ROOT) -> tuple[str, list[Path]]:
     as_path = Path(env)
     if env.endswith(ENV_SUFFIX) or os.sep in env:
         if not as_path.is_file():
-            raise SettingsError(f"env file {env} does not exist; pass a name ({', '.join(available_envs(root))}) or an existing file")
+            raise SettingsError(
+                f"env file {env} does not exist; pass a name ({', '.join(available_envs(root))}) or an existing file"
+            )
         name = as_path.name.removesuffix(ENV_SUFFIX)
         base = as_path
     else:
         base = env_dir(root) / f"{env}{ENV_SUFFIX}"
         if not base.is_file():
             raise SettingsError(
-                f"unknown env {env!r}; available: {', '.join(available_envs(root)) or 'none'} "
-                f"(files env/<name>{ENV_SUFFIX})"
+                f"unknown env {env!r}; available: {', '.join(available_envs(root)) or 'none'} (files env/<name>{ENV_SUFFIX})"
             )
         name = env
     local = base.with_name(f"{name}{LOCAL_SUFFIX}")
@@ -142,10 +148,14 @@ def _ca_bundle(entry: EnvValue | None, root: Path) -> Path | None:
         for candidate in SYSTEM_CA_BUNDLES:
             if Path(candidate).is_file():
                 return Path(candidate)
-        raise SettingsError(f"{entry.where}: BUILD_CA_BUNDLE=system but no system CA bundle was found; name the file, or set BUILD_CA_BUNDLE= (none)")
+        raise SettingsError(
+            f"{entry.where}: BUILD_CA_BUNDLE=system but no system CA bundle was found; name the file, or set BUILD_CA_BUNDLE= (none)"
+        )
     path = (root / entry.value).resolve()
     if not path.is_file():
-        raise SettingsError(f"{entry.where}: BUILD_CA_BUNDLE names {entry.value}, which does not exist; name a PEM bundle, system, or leave it empty")
+        raise SettingsError(
+            f"{entry.where}: BUILD_CA_BUNDLE names {entry.value}, which does not exist; name a PEM bundle, system, or leave it empty"
+        )
     return path
 
 
@@ -163,10 +173,14 @@ def load_settings(env: str | None = None, root: Path = ROOT, environ: Mapping[st
     # sharing a host give each run its own.
     project = environ.get("COMPOSE_PROJECT_NAME") or get("COMPOSE_PROJECT_NAME")
     if not project:
-        raise SettingsError(f"{file}: COMPOSE_PROJECT_NAME is missing; add COMPOSE_PROJECT_NAME=<name> (lowercase letters, digits, - and _)")
+        raise SettingsError(
+            f"{file}: COMPOSE_PROJECT_NAME is missing; add COMPOSE_PROJECT_NAME=<name> (lowercase letters, digits, - and _)"
+        )
     if not PROJECT_NAME.match(project):
         where = "$COMPOSE_PROJECT_NAME" if environ.get("COMPOSE_PROJECT_NAME") else values["COMPOSE_PROJECT_NAME"].where
-        raise SettingsError(f"{where}: project name {project!r} is not valid; use lowercase letters, digits, - and _, starting with a letter or digit")
+        raise SettingsError(
+            f"{where}: project name {project!r} is not valid; use lowercase letters, digits, - and _, starting with a letter or digit"
+        )
 
     compose_files = []
     for item in get("COMPOSE_FILE", "docker/compose.yaml").split(":"):
@@ -178,21 +192,29 @@ def load_settings(env: str | None = None, root: Path = ROOT, environ: Mapping[st
     profiles = tuple(p.strip() for p in get("COMPOSE_PROFILES").split(",") if p.strip())
     unknown = set(profiles) - KNOWN_PROFILES
     if unknown:
-        raise SettingsError(f"{values['COMPOSE_PROFILES'].where}: unknown profile {', '.join(sorted(unknown))}; known: {', '.join(sorted(KNOWN_PROFILES))}")
+        raise SettingsError(
+            f"{values['COMPOSE_PROFILES'].where}: unknown profile {', '.join(sorted(unknown))}; known: {', '.join(sorted(KNOWN_PROFILES))}"
+        )
 
     api_bind = get("API_BIND", "127.0.0.1")
     try:
         ipaddress.ip_address(api_bind)
     except ValueError:
-        raise SettingsError(f"{values['API_BIND'].where}: API_BIND must be an IP address (127.0.0.1 or 0.0.0.0), got {api_bind!r}") from None
+        raise SettingsError(
+            f"{values['API_BIND'].where}: API_BIND must be an IP address (127.0.0.1 or 0.0.0.0), got {api_bind!r}"
+        ) from None
 
     base_images = get("BASE_IMAGES", "auto")
     if base_images not in BASE_IMAGE_MODES:
-        raise SettingsError(f"{values['BASE_IMAGES'].where}: BASE_IMAGES must be one of {', '.join(BASE_IMAGE_MODES)}, got {base_images!r}")
+        raise SettingsError(
+            f"{values['BASE_IMAGES'].where}: BASE_IMAGES must be one of {', '.join(BASE_IMAGE_MODES)}, got {base_images!r}"
+        )
 
     if "postgres" in profiles and not get("APP_DATABASE_URL").startswith("postgresql"):
         where = values["APP_DATABASE_URL"].where if "APP_DATABASE_URL" in values else file
-        raise SettingsError(f"{where}: with the postgres profile APP_DATABASE_URL must be postgresql+psycopg://<user>@db:5432/<db>")
+        raise SettingsError(
+            f"{where}: with the postgres profile APP_DATABASE_URL must be postgresql+psycopg://<user>@db:5432/<db>"
+        )
 
     read_only = get("READ_ONLY", "true").lower()
     if read_only not in ("true", "false"):
@@ -218,8 +240,9 @@ def load_settings(env: str | None = None, root: Path = ROOT, environ: Mapping[st
     )
 
 
-def compose_environment(settings: StackSettings, extra: Mapping[str, str] | None = None,
-                        environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+def compose_environment(
+    settings: StackSettings, extra: Mapping[str, str] | None = None, environ: Mapping[str, str] = os.environ
+) -> dict[str, str]:
     """The environment `docker compose` runs with: the env files' values, exactly as read."""
     env = {k: v for k, v in environ.items() if k in PASSED_THROUGH or k.startswith(PASSED_THROUGH_PREFIXES)}
     env.update({key: entry.value for key, entry in settings.values.items()})

@@ -25,7 +25,9 @@ def reports_errors(body):
         except UnexpectedExit as error:
             command = error.result.command
             short = command if len(command) < 120 else command[:117] + "..."
-            raise Exit(f"error: `{short}` failed (exit {error.result.exited}); its output is above", code=error.result.exited or 1) from None
+            raise Exit(
+                f"error: `{short}` failed (exit {error.result.exited}); its output is above", code=error.result.exited or 1
+            ) from None
 
     return wrapper
 

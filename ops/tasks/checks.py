@@ -64,9 +64,15 @@ def persistence_results(c, settings, cycles, records, junit=None, keep=False):
     return results
 
 
-@task(help={"env": ENV_HELP, "cycles": "How many write/down/up/read cycles (default 3).",
-            "records": "Records written per cycle (default 5).", "junit": JUNIT_HELP,
-            "keep": "Keep the records written instead of deleting them at the end."})
+@task(
+    help={
+        "env": ENV_HELP,
+        "cycles": "How many write/down/up/read cycles (default 3).",
+        "records": "Records written per cycle (default 5).",
+        "junit": JUNIT_HELP,
+        "keep": "Keep the records written instead of deleting them at the end.",
+    }
+)
 @reports_errors
 def persistence_check(c, env=None, cycles=3, records=5, junit=None, keep=False):
     """Prove data survives down and up: write records, restart the stack, read them back."""
@@ -76,8 +82,13 @@ def persistence_check(c, env=None, cycles=3, records=5, junit=None, keep=False):
     say(f"persistence check passed: {len(results)} cycles")
 
 
-@task(help={"env": ENV_HELP + " (ci by default here)", "reports": "Folder for the JUnit reports (default reports/).",
-            "cycles": "Persistence cycles (default 2)."})
+@task(
+    help={
+        "env": ENV_HELP + " (ci by default here)",
+        "reports": "Folder for the JUnit reports (default reports/).",
+        "cycles": "Persistence cycles (default 2).",
+    }
+)
 @reports_errors
 def ci(c, env="ci", reports="reports", cycles=2):
     """Run the CI pipeline: build, up, smoke, persistence-check; always down and clean (volumes too)."""

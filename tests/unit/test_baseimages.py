@@ -21,7 +21,10 @@ Components: main
     [
         ({"/etc/apt/sources.list.d/debian.sources": DEB822}, "http://mirror.example/debian"),
         ({"/etc/apt/sources.list": "deb http://m.example/debian bookworm main\n"}, "http://m.example/debian"),
-        ({"/etc/apt/sources.list": "deb [arch=amd64 signed-by=/k.gpg] http://m.example/debian/ bookworm main\n"}, "http://m.example/debian/"),
+        (
+            {"/etc/apt/sources.list": "deb [arch=amd64 signed-by=/k.gpg] http://m.example/debian/ bookworm main\n"},
+            "http://m.example/debian/",
+        ),
         ({"/etc/apt/sources.list": "deb http://s.example/debian-security bookworm-security main\n"}, None),
         ({"/etc/apt/sources.list": "# deb http://m.example/debian bookworm main\n"}, None),
         ({"/etc/apt/sources.list.d/node.sources": "Types: deb\nURIs: https://n.example/node_20.x\nSuites: nodistro\n"}, None),

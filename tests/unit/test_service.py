@@ -76,8 +76,13 @@ def test_list_paginates(client):
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({}, "title"), ({"title": ""}, "title"), ({"title": "x" * 201}, "title"), ({"title": "ok", "extra": 1}, "extra"),
-     ({"title": 5}, "title")],
+    [
+        ({}, "title"),
+        ({"title": ""}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"title": "ok", "extra": 1}, "extra"),
+        ({"title": 5}, "title"),
+    ],
 )
 def test_invalid_bodies_get_422_with_details(client, body, field):
     response = client.post("/api/v1/notes", json=body)
@@ -94,7 +99,9 @@ def test_metrics_count_requests_by_route_template(client):
     for _ in range(3):
         client.get("/api/v1/notes/999")
     families = {f.name: f for f in text_string_to_metric_families(client.get("/metrics").text)}
-    counts = {tuple(sorted(s.labels.items())): s.value for s in families["http_requests"].samples if s.name == "http_requests_total"}
+    counts = {
+        tuple(sorted(s.labels.items())): s.value for s in families["http_requests"].samples if s.name == "http_requests_total"
+    }
     assert counts[(("method", "GET"), ("route", "/api/v1/notes/{note_id}"), ("status", "404"))] >= 3
     assert "http_request_duration_seconds" in families
 

@@ -56,8 +56,10 @@ def test_unknown_env_lists_the_available_ones(root):
         ("COMPOSE_PROJECT_NAME=p\nCOMPOSE_PROFILES=redis\n", r"env/t.env.docker:2: unknown profile redis"),
         ("COMPOSE_PROJECT_NAME=p\nCOMPOSE_FILE=docker/nope.yaml\n", r"env/t.env.docker:2: COMPOSE_FILE names docker/nope.yaml"),
         ("COMPOSE_PROJECT_NAME=p\nBUILD_CA_BUNDLE=/no/such.pem\n", r"env/t.env.docker:2: BUILD_CA_BUNDLE names /no/such.pem"),
-        ("COMPOSE_PROJECT_NAME=p\nCOMPOSE_PROFILES=postgres\nAPP_DATABASE_URL=sqlite:////x\n",
-         r"env/t.env.docker:3: with the postgres profile APP_DATABASE_URL must be postgresql"),
+        (
+            "COMPOSE_PROJECT_NAME=p\nCOMPOSE_PROFILES=postgres\nAPP_DATABASE_URL=sqlite:////x\n",
+            r"env/t.env.docker:3: with the postgres profile APP_DATABASE_URL must be postgresql",
+        ),
         ("COMPOSE_PROJECT_NAME=p\nREAD_ONLY=yes\n", r"env/t.env.docker:2: READ_ONLY must be true or false"),
     ],
 )
@@ -80,7 +82,7 @@ def test_shell_project_name_overrides_the_file(root):
 
 
 def test_compose_gets_exactly_the_file_values_and_no_stray_shell_variables(root):
-    write_env(root, "t", "COMPOSE_PROJECT_NAME=p\nPOSTGRES_PASSWORD='p$a \"#x'\nAPP_TITLE=\"A # title\"\n")
+    write_env(root, "t", 'COMPOSE_PROJECT_NAME=p\nPOSTGRES_PASSWORD=\'p$a "#x\'\nAPP_TITLE="A # title"\n')
     settings = load_settings("t", root=root, environ={})
     env = compose_environment(settings, environ={"PATH": "/bin", "APP_LOG_LEVEL": "DEBUG", "DOCKER_HOST": "unix:///x"})
     assert env["POSTGRES_PASSWORD"] == 'p$a "#x'
@@ -101,6 +103,8 @@ def test_local_file_is_layered_and_ignored_as_an_env(root):
 
 def test_ca_bundle_system_finds_the_host_bundle(root):
     write_env(root, "t", "COMPOSE_PROJECT_NAME=p\nBUILD_CA_BUNDLE=system\n")
-    if not any(Path(p).is_file() for p in ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem")):
+    if not any(
+        Path(p).is_file() for p in ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem")
+    ):
         pytest.skip("no system CA bundle on this machine")
     assert load_settings("t", root=root, environ={}).ca_bundle.is_file()

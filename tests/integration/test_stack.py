@@ -1,0 +1,144 @@
+"""The stack builds, starts and stops for real; tasks drive it; stacks stay isolated."""
+
+import socket
+import time
+
+import requests
+
+from ops import ROOT
+
+from .conftest import wait_for
+
+
+def test_dev_sqlite_up_health_down_keeps_volume(stacks, engine):
+    stack = stacks("dev")
+    result = stack.inv("up")
+    assert "is healthy in" in result.stdout
+    url = stack.url()
+    assert url in result.stdout  # the URL it printed is the one the engine chose
+    assert requests.get(url + "/health", timeout=5).status_code == 200
+    assert requests.get(url + "/ready", timeout=5).json()["status"] == "ready"
+
+    start = time.monotonic()
+    stack.inv("down")
+    assert time.monotonic() - start < 5
+    assert not stack.containers()
+    assert engine.volumes.get(f"{stack.project}_api-data")  # data kept
+
+
+def test_ci_postgres_up_and_api_uses_postgres(stacks):
+    stack = stacks("ci")
+    url = stack.up()
+    created = requests.post(url + "/api/v1/notes", json={"title": "in postgres"}, timeout=5)
+    assert created.status_code == 201
+    rows = stack.compose("exec", "-T", "db", "psql", "-U", "app", "-d", "app", "-tAc", "SELECT title FROM notes").stdout
+    assert "in postgres" in rows
+    stack.inv("down")
+
+
+def test_api_image_runs_as_numeric_non_root_with_healthcheck(stacks, engine):
+    stack = stacks("dev")
+    stack.inv("build")
+    config = engine.images.get(f"{stack.project}-api").attrs["Config"]
+    uid = config["User"].split(":")[0]
+    assert uid.isdigit() and int(uid) >= 10000
+    assert config["Healthcheck"]["Test"][0] == "CMD"
+
+
+def test_tasks_status_exec_logs_config_migrate(stacks):
+    stack = stacks("dev")
+    stack.up()
+    status = stack.inv("status").stdout
+    assert "api" in status and "healthy" in status and "MB" in status
+    assert stack.inv("exec", "api", "id -u").stdout.strip().splitlines()[-1] == "10001"
+    assert "0001 (head: 0001, up to date)" in stack.inv("migrate", "--current").stdout
+    assert "upgraded: 0001 -> 0001" in stack.inv("migrate").stdout
+    assert '"logger": "app.migrate"' in stack.inv("logs", "--service", "api", "--tail", "50").stdout
+    assert "read_only: true" in stack.inv("config").stdout
+    stack.inv("down")
+
+
+def test_two_envs_side_by_side_and_clean_touches_only_its_project(stacks, engine):
+    sqlite, postgres = stacks("dev"), stacks("ci")
+    url_a, url_b = sqlite.up(), postgres.up()
+    assert url_a != url_b
+    assert requests.get(url_a + "/ready", timeout=5).ok and requests.get(url_b + "/ready", timeout=5).ok
+
+    # Resources outside any project, made the way a user would.
+    outsider = engine.containers.run(
+        "local/python:3.11-slim-bookworm", ["sleep", "300"], detach=True, name=f"outsider-{sqlite.project}"
+    )
+    volume = engine.volumes.create(f"outsider-{sqlite.project}")
+    engine.images.get("local/python:3.11-slim-bookworm").tag(f"outsider-{sqlite.project}", "v1")
+    try:
+        sqlite.inv("clean")
+        assert not sqlite.containers()
+        assert not engine.images.list(name=f"{sqlite.project}-api")
+        assert engine.volumes.get(f"{sqlite.project}_api-data")  # no --volumes: data kept
+        assert requests.get(url_b + "/ready", timeout=5).ok  # the other stack still serves
+        outsider.reload()
+        assert outsider.status == "running"
+        assert engine.volumes.get(volume.name) and engine.images.get(f"outsider-{sqlite.project}:v1")
+    finally:
+        outsider.remove(force=True)
+        volume.remove()
+        engine.images.remove(f"outsider-{sqlite.project}:v1")
+    postgres.inv("down")
+
+
+def test_clean_volumes_needs_confirmation(stacks, engine):
+    stack = stacks("dev")
+    stack.up()
+    refused = stack.inv("clean", "--volumes", check=False)
+    assert refused.returncode != 0 and "pass --yes" in refused.stdout
+    assert engine.volumes.get(f"{stack.project}_api-data")
+    stack.inv("clean", "--volumes", "--yes")
+    assert not engine.volumes.list(filters={"name": f"{stack.project}_api-data"})
+
+
+TRICKY = {
+    "POSTGRES_PASSWORD": "'p$ss \"word\" #1'",
+    "APP_TITLE": '"Notes: $HOME isn\'t # expanded"',
+}
+
+
+def test_tricky_values_reach_containers_exactly_as_python_dotenv_reads_them(stacks):
+    stack = stacks("ci", **TRICKY)
+    expected = {key: stack.settings.value(key) for key in TRICKY}
+    assert expected["POSTGRES_PASSWORD"] == 'p$ss "word" #1'
+    url = stack.up()
+    assert requests.get(url + "/openapi.json", timeout=5).json()["info"]["title"] == expected["APP_TITLE"]
+    printed = stack.compose("exec", "-T", "db", "printenv", "POSTGRES_PASSWORD").stdout
+    assert printed == expected["POSTGRES_PASSWORD"] + "\n"
+    assert requests.get(url + "/ready", timeout=5).ok  # the api logged in with that password
+    stack.inv("down")
+
+
+def test_port_in_use_is_refused_before_anything_starts(stacks):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        stack = stacks("dev", API_PORT=str(port))
+        result = stack.inv("up", check=False)
+    assert result.returncode == 1
+    last = result.stdout.strip().splitlines()[-1]
+    assert f"port {port} on 127.0.0.1 is in use" in last and "API_PORT" in last
+    assert "Traceback" not in result.stdout
+    assert not stack.containers()
+
+
+def test_hot_reload_changes_a_response_without_rebuild(stacks):
+    stack = stacks("dev")
+    url = stack.up()
+    version_file = ROOT / "app" / "__init__.py"
+    original = version_file.read_text()
+    marker = f"reload-{stack.project}"
+    try:
+        version_file.write_text(original.replace('__version__ = "0.1.0"', f'__version__ = "{marker}"'))
+        start = time.monotonic()
+        wait_for(lambda: requests.get(url + "/health", timeout=2).json().get("version") == marker, timeout=15, what="reload")
+        print(f"reload took {time.monotonic() - start:.1f}s")
+    finally:
+        version_file.write_text(original)
+    stack.inv("down")

@@ -1,0 +1,53 @@
+"""The repository's promises about itself: README quick start, CI files, build context."""
+
+import re
+import shlex
+
+import pytest
+import yaml
+
+from ops import ROOT
+from tasks import ns
+
+README = (ROOT / "README.md").read_text()
+
+
+def quick_start_commands() -> list[str]:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.*?)\n```", section, re.S)
+
+
+def test_quick_start_is_two_commands_and_ci_runs_its_test_command():
+    commands = quick_start_commands()
+    assert len(commands) == 2, commands
+    assert commands[0].startswith("bash scripts/bootstrap.sh") and "inv up" in commands[0]
+    ci_script = (ROOT / ".ci" / "run").read_text()
+    assert "bash scripts/bootstrap.sh" in ci_script
+    assert commands[1] in ci_script.splitlines()
+
+
+def invoked_tasks(command: str) -> list[str]:
+    words = shlex.split(command.replace("&&", ";"))
+    return [words[i + 1] for i, word in enumerate(words[:-1]) if word == "inv" and not words[i + 1].startswith("-")]
+
+
+@pytest.mark.parametrize("path", [".github/workflows/ci.yml", ".gitlab-ci.yml"])
+def test_ci_examples_are_valid_yaml_naming_only_existing_tasks(path):
+    document = yaml.safe_load((ROOT / path).read_text())
+    text = yaml.safe_dump(document)
+    named = [task for line in re.findall(r"inv [^\n'\"]+", text) for task in invoked_tasks(line)]
+    assert named, f"{path} runs no task"
+    assert set(named) <= set(ns.task_names), set(named) - set(ns.task_names)
+
+
+def test_every_task_has_a_docstring_and_help_for_every_flag():
+    for name, task in ns.tasks.items():
+        assert task.__doc__ and task.__doc__.strip().endswith("."), name
+        for argument in task.get_arguments():
+            assert argument.help, f"inv {name}: --{argument.name} has no help"
+
+
+def test_build_context_admits_only_what_the_image_needs():
+    allowed = [line[1:] for line in (ROOT / ".dockerignore").read_text().splitlines() if line.startswith("!")]
+    assert sorted(allowed) == ["app/", "docker/entrypoint.sh", "requirements/service.lock"]
+    assert (ROOT / ".dockerignore").read_text().splitlines()[2].strip() == "*"

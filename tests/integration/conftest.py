@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from ops import ROOT
+from ops.baseimages import ensure_base_images
 from ops.compose import compose_command
 from ops.engine import connect, published_port
 from ops.settings import compose_environment, load_settings
@@ -64,15 +65,21 @@ class Stack:
 
     def compose(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         settings = self.settings
-        return subprocess.run(
+        base_images = ensure_base_images(settings, connect(), log=lambda _: None)
+        result = subprocess.run(
             compose_command(settings, *args),
-            env=compose_environment(settings),
+            env=compose_environment(settings, base_images),
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            check=check,
         )
+        if check and result.returncode != 0:
+            raise AssertionError(f"docker compose {' '.join(args)} exited {result.returncode}:\n{result.stdout[-3000:]}")
+        return result
+
+    def logs(self, service: str) -> list[str]:
+        return self.compose("logs", "--no-log-prefix", "--no-color", service).stdout.splitlines()
 
     def containers(self, service: str | None = None):
         labels = [f"com.docker.compose.project={self.project}"] + ([f"com.docker.compose.service={service}"] if service else [])

@@ -4,6 +4,7 @@ import os
 
 from prometheus_client import multiprocess
 
+from app.migrate import FAILURE_MARKER
 from app.observability import logging_config
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
@@ -23,3 +24,11 @@ def child_exit(server, worker):
     # A dead worker's live gauges must not linger in the sum.
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    # Stopped by a failed start-up migration: exit non-zero so Compose, a
+    # restart policy and `inv up` see a failure, not a clean stop.
+    if FAILURE_MARKER.exists():
+        server.log.error("exiting after a failed start-up migration: %s", FAILURE_MARKER.read_text()[:300])
+        os._exit(1)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -28,6 +30,8 @@ log = logging.getLogger("app.migrate")
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 # Any constant both replicas agree on: pg_advisory_lock serialises upgrades.
 MIGRATION_LOCK_KEY = 7_041_302_917
+#: Left by a failed start-up migration; the server's exit hook turns it into exit 1.
+FAILURE_MARKER = Path(os.environ.get("MIGRATION_FAILURE_MARKER", "/tmp/migration-failed"))
 
 
 def alembic_config() -> Config:
@@ -92,20 +96,27 @@ def upgrade_to_head(engine: Engine) -> tuple[set[str], set[str]]:
     return before, after
 
 
-def prestart() -> int:
+def prestart(stop_pid: int | None = None) -> int:
+    """Wait for the database, migrate to head; on failure stop the server at `stop_pid`."""
     settings = get_settings()
     configure_logging(settings.log_level)
+    FAILURE_MARKER.unlink(missing_ok=True)
     engine = make_engine(settings)
     try:
         attempts = wait_for_database(engine, settings.db_wait_seconds)
         log.info("database answers", extra={"attempts": attempts})
         before, after = upgrade_to_head(engine)
-    except TimeoutError as error:
-        log.error(str(error))
+    except Exception as error:  # unreachable database or a broken migration: say which, then stop
+        if isinstance(error, TimeoutError):
+            log.error(str(error))
+        else:
+            log.exception("migration failed: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+        if stop_pid:
+            FAILURE_MARKER.write_text(str(error)[:2000])
+            os.kill(stop_pid, signal.SIGTERM)
         return 1
-    except Exception as error:  # a broken migration: its own message, then stop
-        log.exception("migration failed: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
-        return 1
+    finally:
+        engine.dispose()
     if before == after:
         log.info("schema already at head", extra={"revision": ",".join(sorted(after))})
     else:
@@ -134,12 +145,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.migrate", description=__doc__)
     parser.add_argument("action", choices=["prestart", "upgrade", "current", "heads", "revision"])
     parser.add_argument("--message", "-m", help="revision: what the new migration does")
+    parser.add_argument("--stop-pid", type=int, help="prestart: the server's PID, stopped if migrating fails")
     arguments = parser.parse_args(argv)
     action = arguments.action
     if action == "revision":
         return new_revision(arguments.message or "change")
     if action == "prestart":
-        return prestart()
+        return prestart(arguments.stop_pid)
     engine = make_engine(get_settings())
     if action == "upgrade":
         before, after = upgrade_to_head(engine)

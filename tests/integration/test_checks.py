@@ -1,0 +1,105 @@
+"""smoke, persistence-check and ci: they pass on a good stack and fail, by name, on a bad one."""
+
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+import requests
+from invoke import Config, Context
+
+from ops import lifecycle
+from ops.checks import persistence_cycles
+from ops.engine import connect
+
+from .conftest import inv
+
+
+def junit_counts(path):
+    suite = ET.parse(path).getroot().find("testsuite")
+    cases = suite.findall("testcase")
+    return int(suite.get("tests")), int(suite.get("failures")), [c.get("name") for c in cases if c.find("failure") is not None]
+
+
+@pytest.fixture(scope="module")
+def pg(stacks):
+    stack = stacks("ci")
+    stack.up()
+    return stack
+
+
+def test_smoke_passes_on_a_healthy_stack_and_writes_junit(pg, tmp_path):
+    report = tmp_path / "smoke.xml"
+    result = pg.inv("smoke", "--junit", str(report))
+    assert "smoke passed: 11 checks" in result.stdout
+    assert junit_counts(report) == (11, 0, [])
+
+
+def test_smoke_over_http_only_with_url(pg):
+    result = inv("smoke", "--url", pg.url())
+    assert "smoke passed: 6 checks" in result.stdout
+
+
+def test_smoke_fails_naming_ready_when_the_database_is_down(pg, tmp_path):
+    report = tmp_path / "smoke.xml"
+    pg.compose("stop", "db")
+    try:
+        result = pg.inv("smoke", "--junit", str(report), check=False)
+    finally:
+        pg.compose("start", "db")
+    assert result.returncode == 1
+    assert result.stdout.strip().splitlines()[-1].startswith("error: smoke failed: ready")
+    tests, failures, failed = junit_counts(report)
+    assert tests == 11 and "ready" in failed and failures == len(failed)
+
+
+def test_smoke_fails_when_the_image_runs_as_root(stacks, engine):
+    stack = stacks("ci")
+    stack.inv("build")
+    # A test image for the purpose: the project's api image, switched to root.
+    engine.images.build(fileobj=io.BytesIO(f"FROM {stack.project}-api\nUSER 0\n".encode()), tag=f"{stack.project}-api", rm=True)
+    stack.inv("up", "--no-build")
+    result = stack.inv("smoke", check=False)
+    assert result.returncode == 1
+    assert "FAIL runs as non-root" in result.stdout and "uid 0 (root)" in result.stdout
+    assert "runs as non-root" in result.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("base", ["dev", "ci"])
+def test_persistence_check_passes_over_three_cycles(stacks, tmp_path, base):
+    stack = stacks(base)
+    stack.up()
+    report = tmp_path / "persistence.xml"
+    result = stack.inv("persistence-check", "--cycles", "3", "--records", "4", "--junit", str(report))
+    assert "persistence check passed: 3 cycles" in result.stdout
+    assert junit_counts(report) == (3, 0, [])
+    # It deletes what it wrote, and nothing else.
+    assert "12 records written so far" in result.stdout
+    assert requests.get(stack.url() + "/api/v1/notes", timeout=5).json()["total"] == 0
+
+
+def test_persistence_check_fails_when_the_volume_is_removed_between_cycles(stacks):
+    stack = stacks("dev")
+    url = stack.up()
+    settings, client = stack.settings, connect()
+    c = Context(Config(overrides={"run": {"in_stream": False}}))  # pytest's stdin cannot be read
+
+    def restart_losing_data() -> str:
+        lifecycle.down(c, settings, volumes=True)
+        return lifecycle.up(c, settings, client, build=False).url
+
+    results = persistence_cycles(c, settings, client, 3, 2, restart_losing_data, url)
+    assert len(results) == 1 and not results[0].ok  # stops at the first failed cycle
+    assert "2 of 2 records missing after down/up" in results[0].detail
+
+
+def test_ci_passes_end_to_end_and_leaves_nothing_behind(stacks, engine, tmp_path):
+    stack = stacks("ci")
+    result = stack.inv("ci", "--reports", str(tmp_path), "--cycles", "2")
+    assert "ci passed" in result.stdout
+    assert junit_counts(tmp_path / "smoke.xml") == (11, 0, [])
+    assert junit_counts(tmp_path / "persistence.xml") == (2, 0, [])
+    label = {"label": f"com.docker.compose.project={stack.project}"}
+    assert not engine.containers.list(all=True, filters=label)
+    assert not engine.networks.list(filters=label)
+    assert not engine.volumes.list(filters=label)
+    assert not engine.images.list(name=f"{stack.project}-api")

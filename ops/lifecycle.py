@@ -72,7 +72,7 @@ def explain_failed_start(client: docker.DockerClient, settings: StackSettings) -
     if not bad:
         return f"{settings.project} did not become healthy within {settings.wait_timeout}s; raise WAIT_TIMEOUT in {settings.env_file} or see `inv logs`"
     names = ", ".join(f"{s.service} ({s.status}, {s.health})" for s in bad)
-    return f"{names} of {settings.project} did not become healthy; its last log lines are above (more: inv logs --env {settings.env})"
+    return f"{names} of {settings.project} did not become healthy; its last log lines are above (more: inv logs --env {settings.cli_env})"
 
 
 def down(c: Context, settings: StackSettings, volumes: bool = False) -> None:

@@ -107,6 +107,15 @@ class StackSettings:
         return "postgres" in self.profiles
 
     @property
+    def cli_env(self) -> str:
+        """What to pass as --env to reach this environment again (a name, or the file's path)."""
+        return (
+            self.env
+            if self.files[0].parent == env_dir(self.files[0].parent.parent) and self.files[0].parent.name == "env"
+            else str(self.files[0])
+        )
+
+    @property
     def env_file(self) -> str:
         return display_path(self.files[0])
 

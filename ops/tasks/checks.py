@@ -19,7 +19,7 @@ JUNIT_HELP = "Also write the results as JUnit XML to this path."
 def stack_url(client, settings) -> str:
     address = published_port(client, settings.project)
     if address is None:
-        raise StackError(f"{settings.project} is not running; start it with inv up --env {settings.env}")
+        raise StackError(f"{settings.project} is not running; start it with inv up --env {settings.cli_env}")
     return f"http://{address[0]}:{address[1]}"
 
 

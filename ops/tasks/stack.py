@@ -104,7 +104,7 @@ def status(c, env=None):
     settings = load_settings(env)
     states = service_states(connect(), settings.project)
     if not states:
-        say(f"{settings.project} ({settings.env}): no containers; start it with inv up --env {settings.env}")
+        say(f"{settings.project} ({settings.env}): no containers; start it with inv up --env {settings.cli_env}")
         return
     rows = [("SERVICE", "STATE", "HEALTH", "PORTS", "IMAGE", "SIZE")]
     rows += [(s.service, s.status, s.health, s.ports, s.image, f"{s.image_size_mb:.0f} MB") for s in states]

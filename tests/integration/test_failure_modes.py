@@ -1,0 +1,185 @@
+"""Failure modes, each with the outcome a user should see, on real containers."""
+
+import base64
+import io
+import json
+import os
+import signal
+import threading
+import time
+
+import requests
+
+from .conftest import wait_for
+
+
+def kill_hard(container) -> None:
+    """kill -9 of the container's main process from the host: a crash, not a `docker stop`."""
+    container.reload()
+    os.kill(container.attrs["State"]["Pid"], signal.SIGKILL)
+
+
+class Writer(threading.Thread):
+    """Posts notes until stopped; remembers every one acknowledged with 201."""
+
+    def __init__(self, url: str):
+        super().__init__(daemon=True)
+        self.url, self.acknowledged, self.failed = url, {}, 0
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        index = 0
+        while not self.stopping.is_set():
+            index += 1
+            title = f"w{index}"
+            try:
+                response = requests.post(self.url + "/api/v1/notes", json={"title": title}, timeout=5)
+                if response.status_code == 201:
+                    self.acknowledged[response.json()["id"]] = title
+                else:
+                    self.failed += 1
+            except requests.RequestException:
+                self.failed += 1
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=30)
+
+
+def missing(url: str, acknowledged: dict) -> list:
+    return [
+        i for i, title in acknowledged.items() if requests.get(f"{url}/api/v1/notes/{i}", timeout=5).json().get("title") != title
+    ]
+
+
+def test_database_killed_during_writes_keeps_every_acknowledged_write(stacks):
+    stack = stacks("ci")
+    url = stack.up()
+    writer = Writer(url)
+    writer.start()
+    wait_for(lambda: len(writer.acknowledged) >= 20, what="writes before the kill")
+    kill_hard(stack.containers("db")[0])
+    time.sleep(1)
+    # The restart policy brings the database back; the api reconnects by itself.
+    wait_for(lambda: requests.get(url + "/ready", timeout=5).status_code == 200, timeout=60, what="ready after db restart")
+    before = len(writer.acknowledged)
+    wait_for(lambda: len(writer.acknowledged) > before + 5, what="writes after the restart")
+    writer.stop()
+    assert writer.failed > 0, "the kill should have failed some writes"
+    assert stack.containers("db")[0].attrs["RestartCount"] >= 1
+    assert missing(url, writer.acknowledged) == []
+
+
+def test_sqlite_api_killed_during_writes_restarts_with_intact_data(stacks):
+    stack = stacks("dev")
+    url = stack.up()
+    writer = Writer(url)
+    writer.start()
+    wait_for(lambda: len(writer.acknowledged) >= 30, what="writes before the kill")
+    api = stack.containers("api")[0]
+    kill_hard(api)
+    wait_for(lambda: requests.get(stack.url() + "/ready", timeout=5).status_code == 200, timeout=60, what="api back")
+    writer.url = stack.url()
+    before = len(writer.acknowledged)
+    wait_for(lambda: len(writer.acknowledged) > before + 5, what="writes after the restart")
+    writer.stop()
+    api.reload()
+    assert api.attrs["RestartCount"] >= 1  # the restart policy, not the test, brought it back
+    check = "import sqlite3; print(sqlite3.connect('/data/app.db').execute('PRAGMA integrity_check').fetchone()[0])"
+    assert stack.compose("exec", "-T", "api", "python", "-c", check).stdout.strip() == "ok"
+    assert missing(stack.url(), writer.acknowledged) == []
+
+
+def test_api_waits_for_a_late_database_then_becomes_ready(stacks):
+    stack = stacks("ci")
+    stack.inv("build")
+    # Start the api alone: Swarm and Kubernetes have no depends_on either.
+    stack.compose("up", "--detach", "--no-deps", "api")
+    url = wait_for(lambda: requests.get(stack.url() + "/health", timeout=2).ok and stack.url(), what="api serving")
+    response = requests.get(url + "/ready", timeout=5)
+    assert response.status_code == 503 and response.json()["reason"].startswith("database:")
+    time.sleep(3)
+    waits = [json.loads(line) for line in stack.logs("api") if '"waiting for the database"' in line]
+    assert len(waits) >= 2 and waits[-1]["retry_in_s"] > waits[0]["retry_in_s"]  # backing off
+    stack.compose("up", "--detach", "--wait", "db")
+    wait_for(lambda: requests.get(url + "/ready", timeout=5).status_code == 200, timeout=30, what="ready once the db is there")
+    api = stack.containers("api")[0]
+    api.reload()
+    assert api.attrs["RestartCount"] == 0
+
+
+BROKEN_MIGRATION = """
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    raise RuntimeError("boom: this migration is broken")
+
+
+def downgrade():
+    pass
+"""
+
+
+def test_broken_migration_fails_up_within_seconds_showing_its_error(stacks, engine):
+    stack = stacks("ci")
+    stack.inv("build")
+    encoded = base64.b64encode(BROKEN_MIGRATION.encode()).decode()
+    dockerfile = (
+        f"FROM {stack.project}-api\nUSER 0\n"
+        f"RUN echo {encoded} | base64 -d > /srv/app/migrations/versions/0002_broken.py\nUSER 10001:10001\n"
+    )
+    engine.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=f"{stack.project}-api", rm=True)
+    start = time.monotonic()
+    result = stack.inv("up", "--no-build", check=False)
+    elapsed = time.monotonic() - start
+    assert result.returncode == 1
+    assert "boom: this migration is broken" in result.stdout
+    assert "did not become healthy within" not in result.stdout  # a failure, not a wait timeout
+    assert elapsed < 60, f"took {elapsed:.0f}s"
+
+
+def test_fresh_postgres_volume_serves_right_after_up(stacks):
+    stack = stacks("ci")
+    for _ in range(3):
+        url = stack.up()
+        assert requests.post(url + "/api/v1/notes", json={"title": "first"}, timeout=5).status_code == 201
+        assert requests.get(url + "/ready", timeout=5).status_code == 200
+        stack.inv("down", "--volumes")
+
+
+def test_graceful_stop_lets_a_slow_request_finish(stacks):
+    stack = stacks("ci", APP_TESTING_ENDPOINTS="true")
+    url = stack.up()
+    outcome = {}
+
+    def slow_request():
+        try:
+            outcome["response"] = requests.get(url + "/api/v1/_testing/sleep", params={"seconds": 4}, timeout=30)
+        except requests.RequestException as error:
+            outcome["error"] = error
+
+    client = threading.Thread(target=slow_request)
+    client.start()
+    time.sleep(1)
+    start = time.monotonic()
+    stack.inv("down")
+    client.join()
+    assert "error" not in outcome, outcome
+    assert outcome["response"].status_code == 200 and outcome["response"].json() == {"slept": 4}
+    assert time.monotonic() - start < 20  # it waited for the request, not for a kill
+
+
+def test_prod_env_is_hardened_and_passes_smoke(stacks):
+    stack = stacks("prod", POSTGRES_PASSWORD="prod-test-secret", WEB_CONCURRENCY="2")
+    stack.up()
+    result = stack.inv("smoke")
+    assert "ok   hardening in effect" in result.stdout and "smoke passed" in result.stdout
+    db = stack.containers("db")[0].attrs["HostConfig"]
+    assert db["ReadonlyRootfs"] and "ALL" in db["CapDrop"] and db["Memory"] and db["PidsLimit"]
+    api = stack.containers("api")[0].attrs["HostConfig"]
+    assert all(b["HostIp"] == "127.0.0.1" for b in api["PortBindings"]["8000/tcp"])

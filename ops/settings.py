@@ -109,11 +109,7 @@ class StackSettings:
     @property
     def cli_env(self) -> str:
         """What to pass as --env to reach this environment again (a name, or the file's path)."""
-        return (
-            self.env
-            if self.files[0].parent == env_dir(self.files[0].parent.parent) and self.files[0].parent.name == "env"
-            else str(self.files[0])
-        )
+        return self.env if self.files[0].resolve().parent == env_dir() else str(self.files[0])
 
     @property
     def env_file(self) -> str:

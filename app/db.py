@@ -29,14 +29,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def make_engine(settings: Settings) -> Engine:
     url = make_url(settings.database_url)
-    if settings.database_password is not None:
-        url = url.set(password=settings.database_password.get_secret_value())
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    # Only server databases take the password (a SQLite URL with one is invalid,
+    # and an env may well set POSTGRES_PASSWORD for a stack that uses SQLite).
+    if settings.database_password:
+        url = url.set(password=settings.database_password.get_secret_value())
     # pre_ping: a connection broken by a database restart is replaced, so the
     # service recovers without its own restart.
     return create_engine(url, pool_pre_ping=True, pool_size=5, connect_args={"connect_timeout": 3})

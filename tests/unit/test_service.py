@@ -28,6 +28,17 @@ def client(settings):
         yield client
 
 
+def test_sqlite_ignores_a_database_password(tmp_path):
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/app.db", database_password="set-for-postgres")
+    with make_engine(settings).connect() as connection:
+        assert connection.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_postgres_password_is_escaped_into_the_url():
+    engine = make_engine(Settings(database_url="postgresql+psycopg://app@db:5432/app", database_password='p@ss:/"#'))
+    assert engine.url.password == 'p@ss:/"#' and engine.url.host == "db"
+
+
 def test_health_is_cheap_and_needs_no_database(tmp_path):
     settings = Settings(database_url=f"sqlite:///{tmp_path}/never-migrated.db")
     with TestClient(create_app(settings)) as client:

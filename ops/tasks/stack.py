@@ -41,13 +41,13 @@ def down(c, env=None, volumes=False):
     lifecycle.down(c, load_settings(env), volumes=volumes)
 
 
-@task(help={"env": ENV_HELP, "no_cache": "Rebuild every layer instead of reusing the cache."})
+@task(help={"env": ENV_HELP})
 @reports_errors
-def rebuild(c, env=None, no_cache=True):
+def rebuild(c, env=None):
     """Rebuild the images without cache, then start the stack."""
     settings = load_settings(env)
     client = connect()
-    lifecycle.build(c, settings, client, no_cache=no_cache)
+    lifecycle.build(c, settings, client, no_cache=True)
     started = lifecycle.up(c, settings, client, build=False)
     say(f"{settings.project} is healthy in {started.seconds:.1f}s at {started.url}")
 

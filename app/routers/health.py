@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from app import __version__
 from app.observability import metrics_payload
@@ -22,11 +23,19 @@ def ready(request: Request) -> JSONResponse:
     engine, heads = request.app.state.engine, request.app.state.migration_heads
     try:
         with engine.connect() as connection:
-            # Read directly: Alembic's MigrationContext logs on every probe.
-            current = set(connection.scalars(text("SELECT version_num FROM alembic_version")))
+            connection.execute(text("SELECT 1"))
+            try:
+                # Read directly: Alembic's MigrationContext logs on every probe.
+                current = set(connection.scalars(text("SELECT version_num FROM alembic_version")))
+            except DBAPIError:
+                current = set()  # no alembic_version table: not migrated yet
     except Exception as error:  # any driver error means "not ready", with its reason
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:300]
         return JSONResponse({"status": "unavailable", "reason": f"database: {reason}"}, status_code=503)
+    if not current:
+        return JSONResponse(
+            {"status": "unavailable", "reason": f"schema not migrated yet (head is {sorted(heads)})"}, status_code=503
+        )
     if current != heads:
         return JSONResponse(
             {"status": "unavailable", "reason": f"schema at {sorted(current) or 'empty'}, head is {sorted(heads)}"},

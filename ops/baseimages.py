@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import docker
 from docker.errors import APIError, DockerException
 
-import docker
 from ops import ROOT, StackError
 from ops.console import run_with_heartbeat, say, step
 from ops.engine import image_exists

@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import docker
 import requests
 from invoke import Context
 
-import docker
 from ops.console import say
 from ops.engine import project_containers
 from ops.settings import StackSettings

@@ -5,9 +5,9 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 
+import docker
 from docker.errors import DockerException, ImageNotFound, NotFound
 
-import docker
 from ops import StackError
 
 PROJECT_LABEL = "com.docker.compose.project"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import docker
 from invoke import Context
 
-import docker
 from ops import StackError
 from ops.baseimages import ensure_base_images
 from ops.compose import down_args, run_compose, up_args

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import docker
 import requests
-from invoke import Context
 
 from ops.console import say
 from ops.engine import project_containers
@@ -254,9 +253,6 @@ def delete_records(url: str, ids: Iterable[int]) -> None:
 
 
 def persistence_cycles(
-    c: Context,
-    settings: StackSettings,
-    client: docker.DockerClient,
     cycles: int,
     per_cycle: int,
     restart: Callable[[], str],

@@ -133,7 +133,7 @@ class StackSettings:
         return entry.value if entry else default
 
 
-def _integer(values, key, default, low, high, what, file) -> int:
+def _integer(values, key, default, low, high, what) -> int:
     entry = values.get(key)
     if entry is None or entry.value == "":
         return default
@@ -233,14 +233,14 @@ def load_settings(env: str | None = None, root: Path = ROOT, environ: Mapping[st
         compose_files=tuple(compose_files),
         profiles=profiles,
         api_bind=api_bind,
-        api_port=_integer(values, "API_PORT", 8000, 0, 65535, "a port number, 0 to let the engine choose", file),
+        api_port=_integer(values, "API_PORT", 8000, 0, 65535, "a port number, 0 to let the engine choose"),
         base_images=base_images,
         python_base_image=get("PYTHON_BASE_IMAGE", "python:3.11-slim-bookworm"),
         postgres_base_image=get("POSTGRES_BASE_IMAGE", "postgres:15-bookworm"),
         ca_bundle=_ca_bundle(values.get("BUILD_CA_BUNDLE"), root),
         debian_mirror=get("DEBIAN_MIRROR") or None,
-        image_size_budget_mb=_integer(values, "IMAGE_SIZE_BUDGET_MB", 250, 1, 100_000, "a size in MB", file),
-        wait_timeout=_integer(values, "WAIT_TIMEOUT", 120, 1, 3600, "seconds", file),
+        image_size_budget_mb=_integer(values, "IMAGE_SIZE_BUDGET_MB", 250, 1, 100_000, "a size in MB"),
+        wait_timeout=_integer(values, "WAIT_TIMEOUT", 120, 1, 3600, "seconds"),
         read_only=read_only == "true",
     )
 

@@ -58,7 +58,7 @@ def persistence_results(c, settings, cycles, records, junit=None, keep=False):
         return lifecycle.up(c, settings, client, build=False).url
 
     say(f"persistence check on {settings.project}: {cycles} cycles of {records} records")
-    results = persistence_cycles(c, settings, client, cycles, records, restart, url, keep=keep)
+    results = persistence_cycles(cycles, records, restart, url, keep=keep)
     if junit:
         write_junit(Path(junit), "persistence", results)
     return results

@@ -87,7 +87,7 @@ def test_persistence_check_fails_when_the_volume_is_removed_between_cycles(stack
         lifecycle.down(c, settings, volumes=True)
         return lifecycle.up(c, settings, client, build=False).url
 
-    results = persistence_cycles(c, settings, client, 3, 2, restart_losing_data, url)
+    results = persistence_cycles(3, 2, restart_losing_data, url)
     assert len(results) == 1 and not results[0].ok  # stops at the first failed cycle
     assert "2 of 2 records missing after down/up" in results[0].detail
 

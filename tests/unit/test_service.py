@@ -127,7 +127,7 @@ def test_openapi_and_docs(client):
     assert client.get("/docs").status_code == 200
 
 
-def test_testing_endpoints_only_when_enabled(tmp_path, settings):
+def test_testing_endpoints_only_when_enabled(settings):
     assert TestClient(create_app(settings)).get("/api/v1/_testing/sleep", params={"seconds": 0}).status_code == 404
     enabled = Settings(database_url=settings.database_url, testing_endpoints=True)
     assert TestClient(create_app(enabled)).get("/api/v1/_testing/sleep", params={"seconds": 0}).json() == {"slept": 0}
@@ -148,7 +148,7 @@ def test_json_log_lines_carry_extras():
     assert entry["message"] == "request" and entry["status"] == 201 and entry["level"] == "INFO"
 
 
-def test_wait_for_database_gives_up_after_its_bound(tmp_path):
+def test_wait_for_database_gives_up_after_its_bound():
     engine = make_engine(Settings(database_url="postgresql+psycopg://u@127.0.0.1:1/x"))
     with pytest.raises(TimeoutError, match="not reachable after 1s"):
         wait_for_database(engine, timeout=1, first_delay=0.1)

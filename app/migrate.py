@@ -96,6 +96,21 @@ def upgrade_to_head(engine: Engine) -> tuple[set[str], set[str]]:
     return before, after
 
 
+def stop_server(pid: int, attempts: int = 120, interval: float = 0.5) -> None:
+    """SIGTERM the server until it is gone.
+
+    As a container's PID 1 it ignores signals it has no handler for yet, so a
+    migration that fails before gunicorn has set up its handlers would
+    otherwise leave it serving an unmigrated database forever.
+    """
+    for _ in range(attempts):
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        time.sleep(interval)
+
+
 def prestart(stop_pid: int | None = None) -> int:
     """Wait for the database, migrate to head; on failure stop the server at `stop_pid`."""
     settings = get_settings()
@@ -113,7 +128,7 @@ def prestart(stop_pid: int | None = None) -> int:
             log.exception("migration failed: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
         if stop_pid:
             FAILURE_MARKER.write_text(str(error)[:2000])
-            os.kill(stop_pid, signal.SIGTERM)
+            stop_server(stop_pid)
         return 1
     finally:
         engine.dispose()

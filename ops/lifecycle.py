@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -12,7 +13,15 @@ from ops import StackError
 from ops.baseimages import ensure_base_images
 from ops.compose import down_args, run_compose, up_args
 from ops.console import say, step
-from ops.engine import container_publishing, last_logs, port_is_free, published_port, service_states
+from ops.engine import (
+    container_publishing,
+    crash_looping,
+    last_logs,
+    port_is_free,
+    published_port,
+    restart_counts,
+    service_states,
+)
 from ops.settings import StackSettings
 
 
@@ -51,9 +60,17 @@ def up(c: Context, settings: StackSettings, client: docker.DockerClient, build: 
     check_port_free(client, settings)
     base = ensure_base_images(settings, client)
     start = time.monotonic()
+    baseline = restart_counts(client, settings.project)
     with step(f"starting {settings.project} ({settings.env}) and waiting up to {settings.wait_timeout}s for health"):
-        result = run_compose(c, settings, up_args(settings, build=build), extra_env=base, warn=True)
-        if result.failed:
+        waiting = run_compose(c, settings, up_args(settings, build=build), extra_env=base, warn=True, asynchronous=True)
+        crashed = None
+        while not waiting.runner.process_is_finished and crashed is None:
+            time.sleep(0.5)
+            crashed = crash_looping(client, settings.project, baseline)
+        if crashed:
+            waiting.runner.kill()  # no use waiting for a service that is crashing
+        result = waiting.join()
+        if crashed or result.failed:
             raise StackError(explain_failed_start(client, settings))
     address = published_port(client, settings.project)
     if address is None:
@@ -61,18 +78,34 @@ def up(c: Context, settings: StackSettings, client: docker.DockerClient, build: 
     return Started(url=f"http://{address[0]}:{address[1]}", seconds=time.monotonic() - start)
 
 
+ERROR_LINE = re.compile(r'"level": "(ERROR|CRITICAL)"|\b(ERROR|FATAL|PANIC):')
+
+
+def error_lines(log: str, limit: int = 6) -> list[str]:
+    """The last error lines of a log (JSON levels, PostgreSQL's ERROR/FATAL/PANIC).
+
+    A container that keeps restarting buries its error under each new start's
+    lines, so a failure is explained by its errors first, not only by the tail.
+    """
+    return [line for line in log.splitlines() if ERROR_LINE.search(line)][-limit:]
+
+
 def explain_failed_start(client: docker.DockerClient, settings: StackSettings) -> str:
     states = service_states(client, settings.project)
     bad = [s for s in states if not s.ok]
     for state in bad:
-        say(f"--- last log lines of {state.service} ({state.status}, {state.health}) ---")
-        say(last_logs(client, settings.project, state.service).rstrip() or "(no output)")
+        log = last_logs(client, settings.project, state.service, lines=500)
+        say(f"--- {state.service} ({state.status}, {state.health}) ---")
+        errors = error_lines(log)
+        if errors:
+            say("errors:\n" + "\n".join(errors))
+        say("last lines:\n" + ("\n".join(log.splitlines()[-20:]) or "(no output)"))
     if not states:
         return f"{settings.project} did not start; Compose's error is above"
     if not bad:
         return f"{settings.project} did not become healthy within {settings.wait_timeout}s; raise WAIT_TIMEOUT in {settings.env_file} or see `inv logs`"
     names = ", ".join(f"{s.service} ({s.status}, {s.health})" for s in bad)
-    return f"{names} of {settings.project} did not become healthy; its last log lines are above (more: inv logs --env {settings.cli_env})"
+    return f"{names} of {settings.project} did not become healthy; its errors and last log lines are above (more: inv logs --env {settings.cli_env})"
 
 
 def down(c: Context, settings: StackSettings, volumes: bool = False) -> None:

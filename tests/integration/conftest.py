@@ -131,7 +131,7 @@ def wait_for(predicate, timeout: float = 30, interval: float = 0.5, what: str = 
             last = predicate()
             if last:
                 return last
-        except requests.RequestException as error:
-            last = error
+        except (requests.RequestException, AssertionError) as error:
+            last = error  # not yet: no answer, or (after a restart) no published port
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")

@@ -99,9 +99,13 @@ def test_api_waits_for_a_late_database_then_becomes_ready(stacks):
     url = wait_for(lambda: requests.get(stack.url() + "/health", timeout=2).ok and stack.url(), what="api serving")
     response = requests.get(url + "/ready", timeout=5)
     assert response.status_code == 503 and response.json()["reason"].startswith("database:")
-    time.sleep(3)
-    waits = [json.loads(line) for line in stack.logs("api") if '"waiting for the database"' in line]
-    assert len(waits) >= 2 and waits[-1]["retry_in_s"] > waits[0]["retry_in_s"]  # backing off
+
+    def waits():
+        return [json.loads(line) for line in stack.logs("api") if '"waiting for the database"' in line]
+
+    wait_for(lambda: len(waits()) >= 3, what="three waits for the database")
+    delays = [w["retry_in_s"] for w in waits()]
+    assert delays[2] > delays[0]  # backing off
     stack.compose("up", "--detach", "--wait", "db")
     wait_for(lambda: requests.get(url + "/ready", timeout=5).status_code == 200, timeout=30, what="ready once the db is there")
     api = stack.containers("api")[0]

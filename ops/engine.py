@@ -38,7 +38,8 @@ def engine_version(client: docker.DockerClient) -> tuple[str, str]:
 
 def project_containers(client: docker.DockerClient, project: str, service: str | None = None):
     labels = [f"{PROJECT_LABEL}={project}"] + ([f"{SERVICE_LABEL}={service}"] if service else [])
-    return client.containers.list(all=True, filters={"label": labels})
+    # ignore_removed: Compose may remove a container between listing and inspecting it.
+    return client.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def port_is_free(host: str, port: int) -> bool:
 
 def container_publishing(client: docker.DockerClient, port: int) -> str | None:
     """Name and project of a running container that publishes this host port, if any."""
-    for container in client.containers.list():
+    for container in client.containers.list(ignore_removed=True):
         for bindings in (container.attrs["NetworkSettings"].get("Ports") or {}).values():
             if any(int(b["HostPort"]) == port for b in bindings or []):
                 project = container.labels.get(PROJECT_LABEL)

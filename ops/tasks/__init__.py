@@ -6,6 +6,7 @@ import functools
 import os
 import sys
 
+from docker.errors import DockerException
 from invoke import Exit, UnexpectedExit
 
 from ops import StackError
@@ -22,6 +23,9 @@ def reports_errors(body):
             return body(*args, **kwargs)
         except StackError as error:
             raise Exit(f"error: {error}", code=1) from None
+        except DockerException as error:
+            reason = str(getattr(error, "explanation", None) or error).splitlines()[0][:200]
+            raise Exit(f"error: the Docker engine refused a request ({reason}); check it with `inv doctor`", code=1) from None
         except UnexpectedExit as error:
             command = error.result.command
             short = command if len(command) < 120 else command[:117] + "..."

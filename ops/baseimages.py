@@ -92,8 +92,13 @@ def _pull(client: docker.DockerClient, ref: str) -> str | None:
         return str(getattr(error, "explanation", None) or error).splitlines()[0][:200]
 
 
+def mirror_for(settings: StackSettings) -> str | None:
+    """The Debian mirror substitutes are built from: DEBIAN_MIRROR, else the host's apt sources."""
+    return settings.debian_mirror or debian_mirror(read_apt_sources())
+
+
 def _build_substitute(image: BaseImage, settings: StackSettings) -> None:
-    mirror = settings.debian_mirror or debian_mirror(read_apt_sources())
+    mirror = mirror_for(settings)
     if not mirror:
         raise StackError(
             f"cannot build {image.local}: no Debian mirror in /etc/apt/sources*; set DEBIAN_MIRROR in {settings.env_file}"

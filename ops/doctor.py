@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ops import StackError
-from ops.baseimages import debian_mirror, needed_base_images, read_apt_sources
+from ops.baseimages import mirror_for, needed_base_images
 from ops.compose import require_compose_v2
 from ops.engine import connect, engine_version, image_exists, port_is_free, published_port
 from ops.settings import StackSettings, load_settings
@@ -74,7 +74,7 @@ def diagnose(env: str | None) -> list[Finding]:
             elif image_exists(client, image.local):
                 findings.append(Finding(f"base image {image.recipe}", True, f"local substitute {image.local} present"))
             else:
-                mirror = settings.debian_mirror or debian_mirror(read_apt_sources())
+                mirror = mirror_for(settings)
                 buildable = bool(shutil.which("mmdebstrap") and mirror)
                 findings.append(
                     Finding(

@@ -15,7 +15,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
-from ops import StackError
+from ops import ROOT, StackError
 
 VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -36,8 +36,6 @@ class EnvValue:
 
 
 def display_path(path: Path) -> str:
-    from ops import ROOT
-
     try:
         return str(path.resolve().relative_to(ROOT))
     except ValueError:

@@ -116,7 +116,8 @@ def ensure_base_images(settings: StackSettings, client: docker.DockerClient, log
     return chosen
 
 
-def _current_substitute(image: BaseImage, client: docker.DockerClient):
+def current_substitute(image: BaseImage, client: docker.DockerClient):
+    """The local substitute if it was built from the current recipe, else None."""
     present = image_exists(client, image.local)
     if present is not None and present.labels.get("io.stackops.base.recipe-hash") == image.recipe_hash():
         return present
@@ -128,7 +129,7 @@ def _ensure_one(image: BaseImage, settings: StackSettings, client: docker.Docker
     if mode != "local" and image_exists(client, image.official):
         return image.official
     # auto: a substitute built once is reused, without asking a registry each time.
-    if mode != "registry" and _current_substitute(image, client) is not None:
+    if mode != "registry" and current_substitute(image, client) is not None:
         return image.local
     if mode != "local":
         with step(f"pulling {image.official}"):

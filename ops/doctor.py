@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ops import StackError
-from ops.baseimages import mirror_for, needed_base_images
+from ops.baseimages import current_substitute, mirror_for, needed_base_images
 from ops.compose import require_compose_v2
 from ops.engine import connect, engine_version, image_exists, port_is_free, published_port
 from ops.settings import StackSettings, load_settings
@@ -71,9 +71,10 @@ def diagnose(env: str | None) -> list[Finding]:
         for image in needed_base_images(settings):
             if settings.base_images != "local" and image_exists(client, image.official):
                 findings.append(Finding(f"base image {image.recipe}", True, f"{image.official} present"))
-            elif image_exists(client, image.local):
+            elif settings.base_images != "registry" and current_substitute(image, client) is not None:
                 findings.append(Finding(f"base image {image.recipe}", True, f"local substitute {image.local} present"))
             else:
+                # Missing, or built from an older recipe: either way inv up builds it.
                 mirror = mirror_for(settings)
                 buildable = bool(shutil.which("mmdebstrap") and mirror)
                 findings.append(

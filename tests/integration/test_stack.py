@@ -130,6 +130,20 @@ def test_port_in_use_is_refused_before_anything_starts(stacks):
     assert not stack.containers()
 
 
+def test_port_held_by_another_stack_names_its_container(stacks):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    holder = stacks("dev", API_PORT=str(port))
+    holder.up()
+    newcomer = stacks("ci", API_PORT=str(port))
+    result = newcomer.inv("up", check=False)
+    assert result.returncode == 1
+    assert f"in use by container {holder.project}-api-1 (project {holder.project})" in result.stdout.strip().splitlines()[-1]
+    assert not newcomer.containers()
+    holder.inv("down")
+
+
 def test_hot_reload_changes_a_response_without_rebuild(stacks):
     stack = stacks("dev")
     url = stack.up()

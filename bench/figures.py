@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ops import ROOT  # noqa: E402
-from ops.baseimages import RECIPES_DIR, SUITE, debian_mirror, read_apt_sources  # noqa: E402
-from ops.engine import connect  # noqa: E402
+from stackops import ROOT  # noqa: E402
+from stackops.baseimages import RECIPES_DIR, SUITE, debian_mirror, read_apt_sources  # noqa: E402
+from stackops.engine import connect  # noqa: E402
 
 
 def timed(*command: str) -> float:

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from ops import ROOT
-from ops.baseimages import ensure_base_images
-from ops.compose import compose_command
-from ops.engine import connect, published_port
-from ops.settings import compose_environment, load_settings
+from stackops import ROOT
+from stackops.baseimages import ensure_base_images
+from stackops.compose import compose_command
+from stackops.engine import connect, published_port
+from stackops.settings import compose_environment, load_settings
 
 pytestmark = pytest.mark.integration
 

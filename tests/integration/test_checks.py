@@ -6,10 +6,10 @@ import xml.etree.ElementTree as ET
 import pytest
 import requests
 from invoke import Config, Context
+from stackops.checks import persistence_cycles
 
-from ops import lifecycle
-from ops.checks import persistence_cycles
-from ops.engine import connect
+from stackops import lifecycle
+from stackops.engine import connect
 
 from .conftest import inv
 

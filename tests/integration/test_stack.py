@@ -5,7 +5,7 @@ import time
 
 import requests
 
-from ops import ROOT
+from stackops import ROOT
 
 from .conftest import wait_for
 

@@ -5,8 +5,8 @@ import re
 import pytest
 from invoke import MockContext, Result
 
-from ops.compose import compose_command, down_args, exec_args, logs_args, run_compose, up_args
-from ops.settings import load_settings
+from stackops.compose import compose_command, down_args, exec_args, logs_args, run_compose, up_args
+from stackops.settings import load_settings
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ops.envfiles import EnvFileError, read_env_files
+from stackops.envfiles import EnvFileError, read_env_files
 
 
 @pytest.mark.parametrize(

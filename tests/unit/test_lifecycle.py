@@ -2,7 +2,7 @@
 
 import pytest
 
-from ops.lifecycle import error_lines
+from stackops.lifecycle import error_lines
 
 
 @pytest.mark.parametrize(

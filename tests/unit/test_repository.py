@@ -6,8 +6,8 @@ import shlex
 import pytest
 import yaml
 
-from ops import ROOT
 from tasks import ns
+from tests.utils import ROOT
 
 README = (ROOT / "README.md").read_text()
 
@@ -49,5 +49,43 @@ def test_every_task_has_a_docstring_and_help_for_every_flag():
 
 def test_build_context_admits_only_what_the_image_needs():
     allowed = [line[1:] for line in (ROOT / ".dockerignore").read_text().splitlines() if line.startswith("!")]
-    assert sorted(allowed) == ["app/", "docker/entrypoint.sh", "requirements/service.lock"]
+    assert sorted(allowed) == [
+        "app/",
+        "docker/entrypoint.sh",
+        "requirements/service.lock",
+        "requirements/test.lock",
+        "tests/service/",
+    ]
     assert (ROOT / ".dockerignore").read_text().splitlines()[2].strip() == "*"
+
+
+# What only the reference service knows; the tooling must learn all of it from the contract.
+REFERENCE_SERVICE_SPECIFICS = [
+    r"/api/v1",
+    r"/notes",
+    r"\bnotes\b",
+    r"app\.migrate",
+    r"app\.main",
+    r"/srv\b",
+    r"/data\b",
+    r"['\"]api['\"]",
+    r"['\"]db['\"]",
+    r"['\"]postgres['\"]\s*(in|==)",
+    r"\b8000\b",
+    r"\b8080\b",
+    r"APP_[A-Z]",
+    r"API_PORT|API_BIND",
+    r"docker/compose|docker/Dockerfile|env/dev",
+    r"/health\b|/ready\b|/metrics\b",
+]
+
+
+@pytest.mark.parametrize("pattern", REFERENCE_SERVICE_SPECIFICS)
+def test_the_tooling_holds_nothing_of_the_reference_service(pattern):
+    hits = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sorted((ROOT / "stackops").rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(pattern, line)
+    ]
+    assert not hits, "\n".join(hits)

@@ -6,12 +6,12 @@ import shlex
 
 from invoke import Collection, Exit, task
 
-from ops import lifecycle
-from ops.compose import exec_args, logs_args, run_compose
-from ops.console import say
-from ops.engine import connect, service_states
-from ops.settings import load_settings
-from ops.tasks import ENV_HELP, interactive, reports_errors
+from stackops import StackError, lifecycle
+from stackops.compose import exec_args, logs_args, render, require_service, run_compose
+from stackops.console import say
+from stackops.engine import connect, service_states
+from stackops.settings import load_settings
+from stackops.tasks import ENV_HELP, count, interactive, reports_errors
 
 
 @task(help={"env": ENV_HELP, "no_cache": "Rebuild every layer instead of reusing the cache."})
@@ -22,6 +22,15 @@ def build(c, env=None, no_cache=False):
     lifecycle.build(c, settings, connect(), no_cache=no_cache)
 
 
+def print_urls(settings, started) -> None:
+    """The entry service's URLs, as the contract names its paths."""
+    entry = settings.config.service(settings.config.entry)
+    say(f"  {entry.name:<8} {started.url}")
+    for label, path in (("docs", entry.docs), ("health", entry.health), ("ready", entry.ready), ("metrics", entry.metrics)):
+        if path:
+            say(f"  {label:<8} {started.url}{path}")
+
+
 @task(help={"env": ENV_HELP, "build": "Build images first (default); --no-build starts what exists."})
 @reports_errors
 def up(c, env=None, build=True):
@@ -29,9 +38,7 @@ def up(c, env=None, build=True):
     settings = load_settings(env)
     started = lifecycle.up(c, settings, connect(), build=build)
     say(f"{settings.project} is healthy in {started.seconds:.1f}s")
-    say(f"  API      {started.url}")
-    say(f"  docs     {started.url}/docs")
-    say(f"  health   {started.url}/health   ready {started.url}/ready   metrics {started.url}/metrics")
+    print_urls(settings, started)
 
 
 @task(help={"env": ENV_HELP, "volumes": "Also DELETE the stack's volumes, and with them its data."})
@@ -57,6 +64,8 @@ def rebuild(c, env=None):
 def restart(c, env=None, service=None):
     """Restart the stack's containers (no rebuild) and wait until healthy."""
     settings = load_settings(env)
+    if service:
+        require_service(render(settings), service)
     run_compose(c, settings, ["restart"] + ([service] if service else []))
     started = lifecycle.up(c, settings, connect(), build=False)
     say(f"{settings.project} is healthy again at {started.url}")
@@ -65,7 +74,7 @@ def restart(c, env=None, service=None):
 @task(
     help={
         "env": ENV_HELP,
-        "service": "Only this service's logs (api, db).",
+        "service": "Only this service's logs (any service of the stack).",
         "follow": "Keep printing new lines.",
         "tail": "Only the last N lines of each container.",
     }
@@ -73,28 +82,36 @@ def restart(c, env=None, service=None):
 @reports_errors
 def logs(c, env=None, service=None, follow=False, tail=None):
     """Print the stack's logs."""
-    run_compose(c, load_settings(env), logs_args([service] if service else [], follow, tail))
+    settings = load_settings(env)
+    if service:
+        require_service(render(settings), service)
+    lines = str(count(tail, "tail", low=0)) if tail is not None else None
+    run_compose(c, settings, logs_args([service] if service else [], follow, lines))
 
 
 @task(
     name="exec",
     help={
         "env": ENV_HELP,
-        "service": "The service to run in (api, db).",
-        "command": 'The command line, quoted: "python -m app.migrate current".',
+        "service": "The service to run in (any service of the stack).",
+        "command": 'The command line, quoted: "ls -l /".',
     },
 )
 @reports_errors
 def exec_(c, service, command, env=None):
     """Run a command in a running service's container."""
-    run_compose(c, load_settings(env), exec_args(service, shlex.split(command), tty=interactive()), pty=interactive())
+    settings = load_settings(env)
+    require_service(render(settings), service)
+    run_compose(c, settings, exec_args(service, shlex.split(command), tty=interactive()), pty=interactive())
 
 
-@task(help={"env": ENV_HELP, "service": "The service to open a shell in (default api)."})
+@task(help={"env": ENV_HELP, "service": "The service to open a shell in (default: the contract's entry service)."})
 @reports_errors
-def shell(c, env=None, service="api"):
+def shell(c, env=None, service=None):
     """Open a shell in a running service's container."""
-    run_compose(c, load_settings(env), exec_args(service, ["sh"], tty=interactive()), pty=interactive())
+    settings = load_settings(env)
+    service = require_service(render(settings), service or settings.config.entry)
+    run_compose(c, settings, exec_args(service, ["sh"], tty=interactive()), pty=interactive())
 
 
 @task(help={"env": ENV_HELP})
@@ -125,19 +142,26 @@ def config(c, env=None):
     help={
         "env": ENV_HELP,
         "current": "Show the current revision instead of upgrading.",
-        "new": "Write a new revision with this message, autogenerated from the models.",
+        "new": "Write a new revision with this message (the contract's `new` command, on this machine).",
     }
 )
 @reports_errors
 def migrate(c, env=None, current=False, new=None):
-    """Upgrade the running stack's database to head (or show it, or write a new revision)."""
+    """Upgrade the running stack's database (or show its revision, or write a new revision)."""
+    settings = load_settings(env)
+    migrations = settings.config.migrations
+    if migrations is None:
+        raise StackError(f"{settings.config.where('migrate')}: no migrations are declared; add a [tool.stackops.migrate] table")
     if new:
-        # Autogenerate against a scratch SQLite database at head, on the host.
-        c.run(f"python -m app.migrate revision --message {shlex.quote(new)}")
+        if not migrations.new:
+            raise StackError(f"{settings.config.where('migrate.new')}: is not set; name the command that writes a revision")
+        c.run(migrations.new.replace("{message}", shlex.quote(new)), pty=False)
         return
-    run_compose(
-        c, load_settings(env), exec_args("api", ["python", "-m", "app.migrate", "current" if current else "upgrade"], tty=False)
-    )
+    command = migrations.current if current else migrations.upgrade
+    if not command:
+        raise StackError(f"{settings.config.where('migrate.' + ('current' if current else 'upgrade'))}: is not set")
+    require_service(render(settings), migrations.service)
+    run_compose(c, settings, exec_args(migrations.service, shlex.split(command), tty=False))
 
 
 @task(

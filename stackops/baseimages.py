@@ -1,37 +1,47 @@
 """Base images: the official ones when a registry answers, local substitutes otherwise.
 
-A substitute is built once from Debian packages (docker/base/build-base.sh)
-and reused while its recipe is unchanged (a hash of the recipe is a label).
+The project names its base images in its contract (`[tool.stackops.base-images]`:
+the Compose variable, the official image, the substitute recipe). A substitute
+is built once from Debian packages (stackops/base/build-base.sh) and reused
+while its recipe is unchanged (a hash of the recipe is a label).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import docker
 from docker.errors import APIError, DockerException
 
-from ops import ROOT, StackError
-from ops.console import run_with_heartbeat, say, step
-from ops.engine import image_exists
-from ops.settings import StackSettings
+from stackops import PACKAGE_DIR, StackError
+from stackops.compose import ComposeModel
+from stackops.console import run_with_heartbeat, say, step
+from stackops.engine import image_exists
+from stackops.settings import StackSettings
 
-RECIPES_DIR = ROOT / "docker" / "base"
+RECIPES_DIR = PACKAGE_DIR / "base"
 #: The suite is fixed: the lock file is resolved for bookworm's Python 3.11.
 SUITE = "bookworm"
 APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
 
 
+#: The tag each recipe's substitute gets: what it stands in for.
+SUBSTITUTE_TAGS = {"python": "local/python:3.11-slim-bookworm", "postgres": "local/postgres:15-bookworm"}
+
+
 @dataclass(frozen=True)
 class BaseImage:
-    recipe: str  # python | postgres
+    recipe: str  # python | postgres, or "" when only pulling will do
     variable: str  # the Compose variable that names it
-    official: str  # what the env file asks for
-    local: str  # the substitute's tag
+    official: str  # what the env file (or the contract) asks for
+
+    @property
+    def local(self) -> str:
+        return SUBSTITUTE_TAGS.get(self.recipe, "")
 
     @property
     def recipe_files(self) -> list[Path]:
@@ -45,10 +55,14 @@ class BaseImage:
         return digest.hexdigest()[:16]
 
 
-def needed_base_images(settings: StackSettings) -> list[BaseImage]:
-    images = [BaseImage("python", "PYTHON_BASE_IMAGE", settings.python_base_image, "local/python:3.11-slim-bookworm")]
-    if settings.uses_postgres:
-        images.append(BaseImage("postgres", "POSTGRES_BASE_IMAGE", settings.postgres_base_image, "local/postgres:15-bookworm"))
+def needed_base_images(settings: StackSettings, model: ComposeModel, services: Sequence[str] | None = None) -> list[BaseImage]:
+    """The contract's base images that these services (default: the ones this env starts) build from or run."""
+    referenced = model.referenced_images(model.active if services is None else services)
+    images = []
+    for declared in settings.config.base_images:
+        official = settings.value(declared.variable, declared.image)
+        if official in referenced:
+            images.append(BaseImage(declared.substitute, declared.variable, official))
     return images
 
 
@@ -108,10 +122,16 @@ def _build_substitute(image: BaseImage, settings: StackSettings) -> None:
         run_with_heartbeat(command, f"base image {image.recipe}")
 
 
-def ensure_base_images(settings: StackSettings, client: docker.DockerClient, log: Callable[[str], None] = say) -> dict[str, str]:
-    """Make every base image the stack needs available; return the Compose variables naming them."""
+def ensure_base_images(
+    settings: StackSettings,
+    model: ComposeModel,
+    client: docker.DockerClient,
+    services: Sequence[str] | None = None,
+    log: Callable[[str], None] = say,
+) -> dict[str, str]:
+    """Make every base image the services need available; return the Compose variables naming them."""
     chosen = {}
-    for image in needed_base_images(settings):
+    for image in needed_base_images(settings, model, services):
         chosen[image.variable] = _ensure_one(image, settings, client, log)
     return chosen
 
@@ -125,7 +145,7 @@ def current_substitute(image: BaseImage, client: docker.DockerClient):
 
 
 def _ensure_one(image: BaseImage, settings: StackSettings, client: docker.DockerClient, log) -> str:
-    mode = settings.base_images
+    mode = settings.base_images if image.recipe else "registry"  # nothing to build it from
     if mode != "local" and image_exists(client, image.official):
         return image.official
     # auto: a substitute built once is reused, without asking a registry each time.
@@ -138,8 +158,12 @@ def _ensure_one(image: BaseImage, settings: StackSettings, client: docker.Docker
             return image.official
         if mode == "registry":
             raise StackError(
-                f"cannot pull {image.official} ({reason}); set BASE_IMAGES=auto in {settings.env_file} "
-                "to build a local substitute from Debian packages"
+                f"cannot pull {image.official} ({reason}); "
+                + (
+                    f"set BASE_IMAGES=auto in {settings.env_file} to build a local substitute from Debian packages"
+                    if image.recipe
+                    else f"name a substitute for {image.variable} in {settings.config.where('base-images')}, or make the image available"
+                )
             )
         log(f"    no registry answers ({reason}); building a local substitute")
     if image_exists(client, image.local) is not None:

@@ -15,7 +15,8 @@ from pathlib import Path
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
-from ops import ROOT, StackError
+from stackops import StackError
+from stackops.project import display
 
 VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -32,21 +33,14 @@ class EnvValue:
 
     @property
     def where(self) -> str:
-        return f"{display_path(self.path)}:{self.line}"
-
-
-def display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(ROOT))
-    except ValueError:
-        return str(path)
+        return f"{display(self.path)}:{self.line}"
 
 
 def check_syntax(text: str, path: Path) -> dict[str, int]:
     """Line number of each key's last definition; an unparsable line is an error."""
     lines: dict[str, int] = {}
     for binding in parse_stream(io.StringIO(text)):
-        where = f"{display_path(path)}:{binding.original.line}"
+        where = f"{display(path)}:{binding.original.line}"
         snippet = binding.original.string.strip()[:60]
         if binding.error:
             raise EnvFileError(
@@ -73,7 +67,7 @@ def read_env_files(paths: list[Path]) -> dict[str, EnvValue]:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as error:
-            raise EnvFileError(f"{display_path(path)}: cannot read ({error.strerror})") from None
+            raise EnvFileError(f"{display(path)}: cannot read ({error.strerror})") from None
         for key, line in check_syntax(text, path).items():
             origin[key] = (path, line)
         texts.append(text if text.endswith("\n") else text + "\n")

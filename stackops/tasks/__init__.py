@@ -1,4 +1,4 @@
-"""Invoke tasks, one module per concern; tasks.py assembles them into one namespace."""
+"""Invoke tasks, one module per concern; `collection()` assembles them for a project's tasks.py."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import os
 import sys
 
 from docker.errors import DockerException
-from invoke import Exit, UnexpectedExit
+from invoke import Collection, Exit, UnexpectedExit
 
-from ops import StackError
+from stackops import StackError
 
-ENV_HELP = "Environment: a name from env/ (dev, ci, prod, ...) or an env file path; default $STACK_ENV, then dev."
+ENV_HELP = "Environment: a name from the project's env folder (dev, ci, ...) or an env file path; default $STACK_ENV, then dev."
 
 
 def reports_errors(body):
@@ -39,3 +39,26 @@ def reports_errors(body):
 def interactive() -> bool:
     """A TTY for exec and shell only at a terminal, never in CI."""
     return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
+
+
+def count(value, flag: str, low: int = 1) -> int:
+    """A whole-number flag, or one line saying it is not one."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number < low:
+        raise StackError(f"--{flag} takes a whole number of at least {low}, got {value!r}")
+    return number
+
+
+def collection() -> Collection:
+    """Every stackops task in one namespace, for a project's tasks.py: `ns = collection()`."""
+    from stackops.tasks import checks, dev, stack
+
+    ns = Collection()
+    for module in (stack, checks, dev):
+        for name, body in module.ns.tasks.items():
+            ns.add_task(body, name)
+    ns.configure({"run": {"echo": False}})
+    return ns

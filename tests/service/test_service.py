@@ -1,4 +1,4 @@
-"""The service run natively (no Docker) on SQLite: resource, validation, health, readiness, metrics."""
+"""The service in-process: resource, validation, health, readiness, metrics (SQLite natively, PostgreSQL in the test image)."""
 
 import json
 import logging
@@ -13,12 +13,6 @@ from app.main import create_app
 from app.migrate import upgrade_to_head, wait_for_database
 from app.observability import JsonFormatter
 from app.settings import Settings, describe_error
-
-
-@pytest.fixture
-def settings(tmp_path, monkeypatch):
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
-    return Settings(database_url=f"sqlite:///{tmp_path}/data/app.db")
 
 
 @pytest.fixture
@@ -39,8 +33,7 @@ def test_postgres_password_is_escaped_into_the_url():
     assert engine.url.password == 'p@ss:/"#' and engine.url.host == "db"
 
 
-def test_health_is_cheap_and_needs_no_database(tmp_path):
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/never-migrated.db")
+def test_health_is_cheap_and_needs_no_database(settings):
     with TestClient(create_app(settings)) as client:
         assert client.get("/health").json()["status"] == "ok"
 

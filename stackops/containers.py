@@ -1,0 +1,142 @@
+"""Container checks through the Docker SDK: health of every service, and for every image the
+project builds: non-root, hardening in effect, size budget, and no forbidden files in its own layers."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import tarfile
+import tempfile
+
+import docker
+
+from stackops.compose import ComposeModel
+from stackops.engine import project_containers
+from stackops.results import Check, expect
+from stackops.settings import StackSettings
+
+
+def running(client: docker.DockerClient, project: str, service: str):
+    containers = [c for c in project_containers(client, project, service) if c.status == "running"]
+    expect(bool(containers), f"no running container of service {service} in project {project}")
+    return containers[0]
+
+
+def healthy(client: docker.DockerClient, project: str, service: str) -> str:
+    containers = project_containers(client, project, service)
+    expect(bool(containers), f"service {service} has no container")
+    for container in containers:
+        health = (container.attrs["State"].get("Health") or {}).get("Status")
+        expect(container.status == "running", f"{container.name} is {container.status}")
+        expect(health in (None, "healthy"), f"{container.name} is {health}")
+    return "healthy" if health else "running (no healthcheck)"
+
+
+def non_root(client: docker.DockerClient, container) -> str:
+    uid = container.exec_run(["id", "-u"]).output.decode().strip()
+    expect(uid.isdigit() and int(uid) != 0, f"{container.name} runs as uid {uid or '?'} (root)")
+    user = (client.images.get(container.attrs["Image"]).attrs["Config"].get("User") or "").split(":")[0]
+    expect(user.isdigit() and int(user) >= 10000, f"the image's USER is {user or 'unset'}; expected a numeric UID >= 10000")
+    return f"uid {uid}"
+
+
+def hardening_problems(host: dict, relax: tuple[str, ...]) -> list[str]:
+    """What of the CIS-style runtime hardening a container lacks, minus what the contract relaxes."""
+    lacking = {
+        "read-only": not host.get("ReadonlyRootfs"),
+        "cap-drop": "ALL" not in (host.get("CapDrop") or []),
+        "no-new-privileges": not any("no-new-privileges" in opt for opt in host.get("SecurityOpt") or []),
+        "memory-limit": not host.get("Memory"),
+        "pids-limit": not host.get("PidsLimit"),
+        "restart-policy": (host.get("RestartPolicy") or {}).get("Name") in (None, "", "no"),
+    }
+    return [name for name, missing in lacking.items() if missing and name not in relax]
+
+
+def base_layers(client: docker.DockerClient, layers: list[str]) -> list[str]:
+    """The layers of the local image this one was built on: the longest proper prefix among local images."""
+    best: list[str] = []
+    for image in client.images.list():
+        candidate = image.attrs.get("RootFS", {}).get("Layers") or []
+        if len(best) < len(candidate) < len(layers) and layers[: len(candidate)] == candidate:
+            best = candidate
+    return best
+
+
+def added_files(client: docker.DockerClient, image) -> list[str]:
+    """Every path in the layers the project added over its base image."""
+    layers = image.attrs["RootFS"]["Layers"]
+    skip = len(base_layers(client, layers))
+    names: list[str] = []
+    with tempfile.TemporaryFile() as archive:
+        for chunk in image.save(named=False):
+            archive.write(chunk)
+        archive.seek(0)
+        with tarfile.open(fileobj=archive) as outer:
+            manifest = json.load(outer.extractfile("manifest.json"))[0]
+            for layer_path in manifest["Layers"][skip:]:
+                with tarfile.open(fileobj=outer.extractfile(layer_path)) as layer:
+                    names += [n for n in layer.getnames() if "/.wh." not in f"/{n}"]
+    return names
+
+
+def forbidden(paths: list[str], patterns: tuple[str, ...]) -> list[str]:
+    """Paths matching a pattern: one without / matches a name anywhere, one with / the whole path."""
+    hits = []
+    for path in paths:
+        parts = path.strip("/").split("/")
+        for pattern in patterns:
+            if "/" in pattern:
+                matched = fnmatch.fnmatch(path.strip("/"), pattern.strip("/"))
+            else:
+                matched = any(fnmatch.fnmatch(part, pattern) for part in parts)
+            if matched:
+                hits.append(f"/{path.strip('/')} ({pattern})")
+                break
+    return hits
+
+
+def image_contents(client: docker.DockerClient, container, patterns: tuple[str, ...]) -> str:
+    image = client.images.get(container.attrs["Image"])
+    paths = added_files(client, image)
+    hits = forbidden(paths, patterns)
+    expect(not hits, f"the image's own layers hold {', '.join(hits[:5])}{' ...' if len(hits) > 5 else ''}")
+    history = " ".join(str(layer.get("CreatedBy", "")) for layer in image.history())
+    expect(
+        "BEGIN CERTIFICATE" not in history and "PRIVATE KEY" not in history, "a certificate or key appears in the image history"
+    )
+    return f"{len(paths)} files in the project's layers, none forbidden"
+
+
+def container_checks(client: docker.DockerClient, settings: StackSettings, model: ComposeModel) -> list[Check]:
+    """Health for every service this env starts; image and runtime checks for every one the project builds."""
+    config, project = settings.config, settings.project
+    checks: list[Check] = [(f"{name}: healthy", lambda n=name: healthy(client, project, n)) for name in model.active]
+    for name in model.active:
+        if not model.services[name].built:
+            continue
+        relax = config.service(name).relax
+        container = lambda n=name: running(client, project, n)  # noqa: E731
+        if "non-root" not in relax:
+            checks.append((f"{name}: runs as non-root", lambda c=container: non_root(client, c())))
+
+        def hardened(c=container, relax=relax):
+            problems = hardening_problems(c().attrs["HostConfig"], relax)
+            expect(not problems, f"lacks {', '.join(problems)}; set them in its Compose file (or relax them in the contract)")
+            return "read-only, cap_drop ALL, no-new-privileges, memory and pids limits, restart policy"
+
+        def size(c=container):
+            megabytes = client.images.get(c().attrs["Image"]).attrs["Size"] / 1e6
+            budget = config.image_size_budget_mb
+            expect(
+                megabytes <= budget,
+                f"the image is {megabytes:.0f} MB, over the {budget} MB budget ({config.where('image-size-budget-mb')})",
+            )
+            return f"{megabytes:.0f} MB of {budget} MB"
+
+        checks += [
+            (f"{name}: hardening in effect", hardened),
+            (f"{name}: image size budget", size),
+            (f"{name}: no forbidden files in image", lambda c=container: image_contents(client, c(), config.forbidden_in_image)),
+        ]
+    return checks

@@ -1,0 +1,69 @@
+"""Machine tasks: diagnosis, linting, base images, provisioning the engine."""
+
+from __future__ import annotations
+
+from invoke import Collection, Exit, task
+
+from stackops import PACKAGE_DIR
+from stackops.baseimages import ensure_base_images
+from stackops.compose import render, run_compose
+from stackops.console import say, step
+from stackops.doctor import diagnose
+from stackops.engine import connect
+from stackops.project import display, load_project
+from stackops.results import print_result
+from stackops.settings import available_envs, load_settings
+from stackops.tasks import ENV_HELP, reports_errors
+
+
+@task(help={"env": ENV_HELP})
+@reports_errors
+def doctor(c, env=None):
+    """Diagnose this machine for the stack: engine, Compose, BuildKit, base images, CA, ports."""
+    findings = diagnose(env)
+    for finding in findings:
+        print_result(finding)
+    failed = [f.name for f in findings if not f.ok]
+    if failed:
+        raise Exit(f"error: doctor found {len(failed)} problem(s): {', '.join(failed)}", code=1)
+    say("doctor: all good")
+
+
+@task
+@reports_errors
+def lint(c):
+    """Lint every Dockerfile the stack builds (hadolint), every env's Compose files, and the contract's lint commands."""
+    config = load_project()
+    dockerfiles = set()
+    for env in available_envs(config):
+        settings = load_settings(env, config)
+        with step(f"docker compose config ({env})"):
+            run_compose(c, settings, ["config", "--quiet"])
+        model = render(settings)
+        dockerfiles |= {s.dockerfile for s in model.services.values() if s.dockerfile}
+    for dockerfile in sorted(dockerfiles):
+        with step(f"hadolint {display(dockerfile)}"):
+            c.run(f"hadolint --failure-threshold warning {dockerfile}", pty=False)
+    for command in config.lint:
+        with step(command):
+            c.run(command, pty=False)
+
+
+@task(help={"env": ENV_HELP})
+@reports_errors
+def images(c, env=None):
+    """Make the base images available: pull them, or build local substitutes once."""
+    settings = load_settings(env)
+    chosen = ensure_base_images(settings, render(settings), connect())
+    for variable, ref in chosen.items():
+        say(f"  {variable}={ref}")
+
+
+@task
+@reports_errors
+def provision(c):
+    """Make a Docker engine and Compose v2 answer on this machine (installs them as root on Debian/Ubuntu)."""
+    c.run(f"bash {PACKAGE_DIR / 'provision-engine.sh'}", pty=False)
+
+
+ns = Collection(doctor, lint, images, provision)

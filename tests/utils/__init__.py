@@ -1,0 +1,65 @@
+"""Helpers shared by the unit and integration tests (fixtures live in the conftest files)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def inv(*args: str, cwd: Path = ROOT, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run a task through the real CLI, as a user would; stdout and stderr apart."""
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def checked(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    if result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(result.args[3:])} exited {result.returncode}:\n{(result.stdout + result.stderr)[-4000:]}"
+        )
+    return result
+
+
+def last_error_line(result: subprocess.CompletedProcess) -> str:
+    """A refusal: non-zero exit, no traceback, and the reason as the last line on stderr."""
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines, result.stdout
+    return lines[-1]
+
+
+def write_env(folder: Path, text: str = "", base: str | None = None, name: str | None = None, **overrides: str) -> Path:
+    """An env file: optionally a copy of env/<base>.env.docker, with a unique project, engine-chosen port and overrides."""
+    lines = [(ROOT / "env" / f"{base}.env.docker").read_text()] if base else []
+    if base:
+        lines += [f"COMPOSE_PROJECT_NAME=it-{base}-{uuid.uuid4().hex[:6]}", "API_PORT=0", "HEALTHCHECK_INTERVAL=1s"]
+    lines += [text] if text else []
+    lines += [f"{key}={value}" for key, value in overrides.items()]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name or (base and lines[1].split('=')[1]) or 't'}.env.docker"
+    path.write_text("\n".join(lines) + ("\n" if lines else ""))
+    return path
+
+
+def scratch_project(folder: Path, contract: str | None = None) -> Path:
+    """A copy of the reference project's Compose files, env files and contract, to break in a test."""
+    shutil.copytree(ROOT / "docker", folder / "docker")
+    shutil.copytree(ROOT / "env", folder / "env", ignore=shutil.ignore_patterns("*.local.env.docker"))
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    table = pyproject[pyproject.index("[tool.stackops]") : pyproject.index("[tool.pytest")]
+    (folder / "pyproject.toml").write_text(contract if contract is not None else table)
+    (folder / "tasks.py").write_text("from stackops.tasks import collection\n\nns = collection()\n")
+    return folder

@@ -26,7 +26,10 @@ def healthy(client: docker.DockerClient, project: str, service: str) -> str:
     containers = project_containers(client, project, service)
     expect(bool(containers), f"service {service} has no container")
     for container in containers:
-        health = (container.attrs["State"].get("Health") or {}).get("Status")
+        state, policy = container.attrs["State"], container.attrs["HostConfig"].get("RestartPolicy") or {}
+        if container.status == "exited" and state.get("ExitCode") == 0 and policy.get("Name") in ("", "no"):
+            return "completed (a one-shot service, exit 0)"
+        health = (state.get("Health") or {}).get("Status")
         expect(container.status == "running", f"{container.name} is {container.status}")
         expect(health in (None, "healthy"), f"{container.name} is {health}")
     return "healthy" if health else "running (no healthcheck)"

@@ -6,12 +6,12 @@ import xml.etree.ElementTree as ET
 import pytest
 import requests
 from invoke import Config, Context
-from stackops.checks import persistence_cycles
 
 from stackops import lifecycle
 from stackops.engine import connect
+from stackops.persistence import persistence_cycles, scenario_writer
 
-from .conftest import inv
+from .conftest import run_task
 
 
 def junit_counts(path):
@@ -20,23 +20,16 @@ def junit_counts(path):
     return int(suite.get("tests")), int(suite.get("failures")), [c.get("name") for c in cases if c.find("failure") is not None]
 
 
-@pytest.fixture(scope="module")
-def pg(stacks):
-    stack = stacks("ci")
-    stack.up()
-    return stack
-
-
 def test_smoke_passes_on_a_healthy_stack_and_writes_junit(pg, tmp_path):
     report = tmp_path / "smoke.xml"
     result = pg.inv("smoke", "--junit", str(report))
-    assert "smoke passed: 11 checks" in result.stdout
-    assert junit_counts(report) == (11, 0, [])
+    assert "smoke passed: 15 checks" in result.stdout
+    assert junit_counts(report) == (15, 0, [])
 
 
 def test_smoke_over_http_only_with_url(pg):
-    result = inv("smoke", "--url", pg.url())
-    assert "smoke passed: 6 checks" in result.stdout
+    result = run_task("smoke", "--url", pg.url())
+    assert "smoke passed: 9 checks" in result.stdout
 
 
 def test_smoke_fails_naming_ready_when_the_database_is_down(pg, tmp_path):
@@ -47,9 +40,9 @@ def test_smoke_fails_naming_ready_when_the_database_is_down(pg, tmp_path):
     finally:
         pg.compose("start", "db")
     assert result.returncode == 1
-    assert result.stdout.strip().splitlines()[-1].startswith("error: smoke failed: ready")
+    assert result.stdout.strip().splitlines()[-1].startswith("error: smoke failed: api: ready /ready")
     tests, failures, failed = junit_counts(report)
-    assert tests == 11 and "ready" in failed and failures == len(failed)
+    assert tests == 15 and "api: ready /ready" in failed and failures == len(failed)
 
 
 def test_smoke_fails_when_the_image_runs_as_root(stacks, engine):
@@ -60,7 +53,7 @@ def test_smoke_fails_when_the_image_runs_as_root(stacks, engine):
     stack.inv("up", "--no-build")
     result = stack.inv("smoke", check=False)
     assert result.returncode == 1
-    assert "FAIL runs as non-root" in result.stdout and "uid 0 (root)" in result.stdout
+    assert "FAIL api: runs as non-root" in result.stdout and "uid 0 (root)" in result.stdout
     assert "runs as non-root" in result.stdout.strip().splitlines()[-1]
 
 
@@ -87,7 +80,7 @@ def test_persistence_check_fails_when_the_volume_is_removed_between_cycles(stack
         lifecycle.down(c, settings, volumes=True)
         return lifecycle.up(c, settings, client, build=False).url
 
-    results = persistence_cycles(3, 2, restart_losing_data, url)
+    results = persistence_cycles(3, 2, restart_losing_data, url, scenario_writer(settings.config.persistence, settings.config))
     assert len(results) == 1 and not results[0].ok  # stops at the first failed cycle
     assert "2 of 2 records missing after down/up" in results[0].detail
 
@@ -96,10 +89,12 @@ def test_ci_passes_end_to_end_and_leaves_nothing_behind(stacks, engine, tmp_path
     stack = stacks("ci")
     result = stack.inv("ci", "--reports", str(tmp_path), "--cycles", "2")
     assert "ci passed" in result.stdout
-    assert junit_counts(tmp_path / "smoke.xml") == (11, 0, [])
+    assert junit_counts(tmp_path / "smoke.xml") == (15, 0, [])
+    assert "23 passed" in result.stdout  # the service's own tests, in its test image, on the stack's PostgreSQL
     assert junit_counts(tmp_path / "persistence.xml") == (2, 0, [])
     label = {"label": f"com.docker.compose.project={stack.project}"}
     assert not engine.containers.list(all=True, filters=label)
     assert not engine.networks.list(filters=label)
     assert not engine.volumes.list(filters=label)
     assert not engine.images.list(name=f"{stack.project}-api")
+    assert not engine.images.list(name=f"{stack.project}-api-test")

@@ -182,7 +182,7 @@ def test_prod_env_is_hardened_and_passes_smoke(stacks):
     stack = stacks("prod", POSTGRES_PASSWORD="prod-test-secret", WEB_CONCURRENCY="2")
     stack.up()
     result = stack.inv("smoke")
-    assert "ok   hardening in effect" in result.stdout and "smoke passed" in result.stdout
+    assert "ok   api: hardening in effect" in result.stdout and "smoke passed" in result.stdout
     db = stack.containers("db")[0].attrs["HostConfig"]
     assert db["ReadonlyRootfs"] and "ALL" in db["CapDrop"] and db["Memory"] and db["PidsLimit"]
     api = stack.containers("api")[0].attrs["HostConfig"]

@@ -5,7 +5,7 @@ import time
 
 import requests
 
-from stackops import ROOT
+from tests.utils import ROOT
 
 from .conftest import wait_for
 
@@ -125,7 +125,7 @@ def test_port_in_use_is_refused_before_anything_starts(stacks):
         result = stack.inv("up", check=False)
     assert result.returncode == 1
     last = result.stdout.strip().splitlines()[-1]
-    assert f"port {port} on 127.0.0.1 is in use" in last and "API_PORT" in last
+    assert f"port {port} on 127.0.0.1 (service api) is in use" in last and "API_PORT" in last
     assert "Traceback" not in result.stdout
     assert not stack.containers()
 
@@ -157,4 +157,42 @@ def test_hot_reload_changes_a_response_without_rebuild(stacks):
         print(f"reload took {time.monotonic() - start:.1f}s")
     finally:
         version_file.write_text(original)
+    stack.inv("down")
+
+
+EXTRA_SERVICE = """
+services:
+  sidecar:
+    build:
+      context: ..
+      dockerfile: docker/Dockerfile
+      target: runtime
+      args:
+        PYTHON_BASE: ${PYTHON_BASE_IMAGE:-python:3.11-slim-bookworm}
+      secrets: [ca_bundle]
+    entrypoint: ["python", "-m", "http.server", "9000", "--directory", "/srv"]
+    healthcheck:
+      test: ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9000/')"]
+      interval: 1s
+    ports: ["127.0.0.1:0:9000"]
+    read_only: true
+    cap_drop: [ALL]
+    security_opt: ["no-new-privileges:true"]
+    mem_limit: 64m
+    pids_limit: 32
+    restart: unless-stopped
+"""
+
+
+def test_a_service_added_to_a_compose_file_is_known_to_every_task(stacks, tmp_path):
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(EXTRA_SERVICE)
+    stack = stacks("ci", COMPOSE_FILE=f"docker/compose.yaml:{extra}")
+    stack.up()
+    assert "sidecar" in stack.inv("status").stdout
+    assert "GET / HTTP/1.1" in stack.inv("logs", "--service", "sidecar").stdout  # its healthcheck's requests
+    assert stack.inv("exec", "sidecar", "id -u").stdout.strip().splitlines()[-1] == "10001"
+    smoke = stack.inv("smoke").stdout
+    for check in ("sidecar: healthy", "sidecar: runs as non-root", "sidecar: hardening in effect", "sidecar: no forbidden files"):
+        assert f"ok   {check}" in smoke
     stack.inv("down")

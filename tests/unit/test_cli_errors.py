@@ -72,7 +72,7 @@ def test_unknown_test_kind():
         (("shell", "--service", "nope"), "unknown service 'nope'"),
         (("logs", "--tail", "many"), "--tail takes a whole number of at least 0, got 'many'"),
         (("persistence-check", "--cycles", "x"), "--cycles takes a whole number of at least 1, got 'x'"),
-        (("persistence-check", "--records", "0"), "--records takes a whole number of at least 1, got 0"),
+        (("persistence-check", "--records", "0"), "--records takes a whole number of at least 1, got '0'"),
     ],
 )
 def test_wrong_names_and_arguments(args, expected):

@@ -12,12 +12,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def inv(*args: str, cwd: Path = ROOT, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run a task through the real CLI, as a user would; stdout and stderr apart."""
+def inv(
+    *args: str, cwd: Path = ROOT, env: dict | None = None, timeout: int = 600, merged: bool = False
+) -> subprocess.CompletedProcess:
+    """Run a task through the real CLI, as a user would; stdout and stderr apart, or `merged` in .stdout."""
     return subprocess.run(
         [sys.executable, "-m", "invoke", *args],
         cwd=cwd,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merged else subprocess.PIPE,
         text=True,
         timeout=timeout,
         env={**os.environ, **(env or {})},

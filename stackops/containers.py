@@ -99,9 +99,12 @@ def forbidden(paths: list[str], patterns: tuple[str, ...]) -> list[str]:
     return hits
 
 
-def image_contents(client: docker.DockerClient, container, patterns: tuple[str, ...]) -> str:
+def image_contents(client: docker.DockerClient, container, patterns: tuple[str, ...], seen: dict[tuple, list[str]]) -> str:
     image = client.images.get(container.attrs["Image"])
-    paths = added_files(client, image)
+    layers = tuple(image.attrs["RootFS"]["Layers"])
+    if layers not in seen:  # services built alike share their layers: read them once
+        seen[layers] = added_files(client, image)
+    paths = seen[layers]
     hits = forbidden(paths, patterns)
     expect(not hits, f"the image's own layers hold {', '.join(hits[:5])}{' ...' if len(hits) > 5 else ''}")
     history = " ".join(str(layer.get("CreatedBy", "")) for layer in image.history())
@@ -114,6 +117,7 @@ def image_contents(client: docker.DockerClient, container, patterns: tuple[str, 
 def container_checks(client: docker.DockerClient, settings: StackSettings, model: ComposeModel) -> list[Check]:
     """Health for every service this env starts; image and runtime checks for every one the project builds."""
     config, project = settings.config, settings.project
+    seen: dict[tuple, list[str]] = {}
     checks: list[Check] = [(f"{name}: healthy", lambda n=name: healthy(client, project, n)) for name in model.active]
     for name in model.active:
         if not model.services[name].built:
@@ -140,6 +144,9 @@ def container_checks(client: docker.DockerClient, settings: StackSettings, model
         checks += [
             (f"{name}: hardening in effect", hardened),
             (f"{name}: image size budget", size),
-            (f"{name}: no forbidden files in image", lambda c=container: image_contents(client, c(), config.forbidden_in_image)),
+            (
+                f"{name}: no forbidden files in image",
+                lambda c=container: image_contents(client, c(), config.forbidden_in_image, seen),
+            ),
         ]
     return checks

@@ -29,8 +29,9 @@ HOOK_REFERENCE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 HARDENING = ("read-only", "cap-drop", "no-new-privileges", "memory-limit", "pids-limit", "restart-policy", "non-root")
 #: Base images the tooling can build itself from Debian packages.
 SUBSTITUTES = ("python", "postgres")
-#: Never in an image, whatever the project adds: secrets and build-only material.
-DEFAULT_FORBIDDEN = (".git", ".env", "*.env.docker", "id_rsa", "id_ed25519", "*.pem", "*.key")
+#: Never in an image, whatever the project adds: repositories, env files, private keys.
+#: (Not *.pem: certifi's CA bundle is one, and a legitimate dependency.)
+DEFAULT_FORBIDDEN = (".git", ".env", "*.env.docker", "id_rsa", "id_ed25519", "*.key")
 
 
 class ContractError(StackError):

@@ -1,0 +1,3 @@
+from stackops.tasks import collection
+
+ns = collection()

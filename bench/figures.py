@@ -17,9 +17,10 @@ import time
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from stackops import ROOT  # noqa: E402
+from stackops import PACKAGE_DIR  # noqa: E402
 from stackops.baseimages import RECIPES_DIR, SUITE, debian_mirror, read_apt_sources  # noqa: E402
 from stackops.engine import connect  # noqa: E402
 
@@ -51,7 +52,10 @@ def main() -> None:
     rows: list[tuple[str, str]] = []
 
     rows.append(
-        ("provisioning check (engine and Compose already there)", f"{timed('bash', 'scripts/provision-engine.sh'):.1f} s")
+        (
+            "provisioning check (engine and Compose already there)",
+            f"{timed('bash', str(PACKAGE_DIR / 'provision-engine.sh')):.1f} s",
+        )
     )
     if options.base_images:
         mirror = debian_mirror(read_apt_sources())

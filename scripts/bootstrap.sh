@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/provision-engine.sh
+bash stackops/provision-engine.sh
 
 echo "[bootstrap] installing the tooling and the service's pinned dependencies"
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \

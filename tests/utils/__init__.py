@@ -29,9 +29,8 @@ def inv(
 
 def checked(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
     if result.returncode != 0:
-        raise AssertionError(
-            f"{' '.join(result.args[3:])} exited {result.returncode}:\n{(result.stdout + result.stderr)[-4000:]}"
-        )
+        output = result.stdout + (result.stderr or "")
+        raise AssertionError(f"inv {' '.join(result.args[3:])} exited {result.returncode}:\n{output[-4000:]}")
     return result
 
 

@@ -194,7 +194,8 @@ def check_against_contract(settings: StackSettings, model: ComposeModel) -> None
         )
     if config.entry not in model.active:
         raise StackError(
-            f"{config.where('entry')}: {config.entry!r} is not started by {settings.env_file} (profiles {', '.join(model.services[config.entry].profiles)})"
+            f"{config.where('entry')}: {config.entry!r} is not started by {settings.env_file}; "
+            f"add its profile ({', '.join(model.services[config.entry].profiles)}) to COMPOSE_PROFILES there"
         )
 
 

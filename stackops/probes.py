@@ -71,4 +71,4 @@ def service_checks(url: str, service: ServiceContract, config: ProjectConfig) ->
 
 def _probe_detail(session: requests.Session, url: str, probe: Probe) -> str:
     response = run_probe(session, url, probe)
-    return f"{response.status_code}, {response.elapsed.total_seconds() * 1000:.0f} ms server time"
+    return f"{response.status_code} in {response.elapsed.total_seconds() * 1000:.0f} ms"

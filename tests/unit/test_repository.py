@@ -7,14 +7,9 @@ import pytest
 import yaml
 
 from tasks import ns
-from tests.utils import ROOT
+from tests.utils import ROOT, quick_start_commands
 
 README = (ROOT / "README.md").read_text()
-
-
-def quick_start_commands() -> list[str]:
-    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```sh\n(.*?)\n```", section, re.S)
 
 
 def test_quick_start_is_two_commands_and_ci_runs_its_test_command():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -65,3 +66,9 @@ def scratch_project(folder: Path, contract: str | None = None) -> Path:
     (folder / "pyproject.toml").write_text(contract if contract is not None else table)
     (folder / "tasks.py").write_text("from stackops.tasks import collection\n\nns = collection()\n")
     return folder
+
+
+def quick_start_commands() -> list[str]:
+    """The README's quick-start commands, verbatim: set up and start, then test."""
+    section = (ROOT / "README.md").read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.*?)\n```", section, re.S)

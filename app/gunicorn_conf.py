@@ -16,6 +16,10 @@ timeout = int(os.environ.get("WORKER_TIMEOUT", "60"))
 keepalive = 5
 # Heartbeat files in shared memory, not on the (read-only) root filesystem.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# gunicorn's control socket (gunicornc) defaults to $HOME, which for the
+# image's user is /nonexistent on a read-only root: it logged an ERROR at
+# every start. The tmpfs keeps it working: inv exec api "gunicornc -s /tmp/gunicorn.ctl".
+control_socket = "/tmp/gunicorn.ctl"
 accesslog = None
 logconfig_dict = logging_config(os.environ.get("APP_LOG_LEVEL", "INFO").upper())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import signal
 import sys
 import time
@@ -47,10 +48,26 @@ def current_revisions(engine: Engine) -> set[str]:
         return set(MigrationContext.configure(connection).get_current_heads())
 
 
+#: Refusals that no retry can fix: a wrong password, an unknown role or database.
+REFUSED_SQLSTATES = {"28P01", "28000", "3D000"}
+REFUSED_REASONS = re.compile(r'password authentication failed|no pg_hba\.conf entry|(role|database) ".*" does not exist')
+
+
+class DatabaseRefused(Exception):
+    """The database answered and said no: configuration, not timing."""
+
+
+def refused_for_good(error: OperationalError) -> bool:
+    """A server that answers and rejects the login, as opposed to one not up yet."""
+    return getattr(error.orig, "sqlstate", None) in REFUSED_SQLSTATES or bool(REFUSED_REASONS.search(str(error.orig or error)))
+
+
 def wait_for_database(engine: Engine, timeout: float, first_delay: float = 0.25, max_delay: float = 4.0) -> int:
     """Retry a trivial query with exponential backoff; return attempts or raise after `timeout` s.
 
-    Orchestrators other than Compose have no depends_on, so the service waits itself.
+    Orchestrators other than Compose have no depends_on, so the service waits
+    itself; but only for a database that does not answer yet. Rejected
+    credentials raise DatabaseRefused at once.
     """
     deadline = time.monotonic() + timeout
     delay, attempt = first_delay, 0
@@ -63,6 +80,8 @@ def wait_for_database(engine: Engine, timeout: float, first_delay: float = 0.25,
         except OperationalError as error:
             left = deadline - time.monotonic()
             reason = str(error.orig or error).strip().splitlines()[0]
+            if refused_for_good(error):
+                raise DatabaseRefused(f"the database refused the connection: {reason}") from None
             if left <= 0:
                 raise TimeoutError(f"database not reachable after {timeout:.0f}s ({attempt} attempts): {reason}") from None
             log.info(
@@ -122,7 +141,7 @@ def prestart(stop_pid: int | None = None) -> int:
         log.info("database answers", extra={"attempts": attempts})
         before, after = upgrade_to_head(engine)
     except Exception as error:  # unreachable database or a broken migration: say which, then stop
-        if isinstance(error, TimeoutError):
+        if isinstance(error, TimeoutError | DatabaseRefused):
             log.error(str(error))
         else:
             log.exception("migration failed: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)

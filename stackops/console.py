@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
@@ -26,6 +27,29 @@ def step(label: str) -> Iterator[None]:
         say(f"    {label}: failed after {time.monotonic() - start:.1f}s")
         raise
     say(f"    {label}: done in {time.monotonic() - start:.1f}s")
+
+
+class Echo:
+    """A stream that shows a command's output as it comes and remembers its last lines."""
+
+    def __init__(self, target, keep: int = 40):
+        self.target = target
+        self.lines: deque[str] = deque(maxlen=keep)
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        self.target.write(text)
+        self.target.flush()
+        *complete, self._partial = (self._partial + text).split("\n")
+        self.lines.extend(line for line in complete if line.strip())
+        return len(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+    def last_line(self) -> str:
+        lines = [*self.lines, self._partial] if self._partial.strip() else list(self.lines)
+        return lines[-1].strip() if lines else ""
 
 
 def run_with_heartbeat(

@@ -11,9 +11,11 @@ import tempfile
 import docker
 
 from stackops.compose import ComposeModel
-from stackops.engine import project_containers
+from stackops.engine import error_lines, last_logs, project_containers
 from stackops.results import Check, expect
 from stackops.settings import StackSettings
+
+LOG_LINES_READ = 5000
 
 
 def running(client: docker.DockerClient, project: str, service: str):
@@ -33,6 +35,17 @@ def healthy(client: docker.DockerClient, project: str, service: str) -> str:
         expect(container.status == "running", f"{container.name} is {container.status}")
         expect(health in (None, "healthy"), f"{container.name} is {health}")
     return "healthy" if health else "running (no healthcheck)"
+
+
+def clean_log(client: docker.DockerClient, project: str, service: str) -> str:
+    """A healthy service logs no error and no traceback: one there is a fault, even when probes pass."""
+    errors = error_lines(last_logs(client, project, service, lines=LOG_LINES_READ), limit=LOG_LINES_READ)
+    expect(
+        not errors,
+        f"its log holds {len(errors)} error line(s), the last: {errors[-1][:240] if errors else ''} "
+        f"(whole log: inv logs --service {service})",
+    )
+    return "no error line or traceback"
 
 
 def non_root(client: docker.DockerClient, container) -> str:
@@ -142,6 +155,9 @@ def container_checks(client: docker.DockerClient, settings: StackSettings, model
             return f"{megabytes:.0f} MB of {budget} MB"
 
         checks += [
+            # Only the project's own services: a database's log also records
+            # its clients' mistakes (a wrong password tried), no fault of the stack.
+            (f"{name}: no error in its log", lambda n=name: clean_log(client, project, n)),
             (f"{name}: hardening in effect", hardened),
             (f"{name}: image size budget", size),
             (

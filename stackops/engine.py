@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from dataclasses import dataclass
 
@@ -149,6 +150,20 @@ def last_logs(client: docker.DockerClient, project: str, service: str, lines: in
     for container in project_containers(client, project, service):
         chunks.append(container.logs(tail=lines).decode("utf-8", "replace"))
     return "".join(chunks)
+
+
+# JSON log levels, PostgreSQL's and uvicorn's plain prefixes, and Python tracebacks
+# (plain, or inside a JSON line's exc_info).
+ERROR_LINE = re.compile(r'"level": "(ERROR|CRITICAL)"|\b(ERROR|FATAL|PANIC|CRITICAL):|Traceback \(most recent call last\)')
+
+
+def error_lines(log: str, limit: int = 6) -> list[str]:
+    """The last error lines of a log: error levels and tracebacks.
+
+    A container that keeps restarting buries its error under each new start's
+    lines, so a failure is explained by its errors first, not only by the tail.
+    """
+    return [line for line in log.splitlines() if ERROR_LINE.search(line)][-limit:]
 
 
 def image_exists(client: docker.DockerClient, ref: str):

@@ -73,4 +73,21 @@ def read_env_files(paths: list[Path]) -> dict[str, EnvValue]:
         texts.append(text if text.endswith("\n") else text + "\n")
     # One stream, so a local file's ${NAME} sees the base file's values.
     values = dotenv_values(stream=io.StringIO("".join(texts)), interpolate=True)
-    return {key: EnvValue(values[key] or "", *origin[key]) for key in origin}
+    resolved = {key: EnvValue(values[key] or "", *origin[key]) for key in origin}
+    for key, value in resolved.items():
+        check_single_line(key, value)
+    return resolved
+
+
+def check_single_line(key: str, value: EnvValue) -> None:
+    """A line break cannot travel in an environment variable intact.
+
+    Compose, the docker CLI and the programs reading them take a variable as
+    one line (PostgreSQL's initdb keeps a password's first line only), so a
+    multi-line value would arrive changed, silently.
+    """
+    if "\n" in value.value or "\r" in value.value:
+        raise EnvFileError(
+            f"{value.where}: {key} holds a line break, which does not reach a container intact; "
+            "put the value on one line (a multi-line secret belongs in a file, mounted as a Compose secret)"
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import sys
 import time
 from dataclasses import dataclass
 
@@ -12,10 +12,11 @@ from invoke import Context
 from stackops import StackError
 from stackops.baseimages import ensure_base_images
 from stackops.compose import ComposeModel, down_args, render, run_compose, up_args
-from stackops.console import say, step
+from stackops.console import Echo, say, step
 from stackops.engine import (
     container_publishing,
     crash_looping,
+    error_lines,
     last_logs,
     port_is_free,
     published_address,
@@ -111,32 +112,47 @@ def up(c: Context, settings: StackSettings, client: docker.DockerClient, build: 
     start = time.monotonic()
     baseline = restart_counts(client, settings.project)
     with step(f"starting {settings.project} ({settings.env}) and waiting up to {settings.wait_timeout}s for health"):
-        waiting = run_compose(c, settings, up_args(settings, build=build), extra_env=base, warn=True, asynchronous=True)
+        # Compose's own progress, warnings and errors stream to the user as
+        # they come (an asynchronous run would otherwise capture them).
+        compose_said = Echo(sys.stderr)
+        waiting = run_compose(
+            c,
+            settings,
+            up_args(settings, build=build),
+            extra_env=base,
+            warn=True,
+            asynchronous=True,
+            out_stream=sys.stdout,
+            err_stream=compose_said,
+        )
         crashed = None
+        heartbeat = time.monotonic()
         while not waiting.runner.process_is_finished and crashed is None:
             time.sleep(0.5)
             crashed = crash_looping(client, settings.project, baseline)
+            if time.monotonic() - heartbeat >= HEARTBEAT_SECONDS:
+                heartbeat = time.monotonic()
+                say(f"    {heartbeat - start:4.0f}s: {waiting_for(client, settings)}")
         if crashed:
             waiting.runner.kill()  # no use waiting for a service that is crashing
         result = waiting.join()
         if crashed or result.failed:
-            raise StackError(explain_failed_start(client, settings))
+            raise StackError(explain_failed_start(client, settings, compose_said.last_line()))
     return Started(url=service_url(client, settings, model, settings.config.entry), seconds=time.monotonic() - start)
 
 
-ERROR_LINE = re.compile(r'"level": "(ERROR|CRITICAL)"|\b(ERROR|FATAL|PANIC):')
+HEARTBEAT_SECONDS = 10
 
 
-def error_lines(log: str, limit: int = 6) -> list[str]:
-    """The last error lines of a log (JSON levels, PostgreSQL's ERROR/FATAL/PANIC).
+def waiting_for(client: docker.DockerClient, settings: StackSettings) -> str:
+    """What a long start is waiting on, for the heartbeat line."""
+    pending = [
+        f"{s.service} {s.status if s.health == '-' else s.health}" for s in service_states(client, settings.project) if not s.ok
+    ]
+    return "waiting for " + ", ".join(pending) if pending else "building or creating"
 
-    A container that keeps restarting buries its error under each new start's
-    lines, so a failure is explained by its errors first, not only by the tail.
-    """
-    return [line for line in log.splitlines() if ERROR_LINE.search(line)][-limit:]
 
-
-def explain_failed_start(client: docker.DockerClient, settings: StackSettings) -> str:
+def explain_failed_start(client: docker.DockerClient, settings: StackSettings, compose_error: str = "") -> str:
     states = service_states(client, settings.project)
     bad = [s for s in states if not s.ok]
     for state in bad:
@@ -147,7 +163,8 @@ def explain_failed_start(client: docker.DockerClient, settings: StackSettings) -
             say("errors:\n" + "\n".join(errors))
         say("last lines:\n" + ("\n".join(log.splitlines()[-20:]) or "(no output)"))
     if not states:
-        return f"{settings.project} did not start; Compose's error is above"
+        said = f": Compose said {compose_error!r}" if compose_error else ""
+        return f"{settings.project} did not start{said} (its whole output is above)"
     if not bad:
         return f"{settings.project} did not become healthy within {settings.wait_timeout}s; raise WAIT_TIMEOUT in {settings.env_file} or see `inv logs`"
     names = ", ".join(f"{s.service} ({s.status}, {s.health})" for s in bad)

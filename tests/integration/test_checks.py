@@ -23,8 +23,8 @@ def junit_counts(path):
 def test_smoke_passes_on_a_healthy_stack_and_writes_junit(pg, tmp_path):
     report = tmp_path / "smoke.xml"
     result = pg.inv("smoke", "--junit", str(report))
-    assert "smoke passed: 15 checks" in result.stdout
-    assert junit_counts(report) == (15, 0, [])
+    assert "smoke passed: 16 checks" in result.stdout
+    assert junit_counts(report) == (16, 0, [])
 
 
 def test_smoke_over_http_only_with_url(pg):
@@ -42,7 +42,19 @@ def test_smoke_fails_naming_ready_when_the_database_is_down(pg, tmp_path):
     assert result.returncode == 1
     assert result.stdout.strip().splitlines()[-1].startswith("error: smoke failed: api: ready /ready")
     tests, failures, failed = junit_counts(report)
-    assert tests == 15 and "api: ready /ready" in failed and failures == len(failed)
+    assert tests == 16 and "api: ready /ready" in failed and failures == len(failed)
+
+
+def test_smoke_fails_when_a_healthy_service_has_logged_an_error(stacks):
+    stack = stacks("dev")
+    stack.up()
+    assert "ok   api: no error in its log" in stack.inv("smoke").stdout  # a healthy start logs none
+    # What an unhandled exception leaves on the server's output, while /health stays 200.
+    stack.compose("exec", "-T", "api", "sh", "-c", "echo 'Traceback (most recent call last):' > /proc/1/fd/1")
+    result = stack.inv("smoke", check=False)
+    assert result.returncode == 1
+    assert "FAIL api: no error in its log" in result.stdout and "Traceback (most recent call last)" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "error: smoke failed: api: no error in its log"
 
 
 def test_smoke_fails_when_the_image_runs_as_root(stacks, engine):

@@ -147,6 +147,20 @@ def test_broken_migration_fails_up_within_seconds_showing_its_error(stacks, engi
     assert elapsed < 60, f"took {elapsed:.0f}s:\n{result.stdout[-4000:]}"
 
 
+def test_rejected_credentials_fail_up_within_seconds_naming_the_cause(stacks):
+    # The api logs in as a role the database does not have.
+    stack = stacks("ci", APP_DATABASE_URL="postgresql+psycopg://intruder@db:5432/app")
+    stack.inv("build")
+    start = time.monotonic()
+    result = stack.inv("up", "--no-build", check=False)
+    elapsed = time.monotonic() - start
+    assert result.returncode == 1
+    assert "the database refused the connection" in result.stdout, result.stdout[-3000:]
+    assert "password authentication failed" in result.stdout
+    assert "waiting for the database" not in result.stdout  # not retried
+    assert elapsed < 45, f"took {elapsed:.0f}s:\n{result.stdout[-4000:]}"
+
+
 def test_fresh_postgres_volume_serves_right_after_up(stacks):
     stack = stacks("ci")
     for _ in range(3):

@@ -18,6 +18,9 @@ def test_dev_sqlite_up_health_down_keeps_volume(stacks, engine):
     assert url in result.stdout  # the URL it printed is the one the engine chose
     assert requests.get(url + "/health", timeout=5).status_code == 200
     assert requests.get(url + "/ready", timeout=5).json()["status"] == "ready"
+    # A healthy start says nothing alarming (uvicorn warned about WEB_CONCURRENCY under reload).
+    alarming = [line for line in stack.logs("api") if any(level in line for level in ("WARNING", "ERROR", "Traceback"))]
+    assert not alarming, alarming
 
     start = time.monotonic()
     stack.inv("down")
@@ -33,6 +36,8 @@ def test_ci_postgres_up_and_api_uses_postgres(stacks):
     assert created.status_code == 201
     rows = stack.compose("exec", "-T", "db", "psql", "-U", "app", "-d", "app", "-tAc", "SELECT title FROM notes").stdout
     assert "in postgres" in rows
+    errors = [line for line in stack.logs("api") if "ERROR" in line or "Traceback" in line]
+    assert not errors, errors  # gunicorn's control socket in $HOME logged one at every start
     stack.inv("down")
 
 
@@ -113,6 +118,15 @@ def test_tricky_values_reach_containers_exactly_as_python_dotenv_reads_them(stac
     printed = stack.compose("exec", "-T", "db", "printenv", "POSTGRES_PASSWORD").stdout
     assert printed == expected["POSTGRES_PASSWORD"] + "\n"
     assert requests.get(url + "/ready", timeout=5).ok  # the api logged in with that password
+    stack.inv("down")
+
+
+def test_an_empty_value_reaches_the_container_empty(stacks):
+    # `${APP_TITLE:-default}` in a Compose file would turn it into the default.
+    stack = stacks("dev", APP_TITLE="")
+    assert stack.settings.values["APP_TITLE"].value == ""
+    url = stack.up()
+    assert requests.get(url + "/openapi.json", timeout=5).json()["info"]["title"] == ""
     stack.inv("down")
 
 

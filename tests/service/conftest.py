@@ -36,6 +36,14 @@ def database_url(tmp_path):
 
 
 @pytest.fixture
+def stack_server_url():
+    """The stack's PostgreSQL server, inside the test image; natively there is none."""
+    if not STACK_DATABASE.startswith("postgresql"):
+        pytest.skip("needs the stack's PostgreSQL server: inv service-test --env ci")
+    return make_url(STACK_DATABASE)
+
+
+@pytest.fixture
 def settings(database_url, monkeypatch):
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
     return Settings(database_url=database_url)

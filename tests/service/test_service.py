@@ -2,6 +2,7 @@
 
 import json
 import logging
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,7 +11,7 @@ from sqlalchemy import text
 
 from app.db import make_engine
 from app.main import create_app
-from app.migrate import upgrade_to_head, wait_for_database
+from app.migrate import DatabaseRefused, upgrade_to_head, wait_for_database
 from app.observability import JsonFormatter
 from app.settings import Settings, describe_error
 
@@ -139,6 +140,15 @@ def test_json_log_lines_carry_extras():
     record.status = 201
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "request" and entry["status"] == 201 and entry["level"] == "INFO"
+
+
+def test_rejected_credentials_are_refused_at_once(stack_server_url):
+    intruder = stack_server_url.set(username="intruder").render_as_string(hide_password=False)
+    engine = make_engine(Settings(database_url=intruder, database_password="whatever"))
+    start = time.monotonic()
+    with pytest.raises(DatabaseRefused, match="password authentication failed"):
+        wait_for_database(engine, timeout=30)
+    assert time.monotonic() - start < 5
 
 
 def test_wait_for_database_gives_up_after_its_bound():

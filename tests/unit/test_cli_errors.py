@@ -21,6 +21,10 @@ from tests.utils import ROOT, inv, last_error_line, scratch_project, write_env
             "COMPOSE_PROJECT_NAME=x\nCOMPOSE_PROFILES=postgres\n",
             "POSTGRES_PASSWORD is required by service db; add POSTGRES_PASSWORD=<value> to ",
         ),
+        (
+            'COMPOSE_PROJECT_NAME=x\nPOSTGRES_PASSWORD="first\nsecond"\n',
+            "bad.env.docker:2: POSTGRES_PASSWORD holds a line break, which does not reach a container intact",
+        ),
     ],
 )
 def test_env_file_problems(tmp_path, text, expected):

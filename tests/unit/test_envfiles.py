@@ -19,7 +19,6 @@ from stackops.envfiles import EnvFileError, read_env_files
         ("A=x\nB=${A}y\n", {"A": "x", "B": "xy"}),
         ("A=x\nB='${A}y'\n", {"A": "x", "B": "xy"}),  # python-dotenv expands in single quotes too
         ("A=\n", {"A": ""}),
-        ('A="line1\nline2"\n', {"A": "line1\nline2"}),
         ("# only a comment\n\n", {}),
         ("A=no newline at end", {"A": "no newline at end"}),
     ],
@@ -37,6 +36,7 @@ def test_values_are_what_python_dotenv_reads(tmp_path, text, expected):
         ("A=1\nB\n", 2, "has no '='"),
         ("A='unterminated\n", 1, "cannot parse"),
         ("A-B=1\n", 1, "not a variable name"),
+        ('A=1\nB="line1\nline2"\n', 2, "B holds a line break"),
     ],
 )
 def test_malformed_lines_are_errors_naming_the_line(tmp_path, text, line, words):

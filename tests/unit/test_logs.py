@@ -1,8 +1,8 @@
-"""Explaining a failed start: which log lines are errors."""
+"""Which log lines are errors: what a failed start shows first, and what smoke refuses."""
 
 import pytest
 
-from stackops.lifecycle import error_lines
+from stackops.engine import error_lines
 
 
 @pytest.mark.parametrize(
@@ -17,7 +17,20 @@ from stackops.lifecycle import error_lines
             "2026-11-21 UTC [1] FATAL:  password authentication failed\n",
             ["2026-11-21 UTC [1] FATAL:  password authentication failed"],
         ),
+        (
+            'Traceback (most recent call last):\n  File "x.py", line 1\nValueError: x\n',
+            ["Traceback (most recent call last):"],
+        ),
+        (
+            '{"level": "INFO", "message": "x", "exc_info": "Traceback (most recent call last):\\n ..."}\n',
+            ['{"level": "INFO", "message": "x", "exc_info": "Traceback (most recent call last):\\n ..."}'],
+        ),
+        (
+            "INFO:     Started server process [1]\nERROR:    Exception in ASGI application\n",
+            ["ERROR:    Exception in ASGI application"],
+        ),
         ('{"level": "INFO", "message": "fine"}\n', []),
+        ('{"level": "WARNING", "message": "an ERROR in a message is not a level"}\n', []),
         ("", []),
     ],
 )

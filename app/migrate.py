@@ -132,9 +132,15 @@ def stop_server(pid: int, attempts: int = 120, interval: float = 0.5) -> None:
 
 def prestart(stop_pid: int | None = None) -> int:
     """Wait for the database, migrate to head; on failure stop the server at `stop_pid`."""
-    settings = get_settings()
-    configure_logging(settings.log_level)
     FAILURE_MARKER.unlink(missing_ok=True)
+    try:
+        settings = get_settings()
+    except SystemExit:  # a bad setting (already said): the server cannot serve either
+        if stop_pid:
+            FAILURE_MARKER.write_text("invalid setting")
+            stop_server(stop_pid)
+        return 2
+    configure_logging(settings.log_level)
     engine = make_engine(settings)
     try:
         attempts = wait_for_database(engine, settings.db_wait_seconds)

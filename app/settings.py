@@ -17,7 +17,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="APP_", frozen=True, extra="ignore")
 
-    title: str = Field("Notes service", description="Shown in /docs and /openapi.json.")
+    title: str = Field("Notes service", min_length=1, description="Shown in /docs and /openapi.json (OpenAPI needs one).")
     database_url: str = Field(
         "sqlite:///./data/app.db",
         description="SQLAlchemy URL; sqlite:////data/app.db in the image, postgresql+psycopg://... for PostgreSQL.",
@@ -51,5 +51,6 @@ def get_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        print(describe_error(error), file=sys.stderr)
+        # "ERROR:" like uvicorn's plain lines, so log readers count it as one.
+        print(f"ERROR: {describe_error(error)}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -56,9 +56,9 @@ def up_args(settings: StackSettings, build: bool = True, services: Sequence[str]
     return args + (["--build"] if build else []) + list(services)
 
 
-def down_args(volumes: bool = False, images: bool = False) -> list[str]:
-    # Never `--volumes` unless the user asked for it by name.
-    return ["down", "--remove-orphans"] + (["--volumes"] if volumes else []) + (["--rmi", "local"] if images else [])
+def down_args(images: bool = False) -> list[str]:
+    # Never `--volumes`: volumes are deleted by label, and only when asked (engine.remove_project_volumes).
+    return ["down", "--remove-orphans"] + (["--rmi", "local"] if images else [])
 
 
 def exec_args(service: str, command: Sequence[str], tty: bool) -> list[str]:
@@ -110,6 +110,7 @@ class ComposeModel:
 
     services: Mapping[str, ServiceModel]
     active: tuple[str, ...]
+    volumes: tuple[str, ...] = ()  # engine names of the volumes Compose manages (not `external`)
 
     @property
     def profiles(self) -> list[str]:
@@ -147,7 +148,10 @@ def _service_model(name: str, body: Mapping) -> ServiceModel:
 def parse_model(rendered: Mapping, profiles: Sequence[str]) -> ComposeModel:
     services = {name: _service_model(name, body) for name, body in (rendered.get("services") or {}).items()}
     active = tuple(name for name, s in services.items() if not s.profiles or set(s.profiles) & set(profiles))
-    return ComposeModel(services=services, active=active)
+    volumes = tuple(
+        body.get("name") or key for key, body in (rendered.get("volumes") or {}).items() if not (body or {}).get("external")
+    )
+    return ComposeModel(services=services, active=active, volumes=volumes)
 
 
 @functools.cache

@@ -11,7 +11,7 @@ import docker
 from stackops import StackError
 from stackops.baseimages import current_substitute, mirror_for, needed_base_images
 from stackops.compose import ComposeModel, render, require_compose_v2
-from stackops.engine import connect, engine_version, image_exists
+from stackops.engine import connect, engine_endpoint, engine_version, image_exists
 from stackops.lifecycle import port_problems
 from stackops.results import CheckResult
 from stackops.settings import StackSettings, load_settings
@@ -37,8 +37,9 @@ def engine_findings() -> tuple[docker.DockerClient | None, list[CheckResult]]:
         return None, [CheckResult("engine", False, str(error).split(";")[0], fix=PROVISION)]
     version, api = engine_version(client)
     major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 0
+    chosen_by, address = engine_endpoint()
     return client, [
-        CheckResult("engine", True, f"Docker {version}, API {api}"),
+        CheckResult("engine", True, f"Docker {version}, API {api}, at {address} (from {chosen_by})"),
         CheckResult(
             "BuildKit",
             major >= 19,

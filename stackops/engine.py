@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 from dataclasses import dataclass
 
 import docker
+from docker.context import ContextAPI
+from docker.context.config import get_current_context_name
 from docker.errors import DockerException, ImageNotFound, NotFound
 
 from stackops import StackError
@@ -19,16 +22,33 @@ class EngineUnavailable(StackError):
     pass
 
 
+def engine_endpoint() -> tuple[str, str]:
+    """Which engine the docker CLI (and so Compose) talks to: (how it is chosen, its address).
+
+    DOCKER_HOST first, then the docker context (DOCKER_CONTEXT, else the
+    config's current one): Docker Desktop, colima and rootless Docker put the
+    socket elsewhere and say so in a context. The SDK (7.2+) resolves it the
+    same way, so tasks inspect the engine that Compose drives.
+    """
+    if os.environ.get("DOCKER_HOST"):
+        return "DOCKER_HOST", os.environ["DOCKER_HOST"]
+    name = os.environ.get("DOCKER_CONTEXT") or get_current_context_name()
+    context = ContextAPI.get_context(name)
+    return f"docker context {name}", (context.Host if context else None) or "the default socket"
+
+
 def connect(timeout: int = 30) -> docker.DockerClient:
-    """A client for the engine DOCKER_HOST names (or the local socket); API version negotiated."""
+    """A client for the engine the docker CLI uses (DOCKER_HOST, else the docker context); API version negotiated."""
     try:
         client = docker.from_env(timeout=timeout)
         client.ping()
         return client
     except DockerException as error:
         reason = str(error).split("(")[0].strip()[:160]
+        chosen_by, address = engine_endpoint()
         raise EngineUnavailable(
-            f"no Docker engine answers ({reason}); start it with `inv provision` or set DOCKER_HOST"
+            f"no Docker engine answers at {address} (from {chosen_by}: {reason}); "
+            "start it with `inv provision`, or point DOCKER_HOST or `docker context use` at a running one"
         ) from None
 
 
@@ -164,6 +184,50 @@ def error_lines(log: str, limit: int = 6) -> list[str]:
     lines, so a failure is explained by its errors first, not only by the tail.
     """
     return [line for line in log.splitlines() if ERROR_LINE.search(line)][-limit:]
+
+
+def unlabelled_volumes(client: docker.DockerClient, project: str, names: tuple[str, ...]) -> list[str]:
+    """Of these volume names, those that exist without the project's Compose label: made by hand or another tool."""
+    found = []
+    for name in names:
+        try:
+            labels = client.volumes.get(name).attrs.get("Labels") or {}
+        except NotFound:
+            continue
+        if labels.get(PROJECT_LABEL) != project:
+            found.append(name)
+    return found
+
+
+def remove_project_volumes(client: docker.DockerClient, project: str) -> list[str]:
+    """Delete the volumes Compose labelled as the project's, and only those; returns their names.
+
+    Not `compose down --volumes`: Compose 2.40 also deletes a volume someone
+    made by hand under the project's volume name (measured).
+    """
+    removed = []
+    for volume in client.volumes.list(filters={"label": f"{PROJECT_LABEL}={project}"}):
+        try:
+            volume.remove()
+            removed.append(volume.name)
+        except NotFound:
+            continue
+        except DockerException:
+            pass  # still in use: project_leftovers names it
+    return removed
+
+
+def project_leftovers(client: docker.DockerClient, project: str, volumes: bool) -> list[str]:
+    """What the engine still holds under the project's Compose label, each with why it may have stayed."""
+    label = {"label": f"{PROJECT_LABEL}={project}"}
+    stayed = [f"container {c.name} ({c.status})" for c in project_containers(client, project)]
+    for network in client.networks.list(filters=label):
+        network.reload()
+        attached = sorted(c["Name"] for c in (network.attrs.get("Containers") or {}).values())
+        stayed.append(f"network {network.name}" + (f" (containers still attached: {', '.join(attached)})" if attached else ""))
+    if volumes:
+        stayed += [f"volume {v.name}" for v in client.volumes.list(filters=label)]
+    return stayed
 
 
 def image_exists(client: docker.DockerClient, ref: str):

@@ -87,7 +87,7 @@ def persistence_results(c, settings, cycles, records, junit=None, keep=False):
     url = lifecycle.service_url(client, settings, model, scenario.service)
 
     def restart() -> str:
-        lifecycle.down(c, settings)
+        lifecycle.down(c, settings, client)
         lifecycle.up(c, settings, client, build=False)
         return lifecycle.service_url(client, settings, model, scenario.service)
 
@@ -166,7 +166,8 @@ def ci(c, env=None, reports="reports", cycles=None):
     finally:
         # The ci project is ephemeral: it leaves no container, network, volume or built image.
         with step("cleaning up the ci stack"):
-            lifecycle.clean(c, settings, volumes=True)
+            for note in lifecycle.kept_volume_notes(lifecycle.clean(c, settings, client, volumes=True), settings.project):
+                say(note)
     if failure:
         raise Exit(f"error: ci: {failure}; reports in {folder}", code=1)
     say(f"ci passed; reports in {folder}")

@@ -53,9 +53,13 @@ class Stack:
         settings = self.settings
         return service_url(connect(), settings, render(settings), service or settings.config.entry)
 
+    def base_images(self) -> dict[str, str]:
+        settings = self.settings
+        return ensure_base_images(settings, render(settings), connect(), log=lambda _: None)
+
     def compose(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         settings = self.settings
-        base_images = ensure_base_images(settings, render(settings), connect(), log=lambda _: None)
+        base_images = self.base_images()
         result = subprocess.run(
             compose_command(settings, *args),
             env=compose_environment(settings, base_images),

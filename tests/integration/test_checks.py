@@ -89,7 +89,7 @@ def test_persistence_check_fails_when_the_volume_is_removed_between_cycles(stack
     c = Context(Config(overrides={"run": {"in_stream": False}}))  # pytest's stdin cannot be read
 
     def restart_losing_data() -> str:
-        lifecycle.down(c, settings, volumes=True)
+        lifecycle.down(c, settings, client, volumes=True)
         return lifecycle.up(c, settings, client, build=False).url
 
     results = persistence_cycles(3, 2, restart_losing_data, url, scenario_writer(settings.config.persistence, settings.config))
@@ -101,8 +101,8 @@ def test_ci_passes_end_to_end_and_leaves_nothing_behind(stacks, engine, tmp_path
     stack = stacks("ci")
     result = stack.inv("ci", "--reports", str(tmp_path), "--cycles", "2")
     assert "ci passed" in result.stdout
-    assert junit_counts(tmp_path / "smoke.xml") == (15, 0, [])
-    assert "23 passed" in result.stdout  # the service's own tests, in its test image, on the stack's PostgreSQL
+    assert junit_counts(tmp_path / "smoke.xml") == (16, 0, [])
+    assert "24 passed" in result.stdout  # the service's own tests, in its test image, on the stack's PostgreSQL
     assert junit_counts(tmp_path / "persistence.xml") == (2, 0, [])
     label = {"label": f"com.docker.compose.project={stack.project}"}
     assert not engine.containers.list(all=True, filters=label)

@@ -1,11 +1,15 @@
 """The stack builds, starts and stops for real; tasks drive it; stacks stay isolated."""
 
+import os
 import socket
+import subprocess
 import time
+from pathlib import Path
 
+import pytest
 import requests
 
-from tests.utils import ROOT
+from tests.utils import ROOT, checked, inv, last_error_line
 
 from .conftest import wait_for
 
@@ -101,6 +105,28 @@ def test_clean_volumes_needs_confirmation(stacks, engine):
     assert not engine.volumes.list(filters={"name": f"{stack.project}_api-data"})
 
 
+def test_clean_names_what_stayed_and_keeps_a_volume_compose_did_not_make(stacks, engine):
+    stack = stacks("dev")
+    handmade = engine.volumes.create(f"{stack.project}_api-data")  # a person's, under the stack's volume name
+    assert "already exists but was not created by Docker Compose" in stack.inv("up").stdout  # Compose's warning shown
+    network = f"{stack.project}_default"
+    # From the base image: one the project built would carry the project's label.
+    outsider = engine.containers.run(
+        stack.base_images()["PYTHON_BASE_IMAGE"], ["sleep", "300"], network=network, name=f"{stack.project}-outsider", detach=True
+    )
+    try:
+        result = stack.inv("clean", "--volumes", "--yes", check=False)
+    finally:
+        outsider.remove(force=True)
+    assert result.returncode == 1
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith(f"error: {stack.project} is not clean, still there: network {network}"), last
+    assert f"(containers still attached: {outsider.name})" in last
+    result = stack.inv("clean", "--volumes", "--yes")
+    assert f"kept volume {handmade.name}: Compose did not create it" in result.stdout
+    engine.volumes.get(handmade.name).remove()  # still there, for its owner to decide
+
+
 # Left of "=" as written in the file (with `export`), right of it as written.
 TRICKY = {
     "POSTGRES_PASSWORD": "'p$ss \"word\" #1'",
@@ -122,12 +148,15 @@ def test_tricky_values_reach_containers_exactly_as_python_dotenv_reads_them(stac
 
 
 def test_an_empty_value_reaches_the_container_empty(stacks):
-    # `${APP_TITLE:-default}` in a Compose file would turn it into the default.
+    # With `${APP_TITLE:-Notes service}` in compose.yaml the api would start under
+    # the default title; it gets the empty value and refuses it by name, at once.
     stack = stacks("dev", APP_TITLE="")
     assert stack.settings.values["APP_TITLE"].value == ""
-    url = stack.up()
-    assert requests.get(url + "/openapi.json", timeout=5).json()["info"]["title"] == ""
-    stack.inv("down")
+    start = time.monotonic()
+    result = stack.inv("up", check=False)
+    assert result.returncode == 1
+    assert "invalid setting APP_TITLE: String should have at least 1 character (got '')" in result.stdout, result.stdout[-3000:]
+    assert time.monotonic() - start < 45
 
 
 def test_port_in_use_is_refused_before_anything_starts(stacks):
@@ -210,3 +239,34 @@ def test_a_service_added_to_a_compose_file_is_known_to_every_task(stacks, tmp_pa
     for check in ("sidecar: healthy", "sidecar: runs as non-root", "sidecar: hardening in effect", "sidecar: no forbidden files"):
         assert f"ok   {check}" in smoke
     stack.inv("down")
+
+
+# Where the docker CLI looks for plugins (the user's folder first).
+PLUGIN_DIRS = ["~/.docker/cli-plugins", "/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins"]
+PLUGIN_DIRS += ["/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins"]
+
+
+@pytest.mark.skipif("DOCKER_HOST" in os.environ, reason="DOCKER_HOST outranks any docker context")
+def test_the_current_docker_context_is_honoured(stacks, tmp_path):
+    """As with Docker Desktop, colima or rootless Docker: the socket is elsewhere and a context says where."""
+    stack = stacks("dev")
+    config = tmp_path / "docker-config"  # a docker config of its own: the user's current context stays
+    (config / "cli-plugins").mkdir(parents=True)
+    compose = next(p for d in PLUGIN_DIRS if (p := Path(d).expanduser() / "docker-compose").exists())
+    (config / "cli-plugins" / "docker-compose").symlink_to(compose)
+    elsewhere = tmp_path / "engine.sock"
+    elsewhere.symlink_to("/var/run/docker.sock")
+    env = {"DOCKER_CONFIG": str(config)}
+
+    def use_context(name: str, host: str) -> None:
+        for args in (["context", "create", name, "--docker", f"host={host}"], ["context", "use", name]):
+            subprocess.run(["docker", *args], env={**os.environ, **env}, check=True, capture_output=True)
+
+    use_context("nowhere", f"unix://{tmp_path}/nowhere.sock")  # the default socket works: only a context can fail this
+    line = last_error_line(inv("status", "--env", str(stack.env_file), env=env))
+    assert f"no Docker engine answers at unix://{tmp_path}/nowhere.sock (from docker context nowhere" in line
+    use_context("elsewhere", f"unix://{elsewhere}")
+    assert "is healthy in" in checked(inv("up", "--env", str(stack.env_file), env=env)).stdout
+    assert "healthy" in checked(inv("status", "--env", str(stack.env_file), env=env)).stdout
+    doctor = inv("doctor", "--env", str(stack.env_file), env=env).stdout
+    assert f"at unix://{elsewhere} (from docker context elsewhere)" in doctor

@@ -1,8 +1,10 @@
 """The stack builds, starts and stops for real; tasks drive it; stacks stay isolated."""
 
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -246,25 +248,35 @@ PLUGIN_DIRS = ["~/.docker/cli-plugins", "/usr/local/lib/docker/cli-plugins", "/u
 PLUGIN_DIRS += ["/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins"]
 
 
+@pytest.fixture
+def short_folder():
+    """A folder with a short path: a unix socket path is limited to 107 bytes."""
+    folder = Path(tempfile.mkdtemp(prefix="ctx-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.skipif("DOCKER_HOST" in os.environ, reason="DOCKER_HOST outranks any docker context")
-def test_the_current_docker_context_is_honoured(stacks, tmp_path):
+def test_the_current_docker_context_is_honoured(stacks, tmp_path, short_folder):
     """As with Docker Desktop, colima or rootless Docker: the socket is elsewhere and a context says where."""
     stack = stacks("dev")
     config = tmp_path / "docker-config"  # a docker config of its own: the user's current context stays
     (config / "cli-plugins").mkdir(parents=True)
     compose = next(p for d in PLUGIN_DIRS if (p := Path(d).expanduser() / "docker-compose").exists())
     (config / "cli-plugins" / "docker-compose").symlink_to(compose)
-    elsewhere = tmp_path / "engine.sock"
+    elsewhere = short_folder / "engine.sock"
     elsewhere.symlink_to("/var/run/docker.sock")
+    nowhere = short_folder / "nowhere.sock"
     env = {"DOCKER_CONFIG": str(config)}
 
     def use_context(name: str, host: str) -> None:
         for args in (["context", "create", name, "--docker", f"host={host}"], ["context", "use", name]):
-            subprocess.run(["docker", *args], env={**os.environ, **env}, check=True, capture_output=True)
+            done = subprocess.run(["docker", *args], env={**os.environ, **env}, capture_output=True, text=True)
+            assert done.returncode == 0, f"docker {' '.join(args)}: {done.stderr}"
 
-    use_context("nowhere", f"unix://{tmp_path}/nowhere.sock")  # the default socket works: only a context can fail this
+    use_context("nowhere", f"unix://{nowhere}")  # the default socket works: only the context can make this fail
     line = last_error_line(inv("status", "--env", str(stack.env_file), env=env))
-    assert f"no Docker engine answers at unix://{tmp_path}/nowhere.sock (from docker context nowhere" in line
+    assert f"no Docker engine answers at unix://{nowhere} (from docker context nowhere" in line
     use_context("elsewhere", f"unix://{elsewhere}")
     assert "is healthy in" in checked(inv("up", "--env", str(stack.env_file), env=env)).stdout
     assert "healthy" in checked(inv("status", "--env", str(stack.env_file), env=env)).stdout

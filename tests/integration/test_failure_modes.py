@@ -3,20 +3,27 @@
 import base64
 import io
 import json
-import os
-import signal
 import threading
 import time
 
 import requests
 
+from stackops.engine import connect
+
 from .conftest import wait_for
 
 
-def kill_hard(container) -> None:
-    """kill -9 of the container's main process from the host: a crash, not a `docker stop`."""
+def kill_hard(stack, container) -> None:
+    """kill -9 of the container's main process from the host: a crash, not a `docker stop` or `docker kill`.
+
+    Those two count as a deliberate stop, which the restart policy respects.
+    The signal comes from a helper container in the host's PID namespace, so
+    a user in the docker group can send it as well as root can.
+    """
     container.reload()
-    os.kill(container.attrs["State"]["Pid"], signal.SIGKILL)
+    pid = container.attrs["State"]["Pid"]
+    image = stack.base_images()["PYTHON_BASE_IMAGE"]
+    connect().containers.run(image, ["sh", "-c", f"kill -9 {pid}"], pid_mode="host", remove=True)
 
 
 class Writer(threading.Thread):
@@ -59,7 +66,7 @@ def test_database_killed_during_writes_keeps_every_acknowledged_write(stacks):
     writer = Writer(url)
     writer.start()
     wait_for(lambda: len(writer.acknowledged) >= 20, what="writes before the kill")
-    kill_hard(stack.containers("db")[0])
+    kill_hard(stack, stack.containers("db")[0])
     time.sleep(1)
     # The restart policy brings the database back; the api reconnects by itself.
     wait_for(lambda: requests.get(url + "/ready", timeout=5).status_code == 200, timeout=60, what="ready after db restart")
@@ -78,7 +85,7 @@ def test_sqlite_api_killed_during_writes_restarts_with_intact_data(stacks):
     writer.start()
     wait_for(lambda: len(writer.acknowledged) >= 30, what="writes before the kill")
     api = stack.containers("api")[0]
-    kill_hard(api)
+    kill_hard(stack, api)
     wait_for(lambda: requests.get(stack.url() + "/ready", timeout=5).status_code == 200, timeout=60, what="api back")
     writer.url = stack.url()
     before = len(writer.acknowledged)

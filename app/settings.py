@@ -26,6 +26,11 @@ class Settings(BaseSettings):
         None, description="Put into database_url's password, escaped, so it may hold any character."
     )
     db_wait_seconds: float = Field(60, ge=0, description="How long start-up waits for the database before giving up.")
+    # Per worker process: WEB_CONCURRENCY x (size + overflow) must stay under
+    # the server's max_connections (PostgreSQL's default is 100).
+    db_pool_size: int = Field(10, ge=1, description="Connections each worker keeps open to the database.")
+    db_pool_overflow: int = Field(10, ge=0, description="Extra connections a worker may open under load.")
+    db_pool_timeout: float = Field(10, gt=0, description="Seconds a request waits for a free connection before it gets 503.")
     log_level: LogLevel = Field("INFO", description="Level of the JSON logs on stdout.")
     testing_endpoints: bool = Field(
         False, description="Serve /api/v1/_testing/* (slow requests for shutdown tests). Never in prod."

@@ -12,21 +12,21 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/health")
-def health() -> dict:
+async def health() -> dict:
     """Liveness: the process serves requests. Touches no database."""
     return {"status": "ok", "version": __version__}
 
 
 @router.get("/ready", responses={503: {"description": "Database unreachable or schema not at head."}})
-def ready(request: Request) -> JSONResponse:
+async def ready(request: Request) -> JSONResponse:
     """Readiness: the database answers a query and its schema is at the Alembic head."""
     engine, heads = request.app.state.engine, request.app.state.migration_heads
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
             try:
                 # Read directly: Alembic's MigrationContext logs on every probe.
-                current = set(connection.scalars(text("SELECT version_num FROM alembic_version")))
+                current = set(await connection.scalars(text("SELECT version_num FROM alembic_version")))
             except DBAPIError:
                 current = set()  # no alembic_version table: not migrated yet
     except Exception as error:  # any driver error means "not ready", with its reason

@@ -7,16 +7,16 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Note
 
 router = APIRouter(prefix="/api/v1", tags=["notes"])
 
 
-def get_session(request: Request):
-    with request.app.state.sessions() as session:
+async def get_session(request: Request):
+    async with request.app.state.sessions() as session:
         yield session
 
 
@@ -42,40 +42,40 @@ class NotePage(BaseModel):
 
 
 @router.post("/notes", status_code=201, response_model=NoteOut)
-def create_note(payload: NoteIn, session: Session = Depends(get_session)) -> Note:
+async def create_note(payload: NoteIn, session: AsyncSession = Depends(get_session)) -> Note:
     note = Note(title=payload.title, body=payload.body)
     session.add(note)
-    session.commit()  # the 201 goes out only after the commit is durable
-    session.refresh(note)
+    await session.commit()  # the 201 goes out only after the commit is durable
+    await session.refresh(note)
     return note
 
 
 @router.get("/notes", response_model=NotePage)
-def list_notes(
+async def list_notes(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
-    session: Session = Depends(get_session),
+    session: AsyncSession = Depends(get_session),
 ) -> NotePage:
-    total = session.scalar(select(func.count()).select_from(Note)) or 0
-    rows = session.scalars(select(Note).order_by(Note.id).limit(limit).offset(offset)).all()
+    total = await session.scalar(select(func.count()).select_from(Note)) or 0
+    rows = (await session.scalars(select(Note).order_by(Note.id).limit(limit).offset(offset))).all()
     return NotePage(items=[NoteOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/notes/{note_id}", response_model=NoteOut, responses={404: {"description": "No such note."}})
-def read_note(note_id: int, session: Session = Depends(get_session)) -> Note:
-    note = session.get(Note, note_id)
+async def read_note(note_id: int, session: AsyncSession = Depends(get_session)) -> Note:
+    note = await session.get(Note, note_id)
     if note is None:
         raise HTTPException(404, f"note {note_id} not found")
     return note
 
 
 @router.delete("/notes/{note_id}", status_code=204, responses={404: {"description": "No such note."}})
-def delete_note(note_id: int, session: Session = Depends(get_session)) -> Response:
-    note = session.get(Note, note_id)
+async def delete_note(note_id: int, session: AsyncSession = Depends(get_session)) -> Response:
+    note = await session.get(Note, note_id)
     if note is None:
         raise HTTPException(404, f"note {note_id} not found")
-    session.delete(note)
-    session.commit()
+    await session.delete(note)
+    await session.commit()
     return Response(status_code=204)
 
 
@@ -87,3 +87,11 @@ async def sleep(seconds: float = Query(1.0, ge=0, le=60)) -> dict:
     """A deliberately slow request, to prove graceful shutdown (APP_TESTING_ENDPOINTS only)."""
     await asyncio.sleep(seconds)
     return {"slept": seconds}
+
+
+@testing_router.get("/hold-connection")
+async def hold_connection(seconds: float = Query(1.0, ge=0, le=60), session: AsyncSession = Depends(get_session)) -> dict:
+    """Keep one pooled connection busy, to prove pool exhaustion is a quick 503 (APP_TESTING_ENDPOINTS only)."""
+    await session.execute(text("SELECT 1"))  # checks a connection out of the pool until the session ends
+    await asyncio.sleep(seconds)
+    return {"held": seconds}

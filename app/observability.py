@@ -57,6 +57,8 @@ def logging_config(level: str) -> dict:
             "uvicorn.error": {"handlers": ["stdout"], "level": level, "propagate": False},
             "gunicorn.error": {"handlers": ["stdout"], "level": level, "propagate": False},
             "uvicorn": {"handlers": ["stdout"], "level": level, "propagate": False},
+            # A line per database operation at DEBUG would drown the service's own.
+            "aiosqlite": {"level": "INFO"},
         },
     }
 

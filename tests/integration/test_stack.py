@@ -1,6 +1,7 @@
 """The stack builds, starts and stops for real; tasks drive it; stacks stay isolated."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -241,6 +242,30 @@ def test_a_service_added_to_a_compose_file_is_known_to_every_task(stacks, tmp_pa
     for check in ("sidecar: healthy", "sidecar: runs as non-root", "sidecar: hardening in effect", "sidecar: no forbidden files"):
         assert f"ok   {check}" in smoke
     stack.inv("down")
+
+
+BROKEN_BUILD = """
+services:
+  broken:
+    build:
+      context: .
+      dockerfile_inline: |
+        FROM scratch
+        RUN python -c "def broken(:"
+"""
+
+
+def test_a_failed_build_shows_composes_own_words(stacks, tmp_path):
+    extra = tmp_path / "broken.yaml"
+    extra.write_text(BROKEN_BUILD)
+    stack = stacks("dev", COMPOSE_FILE=f"docker/compose.yaml:{extra}")
+    result = stack.inv("up", check=False)
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert any(re.match(r"#\d+ \[broken ", line) for line in lines), result.stdout  # the build's progress, as it ran
+    assert any(line.startswith("failed to solve") for line in lines[:-1])  # Compose's error, in its words
+    last = lines[-1]
+    assert last.startswith(f"error: {stack.project} did not start: Compose said 'failed to solve"), last
 
 
 # Where the docker CLI looks for plugins (the user's folder first).

@@ -36,7 +36,8 @@ def database_url(settings: Settings) -> URL:
     return url
 
 
-def _sqlite_file(url: URL) -> bool:
+def _is_sqlite_with_folder(url: URL) -> bool:
+    """True for SQLite, whose file's folder is made first when missing."""
     if url.get_backend_name() != "sqlite":
         return False
     if url.database and url.database != ":memory:":
@@ -47,7 +48,7 @@ def _sqlite_file(url: URL) -> bool:
 def make_engine(settings: Settings) -> Engine:
     """The blocking engine: migrations and start-up checks, one connection at a time."""
     url = database_url(settings)
-    if _sqlite_file(url):
+    if _is_sqlite_with_folder(url):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -80,7 +81,7 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
         "max_overflow": settings.db_pool_overflow,
         "pool_timeout": settings.db_pool_timeout,
     }
-    if _sqlite_file(url):
+    if _is_sqlite_with_folder(url):
         engine = create_async_engine(url, **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

@@ -174,42 +174,39 @@ def explain_failed_start(client: docker.DockerClient, settings: StackSettings, c
     return f"{names} of {settings.project} did not become healthy; its errors and last log lines are above (more: inv logs --env {settings.cli_env})"
 
 
-def down(c: Context, settings: StackSettings, client: docker.DockerClient, volumes: bool = False) -> list[str]:
-    """Stop the stack; with `volumes`, delete the volumes Compose made for it. Returns the volumes kept."""
-    kept = unlabelled_volumes(client, settings.project, render(settings).volumes) if volumes else []
+def delete_project_volumes(client: docker.DockerClient, settings: StackSettings) -> None:
+    """Delete the volumes Compose made for the project; one under its names that Compose did not make is kept, and said."""
+    kept = unlabelled_volumes(client, settings.project, render(settings).volumes)
+    remove_project_volumes(client, settings.project)
+    for name in kept:
+        say(
+            f"kept volume {name}: Compose did not create it for {settings.project} (made by hand or another tool); "
+            f"delete it yourself if it is not needed: docker volume rm {name}"
+        )
+
+
+def down(c: Context, settings: StackSettings, client: docker.DockerClient, volumes: bool = False) -> None:
+    """Stop the stack; with `volumes`, delete the volumes Compose made for it."""
     with step(f"stopping {settings.project}" + (" and DELETING its volumes" if volumes else " (volumes kept)")):
         run_compose(c, settings, down_args())
         if volumes:
-            remove_project_volumes(client, settings.project)
-    return kept
+            delete_project_volumes(client, settings)
 
 
-def clean(c: Context, settings: StackSettings, client: docker.DockerClient, volumes: bool = False) -> list[str]:
+def clean(c: Context, settings: StackSettings, client: docker.DockerClient, volumes: bool = False) -> None:
     """Remove the project's containers, networks and the images it built; volumes only when asked.
 
     Compose selects by its project label, so nothing else on the host is
-    touched; a volume under the project's name that Compose did not make is
-    kept and returned. Compose only warns about what it could not remove (a
-    network another container still uses), so what stayed is looked up and
-    is an error.
+    touched. Compose only warns about what it could not remove (a network
+    another container still uses), so what stayed is looked up and is an error.
     """
-    kept = unlabelled_volumes(client, settings.project, render(settings).volumes) if volumes else []
     with step(f"cleaning {settings.project}" + (" including its volumes (data deleted)" if volumes else " (volumes kept)")):
         run_compose(c, settings, down_args(images=True))
         if volumes:
-            remove_project_volumes(client, settings.project)
+            delete_project_volumes(client, settings)
         stayed = project_leftovers(client, settings.project, volumes)
         if stayed:
             raise StackError(
                 f"{settings.project} is not clean, still there: {'; '.join(stayed)}; "
                 f"remove what holds them, then inv clean --env {settings.cli_env} again"
             )
-    return kept
-
-
-def kept_volume_notes(kept: list[str], project: str) -> list[str]:
-    return [
-        f"kept volume {name}: Compose did not create it for {project} (made by hand or another tool); "
-        f"delete it yourself if it is not needed: docker volume rm {name}"
-        for name in kept
-    ]

@@ -166,8 +166,7 @@ def ci(c, env=None, reports="reports", cycles=None):
     finally:
         # The ci project is ephemeral: it leaves no container, network, volume or built image.
         with step("cleaning up the ci stack"):
-            for note in lifecycle.kept_volume_notes(lifecycle.clean(c, settings, client, volumes=True), settings.project):
-                say(note)
+            lifecycle.clean(c, settings, client, volumes=True)
     if failure:
         raise Exit(f"error: ci: {failure}; reports in {folder}", code=1)
     say(f"ci passed; reports in {folder}")

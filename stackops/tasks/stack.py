@@ -45,9 +45,7 @@ def up(c, env=None, build=True):
 @reports_errors
 def down(c, env=None, volumes=False):
     """Stop and remove the stack's containers; volumes are kept unless --volumes."""
-    settings = load_settings(env)
-    for note in lifecycle.kept_volume_notes(lifecycle.down(c, settings, connect(), volumes=volumes), settings.project):
-        say(note)
+    lifecycle.down(c, load_settings(env), connect(), volumes=volumes)
 
 
 @task(help={"env": ENV_HELP})
@@ -183,8 +181,7 @@ def clean(c, env=None, volumes=False, yes=False):
         answer = input(f"Delete the volumes (all data) of {settings.project}? Type the project name to confirm: ")
         if answer.strip() != settings.project:
             raise Exit("nothing deleted", code=1)
-    for note in lifecycle.kept_volume_notes(lifecycle.clean(c, settings, connect(), volumes=volumes), settings.project):
-        say(note)
+    lifecycle.clean(c, settings, connect(), volumes=volumes)
 
 
 ns = Collection(build, up, down, rebuild, restart, logs, exec_, shell, status, config, migrate, clean)

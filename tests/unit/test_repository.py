@@ -47,6 +47,7 @@ def test_build_context_admits_only_what_the_image_needs():
     assert sorted(allowed) == [
         "app/",
         "docker/entrypoint.sh",
+        "requirements/build.lock",
         "requirements/service.lock",
         "requirements/test.lock",
         "tests/service/",

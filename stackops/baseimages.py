@@ -14,13 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import docker
-from docker.errors import APIError, DockerException
-
 from stackops import PACKAGE_DIR, StackError
 from stackops.compose import ComposeModel
 from stackops.console import run_with_heartbeat, say, step
 from stackops.engine import image_exists
+from stackops.lazy import docker
 from stackops.settings import StackSettings
 
 RECIPES_DIR = PACKAGE_DIR / "base"
@@ -102,7 +100,7 @@ def _pull(client: docker.DockerClient, ref: str) -> str | None:
     try:
         client.images.pull(repository, tag=tag)
         return None
-    except (APIError, DockerException) as error:
+    except (docker.errors.APIError, docker.errors.DockerException) as error:
         return str(getattr(error, "explanation", None) or error).splitlines()[0][:200]
 
 

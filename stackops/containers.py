@@ -8,10 +8,9 @@ import json
 import tarfile
 import tempfile
 
-import docker
-
 from stackops.compose import ComposeModel
 from stackops.engine import error_lines, last_logs, project_containers
+from stackops.lazy import docker
 from stackops.results import Check, expect
 from stackops.settings import StackSettings
 

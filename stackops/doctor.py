@@ -6,12 +6,11 @@ import re
 import shutil
 from pathlib import Path
 
-import docker
-
 from stackops import StackError
 from stackops.baseimages import current_substitute, mirror_for, needed_base_images
 from stackops.compose import ComposeModel, render, require_compose_v2
 from stackops.engine import connect, engine_endpoint, engine_version, image_exists
+from stackops.lazy import docker
 from stackops.lifecycle import port_problems
 from stackops.results import CheckResult
 from stackops.settings import StackSettings, load_settings

@@ -7,12 +7,8 @@ import re
 import socket
 from dataclasses import dataclass
 
-import docker
-from docker.context import ContextAPI
-from docker.context.config import get_current_context_name
-from docker.errors import DockerException, ImageNotFound, NotFound
-
 from stackops import StackError
+from stackops.lazy import docker
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -32,8 +28,8 @@ def engine_endpoint() -> tuple[str, str]:
     """
     if os.environ.get("DOCKER_HOST"):
         return "DOCKER_HOST", os.environ["DOCKER_HOST"]
-    name = os.environ.get("DOCKER_CONTEXT") or get_current_context_name()
-    context = ContextAPI.get_context(name)
+    name = os.environ.get("DOCKER_CONTEXT") or docker.context.config.get_current_context_name()
+    context = docker.context.ContextAPI.get_context(name)
     return f"docker context {name}", (context.Host if context else None) or "the default socket"
 
 
@@ -43,7 +39,7 @@ def connect(timeout: int = 30) -> docker.DockerClient:
         client = docker.from_env(timeout=timeout)
         client.ping()
         return client
-    except DockerException as error:
+    except docker.errors.DockerException as error:
         reason = str(error).split("(")[0].strip()[:160]
         chosen_by, address = engine_endpoint()
         raise EngineUnavailable(
@@ -94,7 +90,7 @@ def service_states(client: docker.DockerClient, project: str) -> list[ServiceSta
             image = client.images.get(container.attrs["Image"])
             size = image.attrs["Size"] / 1e6
             tag = (image.tags or [container.attrs["Config"]["Image"]])[0]
-        except ImageNotFound:
+        except docker.errors.ImageNotFound:
             size, tag = 0.0, container.attrs["Config"]["Image"]
         states.append(
             ServiceState(
@@ -192,7 +188,7 @@ def unlabelled_volumes(client: docker.DockerClient, project: str, names: tuple[s
     for name in names:
         try:
             labels = client.volumes.get(name).attrs.get("Labels") or {}
-        except NotFound:
+        except docker.errors.NotFound:
             continue
         if labels.get(PROJECT_LABEL) != project:
             found.append(name)
@@ -210,9 +206,9 @@ def remove_project_volumes(client: docker.DockerClient, project: str) -> list[st
         try:
             volume.remove()
             removed.append(volume.name)
-        except NotFound:
+        except docker.errors.NotFound:
             continue
-        except DockerException:
+        except docker.errors.DockerException:
             pass  # still in use: project_leftovers names it
     return removed
 
@@ -233,5 +229,5 @@ def project_leftovers(client: docker.DockerClient, project: str, volumes: bool) 
 def image_exists(client: docker.DockerClient, ref: str):
     try:
         return client.images.get(ref)
-    except (ImageNotFound, NotFound):
+    except (docker.errors.ImageNotFound, docker.errors.NotFound):
         return None

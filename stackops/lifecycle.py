@@ -6,7 +6,6 @@ import sys
 import time
 from dataclasses import dataclass
 
-import docker
 from invoke import Context
 
 from stackops import StackError
@@ -27,6 +26,7 @@ from stackops.engine import (
     service_states,
     unlabelled_volumes,
 )
+from stackops.lazy import docker
 from stackops.settings import StackSettings
 
 
@@ -129,10 +129,14 @@ def up(c: Context, settings: StackSettings, client: docker.DockerClient, build: 
             err_stream=compose_said,
         )
         crashed = None
-        heartbeat = time.monotonic()
+        heartbeat = checked = time.monotonic()
         while not waiting.runner.process_is_finished and crashed is None:
-            time.sleep(0.5)
-            crashed = crash_looping(client, settings.project, baseline)
+            # Compose's exit is noticed at once; the engine is asked about
+            # crash loops only every half second.
+            time.sleep(0.02)
+            if time.monotonic() - checked >= 0.5:
+                checked = time.monotonic()
+                crashed = crash_looping(client, settings.project, baseline)
             if time.monotonic() - heartbeat >= HEARTBEAT_SECONDS:
                 heartbeat = time.monotonic()
                 say(f"    {heartbeat - start:4.0f}s: {waiting_for(client, settings)}")

@@ -12,9 +12,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import requests
-
 from stackops.console import say
+from stackops.lazy import requests
 from stackops.probes import TIMEOUT, fill, run_probe
 from stackops.project import Persistence, ProjectConfig
 from stackops.results import CheckFailed, CheckResult, expect, print_result, run_check

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import requests
-
+from stackops.lazy import requests
 from stackops.project import Probe, ProjectConfig, ServiceContract
 from stackops.results import Check, expect
 

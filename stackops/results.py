@@ -8,10 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import docker
-import requests
-
 from stackops.console import say
+from stackops.lazy import docker, requests
 
 #: A check: its name, and a body returning a detail line (or raising to fail).
 Check = tuple[str, Callable[[], str | None]]

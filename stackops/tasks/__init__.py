@@ -6,10 +6,10 @@ import functools
 import os
 import sys
 
-from docker.errors import DockerException
 from invoke import Collection, Exit, UnexpectedExit
 
 from stackops import StackError
+from stackops.lazy import docker
 
 ENV_HELP = "Environment: a name from the project's env folder (dev, ci, ...) or an env file path; default $STACK_ENV, then dev."
 
@@ -23,7 +23,7 @@ def reports_errors(body):
             return body(*args, **kwargs)
         except StackError as error:
             raise Exit(f"error: {error}", code=1) from None
-        except DockerException as error:
+        except docker.errors.DockerException as error:
             reason = str(getattr(error, "explanation", None) or error).splitlines()[0][:200]
             raise Exit(f"error: the Docker engine refused a request ({reason}); check it with `inv doctor`", code=1) from None
         except UnexpectedExit as error:

@@ -52,6 +52,20 @@ def pinned_names(lock: Path) -> set[str]:
     return {line.split("==")[0] for line in lock.read_text().splitlines() if "==" in line}
 
 
+@task(
+    help={
+        "only": "Comma-separated sections to measure: build, stack, cli, reload, load (default: all).",
+        "readme": "Also write the figures table into README.md (between its bench markers).",
+    }
+)
+@reports_errors
+def bench(c, only=None, readme=False):
+    """Measure the stack's figures on this machine, each against a baseline from the same run."""
+    from bench.run import SECTIONS, run
+
+    run([s.strip() for s in only.split(",")] if only else SECTIONS, readme=readme)
+
+
 @task
 @reports_errors
 def lock(c):
@@ -74,3 +88,4 @@ def lock(c):
 ns = collection()
 ns.add_task(test)
 ns.add_task(lock)
+ns.add_task(bench)

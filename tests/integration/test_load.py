@@ -7,52 +7,23 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from bench.load import missing_writes, mixed_clients
+
 CLIENTS = 256
-REQUESTS_PER_CLIENT = 12  # half writes, half reads of the client's own notes
-
-
-def client_run(url: str, number: int, barrier: threading.Barrier) -> tuple[dict[int, str], list[str]]:
-    """One client: alternately creates a note and reads back the one it created last."""
-    acknowledged, failures = {}, []
-    with requests.Session() as http:
-        barrier.wait()  # every client starts at once
-        last = None
-        for index in range(REQUESTS_PER_CLIENT):
-            try:
-                if index % 2 == 0:
-                    title = f"c{number}-{index}"
-                    response = http.post(f"{url}/api/v1/notes", json={"title": title}, timeout=60)
-                    if response.status_code == 201:
-                        last = response.json()["id"]
-                        acknowledged[last] = title
-                        continue
-                else:
-                    response = http.get(f"{url}/api/v1/notes/{last}", timeout=60)
-                    if response.status_code == 200 and response.json()["title"] == acknowledged[last]:
-                        continue
-                failures.append(f"{response.request.method} {response.status_code} {response.text[:120]}")
-            except requests.RequestException as error:
-                failures.append(f"{type(error).__name__}: {error}"[:200])
-    return acknowledged, failures
+ROUNDS = 6  # each a write and a read back of what was written: 12 requests per client
 
 
 def test_256_concurrent_clients_of_mixed_reads_and_writes_all_succeed(pg):
     url = pg.url()
-    barrier = threading.Barrier(CLIENTS)
-    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-        runs = list(pool.map(lambda n: client_run(url, n, barrier), range(CLIENTS)))
-    failures = [failure for _, failed in runs for failure in failed]
-    assert not failures, f"{len(failures)} failed requests, e.g. {failures[:5]}"
-    acknowledged = {note: title for written, _ in runs for note, title in written.items()}
-    assert len(acknowledged) == CLIENTS * REQUESTS_PER_CLIENT // 2
+    run = mixed_clients(url, CLIENTS, ROUNDS)
+    assert not run.failures, f"{len(run.failures)} failed requests, e.g. {run.failures[:5]}"
+    assert len(run.acknowledged) == CLIENTS * ROUNDS
     total = requests.get(f"{url}/api/v1/notes?limit=1", timeout=10).json()["total"]
-    assert total >= len(acknowledged)
-    with requests.Session() as http:
-        lost = [n for n, t in acknowledged.items() if http.get(f"{url}/api/v1/notes/{n}", timeout=10).json().get("title") != t]
+    assert total >= len(run.acknowledged)
+    lost = missing_writes(url, run.acknowledged)
     assert not lost, f"{len(lost)} acknowledged writes are missing"
 
 

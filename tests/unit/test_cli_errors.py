@@ -128,3 +128,9 @@ def test_no_contract_says_where_it_looked(tmp_path):
 
 def test_the_reference_contract_is_the_repository_one():
     assert "[tool.stackops]" in (ROOT / "pyproject.toml").read_text()
+
+
+def test_push_without_a_registry_names_the_key_to_set(tmp_path):
+    env = write_env(tmp_path, "COMPOSE_PROJECT_NAME=x\n", name="ship")
+    line = last_error_line(inv("push", "--env", str(env)))
+    assert line == f"error: {env}: REGISTRY is not set; add REGISTRY=host:port (inv registry.start runs one at 127.0.0.1:5000)"

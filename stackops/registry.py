@@ -1,0 +1,147 @@
+"""Images to a registry: a local registry for machines without one, and pushing the stack's images by content.
+
+The registry named by an env file's REGISTRY (host:port) receives the images
+the project builds, tagged by the git commit they were built from; the
+digest the registry answers is what every node pulls, so all run the same bytes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from stackops import StackError
+from stackops.baseimages import BaseImage, ensure_image
+from stackops.compose import ComposeModel
+from stackops.lazy import docker, requests
+from stackops.settings import StackSettings
+
+#: The official registry image, or its substitute from Debian's docker-registry.
+REGISTRY_IMAGE = BaseImage(recipe="registry", variable="REGISTRY_IMAGE", official="registry:2")
+CONTAINER = "stackops-registry"
+VOLUME = "stackops-registry-data"  # kept when the registry stops, unless asked
+LABEL = "io.stackops.registry"
+
+
+def registry_address(settings: StackSettings) -> str:
+    address = settings.value("REGISTRY")
+    if not address:
+        raise StackError(
+            f"{settings.env_file}: REGISTRY is not set; add REGISTRY=host:port (inv registry.start runs one at 127.0.0.1:5000)"
+        )
+    return address
+
+
+def registry_answers(address: str) -> bool:
+    try:
+        return requests.get(f"http://{address}/v2/", timeout=2).status_code in (200, 401)
+    except requests.RequestException:
+        return False
+
+
+def start_registry(settings: StackSettings, client: docker.DockerClient, port: int = 5000) -> str:
+    """A registry container on 127.0.0.1:port (already running: left as it is); its address."""
+    address = f"127.0.0.1:{port}"
+    try:
+        container = client.containers.get(CONTAINER)
+    except docker.errors.NotFound:
+        container = None
+    if container is not None and LABEL not in container.labels:
+        raise StackError(f"a container named {CONTAINER} exists but stackops did not make it; remove or rename it")
+    if container is None:
+        image = ensure_image(REGISTRY_IMAGE, settings, client)
+        try:
+            container = client.containers.run(
+                image,
+                name=CONTAINER,
+                detach=True,
+                labels={LABEL: "1"},
+                ports={"5000/tcp": ("127.0.0.1", port)},
+                volumes={VOLUME: {"bind": "/var/lib/registry", "mode": "rw"}},
+                restart_policy={"Name": "unless-stopped"},
+            )
+        except docker.errors.APIError as error:
+            raise StackError(f"the registry did not start: {error.explanation or error}") from None
+    elif container.status != "running":
+        container.start()
+    deadline = time.monotonic() + 15
+    while not registry_answers(address):
+        if time.monotonic() > deadline:
+            logs = container.logs(tail=5).decode(errors="replace").strip()
+            raise StackError(f"the registry at {address} does not answer after 15 s; its last lines: {logs}")
+        time.sleep(0.2)
+    return address
+
+
+def stop_registry(client: docker.DockerClient, delete_images: bool = False) -> list[str]:
+    """Remove the registry container, and its stored images only when asked; what was removed."""
+    removed = []
+    try:
+        client.containers.get(CONTAINER).remove(force=True)
+        removed.append(f"container {CONTAINER}")
+    except docker.errors.NotFound:
+        pass
+    if delete_images:
+        try:
+            client.volumes.get(VOLUME).remove()
+            removed.append(f"volume {VOLUME}")
+        except docker.errors.NotFound:
+            pass
+    return removed
+
+
+def source_revision(root: Path) -> str:
+    """The git commit the images are built from; `-dirty` when the working tree has changes."""
+    result = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=12"], cwd=root, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise StackError(f"{root} is not a git repository; images are tagged by commit, so commit the project first")
+    return result.stdout.strip()
+
+
+@dataclass(frozen=True)
+class Pushed:
+    service: str
+    tag: str  # registry/name:commit
+    digest: str  # registry/name@sha256:..., what nodes pull
+
+
+def built_images(settings: StackSettings, model: ComposeModel) -> dict[str, str]:
+    """Service -> the local image Compose built for it (its `image:`, else PROJECT-SERVICE), for active services."""
+    return {
+        name: model.services[name].image or f"{settings.project}-{name}" for name in model.active if model.services[name].built
+    }
+
+
+def push_images(settings: StackSettings, model: ComposeModel, client: docker.DockerClient) -> list[Pushed]:
+    """Tag every built image by commit under the registry, push it, and read back its digest."""
+    registry = registry_address(settings)
+    if not registry_answers(registry):
+        raise StackError(
+            f"no registry answers at {registry} (REGISTRY in {settings.env_file}); start one with inv registry.start"
+        )
+    revision = source_revision(settings.config.root)
+    pushed = []
+    for service, local in built_images(settings, model).items():
+        try:
+            image = client.images.get(local)
+        except docker.errors.ImageNotFound:
+            raise StackError(f"image {local} of service {service} is not built; run inv build --env {settings.cli_env}") from None
+        repository = f"{registry}/{local.split('/')[-1].split(':')[0]}"
+        image.tag(repository, tag=revision)
+        # The CLI's push: its progress and its errors, in its own words.
+        result = subprocess.run(["docker", "push", f"{repository}:{revision}"], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise StackError(
+                f"docker push {repository}:{revision} failed: {(result.stderr or result.stdout).strip().splitlines()[-1]}"
+            )
+        digests = [
+            d
+            for d in client.images.get(f"{repository}:{revision}").attrs.get("RepoDigests", [])
+            if d.startswith(repository + "@")
+        ]
+        if not digests:
+            raise StackError(f"{registry} gave no digest for {repository}:{revision}")
+        pushed.append(Pushed(service, f"{repository}:{revision}", digests[0]))
+    return pushed

@@ -124,6 +124,12 @@ def env_file(bench: Bench, name: str, base: str, **values: str) -> Path:
     return path
 
 
+def entry_url(env: Path) -> str:
+    """Where the running stack of this env file answers: its entry service's published port."""
+    settings = load_settings(str(env))
+    return service_url(connect(), settings, render(settings), settings.config.entry)
+
+
 def append_line(path: Path, line: str) -> None:
     path.write_text(path.read_text() + line + "\n")
 
@@ -260,8 +266,7 @@ def bench_reload(bench: Bench) -> None:
     try:
         with step("dev stack: an edit until its response"):
             timed(inv_command("up", "--env", str(env)), ws)
-            settings = load_settings(str(env))
-            url = service_url(connect(), settings, render(settings), settings.config.entry)
+            url = entry_url(env)
             token = uuid.uuid4().hex[:8]
             append_line(
                 ws / "app/routers/health.py",
@@ -299,8 +304,7 @@ def bench_load(bench: Bench) -> None:
         overlay = env.with_name(env.name.replace(".env.docker", ".local.env.docker"))
         overlay.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
         timed(inv_command("up", "--env", str(env)), ws)
-        settings = load_settings(str(env))
-        return service_url(connect(), settings, render(settings), settings.config.entry)
+        return entry_url(env)
 
     try:
         with step("load: ab on /health and on a note's read, 1 to 256 clients (default workers)"):

@@ -11,6 +11,9 @@ import time
 import requests
 
 from bench.load import missing_writes, mixed_clients
+from tests.utils import same_for_every_newcomer
+
+pytestmark = same_for_every_newcomer
 
 CLIENTS = 256
 ROUNDS = 6  # each a write and a read back of what was written: 12 requests per client

@@ -3,7 +3,9 @@
 Each test clones the repository's committed state and runs both commands in a
 clean environment: no pyenv, no virtualenv, only what the machine itself
 configures (proxy CA, pip's index settings). The second command is the whole
-suite again, so these tests are skipped inside the runs they start.
+suite again, so these tests are skipped inside the runs they start; so are
+the heavy ones that prove the same for any user and Python (load, registry:
+marked same_for_every_newcomer), to keep .ci/run under its 30 minutes.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.utils import QUICK_START_RUN as NESTED
 from tests.utils import ROOT, quick_start_commands
 
-NESTED = "STACKOPS_QUICK_START_RUN"
 DISTRIBUTION_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # The machine's own settings a newcomer's shell would have too.
 MACHINE_VARIABLES = re.compile(

@@ -13,6 +13,9 @@ import pytest
 from stackops.baseimages import SUBSTITUTE_TAGS
 from stackops.registry import CONTAINER
 from tests.integration.conftest import run_task
+from tests.utils import same_for_every_newcomer
+
+pytestmark = same_for_every_newcomer
 
 
 def free_port() -> int:

@@ -44,7 +44,6 @@ from stackops.lifecycle import service_url
 from stackops.settings import compose_environment, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("build", "stack", "cli", "reload", "load")
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
@@ -192,8 +191,8 @@ def bench_build(bench: Bench) -> None:
     bench.add("build", "rebuild with nothing changed", unchanged, "s", "our cold build", cold)
 
 
-def stack_env(settings) -> dict:
-    return compose_environment(settings, ensure_base_images(settings, render(settings), connect(), log=lambda _: None))
+def stack_env(settings, client) -> dict:
+    return compose_environment(settings, ensure_base_images(settings, render(settings), client, log=lambda _: None))
 
 
 def bench_stack(bench: Bench) -> None:
@@ -205,7 +204,7 @@ def bench_stack(bench: Bench) -> None:
     ):
         env = env_file(bench, label.lower(), base, HEALTHCHECK_INTERVAL="1s", POSTGRES_PASSWORD="bench", **extra)
         settings = load_settings(str(env))
-        plain_env = {**os.environ, **stack_env(settings)}
+        plain_env = {**os.environ, **stack_env(settings, bench.client)}
         plain_up = compose_command(settings, *up_args(settings, build=False))
         plain_down = compose_command(settings, *down_args())
         try:
@@ -426,6 +425,10 @@ def write_readme(text: str) -> None:
     readme.write_text(f"{head}{README_START}\n{text}\n{README_END}{tail}")
 
 
+MEASURES = {"build": bench_build, "stack": bench_stack, "cli": bench_cli, "reload": bench_reload, "load": bench_load}
+SECTIONS = tuple(MEASURES)
+
+
 def run(sections: Sequence[str] = SECTIONS, readme: bool = False) -> Path:
     """Measure the chosen sections, print the table; returns the JSON file written."""
     unknown = set(sections) - set(SECTIONS)
@@ -435,9 +438,9 @@ def run(sections: Sequence[str] = SECTIONS, readme: bool = False) -> Path:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="stackops-bench-") as scratch:
         bench = Bench(workspace=copy_workspace(Path(scratch)), client=connect())
-        for section in SECTIONS:  # in this order: reload's baseline comes from stack
+        for section, measure in MEASURES.items():  # in this order: reload's baseline comes from stack
             if section in sections:
-                globals()[f"bench_{section}"](bench)
+                measure(bench)
     about["seconds"] = round(time.monotonic() - started)
     cells = table(bench.rows)
     say("\n" + plain_text(cells))

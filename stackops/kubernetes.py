@@ -52,14 +52,15 @@ def schema_errors(manifests: str, source: str) -> list[str]:
     return errors
 
 
+def validate_overlay(directory: Path) -> int:
+    """Render one kustomize directory and validate it; how many objects it holds, or the first errors."""
+    manifests = render_overlay(directory)
+    errors = schema_errors(manifests, display(directory))
+    if errors:
+        raise StackError("; ".join(errors[:3]))
+    return manifests.count("\nkind: ") + manifests.startswith("kind: ")
+
+
 def validate_overlays(config: ProjectConfig) -> dict[str, int]:
-    """Render and validate every directory the contract names; objects per directory, or the first errors."""
-    counts = {}
-    for name in config.kubernetes:
-        directory = config.root / name
-        manifests = render_overlay(directory)
-        errors = schema_errors(manifests, display(directory))
-        if errors:
-            raise StackError("; ".join(errors[:3]))
-        counts[name] = manifests.count("\nkind: ") + manifests.startswith("kind: ")
-    return counts
+    """Every directory the contract names, validated; objects per directory."""
+    return {name: validate_overlay(config.root / name) for name in config.kubernetes}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 
 from invoke import Collection, Exit, task
 
@@ -13,7 +12,7 @@ from stackops.compose import render, run_compose
 from stackops.console import say, step
 from stackops.doctor import diagnose
 from stackops.engine import connect
-from stackops.kubernetes import validate_overlays
+from stackops.kubernetes import validate_overlay
 from stackops.project import display, load_project
 from stackops.results import print_result
 from stackops.settings import available_envs, load_settings
@@ -50,7 +49,7 @@ def lint(c):
             c.run(f"hadolint --failure-threshold warning {dockerfile}", pty=False)
     for directory in config.kubernetes:
         with step(f"kubectl kustomize {directory} | kubernetes-validate --strict"):
-            validate_overlays(replace(config, kubernetes=(directory,)))
+            validate_overlay(config.root / directory)
     for command in config.lint:
         with step(command):
             c.run(command, pty=False)

@@ -31,8 +31,9 @@ def database_url(settings: Settings) -> URL:
     url = make_url(settings.database_url)
     # Only server databases take the password (a SQLite URL with one is invalid,
     # and an env may well set POSTGRES_PASSWORD for a stack that uses SQLite).
-    if url.get_backend_name() != "sqlite" and settings.database_password:
-        url = url.set(password=settings.database_password.get_secret_value())
+    password = settings.password() if url.get_backend_name() != "sqlite" else None
+    if password:
+        url = url.set(password=password)
     return url
 
 

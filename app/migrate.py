@@ -50,7 +50,9 @@ def current_revisions(engine: Engine) -> set[str]:
 
 #: Refusals that no retry can fix: a wrong password, an unknown role or database.
 REFUSED_SQLSTATES = {"28P01", "28000", "3D000"}
-REFUSED_REASONS = re.compile(r'password authentication failed|no pg_hba\.conf entry|(role|database) ".*" does not exist')
+REFUSED_REASONS = re.compile(
+    r'password authentication failed|no password supplied|no pg_hba\.conf entry|(role|database) ".*" does not exist'
+)
 
 
 class DatabaseRefused(Exception):
@@ -192,8 +194,12 @@ def main(argv: list[str] | None = None) -> int:
         return new_revision(arguments.message or "change")
     if action == "prestart":
         return prestart(arguments.stop_pid)
-    engine = make_engine(get_settings())
+    settings = get_settings()
+    engine = make_engine(settings)
     if action == "upgrade":
+        # A job an orchestrator starts beside the database (a Swarm service, a
+        # Kubernetes Job) may well start first: wait as prestart does.
+        wait_for_database(engine, settings.db_wait_seconds)
         before, after = upgrade_to_head(engine)
         print(f"upgraded: {','.join(sorted(before)) or 'empty'} -> {','.join(sorted(after))}")
     elif action == "current":

@@ -6,7 +6,7 @@ import sys
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, FilePath, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     database_password: SecretStr | None = Field(
         None, description="Put into database_url's password, escaped, so it may hold any character."
     )
+    database_password_file: FilePath | None = Field(
+        None,
+        description="A file holding the password (a Swarm or Kubernetes secret); read when database_password is unset or empty.",
+    )
     db_wait_seconds: float = Field(60, ge=0, description="How long start-up waits for the database before giving up.")
     # Per worker process: WEB_CONCURRENCY x (size + overflow) must stay under
     # the server's max_connections (PostgreSQL's default is 100).
@@ -35,6 +39,14 @@ class Settings(BaseSettings):
     testing_endpoints: bool = Field(
         False, description="Serve /api/v1/_testing/* (slow requests for shutdown tests). Never in prod."
     )
+
+    def password(self) -> str | None:
+        if self.database_password is not None and self.database_password.get_secret_value():
+            return self.database_password.get_secret_value()
+        if self.database_password_file is not None:
+            # Secrets files often end in a newline the password does not have.
+            return self.database_password_file.read_text().rstrip("\n")
+        return None
 
     @property
     def is_sqlite(self) -> bool:

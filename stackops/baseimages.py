@@ -32,14 +32,17 @@ SUBSTITUTE_TAGS = {
     "python": "local/python:3.11-slim-bookworm",
     "postgres": "local/postgres:15-bookworm",
     "registry": "local/registry:2.8-bookworm",
+    "swarm-node": "local/swarm-node:20.10-bookworm",
 }
+#: Recipes' own files besides build-base.sh (part of their hash).
+RECIPE_FILES = {"postgres": "postgres-entrypoint.sh", "swarm-node": "swarm-node.sh"}
 
 
 @dataclass(frozen=True)
 class BaseImage:
-    recipe: str  # python | postgres | registry, or "" when only pulling will do
+    recipe: str  # a SUBSTITUTE_TAGS key, or "" when only pulling will do
     variable: str  # the Compose variable that names it
-    official: str  # what the env file (or the contract) asks for
+    official: str  # what the env file (or the contract) asks for; "" when only the substitute will do
 
     @property
     def local(self) -> str:
@@ -47,8 +50,8 @@ class BaseImage:
 
     @property
     def recipe_files(self) -> list[Path]:
-        files = [RECIPES_DIR / "build-base.sh"]
-        return files + ([RECIPES_DIR / "postgres-entrypoint.sh"] if self.recipe == "postgres" else [])
+        own = RECIPE_FILES.get(self.recipe)
+        return [RECIPES_DIR / "build-base.sh"] + ([RECIPES_DIR / own] if own else [])
 
     def recipe_hash(self) -> str:
         digest = hashlib.sha256(self.recipe.encode())
@@ -149,6 +152,7 @@ def current_substitute(image: BaseImage, client: docker.DockerClient):
 def ensure_image(image: BaseImage, settings: StackSettings, client: docker.DockerClient, log: Callable[[str], None] = say) -> str:
     """The image's official ref when present or pullable, else its local substitute (built once); per BASE_IMAGES."""
     mode = settings.base_images if image.recipe else "registry"  # nothing to build it from
+    mode = mode if image.official else "local"  # nothing to pull
     if mode != "local" and image_exists(client, image.official):
         return image.official
     # auto: a substitute built once is reused, without asking a registry each time.

@@ -174,6 +174,12 @@ def render(settings: StackSettings, extra_env: Mapping[str, str] | None = None) 
     return model
 
 
+def config_json(settings: StackSettings, extra_env: Mapping[str, str] | None = None) -> dict:
+    """The env's stack as Compose resolves it (its profiles only): `docker compose config --format json`."""
+    command = compose_command(settings, "config", "--format", "json")
+    return _render(tuple(command), tuple(sorted(compose_environment(settings, extra_env).items())))
+
+
 def check_against_contract(settings: StackSettings, model: ComposeModel) -> None:
     """Every service the contract or the env names must exist in the Compose files."""
     config = settings.config

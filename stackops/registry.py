@@ -15,6 +15,7 @@ from pathlib import Path
 from stackops import StackError
 from stackops.baseimages import BaseImage, ensure_image
 from stackops.compose import ComposeModel
+from stackops.engine import image_exists
 from stackops.lazy import docker, requests
 from stackops.settings import StackSettings
 
@@ -41,8 +42,13 @@ def registry_answers(address: str) -> bool:
         return False
 
 
-def start_registry(settings: StackSettings, client: docker.DockerClient, port: int = 5000) -> str:
-    """A registry container on 127.0.0.1:port (already running: left as it is); its address."""
+def start_registry(
+    settings: StackSettings, client: docker.DockerClient, port: int = 5000, labels: dict[str, str] | None = None
+) -> str:
+    """A registry container on 127.0.0.1:port (already running: left as it is); its address.
+
+    `labels` go on the container and on its volume when this call makes them.
+    """
     address = f"127.0.0.1:{port}"
     try:
         container = client.containers.get(CONTAINER)
@@ -52,12 +58,14 @@ def start_registry(settings: StackSettings, client: docker.DockerClient, port: i
         raise StackError(f"a container named {CONTAINER} exists but stackops did not make it; remove or rename it")
     if container is None:
         image = ensure_image(REGISTRY_IMAGE, settings, client)
+        if labels and not client.volumes.list(filters={"name": VOLUME}):
+            client.volumes.create(VOLUME, labels=labels)
         try:
             container = client.containers.run(
                 image,
                 name=CONTAINER,
                 detach=True,
-                labels={LABEL: "1"},
+                labels={LABEL: "1", **(labels or {})},
                 ports={"5000/tcp": ("127.0.0.1", port)},
                 volumes={VOLUME: {"bind": "/var/lib/registry", "mode": "rw"}},
                 restart_policy={"Name": "unless-stopped"},
@@ -114,34 +122,63 @@ def built_images(settings: StackSettings, model: ComposeModel) -> dict[str, str]
     }
 
 
-def push_images(settings: StackSettings, model: ComposeModel, client: docker.DockerClient) -> list[Pushed]:
-    """Tag every built image by commit under the registry, push it, and read back its digest."""
+def push_image(client: docker.DockerClient, local: str, target: str) -> str:
+    """Tag the local image as `target` (repository:tag), push it, and return the digest reference nodes pull."""
+    repository, _, tag = target.rpartition(":")
+    client.images.get(local).tag(repository, tag=tag)
+    # The CLI's push: its progress and its errors, in its own words.
+    result = subprocess.run(["docker", "push", target], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise StackError(f"docker push {target} failed: {(result.stderr or result.stdout).strip().splitlines()[-1]}")
+    digests = [d for d in client.images.get(target).attrs.get("RepoDigests", []) if d.startswith(repository + "@")]
+    if not digests:
+        raise StackError(f"the registry gave no digest for {target}")
+    return digests[0]
+
+
+def _reachable_registry(settings: StackSettings) -> str:
     registry = registry_address(settings)
     if not registry_answers(registry):
         raise StackError(
             f"no registry answers at {registry} (REGISTRY in {settings.env_file}); start one with inv registry.start"
         )
+    return registry
+
+
+def push_images(settings: StackSettings, model: ComposeModel, client: docker.DockerClient) -> list[Pushed]:
+    """Tag every built image by commit under the registry, push it, and read back its digest."""
+    registry = _reachable_registry(settings)
     revision = source_revision(settings.config.root)
     pushed = []
     for service, local in built_images(settings, model).items():
-        try:
-            image = client.images.get(local)
-        except docker.errors.ImageNotFound:
-            raise StackError(f"image {local} of service {service} is not built; run inv build --env {settings.cli_env}") from None
-        repository = f"{registry}/{local.split('/')[-1].split(':')[0]}"
-        image.tag(repository, tag=revision)
-        # The CLI's push: its progress and its errors, in its own words.
-        result = subprocess.run(["docker", "push", f"{repository}:{revision}"], capture_output=True, text=True)
-        if result.returncode != 0:
-            raise StackError(
-                f"docker push {repository}:{revision} failed: {(result.stderr or result.stdout).strip().splitlines()[-1]}"
-            )
-        digests = [
-            d
-            for d in client.images.get(f"{repository}:{revision}").attrs.get("RepoDigests", [])
-            if d.startswith(repository + "@")
-        ]
-        if not digests:
-            raise StackError(f"{registry} gave no digest for {repository}:{revision}")
-        pushed.append(Pushed(service, f"{repository}:{revision}", digests[0]))
+        if image_exists(client, local) is None:
+            raise StackError(f"image {local} of service {service} is not built; run inv build --env {settings.cli_env}")
+        tag = f"{registry}/{local.split('/')[-1].split(':')[0]}:{revision}"
+        pushed.append(Pushed(service, tag, push_image(client, local, tag)))
     return pushed
+
+
+def pinned_images(settings: StackSettings, model: ComposeModel, client: docker.DockerClient) -> dict[str, str]:
+    """Service -> the digest reference every node pulls, for the env's services.
+
+    Built images are pushed (push_images). Others keep the digest of the
+    registry they came from; one no registry knows (a local substitute) is
+    pushed under the env's registry by its own tag.
+    """
+    pinned = {p.service: p.digest for p in push_images(settings, model, client)}
+    registry = _reachable_registry(settings)
+    for service in model.active:
+        image = model.services[service].image
+        if service in pinned or not image:
+            continue
+        present = image_exists(client, image)
+        if present is None:
+            continue  # not here: each node pulls it by name
+        repository = image.rsplit(":", 1)[0] if ":" in image.split("/")[-1] else image
+        known = [d for d in present.attrs.get("RepoDigests", []) if d.startswith(repository + "@")]
+        if known:
+            pinned[service] = known[0]
+        else:
+            name, _, tag = image.split("/")[-1].partition(":")
+            pinned[service] = push_image(client, image, f"{registry}/{name}:{tag or 'latest'}")
+    return pinned

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build a local substitute for an official base image from Debian packages,
 # for machines that reach a Debian mirror but no container registry.
-#   build-base.sh python|postgres|registry TAG MIRROR SUITE RECIPE_HASH
+#   build-base.sh python|postgres|registry|swarm-node TAG MIRROR SUITE RECIPE_HASH
 # The caller (ops/baseimages.py) picks the mirror from the host's apt sources;
 # no host name is written here.
 set -euo pipefail
@@ -85,5 +85,15 @@ registry)
       --change 'EXPOSE 5000' \
       --change 'ENTRYPOINT ["docker-registry", "serve", "/etc/docker/registry/config.yml"]' "$rootfs" "$tag"
   ;;
-*) echo "build-base: unknown recipe '$recipe' (python, postgres or registry)" >&2; exit 2 ;;
+swarm-node)
+  # A second Docker engine for a local two-node Swarm (inv cluster.up): the
+  # engine, its firewall and network tools, socat to reach the host's registry.
+  mmdebstrap "${common[@]}" --include=docker.io,iptables,ca-certificates,iproute2,procps,socat \
+    --customize-hook="copy-in $here/swarm-node.sh /usr/local/bin" \
+    "$suite" "$rootfs" "$mirror"
+  docker import "${changes[@]}" \
+      --change 'VOLUME /var/lib/docker' \
+      --change 'ENTRYPOINT ["/usr/local/bin/swarm-node.sh"]' "$rootfs" "$tag"
+  ;;
+*) echo "build-base: unknown recipe '$recipe' (python, postgres, registry or swarm-node)" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The official postgres image's contract, for the local substitute:
-# POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB, PGDATA, initdb only on an
+# POSTGRES_USER / POSTGRES_PASSWORD (or POSTGRES_PASSWORD_FILE, a Swarm or
+# Kubernetes secret) / POSTGRES_DB, PGDATA, initdb only on an
 # empty data directory, runs as postgres, the init-time server listens on the
 # local socket only so a TCP healthcheck never sees it as ready.
 set -eu
@@ -19,6 +20,10 @@ if [ "${1:-}" = postgres ] && [ "$(id -u)" = 0 ]; then
 fi
 
 if [ "${1:-}" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
+  if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
+    [ -z "${POSTGRES_PASSWORD:-}" ] || { echo "postgres-entrypoint: set POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE, not both" >&2; exit 1; }
+    POSTGRES_PASSWORD=$(cat "$POSTGRES_PASSWORD_FILE")
+  fi
   if [ -z "${POSTGRES_PASSWORD:-}" ]; then
     echo "postgres-entrypoint: POSTGRES_PASSWORD is not set; set it in the env file" >&2
     exit 1

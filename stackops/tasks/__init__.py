@@ -76,5 +76,6 @@ def collection() -> Collection:
         for name, body in module.ns.tasks.items():
             ns.add_task(body, name)
     ns.add_collection(ship.registry)
+    ns.add_collection(ship.cluster)
     ns.configure({"run": {"echo": False}})
     return ns

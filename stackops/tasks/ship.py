@@ -1,15 +1,17 @@
-"""Tasks that take the stack's images past this machine: a local registry, and pushing to one."""
+"""Tasks that take the stack past this machine: a registry, Docker Swarm, and a local two-node swarm to try it on."""
 
 from __future__ import annotations
 
 from invoke import Collection, task
 
+from stackops import cluster as local_cluster
+from stackops import lifecycle, swarm
 from stackops.compose import render
 from stackops.console import say, step
 from stackops.engine import connect
 from stackops.registry import push_images, start_registry, stop_registry
 from stackops.settings import load_settings
-from stackops.tasks import ENV_HELP, reports_errors
+from stackops.tasks import ENV_HELP, count, reports_errors
 
 
 @task(
@@ -46,5 +48,55 @@ def push(c, env=None):
         say(f"  {image.service:<10} {image.tag}\n  {'':<10} {image.digest}")
 
 
-ns = Collection(push)
+@task(
+    help={
+        "env": ENV_HELP + " (its COMPOSE_FILE adds the Swarm overlay; REGISTRY is where nodes pull from)",
+        "build": "Build the images first (default); --no-build deploys what is built.",
+        "timeout": "Seconds to wait until every service converged (default 300).",
+    }
+)
+@reports_errors
+def deploy(c, env=None, build=True, timeout=300):
+    """Build, push and deploy the stack to the swarm this engine manages; wait until it converged."""
+    settings = load_settings(env)
+    client = connect()
+    swarm.require_manager(client)
+    if build:
+        lifecycle.build(c, settings, client)
+    deployed = swarm.deploy(settings, client, count(timeout, "timeout"))
+    say(f"{settings.project} converged in {deployed.seconds:.1f}s")
+    for address in deployed.addresses:
+        say(f"  {address.task:<12} {address.node:<24} {address.url}")
+
+
+@task(help={"env": ENV_HELP, "volumes": "Also DELETE the stack's volumes on this node, and with them its data."})
+@reports_errors
+def undeploy(c, env=None, volumes=False):
+    """Remove the stack from the swarm; its volumes are kept unless --volumes."""
+    removed = swarm.undeploy(load_settings(env), connect(), volumes)
+    say(f"  removed: {', '.join(removed)}" if removed else "  nothing of this stack was deployed")
+
+
+@task(name="up", help={"env": ENV_HELP + " (CLUSTER_MANAGER_LABELS label the manager; REGISTRY, if on 127.0.0.1, is started)"})
+@reports_errors
+def cluster_up(c, env=None):
+    """Make a local two-node swarm: this engine as manager, an engine in a container as worker."""
+    settings = load_settings(env)
+    with step("making the local two-node swarm"):
+        nodes = local_cluster.cluster_up(settings, connect())
+    for node in nodes:
+        labels = ",".join(f"{k}={v}" for k, v in node.labels.items())
+        say(f"  {node.role:<8} {node.hostname:<24} {node.address:<15} {node.state}  {labels}")
+
+
+@task(name="down")
+@reports_errors
+def cluster_down(c):
+    """Remove the local swarm and everything inv cluster.up made; nothing else."""
+    removed = local_cluster.cluster_down(connect())
+    say(f"  removed: {', '.join(removed)}" if removed else "  no local cluster was running")
+
+
+ns = Collection(push, deploy, undeploy)
 registry = Collection("registry", start, stop)
+cluster = Collection("cluster", cluster_up, cluster_down)

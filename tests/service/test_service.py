@@ -7,6 +7,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import ValidationError
 from sqlalchemy import text
 
 from app.db import make_engine
@@ -32,6 +33,18 @@ def test_sqlite_ignores_a_database_password(tmp_path):
 def test_postgres_password_is_escaped_into_the_url():
     engine = make_engine(Settings(database_url="postgresql+psycopg://app@db:5432/app", database_password='p@ss:/"#'))
     assert engine.url.password == 'p@ss:/"#' and engine.url.host == "db"
+
+
+def test_postgres_password_from_a_secret_file(tmp_path):
+    secret = tmp_path / "db_password"
+    secret.write_text('p@ss:/"#\n')  # as `echo` or a Swarm secret made from a file leaves it
+    engine = make_engine(Settings(database_url="postgresql+psycopg://app@db:5432/app", database_password_file=secret))
+    assert engine.url.password == 'p@ss:/"#'
+
+
+def test_a_missing_password_file_is_a_setting_error(tmp_path):
+    with pytest.raises(ValidationError, match="database_password_file"):
+        Settings(database_password_file=tmp_path / "absent")
 
 
 def test_health_is_cheap_and_needs_no_database(settings):

@@ -109,16 +109,16 @@ def _init_manager(client: docker.DockerClient, gateway: str, labels: dict[str, s
     _label_node(client, swarm_state(client)[1], {LABEL: "manager", **labels})
 
 
-def _registry_forward(settings: StackSettings, client: docker.DockerClient) -> str:
-    """Start the env's loopback registry if needed; ip:port the worker forwards its loopback port to ("" if none)."""
+def _registry_forward(settings: StackSettings, client: docker.DockerClient) -> dict[str, str]:
+    """Start the env's loopback registry if needed; the worker's environment to reach it at the same name."""
     if not settings.value("REGISTRY"):
-        return ""
+        return {}
     host, _, port = registry_address(settings).rpartition(":")
     if host not in ("127.0.0.1", "localhost"):
-        return ""  # a real registry: every node reaches it by its name
+        return {}  # a real registry: every node reaches it by its name
     start_registry(settings, client, int(port), labels={LABEL: "1"})
     registry = client.containers.get(REGISTRY_CONTAINER)
-    return f"{registry.attrs['NetworkSettings']['IPAddress']}:5000"
+    return {"REGISTRY_PORT": port, "REGISTRY_FORWARD": f"{registry.attrs['NetworkSettings']['IPAddress']}:5000"}
 
 
 def _worker_engine(container, timeout: float = 60) -> None:
@@ -131,7 +131,7 @@ def _worker_engine(container, timeout: float = 60) -> None:
         time.sleep(0.5)
 
 
-def _start_worker(client: docker.DockerClient, image: str, forward: str) -> object:
+def _start_worker(client: docker.DockerClient, image: str, forward: dict[str, str]) -> object:
     try:
         container = client.containers.get(WORKER)
     except docker.errors.NotFound:
@@ -145,7 +145,7 @@ def _start_worker(client: docker.DockerClient, image: str, forward: str) -> obje
             hostname=WORKER,
             detach=True,
             labels={LABEL: "worker"},
-            environment={"REGISTRY_FORWARD": forward} if forward else {},
+            environment=forward,
             cap_add=WORKER_CAPABILITIES,
             security_opt=["seccomp=unconfined", "apparmor=unconfined"],
             cgroupns="host",

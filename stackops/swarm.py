@@ -271,7 +271,7 @@ def service_progress(client: docker.DockerClient, service, known_tasks: set[str]
     if one_shot:
         if any(t["Status"]["State"] == "complete" for t in tasks):
             return True, None, ""
-        if len(failed) >= FAILURES_BEFORE_GIVING_UP or any(t["Status"]["State"] == "rejected" for t in failed):
+        if len(failed) >= FAILURES_BEFORE_GIVING_UP:
             return False, _service_error(client, service, failed), ""
         return False, None, f"{service.name}: running once"
     if len(failed) >= FAILURES_BEFORE_GIVING_UP:

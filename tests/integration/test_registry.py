@@ -6,22 +6,14 @@ it by commit and come back by digest, byte for byte.
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from stackops.baseimages import SUBSTITUTE_TAGS
 from stackops.registry import CONTAINER
 from tests.integration.conftest import run_task
-from tests.utils import same_for_every_newcomer
+from tests.utils import free_port, same_for_every_newcomer
 
 pytestmark = same_for_every_newcomer
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

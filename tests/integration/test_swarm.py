@@ -1,0 +1,224 @@
+"""The stack on a real two-node Docker Swarm: this host's engine and an engine in a container (inv cluster.up).
+
+One cluster and one deploy serve the module, in order: converge across both
+nodes, answer on both, a rolling update under a client loop, losing the
+worker, a broken image, then undeploy and teardown leaving the host as found.
+Each test prints its figure (converge, update, rescheduling time).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+import time
+import uuid
+
+import pytest
+import requests
+
+from stackops.cluster import WORKER
+from stackops.swarm import stack_services, task_addresses
+from tests.integration.conftest import run_task, wait_for
+from tests.utils import free_port, same_for_every_newcomer
+
+pytestmark = same_for_every_newcomer
+
+
+def host_state(engine) -> dict[str, set[str] | str]:
+    """What cluster.up and deploy may change on the host, and must give back."""
+    return {
+        "containers": {c.name for c in engine.containers.list(all=True)},
+        "networks": {n.name for n in engine.networks.list()},
+        "volumes": {v.name for v in engine.volumes.list()},
+        "swarm": engine.info()["Swarm"]["LocalNodeState"],
+    }
+
+
+def timed(stack, task: str, *args: str, check: bool = True):
+    start = time.monotonic()
+    result = stack.inv(task, *args, check=check)
+    return result, time.monotonic() - start
+
+
+@pytest.fixture(scope="module")
+def cluster(engine, stacks):
+    """A two-node swarm and the reference stack deployed on it; all removed at the end, checked by the last test."""
+    if engine.info()["Swarm"]["LocalNodeState"] != "inactive":
+        pytest.skip("this engine is already in a swarm; not touching it")
+    before = host_state(engine)
+    stack = stacks("swarm", REGISTRY=f"127.0.0.1:{free_port()}")
+    figures = {}
+    _, figures["cluster.up"] = timed(stack, "cluster.up")
+    deployed, figures["deploy (build, push, converge)"] = timed(stack, "deploy")
+    yield stack, deployed.stdout, before, figures
+    stack.inv("undeploy", "--volumes", check=False)
+    run_task("cluster.down", check=False)
+    print("\n".join(f"swarm figure: {name}: {seconds:.1f} s" for name, seconds in figures.items()))
+
+
+def api_addresses(engine, stack) -> dict[str, str]:
+    """Running api task -> its URL, as inv deploy prints them."""
+    return {a.task: a.url for a in task_addresses(engine, stack.project) if a.task.startswith("api.")}
+
+
+def nodes_of(engine, stack, service: str) -> list[dict]:
+    """The node (its description and labels) of each running task of the service."""
+    (found,) = [s for s in stack_services(engine, stack.project) if s.name == f"{stack.project}_{service}"]
+    tasks = [t for t in found.tasks(filters={"desired-state": "running"}) if t["Status"]["State"] == "running"]
+    return [engine.nodes.get(t["NodeID"]).attrs for t in tasks]
+
+
+def write_note(url: str, title: str) -> int:
+    response = requests.post(f"{url}/api/v1/notes", json={"title": title, "body": title}, timeout=5)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def read_title(url: str, note: int) -> str:
+    response = requests.get(f"{url}/api/v1/notes/{note}", timeout=5)
+    assert response.status_code == 200, response.text
+    return response.json()["title"]
+
+
+def test_deploy_converges_with_api_on_both_nodes_and_the_database_on_its_labelled_node(engine, cluster):
+    stack, output, _, figures = cluster
+    seconds = float(re.search(r"converged in ([\d.]+)s", output).group(1))
+    figures["converge (after docker stack deploy)"] = seconds
+    assert {node["Spec"]["Role"] for node in nodes_of(engine, stack, "api")} == {"manager", "worker"}
+    (db_node,) = nodes_of(engine, stack, "db")
+    assert db_node["Spec"]["Labels"].get("db") == "true"
+    # Migrations ran once, in their own one-shot service, not in the replicas.
+    (migrate,) = [s for s in stack_services(engine, stack.project) if s.name.endswith("_api-migrate")]
+    assert [t["Status"]["State"] for t in migrate.tasks()] == ["complete"]
+    for url in api_addresses(engine, stack).values():
+        assert url in output  # inv deploy printed where each replica answers
+
+
+def test_requests_to_both_nodes_succeed(engine, cluster):
+    stack = cluster[0]
+    urls = sorted(api_addresses(engine, stack).values())
+    assert len({re.sub(r":\d+$", "", u) for u in urls}) == 2, urls  # two node addresses
+    note = write_note(urls[0], "written on one node")
+    assert read_title(urls[1], note) == "written on one node"
+
+
+class ClientLoop(threading.Thread):
+    """Reads a note round robin from every running api task (re-listed each time, as a load balancer would)."""
+
+    def __init__(self, engine, stack, note: int):
+        super().__init__(daemon=True)
+        self.engine, self.stack, self.note = engine, stack, note
+        self.ok = self.failed = 0
+        self.errors: list[str] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        turn = 0
+        while not self.stopping.is_set():
+            urls = sorted(api_addresses(self.engine, self.stack).values())
+            if not urls:
+                self.failed += 1
+                self.errors.append("no running api task")
+                time.sleep(0.1)
+                continue
+            turn += 1
+            try:
+                read_title(urls[turn % len(urls)], self.note)
+                self.ok += 1
+            except (requests.RequestException, AssertionError) as error:
+                self.failed += 1
+                self.errors.append(str(error)[:200])
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=10)
+
+
+def rebuilt(engine, stack, dockerfile_tail: str) -> None:
+    """Replace the stack's api image by one built on it (a new digest for inv deploy to push)."""
+    image = f"{stack.project}-api"
+    base = engine.images.get(image).id
+    subprocess.run(
+        ["docker", "build", "--quiet", "--tag", image, "-"],
+        input=f"FROM {base}\n{dockerfile_tail}\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_a_rolling_update_keeps_the_records_and_serves_throughout(engine, cluster):
+    stack, _, _, figures = cluster
+    note = write_note(next(iter(api_addresses(engine, stack).values())), "before the update")
+    rebuilt(engine, stack, f"LABEL io.stackops.test.revision={uuid.uuid4().hex}")
+    loop = ClientLoop(engine, stack, note)
+    loop.start()
+    try:
+        _, figures["rolling update (push, converge)"] = timed(stack, "deploy", "--no-build")
+    finally:
+        loop.stop()
+    print(f"swarm figure: rolling update: {loop.ok} reads answered, {loop.failed} failed {loop.errors[:3]}")
+    assert loop.ok > 20
+    assert loop.failed == 0, loop.errors[:5]
+    urls = api_addresses(engine, stack)
+    assert len(urls) == 2
+    for url in urls.values():
+        assert read_title(url, note) == "before the update"
+
+
+def test_the_workers_replicas_move_to_the_manager_and_no_acknowledged_write_is_lost(engine, cluster):
+    stack, _, _, figures = cluster
+    acknowledged: dict[int, str] = {}
+    for url in api_addresses(engine, stack).values():
+        for n in range(5):
+            title = f"before the worker stops {n} {url}"
+            acknowledged[write_note(url, title)] = title
+    worker = engine.containers.get(WORKER)
+    start = time.monotonic()
+    worker.stop(timeout=5)
+    # Writes go on to whatever still answers; only those acknowledged must survive.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        roles = [node["Spec"]["Role"] for node in nodes_of(engine, stack, "api")]
+        if roles == ["manager", "manager"]:
+            break
+        for url in api_addresses(engine, stack).values():
+            title = f"while the worker is gone {uuid.uuid4().hex[:8]}"
+            try:
+                acknowledged[write_note(url, title)] = title
+            except (requests.RequestException, AssertionError):
+                pass  # not acknowledged, so not owed
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"the api replicas were not rescheduled on the manager in 120 s: {roles}")
+    figures["rescheduling after the worker stopped"] = time.monotonic() - start
+    urls = list(api_addresses(engine, stack).values())
+    wait_for(lambda: requests.get(f"{urls[0]}/ready", timeout=2).ok, what="a rescheduled replica ready")
+    lost = {note: title for note, title in acknowledged.items() if read_title(urls[0], note) != title}
+    assert not lost, lost
+    assert len(acknowledged) >= 10
+
+
+def test_deploying_a_broken_image_fails_in_bounded_time_naming_the_error(engine, cluster):
+    stack, _, _, figures = cluster
+    note = write_note(next(iter(api_addresses(engine, stack).values())), "before the broken image")
+    rebuilt(engine, stack, 'ENTRYPOINT ["sh", "-c", "echo broken image: nothing to run >&2; exit 3"]')
+    result, seconds = timed(stack, "deploy", "--no-build", check=False)
+    figures["broken image: deploy fails after"] = seconds
+    assert result.returncode != 0
+    error = result.stdout.strip().splitlines()[-1]
+    assert "non-zero exit (3)" in error and "broken image: nothing to run" in error, error
+    assert seconds < 120
+    # The update rolled back: the replicas that served before still do.
+    wait_for(lambda: read_title(next(iter(api_addresses(engine, stack).values())), note), what="the rolled-back api")
+
+
+def test_undeploy_and_cluster_down_leave_the_host_as_found(engine, cluster):
+    stack, _, before, figures = cluster
+    _, figures["undeploy --volumes"] = timed(stack, "undeploy", "--volumes")
+    start = time.monotonic()
+    run_task("cluster.down")
+    figures["cluster.down"] = time.monotonic() - start
+    assert host_state(engine) == before

@@ -47,7 +47,9 @@ def node_labels(settings: StackSettings) -> dict[str, str]:
     for item in filter(None, (part.strip() for part in text.split(","))):
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise StackError(f"{settings.where('CLUSTER_MANAGER_LABELS')}: {item!r} is not key=value (e.g. db=true)")
+            raise StackError(
+                f"{settings.where('CLUSTER_MANAGER_LABELS')}: CLUSTER_MANAGER_LABELS: {item!r} is not key=value (e.g. db=true)"
+            )
         labels[key.strip()] = value.strip()
     return labels
 

@@ -98,13 +98,10 @@ def leaked_secrets(services: Mapping[str, Mapping], secrets: Mapping[str, str]) 
     return leaks
 
 
-def migration_service(source: Mapping, command: str) -> dict:
-    """A one-shot copy of `source` that runs `command` once per deploy of a new spec, whatever the replica count."""
-    body = {k: v for k, v in source.items() if k not in ("ports", "healthcheck", "deploy", "command", "labels")}
-    constraints = (source.get("deploy") or {}).get("placement", {}).get("constraints")
-    body["command"] = shlex.split(command)
-    body["healthcheck"] = {"disable": True}
-    body["deploy"] = {
+def one_shot_deploy(deploy: Mapping | None) -> dict:
+    """Swarm settings for a service that runs once per new spec and is then done."""
+    constraints = (deploy or {}).get("placement", {}).get("constraints")
+    return {
         "mode": "replicated",
         "replicas": 1,
         # on-failure: a run that succeeds is done; `replicated-job` would say so
@@ -115,6 +112,24 @@ def migration_service(source: Mapping, command: str) -> dict:
         "labels": {ONE_SHOT_LABEL: "true"},
         **({"placement": {"constraints": constraints}} if constraints else {}),
     }
+
+
+def one_shot_services(services: Mapping[str, Mapping]) -> set[str]:
+    """Services others wait for with `condition: service_completed_successfully`: they run once."""
+    return {
+        name
+        for body in services.values()
+        for name, condition in (body.get("depends_on") or {}).items()
+        if (condition or {}).get("condition") == "service_completed_successfully"
+    }
+
+
+def migration_service(source: Mapping, command: str) -> dict:
+    """A one-shot copy of `source` that runs `command` once per deploy of a new spec, whatever the replica count."""
+    body = {k: v for k, v in source.items() if k not in ("ports", "healthcheck", "deploy", "command", "labels")}
+    body["command"] = shlex.split(command)
+    body["healthcheck"] = {"disable": True}
+    body["deploy"] = one_shot_deploy(source.get("deploy"))
     return body
 
 
@@ -129,10 +144,14 @@ def stack_definition(
     `images`: service -> the pinned image to run; `secret_names`: secret key ->
     the Swarm secret made from its env value; `migrate`: (service, command)
     adds `<service>-migrate`, a one-shot service running the migrations.
+    A service others wait for to complete runs once too.
     """
     services = {}
+    one_shots = one_shot_services(rendered.get("services", {}))
     for name, body in rendered.get("services", {}).items():
         service = {k: v for k, v in body.items() if k not in NOT_FOR_SWARM}
+        if name in one_shots:
+            service["deploy"] = one_shot_deploy(body.get("deploy"))
         if name in images:
             service["image"] = images[name]
         if body.get("tmpfs"):

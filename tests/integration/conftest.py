@@ -15,6 +15,7 @@ from stackops.baseimages import ensure_base_images
 from stackops.compose import compose_command, render
 from stackops.engine import connect
 from stackops.lifecycle import service_url
+from stackops.project import load_project
 from stackops.settings import compose_environment, load_settings
 from tests.utils import ROOT, checked, inv, write_env
 
@@ -36,7 +37,7 @@ class Stack:
 
     @property
     def settings(self):
-        return load_settings(str(self.env_file), environ={})
+        return load_settings(str(self.env_file), config=load_project(self.cwd), environ={})
 
     @property
     def project(self) -> str:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.utils import ROOT
+from tests.utils import ROOT, same_for_every_newcomer
 
 from .conftest import run_task
 
@@ -13,6 +13,7 @@ def test_there_are_examples():
     assert EXAMPLES == ["multi-service", "sqlite-async"]
 
 
+@same_for_every_newcomer  # about a minute per example; who runs inv changes nothing in them
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_inv_ci_passes_from_the_example_folder(example, engine, tmp_path):
     result = run_task("ci", "--reports", str(tmp_path), cwd=ROOT / "examples" / example, timeout=900)

@@ -4,8 +4,9 @@ Each test clones the repository's committed state and runs both commands in a
 clean environment: no pyenv, no virtualenv, only what the machine itself
 configures (proxy CA, pip's index settings). The second command is the whole
 suite again, so these tests are skipped inside the runs they start; so are
-the heavy ones that prove the same for any user and Python (load, registry:
-marked same_for_every_newcomer), to keep .ci/run under its 30 minutes.
+the heavy ones that prove the same for any user and Python (load, registry,
+examples, Swarm: marked same_for_every_newcomer), to keep .ci/run under its
+30 minutes.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The stack on a real two-node Docker Swarm: this host's engine and an engine in a container (inv cluster.up).
 
-One cluster and one deploy serve the module, in order: converge across both
-nodes, answer on both, a rolling update under a client loop, losing the
-worker, a broken image, then undeploy and teardown leaving the host as found.
+One cluster and one deploy of the reference service serve the module, in
+order: converge across both nodes, answer on both, an example deployed beside
+it, a rolling update under a client loop, losing the worker, a broken image,
+then undeploy and teardown leaving the host as found.
 Each test prints its figure (converge, update, rescheduling time).
 """
 
@@ -19,8 +20,8 @@ import requests
 
 from stackops.cluster import WORKER
 from stackops.swarm import stack_services, task_addresses
-from tests.integration.conftest import run_task, wait_for
-from tests.utils import free_port, same_for_every_newcomer
+from tests.integration.conftest import Stack, run_task, wait_for
+from tests.utils import ROOT, free_port, inv, last_error_line, same_for_every_newcomer
 
 pytestmark = same_for_every_newcomer
 
@@ -41,6 +42,38 @@ def timed(stack, task: str, *args: str, check: bool = True):
     return result, time.monotonic() - start
 
 
+@pytest.fixture
+def no_swarm(engine):
+    if engine.info()["Swarm"]["LocalNodeState"] != "inactive":
+        pytest.skip("this engine is already in a swarm; not touching it")
+
+
+def test_deploy_without_a_swarm_says_how_to_make_one(stacks, no_swarm):
+    result = inv("deploy", "--env", str(stacks("swarm").env_file), "--no-build")
+    assert result.returncode == 1
+    assert last_error_line(result) == (
+        "error: this engine is not a swarm manager; make a local two-node cluster with inv cluster.up, "
+        "or point DOCKER_HOST at a manager of your swarm"
+    )
+
+
+def test_cluster_up_refuses_a_swarm_it_did_not_make_and_down_leaves_it(engine, stacks, no_swarm):
+    engine.swarm.init(advertise_addr="127.0.0.1", listen_addr="127.0.0.1:2377")
+    try:
+        node = engine.info()["Swarm"]["NodeID"]
+        result = inv("cluster.up", "--env", str(stacks("swarm").env_file))
+        assert result.returncode == 1
+        assert last_error_line(result) == (
+            f"error: this engine is already in a swarm that inv cluster.up did not make (node {node[:12]}); "
+            "deploy to it as it is (inv deploy), or leave it first (docker swarm leave --force)"
+        )
+        assert "was not made by inv cluster.up: left as it is" in run_task("cluster.down").stdout
+        assert engine.info()["Swarm"]["LocalNodeState"] == "active"
+    finally:
+        engine.swarm.leave(force=True)
+        engine.networks.get("docker_gwbridge").remove()  # what this test's swarm init made
+
+
 @pytest.fixture(scope="module")
 def cluster(engine, stacks):
     """A two-node swarm and the reference stack deployed on it; all removed at the end, checked by the last test."""
@@ -49,11 +82,13 @@ def cluster(engine, stacks):
     before = host_state(engine)
     stack = stacks("swarm", REGISTRY=f"127.0.0.1:{free_port()}")
     figures = {}
-    _, figures["cluster.up"] = timed(stack, "cluster.up")
-    deployed, figures["deploy (build, push, converge)"] = timed(stack, "deploy")
-    yield stack, deployed.stdout, before, figures
-    stack.inv("undeploy", "--volumes", check=False)
-    run_task("cluster.down", check=False)
+    try:
+        _, figures["cluster.up"] = timed(stack, "cluster.up")
+        deployed, figures["deploy (build, push, converge)"] = timed(stack, "deploy")
+        yield stack, deployed.stdout, before, figures
+    finally:  # also when the deploy failed: nothing of it stays
+        stack.inv("undeploy", "--volumes", check=False)
+        run_task("cluster.down", check=False)
     print("\n".join(f"swarm figure: {name}: {seconds:.1f} s" for name, seconds in figures.items()))
 
 
@@ -101,6 +136,29 @@ def test_requests_to_both_nodes_succeed(engine, cluster):
     assert len({re.sub(r":\d+$", "", u) for u in urls}) == 2, urls  # two node addresses
     note = write_note(urls[0], "written on one node")
     assert read_title(urls[1], note) == "written on one node"
+
+
+def test_an_example_deploys_its_one_shot_and_its_sqlite_on_the_labelled_node(engine, cluster, tmp_path):
+    stack = cluster[0]
+    example = ROOT / "examples" / "sqlite-async"
+    env = tmp_path / "ledger.env.docker"
+    env.write_text(
+        (example / "env" / "swarm.env.docker").read_text()
+        + f"COMPOSE_PROJECT_NAME=it-ledger-{uuid.uuid4().hex[:6]}\nREGISTRY={stack.settings.value('REGISTRY')}\n"
+    )
+    ledger = Stack(env, cwd=example)
+    try:
+        output = ledger.inv("deploy").stdout
+        (url,) = re.findall(r"api\.1 .* (http://\S+)", output)
+        assert requests.post(f"{url}/api/v1/auth/signup", json={"username": "swarm", "password": "pw-1"}, timeout=5).ok
+        (node,) = nodes_of(engine, ledger, "api")
+        assert node["Spec"]["Labels"].get("db") == "true"
+        # The data-permissions service ran once and is done, as Compose's service_completed_successfully asked.
+        (permissions,) = [s for s in stack_services(engine, ledger.project) if s.name.endswith("_data-permissions")]
+        assert [t["Status"]["State"] for t in permissions.tasks()] == ["complete"]
+    finally:
+        ledger.inv("undeploy", "--volumes", check=False)
+        ledger.inv("clean", "--yes", check=False)
 
 
 class ClientLoop(threading.Thread):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from stackops import StackError
 from stackops.baseimages import BaseImage, ensure_image
 from stackops.console import say, step
+from stackops.engine import owned_container
 from stackops.lazy import docker
 from stackops.registry import CONTAINER as REGISTRY_CONTAINER
 from stackops.registry import registry_address, start_registry
@@ -134,12 +135,7 @@ def _worker_engine(container, timeout: float = 60) -> None:
 
 
 def _start_worker(client: docker.DockerClient, image: str, forward: dict[str, str]) -> object:
-    try:
-        container = client.containers.get(WORKER)
-    except docker.errors.NotFound:
-        container = None
-    if container is not None and LABEL not in container.labels:
-        raise StackError(f"a container named {WORKER} exists but inv cluster.up did not make it; remove or rename it")
+    container = owned_container(client, WORKER, LABEL, "inv cluster.up")
     if container is None:
         container = client.containers.run(
             image,

@@ -231,3 +231,14 @@ def image_exists(client: docker.DockerClient, ref: str):
         return client.images.get(ref)
     except (docker.errors.ImageNotFound, docker.errors.NotFound):
         return None
+
+
+def owned_container(client: docker.DockerClient, name: str, label: str, maker: str):
+    """The container of that name if it carries our label, None if there is none; one made by someone else is refused."""
+    try:
+        container = client.containers.get(name)
+    except docker.errors.NotFound:
+        return None
+    if label not in container.labels:
+        raise StackError(f"a container named {name} exists but {maker} did not make it; remove or rename it")
+    return container

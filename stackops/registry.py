@@ -15,7 +15,7 @@ from pathlib import Path
 from stackops import StackError
 from stackops.baseimages import BaseImage, ensure_image
 from stackops.compose import ComposeModel
-from stackops.engine import image_exists
+from stackops.engine import image_exists, owned_container
 from stackops.lazy import docker, requests
 from stackops.settings import StackSettings
 
@@ -50,12 +50,7 @@ def start_registry(
     `labels` go on the container and on its volume when this call makes them.
     """
     address = f"127.0.0.1:{port}"
-    try:
-        container = client.containers.get(CONTAINER)
-    except docker.errors.NotFound:
-        container = None
-    if container is not None and LABEL not in container.labels:
-        raise StackError(f"a container named {CONTAINER} exists but stackops did not make it; remove or rename it")
+    container = owned_container(client, CONTAINER, LABEL, "stackops")
     if container is None:
         image = ensure_image(REGISTRY_IMAGE, settings, client)
         if labels and not client.volumes.list(filters={"name": VOLUME}):

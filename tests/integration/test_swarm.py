@@ -24,6 +24,7 @@ from tests.integration.conftest import Stack, run_task, wait_for
 from tests.utils import ROOT, free_port, inv, last_error_line, same_for_every_newcomer
 
 pytestmark = same_for_every_newcomer
+TEST_IMAGE_LABEL = "io.stackops.test.revision"  # on the images the tests build (a new, or a broken, api)
 
 
 def host_state(engine) -> dict[str, set[str] | str]:
@@ -89,7 +90,18 @@ def cluster(engine, stacks):
     finally:  # also when the deploy failed: nothing of it stays
         stack.inv("undeploy", "--volumes", check=False)
         run_task("cluster.down", check=False)
+        remove_test_images(engine, stack.settings.value("REGISTRY"))
     print("\n".join(f"swarm figure: {name}: {seconds:.1f} s" for name, seconds in figures.items()))
+
+
+def remove_test_images(engine, registry: str) -> None:
+    """The tags pushed to the test's registry (gone now) and the images the tests built on the api's."""
+    for image in engine.images.list():
+        for tag in image.tags:
+            if tag.startswith(f"{registry}/"):
+                engine.images.remove(tag)
+    for image in engine.images.list(filters={"label": TEST_IMAGE_LABEL}):
+        engine.images.remove(image.id, force=True)
 
 
 def api_addresses(engine, stack) -> dict[str, str]:
@@ -200,7 +212,7 @@ def rebuilt(engine, stack, dockerfile_tail: str) -> None:
     base = engine.images.get(image).id
     subprocess.run(
         ["docker", "build", "--quiet", "--tag", image, "-"],
-        input=f"FROM {base}\n{dockerfile_tail}\n",
+        input=f"FROM {base}\nLABEL {TEST_IMAGE_LABEL}={uuid.uuid4().hex}\n{dockerfile_tail}\n",
         text=True,
         check=True,
         capture_output=True,
@@ -210,7 +222,7 @@ def rebuilt(engine, stack, dockerfile_tail: str) -> None:
 def test_a_rolling_update_keeps_the_records_and_serves_throughout(engine, cluster):
     stack, _, _, figures = cluster
     note = write_note(next(iter(api_addresses(engine, stack).values())), "before the update")
-    rebuilt(engine, stack, f"LABEL io.stackops.test.revision={uuid.uuid4().hex}")
+    rebuilt(engine, stack, "")
     loop = ClientLoop(engine, stack, note)
     loop.start()
     try:

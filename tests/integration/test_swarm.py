@@ -97,9 +97,9 @@ def cluster(engine, stacks):
 def remove_test_images(engine, registry: str) -> None:
     """The tags pushed to the test's registry (gone now) and the images the tests built on the api's."""
     for image in engine.images.list():
-        for tag in image.tags:
-            if tag.startswith(f"{registry}/"):
-                engine.images.remove(tag)
+        for reference in image.tags + image.attrs.get("RepoDigests", []):  # what nodes pulled is by digest
+            if reference.startswith(f"{registry}/"):
+                engine.images.remove(reference)
     for image in engine.images.list(filters={"label": TEST_IMAGE_LABEL}):
         engine.images.remove(image.id, force=True)
 

@@ -88,12 +88,13 @@ def environment_secrets(rendered: Mapping, environment: Mapping[str, str], where
 
 
 def leaked_secrets(services: Mapping[str, Mapping], secrets: Mapping[str, str]) -> list[str]:
-    """'service: VAR holds secret KEY' for every environment value that repeats a secret's value."""
+    """'service: VAR holds secret KEY' for every environment value that holds a secret's value (in a URL, say)."""
     leaks = []
     for service, body in services.items():
         for variable, value in (body.get("environment") or {}).items():
             for key, secret in secrets.items():
-                if value and secret in str(value):
+                # Inside a longer value only when long enough not to match by chance.
+                if value and (str(value) == secret or (len(secret) >= 6 and secret in str(value))):
                     leaks.append(f"service {service}: {variable} holds the value of secret {key}")
     return leaks
 

@@ -106,6 +106,25 @@ def test_a_secret_value_in_an_environment_is_named():
     assert leaked_secrets(services, {"db_password": "different"}) == []
 
 
+def test_a_short_secret_is_only_a_whole_value():
+    services = {"api": {"environment": {"MODE": "production", "PW": "abc"}}}
+    assert leaked_secrets(services, {"pw": "abc"}) == ["service api: PW holds the value of secret pw"]
+    assert leaked_secrets(services, {"pw": "duct"}) == []  # not "production"
+
+
+def test_a_service_others_wait_to_complete_runs_once():
+    rendered = {
+        "services": {
+            "init": {"image": "busybox", "command": ["chown", "1:1", "/data"], "deploy": {"placement": {"constraints": ["x"]}}},
+            "api": {"image": "api", "depends_on": {"init": {"condition": "service_completed_successfully"}}},
+        }
+    }
+    stack = stack_definition(rendered, images={}, secret_names={})
+    assert stack["services"]["init"]["deploy"]["labels"] == {ONE_SHOT_LABEL: "true"}
+    assert stack["services"]["init"]["deploy"]["placement"] == {"constraints": ["x"]}
+    assert "labels" not in stack["services"]["api"].get("deploy", {})
+
+
 def test_env_valued_secrets_take_their_value_and_an_empty_one_is_refused():
     assert environment_secrets(RENDERED, {"POSTGRES_PASSWORD": "pw"}, "env/x") == {"db_password": "pw"}
     with pytest.raises(StackError, match="env/x: POSTGRES_PASSWORD is empty, and secret db_password takes its value"):

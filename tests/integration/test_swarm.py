@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 
+import docker
 import pytest
 import requests
 
@@ -99,7 +100,10 @@ def remove_test_images(engine, registry: str) -> None:
     for image in engine.images.list():
         for reference in image.tags + image.attrs.get("RepoDigests", []):  # what nodes pulled is by digest
             if reference.startswith(f"{registry}/"):
-                engine.images.remove(reference)
+                try:
+                    engine.images.remove(reference)
+                except docker.errors.ImageNotFound:
+                    pass  # its last tag went before, and the image with it
     for image in engine.images.list(filters={"label": TEST_IMAGE_LABEL}):
         engine.images.remove(image.id, force=True)
 

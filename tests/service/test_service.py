@@ -38,8 +38,11 @@ def test_postgres_password_is_escaped_into_the_url():
 def test_postgres_password_from_a_secret_file(tmp_path):
     secret = tmp_path / "db_password"
     secret.write_text('p@ss:/"#\n')  # as `echo` or a Swarm secret made from a file leaves it
-    engine = make_engine(Settings(database_url="postgresql+psycopg://app@db:5432/app", database_password_file=secret))
-    assert engine.url.password == 'p@ss:/"#'
+    # database_password=None: in the test image the environment sets APP_DATABASE_PASSWORD, which would win.
+    settings = Settings(
+        database_url="postgresql+psycopg://app@db:5432/app", database_password=None, database_password_file=secret
+    )
+    assert make_engine(settings).url.password == 'p@ss:/"#'
 
 
 def test_a_missing_password_file_is_a_setting_error(tmp_path):

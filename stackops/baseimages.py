@@ -17,7 +17,7 @@ from pathlib import Path
 from stackops import PACKAGE_DIR, StackError
 from stackops.compose import ComposeModel
 from stackops.console import run_with_heartbeat, say, step
-from stackops.engine import image_exists
+from stackops.engine import image_exists, split_reference
 from stackops.lazy import docker
 from stackops.settings import StackSettings
 
@@ -103,7 +103,7 @@ def read_apt_sources() -> dict[str, str]:
 
 def _pull(client: docker.DockerClient, ref: str) -> str | None:
     """Pull `ref`; the reason it failed, or None."""
-    repository, _, tag = ref.rpartition(":") if ":" in ref.split("/")[-1] else (ref, "", "latest")
+    repository, tag = split_reference(ref)
     try:
         client.images.pull(repository, tag=tag)
         return None

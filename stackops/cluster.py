@@ -209,12 +209,12 @@ def cluster_nodes(client: docker.DockerClient) -> list[Node]:
     return sorted(nodes, key=lambda n: n.role)
 
 
-def _remove_labelled(listing, what: str, attempts: int = 20) -> list[str]:
+def _remove_labelled(listing, what: str, attempts: int = 20, **options) -> list[str]:
     removed = []
     for thing in listing(filters={"label": LABEL}):
         for _ in range(attempts):  # a network is busy until its last endpoint is gone
             try:
-                thing.remove(**({"force": True, "v": True} if what == "container" else {}))
+                thing.remove(**options)
                 removed.append(f"{what} {thing.name}")
                 break
             except docker.errors.NotFound:
@@ -228,7 +228,10 @@ def _remove_labelled(listing, what: str, attempts: int = 20) -> list[str]:
 
 def cluster_down(client: docker.DockerClient) -> list[str]:
     """Remove everything cluster_up made, and nothing else; what was removed."""
-    removed = _remove_labelled(lambda **kw: client.containers.list(all=True, ignore_removed=True, **kw), "container")
+    # v: the worker engine's storage (an anonymous volume) goes with it.
+    removed = _remove_labelled(
+        lambda **kw: client.containers.list(all=True, ignore_removed=True, **kw), "container", force=True, v=True
+    )
     if is_our_swarm(client):
         client.swarm.leave(force=True)
         removed.append("this engine's swarm")

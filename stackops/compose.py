@@ -15,6 +15,7 @@ from pathlib import Path
 from invoke import Context, Result
 
 from stackops import StackError
+from stackops.console import last_words
 from stackops.project import display
 from stackops.settings import StackSettings, compose_environment
 
@@ -159,8 +160,7 @@ def _render(command: tuple[str, ...], environment: tuple[tuple[str, str], ...]) 
     result = subprocess.run(list(command), env=dict(environment), capture_output=True, text=True)
     if result.returncode != 0:
         # Compose's own words: it names the file, the service and the key.
-        words = " ".join(line.strip() for line in result.stderr.strip().splitlines()[-3:]) or f"exit {result.returncode}"
-        raise StackError(f"Compose cannot read the stack's files: {words}")
+        raise StackError(f"Compose cannot read the stack's files: {last_words(result)}")
     return json.loads(result.stdout)
 
 

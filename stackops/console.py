@@ -12,6 +12,11 @@ from contextlib import contextmanager
 from stackops import StackError
 
 
+def last_words(result: subprocess.CompletedProcess, lines: int = 3) -> str:
+    """A failed command's last lines on stderr, on one line: its own words (or its exit code)."""
+    return " ".join(line.strip() for line in result.stderr.strip().splitlines()[-lines:]) or f"exit {result.returncode}"
+
+
 def say(message: str) -> None:
     print(message, flush=True)
 

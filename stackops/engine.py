@@ -226,6 +226,12 @@ def project_leftovers(client: docker.DockerClient, project: str, volumes: bool) 
     return stayed
 
 
+def split_reference(ref: str) -> tuple[str, str]:
+    """(repository, tag) of an image reference; a colon in the registry's host:port is not a tag."""
+    repository, _, tag = ref.rpartition(":") if ":" in ref.split("/")[-1] else (ref, "", "latest")
+    return repository, tag
+
+
 def image_exists(client: docker.DockerClient, ref: str):
     try:
         return client.images.get(ref)

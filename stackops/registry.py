@@ -15,7 +15,7 @@ from pathlib import Path
 from stackops import StackError
 from stackops.baseimages import BaseImage, ensure_image
 from stackops.compose import ComposeModel
-from stackops.engine import image_exists, owned_container
+from stackops.engine import image_exists, owned_container, split_reference
 from stackops.lazy import docker, requests
 from stackops.settings import StackSettings
 
@@ -119,7 +119,7 @@ def built_images(settings: StackSettings, model: ComposeModel) -> dict[str, str]
 
 def push_image(client: docker.DockerClient, local: str, target: str) -> str:
     """Tag the local image as `target` (repository:tag), push it, and return the digest reference nodes pull."""
-    repository, _, tag = target.rpartition(":")
+    repository, tag = split_reference(target)
     client.images.get(local).tag(repository, tag=tag)
     # The CLI's push: its progress and its errors, in its own words.
     result = subprocess.run(["docker", "push", target], capture_output=True, text=True)
@@ -131,18 +131,13 @@ def push_image(client: docker.DockerClient, local: str, target: str) -> str:
     return digests[0]
 
 
-def _reachable_registry(settings: StackSettings) -> str:
+def push_images(settings: StackSettings, model: ComposeModel, client: docker.DockerClient) -> list[Pushed]:
+    """Tag every built image by commit under the registry, push it, and read back its digest."""
     registry = registry_address(settings)
     if not registry_answers(registry):
         raise StackError(
             f"no registry answers at {registry} (REGISTRY in {settings.env_file}); start one with inv registry.start"
         )
-    return registry
-
-
-def push_images(settings: StackSettings, model: ComposeModel, client: docker.DockerClient) -> list[Pushed]:
-    """Tag every built image by commit under the registry, push it, and read back its digest."""
-    registry = _reachable_registry(settings)
     revision = source_revision(settings.config.root)
     pushed = []
     for service, local in built_images(settings, model).items():
@@ -160,8 +155,8 @@ def pinned_images(settings: StackSettings, model: ComposeModel, client: docker.D
     registry they came from; one no registry knows (a local substitute) is
     pushed under the env's registry by its own tag.
     """
-    pinned = {p.service: p.digest for p in push_images(settings, model, client)}
-    registry = _reachable_registry(settings)
+    pinned = {p.service: p.digest for p in push_images(settings, model, client)}  # checks the registry answers
+    registry = registry_address(settings)
     for service in model.active:
         image = model.services[service].image
         if service in pinned or not image:
@@ -169,11 +164,10 @@ def pinned_images(settings: StackSettings, model: ComposeModel, client: docker.D
         present = image_exists(client, image)
         if present is None:
             continue  # not here: each node pulls it by name
-        repository = image.rsplit(":", 1)[0] if ":" in image.split("/")[-1] else image
+        repository, tag = split_reference(image)
         known = [d for d in present.attrs.get("RepoDigests", []) if d.startswith(repository + "@")]
         if known:
             pinned[service] = known[0]
         else:
-            name, _, tag = image.split("/")[-1].partition(":")
-            pinned[service] = push_image(client, image, f"{registry}/{name}:{tag or 'latest'}")
+            pinned[service] = push_image(client, image, f"{registry}/{repository.split('/')[-1]}:{tag}")
     return pinned

@@ -24,7 +24,7 @@ from pathlib import Path
 from stackops import StackError
 from stackops.baseimages import ensure_base_images
 from stackops.compose import config_json, render
-from stackops.console import say, step
+from stackops.console import last_words, say, step
 from stackops.engine import error_lines
 from stackops.lazy import docker
 from stackops.registry import pinned_images
@@ -214,8 +214,7 @@ def stack_deploy(stack: str, definition: Mapping) -> None:
             text=True,
         )
     if result.returncode != 0:
-        words = " ".join(line.strip() for line in result.stderr.strip().splitlines()[-3:]) or f"exit {result.returncode}"
-        raise StackError(f"docker stack deploy {stack} failed: {words}")
+        raise StackError(f"docker stack deploy {stack} failed: {last_words(result)}")
     # What the CLI leaves out ("Ignoring unsupported options") the user must hear.
     for line in result.stderr.splitlines():
         if line.startswith("Ignoring"):
@@ -270,32 +269,39 @@ def _service_error(client: docker.DockerClient, service, failed: list[Mapping]) 
     )
 
 
+def _this_deploys_update(service) -> dict:
+    """The service's UpdateStatus, unless it tells how an earlier deploy's update ended (this one's not started yet)."""
+    update = service.attrs.get("UpdateStatus") or {}
+    if update.get("State") != "updating" and timestamp(update.get("StartedAt", "")) < timestamp(service.attrs["UpdatedAt"]):
+        return {}
+    return update
+
+
+def _new_failures(tasks: list[Mapping], known_tasks: set[str]) -> list[Mapping]:
+    """Failed tasks this deploy made, oldest first."""
+    failed = (t for t in tasks if t["Status"]["State"] in FAILED_STATES and t["ID"] not in known_tasks)
+    return sorted(failed, key=lambda t: t["Status"]["Timestamp"])
+
+
 def service_progress(client: docker.DockerClient, service, known_tasks: set[str]) -> tuple[bool, str | None, str]:
     """(converged, error or None, what it is waiting for) of one service, from its tasks."""
     service.reload()
     spec = service.attrs["Spec"]
-    update = service.attrs.get("UpdateStatus") or {}
-    if update.get("State") != "updating" and timestamp(update.get("StartedAt", "")) < timestamp(service.attrs["UpdatedAt"]):
-        update = {}  # how an earlier deploy's update ended: this one's has not started yet
+    update = _this_deploys_update(service)
     every = service.tasks()
     if update.get("State") in ("paused", "rollback_started", "rollback_paused", "rollback_completed"):
-        failed = [t for t in every if t["Status"]["State"] in FAILED_STATES and t["ID"] not in known_tasks]
+        failed = _new_failures(every, known_tasks)
         detail = _service_error(client, service, failed) if failed else f"service {service.name}"
         return False, f"{detail}; the update was {update['State'].replace('_', ' ')}: {update.get('Message', '')}", ""
     tasks = [t for t in every if _current(t, service)]
-    failed = sorted(
-        (t for t in tasks if t["Status"]["State"] in FAILED_STATES and t["ID"] not in known_tasks),
-        key=lambda t: t["Status"]["Timestamp"],
-    )
     one_shot = spec.get("Labels", {}).get(ONE_SHOT_LABEL) == "true"
-    if one_shot:
-        if any(t["Status"]["State"] == "complete" for t in tasks):
-            return True, None, ""
-        if len(failed) >= FAILURES_BEFORE_GIVING_UP:
-            return False, _service_error(client, service, failed), ""
-        return False, None, f"{service.name}: running once"
+    if one_shot and any(t["Status"]["State"] == "complete" for t in tasks):
+        return True, None, ""
+    failed = _new_failures(tasks, known_tasks)
     if len(failed) >= FAILURES_BEFORE_GIVING_UP:
         return False, _service_error(client, service, failed), ""
+    if one_shot:
+        return False, None, f"{service.name}: running once"
     wanted = spec.get("Mode", {}).get("Replicated", {}).get("Replicas", 1)
     # Every task Swarm wants running (an update has old and new ones) runs, of the present spec.
     desired = [t for t in every if t["DesiredState"] == "running"]

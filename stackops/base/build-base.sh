@@ -35,6 +35,9 @@ changes=(--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 rootfs=$scratch/rootfs.tar
+# Each recipe: a root filesystem from Debian packages, then an image of it.
+make_rootfs() { mmdebstrap "${common[@]}" "$@" "$suite" "$rootfs" "$mirror"; }
+import_rootfs() { docker import "${changes[@]}" "$@" "$rootfs" "$tag"; }
 
 case $recipe in
 python)
@@ -45,55 +48,51 @@ python)
   # GUI, 2to3 and pydoc data. These and Perl (Essential, for maintainer
   # scripts) go once every package is configured (python3.11's postinst
   # compiles the whole stdlib): nothing in the image installs packages.
-  mmdebstrap "${common[@]}" --include=python3,python3-venv,ca-certificates,libstdc++6 \
+  make_rootfs --include=python3,python3-venv,ca-certificates,libstdc++6 \
     --dpkgopt='path-exclude=/usr/lib/*-linux-gnu/gconv/*' \
     --dpkgopt='path-include=/usr/lib/*-linux-gnu/gconv/gconv-modules*' \
     --customize-hook='rm -rf "$1"/usr/bin/perl* "$1"/usr/lib/*-linux-gnu/perl-base' \
-    --customize-hook='cd "$1"/usr/lib/python3.11 && rm -rf lib2to3 pydoc_data idlelib tkinter turtledemo' \
-    "$suite" "$rootfs" "$mirror"
-  docker import "${changes[@]}" --change 'CMD ["python3"]' "$rootfs" "$tag"
+    --customize-hook='cd "$1"/usr/lib/python3.11 && rm -rf lib2to3 pydoc_data idlelib tkinter turtledemo'
+  import_rootfs --change 'CMD ["python3"]'
   ;;
 postgres)
   # JIT needs LLVM (+130 MB) and is off here; the server runs without it.
-  mmdebstrap "${common[@]}" --include=postgresql-15 \
+  make_rootfs --include=postgresql-15 \
     --dpkgopt='path-exclude=/usr/lib/postgresql/15/lib/llvmjit*' \
     --dpkgopt='path-exclude=/usr/lib/postgresql/15/lib/bitcode/*' \
     --dpkgopt='path-exclude=/usr/lib/x86_64-linux-gnu/libLLVM*' \
     --dpkgopt='path-exclude=/usr/lib/aarch64-linux-gnu/libLLVM*' \
     --customize-hook='rm -rf "$1"/var/lib/postgresql/15 "$1"/etc/postgresql/15' \
     --customize-hook="copy-in $here/postgres-entrypoint.sh /usr/local/bin" \
-    --customize-hook='mkdir -p "$1"/var/lib/postgresql/data "$1"/var/run/postgresql && chroot "$1" chown postgres:postgres /var/lib/postgresql/data /var/run/postgresql' \
-    "$suite" "$rootfs" "$mirror"
-  docker import "${changes[@]}" \
+    --customize-hook='mkdir -p "$1"/var/lib/postgresql/data "$1"/var/run/postgresql && chroot "$1" chown postgres:postgres /var/lib/postgresql/data /var/run/postgresql'
+  import_rootfs \
       --change 'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
       --change 'ENV PGDATA=/var/lib/postgresql/data' \
       --change 'VOLUME /var/lib/postgresql/data' \
       --change 'EXPOSE 5432' \
       --change 'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint.sh"]' \
-      --change 'CMD ["postgres"]' "$rootfs" "$tag"
+      --change 'CMD ["postgres"]'
   ;;
 registry)
   # Debian's docker-registry (Distribution 2.8), run as the official registry
   # image runs: same config path, storage and port, no authentication. Its
   # package config asks for htpasswd; stackops publishes it on loopback only.
-  mmdebstrap "${common[@]}" --include=docker-registry \
+  make_rootfs --include=docker-registry \
     --customize-hook='printf "%s\n" "version: 0.1" "storage:" "  filesystem:" "    rootdirectory: /var/lib/registry" "  delete:" "    enabled: true" "http:" "  addr: :5000" > "$1"/etc/docker/registry/config.yml' \
-    --customize-hook='mkdir -p "$1"/var/lib/registry' \
-    "$suite" "$rootfs" "$mirror"
-  docker import "${changes[@]}" \
+    --customize-hook='mkdir -p "$1"/var/lib/registry'
+  import_rootfs \
       --change 'VOLUME /var/lib/registry' \
       --change 'EXPOSE 5000' \
-      --change 'ENTRYPOINT ["docker-registry", "serve", "/etc/docker/registry/config.yml"]' "$rootfs" "$tag"
+      --change 'ENTRYPOINT ["docker-registry", "serve", "/etc/docker/registry/config.yml"]'
   ;;
 swarm-node)
   # A second Docker engine for a local two-node Swarm (inv cluster.up): the
   # engine, its firewall and network tools, socat to reach the host's registry.
-  mmdebstrap "${common[@]}" --include=docker.io,iptables,ca-certificates,iproute2,procps,socat \
-    --customize-hook="copy-in $here/swarm-node.sh /usr/local/bin" \
-    "$suite" "$rootfs" "$mirror"
-  docker import "${changes[@]}" \
+  make_rootfs --include=docker.io,iptables,ca-certificates,iproute2,procps,socat \
+    --customize-hook="copy-in $here/swarm-node.sh /usr/local/bin"
+  import_rootfs \
       --change 'VOLUME /var/lib/docker' \
-      --change 'ENTRYPOINT ["/usr/local/bin/swarm-node.sh"]' "$rootfs" "$tag"
+      --change 'ENTRYPOINT ["/usr/local/bin/swarm-node.sh"]'
   ;;
 *) echo "build-base: unknown recipe '$recipe' (python, postgres, registry or swarm-node)" >&2; exit 2 ;;
 esac

@@ -57,9 +57,10 @@ def up_args(settings: StackSettings, build: bool = True, services: Sequence[str]
     return args + (["--build"] if build else []) + list(services)
 
 
-def down_args(images: bool = False) -> list[str]:
-    # Never `--volumes`: volumes are deleted by label, and only when asked (engine.remove_project_volumes).
-    return ["down", "--remove-orphans"] + (["--rmi", "local"] if images else [])
+def down_args() -> list[str]:
+    # Never `--volumes` nor `--rmi`: volumes and images are removed by label,
+    # volumes only when asked, and nothing another project uses (stackops.cleanup).
+    return ["down", "--remove-orphans"]
 
 
 def exec_args(service: str, command: Sequence[str], tty: bool) -> list[str]:
@@ -103,6 +104,7 @@ class ServiceModel:
     build_args: Mapping[str, str]
     dockerfile: Path | None
     ports: tuple[PortBinding, ...]
+    target: str = ""  # the build stage, "" for the Dockerfile's last
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ def _service_model(name: str, body: Mapping) -> ServiceModel:
         build_args={k: v for k, v in (build.get("args") or {}).items() if v},
         dockerfile=dockerfile,
         ports=tuple(ports),
+        target=build.get("target", ""),
     )
 
 

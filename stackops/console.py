@@ -13,8 +13,12 @@ from stackops import StackError
 
 
 def last_words(result: subprocess.CompletedProcess, lines: int = 3) -> str:
-    """A failed command's last lines on stderr, on one line: its own words (or its exit code)."""
-    return " ".join(line.strip() for line in result.stderr.strip().splitlines()[-lines:]) or f"exit {result.returncode}"
+    """A failed command's own words on one line: its last lines on stderr, else on stdout, else its exit code."""
+    for stream in (result.stderr, result.stdout):
+        said = " ".join(line.strip() for line in (stream or "").strip().splitlines()[-lines:] if line.strip())
+        if said:
+            return said
+    return f"exit {result.returncode} with no output"
 
 
 def say(message: str) -> None:

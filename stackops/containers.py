@@ -7,11 +7,15 @@ import fnmatch
 import json
 import tarfile
 import tempfile
+from dataclasses import dataclass
 
-from stackops.compose import ComposeModel
-from stackops.engine import error_lines, last_logs, project_containers
+from stackops.baseimages import needed_base_images
+from stackops.compose import ComposeModel, ServiceModel
+from stackops.dockerfile import base_reference
+from stackops.engine import error_lines, image_exists, last_logs, project_containers, split_reference
 from stackops.lazy import docker
-from stackops.results import Check, expect
+from stackops.project import display
+from stackops.results import Check, CheckFailed, expect
 from stackops.settings import StackSettings
 
 LOG_LINES_READ = 5000
@@ -47,11 +51,15 @@ def clean_log(client: docker.DockerClient, project: str, service: str) -> str:
     return "no error line or traceback"
 
 
-def non_root(client: docker.DockerClient, container) -> str:
+def non_root(client: docker.DockerClient, container, min_uid: int, where: str) -> str:
     uid = container.exec_run(["id", "-u"]).output.decode().strip()
     expect(uid.isdigit() and int(uid) != 0, f"{container.name} runs as uid {uid or '?'} (root)")
     user = (client.images.get(container.attrs["Image"]).attrs["Config"].get("User") or "").split(":")[0]
-    expect(user.isdigit() and int(user) >= 10000, f"the image's USER is {user or 'unset'}; expected a numeric UID >= 10000")
+    expect(
+        user.isdigit() and int(user) >= min_uid,
+        f"the image's USER is {user or 'unset'}; expected a numeric UID >= {min_uid} "
+        f"(set USER in its Dockerfile, or min-uid in {where})",
+    )
     return f"uid {uid}"
 
 
@@ -68,20 +76,38 @@ def hardening_problems(host: dict, relax: tuple[str, ...]) -> list[str]:
     return [name for name, missing in lacking.items() if missing and name not in relax]
 
 
-def base_layers(client: docker.DockerClient, layers: list[str]) -> list[str]:
-    """The layers of the local image this one was built on: the longest proper prefix among local images."""
-    best: list[str] = []
-    for image in client.images.list():
-        candidate = image.attrs.get("RootFS", {}).get("Layers") or []
-        if len(best) < len(candidate) < len(layers) and layers[: len(candidate)] == candidate:
-            best = candidate
-    return best
+def base_layers(client: docker.DockerClient, service: ServiceModel, layers: list[str], substitutes: dict[str, str]) -> list[str]:
+    """The layers of the image the Dockerfile's built stage starts FROM, followed through stages and build arguments.
+
+    Never "the longest prefix among local images": an older build of this very
+    Dockerfile would pass for the base and hide every layer but the last.
+    """
+    where = display(service.dockerfile)
+    reference = base_reference(service.dockerfile.read_text(), service.build_args, service.target, where)
+    if reference == "scratch":
+        return []
+    # The contract's base image may stand in as its local substitute.
+    for candidate in dict.fromkeys([reference, substitutes.get(reference, reference)]):
+        base = image_exists(client, candidate) or pulled(client, candidate)
+        found = (base.attrs.get("RootFS", {}).get("Layers") or []) if base else None
+        if found is not None and layers[: len(found)] == found:
+            return found
+    raise CheckFailed(
+        f"its layers do not start with those of {reference}, the base {where} names now: "
+        f"it was built from another base, or that image is not here; rebuild it (inv build)"
+    )
 
 
-def added_files(client: docker.DockerClient, image) -> list[str]:
-    """Every path in the layers the project added over its base image."""
-    layers = image.attrs["RootFS"]["Layers"]
-    skip = len(base_layers(client, layers))
+def pulled(client: docker.DockerClient, reference: str):
+    """The image, pulled if a registry has it (BuildKit keeps the bases it pulls out of the engine's image list)."""
+    try:
+        return client.images.pull(*split_reference(reference))
+    except docker.errors.DockerException:
+        return None
+
+
+def added_files(client: docker.DockerClient, image, skip: int) -> list[str]:
+    """Every path in the image's layers after the first `skip` (its base image's)."""
     names: list[str] = []
     with tempfile.TemporaryFile() as archive:
         for chunk in image.save(named=False):
@@ -111,13 +137,16 @@ def forbidden(paths: list[str], patterns: tuple[str, ...]) -> list[str]:
     return hits
 
 
-def image_contents(client: docker.DockerClient, container, patterns: tuple[str, ...], seen: dict[tuple, list[str]]) -> str:
+def image_contents(
+    client: docker.DockerClient, container, service: ServiceModel, forbid: ForbiddenFiles, seen: dict[tuple, list[str]]
+) -> str:
     image = client.images.get(container.attrs["Image"])
-    layers = tuple(image.attrs["RootFS"]["Layers"])
-    if layers not in seen:  # services built alike share their layers: read them once
-        seen[layers] = added_files(client, image)
-    paths = seen[layers]
-    hits = forbidden(paths, patterns)
+    layers = image.attrs["RootFS"]["Layers"]
+    if tuple(layers) not in seen:  # services built alike share their layers: read them once
+        skip = len(base_layers(client, service, layers, forbid.substitutes))
+        seen[tuple(layers)] = added_files(client, image, skip)
+    paths = seen[tuple(layers)]
+    hits = forbidden(paths, forbid.patterns)
     expect(not hits, f"the image's own layers hold {', '.join(hits[:5])}{' ...' if len(hits) > 5 else ''}")
     history = " ".join(str(layer.get("CreatedBy", "")) for layer in image.history())
     expect(
@@ -126,10 +155,19 @@ def image_contents(client: docker.DockerClient, container, patterns: tuple[str, 
     return f"{len(paths)} files in the project's layers, none forbidden"
 
 
+@dataclass(frozen=True)
+class ForbiddenFiles:
+    patterns: tuple[str, ...]
+    substitutes: dict[str, str]  # official base image -> the local substitute that may stand in for it
+
+
 def container_checks(client: docker.DockerClient, settings: StackSettings, model: ComposeModel) -> list[Check]:
     """Health for every service this env starts; image and runtime checks for every one the project builds."""
     config, project = settings.config, settings.project
     seen: dict[tuple, list[str]] = {}
+    forbid = ForbiddenFiles(
+        config.forbidden_in_image, {b.official: b.local for b in needed_base_images(settings, model) if b.local}
+    )
     checks: list[Check] = [(f"{name}: healthy", lambda n=name: healthy(client, project, n)) for name in model.active]
     for name in model.active:
         if not model.services[name].built:
@@ -137,7 +175,8 @@ def container_checks(client: docker.DockerClient, settings: StackSettings, model
         relax = config.service(name).relax
         container = lambda n=name: running(client, project, n)  # noqa: E731
         if "non-root" not in relax:
-            checks.append((f"{name}: runs as non-root", lambda c=container: non_root(client, c())))
+            minimum, where = config.service(name).min_uid, config.where(f"services.{name}.min-uid")
+            checks.append((f"{name}: runs as non-root", lambda c=container, m=minimum, w=where: non_root(client, c(), m, w)))
 
         def hardened(c=container, relax=relax):
             problems = hardening_problems(c().attrs["HostConfig"], relax)
@@ -161,7 +200,7 @@ def container_checks(client: docker.DockerClient, settings: StackSettings, model
             (f"{name}: image size budget", size),
             (
                 f"{name}: no forbidden files in image",
-                lambda c=container: image_contents(client, c(), config.forbidden_in_image, seen),
+                lambda c=container, s=model.services[name]: image_contents(client, c(), s, forbid, seen),
             ),
         ]
     return checks

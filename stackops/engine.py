@@ -182,50 +182,6 @@ def error_lines(log: str, limit: int = 6) -> list[str]:
     return [line for line in log.splitlines() if ERROR_LINE.search(line)][-limit:]
 
 
-def unlabelled_volumes(client: docker.DockerClient, project: str, names: tuple[str, ...]) -> list[str]:
-    """Of these volume names, those that exist without the project's Compose label: made by hand or another tool."""
-    found = []
-    for name in names:
-        try:
-            labels = client.volumes.get(name).attrs.get("Labels") or {}
-        except docker.errors.NotFound:
-            continue
-        if labels.get(PROJECT_LABEL) != project:
-            found.append(name)
-    return found
-
-
-def remove_project_volumes(client: docker.DockerClient, project: str) -> list[str]:
-    """Delete the volumes Compose labelled as the project's, and only those; returns their names.
-
-    Not `compose down --volumes`: Compose 2.40 also deletes a volume someone
-    made by hand under the project's volume name (measured).
-    """
-    removed = []
-    for volume in client.volumes.list(filters={"label": f"{PROJECT_LABEL}={project}"}):
-        try:
-            volume.remove()
-            removed.append(volume.name)
-        except docker.errors.NotFound:
-            continue
-        except docker.errors.DockerException:
-            pass  # still in use: project_leftovers names it
-    return removed
-
-
-def project_leftovers(client: docker.DockerClient, project: str, volumes: bool) -> list[str]:
-    """What the engine still holds under the project's Compose label, each with why it may have stayed."""
-    label = {"label": f"{PROJECT_LABEL}={project}"}
-    stayed = [f"container {c.name} ({c.status})" for c in project_containers(client, project)]
-    for network in client.networks.list(filters=label):
-        network.reload()
-        attached = sorted(c["Name"] for c in (network.attrs.get("Containers") or {}).values())
-        stayed.append(f"network {network.name}" + (f" (containers still attached: {', '.join(attached)})" if attached else ""))
-    if volumes:
-        stayed += [f"volume {v.name}" for v in client.volumes.list(filters=label)]
-    return stayed
-
-
 def split_reference(ref: str) -> tuple[str, str]:
     """(repository, tag) of an image reference; a colon in the registry's host:port is not a tag."""
     repository, _, tag = ref.rpartition(":") if ":" in ref.split("/")[-1] else (ref, "", "latest")

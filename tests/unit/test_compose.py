@@ -31,7 +31,6 @@ def test_dev_adds_its_override_file():
     ("args", "expected"),
     [
         (down_args(), ["down", "--remove-orphans"]),
-        (down_args(images=True), ["down", "--remove-orphans", "--rmi", "local"]),
         (exec_args("api", ["ls", "-l"], tty=False), ["exec", "--no-TTY", "api", "ls", "-l"]),
         (exec_args("db", ["sh"], tty=True), ["exec", "db", "sh"]),
         (logs_args(["api"], follow=True, tail="5"), ["logs", "--follow", "--tail", "5", "api"]),

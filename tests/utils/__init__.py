@@ -85,6 +85,22 @@ def scratch_project(folder: Path, contract: str | None = None) -> Path:
     return folder
 
 
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def fixture_repository(name: str, folder: Path) -> Path:
+    """A copy of a fixture repository (tests/fixtures/NAME), its env files' project names made unique, under git."""
+    target = folder / name
+    shutil.copytree(FIXTURES / name, target, ignore=shutil.ignore_patterns("data", "reports", "__pycache__"))
+    suffix = uuid.uuid4().hex[:6]
+    for env_file in target.rglob("*.env.docker"):
+        text = re.sub(r"^(COMPOSE_PROJECT_NAME=.+)$", rf"\1-{suffix}", env_file.read_text(), flags=re.M)
+        env_file.write_text(text)
+    # A repository, as users' are: what git ignores matters to doctor and lint.
+    subprocess.run(["git", "init", "-q", str(target)], check=True)
+    return target
+
+
 def quick_start_commands() -> list[str]:
     """The README's quick-start commands, verbatim: set up and start, then test."""
     section = (ROOT / "README.md").read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0]

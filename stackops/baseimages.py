@@ -22,31 +22,71 @@ from stackops.lazy import docker
 from stackops.settings import StackSettings
 
 RECIPES_DIR = PACKAGE_DIR / "base"
-#: The suite is fixed: the lock file is resolved for bookworm's Python 3.11.
-SUITE = "bookworm"
 APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
+LABEL_RECIPE_HASH = "io.stackops.base.recipe-hash"
 
-
-#: The tag each recipe's substitute gets: what it stands in for.
-SUBSTITUTE_TAGS = {
-    "python": "local/python:3.11-slim-bookworm",
-    "postgres": "local/postgres:15-bookworm",
-    "registry": "local/registry:2.8-bookworm",
-    "swarm-node": "local/swarm-node:20.10-bookworm",
+#: What each Debian suite ships, so what a substitute can be: the version an image
+#: names decides the suite (measured: trixie builds with the same recipes).
+DEBIAN_SHIPS = {
+    "python": {"3.11": "bookworm", "3.13": "trixie"},
+    "postgres": {"15": "bookworm", "17": "trixie"},
+    "redis": {"7": "bookworm"},
 }
+#: Recipes that are no version of anything the contract names: one fixed build each.
+FIXED = {"registry": ("local/registry:2.8-bookworm", "bookworm"), "swarm-node": ("local/swarm-node:20.10-bookworm", "bookworm")}
 #: Recipes' own files besides build-base.sh (part of their hash).
 RECIPE_FILES = {"postgres": "postgres-entrypoint.sh", "swarm-node": "swarm-node.sh"}
+RECIPES = (*DEBIAN_SHIPS, *FIXED)
+
+
+@dataclass(frozen=True)
+class Substitute:
+    tag: str  # local/python:3.13-slim-trixie
+    suite: str
+    version: str  # "" for a fixed recipe
+
+
+def plan_substitute(recipe: str, official: str) -> Substitute:
+    """The substitute for an official image: the same version, from the suite that ships it; or a one-line refusal."""
+    if recipe in FIXED:
+        return Substitute(*FIXED[recipe], "")
+    ships = DEBIAN_SHIPS[recipe]
+    can = ", ".join(f"{version} ({suite})" for version, suite in ships.items())
+    _, tag = split_reference(official)
+    named = re.match(r"(\d+(?:\.\d+)?)", tag)
+    version = named.group(1) if named else ""
+    if recipe == "python":
+        version = ".".join(version.split(".")[:2])  # 3.11.9 is a 3.11
+    else:
+        version = version.split(".")[0]  # postgres 15.4 and redis 7.2 are a 15 and a 7
+    suite = ships.get(version)
+    asked_suite = next((word for word in re.split(r"[-.]", tag) if word in ("bookworm", "trixie", "bullseye", "forky")), suite)
+    if suite is None or asked_suite != suite:
+        raise StackError(
+            f"no local substitute can stand in for {official}: Debian's packages give {recipe} {can}; "
+            f"name one of those versions, or make {official} available (docker pull, or a registry)"
+        )
+    local = f"local/python:{version}-slim-{suite}" if recipe == "python" else f"local/{recipe}:{version}-{suite}"
+    return Substitute(local, suite, version)
 
 
 @dataclass(frozen=True)
 class BaseImage:
-    recipe: str  # a SUBSTITUTE_TAGS key, or "" when only pulling will do
+    recipe: str  # a RECIPES name, or "" when only pulling will do
     variable: str  # the Compose variable that names it
     official: str  # what the env file (or the contract) asks for; "" when only the substitute will do
 
     @property
+    def plan(self) -> Substitute:
+        return plan_substitute(self.recipe, self.official)
+
+    @property
     def local(self) -> str:
-        return SUBSTITUTE_TAGS.get(self.recipe, "")
+        """The substitute's tag; "" when there is no recipe or it cannot be built for this version."""
+        try:
+            return self.plan.tag if self.recipe else ""
+        except StackError:
+            return ""
 
     @property
     def recipe_files(self) -> list[Path]:
@@ -54,7 +94,7 @@ class BaseImage:
         return [RECIPES_DIR / "build-base.sh"] + ([RECIPES_DIR / own] if own else [])
 
     def recipe_hash(self) -> str:
-        digest = hashlib.sha256(self.recipe.encode())
+        digest = hashlib.sha256(f"{self.recipe} {self.plan.suite} {self.plan.version}".encode())
         for path in self.recipe_files:
             digest.update(path.read_bytes())
         return digest.hexdigest()[:16]
@@ -122,8 +162,10 @@ def _build_substitute(image: BaseImage, settings: StackSettings) -> None:
         raise StackError(
             f"cannot build {image.local}: no Debian mirror in /etc/apt/sources*; set DEBIAN_MIRROR in {settings.env_file}"
         )
-    command = ["bash", str(RECIPES_DIR / "build-base.sh"), image.recipe, image.local, mirror, SUITE, image.recipe_hash()]
-    with step(f"building {image.local} from Debian {SUITE} packages (once; later runs reuse it)"):
+    plan = image.plan  # refuses a version no Debian suite ships
+    command = ["bash", str(RECIPES_DIR / "build-base.sh"), image.recipe, plan.tag, mirror, plan.suite, image.recipe_hash()]
+    command += [plan.version] if plan.version else []
+    with step(f"building {plan.tag} from Debian {plan.suite} packages (once; later runs reuse it)"):
         run_with_heartbeat(command, f"base image {image.recipe}")
 
 
@@ -143,8 +185,10 @@ def ensure_base_images(
 
 def current_substitute(image: BaseImage, client: docker.DockerClient):
     """The local substitute if it was built from the current recipe, else None."""
+    if not image.local:
+        return None
     present = image_exists(client, image.local)
-    if present is not None and present.labels.get("io.stackops.base.recipe-hash") == image.recipe_hash():
+    if present is not None and present.labels.get(LABEL_RECIPE_HASH) == image.recipe_hash():
         return present
     return None
 
@@ -173,7 +217,7 @@ def ensure_image(image: BaseImage, settings: StackSettings, client: docker.Docke
                 )
             )
         log(f"    no registry answers ({reason}); building a local substitute")
-    if image_exists(client, image.local) is not None:
+    if image.local and image_exists(client, image.local) is not None:
         log(f"    {image.local} was built from an older recipe; rebuilding it")
     _build_substitute(image, settings)
     return image.local

@@ -52,8 +52,8 @@ def compose_command(settings: StackSettings, *args: str) -> list[str]:
     return command + list(args)
 
 
-def up_args(settings: StackSettings, build: bool = True, services: Sequence[str] = ()) -> list[str]:
-    args = ["up", "--detach", "--wait", "--wait-timeout", str(settings.wait_timeout), "--remove-orphans"]
+def up_args(settings: StackSettings, build: bool = True, services: Sequence[str] = (), timeout: int | None = None) -> list[str]:
+    args = ["up", "--detach", "--wait", "--wait-timeout", str(timeout or settings.wait_timeout), "--remove-orphans"]
     return args + (["--build"] if build else []) + list(services)
 
 

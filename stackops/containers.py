@@ -10,6 +10,7 @@ import tempfile
 from dataclasses import dataclass
 
 from stackops.baseimages import needed_base_images
+from stackops.cleanup import ANONYMOUS
 from stackops.compose import ComposeModel, ServiceModel
 from stackops.dockerfile import base_reference
 from stackops.engine import error_lines, image_exists, last_logs, project_containers, split_reference
@@ -63,6 +64,35 @@ def non_root(client: docker.DockerClient, container, min_uid: int, where: str) -
     return f"uid {uid}"
 
 
+def has_healthcheck(container, port: int | None, path: str, where: str) -> str:
+    """A built HTTP service says when it is ready: without a healthcheck, running counts as healthy."""
+    test = (container.attrs["Config"].get("Healthcheck") or {}).get("Test") or ["NONE"]
+    url = f"http://127.0.0.1:{port or 8000}{path or '/'}"
+    expect(
+        test[0] != "NONE",
+        "it has no healthcheck, so it counts as healthy as soon as it runs; add to its Compose service "
+        f"""healthcheck: {{test: ["CMD", "python3", "-c", "import urllib.request; urllib.request.urlopen('{url}', timeout=3)"], interval: 5s}} """
+        f"(or a HEALTHCHECK in its Dockerfile), or relax healthcheck in {where}",
+    )
+    return " ".join(test[1:])[:100]
+
+
+def data_on_named_volumes(container, where: str) -> str:
+    """No path is on an anonymous volume: `down` leaves it behind and the next `up` starts that path empty."""
+    paths = [
+        mount["Destination"]
+        for mount in container.attrs.get("Mounts") or []
+        if mount.get("Type") == "volume" and ANONYMOUS.match(mount.get("Name", ""))
+    ]
+    expect(
+        not paths,
+        f"{', '.join(paths)} {'is' if len(paths) == 1 else 'are'} on an anonymous volume (a VOLUME of its image, or a bare "
+        "path in its Compose file): the next up starts it empty; mount a named volume at exactly that path "
+        f"(PostgreSQL 18 and newer keep their data under /var/lib/postgresql), or relax named-volumes in {where}",
+    )
+    return "no anonymous volume"
+
+
 def hardening_problems(host: dict, relax: tuple[str, ...]) -> list[str]:
     """What of the CIS-style runtime hardening a container lacks, minus what the contract relaxes."""
     lacking = {
@@ -74,6 +104,11 @@ def hardening_problems(host: dict, relax: tuple[str, ...]) -> list[str]:
         "restart-policy": (host.get("RestartPolicy") or {}).get("Name") in (None, "", "no"),
     }
     return [name for name, missing in lacking.items() if missing and name not in relax]
+
+
+def running_container(client: docker.DockerClient, project: str, name: str):
+    """A function giving the service's running container when a check runs (not when it is listed)."""
+    return lambda: running(client, project, name)
 
 
 def base_layers(client: docker.DockerClient, service: ServiceModel, layers: list[str], substitutes: dict[str, str]) -> list[str]:
@@ -170,10 +205,22 @@ def container_checks(client: docker.DockerClient, settings: StackSettings, model
     )
     checks: list[Check] = [(f"{name}: healthy", lambda n=name: healthy(client, project, n)) for name in model.active]
     for name in model.active:
+        where = config.where(f"services.{name}.relax")
+        if "named-volumes" not in config.service(name).relax:
+            check = lambda c=running_container(client, project, name), w=where: data_on_named_volumes(c(), w)  # noqa: E731
+            checks.append((f"{name}: data on named volumes", check))
+    for name in model.active:
         if not model.services[name].built:
             continue
-        relax = config.service(name).relax
-        container = lambda n=name: running(client, project, n)  # noqa: E731
+        contract = config.service(name)
+        relax = contract.relax
+        container = running_container(client, project, name)
+        if "healthcheck" not in relax and (contract.is_http or name == config.entry):
+            port = contract.port or next((p.target for p in model.services[name].ports), None)
+            path = contract.health or contract.ready
+            checks.append(
+                (f"{name}: has a healthcheck", lambda c=container, p=port, h=path, w=where: has_healthcheck(c(), p, h, w))
+            )
         if "non-root" not in relax:
             minimum, where = config.service(name).min_uid, config.where(f"services.{name}.min-uid")
             checks.append((f"{name}: runs as non-root", lambda c=container, m=minimum, w=where: non_root(client, c(), m, w)))

@@ -12,6 +12,7 @@ from stackops.compose import ComposeModel, render, require_compose_v2
 from stackops.engine import connect, engine_endpoint, engine_version, image_exists
 from stackops.lazy import docker
 from stackops.lifecycle import port_problems
+from stackops.repository import check_env_files_tracked
 from stackops.results import CheckResult
 from stackops.settings import StackSettings, load_settings
 
@@ -103,9 +104,11 @@ def port_findings(settings: StackSettings, model: ComposeModel, client: docker.D
 def diagnose(env: str | None) -> list[CheckResult]:
     try:
         settings: StackSettings | None = load_settings(env)
+        check_env_files_tracked(settings.config)
         findings = [CheckResult("env files", True, ", ".join(p.name for p in settings.files))]
     except StackError as error:
-        settings, findings = None, [CheckResult("env files", False, str(error), fix="fix the line it names")]
+        problem, _, fix = str(error).partition("; ")
+        settings, findings = None, [CheckResult("env files", False, problem, fix=fix or "fix the line it names")]
     client, engine = engine_findings()
     findings += engine
     findings.append(compose_finding())

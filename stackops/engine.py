@@ -145,22 +145,6 @@ def container_publishing(client: docker.DockerClient, port: int) -> str | None:
     return None
 
 
-def restart_counts(client: docker.DockerClient, project: str) -> dict[str, int]:
-    return {c.id: c.attrs.get("RestartCount", 0) for c in project_containers(client, project)}
-
-
-def crash_looping(client: docker.DockerClient, project: str, baseline: dict[str, int]) -> str | None:
-    """A service that restarted since `baseline` was taken, or is restarting now.
-
-    `up --wait` sees a crash-looping container only in the short gaps when it
-    is exited, so under load it may wait a minute for a start that has failed.
-    """
-    for container in project_containers(client, project):
-        if container.attrs["State"].get("Restarting") or container.attrs.get("RestartCount", 0) > baseline.get(container.id, 0):
-            return container.labels.get(SERVICE_LABEL, container.name)
-    return None
-
-
 def last_logs(client: docker.DockerClient, project: str, service: str, lines: int = 30) -> str:
     chunks = []
     for container in project_containers(client, project, service):

@@ -8,20 +8,15 @@ from dataclasses import dataclass
 
 from invoke import Context
 
-from stackops import StackError, cleanup
+from stackops import StackError, cleanup, startup
 from stackops.baseimages import ensure_base_images
 from stackops.compose import ComposeModel, down_args, render, run_compose, up_args
 from stackops.console import Echo, say, step
 from stackops.engine import (
     container_publishing,
-    crash_looping,
-    error_lines,
-    last_logs,
     port_is_free,
     published_address,
     published_by_project,
-    restart_counts,
-    service_states,
     split_reference,
 )
 from stackops.lazy import docker
@@ -103,7 +98,7 @@ class Started:
 
 
 def up(c: Context, settings: StackSettings, client: docker.DockerClient, build: bool = True) -> Started:
-    """Build if needed, start, wait for health; an unhealthy service's logs explain a failure."""
+    """Build if needed, start, wait until every service is healthy and every health path answers; else say why."""
     model = render(settings)
     check_startable(settings, model)
     problems = port_problems(client, settings, model)
@@ -111,69 +106,110 @@ def up(c: Context, settings: StackSettings, client: docker.DockerClient, build: 
         raise StackError(problems[0])
     base = ensure_base_images(settings, model, client)
     start = time.monotonic()
-    baseline = restart_counts(client, settings.project)
+    launch = Launch(c, settings, client, base, start + settings.wait_timeout, startup.Heartbeat(client, settings, start))
     with step(f"starting {settings.project} ({settings.env}) and waiting up to {settings.wait_timeout}s for health"):
-        # Compose's own progress, warnings and errors stream to the user as
-        # they come (an asynchronous run would otherwise capture them).
+        while not launch.compose_up(build):
+            build = False  # a second pass only finishes what a restart interrupted
+            launch.settle()
+        launch.health_paths(model)
+    return Started(url=service_url(client, settings, model, settings.config.entry), seconds=time.monotonic() - start)
+
+
+@dataclass
+class Launch:
+    """One `up` in progress: its deadline, and the restart counts it started from."""
+
+    c: Context
+    settings: StackSettings
+    client: docker.DockerClient
+    base: dict[str, str]
+    deadline: float
+    heartbeat: startup.Heartbeat
+
+    def __post_init__(self):
+        self.baseline = startup.restart_counts(self.client, self.settings.project)
+
+    def fail(self, why: str = "", compose_error: str = "") -> StackError:
+        return StackError(startup.explain_failed_start(self.client, self.settings, compose_error, why))
+
+    def crash_looping(self) -> dict[str, int]:
+        """Restarts per service since this up began; a crash loop is a failure at once."""
+        restarts = startup.restarts_since(self.client, self.settings.project, self.baseline)
+        looping = startup.crash_loop(restarts)
+        if looping:
+            raise self.fail(
+                f"{looping} of {self.settings.project} is crash-looping: it restarted {restarts[looping]} times since up began"
+            )
+        return restarts
+
+    def compose_up(self, build: bool) -> bool:
+        """`compose up --wait` within what is left of the deadline; False when a service restarted on the way."""
+        remaining = max(1, round(self.deadline - time.monotonic()))
+        # Compose's own progress, warnings and errors stream to the user as they
+        # come (an asynchronous run would otherwise capture them).
         compose_said = Echo(sys.stderr)
+        args = up_args(self.settings, build=build, timeout=remaining)
         waiting = run_compose(
-            c,
-            settings,
-            up_args(settings, build=build),
-            extra_env=base,
+            self.c,
+            self.settings,
+            args,
+            extra_env=self.base,
             warn=True,
             asynchronous=True,
             out_stream=sys.stdout,
             err_stream=compose_said,
         )
-        crashed = None
-        heartbeat = checked = time.monotonic()
-        while not waiting.runner.process_is_finished and crashed is None:
-            # Compose's exit is noticed at once; the engine is asked about
-            # crash loops only every half second.
-            time.sleep(0.02)
+        checked = time.monotonic()
+        while not waiting.runner.process_is_finished:
+            time.sleep(0.02)  # Compose's exit is noticed at once, the engine asked every half second
             if time.monotonic() - checked >= 0.5:
                 checked = time.monotonic()
-                crashed = crash_looping(client, settings.project, baseline)
-            if time.monotonic() - heartbeat >= HEARTBEAT_SECONDS:
-                heartbeat = time.monotonic()
-                say(f"    {heartbeat - start:4.0f}s: {waiting_for(client, settings)}")
-        if crashed:
+                self.stop_on_crash_loop(waiting)
+            self.heartbeat.beat()
+        if not waiting.join().failed:
+            return True
+        if not self.crash_looping() or time.monotonic() >= self.deadline:
+            raise self.fail(compose_error=compose_said.last_line())
+        return False
+
+    def stop_on_crash_loop(self, waiting) -> None:
+        try:
+            self.crash_looping()
+        except StackError:
             waiting.runner.kill()  # no use waiting for a service that is crashing
-        result = waiting.join()
-        if crashed or result.failed:
-            raise StackError(explain_failed_start(client, settings, compose_said.last_line()))
-    return Started(url=service_url(client, settings, model, settings.config.entry), seconds=time.monotonic() - start)
+            waiting.join()
+            raise
 
+    def settle(self) -> None:
+        """A service restarted during start-up: wait until every container runs healthy again, or it loops."""
 
-HEARTBEAT_SECONDS = 10
+        def settled():
+            self.crash_looping()
+            self.heartbeat.beat()
+            return not startup.unsettled(self.client, self.settings.project)
 
+        if not startup.poll(settled, self.deadline):
+            pending = ", ".join(startup.unsettled(self.client, self.settings.project))
+            raise self.fail(f"{pending} of {self.settings.project} still not healthy after {self.settings.wait_timeout}s")
 
-def waiting_for(client: docker.DockerClient, settings: StackSettings) -> str:
-    """What a long start is waiting on, for the heartbeat line."""
-    pending = [
-        f"{s.service} {s.status if s.health == '-' else s.health}" for s in service_states(client, settings.project) if not s.ok
-    ]
-    return "waiting for " + ", ".join(pending) if pending else "building or creating"
+    def health_paths(self, model: ComposeModel) -> None:
+        """Every HTTP service the contract gives a ready (else health) path answers it: running is not serving."""
+        for name in model.active:
+            contract = self.settings.config.service(name)
+            path = contract.ready or contract.health
+            if not (contract.is_http and path and (name == self.settings.config.entry or model.services[name].ports)):
+                continue
+            url = service_url(self.client, self.settings, model, name) + path
 
+            def answered(url=url):
+                self.crash_looping()
+                self.heartbeat.beat()
+                return "answered" if startup.answer(url) is None else None
 
-def explain_failed_start(client: docker.DockerClient, settings: StackSettings, compose_error: str = "") -> str:
-    states = service_states(client, settings.project)
-    bad = [s for s in states if not s.ok]
-    for state in bad:
-        log = last_logs(client, settings.project, state.service, lines=500)
-        say(f"--- {state.service} ({state.status}, {state.health}) ---")
-        errors = error_lines(log)
-        if errors:
-            say("errors:\n" + "\n".join(errors))
-        say("last lines:\n" + ("\n".join(log.splitlines()[-20:]) or "(no output)"))
-    if not states:
-        said = f": Compose said {compose_error!r}" if compose_error else ""
-        return f"{settings.project} did not start{said} (its whole output is above)"
-    if not bad:
-        return f"{settings.project} did not become healthy within {settings.wait_timeout}s; raise WAIT_TIMEOUT in {settings.env_file} or see `inv logs`"
-    names = ", ".join(f"{s.service} ({s.status}, {s.health})" for s in bad)
-    return f"{names} of {settings.project} did not become healthy; its errors and last log lines are above (more: inv logs --env {settings.cli_env})"
+            if not startup.poll(answered, self.deadline):
+                raise self.fail(
+                    f"{name} did not answer {path} within {self.settings.wait_timeout}s (last: {startup.answer(url)})"
+                )
 
 
 def delete_project_volumes(client: docker.DockerClient, settings: StackSettings, anonymous: set[str]) -> None:

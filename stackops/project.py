@@ -26,12 +26,22 @@ TABLE = "tool.stackops"
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HOOK_REFERENCE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 #: Hardening checks a service may be exempted from (`relax`), by name.
-HARDENING = ("read-only", "cap-drop", "no-new-privileges", "memory-limit", "pids-limit", "restart-policy", "non-root")
+HARDENING = (
+    "read-only",
+    "cap-drop",
+    "no-new-privileges",
+    "memory-limit",
+    "pids-limit",
+    "restart-policy",
+    "non-root",
+    "healthcheck",
+    "named-volumes",
+)
 #: The lowest UID an image's USER may have, unless the contract sets min-uid: clear of
 #: the host's system and login users, so a container escape lands on no real account.
 DEFAULT_MIN_UID = 10000
 #: Base images the tooling can build itself from Debian packages.
-SUBSTITUTES = ("python", "postgres")
+SUBSTITUTES = ("python", "postgres", "redis")
 #: Never in an image, whatever the project adds: repositories, env files, private keys.
 #: (Not *.pem: certifi's CA bundle is one, and a legitimate dependency.)
 DEFAULT_FORBIDDEN = (".git", ".env", "*.env.docker", "id_rsa", "id_ed25519", "*.key")
@@ -85,7 +95,7 @@ class Persistence:
     service: str
     write: Probe | None = None
     read: Probe | None = None
-    id_from: str = "id"  # a JSON key of the write's answer, or "location" for its Location header
+    id_from: str = "id"  # a path into the write's JSON answer (user.id), or "location" for its Location header
     delete: str = ""
     hook: str = ""
 
@@ -270,8 +280,12 @@ def _persistence(table: _Table, entry: str) -> Persistence:
         table.fail("", "needs a write and a read probe (or a hook = module:function)")
     write = _probe(table.sub("write", PROBE_KEYS)) if "write" in table.data else None
     read = _probe(table.sub("read", PROBE_KEYS)) if "read" in table.data else None
-    if read and "{id}" not in read.path:
-        table.fail("read", f"path must hold {{id}}, where the written record's id goes, got {read.path!r}")
+    if read and "{" not in f"{read.path}{read.json}":
+        table.fail(
+            "read",
+            "must use what was written, in its path or json: {id}, {marker} or a field of the write's answer "
+            f"such as {{user.name}}; got path {read.path!r}",
+        )
     return Persistence(
         service=table.text("service", entry),
         write=write,

@@ -49,7 +49,7 @@ def run_check(name: str, body: Callable[[], str | None]) -> CheckResult:
         ValueError,
         KeyError,
     ) as error:
-        message = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+        message = str(error).splitlines()[0][:600] if str(error) else type(error).__name__
         return CheckResult(name, False, message, time.monotonic() - start)
 
 

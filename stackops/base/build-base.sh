@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Build a local substitute for an official base image from Debian packages,
 # for machines that reach a Debian mirror but no container registry.
-#   build-base.sh python|postgres|registry|swarm-node TAG MIRROR SUITE RECIPE_HASH
-# The caller (ops/baseimages.py) picks the mirror from the host's apt sources;
-# no host name is written here.
+#   build-base.sh python|postgres|redis|registry|swarm-node TAG MIRROR SUITE RECIPE_HASH [VERSION]
+# VERSION is what the suite ships (python 3.11 in bookworm, 3.13 in trixie;
+# postgres 15 and 17; redis 7): the caller (stackops/baseimages.py) chose the
+# suite for it, and the mirror from the host's apt sources; no host name is
+# written here.
 set -euo pipefail
-recipe=$1 tag=$2 mirror=$3 suite=$4 recipe_hash=$5
+recipe=$1 tag=$2 mirror=$3 suite=$4 recipe_hash=$5 version=${6:-}
 here=$(cd "$(dirname "$0")" && pwd)
 
 command -v mmdebstrap >/dev/null || {
@@ -48,30 +50,46 @@ python)
   # GUI, 2to3 and pydoc data. These and Perl (Essential, for maintainer
   # scripts) go once every package is configured (python3.11's postinst
   # compiles the whole stdlib): nothing in the image installs packages.
+  [ -n "$version" ] || { echo "build-base: python needs its version (3.11, 3.13)" >&2; exit 2; }
   make_rootfs --include=python3,python3-venv,ca-certificates,libstdc++6 \
     --dpkgopt='path-exclude=/usr/lib/*-linux-gnu/gconv/*' \
     --dpkgopt='path-include=/usr/lib/*-linux-gnu/gconv/gconv-modules*' \
     --customize-hook='rm -rf "$1"/usr/bin/perl* "$1"/usr/lib/*-linux-gnu/perl-base' \
-    --customize-hook='cd "$1"/usr/lib/python3.11 && rm -rf lib2to3 pydoc_data idlelib tkinter turtledemo'
+    --customize-hook="cd \"\$1\"/usr/lib/python$version && rm -rf lib2to3 pydoc_data idlelib tkinter turtledemo" \
+    --customize-hook="test -x \"\$1\"/usr/bin/python$version"
   import_rootfs --change 'CMD ["python3"]'
   ;;
 postgres)
+  [ -n "$version" ] || { echo "build-base: postgres needs its major version (15, 17)" >&2; exit 2; }
   # JIT needs LLVM (+130 MB) and is off here; the server runs without it.
-  make_rootfs --include=postgresql-15 \
-    --dpkgopt='path-exclude=/usr/lib/postgresql/15/lib/llvmjit*' \
-    --dpkgopt='path-exclude=/usr/lib/postgresql/15/lib/bitcode/*' \
+  make_rootfs --include="postgresql-$version" \
+    --dpkgopt="path-exclude=/usr/lib/postgresql/$version/lib/llvmjit*" \
+    --dpkgopt="path-exclude=/usr/lib/postgresql/$version/lib/bitcode/*" \
     --dpkgopt='path-exclude=/usr/lib/x86_64-linux-gnu/libLLVM*' \
     --dpkgopt='path-exclude=/usr/lib/aarch64-linux-gnu/libLLVM*' \
-    --customize-hook='rm -rf "$1"/var/lib/postgresql/15 "$1"/etc/postgresql/15' \
+    --customize-hook="rm -rf \"\$1\"/var/lib/postgresql/$version \"\$1\"/etc/postgresql/$version" \
     --customize-hook="copy-in $here/postgres-entrypoint.sh /usr/local/bin" \
     --customize-hook='mkdir -p "$1"/var/lib/postgresql/data "$1"/var/run/postgresql && chroot "$1" chown postgres:postgres /var/lib/postgresql/data /var/run/postgresql'
+  # The official images up to 17 keep PGDATA at /var/lib/postgresql/data, as here.
   import_rootfs \
-      --change 'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change "ENV PATH=/usr/lib/postgresql/$version/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
       --change 'ENV PGDATA=/var/lib/postgresql/data' \
       --change 'VOLUME /var/lib/postgresql/data' \
       --change 'EXPOSE 5432' \
       --change 'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint.sh"]' \
       --change 'CMD ["postgres"]'
+  ;;
+redis)
+  # Debian's redis-server run as the official image runs it: data in /data
+  # (a VOLUME), as the redis user, no config file, listening on every address.
+  make_rootfs --include=redis-server \
+    --customize-hook='mkdir -p "$1"/data && chroot "$1" chown redis:redis /data'
+  import_rootfs \
+      --change 'VOLUME /data' \
+      --change 'WORKDIR /data' \
+      --change 'USER redis' \
+      --change 'EXPOSE 6379' \
+      --change 'CMD ["redis-server", "--protected-mode", "no"]'
   ;;
 registry)
   # Debian's docker-registry (Distribution 2.8), run as the official registry
@@ -94,5 +112,5 @@ swarm-node)
       --change 'VOLUME /var/lib/docker' \
       --change 'ENTRYPOINT ["/usr/local/bin/swarm-node.sh"]'
   ;;
-*) echo "build-base: unknown recipe '$recipe' (python, postgres, registry or swarm-node)" >&2; exit 2 ;;
+*) echo "build-base: unknown recipe '$recipe' (python, postgres, redis, registry or swarm-node)" >&2; exit 2 ;;
 esac

@@ -92,7 +92,8 @@ def persistence_results(c, settings, cycles, records, junit=None, keep=False):
         return lifecycle.service_url(client, settings, model, scenario.service)
 
     say(f"persistence check on {settings.project}: {cycles} cycles of {records} records")
-    results = persistence_cycles(cycles, records, restart, url, scenario_writer(scenario, settings.config), keep=keep)
+    writer = scenario_writer(scenario, settings.config)
+    results = persistence_cycles(cycles, records, restart, url, writer, keep=keep, patience=settings.wait_timeout)
     if junit:
         write_junit(Path(junit), "persistence", results)
     return results

@@ -14,6 +14,7 @@ from stackops.doctor import diagnose
 from stackops.engine import connect
 from stackops.kubernetes import validate_overlay
 from stackops.project import display, load_project
+from stackops.repository import check_env_files_tracked
 from stackops.results import print_result
 from stackops.settings import available_envs, load_settings
 from stackops.tasks import ENV_HELP, reports_errors
@@ -37,6 +38,7 @@ def doctor(c, env=None):
 def lint(c):
     """Lint every env's Compose files, every Dockerfile the stack builds, the Kubernetes overlays, the contract's commands."""
     config = load_project()
+    check_env_files_tracked(config)
     dockerfiles = set()
     for env in available_envs(config):
         settings = load_settings(env, config)

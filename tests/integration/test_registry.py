@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from stackops.baseimages import SUBSTITUTE_TAGS
+from stackops.baseimages import plan_substitute
 from stackops.registry import CONTAINER
 from tests.integration.conftest import run_task
 from tests.utils import free_port, same_for_every_newcomer
@@ -33,7 +33,7 @@ def registry(engine, stacks):
 def test_base_images_come_from_the_registry_with_base_images_registry(engine, stacks, registry):
     stack = stacks("dev")
     stack.base_images()  # the python base exists here (official or substitute)
-    local = engine.images.get(SUBSTITUTE_TAGS["python"])
+    local = engine.images.get(plan_substitute("python", "python:3.11-slim-bookworm").tag)
     remote = f"{registry}/python:3.11-slim-bookworm"
     local.tag(remote)
     for line in engine.images.push(remote, stream=True, decode=True):

@@ -61,7 +61,7 @@ def test_full_service_entry():
         ({"entry": "a", "services": {"a": {"relax": ["seccomp"]}}}, r"relax names 'seccomp', which is not a hardening check"),
         ({"entry": "a", "services": {"a": {"ready": "ready"}}}, r"ready must be a URL path starting with /"),
         ({"entry": "a", "persistence": {"write": SCENARIO["write"]}}, r"\[tool.stackops.persistence\] needs a write and a read"),
-        ({"entry": "a", "persistence": {**SCENARIO, "read": {"path": "/r"}}}, r"read path must hold \{id\}"),
+        ({"entry": "a", "persistence": {**SCENARIO, "read": {"path": "/r"}}}, r"read must use what was written"),
         ({"entry": "a", "persistence": {"hook": "x:y", **SCENARIO}}, r"hook replaces write and read"),
         ({"entry": "a", "persistence": {"hook": "x.y"}}, r"\[tool.stackops.persistence\] hook must name a function"),
         ({"entry": "a", "base-images": {"PY": {"substitute": "python"}}}, r"\[tool.stackops.base-images.PY\] image is missing"),

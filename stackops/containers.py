@@ -67,7 +67,7 @@ def non_root(client: docker.DockerClient, container, min_uid: int, where: str) -
 def has_healthcheck(container, port: int | None, path: str, where: str) -> str:
     """A built HTTP service says when it is ready: without a healthcheck, running counts as healthy."""
     test = (container.attrs["Config"].get("Healthcheck") or {}).get("Test") or ["NONE"]
-    url = f"http://127.0.0.1:{port or 8000}{path or '/'}"
+    url = f"http://127.0.0.1:{port or 'PORT'}{path or '/'}"
     expect(
         test[0] != "NONE",
         "it has no healthcheck, so it counts as healthy as soon as it runs; add to its Compose service "

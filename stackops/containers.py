@@ -42,14 +42,21 @@ def healthy(client: docker.DockerClient, project: str, service: str) -> str:
 
 
 def clean_log(client: docker.DockerClient, project: str, service: str) -> str:
-    """A healthy service logs no error and no traceback: one there is a fault, even when probes pass."""
-    errors = error_lines(last_logs(client, project, service, lines=LOG_LINES_READ), limit=LOG_LINES_READ)
+    """A healthy service logs no error and no traceback since it last started: one there is a fault, even when probes pass.
+
+    A run its restart policy replaced (an app that crashed until its database
+    answered) is not this run; the detail says it restarted.
+    """
+    errors = error_lines(last_logs(client, project, service, lines=LOG_LINES_READ, this_run=True), limit=LOG_LINES_READ)
     expect(
         not errors,
         f"its log holds {len(errors)} error line(s), the last: {errors[-1][:240] if errors else ''} "
         f"(whole log: inv logs --service {service})",
     )
-    return "no error line or traceback"
+    restarts = sum(c.attrs.get("RestartCount", 0) for c in project_containers(client, project, service))
+    return "no error line or traceback" + (
+        f" since it last started (it restarted {restarts} time(s); inv logs shows why)" if restarts else ""
+    )
 
 
 def non_root(client: docker.DockerClient, container, min_uid: int, where: str) -> str:

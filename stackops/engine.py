@@ -6,6 +6,7 @@ import os
 import re
 import socket
 from dataclasses import dataclass
+from datetime import datetime
 
 from stackops import StackError
 from stackops.lazy import docker
@@ -145,10 +146,23 @@ def container_publishing(client: docker.DockerClient, port: int) -> str | None:
     return None
 
 
-def last_logs(client: docker.DockerClient, project: str, service: str, lines: int = 30) -> str:
+def started_at(container) -> datetime | None:
+    """When the container's current run began (a restart begins a new one)."""
+    text = container.attrs["State"].get("StartedAt", "")
+    match = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,6})?\d*Z", text)
+    if not match:
+        return None
+    return datetime.fromisoformat(match.group(1) + (match.group(2) or "") + "+00:00")
+
+
+def last_logs(client: docker.DockerClient, project: str, service: str, lines: int = 30, this_run: bool = False) -> str:
+    """The service's last log lines; with `this_run`, only those since each container last started."""
     chunks = []
     for container in project_containers(client, project, service):
-        chunks.append(container.logs(tail=lines).decode("utf-8", "replace"))
+        start = started_at(container) if this_run else None
+        # A float keeps the fraction: the SDK rounds a datetime down to the second.
+        since = start.timestamp() if start else None
+        chunks.append(container.logs(tail=lines, since=since).decode("utf-8", "replace"))
     return "".join(chunks)
 
 

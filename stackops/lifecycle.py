@@ -129,8 +129,8 @@ class Launch:
     def __post_init__(self):
         self.baseline = startup.restart_counts(self.client, self.settings.project)
 
-    def fail(self, why: str = "", compose_error: str = "") -> StackError:
-        return StackError(startup.explain_failed_start(self.client, self.settings, compose_error, why))
+    def fail(self, why: str = "", show: list[str] | None = None, compose_error: str = "") -> StackError:
+        return StackError(startup.explain_failed_start(self.client, self.settings, compose_error, why, show))
 
     def crash_looping(self) -> dict[str, int]:
         """Restarts per service since this up began; a crash loop is a failure at once."""
@@ -199,17 +199,19 @@ class Launch:
             path = contract.ready or contract.health
             if not (contract.is_http and path and (name == self.settings.config.entry or model.services[name].ports)):
                 continue
-            url = service_url(self.client, self.settings, model, name) + path
+            last = ""
 
-            def answered(url=url):
+            def answered(name=name, path=path):
+                nonlocal last
                 self.crash_looping()
-                self.heartbeat.beat()
-                return "answered" if startup.answer(url) is None else None
+                self.heartbeat.beat(f"waiting for {name} to answer {path} ({last or 'not asked yet'})")
+                # Looked up each time: a restarted container may publish an engine-chosen port anew.
+                url = service_url(self.client, self.settings, model, name)
+                last = startup.answer(url + path) or ""
+                return not last
 
             if not startup.poll(answered, self.deadline):
-                raise self.fail(
-                    f"{name} did not answer {path} within {self.settings.wait_timeout}s (last: {startup.answer(url)})"
-                )
+                raise self.fail(f"{name} did not answer {path} within {self.settings.wait_timeout}s (last: {last})", [name])
 
 
 def delete_project_volumes(client: docker.DockerClient, settings: StackSettings, anonymous: set[str]) -> None:

@@ -91,17 +91,19 @@ class Heartbeat:
     def __init__(self, client: docker.DockerClient, settings: StackSettings, start: float):
         self.client, self.settings, self.start, self.last = client, settings, start, time.monotonic()
 
-    def beat(self) -> None:
+    def beat(self, doing: str = "") -> None:
         if time.monotonic() - self.last >= HEARTBEAT_SECONDS:
             self.last = time.monotonic()
-            say(f"    {self.last - self.start:4.0f}s: {waiting_for(self.client, self.settings)}")
+            say(f"    {self.last - self.start:4.0f}s: {doing or waiting_for(self.client, self.settings)}")
 
 
-def explain_failed_start(client: docker.DockerClient, settings: StackSettings, compose_error: str = "", why: str = "") -> str:
-    """Print each unready service's error lines and log tail; one sentence naming them."""
+def explain_failed_start(
+    client: docker.DockerClient, settings: StackSettings, compose_error: str = "", why: str = "", show: list[str] | None = None
+) -> str:
+    """Print the error lines and log tail of each unready service (or those named); one sentence naming them."""
     states = service_states(client, settings.project)
     bad = [s for s in states if not s.ok]
-    for state in bad:
+    for state in [s for s in states if s.service in show] if show else bad:
         log = last_logs(client, settings.project, state.service, lines=500)
         say(f"--- {state.service} ({state.status}, {state.health}) ---")
         errors = error_lines(log)
@@ -113,6 +115,8 @@ def explain_failed_start(client: docker.DockerClient, settings: StackSettings, c
         return f"{settings.project} did not start{said} (its whole output is above)"
     if why:
         return f"{why}; its errors and last log lines are above (more: inv logs --env {settings.cli_env})"
+    if not bad and compose_error:
+        return f"Compose's up --wait failed for {settings.project}: {compose_error}"
     if not bad:
         return f"{settings.project} did not become healthy within {settings.wait_timeout}s; raise WAIT_TIMEOUT in {settings.env_file} or see `inv logs`"
     names = ", ".join(f"{s.service} ({s.status}, {s.health})" for s in bad)

@@ -68,12 +68,20 @@ def is_our_swarm(client: docker.DockerClient) -> bool:
     return LABEL in (client.nodes.get(node_id).attrs["Spec"].get("Labels") or {})
 
 
-def bridge_gateway(client: docker.DockerClient) -> str:
-    """The host's address on the default bridge: where a container reaches the host's engine."""
-    configs = client.networks.get("bridge").attrs.get("IPAM", {}).get("Config") or []
-    gateway = next((c.get("Gateway") for c in configs if c.get("Gateway")), None)
+def bridge_gateway(container) -> str:
+    """The host's address on the default bridge, as a container on it sees it: where it reaches the host's engine.
+
+    Not the bridge network's IPAM config: on an engine's very first start (a
+    new data root) that has no Gateway; only a restart writes it (measured).
+    A container's own network settings always name it.
+    """
+    container.reload()
+    gateway = container.attrs["NetworkSettings"].get("Gateway") or ""
     if not gateway:
-        raise StackError("the engine's default bridge has no gateway address; the worker could not reach the manager")
+        raise StackError(
+            f"container {container.name} has no gateway on the default bridge, so the worker cannot reach the manager; "
+            "check the engine's bridge (docker network inspect bridge)"
+        )
     return gateway
 
 
@@ -84,7 +92,8 @@ def _label_node(client: docker.DockerClient, node_id: str, labels: dict[str, str
     node.update(spec)
 
 
-def _init_manager(client: docker.DockerClient, gateway: str, labels: dict[str, str]) -> None:
+def refuse_foreign_swarm(client: docker.DockerClient) -> None:
+    """A swarm cluster.up did not make is never joined or changed; refused before anything is started."""
     state, node_id = swarm_state(client)
     if state == "active" and not is_our_swarm(client):
         raise StackError(
@@ -93,7 +102,10 @@ def _init_manager(client: docker.DockerClient, gateway: str, labels: dict[str, s
         )
     if state not in ("active", "inactive"):
         raise StackError(f"this engine's swarm is {state}; see `docker info`, or leave it (docker swarm leave --force)")
-    if state == "inactive":
+
+
+def _init_manager(client: docker.DockerClient, gateway: str, labels: dict[str, str]) -> None:
+    if swarm_state(client)[0] == "inactive":
         # Swarm makes this bridge on init unless it exists: made here, it carries
         # the label, so teardown knows it may remove it.
         if not client.networks.list(names=[GATEWAY_BRIDGE]):
@@ -180,14 +192,15 @@ def _join(client: docker.DockerClient, container, gateway: str) -> str:
 def cluster_up(settings: StackSettings, client: docker.DockerClient) -> list[Node]:
     """Make (or complete) the local two-node swarm; its nodes."""
     labels = node_labels(settings)
-    gateway = bridge_gateway(client)
-    with step("making this engine a swarm manager"):
-        _init_manager(client, gateway, labels)
+    refuse_foreign_swarm(client)
     with step("starting the registry the nodes pull from"):
         forward = _registry_forward(settings, client)
     image = ensure_image(NODE_IMAGE, settings, client)
     with step("starting the worker's engine in a container"):
         worker = _start_worker(client, image, forward)
+    gateway = bridge_gateway(worker)
+    with step(f"making this engine a swarm manager on {gateway}"):
+        _init_manager(client, gateway, labels)
     with step("joining the worker to the swarm"):
         _label_node(client, _join(client, worker, gateway), {LABEL: "worker"})
     return cluster_nodes(client)

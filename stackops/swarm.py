@@ -336,6 +336,15 @@ def stack_tasks(client: docker.DockerClient, stack: str) -> set[str]:
     return {t["ID"] for s in stack_services(client, stack) for t in s.tasks()}
 
 
+def ipv4_bindings(ports: list[dict]) -> list[dict]:
+    """One binding per target port: the first, IPv4's. On a host with IPv6, engine 20.10 publishes a
+    host-mode port twice, 0.0.0.0 first and [::] on another port, which the node's IPv4 address does not reach."""
+    first: dict[tuple, dict] = {}
+    for port in ports:
+        first.setdefault((port.get("TargetPort"), port.get("Protocol")), port)
+    return list(first.values())
+
+
 def task_addresses(client: docker.DockerClient, stack: str) -> list[TaskAddress]:
     """Where each running task publishes a port: its node's address and the port Swarm chose."""
     nodes = {n.id: n.attrs for n in client.nodes.list()}
@@ -347,7 +356,7 @@ def task_addresses(client: docker.DockerClient, stack: str) -> list[TaskAddress]
                 continue
             node = nodes.get(task.get("NodeID"), {})
             address = node.get("Status", {}).get("Addr", "?")
-            for port in task["Status"].get("PortStatus", {}).get("Ports", []):
+            for port in ipv4_bindings(task["Status"].get("PortStatus", {}).get("Ports", [])):
                 found.add(
                     TaskAddress(
                         f"{short}.{task.get('Slot', '')}",

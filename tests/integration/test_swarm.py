@@ -165,7 +165,9 @@ def test_an_example_deploys_its_one_shot_and_its_sqlite_on_the_labelled_node(eng
     ledger = Stack(env, cwd=example)
     try:
         output = ledger.inv("deploy").stdout
-        (url,) = re.findall(r"api\.1 .* (http://\S+)", output)
+        urls = re.findall(r"api\.1 .* (http://\S+)", output)
+        assert len(urls) == 1, output[-3000:]
+        (url,) = urls
         assert requests.post(f"{url}/api/v1/auth/signup", json={"username": "swarm", "password": "pw-1"}, timeout=5).ok
         (node,) = nodes_of(engine, ledger, "api")
         assert node["Spec"]["Labels"].get("db") == "true"

@@ -92,3 +92,15 @@ def test_a_misspelt_probe_field_fails_inv_lint(tmp_path):
 def test_a_missing_overlay_is_named():
     with pytest.raises(StackError, match="deploy/nowhere has no kustomization.yaml"):
         render_overlay(ROOT / "deploy/nowhere")
+
+
+def test_kubectl_failing_without_a_word_is_one_line_not_a_traceback(tmp_path, monkeypatch):
+    # A real executable that fails silently, as kubectl and docker push sometimes do.
+    silent = tmp_path / "kubectl"
+    silent.write_text("#!/bin/sh\nexit 3\n")
+    silent.chmod(0o755)
+    monkeypatch.setattr("stackops.kubernetes._tool", lambda name: str(silent))
+    (tmp_path / "overlay").mkdir()
+    (tmp_path / "overlay" / "kustomization.yaml").write_text("resources: []\n")
+    with pytest.raises(StackError, match=r"kubectl kustomize .*overlay failed: exit 3 with no output$"):
+        render_overlay(tmp_path / "overlay")

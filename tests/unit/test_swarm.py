@@ -10,6 +10,7 @@ from stackops.settings import load_settings
 from stackops.swarm import (
     ONE_SHOT_LABEL,
     environment_secrets,
+    ipv4_bindings,
     leaked_secrets,
     secret_name,
     stack_definition,
@@ -168,3 +169,35 @@ def test_a_manager_label_without_a_value_names_the_line(tmp_path):
 def test_the_reference_swarm_overlay_is_what_the_env_names():
     settings = load_settings(str(ROOT / "env" / "swarm.env.docker"), environ={})
     assert ROOT / "docker" / "compose.swarm.yaml" in settings.compose_files
+
+
+@pytest.mark.parametrize(
+    ("ports", "expected"),
+    [
+        # Engine 20.10 on a host with IPv6: 0.0.0.0 first, then [::] on another port.
+        (
+            [
+                {"TargetPort": 8000, "Protocol": "tcp", "PublishedPort": 32780},
+                {"TargetPort": 8000, "Protocol": "tcp", "PublishedPort": 32779},
+            ],
+            [32780],
+        ),
+        (
+            [
+                {"TargetPort": 8000, "Protocol": "tcp", "PublishedPort": 1},
+                {"TargetPort": 9000, "Protocol": "tcp", "PublishedPort": 2},
+            ],
+            [1, 2],
+        ),
+        (
+            [
+                {"TargetPort": 53, "Protocol": "tcp", "PublishedPort": 1},
+                {"TargetPort": 53, "Protocol": "udp", "PublishedPort": 2},
+            ],
+            [1, 2],
+        ),
+        ([], []),
+    ],
+)
+def test_one_binding_per_target_port(ports, expected):
+    assert [p["PublishedPort"] for p in ipv4_bindings(ports)] == expected

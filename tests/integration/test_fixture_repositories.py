@@ -1,0 +1,143 @@
+"""Repositories shaped like real ones stackops was tried on, written here: each passes `inv ci` from its folder,
+and each shape's trap, once judged wrongly, is judged right in both directions."""
+
+import time
+
+import pytest
+import requests
+
+from stackops.engine import PROJECT_LABEL
+from tests.utils import FIXTURES, fixture_repository, same_for_every_newcomer
+
+from .conftest import run_task
+
+pytestmark = same_for_every_newcomer  # the same for every user and Python: proven once, by the outer run
+
+SHAPES = ["prefixed-api", "restart-until-ready", "redis-worker"]
+
+
+def test_the_fixture_shapes_are_all_here():
+    assert sorted(p.name for p in FIXTURES.iterdir() if (p / "pyproject.toml").is_file() and p.name != "tiny") == sorted(SHAPES)
+
+
+@pytest.fixture
+def repository(engine, tmp_path):
+    """Copies of fixture repositories; whatever their envs started is cleaned, volumes too."""
+    made = []
+
+    def copy(name: str):
+        repo = fixture_repository(name, tmp_path)
+        made.append(repo)
+        return repo
+
+    yield copy
+    for repo in made:
+        for env in ("ci", "dev"):
+            run_task("clean", "--env", env, "--volumes", "--yes", cwd=repo, check=False)
+
+
+def project(repo, env="ci"):
+    env_dir = "deploy-env" if (repo / "deploy-env").is_dir() else "env"
+    text = (repo / env_dir / f"{env}.env.docker").read_text()
+    return next(line.split("=", 1)[1] for line in text.splitlines() if line.startswith("COMPOSE_PROJECT_NAME="))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_inv_ci_passes_from_the_repository_folder(shape, repository, engine, tmp_path):
+    repo = repository(shape)
+    result = run_task("ci", "--reports", str(tmp_path / "reports"), cwd=repo, timeout=900)
+    assert "ci passed" in result.stdout and "FAIL" not in result.stdout
+    assert "cycle 2: write, down, up, read back" in result.stdout
+    assert not engine.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project(repo)}"})
+
+
+def test_up_waits_through_a_restart_until_the_health_path_answers(repository, engine):
+    repo = repository("restart-until-ready")
+    run_task("up", "--env", "ci", cwd=repo)
+    api = engine.containers.list(filters={"label": [f"{PROJECT_LABEL}={project(repo)}", "com.docker.compose.service=api"]})[0]
+    # It crashed while PostgreSQL initialised, and its restart policy brought it back.
+    assert api.attrs["RestartCount"] >= 1
+    url = run_task("status", "--env", "ci", cwd=repo).stdout.split("127.0.0.1:")[1].split("->")[0]
+    # No healthcheck, yet up returned only once the app serves: asked once, at once.
+    assert requests.get(f"http://127.0.0.1:{url}/healthz", timeout=5).status_code == 200
+
+
+def test_a_crash_loop_fails_up_within_seconds_naming_the_service_and_its_error(tmp_path, engine):
+    repo = fixture_repository("tiny", tmp_path)
+    server = repo / "server.py"
+    server.write_text(
+        server.read_text().replace("import http.server", "raise SystemExit('tiny: cannot start: no config')\nimport http.server")
+    )
+    try:
+        start = time.monotonic()
+        result = run_task("up", "--env", "a", cwd=repo, check=False)
+        elapsed = time.monotonic() - start
+    finally:
+        run_task("clean", "--env", "a", "--volumes", "--yes", cwd=repo, check=False)
+    assert result.returncode == 1
+    assert "api of " in result.stdout and "is crash-looping: it restarted 3 times since up began" in result.stdout
+    assert "tiny: cannot start: no config" in result.stdout
+    assert elapsed < 60, result.stdout[-3000:]
+
+
+def test_data_under_the_image_volume_on_an_anonymous_volume_fails_smoke(repository):
+    repo = repository("restart-until-ready")
+    # The named volume one level up, as PostgreSQL 18's layout would have it: the
+    # image's VOLUME /var/lib/postgresql/data still gets an anonymous one.
+    env = repo / "env" / "ci.env.docker"
+    env.write_text(env.read_text() + "DB_VOLUME_TARGET=db-data:/var/lib/postgresql\n")
+    run_task("up", "--env", "ci", cwd=repo)
+    result = run_task("smoke", "--env", "ci", cwd=repo, check=False)
+    assert result.returncode == 1
+    assert "FAIL db: data on named volumes" in result.stdout
+    assert "/var/lib/postgresql/data is on an anonymous volume" in result.stdout
+    assert "ok   api: data on named volumes" in result.stdout
+
+
+def test_min_uid_is_the_contracts_and_the_default_refuses_uid_1001(repository):
+    repo = repository("prefixed-api")
+    run_task("up", "--env", "ci", cwd=repo)
+    assert "ok   api: runs as non-root" in run_task("smoke", "--env", "ci", cwd=repo).stdout  # min-uid = 1000
+    pyproject = repo / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("min-uid = 1000\n", ""))
+    result = run_task("smoke", "--env", "ci", cwd=repo, check=False)
+    assert result.returncode == 1
+    assert "the image's USER is 1001; expected a numeric UID >= 10000" in result.stdout
+    assert "min-uid in pyproject.toml [tool.stackops.services.api]" in result.stdout
+
+
+def test_env_files_git_ignores_fail_doctor_and_lint_naming_the_rule(repository):
+    repo = repository("prefixed-api")
+    (repo / "deploy-env").rename(repo / "env")
+    pyproject = repo / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('env-dir = "deploy-env"', 'env-dir = "env"'))
+    doctor = run_task("doctor", "--env", "ci", cwd=repo, check=False)
+    assert doctor.returncode == 1
+    assert "FAIL env files" in doctor.stdout and "env/ci.env.docker is ignored by git (.gitignore:6: env/)" in doctor.stdout
+    lint = run_task("lint", cwd=repo, check=False)
+    assert lint.returncode == 1
+    assert "is ignored by git (.gitignore:6: env/), so a fresh clone has no env files" in lint.stdout.strip().splitlines()[-1]
+
+
+def test_a_base_image_version_no_debian_suite_ships_is_refused_in_one_line(repository):
+    repo = repository("redis-worker")
+    env = repo / "env" / "ci.env.docker"
+    env.write_text(env.read_text() + "PYTHON_BASE_IMAGE=python:3.12-slim\nBASE_IMAGES=local\n")
+    result = run_task("images", "--env", "ci", cwd=repo, check=False)
+    assert result.returncode == 1
+    line = result.stdout.strip().splitlines()[-1]
+    assert line == (
+        "error: no local substitute can stand in for python:3.12-slim: Debian's packages give python 3.11 (bookworm), "
+        "3.13 (trixie); name one of those versions, or make python:3.12-slim available (docker pull, or a registry)"
+    )
+
+
+def test_substitutes_are_the_versions_their_images_name(engine, repository):
+    repo = repository("redis-worker")
+    assert "PYTHON_BASE_IMAGE=local/python:3.13-slim-trixie" in run_task("images", "--env", "ci", cwd=repo).stdout
+    version = engine.containers.run("local/python:3.13-slim-trixie", ["python3", "-V"], remove=True).decode()
+    assert version.startswith("Python 3.13.")
+    postgres = engine.containers.run(
+        "local/postgres:17-trixie", entrypoint=["postgres", "--version"], remove=True, user="postgres"
+    )
+    assert " 17." in postgres.decode()

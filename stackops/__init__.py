@@ -1,7 +1,7 @@
 """stackops: Invoke tasks that build, run, check and ship a FastAPI service with Docker Compose.
 
 A project describes itself in the `[tool.stackops]` table of its pyproject.toml
-(stackops.project), each environment in `<env-dir>/<name>.env.docker` files
+(stackops.contract reads it into stackops.project's values), each environment in `<env-dir>/<name>.env.docker` files
 (stackops.settings), and its services in its Compose files (stackops.compose).
 """
 

@@ -203,58 +203,57 @@ class ForbiddenFiles:
     substitutes: dict[str, str]  # official base image -> the local substitute that may stand in for it
 
 
+def hardened(container, relax: tuple[str, ...]) -> str:
+    problems = hardening_problems(container.attrs["HostConfig"], relax)
+    expect(not problems, f"lacks {', '.join(problems)}; set them in its Compose file (or relax them in the contract)")
+    return "read-only, cap_drop ALL, no-new-privileges, memory and pids limits, restart policy"
+
+
+def within_budget(client: docker.DockerClient, container, budget: int, where: str) -> str:
+    megabytes = client.images.get(container.attrs["Image"]).attrs["Size"] / 1e6
+    expect(megabytes <= budget, f"the image is {megabytes:.0f} MB, over the {budget} MB budget ({where})")
+    return f"{megabytes:.0f} MB of {budget} MB"
+
+
+def built_service_checks(
+    client: docker.DockerClient, settings: StackSettings, service: ServiceModel, forbid: ForbiddenFiles, seen: dict
+) -> list[Check]:
+    """The image and runtime checks of one service the project builds, minus what its contract relaxes."""
+    config, name = settings.config, service.name
+    contract = config.service(name)
+    where = config.where(f"services.{name}.relax")
+    container = running_container(client, settings.project, name)
+    checks: list[Check] = []
+    if "healthcheck" not in contract.relax and (contract.is_http or name == config.entry):
+        port = contract.port or next((p.target for p in service.ports), None)
+        path = contract.health or contract.ready
+        checks.append((f"{name}: has a healthcheck", lambda: has_healthcheck(container(), port, path, where)))
+    if "non-root" not in contract.relax:
+        uid_key = config.where(f"services.{name}.min-uid")
+        checks.append((f"{name}: runs as non-root", lambda: non_root(client, container(), contract.min_uid, uid_key)))
+    budget = config.where("image-size-budget-mb")
+    return checks + [
+        # Only the project's own services: a database's log also records
+        # its clients' mistakes (a wrong password tried), no fault of the stack.
+        (f"{name}: no error in its log", lambda: clean_log(client, settings.project, name)),
+        (f"{name}: hardening in effect", lambda: hardened(container(), contract.relax)),
+        (f"{name}: image size budget", lambda: within_budget(client, container(), config.image_size_budget_mb, budget)),
+        (f"{name}: no forbidden files in image", lambda: image_contents(client, container(), service, forbid, seen)),
+    ]
+
+
 def container_checks(client: docker.DockerClient, settings: StackSettings, model: ComposeModel) -> list[Check]:
-    """Health for every service this env starts; image and runtime checks for every one the project builds."""
+    """Health and data volumes of every service this env starts; image and runtime checks of every one the project builds."""
     config, project = settings.config, settings.project
-    seen: dict[tuple, list[str]] = {}
-    forbid = ForbiddenFiles(
-        config.forbidden_in_image, {b.official: b.local for b in needed_base_images(settings, model) if b.local}
-    )
     checks: list[Check] = [(f"{name}: healthy", lambda n=name: healthy(client, project, n)) for name in model.active]
     for name in model.active:
         where = config.where(f"services.{name}.relax")
         if "named-volumes" not in config.service(name).relax:
             check = lambda c=running_container(client, project, name), w=where: data_on_named_volumes(c(), w)  # noqa: E731
             checks.append((f"{name}: data on named volumes", check))
+    substitutes = {b.official: b.local for b in needed_base_images(settings, model) if b.local}
+    forbid, seen = ForbiddenFiles(config.forbidden_in_image, substitutes), {}
     for name in model.active:
-        if not model.services[name].built:
-            continue
-        contract = config.service(name)
-        relax = contract.relax
-        container = running_container(client, project, name)
-        if "healthcheck" not in relax and (contract.is_http or name == config.entry):
-            port = contract.port or next((p.target for p in model.services[name].ports), None)
-            path = contract.health or contract.ready
-            checks.append(
-                (f"{name}: has a healthcheck", lambda c=container, p=port, h=path, w=where: has_healthcheck(c(), p, h, w))
-            )
-        if "non-root" not in relax:
-            minimum, where = config.service(name).min_uid, config.where(f"services.{name}.min-uid")
-            checks.append((f"{name}: runs as non-root", lambda c=container, m=minimum, w=where: non_root(client, c(), m, w)))
-
-        def hardened(c=container, relax=relax):
-            problems = hardening_problems(c().attrs["HostConfig"], relax)
-            expect(not problems, f"lacks {', '.join(problems)}; set them in its Compose file (or relax them in the contract)")
-            return "read-only, cap_drop ALL, no-new-privileges, memory and pids limits, restart policy"
-
-        def size(c=container):
-            megabytes = client.images.get(c().attrs["Image"]).attrs["Size"] / 1e6
-            budget = config.image_size_budget_mb
-            expect(
-                megabytes <= budget,
-                f"the image is {megabytes:.0f} MB, over the {budget} MB budget ({config.where('image-size-budget-mb')})",
-            )
-            return f"{megabytes:.0f} MB of {budget} MB"
-
-        checks += [
-            # Only the project's own services: a database's log also records
-            # its clients' mistakes (a wrong password tried), no fault of the stack.
-            (f"{name}: no error in its log", lambda n=name: clean_log(client, project, n)),
-            (f"{name}: hardening in effect", hardened),
-            (f"{name}: image size budget", size),
-            (
-                f"{name}: no forbidden files in image",
-                lambda c=container, s=model.services[name]: image_contents(client, c(), s, forbid, seen),
-            ),
-        ]
+        if model.services[name].built:
+            checks += built_service_checks(client, settings, model.services[name], forbid, seen)
     return checks

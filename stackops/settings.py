@@ -10,8 +10,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from stackops import StackError
+from stackops.contract import load_project
 from stackops.envfiles import EnvValue, read_env_files
-from stackops.project import ProjectConfig, display, load_project
+from stackops.project import ProjectConfig, display
 
 ENV_SUFFIX = ".env.docker"
 LOCAL_SUFFIX = ".local.env.docker"

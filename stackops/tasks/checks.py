@@ -11,10 +11,10 @@ from stackops.baseimages import ensure_base_images
 from stackops.compose import render, run_compose
 from stackops.console import say, step
 from stackops.containers import container_checks
+from stackops.contract import load_project
 from stackops.engine import connect
 from stackops.persistence import persistence_cycles, scenario_writer
 from stackops.probes import service_checks
-from stackops.project import load_project
 from stackops.results import Check, CheckFailed, print_result, run_checks, write_junit
 from stackops.settings import load_settings
 from stackops.tasks import ENV_HELP, count, interactive, reports_errors

@@ -10,10 +10,11 @@ from stackops import PACKAGE_DIR
 from stackops.baseimages import ensure_base_images
 from stackops.compose import render, run_compose
 from stackops.console import say, step
+from stackops.contract import load_project
 from stackops.doctor import diagnose
 from stackops.engine import connect
 from stackops.kubernetes import validate_overlay
-from stackops.project import display, load_project
+from stackops.project import display
 from stackops.repository import check_env_files_tracked
 from stackops.results import print_result
 from stackops.settings import available_envs, load_settings

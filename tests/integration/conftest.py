@@ -13,9 +13,9 @@ import requests
 from stackops import StackError
 from stackops.baseimages import ensure_base_images
 from stackops.compose import compose_command, render
+from stackops.contract import load_project
 from stackops.engine import connect
 from stackops.lifecycle import service_url
-from stackops.project import load_project
 from stackops.settings import compose_environment, load_settings
 from tests.utils import ROOT, checked, inv, write_env
 

@@ -38,9 +38,15 @@ def fresh_engine(engine):
     )
     try:
         node.reload()
-        client = docker.DockerClient(base_url=f"tcp://{node.attrs['NetworkSettings']['IPAddress']}:2375", timeout=60)
-        wait_for(client.ping, timeout=60, what="the fresh engine")
-        yield client
+        url = f"tcp://{node.attrs['NetworkSettings']['IPAddress']}:2375"
+
+        def answering():
+            try:
+                return docker.DockerClient(base_url=url, timeout=60)  # asks the engine its API version at once
+            except docker.errors.DockerException as error:
+                raise AssertionError(str(error)) from None
+
+        yield wait_for(answering, timeout=60, what="the fresh engine")
     finally:
         node.remove(force=True, v=True)  # v: its data root (an anonymous volume) goes too
 
@@ -49,8 +55,8 @@ def test_the_manager_address_is_found_on_an_engine_whose_bridge_names_no_gateway
     configs = fresh_engine.networks.get("bridge").attrs["IPAM"]["Config"]
     # The condition itself: what the cluster read before, and found empty.
     assert configs and not any(config.get("Gateway") for config in configs), configs
-    fresh_engine.images.load(b"".join(engine.images.get("local/python:3.11-slim-bookworm").save(named=True)))
-    probe = fresh_engine.containers.run("local/python:3.11-slim-bookworm", ["sleep", "60"], detach=True)
+    (image,) = fresh_engine.images.load(b"".join(engine.images.get("local/python:3.11-slim-bookworm").save()))
+    probe = fresh_engine.containers.run(image.id, ["sleep", "60"], detach=True)
     try:
         gateway = bridge_gateway(probe)
     finally:

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from stackops import StackError
+from stackops.contract import load_project
 from stackops.kubernetes import render_overlay, validate_overlays
-from stackops.project import load_project
 from tests.utils import ROOT, inv, scratch_project
 
 CONFIG = load_project(ROOT)

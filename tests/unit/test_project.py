@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from stackops.project import ContractError, parse_contract
+from stackops.contract import parse_contract
+from stackops.project import ContractError
 
 FILE = Path("/p/pyproject.toml")
 SCENARIO = {"write": {"method": "POST", "path": "/w", "status": 201}, "read": {"path": "/r/{id}"}}

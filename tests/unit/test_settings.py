@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from stackops.project import load_project
+from stackops.contract import load_project
 from stackops.settings import SettingsError, available_envs, compose_environment, load_settings, selected_env
 from tests.utils import scratch_project
 

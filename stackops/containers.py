@@ -84,13 +84,20 @@ def has_healthcheck(container, port: int | None, path: str, where: str) -> str:
     return " ".join(test[1:])[:100]
 
 
-def data_on_named_volumes(container, where: str) -> str:
-    """No path is on an anonymous volume: `down` leaves it behind and the next `up` starts that path empty."""
-    paths = [
-        mount["Destination"]
-        for mount in container.attrs.get("Mounts") or []
-        if mount.get("Type") == "volume" and ANONYMOUS.match(mount.get("Name", ""))
-    ]
+def data_on_named_volumes(containers: list, where: str) -> str:
+    """No path is on an anonymous volume: `down` leaves it behind and the next `up` starts that path empty.
+
+    Every container of the service, running or done: a one-shot writes data too.
+    """
+    expect(bool(containers), "the service has no container")
+    paths = sorted(
+        {
+            mount["Destination"]
+            for container in containers
+            for mount in container.attrs.get("Mounts") or []
+            if mount.get("Type") == "volume" and ANONYMOUS.match(mount.get("Name", ""))
+        }
+    )
     expect(
         not paths,
         f"{', '.join(paths)} {'is' if len(paths) == 1 else 'are'} on an anonymous volume (a VOLUME of its image, or a bare "
@@ -249,7 +256,7 @@ def container_checks(client: docker.DockerClient, settings: StackSettings, model
     for name in model.active:
         where = config.where(f"services.{name}.relax")
         if "named-volumes" not in config.service(name).relax:
-            check = lambda c=running_container(client, project, name), w=where: data_on_named_volumes(c(), w)  # noqa: E731
+            check = lambda n=name, w=where: data_on_named_volumes(project_containers(client, project, n), w)  # noqa: E731
             checks.append((f"{name}: data on named volumes", check))
     substitutes = {b.official: b.local for b in needed_base_images(settings, model) if b.local}
     forbid, seen = ForbiddenFiles(config.forbidden_in_image, substitutes), {}

@@ -8,7 +8,7 @@ uses or names is kept, and said.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from stackops.engine import PROJECT_LABEL, project_containers
 from stackops.lazy import docker
@@ -74,12 +74,19 @@ def images_in_use(client: docker.DockerClient) -> set[str]:
     return {container.attrs["Image"] for container in client.containers.list(all=True, ignore_removed=True)}
 
 
-def removable_images(client: docker.DockerClient, project: str, names_elsewhere: set[str]) -> tuple[list, list[str]]:
-    """The project's built images (by label, superseded builds included) that nothing else uses or names; and why others stay."""
+def removable_images(
+    client: docker.DockerClient, project: str, own_names: set[str], names_elsewhere: Callable[[], set[str]]
+) -> tuple[list, list[str]]:
+    """The project's built images (by label, superseded builds included) that nothing else uses or names; and why others stay.
+
+    `names_elsewhere` is asked only for a tag that is not one of `own_names`
+    (Compose's default `<project>-<service>` names, which no other project shares).
+    """
     used = images_in_use(client)
     removable, kept = [], []
     for image in client.images.list(all=True, filters=project_filter(project)):
-        shared = sorted(set(image.tags) & names_elsewhere)
+        foreign = set(image.tags) - own_names
+        shared = sorted(foreign & names_elsewhere()) if foreign else []
         if image.id in used:
             kept.append(f"image {(image.tags or [image.short_id])[0]} (a container still uses it)")
         elif shared:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from dataclasses import dataclass
@@ -115,6 +116,10 @@ def up(c: Context, settings: StackSettings, client: docker.DockerClient, build: 
     return Started(url=service_url(client, settings, model, settings.config.entry), seconds=time.monotonic() - start)
 
 
+#: How long a failed `compose up --wait` is given to show that a container is restarting.
+RESTART_GRACE_SECONDS = 3
+
+
 @dataclass
 class Launch:
     """One `up` in progress: its deadline, and the restart counts it started from."""
@@ -168,7 +173,10 @@ class Launch:
             self.heartbeat.beat()
         if not waiting.join().failed:
             return True
-        if not self.crash_looping() or time.monotonic() >= self.deadline:
+        # Compose may give up at a container's first exit, before the engine
+        # counts its restart: a moment's grace tells a restart from a failure.
+        grace = min(time.monotonic() + RESTART_GRACE_SECONDS, self.deadline)
+        if not startup.poll(self.crash_looping, grace, interval=0.2) or time.monotonic() >= self.deadline:
             raise self.fail(compose_error=compose_said.last_line())
         return False
 
@@ -250,8 +258,7 @@ def image_names_elsewhere(settings: StackSettings) -> set[str]:
             model = render(other)
         except StackError:
             continue  # an env that cannot render names nothing Compose could build
-        for service in model.services.values():
-            names.add(":".join(split_reference(service.image or f"{other.project}-{service.name}")))
+        names |= {":".join(split_reference(s.image or f"{other.project}-{s.name}")) for s in model.services.values() if s.built}
     return names
 
 
@@ -268,7 +275,9 @@ def clean(c: Context, settings: StackSettings, client: docker.DockerClient, volu
         run_compose(c, settings, down_args())
         if volumes:
             delete_project_volumes(client, settings, anonymous)
-        images, kept = cleanup.removable_images(client, settings.project, image_names_elsewhere(settings))
+        own = {f"{settings.project}-{name}:latest" for name in render(settings).services}
+        elsewhere = functools.cache(lambda: image_names_elsewhere(settings))
+        images, kept = cleanup.removable_images(client, settings.project, own, elsewhere)
         stayed = cleanup.remove_images(client, images) + cleanup.leftovers(client, settings.project, volumes, anonymous)
         for reason in kept:
             say(f"    kept {reason}")

@@ -11,8 +11,12 @@ from invoke import Config, Context
 from stackops import lifecycle
 from stackops.engine import connect
 from stackops.persistence import persistence_cycles, scenario_writer
+from tests.utils import same_for_every_newcomer
 
 from .conftest import run_task
+
+# The service's and the engine's behaviour, the same whoever runs inv: proven once, by the outer run.
+pytestmark = same_for_every_newcomer
 
 
 def junit_counts(path):

@@ -9,8 +9,12 @@ import time
 import requests
 
 from stackops.engine import connect
+from tests.utils import same_for_every_newcomer
 
 from .conftest import wait_for
+
+# The service's and the engine's behaviour, the same whoever runs inv: proven once, by the outer run.
+pytestmark = same_for_every_newcomer
 
 
 def kill_hard(stack, container) -> None:

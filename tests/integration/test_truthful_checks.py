@@ -93,3 +93,17 @@ def test_clean_keeps_an_image_another_env_names_even_when_this_env_built_it_last
     result = run_task("clean", "--env", "a", cwd=repo)
     assert f"kept image {image}:latest (another env of this project names it)" in result.stdout
     assert engine.images.get(f"{image}:latest").labels[PROJECT_LABEL] == project_a
+
+
+def test_a_built_http_service_without_a_healthcheck_fails_smoke_with_the_fix(tiny):
+    repo, _ = tiny
+    run_task("up", "--env", "a", cwd=repo)
+    assert "ok   api: has a healthcheck" in run_task("smoke", "--env", "a", cwd=repo, check=False).stdout
+    dockerfile = repo / "Dockerfile"
+    dockerfile.write_text("\n".join(line for line in dockerfile.read_text().splitlines() if not line.startswith("HEALTHCHECK")))
+    run_task("up", "--env", "a", cwd=repo)  # waits for /health instead, then succeeds
+    result = run_task("smoke", "--env", "a", cwd=repo, check=False)
+    assert result.returncode == 1
+    assert "FAIL api: has a healthcheck" in result.stdout
+    assert "it has no healthcheck, so it counts as healthy as soon as it runs" in result.stdout
+    assert "urlopen('http://127.0.0.1:8000/health', timeout=3)" in result.stdout

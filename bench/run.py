@@ -4,8 +4,9 @@ Sections (all by default; `--only` picks some):
   build   image size, cold build, rebuild after a one-line change: ours against a
           single-stage pip image, a single-stage uv image and our own multi-stage
           image with pip in the builder, all from the same base
-  stack   `inv up` to healthy and `inv down` against plain Compose, SQLite and PostgreSQL
-  cli     `inv --list` against `python -c pass`
+  stack   `inv up` to healthy (from down, and of the running stack) and `inv down` against
+          plain Compose, SQLite and PostgreSQL; engine API calls per `inv up`
+  cli     `inv --list` against `inv --version` (Invoke's own start) and `python -c pass`
   reload  hot reload, from an edit to the new response, against rebuild-and-up
   load    ab at 1, 16, 64 and 256 clients; gunicorn with 1, 2 and 4 workers against
           plain single-process uvicorn; 256 clients of mixed reads and writes
@@ -35,13 +36,14 @@ from pathlib import Path
 import requests
 
 from bench.load import ab, missing_writes, mixed_clients
-from stackops import StackError
+from stackops import StackError, lifecycle
 from stackops.baseimages import ensure_base_images
-from stackops.compose import compose_command, down_args, render, up_args
+from stackops.compose import compose_command, down_args, up_args
 from stackops.console import say, step
 from stackops.engine import connect, engine_version
-from stackops.lifecycle import service_url
 from stackops.settings import compose_environment, load_settings
+from stackops.stack import Stack
+from stackops.waiting import poll, within
 
 ROOT = Path(__file__).resolve().parent.parent
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -125,8 +127,7 @@ def env_file(bench: Bench, name: str, base: str, **values: str) -> Path:
 
 def entry_url(env: Path) -> str:
     """Where the running stack of this env file answers: its entry service's published port."""
-    settings = load_settings(str(env))
-    return service_url(connect(), settings, render(settings), settings.config.entry)
+    return Stack.of_env(str(env)).url()
 
 
 def append_line(path: Path, line: str) -> None:
@@ -139,8 +140,8 @@ def append_line(path: Path, line: str) -> None:
 def bench_build(bench: Bench) -> None:
     """Cold build, rebuild after a one-line change, and size: ours against three alternatives from the same base."""
     ws = bench.workspace
-    settings = load_settings(str(env_file(bench, "build", "dev")))
-    base = ensure_base_images(settings, render(settings), bench.client, log=lambda _: None)["PYTHON_BASE_IMAGE"]
+    stack = Stack(load_settings(str(env_file(bench, "build", "dev"))), bench.client)
+    base = ensure_base_images(stack.settings, stack.model, stack.client, log=lambda _: None)["PYTHON_BASE_IMAGE"]
     variants = {
         "single-stage-pip": {"dockerfile": str(ROOT / "bench/dockerfiles/single-stage-pip.Dockerfile")},
         "single-stage-uv": {"dockerfile": str(ROOT / "bench/dockerfiles/single-stage-uv.Dockerfile")},
@@ -159,7 +160,7 @@ def bench_build(bench: Bench) -> None:
                     }
                     for name, spec in variants.items()
                 },
-                "secrets": {"ca_bundle": {"file": str(settings.ca_bundle or "/dev/null")}},
+                "secrets": {"ca_bundle": {"file": str(stack.settings.ca_bundle or "/dev/null")}},
             }
         )
     )
@@ -191,8 +192,8 @@ def bench_build(bench: Bench) -> None:
     bench.add("build", "rebuild with nothing changed", unchanged, "s", "our cold build", cold)
 
 
-def stack_env(settings, client) -> dict:
-    return compose_environment(settings, ensure_base_images(settings, render(settings), client, log=lambda _: None))
+def stack_env(stack: Stack) -> dict:
+    return compose_environment(stack.settings, ensure_base_images(stack.settings, stack.model, stack.client, log=lambda _: None))
 
 
 def bench_stack(bench: Bench) -> None:
@@ -204,7 +205,7 @@ def bench_stack(bench: Bench) -> None:
     ):
         env = env_file(bench, label.lower(), base, HEALTHCHECK_INTERVAL="1s", POSTGRES_PASSWORD="bench", **extra)
         settings = load_settings(str(env))
-        plain_env = {**os.environ, **stack_env(settings, bench.client)}
+        plain_env = {**os.environ, **stack_env(Stack(settings, bench.client))}
         plain_up = compose_command(settings, *up_args(settings, build=False))
         plain_down = compose_command(settings, *down_args())
         try:
@@ -217,6 +218,8 @@ def bench_stack(bench: Bench) -> None:
                     downs.append(timed(inv_command("down", "--env", str(env)), ws))
                     plain_ups.append(timed(plain_up, ws, plain_env))
                     plain_downs.append(timed(plain_down, ws, plain_env))
+            with step(f"{label}: inv up of the running stack against plain Compose, three times each"):
+                running_stack_rows(bench, label, env, plain_up, plain_env)
             up, plain = statistics.median(ups), statistics.median(plain_ups)
             bench.add(
                 "stack", f"{label}: inv up to healthy", up, "s", "docker compose up --wait", plain, "<= 1.05x", up <= 1.05 * plain
@@ -237,25 +240,51 @@ def bench_stack(bench: Bench) -> None:
             subprocess.run(inv_command("clean", "--env", str(env), "--volumes", "--yes"), cwd=ws, capture_output=True)
 
 
+def running_stack_rows(bench: Bench, label: str, env: Path, plain_up: list[str], plain_env: dict) -> None:
+    """What `inv up` adds to Compose finding nothing to do, in seconds and in engine API calls."""
+    ws = bench.workspace
+    timed(plain_up, ws, plain_env)
+    again = statistics.median(timed(inv_command("up", "--env", str(env), "--no-build"), ws) for _ in range(3))
+    plain_again = statistics.median(timed(plain_up, ws, plain_env) for _ in range(3))
+    stack = Stack(load_settings(str(env)), connect())
+    calls = engine_calls_per_up(stack)
+    target = again <= 1.05 * plain_again
+    bench.add("stack", f"{label}: inv up, stack running", again, "s", "docker compose up --wait", plain_again, "<= 1.05x", target)
+    bench.add("stack", f"{label}: engine API calls per inv up", calls, "", "containers", len(stack.look_again().containers()))
+
+
+def engine_calls_per_up(stack: Stack) -> int:
+    """HTTP requests to the engine one `inv up --no-build` of this running stack makes, counted on its client."""
+    calls = []
+    stack.client.api.hooks["response"].append(lambda response, *args, **kwargs: calls.append(response.request.path_url))
+    lifecycle.up(stack, build=False)
+    return len(calls)
+
+
 def bench_cli(bench: Bench) -> None:
-    """`inv --list` against the interpreter's own start."""
-    with step("inv --list against python -c pass, seven times each"):
+    """`inv --list` against Invoke's own start (`inv --version`) and the interpreter's."""
+    with step("inv --list against inv --version and python -c pass, seven times each"):
         timed(inv_command("--list"), bench.workspace)  # warm the file cache
         listing = median_of(7, lambda: timed(inv_command("--list"), bench.workspace))
+        invoke_alone = median_of(7, lambda: timed(inv_command("--version"), bench.workspace))
         bare = median_of(7, lambda: timed([sys.executable, "-c", "pass"], bench.workspace))
-    bench.add("cli", "inv --list", listing * 1000, "ms", "python -c pass", bare * 1000, "<= 2.5x", listing <= 2.5 * bare)
+    met = listing <= 1.15 * invoke_alone
+    bench.add("cli", "inv --list", listing * 1000, "ms", "inv --version", invoke_alone * 1000, "<= 1.15x", met)
+    bench.add("cli", "inv --list", listing * 1000, "ms", "python -c pass", bare * 1000)
+
+
+def answers_200(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 def wait_for_answer(url: str, timeout: float = 60) -> float:
     start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return time.monotonic() - start
-        except requests.RequestException:
-            pass
-        time.sleep(0.05)
-    raise StackError(f"bench: {url} did not answer within {timeout:.0f}s")
+    if not poll(lambda: answers_200(url), within(timeout), interval=0.05):
+        raise StackError(f"bench: {url} did not answer within {timeout:.0f}s")
+    return time.monotonic() - start
 
 
 def bench_reload(bench: Bench) -> None:

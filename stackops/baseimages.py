@@ -15,59 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stackops import PACKAGE_DIR, StackError
+from stackops.commands import run_with_heartbeat
 from stackops.compose import ComposeModel
-from stackops.console import run_with_heartbeat, say, step
+from stackops.console import say, step
 from stackops.engine import image_exists, split_reference
 from stackops.lazy import docker
 from stackops.settings import StackSettings
+from stackops.substitutes import Substitute, decide, effective_mode, plan_substitute
 
 RECIPES_DIR = PACKAGE_DIR / "base"
 APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
 LABEL_RECIPE_HASH = "io.stackops.base.recipe-hash"
 
-#: What each Debian suite ships, so what a substitute can be: the version an image
-#: names decides the suite (measured: trixie builds with the same recipes).
-DEBIAN_SHIPS = {
-    "python": {"3.11": "bookworm", "3.13": "trixie"},
-    "postgres": {"15": "bookworm", "17": "trixie"},
-    "redis": {"7": "bookworm"},
-}
-#: Recipes that are no version of anything the contract names: one fixed build each.
-FIXED = {"registry": ("local/registry:2.8-bookworm", "bookworm"), "swarm-node": ("local/swarm-node:20.10-bookworm", "bookworm")}
 #: Recipes' own files besides build-base.sh (part of their hash).
 RECIPE_FILES = {"postgres": "postgres-entrypoint.sh", "swarm-node": "swarm-node.sh"}
-RECIPES = (*DEBIAN_SHIPS, *FIXED)
-
-
-@dataclass(frozen=True)
-class Substitute:
-    tag: str  # local/python:3.13-slim-trixie
-    suite: str
-    version: str  # "" for a fixed recipe
-
-
-def plan_substitute(recipe: str, official: str) -> Substitute:
-    """The substitute for an official image: the same version, from the suite that ships it; or a one-line refusal."""
-    if recipe in FIXED:
-        return Substitute(*FIXED[recipe], "")
-    ships = DEBIAN_SHIPS[recipe]
-    can = ", ".join(f"{version} ({suite})" for version, suite in ships.items())
-    _, tag = split_reference(official)
-    named = re.match(r"(\d+(?:\.\d+)?)", tag)
-    version = named.group(1) if named else ""
-    if recipe == "python":
-        version = ".".join(version.split(".")[:2])  # 3.11.9 is a 3.11
-    else:
-        version = version.split(".")[0]  # postgres 15.4 and redis 7.2 are a 15 and a 7
-    suite = ships.get(version)
-    asked_suite = next((word for word in re.split(r"[-.]", tag) if word in ("bookworm", "trixie", "bullseye", "forky")), suite)
-    if suite is None or asked_suite != suite:
-        raise StackError(
-            f"no local substitute can stand in for {official}: Debian's packages give {recipe} {can}; "
-            f"name one of those versions, or make {official} available (docker pull, or a registry)"
-        )
-    local = f"local/python:{version}-slim-{suite}" if recipe == "python" else f"local/{recipe}:{version}-{suite}"
-    return Substitute(local, suite, version)
 
 
 @dataclass(frozen=True)
@@ -193,21 +154,25 @@ def current_substitute(image: BaseImage, client: docker.DockerClient):
     return None
 
 
+def choice(image: BaseImage, settings: StackSettings, client: docker.DockerClient) -> str:
+    """What `decide` says for this image on this engine: "official", "substitute", "pull" or "build"."""
+    mode = effective_mode(settings.base_images, bool(image.recipe), image.official)
+    present = mode != "local" and image_exists(client, image.official) is not None
+    current = not present and mode != "registry" and current_substitute(image, client) is not None
+    return decide(mode, present, current)
+
+
 def ensure_image(image: BaseImage, settings: StackSettings, client: docker.DockerClient, log: Callable[[str], None] = say) -> str:
     """The image's official ref when present or pullable, else its local substitute (built once); per BASE_IMAGES."""
-    mode = settings.base_images if image.recipe else "registry"  # nothing to build it from
-    mode = mode if image.official else "local"  # nothing to pull
-    if mode != "local" and image_exists(client, image.official):
-        return image.official
-    # auto: a substitute built once is reused, without asking a registry each time.
-    if mode != "registry" and current_substitute(image, client) is not None:
-        return image.local
-    if mode != "local":
+    chosen = choice(image, settings, client)
+    if chosen in ("official", "substitute"):
+        return image.official if chosen == "official" else image.local
+    if chosen == "pull":
         with step(f"pulling {image.official}"):
             reason = _pull(client, image.official)
         if not reason:
             return image.official
-        if mode == "registry":
+        if effective_mode(settings.base_images, bool(image.recipe), image.official) == "registry":
             raise StackError(
                 f"cannot pull {image.official} ({reason}); "
                 + (

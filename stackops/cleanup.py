@@ -10,25 +10,25 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from stackops.engine import PROJECT_LABEL, project_containers
+from stackops.engine import PROJECT_LABEL, project_containers, project_filter
 from stackops.lazy import docker
 
 #: The engine names an anonymous volume (a VOLUME in the image, or a bare container path) by 64 hex digits.
 ANONYMOUS = re.compile(r"^[0-9a-f]{64}$")
 
 
-def project_filter(project: str) -> dict:
-    return {"label": f"{PROJECT_LABEL}={project}"}
-
-
-def anonymous_volumes(client: docker.DockerClient, project: str) -> set[str]:
-    """The anonymous volumes the project's containers mount: `compose down` leaves them behind, unlabelled."""
-    return {
-        mount["Name"]
-        for container in project_containers(client, project)
+def anonymous_mounts(containers: list) -> list[tuple[str, str]]:
+    """(volume, path) of each anonymous volume these containers mount: `compose down` leaves them behind, unlabelled."""
+    return [
+        (mount["Name"], mount["Destination"])
+        for container in containers
         for mount in container.attrs.get("Mounts") or []
         if mount.get("Type") == "volume" and ANONYMOUS.match(mount.get("Name", ""))
-    }
+    ]
+
+
+def anonymous_volumes(containers: list) -> set[str]:
+    return {name for name, _ in anonymous_mounts(containers)}
 
 
 def unlabelled_volumes(client: docker.DockerClient, project: str, names: Iterable[str]) -> list[str]:

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from stackops import StackError
 from stackops.baseimages import BaseImage, ensure_image
 from stackops.console import say, step
-from stackops.engine import owned_container
+from stackops.engine import label_filter, owned_container
 from stackops.lazy import docker
 from stackops.registry import CONTAINER as REGISTRY_CONTAINER
 from stackops.registry import registry_address, start_registry
 from stackops.settings import StackSettings
+from stackops.waiting import poll, within
 
 LABEL = "io.stackops.cluster"
 WORKER = "stackops-swarm-worker"
@@ -137,13 +138,15 @@ def _registry_forward(settings: StackSettings, client: docker.DockerClient) -> d
 
 
 def _worker_engine(container, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while container.exec_run(["docker", "info"]).exit_code != 0:
+    def answers() -> str | None:
+        if container.exec_run(["docker", "info"]).exit_code == 0:
+            return "answers"
         container.reload()
-        if container.status != "running" or time.monotonic() > deadline:
-            logs = container.logs(tail=5).decode(errors="replace").strip()
-            raise StackError(f"the worker's engine did not start ({container.status}); its last lines: {logs}")
-        time.sleep(0.5)
+        return None if container.status == "running" else "stopped"  # no use waiting on a stopped container
+
+    if poll(answers, within(timeout)) != "answers":
+        logs = container.logs(tail=5).decode(errors="replace").strip()
+        raise StackError(f"the worker's engine did not start ({container.status}); its last lines: {logs}")
 
 
 def _start_worker(client: docker.DockerClient, image: str, forward: dict[str, str]) -> object:
@@ -181,11 +184,8 @@ def _join(client: docker.DockerClient, container, gateway: str) -> str:
             raise StackError(f"the worker could not join the swarm: {joined.output.decode(errors='replace').strip()}")
         inner = container.exec_run(["docker", "info", "--format", "{{.Swarm.NodeID}}"])
         node_id = inner.output.decode().strip()
-    deadline = time.monotonic() + 30
-    while client.nodes.get(node_id).attrs["Status"]["State"] != "ready":
-        if time.monotonic() > deadline:
-            raise StackError(f"the worker joined but its node {node_id[:12]} is not ready after 30 s (docker node ls)")
-        time.sleep(0.5)
+    if not poll(lambda: client.nodes.get(node_id).attrs["Status"]["State"] == "ready", within(30)):
+        raise StackError(f"the worker joined but its node {node_id[:12]} is not ready after 30 s (docker node ls)")
     return node_id
 
 
@@ -224,7 +224,7 @@ def cluster_nodes(client: docker.DockerClient) -> list[Node]:
 
 def _remove_labelled(listing, what: str, attempts: int = 20, **options) -> list[str]:
     removed = []
-    for thing in listing(filters={"label": LABEL}):
+    for thing in listing(filters=label_filter((LABEL, None))):
         for _ in range(attempts):  # a network is busy until its last endpoint is gone
             try:
                 thing.remove(**options)

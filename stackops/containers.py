@@ -10,50 +10,50 @@ import tempfile
 from dataclasses import dataclass
 
 from stackops.baseimages import needed_base_images
-from stackops.cleanup import ANONYMOUS
-from stackops.compose import ComposeModel, ServiceModel
+from stackops.cleanup import anonymous_mounts
+from stackops.compose import ServiceModel
+from stackops.diagnosis import error_lines, last_logs
 from stackops.dockerfile import base_reference
-from stackops.engine import error_lines, image_exists, last_logs, project_containers, split_reference
+from stackops.engine import finished_one_shot, image_exists, split_reference
+from stackops.hardening import hardening_problems
 from stackops.lazy import docker
 from stackops.project import display
 from stackops.results import Check, CheckFailed, expect
-from stackops.settings import StackSettings
+from stackops.stack import Stack
 
 LOG_LINES_READ = 5000
 
 
-def running(client: docker.DockerClient, project: str, service: str):
-    containers = [c for c in project_containers(client, project, service) if c.status == "running"]
-    expect(bool(containers), f"no running container of service {service} in project {project}")
+def running(stack: Stack, service: str):
+    containers = [c for c in stack.containers(service) if c.status == "running"]
+    expect(bool(containers), f"no running container of service {service} in project {stack.project}")
     return containers[0]
 
 
-def healthy(client: docker.DockerClient, project: str, service: str) -> str:
-    containers = project_containers(client, project, service)
+def healthy(containers: list, service: str) -> str:
     expect(bool(containers), f"service {service} has no container")
     for container in containers:
-        state, policy = container.attrs["State"], container.attrs["HostConfig"].get("RestartPolicy") or {}
-        if container.status == "exited" and state.get("ExitCode") == 0 and policy.get("Name") in ("", "no"):
+        if finished_one_shot(container):
             return "completed (a one-shot service, exit 0)"
-        health = (state.get("Health") or {}).get("Status")
+        health = (container.attrs["State"].get("Health") or {}).get("Status")
         expect(container.status == "running", f"{container.name} is {container.status}")
         expect(health in (None, "healthy"), f"{container.name} is {health}")
     return "healthy" if health else "running (no healthcheck)"
 
 
-def clean_log(client: docker.DockerClient, project: str, service: str) -> str:
+def clean_log(containers: list, service: str) -> str:
     """A healthy service logs no error and no traceback since it last started: one there is a fault, even when probes pass.
 
     A run its restart policy replaced (an app that crashed until its database
     answered) is not this run; the detail says it restarted.
     """
-    errors = error_lines(last_logs(client, project, service, lines=LOG_LINES_READ, this_run=True), limit=LOG_LINES_READ)
+    errors = error_lines(last_logs(containers, lines=LOG_LINES_READ, this_run=True), limit=LOG_LINES_READ)
     expect(
         not errors,
         f"its log holds {len(errors)} error line(s), the last: {errors[-1][:240] if errors else ''} "
         f"(whole log: inv logs --service {service})",
     )
-    restarts = sum(c.attrs.get("RestartCount", 0) for c in project_containers(client, project, service))
+    restarts = sum(c.attrs.get("RestartCount", 0) for c in containers)
     return "no error line or traceback" + (
         f" since it last started (it restarted {restarts} time(s); inv logs shows why)" if restarts else ""
     )
@@ -90,14 +90,7 @@ def data_on_named_volumes(containers: list, where: str) -> str:
     Every container of the service, running or done: a one-shot writes data too.
     """
     expect(bool(containers), "the service has no container")
-    paths = sorted(
-        {
-            mount["Destination"]
-            for container in containers
-            for mount in container.attrs.get("Mounts") or []
-            if mount.get("Type") == "volume" and ANONYMOUS.match(mount.get("Name", ""))
-        }
-    )
+    paths = sorted({destination for _, destination in anonymous_mounts(containers)})
     expect(
         not paths,
         f"{', '.join(paths)} {'is' if len(paths) == 1 else 'are'} on an anonymous volume (a VOLUME of its image, or a bare "
@@ -107,22 +100,9 @@ def data_on_named_volumes(containers: list, where: str) -> str:
     return "no anonymous volume"
 
 
-def hardening_problems(host: dict, relax: tuple[str, ...]) -> list[str]:
-    """What of the CIS-style runtime hardening a container lacks, minus what the contract relaxes."""
-    lacking = {
-        "read-only": not host.get("ReadonlyRootfs"),
-        "cap-drop": "ALL" not in (host.get("CapDrop") or []),
-        "no-new-privileges": not any("no-new-privileges" in opt for opt in host.get("SecurityOpt") or []),
-        "memory-limit": not host.get("Memory"),
-        "pids-limit": not host.get("PidsLimit"),
-        "restart-policy": (host.get("RestartPolicy") or {}).get("Name") in (None, "", "no"),
-    }
-    return [name for name, missing in lacking.items() if missing and name not in relax]
-
-
-def running_container(client: docker.DockerClient, project: str, name: str):
+def running_container(stack: Stack, name: str):
     """A function giving the service's running container when a check runs (not when it is listed)."""
-    return lambda: running(client, project, name)
+    return lambda: running(stack, name)
 
 
 def base_layers(client: docker.DockerClient, service: ServiceModel, layers: list[str], substitutes: dict[str, str]) -> list[str]:
@@ -222,14 +202,12 @@ def within_budget(client: docker.DockerClient, container, budget: int, where: st
     return f"{megabytes:.0f} MB of {budget} MB"
 
 
-def built_service_checks(
-    client: docker.DockerClient, settings: StackSettings, service: ServiceModel, forbid: ForbiddenFiles, seen: dict
-) -> list[Check]:
+def built_service_checks(stack: Stack, service: ServiceModel, forbid: ForbiddenFiles, seen: dict) -> list[Check]:
     """The image and runtime checks of one service the project builds, minus what its contract relaxes."""
-    config, name = settings.config, service.name
+    client, config, name = stack.client, stack.config, service.name
     contract = config.service(name)
     where = config.where(f"services.{name}.relax")
-    container = running_container(client, settings.project, name)
+    container = running_container(stack, name)
     checks: list[Check] = []
     if "healthcheck" not in contract.relax and (contract.is_http or name == config.entry):
         port = contract.port or next((p.target for p in service.ports), None)
@@ -242,25 +220,25 @@ def built_service_checks(
     return checks + [
         # Only the project's own services: a database's log also records
         # its clients' mistakes (a wrong password tried), no fault of the stack.
-        (f"{name}: no error in its log", lambda: clean_log(client, settings.project, name)),
+        (f"{name}: no error in its log", lambda: clean_log(stack.containers(name), name)),
         (f"{name}: hardening in effect", lambda: hardened(container(), contract.relax)),
         (f"{name}: image size budget", lambda: within_budget(client, container(), config.image_size_budget_mb, budget)),
         (f"{name}: no forbidden files in image", lambda: image_contents(client, container(), service, forbid, seen)),
     ]
 
 
-def container_checks(client: docker.DockerClient, settings: StackSettings, model: ComposeModel) -> list[Check]:
+def container_checks(stack: Stack) -> list[Check]:
     """Health and data volumes of every service this env starts; image and runtime checks of every one the project builds."""
-    config, project = settings.config, settings.project
-    checks: list[Check] = [(f"{name}: healthy", lambda n=name: healthy(client, project, n)) for name in model.active]
+    config, model = stack.config, stack.model
+    checks: list[Check] = [(f"{name}: healthy", lambda n=name: healthy(stack.containers(n), n)) for name in model.active]
     for name in model.active:
         where = config.where(f"services.{name}.relax")
         if "named-volumes" not in config.service(name).relax:
-            check = lambda n=name, w=where: data_on_named_volumes(project_containers(client, project, n), w)  # noqa: E731
+            check = lambda n=name, w=where: data_on_named_volumes(stack.containers(n), w)  # noqa: E731
             checks.append((f"{name}: data on named volumes", check))
-    substitutes = {b.official: b.local for b in needed_base_images(settings, model) if b.local}
+    substitutes = {b.official: b.local for b in needed_base_images(stack.settings, model) if b.local}
     forbid, seen = ForbiddenFiles(config.forbidden_in_image, substitutes), {}
     for name in model.active:
         if model.services[name].built:
-            checks += built_service_checks(client, settings, model.services[name], forbid, seen)
+            checks += built_service_checks(stack, model.services[name], forbid, seen)
     return checks

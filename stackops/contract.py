@@ -11,16 +11,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from stackops.hardening import HARDENING
 from stackops.project import (
     DEFAULT_FORBIDDEN,
     DEFAULT_MIN_UID,
-    HARDENING,
     HOOK_REFERENCE,
     HTTP_METHODS,
-    SUBSTITUTES,
     TABLE,
-    BaseImage,
     ContractError,
+    DeclaredBase,
     Migrations,
     Persistence,
     Probe,
@@ -28,6 +27,7 @@ from stackops.project import (
     ServiceContract,
     display,
 )
+from stackops.substitutes import SUBSTITUTES
 
 
 class _Table:
@@ -162,7 +162,7 @@ def _persistence(table: _Table, entry: str) -> Persistence:
     )
 
 
-def _base_image(variable: str, table: _Table) -> BaseImage:
+def _base_image(variable: str, table: _Table) -> DeclaredBase:
     if not re.match(r"^[A-Z_][A-Z0-9_]*$", variable):
         table.fail("", "must be named after the Compose variable that holds the image, such as PYTHON_BASE_IMAGE")
     substitute = table.text("substitute")
@@ -170,7 +170,7 @@ def _base_image(variable: str, table: _Table) -> BaseImage:
         table.fail("substitute", f"must be one of {', '.join(SUBSTITUTES)}, got {substitute!r}")
     if not table.text("image"):
         table.fail("image", "is missing: the official image, such as python:3.11-slim-bookworm")
-    return BaseImage(variable, table.text("image"), substitute)
+    return DeclaredBase(variable, table.text("image"), substitute)
 
 
 TOP_KEYS = (

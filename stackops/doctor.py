@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 from stackops import StackError
-from stackops.baseimages import current_substitute, mirror_for, needed_base_images
+from stackops.baseimages import choice, mirror_for, needed_base_images
 from stackops.compose import ComposeModel, render, require_compose_v2
-from stackops.engine import connect, engine_endpoint, engine_version, image_exists
+from stackops.engine import connect, engine_endpoint, engine_version, project_containers
 from stackops.lazy import docker
-from stackops.lifecycle import port_problems
+from stackops.ports import port_problems, published_by
 from stackops.repository import check_env_files_tracked
 from stackops.results import CheckResult
 from stackops.settings import StackSettings, load_settings
@@ -58,12 +58,14 @@ def compose_finding() -> CheckResult:
 
 
 def base_image_findings(settings: StackSettings, model: ComposeModel, client: docker.DockerClient) -> list[CheckResult]:
+    """Each base image as `inv up` would make it available: present, or buildable or pullable."""
     findings = []
     for image in needed_base_images(settings, model):
         name = f"base image {image.variable}"
-        if settings.base_images != "local" and image_exists(client, image.official):
+        chosen = choice(image, settings, client)
+        if chosen == "official":
             findings.append(CheckResult(name, True, f"{image.official} present"))
-        elif image.recipe and settings.base_images != "registry" and current_substitute(image, client) is not None:
+        elif chosen == "substitute":
             findings.append(CheckResult(name, True, f"local substitute {image.local} present"))
         else:
             # Missing, or built from an older recipe: either way inv up builds (or pulls) it.
@@ -94,7 +96,8 @@ def ca_finding(settings: StackSettings) -> CheckResult:
 
 def port_findings(settings: StackSettings, model: ComposeModel, client: docker.DockerClient | None) -> list[CheckResult]:
     published = [(name, b) for name in model.active for b in model.services[name].ports]
-    problems = port_problems(client, settings, model)
+    ours = published_by(project_containers(client, settings.project)) if client else set()
+    problems = port_problems(settings, model, ours, client)
     if problems:
         return [CheckResult("ports", False, problem.split("; ")[0], fix=problem.split("; ", 1)[-1]) for problem in problems]
     listed = ", ".join(f"{name} {b.host_ip}:{b.published or 'auto'}" for name, b in published) or "none published"

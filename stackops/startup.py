@@ -1,4 +1,4 @@
-"""Waiting until a started stack is ready, and saying why it is not.
+"""Waiting until a started stack is ready: `compose up --wait`, restarts told from crash loops, health paths answering.
 
 Compose's `up --wait` gives up on the first restart of a container, and it
 counts a container without a healthcheck as ready the moment it runs. Real
@@ -11,62 +11,54 @@ health path is ready when that path answers, whatever its container says.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Mapping
 
+from stackops import StackError
+from stackops.compose import up_args
 from stackops.console import say
-from stackops.engine import SERVICE_LABEL, error_lines, last_logs, project_containers, service_states
-from stackops.lazy import docker, requests
-from stackops.settings import StackSettings
+from stackops.diagnosis import explain_failed_start
+from stackops.engine import finished_one_shot, service_of
+from stackops.lazy import requests
+from stackops.stack import Stack
+from stackops.waiting import poll, within
 
 #: Restarts since `up` began that make a crash loop; fewer are a service still starting.
 CRASH_LOOP_RESTARTS = 3
+#: How long a failed `compose up --wait` is given to show that a container is restarting.
+RESTART_GRACE_SECONDS = 3
 HEARTBEAT_SECONDS = 10
-T = TypeVar("T")
 
 
-def poll(probe: Callable[[], T | None], deadline: float, interval: float = 0.5) -> T | None:
-    """Call `probe` until it returns something truthy or the monotonic deadline passes; its last answer."""
-    while True:
-        answer = probe()
-        if answer or time.monotonic() >= deadline:
-            return answer
-        time.sleep(max(0.0, min(interval, deadline - time.monotonic())))
-
-
-def restart_counts(client: docker.DockerClient, project: str) -> dict[str, int]:
+def restart_counts(containers: list) -> dict[str, int]:
     """Restarts per container ID so far: the baseline a start is measured from."""
-    return {c.id: c.attrs.get("RestartCount", 0) for c in project_containers(client, project)}
+    return {c.id: c.attrs.get("RestartCount", 0) for c in containers}
 
 
-def restarts_since(client: docker.DockerClient, project: str, baseline: dict[str, int]) -> dict[str, int]:
+def restarts_since(containers: list, baseline: Mapping[str, int]) -> dict[str, int]:
     """Per service, how often its containers restarted since the baseline; a restarting one counts as restarted."""
     counts: dict[str, int] = {}
-    for container in project_containers(client, project):
-        service = container.labels.get(SERVICE_LABEL, container.name)
+    for container in containers:
         restarts = container.attrs.get("RestartCount", 0) - baseline.get(container.id, 0)
         restarts += 1 if container.attrs["State"].get("Restarting") else 0
         if restarts > 0:
-            counts[service] = counts.get(service, 0) + restarts
+            counts[service_of(container)] = counts.get(service_of(container), 0) + restarts
     return counts
 
 
-def crash_loop(restarts: dict[str, int]) -> str | None:
+def crash_loop(restarts: Mapping[str, int]) -> str | None:
     """The service that has restarted too often to be merely starting, if any."""
     return next((service for service, count in restarts.items() if count >= CRASH_LOOP_RESTARTS), None)
 
 
-def unsettled(client: docker.DockerClient, project: str) -> list[str]:
+def unsettled(containers: list) -> list[str]:
     """Services not yet running healthy (a one-shot that exited 0 is done), as `service (state)`."""
     pending = []
-    for container in project_containers(client, project):
-        state = container.attrs["State"]
-        policy = (container.attrs["HostConfig"].get("RestartPolicy") or {}).get("Name") or "no"
-        if container.status == "exited" and state.get("ExitCode") == 0 and policy == "no":
+    for container in containers:
+        if finished_one_shot(container):
             continue
-        health = (state.get("Health") or {}).get("Status")
+        health = (container.attrs["State"].get("Health") or {}).get("Status")
         if container.status != "running" or health not in (None, "healthy"):
-            pending.append(f"{container.labels.get(SERVICE_LABEL, container.name)} ({health or container.status})")
+            pending.append(f"{service_of(container)} ({health or container.status})")
     return pending
 
 
@@ -79,45 +71,96 @@ def answer(url: str) -> str | None:
     return None if response.status_code < 400 else f"{response.status_code}: {response.text[:160]}"
 
 
-def waiting_for(client: docker.DockerClient, settings: StackSettings) -> str:
-    """What a long start is waiting on, for the heartbeat line."""
-    pending = unsettled(client, settings.project)
-    return "waiting for " + ", ".join(pending) if pending else "building or creating"
+class Launch:
+    """One `up` in progress: its deadline, the restart counts it started from, and a line every HEARTBEAT_SECONDS."""
 
-
-class Heartbeat:
-    """A line every HEARTBEAT_SECONDS saying what a long start waits for."""
-
-    def __init__(self, client: docker.DockerClient, settings: StackSettings, start: float):
-        self.client, self.settings, self.start, self.last = client, settings, start, time.monotonic()
+    def __init__(self, stack: Stack, base: Mapping[str, str]):
+        self.stack, self.base = stack, base
+        self.start = self.beaten = time.monotonic()
+        self.deadline = self.start + stack.settings.wait_timeout
+        self.baseline = restart_counts(stack.containers())
 
     def beat(self, doing: str = "") -> None:
-        if time.monotonic() - self.last >= HEARTBEAT_SECONDS:
-            self.last = time.monotonic()
-            say(f"    {self.last - self.start:4.0f}s: {doing or waiting_for(self.client, self.settings)}")
+        if time.monotonic() - self.beaten >= HEARTBEAT_SECONDS:
+            self.beaten = time.monotonic()
+            pending = unsettled(self.stack.containers())
+            waiting = "waiting for " + ", ".join(pending) if pending else "building or creating"
+            say(f"    {self.beaten - self.start:4.0f}s: {doing or waiting}")
 
+    def fail(self, why: str = "", show: list[str] | None = None, compose_error: str = "") -> StackError:
+        return StackError(explain_failed_start(self.stack, compose_error, why, show))
 
-def explain_failed_start(
-    client: docker.DockerClient, settings: StackSettings, compose_error: str = "", why: str = "", show: list[str] | None = None
-) -> str:
-    """Print the error lines and log tail of each unready service (or those named); one sentence naming them."""
-    states = service_states(client, settings.project)
-    bad = [s for s in states if not s.ok]
-    for state in [s for s in states if s.service in show] if show else bad:
-        log = last_logs(client, settings.project, state.service, lines=500)
-        say(f"--- {state.service} ({state.status}, {state.health}) ---")
-        errors = error_lines(log)
-        if errors:
-            say("errors:\n" + "\n".join(errors))
-        say("last lines:\n" + ("\n".join(log.splitlines()[-20:]) or "(no output)"))
-    if not states:
-        said = f": Compose said {compose_error!r}" if compose_error else ""
-        return f"{settings.project} did not start{said} (its whole output is above)"
-    if why:
-        return f"{why}; its errors and last log lines are above (more: inv logs --env {settings.cli_env})"
-    if not bad and compose_error:
-        return f"Compose's up --wait failed for {settings.project}: {compose_error}"
-    if not bad:
-        return f"{settings.project} did not become healthy within {settings.wait_timeout}s; raise WAIT_TIMEOUT in {settings.env_file} or see `inv logs`"
-    names = ", ".join(f"{s.service} ({s.status}, {s.health})" for s in bad)
-    return f"{names} of {settings.project} did not become healthy; its errors and last log lines are above (more: inv logs --env {settings.cli_env})"
+    def look(self) -> dict[str, int]:
+        """Look at the containers anew; restarts per service since this up began. A crash loop is a failure at once."""
+        restarts = restarts_since(self.stack.look_again().containers(), self.baseline)
+        looping = crash_loop(restarts)
+        if looping:
+            raise self.fail(
+                f"{looping} of {self.stack.project} is crash-looping: it restarted {restarts[looping]} times since up began"
+            )
+        return restarts
+
+    def run(self, build: bool) -> None:
+        """Start the stack and wait until every service is healthy and every health path answers; else say why."""
+        while not self.compose_up(build):
+            build = False  # a second pass only finishes what a restart interrupted
+            self.settle()
+        self.stack.look_again()  # the ports as the started containers publish them
+        self.health_paths()
+
+    def compose_up(self, build: bool) -> bool:
+        """`compose up --wait` within what is left of the deadline; False when a service restarted on the way."""
+        remaining = max(1, round(self.deadline - time.monotonic()))
+        compose = self.stack.start_compose(up_args(self.stack.settings, build=build, timeout=remaining), self.base)
+        checked = time.monotonic()
+        while compose.running():
+            time.sleep(0.02)  # Compose's exit is noticed at once, the engine asked every half second
+            if time.monotonic() - checked >= 0.5:
+                checked = time.monotonic()
+                try:
+                    self.look()
+                except StackError:
+                    compose.kill()  # no use waiting for a service that is crashing
+                    raise
+                self.beat()
+        if compose.wait() == 0:
+            return True
+        # Compose may give up at a container's first exit, before the engine
+        # counts its restart: a moment's grace tells a restart from a failure.
+        grace = min(within(RESTART_GRACE_SECONDS), self.deadline)
+        if not poll(self.look, grace, interval=0.2) or time.monotonic() >= self.deadline:
+            raise self.fail(compose_error=compose.said.last_line())
+        return False
+
+    def settle(self) -> None:
+        """A service restarted during start-up: wait until every container runs healthy again, or it loops."""
+
+        def settled():
+            self.look()
+            self.beat()
+            return not unsettled(self.stack.containers())
+
+        if not poll(settled, self.deadline):
+            pending = ", ".join(unsettled(self.stack.containers()))
+            raise self.fail(f"{pending} of {self.stack.project} still not healthy after {self.stack.settings.wait_timeout}s")
+
+    def health_paths(self) -> None:
+        """Every HTTP service the contract gives a ready (else health) path answers it: running is not serving."""
+        stack, model = self.stack, self.stack.model
+        for name in model.active:
+            contract = stack.config.service(name)
+            path = contract.ready or contract.health
+            if not (contract.is_http and path and (name == stack.config.entry or model.services[name].ports)):
+                continue
+            last = ""
+
+            def answered(name=name, path=path):
+                nonlocal last
+                if last:  # asked before and not answered: a restart may have published an engine-chosen port anew
+                    self.look()
+                self.beat(f"waiting for {name} to answer {path} ({last or 'not asked yet'})")
+                last = answer(stack.url(name) + path) or ""
+                return not last
+
+            if not poll(answered, self.deadline):
+                raise self.fail(f"{name} did not answer {path} within {stack.settings.wait_timeout}s (last: {last})", [name])

@@ -1,19 +1,11 @@
-"""Deploy the stack to Docker Swarm: the env's Compose files, as `docker compose config` renders them, through `docker stack deploy`.
+"""Deploying a stack to Docker Swarm and waiting until Swarm says every service converged, or naming the task error that stops it.
 
-Compose renders and checks the files; this module only turns its output into
-what `docker stack deploy` takes (no build, no profiles, no map-form
-depends_on, no top-level name), pins each image to the digest the registry
-answered, makes the env-valued secrets Swarm secrets, adds a one-shot
-migration service, and then waits until Swarm says every service converged,
-or names the task error that stops it.
+The stack file comes from stackops.stackfile; the images every node pulls from stackops.registry.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shlex
-import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
@@ -23,164 +15,28 @@ from pathlib import Path
 
 from stackops import StackError
 from stackops.baseimages import ensure_base_images
-from stackops.compose import config_json, render
-from stackops.console import last_words, say, step
-from stackops.engine import error_lines
+from stackops.commands import run
+from stackops.compose import config_json, parse_model
+from stackops.console import say, step
+from stackops.diagnosis import log_summary
+from stackops.engine import label_filter
 from stackops.lazy import docker
 from stackops.registry import pinned_images
-from stackops.settings import StackSettings, compose_environment
+from stackops.settings import compose_environment
+from stackops.stack import Stack
+from stackops.stackfile import (
+    FAILURES_BEFORE_GIVING_UP,
+    ONE_SHOT_LABEL,
+    STACK_LABEL,
+    environment_secrets,
+    leaked_secrets,
+    secret_name,
+    stack_definition,
+)
+from stackops.waiting import poll, within
 
-STACK_LABEL = "com.docker.stack.namespace"
-ONE_SHOT_LABEL = "io.stackops.one-shot"
-#: Compose keys `docker stack deploy` refuses or Swarm ignores; what stands in for them is in the deploy overlay.
-NOT_FOR_SWARM = (
-    "build", "profiles", "depends_on", "mem_limit", "pids_limit", "restart", "container_name", "pull_policy", "tmpfs",
-)  # fmt: skip
-SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 #: Task states after which a task will never run again.
 FAILED_STATES = ("failed", "rejected")
-FAILURES_BEFORE_GIVING_UP = 3
-
-
-def _without_nulls(value):
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
-    return value
-
-
-def tmpfs_mounts(entries: list[str]) -> list[dict]:
-    """Compose's `tmpfs: [/tmp:size=64m,mode=1777]` as Swarm mounts, which it does take (it ignores `tmpfs:`).
-
-    Only the size carries over: stack files before Compose-spec know no mode,
-    and Swarm's tmpfs is world-writable with the sticky bit (1777) by default.
-    """
-    mounts = []
-    for entry in entries:
-        target, _, options = entry.partition(":")
-        mount: dict = {"type": "tmpfs", "target": target}
-        for option in filter(None, options.split(",")):
-            key, _, value = option.partition("=")
-            if key == "size":
-                number, unit = value.rstrip("kmgKMG"), value[len(value.rstrip("kmgKMG")) :].lower()
-                mount["tmpfs"] = {"size": int(number) * SIZE_UNITS[unit]}
-        mounts.append(mount)
-    return mounts
-
-
-def secret_name(stack: str, key: str, value: str) -> str:
-    """Named by content: Swarm secrets are immutable, so a new value is a new secret and rolls the services."""
-    return f"{stack}_{key}_{hashlib.sha256(value.encode()).hexdigest()[:12]}"
-
-
-def environment_secrets(rendered: Mapping, environment: Mapping[str, str], where: str) -> dict[str, str]:
-    """Secret key -> value, for the top-level secrets whose value comes from an env variable."""
-    values = {}
-    for key, body in (rendered.get("secrets") or {}).items():
-        variable = body.get("environment")
-        if variable:
-            value = environment.get(variable, "")
-            if not value:
-                raise StackError(f"{where}: {variable} is empty, and secret {key} takes its value from it; set it")
-            values[key] = value
-    return values
-
-
-def leaked_secrets(services: Mapping[str, Mapping], secrets: Mapping[str, str]) -> list[str]:
-    """'service: VAR holds secret KEY' for every environment value that holds a secret's value (in a URL, say)."""
-    leaks = []
-    for service, body in services.items():
-        for variable, value in (body.get("environment") or {}).items():
-            for key, secret in secrets.items():
-                # Inside a longer value only when long enough not to match by chance.
-                if value and (str(value) == secret or (len(secret) >= 6 and secret in str(value))):
-                    leaks.append(f"service {service}: {variable} holds the value of secret {key}")
-    return leaks
-
-
-def one_shot_deploy(deploy: Mapping | None) -> dict:
-    """Swarm settings for a service that runs once per new spec and is then done."""
-    constraints = (deploy or {}).get("placement", {}).get("constraints")
-    return {
-        "mode": "replicated",
-        "replicas": 1,
-        # on-failure: a run that succeeds is done; `replicated-job` would say so
-        # better, but docker stack deploy before 23.0 does not know it.
-        "restart_policy": {"condition": "on-failure", "delay": "5s", "max_attempts": FAILURES_BEFORE_GIVING_UP},
-        # Its failures are the tasks' own (counted by inv deploy), not an update to pause.
-        "update_config": {"failure_action": "continue"},
-        "labels": {ONE_SHOT_LABEL: "true"},
-        **({"placement": {"constraints": constraints}} if constraints else {}),
-    }
-
-
-def one_shot_services(services: Mapping[str, Mapping]) -> set[str]:
-    """Services others wait for with `condition: service_completed_successfully`: they run once."""
-    return {
-        name
-        for body in services.values()
-        for name, condition in (body.get("depends_on") or {}).items()
-        if (condition or {}).get("condition") == "service_completed_successfully"
-    }
-
-
-def migration_service(source: Mapping, command: str) -> dict:
-    """A one-shot copy of `source` that runs `command` once per deploy of a new spec, whatever the replica count."""
-    body = {k: v for k, v in source.items() if k not in ("ports", "healthcheck", "deploy", "command", "labels")}
-    body["command"] = shlex.split(command)
-    body["healthcheck"] = {"disable": True}
-    body["deploy"] = one_shot_deploy(source.get("deploy"))
-    return body
-
-
-def stack_definition(
-    rendered: Mapping,
-    images: Mapping[str, str],
-    secret_names: Mapping[str, str],
-    migrate: tuple[str, str] | None = None,
-) -> dict:
-    """The stack file for `docker stack deploy`, from `docker compose config --format json` output.
-
-    `images`: service -> the pinned image to run; `secret_names`: secret key ->
-    the Swarm secret made from its env value; `migrate`: (service, command)
-    adds `<service>-migrate`, a one-shot service running the migrations.
-    A service others wait for to complete runs once too.
-    """
-    services = {}
-    one_shots = one_shot_services(rendered.get("services", {}))
-    for name, body in rendered.get("services", {}).items():
-        service = {k: v for k, v in body.items() if k not in NOT_FOR_SWARM}
-        if name in one_shots:
-            service["deploy"] = one_shot_deploy(body.get("deploy"))
-        if name in images:
-            service["image"] = images[name]
-        if body.get("tmpfs"):
-            service["volumes"] = [*service.get("volumes", []), *tmpfs_mounts(body["tmpfs"])]
-        for port in service.get("ports", []):
-            if isinstance(port.get("published"), str) and port["published"].isdigit():
-                port["published"] = int(port["published"])
-            port.pop("host_ip", None)  # a Swarm port binds every address of its node
-        services[name] = service
-    if migrate:
-        source, command = migrate
-        services[f"{source}-migrate"] = migration_service(services[source], command)
-    used = {s["source"] if isinstance(s, dict) else s for body in services.values() for s in body.get("secrets", [])}
-    secrets = {}
-    for key, body in (rendered.get("secrets") or {}).items():
-        if key not in used:
-            continue  # a build secret (a CA bundle): never deployed
-        secrets[key] = {"external": True, "name": secret_names[key]} if key in secret_names else body
-    stack = {"version": "3.9", "services": services}
-    for top in ("networks", "volumes", "configs"):
-        if rendered.get(top):
-            stack[top] = rendered[top]
-    if secrets:
-        stack["secrets"] = secrets
-    return _without_nulls(stack)
-
-
-# ---- the engine side
 
 
 @dataclass(frozen=True)
@@ -190,10 +46,15 @@ class TaskAddress:
     url: str
 
 
+def stack_filter(stack: str) -> dict:
+    """What `docker stack deploy` labels as the stack's."""
+    return label_filter((STACK_LABEL, stack))
+
+
 def ensure_secrets(client: docker.DockerClient, stack: str, values: Mapping[str, str]) -> dict[str, str]:
     """Create the content-named Swarm secrets that do not exist yet; key -> secret name."""
     names = {}
-    existing = {s.name for s in client.secrets.list(filters={"label": f"{STACK_LABEL}={stack}"})}
+    existing = {s.name for s in client.secrets.list(filters=stack_filter(stack))}
     for key, value in values.items():
         name = names[key] = secret_name(stack, key, value)
         if name not in existing:
@@ -208,13 +69,8 @@ def stack_deploy(stack: str, definition: Mapping) -> None:
         file = Path(scratch) / "stack.json"  # JSON is YAML: the CLI reads it as a stack file
         file.write_text(json.dumps(definition, indent=2))
         file.chmod(0o600)
-        result = subprocess.run(
-            ["docker", "stack", "deploy", "--prune", "--with-registry-auth", "--compose-file", str(file), stack],
-            capture_output=True,
-            text=True,
-        )
-    if result.returncode != 0:
-        raise StackError(f"docker stack deploy {stack} failed: {last_words(result)}")
+        command = ["docker", "stack", "deploy", "--prune", "--with-registry-auth", "--compose-file", str(file), stack]
+        result = run(command, capture=True, what=f"docker stack deploy {stack} failed")
     # What the CLI leaves out ("Ignoring unsupported options") the user must hear.
     for line in result.stderr.splitlines():
         if line.startswith("Ignoring"):
@@ -222,7 +78,7 @@ def stack_deploy(stack: str, definition: Mapping) -> None:
 
 
 def stack_services(client: docker.DockerClient, stack: str):
-    return client.services.list(filters={"label": f"{STACK_LABEL}={stack}"})
+    return client.services.list(filters=stack_filter(stack))
 
 
 def _current(task: Mapping, service) -> bool:
@@ -259,9 +115,7 @@ def _task_log(client: docker.DockerClient, service, task: Mapping) -> str:
 def _service_error(client: docker.DockerClient, service, failed: list[Mapping]) -> str:
     last = failed[-1]["Status"]
     reason = last.get("Err") or last.get("Message") or last.get("State")
-    log = _task_log(client, service, failed[-1])
-    # A traceback's last line is the exception; an error level line says more than the tail.
-    errors = [line for line in error_lines(log, limit=2) if "Traceback" not in line] or log.strip().splitlines()[-1:]
+    errors = log_summary(_task_log(client, service, failed[-1]))
     return (
         f"service {service.name}: {len(failed)} task(s) failed, the last with: {reason}"
         + (f"; its log says: {' | '.join(errors)}" if errors else "")
@@ -315,21 +169,22 @@ def wait_converged(client: docker.DockerClient, stack: str, known_tasks: set[str
     """Poll until every service of the stack converged; seconds taken. Fails on the first service that cannot."""
     start = time.monotonic()
     waiting: list[str] = []
-    while True:
-        waiting = []
+
+    def converged() -> bool:
+        waiting.clear()
         for service in stack_services(client, stack):
             done, error, status = service_progress(client, service, known_tasks)
             if error:
                 raise StackError(error)
             if not done:
                 waiting.append(status)
-        if not waiting:
-            return time.monotonic() - start
-        if time.monotonic() - start > timeout:
-            raise StackError(
-                f"stack {stack} did not converge in {timeout:.0f} s: {'; '.join(waiting)} (docker stack ps --no-trunc {stack})"
-            )
-        time.sleep(1)
+        return not waiting
+
+    if not poll(converged, start + timeout, interval=1):
+        raise StackError(
+            f"stack {stack} did not converge in {timeout:.0f} s: {'; '.join(waiting)} (docker stack ps --no-trunc {stack})"
+        )
+    return time.monotonic() - start
 
 
 def stack_tasks(client: docker.DockerClient, stack: str) -> set[str]:
@@ -369,19 +224,18 @@ def task_addresses(client: docker.DockerClient, stack: str) -> list[TaskAddress]
 
 def remove_stack(client: docker.DockerClient, stack: str, timeout: float = 60) -> None:
     """`docker stack rm`, then wait until its containers and networks are gone (the CLI returns before)."""
-    result = subprocess.run(["docker", "stack", "rm", stack], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise StackError(f"docker stack rm {stack} failed: {result.stderr.strip()}")
-    deadline = time.monotonic() + timeout
-    label = {"label": f"{STACK_LABEL}={stack}"}
-    while client.containers.list(all=True, filters=label, ignore_removed=True) or client.networks.list(filters=label):
-        if time.monotonic() > deadline:
-            raise StackError(f"stack {stack}: containers or networks remain after {timeout:.0f} s (docker stack ps {stack})")
-        time.sleep(0.5)
+    run(["docker", "stack", "rm", stack], capture=True, what=f"docker stack rm {stack} failed")
+    label = stack_filter(stack)
+
+    def gone() -> bool:
+        return not (client.containers.list(all=True, filters=label, ignore_removed=True) or client.networks.list(filters=label))
+
+    if not poll(gone, within(timeout)):
+        raise StackError(f"stack {stack}: containers or networks remain after {timeout:.0f} s (docker stack ps {stack})")
 
 
 def stack_volumes(client: docker.DockerClient, stack: str) -> list[str]:
-    return [v.name for v in client.volumes.list(filters={"label": f"{STACK_LABEL}={stack}"})]
+    return [v.name for v in client.volumes.list(filters=stack_filter(stack))]
 
 
 @dataclass(frozen=True)
@@ -399,14 +253,18 @@ def require_manager(client: docker.DockerClient) -> None:
         )
 
 
-def deploy(settings: StackSettings, client: docker.DockerClient, timeout: float) -> Deployed:
-    """Push the images, deploy the stack, and wait until it converged (or fail naming why)."""
+def deploy(stack: Stack, timeout: float) -> Deployed:
+    """Push the images, deploy the stack, and wait until it converged (or fail naming why).
+
+    Compose renders twice, as it truly must: once to learn which base images
+    the services need, once with the ones chosen, as the stack file.
+    """
+    settings, client = stack.settings, stack.client
     require_manager(client)
-    base = ensure_base_images(settings, render(settings), client)
-    model = render(settings, base)
+    base = ensure_base_images(settings, stack.model, client)
     rendered = config_json(settings, base)
     with step("pushing the images every node pulls"):
-        images = pinned_images(settings, model, client)
+        images = pinned_images(settings, parse_model(rendered, settings.profiles), client)
     secrets = environment_secrets(rendered, compose_environment(settings, base), settings.env_file)
     leaks = leaked_secrets(rendered.get("services", {}), secrets)
     if leaks:
@@ -417,18 +275,18 @@ def deploy(settings: StackSettings, client: docker.DockerClient, timeout: float)
     migrate = None
     if migrations and migrations.upgrade and migrations.service in rendered.get("services", {}):
         migrate = (migrations.service, migrations.upgrade)
-    definition = stack_definition(rendered, images, ensure_secrets(client, settings.project, secrets), migrate)
-    known = stack_tasks(client, settings.project)
-    with step(f"deploying stack {settings.project} and waiting up to {timeout:.0f}s until it converged"):
-        stack_deploy(settings.project, definition)
-        seconds = wait_converged(client, settings.project, known, timeout)
-    return Deployed(seconds, task_addresses(client, settings.project))
+    definition = stack_definition(rendered, images, ensure_secrets(client, stack.project, secrets), migrate)
+    known = stack_tasks(client, stack.project)
+    with step(f"deploying stack {stack.project} and waiting up to {timeout:.0f}s until it converged"):
+        stack_deploy(stack.project, definition)
+        seconds = wait_converged(client, stack.project, known, timeout)
+    return Deployed(seconds, task_addresses(client, stack.project))
 
 
-def undeploy(settings: StackSettings, client: docker.DockerClient, volumes: bool = False) -> list[str]:
+def undeploy(deployed: Stack, volumes: bool = False) -> list[str]:
     """Remove the stack (its services, networks and secrets); its volumes on this node only when asked."""
+    client, stack = deployed.client, deployed.project
     require_manager(client)
-    stack = settings.project
     removed = []
     if stack_services(client, stack):
         with step(f"removing stack {stack}"):

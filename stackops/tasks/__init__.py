@@ -6,9 +6,10 @@ import functools
 import os
 import sys
 
-from invoke import Collection, Exit, UnexpectedExit
+from invoke import Collection, Exit, task
 
 from stackops import StackError
+from stackops.commands import CommandFailed
 from stackops.lazy import docker
 
 ENV_HELP = "Environment: a name from the project's env folder (dev, ci, ...) or an env file path; default $STACK_ENV, then dev."
@@ -21,19 +22,26 @@ def reports_errors(body):
     def wrapper(*args, **kwargs):
         try:
             return body(*args, **kwargs)
+        except CommandFailed as error:
+            raise Exit(f"error: {error}", code=error.code or 1) from None
         except StackError as error:
             raise Exit(f"error: {error}", code=1) from None
         except docker.errors.DockerException as error:
             reason = str(getattr(error, "explanation", None) or error).splitlines()[0][:200]
             raise Exit(f"error: the Docker engine refused a request ({reason}); check it with `inv doctor`", code=1) from None
-        except UnexpectedExit as error:
-            command = error.result.command
-            short = command if len(command) < 120 else command[:117] + "..."
-            raise Exit(
-                f"error: `{short}` failed (exit {error.result.exited}); its output is above", code=error.result.exited or 1
-            ) from None
 
     return wrapper
+
+
+def stack_task(*args, **kwargs):
+    """Invoke's @task (bare or with its arguments) whose failures end in one sentence and a non-zero exit.
+
+    A task's Invoke context goes unused: every command stackops runs goes
+    through stackops.commands, the one way it runs and reports them.
+    """
+    if len(args) == 1 and callable(args[0]) and not kwargs:
+        return task(reports_errors(args[0]))
+    return lambda body: task(*args, **kwargs)(reports_errors(body))
 
 
 def interactive() -> bool:

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from invoke import Collection, Exit, task
+from invoke import Collection
 
 from stackops import StackError, lifecycle
 from stackops.baseimages import ensure_base_images
-from stackops.compose import render, run_compose
 from stackops.console import say, step
 from stackops.containers import container_checks
 from stackops.contract import load_project
-from stackops.engine import connect
 from stackops.persistence import persistence_cycles, scenario_writer
 from stackops.probes import service_checks
 from stackops.results import Check, CheckFailed, print_result, run_checks, write_junit
-from stackops.settings import load_settings
-from stackops.tasks import ENV_HELP, count, interactive, reports_errors
+from stackops.stack import Stack
+from stackops.tasks import ENV_HELP, count, interactive, stack_task
 
 JUNIT_HELP = "Also write the results as JUnit XML to this path."
 
@@ -29,77 +27,73 @@ def unreachable(message: str):
     return fail
 
 
-def stack_checks(settings, client) -> list[Check]:
+def stack_checks(stack: Stack) -> list[Check]:
     """HTTP checks of every service the contract describes, then the container checks of every service."""
-    model = render(settings)
     checks: list[Check] = []
-    for name in model.active:
-        service = settings.config.service(name)
+    for name in stack.model.active:
+        service = stack.config.service(name)
         if not service.is_http:
             continue
         try:
-            url = lifecycle.service_url(client, settings, model, name)
+            url = stack.url(name)
         except StackError as error:
             checks.append((f"{name}: reachable", unreachable(str(error))))
             continue
-        checks += service_checks(url, service, settings.config)
-    return checks + container_checks(client, settings, model)
+        checks += service_checks(url, service, stack.config)
+    return checks + container_checks(stack)
 
 
-def smoke_results(settings=None, url=None, junit=None):
+def smoke_results(stack: Stack | None = None, url=None, junit=None):
     """Run the smoke checks; for a URL, only the entry service's HTTP checks."""
     if url:
         config = load_project()
         checks = service_checks(url.rstrip("/"), config.service(config.entry), config)
         say(f"smoke checks against {url}")
     else:
-        checks = stack_checks(settings, connect())
-        say(f"smoke checks on {settings.project} ({settings.env})")
+        checks = stack_checks(stack)
+        say(f"smoke checks on {stack.project} ({stack.settings.env})")
     results = run_checks(checks, show=print_result)
     if junit:
         write_junit(Path(junit), "smoke", results)
     return results
 
 
-@task(
+@stack_task(
     help={
         "env": ENV_HELP,
         "url": "Check the entry service at this URL over HTTP only, instead of the local stack.",
         "junit": JUNIT_HELP,
     }
 )
-@reports_errors
 def smoke(c, env=None, url=None, junit=None):
     """Check a running stack: every service's probes and health, and its containers' hardening."""
-    results = smoke_results(None if url else load_settings(env), url, junit)
+    results = smoke_results(None if url else Stack.of_env(env), url, junit)
     failed = [r.name for r in results if not r.ok]
     if failed:
-        raise Exit(f"error: smoke failed: {', '.join(failed)}", code=1)
+        raise StackError(f"smoke failed: {', '.join(failed)}")
     say(f"smoke passed: {len(results)} checks")
 
 
-def persistence_results(c, settings, cycles, records, junit=None, keep=False):
-    scenario = settings.config.persistence
+def persistence_results(stack: Stack, cycles, records, junit=None, keep=False):
+    scenario = stack.config.persistence
     if scenario is None:
-        raise StackError(f"{settings.config.where('persistence')}: no persistence scenario is declared; add the table")
-    client = connect()
-    model = render(settings)
-    url = lifecycle.service_url(client, settings, model, scenario.service)
+        raise StackError(f"{stack.config.where('persistence')}: no persistence scenario is declared; add the table")
+    url = stack.url(scenario.service)
 
     def restart() -> str:
-        lifecycle.down(c, settings, client)
-        lifecycle.up(c, settings, client, build=False)
-        return lifecycle.service_url(client, settings, model, scenario.service)
+        lifecycle.down(stack)
+        lifecycle.up(stack, build=False)
+        return stack.url(scenario.service)
 
-    say(f"persistence check on {settings.project}: {cycles} cycles of {records} records")
-    writer = scenario_writer(scenario, settings.config)
-    results = persistence_cycles(cycles, records, restart, url, writer, keep=keep, patience=settings.wait_timeout)
+    say(f"persistence check on {stack.project}: {cycles} cycles of {records} records")
+    writer = scenario_writer(scenario, stack.config)
+    results = persistence_cycles(cycles, records, restart, url, writer, keep=keep, patience=stack.settings.wait_timeout)
     if junit:
         write_junit(Path(junit), "persistence", results)
     return results
 
 
-@task(
+@stack_task(
     help={
         "env": ENV_HELP,
         "cycles": "How many write/down/up/read cycles (default 3).",
@@ -108,68 +102,63 @@ def persistence_results(c, settings, cycles, records, junit=None, keep=False):
         "keep": "Keep the records written instead of deleting them at the end.",
     }
 )
-@reports_errors
 def persistence_check(c, env=None, cycles=None, records=None, junit=None, keep=False):
     """Prove data survives down and up: write records, restart the stack, read them back."""
     # Parsed here, not by Invoke: a typo gets one line, not Invoke's traceback.
     cycles, records = count(cycles or 3, "cycles"), count(records or 5, "records")
-    results = persistence_results(c, load_settings(env), cycles, records, junit, keep)
+    results = persistence_results(Stack.of_env(env), cycles, records, junit, keep)
     if not results or not all(r.ok for r in results):
-        raise Exit("error: persistence check failed: records written before down were not all read back after up", code=1)
+        raise StackError("persistence check failed: records written before down were not all read back after up")
     say(f"persistence check passed: {len(results)} cycles")
 
 
-def run_service_tests(c, settings, client) -> None:
+def run_service_tests(stack: Stack) -> None:
     """Run the contract's service-tests Compose service once (`compose run`), against the stack's database."""
-    name = settings.config.service_tests
+    name = stack.config.service_tests
     if not name:
-        raise StackError(f"{settings.config.where('service-tests')}: is not set; name the Compose service that runs the tests")
-    model = render(settings)
-    base = ensure_base_images(settings, model, client, services=[*model.active, name])
+        raise StackError(f"{stack.config.where('service-tests')}: is not set; name the Compose service that runs the tests")
+    base = ensure_base_images(stack.settings, stack.model, stack.client, services=[*stack.model.active, name])
     with step(f"running the service's tests ({name})"):
-        run_compose(c, settings, ["run", "--rm", "--build"] + ([] if interactive() else ["--no-TTY"]) + [name], extra_env=base)
+        stack.compose(["run", "--rm", "--build"] + ([] if interactive() else ["--no-TTY"]) + [name], extra_env=base)
 
 
-@task(name="service-test", help={"env": ENV_HELP})
-@reports_errors
+@stack_task(name="service-test", help={"env": ENV_HELP})
 def service_test(c, env=None):
     """Run the service's own tests in its test image, against the stack's database."""
-    run_service_tests(c, load_settings(env), connect())
+    run_service_tests(Stack.of_env(env))
 
 
-@task(
+@stack_task(
     help={
         "env": ENV_HELP + " (default: the contract's ci-env)",
         "reports": "Folder for the JUnit reports (default reports/ in the project).",
         "cycles": "Persistence cycles (default 2).",
     }
 )
-@reports_errors
 def ci(c, env=None, reports="reports", cycles=None):
     """Run the CI pipeline: build, up, service tests, smoke, persistence-check; always clean (volumes too)."""
     cycles = count(cycles or 2, "cycles")
     config = load_project()
-    settings = load_settings(env or config.ci_env, config)
-    client = connect()
+    stack = Stack.of_env(env or config.ci_env, config)
     folder = Path(reports) if Path(reports).is_absolute() else config.root / reports
     failure = None
     try:
-        lifecycle.build(c, settings, client)
-        lifecycle.up(c, settings, client, build=False)
+        lifecycle.build(stack)
+        lifecycle.up(stack, build=False)
         if config.service_tests:
-            run_service_tests(c, settings, client)
-        if not all(r.ok for r in smoke_results(settings, junit=folder / "smoke.xml")):
+            run_service_tests(stack)
+        if not all(r.ok for r in smoke_results(stack, junit=folder / "smoke.xml")):
             failure = "smoke failed"
         elif config.persistence and not all(
-            r.ok for r in persistence_results(c, settings, cycles, 3, junit=folder / "persistence.xml")
+            r.ok for r in persistence_results(stack, cycles, 3, junit=folder / "persistence.xml")
         ):
             failure = "persistence check failed"
     finally:
         # The ci project is ephemeral: it leaves no container, network, volume or built image.
         with step("cleaning up the ci stack"):
-            lifecycle.clean(c, settings, client, volumes=True)
+            lifecycle.clean(stack, volumes=True)
     if failure:
-        raise Exit(f"error: ci: {failure}; reports in {folder}", code=1)
+        raise StackError(f"ci: {failure}; reports in {folder}")
     say(f"ci passed; reports in {folder}")
 
 

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from invoke import Collection, task
+from invoke import Collection
 
 from stackops import cluster as local_cluster
 from stackops import lifecycle, swarm
-from stackops.compose import render
 from stackops.console import say, step
 from stackops.engine import connect
 from stackops.registry import push_images, start_registry, stop_registry
 from stackops.settings import load_settings
-from stackops.tasks import ENV_HELP, count, reports_errors
+from stackops.stack import Stack
+from stackops.tasks import ENV_HELP, count, stack_task
 
 
-@task(
+@stack_task(
     help={
         "env": ENV_HELP + " (its BASE_IMAGES decides: the official registry image, or one from Debian packages)",
         "port": "Host port on 127.0.0.1 (default 5000).",
     }
 )
-@reports_errors
 def start(c, env=None, port=5000):
     """Start a local registry on 127.0.0.1, for machines that have none."""
     settings = load_settings(env)
@@ -29,56 +28,52 @@ def start(c, env=None, port=5000):
     say(f"  registry  {address}   (REGISTRY={address} in an env file makes inv push use it)")
 
 
-@task(help={"delete_images": "Also delete the images it stores (its volume); kept by default."})
-@reports_errors
+@stack_task(help={"delete_images": "Also delete the images it stores (its volume); kept by default."})
 def stop(c, delete_images=False):
     """Stop the local registry; the images it stores are kept unless --delete-images."""
     removed = stop_registry(connect(), delete_images)
     say(f"  removed: {', '.join(removed)}" if removed else "  no local registry was running")
 
 
-@task(help={"env": ENV_HELP})
-@reports_errors
+@stack_task(help={"env": ENV_HELP})
 def push(c, env=None):
     """Push the stack's built images to the env's REGISTRY, tagged by git commit; print their digests."""
-    settings = load_settings(env)
-    with step(f"pushing the images of {settings.project}"):
-        pushed = push_images(settings, render(settings), connect())
+    stack = Stack.of_env(env)
+    with step(f"pushing the images of {stack.project}"):
+        pushed = push_images(stack.settings, stack.model, stack.client)
     for image in pushed:
         say(f"  {image.service:<10} {image.tag}\n  {'':<10} {image.digest}")
 
 
-@task(
+@stack_task(
     help={
         "env": ENV_HELP + " (its COMPOSE_FILE adds the Swarm overlay; REGISTRY is where nodes pull from)",
         "build": "Build the images first (default); --no-build deploys what is built.",
         "timeout": "Seconds to wait until every service converged (default 300).",
     }
 )
-@reports_errors
 def deploy(c, env=None, build=True, timeout=300):
     """Build, push and deploy the stack to the swarm this engine manages; wait until it converged."""
-    settings = load_settings(env)
-    client = connect()
-    swarm.require_manager(client)
+    stack = Stack.of_env(env)
+    swarm.require_manager(stack.client)
     if build:
-        lifecycle.build(c, settings, client)
-    deployed = swarm.deploy(settings, client, count(timeout, "timeout"))
-    say(f"{settings.project} converged in {deployed.seconds:.1f}s")
+        lifecycle.build(stack)
+    deployed = swarm.deploy(stack, count(timeout, "timeout"))
+    say(f"{stack.project} converged in {deployed.seconds:.1f}s")
     for address in deployed.addresses:
         say(f"  {address.task:<12} {address.node:<24} {address.url}")
 
 
-@task(help={"env": ENV_HELP, "volumes": "Also DELETE the stack's volumes on this node, and with them its data."})
-@reports_errors
+@stack_task(help={"env": ENV_HELP, "volumes": "Also DELETE the stack's volumes on this node, and with them its data."})
 def undeploy(c, env=None, volumes=False):
     """Remove the stack from the swarm; its volumes are kept unless --volumes."""
-    removed = swarm.undeploy(load_settings(env), connect(), volumes)
+    removed = swarm.undeploy(Stack.of_env(env), volumes)
     say(f"  removed: {', '.join(removed)}" if removed else "  nothing of this stack was deployed")
 
 
-@task(name="up", help={"env": ENV_HELP + " (CLUSTER_MANAGER_LABELS label the manager; REGISTRY, if on 127.0.0.1, is started)"})
-@reports_errors
+@stack_task(
+    name="up", help={"env": ENV_HELP + " (CLUSTER_MANAGER_LABELS label the manager; REGISTRY, if on 127.0.0.1, is started)"}
+)
 def cluster_up(c, env=None):
     """Make a local two-node swarm: this engine as manager, an engine in a container as worker."""
     settings = load_settings(env)
@@ -89,8 +84,7 @@ def cluster_up(c, env=None):
         say(f"  {node.role:<8} {node.hostname:<24} {node.address:<15} {node.state}  {labels}")
 
 
-@task(name="down")
-@reports_errors
+@stack_task(name="down")
 def cluster_down(c):
     """Remove the local swarm and everything inv cluster.up made; nothing else."""
     removed = local_cluster.cluster_down(connect())

@@ -6,14 +6,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import requests
-from invoke import Config, Context
 
 from stackops import lifecycle
-from stackops.engine import connect
 from stackops.persistence import persistence_cycles, scenario_writer
+from stackops.stack import Stack
 from tests.utils import same_for_every_newcomer
-
-from .conftest import run_task
+from tests.utils.stacks import run_task
 
 # The service's and the engine's behaviour, the same whoever runs inv: proven once, by the outer run.
 pytestmark = same_for_every_newcomer
@@ -30,26 +28,26 @@ def checks_run(output: str) -> int:
     return len(re.findall(r"^  (?:ok  |FAIL) ", output, re.M))
 
 
-def test_smoke_passes_on_a_healthy_stack_and_writes_junit(pg, tmp_path):
+def test_smoke_passes_on_a_healthy_stack_and_writes_junit(postgres_stack, tmp_path):
     report = tmp_path / "smoke.xml"
-    result = pg.inv("smoke", "--junit", str(report))
+    result = postgres_stack.inv("smoke", "--junit", str(report))
     count = checks_run(result.stdout)
     assert count >= 16 and f"smoke passed: {count} checks" in result.stdout
     assert junit_counts(report) == (count, 0, [])
 
 
-def test_smoke_over_http_only_with_url(pg):
-    result = run_task("smoke", "--url", pg.url())
+def test_smoke_over_http_only_with_url(postgres_stack):
+    result = run_task("smoke", "--url", postgres_stack.url())
     assert "smoke passed: 9 checks" in result.stdout
 
 
-def test_smoke_fails_naming_ready_when_the_database_is_down(pg, tmp_path):
+def test_smoke_fails_naming_ready_when_the_database_is_down(postgres_stack, tmp_path):
     report = tmp_path / "smoke.xml"
-    pg.compose("stop", "db")
+    postgres_stack.compose("stop", "db")
     try:
-        result = pg.inv("smoke", "--junit", str(report), check=False)
+        result = postgres_stack.inv("smoke", "--junit", str(report), check=False)
     finally:
-        pg.compose("start", "db")
+        postgres_stack.compose("start", "db")
     assert result.returncode == 1
     assert result.stdout.strip().splitlines()[-1].startswith("error: smoke failed: api: ready /ready")
     tests, failures, failed = junit_counts(report)
@@ -96,12 +94,12 @@ def test_persistence_check_passes_over_three_cycles(stacks, tmp_path, base):
 def test_persistence_check_fails_when_the_volume_is_removed_between_cycles(stacks):
     stack = stacks("dev")
     url = stack.up()
-    settings, client = stack.settings, connect()
-    c = Context(Config(overrides={"run": {"in_stream": False}}))  # pytest's stdin cannot be read
+    settings = stack.settings
+    running = Stack(settings)
 
     def restart_losing_data() -> str:
-        lifecycle.down(c, settings, client, volumes=True)
-        return lifecycle.up(c, settings, client, build=False).url
+        lifecycle.down(running, volumes=True)
+        return lifecycle.up(running, build=False).url
 
     results = persistence_cycles(3, 2, restart_losing_data, url, scenario_writer(settings.config.persistence, settings.config))
     assert len(results) == 1 and not results[0].ok  # stops at the first failed cycle

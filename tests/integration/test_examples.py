@@ -3,8 +3,7 @@
 import pytest
 
 from tests.utils import ROOT, same_for_every_newcomer
-
-from .conftest import run_task
+from tests.utils.stacks import run_task
 
 EXAMPLES = sorted(p.name for p in (ROOT / "examples").iterdir() if (p / "pyproject.toml").is_file())
 

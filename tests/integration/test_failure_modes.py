@@ -10,8 +10,7 @@ import requests
 
 from stackops.engine import connect
 from tests.utils import same_for_every_newcomer
-
-from .conftest import wait_for
+from tests.utils.stacks import wait_for
 
 # The service's and the engine's behaviour, the same whoever runs inv: proven once, by the outer run.
 pytestmark = same_for_every_newcomer

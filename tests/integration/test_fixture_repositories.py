@@ -9,8 +9,7 @@ import requests
 
 from stackops.engine import PROJECT_LABEL
 from tests.utils import FIXTURES, fixture_repository, same_for_every_newcomer
-
-from .conftest import run_task
+from tests.utils.stacks import run_task
 
 pytestmark = same_for_every_newcomer  # the same for every user and Python: proven once, by the outer run
 

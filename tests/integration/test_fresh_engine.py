@@ -14,8 +14,8 @@ import pytest
 from stackops.baseimages import ensure_image
 from stackops.cluster import LABEL, NODE_IMAGE, WORKER_CAPABILITIES, bridge_gateway
 from stackops.settings import load_settings
-from tests.integration.conftest import wait_for
 from tests.utils import same_for_every_newcomer
+from tests.utils.stacks import wait_for
 
 pytestmark = same_for_every_newcomer
 

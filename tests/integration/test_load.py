@@ -19,8 +19,8 @@ CLIENTS = 256
 ROUNDS = 6  # each a write and a read back of what was written: 12 requests per client
 
 
-def test_256_concurrent_clients_of_mixed_reads_and_writes_all_succeed(pg):
-    url = pg.url()
+def test_256_concurrent_clients_of_mixed_reads_and_writes_all_succeed(postgres_stack):
+    url = postgres_stack.url()
     run = mixed_clients(url, CLIENTS, ROUNDS)
     assert not run.failures, f"{len(run.failures)} failed requests, e.g. {run.failures[:5]}"
     assert len(run.acknowledged) == CLIENTS * ROUNDS

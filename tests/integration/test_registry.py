@@ -10,8 +10,8 @@ import pytest
 
 from stackops.baseimages import plan_substitute
 from stackops.registry import CONTAINER
-from tests.integration.conftest import run_task
 from tests.utils import free_port, same_for_every_newcomer
+from tests.utils.stacks import run_task
 
 pytestmark = same_for_every_newcomer
 

@@ -6,19 +6,20 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from .conftest import wait_for
+from tests.utils.stacks import wait_for
 
 
 @pytest.fixture(scope="module")
-def pg(stacks):
+def gunicorn_stack(stacks):
+    """PostgreSQL with two gunicorn workers, shared by this module's tests."""
     stack = stacks("ci", WEB_CONCURRENCY="2")
     stack.up()
     return stack
 
 
-def test_resource_works_on_postgres(pg):
-    url = pg.url()
-    ids = [requests.post(url + "/api/v1/notes", json={"title": f"pg {i}"}, timeout=5).json()["id"] for i in range(3)]
+def test_resource_works_on_postgres(gunicorn_stack):
+    url = gunicorn_stack.url()
+    ids = [requests.post(url + "/api/v1/notes", json={"title": f"gunicorn_stack {i}"}, timeout=5).json()["id"] for i in range(3)]
     page = requests.get(url + "/api/v1/notes", params={"limit": 500}, timeout=5).json()
     assert set(ids) <= {n["id"] for n in page["items"]}
     assert requests.post(url + "/api/v1/notes", json={"title": ""}, timeout=5).status_code == 422
@@ -26,11 +27,11 @@ def test_resource_works_on_postgres(pg):
     assert requests.get(url + f"/api/v1/notes/{ids[0]}", timeout=5).status_code == 404
 
 
-def test_ready_follows_the_database_without_restarting_the_api(pg):
-    url = pg.url()
-    api = pg.containers("api")[0]
+def test_ready_follows_the_database_without_restarting_the_api(gunicorn_stack):
+    url = gunicorn_stack.url()
+    api = gunicorn_stack.containers("api")[0]
     started_at = api.attrs["State"]["StartedAt"]
-    pg.compose("stop", "db")
+    gunicorn_stack.compose("stop", "db")
     try:
         # A 503 Response is falsy (requests' bool is .ok): compare its JSON instead.
         body = wait_for(
@@ -39,7 +40,7 @@ def test_ready_follows_the_database_without_restarting_the_api(pg):
         assert body["reason"].startswith("database:")
         assert requests.get(url + "/health", timeout=5).status_code == 200  # liveness does not depend on it
     finally:
-        pg.compose("start", "db")
+        gunicorn_stack.compose("start", "db")
     wait_for(lambda: requests.get(url + "/ready", timeout=10).status_code == 200, timeout=60, what="/ready 200 again")
     api.reload()
     assert api.attrs["State"]["StartedAt"] == started_at and api.attrs["RestartCount"] == 0
@@ -55,8 +56,8 @@ def worker_pids_with_counters(stack) -> set[str]:
     return {name.split("_")[1].split(".")[0] for name in listing if name.startswith("counter_")}
 
 
-def test_request_counter_sums_over_gunicorn_workers(pg):
-    url, route = pg.url(), "/api/v1/notes/{note_id}"
+def test_request_counter_sums_over_gunicorn_workers(gunicorn_stack):
+    url, route = gunicorn_stack.url(), "/api/v1/notes/{note_id}"
     before, sent = request_counts(url, route), 0
     # Fresh connections until both workers have served some: only then can a
     # per-worker count differ from the sum.
@@ -64,15 +65,15 @@ def test_request_counter_sums_over_gunicorn_workers(pg):
         for _ in range(20):
             requests.get(url + "/api/v1/notes/987654321", timeout=5, headers={"Connection": "close"})
             sent += 1
-        if len(worker_pids_with_counters(pg)) >= 2:
+        if len(worker_pids_with_counters(gunicorn_stack)) >= 2:
             break
-    assert len(worker_pids_with_counters(pg)) >= 2, "requests never reached a second worker"
+    assert len(worker_pids_with_counters(gunicorn_stack)) >= 2, "requests never reached a second worker"
     assert request_counts(url, route) - before == sent
 
 
-def test_logs_are_one_json_object_per_line(pg):
-    requests.get(pg.url() + "/api/v1/notes/1", timeout=5)
-    lines = [line for line in pg.logs("api") if line.strip()]
+def test_logs_are_one_json_object_per_line(gunicorn_stack):
+    requests.get(gunicorn_stack.url() + "/api/v1/notes/1", timeout=5)
+    lines = [line for line in gunicorn_stack.logs("api") if line.strip()]
     assert len(lines) > 5
     entries = [json.loads(line) for line in lines]  # raises on any non-JSON line
     access = [e for e in entries if e.get("logger") == "app.access"]

@@ -13,8 +13,7 @@ import pytest
 import requests
 
 from tests.utils import ROOT, checked, inv, last_error_line
-
-from .conftest import wait_for
+from tests.utils.stacks import wait_for
 
 
 def test_dev_sqlite_up_health_down_keeps_volume(stacks, engine):

@@ -21,8 +21,8 @@ import requests
 
 from stackops.cluster import WORKER
 from stackops.swarm import stack_services, task_addresses
-from tests.integration.conftest import Stack, run_task, wait_for
 from tests.utils import ROOT, free_port, inv, last_error_line, same_for_every_newcomer
+from tests.utils.stacks import StackUnderTest, run_task, wait_for
 
 pytestmark = same_for_every_newcomer
 TEST_IMAGE_LABEL = "io.stackops.test.revision"  # on the images the tests build (a new, or a broken, api)
@@ -162,7 +162,7 @@ def test_an_example_deploys_its_one_shot_and_its_sqlite_on_the_labelled_node(eng
         (example / "env" / "swarm.env.docker").read_text()
         + f"COMPOSE_PROJECT_NAME=it-ledger-{uuid.uuid4().hex[:6]}\nREGISTRY={stack.settings.value('REGISTRY')}\n"
     )
-    ledger = Stack(env, cwd=example)
+    ledger = StackUnderTest(env, cwd=example)
     try:
         output = ledger.inv("deploy").stdout
         urls = re.findall(r"api\.1 .* (http://\S+)", output)

@@ -6,8 +6,7 @@ import pytest
 
 from stackops.engine import PROJECT_LABEL
 from tests.utils import fixture_repository, same_for_every_newcomer
-
-from .conftest import run_task
+from tests.utils.stacks import run_task
 
 pytestmark = same_for_every_newcomer  # who runs inv changes nothing here: proven once, by the outer run
 

@@ -1,9 +1,8 @@
-"""Compose command lines, checked through invoke's MockContext (no engine involved)."""
+"""Compose command lines, and the environment Compose runs with (no engine involved)."""
 
-import re
+import json
 
 import pytest
-from invoke import MockContext, Result
 
 from stackops.compose import compose_command, down_args, exec_args, logs_args, run_compose, up_args
 from stackops.settings import load_settings
@@ -46,10 +45,9 @@ def test_up_waits_with_the_env_timeout_and_builds(ci):
     assert "--build" not in up_args(ci, build=False)
 
 
-def test_run_compose_replaces_the_environment_with_the_env_files(ci):
-    c = MockContext(run={re.compile(r"docker compose .* config --quiet"): Result("")}, repeat=True)
-    run_compose(c, ci, ["config", "--quiet"])
-    call = c.run.call_args
-    assert call.kwargs["replace_env"] is True
-    assert call.kwargs["env"]["POSTGRES_PASSWORD"] == "ci-only-password"
-    assert call.kwargs["env"]["COMPOSE_PROJECT_NAME"] == "notes-ci"
+def test_compose_sees_exactly_the_env_files_values(ci, monkeypatch):
+    # A value in the caller's shell must not reach Compose: the env files decide.
+    monkeypatch.setenv("POSTGRES_PASSWORD", "from-the-shell")
+    rendered = run_compose(ci, ["config", "--format", "json"], capture=True).stdout
+    assert "ci-only-password" in rendered and "from-the-shell" not in rendered
+    assert json.loads(rendered)["name"] == "notes-ci"

@@ -2,7 +2,8 @@
 
 import pytest
 
-from stackops.containers import forbidden, hardening_problems
+from stackops.containers import forbidden
+from stackops.hardening import hardening_problems
 
 PATTERNS = (".git", "*.env.docker", "tests", "srv/secret/*")
 

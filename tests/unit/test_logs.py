@@ -2,7 +2,7 @@
 
 import pytest
 
-from stackops.engine import error_lines
+from stackops.diagnosis import error_lines
 
 
 @pytest.mark.parametrize(

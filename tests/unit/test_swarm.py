@@ -7,16 +7,15 @@ import pytest
 from stackops import StackError
 from stackops.cluster import node_labels
 from stackops.settings import load_settings
-from stackops.swarm import (
+from stackops.stackfile import (
     ONE_SHOT_LABEL,
     environment_secrets,
-    ipv4_bindings,
     leaked_secrets,
     secret_name,
     stack_definition,
-    timestamp,
     tmpfs_mounts,
 )
+from stackops.swarm import ipv4_bindings, timestamp
 from tests.utils import ROOT, write_env
 
 RENDERED = {

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from stackops.console import last_words
+from stackops.commands import last_words
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,8 @@
-"""Invoke tasks, one module per concern; `collection()` assembles them for a project's tasks.py."""
+"""Invoke tasks, one module per concern; `collection()` assembles them for a project's tasks.py.
+
+The task modules import the package's working modules lazily (stackops.lazy):
+`inv --list` and `inv --help` load only Invoke and the task definitions.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +46,13 @@ def stack_task(*args, **kwargs):
     if len(args) == 1 and callable(args[0]) and not kwargs:
         return task(reports_errors(args[0]))
     return lambda body: task(*args, **kwargs)(reports_errors(body))
+
+
+def open_stack(env: str | None = None, config=None):
+    """The Stack of an env, for one task; imported here, on first use, so that `inv --list` loads none of it."""
+    from stackops.stack import Stack
+
+    return Stack.of_env(env, config)
 
 
 def interactive() -> bool:

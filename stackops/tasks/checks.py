@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from invoke import Collection
 
-from stackops import StackError, lifecycle
-from stackops.baseimages import ensure_base_images
+from stackops import StackError
 from stackops.console import say, step
-from stackops.containers import container_checks
-from stackops.contract import load_project
-from stackops.persistence import persistence_cycles, scenario_writer
-from stackops.probes import service_checks
-from stackops.results import Check, CheckFailed, print_result, run_checks, write_junit
-from stackops.stack import Stack
-from stackops.tasks import ENV_HELP, count, interactive, stack_task
+from stackops.lazy import lazy_import
+from stackops.tasks import ENV_HELP, count, interactive, open_stack, stack_task
+
+if TYPE_CHECKING:
+    from stackops.results import Check
+    from stackops.stack import Stack
+
+baseimages = lazy_import("stackops.baseimages")
+containers = lazy_import("stackops.containers")
+contract = lazy_import("stackops.contract")
+lifecycle = lazy_import("stackops.lifecycle")
+persistence = lazy_import("stackops.persistence")
+probes = lazy_import("stackops.probes")
+report = lazy_import("stackops.results")
 
 JUNIT_HELP = "Also write the results as JUnit XML to this path."
 
 
 def unreachable(message: str):
     def fail():
-        raise CheckFailed(message)
+        raise report.CheckFailed(message)
 
     return fail
 
@@ -39,22 +46,22 @@ def stack_checks(stack: Stack) -> list[Check]:
         except StackError as error:
             checks.append((f"{name}: reachable", unreachable(str(error))))
             continue
-        checks += service_checks(url, service, stack.config)
-    return checks + container_checks(stack)
+        checks += probes.service_checks(url, service, stack.config)
+    return checks + containers.container_checks(stack)
 
 
 def smoke_results(stack: Stack | None = None, url=None, junit=None):
     """Run the smoke checks; for a URL, only the entry service's HTTP checks."""
     if url:
-        config = load_project()
-        checks = service_checks(url.rstrip("/"), config.service(config.entry), config)
+        config = contract.load_project()
+        checks = probes.service_checks(url.rstrip("/"), config.service(config.entry), config)
         say(f"smoke checks against {url}")
     else:
         checks = stack_checks(stack)
         say(f"smoke checks on {stack.project} ({stack.settings.env})")
-    results = run_checks(checks, show=print_result)
+    results = report.run_checks(checks, show=report.print_result)
     if junit:
-        write_junit(Path(junit), "smoke", results)
+        report.write_junit(Path(junit), "smoke", results)
     return results
 
 
@@ -67,7 +74,7 @@ def smoke_results(stack: Stack | None = None, url=None, junit=None):
 )
 def smoke(c, env=None, url=None, junit=None):
     """Check a running stack: every service's probes and health, and its containers' hardening."""
-    results = smoke_results(None if url else Stack.of_env(env), url, junit)
+    results = smoke_results(None if url else open_stack(env), url, junit)
     failed = [r.name for r in results if not r.ok]
     if failed:
         raise StackError(f"smoke failed: {', '.join(failed)}")
@@ -86,10 +93,12 @@ def persistence_results(stack: Stack, cycles, records, junit=None, keep=False):
         return stack.url(scenario.service)
 
     say(f"persistence check on {stack.project}: {cycles} cycles of {records} records")
-    writer = scenario_writer(scenario, stack.config)
-    results = persistence_cycles(cycles, records, restart, url, writer, keep=keep, patience=stack.settings.wait_timeout)
+    writer = persistence.scenario_writer(scenario, stack.config)
+    results = persistence.persistence_cycles(
+        cycles, records, restart, url, writer, keep=keep, patience=stack.settings.wait_timeout
+    )
     if junit:
-        write_junit(Path(junit), "persistence", results)
+        report.write_junit(Path(junit), "persistence", results)
     return results
 
 
@@ -106,7 +115,7 @@ def persistence_check(c, env=None, cycles=None, records=None, junit=None, keep=F
     """Prove data survives down and up: write records, restart the stack, read them back."""
     # Parsed here, not by Invoke: a typo gets one line, not Invoke's traceback.
     cycles, records = count(cycles or 3, "cycles"), count(records or 5, "records")
-    results = persistence_results(Stack.of_env(env), cycles, records, junit, keep)
+    results = persistence_results(open_stack(env), cycles, records, junit, keep)
     if not results or not all(r.ok for r in results):
         raise StackError("persistence check failed: records written before down were not all read back after up")
     say(f"persistence check passed: {len(results)} cycles")
@@ -117,7 +126,7 @@ def run_service_tests(stack: Stack) -> None:
     name = stack.config.service_tests
     if not name:
         raise StackError(f"{stack.config.where('service-tests')}: is not set; name the Compose service that runs the tests")
-    base = ensure_base_images(stack.settings, stack.model, stack.client, services=[*stack.model.active, name])
+    base = baseimages.ensure_base_images(stack.settings, stack.model, stack.client, services=[*stack.model.active, name])
     with step(f"running the service's tests ({name})"):
         stack.compose(["run", "--rm", "--build"] + ([] if interactive() else ["--no-TTY"]) + [name], extra_env=base)
 
@@ -125,7 +134,7 @@ def run_service_tests(stack: Stack) -> None:
 @stack_task(name="service-test", help={"env": ENV_HELP})
 def service_test(c, env=None):
     """Run the service's own tests in its test image, against the stack's database."""
-    run_service_tests(Stack.of_env(env))
+    run_service_tests(open_stack(env))
 
 
 @stack_task(
@@ -138,8 +147,8 @@ def service_test(c, env=None):
 def ci(c, env=None, reports="reports", cycles=None):
     """Run the CI pipeline: build, up, service tests, smoke, persistence-check; always clean (volumes too)."""
     cycles = count(cycles or 2, "cycles")
-    config = load_project()
-    stack = Stack.of_env(env or config.ci_env, config)
+    config = contract.load_project()
+    stack = open_stack(env or config.ci_env, config)
     folder = Path(reports) if Path(reports).is_absolute() else config.root / reports
     failure = None
     try:

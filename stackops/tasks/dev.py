@@ -8,26 +8,27 @@ import sys
 from invoke import Collection
 
 from stackops import PACKAGE_DIR, StackError
-from stackops.baseimages import ensure_base_images
 from stackops.commands import run
 from stackops.console import say, step
-from stackops.contract import load_project
-from stackops.doctor import diagnose
-from stackops.kubernetes import validate_overlay
-from stackops.project import display
-from stackops.repository import check_env_files_tracked
-from stackops.results import print_result
-from stackops.settings import available_envs
-from stackops.stack import Stack
-from stackops.tasks import ENV_HELP, stack_task
+from stackops.lazy import lazy_import
+from stackops.tasks import ENV_HELP, open_stack, stack_task
+
+baseimages = lazy_import("stackops.baseimages")
+contract = lazy_import("stackops.contract")
+doctor_checks = lazy_import("stackops.doctor")
+kubernetes = lazy_import("stackops.kubernetes")
+project = lazy_import("stackops.project")
+repository = lazy_import("stackops.repository")
+report = lazy_import("stackops.results")
+settings = lazy_import("stackops.settings")
 
 
 @stack_task(help={"env": ENV_HELP})
 def doctor(c, env=None):
     """Diagnose this machine for the stack: engine, Compose, BuildKit, base images, CA, ports."""
-    findings = diagnose(env)
+    findings = doctor_checks.diagnose(env)
     for finding in findings:
-        print_result(finding)
+        report.print_result(finding)
     failed = [f.name for f in findings if not f.ok]
     if failed:
         raise StackError(f"doctor found {len(failed)} problem(s): {', '.join(failed)}")
@@ -37,20 +38,20 @@ def doctor(c, env=None):
 @stack_task
 def lint(c):
     """Lint every env's Compose files, every Dockerfile the stack builds, the Kubernetes overlays, the contract's commands."""
-    config = load_project()
-    check_env_files_tracked(config)
+    config = contract.load_project()
+    repository.check_env_files_tracked(config)
     dockerfiles = set()
-    for env in available_envs(config):
-        stack = Stack.of_env(env, config)
+    for env in settings.available_envs(config):
+        stack = open_stack(env, config)
         with step(f"docker compose config ({env})"):
             stack.compose(["config", "--quiet"])
         dockerfiles |= {s.dockerfile for s in stack.model.services.values() if s.dockerfile}
     for dockerfile in sorted(dockerfiles):
-        with step(f"hadolint {display(dockerfile)}"):
+        with step(f"hadolint {project.display(dockerfile)}"):
             run(["hadolint", "--failure-threshold", "warning", str(dockerfile)])
     for directory in config.kubernetes:
         with step(f"kubectl kustomize {directory} | kubernetes-validate --strict"):
-            validate_overlay(config.root / directory)
+            kubernetes.validate_overlay(config.root / directory)
     for command in config.lint:
         with step(command):
             run(command)
@@ -59,8 +60,8 @@ def lint(c):
 @stack_task(help={"env": ENV_HELP})
 def images(c, env=None):
     """Make the base images available: pull them, or build local substitutes once."""
-    stack = Stack.of_env(env)
-    chosen = ensure_base_images(stack.settings, stack.model, stack.client)
+    stack = open_stack(env)
+    chosen = baseimages.ensure_base_images(stack.settings, stack.model, stack.client)
     for variable, ref in chosen.items():
         say(f"  {variable}={ref}")
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from invoke import Collection
 
-from stackops import cluster as local_cluster
-from stackops import lifecycle, swarm
 from stackops.console import say, step
-from stackops.engine import connect
-from stackops.registry import push_images, start_registry, stop_registry
-from stackops.settings import load_settings
-from stackops.stack import Stack
-from stackops.tasks import ENV_HELP, count, stack_task
+from stackops.lazy import lazy_import
+from stackops.tasks import ENV_HELP, count, open_stack, stack_task
+
+local_cluster = lazy_import("stackops.cluster")
+engine = lazy_import("stackops.engine")
+lifecycle = lazy_import("stackops.lifecycle")
+registry_images = lazy_import("stackops.registry")
+swarm = lazy_import("stackops.swarm")
 
 
 @stack_task(
@@ -22,25 +23,25 @@ from stackops.tasks import ENV_HELP, count, stack_task
 )
 def start(c, env=None, port=5000):
     """Start a local registry on 127.0.0.1, for machines that have none."""
-    settings = load_settings(env)
+    stack = open_stack(env)
     with step("starting the local registry"):
-        address = start_registry(settings, connect(), int(port))
+        address = registry_images.start_registry(stack.settings, stack.client, int(port))
     say(f"  registry  {address}   (REGISTRY={address} in an env file makes inv push use it)")
 
 
 @stack_task(help={"delete_images": "Also delete the images it stores (its volume); kept by default."})
 def stop(c, delete_images=False):
     """Stop the local registry; the images it stores are kept unless --delete-images."""
-    removed = stop_registry(connect(), delete_images)
+    removed = registry_images.stop_registry(engine.connect(), delete_images)
     say(f"  removed: {', '.join(removed)}" if removed else "  no local registry was running")
 
 
 @stack_task(help={"env": ENV_HELP})
 def push(c, env=None):
     """Push the stack's built images to the env's REGISTRY, tagged by git commit; print their digests."""
-    stack = Stack.of_env(env)
+    stack = open_stack(env)
     with step(f"pushing the images of {stack.project}"):
-        pushed = push_images(stack.settings, stack.model, stack.client)
+        pushed = registry_images.push_images(stack.settings, stack.model, stack.client)
     for image in pushed:
         say(f"  {image.service:<10} {image.tag}\n  {'':<10} {image.digest}")
 
@@ -54,7 +55,7 @@ def push(c, env=None):
 )
 def deploy(c, env=None, build=True, timeout=300):
     """Build, push and deploy the stack to the swarm this engine manages; wait until it converged."""
-    stack = Stack.of_env(env)
+    stack = open_stack(env)
     swarm.require_manager(stack.client)
     if build:
         lifecycle.build(stack)
@@ -67,7 +68,7 @@ def deploy(c, env=None, build=True, timeout=300):
 @stack_task(help={"env": ENV_HELP, "volumes": "Also DELETE the stack's volumes on this node, and with them its data."})
 def undeploy(c, env=None, volumes=False):
     """Remove the stack from the swarm; its volumes are kept unless --volumes."""
-    removed = swarm.undeploy(Stack.of_env(env), volumes)
+    removed = swarm.undeploy(open_stack(env), volumes)
     say(f"  removed: {', '.join(removed)}" if removed else "  nothing of this stack was deployed")
 
 
@@ -76,9 +77,9 @@ def undeploy(c, env=None, volumes=False):
 )
 def cluster_up(c, env=None):
     """Make a local two-node swarm: this engine as manager, an engine in a container as worker."""
-    settings = load_settings(env)
+    stack = open_stack(env)
     with step("making the local two-node swarm"):
-        nodes = local_cluster.cluster_up(settings, connect())
+        nodes = local_cluster.cluster_up(stack.settings, stack.client)
     for node in nodes:
         labels = ",".join(f"{k}={v}" for k, v in node.labels.items())
         say(f"  {node.role:<8} {node.hostname:<24} {node.address:<15} {node.state}  {labels}")
@@ -87,7 +88,7 @@ def cluster_up(c, env=None):
 @stack_task(name="down")
 def cluster_down(c):
     """Remove the local swarm and everything inv cluster.up made; nothing else."""
-    removed = local_cluster.cluster_down(connect())
+    removed = local_cluster.cluster_down(engine.connect())
     say(f"  removed: {', '.join(removed)}" if removed else "  no local cluster was running")
 
 

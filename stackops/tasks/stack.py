@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import shlex
+from typing import TYPE_CHECKING
 
 from invoke import Collection
 
-from stackops import StackError, lifecycle
+from stackops import StackError
 from stackops.commands import run
-from stackops.compose import exec_args, logs_args
 from stackops.console import say
-from stackops.engine import service_states
-from stackops.stack import Stack
-from stackops.tasks import ENV_HELP, count, interactive, stack_task
+from stackops.lazy import lazy_import
+from stackops.tasks import ENV_HELP, count, interactive, open_stack, stack_task
+
+if TYPE_CHECKING:
+    from stackops.stack import Stack
+
+compose = lazy_import("stackops.compose")
+engine = lazy_import("stackops.engine")
+lifecycle = lazy_import("stackops.lifecycle")
 
 
 @stack_task(help={"env": ENV_HELP, "no_cache": "Rebuild every layer instead of reusing the cache."})
 def build(c, env=None, no_cache=False):
     """Build the stack's images (and local base images when no registry answers)."""
-    lifecycle.build(Stack.of_env(env), no_cache=no_cache)
+    lifecycle.build(open_stack(env), no_cache=no_cache)
 
 
-def print_urls(stack: Stack, started: lifecycle.Started) -> None:
+def print_urls(stack: Stack, started) -> None:
     """The entry service's URLs, as the contract names its paths."""
     entry = stack.config.service(stack.config.entry)
     say(f"  {entry.name:<8} {started.url}")
@@ -33,7 +39,7 @@ def print_urls(stack: Stack, started: lifecycle.Started) -> None:
 @stack_task(help={"env": ENV_HELP, "build": "Build images first (default); --no-build starts what exists."})
 def up(c, env=None, build=True):
     """Start the stack and wait until it is healthy; print its URLs."""
-    stack = Stack.of_env(env)
+    stack = open_stack(env)
     started = lifecycle.up(stack, build=build)
     say(f"{stack.project} is healthy in {started.seconds:.1f}s")
     print_urls(stack, started)
@@ -42,13 +48,13 @@ def up(c, env=None, build=True):
 @stack_task(help={"env": ENV_HELP, "volumes": "Also DELETE the stack's volumes, and with them its data."})
 def down(c, env=None, volumes=False):
     """Stop and remove the stack's containers; volumes are kept unless --volumes."""
-    lifecycle.down(Stack.of_env(env), volumes=volumes)
+    lifecycle.down(open_stack(env), volumes=volumes)
 
 
 @stack_task(help={"env": ENV_HELP})
 def rebuild(c, env=None):
     """Rebuild the images without cache, then start the stack."""
-    stack = Stack.of_env(env)
+    stack = open_stack(env)
     lifecycle.build(stack, no_cache=True)
     started = lifecycle.up(stack, build=False)
     say(f"{stack.project} is healthy in {started.seconds:.1f}s at {started.url}")
@@ -57,7 +63,7 @@ def rebuild(c, env=None):
 @stack_task(help={"env": ENV_HELP, "service": "Restart only this service (default: all)."})
 def restart(c, env=None, service=None):
     """Restart the stack's containers (no rebuild) and wait until healthy."""
-    stack = Stack.of_env(env)
+    stack = open_stack(env)
     stack.compose(["restart"] + ([stack.service(service)] if service else []))
     started = lifecycle.up(stack, build=False)
     say(f"{stack.project} is healthy again at {started.url}")
@@ -73,10 +79,10 @@ def restart(c, env=None, service=None):
 )
 def logs(c, env=None, service=None, follow=False, tail=None):
     """Print the stack's logs."""
-    stack = Stack.of_env(env)
+    stack = open_stack(env)
     services = [stack.service(service)] if service else []
     lines = str(count(tail, "tail", low=0)) if tail is not None else None
-    stack.compose(logs_args(services, follow, lines))
+    stack.compose(compose.logs_args(services, follow, lines))
 
 
 @stack_task(
@@ -89,23 +95,23 @@ def logs(c, env=None, service=None, follow=False, tail=None):
 )
 def exec_(c, service, command, env=None):
     """Run a command in a running service's container."""
-    stack = Stack.of_env(env)
-    stack.compose(exec_args(stack.service(service), shlex.split(command), tty=interactive()))
+    stack = open_stack(env)
+    stack.compose(compose.exec_args(stack.service(service), shlex.split(command), tty=interactive()))
 
 
 @stack_task(help={"env": ENV_HELP, "service": "The service to open a shell in (default: the contract's entry service)."})
 def shell(c, env=None, service=None):
     """Open a shell in a running service's container."""
-    stack = Stack.of_env(env)
-    stack.compose(exec_args(stack.service(service), ["sh"], tty=interactive()))
+    stack = open_stack(env)
+    stack.compose(compose.exec_args(stack.service(service), ["sh"], tty=interactive()))
 
 
 @stack_task(help={"env": ENV_HELP})
 def status(c, env=None):
     """Show the stack's services: state, health, ports, image and its size."""
-    stack = Stack.of_env(env)
+    stack = open_stack(env)
     settings = stack.settings
-    states = service_states(stack.client, stack.containers())
+    states = engine.service_states(stack.client, stack.containers())
     if not states:
         say(f"{settings.project} ({settings.env}): no containers; start it with inv up --env {settings.cli_env}")
         return
@@ -120,7 +126,7 @@ def status(c, env=None):
 @stack_task(help={"env": ENV_HELP})
 def config(c, env=None):
     """Print the Compose file as this environment renders it (validated)."""
-    Stack.of_env(env).compose(["config"])
+    open_stack(env).compose(["config"])
 
 
 @stack_task(
@@ -132,7 +138,7 @@ def config(c, env=None):
 )
 def migrate(c, env=None, current=False, new=None):
     """Upgrade the running stack's database (or show its revision, or write a new revision)."""
-    stack = Stack.of_env(env)
+    stack = open_stack(env)
     migrations = stack.config.migrations
     if migrations is None:
         raise StackError(f"{stack.config.where('migrate')}: no migrations are declared; add a [tool.stackops.migrate] table")
@@ -144,7 +150,7 @@ def migrate(c, env=None, current=False, new=None):
     command = migrations.current if current else migrations.upgrade
     if not command:
         raise StackError(f"{stack.config.where('migrate.' + ('current' if current else 'upgrade'))}: is not set")
-    stack.compose(exec_args(stack.service(migrations.service), shlex.split(command), tty=False))
+    stack.compose(compose.exec_args(stack.service(migrations.service), shlex.split(command), tty=False))
 
 
 @stack_task(
@@ -156,7 +162,7 @@ def migrate(c, env=None, current=False, new=None):
 )
 def clean(c, env=None, volumes=False, yes=False):
     """Remove this project's containers, networks and built images; nothing else on the host."""
-    stack = Stack.of_env(env)
+    stack = open_stack(env)
     if volumes and not yes:
         if not interactive():
             raise StackError(f"--volumes deletes the data of {stack.project}; pass --yes as well to confirm")

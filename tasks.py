@@ -1,34 +1,31 @@
 """The reference service's tasks: every stackops task, plus this repository's own test and lock tasks."""
 
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from invoke import task
-
 from stackops import StackError
+from stackops.commands import run
 from stackops.console import say
-from stackops.tasks import collection, reports_errors
+from stackops.tasks import collection, stack_task
 
 ROOT = Path(__file__).resolve().parent
 TEST_KINDS = {"all": "tests", "unit": "tests/unit tests/service", "integration": "tests/integration"}
 
 
-@task(
+@stack_task(
     help={
         "kind": "Which tests: unit (no engine), integration (real engine), or all (default).",
         "k": "Only tests matching this pytest -k expression.",
         "x": "Stop at the first failure.",
     }
 )
-@reports_errors
 def test(c, kind="all", k=None, x=False):
     """Run this repository's test suite with pytest."""
     if kind not in TEST_KINDS:
         raise StackError(f"unknown test kind {kind!r}; use one of {', '.join(TEST_KINDS)}")
-    c.run(f"{sys.executable} -m pytest {TEST_KINDS[kind]}" + (f" -k '{k}'" if k else "") + (" -x" if x else ""), pty=False)
+    run([sys.executable, "-m", "pytest", *TEST_KINDS[kind].split(), *(["-k", k] if k else []), *(["-x"] if x else [])])
 
 
 def resolve(requirements: list[str], target: Path, source: str, skip: set[str] = frozenset()) -> int:
@@ -36,7 +33,7 @@ def resolve(requirements: list[str], target: Path, source: str, skip: set[str] =
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
         command = [sys.executable, "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed", "--report", str(report)]
-        subprocess.run([*command, *requirements], check=True, cwd=ROOT / "requirements")
+        run([*command, *requirements], cwd=ROOT / "requirements")
         installs = json.loads(report.read_text())["install"]
     pins = sorted(f"{i['metadata']['name'].lower().replace('_', '-')}=={i['metadata']['version']}" for i in installs)
     pins = [pin for pin in pins if pin.split("==")[0] not in skip]
@@ -52,13 +49,12 @@ def pinned_names(lock: Path) -> set[str]:
     return {line.split("==")[0] for line in lock.read_text().splitlines() if "==" in line}
 
 
-@task(
+@stack_task(
     help={
         "only": "Comma-separated sections to measure: build, stack, cli, reload, load (default: all).",
         "readme": "Also write the figures table into README.md (between its bench markers).",
     }
 )
-@reports_errors
 def bench(c, only=None, readme=False):
     """Measure the stack's figures on this machine, each against a baseline from the same run."""
     from bench.run import SECTIONS, run
@@ -66,8 +62,7 @@ def bench(c, only=None, readme=False):
     run([s.strip() for s in only.split(",")] if only else SECTIONS, readme=readme)
 
 
-@task
-@reports_errors
+@stack_task
 def lock(c):
     """Resolve the requirements into exact pins: service.lock, then test.lock and tooling.lock on top of it."""
     requirements = ROOT / "requirements"

@@ -150,20 +150,15 @@ def bench_build(bench: Bench) -> None:
     }
     project = f"bench-{bench.run_id}-build"
     compose_file = ws / "bench-build.json"
-    compose_file.write_text(
-        json.dumps(
-            {
-                "services": {
-                    name: {
-                        "image": f"{project}-{name}",
-                        "build": {"context": str(ws), "args": {"PYTHON_BASE": base}, "secrets": ["ca_bundle"], **spec},
-                    }
-                    for name, spec in variants.items()
-                },
-                "secrets": {"ca_bundle": {"file": str(stack.settings.ca_bundle or "/dev/null")}},
-            }
-        )
-    )
+    services = {
+        name: {
+            "image": f"{project}-{name}",
+            "build": {"context": str(ws), "args": {"PYTHON_BASE": base}, "secrets": ["ca_bundle"], **spec},
+        }
+        for name, spec in variants.items()
+    }
+    ca_bundle = {"file": str(stack.settings.ca_bundle or "/dev/null")}
+    compose_file.write_text(json.dumps({"services": services, "secrets": {"ca_bundle": ca_bundle}}))
     compose = ["docker", "compose", "--project-name", project, "--file", str(compose_file), "build"]
     figures = {}
     try:
@@ -178,6 +173,11 @@ def bench_build(bench: Bench) -> None:
     finally:
         for name in variants:
             subprocess.run(["docker", "image", "rm", "-f", f"{project}-{name}"], capture_output=True)
+    build_rows(bench, figures)
+
+
+def build_rows(bench: Bench, figures: dict[str, tuple[float, float, float, float]]) -> None:
+    """Each variant's (cold, unchanged, one-line change, size) as rows: ours against the others."""
     cold, unchanged, one_line, size = figures["ours"]
     pip = figures["single-stage-pip"]
     bench.add("build", "api image size", size, "MB", "single-stage pip", pip[3], "<= 125 MB", size <= 125)
@@ -210,34 +210,32 @@ def bench_stack(bench: Bench) -> None:
         plain_down = compose_command(settings, *down_args())
         try:
             with step(f"{label}: inv up and down against plain Compose, three times each"):
-                timed(inv_command("up", "--env", str(env)), ws)  # builds, and makes the volumes: not counted
-                timed(inv_command("down", "--env", str(env)), ws)
-                ups, downs, plain_ups, plain_downs = [], [], [], []
-                for _ in range(3):
-                    ups.append(timed(inv_command("up", "--env", str(env), "--no-build"), ws))
-                    downs.append(timed(inv_command("down", "--env", str(env)), ws))
-                    plain_ups.append(timed(plain_up, ws, plain_env))
-                    plain_downs.append(timed(plain_down, ws, plain_env))
+                up_down_rows(bench, label, env, plain_up, plain_down, plain_env)
             with step(f"{label}: inv up of the running stack against plain Compose, three times each"):
                 running_stack_rows(bench, label, env, plain_up, plain_env)
-            up, plain = statistics.median(ups), statistics.median(plain_ups)
-            bench.add(
-                "stack", f"{label}: inv up to healthy", up, "s", "docker compose up --wait", plain, "<= 1.05x", up <= 1.05 * plain
-            )
-            bench.add(
-                "stack",
-                f"{label}: inv down",
-                statistics.median(downs),
-                "s",
-                "docker compose down",
-                statistics.median(plain_downs),
-            )
             if label == "SQLite":
                 append_line(ws / "app/routers/notes.py", f"# bench edit {uuid.uuid4().hex}")
                 with step("SQLite: inv up after a one-line change (rebuild and restart)"):
                     bench.rebuild_and_up = timed(inv_command("up", "--env", str(env)), ws)
         finally:
             subprocess.run(inv_command("clean", "--env", str(env), "--volumes", "--yes"), cwd=ws, capture_output=True)
+
+
+def up_down_rows(bench: Bench, label: str, env: Path, plain_up: list[str], plain_down: list[str], plain_env: dict) -> None:
+    """`inv up --no-build` from down to healthy, and `inv down`, against the same Compose commands run plainly."""
+    ws = bench.workspace
+    timed(inv_command("up", "--env", str(env)), ws)  # builds, and makes the volumes: not counted
+    timed(inv_command("down", "--env", str(env)), ws)
+    ups, downs, plain_ups, plain_downs = [], [], [], []
+    for _ in range(3):
+        ups.append(timed(inv_command("up", "--env", str(env), "--no-build"), ws))
+        downs.append(timed(inv_command("down", "--env", str(env)), ws))
+        plain_ups.append(timed(plain_up, ws, plain_env))
+        plain_downs.append(timed(plain_down, ws, plain_env))
+    up, plain = statistics.median(ups), statistics.median(plain_ups)
+    bench.add("stack", f"{label}: inv up to healthy", up, "s", "docker compose up --wait", plain, "<= 1.05x", up <= 1.05 * plain)
+    down, plain_down_seconds = statistics.median(downs), statistics.median(plain_downs)
+    bench.add("stack", f"{label}: inv down", down, "s", "docker compose down", plain_down_seconds)
 
 
 def running_stack_rows(bench: Bench, label: str, env: Path, plain_up: list[str], plain_env: dict) -> None:
@@ -344,23 +342,36 @@ def bench_load(bench: Bench) -> None:
                     ab(f"{url}{path}", clients, max(200, clients))  # warm-up
                     runs[path, clients] = ab(f"{url}{path}", clients, max(2000, clients * 10))
         with step("load: reads at 64 clients, plain uvicorn, then gunicorn with 1, 2 and 4 workers"):
-            per_config = {}
-            for label, values in (
-                ("plain uvicorn (1 process)", {"COMPOSE_FILE": f"docker/compose.yaml:{uvicorn_file}"}),
-                ("1 worker", {"WEB_CONCURRENCY": "1"}),
-                ("2 workers", {"WEB_CONCURRENCY": "2"}),
-                ("4 workers", {"WEB_CONCURRENCY": "4"}),
-            ):
-                config_url = start(**values)
-                ab(f"{config_url}/api/v1/notes/{note}", 64, 300)  # warm-up
-                per_config[label] = ab(f"{config_url}/api/v1/notes/{note}", 64, 4000)
+            per_config = reads_per_server(start, note, uvicorn_file)
         with step("load: 256 clients writing and reading back notes (default workers)"):
             url = start()
             mixed = mixed_clients(url, 256, 4)
             lost = missing_writes(url, mixed.acknowledged)
     finally:
         subprocess.run(inv_command("clean", "--env", str(env), "--volumes", "--yes"), cwd=ws, capture_output=True)
+    load_rows(bench, note, runs, per_config)
+    bench.add("load", "mixed, 256 clients: failed", len(mixed.failures), "", "requests", mixed.requests, "0", not mixed.failures)
+    bench.add("load", "mixed, 256 clients: writes lost", len(lost), "", "acknowledged", len(mixed.acknowledged), "0", not lost)
+    bench.add("load", "mixed, 256 clients: req/s", mixed.requests / mixed.seconds, "req/s")
 
+
+def reads_per_server(start: Callable[..., str], note: int, uvicorn_file: Path) -> dict:
+    """ab of a note's read at 64 clients, the stack (re)started as plain uvicorn, then gunicorn with 1, 2 and 4 workers."""
+    per_config = {}
+    for label, values in (
+        ("plain uvicorn (1 process)", {"COMPOSE_FILE": f"docker/compose.yaml:{uvicorn_file}"}),
+        ("1 worker", {"WEB_CONCURRENCY": "1"}),
+        ("2 workers", {"WEB_CONCURRENCY": "2"}),
+        ("4 workers", {"WEB_CONCURRENCY": "4"}),
+    ):
+        config_url = start(**values)
+        ab(f"{config_url}/api/v1/notes/{note}", 64, 300)  # warm-up
+        per_config[label] = ab(f"{config_url}/api/v1/notes/{note}", 64, 4000)
+    return per_config
+
+
+def load_rows(bench: Bench, note: int, runs: dict, per_config: dict) -> None:
+    """The ab runs as rows: throughput against one client, p99 against p50, worker counts against plain uvicorn."""
     for path, name in (("/health", "health"), (f"/api/v1/notes/{note}", "read")):
         for clients in (1, 16, 64, 256):
             run = runs[path, clients]
@@ -380,9 +391,6 @@ def bench_load(bench: Bench) -> None:
         bench.add("load", f"reads at 64 clients, {label}", run.per_second, "req/s", "plain uvicorn", plain)
     two, one = per_config["2 workers"].per_second, per_config["1 worker"].per_second
     bench.add("load", "reads at 64 clients, 2 workers", two, "req/s", "1 worker", one, ">= 1.5x", two >= 1.5 * one)
-    bench.add("load", "mixed, 256 clients: failed", len(mixed.failures), "", "requests", mixed.requests, "0", not mixed.failures)
-    bench.add("load", "mixed, 256 clients: writes lost", len(lost), "", "acknowledged", len(mixed.acknowledged), "0", not lost)
-    bench.add("load", "mixed, 256 clients: req/s", mixed.requests / mixed.seconds, "req/s")
 
 
 # --- reporting ---

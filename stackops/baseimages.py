@@ -18,7 +18,7 @@ from stackops import PACKAGE_DIR, StackError
 from stackops.commands import run_with_heartbeat
 from stackops.compose import ComposeModel
 from stackops.console import say, step
-from stackops.engine import image_exists, split_reference
+from stackops.engine import image_exists, pull
 from stackops.lazy import docker
 from stackops.settings import StackSettings
 from stackops.substitutes import Substitute, decide, effective_mode, plan_substitute
@@ -102,16 +102,6 @@ def read_apt_sources() -> dict[str, str]:
     return texts
 
 
-def _pull(client: docker.DockerClient, ref: str) -> str | None:
-    """Pull `ref`; the reason it failed, or None."""
-    repository, tag = split_reference(ref)
-    try:
-        client.images.pull(repository, tag=tag)
-        return None
-    except (docker.errors.APIError, docker.errors.DockerException) as error:
-        return str(getattr(error, "explanation", None) or error).splitlines()[0][:200]
-
-
 def mirror_for(settings: StackSettings) -> str | None:
     """The Debian mirror substitutes are built from: DEBIAN_MIRROR, else the host's apt sources."""
     return settings.debian_mirror or debian_mirror(read_apt_sources())
@@ -169,7 +159,7 @@ def ensure_image(image: BaseImage, settings: StackSettings, client: docker.Docke
         return image.official if chosen == "official" else image.local
     if chosen == "pull":
         with step(f"pulling {image.official}"):
-            reason = _pull(client, image.official)
+            _, reason = pull(client, image.official)
         if not reason:
             return image.official
         if effective_mode(settings.base_images, bool(image.recipe), image.official) == "registry":

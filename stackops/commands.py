@@ -56,11 +56,12 @@ def run(
     check: bool = True,
     what: str = "",
     cwd=None,
+    shown_as: Sequence[str] | None = None,
 ) -> subprocess.CompletedProcess:
     """Run a command (a string runs in the shell, as a contract's commands are written); raise CommandFailed unless it succeeds.
 
     `capture`: its output is returned, not shown; `what`: how a failure's sentence begins
-    ("docker push X failed"), by default the command and its exit code.
+    ("docker push X failed"), by default the command (or `shown_as`, as the user would type it) and its exit code.
     """
     result = subprocess.run(
         command,
@@ -72,7 +73,7 @@ def run(
         errors="replace",
     )
     if check and result.returncode != 0:
-        raise failure(command, result, what)
+        raise failure(shown_as or command, result, what)
     return result
 
 

@@ -14,7 +14,7 @@ from stackops.cleanup import anonymous_mounts
 from stackops.compose import ServiceModel
 from stackops.diagnosis import error_lines, last_logs
 from stackops.dockerfile import base_reference
-from stackops.engine import finished_one_shot, image_exists, split_reference
+from stackops.engine import finished_one_shot, image_exists, pull
 from stackops.hardening import hardening_problems
 from stackops.lazy import docker
 from stackops.project import display
@@ -117,7 +117,8 @@ def base_layers(client: docker.DockerClient, service: ServiceModel, layers: list
         return []
     # The contract's base image may stand in as its local substitute.
     for candidate in dict.fromkeys([reference, substitutes.get(reference, reference)]):
-        base = image_exists(client, candidate) or pulled(client, candidate)
+        # BuildKit keeps the bases it pulls out of the engine's image list: pulled here if a registry has it.
+        base = image_exists(client, candidate) or pull(client, candidate)[0]
         found = (base.attrs.get("RootFS", {}).get("Layers") or []) if base else None
         if found is not None and layers[: len(found)] == found:
             return found
@@ -125,14 +126,6 @@ def base_layers(client: docker.DockerClient, service: ServiceModel, layers: list
         f"its layers do not start with those of {reference}, the base {where} names now: "
         f"it was built from another base, or that image is not here; rebuild it (inv build)"
     )
-
-
-def pulled(client: docker.DockerClient, reference: str):
-    """The image, pulled if a registry has it (BuildKit keeps the bases it pulls out of the engine's image list)."""
-    try:
-        return client.images.pull(*split_reference(reference))
-    except docker.errors.DockerException:
-        return None
 
 
 def added_files(client: docker.DockerClient, image, skip: int) -> list[str]:

@@ -149,6 +149,14 @@ def image_exists(client: docker.DockerClient, ref: str):
         return None
 
 
+def pull(client: docker.DockerClient, reference: str) -> tuple[object | None, str | None]:
+    """(the image, None) once pulled; (None, why not in the engine's words) when no registry gives it."""
+    try:
+        return client.images.pull(*split_reference(reference)), None
+    except docker.errors.DockerException as error:
+        return None, str(getattr(error, "explanation", None) or error).splitlines()[0][:200]
+
+
 def owned_container(client: docker.DockerClient, name: str, label: str, maker: str):
     """The container of that name if it carries our label, None if there is none; one made by someone else is refused."""
     try:

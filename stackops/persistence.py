@@ -9,7 +9,6 @@ given the service's URL after the restart, raises unless the record is there.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from stackops.lazy import requests
 from stackops.probes import QUOTED, TIMEOUT, NotAnswering, fill, run_probe
 from stackops.project import Persistence, ProjectConfig
 from stackops.results import CheckFailed, CheckResult, expect, print_result, run_check
+from stackops.waiting import poll, within
 
 
 @dataclass(frozen=True)
@@ -95,21 +95,26 @@ def scenario_writer(scenario: Persistence, config: ProjectConfig) -> Writer:
 
 def read_back(url: str, record: Written, deadline: float) -> str | None:
     """None when the record is there; else why not. A service not answering yet is asked again until the deadline."""
-    while True:
+    why = ""
+
+    def asked() -> str | None:
+        nonlocal why
         try:
             record.check(url)
-            return None
+            return "there"
         except (NotAnswering, requests.ConnectionError, requests.Timeout) as error:
-            if time.monotonic() >= deadline:
-                return f"{record.label} (the service did not answer in time: {error})"
-            time.sleep(0.5)
+            why = f"{record.label} (the service did not answer in time: {error})"
+            return None  # not answering yet: ask again
         except (CheckFailed, AssertionError, requests.RequestException, ValueError, KeyError) as error:
-            return f"{record.label} ({str(error)[:QUOTED]})"
+            why = f"{record.label} ({str(error)[:QUOTED]})"
+            return "answered without it"
+
+    return None if poll(asked, deadline) == "there" else why
 
 
 def missing(url: str, written: list[Written], patience: float = 0) -> list[str]:
     """The records not read back; waits up to `patience` seconds for a service that does not answer yet."""
-    deadline = time.monotonic() + patience
+    deadline = within(patience)
     return [reason for record in written if (reason := read_back(url, record, deadline))]
 
 

@@ -44,6 +44,7 @@ from stackops.engine import connect, engine_version
 from stackops.settings import compose_environment, load_settings
 from stackops.stack import Stack
 from stackops.waiting import poll, within
+from tests.utils import write_env
 
 ROOT = Path(__file__).resolve().parent.parent
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -117,12 +118,9 @@ def copy_workspace(target: Path) -> Path:
 
 
 def env_file(bench: Bench, name: str, base: str, **values: str) -> Path:
-    """A scratch env file: env/<base>.env.docker plus a project of its own, an engine-chosen port and `values`."""
-    path = bench.workspace / "env" / f"bench-{name}.env.docker"
-    text = (bench.workspace / "env" / f"{base}.env.docker").read_text()
-    values = {"COMPOSE_PROJECT_NAME": f"bench-{bench.run_id}-{name}", "API_PORT": "0", **values}
-    path.write_text(text + "\n" + "".join(f"{k}={v}\n" for k, v in values.items()))
-    return path
+    """A scratch env file in the workspace, as the tests write theirs: env/<base>.env.docker, a project of its own, `values`."""
+    project = f"bench-{bench.run_id}-{name}"
+    return write_env(bench.workspace / "env", base=base, name=f"bench-{name}", COMPOSE_PROJECT_NAME=project, **values)
 
 
 def entry_url(env: Path) -> str:

@@ -8,13 +8,14 @@ from pathlib import Path
 
 from stackops import StackError
 from stackops.baseimages import choice, mirror_for, needed_base_images
-from stackops.compose import ComposeModel, render, require_compose_v2
-from stackops.engine import connect, engine_endpoint, engine_version, project_containers
+from stackops.compose import ComposeModel, require_compose_v2
+from stackops.engine import connect, engine_endpoint, engine_version
 from stackops.lazy import docker
 from stackops.ports import port_problems, published_by
 from stackops.repository import check_env_files_tracked
 from stackops.results import CheckResult
 from stackops.settings import StackSettings, load_settings
+from stackops.stack import Stack
 
 PROVISION = "inv provision"
 
@@ -94,10 +95,11 @@ def ca_finding(settings: StackSettings) -> CheckResult:
     )
 
 
-def port_findings(settings: StackSettings, model: ComposeModel, client: docker.DockerClient | None) -> list[CheckResult]:
+def port_findings(stack: Stack, client: docker.DockerClient | None) -> list[CheckResult]:
+    model = stack.model
     published = [(name, b) for name in model.active for b in model.services[name].ports]
-    ours = published_by(project_containers(client, settings.project)) if client else set()
-    problems = port_problems(settings, model, ours, client)
+    ours = published_by(stack.containers()) if client else set()
+    problems = port_problems(stack.settings, model, ours, client)
     if problems:
         return [CheckResult("ports", False, problem.split("; ")[0], fix=problem.split("; ", 1)[-1]) for problem in problems]
     listed = ", ".join(f"{name} {b.host_ip}:{b.published or 'auto'}" for name, b in published) or "none published"
@@ -105,6 +107,7 @@ def port_findings(settings: StackSettings, model: ComposeModel, client: docker.D
 
 
 def diagnose(env: str | None) -> list[CheckResult]:
+    """Every finding, in order: env files, engine, Compose, the stack's files, base images, CA, ports."""
     try:
         settings: StackSettings | None = load_settings(env)
         check_env_files_tracked(settings.config)
@@ -117,11 +120,12 @@ def diagnose(env: str | None) -> list[CheckResult]:
     findings.append(compose_finding())
     if settings is None:
         return findings
+    stack = Stack(settings, client)
     try:
-        model = render(settings)
+        model = stack.model
     except StackError as error:
         return findings + [CheckResult("compose files", False, str(error))]
     if client:
         findings += base_image_findings(settings, model, client)
     findings.append(ca_finding(settings))
-    return findings + port_findings(settings, model, client)
+    return findings + port_findings(stack, client)

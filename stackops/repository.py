@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 from stackops import StackError
+from stackops.commands import run
 from stackops.project import ProjectConfig, display
 from stackops.settings import ENV_SUFFIX, LOCAL_SUFFIX
 
@@ -15,9 +15,7 @@ def ignored_by_git(paths: list[Path], root: Path) -> dict[Path, str]:
     """Each untracked path git ignores, with the rule that ignores it (`.gitignore:7: env/`); {} outside a repository."""
     if not paths or shutil.which("git") is None:
         return {}
-    result = subprocess.run(
-        ["git", "check-ignore", "--verbose", "--", *map(str, paths)], cwd=root, capture_output=True, text=True
-    )
+    result = run(["git", "check-ignore", "--verbose", "--", *map(str, paths)], cwd=root, capture=True, check=False)
     if result.returncode not in (0, 1):  # 128: not a repository, so nothing is ignored
         return {}
     rules = {}

@@ -61,11 +61,11 @@ class Stack:
         return require_service(self.model, name or self.config.entry)
 
     def compose(
-        self, args: Sequence[str], extra_env: Mapping[str, str] | None = None, capture: bool = False
+        self, args: Sequence[str], extra_env: Mapping[str, str] | None = None, capture: bool = False, check: bool = True
     ) -> subprocess.CompletedProcess:
         """Run Compose on this stack; what it changed is looked at anew."""
         try:
-            return run_compose(self.settings, args, extra_env, capture)
+            return run_compose(self.settings, args, extra_env, capture, check)
         finally:
             self.look_again()
 

@@ -66,6 +66,27 @@ def images(c, env=None):
         say(f"  {variable}={ref}")
 
 
+@stack_task(
+    help={
+        "path": "The repository (default: this folder).",
+        "dry_run": "Print what would be written, as diffs; write nothing.",
+        "force": "Overwrite files that differ from what init would write.",
+        "app": "The app as module:attribute (module:function() for a factory).",
+        "health": "The health path, instead of the one read from the app's routes.",
+        "python": "The Python version of the image (3.11, 3.13, ...).",
+        "database": "postgres, sqlite or none, instead of what the dependencies say.",
+    }
+)
+def init(c, path=".", dry_run=False, force=False, app="", health="", python="", database=""):
+    """Read a FastAPI repository and write what the workflow needs (as `stackops init`)."""
+    from stackops.cli import parser, run_init
+
+    flags = ["init", path] + (["--dry-run"] if dry_run else []) + (["--force"] if force else [])
+    for name, value in (("--app", app), ("--health", health), ("--python", python), ("--database", database)):
+        flags += [name, value] if value else []
+    run_init(parser().parse_args(flags))
+
+
 @stack_task
 def provision(c):
     """Make a Docker engine and Compose v2 answer on this machine (installs them as root on Debian/Ubuntu)."""
@@ -73,4 +94,4 @@ def provision(c):
     run(["bash", str(PACKAGE_DIR / "provision-engine.sh")], env={**os.environ, "STACKOPS_PYTHON": sys.executable})
 
 
-ns = Collection(doctor, lint, images, provision)
+ns = Collection(doctor, lint, images, init, provision)

@@ -101,6 +101,31 @@ def fixture_repository(name: str, folder: Path) -> Path:
     return target
 
 
+BARE = FIXTURES / "bare"
+
+
+def bare_repository(name: str, folder: Path) -> Path:
+    """A copy of a repository with no stackops setup yet (tests/fixtures/bare/NAME), committed to git as a user's is."""
+    target = folder / name
+    shutil.copytree(BARE / name, target, ignore=shutil.ignore_patterns("__pycache__"))
+    git = ["git", "-C", str(target), "-c", "user.name=test", "-c", "user.email=test@example.com"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "before stackops"]):
+        subprocess.run([*git, *command], check=True)
+    return target
+
+
+def stackops(*args: str, cwd: Path = ROOT, env: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
+    """The `stackops` command, as a user runs it before a tasks.py exists; stdout and stderr apart."""
+    return subprocess.run(
+        [sys.executable, "-m", "stackops.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
 def quick_start_commands() -> list[str]:
     """The README's quick-start commands, verbatim: set up and start, then test."""
     section = (ROOT / "README.md").read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0]

@@ -1,0 +1,83 @@
+"""The `[tool.stackops]` tables init adds to pyproject.toml: appended as text, so nothing of the file is reformatted."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from stackops.adopt.conventions import CONTAINER_PORT, DATABASE_SERVICE, ENTRY
+from stackops.adopt.image import python_image
+from stackops.adopt.reading import Repository
+from stackops.adopt.routes import Routes
+from stackops.adopt.stackfiles import secret_variables
+
+TABLE_HEADER = re.compile(r"^\s*\[\[?\s*tool\.stackops(\.|\s*\])", re.M)
+ANY_HEADER = re.compile(r"^\s*\[", re.M)
+
+
+def toml_value(value: object) -> str:
+    """A TOML literal for the simple values a contract holds (strings, numbers, booleans, inline tables, arrays)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {toml_value(item)}" for key, item in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    return json.dumps(str(value))  # a JSON string is a TOML basic string
+
+
+def table(name: str, values: dict) -> str:
+    lines = [f"{key} = {toml_value(value)}" for key, value in values.items() if value not in ("", None, [], {})]
+    return f"[{name}]\n" + "\n".join(lines) + "\n"
+
+
+def contract_text(repo: Repository, routes: Routes, env_dir: str) -> str:
+    """The contract: the entry service and its paths, what each service requires, persistence, migrations, base images."""
+    app_secrets = [v for v in secret_variables(repo) if v != "POSTGRES_PASSWORD"]
+    top = table("tool.stackops", {"entry": ENTRY, "env-dir": env_dir, "compose-files": ["compose.yaml"], "ci-env": "ci"})
+    tables = [
+        top.replace(
+            "]\n", "]\n# Written by `stackops init`: what stackops checks the stack against (README: The contract).\n", 1
+        ),
+        table(
+            f"tool.stackops.services.{ENTRY}",
+            {
+                "port": CONTAINER_PORT,
+                "health": routes.health,
+                "ready": routes.ready,
+                "metrics": routes.metrics,
+                "docs": routes.docs,
+            }
+            | {"requires": app_secrets},
+        ),
+    ]
+    if repo.database == "postgres":
+        tables.append(table(f"tool.stackops.services.{DATABASE_SERVICE}", {"requires": ["POSTGRES_PASSWORD"]}))
+    if routes.persistence:
+        tables.append(table("tool.stackops.persistence", routes.persistence))
+    if repo.migrations:
+        tables.append(table("tool.stackops.migrate", {"service": ENTRY, "upgrade": repo.migrations}))
+    images = [("PYTHON_BASE_IMAGE", python_image(repo.python), "python")]
+    images += [("POSTGRES_BASE_IMAGE", "postgres:15-bookworm", "postgres")] if repo.database == "postgres" else []
+    images += [("REDIS_BASE_IMAGE", "redis:7-bookworm", "redis")] if repo.redis else []
+    for variable, image, substitute in images:
+        tables.append(table(f"tool.stackops.base-images.{variable}", {"image": image, "substitute": substitute}))
+    return "\n".join(tables)
+
+
+def without_contract(pyproject: str) -> str:
+    """pyproject.toml with its `[tool.stackops...]` tables taken out (for --force), everything else as it was."""
+    kept, skipping = [], False
+    for line in pyproject.splitlines(keepends=True):
+        if ANY_HEADER.match(line):
+            skipping = bool(TABLE_HEADER.match(line))
+        if not skipping:
+            kept.append(line)
+    return "".join(kept).rstrip("\n") + "\n"
+
+
+def with_contract(pyproject: str, contract: str) -> str:
+    """The contract appended after a blank line; an existing one replaced (the caller asks first)."""
+    return without_contract(pyproject).rstrip("\n") + "\n\n" + contract

@@ -1,0 +1,30 @@
+"""The names init gives what it writes, in one place: its own choices for a repository, not any project's.
+
+(tests/unit/test_repository.py keeps the reference service's names out of the
+package; this module alone is exempt, as these are init's conventions.)
+"""
+
+#: The Compose service running the app, the one stackops calls the entry.
+ENTRY = "web"
+DATABASE_SERVICE = "postgres"
+REDIS_SERVICE = "redis"
+WORKER = "worker"
+#: The port the app listens on in its container (uvicorn's default), and the variable publishing it on the host.
+CONTAINER_PORT = 8000
+PORT_VARIABLE = "WEB_PORT"
+#: Where the code lives in the image, and where SQLite keeps its file (a named volume).
+CODE_DIR = "/srv"
+DATA_DIR = "/var/lib/app"
+#: A numeric UID clear of the host's system and login users.
+UID = 10001
+#: The env folder, and the one used when the repository's .gitignore ignores that (GitHub's Python template does).
+ENV_DIR = "env"
+ENV_DIR_IF_IGNORED = "deploy-env"
+#: Where the official PostgreSQL image (17 and older) declares its VOLUME: a named volume must be mounted exactly there.
+POSTGRES_DATA = "/var/lib/postgresql/data"
+#: With the SQLite file in a host folder: the variable naming the folder (ci names a volume instead), and the
+#: one-shot service that hands the folder to UID before the app starts.
+DATA_FOLDER_VARIABLE = "DATA_FOLDER"
+DATA_PERMISSIONS = "data-permissions"
+#: The official Redis image's working directory and VOLUME.
+REDIS_DATA = "/data"

@@ -1,0 +1,94 @@
+"""`stackops init` on repositories written here in the shapes of real ones: init, then `inv ci` passes with no edit,
+and init is safe: a second run changes nothing, --dry-run writes nothing, nothing is overwritten without --force."""
+
+import subprocess
+import uuid
+
+import pytest
+
+from tests.utils import BARE, bare_repository, inv, same_for_every_newcomer, stackops
+
+pytestmark = same_for_every_newcomer  # the same for every user and Python: proven once, by the outer run
+
+SHAPES = ["uv-src-factory", "sqlite-host-folder", "postgres-redis-worker"]
+
+
+def test_every_bare_shape_is_tried():
+    assert sorted(p.name for p in BARE.iterdir() if p.is_dir()) == sorted(SHAPES)
+
+
+@pytest.fixture
+def adopted(engine, tmp_path):
+    """Bare repositories, each after `stackops init`; what their ci env started is cleaned, volumes too."""
+    made = []
+
+    def adopt(shape: str, *flags: str) -> tuple:
+        repo = bare_repository(shape, tmp_path)
+        result = stackops("init", str(repo), *flags)
+        assert result.returncode == 0, result.stdout + result.stderr
+        made.append(repo)
+        return repo, result
+
+    yield adopt
+    for repo in made:
+        inv("clean", "--env", "ci", "--volumes", "--yes", cwd=repo)
+
+
+def changed_files(repo) -> str:
+    """What git sees changed or added since the commit before init."""
+    return subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], capture_output=True, text=True).stdout
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_init_then_ci_passes_with_no_edit(shape, adopted, tmp_path):
+    repo, result = adopted(shape)
+    assert "found" in result.stdout and "next: inv up" in result.stdout
+    project = {"COMPOSE_PROJECT_NAME": f"adopt-{uuid.uuid4().hex[:6]}"}
+    ci = inv("ci", "--reports", str(tmp_path / "reports"), cwd=repo, env=project, timeout=900, merged=True)
+    assert ci.returncode == 0 and "ci passed" in ci.stdout, ci.stdout[-4000:]
+    assert "FAIL" not in ci.stdout and "cycle 2: write, down, up, read back" in ci.stdout
+
+
+def test_init_says_where_each_finding_comes_from(adopted):
+    _, result = adopted("uv-src-factory")
+    for line in (
+        "python       3.11 (from requires-python in pyproject.toml (>=3.11))",
+        "installs     uv sync --frozen (from uv.lock)",
+        "app          tracklens.main:create_app (a factory) (from src/tracklens/main.py:",
+        "settings     LensSettings, prefix TRACKLENS_",
+        "health       /healthz (from the app's routes)",
+        "persistence  POST /projects, then GET /projects/{id} (from the app's OpenAPI document)",
+    ):
+        assert line in result.stdout
+
+
+def test_a_second_init_changes_nothing_and_dry_run_writes_nothing(adopted):
+    repo, _ = adopted("sqlite-host-folder")
+    before = changed_files(repo)
+    contents = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts}
+    again = stackops("init", str(repo))
+    assert again.returncode == 0 and "nothing to change" in again.stdout, again.stdout
+    (repo / "compose.yaml").write_text((repo / "compose.yaml").read_text() + "# the team's own line\n")
+    dry = stackops("init", str(repo), "--dry-run", "--force")
+    assert dry.returncode == 0 and "+++ b/compose.yaml" in dry.stdout and "nothing was written" in dry.stdout
+    assert (repo / "compose.yaml").read_text().endswith("# the team's own line\n")
+    kept = stackops("init", str(repo))
+    assert "compose.yaml                     kept as it is" in kept.stdout
+    assert (repo / "compose.yaml").read_text().endswith("# the team's own line\n")
+    assert changed_files(repo) == before
+    assert all(p.read_bytes() == data for p, data in contents.items() if p.name != "compose.yaml")
+    forced = stackops("init", str(repo), "--force")
+    assert "compose.yaml                     overwritten (--force)" in forced.stdout
+    assert not (repo / "compose.yaml").read_text().endswith("# the team's own line\n")
+
+
+def test_a_repository_without_a_fastapi_app_gets_one_line_and_exit_1(tmp_path):
+    repo = tmp_path / "flask-shop"
+    repo.mkdir()
+    (repo / "requirements.txt").write_text("flask\n")
+    (repo / "shop.py").write_text("from flask import Flask\n\napp = Flask(__name__)\n")
+    result = stackops("init", str(repo))
+    assert result.returncode == 1 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no FastAPI app found (looked for `= FastAPI(`" in lines[0] and str(repo) in lines[0]
+    assert sorted(p.name for p in repo.iterdir()) == ["requirements.txt", "shop.py"]

@@ -1,0 +1,160 @@
+"""What init reads from a repository and makes of an app's routes: pure, table-driven."""
+
+import tomllib
+
+import pytest
+
+from stackops.adopt.contract_table import toml_value, with_contract, without_contract
+from stackops.adopt.reading import lower_bound, python_version, requirement_name
+from stackops.adopt.routes import choose_routes, scenario
+from stackops.adopt.source import find_apps, find_settings
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [(">=3.11", "3.11"), ("^3.12", "3.12"), ("~=3.10", "3.10"), (">=3.10,<4", "3.10"), ("==3.13.*", "3.13"), ("", None)],
+)
+def test_lower_bound(spec, expected):
+    assert lower_bound(spec) == expected
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"pyproject.toml": '[project]\nrequires-python = ">=3.12"\n'}, ("3.13", "requires-python in pyproject.toml (>=3.12)")),
+        ({"pyproject.toml": '[project]\nrequires-python = ">=3.9"\n'}, ("3.11", "requires-python in pyproject.toml (>=3.9)")),
+        ({".python-version": "3.12.4\n"}, ("3.12", ".python-version")),
+        ({"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.11"\n'}, ("3.11", "poetry's python dependency (^3.11)")),
+        ({}, ("3.11", "nothing names a version; the oldest supported")),
+    ],
+)
+def test_python_version(tmp_path, files, expected):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    project = tomllib.loads(files.get("pyproject.toml", ""))
+    found = python_version(tmp_path, project)
+    assert (found.value, found.source) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("fastapi==0.115.0 \\", "fastapi"),
+        ("psycopg[binary]>=3.1", "psycopg"),
+        ("Pydantic_Settings~=2.2", "pydantic-settings"),
+        ("    --hash=sha256:abc", ""),
+        ("# via fastapi", ""),
+        ("-r base.txt", ""),
+        ("uvicorn ; python_version >= '3.8'", "uvicorn"),
+    ],
+)
+def test_requirement_name(line, name):
+    assert requirement_name(line) == name
+
+
+@pytest.mark.parametrize(
+    ("files", "reference"),
+    [
+        ({"app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"}, "app.main:app"),
+        (
+            {"src/shop/web.py": "import fastapi\n\ndef create():\n    api = fastapi.FastAPI()\n    return api\n"},
+            "shop.web:create (a factory)",
+        ),
+        (
+            {
+                "tests/test_x.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+                "svc/api.py": "from fastapi import FastAPI\nserver = FastAPI()\n",
+            },
+            "svc.api:server",
+        ),
+    ],
+)
+def test_find_apps(tmp_path, files, reference):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert find_apps(tmp_path)[0].reference == reference
+
+
+@pytest.mark.parametrize(
+    ("source", "prefix", "fields"),
+    [
+        (
+            'class S(BaseSettings):\n    model_config = SettingsConfigDict(env_prefix="LENS_")\n    token: str\n    url: str = "sqlite:///x.db"\n',
+            "LENS_",
+            [("token", None), ("url", "sqlite:///x.db")],
+        ),
+        (
+            'class S(pydantic.BaseSettings):\n    secret: str = Field(...)\n    size: int = Field(default=5)\n    class Config:\n        env_prefix = "APPX_"\n',
+            "APPX_",
+            [("secret", None), ("size", "5")],
+        ),
+    ],
+)
+def test_find_settings(tmp_path, source, prefix, fields):
+    (tmp_path / "settings.py").write_text(source)
+    settings = find_settings(tmp_path)
+    assert settings.prefix == prefix and [(f.name, f.default) for f in settings.fields] == fields
+
+
+OPENAPI = {
+    "paths": {
+        "/things": {
+            "post": {
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/New"}}}},
+                "responses": {"201": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}},
+            }
+        },
+        "/things/{thing_id}": {"get": {}, "delete": {}},
+    },
+    "components": {
+        "schemas": {
+            "New": {
+                "type": "object",
+                "required": ["name", "count"],
+                "properties": {"name": {"type": "string"}, "count": {"type": "integer"}},
+            },
+            "Thing": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+        }
+    },
+}
+
+
+def test_a_persistence_scenario_comes_from_a_create_and_read_pair():
+    found, reason = scenario(OPENAPI)
+    assert reason == ""
+    assert found["write"] == {"method": "POST", "path": "/things", "json": {"name": "p{marker}", "count": 1}, "status": 201}
+    assert found["read"] == {"path": "/things/{id}", "expect-json": {"name": "p{marker}"}} and found["delete"] == "/things/{id}"
+
+
+def test_no_scenario_without_an_id_in_the_answer():
+    openapi = {**OPENAPI, "components": {"schemas": {**OPENAPI["components"]["schemas"], "Thing": {"properties": {"name": {}}}}}}
+    found, reason = scenario(openapi)
+    assert found is None and "id in its answer" in reason
+
+
+@pytest.mark.parametrize(
+    ("routes", "expected"),
+    [
+        ([["/api/v1/utils/health-check/", ["GET"]], ["/readyz", ["GET"]]], ("/api/v1/utils/health-check/", "/readyz")),
+        ([["/status", ["GET"]], ["/items/{id}", ["GET"]]], ("/status", "")),
+        ([["/items", ["GET"]]], ("", "/openapi.json")),
+    ],
+)
+def test_choose_routes(routes, expected):
+    chosen = choose_routes({"routes": routes, "openapi_url": "/openapi.json", "docs_url": "/docs", "openapi": {}})
+    assert (chosen.health, chosen.ready) == expected
+
+
+def test_the_contract_is_appended_and_replaced_leaving_the_rest_as_it_was():
+    original = '[project]\nname = "x"  # a comment\n\n[tool.ruff]\nline-length = 100\n'
+    first = with_contract(original, '[tool.stackops]\nentry = "web"\n')
+    assert first.startswith(original) and tomllib.loads(first)["tool"]["stackops"] == {"entry": "web"}
+    second = with_contract(first + "\n[tool.other]\nkey = 1\n", '[tool.stackops]\nentry = "api"\n')
+    assert tomllib.loads(second)["tool"] == {"ruff": {"line-length": 100}, "other": {"key": 1}, "stackops": {"entry": "api"}}
+    assert without_contract(first) == original
+
+
+@pytest.mark.parametrize("value", ['a "quoted" {marker}', 3, True, {"path": "/x/{id}", "json": {"n": "p{marker}"}}, ["A", "B"]])
+def test_toml_values_read_back_as_written(value):
+    assert tomllib.loads(f"v = {toml_value(value)}")["v"] == value

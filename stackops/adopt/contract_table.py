@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 from stackops.adopt.conventions import CONTAINER_PORT, DATABASE_SERVICE, ENTRY
 from stackops.adopt.image import python_image
@@ -33,38 +34,53 @@ def table(name: str, values: dict) -> str:
     return f"[{name}]\n" + "\n".join(lines) + "\n"
 
 
-def contract_text(repo: Repository, routes: Routes, env_dir: str) -> str:
+@dataclass(frozen=True)
+class Layout:
+    """Where the stack's pieces are: the entry service and its port, the Compose files, the base images by variable."""
+
+    entry: str
+    port: int  # in the container
+    host_port: int  # the default the env files publish it on
+    compose_files: tuple[str, ...]
+    bases: tuple[tuple[str, str, str], ...]  # (variable, official image, recipe)
+    min_uid: int | None = None  # the image's own USER, when it is under the default
+    database_service: str = ""  # the PostgreSQL service init wrote, which requires its password
+
+
+def contract_text(repo: Repository, routes: Routes, env_dir: str, layout: Layout) -> str:
     """The contract: the entry service and its paths, what each service requires, persistence, migrations, base images."""
     app_secrets = [v for v in secret_variables(repo) if v != "POSTGRES_PASSWORD"]
-    top = table("tool.stackops", {"entry": ENTRY, "env-dir": env_dir, "compose-files": ["compose.yaml"], "ci-env": "ci"})
+    top = table(
+        "tool.stackops", {"entry": layout.entry, "env-dir": env_dir, "compose-files": list(layout.compose_files), "ci-env": "ci"}
+    )
+    paths = {"health": routes.health, "ready": routes.ready, "metrics": routes.metrics, "docs": routes.docs}
     tables = [
         top.replace(
             "]\n", "]\n# Written by `stackops init`: what stackops checks the stack against (README: The contract).\n", 1
         ),
         table(
-            f"tool.stackops.services.{ENTRY}",
-            {
-                "port": CONTAINER_PORT,
-                "health": routes.health,
-                "ready": routes.ready,
-                "metrics": routes.metrics,
-                "docs": routes.docs,
-            }
-            | {"requires": app_secrets},
+            f"tool.stackops.services.{layout.entry}",
+            {"port": layout.port, **paths, "requires": app_secrets, "min-uid": layout.min_uid},
         ),
     ]
-    if repo.database == "postgres":
-        tables.append(table(f"tool.stackops.services.{DATABASE_SERVICE}", {"requires": ["POSTGRES_PASSWORD"]}))
+    if layout.database_service:
+        tables.append(table(f"tool.stackops.services.{layout.database_service}", {"requires": ["POSTGRES_PASSWORD"]}))
     if routes.persistence:
         tables.append(table("tool.stackops.persistence", routes.persistence))
     if repo.migrations:
-        tables.append(table("tool.stackops.migrate", {"service": ENTRY, "upgrade": repo.migrations}))
-    images = [("PYTHON_BASE_IMAGE", python_image(repo.python), "python")]
-    images += [("POSTGRES_BASE_IMAGE", "postgres:15-bookworm", "postgres")] if repo.database == "postgres" else []
-    images += [("REDIS_BASE_IMAGE", "redis:7-bookworm", "redis")] if repo.redis else []
-    for variable, image, substitute in images:
+        tables.append(table("tool.stackops.migrate", {"service": layout.entry, "upgrade": repo.migrations}))
+    for variable, image, substitute in layout.bases:
         tables.append(table(f"tool.stackops.base-images.{variable}", {"image": image, "substitute": substitute}))
     return "\n".join(tables)
+
+
+def written_layout(repo: Repository) -> Layout:
+    """The layout of the files init writes itself: its entry service, compose.yaml, the bases they name."""
+    bases = [("PYTHON_BASE_IMAGE", python_image(repo.python), "python")]
+    bases += [("POSTGRES_BASE_IMAGE", "postgres:15-bookworm", "postgres")] if repo.database == "postgres" else []
+    bases += [("REDIS_BASE_IMAGE", "redis:7-bookworm", "redis")] if repo.redis else []
+    database = DATABASE_SERVICE if repo.database == "postgres" else ""
+    return Layout(ENTRY, CONTAINER_PORT, CONTAINER_PORT, ("compose.yaml",), tuple(bases), database_service=database)
 
 
 def without_contract(pyproject: str) -> str:

@@ -75,6 +75,12 @@ def start_command(repo: Repository) -> list[str]:
     return ["sh", "-c", f"{repo.migrations} && exec {shlex.join(server)}"]
 
 
+def healthcheck_test(port: int, path: str) -> str:
+    """The exec-form test that asks the app's health path with the image's own Python."""
+    probe = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}{path}', timeout=3)"
+    return json.dumps(["CMD", "python", "-c", probe])
+
+
 def healthcheck(path: str) -> str:
     probe = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{CONTAINER_PORT}{path}', timeout=3)"
     return (
@@ -87,7 +93,9 @@ def healthcheck(path: str) -> str:
 def dockerfile_text(repo: Repository, health_path: str, data_dir: bool) -> str:
     """The whole Dockerfile: a builder with the installer, a runtime with only the venv and the code."""
     copied, install = INSTALLERS[repo.installer]
-    copied = copied.format(requirements=repo.requirements)
+    # A requirements file in a folder may include its neighbours (-r base.txt): the folder goes whole.
+    folder = repo.requirements.rpartition("/")[0]
+    copy_line = f"COPY {folder} ./{folder}" if folder else f"COPY {copied.format(requirements=repo.requirements)} ./"
     install = install.format(requirements=repo.requirements)
     source_root = f"{CODE_DIR}/{repo.app.source_root}" if repo.app.source_root else CODE_DIR
     copies = "".join(f"COPY {path} {CODE_DIR}/{path}\n" for path in code_paths(repo))
@@ -101,7 +109,7 @@ RUN python3 -m venv /opt/venv
 ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK=1 UV_LINK_MODE=copy
 WORKDIR /build
 # Dependencies before code: an edit to the app does not reinstall them.
-COPY {copied} ./
+{copy_line}
 # A TLS-intercepting proxy's CA arrives as a build secret, never in a layer.
 RUN --mount=type=secret,id=ca_bundle \\
     if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle SSL_CERT_FILE=/run/secrets/ca_bundle; fi \\

@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stackops import StackError
-from stackops.adopt.contract_table import contract_text
-from stackops.adopt.conventions import ENTRY, ENV_DIR, ENV_DIR_IF_IGNORED
-from stackops.adopt.image import dockerfile_text, dockerignore_text
+from stackops.adopt.contract_table import Layout, contract_text, written_layout
+from stackops.adopt.conventions import ENV_DIR, ENV_DIR_IF_IGNORED
+from stackops.adopt.image import HEADER, dockerfile_text, dockerignore_text
+from stackops.adopt.override import OVERRIDE_FILE, Override, plan_override
 from stackops.adopt.reading import Finding, NotAFastAPIRepository, Repository, read_repository
 from stackops.adopt.routes import Routes, ask_image, choose_routes
 from stackops.adopt.source import App
@@ -61,25 +62,58 @@ def env_dir_for(root: Path) -> str:
     return ENV_DIR_IF_IGNORED if ignored_by_git([root / ENV_DIR / "ci.env.docker"], root) else ENV_DIR
 
 
-def setup_files(repo: Repository, routes: Routes, env_dir: str, system_ca: bool) -> dict[str, str]:
-    """Every file the setup needs, by path; pyproject.toml and .gitignore are changed apart."""
-    kept = {p: kept_values(repo.root, [p]) for p in (f"{env_dir}/ci.env.docker", f"{env_dir}/dev.local.env.docker")}
-    files = {
-        "Dockerfile": dockerfile_text(repo, routes.probe_path, data_dir=repo.database == "sqlite"),
-        ".dockerignore": dockerignore_text(env_dir),
-        "compose.yaml": compose_text(repo),
-        ".env.docker.example": example_text(repo),
-        "tasks.py": "from stackops.tasks import collection\n\nns = collection()\n",
-    }
-    return files | env_texts(repo, env_dir, system_ca, kept)
+TASKS = "from stackops.tasks import collection\n\nns = collection()\n"
 
 
-def changes_for(repo: Repository, routes: Routes, env_dir: str, system_ca: bool, force: bool) -> list[Change]:
-    changes = planned(repo.root, setup_files(repo, routes, env_dir, system_ca), force)
-    return changes + [pyproject_change(repo.root, contract_text(repo, routes, env_dir), force), gitignore_change(repo.root)]
+@dataclass(frozen=True)
+class Setup:
+    """What init writes for one repository: its own Docker files, or an override beside the user's."""
+
+    repo: Repository
+    env_dir: str
+    system_ca: bool
+    override: Override | None = None
+
+    @property
+    def layout(self) -> Layout:
+        return self.override.layout("PYTHON_BASE_IMAGE") if self.override else written_layout(self.repo)
+
+    def files(self, routes: Routes) -> dict[str, str]:
+        """Every file of the setup, by path; pyproject.toml and .gitignore are changed apart."""
+        repo, env_dir = self.repo, self.env_dir
+        kept = {p: kept_values(repo.root, [p]) for p in (f"{env_dir}/ci.env.docker", f"{env_dir}/dev.local.env.docker")}
+        files = {".env.docker.example": example_text(repo), "tasks.py": TASKS}
+        if self.override:
+            override = plan_override(repo.root, self.override.compose_file, routes.probe_path, "PYTHON_BASE_IMAGE")
+            files[OVERRIDE_FILE] = HEADER + override.text
+        else:
+            files["Dockerfile"] = dockerfile_text(repo, routes.probe_path, data_dir=repo.database == "sqlite")
+            files[".dockerignore"] = dockerignore_text(env_dir)
+            files["compose.yaml"] = compose_text(repo)
+        return files | env_texts(repo, env_dir, self.system_ca, kept, self.layout.host_port)
+
+    def changes(self, routes: Routes, force: bool) -> list[Change]:
+        contract = contract_text(self.repo, routes, self.env_dir, self.layout)
+        changes = planned(self.repo.root, self.files(routes), force)
+        return changes + [pyproject_change(self.repo.root, contract, force), gitignore_change(self.repo.root)]
 
 
-def routes_of_built_image(repo: Repository, env_dir: str, system_ca: bool) -> Routes:
+def setup_for(repo: Repository, system_ca: bool) -> Setup:
+    """Init's own files, or, when the repository has a Dockerfile and a Compose file, an override beside them."""
+    own = [f for f in repo.docker_files if not (repo.root / f).read_text().startswith(HEADER)]  # not init's own
+    compose_file = next((f for f in own if f != "Dockerfile"), "")
+    override = None
+    if "Dockerfile" in own and compose_file:
+        override = plan_override(repo.root, compose_file, "/", "PYTHON_BASE_IMAGE")
+        repo.findings.append(
+            Finding("own files", f"Dockerfile and {compose_file}, kept; {OVERRIDE_FILE} beside them", compose_file)
+        )
+        for advice in override.dockerfile.advice:
+            repo.findings.append(Finding("to change", advice, "the checks smoke runs"))
+    return Setup(repo, env_dir_for(repo.root), system_ca, override)
+
+
+def routes_of_built_image(setup: Setup) -> Routes:
     """Write a first setup into a scratch copy, build its image, and ask the app for its routes."""
     from stackops import lifecycle
     from stackops.baseimages import ensure_base_images
@@ -88,19 +122,31 @@ def routes_of_built_image(repo: Repository, env_dir: str, system_ca: bool) -> Ro
     from stackops.stack import Stack
 
     with tempfile.TemporaryDirectory(prefix="stackops-init-") as scratch:
-        copy = Path(scratch) / repo.root.name
-        shutil.copytree(repo.root, copy, ignore=NOT_COPIED)
-        draft = replace(repo, root=copy)
-        apply(copy, changes_for(draft, Routes(), env_dir, system_ca, force=True))
-        project = f"{repo.name}-init-{uuid.uuid4().hex[:6]}"
+        copy = Path(scratch) / setup.repo.root.name
+        shutil.copytree(setup.repo.root, copy, ignore=NOT_COPIED)
+        draft = replace(setup, repo=replace(setup.repo, root=copy))
+        apply(copy, draft.changes(Routes(), force=True))
+        project = f"{setup.repo.name}-init-{uuid.uuid4().hex[:6]}"
         stack = Stack(load_settings("ci", load_project(copy), environ={"COMPOSE_PROJECT_NAME": project}))
+        entry = setup.layout.entry
         try:
             base = ensure_base_images(stack.settings, stack.model, stack.client)
-            with step(f"building {ENTRY}'s image to read the app's routes from it"):
-                stack.compose(["build", ENTRY], extra_env=base)
-            return choose_routes(ask_image(stack, ENTRY, repo.app))
+            with step(f"building {entry}'s image to read the app's routes from it"):
+                stack.compose(["build", entry], extra_env=base)
+            return choose_routes(ask_image(stack, entry, setup.repo.app))
         finally:
             lifecycle.clean(stack, volumes=True)
+
+
+def report(routes: Routes) -> None:
+    for path, label in ((routes.health, "health"), (routes.ready, "ready"), (routes.metrics, "metrics"), (routes.docs, "docs")):
+        if path:
+            say(f"  {label:<12} {path} (from the app's routes)")
+    if routes.persistence:
+        write, read = routes.persistence["write"], routes.persistence["read"]
+        say(f"  persistence  POST {write['path']}, then GET {read['path']} (from the app's OpenAPI document)")
+    for remark in routes.remarks:
+        say(f"  note         {remark}")
 
 
 def init(root: Path, options: Options) -> list[Change]:
@@ -111,23 +157,16 @@ def init(root: Path, options: Options) -> list[Change]:
         repo = overridden(read_repository(root.resolve()), options)
     except NotAFastAPIRepository as error:
         raise StackError(str(error)) from None
+    setup = setup_for(repo, extra_system_cas() > 0)
     say(f"stackops init {repo.root}: found")
     for finding in repo.findings:
         say(finding.line())
-    env_dir, system_ca = env_dir_for(repo.root), extra_system_cas() > 0
-    routes = routes_of_built_image(repo, env_dir, system_ca)
+    routes = routes_of_built_image(setup)
     if options.health:
         routes.health, routes.ready = options.health, ""
         routes.remarks.append(f"health {options.health} from --health")
-    for path, label in ((routes.health, "health"), (routes.ready, "ready"), (routes.metrics, "metrics"), (routes.docs, "docs")):
-        if path:
-            say(f"  {label:<12} {path} (from the app's routes)")
-    if routes.persistence:
-        write, read = routes.persistence["write"], routes.persistence["read"]
-        say(f"  persistence  POST {write['path']}, then GET {read['path']} (from the app's OpenAPI document)")
-    for remark in routes.remarks:
-        say(f"  note         {remark}")
-    changes = changes_for(repo, routes, env_dir, system_ca, options.force)
+    report(routes)
+    changes = setup.changes(routes, options.force)
     if options.dry_run:
         for change in changes:
             if change.writes:

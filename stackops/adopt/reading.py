@@ -13,6 +13,7 @@ from stackops.adopt.source import App, Settings, find_apps, find_settings, find_
 #: Python versions a base image can be had for on any machine: official images, and Debian's packages for the substitute.
 BUILDABLE_PYTHONS = ("3.11", "3.13")
 REQUIREMENTS = re.compile(r"^requirements(?:[-_.](?:prod|production|base|main|app))?\.txt$")
+DOCKER_FILES = ("Dockerfile", "compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 POSTGRES_DRIVERS = ("asyncpg", "psycopg", "psycopg2", "psycopg2-binary", "psycopg-binary", "psycopg-c")
 
 
@@ -63,12 +64,25 @@ def lower_bound(spec: str) -> str | None:
     return f"3.{match.group(2)}" if match else None
 
 
+def allows(spec: str, minor: int) -> bool:
+    """Whether 3.<minor> is within the specifier's upper bounds (<3.13, <=3.12, ^3.11 is <4, ==3.12.*)."""
+    for operator, bound in re.findall(r"(<=|<|==)\s*3\.(\d+)", spec):
+        limit = int(bound)
+        if (operator == "<" and minor >= limit) or (operator in ("<=", "==") and minor > limit):
+            return False
+    return True
+
+
 def python_version(root: Path, project: dict) -> Finding:
     """The Python the image runs: .python-version, else the project's lower bound, moved up to one that can be built."""
     pinned = root / ".python-version"
     if pinned.is_file():
         version = ".".join(pinned.read_text().split()[0].split(".")[:2])
         return Finding("python", version, ".python-version")
+    dockerfile = root / "Dockerfile"
+    named = re.search(r"^FROM\s+(?:\S*/)?python:(3\.\d+)", dockerfile.read_text(), re.M | re.I) if dockerfile.is_file() else None
+    if named:
+        return Finding("python", named.group(1), "the Dockerfile's FROM")
     for spec, source in (
         (project.get("project", {}).get("requires-python", ""), "requires-python in pyproject.toml"),
         (project.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python", ""), "poetry's python dependency"),
@@ -76,8 +90,8 @@ def python_version(root: Path, project: dict) -> Finding:
         low = lower_bound(spec) if spec else None
         if low:
             minor = int(low.split(".")[1])
-            chosen = next((v for v in BUILDABLE_PYTHONS if int(v.split(".")[1]) >= minor), low)
-            return Finding("python", chosen, f"{source} ({spec})")
+            fits = [v for v in BUILDABLE_PYTHONS if minor <= int(v.split(".")[1]) and allows(spec, int(v.split(".")[1]))]
+            return Finding("python", fits[0] if fits else low, f"{source} ({spec})")
     return Finding("python", BUILDABLE_PYTHONS[0], "nothing names a version; the oldest supported")
 
 
@@ -89,11 +103,21 @@ def requirement_name(line: str) -> str:
     return re.split(r"[\s\[<>=!~;@]", line, maxsplit=1)[0].lower().replace("_", "-")
 
 
+def requirements_files(root: Path) -> list[str]:
+    """Requirements files, likeliest first: at the root, then a requirements/ folder's prod or base file, two levels deep."""
+    found = [p.name for p in sorted(root.iterdir()) if REQUIREMENTS.match(p.name)]
+    for pattern in ("requirements/*.txt", "*/requirements/*.txt", "*/requirements*.txt"):
+        for path in sorted(root.glob(pattern)):
+            if re.match(r"(prod|production|base|main|requirements)", path.stem) and ".venv" not in path.parts:
+                found.append(str(path.relative_to(root)))
+    return sorted(dict.fromkeys(found), key=lambda p: (p.count("/"), "base" in p, p))
+
+
 def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, ...]]:
     """How the dependencies install (uv, poetry, requirements or pip), the requirements file, the declared dependencies."""
     declared = [requirement_name(d) for d in project.get("project", {}).get("dependencies", [])]
     declared += [name.lower() for name in project.get("tool", {}).get("poetry", {}).get("dependencies", {}) if name != "python"]
-    requirements = sorted(p.name for p in root.iterdir() if REQUIREMENTS.match(p.name))
+    requirements = requirements_files(root)
     if (root / "uv.lock").is_file():
         return "uv", Finding("installs", "uv sync --frozen", "uv.lock"), "", tuple(declared)
     if (root / "poetry.lock").is_file():
@@ -156,26 +180,18 @@ def read_repository(root: Path) -> Repository:
             f"{root}: no FastAPI app found (looked for `= FastAPI(` at module level, or a function returning one, "
             "in the .py files outside tests and virtual environments); name it with --app module:attribute"
         )
-    app = apps[0]
-    settings = find_settings(root)
+    app, settings = apps[0], find_settings(root)
     backing, database, redis = backing_services(dependencies, settings)
     folder = sqlite_folder(root, settings) if database == "sqlite" else ""
     if folder:
         backing = [Finding("database", f"SQLite in the host folder {folder}/", settings.source if settings else "")]
     server = "gunicorn" if "gunicorn" in dependencies else "uvicorn"
-    migrate = migrations(root)
-    worker = find_worker(root, dependencies)
+    migrate, worker = migrations(root), find_worker(root, dependencies)
     findings = [python_version(root, project), found_installer, Finding("app", app.reference, app.source)]
     findings.append(Finding("server", server, "the gunicorn dependency" if server == "gunicorn" else "no gunicorn dependency"))
-    if settings:
-        findings.append(Finding("settings", settings.summary, settings.source))
+    findings += [Finding("settings", settings.summary, settings.source)] if settings else []
     findings += backing + ([migrate] if migrate else [])
-    if worker:
-        findings.append(Finding("worker", worker.command, worker.source))
-    docker_files = tuple(
-        name for name in ("Dockerfile", "compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
-        if (root / name).is_file()
-    )  # fmt: skip
+    findings += [Finding("worker", worker.command, worker.source)] if worker else []
     return Repository(
         root=root,
         name=re.sub(r"[^a-z0-9-]", "-", (project.get("project", {}).get("name") or root.name).lower()).strip("-") or "app",
@@ -190,7 +206,7 @@ def read_repository(root: Path) -> Repository:
         redis=redis,
         worker=worker.command if worker else "",
         migrations=migrate.value if migrate else "",
-        docker_files=docker_files,
+        docker_files=tuple(name for name in DOCKER_FILES if (root / name).is_file()),
         data_folder=folder,
         findings=findings,
     )

@@ -161,7 +161,8 @@ def settings_prefix(body: list[ast.stmt]) -> str:
 
 
 def find_settings(root: Path) -> Settings | None:
-    """The first pydantic-settings class: its env prefix and its fields."""
+    """The pydantic-settings class that holds the database URL, else the first one: its env prefix and its fields."""
+    found = []
     for path in python_files(root):
         tree = parsed(path)
         for node in ast.walk(tree) if tree else ():
@@ -172,8 +173,8 @@ def find_settings(root: Path) -> Settings | None:
                     for item in node.body
                     if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.target.id != "model_config"
                 )
-                return Settings(node.name, settings_prefix(node.body), fields, f"{path.relative_to(root)}:{node.lineno}")
-    return None
+                found.append(Settings(node.name, settings_prefix(node.body), fields, f"{path.relative_to(root)}:{node.lineno}"))
+    return next((s for s in found if s.database), found[0] if found else None)
 
 
 def find_worker(root: Path, dependencies: tuple[str, ...]) -> Worker | None:

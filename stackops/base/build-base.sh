@@ -43,20 +43,26 @@ import_rootfs() { docker import "${changes[@]}" "$@" "$rootfs" "$tag"; }
 
 case $recipe in
 python)
-  # python3-venv brings ensurepip (pip for the builder stage); libstdc++6 is
-  # needed by greenlet (SQLAlchemy); ca-certificates for TLS from the app.
+  # python3-venv brings ensurepip; libstdc++6 is needed by greenlet
+  # (SQLAlchemy); ca-certificates for TLS from the app. Like the official
+  # image it stands in for, it has `python` and `pip` on PATH and no PEP 668
+  # marker, so a team's own Dockerfile that runs `pip install` builds on it.
+  # Debian disables ensurepip for its python3: pip is installed from the wheel
+  # python3-venv ships, to /usr/local as in the official image (~16 MB).
   # Never used by a Python service, so left out (~20 MB, a sixth of the image):
   # glibc's iconv converters (Python has its own codecs), the stdlib's
   # GUI, 2to3 and pydoc data. These and Perl (Essential, for maintainer
   # scripts) go once every package is configured (python3.11's postinst
-  # compiles the whole stdlib): nothing in the image installs packages.
+  # compiles the whole stdlib): nothing in the image installs Debian packages.
   [ -n "$version" ] || { echo "build-base: python needs its version (3.11, 3.13)" >&2; exit 2; }
   make_rootfs --include=python3,python3-venv,ca-certificates,libstdc++6 \
     --dpkgopt='path-exclude=/usr/lib/*-linux-gnu/gconv/*' \
     --dpkgopt='path-include=/usr/lib/*-linux-gnu/gconv/gconv-modules*' \
     --customize-hook='rm -rf "$1"/usr/bin/perl* "$1"/usr/lib/*-linux-gnu/perl-base' \
     --customize-hook="cd \"\$1\"/usr/lib/python$version && rm -rf lib2to3 pydoc_data idlelib tkinter turtledemo" \
-    --customize-hook="test -x \"\$1\"/usr/bin/python$version"
+    --customize-hook="rm -f \"\$1\"/usr/lib/python$version/EXTERNALLY-MANAGED && ln -sf python3 \"\$1\"/usr/bin/python" \
+    --customize-hook='chroot "$1" sh -c "w=\$(ls /usr/share/python-wheels/pip-*.whl) && python3 \$w/pip install -q --no-index --no-cache-dir --disable-pip-version-check --root-user-action=ignore \$w"' \
+    --customize-hook="test -x \"\$1\"/usr/bin/python$version && test -x \"\$1\"/usr/local/bin/pip"
   import_rootfs --change 'CMD ["python3"]'
   ;;
 postgres)

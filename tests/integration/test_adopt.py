@@ -10,7 +10,7 @@ from tests.utils import BARE, bare_repository, inv, same_for_every_newcomer, sta
 
 pytestmark = same_for_every_newcomer  # the same for every user and Python: proven once, by the outer run
 
-SHAPES = ["uv-src-factory", "sqlite-host-folder", "postgres-redis-worker"]
+SHAPES = ["uv-src-factory", "sqlite-host-folder", "postgres-redis-worker", "poetry-asyncpg-alembic", "own-docker-files"]
 
 
 def test_every_bare_shape_is_tried():
@@ -47,6 +47,15 @@ def test_init_then_ci_passes_with_no_edit(shape, adopted, tmp_path):
     ci = inv("ci", "--reports", str(tmp_path / "reports"), cwd=repo, env=project, timeout=900, merged=True)
     assert ci.returncode == 0 and "ci passed" in ci.stdout, ci.stdout[-4000:]
     assert "FAIL" not in ci.stdout and "cycle 2: write, down, up, read back" in ci.stdout
+
+
+def test_a_repositorys_own_docker_files_stay_untouched_beside_an_override(adopted):
+    repo, result = adopted("own-docker-files")
+    assert "own files    Dockerfile and docker-compose.yml, kept; compose.stackops.yaml beside them" in result.stdout
+    changed = changed_files(repo)
+    assert "Dockerfile" not in changed and "docker-compose.yml" not in changed and "?? compose.stackops.yaml" in changed
+    contract = (repo / "pyproject.toml").read_text()
+    assert 'compose-files = ["docker-compose.yml", "compose.stackops.yaml"]' in contract and "min-uid = 1000" in contract
 
 
 def test_init_says_where_each_finding_comes_from(adopted):

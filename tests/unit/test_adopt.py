@@ -23,6 +23,11 @@ def test_lower_bound(spec, expected):
     [
         ({"pyproject.toml": '[project]\nrequires-python = ">=3.12"\n'}, ("3.13", "requires-python in pyproject.toml (>=3.12)")),
         ({"pyproject.toml": '[project]\nrequires-python = ">=3.9"\n'}, ("3.11", "requires-python in pyproject.toml (>=3.9)")),
+        (
+            {"pyproject.toml": '[tool.poetry.dependencies]\npython = ">=3.12,<3.13"\n'},
+            ("3.12", "poetry's python dependency (>=3.12,<3.13)"),
+        ),
+        ({"Dockerfile": "FROM python:3.13-slim AS base\n"}, ("3.13", "the Dockerfile's FROM")),
         ({".python-version": "3.12.4\n"}, ("3.12", ".python-version")),
         ({"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.11"\n'}, ("3.11", "poetry's python dependency (^3.11)")),
         ({}, ("3.11", "nothing names a version; the oldest supported")),

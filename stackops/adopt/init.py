@@ -62,6 +62,7 @@ def env_dir_for(root: Path) -> str:
     return ENV_DIR_IF_IGNORED if ignored_by_git([root / ENV_DIR / "ci.env.docker"], root) else ENV_DIR
 
 
+OWN_IMAGE_FILE = "stackops.Dockerfile"
 TASKS = "from stackops.tasks import collection\n\nns = collection()\n"
 
 
@@ -73,6 +74,7 @@ class Setup:
     env_dir: str
     system_ca: bool
     override: Override | None = None
+    dockerfile: str = "Dockerfile"  # the name init writes its own under (not the user's Dockerfile)
 
     @property
     def layout(self) -> Layout:
@@ -87,9 +89,9 @@ class Setup:
             override = plan_override(repo.root, self.override.compose_file, routes.probe_path, "PYTHON_BASE_IMAGE")
             files[OVERRIDE_FILE] = HEADER + override.text
         else:
-            files["Dockerfile"] = dockerfile_text(repo, routes.probe_path, data_dir=repo.database == "sqlite")
+            files[self.dockerfile] = dockerfile_text(repo, routes.probe_path, data_dir=repo.database == "sqlite")
             files[".dockerignore"] = dockerignore_text(env_dir)
-            files["compose.yaml"] = compose_text(repo)
+            files["compose.yaml"] = compose_text(repo, self.dockerfile)
         return files | env_texts(repo, env_dir, self.system_ca, kept, self.layout.host_port)
 
     def changes(self, routes: Routes, force: bool) -> list[Change]:
@@ -110,6 +112,10 @@ def setup_for(repo: Repository, system_ca: bool) -> Setup:
         )
         for advice in override.dockerfile.advice:
             repo.findings.append(Finding("to change", advice, "the checks smoke runs"))
+    elif "Dockerfile" in own:
+        # No Compose file says which port and command the user's image has: init's image stands beside it.
+        repo.findings.append(Finding("own files", f"Dockerfile kept; init's image is {OWN_IMAGE_FILE}", "Dockerfile"))
+        return Setup(repo, env_dir_for(repo.root), system_ca, None, OWN_IMAGE_FILE)
     return Setup(repo, env_dir_for(repo.root), system_ca, override)
 
 

@@ -114,9 +114,12 @@ def worker_healthcheck(command: str) -> str:
     return f"    healthcheck:\n      test: {test}\n      interval: 5s\n      timeout: 10s\n      start_period: 20s\n"
 
 
-def service_block(name: str, repo: Repository, command: list[str] | None, depends: dict[str, str], port: bool) -> str:
+def service_block(
+    name: str, repo: Repository, command: list[str] | None, depends: dict[str, str], port: bool, dockerfile: str
+) -> str:
     base = f"${{PYTHON_BASE_IMAGE-{python_image(repo.python)}}}"
-    build = f"    build:\n      context: .\n      args:\n        PYTHON_BASE: {base}\n      secrets: [ca_bundle]\n"
+    named = f"      dockerfile: {dockerfile}\n" if dockerfile != "Dockerfile" else ""
+    build = f"    build:\n      context: .\n{named}      args:\n        PYTHON_BASE: {base}\n      secrets: [ca_bundle]\n"
     text = f"  {name}:\n{build}"
     if command:
         text += f"    command: {command!r}\n".replace("'", '"')
@@ -151,14 +154,14 @@ def data_permissions(repo: Repository) -> str:
 """
 
 
-def compose_text(repo: Repository) -> str:
+def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
     backing = {DATABASE_SERVICE: "service_healthy"} if repo.database == "postgres" else {}
     backing |= {REDIS_SERVICE: "service_healthy"} if repo.redis else {}
     backing |= {DATA_PERMISSIONS: "service_completed_successfully"} if repo.data_folder else {}
     # Migrations run in the api's own start, before the server (the image's CMD).
-    blocks = [service_block(ENTRY, repo, None, backing, port=True)]
+    blocks = [service_block(ENTRY, repo, None, backing, True, dockerfile)]
     if repo.worker:
-        blocks.append(service_block(WORKER, repo, repo.worker.split(), backing, port=False))
+        blocks.append(service_block(WORKER, repo, repo.worker.split(), backing, False, dockerfile))
     blocks += [data_permissions(repo)] if repo.data_folder else []
     blocks += [POSTGRES.format(name=DATABASE_SERVICE, data=POSTGRES_DATA)] if repo.database == "postgres" else []
     blocks += [REDIS.format(name=REDIS_SERVICE, data=REDIS_DATA)] if repo.redis else []

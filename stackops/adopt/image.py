@@ -7,6 +7,7 @@ import shlex
 
 from stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT, DATA_DIR, UID
 from stackops.adopt.reading import Repository
+from stackops.adopt.source import SKIPPED
 from stackops.substitutes import DEBIAN_SHIPS
 
 HEADER = "# Written by `stackops init` from what it read in this repository; yours to edit: init never overwrites it unasked.\n"
@@ -38,8 +39,11 @@ def python_image(version: str) -> str:
 
 
 def code_paths(repo: Repository) -> list[str]:
-    """What the runtime needs of the repository: the app's source root (or its package), and the migrations."""
-    paths = [repo.app.source_root or repo.app.top_level]
+    """What the runtime needs: the app's source root (or package), the repository's other top-level packages, migrations."""
+    packages = sorted(
+        p.name for p in repo.root.iterdir() if (p / "__init__.py").is_file() and p.name not in SKIPPED and p.name != "src"
+    )
+    paths = [repo.app.source_root or repo.app.top_level, *packages]
     if repo.migrations.startswith("alembic"):
         paths += ["alembic.ini", *alembic_script_location(repo)]
     elif repo.migrations.startswith("sh "):
@@ -97,7 +101,8 @@ def dockerfile_text(repo: Repository, health_path: str, data_dir: bool) -> str:
     folder = repo.requirements.rpartition("/")[0]
     copy_line = f"COPY {folder} ./{folder}" if folder else f"COPY {copied.format(requirements=repo.requirements)} ./"
     install = install.format(requirements=repo.requirements)
-    source_root = f"{CODE_DIR}/{repo.app.source_root}" if repo.app.source_root else CODE_DIR
+    # A src layout's packages may import the repository's top-level ones too: both are on the path.
+    source_root = f"{CODE_DIR}/{repo.app.source_root}:{CODE_DIR}" if repo.app.source_root else CODE_DIR
     copies = "".join(f"COPY {path} {CODE_DIR}/{path}\n" for path in code_paths(repo))
     data = f" \\\n    && mkdir -p {DATA_DIR} && chown {UID}:{UID} {DATA_DIR}" if data_dir else ""
     return f"""{HEADER}# No "# syntax=" line: the engine's own BuildKit understands RUN --mount, and nothing is pulled for it.

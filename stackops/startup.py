@@ -91,8 +91,21 @@ class Launch:
         return StackError(explain_failed_start(self.stack, compose_error, why, show))
 
     def look(self) -> dict[str, int]:
-        """Look at the containers anew; restarts per service since this up began. A crash loop is a failure at once."""
-        restarts = restarts_since(self.stack.look_again().containers(), self.baseline)
+        """Look at the containers anew; restarts per service since this up began. A crash loop is a failure at once.
+
+        A service restarting while another is still starting (an app that exits
+        until its database answers) is waiting, not looping: its count starts
+        again from there.
+        """
+        containers = self.stack.look_again().containers()
+        # Still starting, not failing: a service whose healthcheck has not passed yet, or being created.
+        pending = {e.split(" (")[0] for e in unsettled(containers) if not e.endswith(("(restarting)", "(exited)", "(unhealthy)"))}
+        restarts = restarts_since(containers, self.baseline)
+        for service in [s for s in restarts if pending - {s}]:
+            self.baseline.update({c.id: c.attrs.get("RestartCount", 0) for c in containers if service_of(c) == service})
+            restarts[service] = (
+                1 if any(c.attrs["State"].get("Restarting") for c in containers if service_of(c) == service) else 0
+            )
         looping = crash_loop(restarts)
         if looping:
             raise self.fail(

@@ -172,7 +172,12 @@ class Launch:
                 if last:  # asked before and not answered: a restart may have published an engine-chosen port anew
                     self.look()
                 self.beat(f"waiting for {name} to answer {path} ({last or 'not asked yet'})")
-                last = answer(stack.url(name) + path) or ""
+                try:
+                    url = stack.url(name)
+                except StackError as error:  # restarting after Compose saw it run: no port published right now
+                    last = str(error).split(";")[0]
+                    return False
+                last = answer(url + path) or ""
                 return not last
 
             if not poll(answered, self.deadline):

@@ -79,18 +79,21 @@ def start_command(repo: Repository) -> list[str]:
     return ["sh", "-c", f"{repo.migrations} && exec {shlex.join(server)}"]
 
 
+def health_probe(port: int, path: str) -> list[str]:
+    """The command that asks the app's health path with the image's own Python."""
+    return ["python", "-c", f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}{path}', timeout=3)"]
+
+
 def healthcheck_test(port: int, path: str) -> str:
-    """The exec-form test that asks the app's health path with the image's own Python."""
-    probe = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}{path}', timeout=3)"
-    return json.dumps(["CMD", "python", "-c", probe])
+    """The probe as a Compose healthcheck test."""
+    return json.dumps(["CMD", *health_probe(port, path)])
 
 
 def healthcheck(path: str) -> str:
-    probe = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{CONTAINER_PORT}{path}', timeout=3)"
     return (
         "# Ready when the app answers its health path; Compose and smoke read this.\n"
         "HEALTHCHECK --interval=5s --timeout=4s --start-period=30s --retries=5 \\\n"
-        f"    CMD {json.dumps(['python', '-c', probe])}\n"
+        f"    CMD {json.dumps(health_probe(CONTAINER_PORT, path))}\n"
     )
 
 

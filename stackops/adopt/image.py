@@ -8,6 +8,7 @@ import shlex
 from stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT, DATA_DIR, UID
 from stackops.adopt.reading import Repository
 from stackops.adopt.source import SKIPPED
+from stackops.adopt.wheels import COMPILER, NATIVE_LIBRARIES
 from stackops.substitutes import DEBIAN_SHIPS
 
 HEADER = "# Written by `stackops init` from what it read in this repository; yours to edit: init never overwrites it unasked.\n"
@@ -97,6 +98,26 @@ def healthcheck(path: str) -> str:
     )
 
 
+def apt_install(packages: str, why: str) -> str:
+    """One Debian install step that leaves no package lists in the layer."""
+    return (
+        f"# {why}\nRUN apt-get update && apt-get install -y --no-install-recommends {packages} \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\n"
+    )
+
+
+def native_steps(compiled: tuple[str, ...]) -> tuple[str, str]:
+    """The builder's compiler step and the runtime's shared-library step for pins built from source ("" for none)."""
+    if not compiled:
+        return "", ""
+    names = [pin.split("==")[0] for pin in compiled]
+    build = " ".join([COMPILER, *(NATIVE_LIBRARIES[n][0] for n in names if n in NATIVE_LIBRARIES)])
+    runtime = " ".join(NATIVE_LIBRARIES[n][1] for n in names if n in NATIVE_LIBRARIES)
+    listed = ", ".join(compiled)
+    builder = apt_install(build, f"{listed}: no wheel for this Python, so compiled here; the compiler stays in this stage.")
+    return builder, apt_install(runtime, f"What {listed} loads at run time.") if runtime else ""
+
+
 def dockerfile_text(repo: Repository, health_path: str, data_dir: bool) -> str:
     """The whole Dockerfile: a builder with the installer, a runtime with only the venv and the code."""
     copied, install = INSTALLERS[repo.installer]
@@ -108,12 +129,13 @@ def dockerfile_text(repo: Repository, health_path: str, data_dir: bool) -> str:
     source_root = f"{CODE_DIR}/{repo.app.source_root}:{CODE_DIR}" if repo.app.source_root else CODE_DIR
     copies = "".join(f"COPY {path} {CODE_DIR}/{path}\n" for path in code_paths(repo))
     data = f" \\\n    && mkdir -p {DATA_DIR} && chown {UID}:{UID} {DATA_DIR}" if data_dir else ""
+    compiler, libraries = native_steps(repo.compiled)
     return f"""{HEADER}# No "# syntax=" line: the engine's own BuildKit understands RUN --mount, and nothing is pulled for it.
 # The base image is an argument: where no registry answers, stackops builds a local substitute.
 ARG PYTHON_BASE={python_image(repo.python)}
 
 FROM ${{PYTHON_BASE}} AS builder
-RUN python3 -m venv /opt/venv
+{compiler}RUN python3 -m venv /opt/venv
 ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK=1 UV_LINK_MODE=copy
 WORKDIR /build
 # Dependencies before code: an edit to the app does not reinstall them.
@@ -127,7 +149,7 @@ RUN --mount=type=secret,id=ca_bundle \\
 RUN pip uninstall -q -y pip setuptools; python -m compileall -q /opt/venv/lib
 
 FROM ${{PYTHON_BASE}}
-# A numeric non-root user, written directly: minimal bases have no useradd.
+{libraries}# A numeric non-root user, written directly: minimal bases have no useradd.
 RUN echo 'app:x:{UID}:{UID}::/nonexistent:/usr/sbin/nologin' >> /etc/passwd \\
     && echo 'app:x:{UID}:' >> /etc/group{data}
 ENV PATH=/opt/venv/bin:$PATH PYTHONPATH={source_root} PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from stackops.adopt.source import App, Settings, find_apps, find_settings, find_worker
+from stackops.adopt.wheels import NATIVE_LIBRARIES, without_wheels
 
 #: Python versions a base image can be had for on any machine: official images, and Debian's packages for the substitute.
 BUILDABLE_PYTHONS = ("3.11", "3.13")
@@ -46,6 +47,7 @@ class Repository:
     migrations: str  # the command that migrates, "" without one
     docker_files: tuple[str, ...]  # Dockerfile and Compose files already there
     data_folder: str = ""  # a folder of the repository the SQLite file lives in, mounted from the host
+    compiled: tuple[str, ...] = ()  # name==version pins with no wheel for the image's Python: the builder compiles them
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -170,6 +172,22 @@ def migrations(root: Path) -> Finding | None:
     return None
 
 
+def source_builds(
+    root: Path, how: str, requirements: str, python: str, dependencies: tuple[str, ...]
+) -> tuple[list[str], list[Finding]]:
+    """The pins the builder must compile, as the lock or the index lists their files; known source-only ones if it cannot say."""
+    try:
+        missing, source = without_wheels(root, how, requirements, python)
+    except (OSError, ValueError) as error:  # requests' errors are OSErrors; a lock or an answer that does not parse
+        missing = [name for name in dependencies if name in NATIVE_LIBRARIES]
+        source = f"known to ship no Linux wheels; the index did not answer ({type(error).__name__})"
+    if not missing:
+        return [], []
+    return missing, [
+        Finding("compiles", f"{', '.join(missing)} (no wheel for CPython {python}): a compiler in the builder only", source)
+    ]
+
+
 def read_repository(root: Path) -> Repository:
     """Everything init needs to know, or NotAFastAPIRepository saying what was looked for and where."""
     project = pyproject(root)
@@ -192,6 +210,7 @@ def read_repository(root: Path) -> Repository:
     findings += [Finding("settings", settings.summary, settings.source)] if settings else []
     findings += backing + ([migrate] if migrate else [])
     findings += [Finding("worker", worker.command, worker.source)] if worker else []
+    compiled, findings[2:2] = source_builds(root, how, requirements, findings[0].value, dependencies)
     return Repository(
         root=root,
         name=re.sub(r"[^a-z0-9-]", "-", (project.get("project", {}).get("name") or root.name).lower()).strip("-") or "app",
@@ -208,5 +227,6 @@ def read_repository(root: Path) -> Repository:
         migrations=migrate.value if migrate else "",
         docker_files=tuple(name for name in DOCKER_FILES if (root / name).is_file()),
         data_folder=folder,
+        compiled=tuple(compiled),
         findings=findings,
     )

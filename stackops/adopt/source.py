@@ -160,8 +160,31 @@ def settings_prefix(body: list[ast.stmt]) -> str:
     return ""
 
 
+def environment_read(node: ast.AST) -> SettingField | None:
+    """`os.getenv("X", default)`, `os.environ.get("X", default)` or `os.environ["X"]`: the variable and its default."""
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+        name = constant_text(node.slice)
+        return SettingField(name, None) if name else None
+    if isinstance(node, ast.Call) and ast.unparse(node.func) in ("os.getenv", "os.environ.get", "getenv") and node.args:
+        name = constant_text(node.args[0])
+        default = constant_text(node.args[1]) if len(node.args) > 1 else ""  # getenv without one gives None, not a crash
+        return SettingField(name, default) if name else None
+    return None
+
+
+def environment_settings(root: Path) -> Settings | None:
+    """Variables the code reads straight from the environment, as settings with no prefix: the file that reads the most."""
+    best = None
+    for path in python_files(root):
+        tree = parsed(path)
+        reads = {f.name: f for f in map(environment_read, ast.walk(tree) if tree else ()) if f}
+        if reads and (best is None or len(reads) > len(best.fields)):
+            best = Settings("os.environ reads", "", tuple(reads.values()), str(path.relative_to(root)))
+    return best
+
+
 def find_settings(root: Path) -> Settings | None:
-    """The pydantic-settings class that holds the database URL, else the first one: its env prefix and its fields."""
+    """The pydantic-settings class that holds the database URL, else the first one, else the environment reads."""
     found = []
     for path in python_files(root):
         tree = parsed(path)
@@ -174,7 +197,8 @@ def find_settings(root: Path) -> Settings | None:
                     if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.target.id != "model_config"
                 )
                 found.append(Settings(node.name, settings_prefix(node.body), fields, f"{path.relative_to(root)}:{node.lineno}"))
-    return next((s for s in found if s.database), found[0] if found else None)
+    found.append(environment_settings(root))
+    return next((s for s in found if s and s.database), found[0])
 
 
 def find_worker(root: Path, dependencies: tuple[str, ...]) -> Worker | None:

@@ -24,8 +24,9 @@ slim=(
 )
 # Without the merged-usr hook mmdebstrap installs usrmerge and perl (+60 MB).
 common=(--variant=essential --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
-        --aptopt='Acquire::Retries "3"' "${slim[@]}"
-        --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/log/*')
+        --aptopt='Acquire::Retries "3"' "${slim[@]}")
+# Package lists and logs go last, after every recipe's own hooks.
+tidy=(--customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/log/*')
 changes=(--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
          --change 'ENV LANG=C.UTF-8'
          --change "LABEL org.opencontainers.image.description=\"local substitute built from Debian $suite packages\""
@@ -38,7 +39,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 rootfs=$scratch/rootfs.tar
 # Each recipe: a root filesystem from Debian packages, then an image of it.
-make_rootfs() { mmdebstrap "${common[@]}" "$@" "$suite" "$rootfs" "$mirror"; }
+make_rootfs() { mmdebstrap "${common[@]}" "$@" "${tidy[@]}" "$suite" "$rootfs" "$mirror"; }
 import_rootfs() { docker import "${changes[@]}" "$@" "$rootfs" "$tag"; }
 
 case $recipe in
@@ -49,16 +50,19 @@ python)
   # marker, so a team's own Dockerfile that runs `pip install` builds on it.
   # Debian disables ensurepip for its python3: pip is installed from the wheel
   # python3-venv ships, to /usr/local as in the official image (~16 MB).
+  # Also as there: apt, so a Dockerfile can install a compiler in its builder
+  # and a shared library (libpq5) in its runtime; and the interpreter's C
+  # headers, without Debian's -dev packages (25 MB, mostly a static library):
+  # taken from the package's archive, so `gcc` alone compiles an extension.
   # Never used by a Python service, so left out (~20 MB, a sixth of the image):
   # glibc's iconv converters (Python has its own codecs), the stdlib's
-  # GUI, 2to3 and pydoc data. These and Perl (Essential, for maintainer
-  # scripts) go once every package is configured (python3.11's postinst
-  # compiles the whole stdlib): nothing in the image installs Debian packages.
+  # GUI, 2to3 and pydoc data.
   [ -n "$version" ] || { echo "build-base: python needs its version (3.11, 3.13)" >&2; exit 2; }
-  make_rootfs --include=python3,python3-venv,ca-certificates,libstdc++6 \
+  make_rootfs --include=python3,python3-venv,ca-certificates,libstdc++6,apt \
     --dpkgopt='path-exclude=/usr/lib/*-linux-gnu/gconv/*' \
     --dpkgopt='path-include=/usr/lib/*-linux-gnu/gconv/gconv-modules*' \
-    --customize-hook='rm -rf "$1"/usr/bin/perl* "$1"/usr/lib/*-linux-gnu/perl-base' \
+    --customize-hook="chroot \"\$1\" sh -c 'cd /tmp && apt-get download -q libpython$version-dev && dpkg-deb -x libpython$version-dev_*.deb headers && cp -a headers/usr/include /usr/ && rm -rf headers libpython*.deb'" \
+    --customize-hook="test -f \"\$1\"/usr/include/python$version/Python.h" \
     --customize-hook="cd \"\$1\"/usr/lib/python$version && rm -rf lib2to3 pydoc_data idlelib tkinter turtledemo" \
     --customize-hook="rm -f \"\$1\"/usr/lib/python$version/EXTERNALLY-MANAGED && ln -sf python3 \"\$1\"/usr/bin/python" \
     --customize-hook='chroot "$1" sh -c "w=\$(ls /usr/share/python-wheels/pip-*.whl) && python3 \$w/pip install -q --no-index --no-cache-dir --disable-pip-version-check --root-user-action=ignore \$w"' \

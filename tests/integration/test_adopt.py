@@ -10,7 +10,14 @@ from tests.utils import BARE, bare_repository, inv, same_for_every_newcomer, sta
 
 pytestmark = same_for_every_newcomer  # the same for every user and Python: proven once, by the outer run
 
-SHAPES = ["uv-src-factory", "sqlite-host-folder", "postgres-redis-worker", "poetry-asyncpg-alembic", "own-docker-files"]
+SHAPES = [
+    "uv-src-factory",
+    "sqlite-host-folder",
+    "postgres-redis-worker",
+    "poetry-asyncpg-alembic",
+    "requirements-psycopg2-sync",
+    "own-docker-files",
+]
 
 
 def test_every_bare_shape_is_tried():

@@ -8,6 +8,7 @@ from stackops.adopt.contract_table import toml_value, with_contract, without_con
 from stackops.adopt.reading import lower_bound, python_version, requirement_name
 from stackops.adopt.routes import choose_routes, scenario
 from stackops.adopt.source import find_apps, find_settings
+from stackops.adopt.wheels import fits, pins, release_of
 
 
 @pytest.mark.parametrize(
@@ -94,6 +95,11 @@ def test_find_apps(tmp_path, files, reference):
             "APPX_",
             [("secret", None), ("size", "5")],
         ),
+        (
+            'import os\nURL = os.environ.get("DATABASE_URL", "postgresql://x")\nKEY = os.environ["SECRET_KEY"]\nN = os.getenv("N")\n',
+            "",
+            [("DATABASE_URL", "postgresql://x"), ("SECRET_KEY", None), ("N", "")],
+        ),
     ],
 )
 def test_find_settings(tmp_path, source, prefix, fields):
@@ -163,3 +169,39 @@ def test_the_contract_is_appended_and_replaced_leaving_the_rest_as_it_was():
 @pytest.mark.parametrize("value", ['a "quoted" {marker}', 3, True, {"path": "/x/{id}", "json": {"n": "p{marker}"}}, ["A", "B"]])
 def test_toml_values_read_back_as_written(value):
     assert tomllib.loads(f"v = {toml_value(value)}")["v"] == value
+
+
+@pytest.mark.parametrize(
+    ("wheel", "python", "expected"),
+    [
+        ("psycopg2_binary-2.9.9-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", "3.11", True),
+        ("psycopg2-2.9.9-cp311-cp311-win_amd64.whl", "3.11", False),
+        ("asyncpg-0.26.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", "3.11", False),
+        ("cryptography-41.0.0-cp37-abi3-manylinux_2_28_x86_64.whl", "3.11", True),
+        ("cryptography-41.0.0-cp37-abi3-manylinux_2_28_aarch64.whl", "3.11", False),
+        ("fastapi-0.115.6-py3-none-any.whl", "3.13", True),
+        ("orjson-3.10.0-cp311-cp311-musllinux_1_2_x86_64.whl", "3.11", False),
+        ("psycopg2-2.9.9.tar.gz", "3.11", False),
+    ],
+)
+def test_a_wheel_fits_the_image_python_on_glibc_linux(wheel, python, expected):
+    assert fits(wheel, python, "x86_64") is expected
+
+
+@pytest.mark.parametrize(
+    ("filename", "release"),
+    [
+        ("psycopg2-2.9.9.tar.gz", ("psycopg2", "2.9.9")),
+        ("typing_extensions-4.8.0-py3-none-any.whl", ("typing-extensions", "4.8.0")),
+        ("SQLAlchemy-2.0.36.tar.gz", ("sqlalchemy", "2.0.36")),
+        ("zope.interface-6.0.zip", ("zope-interface", "6.0")),
+    ],
+)
+def test_release_of_a_file_name(filename, release):
+    assert release_of(filename) == release
+
+
+def test_pins_follow_included_requirements_files(tmp_path):
+    (tmp_path / "base.txt").write_text("SQLAlchemy[asyncio]==2.0.36 ; python_version >= '3.8'\nrequests>=2\n")
+    (tmp_path / "prod.txt").write_text("-r base.txt\npsycopg2==2.9.10 \\\n    --hash=sha256:abc\n# fastapi==0.1\n")
+    assert pins(tmp_path, "prod.txt") == {"sqlalchemy": "2.0.36", "psycopg2": "2.9.10"}

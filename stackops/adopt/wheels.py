@@ -1,0 +1,118 @@
+"""Which pinned dependencies have no wheel for the image's Python, so the builder compiles them: from the lock's file
+list, or for a requirements file the package index's own (PEP 691), never guessed from names alone."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+#: What a source build needs beside a C compiler, and what its extension loads at run time, by distribution.
+NATIVE_LIBRARIES = {
+    "psycopg2": ("libpq-dev", "libpq5"),
+    "mysqlclient": ("default-libmysqlclient-dev pkg-config", "libmariadb3"),
+    "python-ldap": ("libldap2-dev libsasl2-dev", "libldap-2.5-0"),
+}
+#: A C compiler and the C library's headers: enough for an extension with no other library.
+COMPILER = "gcc libc6-dev"
+DEFAULT_INDEX = "https://pypi.org/simple"
+WHEEL = re.compile(r"^[^-]+-[^-]+(?:-\d[^-]*)?-(?P<python>[^-]+)-(?P<abi>[^-]+)-(?P<platform>[^-]+)\.whl$")
+
+
+def normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def fits(wheel: str, python: str, machine: str) -> bool:
+    """Whether a wheel file installs on CPython `python` (3.11) under glibc Linux on `machine` (x86_64)."""
+    tags = WHEEL.match(wheel.rsplit("/", 1)[-1].split("#")[0])
+    if not tags:
+        return False
+    platforms = tags["platform"].split(".")
+    if not any(p == "any" or (p.startswith(("manylinux", "linux_")) and p.endswith(machine)) for p in platforms):
+        return False
+    minor = int(python.split(".")[1])
+    for tag in tags["python"].split("."):
+        if tag in ("py3", f"py3{minor}", f"cp3{minor}"):
+            return True
+        older = re.fullmatch(r"cp3(\d+)", tag)
+        if older and tags["abi"] == "abi3" and int(older.group(1)) <= minor:
+            return True
+    return False
+
+
+def pins(root: Path, requirements: str) -> dict[str, str]:
+    """name==version pins of a requirements file and the files it includes with -r."""
+    found: dict[str, str] = {}
+    path = root / requirements
+    for line in path.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        included = re.match(r"^(?:-r|--requirement)\s*=?\s*(\S+)", line)
+        if included and (path.parent / included.group(1)).is_file():
+            found |= pins(root, str((path.parent / included.group(1)).relative_to(root)))
+        pinned = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*===?\s*([^\s;\\]+)", line)
+        if pinned:
+            found[normalized(pinned.group(1))] = pinned.group(2)
+    return found
+
+
+def index_url(root: Path, requirements: str) -> str:
+    """The index pip would ask: the requirements file's --index-url, PIP_INDEX_URL, or PyPI."""
+    named = re.search(r"^\s*(?:-i|--index-url)[\s=]+(\S+)", (root / requirements).read_text(), re.M) if requirements else None
+    return (named.group(1) if named else os.environ.get("PIP_INDEX_URL", DEFAULT_INDEX)).rstrip("/")
+
+
+def release_of(filename: str) -> tuple[str, str]:
+    """(normalized name, version) of a wheel or sdist file name."""
+    if filename.endswith(".whl"):
+        name, version = filename.split("-")[:2]
+    else:
+        name, _, version = re.sub(r"\.(tar\.gz|tar\.bz2|zip|tgz)$", "", filename).rpartition("-")
+    return normalized(name), version
+
+
+def index_files(index: str, name: str, version: str) -> list[str]:
+    """The file names the index lists for one release (PEP 691 JSON)."""
+    answer = requests.get(f"{index}/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}, timeout=15)
+    answer.raise_for_status()
+    return [f["filename"] for f in answer.json()["files"] if release_of(f["filename"]) == (name, version)]
+
+
+def locked_files(root: Path, installer: str) -> dict[tuple[str, str], list[str]]:
+    """(name, version) -> file names, as uv.lock and poetry.lock record them."""
+    lock = tomllib.loads((root / ("uv.lock" if installer == "uv" else "poetry.lock")).read_text())
+    files = {}
+    for package in lock.get("package", []):
+        if isinstance(package.get("source"), dict) and set(package["source"]) & {"editable", "virtual", "directory"}:
+            continue  # the project itself
+        names = [w.get("url", w.get("filename", "")) for w in package.get("wheels", [])]
+        names += [sdist.get("url", "") for sdist in [package.get("sdist", {})] if sdist]
+        names += [f.get("file", "") for f in package.get("files", [])]
+        files[(normalized(package["name"]), str(package["version"]))] = [n.rsplit("/", 1)[-1] for n in names if n]
+    return files
+
+
+def without_wheels(root: Path, installer: str, requirements: str, python: str) -> tuple[list[str], str]:
+    """The name==version pins no wheel fits, and where that was read; raises requests' errors when the index fails."""
+    machine = {"arm64": "aarch64", "amd64": "x86_64"}.get(platform.machine().lower(), platform.machine().lower())
+    if installer in ("uv", "poetry"):
+        files, source = locked_files(root, installer), f"{installer}.lock"
+    elif installer == "requirements":
+        index, pinned = index_url(root, requirements), pins(root, requirements)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            listed = pool.map(lambda item: index_files(index, *item), pinned.items())
+            files = dict(zip(pinned.items(), listed, strict=True))
+        source = f"{index.split('://')[-1].split('/')[0]}'s index"
+    else:
+        return [], ""
+    missing = [
+        f"{name}=={version}"
+        for (name, version), names in files.items()
+        if names and not any(fits(n, python, machine) for n in names)
+    ]
+    return sorted(missing), source

@@ -5,10 +5,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from stackops import StackError
-from stackops.commands import run
-from stackops.console import say
-from stackops.tasks import collection, stack_task
+from fastapi_stackops import StackError
+from fastapi_stackops.commands import run
+from fastapi_stackops.console import say
+from fastapi_stackops.tasks import collection, stack_task
 
 ROOT = Path(__file__).resolve().parent
 TEST_KINDS = {"all": "tests", "unit": "tests/unit tests/service", "integration": "tests/integration"}
@@ -75,7 +75,7 @@ def lock(c):
         ["-c", "service.lock", f"{ROOT}[dev]"],
         requirements / "tooling.lock",
         "pyproject.toml ([dev])",
-        skip=pinned | {"stackops"},
+        skip=pinned | {"fastapi-stackops"},
     )
     say(f"requirements/service.lock: {service} pins; test.lock: {tests} more; tooling.lock: {tooling} more")
 

@@ -7,10 +7,10 @@ import subprocess
 import uuid
 
 from bench.core import ROOT, Bench, append_line, env_file, timed
-from stackops.baseimages import ensure_base_images
-from stackops.console import step
-from stackops.settings import load_settings
-from stackops.stack import Stack
+from fastapi_stackops.baseimages import ensure_base_images
+from fastapi_stackops.console import step
+from fastapi_stackops.settings import load_settings
+from fastapi_stackops.stack import Stack
 
 
 def bench_build(bench: Bench) -> None:

@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stackops import StackError
-from stackops.baseimages import ensure_base_images
-from stackops.settings import compose_environment
-from stackops.stack import Stack
+from fastapi_stackops import StackError
+from fastapi_stackops.baseimages import ensure_base_images
+from fastapi_stackops.settings import compose_environment
+from fastapi_stackops.stack import Stack
 from tests.utils import write_env
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import requests
 
-from stackops import StackError
+from fastapi_stackops import StackError
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,9 @@ from bench.build import bench_build
 from bench.core import ROOT, Bench, Row, copy_workspace
 from bench.serve import bench_load, bench_reload
 from bench.stack import bench_cli, bench_stack
-from stackops import StackError
-from stackops.console import say
-from stackops.engine import connect, engine_version
+from fastapi_stackops import StackError
+from fastapi_stackops.console import say
+from fastapi_stackops.engine import connect, engine_version
 
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 

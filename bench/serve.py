@@ -14,9 +14,9 @@ import requests
 
 from bench.core import Bench, append_line, entry_url, env_file, inv_command, timed
 from bench.load import ab, missing_writes, mixed_clients
-from stackops import StackError
-from stackops.console import step
-from stackops.waiting import poll, within
+from fastapi_stackops import StackError
+from fastapi_stackops.console import step
+from fastapi_stackops.waiting import poll, within
 
 
 def answers_200(url: str) -> bool:

@@ -10,12 +10,12 @@ import uuid
 from pathlib import Path
 
 from bench.core import Bench, append_line, env_file, inv_command, median_of, stack_env, timed
-from stackops import lifecycle
-from stackops.compose import compose_command, down_args, up_args
-from stackops.console import step
-from stackops.engine import connect
-from stackops.settings import load_settings
-from stackops.stack import Stack
+from fastapi_stackops import lifecycle
+from fastapi_stackops.compose import compose_command, down_args, up_args
+from fastapi_stackops.console import step
+from fastapi_stackops.engine import connect
+from fastapi_stackops.settings import load_settings
+from fastapi_stackops.stack import Stack
 
 
 def bench_stack(bench: Bench) -> None:

@@ -51,6 +51,6 @@ install_packages() {
 
 ensure_venv
 install_packages
-STACKOPS_PYTHON="$PWD/$VENV/bin/python" bash stackops/provision-engine.sh
+STACKOPS_PYTHON="$PWD/$VENV/bin/python" bash fastapi_stackops/provision-engine.sh
 say "ready: $("$VENV/bin/inv" --version | head -1), compose $(docker compose version --short 2>/dev/null)"
 say "run tasks with $VENV/bin/inv (or '. $VENV/bin/activate' once, then inv)"

@@ -1,3 +1,3 @@
-from stackops.tasks import collection
+from fastapi_stackops.tasks import collection
 
 ns = collection()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stackops.engine import connect
+from fastapi_stackops.engine import connect
 from tests.utils import write_env
 from tests.utils.stacks import StackUnderTest, run_task
 

@@ -1,4 +1,4 @@
-"""`stackops init` on repositories written here in the shapes of real ones: init, then `inv ci` passes with no edit,
+"""`fastapi-stackops init` on repositories written here in the shapes of real ones: init, then `inv ci` passes with no edit,
 and init is safe: a second run changes nothing, --dry-run writes nothing, nothing is overwritten without --force."""
 
 import subprocess
@@ -26,7 +26,7 @@ def test_every_bare_shape_is_tried():
 
 @pytest.fixture
 def adopted(engine, tmp_path):
-    """Bare repositories, each after `stackops init`; what their ci env started is cleaned, volumes too."""
+    """Bare repositories, each after `fastapi-stackops init`; what their ci env started is cleaned, volumes too."""
     made = []
 
     def adopt(shape: str, *flags: str) -> tuple:

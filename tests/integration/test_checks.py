@@ -7,11 +7,11 @@ import xml.etree.ElementTree as ET
 import pytest
 import requests
 
-from stackops import lifecycle
-from stackops.persistence import persistence_cycles, scenario_writer
-from stackops.probes import service_checks
-from stackops.stack import Stack
-from stackops.tasks.checks import stack_checks
+from fastapi_stackops import lifecycle
+from fastapi_stackops.persistence import persistence_cycles, scenario_writer
+from fastapi_stackops.probes import service_checks
+from fastapi_stackops.stack import Stack
+from fastapi_stackops.tasks.checks import stack_checks
 from tests.utils import same_for_every_newcomer
 from tests.utils.stacks import run_task
 

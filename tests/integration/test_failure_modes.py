@@ -8,7 +8,7 @@ import time
 
 import requests
 
-from stackops.engine import connect
+from fastapi_stackops.engine import connect
 from tests.utils import same_for_every_newcomer
 from tests.utils.stacks import wait_for
 

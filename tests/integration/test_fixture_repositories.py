@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from stackops.engine import PROJECT_LABEL
+from fastapi_stackops.engine import PROJECT_LABEL
 from tests.utils import FIXTURES, fixture_repository, same_for_every_newcomer
 from tests.utils.stacks import run_task
 

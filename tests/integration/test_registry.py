@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from stackops.baseimages import plan_substitute
-from stackops.registry import CONTAINER
+from fastapi_stackops.baseimages import plan_substitute
+from fastapi_stackops.registry import CONTAINER
 from tests.utils import free_port, same_for_every_newcomer
 from tests.utils.stacks import run_task
 

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from stackops.engine import PROJECT_LABEL
+from fastapi_stackops.engine import PROJECT_LABEL
 from tests.utils import fixture_repository, same_for_every_newcomer
 from tests.utils.stacks import run_task
 

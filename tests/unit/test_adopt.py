@@ -4,11 +4,11 @@ import tomllib
 
 import pytest
 
-from stackops.adopt.contract_table import toml_value, with_contract, without_contract
-from stackops.adopt.reading import lower_bound, python_version, requirement_name
-from stackops.adopt.routes import choose_routes, scenario
-from stackops.adopt.source import find_apps, find_settings
-from stackops.adopt.wheels import fits, pins, release_of
+from fastapi_stackops.adopt.contract_table import toml_value, with_contract, without_contract
+from fastapi_stackops.adopt.reading import lower_bound, python_version, requirement_name
+from fastapi_stackops.adopt.routes import choose_routes, scenario
+from fastapi_stackops.adopt.source import find_apps, find_settings
+from fastapi_stackops.adopt.wheels import fits, pins, release_of
 
 
 @pytest.mark.parametrize(

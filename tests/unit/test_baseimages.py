@@ -2,7 +2,7 @@
 
 import pytest
 
-from stackops.baseimages import debian_mirror
+from fastapi_stackops.baseimages import debian_mirror
 
 DEB822 = """Types: deb
 URIs: http://mirror.example/debian

@@ -121,7 +121,7 @@ def test_contract_mistakes_are_one_line_naming_file_and_key(tmp_path, edit, expe
 
 
 def test_no_contract_says_where_it_looked(tmp_path):
-    (tmp_path / "tasks.py").write_text("from stackops.tasks import collection\n\nns = collection()\n")
+    (tmp_path / "tasks.py").write_text("from fastapi_stackops.tasks import collection\n\nns = collection()\n")
     line = last_error_line(inv("status", cwd=tmp_path))
     assert "no pyproject.toml with a [tool.stackops] table at or above" in line
 

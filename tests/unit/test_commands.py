@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from stackops.commands import last_words
+from fastapi_stackops.commands import last_words
 
 
 @pytest.mark.parametrize(

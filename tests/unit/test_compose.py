@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from stackops.compose import compose_command, down_args, exec_args, logs_args, run_compose, up_args
-from stackops.settings import load_settings
+from fastapi_stackops.compose import compose_command, down_args, exec_args, logs_args, run_compose, up_args
+from fastapi_stackops.settings import load_settings
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 import pytest
 
-from stackops.containers import forbidden
-from stackops.hardening import hardening_problems
+from fastapi_stackops.containers import forbidden
+from fastapi_stackops.hardening import hardening_problems
 
 PATTERNS = (".git", "*.env.docker", "tests", "srv/secret/*")
 

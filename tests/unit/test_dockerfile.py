@@ -2,8 +2,8 @@
 
 import pytest
 
-from stackops import StackError
-from stackops.dockerfile import base_reference, expand, instructions
+from fastapi_stackops import StackError
+from fastapi_stackops.dockerfile import base_reference, expand, instructions
 
 MULTI_STAGE = """\
 # comment

@@ -2,7 +2,7 @@
 
 import pytest
 
-from stackops.envfiles import EnvFileError, read_env_files
+from fastapi_stackops.envfiles import EnvFileError, read_env_files
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from stackops.diagnosis import error_lines
+from fastapi_stackops.diagnosis import error_lines
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 import pytest
 
-from stackops.persistence import answer_fields, json_path
-from stackops.probes import fill
+from fastapi_stackops.persistence import answer_fields, json_path
+from fastapi_stackops.probes import fill
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from stackops.contract import parse_contract
-from stackops.project import ContractError
+from fastapi_stackops.contract import parse_contract
+from fastapi_stackops.project import ContractError
 
 FILE = Path("/p/pyproject.toml")
 SCENARIO = {"write": {"method": "POST", "path": "/w", "status": 201}, "read": {"path": "/r/{id}"}}

@@ -80,8 +80,8 @@ REFERENCE_SERVICE_SPECIFICS = [
 def test_the_tooling_holds_nothing_of_the_reference_service(pattern):
     hits = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-        for path in sorted((ROOT / "stackops").rglob("*.py"))
-        if path != ROOT / "stackops/adopt/conventions.py"  # init's own names for what it writes
+        for path in sorted((ROOT / "fastapi_stackops").rglob("*.py"))
+        if path != ROOT / "fastapi_stackops/adopt/conventions.py"  # init's own names for what it writes
         for number, line in enumerate(path.read_text().splitlines(), 1)
         if re.search(pattern, line)
     ]

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from stackops.contract import load_project
-from stackops.settings import SettingsError, available_envs, compose_environment, load_settings, selected_env
+from fastapi_stackops.contract import load_project
+from fastapi_stackops.settings import SettingsError, available_envs, compose_environment, load_settings, selected_env
 from tests.utils import scratch_project
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from stackops import StackError
-from stackops.cluster import node_labels
-from stackops.settings import load_settings
-from stackops.stackfile import (
+from fastapi_stackops import StackError
+from fastapi_stackops.cluster import node_labels
+from fastapi_stackops.settings import load_settings
+from fastapi_stackops.stackfile import (
     ONE_SHOT_LABEL,
     environment_secrets,
     leaked_secrets,
@@ -15,7 +15,7 @@ from stackops.stackfile import (
     stack_definition,
     tmpfs_mounts,
 )
-from stackops.swarm import ipv4_bindings, timestamp
+from fastapi_stackops.swarm import ipv4_bindings, timestamp
 from tests.utils import ROOT, write_env
 
 RENDERED = {

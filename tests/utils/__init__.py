@@ -81,7 +81,7 @@ def scratch_project(folder: Path, contract: str | None = None) -> Path:
     pyproject = (ROOT / "pyproject.toml").read_text()
     table = pyproject[pyproject.index("[tool.stackops]") : pyproject.index("[tool.pytest")]
     (folder / "pyproject.toml").write_text(contract if contract is not None else table)
-    (folder / "tasks.py").write_text("from stackops.tasks import collection\n\nns = collection()\n")
+    (folder / "tasks.py").write_text("from fastapi_stackops.tasks import collection\n\nns = collection()\n")
     return folder
 
 
@@ -117,7 +117,7 @@ def bare_repository(name: str, folder: Path) -> Path:
 def stackops(*args: str, cwd: Path = ROOT, env: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
     """The `stackops` command, as a user runs it before a tasks.py exists; stdout and stderr apart."""
     return subprocess.run(
-        [sys.executable, "-m", "stackops.cli", *args],
+        [sys.executable, "-m", "fastapi_stackops.cli", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

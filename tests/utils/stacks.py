@@ -8,13 +8,13 @@ from pathlib import Path
 
 import requests
 
-from stackops import StackError
-from stackops.baseimages import ensure_base_images
-from stackops.compose import run_compose
-from stackops.contract import load_project
-from stackops.settings import load_settings
-from stackops.stack import Stack
-from stackops.waiting import poll, within
+from fastapi_stackops import StackError
+from fastapi_stackops.baseimages import ensure_base_images
+from fastapi_stackops.compose import run_compose
+from fastapi_stackops.contract import load_project
+from fastapi_stackops.settings import load_settings
+from fastapi_stackops.stack import Stack
+from fastapi_stackops.waiting import poll, within
 from tests.utils import ROOT, checked, inv
 
 

@@ -1,0 +1,99 @@
+"""The `[tool.stackops]` tables init adds to pyproject.toml: appended as text, so nothing of the file is reformatted."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from fastapi_stackops.adopt.conventions import CONTAINER_PORT, DATABASE_SERVICE, ENTRY
+from fastapi_stackops.adopt.image import python_image
+from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.routes import Routes
+from fastapi_stackops.adopt.stackfiles import secret_variables
+
+TABLE_HEADER = re.compile(r"^\s*\[\[?\s*tool\.stackops(\.|\s*\])", re.M)
+ANY_HEADER = re.compile(r"^\s*\[", re.M)
+
+
+def toml_value(value: object) -> str:
+    """A TOML literal for the simple values a contract holds (strings, numbers, booleans, inline tables, arrays)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {toml_value(item)}" for key, item in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    return json.dumps(str(value))  # a JSON string is a TOML basic string
+
+
+def table(name: str, values: dict) -> str:
+    lines = [f"{key} = {toml_value(value)}" for key, value in values.items() if value not in ("", None, [], {})]
+    return f"[{name}]\n" + "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the stack's pieces are: the entry service and its port, the Compose files, the base images by variable."""
+
+    entry: str
+    port: int  # in the container
+    host_port: int  # the default the env files publish it on
+    compose_files: tuple[str, ...]
+    bases: tuple[tuple[str, str, str], ...]  # (variable, official image, recipe)
+    min_uid: int | None = None  # the image's own USER, when it is under the default
+    database_service: str = ""  # the PostgreSQL service init wrote, which requires its password
+
+
+def contract_text(repo: Repository, routes: Routes, env_dir: str, layout: Layout) -> str:
+    """The contract: the entry service and its paths, what each service requires, persistence, migrations, base images."""
+    app_secrets = [v for v in secret_variables(repo) if v != "POSTGRES_PASSWORD"]
+    top = table(
+        "tool.stackops", {"entry": layout.entry, "env-dir": env_dir, "compose-files": list(layout.compose_files), "ci-env": "ci"}
+    )
+    paths = {"health": routes.health, "ready": routes.ready, "metrics": routes.metrics, "docs": routes.docs}
+    tables = [
+        top.replace(
+            "]\n", "]\n# Written by `fastapi-stackops init`: what stackops checks the stack against (README: The contract).\n", 1
+        ),
+        table(
+            f"tool.stackops.services.{layout.entry}",
+            {"port": layout.port, **paths, "requires": app_secrets, "min-uid": layout.min_uid},
+        ),
+    ]
+    if layout.database_service:
+        tables.append(table(f"tool.stackops.services.{layout.database_service}", {"requires": ["POSTGRES_PASSWORD"]}))
+    if routes.persistence:
+        tables.append(table("tool.stackops.persistence", routes.persistence))
+    if repo.migrations:
+        tables.append(table("tool.stackops.migrate", {"service": layout.entry, "upgrade": repo.migrations}))
+    for variable, image, substitute in layout.bases:
+        tables.append(table(f"tool.stackops.base-images.{variable}", {"image": image, "substitute": substitute}))
+    return "\n".join(tables)
+
+
+def written_layout(repo: Repository) -> Layout:
+    """The layout of the files init writes itself: its entry service, compose.yaml, the bases they name."""
+    bases = [("PYTHON_BASE_IMAGE", python_image(repo.python), "python")]
+    bases += [("POSTGRES_BASE_IMAGE", "postgres:15-bookworm", "postgres")] if repo.database == "postgres" else []
+    bases += [("REDIS_BASE_IMAGE", "redis:7-bookworm", "redis")] if repo.redis else []
+    database = DATABASE_SERVICE if repo.database == "postgres" else ""
+    return Layout(ENTRY, CONTAINER_PORT, CONTAINER_PORT, ("compose.yaml",), tuple(bases), database_service=database)
+
+
+def without_contract(pyproject: str) -> str:
+    """pyproject.toml with its `[tool.stackops...]` tables taken out (for --force), everything else as it was."""
+    kept, skipping = [], False
+    for line in pyproject.splitlines(keepends=True):
+        if ANY_HEADER.match(line):
+            skipping = bool(TABLE_HEADER.match(line))
+        if not skipping:
+            kept.append(line)
+    return "".join(kept).rstrip("\n") + "\n"
+
+
+def with_contract(pyproject: str, contract: str) -> str:
+    """The contract appended after a blank line; an existing one replaced (the caller asks first)."""
+    return without_contract(pyproject).rstrip("\n") + "\n\n" + contract

@@ -1,0 +1,179 @@
+"""The Dockerfile and .dockerignore init writes: multi-stage, the lock's installer in the builder only, a numeric non-root UID."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from fastapi_stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT, DATA_DIR, UID
+from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.source import SKIPPED
+from fastapi_stackops.adopt.wheels import COMPILER, NATIVE_LIBRARIES
+from fastapi_stackops.substitutes import DEBIAN_SHIPS
+
+HEADER = "# Written by `fastapi-stackops init` from what it read in this repository; yours to edit: init never overwrites it unasked.\n"
+#: Each installer: what to copy before the code, and how to install the dependencies alone into /opt/venv.
+INSTALLERS = {
+    "uv": (
+        "pyproject.toml uv.lock",
+        "python3 -m venv /opt/uv && /opt/uv/bin/pip install -q uv \\\n"
+        "    && UV_PROJECT_ENVIRONMENT=/opt/venv /opt/uv/bin/uv sync --frozen --no-dev --no-install-project --no-cache",
+    ),
+    "poetry": (
+        "pyproject.toml poetry.lock",
+        "python3 -m venv /opt/poetry && /opt/poetry/bin/pip install -q poetry poetry-plugin-export \\\n"
+        "    && /opt/poetry/bin/poetry export --only main --without-hashes -o /tmp/requirements.txt \\\n"
+        "    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
+    ),
+    "requirements": ("{requirements}", "pip install -q --no-cache-dir -r {requirements}"),
+    "pip": (
+        "pyproject.toml",
+        "python -c \"import tomllib; print('\\\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))\" "
+        "> /tmp/requirements.txt \\\n    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
+    ),
+}
+
+
+def python_image(version: str) -> str:
+    """The official image for a Python version, in the Debian suite a substitute for it would come from."""
+    return f"python:{version}-slim-{DEBIAN_SHIPS['python'].get(version, 'bookworm')}"
+
+
+def code_paths(repo: Repository) -> list[str]:
+    """What the runtime needs: the app's source root (or package), the repository's other top-level packages, migrations."""
+    packages = sorted(
+        p.name for p in repo.root.iterdir() if (p / "__init__.py").is_file() and p.name not in SKIPPED and p.name != "src"
+    )
+    paths = [repo.app.source_root or repo.app.top_level, *packages]
+    if repo.migrations.startswith("alembic"):
+        paths += ["alembic.ini", *alembic_script_location(repo)]
+    elif repo.migrations.startswith("sh "):
+        paths.append(repo.migrations.split()[1])
+    return list(dict.fromkeys(paths))
+
+
+def alembic_script_location(repo: Repository) -> list[str]:
+    """The migrations folder alembic.ini names, unless it lies inside the code copied anyway."""
+    for line in (repo.root / "alembic.ini").read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "script_location":
+            location = value.strip().replace("%(here)s/", "")
+            return [] if location.startswith(repo.app.source_root or repo.app.top_level) else [location]
+    return []
+
+
+def server_command(repo: Repository) -> list[str]:
+    """The start command: the repository's server, on all addresses, its factory called when the app is one."""
+    target = f"{repo.app.module}:{repo.app.attribute}"
+    if repo.server == "gunicorn":
+        # gunicorn calls a factory written as module:name().
+        target += "()" if repo.app.factory else ""
+        return ["gunicorn", "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", f"0.0.0.0:{CONTAINER_PORT}", target]
+    return ["uvicorn", target, "--host", "0.0.0.0", "--port", str(CONTAINER_PORT)] + (["--factory"] if repo.app.factory else [])
+
+
+def start_command(repo: Repository) -> list[str]:
+    """The image's CMD: migrations first when the repository has them (the server starts only on their success)."""
+    server = server_command(repo)
+    if not repo.migrations:
+        return server
+    return ["sh", "-c", f"{repo.migrations} && exec {shlex.join(server)}"]
+
+
+def health_probe(port: int, path: str) -> list[str]:
+    """The command that asks the app's health path with the image's own Python."""
+    return ["python", "-c", f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}{path}', timeout=3)"]
+
+
+def healthcheck_test(port: int, path: str) -> str:
+    """The probe as a Compose healthcheck test."""
+    return json.dumps(["CMD", *health_probe(port, path)])
+
+
+def healthcheck(path: str) -> str:
+    return (
+        "# Ready when the app answers its health path; Compose and smoke read this.\n"
+        "HEALTHCHECK --interval=5s --timeout=4s --start-period=30s --retries=5 \\\n"
+        f"    CMD {json.dumps(health_probe(CONTAINER_PORT, path))}\n"
+    )
+
+
+def apt_install(packages: str, why: str) -> str:
+    """One Debian install step that leaves no package lists in the layer."""
+    return (
+        f"# {why}\nRUN apt-get update && apt-get install -y --no-install-recommends {packages} \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\n"
+    )
+
+
+def native_steps(compiled: tuple[str, ...]) -> tuple[str, str]:
+    """The builder's compiler step and the runtime's shared-library step for pins built from source ("" for none)."""
+    if not compiled:
+        return "", ""
+    names = [pin.split("==")[0] for pin in compiled]
+    build = " ".join([COMPILER, *(NATIVE_LIBRARIES[n][0] for n in names if n in NATIVE_LIBRARIES)])
+    runtime = " ".join(NATIVE_LIBRARIES[n][1] for n in names if n in NATIVE_LIBRARIES)
+    listed = ", ".join(compiled)
+    builder = apt_install(build, f"{listed}: no wheel for this Python, so compiled here; the compiler stays in this stage.")
+    return builder, apt_install(runtime, f"What {listed} loads at run time.") if runtime else ""
+
+
+def dockerfile_text(repo: Repository, health_path: str, data_dir: bool) -> str:
+    """The whole Dockerfile: a builder with the installer, a runtime with only the venv and the code."""
+    copied, install = INSTALLERS[repo.installer]
+    # A requirements file in a folder may include its neighbours (-r base.txt): the folder goes whole.
+    folder = repo.requirements.rpartition("/")[0]
+    copy_line = f"COPY {folder} ./{folder}" if folder else f"COPY {copied.format(requirements=repo.requirements)} ./"
+    install = install.format(requirements=repo.requirements)
+    # A src layout's packages may import the repository's top-level ones too: both are on the path.
+    source_root = f"{CODE_DIR}/{repo.app.source_root}:{CODE_DIR}" if repo.app.source_root else CODE_DIR
+    copies = "".join(f"COPY {path} {CODE_DIR}/{path}\n" for path in code_paths(repo))
+    data = f" \\\n    && mkdir -p {DATA_DIR} && chown {UID}:{UID} {DATA_DIR}" if data_dir else ""
+    compiler, libraries = native_steps(repo.compiled)
+    return f"""{HEADER}# No "# syntax=" line: the engine's own BuildKit understands RUN --mount, and nothing is pulled for it.
+# The base image is an argument: where no registry answers, stackops builds a local substitute.
+ARG PYTHON_BASE={python_image(repo.python)}
+
+FROM ${{PYTHON_BASE}} AS builder
+{compiler}RUN python3 -m venv /opt/venv
+ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK=1 UV_LINK_MODE=copy
+WORKDIR /build
+# Dependencies before code: an edit to the app does not reinstall them.
+{copy_line}
+# A TLS-intercepting proxy's CA arrives as a build secret, never in a layer.
+RUN --mount=type=secret,id=ca_bundle \\
+    if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle SSL_CERT_FILE=/run/secrets/ca_bundle; fi \\
+    && {install}
+# No installer in the runtime: pip and setuptools leave the venv, and its bytecode is compiled now
+# because the runtime's root filesystem is read-only.
+RUN pip uninstall -q -y pip setuptools; python -m compileall -q /opt/venv/lib
+
+FROM ${{PYTHON_BASE}}
+{libraries}# A numeric non-root user, written directly: minimal bases have no useradd.
+RUN echo 'app:x:{UID}:{UID}::/nonexistent:/usr/sbin/nologin' >> /etc/passwd \\
+    && echo 'app:x:{UID}:' >> /etc/group{data}
+ENV PATH=/opt/venv/bin:$PATH PYTHONPATH={source_root} PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+COPY --from=builder /opt/venv /opt/venv
+WORKDIR {CODE_DIR}
+{copies}RUN python -m compileall -q {CODE_DIR}
+USER {UID}:{UID}
+EXPOSE {CONTAINER_PORT}
+{healthcheck(health_path)}CMD {json.dumps(start_command(repo))}
+"""
+
+
+def dockerignore_text(env_dir: str) -> str:
+    return f"""{HEADER}# Only what the image needs reaches the build: no history, environments, secrets or data.
+.git
+.venv
+venv
+**/__pycache__
+**/*.py[cod]
+{env_dir}
+*.env.docker
+.env
+*.db
+data
+reports
+tests
+"""

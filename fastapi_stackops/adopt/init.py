@@ -1,0 +1,182 @@
+"""`fastapi-stackops init`: read the repository, write a setup in a scratch copy, build it, read the app's real routes, then write.
+
+Everything is first written to a scratch copy of the repository and built
+there, so a failure leaves the repository as it was, and --dry-run can show
+exactly what would change.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from fastapi_stackops import StackError
+from fastapi_stackops.adopt.contract_table import Layout, contract_text, written_layout
+from fastapi_stackops.adopt.conventions import ENV_DIR, ENV_DIR_IF_IGNORED
+from fastapi_stackops.adopt.image import HEADER, dockerfile_text, dockerignore_text
+from fastapi_stackops.adopt.override import OVERRIDE_FILE, Override, plan_override
+from fastapi_stackops.adopt.reading import Finding, NotAFastAPIRepository, Repository, read_repository
+from fastapi_stackops.adopt.routes import Routes, ask_image, choose_routes
+from fastapi_stackops.adopt.source import App
+from fastapi_stackops.adopt.stackfiles import compose_text, env_texts, example_text
+from fastapi_stackops.adopt.writing import Change, apply, diff, gitignore_change, kept_values, planned, pyproject_change
+from fastapi_stackops.console import say, step
+from fastapi_stackops.repository import ignored_by_git
+
+#: Never copied into the scratch build: history, environments, caches.
+NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "venv", "node_modules", "__pycache__", "*.pyc", ".mypy_cache", ".ruff_cache")
+
+
+@dataclass(frozen=True)
+class Options:
+    dry_run: bool = False
+    force: bool = False
+    app: str = ""  # module:attribute, or module:function() for a factory
+    health: str = ""
+    python: str = ""
+    database: str = ""  # postgres, sqlite or none
+
+
+def overridden(repo: Repository, options: Options) -> Repository:
+    """The findings, with what the flags say instead; a flag's finding says so."""
+    if options.app:
+        module, _, attribute = options.app.partition(":")
+        factory = attribute.endswith("()")
+        app = App(module, attribute.removesuffix("()") or "app", factory, "--app", repo.app.source_root)
+        repo = replace(repo, app=app)
+        repo.findings.append(Finding("app", app.reference, "--app"))
+    if options.python:
+        repo = replace(repo, python=options.python)
+        repo.findings.append(Finding("python", options.python, "--python"))
+    if options.database:
+        repo = replace(repo, database="" if options.database == "none" else options.database)
+        repo.findings.append(Finding("database", options.database, "--database"))
+    return repo
+
+
+def env_dir_for(root: Path) -> str:
+    """env/, unless the repository's .gitignore ignores it (as GitHub's Python template does)."""
+    return ENV_DIR_IF_IGNORED if ignored_by_git([root / ENV_DIR / "ci.env.docker"], root) else ENV_DIR
+
+
+OWN_IMAGE_FILE = "stackops.Dockerfile"
+TASKS = "from fastapi_stackops.tasks import collection\n\nns = collection()\n"
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What init writes for one repository: its own Docker files, or an override beside the user's."""
+
+    repo: Repository
+    env_dir: str
+    system_ca: bool
+    override: Override | None = None
+    dockerfile: str = "Dockerfile"  # the name init writes its own under (not the user's Dockerfile)
+
+    @property
+    def layout(self) -> Layout:
+        return self.override.layout("PYTHON_BASE_IMAGE") if self.override else written_layout(self.repo)
+
+    def files(self, routes: Routes) -> dict[str, str]:
+        """Every file of the setup, by path; pyproject.toml and .gitignore are changed apart."""
+        repo, env_dir = self.repo, self.env_dir
+        kept = {p: kept_values(repo.root, [p]) for p in (f"{env_dir}/ci.env.docker", f"{env_dir}/dev.local.env.docker")}
+        files = {".env.docker.example": example_text(repo), "tasks.py": TASKS}
+        if self.override:
+            override = plan_override(repo.root, self.override.compose_file, routes.probe_path, "PYTHON_BASE_IMAGE")
+            files[OVERRIDE_FILE] = HEADER + override.text
+        else:
+            files[self.dockerfile] = dockerfile_text(repo, routes.probe_path, data_dir=repo.database == "sqlite")
+            files[".dockerignore"] = dockerignore_text(env_dir)
+            files["compose.yaml"] = compose_text(repo, self.dockerfile)
+        return files | env_texts(repo, env_dir, self.system_ca, kept, self.layout.host_port)
+
+    def changes(self, routes: Routes, force: bool) -> list[Change]:
+        contract = contract_text(self.repo, routes, self.env_dir, self.layout)
+        changes = planned(self.repo.root, self.files(routes), force)
+        return changes + [pyproject_change(self.repo.root, contract, force), gitignore_change(self.repo.root)]
+
+
+def setup_for(repo: Repository, system_ca: bool) -> Setup:
+    """Init's own files, or, when the repository has a Dockerfile and a Compose file, an override beside them."""
+    own = [f for f in repo.docker_files if not (repo.root / f).read_text().startswith(HEADER)]  # not init's own
+    compose_file = next((f for f in own if f != "Dockerfile"), "")
+    override = None
+    if "Dockerfile" in own and compose_file:
+        override = plan_override(repo.root, compose_file, "/", "PYTHON_BASE_IMAGE")
+        repo.findings.append(
+            Finding("own files", f"Dockerfile and {compose_file}, kept; {OVERRIDE_FILE} beside them", compose_file)
+        )
+        for advice in override.dockerfile.advice:
+            repo.findings.append(Finding("to change", advice, "the checks smoke runs"))
+    elif "Dockerfile" in own:
+        # No Compose file says which port and command the user's image has: init's image stands beside it.
+        repo.findings.append(Finding("own files", f"Dockerfile kept; init's image is {OWN_IMAGE_FILE}", "Dockerfile"))
+        return Setup(repo, env_dir_for(repo.root), system_ca, None, OWN_IMAGE_FILE)
+    return Setup(repo, env_dir_for(repo.root), system_ca, override)
+
+
+def routes_of_built_image(setup: Setup) -> Routes:
+    """Write a first setup into a scratch copy, build its image, and ask the app for its routes."""
+    from fastapi_stackops import lifecycle
+    from fastapi_stackops.baseimages import ensure_base_images
+    from fastapi_stackops.contract import load_project
+    from fastapi_stackops.settings import load_settings
+    from fastapi_stackops.stack import Stack
+
+    with tempfile.TemporaryDirectory(prefix="stackops-init-") as scratch:
+        copy = Path(scratch) / setup.repo.root.name
+        shutil.copytree(setup.repo.root, copy, ignore=NOT_COPIED)
+        draft = replace(setup, repo=replace(setup.repo, root=copy))
+        apply(copy, draft.changes(Routes(), force=True))
+        project = f"{setup.repo.name}-init-{uuid.uuid4().hex[:6]}"
+        stack = Stack(load_settings("ci", load_project(copy), environ={"COMPOSE_PROJECT_NAME": project}))
+        entry = setup.layout.entry
+        try:
+            base = ensure_base_images(stack.settings, stack.model, stack.client)
+            with step(f"building {entry}'s image to read the app's routes from it"):
+                stack.compose(["build", entry], extra_env=base)
+            return choose_routes(ask_image(stack, entry, setup.repo.app))
+        finally:
+            lifecycle.clean(stack, volumes=True)
+
+
+def report(routes: Routes) -> None:
+    for path, label in ((routes.health, "health"), (routes.ready, "ready"), (routes.metrics, "metrics"), (routes.docs, "docs")):
+        if path:
+            say(f"  {label:<12} {path} (from the app's routes)")
+    if routes.persistence:
+        write, read = routes.persistence["write"], routes.persistence["read"]
+        say(f"  persistence  POST {write['path']}, then GET {read['path']} (from the app's OpenAPI document)")
+    for remark in routes.remarks:
+        say(f"  note         {remark}")
+
+
+def init(root: Path, options: Options) -> list[Change]:
+    """Adopt the repository at `root`: what changed (or, with dry_run, would change)."""
+    from fastapi_stackops.doctor import extra_system_cas
+
+    try:
+        repo = overridden(read_repository(root.resolve()), options)
+    except NotAFastAPIRepository as error:
+        raise StackError(str(error)) from None
+    setup = setup_for(repo, extra_system_cas() > 0)
+    say(f"fastapi-stackops init {repo.root}: found")
+    for finding in repo.findings:
+        say(finding.line())
+    routes = routes_of_built_image(setup)
+    if options.health:
+        routes.health, routes.ready = options.health, ""
+        routes.remarks.append(f"health {options.health} from --health")
+    report(routes)
+    changes = setup.changes(routes, options.force)
+    if options.dry_run:
+        for change in changes:
+            if change.writes:
+                say(diff(repo.root, change))
+        return changes
+    apply(repo.root, changes)
+    return changes

@@ -1,0 +1,177 @@
+"""A repository with its own Dockerfile and Compose file keeps them: init writes an override file beside them.
+
+The override holds what stackops needs and the user's files lack: hardening,
+healthchecks, the published port on 127.0.0.1 from a variable, the base image
+and the proxy's CA where the Dockerfile takes them as an argument and a secret.
+Where the Dockerfile itself cannot pass a check, init names the line and the change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi_stackops.adopt.contract_table import Layout
+from fastapi_stackops.adopt.conventions import PORT_VARIABLE, UID
+from fastapi_stackops.adopt.image import healthcheck_test
+from fastapi_stackops.commands import run
+from fastapi_stackops.dockerfile import instructions
+
+OVERRIDE_FILE = "compose.stackops.yaml"
+#: Official images a local substitute can stand in for: the variable init names them by, and the recipe.
+KNOWN_IMAGES = {"postgres": ("POSTGRES_BASE_IMAGE", "postgres"), "redis": ("REDIS_BASE_IMAGE", "redis")}
+PYTHON_IMAGE = re.compile(r"^(docker\.io/)?(library/)?python:")
+
+
+@dataclass
+class OwnDockerfile:
+    """What the repository's Dockerfile says about the checks smoke runs."""
+
+    path: str
+    base_argument: str = ""  # the ARG its last FROM takes the base image from
+    base_default: str = ""
+    user: str = ""  # its last USER
+    healthcheck: bool = False
+    secrets: list[str] = field(default_factory=list)  # the secret ids its RUN --mount lines take
+    advice: list[str] = field(default_factory=list)  # a line and the change, for each check it cannot pass
+
+
+def read_dockerfile(root: Path, name: str) -> OwnDockerfile:
+    found = OwnDockerfile(name)
+    defaults: dict[str, str] = {}
+    last_from = 0
+    for number, keyword, argument in instructions((root / name).read_text()):
+        if keyword == "ARG":
+            key, _, value = argument.partition("=")
+            defaults[key.strip()] = value.strip().strip('"')
+        elif keyword == "FROM":
+            image, last_from = argument.split()[0], number
+            named = re.fullmatch(r"\$\{?(\w+)\}?", image)
+            found.base_argument, found.base_default = (named.group(1), defaults.get(named.group(1), "")) if named else ("", image)
+        elif keyword == "USER":
+            found.user = argument.split(":")[0].strip()
+        elif keyword == "HEALTHCHECK":
+            found.healthcheck = not argument.upper().startswith("NONE")
+        found.secrets += re.findall(r"--mount=type=secret,id=([\w.-]+)", argument)
+    if not found.base_argument:
+        found.advice.append(
+            f"{name}:{last_from}: the base image is written in FROM; take it as an ARG so a substitute can stand in"
+        )
+    if not found.user.isdigit() or int(found.user) == 0:
+        found.advice.append(f"{name}: no numeric non-root USER; add `USER {UID}` after the last RUN (smoke's non-root check)")
+    return found
+
+
+def compose_model(root: Path, file: str) -> dict:
+    """The user's Compose file as Compose itself renders it."""
+    command = ["docker", "compose", "--file", file, "config", "--format", "json"]
+    rendered = run(command, capture=True, cwd=root, what=f"Compose cannot read {file}")
+    return json.loads(rendered.stdout)
+
+
+def entry_service(model: dict) -> tuple[str, int]:
+    """The built service that publishes a port: the app; and the container port it listens on."""
+    for name, body in model.get("services", {}).items():
+        if body.get("build") and body.get("ports"):
+            return name, int(body["ports"][0]["target"])
+    raise ValueError("no service in the Compose file both builds an image and publishes a port")
+
+
+def base_images(model: dict) -> dict[str, tuple[str, str, str]]:
+    """Service -> (variable, official image, recipe) for the images a local substitute can stand in for."""
+    found = {}
+    for name, body in model.get("services", {}).items():
+        image = body.get("image", "")
+        repository = image.split(":")[0].rsplit("/", 1)[-1]
+        if not body.get("build") and repository in KNOWN_IMAGES and ":" in image:
+            found[name] = (*KNOWN_IMAGES[repository][:1], image, KNOWN_IMAGES[repository][1])
+    return found
+
+
+def service_override(body: dict, entry: bool, port: int, health: str, dockerfile: OwnDockerfile, python_variable: str) -> str:
+    text = ""
+    build = body.get("build") or {}
+    if dockerfile.base_argument and PYTHON_IMAGE.match(dockerfile.base_default):
+        text += f"      args:\n        {dockerfile.base_argument}: ${{{python_variable}-{dockerfile.base_default}}}\n"
+    given = [s.get("source") if isinstance(s, dict) else s for s in build.get("secrets") or []]
+    missing = [s for s in dockerfile.secrets if s not in given]
+    if missing:
+        text += f"      secrets: {json.dumps(missing)}\n"
+    text = "    build:\n" + text if text else ""
+    if entry:
+        text += f'    ports: !override\n      - "127.0.0.1:${{{PORT_VARIABLE}-{port}}}:{port}"\n'
+        if not dockerfile.healthcheck and not body.get("healthcheck"):
+            text += (
+                f"    healthcheck:\n      test: {healthcheck_test(port, health)}\n      interval: 5s\n      start_period: 30s\n"
+            )
+    text += "    read_only: true\n    tmpfs: [/tmp]\n    cap_drop: [ALL]\n"
+    text += (
+        '    security_opt: ["no-new-privileges:true"]\n    mem_limit: 512m\n    pids_limit: 128\n    restart: unless-stopped\n'
+    )
+    return text
+
+
+#: Healthchecks for the backing services init knows, where the user's file has none.
+BACKING_HEALTHCHECKS = {
+    "postgres": '["CMD-SHELL", "pg_isready -q -h 127.0.0.1 -U \\"$${POSTGRES_USER:-postgres}\\""]',
+    "redis": '["CMD", "redis-cli", "ping"]',
+}
+
+
+def backing_override(body: dict, variable: str, image: str, recipe: str) -> str:
+    """A backing service's image through the base-image variable (a substitute may stand in), and its healthcheck."""
+    text = f"    image: ${{{variable}-{image}}}\n"
+    if not body.get("healthcheck"):
+        text += f"    healthcheck:\n      test: {BACKING_HEALTHCHECKS[recipe]}\n      interval: 2s\n      retries: 15\n"
+    return text + "    restart: unless-stopped\n"
+
+
+@dataclass
+class Override:
+    """What init learned of the user's files, and the override it writes."""
+
+    compose_file: str
+    entry: str
+    port: int
+    host_port: int
+    dockerfile: OwnDockerfile
+    bases: dict[str, tuple[str, str, str]]  # service -> (variable, image, recipe)
+    text: str = ""
+
+    def layout(self, python_variable: str) -> Layout:
+        bases = [(python_variable, self.dockerfile.base_default, "python")] if self.takes_python_base else []
+        user = int(self.dockerfile.user) if self.dockerfile.user.isdigit() else 0
+        files = (self.compose_file, OVERRIDE_FILE)
+        return Layout(
+            self.entry, self.port, self.host_port, files, (*bases, *self.bases.values()), min_uid=user if 0 < user < UID else None
+        )
+
+    @property
+    def takes_python_base(self) -> bool:
+        return bool(self.dockerfile.base_argument and PYTHON_IMAGE.match(self.dockerfile.base_default))
+
+
+def plan_override(root: Path, compose_file: str, health: str, python_variable: str) -> Override:
+    """Read the user's Compose file and Dockerfile; the override that makes them pass stackops' checks."""
+    model = compose_model(root, compose_file)
+    entry, port = entry_service(model)
+    host_port = int(model["services"][entry]["ports"][0].get("published") or port)
+    build = model["services"][entry]["build"]
+    dockerfile = read_dockerfile(root, str(Path(build.get("dockerfile", "Dockerfile"))))
+    bases = base_images(model)
+    blocks = []
+    for name, body in model["services"].items():
+        if body.get("build"):
+            blocks.append(f"  {name}:\n" + service_override(body, name == entry, port, health, dockerfile, python_variable))
+        elif name in bases:
+            blocks.append(f"  {name}:\n" + backing_override(body, *bases[name]))
+    depends = [n for n in bases if n in (model["services"][entry].get("depends_on") or {})]
+    if depends:
+        blocks[0] += "    depends_on:\n" + "".join(f"      {n}:\n        condition: service_healthy\n" for n in depends)
+    secrets = [s for s in dockerfile.secrets if s not in (model.get("secrets") or {})]
+    text = "services:\n" + "\n".join(blocks)
+    if secrets:
+        text += "\nsecrets:\n" + "".join(f"  {s}:\n    file: ${{BUILD_CA_BUNDLE-/dev/null}}\n" for s in secrets)
+    return Override(compose_file, entry, port, host_port, dockerfile, bases, text)

@@ -1,0 +1,232 @@
+"""What a repository says about itself, read without running anything: each finding with the file it came from."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi_stackops.adopt.source import App, Settings, find_apps, find_settings, find_worker
+from fastapi_stackops.adopt.wheels import NATIVE_LIBRARIES, without_wheels
+
+#: Python versions a base image can be had for on any machine: official images, and Debian's packages for the substitute.
+BUILDABLE_PYTHONS = ("3.11", "3.13")
+REQUIREMENTS = re.compile(r"^requirements(?:[-_.](?:prod|production|base|main|app))?\.txt$")
+DOCKER_FILES = ("Dockerfile", "compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+POSTGRES_DRIVERS = ("asyncpg", "psycopg", "psycopg2", "psycopg2-binary", "psycopg-binary", "psycopg-c")
+
+
+@dataclass(frozen=True)
+class Finding:
+    what: str
+    value: str
+    source: str
+
+    def line(self) -> str:
+        return f"  {self.what:<12} {self.value} (from {self.source})"
+
+
+@dataclass
+class Repository:
+    """What init knows of a repository before it writes anything."""
+
+    root: Path
+    name: str
+    python: str
+    installer: str  # uv, poetry, requirements or pip
+    requirements: str  # the requirements file, for `requirements`
+    dependencies: tuple[str, ...]
+    app: App
+    server: str  # uvicorn or gunicorn
+    settings: Settings | None
+    database: str  # postgres, sqlite or ""
+    redis: bool
+    worker: str  # the worker's command, "" without one
+    migrations: str  # the command that migrates, "" without one
+    docker_files: tuple[str, ...]  # Dockerfile and Compose files already there
+    data_folder: str = ""  # a folder of the repository the SQLite file lives in, mounted from the host
+    compiled: tuple[str, ...] = ()  # name==version pins with no wheel for the image's Python: the builder compiles them
+    findings: list[Finding] = field(default_factory=list)
+
+
+class NotAFastAPIRepository(Exception):
+    pass
+
+
+def pyproject(root: Path) -> dict[str, Any]:
+    path = root / "pyproject.toml"
+    return tomllib.loads(path.read_text()) if path.is_file() else {}
+
+
+def lower_bound(spec: str) -> str | None:
+    """The lowest Python minor a version specifier allows: >=3.11, ^3.11, ~=3.11, ==3.11.*, 3.11."""
+    match = re.search(r"(?:>=|\^|~=|==|~|^)\s*(3)\.(\d+)", spec.strip())
+    return f"3.{match.group(2)}" if match else None
+
+
+def allows(spec: str, minor: int) -> bool:
+    """Whether 3.<minor> is within the specifier's upper bounds (<3.13, <=3.12, ^3.11 is <4, ==3.12.*)."""
+    for operator, bound in re.findall(r"(<=|<|==)\s*3\.(\d+)", spec):
+        limit = int(bound)
+        if (operator == "<" and minor >= limit) or (operator in ("<=", "==") and minor > limit):
+            return False
+    return True
+
+
+def python_version(root: Path, project: dict) -> Finding:
+    """The Python the image runs: .python-version, else the project's lower bound, moved up to one that can be built."""
+    pinned = root / ".python-version"
+    if pinned.is_file():
+        version = ".".join(pinned.read_text().split()[0].split(".")[:2])
+        return Finding("python", version, ".python-version")
+    dockerfile = root / "Dockerfile"
+    named = re.search(r"^FROM\s+(?:\S*/)?python:(3\.\d+)", dockerfile.read_text(), re.M | re.I) if dockerfile.is_file() else None
+    if named:
+        return Finding("python", named.group(1), "the Dockerfile's FROM")
+    for spec, source in (
+        (project.get("project", {}).get("requires-python", ""), "requires-python in pyproject.toml"),
+        (project.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python", ""), "poetry's python dependency"),
+    ):
+        low = lower_bound(spec) if spec else None
+        if low:
+            minor = int(low.split(".")[1])
+            fits = [v for v in BUILDABLE_PYTHONS if minor <= int(v.split(".")[1]) and allows(spec, int(v.split(".")[1]))]
+            return Finding("python", fits[0] if fits else low, f"{source} ({spec})")
+    return Finding("python", BUILDABLE_PYTHONS[0], "nothing names a version; the oldest supported")
+
+
+def requirement_name(line: str) -> str:
+    """The distribution a requirement line names, lowercased and normalised ("" for options and comments)."""
+    line = line.split("#")[0].strip()
+    if not line or line.startswith("-"):
+        return ""
+    return re.split(r"[\s\[<>=!~;@]", line, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def requirements_files(root: Path) -> list[str]:
+    """Requirements files, likeliest first: at the root, then a requirements/ folder's prod or base file, two levels deep."""
+    found = [p.name for p in sorted(root.iterdir()) if REQUIREMENTS.match(p.name)]
+    for pattern in ("requirements/*.txt", "*/requirements/*.txt", "*/requirements*.txt"):
+        for path in sorted(root.glob(pattern)):
+            if re.match(r"(prod|production|base|main|requirements)", path.stem) and ".venv" not in path.parts:
+                found.append(str(path.relative_to(root)))
+    return sorted(dict.fromkeys(found), key=lambda p: (p.count("/"), "base" in p, p))
+
+
+def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, ...]]:
+    """How the dependencies install (uv, poetry, requirements or pip), the requirements file, the declared dependencies."""
+    declared = [requirement_name(d) for d in project.get("project", {}).get("dependencies", [])]
+    declared += [name.lower() for name in project.get("tool", {}).get("poetry", {}).get("dependencies", {}) if name != "python"]
+    requirements = requirements_files(root)
+    if (root / "uv.lock").is_file():
+        return "uv", Finding("installs", "uv sync --frozen", "uv.lock"), "", tuple(declared)
+    if (root / "poetry.lock").is_file():
+        return "poetry", Finding("installs", "poetry's lock, exported for pip", "poetry.lock"), "", tuple(declared)
+    if requirements:
+        file = requirements[0]
+        names = [requirement_name(line) for line in (root / file).read_text().splitlines()]
+        hashed = "--hash=" in (root / file).read_text()
+        value = f"pip install -r {file}" + (" (hashes required)" if hashed else "")
+        return "requirements", Finding("installs", value, file), file, tuple(filter(None, names))
+    if project.get("project"):
+        return "pip", Finding("installs", "pip install . (no lock)", "[project] in pyproject.toml"), "", tuple(declared)
+    raise NotAFastAPIRepository(f"{root}: no uv.lock, poetry.lock, requirements.txt or [project] says how to install it")
+
+
+def backing_services(dependencies: tuple[str, ...], settings: Settings | None) -> tuple[list[Finding], str, bool]:
+    """PostgreSQL, SQLite and Redis, from the drivers the project depends on and its settings' defaults."""
+    findings, database = [], ""
+    drivers = [d for d in dependencies if d in POSTGRES_DRIVERS]
+    url = settings.database_default if settings else ""
+    if drivers:
+        database = "postgres"
+        findings.append(Finding("database", "PostgreSQL", f"the {drivers[0]} dependency"))
+    elif "aiosqlite" in dependencies or url.startswith("sqlite"):
+        database = "sqlite"
+        findings.append(Finding("database", "SQLite on a named volume", "aiosqlite" if "aiosqlite" in dependencies else url))
+    redis = next((d for d in dependencies if d in ("redis", "arq", "celery")), "")
+    if redis:
+        findings.append(Finding("redis", "Redis", f"the {redis} dependency"))
+    return findings, database, bool(redis)
+
+
+def sqlite_folder(root: Path, settings: Settings | None) -> str:
+    """The repository folder the settings' SQLite URL puts its file in (./var/app.db: var), if it exists."""
+    url = settings.database_default if settings else ""
+    if not url.startswith("sqlite") or ":///" not in url:
+        return ""
+    folder = Path(url.split(":///", 1)[1]).parent
+    relative = not folder.is_absolute() and folder.parts and folder.parts[0] != ".."
+    return str(folder) if relative and str(folder) != "." and (root / folder).is_dir() else ""
+
+
+def migrations(root: Path) -> Finding | None:
+    """Alembic runs once before the app; a prestart script of the repository's own runs instead when it has one."""
+    for script in ("prestart.sh", "scripts/prestart.sh"):
+        if (root / script).is_file():
+            return Finding("migrations", f"sh {script}", script)
+    if (root / "alembic.ini").is_file():
+        return Finding("migrations", "alembic upgrade head", "alembic.ini")
+    return None
+
+
+def source_builds(
+    root: Path, how: str, requirements: str, python: str, dependencies: tuple[str, ...]
+) -> tuple[list[str], list[Finding]]:
+    """The pins the builder must compile, as the lock or the index lists their files; known source-only ones if it cannot say."""
+    try:
+        missing, source = without_wheels(root, how, requirements, python)
+    except (OSError, ValueError) as error:  # requests' errors are OSErrors; a lock or an answer that does not parse
+        missing = [name for name in dependencies if name in NATIVE_LIBRARIES]
+        source = f"known to ship no Linux wheels; the index did not answer ({type(error).__name__})"
+    if not missing:
+        return [], []
+    return missing, [
+        Finding("compiles", f"{', '.join(missing)} (no wheel for CPython {python}): a compiler in the builder only", source)
+    ]
+
+
+def read_repository(root: Path) -> Repository:
+    """Everything init needs to know, or NotAFastAPIRepository saying what was looked for and where."""
+    project = pyproject(root)
+    how, found_installer, requirements, dependencies = installer(root, project)
+    apps = find_apps(root)
+    if not apps:
+        raise NotAFastAPIRepository(
+            f"{root}: no FastAPI app found (looked for `= FastAPI(` at module level, or a function returning one, "
+            "in the .py files outside tests and virtual environments); name it with --app module:attribute"
+        )
+    app, settings = apps[0], find_settings(root)
+    backing, database, redis = backing_services(dependencies, settings)
+    folder = sqlite_folder(root, settings) if database == "sqlite" else ""
+    if folder:
+        backing = [Finding("database", f"SQLite in the host folder {folder}/", settings.source if settings else "")]
+    server = "gunicorn" if "gunicorn" in dependencies else "uvicorn"
+    migrate, worker = migrations(root), find_worker(root, dependencies)
+    findings = [python_version(root, project), found_installer, Finding("app", app.reference, app.source)]
+    findings.append(Finding("server", server, "the gunicorn dependency" if server == "gunicorn" else "no gunicorn dependency"))
+    findings += [Finding("settings", settings.summary, settings.source)] if settings else []
+    findings += backing + ([migrate] if migrate else [])
+    findings += [Finding("worker", worker.command, worker.source)] if worker else []
+    compiled, findings[2:2] = source_builds(root, how, requirements, findings[0].value, dependencies)
+    return Repository(
+        root=root,
+        name=re.sub(r"[^a-z0-9-]", "-", (project.get("project", {}).get("name") or root.name).lower()).strip("-") or "app",
+        python=findings[0].value,
+        installer=how,
+        requirements=requirements,
+        dependencies=dependencies,
+        app=app,
+        server=server,
+        settings=settings,
+        database=database,
+        redis=redis,
+        worker=worker.command if worker else "",
+        migrations=migrate.value if migrate else "",
+        docker_files=tuple(name for name in DOCKER_FILES if (root / name).is_file()),
+        data_folder=folder,
+        compiled=tuple(compiled),
+        findings=findings,
+    )

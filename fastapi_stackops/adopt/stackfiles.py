@@ -1,0 +1,228 @@
+"""The compose.yaml and env files init writes: the app and its backing services, hardened, health-gated, on named volumes."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from fastapi_stackops.adopt.conventions import (
+    CONTAINER_PORT,
+    DATA_DIR,
+    DATA_FOLDER_VARIABLE,
+    DATA_PERMISSIONS,
+    DATABASE_SERVICE,
+    ENTRY,
+    PORT_VARIABLE,
+    POSTGRES_DATA,
+    REDIS_DATA,
+    REDIS_SERVICE,
+    UID,
+    WORKER,
+)
+from fastapi_stackops.adopt.image import HEADER, python_image
+from fastapi_stackops.adopt.reading import Repository
+
+SECRET_NAME = re.compile(r"(secret|token|password|key)$", re.I)
+HARDENED = """    read_only: true
+    tmpfs: [/tmp]
+    cap_drop: [ALL]
+    security_opt: ["no-new-privileges:true"]
+    mem_limit: 512m
+    pids_limit: 128
+"""
+POSTGRES = """  {name}:
+    image: ${{POSTGRES_BASE_IMAGE-postgres:15-bookworm}}
+    environment:
+      POSTGRES_USER: app
+      POSTGRES_PASSWORD: ${{POSTGRES_PASSWORD?set POSTGRES_PASSWORD in the env file or its local overlay}}
+      POSTGRES_DB: app
+    volumes:
+      - db-data:{data}
+    read_only: true
+    tmpfs: [/tmp, "/var/run/postgresql:uid=0,mode=1777"]
+    # The entrypoint hands the data folder to the postgres user, then drops to it.
+    cap_drop: [ALL]
+    cap_add: [CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID]
+    security_opt: ["no-new-privileges:true"]
+    mem_limit: 1g
+    pids_limit: 256
+    shm_size: 128m
+    stop_signal: SIGINT
+    healthcheck:
+      # Over TCP: the server PostgreSQL runs while it initialises listens on the socket only.
+      test: ["CMD-SHELL", "pg_isready -q -h 127.0.0.1 -U app -d app"]
+      interval: 2s
+      timeout: 3s
+      start_period: 60s
+      retries: 10
+    restart: unless-stopped
+"""
+REDIS = """  {name}:
+    image: ${{REDIS_BASE_IMAGE-redis:7-bookworm}}
+    # Other containers connect without a password, on the stack's own network: protected mode would refuse them.
+    command: ["redis-server", "--appendonly", "yes", "--protected-mode", "no"]
+    volumes:
+      - redis-data:{data}
+    security_opt: ["no-new-privileges:true"]
+    mem_limit: 256m
+    pids_limit: 64
+    healthcheck:
+      test: ["CMD", "redis-cli", "ping"]
+      interval: 2s
+      timeout: 3s
+      retries: 10
+    restart: unless-stopped
+"""
+
+
+def database_url(repo: Repository) -> str:
+    """The URL the app's settings get in the stack: its own scheme, pointed at the db service or the data volume."""
+    default = repo.settings.database_default if repo.settings else ""
+    scheme = default.split("://")[0] if "://" in default else ""
+    if repo.database == "postgres":
+        driver = next((d for d in repo.dependencies if d.startswith(("asyncpg", "psycopg"))), "")
+        scheme = scheme if scheme.startswith("postgres") else "postgresql+asyncpg" if driver == "asyncpg" else "postgresql"
+        return f"{scheme}://app:${{POSTGRES_PASSWORD}}@{DATABASE_SERVICE}:5432/app"
+    name = (default.rsplit("/", 1)[-1] if default.startswith("sqlite") else "") or f"{repo.name}.db"
+    return f"{scheme or 'sqlite'}:///{DATA_DIR}/{name}"
+
+
+def app_environment(repo: Repository) -> dict[str, str]:
+    """Variable -> its Compose value: the database URL, Redis, and every setting the app cannot start without."""
+    values: dict[str, str] = {}
+    settings = repo.settings
+    if settings and settings.database and repo.database:
+        variable = settings.variable(settings.database.name)
+        values[variable] = f"${{{variable}-{database_url(repo)}}}"
+    if settings and repo.redis:
+        for field in settings.fields:
+            if "redis" in field.name.lower():
+                values[settings.variable(field.name)] = f"redis://{REDIS_SERVICE}:6379/0"
+    for field in settings.required if settings else []:
+        variable = settings.variable(field.name)
+        values.setdefault(variable, f"${{{variable}?set {variable} in the env file or its local overlay}}")
+    return values
+
+
+def worker_healthcheck(command: str) -> str:
+    """The worker's own health: arq's --check, celery's ping of this worker (the image's HTTP check does not apply)."""
+    words = command.split()
+    if words[0] == "arq":
+        test = f'["CMD", "arq", "--check", "{words[1]}"]'
+    else:
+        test = f'["CMD-SHELL", "celery -A {words[2]} inspect ping --destination celery@$$HOSTNAME"]'
+    return f"    healthcheck:\n      test: {test}\n      interval: 5s\n      timeout: 10s\n      start_period: 20s\n"
+
+
+def service_block(
+    name: str, repo: Repository, command: list[str] | None, depends: dict[str, str], port: bool, dockerfile: str
+) -> str:
+    base = f"${{PYTHON_BASE_IMAGE-{python_image(repo.python)}}}"
+    named = f"      dockerfile: {dockerfile}\n" if dockerfile != "Dockerfile" else ""
+    build = f"    build:\n      context: .\n{named}      args:\n        PYTHON_BASE: {base}\n      secrets: [ca_bundle]\n"
+    text = f"  {name}:\n{build}"
+    if command:
+        text += f"    command: {command!r}\n".replace("'", '"')
+    environment = app_environment(repo)
+    if environment:
+        text += "    environment:\n" + "".join(f"      {k}: {v}\n" for k, v in environment.items())
+    if port:
+        text += f'    ports:\n      - "127.0.0.1:${{{PORT_VARIABLE}-{CONTAINER_PORT}}}:{CONTAINER_PORT}"\n'
+    if repo.database == "sqlite":
+        source = f"${{{DATA_FOLDER_VARIABLE}-./{repo.data_folder}}}" if repo.data_folder else "app-data"
+        text += f"    volumes:\n      - {source}:{DATA_DIR}\n"
+    if depends:
+        text += "    depends_on:\n" + "".join(f"      {k}:\n        condition: {v}\n" for k, v in depends.items())
+    if not port:
+        text += worker_healthcheck(repo.worker)
+    return text + HARDENED + "    restart: unless-stopped\n"
+
+
+def data_permissions(repo: Repository) -> str:
+    """A one-shot service that hands the host folder to the app's UID: the engine creates it root-owned."""
+    return f"""  {DATA_PERMISSIONS}:
+    image: ${{PYTHON_BASE_IMAGE-{python_image(repo.python)}}}
+    entrypoint: ["chown", "{UID}:{UID}", "{DATA_DIR}"]
+    user: "0"
+    volumes:
+      - ${{{DATA_FOLDER_VARIABLE}-./{repo.data_folder}}}:{DATA_DIR}
+    cap_drop: [ALL]
+    cap_add: [CHOWN]
+    security_opt: ["no-new-privileges:true"]
+    network_mode: none
+    restart: "no"
+"""
+
+
+def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
+    backing = {DATABASE_SERVICE: "service_healthy"} if repo.database == "postgres" else {}
+    backing |= {REDIS_SERVICE: "service_healthy"} if repo.redis else {}
+    backing |= {DATA_PERMISSIONS: "service_completed_successfully"} if repo.data_folder else {}
+    # Migrations run in the api's own start, before the server (the image's CMD).
+    blocks = [service_block(ENTRY, repo, None, backing, True, dockerfile)]
+    if repo.worker:
+        blocks.append(service_block(WORKER, repo, repo.worker.split(), backing, False, dockerfile))
+    blocks += [data_permissions(repo)] if repo.data_folder else []
+    blocks += [POSTGRES.format(name=DATABASE_SERVICE, data=POSTGRES_DATA)] if repo.database == "postgres" else []
+    blocks += [REDIS.format(name=REDIS_SERVICE, data=REDIS_DATA)] if repo.redis else []
+    volumes = ["app-data"] if repo.database == "sqlite" else []
+    volumes += ["db-data"] if repo.database == "postgres" else []
+    volumes += ["redis-data"] if repo.redis else []
+    text = HEADER + "services:\n" + "\n".join(blocks)
+    text += "\nvolumes:\n" + "".join(f"  {v}:\n" for v in volumes) if volumes else ""
+    return text + "\nsecrets:\n  ca_bundle:\n    file: ${BUILD_CA_BUNDLE-/dev/null}\n"
+
+
+def secret_variables(repo: Repository) -> list[str]:
+    """Variables that hold secrets: the app's settings without a default, and PostgreSQL's password."""
+    names = [repo.settings.variable(f.name) for f in repo.settings.required] if repo.settings else []
+    return names + (["POSTGRES_PASSWORD"] if repo.database == "postgres" else [])
+
+
+def env_texts(
+    repo: Repository, env_dir: str, system_ca: bool, kept: dict[str, dict[str, str]], host_port: int = CONTAINER_PORT
+) -> dict[str, str]:
+    """The env files: dev (a fixed port), ci (an engine-chosen port), prod; dev's secrets in its git-ignored overlay.
+
+    `kept`: values already in the ci file and the dev overlay, by file; a secret generated once stays.
+    """
+    ca = "BUILD_CA_BUNDLE=system\n" if system_ca else ""
+    ci, overlay = f"{env_dir}/ci.env.docker", f"{env_dir}/dev.local.env.docker"
+    names = secret_variables(repo)
+    ci_secrets = {k: kept.get(ci, {}).get(k) or f"ci-{secrets.token_hex(16)}" for k in names}
+    dev_secrets = {k: kept.get(overlay, {}).get(k) or f"dev-{secrets.token_hex(16)}" for k in names}
+    files = {
+        f"{env_dir}/dev.env.docker": f"# Local runs. Secrets: {overlay} (git-ignored).\n"
+        f"COMPOSE_PROJECT_NAME={repo.name}-dev\n{PORT_VARIABLE}={host_port}\n{ca}",
+        ci: "# CI: an engine-chosen port, and throwaway secrets no other env shares.\n"
+        f"COMPOSE_PROJECT_NAME={repo.name}-ci\n{PORT_VARIABLE}=0\n{ca}"
+        + (
+            f"# The data on a volume of its own, which ci deletes, not in the host folder.\n{DATA_FOLDER_VARIABLE}=app-data\n"
+            if repo.data_folder
+            else ""
+        )
+        + "".join(f"{k}={v}\n" for k, v in ci_secrets.items()),
+        f"{env_dir}/prod.env.docker": f"# Production. Its secrets go in {env_dir}/prod.local.env.docker (git-ignored), never here.\n"
+        f"COMPOSE_PROJECT_NAME={repo.name}\n{PORT_VARIABLE}={host_port}\n",
+    }
+    if names:
+        files[overlay] = "# Generated by fastapi-stackops init for this machine; git-ignored.\n" + "".join(
+            f"{k}={v}\n" for k, v in dev_secrets.items()
+        )
+    return files
+
+
+def example_text(repo: Repository) -> str:
+    """.env.docker.example: every variable the stack reads, and what it is for."""
+    lines = [
+        "COMPOSE_PROJECT_NAME=  # the Compose project; each env its own",
+        f"{PORT_VARIABLE}={CONTAINER_PORT}  # host port on 127.0.0.1; 0 lets the engine choose",
+        "BUILD_CA_BUNDLE=  # a CA bundle builds trust (system: this machine's), for a TLS-intercepting proxy",
+        f"PYTHON_BASE_IMAGE={python_image(repo.python)}  # the base image",
+    ]
+    for variable, value in app_environment(repo).items():
+        secret = variable in secret_variables(repo)
+        lines.append(f"{variable}=  # {'a secret: in the local overlay' if secret else 'default: ' + value}")
+    if repo.database == "postgres":
+        lines.append("POSTGRES_PASSWORD=  # a secret: in the local overlay (ci has a throwaway one)")
+    return HEADER + "# Every variable the stack reads; the env files set them per environment.\n" + "\n".join(lines) + "\n"

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Build a local substitute for an official base image from Debian packages,
+# for machines that reach a Debian mirror but no container registry.
+#   build-base.sh python|postgres|redis|registry|swarm-node TAG MIRROR SUITE RECIPE_HASH [VERSION]
+# VERSION is what the suite ships (python 3.11 in bookworm, 3.13 in trixie;
+# postgres 15 and 17; redis 7): the caller (fastapi_stackops/baseimages.py) chose the
+# suite for it, and the mirror from the host's apt sources; no host name is
+# written here.
+set -euo pipefail
+recipe=$1 tag=$2 mirror=$3 suite=$4 recipe_hash=$5 version=${6:-}
+here=$(cd "$(dirname "$0")" && pwd)
+
+command -v mmdebstrap >/dev/null || {
+  echo "build-base: mmdebstrap is missing; install it (apt-get install mmdebstrap) or set BASE_IMAGES=registry" >&2; exit 1; }
+
+# Docs, man pages and translations are dead weight in a container.
+slim=(
+  --dpkgopt='path-exclude=/usr/share/man/*'
+  --dpkgopt='path-exclude=/usr/share/doc/*'
+  --dpkgopt='path-include=/usr/share/doc/*/copyright'
+  --dpkgopt='path-exclude=/usr/share/info/*'
+  --dpkgopt='path-exclude=/usr/share/locale/*'
+  --dpkgopt='path-exclude=/usr/share/lintian/*'
+)
+# Without the merged-usr hook mmdebstrap installs usrmerge and perl (+60 MB).
+common=(--variant=essential --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
+        --aptopt='Acquire::Retries "3"' "${slim[@]}")
+# Package lists and logs go last, after every recipe's own hooks.
+tidy=(--customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/log/*')
+changes=(--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+         --change 'ENV LANG=C.UTF-8'
+         --change "LABEL org.opencontainers.image.description=\"local substitute built from Debian $suite packages\""
+         --change "LABEL io.stackops.base.recipe=$recipe"
+         --change "LABEL io.stackops.base.recipe-hash=$recipe_hash")
+
+# The root filesystem goes to a file first: piped into docker import, a failed
+# mmdebstrap would still leave an empty image under the tag, taken as built.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+rootfs=$scratch/rootfs.tar
+# Each recipe: a root filesystem from Debian packages, then an image of it.
+make_rootfs() { mmdebstrap "${common[@]}" "$@" "${tidy[@]}" "$suite" "$rootfs" "$mirror"; }
+import_rootfs() { docker import "${changes[@]}" "$@" "$rootfs" "$tag"; }
+
+case $recipe in
+python)
+  # python3-venv brings ensurepip; libstdc++6 is needed by greenlet
+  # (SQLAlchemy); ca-certificates for TLS from the app. Like the official
+  # image it stands in for, it has `python` and `pip` on PATH and no PEP 668
+  # marker, so a team's own Dockerfile that runs `pip install` builds on it.
+  # Debian disables ensurepip for its python3: pip is installed from the wheel
+  # python3-venv ships, to /usr/local as in the official image (~16 MB).
+  # Also as there: apt, so a Dockerfile can install a compiler in its builder
+  # and a shared library (libpq5) in its runtime; and the interpreter's C
+  # headers, without Debian's -dev packages (25 MB, mostly a static library):
+  # taken from the package's archive, so `gcc` alone compiles an extension.
+  # Never used by a Python service, so left out (~20 MB, a sixth of the image):
+  # glibc's iconv converters (Python has its own codecs), the stdlib's
+  # GUI, 2to3 and pydoc data.
+  [ -n "$version" ] || { echo "build-base: python needs its version (3.11, 3.13)" >&2; exit 2; }
+  make_rootfs --include=python3,python3-venv,ca-certificates,libstdc++6,apt \
+    --dpkgopt='path-exclude=/usr/lib/*-linux-gnu/gconv/*' \
+    --dpkgopt='path-include=/usr/lib/*-linux-gnu/gconv/gconv-modules*' \
+    --customize-hook="chroot \"\$1\" sh -c 'cd /tmp && apt-get download -q libpython$version-dev && dpkg-deb -x libpython$version-dev_*.deb headers && cp -a headers/usr/include /usr/ && rm -rf headers libpython*.deb'" \
+    --customize-hook="test -f \"\$1\"/usr/include/python$version/Python.h" \
+    --customize-hook="cd \"\$1\"/usr/lib/python$version && rm -rf lib2to3 pydoc_data idlelib tkinter turtledemo" \
+    --customize-hook="rm -f \"\$1\"/usr/lib/python$version/EXTERNALLY-MANAGED && ln -sf python3 \"\$1\"/usr/bin/python" \
+    --customize-hook='chroot "$1" sh -c "w=\$(ls /usr/share/python-wheels/pip-*.whl) && python3 \$w/pip install -q --no-index --no-cache-dir --disable-pip-version-check --root-user-action=ignore \$w"' \
+    --customize-hook="test -x \"\$1\"/usr/bin/python$version && test -x \"\$1\"/usr/local/bin/pip"
+  import_rootfs --change 'CMD ["python3"]'
+  ;;
+postgres)
+  [ -n "$version" ] || { echo "build-base: postgres needs its major version (15, 17)" >&2; exit 2; }
+  # JIT needs LLVM (+130 MB) and is off here; the server runs without it.
+  make_rootfs --include="postgresql-$version" \
+    --dpkgopt="path-exclude=/usr/lib/postgresql/$version/lib/llvmjit*" \
+    --dpkgopt="path-exclude=/usr/lib/postgresql/$version/lib/bitcode/*" \
+    --dpkgopt='path-exclude=/usr/lib/x86_64-linux-gnu/libLLVM*' \
+    --dpkgopt='path-exclude=/usr/lib/aarch64-linux-gnu/libLLVM*' \
+    --customize-hook="rm -rf \"\$1\"/var/lib/postgresql/$version \"\$1\"/etc/postgresql/$version" \
+    --customize-hook="copy-in $here/postgres-entrypoint.sh /usr/local/bin" \
+    --customize-hook='mkdir -p "$1"/var/lib/postgresql/data "$1"/var/run/postgresql && chroot "$1" chown postgres:postgres /var/lib/postgresql/data /var/run/postgresql'
+  # The official images up to 17 keep PGDATA at /var/lib/postgresql/data, as here.
+  import_rootfs \
+      --change "ENV PATH=/usr/lib/postgresql/$version/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+      --change 'ENV PGDATA=/var/lib/postgresql/data' \
+      --change 'VOLUME /var/lib/postgresql/data' \
+      --change 'EXPOSE 5432' \
+      --change 'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint.sh"]' \
+      --change 'CMD ["postgres"]'
+  ;;
+redis)
+  # Debian's redis-server run as the official image runs it: data in /data
+  # (a VOLUME), as the redis user, no config file, listening on every address.
+  make_rootfs --include=redis-server \
+    --customize-hook='mkdir -p "$1"/data && chroot "$1" chown redis:redis /data'
+  import_rootfs \
+      --change 'VOLUME /data' \
+      --change 'WORKDIR /data' \
+      --change 'USER redis' \
+      --change 'EXPOSE 6379' \
+      --change 'CMD ["redis-server", "--protected-mode", "no"]'
+  ;;
+registry)
+  # Debian's docker-registry (Distribution 2.8), run as the official registry
+  # image runs: same config path, storage and port, no authentication. Its
+  # package config asks for htpasswd; stackops publishes it on loopback only.
+  make_rootfs --include=docker-registry \
+    --customize-hook='printf "%s\n" "version: 0.1" "storage:" "  filesystem:" "    rootdirectory: /var/lib/registry" "  delete:" "    enabled: true" "http:" "  addr: :5000" > "$1"/etc/docker/registry/config.yml' \
+    --customize-hook='mkdir -p "$1"/var/lib/registry'
+  import_rootfs \
+      --change 'VOLUME /var/lib/registry' \
+      --change 'EXPOSE 5000' \
+      --change 'ENTRYPOINT ["docker-registry", "serve", "/etc/docker/registry/config.yml"]'
+  ;;
+swarm-node)
+  # A second Docker engine for a local two-node Swarm (inv cluster.up): the
+  # engine, its firewall and network tools, socat to reach the host's registry.
+  make_rootfs --include=docker.io,iptables,ca-certificates,iproute2,procps,socat \
+    --customize-hook="copy-in $here/swarm-node.sh /usr/local/bin"
+  import_rootfs \
+      --change 'VOLUME /var/lib/docker' \
+      --change 'ENTRYPOINT ["/usr/local/bin/swarm-node.sh"]'
+  ;;
+*) echo "build-base: unknown recipe '$recipe' (python, postgres, redis, registry or swarm-node)" >&2; exit 2 ;;
+esac

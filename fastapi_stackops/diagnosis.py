@@ -1,0 +1,64 @@
+"""Saying why a service is not ready: its logs, their error lines, and one sentence naming what failed."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi_stackops.console import say
+from fastapi_stackops.engine import service_states, started_at
+from fastapi_stackops.stack import Stack
+
+# JSON log levels, PostgreSQL's and uvicorn's plain prefixes, and Python tracebacks
+# (plain, or inside a JSON line's exc_info).
+ERROR_LINE = re.compile(r'"level": "(ERROR|CRITICAL)"|\b(ERROR|FATAL|PANIC|CRITICAL):|Traceback \(most recent call last\)')
+
+
+def error_lines(log: str, limit: int = 6) -> list[str]:
+    """The last error lines of a log: error levels and tracebacks.
+
+    A container that keeps restarting buries its error under each new start's
+    lines, so a failure is explained by its errors first, not only by the tail.
+    """
+    return [line for line in log.splitlines() if ERROR_LINE.search(line)][-limit:]
+
+
+def log_summary(log: str, errors: int = 2) -> list[str]:
+    """What a log says went wrong in a line or two: its last error lines (a traceback's header left out), else its last line."""
+    return [line for line in error_lines(log, limit=errors) if "Traceback" not in line] or log.strip().splitlines()[-1:]
+
+
+def last_logs(containers: list, lines: int = 30, this_run: bool = False) -> str:
+    """The containers' last log lines; with `this_run`, only those since each container last started."""
+    chunks = []
+    for container in containers:
+        start = started_at(container) if this_run else None
+        # A float keeps the fraction: the SDK rounds a datetime down to the second.
+        since = start.timestamp() if start else None
+        chunks.append(container.logs(tail=lines, since=since).decode("utf-8", "replace"))
+    return "".join(chunks)
+
+
+def explain_failed_start(stack: Stack, compose_error: str = "", why: str = "", show: list[str] | None = None) -> str:
+    """Print the error lines and log tail of each unready service (or those named); one sentence naming them."""
+    settings = stack.settings
+    states = service_states(stack.client, stack.look_again().containers())
+    bad = [s for s in states if not s.ok]
+    for state in [s for s in states if s.service in show] if show else bad:
+        log = last_logs(stack.containers(state.service), lines=500)
+        say(f"--- {state.service} ({state.status}, {state.health}) ---")
+        errors = error_lines(log)
+        if errors:
+            say("errors:\n" + "\n".join(errors))
+        say("last lines:\n" + ("\n".join(log.splitlines()[-20:]) or "(no output)"))
+    more = f"(more: inv logs --env {settings.cli_env})"
+    if not states:
+        said = f": Compose said {compose_error!r}" if compose_error else ""
+        return f"{settings.project} did not start{said} (its whole output is above)"
+    if why:
+        return f"{why}; its errors and last log lines are above {more}"
+    if not bad and compose_error:
+        return f"Compose's up --wait failed for {settings.project}: {compose_error}"
+    if not bad:
+        return f"{settings.project} did not become healthy within {settings.wait_timeout}s; raise WAIT_TIMEOUT in {settings.env_file} or see `inv logs`"
+    names = ", ".join(f"{s.service} ({s.status}, {s.health})" for s in bad)
+    return f"{names} of {settings.project} did not become healthy; its errors and last log lines are above {more}"

@@ -1,0 +1,156 @@
+"""Persistence: write records, restart the stack (volumes kept), read every one back.
+
+A record is written by the contract's scenario (a write probe with a unique
+{marker}, a read probe with the written {id} or any {field} of the write's
+JSON answer, nested ones as {user.name}) or by the project's hook
+`module:function(url, marker)`, which writes and returns a function that,
+given the service's URL after the restart, raises unless the record is there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi_stackops.console import say
+from fastapi_stackops.lazy import requests
+from fastapi_stackops.probes import QUOTED, TIMEOUT, NotAnswering, fill, run_probe
+from fastapi_stackops.project import Persistence, ProjectConfig
+from fastapi_stackops.results import CheckFailed, CheckResult, expect, print_result, run_check
+from fastapi_stackops.waiting import poll, within
+
+
+@dataclass(frozen=True)
+class Written:
+    label: str
+    check: Callable[[str], object]  # given the current URL, raises unless the record is there
+    delete: Callable[[str], object] | None = None
+
+
+Writer = Callable[[str, str], Written]
+
+
+def json_path(body: Any, path: str) -> Any:
+    """`user.id` of {"user": {"id": 7}} is 7; KeyError naming the path when it is not there."""
+    value = body
+    for key in path.split("."):
+        if isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        elif isinstance(value, dict) and key in value:
+            value = value[key]
+        else:
+            raise KeyError(path)
+    return value
+
+
+def answer_fields(body: Any, prefix: str = "") -> dict[str, Any]:
+    """Every field of a JSON answer by its dotted path: {"user": {"id": 7}} gives user and user.id."""
+    fields: dict[str, Any] = {}
+    items = body.items() if isinstance(body, dict) else enumerate(body) if isinstance(body, list) else ()
+    for key, value in items:
+        path = f"{prefix}{key}"
+        fields[path] = value
+        fields.update(answer_fields(value, path + "."))
+    return fields
+
+
+def scenario_writer(scenario: Persistence, config: ProjectConfig) -> Writer:
+    """How to write one record and later prove it is there, from the contract."""
+    if scenario.hook:
+        hook = config.hook(scenario.hook)
+
+        def write_with_hook(url: str, marker: str) -> Written:
+            return Written(marker, hook(url, marker))
+
+        return write_with_hook
+    session = requests.Session()
+    assert scenario.write and scenario.read  # the contract's parser insists on both
+    what = f"{scenario.write.method} {scenario.write.path}"
+
+    def write(url: str, marker: str) -> Written:
+        response = run_probe(session, url, scenario.write, {"marker": marker})
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if scenario.id_from == "location":
+            location = response.headers.get("Location", "")
+            expect(bool(location), f"{what} answered no Location header")
+            record_id = location.rstrip("/").rsplit("/", 1)[-1]
+        else:
+            try:
+                record_id = json_path(body, scenario.id_from)
+            except KeyError:
+                raise CheckFailed(f"{what} answer has no {scenario.id_from} (id-from): {response.text[:QUOTED]}") from None
+        values = {**answer_fields(body), "marker": marker, "id": record_id}
+        delete = None
+        if scenario.delete:
+            delete = lambda url: session.delete(url + str(fill(scenario.delete, values)), timeout=TIMEOUT)  # noqa: E731
+        return Written(str(record_id), lambda url: run_probe(session, url, scenario.read, values), delete)
+
+    return write
+
+
+def read_back(url: str, record: Written, deadline: float) -> str | None:
+    """None when the record is there; else why not. A service not answering yet is asked again until the deadline."""
+    why = ""
+
+    def asked() -> str | None:
+        nonlocal why
+        try:
+            record.check(url)
+            return "there"
+        except (NotAnswering, requests.ConnectionError, requests.Timeout) as error:
+            why = f"{record.label} (the service did not answer in time: {error})"
+            return None  # not answering yet: ask again
+        except (CheckFailed, AssertionError, requests.RequestException, ValueError, KeyError) as error:
+            why = f"{record.label} ({str(error)[:QUOTED]})"
+            return "answered without it"
+
+    return None if poll(asked, deadline) == "there" else why
+
+
+def missing(url: str, written: list[Written], patience: float = 0) -> list[str]:
+    """The records not read back; waits up to `patience` seconds for a service that does not answer yet."""
+    deadline = within(patience)
+    return [reason for record in written if (reason := read_back(url, record, deadline))]
+
+
+def persistence_cycles(
+    cycles: int, per_cycle: int, restart: Callable[[], str], url: str, write: Writer, keep: bool = False, patience: float = 0
+) -> list[CheckResult]:
+    """Each cycle writes records, restarts the stack (containers removed, volumes kept), reads all back.
+
+    Only records this run wrote are deleted at the end (unless `keep`, or the scenario has no delete).
+    """
+    # Letters and digits only: validators of real APIs refuse dashes (^[a-z0-9]+$).
+    tag = uuid.uuid4().hex[:8]
+    written: list[Written] = []
+    results = []
+    try:
+        for cycle in range(1, cycles + 1):
+
+            def one_cycle(cycle=cycle):
+                nonlocal url
+                written.extend(write(url, f"{tag}c{cycle}r{index}") for index in range(per_cycle))
+                url = restart()
+                absent = missing(url, written, patience)
+                expect(not absent, f"{len(absent)} of {len(written)} records missing after down/up: {', '.join(absent[:3])}")
+                return f"{len(written)} records written so far, all read back after down and up"
+
+            result = run_check(f"cycle {cycle}: write, down, up, read back", one_cycle)
+            print_result(result)
+            results.append(result)
+            if not result.ok:
+                break
+    finally:
+        deletable = [record for record in written if record.delete]
+        if not keep and deletable:
+            try:
+                for record in deletable:
+                    record.delete(url)
+            except requests.RequestException:
+                say(f"  (could not delete the {len(deletable)} records written, tag {tag})")
+    return results

@@ -1,0 +1,97 @@
+"""HTTP checks from the contract: a service's health, ready, metrics and docs paths, its probes, its hooks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi_stackops.lazy import requests
+from fastapi_stackops.project import Probe, ProjectConfig, ServiceContract
+from fastapi_stackops.results import Check, CheckFailed, expect
+
+TIMEOUT = 10
+
+
+PLACEHOLDER = re.compile(r"\{([\w.]+)\}")
+
+
+def fill(template: Any, values: Mapping[str, Any]) -> Any:
+    """Put {marker}, {id}, {user.name}, ... into every string of a probe's path or body.
+
+    A string that is one placeholder alone takes the value as it is (a number
+    stays a number in a JSON body); within text, its text. An unknown name stays.
+    """
+    if isinstance(template, str):
+        whole = PLACEHOLDER.fullmatch(template)
+        if whole and whole.group(1) in values:
+            return values[whole.group(1)]
+        return PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template)
+    if isinstance(template, list):
+        return [fill(item, values) for item in template]
+    if isinstance(template, dict):
+        return {key: fill(item, values) for key, item in template.items()}
+    return template
+
+
+#: Answers that mean the service is not serving yet (a proxy or server still starting), not that it refused.
+NOT_SERVING = (502, 503, 504)
+#: How much of an answer a failure quotes: enough to read a validation error whole.
+QUOTED = 400
+
+
+class NotAnswering(CheckFailed):
+    """The service did not answer, or answered that it is not serving yet: worth asking again."""
+
+
+def run_probe(session: requests.Session, url: str, probe: Probe, values: Mapping[str, Any] = {}) -> requests.Response:  # noqa: B006
+    """Send the probe's request and check the answer; raises CheckFailed naming what differed."""
+    path = str(fill(probe.path, values))
+    what = f"{probe.method} {path}"
+    try:
+        response = session.request(probe.method, url + path, json=fill(probe.json, values), timeout=TIMEOUT)
+    except (requests.ConnectionError, requests.Timeout) as error:
+        raise NotAnswering(f"{what}: no answer ({type(error).__name__})") from None
+    if response.status_code in NOT_SERVING and probe.status not in NOT_SERVING:
+        raise NotAnswering(f"{what} answered {response.status_code}: {response.text[:QUOTED]}")
+    expect(
+        response.status_code == probe.status,
+        f"{what} answered {response.status_code}, expected {probe.status}: {response.text[:QUOTED]}",
+    )
+    if probe.expect_json or probe.expect_keys:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        expect(isinstance(body, dict), f"{what} did not answer a JSON object: {response.text[:QUOTED]}")
+        missing = [key for key in probe.expect_keys if key not in body]
+        expect(not missing, f"{what} answer lacks {', '.join(missing)}: {response.text[:QUOTED]}")
+        for key, wanted in fill(dict(probe.expect_json), values).items():
+            expect(body.get(key) == wanted, f"{what} answered {key}={body.get(key)!r}, expected {wanted!r}")
+    if probe.contains:
+        expect(probe.contains in response.text, f"{what} answer does not contain {probe.contains!r}")
+    return response
+
+
+def service_checks(url: str, service: ServiceContract, config: ProjectConfig) -> list[Check]:
+    """The smoke checks the contract declares for one service reachable at `url`."""
+    session = requests.Session()
+    probes: list[Probe] = []
+    if service.health:
+        probes.append(Probe(service.health, name=f"health {service.health}"))
+    if service.ready:
+        probes.append(Probe(service.ready, name=f"ready {service.ready}"))
+    if service.metrics:
+        probes.append(Probe(service.metrics, contains="# TYPE", name=f"metrics {service.metrics}"))
+    if service.docs:
+        probes.append(Probe(service.docs, contains="<html", name=f"docs {service.docs}"))
+    probes += service.probes
+    checks: list[Check] = [(f"{service.name}: {p.label}", lambda p=p: _probe_detail(session, url, p)) for p in probes]
+    for reference in service.hooks:
+        checks.append((f"{service.name}: {reference}", lambda r=reference: config.hook(r)(url)))
+    return checks
+
+
+def _probe_detail(session: requests.Session, url: str, probe: Probe) -> str:
+    response = run_probe(session, url, probe)
+    return f"{response.status_code} in {response.elapsed.total_seconds() * 1000:.0f} ms"

@@ -1,0 +1,74 @@
+"""One task's stack: an env's settings, its Compose model rendered once, and one snapshot of its containers at a time.
+
+Every part of a task asks this object rather than rendering the files or
+listing the engine's containers again: the model is rendered (and checked
+against the contract) on first use, and the snapshot is taken on first use
+and again only after the task changed the stack or asks to look anew.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+from collections.abc import Mapping, Sequence
+
+from fastapi_stackops.commands import Background
+from fastapi_stackops.compose import ComposeModel, render, require_service, run_compose, start_compose
+from fastapi_stackops.engine import connect, project_containers, service_of
+from fastapi_stackops.lazy import docker
+from fastapi_stackops.ports import service_url
+from fastapi_stackops.settings import StackSettings, load_settings
+
+
+class Stack:
+    def __init__(self, settings: StackSettings, client: docker.DockerClient | None = None):
+        self.settings = settings
+        self.config = settings.config
+        self.project = settings.project
+        self._client = client
+        self._containers: list | None = None
+
+    @classmethod
+    def of_env(cls, env: str | None = None, config=None, client: docker.DockerClient | None = None) -> Stack:
+        return cls(load_settings(env, config), client)
+
+    @functools.cached_property
+    def client(self) -> docker.DockerClient:
+        return self._client or connect()
+
+    @functools.cached_property
+    def model(self) -> ComposeModel:
+        return render(self.settings)
+
+    def containers(self, service: str | None = None) -> list:
+        """The project's containers (of one service) as the engine last showed them."""
+        if self._containers is None:
+            self._containers = project_containers(self.client, self.project)
+        return [c for c in self._containers if service is None or service_of(c) == service]
+
+    def look_again(self) -> Stack:
+        """Forget the snapshot: the next question lists the engine's containers anew."""
+        self._containers = None
+        return self
+
+    def url(self, service: str | None = None) -> str:
+        """http://host:port of a running service (default: the entry), from the port the engine published."""
+        name = service or self.config.entry
+        return service_url(self.settings, self.model, name, self.containers(name))
+
+    def service(self, name: str | None) -> str:
+        """A service this env starts (default: the entry), or one line listing them."""
+        return require_service(self.model, name or self.config.entry)
+
+    def compose(
+        self, args: Sequence[str], extra_env: Mapping[str, str] | None = None, capture: bool = False, check: bool = True
+    ) -> subprocess.CompletedProcess:
+        """Run Compose on this stack; what it changed is looked at anew."""
+        try:
+            return run_compose(self.settings, args, extra_env, capture, check)
+        finally:
+            self.look_again()
+
+    def start_compose(self, args: Sequence[str], extra_env: Mapping[str, str] | None = None) -> Background:
+        self.look_again()
+        return start_compose(self.settings, args, extra_env)

@@ -1,0 +1,75 @@
+"""Local substitutes for official base images, and the choice between the two: pure, shared by `inv images`, `inv up` and `inv doctor`.
+
+A substitute is built from Debian packages, so it can be only what a Debian
+suite ships: the version an official image names decides the suite.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fastapi_stackops import StackError
+from fastapi_stackops.engine import split_reference
+
+#: What each Debian suite ships, so what a substitute can be: the version an image
+#: names decides the suite (measured: trixie builds with the same recipes).
+DEBIAN_SHIPS = {
+    "python": {"3.11": "bookworm", "3.13": "trixie"},
+    "postgres": {"15": "bookworm", "17": "trixie"},
+    "redis": {"7": "bookworm"},
+}
+#: Recipes that are no version of anything the contract names: one fixed build each.
+FIXED = {"registry": ("local/registry:2.8-bookworm", "bookworm"), "swarm-node": ("local/swarm-node:20.10-bookworm", "bookworm")}
+#: Base images the tooling can build itself from Debian packages (a contract's `substitute`).
+SUBSTITUTES = tuple(DEBIAN_SHIPS)
+
+
+@dataclass(frozen=True)
+class Substitute:
+    tag: str  # local/python:3.13-slim-trixie
+    suite: str
+    version: str  # "" for a fixed recipe
+
+
+def plan_substitute(recipe: str, official: str) -> Substitute:
+    """The substitute for an official image: the same version, from the suite that ships it; or a one-line refusal."""
+    if recipe in FIXED:
+        return Substitute(*FIXED[recipe], "")
+    ships = DEBIAN_SHIPS[recipe]
+    can = ", ".join(f"{version} ({suite})" for version, suite in ships.items())
+    _, tag = split_reference(official)
+    named = re.match(r"(\d+(?:\.\d+)?)", tag)
+    version = named.group(1) if named else ""
+    if recipe == "python":
+        version = ".".join(version.split(".")[:2])  # 3.11.9 is a 3.11
+    else:
+        version = version.split(".")[0]  # postgres 15.4 and redis 7.2 are a 15 and a 7
+    suite = ships.get(version)
+    asked_suite = next((word for word in re.split(r"[-.]", tag) if word in ("bookworm", "trixie", "bullseye", "forky")), suite)
+    if suite is None or asked_suite != suite:
+        raise StackError(
+            f"no local substitute can stand in for {official}: Debian's packages give {recipe} {can}; "
+            f"name one of those versions, or make {official} available (docker pull, or a registry)"
+        )
+    local = f"local/python:{version}-slim-{suite}" if recipe == "python" else f"local/{recipe}:{version}-{suite}"
+    return Substitute(local, suite, version)
+
+
+def effective_mode(mode: str, can_build: bool, official: str) -> str:
+    """BASE_IMAGES for one image: without a recipe only pulling will do, and without an official name only the substitute."""
+    mode = mode if can_build else "registry"
+    return mode if official else "local"
+
+
+def decide(mode: str, official_present: bool, substitute_current: bool) -> str:
+    """How to make a base image available: "official" or "substitute" (present), "pull", or "build" the substitute.
+
+    `mode` is the image's effective mode; a substitute built once is reused in
+    `auto` without asking a registry each time.
+    """
+    if mode != "local" and official_present:
+        return "official"
+    if mode != "registry" and substitute_current:
+        return "substitute"
+    return "pull" if mode != "local" else "build"

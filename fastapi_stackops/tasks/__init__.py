@@ -1,0 +1,100 @@
+"""Invoke tasks, one module per concern; `collection()` assembles them for a project's tasks.py.
+
+The task modules import the package's working modules lazily (fastapi_stackops.lazy):
+`inv --list` and `inv --help` load only Invoke and the task definitions.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+
+from invoke import Collection, Exit, task
+
+from fastapi_stackops import StackError
+from fastapi_stackops.commands import CommandFailed
+from fastapi_stackops.lazy import docker
+
+ENV_HELP = "Environment: a name from the project's env folder (dev, ci, ...) or an env file path; default $STACK_ENV, then dev."
+
+
+def reports_errors(body):
+    """Turn the failures a user can fix into one sentence and a non-zero exit, never a traceback."""
+
+    @functools.wraps(body)
+    def wrapper(*args, **kwargs):
+        try:
+            return body(*args, **kwargs)
+        except CommandFailed as error:
+            raise Exit(f"error: {error}", code=error.code or 1) from None
+        except StackError as error:
+            raise Exit(f"error: {error}", code=1) from None
+        except docker.errors.DockerException as error:
+            reason = str(getattr(error, "explanation", None) or error).splitlines()[0][:200]
+            raise Exit(f"error: the Docker engine refused a request ({reason}); check it with `inv doctor`", code=1) from None
+
+    return wrapper
+
+
+def stack_task(*args, **kwargs):
+    """Invoke's @task (bare or with its arguments) whose failures end in one sentence and a non-zero exit.
+
+    A task's Invoke context goes unused: every command stackops runs goes
+    through fastapi_stackops.commands, the one way it runs and reports them.
+    """
+    if len(args) == 1 and callable(args[0]) and not kwargs:
+        return task(reports_errors(args[0]))
+    return lambda body: task(*args, **kwargs)(reports_errors(body))
+
+
+def open_stack(env: str | None = None, config=None):
+    """The Stack of an env, for one task; imported here, on first use, so that `inv --list` loads none of it."""
+    from fastapi_stackops.stack import Stack
+
+    return Stack.of_env(env, config)
+
+
+def interactive() -> bool:
+    """A TTY for exec and shell only at a terminal, never in CI."""
+    return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
+
+
+def count(value, flag: str, low: int = 1) -> int:
+    """A whole-number flag, or one line saying it is not one."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number < low:
+        raise StackError(f"--{flag} takes a whole number of at least {low}, got {value!r}")
+    return number
+
+
+def tools_of_this_python_first() -> None:
+    """Commands that tasks run (ruff, hadolint, python) come from the environment running inv.
+
+    `.venv/bin/inv up` without activating the venv must still find the venv's
+    tools, as `activate` would have arranged. A PATH that already holds the
+    environment (activated, or arranged by the user) is left as it is.
+    """
+    bin_dir = os.path.dirname(sys.executable)
+    path = os.environ.get("PATH", "")
+    if bin_dir not in path.split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([bin_dir, path]) if path else bin_dir
+
+
+def collection() -> Collection:
+    """Every stackops task in one namespace, for a project's tasks.py: `ns = collection()`."""
+    from fastapi_stackops.tasks import checks, dev, ship, stack
+
+    tools_of_this_python_first()
+
+    ns = Collection()
+    for module in (stack, checks, dev, ship):
+        for name, body in module.ns.tasks.items():
+            ns.add_task(body, name)
+    ns.add_collection(ship.registry)
+    ns.add_collection(ship.cluster)
+    ns.configure({"run": {"echo": False}})
+    return ns

@@ -1,0 +1,174 @@
+"""The checks CI job steps run: smoke, persistence-check, service-test, and the whole ci pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from invoke import Collection
+
+from fastapi_stackops import StackError
+from fastapi_stackops.console import say, step
+from fastapi_stackops.lazy import lazy_import
+from fastapi_stackops.tasks import ENV_HELP, count, interactive, open_stack, stack_task
+
+if TYPE_CHECKING:
+    from fastapi_stackops.results import Check
+    from fastapi_stackops.stack import Stack
+
+baseimages = lazy_import("fastapi_stackops.baseimages")
+containers = lazy_import("fastapi_stackops.containers")
+contract = lazy_import("fastapi_stackops.contract")
+lifecycle = lazy_import("fastapi_stackops.lifecycle")
+persistence = lazy_import("fastapi_stackops.persistence")
+probes = lazy_import("fastapi_stackops.probes")
+report = lazy_import("fastapi_stackops.results")
+
+JUNIT_HELP = "Also write the results as JUnit XML to this path."
+
+
+def unreachable(message: str):
+    def fail():
+        raise report.CheckFailed(message)
+
+    return fail
+
+
+def stack_checks(stack: Stack) -> list[Check]:
+    """HTTP checks of every service the contract describes, then the container checks of every service."""
+    checks: list[Check] = []
+    for name in stack.model.active:
+        service = stack.config.service(name)
+        if not service.is_http:
+            continue
+        try:
+            url = stack.url(name)
+        except StackError as error:
+            checks.append((f"{name}: reachable", unreachable(str(error))))
+            continue
+        checks += probes.service_checks(url, service, stack.config)
+    return checks + containers.container_checks(stack)
+
+
+def smoke_results(stack: Stack | None = None, url=None, junit=None):
+    """Run the smoke checks; for a URL, only the entry service's HTTP checks."""
+    if url:
+        config = contract.load_project()
+        checks = probes.service_checks(url.rstrip("/"), config.service(config.entry), config)
+        say(f"smoke checks against {url}")
+    else:
+        checks = stack_checks(stack)
+        say(f"smoke checks on {stack.project} ({stack.settings.env})")
+    results = report.run_checks(checks, show=report.print_result)
+    if junit:
+        report.write_junit(Path(junit), "smoke", results)
+    return results
+
+
+@stack_task(
+    help={
+        "env": ENV_HELP,
+        "url": "Check the entry service at this URL over HTTP only, instead of the local stack.",
+        "junit": JUNIT_HELP,
+    }
+)
+def smoke(c, env=None, url=None, junit=None):
+    """Check a running stack: every service's probes and health, and its containers' hardening."""
+    results = smoke_results(None if url else open_stack(env), url, junit)
+    failed = [r.name for r in results if not r.ok]
+    if failed:
+        raise StackError(f"smoke failed: {', '.join(failed)}")
+    say(f"smoke passed: {len(results)} checks")
+
+
+def persistence_results(stack: Stack, cycles, records, junit=None, keep=False):
+    scenario = stack.config.persistence
+    if scenario is None:
+        raise StackError(f"{stack.config.where('persistence')}: no persistence scenario is declared; add the table")
+    url = stack.url(scenario.service)
+
+    def restart() -> str:
+        lifecycle.down(stack)
+        lifecycle.up(stack, build=False)
+        return stack.url(scenario.service)
+
+    say(f"persistence check on {stack.project}: {cycles} cycles of {records} records")
+    writer = persistence.scenario_writer(scenario, stack.config)
+    results = persistence.persistence_cycles(
+        cycles, records, restart, url, writer, keep=keep, patience=stack.settings.wait_timeout
+    )
+    if junit:
+        report.write_junit(Path(junit), "persistence", results)
+    return results
+
+
+@stack_task(
+    help={
+        "env": ENV_HELP,
+        "cycles": "How many write/down/up/read cycles (default 3).",
+        "records": "Records written per cycle (default 5).",
+        "junit": JUNIT_HELP,
+        "keep": "Keep the records written instead of deleting them at the end.",
+    }
+)
+def persistence_check(c, env=None, cycles=None, records=None, junit=None, keep=False):
+    """Prove data survives down and up: write records, restart the stack, read them back."""
+    # Parsed here, not by Invoke: a typo gets one line, not Invoke's traceback.
+    cycles, records = count(cycles or 3, "cycles"), count(records or 5, "records")
+    results = persistence_results(open_stack(env), cycles, records, junit, keep)
+    if not results or not all(r.ok for r in results):
+        raise StackError("persistence check failed: records written before down were not all read back after up")
+    say(f"persistence check passed: {len(results)} cycles")
+
+
+def run_service_tests(stack: Stack) -> None:
+    """Run the contract's service-tests Compose service once (`compose run`), against the stack's database."""
+    name = stack.config.service_tests
+    if not name:
+        raise StackError(f"{stack.config.where('service-tests')}: is not set; name the Compose service that runs the tests")
+    base = baseimages.ensure_base_images(stack.settings, stack.model, stack.client, services=[*stack.model.active, name])
+    with step(f"running the service's tests ({name})"):
+        stack.compose(["run", "--rm", "--build"] + ([] if interactive() else ["--no-TTY"]) + [name], extra_env=base)
+
+
+@stack_task(name="service-test", help={"env": ENV_HELP})
+def service_test(c, env=None):
+    """Run the service's own tests in its test image, against the stack's database."""
+    run_service_tests(open_stack(env))
+
+
+@stack_task(
+    help={
+        "env": ENV_HELP + " (default: the contract's ci-env)",
+        "reports": "Folder for the JUnit reports (default reports/ in the project).",
+        "cycles": "Persistence cycles (default 2).",
+    }
+)
+def ci(c, env=None, reports="reports", cycles=None):
+    """Run the CI pipeline: build, up, service tests, smoke, persistence-check; always clean (volumes too)."""
+    cycles = count(cycles or 2, "cycles")
+    config = contract.load_project()
+    stack = open_stack(env or config.ci_env, config)
+    folder = Path(reports) if Path(reports).is_absolute() else config.root / reports
+    failure = None
+    try:
+        lifecycle.build(stack)
+        lifecycle.up(stack, build=False)
+        if config.service_tests:
+            run_service_tests(stack)
+        if not all(r.ok for r in smoke_results(stack, junit=folder / "smoke.xml")):
+            failure = "smoke failed"
+        elif config.persistence and not all(
+            r.ok for r in persistence_results(stack, cycles, 3, junit=folder / "persistence.xml")
+        ):
+            failure = "persistence check failed"
+    finally:
+        # The ci project is ephemeral: it leaves no container, network, volume or built image.
+        with step("cleaning up the ci stack"):
+            lifecycle.clean(stack, volumes=True)
+    if failure:
+        raise StackError(f"ci: {failure}; reports in {folder}")
+    say(f"ci passed; reports in {folder}")
+
+
+ns = Collection(smoke, persistence_check, service_test, ci)

@@ -6,7 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from fastapi_stackops.adopt.conventions import CONTAINER_PORT, DATABASE_SERVICE, ENTRY
+from fastapi_stackops.adopt.conventions import CONTAINER_PORT, DATABASE_SERVICE, ENTRY, TEST_SERVICE
 from fastapi_stackops.adopt.image import python_image
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.routes import Routes
@@ -45,13 +45,21 @@ class Layout:
     bases: tuple[tuple[str, str, str], ...]  # (variable, official image, recipe)
     min_uid: int | None = None  # the image's own USER, when it is under the default
     database_service: str = ""  # the PostgreSQL service init wrote, which requires its password
+    service_tests: str = ""  # the Compose service that runs the repository's tests
 
 
 def contract_text(repo: Repository, routes: Routes, env_dir: str, layout: Layout) -> str:
     """The contract: the entry service and its paths, what each service requires, persistence, migrations, base images."""
     app_secrets = [v for v in secret_variables(repo) if v != "POSTGRES_PASSWORD"]
     top = table(
-        "tool.stackops", {"entry": layout.entry, "env-dir": env_dir, "compose-files": list(layout.compose_files), "ci-env": "ci"}
+        "tool.stackops",
+        {
+            "entry": layout.entry,
+            "env-dir": env_dir,
+            "compose-files": list(layout.compose_files),
+            "ci-env": "ci",
+            "service-tests": layout.service_tests,
+        },
     )
     paths = {"health": routes.health, "ready": routes.ready, "metrics": routes.metrics, "docs": routes.docs}
     tables = [
@@ -80,7 +88,8 @@ def written_layout(repo: Repository) -> Layout:
     bases += [("POSTGRES_BASE_IMAGE", "postgres:15-bookworm", "postgres")] if repo.database == "postgres" else []
     bases += [("REDIS_BASE_IMAGE", "redis:7-bookworm", "redis")] if repo.redis else []
     database = DATABASE_SERVICE if repo.database == "postgres" else ""
-    return Layout(ENTRY, CONTAINER_PORT, CONTAINER_PORT, ("compose.yaml",), tuple(bases), database_service=database)
+    tests = TEST_SERVICE if repo.service_tests else ""
+    return Layout(ENTRY, CONTAINER_PORT, CONTAINER_PORT, ("compose.yaml",), tuple(bases), None, database, tests)
 
 
 def without_contract(pyproject: str) -> str:

@@ -6,6 +6,8 @@ package; this module alone is exempt, as these are init's conventions.)
 
 #: The Compose service running the app, the one stackops calls the entry.
 ENTRY = "web"
+#: The Compose service that runs the repository's own tests (profile `test`), which `inv ci` runs.
+TEST_SERVICE = "web-test"
 DATABASE_SERVICE = "postgres"
 REDIS_SERVICE = "redis"
 WORKER = "worker"

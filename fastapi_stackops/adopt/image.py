@@ -118,43 +118,80 @@ def native_steps(compiled: tuple[str, ...]) -> tuple[str, str]:
     return builder, apt_install(runtime, f"What {listed} loads at run time.") if runtime else ""
 
 
-def dockerfile_text(repo: Repository, health_path: str, data_dir: bool) -> str:
-    """The whole Dockerfile: a builder with the installer, a runtime with only the venv and the code."""
+CA_SECRET = (
+    "# A TLS-intercepting proxy's CA arrives as a build secret, never in a layer.\n"
+    "RUN --mount=type=secret,id=ca_bundle \\\n"
+    "    if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle SSL_CERT_FILE=/run/secrets/ca_bundle; fi \\\n"
+    "    && "
+)
+
+
+def builder_stage(repo: Repository) -> str:
+    """The venv with the app's dependencies alone, compiled; no installer left in it."""
     copied, install = INSTALLERS[repo.installer]
     # A requirements file in a folder may include its neighbours (-r base.txt): the folder goes whole.
     folder = repo.requirements.rpartition("/")[0]
     copy_line = f"COPY {folder} ./{folder}" if folder else f"COPY {copied.format(requirements=repo.requirements)} ./"
-    install = install.format(requirements=repo.requirements)
-    # A src layout's packages may import the repository's top-level ones too: both are on the path.
-    source_root = f"{CODE_DIR}/{repo.app.source_root}:{CODE_DIR}" if repo.app.source_root else CODE_DIR
-    copies = "".join(f"COPY {path} {CODE_DIR}/{path}\n" for path in code_paths(repo))
-    data = f" \\\n    && mkdir -p {DATA_DIR} && chown {UID}:{UID} {DATA_DIR}" if data_dir else ""
-    compiler, libraries = native_steps(repo.compiled)
-    return f"""{HEADER}# No "# syntax=" line: the engine's own BuildKit understands RUN --mount, and nothing is pulled for it.
-# The base image is an argument: where no registry answers, stackops builds a local substitute.
-ARG PYTHON_BASE={python_image(repo.python)}
-
-FROM ${{PYTHON_BASE}} AS builder
+    compiler, _ = native_steps(repo.compiled)
+    return f"""FROM ${{PYTHON_BASE}} AS builder
 {compiler}RUN python3 -m venv /opt/venv
 ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK=1 UV_LINK_MODE=copy
 WORKDIR /build
 # Dependencies before code: an edit to the app does not reinstall them.
 {copy_line}
-# A TLS-intercepting proxy's CA arrives as a build secret, never in a layer.
-RUN --mount=type=secret,id=ca_bundle \\
-    if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle SSL_CERT_FILE=/run/secrets/ca_bundle; fi \\
-    && {install}
+{CA_SECRET}{install.format(requirements=repo.requirements)}
 # No installer in the runtime: pip and setuptools leave the venv, and its bytecode is compiled now
 # because the runtime's root filesystem is read-only.
 RUN pip uninstall -q -y pip setuptools; python -m compileall -q /opt/venv/lib
+"""
 
-FROM ${{PYTHON_BASE}}
+
+def runtime_base_stage(repo: Repository, data_dir: bool) -> str:
+    """What the runtime and the test image share: shared libraries, the user, the environment."""
+    _, libraries = native_steps(repo.compiled)
+    # A src layout's packages may import the repository's top-level ones too: both are on the path.
+    source_root = f"{CODE_DIR}/{repo.app.source_root}:{CODE_DIR}" if repo.app.source_root else CODE_DIR
+    data = f" \\\n    && mkdir -p {DATA_DIR} && chown {UID}:{UID} {DATA_DIR}" if data_dir else ""
+    return f"""FROM ${{PYTHON_BASE}} AS runtime-base
 {libraries}# A numeric non-root user, written directly: minimal bases have no useradd.
 RUN echo 'app:x:{UID}:{UID}::/nonexistent:/usr/sbin/nologin' >> /etc/passwd \\
     && echo 'app:x:{UID}:' >> /etc/group{data}
 ENV PATH=/opt/venv/bin:$PATH PYTHONPATH={source_root} PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
-COPY --from=builder /opt/venv /opt/venv
 WORKDIR {CODE_DIR}
+"""
+
+
+def test_stages(repo: Repository, copies: str) -> str:
+    """The tests' dependencies over the app's, then an image of the code and the tests that runs pytest; never shipped."""
+    tests = repo.service_tests
+    if not tests:
+        return ""
+    copy = f"COPY {tests.name} ./{tests.name}\n" if tests.kind == "requirements" else ""
+    return f"""
+# The service's own tests (inv service-test, part of inv ci) run in an image of their own, never shipped.
+FROM builder AS test-deps
+{copy}{CA_SECRET}{tests.install}
+
+FROM runtime-base AS test
+COPY --from=test-deps /opt/venv /opt/venv
+{copies}COPY {tests.folder} {CODE_DIR}/{tests.folder}
+USER {UID}:{UID}
+# No cache folder: the code belongs to root.
+CMD ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "{tests.folder}"]
+"""
+
+
+def dockerfile_text(repo: Repository, health_path: str, data_dir: bool) -> str:
+    """The whole Dockerfile: a builder with the installer, a runtime with only the venv and the code (last: the default)."""
+    copies = "".join(f"COPY {path} {CODE_DIR}/{path}\n" for path in code_paths(repo))
+    return f"""{HEADER}# No "# syntax=" line: the engine's own BuildKit understands RUN --mount, and nothing is pulled for it.
+# The base image is an argument: where no registry answers, stackops builds a local substitute.
+ARG PYTHON_BASE={python_image(repo.python)}
+
+{builder_stage(repo)}
+{runtime_base_stage(repo, data_dir)}{test_stages(repo, copies)}
+FROM runtime-base
+COPY --from=builder /opt/venv /opt/venv
 {copies}RUN python -m compileall -q {CODE_DIR}
 USER {UID}:{UID}
 EXPOSE {CONTAINER_PORT}
@@ -162,7 +199,9 @@ EXPOSE {CONTAINER_PORT}
 """
 
 
-def dockerignore_text(env_dir: str) -> str:
+def dockerignore_text(env_dir: str, tests: str = "") -> str:
+    """What stays out of the build context; the tests only when no test image needs them."""
+    ignored_tests = "" if tests == "tests" else "tests\n"
     return f"""{HEADER}# Only what the image needs reaches the build: no history, environments, secrets or data.
 .git
 .venv
@@ -175,5 +214,4 @@ venv
 *.db
 data
 reports
-tests
-"""
+{ignored_tests}"""

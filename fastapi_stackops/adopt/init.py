@@ -90,7 +90,7 @@ class Setup:
             files[OVERRIDE_FILE] = HEADER + override.text
         else:
             files[self.dockerfile] = dockerfile_text(repo, routes.probe_path, data_dir=repo.database == "sqlite")
-            files[".dockerignore"] = dockerignore_text(env_dir)
+            files[".dockerignore"] = dockerignore_text(env_dir, repo.service_tests.folder if repo.service_tests else "")
             files["compose.yaml"] = compose_text(repo, self.dockerfile)
         return files | env_texts(repo, env_dir, self.system_ca, kept, self.layout.host_port)
 

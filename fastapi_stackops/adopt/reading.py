@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi_stackops.adopt.source import App, Settings, find_apps, find_settings, find_worker
+from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import NATIVE_LIBRARIES, without_wheels
 
 #: Python versions a base image can be had for on any machine: official images, and Debian's packages for the substitute.
@@ -48,6 +49,7 @@ class Repository:
     docker_files: tuple[str, ...]  # Dockerfile and Compose files already there
     data_folder: str = ""  # a folder of the repository the SQLite file lives in, mounted from the host
     compiled: tuple[str, ...] = ()  # name==version pins with no wheel for the image's Python: the builder compiles them
+    service_tests: ServiceTests | None = None  # the repository's pytest suite, for a test image
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -188,17 +190,30 @@ def source_builds(
     ]
 
 
-def read_repository(root: Path) -> Repository:
-    """Everything init needs to know, or NotAFastAPIRepository saying what was looked for and where."""
-    project = pyproject(root)
-    how, found_installer, requirements, dependencies = installer(root, project)
+def the_app(root: Path) -> App:
+    """The likeliest FastAPI app, or NotAFastAPIRepository saying what was looked for and where."""
     apps = find_apps(root)
     if not apps:
         raise NotAFastAPIRepository(
             f"{root}: no FastAPI app found (looked for `= FastAPI(` at module level, or a function returning one, "
             "in the .py files outside tests and virtual environments); name it with --app module:attribute"
         )
-    app, settings = apps[0], find_settings(root)
+    return apps[0]
+
+
+def service_tests(root: Path, project: dict, how: str) -> tuple[ServiceTests | None, list[Finding]]:
+    """The repository's tests for a test image, and the finding: where their dependencies are, or why there is none."""
+    tests, reason = find_service_tests(root, project, how)
+    if tests:
+        return tests, [Finding("tests", tests.summary, tests.source)]
+    return None, [Finding("tests", reason, "the test files")] if reason else []
+
+
+def read_repository(root: Path) -> Repository:
+    """Everything init needs to know, or NotAFastAPIRepository saying what was looked for and where."""
+    project = pyproject(root)
+    how, found_installer, requirements, dependencies = installer(root, project)
+    app, settings = the_app(root), find_settings(root)
     backing, database, redis = backing_services(dependencies, settings)
     folder = sqlite_folder(root, settings) if database == "sqlite" else ""
     if folder:
@@ -211,6 +226,8 @@ def read_repository(root: Path) -> Repository:
     findings += backing + ([migrate] if migrate else [])
     findings += [Finding("worker", worker.command, worker.source)] if worker else []
     compiled, findings[2:2] = source_builds(root, how, requirements, findings[0].value, dependencies)
+    tests, about_tests = service_tests(root, project, how)
+    findings += about_tests
     return Repository(
         root=root,
         name=re.sub(r"[^a-z0-9-]", "-", (project.get("project", {}).get("name") or root.name).lower()).strip("-") or "app",
@@ -228,5 +245,6 @@ def read_repository(root: Path) -> Repository:
         docker_files=tuple(name for name in DOCKER_FILES if (root / name).is_file()),
         data_folder=folder,
         compiled=tuple(compiled),
+        service_tests=tests,
         findings=findings,
     )

@@ -16,6 +16,7 @@ from fastapi_stackops.adopt.conventions import (
     POSTGRES_DATA,
     REDIS_DATA,
     REDIS_SERVICE,
+    TEST_SERVICE,
     UID,
     WORKER,
 )
@@ -114,28 +115,45 @@ def worker_healthcheck(command: str) -> str:
     return f"    healthcheck:\n      test: {test}\n      interval: 5s\n      timeout: 10s\n      start_period: 20s\n"
 
 
-def service_block(
-    name: str, repo: Repository, command: list[str] | None, depends: dict[str, str], port: bool, dockerfile: str
-) -> str:
+def build_text(repo: Repository, dockerfile: str, target: str = "") -> str:
     base = f"${{PYTHON_BASE_IMAGE-{python_image(repo.python)}}}"
     named = f"      dockerfile: {dockerfile}\n" if dockerfile != "Dockerfile" else ""
-    build = f"    build:\n      context: .\n{named}      args:\n        PYTHON_BASE: {base}\n      secrets: [ca_bundle]\n"
-    text = f"  {name}:\n{build}"
-    if command:
-        text += f"    command: {command!r}\n".replace("'", '"')
+    named += f"      target: {target}\n" if target else ""
+    return f"    build:\n      context: .\n{named}      args:\n        PYTHON_BASE: {base}\n      secrets: [ca_bundle]\n"
+
+
+def app_blocks(repo: Repository, depends: dict[str, str]) -> str:
+    """The app's environment, its data, and what it waits for: the same for the server, the worker and the tests."""
+    text = ""
     environment = app_environment(repo)
     if environment:
         text += "    environment:\n" + "".join(f"      {k}: {v}\n" for k, v in environment.items())
-    if port:
-        text += f'    ports:\n      - "127.0.0.1:${{{PORT_VARIABLE}-{CONTAINER_PORT}}}:{CONTAINER_PORT}"\n'
     if repo.database == "sqlite":
         source = f"${{{DATA_FOLDER_VARIABLE}-./{repo.data_folder}}}" if repo.data_folder else "app-data"
         text += f"    volumes:\n      - {source}:{DATA_DIR}\n"
     if depends:
         text += "    depends_on:\n" + "".join(f"      {k}:\n        condition: {v}\n" for k, v in depends.items())
+    return text
+
+
+def service_block(
+    name: str, repo: Repository, command: list[str] | None, depends: dict[str, str], port: bool, dockerfile: str
+) -> str:
+    text = f"  {name}:\n{build_text(repo, dockerfile)}"
+    if command:
+        text += f"    command: {command!r}\n".replace("'", '"')
+    if port:
+        text += f'    ports:\n      - "127.0.0.1:${{{PORT_VARIABLE}-{CONTAINER_PORT}}}:{CONTAINER_PORT}"\n'
+    text += app_blocks(repo, depends)
     if not port:
         text += worker_healthcheck(repo.worker)
     return text + HARDENED + "    restart: unless-stopped\n"
+
+
+def test_block(repo: Repository, depends: dict[str, str], dockerfile: str) -> str:
+    """The repository's tests in their own image, against the stack's services; `inv up` never starts it."""
+    header = f"  {TEST_SERVICE}:\n    # The repository's tests (inv service-test, part of inv ci); never started by inv up.\n    profiles: [test]\n"
+    return header + build_text(repo, dockerfile, "test") + app_blocks(repo, depends) + "    tmpfs: [/tmp]\n"
 
 
 def data_permissions(repo: Repository) -> str:
@@ -162,6 +180,7 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
     blocks = [service_block(ENTRY, repo, None, backing, True, dockerfile)]
     if repo.worker:
         blocks.append(service_block(WORKER, repo, repo.worker.split(), backing, False, dockerfile))
+    blocks += [test_block(repo, backing, dockerfile)] if repo.service_tests else []
     blocks += [data_permissions(repo)] if repo.data_folder else []
     blocks += [POSTGRES.format(name=DATABASE_SERVICE, data=POSTGRES_DATA)] if repo.database == "postgres" else []
     blocks += [REDIS.format(name=REDIS_SERVICE, data=REDIS_DATA)] if repo.redis else []

@@ -18,6 +18,8 @@ SHAPES = [
     "requirements-psycopg2-sync",
     "own-docker-files",
 ]
+#: Shapes with a pytest suite of their own (two tests each), which init gives a test image.
+WITH_TESTS = ("uv-src-factory", "requirements-psycopg2-sync")
 
 
 def test_every_bare_shape_is_tried():
@@ -54,6 +56,17 @@ def test_init_then_ci_passes_with_no_edit(shape, adopted, tmp_path):
     ci = inv("ci", "--reports", str(tmp_path / "reports"), cwd=repo, env=project, timeout=900, merged=True)
     assert ci.returncode == 0 and "ci passed" in ci.stdout, ci.stdout[-4000:]
     assert "FAIL" not in ci.stdout and "cycle 2: write, down, up, read back" in ci.stdout
+    if shape in WITH_TESTS:  # the repository's own tests ran in their image, against the stack
+        assert "running the service's tests (web-test)" in ci.stdout and "2 passed" in ci.stdout, ci.stdout[-4000:]
+
+
+def test_ci_fails_when_the_repositorys_own_tests_fail(adopted, tmp_path):
+    repo, result = adopted("uv-src-factory")
+    assert "tests        tests/ with pytest" in result.stdout
+    (repo / "tests" / "test_broken.py").write_text("def test_broken():\n    assert 1 == 2\n")
+    project = {"COMPOSE_PROJECT_NAME": f"adopt-{uuid.uuid4().hex[:6]}"}
+    ci = inv("ci", "--reports", str(tmp_path / "reports"), cwd=repo, env=project, timeout=900, merged=True)
+    assert ci.returncode != 0 and "1 failed, 2 passed" in ci.stdout and "ci passed" not in ci.stdout, ci.stdout[-4000:]
 
 
 def test_a_repositorys_own_docker_files_stay_untouched_beside_an_override(adopted):

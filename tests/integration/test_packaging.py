@@ -50,6 +50,8 @@ def test_the_installed_command_reads_a_repository(wheel, tmp_path):
     assert installed.returncode == 0, installed.stdout + installed.stderr
     (tmp_path / "repo").mkdir()
     (tmp_path / "repo/requirements.txt").write_text("fastapi\n")
-    result = subprocess.run([environment / "bin/fastapi-stackops", "init", str(tmp_path / "repo")], capture_output=True, text=True)
+    result = subprocess.run(
+        [environment / "bin/fastapi-stackops", "init", str(tmp_path / "repo")], capture_output=True, text=True
+    )
     assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stdout + result.stderr
     assert "no FastAPI app found" in result.stderr

@@ -5,9 +5,10 @@ import tomllib
 import pytest
 
 from fastapi_stackops.adopt.contract_table import toml_value, with_contract, without_contract
-from fastapi_stackops.adopt.reading import lower_bound, python_version, requirement_name
+from fastapi_stackops.adopt.reading import lower_bound, pyproject, python_version, requirement_name
 from fastapi_stackops.adopt.routes import choose_routes, scenario
 from fastapi_stackops.adopt.source import find_apps, find_settings
+from fastapi_stackops.adopt.testing import find_service_tests
 from fastapi_stackops.adopt.wheels import fits, pins, release_of
 
 
@@ -205,3 +206,39 @@ def test_pins_follow_included_requirements_files(tmp_path):
     (tmp_path / "base.txt").write_text("SQLAlchemy[asyncio]==2.0.36 ; python_version >= '3.8'\nrequests>=2\n")
     (tmp_path / "prod.txt").write_text("-r base.txt\npsycopg2==2.9.10 \\\n    --hash=sha256:abc\n# fastapi==0.1\n")
     assert pins(tmp_path, "prod.txt") == {"sqlalchemy": "2.0.36", "psycopg2": "2.9.10"}
+
+
+@pytest.mark.parametrize(
+    ("installer", "files", "expected"),
+    [
+        ("uv", {"pyproject.toml": '[dependency-groups]\nlint = ["ruff"]\ndev = ["pytest>=8"]\n'}, ("uv-group", "dev")),
+        ("uv", {"pyproject.toml": '[tool.uv]\ndev-dependencies = ["pytest-asyncio", "pytest"]\n'}, ("uv-group", "dev")),
+        ("poetry", {"pyproject.toml": "[tool.poetry.group.test.dependencies]\npytest = '^8'\n"}, ("poetry-group", "test")),
+        ("poetry", {"pyproject.toml": "[tool.poetry.dev-dependencies]\npytest = '^7'\n"}, ("poetry-group", "dev")),
+        (
+            "requirements",
+            {"requirements-dev.txt": "-r requirements.txt\npytest==8.3.4\n"},
+            ("requirements", "requirements-dev.txt"),
+        ),
+        ("requirements", {"requirements/test.txt": "pytest\n"}, ("requirements", "requirements/test.txt")),
+        (
+            "pip",
+            {"pyproject.toml": '[project]\nname = "x"\n[project.optional-dependencies]\ntest = ["pytest", "httpx"]\n'},
+            ("project-list", "project.optional-dependencies.test"),
+        ),
+        ("uv", {"pyproject.toml": '[dependency-groups]\ndev = ["pytest-cov"]\n'}, None),
+        ("requirements", {"requirements-dev.txt": "ruff\n"}, None),
+    ],
+)
+def test_the_tests_dependencies_are_found_where_the_installer_keeps_them(tmp_path, installer, files, expected):
+    files |= {"tests/test_app.py": "def test_it():\n    pass\n"}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    found, reason = find_service_tests(tmp_path, pyproject(tmp_path), installer)
+    assert ((found.kind, found.name) if found else None) == expected
+    assert bool(reason) == (expected is None)
+
+
+def test_no_test_folder_means_no_test_image_and_no_reason(tmp_path):
+    assert find_service_tests(tmp_path, {"dependency-groups": {"dev": ["pytest"]}}, "uv") == (None, "")

@@ -1,0 +1,93 @@
+"""The repository's own pytest suite, and the dependencies it needs beside the app's: for a test image `inv ci` runs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+DEV_REQUIREMENTS = re.compile(r"^(?:requirements[-_.](?:dev|test|tests)|(?:dev|test)[-_]requirements)\.txt$")
+
+
+@dataclass(frozen=True)
+class ServiceTests:
+    folder: str  # tests
+    kind: str  # how its dependencies install: uv-group, poetry-group, requirements, project-list
+    name: str  # the group, the requirements file, or the pyproject.toml key path of a list
+    source: str  # where that was read
+
+    @property
+    def summary(self) -> str:
+        return f"{self.folder}/ with pytest: a test image, run by inv ci against the stack"
+
+    @property
+    def install(self) -> str:
+        """The builder's command that adds the tests' dependencies to /opt/venv (pip left it: the base image's pip is used)."""
+        pip = "pip --python /opt/venv/bin/python install -q --no-cache-dir"
+        if self.kind == "uv-group":
+            return f"UV_PROJECT_ENVIRONMENT=/opt/venv /opt/uv/bin/uv sync --frozen --no-install-project --no-cache --group {self.name}"
+        if self.kind == "poetry-group":
+            return (
+                f"/opt/poetry/bin/poetry export --only {self.name} --without-hashes -o /tmp/test-requirements.txt \\\n"
+                f"    && {pip} -r /tmp/test-requirements.txt"
+            )
+        if self.kind == "requirements":
+            return f"{pip} -r {self.name}"
+        keys = ", ".join(repr(k) for k in self.name.split("."))
+        listed = f"functools.reduce(dict.get, [{keys}], tomllib.load(open('pyproject.toml', 'rb')))"
+        return (
+            f'python -c "import functools, tomllib; print(chr(10).join(r for r in {listed} if isinstance(r, str)))" '
+            f"> /tmp/test-requirements.txt \\\n    && {pip} -r /tmp/test-requirements.txt"
+        )
+
+
+def names_pytest(requirements: list[str]) -> bool:
+    return any(re.match(r"^\s*pytest(?![\w-])", str(line)) for line in requirements)
+
+
+def test_folder(root: Path) -> str:
+    """tests/ or test/, when it holds pytest-style test files."""
+    for folder in ("tests", "test"):
+        if any((root / folder).rglob("test_*.py")) or any((root / folder).rglob("*_test.py")):
+            return folder
+    return ""
+
+
+def dev_dependencies(root: Path, project: dict, installer: str) -> tuple[str, str, str] | None:
+    """(kind, name, source) of the dependencies that bring pytest, in the form this installer installs."""
+    groups = project.get("dependency-groups", {})
+    extras = project.get("project", {}).get("optional-dependencies", {})
+    poetry = project.get("tool", {}).get("poetry", {})
+    if installer == "uv":
+        uv_dev = project.get("tool", {}).get("uv", {}).get("dev-dependencies", [])
+        found = {**groups, **({"dev": uv_dev} if uv_dev else {})}
+        return next((("uv-group", g, "[dependency-groups] in pyproject.toml") for g, r in found.items() if names_pytest(r)), None)
+    if installer == "poetry":
+        found = {g: list(t.get("dependencies", {})) for g, t in poetry.get("group", {}).items()}
+        found |= {"dev": list(poetry["dev-dependencies"])} if "dev-dependencies" in poetry else {}
+        return next((("poetry-group", g, f"poetry's {g} group") for g, r in found.items() if names_pytest(r)), None)
+    if installer == "requirements":
+        files = [
+            p for p in sorted(root.glob("*.txt")) + sorted(root.glob("requirements/*.txt")) if DEV_REQUIREMENTS.match(p.name)
+        ]
+        files += [p for p in sorted(root.glob("requirements/*.txt")) if p.stem in ("dev", "test", "tests")]
+        found = {str(p.relative_to(root)): p.read_text().splitlines() for p in files}
+        return next((("requirements", f, f) for f, r in found.items() if names_pytest(r)), None)
+    lists = {f"dependency-groups.{g}": r for g, r in groups.items()} | {
+        f"project.optional-dependencies.{e}": r for e, r in extras.items()
+    }
+    return next(
+        (("project-list", k, f"[{k.rpartition('.')[0]}] {k.rpartition('.')[2]}") for k, r in lists.items() if names_pytest(r)),
+        None,
+    )
+
+
+def find_service_tests(root: Path, project: dict, installer: str) -> tuple[ServiceTests | None, str]:
+    """The suite and how its dependencies install, or None and why not (a reason only when there are tests)."""
+    folder = test_folder(root)
+    if not folder:
+        return None, ""
+    found = dev_dependencies(root, project, installer)
+    if not found:
+        return None, f"{folder}/ has tests, but no dev group, extra or requirements file names pytest: no test image"
+    return ServiceTests(folder, *found), ""

@@ -63,7 +63,9 @@ def alembic_script_location(repo: Repository) -> list[str]:
 
 
 def server_command(repo: Repository) -> list[str]:
-    """The start command: the repository's server, on all addresses, its factory called when the app is one."""
+    """The start command: the repository's own, else its server on all addresses, a factory called when the app is one."""
+    if repo.start:
+        return list(repo.start)
     target = f"{repo.app.module}:{repo.app.attribute}"
     if repo.server == "gunicorn":
         # gunicorn calls a factory written as module:name().

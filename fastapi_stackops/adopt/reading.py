@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import shlex
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.source import App, Settings, find_apps, find_settings, find_worker
+from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import NATIVE_LIBRARIES, without_wheels
 
@@ -50,6 +53,7 @@ class Repository:
     data_folder: str = ""  # a folder of the repository the SQLite file lives in, mounted from the host
     compiled: tuple[str, ...] = ()  # name==version pins with no wheel for the image's Python: the builder compiles them
     service_tests: ServiceTests | None = None  # the repository's pytest suite, for a test image
+    start: tuple[str, ...] = ()  # the repository's own server command (a Procfile's), bound to the container port
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -209,6 +213,15 @@ def service_tests(root: Path, project: dict, how: str) -> tuple[ServiceTests | N
     return None, [Finding("tests", reason, "the test files")] if reason else []
 
 
+def server_of(root: Path, dependencies: tuple[str, ...]) -> tuple[str, list[str], Finding]:
+    """The server (gunicorn when it is a dependency, else uvicorn), the repository's own start command if any, the finding."""
+    server = "gunicorn" if "gunicorn" in dependencies else "uvicorn"
+    start, source = procfile_command(root, CONTAINER_PORT)
+    if start:
+        return server, start, Finding("start", shlex.join(start), f"{source}, bound to the container port")
+    return server, [], Finding("server", server, f"{'the' if server == 'gunicorn' else 'no'} gunicorn dependency")
+
+
 def read_repository(root: Path) -> Repository:
     """Everything init needs to know, or NotAFastAPIRepository saying what was looked for and where."""
     project = pyproject(root)
@@ -218,10 +231,9 @@ def read_repository(root: Path) -> Repository:
     folder = sqlite_folder(root, settings) if database == "sqlite" else ""
     if folder:
         backing = [Finding("database", f"SQLite in the host folder {folder}/", settings.source if settings else "")]
-    server = "gunicorn" if "gunicorn" in dependencies else "uvicorn"
+    server, start, found_server = server_of(root, dependencies)
     migrate, worker = migrations(root), find_worker(root, dependencies)
-    findings = [python_version(root, project), found_installer, Finding("app", app.reference, app.source)]
-    findings.append(Finding("server", server, "the gunicorn dependency" if server == "gunicorn" else "no gunicorn dependency"))
+    findings = [python_version(root, project), found_installer, Finding("app", app.reference, app.source), found_server]
     findings += [Finding("settings", settings.summary, settings.source)] if settings else []
     findings += backing + ([migrate] if migrate else [])
     findings += [Finding("worker", worker.command, worker.source)] if worker else []
@@ -246,5 +258,6 @@ def read_repository(root: Path) -> Repository:
         data_folder=folder,
         compiled=tuple(compiled),
         service_tests=tests,
+        start=tuple(start),
         findings=findings,
     )

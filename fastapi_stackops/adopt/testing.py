@@ -71,6 +71,7 @@ def dev_dependencies(root: Path, project: dict, installer: str) -> tuple[str, st
             p for p in sorted(root.glob("*.txt")) + sorted(root.glob("requirements/*.txt")) if DEV_REQUIREMENTS.match(p.name)
         ]
         files += [p for p in sorted(root.glob("requirements/*.txt")) if p.stem in ("dev", "test", "tests")]
+        files += [root / "requirements.txt"] if (root / "requirements.txt").is_file() else []  # pytest among the app's own
         found = {str(p.relative_to(root)): p.read_text().splitlines() for p in files}
         return next((("requirements", f, f) for f, r in found.items() if names_pytest(r)), None)
     lists = {f"dependency-groups.{g}": r for g, r in groups.items()} | {

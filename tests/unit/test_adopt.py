@@ -8,6 +8,7 @@ from fastapi_stackops.adopt.contract_table import toml_value, with_contract, wit
 from fastapi_stackops.adopt.reading import lower_bound, pyproject, python_version, requirement_name
 from fastapi_stackops.adopt.routes import choose_routes, scenario
 from fastapi_stackops.adopt.source import find_apps, find_settings
+from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import find_service_tests
 from fastapi_stackops.adopt.wheels import fits, pins, release_of
 
@@ -228,6 +229,7 @@ def test_pins_follow_included_requirements_files(tmp_path):
         ),
         ("uv", {"pyproject.toml": '[dependency-groups]\ndev = ["pytest-cov"]\n'}, None),
         ("requirements", {"requirements-dev.txt": "ruff\n"}, None),
+        ("requirements", {"requirements.txt": "fastapi\npytest==7.1.2\n"}, ("requirements", "requirements.txt")),
     ],
 )
 def test_the_tests_dependencies_are_found_where_the_installer_keeps_them(tmp_path, installer, files, expected):
@@ -242,3 +244,27 @@ def test_the_tests_dependencies_are_found_where_the_installer_keeps_them(tmp_pat
 
 def test_no_test_folder_means_no_test_image_and_no_reason(tmp_path):
     assert find_service_tests(tmp_path, {"dependency-groups": {"dev": ["pytest"]}}, "uv") == (None, "")
+
+
+@pytest.mark.parametrize(
+    ("procfile", "command"),
+    [
+        (
+            "web: gunicorn -k uvicorn.workers.UvicornWorker app.main:app --workers 3 --bind 0.0.0.0:$PORT\n",
+            ["gunicorn", "-k", "uvicorn.workers.UvicornWorker", "app.main:app", "--workers", "3", "--bind", "0.0.0.0:8000"],
+        ),
+        (
+            "release: alembic upgrade head\nweb: python -m uvicorn shop.api:app --port=${PORT} --proxy-headers\n",
+            ["uvicorn", "shop.api:app", "--proxy-headers", "--host", "0.0.0.0", "--port", "8000"],
+        ),
+        (
+            "web: fastapi run app/main.py --host 127.0.0.1\n",
+            ["fastapi", "run", "app/main.py", "--host", "0.0.0.0", "--port", "8000"],
+        ),
+        ("web: bin/start-nginx\n", []),
+        ("worker: celery -A tasks worker\n", []),
+    ],
+)
+def test_a_procfile_web_command_is_kept_and_bound_to_the_container_port(tmp_path, procfile, command):
+    (tmp_path / "Procfile").write_text(procfile)
+    assert procfile_command(tmp_path, 8000)[0] == command

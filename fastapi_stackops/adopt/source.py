@@ -11,6 +11,12 @@ from pathlib import Path
 #: Folders that hold no application code: environments, tests, migrations, build output.
 SKIPPED = {".git", ".venv", "venv", "env", ".tox", "node_modules", "tests", "test", "migrations", "alembic", "build", "dist"}
 DATABASE_FIELD = re.compile(r"(database|db|sqlalchemy_database)_(url|uri|dsn)$|^dsn$", re.I)
+#: A database given in parts (POSTGRES_SERVER, PG_PORT, DB_USER, ...): the part each names.
+DATABASE_PART = re.compile(
+    r"^(?:pg|postgres|postgresql|db|database)_?"
+    r"(?:(?P<host>host|server)|(?P<port>port)|(?P<user>user|username)|(?P<password>password|pass)|(?P<name>db|name))$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,14 @@ class Settings:
     @property
     def database_default(self) -> str:
         return (self.database.default or "") if self.database else ""
+
+    @property
+    def database_parts(self) -> dict[str, str]:
+        """Field name -> the part of the database it names (host, port, user, password, name), when no URL field does."""
+        if self.database:
+            return {}
+        matched = {f.name: DATABASE_PART.match(f.name) for f in self.fields}
+        return {name: m.lastgroup for name, m in matched.items() if m and m.lastgroup}
 
     @property
     def required(self) -> list[SettingField]:
@@ -160,16 +174,42 @@ def settings_prefix(body: list[ast.stmt]) -> str:
     return ""
 
 
-def environment_read(node: ast.AST) -> SettingField | None:
-    """`os.getenv("X", default)`, `os.environ.get("X", default)` or `os.environ["X"]`: the variable and its default."""
+ENVIRONMENT_CALLS = ("os.getenv", "os.environ.get", "getenv")
+
+
+def environment_read(node: ast.AST, readers: frozenset[str] = frozenset()) -> SettingField | None:
+    """`os.getenv("X", default)`, `os.environ.get("X", default)`, `os.environ["X"]`, or a call of one of the module's
+    own `readers` (a function that looks its first argument up in the environment): the variable and its default."""
     if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
         name = constant_text(node.slice)
         return SettingField(name, None) if name else None
-    if isinstance(node, ast.Call) and ast.unparse(node.func) in ("os.getenv", "os.environ.get", "getenv") and node.args:
+    if isinstance(node, ast.Call) and node.args and ast.unparse(node.func) in (*ENVIRONMENT_CALLS, *readers):
         name = constant_text(node.args[0])
-        default = constant_text(node.args[1]) if len(node.args) > 1 else ""  # getenv without one gives None, not a crash
+        # getenv without a default gives None, not a crash; a reader without one is taken to insist.
+        missing = "" if ast.unparse(node.func) in ENVIRONMENT_CALLS else None
+        default = constant_text(node.args[1]) if len(node.args) > 1 else missing
         return SettingField(name, default) if name else None
     return None
+
+
+def environment_key(node: ast.AST) -> ast.AST | None:
+    """What `os.environ[key]`, `os.getenv(key)` or `os.environ.get(key)` looks up; None for anything else."""
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+        return node.slice
+    if isinstance(node, ast.Call) and node.args and ast.unparse(node.func) in ENVIRONMENT_CALLS:
+        return node.args[0]
+    return None
+
+
+def environment_readers(tree: ast.Module) -> frozenset[str]:
+    """The module's functions that look their first parameter up in the environment (`get_env_var(key, default)`)."""
+    found = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.args.args:
+            key = node.args.args[0].arg
+            if any(isinstance(k := environment_key(inner), ast.Name) and k.id == key for inner in ast.walk(node)):
+                found.add(node.name)
+    return frozenset(found)
 
 
 def environment_settings(root: Path) -> Settings | None:
@@ -177,7 +217,8 @@ def environment_settings(root: Path) -> Settings | None:
     best = None
     for path in python_files(root):
         tree = parsed(path)
-        reads = {f.name: f for f in map(environment_read, ast.walk(tree) if tree else ()) if f}
+        readers = environment_readers(tree) if tree else frozenset()
+        reads = {f.name: f for f in (environment_read(n, readers) for n in (ast.walk(tree) if tree else ())) if f}
         if reads and (best is None or len(reads) > len(best.fields)):
             best = Settings("os.environ reads", "", tuple(reads.values()), str(path.relative_to(root)))
     return best

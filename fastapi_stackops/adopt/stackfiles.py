@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from fastapi_stackops.adopt.conventions import (
@@ -23,7 +22,8 @@ from fastapi_stackops.adopt.conventions import (
 from fastapi_stackops.adopt.image import HEADER, python_image
 from fastapi_stackops.adopt.reading import Repository
 
-SECRET_NAME = re.compile(r"(secret|token|password|key)$", re.I)
+#: The values a database given in parts gets: the stack's PostgreSQL service.
+POSTGRES_PARTS = {"host": DATABASE_SERVICE, "port": "5432", "user": "app", "password": "${POSTGRES_PASSWORD}", "name": "app"}
 HARDENED = """    read_only: true
     tmpfs: [/tmp]
     cap_drop: [ALL]
@@ -95,6 +95,10 @@ def app_environment(repo: Repository) -> dict[str, str]:
     if settings and settings.database and repo.database:
         variable = settings.variable(settings.database.name)
         values[variable] = f"${{{variable}-{database_url(repo)}}}"
+    if settings and repo.database == "postgres":
+        for name, part in settings.database_parts.items():
+            variable = settings.variable(name)
+            values[variable] = f"${{{variable}-{POSTGRES_PARTS[part]}}}"
     if settings and repo.redis:
         for field in settings.fields:
             if "redis" in field.name.lower():
@@ -193,8 +197,11 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
 
 
 def secret_variables(repo: Repository) -> list[str]:
-    """Variables that hold secrets: the app's settings without a default, and PostgreSQL's password."""
-    names = [repo.settings.variable(f.name) for f in repo.settings.required] if repo.settings else []
+    """Variables that hold secrets: the app's settings without a default (the database's parts aside), and PostgreSQL's
+    password."""
+    settings = repo.settings
+    parts = settings.database_parts if settings and repo.database == "postgres" else {}
+    names = [settings.variable(f.name) for f in settings.required if f.name not in parts] if settings else []
     return names + (["POSTGRES_PASSWORD"] if repo.database == "postgres" else [])
 
 

@@ -7,7 +7,7 @@ import pytest
 from fastapi_stackops.adopt.contract_table import toml_value, with_contract, without_contract
 from fastapi_stackops.adopt.reading import lower_bound, pyproject, python_version, requirement_name
 from fastapi_stackops.adopt.routes import choose_routes, scenario
-from fastapi_stackops.adopt.source import find_apps, find_settings
+from fastapi_stackops.adopt.source import SettingField, Settings, find_apps, find_settings
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import find_service_tests
 from fastapi_stackops.adopt.wheels import fits, pins, release_of
@@ -101,6 +101,12 @@ def test_find_apps(tmp_path, files, reference):
             'import os\nURL = os.environ.get("DATABASE_URL", "postgresql://x")\nKEY = os.environ["SECRET_KEY"]\nN = os.getenv("N")\n',
             "",
             [("DATABASE_URL", "postgresql://x"), ("SECRET_KEY", None), ("N", "")],
+        ),
+        (
+            "import os\ndef env(key, default=None):\n    return os.environ[key] if default is None else os.getenv(key, default)\n"
+            'HOST = env("PG_HOST")\nECHO = env("ECHO", "no")\n',
+            "",
+            [("PG_HOST", None), ("ECHO", "no")],
         ),
     ],
 )
@@ -268,3 +274,16 @@ def test_no_test_folder_means_no_test_image_and_no_reason(tmp_path):
 def test_a_procfile_web_command_is_kept_and_bound_to_the_container_port(tmp_path, procfile, command):
     (tmp_path / "Procfile").write_text(procfile)
     assert procfile_command(tmp_path, 8000)[0] == command
+
+
+@pytest.mark.parametrize(
+    ("fields", "parts"),
+    [
+        (["PG_HOST", "PG_PORT", "PG_USER", "PG_PASSWORD", "PG_DB"], ["host", "port", "user", "password", "name"]),
+        (["postgres_server", "postgres_db", "secret_key"], ["host", "name"]),
+        (["DB_HOST", "DATABASE_URL"], []),  # a URL field says it all
+    ],
+)
+def test_a_database_given_in_parts(fields, parts):
+    settings = Settings("S", "", tuple(SettingField(name, None) for name in fields), "s.py")
+    assert list(settings.database_parts.values()) == parts

@@ -16,7 +16,6 @@ import pwd
 import re
 import subprocess
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -87,6 +86,14 @@ def quick_start(clone: Path, overlay: Path, env: dict[str, str], user: str | Non
     assert re.search(r"\d+ passed", output), output[-3000:]
 
 
+def test_quick_start_as_root_with_the_distribution_python(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    clone = tmp_path / "project"
+    overlay = fresh_clone(clone)
+    quick_start(clone, overlay, newcomer_environment(home))
+
+
 @pytest.fixture
 def newcomer():
     """A non-root user in the docker group, removed (home too) afterwards."""
@@ -97,32 +104,10 @@ def newcomer():
     subprocess.run(["userdel", "-r", NEWCOMER], capture_output=True)
 
 
-def as_root(tmp_path: Path) -> tuple:
-    """Root with the distribution's python3: a clone, its overlay, the environment."""
-    home = tmp_path / "home"
-    home.mkdir()
-    clone = tmp_path / "project"
-    return clone, fresh_clone(clone), newcomer_environment(home)
-
-
-def as_docker_group_user(user: pwd.struct_passwd) -> tuple:
-    """The same for a user in the docker group, who owns the clone in their home."""
-    home = Path(user.pw_dir)
+def test_quick_start_as_a_user_in_the_docker_group(newcomer):
+    home = Path(newcomer.pw_dir)
     clone = home / "project"
     overlay = fresh_clone(clone)
     env = newcomer_environment(home)
-    subprocess.run(["chown", "-R", f"{user.pw_uid}:{user.pw_gid}", str(home)], check=True)
-    return clone, overlay, env, NEWCOMER
-
-
-def test_quick_start_as_root_and_as_a_docker_group_user_side_by_side(tmp_path, newcomer):
-    """Both newcomers at once, each on their own clone and projects: each run mostly waits on the index and the
-    engine, and side by side they take about half the time of one after the other (.ci/run has 45 minutes)."""
-    runs = {
-        "as root with the distribution's python3": as_root(tmp_path),
-        "as a docker-group user": as_docker_group_user(newcomer),
-    }
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {who: pool.submit(quick_start, *run) for who, run in runs.items()}
-    failures = [f"{who}: {future.exception()}" for who, future in futures.items() if future.exception()]
-    assert not failures, "\n\n".join(failures)
+    subprocess.run(["chown", "-R", f"{newcomer.pw_uid}:{newcomer.pw_gid}", str(home)], check=True)
+    quick_start(clone, overlay, env, user=NEWCOMER)

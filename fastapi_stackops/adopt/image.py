@@ -7,7 +7,7 @@ import shlex
 
 from fastapi_stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT, DATA_DIR, UID
 from fastapi_stackops.adopt.reading import Repository
-from fastapi_stackops.adopt.source import SKIPPED
+from fastapi_stackops.adopt.source import SKIPPED, imported_names
 from fastapi_stackops.adopt.wheels import COMPILER, NATIVE_LIBRARIES
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
@@ -40,9 +40,16 @@ def python_image(version: str) -> str:
 
 
 def code_paths(repo: Repository) -> list[str]:
-    """What the runtime needs: the app's source root (or package), the repository's other top-level packages, migrations."""
+    """What the runtime needs: the app's source root (or package), the repository's other top-level packages, the
+    namespace packages and modules its code imports, migrations."""
+    imported = imported_names(repo.root)
     packages = sorted(
-        p.name for p in repo.root.iterdir() if (p / "__init__.py").is_file() and p.name not in SKIPPED and p.name != "src"
+        p.name
+        for p in repo.root.iterdir()
+        if p.name not in SKIPPED and p.name != "src" and not p.name.startswith(".")
+        if (p / "__init__.py").is_file()
+        or (p.is_dir() and p.name in imported and any(p.glob("*.py")))
+        or (p.suffix == ".py" and p.stem in imported)
     )
     paths = [repo.app.source_root or repo.app.top_level, *packages]
     if repo.migrations.startswith("alembic"):

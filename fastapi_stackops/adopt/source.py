@@ -93,6 +93,19 @@ def python_files(root: Path) -> Iterator[Path]:
             yield path
 
 
+def imported_names(root: Path) -> set[str]:
+    """The first name of every module the repository's code imports (`from core.db import x` gives core)."""
+    names = set()
+    for path in python_files(root):
+        tree = parsed(path)
+        for node in ast.walk(tree) if tree else ():
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module.split(".")[0])
+    return names
+
+
 def module_of(path: Path, root: Path) -> tuple[str, str]:
     """(dotted module, source root) of a file: src/lens/main.py is lens.main under src."""
     relative = path.relative_to(root)

@@ -5,7 +5,8 @@ import tomllib
 import pytest
 
 from fastapi_stackops.adopt.contract_table import toml_value, with_contract, without_contract
-from fastapi_stackops.adopt.reading import lower_bound, pyproject, python_version, requirement_name
+from fastapi_stackops.adopt.image import code_paths
+from fastapi_stackops.adopt.reading import lower_bound, pyproject, python_version, read_repository, requirement_name
 from fastapi_stackops.adopt.routes import choose_routes, scenario
 from fastapi_stackops.adopt.source import SettingField, Settings, find_apps, find_settings
 from fastapi_stackops.adopt.start import procfile_command
@@ -287,3 +288,19 @@ def test_a_procfile_web_command_is_kept_and_bound_to_the_container_port(tmp_path
 def test_a_database_given_in_parts(fields, parts):
     settings = Settings("S", "", tuple(SettingField(name, None) for name in fields), "s.py")
     assert list(settings.database_parts.values()) == parts
+
+
+def test_the_image_copies_the_namespace_packages_and_modules_the_app_imports(tmp_path):
+    files = {
+        "pyproject.toml": '[project]\nname = "x"\ndependencies = ["fastapi"]\n',
+        "api/__init__.py": "",
+        "api/main.py": "from fastapi import FastAPI\nfrom core.db import engine\nimport helpers\n\napp = FastAPI()\n",
+        "core/db.py": "engine = None\n",  # no __init__.py: a namespace package
+        "helpers.py": "",
+        "tools/seed.py": "",  # imported by nothing: stays out
+        "server.py": "import uvicorn\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert code_paths(read_repository(tmp_path)) == ["api", "core", "helpers.py"]

@@ -110,9 +110,13 @@ def without_wheels(root: Path, installer: str, requirements: str, python: str) -
         source = f"{index.split('://')[-1].split('/')[0]}'s index"
     else:
         return [], ""
-    missing = [
-        f"{name}=={version}"
-        for (name, version), names in files.items()
-        if names and not any(fits(n, python, machine) for n in names)
-    ]
+    missing = [f"{name}=={version}" for (name, version), names in files.items() if compiled_here(name, names, python, machine)]
     return sorted(missing), source
+
+
+def compiled_here(name: str, files: list[str], python: str, machine: str) -> bool:
+    """No wheel fits, and the release is an extension: wheels for other platforms only, or a known native one.
+    An sdist alone is taken for pure Python, which pip builds without a compiler."""
+    if not files or any(fits(f, python, machine) for f in files):
+        return False
+    return any(f.endswith(".whl") for f in files) or name in NATIVE_LIBRARIES

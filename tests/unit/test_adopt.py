@@ -11,7 +11,7 @@ from fastapi_stackops.adopt.routes import choose_routes, scenario
 from fastapi_stackops.adopt.source import SettingField, Settings, find_apps, find_settings
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import find_service_tests
-from fastapi_stackops.adopt.wheels import fits, pins, release_of
+from fastapi_stackops.adopt.wheels import compiled_here, fits, pins, release_of
 
 
 @pytest.mark.parametrize(
@@ -304,3 +304,16 @@ def test_the_image_copies_the_namespace_packages_and_modules_the_app_imports(tmp
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     assert code_paths(read_repository(tmp_path)) == ["api", "core", "helpers.py"]
+
+
+@pytest.mark.parametrize(
+    ("name", "files", "compiled"),
+    [
+        ("psycopg2", ["psycopg2-2.9.9-cp311-cp311-win_amd64.whl", "psycopg2-2.9.9.tar.gz"], True),
+        ("gitignore-parser", ["gitignore_parser-0.1.13.tar.gz"], False),  # pure Python: pip builds it alone
+        ("python-ldap", ["python-ldap-3.4.4.tar.gz"], True),  # known to need libldap
+        ("fastapi", ["fastapi-0.115.6-py3-none-any.whl", "fastapi-0.115.6.tar.gz"], False),
+    ],
+)
+def test_what_the_builder_compiles(name, files, compiled):
+    assert compiled_here(name, files, "3.11", "x86_64") is compiled

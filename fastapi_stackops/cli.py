@@ -22,13 +22,28 @@ def parser() -> argparse.ArgumentParser:
     init.add_argument("--health", default="", help="The health path, instead of the one read from the app's routes.")
     init.add_argument("--python", default="", help="The Python version of the image (3.11, 3.13, ...).")
     init.add_argument("--database", default="", choices=["", "postgres", "sqlite", "none"], help="The database.")
+    init.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="A variable the app needs that init cannot read from its code (repeatable); it goes to the env files.",
+    )
     return command
 
 
 def run_init(arguments: argparse.Namespace) -> None:
     from fastapi_stackops.adopt.init import Options, init
 
-    options = Options(arguments.dry_run, arguments.force, arguments.app, arguments.health, arguments.python, arguments.database)
+    values = {}
+    for pair in arguments.set:
+        name, equals, value = pair.partition("=")
+        if not equals or not name.strip():
+            raise StackError(f"--set {pair}: expected NAME=VALUE, for example --set PUBLIC_BASE_URL=http://localhost:3000")
+        values[name.strip()] = value
+    options = Options(
+        arguments.dry_run, arguments.force, arguments.app, arguments.health, arguments.python, arguments.database, values
+    )
     changes = init(Path(arguments.path), options)
     if arguments.dry_run:
         print(f"dry run: {sum(c.writes for c in changes)} file(s) would change; nothing was written", flush=True)

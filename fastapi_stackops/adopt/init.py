@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fastapi_stackops import StackError
@@ -38,6 +38,7 @@ class Options:
     health: str = ""
     python: str = ""
     database: str = ""  # postgres, sqlite or none
+    values: dict[str, str] = field(default_factory=dict)  # --set NAME=VALUE: variables the code does not reveal
 
 
 def overridden(repo: Repository, options: Options) -> Repository:
@@ -51,6 +52,9 @@ def overridden(repo: Repository, options: Options) -> Repository:
     if options.python:
         repo = replace(repo, python=options.python)
         repo.findings.append(Finding("python", options.python, "--python"))
+    for name in options.values:
+        repo.findings.append(Finding("variable", name, "--set"))
+    repo = replace(repo, given={**repo.given, **options.values}) if options.values else repo
     if options.database:
         repo = replace(repo, database="" if options.database == "none" else options.database)
         repo.findings.append(Finding("database", options.database, "--database"))

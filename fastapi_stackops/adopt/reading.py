@@ -54,6 +54,7 @@ class Repository:
     compiled: tuple[str, ...] = ()  # name==version pins with no wheel for the image's Python: the builder compiles them
     service_tests: ServiceTests | None = None  # the repository's pytest suite, for a test image
     start: tuple[str, ...] = ()  # the repository's own server command (a Procfile's), bound to the container port
+    given: dict[str, str] = field(default_factory=dict)  # variables init --set gave, for the app's environment
     findings: list[Finding] = field(default_factory=list)
 
 

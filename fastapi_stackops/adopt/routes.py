@@ -53,7 +53,8 @@ def ask_image(stack: Stack, service: str, app: App) -> dict:
             return json.loads(line[len(MARKER) :])
     raise StackError(
         f"the built image could not import {app.reference} to read its routes ({last_words(output)}); "
-        "name the app with --app module:attribute"
+        "if it needs a variable init could not read from its code, give it with --set NAME=VALUE; "
+        "if this is not the app, name it with --app module:attribute"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 
 from fastapi_stackops.adopt.conventions import (
@@ -103,6 +104,9 @@ def app_environment(repo: Repository) -> dict[str, str]:
         for field in settings.fields:
             if "redis" in field.name.lower():
                 values[settings.variable(field.name)] = f"redis://{REDIS_SERVICE}:6379/0"
+    for name, value in repo.given.items():  # --set: a default the env files may override
+        escaped = value.replace("$", "$$")
+        values[name] = json.dumps(f"${{{name}-{escaped}}}") if escaped else f"${{{name}-}}"
     for field in settings.required if settings else []:
         variable = settings.variable(field.name)
         values.setdefault(variable, f"${{{variable}?set {variable} in the env file or its local overlay}}")

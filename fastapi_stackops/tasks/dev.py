@@ -75,15 +75,19 @@ def images(c, env=None):
         "health": "The health path, instead of the one read from the app's routes.",
         "python": "The Python version of the image (3.11, 3.13, ...).",
         "database": "postgres, sqlite or none, instead of what the dependencies say.",
-    }
+        "set_": "NAME=VALUE: a variable the app needs that init cannot read from its code (repeatable).",
+    },
+    iterable=["set_"],
 )
-def init(c, path=".", dry_run=False, force=False, app="", health="", python="", database=""):
+def init(c, path=".", dry_run=False, force=False, app="", health="", python="", database="", set_=None):
     """Read a FastAPI repository and write what the workflow needs (as `fastapi-stackops init`)."""
     from fastapi_stackops.cli import parser, run_init
 
     flags = ["init", path] + (["--dry-run"] if dry_run else []) + (["--force"] if force else [])
     for name, value in (("--app", app), ("--health", health), ("--python", python), ("--database", database)):
         flags += [name, value] if value else []
+    for pair in set_ or []:
+        flags += ["--set", pair]
     run_init(parser().parse_args(flags))
 
 

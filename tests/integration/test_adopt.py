@@ -50,9 +50,14 @@ def changed_files(repo) -> str:
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_init_then_ci_passes_with_no_edit(shape, adopted, tmp_path):
-    repo, result = adopted(shape)
+    # One shape also gets a variable by --set, with characters YAML and Compose would otherwise take.
+    repo, result = adopted(shape, *(["--set", 'DEPLOY_NOTE=a "quoted" $value: yes'] if shape == "uv-src-factory" else []))
     assert "found" in result.stdout and "next: inv up" in result.stdout
     project = {"COMPOSE_PROJECT_NAME": f"adopt-{uuid.uuid4().hex[:6]}"}
+    if shape == "uv-src-factory":  # the value reaches the app exactly (ci then reuses the stack, and cleans it)
+        assert inv("up", "--env", "ci", cwd=repo, env=project, timeout=900).returncode == 0
+        shown = inv("exec", "--env", "ci", "web", "printenv DEPLOY_NOTE", cwd=repo, env=project)
+        assert shown.stdout.strip() == 'a "quoted" $value: yes', shown.stdout + shown.stderr
     ci = inv("ci", "--reports", str(tmp_path / "reports"), cwd=repo, env=project, timeout=900, merged=True)
     assert ci.returncode == 0 and "ci passed" in ci.stdout, ci.stdout[-4000:]
     assert "FAIL" not in ci.stdout and "cycle 2: write, down, up, read back" in ci.stdout

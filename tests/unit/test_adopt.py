@@ -6,9 +6,11 @@ import pytest
 
 from fastapi_stackops.adopt.contract_table import toml_value, with_contract, without_contract
 from fastapi_stackops.adopt.image import code_paths
+from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.reading import lower_bound, pyproject, python_version, read_repository, requirement_name
 from fastapi_stackops.adopt.routes import choose_routes, scenario
 from fastapi_stackops.adopt.source import SettingField, Settings, find_apps, find_settings
+from fastapi_stackops.adopt.stackfiles import app_environment
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import find_service_tests
 from fastapi_stackops.adopt.wheels import compiled_here, fits, pins, release_of
@@ -317,3 +319,13 @@ def test_the_image_copies_the_namespace_packages_and_modules_the_app_imports(tmp
 )
 def test_what_the_builder_compiles(name, files, compiled):
     assert compiled_here(name, files, "3.11", "x86_64") is compiled
+
+
+def test_set_values_reach_the_compose_environment_as_defaults_the_env_files_override(tmp_path):
+    (tmp_path / "requirements.txt").write_text("fastapi\n")
+    (tmp_path / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
+    repo = overridden(read_repository(tmp_path), Options(values={"BASE_URL": "http://x:3000", "COST": "5$", "EMPTY": ""}))
+    environment = app_environment(repo)
+    assert environment["BASE_URL"] == '"${BASE_URL-http://x:3000}"'
+    assert environment["COST"] == '"${COST-5$$}"' and environment["EMPTY"] == "${EMPTY-}"
+    assert "  variable     BASE_URL (from --set)" in [f.line() for f in repo.findings]

@@ -28,7 +28,15 @@ APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
 LABEL_RECIPE_HASH = "io.stackops.base.recipe-hash"
 
 #: Recipes' own files besides build-base.sh (part of their hash).
-RECIPE_FILES = {"postgres": "postgres-entrypoint.sh", "swarm-node": "swarm-node.sh"}
+RECIPE_FILES = {
+    "postgres": "postgres-entrypoint.sh",
+    "swarm-node": "swarm-node.sh",
+    "ssh-host": "ssh-host.sh",
+    "caddy": "proxy-entrypoint.sh",
+}
+
+
+PROXY_SERVICE = "stackops-proxy"
 
 
 @dataclass(frozen=True)
@@ -61,14 +69,22 @@ class BaseImage:
         return digest.hexdigest()[:16]
 
 
+#: The server deploy's reverse proxy (compose.proxy.yaml): Caddy from Debian's package, with
+#: the entrypoint that switches it (no official image has that), so always built here.
+PROXY_IMAGE = BaseImage(recipe="caddy", variable="PROXY_IMAGE", official="")
+
+
 def needed_base_images(settings: StackSettings, model: ComposeModel, services: Sequence[str] | None = None) -> list[BaseImage]:
     """The contract's base images that these services (default: the ones this env starts) build from or run."""
-    referenced = model.referenced_images(model.active if services is None else services)
+    referenced_by = model.active if services is None else services
+    referenced = model.referenced_images(referenced_by)
     images = []
     for declared in settings.config.base_images:
         official = settings.value(declared.variable, declared.image)
         if official in referenced:
             images.append(BaseImage(declared.substitute, declared.variable, official))
+    if PROXY_SERVICE in referenced_by:
+        images.append(PROXY_IMAGE)
     return images
 
 

@@ -137,7 +137,9 @@ def _registry_forward(settings: StackSettings, client: docker.DockerClient) -> d
     return {"REGISTRY_PORT": port, "REGISTRY_FORWARD": f"{registry.attrs['NetworkSettings']['IPAddress']}:5000"}
 
 
-def _worker_engine(container, timeout: float = 60) -> None:
+def inner_engine_ready(container, what: str = "the worker's engine", timeout: float = 60) -> None:
+    """Wait until the engine inside a container answers; its last log lines if it stopped or never did."""
+
     def answers() -> str | None:
         if container.exec_run(["docker", "info"]).exit_code == 0:
             return "answers"
@@ -146,7 +148,7 @@ def _worker_engine(container, timeout: float = 60) -> None:
 
     if poll(answers, within(timeout)) != "answers":
         logs = container.logs(tail=5).decode(errors="replace").strip()
-        raise StackError(f"the worker's engine did not start ({container.status}); its last lines: {logs}")
+        raise StackError(f"{what} did not start ({container.status}); its last lines: {logs}")
 
 
 def _start_worker(client: docker.DockerClient, image: str, forward: dict[str, str]) -> object:
@@ -167,7 +169,7 @@ def _start_worker(client: docker.DockerClient, image: str, forward: dict[str, st
         )
     elif container.status != "running":
         container.start()
-    _worker_engine(container)
+    inner_engine_ready(container)
     return container
 
 

@@ -33,10 +33,10 @@ def engine_endpoint() -> tuple[str, str]:
     return f"docker context {name}", (context.Host if context else None) or "the default socket"
 
 
-def connect(timeout: int = 30) -> docker.DockerClient:
-    """A client for the engine the docker CLI uses (DOCKER_HOST, else the docker context); API version negotiated."""
+def connect(address: str | None = None, timeout: int = 30) -> docker.DockerClient:
+    """A client for `address`, else the engine the docker CLI uses (DOCKER_HOST, else the docker context); API version negotiated."""
     try:
-        client = docker.from_env(timeout=timeout)
+        client = docker.DockerClient(base_url=address, timeout=timeout) if address else docker.from_env(timeout=timeout)
         client.ping()
         return client
     except docker.errors.DockerException as error:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from fastapi_stackops import StackError
+from fastapi_stackops import PACKAGE_DIR, StackError
 from fastapi_stackops.contract import load_project
 from fastapi_stackops.envfiles import EnvValue, read_env_files
 from fastapi_stackops.project import ProjectConfig, display
@@ -17,6 +17,8 @@ from fastapi_stackops.project import ProjectConfig, display
 ENV_SUFFIX = ".env.docker"
 LOCAL_SUFFIX = ".local.env.docker"
 DEFAULT_ENV = "dev"
+# The reverse proxy of a server deploy, added to an env's files by PROXY_PORT.
+PROXY_COMPOSE_FILE = PACKAGE_DIR / "base" / "compose.proxy.yaml"
 PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 BASE_IMAGE_MODES = ("auto", "registry", "local")
 # Where distributions keep the system CA bundle, for BUILD_CA_BUNDLE=system.
@@ -179,6 +181,8 @@ def _compose_files(values: Mapping[str, EnvValue], config: ProjectConfig) -> tup
             where = entry.where + ": COMPOSE_FILE" if entry and entry.value else config.where("compose-files")
             raise SettingsError(f"{where} names {name}, which does not exist (paths are relative to {display(config.root)})")
         files.append(path)
+    if values.get("PROXY_PORT") and values["PROXY_PORT"].value:
+        files.append(PROXY_COMPOSE_FILE)
     return tuple(files)
 
 
@@ -223,5 +227,10 @@ def compose_environment(
     env["BUILD_CA_BUNDLE"] = str(settings.ca_bundle) if settings.ca_bundle else "/dev/null"
     env.pop("COMPOSE_FILE", None)  # passed as -f, resolved against the repository
     env.pop("COMPOSE_PROFILES", None)  # passed as --profile
+    from fastapi_stackops.remote import engine_socket, ssh_target  # it reads settings: imported here, no cycle
+
+    target = ssh_target(settings)
+    if target:
+        env["DOCKER_HOST"] = engine_socket(target)
     env.update(extra or {})
     return env

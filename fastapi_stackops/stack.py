@@ -17,6 +17,7 @@ from fastapi_stackops.compose import ComposeModel, render, require_service, run_
 from fastapi_stackops.engine import connect, project_containers, service_of
 from fastapi_stackops.lazy import docker
 from fastapi_stackops.ports import service_url
+from fastapi_stackops.remote import engine_socket, ssh_target
 from fastapi_stackops.settings import StackSettings, load_settings
 
 
@@ -34,6 +35,8 @@ class Stack:
 
     @functools.cached_property
     def client(self) -> docker.DockerClient:
+        if self._client is None and ssh_target(self.settings):
+            return connect(engine_socket(ssh_target(self.settings)))
         return self._client or connect()
 
     @functools.cached_property

@@ -20,7 +20,12 @@ DEBIAN_SHIPS = {
     "redis": {"7": "bookworm"},
 }
 #: Recipes that are no version of anything the contract names: one fixed build each.
-FIXED = {"registry": ("local/registry:2.8-bookworm", "bookworm"), "swarm-node": ("local/swarm-node:20.10-bookworm", "bookworm")}
+FIXED = {
+    "registry": ("local/registry:2.8-bookworm", "bookworm"),
+    "swarm-node": ("local/swarm-node:20.10-bookworm", "bookworm"),
+    "ssh-host": ("local/ssh-host:20.10-bookworm", "bookworm"),
+    "caddy": ("local/caddy:2.6-bookworm", "bookworm"),
+}
 #: Base images the tooling can build itself from Debian packages (a contract's `substitute`).
 SUBSTITUTES = tuple(DEBIAN_SHIPS)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build a local substitute for an official base image from Debian packages,
 # for machines that reach a Debian mirror but no container registry.
-#   build-base.sh python|postgres|redis|registry|swarm-node TAG MIRROR SUITE RECIPE_HASH [VERSION]
+#   build-base.sh python|postgres|redis|registry|swarm-node|ssh-host|caddy TAG MIRROR SUITE RECIPE_HASH [VERSION]
 # VERSION is what the suite ships (python 3.11 in bookworm, 3.13 in trixie;
 # postgres 15 and 17; redis 7): the caller (fastapi_stackops/baseimages.py) chose the
 # suite for it, and the mirror from the host's apt sources; no host name is
@@ -122,5 +122,30 @@ swarm-node)
       --change 'VOLUME /var/lib/docker' \
       --change 'ENTRYPOINT ["/usr/local/bin/swarm-node.sh"]'
   ;;
-*) echo "build-base: unknown recipe '$recipe' (python, postgres, redis, registry or swarm-node)" >&2; exit 2 ;;
+ssh-host)
+  # A Docker host reached over SSH, for trying a server deploy on this machine
+  # (inv test-host.up): the engine as on swarm-node, and OpenSSH's server.
+  make_rootfs --include=docker.io,iptables,ca-certificates,iproute2,procps,openssh-server \
+    --customize-hook='rm -f "$1"/etc/ssh/ssh_host_*' \
+    --customize-hook="copy-in $here/ssh-host.sh /usr/local/bin"
+  import_rootfs \
+      --change 'VOLUME /var/lib/docker' \
+      --change 'ENTRYPOINT ["/usr/local/bin/ssh-host.sh"]'
+  ;;
+caddy)
+  # Debian's Caddy as the reverse proxy of a server deploy (inv deploy with
+  # PROXY_PORT): one static binary, run by a numeric non-root user on an
+  # unprivileged port; its config and state live in /var/lib/proxy (a volume).
+  # passwd: the package's maintainer script adds a caddy user with groupadd.
+  make_rootfs --include=passwd,caddy,ca-certificates \
+    --customize-hook='mkdir -p "$1"/var/lib/proxy && chown 10001:10001 "$1"/var/lib/proxy' \
+    --customize-hook="copy-in $here/proxy-entrypoint.sh /usr/local/bin"
+  import_rootfs \
+      --change 'USER 10001:10001' \
+      --change 'ENV HOME=/var/lib/proxy XDG_CONFIG_HOME=/var/lib/proxy XDG_DATA_HOME=/var/lib/proxy' \
+      --change 'VOLUME /var/lib/proxy' \
+      --change 'EXPOSE 8080' \
+      --change 'ENTRYPOINT ["/usr/local/bin/proxy-entrypoint.sh"]'
+  ;;
+*) echo "build-base: unknown recipe '$recipe' (python, postgres, redis, registry, swarm-node, ssh-host or caddy)" >&2; exit 2 ;;
 esac

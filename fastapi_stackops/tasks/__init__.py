@@ -86,15 +86,16 @@ def tools_of_this_python_first() -> None:
 
 def collection() -> Collection:
     """Every stackops task in one namespace, for a project's tasks.py: `ns = collection()`."""
-    from fastapi_stackops.tasks import checks, dev, ship, stack
+    from fastapi_stackops.tasks import checks, dev, server, ship, stack
 
     tools_of_this_python_first()
 
     ns = Collection()
-    for module in (stack, checks, dev, ship):
+    for module in (stack, checks, dev, ship, server):
         for name, body in module.ns.tasks.items():
             ns.add_task(body, name)
     ns.add_collection(ship.registry)
     ns.add_collection(ship.cluster)
+    ns.add_collection(server.test_host)
     ns.configure({"run": {"echo": False}})
     return ns

@@ -13,6 +13,7 @@ engine = lazy_import("fastapi_stackops.engine")
 lifecycle = lazy_import("fastapi_stackops.lifecycle")
 registry_images = lazy_import("fastapi_stackops.registry")
 swarm = lazy_import("fastapi_stackops.swarm")
+server_tasks = lazy_import("fastapi_stackops.tasks.server")
 
 
 @stack_task(
@@ -48,14 +49,19 @@ def push(c, env=None):
 
 @stack_task(
     help={
-        "env": ENV_HELP + " (its COMPOSE_FILE adds the Swarm overlay; REGISTRY is where nodes pull from)",
+        "env": ENV_HELP + " (PROXY_PORT: to its one server behind a proxy; else to the swarm, REGISTRY where nodes pull from)",
         "build": "Build the images first (default); --no-build deploys what is built.",
-        "timeout": "Seconds to wait until every service converged (default 300).",
+        "timeout": "Seconds until every service converged, or the new release is healthy (default 300; 120 on a server).",
+        "lock_wait": "On a server: seconds to wait for another deploy to it to finish (default 300).",
     }
 )
-def deploy(c, env=None, build=True, timeout=300):
-    """Build, push and deploy the stack to the swarm this engine manages; wait until it converged."""
+def deploy(c, env=None, build=True, timeout=None, lock_wait=300):
+    """Deploy: to the env's server with no downtime (PROXY_PORT), else to the swarm this engine manages."""
     stack = open_stack(env)
+    if stack.settings.value("PROXY_PORT"):
+        server_tasks.server_deploy(stack, build, timeout or 120, lock_wait)
+        return
+    timeout = timeout or 300
     swarm.require_manager(stack.client)
     if build:
         lifecycle.build(stack)

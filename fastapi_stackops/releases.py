@@ -1,0 +1,118 @@
+"""A server's releases and its deploy lock, kept on the host itself so every machine that deploys there sees the same.
+
+The history is one JSON line per release in the proxy's volume; each names
+its image (ID, and the tag that keeps it from pruning), the git revision and
+the time. The lock is a container named `<project>-deploy-lock`: the engine
+creates a name once, so two deploys cannot both take it, and its labels say
+who holds it and since when. Only `inv deploy-unlock` removes a lock it did
+not take.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from fastapi_stackops import StackError
+from fastapi_stackops.commands import run
+from fastapi_stackops.lazy import docker
+from fastapi_stackops.waiting import poll, within
+
+HISTORY = "/var/lib/proxy/releases.jsonl"
+LOCK_LABEL = "io.stackops.deploy-lock"
+
+
+@dataclass(frozen=True)
+class Release:
+    number: int
+    image: str  # the image ID it ran
+    tag: str  # <entry image>:release-<number>, which keeps it on the host
+    revision: str  # git, "-dirty" when the tree had changes
+    time: str
+    by: str
+    note: str = ""  # "rollback to 3"
+
+
+def history(proxy) -> list[Release]:
+    """The releases recorded on the host, oldest first."""
+    result = proxy.exec_run(["sh", "-c", f"cat {HISTORY} 2>/dev/null || true"])
+    lines = result.output.decode(errors="replace").splitlines()
+    return [Release(**json.loads(line)) for line in lines if line.strip()]
+
+
+def record(proxy, release: Release) -> None:
+    line = json.dumps(asdict(release))
+    result = proxy.exec_run(["sh", "-c", f'printf "%s\\n" "$1" >> {HISTORY}', "record", line])
+    if result.exit_code != 0:
+        raise StackError(
+            f"could not record release {release.number} on the host: {result.output.decode(errors='replace').strip()}"
+        )
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def who() -> str:
+    return f"{getpass.getuser()}@{socket.gethostname()}"
+
+
+def git_revision(root) -> str:
+    """The commit being deployed, `-dirty` if the tree differs from it; "" outside git."""
+    head = run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], capture=True, check=False)
+    if head.returncode != 0:
+        return ""
+    dirty = run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"], capture=True, check=False)
+    return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def lock_name(project: str) -> str:
+    return f"{project}-deploy-lock"
+
+
+def holder(container) -> str:
+    labels = container.labels
+    return f"{labels.get(LOCK_LABEL + '.by', '?')} since {labels.get(LOCK_LABEL + '.since', '?')}"
+
+
+def _take(client: docker.DockerClient, project: str, image: str):
+    labels = {LOCK_LABEL: project, f"{LOCK_LABEL}.by": who(), f"{LOCK_LABEL}.since": now()}
+    try:
+        return client.containers.create(image, name=lock_name(project), labels=labels, entrypoint=["true"])
+    except docker.errors.APIError as error:
+        if error.status_code != 409:  # 409: the name is taken, so is the lock
+            raise
+        return None
+
+
+@contextmanager
+def deploy_lock(client: docker.DockerClient, project: str, image: str, wait: int, where: str) -> Iterator[None]:
+    """Hold the host's deploy lock for the block; wait up to `wait` seconds for another deploy, then fail naming it."""
+    lock = poll(lambda: _take(client, project, image), within(wait), interval=1) or _take(client, project, image)
+    if lock is None:
+        held = client.containers.get(lock_name(project))
+        raise StackError(
+            f"another deploy of {project} to {where} holds its lock ({holder(held)}); waited {wait}s. "
+            f"If that deploy was killed, release the lock with inv deploy-unlock"
+        )
+    try:
+        yield
+    finally:
+        lock.remove(force=True)
+
+
+def unlock(client: docker.DockerClient, project: str) -> str | None:
+    """Remove the host's deploy lock on purpose; who held it, or None if nobody did."""
+    try:
+        held = client.containers.get(lock_name(project))
+    except docker.errors.NotFound:
+        return None
+    if held.labels.get(LOCK_LABEL) != project:
+        raise StackError(f"container {held.name} is not a stackops deploy lock; not removing it")
+    held.remove(force=True)
+    return holder(held)

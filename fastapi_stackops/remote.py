@@ -1,0 +1,135 @@
+"""A Docker host reached over SSH: the env's DOCKER_HOST=ssh://user@host[:port], through tunnels this process opens and closes.
+
+One `ssh` forwards a local socket to the host's engine socket, so Compose,
+the docker CLI and the SDK all talk to the remote engine as to a local one,
+over one connection per task (the CLI's own ssh:// transport starts an ssh per
+request). Further tunnels forward a port the remote engine published, so
+probes reach the service the way its user on that machine would. SSH_CONFIG
+names an ssh_config file (identity, known hosts) when ~/.ssh/config is not
+the one to use. Every tunnel closes when the task ends.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from fastapi_stackops import StackError
+from fastapi_stackops.waiting import poll, within
+
+if TYPE_CHECKING:  # settings asks this module for the engine's address
+    from fastapi_stackops.settings import StackSettings
+
+ENGINE_SOCKET = "/var/run/docker.sock"
+_open: dict[tuple, Tunnel] = {}
+
+
+@dataclass(frozen=True)
+class SshTarget:
+    destination: str  # user@host, or an ssh_config alias
+    port: str
+    config: str  # an ssh_config file, or "" for ssh's own
+    where: str  # env file and line, for errors
+
+    @property
+    def address(self) -> str:
+        return f"ssh://{self.destination}" + (f":{self.port}" if self.port else "")
+
+    def ssh(self, *args: str) -> list[str]:
+        options = ["-F", self.config] if self.config else []
+        options += ["-p", self.port] if self.port else []
+        return ["ssh", *options, "-o", "BatchMode=yes", "-o", "ConnectTimeout=15", *args, self.destination]
+
+    def hostname(self) -> str:
+        """The host ssh connects to, as its config resolves an alias: where the host's published ports are."""
+        shown = subprocess.run(self.ssh("-G"), capture_output=True, text=True, check=False)
+        for line in shown.stdout.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "hostname":
+                return value
+        return urlsplit(self.address).hostname or self.destination
+
+
+def ssh_target(settings: StackSettings) -> SshTarget | None:
+    """The env's DOCKER_HOST if it is ssh://; None for a local engine."""
+    address = settings.value("DOCKER_HOST")
+    if not address.startswith("ssh://"):
+        return None
+    parts = urlsplit(address)
+    if not parts.hostname or parts.path not in ("", "/"):
+        raise StackError(f"{settings.where('DOCKER_HOST')}: DOCKER_HOST={address} is not ssh://[user@]host[:port]")
+    destination = (f"{parts.username}@" if parts.username else "") + parts.hostname
+    config = settings.value("SSH_CONFIG")
+    if config:
+        config = str((settings.config.root / Path(config).expanduser()).resolve())
+        if not Path(config).is_file():
+            raise StackError(f"{settings.where('SSH_CONFIG')}: SSH_CONFIG names {config}, which does not exist")
+    port = str(parts.port) if parts.port else ""
+    return SshTarget(destination, port, config, settings.where("DOCKER_HOST"))
+
+
+class Tunnel:
+    """One `ssh -N -L`: a local socket or port forwarded to the remote host; closed at exit."""
+
+    def __init__(self, target: SshTarget, local: str, remote: str, ready, address):
+        self.address = address
+        if shutil.which("ssh") is None:
+            raise StackError(
+                f"{target.where}: DOCKER_HOST is ssh:// but no ssh client is installed (apt-get install openssh-client)"
+            )
+        forward = ["-N", "-o", "ExitOnForwardFailure=yes", "-o", "ServerAliveInterval=15", "-L", f"{local}:{remote}"]
+        self.process = subprocess.Popen(
+            target.ssh(*forward), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        atexit.register(self.close)
+        state = poll(lambda: "ready" if ready() else ("exited" if self.process.poll() is not None else None), within(20), 0.1)
+        if state != "ready":
+            self.close()
+            said = (self.process.stderr.read().decode(errors="replace").strip().splitlines() or ["no answer in 20s"])[-1]
+            raise StackError(f"cannot reach {target.address} over ssh: {said} (DOCKER_HOST is set at {target.where})")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def engine_socket(target: SshTarget) -> str:
+    """unix:// address of a local socket forwarded to the host's engine: opened once per process."""
+    key = (target, ENGINE_SOCKET)
+    if key not in _open:
+        folder = tempfile.mkdtemp(prefix="stackops-ssh-")
+        atexit.register(shutil.rmtree, folder, True)
+        local = f"{folder}/docker.sock"
+        _open[key] = Tunnel(target, local, ENGINE_SOCKET, lambda: Path(local).exists(), f"unix://{local}")
+        # The docker CLI a recipe runs (docker import) and the SDK read it here.
+        os.environ["DOCKER_HOST"] = _open[key].address
+    return _open[key].address
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def forwarded_port(target: SshTarget, host: str, port: int) -> int:
+    """A port on 127.0.0.1 here that reaches host:port as seen on the remote machine."""
+    key = (target, f"{host}:{port}")
+    if key not in _open:
+        local = _free_port()
+
+        def listening() -> bool:
+            with socket.socket() as probe:
+                return probe.connect_ex(("127.0.0.1", local)) == 0
+
+        _open[key] = Tunnel(target, f"127.0.0.1:{local}", f"{host}:{port}", listening, local)
+    return _open[key].address

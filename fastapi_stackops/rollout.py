@@ -1,0 +1,176 @@
+"""A release on one server, switched with no downtime: start beside the old one, gate on health, point the proxy, drain the old.
+
+The entry service runs one container per release under Compose's own
+labels (`up --scale N+1 --no-recreate` adds the new one next to the old), so
+`status`, `logs`, `down` and `clean` see it as any other. Only a container
+that is healthy and answers its health path from inside gets the proxy's
+traffic; Caddy's reload lets requests in flight finish where they started,
+and the old container then stops with its own grace period.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from dataclasses import dataclass
+
+from fastapi_stackops import StackError
+from fastapi_stackops.baseimages import PROXY_SERVICE
+from fastapi_stackops.commands import last_words
+from fastapi_stackops.console import step
+from fastapi_stackops.diagnosis import last_logs, log_summary
+from fastapi_stackops.engine import split_reference
+from fastapi_stackops.ports import http_port
+from fastapi_stackops.releases import Release, git_revision, history, now, record, who
+from fastapi_stackops.stack import Stack
+
+SWITCH = ["/usr/local/bin/proxy-entrypoint.sh", "switch"]
+# Asked from inside the new container: a Python service has a Python.
+HEALTH_PROBE = "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)"
+
+
+@dataclass(frozen=True)
+class Switched:
+    release: Release
+    seconds: float  # the whole rollout, from starting the new container
+    switch_seconds: float  # pointing the proxy at it and reloading
+
+
+def entry_image(stack: Stack) -> str:
+    """The image name Compose gives the entry service: its `image:`, else <project>-<service>."""
+    entry = stack.config.entry
+    return stack.model.services[entry].image or f"{stack.project}-{entry}"
+
+
+def proxy(stack: Stack):
+    running = [c for c in stack.containers(PROXY_SERVICE) if c.status == "running"]
+    if not running:
+        raise StackError(f"the proxy of {stack.project} is not running; inv deploy --env {stack.settings.cli_env} starts it")
+    return running[0]
+
+
+def start_others(stack: Stack, base: dict[str, str]) -> None:
+    """Every service but the entry (the proxy, a database) running and healthy, as `inv up` leaves them.
+
+    Compose recreates one only when its configuration or image changed.
+    """
+    others = [name for name in stack.model.active if name != stack.config.entry]
+    with step(f"starting {', '.join(others)} (recreated only if changed)"):
+        stack.compose(["up", "--detach", "--wait", "--no-build", *others], extra_env=base, capture=True)
+
+
+def migrate(stack: Stack, base: dict[str, str]) -> None:
+    """The contract's upgrade, once, in the new image, before it gets any traffic."""
+    migrations = stack.config.migrations
+    if migrations and migrations.upgrade:
+        with step(f"migrating with the new image ({migrations.upgrade})"):
+            command = ["run", "--rm", "--no-deps", migrations.service, *shlex.split(migrations.upgrade)]
+            stack.compose(command, extra_env=base, capture=True)
+
+
+def _why_not_ready(container) -> str:
+    container.reload()
+    state = container.attrs["State"]
+    health = (state.get("Health") or {}).get("Status", "no healthcheck")
+    said = log_summary(last_logs([container], lines=200))
+    status = f"exited {state.get('ExitCode')}" if state.get("Status") == "exited" else f"{state.get('Status')}, {health}"
+    return f"{container.name} ({status}): {said[-1] if said else 'no output'}"
+
+
+def start_beside(stack: Stack, base: dict[str, str], old: list, timeout: int):
+    """The new release's container next to the old ones, healthy and answering its health path; else removed, and why."""
+    entry = stack.config.entry
+    args = ["up", "--detach", "--no-build", "--no-deps", "--no-recreate", "--wait", "--wait-timeout", str(timeout)]
+    result = stack.compose([*args, "--scale", f"{entry}={len(old) + 1}", entry], extra_env=base, capture=True, check=False)
+    new = [c for c in stack.containers(entry) if c.id not in {o.id for o in old}]
+    problem = "" if result.returncode == 0 else f"Compose said: {last_words(result, 1)}"
+    if new and not problem:
+        problem = _health_path(stack, new[0])
+    if problem or not new:
+        why = _why_not_ready(new[0]) if new else "no container was created"
+        for container in new:
+            container.remove(force=True)
+        raise StackError(
+            f"the new release of {entry} never became healthy within {timeout}s ({problem}); {why}; the old release keeps serving"
+        )
+    return new[0]
+
+
+def _health_path(stack: Stack, container) -> str:
+    """ "" when the container is healthy by its healthcheck and its health path answers from inside; else what is wrong."""
+    container.reload()
+    if "Health" not in container.attrs["State"]:
+        return f"{container.name} has no healthcheck, so nothing says when it is ready; add one to its image or Compose service"
+    entry = stack.config.entry
+    url = f"http://127.0.0.1:{http_port(stack.settings, stack.model, entry)}{stack.config.service(entry).health or '/'}"
+    probe = container.exec_run(["python", "-c", HEALTH_PROBE, url])
+    return (
+        ""
+        if probe.exit_code == 0
+        else f"its health path {url} did not answer: {probe.output.decode(errors='replace').strip()[-200:]}"
+    )
+
+
+def switch_proxy(stack: Stack, container) -> float:
+    """Point the proxy at one container and reload it; the seconds it took."""
+    started = time.monotonic()
+    entry = stack.config.entry
+    port = http_port(stack.settings, stack.model, entry)
+    upstream = f"{container.name}:{port}"
+    result = proxy(stack).exec_run([*SWITCH, upstream, f"{entry}:{port}"])
+    if result.exit_code != 0:
+        raise StackError(f"the proxy did not switch to {upstream}: {result.output.decode(errors='replace').strip()[-300:]}")
+    return time.monotonic() - started
+
+
+def drain(old: list) -> None:
+    """Stop the old containers with their own grace period (requests in flight finish), then remove them."""
+    for container in old:
+        container.stop(timeout=container.attrs["Config"].get("StopTimeout") or 30)
+        container.remove()
+
+
+def roll_to(stack: Stack, base: dict[str, str], image_id: str, note: str, timeout: int) -> Switched:
+    """Run the entry's current image as the next release: beside, health, switch, drain, record; else nothing changes."""
+    started = time.monotonic()
+    proxy(stack)  # before anything starts: a release is switched by it or not at all
+    old = [c for c in stack.look_again().containers(stack.config.entry) if c.status in ("running", "restarting")]
+    with step(f"starting the new release beside {len(old)} running and waiting up to {timeout}s for health"):
+        new = start_beside(stack, base, old, timeout)
+    switch_seconds = switch_proxy(stack, new)
+    with step(f"draining {', '.join(c.name for c in old) or 'nothing'}"):
+        drain(old)
+    release = tag_release(stack, image_id, note)
+    return Switched(release, time.monotonic() - started, switch_seconds)
+
+
+def tag_release(stack: Stack, image_id: str, note: str) -> Release:
+    """Record the release on the host, its image tagged so it stays until asked to go."""
+    recorded = history(proxy(stack))
+    number = (recorded[-1].number if recorded else 0) + 1
+    repository, _ = split_reference(entry_image(stack))
+    stack.client.images.get(image_id).tag(repository, f"release-{number}")
+    release = Release(number, image_id, f"{repository}:release-{number}", git_revision(stack.config.root), now(), who(), note)
+    record(proxy(stack), release)
+    return release
+
+
+def serving(stack: Stack, releases: list[Release]) -> Release | None:
+    """The latest recorded release whose image the entry runs now."""
+    running = {c.attrs["Image"] for c in stack.look_again().containers(stack.config.entry) if c.status == "running"}
+    return next((r for r in reversed(releases) if r.image in running), None)
+
+
+def previous(stack: Stack, releases: list[Release]) -> Release:
+    """The release before the one serving (a different image): what a rollback returns to."""
+    current = serving(stack, releases)
+    if current is None:
+        raise StackError(
+            f"no recorded release of {stack.project} is serving; deploy first (inv deploy --env {stack.settings.cli_env})"
+        )
+    before = [r for r in releases if r.number < current.number and r.image != current.image]
+    if not before:
+        raise StackError(
+            f"release {current.number} is the first of {stack.project} on this host; there is nothing to roll back to"
+        )
+    return before[-1]

@@ -1,0 +1,77 @@
+"""Deploying to one Docker host behind its proxy (an env with PROXY_PORT): deploy, roll back, list releases, release the lock.
+
+Images are built by the host's own engine (Compose streams the build
+context over the SSH tunnel), so no registry is needed and the image a
+release runs is the one the host built; rollback reuses what it kept.
+"""
+
+from __future__ import annotations
+
+from fastapi_stackops import StackError, lifecycle
+from fastapi_stackops.baseimages import PROXY_SERVICE, ensure_base_images
+from fastapi_stackops.engine import split_reference
+from fastapi_stackops.releases import Release, deploy_lock, history
+from fastapi_stackops.remote import ssh_target
+from fastapi_stackops.rollout import Switched, entry_image, migrate, previous, proxy, roll_to, serving, start_others
+from fastapi_stackops.stack import Stack
+
+
+def is_server_env(stack: Stack) -> bool:
+    """An env that sets PROXY_PORT deploys to its one host behind the proxy; others deploy to a swarm."""
+    return bool(stack.settings.value("PROXY_PORT"))
+
+
+def where(stack: Stack) -> str:
+    target = ssh_target(stack.settings)
+    return target.address if target else "this machine's engine"
+
+
+def stable_address(stack: Stack) -> str:
+    """http://host:PROXY_PORT: the server's name as ssh resolves it (its config's HostName), and the proxy's port."""
+    target = ssh_target(stack.settings)
+    host = target.hostname() if target else "127.0.0.1"
+    return f"http://{host}:{stack.settings.value('PROXY_PORT')}"
+
+
+def _check(stack: Stack) -> None:
+    """The entry must be able to run twice side by side: no fixed host port (the proxy holds the stable one)."""
+    entry = stack.config.entry
+    fixed = [p for p in stack.model.services[entry].ports if p.published]
+    if fixed:
+        keys = stack.settings.keys_with_value(str(fixed[0].published))
+        fix = f"set {keys[0]}=0 in {stack.settings.where(keys[0])}" if keys else f"remove the port from {entry}'s Compose service"
+        raise StackError(
+            f"service {entry} publishes fixed host port {fixed[0].published}, so a new release cannot start beside the old; "
+            f"the proxy holds the stable port (PROXY_PORT): {fix}"
+        )
+    lifecycle.check_startable(stack)
+
+
+def deploy(stack: Stack, build: bool, timeout: int, lock_wait: int) -> Switched:
+    """Build on the host, migrate once, start the new release beside the old, switch the proxy once it is healthy, drain."""
+    _check(stack)
+    base = ensure_base_images(stack.settings, stack.model, stack.client)
+    with deploy_lock(stack.client, stack.project, base["PROXY_IMAGE"], lock_wait, where(stack)):
+        if build:
+            lifecycle.build(stack)
+        image = stack.client.images.get(entry_image(stack)).id
+        start_others(stack, base)
+        migrate(stack, base)
+        return roll_to(stack, base, image, "deploy", timeout)
+
+
+def rollback(stack: Stack, timeout: int, lock_wait: int) -> Switched:
+    """Run the release before the serving one again, through the same switch; the database stays as migrated."""
+    base = ensure_base_images(stack.settings, stack.model, stack.client)
+    with deploy_lock(stack.client, stack.project, base["PROXY_IMAGE"], lock_wait, where(stack)):
+        target = previous(stack, history(proxy(stack)))
+        stack.client.images.get(target.tag).tag(*split_reference(entry_image(stack)))
+        return roll_to(stack, base, target.image, f"rollback to {target.number}", timeout)
+
+
+def releases(stack: Stack) -> tuple[list[Release], Release | None]:
+    """The host's releases, oldest first, and the one serving."""
+    if PROXY_SERVICE not in stack.model.active:
+        raise StackError(f"{stack.settings.env_file}: no PROXY_PORT, so {stack.project} is not deployed to a server")
+    recorded = history(proxy(stack))
+    return recorded, serving(stack, recorded)

@@ -18,8 +18,9 @@ from fastapi_stackops import PACKAGE_DIR, StackError
 from fastapi_stackops.commands import run_with_heartbeat
 from fastapi_stackops.compose import ComposeModel
 from fastapi_stackops.console import say, step
-from fastapi_stackops.engine import image_exists, pull
+from fastapi_stackops.engine import connect, image_exists, pull
 from fastapi_stackops.lazy import docker
+from fastapi_stackops.remote import ssh_target, this_machines_engine
 from fastapi_stackops.settings import StackSettings
 from fastapi_stackops.substitutes import Substitute, decide, effective_mode, plan_substitute
 
@@ -190,5 +191,21 @@ def ensure_image(image: BaseImage, settings: StackSettings, client: docker.Docke
         log(f"    no registry answers ({reason}); building a local substitute")
     if image.local and image_exists(client, image.local) is not None:
         log(f"    {image.local} was built from an older recipe; rebuilding it")
-    _build_substitute(image, settings)
+    if not copied_from_this_machine(image, settings, client):
+        _build_substitute(image, settings)
     return image.local
+
+
+def copied_from_this_machine(image: BaseImage, settings: StackSettings, client: docker.DockerClient) -> bool:
+    """For a remote engine: send it the substitute this machine's engine already has (current recipe), not build it again."""
+    if not ssh_target(settings):
+        return False
+    try:
+        here = connect(this_machines_engine())
+    except StackError:
+        return False
+    if current_substitute(image, here) is None:
+        return False
+    with step(f"sending {image.local} from this machine's engine to {ssh_target(settings).address}"):
+        client.api.load_image(here.api.get_image(image.local))
+    return True

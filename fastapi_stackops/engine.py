@@ -14,6 +14,9 @@ PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 
 
+DEFAULT_SOCKET = "unix:///var/run/docker.sock"
+
+
 class EngineUnavailable(StackError):
     pass
 
@@ -30,7 +33,7 @@ def engine_endpoint() -> tuple[str, str]:
         return "DOCKER_HOST", os.environ["DOCKER_HOST"]
     name = os.environ.get("DOCKER_CONTEXT") or docker.context.config.get_current_context_name()
     context = docker.context.ContextAPI.get_context(name)
-    return f"docker context {name}", (context.Host if context else None) or "the default socket"
+    return f"docker context {name}", (context.Host if context else None) or DEFAULT_SOCKET
 
 
 def connect(address: str | None = None, timeout: int = 30) -> docker.DockerClient:

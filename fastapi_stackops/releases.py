@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from fastapi_stackops import StackError
 from fastapi_stackops.commands import run
+from fastapi_stackops.console import say
 from fastapi_stackops.lazy import docker
 from fastapi_stackops.waiting import poll, within
 
@@ -90,14 +91,23 @@ def _take(client: docker.DockerClient, project: str, image: str):
         return None
 
 
+def _held_by(client: docker.DockerClient, project: str) -> str:
+    try:
+        return holder(client.containers.get(lock_name(project)))
+    except docker.errors.NotFound:
+        return "a deploy that just ended"
+
+
 @contextmanager
 def deploy_lock(client: docker.DockerClient, project: str, image: str, wait: int, where: str) -> Iterator[None]:
     """Hold the host's deploy lock for the block; wait up to `wait` seconds for another deploy, then fail naming it."""
-    lock = poll(lambda: _take(client, project, image), within(wait), interval=1) or _take(client, project, image)
+    lock = _take(client, project, image)
+    if lock is None and wait:
+        say(f"    waiting up to {wait}s for the deploy lock of {project}, held by {_held_by(client, project)}")
+        lock = poll(lambda: _take(client, project, image), within(wait), interval=1)
     if lock is None:
-        held = client.containers.get(lock_name(project))
         raise StackError(
-            f"another deploy of {project} to {where} holds its lock ({holder(held)}); waited {wait}s. "
+            f"another deploy of {project} to {where} holds its lock ({_held_by(client, project)}); waited {wait}s. "
             f"If that deploy was killed, release the lock with inv deploy-unlock"
         )
     try:

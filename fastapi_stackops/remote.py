@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from fastapi_stackops import StackError
+from fastapi_stackops.engine import engine_endpoint
 from fastapi_stackops.waiting import poll, within
 
 if TYPE_CHECKING:  # settings asks this module for the engine's address
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # settings asks this module for the engine's address
 
 ENGINE_SOCKET = "/var/run/docker.sock"
 _open: dict[tuple, Tunnel] = {}
+_this_machine: list[str] = []  # its engine's address, kept before a tunnel takes DOCKER_HOST
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,14 @@ def engine_socket(target: SshTarget) -> str:
         local = f"{folder}/docker.sock"
         _open[key] = Tunnel(target, local, ENGINE_SOCKET, lambda: Path(local).exists(), f"unix://{local}")
         # The docker CLI a recipe runs (docker import) and the SDK read it here.
+        _this_machine.append(_this_machine[0] if _this_machine else engine_endpoint()[1])
         os.environ["DOCKER_HOST"] = _open[key].address
     return _open[key].address
+
+
+def this_machines_engine() -> str:
+    """This machine's engine (DOCKER_HOST, else the docker context) as it was before a tunnel took DOCKER_HOST."""
+    return _this_machine[0] if _this_machine else engine_endpoint()[1]
 
 
 def _free_port() -> int:

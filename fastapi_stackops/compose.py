@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi_stackops import StackError
@@ -168,6 +168,7 @@ class ServiceModel:
     dockerfile: Path | None
     ports: tuple[PortBinding, ...]
     target: str = ""  # the build stage, "" for the Dockerfile's last
+    depends_on: Mapping[str, str] = field(default_factory=dict)  # service -> condition (service_healthy, ...)
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,9 @@ def _service_model(name: str, body: Mapping) -> ServiceModel:
         dockerfile=dockerfile,
         ports=tuple(ports),
         target=build.get("target", ""),
+        depends_on={
+            name: (dep or {}).get("condition", "service_started") for name, dep in (body.get("depends_on") or {}).items()
+        },
     )
 
 

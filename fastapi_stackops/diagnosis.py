@@ -27,6 +27,19 @@ def log_summary(log: str, errors: int = 2) -> list[str]:
     return [line for line in error_lines(log, limit=errors) if "Traceback" not in line] or log.strip().splitlines()[-1:]
 
 
+# The line that ends a Python traceback: `RuntimeError: ...`, `sqlalchemy.exc.OperationalError: ...`.
+EXCEPTION_LINE = re.compile(r"^\s*[A-Za-z_][\w.]*(Error|Exception|Exit): .+")
+
+
+def failure_cause(log: str) -> str:
+    """The one line that best says why a process failed: the exception its last traceback ended in, else its last error line."""
+    # A JSON log line keeps its traceback in one string, its newlines escaped.
+    lines = log.replace("\\n", "\n").splitlines()
+    exceptions = [line.strip().rstrip('"}') for line in lines if EXCEPTION_LINE.match(line)]
+    summary = log_summary(log)
+    return exceptions[-1] if exceptions else (summary[-1] if summary else "no output")
+
+
 def last_logs(containers: list, lines: int = 30, this_run: bool = False) -> str:
     """The containers' last log lines; with `this_run`, only those since each container last started."""
     chunks = []

@@ -39,11 +39,14 @@ class Release:
     note: str = ""  # "rollback to 3"
 
 
+def parse_history(text: str) -> list[Release]:
+    return [Release(**json.loads(line)) for line in text.splitlines() if line.strip()]
+
+
 def history(proxy) -> list[Release]:
     """The releases recorded on the host, oldest first."""
     result = proxy.exec_run(["sh", "-c", f"cat {HISTORY} 2>/dev/null || true"])
-    lines = result.output.decode(errors="replace").splitlines()
-    return [Release(**json.loads(line)) for line in lines if line.strip()]
+    return parse_history(result.output.decode(errors="replace"))
 
 
 def record(proxy, release: Release) -> None:

@@ -18,7 +18,7 @@ from fastapi_stackops import StackError
 from fastapi_stackops.baseimages import PROXY_SERVICE
 from fastapi_stackops.commands import last_words
 from fastapi_stackops.console import step
-from fastapi_stackops.diagnosis import last_logs, log_summary
+from fastapi_stackops.diagnosis import failure_cause, last_logs
 from fastapi_stackops.engine import split_reference
 from fastapi_stackops.ports import http_port
 from fastapi_stackops.releases import Release, git_revision, history, now, record, who
@@ -52,11 +52,18 @@ def proxy(stack: Stack):
 def start_others(stack: Stack, base: dict[str, str]) -> None:
     """Every service but the entry (the proxy, a database) running and healthy, as `inv up` leaves them.
 
-    Compose recreates one only when its configuration or image changed.
+    Compose recreates one only when its configuration or image changed. A
+    one-shot the entry waits for (`service_completed_successfully`) is run to
+    its end here, since the entry itself starts without its dependencies.
     """
-    others = [name for name in stack.model.active if name != stack.config.entry]
+    entry = stack.config.entry
+    one_shots = [n for n, c in stack.model.services[entry].depends_on.items() if c == "service_completed_successfully"]
+    others = [name for name in stack.model.active if name != entry and name not in one_shots]
     with step(f"starting {', '.join(others)} (recreated only if changed)"):
         stack.compose(["up", "--detach", "--wait", "--no-build", *others], extra_env=base, capture=True)
+    for one_shot in one_shots:
+        with step(f"running {one_shot}, which {entry} waits for"):
+            stack.compose(["up", "--no-build", "--no-deps", "--exit-code-from", one_shot, one_shot], extra_env=base, capture=True)
 
 
 def migrate(stack: Stack, base: dict[str, str]) -> None:
@@ -72,9 +79,9 @@ def _why_not_ready(container) -> str:
     container.reload()
     state = container.attrs["State"]
     health = (state.get("Health") or {}).get("Status", "no healthcheck")
-    said = log_summary(last_logs([container], lines=200))
+    said = failure_cause(last_logs([container], lines=200))
     status = f"exited {state.get('ExitCode')}" if state.get("Status") == "exited" else f"{state.get('Status')}, {health}"
-    return f"{container.name} ({status}): {said[-1] if said else 'no output'}"
+    return f"{container.name} ({status}): {said}"
 
 
 def start_beside(stack: Stack, base: dict[str, str], old: list, timeout: int):

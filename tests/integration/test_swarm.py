@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import threading
 import time
 import uuid
 
@@ -22,6 +21,7 @@ import requests
 from fastapi_stackops.cluster import WORKER
 from fastapi_stackops.swarm import stack_services, task_addresses
 from tests.utils import ROOT, free_port, inv, last_error_line, same_for_every_newcomer
+from tests.utils.clients import ClientLoop
 from tests.utils.stacks import StackUnderTest, run_task, wait_for
 
 pytestmark = same_for_every_newcomer
@@ -179,37 +179,16 @@ def test_an_example_deploys_its_one_shot_and_its_sqlite_on_the_labelled_node(eng
         ledger.inv("clean", "--yes", check=False)
 
 
-class ClientLoop(threading.Thread):
-    """Reads a note round robin from every running api task (re-listed each time, as a load balancer would)."""
+def reading_round_robin(engine, stack, note: int):
+    """Read a note from the next running api task, re-listed each time as a load balancer would."""
+    turns = iter(range(1 << 30))
 
-    def __init__(self, engine, stack, note: int):
-        super().__init__(daemon=True)
-        self.engine, self.stack, self.note = engine, stack, note
-        self.ok = self.failed = 0
-        self.errors: list[str] = []
-        self.stopping = threading.Event()
+    def request() -> None:
+        urls = sorted(api_addresses(engine, stack).values())
+        assert urls, "no running api task"
+        read_title(urls[next(turns) % len(urls)], note)
 
-    def run(self) -> None:
-        turn = 0
-        while not self.stopping.is_set():
-            urls = sorted(api_addresses(self.engine, self.stack).values())
-            if not urls:
-                self.failed += 1
-                self.errors.append("no running api task")
-                time.sleep(0.1)
-                continue
-            turn += 1
-            try:
-                read_title(urls[turn % len(urls)], self.note)
-                self.ok += 1
-            except (requests.RequestException, AssertionError) as error:
-                self.failed += 1
-                self.errors.append(str(error)[:200])
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join(timeout=10)
+    return request
 
 
 def rebuilt(engine, stack, dockerfile_tail: str) -> None:
@@ -229,7 +208,7 @@ def test_a_rolling_update_keeps_the_records_and_serves_throughout(engine, cluste
     stack, _, _, figures = cluster
     note = write_note(next(iter(api_addresses(engine, stack).values())), "before the update")
     rebuilt(engine, stack, "")
-    loop = ClientLoop(engine, stack, note)
+    loop = ClientLoop(reading_round_robin(engine, stack, note), pause=0.05)
     loop.start()
     try:
         _, figures["rolling update (push, converge)"] = timed(stack, "deploy", "--no-build")

@@ -1,0 +1,216 @@
+"""A server deploy over real SSH to a Docker host in a container (inv test-host.up), for the reference service and an example.
+
+One test host serves the module, in order: the first deploy answers at the
+stable address and passes smoke and persistence-check remotely; a new release
+under a client loop and a slow request; a broken release; a rollback; two
+deploys at once; an example deployed beside; teardown leaving this machine
+as found. Each test prints its figures ("server figure: ...").
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from fastapi_stackops.testhost import KEYS, NAME
+from tests.utils import ROOT, same_for_every_newcomer
+from tests.utils.clients import ClientLoop
+from tests.utils.stacks import run_task
+
+pytestmark = same_for_every_newcomer
+COPIED = shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", ".*_cache", "tests", "bench", "examples", "deploy")
+
+
+def this_machine(engine) -> dict[str, set[str]]:
+    """What test-host.up and the deploys may change on this machine, and must give back."""
+    return {
+        "containers": {c.name for c in engine.containers.list(all=True)},
+        "networks": {n.name for n in engine.networks.list()},
+        "volumes": {v.name for v in engine.volumes.list()},
+    }
+
+
+def server_env(folder: Path, project: str, proxy_port: int, **values: str) -> Path:
+    lines = [f"COMPOSE_PROJECT_NAME={project}", f"DOCKER_HOST=ssh://{NAME}", f"SSH_CONFIG={KEYS / 'ssh_config'}"]
+    lines += [f"PROXY_PORT={proxy_port}", "BUILD_CA_BUNDLE=system", "HEALTHCHECK_INTERVAL=1s"]
+    lines += [f"{key}={value}" for key, value in values.items()]
+    path = folder / f"{project}.env.docker"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def release_of(folder: Path, version: str, broken: str = "") -> Path:
+    """The reference service as a later commit would have it: another version, or one whose app fails at import."""
+    shutil.copytree(ROOT, folder, ignore=COPIED)
+    (folder / "app" / "__init__.py").write_text(f'"""The notes service."""\n\n__version__ = "{version}"\n')
+    if broken:
+        with (folder / "app" / "main.py").open("a") as main:
+            main.write(f"\nraise RuntimeError({broken!r})\n")
+    return folder
+
+
+class Server:
+    def __init__(self, env: Path, address: str, cwd: Path = ROOT):
+        self.env, self.address, self.cwd = env, address, cwd
+
+    def inv(self, task: str, *args: str, cwd: Path | None = None, check: bool = True):
+        return run_task(task, "--env", str(self.env), *args, cwd=cwd or self.cwd, check=check, timeout=900)
+
+    def timed(self, task: str, *args: str, **kwargs):
+        started = time.monotonic()
+        result = self.inv(task, *args, **kwargs)
+        return result, time.monotonic() - started
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return requests.get(self.address + path, timeout=30, **kwargs)
+
+
+def switch_seconds(result) -> float:
+    return float(re.search(r"proxy switched in ([0-9.]+)s", result.stdout).group(1))
+
+
+def writing_and_reading(server: Server):
+    def request() -> None:
+        note = requests.post(f"{server.address}/api/v1/notes", json={"title": "loop", "body": "x"}, timeout=30)
+        assert note.status_code == 201, f"write: {note.status_code} {note.text[:100]}"
+        read = server.get(f"/api/v1/notes/{note.json()['id']}")
+        assert read.status_code == 200, f"read: {read.status_code} {read.text[:100]}"
+
+    return request
+
+
+class SlowRequest(threading.Thread):
+    """One request that takes `seconds` on the server, started before a switch."""
+
+    def __init__(self, server: Server, seconds: float):
+        super().__init__(daemon=True)
+        self.server, self.seconds, self.answer, self.took = server, seconds, None, 0.0
+
+    def run(self) -> None:
+        started = time.monotonic()
+        self.answer = self.server.get("/api/v1/_testing/sleep", params={"seconds": self.seconds})
+        self.took = time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def test_host(engine):
+    before = this_machine(engine)
+    run_task("test-host.up", timeout=900)
+    address = engine.containers.get(NAME).attrs["NetworkSettings"]["IPAddress"]
+    yield address, before
+    run_task("test-host.down", check=False)
+
+
+@pytest.fixture(scope="module")
+def notes(test_host, tmp_path_factory):
+    env = server_env(tmp_path_factory.mktemp("server"), f"it-server-{uuid.uuid4().hex[:6]}", 8080, API_PORT="0")
+    with env.open("a") as file:
+        file.write("APP_TESTING_ENDPOINTS=true\nWEB_CONCURRENCY=2\n")
+    server = Server(env, f"http://{test_host[0]}:8080")
+    result, seconds = server.timed("deploy")
+    print(
+        f"server figure: first deploy (base images sent, built on the host) {seconds:.1f}s, switch {switch_seconds(result):.2f}s"
+    )
+    return server
+
+
+def test_deploy_answers_at_the_stable_address_and_smoke_and_persistence_pass_remotely(engine, notes):
+    assert notes.get("/health").json() == {"status": "ok", "version": "0.1.0"}
+    assert not engine.containers.list(all=True, filters={"name": "it-server-"})  # it runs there, not here
+    assert "smoke passed" in notes.inv("smoke").stdout
+    assert "persistence check passed" in notes.inv("persistence-check").stdout
+    assert notes.get("/health").status_code == 200  # the proxy serves again after persistence-check's down and up
+
+
+def test_a_new_release_under_a_client_loop_fails_no_request_and_a_slow_one_completes(notes, tmp_path):
+    before = requests.post(f"{notes.address}/api/v1/notes", json={"title": "before 0.2.0", "body": "kept"}, timeout=30).json()
+    new = release_of(tmp_path / "next", "0.2.0")
+    with ClientLoop(writing_and_reading(notes)) as loop:
+        slow = SlowRequest(notes, 6)
+        slow.start()
+        time.sleep(0.5)  # in flight on the old release when the proxy switches
+        result, seconds = notes.timed("deploy", cwd=new)
+        again, again_seconds = notes.timed("deploy", "--no-build", cwd=new)
+        slow.join(30)
+    print(f"server figure: new release {seconds:.1f}s (switch {switch_seconds(result):.2f}s), again {again_seconds:.1f}s;")
+    print(f"server figure: client loop over both: {loop.summary}; slow request {slow.took:.1f}s")
+    assert loop.failed == 0, loop.errors[:5]
+    assert loop.ok > 20
+    assert slow.answer is not None and slow.answer.status_code == 200 and slow.took >= 6
+    assert notes.get("/health").json()["version"] == "0.2.0"
+    assert notes.get(f"/api/v1/notes/{before['id']}").json()["body"] == "kept"
+
+
+def test_a_broken_release_fails_in_bounded_time_naming_its_error_and_the_old_keeps_serving(notes, tmp_path):
+    broken = release_of(tmp_path / "broken", "0.3.0", broken="release 0.3.0 is broken on purpose")
+    with ClientLoop(writing_and_reading(notes)) as loop:
+        result, seconds = notes.timed("deploy", "--timeout", "40", cwd=broken, check=False)
+    error = result.stdout.strip().splitlines()[-1]
+    print(f"server figure: broken release refused after {seconds:.1f}s; client loop: {loop.summary}")
+    assert result.returncode == 1
+    assert "never became healthy within 40s" in error and "release 0.3.0 is broken on purpose" in error, error
+    assert "the old release keeps serving" in error
+    assert seconds < 150  # the build, then at most the 40 s health gate
+    assert loop.failed == 0, loop.errors[:5]
+    assert notes.get("/health").json()["version"] == "0.2.0"
+
+
+def test_rollback_returns_to_the_previous_release_with_no_failed_request_and_the_data_kept(notes):
+    before = requests.post(f"{notes.address}/api/v1/notes", json={"title": "before rollback", "body": "kept"}, timeout=30).json()
+    with ClientLoop(writing_and_reading(notes)) as loop:
+        result, seconds = notes.timed("rollback")
+    print(f"server figure: rollback {seconds:.1f}s (switch {switch_seconds(result):.2f}s); client loop: {loop.summary}")
+    assert loop.failed == 0, loop.errors[:5]
+    assert notes.get("/health").json()["version"] == "0.1.0"
+    assert notes.get(f"/api/v1/notes/{before['id']}").json()["body"] == "kept"
+    serving = [line for line in notes.inv("releases").stdout.splitlines() if line.startswith("*")]
+    assert len(serving) == 1 and "(rollback to 1)" in serving[0], serving
+
+
+def test_two_deploys_at_once_one_waits_and_neither_corrupts_the_other(notes):
+    command = [sys.executable, "-m", "invoke", "deploy", "--env", str(notes.env), "--no-build"]
+    deploys = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    time.sleep(3)
+    refused = run_task(*command[3:], "--lock-wait", "0", check=False)
+    outputs = [p.communicate(timeout=300)[0] for p in deploys]
+    assert [p.returncode for p in deploys] == [0, 0], outputs
+    assert any("waiting up to 300s for the deploy lock" in output for output in outputs), outputs
+    assert refused.returncode == 1
+    assert re.search(r"holds its lock \(\S+@\S+ since 20\d\d-", refused.stdout), refused.stdout[-500:]
+    numbers = [int(n) for n in re.findall(r"^[* ]\s+(\d+)\s", notes.inv("releases").stdout, re.MULTILINE)]
+    assert numbers == list(range(1, len(numbers) + 1)), numbers  # each deploy recorded once, in turn
+    assert notes.get("/health").status_code == 200
+
+
+def test_an_example_deploys_beside_it_and_passes_smoke_persistence_and_an_update(test_host, tmp_path):
+    example = ROOT / "examples" / "sqlite-async"
+    env = server_env(tmp_path, f"it-ledger-{uuid.uuid4().hex[:6]}", 8081, HOST_PORT="0")
+    ledger = Server(env, f"http://{test_host[0]}:8081", cwd=example)
+    _, seconds = ledger.timed("deploy")
+    assert ledger.get("/api/v1/system/health").status_code == 200
+    assert "smoke passed" in ledger.inv("smoke").stdout
+    assert "persistence check passed" in ledger.inv("persistence-check").stdout
+
+    def health() -> None:
+        assert ledger.get("/api/v1/system/health").status_code == 200
+
+    with ClientLoop(health) as loop:
+        _, again = ledger.timed("deploy", "--no-build")
+    print(f"server figure: example first deploy {seconds:.1f}s, update {again:.1f}s; client loop: {loop.summary}")
+    assert loop.failed == 0, loop.errors[:5]
+    ledger.inv("clean", "--volumes", "--yes")
+
+
+def test_tearing_down_the_test_host_leaves_this_machine_as_found(engine, test_host):
+    run_task("test-host.down")
+    assert this_machine(engine) == test_host[1]
+    assert not KEYS.exists()

@@ -1,0 +1,101 @@
+"""A server target's pure parts: DOCKER_HOST=ssh:// read from an env, the proxy overlay, why a release failed, the history."""
+
+import json
+from dataclasses import asdict
+
+import pytest
+
+from fastapi_stackops import StackError
+from fastapi_stackops.contract import load_project
+from fastapi_stackops.diagnosis import failure_cause
+from fastapi_stackops.releases import Release, parse_history
+from fastapi_stackops.remote import ssh_target
+from fastapi_stackops.settings import PROXY_COMPOSE_FILE, load_settings
+from tests.utils import scratch_project
+
+
+@pytest.fixture
+def project(tmp_path):
+    return load_project(scratch_project(tmp_path / "p"))
+
+
+def settings_of(project, text: str):
+    (project.env_dir / "s.env.docker").write_text("COMPOSE_PROJECT_NAME=s\n" + text)
+    return load_settings("s", project, environ={})
+
+
+@pytest.mark.parametrize(
+    ("docker_host", "destination", "port"),
+    [
+        ("ssh://deploy@203.0.113.7", "deploy@203.0.113.7", ""),
+        ("ssh://deploy@server.example:2222", "deploy@server.example", "2222"),
+        ("ssh://my-alias", "my-alias", ""),
+    ],
+)
+def test_an_ssh_docker_host_is_a_destination_and_port(project, docker_host, destination, port):
+    target = ssh_target(settings_of(project, f"DOCKER_HOST={docker_host}\n"))
+    assert (target.destination, target.port, target.config) == (destination, port, "")
+    assert target.address == docker_host
+    assert target.ssh("-N")[-1] == destination and (["-p", port] == target.ssh()[1:3]) == bool(port)
+
+
+@pytest.mark.parametrize("docker_host", ["", "unix:///var/run/docker.sock", "tcp://127.0.0.1:2375"])
+def test_other_engines_are_not_ssh_targets(project, docker_host):
+    assert ssh_target(settings_of(project, f"DOCKER_HOST={docker_host}\n")) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("DOCKER_HOST=ssh://host/path\n", r"s.env.docker:2: DOCKER_HOST=ssh://host/path is not ssh://\[user@\]host\[:port\]"),
+        (
+            "DOCKER_HOST=ssh://h\nSSH_CONFIG=no/such/config\n",
+            r"s.env.docker:3: SSH_CONFIG names .*no/such/config, which does not exist",
+        ),
+    ],
+)
+def test_a_bad_ssh_target_names_file_line_and_fix(project, text, message):
+    with pytest.raises(StackError, match=message):
+        ssh_target(settings_of(project, text))
+
+
+def test_ssh_config_is_passed_to_every_ssh(project, tmp_path):
+    config = tmp_path / "ssh_config"
+    config.write_text("Host h\n")
+    target = ssh_target(settings_of(project, f"DOCKER_HOST=ssh://h\nSSH_CONFIG={config}\n"))
+    assert target.ssh("-N")[:3] == ["ssh", "-F", str(config)]
+
+
+@pytest.mark.parametrize(("text", "proxied"), [("PROXY_PORT=8080\n", True), ("PROXY_PORT=\n", False), ("", False)])
+def test_proxy_port_adds_the_proxy_to_the_compose_files(project, text, proxied):
+    assert (PROXY_COMPOSE_FILE in settings_of(project, text).compose_files) == proxied
+
+
+@pytest.mark.parametrize(
+    ("log", "cause"),
+    [
+        (
+            'Traceback (most recent call last):\n  File "m.py", line 3\nRuntimeError: broken\n{"level": "ERROR", "message": "Worker failed to boot."}\n',
+            "RuntimeError: broken",
+        ),
+        (
+            '{"level": "ERROR", "message": "x", "exc_info": "Traceback (most recent call last):\\n  File \\"a\\"\\nsqlalchemy.exc.OperationalError: no db"}\n',
+            "sqlalchemy.exc.OperationalError: no db",
+        ),
+        ('{"level": "ERROR", "message": "cannot bind"}\n', '{"level": "ERROR", "message": "cannot bind"}'),
+        ("starting\nlistening\n", "listening"),
+        ("", "no output"),
+    ],
+)
+def test_failure_cause_is_the_exception_else_the_last_error_line(log, cause):
+    assert failure_cause(log) == cause
+
+
+def test_the_history_reads_back_what_was_recorded():
+    releases = [
+        Release(1, "sha256:a", "p-api:release-1", "abc", "2026-11-29T20:00:00Z", "u@h", "deploy"),
+        Release(2, "sha256:b", "p-api:release-2", "", "t", "u@h", "rollback to 1"),
+    ]
+    text = "".join(json.dumps(asdict(r)) + "\n" for r in releases)
+    assert parse_history(text) == releases
+    assert parse_history("") == []

@@ -33,6 +33,7 @@ from bench.adopt import bench_init
 from bench.build import bench_build
 from bench.core import ROOT, Bench, Row, copy_workspace
 from bench.serve import bench_load, bench_reload
+from bench.server import bench_server
 from bench.stack import bench_cli, bench_stack
 from fastapi_stackops import StackError
 from fastapi_stackops.console import say
@@ -114,6 +115,7 @@ MEASURES = {
     "reload": bench_reload,
     "load": bench_load,
     "init": bench_init,
+    "server": bench_server,
 }
 SECTIONS = tuple(MEASURES)
 

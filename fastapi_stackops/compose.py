@@ -236,7 +236,7 @@ def render(settings: StackSettings, extra_env: Mapping[str, str] | None = None) 
     """The stack's services with every profile, via `docker compose config --format json`; checked against the contract."""
     require_compose_v2()
     command = compose_command(settings, "--profile", "*", "config", "--format", "json")
-    environment = compose_environment(settings, extra_env)
+    environment = compose_environment(settings, extra_env, engine=False)
     model = parse_model(_render(tuple(command), tuple(sorted(environment.items()))), settings.profiles)
     check_against_contract(settings, model)
     return model
@@ -245,7 +245,7 @@ def render(settings: StackSettings, extra_env: Mapping[str, str] | None = None) 
 def config_json(settings: StackSettings, extra_env: Mapping[str, str] | None = None) -> dict:
     """The env's stack as Compose resolves it (its profiles only): `docker compose config --format json`."""
     command = compose_command(settings, "config", "--format", "json")
-    return _render(tuple(command), tuple(sorted(compose_environment(settings, extra_env).items())))
+    return _render(tuple(command), tuple(sorted(compose_environment(settings, extra_env, engine=False).items())))
 
 
 def check_against_contract(settings: StackSettings, model: ComposeModel) -> None:

@@ -98,7 +98,7 @@ def start_beside(stack: Stack, base: dict[str, str], old: list, timeout: int):
         for container in new:
             container.remove(force=True)
         raise StackError(
-            f"the new release of {entry} never became healthy within {timeout}s ({problem}); {why}; the old release keeps serving"
+            f"the new release of {entry} did not become healthy (health gate {timeout}s; {problem}); {why}; the old release keeps serving"
         )
     return new[0]
 

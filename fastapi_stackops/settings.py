@@ -218,9 +218,13 @@ def load_settings(
 
 
 def compose_environment(
-    settings: StackSettings, extra: Mapping[str, str] | None = None, environ: Mapping[str, str] = os.environ
+    settings: StackSettings, extra: Mapping[str, str] | None = None, environ: Mapping[str, str] = os.environ, engine: bool = True
 ) -> dict[str, str]:
-    """The environment `docker compose` runs with: the env files' values, exactly as read."""
+    """The environment `docker compose` runs with: the env files' values, exactly as read.
+
+    A server's ssh:// DOCKER_HOST becomes the tunnel to it, opened here once;
+    without `engine` (rendering the files needs none) no tunnel is opened.
+    """
     env = {k: v for k, v in environ.items() if k in PASSED_THROUGH or k.startswith(PASSED_THROUGH_PREFIXES)}
     env.update({key: entry.value for key, entry in settings.values.items()})
     env["COMPOSE_PROJECT_NAME"] = settings.project
@@ -229,8 +233,10 @@ def compose_environment(
     env.pop("COMPOSE_PROFILES", None)  # passed as --profile
     from fastapi_stackops.remote import engine_socket, ssh_target  # it reads settings: imported here, no cycle
 
-    target = ssh_target(settings)
-    if target:
-        env["DOCKER_HOST"] = engine_socket(target)
+    if settings.value("DOCKER_HOST").startswith("ssh://"):
+        if engine:
+            env["DOCKER_HOST"] = engine_socket(ssh_target(settings))
+        else:
+            env.pop("DOCKER_HOST")
     env.update(extra or {})
     return env

@@ -6,6 +6,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.utils import same_for_every_newcomer
 from tests.utils.stacks import wait_for
 
 
@@ -80,6 +81,7 @@ def test_logs_are_one_json_object_per_line(gunicorn_stack):
     assert access and {"time", "level", "message", "request_id", "method", "path", "status", "duration_ms"} <= set(access[-1])
 
 
+@same_for_every_newcomer
 def test_two_replicas_on_an_empty_database_migrate_once(stacks):
     stack = stacks("ci")
     stack.inv("build")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.utils import ROOT, checked, inv, last_error_line
+from tests.utils import ROOT, checked, inv, last_error_line, same_for_every_newcomer
 from tests.utils.stacks import wait_for
 
 
@@ -35,6 +35,7 @@ def test_dev_sqlite_up_health_down_keeps_volume(stacks, engine):
     assert engine.volumes.get(f"{stack.project}_api-data")  # data kept
 
 
+@same_for_every_newcomer
 def test_ci_postgres_up_and_api_uses_postgres(stacks):
     stack = stacks("ci")
     url = stack.up()
@@ -69,6 +70,7 @@ def test_tasks_status_exec_logs_config_migrate(stacks):
     stack.inv("down")
 
 
+@same_for_every_newcomer
 def test_two_envs_side_by_side_and_clean_touches_only_its_project(stacks, engine):
     sqlite, postgres = stacks("dev"), stacks("ci")
     url_a, url_b = sqlite.up(), postgres.up()
@@ -107,6 +109,7 @@ def test_clean_volumes_needs_confirmation(stacks, engine):
     assert not engine.volumes.list(filters={"name": f"{stack.project}_api-data"})
 
 
+@same_for_every_newcomer
 def test_clean_names_what_stayed_and_keeps_a_volume_compose_did_not_make(stacks, engine):
     stack = stacks("dev")
     handmade = engine.volumes.create(f"{stack.project}_api-data")  # a person's, under the stack's volume name
@@ -136,6 +139,7 @@ TRICKY = {
 }
 
 
+@same_for_every_newcomer
 def test_tricky_values_reach_containers_exactly_as_python_dotenv_reads_them(stacks):
     stack = stacks("ci", **TRICKY)
     expected = {key.removeprefix("export "): stack.settings.value(key.removeprefix("export ")) for key in TRICKY}
@@ -149,6 +153,7 @@ def test_tricky_values_reach_containers_exactly_as_python_dotenv_reads_them(stac
     stack.inv("down")
 
 
+@same_for_every_newcomer
 def test_an_empty_value_reaches_the_container_empty(stacks):
     # With `${APP_TITLE:-Notes service}` in compose.yaml the api would start under
     # the default title; it gets the empty value and refuses it by name, at once.
@@ -229,6 +234,7 @@ services:
 """
 
 
+@same_for_every_newcomer
 def test_a_service_added_to_a_compose_file_is_known_to_every_task(stacks, tmp_path):
     extra = tmp_path / "extra.yaml"
     extra.write_text(EXTRA_SERVICE)

@@ -12,10 +12,13 @@ the one to use. Every tunnel closes when the task ends.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +81,12 @@ def ssh_target(settings: StackSettings) -> SshTarget | None:
     return SshTarget(destination, port, config, settings.where("DOCKER_HOST"))
 
 
+def _ends_with_this_process() -> None:
+    """In the ssh child, on Linux: be sent SIGTERM when the task's process dies, even killed (no atexit runs then)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+
+
 class Tunnel:
     """One `ssh -N -L`: a local socket or port forwarded to the remote host; closed at exit."""
 
@@ -89,7 +98,11 @@ class Tunnel:
             )
         forward = ["-N", "-o", "ExitOnForwardFailure=yes", "-o", "ServerAliveInterval=15", "-L", f"{local}:{remote}"]
         self.process = subprocess.Popen(
-            target.ssh(*forward), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            target.ssh(*forward),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=_ends_with_this_process,
         )
         atexit.register(self.close)
         state = poll(lambda: "ready" if ready() else ("exited" if self.process.poll() is not None else None), within(20), 0.1)

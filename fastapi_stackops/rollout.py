@@ -67,12 +67,17 @@ def start_others(stack: Stack, base: dict[str, str]) -> None:
 
 
 def migrate(stack: Stack, base: dict[str, str]) -> None:
-    """The contract's upgrade, once, in the new image, before it gets any traffic."""
+    """The contract's upgrade, once, in the new image, before it gets any traffic; its exception named if it fails."""
     migrations = stack.config.migrations
     if migrations and migrations.upgrade:
         with step(f"migrating with the new image ({migrations.upgrade})"):
             command = ["run", "--rm", "--no-deps", migrations.service, *shlex.split(migrations.upgrade)]
-            stack.compose(command, extra_env=base, capture=True)
+            result = stack.compose(command, extra_env=base, capture=True, check=False)
+        if result.returncode != 0:
+            raise StackError(
+                f"the migration ({migrations.upgrade}) failed in the new image, exit {result.returncode}: "
+                f"{failure_cause(result.stdout + result.stderr)}; nothing was switched, the old release keeps serving"
+            )
 
 
 def _why_not_ready(container) -> str:

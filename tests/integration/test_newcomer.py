@@ -5,8 +5,9 @@ clean environment: no pyenv, no virtualenv, only what the machine itself
 configures (proxy CA, pip's index settings). The second command is the whole
 suite again, so these tests are skipped inside the runs they start; so are
 the heavy ones that prove the same for any user and Python (load, registry,
-examples, Swarm, failure modes, the checks' own tests, fixture repositories:
-marked same_for_every_newcomer), to keep .ci/run under its 45 minutes.
+examples, Swarm, the server deploy, failure modes, the checks' own tests,
+fixture repositories, and the stack tests of engine behaviour only: marked
+same_for_every_newcomer), to keep .ci/run under its 45 minutes.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ import requests
 from fastapi_stackops.testhost import KEYS, NAME
 from tests.utils import ROOT, same_for_every_newcomer
 from tests.utils.clients import ClientLoop
-from tests.utils.stacks import run_task
+from tests.utils.stacks import run_task, wait_for
 
 pytestmark = same_for_every_newcomer
 COPIED = shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", ".*_cache", "tests", "bench", "examples", "deploy")
@@ -188,6 +188,33 @@ def test_two_deploys_at_once_one_waits_and_neither_corrupts_the_other(notes):
     assert re.search(r"holds its lock \(\S+@\S+ since 20\d\d-", refused.stdout), refused.stdout[-500:]
     numbers = [int(n) for n in re.findall(r"^[* ]\s+(\d+)\s", notes.inv("releases").stdout, re.MULTILINE)]
     assert numbers == list(range(1, len(numbers) + 1)), numbers  # each deploy recorded once, in turn
+    assert notes.get("/health").status_code == 200
+
+
+def on_the_host(*command: str) -> str:
+    return subprocess.run(
+        ["ssh", "-F", str(KEYS / "ssh_config"), NAME, *command], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def tunnels() -> list[str]:
+    """The ssh tunnels to the test host open on this machine."""
+    listed = subprocess.run(["pgrep", "-af", f"ssh -F {KEYS}"], capture_output=True, text=True).stdout
+    return [line for line in listed.splitlines() if " -N " in line]
+
+
+def test_a_killed_deploys_lock_stays_until_released_on_purpose_and_its_tunnel_goes(notes):
+    project = re.search(r"^COMPOSE_PROJECT_NAME=(\S+)", notes.env.read_text(), re.MULTILINE).group(1)
+    command = [sys.executable, "-m", "invoke", "deploy", "--env", str(notes.env), "--no-build"]
+    deploy = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: on_the_host("docker", "ps", "-aq", "--filter", f"name={project}-deploy-lock").strip(), 60, what="the lock")
+    deploy.kill()
+    deploy.wait()
+    wait_for(lambda: not tunnels(), 10, what="the killed deploy's ssh tunnels to end")
+    refused = notes.inv("deploy", "--no-build", "--lock-wait", "0", check=False)
+    assert refused.returncode == 1 and "release the lock with inv deploy-unlock" in refused.stdout, refused.stdout[-500:]
+    assert re.search(r"released the deploy lock held by \S+@\S+ since 20\d\d-", notes.inv("deploy-unlock").stdout)
+    notes.inv("deploy", "--no-build")
     assert notes.get("/health").status_code == 200
 
 

@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from fastapi_stackops import StackError
 from fastapi_stackops.baseimages import BaseImage, ensure_image
 from fastapi_stackops.cluster import WORKER_CAPABILITIES, inner_engine_ready
 from fastapi_stackops.commands import run
@@ -45,6 +46,10 @@ class TestHost:
 
 def _keys(folder: Path) -> None:
     """A client key and a host key, made once; authorized_keys and known_hosts from them."""
+    if not shutil.which("ssh-keygen"):
+        raise StackError(
+            "the test host is reached over SSH, and there is no ssh client here; install it (apt-get install openssh-client)"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("id_ed25519", "ssh_host_ed25519_key"):
         if not (folder / name).exists():

@@ -34,7 +34,12 @@ def test_the_wheel_holds_every_package_script_and_the_license(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     packages = {p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "fastapi_stackops").rglob("*.py")}
     assert packages <= {name.rpartition("/")[0] for name in names}, "a subpackage is missing from the wheel"
-    for data in ("fastapi_stackops/base/build-base.sh", "fastapi_stackops/provision-engine.sh"):
+    for data in (
+        "fastapi_stackops/base/build-base.sh",
+        "fastapi_stackops/base/compose.proxy.yaml",
+        "fastapi_stackops/base/proxy-entrypoint.sh",
+        "fastapi_stackops/provision-engine.sh",
+    ):
         assert data in names
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "fastapi-stackops = fastapi_stackops.cli:main" in entry_points

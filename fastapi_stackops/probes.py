@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi_stackops.lazy import requests
@@ -90,6 +90,11 @@ def service_checks(url: str, service: ServiceContract, config: ProjectConfig) ->
     for reference in service.hooks:
         checks.append((f"{service.name}: {reference}", lambda r=reference: config.hook(r)(url)))
     return checks
+
+
+def answers(url: str, path: str) -> Callable[[], str]:
+    """A check that `path` answers 200 at `url` (the entry's health through a proxy)."""
+    return lambda: _probe_detail(requests.Session(), url, Probe(path, name=path))
 
 
 def _probe_detail(session: requests.Session, url: str, probe: Probe) -> str:

@@ -47,7 +47,20 @@ def stack_checks(stack: Stack) -> list[Check]:
             checks.append((f"{name}: reachable", unreachable(str(error))))
             continue
         checks += probes.service_checks(url, service, stack.config)
+    if baseimages.PROXY_SERVICE in stack.model.active:
+        checks.append(proxy_check(stack))
     return checks + containers.container_checks(stack)
+
+
+def proxy_check(stack: Stack) -> Check:
+    """A server's proxy sends the entry's health path on to a container that answers it: the stable address works."""
+    entry = stack.config.service(stack.config.entry)
+    path = entry.health or "/"
+    name = f"{baseimages.PROXY_SERVICE}: {entry.name} answers {path} through it"
+    try:
+        return (name, probes.answers(stack.url(baseimages.PROXY_SERVICE), path))
+    except StackError as error:
+        return (name, unreachable(str(error)))
 
 
 def smoke_results(stack: Stack | None = None, url=None, junit=None):

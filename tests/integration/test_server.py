@@ -126,7 +126,13 @@ def notes(test_host, tmp_path_factory):
 def test_deploy_answers_at_the_stable_address_and_smoke_and_persistence_pass_remotely(engine, notes):
     assert notes.get("/health").json() == {"status": "ok", "version": "0.1.0"}
     assert not engine.containers.list(all=True, filters={"name": "it-server-"})  # it runs there, not here
-    assert "smoke passed" in notes.inv("smoke").stdout
+    smoke = notes.inv("smoke").stdout
+    assert "smoke passed" in smoke and "ok   stackops-proxy: api answers /health through it" in smoke
+    proxy = f"{notes_project(notes)}-stackops-proxy-1"
+    on_the_host("docker", "exec", proxy, "/usr/local/bin/proxy-entrypoint.sh", "switch", "nowhere:8000", "nowhere:8000")
+    misrouted = notes.inv("smoke", check=False)
+    on_the_host("docker", "exec", proxy, "/usr/local/bin/proxy-entrypoint.sh", "switch", "api:8000", "api:8000")
+    assert misrouted.returncode == 1 and "FAIL stackops-proxy: api answers /health through it" in misrouted.stdout
     assert "persistence check passed" in notes.inv("persistence-check", "--cycles", "1").stdout
     assert notes.get("/health").status_code == 200  # the proxy serves again after persistence-check's down and up
 
@@ -197,6 +203,10 @@ def on_the_host(*command: str) -> str:
     ).stdout
 
 
+def notes_project(server: Server) -> str:
+    return re.search(r"^COMPOSE_PROJECT_NAME=(\S+)", server.env.read_text(), re.MULTILINE).group(1)
+
+
 def tunnels() -> list[str]:
     """The ssh tunnels to the test host open on this machine."""
     listed = subprocess.run(["pgrep", "-af", f"ssh -F {KEYS}"], capture_output=True, text=True).stdout
@@ -204,7 +214,7 @@ def tunnels() -> list[str]:
 
 
 def test_a_killed_deploys_lock_stays_until_released_on_purpose_and_its_tunnel_goes(notes):
-    project = re.search(r"^COMPOSE_PROJECT_NAME=(\S+)", notes.env.read_text(), re.MULTILINE).group(1)
+    project = notes_project(notes)
     command = [sys.executable, "-m", "invoke", "deploy", "--env", str(notes.env), "--no-build"]
     deploy = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for(lambda: on_the_host("docker", "ps", "-aq", "--filter", f"name={project}-deploy-lock").strip(), 60, what="the lock")

@@ -30,10 +30,9 @@ LABEL_RECIPE_HASH = "io.stackops.base.recipe-hash"
 
 #: Recipes' own files besides build-base.sh (part of their hash).
 RECIPE_FILES = {
-    "postgres": "postgres-entrypoint.sh",
-    "swarm-node": "swarm-node.sh",
-    "ssh-host": "ssh-host.sh",
-    "caddy": "proxy-entrypoint.sh",
+    "postgres": ("postgres-entrypoint.sh",),
+    "swarm-node": ("swarm-node.sh", "ssh-host.sh"),
+    "caddy": ("proxy-entrypoint.sh",),
 }
 
 
@@ -60,8 +59,7 @@ class BaseImage:
 
     @property
     def recipe_files(self) -> list[Path]:
-        own = RECIPE_FILES.get(self.recipe)
-        return [RECIPES_DIR / "build-base.sh"] + ([RECIPES_DIR / own] if own else [])
+        return [RECIPES_DIR / "build-base.sh"] + [RECIPES_DIR / own for own in RECIPE_FILES.get(self.recipe, ())]
 
     def recipe_hash(self) -> str:
         digest = hashlib.sha256(f"{self.recipe} {self.plan.suite} {self.plan.version}".encode())

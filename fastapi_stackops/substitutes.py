@@ -23,7 +23,6 @@ DEBIAN_SHIPS = {
 FIXED = {
     "registry": ("local/registry:2.8-bookworm", "bookworm"),
     "swarm-node": ("local/swarm-node:20.10-bookworm", "bookworm"),
-    "ssh-host": ("local/ssh-host:20.10-bookworm", "bookworm"),
     "caddy": ("local/caddy:2.6-bookworm", "bookworm"),
 }
 #: Base images the tooling can build itself from Debian packages (a contract's `substitute`).

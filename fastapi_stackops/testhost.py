@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops import StackError
-from fastapi_stackops.baseimages import BaseImage, ensure_image
-from fastapi_stackops.cluster import WORKER_CAPABILITIES, inner_engine_ready
+from fastapi_stackops.baseimages import ensure_image
+from fastapi_stackops.cluster import NODE_IMAGE, WORKER_CAPABILITIES, inner_engine_ready
 from fastapi_stackops.commands import run
 from fastapi_stackops.console import step
 from fastapi_stackops.engine import label_filter, owned_container
@@ -24,7 +24,8 @@ from fastapi_stackops.settings import StackSettings
 
 LABEL = "io.stackops.test-host"
 NAME = "stackops-test-host"
-HOST_IMAGE = BaseImage(recipe="ssh-host", variable="SSH_HOST_IMAGE", official="")
+# The Swarm worker's image (an engine in a container, with sshd), run by another entrypoint.
+ENTRYPOINT = ["/usr/local/bin/ssh-host.sh"]
 KEYS = Path.home() / ".cache" / "stackops" / "test-host"
 SSH_CONFIG = """Host {name}
   HostName {address}
@@ -63,6 +64,7 @@ def _start(client: docker.DockerClient, image: str, keys: Path):
     if container is None:
         container = client.containers.run(
             image,
+            entrypoint=ENTRYPOINT,
             name=NAME,
             hostname=NAME,
             detach=True,
@@ -83,7 +85,7 @@ def _start(client: docker.DockerClient, image: str, keys: Path):
 def host_up(settings: StackSettings, client: docker.DockerClient) -> TestHost:
     """Start (or find) the test host; answer only once its engine answers over SSH."""
     _keys(KEYS)
-    image = ensure_image(HOST_IMAGE, settings, client)
+    image = ensure_image(NODE_IMAGE, settings, client)
     with step("starting the test host (an engine and sshd in a container)"):
         container = _start(client, image, KEYS)
     address = container.attrs["NetworkSettings"]["IPAddress"]

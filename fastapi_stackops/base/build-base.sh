@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build a local substitute for an official base image from Debian packages,
 # for machines that reach a Debian mirror but no container registry.
-#   build-base.sh python|postgres|redis|registry|swarm-node|ssh-host|caddy TAG MIRROR SUITE RECIPE_HASH [VERSION]
+#   build-base.sh python|postgres|redis|registry|swarm-node|caddy TAG MIRROR SUITE RECIPE_HASH [VERSION]
 # VERSION is what the suite ships (python 3.11 in bookworm, 3.13 in trixie;
 # postgres 15 and 17; redis 7): the caller (fastapi_stackops/baseimages.py) chose the
 # suite for it, and the mirror from the host's apt sources; no host name is
@@ -114,23 +114,16 @@ registry)
       --change 'ENTRYPOINT ["docker-registry", "serve", "/etc/docker/registry/config.yml"]'
   ;;
 swarm-node)
-  # A second Docker engine for a local two-node Swarm (inv cluster.up): the
-  # engine, its firewall and network tools, socat to reach the host's registry.
-  make_rootfs --include=docker.io,iptables,ca-certificates,iproute2,procps,socat \
-    --customize-hook="copy-in $here/swarm-node.sh /usr/local/bin"
+  # A Docker engine in a container: a Swarm worker (inv cluster.up, this
+  # entrypoint), or the SSH test host (inv test-host.up runs ssh-host.sh):
+  # the engine, its firewall and network tools, socat to reach the host's
+  # registry, OpenSSH's server. One image for both, built once.
+  make_rootfs --include=docker.io,iptables,ca-certificates,iproute2,procps,socat,openssh-server \
+    --customize-hook='rm -f "$1"/etc/ssh/ssh_host_*' \
+    --customize-hook="copy-in $here/swarm-node.sh $here/ssh-host.sh /usr/local/bin"
   import_rootfs \
       --change 'VOLUME /var/lib/docker' \
       --change 'ENTRYPOINT ["/usr/local/bin/swarm-node.sh"]'
-  ;;
-ssh-host)
-  # A Docker host reached over SSH, for trying a server deploy on this machine
-  # (inv test-host.up): the engine as on swarm-node, and OpenSSH's server.
-  make_rootfs --include=docker.io,iptables,ca-certificates,iproute2,procps,openssh-server \
-    --customize-hook='rm -f "$1"/etc/ssh/ssh_host_*' \
-    --customize-hook="copy-in $here/ssh-host.sh /usr/local/bin"
-  import_rootfs \
-      --change 'VOLUME /var/lib/docker' \
-      --change 'ENTRYPOINT ["/usr/local/bin/ssh-host.sh"]'
   ;;
 caddy)
   # Debian's Caddy as the reverse proxy of a server deploy (inv deploy with
@@ -147,5 +140,5 @@ caddy)
       --change 'EXPOSE 8080' \
       --change 'ENTRYPOINT ["/usr/local/bin/proxy-entrypoint.sh"]'
   ;;
-*) echo "build-base: unknown recipe '$recipe' (python, postgres, redis, registry, swarm-node, ssh-host or caddy)" >&2; exit 2 ;;
+*) echo "build-base: unknown recipe '$recipe' (python, postgres, redis, registry, swarm-node or caddy)" >&2; exit 2 ;;
 esac

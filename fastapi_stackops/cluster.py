@@ -151,26 +151,33 @@ def inner_engine_ready(container, what: str = "the worker's engine", timeout: fl
         raise StackError(f"{what} did not start ({container.status}); its last lines: {logs}")
 
 
-def _start_worker(client: docker.DockerClient, image: str, forward: dict[str, str]) -> object:
-    container = owned_container(client, WORKER, LABEL, "inv cluster.up")
+def engine_container(client: docker.DockerClient, image: str, name: str, labels: dict[str, str], maker: str, **options):
+    """A Docker engine in a container (found, started or made), answering; what the kernel here allows it (measured)."""
+    container = owned_container(client, name, next(iter(labels)), maker)
     if container is None:
+        volumes = {"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"}, **options.pop("volumes", {})}
         container = client.containers.run(
             image,
-            name=WORKER,
-            hostname=WORKER,
+            name=name,
+            hostname=name,
             detach=True,
-            labels={LABEL: "worker"},
-            environment=forward,
+            labels=labels,
             cap_add=WORKER_CAPABILITIES,
             security_opt=["seccomp=unconfined", "apparmor=unconfined"],
             cgroupns="host",
-            volumes={"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"}},
+            volumes=volumes,
             tmpfs={"/run": ""},
+            **options,
         )
     elif container.status != "running":
         container.start()
-    inner_engine_ready(container)
+    inner_engine_ready(container, f"the engine in {name}")
+    container.reload()
     return container
+
+
+def _start_worker(client: docker.DockerClient, image: str, forward: dict[str, str]) -> object:
+    return engine_container(client, image, WORKER, {LABEL: "worker"}, "inv cluster.up", environment=forward)
 
 
 def _join(client: docker.DockerClient, container, gateway: str) -> str:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from fastapi_stackops import StackError
 from fastapi_stackops.baseimages import ensure_image
-from fastapi_stackops.cluster import NODE_IMAGE, WORKER_CAPABILITIES, inner_engine_ready
+from fastapi_stackops.cluster import NODE_IMAGE, engine_container
 from fastapi_stackops.commands import run
 from fastapi_stackops.console import step
-from fastapi_stackops.engine import label_filter, owned_container
+from fastapi_stackops.engine import label_filter
 from fastapi_stackops.lazy import docker
 from fastapi_stackops.settings import StackSettings
 
@@ -59,35 +59,13 @@ def _keys(folder: Path) -> None:
     (folder / "known_hosts").write_text(f"{NAME} {(folder / 'ssh_host_ed25519_key.pub').read_text()}")
 
 
-def _start(client: docker.DockerClient, image: str, keys: Path):
-    container = owned_container(client, NAME, LABEL, "inv test-host.up")
-    if container is None:
-        container = client.containers.run(
-            image,
-            entrypoint=ENTRYPOINT,
-            name=NAME,
-            hostname=NAME,
-            detach=True,
-            labels={LABEL: "1"},
-            cap_add=WORKER_CAPABILITIES,
-            security_opt=["seccomp=unconfined", "apparmor=unconfined"],
-            cgroupns="host",
-            volumes={"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"}, str(keys): {"bind": "/keys", "mode": "ro"}},
-            tmpfs={"/run": ""},
-        )
-    elif container.status != "running":
-        container.start()
-    inner_engine_ready(container, "the test host's engine")
-    container.reload()
-    return container
-
-
 def host_up(settings: StackSettings, client: docker.DockerClient) -> TestHost:
     """Start (or find) the test host; answer only once its engine answers over SSH."""
     _keys(KEYS)
     image = ensure_image(NODE_IMAGE, settings, client)
     with step("starting the test host (an engine and sshd in a container)"):
-        container = _start(client, image, KEYS)
+        keys = {str(KEYS): {"bind": "/keys", "mode": "ro"}}
+        container = engine_container(client, image, NAME, {LABEL: "1"}, "inv test-host.up", entrypoint=ENTRYPOINT, volumes=keys)
     address = container.attrs["NetworkSettings"]["IPAddress"]
     config = KEYS / "ssh_config"
     config.write_text(SSH_CONFIG.format(name=NAME, address=address, keys=KEYS))

@@ -53,10 +53,17 @@ def pinned_names(lock: Path) -> set[str]:
     help={
         "only": "Comma-separated sections to measure: build, stack, cli, reload, load (default: all).",
         "readme": "Also write the figures table into README.md (between its bench markers).",
+        "corpus": "Instead: init then inv ci on the real repositories of bench/corpus.toml, from their snapshots in DIR.",
+        "pick": "With --corpus: only the repositories whose names contain one of these (comma-separated).",
     }
 )
-def bench(c, only=None, readme=False):
+def bench(c, only=None, readme=False, corpus=None, pick=""):
     """Measure the stack's figures on this machine, each against a baseline from the same run."""
+    if corpus:
+        from bench.corpus import run_corpus
+
+        run_corpus(Path(corpus), pick)
+        return
     from bench.run import SECTIONS, run
 
     run([s.strip() for s in only.split(",")] if only else SECTIONS, readme=readme)

@@ -15,7 +15,7 @@ from fastapi_stackops.engine import split_reference
 #: What each Debian suite ships, so what a substitute can be: the version an image
 #: names decides the suite (measured: trixie builds with the same recipes).
 DEBIAN_SHIPS = {
-    "python": {"3.11": "bookworm", "3.13": "trixie"},
+    "python": {"3.9": "bullseye", "3.11": "bookworm", "3.13": "trixie", "3.14": "forky"},
     "postgres": {"15": "bookworm", "17": "trixie"},
     "redis": {"7": "bookworm"},
 }

@@ -8,7 +8,7 @@ import shlex
 from fastapi_stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT, DATA_DIR, UID
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.source import SKIPPED, imported_names
-from fastapi_stackops.adopt.wheels import COMPILER, NATIVE_LIBRARIES
+from fastapi_stackops.adopt.wheels import COMPILER, native_libraries
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
 HEADER = "# Written by `fastapi-stackops init` from what it read in this repository; yours to edit: init never overwrites it unasked.\n"
@@ -19,9 +19,20 @@ INSTALLERS = {
         "python3 -m venv /opt/uv && /opt/uv/bin/pip install -q uv \\\n"
         "    && UV_PROJECT_ENVIRONMENT=/opt/venv /opt/uv/bin/uv sync --frozen --no-dev --no-install-project --no-cache",
     ),
+    # A lock made under `python = "3.11.7"` marks every line `python_full_version == "3.11.7"`, which no image's 3.11
+    # matches: such a marker is read at the minor.
     "poetry": (
         "pyproject.toml poetry.lock",
         "python3 -m venv /opt/poetry && /opt/poetry/bin/pip install -q poetry poetry-plugin-export \\\n"
+        "    && /opt/poetry/bin/poetry export --only main --without-hashes -o /tmp/requirements.txt \\\n"
+        '    && sed -i -E \'s/python_full_version == "(3\\.[0-9]+)\\.[0-9]+"/python_version == "\\1"/g\' /tmp/requirements.txt \\\n'
+        "    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
+    ),
+    # No lock committed: poetry resolves one in the build, from pyproject.toml's ranges.
+    "poetry-unlocked": (
+        "pyproject.toml",
+        "python3 -m venv /opt/poetry && /opt/poetry/bin/pip install -q poetry poetry-plugin-export \\\n"
+        "    && /opt/poetry/bin/poetry lock -q \\\n"
         "    && /opt/poetry/bin/poetry export --only main --without-hashes -o /tmp/requirements.txt \\\n"
         "    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
     ),
@@ -119,9 +130,9 @@ def native_steps(compiled: tuple[str, ...]) -> tuple[str, str]:
     """The builder's compiler step and the runtime's shared-library step for pins built from source ("" for none)."""
     if not compiled:
         return "", ""
-    names = [pin.split("==")[0] for pin in compiled]
-    build = " ".join([COMPILER, *(NATIVE_LIBRARIES[n][0] for n in names if n in NATIVE_LIBRARIES)])
-    runtime = " ".join(NATIVE_LIBRARIES[n][1] for n in names if n in NATIVE_LIBRARIES)
+    libraries = list(dict.fromkeys(filter(None, (native_libraries(pin.split("==")[0]) for pin in compiled))))
+    build = " ".join([COMPILER, *(headers for headers, _ in libraries)])
+    runtime = " ".join(shared for _, shared in libraries)
     listed = ", ".join(compiled)
     builder = apt_install(build, f"{listed}: no wheel for this Python, so compiled here; the compiler stays in this stage.")
     return builder, apt_install(runtime, f"What {listed} loads at run time.") if runtime else ""
@@ -144,14 +155,21 @@ def builder_stage(repo: Repository) -> str:
     compiler, _ = native_steps(repo.compiled)
     return f"""FROM ${{PYTHON_BASE}} AS builder
 {compiler}RUN python3 -m venv /opt/venv
-ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK=1 UV_LINK_MODE=copy
+# uv keeps to the image's Python: it never downloads an interpreter of its own.
+ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK=1 UV_LINK_MODE=copy \\
+    UV_PYTHON_DOWNLOADS=never UV_PYTHON=/opt/venv/bin/python
 WORKDIR /build
 # Dependencies before code: an edit to the app does not reinstall them.
 {copy_line}
 {CA_SECRET}{install.format(requirements=repo.requirements)}
-# No installer in the runtime: pip and setuptools leave the venv, and its bytecode is compiled now
-# because the runtime's root filesystem is read-only.
-RUN pip uninstall -q -y pip setuptools; python -m compileall -q /opt/venv/lib
+# pip skips a line whose marker excludes this Python without a word: the app's framework must be there.
+RUN python -c "import fastapi" 2>/dev/null \\
+    || {{ echo "stackops: installed without fastapi for $(python -V): the pins' markers exclude this Python" >&2; exit 1; }}
+# No installer in the runtime: pip and setuptools leave the venv. Its bytecode is compiled now, as the runtime's root
+# filesystem is read-only; a dependency's file this Python cannot compile (a Python 2 module, version-specific test
+# data) stays as source, and the build goes on.
+RUN pip uninstall -q -y pip setuptools; python -m compileall -qq /opt/venv/lib \\
+    || echo "stackops: some files of the dependencies in /opt/venv do not compile under $(python -V); kept as source"
 """
 
 

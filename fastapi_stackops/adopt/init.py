@@ -49,9 +49,6 @@ def overridden(repo: Repository, options: Options) -> Repository:
         app = App(module, attribute.removesuffix("()") or "app", factory, "--app", repo.app.source_root)
         repo = replace(repo, app=app)
         repo.findings.append(Finding("app", app.reference, "--app"))
-    if options.python:
-        repo = replace(repo, python=options.python)
-        repo.findings.append(Finding("python", options.python, "--python"))
     for name in options.values:
         repo.findings.append(Finding("variable", name, "--set"))
     repo = replace(repo, given={**repo.given, **options.values}) if options.values else repo
@@ -164,7 +161,7 @@ def init(root: Path, options: Options) -> list[Change]:
     from fastapi_stackops.doctor import extra_system_cas
 
     try:
-        repo = overridden(read_repository(root.resolve()), options)
+        repo = overridden(read_repository(root.resolve(), options.python), options)
     except NotAFastAPIRepository as error:
         raise StackError(str(error)) from None
     setup = setup_for(repo, extra_system_cas() > 0)

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 #: Folders that hold no application code: environments, tests, migrations, build output.
 SKIPPED = {".git", ".venv", "venv", "env", ".tox", "node_modules", "tests", "test", "migrations", "alembic", "build", "dist"}
-DATABASE_FIELD = re.compile(r"(database|db|sqlalchemy_database)_(url|uri|dsn)$|^dsn$", re.I)
-#: A database given in parts (POSTGRES_SERVER, PG_PORT, DB_USER, ...): the part each names.
-DATABASE_PART = re.compile(
-    r"^(?:pg|postgres|postgresql|db|database)_?"
-    r"(?:(?P<host>host|server)|(?P<port>port)|(?P<user>user|username)|(?P<password>password|pass)|(?P<name>db|name))$",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
@@ -35,49 +27,11 @@ class App:
     def top_level(self) -> str:
         """The folder or file to copy into the image: the app's top-level package (or module)."""
         first = self.module.split(".")[0]
+        # An app in a module at the top (main.py beside database.py): that file, not a folder of its name.
+        file = self.source.rsplit(":", 1)[0]
+        if "." not in self.module and file == "/".join(filter(None, [self.source_root, f"{first}.py"])):
+            return file
         return "/".join(filter(None, [self.source_root, first]))
-
-
-@dataclass(frozen=True)
-class SettingField:
-    name: str
-    default: str | None  # None: the app cannot start without it
-
-
-@dataclass(frozen=True)
-class Settings:
-    class_name: str
-    prefix: str
-    fields: tuple[SettingField, ...]
-    source: str
-
-    def variable(self, name: str) -> str:
-        return f"{self.prefix}{name}".upper()
-
-    @property
-    def database(self) -> SettingField | None:
-        return next((f for f in self.fields if DATABASE_FIELD.search(f.name)), None)
-
-    @property
-    def database_default(self) -> str:
-        return (self.database.default or "") if self.database else ""
-
-    @property
-    def database_parts(self) -> dict[str, str]:
-        """Field name -> the part of the database it names (host, port, user, password, name), when no URL field does."""
-        if self.database:
-            return {}
-        matched = {f.name: DATABASE_PART.match(f.name) for f in self.fields}
-        return {name: m.lastgroup for name, m in matched.items() if m and m.lastgroup}
-
-    @property
-    def required(self) -> list[SettingField]:
-        return [f for f in self.fields if f.default is None]
-
-    @property
-    def summary(self) -> str:
-        prefix = f"prefix {self.prefix}" if self.prefix else "no prefix"
-        return f"{self.class_name}, {prefix}, {len(self.fields)} fields, {len(self.required)} without a default"
 
 
 @dataclass(frozen=True)
@@ -143,116 +97,33 @@ def apps_in(tree: ast.Module, module: str, source: str, source_root: str) -> Ite
                 yield App(module, node.name, True, f"{source}:{node.lineno}", source_root)
 
 
+def built_by_factories(tree: ast.Module, factories: set[str], module: str, source: str, source_root: str) -> Iterator[App]:
+    """Module-level instances a factory of the repository's builds (`app = create_application(settings)`): the app the
+    module exposes, with whatever arguments and lifespan it passes, wins over calling the factory bare."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(calls(node.value, name) for name in factories):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    yield App(module, target.id, False, f"{source}:{node.lineno}", source_root)
+
+
 def find_apps(root: Path) -> list[App]:
     """Every FastAPI app (module-level instance or factory), the likeliest entry first."""
-    found = []
+    found, trees = [], []
     for path in python_files(root):
         tree = parsed(path)
         if tree is not None:
             module, source_root = module_of(path, root)
+            trees.append((tree, module, str(path.relative_to(root)), source_root))
             found += apps_in(tree, module, str(path.relative_to(root)), source_root)
+    factories = {app.attribute for app in found if app.factory}
+    for tree, module, source, source_root in trees if factories else ():
+        found += built_by_factories(tree, factories, module, source, source_root)
 
     def likelihood(app: App) -> tuple:
         return (app.attribute != "app", not app.module.endswith(("main", "app")), app.module.count("."), app.factory)
 
     return sorted(found, key=likelihood)
-
-
-def constant_text(node: ast.AST | None) -> str | None:
-    """The text of a literal default; None for a required field (no default, `...`, Field() without one)."""
-    if node is None or (isinstance(node, ast.Constant) and node.value is Ellipsis):
-        return None
-    if calls(node, "Field"):
-        keywords = {k.arg: k.value for k in node.keywords}
-        if "default_factory" in keywords:
-            return ""
-        return constant_text(keywords.get("default") or (node.args[0] if node.args else None))
-    if isinstance(node, ast.Constant):
-        return "" if node.value is None else str(node.value)
-    return ""  # an expression: a default the app computes
-
-
-def settings_prefix(body: list[ast.stmt]) -> str:
-    """env_prefix from `model_config = SettingsConfigDict(...)` (pydantic-settings 2) or `class Config` (1)."""
-    for node in body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "model_config" for t in node.targets):
-            if isinstance(node.value, ast.Call):
-                for keyword in node.value.keywords:
-                    if keyword.arg == "env_prefix" and isinstance(keyword.value, ast.Constant):
-                        return str(keyword.value.value)
-        if isinstance(node, ast.ClassDef) and node.name == "Config":
-            for item in node.body:
-                if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "env_prefix" for t in item.targets):
-                    return str(getattr(item.value, "value", ""))
-    return ""
-
-
-ENVIRONMENT_CALLS = ("os.getenv", "os.environ.get", "getenv")
-
-
-def environment_read(node: ast.AST, readers: frozenset[str] = frozenset()) -> SettingField | None:
-    """`os.getenv("X", default)`, `os.environ.get("X", default)`, `os.environ["X"]`, or a call of one of the module's
-    own `readers` (a function that looks its first argument up in the environment): the variable and its default."""
-    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
-        name = constant_text(node.slice)
-        return SettingField(name, None) if name else None
-    if isinstance(node, ast.Call) and node.args and ast.unparse(node.func) in (*ENVIRONMENT_CALLS, *readers):
-        name = constant_text(node.args[0])
-        # getenv without a default gives None, not a crash; a reader without one is taken to insist.
-        missing = "" if ast.unparse(node.func) in ENVIRONMENT_CALLS else None
-        default = constant_text(node.args[1]) if len(node.args) > 1 else missing
-        return SettingField(name, default) if name else None
-    return None
-
-
-def environment_key(node: ast.AST) -> ast.AST | None:
-    """What `os.environ[key]`, `os.getenv(key)` or `os.environ.get(key)` looks up; None for anything else."""
-    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
-        return node.slice
-    if isinstance(node, ast.Call) and node.args and ast.unparse(node.func) in ENVIRONMENT_CALLS:
-        return node.args[0]
-    return None
-
-
-def environment_readers(tree: ast.Module) -> frozenset[str]:
-    """The module's functions that look their first parameter up in the environment (`get_env_var(key, default)`)."""
-    found = set()
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.args.args:
-            key = node.args.args[0].arg
-            if any(isinstance(k := environment_key(inner), ast.Name) and k.id == key for inner in ast.walk(node)):
-                found.add(node.name)
-    return frozenset(found)
-
-
-def environment_settings(root: Path) -> Settings | None:
-    """Variables the code reads straight from the environment, as settings with no prefix: the file that reads the most."""
-    best = None
-    for path in python_files(root):
-        tree = parsed(path)
-        readers = environment_readers(tree) if tree else frozenset()
-        reads = {f.name: f for f in (environment_read(n, readers) for n in (ast.walk(tree) if tree else ())) if f}
-        if reads and (best is None or len(reads) > len(best.fields)):
-            best = Settings("os.environ reads", "", tuple(reads.values()), str(path.relative_to(root)))
-    return best
-
-
-def find_settings(root: Path) -> Settings | None:
-    """The pydantic-settings class that holds the database URL, else the first one, else the environment reads."""
-    found = []
-    for path in python_files(root):
-        tree = parsed(path)
-        for node in ast.walk(tree) if tree else ():
-            bases = [getattr(b, "id", getattr(b, "attr", "")) for b in getattr(node, "bases", [])]
-            if isinstance(node, ast.ClassDef) and "BaseSettings" in bases:
-                fields = tuple(
-                    SettingField(item.target.id, constant_text(item.value))
-                    for item in node.body
-                    if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.target.id != "model_config"
-                )
-                found.append(Settings(node.name, settings_prefix(node.body), fields, f"{path.relative_to(root)}:{node.lineno}"))
-    found.append(environment_settings(root))
-    return next((s for s in found if s and s.database), found[0])
 
 
 def find_worker(root: Path, dependencies: tuple[str, ...]) -> Worker | None:

@@ -94,7 +94,7 @@ def app_environment(repo: Repository) -> dict[str, str]:
     values: dict[str, str] = {}
     settings = repo.settings
     if settings and settings.database and repo.database:
-        variable = settings.variable(settings.database.name)
+        variable = settings.database.variable
         values[variable] = f"${{{variable}-{database_url(repo)}}}"
     if settings and repo.database == "postgres":
         for name, part in settings.database_parts.items():
@@ -103,13 +103,14 @@ def app_environment(repo: Repository) -> dict[str, str]:
     if settings and repo.redis:
         for field in settings.fields:
             if "redis" in field.name.lower():
-                values[settings.variable(field.name)] = f"redis://{REDIS_SERVICE}:6379/0"
+                values[field.variable] = f"redis://{REDIS_SERVICE}:6379/0"
     for name, value in repo.given.items():  # --set: a default the env files may override
         escaped = value.replace("$", "$$")
         values[name] = json.dumps(f"${{{name}-{escaped}}}") if escaped else f"${{{name}-}}"
     for field in settings.required if settings else []:
-        variable = settings.variable(field.name)
-        values.setdefault(variable, f"${{{variable}?set {variable} in the env file or its local overlay}}")
+        variable, typed = field.variable, field.typed_value
+        fallback = f"-{typed}" if typed is not None else f"?set {variable} in the env file or its local overlay"
+        values.setdefault(variable, f"${{{variable}{fallback}}}")
     return values
 
 
@@ -205,7 +206,9 @@ def secret_variables(repo: Repository) -> list[str]:
     password."""
     settings = repo.settings
     parts = settings.database_parts if settings and repo.database == "postgres" else {}
-    names = [settings.variable(f.name) for f in settings.required if f.name not in parts] if settings else []
+    # A typed field gets a value of its type in compose.yaml, and --set's value stands: neither is generated.
+    required = [f for f in settings.required if f.name not in parts and f.typed_value is None] if settings else []
+    names = [f.variable for f in required if f.variable not in repo.given]
     return names + (["POSTGRES_PASSWORD"] if repo.database == "postgres" else [])
 
 

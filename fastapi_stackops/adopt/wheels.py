@@ -8,6 +8,7 @@ import platform
 import re
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
 import requests
@@ -18,6 +19,28 @@ NATIVE_LIBRARIES = {
     "mysqlclient": ("default-libmysqlclient-dev pkg-config", "libmariadb3"),
     "python-ldap": ("libldap2-dev libsasl2-dev", "libldap-2.5-0"),
 }
+#: Extensions written in Rust: a release of one with no wheel for the image's Python cannot be compiled in the builder
+#: (no Rust toolchain is fetched), so another Python, or a refreshed lock, is the way.
+RUST_BUILT = frozenset(
+    {
+        "pydantic-core",
+        "orjson",
+        "watchfiles",
+        "rpds-py",
+        "jiter",
+        "cryptography",
+        "bcrypt",
+        "tiktoken",
+        "tokenizers",
+        "polars",
+        "ormsgpack",
+        "granian",
+        "robyn",
+        "safetensors",
+        "pendulum",
+        "rtoml",
+    }
+)
 #: A C compiler and the C library's headers: enough for an extension with no other library.
 COMPILER = "gcc libc6-dev"
 DEFAULT_INDEX = "https://pypi.org/simple"
@@ -26,6 +49,11 @@ WHEEL = re.compile(r"^[^-]+-[^-]+(?:-\d[^-]*)?-(?P<python>[^-]+)-(?P<abi>[^-]+)-
 
 def normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def native_libraries(name: str) -> tuple[str, str] | None:
+    """What a native package needs to build and to run; a -binary variant (psycopg2-binary) builds as its source one."""
+    return NATIVE_LIBRARIES.get(normalized(name).removesuffix("-binary"))
 
 
 def fits(wheel: str, python: str, machine: str) -> bool:
@@ -39,6 +67,9 @@ def fits(wheel: str, python: str, machine: str) -> bool:
     minor = int(python.split(".")[1])
     for tag in tags["python"].split("."):
         if tag in ("py3", f"py3{minor}", f"cp3{minor}"):
+            return True
+        pure = re.fullmatch(r"py3(\d+)", tag)  # py36.py37.py38-none-any installs on any later Python too
+        if pure and tags["abi"] == "none" and int(pure.group(1)) <= minor:
             return True
         older = re.fullmatch(r"cp3(\d+)", tag)
         if older and tags["abi"] == "abi3" and int(older.group(1)) <= minor:
@@ -76,6 +107,7 @@ def release_of(filename: str) -> tuple[str, str]:
     return normalized(name), version
 
 
+@lru_cache(maxsize=1024)
 def index_files(index: str, name: str, version: str) -> list[str]:
     """The file names the index lists for one release (PEP 691 JSON)."""
     answer = requests.get(f"{index}/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}, timeout=15)
@@ -83,17 +115,42 @@ def index_files(index: str, name: str, version: str) -> list[str]:
     return [f["filename"] for f in answer.json()["files"] if release_of(f["filename"]) == (name, version)]
 
 
+def main_packages(lock: dict, installer: str) -> set[str] | None:
+    """The packages the image installs (the main group, not dev), as the lock says; None when it cannot say."""
+    packages = lock.get("package", [])
+    if installer == "poetry":
+        return {
+            normalized(p["name"]) for p in packages if p.get("category", "main") == "main" and "main" in p.get("groups", ["main"])
+        }
+    roots = [p for p in packages if isinstance(p.get("source"), dict) and set(p["source"]) & {"editable", "virtual"}]
+    if len(roots) != 1:
+        return None
+    by_name = {normalized(p["name"]): p for p in packages}
+    wanted, found = [normalized(d["name"]) for d in roots[0].get("dependencies", [])], set()
+    while wanted:  # uv installs the project's dependencies and theirs, with no dev group
+        name = wanted.pop()
+        if name not in found and name in by_name:
+            found.add(name)
+            wanted += [normalized(d["name"]) for d in by_name[name].get("dependencies", [])]
+    return found
+
+
 def locked_files(root: Path, installer: str) -> dict[tuple[str, str], list[str]]:
-    """(name, version) -> file names, as uv.lock and poetry.lock record them."""
+    """(name, version) -> file names of the packages the image installs, as uv.lock and poetry.lock record them (poetry's
+    lock format 1.1 lists them apart, under [metadata.files])."""
     lock = tomllib.loads((root / ("uv.lock" if installer == "uv" else "poetry.lock")).read_text())
+    main, listed_apart = main_packages(lock, installer), lock.get("metadata", {}).get("files", {})
     files = {}
     for package in lock.get("package", []):
+        name = normalized(package["name"])
         if isinstance(package.get("source"), dict) and set(package["source"]) & {"editable", "virtual", "directory"}:
             continue  # the project itself
+        if main is not None and name not in main:
+            continue
         names = [w.get("url", w.get("filename", "")) for w in package.get("wheels", [])]
         names += [sdist.get("url", "") for sdist in [package.get("sdist", {})] if sdist]
-        names += [f.get("file", "") for f in package.get("files", [])]
-        files[(normalized(package["name"]), str(package["version"]))] = [n.rsplit("/", 1)[-1] for n in names if n]
+        names += [f.get("file", "") for f in package.get("files", []) or listed_apart.get(package["name"], [])]
+        files[(name, str(package["version"]))] = [n.rsplit("/", 1)[-1] for n in names if n]
     return files
 
 
@@ -119,4 +176,4 @@ def compiled_here(name: str, files: list[str], python: str, machine: str) -> boo
     An sdist alone is taken for pure Python, which pip builds without a compiler."""
     if not files or any(fits(f, python, machine) for f in files):
         return False
-    return any(f.endswith(".whl") for f in files) or name in NATIVE_LIBRARIES
+    return any(f.endswith(".whl") for f in files) or native_libraries(name) is not None

@@ -2,7 +2,8 @@
 # Build a local substitute for an official base image from Debian packages,
 # for machines that reach a Debian mirror but no container registry.
 #   build-base.sh python|postgres|redis|registry|swarm-node|caddy TAG MIRROR SUITE RECIPE_HASH [VERSION]
-# VERSION is what the suite ships (python 3.11 in bookworm, 3.13 in trixie;
+# VERSION is what the suite ships (python 3.9 in bullseye, 3.11 in bookworm,
+# 3.13 in trixie, 3.14 in forky;
 # postgres 15 and 17; redis 7): the caller (fastapi_stackops/baseimages.py) chose the
 # suite for it, and the mirror from the host's apt sources; no host name is
 # written here.
@@ -22,9 +23,15 @@ slim=(
   --dpkgopt='path-exclude=/usr/share/locale/*'
   --dpkgopt='path-exclude=/usr/share/lintian/*'
 )
-# Without the merged-usr hook mmdebstrap installs usrmerge and perl (+60 MB).
-common=(--variant=essential --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
-        --aptopt='Acquire::Retries "3"' "${slim[@]}")
+# Without the merged-usr hook mmdebstrap installs usrmerge and perl (+60 MB);
+# bullseye fails with it, so that suite goes without. Debian testing (forky)
+# can carry an expired Release file on a mirror: its date is not checked.
+common=(--variant=essential --aptopt='Acquire::Retries "3"' "${slim[@]}")
+case $suite in
+  bullseye) ;;
+  *) common+=(--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr) ;;
+esac
+[ "$suite" != forky ] || common+=(--aptopt='Acquire::Check-Valid-Until "false"')
 # Package lists and logs go last, after every recipe's own hooks.
 tidy=(--customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/log/*')
 changes=(--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
@@ -57,7 +64,7 @@ python)
   # Never used by a Python service, so left out (~20 MB, a sixth of the image):
   # glibc's iconv converters (Python has its own codecs), the stdlib's
   # GUI, 2to3 and pydoc data.
-  [ -n "$version" ] || { echo "build-base: python needs its version (3.11, 3.13)" >&2; exit 2; }
+  [ -n "$version" ] || { echo "build-base: python needs its version (3.9, 3.11, 3.13, 3.14)" >&2; exit 2; }
   make_rootfs --include=python3,python3-venv,ca-certificates,libstdc++6,apt \
     --dpkgopt='path-exclude=/usr/lib/*-linux-gnu/gconv/*' \
     --dpkgopt='path-include=/usr/lib/*-linux-gnu/gconv/gconv-modules*' \
@@ -65,7 +72,7 @@ python)
     --customize-hook="test -f \"\$1\"/usr/include/python$version/Python.h" \
     --customize-hook="cd \"\$1\"/usr/lib/python$version && rm -rf lib2to3 pydoc_data idlelib tkinter turtledemo" \
     --customize-hook="rm -f \"\$1\"/usr/lib/python$version/EXTERNALLY-MANAGED && ln -sf python3 \"\$1\"/usr/bin/python" \
-    --customize-hook='chroot "$1" sh -c "w=\$(ls /usr/share/python-wheels/pip-*.whl) && python3 \$w/pip install -q --no-index --no-cache-dir --disable-pip-version-check --root-user-action=ignore \$w"' \
+    --customize-hook='chroot "$1" sh -c "w=\$(ls /usr/share/python-wheels/pip-*.whl) && PIP_ROOT_USER_ACTION=ignore python3 \$w/pip install -q --no-index --no-cache-dir --disable-pip-version-check \$w"' \
     --customize-hook="test -x \"\$1\"/usr/bin/python$version && test -x \"\$1\"/usr/local/bin/pip"
   import_rootfs --change 'CMD ["python3"]'
   ;;

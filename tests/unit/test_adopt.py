@@ -4,12 +4,13 @@ import tomllib
 
 import pytest
 
+from fastapi_stackops.adopt.app_settings import SettingField, Settings, find_settings
 from fastapi_stackops.adopt.contract_table import toml_value, with_contract, without_contract
 from fastapi_stackops.adopt.image import code_paths
 from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.reading import lower_bound, pyproject, python_version, read_repository, requirement_name
 from fastapi_stackops.adopt.routes import choose_routes, scenario
-from fastapi_stackops.adopt.source import SettingField, Settings, find_apps, find_settings
+from fastapi_stackops.adopt.source import find_apps
 from fastapi_stackops.adopt.stackfiles import app_environment
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import find_service_tests
@@ -33,8 +34,24 @@ def test_lower_bound(spec, expected):
             {"pyproject.toml": '[tool.poetry.dependencies]\npython = ">=3.12,<3.13"\n'},
             ("3.12", "poetry's python dependency (>=3.12,<3.13)"),
         ),
-        ({"Dockerfile": "FROM python:3.13-slim AS base\n"}, ("3.13", "the Dockerfile's FROM")),
+        ({"Dockerfile": "FROM python:3.13-slim AS base\n"}, ("3.13", "the Dockerfile")),
+        ({"Dockerfile": "ARG PYTHON_BASE=python:3.14-slim-forky\n"}, ("3.14", "the Dockerfile")),  # a --python remembered
         ({".python-version": "3.12.4\n"}, ("3.12", ".python-version")),
+        ({".python-version": "3.14\n"}, ("3.14", ".python-version")),
+        (  # a pin that cannot be built gives way to a version the project allows that can
+            {".python-version": "3.12\n", "pyproject.toml": '[project]\nrequires-python = ">=3.12"\n'},
+            ("3.13", "requires-python in pyproject.toml (>=3.12); .python-version's 3.12 has no base image here"),
+        ),
+        ({"pyproject.toml": '[project]\nrequires-python = ">=3.14"\n'}, ("3.14", "requires-python in pyproject.toml (>=3.14)")),
+        (
+            {"pyproject.toml": '[project]\nrequires-python = ">=3.9,<3.10"\n'},
+            ("3.9", "requires-python in pyproject.toml (>=3.9,<3.10)"),
+        ),
+        (  # Debian's 3.11 is 3.11.2: a floor at 3.11.11 goes to the next minor
+            {"pyproject.toml": '[project]\nrequires-python = ">=3.11.11"\n'},
+            ("3.13", "requires-python in pyproject.toml (>=3.11.11)"),
+        ),
+        ({"pyproject.toml": '[tool.poetry.dependencies]\npython = "3.11.7"\n'}, ("3.11", "poetry's python dependency (3.11.7)")),
         ({"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.11"\n'}, ("3.11", "poetry's python dependency (^3.11)")),
         ({}, ("3.11", "nothing names a version; the oldest supported")),
     ],

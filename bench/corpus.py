@@ -1,0 +1,156 @@
+"""The corpus trial: `fastapi-stackops init` then `inv ci` on real repositories nobody here wrote, as a new user runs them.
+
+Each repository named in bench/corpus.toml is cloned fresh from its snapshot in the corpus folder, its Docker files are
+removed (unless the entry keeps them), and init then `inv ci` run with a timeout. Each outcome is one of: green (no
+edit, no flag), green with one flag, refused in one line, or failed (the step and its last words). CI cannot fetch
+repositories, so this runs only here, from a folder of snapshots: `inv bench --corpus DIR`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+import tomllib
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.core import ROOT, inv_command
+from fastapi_stackops import StackError
+from fastapi_stackops.console import say
+
+MANIFEST = ROOT / "bench" / "corpus.toml"
+DOCKER_FILE = re.compile(r"^(Dockerfile.*|.*\.Dockerfile|\.dockerignore|(docker-)?compose[\w.-]*\.ya?ml)$", re.I)
+INIT_TIMEOUT, CI_TIMEOUT = 900, 1200
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str  # owner/name
+    folder: str = ""  # the service's folder in a monorepo
+    flags: tuple[str, ...] = ()
+    keep_docker: bool = False
+
+    @property
+    def snapshot(self) -> str:
+        return self.name.replace("/", "+")
+
+
+@dataclass
+class Outcome:
+    name: str
+    outcome: str  # green, green with a flag, refused, failed at init, failed at ci
+    seconds: float
+    init_seconds: float = 0.0
+    last_words: str = ""
+    findings: list[str] = field(default_factory=list)
+
+
+def entries(pick: str = "") -> list[Entry]:
+    listed = tomllib.loads(MANIFEST.read_text())["repository"]
+    chosen = [
+        Entry(e["name"], e.get("folder", ""), tuple(e.get("flags", ())), e.get("keep-docker", False))
+        for e in listed
+        if not pick or any(p.strip().lower() in e["name"].lower() for p in pick.split(","))
+    ]
+    if not chosen:
+        raise StackError(f"bench: no repository in {MANIFEST.name} matches {pick!r}")
+    return chosen
+
+
+def clone(entry: Entry, corpus: Path, workspace: Path) -> Path:
+    """A fresh clone of the snapshot (DIR/owner+name/repo as fetched, or DIR/owner+name), its Docker files removed."""
+    source = corpus / entry.snapshot
+    source = source / "repo" if (source / "repo" / "HEAD").is_file() else source
+    if not source.exists():
+        raise StackError(f"bench: no snapshot of {entry.name} at {source}; fetch it into {corpus}")
+    target = workspace / entry.snapshot
+    subprocess.run(["git", "clone", "--quiet", str(source), str(target)], check=True)
+    if not entry.keep_docker:
+        removed = [p for p in target.rglob("*") if DOCKER_FILE.match(p.name) and ".git" not in p.parts and p.is_file()]
+        for path in removed:
+            path.unlink()
+        git = ["git", "-C", str(target), "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+        subprocess.run([*git, "commit", "-q", "-a", "-m", "Docker files removed for the trial", "--allow-empty"], check=True)
+    return target / entry.folder if entry.folder else target
+
+
+def last_words(output: str, lines: int = 3) -> str:
+    kept = [line.strip() for line in output.splitlines() if line.strip()]
+    return " / ".join(kept[-lines:])[-600:]
+
+
+def run(command: list[str], cwd: Path, timeout: int, env: dict | None = None) -> tuple[int, str, str]:
+    import os
+
+    try:
+        done = subprocess.run(
+            command, cwd=cwd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+        )
+        return done.returncode, done.stdout, done.stderr
+    except subprocess.TimeoutExpired as expired:
+        out = expired.stdout.decode() if isinstance(expired.stdout, bytes) else expired.stdout or ""
+        return -1, out, f"timed out after {timeout} s"
+
+
+def trial(entry: Entry, corpus: Path, workspace: Path) -> Outcome:
+    """init, then inv ci, on a fresh clone; the outcome sorted, and what ci started cleaned with its volumes."""
+    started = time.monotonic()
+    repo = clone(entry, corpus, workspace)
+    code, out, err = run([sys.executable, "-m", "fastapi_stackops.cli", "init", ".", *entry.flags], repo, INIT_TIMEOUT)
+    init_seconds = time.monotonic() - started
+    findings = [line.strip() for line in out.splitlines() if line.startswith("  ")]
+    if code != 0:
+        refused = code == 1 and len(err.strip().splitlines()) == 1
+        kind = "refused" if refused else "failed at init"
+        return Outcome(entry.name, kind, time.monotonic() - started, init_seconds, last_words(out + err), findings)
+    project = {"COMPOSE_PROJECT_NAME": f"corpus-{uuid.uuid4().hex[:6]}"}
+    try:
+        code, out, err = run(
+            [
+                *inv_command("ci", "--reports", str(workspace / "reports")),
+            ],
+            repo,
+            CI_TIMEOUT,
+            project,
+        )
+    finally:
+        run(inv_command("clean", "--env", "ci", "--volumes", "--yes"), repo, 300, project)
+    green = code == 0 and "ci passed" in out
+    kind = ("green with a flag" if entry.flags else "green") if green else "failed at ci"
+    return Outcome(entry.name, kind, time.monotonic() - started, init_seconds, "" if green else last_words(out + err), findings)
+
+
+def markdown(outcomes: list[Outcome]) -> str:
+    lines = ["| repository | outcome | time | init | last words |", "|---|---|---|---|---|"]
+    for o in outcomes:
+        words = o.last_words.replace("|", "\\|")
+        lines.append(f"| {o.name} | {o.outcome} | {o.seconds:.0f} s | {o.init_seconds:.0f} s | {words} |")
+    green = sum(o.outcome == "green" for o in outcomes)
+    lines.append(f"\n{green} of {len(outcomes)} green with no edit and no flag.")
+    return "\n".join(lines)
+
+
+def run_corpus(corpus: Path, pick: str = "") -> Path:
+    """Try every chosen repository in turn; the table is printed and written as JSON (and Markdown) under bench/runs/."""
+    import tempfile
+
+    outcomes = []
+    with tempfile.TemporaryDirectory(prefix="stackops-corpus-") as scratch:
+        for entry in entries(pick):
+            say(f"corpus: {entry.name}{'/' + entry.folder if entry.folder else ''}")
+            outcome = trial(entry, corpus.resolve(), Path(scratch))
+            say(f"  {outcome.outcome} in {outcome.seconds:.0f} s{': ' + outcome.last_words if outcome.last_words else ''}")
+            outcomes.append(outcome)
+    text = markdown(outcomes)
+    say("\n" + text)
+    output = ROOT / "bench" / "runs" / f"corpus-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    output.parent.mkdir(exist_ok=True)
+    output.write_text(json.dumps([asdict(o) for o in outcomes], indent=1))
+    output.with_suffix(".md").write_text(text + "\n")
+    say(f"written to {output.relative_to(ROOT)}")
+    return output

@@ -1,0 +1,225 @@
+"""The app's settings, read as syntax trees: pydantic-settings classes (all of them: apps split their settings), or the
+variables the code reads from the environment; which the app cannot start without, and a value of each one's type."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from fastapi_stackops.adopt.source import calls, parsed, python_files
+
+DATABASE_FIELD = re.compile(r"(database|db|sqlalchemy_database)_(url|uri|dsn)$|^dsn$", re.I)
+#: A database given in parts (POSTGRES_SERVER, PG_PORT, DB_USER, ...): the part each names.
+DATABASE_PART = re.compile(
+    r"^(?:pg|postgres|postgresql|db|database)_?"
+    r"(?:(?P<host>host|server)|(?P<port>port)|(?P<user>user|username)|(?P<password>password|pass)|(?P<name>db|name))$",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class SettingField:
+    name: str
+    default: str | None  # None: the app cannot start without it
+    annotation: str = ""  # the field's type as written: bool, int, HttpUrl, list[str]
+    prefix: str = ""  # its class's env_prefix
+
+    @property
+    def variable(self) -> str:
+        return f"{self.prefix}{self.name}".upper()
+
+    @property
+    def typed_value(self) -> str | None:
+        """A value of the field's type for a required field that is no string (None for a string: a secret)."""
+        return typed_value(self.annotation)
+
+
+@dataclass(frozen=True)
+class Settings:
+    class_name: str
+    prefix: str
+    fields: tuple[SettingField, ...]
+    source: str
+    also: tuple[SettingField, ...] = ()  # required fields of the app's other settings classes
+
+    @property
+    def variables(self) -> set[str]:
+        return {f.variable for f in self.fields}
+
+    def variable(self, name: str) -> str:
+        return f"{self.prefix}{name}".upper()
+
+    @property
+    def database(self) -> SettingField | None:
+        return next((f for f in self.fields if DATABASE_FIELD.search(f.name)), None)
+
+    @property
+    def database_default(self) -> str:
+        return (self.database.default or "") if self.database else ""
+
+    @property
+    def database_parts(self) -> dict[str, str]:
+        """Field name -> the part of the database it names (host, port, user, password, name), when no URL field does."""
+        if self.database:
+            return {}
+        matched = {f.name: DATABASE_PART.match(f.name) for f in self.fields}
+        return {name: m.lastgroup for name, m in matched.items() if m and m.lastgroup}
+
+    @property
+    def required(self) -> list[SettingField]:
+        return [f for f in self.fields if f.default is None] + list(self.also)
+
+    @property
+    def summary(self) -> str:
+        prefix = f"prefix {self.prefix}" if self.prefix else "no prefix"
+        more = f" (with {len(self.also)} of other settings classes)" if self.also else ""
+        return f"{self.class_name}, {prefix}, {len(self.fields)} fields, {len(self.required)} without a default{more}"
+
+
+#: A value that validates as each type, for a required setting that is not a string; by the annotation's words.
+TYPED_VALUES = (
+    (re.compile(r"\bbool\b"), "false"),
+    (re.compile(r"\b(int|PositiveInt|NonNegativeInt|conint)\b"), "1"),
+    (re.compile(r"\b(float|PositiveFloat|Decimal)\b"), "1.0"),
+    (re.compile(r"\bEmailStr\b|\bNameEmail\b"), "admin@example.com"),
+    (re.compile(r"\bRedisDsn\b"), "redis://localhost:6379/0"),
+    (re.compile(r"\b(PostgresDsn|PostgreSQLDsn)\b"), "postgresql://app:app@localhost:5432/app"),
+    (re.compile(r"Url\b|Dsn\b"), "http://localhost"),
+    (re.compile(r"^(list|List|set|Set|tuple|Tuple|Sequence)\b"), "[]"),
+    (re.compile(r"^(dict|Dict|Mapping)\b"), "{}"),
+)
+
+
+def typed_value(annotation: str) -> str | None:
+    """A value pydantic accepts for the annotation; None for a string (or anything unknown), which gets a secret."""
+    literal = re.match(r"^Literal\[\s*['\"]?([^'\",\]]+)", annotation)
+    if literal:
+        return literal.group(1)
+    inner = re.sub(r"^(Optional\[(.*)\]|Annotated\[([^,]*),.*\])$", r"\2\3", annotation.strip())
+    inner = re.sub(r"\s*\|\s*None$", "", inner)
+    return next((value for pattern, value in TYPED_VALUES if pattern.search(inner)), None)
+
+
+def constant_text(node: ast.AST | None) -> str | None:
+    """The text of a literal default; None for a required field (no default, `...`, Field() without one)."""
+    if node is None or (isinstance(node, ast.Constant) and node.value is Ellipsis):
+        return None
+    if calls(node, "Field"):
+        keywords = {k.arg: k.value for k in node.keywords}
+        if "default_factory" in keywords:
+            return ""
+        return constant_text(keywords.get("default") or (node.args[0] if node.args else None))
+    if isinstance(node, ast.Constant):
+        return "" if node.value is None else str(node.value)
+    return ""  # an expression: a default the app computes
+
+
+def settings_prefix(body: list[ast.stmt]) -> str:
+    """env_prefix from `model_config = SettingsConfigDict(...)` (pydantic-settings 2) or `class Config` (1)."""
+    for node in body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "model_config" for t in node.targets):
+            if isinstance(node.value, ast.Call):
+                for keyword in node.value.keywords:
+                    if keyword.arg == "env_prefix" and isinstance(keyword.value, ast.Constant):
+                        return str(keyword.value.value)
+        if isinstance(node, ast.ClassDef) and node.name == "Config":
+            for item in node.body:
+                if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "env_prefix" for t in item.targets):
+                    return str(getattr(item.value, "value", ""))
+    return ""
+
+
+ENVIRONMENT_CALLS = ("os.getenv", "os.environ.get", "getenv")
+
+
+def environment_read(node: ast.AST, readers: frozenset[str] = frozenset()) -> SettingField | None:
+    """`os.getenv("X", default)`, `os.environ.get("X", default)`, `os.environ["X"]`, or a call of one of the module's
+    own `readers` (a function that looks its first argument up in the environment): the variable and its default."""
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+        name = constant_text(node.slice)
+        return SettingField(name, None) if name else None
+    if isinstance(node, ast.Call) and node.args and ast.unparse(node.func) in (*ENVIRONMENT_CALLS, *readers):
+        name = constant_text(node.args[0])
+        # getenv without a default gives None, not a crash; a reader without one is taken to insist.
+        missing = "" if ast.unparse(node.func) in ENVIRONMENT_CALLS else None
+        default = constant_text(node.args[1]) if len(node.args) > 1 else missing
+        return SettingField(name, default) if name else None
+    return None
+
+
+def environment_key(node: ast.AST) -> ast.AST | None:
+    """What `os.environ[key]`, `os.getenv(key)` or `os.environ.get(key)` looks up; None for anything else."""
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+        return node.slice
+    if isinstance(node, ast.Call) and node.args and ast.unparse(node.func) in ENVIRONMENT_CALLS:
+        return node.args[0]
+    return None
+
+
+def environment_readers(tree: ast.Module) -> frozenset[str]:
+    """The module's functions that look their first parameter up in the environment (`get_env_var(key, default)`)."""
+    found = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.args.args:
+            key = node.args.args[0].arg
+            if any(isinstance(k := environment_key(inner), ast.Name) and k.id == key for inner in ast.walk(node)):
+                found.add(node.name)
+    return frozenset(found)
+
+
+def environment_settings(root: Path) -> Settings | None:
+    """Variables the code reads straight from the environment, as settings with no prefix: the file that reads the most."""
+    best = None
+    for path in python_files(root):
+        tree = parsed(path)
+        readers = environment_readers(tree) if tree else frozenset()
+        reads = {f.name: f for f in (environment_read(n, readers) for n in (ast.walk(tree) if tree else ())) if f}
+        if reads and (best is None or len(reads) > len(best.fields)):
+            best = Settings("os.environ reads", "", tuple(reads.values()), str(path.relative_to(root)))
+    return best
+
+
+def settings_classes(root: Path) -> list[tuple[ast.ClassDef, str]]:
+    """Every pydantic-settings class with where it is: BaseSettings' subclasses, and theirs (AppSettings(BaseAppSettings))."""
+    classes = [
+        (n, f"{p.relative_to(root)}:{n.lineno}")
+        for p in python_files(root)
+        for n in ast.walk(parsed(p) or ast.Module(body=[], type_ignores=[]))
+        if isinstance(n, ast.ClassDef)
+    ]
+    known, found = {"BaseSettings"}, []
+    while True:
+        more = [
+            (n, w)
+            for n, w in classes
+            if n.name not in known and {getattr(b, "id", getattr(b, "attr", "")) for b in n.bases} & known
+        ]
+        if not more:
+            return found
+        known |= {n.name for n, _ in more}
+        found += more
+
+
+def annotated_fields(node: ast.ClassDef, prefix: str) -> tuple[SettingField, ...]:
+    return tuple(
+        SettingField(item.target.id, constant_text(item.value), ast.unparse(item.annotation), prefix)
+        for item in node.body
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.target.id != "model_config"
+    )
+
+
+def find_settings(root: Path) -> Settings | None:
+    """The pydantic-settings class that holds the database URL (else the first one, else the environment reads), with
+    the fields the app's other settings classes cannot start without: settings are often split over several classes."""
+    found = []
+    for node, where in settings_classes(root):
+        prefix = settings_prefix(node.body)
+        found.append(Settings(node.name, prefix, annotated_fields(node, prefix), where))
+    found.append(environment_settings(root))
+    chosen = next((s for s in found if s and s.database), found[0])
+    if chosen is None:
+        return None
+    others = {f.variable: f for s in found if s and s is not chosen for f in s.required if f.variable not in chosen.variables}
+    return replace(chosen, also=tuple(others.values()))

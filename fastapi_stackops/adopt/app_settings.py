@@ -13,8 +13,8 @@ from fastapi_stackops.adopt.source import calls, parsed, python_files
 DATABASE_FIELD = re.compile(r"(database|db|sqlalchemy_database)_(url|uri|dsn)$|^dsn$", re.I)
 #: A database given in parts (POSTGRES_SERVER, PG_PORT, DB_USER, ...): the part each names.
 DATABASE_PART = re.compile(
-    r"^(?:pg|postgres|postgresql|db|database)_?"
-    r"(?:(?P<host>host|server)|(?P<port>port)|(?P<user>user|username)|(?P<password>password|pass)|(?P<name>db|name))$",
+    r"^(?:pg|postgres|postgresql|db|database)_{0,2}"
+    r"(?:(?P<host>host|hostname|server)|(?P<port>port)|(?P<user>user|username)|(?P<password>password|pass)|(?P<name>db|name))$",
     re.I,
 )
 
@@ -116,17 +116,18 @@ def constant_text(node: ast.AST | None) -> str | None:
     return ""  # an expression: a default the app computes
 
 
-def settings_prefix(body: list[ast.stmt]) -> str:
-    """env_prefix from `model_config = SettingsConfigDict(...)` (pydantic-settings 2) or `class Config` (1)."""
+def config_value(body: list[ast.stmt], key: str) -> str:
+    """A settings class's option (env_prefix, env_nested_delimiter) from `model_config = SettingsConfigDict(...)`
+    (pydantic-settings 2) or `class Config` (1); "" when unset."""
     for node in body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "model_config" for t in node.targets):
             if isinstance(node.value, ast.Call):
                 for keyword in node.value.keywords:
-                    if keyword.arg == "env_prefix" and isinstance(keyword.value, ast.Constant):
+                    if keyword.arg == key and isinstance(keyword.value, ast.Constant):
                         return str(keyword.value.value)
         if isinstance(node, ast.ClassDef) and node.name == "Config":
             for item in node.body:
-                if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "env_prefix" for t in item.targets):
+                if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == key for t in item.targets):
                     return str(getattr(item.value, "value", ""))
     return ""
 
@@ -202,21 +203,39 @@ def settings_classes(root: Path) -> list[tuple[ast.ClassDef, str]]:
         found += more
 
 
-def annotated_fields(node: ast.ClassDef, prefix: str) -> tuple[SettingField, ...]:
-    return tuple(
-        SettingField(item.target.id, constant_text(item.value), ast.unparse(item.annotation), prefix)
-        for item in node.body
-        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.target.id != "model_config"
-    )
+def annotated_fields(
+    node: ast.ClassDef, prefix: str, delimiter: str = "", groups: dict[str, ast.ClassDef] | None = None, outer: str = ""
+) -> tuple[SettingField, ...]:
+    """The class's fields; with env_nested_delimiter, a field typed as a model of the repository's (`database: Database`)
+    is its own fields, each read from DATABASE__HOSTNAME and the like."""
+    fields = []
+    for item in node.body:
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.target.id != "model_config":
+            name, annotation = outer + item.target.id, ast.unparse(item.annotation)
+            if delimiter and not outer and groups and annotation in groups:
+                fields += annotated_fields(groups[annotation], prefix, delimiter, None, f"{name}{delimiter}")
+            else:
+                fields.append(SettingField(name, constant_text(item.value), annotation, prefix))
+    return tuple(fields)
+
+
+def model_classes(root: Path) -> dict[str, ast.ClassDef]:
+    """The repository's pydantic models by name: groups a settings class may nest."""
+    return {
+        n.name: n
+        for p in python_files(root)
+        for n in ast.walk(parsed(p) or ast.Module(body=[], type_ignores=[]))
+        if isinstance(n, ast.ClassDef) and any(getattr(b, "id", getattr(b, "attr", "")) == "BaseModel" for b in n.bases)
+    }
 
 
 def find_settings(root: Path) -> Settings | None:
     """The pydantic-settings class that holds the database URL (else the first one, else the environment reads), with
     the fields the app's other settings classes cannot start without: settings are often split over several classes."""
-    found = []
+    found, groups = [], model_classes(root)
     for node, where in settings_classes(root):
-        prefix = settings_prefix(node.body)
-        found.append(Settings(node.name, prefix, annotated_fields(node, prefix), where))
+        prefix, delimiter = config_value(node.body, "env_prefix"), config_value(node.body, "env_nested_delimiter")
+        found.append(Settings(node.name, prefix, annotated_fields(node, prefix, delimiter, groups), where))
     found.append(environment_settings(root))
     chosen = next((s for s in found if s and s.database), found[0])
     if chosen is None:

@@ -146,6 +146,14 @@ CA_SECRET = (
 )
 
 
+def added_server(repo: Repository) -> str:
+    """The server the app's dependencies lack (a template keeps uvicorn among its dev dependencies): added alone."""
+    if not repo.added_server:
+        return ""
+    pip = "/opt/uv/bin/uv pip install --python /opt/venv/bin/python" if repo.installer == "uv" else "pip install --no-cache-dir"
+    return f"# The app's dependencies have no server: {repo.added_server} is added.\n{CA_SECRET}{pip} -q {repo.added_server}\n"
+
+
 def builder_stage(repo: Repository) -> str:
     """The venv with the app's dependencies alone, compiled; no installer left in it."""
     copied, install = INSTALLERS[repo.installer]
@@ -162,7 +170,7 @@ WORKDIR /build
 # Dependencies before code: an edit to the app does not reinstall them.
 {copy_line}
 {CA_SECRET}{install.format(requirements=repo.requirements)}
-# pip skips a line whose marker excludes this Python without a word: the app's framework must be there.
+{added_server(repo)}# pip skips a line whose marker excludes this Python without a word: the app's framework must be there.
 RUN python -c "import fastapi" 2>/dev/null \\
     || {{ echo "stackops: installed without fastapi for $(python -V): the pins' markers exclude this Python" >&2; exit 1; }}
 # No installer in the runtime: pip and setuptools leave the venv. Its bytecode is compiled now, as the runtime's root
@@ -188,12 +196,18 @@ WORKDIR {CODE_DIR}
 """
 
 
+PYTEST_CONFIGS = ("pyproject.toml", "pytest.ini", "setup.cfg", "tox.ini", "conftest.py")
+
+
 def test_stages(repo: Repository, copies: str) -> str:
     """The tests' dependencies over the app's, then an image of the code and the tests that runs pytest; never shipped."""
     tests = repo.service_tests
     if not tests:
         return ""
     copy = f"COPY {tests.name} ./{tests.name}\n" if tests.kind == "requirements" else ""
+    # pytest's own settings (asyncio_mode, pythonpath, markers) and a root conftest.py, where the repository keeps them.
+    configs = [name for name in PYTEST_CONFIGS if (repo.root / name).is_file()]
+    config = f"COPY {' '.join(configs)} {CODE_DIR}/\n" if configs else ""
     return f"""
 # The service's own tests (inv service-test, part of inv ci) run in an image of their own, never shipped.
 FROM builder AS test-deps
@@ -201,9 +215,10 @@ FROM builder AS test-deps
 
 FROM runtime-base AS test
 COPY --from=test-deps /opt/venv /opt/venv
-{copies}COPY {tests.folder} {CODE_DIR}/{tests.folder}
+{copies}{config}COPY {tests.folder} {CODE_DIR}/{tests.folder}
+# In this image only, the code belongs to the tests' user: a suite writes beside it (coverage data, reports).
+RUN chown -R {UID}:{UID} {CODE_DIR}
 USER {UID}:{UID}
-# No cache folder: the code belongs to root.
 CMD ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "{tests.folder}"]
 """
 

@@ -14,7 +14,7 @@ from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.source import App, find_apps, find_worker
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
-from fastapi_stackops.adopt.wheels import RUST_BUILT, native_libraries, normalized, without_wheels
+from fastapi_stackops.adopt.wheels import RUST_BUILT, locked_version, native_libraries, normalized, without_wheels
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
 #: Python versions a base image can be had for on any machine (official images, and Debian's packages for the substitute),
@@ -57,6 +57,7 @@ class Repository:
     compiled: tuple[str, ...] = ()  # name==version pins with no wheel for the image's Python: the builder compiles them
     service_tests: ServiceTests | None = None  # the repository's pytest suite, for a test image
     start: tuple[str, ...] = ()  # the repository's own server command (a Procfile's), bound to the container port
+    added_server: str = ""  # uvicorn's pin when the app's dependencies lack it (kept among dev ones)
     given: dict[str, str] = field(default_factory=dict)  # variables init --set gave, for the app's environment
     findings: list[Finding] = field(default_factory=list)
 
@@ -283,21 +284,42 @@ def the_app(root: Path) -> App:
     return apps[0]
 
 
-def service_tests(root: Path, project: dict, how: str) -> tuple[ServiceTests | None, list[Finding]]:
+def service_tests(root: Path, project: dict, how: str, app: App) -> tuple[ServiceTests | None, list[Finding]]:
     """The repository's tests for a test image, and the finding: where their dependencies are, or why there is none."""
-    tests, reason = find_service_tests(root, project, how)
+    tests, reason = find_service_tests(root, project, how, "" if app.top_level.endswith(".py") else app.top_level)
     if tests:
         return tests, [Finding("tests", tests.summary, tests.source)]
     return None, [Finding("tests", reason, "the test files")] if reason else []
 
 
-def server_of(root: Path, dependencies: tuple[str, ...]) -> tuple[str, list[str], Finding]:
-    """The server (gunicorn when it is a dependency, else uvicorn), the repository's own start command if any, the finding."""
+def bundles_uvicorn(root: Path, requirements: str) -> bool:
+    """Whether the app depends on fastapi[standard] (or [all]), which brings uvicorn."""
+    texts = [root / "pyproject.toml", root / requirements] if requirements else [root / "pyproject.toml"]
+    text = "\n".join(path.read_text() for path in texts if path.is_file())
+    return bool(
+        re.search(
+            r"fastapi\W{0,3}\[[^\]]*\b(standard|all)\b|^fastapi\s*=\s*\{[^}]*extras\s*=\s*\[[^\]]*\b(standard|all)\b", text, re.M
+        )
+    )
+
+
+def server_of(root: Path, dependencies: tuple[str, ...], requirements: str, how: str) -> tuple[str, list[str], str, Finding]:
+    """The server (gunicorn when it is a dependency, else uvicorn), the repository's own start command if any, uvicorn's
+    pin when the image must add it (a template may keep it among the dev dependencies only), and the finding."""
     server = "gunicorn" if "gunicorn" in dependencies else "uvicorn"
     start, source = procfile_command(root, CONTAINER_PORT)
     if start:
-        return server, start, Finding("start", shlex.join(start), f"{source}, bound to the container port")
-    return server, [], Finding("server", server, f"{'the' if server == 'gunicorn' else 'no'} gunicorn dependency")
+        return server, start, "", Finding("start", shlex.join(start), f"{source}, bound to the container port")
+    if "uvicorn" in dependencies or bundles_uvicorn(root, requirements):
+        return server, [], "", Finding("server", server, f"{'the' if server == 'gunicorn' else 'no'} gunicorn dependency")
+    version = locked_version(root, how, "uvicorn") if how in ("uv", "poetry") else ""
+    added = f"uvicorn=={version}" if version else "uvicorn"
+    return (
+        server,
+        [],
+        added,
+        Finding("server", f"{server}, with {added} added to the image", "no uvicorn among the app's dependencies"),
+    )
 
 
 def read_repository(root: Path, python: str = "") -> Repository:
@@ -310,7 +332,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     folder = sqlite_folder(root, settings) if database == "sqlite" else ""
     if folder:
         backing = [Finding("database", f"SQLite in the host folder {folder}/", settings.source if settings else "")]
-    server, start, found_server = server_of(root, dependencies)
+    server, start, added_server, found_server = server_of(root, dependencies, requirements, how)
     migrate, worker = migrations(root), find_worker(root, dependencies)
     chosen = Finding("python", python, "--python") if python else python_version(root, project)
     findings = [chosen, found_installer, Finding("app", app.reference, app.source), found_server]
@@ -318,7 +340,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     findings += backing + ([migrate] if migrate else [])
     findings += [Finding("worker", worker.command, worker.source)] if worker else []
     findings[0], compiled, findings[2:2] = python_and_builds(root, how, requirements, chosen, project, dependencies)
-    tests, about_tests = service_tests(root, project, how)
+    tests, about_tests = service_tests(root, project, how, app)
     findings += about_tests
     return Repository(
         root=root,
@@ -329,6 +351,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
         dependencies=dependencies,
         app=app,
         server=server,
+        added_server=added_server,
         settings=settings,
         database=database,
         redis=redis,

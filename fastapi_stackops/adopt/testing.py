@@ -24,8 +24,11 @@ class ServiceTests:
     def install(self) -> str:
         """The builder's command that adds the tests' dependencies to /opt/venv (pip left it: the base image's pip is used)."""
         pip = "pip --python /opt/venv/bin/python install -q --no-cache-dir"
-        if self.kind == "uv-group":
-            return f"UV_PROJECT_ENVIRONMENT=/opt/venv /opt/uv/bin/uv sync --frozen --no-install-project --no-cache --group {self.name}"
+        if self.kind in ("uv-group", "uv-extra"):
+            option = "--group" if self.kind == "uv-group" else "--extra"
+            return f"UV_PROJECT_ENVIRONMENT=/opt/venv /opt/uv/bin/uv sync --frozen --no-install-project --no-cache {option} {self.name}"
+        if self.kind == "main":
+            return "true  # pytest is among the app's own dependencies"
         if self.kind == "poetry-group":
             return (
                 f"/opt/poetry/bin/poetry export --only {self.name} --without-hashes -o /tmp/test-requirements.txt \\\n"
@@ -45,12 +48,13 @@ def names_pytest(requirements: list[str]) -> bool:
     return any(re.match(r"^\s*pytest(?![\w-])", str(line)) for line in requirements)
 
 
-def test_folder(root: Path) -> str:
-    """tests/ or test/, when it holds pytest-style test files."""
+def test_folder(root: Path, package: str = "") -> str:
+    """tests/ or test/, when it holds pytest-style test files; else the app's package when its tests live inside it."""
     for folder in ("tests", "test"):
         if any((root / folder).rglob("test_*.py")) or any((root / folder).rglob("*_test.py")):
             return folder
-    return ""
+    inside = [p for p in (root / package).rglob("test_*.py") if {"tests", "test"} & set(p.parts)] if package else []
+    return package if inside else ""
 
 
 def dev_dependencies(root: Path, project: dict, installer: str) -> tuple[str, str, str] | None:
@@ -58,10 +62,16 @@ def dev_dependencies(root: Path, project: dict, installer: str) -> tuple[str, st
     groups = project.get("dependency-groups", {})
     extras = project.get("project", {}).get("optional-dependencies", {})
     poetry = project.get("tool", {}).get("poetry", {})
+    if names_pytest(project.get("project", {}).get("dependencies", [])):
+        return "main", "", "[project] dependencies"
     if installer == "uv":
         uv_dev = project.get("tool", {}).get("uv", {}).get("dev-dependencies", [])
         found = {**groups, **({"dev": uv_dev} if uv_dev else {})}
-        return next((("uv-group", g, "[dependency-groups] in pyproject.toml") for g, r in found.items() if names_pytest(r)), None)
+        group = next(
+            (("uv-group", g, "[dependency-groups] in pyproject.toml") for g, r in found.items() if names_pytest(r)), None
+        )
+        extra = next((("uv-extra", e, "[project.optional-dependencies]") for e, r in extras.items() if names_pytest(r)), None)
+        return group or extra
     if installer == "poetry":
         found = {g: list(t.get("dependencies", {})) for g, t in poetry.get("group", {}).items()}
         found |= {"dev": list(poetry["dev-dependencies"])} if "dev-dependencies" in poetry else {}
@@ -83,9 +93,9 @@ def dev_dependencies(root: Path, project: dict, installer: str) -> tuple[str, st
     )
 
 
-def find_service_tests(root: Path, project: dict, installer: str) -> tuple[ServiceTests | None, str]:
+def find_service_tests(root: Path, project: dict, installer: str, package: str = "") -> tuple[ServiceTests | None, str]:
     """The suite and how its dependencies install, or None and why not (a reason only when there are tests)."""
-    folder = test_folder(root)
+    folder = test_folder(root, package)
     if not folder:
         return None, ""
     found = dev_dependencies(root, project, installer)

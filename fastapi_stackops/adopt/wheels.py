@@ -135,6 +135,12 @@ def main_packages(lock: dict, installer: str) -> set[str] | None:
     return found
 
 
+def locked_version(root: Path, installer: str, name: str) -> str:
+    """The version the lock pins a package at, in any group; "" when it has none."""
+    lock = tomllib.loads((root / ("uv.lock" if installer == "uv" else "poetry.lock")).read_text())
+    return next((str(p["version"]) for p in lock.get("package", []) if normalized(p["name"]) == name), "")
+
+
 def locked_files(root: Path, installer: str) -> dict[tuple[str, str], list[str]]:
     """(name, version) -> file names of the packages the image installs, as uv.lock and poetry.lock record them (poetry's
     lock format 1.1 lists them apart, under [metadata.files])."""

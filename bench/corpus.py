@@ -69,7 +69,9 @@ def clone(entry: Entry, corpus: Path, workspace: Path) -> Path:
     if not source.exists():
         raise StackError(f"bench: no snapshot of {entry.name} at {source}; fetch it into {corpus}")
     target = workspace / entry.snapshot
-    subprocess.run(["git", "clone", "--quiet", str(source), str(target)], check=True)
+    cloned = subprocess.run(["git", "clone", "--quiet", str(source), str(target)], capture_output=True, text=True)
+    if cloned.returncode != 0:  # a snapshot lacks its files of 4 MiB and more: the rest is checked out
+        subprocess.run(["git", "-C", str(target), "checkout", "-f", "HEAD"], capture_output=True)
     if not entry.keep_docker:
         removed = [p for p in target.rglob("*") if DOCKER_FILE.match(p.name) and ".git" not in p.parts and p.is_file()]
         for path in removed:

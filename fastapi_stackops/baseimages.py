@@ -31,6 +31,7 @@ LABEL_RECIPE_HASH = "io.stackops.base.recipe-hash"
 #: Recipes' own files besides build-base.sh (part of their hash).
 RECIPE_FILES = {
     "postgres": ("postgres-entrypoint.sh",),
+    "mariadb": ("mariadb-entrypoint.sh",),
     "swarm-node": ("swarm-node.sh", "ssh-host.sh"),
     "caddy": ("proxy-entrypoint.sh",),
 }

@@ -97,7 +97,7 @@ def image_names_elsewhere(stack: Stack) -> set[str]:
     return names
 
 
-def clean(stack: Stack, volumes: bool = False) -> None:
+def clean(stack: Stack, volumes: bool = False, label: str = "") -> None:
     """Remove the project's containers, networks and the images it built; volumes only when asked.
 
     Containers, networks and images are selected by Compose's project label, so
@@ -106,7 +106,8 @@ def clean(stack: Stack, volumes: bool = False) -> None:
     another container still uses), so what stayed is looked up and is an error.
     """
     project = stack.project
-    with step(f"cleaning {project}" + (" including its volumes (data deleted)" if volumes else " (volumes kept)")):
+    label = label or f"cleaning {project}" + (" including its volumes (data deleted)" if volumes else " (volumes kept)")
+    with step(label):
         anonymous = cleanup.anonymous_volumes(stack.containers())
         stack.compose(down_args())
         if volumes:

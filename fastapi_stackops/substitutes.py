@@ -18,6 +18,7 @@ DEBIAN_SHIPS = {
     "python": {"3.9": "bullseye", "3.11": "bookworm", "3.13": "trixie", "3.14": "forky"},
     "postgres": {"15": "bookworm", "17": "trixie"},
     "redis": {"7": "bookworm"},
+    "mariadb": {"10.11": "bookworm"},
 }
 #: Recipes that are no version of anything the contract names: one fixed build each.
 FIXED = {
@@ -45,8 +46,8 @@ def plan_substitute(recipe: str, official: str) -> Substitute:
     _, tag = split_reference(official)
     named = re.match(r"(\d+(?:\.\d+)?)", tag)
     version = named.group(1) if named else ""
-    if recipe == "python":
-        version = ".".join(version.split(".")[:2])  # 3.11.9 is a 3.11
+    if recipe in ("python", "mariadb"):
+        version = ".".join(version.split(".")[:2])  # 3.11.9 is a 3.11, mariadb 10.11.6 a 10.11
     else:
         version = version.split(".")[0]  # postgres 15.4 and redis 7.2 are a 15 and a 7
     suite = ships.get(version)

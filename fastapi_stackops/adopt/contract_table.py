@@ -6,7 +6,8 @@ import json
 import re
 from dataclasses import dataclass
 
-from fastapi_stackops.adopt.conventions import CONTAINER_PORT, DATABASE_SERVICE, ENTRY, TEST_SERVICE
+from fastapi_stackops.adopt.backing import DATABASES
+from fastapi_stackops.adopt.conventions import CONTAINER_PORT, ENTRY, TEST_SERVICE
 from fastapi_stackops.adopt.image import python_image
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.routes import Routes
@@ -50,7 +51,8 @@ class Layout:
 
 def contract_text(repo: Repository, routes: Routes, env_dir: str, layout: Layout) -> str:
     """The contract: the entry service and its paths, what each service requires, persistence, migrations, base images."""
-    app_secrets = [v for v in secret_variables(repo) if v != "POSTGRES_PASSWORD"]
+    database = DATABASES.get(repo.database)
+    app_secrets = [v for v in secret_variables(repo) if not database or v != database.password]
     top = table(
         "tool.stackops",
         {
@@ -71,8 +73,8 @@ def contract_text(repo: Repository, routes: Routes, env_dir: str, layout: Layout
             {"port": layout.port, **paths, "requires": app_secrets, "min-uid": layout.min_uid},
         ),
     ]
-    if layout.database_service:
-        tables.append(table(f"tool.stackops.services.{layout.database_service}", {"requires": ["POSTGRES_PASSWORD"]}))
+    if layout.database_service and database:
+        tables.append(table(f"tool.stackops.services.{layout.database_service}", {"requires": [database.password]}))
     if routes.persistence:
         tables.append(table("tool.stackops.persistence", routes.persistence))
     if repo.migrations:
@@ -85,11 +87,12 @@ def contract_text(repo: Repository, routes: Routes, env_dir: str, layout: Layout
 def written_layout(repo: Repository) -> Layout:
     """The layout of the files init writes itself: its entry service, compose.yaml, the bases they name."""
     bases = [("PYTHON_BASE_IMAGE", python_image(repo.python), "python")]
-    bases += [("POSTGRES_BASE_IMAGE", "postgres:15-bookworm", "postgres")] if repo.database == "postgres" else []
+    database = DATABASES.get(repo.database)
+    bases += [(database.variable, database.official, database.recipe)] if database else []
     bases += [("REDIS_BASE_IMAGE", "redis:7-bookworm", "redis")] if repo.redis else []
-    database = DATABASE_SERVICE if repo.database == "postgres" else ""
     tests = TEST_SERVICE if repo.service_tests else ""
-    return Layout(ENTRY, CONTAINER_PORT, CONTAINER_PORT, ("compose.yaml",), tuple(bases), None, database, tests)
+    service = database.service if database else ""
+    return Layout(ENTRY, CONTAINER_PORT, CONTAINER_PORT, ("compose.yaml",), tuple(bases), None, service, tests)
 
 
 def without_contract(pyproject: str) -> str:

@@ -9,6 +9,8 @@ ENTRY = "web"
 #: The Compose service that runs the repository's own tests (profile `test`), which `inv ci` runs.
 TEST_SERVICE = "web-test"
 DATABASE_SERVICE = "postgres"
+#: The MariaDB service that stands in for MySQL (the app's MySQL client speaks to it).
+MARIADB_SERVICE = "mariadb"
 REDIS_SERVICE = "redis"
 WORKER = "worker"
 #: The port the app listens on in its container (uvicorn's default), and the variable publishing it on the host.
@@ -22,11 +24,13 @@ UID = 10001
 #: The env folder, and the one used when the repository's .gitignore ignores that (GitHub's Python template does).
 ENV_DIR = "env"
 ENV_DIR_IF_IGNORED = "deploy-env"
-#: Where the official PostgreSQL image (17 and older) declares its VOLUME: a named volume must be mounted exactly there.
-POSTGRES_DATA = "/var/lib/postgresql/data"
 #: With the SQLite file in a host folder: the variable naming the folder (ci names a volume instead), and the
 #: one-shot service that hands the folder to UID before the app starts.
 DATA_FOLDER_VARIABLE = "DATA_FOLDER"
 DATA_PERMISSIONS = "data-permissions"
+#: Where the official PostgreSQL image (17 and older) and MariaDB image declare their VOLUME: a named volume must be
+#: mounted exactly there.
+POSTGRES_DATA = "/var/lib/postgresql/data"
+MARIADB_DATA = "/var/lib/mysql"
 #: The official Redis image's working directory and VOLUME.
 REDIS_DATA = "/data"

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from fastapi_stackops import StackError
 from fastapi_stackops.adopt.contract_table import Layout, contract_text, written_layout
-from fastapi_stackops.adopt.conventions import ENV_DIR, ENV_DIR_IF_IGNORED
+from fastapi_stackops.adopt.conventions import CODE_DIR, ENV_DIR, ENV_DIR_IF_IGNORED
+from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.image import HEADER, dockerfile_text, dockerignore_text
 from fastapi_stackops.adopt.override import OVERRIDE_FILE, Override, plan_override
-from fastapi_stackops.adopt.reading import Finding, NotAFastAPIRepository, Repository, read_repository
-from fastapi_stackops.adopt.routes import Routes, ask_image, choose_routes
+from fastapi_stackops.adopt.reading import Repository, read_repository
+from fastapi_stackops.adopt.routes import ImportFailed, Routes, ask_image, choose_routes
 from fastapi_stackops.adopt.source import App
 from fastapi_stackops.adopt.stackfiles import compose_text, env_texts, example_text
 from fastapi_stackops.adopt.writing import Change, apply, diff, gitignore_change, kept_values, planned, pyproject_change
@@ -120,8 +121,10 @@ def setup_for(repo: Repository, system_ca: bool) -> Setup:
     return Setup(repo, env_dir_for(repo.root), system_ca, override)
 
 
-def routes_of_built_image(setup: Setup) -> Routes:
-    """Write a first setup into a scratch copy, build its image, and ask the app for its routes."""
+def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
+    """Write a first setup into a scratch copy, build its image, and ask the app for its routes. An app that reaches its
+    database at import is asked again with the stack's services up; one that writes under its code at import gets that
+    path writable (the root filesystem is read-only), and says so. The setup, with what that taught."""
     from fastapi_stackops import lifecycle
     from fastapi_stackops.baseimages import ensure_base_images
     from fastapi_stackops.contract import load_project
@@ -131,18 +134,37 @@ def routes_of_built_image(setup: Setup) -> Routes:
     with tempfile.TemporaryDirectory(prefix="stackops-init-") as scratch:
         copy = Path(scratch) / setup.repo.root.name
         shutil.copytree(setup.repo.root, copy, ignore=NOT_COPIED)
-        draft = replace(setup, repo=replace(setup.repo, root=copy))
-        apply(copy, draft.changes(Routes(), force=True))
         project = f"{setup.repo.name}-init-{uuid.uuid4().hex[:6]}"
-        stack = Stack(load_settings("ci", load_project(copy), environ={"COMPOSE_PROJECT_NAME": project}))
-        entry = setup.layout.entry
-        try:
-            base = ensure_base_images(stack.settings, stack.model, stack.client)
-            with step(f"building {entry}'s image to read the app's routes from it"):
-                stack.compose(["build", entry], extra_env=base)
-            return choose_routes(ask_image(stack, entry, setup.repo.app))
-        finally:
-            lifecycle.clean(stack, volumes=True)
+        with_deps, last = False, None
+        for _ in range(4):  # each retry learns one thing; a fourth failure is the app's own
+            draft = replace(setup, repo=replace(setup.repo, root=copy))
+            apply(copy, draft.changes(Routes(), force=True))
+            stack = Stack(load_settings("ci", load_project(copy), environ={"COMPOSE_PROJECT_NAME": project}))
+            base = ensure_base_images(stack.settings, stack.model, stack.client)  # before anything is made to clean
+            try:
+                with step(f"building {setup.layout.entry}'s image to read the app's routes from it"):
+                    stack.compose(["build", setup.layout.entry], extra_env=base)
+                asked = ask_image(stack, setup.layout.entry, setup.repo.app, base, with_deps)
+                return choose_routes(asked), setup
+            except ImportFailed as failed:
+                last = failed
+                setup, with_deps = learned(setup, failed, with_deps)
+            finally:
+                lifecycle.clean(stack, volumes=True, label=f"removing the trial's image and containers ({project})")
+        raise last
+
+
+def learned(setup: Setup, failed: ImportFailed, with_deps: bool) -> tuple[Setup, bool]:
+    """What an import failure teaches the next try, or the failure itself when it teaches nothing."""
+    path = failed.read_only_path
+    if path and path.startswith(CODE_DIR) and path not in setup.repo.writable:
+        finding = Finding("writable", f"{path}, a tmpfs: the app writes there at import", "its first start")
+        say(finding.line())
+        setup.repo.findings.append(finding)
+        return replace(setup, repo=replace(setup.repo, writable=(*setup.repo.writable, path))), with_deps
+    if failed.unreached and not with_deps and setup.repo.database in ("postgres", "mysql"):
+        return setup, True
+    raise failed
 
 
 def report(routes: Routes) -> None:
@@ -168,7 +190,7 @@ def init(root: Path, options: Options) -> list[Change]:
     say(f"fastapi-stackops init {repo.root}: found")
     for finding in repo.findings:
         say(finding.line())
-    routes = routes_of_built_image(setup)
+    routes, setup = routes_of_built_image(setup)
     if options.health:
         routes.health, routes.ready = options.health, ""
         routes.remarks.append(f"health {options.health} from --health")

@@ -43,19 +43,55 @@ class Routes:
         return self.ready or self.health or self.openapi_url or "/"
 
 
-def ask_image(stack: Stack, service: str, app: App) -> dict:
-    """The app's routes and OpenAPI document, as the built image's own Python imports them (`compose run`)."""
-    script = PROBE.format(module=app.module, attribute=app.attribute, factory=app.factory, marker=MARKER)
-    run = ["run", "--rm", "--no-deps", "-T", "--entrypoint", "python", service, "-c", script]
-    output = stack.compose(run, capture=True, check=False)
-    for line in output.stdout.splitlines():
-        if line.startswith(MARKER):
-            return json.loads(line[len(MARKER) :])
-    raise StackError(
-        f"the built image could not import {app.reference} to read its routes ({last_words(output)}); "
+#: What an app that reaches its database at import says when there is none: worth asking again with the stack up.
+UNREACHED = re.compile(
+    r"Can't connect|Connection refused|could not translate host name|Name or service not known|"
+    r"Temporary failure in name resolution|ConnectionRefusedError|connection to server at|Errno 111|Errno 99"
+)
+#: An app that writes under its code at import (a logs/ folder): the root filesystem is read-only.
+READ_ONLY = re.compile(r"Read-only file system: '(/[^']+)'")
+
+
+def advice(words: str) -> str:
+    """What to do about an import failure, by its cause."""
+    if UNREACHED.search(words) and re.search(r"localhost|127\.0\.0\.1", words):
+        return (
+            "it connects at import to a database at localhost, an address its code writes instead of reading it from "
+            "the environment: read it from a variable (os.getenv, or a settings field), and init points it at the stack's"
+        )
+    return (
         "if it needs a variable init could not read from its code, give it with --set NAME=VALUE; "
         "if this is not the app, name it with --app module:attribute"
     )
+
+
+class ImportFailed(StackError):
+    """The built image could not import the app: why, in the app's own last words."""
+
+    def __init__(self, app: App, words: str):
+        self.words = words
+        super().__init__(f"the built image could not import {app.reference} to read its routes ({words}); {advice(words)}")
+
+    @property
+    def unreached(self) -> bool:
+        return bool(UNREACHED.search(self.words))
+
+    @property
+    def read_only_path(self) -> str:
+        found = READ_ONLY.search(self.words)
+        return found.group(1) if found else ""
+
+
+def ask_image(stack: Stack, service: str, app: App, base: dict, with_deps: bool = False) -> dict:
+    """The app's routes and OpenAPI document, as the built image's own Python imports them (`compose run`); with_deps
+    starts the services it depends on first (an app that connects to its database at import)."""
+    script = PROBE.format(module=app.module, attribute=app.attribute, factory=app.factory, marker=MARKER)
+    run = ["run", "--rm", *([] if with_deps else ["--no-deps"]), "-T", "--entrypoint", "python", service, "-c", script]
+    output = stack.compose(run, capture=True, check=False, extra_env=base)
+    for line in output.stdout.splitlines():
+        if line.startswith(MARKER):
+            return json.loads(line[len(MARKER) :])
+    raise ImportFailed(app, last_words(output))
 
 
 def first(paths: list[str], pattern: re.Pattern) -> str:

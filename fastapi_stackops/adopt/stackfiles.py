@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import secrets
 
+from fastapi_stackops.adopt.backing import DATABASES, REDIS
 from fastapi_stackops.adopt.conventions import (
     CONTAINER_PORT,
     DATA_DIR,
     DATA_FOLDER_VARIABLE,
     DATA_PERMISSIONS,
-    DATABASE_SERVICE,
     ENTRY,
     PORT_VARIABLE,
-    POSTGRES_DATA,
     REDIS_DATA,
     REDIS_SERVICE,
     TEST_SERVICE,
@@ -23,8 +22,6 @@ from fastapi_stackops.adopt.conventions import (
 from fastapi_stackops.adopt.image import HEADER, python_image
 from fastapi_stackops.adopt.reading import Repository
 
-#: The values a database given in parts gets: the stack's PostgreSQL service.
-POSTGRES_PARTS = {"host": DATABASE_SERVICE, "port": "5432", "user": "app", "password": "${POSTGRES_PASSWORD}", "name": "app"}
 HARDENED = """    read_only: true
     tmpfs: [/tmp]
     cap_drop: [ALL]
@@ -32,59 +29,15 @@ HARDENED = """    read_only: true
     mem_limit: 512m
     pids_limit: 128
 """
-POSTGRES = """  {name}:
-    image: ${{POSTGRES_BASE_IMAGE-postgres:15-bookworm}}
-    environment:
-      POSTGRES_USER: app
-      POSTGRES_PASSWORD: ${{POSTGRES_PASSWORD?set POSTGRES_PASSWORD in the env file or its local overlay}}
-      POSTGRES_DB: app
-    volumes:
-      - db-data:{data}
-    read_only: true
-    tmpfs: [/tmp, "/var/run/postgresql:uid=0,mode=1777"]
-    # The entrypoint hands the data folder to the postgres user, then drops to it.
-    cap_drop: [ALL]
-    cap_add: [CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID]
-    security_opt: ["no-new-privileges:true"]
-    mem_limit: 1g
-    pids_limit: 256
-    shm_size: 128m
-    stop_signal: SIGINT
-    healthcheck:
-      # Over TCP: the server PostgreSQL runs while it initialises listens on the socket only.
-      test: ["CMD-SHELL", "pg_isready -q -h 127.0.0.1 -U app -d app"]
-      interval: 2s
-      timeout: 3s
-      start_period: 60s
-      retries: 10
-    restart: unless-stopped
-"""
-REDIS = """  {name}:
-    image: ${{REDIS_BASE_IMAGE-redis:7-bookworm}}
-    # Other containers connect without a password, on the stack's own network: protected mode would refuse them.
-    command: ["redis-server", "--appendonly", "yes", "--protected-mode", "no"]
-    volumes:
-      - redis-data:{data}
-    security_opt: ["no-new-privileges:true"]
-    mem_limit: 256m
-    pids_limit: 64
-    healthcheck:
-      test: ["CMD", "redis-cli", "ping"]
-      interval: 2s
-      timeout: 3s
-      retries: 10
-    restart: unless-stopped
-"""
 
 
 def database_url(repo: Repository) -> str:
-    """The URL the app's settings get in the stack: its own scheme, pointed at the db service or the data volume."""
+    """The URL the app's settings get in the stack: its own scheme, pointed at the database service or the data volume."""
     default = repo.settings.database_default if repo.settings else ""
     scheme = default.split("://")[0] if "://" in default else ""
-    if repo.database == "postgres":
-        driver = next((d for d in repo.dependencies if d.startswith(("asyncpg", "psycopg"))), "")
-        scheme = scheme if scheme.startswith("postgres") else "postgresql+asyncpg" if driver == "asyncpg" else "postgresql"
-        return f"{scheme}://app:${{POSTGRES_PASSWORD}}@{DATABASE_SERVICE}:5432/app"
+    if repo.database in DATABASES:
+        database = DATABASES[repo.database]
+        return database.url(database.scheme(repo.dependencies, scheme))
     name = (default.rsplit("/", 1)[-1] if default.startswith("sqlite") else "") or f"{repo.name}.db"
     return f"{scheme or 'sqlite'}:///{DATA_DIR}/{name}"
 
@@ -96,10 +49,10 @@ def app_environment(repo: Repository) -> dict[str, str]:
     if settings and settings.database and repo.database:
         variable = settings.database.variable
         values[variable] = f"${{{variable}-{database_url(repo)}}}"
-    if settings and repo.database == "postgres":
+    if settings and repo.database in DATABASES:
         for name, part in settings.database_parts.items():
             variable = settings.variable(name)
-            values[variable] = f"${{{variable}-{POSTGRES_PARTS[part]}}}"
+            values[variable] = f"${{{variable}-{DATABASES[repo.database].parts[part]}}}"
     if settings and repo.redis:
         for field in settings.fields:
             if "redis" in field.name.lower():
@@ -156,7 +109,11 @@ def service_block(
     text += app_blocks(repo, depends)
     if not port:
         text += worker_healthcheck(repo.worker)
-    return text + HARDENED + "    restart: unless-stopped\n"
+    hardened = HARDENED
+    if repo.writable:  # paths the app writes under its code: tmpfs its user owns, the rest stays read-only
+        mounts = ", ".join(f'"{path}:uid={UID},gid={UID}"' for path in repo.writable)
+        hardened = hardened.replace("tmpfs: [/tmp]", f"tmpfs: [/tmp, {mounts}]")
+    return text + hardened + "    restart: unless-stopped\n"
 
 
 def test_block(repo: Repository, depends: dict[str, str], dockerfile: str) -> str:
@@ -182,7 +139,8 @@ def data_permissions(repo: Repository) -> str:
 
 
 def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
-    backing = {DATABASE_SERVICE: "service_healthy"} if repo.database == "postgres" else {}
+    database = DATABASES.get(repo.database)
+    backing = {database.service: "service_healthy"} if database else {}
     backing |= {REDIS_SERVICE: "service_healthy"} if repo.redis else {}
     backing |= {DATA_PERMISSIONS: "service_completed_successfully"} if repo.data_folder else {}
     # Migrations run in the api's own start, before the server (the image's CMD).
@@ -191,10 +149,10 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
         blocks.append(service_block(WORKER, repo, repo.worker.split(), backing, False, dockerfile))
     blocks += [test_block(repo, backing, dockerfile)] if repo.service_tests else []
     blocks += [data_permissions(repo)] if repo.data_folder else []
-    blocks += [POSTGRES.format(name=DATABASE_SERVICE, data=POSTGRES_DATA)] if repo.database == "postgres" else []
+    blocks += [database.compose_block()] if database else []
     blocks += [REDIS.format(name=REDIS_SERVICE, data=REDIS_DATA)] if repo.redis else []
     volumes = ["app-data"] if repo.database == "sqlite" else []
-    volumes += ["db-data"] if repo.database == "postgres" else []
+    volumes += ["db-data"] if database else []
     volumes += ["redis-data"] if repo.redis else []
     text = HEADER + "services:\n" + "\n".join(blocks)
     text += "\nvolumes:\n" + "".join(f"  {v}:\n" for v in volumes) if volumes else ""
@@ -205,11 +163,11 @@ def secret_variables(repo: Repository) -> list[str]:
     """Variables that hold secrets: the app's settings without a default (the database's parts aside), and PostgreSQL's
     password."""
     settings = repo.settings
-    parts = settings.database_parts if settings and repo.database == "postgres" else {}
+    parts = settings.database_parts if settings and repo.database in DATABASES else {}
     # A typed field gets a value of its type in compose.yaml, and --set's value stands: neither is generated.
     required = [f for f in settings.required if f.name not in parts and f.typed_value is None] if settings else []
     names = [f.variable for f in required if f.variable not in repo.given]
-    return names + (["POSTGRES_PASSWORD"] if repo.database == "postgres" else [])
+    return names + ([DATABASES[repo.database].password] if repo.database in DATABASES else [])
 
 
 def env_texts(
@@ -256,6 +214,6 @@ def example_text(repo: Repository) -> str:
     for variable, value in app_environment(repo).items():
         secret = variable in secret_variables(repo)
         lines.append(f"{variable}=  # {'a secret: in the local overlay' if secret else 'default: ' + value}")
-    if repo.database == "postgres":
-        lines.append("POSTGRES_PASSWORD=  # a secret: in the local overlay (ci has a throwaway one)")
+    if repo.database in DATABASES:
+        lines.append(f"{DATABASES[repo.database].password}=  # a secret: in the local overlay (ci has a throwaway one)")
     return HEADER + "# Every variable the stack reads; the env files set them per environment.\n" + "\n".join(lines) + "\n"

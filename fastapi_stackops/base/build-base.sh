@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build a local substitute for an official base image from Debian packages,
 # for machines that reach a Debian mirror but no container registry.
-#   build-base.sh python|postgres|redis|registry|swarm-node|caddy TAG MIRROR SUITE RECIPE_HASH [VERSION]
+#   build-base.sh python|postgres|mariadb|redis|registry|swarm-node|caddy TAG MIRROR SUITE RECIPE_HASH [VERSION]
 # VERSION is what the suite ships (python 3.9 in bullseye, 3.11 in bookworm,
 # 3.13 in trixie, 3.14 in forky;
 # postgres 15 and 17; redis 7): the caller (fastapi_stackops/baseimages.py) chose the
@@ -95,6 +95,19 @@ postgres)
       --change 'EXPOSE 5432' \
       --change 'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint.sh"]' \
       --change 'CMD ["postgres"]'
+  ;;
+mariadb)
+  # Debian's mariadb-server run as the official mariadb image runs it: data in
+  # /var/lib/mysql (a VOLUME, emptied of what the package's own setup made),
+  # the entrypoint's user and database, listening on every address.
+  make_rootfs --include=mariadb-server \
+    --customize-hook='rm -rf "$1"/var/lib/mysql && mkdir -p "$1"/var/lib/mysql "$1"/run/mysqld && chroot "$1" chown mysql:mysql /var/lib/mysql /run/mysqld' \
+    --customize-hook="copy-in $here/mariadb-entrypoint.sh /usr/local/bin"
+  import_rootfs \
+      --change 'VOLUME /var/lib/mysql' \
+      --change 'EXPOSE 3306' \
+      --change 'ENTRYPOINT ["/usr/local/bin/mariadb-entrypoint.sh"]' \
+      --change 'CMD ["mariadbd", "--bind-address=0.0.0.0"]'
   ;;
 redis)
   # Debian's redis-server run as the official image runs it: data in /data

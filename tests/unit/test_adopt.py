@@ -8,7 +8,8 @@ from fastapi_stackops.adopt.app_settings import SettingField, Settings, find_set
 from fastapi_stackops.adopt.contract_table import toml_value, with_contract, without_contract
 from fastapi_stackops.adopt.image import code_paths
 from fastapi_stackops.adopt.init import Options, overridden
-from fastapi_stackops.adopt.reading import lower_bound, pyproject, python_version, read_repository, requirement_name
+from fastapi_stackops.adopt.interpreter import lower_bound, python_version
+from fastapi_stackops.adopt.reading import pyproject, read_repository, requirement_name
 from fastapi_stackops.adopt.routes import choose_routes, scenario
 from fastapi_stackops.adopt.source import find_apps
 from fastapi_stackops.adopt.stackfiles import app_environment

@@ -1,0 +1,155 @@
+"""The backing services init writes beside the app: each database it runs (PostgreSQL, MariaDB for MySQL clients) and
+Redis, as Compose services from their official images (or local substitutes), hardened and health-gated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi_stackops.adopt.conventions import DATABASE_SERVICE, MARIADB_DATA, MARIADB_SERVICE, POSTGRES_DATA
+
+POSTGRES = """  {name}:
+    image: ${{POSTGRES_BASE_IMAGE-{official}}}
+    environment:
+      POSTGRES_USER: app
+      POSTGRES_PASSWORD: ${{POSTGRES_PASSWORD?set POSTGRES_PASSWORD in the env file or its local overlay}}
+      POSTGRES_DB: app
+    volumes:
+      - db-data:{data}
+    read_only: true
+    tmpfs: [/tmp, "/var/run/postgresql:uid=0,mode=1777"]
+    # The entrypoint hands the data folder to the postgres user, then drops to it.
+    cap_drop: [ALL]
+    cap_add: [CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID]
+    security_opt: ["no-new-privileges:true"]
+    mem_limit: 1g
+    pids_limit: 256
+    shm_size: 128m
+    stop_signal: SIGINT
+    healthcheck:
+      # Over TCP: the server PostgreSQL runs while it initialises listens on the socket only.
+      test: ["CMD-SHELL", "pg_isready -q -h 127.0.0.1 -U app -d app"]
+      interval: 2s
+      timeout: 3s
+      start_period: 60s
+      retries: 10
+    restart: unless-stopped
+"""
+MARIADB = """  {name}:
+    image: ${{MARIADB_BASE_IMAGE-{official}}}
+    environment:
+      MARIADB_USER: app
+      MARIADB_PASSWORD: ${{MARIADB_PASSWORD?set MARIADB_PASSWORD in the env file or its local overlay}}
+      MARIADB_DATABASE: app
+      MARIADB_RANDOM_ROOT_PASSWORD: "1"
+    volumes:
+      - db-data:{data}
+    read_only: true
+    tmpfs: [/tmp, /run/mysqld]
+    # The entrypoint hands the data folder to the mysql user, then drops to it.
+    cap_drop: [ALL]
+    cap_add: [CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID]
+    security_opt: ["no-new-privileges:true"]
+    mem_limit: 1g
+    pids_limit: 256
+    healthcheck:
+      # Over TCP, as the app: the server MariaDB runs while it initialises has no network.
+      test:
+        - CMD-SHELL
+        - mariadb-admin ping --protocol=tcp -h 127.0.0.1 -u app --password="$$MARIADB_PASSWORD" --silent
+      interval: 2s
+      timeout: 3s
+      start_period: 60s
+      retries: 10
+    restart: unless-stopped
+"""
+REDIS = """  {name}:
+    image: ${{REDIS_BASE_IMAGE-redis:7-bookworm}}
+    # Other containers connect without a password, on the stack's own network: protected mode would refuse them.
+    command: ["redis-server", "--appendonly", "yes", "--protected-mode", "no"]
+    volumes:
+      - redis-data:{data}
+    security_opt: ["no-new-privileges:true"]
+    mem_limit: 256m
+    pids_limit: 64
+    healthcheck:
+      test: ["CMD", "redis-cli", "ping"]
+      interval: 2s
+      timeout: 3s
+      retries: 10
+    restart: unless-stopped
+"""
+
+
+@dataclass(frozen=True)
+class Database:
+    """A database server init runs for the app: its service, image, password variable, and how the app reaches it."""
+
+    kind: str  # postgres, mysql
+    service: str
+    variable: str  # the Compose variable naming its image
+    official: str
+    recipe: str  # the local substitute's
+    password: str  # the variable holding the app user's password
+    port: int
+    data: str  # where the official image keeps its data (its VOLUME)
+    template: str
+    schemes: dict[str, str]  # the SQLAlchemy scheme for each driver
+    default_scheme: str
+
+    def compose_block(self) -> str:
+        return self.template.format(name=self.service, data=self.data, official=self.official)
+
+    def scheme(self, dependencies: tuple[str, ...], settings_scheme: str) -> str:
+        """The settings' own scheme when it names this database, else the one for the driver the app depends on."""
+        if settings_scheme.startswith(self.kind):
+            return settings_scheme
+        return next((scheme for driver, scheme in self.schemes.items() if driver in dependencies), self.default_scheme)
+
+    def url(self, scheme: str) -> str:
+        return f"{scheme}://app:${{{self.password}}}@{self.service}:{self.port}/app"
+
+    @property
+    def parts(self) -> dict[str, str]:
+        """The values a database given in parts gets: this service."""
+        return {"host": self.service, "port": str(self.port), "user": "app", "password": f"${{{self.password}}}", "name": "app"}
+
+
+DATABASES = {
+    "postgres": Database(
+        "postgres",
+        DATABASE_SERVICE,
+        "POSTGRES_BASE_IMAGE",
+        "postgres:15-bookworm",
+        "postgres",
+        "POSTGRES_PASSWORD",
+        5432,
+        POSTGRES_DATA,
+        POSTGRES,
+        {"asyncpg": "postgresql+asyncpg"},
+        "postgresql",
+    ),
+    "mysql": Database(
+        "mysql",
+        MARIADB_SERVICE,
+        "MARIADB_BASE_IMAGE",
+        "mariadb:10.11",
+        "mariadb",
+        "MARIADB_PASSWORD",
+        3306,
+        MARIADB_DATA,
+        MARIADB,
+        {
+            "aiomysql": "mysql+aiomysql",
+            "asyncmy": "mysql+asyncmy",
+            "pymysql": "mysql+pymysql",
+            "mysqlclient": "mysql+mysqldb",
+            "mysql-connector-python": "mysql+mysqlconnector",
+        },
+        "mysql+pymysql",
+    ),
+}
+#: The client libraries that mean each database.
+DRIVERS = {
+    "postgres": ("asyncpg", "psycopg", "psycopg2", "psycopg2-binary", "psycopg-binary", "psycopg-c"),
+    "mysql": ("aiomysql", "asyncmy", "pymysql", "mysqlclient", "mysql-connector-python"),
+}

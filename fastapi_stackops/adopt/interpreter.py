@@ -1,0 +1,135 @@
+"""Which Python the image runs: what the repository names, moved to a version a base image can be had for, and to one
+its pinned wheels fit; or a one-line refusal saying which would work."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
+from fastapi_stackops.adopt.wheels import RUST_BUILT, native_libraries, normalized, without_wheels
+from fastapi_stackops.substitutes import DEBIAN_SHIPS
+
+#: Python versions a base image can be had for on any machine (official images, and Debian's packages for the substitute),
+#: likeliest first: 3.9 only when a project allows nothing newer.
+BUILDABLE_PYTHONS = tuple(sorted(DEBIAN_SHIPS["python"], key=lambda v: (v == "3.9", int(v.split(".")[1]))))
+
+
+def lower_bound(spec: str) -> str | None:
+    """The lowest Python minor a version specifier allows: >=3.11, ^3.11, ~=3.11, ==3.11.*, 3.11."""
+    match = re.search(r"(?:>=|\^|~=|==|~|^)\s*(3)\.(\d+)", spec.strip())
+    return f"3.{match.group(2)}" if match else None
+
+
+def allows(spec: str, minor: int) -> bool:
+    """Whether 3.<minor> is within the specifier's upper bounds (<3.13, <=3.12, ^3.11 is <4, ==3.12.*)."""
+    for operator, bound in re.findall(r"(<=|<|==)\s*3\.(\d+)", spec):
+        limit = int(bound)
+        if (operator == "<" and minor >= limit) or (operator in ("<=", "==") and minor > limit):
+            return False
+    return True
+
+
+def buildable(spec: str, low: str) -> list[str]:
+    """The buildable Pythons a specifier allows, from its lower bound up, likeliest first (3.9 only when nothing newer fits).
+    A floor at a patch release (>=3.11.11) passes over its own minor when a newer one fits: a Debian suite's Python
+    is the patch release it shipped with (3.11.2), which uv and pip would refuse."""
+    minor = int(low.split(".")[1])
+    fits = [v for v in BUILDABLE_PYTHONS if minor <= int(v.split(".")[1]) and allows(spec, int(v.split(".")[1]))]
+    patch = re.search(r">=\s*3\.(\d+)\.(\d+)", spec)
+    if patch and int(patch.group(2)) > 0 and len(fits) > 1:
+        fits = [v for v in fits if v != f"3.{patch.group(1)}"]
+    return fits
+
+
+def declared_python(project: dict) -> tuple[str, str]:
+    """The project's Python specifier and where it is: requires-python, else poetry's python dependency."""
+    for spec, source in (
+        (project.get("project", {}).get("requires-python", ""), "requires-python in pyproject.toml"),
+        (project.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python", ""), "poetry's python dependency"),
+    ):
+        if spec and lower_bound(spec):
+            return spec, source
+    return "", ""
+
+
+def named_in_dockerfile(root: Path) -> str:
+    """The Python a Dockerfile names: its FROM python:3.X, or the PYTHON_BASE init wrote (a --python given once)."""
+    dockerfile = root / "Dockerfile"
+    text = dockerfile.read_text() if dockerfile.is_file() else ""
+    named = re.search(r"^(?:FROM\s+(?:\S*/)?|ARG PYTHON_BASE=)python:(3\.\d+)", text, re.M | re.I)
+    return named.group(1) if named else ""
+
+
+def python_version(root: Path, project: dict) -> Finding:
+    """The Python the image runs: the Dockerfile's, else .python-version when it can be built, else the project's lower
+    bound moved up to one that can be built (a .python-version that cannot be built gives way to a specifier that can)."""
+    if named_in_dockerfile(root):
+        return Finding("python", named_in_dockerfile(root), "the Dockerfile")
+    spec, source = declared_python(project)
+    fits = buildable(spec, lower_bound(spec)) if spec else []
+    pinned = root / ".python-version"
+    if pinned.is_file() and pinned.read_text().split():
+        version = ".".join(pinned.read_text().split()[0].split(".")[:2])
+        if version in BUILDABLE_PYTHONS or not fits:
+            return Finding("python", version, ".python-version")
+        return Finding("python", fits[0], f"{source} ({spec}); .python-version's {version} has no base image here")
+    if spec:
+        return Finding("python", fits[0] if fits else lower_bound(spec), f"{source} ({spec})")
+    return Finding("python", BUILDABLE_PYTHONS[0], "nothing names a version; the oldest supported")
+
+
+def source_builds(
+    root: Path, how: str, requirements: str, python: str, dependencies: tuple[str, ...]
+) -> tuple[list[str], list[Finding]]:
+    """The pins the builder must compile, as the lock or the index lists their files; known source-only ones if it cannot say."""
+    try:
+        missing, source = without_wheels(root, how, requirements, python)
+    except (OSError, ValueError) as error:  # requests' errors are OSErrors; a lock or an answer that does not parse
+        missing = [name for name in dependencies if native_libraries(name)]
+        source = f"known to ship no Linux wheels; the index did not answer ({type(error).__name__})"
+    if not missing:
+        return [], []
+    return missing, [
+        Finding("compiles", f"{', '.join(missing)} (no wheel for CPython {python}): a compiler in the builder only", source)
+    ]
+
+
+def needs_rust(pins: list[str]) -> list[str]:
+    return [pin for pin in pins if normalized(pin.split("==")[0]) in RUST_BUILT]
+
+
+#: How each installer refreshes its pins for a newer Python.
+REFRESH = {"uv": "uv lock --upgrade", "poetry": "poetry lock", "requirements": "newer pins in the requirements file"}
+
+
+def python_and_builds(
+    root: Path, how: str, requirements: str, chosen: Finding, project: dict, dependencies: tuple[str, ...]
+) -> tuple[Finding, list[str], list[Finding]]:
+    """The Python whose wheels the pins have, and what the builder compiles for it. A pin built with Rust cannot be
+    compiled here: another Python the project allows is taken instead, else a one-line refusal says what would work."""
+    missing, found = source_builds(root, how, requirements, chosen.value, dependencies)
+    if not needs_rust(missing):
+        return chosen, missing, found
+    spec, _ = declared_python(project)
+    allowed = buildable(spec, lower_bound(spec)) if spec and chosen.source != "--python" else []
+    for version in (v for v in allowed if v != chosen.value):
+        other, found = source_builds(root, how, requirements, version, dependencies)
+        if not needs_rust(other):
+            moved = f"{chosen.source}; {version}, not {chosen.value}: the pinned {needs_rust(missing)[0]} has wheels for it"
+            return Finding("python", version, moved), other, found
+    tried = ", ".join(dict.fromkeys([chosen.value, *allowed]))
+    fitting = [
+        f"3.{minor}" for minor in range(8, 15) if not needs_rust(source_builds(root, how, requirements, f"3.{minor}", ())[0])
+    ]
+    hint = (
+        f"its wheels fit CPython {', '.join(fitting)}: give init --python {fitting[-1]} where that image can be pulled, or "
+        if fitting
+        else ""
+    )
+    rust = needs_rust(missing)
+    more = f" and {len(rust) - 1} more" if len(rust) > 1 else ""
+    raise NotAFastAPIRepository(
+        f"{root}: {rust[0]}{more} pinned with no wheel for CPython {tried}, and built with Rust, which no image compiles; "
+        f"{hint}refresh the pins for {chosen.value} ({REFRESH.get(how, 'newer pins')})"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 
 from fastapi_stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT, DATA_DIR, UID
@@ -12,6 +13,9 @@ from fastapi_stackops.adopt.wheels import COMPILER, native_libraries
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
 HEADER = "# Written by `fastapi-stackops init` from what it read in this repository; yours to edit: init never overwrites it unasked.\n"
+#: A marker at an exact patch release (`python_full_version == "3.11.7"`, which poetry and uv export for a project pinned
+#: to one) matches no image's Python of that minor, and pip skips the line without a word: such a marker is read at the minor.
+AT_THE_MINOR = "sed -i -E \"s/python_full_version ?== ?[\\\"'](3\\.[0-9]+)\\.[0-9]+[\\\"']/python_version == '\\1'/g\""
 #: Each installer: what to copy before the code, and how to install the dependencies alone into /opt/venv.
 INSTALLERS = {
     "uv": (
@@ -19,13 +23,19 @@ INSTALLERS = {
         "python3 -m venv /opt/uv && /opt/uv/bin/pip install -q uv \\\n"
         "    && UV_PROJECT_ENVIRONMENT=/opt/venv /opt/uv/bin/uv sync --frozen --no-dev --no-install-project --no-cache",
     ),
-    # A lock made under `python = "3.11.7"` marks every line `python_full_version == "3.11.7"`, which no image's 3.11
-    # matches: such a marker is read at the minor.
+    # requires-python at one patch release (==3.14.0): uv sync refuses any other, so the lock is exported instead.
+    "uv-exported": (
+        "pyproject.toml uv.lock",
+        "python3 -m venv /opt/uv && /opt/uv/bin/pip install -q uv \\\n"
+        "    && /opt/uv/bin/uv export --frozen --no-dev --no-emit-project --no-hashes -q -o /tmp/requirements.txt \\\n"
+        f"    && {AT_THE_MINOR} /tmp/requirements.txt \\\n"
+        "    && /opt/uv/bin/uv pip install -q --python /opt/venv/bin/python -r /tmp/requirements.txt",
+    ),
     "poetry": (
         "pyproject.toml poetry.lock",
         "python3 -m venv /opt/poetry && /opt/poetry/bin/pip install -q poetry poetry-plugin-export \\\n"
         "    && /opt/poetry/bin/poetry export --only main --without-hashes -o /tmp/requirements.txt \\\n"
-        '    && sed -i -E \'s/python_full_version == "(3\\.[0-9]+)\\.[0-9]+"/python_version == "\\1"/g\' /tmp/requirements.txt \\\n'
+        f"    && {AT_THE_MINOR} /tmp/requirements.txt \\\n"
         "    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
     ),
     # No lock committed: poetry resolves one in the build, from pyproject.toml's ranges.
@@ -36,7 +46,7 @@ INSTALLERS = {
         "    && /opt/poetry/bin/poetry export --only main --without-hashes -o /tmp/requirements.txt \\\n"
         "    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
     ),
-    "requirements": ("{requirements}", "pip install -q --no-cache-dir -r {requirements}"),
+    "requirements": ("{requirements}", f"{AT_THE_MINOR} {{requirements}} && pip install -q --no-cache-dir -r {{requirements}}"),
     "pip": (
         "pyproject.toml",
         "python -c \"import tomllib; print('\\\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))\" "
@@ -156,7 +166,8 @@ def added_server(repo: Repository) -> str:
 
 def builder_stage(repo: Repository) -> str:
     """The venv with the app's dependencies alone, compiled; no installer left in it."""
-    copied, install = INSTALLERS[repo.installer]
+    exported = repo.installer == "uv" and re.search(r"==\s*3\.\d+\.\d+", repo.requires_python)
+    copied, install = INSTALLERS["uv-exported" if exported else repo.installer]
     # A requirements file in a folder may include its neighbours (-r base.txt): the folder goes whole.
     folder = repo.requirements.rpartition("/")[0]
     copy_line = f"COPY {folder} ./{folder}" if folder else f"COPY {copied.format(requirements=repo.requirements)} ./"

@@ -157,7 +157,8 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
 def learned(setup: Setup, failed: ImportFailed, with_deps: bool) -> tuple[Setup, bool]:
     """What an import failure teaches the next try, or the failure itself when it teaches nothing."""
     path = failed.read_only_path
-    if path and path.startswith(CODE_DIR) and path not in setup.repo.writable:
+    path = str(Path(path).parent) if Path(path).suffix else path  # a file (app.log): its folder
+    if path.startswith(f"{CODE_DIR}/") and path not in setup.repo.writable:
         finding = Finding("writable", f"{path}, a tmpfs: the app writes there at import", "its first start")
         say(finding.line())
         setup.repo.findings.append(finding)

@@ -106,30 +106,32 @@ REFRESH = {"uv": "uv lock --upgrade", "poetry": "poetry lock", "requirements": "
 def python_and_builds(
     root: Path, how: str, requirements: str, chosen: Finding, project: dict, dependencies: tuple[str, ...]
 ) -> tuple[Finding, list[str], list[Finding]]:
-    """The Python whose wheels the pins have, and what the builder compiles for it. A pin built with Rust cannot be
-    compiled here: another Python the project allows is taken instead, else a one-line refusal says what would work."""
+    """The Python whose wheels the pins have, and what the builder compiles for it. Pins made for older Pythons (no
+    wheel for the chosen one, wheels for another the project allows) move the image to that one: compiling an old
+    release for a newer Python fails more often than not (greenlet 1.x on 3.11). A pin built with Rust cannot be
+    compiled at all: with no Python to move to, a one-line refusal says what would work."""
     missing, found = source_builds(root, how, requirements, chosen.value, dependencies)
-    if not needs_rust(missing):
+    if not missing:
         return chosen, missing, found
     spec, _ = declared_python(project)
     allowed = buildable(spec, lower_bound(spec)) if spec and chosen.source != "--python" else []
     for version in (v for v in allowed if v != chosen.value):
-        other, found = source_builds(root, how, requirements, version, dependencies)
-        if not needs_rust(other):
-            moved = f"{chosen.source}; {version}, not {chosen.value}: the pinned {needs_rust(missing)[0]} has wheels for it"
-            return Finding("python", version, moved), other, found
-    tried = ", ".join(dict.fromkeys([chosen.value, *allowed]))
-    fitting = [
-        f"3.{minor}" for minor in range(8, 15) if not needs_rust(source_builds(root, how, requirements, f"3.{minor}", ())[0])
-    ]
-    hint = (
-        f"its wheels fit CPython {', '.join(fitting)}: give init --python {fitting[-1]} where that image can be pulled, or "
-        if fitting
-        else ""
-    )
-    rust = needs_rust(missing)
+        other, other_found = source_builds(root, how, requirements, version, dependencies)
+        if not other or (needs_rust(missing) and not needs_rust(other)):
+            moved = f"{chosen.source}; {version}, not {chosen.value}: the pinned {missing[0]} has a wheel for it"
+            return Finding("python", version, moved), other, other_found
+    if not needs_rust(missing):
+        return chosen, missing, found
+    raise NotAFastAPIRepository(refusal(root, how, requirements, chosen.value, allowed, needs_rust(missing)))
+
+
+def refusal(root: Path, how: str, requirements: str, python: str, allowed: list[str], rust: list[str]) -> str:
+    """Rust-built pins with no wheel for any Python that can be built: which Pythons their wheels fit, and the ways out."""
+    tried = ", ".join(dict.fromkeys([python, *allowed]))
+    fitting = [f"3.{m}" for m in range(8, 15) if not needs_rust(source_builds(root, how, requirements, f"3.{m}", ())[0])]
+    hint = f"its wheels fit CPython {', '.join(fitting)}: give init --python {fitting[-1]} where that image can be pulled, or "
     more = f" and {len(rust) - 1} more" if len(rust) > 1 else ""
-    raise NotAFastAPIRepository(
+    return (
         f"{root}: {rust[0]}{more} pinned with no wheel for CPython {tried}, and built with Rust, which no image compiles; "
-        f"{hint}refresh the pins for {chosen.value} ({REFRESH.get(how, 'newer pins')})"
+        f"{hint if fitting else ''}refresh the pins for {python} ({REFRESH.get(how, 'newer pins')})"
     )

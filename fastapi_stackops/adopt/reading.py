@@ -45,6 +45,7 @@ class Repository:
     compiled: tuple[str, ...] = ()  # name==version pins with no wheel for the image's Python: the builder compiles them
     service_tests: ServiceTests | None = None  # the repository's pytest suite, for a test image
     start: tuple[str, ...] = ()  # the repository's own server command (a Procfile's), bound to the container port
+    requires_python: str = ""  # the project's own specifier, as written
     writable: tuple[str, ...] = ()  # paths under the code the app writes at import: tmpfs in a read-only container
     added_server: str = ""  # uvicorn's pin when the app's dependencies lack it (kept among dev ones)
     given: dict[str, str] = field(default_factory=dict)  # variables init --set gave, for the app's environment
@@ -218,6 +219,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
         app=app,
         server=server,
         added_server=added_server,
+        requires_python=project.get("project", {}).get("requires-python", ""),
         settings=settings,
         database=database,
         redis=redis,

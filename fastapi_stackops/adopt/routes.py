@@ -54,6 +54,11 @@ READ_ONLY = re.compile(r"Read-only file system: '(/[^']+)'")
 
 def advice(words: str) -> str:
     """What to do about an import failure, by its cause."""
+    if READ_ONLY.search(words):
+        return (
+            f"it writes {READ_ONLY.search(words).group(1)} beside its code at import, on a read-only root filesystem: "
+            "write logs to stdout, or under a folder of their own (logs/), which init then mounts writable"
+        )
     if UNREACHED.search(words) and re.search(r"localhost|127\.0\.0\.1", words):
         return (
             "it connects at import to a database at localhost, an address its code writes instead of reading it from "

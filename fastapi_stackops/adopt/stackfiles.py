@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 
 from fastapi_stackops.adopt.backing import DATABASES, REDIS
@@ -42,6 +43,24 @@ def database_url(repo: Repository) -> str:
     return f"{scheme or 'sqlite'}:///{DATA_DIR}/{name}"
 
 
+#: Redis given in parts (REDIS_HOST, REDIS_PORT, ...) or as a URL (REDIS_URL, CELERY_BROKER_URL): the stack's Redis.
+REDIS_PARTS = {
+    "host": (re.compile(r"redis_?(host|server|hostname)$", re.I), REDIS_SERVICE),
+    "port": (re.compile(r"redis_?port$", re.I), "6379"),
+    "number": (re.compile(r"redis_?(db|database)$", re.I), "0"),
+    "password": (re.compile(r"redis_?pass(word)?$", re.I), ""),  # the stack's Redis has none
+    "url": (
+        re.compile(r"(redis.*_?(url|uri|dsn)|^celery_?(broker|result_backend)(_url)?|^broker_url|^result_backend)$", re.I),
+        f"redis://{REDIS_SERVICE}:6379/0",
+    ),
+}
+
+
+def redis_value(name: str) -> str | None:
+    """What a setting naming Redis gets in the stack: its host, port, database number or URL; None for anything else."""
+    return next((value for pattern, value in REDIS_PARTS.values() if pattern.search(name)), None)
+
+
 def app_environment(repo: Repository) -> dict[str, str]:
     """Variable -> its Compose value: the database URL, Redis, and every setting the app cannot start without."""
     values: dict[str, str] = {}
@@ -55,8 +74,9 @@ def app_environment(repo: Repository) -> dict[str, str]:
             values[variable] = f"${{{variable}-{DATABASES[repo.database].parts[part]}}}"
     if settings and repo.redis:
         for field in settings.fields:
-            if "redis" in field.name.lower():
-                values[field.variable] = f"redis://{REDIS_SERVICE}:6379/0"
+            value = redis_value(field.name)
+            if value is not None:
+                values[field.variable] = value
     for name, value in repo.given.items():  # --set: a default the env files may override
         escaped = value.replace("$", "$$")
         values[name] = json.dumps(f"${{{name}-{escaped}}}") if escaped else f"${{{name}-}}"
@@ -162,11 +182,9 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
 def secret_variables(repo: Repository) -> list[str]:
     """Variables that hold secrets: the app's settings without a default (the database's parts aside), and PostgreSQL's
     password."""
-    settings = repo.settings
-    parts = settings.database_parts if settings and repo.database in DATABASES else {}
-    # A typed field gets a value of its type in compose.yaml, and --set's value stands: neither is generated.
-    required = [f for f in settings.required if f.name not in parts and f.typed_value is None] if settings else []
-    names = [f.variable for f in required if f.variable not in repo.given]
+    # What the stack wires (the database, Redis), a typed field's value and --set's value stand: none is generated.
+    wired = {name for name, value in app_environment(repo).items() if "?set " not in value}
+    names = [f.variable for f in repo.settings.required if f.variable not in wired] if repo.settings else []
     return names + ([DATABASES[repo.database].password] if repo.database in DATABASES else [])
 
 

@@ -93,17 +93,20 @@ class Database:
     port: int
     data: str  # where the official image keeps its data (its VOLUME)
     template: str
-    schemes: dict[str, str]  # the SQLAlchemy scheme for each driver
+    schemes: dict[str, tuple[str, bool | None]]  # each driver's SQLAlchemy scheme, and whether it is async (None: both)
     default_scheme: str
 
     def compose_block(self) -> str:
         return self.template.format(name=self.service, data=self.data, official=self.official)
 
-    def scheme(self, dependencies: tuple[str, ...], settings_scheme: str) -> str:
-        """The settings' own scheme when it names this database, else the one for the driver the app depends on."""
+    def scheme(self, dependencies: tuple[str, ...], settings_scheme: str, async_engine: bool) -> str:
+        """The settings' own scheme when it names this database, else one for a driver the app depends on: an async one
+        when the code makes an async SQLAlchemy engine, a sync one otherwise (alembic, or the driver itself, reads it)."""
         if settings_scheme.startswith(self.kind):
             return settings_scheme
-        return next((scheme for driver, scheme in self.schemes.items() if driver in dependencies), self.default_scheme)
+        usable = [(scheme, is_async) for driver, (scheme, is_async) in self.schemes.items() if driver in dependencies]
+        fitting = [scheme for scheme, is_async in usable if is_async in (async_engine, None)]
+        return (fitting or [scheme for scheme, _ in usable] or [self.default_scheme])[0]
 
     def url(self, scheme: str) -> str:
         return f"{scheme}://app:${{{self.password}}}@{self.service}:{self.port}/app"
@@ -125,7 +128,13 @@ DATABASES = {
         5432,
         POSTGRES_DATA,
         POSTGRES,
-        {"asyncpg": "postgresql+asyncpg"},
+        {
+            "asyncpg": ("postgresql+asyncpg", True),
+            "psycopg": ("postgresql+psycopg", None),
+            "psycopg-binary": ("postgresql+psycopg", None),
+            "psycopg2": ("postgresql", False),
+            "psycopg2-binary": ("postgresql", False),
+        },
         "postgresql",
     ),
     "mysql": Database(

@@ -198,6 +198,10 @@ def runtime_base_stage(repo: Repository, data_dir: bool) -> str:
     # A src layout's packages may import the repository's top-level ones too: both are on the path.
     source_root = f"{CODE_DIR}/{repo.app.source_root}:{CODE_DIR}" if repo.app.source_root else CODE_DIR
     data = f" \\\n    && mkdir -p {DATA_DIR} && chown {UID}:{UID} {DATA_DIR}" if data_dir else ""
+    # A prestart script written for an image with its code in /app (the official FastAPI images' layout) finds it there.
+    script = repo.root / repo.migrations.split()[1] if repo.migrations.startswith("sh ") else None
+    if script and script.is_file() and "/app/" in script.read_text():
+        data += f" \\\n    && ln -s {CODE_DIR} /app"
     return f"""FROM ${{PYTHON_BASE}} AS runtime-base
 {libraries}# A numeric non-root user, written directly: minimal bases have no useradd.
 RUN echo 'app:x:{UID}:{UID}::/nonexistent:/usr/sbin/nologin' >> /etc/passwd \\

@@ -14,7 +14,7 @@ from fastapi_stackops.adopt.backing import DRIVERS
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.interpreter import python_and_builds, python_version
-from fastapi_stackops.adopt.source import App, find_apps, find_worker
+from fastapi_stackops.adopt.source import App, find_apps, find_worker, python_files
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import locked_version
@@ -45,6 +45,7 @@ class Repository:
     compiled: tuple[str, ...] = ()  # name==version pins with no wheel for the image's Python: the builder compiles them
     service_tests: ServiceTests | None = None  # the repository's pytest suite, for a test image
     start: tuple[str, ...] = ()  # the repository's own server command (a Procfile's), bound to the container port
+    async_engine: bool = False  # the code makes an async SQLAlchemy engine (create_async_engine)
     requires_python: str = ""  # the project's own specifier, as written
     writable: tuple[str, ...] = ()  # paths under the code the app writes at import: tmpfs in a read-only container
     added_server: str = ""  # uvicorn's pin when the app's dependencies lack it (kept among dev ones)
@@ -220,6 +221,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
         server=server,
         added_server=added_server,
         requires_python=project.get("project", {}).get("requires-python", ""),
+        async_engine=any("create_async_engine" in path.read_text(errors="replace") for path in python_files(root)),
         settings=settings,
         database=database,
         redis=redis,

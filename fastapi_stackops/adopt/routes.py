@@ -149,13 +149,19 @@ def json_body(operation: dict, openapi: dict) -> dict | None:
     return body if body and None not in body.values() and any("{marker}" in str(v) for v in body.values()) else None
 
 
+def secured(operation: dict, openapi: dict) -> bool:
+    """Whether an operation needs credentials (its own security, or the document's): a scenario cannot log in."""
+    return bool(operation.get("security", openapi.get("security")))
+
+
 def scenario(openapi: dict) -> tuple[dict | None, str]:
     """A write (POST with a body carrying the marker) and a read (GET of the item) from the OpenAPI document."""
     paths = openapi.get("paths") or {}
     for path, operations in paths.items():
         post = operations.get("post")
-        body = json_body(post, openapi) if post else None
+        body = json_body(post, openapi) if post and not secured(post, openapi) else None
         items = [p for p in paths if re.fullmatch(re.escape(path.rstrip("/")) + r"/\{[^/}]+\}/?", p) and "get" in paths[p]]
+        items = [p for p in items if not secured(paths[p]["get"], openapi)]
         if not (body and items):
             continue
         status = next((int(code) for code in post.get("responses", {}) if code in ("201", "200")), 200)
@@ -169,4 +175,4 @@ def scenario(openapi: dict) -> tuple[dict | None, str]:
         if "delete" in paths[items[0]]:
             found["delete"] = item
         return found, ""
-    return None, "no POST with a JSON body and an id in its answer has a GET of the item beside it"
+    return None, "no POST with a JSON body and an id in its answer has a GET of the item beside it, both without a login"

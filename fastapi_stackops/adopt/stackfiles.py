@@ -38,7 +38,7 @@ def database_url(repo: Repository) -> str:
     scheme = default.split("://")[0] if "://" in default else ""
     if repo.database in DATABASES:
         database = DATABASES[repo.database]
-        return database.url(database.scheme(repo.dependencies, scheme))
+        return database.url(database.scheme(repo.dependencies, scheme, repo.async_engine))
     name = (default.rsplit("/", 1)[-1] if default.startswith("sqlite") else "") or f"{repo.name}.db"
     return f"{scheme or 'sqlite'}:///{DATA_DIR}/{name}"
 

@@ -80,6 +80,8 @@ class Settings:
 
 #: A value that validates as each type, for a required setting that is not a string; by the annotation's words.
 TYPED_VALUES = (
+    (re.compile(r"^(list|List|set|Set|tuple|Tuple|Sequence)\b"), "[]"),
+    (re.compile(r"^(dict|Dict|Mapping)\b"), "{}"),
     (re.compile(r"\bbool\b"), "false"),
     (re.compile(r"\b(int|PositiveInt|NonNegativeInt|conint)\b"), "1"),
     (re.compile(r"\b(float|PositiveFloat|Decimal)\b"), "1.0"),
@@ -87,8 +89,6 @@ TYPED_VALUES = (
     (re.compile(r"\bRedisDsn\b"), "redis://localhost:6379/0"),
     (re.compile(r"\b(PostgresDsn|PostgreSQLDsn)\b"), "postgresql://app:app@localhost:5432/app"),
     (re.compile(r"Url\b|Dsn\b"), "http://localhost"),
-    (re.compile(r"^(list|List|set|Set|tuple|Tuple|Sequence)\b"), "[]"),
-    (re.compile(r"^(dict|Dict|Mapping)\b"), "{}"),
 )
 
 

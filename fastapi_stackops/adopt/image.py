@@ -16,6 +16,15 @@ HEADER = "# Written by `fastapi-stackops init` from what it read in this reposit
 #: A marker at an exact patch release (`python_full_version == "3.11.7"`, which poetry and uv export for a project pinned
 #: to one) matches no image's Python of that minor, and pip skips the line without a word: such a marker is read at the minor.
 AT_THE_MINOR = "sed -i -E \"s/python_full_version ?== ?[\\\"'](3\\.[0-9]+)\\.[0-9]+[\\\"']/python_version == '\\1'/g\""
+#: The builder's checks after installing, each one shell command (tests/integration/test_adopt_image_steps.py runs them).
+FRAMEWORK_INSTALLED = (
+    'python -c "import fastapi" 2>/dev/null \\\n'
+    '    || { echo "stackops: installed without fastapi for $(python -V): the pins\' markers exclude this Python" >&2; exit 1; }'
+)
+DEPENDENCIES_COMPILED = (
+    "python -m compileall -qq /opt/venv/lib \\\n"
+    '    || echo "stackops: some files of the dependencies in /opt/venv do not compile under $(python -V); kept as source"'
+)
 #: Each installer: what to copy before the code, and how to install the dependencies alone into /opt/venv.
 INSTALLERS = {
     "uv": (
@@ -73,9 +82,9 @@ def code_paths(repo: Repository) -> list[str]:
         or (p.suffix == ".py" and p.stem in imported)
     )
     paths = [repo.app.source_root or repo.app.top_level, *packages]
-    if repo.migrations.startswith("alembic"):
+    if (repo.root / "alembic.ini").is_file():  # a prestart script may run alembic too
         paths += ["alembic.ini", *alembic_script_location(repo)]
-    elif repo.migrations.startswith("sh "):
+    if repo.migrations.startswith("sh "):
         paths.append(repo.migrations.split()[1])
     return list(dict.fromkeys(paths))
 
@@ -182,13 +191,11 @@ WORKDIR /build
 {copy_line}
 {CA_SECRET}{install.format(requirements=repo.requirements)}
 {added_server(repo)}# pip skips a line whose marker excludes this Python without a word: the app's framework must be there.
-RUN python -c "import fastapi" 2>/dev/null \\
-    || {{ echo "stackops: installed without fastapi for $(python -V): the pins' markers exclude this Python" >&2; exit 1; }}
+RUN {FRAMEWORK_INSTALLED}
 # No installer in the runtime: pip and setuptools leave the venv. Its bytecode is compiled now, as the runtime's root
 # filesystem is read-only; a dependency's file this Python cannot compile (a Python 2 module, version-specific test
 # data) stays as source, and the build goes on.
-RUN pip uninstall -q -y pip setuptools; python -m compileall -qq /opt/venv/lib \\
-    || echo "stackops: some files of the dependencies in /opt/venv do not compile under $(python -V); kept as source"
+RUN pip uninstall -q -y pip setuptools; {DEPENDENCIES_COMPILED}
 """
 
 

@@ -17,9 +17,11 @@ SHAPES = [
     "poetry-asyncpg-alembic",
     "requirements-psycopg2-sync",
     "own-docker-files",
+    "poetry-legacy-lock",  # Python 3.9 (bullseye): a lock 1.1 made before 3.11, settings over two classes, logs/
+    "uv-mariadb-nested",  # Python 3.14 (forky): MariaDB for aiomysql, nested settings, tests inside the package
 ]
 #: Shapes with a pytest suite of their own (two tests each), which init gives a test image.
-WITH_TESTS = ("uv-src-factory", "requirements-psycopg2-sync")
+WITH_TESTS = ("uv-src-factory", "requirements-psycopg2-sync", "uv-mariadb-nested")
 
 
 def test_every_bare_shape_is_tried():
@@ -61,6 +63,8 @@ def test_init_then_ci_passes_with_no_edit(shape, adopted, tmp_path):
     ci = inv("ci", "--reports", str(tmp_path / "reports"), cwd=repo, env=project, timeout=900, merged=True)
     assert ci.returncode == 0 and "ci passed" in ci.stdout, ci.stdout[-4000:]
     assert "FAIL" not in ci.stdout and "cycle 2: write, down, up, read back" in ci.stdout
+    if shape == "poetry-legacy-lock":  # the folder it writes at import is a tmpfs, and the image runs 3.9
+        assert "writable     /srv/clinic_api/logs, a tmpfs" in result.stdout and "python       3.9" in result.stdout
     if shape in WITH_TESTS:  # the repository's own tests ran in their image, against the stack
         assert "running the service's tests (web-test)" in ci.stdout and "2 passed" in ci.stdout, ci.stdout[-4000:]
 

@@ -1,0 +1,57 @@
+"""The builder's own steps in the Dockerfile init writes (fastapi_stackops/adopt/image.py), run as they are in the
+Python base image: a dependency's file this Python cannot compile, an exact patch marker, an install that brought no
+fastapi. Seconds each, where a whole build of a repository in each shape would take minutes."""
+
+import subprocess
+
+import pytest
+
+from fastapi_stackops.adopt.image import AT_THE_MINOR, DEPENDENCIES_COMPILED, FRAMEWORK_INSTALLED
+from fastapi_stackops.baseimages import BaseImage, ensure_image
+from fastapi_stackops.settings import load_settings
+from tests.utils import same_for_every_newcomer
+
+pytestmark = [pytest.mark.integration, same_for_every_newcomer]
+
+PYTHON = BaseImage(recipe="python", variable="PYTHON_BASE_IMAGE", official="python:3.11-slim-bookworm")
+#: A venv as the builder leaves it, with one dependency file only Python 2 could compile.
+VENV = "python -m venv /opt/venv && echo 'print \"python 2\"' > /opt/venv/lib/python3.11/site-packages/legacy_module.py"
+
+
+@pytest.fixture(scope="module")
+def python_image(engine):
+    return ensure_image(PYTHON, load_settings("ci", environ={}), engine)
+
+
+def in_image(image: str, script: str) -> subprocess.CompletedProcess:
+    command = ["docker", "run", "--rm", "-e", "PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin", image, "sh", "-c", script]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_a_dependency_file_this_python_cannot_compile_stays_source_and_the_build_goes_on(python_image):
+    compiled = "ls /opt/venv/lib/python3.11/site-packages/pip/__pycache__ | grep -c pyc"
+    done = in_image(python_image, f"{VENV} && {DEPENDENCIES_COMPILED} && {compiled}")
+    assert done.returncode == 0, done.stderr
+    assert "do not compile under Python 3.11.2; kept as source" in done.stdout
+    assert int(done.stdout.split()[-1]) > 0, "the other dependencies' bytecode is there"
+    # Without the fallback the same step fails the build: what the corpus's two failures were.
+    assert in_image(python_image, f"{VENV} && python -m compileall -q /opt/venv/lib").returncode != 0
+
+
+def test_an_install_that_brought_no_fastapi_fails_in_one_line(python_image):
+    done = in_image(python_image, f"python -m venv /opt/venv && {FRAMEWORK_INSTALLED}")
+    assert done.returncode == 1
+    assert done.stderr.strip() == "stackops: installed without fastapi for Python 3.11.2: the pins' markers exclude this Python"
+
+
+def test_an_exact_patch_marker_is_read_at_the_minor(python_image):
+    exported = "fastapi==0.115.6 ; python_full_version == \"3.11.7\"\nanyio==4.6 ; python_full_version == '3.11.7'\n"
+    evaluate = (
+        'python -c "from pip._vendor.packaging.requirements import Requirement as R; '
+        "print([R(l).marker.evaluate() for l in open('/tmp/r.txt').read().splitlines()])\""
+    )
+    script = f"printf '%s' '{exported.replace(chr(39), chr(39) + chr(92) + chr(39) + chr(39))}' > /tmp/r.txt && {evaluate}"
+    before = in_image(python_image, script)
+    after = in_image(python_image, script.replace(" && python -c", f" && {AT_THE_MINOR} /tmp/r.txt && python -c"))
+    assert before.stdout.strip() == "[False, False]", before.stderr  # pip would install nothing, silently
+    assert after.stdout.strip() == "[True, True]", after.stderr

@@ -1,0 +1,239 @@
+"""What init reads from the repository shapes the corpus of real repositories showed (bench/corpus.toml): pure, no engine.
+
+Each table row is one shape, written here; the two bare fixtures that carry most of them (poetry-legacy-lock,
+uv-mariadb-nested) also pass init then `inv ci` in tests/integration/test_adopt.py.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from fastapi_stackops.adopt.app_settings import find_settings, typed_value
+from fastapi_stackops.adopt.backing import DATABASES
+from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.image import code_paths, dockerfile_text
+from fastapi_stackops.adopt.init import Options, overridden
+from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.routes import ImportFailed, scenario
+from fastapi_stackops.adopt.source import App, find_apps
+from fastapi_stackops.adopt.stackfiles import app_environment, compose_text, redis_value, secret_variables
+from fastapi_stackops.adopt.wheels import compiled_here, fits, locked_files
+
+BARE = Path(__file__).resolve().parents[1] / "fixtures" / "bare"
+SHAPES = Path(__file__).resolve().parents[1] / "fixtures" / "shapes"
+APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+
+
+def written(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def lines(repo) -> list[str]:
+    return [finding.line() for finding in repo.findings]
+
+
+@pytest.mark.parametrize(
+    ("wheel", "expected"),
+    [
+        ("python_multipart-0.0.5-py36.py37.py38-none-any.whl", True),  # pure, tagged for older Pythons
+        ("oldlib-1.0-py312-none-any.whl", False),  # pure, but for a newer Python only
+        ("greenlet-1.1.2-cp39-cp39-manylinux2014_x86_64.whl", False),
+    ],
+)
+def test_pure_wheels_tagged_for_older_pythons_fit(wheel, expected):
+    assert fits(wheel, "3.11", "x86_64") is expected
+
+
+def test_a_binary_variant_of_a_native_package_compiles_with_its_libraries():
+    assert compiled_here("psycopg2-binary", ["psycopg2_binary-2.9.3-cp310-cp310-win_amd64.whl"], "3.11", "x86_64")
+    repo = read_repository(BARE / "poetry-legacy-lock", python="3.11")  # --python 3.11: no wheel fits, so it compiles
+    assert "psycopg2-binary==2.9.3" in repo.compiled
+    assert "libpq-dev" in dockerfile_text(repo, "/health", False)
+
+
+def test_an_old_poetry_lock_lists_its_files_apart_and_its_dev_pins_stay_out():
+    files = locked_files(BARE / "poetry-legacy-lock", "poetry")
+    assert files[("psycopg2-binary", "2.9.3")], "lock 1.1 keeps file names under [metadata.files]"
+    assert not any(name in ("pytest", "uvloop") for name, _ in files), "dev pins are not exported, so not judged"
+
+
+def test_pins_made_before_311_move_the_image_to_a_python_their_wheels_fit():
+    repo = read_repository(BARE / "poetry-legacy-lock")
+    assert repo.python == "3.9" and not repo.compiled
+    assert "3.9, not 3.11: the pinned psycopg2-binary==2.9.3 has a wheel for it" in lines(repo)[0]
+
+
+def test_a_rust_built_pin_with_no_wheel_here_is_refused_in_one_line_naming_the_way_out():
+    with pytest.raises(NotAFastAPIRepository) as refused:
+        read_repository(SHAPES / "rust-pin-312")
+    message = str(refused.value)
+    assert "\n" not in message and "pydantic-core==2.16.3 pinned with no wheel for CPython 3.13, 3.14" in message
+    assert "give init --python 3.12 where that image can be pulled" in message and "uv lock --upgrade" in message
+
+
+@pytest.mark.parametrize(
+    ("annotation", "value"),
+    [
+        ("bool", "false"),
+        ("int", "1"),
+        ("Optional[int]", "1"),
+        ("float | None", "1.0"),
+        ("EmailStr", "admin@example.com"),
+        ("AnyHttpUrl", "http://localhost"),
+        ("RedisDsn", "redis://localhost:6379/0"),
+        ("list[str]", "[]"),
+        ("dict[str, int]", "{}"),
+        ("Literal['local', 'production']", "local"),
+        ("str", None),
+        ("SecretStr", None),
+    ],
+)
+def test_a_required_setting_gets_a_value_of_its_type(annotation, value):
+    assert typed_value(annotation) == value
+
+
+def test_settings_split_over_classes_are_all_read_and_typed_values_are_no_secrets():
+    repo = read_repository(BARE / "poetry-legacy-lock")
+    assert [f.variable for f in repo.settings.required] == ["DATABASE_URL", "SECRET_KEY", "DEBUG_SQL", "PAGE_SIZE"]
+    environment = app_environment(repo)
+    assert environment["DEBUG_SQL"] == "${DEBUG_SQL-false}" and environment["PAGE_SIZE"] == "${PAGE_SIZE-1}"
+    assert secret_variables(repo) == ["SECRET_KEY", "POSTGRES_PASSWORD"]
+
+
+def test_a_set_value_is_never_overridden_by_a_generated_one(tmp_path):
+    written(tmp_path, {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP})
+    written(tmp_path, {"settings.py": "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    token: str\n"})
+    repo = overridden(read_repository(tmp_path), Options(values={"TOKEN": "abc"}))
+    assert app_environment(repo)["TOKEN"] == '"${TOKEN-abc}"' and "TOKEN" not in secret_variables(repo)
+
+
+def test_nested_settings_groups_and_redis_in_parts_are_wired_to_the_stack():
+    repo = read_repository(BARE / "uv-mariadb-nested")
+    environment = app_environment(repo)
+    assert environment["DATABASE__HOST"] == "${DATABASE__HOST-mariadb}"
+    assert environment["DATABASE__PASSWORD"] == "${DATABASE__PASSWORD-${MARIADB_PASSWORD}}"
+    assert environment["REDIS_PORT"] == "6379" and environment["REDIS_HOST"] == "redis"
+    assert secret_variables(repo) == ["SIGNING_KEY", "MARIADB_PASSWORD"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("REDIS_HOST", "redis"),
+        ("redis_port", "6379"),
+        ("REDIS_DB", "0"),
+        ("REDIS_PASSWORD", ""),
+        ("REDIS_URL", "redis://redis:6379/0"),
+        ("CELERY_BROKER_URL", "redis://redis:6379/0"),
+        ("SECRET_KEY", None),
+    ],
+)
+def test_redis_given_in_parts(name, value):
+    assert redis_value(name) == value
+
+
+def test_mysql_clients_get_mariadb_with_the_official_images_contract():
+    repo = read_repository(BARE / "uv-mariadb-nested")
+    assert "  database     MariaDB, for the app's MySQL client (from the aiomysql dependency)" in lines(repo)
+    compose = compose_text(repo)
+    assert "image: ${MARIADB_BASE_IMAGE-mariadb:10.11}" in compose and "db-data:/var/lib/mysql" in compose
+    assert "mariadb:\n        condition: service_healthy" in compose
+
+
+@pytest.mark.parametrize(
+    ("kind", "dependencies", "async_engine", "scheme"),
+    [
+        ("postgres", ("asyncpg",), True, "postgresql+asyncpg"),
+        ("postgres", ("asyncpg",), False, "postgresql+asyncpg"),  # the only driver there is
+        ("postgres", ("asyncpg", "psycopg2-binary"), False, "postgresql"),  # an asyncpg pool and a sync alembic
+        ("postgres", ("psycopg",), True, "postgresql+psycopg"),
+        ("mysql", ("aiomysql", "pymysql"), True, "mysql+aiomysql"),
+        ("mysql", ("aiomysql", "pymysql"), False, "mysql+pymysql"),
+    ],
+)
+def test_the_database_url_names_a_driver_the_code_can_use(kind, dependencies, async_engine, scheme):
+    assert DATABASES[kind].scheme(dependencies, "", async_engine) == scheme
+
+
+def test_an_app_built_at_module_level_by_a_factory_wins_over_the_factory(tmp_path):
+    written(tmp_path, {"requirements.txt": "fastapi\n", "svc/__init__.py": ""})
+    factory = "from fastapi import FastAPI\n\ndef create_application(settings):\n    return FastAPI(title=settings)\n"
+    written(tmp_path, {"svc/factory.py": factory, "svc/main.py": "from svc.factory import create_application\n\n"})
+    (tmp_path / "svc/main.py").write_text("from svc.factory import create_application\n\napp = create_application('x')\n")
+    assert find_apps(tmp_path)[0] == App("svc.main", "app", False, "svc/main.py:3", "")
+
+
+def test_an_app_in_a_top_level_module_copies_that_file(tmp_path):
+    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": "import database\n" + APP, "database.py": ""})
+    assert code_paths(read_repository(tmp_path)) == ["main.py", "database.py"]
+
+
+@pytest.mark.parametrize(
+    ("files", "folder", "kind"),
+    [
+        ({"svc/tests/test_a.py": ""}, "svc", "uv-extra"),  # tests inside the package, pytest in an extra
+        ({"tests/test_a.py": ""}, "tests", "uv-extra"),
+    ],
+)
+def test_tests_are_found_inside_the_package_and_through_an_extra(tmp_path, files, folder, kind):
+    project = '[project]\nname = "svc"\ndependencies = ["fastapi", "uvicorn"]\n[project.optional-dependencies]\nt = ["pytest"]\n'
+    written(tmp_path, {"pyproject.toml": project, "uv.lock": "version = 1\n", "svc/__init__.py": "", "svc/main.py": APP, **files})
+    tests = read_repository(tmp_path).service_tests
+    assert (tests.folder, tests.kind, tests.name) == (folder, kind, "t")
+
+
+def test_pytest_among_the_main_dependencies_needs_nothing_more(tmp_path):
+    project = '[project]\nname = "svc"\ndependencies = ["fastapi", "uvicorn", "pytest"]\n'
+    written(tmp_path, {"pyproject.toml": project, "uv.lock": "version = 1\n", "svc/main.py": APP, "tests/test_a.py": ""})
+    assert read_repository(tmp_path).service_tests.kind == "main"
+
+
+def test_a_server_kept_among_the_dev_dependencies_is_added_to_the_image_at_the_locked_version():
+    repo = read_repository(BARE / "uv-mariadb-nested")
+    assert repo.added_server.startswith("uvicorn==")
+    assert f"uv pip install --python /opt/venv/bin/python -q {repo.added_server}" in dockerfile_text(repo, "/", False)
+
+
+@pytest.mark.parametrize(
+    ("words", "unreached", "writable"),
+    [
+        ("OSError: [Errno 30] Read-only file system: '/srv/app/logs'", False, "/srv/app/logs"),
+        ("(2003, \"Can't connect to MySQL server on 'localhost' ([Errno 99] Cannot assign requested address)\")", True, ""),
+        ("ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 5432)", True, ""),
+        ("pydantic ValidationError: 1 validation error for Settings", False, ""),
+    ],
+)
+def test_an_import_failure_says_what_the_next_try_learns(words, unreached, writable):
+    failed = ImportFailed(App("m", "app", False, "m.py:1", ""), words)
+    assert (failed.unreached, failed.read_only_path) == (unreached, writable)
+    assert "\n" not in str(failed)
+
+
+def test_a_database_hardcoded_at_localhost_is_told_to_read_the_environment():
+    failed = ImportFailed(App("m", "app", False, "m.py:1", ""), "Can't connect to MySQL server on 'localhost'")
+    assert "read it from a variable (os.getenv" in str(failed) and "--set" not in str(failed)
+
+
+def test_the_persistence_scenario_never_needs_a_login():
+    schema = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+    body = {"content": {"application/json": {"schema": schema}}}
+    answer = {"201": {"content": {"application/json": {"schema": {"properties": {"id": {"type": "integer"}}}}}}}
+    openapi = {
+        "paths": {
+            "/users": {"post": {"requestBody": body, "responses": answer, "security": [{"OAuth2": []}]}},
+            "/users/{id}": {"get": {}},
+        }
+    }
+    assert scenario(openapi)[0] is None
+    del openapi["paths"]["/users"]["post"]["security"]
+    assert scenario(openapi)[0]["write"]["path"] == "/users"
+
+
+def test_settings_of_a_subclass_of_the_apps_own_base_settings_are_read(tmp_path):
+    base = "from pydantic_settings import BaseSettings\n\nclass Base(BaseSettings):\n    debug: bool = False\n"
+    written(tmp_path, {"s.py": base + "\nclass AppSettings(Base):\n    database_url: str\n    api_key: str\n"})
+    settings = find_settings(tmp_path)
+    assert settings.class_name == "AppSettings" and [f.name for f in settings.required] == ["database_url", "api_key"]

@@ -99,11 +99,14 @@ def run(command: list[str], cwd: Path, timeout: int, env: dict | None = None) ->
         return -1, out, f"timed out after {timeout} s"
 
 
-def trial(entry: Entry, corpus: Path, workspace: Path) -> Outcome:
-    """init, then inv ci, on a fresh clone; the outcome sorted, and what ci started cleaned with its volumes."""
+def trial(entry: Entry, corpus: Path, workspace: Path, logs: Path) -> Outcome:
+    """init, then inv ci, on a fresh clone; the outcome sorted, and what ci started cleaned with its volumes. Each
+    step's whole output goes to logs/<owner+name>.log."""
     started = time.monotonic()
     repo = clone(entry, corpus, workspace)
+    log = logs / f"{entry.snapshot}.log"
     code, out, err = run([sys.executable, "-m", "fastapi_stackops.cli", "init", ".", *entry.flags], repo, INIT_TIMEOUT)
+    log.write_text(f"$ fastapi-stackops init . {' '.join(entry.flags)}\n{out}{err}")
     init_seconds = time.monotonic() - started
     findings = [line.strip() for line in out.splitlines() if line.startswith("  ")]
     if code != 0:
@@ -141,17 +144,18 @@ def run_corpus(corpus: Path, pick: str = "") -> Path:
     """Try every chosen repository in turn; the table is printed and written as JSON (and Markdown) under bench/runs/."""
     import tempfile
 
-    outcomes = []
+    outcomes, stamp = [], f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    logs = ROOT / "bench" / "runs" / f"corpus-{stamp}"
+    logs.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="stackops-corpus-") as scratch:
         for entry in entries(pick):
             say(f"corpus: {entry.name}{'/' + entry.folder if entry.folder else ''}")
-            outcome = trial(entry, corpus.resolve(), Path(scratch))
+            outcome = trial(entry, corpus.resolve(), Path(scratch), logs)
             say(f"  {outcome.outcome} in {outcome.seconds:.0f} s{': ' + outcome.last_words if outcome.last_words else ''}")
             outcomes.append(outcome)
     text = markdown(outcomes)
     say("\n" + text)
-    output = ROOT / "bench" / "runs" / f"corpus-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    output.parent.mkdir(exist_ok=True)
+    output = logs.with_suffix(".json")
     output.write_text(json.dumps([asdict(o) for o in outcomes], indent=1))
     output.with_suffix(".md").write_text(text + "\n")
     say(f"written to {output.relative_to(ROOT)}")

@@ -69,6 +69,18 @@ def bench(c, only=None, readme=False, corpus=None, pick=""):
     run([s.strip() for s in only.split(",")] if only else SECTIONS, readme=readme)
 
 
+@stack_task(help={"workers": "How many to build at once (default 3: each mostly waits on the Debian mirror)."})
+def substitutes(c, workers=3):
+    """Build every local base-image substitute not already current, a few at a time: .ci/run does this before the
+    tests, which then find them built instead of building each in turn."""
+    from fastapi_stackops.baseimages import build_substitutes, every_substitute
+    from fastapi_stackops.engine import connect
+    from fastapi_stackops.settings import load_settings
+
+    built = build_substitutes(every_substitute(), load_settings("ci", environ={}), connect(), int(workers))
+    say(f"substitutes: {built} built, the rest already current")
+
+
 @stack_task
 def lock(c):
     """Resolve the requirements into exact pins: service.lock, then test.lock and tooling.lock on top of it."""
@@ -91,3 +103,4 @@ ns = collection()
 ns.add_task(test)
 ns.add_task(lock)
 ns.add_task(bench)
+ns.add_task(substitutes)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from fastapi_stackops.engine import connect, image_exists, pull
 from fastapi_stackops.lazy import docker
 from fastapi_stackops.remote import ssh_target, this_machines_engine
 from fastapi_stackops.settings import StackSettings
-from fastapi_stackops.substitutes import Substitute, decide, effective_mode, plan_substitute
+from fastapi_stackops.substitutes import DEBIAN_SHIPS, FIXED, Substitute, decide, effective_mode, plan_substitute
 
 RECIPES_DIR = PACKAGE_DIR / "base"
 APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
@@ -174,8 +175,8 @@ def ensure_image(image: BaseImage, settings: StackSettings, client: docker.Docke
     if chosen in ("official", "substitute"):
         return image.official if chosen == "official" else image.local
     if chosen == "pull":
-        with step(f"pulling {image.official}"):
-            _, reason = pull(client, image.official)
+        log(f"==> pulling {image.official}")  # no "done" line: a registry that does not answer is said next
+        _, reason = pull(client, image.official)
         if not reason:
             return image.official
         if effective_mode(settings.base_images, bool(image.recipe), image.official) == "registry":
@@ -193,6 +194,28 @@ def ensure_image(image: BaseImage, settings: StackSettings, client: docker.Docke
     if not copied_from_this_machine(image, settings, client):
         _build_substitute(image, settings)
     return image.local
+
+
+def every_substitute() -> list[BaseImage]:
+    """Every local substitute the recipes can build: each version a Debian suite ships, and the fixed ones."""
+    versions = [(recipe, version, suite) for recipe, ships in DEBIAN_SHIPS.items() for version, suite in ships.items()]
+    named = {"python": "python:{version}-slim-{suite}"}
+    return [
+        BaseImage(
+            recipe,
+            f"{recipe.upper()}_BASE_IMAGE",
+            named.get(recipe, "{recipe}:{version}-{suite}").format(recipe=recipe, version=version, suite=suite),
+        )
+        for recipe, version, suite in versions
+    ] + [BaseImage(recipe, f"{recipe.upper()}_IMAGE", "") for recipe in FIXED]
+
+
+def build_substitutes(images: Sequence[BaseImage], settings: StackSettings, client: docker.DockerClient, workers: int = 3) -> int:
+    """Build the substitutes not already current, a few at a time (each mostly waits on the mirror); how many were built."""
+    missing = [image for image in images if current_substitute(image, client) is None]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(lambda image: _build_substitute(image, settings), missing))
+    return len(missing)
 
 
 def copied_from_this_machine(image: BaseImage, settings: StackSettings, client: docker.DockerClient) -> bool:

@@ -24,7 +24,7 @@ class ServiceTests:
     def install(self) -> str:
         """The builder's command that adds the tests' dependencies to /opt/venv. pip left the venv: ensurepip brings back the
         interpreter's own (pip --python needs pip 22.3, and Debian bullseye's 3.9 has 20.3)."""
-        pip = "/opt/venv/bin/python -m ensurepip -q >/dev/null && /opt/venv/bin/python -m pip install -q --no-cache-dir"
+        pip = "/opt/venv/bin/python -m ensurepip >/dev/null && /opt/venv/bin/python -m pip install -q --no-cache-dir"
         if self.kind in ("uv-group", "uv-extra"):
             option = "--group" if self.kind == "uv-group" else "--extra"
             return f"UV_PROJECT_ENVIRONMENT=/opt/venv /opt/uv/bin/uv sync --frozen --no-install-project --no-cache {option} {self.name}"

@@ -150,6 +150,14 @@ def service_test(c, env=None):
     run_service_tests(open_stack(env))
 
 
+def skipped_steps(config) -> list[str]:
+    """The steps ci leaves out for this project, each with why and what would bring it back."""
+    skipped = [] if config.service_tests else ["service tests: no service-tests in [tool.stackops] (a test image's service)"]
+    if not config.persistence:
+        skipped.append("persistence-check: no [tool.stackops.persistence] scenario (a write and a read of the entry's API)")
+    return skipped
+
+
 @stack_task(
     help={
         "env": ENV_HELP + " (default: the contract's ci-env)",
@@ -169,6 +177,8 @@ def ci(c, env=None, reports="reports", cycles=None):
         lifecycle.up(stack, build=False)
         if config.service_tests:
             run_service_tests(stack)
+        for skipped in skipped_steps(config):
+            say(f"  skipped      {skipped}")
         if not all(r.ok for r in smoke_results(stack, junit=folder / "smoke.xml")):
             failure = "smoke failed"
         elif config.persistence and not all(

@@ -25,10 +25,11 @@ class SettingField:
     default: str | None  # None: the app cannot start without it
     annotation: str = ""  # the field's type as written: bool, int, HttpUrl, list[str]
     prefix: str = ""  # its class's env_prefix
+    alias: str = ""  # Field(alias="POSTGRES_PORT"): the variable, instead of prefix and name
 
     @property
     def variable(self) -> str:
-        return f"{self.prefix}{self.name}".upper()
+        return (self.alias or f"{self.prefix}{self.name}").upper()
 
     @property
     def typed_value(self) -> str | None:
@@ -100,6 +101,15 @@ def typed_value(annotation: str) -> str | None:
     inner = re.sub(r"^(Optional\[(.*)\]|Annotated\[([^,]*),.*\])$", r"\2\3", annotation.strip())
     inner = re.sub(r"\s*\|\s*None$", "", inner)
     return next((value for pattern, value in TYPED_VALUES if pattern.search(inner)), None)
+
+
+def alias_of(node: ast.AST | None) -> str:
+    """The variable a `Field(alias=...)` (or validation_alias) reads instead of the field's name; "" for none."""
+    if not calls(node, "Field"):
+        return ""
+    keywords = {k.arg: k.value for k in node.keywords}
+    named = keywords.get("validation_alias") or keywords.get("alias")
+    return str(named.value) if isinstance(named, ast.Constant) and isinstance(named.value, str) else ""
 
 
 def constant_text(node: ast.AST | None) -> str | None:
@@ -215,7 +225,7 @@ def annotated_fields(
             if delimiter and not outer and groups and annotation in groups:
                 fields += annotated_fields(groups[annotation], prefix, delimiter, None, f"{name}{delimiter}")
             else:
-                fields.append(SettingField(name, constant_text(item.value), annotation, prefix))
+                fields.append(SettingField(name, constant_text(item.value), annotation, prefix, alias_of(item.value)))
     return tuple(fields)
 
 
@@ -232,12 +242,16 @@ def model_classes(root: Path) -> dict[str, ast.ClassDef]:
 def find_settings(root: Path) -> Settings | None:
     """The pydantic-settings class that holds the database URL (else the first one, else the environment reads), with
     the fields the app's other settings classes cannot start without: settings are often split over several classes."""
-    found, groups = [], model_classes(root)
-    for node, where in settings_classes(root):
+    found, groups, own = [], model_classes(root), {}
+    for node, where in settings_classes(root):  # bases before their subclasses
         prefix, delimiter = config_value(node.body, "env_prefix"), config_value(node.body, "env_nested_delimiter")
-        found.append(Settings(node.name, prefix, annotated_fields(node, prefix, delimiter, groups), where))
+        inherited = [f for base in node.bases for f in own.get(getattr(base, "id", getattr(base, "attr", "")), ())]
+        own[node.name] = (*inherited, *annotated_fields(node, prefix, delimiter, groups))
+        found.append(Settings(node.name, prefix, own[node.name], where))
     found.append(environment_settings(root))
-    chosen = next((s for s in found if s and s.database), found[0])
+    # The class with the database's URL, else its parts, else the one with the most fields (often all the others' sum).
+    ranked = sorted((s for s in found if s), key=lambda s: (not s.database, not s.database_parts, -len(s.fields)))
+    chosen = ranked[0] if ranked else None
     if chosen is None:
         return None
     others = {f.variable: f for s in found if s and s is not chosen for f in s.required if f.variable not in chosen.variables}

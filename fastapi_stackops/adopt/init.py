@@ -126,7 +126,6 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
     database at import is asked again with the stack's services up; one that writes under its code at import gets that
     path writable (the root filesystem is read-only), and says so. The setup, with what that taught."""
     from fastapi_stackops import lifecycle
-    from fastapi_stackops.baseimages import ensure_base_images
     from fastapi_stackops.contract import load_project
     from fastapi_stackops.settings import load_settings
     from fastapi_stackops.stack import Stack
@@ -140,7 +139,7 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
             draft = replace(setup, repo=replace(setup.repo, root=copy))
             apply(copy, draft.changes(Routes(), force=True))
             stack = Stack(load_settings("ci", load_project(copy), environ={"COMPOSE_PROJECT_NAME": project}))
-            base = ensure_base_images(stack.settings, stack.model, stack.client)  # before anything is made to clean
+            base = base_images(stack, setup.repo)  # before anything is made to clean
             try:
                 with step(f"building {setup.layout.entry}'s image to read the app's routes from it"):
                     stack.compose(["build", setup.layout.entry], extra_env=base)
@@ -152,6 +151,18 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
             finally:
                 lifecycle.clean(stack, volumes=True, label=f"removing the trial's image and containers ({project})")
         raise last
+
+
+def base_images(stack, repo: Repository) -> dict[str, str]:
+    """The trial's base images; a Python no image can be had for is refused naming the flag that picks another."""
+    from fastapi_stackops.baseimages import ensure_base_images
+
+    try:
+        return ensure_base_images(stack.settings, stack.model, stack.client)
+    except StackError as error:
+        if f"python:{repo.python}" not in str(error):
+            raise
+        raise StackError(f"{error}; for init, that is --python with one of those versions") from None
 
 
 def learned(setup: Setup, failed: ImportFailed, with_deps: bool) -> tuple[Setup, bool]:

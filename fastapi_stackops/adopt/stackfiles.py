@@ -69,8 +69,9 @@ def app_environment(repo: Repository) -> dict[str, str]:
         variable = settings.database.variable
         values[variable] = f"${{{variable}-{database_url(repo)}}}"
     if settings and repo.database in DATABASES:
+        by_name = {f.name: f for f in settings.fields}
         for name, part in settings.database_parts.items():
-            variable = settings.variable(name)
+            variable = by_name[name].variable
             values[variable] = f"${{{variable}-{DATABASES[repo.database].parts[part]}}}"
     if settings and repo.redis:
         for field in settings.fields:

@@ -237,3 +237,17 @@ def test_settings_of_a_subclass_of_the_apps_own_base_settings_are_read(tmp_path)
     written(tmp_path, {"s.py": base + "\nclass AppSettings(Base):\n    database_url: str\n    api_key: str\n"})
     settings = find_settings(tmp_path)
     assert settings.class_name == "AppSettings" and [f.name for f in settings.required] == ["database_url", "api_key"]
+
+
+def test_settings_composed_of_classes_with_aliases_wire_the_database_in_parts(tmp_path):
+    database = "class DatabaseSettings(BaseSettings):\n    db_host: str = Field(alias='POSTGRES_HOST')\n"
+    database += "    db_port: int = Field(alias='POSTGRES_PORT')\n"
+    auth = "class AuthSettings(BaseSettings):\n    jwt_key: str\n"
+    composed = "class Settings(AuthSettings, DatabaseSettings):\n    pass\n"
+    head = "from pydantic import Field\nfrom pydantic_settings import BaseSettings\n\n"
+    written(tmp_path, {"requirements.txt": "fastapi\nasyncpg\n", "main.py": APP, "config.py": head + auth + database + composed})
+    repo = read_repository(tmp_path)
+    assert repo.settings.class_name == "Settings"
+    environment = app_environment(repo)
+    assert environment["POSTGRES_HOST"] == "${POSTGRES_HOST-postgres}" and environment["POSTGRES_PORT"] == "${POSTGRES_PORT-5432}"
+    assert secret_variables(repo) == ["JWT_KEY", "POSTGRES_PASSWORD"]

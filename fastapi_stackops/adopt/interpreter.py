@@ -71,9 +71,10 @@ def python_version(root: Path, project: dict) -> Finding:
     pinned = root / ".python-version"
     if pinned.is_file() and pinned.read_text().split():
         version = ".".join(pinned.read_text().split()[0].split(".")[:2])
-        if version in BUILDABLE_PYTHONS or not fits:
+        if not fits or (version in BUILDABLE_PYTHONS and version in fits):
             return Finding("python", version, ".python-version")
-        return Finding("python", fits[0], f"{source} ({spec}); .python-version's {version} has no base image here")
+        why = "has no base image here" if version not in BUILDABLE_PYTHONS else "here is below the patch release it requires"
+        return Finding("python", fits[0], f"{source} ({spec}); .python-version's {version} {why}")
     if spec:
         return Finding("python", fits[0] if fits else lower_bound(spec), f"{source} ({spec})")
     return Finding("python", BUILDABLE_PYTHONS[0], "nothing names a version; the oldest supported")

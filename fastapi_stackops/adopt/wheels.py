@@ -41,8 +41,8 @@ RUST_BUILT = frozenset(
         "rtoml",
     }
 )
-#: A C compiler and the C library's headers: enough for an extension with no other library.
-COMPILER = "gcc libc6-dev"
+#: C and C++ compilers and the C library's headers: enough for an extension with no other library (editdistance is C++).
+COMPILER = "gcc g++ libc6-dev"
 DEFAULT_INDEX = "https://pypi.org/simple"
 WHEEL = re.compile(r"^[^-]+-[^-]+(?:-\d[^-]*)?-(?P<python>[^-]+)-(?P<abi>[^-]+)-(?P<platform>[^-]+)\.whl$")
 

@@ -53,6 +53,13 @@ def test_lower_bound(spec, expected):
             ("3.13", "requires-python in pyproject.toml (>=3.11.11)"),
         ),
         ({"pyproject.toml": '[tool.poetry.dependencies]\npython = "3.11.7"\n'}, ("3.11", "poetry's python dependency (3.11.7)")),
+        (  # a pin to 3.11.11 with a floor there: Debian's 3.11.2 would be refused by uv
+            {".python-version": "3.11.11\n", "pyproject.toml": '[project]\nrequires-python = ">=3.11.11"\n'},
+            (
+                "3.13",
+                "requires-python in pyproject.toml (>=3.11.11); .python-version's 3.11 here is below the patch release it requires",
+            ),
+        ),
         ({"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.11"\n'}, ("3.11", "poetry's python dependency (^3.11)")),
         ({}, ("3.11", "nothing names a version; the oldest supported")),
     ],

@@ -173,10 +173,26 @@ def added_server(repo: Repository) -> str:
     return f"# The app's dependencies have no server: {repo.added_server} is added.\n{CA_SECRET}{pip} -q {repo.added_server}\n"
 
 
+def with_extras(repo: Repository, install: str) -> str:
+    """An install command that also installs the extras bringing the framework (`api = ["fastapi[standard]"]`); uv
+    sync removes what it is not asked for, so the test image's sync names them too."""
+    extras = "".join(f" --extra {extra}" for extra in repo.extras) if repo.installer == "uv" else ""
+    extras += "".join(f" -E {extra}" for extra in repo.extras) if repo.installer.startswith("poetry") else ""
+    return install.replace(" --no-install-project", f" --no-install-project{extras}").replace(
+        " --only main", f" --only main{extras}"
+    )
+
+
 def builder_stage(repo: Repository) -> str:
     """The venv with the app's dependencies alone, compiled; no installer left in it."""
     exported = repo.installer == "uv" and re.search(r"==\s*3\.\d+\.\d+", repo.requires_python)
     copied, install = INSTALLERS["uv-exported" if exported else repo.installer]
+    # An app whose framework comes in an extra (`api = ["fastapi[standard]"]`) installs that extra too.
+    extras = "".join(f" --extra {extra}" for extra in repo.extras) if repo.installer == "uv" else ""
+    extras += "".join(f" -E {extra}" for extra in repo.extras) if repo.installer.startswith("poetry") else ""
+    install = install.replace(" --no-install-project", f" --no-install-project{extras}").replace(
+        " --only main", f" --only main{extras}"
+    )
     # A requirements file in a folder may include its neighbours (-r base.txt): the folder goes whole.
     folder = repo.requirements.rpartition("/")[0]
     copy_line = f"COPY {folder} ./{folder}" if folder else f"COPY {copied.format(requirements=repo.requirements)} ./"
@@ -233,7 +249,7 @@ def test_stages(repo: Repository, copies: str) -> str:
     return f"""
 # The service's own tests (inv service-test, part of inv ci) run in an image of their own, never shipped.
 FROM builder AS test-deps
-{copy}{CA_SECRET}{tests.install}
+{copy}{CA_SECRET}{with_extras(repo, tests.install)}
 
 FROM runtime-base AS test
 COPY --from=test-deps /opt/venv /opt/venv
@@ -256,7 +272,8 @@ ARG PYTHON_BASE={python_image(repo.python)}
 {runtime_base_stage(repo, data_dir)}{test_stages(repo, copies)}
 FROM runtime-base
 COPY --from=builder /opt/venv /opt/venv
-{copies}RUN python -m compileall -q {CODE_DIR}
+# The code's bytecode too; a file that is no Python of this version (a template named .py) stays as it is.
+{copies}RUN python -m compileall -qq {CODE_DIR} || echo "stackops: some files under {CODE_DIR} do not compile; kept as source"
 USER {UID}:{UID}
 EXPOSE {CONTAINER_PORT}
 {healthcheck(health_path)}CMD {json.dumps(start_command(repo))}

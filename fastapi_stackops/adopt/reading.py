@@ -17,7 +17,7 @@ from fastapi_stackops.adopt.interpreter import python_and_builds, python_version
 from fastapi_stackops.adopt.source import App, find_apps, find_worker, python_files
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
-from fastapi_stackops.adopt.wheels import locked_version
+from fastapi_stackops.adopt.wheels import locked_version, text_of
 
 REQUIREMENTS = re.compile(r"^requirements(?:[-_.](?:prod|production|base|main|app))?\.txt$")
 DOCKER_FILES = ("Dockerfile", "compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
@@ -45,6 +45,7 @@ class Repository:
     compiled: tuple[str, ...] = ()  # name==version pins with no wheel for the image's Python: the builder compiles them
     service_tests: ServiceTests | None = None  # the repository's pytest suite, for a test image
     start: tuple[str, ...] = ()  # the repository's own server command (a Procfile's), bound to the container port
+    extras: tuple[str, ...] = ()  # the extras that bring the framework, when the main dependencies do not
     async_engine: bool = False  # the code makes an async SQLAlchemy engine (create_async_engine)
     requires_python: str = ""  # the project's own specifier, as written
     writable: tuple[str, ...] = ()  # paths under the code the app writes at import: tmpfs in a read-only container
@@ -87,8 +88,8 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
         return "poetry", Finding("installs", "poetry's lock, exported for pip", "poetry.lock"), "", tuple(declared)
     if requirements:
         file = requirements[0]
-        names = [requirement_name(line) for line in (root / file).read_text().splitlines()]
-        hashed = "--hash=" in (root / file).read_text()
+        names = [requirement_name(line) for line in text_of(root / file).splitlines()]
+        hashed = "--hash=" in text_of(root / file)
         value = f"pip install -r {file}" + (" (hashes required)" if hashed else "")
         return "requirements", Finding("installs", value, file), file, tuple(filter(None, names))
     if project.get("tool", {}).get("poetry", {}).get("dependencies"):
@@ -163,7 +164,7 @@ def service_tests(root: Path, project: dict, how: str, app: App) -> tuple[Servic
 def bundles_uvicorn(root: Path, requirements: str) -> bool:
     """Whether the app depends on fastapi[standard] (or [all]), which brings uvicorn."""
     texts = [root / "pyproject.toml", root / requirements] if requirements else [root / "pyproject.toml"]
-    text = "\n".join(path.read_text() for path in texts if path.is_file())
+    text = "\n".join(text_of(path) for path in texts if path.is_file())
     return bool(
         re.search(
             r"fastapi\W{0,3}\[[^\]]*\b(standard|all)\b|^fastapi\s*=\s*\{[^}]*extras\s*=\s*\[[^\]]*\b(standard|all)\b", text, re.M
@@ -188,6 +189,16 @@ def server_of(root: Path, dependencies: tuple[str, ...], requirements: str, how:
         added,
         Finding("server", f"{server}, with {added} added to the image", "no uvicorn among the app's dependencies"),
     )
+
+
+def framework_extras(project: dict, dependencies: tuple[str, ...]) -> tuple[str, ...]:
+    """The extras that bring fastapi when the main dependencies do not (a project split into api and worker extras)."""
+    if "fastapi" in dependencies:
+        return ()
+    extras = project.get("project", {}).get("optional-dependencies", {}) or project.get("tool", {}).get("poetry", {}).get(
+        "extras", {}
+    )
+    return tuple(name for name, listed in extras.items() if "fastapi" in {requirement_name(r) for r in listed})
 
 
 def read_repository(root: Path, python: str = "") -> Repository:
@@ -221,6 +232,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
         server=server,
         added_server=added_server,
         requires_python=project.get("project", {}).get("requires-python", ""),
+        extras=framework_extras(project, dependencies),
         async_engine=any("create_async_engine" in path.read_text(errors="replace") for path in python_files(root)),
         settings=settings,
         database=database,

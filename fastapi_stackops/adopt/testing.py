@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from fastapi_stackops.adopt.wheels import text_of
+
 DEV_REQUIREMENTS = re.compile(r"^(?:requirements[-_.](?:dev|test|tests)|(?:dev|test)[-_]requirements)\.txt$")
 
 
@@ -83,7 +85,7 @@ def dev_dependencies(root: Path, project: dict, installer: str) -> tuple[str, st
         ]
         files += [p for p in sorted(root.glob("requirements/*.txt")) if p.stem in ("dev", "test", "tests")]
         files += [root / "requirements.txt"] if (root / "requirements.txt").is_file() else []  # pytest among the app's own
-        found = {str(p.relative_to(root)): p.read_text().splitlines() for p in files}
+        found = {str(p.relative_to(root)): text_of(p).splitlines() for p in files}
         return next((("requirements", f, f) for f, r in found.items() if names_pytest(r)), None)
     lists = {f"dependency-groups.{g}": r for g, r in groups.items()} | {
         f"project.optional-dependencies.{e}": r for e, r in extras.items()

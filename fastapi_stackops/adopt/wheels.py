@@ -47,6 +47,13 @@ DEFAULT_INDEX = "https://pypi.org/simple"
 WHEEL = re.compile(r"^[^-]+-[^-]+(?:-\d[^-]*)?-(?P<python>[^-]+)-(?P<abi>[^-]+)-(?P<platform>[^-]+)\.whl$")
 
 
+def text_of(path: Path) -> str:
+    """A requirements file's text in whatever encoding pip would read it: UTF-16 with its BOM (PowerShell's `pip freeze >`
+    writes that), else UTF-8."""
+    data = path.read_bytes()
+    return data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data.decode("utf-8-sig", errors="replace")
+
+
 def normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -81,7 +88,7 @@ def pins(root: Path, requirements: str) -> dict[str, str]:
     """name==version pins of a requirements file and the files it includes with -r."""
     found: dict[str, str] = {}
     path = root / requirements
-    for line in path.read_text().splitlines():
+    for line in text_of(path).splitlines():
         line = line.split("#")[0].strip()
         included = re.match(r"^(?:-r|--requirement)\s*=?\s*(\S+)", line)
         if included and (path.parent / included.group(1)).is_file():
@@ -94,7 +101,7 @@ def pins(root: Path, requirements: str) -> dict[str, str]:
 
 def index_url(root: Path, requirements: str) -> str:
     """The index pip would ask: the requirements file's --index-url, PIP_INDEX_URL, or PyPI."""
-    named = re.search(r"^\s*(?:-i|--index-url)[\s=]+(\S+)", (root / requirements).read_text(), re.M) if requirements else None
+    named = re.search(r"^\s*(?:-i|--index-url)[\s=]+(\S+)", text_of(root / requirements), re.M) if requirements else None
     return (named.group(1) if named else os.environ.get("PIP_INDEX_URL", DEFAULT_INDEX)).rstrip("/")
 
 

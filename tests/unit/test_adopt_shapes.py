@@ -251,3 +251,18 @@ def test_settings_composed_of_classes_with_aliases_wire_the_database_in_parts(tm
     environment = app_environment(repo)
     assert environment["POSTGRES_HOST"] == "${POSTGRES_HOST-postgres}" and environment["POSTGRES_PORT"] == "${POSTGRES_PORT-5432}"
     assert secret_variables(repo) == ["JWT_KEY", "POSTGRES_PASSWORD"]
+
+
+def test_a_requirements_file_in_utf16_is_read(tmp_path):
+    (tmp_path / "requirements.txt").write_bytes("fastapi==0.115.6\r\nasyncpg==0.30.0\r\n".encode("utf-16"))
+    written(tmp_path, {"main.py": APP})
+    assert read_repository(tmp_path).database == "postgres"
+
+
+def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
+    project = (
+        '[project]\nname = "svc"\ndependencies = ["sqlalchemy"]\n[project.optional-dependencies]\napi = ["fastapi[standard]"]\n'
+    )
+    written(tmp_path, {"pyproject.toml": project, "uv.lock": "version = 1\n", "svc/main.py": APP})
+    repo = read_repository(tmp_path)
+    assert repo.extras == ("api",) and "--no-install-project --extra api" in dockerfile_text(repo, "/", False)

@@ -168,6 +168,7 @@ def base_images(stack, repo: Repository) -> dict[str, str]:
 def learned(setup: Setup, failed: ImportFailed, with_deps: bool) -> tuple[Setup, bool]:
     """What an import failure teaches the next try, or the failure itself when it teaches nothing."""
     path = failed.read_only_path
+    path = path if not path or path.startswith("/") else f"{CODE_DIR}/{path}"  # relative: to the working directory
     path = str(Path(path).parent) if Path(path).suffix else path  # a file (app.log): its folder
     if path.startswith(f"{CODE_DIR}/") and path not in setup.repo.writable:
         finding = Finding("writable", f"{path}, a tmpfs: the app writes there at import", "its first start")

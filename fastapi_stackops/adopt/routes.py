@@ -49,7 +49,7 @@ UNREACHED = re.compile(
     r"Temporary failure in name resolution|ConnectionRefusedError|connection to server at|Errno 111|Errno 99"
 )
 #: An app that writes under its code at import (a logs/ folder): the root filesystem is read-only.
-READ_ONLY = re.compile(r"Read-only file system: '(/[^']+)'")
+READ_ONLY = re.compile(r"Read-only file system: '([^']+)'")
 
 
 def advice(words: str) -> str:

@@ -204,6 +204,7 @@ def test_a_server_kept_among_the_dev_dependencies_is_added_to_the_image_at_the_l
         ("(2003, \"Can't connect to MySQL server on 'localhost' ([Errno 99] Cannot assign requested address)\")", True, ""),
         ("ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 5432)", True, ""),
         ("pydantic ValidationError: 1 validation error for Settings", False, ""),
+        ("FileNotFoundError... OSError: [Errno 30] Read-only file system: 'logs'", False, "logs"),  # relative to /srv
     ],
 )
 def test_an_import_failure_says_what_the_next_try_learns(words, unreached, writable):

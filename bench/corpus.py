@@ -115,14 +115,8 @@ def trial(entry: Entry, corpus: Path, workspace: Path, logs: Path) -> Outcome:
         return Outcome(entry.name, kind, time.monotonic() - started, init_seconds, last_words(out + err), findings)
     project = {"COMPOSE_PROJECT_NAME": f"corpus-{uuid.uuid4().hex[:6]}"}
     try:
-        code, out, err = run(
-            [
-                *inv_command("ci", "--reports", str(workspace / "reports")),
-            ],
-            repo,
-            CI_TIMEOUT,
-            project,
-        )
+        code, out, err = run(inv_command("ci", "--reports", str(workspace / "reports")), repo, CI_TIMEOUT, project)
+        log.write_text(log.read_text() + f"\n$ inv ci\n{out}{err}")
     finally:
         run(inv_command("clean", "--env", "ci", "--volumes", "--yes"), repo, 300, project)
     green = code == 0 and "ci passed" in out

@@ -33,8 +33,10 @@ class SettingField:
 
     @property
     def typed_value(self) -> str | None:
-        """A value of the field's type for a required field that is no string (None for a string: a secret)."""
-        return typed_value(self.annotation)
+        """A value of the field's type for a required field that is no string (None for a string: a secret). A string
+        named for an email address gets one: libraries it is handed to (a mailer's MAIL_FROM) validate it."""
+        typed = typed_value(self.annotation)
+        return typed if typed is not None or not EMAIL_NAMED.search(self.name) else "admin@example.com"
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class Settings:
         return f"{self.class_name}, {prefix}, {len(self.fields)} fields, {len(self.required)} without a default{more}"
 
 
+EMAIL_NAMED = re.compile(r"^(?!.*(pass|secret|key|token|host|server|port|smtp)).*(^|_)e?mail(_|$)", re.I)
 #: A value that validates as each type, for a required setting that is not a string; by the annotation's words.
 TYPED_VALUES = (
     (re.compile(r"^(list|List|set|Set|tuple|Tuple|Sequence)\b"), "[]"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_stackops.adopt.app_settings import find_settings, typed_value
+from fastapi_stackops.adopt.app_settings import SettingField, find_settings, typed_value
 from fastapi_stackops.adopt.backing import DATABASES
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.image import code_paths, dockerfile_text
@@ -267,3 +267,11 @@ def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
     written(tmp_path, {"pyproject.toml": project, "uv.lock": "version = 1\n", "svc/main.py": APP})
     repo = read_repository(tmp_path)
     assert repo.extras == ("api",) and "--no-install-project --extra api" in dockerfile_text(repo, "/", False)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("EMAIL_USERNAME", "admin@example.com"), ("MAIL_FROM", "admin@example.com"), ("EMAIL_PASSWORD", None), ("API_KEY", None)],
+)
+def test_a_string_named_for_an_email_address_gets_one(name, value):
+    assert SettingField(name, None, "str").typed_value == value

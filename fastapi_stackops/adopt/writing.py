@@ -10,7 +10,8 @@ from fastapi_stackops.adopt.contract_table import TABLE_HEADER, with_contract
 from fastapi_stackops.envfiles import read_env_files
 
 #: Lines init makes sure the repository's .gitignore has.
-IGNORED = ("*.local.env.docker",)
+#: What init adds to .gitignore: personal secrets, and the reports `inv ci` writes.
+IGNORED = ("*.local.env.docker", "reports/")
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def gitignore_change(root: Path) -> Change:
     missing = [line for line in IGNORED if line not in (now or "").splitlines()]
     if not missing:
         return Change(".gitignore", now or "", "unchanged")
-    text = (now or "").rstrip("\n") + ("\n\n" if now else "") + "# stackops: secrets and personal overrides\n"
+    text = (now or "").rstrip("\n") + ("\n\n" if now else "") + "# stackops: secrets, personal overrides, ci reports\n"
     return Change(".gitignore", text + "\n".join(missing) + "\n", "updated" if now is not None else "new")
 
 

@@ -275,3 +275,10 @@ def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
 )
 def test_a_string_named_for_an_email_address_gets_one(name, value):
     assert SettingField(name, None, "str").typed_value == value
+
+
+def test_init_ignores_the_reports_ci_writes(tmp_path):
+    from fastapi_stackops.adopt.writing import gitignore_change
+
+    written(tmp_path, {".gitignore": "__pycache__/\n"})
+    assert gitignore_change(tmp_path).text.splitlines()[-2:] == ["*.local.env.docker", "reports/"]

@@ -18,7 +18,7 @@ from fastapi_stackops.adopt.contract_table import Layout, contract_text, written
 from fastapi_stackops.adopt.conventions import CODE_DIR, ENV_DIR, ENV_DIR_IF_IGNORED
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.image import HEADER, dockerfile_text, dockerignore_text
-from fastapi_stackops.adopt.override import OVERRIDE_FILE, Override, plan_override
+from fastapi_stackops.adopt.override import OVERRIDE_FILE, Override, missing_env_files, plan_override
 from fastapi_stackops.adopt.reading import Repository, read_repository
 from fastapi_stackops.adopt.routes import ImportFailed, Routes, ask_image, choose_routes
 from fastapi_stackops.adopt.source import App
@@ -90,6 +90,7 @@ class Setup:
         if self.override:
             override = plan_override(repo.root, self.override.compose_file, routes.probe_path, "PYTHON_BASE_IMAGE")
             files[OVERRIDE_FILE] = HEADER + override.text
+            files |= missing_env_files(repo.root, self.override.compose_file)  # git-ignored: a clone lacks them
         else:
             files[self.dockerfile] = dockerfile_text(repo, routes.probe_path, data_dir=repo.database == "sqlite")
             files[".dockerignore"] = dockerignore_text(env_dir, repo.service_tests.folder if repo.service_tests else "")
@@ -108,6 +109,11 @@ def setup_for(repo: Repository, system_ca: bool) -> Setup:
     compose_file = next((f for f in own if f != "Dockerfile"), "")
     override = None
     if "Dockerfile" in own and compose_file:
+        for name, text in missing_env_files(repo.root, compose_file).items():
+            source = "its example beside it" if text else "nothing: no example beside it, so empty"
+            repo.findings.append(
+                Finding("env file", f"{name}, which {compose_file} names and this checkout lacks: from {source}", compose_file)
+            )
         override = plan_override(repo.root, compose_file, "/", "PYTHON_BASE_IMAGE")
         repo.findings.append(
             Finding("own files", f"Dockerfile and {compose_file}, kept; {OVERRIDE_FILE} beside them", compose_file)

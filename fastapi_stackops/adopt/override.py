@@ -64,10 +64,48 @@ def read_dockerfile(root: Path, name: str) -> OwnDockerfile:
     return found
 
 
+#: What a repository keeps beside a git-ignored env file for its users to copy.
+ENV_EXAMPLES = (".example", ".sample", ".template", ".dist")
+
+
+def missing_env_files(root: Path, file: str) -> dict[str, str]:
+    """The env files the Compose file names that a fresh clone lacks (git ignores them), each with the text of the example
+    the repository keeps beside it, or empty: a clone must render without them."""
+    compose = root / file
+    names, listing = [], False
+    for line in compose.read_text().splitlines():
+        found = re.match(r"^(\s*)env_file:\s*(\S[^#]*)?", line)
+        if found:
+            listing = not found.group(2)
+            names += [found.group(2).strip().strip("\"'")] if found.group(2) else []
+        elif listing and re.match(r"^\s*-\s*", line):
+            names.append(re.sub(r"^\s*-\s*(path:\s*)?", "", line).split("#")[0].strip().strip("\"'"))
+        elif listing and not re.match(r"^\s*(required|format):", line):
+            listing = False
+    missing = {}
+    for name in dict.fromkeys(n for n in names if n and "$" not in n):
+        path = (compose.parent / name).resolve()
+        if not path.exists() and path.is_relative_to(root):
+            examples = [path.with_name(path.name + suffix) for suffix in ENV_EXAMPLES] + [path.with_name("example" + path.name)]
+            example = next((e for e in examples if e.is_file()), None)
+            missing[str(path.relative_to(root))] = example.read_text() if example else ""
+    return missing
+
+
 def compose_model(root: Path, file: str) -> dict:
-    """The user's Compose file as Compose itself renders it."""
-    command = ["docker", "compose", "--file", file, "config", "--format", "json"]
-    rendered = run(command, capture=True, cwd=root, what=f"Compose cannot read {file}")
+    """The user's Compose file as Compose itself renders it; env files a fresh clone lacks stand in from their examples
+    while it renders (and are taken away after: init writes them, and says so)."""
+    made = []
+    try:
+        for name, text in missing_env_files(root, file).items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text)
+            made.append(root / name)
+        command = ["docker", "compose", "--file", file, "config", "--format", "json"]
+        rendered = run(command, capture=True, cwd=root, what=f"Compose cannot read {file}")
+    finally:
+        for path in made:
+            path.unlink()
     return json.loads(rendered.stdout)
 
 

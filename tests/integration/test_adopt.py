@@ -82,6 +82,12 @@ def test_the_service_test_step_fails_when_the_repositorys_own_tests_fail(adopted
 def test_a_repositorys_own_docker_files_stay_untouched_beside_an_override(adopted):
     repo, result = adopted("own-docker-files")
     assert "own files    Dockerfile and docker-compose.yml, kept; compose.stackops.yaml beside them" in result.stdout
+    # A clone lacks the env file the Compose file names, which git ignores: init makes it from the example beside it.
+    assert (
+        "env file     app/.env, which docker-compose.yml names and this checkout lacks: from its example beside it"
+        in result.stdout
+    )
+    assert (repo / "app" / ".env").read_text() == (repo / "app" / ".env.example").read_text()
     changed = changed_files(repo)
     assert "Dockerfile" not in changed and "docker-compose.yml" not in changed and "?? compose.stackops.yaml" in changed
     contract = (repo / "pyproject.toml").read_text()

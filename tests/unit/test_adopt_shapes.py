@@ -282,3 +282,22 @@ def test_init_ignores_the_reports_ci_writes(tmp_path):
 
     written(tmp_path, {".gitignore": "__pycache__/\n"})
     assert gitignore_change(tmp_path).text.splitlines()[-2:] == ["*.local.env.docker", "reports/"]
+
+
+@pytest.mark.parametrize(
+    ("compose", "files", "missing"),
+    [
+        ("services:\n  web:\n    env_file: src/.env\n", {"src/.env.example": "A=1\n"}, {"src/.env": "A=1\n"}),
+        (
+            "services:\n  web:\n    env_file:\n      - .env\n      - path: extra.env\n        required: false\n",
+            {},
+            {".env": "", "extra.env": ""},
+        ),
+        ("services:\n  web:\n    env_file: .env\n", {".env": "B=2\n"}, {}),  # there already
+    ],
+)
+def test_env_files_a_fresh_clone_lacks_come_from_their_examples(tmp_path, compose, files, missing):
+    from fastapi_stackops.adopt.override import missing_env_files
+
+    written(tmp_path, {"docker-compose.yml": compose, **files})
+    assert missing_env_files(tmp_path, "docker-compose.yml") == missing

@@ -231,8 +231,6 @@ def compose_environment(
     env["BUILD_CA_BUNDLE"] = str(settings.ca_bundle) if settings.ca_bundle else "/dev/null"
     env.pop("COMPOSE_FILE", None)  # passed as -f, resolved against the repository
     env.pop("COMPOSE_PROFILES", None)  # passed as --profile
-    # Compose builds through the engine's own BuildKit; asked for Bake without buildx it says so on every build.
-    env.setdefault("COMPOSE_BAKE", environ.get("COMPOSE_BAKE", "false"))
     from fastapi_stackops.remote import engine_socket, ssh_target  # it reads settings: imported here, no cycle
 
     if settings.value("DOCKER_HOST").startswith("ssh://"):

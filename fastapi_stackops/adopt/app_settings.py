@@ -14,7 +14,8 @@ DATABASE_FIELD = re.compile(r"(database|db|sqlalchemy_database)_(url|uri|dsn)$|^
 #: A database given in parts (POSTGRES_SERVER, PG_PORT, DB_USER, ...): the part each names.
 DATABASE_PART = re.compile(
     r"^(?:pg|postgres|postgresql|db|database)_{0,2}"
-    r"(?:(?P<host>host|hostname|server)|(?P<port>port)|(?P<user>user|username)|(?P<password>password|pass)|(?P<name>db|name))$",
+    r"(?:(?P<host>host|hostname|server)|(?P<port>port)|(?P<user>user|username)|(?P<password>password|pass)|(?P<name>db|name)"
+    r"|(?P<driver>driver|engine|dialect|scheme))$",
     re.I,
 )
 

@@ -111,10 +111,16 @@ class Database:
     def url(self, scheme: str) -> str:
         return f"{scheme}://app:${{{self.password}}}@{self.service}:{self.port}/app"
 
-    @property
-    def parts(self) -> dict[str, str]:
-        """The values a database given in parts gets: this service."""
-        return {"host": self.service, "port": str(self.port), "user": "app", "password": f"${{{self.password}}}", "name": "app"}
+    def parts(self, scheme: str) -> dict[str, str]:
+        """The values a database given in parts gets: this service, and the URL's scheme for a DB_DRIVER."""
+        return {
+            "host": self.service,
+            "port": str(self.port),
+            "user": "app",
+            "password": f"${{{self.password}}}",
+            "name": "app",
+            "driver": scheme,
+        }
 
 
 DATABASES = {

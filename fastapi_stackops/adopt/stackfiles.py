@@ -69,10 +69,11 @@ def app_environment(repo: Repository) -> dict[str, str]:
         variable = settings.database.variable
         values[variable] = f"${{{variable}-{database_url(repo)}}}"
     if settings and repo.database in DATABASES:
-        by_name = {f.name: f for f in settings.fields}
+        by_name, database = {f.name: f for f in settings.fields}, DATABASES[repo.database]
+        parts = database.parts(database.scheme(repo.dependencies, "", repo.async_engine))
         for name, part in settings.database_parts.items():
             variable = by_name[name].variable
-            values[variable] = f"${{{variable}-{DATABASES[repo.database].parts[part]}}}"
+            values[variable] = f"${{{variable}-{parts[part]}}}"
     if settings and repo.redis:
         for field in settings.fields:
             value = redis_value(field.name)

@@ -301,3 +301,10 @@ def test_env_files_a_fresh_clone_lacks_come_from_their_examples(tmp_path, compos
 
     written(tmp_path, {"docker-compose.yml": compose, **files})
     assert missing_env_files(tmp_path, "docker-compose.yml") == missing
+
+
+def test_a_database_given_in_parts_gets_its_driver_too(tmp_path):
+    settings = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    db_engine: str\n    db_host: str\n"
+    written(tmp_path, {"requirements.txt": "fastapi\nasyncpg\n", "main.py": APP, "config.py": settings})
+    environment = app_environment(read_repository(tmp_path))
+    assert environment["DB_ENGINE"] == "${DB_ENGINE-postgresql+asyncpg}" and environment["DB_HOST"] == "${DB_HOST-postgres}"

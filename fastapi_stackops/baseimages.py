@@ -175,9 +175,10 @@ def ensure_image(image: BaseImage, settings: StackSettings, client: docker.Docke
     if chosen in ("official", "substitute"):
         return image.official if chosen == "official" else image.local
     if chosen == "pull":
-        log(f"==> pulling {image.official}")  # no "done" line: a registry that does not answer is said next
+        log(f"==> pulling {image.official}")  # "done" only when it was: a registry that does not answer is said next
         _, reason = pull(client, image.official)
         if not reason:
+            log(f"    pulling {image.official}: done")
             return image.official
         if effective_mode(settings.base_images, bool(image.recipe), image.official) == "registry":
             raise StackError(

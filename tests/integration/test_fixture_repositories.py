@@ -130,8 +130,9 @@ def test_a_base_image_version_no_debian_suite_ships_is_refused_in_one_line(repos
     assert result.returncode == 1
     line = result.stdout.strip().splitlines()[-1]
     assert line == (
-        "error: no local substitute can stand in for python:3.12-slim: Debian's packages give python 3.11 (bookworm), "
-        "3.13 (trixie); name one of those versions, or make python:3.12-slim available (docker pull, or a registry)"
+        "error: no local substitute can stand in for python:3.12-slim: Debian's packages give python 3.9 (bullseye), "
+        "3.11 (bookworm), 3.13 (trixie), 3.14 (forky); name one of those versions, or make python:3.12-slim available "
+        "(docker pull, or a registry)"
     )
 
 

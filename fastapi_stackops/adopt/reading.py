@@ -104,8 +104,11 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
     raise NotAFastAPIRepository(f"{root}: no uv.lock, poetry.lock, requirements.txt or [project] says how to install it")
 
 
-def backing_services(dependencies: tuple[str, ...], settings: Settings | None) -> tuple[list[Finding], str, bool]:
-    """PostgreSQL, MySQL (MariaDB), SQLite and Redis, from the drivers the project depends on and its settings' defaults."""
+def backing_services(
+    root: Path, dependencies: tuple[str, ...], settings: Settings | None
+) -> tuple[list[Finding], str, bool, str]:
+    """PostgreSQL, MySQL (MariaDB), SQLite and Redis, from the drivers the project depends on and its settings' defaults;
+    with the repository folder an SQLite file lives in, when its URL names one."""
     findings, database = [], ""
     url = settings.database_default if settings else ""
     found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers]
@@ -116,10 +119,12 @@ def backing_services(dependencies: tuple[str, ...], settings: Settings | None) -
     elif "aiosqlite" in dependencies or url.startswith("sqlite"):
         database = "sqlite"
         findings.append(Finding("database", "SQLite on a named volume", "aiosqlite" if "aiosqlite" in dependencies else url))
+    folder = sqlite_folder(root, settings) if database == "sqlite" else ""
+    findings = [Finding("database", f"SQLite in the host folder {folder}/", settings.source)] if folder else findings
     redis = next((d for d in dependencies if d in ("redis", "arq", "celery")), "")
     if redis:
         findings.append(Finding("redis", "Redis", f"the {redis} dependency"))
-    return findings, database, bool(redis)
+    return findings, database, bool(redis), folder
 
 
 def sqlite_folder(root: Path, settings: Settings | None) -> str:
@@ -201,29 +206,33 @@ def framework_extras(project: dict, dependencies: tuple[str, ...]) -> tuple[str,
     return tuple(name for name, listed in extras.items() if "fastapi" in {requirement_name(r) for r in listed})
 
 
+def project_name(root: Path, project: dict) -> str:
+    """The Compose-safe name of the project: [project] name, else the folder's."""
+    return re.sub(r"[^a-z0-9-]", "-", (project.get("project", {}).get("name") or root.name).lower()).strip("-") or "app"
+
+
+def makes_async_engine(root: Path) -> bool:
+    """Whether the code makes an async SQLAlchemy engine: its database URL then names an async driver."""
+    return any("create_async_engine" in path.read_text(errors="replace") for path in python_files(root))
+
+
 def read_repository(root: Path, python: str = "") -> Repository:
-    """Everything init needs to know, or NotAFastAPIRepository saying what was looked for and where; `python` (--python)
-    instead of the version the repository names."""
+    """Everything init needs to know, or NotAFastAPIRepository saying what was looked for and where (`python`: --python)."""
     project = pyproject(root)
     how, found_installer, requirements, dependencies = installer(root, project)
     app, settings = the_app(root), find_settings(root)
-    backing, database, redis = backing_services(dependencies, settings)
-    folder = sqlite_folder(root, settings) if database == "sqlite" else ""
-    if folder:
-        backing = [Finding("database", f"SQLite in the host folder {folder}/", settings.source if settings else "")]
+    backing, database, redis, folder = backing_services(root, dependencies, settings)
     server, start, added_server, found_server = server_of(root, dependencies, requirements, how)
     migrate, worker = migrations(root), find_worker(root, dependencies)
     chosen = Finding("python", python, "--python") if python else python_version(root, project)
     findings = [chosen, found_installer, Finding("app", app.reference, app.source), found_server]
     findings += [Finding("settings", settings.summary, settings.source)] if settings else []
-    findings += backing + ([migrate] if migrate else [])
-    findings += [Finding("worker", worker.command, worker.source)] if worker else []
+    findings += backing + ([migrate] if migrate else []) + ([Finding("worker", worker.command, worker.source)] if worker else [])
     findings[0], compiled, findings[2:2] = python_and_builds(root, how, requirements, chosen, project, dependencies)
     tests, about_tests = service_tests(root, project, how, app)
-    findings += about_tests
     return Repository(
         root=root,
-        name=re.sub(r"[^a-z0-9-]", "-", (project.get("project", {}).get("name") or root.name).lower()).strip("-") or "app",
+        name=project_name(root, project),
         python=findings[0].value,
         installer=how,
         requirements=requirements,
@@ -233,7 +242,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
         added_server=added_server,
         requires_python=project.get("project", {}).get("requires-python", ""),
         extras=framework_extras(project, dependencies),
-        async_engine=any("create_async_engine" in path.read_text(errors="replace") for path in python_files(root)),
+        async_engine=makes_async_engine(root),
         settings=settings,
         database=database,
         redis=redis,
@@ -244,5 +253,5 @@ def read_repository(root: Path, python: str = "") -> Repository:
         compiled=tuple(compiled),
         service_tests=tests,
         start=tuple(start),
-        findings=findings,
+        findings=findings + about_tests,
     )

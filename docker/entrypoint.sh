@@ -11,6 +11,10 @@ if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
   rm -rf "$PROMETHEUS_MULTIPROC_DIR"
   mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 fi
+# A one-shot migration (inv deploy runs `python -m app.migrate upgrade` in the new
+# image) is the migration: a second one beside it would race it on a new SQLite
+# database ("table alembic_version already exists").
+case " $* " in *" app.migrate "*) SKIP_PRESTART=1 ;; esac
 if [ "${SKIP_PRESTART:-0}" != 1 ]; then
   # $$ is this shell's PID, which the server inherits through exec: a failed
   # migration stops the server, and the container exits non-zero (see

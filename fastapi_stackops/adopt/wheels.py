@@ -142,16 +142,21 @@ def main_packages(lock: dict, installer: str) -> set[str] | None:
     return found
 
 
+def read_lock(root: Path, installer: str) -> dict:
+    """uv.lock or poetry.lock, parsed."""
+    return tomllib.loads((root / ("uv.lock" if installer == "uv" else "poetry.lock")).read_text())
+
+
 def locked_version(root: Path, installer: str, name: str) -> str:
     """The version the lock pins a package at, in any group; "" when it has none."""
-    lock = tomllib.loads((root / ("uv.lock" if installer == "uv" else "poetry.lock")).read_text())
+    lock = read_lock(root, installer)
     return next((str(p["version"]) for p in lock.get("package", []) if normalized(p["name"]) == name), "")
 
 
 def locked_files(root: Path, installer: str) -> dict[tuple[str, str], list[str]]:
     """(name, version) -> file names of the packages the image installs, as uv.lock and poetry.lock record them (poetry's
     lock format 1.1 lists them apart, under [metadata.files])."""
-    lock = tomllib.loads((root / ("uv.lock" if installer == "uv" else "poetry.lock")).read_text())
+    lock = read_lock(root, installer)
     main, listed_apart = main_packages(lock, installer), lock.get("metadata", {}).get("files", {})
     files = {}
     for package in lock.get("package", []):

@@ -25,6 +25,13 @@ DEPENDENCIES_COMPILED = (
     "python -m compileall -qq /opt/venv/lib \\\n"
     '    || echo "stackops: some files of the dependencies in /opt/venv do not compile under $(python -V); kept as source"'
 )
+#: pyproject.toml's main dependencies (and those of the extras after -E) as requirements, read by poetry-core.
+POETRY_MAIN = (
+    '"import sys, pathlib; from poetry.core.factory import Factory; a = sys.argv[1:]; '
+    "wanted = {{a[i + 1].lower().replace('_', '-') for i, x in enumerate(a) if x == '-E'}}; "
+    "print('\\\\n'.join(d.to_pep_508(with_extras=False) for d in Factory().create_poetry(pathlib.Path.cwd()).package.requires "
+    'if not d.is_optional() or wanted & set(d.in_extras)))"'
+)
 #: Each installer: what to copy before the code, and how to install the dependencies alone into /opt/venv.
 INSTALLERS = {
     "uv": (
@@ -47,12 +54,12 @@ INSTALLERS = {
         f"    && {AT_THE_MINOR} /tmp/requirements.txt \\\n"
         "    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
     ),
-    # No lock committed: poetry resolves one in the build, from pyproject.toml's ranges.
+    # No lock committed: poetry-core (poetry's own reading of ^ and ~) turns the main ranges into requirements, and pip
+    # resolves them; `poetry lock` would need the index's JSON API, which not every proxy or mirror serves.
     "poetry-unlocked": (
         "pyproject.toml",
-        "python3 -m venv /opt/poetry && /opt/poetry/bin/pip install -q poetry poetry-plugin-export \\\n"
-        "    && /opt/poetry/bin/poetry lock -q \\\n"
-        "    && /opt/poetry/bin/poetry export --only main --without-hashes -o /tmp/requirements.txt \\\n"
+        "python3 -m venv /opt/poetry && /opt/poetry/bin/pip install -q poetry-core \\\n"
+        f"    && /opt/poetry/bin/python -c {POETRY_MAIN} --only main > /tmp/requirements.txt \\\n"
         "    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
     ),
     "requirements": ("{requirements}", f"{AT_THE_MINOR} {{requirements}} && pip install -q --no-cache-dir -r {{requirements}}"),
@@ -187,12 +194,7 @@ def builder_stage(repo: Repository) -> str:
     """The venv with the app's dependencies alone, compiled; no installer left in it."""
     exported = repo.installer == "uv" and re.search(r"==\s*3\.\d+\.\d+", repo.requires_python)
     copied, install = INSTALLERS["uv-exported" if exported else repo.installer]
-    # An app whose framework comes in an extra (`api = ["fastapi[standard]"]`) installs that extra too.
-    extras = "".join(f" --extra {extra}" for extra in repo.extras) if repo.installer == "uv" else ""
-    extras += "".join(f" -E {extra}" for extra in repo.extras) if repo.installer.startswith("poetry") else ""
-    install = install.replace(" --no-install-project", f" --no-install-project{extras}").replace(
-        " --only main", f" --only main{extras}"
-    )
+    install = with_extras(repo, install)
     # A requirements file in a folder may include its neighbours (-r base.txt): the folder goes whole.
     folder = repo.requirements.rpartition("/")[0]
     copy_line = f"COPY {folder} ./{folder}" if folder else f"COPY {copied.format(requirements=repo.requirements)} ./"

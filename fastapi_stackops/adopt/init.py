@@ -149,7 +149,7 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
             try:
                 with step(f"building {setup.layout.entry}'s image to read the app's routes from it"):
                     stack.compose(["build", setup.layout.entry], extra_env=base)
-                asked = ask_image(stack, setup.layout.entry, setup.repo.app, base, with_deps)
+                asked = ask_image(stack, setup.layout.entry, setup.repo, base, with_deps)
                 return choose_routes(asked), setup
             except ImportFailed as failed:
                 last = failed

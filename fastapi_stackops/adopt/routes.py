@@ -7,15 +7,32 @@ import re
 from dataclasses import dataclass, field
 
 from fastapi_stackops import StackError
-from fastapi_stackops.adopt.source import App
+from fastapi_stackops.adopt.conventions import CODE_DIR
+from fastapi_stackops.adopt.import_failure import READ_ONLY, UNREACHED, Failure, advice, cause
+from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.commands import last_words
 from fastapi_stackops.stack import Stack
 
 MARKER = "stackops-routes "
+FAILED = "stackops-import-failed "
 PROBE = """
-import importlib, json
-found = getattr(importlib.import_module({module!r}), {attribute!r})
-app = found() if {factory!r} else found
+import importlib, json, sys, traceback
+try:
+    found = getattr(importlib.import_module({module!r}), {attribute!r})
+    app = found() if {factory!r} else found
+except Exception as error:
+    # The app's own frame (not a dependency's) says where; a SyntaxError says it itself.
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith({code!r})] or [None]
+    own = error if isinstance(error, SyntaxError) else frames[-1]
+    try:
+        from importlib.metadata import version; pydantic = version("pydantic")
+    except Exception:
+        pydantic = ""
+    print({failed!r} + json.dumps({{"kind": type(error).__name__, "message": str(error), "pydantic": pydantic,
+        "file": getattr(own, "filename", ""), "line": getattr(own, "lineno", 0), "text": (getattr(error, "text", "") or "").strip(),
+        "name": getattr(error, "name", "") if isinstance(error, ImportError) else ""}}))
+    traceback.print_exc()
+    sys.exit(1)
 openapi = app.openapi() if app.openapi_url else None
 # Routes outside the schema too (a health route with include_in_schema=False); an included router may not say its path.
 routes = [[r.path, sorted(getattr(r, "methods", None) or [])] for r in app.routes if isinstance(getattr(r, "path", None), str)]
@@ -43,39 +60,17 @@ class Routes:
         return self.ready or self.health or self.openapi_url or "/"
 
 
-#: What an app that reaches its database at import says when there is none: worth asking again with the stack up.
-UNREACHED = re.compile(
-    r"Can't connect|Connection refused|could not translate host name|Name or service not known|"
-    r"Temporary failure in name resolution|ConnectionRefusedError|connection to server at|Errno 111|Errno 99"
-)
-#: An app that writes under its code at import (a logs/ folder): the root filesystem is read-only.
-READ_ONLY = re.compile(r"Read-only file system: '([^']+)'")
-
-
-def advice(words: str) -> str:
-    """What to do about an import failure, by its cause."""
-    if READ_ONLY.search(words):
-        return (
-            f"it writes {READ_ONLY.search(words).group(1)} beside its code at import, on a read-only root filesystem: "
-            "write logs to stdout, or under a folder of their own (logs/), which init then mounts writable"
-        )
-    if UNREACHED.search(words) and re.search(r"localhost|127\.0\.0\.1", words):
-        return (
-            "it connects at import to a database at localhost, an address its code writes instead of reading it from "
-            "the environment: read it from a variable (os.getenv, or a settings field), and init points it at the stack's"
-        )
-    return (
-        "if it needs a variable init could not read from its code, give it with --set NAME=VALUE; "
-        "if this is not the app, name it with --app module:attribute"
-    )
-
-
 class ImportFailed(StackError):
-    """The built image could not import the app: why, in the app's own last words."""
+    """The built image could not import the app: why, from the probe's report, else the app's own last words."""
 
-    def __init__(self, app: App, words: str):
+    def __init__(self, repo: Repository, words: str, failure: Failure | None = None):
         self.words = words
-        super().__init__(f"the built image could not import {app.reference} to read its routes ({words}); {advice(words)}")
+        explained = cause(failure, repo.requirements or "pyproject.toml", local_modules(repo)) if failure else ""
+        said = explained or f"{words}); {advice(words)}"
+        super().__init__(
+            f"the built image could not import {repo.app.reference} to read its routes"
+            + (f": {explained}" if explained else f" ({said}")
+        )
 
     @property
     def unreached(self) -> bool:
@@ -87,16 +82,28 @@ class ImportFailed(StackError):
         return found.group(1) if found else ""
 
 
-def ask_image(stack: Stack, service: str, app: App, base: dict, with_deps: bool = False) -> dict:
+def local_modules(repo: Repository) -> set[str]:
+    """The repository's own top-level modules, beside its code and in its source root."""
+    roots = [repo.root, repo.root / repo.app.source_root] if repo.app.source_root else [repo.root]
+    return {p.stem for root in roots if root.is_dir() for p in root.iterdir() if p.suffix == ".py" or p.is_dir()}
+
+
+def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_deps: bool = False) -> dict:
     """The app's routes and OpenAPI document, as the built image's own Python imports them (`compose run`); with_deps
     starts the services it depends on first (an app that connects to its database at import)."""
-    script = PROBE.format(module=app.module, attribute=app.attribute, factory=app.factory, marker=MARKER)
+    app = repo.app
+    script = PROBE.format(
+        module=app.module, attribute=app.attribute, factory=app.factory, marker=MARKER, failed=FAILED, code=f"{CODE_DIR}/"
+    )
     run = ["run", "--rm", *([] if with_deps else ["--no-deps"]), "-T", "--entrypoint", "python", service, "-c", script]
     output = stack.compose(run, capture=True, check=False, extra_env=base)
+    failure = None
     for line in output.stdout.splitlines():
         if line.startswith(MARKER):
             return json.loads(line[len(MARKER) :])
-    raise ImportFailed(app, last_words(output))
+        if line.startswith(FAILED):
+            failure = Failure.of(json.loads(line[len(FAILED) :]))
+    raise ImportFailed(repo, last_words(output), failure)
 
 
 def first(paths: list[str], pattern: re.Pattern) -> str:

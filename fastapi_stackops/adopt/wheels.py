@@ -13,6 +13,8 @@ from pathlib import Path
 
 import requests
 
+from fastapi_stackops.adopt.ranges import newest_allowed, poetry_ranges, requirement_ranges
+
 #: What a source build needs beside a C compiler, and what its extension loads at run time, by distribution.
 NATIVE_LIBRARIES = {
     "psycopg2": ("libpq-dev", "libpq5"),
@@ -84,19 +86,29 @@ def fits(wheel: str, python: str, machine: str) -> bool:
     return False
 
 
-def pins(root: Path, requirements: str) -> dict[str, str]:
-    """name==version pins of a requirements file and the files it includes with -r."""
+def ranges(root: Path, requirements: str) -> dict[str, str]:
+    """name -> range ("==2.9.10" for a pin) of a requirements file and the files it includes with -r."""
     found: dict[str, str] = {}
     path = root / requirements
-    for line in text_of(path).splitlines():
-        line = line.split("#")[0].strip()
-        included = re.match(r"^(?:-r|--requirement)\s*=?\s*(\S+)", line)
+    lines = text_of(path).splitlines()
+    for line in lines:
+        included = re.match(r"^\s*(?:-r|--requirement)\s*=?\s*(\S+)", line)
         if included and (path.parent / included.group(1)).is_file():
-            found |= pins(root, str((path.parent / included.group(1)).relative_to(root)))
-        pinned = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*===?\s*([^\s;\\]+)", line)
-        if pinned:
-            found[normalized(pinned.group(1))] = pinned.group(2)
+            found |= ranges(root, str((path.parent / included.group(1)).relative_to(root)))
+    found |= {normalized(name): spec.rstrip("\\ ") for name, spec in requirement_ranges(lines).items()}
     return found
+
+
+def unlocked_ranges(root: Path, installer: str, requirements: str) -> dict[str, str]:
+    """What an install with no lock asks pip for: a requirements file's lines, poetry's table, or [project]'s list."""
+    if installer == "requirements":
+        return ranges(root, requirements)
+    project = tomllib.loads((root / "pyproject.toml").read_text()) if (root / "pyproject.toml").is_file() else {}
+    if installer == "poetry-unlocked":
+        listed = poetry_ranges(project.get("tool", {}).get("poetry", {}).get("dependencies", {}))
+    else:
+        listed = requirement_ranges(project.get("project", {}).get("dependencies", []))
+    return {normalized(name): spec for name, spec in listed.items()}
 
 
 def index_url(root: Path, requirements: str) -> str:
@@ -115,11 +127,23 @@ def release_of(filename: str) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=1024)
-def index_files(index: str, name: str, version: str) -> list[str]:
-    """The file names the index lists for one release (PEP 691 JSON)."""
+def index_releases(index: str, name: str) -> dict[str, list[str]]:
+    """version -> file names of each release the index lists for a package (PEP 691 JSON)."""
     answer = requests.get(f"{index}/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}, timeout=15)
     answer.raise_for_status()
-    return [f["filename"] for f in answer.json()["files"] if release_of(f["filename"]) == (name, version)]
+    releases: dict[str, list[str]] = {}
+    for file in answer.json()["files"]:
+        found, version = release_of(file["filename"])
+        if found == name:
+            releases.setdefault(version, []).append(file["filename"])
+    return releases
+
+
+def picked(index: str, name: str, spec: str) -> tuple[str, str, list[str]]:
+    """The release pip would install for a range (its newest final one), and its files."""
+    releases = index_releases(index, name)
+    version = newest_allowed(spec, list(releases))
+    return name, version, releases.get(version, [])
 
 
 def main_packages(lock: dict, installer: str) -> set[str] | None:
@@ -177,14 +201,12 @@ def without_wheels(root: Path, installer: str, requirements: str, python: str) -
     machine = {"arm64": "aarch64", "amd64": "x86_64"}.get(platform.machine().lower(), platform.machine().lower())
     if installer in ("uv", "poetry"):
         files, source = locked_files(root, installer), f"{installer}.lock"
-    elif installer == "requirements":
-        index, pinned = index_url(root, requirements), pins(root, requirements)
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            listed = pool.map(lambda item: index_files(index, *item), pinned.items())
-            files = dict(zip(pinned.items(), listed, strict=True))
-        source = f"{index.split('://')[-1].split('/')[0]}'s index"
     else:
-        return [], ""
+        index, wanted = index_url(root, requirements), unlocked_ranges(root, installer, requirements)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            chosen = pool.map(lambda item: picked(index, *item), wanted.items())
+            files = {(name, version): names for name, version, names in chosen if version}
+        source = f"{index.split('://')[-1].split('/')[0]}'s index"
     missing = [f"{name}=={version}" for (name, version), names in files.items() if compiled_here(name, names, python, machine)]
     return sorted(missing), source
 

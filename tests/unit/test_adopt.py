@@ -15,7 +15,7 @@ from fastapi_stackops.adopt.source import find_apps
 from fastapi_stackops.adopt.stackfiles import app_environment
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import find_service_tests
-from fastapi_stackops.adopt.wheels import compiled_here, fits, pins, release_of
+from fastapi_stackops.adopt.wheels import compiled_here, fits, ranges, release_of
 
 
 @pytest.mark.parametrize(
@@ -237,10 +237,10 @@ def test_release_of_a_file_name(filename, release):
     assert release_of(filename) == release
 
 
-def test_pins_follow_included_requirements_files(tmp_path):
+def test_ranges_follow_included_requirements_files(tmp_path):
     (tmp_path / "base.txt").write_text("SQLAlchemy[asyncio]==2.0.36 ; python_version >= '3.8'\nrequests>=2\n")
     (tmp_path / "prod.txt").write_text("-r base.txt\npsycopg2==2.9.10 \\\n    --hash=sha256:abc\n# fastapi==0.1\n")
-    assert pins(tmp_path, "prod.txt") == {"sqlalchemy": "2.0.36", "psycopg2": "2.9.10"}
+    assert ranges(tmp_path, "prod.txt") == {"sqlalchemy": "==2.0.36", "requests": ">=2", "psycopg2": "==2.9.10"}
 
 
 @pytest.mark.parametrize(

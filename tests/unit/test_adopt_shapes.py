@@ -14,7 +14,7 @@ from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.image import code_paths, dockerfile_text
 from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.reading import read_repository
-from fastapi_stackops.adopt.routes import ImportFailed, scenario
+from fastapi_stackops.adopt.routes import scenario
 from fastapi_stackops.adopt.source import App, find_apps
 from fastapi_stackops.adopt.stackfiles import app_environment, compose_text, redis_value, secret_variables
 from fastapi_stackops.adopt.wheels import compiled_here, fits, locked_files
@@ -195,27 +195,6 @@ def test_a_server_kept_among_the_dev_dependencies_is_added_to_the_image_at_the_l
     repo = read_repository(BARE / "uv-mariadb-nested")
     assert repo.added_server.startswith("uvicorn==")
     assert f"uv pip install --python /opt/venv/bin/python -q {repo.added_server}" in dockerfile_text(repo, "/", False)
-
-
-@pytest.mark.parametrize(
-    ("words", "unreached", "writable"),
-    [
-        ("OSError: [Errno 30] Read-only file system: '/srv/app/logs'", False, "/srv/app/logs"),
-        ("(2003, \"Can't connect to MySQL server on 'localhost' ([Errno 99] Cannot assign requested address)\")", True, ""),
-        ("ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 5432)", True, ""),
-        ("pydantic ValidationError: 1 validation error for Settings", False, ""),
-        ("FileNotFoundError... OSError: [Errno 30] Read-only file system: 'logs'", False, "logs"),  # relative to /srv
-    ],
-)
-def test_an_import_failure_says_what_the_next_try_learns(words, unreached, writable):
-    failed = ImportFailed(App("m", "app", False, "m.py:1", ""), words)
-    assert (failed.unreached, failed.read_only_path) == (unreached, writable)
-    assert "\n" not in str(failed)
-
-
-def test_a_database_hardcoded_at_localhost_is_told_to_read_the_environment():
-    failed = ImportFailed(App("m", "app", False, "m.py:1", ""), "Can't connect to MySQL server on 'localhost'")
-    assert "read it from a variable (os.getenv" in str(failed) and "--set" not in str(failed)
 
 
 def test_the_persistence_scenario_never_needs_a_login():

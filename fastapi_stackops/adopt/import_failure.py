@@ -1,0 +1,94 @@
+"""Why the built image could not import the app, in one line a user can act on: read from the failure the probe
+reports (the exception's type, message and the app's own frame), without the image. Pure: tested as a table."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fastapi_stackops.adopt.conventions import CODE_DIR
+
+#: What an app that reaches its database at import says when there is none: worth asking again with the stack up.
+UNREACHED = re.compile(
+    r"Can't connect|Connection refused|could not translate host name|Name or service not known|"
+    r"Temporary failure in name resolution|ConnectionRefusedError|connection to server at|Errno 111|Errno 99"
+)
+#: An app that writes under its code at import (a logs/ folder): the root filesystem is read-only.
+READ_ONLY = re.compile(r"Read-only file system: '([^']+)'")
+CONFLICT_MARKER = re.compile(r"^(<<<<<<<|=======|>>>>>>>)( |$)")
+MISSING_FOLDER = re.compile(r"[Dd]irectory '([^']+)' does not exist")
+FORWARD_REFERENCE = re.compile(r"ForwardRef\('([^']+)'\)")
+GENERIC = (
+    "if it needs a variable init could not read from its code, give it with --set NAME=VALUE; "
+    "if this is not the app, name it with --app module:attribute"
+)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What the probe reports: the exception, where in the app's own code it arose, the installed pydantic."""
+
+    kind: str  # the exception's class name
+    message: str
+    file: str = ""  # the app's own file (in the image), else the last frame's
+    line: int = 0
+    text: str = ""  # a SyntaxError's line
+    name: str = ""  # a ModuleNotFoundError's module
+    pydantic: str = ""
+
+    @classmethod
+    def of(cls, reported: dict) -> Failure:
+        return cls(**{k: v for k, v in reported.items() if k in cls.__dataclass_fields__ and v is not None})
+
+    @property
+    def where(self) -> str:
+        path = self.file.removeprefix(f"{CODE_DIR}/")
+        return f"{path} line {self.line}" if path else "its import"
+
+
+def cause(failure: Failure, deps_file: str, local: set[str]) -> str:
+    """The failure's cause and what to do, one clause each; `local` names the repository's own top-level modules."""
+    where, message = failure.where, failure.message
+    if failure.kind == "SyntaxError" and CONFLICT_MARKER.match(failure.text):
+        return f"{where} holds a merge-conflict marker ({failure.text[:7]}): resolve the conflict and commit"
+    if failure.kind == "SyntaxError":
+        return f"{where} is not valid Python here ({message}): if it needs a newer Python, give it with --python"
+    top = failure.name.split(".")[0]
+    if failure.kind == "ModuleNotFoundError" and top and top not in local:
+        return f"{where} imports {top}, which none of its dependencies installs: add the package providing it to {deps_file}"
+    pydantic = f"pydantic {failure.pydantic}" if failure.pydantic else "the installed pydantic"
+    if failure.kind == "PydanticImportError":
+        return (
+            f"{where} is written for pydantic 1 ({message.split('.')[0]}), and {pydantic} was installed: "
+            f"pin pydantic<2 in {deps_file}, or move the code to pydantic 2"
+        )
+    if "is not fully defined" in message or failure.kind == "PydanticUndefinedAnnotation":
+        found = FORWARD_REFERENCE.search(message)
+        named = f" ({found.group(1)})" if found else ""
+        return (
+            f"{where}: {pydantic} cannot resolve a forward reference{named} in its models: "
+            f"pin the fastapi and pydantic versions the code was written for in {deps_file}"
+        )
+    return ""
+
+
+def advice(words: str) -> str:
+    """What to do about an import failure known only by its last words (an app that writes at import, or connects)."""
+    if READ_ONLY.search(words):
+        return (
+            f"it writes {READ_ONLY.search(words).group(1)} beside its code at import, on a read-only root filesystem: "
+            "write logs to stdout, or under a folder of their own (logs/), which init then mounts writable"
+        )
+    if UNREACHED.search(words) and re.search(r"localhost|127\.0\.0\.1", words):
+        return (
+            "it connects at import to a database at localhost, an address its code writes instead of reading it from "
+            "the environment: read it from a variable (os.getenv, or a settings field), and init points it at the stack's"
+        )
+    missing = MISSING_FOLDER.search(words)
+    if missing:
+        folder = missing.group(1).removeprefix(f"{CODE_DIR}/")
+        return (
+            f"it needs the folder {folder}, which the repository does not hold (made by another build, such as a "
+            "frontend's?): commit it, or have the app skip it when it is absent"
+        )
+    return GENERIC

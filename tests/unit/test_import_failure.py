@@ -1,0 +1,100 @@
+"""adopt/import_failure.py and the ImportFailed it makes: each cause the corpus showed, as one line a user can act on."""
+
+from pathlib import Path
+
+import pytest
+
+from fastapi_stackops.adopt.import_failure import Failure, advice, cause
+from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.routes import ImportFailed
+
+BARE = Path(__file__).resolve().parents[1] / "fixtures" / "bare"
+LOCAL = {"app", "tests"}
+
+
+@pytest.mark.parametrize(
+    ("failure", "said"),
+    [
+        (
+            Failure("SyntaxError", "invalid decimal literal", "/srv/app/api/roles.py", 41, ">>>>>>> 41ea131 (Add roles)"),
+            "app/api/roles.py line 41 holds a merge-conflict marker (>>>>>>>): resolve the conflict and commit",
+        ),
+        (
+            Failure("SyntaxError", "invalid syntax", "/srv/app/main.py", 3, "match x:"),
+            "app/main.py line 3 is not valid Python here (invalid syntax): if it needs a newer Python, give it with --python",
+        ),
+        (
+            Failure("ModuleNotFoundError", "No module named 'slowapi'", "/srv/app/__init__.py", 10, name="slowapi"),
+            "app/__init__.py line 10 imports slowapi, which none of its dependencies installs: "
+            "add the package providing it to requirements.txt",
+        ),
+        (
+            Failure(
+                "PydanticImportError",
+                "`BaseSettings` has been moved to the `pydantic-settings` package. See https://...",
+                "/srv/app/config.py",
+                2,
+                pydantic="2.9.2",
+            ),
+            "app/config.py line 2 is written for pydantic 1 (`BaseSettings` has been moved to the `pydantic-settings` "
+            "package), and pydantic 2.9.2 was installed: pin pydantic<2 in requirements.txt, or move the code to pydantic 2",
+        ),
+        (
+            Failure(
+                "PydanticUserError",
+                "`TypeAdapter[Annotated[ForwardRef('TaskCreate'), FieldInfo()]]` is not fully defined; you should define",
+                "/srv/app/routes.py",
+                12,
+                pydantic="2.12.0",
+            ),
+            "app/routes.py line 12: pydantic 2.12.0 cannot resolve a forward reference (TaskCreate) in its models: "
+            "pin the fastapi and pydantic versions the code was written for in requirements.txt",
+        ),
+        # The repository's own module, not found: a path problem, said by the app's own words and the generic advice.
+        (Failure("ModuleNotFoundError", "No module named 'app.core'", "/srv/app/main.py", 1, name="app.core"), ""),
+        (Failure("ValidationError", "1 validation error for Settings", "/srv/app/config.py", 9), ""),
+    ],
+)
+def test_the_cause_of_an_import_failure(failure, said):
+    assert cause(failure, "requirements.txt", LOCAL) == said
+
+
+@pytest.mark.parametrize(
+    ("words", "said"),
+    [
+        ("OSError: [Errno 30] Read-only file system: '/srv/app/logs'", "it writes /srv/app/logs beside its code at import"),
+        ("Can't connect to MySQL server on 'localhost'", "read it from a variable (os.getenv"),
+        ("RuntimeError: Frontend directory '/srv/app/frontend' does not exist.", "it needs the folder app/frontend, which"),
+        ("RuntimeError: Directory 'static' does not exist", "it needs the folder static, which the repository does not"),
+        ("pydantic ValidationError: 1 validation error for Settings", "give it with --set NAME=VALUE"),
+    ],
+)
+def test_advice_from_last_words_alone(words, said):
+    assert said in advice(words)
+
+
+@pytest.mark.parametrize(
+    ("words", "unreached", "writable"),
+    [
+        ("OSError: [Errno 30] Read-only file system: '/srv/app/logs'", False, "/srv/app/logs"),
+        ("(2003, \"Can't connect to MySQL server on 'localhost' ([Errno 99] Cannot assign requested address)\")", True, ""),
+        ("ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 5432)", True, ""),
+        ("pydantic ValidationError: 1 validation error for Settings", False, ""),
+        ("FileNotFoundError... OSError: [Errno 30] Read-only file system: 'logs'", False, "logs"),  # relative to /srv
+    ],
+)
+def test_an_import_failure_says_what_the_next_try_learns(words, unreached, writable):
+    failed = ImportFailed(read_repository(BARE / "uv-src-factory"), words)
+    assert (failed.unreached, failed.read_only_path) == (unreached, writable)
+    assert "\n" not in str(failed)
+
+
+def test_a_reported_failure_is_one_line_naming_the_dependency_file():
+    repo = read_repository(BARE / "requirements-psycopg2-sync")
+    failure = Failure("ModuleNotFoundError", "No module named 'slowapi'", "/srv/main.py", 3, name="slowapi")
+    said = str(ImportFailed(repo, "ModuleNotFoundError: No module named 'slowapi'", failure))
+    assert said.endswith(
+        f"main.py line 3 imports slowapi, which none of its dependencies installs: add the package "
+        f"providing it to {repo.requirements}"
+    )
+    assert "--set" not in said

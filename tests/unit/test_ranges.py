@@ -1,0 +1,53 @@
+"""adopt/ranges.py: the release pip would pick in a range, as poetry and PEP 440 write ranges."""
+
+import pytest
+
+from fastapi_stackops.adopt.ranges import newest_allowed, poetry_ranges, requirement_ranges
+
+RELEASES = ["0.28.0", "0.29.0", "0.29.1", "0.30.0", "1.0.0", "1.2.0", "2.0.0", "2.1.0rc1"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "picked"),
+    [
+        ("", "2.0.0"),  # no range: the newest final release, never a pre-release
+        ("*", "2.0.0"),
+        ("^0.29.0", "0.29.1"),  # poetry's caret below 1: the minor may not change
+        ("^1.0", "1.2.0"),
+        ("^0.0.3", ""),
+        ("~0.29", "0.29.1"),
+        ("~1", "1.2.0"),
+        ("~=0.29.0", "0.29.1"),
+        ("~=1.0", "1.2.0"),
+        (">=0.27,<0.30", "0.29.1"),
+        (">=0.27, <0.30", "0.29.1"),
+        (">=0.27 <0.30", "0.29.1"),  # poetry's space-separated form
+        ("==0.29.*", "0.29.1"),
+        ("==0.28", "0.28.0"),
+        ("!=2.0.0", "1.2.0"),
+        (">1.0.0", "2.0.0"),
+        ("<=1.0", "1.0.0"),
+        ("1.2.0", "1.2.0"),  # poetry's bare version is exact
+        ("^3.0", ""),
+        (">=1 || <0.5", ""),  # an alternative is not understood: no guess
+    ],
+)
+def test_the_release_pip_would_pick(spec, picked):
+    assert newest_allowed(spec, RELEASES) == picked
+
+
+def test_requirement_lines_give_their_ranges_without_options_urls_or_markers():
+    lines = ["-r base.txt", "fastapi[standard]>=0.110 ; python_version >= '3.9'", "# x==1", "pkg @ https://h/p.whl", "uvicorn"]
+    assert requirement_ranges(lines) == {"fastapi": ">=0.110", "uvicorn": ""}
+
+
+def test_poetry_ranges_leave_out_python_optional_and_source_dependencies():
+    table = {
+        "python": "^3.11",
+        "fastapi": "^0.111",
+        "sqlalchemy": {"version": "^2.0", "extras": ["asyncio"]},
+        "sentry-sdk": {"version": "^2", "optional": True},
+        "lib": {"git": "https://example.invalid/lib.git"},
+        "numpy": [{"version": "^1.26", "python": "<3.13"}, {"version": "^2", "python": ">=3.13"}],
+    }
+    assert poetry_ranges(table) == {"fastapi": "^0.111", "sqlalchemy": "^2.0"}

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from fastapi_stackops import StackError
 from fastapi_stackops.console import Echo, say
@@ -78,19 +78,27 @@ def run(
 
 
 class Background:
-    """A streaming command running while the caller watches something else; its last line on stderr is kept."""
+    """A streaming command running while the caller watches something else; its last line on stderr is kept. With
+    `on_line`, each line of its output (stdout and stderr, as they interleave) goes there instead of to the user's."""
 
-    def __init__(self, command: Sequence[str], env: Mapping[str, str] | None = None):
+    def __init__(
+        self, command: Sequence[str], env: Mapping[str, str] | None = None, on_line: Callable[[str], None] | None = None
+    ):
         self.command = command
         self.said = Echo(sys.stderr)
-        self.process = subprocess.Popen(command, env=dict(env) if env is not None else None, stderr=subprocess.PIPE, text=True)
+        self.on_line = on_line
+        stdout = subprocess.PIPE if on_line else None
+        stderr = subprocess.STDOUT if on_line else subprocess.PIPE
+        environment = dict(env) if env is not None else None
+        self.process = subprocess.Popen(command, env=environment, stdout=stdout, stderr=stderr, text=True, errors="replace")
         self.reader = threading.Thread(target=self._echo, daemon=True)
         self.reader.start()
 
     def _echo(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.said.write(line)
+        stream = self.process.stdout if self.on_line else self.process.stderr
+        assert stream is not None
+        for line in stream:
+            (self.on_line or self.said.write)(line)
 
     def running(self) -> bool:
         return self.process.poll() is None

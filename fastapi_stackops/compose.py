@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,10 +142,13 @@ def run_compose(
     return run(direct(command), env=environment, capture=capture, check=check, shown_as=command)
 
 
-def start_compose(settings: StackSettings, args: Sequence[str], extra_env: Mapping[str, str] | None = None) -> Background:
-    """Compose running while the caller watches the engine; its progress and errors stream to the user as they come."""
+def start_compose(
+    settings: StackSettings, args: Sequence[str], extra_env: Mapping[str, str] | None = None, on_line: Callable | None = None
+) -> Background:
+    """Compose running while the caller watches the engine; its progress and errors stream to the user as they come
+    (or, with `on_line`, to that)."""
     require_compose_v2()
-    return Background(direct(compose_command(settings, *args)), env=compose_environment(settings, extra_env))
+    return Background(direct(compose_command(settings, *args)), env=compose_environment(settings, extra_env), on_line=on_line)
 
 
 # --- The services, as Compose itself renders the files ---

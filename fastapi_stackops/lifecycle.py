@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from fastapi_stackops import StackError, cleanup
 from fastapi_stackops.baseimages import ensure_base_images
+from fastapi_stackops.building import build_images
 from fastapi_stackops.compose import down_args
 from fastapi_stackops.console import say, step
 from fastapi_stackops.engine import split_reference
@@ -33,7 +34,7 @@ def build(stack: Stack, no_cache: bool = False) -> dict[str, str]:
     """Build the stack's images; returns the base-image variables used."""
     base = ensure_base_images(stack.settings, stack.model, stack.client)
     with step(f"building images of {stack.project}" + (" without cache" if no_cache else "")):
-        stack.compose(["build"] + (["--no-cache"] if no_cache else []), extra_env=base)
+        build_images(stack, (), base, no_cache)
     return base
 
 

@@ -72,6 +72,6 @@ class Stack:
         finally:
             self.look_again()
 
-    def start_compose(self, args: Sequence[str], extra_env: Mapping[str, str] | None = None) -> Background:
+    def start_compose(self, args: Sequence[str], extra_env: Mapping[str, str] | None = None, on_line=None) -> Background:
         self.look_again()
-        return start_compose(self.settings, args, extra_env)
+        return start_compose(self.settings, args, extra_env, on_line)

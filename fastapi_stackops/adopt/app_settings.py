@@ -18,6 +18,8 @@ DATABASE_PART = re.compile(
     r"|(?P<driver>driver|engine|dialect|scheme))$",
     re.I,
 )
+#: A driver named alone (DRIVER, SYNC_DRIVER) is the database's only beside the other parts.
+BARE_DRIVER = re.compile(r"^(?:(?P<sync_driver>sync)_|async_)?(?:db_)?(?:driver|dialect)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,10 @@ class SettingField:
     @property
     def typed_value(self) -> str | None:
         """A value of the field's type for a required field that is no string (None for a string: a secret). A string
-        named for an email address gets one: libraries it is handed to (a mailer's MAIL_FROM) validate it."""
+        named for what libraries validate gets a value of that kind: an email address (a mailer's MAIL_FROM), a log
+        level (logging's dictConfig)."""
         typed = typed_value(self.annotation)
-        return typed if typed is not None or not EMAIL_NAMED.search(self.name) else "admin@example.com"
+        return typed if typed is not None else next((v for pattern, v in NAMED_VALUES if pattern.search(self.name)), None)
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,9 @@ class Settings:
         if self.database:
             return {}
         matched = {f.name: DATABASE_PART.match(f.name) for f in self.fields}
-        return {name: m.lastgroup for name, m in matched.items() if m and m.lastgroup}
+        parts = {name: m.lastgroup for name, m in matched.items() if m and m.lastgroup}
+        drivers = {f.name: BARE_DRIVER.match(f.name) for f in self.fields if f.name not in parts} if parts else {}
+        return parts | {name: m.lastgroup or "driver" for name, m in drivers.items() if m}
 
     @property
     def required(self) -> list[SettingField]:
@@ -83,6 +88,10 @@ class Settings:
 
 
 EMAIL_NAMED = re.compile(r"^(?!.*(pass|secret|key|token|host|server|port|smtp)).*(^|_)e?mail(_|$)", re.I)
+NAMED_VALUES = (
+    (EMAIL_NAMED, "admin@example.com"),
+    (re.compile(r"(^|_)log(ging)?_?level$", re.I), "INFO"),
+)
 #: A value that validates as each type, for a required setting that is not a string; by the annotation's words.
 TYPED_VALUES = (
     (re.compile(r"^(list|List|set|Set|tuple|Tuple|Sequence)\b"), "[]"),

@@ -111,9 +111,11 @@ class Database:
     def url(self, scheme: str) -> str:
         return f"{scheme}://app:${{{self.password}}}@{self.service}:{self.port}/app"
 
-    def parts(self, scheme: str) -> dict[str, str]:
-        """The values a database given in parts gets: this service, and the URL's scheme for a DB_DRIVER."""
+    def parts(self, scheme: str, sync_scheme: str = "") -> dict[str, str]:
+        """The values a database given in parts gets: this service, and the URL's scheme for a DB_DRIVER (a sync one
+        for a SYNC_DRIVER, which alembic reads)."""
         return {
+            "sync_driver": sync_scheme or scheme,
             "host": self.service,
             "port": str(self.port),
             "user": "app",

@@ -5,70 +5,21 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT, DATA_DIR, UID
+from fastapi_stackops.adopt.installers import (
+    DEPENDENCIES_COMPILED,
+    FRAMEWORK_INSTALLED,
+    INSTALLERS,
+    with_extras,
+)
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.source import SKIPPED, imported_names
 from fastapi_stackops.adopt.wheels import COMPILER, native_libraries
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
 HEADER = "# Written by `fastapi-stackops init` from what it read in this repository; yours to edit: init never overwrites it unasked.\n"
-#: A marker at an exact patch release (`python_full_version == "3.11.7"`, which poetry and uv export for a project pinned
-#: to one) matches no image's Python of that minor, and pip skips the line without a word: such a marker is read at the minor.
-AT_THE_MINOR = "sed -i -E \"s/python_full_version ?== ?[\\\"'](3\\.[0-9]+)\\.[0-9]+[\\\"']/python_version == '\\1'/g\""
-#: The builder's checks after installing, each one shell command (tests/integration/test_adopt_image_steps.py runs them).
-FRAMEWORK_INSTALLED = (
-    'python -c "import fastapi" 2>/dev/null \\\n'
-    '    || { echo "stackops: installed without fastapi for $(python -V): the pins\' markers exclude this Python" >&2; exit 1; }'
-)
-DEPENDENCIES_COMPILED = (
-    "python -m compileall -qq /opt/venv/lib \\\n"
-    '    || echo "stackops: some files of the dependencies in /opt/venv do not compile under $(python -V); kept as source"'
-)
-#: pyproject.toml's main dependencies (and those of the extras after -E) as requirements, read by poetry-core.
-POETRY_MAIN = (
-    '"import sys, pathlib; from poetry.core.factory import Factory; a = sys.argv[1:]; '
-    "wanted = {{a[i + 1].lower().replace('_', '-') for i, x in enumerate(a) if x == '-E'}}; "
-    "print('\\\\n'.join(d.to_pep_508(with_extras=False) for d in Factory().create_poetry(pathlib.Path.cwd()).package.requires "
-    'if not d.is_optional() or wanted & set(d.in_extras)))"'
-)
-#: Each installer: what to copy before the code, and how to install the dependencies alone into /opt/venv.
-INSTALLERS = {
-    "uv": (
-        "pyproject.toml uv.lock",
-        "python3 -m venv /opt/uv && /opt/uv/bin/pip install -q uv \\\n"
-        "    && UV_PROJECT_ENVIRONMENT=/opt/venv /opt/uv/bin/uv sync --frozen --no-dev --no-install-project --no-cache",
-    ),
-    # requires-python at one patch release (==3.14.0): uv sync refuses any other, so the lock is exported instead.
-    "uv-exported": (
-        "pyproject.toml uv.lock",
-        "python3 -m venv /opt/uv && /opt/uv/bin/pip install -q uv \\\n"
-        "    && /opt/uv/bin/uv export --frozen --no-dev --no-emit-project --no-hashes -q -o /tmp/requirements.txt \\\n"
-        f"    && {AT_THE_MINOR} /tmp/requirements.txt \\\n"
-        "    && /opt/uv/bin/uv pip install -q --python /opt/venv/bin/python -r /tmp/requirements.txt",
-    ),
-    "poetry": (
-        "pyproject.toml poetry.lock",
-        "python3 -m venv /opt/poetry && /opt/poetry/bin/pip install -q poetry poetry-plugin-export \\\n"
-        "    && /opt/poetry/bin/poetry export --only main --without-hashes -o /tmp/requirements.txt \\\n"
-        f"    && {AT_THE_MINOR} /tmp/requirements.txt \\\n"
-        "    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
-    ),
-    # No lock committed: poetry-core (poetry's own reading of ^ and ~) turns the main ranges into requirements, and pip
-    # resolves them; `poetry lock` would need the index's JSON API, which not every proxy or mirror serves.
-    "poetry-unlocked": (
-        "pyproject.toml",
-        "python3 -m venv /opt/poetry && /opt/poetry/bin/pip install -q poetry-core \\\n"
-        f"    && /opt/poetry/bin/python -c {POETRY_MAIN} --only main > /tmp/requirements.txt \\\n"
-        "    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
-    ),
-    "requirements": ("{requirements}", f"{AT_THE_MINOR} {{requirements}} && pip install -q --no-cache-dir -r {{requirements}}"),
-    "pip": (
-        "pyproject.toml",
-        "python -c \"import tomllib; print('\\\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))\" "
-        "> /tmp/requirements.txt \\\n    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
-    ),
-}
 
 
 def python_image(version: str) -> str:
@@ -180,16 +131,6 @@ def added_server(repo: Repository) -> str:
     return f"# The app's dependencies have no server: {repo.added_server} is added.\n{CA_SECRET}{pip} -q {repo.added_server}\n"
 
 
-def with_extras(repo: Repository, install: str) -> str:
-    """An install command that also installs the extras bringing the framework (`api = ["fastapi[standard]"]`); uv
-    sync removes what it is not asked for, so the test image's sync names them too."""
-    extras = "".join(f" --extra {extra}" for extra in repo.extras) if repo.installer == "uv" else ""
-    extras += "".join(f" -E {extra}" for extra in repo.extras) if repo.installer.startswith("poetry") else ""
-    return install.replace(" --no-install-project", f" --no-install-project{extras}").replace(
-        " --only main", f" --only main{extras}"
-    )
-
-
 def builder_stage(repo: Repository) -> str:
     """The venv with the app's dependencies alone, compiled; no installer left in it."""
     exported = repo.installer == "uv" and re.search(r"==\s*3\.\d+\.\d+", repo.requires_python)
@@ -265,7 +206,7 @@ CMD ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "{tests.folder}"]
 
 def dockerfile_text(repo: Repository, health_path: str, data_dir: bool) -> str:
     """The whole Dockerfile: a builder with the installer, a runtime with only the venv and the code (last: the default)."""
-    copies = "".join(f"COPY {path} {CODE_DIR}/{path}\n" for path in code_paths(repo))
+    copies = "".join(f"COPY {path} {CODE_DIR}/{path}\n" for path in code_paths(repo)) + placeholders(repo)
     return f"""{HEADER}# No "# syntax=" line: the engine's own BuildKit understands RUN --mount, and nothing is pulled for it.
 # The base image is an argument: where no registry answers, stackops builds a local substitute.
 ARG PYTHON_BASE={python_image(repo.python)}
@@ -280,6 +221,16 @@ USER {UID}:{UID}
 EXPOSE {CONTAINER_PORT}
 {healthcheck(health_path)}CMD {json.dumps(start_command(repo))}
 """
+
+
+def placeholders(repo: Repository) -> str:
+    folders = " ".join(sorted({str(Path(p).parent) for p in repo.placeholders}))
+    files = " ".join(repo.placeholders)
+    return (
+        f"# Empty: the app reads them at import; their values come from the environment.\nRUN mkdir -p {folders} && touch {files}\n"
+        if files
+        else ""
+    )
 
 
 def dockerignore_text(env_dir: str, tests: str = "") -> str:

@@ -15,6 +15,8 @@ UNREACHED = re.compile(
 )
 #: An app that writes under its code at import (a logs/ folder): the root filesystem is read-only.
 READ_ONLY = re.compile(r"Read-only file system: '([^']+)'")
+#: An app that reads a git-ignored env file at import (starlette's Config, python-dotenv with a check) and stops without it.
+MISSING_ENV_FILE = re.compile(r"(?:Config file|No such file or directory:?) '([^']*/\.env[^'/]*)'")
 CONFLICT_MARKER = re.compile(r"^(<<<<<<<|=======|>>>>>>>)( |$)")
 MISSING_FOLDER = re.compile(r"[Dd]irectory '([^']+)' does not exist")
 FORWARD_REFERENCE = re.compile(r"ForwardRef\('([^']+)'\)")
@@ -35,6 +37,12 @@ class Failure:
     text: str = ""  # a SyntaxError's line
     name: str = ""  # a ModuleNotFoundError's module
     pydantic: str = ""
+    root: str = ""  # the first exception of a chain ("from e"), when it is another
+
+    @property
+    def said(self) -> str:
+        """The exception where it arose, and what it came from."""
+        return f"{self.where}: {self.kind}: {self.message}" + (f" (from {self.root})" if self.root else "")
 
     @classmethod
     def of(cls, reported: dict) -> Failure:

@@ -24,6 +24,7 @@ from fastapi_stackops.adopt.routes import ImportFailed, Routes, ask_image, choos
 from fastapi_stackops.adopt.source import App
 from fastapi_stackops.adopt.stackfiles import compose_text, env_texts, example_text
 from fastapi_stackops.adopt.writing import Change, apply, diff, gitignore_change, kept_values, planned, pyproject_change
+from fastapi_stackops.building import build_images
 from fastapi_stackops.console import say, step
 from fastapi_stackops.repository import ignored_by_git
 
@@ -148,7 +149,7 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
             base = base_images(stack, setup.repo)  # before anything is made to clean
             try:
                 with step(f"building {setup.layout.entry}'s image to read the app's routes from it"):
-                    stack.compose(["build", setup.layout.entry], extra_env=base)
+                    build_images(stack, [setup.layout.entry], base)
                 asked = ask_image(stack, setup.layout.entry, setup.repo, base, with_deps)
                 return choose_routes(asked), setup
             except ImportFailed as failed:
@@ -181,6 +182,12 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool) -> tuple[Setup,
         say(finding.line())
         setup.repo.findings.append(finding)
         return replace(setup, repo=replace(setup.repo, writable=(*setup.repo.writable, path))), with_deps
+    placeholder = failed.missing_env_file
+    if placeholder.startswith(f"{CODE_DIR}/") and placeholder not in setup.repo.placeholders:
+        finding = Finding("env file", f"{placeholder}, empty in the image: the app reads it at import", "its first start")
+        say(finding.line())
+        setup.repo.findings.append(finding)
+        return replace(setup, repo=replace(setup.repo, placeholders=(*setup.repo.placeholders, placeholder))), with_deps
     if failed.unreached and not with_deps and setup.repo.database in ("postgres", "mysql"):
         return setup, True
     raise failed

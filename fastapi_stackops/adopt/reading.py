@@ -14,7 +14,7 @@ from fastapi_stackops.adopt.backing import DRIVERS
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.interpreter import python_and_builds, python_version
-from fastapi_stackops.adopt.source import App, find_apps, find_worker, python_files
+from fastapi_stackops.adopt.source import App, conflict_marker, find_apps, find_worker, python_files
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import locked_version, text_of
@@ -49,6 +49,7 @@ class Repository:
     async_engine: bool = False  # the code makes an async SQLAlchemy engine (create_async_engine)
     requires_python: str = ""  # the project's own specifier, as written
     writable: tuple[str, ...] = ()  # paths under the code the app writes at import: tmpfs in a read-only container
+    placeholders: tuple[str, ...] = ()  # git-ignored env files the app reads at import: empty in the image
     added_server: str = ""  # uvicorn's pin when the app's dependencies lack it (kept among dev ones)
     given: dict[str, str] = field(default_factory=dict)  # variables init --set gave, for the app's environment
     findings: list[Finding] = field(default_factory=list)
@@ -218,6 +219,10 @@ def makes_async_engine(root: Path) -> bool:
 
 def read_repository(root: Path, python: str = "") -> Repository:
     """Everything init needs to know, or NotAFastAPIRepository saying what was looked for and where (`python`: --python)."""
+    if conflict_marker(root):
+        raise NotAFastAPIRepository(
+            f"{root}: {conflict_marker(root)} holds a merge-conflict marker: resolve the conflict and commit"
+        )
     project = pyproject(root)
     how, found_installer, requirements, dependencies = installer(root, project)
     app, settings = the_app(root), find_settings(root)

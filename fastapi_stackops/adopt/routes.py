@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 
 from fastapi_stackops import StackError
 from fastapi_stackops.adopt.conventions import CODE_DIR
-from fastapi_stackops.adopt.import_failure import READ_ONLY, UNREACHED, Failure, advice, cause
+from fastapi_stackops.adopt.import_failure import MISSING_ENV_FILE, READ_ONLY, UNREACHED, Failure, advice, cause
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.commands import last_words
 from fastapi_stackops.stack import Stack
@@ -28,16 +29,24 @@ except Exception as error:
         from importlib.metadata import version; pydantic = version("pydantic")
     except Exception:
         pydantic = ""
+    root = error  # what a re-raise ("from e") hides: the first exception of the chain
+    while root.__cause__ or root.__context__:
+        root = root.__cause__ or root.__context__
     print({failed!r} + json.dumps({{"kind": type(error).__name__, "message": str(error), "pydantic": pydantic,
+        "root": "" if root is error else f"{{type(root).__name__}}: {{root}}",
         "file": getattr(own, "filename", ""), "line": getattr(own, "lineno", 0), "text": (getattr(error, "text", "") or "").strip(),
         "name": getattr(error, "name", "") if isinstance(error, ImportError) else ""}}))
     traceback.print_exc()
     sys.exit(1)
-openapi = app.openapi() if app.openapi_url else None
+try:  # an app can serve while its OpenAPI document fails to build (a forward reference pydantic cannot resolve)
+    openapi, broken = (app.openapi() if app.openapi_url else None), ""
+except Exception as error:
+    openapi, broken = None, f"{{type(error).__name__}}: {{str(error)[:160]}}"
 # Routes outside the schema too (a health route with include_in_schema=False); an included router may not say its path.
 routes = [[r.path, sorted(getattr(r, "methods", None) or [])] for r in app.routes if isinstance(getattr(r, "path", None), str)]
 routes += [[path, sorted(m.upper() for m in ops)] for path, ops in ((openapi or {{}}).get("paths") or {{}}).items()]
-print({marker!r} + json.dumps({{"openapi_url": app.openapi_url, "docs_url": app.docs_url, "routes": routes, "openapi": openapi}}))
+print({marker!r} + json.dumps({{"openapi_url": app.openapi_url, "docs_url": app.docs_url, "routes": routes, "openapi": openapi,
+    "broken": broken}}))
 """
 HEALTH = re.compile(r"(^|/)(health|healthz|healthcheck|health-check|livez|liveness|ping|status)/?$", re.I)
 READY = re.compile(r"(^|/)(ready|readyz|readiness)/?$", re.I)
@@ -66,15 +75,18 @@ class ImportFailed(StackError):
     def __init__(self, repo: Repository, words: str, failure: Failure | None = None):
         self.words = words
         explained = cause(failure, repo.requirements or "pyproject.toml", local_modules(repo)) if failure else ""
-        said = explained or f"{words}); {advice(words)}"
-        super().__init__(
-            f"the built image could not import {repo.app.reference} to read its routes"
-            + (f": {explained}" if explained else f" ({said}")
-        )
+        root = failure.root if failure else ""
+        said = f"{failure.said if failure else words}; {advice(f'{words} {root}')}"
+        super().__init__(f"the built image could not import {repo.app.reference} to read its routes: {explained or said}")
 
     @property
     def unreached(self) -> bool:
         return bool(UNREACHED.search(self.words))
+
+    @property
+    def missing_env_file(self) -> str:
+        found = MISSING_ENV_FILE.search(self.words)
+        return os.path.normpath(found.group(1)) if found else ""
 
     @property
     def read_only_path(self) -> str:
@@ -120,9 +132,13 @@ def choose_routes(asked: dict) -> Routes:
         docs=asked.get("docs_url") or "",
         openapi_url=asked.get("openapi_url") or "",
     )
+    if asked.get("broken"):  # /openapi.json answers 500: no check asks it, and readiness is the docs page
+        routes.remarks.append(f"its OpenAPI document fails to build ({asked['broken']}): checks leave it out")
+        routes.openapi_url = routes.docs or "/"
     if not (routes.health or routes.ready):
         routes.ready = routes.openapi_url
-        routes.remarks.append(f"no health-like route: readiness is the OpenAPI document {routes.openapi_url or '(none)'}")
+        what = "the docs page" if asked.get("broken") else "the OpenAPI document"
+        routes.remarks.append(f"no health-like route: readiness is {what} {routes.openapi_url or '(none)'}")
     routes.persistence, reason = scenario(asked.get("openapi") or {})
     if reason:
         routes.remarks.append(f"no persistence scenario: {reason}")

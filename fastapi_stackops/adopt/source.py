@@ -60,6 +60,15 @@ def imported_names(root: Path) -> set[str]:
     return names
 
 
+def conflict_marker(root: Path) -> str:
+    """Where the code holds a merge-conflict marker ("app/main.py line 12"; "" for nowhere): no Python imports it."""
+    for path in python_files(root):
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line in ("<<<<<<<", ">>>>>>>"):
+                return f"{path.relative_to(root)} line {number}"
+    return ""
+
+
 def module_of(path: Path, root: Path) -> tuple[str, str]:
     """(dotted module, source root) of a file: src/lens/main.py is lens.main under src."""
     relative = path.relative_to(root)

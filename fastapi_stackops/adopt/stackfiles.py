@@ -70,7 +70,8 @@ def app_environment(repo: Repository) -> dict[str, str]:
         values[variable] = f"${{{variable}-{database_url(repo)}}}"
     if settings and repo.database in DATABASES:
         by_name, database = {f.name: f for f in settings.fields}, DATABASES[repo.database]
-        parts = database.parts(database.scheme(repo.dependencies, "", repo.async_engine))
+        schemes = (database.scheme(repo.dependencies, "", engine) for engine in (repo.async_engine, False))
+        parts = database.parts(*schemes)
         for name, part in settings.database_parts.items():
             variable = by_name[name].variable
             values[variable] = f"${{{variable}-{parts[part]}}}"

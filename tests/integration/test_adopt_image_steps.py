@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from fastapi_stackops.adopt.image import AT_THE_MINOR, DEPENDENCIES_COMPILED, FRAMEWORK_INSTALLED
+from fastapi_stackops.adopt.installers import AT_THE_MINOR, DEPENDENCIES_COMPILED, FRAMEWORK_INSTALLED
 from fastapi_stackops.baseimages import BaseImage, ensure_image
 from fastapi_stackops.settings import load_settings
 from tests.utils import same_for_every_newcomer

@@ -193,6 +193,13 @@ def test_choose_routes(routes, expected):
     assert (chosen.health, chosen.ready) == expected
 
 
+def test_an_app_whose_openapi_document_fails_is_ready_on_its_docs_page_and_no_check_asks_the_document():
+    asked = {"routes": [["/items", ["GET"]]], "openapi_url": "/openapi.json", "docs_url": "/docs", "openapi": None}
+    chosen = choose_routes(asked | {"broken": "PydanticUserError: `TypeAdapter[...]` is not fully defined"})
+    assert (chosen.ready, chosen.probe_path, chosen.persistence) == ("/docs", "/docs", None)
+    assert any("OpenAPI document fails to build (PydanticUserError" in remark for remark in chosen.remarks)
+
+
 def test_the_contract_is_appended_and_replaced_leaving_the_rest_as_it_was():
     original = '[project]\nname = "x"  # a comment\n\n[tool.ruff]\nline-length = 100\n'
     first = with_contract(original, '[tool.stackops]\nentry = "web"\n')
@@ -310,6 +317,8 @@ def test_a_procfile_web_command_is_kept_and_bound_to_the_container_port(tmp_path
         (["PG_HOST", "PG_PORT", "PG_USER", "PG_PASSWORD", "PG_DB"], ["host", "port", "user", "password", "name"]),
         (["postgres_server", "postgres_db", "secret_key"], ["host", "name"]),
         (["DB_HOST", "DATABASE_URL"], []),  # a URL field says it all
+        (["POSTGRES_HOST", "DRIVER", "SYNC_DRIVER"], ["host", "driver", "sync_driver"]),  # drivers named alone
+        (["DRIVER", "SECRET_KEY"], []),  # a driver alone, with no database parts, is no database's
     ],
 )
 def test_a_database_given_in_parts(fields, parts):

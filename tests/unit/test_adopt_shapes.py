@@ -74,6 +74,18 @@ def test_a_rust_built_pin_with_no_wheel_here_is_refused_in_one_line_naming_the_w
     assert "give init --python 3.12 where that image can be pulled" in message and "uv lock --upgrade" in message
 
 
+def test_a_merge_conflict_marker_in_the_code_is_refused_before_any_build_naming_the_file_and_line(tmp_path):
+    conflicted = (
+        "from fastapi import FastAPI\n<<<<<<< HEAD\napp = FastAPI()\n=======\napp = FastAPI(title='x')\n>>>>>>> 41ea131 (x)\n"
+    )
+    written(tmp_path, {"requirements.txt": "fastapi\n", "svc/main.py": APP, "svc/api/files.py": conflicted})
+    with pytest.raises(NotAFastAPIRepository) as refused:
+        read_repository(tmp_path)
+    assert str(refused.value).endswith("svc/api/files.py line 2 holds a merge-conflict marker: resolve the conflict and commit")
+    (tmp_path / "svc/api/files.py").write_text('x = """\n=======\n"""\n')  # a ruler in a string is no marker
+    assert read_repository(tmp_path).app.reference == "svc.main:app"
+
+
 @pytest.mark.parametrize(
     ("annotation", "value"),
     [
@@ -250,9 +262,17 @@ def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("EMAIL_USERNAME", "admin@example.com"), ("MAIL_FROM", "admin@example.com"), ("EMAIL_PASSWORD", None), ("API_KEY", None)],
+    [
+        ("EMAIL_USERNAME", "admin@example.com"),
+        ("MAIL_FROM", "admin@example.com"),
+        ("EMAIL_PASSWORD", None),
+        ("API_KEY", None),
+        ("logging_level", "INFO"),
+        ("LOG_LEVEL", "INFO"),
+        ("CATALOG_LEVEL", None),
+    ],
 )
-def test_a_string_named_for_an_email_address_gets_one(name, value):
+def test_a_string_named_for_what_libraries_validate_gets_a_value_of_that_kind(name, value):
     assert SettingField(name, None, "str").typed_value == value
 
 
@@ -287,3 +307,15 @@ def test_a_database_given_in_parts_gets_its_driver_too(tmp_path):
     written(tmp_path, {"requirements.txt": "fastapi\nasyncpg\n", "main.py": APP, "config.py": settings})
     environment = app_environment(read_repository(tmp_path))
     assert environment["DB_ENGINE"] == "${DB_ENGINE-postgresql+asyncpg}" and environment["DB_HOST"] == "${DB_HOST-postgres}"
+
+
+def test_a_sync_driver_named_alone_beside_the_parts_gets_a_sync_scheme(tmp_path):
+    fields = "    POSTGRES_HOST: str\n    DRIVER: str\n    SYNC_DRIVER: str\n"
+    settings = f"from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n{fields}"
+    engine = "from sqlalchemy.ext.asyncio import create_async_engine\nengine = create_async_engine('x')\n"
+    files = {"requirements.txt": "fastapi\nasyncpg\npsycopg\n", "main.py": APP, "config.py": settings, "db.py": engine}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert (environment["DRIVER"], environment["SYNC_DRIVER"]) == (
+        "${DRIVER-postgresql+asyncpg}",
+        "${SYNC_DRIVER-postgresql+psycopg}",
+    )

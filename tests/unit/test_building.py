@@ -1,0 +1,79 @@
+"""building.py: a BuildKit plain log said in one line per step, and a failure in one line."""
+
+import pytest
+
+from fastapi_stackops.building import failure_summary, step_line
+
+PIP_FAILED = """#1 [web internal] load build definition from Dockerfile
+#1 DONE 0.0s
+#8 [web builder 4/7] COPY pyproject.toml ./
+#8 DONE 0.1s
+#9 [web builder 5/7] RUN --mount=type=secret,id=ca_bundle     pip install -q -r /tmp/requirements.txt
+#9 16.40   error: subprocess-exited-with-error
+#9 16.46       error: [Errno 2] No such file or directory: 'x86_64-linux-gnu-gcc'
+#9 16.46   note: This error originates from a subprocess, and is likely not a problem with pip.
+#9 16.46   ERROR: Failed building wheel for asyncpg
+#9 16.46 ERROR: Failed to build installable wheels for some pyproject.toml based projects (asyncpg)
+#9 ERROR: executor failed running [/bin/sh -c pip install -q -r /tmp/requirements.txt]: exit code: 1
+------
+ > [web builder 5/7] RUN --mount=type=secret,id=ca_bundle     pip install -q -r /tmp/requirements.txt:
+------
+time="2026-12-02T05:19:15Z" level=warning msg="Docker Compose is configured to build using Bake, but buildx isn't installed"
+failed to solve: executor failed running [/bin/sh -c pip install -q -r /tmp/requirements.txt]: exit code: 1
+""".splitlines()
+
+
+@pytest.mark.parametrize(
+    ("lines", "said"),
+    [
+        (
+            PIP_FAILED,
+            "the build failed at [web builder 5/7]: error: [Errno 2] No such file or directory: 'x86_64-linux-gnu-gcc' / "
+            "ERROR: Failed building wheel for asyncpg / "
+            "ERROR: Failed to build installable wheels for some pyproject.toml based projects (asyncpg)",
+        ),
+        (
+            [
+                "#12 [api runtime 3/6] RUN python -c 'import fastapi'",
+                "#12 0.51 stackops: installed without fastapi for Python 3.11.2: the pins' markers exclude this Python",
+                "#12 ERROR: executor failed running [/bin/sh -c python -c 'import fastapi']: exit code: 1",
+            ],
+            "the build failed at [api runtime 3/6]: "
+            "stackops: installed without fastapi for Python 3.11.2: the pins' markers exclude this Python",
+        ),
+        (  # a step with no telling line: its last lines
+            [
+                "#5 [web 2/3] RUN ./setup.sh",
+                "#5 0.2 step one",
+                "#5 0.3 gave up",
+                "#5 ERROR: executor failed running: exit code: 3",
+            ],
+            "the build failed at [web 2/3]: step one / gave up",
+        ),
+        (  # no step failed: Compose's own words, without its warnings
+            [
+                'time="x" level=warning msg="the attribute `version` is obsolete"',
+                "unable to prepare context: path ./nope not found",
+            ],
+            "the build failed: unable to prepare context: path ./nope not found",
+        ),
+    ],
+)
+def test_a_failed_build_in_one_line(lines, said):
+    assert failure_summary(lines) == said
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        (
+            "#9 [web builder 5/7] RUN --mount=type=secret,id=ca_bundle     pip   install -q",
+            "[web builder 5/7] RUN --mount=type=secret,id=ca_bundle pip install -q",
+        ),
+        ("#1 [web internal] load build definition from Dockerfile", ""),
+        ("#9 16.46 ERROR: Failed building wheel for asyncpg", ""),
+        ("#9 [web builder 5/7] RUN " + "x" * 200, "[web builder 5/7] RUN " + "x" * 85 + "..."),
+    ],
+)
+def test_a_step_in_one_line(line, said):
+    assert step_line(line) == said

@@ -102,8 +102,9 @@ def _held_by(client: docker.DockerClient, project: str) -> str:
 
 
 @contextmanager
-def deploy_lock(client: docker.DockerClient, project: str, image: str, wait: int, where: str) -> Iterator[None]:
-    """Hold the host's deploy lock for the block; wait up to `wait` seconds for another deploy, then fail naming it."""
+def deploy_lock(client: docker.DockerClient, project: str, image: str, wait: int, where: str, env: str) -> Iterator[None]:
+    """Hold the host's deploy lock for the block; wait up to `wait` seconds for another deploy, then fail naming it and
+    the exact command that releases it (`--env` included: without it, another env's lock would go)."""
     lock = _take(client, project, image)
     if lock is None and wait:
         say(f"    waiting up to {wait}s for the deploy lock of {project}, held by {_held_by(client, project)}")
@@ -111,12 +112,12 @@ def deploy_lock(client: docker.DockerClient, project: str, image: str, wait: int
     if lock is None:
         raise StackError(
             f"another deploy of {project} to {where} holds its lock ({_held_by(client, project)}); waited {wait}s. "
-            f"If that deploy was killed, release the lock with inv deploy-unlock"
+            f"If that deploy was killed, release the lock with: inv deploy-unlock --env {env}"
         )
     try:
         yield
     finally:
-        lock.remove(force=True)
+        lock.remove(force=True, v=True)  # v: the anonymous volumes the image declares (one leaked per deploy)
 
 
 def unlock(client: docker.DockerClient, project: str) -> str | None:
@@ -127,5 +128,5 @@ def unlock(client: docker.DockerClient, project: str) -> str | None:
         return None
     if held.labels.get(LOCK_LABEL) != project:
         raise StackError(f"container {held.name} is not a stackops deploy lock; not removing it")
-    held.remove(force=True)
+    held.remove(force=True, v=True)
     return holder(held)

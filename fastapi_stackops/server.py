@@ -51,7 +51,7 @@ def deploy(stack: Stack, build: bool, timeout: int, lock_wait: int) -> Switched:
     """Build on the host, migrate once, start the new release beside the old, switch the proxy once it is healthy, drain."""
     _check(stack)
     base = ensure_base_images(stack.settings, stack.model, stack.client)
-    with deploy_lock(stack.client, stack.project, base["PROXY_IMAGE"], lock_wait, where(stack)):
+    with deploy_lock(stack.client, stack.project, base["PROXY_IMAGE"], lock_wait, where(stack), stack.settings.cli_env):
         if build:
             lifecycle.build(stack)
         image = stack.client.images.get(entry_image(stack)).id
@@ -63,7 +63,7 @@ def deploy(stack: Stack, build: bool, timeout: int, lock_wait: int) -> Switched:
 def rollback(stack: Stack, timeout: int, lock_wait: int) -> Switched:
     """Run the release before the serving one again, through the same switch; the database stays as migrated."""
     base = ensure_base_images(stack.settings, stack.model, stack.client)
-    with deploy_lock(stack.client, stack.project, base["PROXY_IMAGE"], lock_wait, where(stack)):
+    with deploy_lock(stack.client, stack.project, base["PROXY_IMAGE"], lock_wait, where(stack), stack.settings.cli_env):
         target = previous(stack, history(proxy(stack)))
         stack.client.images.get(target.tag).tag(*split_reference(entry_image(stack)))
         return roll_to(stack, base, target.image, f"rollback to {target.number}", timeout)

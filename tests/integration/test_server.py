@@ -213,8 +213,12 @@ def tunnels() -> list[str]:
     return [line for line in listed.splitlines() if " -N " in line]
 
 
-def test_a_killed_deploys_lock_stays_until_released_on_purpose_and_its_tunnel_goes(notes):
-    project = notes_project(notes)
+def dangling_volumes() -> set[str]:
+    return set(on_the_host("docker", "volume", "ls", "-q", "--filter", "dangling=true").split())
+
+
+def test_a_killed_deploys_lock_stays_until_released_by_the_printed_command_and_leaves_no_volume(notes):
+    project, volumes = notes_project(notes), dangling_volumes()
     command = [sys.executable, "-m", "invoke", "deploy", "--env", str(notes.env), "--no-build"]
     deploy = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for(lambda: on_the_host("docker", "ps", "-aq", "--filter", f"name={project}-deploy-lock").strip(), 60, what="the lock")
@@ -222,10 +226,13 @@ def test_a_killed_deploys_lock_stays_until_released_on_purpose_and_its_tunnel_go
     deploy.wait()
     wait_for(lambda: not tunnels(), 10, what="the killed deploy's ssh tunnels to end")
     refused = notes.inv("deploy", "--no-build", "--lock-wait", "0", check=False)
-    assert refused.returncode == 1 and "release the lock with inv deploy-unlock" in refused.stdout, refused.stdout[-500:]
-    assert re.search(r"released the deploy lock held by \S+@\S+ since 20\d\d-", notes.inv("deploy-unlock").stdout)
+    printed = re.search(r"release the lock with: inv (deploy-unlock --env \S+)", refused.stdout)
+    assert refused.returncode == 1 and printed, refused.stdout[-500:]
+    unlocked = run_task(*printed.group(1).split(), cwd=notes.cwd)  # as printed: this env's lock, no other's
+    assert re.search(r"released the deploy lock held by \S+@\S+ since 20\d\d-", unlocked.stdout), unlocked.stdout
     notes.inv("deploy", "--no-build")
     assert notes.get("/health").status_code == 200
+    assert dangling_volumes() <= volumes, "each deploy's lock left the proxy image's anonymous volumes"
 
 
 def test_an_example_deploys_beside_it_and_passes_smoke_persistence_and_an_update(test_host, tmp_path):

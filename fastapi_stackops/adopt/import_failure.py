@@ -17,6 +17,8 @@ UNREACHED = re.compile(
 READ_ONLY = re.compile(r"Read-only file system: '([^']+)'")
 #: An app that reads a git-ignored env file at import (starlette's Config, python-dotenv with a check) and stops without it.
 MISSING_ENV_FILE = re.compile(r"(?:Config file|No such file or directory:?) '([^']*/\.env[^'/]*)'")
+#: A variable read at import with no default, by starlette's Config or os.environ[...].
+MISSING_VARIABLE = re.compile(r"Config '([A-Za-z_]\w*)' is missing|KeyError: '([A-Z][A-Z0-9_]*)'")
 CONFLICT_MARKER = re.compile(r"^(<<<<<<<|=======|>>>>>>>)( |$)")
 MISSING_FOLDER = re.compile(r"[Dd]irectory '([^']+)' does not exist")
 FORWARD_REFERENCE = re.compile(r"ForwardRef\('([^']+)'\)")

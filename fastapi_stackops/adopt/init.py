@@ -142,7 +142,7 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
         shutil.copytree(setup.repo.root, copy, ignore=NOT_COPIED)
         project = f"{setup.repo.name}-init-{uuid.uuid4().hex[:6]}"
         with_deps, last = False, None
-        for _ in range(4):  # each retry learns one thing; a fourth failure is the app's own
+        for _ in range(8):  # each retry learns one thing (a variable, a path); an eighth failure is the app's own
             draft = replace(setup, repo=replace(setup.repo, root=copy))
             apply(copy, draft.changes(Routes(), force=True))
             stack = Stack(load_settings("ci", load_project(copy), environ={"COMPOSE_PROJECT_NAME": project}))
@@ -172,22 +172,30 @@ def base_images(stack, repo: Repository) -> dict[str, str]:
         raise StackError(f"{error}; for init, that is --python with one of those versions") from None
 
 
-def learned(setup: Setup, failed: ImportFailed, with_deps: bool) -> tuple[Setup, bool]:
-    """What an import failure teaches the next try, or the failure itself when it teaches nothing."""
+FIRST_START = "its first start"
+
+
+def lessons(failed: ImportFailed) -> list[tuple[str, str, Finding]]:
+    """What an import failure can teach: (the Repository field that learns it, the value, what init says of it)."""
     path = failed.read_only_path
     path = path if not path or path.startswith("/") else f"{CODE_DIR}/{path}"  # relative: to the working directory
     path = str(Path(path).parent) if Path(path).suffix else path  # a file (app.log): its folder
-    if path.startswith(f"{CODE_DIR}/") and path not in setup.repo.writable:
-        finding = Finding("writable", f"{path}, a tmpfs: the app writes there at import", "its first start")
-        say(finding.line())
-        setup.repo.findings.append(finding)
-        return replace(setup, repo=replace(setup.repo, writable=(*setup.repo.writable, path))), with_deps
-    placeholder = failed.missing_env_file
-    if placeholder.startswith(f"{CODE_DIR}/") and placeholder not in setup.repo.placeholders:
-        finding = Finding("env file", f"{placeholder}, empty in the image: the app reads it at import", "its first start")
-        say(finding.line())
-        setup.repo.findings.append(finding)
-        return replace(setup, repo=replace(setup.repo, placeholders=(*setup.repo.placeholders, placeholder))), with_deps
+    placeholder, variable = failed.missing_env_file, failed.missing_variable
+    return [
+        ("writable", path, Finding("writable", f"{path}, a tmpfs: the app writes there at import", FIRST_START)),
+        ("placeholders", placeholder, Finding("env file", f"{placeholder}, empty in the image: read at import", FIRST_START)),
+        ("required", variable, Finding("variable", f"{variable}, read at import with no default: a secret", FIRST_START)),
+    ]
+
+
+def learned(setup: Setup, failed: ImportFailed, with_deps: bool) -> tuple[Setup, bool]:
+    """What an import failure teaches the next try, or the failure itself when it teaches nothing."""
+    for name, value, finding in lessons(failed):
+        known = getattr(setup.repo, name)
+        if value and (name == "required" or value.startswith(f"{CODE_DIR}/")) and value not in known:
+            say(finding.line())
+            setup.repo.findings.append(finding)
+            return replace(setup, repo=replace(setup.repo, **{name: (*known, value)})), with_deps
     if failed.unreached and not with_deps and setup.repo.database in ("postgres", "mysql"):
         return setup, True
     raise failed

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from fastapi_stackops import StackError
 from fastapi_stackops.adopt.conventions import CODE_DIR
-from fastapi_stackops.adopt.import_failure import MISSING_ENV_FILE, READ_ONLY, UNREACHED, Failure, advice, cause
+from fastapi_stackops.adopt.import_failure import MISSING_ENV_FILE, MISSING_VARIABLE, READ_ONLY, UNREACHED, Failure, advice, cause
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.commands import last_words
 from fastapi_stackops.stack import Stack
@@ -87,6 +87,11 @@ class ImportFailed(StackError):
     def missing_env_file(self) -> str:
         found = MISSING_ENV_FILE.search(self.words)
         return os.path.normpath(found.group(1)) if found else ""
+
+    @property
+    def missing_variable(self) -> str:
+        found = MISSING_VARIABLE.search(self.words)
+        return (found.group(1) or found.group(2)) if found else ""
 
     @property
     def read_only_path(self) -> str:

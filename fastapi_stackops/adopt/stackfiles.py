@@ -83,8 +83,8 @@ def app_environment(repo: Repository) -> dict[str, str]:
     for name, value in repo.given.items():  # --set: a default the env files may override
         escaped = value.replace("$", "$$")
         values[name] = json.dumps(f"${{{name}-{escaped}}}") if escaped else f"${{{name}-}}"
-    for field in settings.required if settings else []:
-        variable, typed = field.variable, field.typed_value
+    required = [(f.variable, f.typed_value) for f in settings.required] if settings else []
+    for variable, typed in required + [(name, None) for name in repo.required]:
         fallback = f"-{typed}" if typed is not None else f"?set {variable} in the env file or its local overlay"
         values.setdefault(variable, f"${{{variable}{fallback}}}")
     return values
@@ -188,6 +188,7 @@ def secret_variables(repo: Repository) -> list[str]:
     # What the stack wires (the database, Redis), a typed field's value and --set's value stand: none is generated.
     wired = {name for name, value in app_environment(repo).items() if "?set " not in value}
     names = [f.variable for f in repo.settings.required if f.variable not in wired] if repo.settings else []
+    names += [name for name in repo.required if name not in wired and name not in names]
     return names + ([DATABASES[repo.database].password] if repo.database in DATABASES else [])
 
 

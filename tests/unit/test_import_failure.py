@@ -98,3 +98,21 @@ def test_a_reported_failure_is_one_line_naming_the_dependency_file():
         f"providing it to {repo.requirements}"
     )
     assert "--set" not in said
+
+
+def test_what_an_import_failure_teaches_the_next_try_reaches_the_files_init_writes():
+    from fastapi_stackops.adopt.image import dockerfile_text
+    from fastapi_stackops.adopt.init import learned, setup_for
+    from fastapi_stackops.adopt.stackfiles import app_environment, secret_variables
+
+    setup = setup_for(read_repository(BARE / "uv-src-factory"), system_ca=False)
+    env_file = "FileNotFoundError: Config file '/srv/src/app/core/../../.env' not found."
+    setup, _ = learned(setup, ImportFailed(setup.repo, env_file), False)
+    assert setup.repo.placeholders == ("/srv/src/.env",)
+    assert "RUN mkdir -p /srv/src && touch /srv/src/.env" in dockerfile_text(setup.repo, "/", False)
+    missing = "KeyError: \"Config 'JWT_SIGNING_KEY' is missing, and has no default.\""
+    setup, _ = learned(setup, ImportFailed(setup.repo, missing), False)
+    assert "JWT_SIGNING_KEY" in secret_variables(setup.repo)
+    assert app_environment(setup.repo)["JWT_SIGNING_KEY"].startswith("${JWT_SIGNING_KEY?")
+    with pytest.raises(ImportFailed):  # the same failure again teaches nothing: it is the app's own
+        learned(setup, ImportFailed(setup.repo, missing), False)

@@ -50,6 +50,7 @@ class Settings:
     fields: tuple[SettingField, ...]
     source: str
     also: tuple[SettingField, ...] = ()  # required fields of the app's other settings classes
+    others: tuple[SettingField, ...] = ()  # every field of the app's other settings classes (Redis's, a broker's)
 
     @property
     def variables(self) -> set[str]:
@@ -71,9 +72,9 @@ class Settings:
         """Field name -> the part of the database it names (host, port, user, password, name), when no URL field does."""
         if self.database:
             return {}
-        matched = {f.name: DATABASE_PART.match(f.name) for f in self.fields}
+        matched = {f.name: DATABASE_PART.match(f.variable) for f in self.fields}  # DB_HOST: HOST under env_prefix DB_
         parts = {name: m.lastgroup for name, m in matched.items() if m and m.lastgroup}
-        drivers = {f.name: BARE_DRIVER.match(f.name) for f in self.fields if f.name not in parts} if parts else {}
+        drivers = {f.name: BARE_DRIVER.match(f.variable) for f in self.fields if f.name not in parts} if parts else {}
         return parts | {name: m.lastgroup or "driver" for name, m in drivers.items() if m}
 
     @property
@@ -267,5 +268,6 @@ def find_settings(root: Path) -> Settings | None:
     chosen = ranked[0] if ranked else None
     if chosen is None:
         return None
-    others = {f.variable: f for s in found if s and s is not chosen for f in s.required if f.variable not in chosen.variables}
-    return replace(chosen, also=tuple(others.values()))
+    rest = {f.variable: f for s in found if s and s is not chosen for f in s.fields if f.variable not in chosen.variables}
+    required = {f.variable: f for s in found if s and s is not chosen for f in s.required if f.variable not in chosen.variables}
+    return replace(chosen, also=tuple(required.values()), others=tuple(rest.values()))

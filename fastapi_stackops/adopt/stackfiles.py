@@ -76,8 +76,8 @@ def app_environment(repo: Repository) -> dict[str, str]:
             variable = by_name[name].variable
             values[variable] = f"${{{variable}-{parts[part]}}}"
     if settings and repo.redis:
-        for field in settings.fields:
-            value = redis_value(field.name)
+        for field in settings.fields + settings.others:
+            value = redis_value(field.variable)
             if value is not None:
                 values[field.variable] = value
     for name, value in repo.given.items():  # --set: a default the env files may override

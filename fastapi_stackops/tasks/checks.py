@@ -23,6 +23,7 @@ lifecycle = lazy_import("fastapi_stackops.lifecycle")
 persistence = lazy_import("fastapi_stackops.persistence")
 probes = lazy_import("fastapi_stackops.probes")
 report = lazy_import("fastapi_stackops.results")
+service_tests = lazy_import("fastapi_stackops.service_tests")
 
 JUNIT_HELP = "Also write the results as JUnit XML to this path."
 
@@ -134,20 +135,10 @@ def persistence_check(c, env=None, cycles=None, records=None, junit=None, keep=F
     say(f"persistence check passed: {len(results)} cycles")
 
 
-def run_service_tests(stack: Stack) -> None:
-    """Run the contract's service-tests Compose service once (`compose run`), against the stack's database."""
-    name = stack.config.service_tests
-    if not name:
-        raise StackError(f"{stack.config.where('service-tests')}: is not set; name the Compose service that runs the tests")
-    base = baseimages.ensure_base_images(stack.settings, stack.model, stack.client, services=[*stack.model.active, name])
-    with step(f"running the service's tests ({name})"):
-        stack.compose(["run", "--rm", "--build"] + ([] if interactive() else ["--no-TTY"]) + [name], extra_env=base)
-
-
 @stack_task(name="service-test", help={"env": ENV_HELP})
 def service_test(c, env=None):
     """Run the service's own tests in its test image, against the stack's database."""
-    run_service_tests(open_stack(env))
+    service_tests.run_service_tests(open_stack(env), interactive())
 
 
 def skipped_steps(config) -> list[str]:
@@ -176,7 +167,7 @@ def ci(c, env=None, reports="reports", cycles=None):
         lifecycle.build(stack)
         lifecycle.up(stack, build=False)
         if config.service_tests:
-            run_service_tests(stack)
+            service_tests.run_service_tests(stack, interactive())
         for skipped in skipped_steps(config):
             say(f"  skipped      {skipped}")
         if not all(r.ok for r in smoke_results(stack, junit=folder / "smoke.xml")):

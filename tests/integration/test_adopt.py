@@ -76,7 +76,9 @@ def test_the_service_test_step_fails_when_the_repositorys_own_tests_fail(adopted
     assert "tests        tests/ with pytest" in result.stdout
     (repo / "tests" / "test_broken.py").write_text("def test_broken():\n    assert 1 == 2\n")
     run = inv("service-test", "--env", "ci", cwd=repo, timeout=900, merged=True)
-    assert run.returncode != 0 and "1 failed, 2 passed" in run.stdout, run.stdout[-4000:]
+    assert run.returncode != 0 and "the service's tests failed (web-test): 1 failed, 2 passed in" in run.stdout, run.stdout[
+        -4000:
+    ]
 
 
 def test_a_repositorys_own_docker_files_stay_untouched_beside_an_override(adopted):

@@ -319,3 +319,21 @@ def test_a_sync_driver_named_alone_beside_the_parts_gets_a_sync_scheme(tmp_path)
         "${DRIVER-postgresql+asyncpg}",
         "${SYNC_DRIVER-postgresql+psycopg}",
     )
+
+
+def test_settings_split_by_env_prefix_wire_the_database_redis_and_the_broker_of_every_class(tmp_path):
+    classes = "".join(
+        f"class {name}(BaseSettings):\n    model_config = SettingsConfigDict(env_prefix='{prefix}')\n{body}\n"
+        for name, prefix, body in [
+            ("AppSettings", "APP_", "    NAME: str = 'x'\n"),
+            ("DatabaseSettings", "DB_", "    HOST: str = 'localhost'\n    PORT: int = 5432\n    NAME: str = 'db'\n"),
+            ("RedisSettings", "REDIS_", "    HOST: str = 'localhost'\n"),
+            ("CelerySettings", "CELERY_", "    BROKER_URL: str = 'redis://localhost:6379/1'\n"),
+        ]
+    )
+    config = f"from pydantic_settings import BaseSettings, SettingsConfigDict\n\n{classes}"
+    files = {"requirements.txt": "fastapi\npsycopg\nredis\ncelery\n", "main.py": APP, "core/config.py": config}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert (environment["DB_HOST"], environment["DB_NAME"]) == ("${DB_HOST-postgres}", "${DB_NAME-app}")
+    assert environment["REDIS_HOST"] == "redis", environment
+    assert environment["CELERY_BROKER_URL"] == "redis://redis:6379/0", environment

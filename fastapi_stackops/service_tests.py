@@ -1,0 +1,42 @@
+"""The service's own test suite, run once in its test image against the stack's database: its output shown as it
+comes, and a failure said in one line with pytest's own summary."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from fastapi_stackops import StackError
+from fastapi_stackops.baseimages import ensure_base_images
+from fastapi_stackops.building import build_images
+from fastapi_stackops.console import step
+from fastapi_stackops.stack import Stack
+
+#: pytest's closing line ("== 9 failed, 45 passed in 11.00s ==").
+TEST_SUMMARY = re.compile(r"\d+ (failed|passed|errors?)\b.* in \d+(\.\d+)?s")
+
+
+def echo(line: str) -> str:
+    sys.stdout.write(line)
+    sys.stdout.flush()
+    return line
+
+
+def run_service_tests(stack: Stack, tty: bool = False) -> None:
+    """Run the contract's service-tests Compose service once (`compose run`), against the stack's database; `tty`: at
+    a terminal, attached to it."""
+    name = stack.config.service_tests
+    if not name:
+        raise StackError(f"{stack.config.where('service-tests')}: is not set; name the Compose service that runs the tests")
+    base = ensure_base_images(stack.settings, stack.model, stack.client, services=[*stack.model.active, name])
+    with step(f"building the test image ({name})"):
+        build_images(stack, [name], base)
+    with step(f"running the service's tests ({name})"):
+        if tty:
+            stack.compose(["run", "--rm", name], extra_env=base)
+            return
+        said: list[str] = []
+        code = stack.start_compose(["run", "--rm", "--no-TTY", name], base, on_line=lambda line: said.append(echo(line))).wait()
+        if code:
+            summary = next((line.strip("= \n") for line in reversed(said) if TEST_SUMMARY.search(line)), f"exit {code}")
+            raise StackError(f"the service's tests failed ({name}): {summary}; their output is above")

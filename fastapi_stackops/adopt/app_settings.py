@@ -61,7 +61,12 @@ class Settings:
 
     @property
     def database(self) -> SettingField | None:
-        return next((f for f in self.fields if DATABASE_FIELD.search(f.name)), None)
+        return next(iter(self.database_fields), None)
+
+    @property
+    def database_fields(self) -> list[SettingField]:
+        """Every field with the database's URL: a writer's and a reader's (WRITER_DB_URL, READER_DB_URL) are one here."""
+        return [f for f in self.fields if DATABASE_FIELD.search(f.name)]
 
     @property
     def database_default(self) -> str:

@@ -65,9 +65,8 @@ def app_environment(repo: Repository) -> dict[str, str]:
     """Variable -> its Compose value: the database URL, Redis, and every setting the app cannot start without."""
     values: dict[str, str] = {}
     settings = repo.settings
-    if settings and settings.database and repo.database:
-        variable = settings.database.variable
-        values[variable] = f"${{{variable}-{database_url(repo)}}}"
+    for field in settings.database_fields if settings and repo.database else []:
+        values[field.variable] = f"${{{field.variable}-{database_url(repo)}}}"
     if settings and repo.database in DATABASES:
         by_name, database = {f.name: f for f in settings.fields}, DATABASES[repo.database]
         schemes = (database.scheme(repo.dependencies, "", engine) for engine in (repo.async_engine, False))

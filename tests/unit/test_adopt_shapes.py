@@ -337,3 +337,12 @@ def test_settings_split_by_env_prefix_wire_the_database_redis_and_the_broker_of_
     assert (environment["DB_HOST"], environment["DB_NAME"]) == ("${DB_HOST-postgres}", "${DB_NAME-app}")
     assert environment["REDIS_HOST"] == "redis", environment
     assert environment["CELERY_BROKER_URL"] == "redis://redis:6379/0", environment
+
+
+def test_a_writer_and_a_reader_database_url_both_point_at_the_stacks_database(tmp_path):
+    body = "".join(f"    {n}_DB_URL: str = 'mysql+aiomysql://u:p@localhost:3306/app'\n" for n in ("WRITER", "READER"))
+    config = f"from pydantic_settings import BaseSettings\n\nclass Config(BaseSettings):\n{body}"
+    files = {"requirements.txt": "fastapi\naiomysql\n", "main.py": APP, "core/config.py": config}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    for name in ("WRITER_DB_URL", "READER_DB_URL"):
+        assert environment[name].startswith(f"${{{name}-mysql+aiomysql://app:${{MARIADB_PASSWORD}}@mariadb:3306/"), environment

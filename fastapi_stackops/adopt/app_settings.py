@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.source import calls, parsed, python_files
 
-DATABASE_FIELD = re.compile(r"(database|db|sqlalchemy_database)_(url|uri|dsn)$|^dsn$", re.I)
+DATABASE_FIELD = re.compile(r"(database|db|sqlalchemy_database)(_a?sync)?_(url|uri|dsn)$|^dsn$", re.I)
 #: A database given in parts (POSTGRES_SERVER, PG_PORT, DB_USER, ...): the part each names.
 DATABASE_PART = re.compile(
     r"^(?:pg|postgres|postgresql|db|database)_{0,2}"
@@ -29,6 +29,7 @@ class SettingField:
     annotation: str = ""  # the field's type as written: bool, int, HttpUrl, list[str]
     prefix: str = ""  # its class's env_prefix
     alias: str = ""  # Field(alias="POSTGRES_PORT"): the variable, instead of prefix and name
+    default_code: str = ""  # the default as written (Environment.PRODUCTION), when it is an expression
 
     @property
     def variable(self) -> str:
@@ -244,7 +245,8 @@ def annotated_fields(
             if delimiter and not outer and groups and annotation in groups:
                 fields += annotated_fields(groups[annotation], prefix, delimiter, None, f"{name}{delimiter}")
             else:
-                fields.append(SettingField(name, constant_text(item.value), annotation, prefix, alias_of(item.value)))
+                code = ast.unparse(item.value) if item.value else ""
+                fields.append(SettingField(name, constant_text(item.value), annotation, prefix, alias_of(item.value), code))
     return tuple(fields)
 
 

@@ -6,6 +6,8 @@ import json
 import re
 import secrets
 
+from fastapi_stackops.adopt.app_mode import local_mode
+from fastapi_stackops.adopt.app_settings import SettingField
 from fastapi_stackops.adopt.backing import DATABASES, REDIS
 from fastapi_stackops.adopt.conventions import (
     CONTAINER_PORT,
@@ -32,13 +34,16 @@ HARDENED = """    read_only: true
 """
 
 
-def database_url(repo: Repository) -> str:
-    """The URL the app's settings get in the stack: its own scheme, pointed at the database service or the data volume."""
-    default = repo.settings.database_default if repo.settings else ""
+def database_url(repo: Repository, field: SettingField | None = None) -> str:
+    """The URL the app's settings (or this field of them) get in the stack: its own scheme, pointed at the database
+    service or the data volume; a field named for a sync or async driver (DATABASE_ASYNC_URL) gets one."""
+    default = (field.default or "") if field else repo.settings.database_default if repo.settings else ""
     scheme = default.split("://")[0] if "://" in default else ""
+    named = re.search(r"(^|_)(a?sync)_", field.name.lower()) if field else None
+    async_engine = named.group(2) == "async" if named else repo.async_engine
     if repo.database in DATABASES:
         database = DATABASES[repo.database]
-        return database.url(database.scheme(repo.dependencies, scheme, repo.async_engine))
+        return database.url(database.scheme(repo.dependencies, scheme, async_engine))
     name = (default.rsplit("/", 1)[-1] if default.startswith("sqlite") else "") or f"{repo.name}.db"
     return f"{scheme or 'sqlite'}:///{DATA_DIR}/{name}"
 
@@ -66,7 +71,7 @@ def app_environment(repo: Repository) -> dict[str, str]:
     values: dict[str, str] = {}
     settings = repo.settings
     for field in settings.database_fields if settings and repo.database else []:
-        values[field.variable] = f"${{{field.variable}-{database_url(repo)}}}"
+        values[field.variable] = f"${{{field.variable}-{database_url(repo, field)}}}"
     if settings and repo.database in DATABASES:
         by_name, database = {f.name: f for f in settings.fields}, DATABASES[repo.database]
         schemes = (database.scheme(repo.dependencies, "", engine) for engine in (repo.async_engine, False))
@@ -79,6 +84,9 @@ def app_environment(repo: Repository) -> dict[str, str]:
             value = redis_value(field.variable)
             if value is not None:
                 values[field.variable] = value
+    mode = local_mode(settings, repo.root)
+    if mode:  # the app's own default, which dev and ci set to its local mode
+        values[mode.variable] = f"${{{mode.variable}-{mode.default}}}"
     for name, value in repo.given.items():  # --set: a default the env files may override
         escaped = value.replace("$", "$$")
         values[name] = json.dumps(f"${{{name}-{escaped}}}") if escaped else f"${{{name}-}}"
@@ -191,6 +199,13 @@ def secret_variables(repo: Repository) -> list[str]:
     return names + ([DATABASES[repo.database].password] if repo.database in DATABASES else [])
 
 
+def mode_lines(repo: Repository) -> str:
+    mode = local_mode(repo.settings, repo.root)
+    if not mode:
+        return ""
+    return f"# The app runs in its local mode here; prod keeps its own default ({mode.default}).\n{mode.variable}={mode.local}\n"
+
+
 def env_texts(
     repo: Repository, env_dir: str, system_ca: bool, kept: dict[str, dict[str, str]], host_port: int = CONTAINER_PORT
 ) -> dict[str, str]:
@@ -205,9 +220,9 @@ def env_texts(
     dev_secrets = {k: kept.get(overlay, {}).get(k) or f"dev-{secrets.token_hex(16)}" for k in names}
     files = {
         f"{env_dir}/dev.env.docker": f"# Local runs. Secrets: {overlay} (git-ignored).\n"
-        f"COMPOSE_PROJECT_NAME={repo.name}-dev\n{PORT_VARIABLE}={host_port}\n{ca}",
+        f"COMPOSE_PROJECT_NAME={repo.name}-dev\n{PORT_VARIABLE}={host_port}\n{ca}{mode_lines(repo)}",
         ci: "# CI: an engine-chosen port, and throwaway secrets no other env shares.\n"
-        f"COMPOSE_PROJECT_NAME={repo.name}-ci\n{PORT_VARIABLE}=0\n{ca}"
+        f"COMPOSE_PROJECT_NAME={repo.name}-ci\n{PORT_VARIABLE}=0\n{ca}{mode_lines(repo)}"
         + (
             f"# The data on a volume of its own, which ci deletes, not in the host folder.\n{DATA_FOLDER_VARIABLE}=app-data\n"
             if repo.data_folder

@@ -346,3 +346,45 @@ def test_a_writer_and_a_reader_database_url_both_point_at_the_stacks_database(tm
     environment = app_environment(read_repository(written(tmp_path, files)))
     for name in ("WRITER_DB_URL", "READER_DB_URL"):
         assert environment[name].startswith(f"${{{name}-mysql+aiomysql://app:${{MARIADB_PASSWORD}}@mariadb:3306/"), environment
+
+
+@pytest.mark.parametrize(
+    ("constants", "field", "mode"),
+    [
+        (
+            "from enum import Enum\n\nclass Environment(str, Enum):\n    LOCAL = 'LOCAL'\n    PRODUCTION = 'PRODUCTION'\n",
+            "    ENVIRONMENT: Environment = Environment.PRODUCTION\n",
+            ("ENVIRONMENT", "LOCAL", "PRODUCTION"),
+        ),
+        ("", "    APP_ENV: Literal['development', 'production'] = 'production'\n", ("APP_ENV", "development", "production")),
+        ("", "    APP_ENV: Literal['development', 'production'] = 'development'\n", None),  # local already
+        ("", "    ENVIRONMENT: str = 'production'\n", None),  # no local value to choose
+    ],
+)
+def test_an_app_whose_mode_defaults_to_production_runs_its_local_mode_in_dev_and_ci(tmp_path, constants, field, mode):
+    from fastapi_stackops.adopt.app_mode import local_mode
+    from fastapi_stackops.adopt.stackfiles import env_texts
+
+    header = "from typing import Literal\nfrom pydantic_settings import BaseSettings\nfrom constants import *\n\n"
+    config = f"{header}class Config(BaseSettings):\n{field}"
+    files = {"requirements.txt": "fastapi\n", "main.py": APP, "config.py": config, "constants.py": constants}
+    repo = read_repository(written(tmp_path, files))
+    found = local_mode(repo.settings, repo.root)
+    assert (found and (found.variable, found.local, found.default)) == mode or (found is None and mode is None)
+    if mode:
+        variable, local, default = mode
+        texts = env_texts(repo, "env", False, {})
+        assert f"{variable}={local}\n" in texts["env/ci.env.docker"] and f"{variable}={local}\n" in texts["env/dev.env.docker"]
+        assert variable not in texts["env/prod.env.docker"]
+        assert app_environment(repo)[variable] == f"${{{variable}-{default}}}"
+
+
+def test_a_sync_and_an_async_database_url_each_get_a_driver_of_their_kind(tmp_path):
+    body = "    DATABASE_URL: PostgresDsn\n    DATABASE_ASYNC_URL: PostgresDsn\n"
+    config = (
+        f"from pydantic import PostgresDsn\nfrom pydantic_settings import BaseSettings\n\nclass Config(BaseSettings):\n{body}"
+    )
+    files = {"requirements.txt": "fastapi\nasyncpg\npsycopg2-binary\n", "main.py": APP, "config.py": config}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert environment["DATABASE_ASYNC_URL"].startswith("${DATABASE_ASYNC_URL-postgresql+asyncpg://app:"), environment
+    assert environment["DATABASE_URL"].startswith("${DATABASE_URL-postgresql://app:"), environment

@@ -1,0 +1,63 @@
+"""The app's mode setting (ENVIRONMENT, MODE, STAGE) when it defaults to production: the dev and ci stacks run the
+app in its local mode, as its developers do, and prod keeps the app's own default. A production mode often demands
+what a throwaway stack has not (an error tracker's DSN, a mail server), or hides the docs the checks read."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi_stackops.adopt.app_settings import SettingField, Settings
+from fastapi_stackops.adopt.source import parsed, python_files
+
+MODE_NAMED = re.compile(r"^(app_|env_)?(env|environment|mode|stage)$", re.I)
+PRODUCTION = re.compile(r"prod", re.I)
+LOCAL = ("local", "development", "dev", "develop")
+
+
+@dataclass(frozen=True)
+class Mode:
+    variable: str
+    local: str  # the value dev and ci set
+    default: str  # the app's own, which prod keeps
+
+
+def enum_members(root: Path) -> dict[str, dict[str, str]]:
+    """The repository's enums with string values: class name -> member name -> value."""
+    found = {}
+    for path in python_files(root):
+        for node in ast.walk(parsed(path) or ast.Module(body=[], type_ignores=[])):
+            if isinstance(node, ast.ClassDef) and any("Enum" in ast.unparse(base) for base in node.bases):
+                members = {
+                    item.targets[0].id: item.value.value
+                    for item in node.body
+                    if isinstance(item, ast.Assign) and isinstance(item.targets[0], ast.Name)
+                    if isinstance(item.value, ast.Constant) and isinstance(item.value.value, str)
+                }
+                found[node.name] = members
+    return found
+
+
+def choices(field: SettingField, enums: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The values a field takes, by name: a Literal's, or an enum's of the repository."""
+    literal = re.match(r"^Literal\[(.*)\]$", field.annotation.strip())
+    if literal:
+        values = re.findall(r"['\"]([^'\"]+)['\"]", literal.group(1))
+        return {value: value for value in values}
+    return enums.get(field.annotation.strip(), {})
+
+
+def local_mode(settings: Settings | None, root: Path) -> Mode | None:
+    """The mode field defaulting to production, with a local value to run dev and ci in; None when there is none."""
+    fields = [f for f in (settings.fields + settings.others if settings else ()) if MODE_NAMED.match(f.name)]
+    defaulted = [f for f in fields if PRODUCTION.search(f.default or f.default_code)]
+    enums = enum_members(root) if defaulted else {}
+    for field in defaulted:
+        named = choices(field, enums)
+        local = next((value for name, value in named.items() if name.lower() in LOCAL or value.lower() in LOCAL), None)
+        default = named.get(field.default_code.rpartition(".")[2], field.default or "")
+        if local and default:
+            return Mode(field.variable, local, default)
+    return None

@@ -8,27 +8,32 @@ from fastapi_stackops.console import say
 from fastapi_stackops.engine import service_states, started_at
 from fastapi_stackops.stack import Stack
 
-# JSON log levels, PostgreSQL's and uvicorn's plain prefixes, and Python tracebacks
-# (plain, or inside a JSON line's exc_info).
-ERROR_LINE = re.compile(r'"level": "(ERROR|CRITICAL)"|\b(ERROR|FATAL|PANIC|CRITICAL):|Traceback \(most recent call last\)')
+# JSON log levels, and PostgreSQL's and uvicorn's plain prefixes.
+ERROR_LINE = re.compile(r'"level": "(ERROR|CRITICAL)"|\b(ERROR|FATAL|PANIC|CRITICAL):')
+# The line that ends a Python traceback: `RuntimeError: ...`, `sqlalchemy.exc.OperationalError: ...`,
+# `kombu.exceptions.VersionMismatch: ...` (plain, or inside a JSON line's exc_info).
+EXCEPTION_LINE = re.compile(r"^\s*[A-Za-z_][\w.]*(Error|Exception|Exit): .+|^(?:[a-z_]\w*\.)+[A-Z]\w*: .+")
 
 
 def error_lines(log: str, limit: int = 6) -> list[str]:
-    """The last error lines of a log: error levels and tracebacks.
+    """The last error lines of a log: error levels, and each traceback's exception; a line repeated (a restarting
+    container says the same at each start) is kept once, where it last came.
 
     A container that keeps restarting buries its error under each new start's
     lines, so a failure is explained by its errors first, not only by the tail.
     """
-    return [line for line in log.splitlines() if ERROR_LINE.search(line)][-limit:]
+    lines = log.replace("\\n", "\n").splitlines()
+    found = [line if ERROR_LINE.search(line) else line.strip().rstrip('"}') for line in lines if is_error(line)]
+    return list(reversed(dict.fromkeys(reversed(found))))[-limit:]
+
+
+def is_error(line: str) -> bool:
+    return bool(ERROR_LINE.search(line) or EXCEPTION_LINE.match(line))
 
 
 def log_summary(log: str, errors: int = 2) -> list[str]:
-    """What a log says went wrong in a line or two: its last error lines (a traceback's header left out), else its last line."""
-    return [line for line in error_lines(log, limit=errors) if "Traceback" not in line] or log.strip().splitlines()[-1:]
-
-
-# The line that ends a Python traceback: `RuntimeError: ...`, `sqlalchemy.exc.OperationalError: ...`.
-EXCEPTION_LINE = re.compile(r"^\s*[A-Za-z_][\w.]*(Error|Exception|Exit): .+")
+    """What a log says went wrong in a line or two: its last error lines, else its last line."""
+    return error_lines(log, limit=errors) or log.strip().splitlines()[-1:]
 
 
 def failure_cause(log: str) -> str:

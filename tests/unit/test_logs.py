@@ -17,13 +17,16 @@ from fastapi_stackops.diagnosis import error_lines
             "2026-11-21 UTC [1] FATAL:  password authentication failed\n",
             ["2026-11-21 UTC [1] FATAL:  password authentication failed"],
         ),
+        # A traceback by the exception it ended in, not by its header.
+        ('Traceback (most recent call last):\n  File "x.py", line 1\nValueError: x\n', ["ValueError: x"]),
         (
-            'Traceback (most recent call last):\n  File "x.py", line 1\nValueError: x\n',
-            ["Traceback (most recent call last):"],
+            '{"level": "INFO", "message": "x", "exc_info": "Traceback (most recent call last):\\n  File \\"x\\"\\nKeyError: \'k\'"}\n',
+            ["KeyError: 'k'"],
         ),
+        # A restarting container's one exception, said once; a module-qualified one that does not end in Error.
         (
-            '{"level": "INFO", "message": "x", "exc_info": "Traceback (most recent call last):\\n ..."}\n',
-            ['{"level": "INFO", "message": "x", "exc_info": "Traceback (most recent call last):\\n ..."}'],
+            "Traceback (most recent call last):\nkombu.exceptions.VersionMismatch: needs redis 6\n" * 3,
+            ["kombu.exceptions.VersionMismatch: needs redis 6"],
         ),
         (
             "INFO:     Started server process [1]\nERROR:    Exception in ASGI application\n",

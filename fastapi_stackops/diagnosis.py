@@ -15,6 +15,9 @@ ERROR_LINE = re.compile(r'"level": "(ERROR|CRITICAL)"|\b(ERROR|FATAL|PANIC|CRITI
 EXCEPTION_LINE = re.compile(r"^\s*[A-Za-z_][\w.]*(Error|Exception|Exit): .+|^(?:[a-z_]\w*\.)+[A-Z]\w*: .+")
 
 
+TRACEBACK = re.compile(r"Traceback \(most recent call last\)")
+
+
 def error_lines(log: str, limit: int = 6) -> list[str]:
     """The last error lines of a log: error levels, and each traceback's exception; a line repeated (a restarting
     container says the same at each start) is kept once, where it last came.
@@ -24,11 +27,12 @@ def error_lines(log: str, limit: int = 6) -> list[str]:
     """
     lines = log.replace("\\n", "\n").splitlines()
     found = [line if ERROR_LINE.search(line) else line.strip().rstrip('"}') for line in lines if is_error(line)]
-    return list(reversed(dict.fromkeys(reversed(found))))[-limit:]
+    told = [line for line in found if not TRACEBACK.search(line)]  # a header alone, cut off, still counts
+    return list(reversed(dict.fromkeys(reversed(told or found))))[-limit:]
 
 
 def is_error(line: str) -> bool:
-    return bool(ERROR_LINE.search(line) or EXCEPTION_LINE.match(line))
+    return bool(ERROR_LINE.search(line) or EXCEPTION_LINE.match(line) or TRACEBACK.search(line))
 
 
 def log_summary(log: str, errors: int = 2) -> list[str]:

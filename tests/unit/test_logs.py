@@ -23,6 +23,8 @@ from fastapi_stackops.diagnosis import error_lines
             '{"level": "INFO", "message": "x", "exc_info": "Traceback (most recent call last):\\n  File \\"x\\"\\nKeyError: \'k\'"}\n',
             ["KeyError: 'k'"],
         ),
+        # A traceback cut off before its exception still says there was one.
+        ("Traceback (most recent call last):\n", ["Traceback (most recent call last):"]),
         # A restarting container's one exception, said once; a module-qualified one that does not end in Error.
         (
             "Traceback (most recent call last):\nkombu.exceptions.VersionMismatch: needs redis 6\n" * 3,

@@ -13,3 +13,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 class StackError(Exception):
     """A failure the user can fix; its message is one sentence saying how."""
+
+
+class Interrupted(StackError):
+    """Ctrl-C or SIGTERM during a task; its message says what state that left."""

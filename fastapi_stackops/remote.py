@@ -103,6 +103,7 @@ class Tunnel:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             preexec_fn=_ends_with_this_process,
+            start_new_session=True,  # a terminal's Ctrl-C reaches the task, which still needs the tunnel to clean up
         )
         atexit.register(self.close)
         state = poll(lambda: "ready" if ready() else ("exited" if self.process.poll() is not None else None), within(20), 0.1)

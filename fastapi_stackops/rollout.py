@@ -10,11 +10,12 @@ and the old container then stops with its own grace period.
 
 from __future__ import annotations
 
+import re
 import shlex
 import time
 from dataclasses import dataclass
 
-from fastapi_stackops import StackError
+from fastapi_stackops import Interrupted, StackError
 from fastapi_stackops.baseimages import PROXY_SERVICE
 from fastapi_stackops.commands import last_words
 from fastapi_stackops.console import step
@@ -23,6 +24,7 @@ from fastapi_stackops.engine import split_reference
 from fastapi_stackops.ports import http_port
 from fastapi_stackops.releases import Release, git_revision, history, now, record, who
 from fastapi_stackops.stack import Stack
+from fastapi_stackops.waiting import poll, within
 
 SWITCH = ["/usr/local/bin/proxy-entrypoint.sh", "switch"]
 # Asked from inside the new container: a Python service has a Python.
@@ -76,7 +78,7 @@ def migrate(stack: Stack, base: dict[str, str]) -> None:
         if result.returncode != 0:
             raise StackError(
                 f"the migration ({migrations.upgrade}) failed in the new image, exit {result.returncode}: "
-                f"{failure_cause(result.stdout + result.stderr)}; nothing was switched, the old release keeps serving"
+                f"{failure_cause(result.stdout + result.stderr)}; nothing was switched: {what_serves(stack)}"
             )
 
 
@@ -89,23 +91,48 @@ def _why_not_ready(container) -> str:
     return f"{container.name} ({status}): {said}"
 
 
-def start_beside(stack: Stack, base: dict[str, str], old: list, timeout: int):
-    """The new release's container next to the old ones, healthy and answering its health path; else removed, and why."""
-    entry = stack.config.entry
+def start_beside(stack: Stack, base: dict[str, str], old: list, image_id: str, timeout: int):
+    """The new release's container next to the old ones, healthy and answering its health path; else removed, and why.
+
+    It is judged by itself: Compose's --wait also waits for an old container that crash-loops, which is exactly the
+    one a fix replaces, so Compose's own verdict counts only when no new container came up healthy.
+    """
+    entry, started = stack.config.entry, time.monotonic()
     args = ["up", "--detach", "--no-build", "--no-deps", "--no-recreate", "--wait", "--wait-timeout", str(timeout)]
     result = stack.compose([*args, "--scale", f"{entry}={len(old) + 1}", entry], extra_env=base, capture=True, check=False)
-    new = [c for c in stack.containers(entry) if c.id not in {o.id for o in old}]
-    problem = "" if result.returncode == 0 else f"Compose said: {last_words(result, 1)}"
+    new = [c for c in stack.look_again().containers(entry) if c.id not in {o.id for o in old}]
+    health = poll(lambda: _health(new[0]), within(max(timeout - (time.monotonic() - started), 1))) if new else None
+    problem = "" if health == "healthy" else f"Compose said: {last_words(result, 1)}"
     if new and not problem:
-        problem = _health_path(stack, new[0])
+        problem = _health_path(stack, new[0]) or _runs(new[0], image_id)
     if problem or not new:
         why = _why_not_ready(new[0]) if new else "no container was created"
         for container in new:
             container.remove(force=True)
         raise StackError(
-            f"the new release of {entry} did not become healthy (health gate {timeout}s; {problem}); {why}; the old release keeps serving"
+            f"the new release of {entry} did not become healthy (health gate {timeout}s; {problem}); {why}; {what_serves(stack)}"
         )
     return new[0]
+
+
+def _health(container) -> str | None:
+    """ "healthy", "failed" (exited, restarting, unhealthy), or None while it may still become healthy."""
+    container.reload()
+    state = container.attrs["State"]
+    running = state.get("Status") == "running"
+    if "Health" not in state:  # no healthcheck: the health path's probe says what is missing
+        return "healthy" if running else "failed"
+    health = state["Health"].get("Status")
+    return "healthy" if health == "healthy" else None if running and health == "starting" else "failed"
+
+
+def _runs(container, image_id: str) -> str:
+    """ "" when the container runs the release's image; a container that was only started again runs an older one."""
+    return (
+        ""
+        if container.attrs["Image"] == image_id
+        else f"{container.name} runs image {container.attrs['Image'][:19]}, not the release's"
+    )
 
 
 def _health_path(stack: Stack, container) -> str:
@@ -142,17 +169,38 @@ def drain(old: list) -> None:
         container.remove()
 
 
+def running_entries(stack: Stack) -> list:
+    """The entry's running (or restarting) containers; a stopped one (a drain that was interrupted) is removed first:
+    it serves nothing, and `up --scale` would start it again in place of a new one."""
+    containers = stack.look_again().containers(stack.config.entry)
+    for container in (c for c in containers if c.status not in ("running", "restarting")):
+        container.remove(force=True)
+    return [c for c in containers if c.status in ("running", "restarting")]
+
+
 def roll_to(stack: Stack, base: dict[str, str], image_id: str, note: str, timeout: int) -> Switched:
-    """Run the entry's current image as the next release: beside, health, switch, drain, record; else nothing changes."""
+    """Run the entry's current image as the next release: beside, health, switch, record, drain; else nothing changes.
+    Interrupted, it says what serves: before the switch the new container goes; after it, the release is recorded."""
     started = time.monotonic()
     proxy(stack)  # before anything starts: a release is switched by it or not at all
-    old = [c for c in stack.look_again().containers(stack.config.entry) if c.status in ("running", "restarting")]
-    with step(f"starting the new release beside {len(old)} running and waiting up to {timeout}s for health"):
-        new = start_beside(stack, base, old, timeout)
+    old = running_entries(stack)
+    try:
+        with step(f"starting the new release beside {len(old)} running and waiting up to {timeout}s for health"):
+            new = start_beside(stack, base, old, image_id, timeout)
+    except KeyboardInterrupt:
+        for container in (c for c in stack.look_again().containers(stack.config.entry) if c.id not in {o.id for o in old}):
+            container.remove(force=True)
+        raise Interrupted(f"interrupted before the switch; the new container was removed; {what_serves(stack)}") from None
     switch_seconds = switch_proxy(stack, new)
-    with step(f"draining {', '.join(c.name for c in old) or 'nothing'}"):
-        drain(old)
-    release = tag_release(stack, image_id, note)
+    release = tag_release(stack, image_id, note)  # recorded as soon as it serves
+    try:
+        with step(f"draining {', '.join(c.name for c in old) or 'nothing'}"):
+            drain(old)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted while draining; release {release.number} serves and is recorded; the next deploy removes "
+            "what is left of the old containers"
+        ) from None
     return Switched(release, time.monotonic() - started, switch_seconds)
 
 
@@ -167,10 +215,27 @@ def tag_release(stack: Stack, image_id: str, note: str) -> Release:
     return release
 
 
+def proxied(stack: Stack) -> str:
+    """The container the proxy sends requests to, as its configuration names it ("" before any switch)."""
+    said = proxy(stack).exec_run(["cat", "/var/lib/proxy/Caddyfile"]).output.decode(errors="replace")
+    found = re.search(r"reverse_proxy (\S+):\d+", said)
+    return found.group(1) if found else ""
+
+
 def serving(stack: Stack, releases: list[Release]) -> Release | None:
-    """The latest recorded release whose image the entry runs now."""
-    running = {c.attrs["Image"] for c in stack.look_again().containers(stack.config.entry) if c.status == "running"}
+    """The latest recorded release whose image runs in the container the proxy sends to (after a proxy restart, which
+    names the service, any running one of the entry's); None when that container does not run."""
+    containers = [c for c in stack.look_again().containers(stack.config.entry) if c.status == "running"]
+    upstream = proxied(stack)
+    named = [c for c in containers if c.name == upstream]
+    running = {c.attrs["Image"] for c in (named if named or upstream.startswith(stack.project) else containers)}
     return next((r for r in reversed(releases) if r.image in running), None)
+
+
+def what_serves(stack: Stack) -> str:
+    """What serves now, as a clause for a message: the truth, never assumed."""
+    current = serving(stack, history(proxy(stack)))
+    return f"release {current.number} keeps serving" if current else "no recorded release is serving"
 
 
 def previous(stack: Stack, releases: list[Release]) -> Release:

@@ -7,6 +7,9 @@ release runs is the one the host built; rollback reuses what it kept.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from fastapi_stackops import StackError, lifecycle
 from fastapi_stackops.baseimages import PROXY_SERVICE, ensure_base_images
 from fastapi_stackops.engine import split_reference
@@ -52,12 +55,13 @@ def deploy(stack: Stack, build: bool, timeout: int, lock_wait: int) -> Switched:
     _check(stack)
     base = ensure_base_images(stack.settings, stack.model, stack.client)
     with deploy_lock(stack.client, stack.project, base["PROXY_IMAGE"], lock_wait, where(stack), stack.settings.cli_env):
-        if build:
-            lifecycle.build(stack)
-        image = stack.client.images.get(entry_image(stack)).id
-        start_others(stack, base)
-        migrate(stack, base)
-        return roll_to(stack, base, image, "deploy", timeout)
+        with tag_kept_on_what_serves(stack):
+            if build:
+                lifecycle.build(stack)
+            image = stack.client.images.get(entry_image(stack)).id
+            start_others(stack, base)
+            migrate(stack, base)
+            return roll_to(stack, base, image, "deploy", timeout)
 
 
 def rollback(stack: Stack, timeout: int, lock_wait: int) -> Switched:
@@ -65,8 +69,25 @@ def rollback(stack: Stack, timeout: int, lock_wait: int) -> Switched:
     base = ensure_base_images(stack.settings, stack.model, stack.client)
     with deploy_lock(stack.client, stack.project, base["PROXY_IMAGE"], lock_wait, where(stack), stack.settings.cli_env):
         target = previous(stack, history(proxy(stack)))
-        stack.client.images.get(target.tag).tag(*split_reference(entry_image(stack)))
-        return roll_to(stack, base, target.image, f"rollback to {target.number}", timeout)
+        with tag_kept_on_what_serves(stack):
+            stack.client.images.get(target.tag).tag(*split_reference(entry_image(stack)))
+            return roll_to(stack, base, target.image, f"rollback to {target.number}", timeout)
+
+
+@contextmanager
+def tag_kept_on_what_serves(stack: Stack) -> Iterator[None]:
+    """A release refused or interrupted leaves the service's image tag on what serves: the build had moved it to the
+    new image, and the next `up` (persistence-check's restart, a reboot's) would have started that one instead."""
+    try:
+        yield
+    except BaseException:
+        try:
+            current = serving(stack, history(proxy(stack)))
+        except StackError:  # no proxy yet: nothing was ever served here
+            current = None
+        if current:
+            stack.client.images.get(current.image).tag(*split_reference(entry_image(stack)))
+        raise
 
 
 def releases(stack: Stack) -> tuple[list[Release], Release | None]:

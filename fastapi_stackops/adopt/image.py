@@ -161,6 +161,10 @@ RUN pip uninstall -q -y pip setuptools; {DEPENDENCIES_COMPILED}
 def runtime_base_stage(repo: Repository, data_dir: bool) -> str:
     """What the runtime and the test image share: shared libraries, the user, the environment."""
     _, libraries = native_steps(repo.compiled)
+    loaded = " ".join(repo.libraries)
+    libraries += (
+        apt_install(loaded, f"What the driver loads at run time ({loaded}): it ships no build of its own.") if loaded else ""
+    )
     # A src layout's packages may import the repository's top-level ones too: both are on the path.
     source_root = f"{CODE_DIR}/{repo.app.source_root}:{CODE_DIR}" if repo.app.source_root else CODE_DIR
     data = f" \\\n    && mkdir -p {DATA_DIR} && chown {UID}:{UID} {DATA_DIR}" if data_dir else ""

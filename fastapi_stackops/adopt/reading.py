@@ -17,7 +17,7 @@ from fastapi_stackops.adopt.interpreter import python_and_builds, python_version
 from fastapi_stackops.adopt.source import App, conflict_marker, find_apps, find_worker, python_files
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
-from fastapi_stackops.adopt.wheels import locked_version, text_of
+from fastapi_stackops.adopt.wheels import locked_version, runtime_libraries, text_of
 
 REQUIREMENTS = re.compile(r"^requirements(?:[-_.](?:prod|production|base|main|app))?\.txt$")
 DOCKER_FILES = ("Dockerfile", "compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
@@ -43,6 +43,7 @@ class Repository:
     docker_files: tuple[str, ...]  # Dockerfile and Compose files already there
     data_folder: str = ""  # a folder of the repository the SQLite file lives in, mounted from the host
     compiled: tuple[str, ...] = ()  # name==version pins with no wheel for the image's Python: the builder compiles them
+    libraries: tuple[str, ...] = ()  # Debian packages of shared libraries a pure-Python driver loads (libpq5 for psycopg)
     service_tests: ServiceTests | None = None  # the repository's pytest suite, for a test image
     start: tuple[str, ...] = ()  # the repository's own server command (a Procfile's), bound to the container port
     extras: tuple[str, ...] = ()  # the extras that bring the framework, when the main dependencies do not
@@ -257,6 +258,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
         docker_files=tuple(name for name in DOCKER_FILES if (root / name).is_file()),
         data_folder=folder,
         compiled=tuple(compiled),
+        libraries=runtime_libraries(root, dependencies),
         service_tests=tests,
         start=tuple(start),
         findings=findings + about_tests,

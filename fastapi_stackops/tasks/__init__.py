@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 
 from invoke import Collection, Exit, task
 
-from fastapi_stackops import StackError
+from fastapi_stackops import Interrupted, StackError
 from fastapi_stackops.commands import CommandFailed
 from fastapi_stackops.lazy import docker
 
 ENV_HELP = "Environment: a name from the project's env folder (dev, ci, ...) or an env file path; default $STACK_ENV, then dev."
+
+
+def interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def reports_errors(body):
@@ -24,8 +29,13 @@ def reports_errors(body):
 
     @functools.wraps(body)
     def wrapper(*args, **kwargs):
+        signal.signal(signal.SIGTERM, interrupt)  # as Ctrl-C: cleanups run (a deploy lock goes) before the exit
         try:
             return body(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise Exit("interrupted: what was under way was stopped where it stood", code=130) from None
+        except Interrupted as error:
+            raise Exit(f"error: {error}", code=130) from None
         except CommandFailed as error:
             raise Exit(f"error: {error}", code=error.code or 1) from None
         except StackError as error:

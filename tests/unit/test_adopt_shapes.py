@@ -388,3 +388,20 @@ def test_a_sync_and_an_async_database_url_each_get_a_driver_of_their_kind(tmp_pa
     environment = app_environment(read_repository(written(tmp_path, files)))
     assert environment["DATABASE_ASYNC_URL"].startswith("${DATABASE_ASYNC_URL-postgresql+asyncpg://app:"), environment
     assert environment["DATABASE_URL"].startswith("${DATABASE_URL-postgresql://app:"), environment
+
+
+@pytest.mark.parametrize(
+    ("requirements", "loaded"),
+    [
+        ("fastapi\npsycopg>=3.1\n", True),  # the pure-Python build loads libpq
+        ("fastapi\npsycopg[binary]>=3.1\n", False),
+        ("fastapi\npsycopg[c,pool]>=3.1\n", False),
+        ("fastapi\npsycopg\npsycopg-binary\n", False),
+        ("fastapi\npsycopg2-binary\n", False),
+    ],
+)
+def test_psycopg_3_without_its_own_build_gets_libpq_in_the_runtime(tmp_path, requirements, loaded):
+    repo = read_repository(written(tmp_path, {"requirements.txt": requirements, "main.py": APP}))
+    text = dockerfile_text(repo, "/", False)
+    runtime = text[text.index("AS runtime-base") :]
+    assert ("apt-get install -y --no-install-recommends libpq5" in runtime) == loaded

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import tomllib
 from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT, DATA_DIR, UID
@@ -16,7 +17,7 @@ from fastapi_stackops.adopt.installers import (
 )
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.source import SKIPPED, imported_names
-from fastapi_stackops.adopt.wheels import COMPILER, native_libraries
+from fastapi_stackops.adopt.wheels import COMPILER, native_libraries, text_of
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
 HEADER = "# Written by `fastapi-stackops init` from what it read in this repository; yours to edit: init never overwrites it unasked.\n"
@@ -42,16 +43,24 @@ def code_paths(repo: Repository) -> list[str]:
     paths = [repo.app.source_root or repo.app.top_level, *packages]
     if (repo.root / "alembic.ini").is_file():  # a prestart script may run alembic too
         paths += ["alembic.ini", *alembic_script_location(repo)]
+    if alembic_in_pyproject(repo):  # alembic 1.16 reads [tool.alembic] from pyproject.toml in its working directory
+        paths += ["pyproject.toml", *alembic_script_location(repo, alembic_in_pyproject(repo))]
     if repo.migrations.startswith("sh "):
         paths.append(repo.migrations.split()[1])
     return list(dict.fromkeys(paths))
 
 
-def alembic_script_location(repo: Repository) -> list[str]:
-    """The migrations folder alembic.ini names, unless it lies inside the code copied anyway."""
-    for line in (repo.root / "alembic.ini").read_text().splitlines():
-        key, _, value = line.partition("=")
-        if key.strip() == "script_location":
+def alembic_in_pyproject(repo: Repository) -> str:
+    """[tool.alembic]'s script_location ("" when pyproject.toml has none)."""
+    table = tomllib.loads(text_of(repo.root / "pyproject.toml")) if (repo.root / "pyproject.toml").is_file() else {}
+    return str(table.get("tool", {}).get("alembic", {}).get("script_location", ""))
+
+
+def alembic_script_location(repo: Repository, named: str = "") -> list[str]:
+    """The migrations folder alembic.ini (or [tool.alembic]) names, unless it lies inside the code copied anyway."""
+    lines = [] if named else (repo.root / "alembic.ini").read_text().splitlines()
+    for key, _, value in [("script_location", "=", named), *(line.partition("=") for line in lines)]:
+        if key.strip() == "script_location" and value.strip():
             location = value.strip().replace("%(here)s/", "")
             return [] if location.startswith(repo.app.source_root or repo.app.top_level) else [location]
     return []

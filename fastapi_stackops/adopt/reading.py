@@ -147,6 +147,8 @@ def migrations(root: Path) -> Finding | None:
             return Finding("migrations", f"sh {script}", script)
     if (root / "alembic.ini").is_file():
         return Finding("migrations", "alembic upgrade head", "alembic.ini")
+    if "[tool.alembic]" in (root / "pyproject.toml").read_text(errors="replace") if (root / "pyproject.toml").is_file() else "":
+        return Finding("migrations", "alembic upgrade head", "[tool.alembic] in pyproject.toml")
     return None
 
 

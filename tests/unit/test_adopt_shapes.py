@@ -405,3 +405,14 @@ def test_psycopg_3_without_its_own_build_gets_libpq_in_the_runtime(tmp_path, req
     text = dockerfile_text(repo, "/", False)
     runtime = text[text.index("AS runtime-base") :]
     assert ("apt-get install -y --no-install-recommends libpq5" in runtime) == loaded
+
+
+@pytest.mark.parametrize("with_ini", [True, False])
+def test_alembic_configured_in_pyproject_gets_pyproject_and_its_migrations_in_the_image(tmp_path, with_ini):
+    project = '[project]\nname = "x"\ndependencies = ["fastapi", "alembic"]\n\n[tool.alembic]\nscript_location = "%(here)s/migrations"\n'
+    files = {"pyproject.toml": project, "svc/main.py": APP, "migrations/env.py": ""}
+    if with_ini:  # kept for logging only, with no script_location
+        files["alembic.ini"] = "[loggers]\nkeys = root\n"
+    repo = read_repository(written(tmp_path, files))
+    assert repo.migrations == "alembic upgrade head"
+    assert {"pyproject.toml", "migrations"} <= set(code_paths(repo))

@@ -99,10 +99,11 @@ def markdown(cells: list[list[str]], about: dict) -> str:
 
 
 def write_readme(text: str) -> None:
-    readme = ROOT / "README.md"
+    """The figures table in docs/figures.md (`--readme`: the README points there)."""
+    readme = ROOT / "docs" / "figures.md"
     content = readme.read_text()
     if README_START not in content or README_END not in content:
-        raise StackError(f"README.md has no {README_START} ... {README_END} markers for the figures table")
+        raise StackError(f"docs/figures.md has no {README_START} ... {README_END} markers for the figures table")
     head, rest = content.split(README_START, 1)
     _, tail = rest.split(README_END, 1)
     readme.write_text(f"{head}{README_START}\n{text}\n{README_END}{tail}")
@@ -142,5 +143,5 @@ def run(sections: Sequence[str] = SECTIONS, readme: bool = False) -> Path:
     say(f"written to {output.relative_to(ROOT)}")
     if readme:
         write_readme(markdown(cells, about))
-        say("README.md's figures table updated")
+        say("docs/figures.md's figures table updated")
     return output

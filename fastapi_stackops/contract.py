@@ -248,7 +248,7 @@ def load_project(start: Path | None = None) -> ProjectConfig:
     if file is None:
         raise ContractError(
             f"no pyproject.toml with a [{TABLE}] table at or above {start}; "
-            "add one (README: Use it in your own service), or run inv from your project's folder"
+            "add one (stackops' README: Adopt your service), or run inv from your project's folder"
         )
     try:
         document = tomllib.loads(file.read_text(encoding="utf-8"))

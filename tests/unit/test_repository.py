@@ -86,3 +86,14 @@ def test_the_tooling_holds_nothing_of_the_reference_service(pattern):
         if re.search(pattern, line)
     ]
     assert not hits, "\n".join(hits)
+
+
+def test_the_architecture_map_names_every_module_and_no_other():
+    """docs/architecture.md's module table and the package's modules stay in step."""
+    package = ROOT / "fastapi_stackops"
+    modules = {str(p.relative_to(package)) for p in package.rglob("*.py") if p.name != "__init__.py"}
+    modules = {m for m in modules if not m.startswith("tasks/")}  # the task modules are the README's task table
+    table = (ROOT / "docs" / "architecture.md").read_text().split("## The package, module by module", 1)[1]
+    mapped = set(re.findall(r"^\| `([\w/]+\.py)` \|", table, re.MULTILINE))
+    assert modules - mapped == set(), "modules the map lacks"
+    assert mapped - modules == set(), "the map names modules that do not exist"

@@ -66,7 +66,9 @@ def contract_text(repo: Repository, routes: Routes, env_dir: str, layout: Layout
     paths = {"health": routes.health, "ready": routes.ready, "metrics": routes.metrics, "docs": routes.docs}
     tables = [
         top.replace(
-            "]\n", "]\n# Written by `fastapi-stackops init`: what stackops checks the stack against (stackops' docs/contract.md).\n", 1
+            "]\n",
+            "]\n# Written by `fastapi-stackops init`: what stackops checks the stack against (stackops' docs/contract.md).\n",
+            1,
         ),
         table(
             f"tool.stackops.services.{layout.entry}",

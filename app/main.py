@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.db import make_async_engine, session_factory
@@ -28,6 +30,27 @@ async def database_busy(request: Request, error: PoolTimeout) -> JSONResponse:
     )
 
 
+#: What a driver says when the database cannot be reached (down, restarting, a dropped connection), as opposed to a
+#: query's own error: those are the app's bug and stay 500s.
+UNREACHABLE = re.compile(
+    r"connection (failed|refused|is bad|is closed|timed out)|could not connect|server closed the connection|"
+    r"terminating connection|Connection refused|consuming input failed|Name or service not known|the connection is lost",
+    re.IGNORECASE,
+)
+
+
+async def database_unreachable(request: Request, error: DBAPIError) -> JSONResponse:
+    """The database cannot be reached: 503 with Retry-After and one WARNING line, not a traceback per request."""
+    if not (error.connection_invalidated or UNREACHABLE.search(str(error.orig))):
+        raise error
+    log.warning("database unreachable", extra={"path": request.url.path, "reason": str(error.orig).splitlines()[0][:160]})
+    return JSONResponse(
+        {"detail": "database unavailable; retry shortly"},
+        status_code=503,
+        headers={"Retry-After": "2"},
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
@@ -40,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title=settings.title, lifespan=lifespan)
     app.add_exception_handler(PoolTimeout, database_busy)
+    app.add_exception_handler(DBAPIError, database_unreachable)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)

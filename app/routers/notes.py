@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Note
 
 router = APIRouter(prefix="/api/v1", tags=["notes"])
+log = logging.getLogger("app.notes")
 
 
 async def get_session(request: Request):
-    async with request.app.state.sessions() as session:
+    session = request.app.state.sessions()
+    try:
         yield session
+    finally:
+        try:
+            await session.close()
+        except DBAPIError as error:  # the database went away: its connection is dropped, and the answer already sent
+            log.warning("session closed on a lost connection", extra={"reason": str(error.orig).splitlines()[0][:160]})
 
 
 class NoteIn(BaseModel):

@@ -5,6 +5,7 @@ import io
 import json
 import threading
 import time
+from collections import Counter
 
 import requests
 
@@ -34,7 +35,7 @@ class Writer(threading.Thread):
 
     def __init__(self, url: str):
         super().__init__(daemon=True)
-        self.url, self.acknowledged, self.failed = url, {}, 0
+        self.url, self.acknowledged, self.failed, self.refused = url, {}, 0, Counter()
         self.stopping = threading.Event()
 
     def run(self) -> None:
@@ -48,6 +49,7 @@ class Writer(threading.Thread):
                     self.acknowledged[response.json()["id"]] = title
                 else:
                     self.failed += 1
+                    self.refused[response.status_code] += 1
             except requests.RequestException:
                 self.failed += 1
                 time.sleep(0.1)
@@ -77,8 +79,11 @@ def test_database_killed_during_writes_keeps_every_acknowledged_write(stacks):
     wait_for(lambda: len(writer.acknowledged) > before + 5, what="writes after the restart")
     writer.stop()
     assert writer.failed > 0, "the kill should have failed some writes"
+    assert set(writer.refused) <= {503}, f"only 503s while the database is down, not {writer.refused}"
     assert stack.containers("db")[0].attrs["RestartCount"] >= 1
     assert missing(url, writer.acknowledged) == []
+    said = stack.logs("api")
+    assert not [line for line in said if "Traceback" in line], "a traceback where one WARNING line says it"
 
 
 def test_sqlite_api_killed_during_writes_restarts_with_intact_data(stacks):

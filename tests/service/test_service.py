@@ -171,3 +171,13 @@ def test_wait_for_database_gives_up_after_its_bound():
     engine = make_engine(Settings(database_url="postgresql+psycopg://u@127.0.0.1:1/x"))
     with pytest.raises(TimeoutError, match="not reachable after 1s"):
         wait_for_database(engine, timeout=1, first_delay=0.1)
+
+
+def test_an_unreachable_database_answers_503_with_retry_after_not_a_500(tmp_path, caplog):
+    """Nothing listens on port 1: what a request meets while PostgreSQL is down or restarting."""
+    settings = Settings(database_url="postgresql+psycopg://app@127.0.0.1:1/app", database_password="x")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        answers = [client.get("/api/v1/notes") for _ in range(3)]
+    assert [a.status_code for a in answers] == [503] * 3 and answers[0].headers["Retry-After"] == "2"
+    assert answers[0].json() == {"detail": "database unavailable; retry shortly"}
+    assert not [r for r in caplog.records if r.levelname == "ERROR" or r.exc_info], "a traceback per request"

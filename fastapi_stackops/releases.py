@@ -39,6 +39,41 @@ class Release:
     note: str = ""  # "rollback to 3"
 
 
+ROLLBACK = "rollback to "
+
+
+def returned_to(release: Release, releases: list[Release]) -> Release:
+    """The deploy a release stands for: itself, or, for a rollback, the release it returned to (followed through)."""
+    by_number = {r.number: r for r in releases}
+    seen = set()
+    while release.note.startswith(ROLLBACK) and release.number not in seen:
+        seen.add(release.number)
+        target = by_number.get(int(release.note.removeprefix(ROLLBACK).split()[0]))
+        if target is None:
+            break
+        release = target
+    return release
+
+
+def rollback_target(releases: list[Release], current: Release, to: int | None = None) -> Release:
+    """What a rollback returns to: release `to`, else the deploy before the one serving stands for. A second rollback
+    goes further back (the serving rollback stands for the deploy it returned to), never forward again."""
+    if to is not None:
+        asked = next((r for r in releases if r.number == to), None)
+        if asked is None:
+            raise StackError(f"no release {to} is recorded here; inv releases lists them")
+        target = returned_to(asked, releases)
+        if target.image == current.image:
+            raise StackError(f"release {to} runs the image that serves now (release {current.number}); nothing to switch")
+        return target
+    standing = returned_to(current, releases)
+    before = [r for r in releases if r.number < standing.number and not r.note.startswith(ROLLBACK)]
+    before = [r for r in before if r.image != current.image]
+    if not before:
+        raise StackError(f"release {standing.number} is the first deployed here; there is nothing earlier to roll back to")
+    return before[-1]
+
+
 def parse_history(text: str) -> list[Release]:
     return [Release(**json.loads(line)) for line in text.splitlines() if line.strip()]
 

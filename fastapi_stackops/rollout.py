@@ -22,7 +22,7 @@ from fastapi_stackops.console import step
 from fastapi_stackops.diagnosis import failure_cause, last_logs
 from fastapi_stackops.engine import split_reference
 from fastapi_stackops.ports import http_port
-from fastapi_stackops.releases import Release, git_revision, history, now, record, who
+from fastapi_stackops.releases import Release, git_revision, history, now, record, rollback_target, who
 from fastapi_stackops.stack import Stack
 from fastapi_stackops.waiting import poll, within
 
@@ -178,7 +178,7 @@ def running_entries(stack: Stack) -> list:
     return [c for c in containers if c.status in ("running", "restarting")]
 
 
-def roll_to(stack: Stack, base: dict[str, str], image_id: str, note: str, timeout: int) -> Switched:
+def roll_to(stack: Stack, base: dict[str, str], image_id: str, note: str, timeout: int, revision: str | None = None) -> Switched:
     """Run the entry's current image as the next release: beside, health, switch, record, drain; else nothing changes.
     Interrupted, it says what serves: before the switch the new container goes; after it, the release is recorded."""
     started = time.monotonic()
@@ -192,7 +192,7 @@ def roll_to(stack: Stack, base: dict[str, str], image_id: str, note: str, timeou
             container.remove(force=True)
         raise Interrupted(f"interrupted before the switch; the new container was removed; {what_serves(stack)}") from None
     switch_seconds = switch_proxy(stack, new)
-    release = tag_release(stack, image_id, note)  # recorded as soon as it serves
+    release = tag_release(stack, image_id, note, revision)  # recorded as soon as it serves
     try:
         with step(f"draining {', '.join(c.name for c in old) or 'nothing'}"):
             drain(old)
@@ -204,13 +204,15 @@ def roll_to(stack: Stack, base: dict[str, str], image_id: str, note: str, timeou
     return Switched(release, time.monotonic() - started, switch_seconds)
 
 
-def tag_release(stack: Stack, image_id: str, note: str) -> Release:
-    """Record the release on the host, its image tagged so it stays until asked to go."""
+def tag_release(stack: Stack, image_id: str, note: str, revision: str | None = None) -> Release:
+    """Record the release on the host, its image tagged so it stays until asked to go; a rollback's revision is the
+    one it returned to, not the checkout's."""
     recorded = history(proxy(stack))
     number = (recorded[-1].number if recorded else 0) + 1
     repository, _ = split_reference(entry_image(stack))
     stack.client.images.get(image_id).tag(repository, f"release-{number}")
-    release = Release(number, image_id, f"{repository}:release-{number}", git_revision(stack.config.root), now(), who(), note)
+    revision = git_revision(stack.config.root) if revision is None else revision
+    release = Release(number, image_id, f"{repository}:release-{number}", revision, now(), who(), note)
     record(proxy(stack), release)
     return release
 
@@ -238,16 +240,11 @@ def what_serves(stack: Stack) -> str:
     return f"release {current.number} keeps serving" if current else "no recorded release is serving"
 
 
-def previous(stack: Stack, releases: list[Release]) -> Release:
-    """The release before the one serving (a different image): what a rollback returns to."""
+def previous(stack: Stack, releases: list[Release], to: int | None = None) -> Release:
+    """What a rollback returns to (`to`: that release); refused when nothing serves or nothing is earlier."""
     current = serving(stack, releases)
     if current is None:
         raise StackError(
             f"no recorded release of {stack.project} is serving; deploy first (inv deploy --env {stack.settings.cli_env})"
         )
-    before = [r for r in releases if r.number < current.number and r.image != current.image]
-    if not before:
-        raise StackError(
-            f"release {current.number} is the first of {stack.project} on this host; there is nothing to roll back to"
-        )
-    return before[-1]
+    return rollback_target(releases, current, to)

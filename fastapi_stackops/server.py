@@ -64,14 +64,15 @@ def deploy(stack: Stack, build: bool, timeout: int, lock_wait: int) -> Switched:
             return roll_to(stack, base, image, "deploy", timeout)
 
 
-def rollback(stack: Stack, timeout: int, lock_wait: int) -> Switched:
-    """Run the release before the serving one again, through the same switch; the database stays as migrated."""
+def rollback(stack: Stack, timeout: int, lock_wait: int, to: int | None = None) -> Switched:
+    """Run the release before the serving one (or release `to`) again, through the same switch; the database stays as
+    migrated."""
     base = ensure_base_images(stack.settings, stack.model, stack.client)
     with deploy_lock(stack.client, stack.project, base["PROXY_IMAGE"], lock_wait, where(stack), stack.settings.cli_env):
-        target = previous(stack, history(proxy(stack)))
+        target = previous(stack, history(proxy(stack)), to)
         with tag_kept_on_what_serves(stack):
             stack.client.images.get(target.tag).tag(*split_reference(entry_image(stack)))
-            return roll_to(stack, base, target.image, f"rollback to {target.number}", timeout)
+            return roll_to(stack, base, target.image, f"rollback to {target.number}", timeout, target.revision)
 
 
 @contextmanager

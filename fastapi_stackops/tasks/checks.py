@@ -24,6 +24,7 @@ persistence = lazy_import("fastapi_stackops.persistence")
 probes = lazy_import("fastapi_stackops.probes")
 report = lazy_import("fastapi_stackops.results")
 service_tests = lazy_import("fastapi_stackops.service_tests")
+failure_bundle = lazy_import("fastapi_stackops.failure_bundle")
 
 JUNIT_HELP = "Also write the results as JUnit XML to this path."
 
@@ -162,27 +163,37 @@ def ci(c, env=None, reports="reports", cycles=None):
     config = contract.load_project()
     stack = open_stack(env or config.ci_env, config)
     folder = Path(reports) if Path(reports).is_absolute() else config.root / reports
-    failure = None
     try:
-        lifecycle.build(stack)
-        lifecycle.up(stack, build=False)
-        if config.service_tests:
-            service_tests.run_service_tests(stack, interactive())
-        for skipped in skipped_steps(config):
-            say(f"  skipped      {skipped}")
-        if not all(r.ok for r in smoke_results(stack, junit=folder / "smoke.xml")):
-            failure = "smoke failed"
-        elif config.persistence and not all(
-            r.ok for r in persistence_results(stack, cycles, 3, junit=folder / "persistence.xml")
-        ):
-            failure = "persistence check failed"
+        with failure_bundle.kept_on_failure(stack, folder) as run:
+            ci_steps(stack, config, run, folder, cycles)
     finally:
         # The ci project is ephemeral: it leaves no container, network, volume or built image.
         with step("cleaning up the ci stack"):
             lifecycle.clean(stack, volumes=True)
-    if failure:
-        raise StackError(f"ci: {failure}; reports in {folder}")
+    if run.cause:
+        raise StackError(f"ci: {run.cause}; reports in {folder}")
     say(f"ci passed; reports in {folder}")
+
+
+def ci_steps(stack: Stack, config, run, folder: Path, cycles: int) -> None:
+    """build, up, the service's tests, smoke, persistence-check: each a step of the run, until one fails."""
+    run.step("build")
+    lifecycle.build(stack)
+    run.step("up")
+    lifecycle.up(stack, build=False)
+    if config.service_tests:
+        run.step("service-test")
+        service_tests.run_service_tests(stack, interactive())
+    for skipped in skipped_steps(config):
+        say(f"  skipped      {skipped}")
+    run.step("smoke")
+    if not all(r.ok for r in smoke_results(stack, junit=folder / "smoke.xml")):
+        run.failed("smoke failed")
+        return
+    if config.persistence:
+        run.step("persistence-check")
+        if not all(r.ok for r in persistence_results(stack, cycles, 3, junit=folder / "persistence.xml")):
+            run.failed("persistence check failed")
 
 
 ns = Collection(smoke, persistence_check, service_test, ci)

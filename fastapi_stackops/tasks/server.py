@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from invoke import Collection
 
 from fastapi_stackops.console import say, step
@@ -17,26 +19,35 @@ TIMEOUT_HELP = "Seconds the new release has to become healthy before the deploy 
 LOCK_HELP = "Seconds to wait for another deploy to this host to finish (default 300)."
 
 
-def report(stack, switched, what: str) -> None:
-    release = switched.release
-    say(
-        f"{what} release {release.number} of {stack.project} ({release.revision or 'no git revision'}) in {switched.seconds:.1f}s"
-    )
+def report(stack, switched, what: str, started: float) -> None:
+    """The release, and the whole task's time (not only the new container's)."""
+    release, seconds = switched.release, time.monotonic() - started
+    say(f"{what} release {release.number} of {stack.project} ({release.revision or 'no git revision'}) in {seconds:.1f}s")
     say(f"  proxy switched in {switched.switch_seconds:.2f}s; image {release.image[:19]} kept as {release.tag}")
     say(f"  stable address: {server.stable_address(stack)}")
 
 
-def server_deploy(stack, build: bool, timeout, lock_wait) -> None:
+def server_deploy(stack, build: bool, timeout, lock_wait, started: float) -> None:
     switched = server.deploy(stack, build, count(timeout, "timeout"), count(lock_wait, "lock-wait", low=0))
-    report(stack, switched, "deployed")
+    report(stack, switched, "deployed", started)
 
 
-@stack_task(help={"env": ENV_HELP + " (with PROXY_PORT)", "timeout": TIMEOUT_HELP, "lock_wait": LOCK_HELP})
-def rollback(c, env=None, timeout=120, lock_wait=300):
-    """Return the server to the release before the serving one, with no downtime."""
+@stack_task(
+    help={
+        "env": ENV_HELP + " (with PROXY_PORT)",
+        "timeout": TIMEOUT_HELP,
+        "lock_wait": LOCK_HELP,
+        "to": "The release number to return to (inv releases lists them); default: the one before the serving one.",
+    }
+)
+def rollback(c, env=None, timeout=120, lock_wait=300, to=None):
+    """Return the server to the release before the serving one (a second rollback goes further back), with no downtime."""
+    started = time.monotonic()
+    say(f"==> rollback ({env or 'the default env'}): reaching its server")
     stack = open_stack(env)
-    switched = server.rollback(stack, count(timeout, "timeout"), count(lock_wait, "lock-wait", low=0))
-    report(stack, switched, "rolled back as")
+    target = count(to, "to") if to is not None else None
+    switched = server.rollback(stack, count(timeout, "timeout"), count(lock_wait, "lock-wait", low=0), target)
+    report(stack, switched, "rolled back as", started)
 
 
 @stack_task(help={"env": ENV_HELP + " (with PROXY_PORT)"})

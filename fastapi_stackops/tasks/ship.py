@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from invoke import Collection
 
 from fastapi_stackops.console import say, step
@@ -57,9 +59,11 @@ def push(c, env=None):
 )
 def deploy(c, env=None, build=True, timeout=None, lock_wait=300):
     """Deploy: to the env's server with no downtime (PROXY_PORT), else to the swarm this engine manages."""
+    started = time.monotonic()
+    say(f"==> deploy ({env or 'the default env'}): reading it and reaching its engine")
     stack = open_stack(env)
     if stack.settings.value("PROXY_PORT"):
-        server_tasks.server_deploy(stack, build, timeout or 120, lock_wait)
+        server_tasks.server_deploy(stack, build, timeout or 120, lock_wait, started)
         return
     timeout = timeout or 300
     swarm.require_manager(stack.client)

@@ -1,6 +1,7 @@
 """`fastapi-stackops init` on repositories written here in the shapes of real ones: init, then `inv ci` passes with no edit,
 and init is safe: a second run changes nothing, --dry-run writes nothing, nothing is overwritten without --force."""
 
+import re
 import subprocess
 import uuid
 
@@ -64,21 +65,37 @@ def test_init_then_ci_passes_with_no_edit(shape, adopted, tmp_path):
     ci = inv("ci", "--cycles", "1", "--reports", str(tmp_path / "reports"), cwd=repo, env=project, timeout=900, merged=True)
     assert ci.returncode == 0 and "ci passed" in ci.stdout, ci.stdout[-4000:]
     assert "FAIL" not in ci.stdout and "cycle 1: write, down, up, read back" in ci.stdout
+    assert not (tmp_path / "reports" / "failure").exists(), "a green run leaves no failure bundle"
     if shape == "poetry-legacy-lock":  # the folder it writes at import is a tmpfs, and the image runs 3.9
         assert "writable     /srv/clinic_api/logs, a tmpfs" in result.stdout and "python       3.9" in result.stdout
     if shape in WITH_TESTS:  # the repository's own tests ran in their image, against the stack
         assert "running the service's tests (web-test)" in ci.stdout and "2 passed" in ci.stdout, ci.stdout[-4000:]
 
 
-def test_the_service_test_step_fails_when_the_repositorys_own_tests_fail(adopted):
-    """The step inv ci runs (above, passing); here its failure, without a whole ci run around it."""
+def test_a_red_ci_names_the_failing_step_and_leaves_a_bundle_with_no_secret_in_it(adopted, tmp_path):
+    """The service-test step inv ci runs (above, passing), failing: the bundle it leaves, and the step summary."""
     repo, result = adopted("uv-src-factory")
     assert "tests        tests/ with pytest" in result.stdout
     (repo / "tests" / "test_broken.py").write_text("def test_broken():\n    assert 1 == 2\n")
-    run = inv("service-test", "--env", "ci", cwd=repo, timeout=900, merged=True)
-    assert run.returncode != 0 and "the service's tests failed (web-test): 1 failed, 2 passed in" in run.stdout, run.stdout[
+    # The secret init generated for the ci env: the web container's environment and inspect hold it.
+    planted = re.search(r"^TRACKLENS_API_TOKEN=(\S+)$", (repo / "env" / "ci.env.docker").read_text(), re.MULTILINE).group(1)
+    reports, summary = tmp_path / "reports", tmp_path / "summary.md"
+    env = {"GITHUB_STEP_SUMMARY": str(summary)}
+    run = inv("ci", "--reports", str(reports), cwd=repo, env=env, timeout=900, merged=True)
+    assert run.returncode != 0 and "the service's tests failed (web-test): 1 failed, 2 passed" in run.stdout, run.stdout[
         -4000:
     ]
+    bundle = reports / "failure"
+    names = sorted(p.name for p in bundle.iterdir())
+    web = [n for n in names if "-web-1." in n]
+    assert "summary.txt" in names and "compose.json" in names and len(web) == 3, names  # log, inspect, health
+    said = (bundle / "summary.txt").read_text()
+    assert said.startswith("failed: the service's tests failed (web-test)") and "service-test: failed" in said, said
+    assert "| service-test | failed |" in summary.read_text()
+    inspect = (bundle / next(n for n in web if n.endswith(".inspect.json"))).read_text()
+    assert "TRACKLENS_API_TOKEN=***" in inspect
+    everything = run.stdout + summary.read_text() + "".join(p.read_text() for p in bundle.iterdir())
+    assert planted not in everything
 
 
 def test_a_repositorys_own_docker_files_stay_untouched_beside_an_override(adopted):

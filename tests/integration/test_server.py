@@ -175,16 +175,21 @@ def test_a_broken_release_fails_in_bounded_time_naming_its_error_and_the_old_kee
     assert notes.get("/health").json()["version"] == "0.2.0"
 
 
-def test_rollback_returns_to_the_previous_release_with_no_failed_request_and_the_data_kept(notes):
+def test_rollback_returns_to_the_previous_release_with_no_failed_request_and_the_data_kept(notes, tmp_path):
     before = requests.post(f"{notes.address}/api/v1/notes", json={"title": "before rollback", "body": "kept"}, timeout=30).json()
+    elsewhere = release_of(tmp_path / "no-git", "0.9.0")  # a checkout with no git revision of its own
     with ClientLoop(writing_and_reading(notes)) as loop:
-        result, seconds = notes.timed("rollback")
+        result, seconds = notes.timed("rollback", cwd=elsewhere)
     print(f"server figure: rollback {seconds:.1f}s (switch {switch_seconds(result):.2f}s); client loop: {loop.summary}")
     assert loop.failed == 0, loop.errors[:5]
     assert notes.get("/health").json()["version"] == "0.1.0"
     assert notes.get(f"/api/v1/notes/{before['id']}").json()["body"] == "kept"
-    serving = [line for line in notes.inv("releases").stdout.splitlines() if line.startswith("*")]
-    assert len(serving) == 1 and "(rollback to 1)" in serving[0], serving
+    listed = notes.inv("releases").stdout.splitlines()
+    first, serving = listed[0], serving_line(notes)
+    assert "(rollback to 1)" in serving, serving
+    assert serving.split()[3] == first.split()[2] != "-", "the rollback records the revision it returned to"
+    further = notes.inv("rollback", check=False)  # a second rollback goes further back, never forward again
+    assert further.returncode == 1 and "release 1 is the first deployed here" in further.stdout, further.stdout[-300:]
 
 
 def interrupted(server: Server, at: str, *args: str, cwd: Path) -> str:

@@ -1,0 +1,50 @@
+"""releases.py: what a rollback returns to, walked back through the history (pure)."""
+
+import pytest
+
+from fastapi_stackops import StackError
+from fastapi_stackops.releases import Release, returned_to, rollback_target
+
+
+def release(number: int, image: str, note: str = "deploy") -> Release:
+    return Release(number, image, f"x:release-{number}", f"rev{number}", "2026-12-02T00:00:00Z", "me@host", note)
+
+
+#: Deploys of images a, b, c; then two rollbacks, each going further back.
+HISTORY = [release(1, "a"), release(2, "b"), release(3, "c"), release(4, "b", "rollback to 2"), release(5, "a", "rollback to 1")]
+
+
+@pytest.mark.parametrize(
+    ("upto", "to", "target"),
+    [
+        (3, None, 2),  # serving 3: back to 2
+        (4, None, 1),  # serving the rollback to 2: a second rollback goes to 1, not forward to 3
+        (3, 1, 1),  # --to 1
+        (5, 3, 3),  # --to goes forward when asked by number
+        (5, 4, 2),  # --to a rollback: the deploy it returned to
+    ],
+)
+def test_a_rollback_walks_back_through_the_history(upto, to, target):
+    releases = HISTORY[:upto]
+    assert rollback_target(releases, releases[-1], to).number == target
+
+
+@pytest.mark.parametrize(
+    ("upto", "to", "said"),
+    [
+        (1, None, "release 1 is the first deployed here; there is nothing earlier to roll back to"),
+        (5, None, "release 1 is the first deployed here"),  # serving the rollback to 1
+        (3, 9, "no release 9 is recorded here"),
+        (4, 2, "release 2 runs the image that serves now (release 4)"),
+    ],
+)
+def test_a_rollback_with_nowhere_to_go_is_refused_in_one_line(upto, to, said):
+    releases = HISTORY[:upto]
+    with pytest.raises(StackError) as refused:
+        rollback_target(releases, releases[-1], to)
+    assert said in str(refused.value)
+
+
+def test_a_rollback_stands_for_the_deploy_it_returned_to_followed_through():
+    chained = [*HISTORY, release(6, "b", "rollback to 4")]
+    assert returned_to(chained[-1], chained).number == 2

@@ -82,9 +82,7 @@ def test_a_red_ci_names_the_failing_step_and_leaves_a_bundle_with_no_secret_in_i
     reports, summary = tmp_path / "reports", tmp_path / "summary.md"
     env = {"GITHUB_STEP_SUMMARY": str(summary)}
     run = inv("ci", "--reports", str(reports), cwd=repo, env=env, timeout=900, merged=True)
-    assert run.returncode != 0 and "the service's tests failed (web-test): 1 failed, 2 passed" in run.stdout, run.stdout[
-        -4000:
-    ]
+    assert run.returncode != 0 and "the service's tests failed (web-test): 1 failed, 2 passed" in run.stdout, run.stdout[-4000:]
     bundle = reports / "failure"
     names = sorted(p.name for p in bundle.iterdir())
     web = [n for n in names if "-web-1." in n]

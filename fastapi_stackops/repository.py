@@ -41,3 +41,11 @@ def check_env_files_tracked(config: ProjectConfig) -> None:
             f"set env-dir in {display(config.file)} [tool.stackops] to a folder git keeps (such as deploy-env), "
             "or remove that line (only *.local.env.docker files hold secrets and stay ignored)"
         )
+
+
+def git_root(path: Path) -> Path | None:
+    """The top of the git repository `path` lies in; None outside one."""
+    if shutil.which("git") is None:
+        return None
+    result = run(["git", "rev-parse", "--show-toplevel"], cwd=path, capture=True, check=False)
+    return Path(result.stdout.strip()).resolve() if result.returncode == 0 else None

@@ -240,3 +240,13 @@ def compose_environment(
             env.pop("DOCKER_HOST")
     env.update(extra or {})
     return env
+
+
+REQUIRED_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?\?")
+
+
+def unset_required(settings: StackSettings, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """Variables the Compose files demand (`${VAR?...}`) that this env leaves unset, each with a placeholder: a prod
+    env keeps its secrets in a git-ignored overlay no CI checkout has, and linting its files needs none of them."""
+    demanded = {name for path in settings.compose_files for name in REQUIRED_VARIABLE.findall(path.read_text())}
+    return {name: "lint-placeholder" for name in sorted(demanded) if name not in settings.values and name not in environ}

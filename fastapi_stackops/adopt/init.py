@@ -19,6 +19,7 @@ from fastapi_stackops.adopt.conventions import CODE_DIR, ENV_DIR, ENV_DIR_IF_IGN
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.image import HEADER, dockerfile_text, dockerignore_text
 from fastapi_stackops.adopt.override import OVERRIDE_FILE, Override, missing_env_files, plan_override
+from fastapi_stackops.adopt.pipeline import pipeline_files
 from fastapi_stackops.adopt.reading import Repository, read_repository
 from fastapi_stackops.adopt.routes import ImportFailed, Routes, ask_image, choose_routes
 from fastapi_stackops.adopt.source import App
@@ -96,6 +97,7 @@ class Setup:
             files[self.dockerfile] = dockerfile_text(repo, routes.probe_path, data_dir=repo.database == "sqlite")
             files[".dockerignore"] = dockerignore_text(env_dir, repo.service_tests.folder if repo.service_tests else "")
             files["compose.yaml"] = compose_text(repo, self.dockerfile)
+        files |= pipeline_files(repo.root, repo.name)
         return files | env_texts(repo, env_dir, self.system_ca, kept, self.layout.host_port)
 
     def changes(self, routes: Routes, force: bool) -> list[Change]:

@@ -66,6 +66,10 @@ def test_init_then_ci_passes_with_no_edit(shape, adopted, tmp_path):
     assert ci.returncode == 0 and "ci passed" in ci.stdout, ci.stdout[-4000:]
     assert "FAIL" not in ci.stdout and "cycle 1: write, down, up, read back" in ci.stdout
     assert not (tmp_path / "reports" / "failure").exists(), "a green run leaves no failure bundle"
+    # The pipeline init wrote runs lint too: prod's secrets live in an overlay no checkout has.
+    assert (repo / ".github" / "workflows" / "stackops.yml").is_file()
+    lint = inv("lint", cwd=repo, env=project, merged=True)
+    assert lint.returncode == 0, lint.stdout[-2000:]
     if shape == "poetry-legacy-lock":  # the folder it writes at import is a tmpfs, and the image runs 3.9
         assert "writable     /srv/clinic_api/logs, a tmpfs" in result.stdout and "python       3.9" in result.stdout
     if shape in WITH_TESTS:  # the repository's own tests ran in their image, against the stack

@@ -1,0 +1,45 @@
+"""adopt/pipeline.py: the CI init writes for the adopted repository, valid and naming only tasks that exist."""
+
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from fastapi_stackops.adopt.pipeline import pipeline_files
+from fastapi_stackops.tasks import collection
+from tests.unit.test_repository import invoked_tasks
+
+TASKS = set(collection().task_names)
+
+
+def git_repository(path):
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", str(path)], check=True)
+    return path
+
+
+@pytest.mark.parametrize("folder", [".", "services/api"])
+def test_a_github_workflow_runs_lint_and_ci_keeps_reports_and_works_from_a_monorepo_folder(tmp_path, folder):
+    top = git_repository(tmp_path / "repo")
+    root = (top / folder).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    [(path, text)] = pipeline_files(root, "shop").items()
+    assert (root / path).resolve() == top.resolve() / ".github/workflows/stackops.yml"
+    job = yaml.safe_load(text)["jobs"]["ci"]
+    runs = [step["run"] for step in job["steps"] if "run" in step]
+    assert {task for run in runs for task in invoked_tasks(run)} == {"lint", "ci"} <= TASKS
+    assert re.match(r'pip install "fastapi-stackops(==| @ )', runs[0]), runs[0]
+    upload = next(step for step in job["steps"] if step.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["if"] == "always()" and upload["with"]["path"] == ("reports/" if folder == "." else f"{folder}/reports/")
+    assert job.get("defaults", {}).get("run", {}).get("working-directory", ".") == folder
+    assert job["env"]["COMPOSE_PROJECT_NAME"] == "shop-ci-${{ github.run_id }}"
+
+
+def test_a_repository_on_gitlab_gets_a_job_file_to_include(tmp_path):
+    top = git_repository(tmp_path / "repo")
+    (top / ".gitlab-ci.yml").write_text("stages: [test]\n")
+    [(path, text)] = pipeline_files(top, "shop").items()
+    job = yaml.safe_load(text)["stackops"]
+    assert path == "stackops.gitlab-ci.yml" and job["artifacts"]["when"] == "always"
+    assert {task for line in job["script"] for task in invoked_tasks(line)} == {"lint", "ci"}

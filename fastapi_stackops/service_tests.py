@@ -38,5 +38,6 @@ def run_service_tests(stack: Stack, tty: bool = False) -> None:
         said: list[str] = []
         code = stack.start_compose(["run", "--rm", "--no-TTY", name], base, on_line=lambda line: said.append(echo(line))).wait()
         if code:
-            summary = next((line.strip("= \n") for line in reversed(said) if TEST_SUMMARY.search(line)), f"exit {code}")
+            told = [line.strip("= \n") for line in said if TEST_SUMMARY.search(line) or line.startswith("ERROR: ")]
+            summary = told[-1] if told else f"exit {code}"  # pytest's closing line, else its usage error
             raise StackError(f"the service's tests failed ({name}): {summary}; their output is above")

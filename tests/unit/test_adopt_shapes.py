@@ -4,6 +4,8 @@ Each table row is one shape, written here; the two bare fixtures that carry most
 uv-mariadb-nested) also pass init then `inv ci` in tests/integration/test_adopt.py.
 """
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -416,3 +418,15 @@ def test_alembic_configured_in_pyproject_gets_pyproject_and_its_migrations_in_th
     repo = read_repository(written(tmp_path, files))
     assert repo.migrations == "alembic upgrade head"
     assert {"pyproject.toml", "migrations"} <= set(code_paths(repo))
+
+
+@pytest.mark.parametrize("shape", sorted(p.name for p in BARE.iterdir() if p.is_dir()))
+def test_the_dockerfile_init_writes_passes_hadolint_as_inv_lint_runs_it(tmp_path, shape):
+    repo = read_repository(BARE / shape)
+    (tmp_path / "Dockerfile").write_text(dockerfile_text(repo, "/", repo.database == "sqlite"))
+    linted = subprocess.run(
+        [str(Path(sys.executable).parent / "hadolint"), "--failure-threshold", "warning", str(tmp_path / "Dockerfile")],
+        capture_output=True,
+        text=True,
+    )
+    assert linted.returncode == 0, linted.stdout

@@ -56,14 +56,25 @@ class Failure:
         return f"{path} line {self.line}" if path else "its import"
 
 
-def cause(failure: Failure, deps_file: str, local: set[str]) -> str:
-    """The failure's cause and what to do, one clause each; `local` names the repository's own top-level modules."""
+def cause(failure: Failure, deps_file: str, local: set[str], outside: dict[str, str] | None = None) -> str:
+    """The failure's cause and what to do, one clause each; `local` names the repository's own top-level modules,
+    `outside` those of the folders around the service's (a monorepo's siblings), by where they are."""
     where, message = failure.where, failure.message
+    if failure.kind == "TypeError" and "required positional argument" in message:
+        return (
+            f"{where}: the factory needs an argument ({message.split(': ', 1)[-1]}); name the app object instead with "
+            "--app module:attribute, or give the factory's parameters defaults"
+        )
     if failure.kind == "SyntaxError" and CONFLICT_MARKER.match(failure.text):
         return f"{where} holds a merge-conflict marker ({failure.text[:7]}): resolve the conflict and commit"
     if failure.kind == "SyntaxError":
         return f"{where} is not valid Python here ({message}): if it needs a newer Python, give it with --python"
     top = failure.name.split(".")[0]
+    if failure.kind == "ModuleNotFoundError" and top in (outside or {}) and top not in local:
+        return (
+            f"{where} imports {top}, which lies outside the service's folder ({outside[top]}): "
+            "run init from the folder that holds both"
+        )
     if failure.kind == "ModuleNotFoundError" and top and top not in local:
         return f"{where} imports {top}, which none of its dependencies installs: add the package providing it to {deps_file}"
     pydantic = f"pydantic {failure.pydantic}" if failure.pydantic else "the installed pydantic"

@@ -12,6 +12,7 @@ from fastapi_stackops.adopt.conventions import CODE_DIR
 from fastapi_stackops.adopt.import_failure import MISSING_ENV_FILE, MISSING_VARIABLE, READ_ONLY, UNREACHED, Failure, advice, cause
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.commands import last_words
+from fastapi_stackops.repository import git_root
 from fastapi_stackops.stack import Stack
 
 MARKER = "stackops-routes "
@@ -74,7 +75,7 @@ class ImportFailed(StackError):
 
     def __init__(self, repo: Repository, words: str, failure: Failure | None = None):
         self.words = words
-        explained = cause(failure, repo.requirements or "pyproject.toml", local_modules(repo)) if failure else ""
+        explained = cause(failure, repo.requirements or "pyproject.toml", local_modules(repo), beside(repo)) if failure else ""
         root = failure.root if failure else ""
         said = f"{failure.said if failure else words}; {advice(f'{words} {root}')}"
         super().__init__(f"the built image could not import {repo.app.reference} to read its routes: {explained or said}")
@@ -103,6 +104,15 @@ def local_modules(repo: Repository) -> set[str]:
     """The repository's own top-level modules, beside its code and in its source root."""
     roots = [repo.root, repo.root / repo.app.source_root] if repo.app.source_root else [repo.root]
     return {p.stem for root in roots if root.is_dir() for p in root.iterdir() if p.suffix == ".py" or p.is_dir()}
+
+
+def beside(repo: Repository) -> dict[str, str]:
+    """The modules of the folder around a monorepo's service folder (none when the service is the repository)."""
+    top = git_root(repo.root)
+    if top is None or top == repo.root.resolve():
+        return {}
+    around = repo.root.resolve().parent
+    return {p.stem: f"../{p.name}" for p in around.iterdir() if p.suffix == ".py" or (p / "__init__.py").is_file()}
 
 
 def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_deps: bool = False) -> dict:

@@ -50,8 +50,9 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
 
 #: Redis given in parts (REDIS_HOST, REDIS_PORT, ...) or as a URL (REDIS_URL, CELERY_BROKER_URL): the stack's Redis.
 REDIS_PARTS = {
-    "host": (re.compile(r"redis_?(host|server|hostname)$", re.I), REDIS_SERVICE),
-    "port": (re.compile(r"redis_?port$", re.I), "6379"),
+    # REDIS_HOST, and one of several Redis uses (REDIS_QUEUE_HOST, REDIS_CACHE_PORT): the stack's one Redis.
+    "host": (re.compile(r"redis(_[a-z]+)*_?(host|server|hostname)$", re.I), REDIS_SERVICE),
+    "port": (re.compile(r"redis(_[a-z]+)*_?port$", re.I), "6379"),
     "number": (re.compile(r"redis_?(db|database)$", re.I), "0"),
     "password": (re.compile(r"redis_?pass(word)?$", re.I), ""),  # the stack's Redis has none
     "url": (

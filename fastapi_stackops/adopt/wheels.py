@@ -224,7 +224,11 @@ def runtime_libraries(root: Path, dependencies: tuple[str, ...]) -> tuple[str, .
     libpq, read from every file that could name them (a lock, pyproject.toml, requirements files)."""
     if "psycopg" not in dependencies:
         return ()
-    named = [root / "uv.lock", root / "poetry.lock", root / "pyproject.toml", *root.glob("requirements*.txt")]
+    for installer in ("uv", "poetry"):  # a lock says what is installed; its extras' lists name what is not
+        if (root / f"{installer}.lock").is_file():
+            installed = main_packages(read_lock(root, installer), installer) or set()
+            return () if installed & {"psycopg-binary", "psycopg-c"} else ("libpq5",)
+    named = [root / "pyproject.toml", *root.glob("requirements*.txt")]
     text = "".join(text_of(path) for path in named if path.is_file())
     built = re.search(r"psycopg[-_](binary|c)\b|psycopg\[[^\]]*\b(binary|c)\b", text, re.I)
     return () if built else ("libpq5",)

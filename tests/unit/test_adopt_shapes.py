@@ -430,3 +430,23 @@ def test_the_dockerfile_init_writes_passes_hadolint_as_inv_lint_runs_it(tmp_path
         text=True,
     )
     assert linted.returncode == 0, linted.stdout
+
+
+def test_redis_named_for_one_of_its_uses_is_the_stacks_redis(tmp_path):
+    fields = "    REDIS_QUEUE_HOST: str = 'localhost'\n    REDIS_CACHE_PORT: int = 6379\n    REDISTRIBUTE_HOST: str = 'x'\n"
+    config = f"from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n{fields}"
+    files = {"requirements.txt": "fastapi\nredis\n", "main.py": APP, "config.py": config}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert (environment["REDIS_QUEUE_HOST"], environment["REDIS_CACHE_PORT"]) == ("redis", "6379")
+    assert "REDISTRIBUTE_HOST" not in environment
+
+
+def test_a_lock_says_whether_psycopg_brings_its_own_build(tmp_path):
+    project = '[project]\nname = "x"\ndependencies = ["fastapi", "psycopg"]\n'
+    lock = (
+        'version = 1\n[[package]]\nname = "x"\nversion = "0"\nsource = { virtual = "." }\n'
+        'dependencies = [{ name = "psycopg" }]\n[[package]]\nname = "psycopg"\nversion = "3.2"\n'
+        '[package.optional-dependencies]\nbinary = [{ name = "psycopg-binary" }]\n'
+    )
+    repo = read_repository(written(tmp_path, {"pyproject.toml": project, "uv.lock": lock, "svc/main.py": APP}))
+    assert repo.libraries == ("libpq5",)  # psycopg-binary is named by an extra, not installed

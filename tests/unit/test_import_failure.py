@@ -50,13 +50,22 @@ LOCAL = {"app", "tests"}
             "app/routes.py line 12: pydantic 2.12.0 cannot resolve a forward reference (TaskCreate) in its models: "
             "pin the fastapi and pydantic versions the code was written for in requirements.txt",
         ),
+        (
+            Failure("TypeError", "build_app() missing 1 required positional argument: 'settings'", "/srv/app/main.py", 0),
+            "app/main.py line 0: the factory needs an argument ('settings'); name the app object instead with "
+            "--app module:attribute, or give the factory's parameters defaults",
+        ),
+        (  # a monorepo's sibling folder: init ran in the wrong one
+            Failure("ModuleNotFoundError", "No module named 'db'", "/srv/main.py", 5, name="db"),
+            "main.py line 5 imports db, which lies outside the service's folder (../db): run init from the folder that holds both",
+        ),
         # The repository's own module, not found: a path problem, said by the app's own words and the generic advice.
         (Failure("ModuleNotFoundError", "No module named 'app.core'", "/srv/app/main.py", 1, name="app.core"), ""),
         (Failure("ValidationError", "1 validation error for Settings", "/srv/app/config.py", 9), ""),
     ],
 )
 def test_the_cause_of_an_import_failure(failure, said):
-    assert cause(failure, "requirements.txt", LOCAL) == said
+    assert cause(failure, "requirements.txt", LOCAL, {"db": "../db", "app": "../app"}) == said
 
 
 @pytest.mark.parametrize(

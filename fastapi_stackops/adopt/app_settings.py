@@ -10,7 +10,8 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.source import calls, parsed, python_files
 
-DATABASE_FIELD = re.compile(r"(database|db|sqlalchemy_database)(_a?sync)?_(url|uri|dsn)$|^dsn$", re.I)
+#: DATABASE_URL, DB_DSN, DATABASE_ASYNC_URL, and a nested group's DATABASE__URL (env_nested_delimiter="__").
+DATABASE_FIELD = re.compile(r"(database|db|sqlalchemy_database)(_a?sync)?_{1,2}(url|uri|dsn)$|^dsn$", re.I)
 #: A database given in parts (POSTGRES_SERVER, PG_PORT, DB_USER, ...): the part each names.
 DATABASE_PART = re.compile(
     r"^(?:pg|postgres|postgresql|db|database)_{0,2}"

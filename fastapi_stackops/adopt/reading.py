@@ -107,12 +107,22 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
     raise NotAFastAPIRepository(f"{root}: no uv.lock, poetry.lock, requirements.txt or [project] says how to install it")
 
 
+#: Clients that speak AMQP themselves, so the app needs RabbitMQ (not a broker URL Redis can stand in for).
+RABBITMQ_CLIENTS = frozenset({"aio-pika", "pika", "aiormq", "taskiq-aio-pika"})
+
+
 def backing_services(
     root: Path, dependencies: tuple[str, ...], settings: Settings | None
 ) -> tuple[list[Finding], str, bool, str]:
     """PostgreSQL, MySQL (MariaDB), SQLite and Redis, from the drivers the project depends on and its settings' defaults;
     with the repository folder an SQLite file lives in, when its URL names one."""
     findings, database = [], ""
+    amqp = next((d for d in dependencies if d in RABBITMQ_CLIENTS), "")
+    if amqp:  # Celery can take Redis as its broker instead; a client that speaks AMQP itself cannot
+        raise NotAFastAPIRepository(
+            f"{root}: the app talks to RabbitMQ (the {amqp} dependency), a backing service init does not run yet; "
+            "its stack needs one init cannot give it: write the Compose files by hand (docs/contract.md)"
+        )
     url = settings.database_default if settings else ""
     found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers]
     if found:

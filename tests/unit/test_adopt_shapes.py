@@ -450,3 +450,26 @@ def test_a_lock_says_whether_psycopg_brings_its_own_build(tmp_path):
     )
     repo = read_repository(written(tmp_path, {"pyproject.toml": project, "uv.lock": lock, "svc/main.py": APP}))
     assert repo.libraries == ("libpq5",)  # psycopg-binary is named by an extra, not installed
+
+
+def test_a_nested_groups_database_url_is_the_stacks_database(tmp_path):
+    config = (
+        "from pydantic import BaseModel, Field\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
+        "class DatabaseSettings(BaseModel):\n    url: str | None = None\n\n"
+        "class Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_nested_delimiter='__')\n"
+        "    database: DatabaseSettings = Field(default_factory=DatabaseSettings)\n"
+    )
+    files = {"requirements.txt": "fastapi\nasyncpg\n", "main.py": APP, "config.py": config}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert environment["DATABASE__URL"].startswith("${DATABASE__URL-postgresql"), environment
+
+
+@pytest.mark.parametrize(("client", "refused"), [("aio-pika", True), ("taskiq-aio-pika", True), ("celery", False)])
+def test_an_app_that_speaks_amqp_itself_is_refused_in_one_line_naming_rabbitmq(tmp_path, client, refused):
+    written(tmp_path, {"requirements.txt": f"fastapi\n{client}\n", "main.py": APP})
+    if not refused:  # Celery's broker URL is re-pointed at the stack's Redis
+        assert read_repository(tmp_path).redis
+        return
+    with pytest.raises(NotAFastAPIRepository) as said:
+        read_repository(tmp_path)
+    assert f"talks to RabbitMQ (the {client} dependency), a backing service init does not run yet" in str(said.value)

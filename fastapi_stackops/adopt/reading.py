@@ -163,7 +163,12 @@ def migrations(root: Path) -> Finding | None:
 
 
 def the_app(root: Path) -> App:
-    """The likeliest FastAPI app, or NotAFastAPIRepository saying what was looked for and where."""
+    """The likeliest FastAPI app, or NotAFastAPIRepository saying what was looked for and where (or that a
+    merge-conflict marker keeps the code from being read)."""
+    if conflict_marker(root):
+        raise NotAFastAPIRepository(
+            f"{root}: {conflict_marker(root)} holds a merge-conflict marker: resolve the conflict and commit"
+        )
     apps = find_apps(root)
     if not apps:
         raise NotAFastAPIRepository(
@@ -233,13 +238,9 @@ def makes_async_engine(root: Path) -> bool:
 
 def read_repository(root: Path, python: str = "") -> Repository:
     """Everything init needs to know, or NotAFastAPIRepository saying what was looked for and where (`python`: --python)."""
-    if conflict_marker(root):
-        raise NotAFastAPIRepository(
-            f"{root}: {conflict_marker(root)} holds a merge-conflict marker: resolve the conflict and commit"
-        )
     project = pyproject(root)
+    app, settings = the_app(root), find_settings(root)  # first: unreadable code stops here, before any index is asked
     how, found_installer, requirements, dependencies = installer(root, project)
-    app, settings = the_app(root), find_settings(root)
     backing, database, redis, folder = backing_services(root, dependencies, settings)
     server, start, added_server, found_server = server_of(root, dependencies, requirements, how)
     migrate, worker = migrations(root), find_worker(root, dependencies)

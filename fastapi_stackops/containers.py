@@ -20,6 +20,7 @@ from fastapi_stackops.lazy import docker
 from fastapi_stackops.project import display
 from fastapi_stackops.results import Check, CheckFailed, expect
 from fastapi_stackops.stack import Stack
+from fastapi_stackops.waiting import poll, within
 
 LOG_LINES_READ = 5000
 
@@ -60,8 +61,10 @@ def clean_log(containers: list, service: str) -> str:
 
 
 def non_root(client: docker.DockerClient, container, min_uid: int, where: str) -> str:
-    uid = container.exec_run(["id", "-u"]).output.decode().strip()
-    expect(uid.isdigit() and int(uid) != 0, f"{container.name} runs as uid {uid or '?'} (root)")
+    # Asked again when the answer is empty: an exec through a server's tunnel can come back with no output.
+    uid = poll(lambda: container.exec_run(["id", "-u"]).output.decode().strip(), within(10), interval=1)
+    expect(bool(uid), f"{container.name} did not say its uid (`id -u` gave no output)")
+    expect(uid.isdigit() and int(uid) != 0, f"{container.name} runs as uid {uid} (root)")
     user = (client.images.get(container.attrs["Image"]).attrs["Config"].get("User") or "").split(":")[0]
     expect(
         user.isdigit() and int(user) >= min_uid,

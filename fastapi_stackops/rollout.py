@@ -10,6 +10,7 @@ and the old container then stops with its own grace period.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import time
@@ -98,6 +99,7 @@ def start_beside(stack: Stack, base: dict[str, str], old: list, image_id: str, t
     one a fix replaces, so Compose's own verdict counts only when no new container came up healthy.
     """
     entry, started = stack.config.entry, time.monotonic()
+    held_for_a_fault_test("beside")
     args = ["up", "--detach", "--no-build", "--no-deps", "--no-recreate", "--wait", "--wait-timeout", str(timeout)]
     result = stack.compose([*args, "--scale", f"{entry}={len(old) + 1}", entry], extra_env=base, capture=True, check=False)
     new = [c for c in stack.look_again().containers(entry) if c.id not in {o.id for o in old}]
@@ -162,8 +164,17 @@ def switch_proxy(stack: Stack, container) -> float:
     return time.monotonic() - started
 
 
+def held_for_a_fault_test(step: str) -> None:
+    """STACKOPS_PAUSE=<step>:<seconds> holds a deploy at the start of `beside` or `drain`, so the fault tests interrupt
+    it there every time, not only when the step happens to be slow."""
+    name, _, seconds = os.environ.get("STACKOPS_PAUSE", "").partition(":")
+    if name == step:
+        time.sleep(float(seconds or 5))
+
+
 def drain(old: list) -> None:
     """Stop the old containers with their own grace period (requests in flight finish), then remove them."""
+    held_for_a_fault_test("drain")
     for container in old:
         container.stop(timeout=container.attrs["Config"].get("StopTimeout") or 30)
         container.remove()

@@ -192,11 +192,13 @@ def test_rollback_returns_to_the_previous_release_with_no_failed_request_and_the
     assert further.returncode == 1 and "release 1 is the first deployed here" in further.stdout, further.stdout[-300:]
 
 
-def interrupted(server: Server, at: str, *args: str, cwd: Path) -> str:
-    """A deploy sent a terminal's Ctrl-C (SIGINT to its process group) when its output reaches `at`; its output."""
+def interrupted(server: Server, at: str, *args: str, cwd: Path, hold: str) -> str:
+    """A deploy sent a terminal's Ctrl-C (SIGINT to its process group) when its output reaches `at`, held there
+    (STACKOPS_PAUSE=`hold`) so the signal lands in that step every time; its output."""
     command = [sys.executable, "-m", "invoke", "deploy", "--env", str(server.env), "--lock-wait", "0", *args]
+    environment = {**os.environ, "STACKOPS_PAUSE": f"{hold}:15"}
     deploy = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        command, cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     )
     said = []
     for line in deploy.stdout:
@@ -221,13 +223,10 @@ def test_a_deploy_interrupted_before_the_switch_or_while_draining_leaves_a_true_
 ):
     new = release_of(tmp_path / "next", "0.4.0")
     before = serving_line(notes)
-    said = interrupted(notes, "==> starting the new release beside", cwd=new)
+    said = interrupted(notes, "==> starting the new release beside", cwd=new, hold="beside")
     assert "interrupted before the switch; the new container was removed; release" in said, said[-500:]
     assert notes.get("/health").json()["version"] == "0.1.0" and serving_line(notes) == before
-    slow = SlowRequest(notes, 20)  # in flight on the old release through the build: its drain waits for it
-    slow.start()
-    time.sleep(0.5)
-    said = interrupted(notes, "==> draining", cwd=new)  # built again (cached): the refused one left no tag on it
+    said = interrupted(notes, "==> draining", cwd=new, hold="drain")  # built again (cached): the refused one left no tag
     number = re.search(r"interrupted while draining; release (\d+) serves and is recorded", said)
     assert number, said[-500:]
     assert notes.get("/health").json()["version"] == "0.4.0" and serving_line(notes).split()[1] == number.group(1)
@@ -241,7 +240,6 @@ def test_a_deploy_interrupted_before_the_switch_or_while_draining_leaves_a_true_
     assert notes.get("/health").json()["version"] == "0.4.0"
     assert int(serving_line(notes).split()[1]) == int(number.group(1)) + 1
     assert len(on_the_host(*entries).split()) == 1, "the old container outlived the next deploy"
-    slow.join(40)
 
 
 def test_two_deploys_at_once_one_waits_and_neither_corrupts_the_other(notes):

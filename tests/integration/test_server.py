@@ -198,7 +198,14 @@ def interrupted(server: Server, at: str, *args: str, cwd: Path, hold: str) -> st
     command = [sys.executable, "-m", "invoke", "deploy", "--env", str(server.env), "--lock-wait", "0", *args]
     environment = {**os.environ, "STACKOPS_PAUSE": f"{hold}:15"}
     deploy = subprocess.Popen(
-        command, cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        command,
+        cwd=cwd,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's: a CI job may start it ignored
     )
     said = []
     for line in deploy.stdout:

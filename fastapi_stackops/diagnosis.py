@@ -60,6 +60,20 @@ def last_logs(containers: list, lines: int = 30, this_run: bool = False) -> str:
     return "".join(chunks)
 
 
+def healthcheck_hint(healthcheck: dict | None) -> str:
+    """What an unhealthy container's own healthcheck allowed, when it gave a slow first start no start period."""
+    if not healthcheck or healthcheck.get("StartPeriod") or healthcheck.get("Test", ["NONE"])[0] == "NONE":
+        return ""
+    # The engine's defaults, in nanoseconds where it counts time.
+    interval = (healthcheck.get("Interval") or 30_000_000_000) / 1e9
+    retries = healthcheck.get("Retries") or 3
+    failures = f"{retries} failure" + ("s" if retries != 1 else "")
+    return (
+        f"its healthcheck gave up after {failures} {interval:g}s apart with no start_period; "
+        "a first start slower than that (a database initialising its volume) needs healthcheck.start_period"
+    )
+
+
 def explain_failed_start(stack: Stack, compose_error: str = "", why: str = "", show: list[str] | None = None) -> str:
     """Print the error lines and log tail of each unready service (or those named); one sentence naming them."""
     settings = stack.settings
@@ -83,4 +97,10 @@ def explain_failed_start(stack: Stack, compose_error: str = "", why: str = "", s
     if not bad:
         return f"{settings.project} did not become healthy within {settings.wait_timeout}s; raise WAIT_TIMEOUT in {settings.env_file} or see `inv logs`"
     names = ", ".join(f"{s.service} ({s.status}, {s.health})" for s in bad)
-    return f"{names} of {settings.project} did not become healthy; its errors and last log lines are above {more}"
+    hints = [healthcheck_hint(c.attrs["Config"].get("Healthcheck")) for c in stack.containers() if c.name in unhealthy(bad)]
+    hint = next((f"; {h}" for h in hints if h), "")
+    return f"{names} of {settings.project} did not become healthy{hint}; its errors and last log lines are above {more}"
+
+
+def unhealthy(states: list) -> set[str]:
+    return {s.container for s in states if s.health == "unhealthy"}

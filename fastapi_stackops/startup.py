@@ -27,6 +27,8 @@ CRASH_LOOP_RESTARTS = 3
 #: How long a failed `compose up --wait` is given to show that a container is restarting.
 RESTART_GRACE_SECONDS = 3
 HEARTBEAT_SECONDS = 10
+#: How long a running container that turned unhealthy during `up` is watched for a passing check.
+UNHEALTHY_RECOVERY_SECONDS = 30
 
 
 def restart_counts(containers: list) -> dict[str, int]:
@@ -141,9 +143,28 @@ class Launch:
         # Compose may give up at a container's first exit, before the engine
         # counts its restart: a moment's grace tells a restart from a failure.
         grace = min(within(RESTART_GRACE_SECONDS), self.deadline)
-        if not poll(self.look, grace, interval=0.2) or time.monotonic() >= self.deadline:
-            raise self.fail(compose_error=compose.said.last_line())
-        return False
+        restarted = poll(self.look, grace, interval=0.2)
+        if time.monotonic() < self.deadline and (restarted or self.recovered()):
+            return False
+        raise self.fail(compose_error=compose.said.last_line())
+
+    def recovered(self) -> bool:
+        """A running container Compose gave up on as unhealthy passes its check soon after: it was slow, not broken.
+
+        A healthcheck with few retries and no start period marks a database
+        unhealthy while it initialises a new volume; the engine marks it
+        healthy at its next passing check, which Compose no longer waits for.
+        """
+
+        def none_unhealthy():
+            self.look()
+            self.beat()
+            return not self.unhealthy()
+
+        return bool(self.unhealthy()) and bool(poll(none_unhealthy, min(within(UNHEALTHY_RECOVERY_SECONDS), self.deadline)))
+
+    def unhealthy(self) -> list[str]:
+        return [e for e in unsettled(self.stack.containers()) if e.endswith("(unhealthy)")]
 
     def settle(self) -> None:
         """A service restarted during start-up: wait until every container runs healthy again, or it loops."""

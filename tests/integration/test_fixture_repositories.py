@@ -82,6 +82,20 @@ def test_a_crash_loop_fails_up_within_seconds_naming_the_service_and_its_error(t
     assert elapsed < 60, result.stdout[-3000:]
 
 
+def test_up_waits_for_a_service_its_own_healthcheck_gave_up_on_too_early(tmp_path, engine):
+    repo = fixture_repository("tiny", tmp_path)
+    # A slow first start (a database initialising its volume) under a check that allows one failure.
+    server = repo / "server.py"
+    server.write_text(server.read_text().replace("import http.server", "import time\ntime.sleep(6)\nimport http.server"))
+    dockerfile = repo / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().replace("--interval=1s", "--interval=1s --retries=1"))
+    try:
+        result = run_task("up", "--env", "a", cwd=repo, check=False)
+    finally:
+        run_task("clean", "--env", "a", "--volumes", "--yes", cwd=repo, check=False)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
 def test_data_under_the_image_volume_on_an_anonymous_volume_fails_smoke(repository):
     repo = repository("restart-until-ready")
     # The named volume one level up, as PostgreSQL 18's layout would have it: the

@@ -12,7 +12,7 @@ import requests
 from bench.core import Bench, env_file, inv_command
 from fastapi_stackops import StackError
 from fastapi_stackops.console import step
-from fastapi_stackops.testhost import KEYS, NAME
+from fastapi_stackops.ship.testhost import KEYS, NAME
 from tests.utils.clients import ClientLoop
 
 PROXY_PORT = "8090"

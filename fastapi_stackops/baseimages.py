@@ -21,9 +21,9 @@ from fastapi_stackops.compose import ComposeModel
 from fastapi_stackops.console import say, step
 from fastapi_stackops.engine import connect, image_exists, pull
 from fastapi_stackops.lazy import docker
-from fastapi_stackops.remote import ssh_target, this_machines_engine
 from fastapi_stackops.settings import StackSettings
 from fastapi_stackops.substitutes import DEBIAN_SHIPS, FIXED, Substitute, decide, effective_mode, plan_substitute
+from fastapi_stackops.target import this_machines_engine
 
 RECIPES_DIR = PACKAGE_DIR / "base"
 APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
@@ -221,7 +221,7 @@ def build_substitutes(images: Sequence[BaseImage], settings: StackSettings, clie
 
 def copied_from_this_machine(image: BaseImage, settings: StackSettings, client: docker.DockerClient) -> bool:
     """For a remote engine: send it the substitute this machine's engine already has (current recipe), not build it again."""
-    if not ssh_target(settings):
+    if not settings.ssh:
         return False
     try:
         here = connect(this_machines_engine())
@@ -229,6 +229,6 @@ def copied_from_this_machine(image: BaseImage, settings: StackSettings, client: 
         return False
     if current_substitute(image, here) is None:
         return False
-    with step(f"sending {image.local} from this machine's engine to {ssh_target(settings).address}"):
+    with step(f"sending {image.local} from this machine's engine to {settings.ssh.address}"):
         client.api.load_image(here.api.get_image(image.local))
     return True

@@ -13,7 +13,7 @@ RUNTIME: Mapping[str, Callable[[dict], bool]] = {
     "pids-limit": lambda host: not host.get("PidsLimit"),
     "restart-policy": lambda host: (host.get("RestartPolicy") or {}).get("Name") in (None, "", "no"),
 }
-#: Checks of their own in smoke (fastapi_stackops.containers), relaxed by the same table.
+#: Checks of their own in smoke (fastapi_stackops.checks.containers), relaxed by the same table.
 OWN_CHECKS = ("non-root", "healthcheck", "named-volumes")
 #: Every name a contract's `relax` may give.
 HARDENING = (*RUNTIME, *OWN_CHECKS)

@@ -8,8 +8,8 @@ from fastapi_stackops import StackError
 from fastapi_stackops.compose import ComposeModel
 from fastapi_stackops.engine import PROJECT_LABEL
 from fastapi_stackops.lazy import docker
-from fastapi_stackops.remote import forwarded_port, ssh_target
 from fastapi_stackops.settings import StackSettings
+from fastapi_stackops.target import forwarded_port
 
 
 def http_port(settings: StackSettings, model: ComposeModel, service: str) -> int | None:
@@ -43,7 +43,7 @@ def service_url(settings: StackSettings, model: ComposeModel, service: str, cont
             f"service {service} of {settings.project} is not running with port {port} published; "
             f"start it with inv up --env {settings.cli_env}"
         )
-    target = ssh_target(settings)
+    target = settings.ssh
     if target:  # published on the remote machine: reached through a tunnel, as its own user would
         return f"http://127.0.0.1:{forwarded_port(target, *address)}"
     return f"http://{address[0]}:{address[1]}"
@@ -85,7 +85,7 @@ def port_problems(
     `inv up` refuses to start on any; `inv doctor` lists them all.
     """
     problems = []
-    if ssh_target(settings):  # the ports are on the remote machine: its engine names a conflict itself
+    if settings.ssh:  # the ports are on the remote machine: its engine names a conflict itself
         return problems
     for name in model.active:
         for binding in model.services[name].ports:

@@ -13,6 +13,7 @@ from fastapi_stackops import PACKAGE_DIR, StackError
 from fastapi_stackops.contract import load_project
 from fastapi_stackops.envfiles import EnvValue, read_env_files
 from fastapi_stackops.project import ProjectConfig, display
+from fastapi_stackops.target import SshTarget, engine_socket, ssh_target
 
 ENV_SUFFIX = ".env.docker"
 LOCAL_SUFFIX = ".local.env.docker"
@@ -94,6 +95,7 @@ class StackSettings:
     ca_bundle: Path | None
     debian_mirror: str | None
     wait_timeout: int
+    ssh: SshTarget | None  # the server DOCKER_HOST=ssh:// names; None for this machine's engine
 
     @property
     def cli_env(self) -> str:
@@ -134,6 +136,17 @@ def _integer(values, key, default, low, high, what) -> int:
     if number is None or not low <= number <= high:
         raise SettingsError(f"{entry.where}: {key} must be {what} ({low}-{high}), got {entry.value!r}")
     return number
+
+
+def extra_system_cas() -> int:
+    """How many CAs the system trusts that pip's own bundle (certifi) does not: a proxy's, typically."""
+    import certifi
+
+    system = Path("/etc/ssl/certs/ca-certificates.crt")
+    if not system.is_file():
+        return 0
+    blocks = lambda text: set(re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", text, re.S))  # noqa: E731
+    return len(blocks(system.read_text(errors="replace")) - blocks(Path(certifi.where()).read_text()))
 
 
 def _ca_bundle(entry: EnvValue | None, root: Path) -> Path | None:
@@ -214,6 +227,7 @@ def load_settings(
         ca_bundle=_ca_bundle(values.get("BUILD_CA_BUNDLE"), config.root),
         debian_mirror=(values["DEBIAN_MIRROR"].value if "DEBIAN_MIRROR" in values else "") or None,
         wait_timeout=_integer(values, "WAIT_TIMEOUT", 120, 1, 3600, "seconds"),
+        ssh=ssh_target(values, config.root),
     )
 
 
@@ -231,11 +245,9 @@ def compose_environment(
     env["BUILD_CA_BUNDLE"] = str(settings.ca_bundle) if settings.ca_bundle else "/dev/null"
     env.pop("COMPOSE_FILE", None)  # passed as -f, resolved against the repository
     env.pop("COMPOSE_PROFILES", None)  # passed as --profile
-    from fastapi_stackops.remote import engine_socket, ssh_target  # it reads settings: imported here, no cycle
-
-    if settings.value("DOCKER_HOST").startswith("ssh://"):
+    if settings.ssh:
         if engine:
-            env["DOCKER_HOST"] = engine_socket(ssh_target(settings))
+            env["DOCKER_HOST"] = engine_socket(settings.ssh)
         else:
             env.pop("DOCKER_HOST")
     env.update(extra or {})

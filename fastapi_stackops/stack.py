@@ -17,8 +17,8 @@ from fastapi_stackops.compose import ComposeModel, render, require_service, run_
 from fastapi_stackops.engine import connect, project_containers, service_of
 from fastapi_stackops.lazy import docker
 from fastapi_stackops.ports import service_url
-from fastapi_stackops.remote import engine_socket, ssh_target
 from fastapi_stackops.settings import StackSettings, load_settings
+from fastapi_stackops.target import engine_socket
 
 
 class Stack:
@@ -35,8 +35,8 @@ class Stack:
 
     @functools.cached_property
     def client(self) -> docker.DockerClient:
-        if self._client is None and ssh_target(self.settings):
-            return connect(engine_socket(ssh_target(self.settings)))
+        if self._client is None and self.settings.ssh:
+            return connect(engine_socket(self.settings.ssh))
         return self._client or connect()
 
     @functools.cached_property

@@ -216,7 +216,7 @@ def report(routes: Routes) -> None:
 
 def init(root: Path, options: Options) -> list[Change]:
     """Adopt the repository at `root`: what changed (or, with dry_run, would change)."""
-    from fastapi_stackops.doctor import extra_system_cas
+    from fastapi_stackops.settings import extra_system_cas
 
     try:
         repo = overridden(read_repository(root.resolve(), options.python), options)

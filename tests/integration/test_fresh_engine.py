@@ -12,8 +12,8 @@ import docker
 import pytest
 
 from fastapi_stackops.baseimages import ensure_image
-from fastapi_stackops.cluster import LABEL, NODE_IMAGE, WORKER_CAPABILITIES, bridge_gateway
 from fastapi_stackops.settings import load_settings
+from fastapi_stackops.ship.cluster import LABEL, NODE_IMAGE, WORKER_CAPABILITIES, bridge_gateway
 from tests.utils import same_for_every_newcomer
 from tests.utils.stacks import wait_for
 

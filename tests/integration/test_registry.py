@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from fastapi_stackops.baseimages import plan_substitute
-from fastapi_stackops.registry import CONTAINER
+from fastapi_stackops.ship.registry import CONTAINER
 from tests.utils import free_port, same_for_every_newcomer
 from tests.utils.stacks import run_task
 

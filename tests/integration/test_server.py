@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from fastapi_stackops.testhost import KEYS, NAME
+from fastapi_stackops.ship.testhost import KEYS, NAME
 from tests.utils import ROOT, same_for_every_newcomer
 from tests.utils.clients import ClientLoop
 from tests.utils.stacks import run_task, wait_for

@@ -18,8 +18,8 @@ import docker
 import pytest
 import requests
 
-from fastapi_stackops.cluster import WORKER
-from fastapi_stackops.swarm import stack_services, task_addresses
+from fastapi_stackops.ship.cluster import WORKER
+from fastapi_stackops.ship.swarm import stack_services, task_addresses
 from tests.utils import ROOT, free_port, inv, last_error_line, same_for_every_newcomer
 from tests.utils.clients import ClientLoop
 from tests.utils.stacks import StackUnderTest, run_task, wait_for

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fastapi_stackops.containers import forbidden
+from fastapi_stackops.checks.containers import forbidden
 from fastapi_stackops.hardening import hardening_problems
 
 PATTERNS = (".git", "*.env.docker", "tests", "srv/secret/*")

@@ -12,7 +12,7 @@ import yaml
 
 from fastapi_stackops import StackError
 from fastapi_stackops.contract import load_project
-from fastapi_stackops.kubernetes import render_overlay, validate_overlays
+from fastapi_stackops.ship.kubernetes import render_overlay, validate_overlays
 from tests.utils import ROOT, inv, scratch_project
 
 CONFIG = load_project(ROOT)
@@ -99,7 +99,7 @@ def test_kubectl_failing_without_a_word_is_one_line_not_a_traceback(tmp_path, mo
     silent = tmp_path / "kubectl"
     silent.write_text("#!/bin/sh\nexit 3\n")
     silent.chmod(0o755)
-    monkeypatch.setattr("fastapi_stackops.kubernetes._tool", lambda name: str(silent))
+    monkeypatch.setattr("fastapi_stackops.ship.kubernetes._tool", lambda name: str(silent))
     (tmp_path / "overlay").mkdir()
     (tmp_path / "overlay" / "kustomization.yaml").write_text("resources: []\n")
     with pytest.raises(StackError, match=r"kubectl kustomize .*overlay failed: exit 3 with no output$"):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from fastapi_stackops.persistence import answer_fields, json_path
-from fastapi_stackops.probes import fill
+from fastapi_stackops.checks.persistence import answer_fields, json_path
+from fastapi_stackops.checks.probes import fill
 
 
 @pytest.mark.parametrize(

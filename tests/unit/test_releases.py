@@ -3,7 +3,7 @@
 import pytest
 
 from fastapi_stackops import StackError
-from fastapi_stackops.releases import Release, returned_to, rollback_target
+from fastapi_stackops.ship.releases import Release, returned_to, rollback_target
 
 
 def release(number: int, image: str, note: str = "deploy") -> Release:

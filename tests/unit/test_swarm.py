@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from fastapi_stackops import StackError
-from fastapi_stackops.cluster import node_labels
 from fastapi_stackops.settings import load_settings
-from fastapi_stackops.stackfile import (
+from fastapi_stackops.ship.cluster import node_labels
+from fastapi_stackops.ship.stackfile import (
     ONE_SHOT_LABEL,
     environment_secrets,
     leaked_secrets,
@@ -15,7 +15,7 @@ from fastapi_stackops.stackfile import (
     stack_definition,
     tmpfs_mounts,
 )
-from fastapi_stackops.swarm import ipv4_bindings, timestamp
+from fastapi_stackops.ship.swarm import ipv4_bindings, timestamp
 from tests.utils import ROOT, write_env
 
 RENDERED = {

@@ -17,9 +17,9 @@ from fastapi_stackops.baseimages import BaseImage, ensure_image
 from fastapi_stackops.console import say, step
 from fastapi_stackops.engine import label_filter, owned_container
 from fastapi_stackops.lazy import docker
-from fastapi_stackops.registry import CONTAINER as REGISTRY_CONTAINER
-from fastapi_stackops.registry import registry_address, start_registry
 from fastapi_stackops.settings import StackSettings
+from fastapi_stackops.ship.registry import CONTAINER as REGISTRY_CONTAINER
+from fastapi_stackops.ship.registry import registry_address, start_registry
 from fastapi_stackops.waiting import poll, within
 
 LABEL = "io.stackops.cluster"

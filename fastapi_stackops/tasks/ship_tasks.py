@@ -8,14 +8,14 @@ from invoke import Collection
 
 from fastapi_stackops.console import say, step
 from fastapi_stackops.lazy import lazy_import
-from fastapi_stackops.tasks import ENV_HELP, count, open_stack, stack_task
+from fastapi_stackops.tasks.shared import ENV_HELP, count, open_stack, stack_task
 
-local_cluster = lazy_import("fastapi_stackops.cluster")
+local_cluster = lazy_import("fastapi_stackops.ship.cluster")
 engine = lazy_import("fastapi_stackops.engine")
 lifecycle = lazy_import("fastapi_stackops.lifecycle")
-registry_images = lazy_import("fastapi_stackops.registry")
-swarm = lazy_import("fastapi_stackops.swarm")
-server_tasks = lazy_import("fastapi_stackops.tasks.server")
+registry_images = lazy_import("fastapi_stackops.ship.registry")
+swarm = lazy_import("fastapi_stackops.ship.swarm")
+server_tasks = lazy_import("fastapi_stackops.tasks.server_tasks")
 
 
 @stack_task(

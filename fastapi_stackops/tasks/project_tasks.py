@@ -11,16 +11,16 @@ from fastapi_stackops import PACKAGE_DIR, StackError
 from fastapi_stackops.commands import run
 from fastapi_stackops.console import say, step
 from fastapi_stackops.lazy import lazy_import
-from fastapi_stackops.tasks import ENV_HELP, open_stack, stack_task
+from fastapi_stackops.tasks.shared import ENV_HELP, open_stack, stack_task
 
 compose = lazy_import("fastapi_stackops.compose")
 baseimages = lazy_import("fastapi_stackops.baseimages")
 contract = lazy_import("fastapi_stackops.contract")
-doctor_checks = lazy_import("fastapi_stackops.doctor")
-kubernetes = lazy_import("fastapi_stackops.kubernetes")
+doctor_checks = lazy_import("fastapi_stackops.checks.doctor")
+kubernetes = lazy_import("fastapi_stackops.ship.kubernetes")
 project = lazy_import("fastapi_stackops.project")
 repository = lazy_import("fastapi_stackops.repository")
-report = lazy_import("fastapi_stackops.results")
+report = lazy_import("fastapi_stackops.checks.results")
 settings = lazy_import("fastapi_stackops.settings")
 
 

@@ -10,6 +10,7 @@ import tempfile
 from dataclasses import dataclass
 
 from fastapi_stackops.baseimages import needed_base_images
+from fastapi_stackops.checks.results import Check, CheckFailed, expect
 from fastapi_stackops.cleanup import anonymous_mounts
 from fastapi_stackops.compose import ServiceModel
 from fastapi_stackops.diagnosis import error_lines, last_logs
@@ -18,7 +19,6 @@ from fastapi_stackops.engine import finished_one_shot, image_exists, pull
 from fastapi_stackops.hardening import hardening_problems
 from fastapi_stackops.lazy import docker
 from fastapi_stackops.project import display
-from fastapi_stackops.results import Check, CheckFailed, expect
 from fastapi_stackops.stack import Stack
 from fastapi_stackops.waiting import poll, within
 

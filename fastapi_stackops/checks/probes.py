@@ -6,9 +6,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from fastapi_stackops.checks.results import Check, CheckFailed, expect
 from fastapi_stackops.lazy import requests
 from fastapi_stackops.project import Probe, ProjectConfig, ServiceContract
-from fastapi_stackops.results import Check, CheckFailed, expect
 
 TIMEOUT = 10
 

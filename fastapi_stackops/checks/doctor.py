@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-import re
 import shutil
-from pathlib import Path
 
 from fastapi_stackops import StackError
 from fastapi_stackops.baseimages import choice, mirror_for, needed_base_images
+from fastapi_stackops.checks.results import CheckResult
 from fastapi_stackops.compose import ComposeModel, require_compose_v2
 from fastapi_stackops.engine import connect, engine_endpoint, engine_version
 from fastapi_stackops.lazy import docker
 from fastapi_stackops.ports import port_problems, published_by
 from fastapi_stackops.repository import check_env_files_tracked
-from fastapi_stackops.results import CheckResult
-from fastapi_stackops.settings import StackSettings, load_settings
+from fastapi_stackops.settings import StackSettings, extra_system_cas, load_settings
 from fastapi_stackops.stack import Stack
 
 PROVISION = "inv provision"
-
-
-def extra_system_cas() -> int:
-    """How many CAs the system trusts that pip's own bundle (certifi) does not: a proxy's, typically."""
-    import certifi
-
-    system = Path("/etc/ssl/certs/ca-certificates.crt")
-    if not system.is_file():
-        return 0
-    blocks = lambda text: set(re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", text, re.S))  # noqa: E731
-    return len(blocks(system.read_text(errors="replace")) - blocks(Path(certifi.where()).read_text()))
 
 
 def engine_findings() -> tuple[docker.DockerClient | None, list[CheckResult]]:

@@ -15,12 +15,12 @@ from pathlib import Path
 
 from fastapi_stackops import StackError
 from fastapi_stackops.baseimages import ensure_image
-from fastapi_stackops.cluster import NODE_IMAGE, engine_container
 from fastapi_stackops.commands import run
 from fastapi_stackops.console import step
 from fastapi_stackops.engine import label_filter
 from fastapi_stackops.lazy import docker
 from fastapi_stackops.settings import StackSettings
+from fastapi_stackops.ship.cluster import NODE_IMAGE, engine_container
 
 LABEL = "io.stackops.test-host"
 NAME = "stackops-test-host"

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi_stackops.checks.probes import QUOTED, TIMEOUT, NotAnswering, fill, run_probe
+from fastapi_stackops.checks.results import CheckFailed, CheckResult, expect, print_result, run_check
 from fastapi_stackops.console import say
 from fastapi_stackops.lazy import requests
-from fastapi_stackops.probes import QUOTED, TIMEOUT, NotAnswering, fill, run_probe
 from fastapi_stackops.project import Persistence, ProjectConfig
-from fastapi_stackops.results import CheckFailed, CheckResult, expect, print_result, run_check
 from fastapi_stackops.waiting import poll, within
 
 

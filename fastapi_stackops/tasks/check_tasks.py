@@ -10,19 +10,19 @@ from invoke import Collection
 from fastapi_stackops import StackError
 from fastapi_stackops.console import say, step
 from fastapi_stackops.lazy import lazy_import
-from fastapi_stackops.tasks import ENV_HELP, count, interactive, open_stack, stack_task
+from fastapi_stackops.tasks.shared import ENV_HELP, count, interactive, open_stack, stack_task
 
 if TYPE_CHECKING:
-    from fastapi_stackops.results import Check
+    from fastapi_stackops.checks.results import Check
     from fastapi_stackops.stack import Stack
 
 baseimages = lazy_import("fastapi_stackops.baseimages")
-containers = lazy_import("fastapi_stackops.containers")
+containers = lazy_import("fastapi_stackops.checks.containers")
 contract = lazy_import("fastapi_stackops.contract")
 lifecycle = lazy_import("fastapi_stackops.lifecycle")
-persistence = lazy_import("fastapi_stackops.persistence")
-probes = lazy_import("fastapi_stackops.probes")
-report = lazy_import("fastapi_stackops.results")
+persistence = lazy_import("fastapi_stackops.checks.persistence")
+probes = lazy_import("fastapi_stackops.checks.probes")
+report = lazy_import("fastapi_stackops.checks.results")
 service_tests = lazy_import("fastapi_stackops.service_tests")
 failure_bundle = lazy_import("fastapi_stackops.failure_bundle")
 

@@ -23,7 +23,7 @@ from fastapi_stackops.console import step
 from fastapi_stackops.diagnosis import failure_cause, last_logs
 from fastapi_stackops.engine import split_reference
 from fastapi_stackops.ports import http_port
-from fastapi_stackops.releases import Release, git_revision, history, now, record, rollback_target, who
+from fastapi_stackops.ship.releases import Release, git_revision, history, now, record, rollback_target, who
 from fastapi_stackops.stack import Stack
 from fastapi_stackops.waiting import poll, within
 

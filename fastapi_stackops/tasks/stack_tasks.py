@@ -11,7 +11,7 @@ from fastapi_stackops import StackError
 from fastapi_stackops.commands import run
 from fastapi_stackops.console import say
 from fastapi_stackops.lazy import lazy_import
-from fastapi_stackops.tasks import ENV_HELP, count, interactive, open_stack, stack_task
+from fastapi_stackops.tasks.shared import ENV_HELP, count, interactive, open_stack, stack_task
 
 if TYPE_CHECKING:
     from fastapi_stackops.stack import Stack

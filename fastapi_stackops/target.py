@@ -1,4 +1,7 @@
-"""A Docker host reached over SSH: the env's DOCKER_HOST=ssh://user@host[:port], through tunnels this process opens and closes.
+"""Which engine an env's tasks talk to: this machine's, or a server's named by DOCKER_HOST=ssh://user@host[:port].
+
+The env's DOCKER_HOST is read here once, when its settings load; nothing else
+parses it. A server is reached through tunnels this process opens and closes.
 
 One `ssh` forwards a local socket to the host's engine socket, so Compose,
 the docker CLI and the SDK all talk to the remote engine as to a local one,
@@ -29,8 +32,10 @@ from fastapi_stackops import StackError
 from fastapi_stackops.engine import engine_endpoint
 from fastapi_stackops.waiting import poll, within
 
-if TYPE_CHECKING:  # settings asks this module for the engine's address
-    from fastapi_stackops.settings import StackSettings
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from fastapi_stackops.envfiles import EnvValue
 
 ENGINE_SOCKET = "/var/run/docker.sock"
 _open: dict[tuple, Tunnel] = {}
@@ -43,6 +48,16 @@ class SshTarget:
     port: str
     config: str  # an ssh_config file, or "" for ssh's own
     where: str  # env file and line, for errors
+    config_where: str = ""
+
+    def usable(self) -> None:
+        """What connecting needs here; checked when a tunnel opens, not when settings load (`inv lint` connects nowhere)."""
+        if shutil.which("ssh") is None:
+            raise StackError(
+                f"{self.where}: DOCKER_HOST is ssh:// but no ssh client is installed (apt-get install openssh-client)"
+            )
+        if self.config and not Path(self.config).is_file():
+            raise StackError(f"{self.config_where}: SSH_CONFIG names {self.config}, which does not exist")
 
     @property
     def address(self) -> str:
@@ -63,22 +78,20 @@ class SshTarget:
         return urlsplit(self.address).hostname or self.destination
 
 
-def ssh_target(settings: StackSettings) -> SshTarget | None:
-    """The env's DOCKER_HOST if it is ssh://; None for a local engine."""
-    address = settings.value("DOCKER_HOST")
+def ssh_target(values: Mapping[str, EnvValue], root: Path) -> SshTarget | None:
+    """The env's DOCKER_HOST if it is ssh://; None for a local engine. Read once, with the rest of its settings."""
+    host, config_entry = values.get("DOCKER_HOST"), values.get("SSH_CONFIG")
+    address = host.value if host else ""
     if not address.startswith("ssh://"):
         return None
     parts = urlsplit(address)
     if not parts.hostname or parts.path not in ("", "/"):
-        raise StackError(f"{settings.where('DOCKER_HOST')}: DOCKER_HOST={address} is not ssh://[user@]host[:port]")
+        raise StackError(f"{host.where}: DOCKER_HOST={address} is not ssh://[user@]host[:port]")
     destination = (f"{parts.username}@" if parts.username else "") + parts.hostname
-    config = settings.value("SSH_CONFIG")
-    if config:
-        config = str((settings.config.root / Path(config).expanduser()).resolve())
-        if not Path(config).is_file():
-            raise StackError(f"{settings.where('SSH_CONFIG')}: SSH_CONFIG names {config}, which does not exist")
+    config = config_entry.value if config_entry else ""
+    config = str((root / Path(config).expanduser()).resolve()) if config else ""
     port = str(parts.port) if parts.port else ""
-    return SshTarget(destination, port, config, settings.where("DOCKER_HOST"))
+    return SshTarget(destination, port, config, host.where, config_entry.where if config else "")
 
 
 def _ends_with_this_process() -> None:
@@ -92,10 +105,7 @@ class Tunnel:
 
     def __init__(self, target: SshTarget, local: str, remote: str, ready, address):
         self.address = address
-        if shutil.which("ssh") is None:
-            raise StackError(
-                f"{target.where}: DOCKER_HOST is ssh:// but no ssh client is installed (apt-get install openssh-client)"
-            )
+        target.usable()
         forward = ["-N", "-o", "ExitOnForwardFailure=yes", "-o", "ServerAliveInterval=15", "-L", f"{local}:{remote}"]
         self.process = subprocess.Popen(
             target.ssh(*forward),

@@ -8,12 +8,12 @@ from invoke import Collection
 
 from fastapi_stackops.console import say, step
 from fastapi_stackops.lazy import lazy_import
-from fastapi_stackops.tasks import ENV_HELP, count, open_stack, stack_task
+from fastapi_stackops.tasks.shared import ENV_HELP, count, open_stack, stack_task
 
 engine = lazy_import("fastapi_stackops.engine")
-releases_on_host = lazy_import("fastapi_stackops.releases")
-server = lazy_import("fastapi_stackops.server")
-testhost = lazy_import("fastapi_stackops.testhost")
+releases_on_host = lazy_import("fastapi_stackops.ship.releases")
+server = lazy_import("fastapi_stackops.ship.server")
+testhost = lazy_import("fastapi_stackops.ship.testhost")
 
 TIMEOUT_HELP = "Seconds the new release has to become healthy before the deploy fails (default 120)."
 LOCK_HELP = "Seconds to wait for another deploy to this host to finish (default 300)."

@@ -1,6 +1,6 @@
 """Deploying a stack to Docker Swarm and waiting until Swarm says every service converged, or naming the task error that stops it.
 
-The stack file comes from fastapi_stackops.stackfile; the images every node pulls from fastapi_stackops.registry.
+The stack file comes from fastapi_stackops.ship.stackfile; the images every node pulls from fastapi_stackops.ship.registry.
 """
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ from fastapi_stackops.console import say, step
 from fastapi_stackops.diagnosis import log_summary
 from fastapi_stackops.engine import label_filter
 from fastapi_stackops.lazy import docker
-from fastapi_stackops.registry import pinned_images
 from fastapi_stackops.settings import compose_environment
-from fastapi_stackops.stack import Stack
-from fastapi_stackops.stackfile import (
+from fastapi_stackops.ship.registry import pinned_images
+from fastapi_stackops.ship.stackfile import (
     FAILURES_BEFORE_GIVING_UP,
     ONE_SHOT_LABEL,
     STACK_LABEL,
@@ -33,6 +32,7 @@ from fastapi_stackops.stackfile import (
     secret_name,
     stack_definition,
 )
+from fastapi_stackops.stack import Stack
 from fastapi_stackops.waiting import poll, within
 
 #: Task states after which a task will never run again.

@@ -13,9 +13,8 @@ from contextlib import contextmanager
 from fastapi_stackops import StackError, lifecycle
 from fastapi_stackops.baseimages import PROXY_SERVICE, ensure_base_images
 from fastapi_stackops.engine import split_reference
-from fastapi_stackops.releases import Release, deploy_lock, history
-from fastapi_stackops.remote import ssh_target
-from fastapi_stackops.rollout import Switched, entry_image, migrate, previous, proxy, roll_to, serving, start_others
+from fastapi_stackops.ship.releases import Release, deploy_lock, history
+from fastapi_stackops.ship.rollout import Switched, entry_image, migrate, previous, proxy, roll_to, serving, start_others
 from fastapi_stackops.stack import Stack
 
 
@@ -25,13 +24,13 @@ def is_server_env(stack: Stack) -> bool:
 
 
 def where(stack: Stack) -> str:
-    target = ssh_target(stack.settings)
+    target = stack.settings.ssh
     return target.address if target else "this machine's engine"
 
 
 def stable_address(stack: Stack) -> str:
     """http://host:PROXY_PORT: the server's name as ssh resolves it (its config's HostName), and the proxy's port."""
-    target = ssh_target(stack.settings)
+    target = stack.settings.ssh
     host = target.hostname() if target else "127.0.0.1"
     return f"http://{host}:{stack.settings.value('PROXY_PORT')}"
 

@@ -103,7 +103,7 @@ ensure_base_image_tools() {
     say "installing mmdebstrap (local base images when no registry answers)"
     apt_install mmdebstrap
   fi
-  # A server is reached over SSH (DOCKER_HOST=ssh://), the test host too.
+  # A server is reached over SSH (an ssh DOCKER_HOST), the test host too.
   if ! command -v ssh-keygen >/dev/null && is_debian_root; then
     say "installing openssh-client (deploys to a server over SSH)"
     apt_install openssh-client

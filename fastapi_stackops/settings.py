@@ -95,7 +95,7 @@ class StackSettings:
     ca_bundle: Path | None
     debian_mirror: str | None
     wait_timeout: int
-    ssh: SshTarget | None  # the server DOCKER_HOST=ssh:// names; None for this machine's engine
+    ssh: SshTarget | None  # the server an ssh DOCKER_HOST names; None for this machine's engine
 
     @property
     def cli_env(self) -> str:
@@ -236,7 +236,7 @@ def compose_environment(
 ) -> dict[str, str]:
     """The environment `docker compose` runs with: the env files' values, exactly as read.
 
-    A server's ssh:// DOCKER_HOST becomes the tunnel to it, opened here once;
+    A server's ssh DOCKER_HOST becomes the tunnel to it, opened here once;
     without `engine` (rendering the files needs none) no tunnel is opened.
     """
     env = {k: v for k, v in environ.items() if k in PASSED_THROUGH or k.startswith(PASSED_THROUGH_PREFIXES)}

@@ -61,7 +61,7 @@ class SshTarget:
 
     @property
     def address(self) -> str:
-        return f"ssh://{self.destination}" + (f":{self.port}" if self.port else "")
+        return ssh_address(self.destination, self.port)
 
     def ssh(self, *args: str) -> list[str]:
         options = ["-F", self.config] if self.config else []
@@ -76,6 +76,11 @@ class SshTarget:
             if key == "hostname":
                 return value
         return urlsplit(self.address).hostname or self.destination
+
+
+def ssh_address(destination: str, port: str = "") -> str:
+    """The DOCKER_HOST value that names a server reached over SSH."""
+    return f"ssh://{destination}" + (f":{port}" if port else "")
 
 
 def ssh_target(values: Mapping[str, EnvValue], root: Path) -> SshTarget | None:

@@ -2,7 +2,7 @@
 
 `host_up` generates a client key and a host key (so known_hosts is strict,
 never trust-on-first-use), starts the container with both mounted, and writes
-an ssh_config naming it; an env then says DOCKER_HOST=ssh://stackops-test-host
+an ssh_config naming it; an env then names it in DOCKER_HOST (`ssh_address`)
 and SSH_CONFIG=<that file>. `host_down` removes exactly what `host_up` made:
 the container, its engine's storage (an anonymous volume) and the key folder.
 """
@@ -21,6 +21,7 @@ from fastapi_stackops.engine import label_filter
 from fastapi_stackops.lazy import docker
 from fastapi_stackops.settings import StackSettings
 from fastapi_stackops.ship.cluster import NODE_IMAGE, engine_container
+from fastapi_stackops.target import ssh_address
 
 LABEL = "io.stackops.test-host"
 NAME = "stackops-test-host"
@@ -72,7 +73,7 @@ def host_up(settings: StackSettings, client: docker.DockerClient) -> TestHost:
     with step(f"checking its engine over ssh ({address})"):
         ssh = ["ssh", "-F", str(config), "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", NAME]
         run([*ssh, "docker", "version", "--format", "{{.Server.Version}}"], capture=True, what="the test host's sshd or engine")
-    return TestHost(address, f"ssh://{NAME}", config)
+    return TestHost(address, ssh_address(NAME), config)
 
 
 def host_down(client: docker.DockerClient) -> list[str]:

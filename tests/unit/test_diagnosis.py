@@ -1,6 +1,8 @@
+"""diagnosis: which log lines are errors (what a failed start shows first, and what smoke refuses), and the hints it gives."""
+
 import pytest
 
-from fastapi_stackops.diagnosis import healthcheck_hint
+from fastapi_stackops.diagnosis import error_lines, healthcheck_hint
 
 SECOND = 1_000_000_000
 
@@ -19,3 +21,46 @@ SECOND = 1_000_000_000
 def test_healthcheck_hint(healthcheck, expected):
     hint = healthcheck_hint(healthcheck)
     assert (expected in hint) if expected else hint == ""
+
+
+@pytest.mark.parametrize(
+    ("log", "expected"),
+    [
+        (
+            '{"level": "INFO", "message": "ok"}\n{"level": "ERROR", "message": "migration failed: boom"}\n',
+            ['{"level": "ERROR", "message": "migration failed: boom"}'],
+        ),
+        ('{"level": "CRITICAL", "message": "x"}\n', ['{"level": "CRITICAL", "message": "x"}']),
+        (
+            "2026-11-21 UTC [1] FATAL:  password authentication failed\n",
+            ["2026-11-21 UTC [1] FATAL:  password authentication failed"],
+        ),
+        # A traceback by the exception it ended in, not by its header.
+        ('Traceback (most recent call last):\n  File "x.py", line 1\nValueError: x\n', ["ValueError: x"]),
+        (
+            '{"level": "INFO", "message": "x", "exc_info": "Traceback (most recent call last):\\n  File \\"x\\"\\nKeyError: \'k\'"}\n',
+            ["KeyError: 'k'"],
+        ),
+        # A traceback cut off before its exception still says there was one.
+        ("Traceback (most recent call last):\n", ["Traceback (most recent call last):"]),
+        # A restarting container's one exception, said once; a module-qualified one that does not end in Error.
+        (
+            "Traceback (most recent call last):\nkombu.exceptions.VersionMismatch: needs redis 6\n" * 3,
+            ["kombu.exceptions.VersionMismatch: needs redis 6"],
+        ),
+        (
+            "INFO:     Started server process [1]\nERROR:    Exception in ASGI application\n",
+            ["ERROR:    Exception in ASGI application"],
+        ),
+        ('{"level": "INFO", "message": "fine"}\n', []),
+        ('{"level": "WARNING", "message": "an ERROR in a message is not a level"}\n', []),
+        ("", []),
+    ],
+)
+def test_error_lines(log, expected):
+    assert error_lines(log) == expected
+
+
+def test_error_lines_keeps_the_last_ones():
+    log = "\n".join(f'{{"level": "ERROR", "message": "e{i}"}}' for i in range(10))
+    assert [line[-5:-2] for line in error_lines(log, limit=3)] == ['"e7', '"e8', '"e9']

@@ -21,6 +21,7 @@ from fastapi_stackops.compose import ComposeModel
 from fastapi_stackops.console import say, step
 from fastapi_stackops.engine import connect, image_exists, pull
 from fastapi_stackops.lazy import docker
+from fastapi_stackops.project import DeclaredBase
 from fastapi_stackops.settings import StackSettings
 from fastapi_stackops.substitutes import DEBIAN_SHIPS, FIXED, Substitute, decide, effective_mode, plan_substitute
 from fastapi_stackops.target import this_machines_engine
@@ -81,12 +82,20 @@ def needed_base_images(settings: StackSettings, model: ComposeModel, services: S
     referenced = model.referenced_images(referenced_by)
     images = []
     for declared in settings.config.base_images:
-        official = settings.value(declared.variable, declared.image)
+        official = official_image(settings, declared)
         if official in referenced:
             images.append(BaseImage(declared.substitute, declared.variable, official))
     if PROXY_SERVICE in referenced_by:
         images.append(PROXY_IMAGE)
     return images
+
+
+def official_image(settings: StackSettings, declared: DeclaredBase) -> str:
+    """What the env names for a base image; one that follows another is, unless named, the other's."""
+    if declared.follows and not settings.value(declared.variable):
+        followed = next(d for d in settings.config.base_images if d.variable == declared.follows)
+        return official_image(settings, followed)
+    return settings.value(declared.variable, declared.image)
 
 
 def debian_mirror(sources: dict[str, str]) -> str | None:
@@ -200,11 +209,11 @@ def ensure_image(image: BaseImage, settings: StackSettings, client: docker.Docke
 def every_substitute() -> list[BaseImage]:
     """Every local substitute the recipes can build: each version a Debian suite ships, and the fixed ones."""
     versions = [(recipe, version, suite) for recipe, ships in DEBIAN_SHIPS.items() for version, suite in ships.items()]
-    named = {"python": "python:{version}-slim-{suite}"}
+    named = {"python": "python:{version}-slim-{suite}", "python-runtime": "python:{version}-slim-{suite}"}
     return [
         BaseImage(
             recipe,
-            f"{recipe.upper()}_BASE_IMAGE",
+            f"{recipe.upper().replace('-', '_')}_BASE_IMAGE",
             named.get(recipe, "{recipe}:{version}-{suite}").format(recipe=recipe, version=version, suite=suite),
         )
         for recipe, version, suite in versions

@@ -162,15 +162,19 @@ def _persistence(table: _Table, entry: str) -> Persistence:
     )
 
 
-def _base_image(variable: str, table: _Table) -> DeclaredBase:
+def _base_image(variable: str, table: _Table, declared: Mapping[str, Any]) -> DeclaredBase:
     if not re.match(r"^[A-Z_][A-Z0-9_]*$", variable):
         table.fail("", "must be named after the Compose variable that holds the image, such as PYTHON_BASE_IMAGE")
     substitute = table.text("substitute")
     if substitute and substitute not in SUBSTITUTES:
         table.fail("substitute", f"must be one of {', '.join(SUBSTITUTES)}, got {substitute!r}")
-    if not table.text("image"):
+    follows = table.text("follows")
+    if follows and (follows == variable or not isinstance(declared.get(follows), dict) or "follows" in declared[follows]):
+        others = ", ".join(sorted(v for v, body in declared.items() if v != variable and "follows" not in body))
+        table.fail("follows", f"must name another base image of this table that names its own image ({others}), got {follows!r}")
+    if not table.text("image") and not follows:
         table.fail("image", "is missing: the official image, such as python:3.11-slim-bookworm")
-    return DeclaredBase(variable, table.text("image"), substitute)
+    return DeclaredBase(variable, table.text("image"), substitute, follows)
 
 
 TOP_KEYS = (
@@ -205,9 +209,10 @@ def parse_contract(data: Mapping[str, Any], file: Path) -> ProjectConfig:
     if "migrate" in data:
         table = top.sub("migrate", ("service", "upgrade", "current", "new"))
         migrations = Migrations(table.text("service", entry), table.text("upgrade"), table.text("current"), table.text("new"))
+    declared = top.get("base-images", dict, {})
     base_images = tuple(
-        _base_image(variable, _Table(body, file, f"{TABLE}.base-images.{variable}", ("image", "substitute")))
-        for variable, body in top.get("base-images", dict, {}).items()
+        _base_image(variable, _Table(body, file, f"{TABLE}.base-images.{variable}", ("image", "substitute", "follows")), declared)
+        for variable, body in declared.items()
     )
     budget = top.get("image-size-budget-mb", int, 500)
     if budget < 1:

@@ -98,6 +98,9 @@ class DeclaredBase:
     variable: str  # the Compose variable that names it
     image: str  # the official image, used when present or pullable
     substitute: str  # the recipe to build a stand-in from Debian packages
+    # Another base image's variable whose official image this one is, unless set
+    # itself: a runtime stage's base follows its builder's, so both are one Python.
+    follows: str = ""
 
 
 @dataclass(frozen=True)

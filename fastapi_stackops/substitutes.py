@@ -14,8 +14,11 @@ from fastapi_stackops.engine import split_reference
 
 #: What each Debian suite ships, so what a substitute can be: the version an image
 #: names decides the suite (measured: trixie builds with the same recipes).
+PYTHON_SHIPS = {"3.9": "bullseye", "3.11": "bookworm", "3.13": "trixie", "3.14": "forky"}
 DEBIAN_SHIPS = {
-    "python": {"3.9": "bullseye", "3.11": "bookworm", "3.13": "trixie", "3.14": "forky"},
+    "python": PYTHON_SHIPS,
+    # The same interpreter with only what a built venv needs to run: a runtime stage's base.
+    "python-runtime": PYTHON_SHIPS,
     "postgres": {"15": "bookworm", "17": "trixie"},
     "redis": {"7": "bookworm"},
     "mariadb": {"10.11": "bookworm"},
@@ -46,7 +49,7 @@ def plan_substitute(recipe: str, official: str) -> Substitute:
     _, tag = split_reference(official)
     named = re.match(r"(\d+(?:\.\d+)?)", tag)
     version = named.group(1) if named else ""
-    if recipe in ("python", "mariadb"):
+    if recipe in ("python", "python-runtime", "mariadb"):
         version = ".".join(version.split(".")[:2])  # 3.11.9 is a 3.11, mariadb 10.11.6 a 10.11
     else:
         version = version.split(".")[0]  # postgres 15.4 and redis 7.2 are a 15 and a 7
@@ -57,7 +60,7 @@ def plan_substitute(recipe: str, official: str) -> Substitute:
             f"no local substitute can stand in for {official}: Debian's packages give {recipe} {can}; "
             f"name one of those versions, or make {official} available (docker pull, or a registry)"
         )
-    local = f"local/python:{version}-slim-{suite}" if recipe == "python" else f"local/{recipe}:{version}-{suite}"
+    local = f"local/{recipe}:{version}-slim-{suite}" if recipe.startswith("python") else f"local/{recipe}:{version}-{suite}"
     return Substitute(local, suite, version)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from fastapi_stackops.adopt.backing import DATABASES
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT, ENTRY, TEST_SERVICE
-from fastapi_stackops.adopt.image import python_image
+from fastapi_stackops.adopt.image import python_image, runtime_flavour
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.routes import Routes
 from fastapi_stackops.adopt.stackfiles import secret_variables
@@ -43,7 +43,7 @@ class Layout:
     port: int  # in the container
     host_port: int  # the default the env files publish it on
     compose_files: tuple[str, ...]
-    bases: tuple[tuple[str, str, str], ...]  # (variable, official image, recipe)
+    bases: tuple[tuple[str, str, str], ...]  # (variable, official image or "" to follow PYTHON_BASE_IMAGE's, recipe)
     min_uid: int | None = None  # the image's own USER, when it is under the default
     database_service: str = ""  # the PostgreSQL service init wrote, which requires its password
     service_tests: str = ""  # the Compose service that runs the repository's tests
@@ -82,13 +82,15 @@ def contract_text(repo: Repository, routes: Routes, env_dir: str, layout: Layout
     if repo.migrations:
         tables.append(table("tool.stackops.migrate", {"service": layout.entry, "upgrade": repo.migrations}))
     for variable, image, substitute in layout.bases:
-        tables.append(table(f"tool.stackops.base-images.{variable}", {"image": image, "substitute": substitute}))
+        source = {"image": image} if image else {"follows": "PYTHON_BASE_IMAGE"}
+        tables.append(table(f"tool.stackops.base-images.{variable}", {**source, "substitute": substitute}))
     return "\n".join(tables)
 
 
 def written_layout(repo: Repository) -> Layout:
     """The layout of the files init writes itself: its entry service, compose.yaml, the bases they name."""
     bases = [("PYTHON_BASE_IMAGE", python_image(repo.python), "python")]
+    bases += [("PYTHON_RUNTIME_IMAGE", "", "python-runtime")] if runtime_flavour(repo) else []
     database = DATABASES.get(repo.database)
     bases += [(database.variable, database.official, database.recipe)] if database else []
     bases += [("REDIS_BASE_IMAGE", "redis:7-bookworm", "redis")] if repo.redis else []

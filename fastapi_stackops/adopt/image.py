@@ -141,6 +141,17 @@ def added_server(repo: Repository) -> str:
     return f"# The app's dependencies have no server: {repo.added_server} is added.\n{CA_SECRET}{pip} -q {repo.added_server}\n"
 
 
+STRIPPED = (
+    "find /opt/venv/lib -name '*.so' -not -path '*.libs/*' -exec strip --strip-unneeded {} + \\\n"
+    '    || echo "stackops: some extension modules in /opt/venv kept their symbols"'
+)
+
+
+def runtime_flavour(repo: Repository) -> bool:
+    """Whether the runtime can start from the base's runtime flavour (no apt): it installs no shared library."""
+    return not (native_steps(repo.compiled)[1] or repo.libraries)
+
+
 def builder_stage(repo: Repository) -> str:
     """The venv with the app's dependencies alone, compiled; no installer left in it."""
     exported = repo.installer == "uv" and re.search(r"==\s*3\.\d+\.\d+", repo.requires_python)
@@ -150,6 +161,8 @@ def builder_stage(repo: Repository) -> str:
     folder = repo.requirements.rpartition("/")[0]
     copy_line = f"COPY {folder} ./{folder}" if folder else f"COPY {copied.format(requirements=repo.requirements)} ./"
     compiler, _ = native_steps(repo.compiled)
+    # gcc brings binutils, whose strip the venv's extension modules need; without a compiler it comes alone.
+    compiler = compiler or apt_install("binutils", "strip, for this stage only: wheels ship their extension modules unstripped.")
     return f"""FROM ${{PYTHON_BASE}} AS builder
 {compiler}RUN python3 -m venv /opt/venv
 # uv keeps to the image's Python: it never downloads an interpreter of its own.
@@ -161,10 +174,11 @@ WORKDIR /build
 {CA_SECRET}{install.format(requirements=repo.requirements)}
 {added_server(repo)}# pip skips a line whose marker excludes this Python without a word: the app's framework must be there.
 RUN {FRAMEWORK_INSTALLED}
-# No installer in the runtime: pip and setuptools leave the venv. Its bytecode is compiled now, as the runtime's root
-# filesystem is read-only; a dependency's file this Python cannot compile (a Python 2 module, version-specific test
-# data) stays as source, and the build goes on.
-RUN pip uninstall -q -y pip setuptools; {DEPENDENCIES_COMPILED}
+# No installer in the runtime: pip and setuptools leave the venv. Extension modules lose their debug symbols; the
+# libraries a wheel vendors (*.libs/) keep theirs, as auditwheel patched them and strip can break such files.
+# Bytecode is compiled now, as the runtime's root filesystem is read-only; a dependency's file this Python cannot
+# compile (a Python 2 module, version-specific test data) stays as source, and the build goes on.
+RUN pip uninstall -q -y pip setuptools; {STRIPPED}; {DEPENDENCIES_COMPILED}
 """
 
 
@@ -182,7 +196,8 @@ def runtime_base_stage(repo: Repository, data_dir: bool) -> str:
     script = repo.root / repo.migrations.split()[1] if repo.migrations.startswith("sh ") else None
     if script and script.is_file() and "/app/" in script.read_text():
         data += f" \\\n    && ln -s {CODE_DIR} /app"
-    return f"""FROM ${{PYTHON_BASE}} AS runtime-base
+    base = "PYTHON_RUNTIME_BASE" if runtime_flavour(repo) else "PYTHON_BASE"
+    return f"""FROM ${{{base}}} AS runtime-base
 {libraries}# A numeric non-root user, written directly: minimal bases have no useradd.
 RUN echo 'app:x:{UID}:{UID}::/nonexistent:/usr/sbin/nologin' >> /etc/passwd \\
     && echo 'app:x:{UID}:' >> /etc/group{data}
@@ -224,6 +239,9 @@ def dockerfile_text(repo: Repository, health_path: str, data_dir: bool) -> str:
     return f"""{HEADER}# No "# syntax=" line: the engine's own BuildKit understands RUN --mount, and nothing is pulled for it.
 # The base image is an argument: where no registry answers, stackops builds a local substitute.
 ARG PYTHON_BASE={python_image(repo.python)}
+# The runtime's: the same Python, and the same image unless a substitute stands in with its runtime flavour
+# (no apt, pip or C headers: what only a builder needs).
+ARG PYTHON_RUNTIME_BASE=${{PYTHON_BASE}}
 
 {builder_stage(repo)}
 {runtime_base_stage(repo, data_dir)}{test_stages(repo, copies)}

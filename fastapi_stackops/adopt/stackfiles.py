@@ -112,7 +112,11 @@ def build_text(repo: Repository, dockerfile: str, target: str = "") -> str:
     base = f"${{PYTHON_BASE_IMAGE-{python_image(repo.python)}}}"
     named = f"      dockerfile: {dockerfile}\n" if dockerfile != "Dockerfile" else ""
     named += f"      target: {target}\n" if target else ""
-    return f"    build:\n      context: .\n{named}      args:\n        PYTHON_BASE: {base}\n      secrets: [ca_bundle]\n"
+    runtime = f"${{PYTHON_RUNTIME_IMAGE-{base}}}"
+    return (
+        f"    build:\n      context: .\n{named}      args:\n        PYTHON_BASE: {base}\n"
+        f"        PYTHON_RUNTIME_BASE: {runtime}\n      secrets: [ca_bundle]\n"
+    )
 
 
 def app_blocks(repo: Repository, depends: dict[str, str]) -> str:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build a local substitute for an official base image from Debian packages,
 # for machines that reach a Debian mirror but no container registry.
-#   build-base.sh python|postgres|mariadb|redis|registry|swarm-node|caddy TAG MIRROR SUITE RECIPE_HASH [VERSION]
+#   build-base.sh python|python-runtime|postgres|mariadb|redis|registry|swarm-node|caddy TAG MIRROR SUITE RECIPE_HASH [VERSION]
 # VERSION is what the suite ships (python 3.9 in bullseye, 3.11 in bookworm,
 # 3.13 in trixie, 3.14 in forky;
 # postgres 15 and 17; redis 7): the caller (fastapi_stackops/baseimages.py) chose the
@@ -74,6 +74,22 @@ python)
     --customize-hook="rm -f \"\$1\"/usr/lib/python$version/EXTERNALLY-MANAGED && ln -sf python3 \"\$1\"/usr/bin/python" \
     --customize-hook='chroot "$1" sh -c "w=\$(ls /usr/share/python-wheels/pip-*.whl) && PIP_ROOT_USER_ACTION=ignore python3 \$w/pip install -q --no-index --no-cache-dir --disable-pip-version-check \$w"' \
     --customize-hook="test -x \"\$1\"/usr/bin/python$version && test -x \"\$1\"/usr/local/bin/pip"
+  import_rootfs --change 'CMD ["python3"]'
+  ;;
+python-runtime)
+  # What a built venv needs to run, and no more: the interpreter, CA roots,
+  # libstdc++ (greenlet), /bin/sh. No apt, pip, ensurepip wheels or C headers
+  # (a builder stage on the python recipe has those), and perl, which only
+  # dpkg's maintainer scripts use, goes too: nothing is installed here later.
+  # The interpreter's path is the python recipe's, so a venv made there runs.
+  [ -n "$version" ] || { echo "build-base: python-runtime needs its version (3.9, 3.11, 3.13, 3.14)" >&2; exit 2; }
+  make_rootfs --include=python3,ca-certificates,libstdc++6 \
+    --dpkgopt='path-exclude=/usr/lib/*-linux-gnu/gconv/*' \
+    --dpkgopt='path-include=/usr/lib/*-linux-gnu/gconv/gconv-modules*' \
+    --customize-hook="cd \"\$1\"/usr/lib/python$version && rm -rf lib2to3 pydoc_data idlelib tkinter turtledemo ensurepip" \
+    --customize-hook="rm -f \"\$1\"/usr/lib/python$version/EXTERNALLY-MANAGED && ln -sf python3 \"\$1\"/usr/bin/python" \
+    --customize-hook='rm -rf "$1"/usr/bin/perl* "$1"/usr/lib/*-linux-gnu/perl-base "$1"/usr/share/perl5' \
+    --customize-hook="test -x \"\$1\"/usr/bin/python$version"
   import_rootfs --change 'CMD ["python3"]'
   ;;
 postgres)
@@ -160,5 +176,5 @@ caddy)
       --change 'EXPOSE 8080' \
       --change 'ENTRYPOINT ["/usr/local/bin/proxy-entrypoint.sh"]'
   ;;
-*) echo "build-base: unknown recipe '$recipe' (python, postgres, redis, registry, swarm-node or caddy)" >&2; exit 2 ;;
+*) echo "build-base: unknown recipe '$recipe' (python, python-runtime, postgres, mariadb, redis, registry, swarm-node or caddy)" >&2; exit 2 ;;
 esac

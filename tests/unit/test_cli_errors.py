@@ -103,7 +103,7 @@ CONTRACT_MISTAKES = [
         "pyproject.toml [tool.stackops.services] database: 'database' is not a service in docker/compose.yaml",
     ),
     (('health = "/health"', 'health = "health"'), "[tool.stackops.services.api] health must be a URL path starting with /"),
-    (("image-size-budget-mb = 250", "image-size-budget = 250"), "[tool.stackops] image-size-budget is not a known key"),
+    (("image-size-budget-mb = 200", "image-size-budget = 250"), "[tool.stackops] image-size-budget is not a known key"),
     (('id-from = "id"', 'id-from = "id"\nhook = "checks:x"'), "[tool.stackops.persistence] hook replaces write and read"),
 ]
 

@@ -68,7 +68,15 @@ def test_full_service_entry():
         ({"entry": "a", "base-images": {"PY": {"substitute": "python"}}}, r"\[tool.stackops.base-images.PY\] image is missing"),
         (
             {"entry": "a", "base-images": {"PY": {"image": "x", "substitute": "ruby"}}},
-            r"substitute must be one of python, postgres",
+            r"substitute must be one of python, python-runtime, postgres",
+        ),
+        (
+            {"entry": "a", "base-images": {"PY": {"image": "x"}, "RT": {"follows": "PYTHON"}}},
+            r"\[tool.stackops.base-images.RT\] follows must name another base image of this table that names its own image \(PY\), got 'PYTHON'",
+        ),
+        (
+            {"entry": "a", "base-images": {"A": {"follows": "B"}, "B": {"follows": "A"}}},
+            r"\[tool.stackops.base-images.A\] follows must name another base image",
         ),
         ({"entry": "a", "image-size-budget-mb": 0}, r"image-size-budget-mb must be a size in MB"),
     ],

@@ -1,0 +1,25 @@
+"""Every test session starts a reaper: if the run is killed (a CI timeout, Ctrl-C twice), its stacks go with it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_sessionstart(session):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    basetemp = str(session.config._tmp_path_factory.getbasetemp().resolve())
+    subprocess.Popen(
+        [sys.executable, "-m", "tests.utils.reaper", str(os.getpid()), str(time.time() - 1), basetemp, str(ROOT)],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # outlives a kill of the run's process group
+    )

@@ -1,0 +1,73 @@
+"""What a killed test run leaves running, removed once it is gone: testcontainers' Ryuk, for Compose projects.
+
+`python -m tests.utils.reaper PID SINCE BASETEMP CHECKOUT` waits until process
+PID ends, then removes the Compose projects the run made (containers created
+after SINCE, a Unix time): those whose files lie under the run's BASETEMP, and
+the checkout's own stacks the tests named `it-...`. Their containers, networks
+and volumes go; a developer's own stacks never match. A run that ends normally
+has cleaned its stacks already, so then it finds nothing to do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime
+
+PROJECT = "com.docker.compose.project"
+FILES = "com.docker.compose.project.config_files"
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def docker(*args: str) -> str:
+    try:
+        return subprocess.run(["docker", *args], capture_output=True, text=True, check=False).stdout
+    except FileNotFoundError:  # no docker CLI: nothing can have been started
+        return ""
+
+
+def left_projects(since: float, basetemp: str, checkout: str) -> set[str]:
+    """The Compose projects a run made, by their files and names; containers created after it began."""
+    ids = docker("ps", "-aq", "--filter", f"label={PROJECT}").split()
+    projects = set()
+    for container in json.loads(docker("inspect", *ids) or "[]") if ids else []:
+        labels = container["Config"]["Labels"] or {}
+        created = datetime.fromisoformat(container["Created"][:26].rstrip("Z") + "+00:00").timestamp()
+        files, name = labels.get(FILES, "").split(","), labels[PROJECT]
+        ours = any(f.startswith(basetemp) for f in files) or (
+            name.startswith("it-") and any(f.startswith(checkout) for f in files)
+        )
+        if created >= since and ours:
+            projects.add(name)
+    return projects
+
+
+def remove(project: str) -> None:
+    label = f"label={PROJECT}={project}"
+    for kind, listing in (("container", ["ps", "-aq"]), ("network", ["network", "ls", "-q"]), ("volume", ["volume", "ls", "-q"])):
+        found = docker(*listing, "--filter", label).split()
+        if found:
+            docker(kind, "rm", "-f", *found) if kind != "network" else docker(kind, "rm", *found)
+
+
+def main(pid: int, since: float, basetemp: str, checkout: str) -> None:
+    while alive(pid):
+        time.sleep(1)
+    for project in sorted(left_projects(since, basetemp, checkout)):
+        remove(project)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4])

@@ -235,7 +235,7 @@ CMD ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "{tests.folder}"]
 
 def dockerfile_text(repo: Repository, health_path: str, data_dir: bool) -> str:
     """The whole Dockerfile: a builder with the installer, a runtime with only the venv and the code (last: the default)."""
-    copies = "".join(f"COPY {path} {CODE_DIR}/{path}\n" for path in code_paths(repo)) + placeholders(repo)
+    copies = "".join(f"COPY {path} {CODE_DIR}/{path}\n" for path in code_paths(repo)) + placeholders(repo) + links(repo)
     return f"""{HEADER}# No "# syntax=" line: the engine's own BuildKit understands RUN --mount, and nothing is pulled for it.
 # The base image is an argument: where no registry answers, stackops builds a local substitute.
 ARG PYTHON_BASE={python_image(repo.python)}
@@ -253,6 +253,12 @@ USER {UID}:{UID}
 EXPOSE {CONTAINER_PORT}
 {healthcheck(health_path)}CMD {json.dumps(start_command(repo))}
 """
+
+
+def links(repo: Repository) -> str:
+    """Files the app writes beside its code at import, as links into /tmp: the root filesystem is read-only."""
+    made = " && ".join(f"ln -sf /tmp/{Path(path).name} {path}" for path in repo.linked)
+    return f"# The app writes these beside its code at import: links into /tmp, a tmpfs.\nRUN {made}\n" if made else ""
 
 
 def placeholders(repo: Repository) -> str:

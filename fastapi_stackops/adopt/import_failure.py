@@ -13,8 +13,9 @@ UNREACHED = re.compile(
     r"Can't connect|Connection refused|could not translate host name|Name or service not known|"
     r"Temporary failure in name resolution|ConnectionRefusedError|connection to server at|Errno 111|Errno 99"
 )
-#: An app that writes under its code at import (a logs/ folder): the root filesystem is read-only.
-READ_ONLY = re.compile(r"Read-only file system: '([^']+)'")
+#: An app that writes under its code at import (a logs/ folder): the root filesystem is read-only; or a log file in a
+#: folder the image lacks (logs/ holds no Python, so is not copied), which a writable folder there mends the same way.
+READ_ONLY = re.compile(r"Read-only file system: '([^']+)'|No such file or directory: '([^']+\.log)'")
 #: An app that reads a git-ignored env file at import (starlette's Config, python-dotenv with a check) and stops without it.
 MISSING_ENV_FILE = re.compile(r"(?:Config file|No such file or directory:?) '([^']*/\.env[^'/]*)'")
 #: A variable read at import with no default, by starlette's Config or os.environ[...].
@@ -26,6 +27,12 @@ GENERIC = (
     "if it needs a variable init could not read from its code, give it with --set NAME=VALUE; "
     "if this is not the app, name it with --app module:attribute"
 )
+
+
+def written(words: str) -> str:
+    """The path a READ_ONLY failure names."""
+    found = READ_ONLY.search(words)
+    return (found.group(1) or found.group(2)) if found else ""
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,7 @@ def advice(words: str) -> str:
     """What to do about an import failure known only by its last words (an app that writes at import, or connects)."""
     if READ_ONLY.search(words):
         return (
-            f"it writes {READ_ONLY.search(words).group(1)} beside its code at import, on a read-only root filesystem: "
+            f"it writes {written(words)} beside its code at import, where the image has nothing writable: "
             "write logs to stdout, or under a folder of their own (logs/), which init then mounts writable"
         )
     if UNREACHED.search(words) and re.search(r"localhost|127\.0\.0\.1", words):

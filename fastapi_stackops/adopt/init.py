@@ -181,9 +181,17 @@ def lessons(failed: ImportFailed) -> list[tuple[str, str, Finding]]:
     """What an import failure can teach: (the Repository field that learns it, the value, what init says of it)."""
     path = failed.read_only_path
     path = path if not path or path.startswith("/") else f"{CODE_DIR}/{path}"  # relative: to the working directory
-    path = str(Path(path).parent) if Path(path).suffix else path  # a file (app.log): its folder
+    # A file in the code's own folder (app.log in the working directory) becomes a link into /tmp, as a tmpfs over
+    # the folder would hide the code; deeper down, its folder (logs/) becomes a tmpfs.
+    linked = path if Path(path).suffix and str(Path(path).parent) == CODE_DIR else ""
+    path = "" if linked else str(Path(path).parent) if Path(path).suffix else path
     placeholder, variable = failed.missing_env_file, failed.missing_variable
     return [
+        (
+            "linked",
+            linked,
+            Finding("writable", f"{linked}, a link into /tmp (a tmpfs): the app writes it at import", FIRST_START),
+        ),
         ("writable", path, Finding("writable", f"{path}, a tmpfs: the app writes there at import", FIRST_START)),
         ("placeholders", placeholder, Finding("env file", f"{placeholder}, empty in the image: read at import", FIRST_START)),
         ("required", variable, Finding("variable", f"{variable}, read at import with no default: a secret", FIRST_START)),

@@ -50,6 +50,7 @@ class Repository:
     async_engine: bool = False  # the code makes an async SQLAlchemy engine (create_async_engine)
     requires_python: str = ""  # the project's own specifier, as written
     writable: tuple[str, ...] = ()  # paths under the code the app writes at import: tmpfs in a read-only container
+    linked: tuple[str, ...] = ()  # files beside the code the app writes at import (app.log): links into the /tmp tmpfs
     required: tuple[str, ...] = ()  # variables the app demanded at import that no settings class declares: secrets
     placeholders: tuple[str, ...] = ()  # git-ignored env files the app reads at import: empty in the image
     added_server: str = ""  # uvicorn's pin when the app's dependencies lack it (kept among dev ones)

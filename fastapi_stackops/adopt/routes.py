@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from fastapi_stackops import StackError
 from fastapi_stackops.adopt.conventions import CODE_DIR
-from fastapi_stackops.adopt.import_failure import MISSING_ENV_FILE, MISSING_VARIABLE, READ_ONLY, UNREACHED, Failure, advice, cause
+from fastapi_stackops.adopt.import_failure import MISSING_ENV_FILE, MISSING_VARIABLE, UNREACHED, Failure, advice, cause, written
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.commands import last_words
 from fastapi_stackops.repository import git_root
@@ -96,8 +96,7 @@ class ImportFailed(StackError):
 
     @property
     def read_only_path(self) -> str:
-        found = READ_ONLY.search(self.words)
-        return found.group(1) if found else ""
+        return written(self.words)
 
 
 def local_modules(repo: Repository) -> set[str]:

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_stackops.adopt.import_failure import Failure, advice, cause
+from fastapi_stackops.adopt.init import lessons
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import ImportFailed
 
@@ -125,3 +126,22 @@ def test_what_an_import_failure_teaches_the_next_try_reaches_the_files_init_writ
     assert app_environment(setup.repo)["JWT_SIGNING_KEY"].startswith("${JWT_SIGNING_KEY?")
     with pytest.raises(ImportFailed):  # the same failure again teaches nothing: it is the app's own
         learned(setup, ImportFailed(setup.repo, missing), False)
+
+
+@pytest.mark.parametrize(
+    ("words", "learned"),
+    [
+        # A file in the code's own folder: a link into /tmp, as a tmpfs there would hide the code.
+        ("OSError: [Errno 30] Read-only file system: '/srv/app.log'", ("linked", "/srv/app.log")),
+        ("OSError: [Errno 30] Read-only file system: 'app.log'", ("linked", "/srv/app.log")),  # relative to /srv
+        # Deeper down: the folder becomes a tmpfs.
+        ("OSError: [Errno 30] Read-only file system: '/srv/app/logs/x.log'", ("writable", "/srv/app/logs")),
+        ("OSError: [Errno 30] Read-only file system: '/srv/app/logs'", ("writable", "/srv/app/logs")),
+        # A log file in a folder the image lacks (logs/ holds no Python): the folder, writable.
+        ("FileNotFoundError: [Errno 2] No such file or directory: '/srv/logs/app.log'", ("writable", "/srv/logs")),
+        ("FileNotFoundError: [Errno 2] No such file or directory: '/srv/config/app.yaml'", None),  # read, not written
+    ],
+)
+def test_a_read_only_path_is_learned_as_a_link_or_a_tmpfs(words, learned):
+    failed = ImportFailed(read_repository(BARE / "uv-src-factory"), words)
+    assert [(name, value) for name, value, _ in lessons(failed) if value] == ([learned] if learned else [])

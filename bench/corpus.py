@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bench.core import ROOT, inv_command
 from fastapi_stackops import StackError
+from fastapi_stackops.adopt.conventions import INVOKE, task_runner
 from fastapi_stackops.console import say
 
 MANIFEST = ROOT / "bench" / "corpus.toml"
@@ -99,13 +100,17 @@ def run(command: list[str], cwd: Path, timeout: int, env: dict | None = None) ->
         return -1, out, f"timed out after {timeout} s"
 
 
+def stackops_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "fastapi_stackops.cli", *args]
+
+
 def trial(entry: Entry, corpus: Path, workspace: Path, logs: Path) -> Outcome:
     """init, then inv ci, on a fresh clone; the outcome sorted, and what ci started cleaned with its volumes. Each
     step's whole output goes to logs/<owner+name>.log."""
     started = time.monotonic()
     repo = clone(entry, corpus, workspace)
     log = logs / f"{entry.snapshot}.log"
-    code, out, err = run([sys.executable, "-m", "fastapi_stackops.cli", "init", ".", *entry.flags], repo, INIT_TIMEOUT)
+    code, out, err = run(stackops_command("init", ".", *entry.flags), repo, INIT_TIMEOUT)
     log.write_text(f"$ fastapi-stackops init . {' '.join(entry.flags)}\n{out}{err}")
     init_seconds = time.monotonic() - started
     findings = [line.strip() for line in out.splitlines() if line.startswith("  ")]
@@ -114,11 +119,13 @@ def trial(entry: Entry, corpus: Path, workspace: Path, logs: Path) -> Outcome:
         kind = "refused" if refused else "failed at init"
         return Outcome(entry.name, kind, time.monotonic() - started, init_seconds, last_words(out + err), findings)
     project = {"COMPOSE_PROJECT_NAME": f"corpus-{uuid.uuid4().hex[:6]}"}
+    # As init's last line says: inv, or fastapi-stackops where the repository's tasks.py is its own.
+    tasks = inv_command if task_runner(repo) == INVOKE else stackops_command
     try:
-        code, out, err = run(inv_command("ci", "--reports", str(workspace / "reports")), repo, CI_TIMEOUT, project)
-        log.write_text(log.read_text() + f"\n$ inv ci\n{out}{err}")
+        code, out, err = run(tasks("ci", "--reports", str(workspace / "reports")), repo, CI_TIMEOUT, project)
+        log.write_text(log.read_text() + f"\n$ {task_runner(repo)} ci\n{out}{err}")
     finally:
-        run(inv_command("clean", "--env", "ci", "--volumes", "--yes"), repo, 300, project)
+        run(tasks("clean", "--env", "ci", "--volumes", "--yes"), repo, 300, project)
     green = code == 0 and "ci passed" in out
     kind = ("green with a flag" if entry.flags else "green") if green else "failed at ci"
     return Outcome(entry.name, kind, time.monotonic() - started, init_seconds, "" if green else last_words(out + err), findings)

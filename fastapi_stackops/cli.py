@@ -1,59 +1,28 @@
-"""The `fastapi-stackops` command: what works before a repository has a tasks.py (`fastapi-stackops init`)."""
+"""The `fastapi-stackops` command: `init`, which works before a repository has a tasks.py, and every task `inv` runs,
+for a repository whose tasks.py is its own (Celery's tasks, say)."""
 
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
 
 from fastapi_stackops import StackError
-
-NEXT = "next: inv up (the dev stack on this machine), then inv ci (the whole pipeline, as CI runs it)"
-
-
-def parser() -> argparse.ArgumentParser:
-    command = argparse.ArgumentParser(prog="fastapi-stackops", description="Container workflow for FastAPI services.")
-    commands = command.add_subparsers(dest="command", required=True)
-    init = commands.add_parser("init", help="Read a FastAPI repository and write what the workflow needs.")
-    init.add_argument("path", nargs="?", default=".", help="The repository (default: this folder).")
-    init.add_argument("--dry-run", action="store_true", help="Print what would be written, as diffs; write nothing.")
-    init.add_argument("--force", action="store_true", help="Overwrite files that differ from what init would write.")
-    init.add_argument("--app", default="", help="The app as module:attribute (module:function() for a factory).")
-    init.add_argument("--health", default="", help="The health path, instead of the one read from the app's routes.")
-    init.add_argument("--python", default="", help="The Python version of the image (3.11, 3.13, ...).")
-    init.add_argument("--database", default="", choices=["", "postgres", "sqlite", "none"], help="The database.")
-    init.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="A variable the app needs that init cannot read from its code (repeatable); it goes to the env files.",
-    )
-    return command
+from fastapi_stackops.adopt.init_command import parser, run_init
 
 
-def run_init(arguments: argparse.Namespace) -> None:
-    from fastapi_stackops.adopt.init import Options, init
+def run_task(argv: list[str]) -> int:
+    """A task, as `inv` runs it from a tasks.py that holds the collection: Invoke's own parsing, help and errors."""
+    from invoke import Program
 
-    values = {}
-    for pair in arguments.set:
-        name, equals, value = pair.partition("=")
-        if not equals or not name.strip():
-            raise StackError(f"--set {pair}: expected NAME=VALUE, for example --set PUBLIC_BASE_URL=http://localhost:3000")
-        values[name.strip()] = value
-    options = Options(
-        arguments.dry_run, arguments.force, arguments.app, arguments.health, arguments.python, arguments.database, values
-    )
-    changes = init(Path(arguments.path), options)
-    if arguments.dry_run:
-        print(f"dry run: {sum(c.writes for c in changes)} file(s) would change; nothing was written", flush=True)
-        return
-    for change in changes:
-        print(change.line(), flush=True)
-    print(NEXT if any(c.writes for c in changes) else "nothing to change; " + NEXT, flush=True)
+    from fastapi_stackops.tasks import collection
+
+    Program(namespace=collection(), name="fastapi-stackops", binary="fastapi-stackops").run(["fastapi-stackops", *argv])
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] not in ("init", "-h", "--help"):
+        return run_task(argv)
     arguments = parser().parse_args(argv)
     try:
         run_init(arguments)

@@ -40,7 +40,7 @@ class SettingField:
     def typed_value(self) -> str | None:
         """A value of the field's type for a required field that is no string (None for a string: a secret). A string
         named for what libraries validate gets a value of that kind: an email address (a mailer's MAIL_FROM), a log
-        level (logging's dictConfig)."""
+        level (logging's dictConfig), a JWT signing algorithm, a time zone."""
         typed = typed_value(self.annotation)
         return typed if typed is not None else next((v for pattern, v in NAMED_VALUES if pattern.search(self.name)), None)
 
@@ -99,6 +99,9 @@ EMAIL_NAMED = re.compile(r"^(?!.*(pass|secret|key|token|host|server|port|smtp)).
 NAMED_VALUES = (
     (EMAIL_NAMED, "admin@example.com"),
     (re.compile(r"(^|_)log(ging)?_?level$", re.I), "INFO"),
+    # A token's signing algorithm (PyJWT, python-jose): HMAC with the secret the key field gets.
+    (re.compile(r"(^|_)(jwt_|token_)?algorithm$", re.I), "HS256"),
+    (re.compile(r"(^|_)(timezone|tz)$", re.I), "UTC"),
 )
 #: A value that validates as each type, for a required setting that is not a string; by the annotation's words.
 TYPED_VALUES = (

@@ -4,6 +4,24 @@
 package; this module alone is exempt, as these are init's conventions.)
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+
+#: What runs the workflow's tasks: Invoke, from the tasks.py init writes; `fastapi-stackops <task>` runs the same
+#: tasks where the repository's tasks.py (or tasks/) is its own, Celery's say, which init never touches.
+INVOKE = "inv"
+OWN_TASKS_RUNNER = "fastapi-stackops"
+
+
+def task_runner(root: Path) -> str:
+    """`inv`, unless the repository keeps a tasks module of its own that is not stackops's."""
+    module = root / "tasks.py"
+    if (root / "tasks").is_dir() or (module.is_file() and "fastapi_stackops" not in module.read_text(errors="replace")):
+        return OWN_TASKS_RUNNER
+    return INVOKE
+
+
 #: The Compose service running the app, the one stackops calls the entry.
 ENTRY = "web"
 #: The Compose service that runs the repository's own tests (profile `test`), which `inv ci` runs.

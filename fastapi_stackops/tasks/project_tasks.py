@@ -83,7 +83,7 @@ def images(c, env=None):
 )
 def init(c, path=".", dry_run=False, force=False, app="", health="", python="", database="", set_=None):
     """Read a FastAPI repository and write what the workflow needs (as `fastapi-stackops init`)."""
-    from fastapi_stackops.cli import parser, run_init
+    from fastapi_stackops.adopt.init_command import parser, run_init
 
     flags = ["init", path] + (["--dry-run"] if dry_run else []) + (["--force"] if force else [])
     for name, value in (("--app", app), ("--health", health), ("--python", python), ("--database", database)):

@@ -21,6 +21,8 @@ SHAPES = [
     "poetry-legacy-lock",  # Python 3.9 (bullseye): a lock 1.1 made before 3.11, settings over two classes, logs/
     "uv-mariadb-nested",  # Python 3.14 (forky): MariaDB for aiomysql, nested settings, tests inside the package
 ]
+#: A shape whose tasks.py is its own (FastAPI background jobs): init keeps it, and its tasks run as `fastapi-stackops`.
+OWN_TASKS = "requirements-psycopg2-sync"
 #: Shapes with a pytest suite of their own (two tests each), which init gives a test image.
 WITH_TESTS = ("uv-src-factory", "requirements-psycopg2-sync", "uv-mariadb-nested")
 
@@ -42,8 +44,8 @@ def adopted(engine, tmp_path):
         return repo, result
 
     yield adopt
-    for repo in made:
-        inv("clean", "--env", "ci", "--volumes", "--yes", cwd=repo)
+    for repo in made:  # works whichever tasks.py the repository has
+        stackops("clean", "--env", "ci", "--volumes", "--yes", cwd=repo)
 
 
 def changed_files(repo) -> str:
@@ -55,20 +57,23 @@ def changed_files(repo) -> str:
 def test_init_then_ci_passes_with_no_edit(shape, adopted, tmp_path):
     # One shape also gets a variable by --set, with characters YAML and Compose would otherwise take.
     repo, result = adopted(shape, *(["--set", 'DEPLOY_NOTE=a "quoted" $value: yes'] if shape == "uv-src-factory" else []))
-    assert "found" in result.stdout and "next: inv up" in result.stdout
+    runner, run = ("fastapi-stackops", stackops) if shape == OWN_TASKS else ("inv", inv)
+    assert "found" in result.stdout and f"next: {runner} up" in result.stdout
+    if shape == OWN_TASKS:  # its tasks.py untouched; Invoke's tasks through the other door
+        assert "tasks.py" not in changed_files(repo) and "fastapi-stackops <task>" in result.stdout
     project = {"COMPOSE_PROJECT_NAME": f"adopt-{uuid.uuid4().hex[:6]}"}
     if shape == "uv-src-factory":  # the value reaches the app exactly (ci then reuses the stack, and cleans it)
-        assert inv("up", "--env", "ci", cwd=repo, env=project, timeout=900).returncode == 0
-        shown = inv("exec", "--env", "ci", "web", "printenv DEPLOY_NOTE", cwd=repo, env=project)
+        assert run("up", "--env", "ci", cwd=repo, env=project, timeout=900).returncode == 0
+        shown = run("exec", "--env", "ci", "web", "printenv DEPLOY_NOTE", cwd=repo, env=project)
         assert shown.stdout.strip() == 'a "quoted" $value: yes', shown.stdout + shown.stderr
     # One persistence cycle proves the generated setup keeps its data (the reference service's ci runs two).
-    ci = inv("ci", "--cycles", "1", "--reports", str(tmp_path / "reports"), cwd=repo, env=project, timeout=900, merged=True)
+    ci = run("ci", "--cycles", "1", "--reports", str(tmp_path / "reports"), cwd=repo, env=project, timeout=900, merged=True)
     assert ci.returncode == 0 and "ci passed" in ci.stdout, ci.stdout[-4000:]
     assert "FAIL" not in ci.stdout and "cycle 1: write, down, up, read back" in ci.stdout
     assert not (tmp_path / "reports" / "failure").exists(), "a green run leaves no failure bundle"
     # The pipeline init wrote runs lint too: prod's secrets live in an overlay no checkout has.
     assert (repo / ".github" / "workflows" / "stackops.yml").is_file()
-    lint = inv("lint", cwd=repo, env=project, merged=True)
+    lint = run("lint", cwd=repo, env=project, merged=True)
     assert lint.returncode == 0, lint.stdout[-2000:]
     if shape == "poetry-legacy-lock":  # the folder it writes at import is a tmpfs, and the image runs 3.9
         assert "writable     /srv/clinic_api/logs, a tmpfs" in result.stdout and "python       3.9" in result.stdout

@@ -272,6 +272,11 @@ def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
         ("logging_level", "INFO"),
         ("LOG_LEVEL", "INFO"),
         ("CATALOG_LEVEL", None),
+        ("JWT_ALGORITHM", "HS256"),
+        ("algorithm", "HS256"),
+        ("JWT_SECRET_KEY", None),  # the key stays a generated secret
+        ("TIMEZONE", "UTC"),
+        ("ALGORITHMS_ALLOWED", None),
     ],
 )
 def test_a_string_named_for_what_libraries_validate_gets_a_value_of_that_kind(name, value):

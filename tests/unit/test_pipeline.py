@@ -6,6 +6,7 @@ import subprocess
 import pytest
 import yaml
 
+from fastapi_stackops.adopt.conventions import task_runner
 from fastapi_stackops.adopt.pipeline import pipeline_files
 from fastapi_stackops.tasks import collection
 from tests.unit.test_repository import invoked_tasks
@@ -43,3 +44,21 @@ def test_a_repository_on_gitlab_gets_a_job_file_to_include(tmp_path):
     job = yaml.safe_load(text)["stackops"]
     assert path == "stackops.gitlab-ci.yml" and job["artifacts"]["when"] == "always"
     assert {task for line in job["script"] for task in invoked_tasks(line)} == {"lint", "ci"}
+
+
+@pytest.mark.parametrize(
+    ("files", "runner"),
+    [
+        ({}, "inv"),
+        ({"tasks.py": "from fastapi_stackops.tasks import collection\n\nns = collection()\n"}, "inv"),  # init's own
+        ({"tasks.py": "from celery import Celery\n"}, "fastapi-stackops"),  # the app's own: never overwritten
+        ({"tasks/__init__.py": ""}, "fastapi-stackops"),
+    ],
+)
+def test_the_task_runner_keeps_clear_of_the_apps_own_tasks_module(tmp_path, files, runner):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert task_runner(tmp_path) == runner
+    workflow = next(iter(pipeline_files(tmp_path, "x").values()))
+    assert f"run: {runner} ci --env ci" in workflow

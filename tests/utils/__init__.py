@@ -114,12 +114,15 @@ def bare_repository(name: str, folder: Path) -> Path:
     return target
 
 
-def stackops(*args: str, cwd: Path = ROOT, env: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
-    """The `stackops` command, as a user runs it before a tasks.py exists; stdout and stderr apart."""
+def stackops(
+    *args: str, cwd: Path = ROOT, env: dict | None = None, timeout: int = 900, merged: bool = False
+) -> subprocess.CompletedProcess:
+    """The `fastapi-stackops` command (init, or a task as inv runs it); stdout and stderr apart, or `merged` in .stdout."""
     return subprocess.run(
         [sys.executable, "-m", "fastapi_stackops.cli", *args],
         cwd=cwd,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merged else subprocess.PIPE,
         text=True,
         timeout=timeout,
         env={**os.environ, **(env or {})},

@@ -12,14 +12,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from fastapi_stackops import StackError, lifecycle
 from fastapi_stackops.checks.probes import QUOTED, TIMEOUT, NotAnswering, fill, run_probe
-from fastapi_stackops.checks.results import CheckFailed, CheckResult, expect, print_result, run_check
+from fastapi_stackops.checks.results import CheckFailed, CheckResult, expect, print_result, run_check, write_junit
 from fastapi_stackops.console import say
 from fastapi_stackops.lazy import requests
 from fastapi_stackops.project import Persistence, ProjectConfig
 from fastapi_stackops.waiting import poll, within
+
+if TYPE_CHECKING:
+    from fastapi_stackops.stack import Stack
 
 
 @dataclass(frozen=True)
@@ -153,4 +158,23 @@ def persistence_cycles(
                     record.delete(url)
             except requests.RequestException:
                 say(f"  (could not delete the {len(deletable)} records written, tag {tag})")
+    return results
+
+
+def persistence_results(stack: Stack, cycles, records, junit=None, keep=False):
+    scenario = stack.config.persistence
+    if scenario is None:
+        raise StackError(f"{stack.config.where('persistence')}: no persistence scenario is declared; add the table")
+    url = stack.url(scenario.service)
+
+    def restart() -> str:
+        lifecycle.down(stack)
+        lifecycle.up(stack, build=False)
+        return stack.url(scenario.service)
+
+    say(f"persistence check on {stack.project}: {cycles} cycles of {records} records")
+    writer = scenario_writer(scenario, stack.config)
+    results = persistence_cycles(cycles, records, restart, url, writer, keep=keep, patience=stack.settings.wait_timeout)
+    if junit:
+        write_junit(Path(junit), "persistence", results)
     return results

@@ -10,8 +10,8 @@ import requests
 from fastapi_stackops import lifecycle
 from fastapi_stackops.checks.persistence import persistence_cycles, scenario_writer
 from fastapi_stackops.checks.probes import service_checks
+from fastapi_stackops.checks.smoke import stack_checks
 from fastapi_stackops.stack import Stack
-from fastapi_stackops.tasks.check_tasks import stack_checks
 from tests.utils import same_for_every_newcomer
 from tests.utils.stacks import run_task
 

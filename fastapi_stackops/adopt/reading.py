@@ -135,10 +135,23 @@ def backing_services(
         findings.append(Finding("database", "SQLite on a named volume", "aiosqlite" if "aiosqlite" in dependencies else url))
     folder = sqlite_folder(root, settings) if database == "sqlite" else ""
     findings = [Finding("database", f"SQLite in the host folder {folder}/", settings.source)] if folder else findings
-    redis = next((d for d in dependencies if d in ("redis", "arq", "celery")), "")
+    redis = redis_client(root, dependencies)
     if redis:
         findings.append(Finding("redis", "Redis", f"the {redis} dependency"))
     return findings, database, bool(redis), folder
+
+
+CELERY_REDIS = re.compile(r"celery\W{0,3}\[[^\]]*\bredis\b|^celery\s*=\s*\{[^}]*extras\s*=\s*\[[^\]]*\bredis\b", re.M | re.I)
+
+
+def redis_client(root: Path, dependencies: tuple[str, ...]) -> str:
+    """What makes the app a Redis client: redis or arq, or celery with its redis extra. Celery alone may use another
+    broker (kombu's SQLAlchemy transport over the app's database), and without the redis package cannot reach Redis."""
+    named = next((d for d in dependencies if d in ("redis", "arq")), "")
+    texts = [root / "pyproject.toml", *root.glob("requirements*.txt")]
+    if not named and "celery" in dependencies and any(CELERY_REDIS.search(text_of(p)) for p in texts if p.is_file()):
+        return "celery[redis]"
+    return named
 
 
 def sqlite_folder(root: Path, settings: Settings | None) -> str:

@@ -98,10 +98,14 @@ def app_environment(repo: Repository) -> dict[str, str]:
     return values
 
 
-def worker_healthcheck(command: str) -> str:
-    """The worker's own health: arq's --check, celery's ping of this worker (the image's HTTP check does not apply)."""
+def worker_healthcheck(command: str, redis: bool) -> str:
+    """The worker's own health: arq's --check, celery's ping of this worker (the image's HTTP check does not apply).
+    A Celery broker other than Redis (kombu's SQLAlchemy transport, say) may not carry a ping: then the worker's own
+    process answering is all there is to tell (Compose's --wait refuses a service whose check is switched off)."""
     words = command.split()
-    if words[0] == "arq":
+    if words[0] == "celery" and not redis:
+        test = '["CMD", "python", "-c", "import os; os.kill(1, 0)"]'
+    elif words[0] == "arq":
         test = f'["CMD", "arq", "--check", "{words[1]}"]'
     else:
         test = f'["CMD-SHELL", "celery -A {words[2]} inspect ping --destination celery@$$HOSTNAME"]'
@@ -143,7 +147,7 @@ def service_block(
         text += f'    ports:\n      - "127.0.0.1:${{{PORT_VARIABLE}-{CONTAINER_PORT}}}:{CONTAINER_PORT}"\n'
     text += app_blocks(repo, depends)
     if not port:
-        text += worker_healthcheck(repo.worker)
+        text += worker_healthcheck(repo.worker, repo.redis)
     hardened = HARDENED
     if repo.writable:  # paths the app writes under its code: tmpfs its user owns, the rest stays read-only
         mounts = ", ".join(f'"{path}:uid={UID},gid={UID}"' for path in repo.writable)

@@ -469,11 +469,13 @@ def test_a_nested_groups_database_url_is_the_stacks_database(tmp_path):
     assert environment["DATABASE__URL"].startswith("${DATABASE__URL-postgresql"), environment
 
 
-@pytest.mark.parametrize(("client", "refused"), [("aio-pika", True), ("taskiq-aio-pika", True), ("celery", False)])
+@pytest.mark.parametrize(
+    ("client", "refused"), [("aio-pika", True), ("taskiq-aio-pika", True), ("celery[redis]", False), ("celery", False)]
+)
 def test_an_app_that_speaks_amqp_itself_is_refused_in_one_line_naming_rabbitmq(tmp_path, client, refused):
     written(tmp_path, {"requirements.txt": f"fastapi\n{client}\n", "main.py": APP})
-    if not refused:  # Celery's broker URL is re-pointed at the stack's Redis
-        assert read_repository(tmp_path).redis
+    if not refused:  # with its redis extra, Celery's broker URL is re-pointed at the stack's Redis; alone, it keeps its own
+        assert read_repository(tmp_path).redis == (client == "celery[redis]")
         return
     with pytest.raises(NotAFastAPIRepository) as said:
         read_repository(tmp_path)

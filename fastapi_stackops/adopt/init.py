@@ -7,6 +7,7 @@ exactly what would change.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import uuid
@@ -188,9 +189,12 @@ def lessons(failed: ImportFailed) -> list[tuple[str, str, Finding]]:
     path = failed.read_only_path
     path = path if not path or path.startswith("/") else f"{CODE_DIR}/{path}"  # relative: to the working directory
     # A file in the code's own folder (app.log in the working directory) becomes a link into /tmp, as a tmpfs over
-    # the folder would hide the code; deeper down, its folder (logs/) becomes a tmpfs.
-    linked = path if Path(path).suffix and str(Path(path).parent) == CODE_DIR else ""
+    # the folder would hide the code; deeper down, its folder (logs/) becomes a tmpfs. A name made at run time (a
+    # date in it) no link made now can catch: that app stays refused, in the one line that says why.
+    named_now = re.search(r"\d{4}", Path(path).name)
+    linked = path if Path(path).suffix and str(Path(path).parent) == CODE_DIR and not named_now else ""
     path = "" if linked else str(Path(path).parent) if Path(path).suffix else path
+    path = "" if path == CODE_DIR else path  # never a tmpfs over the code
     placeholder, variable = failed.missing_env_file, failed.missing_variable
     return [
         (

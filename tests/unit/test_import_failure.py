@@ -134,6 +134,7 @@ def test_what_an_import_failure_teaches_the_next_try_reaches_the_files_init_writ
         # A file in the code's own folder: a link into /tmp, as a tmpfs there would hide the code.
         ("OSError: [Errno 30] Read-only file system: '/srv/app.log'", ("linked", "/srv/app.log")),
         ("OSError: [Errno 30] Read-only file system: 'app.log'", ("linked", "/srv/app.log")),  # relative to /srv
+        ("OSError: [Errno 30] Read-only file system: '/srv/20261202_1.log'", None),  # a name made at run time
         # Deeper down: the folder becomes a tmpfs.
         ("OSError: [Errno 30] Read-only file system: '/srv/app/logs/x.log'", ("writable", "/srv/app/logs")),
         ("OSError: [Errno 30] Read-only file system: '/srv/app/logs'", ("writable", "/srv/app/logs")),

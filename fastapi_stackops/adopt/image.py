@@ -141,6 +141,11 @@ def added_server(repo: Repository) -> str:
     return f"# The app's dependencies have no server: {repo.added_server} is added.\n{CA_SECRET}{pip} -q {repo.added_server}\n"
 
 
+STRIP_TOOL = (
+    "# strip, for this stage only: wheels ship their extension modules unstripped.\n# hadolint ignore=DL3008\n"
+    "RUN command -v strip >/dev/null || { apt-get update && apt-get install -y --no-install-recommends binutils \\\n"
+    "    && rm -rf /var/lib/apt/lists/*; }\n"
+)
 STRIPPED = (
     "find /opt/venv/lib -name '*.so' -not -path '*.libs/*' -exec strip --strip-unneeded {} + \\\n"
     '    || echo "stackops: some extension modules in /opt/venv kept their symbols"'
@@ -161,8 +166,9 @@ def builder_stage(repo: Repository) -> str:
     folder = repo.requirements.rpartition("/")[0]
     copy_line = f"COPY {folder} ./{folder}" if folder else f"COPY {copied.format(requirements=repo.requirements)} ./"
     compiler, _ = native_steps(repo.compiled)
-    # gcc brings binutils, whose strip the venv's extension modules need; without a compiler it comes alone.
-    compiler = compiler or apt_install("binutils", "strip, for this stage only: wheels ship their extension modules unstripped.")
+    # gcc brings binutils, whose strip the venv's extension modules need; without a compiler it comes alone, unless
+    # the base has it (stackops's local substitute does).
+    compiler = compiler or STRIP_TOOL
     return f"""FROM ${{PYTHON_BASE}} AS builder
 {compiler}RUN python3 -m venv /opt/venv
 # uv keeps to the image's Python: it never downloads an interpreter of its own.

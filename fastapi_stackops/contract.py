@@ -162,6 +162,11 @@ def _persistence(table: _Table, entry: str) -> Persistence:
     )
 
 
+def _base_images(declared: Mapping[str, Any], file: Path) -> tuple[DeclaredBase, ...]:
+    keys = ("image", "substitute", "follows")
+    return tuple(_base_image(v, _Table(body, file, f"{TABLE}.base-images.{v}", keys), declared) for v, body in declared.items())
+
+
 def _base_image(variable: str, table: _Table, declared: Mapping[str, Any]) -> DeclaredBase:
     if not re.match(r"^[A-Z_][A-Z0-9_]*$", variable):
         table.fail("", "must be named after the Compose variable that holds the image, such as PYTHON_BASE_IMAGE")
@@ -209,11 +214,7 @@ def parse_contract(data: Mapping[str, Any], file: Path) -> ProjectConfig:
     if "migrate" in data:
         table = top.sub("migrate", ("service", "upgrade", "current", "new"))
         migrations = Migrations(table.text("service", entry), table.text("upgrade"), table.text("current"), table.text("new"))
-    declared = top.get("base-images", dict, {})
-    base_images = tuple(
-        _base_image(variable, _Table(body, file, f"{TABLE}.base-images.{variable}", ("image", "substitute", "follows")), declared)
-        for variable, body in declared.items()
-    )
+    base_images = _base_images(top.get("base-images", dict, {}), file)
     budget = top.get("image-size-budget-mb", int, 500)
     if budget < 1:
         top.fail("image-size-budget-mb", f"must be a size in MB, got {budget}")

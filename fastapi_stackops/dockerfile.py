@@ -89,7 +89,9 @@ def base_reference(text: str, build_args: Mapping[str, str], target: str = "", w
     defaults, stages = parse_stages(text)
     if not stages:
         raise StackError(f"{where}: no FROM instruction; it builds no image")
-    values = {**defaults, **{k: v for k, v in build_args.items() if k in defaults}}
+    values: dict[str, str] = {}
+    for name, default in defaults.items():  # a default may name an ARG declared before it (ARG B=${A})
+        values[name] = build_args[name] if name in build_args else expand(default, values)
     by_name = {stage.name: index for index, stage in enumerate(stages) if stage.name}
     if target:
         if target.lower() not in by_name:

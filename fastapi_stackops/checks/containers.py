@@ -108,7 +108,9 @@ def running_container(stack: Stack, name: str):
     return lambda: running(stack, name)
 
 
-def base_layers(client: docker.DockerClient, service: ServiceModel, layers: list[str], substitutes: dict[str, str]) -> list[str]:
+def base_layers(
+    client: docker.DockerClient, service: ServiceModel, layers: list[str], substitutes: dict[str, list[str]]
+) -> list[str]:
     """The layers of the image the Dockerfile's built stage starts FROM, followed through stages and build arguments.
 
     Never "the longest prefix among local images": an older build of this very
@@ -118,8 +120,9 @@ def base_layers(client: docker.DockerClient, service: ServiceModel, layers: list
     reference = base_reference(service.dockerfile.read_text(), service.build_args, service.target, where)
     if reference == "scratch":
         return []
-    # The contract's base image may stand in as its local substitute.
-    for candidate in dict.fromkeys([reference, substitutes.get(reference, reference)]):
+    # The contract's base image may stand in as its local substitute (one official image can have two: a builder's
+    # and the runtime flavour that follows it).
+    for candidate in dict.fromkeys([reference, *substitutes.get(reference, [])]):
         # BuildKit keeps the bases it pulls out of the engine's image list: pulled here if a registry has it.
         base = image_exists(client, candidate) or pull(client, candidate)[0]
         found = (base.attrs.get("RootFS", {}).get("Layers") or []) if base else None
@@ -183,7 +186,7 @@ def image_contents(
 @dataclass(frozen=True)
 class ForbiddenFiles:
     patterns: tuple[str, ...]
-    substitutes: dict[str, str]  # official base image -> the local substitute that may stand in for it
+    substitutes: dict[str, list[str]]  # official base image -> the local substitutes that may stand in for it
 
 
 def hardened(container, relax: tuple[str, ...]) -> str:
@@ -232,7 +235,9 @@ def container_checks(stack: Stack) -> list[Check]:
         if "named-volumes" not in config.service(name).relax:
             check = lambda n=name, w=where: data_on_named_volumes(stack.containers(n), w)  # noqa: E731
             checks.append((f"{name}: data on named volumes", check))
-    substitutes = {b.official: b.local for b in needed_base_images(stack.settings, model) if b.local}
+    substitutes: dict[str, list[str]] = {}
+    for base in needed_base_images(stack.settings, model):
+        substitutes.setdefault(base.official, []).extend([base.local] if base.local else [])
     forbid, seen = ForbiddenFiles(config.forbidden_in_image, substitutes), {}
     for name in model.active:
         if model.services[name].built:

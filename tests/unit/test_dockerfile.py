@@ -34,6 +34,9 @@ RUN echo last
         ("ARG V=3.12\nFROM python:${V}-slim\n", {"V": "3.13"}, "", "python:3.13-slim"),
         ("ARG V\nFROM python:${V:-3.11}\n", {}, "", "python:3.11"),
         ("FROM python:3.11\n", {"NOT_DECLARED": "x"}, "", "python:3.11"),
+        # A default that names an earlier ARG (the runtime stage's base follows the builder's).
+        ("ARG B=python:3.11\nARG R=${B}\nFROM ${R}\n", {"B": "local/python:3.11"}, "", "local/python:3.11"),
+        ("ARG B=python:3.11\nARG R=${B}\nFROM ${R}\n", {"B": "x:1", "R": "y:2"}, "", "y:2"),
         # A stage may only name an earlier one: a later name is an image reference.
         ("FROM later\nFROM debian:12 AS later\n", {}, "", "debian:12"),
         ("FROM later AS first\nFROM first\n", {}, "", "later"),

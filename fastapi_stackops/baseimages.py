@@ -209,12 +209,12 @@ def ensure_image(image: BaseImage, settings: StackSettings, client: docker.Docke
 def every_substitute() -> list[BaseImage]:
     """Every local substitute the recipes can build: each version a Debian suite ships, and the fixed ones."""
     versions = [(recipe, version, suite) for recipe, ships in DEBIAN_SHIPS.items() for version, suite in ships.items()]
-    named = {"python": "python:{version}-slim-{suite}", "python-runtime": "python:{version}-slim-{suite}"}
     return [
         BaseImage(
             recipe,
             f"{recipe.upper().replace('-', '_')}_BASE_IMAGE",
-            named.get(recipe, "{recipe}:{version}-{suite}").format(recipe=recipe, version=version, suite=suite),
+            # Both Python recipes stand in for the official slim image of their version.
+            f"python:{version}-slim-{suite}" if recipe.startswith("python") else f"{recipe}:{version}-{suite}",
         )
         for recipe, version, suite in versions
     ] + [BaseImage(recipe, f"{recipe.upper()}_IMAGE", "") for recipe in FIXED]

@@ -167,7 +167,7 @@ def builder_stage(repo: Repository) -> str:
     copy_line = f"COPY {folder} ./{folder}" if folder else f"COPY {copied.format(requirements=repo.requirements)} ./"
     compiler, _ = native_steps(repo.compiled)
     # gcc brings binutils, whose strip the venv's extension modules need; without a compiler it comes alone, unless
-    # the base has it (stackops's local substitute does).
+    # the base already has strip.
     compiler = compiler or STRIP_TOOL
     return f"""FROM ${{PYTHON_BASE}} AS builder
 {compiler}RUN python3 -m venv /opt/venv

@@ -19,13 +19,17 @@ TEST_KINDS = {"all": "tests", "unit": "tests/unit tests/service", "integration":
         "kind": "Which tests: unit (no engine), integration (real engine), or all (default).",
         "k": "Only tests matching this pytest -k expression.",
         "x": "Stop at the first failure.",
+        "workers": "Test processes at once (default 2; 0 runs them in this one). Most integration tests wait on the "
+        "engine or the network, not the CPU.",
     }
 )
-def test(c, kind="all", k=None, x=False):
+def test(c, kind="all", k=None, x=False, workers=2):
     """Run this repository's test suite with pytest."""
     if kind not in TEST_KINDS:
         raise StackError(f"unknown test kind {kind!r}; use one of {', '.join(TEST_KINDS)}")
-    run([sys.executable, "-m", "pytest", *TEST_KINDS[kind].split(), *(["-k", k] if k else []), *(["-x"] if x else [])])
+    # loadgroup: the engine-wide modules share one worker (tests/integration/conftest.py), the rest go test by test.
+    spread = ["-n", str(workers), "--dist", "loadgroup"]
+    run([sys.executable, "-m", "pytest", *TEST_KINDS[kind].split(), *spread, *(["-k", k] if k else []), *(["-x"] if x else [])])
 
 
 def resolve(requirements: list[str], target: Path, source: str, skip: set[str] = frozenset()) -> int:

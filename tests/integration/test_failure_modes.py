@@ -159,7 +159,8 @@ def test_broken_migration_fails_up_within_seconds_showing_its_error(stacks, engi
     assert result.returncode == 1
     assert "boom: this migration is broken" in result.stdout, result.stdout[-3000:]
     assert "did not become healthy within" not in result.stdout  # a failure, not a wait timeout
-    assert elapsed < 60, f"took {elapsed:.0f}s:\n{result.stdout[-4000:]}"
+    # Failed at once: before the wait for health would have given up (the bound is the behaviour, not a speed).
+    assert elapsed < stack.settings.wait_timeout, f"took {elapsed:.0f}s:\n{result.stdout[-4000:]}"
 
 
 def test_rejected_credentials_fail_up_within_seconds_naming_the_cause(stacks):
@@ -173,7 +174,7 @@ def test_rejected_credentials_fail_up_within_seconds_naming_the_cause(stacks):
     assert "the database refused the connection" in result.stdout, result.stdout[-3000:]
     assert "password authentication failed" in result.stdout
     assert "waiting for the database" not in result.stdout  # not retried
-    assert elapsed < 45, f"took {elapsed:.0f}s:\n{result.stdout[-4000:]}"
+    assert elapsed < stack.settings.wait_timeout, f"took {elapsed:.0f}s:\n{result.stdout[-4000:]}"
 
 
 def test_fresh_postgres_volume_serves_right_after_up(stacks):
@@ -204,7 +205,7 @@ def test_graceful_stop_lets_a_slow_request_finish(stacks):
     client.join()
     assert "error" not in outcome, outcome
     assert outcome["response"].status_code == 200 and outcome["response"].json() == {"slept": 4}
-    assert time.monotonic() - start < 20  # it waited for the request, not for a kill
+    assert time.monotonic() - start < 30  # it waited for the request, not for the kill at the 30 s stop grace period
 
 
 def test_prod_env_is_hardened_and_passes_smoke(stacks):

@@ -13,7 +13,7 @@ from fastapi_stackops.ship.registry import CONTAINER
 from tests.utils import free_port, same_for_every_newcomer
 from tests.utils.stacks import run_task
 
-pytestmark = same_for_every_newcomer
+pytestmark = [same_for_every_newcomer, pytest.mark.engine_wide]
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from tests.utils import ROOT, same_for_every_newcomer
 from tests.utils.clients import ClientLoop
 from tests.utils.stacks import run_task, wait_for
 
-pytestmark = same_for_every_newcomer
+pytestmark = [same_for_every_newcomer, pytest.mark.engine_wide]
 COPIED = shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", ".*_cache", "tests", "bench", "examples", "deploy")
 
 

@@ -30,7 +30,7 @@ def test_dev_sqlite_up_health_down_keeps_volume(stacks, engine):
 
     start = time.monotonic()
     stack.inv("down")
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 10  # stopped by its signal, not killed at the 30 s stop grace period
     assert not stack.containers()
     assert engine.volumes.get(f"{stack.project}_api-data")  # data kept
 
@@ -163,7 +163,7 @@ def test_an_empty_value_reaches_the_container_empty(stacks):
     result = stack.inv("up", check=False)
     assert result.returncode == 1
     assert "invalid setting APP_TITLE: String should have at least 1 character (got '')" in result.stdout, result.stdout[-3000:]
-    assert time.monotonic() - start < 45
+    assert time.monotonic() - start < stack.settings.wait_timeout  # refused, not waited out
 
 
 def test_port_in_use_is_refused_before_anything_starts(stacks):

@@ -24,7 +24,7 @@ from tests.utils import ROOT, free_port, inv, last_error_line, same_for_every_ne
 from tests.utils.clients import ClientLoop
 from tests.utils.stacks import StackUnderTest, run_task, wait_for
 
-pytestmark = same_for_every_newcomer
+pytestmark = [same_for_every_newcomer, pytest.mark.engine_wide]
 TEST_IMAGE_LABEL = "io.stackops.test.revision"  # on the images the tests build (a new, or a broken, api)
 
 

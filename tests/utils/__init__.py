@@ -133,3 +133,15 @@ def quick_start_commands() -> list[str]:
     """The README's quick-start commands, verbatim: set up and start, then test."""
     section = (ROOT / "README.md").read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```sh\n(.*?)\n```", section, re.S)
+
+
+#: The published schemas check-jsonschema ships (so no network): a GitHub workflow, a GitLab CI file.
+PIPELINE_SCHEMAS = {"github": "vendor.github-workflows", "gitlab": "vendor.gitlab-ci"}
+
+
+def pipeline_schema_errors(path: Path, kind: str) -> str:
+    """What the CI service's own schema finds wrong in a pipeline file ('' when it is valid). actionlint would check
+    more, but its PyPI package downloads its binary from GitHub while it installs, which this machine cannot reach."""
+    command = [sys.executable, "-m", "check_jsonschema", "--builtin-schema", PIPELINE_SCHEMAS[kind], str(path)]
+    checked = subprocess.run(command, capture_output=True, text=True)
+    return "" if checked.returncode == 0 else checked.stdout + checked.stderr

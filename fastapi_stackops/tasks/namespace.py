@@ -7,7 +7,7 @@ import sys
 
 from invoke import Collection
 
-from fastapi_stackops.tasks import check_tasks, project_tasks, server_tasks, ship_tasks, stack_tasks
+from fastapi_stackops.tasks import check_tasks, data_tasks, project_tasks, server_tasks, ship_tasks, stack_tasks
 
 
 def collection() -> Collection:
@@ -15,7 +15,7 @@ def collection() -> Collection:
     tools_of_this_python_first()
 
     ns = Collection()
-    for module in (stack_tasks, check_tasks, project_tasks, ship_tasks, server_tasks):
+    for module in (stack_tasks, check_tasks, data_tasks, project_tasks, ship_tasks, server_tasks):
         for name, body in module.ns.tasks.items():
             ns.add_task(body, name)
     ns.add_collection(ship_tasks.registry)

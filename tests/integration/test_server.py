@@ -139,6 +139,18 @@ def test_deploy_answers_at_the_stable_address_and_smoke_and_persistence_pass_rem
     assert notes.get("/health").status_code == 200  # the proxy serves again after persistence-check's down and up
 
 
+def test_a_backup_on_the_server_stays_there_and_a_restore_brings_back_what_it_held(engine, notes):
+    note = requests.post(f"{notes.address}/api/v1/notes", json={"title": "backed up"}, timeout=30).json()["id"]
+    taken = notes.inv("backup").stdout
+    name = re.search(r"backup  db \(postgres\): (\S+),", taken).group(1)
+    volume = f"{notes_project(notes)}-backups"
+    assert not engine.volumes.list(filters={"name": volume}) and on_the_host("docker", "volume", "inspect", volume)
+    assert requests.delete(f"{notes.address}/api/v1/notes/{note}", timeout=30).status_code == 204
+    assert f"restored db from {name}" in notes.inv("restore", name).stdout
+    assert notes.get(f"/api/v1/notes/{note}").json()["title"] == "backed up"  # through the proxy, as before
+    on_the_host("docker", "volume", "rm", volume)  # what a user asked to keep: no task removes it
+
+
 def test_a_new_release_under_a_client_loop_fails_no_request_and_a_slow_one_completes(notes, tmp_path):
     before = requests.post(f"{notes.address}/api/v1/notes", json={"title": "before 0.2.0", "body": "kept"}, timeout=30).json()
     new = release_of(tmp_path / "next", "0.2.0")

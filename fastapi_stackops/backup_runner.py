@@ -76,11 +76,16 @@ def searched_sqlite(stack: Stack, containers: list, found: list[Database]) -> li
     return list(searched.values())
 
 
-def running_databases(stack: Stack) -> list[Database]:
+def found_databases(stack: Stack) -> list[Database]:
     running = [c for c in stack.look_again().containers() if c.status == "running"]
     found = databases(running)
-    if not any(d.kind == "sqlite" for d in found):
-        found += searched_sqlite(stack, running, found)
+    if not found:  # the search runs a helper per container: only when nothing else named a database
+        found = searched_sqlite(stack, running, found)
+    return found
+
+
+def running_databases(stack: Stack) -> list[Database]:
+    found = found_databases(stack)
     if not found:
         raise StackError(
             f"{stack.project} runs no database to back up (no PostgreSQL container, no sqlite:/// URL in a running "
@@ -107,6 +112,15 @@ def take_backup(stack: Stack, database: Database, note: str = "") -> str:
 def back_up(stack: Stack) -> list[str]:
     """A backup of every database the stack runs."""
     return [take_backup(stack, database) for database in running_databases(stack)]
+
+
+def back_up_before_migrating(stack: Stack) -> str:
+    """Before a deploy's migration: a backup of every database running (none when the contract names no migration),
+    their names for the release's record. A first deploy backs up the database it has just started, empty."""
+    migrations = stack.config.migrations
+    if not (migrations and migrations.upgrade):
+        return ""
+    return " ".join(take_backup(stack, database, note="before-deploy") for database in found_databases(stack))
 
 
 def users_of(stack: Stack, database: Database) -> list:

@@ -37,6 +37,7 @@ class Release:
     time: str
     by: str
     note: str = ""  # "rollback to 3"
+    backup: str = ""  # what the deploy backed up before its migration (inv restore takes these names)
 
 
 ROLLBACK = "rollback to "

@@ -188,7 +188,9 @@ def running_entries(stack: Stack) -> list:
     return [c for c in containers if c.status in ("running", "restarting")]
 
 
-def roll_to(stack: Stack, base: dict[str, str], image_id: str, note: str, timeout: int, revision: str | None = None) -> Switched:
+def roll_to(
+    stack: Stack, base: dict[str, str], image_id: str, note: str, timeout: int, revision: str | None = None, backup: str = ""
+) -> Switched:
     """Run the entry's current image as the next release: beside, health, switch, record, drain; else nothing changes.
     Interrupted, it says what serves: before the switch the new container goes; after it, the release is recorded."""
     proxy(stack)  # before anything starts: a release is switched by it or not at all
@@ -201,7 +203,7 @@ def roll_to(stack: Stack, base: dict[str, str], image_id: str, note: str, timeou
             container.remove(force=True)
         raise Interrupted(f"interrupted before the switch; the new container was removed; {what_serves(stack)}") from None
     switch_seconds = switch_proxy(stack, new)
-    release = tag_release(stack, image_id, note, revision)  # recorded as soon as it serves
+    release = tag_release(stack, image_id, note, revision, backup)  # recorded as soon as it serves
     try:
         with step(f"draining {', '.join(c.name for c in old) or 'nothing'}"):
             drain(old)
@@ -213,7 +215,7 @@ def roll_to(stack: Stack, base: dict[str, str], image_id: str, note: str, timeou
     return Switched(release, switch_seconds)
 
 
-def tag_release(stack: Stack, image_id: str, note: str, revision: str | None = None) -> Release:
+def tag_release(stack: Stack, image_id: str, note: str, revision: str | None = None, backup: str = "") -> Release:
     """Record the release on the host, its image tagged so it stays until asked to go; a rollback's revision is the
     one it returned to, not the checkout's."""
     recorded = history(proxy(stack))
@@ -221,7 +223,7 @@ def tag_release(stack: Stack, image_id: str, note: str, revision: str | None = N
     repository, _ = split_reference(entry_image(stack))
     stack.client.images.get(image_id).tag(repository, f"release-{number}")
     revision = git_revision(stack.config.root) if revision is None else revision
-    release = Release(number, image_id, f"{repository}:release-{number}", revision, now(), who(), note)
+    release = Release(number, image_id, f"{repository}:release-{number}", revision, now(), who(), note, backup)
     record(proxy(stack), release)
     return release
 

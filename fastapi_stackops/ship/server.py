@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from fastapi_stackops import StackError, lifecycle
+from fastapi_stackops.backup_runner import back_up_before_migrating
 from fastapi_stackops.baseimages import PROXY_SERVICE, ensure_base_images
 from fastapi_stackops.engine import split_reference
 from fastapi_stackops.ship.releases import Release, deploy_lock, history
@@ -59,8 +60,9 @@ def deploy(stack: Stack, build: bool, timeout: int, lock_wait: int) -> Switched:
                 lifecycle.build(stack)
             image = stack.client.images.get(entry_image(stack)).id
             start_others(stack, base)
+            backup = back_up_before_migrating(stack)
             migrate(stack, base)
-            return roll_to(stack, base, image, "deploy", timeout)
+            return roll_to(stack, base, image, "deploy", timeout, backup=backup)
 
 
 def rollback(stack: Stack, timeout: int, lock_wait: int, to: int | None = None) -> Switched:

@@ -58,6 +58,7 @@ def releases(c, env=None):
     for release in recorded:
         mark = "*" if current and release.number == current.number else " "
         note = f"  ({release.note})" if release.note != "deploy" else ""
+        note += f"  backed up first: {release.backup}" if release.backup else ""
         say(
             f"{mark} {release.number:>3}  {release.time}  {release.revision or '-':<18} {release.image[7:19]}  {release.by}{note}"
         )

@@ -145,6 +145,9 @@ def test_a_backup_on_the_server_stays_there_and_a_restore_brings_back_what_it_he
     name = re.search(r"backup  db \(postgres\): (\S+),", taken).group(1)
     volume = f"{notes_project(notes)}-backups"
     assert not engine.volumes.list(filters={"name": volume}) and on_the_host("docker", "volume", "inspect", volume)
+    # The deploy backed up before its migration, and its release says so (inv restore takes that name).
+    before_deploy = re.search(r"backed up first: (db-\S+-before-deploy\.pgdump)", notes.inv("releases").stdout)
+    assert before_deploy and before_deploy.group(1) in notes.inv("backup", "--list").stdout
     assert requests.delete(f"{notes.address}/api/v1/notes/{note}", timeout=30).status_code == 204
     assert f"restored db from {name}" in notes.inv("restore", name).stdout
     assert notes.get(f"/api/v1/notes/{note}").json()["title"] == "backed up"  # through the proxy, as before

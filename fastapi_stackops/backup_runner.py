@@ -38,18 +38,30 @@ def backups_volume(stack: Stack) -> str:
     return name
 
 
+def one_off(client: docker.DockerClient, image: str, **options) -> tuple[int, bytes, bytes]:
+    """A helper container run to its end: exit status, stdout, stderr. It goes whatever happens, Ctrl-C included (the
+    SDK's own remove=True would leave it when the wait is interrupted)."""
+    container = client.containers.create(image, **options)
+    try:
+        container.start()  # an image without the command fails here, and the container still goes
+        status = container.wait()["StatusCode"]
+        return status, container.logs(stdout=True, stderr=False), container.logs(stdout=False, stderr=True)
+    finally:
+        container.remove(force=True)
+
+
 def run_helper(stack: Stack, database: Database, spec: dict, what: str) -> bytes:
     """Run a helper container beside the database (its network, or the volumes of the container keeping the file)."""
-    options = {"user": "0", "remove": True, "volumes": {backups_volume(stack): {"bind": FOLDER, "mode": "rw"}}}
+    options = {"user": "0", "volumes": {backups_volume(stack): {"bind": FOLDER, "mode": "rw"}}}
     if database.kind == "postgres":
         options["network"] = database.network
     else:
         options["volumes_from"] = [database.container]
-    try:
-        return stack.client.containers.run(database.image, **spec, **options)
-    except docker.errors.ContainerError as error:
-        said = (error.stderr or b"").decode(errors="replace").strip().splitlines()
-        raise StackError(f"{what} of {database.service} failed: {said[-1] if said else error}") from None
+    status, output, errors = one_off(stack.client, database.image, **spec, **options)
+    if status != 0:
+        said = errors.decode(errors="replace").strip().splitlines()
+        raise StackError(f"{what} of {database.service} failed: {said[-1] if said else f'exit {status}'}")
+    return output
 
 
 def searched_sqlite(stack: Stack, containers: list, found: list[Database]) -> list[Database]:
@@ -60,15 +72,9 @@ def searched_sqlite(stack: Stack, containers: list, found: list[Database]) -> li
         folders = mounted_folders(container.attrs)
         if container.name in holders or not folders:
             continue
+        search = {"entrypoint": ["python3", "-c", SQLITE_SEARCH], "user": "0", "volumes_from": [container.id]}
         try:
-            output = stack.client.containers.run(
-                container.image.id,
-                folders,
-                entrypoint=["python3", "-c", SQLITE_SEARCH],
-                user="0",
-                volumes_from=[container.id],
-                remove=True,
-            )
+            _, output, _ = one_off(stack.client, container.image.id, command=folders, **search)
         except docker.errors.DockerException:
             continue  # an image without Python keeps no SQLite file a Python service reads
         for path in output.decode(errors="replace").split():
@@ -98,7 +104,7 @@ def list_backups(stack: Stack) -> list[tuple[str, int]]:
     """Every backup file the project's volume holds, with its size in bytes."""
     image = running_databases(stack)[0].image
     volumes = {backups_volume(stack): {"bind": FOLDER, "mode": "ro"}}
-    return listed(stack.client.containers.run(image, ["-c", LIST_SCRIPT], entrypoint=["sh"], volumes=volumes, remove=True))
+    return listed(one_off(stack.client, image, command=["-c", LIST_SCRIPT], entrypoint=["sh"], volumes=volumes)[1])
 
 
 def take_backup(stack: Stack, database: Database, note: str = "") -> str:

@@ -140,23 +140,30 @@ def database_of_backup(name: str, found: Sequence[Database]) -> Database:
     raise StackError(f"{name} is a backup of no running database (running: {running}); start the stack first (inv up)")
 
 
+# Both copy with SQLite's online backup API: into a backup in place of a ".partial" file first, so that a name that
+# is listed is a whole backup; back into the database in place (its journal files stay consistent).
 SQLITE_COPY = """
 import os, sqlite3, sys
-source, target = sys.argv[1], sys.argv[2]
+source, target, partial = sys.argv[1], sys.argv[2], sys.argv[3] == "partial"
 owner = os.stat(os.path.dirname(target))
-with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+written = target + ".partial" if partial else target
+with sqlite3.connect(source) as src, sqlite3.connect(written) as dst:
     src.backup(dst)
-os.chown(target, owner.st_uid, owner.st_gid)
+os.chown(written, owner.st_uid, owner.st_gid)
+if partial:
+    os.replace(written, target)
 """
+# pg_dump into a ".partial" file, renamed once it is whole.
+PG_DUMP = 'pg_dump "$@" --format=custom --file "$0.partial" && mv "$0.partial" "$0"'
 
 
 def dump_command(database: Database, name: str) -> dict:
     """The helper container that writes a backup: its entrypoint, command and environment."""
     target = f"{FOLDER}/{name}"
     if database.kind == "postgres":
-        args = ["-h", database.service, "-U", database.user, "-d", database.name, "--format=custom", "--file", target]
-        return {"entrypoint": ["pg_dump"], "command": args, "environment": {"PGPASSWORD": database.password}}
-    return {"entrypoint": ["python3", "-c", SQLITE_COPY], "command": [database.path, target], "environment": {}}
+        args = [target, "-h", database.service, "-U", database.user, "-d", database.name]
+        return {"entrypoint": ["sh", "-c", PG_DUMP], "command": args, "environment": {"PGPASSWORD": database.password}}
+    return {"entrypoint": ["python3", "-c", SQLITE_COPY], "command": [database.path, target, "partial"], "environment": {}}
 
 
 def restore_command(database: Database, name: str) -> dict:
@@ -166,11 +173,13 @@ def restore_command(database: Database, name: str) -> dict:
         args = ["-h", database.service, "-U", database.user, "-d", database.name]
         args += ["--clean", "--if-exists", "--no-owner", "--exit-on-error", source]
         return {"entrypoint": ["pg_restore"], "command": args, "environment": {"PGPASSWORD": database.password}}
-    return {"entrypoint": ["python3", "-c", SQLITE_COPY], "command": [source, database.path], "environment": {}}
+    return {"entrypoint": ["python3", "-c", SQLITE_COPY], "command": [source, database.path, "in-place"], "environment": {}}
 
 
 # POSIX sh, so any image lists them (PostgreSQL's has no Python; Alpine's find has no -printf).
-LIST_SCRIPT = f'for f in {FOLDER}/*; do [ -f "$f" ] && echo "$(wc -c < "$f") ${{f##*/}}"; done; true'
+LIST_SCRIPT = (
+    f'for f in {FOLDER}/*; do [ -f "$f" ] && [ "${{f%.partial}}" = "$f" ] && echo "$(wc -c < "$f") ${{f##*/}}"; done; true'
+)
 
 
 def listed(output: bytes) -> list[tuple[str, int]]:

@@ -93,18 +93,50 @@ def test_a_backup_belongs_to_the_database_of_its_service_and_kind():
 
 def test_postgres_is_dumped_and_restored_by_its_own_tools_over_the_network():
     dump = dump_command(POSTGRES, "db-1.pgdump")
-    assert dump["entrypoint"] == ["pg_dump"] and dump["command"][-2:] == ["--file", "/backups/db-1.pgdump"]
-    assert ["-h", "db", "-U", "app", "-d", "notes"] == dump["command"][:6]
+    assert dump["entrypoint"][:2] == ["sh", "-c"] and "pg_dump" in dump["entrypoint"][2]
+    assert dump["command"] == ["/backups/db-1.pgdump", "-h", "db", "-U", "app", "-d", "notes"]
     restore = restore_command(POSTGRES, "db-1.pgdump")
     assert restore["entrypoint"] == ["pg_restore"] and {"--clean", "--if-exists", "--exit-on-error"} <= set(restore["command"])
 
 
 def test_sqlite_is_copied_both_ways_by_its_online_backup_api():
-    assert dump_command(SQLITE, "api-1.sqlite3")["command"] == ["/data/app.db", "/backups/api-1.sqlite3"]
-    assert restore_command(SQLITE, "api-1.sqlite3")["command"] == ["/backups/api-1.sqlite3", "/data/app.db"]
+    assert dump_command(SQLITE, "api-1.sqlite3")["command"] == ["/data/app.db", "/backups/api-1.sqlite3", "partial"]
+    assert restore_command(SQLITE, "api-1.sqlite3")["command"] == ["/backups/api-1.sqlite3", "/data/app.db", "in-place"]
     assert ".backup(" in dump_command(SQLITE, "x")["entrypoint"][-1]
 
 
 def test_the_listing_is_read_back_by_name():
     assert listed(b"3576 db-2.pgdump\n12288 api-1.sqlite3\n\n") == [("api-1.sqlite3", 12288), ("db-2.pgdump", 3576)]
     assert listed(b"") == []
+
+
+@pytest.mark.parametrize("kind", ["postgres", "sqlite"])
+def test_a_backup_is_written_under_a_partial_name_first_so_a_listed_name_is_whole(tmp_path, kind):
+    """The helpers' shell and Python, run here: an interrupted backup leaves only a .partial file, which no listing
+    shows."""
+    import subprocess
+    import sys
+
+    from fastapi_stackops.backups import LIST_SCRIPT, PG_DUMP, SQLITE_COPY
+
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    (folder / "db-1.pgdump.partial").write_text("half")
+    (folder / "db-0.pgdump").write_text("whole")
+    listing = subprocess.run(["sh", "-c", LIST_SCRIPT.replace("/backups", str(folder))], capture_output=True)
+    assert listed(listing.stdout) == [("db-0.pgdump", 5)]
+    if kind == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(tmp_path / "app.db") as db:
+            db.execute("create table t (x)")
+        subprocess.run([sys.executable, "-c", SQLITE_COPY, str(tmp_path / "app.db"), str(folder / "a.sqlite3"), "partial"])
+        assert (folder / "a.sqlite3").is_file() and not (folder / "a.sqlite3.partial").exists()
+    else:  # a pg_dump that fails: nothing under the name
+        fake = tmp_path / "bin"
+        fake.mkdir()
+        (fake / "pg_dump").write_text('#!/bin/sh\nfor a; do last=$a; done\necho half > "$last"\nexit 1\n')
+        (fake / "pg_dump").chmod(0o755)
+        env = {"PATH": f"{fake}:/usr/bin:/bin"}
+        subprocess.run(["sh", "-c", PG_DUMP, str(folder / "db-2.pgdump"), "-h", "db"], env=env)
+        assert not (folder / "db-2.pgdump").exists() and (folder / "db-2.pgdump.partial").exists()

@@ -11,7 +11,7 @@ from fastapi_stackops.console import say
 from fastapi_stackops.tasks import collection, stack_task
 
 ROOT = Path(__file__).resolve().parent
-TEST_KINDS = {"all": "tests", "unit": "tests/unit tests/service", "integration": "tests/integration"}
+TEST_KINDS = {"all": "tests/unit tests/service tests/integration", "unit": "tests/unit tests/service", "integration": "tests/integration"}
 
 
 @stack_task(
@@ -27,7 +27,7 @@ def test(c, kind="all", k=None, x=False, workers=2):
     """Run this repository's test suite with pytest."""
     if kind not in TEST_KINDS:
         raise StackError(f"unknown test kind {kind!r}; use one of {', '.join(TEST_KINDS)}")
-    # loadgroup: the engine-wide modules share one worker (tests/integration/conftest.py), the rest go test by test.
+    # loadgroup: the modules marked alone share one worker (tests/integration/conftest.py), the rest go test by test.
     spread = ["-n", str(workers), "--dist", "loadgroup"]
     run([sys.executable, "-m", "pytest", *TEST_KINDS[kind].split(), *spread, *(["-k", k] if k else []), *(["-x"] if x else [])])
 

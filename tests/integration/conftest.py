@@ -8,29 +8,19 @@ import os
 import pytest
 
 from fastapi_stackops.engine import connect
-from tests.utils import write_env
+from tests.utils import ALONE, write_env
 from tests.utils.stacks import StackUnderTest, run_task
-
-ENGINE_WIDE = "engine_wide"
-
-
-def pytest_collection_modifyitems(items):
-    """With `inv test`'s workers (pytest-xdist, --dist loadgroup), engine-wide tests share one worker, in order."""
-    for item in items:
-        if item.get_closest_marker(ENGINE_WIDE):
-            item.add_marker(pytest.mark.xdist_group(ENGINE_WIDE))
 
 
 @pytest.fixture(scope="module", autouse=True)
-def engine_turn(request, tmp_path_factory):
-    """A module marked engine_wide changes or compares what the whole engine holds (a swarm, the test host, the
-    loopback registry): while it runs, from its first fixture to its last teardown, no other module does, on any
-    worker. The others share the engine among themselves."""
+def turn(request, tmp_path_factory):
+    """A module marked alone runs, from its first fixture to its last teardown, while no other module does, on any
+    worker (tests/utils: `alone`); the others share the engine among themselves."""
     session = tmp_path_factory.getbasetemp()
     folder = session.parent if os.environ.get("PYTEST_XDIST_WORKER") else session  # the workers' common folder
-    wide = request.node.get_closest_marker(ENGINE_WIDE) is not None
-    with open(folder / "engine-turn.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX if wide else fcntl.LOCK_SH)
+    alone = request.node.get_closest_marker(ALONE) is not None
+    with open(folder / "turn.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
         yield  # closing the file releases the lock
 
 

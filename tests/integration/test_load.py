@@ -11,9 +11,10 @@ import time
 import requests
 
 from bench.load import missing_writes, mixed_clients
-from tests.utils import same_for_every_newcomer
+from tests.utils import alone, same_for_every_newcomer
 
-pytestmark = same_for_every_newcomer
+# Alone: 256 clients against one api, with the pool's 10 s timeout; another module's builds would starve it.
+pytestmark = [same_for_every_newcomer, *alone]
 
 CLIENTS = 256
 ROUNDS = 6  # each a write and a read back of what was written: 12 requests per client

@@ -24,11 +24,11 @@ import pytest
 import requests
 
 from fastapi_stackops.ship.testhost import KEYS, NAME
-from tests.utils import ROOT, same_for_every_newcomer
+from tests.utils import ROOT, alone, same_for_every_newcomer
 from tests.utils.clients import ClientLoop
 from tests.utils.stacks import run_task, wait_for
 
-pytestmark = [same_for_every_newcomer, pytest.mark.engine_wide]
+pytestmark = [same_for_every_newcomer, *alone]
 COPIED = shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", ".*_cache", "tests", "bench", "examples", "deploy")
 
 

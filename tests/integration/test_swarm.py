@@ -20,11 +20,11 @@ import requests
 
 from fastapi_stackops.ship.cluster import WORKER
 from fastapi_stackops.ship.swarm import stack_services, task_addresses
-from tests.utils import ROOT, free_port, inv, last_error_line, same_for_every_newcomer
+from tests.utils import ROOT, alone, free_port, inv, last_error_line, same_for_every_newcomer
 from tests.utils.clients import ClientLoop
 from tests.utils.stacks import StackUnderTest, run_task, wait_for
 
-pytestmark = [same_for_every_newcomer, pytest.mark.engine_wide]
+pytestmark = [same_for_every_newcomer, *alone]
 TEST_IMAGE_LABEL = "io.stackops.test.revision"  # on the images the tests build (a new, or a broken, api)
 
 

@@ -21,6 +21,11 @@ same_for_every_newcomer = pytest.mark.skipif(
     bool(os.environ.get(QUICK_START_RUN)),
     reason="inside a quick-start run: the same for every user and Python, proven by the run that started it",
 )
+#: A module that runs while no other does: it changes or compares what the whole engine holds (a swarm, the test
+#: host, the loopback registry), or puts the service under a load the others' builds would distort. Under `inv test`'s
+#: workers every such module goes to one worker, in turn (tests/integration/conftest.py holds the lock).
+ALONE = "alone"
+alone = [getattr(pytest.mark, ALONE), pytest.mark.xdist_group(ALONE)]
 
 
 def inv(

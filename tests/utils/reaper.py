@@ -3,19 +3,22 @@
 `python -m tests.utils.reaper PID SINCE BASETEMP CHECKOUT` waits until process
 PID ends, then removes the Compose projects the run made (containers created
 after SINCE, a Unix time): those whose files lie under the run's BASETEMP, and
-the checkout's own stacks the tests named `it-...`. Their containers, networks
-and volumes go; a developer's own stacks never match. A run that ends normally
-has cleaned its stacks already, so then it finds nothing to do.
+those an env file under BASETEMP names (the checkout's own stacks, made with
+its Compose files). Their containers, networks and volumes go; a developer's
+own stacks, and another run's in the same checkout, never match. A run that
+ends normally has cleaned its stacks already, so then it finds nothing to do.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 from datetime import datetime
+from pathlib import Path
 
 PROJECT = "com.docker.compose.project"
 FILES = "com.docker.compose.project.config_files"
@@ -38,17 +41,23 @@ def docker(*args: str) -> str:
         return ""
 
 
+def named_projects(basetemp: str) -> set[str]:
+    """The projects the run's env files name (tests write every env file of theirs under the run's folder)."""
+    names = set()
+    for env_file in Path(basetemp).rglob("*.env.docker"):
+        names |= set(re.findall(r"^COMPOSE_PROJECT_NAME=(\S+)", env_file.read_text(errors="replace"), re.MULTILINE))
+    return names
+
+
 def left_projects(since: float, basetemp: str, checkout: str) -> set[str]:
     """The Compose projects a run made, by their files and names; containers created after it began."""
     ids = docker("ps", "-aq", "--filter", f"label={PROJECT}").split()
-    projects = set()
+    named, projects = named_projects(basetemp), set()
     for container in json.loads(docker("inspect", *ids) or "[]") if ids else []:
         labels = container["Config"]["Labels"] or {}
         created = datetime.fromisoformat(container["Created"][:26].rstrip("Z") + "+00:00").timestamp()
         files, name = labels.get(FILES, "").split(","), labels[PROJECT]
-        ours = any(f.startswith(basetemp) for f in files) or (
-            name.startswith("it-") and any(f.startswith(checkout) for f in files)
-        )
+        ours = any(f.startswith(basetemp) for f in files) or (name in named and any(f.startswith(checkout) for f in files))
         if created >= since and ours:
             projects.add(name)
     return projects

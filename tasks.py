@@ -11,7 +11,11 @@ from fastapi_stackops.console import say
 from fastapi_stackops.tasks import collection, stack_task
 
 ROOT = Path(__file__).resolve().parent
-TEST_KINDS = {"all": "tests/unit tests/service tests/integration", "unit": "tests/unit tests/service", "integration": "tests/integration"}
+TEST_KINDS = {
+    "all": "tests/unit tests/service tests/integration",
+    "unit": "tests/unit tests/service",
+    "integration": "tests/integration",
+}
 
 
 @stack_task(

@@ -52,15 +52,18 @@ def named_projects(basetemp: str) -> set[str]:
 def left_projects(since: float, basetemp: str, checkout: str) -> set[str]:
     """The Compose projects a run made, by their files and names; containers created after it began."""
     ids = docker("ps", "-aq", "--filter", f"label={PROJECT}").split()
-    named, projects = named_projects(basetemp), set()
-    for container in json.loads(docker("inspect", *ids) or "[]") if ids else []:
-        labels = container["Config"]["Labels"] or {}
-        created = datetime.fromisoformat(container["Created"][:26].rstrip("Z") + "+00:00").timestamp()
-        files, name = labels.get(FILES, "").split(","), labels[PROJECT]
-        ours = any(f.startswith(basetemp) for f in files) or (name in named and any(f.startswith(checkout) for f in files))
-        if created >= since and ours:
-            projects.add(name)
-    return projects
+    named = named_projects(basetemp)
+    inspected = json.loads(docker("inspect", *ids) or "[]") if ids else []
+    return {c["Config"]["Labels"][PROJECT] for c in inspected if made_by_the_run(c, since, basetemp, checkout, named)}
+
+
+def made_by_the_run(container: dict, since: float, basetemp: str, checkout: str, named: set[str]) -> bool:
+    """Created after the run began, by Compose files under its folder, or the checkout's under a name it wrote."""
+    labels = container["Config"]["Labels"] or {}
+    created = datetime.fromisoformat(container["Created"][:26].rstrip("Z") + "+00:00").timestamp()
+    files, name = labels.get(FILES, "").split(","), labels.get(PROJECT, "")
+    ours = any(f.startswith(basetemp) for f in files) or (name in named and any(f.startswith(checkout) for f in files))
+    return created >= since and ours
 
 
 def remove(project: str) -> None:

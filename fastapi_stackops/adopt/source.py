@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 
 #: Folders that hold no application code: environments, tests, migrations, build output.
 SKIPPED = {".git", ".venv", "venv", "env", ".tox", "node_modules", "tests", "test", "migrations", "alembic", "build", "dist"}
@@ -147,5 +150,36 @@ def find_worker(root: Path, dependencies: tuple[str, ...]) -> Worker | None:
             if "arq" in dependencies and isinstance(node, ast.ClassDef) and "functions" in assigned:
                 return Worker(f"arq {module}.{node.name}", f"{path.relative_to(root)}:{node.lineno}")
             if "celery" in dependencies and isinstance(node, ast.Assign) and calls(node.value, "Celery"):
+                refuse_a_local_broker(tree, path.relative_to(root))
                 return Worker(f"celery -A {module} worker --loglevel INFO", f"{path.relative_to(root)}:{node.lineno}")
     return None
+
+
+#: A URL at this machine's own address: inside a container, that is the container itself.
+AT_LOCALHOST = re.compile(r"^[a-z0-9+]+://([^@/]*@)?(localhost|127\.0\.0\.1)([:/]|$)", re.I)
+BROKER_KEYS = frozenset({"broker", "backend", "broker_url", "result_backend"})
+
+
+def local_broker(tree: ast.Module) -> tuple[int, str] | None:
+    """A Celery broker or result backend written in the code at localhost, as (line, URL): `Celery(broker=...)`,
+    `conf.update(broker_url=...)`, `conf.broker_url = ...`. One read from a setting (or the environment) is not."""
+    for node in ast.walk(tree):
+        pairs = []
+        if isinstance(node, ast.Call):
+            pairs = [(k.arg, k.value) for k in node.keywords]
+        elif isinstance(node, ast.Assign):
+            pairs = [(getattr(t, "attr", None) or getattr(t, "id", ""), node.value) for t in node.targets]
+        for key, value in pairs:
+            literal = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else ""
+            if key in BROKER_KEYS and AT_LOCALHOST.match(literal):
+                return value.lineno, literal
+    return None
+
+
+def refuse_a_local_broker(tree: ast.Module, path: Path) -> None:
+    found = local_broker(tree)
+    if found:
+        raise NotAFastAPIRepository(
+            f"{path} line {found[0]}: the Celery app's broker or backend is {found[1]}, at localhost, written in its code "
+            "(in a container that is the container itself): read it from a setting, and init points it at the stack's own"
+        )

@@ -480,3 +480,27 @@ def test_an_app_that_speaks_amqp_itself_is_refused_in_one_line_naming_rabbitmq(t
     with pytest.raises(NotAFastAPIRepository) as said:
         read_repository(tmp_path)
     assert f"talks to RabbitMQ (the {client} dependency), a backing service init does not run yet" in str(said.value)
+
+
+CELERY_APP = "from celery import Celery\n\n"
+
+
+@pytest.mark.parametrize(
+    ("worker", "refused"),
+    [
+        (CELERY_APP + 'celery = Celery("jobs", broker="amqp://guest:guest@localhost:5672//")\n', "line 3: the Celery app"),
+        (CELERY_APP + 'celery = Celery("jobs")\ncelery.conf.update(result_backend="redis://127.0.0.1:6379/1")\n', "line 4"),
+        (CELERY_APP + 'celery = Celery("jobs")\ncelery.conf.broker_url = "redis://localhost"\n', "redis://localhost, at"),
+        (CELERY_APP + 'import os\ncelery = Celery("jobs", broker=os.environ.get("BROKER", "redis://localhost"))\n', ""),
+        (CELERY_APP + 'celery = Celery("jobs", broker="redis://redis:6379/0")\n', ""),  # a host name the stack can give
+    ],
+)
+def test_a_celery_broker_written_in_code_at_localhost_is_refused_before_any_build(tmp_path, worker, refused):
+    written(tmp_path, {"requirements.txt": "fastapi\ncelery[redis]\n", "main.py": APP, "worker.py": worker})
+    if not refused:  # read from the environment (init sets it), or a name: found as the worker
+        assert read_repository(tmp_path).worker == "celery -A worker worker --loglevel INFO"
+        return
+    with pytest.raises(NotAFastAPIRepository) as said:
+        read_repository(tmp_path)
+    assert str(said.value).startswith("worker.py line ") and refused in str(said.value), said.value
+    assert "read it from a setting" in str(said.value)

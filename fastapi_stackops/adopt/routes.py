@@ -66,8 +66,8 @@ class Routes:
 
     @property
     def probe_path(self) -> str:
-        """The path the image's HEALTHCHECK asks."""
-        return self.ready or self.health or self.openapi_url or "/"
+        """The path the image's HEALTHCHECK asks; "" when the app has none to ask (then any answer from / counts)."""
+        return self.ready or self.health or self.openapi_url
 
 
 class ImportFailed(StackError):
@@ -148,11 +148,15 @@ def choose_routes(asked: dict) -> Routes:
     )
     if asked.get("broken"):  # /openapi.json answers 500: no check asks it, and readiness is the docs page
         routes.remarks.append(f"its OpenAPI document fails to build ({asked['broken']}): checks leave it out")
-        routes.openapi_url = routes.docs or "/"
+        routes.openapi_url = routes.docs
     if not (routes.health or routes.ready):
         routes.ready = routes.openapi_url
         what = "the docs page" if asked.get("broken") else "the OpenAPI document"
-        routes.remarks.append(f"no health-like route: readiness is {what} {routes.openapi_url or '(none)'}")
+        routes.remarks.append(
+            f"no health-like route: readiness is {what} {routes.openapi_url}"
+            if routes.openapi_url
+            else "no health-like route and no OpenAPI document: ready when / answers at all (any status below 500)"
+        )
     routes.persistence, reason = scenario(asked.get("openapi") or {})
     if reason:
         routes.remarks.append(f"no persistence scenario: {reason}")

@@ -6,7 +6,7 @@ import pytest
 
 from fastapi_stackops.adopt.app_settings import SettingField, Settings, find_settings
 from fastapi_stackops.adopt.contract_table import toml_value, with_contract, without_contract
-from fastapi_stackops.adopt.image import code_paths
+from fastapi_stackops.adopt.image import code_paths, health_probe
 from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.interpreter import lower_bound, python_version
 from fastapi_stackops.adopt.reading import pyproject, read_repository, requirement_name
@@ -198,6 +198,41 @@ def test_an_app_whose_openapi_document_fails_is_ready_on_its_docs_page_and_no_ch
     chosen = choose_routes(asked | {"broken": "PydanticUserError: `TypeAdapter[...]` is not fully defined"})
     assert (chosen.ready, chosen.probe_path, chosen.persistence) == ("/docs", "/docs", None)
     assert any("OpenAPI document fails to build (PydanticUserError" in remark for remark in chosen.remarks)
+
+
+def test_an_app_with_no_health_route_and_no_openapi_document_is_ready_when_it_answers_at_all():
+    chosen = choose_routes({"routes": [["/items", ["GET"]]], "openapi_url": None, "docs_url": None, "openapi": None})
+    assert (chosen.ready, chosen.probe_path) == ("", "")
+    assert "no health-like route and no OpenAPI document: ready when / answers at all" in " ".join(chosen.remarks)
+
+
+@pytest.mark.parametrize(("status", "healthy"), [(404, True), (401, True), (200, True), (500, False), (None, False)])
+def test_the_any_answer_probe_counts_every_answer_below_500(status, healthy):
+    """health_probe with no path, run here as the image runs it, against a server answering `status` (None: none)."""
+    import http.server
+    import subprocess
+    import sys
+    import threading
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Answer)
+    port = server.server_address[1]
+    if status is None:
+        server.server_close()  # nothing listens there any more
+    else:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    command = health_probe(port, "")
+    checked = subprocess.run([sys.executable, *command[1:]], capture_output=True, timeout=10)
+    if status is not None:
+        server.shutdown()
+    assert (checked.returncode == 0) is healthy, checked.stderr
 
 
 def test_the_contract_is_appended_and_replaced_leaving_the_rest_as_it_was():

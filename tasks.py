@@ -31,8 +31,8 @@ def test(c, kind="all", k=None, x=False, workers=2):
     """Run this repository's test suite with pytest."""
     if kind not in TEST_KINDS:
         raise StackError(f"unknown test kind {kind!r}; use one of {', '.join(TEST_KINDS)}")
-    # loadgroup: the modules marked alone share one worker (tests/integration/conftest.py), the rest go test by test.
-    spread = ["-n", str(workers), "--dist", "loadgroup"]
+    # A module to a worker, in collection order (tests/conftest.py puts the ones that run alone first).
+    spread = ["-n", str(workers), "--dist", "loadfile", "--no-loadscope-reorder"]
     run([sys.executable, "-m", "pytest", *TEST_KINDS[kind].split(), *spread, *(["-k", k] if k else []), *(["-x"] if x else [])])
 
 

@@ -19,10 +19,10 @@ from fastapi_stackops.backups import (
     mounted_folders,
     restore_command,
 )
-from fastapi_stackops.console import say
+from fastapi_stackops.console import say, step
 from fastapi_stackops.engine import service_of
 from fastapi_stackops.lazy import docker
-from fastapi_stackops.waiting import poll, within
+from fastapi_stackops.waiting import held_for_a_fault_test, poll, within
 
 if TYPE_CHECKING:
     from fastapi_stackops.stack import Stack
@@ -126,7 +126,9 @@ def back_up_before_migrating(stack: Stack) -> str:
     migrations = stack.config.migrations
     if not (migrations and migrations.upgrade):
         return ""
-    return " ".join(take_backup(stack, database, note="before-deploy") for database in found_databases(stack))
+    with step("backing up the databases before the migration"):
+        held_for_a_fault_test("backup")
+        return " ".join(take_backup(stack, database, note="before-deploy") for database in found_databases(stack))
 
 
 def users_of(stack: Stack, database: Database) -> list:

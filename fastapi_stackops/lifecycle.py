@@ -16,6 +16,7 @@ from fastapi_stackops.ports import port_problems, published_by
 from fastapi_stackops.settings import available_envs, load_settings
 from fastapi_stackops.stack import Stack
 from fastapi_stackops.startup import Launch
+from fastapi_stackops.waiting import held_for_a_fault_test
 
 
 def check_startable(stack: Stack) -> None:
@@ -34,6 +35,7 @@ def build(stack: Stack, no_cache: bool = False) -> dict[str, str]:
     """Build the stack's images; returns the base-image variables used."""
     base = ensure_base_images(stack.settings, stack.model, stack.client)
     with step(f"building images of {stack.project}" + (" without cache" if no_cache else "")):
+        held_for_a_fault_test("build")
         build_images(stack, (), base, no_cache)
     return base
 

@@ -1,7 +1,9 @@
-"""The one way stackops waits for something: ask again until it is so, or a deadline passes."""
+"""The one way stackops waits for something: ask again until it is so, or a deadline passes; and the pause a fault
+test asks for."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -21,3 +23,11 @@ def poll(probe: Callable[[], T | None], deadline: float, interval: float = 0.5) 
 def within(seconds: float) -> float:
     """The monotonic deadline `seconds` from now."""
     return time.monotonic() + seconds
+
+
+def held_for_a_fault_test(step: str) -> None:
+    """STACKOPS_PAUSE=<step>:<seconds> holds a deploy at the start of a step (build, backup, migrate, beside, drain),
+    so the fault tests interrupt it there every time, not only when the step happens to be slow."""
+    name, _, seconds = os.environ.get("STACKOPS_PAUSE", "").partition(":")
+    if name == step:
+        time.sleep(float(seconds or 5))

@@ -11,6 +11,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(items):
+    """The order `inv test`'s workers take modules in (--dist loadfile, no reordering): the modules that run alone
+    first, one after another, while the other worker runs the unit tests, which need no engine; then the rest."""
+    from tests.utils import ALONE
+
+    def turn(item) -> int:
+        if item.get_closest_marker(ALONE):
+            return 0
+        return 1 if item.nodeid.startswith(("tests/unit/", "tests/service/")) else 2
+
+    items.sort(key=turn)  # stable: each module's own order is kept
+
+
 def pytest_sessionstart(session):
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return

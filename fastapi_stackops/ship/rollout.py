@@ -10,7 +10,6 @@ and the old container then stops with its own grace period.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import time
@@ -25,7 +24,7 @@ from fastapi_stackops.engine import split_reference
 from fastapi_stackops.ports import http_port
 from fastapi_stackops.ship.releases import Release, git_revision, history, now, record, rollback_target, who
 from fastapi_stackops.stack import Stack
-from fastapi_stackops.waiting import poll, within
+from fastapi_stackops.waiting import held_for_a_fault_test, poll, within
 
 SWITCH = ["/usr/local/bin/proxy-entrypoint.sh", "switch"]
 # Asked from inside the new container: a Python service has a Python.
@@ -73,6 +72,7 @@ def migrate(stack: Stack, base: dict[str, str]) -> None:
     migrations = stack.config.migrations
     if migrations and migrations.upgrade:
         with step(f"migrating with the new image ({migrations.upgrade})"):
+            held_for_a_fault_test("migrate")
             command = ["run", "--rm", "--no-deps", migrations.service, *shlex.split(migrations.upgrade)]
             result = stack.compose(command, extra_env=base, capture=True, check=False)
         if result.returncode != 0:
@@ -161,14 +161,6 @@ def switch_proxy(stack: Stack, container) -> float:
     if result.exit_code != 0:
         raise StackError(f"the proxy did not switch to {upstream}: {result.output.decode(errors='replace').strip()[-300:]}")
     return time.monotonic() - started
-
-
-def held_for_a_fault_test(step: str) -> None:
-    """STACKOPS_PAUSE=<step>:<seconds> holds a deploy at the start of `beside` or `drain`, so the fault tests interrupt
-    it there every time, not only when the step happens to be slow."""
-    name, _, seconds = os.environ.get("STACKOPS_PAUSE", "").partition(":")
-    if name == step:
-        time.sleep(float(seconds or 5))
 
 
 def drain(old: list) -> None:

@@ -240,6 +240,24 @@ def serving_line(server: Server) -> str:
     return marked[0]
 
 
+@pytest.mark.parametrize(
+    ("hold", "at"),
+    [("build", "==> building images"), ("backup", "==> backing up the databases"), ("migrate", "==> migrating with")],
+)
+def test_a_deploy_interrupted_before_its_new_release_starts_leaves_the_old_serving_and_no_lock(notes, tmp_path, hold, at):
+    """The fault matrix's first steps: Ctrl-C in the build, the backup or the migration (one transaction, rolled back)."""
+    new = release_of(tmp_path / "next", "0.5.0")
+    version, before = notes.get("/health").json()["version"], serving_line(notes)
+    with ClientLoop(writing_and_reading(notes)) as loop:
+        said = interrupted(notes, at, cwd=new, hold=hold)
+    assert said.strip().splitlines()[-1].startswith("interrupted"), said[-500:]
+    assert loop.failed == 0 and loop.ok > 0, loop.errors[:5]
+    assert notes.get("/health").json()["version"] == version and serving_line(notes) == before
+    lock = on_the_host("docker", "ps", "-aq", "--filter", f"name={notes_project(notes)}-deploy-lock")
+    assert not lock.strip(), "the interrupted deploy left its lock"
+    assert not on_the_host("docker", "ps", "-aq", "--filter", "label=com.docker.compose.oneoff=True").strip()
+
+
 def test_a_deploy_interrupted_before_the_switch_or_while_draining_leaves_a_true_account_and_the_next_deploy_works(
     notes, tmp_path
 ):

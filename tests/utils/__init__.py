@@ -22,10 +22,10 @@ same_for_every_newcomer = pytest.mark.skipif(
     reason="inside a quick-start run: the same for every user and Python, proven by the run that started it",
 )
 #: A module that runs while no other does: it changes or compares what the whole engine holds (a swarm, the test
-#: host, the loopback registry), or puts the service under a load the others' builds would distort. Under `inv test`'s
-#: workers every such module goes to one worker, in turn (tests/integration/conftest.py holds the lock).
+#: host, the loopback registry), or puts the service under a load the others' builds would distort. Such modules are
+#: collected first (tests/conftest.py) and hold a lock while they run (tests/integration/conftest.py).
 ALONE = "alone"
-alone = [getattr(pytest.mark, ALONE), pytest.mark.xdist_group(ALONE)]
+alone = [getattr(pytest.mark, ALONE)]
 
 
 def inv(

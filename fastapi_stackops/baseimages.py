@@ -8,10 +8,13 @@ while its recipe is unchanged (a hash of the recipe is a label).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,7 +136,28 @@ def mirror_for(settings: StackSettings) -> str | None:
     return settings.debian_mirror or debian_mirror(read_apt_sources())
 
 
-def _build_substitute(image: BaseImage, settings: StackSettings) -> None:
+@contextmanager
+def building_alone(tag: str) -> Iterator[None]:
+    """One build of a substitute at a time on this machine: a task that needs one another task is building waits for
+    that build (a file lock in the temp folder, released when its process ends however it ends)."""
+    name = re.sub(r"[^\w.-]", "_", tag)
+    path = Path(tempfile.gettempdir()) / f"stackops-build-{name}.lock"
+    with open(path, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say(f"==> waiting for another task's build of {tag}")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _build_substitute(image: BaseImage, settings: StackSettings, client: docker.DockerClient) -> None:
+    with building_alone(image.local):
+        if current_substitute(image, client) is None:  # else another task built it while this one waited
+            _run_recipe(image, settings)
+
+
+def _run_recipe(image: BaseImage, settings: StackSettings) -> None:
     mirror = mirror_for(settings)
     if not mirror:
         raise StackError(
@@ -202,7 +226,7 @@ def ensure_image(image: BaseImage, settings: StackSettings, client: docker.Docke
     if image.local and image_exists(client, image.local) is not None:
         log(f"    {image.local} was built from an older recipe; rebuilding it")
     if not copied_from_this_machine(image, settings, client):
-        _build_substitute(image, settings)
+        _build_substitute(image, settings, client)
     return image.local
 
 
@@ -224,7 +248,7 @@ def build_substitutes(images: Sequence[BaseImage], settings: StackSettings, clie
     """Build the substitutes not already current, a few at a time (each mostly waits on the mirror); how many were built."""
     missing = [image for image in images if current_substitute(image, client) is None]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(lambda image: _build_substitute(image, settings), missing))
+        list(pool.map(lambda image: _build_substitute(image, settings, client), missing))
     return len(missing)
 
 

@@ -16,9 +16,10 @@ def pytest_collection_modifyitems(items):
     first, one after another, while the other worker runs the unit tests, which need no engine; then the rest."""
     from tests.utils import ALONE
 
-    def turn(item) -> int:
-        if item.get_closest_marker(ALONE):
-            return 0
+    def turn(item) -> float:
+        alone = item.get_closest_marker(ALONE)
+        if alone:  # last among them: the load test, after the base-image builds beside the tests are done
+            return 0.5 if alone.kwargs.get("last") else 0
         return 1 if item.nodeid.startswith(("tests/unit/", "tests/service/")) else 2
 
     items.sort(key=turn)  # stable: each module's own order is kept

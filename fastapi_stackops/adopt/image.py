@@ -89,14 +89,9 @@ def start_command(repo: Repository) -> list[str]:
 def health_probe(port: int, path: str) -> list[str]:
     """The command that asks the app's health path with the image's own Python. With none known (an app with no
     health route and no OpenAPI document), any answer below 500 from / counts: the server is up and handling."""
-    if path:
-        return ["python", "-c", f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}{path}', timeout=3)"]
-    answers = (
-        "import sys, urllib.request as r, urllib.error as e\n"
-        f"try: r.urlopen('http://127.0.0.1:{port}/', timeout=3)\n"
-        "except e.HTTPError as answer: sys.exit(answer.code >= 500)"
-    )
-    return ["python", "-c", answers]
+    ask = f"urllib.request.urlopen('http://127.0.0.1:{port}{path or '/'}', timeout=3)"
+    answered = f"import sys, urllib.request\ntry: {ask}\nexcept urllib.error.HTTPError as e: sys.exit(e.code >= 500)"
+    return ["python", "-c", f"import urllib.request; {ask}" if path else answered]
 
 
 def healthcheck_test(port: int, path: str) -> str:

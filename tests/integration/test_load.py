@@ -8,13 +8,14 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 import requests
 
 from bench.load import missing_writes, mixed_clients
-from tests.utils import alone, same_for_every_newcomer
+from tests.utils import same_for_every_newcomer
 
-# Alone: 256 clients against one api, with the pool's 10 s timeout; another module's builds would starve it.
-pytestmark = [same_for_every_newcomer, *alone]
+# Alone, and last of those: 256 clients against one api, with the pool's 10 s timeout; builds beside would starve it.
+pytestmark = [same_for_every_newcomer, pytest.mark.alone(last=True)]
 
 CLIENTS = 256
 ROUNDS = 6  # each a write and a read back of what was written: 12 requests per client

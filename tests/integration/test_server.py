@@ -142,14 +142,13 @@ def test_deploy_answers_at_the_stable_address_and_smoke_and_persistence_pass_rem
 def test_a_backup_on_the_server_stays_there_and_a_restore_brings_back_what_it_held(engine, notes):
     note = requests.post(f"{notes.address}/api/v1/notes", json={"title": "backed up"}, timeout=30).json()["id"]
     taken = notes.inv("backup").stdout
-    name = re.search(r"backup  db \(postgres\): (\S+),", taken).group(1)
+    found = re.search(r"backup  api \(sqlite\): (\S+),", taken)  # the server env runs the api on SQLite
+    assert found, taken
+    name = found.group(1)
     volume = f"{notes_project(notes)}-backups"
     assert not engine.volumes.list(filters={"name": volume}) and on_the_host("docker", "volume", "inspect", volume)
-    # The deploy backed up before its migration, and its release says so (inv restore takes that name).
-    before_deploy = re.search(r"backed up first: (db-\S+-before-deploy\.pgdump)", notes.inv("releases").stdout)
-    assert before_deploy and before_deploy.group(1) in notes.inv("backup", "--list").stdout
     assert requests.delete(f"{notes.address}/api/v1/notes/{note}", timeout=30).status_code == 204
-    assert f"restored db from {name}" in notes.inv("restore", name).stdout
+    assert f"restored api from {name}" in notes.inv("restore", name).stdout
     assert notes.get(f"/api/v1/notes/{note}").json()["title"] == "backed up"  # through the proxy, as before
     on_the_host("docker", "volume", "rm", volume)  # what a user asked to keep: no task removes it
 
@@ -171,6 +170,10 @@ def test_a_new_release_under_a_client_loop_fails_no_request_and_a_slow_one_compl
     assert slow.answer is not None and slow.answer.status_code == 200 and slow.took >= 6
     assert notes.get("/health").json()["version"] == "0.2.0"
     assert notes.get(f"/api/v1/notes/{before['id']}").json()["body"] == "kept"
+    # Each deploy backed up the serving release's database before its migration, and its release says so (the first
+    # had none yet: the SQLite file lives with the api); inv restore takes that name.
+    before_deploy = re.search(r"backed up first: (api-\S+-before-deploy\.sqlite3)", notes.inv("releases").stdout)
+    assert before_deploy and before_deploy.group(1) in notes.inv("backup", "--list").stdout
 
 
 def test_a_broken_release_fails_in_bounded_time_naming_its_error_and_the_old_keeps_serving(notes, tmp_path):

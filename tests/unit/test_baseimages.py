@@ -33,3 +33,30 @@ Components: main
 )
 def test_debian_mirror(sources, expected):
     assert debian_mirror(sources) == expected
+
+
+def test_two_tasks_needing_the_same_substitute_build_it_once(monkeypatch, tmp_path):
+    """The second waits on the first's lock, then finds the image current and builds nothing."""
+    import threading
+    import time
+
+    from fastapi_stackops import baseimages
+
+    monkeypatch.setattr(baseimages.tempfile, "gettempdir", lambda: str(tmp_path))
+    built, present = [], []
+    monkeypatch.setattr(baseimages, "current_substitute", lambda image, client: present[0] if present else None)
+
+    def recipe(image, settings):
+        time.sleep(0.5)  # the second task asks meanwhile
+        built.append(image.local)
+        present.append(object())
+
+    monkeypatch.setattr(baseimages, "_run_recipe", recipe)
+    image = next(i for i in baseimages.every_substitute() if i.recipe == "redis")
+    tasks = [threading.Thread(target=baseimages._build_substitute, args=(image, None, None)) for _ in range(2)]
+    for task in tasks:
+        task.start()
+        time.sleep(0.1)
+    for task in tasks:
+        task.join(5)
+    assert built == [image.local]

@@ -12,6 +12,7 @@ from fastapi_stackops.backups import (
     SQLITE_SEARCH,
     Database,
     backup_name,
+    covering_mounts,
     database_of_backup,
     databases,
     dump_command,
@@ -139,7 +140,7 @@ def users_of(stack: Stack, database: Database) -> list:
         return [c for c in stack.containers() if c.status == "running" and service_of(c) in using]
     running = [c for c in stack.containers() if c.status == "running"]
     holder = next(c for c in running if c.name == database.container)
-    kept = {mount_source(m) for m in holder.attrs["Mounts"] if database.path.startswith(m["Destination"].rstrip("/") + "/")}
+    kept = {mount_source(m) for m in covering_mounts(holder.attrs, database.path)}
     return [c for c in running if kept & {mount_source(m) for m in c.attrs.get("Mounts") or []}]
 
 

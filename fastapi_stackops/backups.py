@@ -63,6 +63,11 @@ def sqlite_file(environment: Mapping[str, str], workdir: str) -> str:
     return ""
 
 
+def covering_mounts(attrs: Mapping, path: str) -> list[Mapping]:
+    """The container's mounts a file lies on."""
+    return [m for m in attrs.get("Mounts") or [] if path.startswith(m["Destination"].rstrip("/") + "/")]
+
+
 def database_of(service: str, attrs: Mapping) -> Database | None:
     """The database a running container holds or keeps, from its inspect data; None when it has none."""
     environment = environment_of(attrs)
@@ -81,8 +86,7 @@ def database_of(service: str, attrs: Mapping) -> Database | None:
     path = sqlite_file(environment, attrs.get("Config", {}).get("WorkingDir") or "/")
     if not path:
         return None
-    mounted = [m["Destination"] for m in attrs.get("Mounts") or [] if path.startswith(m["Destination"].rstrip("/") + "/")]
-    if not mounted:
+    if not covering_mounts(attrs, path):
         raise StackError(
             f"{service}'s SQLite file {path} is on no volume: nothing of it outlives the container; "
             "mount a volume on its folder in the Compose file"

@@ -65,32 +65,48 @@ class MixedRun:
     acknowledged: dict[int, str]  # note id -> title, every write answered 201
     failures: list[str]  # one line per failed request
     seconds: float
+    shed: int = 0  # answers of 503 with Retry-After, honoured and retried: back-pressure, not failure
 
     @property
     def requests(self) -> int:
         return len(self.acknowledged) * 2 + len(self.failures)
 
 
-def _mixed_client(url: str, number: int, rounds: int, barrier: threading.Barrier) -> tuple[dict[int, str], list[str]]:
+SHED_RETRIES = 3  # a request shed this often in a row counts as failed
+
+
+def _honouring_retry_after(http: requests.Session, method: str, url: str, **options) -> tuple[requests.Response, int]:
+    """The answer to one request, retried after each 503 that asks for it with Retry-After (the pool's back-pressure)."""
+    for shed in range(SHED_RETRIES + 1):
+        response = http.request(method, url, timeout=60, **options)
+        if response.status_code != 503 or "Retry-After" not in response.headers or shed == SHED_RETRIES:
+            return response, shed
+        time.sleep(float(response.headers["Retry-After"]))
+    raise AssertionError("unreachable")
+
+
+def _mixed_client(url: str, number: int, rounds: int, barrier: threading.Barrier) -> tuple[dict[int, str], list[str], int]:
     """One client: creates a note, then reads it back, `rounds` times."""
-    acknowledged, failures = {}, []
+    acknowledged, failures, shed = {}, [], 0
     with requests.Session() as http:
         barrier.wait()  # every client starts at once
         for index in range(rounds):
             try:
                 title = f"c{number}-{index}"
-                response = http.post(f"{url}/api/v1/notes", json={"title": title}, timeout=60)
+                response, retried = _honouring_retry_after(http, "POST", f"{url}/api/v1/notes", json={"title": title})
+                shed += retried
                 if response.status_code != 201:
                     failures.append(f"POST {response.status_code} {response.text[:120]}")
                     continue
                 note = response.json()["id"]
                 acknowledged[note] = title
-                response = http.get(f"{url}/api/v1/notes/{note}", timeout=60)
+                response, retried = _honouring_retry_after(http, "GET", f"{url}/api/v1/notes/{note}")
+                shed += retried
                 if response.status_code != 200 or response.json()["title"] != title:
                     failures.append(f"GET {response.status_code} {response.text[:120]}")
             except requests.RequestException as error:
                 failures.append(f"{type(error).__name__}: {error}"[:200])
-    return acknowledged, failures
+    return acknowledged, failures, shed
 
 
 def mixed_clients(url: str, clients: int, rounds: int) -> MixedRun:
@@ -101,9 +117,10 @@ def mixed_clients(url: str, clients: int, rounds: int) -> MixedRun:
         runs = list(pool.map(lambda n: _mixed_client(url, n, rounds, barrier), range(clients)))
     seconds = time.monotonic() - start
     return MixedRun(
-        acknowledged={note: title for written, _ in runs for note, title in written.items()},
-        failures=[failure for _, failed in runs for failure in failed],
+        acknowledged={note: title for written, _, _ in runs for note, title in written.items()},
+        failures=[failure for _, failed, _ in runs for failure in failed],
         seconds=seconds,
+        shed=sum(shed for _, _, shed in runs),
     )
 
 

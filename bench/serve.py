@@ -99,6 +99,8 @@ def bench_load(bench: Bench) -> None:
         subprocess.run(inv_command("clean", "--env", str(env), "--volumes", "--yes"), cwd=ws, capture_output=True)
     load_rows(bench, note, runs, per_config)
     bench.add("load", "mixed, 256 clients: failed", len(mixed.failures), "", "requests", mixed.requests, "0", not mixed.failures)
+    shed_ok = mixed.shed < mixed.requests * 0.05
+    bench.add("load", "mixed, 256 clients: shed (503, retried)", mixed.shed, "", "requests", mixed.requests, "< 5%", shed_ok)
     bench.add("load", "mixed, 256 clients: writes lost", len(lost), "", "acknowledged", len(mixed.acknowledged), "0", not lost)
     bench.add("load", "mixed, 256 clients: req/s", mixed.requests / mixed.seconds, "req/s")
 

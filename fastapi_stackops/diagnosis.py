@@ -14,6 +14,8 @@ ERROR_LINE = re.compile(r'"level": "(ERROR|CRITICAL)"|\b(ERROR|FATAL|PANIC|CRITI
 # `kombu.exceptions.VersionMismatch: ...` (plain, or inside a JSON line's exc_info).
 EXCEPTION_LINE = re.compile(r"^\s*[A-Za-z_][\w.]*(Error|Exception|Exit): .+|^(?:[a-z_]\w*\.)+[A-Z]\w*: .+")
 
+# A process manager's own exit when its worker died (gunicorn's arbiter): a consequence, never the cause.
+MANAGER_EXIT = re.compile(r"gunicorn\.errors\.HaltServer|Worker failed to boot")
 
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)")
 
@@ -45,6 +47,7 @@ def failure_cause(log: str) -> str:
     # A JSON log line keeps its traceback in one string, its newlines escaped.
     lines = log.replace("\\n", "\n").splitlines()
     exceptions = [line.strip().rstrip('"}') for line in lines if EXCEPTION_LINE.match(line)]
+    exceptions = [line for line in exceptions if not MANAGER_EXIT.search(line)] or exceptions
     summary = log_summary(log)
     return exceptions[-1] if exceptions else (summary[-1] if summary else "no output")
 

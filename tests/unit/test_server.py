@@ -81,6 +81,15 @@ def test_proxy_port_adds_the_proxy_to_the_compose_files(project, text, proxied):
             '{"level": "ERROR", "message": "x", "exc_info": "Traceback (most recent call last):\\n  File \\"a\\"\\nsqlalchemy.exc.OperationalError: no db"}\n',
             "sqlalchemy.exc.OperationalError: no db",
         ),
+        (
+            "Traceback (most recent call last):\nRuntimeError: broken\nTraceback (most recent call last):\n"
+            "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>\n",
+            "RuntimeError: broken",
+        ),
+        (
+            "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>\n",
+            "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>",
+        ),
         ('{"level": "ERROR", "message": "cannot bind"}\n', '{"level": "ERROR", "message": "cannot bind"}'),
         ("starting\nlistening\n", "listening"),
         ("", "no output"),

@@ -79,8 +79,8 @@ def bench(c, only=None, readme=False, corpus=None, pick=""):
 
 @stack_task(help={"workers": "How many to build at once (default 3: each mostly waits on the Debian mirror)."})
 def substitutes(c, workers=3):
-    """Build every local base-image substitute not already current, a few at a time: .ci/run does this before the
-    tests, which then find them built instead of building each in turn."""
+    """Build every local base-image substitute not already current, a few at a time: .ci/run does this beside the
+    tests; one that needs an image still being built waits for it (a per-image lock), none is built twice."""
     from fastapi_stackops.baseimages import build_substitutes, every_substitute
     from fastapi_stackops.engine import connect
     from fastapi_stackops.settings import load_settings

@@ -24,7 +24,7 @@ from fastapi_stackops.engine import split_reference
 from fastapi_stackops.ports import http_port
 from fastapi_stackops.ship.releases import Release, git_revision, history, now, record, rollback_target, who
 from fastapi_stackops.stack import Stack
-from fastapi_stackops.waiting import held_for_a_fault_test, poll, within
+from fastapi_stackops.waiting import held_for_a_fault_test, interrupts_held, poll, within
 
 SWITCH = ["/usr/local/bin/proxy-entrypoint.sh", "switch"]
 # Asked from inside the new container: a Python service has a Python.
@@ -194,14 +194,17 @@ def roll_to(
         for container in (c for c in stack.look_again().containers(stack.config.entry) if c.id not in {o.id for o in old}):
             container.remove(force=True)
         raise Interrupted(f"interrupted before the switch; the new container was removed; {what_serves(stack)}") from None
-    switch_seconds = switch_proxy(stack, new)
-    release = tag_release(stack, image_id, note, revision, backup)  # recorded as soon as it serves
     try:
+        # A release that serves is a recorded one: a Ctrl-C here waits for both, never splits them.
+        with interrupts_held(), step(f"switching the proxy to {new.name} and recording the release"):
+            held_for_a_fault_test("switch")
+            switch_seconds = switch_proxy(stack, new)
+            release = tag_release(stack, image_id, note, revision, backup)
         with step(f"draining {', '.join(c.name for c in old) or 'nothing'}"):
             drain(old)
     except KeyboardInterrupt:
         raise Interrupted(
-            f"interrupted while draining; release {release.number} serves and is recorded; the next deploy removes "
+            f"interrupted after the switch; release {release.number} serves and is recorded; the next deploy removes "
             "what is left of the old containers"
         ) from None
     return Switched(release, switch_seconds)

@@ -210,9 +210,9 @@ def test_rollback_returns_to_the_previous_release_with_no_failed_request_and_the
     assert further.returncode == 1 and "release 1 is the first deployed here" in further.stdout, further.stdout[-300:]
 
 
-def interrupted(server: Server, at: str, *args: str, cwd: Path, hold: str) -> str:
-    """A deploy sent a terminal's Ctrl-C (SIGINT to its process group) when its output reaches `at`, held there
-    (STACKOPS_PAUSE=`hold`) so the signal lands in that step every time; its output."""
+def interrupted(server: Server, at: str, *args: str, cwd: Path, hold: str, sent: int = signal.SIGINT) -> str:
+    """A deploy sent a terminal's Ctrl-C (SIGINT to its process group), or a supervisor's SIGTERM (to the process),
+    when its output reaches `at`, held there (STACKOPS_PAUSE=`hold`) so the signal lands in that step every time."""
     command = [sys.executable, "-m", "invoke", "deploy", "--env", str(server.env), "--lock-wait", "0", *args]
     environment = {**os.environ, "STACKOPS_PAUSE": f"{hold}:15"}
     deploy = subprocess.Popen(
@@ -229,7 +229,7 @@ def interrupted(server: Server, at: str, *args: str, cwd: Path, hold: str) -> st
     for line in deploy.stdout:
         said.append(line)
         if at in line:
-            os.killpg(deploy.pid, signal.SIGINT)
+            os.killpg(deploy.pid, sent) if sent == signal.SIGINT else os.kill(deploy.pid, sent)
             break
     said += deploy.communicate(timeout=120)[0]
     assert deploy.returncode == 130 and "Traceback" not in "".join(said), "".join(said)[-2000:]
@@ -261,28 +261,30 @@ def test_a_deploy_interrupted_before_its_new_release_starts_leaves_the_old_servi
     assert not on_the_host("docker", "ps", "-aq", "--filter", "label=com.docker.compose.oneoff=True").strip()
 
 
-def test_a_deploy_interrupted_before_the_switch_or_while_draining_leaves_a_true_account_and_the_next_deploy_works(
-    notes, tmp_path
-):
+def test_a_deploy_interrupted_before_the_switch_at_it_or_while_draining_leaves_a_true_account_and_the_next_works(notes, tmp_path):
     new = release_of(tmp_path / "next", "0.4.0")
     before = serving_line(notes)
     said = interrupted(notes, "==> starting the new release beside", cwd=new, hold="beside")
     assert "interrupted before the switch; the new container was removed; release" in said, said[-500:]
     assert notes.get("/health").json()["version"] == "0.1.0" and serving_line(notes) == before
-    said = interrupted(notes, "==> draining", cwd=new, hold="drain")  # built again (cached): the refused one left no tag
-    number = re.search(r"interrupted while draining; release (\d+) serves and is recorded", said)
-    assert number, said[-500:]
-    assert notes.get("/health").json()["version"] == "0.4.0" and serving_line(notes).split()[1] == number.group(1)
+    # SIGTERM in the switch: it completes with its record first (built again, cached: the refused one left no tag).
+    said = interrupted(notes, "==> switching the proxy", cwd=new, hold="switch", sent=signal.SIGTERM)
+    number = int(re.search(r"interrupted after the switch; release (\d+) serves and is recorded", said).group(1))
+    assert notes.get("/health").json()["version"] == "0.4.0" and int(serving_line(notes).split()[1]) == number
     project = notes_project(notes)
     entries = ("docker", "ps", "-aq", "--filter", f"name={project}-api")
-    assert len(on_the_host(*entries).split()) == 2, "the interrupted drain left no old container: no fault reached"
+    assert len(on_the_host(*entries).split()) == 2, "the old container went: the drain ran, no fault reached"
+    assert notes.inv("smoke").returncode == 0 and notes.inv("status").returncode == 0  # the next commands see it serve
+    said = interrupted(notes, "==> draining", "--no-build", cwd=new, hold="drain")
+    assert f"interrupted after the switch; release {number + 1} serves and is recorded" in said, said[-500:]
+    assert len(on_the_host(*entries).split()) == 3, "the interrupted drain stopped nothing: no fault reached"
     # As a drain killed outright leaves it: the old container stopped, not removed (`up --scale` would restart it).
     names = on_the_host("docker", "ps", "-a", "--filter", f"name={project}-api", "--format", "{{.Names}}").split()
     on_the_host("docker", "stop", min(names, key=lambda name: int(name.rsplit("-", 1)[1])))
     notes.inv("deploy", "--no-build", "--lock-wait", "0", cwd=new)  # no lock was left; the old one is not taken as new
     assert notes.get("/health").json()["version"] == "0.4.0"
-    assert int(serving_line(notes).split()[1]) == int(number.group(1)) + 1
-    assert len(on_the_host(*entries).split()) == 1, "the old container outlived the next deploy"
+    assert int(serving_line(notes).split()[1]) == number + 2
+    assert len(on_the_host(*entries).split()) == 1, "the old containers outlived the next deploy"
 
 
 def test_two_deploys_at_once_one_waits_and_neither_corrupts_the_other(notes):

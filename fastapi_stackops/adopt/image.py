@@ -223,7 +223,8 @@ def test_stages(repo: Repository, copies: str) -> str:
     tests = repo.service_tests
     if not tests:
         return ""
-    copy = f"COPY {tests.name} ./{tests.name}\n" if tests.kind == "requirements" else ""
+    folder = tests.name.rpartition("/")[0]  # as the app's: a folder's file may include its neighbours
+    copy = f"COPY {folder or tests.name} ./{folder or tests.name}\n" if tests.kind == "requirements" else ""
     # pytest's own settings (asyncio_mode, pythonpath, markers) and a root conftest.py, where the repository keeps them.
     configs = [name for name in PYTEST_CONFIGS if (repo.root / name).is_file()]
     config = f"COPY {' '.join(configs)} {CODE_DIR}/\n" if configs else ""

@@ -78,7 +78,15 @@ def requirements_files(root: Path) -> list[str]:
         for path in sorted(root.glob(pattern)):
             if re.match(r"(prod|production|base|main|requirements)", path.stem) and ".venv" not in path.parts:
                 found.append(str(path.relative_to(root)))
-    return sorted(dict.fromkeys(found), key=lambda p: (p.count("/"), "base" in p, p))
+    return sorted(dict.fromkeys(found), key=requirements_likelihood)
+
+
+def requirements_likelihood(path: str) -> tuple:
+    """The root's files (and its requirements/ folder's) before a subfolder's; within each, a production file before
+    one that may bring the dev tools too (`-r requirements/dev.txt`), then the shallower, then one that is not a base."""
+    area = 0 if path.count("/") == 0 or path.startswith("requirements/") else 1
+    production = re.search(r"(^|[-_./])(prod|production)([-_.]|$)", path) is not None
+    return area, not production, path.count("/"), "base" in path, path
 
 
 def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, ...]]:

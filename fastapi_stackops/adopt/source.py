@@ -98,15 +98,33 @@ def calls(node: ast.AST, name: str) -> bool:
     return (isinstance(func, ast.Name) and func.id == name) or (isinstance(func, ast.Attribute) and func.attr == name)
 
 
-def apps_in(tree: ast.Module, module: str, source: str, source_root: str) -> Iterator[App]:
+def apps_in(tree: ast.Module, module: str, source: str, source_root: str, kinds: set[str]) -> Iterator[App]:
+    """The module's apps: an instance of FastAPI (or of a subclass in `kinds`) at module level, or a function
+    returning one."""
     for node in tree.body:
-        if isinstance(node, ast.Assign) and calls(node.value, "FastAPI"):
+        if isinstance(node, ast.Assign) and any(calls(node.value, kind) for kind in kinds):
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     yield App(module, target.id, False, f"{source}:{node.lineno}", source_root)
-        elif isinstance(node, ast.FunctionDef) and any(calls(n, "FastAPI") for n in ast.walk(node)):
+        elif isinstance(node, ast.FunctionDef) and any(calls(n, kind) for n in ast.walk(node) for kind in kinds):
             if any(isinstance(n, ast.Return) for n in ast.walk(node)):
                 yield App(module, node.name, True, f"{source}:{node.lineno}", source_root)
+
+
+def fastapi_kinds(trees: list[ast.Module]) -> set[str]:
+    """FastAPI and the repository's own subclasses of it (`class Api(FastAPI)`, to any depth), by name."""
+    bases = {
+        node.name: {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
+        for tree in trees
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+    }
+    kinds, grown = {"FastAPI"}, True
+    while grown:
+        found = {name for name, parents in bases.items() if parents & kinds}
+        grown = not found <= kinds
+        kinds |= found
+    return kinds
 
 
 def built_by_factories(tree: ast.Module, factories: set[str], module: str, source: str, source_root: str) -> Iterator[App]:
@@ -121,13 +139,14 @@ def built_by_factories(tree: ast.Module, factories: set[str], module: str, sourc
 
 def find_apps(root: Path) -> list[App]:
     """Every FastAPI app (module-level instance or factory), the likeliest entry first."""
-    found, trees = [], []
+    trees = []
     for path in python_files(root):
         tree = parsed(path)
         if tree is not None:
             module, source_root = module_of(path, root)
             trees.append((tree, module, str(path.relative_to(root)), source_root))
-            found += apps_in(tree, module, str(path.relative_to(root)), source_root)
+    kinds = fastapi_kinds([tree for tree, *_ in trees])
+    found = [app for tree, module, source, source_root in trees for app in apps_in(tree, module, source, source_root, kinds)]
     factories = {app.attribute for app in found if app.factory}
     for tree, module, source, source_root in trees if factories else ():
         found += built_by_factories(tree, factories, module, source, source_root)

@@ -80,10 +80,14 @@ def dev_dependencies(root: Path, project: dict, installer: str) -> tuple[str, st
         found |= {"dev": list(poetry["dev-dependencies"])} if "dev-dependencies" in poetry else {}
         return next((("poetry-group", g, f"poetry's {g} group") for g, r in found.items() if names_pytest(r)), None)
     if installer == "requirements":
-        files = [
-            p for p in sorted(root.glob("*.txt")) + sorted(root.glob("requirements/*.txt")) if DEV_REQUIREMENTS.match(p.name)
+        # Where the app's requirements are looked for: the root, a requirements/ folder, one folder down (infra/).
+        near = [
+            p
+            for pattern in ("*.txt", "*/*.txt", "requirements/*.txt", "*/requirements/*.txt")
+            for p in sorted(root.glob(pattern))
         ]
-        files += [p for p in sorted(root.glob("requirements/*.txt")) if p.stem in ("dev", "test", "tests")]
+        files = [p for p in near if DEV_REQUIREMENTS.match(p.name)]
+        files += [p for p in near if p.parent.name == "requirements" and p.stem in ("dev", "test", "tests")]
         files += [root / "requirements.txt"] if (root / "requirements.txt").is_file() else []  # pytest among the app's own
         found = {str(p.relative_to(root)): text_of(p).splitlines() for p in files}
         return next((("requirements", f, f) for f, r in found.items() if names_pytest(r)), None)

@@ -75,6 +75,9 @@ class Server:
     def get(self, path: str, **kwargs) -> requests.Response:
         return requests.get(self.address + path, timeout=30, **kwargs)
 
+    def post(self, path: str, **kwargs) -> requests.Response:
+        return requests.post(self.address + path, timeout=30, **kwargs)
+
 
 def switch_seconds(result) -> float:
     return float(re.search(r"proxy switched in ([0-9.]+)s", result.stdout).group(1))
@@ -114,7 +117,16 @@ def test_host(engine):
 
 @pytest.fixture(scope="module")
 def notes(test_host, tmp_path_factory):
-    env = server_env(tmp_path_factory.mktemp("server"), f"it-server-{uuid.uuid4().hex[:6]}", 8080, API_PORT="0")
+    # PostgreSQL, as a server runs it (the example below keeps SQLite): backups and migrations on both, on a server.
+    env = server_env(
+        tmp_path_factory.mktemp("server"),
+        f"it-server-{uuid.uuid4().hex[:6]}",
+        8080,
+        API_PORT="0",
+        COMPOSE_PROFILES="postgres",
+        APP_DATABASE_URL="postgresql+psycopg://app@db:5432/app",
+        POSTGRES_PASSWORD="server-test-password",
+    )
     with env.open("a") as file:
         file.write("APP_TESTING_ENDPOINTS=true\nWEB_CONCURRENCY=2\n")
     server = Server(env, f"http://{test_host[0]}:8080")
@@ -141,16 +153,22 @@ def test_deploy_answers_at_the_stable_address_and_smoke_and_persistence_pass_rem
 
 def test_a_backup_on_the_server_stays_there_and_a_restore_brings_back_what_it_held(engine, notes):
     note = requests.post(f"{notes.address}/api/v1/notes", json={"title": "backed up"}, timeout=30).json()["id"]
-    taken = notes.inv("backup").stdout
-    found = re.search(r"backup  api \(sqlite\): (\S+),", taken)  # the server env runs the api on SQLite
-    assert found, taken
-    name = found.group(1)
-    volume = f"{notes_project(notes)}-backups"
-    assert not engine.volumes.list(filters={"name": volume}) and on_the_host("docker", "volume", "inspect", volume)
+    name = backed_up_on_the_server(notes, "db", "postgres")
+    assert not engine.volumes.list(filters={"name": f"{notes_project(notes)}-backups"})  # there, not here
     assert requests.delete(f"{notes.address}/api/v1/notes/{note}", timeout=30).status_code == 204
-    assert f"restored api from {name}" in notes.inv("restore", name).stdout
+    assert f"restored db from {name}" in notes.inv("restore", name).stdout
     assert notes.get(f"/api/v1/notes/{note}").json()["title"] == "backed up"  # through the proxy, as before
-    on_the_host("docker", "volume", "rm", volume)  # what a user asked to keep: no task removes it
+    on_the_host("docker", "volume", "rm", f"{notes_project(notes)}-backups")  # what a user asked to keep: no task does
+
+
+def backed_up_on_the_server(server: Server, service: str, kind: str) -> str:
+    """`inv backup` on a server env: the file's name, checked to be in the backups volume on the server."""
+    taken = server.inv("backup").stdout
+    found = re.search(rf"backup  {service} \({kind}\): (\S+),", taken)
+    assert found, taken
+    on_the_host("docker", "volume", "inspect", f"{notes_project(server)}-backups")  # fails unless it is there
+    assert found.group(1) in server.inv("backup", "--list").stdout
+    return found.group(1)
 
 
 def test_a_new_release_under_a_client_loop_fails_no_request_and_a_slow_one_completes(notes, tmp_path):
@@ -172,7 +190,7 @@ def test_a_new_release_under_a_client_loop_fails_no_request_and_a_slow_one_compl
     assert notes.get(f"/api/v1/notes/{before['id']}").json()["body"] == "kept"
     # Each deploy backed up the serving release's database before its migration, and its release says so (the first
     # had none yet: the SQLite file lives with the api); inv restore takes that name.
-    before_deploy = re.search(r"backed up first: (api-\S+-before-deploy\.sqlite3)", notes.inv("releases").stdout)
+    before_deploy = re.search(r"backed up first: (db-\S+-before-deploy\.pgdump)", notes.inv("releases").stdout)
     assert before_deploy and before_deploy.group(1) in notes.inv("backup", "--list").stdout
 
 
@@ -348,6 +366,14 @@ def test_an_example_deploys_beside_it_and_passes_smoke_persistence_and_an_update
     assert ledger.get("/api/v1/system/health").status_code == 200
     assert "smoke passed" in ledger.inv("smoke").stdout
     assert "persistence check passed" in ledger.inv("persistence-check", "--cycles", "1").stdout
+    # SQLite's round trip on a server: an account signed up after the backup is gone once it is restored.
+    signed_up = {"username": "kept", "password": "kept-password"}
+    assert ledger.post("/api/v1/auth/signup", json=signed_up).status_code == 201
+    name = backed_up_on_the_server(ledger, "api", "sqlite")
+    assert ledger.post("/api/v1/auth/signup", json={"username": "later", "password": "later-password"}).status_code == 201
+    assert f"restored api from {name}" in ledger.inv("restore", name).stdout
+    assert ledger.post("/api/v1/auth/login", json=signed_up).status_code == 200
+    assert ledger.post("/api/v1/auth/login", json={"username": "later", "password": "later-password"}).status_code == 401
 
     def health() -> None:
         assert ledger.get("/api/v1/system/health").status_code == 200

@@ -15,7 +15,7 @@ from fastapi_stackops.adopt.backing import DATABASES
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.image import code_paths, dockerfile_text
 from fastapi_stackops.adopt.init import Options, overridden
-from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.reading import read_repository, requirements_files
 from fastapi_stackops.adopt.routes import scenario
 from fastapi_stackops.adopt.source import App, find_apps
 from fastapi_stackops.adopt.stackfiles import app_environment, compose_text, redis_value, secret_variables
@@ -178,6 +178,44 @@ def test_an_app_built_at_module_level_by_a_factory_wins_over_the_factory(tmp_pat
     written(tmp_path, {"svc/factory.py": factory, "svc/main.py": "from svc.factory import create_application\n\n"})
     (tmp_path / "svc/main.py").write_text("from svc.factory import create_application\n\napp = create_application('x')\n")
     assert find_apps(tmp_path)[0] == App("svc.main", "app", False, "svc/main.py:3", "")
+
+
+@pytest.mark.parametrize(
+    "subclass",
+    [
+        "class Api(FastAPI):\n    pass\n",  # the repository's own FastAPI
+        "import fastapi\n\nclass Base(fastapi.FastAPI):\n    pass\n\nclass Api(Base):\n    pass\n",  # two levels down
+    ],
+)
+def test_an_app_built_from_a_subclass_of_fastapi_in_a_factory_is_found(tmp_path, subclass):
+    factory = f"from fastapi import FastAPI\n\n{subclass}\ndef create_app():\n    api = Api(title='x')\n    return api\n"
+    written(tmp_path, {"requirements.txt": "fastapi\n", "svc/__init__.py": "", "svc/setup/factory.py": factory})
+    written(tmp_path, {"svc/main.py": "from svc.setup.factory import create_app\n\napp = create_app()\n"})
+    assert find_apps(tmp_path)[0] == App("svc.main", "app", False, "svc/main.py:3", "")
+
+
+@pytest.mark.parametrize(
+    ("files", "chosen"),
+    [
+        (["requirements.txt"], "requirements.txt"),
+        (["requirements.txt", "requirements/prod.txt"], "requirements/prod.txt"),
+        (["requirements.txt", "backend/requirements.txt"], "requirements.txt"),
+        # A subfolder's wrapper (`-r requirements/dev.txt`) gives way to its production file.
+        (["infra/requirements.txt", "infra/requirements/base.txt", "infra/requirements/prod.txt"], "infra/requirements/prod.txt"),
+        (["infra/requirements.txt", "infra/requirements/base.txt"], "infra/requirements.txt"),
+    ],
+)
+def test_the_apps_requirements_file_is_the_production_one_nearest_the_root(tmp_path, files, chosen):
+    written(tmp_path, dict.fromkeys(files, "fastapi\n"))
+    assert requirements_files(tmp_path)[0] == chosen
+
+
+def test_tests_whose_pytest_is_in_a_subfolders_dev_requirements_get_a_test_image_with_that_folder(tmp_path):
+    written(tmp_path, {"infra/requirements.txt": "-r requirements/dev.txt\n", "infra/requirements/prod.txt": "fastapi\n"})
+    written(tmp_path, {"infra/requirements/dev.txt": "fastapi\npytest==8.0\n", "main.py": APP, "tests/test_a.py": ""})
+    repo = read_repository(tmp_path)
+    assert (repo.service_tests.kind, repo.service_tests.name) == ("requirements", "infra/requirements/dev.txt")
+    assert "COPY infra/requirements ./infra/requirements\n" in dockerfile_text(repo, "/health", False)
 
 
 def test_an_app_in_a_top_level_module_copies_that_file(tmp_path):

@@ -22,6 +22,7 @@ DEBIAN_SHIPS = {
     "postgres": {"15": "bookworm", "17": "trixie"},
     "redis": {"7": "bookworm"},
     "mariadb": {"10.11": "bookworm"},
+    "rabbitmq": {"3": "bookworm"},
 }
 #: Recipes that are no version of anything the contract names: one fixed build each.
 FIXED = {
@@ -52,7 +53,7 @@ def plan_substitute(recipe: str, official: str) -> Substitute:
     if recipe in ("python", "python-runtime", "mariadb"):
         version = ".".join(version.split(".")[:2])  # 3.11.9 is a 3.11, mariadb 10.11.6 a 10.11
     else:
-        version = version.split(".")[0]  # postgres 15.4 and redis 7.2 are a 15 and a 7
+        version = version.split(".")[0]  # postgres 15.4, redis 7.2, rabbitmq 3.10: 15, 7, 3
     suite = ships.get(version)
     asked_suite = next((word for word in re.split(r"[-.]", tag) if word in ("bookworm", "trixie", "bullseye", "forky")), suite)
     if suite is None or asked_suite != suite:

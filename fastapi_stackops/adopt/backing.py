@@ -1,5 +1,5 @@
-"""The backing services init writes beside the app: each database it runs (PostgreSQL, MariaDB for MySQL clients) and
-Redis, as Compose services from their official images (or local substitutes), hardened and health-gated."""
+"""The backing services init writes beside the app: each database it runs (PostgreSQL, MariaDB for MySQL clients),
+Redis and RabbitMQ, as Compose services from their official images (or local substitutes), hardened and health-gated."""
 
 from __future__ import annotations
 
@@ -75,6 +75,34 @@ REDIS = """  {name}:
       test: ["CMD", "redis-cli", "ping"]
       interval: 2s
       timeout: 3s
+      retries: 10
+    restart: unless-stopped
+"""
+RABBITMQ = """  {name}:
+    image: ${{RABBITMQ_BASE_IMAGE-rabbitmq:3}}
+    # Its data lives under its node name: a fixed one, as a recreated container gets a new host name.
+    hostname: {name}
+    environment:
+      RABBITMQ_NODENAME: rabbit@localhost
+      RABBITMQ_DEFAULT_USER: app
+      RABBITMQ_DEFAULT_PASS: ${{RABBITMQ_PASSWORD?set RABBITMQ_PASSWORD in the env file or its local overlay}}
+    volumes:
+      - rabbitmq-data:{data}
+    read_only: true
+    # Where either image writes besides its data: the official one's logs, the substitute's (set to /tmp).
+    tmpfs: [/tmp, /var/log/rabbitmq]
+    # The official image's entrypoint hands its data to the rabbitmq user, then drops to it.
+    cap_drop: [ALL]
+    cap_add: [CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID]
+    security_opt: ["no-new-privileges:true"]
+    mem_limit: 512m
+    pids_limit: 512
+    healthcheck:
+      # The AMQP port opens once the broker has booted; a TCP check costs nothing, where its CLI starts an Erlang VM.
+      test: ["CMD", "bash", "-c", "</dev/tcp/127.0.0.1/5672"]
+      interval: 2s
+      timeout: 3s
+      start_period: 60s
       retries: 10
     restart: unless-stopped
 """

@@ -94,6 +94,7 @@ def written_layout(repo: Repository) -> Layout:
     database = DATABASES.get(repo.database)
     bases += [(database.variable, database.official, database.recipe)] if database else []
     bases += [("REDIS_BASE_IMAGE", "redis:7-bookworm", "redis")] if repo.redis else []
+    bases += [("RABBITMQ_BASE_IMAGE", "rabbitmq:3", "rabbitmq")] if repo.rabbitmq else []
     tests = TEST_SERVICE if repo.service_tests else ""
     service = database.service if database else ""
     return Layout(ENTRY, CONTAINER_PORT, CONTAINER_PORT, ("compose.yaml",), tuple(bases), None, service, tests)

@@ -30,6 +30,7 @@ DATABASE_SERVICE = "postgres"
 #: The MariaDB service that stands in for MySQL (the app's MySQL client speaks to it).
 MARIADB_SERVICE = "mariadb"
 REDIS_SERVICE = "redis"
+RABBITMQ_SERVICE = "rabbitmq"
 WORKER = "worker"
 #: The port the app listens on in its container (uvicorn's default), and the variable publishing it on the host.
 CONTAINER_PORT = 8000
@@ -52,3 +53,5 @@ POSTGRES_DATA = "/var/lib/postgresql/data"
 MARIADB_DATA = "/var/lib/mysql"
 #: The official Redis image's working directory and VOLUME.
 REDIS_DATA = "/data"
+#: The official RabbitMQ image's VOLUME (its home, with the Erlang cookie).
+RABBITMQ_DATA = "/var/lib/rabbitmq"

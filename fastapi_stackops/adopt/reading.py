@@ -7,10 +7,11 @@ import shlex
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi_stackops.adopt.app_settings import Settings, find_settings
 from fastapi_stackops.adopt.backing import DRIVERS
+from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.interpreter import python_and_builds, python_version
@@ -56,6 +57,7 @@ class Repository:
     added_server: str = ""  # uvicorn's pin when the app's dependencies lack it (kept among dev ones)
     given: dict[str, str] = field(default_factory=dict)  # variables init --set gave, for the app's environment
     findings: list[Finding] = field(default_factory=list)
+    rabbitmq: bool = False  # the app speaks AMQP (aio-pika, pika, Celery on an amqp:// broker): RabbitMQ beside it
 
 
 def pyproject(root: Path) -> dict[str, Any]:
@@ -116,22 +118,18 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
     raise NotAFastAPIRepository(f"{root}: no uv.lock, poetry.lock, requirements.txt or [project] says how to install it")
 
 
-#: Clients that speak AMQP themselves, so the app needs RabbitMQ (not a broker URL Redis can stand in for).
-RABBITMQ_CLIENTS = frozenset({"aio-pika", "pika", "aiormq", "taskiq-aio-pika"})
+class Backing(NamedTuple):
+    findings: list[Finding]
+    database: str  # postgres, mysql, sqlite or ""
+    redis: bool
+    rabbitmq: bool
+    folder: str  # the repository folder an SQLite file lives in, when its URL names one
 
 
-def backing_services(
-    root: Path, dependencies: tuple[str, ...], settings: Settings | None
-) -> tuple[list[Finding], str, bool, str]:
-    """PostgreSQL, MySQL (MariaDB), SQLite and Redis, from the drivers the project depends on and its settings' defaults;
-    with the repository folder an SQLite file lives in, when its URL names one."""
+def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
+    """PostgreSQL, MySQL (MariaDB), SQLite, Redis and RabbitMQ, from the drivers the project depends on and its
+    settings' defaults."""
     findings, database = [], ""
-    amqp = next((d for d in dependencies if d in RABBITMQ_CLIENTS), "")
-    if amqp:  # Celery can take Redis as its broker instead; a client that speaks AMQP itself cannot
-        raise NotAFastAPIRepository(
-            f"{root}: the app talks to RabbitMQ (the {amqp} dependency), a backing service init does not run yet; "
-            "its stack needs one init cannot give it: write the Compose files by hand (docs/contract.md)"
-        )
     url = settings.database_default if settings else ""
     found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers]
     if found:
@@ -144,22 +142,11 @@ def backing_services(
     folder = sqlite_folder(root, settings) if database == "sqlite" else ""
     findings = [Finding("database", f"SQLite in the host folder {folder}/", settings.source)] if folder else findings
     redis = redis_client(root, dependencies)
-    if redis:
-        findings.append(Finding("redis", "Redis", f"the {redis} dependency"))
-    return findings, database, bool(redis), folder
-
-
-CELERY_REDIS = re.compile(r"celery\W{0,3}\[[^\]]*\bredis\b|^celery\s*=\s*\{[^}]*extras\s*=\s*\[[^\]]*\bredis\b", re.M | re.I)
-
-
-def redis_client(root: Path, dependencies: tuple[str, ...]) -> str:
-    """What makes the app a Redis client: redis or arq, or celery with its redis extra. Celery alone may use another
-    broker (kombu's SQLAlchemy transport over the app's database), and without the redis package cannot reach Redis."""
-    named = next((d for d in dependencies if d in ("redis", "arq")), "")
-    texts = [root / "pyproject.toml", *root.glob("requirements*.txt")]
-    if not named and "celery" in dependencies and any(CELERY_REDIS.search(text_of(p)) for p in texts if p.is_file()):
-        return "celery[redis]"
-    return named
+    findings += [Finding("redis", "Redis", f"the {redis} dependency")] if redis else []
+    defaults = [f.default for f in settings.fields + settings.others if f.default] if settings else []
+    rabbitmq = rabbitmq_client(dependencies, defaults)
+    findings += [Finding("rabbitmq", "RabbitMQ", f"the {rabbitmq} dependency")] if rabbitmq else []
+    return Backing(findings, database, bool(redis), bool(rabbitmq), folder)
 
 
 def sqlite_folder(root: Path, settings: Settings | None) -> str:
@@ -263,13 +250,15 @@ def read_repository(root: Path, python: str = "") -> Repository:
     project = pyproject(root)
     app, settings = the_app(root), find_settings(root)  # first: unreadable code stops here, before any index is asked
     how, found_installer, requirements, dependencies = installer(root, project)
-    backing, database, redis, folder = backing_services(root, dependencies, settings)
+    backing = backing_services(root, dependencies, settings)
     server, start, added_server, found_server = server_of(root, dependencies, requirements, how)
     migrate, worker = migrations(root), find_worker(root, dependencies)
     chosen = Finding("python", python, "--python") if python else python_version(root, project)
     findings = [chosen, found_installer, Finding("app", app.reference, app.source), found_server]
     findings += [Finding("settings", settings.summary, settings.source)] if settings else []
-    findings += backing + ([migrate] if migrate else []) + ([Finding("worker", worker.command, worker.source)] if worker else [])
+    findings += (
+        backing.findings + ([migrate] if migrate else []) + ([Finding("worker", worker.command, worker.source)] if worker else [])
+    )
     findings[0], compiled, findings[2:2] = python_and_builds(root, how, requirements, chosen, project, dependencies)
     tests, about_tests = service_tests(root, project, how, app)
     return Repository(
@@ -286,12 +275,13 @@ def read_repository(root: Path, python: str = "") -> Repository:
         extras=framework_extras(project, dependencies),
         async_engine=makes_async_engine(root),
         settings=settings,
-        database=database,
-        redis=redis,
+        database=backing.database,
+        redis=backing.redis,
+        rabbitmq=backing.rabbitmq,
         worker=worker.command if worker else "",
         migrations=migrate.value if migrate else "",
         docker_files=tuple(name for name in DOCKER_FILES if (root / name).is_file()),
-        data_folder=folder,
+        data_folder=backing.folder,
         compiled=tuple(compiled),
         libraries=runtime_libraries(root, dependencies),
         service_tests=tests,

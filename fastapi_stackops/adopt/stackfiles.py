@@ -8,7 +8,8 @@ import secrets
 
 from fastapi_stackops.adopt.app_mode import local_mode
 from fastapi_stackops.adopt.app_settings import SettingField
-from fastapi_stackops.adopt.backing import DATABASES, REDIS
+from fastapi_stackops.adopt.backing import DATABASES, RABBITMQ, REDIS
+from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_values
 from fastapi_stackops.adopt.conventions import (
     CONTAINER_PORT,
     DATA_DIR,
@@ -16,6 +17,8 @@ from fastapi_stackops.adopt.conventions import (
     DATA_PERMISSIONS,
     ENTRY,
     PORT_VARIABLE,
+    RABBITMQ_DATA,
+    RABBITMQ_SERVICE,
     REDIS_DATA,
     REDIS_SERVICE,
     TEST_SERVICE,
@@ -48,27 +51,8 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
     return f"{scheme or 'sqlite'}:///{DATA_DIR}/{name}"
 
 
-#: Redis given in parts (REDIS_HOST, REDIS_PORT, ...) or as a URL (REDIS_URL, CELERY_BROKER_URL): the stack's Redis.
-REDIS_PARTS = {
-    # REDIS_HOST, and one of several Redis uses (REDIS_QUEUE_HOST, REDIS_CACHE_PORT): the stack's one Redis.
-    "host": (re.compile(r"redis(_[a-z]+)*_?(host|server|hostname)$", re.I), REDIS_SERVICE),
-    "port": (re.compile(r"redis(_[a-z]+)*_?port$", re.I), "6379"),
-    "number": (re.compile(r"redis_?(db|database)$", re.I), "0"),
-    "password": (re.compile(r"redis_?pass(word)?$", re.I), ""),  # the stack's Redis has none
-    "url": (
-        re.compile(r"(redis.*_?(url|uri|dsn)|^celery_?(broker|result_backend)(_url)?|^broker_url|^result_backend)$", re.I),
-        f"redis://{REDIS_SERVICE}:6379/0",
-    ),
-}
-
-
-def redis_value(name: str) -> str | None:
-    """What a setting naming Redis gets in the stack: its host, port, database number or URL; None for anything else."""
-    return next((value for pattern, value in REDIS_PARTS.values() if pattern.search(name)), None)
-
-
 def app_environment(repo: Repository) -> dict[str, str]:
-    """Variable -> its Compose value: the database URL, Redis, and every setting the app cannot start without."""
+    """Variable -> its Compose value: the database URL, Redis, RabbitMQ, and every setting the app cannot start without."""
     values: dict[str, str] = {}
     settings = repo.settings
     for field in settings.database_fields if settings and repo.database else []:
@@ -80,11 +64,8 @@ def app_environment(repo: Repository) -> dict[str, str]:
         for name, part in settings.database_parts.items():
             variable = by_name[name].variable
             values[variable] = f"${{{variable}-{parts[part]}}}"
-    if settings and repo.redis:
-        for field in settings.fields + settings.others:
-            value = redis_value(field.variable)
-            if value is not None:
-                values[field.variable] = value
+    if settings:
+        values |= broker_values([f.variable for f in settings.fields + settings.others], repo.redis, repo.rabbitmq)
     mode = local_mode(settings, repo.root)
     if mode:  # the app's own default, which dev and ci set to its local mode
         values[mode.variable] = f"${{{mode.variable}-{mode.default}}}"
@@ -98,12 +79,12 @@ def app_environment(repo: Repository) -> dict[str, str]:
     return values
 
 
-def worker_healthcheck(command: str, redis: bool) -> str:
+def worker_healthcheck(command: str, broker: bool) -> str:
     """The worker's own health: arq's --check, celery's ping of this worker (the image's HTTP check does not apply).
-    A Celery broker other than Redis (kombu's SQLAlchemy transport, say) may not carry a ping: then the worker's own
+    A Celery broker other than Redis or RabbitMQ (kombu's SQLAlchemy transport, say) may not carry a ping: then the worker's own
     process answering is all there is to tell (Compose's --wait refuses a service whose check is switched off)."""
     words = command.split()
-    if words[0] == "celery" and not redis:
+    if words[0] == "celery" and not broker:
         test = '["CMD", "python", "-c", "import os; os.kill(1, 0)"]'
     elif words[0] == "arq":
         test = f'["CMD", "arq", "--check", "{words[1]}"]'
@@ -147,7 +128,7 @@ def service_block(
         text += f'    ports:\n      - "127.0.0.1:${{{PORT_VARIABLE}-{CONTAINER_PORT}}}:{CONTAINER_PORT}"\n'
     text += app_blocks(repo, depends)
     if not port:
-        text += worker_healthcheck(repo.worker, repo.redis)
+        text += worker_healthcheck(repo.worker, repo.redis or repo.rabbitmq)
     hardened = HARDENED
     if repo.writable:  # paths the app writes under its code: tmpfs its user owns, the rest stays read-only
         mounts = ", ".join(f'"{path}:uid={UID},gid={UID}"' for path in repo.writable)
@@ -181,6 +162,7 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
     database = DATABASES.get(repo.database)
     backing = {database.service: "service_healthy"} if database else {}
     backing |= {REDIS_SERVICE: "service_healthy"} if repo.redis else {}
+    backing |= {RABBITMQ_SERVICE: "service_healthy"} if repo.rabbitmq else {}
     backing |= {DATA_PERMISSIONS: "service_completed_successfully"} if repo.data_folder else {}
     # Migrations run in the api's own start, before the server (the image's CMD).
     blocks = [service_block(ENTRY, repo, None, backing, True, dockerfile)]
@@ -190,22 +172,25 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
     blocks += [data_permissions(repo)] if repo.data_folder else []
     blocks += [database.compose_block()] if database else []
     blocks += [REDIS.format(name=REDIS_SERVICE, data=REDIS_DATA)] if repo.redis else []
+    blocks += [RABBITMQ.format(name=RABBITMQ_SERVICE, data=RABBITMQ_DATA)] if repo.rabbitmq else []
     volumes = ["app-data"] if repo.database == "sqlite" else []
     volumes += ["db-data"] if database else []
     volumes += ["redis-data"] if repo.redis else []
+    volumes += ["rabbitmq-data"] if repo.rabbitmq else []
     text = HEADER + "services:\n" + "\n".join(blocks)
     text += "\nvolumes:\n" + "".join(f"  {v}:\n" for v in volumes) if volumes else ""
     return text + "\nsecrets:\n  ca_bundle:\n    file: ${BUILD_CA_BUNDLE-/dev/null}\n"
 
 
 def secret_variables(repo: Repository) -> list[str]:
-    """Variables that hold secrets: the app's settings without a default (the database's parts aside), and PostgreSQL's
-    password."""
-    # What the stack wires (the database, Redis), a typed field's value and --set's value stand: none is generated.
+    """Variables that hold secrets: the app's settings without a default (the database's parts aside), and the
+    passwords of the database and RabbitMQ init runs."""
+    # What the stack wires (the database, Redis, RabbitMQ), a typed field's value and --set's value stand: none is generated.
     wired = {name for name, value in app_environment(repo).items() if "?set " not in value}
     names = [f.variable for f in repo.settings.required if f.variable not in wired] if repo.settings else []
     names += [name for name in repo.required if name not in wired and name not in names]
-    return names + ([DATABASES[repo.database].password] if repo.database in DATABASES else [])
+    names += [DATABASES[repo.database].password] if repo.database in DATABASES else []
+    return names + ([RABBITMQ_PASSWORD] if repo.rabbitmq else [])
 
 
 def mode_lines(repo: Repository) -> str:

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Build a local substitute for an official base image from Debian packages,
 # for machines that reach a Debian mirror but no container registry.
-#   build-base.sh python|python-runtime|postgres|mariadb|redis|registry|swarm-node|caddy TAG MIRROR SUITE RECIPE_HASH [VERSION]
+#   build-base.sh python|python-runtime|postgres|mariadb|redis|rabbitmq|registry|swarm-node|caddy TAG MIRROR SUITE RECIPE_HASH [VERSION]
 # VERSION is what the suite ships (python 3.9 in bullseye, 3.11 in bookworm,
 # 3.13 in trixie, 3.14 in forky;
-# postgres 15 and 17; redis 7): the caller (fastapi_stackops/baseimages.py) chose the
+# postgres 15 and 17; redis 7; rabbitmq 3.10 in bookworm): the caller (fastapi_stackops/baseimages.py) chose the
 # suite for it, and the mirror from the host's apt sources; no host name is
 # written here.
 set -euo pipefail
@@ -137,6 +137,27 @@ redis)
       --change 'EXPOSE 6379' \
       --change 'CMD ["redis-server", "--protected-mode", "no"]'
   ;;
+rabbitmq)
+  # Debian's rabbitmq-server run as the official image runs it (its own
+  # commands first on PATH, not the wrappers that log to /var/log): data in
+  # /var/lib/rabbitmq (a VOLUME, its home, where the Erlang cookie goes), as
+  # the rabbitmq user, logging to the console; RABBITMQ_DEFAULT_USER and
+  # RABBITMQ_DEFAULT_PASS are RabbitMQ's own (3.9 and later). The node name is
+  # fixed: RabbitMQ keeps its data under it, and a container's host name
+  # changes each time it is recreated. Its other logs (an upgrade log, a crash
+  # dump) go to /tmp, so the root filesystem can be read-only.
+  make_rootfs --include=rabbitmq-server \
+    --customize-hook='rm -rf "$1"/var/lib/rabbitmq/* && chroot "$1" chown rabbitmq:rabbitmq /var/lib/rabbitmq'
+  import_rootfs \
+      --change 'ENV PATH=/usr/lib/rabbitmq/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'ENV HOME=/var/lib/rabbitmq RABBITMQ_LOGS=- RABBITMQ_NODENAME=rabbit@localhost' \
+      --change 'ENV RABBITMQ_LOG_BASE=/tmp ERL_CRASH_DUMP=/tmp/erl_crash.dump' \
+      --change 'VOLUME /var/lib/rabbitmq' \
+      --change 'WORKDIR /var/lib/rabbitmq' \
+      --change 'USER rabbitmq' \
+      --change 'EXPOSE 5672' \
+      --change 'CMD ["rabbitmq-server"]'
+  ;;
 registry)
   # Debian's docker-registry (Distribution 2.8), run as the official registry
   # image runs: same config path, storage and port, no authentication. Its
@@ -176,5 +197,5 @@ caddy)
       --change 'EXPOSE 8080' \
       --change 'ENTRYPOINT ["/usr/local/bin/proxy-entrypoint.sh"]'
   ;;
-*) echo "build-base: unknown recipe '$recipe' (python, python-runtime, postgres, mariadb, redis, registry, swarm-node or caddy)" >&2; exit 2 ;;
+*) echo "build-base: unknown recipe '$recipe' (python, python-runtime, postgres, mariadb, redis, rabbitmq, registry, swarm-node or caddy)" >&2; exit 2 ;;
 esac

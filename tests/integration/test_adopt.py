@@ -20,11 +20,12 @@ SHAPES = [
     "own-docker-files",
     "poetry-legacy-lock",  # Python 3.9 (bullseye): a lock 1.1 made before 3.11, settings over two classes, logs/
     "uv-mariadb-nested",  # Python 3.14 (forky): MariaDB for aiomysql, nested settings, tests inside the package
+    "requirements-rabbitmq",  # aio-pika: RabbitMQ (Debian's rabbitmq-server), given in parts by a class of its own
 ]
 #: A shape whose tasks.py is its own (FastAPI background jobs): init keeps it, and its tasks run as `fastapi-stackops`.
 OWN_TASKS = "requirements-psycopg2-sync"
 #: Shapes with a pytest suite of their own (two tests each), which init gives a test image.
-WITH_TESTS = ("uv-src-factory", "requirements-psycopg2-sync", "uv-mariadb-nested")
+WITH_TESTS = ("uv-src-factory", "requirements-psycopg2-sync", "uv-mariadb-nested", "requirements-rabbitmq")
 
 
 def test_every_bare_shape_is_tried():

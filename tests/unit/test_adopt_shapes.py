@@ -12,13 +12,14 @@ import pytest
 
 from fastapi_stackops.adopt.app_settings import SettingField, find_settings, typed_value
 from fastapi_stackops.adopt.backing import DATABASES
+from fastapi_stackops.adopt.brokers import broker_values, redis_value
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.image import code_paths, dockerfile_text
 from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.reading import read_repository, requirements_files
 from fastapi_stackops.adopt.routes import scenario
 from fastapi_stackops.adopt.source import App, find_apps
-from fastapi_stackops.adopt.stackfiles import app_environment, compose_text, redis_value, secret_variables
+from fastapi_stackops.adopt.stackfiles import app_environment, compose_text, secret_variables
 from fastapi_stackops.adopt.wheels import compiled_here, fits, locked_files
 
 BARE = Path(__file__).resolve().parents[1] / "fixtures" / "bare"
@@ -508,16 +509,48 @@ def test_a_nested_groups_database_url_is_the_stacks_database(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("client", "refused"), [("aio-pika", True), ("taskiq-aio-pika", True), ("celery[redis]", False), ("celery", False)]
+    ("client", "config", "rabbitmq", "redis"),
+    [
+        ("aio-pika", "", True, False),
+        ("taskiq-aio-pika", "", True, False),
+        ("celery[redis]", "", False, True),  # Celery's broker URL is re-pointed at the stack's Redis
+        ("celery", "", False, False),  # alone it keeps its own broker (kombu's SQLAlchemy transport, say)
+        ("celery", "    celery_broker_url: str = 'amqp://guest:guest@localhost:5672//'\n", True, False),
+    ],
 )
-def test_an_app_that_speaks_amqp_itself_is_refused_in_one_line_naming_rabbitmq(tmp_path, client, refused):
-    written(tmp_path, {"requirements.txt": f"fastapi\n{client}\n", "main.py": APP})
-    if not refused:  # with its redis extra, Celery's broker URL is re-pointed at the stack's Redis; alone, it keeps its own
-        assert read_repository(tmp_path).redis == (client == "celery[redis]")
-        return
-    with pytest.raises(NotAFastAPIRepository) as said:
-        read_repository(tmp_path)
-    assert f"talks to RabbitMQ (the {client} dependency), a backing service init does not run yet" in str(said.value)
+def test_rabbitmq_runs_beside_an_app_that_speaks_amqp(tmp_path, client, config, rabbitmq, redis):
+    settings = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n" + (config or "    x: int = 1\n")
+    repo = read_repository(written(tmp_path, {"requirements.txt": f"fastapi\n{client}\n", "main.py": APP, "config.py": settings}))
+    assert (repo.rabbitmq, repo.redis) == (rabbitmq, redis)
+    compose = compose_text(repo)
+    assert ("  rabbitmq:\n    image: ${RABBITMQ_BASE_IMAGE-rabbitmq:3}" in compose) == rabbitmq
+    assert ("rabbitmq-data:/var/lib/rabbitmq" in compose) == rabbitmq
+    assert ("RABBITMQ_PASSWORD" in secret_variables(repo)) == rabbitmq
+
+
+AMQP = "amqp://app:${RABBITMQ_PASSWORD}@rabbitmq:5672/%2F"
+
+
+@pytest.mark.parametrize(
+    ("name", "redis", "value"),
+    [
+        ("RABBITMQ_HOST", False, "rabbitmq"),
+        ("RABBITMQ_PORT", False, "5672"),
+        ("RABBITMQ_USER", False, "app"),
+        ("RABBITMQ_PASSWORD", False, "${RABBITMQ_PASSWORD}"),
+        ("RABBITMQ_VHOST", False, "/"),
+        ("DEPENDENCIES__RABBITMQ_URL", False, AMQP),  # a nested group's
+        ("AMQP_URL", False, AMQP),
+        ("RABBITMQ_BROKER_URL", False, AMQP),
+        ("CELERY_BROKER_URL", False, AMQP),
+        ("CELERY_RESULT_BACKEND", False, "rpc://"),
+        ("CELERY_BROKER_URL", True, "redis://redis:6379/0"),  # with Redis too, Redis stays Celery's broker
+        ("RABBITMQ_PLUGIN_PORT", False, None),
+        ("DATABASE_URL", False, None),
+    ],
+)
+def test_a_setting_naming_rabbitmq_gets_the_stacks_rabbitmq(name, redis, value):
+    assert broker_values([name], redis, True).get(name) == value
 
 
 CELERY_APP = "from celery import Celery\n\n"

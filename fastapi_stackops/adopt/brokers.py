@@ -1,0 +1,85 @@
+"""Redis and RabbitMQ beside the app: whether it is a client of each (read from its dependencies), and what a setting
+naming one gets in the stack (a host, a port, a URL)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from fastapi_stackops.adopt.conventions import RABBITMQ_SERVICE, REDIS_SERVICE
+from fastapi_stackops.adopt.wheels import text_of
+
+#: Clients that speak AMQP themselves: the app needs RabbitMQ, not a broker URL Redis could stand in for.
+RABBITMQ_CLIENTS = ("aio-pika", "pika", "aiormq", "taskiq-aio-pika", "faststream")
+#: The variable holding the password of the stack's RabbitMQ user (generated in the env files, as a database's).
+RABBITMQ_PASSWORD = "RABBITMQ_PASSWORD"
+CELERY_REDIS = re.compile(r"celery\W{0,3}\[[^\]]*\bredis\b|^celery\s*=\s*\{[^}]*extras\s*=\s*\[[^\]]*\bredis\b", re.M | re.I)
+CELERY_BROKER = r"^celery_?(broker|result_backend)(_url)?|^broker_url|^result_backend"
+
+
+def redis_client(root: Path, dependencies: tuple[str, ...]) -> str:
+    """What makes the app a Redis client: redis or arq, or celery with its redis extra. Celery alone may use another
+    broker (kombu's SQLAlchemy transport over the app's database), and without the redis package cannot reach Redis."""
+    named = next((d for d in dependencies if d in ("redis", "arq")), "")
+    texts = [root / "pyproject.toml", *root.glob("requirements*.txt")]
+    if not named and "celery" in dependencies and any(CELERY_REDIS.search(text_of(p)) for p in texts if p.is_file()):
+        return "celery[redis]"
+    return named
+
+
+def rabbitmq_client(dependencies: tuple[str, ...], defaults: Iterable[str]) -> str:
+    """What makes the app a RabbitMQ client: a library that speaks AMQP, or Celery whose broker setting defaults to
+    an amqp:// URL (kombu speaks AMQP through its own client)."""
+    named = next((d for d in dependencies if d in RABBITMQ_CLIENTS), "")
+    if not named and "celery" in dependencies and any(str(d).startswith(("amqp://", "pyamqp://")) for d in defaults):
+        return "celery (an amqp:// broker)"
+    return named
+
+
+#: Redis given in parts (REDIS_HOST, REDIS_PORT, ...) or as a URL (REDIS_URL, CELERY_BROKER_URL): the stack's Redis.
+REDIS_PARTS = {
+    # REDIS_HOST, and one of several Redis uses (REDIS_QUEUE_HOST, REDIS_CACHE_PORT): the stack's one Redis.
+    "host": (re.compile(r"redis(_[a-z]+)*_?(host|server|hostname)$", re.I), REDIS_SERVICE),
+    "port": (re.compile(r"redis(_[a-z]+)*_?port$", re.I), "6379"),
+    "number": (re.compile(r"redis_?(db|database)$", re.I), "0"),
+    "password": (re.compile(r"redis_?pass(word)?$", re.I), ""),  # the stack's Redis has none
+    "url": (re.compile(rf"(redis.*_?(url|uri|dsn)|{CELERY_BROKER})$", re.I), f"redis://{REDIS_SERVICE}:6379/0"),
+}
+RABBIT = r"(^|_)(rabbit(mq)?|amqp)_?"
+#: RabbitMQ given in parts (RABBITMQ_HOST, RABBITMQ_USER, ...) or as a URL (RABBITMQ_URL, AMQP_URL, a nested group's
+#: DEPENDENCIES__RABBITMQ_URL). The vhost is "/", which a URL spells %2F.
+RABBITMQ_PARTS = {
+    "host": (re.compile(rf"{RABBIT}(host|server|hostname)$", re.I), RABBITMQ_SERVICE),
+    "port": (re.compile(rf"{RABBIT}port$", re.I), "5672"),
+    "user": (re.compile(rf"{RABBIT}(user|username|login)$", re.I), "app"),
+    "password": (re.compile(rf"{RABBIT}pass(word)?$", re.I), f"${{{RABBITMQ_PASSWORD}}}"),
+    "vhost": (re.compile(rf"{RABBIT}(vhost|virtual_host)$", re.I), "/"),
+    "url": (
+        re.compile(rf"{RABBIT}(\w+_)?(url|uri|dsn)$", re.I),
+        f"amqp://app:${{{RABBITMQ_PASSWORD}}}@{RABBITMQ_SERVICE}:5672/%2F",
+    ),
+}
+
+
+def redis_value(name: str) -> str | None:
+    """What a setting naming Redis gets in the stack: its host, port, database number or URL; None for anything else."""
+    return next((value for pattern, value in REDIS_PARTS.values() if pattern.search(name)), None)
+
+
+def rabbitmq_value(name: str, redis: bool) -> str | None:
+    """What a setting naming RabbitMQ gets in the stack; a Celery broker's too, unless Redis is the broker (Celery's
+    result backend then answers over AMQP: rpc://). None for anything else."""
+    if re.search(rf"({CELERY_BROKER})$", name, re.I) and not redis:
+        return "rpc://" if "result" in name.lower() else RABBITMQ_PARTS["url"][1]
+    return next((value for pattern, value in RABBITMQ_PARTS.values() if pattern.search(name)), None)
+
+
+def broker_values(variables: Iterable[str], redis: bool, rabbitmq: bool) -> dict[str, str]:
+    """Variable -> its value in the stack, for each setting that names the stack's Redis or RabbitMQ."""
+    values = {}
+    for variable in variables:
+        value = (rabbitmq_value(variable, redis) if rabbitmq else None) or (redis_value(variable) if redis else None)
+        if value is not None:
+            values[variable] = value
+    return values

@@ -88,6 +88,7 @@ def dev_dependencies(root: Path, project: dict, installer: str) -> tuple[str, st
         ]
         files = [p for p in near if DEV_REQUIREMENTS.match(p.name)]
         files += [p for p in near if p.parent.name == "requirements" and p.stem in ("dev", "test", "tests")]
+        files += [p for p in near if p.parent.name in ("tests", "test") and p.stem.startswith("requirements")]  # their own
         files += [root / "requirements.txt"] if (root / "requirements.txt").is_file() else []  # pytest among the app's own
         found = {str(p.relative_to(root)): text_of(p).splitlines() for p in files}
         return next((("requirements", f, f) for f, r in found.items() if names_pytest(r)), None)

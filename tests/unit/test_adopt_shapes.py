@@ -211,6 +211,14 @@ def test_the_apps_requirements_file_is_the_production_one_nearest_the_root(tmp_p
     assert requirements_files(tmp_path)[0] == chosen
 
 
+def test_tests_that_keep_their_own_requirements_file_get_a_test_image_from_it(tmp_path):
+    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP, "tests/test_a.py": ""})
+    written(tmp_path, {"tests/requirements.txt": "-r ../requirements.txt\npytest==8.0\n"})
+    repo = read_repository(tmp_path)
+    assert (repo.service_tests.kind, repo.service_tests.name) == ("requirements", "tests/requirements.txt")
+    assert "COPY tests ./tests\n" in dockerfile_text(repo, "/health", False)  # beside the app's, which it includes
+
+
 def test_tests_whose_pytest_is_in_a_subfolders_dev_requirements_get_a_test_image_with_that_folder(tmp_path):
     written(tmp_path, {"infra/requirements.txt": "-r requirements/dev.txt\n", "infra/requirements/prod.txt": "fastapi\n"})
     written(tmp_path, {"infra/requirements/dev.txt": "fastapi\npytest==8.0\n", "main.py": APP, "tests/test_a.py": ""})

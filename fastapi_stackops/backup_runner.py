@@ -48,7 +48,7 @@ def one_off(client: docker.DockerClient, image: str, **options) -> tuple[int, by
         status = container.wait()["StatusCode"]
         return status, container.logs(stdout=True, stderr=False), container.logs(stdout=False, stderr=True)
     finally:
-        container.remove(force=True)
+        container.remove(force=True, v=True)  # v: the anonymous volume a database image declares, one per backup
 
 
 def run_helper(stack: Stack, database: Database, spec: dict, what: str) -> bytes:

@@ -109,7 +109,7 @@ def start_beside(stack: Stack, base: dict[str, str], old: list, image_id: str, t
     if problem or not new:
         why = _why_not_ready(new[0]) if new else "no container was created"
         for container in new:
-            container.remove(force=True)
+            container.remove(force=True, v=True)
         raise StackError(
             f"the new release of {entry} did not become healthy (health gate {timeout}s; {problem}); {why}; {what_serves(stack)}"
         )
@@ -168,7 +168,7 @@ def drain(old: list) -> None:
     held_for_a_fault_test("drain")
     for container in old:
         container.stop(timeout=container.attrs["Config"].get("StopTimeout") or 30)
-        container.remove()
+        container.remove(v=True)  # v: an anonymous volume its image declares goes with it, not one per deploy
 
 
 def running_entries(stack: Stack) -> list:
@@ -176,7 +176,7 @@ def running_entries(stack: Stack) -> list:
     it serves nothing, and `up --scale` would start it again in place of a new one."""
     containers = stack.look_again().containers(stack.config.entry)
     for container in (c for c in containers if c.status not in ("running", "restarting")):
-        container.remove(force=True)
+        container.remove(force=True, v=True)
     return [c for c in containers if c.status in ("running", "restarting")]
 
 
@@ -192,7 +192,7 @@ def roll_to(
             new = start_beside(stack, base, old, image_id, timeout)
     except KeyboardInterrupt:
         for container in (c for c in stack.look_again().containers(stack.config.entry) if c.id not in {o.id for o in old}):
-            container.remove(force=True)
+            container.remove(force=True, v=True)
         raise Interrupted(f"interrupted before the switch; the new container was removed; {what_serves(stack)}") from None
     try:
         # A release that serves is a recorded one: a Ctrl-C here waits for both, never splits them.

@@ -18,8 +18,19 @@ UNREACHED = re.compile(
 READ_ONLY = re.compile(r"Read-only file system: '([^']+)'|No such file or directory: '([^']+\.log)'")
 #: An app that reads a git-ignored env file at import (starlette's Config, python-dotenv with a check) and stops without it.
 MISSING_ENV_FILE = re.compile(r"(?:Config file|No such file or directory:?) '([^']*/\.env[^'/]*)'")
-#: A variable read at import with no default, by starlette's Config or os.environ[...].
-MISSING_VARIABLE = re.compile(r"Config '([A-Za-z_]\w*)' is missing|KeyError: '([A-Z][A-Z0-9_]*)'")
+#: A variable read at import with no default: by starlette's Config, os.environ[...], or a pydantic model validated
+#: from the environment itself (`Config(**os.environ)`: the input pydantic shows is a dict of variables).
+MISSING_VARIABLE = re.compile(
+    r"Config '([A-Za-z_]\w*)' is missing|KeyError: '([A-Z][A-Z0-9_]*)'|"
+    r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?Field required \[type=missing, input_value=\{'[A-Z_]+'"
+)
+
+
+def missing_variables(words: str) -> tuple[str, ...]:
+    """Every variable the failure says was missing, in order (a pydantic model lists each missing field)."""
+    return tuple(dict.fromkeys(next(filter(None, found.groups())) for found in MISSING_VARIABLE.finditer(words)))
+
+
 CONFLICT_MARKER = re.compile(r"^(<<<<<<<|=======|>>>>>>>)( |$)")
 MISSING_FOLDER = re.compile(r"[Dd]irectory '([^']+)' does not exist")
 FORWARD_REFERENCE = re.compile(r"ForwardRef\('([^']+)'\)")

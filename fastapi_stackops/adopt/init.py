@@ -195,7 +195,7 @@ def lessons(failed: ImportFailed) -> list[tuple[str, str, Finding]]:
     linked = path if Path(path).suffix and str(Path(path).parent) == CODE_DIR and not named_now else ""
     path = "" if linked else str(Path(path).parent) if Path(path).suffix else path
     path = "" if path == CODE_DIR else path  # never a tmpfs over the code
-    placeholder, variable = failed.missing_env_file, failed.missing_variable
+    placeholder, variables = failed.missing_env_file, failed.missing_variables
     return [
         (
             "linked",
@@ -204,7 +204,11 @@ def lessons(failed: ImportFailed) -> list[tuple[str, str, Finding]]:
         ),
         ("writable", path, Finding("writable", f"{path}, a tmpfs: the app writes there at import", FIRST_START)),
         ("placeholders", placeholder, Finding("env file", f"{placeholder}, empty in the image: read at import", FIRST_START)),
-        ("required", variable, Finding("variable", f"{variable}, read at import with no default: a secret", FIRST_START)),
+        (
+            "required",
+            variables,
+            Finding("variable", f"{', '.join(variables)}, read at import with no default: secrets", FIRST_START),
+        ),
     ]
 
 
@@ -212,10 +216,11 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool) -> tuple[Setup,
     """What an import failure teaches the next try, or the failure itself when it teaches nothing."""
     for name, value, finding in lessons(failed):
         known = getattr(setup.repo, name)
-        if value and (name == "required" or value.startswith(f"{CODE_DIR}/")) and value not in known:
+        new = [v for v in (value if isinstance(value, tuple) else (value,)) if v and v not in known]
+        if new and (name == "required" or new[0].startswith(f"{CODE_DIR}/")):
             say(finding.line())
             setup.repo.findings.append(finding)
-            return replace(setup, repo=replace(setup.repo, **{name: (*known, value)})), with_deps
+            return replace(setup, repo=replace(setup.repo, **{name: (*known, *new)})), with_deps
     if failed.unreached and not with_deps and setup.repo.database in ("postgres", "mysql"):
         return setup, True
     raise failed

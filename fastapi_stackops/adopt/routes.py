@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 
 from fastapi_stackops import StackError
 from fastapi_stackops.adopt.conventions import CODE_DIR
-from fastapi_stackops.adopt.import_failure import MISSING_ENV_FILE, MISSING_VARIABLE, UNREACHED, Failure, advice, cause, written
+from fastapi_stackops.adopt.import_failure import (
+    MISSING_ENV_FILE,
+    UNREACHED,
+    Failure,
+    advice,
+    cause,
+    missing_variables,
+    written,
+)
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.commands import last_words
 from fastapi_stackops.repository import git_root
@@ -90,9 +98,8 @@ class ImportFailed(StackError):
         return os.path.normpath(found.group(1)) if found else ""
 
     @property
-    def missing_variable(self) -> str:
-        found = MISSING_VARIABLE.search(self.words)
-        return (found.group(1) or found.group(2)) if found else ""
+    def missing_variables(self) -> tuple[str, ...]:
+        return missing_variables(self.words)
 
     @property
     def read_only_path(self) -> str:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_stackops.adopt.import_failure import Failure, advice, cause
+from fastapi_stackops.adopt.import_failure import Failure, advice, cause, missing_variables
 from fastapi_stackops.adopt.init import lessons
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import ImportFailed
@@ -108,6 +108,32 @@ def test_a_reported_failure_is_one_line_naming_the_dependency_file():
         f"providing it to {repo.requirements}"
     )
     assert "--set" not in said
+
+
+PYDANTIC_FROM_ENVIRONMENT = (
+    "pydantic_core._pydantic_core.ValidationError: 2 validation errors for AppConfig\n"
+    "PUBLIC_BASE_URL\n  Field required [type=missing, input_value={'PATH': '/opt/venv/bin:/...', 'HOME': '/nonexistent'}, "
+    "input_type=dict]\nSECRET_KEY\n  Field required [type=missing, input_value={'PATH': '/opt/venv/bin'}, input_type=dict]"
+)
+
+
+@pytest.mark.parametrize(
+    ("words", "variables"),
+    [
+        ("KeyError: \"Config 'JWT_SIGNING_KEY' is missing, and has no default.\"", ("JWT_SIGNING_KEY",)),
+        ("KeyError: 'SECRET_KEY'", ("SECRET_KEY",)),
+        (PYDANTIC_FROM_ENVIRONMENT, ("PUBLIC_BASE_URL", "SECRET_KEY")),  # a model validated from os.environ: every one
+        (PYDANTIC_FROM_ENVIRONMENT.replace("\n  Field", " / Field"), ("PUBLIC_BASE_URL", "SECRET_KEY")),  # lines joined
+        # A model validated from a request or a file, not the environment: its fields are no variables.
+        (
+            "ValidationError: 1 validation error for Item\nname\n  Field required [type=missing, input_value={}, input_type=dict]",
+            (),
+        ),
+        ("KeyError: 'name'", ()),
+    ],
+)
+def test_the_variables_an_import_failure_says_are_missing(words, variables):
+    assert missing_variables(words) == variables
 
 
 def test_what_an_import_failure_teaches_the_next_try_reaches_the_files_init_writes():

@@ -37,7 +37,7 @@ def code_paths(repo: Repository) -> list[str]:
         for p in repo.root.iterdir()
         if p.name not in SKIPPED and p.name != "src" and not p.name.startswith(".")
         if (p / "__init__.py").is_file()
-        or (p.is_dir() and p.name in imported and any(p.glob("*.py")))
+        or (p.is_dir() and p.name in imported and next(p.rglob("*.py"), None))  # a namespace package, code further down
         or (p.suffix == ".py" and p.stem in imported)
     )
     paths = [repo.app.source_root or repo.app.top_level, *packages]

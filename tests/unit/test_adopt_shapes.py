@@ -232,6 +232,12 @@ def test_an_app_in_a_top_level_module_copies_that_file(tmp_path):
     assert code_paths(read_repository(tmp_path)) == ["main.py", "database.py"]
 
 
+def test_a_namespace_package_whose_code_is_a_level_down_is_copied(tmp_path):
+    main = "from api.v1.routes import router\n" + APP
+    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "api/v1/routes.py": "router = None\n", "docs/x.md": ""})
+    assert code_paths(read_repository(tmp_path)) == ["main.py", "api"]
+
+
 @pytest.mark.parametrize(
     ("files", "folder", "kind"),
     [

@@ -26,9 +26,17 @@ MISSING_VARIABLE = re.compile(
 )
 
 
+#: An app's own check listing what it lacks: "Missing required environment settings: TOKEN_ISSUER, TOKEN_AUDIENCE".
+LISTED_MISSING = re.compile(
+    r"[Mm]issing (?:required )?(?:environment )?(?:settings|variables?|env vars)\W+([A-Z][A-Z0-9_]*(?:,\s*[A-Z][A-Z0-9_]*)*)"
+)
+
+
 def missing_variables(words: str) -> tuple[str, ...]:
     """Every variable the failure says was missing, in order (a pydantic model lists each missing field)."""
-    return tuple(dict.fromkeys(next(filter(None, found.groups())) for found in MISSING_VARIABLE.finditer(words)))
+    found = [next(filter(None, named.groups())) for named in MISSING_VARIABLE.finditer(words)]
+    found += [name.strip() for listed in LISTED_MISSING.finditer(words) for name in listed.group(1).split(",")]
+    return tuple(dict.fromkeys(found))
 
 
 CONFLICT_MARKER = re.compile(r"^(<<<<<<<|=======|>>>>>>>)( |$)")

@@ -124,6 +124,11 @@ PYDANTIC_FROM_ENVIRONMENT = (
         ("KeyError: 'SECRET_KEY'", ("SECRET_KEY",)),
         (PYDANTIC_FROM_ENVIRONMENT, ("PUBLIC_BASE_URL", "SECRET_KEY")),  # a model validated from os.environ: every one
         (PYDANTIC_FROM_ENVIRONMENT.replace("\n  Field", " / Field"), ("PUBLIC_BASE_URL", "SECRET_KEY")),  # lines joined
+        (  # the app's own check, listing them
+            "ValidationError: 1 validation error for Settings / Value error, Missing required environment settings: "
+            "TOKEN_ISSUER, TOKEN_AUDIENCE. Please ensure they are set",
+            ("TOKEN_ISSUER", "TOKEN_AUDIENCE"),
+        ),
         # A model validated from a request or a file, not the environment: its fields are no variables.
         (
             "ValidationError: 1 validation error for Item\nname\n  Field required [type=missing, input_value={}, input_type=dict]",

@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass
 
 from fastapi_stackops import StackError, cleanup
-from fastapi_stackops.baseimages import ensure_base_images
 from fastapi_stackops.building import build_images
 from fastapi_stackops.compose import down_args
 from fastapi_stackops.console import say, step
@@ -33,7 +32,7 @@ def check_startable(stack: Stack) -> None:
 
 def build(stack: Stack, no_cache: bool = False) -> dict[str, str]:
     """Build the stack's images; returns the base-image variables used."""
-    base = ensure_base_images(stack.settings, stack.model, stack.client)
+    base = stack.base_images
     with step(f"building images of {stack.project}" + (" without cache" if no_cache else "")):
         held_for_a_fault_test("build")
         build_images(stack, (), base, no_cache)
@@ -52,7 +51,7 @@ def up(stack: Stack, build: bool = True) -> Started:
     problems = port_problems(stack.settings, stack.model, published_by(stack.containers()), stack.client)
     if problems:
         raise StackError(problems[0])
-    base = ensure_base_images(stack.settings, stack.model, stack.client)
+    base = stack.base_images
     settings = stack.settings
     launch = Launch(stack, base)
     with step(f"starting {settings.project} ({settings.env}) and waiting up to {settings.wait_timeout}s for health"):

@@ -12,6 +12,7 @@ import functools
 import subprocess
 from collections.abc import Mapping, Sequence
 
+from fastapi_stackops.baseimages import ensure_base_images
 from fastapi_stackops.commands import Background
 from fastapi_stackops.compose import ComposeModel, render, require_service, run_compose, start_compose
 from fastapi_stackops.engine import connect, project_containers, service_of
@@ -42,6 +43,12 @@ class Stack:
     @functools.cached_property
     def model(self) -> ComposeModel:
         return render(self.settings)
+
+    @functools.cached_property
+    def base_images(self) -> dict[str, str]:
+        """The Compose variables naming the base images the stack's services need, made available (pulled, or local
+        substitutes built) once per task, however many of its steps ask."""
+        return ensure_base_images(self.settings, self.model, self.client)
 
     def containers(self, service: str | None = None) -> list:
         """The project's containers (of one service) as the engine last showed them."""

@@ -171,10 +171,9 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
 
 def base_images(stack, repo: Repository) -> dict[str, str]:
     """The trial's base images; a Python no image can be had for is refused naming the flag that picks another."""
-    from fastapi_stackops.baseimages import ensure_base_images
 
     try:
-        return ensure_base_images(stack.settings, stack.model, stack.client)
+        return stack.base_images
     except StackError as error:
         if f"python:{repo.python}" not in str(error):
             raise

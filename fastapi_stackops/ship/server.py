@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from fastapi_stackops import StackError, lifecycle
 from fastapi_stackops.backup_runner import back_up_before_migrating
-from fastapi_stackops.baseimages import PROXY_SERVICE, ensure_base_images
+from fastapi_stackops.baseimages import PROXY_SERVICE
 from fastapi_stackops.engine import split_reference
 from fastapi_stackops.ship.releases import Release, deploy_lock, history
 from fastapi_stackops.ship.rollout import Switched, entry_image, migrate, previous, proxy, roll_to, serving, start_others
@@ -53,7 +53,7 @@ def _check(stack: Stack) -> None:
 def deploy(stack: Stack, build: bool, timeout: int, lock_wait: int) -> Switched:
     """Build on the host, migrate once, start the new release beside the old, switch the proxy once it is healthy, drain."""
     _check(stack)
-    base = ensure_base_images(stack.settings, stack.model, stack.client)
+    base = stack.base_images
     with deploy_lock(stack.client, stack.project, base["PROXY_IMAGE"], lock_wait, where(stack), stack.settings.cli_env):
         with tag_kept_on_what_serves(stack):
             if build:
@@ -68,7 +68,7 @@ def deploy(stack: Stack, build: bool, timeout: int, lock_wait: int) -> Switched:
 def rollback(stack: Stack, timeout: int, lock_wait: int, to: int | None = None) -> Switched:
     """Run the release before the serving one (or release `to`) again, through the same switch; the database stays as
     migrated."""
-    base = ensure_base_images(stack.settings, stack.model, stack.client)
+    base = stack.base_images
     with deploy_lock(stack.client, stack.project, base["PROXY_IMAGE"], lock_wait, where(stack), stack.settings.cli_env):
         target = previous(stack, history(proxy(stack)), to)
         with tag_kept_on_what_serves(stack):

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi_stackops import StackError
-from fastapi_stackops.baseimages import ensure_base_images
 from fastapi_stackops.commands import run
 from fastapi_stackops.compose import config_json, parse_model
 from fastapi_stackops.console import say, step
@@ -261,7 +260,7 @@ def deploy(stack: Stack, timeout: float) -> Deployed:
     """
     settings, client = stack.settings, stack.client
     require_manager(client)
-    base = ensure_base_images(settings, stack.model, client)
+    base = stack.base_images
     rendered = config_json(settings, base)
     with step("pushing the images every node pulls"):
         images = pinned_images(settings, parse_model(rendered, settings.profiles), client)

@@ -63,7 +63,7 @@ def lint(c):
 def images(c, env=None):
     """Make the base images available: pull them, or build local substitutes once."""
     stack = open_stack(env)
-    chosen = baseimages.ensure_base_images(stack.settings, stack.model, stack.client)
+    chosen = stack.base_images
     for variable, ref in chosen.items():
         say(f"  {variable}={ref}")
 

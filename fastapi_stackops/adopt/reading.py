@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -240,6 +240,15 @@ def project_name(root: Path, project: dict) -> str:
     return re.sub(r"[^a-z0-9-]", "-", (project.get("project", {}).get("name") or root.name).lower()).strip("-") or "app"
 
 
+def on_pytest_path(root: Path, project: dict, app: App) -> App:
+    """An app outside src/ that imports the packages kept there runs with src/ on its path, as the repository's own
+    pytest settings put it (`pythonpath = ["src"]`)."""
+    listed = project.get("tool", {}).get("pytest", {}).get("ini_options", {}).get("pythonpath", [])
+    folders = [str(f).strip("./") for f in ([listed] if isinstance(listed, str) else listed)]
+    folder = next((f for f in folders if f and "/" not in f and (root / f).is_dir()), "")
+    return replace(app, source_root=folder) if folder and not app.source_root else app
+
+
 def makes_async_engine(root: Path) -> bool:
     """Whether the code makes an async SQLAlchemy engine: its database URL then names an async driver."""
     return any("create_async_engine" in path.read_text(errors="replace") for path in python_files(root))
@@ -248,7 +257,7 @@ def makes_async_engine(root: Path) -> bool:
 def read_repository(root: Path, python: str = "") -> Repository:
     """Everything init needs to know, or NotAFastAPIRepository saying what was looked for and where (`python`: --python)."""
     project = pyproject(root)
-    app, settings = the_app(root), find_settings(root)  # first: unreadable code stops here, before any index is asked
+    app, settings = on_pytest_path(root, project, the_app(root)), find_settings(root)  # unreadable code stops here
     how, found_installer, requirements, dependencies = installer(root, project)
     backing = backing_services(root, dependencies, settings)
     server, start, added_server, found_server = server_of(root, dependencies, requirements, how)

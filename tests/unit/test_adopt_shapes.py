@@ -232,6 +232,17 @@ def test_an_app_in_a_top_level_module_copies_that_file(tmp_path):
     assert code_paths(read_repository(tmp_path)) == ["main.py", "database.py"]
 
 
+def test_an_app_importing_packages_its_pytest_settings_put_on_the_path_runs_with_them_there(tmp_path):
+    project = '[project]\nname = "svc"\ndependencies = ["fastapi"]\n[tool.pytest.ini_options]\npythonpath = ["src"]\n'
+    main = "from core.app import create_app\n\napp = create_app()\n"
+    factory = "from fastapi import FastAPI\n\ndef create_app():\n    return FastAPI()\n"
+    written(tmp_path, {"pyproject.toml": project, "server/__init__.py": "", "server/main.py": main})
+    written(tmp_path, {"src/core/__init__.py": "", "src/core/app.py": factory})
+    repo = read_repository(tmp_path)
+    assert repo.app.reference == "server.main:app" and {"src", "server"} <= set(code_paths(repo))
+    assert "PYTHONPATH=/srv/src:/srv " in dockerfile_text(repo, "/", False)
+
+
 def test_a_namespace_package_whose_code_is_a_level_down_is_copied(tmp_path):
     main = "from api.v1.routes import router\n" + APP
     written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "api/v1/routes.py": "router = None\n", "docs/x.md": ""})

@@ -99,19 +99,20 @@ def image_names_elsewhere(stack: Stack) -> set[str]:
     return names
 
 
-def clean(stack: Stack, volumes: bool = False, label: str = "") -> None:
+def clean(stack: Stack, volumes: bool = False, label: str = "", quiet: bool = False) -> None:
     """Remove the project's containers, networks and the images it built; volumes only when asked.
 
     Containers, networks and images are selected by Compose's project label, so
     nothing else on the host is touched, and an image another project uses or
     names stays. Compose only warns about what it could not remove (a network
     another container still uses), so what stayed is looked up and is an error.
+    `quiet` keeps Compose's line per container and network to itself (a trial's cleanup, which the user did not ask for).
     """
     project = stack.project
     label = label or f"cleaning {project}" + (" including its volumes (data deleted)" if volumes else " (volumes kept)")
     with step(label):
         anonymous = cleanup.anonymous_volumes(stack.containers())
-        stack.compose(down_args())
+        stack.compose(down_args(), capture=quiet)
         if volumes:
             delete_project_volumes(stack, anonymous)
         own = {f"{project}-{name}:latest" for name in stack.model.services}

@@ -165,7 +165,7 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
                 last = failed
                 setup, with_deps = learned(setup, failed, with_deps)
             finally:
-                lifecycle.clean(stack, volumes=True, label=f"removing the trial's image and containers ({project})")
+                lifecycle.clean(stack, volumes=True, label=f"removing the trial's image and containers ({project})", quiet=True)
         raise last
 
 

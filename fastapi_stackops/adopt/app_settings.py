@@ -40,9 +40,9 @@ class SettingField:
     def typed_value(self) -> str | None:
         """A value of the field's type for a required field that is no string (None for a string: a secret). A string
         named for what libraries validate gets a value of that kind: an email address (a mailer's MAIL_FROM), a log
-        level (logging's dictConfig), a JWT signing algorithm, a time zone."""
+        level (logging's dictConfig), a JWT signing algorithm, a time zone, the URL it is served at."""
         typed = typed_value(self.annotation)
-        return typed if typed is not None else next((v for pattern, v in NAMED_VALUES if pattern.search(self.name)), None)
+        return typed if typed is not None else named_value(self.name)
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,16 @@ NAMED_VALUES = (
     # A token's signing algorithm (PyJWT, python-jose): HMAC with the secret the key field gets.
     (re.compile(r"(^|_)(jwt_|token_)?algorithm$", re.I), "HS256"),
     (re.compile(r"(^|_)(timezone|tz)$", re.I), "UTC"),
+    # Where the app says it is served (a link in a mail, an OAuth callback): validated as an absolute http(s) URL.
+    (re.compile(r"(^|_)(base|public|site|app|frontend|server|callback|redirect)_?(url|uri)$", re.I), "http://localhost:8000"),
 )
+
+
+def named_value(name: str) -> str | None:
+    """A value of the kind a string's name says libraries validate (an email, a log level, ...), None for the rest."""
+    return next((value for pattern, value in NAMED_VALUES if pattern.search(name)), None)
+
+
 #: A value that validates as each type, for a required setting that is not a string; by the annotation's words.
 TYPED_VALUES = (
     (re.compile(r"^(list|List|set|Set|tuple|Tuple|Sequence)\b"), "[]"),

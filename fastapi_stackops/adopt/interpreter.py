@@ -7,11 +7,14 @@ import re
 from pathlib import Path
 
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
+from fastapi_stackops.adopt.source import needs_lazy_annotations
 from fastapi_stackops.adopt.wheels import RUST_BUILT, native_libraries, normalized, without_wheels
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
 #: Python versions a base image can be had for on any machine (official images, and Debian's packages for the substitute),
 #: likeliest first: 3.9 only when a project allows nothing newer.
+#: The first Python that evaluates annotations only when asked (PEP 649): code annotating a class with itself imports.
+LAZY_ANNOTATIONS = "3.14"
 BUILDABLE_PYTHONS = tuple(sorted(DEBIAN_SHIPS["python"], key=lambda v: (v == "3.9", int(v.split(".")[1]))))
 
 
@@ -75,8 +78,14 @@ def python_version(root: Path, project: dict) -> Finding:
             return Finding("python", version, ".python-version")
         why = "has no base image here" if version not in BUILDABLE_PYTHONS else "here is below the patch release it requires"
         return Finding("python", fits[0], f"{source} ({spec}); .python-version's {version} {why}")
+    lazy = needs_lazy_annotations(root)
+    because = f"{lazy}: an annotation names its own class, which Python evaluates lazily from 3.14 only"
     if spec:
+        if lazy and LAZY_ANNOTATIONS in fits:
+            return Finding("python", LAZY_ANNOTATIONS, f"{because}; {source} ({spec}) allows it")
         return Finding("python", fits[0] if fits else lower_bound(spec), f"{source} ({spec})")
+    if lazy and LAZY_ANNOTATIONS in BUILDABLE_PYTHONS:
+        return Finding("python", LAZY_ANNOTATIONS, because)
     return Finding("python", BUILDABLE_PYTHONS[0], "nothing names a version; the oldest supported")
 
 

@@ -90,6 +90,30 @@ def parsed(path: Path) -> ast.Module | None:
         return None
 
 
+def needs_lazy_annotations(root: Path) -> str:
+    """Where the code annotates with its own class inside that class (`def check(self) -> Settings`, `parent: Node`),
+    unquoted and without `from __future__ import annotations`: a NameError at import before Python 3.14, which
+    evaluates annotations lazily. "file:line", or "" when nowhere."""
+    for path in python_files(root):
+        tree = parsed(path)
+        future = any(isinstance(n, ast.ImportFrom) and n.module == "__future__" for n in tree.body) if tree else True
+        for cls in [] if future else [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
+            for member in cls.body:
+                if any(isinstance(n, ast.Name) and n.id == cls.name for a in annotations_of(member) for n in ast.walk(a)):
+                    return f"{path.relative_to(root)}:{member.lineno}"
+    return ""
+
+
+def annotations_of(member: ast.stmt) -> list[ast.expr]:
+    """The annotations a class body evaluates as it runs: its fields' and its methods' signatures."""
+    if isinstance(member, ast.AnnAssign):
+        return [member.annotation]
+    if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
+        arguments = member.args.posonlyargs + member.args.args + member.args.kwonlyargs
+        return [a for a in [member.returns, *(argument.annotation for argument in arguments)] if a is not None]
+    return []
+
+
 def calls(node: ast.AST, name: str) -> bool:
     """Whether the node is a call of `name` (or of `something.name`)."""
     if not isinstance(node, ast.Call):

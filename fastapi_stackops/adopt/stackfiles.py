@@ -7,7 +7,7 @@ import re
 import secrets
 
 from fastapi_stackops.adopt.app_mode import local_mode
-from fastapi_stackops.adopt.app_settings import SettingField
+from fastapi_stackops.adopt.app_settings import SettingField, named_value
 from fastapi_stackops.adopt.backing import DATABASES, RABBITMQ, REDIS
 from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_values
 from fastapi_stackops.adopt.conventions import (
@@ -73,7 +73,7 @@ def app_environment(repo: Repository) -> dict[str, str]:
         escaped = value.replace("$", "$$")
         values[name] = json.dumps(f"${{{name}-{escaped}}}") if escaped else f"${{{name}-}}"
     required = [(f.variable, f.typed_value) for f in settings.required] if settings else []
-    for variable, typed in required + [(name, None) for name in repo.required]:
+    for variable, typed in required + [(name, named_value(name)) for name in repo.required]:
         fallback = f"-{typed}" if typed is not None else f"?set {variable} in the env file or its local overlay"
         values.setdefault(variable, f"${{{variable}{fallback}}}")
     return values

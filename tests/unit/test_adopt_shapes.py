@@ -243,6 +243,31 @@ def test_an_app_importing_packages_its_pytest_settings_put_on_the_path_runs_with
     assert "PYTHONPATH=/srv/src:/srv " in dockerfile_text(repo, "/", False)
 
 
+SELF_ANNOTATED = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    def check(self) -> Settings:\n        return self\n"
+
+
+@pytest.mark.parametrize(
+    ("config", "pyproject", "python"),
+    [
+        (SELF_ANNOTATED, "", "3.14"),  # a NameError at import before 3.14
+        (SELF_ANNOTATED.replace("-> Settings", "-> 'Settings'"), "", "3.11"),  # quoted: any Python
+        ("from __future__ import annotations\n" + SELF_ANNOTATED, "", "3.11"),
+        ("class Node:\n    parent: Node | None = None\n", "", "3.14"),  # a field typed with its own class
+        (SELF_ANNOTATED, '[project]\nname = "svc"\nrequires-python = ">=3.11"\ndependencies = ["fastapi"]\n', "3.14"),
+        (SELF_ANNOTATED, '[project]\nname = "svc"\nrequires-python = ">=3.11,<3.14"\ndependencies = ["fastapi"]\n', "3.11"),
+    ],
+)
+def test_code_that_annotates_a_class_with_itself_gets_the_python_that_evaluates_annotations_lazily(
+    tmp_path, config, pyproject, python
+):
+    files = {
+        "main.py": APP,
+        "config.py": config,
+        **({"pyproject.toml": pyproject} if pyproject else {"requirements.txt": "fastapi\n"}),
+    }
+    assert read_repository(written(tmp_path, files)).python == python
+
+
 def test_a_namespace_package_whose_code_is_a_level_down_is_copied(tmp_path):
     main = "from api.v1.routes import router\n" + APP
     written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "api/v1/routes.py": "router = None\n", "docs/x.md": ""})
@@ -341,6 +366,9 @@ def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
         ("JWT_SECRET_KEY", None),  # the key stays a generated secret
         ("TIMEZONE", "UTC"),
         ("ALGORITHMS_ALLOWED", None),
+        ("PUBLIC_BASE_URL", "http://localhost:8000"),
+        ("FRONTEND_URL", "http://localhost:8000"),
+        ("DATABASE_URL", None),  # the stack's own is wired first
     ],
 )
 def test_a_string_named_for_what_libraries_validate_gets_a_value_of_that_kind(name, value):

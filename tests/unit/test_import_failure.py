@@ -157,6 +157,10 @@ def test_what_an_import_failure_teaches_the_next_try_reaches_the_files_init_writ
     assert app_environment(setup.repo)["JWT_SIGNING_KEY"].startswith("${JWT_SIGNING_KEY?")
     with pytest.raises(ImportFailed):  # the same failure again teaches nothing: it is the app's own
         learned(setup, ImportFailed(setup.repo, missing), False)
+    # A variable learned at import whose name says it is a URL gets one, not a secret its validator refuses.
+    setup, _ = learned(setup, ImportFailed(setup.repo, "KeyError: 'PUBLIC_BASE_URL'"), False)
+    assert app_environment(setup.repo)["PUBLIC_BASE_URL"] == "${PUBLIC_BASE_URL-http://localhost:8000}"
+    assert "PUBLIC_BASE_URL" not in secret_variables(setup.repo)
 
 
 @pytest.mark.parametrize(

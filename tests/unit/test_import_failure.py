@@ -122,6 +122,7 @@ PYDANTIC_FROM_ENVIRONMENT = (
     [
         ("KeyError: \"Config 'JWT_SIGNING_KEY' is missing, and has no default.\"", ("JWT_SIGNING_KEY",)),
         ("KeyError: 'SECRET_KEY'", ("SECRET_KEY",)),
+        ("decouple.UndefinedValueError: SECRET_KEY not found. Declare it as envvar or define a default value.", ("SECRET_KEY",)),
         (PYDANTIC_FROM_ENVIRONMENT, ("PUBLIC_BASE_URL", "SECRET_KEY")),  # a model validated from os.environ: every one
         (PYDANTIC_FROM_ENVIRONMENT.replace("\n  Field", " / Field"), ("PUBLIC_BASE_URL", "SECRET_KEY")),  # lines joined
         (  # the app's own check, listing them

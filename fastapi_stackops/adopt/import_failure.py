@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from fastapi_stackops.adopt.conventions import CODE_DIR
+from fastapi_stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT
 
 #: What an app that reaches its database at import says when there is none: worth asking again with the stack up.
 UNREACHED = re.compile(
@@ -30,6 +30,23 @@ MISSING_VARIABLE = re.compile(
 LISTED_MISSING = re.compile(
     r"[Mm]issing (?:required )?(?:environment )?(?:settings|variables?|env vars)\W+([A-Z][A-Z0-9_]*(?:,\s*[A-Z][A-Z0-9_]*)*)"
 )
+
+
+#: A value init generated that the setting's type refused (pydantic names the field, then what it should be).
+REFUSED_VALUE = re.compile(r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?Input should be a valid (boolean|integer|number|URL|dictionary|list)")
+VALUE_OF_KIND = {
+    "boolean": "false",
+    "integer": "1",
+    "number": "1.0",
+    "URL": "http://localhost:{port}",
+    "dictionary": "{}",
+    "list": "[]",
+}
+
+
+def refused_values(words: str) -> dict[str, str]:
+    """Variable -> a value of the kind its type wants, for each generated value pydantic refused."""
+    return {found.group(1): VALUE_OF_KIND[found.group(2)].format(port=CONTAINER_PORT) for found in REFUSED_VALUE.finditer(words)}
 
 
 def missing_variables(words: str) -> tuple[str, ...]:

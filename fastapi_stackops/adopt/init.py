@@ -213,6 +213,14 @@ def lessons(failed: ImportFailed) -> list[tuple[str, str, Finding]]:
 
 def learned(setup: Setup, failed: ImportFailed, with_deps: bool) -> tuple[Setup, bool]:
     """What an import failure teaches the next try, or the failure itself when it teaches nothing."""
+    typed = {name: value for name, value in failed.refused_values.items() if setup.repo.given.get(name) != value}
+    if typed:  # generated values their types refused: values of those types, as --set would give them
+        finding = Finding(
+            "variable", ", ".join(f"{k}={v}" for k, v in typed.items()), f"{FIRST_START}: its type refused a secret"
+        )
+        say(finding.line())
+        setup.repo.findings.append(finding)
+        return replace(setup, repo=replace(setup.repo, given={**setup.repo.given, **typed})), with_deps
     for name, value, finding in lessons(failed):
         known = getattr(setup.repo, name)
         new = [v for v in (value if isinstance(value, tuple) else (value,)) if v and v not in known]

@@ -16,6 +16,7 @@ from fastapi_stackops.adopt.import_failure import (
     advice,
     cause,
     missing_variables,
+    refused_values,
     written,
 )
 from fastapi_stackops.adopt.reading import Repository
@@ -100,6 +101,10 @@ class ImportFailed(StackError):
     @property
     def missing_variables(self) -> tuple[str, ...]:
         return missing_variables(self.words)
+
+    @property
+    def refused_values(self) -> dict[str, str]:
+        return refused_values(self.words)
 
     @property
     def read_only_path(self) -> str:

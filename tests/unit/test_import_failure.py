@@ -162,6 +162,14 @@ def test_what_an_import_failure_teaches_the_next_try_reaches_the_files_init_writ
     setup, _ = learned(setup, ImportFailed(setup.repo, "KeyError: 'PUBLIC_BASE_URL'"), False)
     assert app_environment(setup.repo)["PUBLIC_BASE_URL"] == "${PUBLIC_BASE_URL-http://localhost:8000}"
     assert "PUBLIC_BASE_URL" not in secret_variables(setup.repo)
+    # A generated value its type refused gets a value of that type, as --set would give it.
+    setup, _ = learned(setup, ImportFailed(setup.repo, "KeyError: 'TRUST_PROXY_HEADERS'"), False)
+    refused = "TRUST_PROXY_HEADERS\n  Input should be a valid boolean, unable to interpret input [type=bool_parsing"
+    setup, _ = learned(setup, ImportFailed(setup.repo, refused), False)
+    assert "${TRUST_PROXY_HEADERS-false}" in app_environment(setup.repo)["TRUST_PROXY_HEADERS"]
+    assert "TRUST_PROXY_HEADERS" not in secret_variables(setup.repo)
+    with pytest.raises(ImportFailed):  # refused again with that value: the app's own
+        learned(setup, ImportFailed(setup.repo, refused), False)
 
 
 @pytest.mark.parametrize(

@@ -151,7 +151,7 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
         shutil.copytree(setup.repo.root, copy, ignore=NOT_COPIED)
         project = f"{setup.repo.name}-init-{uuid.uuid4().hex[:6]}"
         with_deps, last = False, None
-        for _ in range(8):  # each retry learns one thing (a variable, a path); an eighth failure is the app's own
+        for _ in range(20):  # each retry learns one thing (variables, a path); a twentieth failure is the app's own
             draft = replace(setup, repo=replace(setup.repo, root=copy))
             apply(copy, draft.changes(Routes(), force=True))
             stack = Stack(load_settings("ci", load_project(copy), environ={"COMPOSE_PROJECT_NAME": project}))

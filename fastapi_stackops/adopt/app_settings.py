@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from fastapi_stackops.adopt.conventions import CONTAINER_PORT
+from fastapi_stackops.adopt.conventions import SERVED_AT
 from fastapi_stackops.adopt.source import calls, parsed, python_files
 
 #: DATABASE_URL, DB_DSN, DATABASE_ASYNC_URL, and a nested group's DATABASE__URL (env_nested_delimiter="__").
@@ -106,7 +106,7 @@ NAMED_VALUES = (
     # Where the app says it is served (a link in a mail, an OAuth callback): validated as an absolute http(s) URL.
     (
         re.compile(r"(^|_)(base|public|site|app|frontend|server|callback|redirect)_?(url|uri)$", re.I),
-        f"http://localhost:{CONTAINER_PORT}",
+        SERVED_AT,
     ),
 )
 

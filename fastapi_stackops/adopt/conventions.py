@@ -35,6 +35,8 @@ WORKER = "worker"
 #: The port the app listens on in its container (uvicorn's default), and the variable publishing it on the host.
 CONTAINER_PORT = 8000
 PORT_VARIABLE = "WEB_PORT"
+#: What a setting naming the URL the app is served at gets when init must give it one (a validator wants http(s)).
+SERVED_AT = f"http://localhost:{CONTAINER_PORT}"
 #: Where the code lives in the image, and where SQLite keeps its file (a named volume).
 CODE_DIR = "/srv"
 DATA_DIR = "/var/lib/app"

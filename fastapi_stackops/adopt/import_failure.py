@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from fastapi_stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT
+from fastapi_stackops.adopt.conventions import CODE_DIR, SERVED_AT
 
 #: What an app that reaches its database at import says when there is none: worth asking again with the stack up.
 UNREACHED = re.compile(
@@ -38,7 +38,7 @@ VALUE_OF_KIND = {
     "boolean": "false",
     "integer": "1",
     "number": "1.0",
-    "URL": "http://localhost:{port}",
+    "URL": SERVED_AT,
     "dictionary": "{}",
     "list": "[]",
 }
@@ -46,7 +46,7 @@ VALUE_OF_KIND = {
 
 def refused_values(words: str) -> dict[str, str]:
     """Variable -> a value of the kind its type wants, for each generated value pydantic refused."""
-    return {found.group(1): VALUE_OF_KIND[found.group(2)].format(port=CONTAINER_PORT) for found in REFUSED_VALUE.finditer(words)}
+    return {found.group(1): VALUE_OF_KIND[found.group(2)] for found in REFUSED_VALUE.finditer(words)}
 
 
 def missing_variables(words: str) -> tuple[str, ...]:

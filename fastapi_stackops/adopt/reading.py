@@ -55,7 +55,7 @@ class Repository:
     required: tuple[str, ...] = ()  # variables the app demanded at import that no settings class declares: secrets
     placeholders: tuple[str, ...] = ()  # git-ignored env files the app reads at import: empty in the image
     added_server: str = ""  # uvicorn's pin when the app's dependencies lack it (kept among dev ones)
-    given: dict[str, str] = field(default_factory=dict)  # variables init --set gave, for the app's environment
+    given: dict[str, str] = field(default_factory=dict)  # values --set gave, and those a first start's type errors taught
     findings: list[Finding] = field(default_factory=list)
     rabbitmq: bool = False  # the app speaks AMQP (aio-pika, pika, Celery on an amqp:// broker): RabbitMQ beside it
 

@@ -17,6 +17,7 @@ from fastapi_stackops.compose import ComposeModel
 from fastapi_stackops.engine import image_exists, owned_container, split_reference
 from fastapi_stackops.lazy import docker, requests
 from fastapi_stackops.settings import StackSettings
+from fastapi_stackops.stack import Stack
 from fastapi_stackops.waiting import poll, within
 
 #: The official registry image, or its substitute from Debian's docker-registry.
@@ -126,13 +127,22 @@ def push_image(client: docker.DockerClient, local: str, target: str) -> str:
     return digests[0]
 
 
-def push_images(settings: StackSettings, model: ComposeModel, client: docker.DockerClient) -> list[Pushed]:
-    """Tag every built image by commit under the registry, push it, and read back its digest."""
+def answering_registry(settings: StackSettings) -> str:
+    """The env's REGISTRY address, once it answers; before anything touches an engine, so a missing key says so."""
     registry = registry_address(settings)
     if not registry_answers(registry):
         raise StackError(
             f"no registry answers at {registry} (REGISTRY in {settings.env_file}); start one with inv registry.start"
         )
+    return registry
+
+
+def push_images(stack: Stack) -> list[Pushed]:
+    """Tag every built image of the stack by commit under its registry, push it, and read back its digest."""
+    return push_built(answering_registry(stack.settings), stack.settings, stack.model, stack.client)
+
+
+def push_built(registry: str, settings: StackSettings, model: ComposeModel, client: docker.DockerClient) -> list[Pushed]:
     revision = source_revision(settings.config.root)
     pushed = []
     for service, local in built_images(settings, model).items():
@@ -146,12 +156,12 @@ def push_images(settings: StackSettings, model: ComposeModel, client: docker.Doc
 def pinned_images(settings: StackSettings, model: ComposeModel, client: docker.DockerClient) -> dict[str, str]:
     """Service -> the digest reference every node pulls, for the env's services.
 
-    Built images are pushed (push_images). Others keep the digest of the
+    Built images are pushed (push_built). Others keep the digest of the
     registry they came from; one no registry knows (a local substitute) is
     pushed under the env's registry by its own tag.
     """
-    pinned = {p.service: p.digest for p in push_images(settings, model, client)}  # checks the registry answers
-    registry = registry_address(settings)
+    registry = answering_registry(settings)
+    pinned = {p.service: p.digest for p in push_built(registry, settings, model, client)}
     for service in model.active:
         image = model.services[service].image
         if service in pinned or not image:

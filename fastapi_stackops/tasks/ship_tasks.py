@@ -44,7 +44,7 @@ def push(c, env=None):
     """Push the stack's built images to the env's REGISTRY, tagged by git commit; print their digests."""
     stack = open_stack(env)
     with step(f"pushing the images of {stack.project}"):
-        pushed = registry_images.push_images(stack.settings, stack.model, stack.client)
+        pushed = registry_images.push_images(stack)
     for image in pushed:
         say(f"  {image.service:<10} {image.tag}\n  {'':<10} {image.digest}")
 

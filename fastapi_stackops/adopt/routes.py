@@ -83,10 +83,11 @@ class ImportFailed(StackError):
     """The built image could not import the app: why, from the probe's report, else the app's own last words."""
 
     def __init__(self, repo: Repository, words: str, failure: Failure | None = None):
-        self.words = words
+        # The output's last lines, and the whole exception: a model's every missing field, not only its last.
+        self.words = f"{words} {failure.message}" if failure else words
         explained = cause(failure, repo.requirements or "pyproject.toml", local_modules(repo), beside(repo)) if failure else ""
         root = failure.root if failure else ""
-        said = f"{failure.said if failure else words}; {advice(f'{words} {root}')}"
+        said = f"{failure.said if failure else words}; {advice(f'{self.words} {root}')}"
         super().__init__(f"the built image could not import {repo.app.reference} to read its routes: {explained or said}")
 
     @property

@@ -7,7 +7,7 @@ import re
 import secrets
 
 from fastapi_stackops.adopt.app_mode import local_mode
-from fastapi_stackops.adopt.app_settings import SettingField, named_value
+from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, SettingField, Settings, named_value
 from fastapi_stackops.adopt.backing import DATABASES, RABBITMQ, REDIS
 from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_values
 from fastapi_stackops.adopt.conventions import (
@@ -53,19 +53,12 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
 
 def app_environment(repo: Repository) -> dict[str, str]:
     """Variable -> its Compose value: the database URL, Redis, RabbitMQ, and every setting the app cannot start without."""
-    values: dict[str, str] = {}
     settings = repo.settings
-    for field in settings.database_fields if settings and repo.database else []:
-        values[field.variable] = f"${{{field.variable}-{database_url(repo, field)}}}"
-    if settings and repo.database in DATABASES:
-        by_name, database = {f.name: f for f in settings.fields}, DATABASES[repo.database]
-        schemes = (database.scheme(repo.dependencies, "", engine) for engine in (repo.async_engine, False))
-        parts = database.parts(*schemes)
-        for name, part in settings.database_parts.items():
-            variable = by_name[name].variable
-            values[variable] = f"${{{variable}-{parts[part]}}}"
-    if settings:
-        values |= broker_values([f.variable for f in settings.fields + settings.others], repo.redis, repo.rabbitmq)
+    fields = [SettingField(name, None) for name in repo.required]  # learned at its first start: wired by their names
+    values = database_values(repo, list(settings.database_fields) if settings and repo.database else [], settings)
+    values |= database_values(repo, [f for f in fields if DATABASE_FIELD.search(f.name)], parts_of(fields))
+    named = [f.variable for f in settings.fields + settings.others] if settings else []
+    values |= broker_values(named + list(repo.required), repo.redis, repo.rabbitmq)
     mode = local_mode(settings, repo.root)
     if mode:  # the app's own default, which dev and ci set to its local mode
         values[mode.variable] = f"${{{mode.variable}-{mode.default}}}"
@@ -76,6 +69,24 @@ def app_environment(repo: Repository) -> dict[str, str]:
     for variable, typed in required + [(name, named_value(name)) for name in repo.required]:
         fallback = f"-{typed}" if typed is not None else f"?set {variable} in the env file or its local overlay"
         values.setdefault(variable, f"${{{variable}{fallback}}}")
+    return values
+
+
+def parts_of(fields: list[SettingField]) -> Settings:
+    """Fields learned at the app's first start, read as a settings class would be: which name a database's parts."""
+    return Settings("", "", tuple(fields), "its first start")
+
+
+def database_values(repo: Repository, url_fields: list[SettingField], settings: Settings | None) -> dict[str, str]:
+    """Variable -> its Compose value, for fields holding the database's URL and for the settings' database parts."""
+    values = {f.variable: f"${{{f.variable}-{database_url(repo, f)}}}" for f in url_fields if repo.database}
+    if settings and repo.database in DATABASES:
+        by_name, database = {f.name: f for f in settings.fields}, DATABASES[repo.database]
+        schemes = (database.scheme(repo.dependencies, "", engine) for engine in (repo.async_engine, False))
+        parts = database.parts(*schemes)
+        for name, part in settings.database_parts.items():
+            variable = by_name[name].variable
+            values[variable] = f"${{{variable}-{parts[part]}}}"
     return values
 
 

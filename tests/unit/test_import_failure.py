@@ -172,6 +172,30 @@ def test_what_an_import_failure_teaches_the_next_try_reaches_the_files_init_writ
         learned(setup, ImportFailed(setup.repo, refused), False)
 
 
+#: Plain pydantic models fed os.environ, one per concern: each lists every field it lacks, and the output's last lines
+#: hold only the last of them.
+MODELS_FED_THE_ENVIRONMENT = "ValidationError: 5 validation errors for StoreConfig\n" + "\n".join(
+    f"{name}\n  Field required [type=missing, input_value={{'PATH': '/opt/venv/bin', 'HOME': '/'}}, input_type=dict]"
+    for name in ("REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "POSTGRES_HOST", "POSTGRES_PASSWORD")
+)
+
+
+def test_a_first_start_teaches_every_missing_field_at_once_and_wires_those_naming_the_stack():
+    from fastapi_stackops.adopt.init import learned, setup_for
+    from fastapi_stackops.adopt.stackfiles import app_environment, secret_variables
+
+    setup = setup_for(read_repository(BARE / "postgres-redis-worker"), system_ca=False)
+    last_lines = MODELS_FED_THE_ENVIRONMENT.splitlines()[-1]
+    failure = Failure("ValidationError", MODELS_FED_THE_ENVIRONMENT.split(": ", 1)[1])
+    setup, _ = learned(setup, ImportFailed(setup.repo, last_lines, failure), False)
+    assert setup.repo.required == ("REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "POSTGRES_HOST", "POSTGRES_PASSWORD")
+    environment = app_environment(setup.repo)
+    assert environment["REDIS_HOST"] == "redis" and environment["REDIS_PORT"] == "6379"
+    assert environment["POSTGRES_HOST"] == "${POSTGRES_HOST-postgres}"
+    assert environment["POSTGRES_PASSWORD"] == "${POSTGRES_PASSWORD-${POSTGRES_PASSWORD}}"
+    assert not {"REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "POSTGRES_HOST"} & set(secret_variables(setup.repo))
+
+
 @pytest.mark.parametrize(
     ("words", "learned"),
     [

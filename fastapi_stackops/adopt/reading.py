@@ -9,12 +9,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from fastapi_stackops.adopt.app_settings import Settings, find_settings
+from fastapi_stackops.adopt.app_settings import Settings
 from fastapi_stackops.adopt.backing import DRIVERS
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.interpreter import python_and_builds, python_version
+from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import App, conflict_marker, find_apps, find_worker, python_files
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests

@@ -4,13 +4,14 @@ import tomllib
 
 import pytest
 
-from fastapi_stackops.adopt.app_settings import SettingField, Settings, find_settings
+from fastapi_stackops.adopt.app_settings import SettingField, Settings
 from fastapi_stackops.adopt.contract_table import toml_value, with_contract, without_contract
 from fastapi_stackops.adopt.image import code_paths, health_probe
 from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.interpreter import lower_bound, python_version
 from fastapi_stackops.adopt.reading import pyproject, read_repository, requirement_name
 from fastapi_stackops.adopt.routes import choose_routes, scenario
+from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import find_apps
 from fastapi_stackops.adopt.stackfiles import app_environment
 from fastapi_stackops.adopt.start import procfile_command

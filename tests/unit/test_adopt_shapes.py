@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_stackops.adopt.app_settings import SettingField, find_settings, typed_value
+from fastapi_stackops.adopt.app_settings import SettingField, typed_value
 from fastapi_stackops.adopt.backing import DATABASES
 from fastapi_stackops.adopt.brokers import broker_values, redis_value
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
@@ -18,6 +18,7 @@ from fastapi_stackops.adopt.image import code_paths, dockerfile_text
 from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.reading import read_repository, requirements_files
 from fastapi_stackops.adopt.routes import scenario
+from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import App, find_apps
 from fastapi_stackops.adopt.stackfiles import app_environment, compose_text, secret_variables
 from fastapi_stackops.adopt.wheels import compiled_here, fits, locked_files

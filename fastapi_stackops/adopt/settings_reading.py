@@ -1,0 +1,168 @@
+"""The app's settings, read as syntax trees: pydantic-settings classes (all of them: apps split their settings), and
+the variables the code reads from the environment (os.environ, python-decouple, starlette's Config)."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+from pathlib import Path
+
+from fastapi_stackops.adopt.app_settings import SettingField, Settings
+from fastapi_stackops.adopt.source import calls, parsed, python_files
+
+
+def alias_of(node: ast.AST | None) -> str:
+    """The variable a `Field(alias=...)` (or validation_alias) reads instead of the field's name; "" for none."""
+    if not calls(node, "Field"):
+        return ""
+    keywords = {k.arg: k.value for k in node.keywords}
+    named = keywords.get("validation_alias") or keywords.get("alias")
+    return str(named.value) if isinstance(named, ast.Constant) and isinstance(named.value, str) else ""
+
+
+def constant_text(node: ast.AST | None) -> str | None:
+    """The text of a literal default; None for a required field (no default, `...`, Field() without one)."""
+    if node is None or (isinstance(node, ast.Constant) and node.value is Ellipsis):
+        return None
+    if calls(node, "Field"):
+        keywords = {k.arg: k.value for k in node.keywords}
+        if "default_factory" in keywords:
+            return ""
+        return constant_text(keywords.get("default") or (node.args[0] if node.args else None))
+    if isinstance(node, ast.Constant):
+        return "" if node.value is None else str(node.value)
+    return ""  # an expression: a default the app computes
+
+
+def config_value(body: list[ast.stmt], key: str) -> str:
+    """A settings class's option (env_prefix, env_nested_delimiter) from `model_config = SettingsConfigDict(...)`
+    (pydantic-settings 2) or `class Config` (1); "" when unset."""
+    for node in body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "model_config" for t in node.targets):
+            if isinstance(node.value, ast.Call):
+                for keyword in node.value.keywords:
+                    if keyword.arg == key and isinstance(keyword.value, ast.Constant):
+                        return str(keyword.value.value)
+        if isinstance(node, ast.ClassDef) and node.name == "Config":
+            for item in node.body:
+                if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == key for t in item.targets):
+                    return str(getattr(item.value, "value", ""))
+    return ""
+
+
+ENVIRONMENT_CALLS = ("os.getenv", "os.environ.get", "getenv")
+
+
+def environment_read(node: ast.AST, readers: frozenset[str] = frozenset()) -> SettingField | None:
+    """`os.getenv("X", default)`, `os.environ.get("X", default)`, `os.environ["X"]`, or a call of one of the module's
+    own `readers` (a function that looks its first argument up in the environment): the variable and its default."""
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+        name = constant_text(node.slice)
+        return SettingField(name, None) if name else None
+    if isinstance(node, ast.Call) and node.args and ast.unparse(node.func) in (*ENVIRONMENT_CALLS, *readers):
+        name = constant_text(node.args[0])
+        # getenv without a default gives None, not a crash; a reader without one is taken to insist.
+        missing = "" if ast.unparse(node.func) in ENVIRONMENT_CALLS else None
+        default = constant_text(node.args[1]) if len(node.args) > 1 else missing
+        return SettingField(name, default) if name else None
+    return None
+
+
+def environment_key(node: ast.AST) -> ast.AST | None:
+    """What `os.environ[key]`, `os.getenv(key)` or `os.environ.get(key)` looks up; None for anything else."""
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+        return node.slice
+    if isinstance(node, ast.Call) and node.args and ast.unparse(node.func) in ENVIRONMENT_CALLS:
+        return node.args[0]
+    return None
+
+
+def environment_readers(tree: ast.Module) -> frozenset[str]:
+    """The module's functions that look their first parameter up in the environment (`get_env_var(key, default)`)."""
+    found = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.args.args:
+            key = node.args.args[0].arg
+            if any(isinstance(k := environment_key(inner), ast.Name) and k.id == key for inner in ast.walk(node)):
+                found.add(node.name)
+    return frozenset(found)
+
+
+def environment_settings(root: Path) -> Settings | None:
+    """Variables the code reads straight from the environment, as settings with no prefix: the file that reads the most."""
+    best = None
+    for path in python_files(root):
+        tree = parsed(path)
+        readers = environment_readers(tree) if tree else frozenset()
+        reads = {f.name: f for f in (environment_read(n, readers) for n in (ast.walk(tree) if tree else ())) if f}
+        if reads and (best is None or len(reads) > len(best.fields)):
+            best = Settings("os.environ reads", "", tuple(reads.values()), str(path.relative_to(root)))
+    return best
+
+
+def settings_classes(root: Path) -> list[tuple[ast.ClassDef, str]]:
+    """Every pydantic-settings class with where it is: BaseSettings' subclasses, and theirs (AppSettings(BaseAppSettings))."""
+    classes = [
+        (n, f"{p.relative_to(root)}:{n.lineno}")
+        for p in python_files(root)
+        for n in ast.walk(parsed(p) or ast.Module(body=[], type_ignores=[]))
+        if isinstance(n, ast.ClassDef)
+    ]
+    known, found = {"BaseSettings"}, []
+    while True:
+        more = [
+            (n, w)
+            for n, w in classes
+            if n.name not in known and {getattr(b, "id", getattr(b, "attr", "")) for b in n.bases} & known
+        ]
+        if not more:
+            return found
+        known |= {n.name for n, _ in more}
+        found += more
+
+
+def annotated_fields(
+    node: ast.ClassDef, prefix: str, delimiter: str = "", groups: dict[str, ast.ClassDef] | None = None, outer: str = ""
+) -> tuple[SettingField, ...]:
+    """The class's fields; with env_nested_delimiter, a field typed as a model of the repository's (`database: Database`)
+    is its own fields, each read from DATABASE__HOSTNAME and the like."""
+    fields = []
+    for item in node.body:
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.target.id != "model_config":
+            name, annotation = outer + item.target.id, ast.unparse(item.annotation)
+            if delimiter and not outer and groups and annotation in groups:
+                fields += annotated_fields(groups[annotation], prefix, delimiter, None, f"{name}{delimiter}")
+            else:
+                code = ast.unparse(item.value) if item.value else ""
+                fields.append(SettingField(name, constant_text(item.value), annotation, prefix, alias_of(item.value), code))
+    return tuple(fields)
+
+
+def model_classes(root: Path) -> dict[str, ast.ClassDef]:
+    """The repository's pydantic models by name: groups a settings class may nest."""
+    return {
+        n.name: n
+        for p in python_files(root)
+        for n in ast.walk(parsed(p) or ast.Module(body=[], type_ignores=[]))
+        if isinstance(n, ast.ClassDef) and any(getattr(b, "id", getattr(b, "attr", "")) == "BaseModel" for b in n.bases)
+    }
+
+
+def find_settings(root: Path) -> Settings | None:
+    """The pydantic-settings class that holds the database URL (else the first one, else the environment reads), with
+    the fields the app's other settings classes cannot start without: settings are often split over several classes."""
+    found, groups, own = [], model_classes(root), {}
+    for node, where in settings_classes(root):  # bases before their subclasses
+        prefix, delimiter = config_value(node.body, "env_prefix"), config_value(node.body, "env_nested_delimiter")
+        inherited = [f for base in node.bases for f in own.get(getattr(base, "id", getattr(base, "attr", "")), ())]
+        own[node.name] = (*inherited, *annotated_fields(node, prefix, delimiter, groups))
+        found.append(Settings(node.name, prefix, own[node.name], where))
+    found.append(environment_settings(root))
+    # The class with the database's URL, else its parts, else the one with the most fields (often all the others' sum).
+    ranked = sorted((s for s in found if s), key=lambda s: (not s.database, not s.database_parts, -len(s.fields)))
+    chosen = ranked[0] if ranked else None
+    if chosen is None:
+        return None
+    rest = {f.variable: f for s in found if s and s is not chosen for f in s.fields if f.variable not in chosen.variables}
+    required = {f.variable: f for s in found if s and s is not chosen for f in s.required if f.variable not in chosen.variables}
+    return replace(chosen, also=tuple(required.values()), others=tuple(rest.values()))

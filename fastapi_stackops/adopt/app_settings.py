@@ -14,7 +14,7 @@ DATABASE_FIELD = re.compile(r"(database|db|sqlalchemy_database)(_a?sync)?_{1,2}(
 DATABASE_PART = re.compile(
     r"^(?:pg|postgres|postgresql|db|database)_{0,2}"
     r"(?:(?P<host>host|hostname|server)|(?P<port>port)|(?P<user>user|username)|(?P<password>password|pass)|(?P<name>db|name)"
-    r"|(?P<driver>driver|engine|dialect|scheme))$",
+    r"|(?P<driver>driver|engine|dialect|scheme)|(?P<kind>type|kind))$",
     re.I,
 )
 #: A driver named alone (DRIVER, SYNC_DRIVER) is the database's only beside the other parts.

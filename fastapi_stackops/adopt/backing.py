@@ -150,6 +150,7 @@ class Database:
             "password": f"${{{self.password}}}",
             "name": "app",
             "driver": scheme,
+            "kind": scheme.split("+")[0],  # DB_TYPE=postgresql: the database's kind, as a URL names it
         }
 
 

@@ -4,6 +4,7 @@ the variables the code reads from the environment (os.environ, python-decouple, 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -51,18 +52,55 @@ def config_value(body: list[ast.stmt], key: str) -> str:
 
 
 ENVIRONMENT_CALLS = ("os.getenv", "os.environ.get", "getenv")
+#: Settings libraries whose reader takes a variable's name first: python-decouple's `config` (an AutoConfig), an
+#: instance of its AutoConfig or Config, an instance of starlette's Config. Only a `default=` keyword gives a default
+#: (decouple also takes it second; starlette takes cast second), and `cast=` is the value's type.
+READER_CLASSES = {"decouple": ("AutoConfig", "Config"), "starlette.config": ("Config",)}
+CAST_TYPES = ("int", "float", "bool")
 
 
-def environment_read(node: ast.AST, readers: frozenset[str] = frozenset()) -> SettingField | None:
-    """`os.getenv("X", default)`, `os.environ.get("X", default)`, `os.environ["X"]`, or a call of one of the module's
-    own `readers` (a function that looks its first argument up in the environment): the variable and its default."""
-    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+def config_readers(tree: ast.Module) -> dict[str, str]:
+    """The module's names for a settings library's reader (`from decouple import config`, `env = Config(".env")`):
+    name -> its library."""
+    found, classes = {}, {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module in READER_CLASSES:
+            found |= {a.asname or a.name: "decouple" for a in node.names if node.module == "decouple" and a.name == "config"}
+            classes |= {a.asname or a.name: node.module for a in node.names if a.name in READER_CLASSES[node.module]}
+        elif isinstance(node, ast.Import) and any(a.name == "decouple" and not a.asname for a in node.names):
+            found["decouple.config"] = "decouple"
+    for node in tree.body:  # an instance: config = Config(".env"), env = AutoConfig(search_path=...)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and ast.unparse(node.value.func) in classes:
+            found |= {t.id: classes[ast.unparse(node.value.func)] for t in node.targets if isinstance(t, ast.Name)}
+    return found
+
+
+def library_read(node: ast.Call, library: str) -> SettingField | None:
+    """A settings library's read: config("X"), config("X", default=..., cast=int)."""
+    name = constant_text(node.args[0])
+    keywords = {k.arg: k.value for k in node.keywords}
+    given = keywords.get("default", node.args[1] if library == "decouple" and len(node.args) > 1 else None)
+    cast = ast.unparse(keywords["cast"]) if "cast" in keywords else ""
+    default = constant_text(given) if given is not None else None
+    return SettingField(name, default, cast if cast in CAST_TYPES else "") if name else None
+
+
+def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libraries: dict | None = None) -> SettingField | None:
+    """`os.getenv("X", default)`, `os.environ.get("X", default)`, `os.environ["X"]`, a settings library's read, or a
+    call of one of the module's own `readers` (a function that looks its first argument up in the environment): the
+    variable, its default, and its type when the read casts it."""
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ" and isinstance(node.ctx, ast.Load):
         name = constant_text(node.slice)
         return SettingField(name, None) if name else None
-    if isinstance(node, ast.Call) and node.args and ast.unparse(node.func) in (*ENVIRONMENT_CALLS, *readers):
+    if not (isinstance(node, ast.Call) and node.args):
+        return None
+    func = ast.unparse(node.func)
+    if func in (libraries or {}):
+        return library_read(node, libraries[func])
+    if func in (*ENVIRONMENT_CALLS, *readers):
         name = constant_text(node.args[0])
         # getenv without a default gives None, not a crash; a reader without one is taken to insist.
-        missing = "" if ast.unparse(node.func) in ENVIRONMENT_CALLS else None
+        missing = "" if func in ENVIRONMENT_CALLS else None
         default = constant_text(node.args[1]) if len(node.args) > 1 else missing
         return SettingField(name, default) if name else None
     return None
@@ -88,16 +126,27 @@ def environment_readers(tree: ast.Module) -> frozenset[str]:
     return frozenset(found)
 
 
-def environment_settings(root: Path) -> Settings | None:
-    """Variables the code reads straight from the environment, as settings with no prefix: the file that reads the most."""
-    best = None
-    for path in python_files(root):
+def module_readers(tree: ast.Module | None) -> tuple[frozenset[str], dict[str, str]]:
+    """The module's own reader functions, and its names for a settings library's reader."""
+    return (environment_readers(tree), config_readers(tree)) if tree else (frozenset(), {})
+
+
+def migration_environments(root: Path) -> list[Path]:
+    """Alembic's env.py: the migrations the stack runs read their variables there (a database URL of their own)."""
+    return [p for p in root.rglob("env.py") if p.parent.name in ("alembic", "migrations") and ".venv" not in p.parts]
+
+
+def environment_settings(root: Path, paths: Iterable[Path]) -> list[Settings]:
+    """Variables these files read from the environment, as settings with no prefix: one per file that reads any."""
+    found = []
+    for path in paths:
         tree = parsed(path)
-        readers = environment_readers(tree) if tree else frozenset()
-        reads = {f.name: f for f in (environment_read(n, readers) for n in (ast.walk(tree) if tree else ())) if f}
-        if reads and (best is None or len(reads) > len(best.fields)):
-            best = Settings("os.environ reads", "", tuple(reads.values()), str(path.relative_to(root)))
-    return best
+        readers, libraries = module_readers(tree)
+        reads = [environment_read(n, readers, libraries) for n in (ast.walk(tree) if tree else ())]
+        fields = {f.name: f for f in reads if f}
+        if fields:
+            found.append(Settings("environment reads", "", tuple(fields.values()), str(path.relative_to(root))))
+    return found
 
 
 def settings_classes(root: Path) -> list[tuple[ast.ClassDef, str]]:
@@ -122,7 +171,12 @@ def settings_classes(root: Path) -> list[tuple[ast.ClassDef, str]]:
 
 
 def annotated_fields(
-    node: ast.ClassDef, prefix: str, delimiter: str = "", groups: dict[str, ast.ClassDef] | None = None, outer: str = ""
+    node: ast.ClassDef,
+    prefix: str,
+    delimiter: str = "",
+    groups: dict[str, ast.ClassDef] | None = None,
+    outer: str = "",
+    readers: tuple = (),
 ) -> tuple[SettingField, ...]:
     """The class's fields; with env_nested_delimiter, a field typed as a model of the repository's (`database: Database`)
     is its own fields, each read from DATABASE__HOSTNAME and the like."""
@@ -133,9 +187,17 @@ def annotated_fields(
             if delimiter and not outer and groups and annotation in groups:
                 fields += annotated_fields(groups[annotation], prefix, delimiter, None, f"{name}{delimiter}")
             else:
-                code = ast.unparse(item.value) if item.value else ""
-                fields.append(SettingField(name, constant_text(item.value), annotation, prefix, alias_of(item.value), code))
+                fields.append(class_field(item, name, annotation, prefix, readers))
     return tuple(fields)
+
+
+def class_field(item: ast.AnnAssign, name: str, annotation: str, prefix: str, readers: tuple) -> SettingField:
+    """A settings class's field; one whose default is itself a read (`key: str = config("KEY")`) is that variable."""
+    read = environment_read(item.value, *readers) if item.value is not None and readers else None
+    if read:
+        return SettingField(name, read.default, annotation, alias=read.name, default_code=ast.unparse(item.value))
+    code = ast.unparse(item.value) if item.value else ""
+    return SettingField(name, constant_text(item.value), annotation, prefix, alias_of(item.value), code)
 
 
 def model_classes(root: Path) -> dict[str, ast.ClassDef]:
@@ -149,20 +211,22 @@ def model_classes(root: Path) -> dict[str, ast.ClassDef]:
 
 
 def find_settings(root: Path) -> Settings | None:
-    """The pydantic-settings class that holds the database URL (else the first one, else the environment reads), with
-    the fields the app's other settings classes cannot start without: settings are often split over several classes."""
+    """The pydantic-settings class that holds the database URL (else the first one, else the file reading the most from
+    the environment), with the fields the app's other settings classes and files cannot start without: settings are
+    often split over several classes, and read again where they are used."""
     found, groups, own = [], model_classes(root), {}
     for node, where in settings_classes(root):  # bases before their subclasses
         prefix, delimiter = config_value(node.body, "env_prefix"), config_value(node.body, "env_nested_delimiter")
         inherited = [f for base in node.bases for f in own.get(getattr(base, "id", getattr(base, "attr", "")), ())]
-        own[node.name] = (*inherited, *annotated_fields(node, prefix, delimiter, groups))
+        readers = module_readers(parsed(root / where.rsplit(":", 1)[0]))
+        own[node.name] = (*inherited, *annotated_fields(node, prefix, delimiter, groups, readers=readers))
         found.append(Settings(node.name, prefix, own[node.name], where))
-    found.append(environment_settings(root))
+    found += environment_settings(root, python_files(root))
     # The class with the database's URL, else its parts, else the one with the most fields (often all the others' sum).
-    ranked = sorted((s for s in found if s), key=lambda s: (not s.database, not s.database_parts, -len(s.fields)))
-    chosen = ranked[0] if ranked else None
-    if chosen is None:
+    ranked = sorted(found, key=lambda s: (not s.database, not s.database_parts, -len(s.fields)))
+    if not ranked:
         return None
-    rest = {f.variable: f for s in found if s and s is not chosen for f in s.fields if f.variable not in chosen.variables}
-    required = {f.variable: f for s in found if s and s is not chosen for f in s.required if f.variable not in chosen.variables}
+    chosen, more = ranked[0], ranked[1:] + environment_settings(root, migration_environments(root))
+    rest = {f.variable: f for s in more for f in s.fields if f.variable not in chosen.variables}
+    required = {f.variable: f for s in more for f in s.required if f.variable not in chosen.variables}
     return replace(chosen, also=tuple(required.values()), others=tuple(rest.values()))

@@ -55,8 +55,10 @@ def app_environment(repo: Repository) -> dict[str, str]:
     """Variable -> its Compose value: the database URL, Redis, RabbitMQ, and every setting the app cannot start without."""
     settings = repo.settings
     fields = [SettingField(name, None) for name in repo.required]  # learned at its first start: wired by their names
-    values = database_values(repo, list(settings.database_fields) if settings and repo.database else [], settings)
-    values |= database_values(repo, [f for f in fields if DATABASE_FIELD.search(f.name)], parts_of(fields))
+    # The database's URL wherever the code reads one (a migration's own DB_URL too), and its parts.
+    urls = [f for f in settings.others if DATABASE_FIELD.search(f.name)] + settings.database_fields if settings else []
+    values = database_values(repo, urls + [f for f in fields if DATABASE_FIELD.search(f.name)], settings)
+    values |= database_values(repo, [], parts_of(fields))
     named = [f.variable for f in settings.fields + settings.others] if settings else []
     values |= broker_values(named + list(repo.required), repo.redis, repo.rabbitmq)
     mode = local_mode(settings, repo.root)

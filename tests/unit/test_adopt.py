@@ -137,6 +137,26 @@ def test_find_apps(tmp_path, files, reference):
             "",
             [("PG_HOST", None), ("ECHO", "no")],
         ),
+        # python-decouple: a default given second or by keyword; cast is the type, not a default.
+        (
+            'from decouple import config\nKEY = config("SECRET_KEY")\nN = config("WORKERS", 2, cast=int)\n'
+            'DEBUG = config("DEBUG", default=False, cast=bool)\n',
+            "",
+            [("SECRET_KEY", None), ("WORKERS", "2"), ("DEBUG", "False")],
+        ),
+        # starlette's Config, an instance under any name: its second argument is cast, never a default.
+        (
+            'from starlette.config import Config\nenv = Config(".env")\nKEY = env("API_KEY", str)\nN = env("N", default="3")\n',
+            "",
+            [("API_KEY", None), ("N", "3")],
+        ),
+        # A settings class whose defaults are themselves reads: required as the read is, under the read's name.
+        (
+            "from decouple import config\nclass S(BaseSettings):\n    key: str = config('SECRET_KEY')\n"
+            "    port: int = config('DB_PORT', default=5432, cast=int)\n",
+            "",
+            [("key", None), ("port", "5432")],
+        ),
     ],
 )
 def test_find_settings(tmp_path, source, prefix, fields):

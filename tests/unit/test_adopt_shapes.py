@@ -337,6 +337,24 @@ def test_settings_composed_of_classes_with_aliases_wire_the_database_in_parts(tm
     assert secret_variables(repo) == ["JWT_KEY", "POSTGRES_PASSWORD"]
 
 
+def test_settings_read_with_decouple_in_several_files_and_the_migrations_are_all_wired(tmp_path):
+    settings = "from decouple import config\nfrom pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n"
+    settings += "".join(f"    {name}: {kind} = config('{name}')\n" for name, kind in DECOUPLED)
+    oauth = "from decouple import config\nCLIENT = dict(secret=config('OAUTH_CLIENT_SECRET'))\n"
+    migrations = "from decouple import config as read\nurl = read('DB_URL')\n"
+    files = {"requirements.txt": "fastapi\npsycopg2-binary\npython-decouple\n", "main.py": APP, "core/settings.py": settings}
+    written(tmp_path, {**files, "core/oauth.py": oauth, "alembic/env.py": migrations})
+    repo = read_repository(tmp_path)
+    environment = app_environment(repo)
+    assert environment["DB_HOST"] == "${DB_HOST-postgres}" and environment["DB_TYPE"] == "${DB_TYPE-postgresql}"
+    assert environment["DB_URL"].startswith("${DB_URL-postgresql") and environment["MAIL_PORT"] == "${MAIL_PORT-1}"
+    assert secret_variables(repo) == ["SECRET_KEY", "OAUTH_CLIENT_SECRET", "POSTGRES_PASSWORD"]
+
+
+#: A settings class whose every default is a decouple read with no default: the database in parts, typed fields.
+DECOUPLED = [("SECRET_KEY", "str"), ("DB_HOST", "str"), ("DB_PORT", "int"), ("DB_TYPE", "str"), ("MAIL_PORT", "int")]
+
+
 def test_a_requirements_file_in_utf16_is_read(tmp_path):
     (tmp_path / "requirements.txt").write_bytes("fastapi==0.115.6\r\nasyncpg==0.30.0\r\n".encode("utf-16"))
     written(tmp_path, {"main.py": APP})

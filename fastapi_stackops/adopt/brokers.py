@@ -43,7 +43,8 @@ REDIS_PARTS = {
     "host": (re.compile(r"redis(_[a-z]+)*_?(host|server|hostname)$", re.I), REDIS_SERVICE),
     "port": (re.compile(r"redis(_[a-z]+)*_?port$", re.I), "6379"),
     "number": (re.compile(r"redis_?(db|database)$", re.I), "0"),
-    "password": (re.compile(r"redis_?pass(word)?$", re.I), ""),  # the stack's Redis has none
+    # The stack's Redis has none: an empty string, quoted, as YAML's bare empty value would leave it unset.
+    "password": (re.compile(r"redis_?pass(word)?$", re.I), '""'),
     "url": (re.compile(rf"(redis.*_?(url|uri|dsn)|{CELERY_BROKER})$", re.I), f"redis://{REDIS_SERVICE}:6379/0"),
 }
 RABBIT = r"(^|_)(rabbit(mq)?|amqp)_?"

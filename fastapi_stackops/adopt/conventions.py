@@ -57,3 +57,6 @@ MARIADB_DATA = "/var/lib/mysql"
 REDIS_DATA = "/data"
 #: The official RabbitMQ image's VOLUME (its home, with the Erlang cookie).
 RABBITMQ_DATA = "/var/lib/rabbitmq"
+
+#: The first line of every file init writes.
+HEADER = "# Written by `fastapi-stackops init` from what it read in this repository; yours to edit: init never overwrites it unasked.\n"

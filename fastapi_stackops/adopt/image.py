@@ -1,14 +1,14 @@
-"""The Dockerfile and .dockerignore init writes: multi-stage, the lock's installer in the builder only, a numeric non-root UID."""
+"""The Dockerfile init writes: multi-stage, the lock's installer in the builder only, a numeric non-root UID."""
 
 from __future__ import annotations
 
 import json
 import re
 import shlex
-import tomllib
 from pathlib import Path
 
-from fastapi_stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT, DATA_DIR, UID
+from fastapi_stackops.adopt.build_context import code_paths
+from fastapi_stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT, DATA_DIR, HEADER, UID
 from fastapi_stackops.adopt.installers import (
     DEPENDENCIES_COMPILED,
     FRAMEWORK_INSTALLED,
@@ -16,54 +16,13 @@ from fastapi_stackops.adopt.installers import (
     with_extras,
 )
 from fastapi_stackops.adopt.reading import Repository
-from fastapi_stackops.adopt.source import SKIPPED, imported_names
-from fastapi_stackops.adopt.wheels import COMPILER, native_libraries, text_of
+from fastapi_stackops.adopt.wheels import COMPILER, native_libraries
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
-
-HEADER = "# Written by `fastapi-stackops init` from what it read in this repository; yours to edit: init never overwrites it unasked.\n"
 
 
 def python_image(version: str) -> str:
     """The official image for a Python version, in the Debian suite a substitute for it would come from."""
     return f"python:{version}-slim-{DEBIAN_SHIPS['python'].get(version, 'bookworm')}"
-
-
-def code_paths(repo: Repository) -> list[str]:
-    """What the runtime needs: the app's source root (or package), the repository's other top-level packages, the
-    namespace packages and modules its code imports, migrations."""
-    imported = imported_names(repo.root)
-    packages = sorted(
-        p.name
-        for p in repo.root.iterdir()
-        if p.name not in SKIPPED and p.name != "src" and not p.name.startswith(".")
-        if (p / "__init__.py").is_file()
-        or (p.is_dir() and p.name in imported and next(p.rglob("*.py"), None))  # a namespace package, code further down
-        or (p.suffix == ".py" and p.stem in imported)
-    )
-    paths = [repo.app.source_root or repo.app.top_level, *packages]
-    if (repo.root / "alembic.ini").is_file():  # a prestart script may run alembic too
-        paths += ["alembic.ini", *alembic_script_location(repo)]
-    if alembic_in_pyproject(repo):  # alembic 1.16 reads [tool.alembic] from pyproject.toml in its working directory
-        paths += ["pyproject.toml", *alembic_script_location(repo, alembic_in_pyproject(repo))]
-    if repo.migrations.startswith("sh "):
-        paths.append(repo.migrations.split()[1])
-    return list(dict.fromkeys(paths))
-
-
-def alembic_in_pyproject(repo: Repository) -> str:
-    """[tool.alembic]'s script_location ("" when pyproject.toml has none)."""
-    table = tomllib.loads(text_of(repo.root / "pyproject.toml")) if (repo.root / "pyproject.toml").is_file() else {}
-    return str(table.get("tool", {}).get("alembic", {}).get("script_location", ""))
-
-
-def alembic_script_location(repo: Repository, named: str = "") -> list[str]:
-    """The migrations folder alembic.ini (or [tool.alembic]) names, unless it lies inside the code copied anyway."""
-    lines = [] if named else (repo.root / "alembic.ini").read_text().splitlines()
-    for key, _, value in [("script_location", "=", named), *(line.partition("=") for line in lines)]:
-        if key.strip() == "script_location" and value.strip():
-            location = value.strip().replace("%(here)s/", "")
-            return [] if location.startswith(repo.app.source_root or repo.app.top_level) else [location]
-    return []
 
 
 def server_command(repo: Repository) -> list[str]:
@@ -279,21 +238,3 @@ def placeholders(repo: Repository) -> str:
         if files
         else ""
     )
-
-
-def dockerignore_text(env_dir: str, tests: str = "") -> str:
-    """What stays out of the build context; the tests only when no test image needs them."""
-    ignored_tests = "" if tests == "tests" else "tests\n"
-    return f"""{HEADER}# Only what the image needs reaches the build: no history, environments, secrets or data.
-.git
-.venv
-venv
-**/__pycache__
-**/*.py[cod]
-{env_dir}
-*.env.docker
-.env
-*.db
-data
-reports
-{ignored_tests}"""

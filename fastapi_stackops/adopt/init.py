@@ -15,10 +15,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fastapi_stackops import StackError
+from fastapi_stackops.adopt.build_context import dockerignore_text
 from fastapi_stackops.adopt.contract_table import Layout, contract_text, written_layout
-from fastapi_stackops.adopt.conventions import CODE_DIR, ENV_DIR, ENV_DIR_IF_IGNORED, INVOKE, OWN_TASKS_RUNNER, task_runner
+from fastapi_stackops.adopt.conventions import (
+    CODE_DIR,
+    ENV_DIR,
+    ENV_DIR_IF_IGNORED,
+    HEADER,
+    INVOKE,
+    OWN_TASKS_RUNNER,
+    task_runner,
+)
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
-from fastapi_stackops.adopt.image import HEADER, dockerfile_text, dockerignore_text
+from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.override import OVERRIDE_FILE, Override, missing_env_files, plan_override
 from fastapi_stackops.adopt.pipeline import pipeline_files
 from fastapi_stackops.adopt.reading import Repository, read_repository
@@ -97,7 +106,7 @@ class Setup:
             files |= missing_env_files(repo.root, self.override.compose_file)  # git-ignored: a clone lacks them
         else:
             files[self.dockerfile] = dockerfile_text(repo, routes.probe_path, data_dir=repo.database == "sqlite")
-            files[".dockerignore"] = dockerignore_text(env_dir, repo.service_tests.folder if repo.service_tests else "")
+            files[".dockerignore"] = dockerignore_text(repo, env_dir)
             files["compose.yaml"] = compose_text(repo, self.dockerfile)
         files |= pipeline_files(repo.root, repo.name)
         return files | env_texts(repo, env_dir, self.system_ca, kept, self.layout.host_port)

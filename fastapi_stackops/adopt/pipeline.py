@@ -9,8 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from fastapi_stackops.adopt.conventions import INVOKE, task_runner
-from fastapi_stackops.adopt.image import HEADER
+from fastapi_stackops.adopt.conventions import HEADER, INVOKE, task_runner
 from fastapi_stackops.repository import git_root
 
 GITHUB = ".github/workflows/stackops.yml"

@@ -149,15 +149,18 @@ def environment_settings(root: Path, paths: Iterable[Path]) -> list[Settings]:
     return found
 
 
-def settings_classes(root: Path) -> list[tuple[ast.ClassDef, str]]:
-    """Every pydantic-settings class with where it is: BaseSettings' subclasses, and theirs (AppSettings(BaseAppSettings))."""
-    classes = [
-        (n, f"{p.relative_to(root)}:{n.lineno}")
-        for p in python_files(root)
-        for n in ast.walk(parsed(p) or ast.Module(body=[], type_ignores=[]))
-        if isinstance(n, ast.ClassDef)
-    ]
-    known, found = {"BaseSettings"}, []
+def subclasses(root: Path, base: str) -> list[tuple[ast.ClassDef, str]]:
+    """Every class of the repository deriving from `base` (under any name it is imported as), with where it is; and
+    theirs (AppSettings(BaseAppSettings), a group of a model base of the app's own), bases before their subclasses."""
+    classes, known = [], {base}
+    for path in python_files(root):
+        tree = parsed(path) or ast.Module(body=[], type_ignores=[])
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):  # from pydantic import BaseModel as PydanticBaseModel
+                known |= {a.asname for a in node.names if a.name == base and a.asname}
+            elif isinstance(node, ast.ClassDef):
+                classes.append((node, f"{path.relative_to(root)}:{node.lineno}"))
+    found = []
     while True:
         more = [
             (n, w)
@@ -200,22 +203,12 @@ def class_field(item: ast.AnnAssign, name: str, annotation: str, prefix: str, re
     return SettingField(name, constant_text(item.value), annotation, prefix, alias_of(item.value), code)
 
 
-def model_classes(root: Path) -> dict[str, ast.ClassDef]:
-    """The repository's pydantic models by name: groups a settings class may nest."""
-    return {
-        n.name: n
-        for p in python_files(root)
-        for n in ast.walk(parsed(p) or ast.Module(body=[], type_ignores=[]))
-        if isinstance(n, ast.ClassDef) and any(getattr(b, "id", getattr(b, "attr", "")) == "BaseModel" for b in n.bases)
-    }
-
-
 def find_settings(root: Path) -> Settings | None:
     """The pydantic-settings class that holds the database URL (else the first one, else the file reading the most from
     the environment), with the fields the app's other settings classes and files cannot start without: settings are
     often split over several classes, and read again where they are used."""
-    found, groups, own = [], model_classes(root), {}
-    for node, where in settings_classes(root):  # bases before their subclasses
+    found, groups, own = [], {n.name: n for n, _ in subclasses(root, "BaseModel")}, {}
+    for node, where in subclasses(root, "BaseSettings"):  # bases before their subclasses
         prefix, delimiter = config_value(node.body, "env_prefix"), config_value(node.body, "env_nested_delimiter")
         inherited = [f for base in node.bases for f in own.get(getattr(base, "id", getattr(base, "attr", "")), ())]
         readers = module_readers(parsed(root / where.rsplit(":", 1)[0]))

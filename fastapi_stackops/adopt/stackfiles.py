@@ -16,6 +16,7 @@ from fastapi_stackops.adopt.conventions import (
     DATA_FOLDER_VARIABLE,
     DATA_PERMISSIONS,
     ENTRY,
+    HEADER,
     PORT_VARIABLE,
     RABBITMQ_DATA,
     RABBITMQ_SERVICE,
@@ -25,7 +26,7 @@ from fastapi_stackops.adopt.conventions import (
     UID,
     WORKER,
 )
-from fastapi_stackops.adopt.image import HEADER, python_image
+from fastapi_stackops.adopt.image import python_image
 from fastapi_stackops.adopt.reading import Repository
 
 HARDENED = """    read_only: true

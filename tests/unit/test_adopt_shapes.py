@@ -13,8 +13,9 @@ import pytest
 from fastapi_stackops.adopt.app_settings import SettingField, typed_value
 from fastapi_stackops.adopt.backing import DATABASES
 from fastapi_stackops.adopt.brokers import broker_values, redis_value
+from fastapi_stackops.adopt.build_context import code_paths, dockerignore_text
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
-from fastapi_stackops.adopt.image import code_paths, dockerfile_text
+from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.reading import read_repository, requirements_files
 from fastapi_stackops.adopt.routes import scenario
@@ -141,7 +142,7 @@ def test_nested_settings_groups_and_redis_in_parts_are_wired_to_the_stack():
         ("REDIS_HOST", "redis"),
         ("redis_port", "6379"),
         ("REDIS_DB", "0"),
-        ("REDIS_PASSWORD", ""),
+        ("REDIS_PASSWORD", '""'),  # set, and empty: a bare empty value would leave it unset
         ("REDIS_URL", "redis://redis:6379/0"),
         ("CELERY_BROKER_URL", "redis://redis:6379/0"),
         ("SECRET_KEY", None),
@@ -273,6 +274,15 @@ def test_a_namespace_package_whose_code_is_a_level_down_is_copied(tmp_path):
     main = "from api.v1.routes import router\n" + APP
     written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "api/v1/routes.py": "router = None\n", "docs/x.md": ""})
     assert code_paths(read_repository(tmp_path)) == ["main.py", "api"]
+
+
+@pytest.mark.parametrize(("imports_its_tests", "copied"), [(True, ["main.py", "tests"]), (False, ["main.py"])])
+def test_tests_the_apps_own_code_imports_are_code(tmp_path, imports_its_tests, copied):
+    main = ("from tests.routes import probe\n" if imports_its_tests else "") + APP
+    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "tests/__init__.py": "", "tests/routes.py": ""})
+    repo = read_repository(tmp_path)
+    assert code_paths(repo) == copied
+    assert ("\ntests\n" in dockerignore_text(repo, "docker")) is not imports_its_tests
 
 
 @pytest.mark.parametrize(
@@ -568,14 +578,23 @@ def test_a_lock_says_whether_psycopg_brings_its_own_build(tmp_path):
     assert repo.libraries == ("libpq5",)  # psycopg-binary is named by an extra, not installed
 
 
-def test_a_nested_groups_database_url_is_the_stacks_database(tmp_path):
+@pytest.mark.parametrize(
+    ("models", "group_base"),
+    [
+        ("", "BaseModel"),
+        # The app's own model base, of pydantic's BaseModel imported under another name.
+        ("from pydantic import BaseModel as PydanticBaseModel\n\nclass Schema(PydanticBaseModel):\n    pass\n", "Schema"),
+    ],
+)
+def test_a_nested_groups_database_url_is_the_stacks_database(tmp_path, models, group_base):
     config = (
-        "from pydantic import BaseModel, Field\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
-        "class DatabaseSettings(BaseModel):\n    url: str | None = None\n\n"
+        "from pydantic import BaseModel, Field\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n"
+        f"from base import {group_base}\n\n"
+        f"class DatabaseSettings({group_base}):\n    url: str | None = None\n\n"
         "class Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_nested_delimiter='__')\n"
         "    database: DatabaseSettings = Field(default_factory=DatabaseSettings)\n"
     )
-    files = {"requirements.txt": "fastapi\nasyncpg\n", "main.py": APP, "config.py": config}
+    files = {"requirements.txt": "fastapi\nasyncpg\n", "main.py": APP, "config.py": config, "base.py": models}
     environment = app_environment(read_repository(written(tmp_path, files)))
     assert environment["DATABASE__URL"].startswith("${DATABASE__URL-postgresql"), environment
 

@@ -1,0 +1,69 @@
+"""What reaches the build and the runtime image: the code the app needs (its packages, the modules and folders its code
+imports, migrations) and the .dockerignore that keeps the rest out."""
+
+from __future__ import annotations
+
+import tomllib
+
+from fastapi_stackops.adopt.conventions import HEADER
+from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.source import SKIPPED, imported_names
+from fastapi_stackops.adopt.wheels import text_of
+
+
+def code_paths(repo: Repository) -> list[str]:
+    """What the runtime needs: the app's source root (or package), the repository's other top-level packages, the
+    namespace packages and modules its code imports, migrations."""
+    imported = imported_names(repo.root)
+    packages = sorted(
+        p.name
+        for p in repo.root.iterdir()
+        # A folder skipped as no code (tests/) is code when the app's own code imports it.
+        if p.name not in SKIPPED - imported and p.name != "src" and not p.name.startswith(".")
+        if (p / "__init__.py").is_file()
+        or (p.is_dir() and p.name in imported and next(p.rglob("*.py"), None))  # a namespace package, code further down
+        or (p.suffix == ".py" and p.stem in imported)
+    )
+    paths = [repo.app.source_root or repo.app.top_level, *packages]
+    if (repo.root / "alembic.ini").is_file():  # a prestart script may run alembic too
+        paths += ["alembic.ini", *alembic_script_location(repo)]
+    if alembic_in_pyproject(repo):  # alembic 1.16 reads [tool.alembic] from pyproject.toml in its working directory
+        paths += ["pyproject.toml", *alembic_script_location(repo, alembic_in_pyproject(repo))]
+    if repo.migrations.startswith("sh "):
+        paths.append(repo.migrations.split()[1])
+    return list(dict.fromkeys(paths))
+
+
+def alembic_in_pyproject(repo: Repository) -> str:
+    """[tool.alembic]'s script_location ("" when pyproject.toml has none)."""
+    table = tomllib.loads(text_of(repo.root / "pyproject.toml")) if (repo.root / "pyproject.toml").is_file() else {}
+    return str(table.get("tool", {}).get("alembic", {}).get("script_location", ""))
+
+
+def alembic_script_location(repo: Repository, named: str = "") -> list[str]:
+    """The migrations folder alembic.ini (or [tool.alembic]) names, unless it lies inside the code copied anyway."""
+    lines = [] if named else (repo.root / "alembic.ini").read_text().splitlines()
+    for key, _, value in [("script_location", "=", named), *(line.partition("=") for line in lines)]:
+        if key.strip() == "script_location" and value.strip():
+            location = value.strip().replace("%(here)s/", "")
+            return [] if location.startswith(repo.app.source_root or repo.app.top_level) else [location]
+    return []
+
+
+def dockerignore_text(repo: Repository, env_dir: str) -> str:
+    """What stays out of the build context; the tests only when neither a test image nor the app's code needs them."""
+    tests = repo.service_tests.folder if repo.service_tests else ""
+    ignored_tests = "" if tests == "tests" or "tests" in code_paths(repo) else "tests\n"
+    return f"""{HEADER}# Only what the image needs reaches the build: no history, environments, secrets or data.
+.git
+.venv
+venv
+**/__pycache__
+**/*.py[cod]
+{env_dir}
+*.env.docker
+.env
+*.db
+data
+reports
+{ignored_tests}"""

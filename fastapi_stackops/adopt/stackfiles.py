@@ -88,8 +88,10 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
         schemes = (database.scheme(repo.dependencies, "", engine) for engine in (repo.async_engine, False))
         parts = database.parts(*schemes)
         for name, part in settings.database_parts.items():
-            variable = by_name[name].variable
-            values[variable] = f"${{{variable}-{parts[part]}}}"
+            field = by_name[name]
+            # A DB_TYPE whose default names a driver (sqlite+aiosqlite) is the URL's whole scheme, not the kind alone.
+            part = "driver" if part == "kind" and "+" in (field.default or "") else part
+            values[field.variable] = f"${{{field.variable}-{parts[part]}}}"
     return values
 
 

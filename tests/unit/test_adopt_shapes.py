@@ -365,6 +365,21 @@ def test_settings_read_with_decouple_in_several_files_and_the_migrations_are_all
 DECOUPLED = [("SECRET_KEY", "str"), ("DB_HOST", "str"), ("DB_PORT", "int"), ("DB_TYPE", "str"), ("MAIL_PORT", "int")]
 
 
+@pytest.mark.parametrize(
+    ("default", "value"),
+    [
+        ("", "postgresql"),  # DB_TYPE=postgresql: the kind, as the code compares it
+        (" = 'sqlite+aiosqlite'", "postgresql+asyncpg"),  # a default naming a driver: the URL's whole scheme
+    ],
+)
+def test_a_database_type_in_parts_is_its_kind_or_its_scheme(tmp_path, default, value):
+    config = (
+        f"from pydantic_settings import BaseSettings\n\nclass Db(BaseSettings):\n    DB_TYPE: str{default}\n    DB_HOST: str\n"
+    )
+    written(tmp_path, {"requirements.txt": "fastapi\nasyncpg\nsqlalchemy[asyncio]\n", "main.py": APP, "config.py": config})
+    assert app_environment(read_repository(tmp_path))["DB_TYPE"] == f"${{DB_TYPE-{value}}}"
+
+
 def test_a_requirements_file_in_utf16_is_read(tmp_path):
     (tmp_path / "requirements.txt").write_bytes("fastapi==0.115.6\r\nasyncpg==0.30.0\r\n".encode("utf-16"))
     written(tmp_path, {"main.py": APP})

@@ -52,7 +52,8 @@ import_rootfs() { docker import "${changes[@]}" "$@" "$rootfs" "$tag"; }
 case $recipe in
 python)
   # python3-venv brings ensurepip; libstdc++6 is needed by greenlet
-  # (SQLAlchemy); ca-certificates for TLS from the app. Like the official
+  # (SQLAlchemy); ca-certificates for TLS from the app; tzdata for zoneinfo
+  # (its leap-second "right/" zones left out). Like the official
   # image it stands in for, it has `python` and `pip` on PATH and no PEP 668
   # marker, so a team's own Dockerfile that runs `pip install` builds on it.
   # Debian disables ensurepip for its python3: pip is installed from the wheel
@@ -65,8 +66,9 @@ python)
   # glibc's iconv converters (Python has its own codecs), the stdlib's
   # GUI, 2to3 and pydoc data.
   [ -n "$version" ] || { echo "build-base: python needs its version (3.9, 3.11, 3.13, 3.14)" >&2; exit 2; }
-  make_rootfs --include=python3,python3-venv,ca-certificates,libstdc++6,apt \
+  make_rootfs --include=python3,python3-venv,ca-certificates,libstdc++6,tzdata,apt \
     --dpkgopt='path-exclude=/usr/lib/*-linux-gnu/gconv/*' \
+    --dpkgopt='path-exclude=/usr/share/zoneinfo/right/*' \
     --dpkgopt='path-include=/usr/lib/*-linux-gnu/gconv/gconv-modules*' \
     --customize-hook="chroot \"\$1\" sh -c 'cd /tmp && apt-get download -q libpython$version-dev && dpkg-deb -x libpython$version-dev_*.deb headers && cp -a headers/usr/include /usr/ && rm -rf headers libpython*.deb'" \
     --customize-hook="test -f \"\$1\"/usr/include/python$version/Python.h" \
@@ -78,13 +80,14 @@ python)
   ;;
 python-runtime)
   # What a built venv needs to run, and no more: the interpreter, CA roots,
-  # libstdc++ (greenlet), /bin/sh. No apt, pip, ensurepip wheels or C headers
+  # libstdc++ (greenlet), time zones (zoneinfo), /bin/sh. No apt, pip, ensurepip wheels or C headers
   # (a builder stage on the python recipe has those), and perl, which only
   # dpkg's maintainer scripts use, goes too: nothing is installed here later.
   # The interpreter's path is the python recipe's, so a venv made there runs.
   [ -n "$version" ] || { echo "build-base: python-runtime needs its version (3.9, 3.11, 3.13, 3.14)" >&2; exit 2; }
-  make_rootfs --include=python3,ca-certificates,libstdc++6 \
+  make_rootfs --include=python3,ca-certificates,libstdc++6,tzdata \
     --dpkgopt='path-exclude=/usr/lib/*-linux-gnu/gconv/*' \
+    --dpkgopt='path-exclude=/usr/share/zoneinfo/right/*' \
     --dpkgopt='path-include=/usr/lib/*-linux-gnu/gconv/gconv-modules*' \
     --customize-hook="cd \"\$1\"/usr/lib/python$version && rm -rf lib2to3 pydoc_data idlelib tkinter turtledemo ensurepip" \
     --customize-hook="rm -f \"\$1\"/usr/lib/python$version/EXTERNALLY-MANAGED && ln -sf python3 \"\$1\"/usr/bin/python" \

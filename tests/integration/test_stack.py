@@ -55,6 +55,10 @@ def test_api_image_runs_as_numeric_non_root_with_healthcheck(stacks, engine):
     uid = config["User"].split(":")[0]
     assert uid.isdigit() and int(uid) >= 10000
     assert config["Healthcheck"]["Test"][0] == "CMD"
+    # The runtime has the time zone database, as the official image it stands in for does (zoneinfo reads it).
+    zone = "import zoneinfo; print(zoneinfo.ZoneInfo('Europe/Paris').key)"
+    said = engine.containers.run(f"{stack.project}-api", ["python", "-c", zone], entrypoint=[], remove=True)
+    assert said.decode().strip() == "Europe/Paris"
 
 
 def test_tasks_status_exec_logs_config_migrate(stacks):

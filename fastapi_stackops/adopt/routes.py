@@ -58,7 +58,7 @@ routes += [[path, sorted(m.upper() for m in ops)] for path, ops in ((openapi or 
 print({marker!r} + json.dumps({{"openapi_url": app.openapi_url, "docs_url": app.docs_url, "routes": routes, "openapi": openapi,
     "broken": broken}}))
 """
-HEALTH = re.compile(r"(^|/)(health|healthz|healthcheck|health-check|livez|liveness|ping|status)/?$", re.I)
+HEALTH = re.compile(r"(^|/)(health|healthz|healthcheck|health-check|livez|liveness|ping|probe|status)/?$", re.I)
 READY = re.compile(r"(^|/)(ready|readyz|readiness)/?$", re.I)
 METRICS = re.compile(r"(^|/)metrics/?$")
 
@@ -149,9 +149,17 @@ def first(paths: list[str], pattern: re.Pattern) -> str:
     return min((p for p in paths if pattern.search(p)), key=len, default="")
 
 
+def answers_bare(openapi: dict, path: str) -> bool:
+    """Whether a GET of the path needs nothing a probe has: no required parameter (a 422), no login (a 401). A route
+    the document leaves out (include_in_schema=False) is taken to need nothing."""
+    operation = openapi.get("paths", {}).get(path, {}).get("get") or {}
+    return not operation.get("security") and not any(p.get("required") for p in operation.get("parameters", []))
+
+
 def choose_routes(asked: dict) -> Routes:
     """Health, ready, metrics and docs paths from the real routes; with no health-like route, the OpenAPI document."""
     plain = [path for path, methods in asked["routes"] if "{" not in path and ("GET" in methods or not methods)]
+    plain = [path for path in plain if answers_bare(asked.get("openapi") or {}, path)]
     routes = Routes(
         health=first(plain, HEALTH),
         ready=first(plain, READY),

@@ -208,10 +208,16 @@ def test_no_scenario_without_an_id_in_the_answer():
         ([["/api/v1/utils/health-check/", ["GET"]], ["/readyz", ["GET"]]], ("/api/v1/utils/health-check/", "/readyz")),
         ([["/status", ["GET"]], ["/items/{id}", ["GET"]]], ("/status", "")),
         ([["/items", ["GET"]]], ("", "/openapi.json")),
+        # A status that needs a query parameter (a 422 to a probe) or a login is no health route; /probe is one.
+        ([["/api/v1/payment/status", ["GET"]], ["/probe", ["GET"]]], ("/probe", "")),
+        ([["/api/v1/payment/status", ["GET"]]], ("", "/openapi.json")),
+        ([["/me/status", ["GET"]]], ("", "/openapi.json")),
     ],
 )
 def test_choose_routes(routes, expected):
-    chosen = choose_routes({"routes": routes, "openapi_url": "/openapi.json", "docs_url": "/docs", "openapi": {}})
+    required = {"get": {"parameters": [{"name": "session_id", "in": "query", "required": True}]}}
+    openapi = {"paths": {"/api/v1/payment/status": required, "/me/status": {"get": {"security": [{"OAuth2": []}]}}}}
+    chosen = choose_routes({"routes": routes, "openapi_url": "/openapi.json", "docs_url": "/docs", "openapi": openapi})
     assert (chosen.health, chosen.ready) == expected
 
 

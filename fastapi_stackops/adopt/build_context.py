@@ -58,6 +58,7 @@ def dockerignore_text(repo: Repository, env_dir: str) -> str:
 .git
 .venv
 venv
+node_modules
 **/__pycache__
 **/*.py[cod]
 {env_dir}

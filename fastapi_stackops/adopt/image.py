@@ -174,19 +174,14 @@ WORKDIR {CODE_DIR}
 """
 
 
-PYTEST_CONFIGS = ("pyproject.toml", "pytest.ini", "setup.cfg", "tox.ini", "conftest.py")
-
-
-def test_stages(repo: Repository, copies: str) -> str:
-    """The tests' dependencies over the app's, then an image of the code and the tests that runs pytest; never shipped."""
+def test_stages(repo: Repository, made: str) -> str:
+    """The tests' dependencies over the app's, then an image of the whole checkout (what a suite may read: a script at
+    the root, fixtures, pytest's settings) that runs pytest; never shipped. `made`: the runtime's placeholders and links."""
     tests = repo.service_tests
     if not tests:
         return ""
     folder = tests.name.rpartition("/")[0]  # as the app's: a folder's file may include its neighbours
     copy = f"COPY {folder or tests.name} ./{folder or tests.name}\n" if tests.kind == "requirements" else ""
-    # pytest's own settings (asyncio_mode, pythonpath, markers) and a root conftest.py, where the repository keeps them.
-    configs = [name for name in PYTEST_CONFIGS if (repo.root / name).is_file()]
-    config = f"COPY {' '.join(configs)} {CODE_DIR}/\n" if configs else ""
     return f"""
 # The service's own tests (inv service-test, part of inv ci) run in an image of their own, never shipped.
 FROM builder AS test-deps
@@ -194,8 +189,9 @@ FROM builder AS test-deps
 
 FROM runtime-base AS test
 COPY --from=test-deps /opt/venv /opt/venv
-{copies}{config}COPY {tests.folder} {CODE_DIR}/{tests.folder}
-# In this image only, the code belongs to the tests' user: a suite writes beside it (coverage data, reports).
+# The build context, as .dockerignore leaves it: the checkout the tests would run in.
+COPY . {CODE_DIR}/
+{made}# In this image only, the code belongs to the tests' user: a suite writes beside it (coverage data, reports).
 RUN chown -R {UID}:{UID} {CODE_DIR}
 USER {UID}:{UID}
 CMD ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "{tests.folder}"]
@@ -204,7 +200,8 @@ CMD ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "{tests.folder}"]
 
 def dockerfile_text(repo: Repository, health_path: str, data_dir: bool) -> str:
     """The whole Dockerfile: a builder with the installer, a runtime with only the venv and the code (last: the default)."""
-    copies = "".join(f"COPY {path} {CODE_DIR}/{path}\n" for path in code_paths(repo)) + placeholders(repo) + links(repo)
+    made = placeholders(repo) + links(repo)
+    copies = "".join(f"COPY {path} {CODE_DIR}/{path}\n" for path in code_paths(repo)) + made
     return f"""{HEADER}# No "# syntax=" line: the engine's own BuildKit understands RUN --mount, and nothing is pulled for it.
 # The base image is an argument: where no registry answers, stackops builds a local substitute.
 ARG PYTHON_BASE={python_image(repo.python)}
@@ -213,7 +210,7 @@ ARG PYTHON_BASE={python_image(repo.python)}
 ARG PYTHON_RUNTIME_BASE=${{PYTHON_BASE}}
 
 {builder_stage(repo)}
-{runtime_base_stage(repo, data_dir)}{test_stages(repo, copies)}
+{runtime_base_stage(repo, data_dir)}{test_stages(repo, made)}
 FROM runtime-base
 COPY --from=builder /opt/venv /opt/venv
 # The code's bytecode too; a file that is no Python of this version (a template named .py) stays as it is.

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 import shlex
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from fastapi_stackops.adopt.app_settings import Settings
 from fastapi_stackops.adopt.backing import DRIVERS
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
+from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.interpreter import python_and_builds, python_version
 from fastapi_stackops.adopt.settings_reading import find_settings
@@ -21,7 +21,6 @@ from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import locked_version, runtime_libraries, text_of
 
-REQUIREMENTS = re.compile(r"^requirements(?:[-_.](?:prod|production|base|main|app))?\.txt$")
 DOCKER_FILES = ("Dockerfile", "compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 
 
@@ -59,64 +58,6 @@ class Repository:
     given: dict[str, str] = field(default_factory=dict)  # values --set gave, and those a first start's type errors taught
     findings: list[Finding] = field(default_factory=list)
     rabbitmq: bool = False  # the app speaks AMQP (aio-pika, pika, Celery on an amqp:// broker): RabbitMQ beside it
-
-
-def pyproject(root: Path) -> dict[str, Any]:
-    path = root / "pyproject.toml"
-    return tomllib.loads(path.read_text()) if path.is_file() else {}
-
-
-def requirement_name(line: str) -> str:
-    """The distribution a requirement line names, lowercased and normalised ("" for options and comments)."""
-    line = line.split("#")[0].strip()
-    if not line or line.startswith("-"):
-        return ""
-    return re.split(r"[\s\[<>=!~;@]", line, maxsplit=1)[0].lower().replace("_", "-")
-
-
-def requirements_files(root: Path) -> list[str]:
-    """Requirements files, likeliest first: at the root, then a requirements/ folder's prod or base file, two levels deep."""
-    found = [p.name for p in sorted(root.iterdir()) if REQUIREMENTS.match(p.name)]
-    for pattern in ("requirements/*.txt", "*/requirements/*.txt", "*/requirements*.txt"):
-        for path in sorted(root.glob(pattern)):
-            if re.match(r"(prod|production|base|main|requirements)", path.stem) and ".venv" not in path.parts:
-                found.append(str(path.relative_to(root)))
-    return sorted(dict.fromkeys(found), key=requirements_likelihood)
-
-
-def requirements_likelihood(path: str) -> tuple:
-    """The root's files (and its requirements/ folder's) before a subfolder's; within each, a production file before
-    one that may bring the dev tools too (`-r requirements/dev.txt`), then the shallower, then one that is not a base."""
-    area = 0 if path.count("/") == 0 or path.startswith("requirements/") else 1
-    production = re.search(r"(^|[-_./])(prod|production)([-_.]|$)", path) is not None
-    return area, not production, path.count("/"), "base" in path, path
-
-
-def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, ...]]:
-    """How the dependencies install (uv, poetry, requirements or pip), the requirements file, the declared dependencies."""
-    declared = [requirement_name(d) for d in project.get("project", {}).get("dependencies", [])]
-    declared += [name.lower() for name in project.get("tool", {}).get("poetry", {}).get("dependencies", {}) if name != "python"]
-    requirements = requirements_files(root)
-    if (root / "uv.lock").is_file():
-        return "uv", Finding("installs", "uv sync --frozen", "uv.lock"), "", tuple(declared)
-    if (root / "poetry.lock").is_file():
-        return "poetry", Finding("installs", "poetry's lock, exported for pip", "poetry.lock"), "", tuple(declared)
-    if requirements:
-        file = requirements[0]
-        names = [requirement_name(line) for line in text_of(root / file).splitlines()]
-        hashed = "--hash=" in text_of(root / file)
-        value = f"pip install -r {file}" + (" (hashes required)" if hashed else "")
-        return "requirements", Finding("installs", value, file), file, tuple(filter(None, names))
-    if project.get("tool", {}).get("poetry", {}).get("dependencies"):
-        return (
-            "poetry-unlocked",
-            Finding("installs", "poetry, no lock: resolved in the build", "pyproject.toml"),
-            "",
-            tuple(declared),
-        )
-    if project.get("project"):
-        return "pip", Finding("installs", "pip install . (no lock)", "[project] in pyproject.toml"), "", tuple(declared)
-    raise NotAFastAPIRepository(f"{root}: no uv.lock, poetry.lock, requirements.txt or [project] says how to install it")
 
 
 class Backing(NamedTuple):

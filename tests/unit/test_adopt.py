@@ -10,7 +10,8 @@ from fastapi_stackops.adopt.contract_table import toml_value, with_contract, wit
 from fastapi_stackops.adopt.image import health_probe
 from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.interpreter import lower_bound, python_version
-from fastapi_stackops.adopt.reading import pyproject, read_repository, requirement_name
+from fastapi_stackops.adopt.dependency_files import pyproject, requirement_name
+from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import choose_routes, scenario
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import find_apps

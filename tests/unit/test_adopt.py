@@ -7,10 +7,10 @@ import pytest
 from fastapi_stackops.adopt.app_settings import SettingField, Settings
 from fastapi_stackops.adopt.build_context import code_paths
 from fastapi_stackops.adopt.contract_table import toml_value, with_contract, without_contract
+from fastapi_stackops.adopt.dependency_files import pyproject, requirement_name
 from fastapi_stackops.adopt.image import health_probe
 from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.interpreter import lower_bound, python_version
-from fastapi_stackops.adopt.dependency_files import pyproject, requirement_name
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import choose_routes, scenario
 from fastapi_stackops.adopt.settings_reading import find_settings

@@ -14,10 +14,10 @@ from fastapi_stackops.adopt.app_settings import SettingField, typed_value
 from fastapi_stackops.adopt.backing import DATABASES
 from fastapi_stackops.adopt.brokers import broker_values, redis_value
 from fastapi_stackops.adopt.build_context import code_paths, dockerignore_text
+from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.init import Options, overridden
-from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import scenario
 from fastapi_stackops.adopt.settings_reading import find_settings

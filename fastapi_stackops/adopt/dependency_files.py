@@ -3,6 +3,7 @@ pyproject.toml's own list; which one init builds from, and the names they declar
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import tomllib
 from pathlib import Path
@@ -60,6 +61,7 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
         hashed = "--hash=" in text_of(root / file)
         value = f"pip install -r {file}" + (" (hashes required)" if hashed else "")
         return "requirements", Finding("installs", value, file), file, tuple(filter(None, names))
+    refuse_a_workspace_member(root, project)
     if project.get("tool", {}).get("poetry", {}).get("dependencies"):
         return (
             "poetry-unlocked",
@@ -70,3 +72,18 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
     if project.get("project"):
         return "pip", Finding("installs", "pip install . (no lock)", "[project] in pyproject.toml"), "", tuple(declared)
     raise NotAFastAPIRepository(f"{root}: no uv.lock, poetry.lock, requirements.txt or [project] says how to install it")
+
+
+def refuse_a_workspace_member(root: Path, project: dict) -> None:
+    """A uv workspace member with no lock of its own: its lock lies above, outside the folder the image builds from, and
+    resolving its ranges afresh would build other versions than the ones the team locked (and tested)."""
+    for top in list(root.resolve().parents)[:4]:
+        members = pyproject(top).get("tool", {}).get("uv", {}).get("workspace", {}).get("members", [])
+        inside = root.resolve().relative_to(top).as_posix()
+        if (top / "uv.lock").is_file() and any(fnmatch.fnmatch(inside, member) for member in members):
+            name = project.get("project", {}).get("name", root.name)
+            raise NotAFastAPIRepository(
+                f"{root}: a member of the uv workspace at {top}, whose uv.lock lies outside the folder the image builds "
+                f"from; pin the member's dependencies beside it (in {top}: uv export --frozen --package {name} "
+                f"--no-emit-workspace -o {inside}/requirements.txt), then run init again"
+            )

@@ -381,6 +381,23 @@ def test_a_database_type_in_parts_is_its_kind_or_its_scheme(tmp_path, default, v
     assert app_environment(read_repository(tmp_path))["DB_TYPE"] == f"${{DB_TYPE-{value}}}"
 
 
+@pytest.mark.parametrize("pinned_beside_it", [False, True])
+def test_a_uv_workspace_member_is_refused_unless_its_pins_are_beside_it(tmp_path, pinned_beside_it):
+    member = '[project]\nname = "orders-api"\nversion = "1"\ndependencies = ["fastapi"]\n'
+    files = {"pyproject.toml": '[tool.uv.workspace]\nmembers = ["services/*"]\n', "uv.lock": "version = 1\n"}
+    files |= {"services/api/pyproject.toml": member, "services/api/main.py": APP}
+    written(tmp_path, files | ({"services/api/requirements.txt": "fastapi==0.115.6\n"} if pinned_beside_it else {}))
+    if pinned_beside_it:
+        assert read_repository(tmp_path / "services/api").installer == "requirements"
+        return
+    with pytest.raises(NotAFastAPIRepository) as refused:
+        read_repository(tmp_path / "services/api")
+    assert str(refused.value).endswith(
+        f"in {tmp_path.resolve()}: uv export --frozen --package orders-api --no-emit-workspace "
+        "-o services/api/requirements.txt), then run init again"
+    )
+
+
 def test_a_requirements_file_in_utf16_is_read(tmp_path):
     (tmp_path / "requirements.txt").write_bytes("fastapi==0.115.6\r\nasyncpg==0.30.0\r\n".encode("utf-16"))
     written(tmp_path, {"main.py": APP})

@@ -54,6 +54,12 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
 
 def app_environment(repo: Repository) -> dict[str, str]:
     """Variable -> its Compose value: the database URL, Redis, RabbitMQ, and every setting the app cannot start without."""
+    wired = wired_environment(repo)
+    return wired | made_up_environment(repo, wired)
+
+
+def wired_environment(repo: Repository) -> dict[str, str]:
+    """What the stack gives the app: its database, Redis and RabbitMQ, its local mode, and --set's values."""
     settings = repo.settings
     fields = [SettingField(name, None) for name in repo.required]  # learned at its first start: wired by their names
     # The database's URL wherever the code reads one (a migration's own DB_URL too), and its parts.
@@ -68,11 +74,19 @@ def app_environment(repo: Repository) -> dict[str, str]:
     for name, value in repo.given.items():  # --set: a default the env files may override
         escaped = value.replace("$", "$$")
         values[name] = json.dumps(f"${{{name}-{escaped}}}") if escaped else f"${{{name}-}}"
-    required = [(f.variable, f.typed_value) for f in settings.required] if settings else []
+    return values
+
+
+def made_up_environment(repo: Repository, wired: dict[str, str]) -> dict[str, str]:
+    """What init invents only so that the app starts: a value of each required setting's type or name, else a secret
+    the env files must set."""
+    required = [(f.variable, f.typed_value) for f in repo.settings.required] if repo.settings else []
+    made: dict[str, str] = {}
     for variable, typed in required + [(name, named_value(name)) for name in repo.required]:
         fallback = f"-{typed}" if typed is not None else f"?set {variable} in the env file or its local overlay"
-        values.setdefault(variable, f"${{{variable}{fallback}}}")
-    return values
+        if variable not in wired:
+            made.setdefault(variable, f"${{{variable}{fallback}}}")
+    return made
 
 
 def parts_of(fields: list[SettingField]) -> Settings:
@@ -120,10 +134,14 @@ def build_text(repo: Repository, dockerfile: str, target: str = "") -> str:
     )
 
 
-def app_blocks(repo: Repository, depends: dict[str, str]) -> str:
-    """The app's environment, its data, and what it waits for: the same for the server, the worker and the tests."""
+def app_blocks(repo: Repository, depends: dict[str, str], tests: bool = False) -> str:
+    """The app's environment, its data, and what it waits for: the same for the server, the worker and the tests; the
+    tests keep their own committed values (.env.test) for what init only made up."""
     text = ""
     environment = app_environment(repo)
+    if tests and repo.service_tests:
+        own = set(repo.service_tests.own_values) & set(made_up_environment(repo, wired_environment(repo)))
+        environment = {k: v for k, v in environment.items() if k not in own}
     if environment:
         text += "    environment:\n" + "".join(f"      {k}: {v}\n" for k, v in environment.items())
     if repo.database == "sqlite":
@@ -155,7 +173,7 @@ def service_block(
 def test_block(repo: Repository, depends: dict[str, str], dockerfile: str) -> str:
     """The repository's tests in their own image, against the stack's services; `inv up` never starts it."""
     header = f"  {TEST_SERVICE}:\n    # The repository's tests (inv service-test, part of inv ci); never started by inv up.\n    profiles: [test]\n"
-    return header + build_text(repo, dockerfile, "test") + app_blocks(repo, depends) + "    tmpfs: [/tmp]\n"
+    return header + build_text(repo, dockerfile, "test") + app_blocks(repo, depends, tests=True) + "    tmpfs: [/tmp]\n"
 
 
 def data_permissions(repo: Repository) -> str:

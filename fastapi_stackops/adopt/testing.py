@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from dotenv import dotenv_values
+
 from fastapi_stackops.adopt.wheels import text_of
 
 DEV_REQUIREMENTS = re.compile(r"^(?:requirements[-_.](?:dev|test|tests)|(?:dev|test)[-_]requirements)\.txt$")
@@ -17,6 +19,7 @@ class ServiceTests:
     kind: str  # how its dependencies install: uv-group, poetry-group, requirements, project-list
     name: str  # the group, the requirements file, or the pyproject.toml key path of a list
     source: str  # where that was read
+    own_values: tuple[str, ...] = ()  # variables a committed test env file (.env.test) sets for the suite
 
     @property
     def summary(self) -> str:
@@ -109,4 +112,13 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     found = dev_dependencies(root, project, installer)
     if not found:
         return None, f"{folder}/ has tests, but no dev group, extra or requirements file names pytest: no test image"
-    return ServiceTests(folder, *found), ""
+    return ServiceTests(folder, *found, own_values=test_env_values(root)), ""
+
+
+#: Env files a suite keeps its own values in, committed beside it.
+TEST_ENV_FILES = (".env.test", ".env.testing", ".env.tests", "test.env", "tests/.env", "tests/.env.test")
+
+
+def test_env_values(root: Path) -> tuple[str, ...]:
+    """The variables the repository's committed test env files set."""
+    return tuple(dict.fromkeys(k for name in TEST_ENV_FILES if (root / name).is_file() for k in dotenv_values(root / name)))

@@ -398,6 +398,20 @@ def test_a_uv_workspace_member_is_refused_unless_its_pins_are_beside_it(tmp_path
     )
 
 
+def test_the_tests_keep_their_own_committed_values_for_what_init_made_up(tmp_path):
+    config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    database_url: str\n"
+    config += "    public_base_url: str\n    secret_key: str\n    api_token: str\n"
+    files = {"requirements.txt": "fastapi\nasyncpg\n", "requirements-dev.txt": "pytest\n", "main.py": APP}
+    files |= {"config.py": config, "tests/test_app.py": "def test_x():\n    pass\n"}
+    own = "PUBLIC_BASE_URL=http://frontend.test\nSECRET_KEY=k\nDATABASE_URL=postgresql://localhost/test\n"
+    repo = read_repository(written(tmp_path, files | {".env.test": own}))
+    served, tested = (block.split("    environment:\n")[1] for block in compose_text(repo).split("  web-test:\n"))
+    assert "PUBLIC_BASE_URL" in served and "SECRET_KEY" in served
+    # What init made up yields to the suite's own file; the stack's database and what the file lacks stay.
+    assert "PUBLIC_BASE_URL" not in tested and "SECRET_KEY" not in tested
+    assert "DATABASE_URL: ${DATABASE_URL-postgresql" in tested and "API_TOKEN" in tested
+
+
 def test_a_requirements_file_in_utf16_is_read(tmp_path):
     (tmp_path / "requirements.txt").write_bytes("fastapi==0.115.6\r\nasyncpg==0.30.0\r\n".encode("utf-16"))
     written(tmp_path, {"main.py": APP})

@@ -134,14 +134,22 @@ def build_text(repo: Repository, dockerfile: str, target: str = "") -> str:
     )
 
 
-def app_blocks(repo: Repository, depends: dict[str, str], tests: bool = False) -> str:
-    """The app's environment, its data, and what it waits for: the same for the server, the worker and the tests; the
-    tests keep their own committed values (.env.test) for what init only made up."""
-    text = ""
+def tests_environment(repo: Repository) -> dict[str, str]:
+    """The app's environment as the repository's own CI would give its tests: their committed values (.env.test) for
+    what init only made up, and no broker the app's settings leave unset by default (None): a suite tests that case."""
     environment = app_environment(repo)
-    if tests and repo.service_tests:
-        own = set(repo.service_tests.own_values) & set(made_up_environment(repo, wired_environment(repo)))
-        environment = {k: v for k, v in environment.items() if k not in own}
+    own = set(repo.service_tests.own_values) & set(made_up_environment(repo, wired_environment(repo)))
+    fields = repo.settings.fields + repo.settings.others if repo.settings else ()
+    unset = [f.variable for f in fields if f.default == "" and re.search(r"\bNone\b", f.default_code)]
+    optional = set(broker_values(unset, repo.redis, repo.rabbitmq))
+    return {k: v for k, v in environment.items() if k not in own | optional}
+
+
+def app_blocks(repo: Repository, depends: dict[str, str], tests: bool = False) -> str:
+    """The app's environment, its data, and what it waits for: the same for the server, the worker and the tests
+    (tests_environment)."""
+    text = ""
+    environment = tests_environment(repo) if tests and repo.service_tests else app_environment(repo)
     if environment:
         text += "    environment:\n" + "".join(f"      {k}: {v}\n" for k, v in environment.items())
     if repo.database == "sqlite":

@@ -412,6 +412,16 @@ def test_the_tests_keep_their_own_committed_values_for_what_init_made_up(tmp_pat
     assert "DATABASE_URL: ${DATABASE_URL-postgresql" in tested and "API_TOKEN" in tested
 
 
+@pytest.mark.parametrize(("default", "tests_get_it"), [("None", False), ("'redis://localhost:6379/0'", True)])
+def test_the_tests_reach_a_broker_the_app_names_by_default_and_not_one_it_leaves_unset(tmp_path, default, tests_get_it):
+    config = f"from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    redis_url: str | None = {default}\n"
+    files = {"requirements.txt": "fastapi\nredis\n", "requirements-dev.txt": "pytest\n", "main.py": APP, "config.py": config}
+    repo = read_repository(written(tmp_path, files | {"tests/test_app.py": "def test_x():\n    pass\n"}))
+    served, tested = compose_text(repo).split("  web-test:\n")
+    assert "REDIS_URL: redis://redis:6379/0" in served
+    assert ("REDIS_URL: redis://redis:6379/0" in tested.split("    depends_on:")[0]) is tests_get_it
+
+
 def test_a_requirements_file_in_utf16_is_read(tmp_path):
     (tmp_path / "requirements.txt").write_bytes("fastapi==0.115.6\r\nasyncpg==0.30.0\r\n".encode("utf-16"))
     written(tmp_path, {"main.py": APP})

@@ -75,6 +75,13 @@ def rollback_target(releases: list[Release], current: Release, to: int | None = 
     return before[-1]
 
 
+def backup_before(releases: list[Release], target: Release) -> Release | None:
+    """After a rollback to `target`, whose code now meets the database as later deploys migrated it: the first deploy
+    after it that backed up before its migration. That backup holds the data as the target's schema had it."""
+    later = (r for r in releases if r.number > target.number and not r.note.startswith(ROLLBACK))
+    return next((r for r in later if r.backup), None)
+
+
 def parse_history(text: str) -> list[Release]:
     return [Release(**json.loads(line)) for line in text.splitlines() if line.strip()]
 

@@ -35,6 +35,7 @@ HEALTH_PROBE = "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], 
 class Switched:
     release: Release
     switch_seconds: float  # pointing the proxy at it and reloading
+    restorable: Release | None = None  # after a rollback: the deploy whose backup holds the data as it returned to
 
 
 def entry_image(stack: Stack) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from fastapi_stackops import StackError, lifecycle
 from fastapi_stackops.backup_runner import back_up_before_migrating
 from fastapi_stackops.baseimages import PROXY_SERVICE
 from fastapi_stackops.engine import split_reference
-from fastapi_stackops.ship.releases import Release, deploy_lock, history
+from fastapi_stackops.ship.releases import Release, backup_before, deploy_lock, history
 from fastapi_stackops.ship.rollout import Switched, entry_image, migrate, previous, proxy, roll_to, serving, start_others
 from fastapi_stackops.stack import Stack
 
@@ -70,10 +71,12 @@ def rollback(stack: Stack, timeout: int, lock_wait: int, to: int | None = None) 
     migrated."""
     base = stack.base_images
     with deploy_lock(stack.client, stack.project, base["PROXY_IMAGE"], lock_wait, where(stack), stack.settings.cli_env):
-        target = previous(stack, history(proxy(stack)), to)
+        recorded = history(proxy(stack))
+        target = previous(stack, recorded, to)
         with tag_kept_on_what_serves(stack):
             stack.client.images.get(target.tag).tag(*split_reference(entry_image(stack)))
-            return roll_to(stack, base, target.image, f"rollback to {target.number}", timeout, target.revision)
+            switched = roll_to(stack, base, target.image, f"rollback to {target.number}", timeout, target.revision)
+        return replace(switched, restorable=backup_before(recorded, target))
 
 
 @contextmanager

@@ -25,6 +25,12 @@ def report(stack, switched, what: str, started: float) -> None:
     say(f"{what} release {release.number} of {stack.project} ({release.revision or 'no git revision'}) in {seconds:.1f}s")
     say(f"  proxy switched in {switched.switch_seconds:.2f}s; image {release.image[:19]} kept as {release.tag}")
     say(f"  stable address: {server.stable_address(stack)}")
+    if switched.restorable:  # a rollback: the code went back, the data stays as later deploys migrated it
+        backup, number = switched.restorable.backup, switched.restorable.number
+        say(
+            f"  the database stays as migrated; release {number} backed it up before its migration: "
+            f"inv restore {backup} --env {stack.settings.cli_env} puts that back (what was written since is lost)"
+        )
 
 
 def server_deploy(stack, build: bool, timeout, lock_wait, started: float) -> None:

@@ -220,6 +220,10 @@ def test_rollback_returns_to_the_previous_release_with_no_failed_request_and_the
     assert loop.failed == 0, loop.errors[:5]
     assert notes.get("/health").json()["version"] == "0.1.0"
     assert notes.get(f"/api/v1/notes/{before['id']}").json()["body"] == "kept"
+    # The code went back and the data did not: the backup a later deploy took before migrating is offered, by name.
+    assert re.search(
+        r"release \d+ backed it up before its migration: inv restore db-\S+-before-deploy\.pgdump --env ", result.stdout
+    )
     listed = notes.inv("releases").stdout.splitlines()
     first, serving = listed[0], serving_line(notes)
     assert "(rollback to 1)" in serving, serving

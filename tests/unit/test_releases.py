@@ -3,7 +3,7 @@
 import pytest
 
 from fastapi_stackops import StackError
-from fastapi_stackops.ship.releases import Release, returned_to, rollback_target
+from fastapi_stackops.ship.releases import Release, backup_before, returned_to, rollback_target
 
 
 def release(number: int, image: str, note: str = "deploy") -> Release:
@@ -48,3 +48,18 @@ def test_a_rollback_with_nowhere_to_go_is_refused_in_one_line(upto, to, said):
 def test_a_rollback_stands_for_the_deploy_it_returned_to_followed_through():
     chained = [*HISTORY, release(6, "b", "rollback to 4")]
     assert returned_to(chained[-1], chained).number == 2
+
+
+@pytest.mark.parametrize(
+    ("target", "restorable"),
+    [
+        (2, 3),  # back to 2: release 3 backed up before migrating, from 2's schema
+        (1, 3),  # back to 1: release 2 took no backup (nothing to migrate), so 3's is the first
+        (3, None),  # nothing after 3 backed up
+    ],
+)
+def test_after_a_rollback_the_backup_holding_its_data_is_the_first_one_taken_after_it(target, restorable):
+    backed_up = [release(1, "a"), release(2, "b"), Release(3, "c", "x:release-3", "rev3", "t", "me", "deploy", "db-3.sql.gz")]
+    backed_up += [Release(4, "b", "x:release-4", "rev2", "t", "me", "rollback to 2", "db-4.sql.gz")]  # a rollback's own
+    found = backup_before(backed_up, backed_up[target - 1])
+    assert (found.number if found else None) == restorable

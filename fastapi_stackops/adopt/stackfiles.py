@@ -136,13 +136,16 @@ def build_text(repo: Repository, dockerfile: str, target: str = "") -> str:
 
 def tests_environment(repo: Repository) -> dict[str, str]:
     """The app's environment as the repository's own CI would give its tests: their committed values (.env.test) for
-    what init only made up, and no broker the app's settings leave unset by default (None): a suite tests that case."""
+    what init only made up, no broker the app's settings leave unset by default (None): a suite tests that case, and
+    the variables only the suite reads."""
     environment = app_environment(repo)
     own = set(repo.service_tests.own_values) & set(made_up_environment(repo, wired_environment(repo)))
     fields = repo.settings.fields + repo.settings.others if repo.settings else ()
     unset = [f.variable for f in fields if f.default == "" and re.search(r"\bNone\b", f.default_code)]
     optional = set(broker_values(unset, repo.redis, repo.rabbitmq))
-    return {k: v for k, v in environment.items() if k not in own | optional}
+    # What only the suite reads, with no default: a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL).
+    only_read = {name: json.dumps(named_value(name) or "") for name in repo.service_tests.reads if name not in environment}
+    return {k: v for k, v in environment.items() if k not in own | optional} | only_read
 
 
 def app_blocks(repo: Repository, depends: dict[str, str], tests: bool = False) -> str:

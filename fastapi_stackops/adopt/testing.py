@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from fastapi_stackops.adopt.settings_reading import environment_settings
 from fastapi_stackops.adopt.wheels import text_of
 
 DEV_REQUIREMENTS = re.compile(r"^(?:requirements[-_.](?:dev|test|tests)|(?:dev|test)[-_]requirements)\.txt$")
@@ -20,6 +21,7 @@ class ServiceTests:
     name: str  # the group, the requirements file, or the pyproject.toml key path of a list
     source: str  # where that was read
     own_values: tuple[str, ...] = ()  # variables a committed test env file (.env.test) sets for the suite
+    reads: tuple[str, ...] = ()  # variables the suite's own code reads with no default
 
     @property
     def summary(self) -> str:
@@ -112,7 +114,8 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     found = dev_dependencies(root, project, installer)
     if not found:
         return None, f"{folder}/ has tests, but no dev group, extra or requirements file names pytest: no test image"
-    return ServiceTests(folder, *found, own_values=test_env_values(root)), ""
+    reads = [f.variable for s in environment_settings(root, sorted((root / folder).rglob("*.py"))) for f in s.required]
+    return ServiceTests(folder, *found, own_values=test_env_values(root), reads=tuple(dict.fromkeys(reads))), ""
 
 
 #: Env files a suite keeps its own values in, committed beside it.

@@ -402,7 +402,8 @@ def test_the_tests_keep_their_own_committed_values_for_what_init_made_up(tmp_pat
     config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    database_url: str\n"
     config += "    public_base_url: str\n    secret_key: str\n    api_token: str\n"
     files = {"requirements.txt": "fastapi\nasyncpg\n", "requirements-dev.txt": "pytest\n", "main.py": APP}
-    files |= {"config.py": config, "tests/test_app.py": "def test_x():\n    pass\n"}
+    reads = "from decouple import config\nDRIVER = config('MYSQL_DRIVER')\nLEVEL = config('LOG_LEVEL')\n"
+    files |= {"config.py": config, "tests/test_app.py": "def test_x():\n    pass\n", "tests/database.py": reads}
     own = "PUBLIC_BASE_URL=http://frontend.test\nSECRET_KEY=k\nDATABASE_URL=postgresql://localhost/test\n"
     repo = read_repository(written(tmp_path, files | {".env.test": own}))
     served, tested = (block.split("    environment:\n")[1] for block in compose_text(repo).split("  web-test:\n"))
@@ -410,6 +411,8 @@ def test_the_tests_keep_their_own_committed_values_for_what_init_made_up(tmp_pat
     # What init made up yields to the suite's own file; the stack's database and what the file lacks stay.
     assert "PUBLIC_BASE_URL" not in tested and "SECRET_KEY" not in tested
     assert "DATABASE_URL: ${DATABASE_URL-postgresql" in tested and "API_TOKEN" in tested
+    # A variable only the suite reads, with no default: empty, or what its name says.
+    assert 'MYSQL_DRIVER: ""' in tested and 'LOG_LEVEL: "INFO"' in tested and "MYSQL_DRIVER" not in served
 
 
 @pytest.mark.parametrize(("default", "tests_get_it"), [("None", False), ("'redis://localhost:6379/0'", True)])

@@ -6,12 +6,12 @@ import json
 import re
 from dataclasses import dataclass
 
+from fastapi_stackops.adopt.app_environment import secret_variables
 from fastapi_stackops.adopt.backing import DATABASES
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT, ENTRY, TEST_SERVICE
 from fastapi_stackops.adopt.image import python_image, runtime_flavour
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.routes import Routes
-from fastapi_stackops.adopt.stackfiles import secret_variables
 
 TABLE_HEADER = re.compile(r"^\s*\[\[?\s*tool\.stackops(\.|\s*\])", re.M)
 ANY_HEADER = re.compile(r"^\s*\[", re.M)

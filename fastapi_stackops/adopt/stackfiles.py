@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import re
 import secrets
 
+from fastapi_stackops.adopt.app_environment import app_environment, secret_variables, tests_environment
 from fastapi_stackops.adopt.app_mode import local_mode
-from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, SettingField, Settings, named_value
 from fastapi_stackops.adopt.backing import DATABASES, RABBITMQ, REDIS
-from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_values
 from fastapi_stackops.adopt.conventions import (
     CONTAINER_PORT,
     DATA_DIR,
@@ -38,77 +35,6 @@ HARDENED = """    read_only: true
 """
 
 
-def database_url(repo: Repository, field: SettingField | None = None) -> str:
-    """The URL the app's settings (or this field of them) get in the stack: its own scheme, pointed at the database
-    service or the data volume; a field named for a sync or async driver (DATABASE_ASYNC_URL) gets one."""
-    default = (field.default or "") if field else repo.settings.database_default if repo.settings else ""
-    scheme = default.split("://")[0] if "://" in default else ""
-    named = re.search(r"(^|_)(a?sync)_", field.name.lower()) if field else None
-    async_engine = named.group(2) == "async" if named else repo.async_engine
-    if repo.database in DATABASES:
-        database = DATABASES[repo.database]
-        return database.url(database.scheme(repo.dependencies, scheme, async_engine))
-    name = (default.rsplit("/", 1)[-1] if default.startswith("sqlite") else "") or f"{repo.name}.db"
-    return f"{scheme or 'sqlite'}:///{DATA_DIR}/{name}"
-
-
-def app_environment(repo: Repository) -> dict[str, str]:
-    """Variable -> its Compose value: the database URL, Redis, RabbitMQ, and every setting the app cannot start without."""
-    wired = wired_environment(repo)
-    return wired | made_up_environment(repo, wired)
-
-
-def wired_environment(repo: Repository) -> dict[str, str]:
-    """What the stack gives the app: its database, Redis and RabbitMQ, its local mode, and --set's values."""
-    settings = repo.settings
-    fields = [SettingField(name, None) for name in repo.required]  # learned at its first start: wired by their names
-    # The database's URL wherever the code reads one (a migration's own DB_URL too), and its parts.
-    urls = [f for f in settings.others if DATABASE_FIELD.search(f.name)] + settings.database_fields if settings else []
-    values = database_values(repo, urls + [f for f in fields if DATABASE_FIELD.search(f.name)], settings)
-    values |= database_values(repo, [], parts_of(fields))
-    named = [f.variable for f in settings.fields + settings.others] if settings else []
-    values |= broker_values(named + list(repo.required), repo.redis, repo.rabbitmq)
-    mode = local_mode(settings, repo.root)
-    if mode:  # the app's own default, which dev and ci set to its local mode
-        values[mode.variable] = f"${{{mode.variable}-{mode.default}}}"
-    for name, value in repo.given.items():  # --set: a default the env files may override
-        escaped = value.replace("$", "$$")
-        values[name] = json.dumps(f"${{{name}-{escaped}}}") if escaped else f"${{{name}-}}"
-    return values
-
-
-def made_up_environment(repo: Repository, wired: dict[str, str]) -> dict[str, str]:
-    """What init invents only so that the app starts: a value of each required setting's type or name, else a secret
-    the env files must set."""
-    required = [(f.variable, f.typed_value) for f in repo.settings.required] if repo.settings else []
-    made: dict[str, str] = {}
-    for variable, typed in required + [(name, named_value(name)) for name in repo.required]:
-        fallback = f"-{typed}" if typed is not None else f"?set {variable} in the env file or its local overlay"
-        if variable not in wired:
-            made.setdefault(variable, f"${{{variable}{fallback}}}")
-    return made
-
-
-def parts_of(fields: list[SettingField]) -> Settings:
-    """Fields learned at the app's first start, read as a settings class would be: which name a database's parts."""
-    return Settings("", "", tuple(fields), "its first start")
-
-
-def database_values(repo: Repository, url_fields: list[SettingField], settings: Settings | None) -> dict[str, str]:
-    """Variable -> its Compose value, for fields holding the database's URL and for the settings' database parts."""
-    values = {f.variable: f"${{{f.variable}-{database_url(repo, f)}}}" for f in url_fields if repo.database}
-    if settings and repo.database in DATABASES:
-        by_name, database = {f.name: f for f in settings.fields}, DATABASES[repo.database]
-        schemes = (database.scheme(repo.dependencies, "", engine) for engine in (repo.async_engine, False))
-        parts = database.parts(*schemes)
-        for name, part in settings.database_parts.items():
-            field = by_name[name]
-            # A DB_TYPE whose default names a driver (sqlite+aiosqlite) is the URL's whole scheme, not the kind alone.
-            part = "driver" if part == "kind" and "+" in (field.default or "") else part
-            values[field.variable] = f"${{{field.variable}-{parts[part]}}}"
-    return values
-
-
 def worker_healthcheck(command: str, broker: bool) -> str:
     """The worker's own health: arq's --check, celery's ping of this worker (the image's HTTP check does not apply).
     A Celery broker other than Redis or RabbitMQ (kombu's SQLAlchemy transport, say) may not carry a ping: then the worker's own
@@ -132,20 +58,6 @@ def build_text(repo: Repository, dockerfile: str, target: str = "") -> str:
         f"    build:\n      context: .\n{named}      args:\n        PYTHON_BASE: {base}\n"
         f"        PYTHON_RUNTIME_BASE: {runtime}\n      secrets: [ca_bundle]\n"
     )
-
-
-def tests_environment(repo: Repository) -> dict[str, str]:
-    """The app's environment as the repository's own CI would give its tests: their committed values (.env.test) for
-    what init only made up, no broker the app's settings leave unset by default (None): a suite tests that case, and
-    the variables only the suite reads."""
-    environment = app_environment(repo)
-    own = set(repo.service_tests.own_values) & set(made_up_environment(repo, wired_environment(repo)))
-    fields = repo.settings.fields + repo.settings.others if repo.settings else ()
-    unset = [f.variable for f in fields if f.default == "" and re.search(r"\bNone\b", f.default_code)]
-    optional = set(broker_values(unset, repo.redis, repo.rabbitmq))
-    # What only the suite reads, with no default: a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL).
-    only_read = {name: json.dumps(named_value(name) or "") for name in repo.service_tests.reads if name not in environment}
-    return {k: v for k, v in environment.items() if k not in own | optional} | only_read
 
 
 def app_blocks(repo: Repository, depends: dict[str, str], tests: bool = False) -> str:
@@ -225,17 +137,6 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
     text = HEADER + "services:\n" + "\n".join(blocks)
     text += "\nvolumes:\n" + "".join(f"  {v}:\n" for v in volumes) if volumes else ""
     return text + "\nsecrets:\n  ca_bundle:\n    file: ${BUILD_CA_BUNDLE-/dev/null}\n"
-
-
-def secret_variables(repo: Repository) -> list[str]:
-    """Variables that hold secrets: the app's settings without a default (the database's parts aside), and the
-    passwords of the database and RabbitMQ init runs."""
-    # What the stack wires (the database, Redis, RabbitMQ), a typed field's value and --set's value stand: none is generated.
-    wired = {name for name, value in app_environment(repo).items() if "?set " not in value}
-    names = [f.variable for f in repo.settings.required if f.variable not in wired] if repo.settings else []
-    names += [name for name in repo.required if name not in wired and name not in names]
-    names += [DATABASES[repo.database].password] if repo.database in DATABASES else []
-    return names + ([RABBITMQ_PASSWORD] if repo.rabbitmq else [])
 
 
 def mode_lines(repo: Repository) -> str:

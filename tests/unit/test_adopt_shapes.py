@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from fastapi_stackops.adopt.app_environment import app_environment, secret_variables
 from fastapi_stackops.adopt.app_settings import SettingField, typed_value
 from fastapi_stackops.adopt.backing import DATABASES
 from fastapi_stackops.adopt.brokers import broker_values, redis_value
@@ -22,7 +23,7 @@ from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import scenario
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import App, find_apps
-from fastapi_stackops.adopt.stackfiles import app_environment, compose_text, secret_variables
+from fastapi_stackops.adopt.stackfiles import compose_text
 from fastapi_stackops.adopt.wheels import compiled_here, fits, locked_files
 
 BARE = Path(__file__).resolve().parents[1] / "fixtures" / "bare"
@@ -415,14 +416,23 @@ def test_the_tests_keep_their_own_committed_values_for_what_init_made_up(tmp_pat
     assert 'MYSQL_DRIVER: ""' in tested and 'LOG_LEVEL: "INFO"' in tested and "MYSQL_DRIVER" not in served
 
 
-@pytest.mark.parametrize(("default", "tests_get_it"), [("None", False), ("'redis://localhost:6379/0'", True)])
-def test_the_tests_reach_a_broker_the_app_names_by_default_and_not_one_it_leaves_unset(tmp_path, default, tests_get_it):
-    config = f"from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    redis_url: str | None = {default}\n"
-    files = {"requirements.txt": "fastapi\nredis\n", "requirements-dev.txt": "pytest\n", "main.py": APP, "config.py": config}
-    repo = read_repository(written(tmp_path, files | {"tests/test_app.py": "def test_x():\n    pass\n"}))
+@pytest.mark.parametrize(
+    ("fields", "wired", "tests_get_it"),
+    [
+        ("    redis_url: str | None = None\n", "REDIS_URL: redis://redis:6379/0", False),  # an optional broker, unset
+        ("    redis_url: str = 'redis://localhost:6379/0'\n", "REDIS_URL: redis://redis:6379/0", True),  # this machine's
+        # A database on SQLite by default, given in parts: the suite runs on it, as its own CI does.
+        ("    DB_TYPE: str = 'sqlite+aiosqlite'\n    DB_HOST: str | None = None\n", "DB_HOST: ${DB_HOST-postgres}", False),
+        ("    database_url: str\n", "DATABASE_URL: ${DATABASE_URL-postgresql", True),  # no default: the stack's
+    ],
+)
+def test_the_tests_get_what_reaches_the_stack_and_the_apps_defaults_for_the_rest(tmp_path, fields, wired, tests_get_it):
+    config = f"from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n{fields}"
+    files = {"requirements.txt": "fastapi\nredis\nasyncpg\n", "requirements-dev.txt": "pytest\n", "main.py": APP}
+    repo = read_repository(written(tmp_path, files | {"config.py": config, "tests/test_app.py": "def test_x():\n    pass\n"}))
     served, tested = compose_text(repo).split("  web-test:\n")
-    assert "REDIS_URL: redis://redis:6379/0" in served
-    assert ("REDIS_URL: redis://redis:6379/0" in tested.split("    depends_on:")[0]) is tests_get_it
+    assert wired in served
+    assert (wired in tested.split("    depends_on:")[0]) is tests_get_it
 
 
 def test_a_requirements_file_in_utf16_is_read(tmp_path):

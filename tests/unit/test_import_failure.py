@@ -143,9 +143,9 @@ def test_the_variables_an_import_failure_says_are_missing(words, variables):
 
 
 def test_what_an_import_failure_teaches_the_next_try_reaches_the_files_init_writes():
+    from fastapi_stackops.adopt.app_environment import app_environment, secret_variables
     from fastapi_stackops.adopt.image import dockerfile_text
     from fastapi_stackops.adopt.init import learned, setup_for
-    from fastapi_stackops.adopt.stackfiles import app_environment, secret_variables
 
     setup = setup_for(read_repository(BARE / "uv-src-factory"), system_ca=False)
     env_file = "FileNotFoundError: Config file '/srv/src/app/core/../../.env' not found."
@@ -181,8 +181,8 @@ MODELS_FED_THE_ENVIRONMENT = "ValidationError: 5 validation errors for StoreConf
 
 
 def test_a_first_start_teaches_every_missing_field_at_once_and_wires_those_naming_the_stack():
+    from fastapi_stackops.adopt.app_environment import app_environment, secret_variables
     from fastapi_stackops.adopt.init import learned, setup_for
-    from fastapi_stackops.adopt.stackfiles import app_environment, secret_variables
 
     setup = setup_for(read_repository(BARE / "postgres-redis-worker"), system_ca=False)
     last_lines = MODELS_FED_THE_ENVIRONMENT.splitlines()[-1]

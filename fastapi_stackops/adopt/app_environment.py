@@ -1,0 +1,125 @@
+"""What the app's containers get in their environment: the stack's database, Redis and RabbitMQ where its settings
+name them, values init makes up so that it starts, the secrets the env files generate, and what its tests get."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from fastapi_stackops.adopt.app_mode import local_mode
+from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, DATABASE_PART, SettingField, Settings, named_value
+from fastapi_stackops.adopt.backing import DATABASES
+from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_values
+from fastapi_stackops.adopt.conventions import DATA_DIR
+from fastapi_stackops.adopt.reading import Repository
+
+
+def database_url(repo: Repository, field: SettingField | None = None) -> str:
+    """The URL the app's settings (or this field of them) get in the stack: its own scheme, pointed at the database
+    service or the data volume; a field named for a sync or async driver (DATABASE_ASYNC_URL) gets one."""
+    default = (field.default or "") if field else repo.settings.database_default if repo.settings else ""
+    scheme = default.split("://")[0] if "://" in default else ""
+    named = re.search(r"(^|_)(a?sync)_", field.name.lower()) if field else None
+    async_engine = named.group(2) == "async" if named else repo.async_engine
+    if repo.database in DATABASES:
+        database = DATABASES[repo.database]
+        return database.url(database.scheme(repo.dependencies, scheme, async_engine))
+    name = (default.rsplit("/", 1)[-1] if default.startswith("sqlite") else "") or f"{repo.name}.db"
+    return f"{scheme or 'sqlite'}:///{DATA_DIR}/{name}"
+
+
+def app_environment(repo: Repository) -> dict[str, str]:
+    """Variable -> its Compose value: the database URL, Redis, RabbitMQ, and every setting the app cannot start without."""
+    wired = wired_environment(repo)
+    return wired | made_up_environment(repo, wired)
+
+
+def wired_environment(repo: Repository) -> dict[str, str]:
+    """What the stack gives the app: its database, Redis and RabbitMQ, its local mode, and --set's values."""
+    settings = repo.settings
+    fields = [SettingField(name, None) for name in repo.required]  # learned at its first start: wired by their names
+    # The database's URL wherever the code reads one (a migration's own DB_URL too), and its parts.
+    urls = [f for f in settings.others if DATABASE_FIELD.search(f.name)] + settings.database_fields if settings else []
+    values = database_values(repo, urls + [f for f in fields if DATABASE_FIELD.search(f.name)], settings)
+    values |= database_values(repo, [], parts_of(fields))
+    named = [f.variable for f in settings.fields + settings.others] if settings else []
+    values |= broker_values(named + list(repo.required), repo.redis, repo.rabbitmq)
+    mode = local_mode(settings, repo.root)
+    if mode:  # the app's own default, which dev and ci set to its local mode
+        values[mode.variable] = f"${{{mode.variable}-{mode.default}}}"
+    for name, value in repo.given.items():  # --set: a default the env files may override
+        escaped = value.replace("$", "$$")
+        values[name] = json.dumps(f"${{{name}-{escaped}}}") if escaped else f"${{{name}-}}"
+    return values
+
+
+def made_up_environment(repo: Repository, wired: dict[str, str]) -> dict[str, str]:
+    """What init invents only so that the app starts: a value of each required setting's type or name, else a secret
+    the env files must set."""
+    required = [(f.variable, f.typed_value) for f in repo.settings.required] if repo.settings else []
+    made: dict[str, str] = {}
+    for variable, typed in required + [(name, named_value(name)) for name in repo.required]:
+        fallback = f"-{typed}" if typed is not None else f"?set {variable} in the env file or its local overlay"
+        if variable not in wired:
+            made.setdefault(variable, f"${{{variable}{fallback}}}")
+    return made
+
+
+def parts_of(fields: list[SettingField]) -> Settings:
+    """Fields learned at the app's first start, read as a settings class would be: which name a database's parts."""
+    return Settings("", "", tuple(fields), "its first start")
+
+
+def database_values(repo: Repository, url_fields: list[SettingField], settings: Settings | None) -> dict[str, str]:
+    """Variable -> its Compose value, for fields holding the database's URL and for the settings' database parts."""
+    values = {f.variable: f"${{{f.variable}-{database_url(repo, f)}}}" for f in url_fields if repo.database}
+    if settings and repo.database in DATABASES:
+        by_name, database = {f.name: f for f in settings.fields}, DATABASES[repo.database]
+        schemes = (database.scheme(repo.dependencies, "", engine) for engine in (repo.async_engine, False))
+        parts = database.parts(*schemes)
+        for name, part in settings.database_parts.items():
+            field = by_name[name]
+            # A DB_TYPE whose default names a driver (sqlite+aiosqlite) is the URL's whole scheme, not the kind alone.
+            part = "driver" if part == "kind" and "+" in (field.default or "") else part
+            values[field.variable] = f"${{{field.variable}-{parts[part]}}}"
+    return values
+
+
+def tests_environment(repo: Repository) -> dict[str, str]:
+    """The app's environment as the repository's own CI would give its tests: the stack's database and brokers where
+    the app's defaults cannot reach one (none, or this machine), the app's own defaults for the rest (a suite asserts
+    them: an optional broker unset, a database on SQLite); their committed values (.env.test) for what init only made
+    up, and the variables only the suite reads."""
+    environment, wired = app_environment(repo), wired_environment(repo)
+    own = set(repo.service_tests.own_values) & set(made_up_environment(repo, wired))
+    # What only the suite reads, with no default: a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL).
+    only_read = {name: json.dumps(named_value(name) or "") for name in repo.service_tests.reads if name not in environment}
+    return {k: v for k, v in environment.items() if k not in own | defaults_kept(repo, wired)} | only_read
+
+
+#: A default naming this machine: in a container it reaches nothing, so the tests get the stack's service instead.
+LOCAL_HOST = re.compile(r"localhost|127\.0\.0\.1|0\.0\.0\.0")
+
+
+def defaults_kept(repo: Repository, wired: dict[str, str]) -> set[str]:
+    """The wired variables of each backing service (its URL, or all its parts together) that the tests leave to the
+    app's defaults: those of a service none of whose settings lacks a default or names this machine."""
+    fields = {f.variable: f.default for f in (repo.settings.fields + repo.settings.others if repo.settings else ())}
+    services = (
+        {v for v in wired if DATABASE_FIELD.search(v) or DATABASE_PART.match(v)},
+        set(broker_values(wired, repo.redis, False)),
+        set(broker_values(wired, False, repo.rabbitmq)),
+    )
+    reached = [names for names in services if any(fields.get(n) is None or LOCAL_HOST.search(fields[n]) for n in names)]
+    return {name for names in services if names not in reached for name in names}
+
+
+def secret_variables(repo: Repository) -> list[str]:
+    """Variables that hold secrets: the app's settings without a default (the database's parts aside), and the
+    passwords of the database and RabbitMQ init runs."""
+    # What the stack wires (the database, Redis, RabbitMQ), a typed field's value and --set's value stand: none is generated.
+    wired = {name for name, value in app_environment(repo).items() if "?set " not in value}
+    names = [f.variable for f in repo.settings.required if f.variable not in wired] if repo.settings else []
+    names += [name for name in repo.required if name not in wired and name not in names]
+    names += [DATABASES[repo.database].password] if repo.database in DATABASES else []
+    return names + ([RABBITMQ_PASSWORD] if repo.rabbitmq else [])

@@ -97,21 +97,19 @@ def tests_environment(repo: Repository) -> dict[str, str]:
     return {k: v for k, v in environment.items() if k not in own | defaults_kept(repo, wired)} | only_read
 
 
-#: A default naming this machine: in a container it reaches nothing, so the tests get the stack's service instead.
-LOCAL_HOST = re.compile(r"localhost|127\.0\.0\.1|0\.0\.0\.0")
+#: A default written as None (`redis_url: str | None = None`, `Field(default=None)`): the app runs without it.
+UNSET = re.compile(r"^(None|Field\((default=)?None\b.*\))$")
 
 
 def defaults_kept(repo: Repository, wired: dict[str, str]) -> set[str]:
-    """The wired variables of each backing service (its URL, or all its parts together) that the tests leave to the
-    app's defaults: those of a service none of whose settings lacks a default or names this machine."""
-    fields = {f.variable: f.default for f in (repo.settings.fields + repo.settings.others if repo.settings else ())}
-    services = (
-        {v for v in wired if DATABASE_FIELD.search(v) or DATABASE_PART.match(v)},
-        set(broker_values(wired, repo.redis, False)),
-        set(broker_values(wired, False, repo.rabbitmq)),
-    )
-    reached = [names for names in services if any(fields.get(n) is None or LOCAL_HOST.search(fields[n]) for n in names)]
-    return {name for names in services if names not in reached for name in names}
+    """The wired variables the tests leave to the app's defaults, each service's URL or parts together: a database the
+    settings default to SQLite (no server needed), a broker every setting of which defaults to None (optional)."""
+    fields = {f.variable: f for f in (repo.settings.fields + repo.settings.others if repo.settings else ())}
+    database = {v for v in wired if DATABASE_FIELD.search(v) or DATABASE_PART.match(v)}
+    brokers = (set(broker_values(wired, repo.redis, False)), set(broker_values(wired, False, repo.rabbitmq)))
+    on_sqlite = any(n in fields and (fields[n].default or "").startswith("sqlite") for n in database)
+    optional = [names for names in brokers if names and all(n in fields and UNSET.match(fields[n].default_code) for n in names)]
+    return (database if on_sqlite else set()) | {name for names in optional for name in names}
 
 
 def secret_variables(repo: Repository) -> list[str]:

@@ -254,7 +254,7 @@ def build_substitutes(images: Sequence[BaseImage], settings: StackSettings, clie
 
 def copied_from_this_machine(image: BaseImage, settings: StackSettings, client: docker.DockerClient) -> bool:
     """For a remote engine: send it the substitute this machine's engine already has (current recipe), not build it again."""
-    if not settings.ssh:
+    if not settings.target.remote:
         return False
     try:
         here = connect(this_machines_engine())
@@ -262,6 +262,6 @@ def copied_from_this_machine(image: BaseImage, settings: StackSettings, client: 
         return False
     if current_substitute(image, here) is None:
         return False
-    with step(f"sending {image.local} from this machine's engine to {settings.ssh.address}"):
+    with step(f"sending {image.local} from this machine's engine to {settings.target.label}"):
         client.api.load_image(here.api.get_image(image.local))
     return True

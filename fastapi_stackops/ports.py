@@ -9,7 +9,6 @@ from fastapi_stackops.compose import ComposeModel
 from fastapi_stackops.engine import PROJECT_LABEL
 from fastapi_stackops.lazy import docker
 from fastapi_stackops.settings import StackSettings
-from fastapi_stackops.target import forwarded_port
 
 
 def http_port(settings: StackSettings, model: ComposeModel, service: str) -> int | None:
@@ -43,10 +42,7 @@ def service_url(settings: StackSettings, model: ComposeModel, service: str, cont
             f"service {service} of {settings.project} is not running with port {port} published; "
             f"start it with inv up --env {settings.cli_env}"
         )
-    target = settings.ssh
-    if target:  # published on the remote machine: reached through a tunnel, as its own user would
-        return f"http://127.0.0.1:{forwarded_port(target, *address)}"
-    return f"http://{address[0]}:{address[1]}"
+    return settings.target.url(*address)
 
 
 def published_by(containers: list) -> set[int]:
@@ -85,7 +81,7 @@ def port_problems(
     `inv up` refuses to start on any; `inv doctor` lists them all.
     """
     problems = []
-    if settings.ssh:  # the ports are on the remote machine: its engine names a conflict itself
+    if settings.target.remote:  # the ports are on the remote machine: its engine names a conflict itself
         return problems
     for name in model.active:
         for binding in model.services[name].ports:

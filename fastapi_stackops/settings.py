@@ -13,7 +13,7 @@ from fastapi_stackops import PACKAGE_DIR, StackError
 from fastapi_stackops.contract import load_project
 from fastapi_stackops.envfiles import EnvValue, read_env_files
 from fastapi_stackops.project import ProjectConfig, display
-from fastapi_stackops.target import SshTarget, engine_socket, ssh_target
+from fastapi_stackops.target import LocalTarget, SshTarget, engine_target
 
 ENV_SUFFIX = ".env.docker"
 LOCAL_SUFFIX = ".local.env.docker"
@@ -95,7 +95,7 @@ class StackSettings:
     ca_bundle: Path | None
     debian_mirror: str | None
     wait_timeout: int
-    ssh: SshTarget | None  # the server an ssh DOCKER_HOST names; None for this machine's engine
+    target: LocalTarget | SshTarget  # the engine: a server an ssh DOCKER_HOST names, else this machine's
 
     @property
     def cli_env(self) -> str:
@@ -227,7 +227,7 @@ def load_settings(
         ca_bundle=_ca_bundle(values.get("BUILD_CA_BUNDLE"), config.root),
         debian_mirror=(values["DEBIAN_MIRROR"].value if "DEBIAN_MIRROR" in values else "") or None,
         wait_timeout=_integer(values, "WAIT_TIMEOUT", 120, 1, 3600, "seconds"),
-        ssh=ssh_target(values, config.root),
+        target=engine_target(values, config.root),
     )
 
 
@@ -245,11 +245,7 @@ def compose_environment(
     env["BUILD_CA_BUNDLE"] = str(settings.ca_bundle) if settings.ca_bundle else "/dev/null"
     env.pop("COMPOSE_FILE", None)  # passed as -f, resolved against the repository
     env.pop("COMPOSE_PROFILES", None)  # passed as --profile
-    if settings.ssh:
-        if engine:
-            env["DOCKER_HOST"] = engine_socket(settings.ssh)
-        else:
-            env.pop("DOCKER_HOST")
+    env = settings.target.with_engine(env, engine)
     env.update(extra or {})
     return env
 

@@ -19,7 +19,6 @@ from fastapi_stackops.engine import connect, project_containers, service_of
 from fastapi_stackops.lazy import docker
 from fastapi_stackops.ports import service_url
 from fastapi_stackops.settings import StackSettings, load_settings
-from fastapi_stackops.target import engine_socket
 
 
 class Stack:
@@ -36,9 +35,7 @@ class Stack:
 
     @functools.cached_property
     def client(self) -> docker.DockerClient:
-        if self._client is None and self.settings.ssh:
-            return connect(engine_socket(self.settings.ssh))
-        return self._client or connect()
+        return self._client or connect(self.settings.target.engine_address())
 
     @functools.cached_property
     def model(self) -> ComposeModel:

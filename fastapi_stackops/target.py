@@ -43,6 +43,27 @@ _this_machine: list[str] = []  # its engine's address, kept before a tunnel take
 
 
 @dataclass(frozen=True)
+class LocalTarget:
+    """This machine's engine, as the docker CLI finds it (DOCKER_HOST, else the current context)."""
+
+    remote = False
+    label = "this machine's engine"  # what messages call it
+
+    def engine_address(self) -> str | None:
+        return None  # the SDK's and the CLI's own resolution
+
+    def with_engine(self, env: dict[str, str], engine: bool = True) -> dict[str, str]:
+        return env
+
+    def url(self, host: str, port: int) -> str:
+        """How a port the engine published is reached from here."""
+        return f"http://{host}:{port}"
+
+    def public_host(self) -> str:
+        return "127.0.0.1"
+
+
+@dataclass(frozen=True)
 class SshTarget:
     destination: str  # user@host, or an ssh_config alias
     port: str
@@ -59,9 +80,32 @@ class SshTarget:
         if self.config and not Path(self.config).is_file():
             raise StackError(f"{self.config_where}: SSH_CONFIG names {self.config}, which does not exist")
 
+    remote = True
+
     @property
     def address(self) -> str:
         return ssh_address(self.destination, self.port)
+
+    @property
+    def label(self) -> str:
+        return self.address
+
+    def engine_address(self) -> str:
+        """The tunnel to the host's engine, opened once per process."""
+        return engine_socket(self)
+
+    def with_engine(self, env: dict[str, str], engine: bool = True) -> dict[str, str]:
+        """A process's environment pointed at the host's engine through the tunnel; without `engine` (rendering the
+        files needs none) no tunnel is opened, and the ssh:// address, which Compose would dial itself, is dropped."""
+        env = {k: v for k, v in env.items() if k != "DOCKER_HOST"}
+        return env | {"DOCKER_HOST": engine_socket(self)} if engine else env
+
+    def url(self, host: str, port: int) -> str:
+        """A port the host's engine published, reached through a tunnel, as its own user on that machine would."""
+        return f"http://127.0.0.1:{forwarded_port(self, host, port)}"
+
+    def public_host(self) -> str:
+        return self.hostname()
 
     def ssh(self, *args: str) -> list[str]:
         options = ["-F", self.config] if self.config else []
@@ -83,12 +127,13 @@ def ssh_address(destination: str, port: str = "") -> str:
     return f"ssh://{destination}" + (f":{port}" if port else "")
 
 
-def ssh_target(values: Mapping[str, EnvValue], root: Path) -> SshTarget | None:
-    """The env's DOCKER_HOST if it is ssh://; None for a local engine. Read once, with the rest of its settings."""
+def engine_target(values: Mapping[str, EnvValue], root: Path) -> LocalTarget | SshTarget:
+    """The server the env's DOCKER_HOST names if it is ssh://, else this machine's engine. Read once, with the rest of
+    its settings."""
     host, config_entry = values.get("DOCKER_HOST"), values.get("SSH_CONFIG")
     address = host.value if host else ""
     if not address.startswith("ssh://"):
-        return None
+        return LocalTarget()
     parts = urlsplit(address)
     if not parts.hostname or parts.path not in ("", "/"):
         raise StackError(f"{host.where}: DOCKER_HOST={address} is not ssh://[user@]host[:port]")

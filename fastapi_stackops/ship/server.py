@@ -25,16 +25,9 @@ def is_server_env(stack: Stack) -> bool:
     return bool(stack.settings.value("PROXY_PORT"))
 
 
-def where(stack: Stack) -> str:
-    target = stack.settings.ssh
-    return target.address if target else "this machine's engine"
-
-
 def stable_address(stack: Stack) -> str:
     """http://host:PROXY_PORT: the server's name as ssh resolves it (its config's HostName), and the proxy's port."""
-    target = stack.settings.ssh
-    host = target.hostname() if target else "127.0.0.1"
-    return f"http://{host}:{stack.settings.value('PROXY_PORT')}"
+    return f"http://{stack.settings.target.public_host()}:{stack.settings.value('PROXY_PORT')}"
 
 
 def _check(stack: Stack) -> None:
@@ -55,7 +48,9 @@ def deploy(stack: Stack, build: bool, timeout: int, lock_wait: int) -> Switched:
     """Build on the host, migrate once, start the new release beside the old, switch the proxy once it is healthy, drain."""
     _check(stack)
     base = stack.base_images
-    with deploy_lock(stack.client, stack.project, base["PROXY_IMAGE"], lock_wait, where(stack), stack.settings.cli_env):
+    with deploy_lock(
+        stack.client, stack.project, base["PROXY_IMAGE"], lock_wait, stack.settings.target.label, stack.settings.cli_env
+    ):
         with tag_kept_on_what_serves(stack):
             if build:
                 lifecycle.build(stack)
@@ -70,7 +65,9 @@ def rollback(stack: Stack, timeout: int, lock_wait: int, to: int | None = None) 
     """Run the release before the serving one (or release `to`) again, through the same switch; the database stays as
     migrated."""
     base = stack.base_images
-    with deploy_lock(stack.client, stack.project, base["PROXY_IMAGE"], lock_wait, where(stack), stack.settings.cli_env):
+    with deploy_lock(
+        stack.client, stack.project, base["PROXY_IMAGE"], lock_wait, stack.settings.target.label, stack.settings.cli_env
+    ):
         recorded = history(proxy(stack))
         target = previous(stack, recorded, to)
         with tag_kept_on_what_serves(stack):

@@ -69,7 +69,7 @@ def releases(c, env=None):
             f"{mark} {release.number:>3}  {release.time}  {release.revision or '-':<18} {release.image[7:19]}  {release.by}{note}"
         )
     if not recorded:
-        say(f"  no release of {stack.project} is recorded on {server.where(stack)}")
+        say(f"  no release of {stack.project} is recorded on {stack.settings.target.label}")
 
 
 @stack_task(name="deploy-unlock", help={"env": ENV_HELP})

@@ -32,7 +32,7 @@ def settings_of(project, text: str):
     ],
 )
 def test_an_ssh_docker_host_is_a_destination_and_port(project, docker_host, destination, port):
-    target = settings_of(project, f"DOCKER_HOST={docker_host}\n").ssh
+    target = settings_of(project, f"DOCKER_HOST={docker_host}\n").target
     assert (target.destination, target.port, target.config) == (destination, port, "")
     assert target.address == docker_host
     assert target.ssh("-N")[-1] == destination and (["-p", port] == target.ssh()[1:3]) == bool(port)
@@ -40,7 +40,7 @@ def test_an_ssh_docker_host_is_a_destination_and_port(project, docker_host, dest
 
 @pytest.mark.parametrize("docker_host", ["", "unix:///var/run/docker.sock", "tcp://127.0.0.1:2375"])
 def test_other_engines_are_not_ssh_targets(project, docker_host):
-    assert settings_of(project, f"DOCKER_HOST={docker_host}\n").ssh is None
+    assert settings_of(project, f"DOCKER_HOST={docker_host}\n").target.remote is False
 
 
 @pytest.mark.parametrize(
@@ -55,13 +55,13 @@ def test_other_engines_are_not_ssh_targets(project, docker_host):
 )
 def test_a_bad_ssh_target_names_file_line_and_fix(project, text, message):
     with pytest.raises(StackError, match=message):
-        settings_of(project, text).ssh.usable()
+        settings_of(project, text).target.usable()
 
 
 def test_ssh_config_is_passed_to_every_ssh(project, tmp_path):
     config = tmp_path / "ssh_config"
     config.write_text("Host h\n")
-    target = settings_of(project, f"DOCKER_HOST=ssh://h\nSSH_CONFIG={config}\n").ssh
+    target = settings_of(project, f"DOCKER_HOST=ssh://h\nSSH_CONFIG={config}\n").target
     assert target.ssh("-N")[:3] == ["ssh", "-F", str(config)]
 
 

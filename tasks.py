@@ -31,7 +31,7 @@ def test(c, kind="all", k=None, x=False, workers=2):
     """Run this repository's test suite with pytest."""
     if kind not in TEST_KINDS:
         raise StackError(f"unknown test kind {kind!r}; use one of {', '.join(TEST_KINDS)}")
-    # A module to a worker, in collection order (tests/conftest.py puts the ones that run alone first).
+    # A module to a worker (a test, in modules marked spread), in collection order (tests/conftest.py sets it).
     spread = ["-n", str(workers), "--dist", "loadfile", "--no-loadscope-reorder"]
     run([sys.executable, "-m", "pytest", *TEST_KINDS[kind].split(), *spread, *(["-k", k] if k else []), *(["-x"] if x else [])])
 

@@ -2,27 +2,52 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def pytest_collection_modifyitems(items):
-    """The order `inv test`'s workers take modules in (--dist loadfile, no reordering): the modules that run alone
-    first, one after another, while the other worker runs the unit tests, which need no engine; then the rest."""
-    from tests.utils import ALONE
+    """The order `inv test`'s workers take modules in (no reordering): a module that runs alone first, while the other
+    worker runs the unit tests, which need no engine; then the long module, the spread tests and the rest, longest
+    first so that short ones fill the end; last, the load test, after the base-image builds beside the tests."""
+    from tests.utils import ALONE, LONG, SPREAD
 
-    def turn(item) -> float:
+    def turn(item) -> int:
         alone = item.get_closest_marker(ALONE)
-        if alone:  # last among them: the load test, after the base-image builds beside the tests are done
-            return 0.5 if alone.kwargs.get("last") else 0
-        return 1 if item.nodeid.startswith(("tests/unit/", "tests/service/")) else 2
+        if alone:
+            return 5 if alone.kwargs.get("last") else 0
+        if item.nodeid.startswith(("tests/unit/", "tests/service/")):
+            return 1
+        return 2 if item.get_closest_marker(LONG) else 3 if item.get_closest_marker(SPREAD) else 4
 
     items.sort(key=turn)  # stable: each module's own order is kept
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from tests.utils.scheduling import SpreadScheduling
+
+    return SpreadScheduling(config, log)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """With STACKOPS_TIMELINE=FILE, each test's worker, start and end (setup to teardown) are appended to FILE as a JSON
+    line: where a run's minutes went, worker by worker (a run's JUnit file has durations, not when)."""
+    started = time.time()
+    yield
+    if timeline := os.environ.get("STACKOPS_TIMELINE"):
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        record = {"worker": worker, "test": item.nodeid, "start": round(started, 1), "end": round(time.time(), 1)}
+        with open(timeline, "a") as file:
+            file.write(json.dumps(record) + "\n")
 
 
 def pytest_sessionstart(session):

@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
-from tests.utils import BARE, bare_repository, inv, pipeline_schema_errors, same_for_every_newcomer, stackops
+from tests.utils import BARE, bare_repository, inv, pipeline_schema_errors, same_for_every_newcomer, spread, stackops
 
-pytestmark = same_for_every_newcomer  # the same for every user and Python: proven once, by the outer run
+pytestmark = [same_for_every_newcomer, spread]  # the same for every user and Python: proven once, by the outer run
 
 SHAPES = [
     "uv-src-factory",

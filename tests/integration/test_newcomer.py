@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from tests.utils import QUICK_START_RUN as NESTED
-from tests.utils import ROOT, quick_start_commands
+from tests.utils import ROOT, quick_start_commands, spread
 
 DISTRIBUTION_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # The machine's own settings a newcomer's shell would have too.
@@ -34,6 +34,7 @@ NEWCOMER = "stackops-newcomer"
 
 pytestmark = [
     pytest.mark.integration,
+    spread,  # two quick starts of minutes each, one per worker
     pytest.mark.skipif(bool(os.environ.get(NESTED)), reason="inside a quick-start run these tests started"),
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root: runs the quick start as root and as a new user"),
     pytest.mark.skipif(not Path("/usr/bin/python3").exists(), reason="no distribution python3 at /usr/bin/python3"),

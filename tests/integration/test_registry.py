@@ -10,10 +10,10 @@ import pytest
 
 from fastapi_stackops.baseimages import plan_substitute
 from fastapi_stackops.ship.registry import CONTAINER
-from tests.utils import alone, free_port, same_for_every_newcomer
+from tests.utils import free_port, same_for_every_newcomer
 from tests.utils.stacks import run_task
 
-pytestmark = [same_for_every_newcomer, *alone]
+pytestmark = same_for_every_newcomer
 
 
 @pytest.fixture(scope="module")

@@ -23,22 +23,21 @@ from pathlib import Path
 import pytest
 import requests
 
-from fastapi_stackops.ship.testhost import KEYS, NAME
-from tests.utils import ROOT, alone, same_for_every_newcomer
+from fastapi_stackops.ship.testhost import KEYS, LABEL, NAME
+from tests.utils import ROOT, long, same_for_every_newcomer
 from tests.utils.clients import ClientLoop
 from tests.utils.stacks import run_task, wait_for
 
-pytestmark = [same_for_every_newcomer, *alone]
+pytestmark = [same_for_every_newcomer, long]
 COPIED = shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", ".*_cache", "tests", "bench", "examples", "deploy")
 
 
-def this_machine(engine) -> dict[str, set[str]]:
-    """What test-host.up and the deploys may change on this machine, and must give back."""
-    return {
-        "containers": {c.name for c in engine.containers.list(all=True)},
-        "networks": {n.name for n in engine.networks.list()},
-        "volumes": {v.name for v in engine.volumes.list()},
-    }
+def made_by_the_test_host(engine) -> dict[str, set[str]]:
+    """What test-host.up made on this machine, and down must remove: its container and that container's volumes.
+    Other modules' stacks come and go meanwhile, so nothing else of the engine is compared."""
+    containers = engine.containers.list(all=True, filters={"label": LABEL})
+    volumes = {m["Name"] for c in containers for m in c.attrs["Mounts"] if m["Type"] == "volume"}
+    return {"containers": {c.name for c in containers}, "volumes": volumes}
 
 
 def server_env(folder: Path, project: str, proxy_port: int, **values: str) -> Path:
@@ -108,10 +107,10 @@ class SlowRequest(threading.Thread):
 
 @pytest.fixture(scope="module")
 def test_host(engine):
-    before = this_machine(engine)
+    assert not made_by_the_test_host(engine)["containers"], "a test host from before is still here"
     run_task("test-host.up", timeout=900)
     address = engine.containers.get(NAME).attrs["NetworkSettings"]["IPAddress"]
-    yield address, before
+    yield address, made_by_the_test_host(engine)
     run_task("test-host.down", check=False)
 
 
@@ -390,6 +389,9 @@ def test_an_example_deploys_beside_it_and_passes_smoke_persistence_and_an_update
 
 
 def test_tearing_down_the_test_host_leaves_this_machine_as_found(engine, test_host):
+    made = test_host[1]
+    assert made["containers"] == {NAME} and made["volumes"], made  # its engine's storage: an anonymous volume
     run_task("test-host.down")
-    assert this_machine(engine) == test_host[1]
+    assert not made_by_the_test_host(engine)["containers"]
+    assert not made["volumes"] & {v.name for v in engine.volumes.list()}, "test-host.down left its engine's storage"
     assert not KEYS.exists()

@@ -21,11 +21,17 @@ same_for_every_newcomer = pytest.mark.skipif(
     bool(os.environ.get(QUICK_START_RUN)),
     reason="inside a quick-start run: the same for every user and Python, proven by the run that started it",
 )
-#: A module that runs while no other does: it changes or compares what the whole engine holds (a swarm, the test
-#: host, the loopback registry), or puts the service under a load the others' builds would distort. Such modules are
-#: collected first (tests/conftest.py) and hold a lock while they run (tests/integration/conftest.py).
+#: A module that runs while no other does: it changes what the whole engine is (a swarm), or puts the service under a
+#: load the others' builds would distort. Such a module holds a lock while it runs (tests/integration/conftest.py).
 ALONE = "alone"
 alone = [getattr(pytest.mark, ALONE)]
+#: A module whose tests each take minutes and share no module fixture: `inv test` hands them to its workers one at a
+#: time, not the module to one worker (tests/utils/scheduling.py).
+SPREAD = "spread"
+spread = getattr(pytest.mark, SPREAD)
+#: A module that holds one worker for many minutes: started before the others, so that it does not end the run alone.
+LONG = "long"
+long = getattr(pytest.mark, LONG)
 
 
 def inv(

@@ -90,8 +90,9 @@ def tests_environment(repo: Repository) -> dict[str, str]:
     the app's defaults cannot reach one (none, or this machine), the app's own defaults for the rest (a suite asserts
     them: an optional broker unset, a database on SQLite); their committed values (.env.test) for what init only made
     up, and the variables only the suite reads."""
-    environment, wired = app_environment(repo), wired_environment(repo)
-    own = set(repo.service_tests.own_values) & set(made_up_environment(repo, wired))
+    wired = wired_environment(repo)
+    made = made_up_environment(repo, wired)
+    environment, own = wired | made, set(repo.service_tests.own_values) & set(made)
     # What only the suite reads, with no default: a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL).
     only_read = {name: json.dumps(named_value(name) or "") for name in repo.service_tests.reads if name not in environment}
     return {k: v for k, v in environment.items() if k not in own | defaults_kept(repo, wired)} | only_read

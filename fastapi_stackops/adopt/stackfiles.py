@@ -187,9 +187,9 @@ def example_text(repo: Repository) -> str:
         "BUILD_CA_BUNDLE=  # a CA bundle builds trust (system: this machine's), for a TLS-intercepting proxy",
         f"PYTHON_BASE_IMAGE={python_image(repo.python)}  # the base image",
     ]
+    secret = set(secret_variables(repo))
     for variable, value in app_environment(repo).items():
-        secret = variable in secret_variables(repo)
-        lines.append(f"{variable}=  # {'a secret: in the local overlay' if secret else 'default: ' + value}")
+        lines.append(f"{variable}=  # {'a secret: in the local overlay' if variable in secret else 'default: ' + value}")
     if repo.database in DATABASES:
         lines.append(f"{DATABASES[repo.database].password}=  # a secret: in the local overlay (ci has a throwaway one)")
     return HEADER + "# Every variable the stack reads; the env files set them per environment.\n" + "\n".join(lines) + "\n"

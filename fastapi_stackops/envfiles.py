@@ -79,6 +79,12 @@ def read_env_files(paths: list[Path]) -> dict[str, EnvValue]:
     return resolved
 
 
+def names_in(path: Path) -> list[str]:
+    """The variables a file the project does not own sets (a repository's .env.test), read as python-dotenv reads it:
+    leniently, where read_env_files refuses what dotenv would skip."""
+    return list(dotenv_values(path))
+
+
 def check_single_line(key: str, value: EnvValue) -> None:
     """A line break cannot travel in an environment variable intact.
 

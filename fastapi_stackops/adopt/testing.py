@@ -6,10 +6,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from dotenv import dotenv_values
-
 from fastapi_stackops.adopt.settings_reading import environment_settings
 from fastapi_stackops.adopt.wheels import text_of
+from fastapi_stackops.envfiles import names_in
 
 DEV_REQUIREMENTS = re.compile(r"^(?:requirements[-_.](?:dev|test|tests)|(?:dev|test)[-_]requirements)\.txt$")
 
@@ -124,4 +123,4 @@ TEST_ENV_FILES = (".env.test", ".env.testing", ".env.tests", "test.env", "tests/
 
 def test_env_values(root: Path) -> tuple[str, ...]:
     """The variables the repository's committed test env files set."""
-    return tuple(dict.fromkeys(k for name in TEST_ENV_FILES if (root / name).is_file() for k in dotenv_values(root / name)))
+    return tuple(dict.fromkeys(k for name in TEST_ENV_FILES if (root / name).is_file() for k in names_in(root / name)))

@@ -15,6 +15,9 @@ SERVICE_LABEL = "com.docker.compose.service"
 
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
+#: Seconds a request may take that removes an engine in a container (its dockerd stops, its storage goes): on an engine
+#: busy with builds that took over 30 s, the default.
+SLOW_REMOVAL = 180
 
 
 class EngineUnavailable(StackError):

@@ -93,7 +93,7 @@ def host_up(c, env=None):
 def host_down(c):
     """Remove the test host and everything inv test-host.up made; nothing else."""
     with step("removing the test host"):
-        removed = testhost.host_down(engine.connect())
+        removed = testhost.host_down(engine.connect(timeout=engine.SLOW_REMOVAL))
     say(f"  removed: {', '.join(removed)}" if removed else "  no test host was running")
 
 

@@ -39,8 +39,22 @@ def reports_errors(body):
         except docker.errors.DockerException as error:
             reason = str(getattr(error, "explanation", None) or error).splitlines()[0][:200]
             raise Exit(f"error: the Docker engine refused a request ({reason}); check it with `inv doctor`", code=1) from None
+        except OSError as error:  # the SDK's transport (requests, urllib3) gave up on the engine
+            if not type(error).__module__.startswith(("requests", "urllib3")):
+                raise
+            raise Exit(f"error: {engine_unanswered(error)}", code=1) from None
 
     return wrapper
+
+
+def engine_unanswered(error: OSError) -> str:
+    """A transport failure in one sentence: a read timeout means the engine is busy, and may still finish the request."""
+    if "timed out" in str(error).lower():
+        return (
+            "the Docker engine did not answer in time (it is busy, and may still finish what was asked); "
+            "run the task again, or check the engine with `inv doctor`"
+        )
+    return f"the Docker engine could not be reached ({str(error).splitlines()[0][:200]}); check it with `inv doctor`"
 
 
 def stack_task(*args, **kwargs):

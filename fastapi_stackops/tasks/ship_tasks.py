@@ -98,7 +98,7 @@ def cluster_up(c, env=None):
 @stack_task(name="down")
 def cluster_down(c):
     """Remove the local swarm and everything inv cluster.up made; nothing else."""
-    removed = local_cluster.cluster_down(engine.connect())
+    removed = local_cluster.cluster_down(engine.connect(timeout=engine.SLOW_REMOVAL))
     say(f"  removed: {', '.join(removed)}" if removed else "  no local cluster was running")
 
 

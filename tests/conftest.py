@@ -15,18 +15,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def pytest_collection_modifyitems(items):
-    """The order `inv test`'s workers take modules in (no reordering): a module that runs alone first, while the other
-    worker runs the unit tests, which need no engine; then the long module, the spread tests and the rest, longest
-    first so that short ones fill the end; last, the load test, after the base-image builds beside the tests."""
+    """The order `inv test`'s workers take modules in (no reordering): the unit tests, which need no base image while
+    `.ci/run` builds them; the long modules, one to each worker; the spread tests and the rest, longest first so that
+    short ones fill the end; last, the load test, alone, after the builds."""
     from tests.utils import ALONE, LONG, SPREAD
 
     def turn(item) -> int:
-        alone = item.get_closest_marker(ALONE)
-        if alone:
-            return 5 if alone.kwargs.get("last") else 0
         if item.nodeid.startswith(("tests/unit/", "tests/service/")):
-            return 1
-        return 2 if item.get_closest_marker(LONG) else 3 if item.get_closest_marker(SPREAD) else 4
+            return 0
+        if item.get_closest_marker(ALONE):
+            return 4
+        return 1 if item.get_closest_marker(LONG) else 2 if item.get_closest_marker(SPREAD) else 3
 
     items.sort(key=turn)  # stable: each module's own order is kept
 

@@ -14,8 +14,8 @@ import requests
 from bench.load import missing_writes, mixed_clients
 from tests.utils import same_for_every_newcomer
 
-# Alone, and last of those: 256 clients against one api, with the pool's 10 s timeout; builds beside would starve it.
-pytestmark = [same_for_every_newcomer, pytest.mark.alone(last=True)]
+# Alone and last: 256 clients against one api, with the pool's 10 s timeout; builds beside would starve it.
+pytestmark = [same_for_every_newcomer, pytest.mark.alone]
 
 CLIENTS = 256
 ROUNDS = 6  # each a write and a read back of what was written: 12 requests per client

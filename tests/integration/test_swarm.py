@@ -18,22 +18,30 @@ import docker
 import pytest
 import requests
 
-from fastapi_stackops.ship.cluster import WORKER
+from fastapi_stackops.ship.cluster import GATEWAY_BRIDGE, LABEL, WORKER
 from fastapi_stackops.ship.swarm import stack_services, task_addresses
-from tests.utils import ROOT, alone, free_port, inv, last_error_line, same_for_every_newcomer
+from tests.utils import ROOT, free_port, inv, last_error_line, long, same_for_every_newcomer
 from tests.utils.clients import ClientLoop
 from tests.utils.stacks import StackUnderTest, run_task, wait_for
 
-pytestmark = [same_for_every_newcomer, *alone]
+pytestmark = [same_for_every_newcomer, long]
+STACK_NAMESPACE = "com.docker.stack.namespace"
+SWARM_NETWORKS = (GATEWAY_BRIDGE, "ingress")
 TEST_IMAGE_LABEL = "io.stackops.test.revision"  # on the images the tests build (a new, or a broken, api)
 
 
-def host_state(engine) -> dict[str, set[str] | str]:
-    """What cluster.up and deploy may change on the host, and must give back."""
+def made_by_the_cluster(engine) -> dict[str, set[str] | str]:
+    """What cluster.up and the deploys may make on the host, and must give back: what carries the cluster's label or a
+    stack's namespace (only this module deploys stacks), the bridge a swarm adds, and the swarm. Other modules' Compose
+    stacks come and go meanwhile, so nothing else of the engine is compared."""
+
+    def made(labels: dict | None) -> bool:
+        return bool({LABEL, STACK_NAMESPACE} & set(labels or {}))
+
     return {
-        "containers": {c.name for c in engine.containers.list(all=True)},
-        "networks": {n.name for n in engine.networks.list()},
-        "volumes": {v.name for v in engine.volumes.list()},
+        "containers": {c.name for c in engine.containers.list(all=True) if made(c.labels)},
+        "networks": {n.name for n in engine.networks.list() if made(n.attrs["Labels"]) or n.name in SWARM_NETWORKS},
+        "volumes": {v.name for v in engine.volumes.list() if made(v.attrs["Labels"])},
         "swarm": engine.info()["Swarm"]["LocalNodeState"],
     }
 
@@ -81,7 +89,7 @@ def cluster(engine, stacks):
     """A two-node swarm and the reference stack deployed on it; all removed at the end, checked by the last test."""
     if engine.info()["Swarm"]["LocalNodeState"] != "inactive":
         pytest.skip("this engine is already in a swarm; not touching it")
-    before = host_state(engine)
+    before = made_by_the_cluster(engine)
     stack = stacks("swarm", REGISTRY=f"127.0.0.1:{free_port()}")
     figures = {}
     try:
@@ -276,4 +284,4 @@ def test_undeploy_and_cluster_down_leave_the_host_as_found(engine, cluster):
     start = time.monotonic()
     run_task("cluster.down")
     figures["cluster.down"] = time.monotonic() - start
-    assert host_state(engine) == before
+    assert made_by_the_cluster(engine) == before

@@ -21,15 +21,14 @@ same_for_every_newcomer = pytest.mark.skipif(
     bool(os.environ.get(QUICK_START_RUN)),
     reason="inside a quick-start run: the same for every user and Python, proven by the run that started it",
 )
-#: A module that runs while no other does: it changes what the whole engine is (a swarm), or puts the service under a
-#: load the others' builds would distort. Such a module holds a lock while it runs (tests/integration/conftest.py).
+#: A module that runs while no other does, last (the load test: the others' builds would starve its clients). It holds a
+#: lock while it runs (tests/integration/conftest.py).
 ALONE = "alone"
-alone = [getattr(pytest.mark, ALONE)]
 #: A module whose tests each take minutes and share no module fixture: `inv test` hands them to its workers one at a
 #: time, not the module to one worker (tests/utils/scheduling.py).
 SPREAD = "spread"
 spread = getattr(pytest.mark, SPREAD)
-#: A module that holds one worker for many minutes: started before the others, so that it does not end the run alone.
+#: A module that holds one worker for many minutes (a test host, a swarm): started first, so it does not end the run.
 LONG = "long"
 long = getattr(pytest.mark, LONG)
 

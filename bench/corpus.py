@@ -9,6 +9,7 @@ repositories, so this runs only here, from a folder of snapshots: `inv bench --c
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -78,7 +79,11 @@ def clone(entry: Entry, corpus: Path, workspace: Path) -> Path:
         for path in removed:
             path.unlink()
         git = ["git", "-C", str(target), "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
-        subprocess.run([*git, "commit", "-q", "-a", "-m", "Docker files removed for the trial", "--allow-empty"], check=True)
+        # Dated as the repository's last commit: the trial's own commit must not move what init reads off the history.
+        last = subprocess.run([*git, "log", "-1", "--format=%cI"], capture_output=True, text=True).stdout.strip()
+        dated = {**os.environ, "GIT_AUTHOR_DATE": last, "GIT_COMMITTER_DATE": last}
+        commit = [*git, "commit", "-q", "-a", "-m", "Docker files removed for the trial", "--allow-empty"]
+        subprocess.run(commit, check=True, env=dated)
     return target / entry.folder if entry.folder else target
 
 
@@ -88,8 +93,6 @@ def last_words(output: str, lines: int = 3) -> str:
 
 
 def run(command: list[str], cwd: Path, timeout: int, env: dict | None = None) -> tuple[int, str, str]:
-    import os
-
     try:
         done = subprocess.run(
             command, cwd=cwd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}

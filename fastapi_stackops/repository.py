@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi_stackops import StackError
@@ -49,3 +50,12 @@ def git_root(path: Path) -> Path | None:
         return None
     result = run(["git", "rev-parse", "--show-toplevel"], cwd=path, capture=True, check=False)
     return Path(result.stdout.strip()).resolve() if result.returncode == 0 else None
+
+
+def last_commit_time(path: Path) -> datetime | None:
+    """When the last commit touching the folder was made (UTC); None outside a repository or before a first commit."""
+    if shutil.which("git") is None:
+        return None
+    result = run(["git", "log", "-1", "--format=%ct", "--", "."], cwd=path, capture=True, check=False)
+    stamp = result.stdout.strip()
+    return datetime.fromtimestamp(int(stamp), UTC) if result.returncode == 0 and stamp.isdigit() else None

@@ -7,9 +7,16 @@ import json
 import re
 
 from fastapi_stackops.adopt.app_mode import local_mode
-from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, DATABASE_PART, SettingField, Settings, named_value
+from fastapi_stackops.adopt.app_settings import (
+    DATABASE_FIELD,
+    DATABASE_PART,
+    SettingField,
+    Settings,
+    holds_database_url,
+    named_value,
+)
 from fastapi_stackops.adopt.backing import DATABASES
-from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_values
+from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_values, redis_by_default
 from fastapi_stackops.adopt.conventions import DATA_DIR
 from fastapi_stackops.adopt.reading import Repository
 
@@ -39,11 +46,12 @@ def wired_environment(repo: Repository) -> dict[str, str]:
     settings = repo.settings
     fields = [SettingField(name, None) for name in repo.required]  # learned at its first start: wired by their names
     # The database's URL wherever the code reads one (a migration's own DB_URL too), and its parts.
-    urls = [f for f in settings.others if DATABASE_FIELD.search(f.name)] + settings.database_fields if settings else []
+    urls = [f for f in settings.others if holds_database_url(f)] + settings.database_fields if settings else []
     values = database_values(repo, urls + [f for f in fields if DATABASE_FIELD.search(f.name)], settings)
     values |= database_values(repo, [], parts_of(fields))
     named = [f.variable for f in settings.fields + settings.others] if settings else []
     values |= broker_values(named + list(repo.required), repo.redis, repo.rabbitmq)
+    values |= redis_by_defaults(repo, values)
     mode = local_mode(settings, repo.root)
     if mode:  # the app's own default, which dev and ci set to its local mode
         values[mode.variable] = f"${{{mode.variable}-{mode.default}}}"
@@ -51,6 +59,13 @@ def wired_environment(repo: Repository) -> dict[str, str]:
         escaped = value.replace("$", "$$")
         values[name] = json.dumps(f"${{{name}-{escaped}}}") if escaped else f"${{{name}-}}"
     return values
+
+
+def redis_by_defaults(repo: Repository, wired: dict[str, str]) -> dict[str, str]:
+    """Redis settings no name places, wired by their defaults' shape (REDIS_BROKER = "localhost:6379")."""
+    fields = (repo.settings.fields + repo.settings.others) if repo.settings and repo.redis else ()
+    found = {f.variable: redis_by_default(f.variable, f.default) for f in fields if f.variable not in wired}
+    return {variable: value for variable, value in found.items() if value}
 
 
 def made_up_environment(repo: Repository, wired: dict[str, str]) -> dict[str, str]:
@@ -106,7 +121,8 @@ def defaults_kept(repo: Repository, wired: dict[str, str]) -> set[str]:
     """The wired variables the tests leave to the app's defaults, each service's URL or parts together: a database the
     settings default to SQLite (no server needed), a broker every setting of which defaults to None (optional)."""
     fields = {f.variable: f for f in (repo.settings.fields + repo.settings.others if repo.settings else ())}
-    database = {v for v in wired if DATABASE_FIELD.search(v) or DATABASE_PART.match(v)}
+    urls = {name for name, field in fields.items() if holds_database_url(field)}
+    database = {v for v in wired if DATABASE_FIELD.search(v) or DATABASE_PART.match(v) or v in urls}
     brokers = (set(broker_values(wired, repo.redis, False)), set(broker_values(wired, False, repo.rabbitmq)))
     on_sqlite = any(n in fields and (fields[n].default or "").startswith("sqlite") for n in database)
     optional = [names for names in brokers if names and all(n in fields and UNSET.match(fields[n].default_code) for n in names)]

@@ -10,6 +10,10 @@ from fastapi_stackops.adopt.conventions import SERVED_AT
 
 #: DATABASE_URL, DB_DSN, DATABASE_ASYNC_URL, and a nested group's DATABASE__URL (env_nested_delimiter="__").
 DATABASE_FIELD = re.compile(r"(database|db|sqlalchemy_database)(_a?sync)?_{1,2}(url|uri|dsn)$|^dsn$", re.I)
+#: A default that is a database's URL, whatever the field is called (POSTGRES_SYNC_URL, MAIN_STORE).
+DATABASE_URL = re.compile(r"^(postgres(ql)?|mysql|mariadb|sqlite)(\+\w+)?://", re.I)
+
+
 #: A database given in parts (POSTGRES_SERVER, PG_PORT, DB_USER, ...): the part each names.
 DATABASE_PART = re.compile(
     r"^(?:pg|postgres|postgresql|db|database)_{0,2}"
@@ -43,6 +47,11 @@ class SettingField:
         return typed if typed is not None else named_value(self.name)
 
 
+def holds_database_url(field: SettingField) -> bool:
+    """Whether the field holds the database's URL: by its name, or by its default."""
+    return bool(DATABASE_FIELD.search(field.name) or DATABASE_URL.match(field.default or ""))
+
+
 @dataclass(frozen=True)
 class Settings:
     class_name: str
@@ -66,7 +75,7 @@ class Settings:
     @property
     def database_fields(self) -> list[SettingField]:
         """Every field with the database's URL: a writer's and a reader's (WRITER_DB_URL, READER_DB_URL) are one here."""
-        return [f for f in self.fields if DATABASE_FIELD.search(f.name)]
+        return [f for f in self.fields if holds_database_url(f)]
 
     @property
     def database_default(self) -> str:

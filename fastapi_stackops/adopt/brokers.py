@@ -68,6 +68,20 @@ def redis_value(name: str) -> str | None:
     return next((value for pattern, value in REDIS_PARTS.values() if pattern.search(name)), None)
 
 
+#: A default that is an address of a server: host:port, or a redis:// URL.
+HOST_AND_PORT = re.compile(r"^[\w.-]+:\d{2,5}$")
+
+
+def redis_by_default(name: str, default: str | None) -> str | None:
+    """What a setting naming Redis that no name pattern places gets (REDIS_BROKER = "localhost:6379", which a validator
+    splits): the stack's Redis in its default's shape, a URL or host:port; None when the default is no address."""
+    if "redis" not in name.lower() or not default:
+        return None
+    if re.match(r"^rediss?://", default):
+        return REDIS_PARTS["url"][1]
+    return f"{REDIS_SERVICE}:6379" if HOST_AND_PORT.match(default) else None
+
+
 def rabbitmq_value(name: str, redis: bool) -> str | None:
     """What a setting naming RabbitMQ gets in the stack; a Celery broker's too, unless Redis is the broker (Celery's
     result backend then answers over AMQP: rpc://). None for anything else."""

@@ -114,6 +114,18 @@ STRIPPED = (
 )
 
 
+def held_to_its_date(as_of: str) -> tuple[str, str]:
+    """With no lock: the lines that keep the build's resolution to the last commit's date, and the pip that reads them."""
+    if not as_of:
+        return "", ""
+    lines = (
+        "# No lock: the dependencies resolve as they did at the last commit, not to releases the code never ran against\n"
+        "# (pip 26's --uploaded-prior-to). Move the date, or commit a lock, to take newer ones.\n"
+        f"ARG DEPENDENCIES_AS_OF={as_of}\nENV PIP_UPLOADED_PRIOR_TO=${{DEPENDENCIES_AS_OF}}\n"
+    )
+    return lines, "pip install -q --no-cache-dir 'pip>=26' \\\n    && "
+
+
 def runtime_flavour(repo: Repository) -> bool:
     """Whether the runtime can start from the base's runtime flavour (no apt): it installs no shared library."""
     return not (native_steps(repo.compiled)[1] or repo.libraries)
@@ -131,15 +143,16 @@ def builder_stage(repo: Repository) -> str:
     # gcc brings binutils, whose strip the venv's extension modules need; without a compiler it comes alone, unless
     # the base already has strip.
     compiler = compiler or STRIP_TOOL
+    dated, newer_pip = held_to_its_date(repo.resolved_as_of)
     return f"""FROM ${{PYTHON_BASE}} AS builder
 {compiler}RUN python3 -m venv /opt/venv
 # uv keeps to the image's Python: it never downloads an interpreter of its own.
 ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK=1 UV_LINK_MODE=copy \\
     UV_PYTHON_DOWNLOADS=never UV_PYTHON=/opt/venv/bin/python
-WORKDIR /build
+{dated}WORKDIR /build
 # Dependencies before code: an edit to the app does not reinstall them.
 {copy_line}
-{CA_SECRET}{install.format(requirements=repo.requirements)}
+{CA_SECRET}{newer_pip}{install.format(requirements=repo.requirements)}
 {added_server(repo)}# pip skips a line whose marker excludes this Python without a word: the app's framework must be there.
 RUN {FRAMEWORK_INSTALLED}
 # No installer in the runtime: pip and setuptools leave the venv. Extension modules lose their debug symbols; the

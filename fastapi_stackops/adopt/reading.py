@@ -20,6 +20,7 @@ from fastapi_stackops.adopt.source import App, conflict_marker, find_apps, find_
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import locked_version, runtime_libraries, text_of
+from fastapi_stackops.repository import last_commit_time
 
 DOCKER_FILES = ("Dockerfile", "compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 
@@ -58,6 +59,7 @@ class Repository:
     given: dict[str, str] = field(default_factory=dict)  # values --set gave, and those a first start's type errors taught
     findings: list[Finding] = field(default_factory=list)
     rabbitmq: bool = False  # the app speaks AMQP (aio-pika, pika, Celery on an amqp:// broker): RabbitMQ beside it
+    resolved_as_of: str = ""  # with no lock: the last commit's time (UTC), which the build's resolution keeps to
 
 
 class Backing(NamedTuple):
@@ -196,6 +198,21 @@ def makes_async_engine(root: Path) -> bool:
     return any("create_async_engine" in path.read_text(errors="replace") for path in python_files(root))
 
 
+#: Installers that resolve the dependencies when the image is built: no lock holds them.
+UNLOCKED = ("requirements", "pip", "poetry-unlocked")
+
+
+def resolution_date(root: Path, how: str) -> tuple[str, list[Finding]]:
+    """With no lock, the time of the last commit to the service's folder: the build resolves as pip would have then, so
+    the code gets the releases it was last committed against, not ones made since (SQLAlchemy 2.1 no longer brings
+    greenlet, which async code on 2.0 imported)."""
+    moment = last_commit_time(root) if how in UNLOCKED else None
+    if moment is None:
+        return "", []
+    why = "no lock: releases made after the last commit are left out (pip --uploaded-prior-to)"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ"), [Finding("resolves", f"as of {moment:%Y-%m-%d}, its last commit", why)]
+
+
 def read_repository(root: Path, python: str = "") -> Repository:
     """Everything init needs to know, or NotAFastAPIRepository saying what was looked for and where (`python`: --python)."""
     project = pyproject(root)
@@ -212,6 +229,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     )
     findings[0], compiled, findings[2:2] = python_and_builds(root, how, requirements, chosen, project, dependencies)
     tests, about_tests = service_tests(root, project, how, app)
+    as_of, about_resolution = resolution_date(root, how)
     return Repository(
         root=root,
         name=project_name(root, project),
@@ -237,5 +255,6 @@ def read_repository(root: Path, python: str = "") -> Repository:
         libraries=runtime_libraries(root, dependencies),
         service_tests=tests,
         start=tuple(start),
-        findings=findings + about_tests,
+        resolved_as_of=as_of,
+        findings=findings + about_resolution + about_tests,
     )

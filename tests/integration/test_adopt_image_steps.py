@@ -2,10 +2,12 @@
 Python base image: a dependency's file this Python cannot compile, an exact patch marker, an install that brought no
 fastapi. Seconds each, where a whole build of a repository in each shape would take minutes."""
 
+import json
 import subprocess
 
 import pytest
 
+from fastapi_stackops.adopt.image import held_to_its_date
 from fastapi_stackops.adopt.installers import AT_THE_MINOR, DEPENDENCIES_COMPILED, FRAMEWORK_INSTALLED
 from fastapi_stackops.baseimages import BaseImage, ensure_image
 from fastapi_stackops.settings import load_settings
@@ -23,8 +25,19 @@ def python_image(engine):
     return ensure_image(PYTHON, load_settings("ci", environ={}), engine)
 
 
-def in_image(image: str, script: str) -> subprocess.CompletedProcess:
-    command = ["docker", "run", "--rm", "-e", "PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin", image, "sh", "-c", script]
+def in_image(image: str, script: str, *options: str) -> subprocess.CompletedProcess:
+    command = [
+        "docker",
+        "run",
+        "--rm",
+        "-e",
+        "PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin",
+        *options,
+        image,
+        "sh",
+        "-c",
+        script,
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
@@ -55,3 +68,17 @@ def test_an_exact_patch_marker_is_read_at_the_minor(python_image):
     after = in_image(python_image, script.replace(" && python -c", f" && {AT_THE_MINOR} /tmp/r.txt && python -c"))
     assert before.stdout.strip() == "[False, False]", before.stderr  # pip would install nothing, silently
     assert after.stdout.strip() == "[True, True]", after.stderr
+
+
+def test_an_unlocked_install_resolves_as_at_its_last_commit(python_image):
+    """The builder's pip (the base's is older than 26) upgraded, then held to the date: SQLAlchemy as it was in May 2025
+    (2.0, which brought greenlet), not 2.1, which async code last committed then does not import."""
+    dated, newer_pip = held_to_its_date("2025-06-01T00:00:00Z")
+    assert "ENV PIP_UPLOADED_PRIOR_TO=${DEPENDENCIES_AS_OF}" in dated
+    report = "pip install -q --dry-run --no-cache-dir --report - sqlalchemy"
+    ca = ["-v", "/etc/ssl/certs/ca-certificates.crt:/tmp/ca.crt:ro", "-e", "PIP_CERT=/tmp/ca.crt"]
+    held = ["-e", "PIP_UPLOADED_PRIOR_TO=2025-06-01T00:00:00Z"]
+    done = in_image(python_image, f"python -m venv /opt/venv && {newer_pip}{report}", *ca, *held)
+    assert done.returncode == 0, done.stderr[-2000:]
+    versions = {i["metadata"]["name"].lower(): i["metadata"]["version"] for i in json.loads(done.stdout)["install"]}
+    assert versions["sqlalchemy"].startswith("2.0.") and "greenlet" in versions, versions

@@ -4,6 +4,7 @@ Each table row is one shape, written here; the two bare fixtures that carry most
 uv-mariadb-nested) also pass init then `inv ci` in tests/integration/test_adopt.py.
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -635,6 +636,59 @@ def test_redis_named_for_one_of_its_uses_is_the_stacks_redis(tmp_path):
     environment = app_environment(read_repository(written(tmp_path, files)))
     assert (environment["REDIS_QUEUE_HOST"], environment["REDIS_CACHE_PORT"]) == ("redis", "6379")
     assert "REDISTRIBUTE_HOST" not in environment
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ('REDIS_BROKER: str = Field("localhost:6379", description="host:port")', "redis:6379"),  # split by a validator
+        ("REDIS_ADDRESS: str = '127.0.0.1:6379'", "redis:6379"),
+        ("REDIS_CONNECTION: str = 'redis://localhost:6379/1'", "redis://redis:6379/0"),
+        ("REDIS_TTL: int = 300", None),  # a number is no address
+        ("REDIS_PREFIX: str = 'app:cache'", None),  # nor is a key prefix with a colon
+    ],
+)
+def test_a_redis_setting_no_name_places_is_wired_by_its_defaults_shape(tmp_path, field, value):
+    config = f"from pydantic import Field\nfrom pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    {field}\n"
+    files = {"requirements.txt": "fastapi\narq\n", "main.py": APP, "config.py": config}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert environment.get(field.split(":")[0]) == value
+
+
+def test_a_setting_whose_default_is_a_database_url_is_the_stacks_database_whatever_its_name(tmp_path):
+    fields = (
+        "    POSTGRES_SYNC_URL: str = 'postgresql://me:pw@localhost:5438/db'\n"
+        "    POSTGRES_ASYNC_URL: str = 'postgresql+asyncpg://me:pw@localhost:5438/db'\n"
+        "    HOME_PAGE: str = 'https://example.com'\n"
+    )
+    config = f"from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n{fields}"
+    files = {"requirements.txt": "fastapi\nasyncpg\npsycopg2-binary\n", "main.py": APP, "config.py": config}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert environment["POSTGRES_SYNC_URL"].startswith("${POSTGRES_SYNC_URL-postgresql://app:")  # its own scheme, environment
+    assert environment["POSTGRES_ASYNC_URL"].startswith("${POSTGRES_ASYNC_URL-postgresql+asyncpg://app:"), environment
+    assert "@postgres:5432/app}" in environment["POSTGRES_SYNC_URL"] and "HOME_PAGE" not in environment
+
+
+@pytest.mark.parametrize(
+    ("files", "as_of"),
+    [
+        ({"requirements.txt": "fastapi\nsqlalchemy\n"}, "2025-06-01T10:00:00Z"),  # no lock: held to its last commit
+        ({"pyproject.toml": '[project]\nname = "x"\ndependencies = ["fastapi"]\n'}, "2025-06-01T10:00:00Z"),
+        ({"pyproject.toml": '[project]\nname = "x"\ndependencies = ["fastapi"]\n', "uv.lock": "version = 1\n"}, ""),
+    ],
+)
+def test_an_unlocked_install_resolves_as_at_the_last_commit(tmp_path, files, as_of):
+    repo = written(tmp_path, {**files, "main.py": APP})
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@e"]
+    dated = {"GIT_AUTHOR_DATE": "2025-06-01T12:00:00+02:00", "GIT_COMMITTER_DATE": "2025-06-01T12:00:00+02:00"}
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "x"], check=True, env={**os.environ, **dated})
+    read = read_repository(repo)
+    assert read.resolved_as_of == as_of
+    dockerfile = dockerfile_text(read, "/", False)
+    assert (f"ARG DEPENDENCIES_AS_OF={as_of}\nENV PIP_UPLOADED_PRIOR_TO=${{DEPENDENCIES_AS_OF}}" in dockerfile) == bool(as_of)
+    assert ("'pip>=26'" in dockerfile) == bool(as_of)
 
 
 def test_a_lock_says_whether_psycopg_brings_its_own_build(tmp_path):

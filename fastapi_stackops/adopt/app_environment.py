@@ -49,6 +49,8 @@ def wired_environment(repo: Repository) -> dict[str, str]:
     urls = [f for f in settings.others if holds_database_url(f)] + settings.database_fields if settings else []
     values = database_values(repo, urls + [f for f in fields if DATABASE_FIELD.search(f.name)], settings)
     values |= database_values(repo, [], parts_of(fields))
+    if repo.database == "sqlite" and settings:  # a bare path the code puts in a URL: the file goes on the data volume
+        values |= {f.variable: f"${{{f.variable}-{DATA_DIR}/{f.default.rsplit('/', 1)[-1]}}}" for f in settings.sqlite_files}
     named = [f.variable for f in settings.fields + settings.others] if settings else []
     values |= broker_values(named + list(repo.required), repo.redis, repo.rabbitmq)
     values |= redis_by_defaults(repo, values)

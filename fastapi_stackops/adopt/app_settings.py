@@ -12,6 +12,8 @@ from fastapi_stackops.adopt.conventions import SERVED_AT
 DATABASE_FIELD = re.compile(r"(database|db|sqlalchemy_database)(_a?sync)?_{1,2}(url|uri|dsn)$|^dsn$", re.I)
 #: A default that is a database's URL, whatever the field is called (POSTGRES_SYNC_URL, MAIN_STORE).
 DATABASE_URL = re.compile(r"^(postgres(ql)?|mysql|mariadb|sqlite)(\+\w+)?://", re.I)
+#: A default that is an SQLite file's path, not a URL (JOBS_DB = "database/jobs.db", which the code puts in a URL).
+SQLITE_FILE = re.compile(r"^[\w./-]+\.(db|sqlite3?)$", re.I)
 
 
 #: A database given in parts (POSTGRES_SERVER, PG_PORT, DB_USER, ...): the part each names.
@@ -76,6 +78,11 @@ class Settings:
     def database_fields(self) -> list[SettingField]:
         """Every field with the database's URL: a writer's and a reader's (WRITER_DB_URL, READER_DB_URL) are one here."""
         return [f for f in self.fields if holds_database_url(f)]
+
+    @property
+    def sqlite_files(self) -> list[SettingField]:
+        """Fields whose default is an SQLite file's path, bare, with no URL around it."""
+        return [f for f in self.fields + self.others if SQLITE_FILE.match(f.default or "")]
 
     @property
     def database_default(self) -> str:

@@ -24,7 +24,7 @@ def code_paths(repo: Repository) -> list[str]:
         or (p.is_dir() and p.name in imported and next(p.rglob("*.py"), None))  # a namespace package, code further down
         or (p.suffix == ".py" and p.stem in imported)
     )
-    paths = [repo.app.source_root or repo.app.top_level, *packages]
+    paths = [repo.app.source_root or repo.app.top_level, *packages, *worker_module(repo)]
     if (repo.root / "alembic.ini").is_file():  # a prestart script may run alembic too
         paths += ["alembic.ini", *alembic_script_location(repo)]
     if alembic_in_pyproject(repo):  # alembic 1.16 reads [tool.alembic] from pyproject.toml in its working directory
@@ -32,6 +32,17 @@ def code_paths(repo: Repository) -> list[str]:
     if repo.migrations.startswith("sh "):
         paths.append(repo.migrations.split()[1])
     return list(dict.fromkeys(paths))
+
+
+def worker_module(repo: Repository) -> list[str]:
+    """The top-level module or package the worker's command names (`arq worker.WorkerSettings`), which the app itself
+    may never import: the worker's container runs the same image."""
+    words = repo.worker.split()
+    named = words[1] if words[:1] == ["arq"] else words[2] if words[:2] == ["celery", "-A"] else ""
+    top = named.split(".")[0].split(":")[0]
+    if top and (repo.root / f"{top}.py").is_file():
+        return [f"{top}.py"]
+    return [top] if top and (repo.root / top / "__init__.py").is_file() else []
 
 
 def alembic_in_pyproject(repo: Repository) -> str:

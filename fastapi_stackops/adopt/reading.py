@@ -80,9 +80,11 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
         database, driver = found[0]
         named = {"postgres": "PostgreSQL", "mysql": "MariaDB, for the app's MySQL client"}[database]
         findings.append(Finding("database", named, f"the {driver} dependency"))
-    elif "aiosqlite" in dependencies or url.startswith("sqlite"):
+    elif "aiosqlite" in dependencies or url.startswith("sqlite") or (settings and settings.sqlite_files):
         database = "sqlite"
-        findings.append(Finding("database", "SQLite on a named volume", "aiosqlite" if "aiosqlite" in dependencies else url))
+        named = settings.sqlite_files[0] if settings and settings.sqlite_files and not url else None
+        source = "aiosqlite" if "aiosqlite" in dependencies else f"{named.variable}'s default" if named else url
+        findings.append(Finding("database", "SQLite on a named volume", source))
     folder = sqlite_folder(root, settings) if database == "sqlite" else ""
     findings = [Finding("database", f"SQLite in the host folder {folder}/", settings.source)] if folder else findings
     redis = redis_client(root, dependencies)

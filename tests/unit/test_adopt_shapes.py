@@ -237,6 +237,20 @@ def test_an_app_in_a_top_level_module_copies_that_file(tmp_path):
     assert code_paths(read_repository(tmp_path)) == ["main.py", "database.py"]
 
 
+@pytest.mark.parametrize(
+    ("worker_file", "copied"),
+    [
+        ("worker.py", ["main.py", "worker.py"]),  # `arq worker.WorkerSettings`: a module the app never imports
+        ("jobs/__init__.py", ["main.py", "jobs"]),  # a package of its own: copied as every top-level package is
+    ],
+)
+def test_the_workers_module_is_copied_though_the_app_never_imports_it(tmp_path, worker_file, copied):
+    worker = "class WorkerSettings:\n    functions = []\n"
+    written(tmp_path, {"requirements.txt": "fastapi\narq\n", "main.py": APP, worker_file: worker})
+    repo = read_repository(tmp_path)
+    assert repo.worker.startswith("arq ") and code_paths(repo) == copied
+
+
 def test_an_app_importing_packages_its_pytest_settings_put_on_the_path_runs_with_them_there(tmp_path):
     project = '[project]\nname = "svc"\ndependencies = ["fastapi"]\n[tool.pytest.ini_options]\npythonpath = ["src"]\n'
     main = "from core.app import create_app\n\napp = create_app()\n"
@@ -689,6 +703,20 @@ def test_an_unlocked_install_resolves_as_at_the_last_commit(tmp_path, files, as_
     dockerfile = dockerfile_text(read, "/", False)
     assert (f"ARG DEPENDENCIES_AS_OF={as_of}\nENV PIP_UPLOADED_PRIOR_TO=${{DEPENDENCIES_AS_OF}}" in dockerfile) == bool(as_of)
     assert ("'pip>=26'" in dockerfile) == bool(as_of)
+
+
+@pytest.mark.parametrize(
+    ("requirements", "database", "value"),
+    [
+        ("fastapi\nsqlmodel\n", "sqlite", "${JOBS_DB-/var/lib/app/jobs.db}"),  # the code puts the path in a URL
+        ("fastapi\nasyncpg\n", "postgres", None),  # beside a server's driver, a .db path is some other file
+    ],
+)
+def test_a_bare_sqlite_path_in_the_settings_is_a_file_on_the_data_volume(tmp_path, requirements, database, value):
+    config = "from pydantic import Field\nfrom pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n"
+    config += '    JOBS_DB: str = Field("database/jobs.db", description="its path")\n'
+    repo = read_repository(written(tmp_path, {"requirements.txt": requirements, "main.py": APP, "config.py": config}))
+    assert repo.database == database and app_environment(repo).get("JOBS_DB") == value
 
 
 def test_a_lock_says_whether_psycopg_brings_its_own_build(tmp_path):

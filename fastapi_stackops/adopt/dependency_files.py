@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
-from fastapi_stackops.adopt.wheels import text_of
+from fastapi_stackops.adopt.wheels import pipfile_pins, text_of
 
 REQUIREMENTS = re.compile(r"^requirements(?:[-_.](?:prod|production|base|main|app))?\.txt$")
 
@@ -61,6 +61,9 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
         hashed = "--hash=" in text_of(root / file)
         value = f"pip install -r {file}" + (" (hashes required)" if hashed else "")
         return "requirements", Finding("installs", value, file), file, tuple(filter(None, names))
+    if (root / "Pipfile.lock").is_file():
+        pins = tuple(name.lower() for name in pipfile_pins(root))
+        return "pipenv", Finding("installs", "pipenv's lock, its main pins given to pip", "Pipfile.lock"), "", pins
     refuse_a_workspace_member(root, project)
     if project.get("tool", {}).get("poetry", {}).get("dependencies"):
         return (
@@ -71,7 +74,9 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
         )
     if project.get("project"):
         return "pip", Finding("installs", "pip install . (no lock)", "[project] in pyproject.toml"), "", tuple(declared)
-    raise NotAFastAPIRepository(f"{root}: no uv.lock, poetry.lock, requirements.txt or [project] says how to install it")
+    raise NotAFastAPIRepository(
+        f"{root}: no uv.lock, poetry.lock, requirements.txt, Pipfile.lock or [project] says how to install it"
+    )
 
 
 def refuse_a_workspace_member(root: Path, project: dict) -> None:

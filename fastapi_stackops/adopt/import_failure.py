@@ -148,9 +148,10 @@ def advice(words: str) -> str:
             "it connects at import to a database at localhost, an address its code writes instead of reading it from "
             "the environment: read it from a variable (os.getenv, or a settings field), and init points it at the stack's"
         )
-    missing = MISSING_FOLDER.search(words)
+    # The last mention is the message; a traceback quotes the library's own line first ('{directory}').
+    missing = [named for named in MISSING_FOLDER.findall(words) if "{" not in named]
     if missing:
-        folder = missing.group(1).removeprefix(f"{CODE_DIR}/")
+        folder = missing[-1].removeprefix(f"{CODE_DIR}/")
         return (
             f"it needs the folder {folder}, which the repository does not hold (made by another build, such as a "
             "frontend's?): commit it, or have the app skip it when it is absent"

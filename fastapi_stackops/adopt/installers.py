@@ -24,6 +24,12 @@ POETRY_MAIN = (
     "print('\\\\n'.join(d.to_pep_508(with_extras=False) for d in Factory().create_poetry(pathlib.Path.cwd()).package.requires "
     'if not d.is_optional() or wanted & set(d.in_extras)))"'
 )
+#: Pipfile.lock's main pins as requirements lines (name==version; markers); an entry with no version is left out.
+PIPFILE_PINS = (
+    "\"import json; d = json.load(open('Pipfile.lock'))['default']; "
+    "print('\\\\n'.join(n + e['version'] + ('; ' + e['markers'] if e.get('markers') else '') "
+    "for n, e in d.items() if e.get('version')))\""
+)
 #: Each installer: what to copy before the code, and how to install the dependencies alone into /opt/venv.
 INSTALLERS = {
     "uv": (
@@ -53,6 +59,12 @@ INSTALLERS = {
         "python3 -m venv /opt/poetry && /opt/poetry/bin/pip install -q poetry-core \\\n"
         f"    && /opt/poetry/bin/python -c {POETRY_MAIN} --only main > /tmp/requirements.txt \\\n"
         "    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
+    ),
+    # Pipfile.lock's main pins (its "default" section), markers kept, as requirements for pip: no pipenv in the builder.
+    "pipenv": (
+        "Pipfile.lock",
+        f"python -c {PIPFILE_PINS} > /tmp/requirements.txt \\\n"
+        f"    && {AT_THE_MINOR} /tmp/requirements.txt && pip install -q --no-cache-dir -r /tmp/requirements.txt",
     ),
     "requirements": ("{requirements}", f"{AT_THE_MINOR} {{requirements}} && pip install -q --no-cache-dir -r {{requirements}}"),
     "pip": (

@@ -3,6 +3,7 @@ list, or for a requirements file the package index's own (PEP 691), never guesse
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -86,6 +87,12 @@ def fits(wheel: str, python: str, machine: str) -> bool:
     return False
 
 
+def pipfile_pins(root: Path) -> dict[str, str]:
+    """Pipfile.lock's main pins, name -> ==version; an entry with no version (a git or path source) is left out."""
+    locked = json.loads(text_of(root / "Pipfile.lock") or "{}").get("default", {})
+    return {name: entry["version"] for name, entry in locked.items() if isinstance(entry, dict) and entry.get("version")}
+
+
 def ranges(root: Path, requirements: str) -> dict[str, str]:
     """name -> range ("==2.9.10" for a pin) of a requirements file and the files it includes with -r."""
     found: dict[str, str] = {}
@@ -103,6 +110,8 @@ def unlocked_ranges(root: Path, installer: str, requirements: str) -> dict[str, 
     """What an install with no lock asks pip for: a requirements file's lines, poetry's table, or [project]'s list."""
     if installer == "requirements":
         return ranges(root, requirements)
+    if installer == "pipenv":  # exact pins, read as pip is given them
+        return {normalized(name): version for name, version in pipfile_pins(root).items()}
     project = tomllib.loads((root / "pyproject.toml").read_text()) if (root / "pyproject.toml").is_file() else {}
     if installer == "poetry-unlocked":
         listed = poetry_ranges(project.get("tool", {}).get("poetry", {}).get("dependencies", {}))

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from fastapi_stackops.adopt.image import held_to_its_date
-from fastapi_stackops.adopt.installers import AT_THE_MINOR, DEPENDENCIES_COMPILED, FRAMEWORK_INSTALLED
+from fastapi_stackops.adopt.installers import AT_THE_MINOR, DEPENDENCIES_COMPILED, FRAMEWORK_INSTALLED, PIPFILE_PINS
 from fastapi_stackops.baseimages import BaseImage, ensure_image
 from fastapi_stackops.settings import load_settings
 from tests.utils import same_for_every_newcomer
@@ -82,3 +82,14 @@ def test_an_unlocked_install_resolves_as_at_its_last_commit(python_image):
     assert done.returncode == 0, done.stderr[-2000:]
     versions = {i["metadata"]["name"].lower(): i["metadata"]["version"] for i in json.loads(done.stdout)["install"]}
     assert versions["sqlalchemy"].startswith("2.0.") and "greenlet" in versions, versions
+
+
+def test_pipenvs_lock_becomes_requirements_pip_reads(python_image):
+    lock = (
+        '{"default": {"fastapi": {"version": "==0.115.6", "markers": "python_version >= \'3.8\'"}, '
+        '"mylib": {"git": "https://example.com/mylib.git"}}}'
+    )
+    script = f"cd /tmp && printf '%s' '{lock.replace(chr(39), chr(39) + chr(92) + chr(39) + chr(39))}' > Pipfile.lock"
+    done = in_image(python_image, f"{script} && python -c {PIPFILE_PINS}")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["fastapi==0.115.6; python_version >= '3.8'"]  # a git source has no pin to give

@@ -719,6 +719,25 @@ def test_a_bare_sqlite_path_in_the_settings_is_a_file_on_the_data_volume(tmp_pat
     assert repo.database == database and app_environment(repo).get("JOBS_DB") == value
 
 
+PIPFILE_LOCK = """{
+  "_meta": {"requires": {"python_version": "3.11"}},
+  "default": {
+    "fastapi": {"version": "==0.115.6", "markers": "python_version >= '3.8'"},
+    "asyncpg": {"version": "==0.30.0"},
+    "mylib": {"git": "https://example.com/mylib.git", "ref": "abc"}
+  },
+  "develop": {"pytest": {"version": "==8.3.4"}}
+}"""
+
+
+def test_pipenvs_lock_installs_its_main_pins_with_pip(tmp_path):
+    repo = read_repository(written(tmp_path, {"Pipfile.lock": PIPFILE_LOCK, "main.py": APP}))
+    assert (repo.installer, repo.dependencies, repo.database) == ("pipenv", ("fastapi", "asyncpg"), "postgres")
+    dockerfile = dockerfile_text(repo, "/", False)
+    assert "COPY Pipfile.lock ./" in dockerfile and "json.load(open('Pipfile.lock'))['default']" in dockerfile
+    assert not repo.resolved_as_of  # a lock: nothing resolves at build time
+
+
 def test_a_lock_says_whether_psycopg_brings_its_own_build(tmp_path):
     project = '[project]\nname = "x"\ndependencies = ["fastapi", "psycopg"]\n'
     lock = (

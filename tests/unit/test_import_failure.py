@@ -76,6 +76,10 @@ def test_the_cause_of_an_import_failure(failure, said):
         ("Can't connect to MySQL server on 'localhost'", "read it from a variable (os.getenv"),
         ("RuntimeError: Frontend directory '/srv/app/frontend' does not exist.", "it needs the folder app/frontend, which"),
         ("RuntimeError: Directory 'static' does not exist", "it needs the folder static, which the repository does not"),
+        (  # the traceback quotes the library's own line before its message: the folder is the message's
+            "raise RuntimeError(f\"Directory '{directory}' does not exist\")\nRuntimeError: Directory '/srv/static' does not exist",
+            "it needs the folder static, which",
+        ),
         ("pydantic ValidationError: 1 validation error for Settings", "give it with --set NAME=VALUE"),
     ],
 )

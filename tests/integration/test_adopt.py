@@ -41,6 +41,10 @@ def adopted(engine, tmp_path):
         repo = bare_repository(shape, tmp_path)
         result = stackops("init", str(repo), *flags)
         assert result.returncode == 0, result.stdout + result.stderr
+        # A project name of its own, in the git-ignored overlay a user would use: two tests adopting the same shape on
+        # two workers would otherwise share tracklens-ci, and one's cleanup would remove the other's running stack.
+        for env_file in repo.rglob("ci.env.docker"):
+            env_file.with_name("ci.local.env.docker").write_text(f"COMPOSE_PROJECT_NAME=adopt-{uuid.uuid4().hex[:6]}\n")
         made.append(repo)
         return repo, result
 
@@ -62,19 +66,18 @@ def test_init_then_ci_passes_with_no_edit(shape, adopted, tmp_path):
     assert "found" in result.stdout and f"next: {runner} up" in result.stdout
     if shape == OWN_TASKS:  # its tasks.py untouched; Invoke's tasks through the other door
         assert "tasks.py" not in changed_files(repo) and "fastapi-stackops <task>" in result.stdout
-    project = {"COMPOSE_PROJECT_NAME": f"adopt-{uuid.uuid4().hex[:6]}"}
     if shape == "uv-src-factory":  # the value reaches the app exactly (ci then reuses the stack, and cleans it)
-        assert run("up", "--env", "ci", cwd=repo, env=project, timeout=900).returncode == 0
-        shown = run("exec", "--env", "ci", "web", "printenv DEPLOY_NOTE", cwd=repo, env=project)
+        assert run("up", "--env", "ci", cwd=repo, timeout=900).returncode == 0
+        shown = run("exec", "--env", "ci", "web", "printenv DEPLOY_NOTE", cwd=repo)
         assert shown.stdout.strip() == 'a "quoted" $value: yes', shown.stdout + shown.stderr
     # One persistence cycle proves the generated setup keeps its data (the reference service's ci runs two).
-    ci = run("ci", "--cycles", "1", "--reports", str(tmp_path / "reports"), cwd=repo, env=project, timeout=900, merged=True)
+    ci = run("ci", "--cycles", "1", "--reports", str(tmp_path / "reports"), cwd=repo, timeout=900, merged=True)
     assert ci.returncode == 0 and "ci passed" in ci.stdout, ci.stdout[-4000:]
     assert "FAIL" not in ci.stdout and "cycle 1: write, down, up, read back" in ci.stdout
     assert not (tmp_path / "reports" / "failure").exists(), "a green run leaves no failure bundle"
     # The pipeline init wrote runs lint too: prod's secrets live in an overlay no checkout has.
     assert not pipeline_schema_errors(repo / ".github" / "workflows" / "stackops.yml", "github")
-    lint = run("lint", cwd=repo, env=project, merged=True)
+    lint = run("lint", cwd=repo, merged=True)
     assert lint.returncode == 0, lint.stdout[-2000:]
     if shape == "poetry-legacy-lock":  # the folder it writes at import is a tmpfs, and the image runs 3.9
         assert "writable     /srv/clinic_api/logs, a tmpfs" in result.stdout and "python       3.9" in result.stdout

@@ -4,6 +4,7 @@ imports, migrations) and the .dockerignore that keeps the rest out."""
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import HEADER
 from fastapi_stackops.adopt.reading import Repository
@@ -35,14 +36,9 @@ def code_paths(repo: Repository) -> list[str]:
 
 
 def worker_module(repo: Repository) -> list[str]:
-    """The top-level module or package the worker's command names (`arq worker.WorkerSettings`), which the app itself
-    may never import: the worker's container runs the same image."""
-    words = repo.worker.split()
-    named = words[1] if words[:1] == ["arq"] else words[2] if words[:2] == ["celery", "-A"] else ""
-    top = named.split(".")[0].split(":")[0]
-    if top and (repo.root / f"{top}.py").is_file():
-        return [f"{top}.py"]
-    return [top] if top and (repo.root / top / "__init__.py").is_file() else []
+    """The top-level module or folder holding the worker's file (`worker.py` for `arq worker.WorkerSettings`), which the
+    app itself may never import: the worker's container runs the same image."""
+    return [Path(repo.worker_file).parts[0]] if repo.worker_file else []
 
 
 def alembic_in_pyproject(repo: Repository) -> str:

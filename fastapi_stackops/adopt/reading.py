@@ -60,6 +60,7 @@ class Repository:
     findings: list[Finding] = field(default_factory=list)
     rabbitmq: bool = False  # the app speaks AMQP (aio-pika, pika, Celery on an amqp:// broker): RabbitMQ beside it
     resolved_as_of: str = ""  # with no lock: the last commit's time (UTC), which the build's resolution keeps to
+    worker_file: str = ""  # the file the worker's command names, relative to the root: the image carries it
 
 
 class Backing(NamedTuple):
@@ -250,6 +251,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
         redis=backing.redis,
         rabbitmq=backing.rabbitmq,
         worker=worker.command if worker else "",
+        worker_file=worker.file if worker else "",
         migrations=migrate.value if migrate else "",
         docker_files=tuple(name for name in DOCKER_FILES if (root / name).is_file()),
         data_folder=backing.folder,

@@ -40,7 +40,8 @@ class App:
 @dataclass(frozen=True)
 class Worker:
     command: str
-    source: str
+    source: str  # path:line
+    file: str  # path, relative to the root
 
 
 def python_files(root: Path) -> Iterator[Path]:
@@ -185,16 +186,16 @@ def find_worker(root: Path, dependencies: tuple[str, ...]) -> Worker | None:
     """An arq WorkerSettings class, or a Celery app: the command that runs the worker."""
     for path in python_files(root) if {"arq", "celery"} & set(dependencies) else ():
         tree = parsed(path)
-        module, _ = module_of(path, root)
+        (module, _), file = module_of(path, root), str(path.relative_to(root))
         for node in tree.body if tree else ():
             assigned = {
                 t.id for n in getattr(node, "body", []) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
             }
             if "arq" in dependencies and isinstance(node, ast.ClassDef) and "functions" in assigned:
-                return Worker(f"arq {module}.{node.name}", f"{path.relative_to(root)}:{node.lineno}")
+                return Worker(f"arq {module}.{node.name}", f"{file}:{node.lineno}", file)
             if "celery" in dependencies and isinstance(node, ast.Assign) and calls(node.value, "Celery"):
                 refuse_a_local_broker(tree, path.relative_to(root))
-                return Worker(f"celery -A {module} worker --loglevel INFO", f"{path.relative_to(root)}:{node.lineno}")
+                return Worker(f"celery -A {module} worker --loglevel INFO", f"{file}:{node.lineno}", file)
     return None
 
 

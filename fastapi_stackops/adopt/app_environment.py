@@ -49,8 +49,6 @@ def wired_environment(repo: Repository) -> dict[str, str]:
     urls = [f for f in settings.others if holds_database_url(f)] + settings.database_fields if settings else []
     values = database_values(repo, urls + [f for f in fields if DATABASE_FIELD.search(f.name)], settings)
     values |= database_values(repo, [], parts_of(fields))
-    if repo.database == "sqlite" and settings:  # a bare path the code puts in a URL: the file goes on the data volume
-        values |= {f.variable: f"${{{f.variable}-{DATA_DIR}/{f.default.rsplit('/', 1)[-1]}}}" for f in settings.sqlite_files}
     named = [f.variable for f in settings.fields + settings.others] if settings else []
     values |= broker_values(named + list(repo.required), repo.redis, repo.rabbitmq)
     values |= redis_by_defaults(repo, values)
@@ -88,8 +86,11 @@ def parts_of(fields: list[SettingField]) -> Settings:
 
 
 def database_values(repo: Repository, url_fields: list[SettingField], settings: Settings | None) -> dict[str, str]:
-    """Variable -> its Compose value, for fields holding the database's URL and for the settings' database parts."""
+    """Variable -> its Compose value, for fields holding the database's URL, the settings' database parts, and an SQLite
+    file's bare path."""
     values = {f.variable: f"${{{f.variable}-{database_url(repo, f)}}}" for f in url_fields if repo.database}
+    if repo.database == "sqlite" and settings:  # a bare path the code puts in a URL: the file goes on the data volume
+        values |= {f.variable: f"${{{f.variable}-{DATA_DIR}/{f.default.rsplit('/', 1)[-1]}}}" for f in settings.sqlite_files}
     if settings and repo.database in DATABASES:
         by_name, database = {f.name: f for f in settings.fields}, DATABASES[repo.database]
         schemes = (database.scheme(repo.dependencies, "", engine) for engine in (repo.async_engine, False))

@@ -9,7 +9,6 @@ import re
 from fastapi_stackops.adopt.app_mode import local_mode
 from fastapi_stackops.adopt.app_settings import (
     DATABASE_FIELD,
-    DATABASE_PART,
     SettingField,
     Settings,
     holds_database_url,
@@ -44,11 +43,7 @@ def app_environment(repo: Repository) -> dict[str, str]:
 def wired_environment(repo: Repository) -> dict[str, str]:
     """What the stack gives the app: its database, Redis and RabbitMQ, its local mode, and --set's values."""
     settings = repo.settings
-    fields = [SettingField(name, None) for name in repo.required]  # learned at its first start: wired by their names
-    # The database's URL wherever the code reads one (a migration's own DB_URL too), and its parts.
-    urls = [f for f in settings.others if holds_database_url(f)] + settings.database_fields if settings else []
-    values = database_values(repo, urls + [f for f in fields if DATABASE_FIELD.search(f.name)], settings)
-    values |= database_values(repo, [], parts_of(fields))
+    values = database_environment(repo)
     named = [f.variable for f in settings.fields + settings.others] if settings else []
     values |= broker_values(named + list(repo.required), repo.redis, repo.rabbitmq)
     values |= redis_by_defaults(repo, values)
@@ -59,6 +54,15 @@ def wired_environment(repo: Repository) -> dict[str, str]:
         escaped = value.replace("$", "$$")
         values[name] = json.dumps(f"${{{name}-{escaped}}}") if escaped else f"${{{name}-}}"
     return values
+
+
+def database_environment(repo: Repository) -> dict[str, str]:
+    """The database's URL wherever the code reads one (a migration's own DB_URL too), and its parts: in the settings,
+    and among the variables the app demanded at its first start (wired by their names)."""
+    settings, fields = repo.settings, [SettingField(name, None) for name in repo.required]
+    urls = [f for f in settings.others if holds_database_url(f)] + settings.database_fields if settings else []
+    values = database_values(repo, urls + [f for f in fields if DATABASE_FIELD.search(f.name)], settings)
+    return values | database_values(repo, [], parts_of(fields))
 
 
 def redis_by_defaults(repo: Repository, wired: dict[str, str]) -> dict[str, str]:
@@ -124,8 +128,7 @@ def defaults_kept(repo: Repository, wired: dict[str, str]) -> set[str]:
     """The wired variables the tests leave to the app's defaults, each service's URL or parts together: a database the
     settings default to SQLite (no server needed), a broker every setting of which defaults to None (optional)."""
     fields = {f.variable: f for f in (repo.settings.fields + repo.settings.others if repo.settings else ())}
-    urls = {name for name, field in fields.items() if holds_database_url(field)}
-    database = {v for v in wired if DATABASE_FIELD.search(v) or DATABASE_PART.match(v) or v in urls}
+    database = set(database_environment(repo))
     brokers = (set(broker_values(wired, repo.redis, False)), set(broker_values(wired, False, repo.rabbitmq)))
     on_sqlite = any(n in fields and (fields[n].default or "").startswith("sqlite") for n in database)
     optional = [names for names in brokers if names and all(n in fields and UNSET.match(fields[n].default_code) for n in names)]

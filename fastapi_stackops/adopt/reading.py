@@ -19,8 +19,7 @@ from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import App, conflict_marker, find_apps, find_worker, python_files
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
-from fastapi_stackops.adopt.wheels import locked_version, runtime_libraries, text_of
-from fastapi_stackops.repository import last_commit_time
+from fastapi_stackops.adopt.wheels import locked_version, resolution_moment, runtime_libraries, text_of
 
 DOCKER_FILES = ("Dockerfile", "compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 
@@ -201,15 +200,11 @@ def makes_async_engine(root: Path) -> bool:
     return any("create_async_engine" in path.read_text(errors="replace") for path in python_files(root))
 
 
-#: Installers that resolve the dependencies when the image is built: no lock holds them.
-UNLOCKED = ("requirements", "pip", "poetry-unlocked")
-
-
 def resolution_date(root: Path, how: str) -> tuple[str, list[Finding]]:
     """With no lock, the time of the last commit to the service's folder: the build resolves as pip would have then, so
     the code gets the releases it was last committed against, not ones made since (SQLAlchemy 2.1 no longer brings
     greenlet, which async code on 2.0 imported)."""
-    moment = last_commit_time(root) if how in UNLOCKED else None
+    moment = resolution_moment(root, how)
     if moment is None:
         return "", []
     why = "no lock: releases made after the last commit are left out (pip --uploaded-prior-to)"

@@ -9,12 +9,14 @@ import platform
 import re
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 import requests
 
 from fastapi_stackops.adopt.ranges import newest_allowed, poetry_ranges, requirement_ranges
+from fastapi_stackops.repository import last_commit_time
 
 #: What a source build needs beside a C compiler, and what its extension loads at run time, by distribution.
 NATIVE_LIBRARIES = {
@@ -47,6 +49,8 @@ RUST_BUILT = frozenset(
 #: C and C++ compilers and the C library's headers: enough for an extension with no other library (editdistance is C++).
 COMPILER = "gcc g++ libc6-dev"
 DEFAULT_INDEX = "https://pypi.org/simple"
+#: Installers that resolve the dependencies when the image is built: no lock holds them.
+UNLOCKED = ("requirements", "pip", "poetry-unlocked")
 WHEEL = re.compile(r"^[^-]+-[^-]+(?:-\d[^-]*)?-(?P<python>[^-]+)-(?P<abi>[^-]+)-(?P<platform>[^-]+)\.whl$")
 
 
@@ -135,22 +139,33 @@ def release_of(filename: str) -> tuple[str, str]:
     return normalized(name), version
 
 
+def resolution_moment(root: Path, installer: str) -> datetime | None:
+    """With no lock, the last commit's time: the build resolves as pip would have then (pip --uploaded-prior-to)."""
+    return last_commit_time(root) if installer in UNLOCKED else None
+
+
+def uploaded_by(file: dict, moment: datetime | None) -> bool:
+    """Whether the index's file was there at that moment (PEP 700's upload-time; a file without one is kept)."""
+    stamp = file.get("upload-time")
+    return moment is None or not stamp or datetime.fromisoformat(stamp.replace("Z", "+00:00")) <= moment
+
+
 @lru_cache(maxsize=1024)
-def index_releases(index: str, name: str) -> dict[str, list[str]]:
-    """version -> file names of each release the index lists for a package (PEP 691 JSON)."""
+def index_releases(index: str, name: str, moment: datetime | None = None) -> dict[str, list[str]]:
+    """version -> file names of each release the index lists for a package (PEP 691 JSON), as it was at `moment`."""
     answer = requests.get(f"{index}/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}, timeout=15)
     answer.raise_for_status()
     releases: dict[str, list[str]] = {}
     for file in answer.json()["files"]:
         found, version = release_of(file["filename"])
-        if found == name:
+        if found == name and uploaded_by(file, moment):
             releases.setdefault(version, []).append(file["filename"])
     return releases
 
 
-def picked(index: str, name: str, spec: str) -> tuple[str, str, list[str]]:
-    """The release pip would install for a range (its newest final one), and its files."""
-    releases = index_releases(index, name)
+def picked(index: str, name: str, spec: str, moment: datetime | None = None) -> tuple[str, str, list[str]]:
+    """The release pip would install for a range (its newest final one at `moment`), and its files."""
+    releases = index_releases(index, name, moment)
     version = newest_allowed(spec, list(releases))
     return name, version, releases.get(version, [])
 
@@ -212,8 +227,9 @@ def without_wheels(root: Path, installer: str, requirements: str, python: str) -
         files, source = locked_files(root, installer), f"{installer}.lock"
     else:
         index, wanted = index_url(root, requirements), unlocked_ranges(root, installer, requirements)
+        moment = resolution_moment(root, installer)
         with ThreadPoolExecutor(max_workers=8) as pool:
-            chosen = pool.map(lambda item: picked(index, *item), wanted.items())
+            chosen = pool.map(lambda item: picked(index, *item, moment), wanted.items())
             files = {(name, version): names for name, version, names in chosen if version}
         source = f"{index.split('://')[-1].split('/')[0]}'s index"
     missing = [f"{name}=={version}" for (name, version), names in files.items() if compiled_here(name, names, python, machine)]

@@ -73,10 +73,21 @@ def conflict_marker(root: Path) -> str:
     return ""
 
 
-def module_of(path: Path, root: Path) -> tuple[str, str]:
-    """(dotted module, source root) of a file: src/lens/main.py is lens.main under src."""
+def src_is_a_package(root: Path) -> bool:
+    """Whether src/ is a package the code runs as `src.app:app`, not a src layout's source root: it has an __init__.py,
+    the code imports `src.` by name, or a module directly in it imports relatively (`from .routers import x`), which only
+    a package's module can."""
+    if (root / "src" / "__init__.py").is_file() or "src" in imported_names(root):
+        return True
+    trees = (parsed(path) for path in sorted((root / "src").glob("*.py")))
+    return any(isinstance(n, ast.ImportFrom) and n.level for tree in trees if tree for n in ast.walk(tree))
+
+
+def module_of(path: Path, root: Path, package_src: bool = False) -> tuple[str, str]:
+    """(dotted module, source root) of a file: src/lens/main.py is lens.main under src, or src.lens.main when src/ is a
+    package (`package_src`)."""
     relative = path.relative_to(root)
-    source_root = "src" if relative.parts[0] == "src" else ""
+    source_root = "src" if relative.parts[0] == "src" and not package_src else ""
     parts = list(relative.parts[1:] if source_root else relative.parts)
     parts[-1] = parts[-1].removesuffix(".py")
     if parts[-1] == "__init__":
@@ -164,11 +175,11 @@ def built_by_factories(tree: ast.Module, factories: set[str], module: str, sourc
 
 def find_apps(root: Path) -> list[App]:
     """Every FastAPI app (module-level instance or factory), the likeliest entry first."""
-    trees = []
+    trees, package_src = [], src_is_a_package(root)
     for path in python_files(root):
         tree = parsed(path)
         if tree is not None:
-            module, source_root = module_of(path, root)
+            module, source_root = module_of(path, root, package_src)
             trees.append((tree, module, str(path.relative_to(root)), source_root))
     kinds = fastapi_kinds([tree for tree, *_ in trees])
     found = [app for tree, module, source, source_root in trees for app in apps_in(tree, module, source, source_root, kinds)]
@@ -184,9 +195,10 @@ def find_apps(root: Path) -> list[App]:
 
 def find_worker(root: Path, dependencies: tuple[str, ...]) -> Worker | None:
     """An arq WorkerSettings class, or a Celery app: the command that runs the worker."""
+    package_src = src_is_a_package(root)
     for path in python_files(root) if {"arq", "celery"} & set(dependencies) else ():
         tree = parsed(path)
-        (module, _), file = module_of(path, root), str(path.relative_to(root))
+        (module, _), file = module_of(path, root, package_src), str(path.relative_to(root))
         for node in tree.body if tree else ():
             assigned = {
                 t.id for n in getattr(node, "body", []) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.source import needs_lazy_annotations
-from fastapi_stackops.adopt.wheels import RUST_BUILT, native_libraries, normalized, without_wheels
+from fastapi_stackops.adopt.wheels import RUST_BUILT, native_libraries, normalized, pipfile_python, without_wheels
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
 #: Python versions a base image can be had for on any machine (official images, and Debian's packages for the substitute),
@@ -45,11 +45,14 @@ def buildable(spec: str, low: str) -> list[str]:
     return fits
 
 
-def declared_python(project: dict) -> tuple[str, str]:
-    """The project's Python specifier and where it is: requires-python, else poetry's python dependency."""
+def declared_python(root: Path, project: dict) -> tuple[str, str]:
+    """The project's Python specifier and where it is: requires-python, else poetry's python dependency, else the
+    minor Pipfile.lock was made for."""
+    pipenv = pipfile_python(root)
     for spec, source in (
         (project.get("project", {}).get("requires-python", ""), "requires-python in pyproject.toml"),
         (project.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python", ""), "poetry's python dependency"),
+        (f"=={pipenv}.*" if pipenv else "", "Pipfile.lock's python_version"),
     ):
         if spec and lower_bound(spec):
             return spec, source
@@ -69,7 +72,7 @@ def python_version(root: Path, project: dict) -> Finding:
     bound moved up to one that can be built (a .python-version that cannot be built gives way to a specifier that can)."""
     if named_in_dockerfile(root):
         return Finding("python", named_in_dockerfile(root), "the Dockerfile")
-    spec, source = declared_python(project)
+    spec, source = declared_python(root, project)
     fits = buildable(spec, lower_bound(spec)) if spec else []
     pinned = root / ".python-version"
     if pinned.is_file() and pinned.read_text().split():
@@ -123,7 +126,7 @@ def python_and_builds(
     missing, found = source_builds(root, how, requirements, chosen.value, dependencies)
     if not missing:
         return chosen, missing, found
-    spec, _ = declared_python(project)
+    spec, _ = declared_python(root, project)
     allowed = buildable(spec, lower_bound(spec)) if spec and chosen.source != "--python" else []
     for version in (v for v in allowed if v != chosen.value):
         other, other_found = source_builds(root, how, requirements, version, dependencies)

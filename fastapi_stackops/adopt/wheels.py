@@ -97,6 +97,14 @@ def pipfile_pins(root: Path) -> dict[str, str]:
     return {name: entry["version"] for name, entry in locked.items() if isinstance(entry, dict) and entry.get("version")}
 
 
+def pipfile_python(root: Path) -> str:
+    """The Python minor Pipfile.lock was made for (its _meta's python_version: "3.11"), "" without one."""
+    lock = root / "Pipfile.lock"
+    meta = json.loads(text_of(lock) or "{}").get("_meta", {}) if lock.is_file() else {}
+    version = str(meta.get("requires", {}).get("python_version", ""))
+    return version if re.fullmatch(r"3\.\d+", version) else ""
+
+
 def ranges(root: Path, requirements: str) -> dict[str, str]:
     """name -> range ("==2.9.10" for a pin) of a requirements file and the files it includes with -r."""
     found: dict[str, str] = {}

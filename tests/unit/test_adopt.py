@@ -64,6 +64,10 @@ def test_lower_bound(spec, expected):
             ),
         ),
         ({"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.11"\n'}, ("3.11", "poetry's python dependency (^3.11)")),
+        (  # pipenv's lock says the minor it was made for
+            {"Pipfile.lock": '{"_meta": {"requires": {"python_version": "3.13"}}, "default": {}}'},
+            ("3.13", "Pipfile.lock's python_version (==3.13.*)"),
+        ),
         ({}, ("3.11", "nothing names a version; the oldest supported")),
     ],
 )

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.utils import BARE, bare_repository, inv, pipeline_schema_errors, same_for_every_newcomer, spread, stackops
+from tests.utils import BARE, bare_repository, inv, pipeline_errors, same_for_every_newcomer, spread, stackops
 
 pytestmark = [same_for_every_newcomer, spread]  # the same for every user and Python: proven once, by the outer run
 
@@ -76,7 +76,7 @@ def test_init_then_ci_passes_with_no_edit(shape, adopted, tmp_path):
     assert "FAIL" not in ci.stdout and "cycle 1: write, down, up, read back" in ci.stdout
     assert not (tmp_path / "reports" / "failure").exists(), "a green run leaves no failure bundle"
     # The pipeline init wrote runs lint too: prod's secrets live in an overlay no checkout has.
-    assert not pipeline_schema_errors(repo / ".github" / "workflows" / "stackops.yml", "github")
+    assert not pipeline_errors(repo / ".github" / "workflows" / "stackops.yml", "github")
     lint = run("lint", cwd=repo, merged=True)
     assert lint.returncode == 0, lint.stdout[-2000:]
     if shape == "poetry-legacy-lock":  # the folder it writes at import is a tmpfs, and the image runs 3.9

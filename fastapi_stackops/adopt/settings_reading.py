@@ -40,10 +40,11 @@ def config_value(body: list[ast.stmt], key: str) -> str:
     (pydantic-settings 2) or `class Config` (1); "" when unset."""
     for node in body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "model_config" for t in node.targets):
-            if isinstance(node.value, ast.Call):
-                for keyword in node.value.keywords:
-                    if keyword.arg == key and isinstance(keyword.value, ast.Constant):
-                        return str(keyword.value.value)
+            # One SettingsConfigDict(...), or several merged (`COMMON | SettingsConfigDict(env_prefix="APP_")`): the last wins.
+            calls = [n for n in ast.walk(node.value) if isinstance(n, ast.Call)]
+            given = [k.value.value for c in calls for k in c.keywords if k.arg == key and isinstance(k.value, ast.Constant)]
+            if given:
+                return str(given[-1])
         if isinstance(node, ast.ClassDef) and node.name == "Config":
             for item in node.body:
                 if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == key for t in item.targets):
@@ -210,7 +211,11 @@ def find_settings(root: Path) -> Settings | None:
     found, groups, own = [], {n.name: n for n, _ in subclasses(root, "BaseModel")}, {}
     for node, where in subclasses(root, "BaseSettings"):  # bases before their subclasses
         prefix, delimiter = config_value(node.body, "env_prefix"), config_value(node.body, "env_nested_delimiter")
-        inherited = [f for base in node.bases for f in own.get(getattr(base, "id", getattr(base, "attr", "")), ())]
+        names = [getattr(base, "id", getattr(base, "attr", "")) for base in node.bases]
+        inherited = [f for name in names for f in own.get(name, ())]
+        # A model of the repository's mixed in (`class PostgresEnv(BaseSettings, PostgresSettings)`): its fields, read
+        # with this class's prefix.
+        inherited += [f for name in names if name in groups for f in annotated_fields(groups[name], prefix)]
         readers = module_readers(parsed(root / where.rsplit(":", 1)[0]))
         own[node.name] = (*inherited, *annotated_fields(node, prefix, delimiter, groups, readers=readers))
         found.append(Settings(node.name, prefix, own[node.name], where))

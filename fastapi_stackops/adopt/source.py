@@ -95,9 +95,24 @@ def module_of(path: Path, root: Path, package_src: bool = False) -> tuple[str, s
     return ".".join(parts), source_root
 
 
+#: Python 3.12's type parameters (`def load[E: Base](...)`, `class Box[T]:`) and `type` aliases, which an older Python
+#: running init cannot parse: without them the rest of the file reads the same.
+TYPE_PARAMETERS = (
+    (re.compile(r"^(\s*(?:async\s+)?def\s+\w+|\s*class\s+\w+)\[[^\n]*?\](?=\s*[(:])", re.M), r"\1"),
+    (re.compile(r"^(\s*)type\s+(\w+)(?:\[[^\n]*?\])?\s*=", re.M), r"\1\2 ="),
+)
+
+
 def parsed(path: Path) -> ast.Module | None:
+    """The file's syntax tree; None when it does not parse (with newer syntax read as the Python running init can)."""
+    text = path.read_text(errors="replace")
     try:
-        return ast.parse(path.read_text(errors="replace"))
+        return ast.parse(text)
+    except SyntaxError:
+        for pattern, replacement in TYPE_PARAMETERS:
+            text = pattern.sub(replacement, text)
+    try:
+        return ast.parse(text)
     except SyntaxError:
         return None
 

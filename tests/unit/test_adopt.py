@@ -163,6 +163,16 @@ def test_find_apps(tmp_path, files, reference):
             "",
             [("key", None), ("port", "5432")],
         ),
+        # A model of the app's own mixed into the settings class, the prefix in merged configs, and Python 3.12's type
+        # parameters in the same file (read though the Python running init is older).
+        (
+            "class Postgres(BaseModel):\n    HOST: str\n    PORT: int = 5432\n"
+            "COMMON = SettingsConfigDict(env_file='.env')\n"
+            "class PostgresEnv(BaseSettings, Postgres):\n    model_config = COMMON | SettingsConfigDict(env_prefix='PG_')\n"
+            "def load[E: BaseSettings](cls: type[E]) -> E:\n    return cls()\n",
+            "PG_",
+            [("HOST", None), ("PORT", "5432")],
+        ),
     ],
 )
 def test_find_settings(tmp_path, source, prefix, fields):

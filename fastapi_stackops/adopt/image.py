@@ -241,10 +241,12 @@ def links(repo: Repository) -> str:
 
 
 def placeholders(repo: Repository) -> str:
-    folders = " ".join(sorted({str(Path(p).parent) for p in repo.placeholders}))
-    files = " ".join(repo.placeholders)
+    """Env files the app reads at import, empty (their values come from the environment), and folders it needs that
+    another build makes (a frontend's static/), empty too."""
+    folders = " ".join(sorted({str(Path(p).parent) for p in repo.placeholders} | set(repo.folders)))
+    files = f" && touch {' '.join(repo.placeholders)}" if repo.placeholders else ""
     return (
-        f"# Empty: the app reads them at import; their values come from the environment.\nRUN mkdir -p {folders} && touch {files}\n"
-        if files
+        f"# Empty: the app reads them at import, and what fills them comes from elsewhere.\nRUN mkdir -p {folders}{files}\n"
+        if folders
         else ""
     )

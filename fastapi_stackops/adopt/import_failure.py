@@ -136,6 +136,13 @@ def cause(failure: Failure, deps_file: str, local: set[str], outside: dict[str, 
     return ""
 
 
+def missing_folder(words: str) -> str:
+    """The folder the app needs at import and the image lacks ("" for none). The last mention is the message; a
+    traceback quotes the library's own line first ('{directory}')."""
+    missing = [named for named in MISSING_FOLDER.findall(words) if "{" not in named]
+    return missing[-1] if missing else ""
+
+
 def advice(words: str) -> str:
     """What to do about an import failure known only by its last words (an app that writes at import, or connects)."""
     if READ_ONLY.search(words):
@@ -148,10 +155,8 @@ def advice(words: str) -> str:
             "it connects at import to a database at localhost, an address its code writes instead of reading it from "
             "the environment: read it from a variable (os.getenv, or a settings field), and init points it at the stack's"
         )
-    # The last mention is the message; a traceback quotes the library's own line first ('{directory}').
-    missing = [named for named in MISSING_FOLDER.findall(words) if "{" not in named]
-    if missing:
-        folder = missing[-1].removeprefix(f"{CODE_DIR}/")
+    if missing_folder(words):
+        folder = missing_folder(words).removeprefix(f"{CODE_DIR}/")
         return (
             f"it needs the folder {folder}, which the repository does not hold (made by another build, such as a "
             "frontend's?): commit it, or have the app skip it when it is absent"

@@ -7,6 +7,7 @@ exactly what would change.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -203,8 +204,11 @@ def lessons(failed: ImportFailed) -> list[tuple[str, str, Finding]]:
     linked = path if Path(path).suffix and str(Path(path).parent) == CODE_DIR and not named_now else ""
     path = "" if linked else str(Path(path).parent) if Path(path).suffix else path
     path = "" if path == CODE_DIR else path  # never a tmpfs over the code
-    placeholder, variables = failed.missing_env_file, failed.missing_variables
+    placeholder, variables, folder = failed.missing_env_file, failed.missing_variables, failed.missing_folder
+    folder = folder if not folder or folder.startswith("/") else os.path.normpath(f"{CODE_DIR}/{folder}")
+    made_elsewhere = "the app needs it at import and the repository lacks it; copy there what makes it (a frontend's build)"
     return [
+        ("folders", folder, Finding("to change", f"{folder}, empty in the image: {made_elsewhere}", FIRST_START)),
         (
             "linked",
             linked,

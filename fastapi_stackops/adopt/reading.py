@@ -54,6 +54,7 @@ class Repository:
     linked: tuple[str, ...] = ()  # files beside the code the app writes at import (app.log): links into the /tmp tmpfs
     required: tuple[str, ...] = ()  # variables the app demanded at import that no settings class declares: secrets
     placeholders: tuple[str, ...] = ()  # git-ignored env files the app reads at import: empty in the image
+    folders: tuple[str, ...] = ()  # folders the app needs at import that another build makes (static/): empty here
     added_server: str = ""  # uvicorn's pin when the app's dependencies lack it (kept among dev ones)
     given: dict[str, str] = field(default_factory=dict)  # values --set gave, and those a first start's type errors taught
     findings: list[Finding] = field(default_factory=list)

@@ -15,6 +15,7 @@ from fastapi_stackops.adopt.import_failure import (
     Failure,
     advice,
     cause,
+    missing_folder,
     missing_variables,
     refused_values,
     written,
@@ -110,6 +111,10 @@ class ImportFailed(StackError):
     @property
     def read_only_path(self) -> str:
         return written(self.words)
+
+    @property
+    def missing_folder(self) -> str:
+        return missing_folder(self.words)
 
 
 def local_modules(repo: Repository) -> set[str]:

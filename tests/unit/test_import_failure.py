@@ -156,6 +156,10 @@ def test_what_an_import_failure_teaches_the_next_try_reaches_the_files_init_writ
     setup, _ = learned(setup, ImportFailed(setup.repo, env_file), False)
     assert setup.repo.placeholders == ("/srv/src/.env",)
     assert "RUN mkdir -p /srv/src && touch /srv/src/.env" in dockerfile_text(setup.repo, "/", False)
+    # A folder another build makes (a frontend's static/), which the app mounts at import: empty in the image, and said.
+    setup, _ = learned(setup, ImportFailed(setup.repo, "RuntimeError: Directory 'static' does not exist"), False)
+    assert setup.repo.folders == ("/srv/static",) and "static, empty in the image" in setup.repo.findings[-1].value
+    assert "RUN mkdir -p /srv/src /srv/static && touch /srv/src/.env" in dockerfile_text(setup.repo, "/", False)
     missing = "KeyError: \"Config 'JWT_SIGNING_KEY' is missing, and has no default.\""
     setup, _ = learned(setup, ImportFailed(setup.repo, missing), False)
     assert "JWT_SIGNING_KEY" in secret_variables(setup.repo)

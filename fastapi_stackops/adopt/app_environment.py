@@ -111,13 +111,15 @@ def tests_environment(repo: Repository) -> dict[str, str]:
     """The app's environment as the repository's own CI would give its tests: the stack's database and brokers where
     the app's defaults cannot reach one (none, or this machine), the app's own defaults for the rest (a suite asserts
     them: an optional broker unset, a database on SQLite); their committed values (.env.test) for what init only made
-    up, and the variables only the suite reads."""
+    up, what their pipelines set for the suite, and the variables only the suite reads."""
     wired = wired_environment(repo)
     made = made_up_environment(repo, wired)
     environment, own = wired | made, set(repo.service_tests.own_values) & set(made)
-    # What only the suite reads, with no default: a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL).
+    # What the suite names and the repository's own pipelines set, which the stack does not wire; then what only the
+    # suite reads, with no default: a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL).
+    pipelines = {name: json.dumps(value) for name, value in repo.service_tests.ci_values if name not in environment}
     only_read = {name: json.dumps(named_value(name) or "") for name in repo.service_tests.reads if name not in environment}
-    return {k: v for k, v in environment.items() if k not in own | defaults_kept(repo, wired)} | only_read
+    return {k: v for k, v in environment.items() if k not in own | defaults_kept(repo, wired)} | only_read | pipelines
 
 
 #: A default written as None (`redis_url: str | None = None`, `Field(default=None)`): the app runs without it.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.settings_reading import environment_settings
+from fastapi_stackops.adopt.source import parsed
 from fastapi_stackops.adopt.wheels import text_of
 from fastapi_stackops.envfiles import names_in
+from fastapi_stackops.repository import git_root
 
 DEV_REQUIREMENTS = re.compile(r"^(?:requirements[-_.](?:dev|test|tests)|(?:dev|test)[-_]requirements)\.txt$")
 
@@ -21,6 +24,7 @@ class ServiceTests:
     source: str  # where that was read
     own_values: tuple[str, ...] = ()  # variables a committed test env file (.env.test) sets for the suite
     reads: tuple[str, ...] = ()  # variables the suite's own code reads with no default
+    ci_values: tuple[tuple[str, str], ...] = ()  # what its pipelines set of the variables it names (ALLOW_CLEANUP: 1)
 
     @property
     def summary(self) -> str:
@@ -114,7 +118,11 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     if not found:
         return None, f"{folder}/ has tests, but no dev group, extra or requirements file names pytest: no test image"
     reads = [f.variable for s in environment_settings(root, sorted((root / folder).rglob("*.py"))) for f in s.required]
-    return ServiceTests(folder, *found, own_values=test_env_values(root), reads=tuple(dict.fromkeys(reads))), ""
+    reads = list(dict.fromkeys(reads))
+    named = names_in_code(sorted((root / folder).rglob("*.py")))
+    given = tuple((name, value) for name, value in ci_values(root).items() if name in named)
+    tests = ServiceTests(folder, *found, test_env_values(root), tuple(reads), given)
+    return tests, ""
 
 
 #: Env files a suite keeps its own values in, committed beside it.
@@ -124,3 +132,48 @@ TEST_ENV_FILES = (".env.test", ".env.testing", ".env.tests", "test.env", "tests/
 def test_env_values(root: Path) -> tuple[str, ...]:
     """The variables the repository's committed test env files set."""
     return tuple(dict.fromkeys(k for name in TEST_ENV_FILES if (root / name).is_file() for k in names_in(root / name)))
+
+
+#: The repository's own pipelines, at its git top (a monorepo's service folder sits below it).
+CI_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml")
+#: A block of variables in a pipeline: GitHub's env: (workflow, job or step), GitLab's variables:.
+ENV_BLOCK = re.compile(r"^(\s*)(?:- )?(?:env|variables):\s*$")
+ENTRY = re.compile(r"^(\s*)([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*?)\s*$")
+#: Variables for the runner and its tools, not the app's (an image has its own); and the backing services' (the
+#: pipeline's own database and broker, where the stack wires its own).
+TOOLING = re.compile(
+    r"^(CI|PYTHON\w*|PIP_\w+|UV_\w+|POETRY_\w+|PDM_\w+|GITHUB_\w+|RUNNER_\w+|DOCKER_\w+|COMPOSE_\w+|FORCE_COLOR|TERM|PATH"
+    r"|(POSTGRES|PG|MYSQL|MARIADB|DATABASE|DB|REDIS|RABBITMQ|AMQP|CELERY|BROKER)_\w+)$"
+)
+
+
+def ci_values(root: Path) -> dict[str, str]:
+    """The literal values the repository's own pipelines set for its jobs (`ALLOW_CLEANUP: 1` under an env:), the
+    runner's tooling aside; one taken from a secret or another variable (`${{ secrets.KEY }}`, `$KEY`) is none."""
+    top = git_root(root) or root
+    found: dict[str, str] = {}
+    for path in (path for pattern in CI_FILES for path in sorted(top.glob(pattern))):
+        block = None  # the indent of the env: block being read
+        for line in text_of(path).splitlines():
+            entry, opened = ENTRY.match(line), ENV_BLOCK.match(line)
+            if line.strip() and block is not None and len(line) - len(line.lstrip()) <= block:
+                block = None
+            if opened:
+                block = len(opened.group(1)) + (2 if "- " in line[: len(opened.group(1)) + 2] else 0)
+            elif block is not None and entry and not TOOLING.match(entry.group(2)):
+                value = entry.group(3).split(" #")[0].strip().strip("\"'")
+                if value and "$" not in value:
+                    found.setdefault(entry.group(2), value)
+    return found
+
+
+def names_in_code(paths: list[Path]) -> set[str]:
+    """The variable names these files write as strings (`os.getenv(FLAG)` with `FLAG = "ALLOW_CLEANUP"` among them)."""
+    trees = (parsed(path) for path in paths)
+    return {
+        node.value
+        for tree in trees
+        if tree
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"[A-Z][A-Z0-9_]+", node.value)
+    }

@@ -420,6 +420,10 @@ def test_the_tests_keep_their_own_committed_values_for_what_init_made_up(tmp_pat
     files = {"requirements.txt": "fastapi\nasyncpg\n", "requirements-dev.txt": "pytest\n", "main.py": APP}
     reads = "from decouple import config\nDRIVER = config('MYSQL_DRIVER')\nLEVEL = config('LOG_LEVEL')\n"
     files |= {"config.py": config, "tests/test_app.py": "def test_x():\n    pass\n", "tests/database.py": reads}
+    # The repository's own pipeline sets a guard the suite checks, and its own database's password (not the stack's).
+    pipeline = "jobs:\n  test:\n    env:\n      ALLOW_CLEANUP: 1\n      POSTGRES_PASSWORD: test\n    steps: []\n"
+    guard = "import os\nFLAG = 'ALLOW_CLEANUP'\nassert os.getenv(FLAG) == '1'\n"
+    files |= {".github/workflows/ci.yml": pipeline, "tests/conftest.py": guard + "PASSWORD = 'POSTGRES_PASSWORD'\n"}
     own = "PUBLIC_BASE_URL=http://frontend.test\nSECRET_KEY=k\nDATABASE_URL=postgresql://localhost/test\n"
     repo = read_repository(written(tmp_path, files | {".env.test": own}))
     served, tested = (block.split("    environment:\n")[1] for block in compose_text(repo).split("  web-test:\n"))
@@ -429,6 +433,8 @@ def test_the_tests_keep_their_own_committed_values_for_what_init_made_up(tmp_pat
     assert "DATABASE_URL: ${DATABASE_URL-postgresql" in tested and "API_TOKEN" in tested
     # A variable only the suite reads, with no default: empty, or what its name says.
     assert 'MYSQL_DRIVER: ""' in tested and 'LOG_LEVEL: "INFO"' in tested and "MYSQL_DRIVER" not in served
+    # What the suite names and its pipeline sets: as the pipeline sets it, for the tests only; the pipeline's database not.
+    assert 'ALLOW_CLEANUP: "1"' in tested and "ALLOW_CLEANUP" not in served and "POSTGRES_PASSWORD: test" not in tested
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,57 @@
+"""fastapi_stackops/adopt/testing.py: what the repository's own pipelines give its tests."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fastapi_stackops.adopt.testing import ci_values, names_in_code
+
+GITHUB = """name: ci
+env:
+  TESTING: "true"          # quoted
+  PYTHONPATH: src          # the runner's, not the app's
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    env:
+      SECRET_KEY: ${{ secrets.SECRET_KEY }}
+      POSTGRES_PASSWORD: test
+    steps:
+      - run: make test
+        env:
+          ALLOW_CLEANUP: 1
+      - name: after
+        run: echo done
+"""
+GITLAB = """variables:
+  FEATURE_FLAGS: "a,b"
+  TOKEN: $CI_JOB_TOKEN
+test:
+  script:
+    - pytest
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "found"),
+    [
+        ({".github/workflows/ci.yml": GITHUB}, {"TESTING": "true", "ALLOW_CLEANUP": "1"}),
+        ({".gitlab-ci.yml": GITLAB}, {"FEATURE_FLAGS": "a,b"}),
+        ({"services/api/README.md": "none here"}, {}),
+    ],
+)
+def test_a_pipelines_literal_values_are_read_at_the_git_top(tmp_path: Path, files, found):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "services" / "api").mkdir(parents=True, exist_ok=True)
+    assert ci_values(tmp_path / "services" / "api") == found  # a monorepo's service: its pipelines are at the top
+
+
+def test_the_names_a_suite_writes_as_strings(tmp_path: Path):
+    (tmp_path / "conftest.py").write_text('import os\nFLAG = "ALLOW_CLEANUP"\nok = os.getenv(FLAG) == "1"\nname = "x"\n')
+    assert names_in_code([tmp_path / "conftest.py"]) == {"ALLOW_CLEANUP"}

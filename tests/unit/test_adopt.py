@@ -397,6 +397,10 @@ def test_a_procfile_web_command_is_kept_and_bound_to_the_container_port(tmp_path
         (["DB_HOST", "DATABASE_URL"], []),  # a URL field says it all
         (["POSTGRES_HOST", "DRIVER", "SYNC_DRIVER"], ["host", "driver", "sync_driver"]),  # drivers named alone
         (["DRIVER", "SECRET_KEY"], []),  # a driver alone, with no database parts, is no database's
+        (
+            ["MYSQL_HOST", "MYSQL_PORT", "MYSQL_USER", "MYSQL_PASSWORD", "MYSQL_DATABASE"],
+            ["host", "port", "user", "password", "name"],
+        ),
     ],
 )
 def test_a_database_given_in_parts(fields, parts):

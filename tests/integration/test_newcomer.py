@@ -28,7 +28,9 @@ from tests.utils import ROOT, quick_start_commands, spread
 DISTRIBUTION_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # The machine's own settings a newcomer's shell would have too.
 MACHINE_VARIABLES = re.compile(
-    r"^(PIP_.*|SSL_CERT_.*|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|LANG|LC_.*|CI|DOCKER_HOST|(https?|no|all)_proxy)$", re.I
+    r"^(PIP_.*|SSL_CERT_.*|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|NODE_EXTRA_CA_CERTS|npm_config_.*|LANG|LC_.*|CI|DOCKER_HOST"
+    r"|(https?|no|all)_proxy)$",
+    re.I,
 )
 NEWCOMER = "stackops-newcomer"
 

@@ -60,18 +60,18 @@ def alembic_script_location(repo: Repository, named: str = "") -> list[str]:
 def dockerignore_text(repo: Repository, env_dir: str) -> str:
     """What stays out of the build context; the tests only when neither a test image nor the app's code needs them."""
     tests = repo.service_tests.folder if repo.service_tests else ""
-    ignored_tests = "" if tests == "tests" or "tests" in code_paths(repo) else "tests\n"
-    return f"""{HEADER}# Only what the image needs reaches the build: no history, environments, secrets or data.
-.git
-.venv
-venv
-node_modules
-**/__pycache__
-**/*.py[cod]
-{env_dir}
-*.env.docker
-.env
-*.db
-data
-reports
-{ignored_tests}"""
+    ignored = [".git", ".venv", "venv", "node_modules", "**/__pycache__", "**/*.py[cod]", env_dir, "*.env.docker", ".env"]
+    ignored += ["*.db", "data", "reports"] + ([] if tests == "tests" or "tests" in code_paths(repo) else ["tests"])
+    member = repo.workspace.member if repo.workspace else ""
+    if member:  # the context is the workspace's root: its lock and project, and this member alone, reach the build
+        ignored = ["*", "!pyproject.toml", "!uv.lock", f"!{member}"] + [
+            p if p.startswith("**") else f"{member}/{p}" for p in ignored
+        ]
+    why = "the workspace's other members and tools, no history, environments" if member else "no history, environments"
+    return f"{HEADER}# Only what the image needs reaches the build: {why}, secrets or data.\n" + "\n".join(ignored) + "\n"
+
+
+def dockerignore_name(repo: Repository, dockerfile: str) -> str:
+    """.dockerignore, or for a workspace member the Dockerfile's own (Dockerfile.dockerignore beside it): the build
+    context is the workspace's root, and a root .dockerignore would govern every other build from there too."""
+    return f"{dockerfile}.dockerignore" if repo.workspace else ".dockerignore"

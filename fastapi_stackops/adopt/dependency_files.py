@@ -3,7 +3,6 @@ pyproject.toml's own list; which one init builds from, and the names they declar
 
 from __future__ import annotations
 
-import fnmatch
 import re
 import tomllib
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.wheels import pipfile_pins, text_of
+from fastapi_stackops.adopt.workspace import workspace_of
 
 REQUIREMENTS = re.compile(r"^requirements(?:[-_.](?:prod|production|base|main|app))?\.txt$")
 
@@ -64,7 +64,9 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
     if (root / "Pipfile.lock").is_file():
         pins = tuple(name.lower() for name in pipfile_pins(root))
         return "pipenv", Finding("installs", "pipenv's lock, its main pins given to pip", "Pipfile.lock"), "", pins
-    refuse_a_workspace_member(root, project)
+    if workspace := workspace_of(root, project):
+        value = f"uv sync --frozen --package {workspace.package}, from the workspace's lock"
+        return "uv", Finding("installs", value, f"{workspace.up}/uv.lock"), "", tuple(declared)
     if project.get("tool", {}).get("poetry", {}).get("dependencies"):
         return (
             "poetry-unlocked",
@@ -77,18 +79,3 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
     raise NotAFastAPIRepository(
         f"{root}: no uv.lock, poetry.lock, requirements.txt, Pipfile.lock or [project] says how to install it"
     )
-
-
-def refuse_a_workspace_member(root: Path, project: dict) -> None:
-    """A uv workspace member with no lock of its own: its lock lies above, outside the folder the image builds from, and
-    resolving its ranges afresh would build other versions than the ones the team locked (and tested)."""
-    for top in list(root.resolve().parents)[:4]:
-        members = pyproject(top).get("tool", {}).get("uv", {}).get("workspace", {}).get("members", [])
-        inside = root.resolve().relative_to(top).as_posix()
-        if (top / "uv.lock").is_file() and any(fnmatch.fnmatch(inside, member) for member in members):
-            name = project.get("project", {}).get("name", root.name)
-            raise NotAFastAPIRepository(
-                f"{root}: a member of the uv workspace at {top}, whose uv.lock lies outside the folder the image builds "
-                f"from; pin the member's dependencies beside it (in {top}: uv export --frozen --package {name} "
-                f"--no-emit-workspace -o {inside}/requirements.txt), then run init again"
-            )

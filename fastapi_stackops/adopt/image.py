@@ -13,6 +13,7 @@ from fastapi_stackops.adopt.installers import (
     DEPENDENCIES_COMPILED,
     FRAMEWORK_INSTALLED,
     INSTALLERS,
+    in_workspace,
     with_extras,
 )
 from fastapi_stackops.adopt.reading import Repository
@@ -135,10 +136,12 @@ def builder_stage(repo: Repository) -> str:
     """The venv with the app's dependencies alone, compiled; no installer left in it."""
     exported = repo.installer == "uv" and re.search(r"==\s*3\.\d+\.\d+", repo.requires_python)
     copied, install = INSTALLERS["uv-exported" if exported else repo.installer]
-    install = with_extras(repo, install)
+    install = in_workspace(repo, with_extras(repo, install))
     # A requirements file in a folder may include its neighbours (-r base.txt): the folder goes whole.
     folder = repo.requirements.rpartition("/")[0]
     copy_line = f"COPY {folder} ./{folder}" if folder else f"COPY {copied.format(requirements=repo.requirements)} ./"
+    if repo.workspace:  # the workspace's lock and root, and the member's project, where uv finds them
+        copy_line += f"\nCOPY {repo.workspace.source('pyproject.toml')} ./{repo.workspace.member}/"
     compiler, _ = native_steps(repo.compiled)
     # gcc brings binutils, whose strip the venv's extension modules need; without a compiler it comes alone, unless
     # the base already has strip.
@@ -194,16 +197,17 @@ def test_stages(repo: Repository, made: str) -> str:
     if not tests:
         return ""
     folder = tests.name.rpartition("/")[0]  # as the app's: a folder's file may include its neighbours
-    copy = f"COPY {folder or tests.name} ./{folder or tests.name}\n" if tests.kind == "requirements" else ""
+    copied = folder or tests.name
+    copy = f"COPY {in_context(repo, copied)} ./{copied}\n" if tests.kind == "requirements" else ""
     return f"""
 # The service's own tests (inv service-test, part of inv ci) run in an image of their own, never shipped.
 FROM builder AS test-deps
-{copy}{CA_SECRET}{with_extras(repo, tests.install)}
+{copy}{CA_SECRET}{in_workspace(repo, with_extras(repo, tests.install))}
 
 FROM runtime-base AS test
 COPY --from=test-deps /opt/venv /opt/venv
 # The build context, as .dockerignore leaves it: the checkout the tests would run in.
-COPY . {CODE_DIR}/
+COPY {in_context(repo, ".")} {CODE_DIR}/
 {made}# In this image only, the code belongs to the tests' user: a suite writes beside it (coverage data, reports).
 RUN chown -R {UID}:{UID} {CODE_DIR}
 USER {UID}:{UID}
@@ -214,7 +218,7 @@ CMD ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "{tests.folder}"]
 def dockerfile_text(repo: Repository, health_path: str, data_dir: bool) -> str:
     """The whole Dockerfile: a builder with the installer, a runtime with only the venv and the code (last: the default)."""
     made = placeholders(repo) + links(repo)
-    copies = "".join(f"COPY {path} {CODE_DIR}/{path}\n" for path in code_paths(repo)) + made
+    copies = "".join(f"COPY {in_context(repo, path)} {CODE_DIR}/{path}\n" for path in code_paths(repo)) + made
     return f"""{HEADER}# No "# syntax=" line: the engine's own BuildKit understands RUN --mount, and nothing is pulled for it.
 # The base image is an argument: where no registry answers, stackops builds a local substitute.
 ARG PYTHON_BASE={python_image(repo.python)}
@@ -232,6 +236,11 @@ USER {UID}:{UID}
 EXPOSE {CONTAINER_PORT}
 {healthcheck(health_path)}CMD {json.dumps(start_command(repo))}
 """
+
+
+def in_context(repo: Repository, path: str) -> str:
+    """A path of the repository as the build context names it: a workspace member's builds from the workspace's root."""
+    return repo.workspace.source(path) if repo.workspace else path
 
 
 def links(repo: Repository) -> str:

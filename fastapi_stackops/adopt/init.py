@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fastapi_stackops import StackError
-from fastapi_stackops.adopt.build_context import dockerignore_text
+from fastapi_stackops.adopt.build_context import dockerignore_name, dockerignore_text
 from fastapi_stackops.adopt.contract_table import Layout, contract_text, written_layout
 from fastapi_stackops.adopt.conventions import (
     CODE_DIR,
@@ -35,6 +35,7 @@ from fastapi_stackops.adopt.reading import Repository, read_repository
 from fastapi_stackops.adopt.routes import ImportFailed, Routes, ask_image, choose_routes
 from fastapi_stackops.adopt.source import App
 from fastapi_stackops.adopt.stackfiles import compose_text, env_texts, example_text
+from fastapi_stackops.adopt.workspace import scratch_copy
 from fastapi_stackops.adopt.writing import Change, apply, diff, gitignore_change, kept_values, planned, pyproject_change
 from fastapi_stackops.building import build_images
 from fastapi_stackops.console import say, step
@@ -107,7 +108,7 @@ class Setup:
             files |= missing_env_files(repo.root, self.override.compose_file)  # git-ignored: a clone lacks them
         else:
             files[self.dockerfile] = dockerfile_text(repo, routes.probe_path, data_dir=repo.database == "sqlite")
-            files[".dockerignore"] = dockerignore_text(repo, env_dir)
+            files[dockerignore_name(repo, self.dockerfile)] = dockerignore_text(repo, env_dir)
             files["compose.yaml"] = compose_text(repo, self.dockerfile)
         files |= pipeline_files(repo.root, repo.name)
         return files | env_texts(repo, env_dir, self.system_ca, kept, self.layout.host_port)
@@ -157,8 +158,7 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
     from fastapi_stackops.stack import Stack
 
     with tempfile.TemporaryDirectory(prefix="stackops-init-") as scratch:
-        copy = Path(scratch) / setup.repo.root.name
-        shutil.copytree(setup.repo.root, copy, ignore=NOT_COPIED)
+        copy = scratch_copy(setup.repo.root, Path(scratch), NOT_COPIED)
         project = f"{setup.repo.name}-init-{uuid.uuid4().hex[:6]}"
         with_deps, last = False, None
         for _ in range(20):  # each retry learns one thing (variables, a path); a twentieth failure is the app's own

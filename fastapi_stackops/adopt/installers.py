@@ -83,3 +83,14 @@ def with_extras(repo: Repository, install: str) -> str:
     return install.replace(" --no-install-project", f" --no-install-project{extras}").replace(
         " --only main", f" --only main{extras}"
     )
+
+
+def in_workspace(repo: Repository, install: str) -> str:
+    """A uv workspace member's install: its own package's dependencies alone, and none of the workspace's projects
+    (their code is not in the builder)."""
+    if not repo.workspace:
+        return install
+    chosen = f"--package {repo.workspace.package}"
+    return install.replace(" --no-install-project", f" --no-install-workspace {chosen}").replace(
+        " --no-emit-project", f" --no-emit-workspace {chosen}"
+    )

@@ -20,6 +20,7 @@ from fastapi_stackops.adopt.source import App, conflict_marker, find_apps, find_
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import locked_version, resolution_moment, runtime_libraries, text_of
+from fastapi_stackops.adopt.workspace import Workspace, workspace_of
 
 DOCKER_FILES = ("Dockerfile", "compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 
@@ -61,6 +62,7 @@ class Repository:
     rabbitmq: bool = False  # the app speaks AMQP (aio-pika, pika, Celery on an amqp:// broker): RabbitMQ beside it
     resolved_as_of: str = ""  # with no lock: the last commit's time (UTC), which the build's resolution keeps to
     worker_file: str = ""  # the file the worker's command names, relative to the root: the image carries it
+    workspace: Workspace | None = None  # the uv workspace it is a member of: the build starts from the workspace's root
 
 
 class Backing(NamedTuple):
@@ -256,5 +258,6 @@ def read_repository(root: Path, python: str = "") -> Repository:
         service_tests=tests,
         start=tuple(start),
         resolved_as_of=as_of,
+        workspace=workspace_of(root, project) if how == "uv" else None,
         findings=findings + about_resolution + about_tests,
     )

@@ -51,11 +51,13 @@ def worker_healthcheck(command: str, broker: bool) -> str:
 
 def build_text(repo: Repository, dockerfile: str, target: str = "") -> str:
     base = f"${{PYTHON_BASE_IMAGE-{python_image(repo.python)}}}"
+    # A uv workspace member builds from the workspace's root, where its lock is; its Dockerfile stays beside it.
+    context, dockerfile = (repo.workspace.up, repo.workspace.source(dockerfile)) if repo.workspace else (".", dockerfile)
     named = f"      dockerfile: {dockerfile}\n" if dockerfile != "Dockerfile" else ""
     named += f"      target: {target}\n" if target else ""
     runtime = f"${{PYTHON_RUNTIME_IMAGE-{base}}}"
     return (
-        f"    build:\n      context: .\n{named}      args:\n        PYTHON_BASE: {base}\n"
+        f"    build:\n      context: {context}\n{named}      args:\n        PYTHON_BASE: {base}\n"
         f"        PYTHON_RUNTIME_BASE: {runtime}\n      secrets: [ca_bundle]\n"
     )
 

@@ -42,8 +42,12 @@ OWN_TASKS = "requirements-psycopg2-sync"
 WITH_TESTS = ("uv-src-factory", "requirements-psycopg2-sync", "uv-mariadb-nested", "requirements-rabbitmq")
 
 
+#: A uv workspace whose member, api/, is the service: init runs in the member's folder.
+WORKSPACE = "uv-workspace-member"
+
+
 def test_every_bare_shape_is_tried():
-    assert sorted(p.name for p in BARE.iterdir() if p.is_dir()) == sorted(SHAPES)
+    assert sorted(p.name for p in BARE.iterdir() if p.is_dir()) == sorted([*SHAPES, WORKSPACE])
 
 
 @pytest.fixture
@@ -51,8 +55,8 @@ def adopted(engine, tmp_path):
     """Bare repositories, each after `fastapi-stackops init`; what their ci env started is cleaned, volumes too."""
     made = []
 
-    def adopt(shape: str, *flags: str, files: dict[str, str] | None = None) -> tuple:
-        repo = bare_repository(shape, tmp_path, files or {})
+    def adopt(shape: str, *flags: str, files: dict[str, str] | None = None, folder: str = "") -> tuple:
+        repo = bare_repository(shape, tmp_path, files or {}) / folder
         result = stackops("init", str(repo), *flags)
         assert result.returncode == 0, result.stdout + result.stderr
         # A project name of its own, in the git-ignored overlay a user would use: two tests adopting the same shape on
@@ -97,6 +101,17 @@ def test_init_then_ci_passes_with_no_edit(shape, adopted, tmp_path):
         assert "writable     /srv/clinic_api/logs, a tmpfs" in result.stdout and "python       3.9" in result.stdout
     if shape in WITH_TESTS:  # the repository's own tests ran in their image, against the stack
         assert "running the service's tests (web-test)" in ci.stdout and "2 passed" in ci.stdout, ci.stdout[-4000:]
+
+
+def test_a_uv_workspace_member_builds_from_the_workspace_lock_and_passes_ci(adopted, tmp_path):
+    """The service is a member of a uv workspace whose lock lies at the root, above its folder (the layout of the
+    full-stack templates): its image builds from that root with the locked pins, and its own tests run."""
+    repo, result = adopted(WORKSPACE, folder="api")
+    assert "installs     uv sync --frozen --package ledger-api, from the workspace's lock (from ../uv.lock)" in result.stdout
+    ci = inv("ci", "--reports", str(tmp_path / "reports"), cwd=repo, timeout=900, merged=True)
+    assert ci.returncode == 0 and "ci passed" in ci.stdout, ci.stdout[-4000:]
+    assert "running the service's tests (web-test)" in ci.stdout and "2 passed" in ci.stdout, ci.stdout[-4000:]
+    assert not pipeline_errors(repo.parent / ".github" / "workflows" / "stackops.yml", "github")
 
 
 def test_a_repository_on_gitlab_passes_the_job_init_wrote_run_for_real(adopted):

@@ -15,7 +15,7 @@ from fastapi_stackops.adopt.app_environment import app_environment, secret_varia
 from fastapi_stackops.adopt.app_settings import SettingField, typed_value
 from fastapi_stackops.adopt.backing import DATABASES
 from fastapi_stackops.adopt.brokers import broker_values, redis_value
-from fastapi_stackops.adopt.build_context import code_paths, dockerignore_text
+from fastapi_stackops.adopt.build_context import code_paths, dockerignore_name, dockerignore_text
 from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.image import dockerfile_text
@@ -397,21 +397,32 @@ def test_a_database_type_in_parts_is_its_kind_or_its_scheme(tmp_path, default, v
     assert app_environment(read_repository(tmp_path))["DB_TYPE"] == f"${{DB_TYPE-{value}}}"
 
 
-@pytest.mark.parametrize("pinned_beside_it", [False, True])
-def test_a_uv_workspace_member_is_refused_unless_its_pins_are_beside_it(tmp_path, pinned_beside_it):
-    member = '[project]\nname = "orders-api"\nversion = "1"\ndependencies = ["fastapi"]\n'
-    files = {"pyproject.toml": '[tool.uv.workspace]\nmembers = ["services/*"]\n', "uv.lock": "version = 1\n"}
-    files |= {"services/api/pyproject.toml": member, "services/api/main.py": APP}
-    written(tmp_path, files | ({"services/api/requirements.txt": "fastapi==0.115.6\n"} if pinned_beside_it else {}))
+@pytest.mark.parametrize(
+    ("member", "up", "pinned_beside_it"),
+    [("services/api", "../..", False), ("api", "..", False), ("services/api", "../..", True)],
+)
+def test_a_uv_workspace_member_builds_from_the_workspace_root_with_only_its_own_package(tmp_path, member, up, pinned_beside_it):
+    """The lock lies at the workspace's root: the build context is that root, the member's Dockerfile and ignore file
+    stay beside it, and uv installs the member's package alone. Pins committed beside the member win."""
+    project = '[project]\nname = "orders-api"\nversion = "1"\ndependencies = ["fastapi"]\n'
+    project += '[dependency-groups]\ndev = ["pytest"]\n'
+    files = {"pyproject.toml": '[tool.uv.workspace]\nmembers = ["services/*", "api"]\n', "uv.lock": "version = 1\n"}
+    files |= {f"{member}/pyproject.toml": project, f"{member}/orders/__init__.py": "", f"{member}/orders/main.py": APP}
+    files |= {f"{member}/tests/test_orders.py": "def test_x():\n    pass\n", "frontend/package.json": "{}"}
+    written(tmp_path, files | ({f"{member}/requirements.txt": "fastapi==0.115.6\n"} if pinned_beside_it else {}))
+    repo = read_repository(tmp_path / member)
     if pinned_beside_it:
-        assert read_repository(tmp_path / "services/api").installer == "requirements"
+        assert (repo.installer, repo.workspace) == ("requirements", None)
         return
-    with pytest.raises(NotAFastAPIRepository) as refused:
-        read_repository(tmp_path / "services/api")
-    assert str(refused.value).endswith(
-        f"in {tmp_path.resolve()}: uv export --frozen --package orders-api --no-emit-workspace "
-        "-o services/api/requirements.txt), then run init again"
-    )
+    assert (repo.installer, repo.workspace.member, repo.workspace.up) == ("uv", member, up)
+    dockerfile, compose = dockerfile_text(repo, "/health", False), compose_text(repo)
+    assert f"COPY pyproject.toml uv.lock ./\nCOPY {member}/pyproject.toml ./{member}/\n" in dockerfile
+    assert dockerfile.count("--no-install-workspace --package orders-api") == 2  # the app's venv, and the tests'
+    assert f"COPY {member}/orders /srv/orders\n" in dockerfile and f"COPY {member} /srv/\n" in dockerfile
+    assert compose.count(f"      context: {up}\n      dockerfile: {member}/Dockerfile\n") == 2
+    ignored = dockerignore_text(repo, "env").splitlines()
+    assert ignored[2:6] == ["*", "!pyproject.toml", "!uv.lock", f"!{member}"] and f"{member}/.env" in ignored
+    assert dockerignore_name(repo, "Dockerfile") == "Dockerfile.dockerignore"
 
 
 def test_the_tests_keep_their_own_committed_values_for_what_init_made_up(tmp_path):

@@ -85,6 +85,11 @@ def names_in(path: Path) -> list[str]:
     return list(dotenv_values(path))
 
 
+def literal_values(path: Path) -> dict[str, str]:
+    """The values a file the project does not own sets as they are written (no `${...}` expanded), leniently read."""
+    return {key: value for key, value in dotenv_values(path, interpolate=False).items() if value is not None}
+
+
 def check_single_line(key: str, value: EnvValue) -> None:
     """A line break cannot travel in an environment variable intact.
 

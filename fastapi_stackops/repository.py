@@ -44,6 +44,14 @@ def check_env_files_tracked(config: ProjectConfig) -> None:
         )
 
 
+def tracked_by_git(path: Path) -> bool:
+    """Whether git keeps the file (committed, so every clone has it and nothing in it is private to this machine)."""
+    if shutil.which("git") is None:
+        return False
+    result = run(["git", "ls-files", "--error-unmatch", "--", path.name], cwd=path.parent, capture=True, check=False)
+    return result.returncode == 0
+
+
 def git_root(path: Path) -> Path | None:
     """The top of the git repository `path` lies in; None outside one."""
     if shutil.which("git") is None:

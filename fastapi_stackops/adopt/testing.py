@@ -10,8 +10,8 @@ from pathlib import Path
 from fastapi_stackops.adopt.settings_reading import environment_settings
 from fastapi_stackops.adopt.source import parsed
 from fastapi_stackops.adopt.wheels import text_of
-from fastapi_stackops.envfiles import names_in
-from fastapi_stackops.repository import git_root
+from fastapi_stackops.envfiles import literal_values, names_in
+from fastapi_stackops.repository import git_root, tracked_by_git
 
 DEV_REQUIREMENTS = re.compile(r"^(?:requirements[-_.](?:dev|test|tests)|(?:dev|test)[-_]requirements)\.txt$")
 
@@ -25,6 +25,7 @@ class ServiceTests:
     own_values: tuple[str, ...] = ()  # variables a committed test env file (.env.test) sets for the suite
     reads: tuple[str, ...] = ()  # variables the suite's own code reads with no default
     ci_values: tuple[tuple[str, str], ...] = ()  # what its pipelines set of the variables it names (ALLOW_CLEANUP: 1)
+    example_values: tuple[tuple[str, str], ...] = ()  # what the env file a developer starts from sets (.env.example)
 
     @property
     def summary(self) -> str:
@@ -121,7 +122,7 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     reads = list(dict.fromkeys(reads))
     named = names_in_code(sorted((root / folder).rglob("*.py")))
     given = tuple((name, value) for name, value in ci_values(root).items() if name in named)
-    tests = ServiceTests(folder, *found, test_env_values(root), tuple(reads), given)
+    tests = ServiceTests(folder, *found, test_env_values(root), tuple(reads), given, example_values(root))
     return tests, ""
 
 
@@ -165,6 +166,22 @@ def ci_values(root: Path) -> dict[str, str]:
                 if value and "$" not in value:
                     found.setdefault(entry.group(2), value)
     return found
+
+
+#: Env files a developer starts from before running the suite (copied to .env, or committed as it is): the values a
+#: suite may assert. The first found beside the service, else at the git top, is read.
+EXAMPLE_ENV_FILES = (".env.example", ".env.sample", ".env.dist", ".env.template", "example.env", "env.example", ".env")
+
+
+def example_values(root: Path) -> tuple[tuple[str, str], ...]:
+    """The literal values of the committed env file a developer starts from, the runner's tooling and the backing
+    services' aside (the stack wires its own); an empty value, or one made of other variables, is none."""
+    for folder in dict.fromkeys([root, git_root(root) or root]):
+        for path in (folder / name for name in EXAMPLE_ENV_FILES):
+            if path.is_file() and tracked_by_git(path):
+                values = literal_values(path).items()
+                return tuple((k, v) for k, v in values if v and "$" not in v and not TOOLING.match(k))
+    return ()
 
 
 def names_in_code(paths: list[Path]) -> set[str]:

@@ -425,6 +425,27 @@ def test_a_uv_workspace_member_builds_from_the_workspace_root_with_only_its_own_
     assert dockerignore_name(repo, "Dockerfile") == "Dockerfile.dockerignore"
 
 
+def test_the_tests_get_what_the_developers_env_file_sets_for_the_settings_and_the_stack_keeps_its_own(tmp_path):
+    config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    database_url: str\n"
+    config += "    smtp_host: str = ''\n    fastapi_env: str | None = None\n    secret_key: str\n"
+    files = {"requirements.txt": "fastapi\nasyncpg\npytest\n", "main.py": APP, "config.py": config}
+    files |= {"tests/test_app.py": "def test_x():\n    pass\n"}
+    example = "SMTP_HOST=mail.test\nFASTAPI_ENV=development\nSECRET_KEY=changethis\nDATABASE_URL=postgresql://localhost/x\n"
+    written(tmp_path, files | {".env.example": example + "VITE_API=http://web.test\n"})
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "add", "-A"], check=True)
+    served, tested = (
+        block.split("    environment:\n")[1] for block in compose_text(read_repository(tmp_path)).split("  web-test:\n")
+    )
+    # The suite runs as on the developer's machine after `cp .env.example .env`, over the app's defaults.
+    assert 'SMTP_HOST: "mail.test"' in tested and 'FASTAPI_ENV: "development"' in tested
+    assert "VITE_API" not in tested  # what no setting declares stays out
+    # What the served app is given, it shares with the tests (a secret it seeds the database with; the stack's database).
+    assert "changethis" not in tested and "SECRET_KEY" in tested
+    assert "DATABASE_URL: ${DATABASE_URL-postgresql" in tested
+    assert "mail.test" not in served and "development" not in served  # the served app keeps its defaults
+
+
 def test_the_tests_keep_their_own_committed_values_for_what_init_made_up(tmp_path):
     config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    database_url: str\n"
     config += "    public_base_url: str\n    secret_key: str\n    api_token: str\n"

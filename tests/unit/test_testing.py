@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_stackops.adopt.testing import ci_values, names_in_code
+from fastapi_stackops.adopt.testing import ci_values, example_values, names_in_code
 
 GITHUB = """name: ci
 env:
@@ -55,3 +55,27 @@ def test_a_pipelines_literal_values_are_read_at_the_git_top(tmp_path: Path, file
 def test_the_names_a_suite_writes_as_strings(tmp_path: Path):
     (tmp_path / "conftest.py").write_text('import os\nFLAG = "ALLOW_CLEANUP"\nok = os.getenv(FLAG) == "1"\nname = "x"\n')
     assert names_in_code([tmp_path / "conftest.py"]) == {"ALLOW_CLEANUP"}
+
+
+EXAMPLE = "SMTP_HOST=localhost\nAPP_SECRET=\nDSN=${DB_URL}\nDB_CONNECTION=postgresql://localhost/x\nMODE=development\n"
+
+
+@pytest.mark.parametrize(
+    ("committed", "untracked", "found"),
+    [
+        ({"api/.env.example": EXAMPLE}, {}, (("SMTP_HOST", "localhost"), ("MODE", "development"))),
+        ({".env": "FASTAPI_ENV=development\n"}, {}, (("FASTAPI_ENV", "development"),)),  # a workspace's, at the top
+        ({}, {".env": "SECRET=mine\n", "api/.env.example": "MODE=dev\n"}, ()),  # not committed: private, or unknown
+        ({"api/.env.sample": "MODE=dev\n", ".env": "MODE=top\n"}, {}, (("MODE", "dev"),)),  # beside the service first
+    ],
+)
+def test_the_env_file_a_developer_starts_from_is_read_only_when_committed(tmp_path: Path, committed, untracked, found):
+    """Empty values, values made of other variables, and the backing services' (DB_*) are none."""
+    for name, text in {**committed, **untracked, "api/main.py": ""}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-f", "api/main.py", *committed], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "x"], check=True)
+    assert example_values(tmp_path / "api") == found

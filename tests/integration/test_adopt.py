@@ -15,6 +15,7 @@ from tests.utils import (
     BARE,
     GITLAB_CI_LOCAL,
     bare_repository,
+    committed,
     inv,
     npm_package,
     pipeline_errors,
@@ -122,9 +123,7 @@ def test_a_repository_on_gitlab_passes_the_job_init_wrote_run_for_real(adopted):
     including = "stages: [test]\ninclude:\n  - local: stackops.gitlab-ci.yml\n"
     repo, _ = adopted("sqlite-host-folder", files={".gitlab-ci.yml": including})
     assert not pipeline_errors(repo / "stackops.gitlab-ci.yml", "gitlab")
-    git = ["git", "-C", str(repo), "-c", "user.name=test", "-c", "user.email=test@example.com"]
-    for command in (["add", "-A"], ["commit", "-q", "-m", "init's files"]):  # pushed, as GitLab would run it
-        subprocess.run([*git, *command], check=True)
+    committed(repo, "init's files")  # pushed, as GitLab would run it
     tool = npm_package(GITLAB_CI_LOCAL) / "node_modules" / ".bin" / "gitlab-ci-local"
     path = f"{Path(sys.executable).parent}:{os.environ['PATH']}"  # the runner's Python is the one with the tooling
     job = subprocess.run(

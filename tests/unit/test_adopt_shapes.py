@@ -4,7 +4,6 @@ Each table row is one shape, written here; the two bare fixtures that carry most
 uv-mariadb-nested) also pass init then `inv ci` in tests/integration/test_adopt.py.
 """
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +25,7 @@ from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import App, find_apps
 from fastapi_stackops.adopt.stackfiles import compose_text
 from fastapi_stackops.adopt.wheels import compiled_here, fits, locked_files
+from tests.utils import committed
 
 BARE = Path(__file__).resolve().parents[1] / "fixtures" / "bare"
 SHAPES = Path(__file__).resolve().parents[1] / "fixtures" / "shapes"
@@ -432,8 +432,7 @@ def test_the_tests_get_what_the_developers_env_file_sets_for_the_settings_and_th
     files |= {"tests/test_app.py": "def test_x():\n    pass\n"}
     example = "SMTP_HOST=mail.test\nFASTAPI_ENV=development\nSECRET_KEY=changethis\nDATABASE_URL=postgresql://localhost/x\n"
     written(tmp_path, files | {".env.example": example + "VITE_API=http://web.test\n"})
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    subprocess.run(["git", "-C", str(tmp_path), "add", "-A"], check=True)
+    committed(tmp_path)
     served, tested = (
         block.split("    environment:\n")[1] for block in compose_text(read_repository(tmp_path)).split("  web-test:\n")
     )
@@ -731,11 +730,7 @@ def test_a_setting_whose_default_is_a_database_url_is_the_stacks_database_whatev
 )
 def test_an_unlocked_install_resolves_as_at_the_last_commit(tmp_path, files, as_of):
     repo = written(tmp_path, {**files, "main.py": APP})
-    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@e"]
-    dated = {"GIT_AUTHOR_DATE": "2025-06-01T12:00:00+02:00", "GIT_COMMITTER_DATE": "2025-06-01T12:00:00+02:00"}
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "x"], check=True, env={**os.environ, **dated})
+    committed(repo, date="2025-06-01T12:00:00+02:00")
     read = read_repository(repo)
     assert read.resolved_as_of == as_of
     dockerfile = dockerfile_text(read, "/", False)

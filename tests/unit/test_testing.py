@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_stackops.adopt.testing import ci_values, example_values, names_in_code
+from tests.utils import committed as commit
 
 GITHUB = """name: ci
 env:
@@ -74,8 +75,5 @@ def test_the_env_file_a_developer_starts_from_is_read_only_when_committed(tmp_pa
     for name, text in {**committed, **untracked, "api/main.py": ""}.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
-    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "-f", "api/main.py", *committed], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "x"], check=True)
+    commit(tmp_path, paths=("api/main.py", *committed))
     assert example_values(tmp_path / "api") == found

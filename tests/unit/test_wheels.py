@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from datetime import UTC, datetime
 
 import pytest
 
 from fastapi_stackops.adopt import wheels
+from tests.utils import committed
 
 LAST_COMMIT = datetime(2023, 1, 1, tzinfo=UTC)
 
@@ -58,8 +57,5 @@ def test_an_unlocked_repository_is_checked_for_wheels_as_of_its_last_commit(monk
     monkeypatch.setattr(wheels.requests, "get", lambda *args, **kwargs: Answer(files))
     monkeypatch.setenv("PIP_INDEX_URL", "https://index.invalid/as-of")
     (tmp_path / "requirements.txt").write_text("psycopg2>=2.9\n")
-    dated = {"GIT_AUTHOR_DATE": "2022-12-01T00:00:00Z", "GIT_COMMITTER_DATE": "2022-12-01T00:00:00Z"}
-    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "then"]):
-        subprocess.run([*git, *command], check=True, env={**os.environ, **dated})
+    committed(tmp_path, "then", date="2022-12-01T00:00:00Z")
     assert wheels.without_wheels(tmp_path, "requirements", "requirements.txt", "3.12")[0] == ["psycopg2==2.9.5"]

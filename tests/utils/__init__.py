@@ -122,10 +122,21 @@ def bare_repository(name: str, folder: Path, files: dict[str, str] | None = None
     shutil.copytree(BARE / name, target, ignore=shutil.ignore_patterns("__pycache__"))
     for relative, text in (files or {}).items():
         (target / relative).write_text(text)
-    git = ["git", "-C", str(target), "-c", "user.name=test", "-c", "user.email=test@example.com"]
-    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "before stackops"]):
-        subprocess.run([*git, *command], check=True)
+    committed(target, "before stackops")
     return target
+
+
+def committed(repo: Path, message: str = "x", paths: tuple[str, ...] = ("-A",), date: str = "") -> Path:
+    """`repo` made a git repository if it is none, and `paths` (all, by default) committed, as a user with an identity
+    commits them; at `date` (ISO 8601) when given."""
+    git = ["git", "-C", str(repo), "-c", "user.name=test", "-c", "user.email=test@example.com"]
+    dated = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else None
+    for command in ([] if (repo / ".git").exists() else [["init", "-q"]]) + [
+        ["add", *paths],
+        ["commit", "-q", "-m", message],
+    ]:
+        subprocess.run([*git, *command], check=True, env=dated)
+    return repo
 
 
 def stackops(

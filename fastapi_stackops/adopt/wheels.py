@@ -159,10 +159,23 @@ def uploaded_by(file: dict, moment: datetime | None) -> bool:
     return moment is None or not stamp or datetime.fromisoformat(stamp.replace("Z", "+00:00")) <= moment
 
 
+#: Index lookups in flight at once: one per package (a hundred for a large requirements file), each mostly waiting.
+LOOKUPS_AT_ONCE = 16
+
+
+@lru_cache(maxsize=1)
+def index_session() -> requests.Session:
+    """One session for every lookup: its connections are kept, where a new one per package (a TLS handshake, through
+    a proxy here) made a hundred lookups take 9 s instead of 1."""
+    session = requests.Session()
+    session.mount("https://", requests.adapters.HTTPAdapter(pool_maxsize=LOOKUPS_AT_ONCE))
+    return session
+
+
 @lru_cache(maxsize=1024)
 def index_releases(index: str, name: str, moment: datetime | None = None) -> dict[str, list[str]]:
     """version -> file names of each release the index lists for a package (PEP 691 JSON), as it was at `moment`."""
-    answer = requests.get(f"{index}/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}, timeout=15)
+    answer = index_session().get(f"{index}/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}, timeout=15)
     answer.raise_for_status()
     releases: dict[str, list[str]] = {}
     for file in answer.json()["files"]:
@@ -237,7 +250,7 @@ def without_wheels(root: Path, installer: str, requirements: str, python: str) -
     else:
         index, wanted = index_url(root, requirements), unlocked_ranges(root, installer, requirements)
         moment = resolution_moment(root, installer)
-        with ThreadPoolExecutor(max_workers=8) as pool:
+        with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
             chosen = pool.map(lambda item: picked(index, *item, moment), wanted.items())
             files = {(name, version): names for name, version, names in chosen if version}
         source = f"{index.split('://')[-1].split('/')[0]}'s index"

@@ -43,7 +43,7 @@ def test_an_unlocked_pick_is_the_newest_release_uploaded_by_the_last_commit(monk
         {"filename": "greenlet-1.1.3.tar.gz", "upload-time": "2022-08-25T14:02:41Z"},
         {"filename": "greenlet-3.0.0-cp312-cp312-manylinux_2_24_x86_64.whl", "upload-time": "2023-10-03T14:46:17Z"},
     ]
-    monkeypatch.setattr(wheels.requests, "get", lambda *args, **kwargs: Answer(files))
+    monkeypatch.setattr(wheels.requests.Session, "get", lambda *args, **kwargs: Answer(files))
     name, picked, names = wheels.picked(f"https://index.invalid/{version}", "greenlet", ">=1", moment)
     assert (name, picked) == ("greenlet", version) and names == [f["filename"] for f in files if version in f["filename"]]
 
@@ -54,7 +54,7 @@ def test_an_unlocked_repository_is_checked_for_wheels_as_of_its_last_commit(monk
         {"filename": "psycopg2-2.9.5.tar.gz", "upload-time": "2022-11-01T00:00:00Z"},
         {"filename": "psycopg2-2.9.10-cp312-cp312-manylinux_2_17_x86_64.whl", "upload-time": "2024-10-16T00:00:00Z"},
     ]
-    monkeypatch.setattr(wheels.requests, "get", lambda *args, **kwargs: Answer(files))
+    monkeypatch.setattr(wheels.requests.Session, "get", lambda *args, **kwargs: Answer(files))
     monkeypatch.setenv("PIP_INDEX_URL", "https://index.invalid/as-of")
     (tmp_path / "requirements.txt").write_text("psycopg2>=2.9\n")
     committed(tmp_path, "then", date="2022-12-01T00:00:00Z")

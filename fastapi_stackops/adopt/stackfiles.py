@@ -158,12 +158,15 @@ def env_texts(
     ca = "BUILD_CA_BUNDLE=system\n" if system_ca else ""
     ci, overlay = f"{env_dir}/ci.env.docker", f"{env_dir}/dev.local.env.docker"
     names = secret_variables(repo)
-    ci_secrets = {k: kept.get(ci, {}).get(k) or f"ci-{secrets.token_hex(16)}" for k in names}
+    # CI runs as the repository's own does: with what its committed .env (or .env.example) gives, its suite may assert
+    # it (a test resets the superuser's password to that very value); else a throwaway secret.
+    committed = dict(repo.service_tests.example_values) if repo.service_tests else {}
+    ci_secrets = {k: kept.get(ci, {}).get(k) or committed.get(k) or f"ci-{secrets.token_hex(16)}" for k in names}
     dev_secrets = {k: kept.get(overlay, {}).get(k) or f"dev-{secrets.token_hex(16)}" for k in names}
     files = {
         f"{env_dir}/dev.env.docker": f"# Local runs. Secrets: {overlay} (git-ignored).\n"
         f"COMPOSE_PROJECT_NAME={repo.name}-dev\n{PORT_VARIABLE}={host_port}\n{ca}{mode_lines(repo)}",
-        ci: "# CI: an engine-chosen port, and throwaway secrets no other env shares.\n"
+        ci: "# CI: an engine-chosen port, and throwaway secrets no other env shares (or your committed example's).\n"
         f"COMPOSE_PROJECT_NAME={repo.name}-ci\n{PORT_VARIABLE}=0\n{ca}{mode_lines(repo)}"
         + (
             f"# The data on a volume of its own, which ci deletes, not in the host folder.\n{DATA_FOLDER_VARIABLE}=app-data\n"

@@ -23,7 +23,7 @@ from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import scenario
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import App, find_apps
-from fastapi_stackops.adopt.stackfiles import compose_text
+from fastapi_stackops.adopt.stackfiles import compose_text, env_texts
 from fastapi_stackops.adopt.wheels import compiled_here, fits, locked_files
 from tests.utils import committed
 
@@ -433,16 +433,19 @@ def test_the_tests_get_what_the_developers_env_file_sets_for_the_settings_and_th
     example = "SMTP_HOST=mail.test\nFASTAPI_ENV=development\nSECRET_KEY=changethis\nDATABASE_URL=postgresql://localhost/x\n"
     written(tmp_path, files | {".env.example": example + "VITE_API=http://web.test\n"})
     committed(tmp_path)
-    served, tested = (
-        block.split("    environment:\n")[1] for block in compose_text(read_repository(tmp_path)).split("  web-test:\n")
-    )
+    repo = read_repository(tmp_path)
+    served, tested = (block.split("    environment:\n")[1] for block in compose_text(repo).split("  web-test:\n"))
+    # CI's secret is the example's (a suite may assert it), the served app's and the tests' alike; dev's is its own.
+    files = env_texts(repo, "env", False, {})
+    assert "\nSECRET_KEY=changethis\n" in files["env/ci.env.docker"]
+    assert "changethis" not in files["env/dev.local.env.docker"]
     # The suite runs as on the developer's machine after `cp .env.example .env`, over the app's defaults.
     assert 'SMTP_HOST: "mail.test"' in tested and 'FASTAPI_ENV: "development"' in tested
     assert "VITE_API" not in tested  # what no setting declares stays out
-    # What the served app is given, it shares with the tests (a secret it seeds the database with; the stack's database).
-    assert "changethis" not in tested and "SECRET_KEY" in tested
+    # What the served app is given, it shares with the tests: the stack's database, the ci env file's secret.
     assert "DATABASE_URL: ${DATABASE_URL-postgresql" in tested
     assert "mail.test" not in served and "development" not in served  # the served app keeps its defaults
+    assert "SECRET_KEY: ${SECRET_KEY" in served and "SECRET_KEY: ${SECRET_KEY" in tested
 
 
 def test_the_tests_keep_their_own_committed_values_for_what_init_made_up(tmp_path):

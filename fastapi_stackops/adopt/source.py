@@ -157,9 +157,18 @@ def apps_in(tree: ast.Module, module: str, source: str, source_root: str, kinds:
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     yield App(module, target.id, False, f"{source}:{node.lineno}", source_root)
-        elif isinstance(node, ast.FunctionDef) and any(calls(n, kind) for n in ast.walk(node) for kind in kinds):
+        elif isinstance(node, ast.FunctionDef) and (
+            any(calls(n, kind) for n in ast.walk(node) for kind in kinds) or returns_one_of(node, kinds)
+        ):
             if any(isinstance(n, ast.Return) for n in ast.walk(node)):
                 yield App(module, node.name, True, f"{source}:{node.lineno}", source_root)
+
+
+def returns_one_of(function: ast.FunctionDef, kinds: set[str]) -> bool:
+    """Whether the function is annotated to return one of `kinds` (`-> FastAPI`): a factory that only wraps another."""
+    returned = function.returns
+    name = getattr(returned, "id", None) or getattr(returned, "attr", None) or getattr(returned, "value", None)
+    return isinstance(name, str) and name.strip("'\"") in kinds
 
 
 def fastapi_kinds(trees: list[ast.Module]) -> set[str]:

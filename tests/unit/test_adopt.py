@@ -110,6 +110,15 @@ def test_requirement_name(line, name):
             },
             "svc.api:server",
         ),
+        (  # a factory that only wraps another, known by its annotation; the module's instance of it wins
+            {
+                "src/core/factory.py": "from fastapi import FastAPI\n\ndef build(settings):\n    return FastAPI()\n",
+                "src/main.py": "from fastapi import FastAPI\nfrom core.factory import build\n\n"
+                "def create_app(settings=None) -> FastAPI:\n    app = build(settings)\n    return app\n\n"
+                "app = create_app()\n",
+            },
+            "main:app",
+        ),
     ],
 )
 def test_find_apps(tmp_path, files, reference):

@@ -89,7 +89,9 @@ class ImportFailed(StackError):
         explained = cause(failure, repo.requirements or "pyproject.toml", local_modules(repo), beside(repo)) if failure else ""
         root = failure.root if failure else ""
         said = f"{failure.said if failure else words}; {advice(f'{self.words} {root}')}"
-        super().__init__(f"the built image could not import {repo.app.reference} to read its routes: {explained or said}")
+        # One line: an exception's own text may span several (SQLAlchemy's adds "(Background on this error at: ...)").
+        why = " ".join((explained or said).split())
+        super().__init__(f"the built image could not import {repo.app.reference} to read its routes: {why}")
 
     @property
     def unreached(self) -> bool:

@@ -103,6 +103,14 @@ def test_an_import_failure_says_what_the_next_try_learns(words, unreached, writa
     assert "\n" not in str(failed)
 
 
+def test_a_failure_whose_own_text_spans_lines_is_said_in_one():
+    repo = read_repository(BARE / "requirements-psycopg2-sync")
+    text = "(2003, \"Can't connect to MySQL server on 'db.internal'\")\n(Background on this error at: https://sqlalche.me/e/20)"
+    failure = Failure("OperationalError", text, "/srv/models.py", 32)
+    said = str(ImportFailed(repo, f"OperationalError: {text}", failure))
+    assert "\n" not in said and "on 'db.internal'\") (Background on this error" in said
+
+
 def test_a_reported_failure_is_one_line_naming_the_dependency_file():
     repo = read_repository(BARE / "requirements-psycopg2-sync")
     failure = Failure("ModuleNotFoundError", "No module named 'slowapi'", "/srv/main.py", 3, name="slowapi")

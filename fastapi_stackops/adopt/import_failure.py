@@ -49,6 +49,11 @@ def refused_values(words: str) -> dict[str, str]:
     return {found.group(1): VALUE_OF_KIND[found.group(2)] for found in REFUSED_VALUE.finditer(words)}
 
 
+def quoted(words: str, values: dict[str, str]) -> tuple[str, ...]:
+    """The variables whose value the failure quotes (an app refusing a placeholder: 'SECRET_KEY is "changethis"')."""
+    return tuple(name for name, value in values.items() if len(value) >= 4 and re.search(f"[\"']{re.escape(value)}[\"']", words))
+
+
 def missing_variables(words: str) -> tuple[str, ...]:
     """Every variable the failure says was missing, in order (a pydantic model lists each missing field)."""
     found = [next(filter(None, named.groups())) for named in MISSING_VARIABLE.finditer(words)]

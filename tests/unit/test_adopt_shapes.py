@@ -448,6 +448,31 @@ def test_the_tests_get_what_the_developers_env_file_sets_for_the_settings_and_th
     assert "SECRET_KEY: ${SECRET_KEY" in served and "SECRET_KEY: ${SECRET_KEY" in tested
 
 
+def test_an_example_value_the_app_refuses_at_import_is_made_up_for_ci_instead(tmp_path):
+    """A placeholder the app allows only in a mode of its own ("changethis" outside FASTAPI_ENV=development): the
+    first start quotes it, and ci makes up its own for each secret the example gave that value."""
+    from fastapi_stackops.adopt.init import learned, setup_for
+    from fastapi_stackops.adopt.routes import ImportFailed
+
+    config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    secret_key: str\n"
+    config += "    first_superuser_password: str\n    api_token: str\n"
+    files = {"requirements.txt": "fastapi\npytest\n", "main.py": APP, "config.py": config}
+    example = "SECRET_KEY=changethis\nFIRST_SUPERUSER_PASSWORD=changethis\nAPI_TOKEN=token-of-the-suite\n"
+    written(tmp_path, files | {"tests/test_app.py": "def test_x():\n    pass\n", ".env.example": example})
+    committed(tmp_path)
+    setup = setup_for(read_repository(tmp_path), system_ca=False)
+    first = env_texts(setup.repo, "env", False, {})["env/ci.env.docker"]
+    assert "\nSECRET_KEY=changethis\n" in first and "\nFIRST_SUPERUSER_PASSWORD=changethis\n" in first
+    refused = 'ValidationError: Value error, The value of SECRET_KEY is "changethis", for security, please change it'
+    setup, _ = learned(setup, ImportFailed(setup.repo, refused), False)
+    assert setup.repo.refused_examples == ("SECRET_KEY", "FIRST_SUPERUSER_PASSWORD")
+    # The next try's ci file is made anew, though the first try's is there to keep.
+    ci = env_texts(setup.repo, "env", False, {"env/ci.env.docker": {"SECRET_KEY": "changethis"}})["env/ci.env.docker"]
+    assert "changethis" not in ci and "\nSECRET_KEY=ci-" in ci and "\nAPI_TOKEN=token-of-the-suite\n" in ci
+    with pytest.raises(ImportFailed):  # refused again: the app's own
+        learned(setup, ImportFailed(setup.repo, refused), False)
+
+
 def test_the_tests_keep_their_own_committed_values_for_what_init_made_up(tmp_path):
     config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    database_url: str\n"
     config += "    public_base_url: str\n    secret_key: str\n    api_token: str\n"

@@ -228,5 +228,6 @@ def test_a_first_start_teaches_every_missing_field_at_once_and_wires_those_namin
     ],
 )
 def test_a_read_only_path_is_learned_as_a_link_or_a_tmpfs(words, learned):
-    failed = ImportFailed(read_repository(BARE / "uv-src-factory"), words)
-    assert [(name, value) for name, value, _ in lessons(failed) if value] == ([learned] if learned else [])
+    repo = read_repository(BARE / "uv-src-factory")
+    failed = ImportFailed(repo, words)
+    assert [(name, value) for name, value, _ in lessons(failed, repo) if value] == ([learned] if learned else [])

@@ -151,8 +151,8 @@ def setup_for(repo: Repository, system_ca: bool) -> Setup:
 
 def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
     """Write a first setup into a scratch copy, build its image, and ask the app for its routes. An app that reaches its
-    database at import is asked again with the stack's services up; one that writes under its code at import gets that
-    path writable (the root filesystem is read-only), and says so. The setup, with what that taught."""
+    database at import is asked again with the stack's services up; one that writes under its code at import or as it
+    starts gets that path writable (the root filesystem is read-only), and says so. The setup, with what that taught."""
     from fastapi_stackops import lifecycle
     from fastapi_stackops.contract import load_project
     from fastapi_stackops.settings import load_settings
@@ -214,9 +214,9 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
         (
             "linked",
             linked,
-            Finding("writable", f"{linked}, a link into /tmp (a tmpfs): the app writes it at import", FIRST_START),
+            Finding("writable", f"{linked}, a link into /tmp (a tmpfs): the app writes it as it loads or starts", FIRST_START),
         ),
-        ("writable", path, Finding("writable", f"{path}, a tmpfs: the app writes there at import", FIRST_START)),
+        ("writable", path, Finding("writable", f"{path}, a tmpfs: the app writes there as it loads or starts", FIRST_START)),
         (
             "refused_examples",
             refused,

@@ -6,8 +6,10 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from fastapi_stackops import StackError
+from fastapi_stackops.adopt.app_probe import FAILED, MARKER
 from fastapi_stackops.adopt.conventions import CODE_DIR
 from fastapi_stackops.adopt.import_failure import (
     MISSING_ENV_FILE,
@@ -25,40 +27,10 @@ from fastapi_stackops.commands import last_words
 from fastapi_stackops.repository import git_root
 from fastapi_stackops.stack import Stack
 
-MARKER = "stackops-routes "
-FAILED = "stackops-import-failed "
-PROBE = """
-import importlib, json, sys, traceback
-try:
-    found = getattr(importlib.import_module({module!r}), {attribute!r})
-    app = found() if {factory!r} else found
-except Exception as error:
-    # The app's own frame (not a dependency's) says where; a SyntaxError says it itself.
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith({code!r})] or [None]
-    own = error if isinstance(error, SyntaxError) else frames[-1]
-    try:
-        from importlib.metadata import version; pydantic = version("pydantic")
-    except Exception:
-        pydantic = ""
-    root = error  # what a re-raise ("from e") hides: the first exception of the chain
-    while root.__cause__ or root.__context__:
-        root = root.__cause__ or root.__context__
-    print({failed!r} + json.dumps({{"kind": type(error).__name__, "message": str(error), "pydantic": pydantic,
-        "root": "" if root is error else f"{{type(root).__name__}}: {{root}}",
-        "file": getattr(own, "filename", ""), "line": getattr(own, "lineno", 0), "text": (getattr(error, "text", "") or "").strip(),
-        "name": getattr(error, "name", "") if isinstance(error, ImportError) else ""}}))
-    traceback.print_exc()
-    sys.exit(1)
-try:  # an app can serve while its OpenAPI document fails to build (a forward reference pydantic cannot resolve)
-    openapi, broken = (app.openapi() if app.openapi_url else None), ""
-except Exception as error:
-    openapi, broken = None, f"{{type(error).__name__}}: {{str(error)[:160]}}"
-# Routes outside the schema too (a health route with include_in_schema=False); an included router may not say its path.
-routes = [[r.path, sorted(getattr(r, "methods", None) or [])] for r in app.routes if isinstance(getattr(r, "path", None), str)]
-routes += [[path, sorted(m.upper() for m in ops)] for path, ops in ((openapi or {{}}).get("paths") or {{}}).items()]
-print({marker!r} + json.dumps({{"openapi_url": app.openapi_url, "docs_url": app.docs_url, "routes": routes, "openapi": openapi,
-    "broken": broken}}))
-"""
+#: The script the built image runs; its answers are lines that start with MARKER or FAILED.
+PROBE = (Path(__file__).parent / "app_probe.py").read_text()
+#: How long the app's startup may take before the probe stops watching it (a startup that waits for a database).
+STARTUP_SECONDS = 6
 HEALTH = re.compile(r"(^|/)(health|healthz|healthcheck|health-check|livez|liveness|ping|probe|status)/?$", re.I)
 READY = re.compile(r"(^|/)(ready|readyz|readiness)/?$", re.I)
 METRICS = re.compile(r"(^|/)metrics/?$")
@@ -138,10 +110,8 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
     """The app's routes and OpenAPI document, as the built image's own Python imports them (`compose run`); with_deps
     starts the services it depends on first (an app that connects to its database at import)."""
     app = repo.app
-    script = PROBE.format(
-        module=app.module, attribute=app.attribute, factory=app.factory, marker=MARKER, failed=FAILED, code=f"{CODE_DIR}/"
-    )
-    run = ["run", "--rm", *([] if with_deps else ["--no-deps"]), "-T", "--entrypoint", "python", service, "-c", script]
+    probe = ["-c", PROBE, app.module, app.attribute, "factory" if app.factory else "", f"{CODE_DIR}/", str(STARTUP_SECONDS)]
+    run = ["run", "--rm", *([] if with_deps else ["--no-deps"]), "-T", "--entrypoint", "python", service, *probe]
     output = stack.compose(run, capture=True, check=False, extra_env=base)
     failure = None
     for line in output.stdout.splitlines():

@@ -1,0 +1,118 @@
+"""The script init runs in the built image (`python -c`, never imported by the package): import the app, start it as a
+server would (its lifespan), and print its routes and OpenAPI document, or why it could not, as one JSON line each.
+
+Arguments: module, attribute, "factory" or "", the code's folder, the seconds the startup may take.
+Runs on every Python an image may have (3.9 on): nothing from the package, no newer syntax.
+"""
+
+import asyncio
+import importlib
+import json
+import os
+import sys
+import threading
+import traceback
+
+MARKER = "stackops-routes "
+FAILED = "stackops-import-failed "
+READ_ONLY = 30  # errno EROFS: the container's root filesystem is read-only
+
+
+def report(error, code, at=""):
+    """The failure as init reads it: the app's own frame (not a dependency's) says where; a SyntaxError says it itself."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(code)] or [None]
+    own = error if isinstance(error, SyntaxError) else frames[-1]
+    try:
+        from importlib.metadata import version
+
+        pydantic = version("pydantic")
+    except Exception:
+        pydantic = ""
+    root = chain(error)[-1]  # what a re-raise ("from e") hides: the first exception of the chain
+    failure = {
+        "kind": type(error).__name__,
+        "message": str(error) + at,
+        "pydantic": pydantic,
+        "root": "" if root is error else f"{type(root).__name__}: {root}",
+        "file": getattr(own, "filename", ""),
+        "line": getattr(own, "lineno", 0),
+        "text": (getattr(error, "text", "") or "").strip(),
+        "name": getattr(error, "name", "") if isinstance(error, ImportError) else "",
+    }
+    print(FAILED + json.dumps(failure), flush=True)
+    traceback.print_exception(type(error), error, error.__traceback__)
+
+
+def chain(error):
+    found = [error]
+    while found[-1].__cause__ or found[-1].__context__:
+        found.append(found[-1].__cause__ or found[-1].__context__)
+    return found
+
+
+async def lifespan_startup(app):
+    """The ASGI lifespan's startup, as a server sends it; its exception when it fails."""
+    said, asked = [], asyncio.Queue()
+    await asked.put({"type": "lifespan.startup"})
+
+    async def send(message):
+        said.append(message["type"])
+
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    task = asyncio.ensure_future(app(scope, asked.get, send))
+    while not task.done() and "lifespan.startup.complete" not in said:
+        await asyncio.sleep(0.05)
+    if task.done() and not task.cancelled() and task.exception():
+        raise task.exception()
+
+
+def written_at_startup(app, seconds):
+    """The read-only write the app's startup failed on, if it did within `seconds`. Any other failure is left to the
+    stack (a database this run has not started); a startup that blocks is left running, as the process exits."""
+    failed = []
+
+    def started():
+        try:
+            asyncio.run(lifespan_startup(app))
+        except BaseException as error:  # noqa: BLE001 - a SystemExit in a startup must not end the probe
+            failed.append(error)
+
+    thread = threading.Thread(target=started, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    errors = chain(failed[0]) if failed else []
+    read_only = [e for e in errors if isinstance(e, OSError) and e.errno == READ_ONLY]
+    return read_only[0] if read_only else None
+
+
+def routes_of(app):
+    try:  # an app can serve while its OpenAPI document fails to build (a forward reference pydantic cannot resolve)
+        openapi, broken = (app.openapi() if app.openapi_url else None), ""
+    except Exception as error:
+        openapi, broken = None, f"{type(error).__name__}: {str(error)[:160]}"
+    # Routes outside the schema too (a health route with include_in_schema=False); an included router may not say its path.
+    routes = [
+        [r.path, sorted(getattr(r, "methods", None) or [])] for r in app.routes if isinstance(getattr(r, "path", None), str)
+    ]
+    routes += [[path, sorted(m.upper() for m in ops)] for path, ops in ((openapi or {}).get("paths") or {}).items()]
+    return {"openapi_url": app.openapi_url, "docs_url": app.docs_url, "routes": routes, "openapi": openapi, "broken": broken}
+
+
+def main(module, attribute, factory, code, seconds):
+    try:
+        found = getattr(importlib.import_module(module), attribute)
+        app = found() if factory else found
+    except Exception as error:
+        report(error, code)
+        sys.exit(1)
+    routes = routes_of(app)
+    read_only = written_at_startup(app, float(seconds))
+    if read_only:  # said as the write itself, where the app's own frame made it
+        report(read_only, code, at=" (at the app's startup)")
+        os._exit(1)
+    print(MARKER + json.dumps(routes), flush=True)
+    os._exit(0)  # a startup may have left threads (a scheduler) that would keep the process alive
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:6])

@@ -199,6 +199,10 @@ def test_stages(repo: Repository, made: str) -> str:
     folder = tests.name.rpartition("/")[0]  # as the app's: a folder's file may include its neighbours
     copied = folder or tests.name
     copy = f"COPY {in_context(repo, copied)} ./{copied}\n" if tests.kind == "requirements" else ""
+    run_in = (
+        f"# Where the repository runs its suite: its pytest settings name paths from there.\nWORKDIR {CODE_DIR}/{tests.run_in}\n"
+    )
+    run_in = run_in if tests.run_in else ""
     return f"""
 # The service's own tests (inv service-test, part of inv ci) run in an image of their own, never shipped.
 FROM builder AS test-deps
@@ -211,7 +215,7 @@ COPY {in_context(repo, ".")} {CODE_DIR}/
 {made}# In this image only, the code belongs to the tests' user: a suite writes beside it (coverage data, reports).
 RUN chown -R {UID}:{UID} {CODE_DIR}
 USER {UID}:{UID}
-CMD ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "{tests.folder}"]
+{run_in}CMD ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "{tests.arguments}"]
 """
 
 

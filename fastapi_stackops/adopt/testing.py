@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import configparser
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,12 @@ class ServiceTests:
     reads: tuple[str, ...] = ()  # variables the suite's own code reads with no default
     ci_values: tuple[tuple[str, str], ...] = ()  # what its pipelines set of the variables it names (ALLOW_CLEANUP: 1)
     example_values: tuple[tuple[str, str], ...] = ()  # what the env file a developer starts from sets (.env.example)
+    run_in: str = ""  # the folder pytest runs from, when its own addopts name paths there (`cd svc && pytest`)
+
+    @property
+    def arguments(self) -> str:
+        """The folder pytest is given, from where it runs."""
+        return Path(self.folder).relative_to(self.run_in).as_posix() if self.run_in else self.folder
 
     @property
     def summary(self) -> str:
@@ -122,8 +130,31 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     reads = list(dict.fromkeys(reads))
     named = names_in_code(sorted((root / folder).rglob("*.py")))
     given = tuple((name, value) for name, value in ci_values(root).items() if name in named)
-    tests = ServiceTests(folder, *found, test_env_values(root), tuple(reads), given, example_values(root))
-    return tests, ""
+    values = (test_env_values(root), tuple(reads), given, example_values(root))
+    return ServiceTests(folder, *found, *values, run_in=run_folder(root, project, folder)), ""
+
+
+def addopts(root: Path, project: dict) -> str:
+    """pytest's addopts, from pyproject.toml or an ini file of its own."""
+    found = project.get("tool", {}).get("pytest", {}).get("ini_options", {}).get("addopts", "")
+    for name, section in (("pytest.ini", "pytest"), ("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
+        ini = configparser.ConfigParser(interpolation=None)
+        if not found and (root / name).is_file():
+            ini.read_string(text_of(root / name))
+            found = ini.get(section, "addopts", fallback="")
+    return " ".join(found) if isinstance(found, list) else found
+
+
+def run_folder(root: Path, project: dict, folder: str) -> str:
+    """The tests' folder or one above it, when a path pytest's addopts name is there and not at the root: the
+    repository runs its suite from there. (An option's value, `--maxfail 1`, is no path in either.)"""
+    try:
+        named = [word for word in shlex.split(addopts(root, project)) if not word.startswith("-")]
+    except ValueError:
+        return ""
+    missing = [word for word in named if not (root / word).exists()]
+    above = [Path(folder), *Path(folder).parents][:-1]  # never the root itself
+    return next((d.as_posix() for d in above if any((root / d / word).exists() for word in missing)), "")
 
 
 #: Env files a suite keeps its own values in, committed beside it.

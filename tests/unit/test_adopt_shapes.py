@@ -898,3 +898,13 @@ def test_a_celery_broker_written_in_code_at_localhost_is_refused_before_any_buil
         read_repository(tmp_path)
     assert str(said.value).startswith("worker.py line ") and refused in str(said.value), said.value
     assert "read it from a setting" in str(said.value)
+
+
+def test_the_test_image_runs_pytest_from_where_the_repositorys_own_addopts_name_its_tests(tmp_path):
+    pyproject = '[project]\nname = "svc"\nversion = "1"\ndependencies = ["fastapi"]\n\n[dependency-groups]\n'
+    pyproject += 'dev = ["pytest"]\n\n[tool.pytest.ini_options]\naddopts = "--maxfail 1 --cov svc tests/"\n'
+    files = {"pyproject.toml": pyproject, "svc/__init__.py": "", "svc/main.py": APP, "svc/tests/__init__.py": ""}
+    written(tmp_path, files | {"svc/tests/test_app.py": "def test_x():\n    pass\n"})
+    repo = read_repository(tmp_path)
+    test_stage = dockerfile_text(repo, "/", False).split("AS test\n")[1].split("\nFROM ")[0]
+    assert "WORKDIR /srv/svc\n" in test_stage and test_stage.endswith('"no:cacheprovider", "."]\n')

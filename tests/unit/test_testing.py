@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_stackops.adopt.testing import ci_values, example_values, names_in_code
+from fastapi_stackops.adopt.testing import ServiceTests, ci_values, example_values, names_in_code, run_folder
 from tests.utils import committed as commit
 
 GITHUB = """name: ci
@@ -77,3 +77,26 @@ def test_the_env_file_a_developer_starts_from_is_read_only_when_committed(tmp_pa
         (tmp_path / name).write_text(text)
     commit(tmp_path, paths=("api/main.py", *committed))
     assert example_values(tmp_path / "api") == found
+
+
+@pytest.mark.parametrize(
+    ("files", "project", "folder", "run_in"),
+    [
+        # The suite inside the package, its addopts naming tests/ from there (`cd svc && pytest`).
+        ({"svc/tests/test_a.py": ""}, {"addopts": "--maxfail 1 --cov svc tests/"}, "svc", "svc"),
+        ({"svc/tests/test_a.py": ""}, {"addopts": ["--cov", "svc", "tests"]}, "svc", "svc"),  # a list
+        ({"svc/tests/test_a.py": "", "pytest.ini": "[pytest]\naddopts = tests\n"}, {}, "svc", "svc"),
+        ({"tests/test_a.py": ""}, {"addopts": "--cov app tests/"}, "tests", ""),  # from the root, as given
+        ({"svc/tests/test_a.py": ""}, {"addopts": '-k "not slow" --junitxml out/r.xml'}, "svc", ""),  # no path there
+        ({"svc/tests/test_a.py": ""}, {"addopts": "-x"}, "svc", ""),
+        ({"svc/tests/test_a.py": ""}, {"addopts": 'tests "unclosed'}, "svc", ""),  # unreadable: as before
+    ],
+)
+def test_pytest_runs_from_where_its_own_addopts_name_paths(tmp_path: Path, files, project, folder, run_in):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    found = run_folder(tmp_path, {"tool": {"pytest": {"ini_options": project}}} if project else {}, folder)
+    assert found == run_in
+    tests = ServiceTests(folder, "requirements", "requirements.txt", "requirements.txt", run_in=found)
+    assert tests.arguments == ("." if run_in == folder else folder)

@@ -118,7 +118,7 @@ def tests_environment(repo: Repository) -> dict[str, str]:
     # What the suite names and the repository's own pipelines set, which the stack does not wire; then what only the
     # suite reads, with no default: a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL).
     pipelines = {name: json.dumps(value) for name, value in repo.service_tests.ci_values if name not in environment}
-    examples = example_environment(repo, environment)
+    examples = committed_environment(repo, environment)
     only_read = {
         name: json.dumps(named_value(name) or "")
         for name in repo.service_tests.reads
@@ -128,15 +128,15 @@ def tests_environment(repo: Repository) -> dict[str, str]:
     return {k: v for k, v in environment.items() if k not in kept} | examples | only_read | pipelines
 
 
-def example_environment(repo: Repository, given: dict[str, str]) -> dict[str, str]:
-    """What the env file a developer starts from (.env.example, a committed .env) sets for the settings and the suite,
-    over the app's defaults: the tests run as on the developer's machine. What the served app is given stays as it is
+def committed_environment(repo: Repository, given: dict[str, str]) -> dict[str, str]:
+    """What a committed .env sets for the settings and the suite, over the app's defaults: the tests run as in any
+    checkout. What the served app is given stays as it is
     given (the stack's services; a made-up superuser's password the server seeds the shared database with)."""
     fields = repo.settings.fields + repo.settings.others if repo.settings else ()
     declared = {f.variable.upper() for f in fields} | set(repo.service_tests.reads)
     return {
         name: json.dumps(value)
-        for name, value in repo.service_tests.example_values
+        for name, value in repo.service_tests.committed_env_values
         if name.upper() in declared and name not in given
     }
 

@@ -35,7 +35,7 @@ from fastapi_stackops.adopt.pipeline import pipeline_files
 from fastapi_stackops.adopt.reading import Repository, read_repository
 from fastapi_stackops.adopt.routes import ImportFailed, Routes, ask_image, choose_routes
 from fastapi_stackops.adopt.source import App
-from fastapi_stackops.adopt.stackfiles import compose_text, env_texts, example_secrets, example_text
+from fastapi_stackops.adopt.stackfiles import committed_secrets, compose_text, env_texts, example_text
 from fastapi_stackops.adopt.workspace import scratch_copy
 from fastapi_stackops.adopt.writing import Change, apply, diff, gitignore_change, kept_values, planned, pyproject_change
 from fastapi_stackops.building import build_images
@@ -196,7 +196,7 @@ FIRST_START = "its first start"
 
 def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Finding]]:
     """What an import failure can teach: (the Repository field that learns it, the value, what init says of it)."""
-    refused = quoted(failed.words, example_secrets(repo))
+    refused = quoted(failed.words, committed_secrets(repo))
     path = failed.read_only_path
     path = path if not path or path.startswith("/") else f"{CODE_DIR}/{path}"  # relative: to the working directory
     # A file in the code's own folder (app.log in the working directory) becomes a link into /tmp, as a tmpfs over
@@ -218,11 +218,11 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
         ),
         ("writable", path, Finding("writable", f"{path}, a tmpfs: the app writes there as it loads or starts", FIRST_START)),
         (
-            "refused_examples",
+            "refused_committed",
             refused,
             Finding(
                 "variable",
-                f"{', '.join(refused)}: the app refused its committed example's value; ci makes up its own",
+                f"{', '.join(refused)}: the app refused its committed .env's value; ci makes up its own",
                 FIRST_START,
             ),
         ),
@@ -248,7 +248,7 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool) -> tuple[Setup,
     for name, value, finding in lessons(failed, setup.repo):
         known = getattr(setup.repo, name)
         new = [v for v in (value if isinstance(value, tuple) else (value,)) if v and v not in known]
-        if new and (name in ("required", "refused_examples") or new[0].startswith(f"{CODE_DIR}/")):
+        if new and (name in ("required", "refused_committed") or new[0].startswith(f"{CODE_DIR}/")):
             say(finding.line())
             setup.repo.findings.append(finding)
             return replace(setup, repo=replace(setup.repo, **{name: (*known, *new)})), with_deps

@@ -148,12 +148,12 @@ def mode_lines(repo: Repository) -> str:
     return f"# The app runs in its local mode here; prod keeps its own default ({mode.default}).\n{mode.variable}={mode.local}\n"
 
 
-def example_secrets(repo: Repository) -> dict[str, str]:
-    """The secrets CI takes from the committed .env (or .env.example), as the repository's own CI runs: its suite may
+def committed_secrets(repo: Repository) -> dict[str, str]:
+    """The secrets CI takes from a committed .env, as the repository's own CI runs: its suite may
     assert them (a test resets the superuser's password to that very value). Not those the app refused at import (a
     placeholder it allows only in a mode of its own): ci makes up its own for them."""
-    committed = dict(repo.service_tests.example_values) if repo.service_tests else {}
-    names = set(secret_variables(repo)) - set(repo.refused_examples)
+    committed = dict(repo.service_tests.committed_env_values) if repo.service_tests else {}
+    names = set(secret_variables(repo)) - set(repo.refused_committed)
     return {name: value for name, value in committed.items() if name in names}
 
 
@@ -167,14 +167,14 @@ def env_texts(
     ca = "BUILD_CA_BUNDLE=system\n" if system_ca else ""
     ci, overlay = f"{env_dir}/ci.env.docker", f"{env_dir}/dev.local.env.docker"
     names = secret_variables(repo)
-    committed = example_secrets(repo)
-    kept_ci = {k: v for k, v in kept.get(ci, {}).items() if k not in repo.refused_examples}  # the app refused those
+    committed = committed_secrets(repo)
+    kept_ci = {k: v for k, v in kept.get(ci, {}).items() if k not in repo.refused_committed}  # the app refused those
     ci_secrets = {k: kept_ci.get(k) or committed.get(k) or f"ci-{secrets.token_hex(16)}" for k in names}
     dev_secrets = {k: kept.get(overlay, {}).get(k) or f"dev-{secrets.token_hex(16)}" for k in names}
     files = {
         f"{env_dir}/dev.env.docker": f"# Local runs. Secrets: {overlay} (git-ignored).\n"
         f"COMPOSE_PROJECT_NAME={repo.name}-dev\n{PORT_VARIABLE}={host_port}\n{ca}{mode_lines(repo)}",
-        ci: "# CI: an engine-chosen port, and throwaway secrets no other env shares (or your committed example's).\n"
+        ci: "# CI: an engine-chosen port, and throwaway secrets no other env shares (or your committed .env's).\n"
         f"COMPOSE_PROJECT_NAME={repo.name}-ci\n{PORT_VARIABLE}=0\n{ca}{mode_lines(repo)}"
         + (
             f"# The data on a volume of its own, which ci deletes, not in the host folder.\n{DATA_FOLDER_VARIABLE}=app-data\n"

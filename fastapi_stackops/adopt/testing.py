@@ -27,7 +27,7 @@ class ServiceTests:
     own_values: tuple[str, ...] = ()  # variables a committed test env file (.env.test) sets for the suite
     reads: tuple[str, ...] = ()  # variables the suite's own code reads with no default
     ci_values: tuple[tuple[str, str], ...] = ()  # what its pipelines set of the variables it names (ALLOW_CLEANUP: 1)
-    example_values: tuple[tuple[str, str], ...] = ()  # what the env file a developer starts from sets (.env.example)
+    committed_env_values: tuple[tuple[str, str], ...] = ()  # what a committed .env sets
     run_in: str = ""  # the folder pytest runs from, when its own addopts name paths there (`cd svc && pytest`)
 
     @property
@@ -130,7 +130,7 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     reads = list(dict.fromkeys(reads))
     named = names_in_code(sorted((root / folder).rglob("*.py")))
     given = tuple((name, value) for name, value in ci_values(root).items() if name in named)
-    values = (test_env_values(root), tuple(reads), given, example_values(root))
+    values = (test_env_values(root), tuple(reads), given, committed_env_values(root))
     return ServiceTests(folder, *found, *values, run_in=run_folder(root, project, folder)), ""
 
 
@@ -199,19 +199,16 @@ def ci_values(root: Path) -> dict[str, str]:
     return found
 
 
-#: Env files a developer starts from before running the suite (copied to .env, or committed as it is): the values a
-#: suite may assert. The first found beside the service, else at the git top, is read.
-EXAMPLE_ENV_FILES = (".env.example", ".env.sample", ".env.dist", ".env.template", "example.env", "env.example", ".env")
-
-
-def example_values(root: Path) -> tuple[tuple[str, str], ...]:
-    """The literal values of the committed env file a developer starts from, the runner's tooling and the backing
-    services' aside (the stack wires its own); an empty value, or one made of other variables, is none."""
-    for folder in dict.fromkeys([root, git_root(root) or root]):
-        for path in (folder / name for name in EXAMPLE_ENV_FILES):
-            if path.is_file() and tracked_by_git(path):
-                values = literal_values(path).items()
-                return tuple((k, v) for k, v in values if v and "$" not in v and not TOOLING.match(k))
+def committed_env_values(root: Path) -> tuple[tuple[str, str], ...]:
+    """The literal values of a committed .env, beside the service or at the git top: the environment the repository
+    runs with as it is (its own CI and every checkout read it), which a suite may assert. Not a template
+    (.env.example): a developer edits that before use, and its local toggles (AUTH_ENABLED=false) are not what the
+    suite was written against. The runner's tooling and the backing services' aside (the stack wires its own); an
+    empty value, or one made of other variables, is none."""
+    for path in (folder / ".env" for folder in dict.fromkeys([root, git_root(root) or root])):
+        if path.is_file() and tracked_by_git(path):
+            values = literal_values(path).items()
+            return tuple((k, v) for k, v in values if v and "$" not in v and not TOOLING.match(k))
     return ()
 
 

@@ -425,21 +425,21 @@ def test_a_uv_workspace_member_builds_from_the_workspace_root_with_only_its_own_
     assert dockerignore_name(repo, "Dockerfile") == "Dockerfile.dockerignore"
 
 
-def test_the_tests_get_what_the_developers_env_file_sets_for_the_settings_and_the_stack_keeps_its_own(tmp_path):
+def test_the_tests_get_what_a_committed_env_file_sets_for_the_settings_and_the_stack_keeps_its_own(tmp_path):
     config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    database_url: str\n"
     config += "    smtp_host: str = ''\n    fastapi_env: str | None = None\n    secret_key: str\n"
     files = {"requirements.txt": "fastapi\nasyncpg\npytest\n", "main.py": APP, "config.py": config}
     files |= {"tests/test_app.py": "def test_x():\n    pass\n"}
     example = "SMTP_HOST=mail.test\nFASTAPI_ENV=development\nSECRET_KEY=changethis\nDATABASE_URL=postgresql://localhost/x\n"
-    written(tmp_path, files | {".env.example": example + "VITE_API=http://web.test\n"})
+    written(tmp_path, files | {".env": example + "VITE_API=http://web.test\n"})
     committed(tmp_path)
     repo = read_repository(tmp_path)
     served, tested = (block.split("    environment:\n")[1] for block in compose_text(repo).split("  web-test:\n"))
-    # CI's secret is the example's (a suite may assert it), the served app's and the tests' alike; dev's is its own.
+    # CI's secret is the committed .env's (a suite may assert it), the served app's and the tests' alike; dev's is its own.
     files = env_texts(repo, "env", False, {})
     assert "\nSECRET_KEY=changethis\n" in files["env/ci.env.docker"]
     assert "changethis" not in files["env/dev.local.env.docker"]
-    # The suite runs as on the developer's machine after `cp .env.example .env`, over the app's defaults.
+    # The suite runs as in any checkout, with the committed .env over the app's defaults.
     assert 'SMTP_HOST: "mail.test"' in tested and 'FASTAPI_ENV: "development"' in tested
     assert "VITE_API" not in tested  # what no setting declares stays out
     # What the served app is given, it shares with the tests: the stack's database, the ci env file's secret.
@@ -448,9 +448,9 @@ def test_the_tests_get_what_the_developers_env_file_sets_for_the_settings_and_th
     assert "SECRET_KEY: ${SECRET_KEY" in served and "SECRET_KEY: ${SECRET_KEY" in tested
 
 
-def test_an_example_value_the_app_refuses_at_import_is_made_up_for_ci_instead(tmp_path):
+def test_a_committed_env_value_the_app_refuses_at_import_is_made_up_for_ci_instead(tmp_path):
     """A placeholder the app allows only in a mode of its own ("changethis" outside FASTAPI_ENV=development): the
-    first start quotes it, and ci makes up its own for each secret the example gave that value."""
+    first start quotes it, and ci makes up its own for each secret the .env gave that value."""
     from fastapi_stackops.adopt.init import learned, setup_for
     from fastapi_stackops.adopt.routes import ImportFailed
 
@@ -458,14 +458,14 @@ def test_an_example_value_the_app_refuses_at_import_is_made_up_for_ci_instead(tm
     config += "    first_superuser_password: str\n    api_token: str\n"
     files = {"requirements.txt": "fastapi\npytest\n", "main.py": APP, "config.py": config}
     example = "SECRET_KEY=changethis\nFIRST_SUPERUSER_PASSWORD=changethis\nAPI_TOKEN=token-of-the-suite\n"
-    written(tmp_path, files | {"tests/test_app.py": "def test_x():\n    pass\n", ".env.example": example})
+    written(tmp_path, files | {"tests/test_app.py": "def test_x():\n    pass\n", ".env": example})
     committed(tmp_path)
     setup = setup_for(read_repository(tmp_path), system_ca=False)
     first = env_texts(setup.repo, "env", False, {})["env/ci.env.docker"]
     assert "\nSECRET_KEY=changethis\n" in first and "\nFIRST_SUPERUSER_PASSWORD=changethis\n" in first
     refused = 'ValidationError: Value error, The value of SECRET_KEY is "changethis", for security, please change it'
     setup, _ = learned(setup, ImportFailed(setup.repo, refused), False)
-    assert setup.repo.refused_examples == ("SECRET_KEY", "FIRST_SUPERUSER_PASSWORD")
+    assert setup.repo.refused_committed == ("SECRET_KEY", "FIRST_SUPERUSER_PASSWORD")
     # The next try's ci file is made anew, though the first try's is there to keep.
     ci = env_texts(setup.repo, "env", False, {"env/ci.env.docker": {"SECRET_KEY": "changethis"}})["env/ci.env.docker"]
     assert "changethis" not in ci and "\nSECRET_KEY=ci-" in ci and "\nAPI_TOKEN=token-of-the-suite\n" in ci

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_stackops.adopt.testing import ServiceTests, ci_values, example_values, names_in_code, run_folder
+from fastapi_stackops.adopt.testing import ServiceTests, ci_values, committed_env_values, names_in_code, run_folder
 from tests.utils import committed as commit
 
 GITHUB = """name: ci
@@ -64,19 +64,21 @@ EXAMPLE = "SMTP_HOST=localhost\nAPP_SECRET=\nDSN=${DB_URL}\nDB_CONNECTION=postgr
 @pytest.mark.parametrize(
     ("committed", "untracked", "found"),
     [
-        ({"api/.env.example": EXAMPLE}, {}, (("SMTP_HOST", "localhost"), ("MODE", "development"))),
+        ({"api/.env": EXAMPLE}, {}, (("SMTP_HOST", "localhost"), ("MODE", "development"))),
         ({".env": "FASTAPI_ENV=development\n"}, {}, (("FASTAPI_ENV", "development"),)),  # a workspace's, at the top
-        ({}, {".env": "SECRET=mine\n", "api/.env.example": "MODE=dev\n"}, ()),  # not committed: private, or unknown
-        ({"api/.env.sample": "MODE=dev\n", ".env": "MODE=top\n"}, {}, (("MODE", "dev"),)),  # beside the service first
+        ({}, {".env": "SECRET=mine\n"}, ()),  # not committed: a developer's own
+        ({"api/.env": "MODE=dev\n", ".env": "MODE=top\n"}, {}, (("MODE", "dev"),)),  # beside the service first
+        # A template is edited before use: its local toggles are not what the suite was written against.
+        ({"api/.env.example": "AUTH_ENABLED=false\n", ".env.sample": "MODE=dev\n"}, {}, ()),
     ],
 )
-def test_the_env_file_a_developer_starts_from_is_read_only_when_committed(tmp_path: Path, committed, untracked, found):
+def test_a_committed_env_file_is_read_and_a_template_is_not(tmp_path: Path, committed, untracked, found):
     """Empty values, values made of other variables, and the backing services' (DB_*) are none."""
     for name, text in {**committed, **untracked, "api/main.py": ""}.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     commit(tmp_path, paths=("api/main.py", *committed))
-    assert example_values(tmp_path / "api") == found
+    assert committed_env_values(tmp_path / "api") == found
 
 
 @pytest.mark.parametrize(

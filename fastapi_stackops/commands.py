@@ -8,6 +8,7 @@ streamed, a pointer to the output just shown.
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 import sys
@@ -17,6 +18,14 @@ from collections.abc import Callable, Mapping, Sequence
 
 from fastapi_stackops import StackError
 from fastapi_stackops.console import Echo, say
+
+#: A terminal's colour and cursor codes, which a tool forced to colour (pytest --color=yes) writes into captured output.
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def plain(text: str) -> str:
+    """The text without terminal codes: what a one-line error quotes of a command's output."""
+    return ANSI.sub("", text)
 
 
 class CommandFailed(StackError):
@@ -28,7 +37,7 @@ class CommandFailed(StackError):
 def last_words(result: subprocess.CompletedProcess, lines: int = 3) -> str:
     """A failed command's own words on one line: its last lines on stderr, else on stdout, else its exit code."""
     for stream in (result.stderr, result.stdout):
-        said = " ".join(line.strip() for line in (stream or "").strip().splitlines()[-lines:] if line.strip())
+        said = " ".join(line.strip() for line in plain(stream or "").strip().splitlines()[-lines:] if line.strip())
         if said:
             return said
     return f"exit {result.returncode} with no output"

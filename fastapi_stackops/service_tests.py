@@ -9,6 +9,7 @@ import sys
 from fastapi_stackops import StackError
 from fastapi_stackops.baseimages import ensure_base_images
 from fastapi_stackops.building import build_images
+from fastapi_stackops.commands import plain
 from fastapi_stackops.console import step
 from fastapi_stackops.stack import Stack
 
@@ -38,6 +39,10 @@ def run_service_tests(stack: Stack, tty: bool = False) -> None:
         said: list[str] = []
         code = stack.start_compose(["run", "--rm", "--no-TTY", name], base, on_line=lambda line: said.append(echo(line))).wait()
         if code:
-            told = [line.strip("= \n") for line in said if TEST_SUMMARY.search(line) or line.startswith("ERROR: ")]
-            summary = told[-1] if told else f"exit {code}"  # pytest's closing line, else its usage error
-            raise StackError(f"the service's tests failed ({name}): {summary}; their output is above")
+            raise StackError(f"the service's tests failed ({name}): {pytest_summary(said, code)}; their output is above")
+
+
+def pytest_summary(lines: list[str], code: int) -> str:
+    """pytest's closing line, else its usage error, else the exit code; without colour codes (--color=yes)."""
+    told = [line.strip("= \n") for line in map(plain, lines) if TEST_SUMMARY.search(line) or line.startswith("ERROR: ")]
+    return told[-1] if told else f"exit {code}"

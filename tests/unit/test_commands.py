@@ -18,6 +18,7 @@ from fastapi_stackops.commands import last_words
         ("echo 'said on stdout only'; exit 2", "said on stdout only"),
         ("printf '\\n\\n' >&2; exit 3", "exit 3 with no output"),
         ("exit 4", "exit 4 with no output"),
+        ("printf '\\033[31mError:\\033[0m no such service\\n' >&2; exit 5", "Error: no such service"),  # coloured
     ],
 )
 def test_last_words(script, expected):

@@ -1,5 +1,5 @@
-"""The script init runs in the built image (`python -c`, never imported by the package): import the app, start it as a
-server would (its lifespan), and print its routes and OpenAPI document, or why it could not, as one JSON line each.
+"""The script init runs in the built image (`python -c`): import the app, start it as a server would (its lifespan),
+and print its routes and OpenAPI document, or why it could not import, and why its startup failed, one JSON line each.
 
 Arguments: module, attribute, "factory" or "", the code's folder, the seconds the startup may take.
 Runs on every Python an image may have (3.9 on): nothing from the package, no newer syntax.
@@ -15,10 +15,10 @@ import traceback
 
 MARKER = "stackops-routes "
 FAILED = "stackops-import-failed "
-READ_ONLY = 30  # errno EROFS: the container's root filesystem is read-only
+STARTUP_FAILED = "stackops-startup-failed "
 
 
-def report(error, code, at=""):
+def report(error, code, marker=FAILED):
     """The failure as init reads it: the app's own frame (not a dependency's) says where; a SyntaxError says it itself."""
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(code)] or [None]
     own = error if isinstance(error, SyntaxError) else frames[-1]
@@ -31,7 +31,7 @@ def report(error, code, at=""):
     root = chain(error)[-1]  # what a re-raise ("from e") hides: the first exception of the chain
     failure = {
         "kind": type(error).__name__,
-        "message": str(error) + at,
+        "message": str(error),
         "pydantic": pydantic,
         "root": "" if root is error else f"{type(root).__name__}: {root}",
         "file": getattr(own, "filename", ""),
@@ -39,7 +39,7 @@ def report(error, code, at=""):
         "text": (getattr(error, "text", "") or "").strip(),
         "name": getattr(error, "name", "") if isinstance(error, ImportError) else "",
     }
-    print(FAILED + json.dumps(failure), flush=True)
+    print(marker + json.dumps(failure), flush=True)
     traceback.print_exception(type(error), error, error.__traceback__)
 
 
@@ -66,23 +66,21 @@ async def lifespan_startup(app):
         raise task.exception()
 
 
-def written_at_startup(app, seconds):
-    """The read-only write the app's startup failed on, if it did within `seconds`. Any other failure is left to the
-    stack (a database this run has not started); a startup that blocks is left running, as the process exits."""
+def startup_failure(app, seconds):
+    """The exception the app's startup failed with, if it did within `seconds`; a startup that blocks is left running,
+    as the process exits."""
     failed = []
 
     def started():
         try:
             asyncio.run(lifespan_startup(app))
-        except BaseException as error:  # noqa: BLE001 - a SystemExit in a startup must not end the probe
+        except BaseException as error:  # a SystemExit in a startup must not end the probe
             failed.append(error)
 
     thread = threading.Thread(target=started, daemon=True)
     thread.start()
     thread.join(seconds)
-    errors = chain(failed[0]) if failed else []
-    read_only = [e for e in errors if isinstance(e, OSError) and e.errno == READ_ONLY]
-    return read_only[0] if read_only else None
+    return failed[0] if failed else None
 
 
 def routes_of(app):
@@ -106,10 +104,9 @@ def main(module, attribute, factory, code, seconds):
         report(error, code)
         sys.exit(1)
     routes = routes_of(app)
-    read_only = written_at_startup(app, float(seconds))
-    if read_only:  # said as the write itself, where the app's own frame made it
-        report(read_only, code, at=" (at the app's startup)")
-        os._exit(1)
+    failed = startup_failure(app, float(seconds))
+    if failed is not None:  # what init may learn from (a path it writes, a variable it demands); the routes stand
+        report(failed, code, marker=STARTUP_FAILED)
     print(MARKER + json.dumps(routes), flush=True)
     os._exit(0)  # a startup may have left threads (a scheduler) that would keep the process alive
 

@@ -18,11 +18,12 @@ UNREACHED = re.compile(
 READ_ONLY = re.compile(r"Read-only file system: '([^']+)'|No such file or directory: '([^']+\.log)'")
 #: An app that reads a git-ignored env file at import (starlette's Config, python-dotenv with a check) and stops without it.
 MISSING_ENV_FILE = re.compile(r"(?:Config file|No such file or directory:?) '([^']*/\.env[^'/]*)'")
-#: A variable read at import with no default: by starlette's Config, os.environ[...], python-decouple, or a pydantic
+#: A variable read at import (or startup) with no default: by starlette's Config, os.environ[...], python-decouple, or a pydantic
 #: model validated from the environment itself (`Config(**os.environ)`: the input pydantic shows is a dict of variables).
 MISSING_VARIABLE = re.compile(
     r"Config '([A-Za-z_]\w*)' is missing|KeyError: '([A-Z][A-Z0-9_]*)'|UndefinedValueError: ([A-Z][A-Z0-9_]*) not found|"
-    r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?Field required \[type=missing, input_value=\{'[A-Z_]+'"
+    r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?Field required \[type=missing, input_value=\{'[A-Z_]+'|"
+    r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+) (?:is required|must be set)\b"  # the app's own check ("JWT_SECRET is required at startup")
 )
 
 

@@ -7,8 +7,6 @@ exactly what would change.
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import tempfile
 import uuid
@@ -19,7 +17,6 @@ from fastapi_stackops import StackError
 from fastapi_stackops.adopt.build_context import dockerignore_name, dockerignore_text
 from fastapi_stackops.adopt.contract_table import Layout, contract_text, written_layout
 from fastapi_stackops.adopt.conventions import (
-    CODE_DIR,
     ENV_DIR,
     ENV_DIR_IF_IGNORED,
     HEADER,
@@ -28,14 +25,14 @@ from fastapi_stackops.adopt.conventions import (
     task_runner,
 )
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
+from fastapi_stackops.adopt.first_start import learned, taught_by_startup
 from fastapi_stackops.adopt.image import dockerfile_text
-from fastapi_stackops.adopt.import_failure import quoted
 from fastapi_stackops.adopt.override import OVERRIDE_FILE, Override, missing_env_files, plan_override
 from fastapi_stackops.adopt.pipeline import pipeline_files
 from fastapi_stackops.adopt.reading import Repository, read_repository
 from fastapi_stackops.adopt.routes import ImportFailed, Routes, ask_image, choose_routes
 from fastapi_stackops.adopt.source import App
-from fastapi_stackops.adopt.stackfiles import committed_secrets, compose_text, env_texts, example_text
+from fastapi_stackops.adopt.stackfiles import compose_text, env_texts, example_text
 from fastapi_stackops.adopt.workspace import scratch_copy
 from fastapi_stackops.adopt.writing import Change, apply, diff, gitignore_change, kept_values, planned, pyproject_change
 from fastapi_stackops.building import build_images
@@ -171,7 +168,10 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
                 with step(f"building {setup.layout.entry}'s image to read the app's routes from it"):
                     build_images(stack, [setup.layout.entry], base)
                 asked = ask_image(stack, setup.layout.entry, setup.repo, base, with_deps)
-                return choose_routes(asked), setup
+                taught = taught_by_startup(setup, asked)
+                if not taught:
+                    return choose_routes(asked), setup
+                setup = taught
             except ImportFailed as failed:
                 last = failed
                 setup, with_deps = learned(setup, failed, with_deps)
@@ -189,72 +189,6 @@ def base_images(stack, repo: Repository) -> dict[str, str]:
         if f"python:{repo.python}" not in str(error):
             raise
         raise StackError(f"{error}; for init, that is --python with one of those versions") from None
-
-
-FIRST_START = "its first start"
-
-
-def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Finding]]:
-    """What an import failure can teach: (the Repository field that learns it, the value, what init says of it)."""
-    refused = quoted(failed.words, committed_secrets(repo))
-    path = failed.read_only_path
-    path = path if not path or path.startswith("/") else f"{CODE_DIR}/{path}"  # relative: to the working directory
-    # A file in the code's own folder (app.log in the working directory) becomes a link into /tmp, as a tmpfs over
-    # the folder would hide the code; deeper down, its folder (logs/) becomes a tmpfs. A name made at run time (a
-    # date in it) no link made now can catch: that app stays refused, in the one line that says why.
-    named_now = re.search(r"\d{4}", Path(path).name)
-    linked = path if Path(path).suffix and str(Path(path).parent) == CODE_DIR and not named_now else ""
-    path = "" if linked else str(Path(path).parent) if Path(path).suffix else path
-    path = "" if path == CODE_DIR else path  # never a tmpfs over the code
-    placeholder, variables, folder = failed.missing_env_file, failed.missing_variables, failed.missing_folder
-    folder = folder if not folder or folder.startswith("/") else os.path.normpath(f"{CODE_DIR}/{folder}")
-    made_elsewhere = "the app needs it at import and the repository lacks it; copy there what makes it (a frontend's build)"
-    return [
-        ("folders", folder, Finding("to change", f"{folder}, empty in the image: {made_elsewhere}", FIRST_START)),
-        (
-            "linked",
-            linked,
-            Finding("writable", f"{linked}, a link into /tmp (a tmpfs): the app writes it as it loads or starts", FIRST_START),
-        ),
-        ("writable", path, Finding("writable", f"{path}, a tmpfs: the app writes there as it loads or starts", FIRST_START)),
-        (
-            "refused_committed",
-            refused,
-            Finding(
-                "variable",
-                f"{', '.join(refused)}: the app refused its committed .env's value; ci makes up its own",
-                FIRST_START,
-            ),
-        ),
-        ("placeholders", placeholder, Finding("env file", f"{placeholder}, empty in the image: read at import", FIRST_START)),
-        (
-            "required",
-            variables,
-            Finding("variable", f"{', '.join(variables)}, read at import with no default: secrets", FIRST_START),
-        ),
-    ]
-
-
-def learned(setup: Setup, failed: ImportFailed, with_deps: bool) -> tuple[Setup, bool]:
-    """What an import failure teaches the next try, or the failure itself when it teaches nothing."""
-    typed = {name: value for name, value in failed.refused_values.items() if setup.repo.given.get(name) != value}
-    if typed:  # generated values their types refused: values of those types, as --set would give them
-        finding = Finding(
-            "variable", ", ".join(f"{k}={v}" for k, v in typed.items()), f"{FIRST_START}: its type refused a secret"
-        )
-        say(finding.line())
-        setup.repo.findings.append(finding)
-        return replace(setup, repo=replace(setup.repo, given={**setup.repo.given, **typed})), with_deps
-    for name, value, finding in lessons(failed, setup.repo):
-        known = getattr(setup.repo, name)
-        new = [v for v in (value if isinstance(value, tuple) else (value,)) if v and v not in known]
-        if new and (name in ("required", "refused_committed") or new[0].startswith(f"{CODE_DIR}/")):
-            say(finding.line())
-            setup.repo.findings.append(finding)
-            return replace(setup, repo=replace(setup.repo, **{name: (*known, *new)})), with_deps
-    if failed.unreached and not with_deps and setup.repo.database in ("postgres", "mysql"):
-        return setup, True
-    raise failed
 
 
 def report(routes: Routes) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi_stackops import StackError
-from fastapi_stackops.adopt.app_probe import FAILED, MARKER
+from fastapi_stackops.adopt.app_probe import FAILED, MARKER, STARTUP_FAILED
 from fastapi_stackops.adopt.conventions import CODE_DIR
 from fastapi_stackops.adopt.import_failure import (
     MISSING_ENV_FILE,
@@ -113,12 +113,14 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
     probe = ["-c", PROBE, app.module, app.attribute, "factory" if app.factory else "", f"{CODE_DIR}/", str(STARTUP_SECONDS)]
     run = ["run", "--rm", *([] if with_deps else ["--no-deps"]), "-T", "--entrypoint", "python", service, *probe]
     output = stack.compose(run, capture=True, check=False, extra_env=base)
-    failure = None
+    failure, startup = None, None
     for line in output.stdout.splitlines():
-        if line.startswith(MARKER):
-            return json.loads(line[len(MARKER) :])
+        if line.startswith(MARKER):  # with why its startup failed, if it did: what init may learn from
+            return json.loads(line[len(MARKER) :]) | {"startup": startup}
         if line.startswith(FAILED):
             failure = Failure.of(json.loads(line[len(FAILED) :]))
+        if line.startswith(STARTUP_FAILED):
+            startup = json.loads(line[len(STARTUP_FAILED) :])
     raise ImportFailed(repo, last_words(output), failure)
 
 

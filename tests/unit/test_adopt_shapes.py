@@ -451,7 +451,8 @@ def test_the_tests_get_what_a_committed_env_file_sets_for_the_settings_and_the_s
 def test_a_committed_env_value_the_app_refuses_at_import_is_made_up_for_ci_instead(tmp_path):
     """A placeholder the app allows only in a mode of its own ("changethis" outside FASTAPI_ENV=development): the
     first start quotes it, and ci makes up its own for each secret the .env gave that value."""
-    from fastapi_stackops.adopt.init import learned, setup_for
+    from fastapi_stackops.adopt.first_start import learned
+    from fastapi_stackops.adopt.init import setup_for
     from fastapi_stackops.adopt.routes import ImportFailed
 
     config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    secret_key: str\n"

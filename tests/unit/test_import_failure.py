@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from fastapi_stackops.adopt.first_start import lessons
 from fastapi_stackops.adopt.import_failure import Failure, advice, cause, missing_variables
-from fastapi_stackops.adopt.init import lessons
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import ImportFailed
 
@@ -148,6 +148,10 @@ PYDANTIC_FROM_ENVIRONMENT = (
             (),
         ),
         ("KeyError: 'name'", ()),
+        ("RuntimeError: APP_AUTH_JWT_SECRET_KEY is required at startup", ("APP_AUTH_JWT_SECRET_KEY",)),  # its own check
+        ("ValueError: SMTP_HOST must be set when mail is on", ("SMTP_HOST",)),
+        ("ValueError: AUTH_ENABLED must be True in production", ()),  # a rule about a value, not a missing one
+        ("RuntimeError: the API is required", ()),
     ],
 )
 def test_the_variables_an_import_failure_says_are_missing(words, variables):
@@ -156,8 +160,9 @@ def test_the_variables_an_import_failure_says_are_missing(words, variables):
 
 def test_what_an_import_failure_teaches_the_next_try_reaches_the_files_init_writes():
     from fastapi_stackops.adopt.app_environment import app_environment, secret_variables
+    from fastapi_stackops.adopt.first_start import learned
     from fastapi_stackops.adopt.image import dockerfile_text
-    from fastapi_stackops.adopt.init import learned, setup_for
+    from fastapi_stackops.adopt.init import setup_for
 
     setup = setup_for(read_repository(BARE / "uv-src-factory"), system_ca=False)
     env_file = "FileNotFoundError: Config file '/srv/src/app/core/../../.env' not found."
@@ -198,7 +203,8 @@ MODELS_FED_THE_ENVIRONMENT = "ValidationError: 5 validation errors for StoreConf
 
 def test_a_first_start_teaches_every_missing_field_at_once_and_wires_those_naming_the_stack():
     from fastapi_stackops.adopt.app_environment import app_environment, secret_variables
-    from fastapi_stackops.adopt.init import learned, setup_for
+    from fastapi_stackops.adopt.first_start import learned
+    from fastapi_stackops.adopt.init import setup_for
 
     setup = setup_for(read_repository(BARE / "postgres-redis-worker"), system_ca=False)
     last_lines = MODELS_FED_THE_ENVIRONMENT.splitlines()[-1]
@@ -231,3 +237,28 @@ def test_a_read_only_path_is_learned_as_a_link_or_a_tmpfs(words, learned):
     repo = read_repository(BARE / "uv-src-factory")
     failed = ImportFailed(repo, words)
     assert [(name, value) for name, value, _ in lessons(failed, repo) if value] == ([learned] if learned else [])
+
+
+@pytest.mark.parametrize(
+    ("message", "learned"),
+    [
+        ("storage var/storage is not writable: [Errno 30] Read-only file system: 'var'", ("writable", ("/srv/var",))),
+        ("APP_AUTH_JWT_SECRET_KEY is required at startup", ("required", ("APP_AUTH_JWT_SECRET_KEY",))),
+        # The stack's to show: the probe started no database; asking again with it up would slow every init.
+        ("[Errno 111] Connection refused", None),
+        ("the scheduler could not start", None),
+    ],
+)
+def test_a_failed_startup_teaches_what_an_import_failure_would_and_else_leaves_the_routes(message, learned):
+    from fastapi_stackops.adopt.first_start import taught_by_startup
+    from fastapi_stackops.adopt.init import setup_for
+
+    setup = setup_for(read_repository(BARE / "postgres-redis-worker"), system_ca=False)
+    asked = {"routes": [], "startup": {"kind": "RuntimeError", "message": message, "file": "/srv/app/main.py", "line": 9}}
+    taught = taught_by_startup(setup, asked)
+    if learned is None:
+        assert taught is None
+    else:
+        field, value = learned
+        assert getattr(taught.repo, field) == value
+    assert taught_by_startup(setup, {"routes": [], "startup": None}) is None

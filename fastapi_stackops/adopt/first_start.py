@@ -1,0 +1,99 @@
+"""What a first start of the built image teaches init: a path the app writes under its read-only code, a variable it
+demands, a value its type or its own check refuses, an env file or a folder it needs. Each lesson is one field of the
+Repository and one line said to the user; an import failure that teaches nothing is the app's own."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import TypeVar
+
+from fastapi_stackops.adopt.conventions import CODE_DIR
+from fastapi_stackops.adopt.findings import Finding
+from fastapi_stackops.adopt.import_failure import Failure, quoted
+from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.routes import ImportFailed
+from fastapi_stackops.adopt.stackfiles import committed_secrets
+from fastapi_stackops.console import say
+
+#: init's Setup: what a lesson changes is its repo.
+Setup = TypeVar("Setup")
+
+FIRST_START = "its first start"
+
+
+def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Finding]]:
+    """What an import failure can teach: (the Repository field that learns it, the value, what init says of it)."""
+    refused = quoted(failed.words, committed_secrets(repo))
+    path = failed.read_only_path
+    path = path if not path or path.startswith("/") else f"{CODE_DIR}/{path}"  # relative: to the working directory
+    # A file in the code's own folder (app.log in the working directory) becomes a link into /tmp, as a tmpfs over
+    # the folder would hide the code; deeper down, its folder (logs/) becomes a tmpfs. A name made at run time (a
+    # date in it) no link made now can catch: that app stays refused, in the one line that says why.
+    named_now = re.search(r"\d{4}", Path(path).name)
+    linked = path if Path(path).suffix and str(Path(path).parent) == CODE_DIR and not named_now else ""
+    path = "" if linked else str(Path(path).parent) if Path(path).suffix else path
+    path = "" if path == CODE_DIR else path  # never a tmpfs over the code
+    placeholder, variables, folder = failed.missing_env_file, failed.missing_variables, failed.missing_folder
+    folder = folder if not folder or folder.startswith("/") else os.path.normpath(f"{CODE_DIR}/{folder}")
+    made_elsewhere = "the app needs it at import and the repository lacks it; copy there what makes it (a frontend's build)"
+    return [
+        ("folders", folder, Finding("to change", f"{folder}, empty in the image: {made_elsewhere}", FIRST_START)),
+        (
+            "linked",
+            linked,
+            Finding("writable", f"{linked}, a link into /tmp (a tmpfs): the app writes it as it loads or starts", FIRST_START),
+        ),
+        ("writable", path, Finding("writable", f"{path}, a tmpfs: the app writes there as it loads or starts", FIRST_START)),
+        (
+            "refused_committed",
+            refused,
+            Finding(
+                "variable",
+                f"{', '.join(refused)}: the app refused its committed .env's value; ci makes up its own",
+                FIRST_START,
+            ),
+        ),
+        ("placeholders", placeholder, Finding("env file", f"{placeholder}, empty in the image: read at import", FIRST_START)),
+        (
+            "required",
+            variables,
+            Finding("variable", f"{', '.join(variables)}, read at import with no default: secrets", FIRST_START),
+        ),
+    ]
+
+
+def learned(setup: Setup, failed: ImportFailed, with_deps: bool) -> tuple[Setup, bool]:
+    """What an import failure teaches the next try, or the failure itself when it teaches nothing."""
+    typed = {name: value for name, value in failed.refused_values.items() if setup.repo.given.get(name) != value}
+    if typed:  # generated values their types refused: values of those types, as --set would give them
+        finding = Finding(
+            "variable", ", ".join(f"{k}={v}" for k, v in typed.items()), f"{FIRST_START}: its type refused a secret"
+        )
+        say(finding.line())
+        setup.repo.findings.append(finding)
+        return replace(setup, repo=replace(setup.repo, given={**setup.repo.given, **typed})), with_deps
+    for name, value, finding in lessons(failed, setup.repo):
+        known = getattr(setup.repo, name)
+        new = [v for v in (value if isinstance(value, tuple) else (value,)) if v and v not in known]
+        if new and (name in ("required", "refused_committed") or new[0].startswith(f"{CODE_DIR}/")):
+            say(finding.line())
+            setup.repo.findings.append(finding)
+            return replace(setup, repo=replace(setup.repo, **{name: (*known, *new)})), with_deps
+    if failed.unreached and not with_deps and setup.repo.database in ("postgres", "mysql"):
+        return setup, True
+    raise failed
+
+
+def taught_by_startup(setup: Setup, asked: dict) -> Setup | None:
+    """What the app's failed startup teaches (a path it writes, a variable it demands), or None: any other startup
+    failure is the stack's to show (no database under the probe's --no-deps), and the routes stand."""
+    if not asked.get("startup"):
+        return None
+    try:  # with_deps=True: a startup that cannot reach its database is no reason to ask again with the stack up
+        taught, _ = learned(setup, ImportFailed(setup.repo, "", Failure.of(asked["startup"])), with_deps=True)
+    except ImportFailed:
+        return None
+    return taught

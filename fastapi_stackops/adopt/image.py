@@ -215,7 +215,7 @@ COPY {in_context(repo, ".")} {CODE_DIR}/
 {made}# In this image only, the code belongs to the tests' user: a suite writes beside it (coverage data, reports).
 RUN chown -R {UID}:{UID} {CODE_DIR}
 USER {UID}:{UID}
-{run_in}CMD ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "{tests.arguments}"]
+{run_in}CMD {json.dumps(["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests.arguments])}
 """
 
 

@@ -29,11 +29,14 @@ class ServiceTests:
     ci_values: tuple[tuple[str, str], ...] = ()  # what its pipelines set of the variables it names (ALLOW_CLEANUP: 1)
     committed_env_values: tuple[tuple[str, str], ...] = ()  # what a committed .env sets
     run_in: str = ""  # the folder pytest runs from, when its own addopts name paths there (`cd svc && pytest`)
+    own_paths: bool = False  # pytest's testpaths say what to collect: it is given no folder, as `pytest` alone runs
 
     @property
-    def arguments(self) -> str:
-        """The folder pytest is given, from where it runs."""
-        return Path(self.folder).relative_to(self.run_in).as_posix() if self.run_in else self.folder
+    def arguments(self) -> tuple[str, ...]:
+        """What pytest is given to collect, from where it runs."""
+        if self.own_paths:
+            return ()
+        return (Path(self.folder).relative_to(self.run_in).as_posix() if self.run_in else self.folder,)
 
     @property
     def summary(self) -> str:
@@ -131,17 +134,18 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     named = names_in_code(sorted((root / folder).rglob("*.py")))
     given = tuple((name, value) for name, value in ci_values(root).items() if name in named)
     values = (test_env_values(root), tuple(reads), given, committed_env_values(root))
-    return ServiceTests(folder, *found, *values, run_in=run_folder(root, project, folder)), ""
+    own_paths = bool(pytest_setting(root, project, "testpaths").strip())
+    return ServiceTests(folder, *found, *values, run_in=run_folder(root, project, folder), own_paths=own_paths), ""
 
 
-def addopts(root: Path, project: dict) -> str:
-    """pytest's addopts, from pyproject.toml or an ini file of its own."""
-    found = project.get("tool", {}).get("pytest", {}).get("ini_options", {}).get("addopts", "")
+def pytest_setting(root: Path, project: dict, key: str) -> str:
+    """A pytest setting (addopts, testpaths), from pyproject.toml or an ini file of its own; a list joined by spaces."""
+    found = project.get("tool", {}).get("pytest", {}).get("ini_options", {}).get(key, "")
     for name, section in (("pytest.ini", "pytest"), ("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
         ini = configparser.ConfigParser(interpolation=None)
         if not found and (root / name).is_file():
             ini.read_string(text_of(root / name))
-            found = ini.get(section, "addopts", fallback="")
+            found = ini.get(section, key, fallback="")
     return " ".join(found) if isinstance(found, list) else found
 
 
@@ -149,7 +153,7 @@ def run_folder(root: Path, project: dict, folder: str) -> str:
     """The tests' folder or one above it, when a path pytest's addopts name is there and not at the root: the
     repository runs its suite from there. (An option's value, `--maxfail 1`, is no path in either.)"""
     try:
-        named = [word for word in shlex.split(addopts(root, project)) if not word.startswith("-")]
+        named = [word for word in shlex.split(pytest_setting(root, project, "addopts")) if not word.startswith("-")]
     except ValueError:
         return ""
     missing = [word for word in named if not (root / word).exists()]

@@ -909,3 +909,8 @@ def test_the_test_image_runs_pytest_from_where_the_repositorys_own_addopts_name_
     repo = read_repository(tmp_path)
     test_stage = dockerfile_text(repo, "/", False).split("AS test\n")[1].split("\nFROM ")[0]
     assert "WORKDIR /srv/svc\n" in test_stage and test_stage.endswith('"no:cacheprovider", "."]\n')
+    # Its own testpaths say what to collect (features' tests inside src/ and more): pytest gets no folder, as bare
+    # `pytest` in the repository would run.
+    written(tmp_path, {"pyproject.toml": pyproject.replace("addopts", 'testpaths = ["svc"]\naddopts')})
+    test_stage = dockerfile_text(read_repository(tmp_path), "/", False).split("AS test\n")[1].split("\nFROM ")[0]
+    assert test_stage.endswith('CMD ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"]\n')

@@ -101,4 +101,4 @@ def test_pytest_runs_from_where_its_own_addopts_name_paths(tmp_path: Path, files
     found = run_folder(tmp_path, {"tool": {"pytest": {"ini_options": project}}} if project else {}, folder)
     assert found == run_in
     tests = ServiceTests(folder, "requirements", "requirements.txt", "requirements.txt", run_in=found)
-    assert tests.arguments == ("." if run_in == folder else folder)
+    assert tests.arguments == (("." if run_in == folder else folder),)

@@ -87,9 +87,13 @@ def parse_history(text: str) -> list[Release]:
 
 
 def history(proxy) -> list[Release]:
-    """The releases recorded on the host, oldest first."""
-    result = proxy.exec_run(["sh", "-c", f"cat {HISTORY} 2>/dev/null || true"])
-    return parse_history(result.output.decode(errors="replace"))
+    """The releases recorded on the host, oldest first; none on a host never deployed to. A history that cannot be
+    read is said, never taken for none: `releases` would say nothing serves while a release does."""
+    result = proxy.exec_run(["sh", "-c", f"[ ! -e {HISTORY} ] || cat {HISTORY}"])
+    said = result.output.decode(errors="replace")
+    if result.exit_code != 0:
+        raise StackError(f"could not read the release history on the host ({HISTORY}, exit {result.exit_code}): {said.strip()}")
+    return parse_history(said)
 
 
 def record(proxy, release: Release) -> None:

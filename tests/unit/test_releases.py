@@ -63,3 +63,21 @@ def test_after_a_rollback_the_backup_holding_its_data_is_the_first_one_taken_aft
     backed_up += [Release(4, "b", "x:release-4", "rev2", "t", "me", "rollback to 2", "db-4.sql.gz")]  # a rollback's own
     found = backup_before(backed_up, backed_up[target - 1])
     assert (found.number if found else None) == restorable
+
+
+class Proxy:
+    """A proxy container's exec, as the SDK answers it."""
+
+    def __init__(self, exit_code: int, output: bytes):
+        self.answer = type("ExecResult", (), {"exit_code": exit_code, "output": output})()
+
+    def exec_run(self, command):
+        return self.answer
+
+
+def test_a_history_that_cannot_be_read_is_said_and_never_taken_for_none():
+    from fastapi_stackops.ship.releases import history
+
+    assert history(Proxy(0, b"")) == []  # a host never deployed to
+    with pytest.raises(StackError, match="could not read the release history on the host .*exit 137"):
+        history(Proxy(137, b""))  # the exec killed: before, 'no release is recorded' while one served

@@ -130,8 +130,8 @@ def tests_environment(repo: Repository) -> dict[str, str]:
 
 def committed_environment(repo: Repository, given: dict[str, str]) -> dict[str, str]:
     """What a committed .env sets for the settings and the suite, over the app's defaults: the tests run as in any
-    checkout. What the served app is given stays as it is
-    given (the stack's services; a made-up superuser's password the server seeds the shared database with)."""
+    checkout. What the served app is given stays as given (the stack's services; a made-up superuser's password the
+    server seeds the shared database with)."""
     fields = repo.settings.fields + repo.settings.others if repo.settings else ()
     declared = {f.variable.upper() for f in fields} | set(repo.service_tests.reads)
     return {

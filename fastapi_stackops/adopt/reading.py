@@ -58,7 +58,7 @@ class Repository:
     folders: tuple[str, ...] = ()  # folders the app needs at import that another build makes (static/): empty here
     added_server: str = ""  # uvicorn's pin when the app's dependencies lack it (kept among dev ones)
     given: dict[str, str] = field(default_factory=dict)  # values --set gave, and those a first start's type errors taught
-    refused_committed: tuple[str, ...] = ()  # secrets whose committed .env value the app refused at import
+    refused_committed: tuple[str, ...] = ()  # secrets whose committed .env value the app refused at its first start
     findings: list[Finding] = field(default_factory=list)
     rabbitmq: bool = False  # the app speaks AMQP (aio-pika, pika, Celery on an amqp:// broker): RabbitMQ beside it
     resolved_as_of: str = ""  # with no lock: the last commit's time (UTC), which the build's resolution keeps to

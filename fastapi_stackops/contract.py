@@ -133,7 +133,7 @@ def _service(name: str, table: _Table) -> ServiceContract:
     )
 
 
-PERSISTENCE_KEYS = ("service", "write", "read", "id-from", "delete", "hook")
+PERSISTENCE_KEYS = ("service", "write", "read", "id-from", "delete", "hook", "guessed")
 
 
 def _persistence(table: _Table, entry: str) -> Persistence:
@@ -159,6 +159,7 @@ def _persistence(table: _Table, entry: str) -> Persistence:
         id_from=table.text("id-from", "id"),
         delete=table.path("delete"),
         hook=hook,
+        guessed=table.get("guessed", bool, False),
     )
 
 

@@ -55,6 +55,11 @@ class Run:
         self.cause = cause
         self.close("failed")
 
+    def skipped(self, why: str) -> None:
+        """The step under way could give no verdict: said, and no failure."""
+        say(f"  skipped      {self.current}: {why}")
+        self.close("skipped")
+
 
 def write_bundle(stack: Stack, folder: Path, run: Run) -> Path:
     """The failure bundle, every file masked: summary.txt, compose.json, and per container its log and inspect."""

@@ -83,6 +83,7 @@ class Persistence:
     id_from: str = "id"  # a path into the write's JSON answer (user.id), or "location" for its Location header
     delete: str = ""
     hook: str = ""
+    guessed: bool = False  # init read it from the OpenAPI document: a write the app refuses skips the check, said
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,8 @@ def contract_text(repo: Repository, routes: Routes, env_dir: str, layout: Layout
     if layout.database_service and database:
         tables.append(table(f"tool.stackops.services.{layout.database_service}", {"requires": [database.password]}))
     if routes.persistence:
-        tables.append(table("tool.stackops.persistence", routes.persistence))
+        guess = "# Read from the app's OpenAPI document: while guessed, a write the app refuses (4xx) skips the check.\n"
+        tables.append(table("tool.stackops.persistence", routes.persistence).replace("]\n", "]\n" + guess, 1))
     if repo.migrations:
         tables.append(table("tool.stackops.migrate", {"service": layout.entry, "upgrade": repo.migrations}))
     for variable, image, substitute in layout.bases:

@@ -215,5 +215,5 @@ def scenario(openapi: dict) -> tuple[dict | None, str]:
         found["read"] = {"path": item, "expect-json": checked}
         if "delete" in paths[items[0]]:
             found["delete"] = item
-        return found, ""
+        return found | {"guessed": True}, ""
     return None, "no POST with a JSON body and an id in its answer has a GET of the item beside it, both without a login"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi_stackops import StackError, lifecycle
-from fastapi_stackops.checks.probes import QUOTED, TIMEOUT, NotAnswering, fill, run_probe
+from fastapi_stackops.checks.probes import QUOTED, TIMEOUT, NotAnswering, WrongStatus, fill, run_probe
 from fastapi_stackops.checks.results import CheckFailed, CheckResult, expect, print_result, run_check, write_junit
 from fastapi_stackops.console import say
 from fastapi_stackops.lazy import requests
@@ -35,6 +35,25 @@ class Written:
 
 
 Writer = Callable[[str, str], Written]
+
+
+class ScenarioRefused(StackError):
+    """The scenario init guessed from the OpenAPI document is one the app refuses: no verdict on persistence."""
+
+
+class _GuessRefused(Exception):
+    """Raised through run_check, which judges: a refused guess is no failed check."""
+
+
+def refused_guess(scenario: Persistence, refused: WrongStatus) -> _GuessRefused | None:
+    """A 4xx to a guessed scenario's write: the guess was wrong (a login, a tenant, a field the document does not
+    show), not the data. A declared scenario's refusal, or a 5xx, stays a failure."""
+    if not (scenario.guessed and 400 <= refused.status < 500):
+        return None
+    return _GuessRefused(
+        f"the app refused the scenario init read from its OpenAPI document ({refused}); "
+        "declare a write it accepts in [tool.stackops.persistence] and remove guessed = true"
+    )
 
 
 def json_path(body: Any, path: str) -> Any:
@@ -75,7 +94,10 @@ def scenario_writer(scenario: Persistence, config: ProjectConfig) -> Writer:
     what = f"{scenario.write.method} {scenario.write.path}"
 
     def write(url: str, marker: str) -> Written:
-        response = run_probe(session, url, scenario.write, {"marker": marker})
+        try:
+            response = run_probe(session, url, scenario.write, {"marker": marker})
+        except WrongStatus as refused:
+            raise refused_guess(scenario, refused) or refused from None
         try:
             body = response.json()
         except ValueError:
@@ -174,7 +196,10 @@ def persistence_results(stack: Stack, cycles, records, junit=None, keep=False):
 
     say(f"persistence check on {stack.project}: {cycles} cycles of {records} records")
     writer = scenario_writer(scenario, stack.config)
-    results = persistence_cycles(cycles, records, restart, url, writer, keep=keep, patience=stack.settings.wait_timeout)
+    try:
+        results = persistence_cycles(cycles, records, restart, url, writer, keep=keep, patience=stack.settings.wait_timeout)
+    except _GuessRefused as refused:
+        raise ScenarioRefused(f"{stack.config.where('persistence')}: {refused}") from None
     if junit:
         write_junit(Path(junit), "persistence", results)
     return results

@@ -44,6 +44,14 @@ class NotAnswering(CheckFailed):
     """The service did not answer, or answered that it is not serving yet: worth asking again."""
 
 
+class WrongStatus(CheckFailed):
+    """The service answered another status than the probe expects."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
 def run_probe(session: requests.Session, url: str, probe: Probe, values: Mapping[str, Any] = {}) -> requests.Response:  # noqa: B006
     """Send the probe's request and check the answer; raises CheckFailed naming what differed."""
     path = str(fill(probe.path, values))
@@ -54,10 +62,10 @@ def run_probe(session: requests.Session, url: str, probe: Probe, values: Mapping
         raise NotAnswering(f"{what}: no answer ({type(error).__name__})") from None
     if response.status_code in NOT_SERVING and probe.status not in NOT_SERVING:
         raise NotAnswering(f"{what} answered {response.status_code}: {response.text[:QUOTED]}")
-    expect(
-        response.status_code == probe.status,
-        f"{what} answered {response.status_code}, expected {probe.status}: {response.text[:QUOTED]}",
-    )
+    if response.status_code != probe.status:
+        raise WrongStatus(
+            response.status_code, f"{what} answered {response.status_code}, expected {probe.status}: {response.text[:QUOTED]}"
+        )
     if probe.expect_json or probe.expect_keys:
         try:
             body = response.json()

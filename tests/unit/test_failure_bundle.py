@@ -1,7 +1,11 @@
 """failure_bundle.py's pure parts: masking, and the steps of a run."""
 
+from types import SimpleNamespace
+
 import pytest
 
+from fastapi_stackops.checks import ci
+from fastapi_stackops.checks.persistence import ScenarioRefused
 from fastapi_stackops.failure_bundle import Run, masked
 
 
@@ -28,3 +32,27 @@ def test_a_run_records_each_step_and_the_one_that_failed():
     run.failed("smoke failed")
     assert [(name, outcome) for name, _, outcome in run.steps] == [("build", "passed"), ("up", "failed")]
     assert run.cause == "smoke failed"
+
+
+def test_a_step_with_no_verdict_is_skipped_with_its_reason_and_fails_nothing(capsys):
+    run = Run()
+    run.step("smoke")
+    run.step("persistence-check")
+    run.skipped("the app refused the scenario init read from its OpenAPI document")
+    assert [(name, outcome) for name, _, outcome in run.steps] == [("smoke", "passed"), ("persistence-check", "skipped")]
+    assert run.cause == "" and "skipped      persistence-check: the app refused" in capsys.readouterr().out
+
+
+def test_ci_skips_the_persistence_check_when_the_app_refuses_a_guessed_scenario(monkeypatch, tmp_path):
+    monkeypatch.setattr(ci.lifecycle, "build", lambda stack: None)
+    monkeypatch.setattr(ci.lifecycle, "up", lambda stack, build: None)
+    monkeypatch.setattr(ci, "smoke_results", lambda stack, junit: [])
+
+    def refused(*args, **kwargs):
+        raise ScenarioRefused("pyproject.toml [tool.stackops.persistence]: the app refused ...")
+
+    monkeypatch.setattr(ci, "persistence_results", refused)
+    run = Run()
+    ci.ci_steps(None, SimpleNamespace(service_tests="", persistence=object()), run, tmp_path, 1, False)
+    run.close("passed")
+    assert run.steps[-1][::2] == ("persistence-check", "skipped") and run.cause == ""

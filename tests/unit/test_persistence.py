@@ -1,9 +1,15 @@
-"""The persistence scenario's values: ids nested in real answers, fields reused in the read, typed JSON bodies."""
+"""The persistence scenario's values: ids nested in real answers, fields reused in the read, typed JSON bodies; a
+guessed scenario the app refuses."""
+
+import http.server
+import json
+import threading
 
 import pytest
 
-from fastapi_stackops.checks.persistence import answer_fields, json_path
+from fastapi_stackops.checks.persistence import _GuessRefused, answer_fields, json_path, persistence_cycles, scenario_writer
 from fastapi_stackops.checks.probes import fill
+from fastapi_stackops.project import Persistence, Probe
 
 
 @pytest.mark.parametrize(
@@ -47,3 +53,61 @@ def test_answer_fields_are_every_dotted_path():
 )
 def test_fill(template, values, expected):
     assert fill(template, values) == expected
+
+
+class Answering(http.server.BaseHTTPRequestHandler):
+    """A service whose every write answers one status: `status` on the class."""
+
+    status = 201
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.answer(self.status)
+
+    def do_GET(self):  # noqa: N802
+        self.answer(200)
+
+    def answer(self, status: int) -> None:
+        body = json.dumps({"id": 1, "detail": "tenant subdomain required"}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def service():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answering)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("guessed", "status", "outcome"),
+    [
+        (True, 400, "no verdict"),  # init's guess meets a middleware's demand: the guess was wrong, not the data
+        (True, 422, "no verdict"),
+        (True, 500, "failed"),  # the app broke on a write it accepted: a failure whoever wrote the scenario
+        (False, 400, "failed"),  # a declared scenario the app refuses is the user's to mend
+        (True, 201, "passed"),
+    ],
+)
+def test_a_guessed_scenario_the_app_refuses_gives_no_verdict_and_only_that(service, guessed, status, outcome):
+    Answering.status = status
+    url = f"http://127.0.0.1:{service.server_port}"
+    write = Probe("/things", method="POST", status=201, json={"name": "{marker}"})
+    scenario = Persistence("api", write=write, read=Probe("/things/{id}"), guessed=guessed)
+    writer = scenario_writer(scenario, None)
+    try:
+        results = persistence_cycles(1, 1, lambda: url, url, writer)
+    except _GuessRefused as refused:
+        assert f"answered {status}" in str(refused) and "guessed = true" in str(refused)
+        said = "no verdict"
+    else:
+        said = "passed" if results[0].ok else "failed"
+    assert said == outcome

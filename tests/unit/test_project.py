@@ -32,13 +32,13 @@ def test_full_service_entry():
                     "relax": ["read-only"],
                 }
             },
-            "persistence": {**SCENARIO, "id-from": "location"},
+            "persistence": {**SCENARIO, "id-from": "location", "guessed": True},
         },
         FILE,
     )
     web = config.service("web")
     assert web.port == 8080 and web.is_http and web.probes[0].method == "POST" and web.probes[0].expect_keys == ("id",)
-    assert config.persistence.service == "web" and config.persistence.id_from == "location"
+    assert config.persistence.service == "web" and config.persistence.id_from == "location" and config.persistence.guessed
 
 
 @pytest.mark.parametrize(
@@ -65,6 +65,7 @@ def test_full_service_entry():
         ({"entry": "a", "persistence": {**SCENARIO, "read": {"path": "/r"}}}, r"read must use what was written"),
         ({"entry": "a", "persistence": {"hook": "x:y", **SCENARIO}}, r"hook replaces write and read"),
         ({"entry": "a", "persistence": {"hook": "x.y"}}, r"\[tool.stackops.persistence\] hook must name a function"),
+        ({"entry": "a", "persistence": {**SCENARIO, "guessed": "yes"}}, r"\[tool.stackops.persistence\] guessed must be bool"),
         ({"entry": "a", "base-images": {"PY": {"substitute": "python"}}}, r"\[tool.stackops.base-images.PY\] image is missing"),
         (
             {"entry": "a", "base-images": {"PY": {"image": "x", "substitute": "ruby"}}},

@@ -201,7 +201,7 @@ def test_a_broken_release_fails_in_bounded_time_naming_its_error_and_the_old_kee
     print(f"server figure: broken release refused after {seconds:.1f}s; client loop: {loop.summary}")
     assert result.returncode == 1
     assert "did not become healthy (health gate 40s" in error and "release 0.3.0 is broken on purpose" in error, error
-    assert re.search(r"; release \d+ keeps serving$", error), error  # which one, as the proxy says
+    assert re.search(r"; release \d+ keeps serving$", error), f"{error}\n{proxy_state(notes)}"  # which one, as the proxy says
     assert seconds < 150  # the build, then at most the 40 s health gate
     assert loop.failed == 0, loop.errors[:5]
     assert notes.get("/health").json()["version"] == "0.2.0"
@@ -260,8 +260,23 @@ def interrupted(server: Server, at: str, *args: str, cwd: Path, hold: str, sent:
 def serving_line(server: Server) -> str:
     listed = server.inv("releases").stdout
     marked = [line for line in listed.splitlines() if line.startswith("*")]
-    assert len(marked) == 1, listed
+    assert len(marked) == 1, f"{listed}\n{proxy_state(server)}"
     return marked[0]
+
+
+def proxy_state(server: Server) -> str:
+    """What the host holds when the releases do not add up: its containers, its proxy volumes, each proxy's history."""
+    project = notes_project(server)
+    containers = on_the_host("docker", "ps", "-a", "--format", "{{.ID}} {{.Names}} {{.Status}} {{.Image}} {{.Mounts}}")
+    proxies = on_the_host(
+        "docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={project}", "--filter", "label=io.stackops.proxy"
+    )
+    files = [
+        on_the_host("docker", "exec", p, "sh", "-c", "ls -la /var/lib/proxy; cat /var/lib/proxy/releases.jsonl")
+        for p in proxies.split()
+    ]
+    volumes = on_the_host("docker", "volume", "ls", "--format", "{{.Name}} {{.Labels}}")
+    return "\n".join(["host containers:", containers, "volumes:", volumes, "proxies' files:", *files])
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,8 @@ MISSING_ENV_FILE = re.compile(r"(?:Config file|No such file or directory:?) '([^
 MISSING_VARIABLE = re.compile(
     r"Config '([A-Za-z_]\w*)' is missing|KeyError: '([A-Z][A-Z0-9_]*)'|UndefinedValueError: ([A-Z][A-Z0-9_]*) not found|"
     r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?Field required \[type=missing, input_value=\{'[A-Z_]+'|"
-    r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+) (?:is required|must be set)\b"  # the app's own check ("JWT_SECRET is required at startup")
+    r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+) (?:is required|must be set)\b|"  # the app's own check ("JWT_SECRET is required at startup")
+    r'Environment variable "([A-Z][A-Z0-9_]*)" not set'  # environs
 )
 
 
@@ -34,7 +35,10 @@ LISTED_MISSING = re.compile(
 
 
 #: A value init generated that the setting's type refused (pydantic names the field, then what it should be).
-REFUSED_VALUE = re.compile(r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?Input should be a valid (boolean|integer|number|URL|dictionary|list)")
+REFUSED_VALUE = re.compile(
+    r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?Input should be a valid (boolean|integer|number|URL|dictionary|list)|"
+    r"""Environment variable "([A-Z][A-Z0-9_]*)" invalid: \[['"]Not a valid (boolean|integer|number|URL)"""  # environs
+)
 VALUE_OF_KIND = {
     "boolean": "false",
     "integer": "1",
@@ -47,7 +51,8 @@ VALUE_OF_KIND = {
 
 def refused_values(words: str) -> dict[str, str]:
     """Variable -> a value of the kind its type wants, for each generated value pydantic refused."""
-    return {found.group(1): VALUE_OF_KIND[found.group(2)] for found in REFUSED_VALUE.finditer(words)}
+    named = (tuple(filter(None, found.groups())) for found in REFUSED_VALUE.finditer(words))
+    return {name: VALUE_OF_KIND[kind] for name, kind in named}
 
 
 def quoted(words: str, values: dict[str, str]) -> tuple[str, ...]:

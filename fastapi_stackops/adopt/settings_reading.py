@@ -1,5 +1,5 @@
 """The app's settings, read as syntax trees: pydantic-settings classes (all of them: apps split their settings), and
-the variables the code reads from the environment (os.environ, python-decouple, starlette's Config)."""
+the variables the code reads from the environment (os.environ, python-decouple, starlette's Config, environs)."""
 
 from __future__ import annotations
 
@@ -54,10 +54,12 @@ def config_value(body: list[ast.stmt], key: str) -> str:
 
 ENVIRONMENT_CALLS = ("os.getenv", "os.environ.get", "getenv")
 #: Settings libraries whose reader takes a variable's name first: python-decouple's `config` (an AutoConfig), an
-#: instance of its AutoConfig or Config, an instance of starlette's Config. Only a `default=` keyword gives a default
-#: (decouple also takes it second; starlette takes cast second), and `cast=` is the value's type.
-READER_CLASSES = {"decouple": ("AutoConfig", "Config"), "starlette.config": ("Config",)}
+#: instance of its AutoConfig or Config, an instance of starlette's Config, an instance of environs' Env. Only a
+#: `default=` keyword gives a default (decouple and environs also take it second; starlette takes cast second), and
+#: `cast=` is the value's type (environs: the method, `env.int("X")`).
+READER_CLASSES = {"decouple": ("AutoConfig", "Config"), "starlette.config": ("Config",), "environs": ("Env",)}
 CAST_TYPES = ("int", "float", "bool")
+ENVIRONS_READS = ("str", "int", "float", "decimal", "bool", "list", "dict", "json", "url", "path", "log_level", "timedelta")
 
 
 def config_readers(tree: ast.Module) -> dict[str, str]:
@@ -70,18 +72,25 @@ def config_readers(tree: ast.Module) -> dict[str, str]:
             classes |= {a.asname or a.name: node.module for a in node.names if a.name in READER_CLASSES[node.module]}
         elif isinstance(node, ast.Import) and any(a.name == "decouple" and not a.asname for a in node.names):
             found["decouple.config"] = "decouple"
-    for node in tree.body:  # an instance: config = Config(".env"), env = AutoConfig(search_path=...)
+    for node in tree.body:  # an instance: config = Config(".env"), env = AutoConfig(search_path=...), env = Env()
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and ast.unparse(node.value.func) in classes:
-            found |= {t.id: classes[ast.unparse(node.value.func)] for t in node.targets if isinstance(t, ast.Name)}
+            library = classes[ast.unparse(node.value.func)]
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            found |= {name: library for name in names}
+            if library == "environs":  # env("X") and its typed reads, env.int("X")
+                found |= {f"{name}.{read}": library for name in names for read in ENVIRONS_READS}
     return found
 
 
 def library_read(node: ast.Call, library: str) -> SettingField | None:
-    """A settings library's read: config("X"), config("X", default=..., cast=int)."""
+    """A settings library's read: config("X"), config("X", default=..., cast=int), env.int("X", 5)."""
     name = constant_text(node.args[0])
     keywords = {k.arg: k.value for k in node.keywords}
-    given = keywords.get("default", node.args[1] if library == "decouple" and len(node.args) > 1 else None)
+    positional = library in ("decouple", "environs") and len(node.args) > 1
+    given = keywords.get("default", node.args[1] if positional else None)
     cast = ast.unparse(keywords["cast"]) if "cast" in keywords else ""
+    if library == "environs" and isinstance(node.func, ast.Attribute):
+        cast = "float" if node.func.attr == "decimal" else node.func.attr
     default = constant_text(given) if given is not None else None
     return SettingField(name, default, cast if cast in CAST_TYPES else "") if name else None
 

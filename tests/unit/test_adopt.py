@@ -190,6 +190,21 @@ def test_find_settings(tmp_path, source, prefix, fields):
     assert settings.prefix == prefix and [(f.name, f.default) for f in settings.fields] == fields
 
 
+def test_environs_reads_are_settings_of_the_type_each_read_names(tmp_path):
+    (tmp_path / "settings.py").write_text(
+        'from environs import Env\nenv = Env()\nenv.read_env()\nKEY = env.str("JWT_SECRET")\nTTL = env.int("JWT_TTL")\n'
+        'N = env("WORKERS", "2")\nON = env.bool("DEBUG", default=False)\nRATE = env.decimal("RATE")\n'
+    )
+    fields = [(f.name, f.default, f.annotation) for f in find_settings(tmp_path).fields]
+    assert fields == [
+        ("JWT_SECRET", None, ""),  # a string is the plain case
+        ("JWT_TTL", None, "int"),
+        ("WORKERS", "2", ""),
+        ("DEBUG", "False", "bool"),
+        ("RATE", None, "float"),
+    ]
+
+
 OPENAPI = {
     "paths": {
         "/things": {

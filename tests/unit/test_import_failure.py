@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_stackops.adopt.first_start import lessons
-from fastapi_stackops.adopt.import_failure import Failure, advice, cause, missing_variables
+from fastapi_stackops.adopt.import_failure import Failure, advice, cause, missing_variables, refused_values
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import ImportFailed
 
@@ -152,10 +152,29 @@ PYDANTIC_FROM_ENVIRONMENT = (
         ("ValueError: SMTP_HOST must be set when mail is on", ("SMTP_HOST",)),
         ("ValueError: AUTH_ENABLED must be True in production", ()),  # a rule about a value, not a missing one
         ("RuntimeError: the API is required", ()),
+        ('environs.exceptions.EnvError: Environment variable "JWT_ISSUER" not set', ("JWT_ISSUER",)),  # environs
+        ("EnvValidationError: Environment variable \"JWT_TTL\" invalid: ['Not a valid integer.']", ()),  # set, refused
     ],
 )
 def test_the_variables_an_import_failure_says_are_missing(words, variables):
     assert missing_variables(words) == variables
+
+
+@pytest.mark.parametrize(
+    ("words", "values"),
+    [
+        ("DEBUG\n  Input should be a valid boolean, unable to interpret input", {"DEBUG": "false"}),
+        ("PORT / Input should be a valid integer, unable to parse string", {"PORT": "1"}),
+        (  # environs: a generated value its typed read refused
+            "environs.exceptions.EnvValidationError: Environment variable \"JWT_ACCESS_TTL_S\" invalid: ['Not a valid integer.']",
+            {"JWT_ACCESS_TTL_S": "1"},
+        ),
+        ('EnvValidationError: Environment variable "FEATURE_ON" invalid: ["Not a valid boolean."]', {"FEATURE_ON": "false"}),
+        ('EnvError: Environment variable "JWT_ISSUER" not set', {}),  # missing, not refused
+    ],
+)
+def test_a_generated_value_its_type_refused_gets_one_of_that_type(words, values):
+    assert refused_values(words) == values
 
 
 def test_what_an_import_failure_teaches_the_next_try_reaches_the_files_init_writes():

@@ -94,22 +94,18 @@ def python_version(root: Path, project: dict) -> Finding:
 
 def source_builds(
     root: Path, how: str, requirements: str, python: str, dependencies: tuple[str, ...]
-) -> tuple[list[str], list[Finding]]:
-    """The pins the builder must compile, as the lock or the index lists their files; known source-only ones if it cannot say."""
+) -> tuple[list[str], list[Finding], list[str]]:
+    """The pins the builder must compile, as the lock or the index lists their files (known source-only ones if it
+    cannot say), what init says of them, and those no builder here can compile."""
     try:
-        missing, source = without_wheels(root, how, requirements, python)
+        missing, source, stuck = without_wheels(root, how, requirements, python)
     except (OSError, ValueError) as error:  # requests' errors are OSErrors; a lock or an answer that does not parse
-        missing = [name for name in dependencies if native_libraries(name)]
+        missing, stuck = [name for name in dependencies if native_libraries(name)], []
         source = f"known to ship no Linux wheels; the index did not answer ({type(error).__name__})"
     if not missing:
-        return [], []
-    return missing, [
-        Finding("compiles", f"{', '.join(missing)} (no wheel for CPython {python}): a compiler in the builder only", source)
-    ]
-
-
-def needs_rust(pins: list[str]) -> list[str]:
-    return [pin for pin in pins if normalized(pin.split("==")[0]) in RUST_BUILT]
+        return [], [], []
+    said = f"{', '.join(missing)} (no wheel for CPython {python}): a compiler in the builder only"
+    return missing, [Finding("compiles", said, source)], stuck
 
 
 #: How each installer refreshes its pins for a newer Python.
@@ -123,28 +119,34 @@ def python_and_builds(
     wheel for the chosen one, wheels for another the project allows) move the image to that one: compiling an old
     release for a newer Python fails more often than not (greenlet 1.x on 3.11). A pin built with Rust cannot be
     compiled at all: with no Python to move to, a one-line refusal says what would work."""
-    missing, found = source_builds(root, how, requirements, chosen.value, dependencies)
+    missing, found, stuck = source_builds(root, how, requirements, chosen.value, dependencies)
     if not missing:
         return chosen, missing, found
     spec, _ = declared_python(root, project)
     allowed = buildable(spec, lower_bound(spec)) if spec and chosen.source != "--python" else []
     for version in (v for v in allowed if v != chosen.value):
-        other, other_found = source_builds(root, how, requirements, version, dependencies)
-        if not other or (needs_rust(missing) and not needs_rust(other)):
+        other, other_found, other_stuck = source_builds(root, how, requirements, version, dependencies)
+        if not other or (stuck and not other_stuck):
             moved = f"{chosen.source}; {version}, not {chosen.value}: the pinned {missing[0]} has a wheel for it"
             return Finding("python", version, moved), other, other_found
-    if not needs_rust(missing):
+    if not stuck:
         return chosen, missing, found
-    raise NotAFastAPIRepository(refusal(root, how, requirements, chosen.value, allowed, needs_rust(missing)))
+    raise NotAFastAPIRepository(refusal(root, how, requirements, chosen.value, allowed, stuck))
 
 
-def refusal(root: Path, how: str, requirements: str, python: str, allowed: list[str], rust: list[str]) -> str:
-    """Rust-built pins with no wheel for any Python that can be built: which Pythons their wheels fit, and the ways out."""
+def refusal(root: Path, how: str, requirements: str, python: str, allowed: list[str], stuck: list[str]) -> str:
+    """Pins no builder here can compile, with no wheel for any Python that can be built: which Pythons their wheels
+    fit, and the ways out."""
     tried = ", ".join(dict.fromkeys([python, *allowed]))
-    fitting = [f"3.{m}" for m in range(8, 15) if not needs_rust(source_builds(root, how, requirements, f"3.{m}", ())[0])]
+    fitting = [f"3.{m}" for m in range(8, 15) if not source_builds(root, how, requirements, f"3.{m}", ())[2]]
     hint = f"its wheels fit CPython {', '.join(fitting)}: give init --python {fitting[-1]} where that image can be pulled, or "
-    more = f" and {len(rust) - 1} more" if len(rust) > 1 else ""
+    more = f" and {len(stuck) - 1} more" if len(stuck) > 1 else ""
+    why = (
+        "built with Rust, which no image compiles"
+        if normalized(stuck[0].split("==")[0]) in RUST_BUILT
+        else "published as wheels only, with no source to compile"
+    )
     return (
-        f"{root}: {rust[0]}{more} pinned with no wheel for CPython {tried}, and built with Rust, which no image compiles; "
+        f"{root}: {stuck[0]}{more} pinned with no wheel for CPython {tried}, and {why}; "
         f"{hint if fitting else ''}refresh the pins for {python} ({REFRESH.get(how, 'newer pins')})"
     )

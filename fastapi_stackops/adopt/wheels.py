@@ -242,8 +242,9 @@ def locked_files(root: Path, installer: str) -> dict[tuple[str, str], list[str]]
     return files
 
 
-def without_wheels(root: Path, installer: str, requirements: str, python: str) -> tuple[list[str], str]:
-    """The name==version pins no wheel fits, and where that was read; raises requests' errors when the index fails."""
+def without_wheels(root: Path, installer: str, requirements: str, python: str) -> tuple[list[str], str, list[str]]:
+    """The name==version pins no wheel fits, where that was read, and those of them no builder here can compile (built
+    with Rust, or published as wheels only); raises requests' errors when the index fails."""
     machine = {"arm64": "aarch64", "amd64": "x86_64"}.get(platform.machine().lower(), platform.machine().lower())
     if installer in ("uv", "poetry"):
         files, source = locked_files(root, installer), f"{installer}.lock"
@@ -254,8 +255,14 @@ def without_wheels(root: Path, installer: str, requirements: str, python: str) -
             chosen = pool.map(lambda item: picked(index, *item, moment), wanted.items())
             files = {(name, version): names for name, version, names in chosen if version}
         source = f"{index.split('://')[-1].split('/')[0]}'s index"
-    missing = [f"{name}=={version}" for (name, version), names in files.items() if compiled_here(name, names, python, machine)]
-    return sorted(missing), source
+    missing = {(name, version): names for (name, version), names in files.items() if compiled_here(name, names, python, machine)}
+    stuck = [(name, version) for (name, version), names in missing.items() if name in RUST_BUILT or wheels_only(names)]
+    return sorted(f"{n}=={v}" for n, v in missing), source, sorted(f"{n}=={v}" for n, v in stuck)
+
+
+def wheels_only(files: list[str]) -> bool:
+    """A release with no source distribution: nothing a builder could compile."""
+    return bool(files) and all(f.endswith(".whl") for f in files)
 
 
 def compiled_here(name: str, files: list[str], python: str, machine: str) -> bool:

@@ -74,11 +74,19 @@ def test_pins_made_before_311_move_the_image_to_a_python_their_wheels_fit():
     assert "3.9, not 3.11: the pinned psycopg2-binary==2.9.3 has a wheel for it" in lines(repo)[0]
 
 
-def test_a_rust_built_pin_with_no_wheel_here_is_refused_in_one_line_naming_the_way_out():
+@pytest.mark.parametrize(
+    ("shape", "said"),
+    [
+        ("rust-pin-312", "pydantic-core==2.16.3 pinned with no wheel for CPython 3.13, 3.14, and built with Rust"),
+        # lilinzezzzzzz/fastapi-backend: a release with cp312 wheels and no sdist failed the build deep in uv.
+        ("wheels-only-pin-312", "vectorlib==0.2.0 pinned with no wheel for CPython 3.13, 3.14, and published as wheels only"),
+    ],
+)
+def test_a_pin_no_builder_here_compiles_with_no_wheel_here_is_refused_in_one_line_naming_the_way_out(shape, said):
     with pytest.raises(NotAFastAPIRepository) as refused:
-        read_repository(SHAPES / "rust-pin-312")
+        read_repository(SHAPES / shape)
     message = str(refused.value)
-    assert "\n" not in message and "pydantic-core==2.16.3 pinned with no wheel for CPython 3.13, 3.14" in message
+    assert "\n" not in message and said in message
     assert "give init --python 3.12 where that image can be pulled" in message and "uv lock --upgrade" in message
 
 

@@ -40,7 +40,7 @@ def rabbitmq_client(dependencies: tuple[str, ...], defaults: Iterable[str]) -> s
 #: Redis given in parts (REDIS_HOST, REDIS_PORT, ...) or as a URL (REDIS_URL, CELERY_BROKER_URL): the stack's Redis.
 REDIS_PARTS = {
     # REDIS_HOST, and one of several Redis uses (REDIS_QUEUE_HOST, REDIS_CACHE_PORT): the stack's one Redis.
-    "host": (re.compile(r"redis(_[a-z]+)*_?(host|server|hostname)$", re.I), REDIS_SERVICE),
+    "host": (re.compile(r"redis(_[a-z]+)*_?(host|server|hostname|ip)$", re.I), REDIS_SERVICE),
     "port": (re.compile(r"redis(_[a-z]+)*_?port$", re.I), "6379"),
     "number": (re.compile(r"redis_?(db|database)$", re.I), "0"),
     # The stack's Redis has none: an empty string, quoted, as YAML's bare empty value would leave it unset.
@@ -51,7 +51,7 @@ RABBIT = r"(^|_)(rabbit(mq)?|amqp)_?"
 #: RabbitMQ given in parts (RABBITMQ_HOST, RABBITMQ_USER, ...) or as a URL (RABBITMQ_URL, AMQP_URL, a nested group's
 #: DEPENDENCIES__RABBITMQ_URL). The vhost is "/", which a URL spells %2F.
 RABBITMQ_PARTS = {
-    "host": (re.compile(rf"{RABBIT}(host|server|hostname)$", re.I), RABBITMQ_SERVICE),
+    "host": (re.compile(rf"{RABBIT}(host|server|hostname|ip)$", re.I), RABBITMQ_SERVICE),
     "port": (re.compile(rf"{RABBIT}port$", re.I), "5672"),
     "user": (re.compile(rf"{RABBIT}(user|username|login)$", re.I), "app"),
     "password": (re.compile(rf"{RABBIT}pass(word)?$", re.I), f"${{{RABBITMQ_PASSWORD}}}"),

@@ -151,6 +151,7 @@ def test_nested_settings_groups_and_redis_in_parts_are_wired_to_the_stack():
     ("name", "value"),
     [
         ("REDIS_HOST", "redis"),
+        ("REDIS_IP", "redis"),  # acikabubo/fastapi-http-websocket: its startup check refused localhost
         ("redis_port", "6379"),
         ("REDIS_DB", "0"),
         ("REDIS_PASSWORD", '""'),  # set, and empty: a bare empty value would leave it unset

@@ -49,10 +49,26 @@ VALUE_OF_KIND = {
 }
 
 
+#: A generated value a field's pattern refused (pydantic quotes the pattern): one of these that the pattern takes.
+REFUSED_PATTERN = re.compile(r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?String should match pattern '([^']+)'")
+FITTING_CANDIDATES = ("ci0stackops", "ci_stackops", "0123456789abcdef", "stackops", "ci", "a", "A", "1")
+
+
+def fitting(pattern: str) -> str | None:
+    """A plain value the pattern takes whole (an identifier, hex, a word); None when none does or it is no Python regex."""
+    try:
+        return next((value for value in FITTING_CANDIDATES if re.fullmatch(pattern, value)), None)
+    except re.error:
+        return None
+
+
 def refused_values(words: str) -> dict[str, str]:
-    """Variable -> a value of the kind its type wants, for each generated value pydantic refused."""
+    """Variable -> a value of the kind its type wants, or one its pattern takes, for each generated value pydantic
+    refused."""
     named = (tuple(filter(None, found.groups())) for found in REFUSED_VALUE.finditer(words))
-    return {name: VALUE_OF_KIND[kind] for name, kind in named}
+    values = {name: VALUE_OF_KIND[kind] for name, kind in named}
+    patterned = {found.group(1): fitting(found.group(2)) for found in REFUSED_PATTERN.finditer(words)}
+    return values | {name: value for name, value in patterned.items() if value}
 
 
 def quoted(words: str, values: dict[str, str]) -> tuple[str, ...]:

@@ -171,6 +171,13 @@ def test_the_variables_an_import_failure_says_are_missing(words, variables):
         ),
         ('EnvValidationError: Environment variable "FEATURE_ON" invalid: ["Not a valid boolean."]', {"FEATURE_ON": "false"}),
         ('EnvError: Environment variable "JWT_ISSUER" not set', {}),  # missing, not refused
+        (  # AlbanAndrieu/fastapi-sample: a generated secret's dash, where a table name is wanted
+            "SUPABASE_HEALTH_TABLE String should match pattern '^[A-Za-z_][A-Za-z0-9_]*$' [type=string_pattern_mismatch, "
+            "input_value='ci-6748e927d141d4bef14fd55fb3f640d0', input_type=str]",
+            {"SUPABASE_HEALTH_TABLE": "ci0stackops"},
+        ),
+        ("CODE\n  String should match pattern '^[0-9a-f]{16}$' [type=string_pattern_mismatch", {"CODE": "0123456789abcdef"}),
+        ("CODE / String should match pattern '^[A-Z]{3}-\\d{4}$' [type=string_pattern_mismatch", {}),  # none fits: said as is
     ],
 )
 def test_a_generated_value_its_type_refused_gets_one_of_that_type(words, values):

@@ -37,7 +37,7 @@ LISTED_MISSING = re.compile(
 #: A value init generated that the setting's type refused (pydantic names the field, then what it should be).
 REFUSED_VALUE = re.compile(
     r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?Input should be a valid (boolean|integer|number|URL|dictionary|list)|"
-    r"""Environment variable "([A-Z][A-Z0-9_]*)" invalid: \[['"]Not a valid (boolean|integer|number|URL)"""  # environs
+    r"""Environment variable "([A-Z][A-Z0-9_]*)" invalid: \[?['"]?Not a valid (boolean|integer|number|URL)"""  # environs
 )
 VALUE_OF_KIND = {
     "boolean": "false",

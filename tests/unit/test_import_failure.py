@@ -170,6 +170,7 @@ def test_the_variables_an_import_failure_says_are_missing(words, variables):
             {"JWT_ACCESS_TTL_S": "1"},
         ),
         ('EnvValidationError: Environment variable "FEATURE_ON" invalid: ["Not a valid boolean."]', {"FEATURE_ON": "false"}),
+        ('EnvValidationError: Environment variable "JWT_TTL" invalid: Not a valid integer. (from ValueError', {"JWT_TTL": "1"}),
         ('EnvError: Environment variable "JWT_ISSUER" not set', {}),  # missing, not refused
         (  # AlbanAndrieu/fastapi-sample: a generated secret's dash, where a table name is wanted
             "SUPABASE_HEALTH_TABLE String should match pattern '^[A-Za-z_][A-Za-z0-9_]*$' [type=string_pattern_mismatch, "

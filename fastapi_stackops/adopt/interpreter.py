@@ -139,7 +139,8 @@ def refusal(root: Path, how: str, requirements: str, python: str, allowed: list[
     fit, and the ways out."""
     tried = ", ".join(dict.fromkeys([python, *allowed]))
     fitting = [f"3.{m}" for m in range(8, 15) if not source_builds(root, how, requirements, f"3.{m}", ())[2]]
-    hint = f"its wheels fit CPython {', '.join(fitting)}: give init --python {fitting[-1]} where that image can be pulled, or "
+    way = f"give init --python {fitting[-1]} where that image can be pulled, or " if fitting else ""
+    hint = f"its wheels fit CPython {', '.join(fitting)}: {way}" if fitting else ""
     more = f" and {len(stuck) - 1} more" if len(stuck) > 1 else ""
     why = (
         "built with Rust, which no image compiles"
@@ -148,5 +149,5 @@ def refusal(root: Path, how: str, requirements: str, python: str, allowed: list[
     )
     return (
         f"{root}: {stuck[0]}{more} pinned with no wheel for CPython {tried}, and {why}; "
-        f"{hint if fitting else ''}refresh the pins for {python} ({REFRESH.get(how, 'newer pins')})"
+        f"{hint}refresh the pins for {python} ({REFRESH.get(how, 'newer pins')})"
     )

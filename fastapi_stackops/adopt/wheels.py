@@ -256,13 +256,20 @@ def without_wheels(root: Path, installer: str, requirements: str, python: str) -
             files = {(name, version): names for name, version, names in chosen if version}
         source = f"{index.split('://')[-1].split('/')[0]}'s index"
     missing = {(name, version): names for (name, version), names in files.items() if compiled_here(name, names, python, machine)}
-    stuck = [(name, version) for (name, version), names in missing.items() if name in RUST_BUILT or wheels_only(names)]
+    stuck = [(n, v) for (n, v), names in missing.items() if n in RUST_BUILT or wheels_only(names) and for_linux(names, machine)]
+    missing = {pin: names for pin, names in missing.items() if not wheels_only(names) or for_linux(names, machine)}
     return sorted(f"{n}=={v}" for n, v in missing), source, sorted(f"{n}=={v}" for n, v in stuck)
 
 
 def wheels_only(files: list[str]) -> bool:
     """A release with no source distribution: nothing a builder could compile."""
     return bool(files) and all(f.endswith(".whl") for f in files)
+
+
+def for_linux(wheels: list[str], machine: str) -> bool:
+    """Whether any wheel installs on Linux on this machine, for some Python; none (pywin32): a lock's pin for other
+    systems, which their markers keep out of a Linux image."""
+    return any(fits(wheel, f"3.{minor}", machine) for wheel in wheels for minor in range(8, 15))
 
 
 def compiled_here(name: str, files: list[str], python: str, machine: str) -> bool:

@@ -59,3 +59,13 @@ def test_an_unlocked_repository_is_checked_for_wheels_as_of_its_last_commit(monk
     (tmp_path / "requirements.txt").write_text("psycopg2>=2.9\n")
     committed(tmp_path, "then", date="2022-12-01T00:00:00Z")
     assert wheels.without_wheels(tmp_path, "requirements", "requirements.txt", "3.12")[:3:2] == (["psycopg2==2.9.5"], [])
+
+
+def test_a_pin_for_other_systems_only_is_neither_compiled_nor_refused(tmp_path):
+    """pywin32 in a uv lock (its markers keep it off Linux): wheels for Windows only, no source; AlbanAndrieu's lock
+    had one, and init took it for a pin no builder could compile (and then failed on an empty list)."""
+    (tmp_path / "uv.lock").write_text(
+        'version = 1\n\n[[package]]\nname = "pywin32"\nversion = "312"\nsource = { registry = "https://pypi.org/simple" }\n'
+        'wheels = [{ url = "https://files.example/pywin32-312-cp313-cp313-win_amd64.whl" }]\n'
+    )
+    assert wheels.without_wheels(tmp_path, "uv", "", "3.13")[:3:2] == ([], [])

@@ -29,11 +29,11 @@ def within(seconds: float) -> float:
 
 
 def held_for_a_fault_test(step: str) -> None:
-    """STACKOPS_PAUSE=<step>:<seconds> holds a deploy at the start of a step (build, backup, migrate, beside, switch,
-    drain),
-    so the fault tests interrupt it there every time, not only when the step happens to be slow."""
+    """STACKOPS_PAUSE=<step>:<seconds> holds a deploy at a step (build, backup, migrate, beside, health, switch, drain)
+    and says so, so the fault tests interrupt it there every time, not only when the step happens to be slow."""
     name, _, seconds = os.environ.get("STACKOPS_PAUSE", "").partition(":")
     if name == step:
+        print(f"(held at {step} for a fault test)", flush=True)
         time.sleep(float(seconds or 5))
 
 

@@ -103,6 +103,7 @@ def start_beside(stack: Stack, base: dict[str, str], old: list, image_id: str, t
     args = ["up", "--detach", "--no-build", "--no-deps", "--no-recreate", "--wait", "--wait-timeout", str(timeout)]
     result = stack.compose([*args, "--scale", f"{entry}={len(old) + 1}", entry], extra_env=base, capture=True, check=False)
     new = [c for c in stack.look_again().containers(entry) if c.id not in {o.id for o in old}]
+    held_for_a_fault_test("health")  # the new container up (healthy, by Compose's --wait), no traffic yet
     health = poll(lambda: _health(new[0]), within(max(timeout - (time.monotonic() - started), 1))) if new else None
     problem = "" if health == "healthy" else f"Compose said: {last_words(result, 1)}"
     if new and not problem:

@@ -30,8 +30,8 @@ def reports_errors(body):
             return body(*args, **kwargs)
         except KeyboardInterrupt:
             raise Exit("interrupted: what was under way was stopped where it stood", code=130) from None
-        except Interrupted as error:
-            raise Exit(f"error: {error}", code=130) from None
+        except Interrupted as error:  # no error: what a signal stopped, and the state it left
+            raise Exit(str(error), code=130) from None
         except CommandFailed as error:
             raise Exit(f"error: {error}", code=error.code or 1) from None
         except StackError as error:

@@ -280,21 +280,33 @@ def proxy_state(server: Server) -> str:
 
 
 @pytest.mark.parametrize(
-    ("hold", "at"),
-    [("build", "==> building images"), ("backup", "==> backing up the databases"), ("migrate", "==> migrating with")],
+    ("hold", "at", "sent"),
+    [
+        ("build", "==> building images", signal.SIGINT),
+        ("build", "==> building images", signal.SIGTERM),
+        ("backup", "==> backing up the databases", signal.SIGINT),
+        ("migrate", "==> migrating with", signal.SIGINT),
+        ("migrate", "==> migrating with", signal.SIGTERM),
+        ("health", "(held at health", signal.SIGTERM),  # the new container up and healthy, no traffic yet
+    ],
 )
-def test_a_deploy_interrupted_before_its_new_release_starts_leaves_the_old_serving_and_no_lock(notes, tmp_path, hold, at):
-    """The fault matrix's first steps: Ctrl-C in the build, the backup or the migration (one transaction, rolled back)."""
+def test_a_deploy_interrupted_before_its_new_release_serves_leaves_the_old_serving_and_no_lock(notes, tmp_path, hold, at, sent):
+    """The fault matrix's steps before the switch: Ctrl-C (to the group) or SIGTERM (to the process) in the build, the
+    backup, the migration (one transaction, rolled back), or once the new container is up: nothing of it stays."""
     new = release_of(tmp_path / "next", "0.5.0")
     version, before = notes.get("/health").json()["version"], serving_line(notes)
+    entries = ("docker", "ps", "-aq", "--filter", f"name={notes_project(notes)}-api")
+    running = on_the_host(*entries).split()
     with ClientLoop(writing_and_reading(notes)) as loop:
-        said = interrupted(notes, at, cwd=new, hold=hold)
+        said = interrupted(notes, at, cwd=new, hold=hold, sent=sent)
     assert said.strip().splitlines()[-1].startswith("interrupted"), said[-500:]
     assert loop.failed == 0 and loop.ok > 0, loop.errors[:5]
     assert notes.get("/health").json()["version"] == version and serving_line(notes) == before
     lock = on_the_host("docker", "ps", "-aq", "--filter", f"name={notes_project(notes)}-deploy-lock")
     assert not lock.strip(), "the interrupted deploy left its lock"
     assert not on_the_host("docker", "ps", "-aq", "--filter", "label=com.docker.compose.oneoff=True").strip()
+    assert on_the_host(*entries).split() == running, "a container of the interrupted release stayed"
+    assert notes.inv("status").returncode == 0  # the next command sees the stack as it was
 
 
 def test_a_deploy_interrupted_before_the_switch_at_it_or_while_draining_leaves_a_true_account_and_the_next_works(notes, tmp_path):

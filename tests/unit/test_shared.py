@@ -17,7 +17,7 @@ TIMEOUT = requests.exceptions.ReadTimeout(
     ("raised", "code", "said"),
     [
         (KeyboardInterrupt(), 130, "interrupted: what was under way was stopped where it stood"),
-        (Interrupted("interrupted after the switch"), 130, "error: interrupted after the switch"),
+        (Interrupted("interrupted after the switch"), 130, "interrupted after the switch"),
         (StackError("no env file"), 1, "error: no env file"),
         (TIMEOUT, 1, "error: the Docker engine did not answer in time (it is busy, and may still finish what was asked)"),
         (requests.exceptions.ConnectionError("Connection refused"), 1, "error: the Docker engine could not be reached"),

@@ -98,7 +98,19 @@ def service_block(
 def test_block(repo: Repository, depends: dict[str, str], dockerfile: str) -> str:
     """The repository's tests in their own image, against the stack's services; `inv up` never starts it."""
     header = f"  {TEST_SERVICE}:\n    # The repository's tests (inv service-test, part of inv ci); never started by inv up.\n    profiles: [test]\n"
-    return header + build_text(repo, dockerfile, "test") + app_blocks(repo, depends, tests=True) + "    tmpfs: [/tmp]\n"
+    text = header + build_text(repo, dockerfile, "test") + app_blocks(repo, depends, tests=True) + "    tmpfs: [/tmp]\n"
+    if not repo.service_tests.starts_containers:
+        return text
+    # Its tests start containers of their own (testcontainers), as a CI runner's job may: the engine's socket, as root
+    # (the socket's group differs from host to host); what they start answers at the test container's gateway.
+    if "    volumes:\n" not in text:
+        text += "    volumes:\n"
+    text = text.replace("    volumes:\n", f"    volumes:\n      - {ENGINE_SOCKET}:/var/run/docker.sock\n", 1)
+    return text + "    user: \"0\"  # the engine's socket is root's: its tests start containers (testcontainers)\n"
+
+
+#: The engine's socket on the engine's own host (a bind mount's source is read there); rootless engines name theirs.
+ENGINE_SOCKET = "${STACKOPS_ENGINE_SOCKET-/var/run/docker.sock}"
 
 
 def data_permissions(repo: Repository) -> str:

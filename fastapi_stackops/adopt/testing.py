@@ -30,6 +30,7 @@ class ServiceTests:
     committed_env_values: tuple[tuple[str, str], ...] = ()  # what a committed .env sets
     run_in: str = ""  # the folder pytest runs from, when its own addopts name paths there (`cd svc && pytest`)
     own_paths: bool = False  # pytest's testpaths say what to collect: it is given no folder, as `pytest` alone runs
+    starts_containers: bool = False  # it imports testcontainers: it needs the engine, as a CI runner gives it
 
     @property
     def arguments(self) -> tuple[str, ...]:
@@ -40,7 +41,10 @@ class ServiceTests:
 
     @property
     def summary(self) -> str:
-        return f"{self.folder}/ with pytest: a test image, run by inv ci against the stack"
+        engine = (
+            "; it starts containers (testcontainers), so the engine's socket is mounted in it" if self.starts_containers else ""
+        )
+        return f"{self.folder}/ with pytest: a test image, run by inv ci against the stack{engine}"
 
     @property
     def install(self) -> str:
@@ -135,7 +139,14 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     given = tuple((name, value) for name, value in ci_values(root).items() if name in named)
     values = (test_env_values(root), tuple(reads), given, committed_env_values(root))
     own_paths = bool(pytest_setting(root, project, "testpaths").strip())
-    return ServiceTests(folder, *found, *values, run_in=run_folder(root, project, folder), own_paths=own_paths), ""
+    engine = any(TESTCONTAINERS.search(text_of(path)) for path in sorted((root / folder).rglob("*.py")))
+    return ServiceTests(
+        folder, *found, *values, run_in=run_folder(root, project, folder), own_paths=own_paths, starts_containers=engine
+    ), ""
+
+
+#: A test module that starts containers of its own.
+TESTCONTAINERS = re.compile(r"^\s*(?:from|import)\s+testcontainers\b", re.M)
 
 
 def pytest_setting(root: Path, project: dict, key: str) -> str:

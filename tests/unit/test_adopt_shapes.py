@@ -923,3 +923,21 @@ def test_the_test_image_runs_pytest_from_where_the_repositorys_own_addopts_name_
     written(tmp_path, {"pyproject.toml": pyproject.replace("addopts", 'testpaths = ["svc"]\naddopts')})
     test_stage = dockerfile_text(read_repository(tmp_path), "/", False).split("AS test\n")[1].split("\nFROM ")[0]
     assert test_stage.endswith('CMD ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"]\n')
+
+
+@pytest.mark.parametrize(
+    ("test_module", "sqlite", "engine"),
+    [
+        ("from testcontainers.postgres import PostgresContainer\n", False, True),
+        ("import testcontainers.core.container as tc\n", True, True),  # the data volume and the socket, one list
+        ("import docker_helpers  # testcontainers-like, not it\n", False, False),
+    ],
+)
+def test_a_suite_that_starts_containers_gets_the_engines_socket_and_only_such_a_suite(tmp_path, test_module, sqlite, engine):
+    files = {"requirements.txt": "fastapi\n" + ("aiosqlite\n" if sqlite else ""), "requirements-dev.txt": "pytest\n"}
+    repo = read_repository(written(tmp_path, files | {"main.py": APP, "tests/test_it.py": test_module}))
+    tested = compose_text(repo).split("  web-test:\n")[1]
+    mounted = "      - ${STACKOPS_ENGINE_SOCKET-/var/run/docker.sock}:/var/run/docker.sock\n" in tested
+    assert repo.service_tests.starts_containers is engine and mounted is engine and ('user: "0"' in tested) is engine
+    assert tested.count("    volumes:\n") == (1 if sqlite or engine else 0), tested  # never a second volumes key
+    assert ("it starts containers (testcontainers)" in repo.service_tests.summary) is engine

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
-from fastapi_stackops.adopt.wheels import pipfile_pins, text_of
+from fastapi_stackops.adopt.wheels import pipfile_pins, ranges, text_of
 from fastapi_stackops.adopt.workspace import workspace_of
 
 REQUIREMENTS = re.compile(r"^requirements(?:[-_.](?:prod|production|base|main|app))?\.txt$")
@@ -50,7 +50,8 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
     """How the dependencies install (uv, poetry, requirements or pip), the requirements file, the declared dependencies."""
     declared = [requirement_name(d) for d in project.get("project", {}).get("dependencies", [])]
     declared += [name.lower() for name in project.get("tool", {}).get("poetry", {}).get("dependencies", {}) if name != "python"]
-    requirements = requirements_files(root)
+    # A requirements file that lacks the framework [project] declares holds tools, not the app (requirements.dev.txt).
+    requirements = [f for f in requirements_files(root) if "fastapi" not in declared or "fastapi" in ranges(root, f)]
     if (root / "uv.lock").is_file():
         return "uv", Finding("installs", "uv sync --frozen", "uv.lock"), "", tuple(declared)
     if (root / "poetry.lock").is_file():

@@ -941,3 +941,21 @@ def test_a_suite_that_starts_containers_gets_the_engines_socket_and_only_such_a_
     assert repo.service_tests.starts_containers is engine and mounted is engine and ('user: "0"' in tested) is engine
     assert tested.count("    volumes:\n") == (1 if sqlite or engine else 0), tested  # never a second volumes key
     assert ("it starts containers (testcontainers)" in repo.service_tests.summary) is engine
+
+
+@pytest.mark.parametrize(
+    ("files", "installs"),
+    [
+        # r0x0d/fastapi-game-api-experiment: the app's pins in [project], the dev tools in requirements/: pip install .
+        ({"requirements/requirements.dev.txt": "pytest==7.4.4\n"}, "pip install . (no lock)"),
+        # A requirements file that brings the framework through an include is the app's.
+        (
+            {"requirements.txt": "-r requirements/base.txt\n", "requirements/base.txt": "fastapi\n"},
+            "pip install -r requirements.txt",
+        ),
+    ],
+)
+def test_a_requirements_file_without_the_framework_project_declares_is_not_the_apps(tmp_path, files, installs):
+    project = '[project]\nname = "svc"\nversion = "1"\ndependencies = ["fastapi==0.109.0", "uvicorn"]\n'
+    repo = read_repository(written(tmp_path, files | {"pyproject.toml": project, "main.py": APP}))
+    assert f"  installs     {installs}" in "\n".join(lines(repo)), lines(repo)

@@ -153,10 +153,9 @@ def apps_in(tree: ast.Module, module: str, source: str, source_root: str, kinds:
     """The module's apps: an instance of FastAPI (or of a subclass in `kinds`) at module level, or a function
     returning one."""
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(calls(node.value, kind) for kind in kinds):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    yield App(module, target.id, False, f"{source}:{node.lineno}", source_root)
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(calls(node.value, kind) for kind in kinds):
+            for name in assigned(node):
+                yield App(module, name, False, f"{source}:{node.lineno}", source_root)
         elif isinstance(node, ast.FunctionDef) and (
             any(calls(n, kind) for n in ast.walk(node) for kind in kinds) or returns_one_of(node, kinds)
         ):
@@ -191,10 +190,15 @@ def built_by_factories(tree: ast.Module, factories: set[str], module: str, sourc
     """Module-level instances a factory of the repository's builds (`app = create_application(settings)`): the app the
     module exposes, with whatever arguments and lifespan it passes, wins over calling the factory bare."""
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(calls(node.value, name) for name in factories):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    yield App(module, target.id, False, f"{source}:{node.lineno}", source_root)
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(calls(node.value, name) for name in factories):
+            for name in assigned(node):
+                yield App(module, name, False, f"{source}:{node.lineno}", source_root)
+
+
+def assigned(node: ast.Assign | ast.AnnAssign) -> list[str]:
+    """The names a module-level assignment binds: `app = ...`, `app = api = ...`, `app: FastAPI = ...`."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    return [target.id for target in targets if isinstance(target, ast.Name)]
 
 
 def find_apps(root: Path) -> list[App]:

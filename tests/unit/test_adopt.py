@@ -110,6 +110,8 @@ def test_requirement_name(line, name):
             },
             "svc.api:server",
         ),
+        # An annotated instance (Mohammad-Hossein-Dlt/fastapi-mini-ecommerce: `app: FastAPI = FastAPI(`).
+        ({"svc/api.py": "from fastapi import FastAPI\n\napp: FastAPI = FastAPI(title='x')\n"}, "svc.api:app"),
         (  # a factory that only wraps another, known by its annotation; the module's instance of it wins
             {
                 "src/core/factory.py": "from fastapi import FastAPI\n\ndef build(settings):\n    return FastAPI()\n",

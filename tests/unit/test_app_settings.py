@@ -18,6 +18,9 @@ from fastapi_stackops.adopt.app_settings import SettingField, holds_database_url
         ("db_host", "localhost", False),  # a part, not the URL
         ("redis_url", "redis://localhost", False),
         ("connection_timeout", "30", False),
+        # ruhook/FastAPI-boilerplate: a scheme alone, the prefix its code puts before the parts (a URL here doubled it)
+        ("MYSQL_ASYNC_PREFIX", "mysql+aiomysql://", False),
+        ("local_db", "sqlite:///./app.db", True),
     ],
 )
 def test_a_setting_holds_the_database_url_by_its_name_or_its_default(name, default, holds):

@@ -12,7 +12,7 @@ from fastapi_stackops.adopt.conventions import SERVED_AT
 DATABASE_FIELD = re.compile(r"(database|db|sqlalchemy_database)(_a?sync)?_{1,2}(url|uri|dsn|connection)$|^dsn$", re.I)
 #: A default that is a database's URL, whatever the field is called (POSTGRES_SYNC_URL, MAIN_STORE); a scheme alone
 #: ("mysql+aiomysql://", a prefix the code puts before the parts it joins) is none.
-DATABASE_URL = re.compile(r"^(postgres(ql)?|mysql|mariadb|sqlite)(\+\w+)?://.", re.I)
+DATABASE_URL = re.compile(r"^(postgres(ql)?|mysql|mariadb|sqlite)(\+\w+)?://(?!/*$)", re.I)
 #: A default that is an SQLite file's path, not a URL (JOBS_DB = "database/jobs.db", which the code puts in a URL).
 SQLITE_FILE = re.compile(r"^[\w./-]+\.(db|sqlite3?)$", re.I)
 

@@ -20,6 +20,7 @@ from fastapi_stackops.adopt.app_settings import SettingField, holds_database_url
         ("connection_timeout", "30", False),
         # ruhook/FastAPI-boilerplate: a scheme alone, the prefix its code puts before the parts (a URL here doubled it)
         ("MYSQL_ASYNC_PREFIX", "mysql+aiomysql://", False),
+        ("SQLITE_SYNC_PREFIX", "sqlite:///", False),  # the same repository's SQLite prefix hid its MySQL parts
         ("local_db", "sqlite:///./app.db", True),
     ],
 )

@@ -129,7 +129,7 @@ def held_to_its_date(as_of: str) -> tuple[str, str]:
 
 def runtime_flavour(repo: Repository) -> bool:
     """Whether the runtime can start from the base's runtime flavour (no apt): it installs no shared library."""
-    return not (native_steps(repo.compiled)[1] or repo.libraries)
+    return not (native_steps(repo.compiled)[1] or repo.libraries or repo.programs)
 
 
 def builder_stage(repo: Repository) -> str:
@@ -172,6 +172,11 @@ def runtime_base_stage(repo: Repository, data_dir: bool) -> str:
     loaded = " ".join(repo.libraries)
     libraries += (
         apt_install(loaded, f"What the driver loads at run time ({loaded}): it ships no build of its own.") if loaded else ""
+    )
+    packages = " ".join(dict.fromkeys(package for _, package in repo.programs))
+    ran = ", ".join(program for program, _ in repo.programs)
+    libraries += (
+        apt_install(packages, f"What {repo.migrations.split()[-1]} runs ({ran}): a slim image has none.") if packages else ""
     )
     # A src layout's packages may import the repository's top-level ones too: both are on the path.
     source_root = f"{CODE_DIR}/{repo.app.source_root}:{CODE_DIR}" if repo.app.source_root else CODE_DIR

@@ -17,7 +17,7 @@ from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.interpreter import python_and_builds, python_version
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import App, conflict_marker, find_apps, find_worker, python_files
-from fastapi_stackops.adopt.start import procfile_command
+from fastapi_stackops.adopt.start import procfile_command, script_programs
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import locked_version, resolution_moment, runtime_libraries, text_of
 from fastapi_stackops.adopt.workspace import Workspace, workspace_of
@@ -46,6 +46,7 @@ class Repository:
     data_folder: str = ""  # a folder of the repository the SQLite file lives in, mounted from the host
     compiled: tuple[str, ...] = ()  # name==version pins with no wheel for the image's Python: the builder compiles them
     libraries: tuple[str, ...] = ()  # Debian packages of shared libraries a pure-Python driver loads (libpq5 for psycopg)
+    programs: tuple[tuple[str, str], ...] = ()  # (program, Debian package) the prestart script runs: nc, netcat-openbsd
     service_tests: ServiceTests | None = None  # the repository's pytest suite, for a test image
     start: tuple[str, ...] = ()  # the repository's own server command (a Procfile's), bound to the container port
     extras: tuple[str, ...] = ()  # the extras that bring the framework, when the main dependencies do not
@@ -231,6 +232,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     )
     findings[0], compiled, findings[2:2] = python_and_builds(root, how, requirements, chosen, project, dependencies)
     tests, about_tests = service_tests(root, project, how, app)
+    programs, about_programs = script_programs(root, migrate)
     as_of, about_resolution = resolution_date(root, how)
     return Repository(
         root=root,
@@ -256,9 +258,10 @@ def read_repository(root: Path, python: str = "") -> Repository:
         data_folder=backing.folder,
         compiled=tuple(compiled),
         libraries=runtime_libraries(root, dependencies),
+        programs=tuple(programs.items()),
         service_tests=tests,
         start=tuple(start),
         resolved_as_of=as_of,
         workspace=workspace_of(root, project) if how == "uv" else None,
-        findings=findings + about_resolution + about_tests,
+        findings=findings + about_resolution + about_tests + about_programs,
     )

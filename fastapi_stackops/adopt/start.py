@@ -1,11 +1,13 @@
 """The repository's own start command (a Procfile's web process), kept with its options and bound where the stack
-expects the app: all addresses, the container port."""
+expects the app: all addresses, the container port; and the programs its prestart script runs that a slim image lacks."""
 
 from __future__ import annotations
 
 import re
 import shlex
 from pathlib import Path
+
+from fastapi_stackops.adopt.findings import Finding
 
 SERVERS = ("uvicorn", "gunicorn", "hypercorn", "fastapi")
 #: Options that say where a server listens, with how many words each takes: the stack decides that.
@@ -54,3 +56,30 @@ def procfile_command(root: Path, port: int) -> tuple[list[str], str]:
         if words and words[0] in SERVERS:
             return bound(words, port), f"Procfile:{number}"
     return [], ""
+
+
+#: Programs a prestart script runs that a slim Python image lacks, and the Debian package that brings each.
+SCRIPT_PROGRAMS = {
+    "nc": "netcat-openbsd",
+    "curl": "curl",
+    "wget": "wget",
+    "pg_isready": "postgresql-client",
+    "psql": "postgresql-client",
+    "mysqladmin": "mariadb-client",
+    "redis-cli": "redis-tools",
+    "jq": "jq",
+}
+
+
+def script_programs(root: Path, migrate: Finding | None) -> tuple[dict[str, str], list[Finding]]:
+    """program -> Debian package, for each program the prestart script (`sh prestart.sh`) runs that a slim image
+    lacks (`while ! nc -z db 5432`): where a command starts, comments left out; and what init says of them."""
+    words = migrate.value.split() if migrate else []
+    script = root / words[1] if words[:1] == ["sh"] and len(words) > 1 else None
+    if script is None or not script.is_file():
+        return {}, []
+    text = "\n".join(line.split("#", 1)[0] for line in script.read_text(errors="replace").splitlines())
+    starts = r"(?:^|[;&|(`]|\$\(|\b(?:while|until|if|do|then|else|exec)\b)\s*!?\s*"
+    found = {p: package for p, package in SCRIPT_PROGRAMS.items() if re.search(starts + re.escape(p) + r"(?=\s|$)", text, re.M)}
+    said = f"{', '.join(dict.fromkeys(found.values()))}, for {', '.join(found)}: a slim image lacks them"
+    return found, [Finding("programs", said, migrate.source)] if found else []

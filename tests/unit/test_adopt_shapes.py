@@ -17,7 +17,7 @@ from fastapi_stackops.adopt.brokers import broker_values, redis_value
 from fastapi_stackops.adopt.build_context import code_paths, dockerignore_name, dockerignore_text
 from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
-from fastapi_stackops.adopt.image import dockerfile_text
+from fastapi_stackops.adopt.image import dockerfile_text, runtime_flavour
 from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import scenario
@@ -959,3 +959,24 @@ def test_a_requirements_file_without_the_framework_project_declares_is_not_the_a
     project = '[project]\nname = "svc"\nversion = "1"\ndependencies = ["fastapi==0.109.0", "uvicorn"]\n'
     repo = read_repository(written(tmp_path, files | {"pyproject.toml": project, "main.py": APP}))
     assert f"  installs     {installs}" in "\n".join(lines(repo)), lines(repo)
+
+
+@pytest.mark.parametrize(
+    ("script", "installed"),
+    [
+        # lephuhung/FastAPI-v1: a wait loop on nc, which the slim image lacks; it looped for ever and ci timed out.
+        ("#!/bin/sh\nwhile ! nc -z db 5432; do\n    sleep 0.1\ndone\nexec \"$@\"\n", "netcat-openbsd"),
+        ("until pg_isready -h db; do sleep 1; done\nalembic upgrade head\n", "postgresql-client"),
+        ("# nc -z db 5432 was here\npython -m app.pre_start\nalembic upgrade head\n", ""),  # a comment runs nothing
+        ("echo 'curl the docs'\nalembic upgrade head\n", ""),  # a word in a string is no command
+    ],
+)
+def test_the_programs_a_prestart_script_runs_are_in_the_image(tmp_path, script, installed):
+    files = {"requirements.txt": "fastapi\npsycopg2-binary\n", "main.py": APP, "prestart.sh": script}
+    repo = read_repository(written(tmp_path, files))
+    dockerfile = dockerfile_text(repo, "/", False)
+    if installed:
+        assert f"install -y --no-install-recommends {installed}" in dockerfile and not runtime_flavour(repo), dockerfile
+        assert any(line.startswith(f"  programs     {installed}, for ") for line in lines(repo)), lines(repo)
+    else:
+        assert repo.programs == () and "programs" not in "\n".join(lines(repo))

@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import HEADER
-from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.reading import Repository, alembic_location
 from fastapi_stackops.adopt.source import SKIPPED, imported_names
 from fastapi_stackops.adopt.wheels import text_of
 
@@ -48,13 +48,11 @@ def alembic_in_pyproject(repo: Repository) -> str:
 
 
 def alembic_script_location(repo: Repository, named: str = "") -> list[str]:
-    """The migrations folder alembic.ini (or [tool.alembic]) names, unless it lies inside the code copied anyway."""
-    lines = [] if named else (repo.root / "alembic.ini").read_text().splitlines()
-    for key, _, value in [("script_location", "=", named), *(line.partition("=") for line in lines)]:
-        if key.strip() == "script_location" and value.strip():
-            location = value.strip().replace("%(here)s/", "")
-            return [] if location.startswith(repo.app.source_root or repo.app.top_level) else [location]
-    return []
+    """The migrations folder alembic.ini (or [tool.alembic]) names, unless it lies inside the code copied anyway or
+    the repository lacks it."""
+    location = alembic_location(repo.root, named)
+    inside = location.startswith(repo.app.source_root or repo.app.top_level)
+    return [location] if location and not inside and (repo.root / location).is_dir() else []
 
 
 def dockerignore_text(repo: Repository, env_dir: str) -> str:

@@ -110,12 +110,22 @@ def sqlite_folder(root: Path, settings: Settings | None) -> str:
     return str(folder) if relative and str(folder) != "." and (root / folder).is_dir() else ""
 
 
+def alembic_location(root: Path, named: str = "") -> str:
+    """The migrations folder alembic.ini's script_location (or [tool.alembic]'s, `named`) gives, as written."""
+    lines = [] if named else text_of(root / "alembic.ini").splitlines()
+    for key, _, value in [("script_location", "=", named), *(line.partition("=") for line in lines)]:
+        if key.strip() == "script_location" and value.strip():
+            return value.strip().replace("%(here)s/", "")
+    return ""
+
+
 def migrations(root: Path) -> Finding | None:
-    """Alembic runs once before the app; a prestart script of the repository's own runs instead when it has one."""
+    """Alembic runs once before the app; a prestart script of the repository's own runs instead when it has one. An
+    alembic.ini whose migrations folder the repository lacks (git-ignored, never committed) runs nothing."""
     for script in ("prestart.sh", "scripts/prestart.sh"):
         if (root / script).is_file():
             return Finding("migrations", f"sh {script}", script)
-    if (root / "alembic.ini").is_file():
+    if (root / "alembic.ini").is_file() and (root / alembic_location(root)).is_dir():
         return Finding("migrations", "alembic upgrade head", "alembic.ini")
     if "[tool.alembic]" in (root / "pyproject.toml").read_text(errors="replace") if (root / "pyproject.toml").is_file() else "":
         return Finding("migrations", "alembic upgrade head", "[tool.alembic] in pyproject.toml")

@@ -980,3 +980,15 @@ def test_the_programs_a_prestart_script_runs_are_in_the_image(tmp_path, script, 
         assert any(line.startswith(f"  programs     {installed}, for ") for line in lines(repo)), lines(repo)
     else:
         assert repo.programs == () and "programs" not in "\n".join(lines(repo))
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_alembic_runs_only_when_the_folder_its_ini_names_is_there(tmp_path, committed):
+    """Pysuper/FastAPI-Template commits an alembic.ini naming migrations/, which it never committed: the build failed
+    copying it."""
+    files = {"requirements.txt": "fastapi\npsycopg2-binary\nalembic\n", "main.py": APP}
+    files |= {"alembic.ini": "[alembic]\nscript_location = migrations\n"}
+    files |= {"migrations/env.py": "", "migrations/versions/.keep": ""} if committed else {}
+    repo = read_repository(written(tmp_path, files))
+    assert (repo.migrations == "alembic upgrade head") is committed
+    assert ("COPY migrations /srv/migrations" in dockerfile_text(repo, "/", False)) is committed

@@ -22,7 +22,8 @@ MISSING_ENV_FILE = re.compile(r"(?:Config file|No such file or directory:?) '([^
 #: model validated from the environment itself (`Config(**os.environ)`: the input pydantic shows is a dict of variables).
 MISSING_VARIABLE = re.compile(
     r"Config '([A-Za-z_]\w*)' is missing|KeyError: '([A-Z][A-Z0-9_]*)'|UndefinedValueError: ([A-Z][A-Z0-9_]*) not found|"
-    r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?Field required \[type=missing, input_value=\{'[A-Z_]+'|"
+    # pydantic-settings reads a lowercase field from its uppercase variable (metrics_enabled from METRICS_ENABLED)
+    r"\b(?P<field>[A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?Field required \[type=missing, input_value=\{'[A-Z_]+'|"
     r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+) (?:is required|must be set)\b|"  # the app's own check ("JWT_SECRET is required at startup")
     r'Environment variable "([A-Z][A-Z0-9_]*)" not set'  # environs
 )
@@ -36,7 +37,7 @@ LISTED_MISSING = re.compile(
 
 #: A value init generated that the setting's type refused (pydantic names the field, then what it should be).
 REFUSED_VALUE = re.compile(
-    r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?Input should be a valid (boolean|integer|number|URL|dictionary|list)|"
+    r"\b([A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?Input should be a valid (boolean|integer|number|URL|dictionary|list)|"
     r"""Environment variable "([A-Z][A-Z0-9_]*)" invalid: \[?['"]?Not a valid (boolean|integer|number|URL)"""  # environs
 )
 VALUE_OF_KIND = {
@@ -66,7 +67,7 @@ def refused_values(words: str) -> dict[str, str]:
     """Variable -> a value of the kind its type wants, or one its pattern takes, for each generated value pydantic
     refused."""
     named = (tuple(filter(None, found.groups())) for found in REFUSED_VALUE.finditer(words))
-    values = {name: VALUE_OF_KIND[kind] for name, kind in named}
+    values = {name.upper(): VALUE_OF_KIND[kind] for name, kind in named}  # a settings field's variable
     patterned = {found.group(1): fitting(found.group(2)) for found in REFUSED_PATTERN.finditer(words)}
     return values | {name: value for name, value in patterned.items() if value}
 
@@ -78,7 +79,10 @@ def quoted(words: str, values: dict[str, str]) -> tuple[str, ...]:
 
 def missing_variables(words: str) -> tuple[str, ...]:
     """Every variable the failure says was missing, in order (a pydantic model lists each missing field)."""
-    found = [next(filter(None, named.groups())) for named in MISSING_VARIABLE.finditer(words)]
+    found = [
+        named.group("field").upper() if named.group("field") else next(filter(None, named.groups()))
+        for named in MISSING_VARIABLE.finditer(words)
+    ]
     found += [name.strip() for listed in LISTED_MISSING.finditer(words) for name in listed.group(1).split(",")]
     return tuple(dict.fromkeys(found))
 

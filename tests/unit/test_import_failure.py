@@ -152,6 +152,11 @@ PYDANTIC_FROM_ENVIRONMENT = (
         ("ValueError: SMTP_HOST must be set when mail is on", ("SMTP_HOST",)),
         ("ValueError: AUTH_ENABLED must be True in production", ()),  # a rule about a value, not a missing one
         ("RuntimeError: the API is required", ()),
+        (  # AlbanAndrieu/fastapi-sample: a lowercase field of a settings class, read from its uppercase variable
+            "ValidationError: 1 validation error for APIDeploymentSettings metrics_enabled Field required [type=missing, "
+            "input_value={'POSTGRES_DRIVER': 'post...'}, input_type=dict]",
+            ("METRICS_ENABLED",),
+        ),
         ('environs.exceptions.EnvError: Environment variable "JWT_ISSUER" not set', ("JWT_ISSUER",)),  # environs
         ("EnvValidationError: Environment variable \"JWT_TTL\" invalid: ['Not a valid integer.']", ()),  # set, refused
     ],
@@ -172,6 +177,7 @@ def test_the_variables_an_import_failure_says_are_missing(words, variables):
         ('EnvValidationError: Environment variable "FEATURE_ON" invalid: ["Not a valid boolean."]', {"FEATURE_ON": "false"}),
         ('EnvValidationError: Environment variable "JWT_TTL" invalid: Not a valid integer. (from ValueError', {"JWT_TTL": "1"}),
         ('EnvError: Environment variable "JWT_ISSUER" not set', {}),  # missing, not refused
+        ("metrics_enabled\n  Input should be a valid boolean, unable to interpret input", {"METRICS_ENABLED": "false"}),
         (  # AlbanAndrieu/fastapi-sample: a generated secret's dash, where a table name is wanted
             "SUPABASE_HEALTH_TABLE String should match pattern '^[A-Za-z_][A-Za-z0-9_]*$' [type=string_pattern_mismatch, "
             "input_value='ci-6748e927d141d4bef14fd55fb3f640d0', input_type=str]",

@@ -17,7 +17,7 @@ from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.interpreter import python_and_builds, python_version
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import App, conflict_marker, find_apps, find_worker, python_files
-from fastapi_stackops.adopt.start import procfile_command, script_programs
+from fastapi_stackops.adopt.start import procfile_command, script_hosts, script_programs
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import locked_version, resolution_moment, runtime_libraries, text_of
 from fastapi_stackops.adopt.workspace import Workspace, workspace_of
@@ -47,6 +47,7 @@ class Repository:
     compiled: tuple[str, ...] = ()  # name==version pins with no wheel for the image's Python: the builder compiles them
     libraries: tuple[str, ...] = ()  # Debian packages of shared libraries a pure-Python driver loads (libpq5 for psycopg)
     programs: tuple[tuple[str, str], ...] = ()  # (program, Debian package) the prestart script runs: nc, netcat-openbsd
+    waited_on: tuple[tuple[str, int], ...] = ()  # (host, port) the prestart script waits on by name: ("pg", 5432)
     service_tests: ServiceTests | None = None  # the repository's pytest suite, for a test image
     start: tuple[str, ...] = ()  # the repository's own server command (a Procfile's), bound to the container port
     extras: tuple[str, ...] = ()  # the extras that bring the framework, when the main dependencies do not
@@ -269,6 +270,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
         compiled=tuple(compiled),
         libraries=runtime_libraries(root, dependencies),
         programs=tuple(programs.items()),
+        waited_on=script_hosts(root, migrate),
         service_tests=tests,
         start=tuple(start),
         resolved_as_of=as_of,

@@ -129,6 +129,16 @@ def data_permissions(repo: Repository) -> str:
 """
 
 
+def aliased(block: str, service: str, port: int, repo: Repository) -> str:
+    """A backing service's block, answering also to the names the prestart script waits on at its port (`nc -z db
+    5432`: the repository's own Compose service was called db)."""
+    names = [host for host, waited in repo.waited_on if waited == port and host != service]
+    if not names:
+        return block
+    said = f"    # Also {', '.join(names)}: the name its prestart script waits on.\n"
+    return block + f"{said}    networks:\n      default:\n        aliases: [{', '.join(names)}]\n"
+
+
 def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
     database = DATABASES.get(repo.database)
     backing = {database.service: "service_healthy"} if database else {}
@@ -141,9 +151,10 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
         blocks.append(service_block(WORKER, repo, repo.worker.split(), backing, False, dockerfile))
     blocks += [test_block(repo, backing, dockerfile)] if repo.service_tests else []
     blocks += [data_permissions(repo)] if repo.data_folder else []
-    blocks += [database.compose_block()] if database else []
-    blocks += [REDIS.format(name=REDIS_SERVICE, data=REDIS_DATA)] if repo.redis else []
-    blocks += [RABBITMQ.format(name=RABBITMQ_SERVICE, data=RABBITMQ_DATA)] if repo.rabbitmq else []
+    blocks += [aliased(database.compose_block(), database.service, database.port, repo)] if database else []
+    blocks += [aliased(REDIS.format(name=REDIS_SERVICE, data=REDIS_DATA), REDIS_SERVICE, 6379, repo)] if repo.redis else []
+    rabbitmq = RABBITMQ.format(name=RABBITMQ_SERVICE, data=RABBITMQ_DATA)
+    blocks += [aliased(rabbitmq, RABBITMQ_SERVICE, 5672, repo)] if repo.rabbitmq else []
     volumes = ["app-data"] if repo.database == "sqlite" else []
     volumes += ["db-data"] if database else []
     volumes += ["redis-data"] if repo.redis else []

@@ -71,14 +71,34 @@ SCRIPT_PROGRAMS = {
 }
 
 
-def script_programs(root: Path, migrate: Finding | None) -> tuple[dict[str, str], list[Finding]]:
-    """program -> Debian package, for each program the prestart script (`sh prestart.sh`) runs that a slim image
-    lacks (`while ! nc -z db 5432`): where a command starts, comments left out; and what init says of them."""
+def script_text(root: Path, migrate: Finding | None) -> str:
+    """The prestart script (`sh prestart.sh`) without its comments; "" when the migrations are no script."""
     words = migrate.value.split() if migrate else []
     script = root / words[1] if words[:1] == ["sh"] and len(words) > 1 else None
     if script is None or not script.is_file():
-        return {}, []
-    text = "\n".join(line.split("#", 1)[0] for line in script.read_text(errors="replace").splitlines())
+        return ""
+    return "\n".join(line.split("#", 1)[0] for line in script.read_text(errors="replace").splitlines())
+
+
+#: A host the script waits on: `nc -z db 5432`, `pg_isready -h db` (PostgreSQL's port unless -p says).
+WAITED_ON = (
+    re.compile(r"\bnc\s+(?:-\S+\s+)*(?P<host>[A-Za-z][\w.-]*)\s+(?P<port>\d{2,5})\b"),
+    re.compile(r"\bpg_isready\b[^\n]*?-h\s*(?P<host>[A-Za-z][\w.-]*)(?:[^\n]*?-p\s*(?P<port>\d{2,5}))?"),
+)
+
+
+def script_hosts(root: Path, migrate: Finding | None) -> tuple[tuple[str, int], ...]:
+    """(host, port) the prestart script waits on by name (the repository's own Compose service, `db`): the stack's
+    service on that port answers to it too."""
+    text = script_text(root, migrate)
+    found = [(m["host"], int(m["port"] or 5432)) for pattern in WAITED_ON for m in pattern.finditer(text)]
+    return tuple(dict.fromkeys((host, port) for host, port in found if host != "localhost"))
+
+
+def script_programs(root: Path, migrate: Finding | None) -> tuple[dict[str, str], list[Finding]]:
+    """program -> Debian package, for each program the prestart script (`sh prestart.sh`) runs that a slim image
+    lacks (`while ! nc -z db 5432`): where a command starts, comments left out; and what init says of them."""
+    text = script_text(root, migrate)
     starts = r"(?:^|[;&|(`]|\$\(|\b(?:while|until|if|do|then|else|exec)\b)\s*!?\s*"
     found = {p: package for p, package in SCRIPT_PROGRAMS.items() if re.search(starts + re.escape(p) + r"(?=\s|$)", text, re.M)}
     said = f"{', '.join(dict.fromkeys(found.values()))}, for {', '.join(found)}: a slim image lacks them"

@@ -4,6 +4,7 @@ Each table row is one shape, written here; the two bare fixtures that carry most
 uv-mariadb-nested) also pass init then `inv ci` in tests/integration/test_adopt.py.
 """
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -965,7 +966,7 @@ def test_a_requirements_file_without_the_framework_project_declares_is_not_the_a
     ("script", "installed"),
     [
         # lephuhung/FastAPI-v1: a wait loop on nc, which the slim image lacks; it looped for ever and ci timed out.
-        ("#!/bin/sh\nwhile ! nc -z db 5432; do\n    sleep 0.1\ndone\nexec \"$@\"\n", "netcat-openbsd"),
+        ('#!/bin/sh\nwhile ! nc -z db 5432; do\n    sleep 0.1\ndone\nexec "$@"\n', "netcat-openbsd"),
         ("until pg_isready -h db; do sleep 1; done\nalembic upgrade head\n", "postgresql-client"),
         ("# nc -z db 5432 was here\npython -m app.pre_start\nalembic upgrade head\n", ""),  # a comment runs nothing
         ("echo 'curl the docs'\nalembic upgrade head\n", ""),  # a word in a string is no command
@@ -992,3 +993,15 @@ def test_alembic_runs_only_when_the_folder_its_ini_names_is_there(tmp_path, comm
     repo = read_repository(written(tmp_path, files))
     assert (repo.migrations == "alembic upgrade head") is committed
     assert ("COPY migrations /srv/migrations" in dockerfile_text(repo, "/", False)) is committed
+
+
+def test_the_database_answers_to_the_name_the_prestart_script_waits_on(tmp_path):
+    """lephuhung/FastAPI-v1 waits on `nc -z db 5432`, its own Compose service's name; the stack's is postgres."""
+    script = '#!/bin/sh\nwhile ! nc -z db 5432; do sleep 0.1; done\nexec "$@"\n'
+    files = {"requirements.txt": "fastapi\npsycopg2-binary\nredis\n", "main.py": APP, "prestart.sh": script}
+    repo = read_repository(written(tmp_path, files))
+    assert repo.waited_on == (("db", 5432),)
+    services = re.split(r"\n(?=  \S)", compose_text(repo))
+    postgres = next(block for block in services if block.strip().startswith("postgres:"))
+    redis = next(block for block in services if block.strip().startswith("redis:"))
+    assert "networks:\n      default:\n        aliases: [db]\n" in postgres and "aliases" not in redis

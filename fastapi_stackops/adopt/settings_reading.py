@@ -18,6 +18,8 @@ def alias_of(node: ast.AST | None) -> str:
         return ""
     keywords = {k.arg: k.value for k in node.keywords}
     named = keywords.get("validation_alias") or keywords.get("alias")
+    if calls(named, "AliasChoices") and named.args:  # AliasChoices("POSTGRES_HOST", "DB_HOST"): the first is read first
+        named = named.args[0]
     return str(named.value) if isinstance(named, ast.Constant) and isinstance(named.value, str) else ""
 
 
@@ -204,13 +206,24 @@ def annotated_fields(
     return tuple(fields)
 
 
+def annotated_field(annotation: ast.expr) -> tuple[ast.expr, ast.Call | None]:
+    """`Annotated[T, Field(...)]`'s type and its Field (pydantic's other way to give a default or an alias)."""
+    if not (isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value).endswith("Annotated")):
+        return annotation, None
+    elements = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+    return elements[0], next((e for e in elements[1:] if calls(e, "Field")), None)
+
+
 def class_field(item: ast.AnnAssign, name: str, annotation: str, prefix: str, readers: tuple) -> SettingField:
     """A settings class's field; one whose default is itself a read (`key: str = config("KEY")`) is that variable."""
     read = environment_read(item.value, *readers) if item.value is not None and readers else None
     if read:
         return SettingField(name, read.default, annotation, alias=read.name, default_code=ast.unparse(item.value))
-    code = ast.unparse(item.value) if item.value else ""
-    return SettingField(name, constant_text(item.value), annotation, prefix, alias_of(item.value), code)
+    kind, field = annotated_field(item.annotation)
+    annotation = ast.unparse(kind) if field is not None else annotation
+    value = item.value if item.value is not None else field
+    code = ast.unparse(value) if value else ""
+    return SettingField(name, constant_text(value), annotation, prefix, alias_of(item.value) or alias_of(field), code)
 
 
 def find_settings(root: Path) -> Settings | None:

@@ -472,3 +472,17 @@ def test_set_values_reach_the_compose_environment_as_defaults_the_env_files_over
     assert environment["BASE_URL"] == '"${BASE_URL-http://x:3000}"'
     assert environment["COST"] == '"${COST-5$$}"' and environment["EMPTY"] == "${EMPTY-}"
     assert "  variable     BASE_URL (from --set)" in [f.line() for f in repo.findings]
+
+
+def test_a_field_annotated_with_its_field_has_that_default_and_alias(tmp_path):
+    """AlbanAndrieu/fastapi-sample: `Annotated[str, Field(default="localhost", validation_alias=AliasChoices(...))]`
+    read as required, so its database host got a generated secret."""
+    (tmp_path / "settings.py").write_text(
+        "from typing import Annotated\nfrom pydantic import AliasChoices, Field\nfrom pydantic_settings import BaseSettings\n"
+        "class S(BaseSettings):\n"
+        '    host: Annotated[str, Field(default="localhost", validation_alias=AliasChoices("POSTGRES_HOST", "DB_HOST"))]\n'
+        "    port: Annotated[int, Field(description='the port')] = 5432\n"
+        "    token: Annotated[str, Field(min_length=8)]\n"
+    )
+    fields = [(f.variable, f.default, f.annotation) for f in find_settings(tmp_path).fields]
+    assert fields == [("POSTGRES_HOST", "localhost", "str"), ("PORT", "5432", "int"), ("TOKEN", None, "str")]

@@ -102,7 +102,7 @@ def test_block(repo: Repository, depends: dict[str, str], dockerfile: str) -> st
     if not repo.service_tests.starts_containers:
         return text
     # Its tests start containers of their own (testcontainers), as a CI runner's job may: the engine's socket, as root
-    # (the socket's group differs from host to host); what they start answers at the test container's gateway.
+    # (the socket's group differs from host to host); what they start joins its network, as testcontainers does there.
     if "    volumes:\n" not in text:
         text += "    volumes:\n"
     text = text.replace("    volumes:\n", f"    volumes:\n      - {ENGINE_SOCKET}:/var/run/docker.sock\n", 1)

@@ -17,6 +17,18 @@ FAILED = re.compile(r"^#(?P<id>\d+) ERROR: ")
 #: A line of a step's own output that says what went wrong (pip's, apt's, a compiler's, our own checks').
 TELLING = re.compile(r"(^|\s)(ERROR|[Ee]rror)\b|No matching distribution|Could not find|not found|No such file|fatal:|stackops:")
 QUIET = re.compile(r"level=warning|^\s*$")  # Compose's own warnings (Bake, `version:`) are not the build's words
+#: pip's and uv's words for a dependency whose own build (a C extension) failed, naming it.
+UNCOMPILED = re.compile(
+    r"Failed building wheel for ([\w.-]+)|Running setup\.py install for ([\w.-]+)|Failed to build `([\w.-]+?)(?:==[^`]*)?`|"
+    r"^╰─> ([\w.-]+)$"
+)
+
+
+def uncompiled(output: list[str]) -> str:
+    """The dependency whose own build failed, as pip or uv names it ("" when none did): its error lines are a
+    compiler's, about files that are not the repository's."""
+    named = (next(filter(None, found.groups())) for line in output if (found := UNCOMPILED.search(line.strip())))
+    return next(named, "")
 
 
 def step_line(line: str) -> str:
@@ -45,7 +57,10 @@ def failure_summary(lines: list[str]) -> str:
     output = step_output(lines, failed[-1])
     telling = [line for line in output if TELLING.search(line) and not line.startswith(("note:", "hint:"))] or output
     cause = " / ".join(dict.fromkeys(telling[-3:])) or "no output"
-    return f"the build failed at {header.split('] ')[0]}]: {cause if len(cause) < 400 else cause[:397] + '...'}"
+    dependency = uncompiled(output)
+    if dependency:  # its compiler's lines name files of a dependency's source, which the user never wrote
+        cause = f"the dependency {dependency} failed to build from source (its build's words, not the repository's code): {cause}"
+    return f"the build failed at {header.split('] ')[0]}]: {cause if len(cause) < 500 else cause[:497] + '...'}"
 
 
 def build_images(

@@ -28,7 +28,8 @@ failed to solve: executor failed running [/bin/sh -c pip install -q -r /tmp/requ
     [
         (
             PIP_FAILED,
-            "the build failed at [web builder 5/7]: error: [Errno 2] No such file or directory: 'x86_64-linux-gnu-gcc' / "
+            "the build failed at [web builder 5/7]: the dependency asyncpg failed to build from source (its build's words, "
+            "not the repository's code): error: [Errno 2] No such file or directory: 'x86_64-linux-gnu-gcc' / "
             "ERROR: Failed building wheel for asyncpg / "
             "ERROR: Failed to build installable wheels for some pyproject.toml based projects (asyncpg)",
         ),
@@ -40,6 +41,20 @@ failed to solve: executor failed running [/bin/sh -c pip install -q -r /tmp/requ
             ],
             "the build failed at [api runtime 3/6]: "
             "stackops: installed without fastapi for Python 3.11.2: the pins' markers exclude this Python",
+        ),
+        (  # StanislavBeskaev/Chat-FastAPI-React: greenlet 1.1.2, pinned for 3.10, compiled against 3.11's headers
+            [
+                "#10 [web builder 6/8] RUN pip install -r /tmp/requirements.txt",
+                "#10 25.1   Running setup.py install for greenlet: started",
+                "#10 30.05       src/greenlet/greenlet.c:857:18: error: incompatible types when assigning to type 'int'",
+                "#10 30.05   error: legacy-install-failure",
+                "#10 30.05 × Encountered error while trying to install package.",
+                "#10 30.05 ╰─> greenlet",
+                "#10 ERROR: executor failed running [/bin/sh -c pip install -r /tmp/requirements.txt]: exit code: 1",
+            ],
+            "the build failed at [web builder 6/8]: the dependency greenlet failed to build from source (its build's "
+            "words, not the repository's code): src/greenlet/greenlet.c:857:18: error: incompatible types when "
+            "assigning to type 'int' / error: legacy-install-failure / × Encountered error while trying to install package.",
         ),
         (  # a step with no telling line: its last lines
             [

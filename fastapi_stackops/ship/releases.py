@@ -86,14 +86,31 @@ def parse_history(text: str) -> list[Release]:
     return [Release(**json.loads(line)) for line in text.splitlines() if line.strip()]
 
 
+#: Printed after a file read in the proxy: an exec's output that lacks it was lost on the way (docker-py #3332: over an
+#: SSH-forwarded socket, exec_run sometimes returns no output with exit 0), never an empty file.
+READ_WHOLE = "--stackops-read-whole--"
+
+
+def read_on_host(proxy, path: str, attempts: int = 3) -> str:
+    """A file in the proxy's volume ("" when it does not exist), asked again when the answer came back cut; a read
+    that fails, or never comes back whole, is said, never taken for an empty file."""
+    for _ in range(attempts):
+        result = proxy.exec_run(["sh", "-c", f'[ ! -e "$1" ] || cat "$1"; echo {READ_WHOLE}', "read", path])
+        said = result.output.decode(errors="replace")
+        if result.exit_code != 0:
+            raise StackError(f"could not read {path} on the host (exit {result.exit_code}): {said.strip()[-300:]}")
+        if said.rstrip().endswith(READ_WHOLE):
+            return said.rstrip()[: -len(READ_WHOLE)]
+    raise StackError(f"could not read {path} on the host: the engine's answer came back cut {attempts} times; run it again")
+
+
 def history(proxy) -> list[Release]:
     """The releases recorded on the host, oldest first; none on a host never deployed to. A history that cannot be
     read is said, never taken for none: `releases` would say nothing serves while a release does."""
-    result = proxy.exec_run(["sh", "-c", f"[ ! -e {HISTORY} ] || cat {HISTORY}"])
-    said = result.output.decode(errors="replace")
-    if result.exit_code != 0:
-        raise StackError(f"could not read the release history on the host ({HISTORY}, exit {result.exit_code}): {said.strip()}")
-    return parse_history(said)
+    try:
+        return parse_history(read_on_host(proxy, HISTORY))
+    except StackError as error:
+        raise StackError(f"could not read the release history on the host: {error}") from None
 
 
 def record(proxy, release: Release) -> None:

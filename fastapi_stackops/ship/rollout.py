@@ -22,7 +22,7 @@ from fastapi_stackops.console import step
 from fastapi_stackops.diagnosis import failure_cause, last_logs
 from fastapi_stackops.engine import split_reference
 from fastapi_stackops.ports import http_port
-from fastapi_stackops.ship.releases import Release, git_revision, history, now, record, rollback_target, who
+from fastapi_stackops.ship.releases import Release, git_revision, history, now, read_on_host, record, rollback_target, who
 from fastapi_stackops.stack import Stack
 from fastapi_stackops.waiting import held_for_a_fault_test, interrupts_held, poll, within
 
@@ -227,7 +227,7 @@ def tag_release(stack: Stack, image_id: str, note: str, revision: str | None = N
 
 def proxied(stack: Stack) -> str:
     """The container the proxy sends requests to, as its configuration names it ("" before any switch)."""
-    said = proxy(stack).exec_run(["cat", "/var/lib/proxy/Caddyfile"]).output.decode(errors="replace")
+    said = read_on_host(proxy(stack), "/var/lib/proxy/Caddyfile")
     found = re.search(r"reverse_proxy (\S+):\d+", said)
     return found.group(1) if found else ""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -265,17 +266,22 @@ def serving_line(server: Server) -> str:
 
 
 def proxy_state(server: Server) -> str:
-    """What the host holds when the releases do not add up: its containers, its proxy volumes, each proxy's history."""
+    """What the host holds when the releases do not add up: its containers, its proxy volumes, each proxy's history.
+    ssh hands the words to the host's shell, so each is quoted for it."""
+
+    def asked(*command: str) -> str:
+        return on_the_host(*map(shlex.quote, command))
+
     project = notes_project(server)
-    containers = on_the_host("docker", "ps", "-a", "--format", "{{.ID}} {{.Names}} {{.Status}} {{.Image}} {{.Mounts}}")
-    proxies = on_the_host(
+    containers = asked("docker", "ps", "-a", "--format", "{{.ID}} {{.Names}} {{.Status}} {{.Image}} {{.Mounts}}")
+    proxies = asked(
         "docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={project}", "--filter", "label=io.stackops.proxy"
     )
     files = [
-        on_the_host("docker", "exec", p, "sh", "-c", "ls -la /var/lib/proxy; cat /var/lib/proxy/releases.jsonl")
+        asked("docker", "exec", p, "sh", "-c", "ls -la /var/lib/proxy; cat /var/lib/proxy/releases.jsonl")
         for p in proxies.split()
     ]
-    volumes = on_the_host("docker", "volume", "ls", "--format", "{{.Name}} {{.Labels}}")
+    volumes = asked("docker", "volume", "ls", "--format", "{{.Name}} {{.Labels}}")
     return "\n".join(["host containers:", containers, "volumes:", volumes, "proxies' files:", *files])
 
 

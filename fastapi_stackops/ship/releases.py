@@ -86,21 +86,32 @@ def parse_history(text: str) -> list[Release]:
     return [Release(**json.loads(line)) for line in text.splitlines() if line.strip()]
 
 
-#: Printed after a file read in the proxy: an exec's output that lacks it was lost on the way (docker-py #3332: over an
-#: SSH-forwarded socket, exec_run sometimes returns no output with exit 0), never an empty file.
+#: Printed after a file read in the proxy, with the file's size: an exec's output that lacks it, or whose text before it
+#: is not that size, was cut on the way (docker-py #3332: over an SSH-forwarded socket, exec_run sometimes returns
+#: less output than was written, with exit 0), never a shorter file.
 READ_WHOLE = "--stackops-read-whole--"
+READ_SCRIPT = f'n=0; if [ -e "$1" ]; then cat "$1"; n=$(wc -c < "$1"); fi; echo; echo {READ_WHOLE} $n'
+
+
+def whole_read(said: bytes) -> str | None:
+    """The file's text from a read's output, or None when the output came back cut."""
+    text, marker, size = said.rpartition(f"\n{READ_WHOLE} ".encode())
+    if not marker or not size.strip().isdigit() or len(text) != int(size):
+        return None
+    return text.decode(errors="replace")
 
 
 def read_on_host(proxy, path: str, attempts: int = 3) -> str:
     """A file in the proxy's volume ("" when it does not exist), asked again when the answer came back cut; a read
-    that fails, or never comes back whole, is said, never taken for an empty file."""
+    that fails, or never comes back whole, is said, never taken for a shorter file."""
     for _ in range(attempts):
-        result = proxy.exec_run(["sh", "-c", f'[ ! -e "$1" ] || cat "$1"; echo {READ_WHOLE}', "read", path])
-        said = result.output.decode(errors="replace")
+        result = proxy.exec_run(["sh", "-c", READ_SCRIPT, "read", path])
         if result.exit_code != 0:
+            said = result.output.decode(errors="replace")
             raise StackError(f"could not read {path} on the host (exit {result.exit_code}): {said.strip()[-300:]}")
-        if said.rstrip().endswith(READ_WHOLE):
-            return said.rstrip()[: -len(READ_WHOLE)]
+        text = whole_read(result.output)
+        if text is not None:
+            return text
     raise StackError(f"could not read {path} on the host: the engine's answer came back cut {attempts} times; run it again")
 
 

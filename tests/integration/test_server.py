@@ -190,8 +190,9 @@ def test_a_new_release_under_a_client_loop_fails_no_request_and_a_slow_one_compl
     assert notes.get(f"/api/v1/notes/{before['id']}").json()["body"] == "kept"
     # Each deploy backed up the serving release's database before its migration, and its release says so (the first
     # had none yet: the SQLite file lives with the api); inv restore takes that name.
-    before_deploy = re.findall(r"backed up first: (db-\S+-before-deploy\.pgdump)", notes.inv("releases").stdout)
-    assert before_deploy and before_deploy[-1] in notes.inv("backup", "--list").stdout  # the latest release's
+    listed = notes.inv("releases").stdout
+    before_deploy = re.findall(r"backed up first: (db-\S+-before-deploy\.pgdump)", listed)
+    assert before_deploy and before_deploy[-1] in notes.inv("backup", "--list").stdout, listed  # the latest release's
 
 
 def test_a_broken_release_fails_in_bounded_time_naming_its_error_and_the_old_keeps_serving(notes, tmp_path):

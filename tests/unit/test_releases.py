@@ -1,9 +1,18 @@
-"""releases.py: what a rollback returns to, walked back through the history (pure)."""
+"""releases.py: what a rollback returns to, walked back through the history (pure); a read on the host kept whole."""
+
+import subprocess
 
 import pytest
 
 from fastapi_stackops import StackError
-from fastapi_stackops.ship.releases import Release, backup_before, returned_to, rollback_target
+from fastapi_stackops.ship.releases import (
+    READ_SCRIPT,
+    Release,
+    backup_before,
+    returned_to,
+    rollback_target,
+    whole_read,
+)
 
 
 def release(number: int, image: str, note: str = "deploy") -> Release:
@@ -75,18 +84,54 @@ class Proxy:
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
 
 
-WHOLE = b"--stackops-read-whole--\n"
 RECORDED = b'{"number": 1, "image": "sha256:a", "tag": "x:release-1", "revision": "r", "time": "t", "by": "me"}\n'
+
+
+def whole(content: bytes) -> bytes:
+    """What READ_SCRIPT prints for a file of that content."""
+    return content + b"\n--stackops-read-whole-- %d\n" % len(content)
 
 
 def test_a_history_that_cannot_be_read_is_said_and_never_taken_for_none():
     from fastapi_stackops.ship.releases import history
 
-    assert history(Proxy((0, WHOLE))) == []  # a host never deployed to
+    assert history(Proxy((0, whole(b"")))) == []  # a host never deployed to
     with pytest.raises(StackError, match="could not read the release history on the host: .*exit 137"):
         history(Proxy((137, b"")))  # the exec killed: before, 'no release is recorded' while one served
     # docker-py #3332: over an SSH-forwarded socket an exec may answer nothing with exit 0; seen in CI as 'no release
     # of ... is recorded' between two reads that found it. A cut answer is asked again, and never taken for none.
-    assert [r.number for r in history(Proxy((0, b""), (0, RECORDED + WHOLE)))] == [1]
+    assert [r.number for r in history(Proxy((0, b""), (0, whole(RECORDED))))] == [1]
     with pytest.raises(StackError, match="came back cut 3 times"):
         history(Proxy((0, b"")))
+    with pytest.raises(StackError, match="came back cut 3 times"):  # its start lost: a shorter history, before
+        history(Proxy((0, whole(RECORDED)[20:])))
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ('{"number": 1}\n{"number": 2}\n', '{"number": 1}\n{"number": 2}\n'),
+        ("no newline at the end", "no newline at the end"),
+        ("", ""),
+        (None, ""),  # no such file: nothing recorded yet
+    ],
+)
+def test_the_read_script_comes_back_whole(tmp_path, content, said):
+    path = tmp_path / "history"
+    if content is not None:
+        path.write_text(content)
+    output = subprocess.run(["sh", "-c", READ_SCRIPT, "read", str(path)], capture_output=True, check=True).stdout
+    assert whole_read(output) == said
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [
+        b"",  # no output at all, exit 0 (docker-py #3332)
+        b'{"number": 2}\n\n--stackops-read-whole-- 28\n',  # its start lost
+        b'{"number": 1}\n{"numb',  # its end lost
+        b"\n--stackops-read-whole-- \n",  # no size
+    ],
+)
+def test_a_read_cut_on_the_way_is_not_taken_for_the_file(cut):
+    assert whole_read(cut) is None

@@ -26,7 +26,15 @@ from fastapi_stackops.engine import connect, image_exists, pull
 from fastapi_stackops.lazy import docker
 from fastapi_stackops.project import DeclaredBase
 from fastapi_stackops.settings import StackSettings
-from fastapi_stackops.substitutes import DEBIAN_SHIPS, FIXED, Substitute, decide, effective_mode, plan_substitute
+from fastapi_stackops.substitutes import (
+    DEBIAN_SHIPS,
+    FIXED,
+    Substitute,
+    decide,
+    effective_mode,
+    official_name,
+    plan_substitute,
+)
 from fastapi_stackops.target import this_machines_engine
 
 RECIPES_DIR = PACKAGE_DIR / "base"
@@ -36,6 +44,7 @@ LABEL_RECIPE_HASH = "io.stackops.base.recipe-hash"
 #: Recipes' own files besides build-base.sh (part of their hash).
 RECIPE_FILES = {
     "postgres": ("postgres-entrypoint.sh",),
+    "pgvector": ("postgres-entrypoint.sh",),
     "mariadb": ("mariadb-entrypoint.sh",),
     "swarm-node": ("swarm-node.sh", "ssh-host.sh"),
     "caddy": ("proxy-entrypoint.sh",),
@@ -234,12 +243,7 @@ def every_substitute() -> list[BaseImage]:
     """Every local substitute the recipes can build: each version a Debian suite ships, and the fixed ones."""
     versions = [(recipe, version, suite) for recipe, ships in DEBIAN_SHIPS.items() for version, suite in ships.items()]
     return [
-        BaseImage(
-            recipe,
-            f"{recipe.upper().replace('-', '_')}_BASE_IMAGE",
-            # Both Python recipes stand in for the official slim image of their version.
-            f"python:{version}-slim-{suite}" if recipe.startswith("python") else f"{recipe}:{version}-{suite}",
-        )
+        BaseImage(recipe, f"{recipe.upper().replace('-', '_')}_BASE_IMAGE", official_name(recipe, version, suite))
         for recipe, version, suite in versions
     ] + [BaseImage(recipe, f"{recipe.upper()}_IMAGE", "") for recipe in FIXED]
 

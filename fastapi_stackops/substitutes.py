@@ -20,6 +20,8 @@ DEBIAN_SHIPS = {
     # The same interpreter with only what a built venv needs to run: a runtime stage's base.
     "python-runtime": PYTHON_SHIPS,
     "postgres": {"15": "bookworm", "17": "trixie"},
+    # PostgreSQL with the vector extension (postgresql-NN-pgvector): only trixie ships it.
+    "pgvector": {"17": "trixie"},
     "redis": {"7": "bookworm"},
     "mariadb": {"10.11": "bookworm"},
     "rabbitmq": {"3": "bookworm"},
@@ -30,6 +32,8 @@ FIXED = {
     "swarm-node": ("local/swarm-node:20.10-bookworm", "bookworm"),
     "caddy": ("local/caddy:2.6-bookworm", "bookworm"),
 }
+#: Recipes whose official image is not <recipe>:<version>-<suite>, and how that image's tag names the version.
+OFFICIAL_NAMES = {"pgvector": ("pgvector/pgvector:pg{version}-{suite}", r"pg(\d+)")}
 #: Base images the tooling can build itself from Debian packages (a contract's `substitute`).
 SUBSTITUTES = tuple(DEBIAN_SHIPS)
 
@@ -48,12 +52,12 @@ def plan_substitute(recipe: str, official: str) -> Substitute:
     ships = DEBIAN_SHIPS[recipe]
     can = ", ".join(f"{version} ({suite})" for version, suite in ships.items())
     _, tag = split_reference(official)
-    named = re.match(r"(\d+(?:\.\d+)?)", tag)
+    named = re.search(OFFICIAL_NAMES[recipe][1], tag) if recipe in OFFICIAL_NAMES else re.match(r"(\d+(?:\.\d+)?)", tag)
     version = named.group(1) if named else ""
     if recipe in ("python", "python-runtime", "mariadb"):
         version = ".".join(version.split(".")[:2])  # 3.11.9 is a 3.11, mariadb 10.11.6 a 10.11
     else:
-        version = version.split(".")[0]  # postgres 15.4, redis 7.2, rabbitmq 3.10: 15, 7, 3
+        version = version.split(".")[0]  # postgres 15.4, redis 7.2, rabbitmq 3.10: 15, 7, 3; pgvector's pg17
     suite = ships.get(version)
     asked_suite = next((word for word in re.split(r"[-.]", tag) if word in ("bookworm", "trixie", "bullseye", "forky")), suite)
     if suite is None or asked_suite != suite:
@@ -63,6 +67,13 @@ def plan_substitute(recipe: str, official: str) -> Substitute:
         )
     local = f"local/{recipe}:{version}-slim-{suite}" if recipe.startswith("python") else f"local/{recipe}:{version}-{suite}"
     return Substitute(local, suite, version)
+
+
+def official_name(recipe: str, version: str, suite: str) -> str:
+    """The official image a substitute of that version stands in for."""
+    if recipe.startswith("python"):  # both Python recipes stand in for the official slim image of their version
+        return f"python:{version}-slim-{suite}"
+    return OFFICIAL_NAMES.get(recipe, ("{recipe}:{version}-{suite}",))[0].format(recipe=recipe, version=version, suite=suite)
 
 
 def effective_mode(mode: str, can_build: bool, official: str) -> str:

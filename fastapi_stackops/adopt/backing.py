@@ -3,7 +3,7 @@ Redis and RabbitMQ, as Compose services from their official images (or local sub
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fastapi_stackops.adopt.conventions import DATABASE_SERVICE, MARIADB_DATA, MARIADB_SERVICE, POSTGRES_DATA
 
@@ -194,6 +194,21 @@ DATABASES = {
         "mysql+pymysql",
     ),
 }
+#: The dependency that means PostgreSQL with the vector extension: pgvector's own image, which a substitute with
+#: Debian's postgresql-17-pgvector can stand in for (only trixie ships it).
+VECTOR = "pgvector"
+VECTOR_IMAGE = "pgvector/pgvector:pg17-trixie"
+
+
+def database_for(kind: str, dependencies: tuple[str, ...]) -> Database | None:
+    """The database server init runs for the app (None for SQLite or none), on an image with the extension its
+    dependencies use."""
+    database = DATABASES.get(kind)
+    if database and kind == "postgres" and VECTOR in dependencies:
+        return replace(database, official=VECTOR_IMAGE, recipe=VECTOR)
+    return database
+
+
 #: The client libraries that mean each database.
 DRIVERS = {
     "postgres": ("asyncpg", "psycopg", "psycopg2", "psycopg2-binary", "psycopg-binary", "psycopg-c"),

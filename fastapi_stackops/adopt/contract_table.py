@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from fastapi_stackops.adopt.app_environment import secret_variables
-from fastapi_stackops.adopt.backing import DATABASES
+from fastapi_stackops.adopt.backing import database_for
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT, ENTRY, TEST_SERVICE
 from fastapi_stackops.adopt.image import python_image, runtime_flavour
 from fastapi_stackops.adopt.reading import Repository
@@ -51,7 +51,7 @@ class Layout:
 
 def contract_text(repo: Repository, routes: Routes, env_dir: str, layout: Layout) -> str:
     """The contract: the entry service and its paths, what each service requires, persistence, migrations, base images."""
-    database = DATABASES.get(repo.database)
+    database = database_for(repo.database, repo.dependencies)
     app_secrets = [v for v in secret_variables(repo) if not database or v != database.password]
     top = table(
         "tool.stackops",
@@ -92,7 +92,7 @@ def written_layout(repo: Repository) -> Layout:
     """The layout of the files init writes itself: its entry service, compose.yaml, the bases they name."""
     bases = [("PYTHON_BASE_IMAGE", python_image(repo.python), "python")]
     bases += [("PYTHON_RUNTIME_IMAGE", "", "python-runtime")] if runtime_flavour(repo) else []
-    database = DATABASES.get(repo.database)
+    database = database_for(repo.database, repo.dependencies)
     bases += [(database.variable, database.official, database.recipe)] if database else []
     bases += [("REDIS_BASE_IMAGE", "redis:7-bookworm", "redis")] if repo.redis else []
     bases += [("RABBITMQ_BASE_IMAGE", "rabbitmq:3", "rabbitmq")] if repo.rabbitmq else []

@@ -21,7 +21,11 @@ from fastapi_stackops.dockerfile import instructions
 
 OVERRIDE_FILE = "compose.stackops.yaml"
 #: Official images a local substitute can stand in for: the variable init names them by, and the recipe.
-KNOWN_IMAGES = {"postgres": ("POSTGRES_BASE_IMAGE", "postgres"), "redis": ("REDIS_BASE_IMAGE", "redis")}
+KNOWN_IMAGES = {
+    "postgres": ("POSTGRES_BASE_IMAGE", "postgres"),
+    "pgvector": ("POSTGRES_BASE_IMAGE", "pgvector"),  # pgvector/pgvector: PostgreSQL with the vector extension
+    "redis": ("REDIS_BASE_IMAGE", "redis"),
+}
 PYTHON_IMAGE = re.compile(r"^(docker\.io/)?(library/)?python:")
 
 
@@ -152,8 +156,10 @@ def service_override(body: dict, entry: bool, port: int, health: str, dockerfile
 
 
 #: Healthchecks for the backing services init knows, where the user's file has none.
+POSTGRES_READY = '["CMD-SHELL", "pg_isready -q -h 127.0.0.1 -U \\"$${POSTGRES_USER:-postgres}\\""]'
 BACKING_HEALTHCHECKS = {
-    "postgres": '["CMD-SHELL", "pg_isready -q -h 127.0.0.1 -U \\"$${POSTGRES_USER:-postgres}\\""]',
+    "postgres": POSTGRES_READY,
+    "pgvector": POSTGRES_READY,
     "redis": '["CMD", "redis-cli", "ping"]',
 }
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from fastapi_stackops.adopt.app_settings import Settings
-from fastapi_stackops.adopt.backing import DRIVERS
+from fastapi_stackops.adopt.backing import DRIVERS, VECTOR
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name
@@ -85,6 +85,8 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     if found:
         database, driver = found[0]
         named = {"postgres": "PostgreSQL", "mysql": "MariaDB, for the app's MySQL client"}[database]
+        vector = database == "postgres" and VECTOR in dependencies
+        named, driver = (f"{named} with the vector extension", f"{driver} and {VECTOR}") if vector else (named, driver)
         findings.append(Finding("database", named, f"the {driver} dependency"))
     elif "aiosqlite" in dependencies or url.startswith("sqlite") or (settings and settings.sqlite_files):
         database = "sqlite"

@@ -6,7 +6,7 @@ import secrets
 
 from fastapi_stackops.adopt.app_environment import app_environment, secret_variables, tests_environment
 from fastapi_stackops.adopt.app_mode import local_mode
-from fastapi_stackops.adopt.backing import DATABASES, RABBITMQ, REDIS
+from fastapi_stackops.adopt.backing import DATABASES, RABBITMQ, REDIS, database_for
 from fastapi_stackops.adopt.conventions import (
     CONTAINER_PORT,
     DATA_DIR,
@@ -140,7 +140,7 @@ def aliased(block: str, service: str, port: int, repo: Repository) -> str:
 
 
 def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
-    database = DATABASES.get(repo.database)
+    database = database_for(repo.database, repo.dependencies)
     backing = {database.service: "service_healthy"} if database else {}
     backing |= {REDIS_SERVICE: "service_healthy"} if repo.redis else {}
     backing |= {RABBITMQ_SERVICE: "service_healthy"} if repo.rabbitmq else {}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build a local substitute for an official base image from Debian packages,
 # for machines that reach a Debian mirror but no container registry.
-#   build-base.sh python|python-runtime|postgres|mariadb|redis|rabbitmq|registry|swarm-node|caddy TAG MIRROR SUITE RECIPE_HASH [VERSION]
+#   build-base.sh python|python-runtime|postgres|pgvector|mariadb|redis|rabbitmq|registry|swarm-node|caddy TAG MIRROR SUITE RECIPE_HASH [VERSION]
 # VERSION is what the suite ships (python 3.9 in bullseye, 3.11 in bookworm,
 # 3.13 in trixie, 3.14 in forky;
 # postgres 15 and 17; redis 7; rabbitmq 3.10 in bookworm): the caller (fastapi_stackops/baseimages.py) chose the
@@ -95,10 +95,13 @@ python-runtime)
     --customize-hook="test -x \"\$1\"/usr/bin/python$version"
   import_rootfs --change 'CMD ["python3"]'
   ;;
-postgres)
-  [ -n "$version" ] || { echo "build-base: postgres needs its major version (15, 17)" >&2; exit 2; }
+postgres|pgvector)
+  [ -n "$version" ] || { echo "build-base: $recipe needs PostgreSQL's major version (15, 17)" >&2; exit 2; }
+  # pgvector: the same server with the vector extension (what pgvector/pgvector adds to postgres).
+  packages="postgresql-$version"
+  [ "$recipe" = postgres ] || packages="$packages,postgresql-$version-pgvector"
   # JIT needs LLVM (+130 MB) and is off here; the server runs without it.
-  make_rootfs --include="postgresql-$version" \
+  make_rootfs --include="$packages" \
     --dpkgopt="path-exclude=/usr/lib/postgresql/$version/lib/llvmjit*" \
     --dpkgopt="path-exclude=/usr/lib/postgresql/$version/lib/bitcode/*" \
     --dpkgopt='path-exclude=/usr/lib/x86_64-linux-gnu/libLLVM*' \
@@ -200,5 +203,5 @@ caddy)
       --change 'EXPOSE 8080' \
       --change 'ENTRYPOINT ["/usr/local/bin/proxy-entrypoint.sh"]'
   ;;
-*) echo "build-base: unknown recipe '$recipe' (python, python-runtime, postgres, mariadb, redis, rabbitmq, registry, swarm-node or caddy)" >&2; exit 2 ;;
+*) echo "build-base: unknown recipe '$recipe' (python, python-runtime, postgres, pgvector, mariadb, redis, rabbitmq, registry, swarm-node or caddy)" >&2; exit 2 ;;
 esac

@@ -16,6 +16,7 @@ from fastapi_stackops.adopt.app_settings import SettingField, typed_value
 from fastapi_stackops.adopt.backing import DATABASES
 from fastapi_stackops.adopt.brokers import broker_values, redis_value
 from fastapi_stackops.adopt.build_context import code_paths, dockerignore_name, dockerignore_text
+from fastapi_stackops.adopt.contract_table import written_layout
 from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.image import dockerfile_text, runtime_flavour
@@ -171,6 +172,17 @@ def test_mysql_clients_get_mariadb_with_the_official_images_contract():
     compose = compose_text(repo)
     assert "image: ${MARIADB_BASE_IMAGE-mariadb:10.11}" in compose and "db-data:/var/lib/mysql" in compose
     assert "mariadb:\n        condition: service_healthy" in compose
+
+
+def test_pgvector_gets_postgresql_with_the_vector_extension_and_plain_postgres_does_not():
+    repo = read_repository(BARE / "requirements-psycopg2-sync")
+    said = "  database     PostgreSQL with the vector extension (from the psycopg2 and pgvector dependency)"
+    assert said in lines(repo)
+    compose = compose_text(repo)
+    assert "image: ${POSTGRES_BASE_IMAGE-pgvector/pgvector:pg17-trixie}" in compose
+    assert ("POSTGRES_BASE_IMAGE", "pgvector/pgvector:pg17-trixie", "pgvector") in written_layout(repo).bases
+    plain = read_repository(BARE / "poetry-asyncpg-alembic")
+    assert "image: ${POSTGRES_BASE_IMAGE-postgres:15-bookworm}" in compose_text(plain)
 
 
 @pytest.mark.parametrize(

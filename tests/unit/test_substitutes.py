@@ -1,7 +1,7 @@
 import pytest
 
 from fastapi_stackops import StackError
-from fastapi_stackops.substitutes import decide, effective_mode, plan_substitute
+from fastapi_stackops.substitutes import DEBIAN_SHIPS, decide, effective_mode, official_name, plan_substitute
 
 
 @pytest.mark.parametrize(
@@ -42,6 +42,8 @@ def test_effective_mode(mode, can_build, official, expected):
         ("redis", "redis:7.2-alpine", "local/redis:7-bookworm", "bookworm"),
         ("mariadb", "mariadb:10.11.6", "local/mariadb:10.11-bookworm", "bookworm"),
         ("registry", "registry:2", "local/registry:2.8-bookworm", "bookworm"),
+        ("pgvector", "pgvector/pgvector:pg17-trixie", "local/pgvector:17-trixie", "trixie"),
+        ("pgvector", "pgvector/pgvector:0.8.0-pg17", "local/pgvector:17-trixie", "trixie"),  # pgvector's own version first
     ],
 )
 def test_plan_substitute(recipe, official, tag, suite):
@@ -51,8 +53,22 @@ def test_plan_substitute(recipe, official, tag, suite):
 
 @pytest.mark.parametrize(
     "recipe, official",
-    [("python", "python:3.12-slim"), ("postgres", "postgres:16"), ("python", "python:3.11-slim-trixie")],
+    [
+        ("python", "python:3.12-slim"),
+        ("postgres", "postgres:16"),
+        ("python", "python:3.11-slim-trixie"),
+        ("pgvector", "pgvector/pgvector:pg16"),  # Debian ships the extension for 17 only
+        ("pgvector", "pgvector/pgvector:pg17-bookworm"),
+    ],
 )
 def test_plan_substitute_refuses_what_no_suite_ships(recipe, official):
     with pytest.raises(StackError, match=f"no local substitute can stand in for {official}: Debian's packages give"):
         plan_substitute(recipe, official)
+
+
+def test_every_substitute_stands_in_for_an_official_name_its_own_plan_reads_back():
+    for recipe, ships in DEBIAN_SHIPS.items():
+        for version, suite in ships.items():
+            planned = plan_substitute(recipe, official_name(recipe, version, suite))
+            assert (planned.version, planned.suite) == (version, suite)
+    assert official_name("pgvector", "17", "trixie") == "pgvector/pgvector:pg17-trixie"

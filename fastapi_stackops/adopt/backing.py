@@ -3,9 +3,12 @@ Redis and RabbitMQ, as Compose services from their official images (or local sub
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import DATABASE_SERVICE, MARIADB_DATA, MARIADB_SERVICE, POSTGRES_DATA
+from fastapi_stackops.adopt.source import SKIPPED, python_files
 
 POSTGRES = """  {name}:
     image: ${{POSTGRES_BASE_IMAGE-{official}}}
@@ -194,17 +197,30 @@ DATABASES = {
         "mysql+pymysql",
     ),
 }
-#: The dependency that means PostgreSQL with the vector extension: pgvector's own image, which a substitute with
-#: Debian's postgresql-17-pgvector can stand in for (only trixie ships it).
+#: What means PostgreSQL with the vector extension: the pgvector client, or code or SQL creating the extension (a
+#: migration's raw CREATE EXTENSION). pgvector's own image stands for it, and a substitute with Debian's
+#: postgresql-17-pgvector can (only trixie ships it).
 VECTOR = "pgvector"
 VECTOR_IMAGE = "pgvector/pgvector:pg17-trixie"
+CREATE_VECTOR = re.compile(r"create\s+extension\s+(if\s+not\s+exists\s+)?[\"'`]?vector\b", re.I)
 
 
-def database_for(kind: str, dependencies: tuple[str, ...]) -> Database | None:
-    """The database server init runs for the app (None for SQLite or none), on an image with the extension its
-    dependencies use."""
+def vector_use(root: Path, dependencies: tuple[str, ...]) -> str:
+    """Where the app says it uses PostgreSQL's vector extension; "" for nowhere."""
+    if VECTOR in dependencies:
+        return f"the {VECTOR} dependency"
+    outside_migrations = SKIPPED - {"migrations", "alembic"}  # where a raw CREATE EXTENSION usually is
+    for path in [*python_files(root, skipped=outside_migrations), *python_files(root, "*.sql", outside_migrations)]:
+        if CREATE_VECTOR.search(path.read_text(errors="replace")):
+            return f"CREATE EXTENSION vector in {path.relative_to(root)}"
+    return ""
+
+
+def database_for(kind: str, vector: bool) -> Database | None:
+    """The database server init runs for the app (None for SQLite or none), on an image with the vector extension
+    when the app uses it."""
     database = DATABASES.get(kind)
-    if database and kind == "postgres" and VECTOR in dependencies:
+    if database and kind == "postgres" and vector:
         return replace(database, official=VECTOR_IMAGE, recipe=VECTOR)
     return database
 

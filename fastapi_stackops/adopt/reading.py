@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from fastapi_stackops.adopt.app_settings import Settings
-from fastapi_stackops.adopt.backing import DRIVERS, VECTOR
+from fastapi_stackops.adopt.backing import DRIVERS, vector_use
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name
@@ -62,6 +62,7 @@ class Repository:
     given: dict[str, str] = field(default_factory=dict)  # values --set gave, and those a first start's type errors taught
     refused_committed: tuple[str, ...] = ()  # secrets whose committed .env value the app refused at its first start
     findings: list[Finding] = field(default_factory=list)
+    vector: bool = False  # its PostgreSQL needs the vector extension (pgvector)
     rabbitmq: bool = False  # the app speaks AMQP (aio-pika, pika, Celery on an amqp:// broker): RabbitMQ beside it
     resolved_as_of: str = ""  # with no lock: the last commit's time (UTC), which the build's resolution keeps to
     worker_file: str = ""  # the file the worker's command names, relative to the root: the image carries it
@@ -74,20 +75,21 @@ class Backing(NamedTuple):
     redis: bool
     rabbitmq: bool
     folder: str  # the repository folder an SQLite file lives in, when its URL names one
+    vector: bool  # PostgreSQL with the vector extension
 
 
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
     """PostgreSQL, MySQL (MariaDB), SQLite, Redis and RabbitMQ, from the drivers the project depends on and its
     settings' defaults."""
-    findings, database = [], ""
+    findings, database, vector = [], "", ""
     url = settings.database_default if settings else ""
     found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers]
     if found:
         database, driver = found[0]
+        vector = vector_use(root, dependencies) if database == "postgres" else ""
         named = {"postgres": "PostgreSQL", "mysql": "MariaDB, for the app's MySQL client"}[database]
-        vector = database == "postgres" and VECTOR in dependencies
-        named, driver = (f"{named} with the vector extension", f"{driver} and {VECTOR}") if vector else (named, driver)
-        findings.append(Finding("database", named, f"the {driver} dependency"))
+        named += " with the vector extension" if vector else ""
+        findings.append(Finding("database", named, f"the {driver} dependency" + (f"; {vector}" if vector else "")))
     elif "aiosqlite" in dependencies or url.startswith("sqlite") or (settings and settings.sqlite_files):
         database = "sqlite"
         named = settings.sqlite_files[0] if settings and settings.sqlite_files and not url else None
@@ -100,7 +102,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     defaults = [f.default for f in settings.fields + settings.others if f.default] if settings else []
     rabbitmq = rabbitmq_client(dependencies, defaults)
     findings += [Finding("rabbitmq", "RabbitMQ", f"the {rabbitmq} dependency")] if rabbitmq else []
-    return Backing(findings, database, bool(redis), bool(rabbitmq), folder)
+    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, bool(vector))
 
 
 def sqlite_folder(root: Path, settings: Settings | None) -> str:
@@ -262,6 +264,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
         async_engine=makes_async_engine(root),
         settings=settings,
         database=backing.database,
+        vector=backing.vector,
         redis=backing.redis,
         rabbitmq=backing.rabbitmq,
         worker=worker.command if worker else "",

@@ -44,10 +44,12 @@ class Worker:
     file: str  # path, relative to the root
 
 
-def python_files(root: Path) -> Iterator[Path]:
-    for path in sorted(root.rglob("*.py")):
+def python_files(root: Path, pattern: str = "*.py", skipped: frozenset[str] | set[str] = SKIPPED) -> Iterator[Path]:
+    """The repository's own files of that pattern: no tests, nothing under a dot folder or an environment (nor its
+    migrations, unless `skipped` keeps them)."""
+    for path in sorted(root.rglob(pattern)):
         parts = path.relative_to(root).parts
-        if not any(part in SKIPPED or part.startswith(".") for part in parts[:-1]) and not parts[-1].startswith("test"):
+        if not any(part in skipped or part.startswith(".") for part in parts[:-1]) and not parts[-1].startswith("test"):
             yield path
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from fastapi_stackops.adopt.app_environment import app_environment, secret_variables
 from fastapi_stackops.adopt.app_settings import SettingField, typed_value
-from fastapi_stackops.adopt.backing import DATABASES
+from fastapi_stackops.adopt.backing import DATABASES, vector_use
 from fastapi_stackops.adopt.brokers import broker_values, redis_value
 from fastapi_stackops.adopt.build_context import code_paths, dockerignore_name, dockerignore_text
 from fastapi_stackops.adopt.contract_table import written_layout
@@ -174,9 +174,28 @@ def test_mysql_clients_get_mariadb_with_the_official_images_contract():
     assert "mariadb:\n        condition: service_healthy" in compose
 
 
+@pytest.mark.parametrize(
+    ("files", "dependencies", "said"),
+    [
+        ({"main.py": APP}, ("pgvector",), "the pgvector dependency"),
+        (
+            {"migrations/versions/0015_embeddings.py": 'op.execute("CREATE EXTENSION IF NOT EXISTS vector")\n'},
+            (),
+            "CREATE EXTENSION vector in migrations/versions/0015_embeddings.py",
+        ),
+        ({"db/init.sql": 'create extension "vector";\n'}, (), "CREATE EXTENSION vector in db/init.sql"),
+        ({"main.py": 'SQL = "CREATE EXTENSION IF NOT EXISTS vectors"\n'}, (), ""),  # another extension
+        ({"tests/test_search.py": 'CREATE = "CREATE EXTENSION vector"\n'}, (), ""),  # a test's own, not the app's
+        ({"main.py": APP}, (), ""),
+    ],
+)
+def test_the_vector_extension_is_found_in_the_dependencies_the_code_or_its_sql(tmp_path, files, dependencies, said):
+    assert vector_use(written(tmp_path, files), dependencies) == said
+
+
 def test_pgvector_gets_postgresql_with_the_vector_extension_and_plain_postgres_does_not():
     repo = read_repository(BARE / "requirements-psycopg2-sync")
-    said = "  database     PostgreSQL with the vector extension (from the psycopg2 and pgvector dependency)"
+    said = "  database     PostgreSQL with the vector extension (from the psycopg2 dependency; the pgvector dependency)"
     assert said in lines(repo)
     compose = compose_text(repo)
     assert "image: ${POSTGRES_BASE_IMAGE-pgvector/pgvector:pg17-trixie}" in compose

@@ -1,9 +1,10 @@
 #!/bin/sh
 # The official postgres image's contract, for the local substitute:
 # POSTGRES_USER / POSTGRES_PASSWORD (or POSTGRES_PASSWORD_FILE, a Swarm or
-# Kubernetes secret) / POSTGRES_DB, PGDATA, initdb only on an
-# empty data directory, runs as postgres, the init-time server listens on the
-# local socket only so a TCP healthcheck never sees it as ready.
+# Kubernetes secret) / POSTGRES_DB, PGDATA, initdb and the scripts in
+# /docker-entrypoint-initdb.d only on an empty data directory, runs as
+# postgres, the init-time server listens on the local socket only so a TCP
+# healthcheck never sees it as ready.
 set -eu
 : "${PGDATA:=/var/lib/postgresql/data}"
 export PGDATA
@@ -46,6 +47,17 @@ if [ "${1:-}" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
     psql -v ON_ERROR_STOP=1 -q --username "$POSTGRES_USER" --dbname postgres \
       -c "CREATE DATABASE \"$quoted\""
   fi
+  # As the official image: the scripts in /docker-entrypoint-initdb.d, in name order, once, on an empty data dir.
+  for file in /docker-entrypoint-initdb.d/*; do
+    [ -f "$file" ] || continue
+    echo "postgres-entrypoint: running $file"
+    case "$file" in
+      *.sh) if [ -x "$file" ]; then "$file"; else . "$file"; fi ;;
+      *.sql) psql -v ON_ERROR_STOP=1 -q --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" -f "$file" ;;
+      *.sql.gz) gunzip -c "$file" | psql -v ON_ERROR_STOP=1 -q --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" ;;
+      *) echo "postgres-entrypoint: ignoring $file" ;;
+    esac
+  done
   pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
   echo "postgres-entrypoint: initialised $PGDATA (user $POSTGRES_USER, database $POSTGRES_DB)"
 fi

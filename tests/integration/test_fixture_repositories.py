@@ -7,7 +7,9 @@ import time
 import pytest
 import requests
 
+from fastapi_stackops.baseimages import BaseImage, ensure_image
 from fastapi_stackops.engine import PROJECT_LABEL
+from fastapi_stackops.settings import load_settings
 from tests.utils import FIXTURES, fixture_repository, same_for_every_newcomer
 from tests.utils.stacks import run_task
 
@@ -149,6 +151,32 @@ def test_a_base_image_version_no_debian_suite_ships_is_refused_in_one_line(repos
         "3.11 (bookworm), 3.13 (trixie), 3.14 (forky); name one of those versions, or make python:3.12-slim available "
         "(docker pull, or a registry)"
     )
+
+
+def test_the_postgres_substitute_runs_the_init_scripts_once_as_the_official_image_does(engine, tmp_path):
+    image = ensure_image(
+        BaseImage("postgres", "POSTGRES_BASE_IMAGE", "postgres:15-bookworm"), load_settings("ci", environ={}), engine
+    )
+    scripts = tmp_path / "initdb"
+    scripts.mkdir()
+    (scripts / "01-schema.sql").write_text("CREATE TABLE notes (title text);\n")
+    seed = """psql -q -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "INSERT INTO notes VALUES ('seeded')"\n"""
+    (scripts / "02-seed.sh").write_text(seed)  # not executable: sourced, as the official image does
+    volumes = {str(scripts): {"bind": "/docker-entrypoint-initdb.d", "mode": "ro"}}
+    environment = {"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "init-scripts", "POSTGRES_DB": "app"}
+    container = engine.containers.run(image, detach=True, environment=environment, volumes=volumes)
+    try:
+        for _ in range(2):  # the second start finds the data directory made: the scripts do not run again
+            deadline = time.monotonic() + 60
+            while container.exec_run(["pg_isready", "-q", "-h", "127.0.0.1"]).exit_code != 0:
+                assert time.monotonic() < deadline, container.logs().decode()[-2000:]
+                time.sleep(0.5)
+            rows = container.exec_run(["psql", "-tA", "-U", "app", "-d", "app", "-c", "SELECT title FROM notes"])
+            assert rows.output.decode().split() == ["seeded"], container.logs().decode()[-2000:]
+            container.restart(timeout=10)
+        assert container.logs().decode().count("running /docker-entrypoint-initdb.d/01-schema.sql") == 1
+    finally:
+        container.remove(force=True, v=True)
 
 
 def test_substitutes_are_the_versions_their_images_name(engine, repository):

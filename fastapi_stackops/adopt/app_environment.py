@@ -117,7 +117,9 @@ def tests_environment(repo: Repository) -> dict[str, str]:
     environment, own = wired | made, set(repo.service_tests.own_values) & set(made)
     # What the suite names and the repository's own pipelines set, which the stack does not wire; then what only the
     # suite reads, with no default: a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL).
-    pipelines = {name: json.dumps(value) for name, value in repo.service_tests.ci_values if name not in environment}
+    pipelines = {
+        name: json.dumps(on_the_stack(repo, value)) for name, value in repo.service_tests.ci_values if name not in environment
+    }
     examples = committed_environment(repo, environment)
     only_read = {
         name: json.dumps(named_value(name) or "")
@@ -126,6 +128,20 @@ def tests_environment(repo: Repository) -> dict[str, str]:
     }
     kept = own | defaults_kept(repo, wired)
     return {k: v for k, v in environment.items() if k not in kept} | examples | only_read | pipelines
+
+
+#: A URL at the runner itself: a pipeline's own service container (a job's `services: postgres`, on localhost).
+RUNNERS_OWN = re.compile(r"^(?P<scheme>[a-z][a-z0-9+]*)://([^@/]*@)?(localhost|127\.0\.0\.1)(:\d+)?(/|$)", re.I)
+SCHEMES = {"postgres": ("postgres",), "mysql": ("mysql", "mariadb")}
+
+
+def on_the_stack(repo: Repository, value: str) -> str:
+    """A pipeline's URL of the app's kind of database at the runner's own service container (TEST_DATABASE_URL at
+    localhost) is the stack's database, with the URL's own driver; any other value stays as the pipeline sets it."""
+    found = RUNNERS_OWN.match(value)
+    if found and repo.database in DATABASES and found["scheme"].lower().startswith(SCHEMES[repo.database]):
+        return DATABASES[repo.database].url(found["scheme"])
+    return value
 
 
 def committed_environment(repo: Repository, given: dict[str, str]) -> dict[str, str]:

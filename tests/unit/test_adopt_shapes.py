@@ -522,8 +522,10 @@ def test_the_tests_keep_their_own_committed_values_for_what_init_made_up(tmp_pat
     reads = "from decouple import config\nDRIVER = config('MYSQL_DRIVER')\nLEVEL = config('LOG_LEVEL')\n"
     files |= {"config.py": config, "tests/test_app.py": "def test_x():\n    pass\n", "tests/database.py": reads}
     # The repository's own pipeline sets a guard the suite checks, and its own database's password (not the stack's).
-    pipeline = "jobs:\n  test:\n    env:\n      ALLOW_CLEANUP: 1\n      POSTGRES_PASSWORD: test\n    steps: []\n"
-    guard = "import os\nFLAG = 'ALLOW_CLEANUP'\nassert os.getenv(FLAG) == '1'\n"
+    # Its suite's own database URL, at the job's service container on the runner, is the stack's database.
+    pipeline = "jobs:\n  test:\n    env:\n      ALLOW_CLEANUP: 1\n      POSTGRES_PASSWORD: test\n"
+    pipeline += "      TEST_DATABASE_URL: postgresql+psycopg://postgres:postgres@localhost:5432/shop_test\n    steps: []\n"
+    guard = "import os\nFLAG = 'ALLOW_CLEANUP'\nassert os.getenv(FLAG) == '1'\nURL = os.environ.get('TEST_DATABASE_URL')\n"
     files |= {".github/workflows/ci.yml": pipeline, "tests/conftest.py": guard + "PASSWORD = 'POSTGRES_PASSWORD'\n"}
     own = "PUBLIC_BASE_URL=http://frontend.test\nSECRET_KEY=k\nDATABASE_URL=postgresql://localhost/test\n"
     repo = read_repository(written(tmp_path, files | {".env.test": own}))
@@ -536,6 +538,7 @@ def test_the_tests_keep_their_own_committed_values_for_what_init_made_up(tmp_pat
     assert 'MYSQL_DRIVER: ""' in tested and 'LOG_LEVEL: "INFO"' in tested and "MYSQL_DRIVER" not in served
     # What the suite names and its pipeline sets: as the pipeline sets it, for the tests only; the pipeline's database not.
     assert 'ALLOW_CLEANUP: "1"' in tested and "ALLOW_CLEANUP" not in served and "POSTGRES_PASSWORD: test" not in tested
+    assert 'TEST_DATABASE_URL: "postgresql+psycopg://app:${POSTGRES_PASSWORD}@postgres:5432/app"' in tested
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,18 @@
-"""The backing services init writes beside the app: each database it runs (PostgreSQL, MariaDB for MySQL clients),
-Redis and RabbitMQ, as Compose services from their official images (or local substitutes), hardened and health-gated."""
+"""The backing services a repository needs, read from its drivers, settings and code, and those init writes beside the
+app: each database it runs (PostgreSQL, MariaDB for MySQL clients), Redis and RabbitMQ, as Compose services from their
+official images (or local substitutes), hardened and health-gated."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
+from fastapi_stackops.adopt.app_settings import Settings
+from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.conventions import DATABASE_SERVICE, MARIADB_DATA, MARIADB_SERVICE, POSTGRES_DATA
+from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.source import SKIPPED, python_files
 
 POSTGRES = """  {name}:
@@ -230,3 +235,54 @@ DRIVERS = {
     "postgres": ("asyncpg", "psycopg", "psycopg2", "psycopg2-binary", "psycopg-binary", "psycopg-c"),
     "mysql": ("aiomysql", "asyncmy", "pymysql", "mysqlclient", "mysql-connector-python"),
 }
+
+
+class Backing(NamedTuple):
+    findings: list[Finding]
+    database: str  # postgres, mysql, sqlite or ""
+    redis: bool
+    rabbitmq: bool
+    folder: str  # the repository folder an SQLite file lives in, when its URL names one
+    vector: bool  # PostgreSQL with the vector extension
+
+    def repository_fields(self) -> dict:
+        """What a Repository keeps of them."""
+        fields = ("database", "redis", "rabbitmq", "vector")
+        return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
+
+
+def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
+    """PostgreSQL, MySQL (MariaDB), SQLite, Redis and RabbitMQ, from the drivers the project depends on and its
+    settings' defaults."""
+    findings, database, vector = [], "", ""
+    url = settings.database_default if settings else ""
+    found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers]
+    if found:
+        database, driver = found[0]
+        vector = vector_use(root, dependencies) if database == "postgres" else ""
+        named = {"postgres": "PostgreSQL", "mysql": "MariaDB, for the app's MySQL client"}[database]
+        named += " with the vector extension" if vector else ""
+        findings.append(Finding("database", named, f"the {driver} dependency" + (f"; {vector}" if vector else "")))
+    elif "aiosqlite" in dependencies or url.startswith("sqlite") or (settings and settings.sqlite_files):
+        database = "sqlite"
+        named = settings.sqlite_files[0] if settings and settings.sqlite_files and not url else None
+        source = "aiosqlite" if "aiosqlite" in dependencies else f"{named.variable}'s default" if named else url
+        findings.append(Finding("database", "SQLite on a named volume", source))
+    folder = sqlite_folder(root, settings) if database == "sqlite" else ""
+    findings = [Finding("database", f"SQLite in the host folder {folder}/", settings.source)] if folder else findings
+    redis = redis_client(root, dependencies)
+    findings += [Finding("redis", "Redis", f"the {redis} dependency")] if redis else []
+    defaults = [f.default for f in settings.fields + settings.others if f.default] if settings else []
+    rabbitmq = rabbitmq_client(dependencies, defaults)
+    findings += [Finding("rabbitmq", "RabbitMQ", f"the {rabbitmq} dependency")] if rabbitmq else []
+    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, bool(vector))
+
+
+def sqlite_folder(root: Path, settings: Settings | None) -> str:
+    """The repository folder the settings' SQLite URL puts its file in (./var/app.db: var), if it exists."""
+    url = settings.database_default if settings else ""
+    if not url.startswith("sqlite") or ":///" not in url:
+        return ""
+    folder = Path(url.split(":///", 1)[1]).parent
+    relative = not folder.is_absolute() and folder.parts and folder.parts[0] != ".."
+    return str(folder) if relative and str(folder) != "." and (root / folder).is_dir() else ""

@@ -6,18 +6,16 @@ import re
 import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NamedTuple
 
 from fastapi_stackops.adopt.app_settings import Settings
-from fastapi_stackops.adopt.backing import DRIVERS, vector_use
-from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
+from fastapi_stackops.adopt.backing import backing_services
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.interpreter import python_and_builds, python_version
 from fastapi_stackops.adopt.settings_reading import find_settings
-from fastapi_stackops.adopt.source import App, conflict_marker, find_apps, find_worker, python_files
-from fastapi_stackops.adopt.start import procfile_command, script_hosts, script_programs
+from fastapi_stackops.adopt.source import App, Worker, conflict_marker, find_apps, find_worker, python_files
+from fastapi_stackops.adopt.start import procfile_command, script_hosts, script_programs, script_text
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import locked_version, resolution_moment, runtime_libraries, text_of
 from fastapi_stackops.adopt.workspace import Workspace, workspace_of
@@ -69,50 +67,29 @@ class Repository:
     workspace: Workspace | None = None  # the uv workspace it is a member of: the build starts from the workspace's root
 
 
-class Backing(NamedTuple):
-    findings: list[Finding]
-    database: str  # postgres, mysql, sqlite or ""
-    redis: bool
-    rabbitmq: bool
-    folder: str  # the repository folder an SQLite file lives in, when its URL names one
-    vector: bool  # PostgreSQL with the vector extension
+def worker_fields(worker: Worker | None) -> dict[str, str]:
+    return {"worker": worker.command if worker else "", "worker_file": worker.file if worker else ""}
 
 
-def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
-    """PostgreSQL, MySQL (MariaDB), SQLite, Redis and RabbitMQ, from the drivers the project depends on and its
-    settings' defaults."""
-    findings, database, vector = [], "", ""
-    url = settings.database_default if settings else ""
-    found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers]
-    if found:
-        database, driver = found[0]
-        vector = vector_use(root, dependencies) if database == "postgres" else ""
-        named = {"postgres": "PostgreSQL", "mysql": "MariaDB, for the app's MySQL client"}[database]
-        named += " with the vector extension" if vector else ""
-        findings.append(Finding("database", named, f"the {driver} dependency" + (f"; {vector}" if vector else "")))
-    elif "aiosqlite" in dependencies or url.startswith("sqlite") or (settings and settings.sqlite_files):
-        database = "sqlite"
-        named = settings.sqlite_files[0] if settings and settings.sqlite_files and not url else None
-        source = "aiosqlite" if "aiosqlite" in dependencies else f"{named.variable}'s default" if named else url
-        findings.append(Finding("database", "SQLite on a named volume", source))
-    folder = sqlite_folder(root, settings) if database == "sqlite" else ""
-    findings = [Finding("database", f"SQLite in the host folder {folder}/", settings.source)] if folder else findings
-    redis = redis_client(root, dependencies)
-    findings += [Finding("redis", "Redis", f"the {redis} dependency")] if redis else []
-    defaults = [f.default for f in settings.fields + settings.others if f.default] if settings else []
-    rabbitmq = rabbitmq_client(dependencies, defaults)
-    findings += [Finding("rabbitmq", "RabbitMQ", f"the {rabbitmq} dependency")] if rabbitmq else []
-    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, bool(vector))
+def prestart_fields(root: Path, migrate: Finding | None) -> tuple[dict, list[Finding]]:
+    """What the prestart script needs of the image and the stack: the programs it runs, the hosts it waits on."""
+    script = script_text(root, migrate)
+    programs, said = script_programs(script, migrate)
+    return {"programs": tuple(programs.items()), "waited_on": script_hosts(script)}, said
 
 
-def sqlite_folder(root: Path, settings: Settings | None) -> str:
-    """The repository folder the settings' SQLite URL puts its file in (./var/app.db: var), if it exists."""
-    url = settings.database_default if settings else ""
-    if not url.startswith("sqlite") or ":///" not in url:
-        return ""
-    folder = Path(url.split(":///", 1)[1]).parent
-    relative = not folder.is_absolute() and folder.parts and folder.parts[0] != ".."
-    return str(folder) if relative and str(folder) != "." and (root / folder).is_dir() else ""
+def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how: str) -> dict:
+    """What the project's own metadata says: its name, Python range, FastAPI's extras, its uv workspace."""
+    return {
+        "name": project_name(root, project),
+        "requires_python": project.get("project", {}).get("requires-python", ""),
+        "extras": framework_extras(project, dependencies),
+        "workspace": workspace_of(root, project) if how == "uv" else None,
+    }
+
+
+def worker_findings(worker: Worker | None) -> list[Finding]:
+    return [Finding("worker", worker.command, worker.source)] if worker else []
 
 
 def alembic_location(root: Path, named: str = "") -> str:
@@ -242,16 +219,14 @@ def read_repository(root: Path, python: str = "") -> Repository:
     chosen = Finding("python", python, "--python") if python else python_version(root, project)
     findings = [chosen, found_installer, Finding("app", app.reference, app.source), found_server]
     findings += [Finding("settings", settings.summary, settings.source)] if settings else []
-    findings += (
-        backing.findings + ([migrate] if migrate else []) + ([Finding("worker", worker.command, worker.source)] if worker else [])
-    )
+    findings += backing.findings + ([migrate] if migrate else []) + worker_findings(worker)
     findings[0], compiled, findings[2:2] = python_and_builds(root, how, requirements, chosen, project, dependencies)
     tests, about_tests = service_tests(root, project, how, app)
-    programs, about_programs = script_programs(root, migrate)
+    prestart, about_programs = prestart_fields(root, migrate)
     as_of, about_resolution = resolution_date(root, how)
     return Repository(
         root=root,
-        name=project_name(root, project),
+        **project_fields(root, project, dependencies, how),
         python=findings[0].value,
         installer=how,
         requirements=requirements,
@@ -259,26 +234,17 @@ def read_repository(root: Path, python: str = "") -> Repository:
         app=app,
         server=server,
         added_server=added_server,
-        requires_python=project.get("project", {}).get("requires-python", ""),
-        extras=framework_extras(project, dependencies),
         async_engine=makes_async_engine(root),
         settings=settings,
-        database=backing.database,
-        vector=backing.vector,
-        redis=backing.redis,
-        rabbitmq=backing.rabbitmq,
-        worker=worker.command if worker else "",
-        worker_file=worker.file if worker else "",
+        **backing.repository_fields(),
+        **worker_fields(worker),
         migrations=migrate.value if migrate else "",
         docker_files=tuple(name for name in DOCKER_FILES if (root / name).is_file()),
-        data_folder=backing.folder,
         compiled=tuple(compiled),
         libraries=runtime_libraries(root, dependencies),
-        programs=tuple(programs.items()),
-        waited_on=script_hosts(root, migrate),
+        **prestart,
         service_tests=tests,
         start=tuple(start),
         resolved_as_of=as_of,
-        workspace=workspace_of(root, project) if how == "uv" else None,
         findings=findings + about_resolution + about_tests + about_programs,
     )

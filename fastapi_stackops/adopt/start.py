@@ -87,18 +87,16 @@ WAITED_ON = (
 )
 
 
-def script_hosts(root: Path, migrate: Finding | None) -> tuple[tuple[str, int], ...]:
-    """(host, port) the prestart script waits on by name (the repository's own Compose service, `db`): the stack's
-    service on that port answers to it too."""
-    text = script_text(root, migrate)
+def script_hosts(text: str) -> tuple[tuple[str, int], ...]:
+    """(host, port) the prestart script (its `script_text`) waits on by name (the repository's own Compose service,
+    `db`): the stack's service on that port answers to it too."""
     found = [(m["host"], int(m["port"] or 5432)) for pattern in WAITED_ON for m in pattern.finditer(text)]
     return tuple(dict.fromkeys((host, port) for host, port in found if host != "localhost"))
 
 
-def script_programs(root: Path, migrate: Finding | None) -> tuple[dict[str, str], list[Finding]]:
-    """program -> Debian package, for each program the prestart script (`sh prestart.sh`) runs that a slim image
-    lacks (`while ! nc -z db 5432`): where a command starts, comments left out; and what init says of them."""
-    text = script_text(root, migrate)
+def script_programs(text: str, migrate: Finding | None) -> tuple[dict[str, str], list[Finding]]:
+    """program -> Debian package, for each program the prestart script (its `script_text`, run as `migrate` says)
+    runs that a slim image lacks (`while ! nc -z db 5432`): where a command starts; and what init says of them."""
     starts = r"(?:^|[;&|(`]|\$\(|\b(?:while|until|if|do|then|else|exec)\b)\s*!?\s*"
     found = {p: package for p, package in SCRIPT_PROGRAMS.items() if re.search(starts + re.escape(p) + r"(?=\s|$)", text, re.M)}
     said = f"{', '.join(dict.fromkeys(found.values()))}, for {', '.join(found)}: a slim image lacks them"

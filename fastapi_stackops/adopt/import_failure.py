@@ -130,9 +130,16 @@ class Failure:
         return f"{path} line {self.line}" if path else "its import"
 
 
-def cause(failure: Failure, deps_file: str, local: set[str], outside: dict[str, str] | None = None) -> str:
+#: How each lock is made again.
+LOCKING = {"uv.lock": "uv lock", "poetry.lock": "poetry lock"}
+
+
+def cause(
+    failure: Failure, deps_file: str, local: set[str], outside: dict[str, str] | None = None, unlocked: tuple = ((), "")
+) -> str:
     """The failure's cause and what to do, one clause each; `local` names the repository's own top-level modules,
-    `outside` those of the folders around the service's (a monorepo's siblings), by where they are."""
+    `outside` those of the folders around the service's (a monorepo's siblings), by where they are; `unlocked`, the
+    declared dependencies its lock lacks, and that lock's file."""
     where, message = failure.where, failure.message
     if failure.kind == "TypeError" and "required positional argument" in message:
         return (
@@ -148,6 +155,12 @@ def cause(failure: Failure, deps_file: str, local: set[str], outside: dict[str, 
         return (
             f"{where} imports {top}, which lies outside the service's folder ({outside[top]}): "
             "run init from the folder that holds both"
+        )
+    names, lock = unlocked
+    if failure.kind == "ModuleNotFoundError" and top and top.lower().replace("_", "-") in names:
+        return (
+            f"{where} imports {top}, which {deps_file} declares and {lock} does not pin: the lock is older than "
+            f"{deps_file}; lock again ({LOCKING.get(lock, 'uv lock')}) and commit it"
         )
     if failure.kind == "ModuleNotFoundError" and top and top not in local:
         return f"{where} imports {top}, which none of its dependencies installs: add the package providing it to {deps_file}"

@@ -23,6 +23,7 @@ from fastapi_stackops.adopt.import_failure import (
     written,
 )
 from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.wheels import normalized, read_lock
 from fastapi_stackops.commands import last_words
 from fastapi_stackops.repository import git_root
 from fastapi_stackops.stack import Stack
@@ -52,13 +53,22 @@ class Routes:
         return self.ready or self.health or self.openapi_url
 
 
+def unlocked(repo: Repository) -> tuple[tuple[str, ...], str]:
+    """The dependencies pyproject.toml declares that its lock does not pin (a lock older than the file), and the lock."""
+    if repo.installer not in ("uv", "poetry"):
+        return (), ""
+    pinned = {normalized(p["name"]) for p in read_lock(repo.root, repo.installer).get("package", [])}
+    return tuple(d for d in repo.dependencies if normalized(d) not in pinned), f"{repo.installer}.lock"
+
+
 class ImportFailed(StackError):
     """The built image could not import the app: why, from the probe's report, else the app's own last words."""
 
     def __init__(self, repo: Repository, words: str, failure: Failure | None = None):
         # The output's last lines, and the whole exception: a model's every missing field, not only its last.
         self.words = f"{words} {failure.message}" if failure else words
-        explained = cause(failure, repo.requirements or "pyproject.toml", local_modules(repo), beside(repo)) if failure else ""
+        deps_file = repo.requirements or "pyproject.toml"
+        explained = cause(failure, deps_file, local_modules(repo), beside(repo), unlocked(repo)) if failure else ""
         root = failure.root if failure else ""
         said = f"{failure.said if failure else words}; {advice(f'{self.words} {root}')}"
         # One line: an exception's own text may span several (SQLAlchemy's adds "(Background on this error at: ...)").

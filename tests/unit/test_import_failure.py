@@ -1,5 +1,6 @@
 """adopt/import_failure.py and the ImportFailed it makes: each cause the corpus showed, as one line a user can act on."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,19 @@ def test_a_reported_failure_is_one_line_naming_the_dependency_file():
         f"providing it to {repo.requirements}"
     )
     assert "--set" not in said
+
+
+def test_a_dependency_pyproject_declares_and_the_lock_lacks_is_said_as_a_lock_older_than_the_file(tmp_path):
+    shutil.copytree(BARE / "uv-src-factory", tmp_path / "repo")
+    project = tmp_path / "repo" / "pyproject.toml"
+    project.write_text(project.read_text().replace('"fastapi>=0.110",', '"fastapi>=0.110",\n    "slowapi>=0.1.9",'))
+    repo = read_repository(tmp_path / "repo")
+    failure = Failure("ModuleNotFoundError", "No module named 'slowapi'", "/srv/src/main.py", 9, name="slowapi")
+    said = str(ImportFailed(repo, "ModuleNotFoundError: No module named 'slowapi'", failure))
+    assert said.endswith(
+        "src/main.py line 9 imports slowapi, which pyproject.toml declares and uv.lock does not pin: the lock is older "
+        "than pyproject.toml; lock again (uv lock) and commit it"
+    )
 
 
 PYDANTIC_FROM_ENVIRONMENT = (

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 import tomllib
+from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.wheels import pipfile_pins, ranges, text_of
 from fastapi_stackops.adopt.workspace import workspace_of
+from fastapi_stackops.lazy import requests
 
 REQUIREMENTS = re.compile(r"^requirements(?:[-_.](?:prod|production|base|main|app))?\.txt$")
 
@@ -53,7 +56,9 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
     # A requirements file that lacks the framework [project] declares holds tools, not the app (requirements.dev.txt).
     requirements = [f for f in requirements_files(root) if "fastapi" not in declared or "fastapi" in ranges(root, f)]
     if (root / "uv.lock").is_file():
-        return "uv", Finding("installs", "uv sync --frozen", "uv.lock"), "", tuple(declared)
+        away = unreached_lock_index(root / "uv.lock")
+        value = f"uv's lock exported, its pins from this machine's index: {away}, where it was made, does not answer here"
+        return "uv", Finding("installs", value if away else "uv sync --frozen", "uv.lock"), "", tuple(declared)
     if (root / "poetry.lock").is_file():
         return "poetry", Finding("installs", "poetry's lock, exported for pip", "poetry.lock"), "", tuple(declared)
     if requirements:
@@ -80,3 +85,22 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
     raise NotAFastAPIRepository(
         f"{root}: no uv.lock, poetry.lock, requirements.txt, Pipfile.lock or [project] says how to install it"
     )
+
+
+#: Where uv.lock records each package's index: `source = { registry = "https://mirror.example/simple" }`.
+LOCK_REGISTRY = re.compile(r'source = \{ registry = "(https?://[^"]+)" \}')
+
+
+@cache
+def unreached_lock_index(lock: Path) -> str:
+    """The host of an index the lock was made against (a regional mirror) that does not answer from here: its pins
+    come from the index this machine reaches instead, the same files. "" when each answers, or it is PyPI."""
+    for url in sorted(set(LOCK_REGISTRY.findall(text_of(lock))) if lock.is_file() else ()):
+        host = urlsplit(url).hostname or ""
+        if host in ("pypi.org", "files.pythonhosted.org"):
+            continue
+        try:
+            requests.head(url, timeout=5)
+        except requests.RequestException:
+            return host
+    return ""

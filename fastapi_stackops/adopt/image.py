@@ -134,8 +134,10 @@ def runtime_flavour(repo: Repository) -> bool:
 
 def builder_stage(repo: Repository) -> str:
     """The venv with the app's dependencies alone, compiled; no installer left in it."""
-    exported = repo.installer == "uv" and re.search(r"==\s*3\.\d+\.\d+", repo.requires_python)
+    exported = repo.installer == "uv" and (re.search(r"==\s*3\.\d+\.\d+", repo.requires_python) or repo.unreached_index)
     copied, install = INSTALLERS["uv-exported" if exported else repo.installer]
+    if repo.unreached_index:  # the project's own index settings name the mirror that does not answer
+        install = install.replace("uv pip install -q", "uv pip install -q --no-config")
     install = in_workspace(repo, with_extras(repo, install))
     # A requirements file in a folder may include its neighbours (-r base.txt): the folder goes whole.
     folder = repo.requirements.rpartition("/")[0]

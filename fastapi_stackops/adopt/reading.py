@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi_stackops.adopt.app_settings import Settings
 from fastapi_stackops.adopt.backing import backing_services
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
-from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name
+from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name, unreached_lock_index
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.interpreter import python_and_builds, python_version
 from fastapi_stackops.adopt.settings_reading import find_settings
@@ -61,6 +61,7 @@ class Repository:
     refused_committed: tuple[str, ...] = ()  # secrets whose committed .env value the app refused at its first start
     findings: list[Finding] = field(default_factory=list)
     vector: bool = False  # its PostgreSQL needs the vector extension (pgvector)
+    unreached_index: str = ""  # the host of the index its uv.lock was made against, which does not answer here
     rabbitmq: bool = False  # the app speaks AMQP (aio-pika, pika, Celery on an amqp:// broker): RabbitMQ beside it
     resolved_as_of: str = ""  # with no lock: the last commit's time (UTC), which the build's resolution keeps to
     worker_file: str = ""  # the file the worker's command names, relative to the root: the image carries it
@@ -79,12 +80,14 @@ def prestart_fields(root: Path, migrate: Finding | None) -> tuple[dict, list[Fin
 
 
 def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how: str) -> dict:
-    """What the project's own metadata says: its name, Python range, FastAPI's extras, its uv workspace."""
+    """What the project's own metadata says: its name, Python range, FastAPI's extras, its uv workspace, the index its
+    lock was made against when that does not answer here."""
     return {
         "name": project_name(root, project),
         "requires_python": project.get("project", {}).get("requires-python", ""),
         "extras": framework_extras(project, dependencies),
         "workspace": workspace_of(root, project) if how == "uv" else None,
+        "unreached_index": unreached_lock_index(root / "uv.lock") if how == "uv" else "",
     }
 
 

@@ -1039,3 +1039,21 @@ def test_the_database_answers_to_the_name_the_prestart_script_waits_on(tmp_path)
     postgres = next(block for block in services if block.strip().startswith("postgres:"))
     redis = next(block for block in services if block.strip().startswith("redis:"))
     assert "networks:\n      default:\n        aliases: [db]\n" in postgres and "aliases" not in redis
+
+
+@pytest.mark.parametrize(
+    ("registry", "away"),
+    [
+        ("https://pypi.org/simple", ""),  # PyPI itself: not asked
+        ("https://mirror.invalid/simple", "mirror.invalid"),  # a regional mirror that does not answer from here
+    ],
+)
+def test_a_lock_made_against_a_mirror_that_does_not_answer_installs_its_pins_from_this_machines_index(tmp_path, registry, away):
+    project = '[project]\nname = "svc"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["fastapi"]\n'
+    lock = f'version = 1\n\n[[package]]\nname = "fastapi"\nversion = "0.115.6"\nsource = {{ registry = "{registry}" }}\n'
+    repo = read_repository(written(tmp_path, {"pyproject.toml": project, "uv.lock": lock, "main.py": APP}))
+    dockerfile = dockerfile_text(repo, "/", False)
+    assert repo.unreached_index == away
+    assert ("uv export --frozen" in dockerfile and "uv pip install -q --no-config" in dockerfile) == bool(away)
+    said = next(line for line in lines(repo) if line.lstrip().startswith("installs"))
+    assert ("mirror.invalid, where it was made, does not answer here" in said) == bool(away)

@@ -4,6 +4,7 @@ official images (or local substitutes), hardened and health-gated."""
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,7 +14,7 @@ from fastapi_stackops.adopt.app_settings import Settings
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.conventions import DATABASE_SERVICE, MARIADB_DATA, MARIADB_SERVICE, POSTGRES_DATA
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.source import SKIPPED, python_files
+from fastapi_stackops.adopt.source import SKIPPED, parsed, python_files
 
 POSTGRES = """  {name}:
     image: ${{POSTGRES_BASE_IMAGE-{official}}}
@@ -132,8 +133,14 @@ class Database:
     schemes: dict[str, tuple[str, bool | None]]  # each driver's SQLAlchemy scheme, and whether it is async (None: both)
     default_scheme: str
 
-    def compose_block(self) -> str:
-        return self.template.format(name=self.service, data=self.data, official=self.official)
+    def compose_block(self, init_scripts: str = "") -> str:
+        """Its Compose service; `init_scripts` (a file or folder of the repository's) run at its first start."""
+        block = self.template.format(name=self.service, data=self.data, official=self.official)
+        if not init_scripts:
+            return block
+        target = INITDB if Path(init_scripts).suffix != ".sql" else f"{INITDB}/{Path(init_scripts).name}"
+        data = f"      - db-data:{self.data}\n"
+        return block.replace(data, f"{data}      - ./{init_scripts}:{target}:ro\n")
 
     def scheme(self, dependencies: tuple[str, ...], settings_scheme: str, async_engine: bool) -> str:
         """The settings' own scheme when it names this database, else one for a driver the app depends on: an async one
@@ -202,6 +209,29 @@ DATABASES = {
         "mysql+pymysql",
     ),
 }
+#: Where the official PostgreSQL image runs SQL and shell scripts once, at its first start on an empty data directory.
+INITDB = "/docker-entrypoint-initdb.d"
+#: A folder a repository keeps such scripts in, and the names of a single such file at its top or a folder down.
+INITDB_FOLDERS = ("docker-entrypoint-initdb.d", "initdb.d", "initdb")
+INITDB_FILE = re.compile(r"^(init|schema)([-_.]?db)?\.sql$|^[\w-]*[-_]init\.sql$", re.I)
+
+
+def init_scripts(root: Path) -> str:
+    """The repository's SQL its own PostgreSQL image ran at its first start (relative to root; "" for none): a folder
+    of scripts, or one init or schema file that its code does not name (and so run) itself. None beside alembic: migrations make the
+    schema there."""
+    if (root / "alembic.ini").is_file():
+        return ""
+    folders = [p for name in INITDB_FOLDERS for p in python_files(root, name) if p.is_dir() and any(p.glob("*.sql"))]
+    if folders:
+        return folders[0].relative_to(root).as_posix()
+    near = (f for f in python_files(root, "*.sql") if len(f.relative_to(root).parts) <= 2)
+    named = [f for f in near if INITDB_FILE.match(f.name)]
+    strings = [n.value for t in map(parsed, python_files(root)) if t for n in ast.walk(t) if isinstance(n, ast.Constant)]
+    run_by_the_app = {f for f in named for value in strings if isinstance(value, str) and value.endswith(f.name)}
+    return next((f.relative_to(root).as_posix() for f in named if f not in run_by_the_app), "")
+
+
 #: What means PostgreSQL with the vector extension: the pgvector client, or code or SQL creating the extension (a
 #: migration's raw CREATE EXTENSION). pgvector's own image stands for it, and a substitute with Debian's
 #: postgresql-17-pgvector can (only trixie ships it).
@@ -244,10 +274,11 @@ class Backing(NamedTuple):
     rabbitmq: bool
     folder: str  # the repository folder an SQLite file lives in, when its URL names one
     vector: bool  # PostgreSQL with the vector extension
+    init_scripts: str  # the repository's SQL (a file or folder) its PostgreSQL runs at its first start
 
     def repository_fields(self) -> dict:
         """What a Repository keeps of them."""
-        fields = ("database", "redis", "rabbitmq", "vector")
+        fields = ("database", "redis", "rabbitmq", "vector", "init_scripts")
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
 
 
@@ -275,7 +306,9 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     defaults = [f.default for f in settings.fields + settings.others if f.default] if settings else []
     rabbitmq = rabbitmq_client(dependencies, defaults)
     findings += [Finding("rabbitmq", "RabbitMQ", f"the {rabbitmq} dependency")] if rabbitmq else []
-    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, bool(vector))
+    scripts = init_scripts(root) if database == "postgres" else ""
+    findings += [Finding("database", f"{scripts}, run by PostgreSQL at its first start", scripts)] if scripts else []
+    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, bool(vector), scripts)
 
 
 def sqlite_folder(root: Path, settings: Settings | None) -> str:

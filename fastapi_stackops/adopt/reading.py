@@ -62,6 +62,7 @@ class Repository:
     findings: list[Finding] = field(default_factory=list)
     vector: bool = False  # its PostgreSQL needs the vector extension (pgvector)
     unreached_index: str = ""  # the host of the index its uv.lock was made against, which does not answer here
+    init_scripts: str = ""  # its SQL (a file or folder) PostgreSQL runs at its first start, mounted from the repository
     rabbitmq: bool = False  # the app speaks AMQP (aio-pika, pika, Celery on an amqp:// broker): RabbitMQ beside it
     resolved_as_of: str = ""  # with no lock: the last commit's time (UTC), which the build's resolution keeps to
     worker_file: str = ""  # the file the worker's command names, relative to the root: the image carries it

@@ -151,7 +151,7 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
         blocks.append(service_block(WORKER, repo, repo.worker.split(), backing, False, dockerfile))
     blocks += [test_block(repo, backing, dockerfile)] if repo.service_tests else []
     blocks += [data_permissions(repo)] if repo.data_folder else []
-    blocks += [aliased(database.compose_block(), database.service, database.port, repo)] if database else []
+    blocks += [aliased(database.compose_block(repo.init_scripts), database.service, database.port, repo)] if database else []
     blocks += [aliased(REDIS.format(name=REDIS_SERVICE, data=REDIS_DATA), REDIS_SERVICE, 6379, repo)] if repo.redis else []
     rabbitmq = RABBITMQ.format(name=RABBITMQ_SERVICE, data=RABBITMQ_DATA)
     blocks += [aliased(rabbitmq, RABBITMQ_SERVICE, 5672, repo)] if repo.rabbitmq else []

@@ -13,7 +13,7 @@ import pytest
 
 from fastapi_stackops.adopt.app_environment import app_environment, secret_variables
 from fastapi_stackops.adopt.app_settings import SettingField, typed_value
-from fastapi_stackops.adopt.backing import DATABASES, vector_use
+from fastapi_stackops.adopt.backing import DATABASES, init_scripts, vector_use
 from fastapi_stackops.adopt.brokers import broker_values, redis_value
 from fastapi_stackops.adopt.build_context import code_paths, dockerignore_name, dockerignore_text
 from fastapi_stackops.adopt.contract_table import written_layout
@@ -191,6 +191,31 @@ def test_mysql_clients_get_mariadb_with_the_official_images_contract():
 )
 def test_the_vector_extension_is_found_in_the_dependencies_the_code_or_its_sql(tmp_path, files, dependencies, said):
     assert vector_use(written(tmp_path, files), dependencies) == said
+
+
+@pytest.mark.parametrize(
+    ("files", "found"),
+    [
+        ({"init-db.sql": "CREATE TABLE t (id int);"}, "init-db.sql"),
+        ({"db/init.sql": "", "db/seed_later.sql": ""}, "db/init.sql"),
+        ({"sql/schema.sql": ""}, "sql/schema.sql"),
+        ({"docker/initdb/01.sql": "", "init.sql": ""}, "docker/initdb"),  # a folder of scripts wins
+        ({"queries/report.sql": ""}, ""),  # SQL of another purpose
+        ({"init.sql": "", "main.py": 'SCHEMA = open("init.sql").read()\n'}, ""),  # the app runs it itself
+        ({"init.sql": "", "alembic.ini": "[alembic]\n"}, ""),  # migrations make the schema
+        ({"a/b/init.sql": ""}, ""),  # too deep to be the database's
+    ],
+)
+def test_the_sql_a_repositorys_postgresql_ran_at_its_first_start_is_found(tmp_path, files, found):
+    assert init_scripts(written(tmp_path, files)) == found
+
+
+def test_the_init_sql_is_mounted_where_postgresql_runs_it_once():
+    repo = read_repository(BARE / "requirements-psycopg2-sync")
+    assert repo.init_scripts == "db/init.sql"
+    assert "  database     db/init.sql, run by PostgreSQL at its first start (from db/init.sql)" in lines(repo)
+    compose = compose_text(repo)
+    assert "      - db-data:/var/lib/postgresql/data\n      - ./db/init.sql:/docker-entrypoint-initdb.d/init.sql:ro\n" in compose
 
 
 def test_pgvector_gets_postgresql_with_the_vector_extension_and_plain_postgres_does_not():

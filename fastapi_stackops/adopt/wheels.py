@@ -16,7 +16,7 @@ from pathlib import Path
 import requests
 
 from fastapi_stackops.adopt.ranges import newest_allowed, poetry_ranges, requirement_ranges
-from fastapi_stackops.adopt.workspace import lock_file
+from fastapi_stackops.adopt.workspace import lock_file, read_toml
 from fastapi_stackops.repository import last_commit_time
 
 #: What a source build needs beside a C compiler, and what its extension loads at run time, by distribution.
@@ -214,7 +214,7 @@ def main_packages(lock: dict, installer: str) -> set[str] | None:
 
 def read_lock(root: Path, installer: str) -> dict:
     """uv.lock (a workspace member's is at the workspace's root) or poetry.lock, parsed."""
-    return tomllib.loads(lock_file(root, "uv.lock" if installer == "uv" else "poetry.lock").read_text())
+    return read_toml(lock_file(root, "uv.lock" if installer == "uv" else "poetry.lock"))
 
 
 def locked_version(root: Path, installer: str, name: str) -> str:

@@ -9,6 +9,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from fastapi_stackops import StackError
+
 
 @dataclass(frozen=True)
 class Workspace:
@@ -39,6 +41,38 @@ def workspace_of(root: Path, project: dict) -> Workspace | None:
         if (top / "uv.lock").is_file() and any(fnmatch.fnmatch(inside, member) for member in members):
             return Workspace(top, inside, project.get("project", {}).get("name", root.name))
     return None
+
+
+def read_toml(path: Path) -> dict:
+    """A lock as uv and poetry may write it: TOML 1.1, whose inline tables may span lines (`sdist = {` then a line
+    each), which Python's tomllib (TOML 1.0) refuses; such a table is read joined onto one line."""
+    text = path.read_text()
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        joined = joined_inline_tables(text)
+        try:
+            return tomllib.loads(joined)
+        except tomllib.TOMLDecodeError:
+            raise StackError(f"{path.name} is not TOML Python can read ({error}): write it again with its tool") from None
+
+
+def joined_inline_tables(text: str) -> str:
+    """The text with each line break inside an inline table `{ }` (outside a string) made a space."""
+    out, depth, quote, escaped = [], 0, "", False
+    for char in text:
+        if quote and escaped:
+            escaped = False
+        elif quote:
+            escaped, quote = char == "\\" and quote == '"', "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "{}":
+            depth += 1 if char == "{" else -1
+        elif char == "\n" and depth > 0:
+            char = " "
+        out.append(char)
+    return "".join(out)
 
 
 def lock_file(root: Path, name: str) -> Path:

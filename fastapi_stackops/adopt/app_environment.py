@@ -103,7 +103,9 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
             field = by_name[name]
             # A DB_TYPE whose default names a driver (sqlite+aiosqlite) is the URL's whole scheme, not the kind alone.
             part = "driver" if part == "kind" and "+" in (field.default or "") else part
-            values[field.variable] = f"${{{field.variable}-{parts[part]}}}"
+            # MySQL's schema is its database (DATABASE_SCHEMA = 'shop'); PostgreSQL's is a namespace in one: kept.
+            part = ("name" if repo.database == "mysql" else "") if part == "schema" else part
+            values |= {field.variable: f"${{{field.variable}-{parts[part]}}}"} if part else {}
     return values
 
 

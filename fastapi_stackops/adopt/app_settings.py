@@ -21,7 +21,7 @@ SQLITE_FILE = re.compile(r"^[\w./-]+\.(db|sqlite3?)$", re.I)
 DATABASE_PART = re.compile(
     r"^(?:pg|postgres|postgresql|mysql|mariadb|db|database)_{0,2}"
     r"(?:(?P<host>host|hostname|server|ip)|(?P<port>port)|(?P<user>user|username)|(?P<password>password|pass)"
-    r"|(?P<name>db|name|database)"
+    r"|(?P<name>db|name|database)|(?P<schema>schema)"
     r"|(?P<driver>driver|engine|dialect|scheme)|(?P<kind>type|kind))$",
     re.I,
 )

@@ -1082,3 +1082,20 @@ def test_a_lock_made_against_a_mirror_that_does_not_answer_installs_its_pins_fro
     assert ("uv export --frozen" in dockerfile and "uv pip install -q --no-config" in dockerfile) == bool(away)
     said = next(line for line in lines(repo) if line.lstrip().startswith("installs"))
     assert ("mirror.invalid, where it was made, does not answer here" in said) == bool(away)
+
+
+@pytest.mark.parametrize(
+    ("driver", "wired"),
+    [
+        ("asyncmy", "DATABASE_SCHEMA: ${DATABASE_SCHEMA-app}"),  # MySQL's schema is its database
+        ("asyncpg", None),  # PostgreSQL's is a namespace inside one: the app's own default stays
+    ],
+)
+def test_a_mysql_schema_given_in_parts_is_the_stacks_database(tmp_path, driver, wired):
+    config = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n"
+    config += "    DATABASE_HOST: str\n    DATABASE_PORT: int\n    DATABASE_USER: str\n    DATABASE_PASSWORD: str\n"
+    config += "    DATABASE_SCHEMA: str = 'shop'\n"
+    files = {"requirements.txt": f"fastapi\n{driver}\n", "main.py": APP, "conf.py": config}
+    compose = compose_text(read_repository(written(tmp_path, files)))
+    assert "DATABASE_HOST: ${DATABASE_HOST-" in compose
+    assert (wired in compose) if wired else ("DATABASE_SCHEMA" not in compose)

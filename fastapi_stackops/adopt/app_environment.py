@@ -40,11 +40,15 @@ def app_environment(repo: Repository) -> dict[str, str]:
     return wired | made_up_environment(repo, wired)
 
 
+#: A field of these types names no broker's URL, host or port, whatever its name (CELERY_BROKER: Literal['rabbitmq', 'redis']).
+NO_URL = re.compile(r"^\s*(Literal|bool)\b")
+
+
 def wired_environment(repo: Repository) -> dict[str, str]:
     """What the stack gives the app: its database, Redis and RabbitMQ, its local mode, and --set's values."""
     settings = repo.settings
     values = database_environment(repo)
-    named = [f.variable for f in settings.fields + settings.others] if settings else []
+    named = [f.variable for f in settings.fields + settings.others if not NO_URL.match(f.annotation)] if settings else []
     values |= broker_values(named + list(repo.required), repo.redis, repo.rabbitmq)
     values |= redis_by_defaults(repo, values)
     mode = local_mode(settings, repo.root)

@@ -140,6 +140,14 @@ def test_a_set_value_is_never_overridden_by_a_generated_one(tmp_path):
     assert app_environment(repo)["TOKEN"] == '"${TOKEN-abc}"' and "TOKEN" not in secret_variables(repo)
 
 
+def test_a_broker_named_field_that_holds_a_choice_keeps_its_default(tmp_path):
+    config = "from typing import Literal\nfrom pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n"
+    config += "    CELERY_BROKER: Literal['rabbitmq', 'redis'] = 'redis'\n    REDIS_HOST: str = 'localhost'\n"
+    files = {"requirements.txt": "fastapi\ncelery\nredis\n", "main.py": APP, "conf.py": config}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert "CELERY_BROKER" not in environment and environment["REDIS_HOST"] == "redis"
+
+
 def test_nested_settings_groups_and_redis_in_parts_are_wired_to_the_stack():
     repo = read_repository(BARE / "uv-mariadb-nested")
     environment = app_environment(repo)

@@ -31,6 +31,11 @@ if [ "${1:-}" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
   fi
   POSTGRES_USER=${POSTGRES_USER:-postgres}
   POSTGRES_DB=${POSTGRES_DB:-$POSTGRES_USER}
+  # Unlike the official image, a failed initialisation (a script's error) leaves no half-made database, which the
+  # next start would take for made and serve without its tables: the data directory is emptied, so every start
+  # runs the scripts again and fails the same way, in the logs, until they are fixed.
+  trap 'status=$?; [ "$status" = 0 ] || { pg_ctl -D "$PGDATA" -m immediate stop >/dev/null 2>&1; rm -rf "${PGDATA:?}"/*;
+    echo "postgres-entrypoint: initialisation failed (exit $status): $PGDATA emptied, the next start tries again" >&2; }' EXIT
   pwfile=$(mktemp)
   printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
   initdb --username="$POSTGRES_USER" --pwfile="$pwfile" --encoding=UTF8 \
@@ -59,6 +64,7 @@ if [ "${1:-}" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
     esac
   done
   pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
+  trap - EXIT
   echo "postgres-entrypoint: initialised $PGDATA (user $POSTGRES_USER, database $POSTGRES_DB)"
 fi
 

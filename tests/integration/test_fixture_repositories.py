@@ -179,6 +179,27 @@ def test_the_postgres_substitute_runs_the_init_scripts_once_as_the_official_imag
         container.remove(force=True, v=True)
 
 
+def test_a_failed_init_script_leaves_no_half_made_database_and_runs_again_at_the_next_start(engine, tmp_path):
+    image = ensure_image(
+        BaseImage("postgres", "POSTGRES_BASE_IMAGE", "postgres:15-bookworm"), load_settings("ci", environ={}), engine
+    )
+    scripts = tmp_path / "initdb"
+    scripts.mkdir()
+    (scripts / "01-schema.sql").write_text('CREATE TABLE notes (\n  "title" text\n  "body" text\n);\n')  # a comma missing
+    volumes = {str(scripts): {"bind": "/docker-entrypoint-initdb.d", "mode": "ro"}}
+    environment = {"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "init-scripts", "POSTGRES_DB": "app"}
+    container = engine.containers.run(image, detach=True, environment=environment, volumes=volumes)
+    try:
+        for start in (1, 2):  # before, the second start found a data directory and served it without the table
+            assert container.wait(timeout=60)["StatusCode"] != 0
+            logs = container.logs().decode()
+            assert logs.count("running /docker-entrypoint-initdb.d/01-schema.sql") == start, logs[-2000:]
+            assert 'syntax error at or near ""body""' in logs and "initialisation failed (exit 3)" in logs
+            container.start()
+    finally:
+        container.remove(force=True, v=True)
+
+
 def test_substitutes_are_the_versions_their_images_name(engine, repository):
     repo = repository("redis-worker")
     assert "PYTHON_BASE_IMAGE=local/python:3.13-slim-trixie" in run_task("images", "--env", "ci", cwd=repo).stdout

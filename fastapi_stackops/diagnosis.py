@@ -82,7 +82,9 @@ def explain_failed_start(stack: Stack, compose_error: str = "", why: str = "", s
     settings = stack.settings
     states = service_states(stack.client, stack.look_again().containers())
     bad = [s for s in states if not s.ok]
-    for state in [s for s in states if s.service in show] if show else bad:
+    # The container Compose's --wait gave up on, though it has recovered since (a worker restarted once): its own words.
+    named = [s for s in states if s.container in given_up_on(compose_error)]
+    for state in [s for s in states if s.service in show] if show else (bad or named):
         log = last_logs(stack.containers(state.service), lines=500)
         say(f"--- {state.service} ({state.status}, {state.health}) ---")
         errors = error_lines(log)
@@ -96,13 +98,19 @@ def explain_failed_start(stack: Stack, compose_error: str = "", why: str = "", s
     if why:
         return f"{why}; its errors and last log lines are above {more}"
     if not bad and compose_error:
-        return f"Compose's up --wait failed for {settings.project}: {compose_error}"
+        above = f"; its errors and last log lines are above {more}" if named else ""
+        return f"Compose's up --wait failed for {settings.project}: {compose_error}{above}"
     if not bad:
         return f"{settings.project} did not become healthy within {settings.wait_timeout}s; raise WAIT_TIMEOUT in {settings.env_file} or see `inv logs`"
     names = ", ".join(f"{s.service} ({s.status}, {s.health})" for s in bad)
     hints = [healthcheck_hint(c.attrs["Config"].get("Healthcheck")) for c in stack.containers() if c.name in unhealthy(bad)]
     hint = next((f"; {h}" for h in hints if h), "")
     return f"{names} of {settings.project} did not become healthy{hint}; its errors and last log lines are above {more}"
+
+
+def given_up_on(compose_error: str) -> list[str]:
+    """The containers Compose's `up --wait` names in its error as the ones it gave up on."""
+    return re.findall(r"container (\S+) (?:is unhealthy|exited)", compose_error)
 
 
 def unhealthy(states: list) -> set[str]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fastapi_stackops.diagnosis import error_lines, healthcheck_hint
+from fastapi_stackops.diagnosis import error_lines, given_up_on, healthcheck_hint
 
 SECOND = 1_000_000_000
 
@@ -64,3 +64,16 @@ def test_error_lines(log, expected):
 def test_error_lines_keeps_the_last_ones():
     log = "\n".join(f'{{"level": "ERROR", "message": "e{i}"}}' for i in range(10))
     assert [line[-5:-2] for line in error_lines(log, limit=3)] == ['"e7', '"e8', '"e9']
+
+
+@pytest.mark.parametrize(
+    ("said", "containers"),
+    [
+        ("container adopt-3ef425-web-1 is unhealthy", ["adopt-3ef425-web-1"]),  # it restarted and recovered since
+        ("container notes-migrate-1 exited (1)", ["notes-migrate-1"]),
+        ("dependency failed to start: container notes-db-1 is unhealthy", ["notes-db-1"]),
+        ("context deadline exceeded", []),
+    ],
+)
+def test_the_containers_composes_wait_gave_up_on_are_read_from_its_words(said, containers):
+    assert given_up_on(said) == containers

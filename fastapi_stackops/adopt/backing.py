@@ -1,20 +1,13 @@
-"""The backing services a repository needs, read from its drivers, settings and code, and those init writes beside the
-app: each database it runs (PostgreSQL, MariaDB for MySQL clients), Redis and RabbitMQ, as Compose services from their
-official images (or local substitutes), hardened and health-gated."""
+"""The backing services init writes beside the app: each database it runs (PostgreSQL, with the vector extension where
+the app uses it; MariaDB for MySQL clients), Redis and RabbitMQ, as Compose services from their official images (or
+local substitutes), hardened and health-gated. What a repository needs of them is read in backing_reading.py."""
 
 from __future__ import annotations
 
-import ast
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import NamedTuple
 
-from fastapi_stackops.adopt.app_settings import Settings
-from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.conventions import DATABASE_SERVICE, MARIADB_DATA, MARIADB_SERVICE, POSTGRES_DATA
-from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.source import SKIPPED, parsed, python_files
 
 POSTGRES = """  {name}:
     image: ${{POSTGRES_BASE_IMAGE-{official}}}
@@ -211,44 +204,11 @@ DATABASES = {
 }
 #: Where the official PostgreSQL image runs SQL and shell scripts once, at its first start on an empty data directory.
 INITDB = "/docker-entrypoint-initdb.d"
-#: A folder a repository keeps such scripts in, and the names of a single such file at its top or a folder down.
-INITDB_FOLDERS = ("docker-entrypoint-initdb.d", "initdb.d", "initdb")
-INITDB_FILE = re.compile(r"^(init|schema)([-_.]?db)?\.sql$|^[\w-]*[-_]init\.sql$", re.I)
-
-
-def init_scripts(root: Path) -> str:
-    """The repository's SQL its own PostgreSQL image ran at its first start (relative to root; "" for none): a folder
-    of scripts, or one init or schema file that its code does not name (and so run) itself. None beside alembic: migrations make the
-    schema there."""
-    if (root / "alembic.ini").is_file():
-        return ""
-    folders = [p for name in INITDB_FOLDERS for p in python_files(root, name) if p.is_dir() and any(p.glob("*.sql"))]
-    if folders:
-        return folders[0].relative_to(root).as_posix()
-    near = (f for f in python_files(root, "*.sql") if len(f.relative_to(root).parts) <= 2)
-    named = [f for f in near if INITDB_FILE.match(f.name)]
-    strings = [n.value for t in map(parsed, python_files(root)) if t for n in ast.walk(t) if isinstance(n, ast.Constant)]
-    run_by_the_app = {f for f in named for value in strings if isinstance(value, str) and value.endswith(f.name)}
-    return next((f.relative_to(root).as_posix() for f in named if f not in run_by_the_app), "")
-
-
 #: What means PostgreSQL with the vector extension: the pgvector client, or code or SQL creating the extension (a
 #: migration's raw CREATE EXTENSION). pgvector's own image stands for it, and a substitute with Debian's
 #: postgresql-17-pgvector can (only trixie ships it).
 VECTOR = "pgvector"
 VECTOR_IMAGE = "pgvector/pgvector:pg17-trixie"
-CREATE_VECTOR = re.compile(r"create\s+extension\s+(if\s+not\s+exists\s+)?[\"'`]?vector\b", re.I)
-
-
-def vector_use(root: Path, dependencies: tuple[str, ...]) -> str:
-    """Where the app says it uses PostgreSQL's vector extension; "" for nowhere."""
-    if VECTOR in dependencies:
-        return f"the {VECTOR} dependency"
-    outside_migrations = SKIPPED - {"migrations", "alembic"}  # where a raw CREATE EXTENSION usually is
-    for path in [*python_files(root, skipped=outside_migrations), *python_files(root, "*.sql", outside_migrations)]:
-        if CREATE_VECTOR.search(path.read_text(errors="replace")):
-            return f"CREATE EXTENSION vector in {path.relative_to(root)}"
-    return ""
 
 
 def database_for(kind: str, vector: bool) -> Database | None:
@@ -265,57 +225,3 @@ DRIVERS = {
     "postgres": ("asyncpg", "psycopg", "psycopg2", "psycopg2-binary", "psycopg-binary", "psycopg-c"),
     "mysql": ("aiomysql", "asyncmy", "pymysql", "mysqlclient", "mysql-connector-python"),
 }
-
-
-class Backing(NamedTuple):
-    findings: list[Finding]
-    database: str  # postgres, mysql, sqlite or ""
-    redis: bool
-    rabbitmq: bool
-    folder: str  # the repository folder an SQLite file lives in, when its URL names one
-    vector: bool  # PostgreSQL with the vector extension
-    init_scripts: str  # the repository's SQL (a file or folder) its PostgreSQL runs at its first start
-
-    def repository_fields(self) -> dict:
-        """What a Repository keeps of them."""
-        fields = ("database", "redis", "rabbitmq", "vector", "init_scripts")
-        return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
-
-
-def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
-    """PostgreSQL, MySQL (MariaDB), SQLite, Redis and RabbitMQ, from the drivers the project depends on and its
-    settings' defaults."""
-    findings, database, vector = [], "", ""
-    url = settings.database_default if settings else ""
-    found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers]
-    if found:
-        database, driver = found[0]
-        vector = vector_use(root, dependencies) if database == "postgres" else ""
-        named = {"postgres": "PostgreSQL", "mysql": "MariaDB, for the app's MySQL client"}[database]
-        named += " with the vector extension" if vector else ""
-        findings.append(Finding("database", named, f"the {driver} dependency" + (f"; {vector}" if vector else "")))
-    elif "aiosqlite" in dependencies or url.startswith("sqlite") or (settings and settings.sqlite_files):
-        database = "sqlite"
-        named = settings.sqlite_files[0] if settings and settings.sqlite_files and not url else None
-        source = "aiosqlite" if "aiosqlite" in dependencies else f"{named.variable}'s default" if named else url
-        findings.append(Finding("database", "SQLite on a named volume", source))
-    folder = sqlite_folder(root, settings) if database == "sqlite" else ""
-    findings = [Finding("database", f"SQLite in the host folder {folder}/", settings.source)] if folder else findings
-    redis = redis_client(root, dependencies)
-    findings += [Finding("redis", "Redis", f"the {redis} dependency")] if redis else []
-    defaults = [f.default for f in settings.fields + settings.others if f.default] if settings else []
-    rabbitmq = rabbitmq_client(dependencies, defaults)
-    findings += [Finding("rabbitmq", "RabbitMQ", f"the {rabbitmq} dependency")] if rabbitmq else []
-    scripts = init_scripts(root) if database == "postgres" else ""
-    findings += [Finding("database", f"{scripts}, run by PostgreSQL at its first start", scripts)] if scripts else []
-    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, bool(vector), scripts)
-
-
-def sqlite_folder(root: Path, settings: Settings | None) -> str:
-    """The repository folder the settings' SQLite URL puts its file in (./var/app.db: var), if it exists."""
-    url = settings.database_default if settings else ""
-    if not url.startswith("sqlite") or ":///" not in url:
-        return ""
-    folder = Path(url.split(":///", 1)[1]).parent
-    relative = not folder.is_absolute() and folder.parts and folder.parts[0] != ".."
-    return str(folder) if relative and str(folder) != "." and (root / folder).is_dir() else ""

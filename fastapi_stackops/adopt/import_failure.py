@@ -150,20 +150,8 @@ def cause(
         return f"{where} holds a merge-conflict marker ({failure.text[:7]}): resolve the conflict and commit"
     if failure.kind == "SyntaxError":
         return f"{where} is not valid Python here ({message}): if it needs a newer Python, give it with --python"
-    top = failure.name.split(".")[0]
-    if failure.kind == "ModuleNotFoundError" and top in (outside or {}) and top not in local:
-        return (
-            f"{where} imports {top}, which lies outside the service's folder ({outside[top]}): "
-            "run init from the folder that holds both"
-        )
-    names, lock = unlocked
-    if failure.kind == "ModuleNotFoundError" and top and top.lower().replace("_", "-") in names:
-        return (
-            f"{where} imports {top}, which {deps_file} declares and {lock} does not pin: the lock is older than "
-            f"{deps_file}; lock again ({LOCKING.get(lock, 'uv lock')}) and commit it"
-        )
-    if failure.kind == "ModuleNotFoundError" and top and top not in local:
-        return f"{where} imports {top}, which none of its dependencies installs: add the package providing it to {deps_file}"
+    if failure.kind == "ModuleNotFoundError" and (said := missing_module(failure, deps_file, local, outside, unlocked)):
+        return said
     pydantic = f"pydantic {failure.pydantic}" if failure.pydantic else "the installed pydantic"
     if failure.kind == "PydanticImportError":
         return (
@@ -177,6 +165,23 @@ def cause(
             f"{where}: {pydantic} cannot resolve a forward reference{named} in its models: "
             f"pin the fastapi and pydantic versions the code was written for in {deps_file}"
         )
+    return ""
+
+
+def missing_module(failure: Failure, deps_file: str, local: set[str], outside: dict[str, str] | None, unlocked: tuple) -> str:
+    """A module the image lacks: one outside the service's folder, one an older lock lacks, one no dependency installs;
+    "" for one of the repository's own."""
+    where, top = failure.where, failure.name.split(".")[0]
+    names, lock = unlocked
+    if top in (outside or {}) and top not in local:
+        return f"{where} imports {top}, which lies outside the service's folder ({outside[top]}): run init from the folder that holds both"
+    if top and top.lower().replace("_", "-") in names:
+        return (
+            f"{where} imports {top}, which {deps_file} declares and {lock} does not pin: the lock is older than "
+            f"{deps_file}; lock again ({LOCKING.get(lock, 'uv lock')}) and commit it"
+        )
+    if top and top not in local:
+        return f"{where} imports {top}, which none of its dependencies installs: add the package providing it to {deps_file}"
     return ""
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import Settings
-from fastapi_stackops.adopt.backing import backing_services
+from fastapi_stackops.adopt.backing_reading import backing_services
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name, unreached_lock_index
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository

@@ -13,7 +13,8 @@ import pytest
 
 from fastapi_stackops.adopt.app_environment import app_environment, secret_variables
 from fastapi_stackops.adopt.app_settings import SettingField, typed_value
-from fastapi_stackops.adopt.backing import DATABASES, init_scripts, vector_use
+from fastapi_stackops.adopt.backing import DATABASES
+from fastapi_stackops.adopt.backing_reading import init_scripts, vector_use
 from fastapi_stackops.adopt.brokers import broker_values, redis_value
 from fastapi_stackops.adopt.build_context import code_paths, dockerignore_name, dockerignore_text
 from fastapi_stackops.adopt.contract_table import written_layout

@@ -144,12 +144,14 @@ class Launch:
         # counts its restart: a moment's grace tells a restart from a failure.
         grace = min(within(RESTART_GRACE_SECONDS), self.deadline)
         restarted = poll(self.look, grace, interval=0.2)
-        if time.monotonic() < self.deadline and (restarted or self.recovered()):
+        said = compose.said.last_line()
+        if time.monotonic() < self.deadline and (restarted or self.recovered(said)):
             return False
-        raise self.fail(compose_error=compose.said.last_line())
+        raise self.fail(compose_error=said)
 
-    def recovered(self) -> bool:
-        """A running container Compose gave up on as unhealthy passes its check soon after: it was slow, not broken.
+    def recovered(self, said: str) -> bool:
+        """A running container Compose gave up on as unhealthy passes its check soon after, or already has by the time
+        it is looked at (`said`, Compose's words, names it): it was slow, not broken.
 
         A healthcheck with few retries and no start period marks a database
         unhealthy while it initialises a new volume; the engine marks it
@@ -161,7 +163,8 @@ class Launch:
             self.beat()
             return not self.unhealthy()
 
-        return bool(self.unhealthy()) and bool(poll(none_unhealthy, min(within(UNHEALTHY_RECOVERY_SECONDS), self.deadline)))
+        gave_up = bool(self.unhealthy()) or "is unhealthy" in said
+        return gave_up and bool(poll(none_unhealthy, min(within(UNHEALTHY_RECOVERY_SECONDS), self.deadline)))
 
     def unhealthy(self) -> list[str]:
         return [e for e in unsettled(self.stack.containers()) if e.endswith("(unhealthy)")]

@@ -108,9 +108,13 @@ def explain_failed_start(stack: Stack, compose_error: str = "", why: str = "", s
     return f"{names} of {settings.project} did not become healthy{hint}; its errors and last log lines are above {more}"
 
 
-def given_up_on(compose_error: str) -> list[str]:
-    """The containers Compose's `up --wait` names in its error as the ones it gave up on."""
-    return re.findall(r"container (\S+) (?:is unhealthy|exited)", compose_error)
+#: How Compose's `up --wait` names a container it gave up on, and why.
+GAVE_UP = re.compile(r"container (\S+) (is unhealthy|exited)")
+
+
+def given_up_on(compose_error: str, why: tuple[str, ...] = ("is unhealthy", "exited")) -> list[str]:
+    """The containers Compose's `up --wait` names in its error as the ones it gave up on, for one of `why`."""
+    return [name for name, how in GAVE_UP.findall(compose_error) if how in why]
 
 
 def unhealthy(states: list) -> set[str]:

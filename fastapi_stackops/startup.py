@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from fastapi_stackops import StackError
 from fastapi_stackops.compose import up_args
 from fastapi_stackops.console import say
-from fastapi_stackops.diagnosis import explain_failed_start
+from fastapi_stackops.diagnosis import explain_failed_start, given_up_on
 from fastapi_stackops.engine import finished_one_shot, service_of
 from fastapi_stackops.lazy import requests
 from fastapi_stackops.stack import Stack
@@ -163,7 +163,7 @@ class Launch:
             self.beat()
             return not self.unhealthy()
 
-        gave_up = bool(self.unhealthy()) or "is unhealthy" in said
+        gave_up = bool(self.unhealthy() or given_up_on(said, why=("is unhealthy",)))
         return gave_up and bool(poll(none_unhealthy, min(within(UNHEALTHY_RECOVERY_SECONDS), self.deadline)))
 
     def unhealthy(self) -> list[str]:

@@ -77,3 +77,15 @@ def test_error_lines_keeps_the_last_ones():
 )
 def test_the_containers_composes_wait_gave_up_on_are_read_from_its_words(said, containers):
     assert given_up_on(said) == containers
+
+
+@pytest.mark.parametrize(
+    ("said", "unhealthy"),
+    [
+        ("dependency failed to start: container notes-db-1 is unhealthy", ["notes-db-1"]),
+        ("container notes-migrate-1 exited (1)", []),  # an exit is no slow health check
+        ("context deadline exceeded", []),
+    ],
+)
+def test_the_containers_compose_called_unhealthy_are_told_from_those_that_exited(said, unhealthy):
+    assert given_up_on(said, why=("is unhealthy",)) == unhealthy

@@ -138,14 +138,13 @@ def tests_environment(repo: Repository) -> dict[str, str]:
 
 #: A URL at the runner itself: a pipeline's own service container (a job's `services: postgres`, on localhost).
 RUNNERS_OWN = re.compile(r"^(?P<scheme>[a-z][a-z0-9+]*)://([^@/]*@)?(localhost|127\.0\.0\.1)(:\d+)?(/|$)", re.I)
-SCHEMES = {"postgres": ("postgres",), "mysql": ("mysql", "mariadb")}
 
 
 def on_the_stack(repo: Repository, value: str) -> str:
     """A pipeline's URL of the app's kind of database at the runner's own service container (TEST_DATABASE_URL at
     localhost) is the stack's database, with the URL's own driver; any other value stays as the pipeline sets it."""
     found = RUNNERS_OWN.match(value)
-    if found and repo.database in DATABASES and found["scheme"].lower().startswith(SCHEMES[repo.database]):
+    if found and repo.database in DATABASES and DATABASES[repo.database].names(found["scheme"]):
         return DATABASES[repo.database].url(found["scheme"])
     return value
 

@@ -17,7 +17,7 @@ POSTGRES = """  {name}:
       POSTGRES_DB: app
     volumes:
       - db-data:{data}
-    read_only: true
+{init_mount}    read_only: true
     tmpfs: [/tmp, "/var/run/postgresql:uid=0,mode=1777"]
     # The entrypoint hands the data folder to the postgres user, then drops to it.
     cap_drop: [ALL]
@@ -45,7 +45,7 @@ MARIADB = """  {name}:
       MARIADB_RANDOM_ROOT_PASSWORD: "1"
     volumes:
       - db-data:{data}
-    read_only: true
+{init_mount}    read_only: true
     tmpfs: [/tmp, /run/mysqld]
     # The entrypoint hands the data folder to the mysql user, then drops to it.
     cap_drop: [ALL]
@@ -128,21 +128,24 @@ class Database:
 
     def compose_block(self, init_scripts: str = "") -> str:
         """Its Compose service; `init_scripts` (a file or folder of the repository's) run at its first start."""
-        block = self.template.format(name=self.service, data=self.data, official=self.official)
-        if not init_scripts:
-            return block
-        target = INITDB if Path(init_scripts).suffix != ".sql" else f"{INITDB}/{Path(init_scripts).name}"
-        data = f"      - db-data:{self.data}\n"
-        return block.replace(data, f"{data}      - ./{init_scripts}:{target}:ro\n")
+        mount = ""
+        if init_scripts:
+            target = INITDB if Path(init_scripts).suffix != ".sql" else f"{INITDB}/{Path(init_scripts).name}"
+            mount = f"      - ./{init_scripts}:{target}:ro\n"
+        return self.template.format(name=self.service, data=self.data, official=self.official, init_mount=mount)
 
     def scheme(self, dependencies: tuple[str, ...], settings_scheme: str, async_engine: bool) -> str:
         """The settings' own scheme when it names this database, else one for a driver the app depends on: an async one
         when the code makes an async SQLAlchemy engine, a sync one otherwise (alembic, or the driver itself, reads it)."""
-        if settings_scheme.startswith(self.kind):
+        if self.names(settings_scheme):
             return settings_scheme
         usable = [(scheme, is_async) for driver, (scheme, is_async) in self.schemes.items() if driver in dependencies]
         fitting = [scheme for scheme, is_async in usable if is_async in (async_engine, None)]
         return (fitting or [scheme for scheme, _ in usable] or [self.default_scheme])[0]
+
+    def names(self, scheme: str) -> bool:
+        """Whether a URL's scheme (`postgresql+asyncpg`, `mariadb+pymysql`) is one for this database."""
+        return scheme.lower().startswith(SCHEME_NAMES[self.kind])
 
     def url(self, scheme: str) -> str:
         return f"{scheme}://app:${{{self.password}}}@{self.service}:{self.port}/app"
@@ -219,6 +222,9 @@ def database_for(kind: str, vector: bool) -> Database | None:
         return replace(database, official=VECTOR_IMAGE, recipe=VECTOR)
     return database
 
+
+#: How a URL's scheme begins for each database.
+SCHEME_NAMES = {"postgres": ("postgres",), "mysql": ("mysql", "mariadb")}
 
 #: The client libraries that mean each database.
 DRIVERS = {

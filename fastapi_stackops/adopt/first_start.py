@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
 from fastapi_stackops.adopt.conventions import CODE_DIR
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.import_failure import Failure, quoted
+from fastapi_stackops.adopt.import_failure import Failure, quoted, refused_choices
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.routes import ImportFailed
 from fastapi_stackops.adopt.stackfiles import committed_secrets
@@ -65,12 +66,16 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
     ]
 
 
-def learned(setup: Setup, failed: ImportFailed, with_deps: bool) -> tuple[Setup, bool]:
-    """What an import failure teaches the next try, or the failure itself when it teaches nothing."""
-    typed = {name: value for name, value in failed.refused_values.items() if setup.repo.given.get(name) != value}
-    if typed:  # generated values their types refused: values of those types, as --set would give them
+def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapping[str, str] = {}) -> tuple[Setup, bool]:
+    """What an import failure teaches the next try, or the failure itself when it teaches nothing. `generated`: the
+    values the try made up, which the app's own check may quote as it refuses one."""
+    refused = failed.refused_values | refused_choices(failed.words, dict(generated))
+    typed = {name: value for name, value in refused.items() if setup.repo.given.get(name) != value}
+    if typed:  # generated values their types or checks refused: values they take, as --set would give them
         finding = Finding(
-            "variable", ", ".join(f"{k}={v}" for k, v in typed.items()), f"{FIRST_START}: its type refused a secret"
+            "variable",
+            ", ".join(f"{k}={v}" for k, v in typed.items()),
+            f"{FIRST_START}: its type or its own check refused a made-up value",
         )
         say(finding.line())
         setup.repo.findings.append(finding)
@@ -87,13 +92,13 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool) -> tuple[Setup,
     raise failed
 
 
-def taught_by_startup(setup: Setup, asked: dict) -> Setup | None:
+def taught_by_startup(setup: Setup, asked: dict, generated: Mapping[str, str] = {}) -> Setup | None:
     """What the app's failed startup teaches (a path it writes, a variable it demands), or None: any other startup
     failure is the stack's to show (no database under the probe's --no-deps), and the routes stand."""
     if not asked.get("startup"):
         return None
     try:  # with_deps=True: a startup that cannot reach its database is no reason to ask again with the stack up
-        taught, _ = learned(setup, ImportFailed(setup.repo, "", Failure.of(asked["startup"])), with_deps=True)
+        taught, _ = learned(setup, ImportFailed(setup.repo, "", Failure.of(asked["startup"])), True, generated)
     except ImportFailed:
         return None
     return taught

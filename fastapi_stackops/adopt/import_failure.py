@@ -55,6 +55,36 @@ REFUSED_PATTERN = re.compile(r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?String should matc
 FITTING_CANDIDATES = ("ci0stackops", "ci_stackops", "0123456789abcdef", "stackops", "ci", "a", "A", "1")
 
 
+#: One of the values a setting may take, and a list of them: pydantic lists an enum's or a Literal's members
+#: ("'dev', 'homolog' or 'production'"), an app's own check may list them bare ("dev, homolog, production").
+CHOICE = r"['\"]?[A-Za-z0-9][\w.-]*['\"]?"
+OR = r"(?:\s*,\s*(?:or\s+)?|\s+or\s+)"
+CHOICES = rf"{CHOICE}(?:{OR}{CHOICE})+"
+#: pydantic refusing a generated value for an enum or a Literal field: it names the field, then its members.
+REFUSED_CHOICE = re.compile(
+    rf"\b([A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?Input should be ({CHOICE}(?:{OR}{CHOICE})*) \[type=(?:enum|literal_error)"
+)
+#: An app's own check refusing a value, with what the value must be.
+MUST_BE = re.compile(rf"\b(?:must be|should be|one of|allowed values are)(?: one of)?:?\s+\[?({CHOICES})")
+#: The members a throwaway stack runs the app in, best first: its developers' own mode.
+LOCAL_CHOICES = ("local", "development", "dev", "develop", "test", "testing", "ci")
+
+
+def choice(listed: str) -> str:
+    """The member of a listed choice a throwaway stack runs the app in: a local or test one, else the first."""
+    members = [m.strip("'\"") for m in re.findall(CHOICE, listed) if m != "or"]
+    return next((m for local in LOCAL_CHOICES for m in members if m.lower() == local), members[0])
+
+
+def refused_choices(words: str, generated: dict[str, str]) -> dict[str, str]:
+    """Variable -> one of the values it may take, for each generated value refused as none of them: by pydantic (an
+    enum or a Literal field, which it names), or by the app's own check, which quotes the generated value."""
+    named = {found.group(1).upper(): choice(found.group(2)) for found in REFUSED_CHOICE.finditer(words)}
+    listed = MUST_BE.search(words)
+    quoted = {name: choice(listed.group(1)) for name, value in generated.items() if listed and len(value) >= 8 and value in words}
+    return quoted | named
+
+
 def fitting(pattern: str) -> str | None:
     """A plain value the pattern takes whole (an identifier, hex, a word); None when none does or it is no Python regex."""
     try:

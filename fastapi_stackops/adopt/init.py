@@ -168,16 +168,21 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
                 with step(f"building {setup.layout.entry}'s image to read the app's routes from it"):
                     build_images(stack, [setup.layout.entry], base)
                 asked = ask_image(stack, setup.layout.entry, setup.repo, base, with_deps)
-                taught = taught_by_startup(setup, asked)
+                taught = taught_by_startup(setup, asked, made_up(copy, setup))
                 if not taught:
                     return choose_routes(asked), setup
                 setup = taught
             except ImportFailed as failed:
                 last = failed
-                setup, with_deps = learned(setup, failed, with_deps)
+                setup, with_deps = learned(setup, failed, with_deps, made_up(copy, setup))
             finally:
                 lifecycle.clean(stack, volumes=True, label=f"removing the trial's image and containers ({project})", quiet=True)
         raise last
+
+
+def made_up(copy: Path, setup: Setup) -> dict[str, str]:
+    """The values the try's ci env file gave the app (the secrets it made up among them)."""
+    return kept_values(copy, [f"{setup.env_dir}/ci.env.docker"])
 
 
 def base_images(stack, repo: Repository) -> dict[str, str]:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_stackops.adopt.first_start import lessons
-from fastapi_stackops.adopt.import_failure import Failure, advice, cause, missing_variables, refused_values
+from fastapi_stackops.adopt.import_failure import Failure, advice, cause, missing_variables, refused_choices, refused_values
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import ImportFailed
 
@@ -205,6 +205,35 @@ def test_a_generated_value_its_type_refused_gets_one_of_that_type(words, values)
     assert refused_values(words) == values
 
 
+MADE_UP = {"APP_ENVIRONMENT": "ci-5d7becd33541b5282cd38ba22501079a", "SECRET_KEY": "ci-0123456789abcdef"}
+
+
+@pytest.mark.parametrize(
+    ("words", "values"),
+    [
+        # the app's own check, quoting the made-up value bare, listing the members bare
+        (
+            "ValueError: Invalid execution environment: ci-5d7becd33541b5282cd38ba22501079a.The environment must be "
+            "dev, homolog, production (case-sensitive).",
+            {"APP_ENVIRONMENT": "dev"},
+        ),
+        ("ValueError: 'ci-5d7becd33541b5282cd38ba22501079a' is not one of: staging, prod", {"APP_ENVIRONMENT": "staging"}),
+        # pydantic, for an enum field and a Literal one: it names the field
+        (
+            "STAGE\n  Input should be 'production', 'testing' or 'local' [type=enum, input_value='ci-x', input_type=str]",
+            {"STAGE": "local"},
+        ),
+        ("mode\n  Input should be 'live' [type=literal_error, input_value='ci-x'", {"MODE": "live"}),
+        # a list that is not about a made-up value, and words that list nothing, teach nothing
+        ("ValueError: port must be 80, 443 or 8080", {}),
+        ("ValueError: ci-5d7becd33541b5282cd38ba22501079a must be set", {}),
+        ("APP_ENVIRONMENT\n  Input should be a valid integer [type=int_parsing", {}),
+    ],
+)
+def test_a_made_up_value_refused_as_none_of_a_list_gets_a_local_member_of_it(words, values):
+    assert refused_choices(words, MADE_UP) == values
+
+
 def test_what_an_import_failure_teaches_the_next_try_reaches_the_files_init_writes():
     from fastapi_stackops.adopt.app_environment import app_environment, secret_variables
     from fastapi_stackops.adopt.first_start import learned
@@ -238,6 +267,11 @@ def test_what_an_import_failure_teaches_the_next_try_reaches_the_files_init_writ
     assert "TRUST_PROXY_HEADERS" not in secret_variables(setup.repo)
     with pytest.raises(ImportFailed):  # refused again with that value: the app's own
         learned(setup, ImportFailed(setup.repo, refused), False)
+    # A made-up value the app's own check refuses, quoting it, gets the local one of the members the check lists.
+    refused = "ValueError: Invalid environment: ci-0123456789abcdef. It must be production, development (case-sensitive)"
+    setup, _ = learned(setup, ImportFailed(setup.repo, "KeyError: 'SECRET_KEY'"), False)
+    setup, _ = learned(setup, ImportFailed(setup.repo, refused), False, {"SECRET_KEY": "ci-0123456789abcdef"})
+    assert "${SECRET_KEY-development}" in app_environment(setup.repo)["SECRET_KEY"]
 
 
 #: Plain pydantic models fed os.environ, one per concern: each lists every field it lacks, and the output's last lines

@@ -29,6 +29,10 @@ DATABASE_PART = re.compile(
 BARE_DRIVER = re.compile(r"^(?:(?P<sync_driver>sync)_|async_)?(?:db_)?(?:driver|dialect)$", re.I)
 
 
+#: A default written as an empty value, or as an unset variable's.
+EMPTY_DEFAULT = re.compile(r"""^(''|""|os\.(getenv|environ\.get)\(\s*['"]\w+['"]\s*(,\s*(''|""|None)\s*)?\))$""")
+
+
 @dataclass(frozen=True)
 class SettingField:
     name: str
@@ -41,6 +45,11 @@ class SettingField:
     @property
     def variable(self) -> str:
         return (self.alias or f"{self.prefix}{self.name}").upper()
+
+    @property
+    def defaults_to_empty(self) -> bool:
+        """Whether it defaults to an empty value: `""`, or an unset variable's (`os.getenv("SECRET_KEY", "")`)."""
+        return self.default == "" and bool(EMPTY_DEFAULT.match(self.default_code or '""'))
 
     @property
     def typed_value(self) -> str | None:

@@ -37,7 +37,11 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
     linked = path if Path(path).suffix and str(Path(path).parent) == CODE_DIR and not named_now else ""
     path = "" if linked else str(Path(path).parent) if Path(path).suffix else path
     path = "" if path == CODE_DIR else path  # never a tmpfs over the code
-    placeholder, variables, folder = failed.missing_env_file, failed.missing_variables, failed.missing_folder
+    placeholder, variables, folder = (
+        failed.missing_env_file,
+        failed.missing_variables or unset(failed, repo),
+        failed.missing_folder,
+    )
     folder = folder if not folder or folder.startswith("/") else os.path.normpath(f"{CODE_DIR}/{folder}")
     made_elsewhere = "the app needs it at import and the repository lacks it; copy there what makes it (a frontend's build)"
     return [
@@ -64,6 +68,13 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
             Finding("variable", f"{', '.join(variables)}, read at import with no default: secrets", FIRST_START),
         ),
     ]
+
+
+def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
+    """Settings defaulting to empty that the failure names: the app's own check that one is set, in its own words
+    ("SECRET_KEY no está configurada"), a secret like those with no default."""
+    fields = repo.settings.fields + repo.settings.others if repo.settings else ()
+    return tuple(f.variable for f in fields if f.defaults_to_empty and re.search(rf"\b{f.variable}\b", failed.words))
 
 
 def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapping[str, str] = {}) -> tuple[Setup, bool]:

@@ -1108,3 +1108,29 @@ def test_a_mysql_schema_given_in_parts_is_the_stacks_database(tmp_path, driver, 
     compose = compose_text(read_repository(written(tmp_path, files)))
     assert "DATABASE_HOST: ${DATABASE_HOST-" in compose
     assert (wired in compose) if wired else ("DATABASE_SCHEMA" not in compose)
+
+
+@pytest.mark.parametrize(
+    ("default", "learned_as_secret"),
+    [
+        ('os.getenv("SECRET_KEY", "")', True),  # the app's own check that it is set, in its own words
+        ('""', True),
+        ('os.getenv("SECRET_KEY", "not-for-production")', False),  # a default it has: the check is about something else
+    ],
+)
+def test_a_setting_defaulting_to_empty_that_the_failure_names_is_learned_as_a_secret(tmp_path, default, learned_as_secret):
+    from fastapi_stackops.adopt.first_start import learned
+    from fastapi_stackops.adopt.init import setup_for
+    from fastapi_stackops.adopt.routes import ImportFailed
+
+    config = f"import os\nfrom pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    SECRET_KEY: str = {default}\n"
+    written(tmp_path, {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config})
+    setup = setup_for(read_repository(tmp_path), system_ca=False)
+    refused = "ValueError: SECRET_KEY no está configurada en las variables de entorno"
+    if not learned_as_secret:
+        with pytest.raises(ImportFailed):
+            learned(setup, ImportFailed(setup.repo, refused), False)
+        return
+    setup, _ = learned(setup, ImportFailed(setup.repo, refused), False)
+    assert "SECRET_KEY" in secret_variables(setup.repo)
+    assert "\nSECRET_KEY=ci-" in env_texts(setup.repo, "env", False, {})["env/ci.env.docker"]

@@ -18,6 +18,10 @@ LAZY_ANNOTATIONS = "3.14"
 BUILDABLE_PYTHONS = tuple(sorted(DEBIAN_SHIPS["python"], key=lambda v: (v == "3.9", int(v.split(".")[1]))))
 
 
+#: Why the image runs the Python it does when the repository names none: any other may be moved to.
+UNNAMED = "nothing names a version; the oldest supported"
+
+
 def lower_bound(spec: str) -> str | None:
     """The lowest Python minor a version specifier allows: >=3.11, ^3.11, ~=3.11, ==3.11.*, 3.11."""
     match = re.search(r"(?:>=|\^|~=|==|~|^)\s*(3)\.(\d+)", spec.strip())
@@ -89,7 +93,7 @@ def python_version(root: Path, project: dict) -> Finding:
         return Finding("python", fits[0] if fits else lower_bound(spec), f"{source} ({spec})")
     if lazy and LAZY_ANNOTATIONS in BUILDABLE_PYTHONS:
         return Finding("python", LAZY_ANNOTATIONS, because)
-    return Finding("python", BUILDABLE_PYTHONS[0], "nothing names a version; the oldest supported")
+    return Finding("python", BUILDABLE_PYTHONS[0], UNNAMED)
 
 
 def source_builds(
@@ -124,6 +128,7 @@ def python_and_builds(
         return chosen, missing, found
     spec, _ = declared_python(root, project)
     allowed = buildable(spec, lower_bound(spec)) if spec and chosen.source != "--python" else []
+    allowed = list(BUILDABLE_PYTHONS) if chosen.source == UNNAMED else allowed
     for version in (v for v in allowed if v != chosen.value):
         other, other_found, other_stuck = source_builds(root, how, requirements, version, dependencies)
         if not other or (stuck and not other_stuck):

@@ -77,6 +77,13 @@ def test_pins_made_before_311_move_the_image_to_a_python_their_wheels_fit():
     assert "3.9, not 3.11: the pinned psycopg2-binary==2.9.3 has a wheel for it" in lines(repo)[0]
 
 
+def test_pins_made_for_an_older_python_move_an_image_whose_python_nothing_names_to_one_they_fit():
+    # derivative-programming/Farm-Py-SqlAlchemy-FastApi: requirements alone, pendulum 2.1.2 with wheels up to 3.9.
+    repo = read_repository(SHAPES / "unnamed-python-pin-39")
+    assert repo.python == "3.9" and not repo.compiled
+    assert "3.9, not 3.11: the pinned pendulum==2.1.2 has a wheel for it" in lines(repo)[0]
+
+
 @pytest.mark.parametrize(
     ("shape", "said"),
     [

@@ -278,18 +278,3 @@ def compiled_here(name: str, files: list[str], python: str, machine: str) -> boo
     if not files or any(fits(f, python, machine) for f in files):
         return False
     return any(f.endswith(".whl") for f in files) or native_libraries(name) is not None
-
-
-def runtime_libraries(root: Path, dependencies: tuple[str, ...]) -> tuple[str, ...]:
-    """Shared libraries a pure-Python driver loads at run time: psycopg 3 with neither its binary nor its C build needs
-    libpq, read from every file that could name them (a lock, pyproject.toml, requirements files)."""
-    if "psycopg" not in dependencies:
-        return ()
-    for installer in ("uv", "poetry"):  # a lock says what is installed; its extras' lists name what is not
-        if (root / f"{installer}.lock").is_file():
-            installed = main_packages(read_lock(root, installer), installer) or set()
-            return () if installed & {"psycopg-binary", "psycopg-c"} else ("libpq5",)
-    named = [root / "pyproject.toml", *root.glob("requirements*.txt")]
-    text = "".join(text_of(path) for path in named if path.is_file())
-    built = re.search(r"psycopg[-_](binary|c)\b|psycopg\[[^\]]*\b(binary|c)\b", text, re.I)
-    return () if built else ("libpq5",)

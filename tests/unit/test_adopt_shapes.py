@@ -771,6 +771,23 @@ def test_psycopg_3_without_its_own_build_gets_libpq_in_the_runtime(tmp_path, req
     assert ("apt-get install -y --no-install-recommends libpq5" in runtime) == loaded
 
 
+@pytest.mark.parametrize(
+    ("requirements", "libraries"),
+    [
+        # stanmart1/readnwin-fastapi: python-magic's import failed in the image, "failed to find libmagic"
+        ("fastapi\npython-magic==0.4.27\n", "libmagic1"),
+        ("fastapi\nCairoSVG\npsycopg\n", "libpq5 libcairo2"),
+        ("fastapi\npython-magic-bin\n", ""),  # bundles its own
+    ],
+)
+def test_a_binding_that_loads_a_system_library_gets_it_in_the_runtime(tmp_path, requirements, libraries):
+    repo = read_repository(written(tmp_path, {"requirements.txt": requirements, "main.py": APP}))
+    text = dockerfile_text(repo, "/", False)
+    runtime = text[text.index("AS runtime-base") :]
+    assert " ".join(repo.libraries) == libraries
+    assert (f"apt-get install -y --no-install-recommends {libraries}" in runtime) == bool(libraries)
+
+
 @pytest.mark.parametrize("with_ini", [True, False])
 def test_alembic_configured_in_pyproject_gets_pyproject_and_its_migrations_in_the_image(tmp_path, with_ini):
     project = '[project]\nname = "x"\ndependencies = ["fastapi", "alembic"]\n\n[tool.alembic]\nscript_location = "%(here)s/migrations"\n'

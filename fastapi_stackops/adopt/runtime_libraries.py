@@ -1,0 +1,39 @@
+"""The Debian packages of shared libraries a dependency loads at run time without having built against them: a
+pure-Python driver (psycopg 3 without its binary build) or a ctypes binding (python-magic). Compiled extensions' own
+libraries are the builder's to know (wheels.NATIVE_LIBRARIES)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi_stackops.adopt.wheels import main_packages, normalized, read_lock, text_of
+
+#: Bindings that load a system library with ctypes or cffi, and the Debian package holding it.
+LOADED_LIBRARIES = {
+    "python-magic": "libmagic1",
+    "pyzbar": "libzbar0",
+    "cairocffi": "libcairo2",
+    "cairosvg": "libcairo2",
+}
+
+
+def runtime_libraries(root: Path, dependencies: tuple[str, ...]) -> tuple[str, ...]:
+    """The packages of the libraries the app's dependencies load at run time, once each."""
+    loaded = [LOADED_LIBRARIES[name] for name in map(normalized, dependencies) if name in LOADED_LIBRARIES]
+    return tuple(dict.fromkeys([*libpq(root, dependencies), *loaded]))
+
+
+def libpq(root: Path, dependencies: tuple[str, ...]) -> tuple[str, ...]:
+    """psycopg 3 with neither its binary nor its C build loads libpq, read from every file that could name them (a
+    lock, pyproject.toml, requirements files)."""
+    if "psycopg" not in dependencies:
+        return ()
+    for installer in ("uv", "poetry"):  # a lock says what is installed; its extras' lists name what is not
+        if (root / f"{installer}.lock").is_file():
+            installed = main_packages(read_lock(root, installer), installer) or set()
+            return () if installed & {"psycopg-binary", "psycopg-c"} else ("libpq5",)
+    named = [root / "pyproject.toml", *root.glob("requirements*.txt")]
+    text = "".join(text_of(path) for path in named if path.is_file())
+    built = re.search(r"psycopg[-_](binary|c)\b|psycopg\[[^\]]*\b(binary|c)\b", text, re.I)
+    return () if built else ("libpq5",)

@@ -18,6 +18,9 @@ EXCEPTION_LINE = re.compile(r"^\s*[A-Za-z_][\w.]*(Error|Exception|Exit): .+|^(?:
 MANAGER_EXIT = re.compile(r"gunicorn\.errors\.HaltServer|Worker failed to boot")
 
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)")
+#: A message saying the traceback after it was handled: a warning logged with its exception (passlib's "(trapped) error
+#: reading bcrypt version"), or one Python ignored ("Exception ignored in: ...").
+HANDLED = re.compile(r"\(trapped\)|^Exception ignored in|\bWARNING\b")
 
 
 def error_lines(log: str, limit: int = 6) -> list[str]:
@@ -27,10 +30,22 @@ def error_lines(log: str, limit: int = 6) -> list[str]:
     A container that keeps restarting buries its error under each new start's
     lines, so a failure is explained by its errors first, not only by the tail.
     """
-    lines = log.replace("\\n", "\n").splitlines()
+    lines = unhandled(log.replace("\\n", "\n").splitlines())
     found = [line if ERROR_LINE.search(line) else line.strip().rstrip('"}') for line in lines if is_error(line)]
     told = [line for line in found if not TRACEBACK.search(line)]  # a header alone, cut off, still counts
     return list(reversed(dict.fromkeys(reversed(told or found))))[-limit:]
+
+
+def unhandled(lines: list[str]) -> list[str]:
+    """The lines less each traceback a warning logged or Python ignored, from its header to its exception."""
+    kept, handled = [], False
+    for previous, line in zip(["", *lines], lines):
+        handled = handled or bool(TRACEBACK.search(line) and (HANDLED.search(previous) or HANDLED.search(line)))
+        if not handled:
+            kept.append(line)
+        elif EXCEPTION_LINE.match(line) and not line[:1].isspace():  # its exception ends it
+            handled = False
+    return kept
 
 
 def is_error(line: str) -> bool:

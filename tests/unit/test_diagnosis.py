@@ -52,6 +52,23 @@ def test_healthcheck_hint(healthcheck, expected):
             "INFO:     Started server process [1]\nERROR:    Exception in ASGI application\n",
             ["ERROR:    Exception in ASGI application"],
         ),
+        # karlorz/full-stack-fastapi-template: passlib logs a warning with its traceback as bcrypt 4 lacks __about__
+        (
+            '(trapped) error reading bcrypt version\nTraceback (most recent call last):\n  File "b.py", line 620\n'
+            "    version = _bcrypt.__about__.__version__\nAttributeError: module 'bcrypt' has no attribute '__about__'\n"
+            'INFO:     127.0.0.1 - "GET / HTTP/1.1" 200 OK\n',
+            [],
+        ),
+        (
+            '{"level": "WARNING", "message": "retrying", "exc_info": "Traceback (most recent call last):\\nKeyError: \'k\'"}\n',
+            [],
+        ),
+        # after a handled one, the next traceback is an error again
+        (
+            "Exception ignored in: <function C.__del__>\nTraceback (most recent call last):\nOSError: closed\n"
+            "Traceback (most recent call last):\nValueError: boom\n",
+            ["ValueError: boom"],
+        ),
         ('{"level": "INFO", "message": "fine"}\n', []),
         ('{"level": "WARNING", "message": "an ERROR in a message is not a level"}\n', []),
         ("", []),

@@ -30,6 +30,10 @@ PIPFILE_PINS = (
     "print('\\\\n'.join(n + e['version'] + ('; ' + e['markers'] if e.get('markers') else '') "
     "for n, e in d.items() if e.get('version')))\""
 )
+#: A requirements file's line naming the project itself (`.`, `-e .`): its code is copied beside the venv, not installed,
+#: and the builder has only the requirements file to install it from.
+NOT_ITSELF = "sed -i -E '/^[[:space:]]*((-e|--editable)[[:space:]]+)?\\.\\/?[[:space:]]*(#.*)?$/d'"
+
 #: Each installer: what to copy before the code, and how to install the dependencies alone into /opt/venv.
 INSTALLERS = {
     "uv": (
@@ -66,7 +70,11 @@ INSTALLERS = {
         f"python -c {PIPFILE_PINS} > /tmp/requirements.txt \\\n"
         f"    && {AT_THE_MINOR} /tmp/requirements.txt && pip install -q --no-cache-dir -r /tmp/requirements.txt",
     ),
-    "requirements": ("{requirements}", f"{AT_THE_MINOR} {{requirements}} && pip install -q --no-cache-dir -r {{requirements}}"),
+    "requirements": (
+        "{requirements}",
+        f"{AT_THE_MINOR} {{requirements}} && {NOT_ITSELF} {{requirements}} \\\n"
+        "    && pip install -q --no-cache-dir -r {requirements}",
+    ),
     "pip": (
         "pyproject.toml",
         "python -c \"import tomllib; print('\\\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))\" "

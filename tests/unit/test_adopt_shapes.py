@@ -1158,3 +1158,18 @@ def test_a_setting_defaulting_to_empty_that_the_failure_names_is_learned_as_a_se
     setup, _ = learned(setup, ImportFailed(setup.repo, refused), False)
     assert "SECRET_KEY" in secret_variables(setup.repo)
     assert "\nSECRET_KEY=ci-" in env_texts(setup.repo, "env", False, {})["env/ci.env.docker"]
+
+
+def test_a_requirements_line_naming_the_project_itself_is_left_out_of_the_dependencies_install(tmp_path):
+    # insistence/RuoYi-Vue3-FastAPI: `.` ends its requirements.txt; the builder, which has only that file, failed on it.
+    files = {"requirements.txt": "fastapi\n.\n", "pyproject.toml": '[project]\nname = "svc"\nversion = "1"\n', "main.py": APP}
+    repo = read_repository(written(tmp_path, files))
+    run = next(line for line in dockerfile_text(repo, "/", False).splitlines() if "sed -i -E '/^[[:space:]]*((-e" in line)
+    sed = (
+        next(part for part in run.split("&& ") if "editable" in part)
+        .strip(" \\")
+        .replace("requirements.txt", str(tmp_path / "requirements.txt"))
+    )
+    (tmp_path / "requirements.txt").write_text("fastapi==0.110\n.\n-e ./  # the project\n./libs/shared\n")
+    subprocess.run(sed, shell=True, check=True)
+    assert (tmp_path / "requirements.txt").read_text() == "fastapi==0.110\n./libs/shared\n"

@@ -39,7 +39,7 @@ def error_lines(log: str, limit: int = 6) -> list[str]:
 def unhandled(lines: list[str]) -> list[str]:
     """The lines less each traceback a warning logged or Python ignored, from its header to its exception."""
     kept, handled = [], False
-    for previous, line in zip(["", *lines], lines):
+    for previous, line in zip(["", *lines], lines, strict=False):  # each line with the one before
         handled = handled or bool(TRACEBACK.search(line) and (HANDLED.search(previous) or HANDLED.search(line)))
         if not handled:
             kept.append(line)

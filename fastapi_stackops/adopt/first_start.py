@@ -25,18 +25,24 @@ Setup = TypeVar("Setup")
 FIRST_START = "its first start"
 
 
-def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Finding]]:
-    """What an import failure can teach: (the Repository field that learns it, the value, what init says of it)."""
-    refused = quoted(failed.words, committed_secrets(repo))
-    path = failed.read_only_path
+def written_where(path: str) -> tuple[str, str]:
+    """Where a path the app writes becomes writable: (a file linked into /tmp, or a folder made a tmpfs).
+
+    A file in the code's own folder (app.log in the working directory) becomes a link into /tmp, as a tmpfs over
+    the folder would hide the code; deeper down, its folder (logs/) becomes a tmpfs. A name made at run time (a
+    date in it) no link made now can catch: that app stays refused, in the one line that says why.
+    """
     path = path if not path or path.startswith("/") else f"{CODE_DIR}/{path}"  # relative: to the working directory
-    # A file in the code's own folder (app.log in the working directory) becomes a link into /tmp, as a tmpfs over
-    # the folder would hide the code; deeper down, its folder (logs/) becomes a tmpfs. A name made at run time (a
-    # date in it) no link made now can catch: that app stays refused, in the one line that says why.
     named_now = re.search(r"\d{4}", Path(path).name)
     linked = path if Path(path).suffix and str(Path(path).parent) == CODE_DIR and not named_now else ""
     path = "" if linked else str(Path(path).parent) if Path(path).suffix else path
-    path = "" if path == CODE_DIR else path  # never a tmpfs over the code
+    return linked, "" if path == CODE_DIR else path  # never a tmpfs over the code
+
+
+def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Finding]]:
+    """What an import failure can teach: (the Repository field that learns it, the value, what init says of it)."""
+    refused = quoted(failed.words, committed_secrets(repo))
+    linked, path = written_where(failed.read_only_path)
     placeholder, variables, folder = (
         failed.missing_env_file,
         failed.missing_variables or unset(failed, repo),

@@ -59,7 +59,9 @@ def dockerignore_text(repo: Repository, env_dir: str) -> str:
     """What stays out of the build context; the tests only when neither a test image nor the app's code needs them."""
     tests = repo.service_tests.folder if repo.service_tests else ""
     ignored = [".git", ".venv", "venv", "node_modules", "**/__pycache__", "**/*.py[cod]", env_dir, "*.env.docker", ".env"]
-    ignored += ["*.db", "data", "reports"] + ([] if tests == "tests" or "tests" in code_paths(repo) else ["tests"])
+    # Data and ci's reports stay out, unless the app's code is a package of that name (reports/ of a reporting app).
+    kept = {"tests"} if tests == "tests" else set()
+    ignored += ["*.db"] + [p for p in ("data", "reports", "tests") if p not in kept | set(code_paths(repo))]
     member = repo.workspace.member if repo.workspace else ""
     if member:  # the context is the workspace's root: its lock and project, and this member alone, reach the build
         ignored = ["*", "!pyproject.toml", "!uv.lock", f"!{member}"] + [

@@ -375,6 +375,17 @@ def test_a_namespace_package_whose_code_is_a_level_down_is_copied(tmp_path):
     assert code_paths(read_repository(tmp_path)) == ["main.py", "api"]
 
 
+@pytest.mark.parametrize("package", ["reports", "data"])
+def test_a_package_of_the_apps_code_named_like_what_the_context_leaves_out_reaches_the_build(tmp_path, package):
+    # derivative-programming/Farm-Py-SqlAlchemy-FastApi: its reports/ package was copied, and ignored, so the build failed.
+    main = f"from {package}.listing import rows\n" + APP
+    files = {"requirements.txt": "fastapi\n", "main.py": main, f"{package}/__init__.py": "", f"{package}/listing.py": ""}
+    repo = read_repository(written(tmp_path, files))
+    assert package in code_paths(repo)
+    ignored = dockerignore_text(repo, "env").splitlines()
+    assert package not in ignored and {"data", "reports"} - {package} <= set(ignored)
+
+
 @pytest.mark.parametrize(("imports_its_tests", "copied"), [(True, ["main.py", "tests"]), (False, ["main.py"])])
 def test_tests_the_apps_own_code_imports_are_code(tmp_path, imports_its_tests, copied):
     main = ("from tests.routes import probe\n" if imports_its_tests else "") + APP

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from fastapi_stackops.adopt.conventions import CODE_DIR
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.import_failure import Failure, quoted, refused_choices
+from fastapi_stackops.adopt.import_failure import Failure, quoted, refused_made_up
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.routes import ImportFailed
 from fastapi_stackops.adopt.stackfiles import committed_secrets
@@ -86,7 +86,7 @@ def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
 def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapping[str, str] = {}) -> tuple[Setup, bool]:
     """What an import failure teaches the next try, or the failure itself when it teaches nothing. `generated`: the
     values the try made up, which the app's own check may quote as it refuses one."""
-    refused = failed.refused_values | refused_choices(failed.words, dict(generated))
+    refused = failed.refused_values | refused_made_up(failed.words, dict(generated))
     typed = {name: value for name, value in refused.items() if setup.repo.given.get(name) != value}
     if typed:  # generated values their types or checks refused: values they take, as --set would give them
         finding = Finding(

@@ -76,13 +76,24 @@ def choice(listed: str) -> str:
     return next((m for local in LOCAL_CHOICES for m in members if m.lower() == local), members[0])
 
 
-def refused_choices(words: str, generated: dict[str, str]) -> dict[str, str]:
-    """Variable -> one of the values it may take, for each generated value refused as none of them: by pydantic (an
-    enum or a Literal field, which it names), or by the app's own check, which quotes the generated value."""
+#: Python's words for a made-up value code turned into a number (`int(os.getenv(...))`), and a value that turns.
+CONVERSIONS = (
+    (re.compile(r"invalid literal for int\(\) with base 10: '([^']*)'"), "1"),
+    (re.compile(r"could not convert string to float: '([^']*)'"), "1.0"),
+)
+
+
+def refused_made_up(words: str, generated: dict[str, str]) -> dict[str, str]:
+    """Variable -> a value it takes, for each made-up value refused: as none of a list, by pydantic (an enum or a
+    Literal field, which it names) or by the app's own check, which quotes the value; or as no number, by the code
+    that converts it."""
     named = {found.group(1).upper(): choice(found.group(2)) for found in REFUSED_CHOICE.finditer(words)}
     listed = MUST_BE.search(words)
     quoted = {name: choice(listed.group(1)) for name, value in generated.items() if listed and len(value) >= 8 and value in words}
-    return quoted | named
+    converted = {
+        name: number for pattern, number in CONVERSIONS for name, value in generated.items() if value in pattern.findall(words)
+    }
+    return quoted | converted | named
 
 
 def fitting(pattern: str) -> str | None:

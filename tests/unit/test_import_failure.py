@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_stackops.adopt.first_start import lessons
-from fastapi_stackops.adopt.import_failure import Failure, advice, cause, missing_variables, refused_choices, refused_values
+from fastapi_stackops.adopt.import_failure import Failure, advice, cause, missing_variables, refused_made_up, refused_values
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import ImportFailed
 
@@ -228,10 +228,14 @@ MADE_UP = {"APP_ENVIRONMENT": "ci-5d7becd33541b5282cd38ba22501079a", "SECRET_KEY
         ("ValueError: port must be 80, 443 or 8080", {}),
         ("ValueError: ci-5d7becd33541b5282cd38ba22501079a must be set", {}),
         ("APP_ENVIRONMENT\n  Input should be a valid integer [type=int_parsing", {}),
+        # kongnakornna/fastapicleanarchitectureddd: a str field the settings turn into a number themselves
+        ("ValueError: invalid literal for int() with base 10: 'ci-0123456789abcdef'", {"SECRET_KEY": "1"}),
+        ("ValueError: could not convert string to float: 'ci-0123456789abcdef'", {"SECRET_KEY": "1.0"}),
+        ("ValueError: invalid literal for int() with base 10: 'abc'", {}),  # not one init made up
     ],
 )
-def test_a_made_up_value_refused_as_none_of_a_list_gets_a_local_member_of_it(words, values):
-    assert refused_choices(words, MADE_UP) == values
+def test_a_made_up_value_refused_as_none_of_a_list_or_no_number_gets_one_it_takes(words, values):
+    assert refused_made_up(words, MADE_UP) == values
 
 
 def test_what_an_import_failure_teaches_the_next_try_reaches_the_files_init_writes():

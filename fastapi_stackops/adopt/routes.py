@@ -113,7 +113,12 @@ def beside(repo: Repository) -> dict[str, str]:
     if top is None or top == repo.root.resolve():
         return {}
     around = repo.root.resolve().parent
-    return {p.stem: f"../{p.name}" for p in around.iterdir() if p.suffix == ".py" or (p / "__init__.py").is_file()}
+    return {p.stem: f"../{p.name}" for p in around.iterdir() if p.suffix == ".py" or importable_folder(p)}
+
+
+def importable_folder(path: Path) -> bool:
+    """A package, or a namespace package: a folder with Python at its top or a level down (shared/contracts/*.py)."""
+    return path.is_dir() and ((path / "__init__.py").is_file() or any(path.glob("*.py")) or any(path.glob("*/*.py")))
 
 
 def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_deps: bool = False) -> dict:

@@ -1184,3 +1184,13 @@ def test_a_requirements_line_naming_the_project_itself_is_left_out_of_the_depend
     (tmp_path / "requirements.txt").write_text("fastapi==0.110\n.\n-e ./  # the project\n./libs/shared\n")
     subprocess.run(sed, shell=True, check=True)
     assert (tmp_path / "requirements.txt").read_text() == "fastapi==0.110\n./libs/shared\n"
+
+
+def test_a_namespace_package_beside_a_monorepos_service_folder_is_named_as_outside_it(tmp_path):
+    # AndriyKostenko/React-FastAPI_E-Commerce_App: backend/shared (no __init__.py) was said to be no dependency's.
+    from fastapi_stackops.adopt.routes import beside
+
+    files = {"svc/requirements.txt": "fastapi\n", "svc/main.py": APP, "shared/contracts/events.py": "", "docs/x.md": ""}
+    written(tmp_path, files)
+    committed(tmp_path)
+    assert beside(read_repository(tmp_path / "svc")).get("shared") == "../shared"

@@ -228,7 +228,7 @@ USER {UID}:{UID}
 
 def dockerfile_text(repo: Repository, health_path: str, data_dir: bool) -> str:
     """The whole Dockerfile: a builder with the installer, a runtime with only the venv and the code (last: the default)."""
-    made = placeholders(repo) + links(repo)
+    made = placeholders(repo) + links(repo) + itself_as_package(repo)
     copies = "".join(f"COPY {in_context(repo, path)} {CODE_DIR}/{path}\n" for path in code_paths(repo)) + made
     return f"""{HEADER}# No "# syntax=" line: the engine's own BuildKit understands RUN --mount, and nothing is pulled for it.
 # The base image is an argument: where no registry answers, stackops builds a local substitute.
@@ -258,6 +258,13 @@ def links(repo: Repository) -> str:
     """Files the app writes beside its code at import, as links into /tmp: the root filesystem is read-only."""
     made = " && ".join(f"ln -sf /tmp/{Path(path).name} {path}" for path in repo.linked)
     return f"# The app writes these beside its code at import: links into /tmp, a tmpfs.\nRUN {made}\n" if made else ""
+
+
+def itself_as_package(repo: Repository) -> str:
+    """The code as the package it imports itself as (`api.routers`, run from the parent folder): a link to the code."""
+    if not repo.package:
+        return ""
+    return f"# The code imports itself as the package {repo.package}, as run from the folder above it.\nRUN ln -s {CODE_DIR} {CODE_DIR}/{repo.package}\n"
 
 
 def placeholders(repo: Repository) -> str:

@@ -15,7 +15,7 @@ from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.interpreter import python_and_builds, python_version
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.settings_reading import find_settings
-from fastapi_stackops.adopt.source import App, Worker, conflict_marker, find_apps, find_worker, python_files
+from fastapi_stackops.adopt.source import App, Worker, conflict_marker, find_apps, find_worker, imports_itself, python_files
 from fastapi_stackops.adopt.start import procfile_command, script_hosts, script_programs, script_text
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import locked_version, resolution_moment, text_of
@@ -68,6 +68,7 @@ class Repository:
     resolved_as_of: str = ""  # with no lock: the last commit's time (UTC), which the build's resolution keeps to
     worker_file: str = ""  # the file the worker's command names, relative to the root: the image carries it
     workspace: Workspace | None = None  # the uv workspace it is a member of: the build starts from the workspace's root
+    package: str = ""  # the folder's own name, which its code imports itself as (run from the parent): a link in the image
 
 
 def worker_fields(worker: Worker | None) -> dict[str, str]:
@@ -90,6 +91,7 @@ def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how
         "extras": framework_extras(project, dependencies),
         "workspace": workspace_of(root, project) if how == "uv" else None,
         "unreached_index": unreached_lock_index(root / "uv.lock") if how == "uv" else "",
+        "package": imports_itself(root),
     }
 
 

@@ -66,6 +66,22 @@ def imported_names(root: Path) -> set[str]:
     return names
 
 
+def imports_itself(root: Path) -> str:
+    """The folder's own name when its code imports itself as a package of that name (`from api.routers import x` in
+    api/main.py: it runs from the parent folder), "" otherwise; a folder named like a library it imports (redis/) is not."""
+    name = root.name
+    if not name.isidentifier() or (root / name).exists() or (root / f"{name}.py").exists():
+        return ""
+    for path in python_files(root):
+        tree = parsed(path)
+        for node in ast.walk(tree) if tree else ():
+            if isinstance(node, ast.ImportFrom) and not node.level and node.module and node.module.split(".")[0] == name:
+                inner = node.module.split(".")[1:2] or [alias.name for alias in node.names]
+                if inner and ((root / inner[0]).is_dir() or (root / f"{inner[0]}.py").is_file()):
+                    return name
+    return ""
+
+
 def conflict_marker(root: Path) -> str:
     """Where the code holds a merge-conflict marker ("app/main.py line 12"; "" for nowhere): no Python imports it."""
     for path in python_files(root):

@@ -5,6 +5,7 @@ uv-mariadb-nested) also pass init then `inv ci` in tests/integration/test_adopt.
 """
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -1194,3 +1195,28 @@ def test_a_namespace_package_beside_a_monorepos_service_folder_is_named_as_outsi
     written(tmp_path, files)
     committed(tmp_path)
     assert beside(read_repository(tmp_path / "svc")).get("shared") == "../shared"
+
+
+@pytest.mark.parametrize(
+    ("folder", "main", "package"),
+    [
+        # k-gitest/nextjs-fastapi-app: apps/api/main.py imports api.routers, as run from apps/
+        ("api", "from api.routers import search\nfrom api import config\n", "api"),
+        ("api", "from api import config\n", "api"),
+        ("redis", "from redis.asyncio import Redis\n", ""),  # a folder named like the library it imports
+        ("svc", "from routers import search\n", ""),
+    ],
+)
+def test_code_that_imports_its_own_folder_as_a_package_gets_that_package_in_the_image(tmp_path, folder, main, package):
+    root = tmp_path / folder
+    files = {"requirements.txt": "fastapi\n", "main.py": main + APP, "routers/__init__.py": "", "routers/search.py": ""}
+    repo = read_repository(written(root, files | {"config.py": ""}))
+    assert repo.package == package
+    linked = f"RUN ln -s /srv /srv/{folder}\n"
+    assert (linked in dockerfile_text(repo, "/", False)) == bool(package)
+    if package:  # the image's layout, here: the code in a folder of another name, and the link; its imports resolve
+        srv = tmp_path / "srv"
+        shutil.copytree(root, srv)
+        (srv / package).symlink_to(srv)
+        imported = subprocess.run([sys.executable, "-c", "import main"], cwd=srv, capture_output=True, text=True)
+        assert imported.returncode == 0 or "No module named 'fastapi'" in imported.stderr, imported.stderr

@@ -113,8 +113,10 @@ def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libra
         name = constant_text(node.args[0])
         # getenv without a default gives None, not a crash; a reader without one is taken to insist.
         missing = "" if func in ENVIRONMENT_CALLS else None
-        default = constant_text(node.args[1]) if len(node.args) > 1 else missing
-        return SettingField(name, default) if name else None
+        given = node.args[1] if len(node.args) > 1 else None
+        default = constant_text(given) if given is not None else missing
+        code = "" if given is None or isinstance(given, ast.Constant) else ast.unparse(given)  # an expression's text
+        return SettingField(name, default, default_code=code) if name else None
     return None
 
 

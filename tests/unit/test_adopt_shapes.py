@@ -1220,3 +1220,20 @@ def test_code_that_imports_its_own_folder_as_a_package_gets_that_package_in_the_
         (srv / package).symlink_to(srv)
         imported = subprocess.run([sys.executable, "-c", "import main"], cwd=srv, capture_output=True, text=True)
         assert imported.returncode == 0 or "No module named 'fastapi'" in imported.stderr, imported.stderr
+
+
+@pytest.mark.parametrize(
+    ("read", "empty"),
+    [
+        ('os.getenv("X_KEY", "")', True),
+        ('os.getenv("X_KEY")', True),  # None when unset
+        ('os.environ.get("X_KEY", "x")', False),
+        # iagentshub/backend_fastapi: a data folder's path made by an expression is no empty default
+        ('os.getenv("X_KEY", str(Path(__file__).parent / "data"))', False),
+    ],
+)
+def test_an_environment_read_defaults_to_empty_only_when_written_so(tmp_path, read, empty):
+    main = f"import os\nfrom pathlib import Path\nX = {read}\n" + APP
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main}))
+    (field,) = [f for f in repo.settings.fields if f.variable == "X_KEY"]
+    assert field.defaults_to_empty is empty

@@ -17,6 +17,7 @@ from fastapi_stackops.adopt.app_settings import (
 from fastapi_stackops.adopt.backing import DATABASES
 from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_values, redis_by_default
 from fastapi_stackops.adopt.conventions import DATA_DIR
+from fastapi_stackops.adopt.data_folders import data_values
 from fastapi_stackops.adopt.reading import Repository
 
 
@@ -51,6 +52,7 @@ def wired_environment(repo: Repository) -> dict[str, str]:
     named = [f.variable for f in settings.fields + settings.others if not NO_URL.match(f.annotation)] if settings else []
     values |= broker_values(named + list(repo.required), repo.redis, repo.rabbitmq)
     values |= redis_by_defaults(repo, values)
+    values |= data_values(repo.data_variables)
     mode = local_mode(settings, repo.root)
     if mode:  # the app's own default, which dev and ci set to its local mode
         values[mode.variable] = f"${{{mode.variable}-{mode.default}}}"

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from fastapi_stackops.adopt.app_settings import Settings
 from fastapi_stackops.adopt.backing import DRIVERS, VECTOR
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
+from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.source import SKIPPED, parsed, python_files
 
@@ -58,10 +59,11 @@ class Backing(NamedTuple):
     folder: str  # the repository folder an SQLite file lives in, when its URL names one
     vector: bool  # PostgreSQL with the vector extension
     init_scripts: str  # the repository's SQL (a file or folder) its PostgreSQL runs at its first start
+    data_variables: tuple[str, ...]  # settings naming a folder of data the app makes at run time: on its volume
 
     def repository_fields(self) -> dict:
         """What a Repository keeps of them."""
-        fields = ("database", "redis", "rabbitmq", "vector", "init_scripts")
+        fields = ("database", "redis", "rabbitmq", "vector", "init_scripts", "data_variables")
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
 
 
@@ -91,7 +93,9 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings += [Finding("rabbitmq", "RabbitMQ", f"the {rabbitmq} dependency")] if rabbitmq else []
     scripts = init_scripts(root) if database == "postgres" else ""
     findings += [Finding("database", f"{scripts}, run by PostgreSQL at its first start", scripts)] if scripts else []
-    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, bool(vector), scripts)
+    data = data_folders(root, settings)
+    findings += [Finding("data", f"{', '.join(data)}: on the named volume app-data", settings.source)] if data else []
+    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, bool(vector), scripts, data)
 
 
 def sqlite_folder(root: Path, settings: Settings | None) -> str:

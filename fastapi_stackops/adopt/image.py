@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.build_context import code_paths
 from fastapi_stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT, DATA_DIR, HEADER, UID
+from fastapi_stackops.adopt.data_folders import folder_of
 from fastapi_stackops.adopt.installers import (
     DEPENDENCIES_COMPILED,
     FRAMEWORK_INSTALLED,
@@ -182,7 +183,8 @@ def runtime_base_stage(repo: Repository, data_dir: bool) -> str:
     )
     # A src layout's packages may import the repository's top-level ones too: both are on the path.
     source_root = f"{CODE_DIR}/{repo.app.source_root}:{CODE_DIR}" if repo.app.source_root else CODE_DIR
-    data = f" \\\n    && mkdir -p {DATA_DIR} && chown {UID}:{UID} {DATA_DIR}" if data_dir else ""
+    folders = " ".join(dict.fromkeys([DATA_DIR, *(folder_of(v, repo.data_variables) for v in repo.data_variables)]))
+    data = f" \\\n    && mkdir -p {folders} && chown -R {UID}:{UID} {DATA_DIR}" if data_dir else ""
     # A prestart script written for an image with its code in /app (the official FastAPI images' layout) finds it there.
     script = repo.root / repo.migrations.split()[1] if repo.migrations.startswith("sh ") else None
     if script and script.is_file() and "/app/" in script.read_text():

@@ -105,7 +105,7 @@ class Setup:
             files[OVERRIDE_FILE] = HEADER + override.text
             files |= missing_env_files(repo.root, self.override.compose_file)  # git-ignored: a clone lacks them
         else:
-            files[self.dockerfile] = dockerfile_text(repo, routes.probe_path, data_dir=repo.database == "sqlite")
+            files[self.dockerfile] = dockerfile_text(repo, routes.probe_path, data_dir=repo.keeps_data)
             files[dockerignore_name(repo, self.dockerfile)] = dockerignore_text(repo, env_dir)
             files["compose.yaml"] = compose_text(repo, self.dockerfile)
         files |= pipeline_files(repo.root, repo.name)

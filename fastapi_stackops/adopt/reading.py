@@ -68,6 +68,13 @@ class Repository:
     resolved_as_of: str = ""  # with no lock: the last commit's time (UTC), which the build's resolution keeps to
     worker_file: str = ""  # the file the worker's command names, relative to the root: the image carries it
     workspace: Workspace | None = None  # the uv workspace it is a member of: the build starts from the workspace's root
+
+    @property
+    def keeps_data(self) -> bool:
+        """Whether the app keeps files on a volume of its own: an SQLite file, or folders of data it writes."""
+        return self.database == "sqlite" or bool(self.data_variables)
+
+    data_variables: tuple[str, ...] = ()  # settings naming a folder of data the app makes at run time: on its volume
     package: str = ""  # the folder's own name, which its code imports itself as (run from the parent): a link in the image
 
 

@@ -69,7 +69,7 @@ def app_blocks(repo: Repository, depends: dict[str, str], tests: bool = False) -
     environment = tests_environment(repo) if tests and repo.service_tests else app_environment(repo)
     if environment:
         text += "    environment:\n" + "".join(f"      {k}: {v}\n" for k, v in environment.items())
-    if repo.database == "sqlite":
+    if repo.keeps_data:
         source = f"${{{DATA_FOLDER_VARIABLE}-./{repo.data_folder}}}" if repo.data_folder else "app-data"
         text += f"    volumes:\n      - {source}:{DATA_DIR}\n"
     if depends:
@@ -155,7 +155,7 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
     blocks += [aliased(REDIS.format(name=REDIS_SERVICE, data=REDIS_DATA), REDIS_SERVICE, 6379, repo)] if repo.redis else []
     rabbitmq = RABBITMQ.format(name=RABBITMQ_SERVICE, data=RABBITMQ_DATA)
     blocks += [aliased(rabbitmq, RABBITMQ_SERVICE, 5672, repo)] if repo.rabbitmq else []
-    volumes = ["app-data"] if repo.database == "sqlite" else []
+    volumes = ["app-data"] if repo.keeps_data else []
     volumes += ["db-data"] if database else []
     volumes += ["redis-data"] if repo.redis else []
     volumes += ["rabbitmq-data"] if repo.rabbitmq else []

@@ -1,0 +1,44 @@
+"""Where the app keeps the files it writes: a setting naming a data folder (GAIA_DATA_DIR, UPLOAD_DIR, MEDIA_ROOT) whose
+default lies outside what the repository holds. The stack gives each a folder on the app's named volume, as it gives
+an SQLite file: the image's root filesystem is read-only, and the data outlives the container."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi_stackops.adopt.app_settings import SettingField, Settings
+from fastapi_stackops.adopt.conventions import DATA_DIR, DATA_FOLDER_VARIABLE
+
+#: A setting named for a folder of data the app writes.
+DATA_FOLDER_FIELD = re.compile(r"(^|_)(DATA|STORAGE|UPLOADS?|MEDIA|FILES?)_(DIR|DIRECTORY|PATH|ROOT|FOLDER)$", re.I)
+#: Types that hold no folder's path.
+NOT_A_PATH = re.compile(r"^\s*(bool|int|float|Literal)\b")
+
+
+def data_folders(root: Path, settings: Settings | None) -> tuple[str, ...]:
+    """The variables of the settings naming a data folder the repository does not hold: the app makes it at run time."""
+    fields = settings.fields + settings.others if settings else ()
+    named = [f for f in fields if DATA_FOLDER_FIELD.search(f.variable) and not NOT_A_PATH.match(f.annotation)]
+    named = [f for f in named if f.variable != DATA_FOLDER_VARIABLE]  # the stack's own: an SQLite file's host folder
+    return tuple(dict.fromkeys(f.variable for f in named if made_at_run_time(root, f)))
+
+
+def made_at_run_time(root: Path, field: SettingField) -> bool:
+    """Whether its default lies outside the repository: none, an expression (a parent folder's), an absolute path, or
+    a relative one the repository lacks. A folder the repository holds (seed data it ships) stays where it is."""
+    default = field.default or ""
+    if "://" in default:  # an object store's URL, no folder
+        return False
+    return not default or default.startswith("/") or not (root / default).exists()
+
+
+def folder_of(variable: str, variables: tuple[str, ...]) -> str:
+    """The folder a data variable gets: the volume itself for the only one, else one of its own on it."""
+    named = re.sub(r"_(DIR|DIRECTORY|PATH|ROOT|FOLDER)$", "", variable, flags=re.I).lower()  # UPLOAD_DIR: upload
+    return DATA_DIR if len(variables) == 1 else f"{DATA_DIR}/{named}"
+
+
+def data_values(variables: tuple[str, ...]) -> dict[str, str]:
+    """Variable -> its Compose value: a folder on the app's volume, which the env files may override."""
+    return {name: f"${{{name}-{folder_of(name, variables)}}}" for name in variables}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import SettingField, Settings
-from fastapi_stackops.adopt.source import parsed, python_files
+from fastapi_stackops.adopt.source import every_node, parsed, python_files
 
 MODE_NAMED = re.compile(r"^(app_|env_)?(env|environment|mode|stage)$", re.I)
 PRODUCTION = re.compile(r"prod", re.I)
@@ -28,7 +28,7 @@ def enum_members(root: Path) -> dict[str, dict[str, str]]:
     """The repository's enums with string values: class name -> member name -> value."""
     found = {}
     for path in python_files(root):
-        for node in ast.walk(parsed(path) or ast.Module(body=[], type_ignores=[])):
+        for node in every_node(parsed(path) or ast.Module(body=[], type_ignores=[])):
             if isinstance(node, ast.ClassDef) and any("Enum" in ast.unparse(base) for base in node.bases):
                 members = {
                     item.targets[0].id: item.value.value

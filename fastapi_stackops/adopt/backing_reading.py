@@ -13,7 +13,7 @@ from fastapi_stackops.adopt.backing import DRIVERS, VECTOR
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.source import SKIPPED, parsed, python_files
+from fastapi_stackops.adopt.source import SKIPPED, every_node, parsed, python_files
 
 #: Where a repository keeps the SQL its PostgreSQL image runs at its first start (/docker-entrypoint-initdb.d): a
 #: folder of scripts, or one file of these names at its top or a folder down.
@@ -32,7 +32,7 @@ def init_scripts(root: Path) -> str:
         return folders[0].relative_to(root).as_posix()
     near = (f for f in python_files(root, "*.sql") if len(f.relative_to(root).parts) <= 2)
     named = [f for f in near if INITDB_FILE.match(f.name)]
-    strings = [n.value for t in map(parsed, python_files(root)) if t for n in ast.walk(t) if isinstance(n, ast.Constant)]
+    strings = [n.value for t in map(parsed, python_files(root)) if t for n in every_node(t) if isinstance(n, ast.Constant)]
     run_by_the_app = {f for f in named for value in strings if isinstance(value, str) and value.endswith(f.name)}
     return next((f.relative_to(root).as_posix() for f in named if f not in run_by_the_app), "")
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import SettingField, Settings
-from fastapi_stackops.adopt.source import calls, parsed, python_files
+from fastapi_stackops.adopt.source import calls, every_node, parsed, python_files
 
 
 def alias_of(node: ast.AST | None) -> str:
@@ -68,7 +68,7 @@ def config_readers(tree: ast.Module) -> dict[str, str]:
     """The module's names for a settings library's reader (`from decouple import config`, `env = Config(".env")`):
     name -> its library."""
     found, classes = {}, {}
-    for node in ast.walk(tree):
+    for node in every_node(tree):
         if isinstance(node, ast.ImportFrom) and node.module in READER_CLASSES:
             found |= {a.asname or a.name: "decouple" for a in node.names if node.module == "decouple" and a.name == "config"}
             classes |= {a.asname or a.name: node.module for a in node.names if a.name in READER_CLASSES[node.module]}
@@ -156,7 +156,7 @@ def environment_settings(root: Path, paths: Iterable[Path]) -> list[Settings]:
     for path in paths:
         tree = parsed(path)
         readers, libraries = module_readers(tree)
-        reads = [environment_read(n, readers, libraries) for n in (ast.walk(tree) if tree else ())]
+        reads = [environment_read(n, readers, libraries) for n in (every_node(tree) if tree else ())]
         fields = {f.name: f for f in reads if f}
         if fields:
             found.append(Settings("environment reads", "", tuple(fields.values()), str(path.relative_to(root))))
@@ -169,7 +169,7 @@ def subclasses(root: Path, base: str) -> list[tuple[ast.ClassDef, str]]:
     classes, known = [], {base}
     for path in python_files(root):
         tree = parsed(path) or ast.Module(body=[], type_ignores=[])
-        for node in ast.walk(tree):
+        for node in every_node(tree):
             if isinstance(node, ast.ImportFrom):  # from pydantic import BaseModel as PydanticBaseModel
                 known |= {a.asname for a in node.names if a.name == base and a.asname}
             elif isinstance(node, ast.ClassDef):

@@ -6,6 +6,7 @@ import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
@@ -58,7 +59,7 @@ def imported_names(root: Path) -> set[str]:
     names = set()
     for path in python_files(root):
         tree = parsed(path)
-        for node in ast.walk(tree) if tree else ():
+        for node in every_node(tree) if tree else ():
             if isinstance(node, ast.Import):
                 names |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -74,7 +75,7 @@ def imports_itself(root: Path) -> str:
         return ""
     for path in python_files(root):
         tree = parsed(path)
-        for node in ast.walk(tree) if tree else ():
+        for node in every_node(tree) if tree else ():
             if isinstance(node, ast.ImportFrom) and not node.level and node.module and node.module.split(".")[0] == name:
                 inner = node.module.split(".")[1:2] or [alias.name for alias in node.names]
                 if inner and ((root / inner[0]).is_dir() or (root / f"{inner[0]}.py").is_file()):
@@ -98,7 +99,7 @@ def src_is_a_package(root: Path) -> bool:
     if (root / "src" / "__init__.py").is_file() or "src" in imported_names(root):
         return True
     trees = (parsed(path) for path in sorted((root / "src").glob("*.py")))
-    return any(isinstance(n, ast.ImportFrom) and n.level for tree in trees if tree for n in ast.walk(tree))
+    return any(isinstance(n, ast.ImportFrom) and n.level for tree in trees if tree for n in every_node(tree))
 
 
 def module_of(path: Path, root: Path, package_src: bool = False) -> tuple[str, str]:
@@ -122,7 +123,21 @@ TYPE_PARAMETERS = (
 
 
 def parsed(path: Path) -> ast.Module | None:
-    """The file's syntax tree; None when it does not parse (with newer syntax read as the Python running init can)."""
+    """The file's syntax tree; None when it does not parse (with newer syntax read as the Python running init can).
+    Each version of a file is parsed once: init reads a large repository's files in several passes. The tree is shared:
+    read it, never change it."""
+    stat = path.stat()
+    return parsed_version(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8192)
+def every_node(tree: ast.AST) -> tuple[ast.AST, ...]:
+    """Every node of a file's shared tree, walked once: init looks through a repository's files in several passes."""
+    return tuple(ast.walk(tree))
+
+
+@lru_cache(maxsize=8192)
+def parsed_version(path: Path, mtime_ns: int, size: int) -> ast.Module | None:
     text = path.read_text(errors="replace")
     try:
         return ast.parse(text)
@@ -142,7 +157,7 @@ def needs_lazy_annotations(root: Path) -> str:
     for path in python_files(root):
         tree = parsed(path)
         future = any(isinstance(n, ast.ImportFrom) and n.module == "__future__" for n in tree.body) if tree else True
-        for cls in [] if future else [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
+        for cls in [] if future else [n for n in every_node(tree) if isinstance(n, ast.ClassDef)]:
             for member in cls.body:
                 if any(isinstance(n, ast.Name) and n.id == cls.name for a in annotations_of(member) for n in ast.walk(a)):
                     return f"{path.relative_to(root)}:{member.lineno}"
@@ -193,7 +208,7 @@ def fastapi_kinds(trees: list[ast.Module]) -> set[str]:
     bases = {
         node.name: {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
         for tree in trees
-        for node in ast.walk(tree)
+        for node in every_node(tree)
         if isinstance(node, ast.ClassDef)
     }
     kinds, grown = {"FastAPI"}, True
@@ -265,7 +280,7 @@ BROKER_KEYS = frozenset({"broker", "backend", "broker_url", "result_backend"})
 def local_broker(tree: ast.Module) -> tuple[int, str] | None:
     """A Celery broker or result backend written in the code at localhost, as (line, URL): `Celery(broker=...)`,
     `conf.update(broker_url=...)`, `conf.broker_url = ...`. One read from a setting (or the environment) is not."""
-    for node in ast.walk(tree):
+    for node in every_node(tree):
         pairs = []
         if isinstance(node, ast.Call):
             pairs = [(k.arg, k.value) for k in node.keywords]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.settings_reading import environment_settings
-from fastapi_stackops.adopt.source import parsed
+from fastapi_stackops.adopt.source import every_node, parsed
 from fastapi_stackops.adopt.wheels import text_of
 from fastapi_stackops.envfiles import literal_values, names_in
 from fastapi_stackops.repository import git_root, tracked_by_git
@@ -234,6 +234,6 @@ def names_in_code(paths: list[Path]) -> set[str]:
         node.value
         for tree in trees
         if tree
-        for node in ast.walk(tree)
+        for node in every_node(tree)
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"[A-Z][A-Z0-9_]+", node.value)
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,14 @@ def test_src_is_a_source_root_unless_the_code_makes_it_a_package(tmp_path: Path,
         (tmp_path / name).write_text(text)
     app = find_apps(tmp_path)[0]
     assert (app.module, app.source_root) == (module, source_root)
+
+
+def test_a_file_is_parsed_once_per_version_and_again_when_it_changes(tmp_path):
+    from fastapi_stackops.adopt.source import every_node, parsed
+
+    module = tmp_path / "main.py"
+    module.write_text("app = 1\n")
+    first = parsed(module)
+    assert parsed(module) is first and every_node(first) is every_node(first)  # shared across passes
+    module.write_text("app = 2  # edited\n")  # another size: another version
+    assert ast.unparse(parsed(module)) == "app = 2"

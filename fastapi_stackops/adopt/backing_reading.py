@@ -12,7 +12,7 @@ from fastapi_stackops.adopt.app_settings import Settings
 from fastapi_stackops.adopt.backing import DRIVERS, VECTOR
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.data_folders import data_folders
-from fastapi_stackops.adopt.findings import Finding
+from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.source import SKIPPED, every_node, parsed, python_files
 
 #: Where a repository keeps the SQL its PostgreSQL image runs at its first start (/docker-entrypoint-initdb.d): a
@@ -67,6 +67,27 @@ class Backing(NamedTuple):
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
 
 
+#: Drivers of databases no image here runs, and what their settings' defaults say when the app's database is one.
+UNRUN_DATABASES = (
+    ("SQL Server", ("pyodbc", "aioodbc", "pymssql", "mssql-python"), re.compile(r"SQL Server|mssql|:1433\b", re.I)),
+    ("Oracle", ("oracledb", "cx-oracle"), re.compile(r"oracle", re.I)),
+)
+
+
+def unrun_database(dependencies: tuple[str, ...], settings: Settings | None) -> None:
+    """Refuses, in one line, an app whose database is one init runs no image of (SQL Server, Oracle): its settings
+    default to that database, its driver is a dependency, and no driver of a database init runs is."""
+    defaults = {f.variable: f.default for f in (settings.fields + settings.others if settings else ()) if f.default}
+    for name, drivers, said in UNRUN_DATABASES:
+        driver = next((d for d in dependencies if d in drivers), None)
+        named = next((f"{k}={v!r}" for k, v in defaults.items() if said.search(v)), None)
+        if driver and named:
+            raise NotAFastAPIRepository(
+                f"{settings.source}: the app's database is {name} ({named}, the {driver} dependency), which init runs "
+                "no image of (PostgreSQL, MySQL/MariaDB, SQLite): run its stack yourself, or move the app to one of those"
+            )
+
+
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
     """PostgreSQL, MySQL (MariaDB), SQLite, Redis and RabbitMQ, from the drivers the project depends on and its
     settings' defaults."""
@@ -84,6 +105,8 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
         named = settings.sqlite_files[0] if settings and settings.sqlite_files and not url else None
         source = "aiosqlite" if "aiosqlite" in dependencies else f"{named.variable}'s default" if named else url
         findings.append(Finding("database", "SQLite on a named volume", source))
+    else:
+        unrun_database(dependencies, settings)
     folder = sqlite_folder(root, settings) if database == "sqlite" else ""
     findings = [Finding("database", f"SQLite in the host folder {folder}/", settings.source)] if folder else findings
     redis = redis_client(root, dependencies)

@@ -1263,3 +1263,24 @@ def test_a_data_folder_the_app_makes_at_run_time_is_on_its_volume(tmp_path, fiel
     assert ("      - app-data:/var/lib/app\n" in compose) == bool(folders)
     made = f"mkdir -p {' '.join(dict.fromkeys(['/var/lib/app', *folders.values()]))} && chown -R 10001:10001 /var/lib/app"
     assert (made in dockerfile) == bool(folders), dockerfile
+
+
+@pytest.mark.parametrize(
+    ("requirements", "default", "refused"),
+    [
+        # capicruz28/base_multi_tenant_fastapi: its import failed after 49 s, on aioodbc's missing ODBC library
+        ("fastapi\npyodbc\naioodbc\n", "ODBC Driver 17 for SQL Server", "database is SQL Server (DB_DRIVER="),
+        ("fastapi\noracledb\n", "oracle+oracledb://u:p@db:1521/x", "database is Oracle (DB_DRIVER="),
+        ("fastapi\npyodbc\nasyncpg\n", "ODBC Driver 17 for SQL Server", ""),  # PostgreSQL is its database; ODBC a side
+        ("fastapi\npyodbc\n", "a report server's DSN", ""),  # nothing says its database is SQL Server
+    ],
+)
+def test_an_app_whose_database_no_image_here_runs_is_refused_in_one_line(tmp_path, requirements, default, refused):
+    config = f"from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    DB_DRIVER: str = {default!r}\n"
+    root = written(tmp_path, {"requirements.txt": requirements, "main.py": APP, "config.py": config})
+    if not refused:
+        read_repository(root)
+        return
+    with pytest.raises(NotAFastAPIRepository) as said:
+        read_repository(root)
+    assert refused in str(said.value) and "\n" not in str(said.value)

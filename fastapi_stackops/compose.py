@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi_stackops import StackError
+from fastapi_stackops.adopt.conventions import HEADER
 from fastapi_stackops.commands import Background, run
 from fastapi_stackops.project import display
 from fastapi_stackops.settings import StackSettings, compose_environment
@@ -101,12 +102,21 @@ def asked_version(install: str) -> str:
 
 def compose_command(settings: StackSettings, *args: str) -> list[str]:
     """`docker compose` with the env's project, files and profiles, then `args`."""
-    command = ["docker", "compose", "--project-name", settings.project]
+    command = ["docker", "compose", "--project-name", settings.project, *dot_env_args(settings)]
     for path in settings.compose_files:
         command += ["--file", str(path)]
     for profile in settings.profiles:
         command += ["--profile", profile]
     return command + list(args)
+
+
+def dot_env_args(settings: StackSettings) -> list[str]:
+    """No `.env` of the project folder reaches the interpolation of files init wrote: there it is the app's own file
+    (DATABASE_URL at localhost, for a run on the host), and the env files alone decide. A project of the user's own
+    Compose files (init's override beside them) keeps Compose's reading of it, as their plain `docker compose` has."""
+    first = settings.compose_files[0] if settings.compose_files else None
+    written_by_init = first is not None and first.is_file() and first.read_text().startswith(HEADER)
+    return ["--env-file", os.devnull] if written_by_init else []
 
 
 def up_args(settings: StackSettings, build: bool = True, services: Sequence[str] = (), timeout: int | None = None) -> list[str]:

@@ -51,3 +51,21 @@ def test_compose_sees_exactly_the_env_files_values(ci, monkeypatch):
     rendered = run_compose(ci, ["config", "--format", "json"], capture=True).stdout
     assert "ci-only-password" in rendered and "from-the-shell" not in rendered
     assert json.loads(rendered)["name"] == "notes-ci"
+
+
+@pytest.mark.parametrize(("written_by_init", "image"), [(True, "tiny-api"), (False, "from-the-dot-env")])
+def test_a_dot_env_beside_compose_files_init_wrote_never_reaches_compose(tmp_path, written_by_init, image):
+    # kongnakornna/fastapicleanarchitectureddd: its committed .env (POSTGRESQL_HOST=localhost, for a run on the host)
+    # filled ${POSTGRESQL_HOST-postgres} in init's file, and the app looked for its database in its own container. A
+    # user's own Compose file keeps reading it, as their plain `docker compose` does.
+    from fastapi_stackops.adopt.conventions import HEADER
+    from fastapi_stackops.contract import load_project
+    from tests.utils import fixture_repository
+
+    repo = fixture_repository("tiny", tmp_path)
+    if written_by_init:
+        (repo / "compose.yaml").write_text(HEADER + (repo / "compose.yaml").read_text())
+    (repo / ".env").write_text("API_IMAGE=from-the-dot-env\n")
+    settings = load_settings("a", config=load_project(repo), environ={})
+    rendered = json.loads(run_compose(settings, ["config", "--format", "json"], capture=True).stdout)
+    assert rendered["services"]["api"]["image"] == f"{image}:latest"

@@ -36,6 +36,10 @@ class ContractError(StackError):
     pass
 
 
+#: The first line of every file init writes: how the workflow tells init's Compose files from a user's own.
+WRITTEN_BY_INIT = "# Written by `fastapi-stackops init` from what it read in this repository; yours to edit: init never overwrites it unasked.\n"
+
+
 @dataclass(frozen=True)
 class Probe:
     """One HTTP request and what its answer must hold."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi_stackops.project import WRITTEN_BY_INIT
+
 #: What runs the workflow's tasks: Invoke, from the tasks.py init writes; `fastapi-stackops <task>` runs the same
 #: tasks where the repository's tasks.py (or tasks/) is its own, Celery's say, which init never touches.
 INVOKE = "inv"
@@ -59,4 +61,4 @@ REDIS_DATA = "/data"
 RABBITMQ_DATA = "/var/lib/rabbitmq"
 
 #: The first line of every file init writes.
-HEADER = "# Written by `fastapi-stackops init` from what it read in this repository; yours to edit: init never overwrites it unasked.\n"
+HEADER = WRITTEN_BY_INIT

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.source import needs_lazy_annotations
-from fastapi_stackops.adopt.wheels import RUST_BUILT, native_libraries, normalized, pipfile_python, without_wheels
+from fastapi_stackops.adopt.wheels import native_libraries, pipfile_python, rust_built, without_wheels
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
 #: Python versions a base image can be had for on any machine (official images, and Debian's packages for the substitute),
@@ -128,7 +128,9 @@ def python_and_builds(
         return chosen, missing, found
     spec, _ = declared_python(root, project)
     allowed = buildable(spec, lower_bound(spec)) if spec and chosen.source != "--python" else []
-    allowed = list(BUILDABLE_PYTHONS) if chosen.source == UNNAMED else allowed
+    # Named by nothing, the image moves for a pin no builder here compiles; one a builder compiles stays, as a move to an
+    # older Python may lose pins that need a newer one.
+    allowed = list(BUILDABLE_PYTHONS) if chosen.source == UNNAMED and stuck else allowed
     for version in (v for v in allowed if v != chosen.value):
         other, other_found, other_stuck = source_builds(root, how, requirements, version, dependencies)
         if not other or (stuck and not other_stuck):
@@ -149,7 +151,7 @@ def refusal(root: Path, how: str, requirements: str, python: str, allowed: list[
     more = f" and {len(stuck) - 1} more" if len(stuck) > 1 else ""
     why = (
         "built with Rust, which no image compiles"
-        if normalized(stuck[0].split("==")[0]) in RUST_BUILT
+        if rust_built(*stuck[0].split("=="))
         else "published as wheels only, with no source to compile"
     )
     return (

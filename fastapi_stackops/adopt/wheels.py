@@ -25,28 +25,32 @@ NATIVE_LIBRARIES = {
     "mysqlclient": ("default-libmysqlclient-dev pkg-config", "libmariadb3"),
     "python-ldap": ("libldap2-dev libsasl2-dev", "libldap-2.5-0"),
 }
-#: Extensions written in Rust: a release of one with no wheel for the image's Python cannot be compiled in the builder
-#: (no Rust toolchain is fetched), so another Python, or a refreshed lock, is the way.
-RUST_BUILT = frozenset(
-    {
-        "pydantic-core",
-        "orjson",
-        "watchfiles",
-        "rpds-py",
-        "jiter",
-        "cryptography",
-        "bcrypt",
-        "tiktoken",
-        "tokenizers",
-        "polars",
-        "ormsgpack",
-        "granian",
-        "robyn",
-        "safetensors",
-        "pendulum",
-        "rtoml",
-    }
-)
+#: Extensions written in Rust, from the first release that is: one with no wheel for the image's Python cannot be
+#: compiled in the builder (no Rust toolchain is fetched), so another Python, or a refreshed lock, is the way. Releases
+#: before it are C, which the builder compiles (pendulum 2, bcrypt 3).
+RUST_SINCE = {
+    **dict.fromkeys(
+        ("pydantic-core", "orjson", "watchfiles", "rpds-py", "jiter", "tiktoken", "tokenizers", "polars", "ormsgpack"),
+        "0",
+    ),
+    **dict.fromkeys(("granian", "robyn", "safetensors", "rtoml"), "0"),
+    "cryptography": "3.4",
+    "bcrypt": "4.0",
+    "pendulum": "3.0",
+}
+
+
+def rust_built(name: str, version: str) -> bool:
+    """Whether this release of the package is built with Rust."""
+    since = RUST_SINCE.get(normalized(name))
+    return since is not None and release_key(version) >= release_key(since)
+
+
+def release_key(version: str) -> tuple[int, ...]:
+    """A release's numbers, to compare (3.0 < 3.0.1 < 3.10); what follows them (rc1, .post2) is left out."""
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("rc")[0].split("a")[0].split("b")[0])[:3])
+
+
 #: C and C++ compilers and the C library's headers: enough for an extension with no other library (editdistance is C++).
 COMPILER = "gcc g++ libc6-dev"
 DEFAULT_INDEX = "https://pypi.org/simple"
@@ -256,7 +260,7 @@ def without_wheels(root: Path, installer: str, requirements: str, python: str) -
             files = {(name, version): names for name, version, names in chosen if version}
         source = f"{index.split('://')[-1].split('/')[0]}'s index"
     missing = {(name, version): names for (name, version), names in files.items() if compiled_here(name, names, python, machine)}
-    stuck = [(n, v) for (n, v), names in missing.items() if n in RUST_BUILT or wheels_only(names) and for_linux(names, machine)]
+    stuck = [(n, v) for (n, v), names in missing.items() if rust_built(n, v) or wheels_only(names) and for_linux(names, machine)]
     missing = {pin: names for pin, names in missing.items() if not wheels_only(names) or for_linux(names, machine)}
     return sorted(f"{n}=={v}" for n, v in missing), source, sorted(f"{n}=={v}" for n, v in stuck)
 

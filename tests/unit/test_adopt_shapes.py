@@ -78,11 +78,22 @@ def test_pins_made_before_311_move_the_image_to_a_python_their_wheels_fit():
     assert "3.9, not 3.11: the pinned psycopg2-binary==2.9.3 has a wheel for it" in lines(repo)[0]
 
 
-def test_pins_made_for_an_older_python_move_an_image_whose_python_nothing_names_to_one_they_fit():
-    # derivative-programming/Farm-Py-SqlAlchemy-FastApi: requirements alone, pendulum 2.1.2 with wheels up to 3.9.
+def test_a_rust_pin_made_for_an_older_python_moves_an_image_whose_python_nothing_names_to_one_it_fits():
     repo = read_repository(SHAPES / "unnamed-python-pin-39")
     assert repo.python == "3.9" and not repo.compiled
-    assert "3.9, not 3.11: the pinned pendulum==2.1.2 has a wheel for it" in lines(repo)[0]
+    assert "3.9, not 3.11: the pinned orjson==3.6.0 has a wheel for it" in lines(repo)[0]
+
+
+def test_a_c_release_of_a_package_later_built_with_rust_is_compiled_not_refused(tmp_path):
+    # derivative-programming/Farm-Py-SqlAlchemy-FastApi: pendulum 2.1.2 is C (Rust from 3.0), with wheels up to 3.9
+    # and pins beside it that need 3.10: refused as Rust-built, then moved to 3.9, where those pins failed.
+    shape = tmp_path / "svc"
+    shutil.copytree(SHAPES / "unnamed-python-pin-39", shape)
+    for name in ("pyproject.toml", "uv.lock"):
+        text = (shape / name).read_text().replace("orjson-3.6.0", "pendulum-2.1.2").replace("orjson", "pendulum")
+        (shape / name).write_text(text.replace("3.6.0", "2.1.2"))
+    repo = read_repository(shape)
+    assert repo.python == "3.11" and repo.compiled == ("pendulum==2.1.2",)
 
 
 @pytest.mark.parametrize(

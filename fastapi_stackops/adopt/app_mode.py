@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import SettingField, Settings
-from fastapi_stackops.adopt.source import every_node, parsed, python_files
+from fastapi_stackops.adopt.source import python_files
+from fastapi_stackops.adopt.syntax import every_node, parsed
 
 MODE_NAMED = re.compile(r"^(app_|env_)?(env|environment|mode|stage)$", re.I)
 PRODUCTION = re.compile(r"prod", re.I)

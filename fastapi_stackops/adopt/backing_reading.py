@@ -13,7 +13,8 @@ from fastapi_stackops.adopt.backing import DRIVERS, VECTOR
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
-from fastapi_stackops.adopt.source import SKIPPED, every_node, parsed, python_files
+from fastapi_stackops.adopt.source import SKIPPED, python_files
+from fastapi_stackops.adopt.syntax import every_node, parsed
 
 #: Where a repository keeps the SQL its PostgreSQL image runs at its first start (/docker-entrypoint-initdb.d): a
 #: folder of scripts, or one file of these names at its top or a folder down.

@@ -6,10 +6,10 @@ import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.syntax import every_node, parsed
 
 #: Folders that hold no application code: environments, tests, migrations, build output.
 SKIPPED = {".git", ".venv", "venv", "env", ".tox", "node_modules", "tests", "test", "migrations", "alembic", "build", "dist"}
@@ -112,42 +112,6 @@ def module_of(path: Path, root: Path, package_src: bool = False) -> tuple[str, s
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts), source_root
-
-
-#: Python 3.12's type parameters (`def load[E: Base](...)`, `class Box[T]:`) and `type` aliases, which an older Python
-#: running init cannot parse: without them the rest of the file reads the same.
-TYPE_PARAMETERS = (
-    (re.compile(r"^(\s*(?:async\s+)?def\s+\w+|\s*class\s+\w+)\[[^\n]*?\](?=\s*[(:])", re.M), r"\1"),
-    (re.compile(r"^(\s*)type\s+(\w+)(?:\[[^\n]*?\])?\s*=", re.M), r"\1\2 ="),
-)
-
-
-def parsed(path: Path) -> ast.Module | None:
-    """The file's syntax tree; None when it does not parse (with newer syntax read as the Python running init can).
-    Each version of a file is parsed once: init reads a large repository's files in several passes. The tree is shared:
-    read it, never change it."""
-    stat = path.stat()
-    return parsed_version(path, stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=8192)
-def every_node(tree: ast.AST) -> tuple[ast.AST, ...]:
-    """Every node of a file's shared tree, walked once: init looks through a repository's files in several passes."""
-    return tuple(ast.walk(tree))
-
-
-@lru_cache(maxsize=8192)
-def parsed_version(path: Path, mtime_ns: int, size: int) -> ast.Module | None:
-    text = path.read_text(errors="replace")
-    try:
-        return ast.parse(text)
-    except SyntaxError:
-        for pattern, replacement in TYPE_PARAMETERS:
-            text = pattern.sub(replacement, text)
-    try:
-        return ast.parse(text)
-    except SyntaxError:
-        return None
 
 
 def needs_lazy_annotations(root: Path) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.settings_reading import environment_settings
-from fastapi_stackops.adopt.source import every_node, parsed
+from fastapi_stackops.adopt.syntax import every_node, parsed
 from fastapi_stackops.adopt.wheels import text_of
 from fastapi_stackops.envfiles import literal_values, names_in
 from fastapi_stackops.repository import git_root, tracked_by_git

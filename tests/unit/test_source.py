@@ -31,7 +31,7 @@ def test_src_is_a_source_root_unless_the_code_makes_it_a_package(tmp_path: Path,
 
 
 def test_a_file_is_parsed_once_per_version_and_again_when_it_changes(tmp_path):
-    from fastapi_stackops.adopt.source import every_node, parsed
+    from fastapi_stackops.adopt.syntax import every_node, parsed
 
     module = tmp_path / "main.py"
     module.write_text("app = 1\n")

@@ -3,7 +3,6 @@ extension, and the SQL its own image ran at first start), MariaDB for MySQL clie
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 from typing import NamedTuple
@@ -13,8 +12,7 @@ from fastapi_stackops.adopt.backing import DRIVERS, VECTOR
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
-from fastapi_stackops.adopt.source import SKIPPED, python_files
-from fastapi_stackops.adopt.syntax import every_node, parsed
+from fastapi_stackops.adopt.source import SKIPPED, python_files, string_constants
 
 #: Where a repository keeps the SQL its PostgreSQL image runs at its first start (/docker-entrypoint-initdb.d): a
 #: folder of scripts, or one file of these names at its top or a folder down.
@@ -33,8 +31,7 @@ def init_scripts(root: Path) -> str:
         return folders[0].relative_to(root).as_posix()
     near = (f for f in python_files(root, "*.sql") if len(f.relative_to(root).parts) <= 2)
     named = [f for f in near if INITDB_FILE.match(f.name)]
-    strings = [n.value for t in map(parsed, python_files(root)) if t for n in every_node(t) if isinstance(n, ast.Constant)]
-    run_by_the_app = {f for f in named for value in strings if isinstance(value, str) and value.endswith(f.name)}
+    run_by_the_app = {f for f in named for value in string_constants(root) if value.endswith(f.name)}
     return next((f.relative_to(root).as_posix() for f in named if f not in run_by_the_app), "")
 
 

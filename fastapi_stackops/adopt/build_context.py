@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import HEADER
 from fastapi_stackops.adopt.reading import Repository, alembic_location
-from fastapi_stackops.adopt.source import SKIPPED, imported_names
+from fastapi_stackops.adopt.source import SKIPPED, imported_names, string_constants
 from fastapi_stackops.adopt.wheels import text_of
 
 
@@ -25,7 +25,7 @@ def code_paths(repo: Repository) -> list[str]:
         or (p.is_dir() and p.name in imported and next(p.rglob("*.py"), None))  # a namespace package, code further down
         or (p.suffix == ".py" and p.stem in imported)
     )
-    paths = [repo.app.source_root or repo.app.top_level, *packages, *worker_module(repo)]
+    paths = [repo.app.source_root or repo.app.top_level, *packages, *worker_module(repo), *named_files(repo)]
     if (repo.root / "alembic.ini").is_file():  # a prestart script may run alembic too
         paths += ["alembic.ini", *alembic_script_location(repo)]
     if alembic_in_pyproject(repo):  # alembic 1.16 reads [tool.alembic] from pyproject.toml in its working directory
@@ -33,6 +33,18 @@ def code_paths(repo: Repository) -> list[str]:
     if repo.migrations.startswith("sh "):
         paths.append(repo.migrations.split()[1])
     return list(dict.fromkeys(paths))
+
+
+#: Files at the top no image needs, whatever the code names: the project's own metadata and tools', and secrets.
+NOT_NAMED_FILES = ("pyproject.toml", "alembic.ini", "README.md", "LICENSE")
+
+
+def named_files(repo: Repository) -> list[str]:
+    """The files at the repository's top that its code names, to read as it runs (`config.read('config.ini')`): not
+    Python, no dotfile (an env file is a secret's place), none the image gets otherwise."""
+    named = string_constants(repo.root)
+    files = (p for p in sorted(repo.root.iterdir()) if p.is_file() and p.suffix != ".py" and not p.name.startswith("."))
+    return [p.name for p in files if p.name in named and p.name not in NOT_NAMED_FILES and p.name not in repo.docker_files]
 
 
 def worker_module(repo: Repository) -> list[str]:

@@ -67,6 +67,14 @@ def imported_names(root: Path) -> set[str]:
     return names
 
 
+def string_constants(root: Path) -> set[str]:
+    """Every string the repository's code writes (a file it opens, 'config.ini'; a variable's name)."""
+    trees = (parsed(path) for path in python_files(root))
+    return {
+        n.value for tree in trees if tree for n in every_node(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    }
+
+
 def imports_itself(root: Path) -> str:
     """The folder's own name when its code imports itself as a package of that name (`from api.routers import x` in
     api/main.py: it runs from the parent folder), "" otherwise; a folder named like a library it imports (redis/) is not."""

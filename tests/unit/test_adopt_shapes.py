@@ -1295,3 +1295,12 @@ def test_an_app_whose_database_no_image_here_runs_is_refused_in_one_line(tmp_pat
     with pytest.raises(NotAFastAPIRepository) as said:
         read_repository(root)
     assert refused in str(said.value) and "\n" not in str(said.value)
+
+
+def test_a_file_at_the_top_the_code_names_is_copied_with_it(tmp_path):
+    # derivative-programming/Farm-Py-SqlAlchemy-FastApi: config.py reads config.ini at import; the image lacked it.
+    main = "import configparser\nconfig = configparser.ConfigParser()\nconfig.read('config.ini')\nDOC = 'README.md'\n" + APP
+    files = {"requirements.txt": "fastapi\n", "main.py": main, "config.ini": "[database]\n", "README.md": "", "gen.json": ""}
+    repo = read_repository(written(tmp_path, files | {".env": "A=1\n"}))
+    assert code_paths(repo) == ["main.py", "config.ini"]
+    assert "COPY config.ini /srv/config.ini\n" in dockerfile_text(repo, "/", False)

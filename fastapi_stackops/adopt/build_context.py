@@ -15,7 +15,7 @@ from fastapi_stackops.adopt.wheels import text_of
 def code_paths(repo: Repository) -> list[str]:
     """What the runtime needs: the app's source root (or package), the repository's other top-level packages, the
     namespace packages and modules its code imports, migrations."""
-    imported = imported_names(repo.root)
+    imported = imported_names(repo.root, repo.package)
     packages = sorted(
         p.name
         for p in repo.root.iterdir()

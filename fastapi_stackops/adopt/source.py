@@ -54,16 +54,20 @@ def python_files(root: Path, pattern: str = "*.py", skipped: frozenset[str] | se
             yield path
 
 
-def imported_names(root: Path) -> set[str]:
-    """The first name of every module the repository's code imports (`from core.db import x` gives core)."""
+def imported_names(root: Path, package: str = "") -> set[str]:
+    """The first name of every module the repository's code imports (`from core.db import x` gives core); within the
+    `package` the code imports itself as, the name after it (`from api.config import x` gives config, in api/)."""
     names = set()
     for path in python_files(root):
         tree = parsed(path)
         for node in every_node(tree) if tree else ():
             if isinstance(node, ast.Import):
-                names |= {alias.name.split(".")[0] for alias in node.names}
+                modules = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names.add(node.module.split(".")[0])
+                modules = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            names |= {m.split(".")[1 if package and m.startswith(f"{package}.") else 0] for m in modules}
     return names
 
 

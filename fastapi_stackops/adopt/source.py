@@ -59,12 +59,14 @@ def imported_names(root: Path, package: str = "") -> set[str]:
     `package` the code imports itself as, the name after it (`from api.config import x` gives config, in api/)."""
     names = set()
     for path in python_files(root):
-        tree = parsed(path)
+        tree, depth = parsed(path), len(path.relative_to(root).parts) - 1
         for node in every_node(tree) if tree else ():
             if isinstance(node, ast.Import):
                 modules = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 modules = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and package and node.level == depth + 1:  # from .config (api/main.py)
+                modules = [f"{package}.{node.module or alias.name}" for alias in node.names]
             else:
                 continue
             names |= {m.split(".")[1 if package and m.startswith(f"{package}.") else 0] for m in modules}

@@ -1214,6 +1214,8 @@ def test_a_namespace_package_beside_a_monorepos_service_folder_is_named_as_outsi
         # k-gitest/nextjs-fastapi-app: apps/api/main.py imports api.routers, as run from apps/
         ("api", "from api.routers import search\nfrom api import config\n", "api"),
         ("api", "from api import config\n", "api"),
+        # and a module of its top importing a sibling relatively, as a package's own (k-gitest's error_decorators.py)
+        ("api", "from api.routers import search\nfrom api import errors\n", "api"),
         ("redis", "from redis.asyncio import Redis\n", ""),  # a folder named like the library it imports
         ("svc", "from routers import search\n", ""),
     ],
@@ -1221,7 +1223,8 @@ def test_a_namespace_package_beside_a_monorepos_service_folder_is_named_as_outsi
 def test_code_that_imports_its_own_folder_as_a_package_gets_that_package_in_the_image(tmp_path, folder, main, package):
     root = tmp_path / folder
     files = {"requirements.txt": "fastapi\n", "main.py": main + APP, "routers/__init__.py": "", "routers/search.py": ""}
-    repo = read_repository(written(root, files | {"config.py": ""}))
+    relative = {"errors.py": "from .config import x\n", "config.py": "x = 1\n"} if "errors" in main else {"config.py": ""}
+    repo = read_repository(written(root, files | relative))
     assert repo.package == package
     linked = f"RUN ln -s /srv /srv/{folder}\n"
     assert (linked in dockerfile_text(repo, "/", False)) == bool(package)

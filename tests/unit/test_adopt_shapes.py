@@ -1264,7 +1264,8 @@ def test_an_environment_read_defaults_to_empty_only_when_written_so(tmp_path, re
             'UPLOAD_DIR: str = "/var/uploads"\nMEDIA_ROOT: str = "media"\n',
             {"UPLOAD_DIR": "/var/lib/app/upload", "MEDIA_ROOT": "/var/lib/app/media"},
         ),
-        ('DATA_PATH: str = "seed"\n', {}),  # a folder the repository ships: its own data, left where it is
+        ('DATA_DIR: str = "seed"\n', {}),  # a folder the repository ships: its own data, left where it is
+        ('REPORT_FILE_PATH: str = "/tmp/r.csv"\nDATA_PATH: str = "/var/x.json"\n', {}),  # a path alone may name a file
         ('STORAGE_DIR: str = "s3://bucket/x"\nFILES_DIR_ENABLED: bool = True\n', {}),
     ],
 )

@@ -4,7 +4,7 @@ the variables the code reads from the environment (os.environ, python-decouple, 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -65,6 +65,17 @@ CAST_TYPES = ("int", "float", "bool")
 ENVIRONS_READS = ("str", "int", "float", "decimal", "bool", "list", "dict", "json", "url", "path", "log_level", "timedelta")
 
 
+def module_level(statements: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements a module runs as it loads: its top, and the branches of its `if`, `try` and `with` blocks (a
+    reader chosen by mode: `if is_prod(): config = Config(".env.prod")`), not the bodies of its functions and classes."""
+    for node in statements:
+        yield node
+        if isinstance(node, ast.If | ast.Try | ast.With):
+            branches = [node.body, getattr(node, "orelse", []), getattr(node, "finalbody", [])]
+            branches += [handler.body for handler in getattr(node, "handlers", [])]
+            yield from (inner for branch in branches for inner in module_level(branch))
+
+
 def config_readers(tree: ast.Module) -> dict[str, str]:
     """The module's names for a settings library's reader (`from decouple import config`, `env = Config(".env")`):
     name -> its library."""
@@ -75,7 +86,7 @@ def config_readers(tree: ast.Module) -> dict[str, str]:
             classes |= {a.asname or a.name: node.module for a in node.names if a.name in READER_CLASSES[node.module]}
         elif isinstance(node, ast.Import) and any(a.name == "decouple" and not a.asname for a in node.names):
             found["decouple.config"] = "decouple"
-    for node in tree.body:  # an instance: config = Config(".env"), env = AutoConfig(search_path=...), env = Env()
+    for node in module_level(tree.body):  # an instance: config = Config(".env"), env = Env(), under an `if` too
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and ast.unparse(node.value.func) in classes:
             library = classes[ast.unparse(node.value.func)]
             names = [t.id for t in node.targets if isinstance(t, ast.Name)]

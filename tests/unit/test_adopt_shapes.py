@@ -1310,3 +1310,18 @@ def test_a_file_at_the_top_the_code_names_is_copied_with_it(tmp_path):
     repo = read_repository(written(tmp_path, files | {".env": "A=1\n"}))
     assert code_paths(repo) == ["main.py", "config.ini"]
     assert "COPY config.ini /srv/config.ini\n" in dockerfile_text(repo, "/", False)
+
+
+@pytest.mark.parametrize(
+    "chosen",
+    [
+        'config = Config(".env")\n',
+        # danicc097/FastAPI-React-Postgres-Docker-Traefik-template: the reader chosen by mode, under an `if`
+        'if os.getenv("CICD"):\n    config = Config(".env.ci")\nelse:\n    config = Config(".env.dev")\n',
+        'try:\n    config = Config(".env")\nexcept OSError:\n    config = Config()\n',
+    ],
+)
+def test_a_settings_reader_made_as_the_module_loads_is_read_wherever_its_branch_is(tmp_path, chosen):
+    main = f"import os\nfrom starlette.config import Config\n{chosen}DATABASE_URL = config('DATABASE_URL', default='x')\n"
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\nasyncpg\n", "main.py": main + APP}))
+    assert app_environment(repo)["DATABASE_URL"].startswith("${DATABASE_URL-postgresql+asyncpg://app:")

@@ -14,7 +14,7 @@ from dataclasses import replace
 from fastapi_stackops import StackError, lifecycle
 from fastapi_stackops.backup_runner import back_up_before_migrating
 from fastapi_stackops.baseimages import PROXY_SERVICE
-from fastapi_stackops.engine import split_reference
+from fastapi_stackops.engine import image_exists, split_reference
 from fastapi_stackops.ship.releases import Release, backup_before, deploy_lock, history
 from fastapi_stackops.ship.rollout import Switched, entry_image, migrate, previous, proxy, roll_to, serving, start_others
 from fastapi_stackops.stack import Stack
@@ -79,16 +79,21 @@ def rollback(stack: Stack, timeout: int, lock_wait: int, to: int | None = None) 
 @contextmanager
 def tag_kept_on_what_serves(stack: Stack) -> Iterator[None]:
     """A release refused or interrupted leaves the service's image tag on what serves: the build had moved it to the
-    new image, and the next `up` (persistence-check's restart, a reboot's) would have started that one instead."""
+    new image, and the next `up` (persistence-check's restart, a reboot's) would have started that one instead. What
+    serves is the recorded release the proxy sends to; when that cannot be read (no proxy yet, a history the engine's
+    answer cut), the image the tag named before."""
+    tagged = split_reference(entry_image(stack))
+    before = image_exists(stack.client, ":".join(tagged))
     try:
         yield
     except BaseException:
         try:
             current = serving(stack, history(proxy(stack)))
-        except StackError:  # no proxy yet: nothing was ever served here
+        except StackError:
             current = None
-        if current:
-            stack.client.images.get(current.image).tag(*split_reference(entry_image(stack)))
+        kept = current.image if current else before.id if before else None
+        if kept:
+            stack.client.images.get(kept).tag(*tagged)
         raise
 
 

@@ -107,3 +107,47 @@ def test_the_history_reads_back_what_was_recorded():
     text = "".join(json.dumps(asdict(r)) + "\n" for r in releases)
     assert parse_history(text) == releases
     assert parse_history("") == []
+
+
+class Image:
+    def __init__(self, image_id: str, tags: dict):
+        self.id, self.tags = image_id, tags
+
+    def tag(self, repository: str, tag: str) -> None:
+        self.tags[f"{repository}:{tag}"] = self.id
+
+
+class Images:
+    def __init__(self, tags: dict):
+        self.tags = tags
+
+    def get(self, ref: str) -> Image:
+        return Image(self.tags.get(ref, ref), self.tags)
+
+
+@pytest.mark.parametrize(("readable", "kept"), [(True, "sha256:served"), (False, "sha256:before")])
+def test_a_refused_release_leaves_the_tag_on_what_serves_or_else_on_what_it_named_before(monkeypatch, readable, kept):
+    # A history the engine's answer cut (or no proxy) left the tag on the refused build: the next `up`, persistence-check's
+    # restart, then started the broken release (a fresh-engine run of test_server, 2026-12-03 18:42).
+    from types import SimpleNamespace
+
+    from fastapi_stackops.ship import server
+
+    tags = {"notes-api:latest": "sha256:before"}
+    stack = SimpleNamespace(client=SimpleNamespace(images=Images(tags)))
+    monkeypatch.setattr(server, "entry_image", lambda stack: "notes-api")
+    image_exists = lambda client, ref: client.images.get(ref) if ref in tags else None  # noqa: E731
+    monkeypatch.setattr(server, "image_exists", image_exists, raising=False)
+    monkeypatch.setattr(server, "proxy", lambda stack: "proxy")
+
+    def history(proxy):
+        if not readable:
+            raise StackError("could not read the release history on the host: the engine's answer came back cut")
+        return []
+
+    monkeypatch.setattr(server, "history", history)
+    monkeypatch.setattr(server, "serving", lambda stack, releases: SimpleNamespace(image="sha256:served"))
+    with pytest.raises(StackError), server.tag_kept_on_what_serves(stack):
+        tags["notes-api:latest"] = "sha256:refused"  # the build moved the tag
+        raise StackError("api did not become healthy; release 1 keeps serving")
+    assert tags["notes-api:latest"] == kept

@@ -13,6 +13,7 @@ from fastapi_stackops.adopt.app_settings import (
     Settings,
     holds_database_url,
     named_value,
+    setting_fields,
 )
 from fastapi_stackops.adopt.backing import DATABASES
 from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_values, redis_by_default
@@ -49,7 +50,7 @@ def wired_environment(repo: Repository) -> dict[str, str]:
     """What the stack gives the app: its database, Redis and RabbitMQ, its local mode, and --set's values."""
     settings = repo.settings
     values = database_environment(repo)
-    named = [f.variable for f in settings.fields + settings.others if not NO_URL.match(f.annotation)] if settings else []
+    named = [f.variable for f in setting_fields(settings) if not NO_URL.match(f.annotation)]
     values |= broker_values(named + list(repo.required), repo.redis, repo.rabbitmq)
     values |= redis_by_defaults(repo, values)
     values |= data_values(repo.data_variables)
@@ -73,7 +74,7 @@ def database_environment(repo: Repository) -> dict[str, str]:
 
 def redis_by_defaults(repo: Repository, wired: dict[str, str]) -> dict[str, str]:
     """Redis settings no name places, wired by their defaults' shape (REDIS_BROKER = "localhost:6379")."""
-    fields = (repo.settings.fields + repo.settings.others) if repo.settings and repo.redis else ()
+    fields = setting_fields(repo.settings) if repo.redis else ()
     found = {f.variable: redis_by_default(f.variable, f.default) for f in fields if f.variable not in wired}
     return {variable: value for variable, value in found.items() if value}
 
@@ -155,7 +156,7 @@ def committed_environment(repo: Repository, given: dict[str, str]) -> dict[str, 
     """What a committed .env sets for the settings and the suite, over the app's defaults: the tests run as in any
     checkout. What the served app is given stays as given (the stack's services; a made-up superuser's password the
     server seeds the shared database with)."""
-    fields = repo.settings.fields + repo.settings.others if repo.settings else ()
+    fields = setting_fields(repo.settings)
     declared = {f.variable.upper() for f in fields} | set(repo.service_tests.reads)
     return {
         name: json.dumps(value)
@@ -171,7 +172,7 @@ UNSET = re.compile(r"^(None|Field\((default=)?None\b.*\))$")
 def defaults_kept(repo: Repository, wired: dict[str, str]) -> set[str]:
     """The wired variables the tests leave to the app's defaults, each service's URL or parts together: a database the
     settings default to SQLite (no server needed), a broker every setting of which defaults to None (optional)."""
-    fields = {f.variable: f for f in (repo.settings.fields + repo.settings.others if repo.settings else ())}
+    fields = {f.variable: f for f in setting_fields(repo.settings)}
     database = set(database_environment(repo))
     brokers = (set(broker_values(wired, repo.redis, False)), set(broker_values(wired, False, repo.rabbitmq)))
     on_sqlite = any(n in fields and (fields[n].default or "").startswith("sqlite") for n in database)

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi_stackops.adopt.app_settings import SettingField, Settings
+from fastapi_stackops.adopt.app_settings import SettingField, Settings, setting_fields
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import every_node, parsed
 
@@ -52,7 +52,7 @@ def choices(field: SettingField, enums: dict[str, dict[str, str]]) -> dict[str, 
 
 def local_mode(settings: Settings | None, root: Path) -> Mode | None:
     """The mode field defaulting to production, with a local value to run dev and ci in; None when there is none."""
-    fields = [f for f in (settings.fields + settings.others if settings else ()) if MODE_NAMED.match(f.name)]
+    fields = [f for f in setting_fields(settings) if MODE_NAMED.match(f.name)]
     defaulted = [f for f in fields if PRODUCTION.search(f.default or f.default_code)]
     enums = enum_members(root) if defaulted else {}
     for field in defaulted:

@@ -60,6 +60,11 @@ class SettingField:
         return typed if typed is not None else named_value(self.name)
 
 
+def setting_fields(settings: Settings | None) -> tuple[SettingField, ...]:
+    """Every field the app's settings read, the main class's and the others' (none without settings)."""
+    return tuple(settings.fields + settings.others) if settings else ()
+
+
 def holds_database_url(field: SettingField) -> bool:
     """Whether the field holds the database's URL: by its name, or by its default."""
     return bool(DATABASE_FIELD.search(field.name) or DATABASE_URL.match(field.default or ""))

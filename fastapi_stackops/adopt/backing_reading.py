@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from fastapi_stackops.adopt.app_settings import Settings
+from fastapi_stackops.adopt.app_settings import Settings, setting_fields
 from fastapi_stackops.adopt.backing import DRIVERS, VECTOR
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.data_folders import data_folders
@@ -75,7 +75,7 @@ UNRUN_DATABASES = (
 def unrun_database(dependencies: tuple[str, ...], settings: Settings | None) -> None:
     """Refuses, in one line, an app whose database is one init runs no image of (SQL Server, Oracle): its settings
     default to that database, its driver is a dependency, and no driver of a database init runs is."""
-    defaults = {f.variable: f.default for f in (settings.fields + settings.others if settings else ()) if f.default}
+    defaults = {f.variable: f.default for f in setting_fields(settings) if f.default}
     for name, drivers, said in UNRUN_DATABASES:
         driver = next((d for d in dependencies if d in drivers), None)
         named = next((f"{k}={v!r}" for k, v in defaults.items() if said.search(v)), None)
@@ -109,7 +109,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings = [Finding("database", f"SQLite in the host folder {folder}/", settings.source)] if folder else findings
     redis = redis_client(root, dependencies)
     findings += [Finding("redis", "Redis", f"the {redis} dependency")] if redis else []
-    defaults = [f.default for f in settings.fields + settings.others if f.default] if settings else []
+    defaults = [f.default for f in setting_fields(settings) if f.default]
     rabbitmq = rabbitmq_client(dependencies, defaults)
     findings += [Finding("rabbitmq", "RabbitMQ", f"the {rabbitmq} dependency")] if rabbitmq else []
     scripts = init_scripts(root) if database == "postgres" else ""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fastapi_stackops.adopt.app_settings import SettingField, Settings
+from fastapi_stackops.adopt.app_settings import SettingField, Settings, setting_fields
 from fastapi_stackops.adopt.conventions import DATA_DIR, DATA_FOLDER_VARIABLE
 
 #: A setting named for a folder of data the app writes; not a path alone (FILE_PATH, DATA_PATH may name one file).
@@ -18,7 +18,7 @@ NOT_A_PATH = re.compile(r"^\s*(bool|int|float|Literal)\b")
 
 def data_folders(root: Path, settings: Settings | None) -> tuple[str, ...]:
     """The variables of the settings naming a data folder the repository does not hold: the app makes it at run time."""
-    fields = settings.fields + settings.others if settings else ()
+    fields = setting_fields(settings)
     named = [f for f in fields if DATA_FOLDER_FIELD.search(f.variable) and not NOT_A_PATH.match(f.annotation)]
     named = [f for f in named if f.variable != DATA_FOLDER_VARIABLE]  # the stack's own: an SQLite file's host folder
     return tuple(dict.fromkeys(f.variable for f in named if made_at_run_time(root, f)))

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
+from fastapi_stackops.adopt.app_settings import setting_fields
 from fastapi_stackops.adopt.conventions import CODE_DIR
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.import_failure import Failure, quoted, refused_made_up
@@ -79,7 +80,7 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
 def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
     """Settings defaulting to empty that the failure names: the app's own check that one is set, in its own words
     ("SECRET_KEY no está configurada"), a secret like those with no default."""
-    fields = repo.settings.fields + repo.settings.others if repo.settings else ()
+    fields = setting_fields(repo.settings)
     return tuple(f.variable for f in fields if f.defaults_to_empty and re.search(rf"\b{f.variable}\b", failed.words))
 
 

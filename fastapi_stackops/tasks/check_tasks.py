@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from invoke import Collection
 
 from fastapi_stackops import StackError
 from fastapi_stackops.console import say
 from fastapi_stackops.lazy import lazy_import
-from fastapi_stackops.tasks.shared import ENV_HELP, count, interactive, open_stack, stack_task
+from fastapi_stackops.tasks.shared import BUILD_CACHE_HELP, ENV_HELP, count, interactive, open_stack, stack_task
 
 ci_run = lazy_import("fastapi_stackops.checks.ci")
 contract = lazy_import("fastapi_stackops.contract")
@@ -66,14 +64,16 @@ def service_test(c, env=None):
         "env": ENV_HELP + " (default: the contract's ci-env)",
         "reports": "Folder for the JUnit reports (default reports/ in the project).",
         "cycles": "Persistence cycles (default 2).",
+        "build_cache": BUILD_CACHE_HELP,
     }
 )
-def ci(c, env=None, reports="reports", cycles=None):
+def ci(c, env=None, reports="reports", cycles=None, build_cache=None):
     """Run the CI pipeline: build, up, service tests, smoke, persistence-check; always clean (volumes too)."""
     cycles = count(cycles or 2, "cycles")
     config = contract.load_project()
-    folder = Path(reports) if Path(reports).is_absolute() else config.root / reports
-    ci_run.run_ci(open_stack(env or config.ci_env, config), config, folder, cycles, interactive())
+    cache = config.root / build_cache if build_cache else None
+    stack = open_stack(env or config.ci_env, config)
+    ci_run.run_ci(stack, config, config.root / reports, cycles, interactive(), cache)
 
 
 ns = Collection(smoke, persistence_check, service_test, ci)

@@ -14,6 +14,10 @@ from fastapi_stackops.commands import CommandFailed
 from fastapi_stackops.lazy import docker
 
 ENV_HELP = "Environment: a name from the project's env folder (dev, ci, ...) or an env file path; default $STACK_ENV, then dev."
+BUILD_CACHE_HELP = (
+    "A folder the runner keeps between CI runs: the images built last time are loaded from it and built from,"
+    " then saved to it (relative to the project)."
+)
 
 
 def interrupt(signum, frame) -> None:

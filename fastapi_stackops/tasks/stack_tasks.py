@@ -11,7 +11,7 @@ from fastapi_stackops import StackError
 from fastapi_stackops.commands import run
 from fastapi_stackops.console import say
 from fastapi_stackops.lazy import lazy_import
-from fastapi_stackops.tasks.shared import ENV_HELP, count, interactive, open_stack, stack_task
+from fastapi_stackops.tasks.shared import BUILD_CACHE_HELP, ENV_HELP, count, interactive, open_stack, stack_task
 
 if TYPE_CHECKING:
     from fastapi_stackops.stack import Stack
@@ -21,10 +21,13 @@ engine = lazy_import("fastapi_stackops.engine")
 lifecycle = lazy_import("fastapi_stackops.lifecycle")
 
 
-@stack_task(help={"env": ENV_HELP, "no_cache": "Rebuild every layer instead of reusing the cache."})
-def build(c, env=None, no_cache=False):
+@stack_task(
+    help={"env": ENV_HELP, "no_cache": "Rebuild every layer instead of reusing the cache.", "build_cache": BUILD_CACHE_HELP}
+)
+def build(c, env=None, no_cache=False, build_cache=None):
     """Build the stack's images (and local base images when no registry answers)."""
-    lifecycle.build(open_stack(env), no_cache=no_cache)
+    stack = open_stack(env)
+    lifecycle.build(stack, no_cache=no_cache, cache=stack.config.root / build_cache if build_cache else None)
 
 
 def print_urls(stack: Stack, started) -> None:

@@ -143,6 +143,8 @@ def test_a_repository_on_gitlab_passes_the_job_init_wrote_run_for_real(adopted):
     assert job.returncode == 0 and "PASS  stackops" in said, said[-4000:]
     assert "stackops $ inv lint" in said and "ci passed" in said, said[-4000:]
     assert sorted(p.suffix for p in (repo / "reports").iterdir()) == [".xml", ".xml"], said[-2000:]  # JUnit, no bundle
+    # The build cache the job keeps for the next run on an empty engine (test_build_cache.py builds from one).
+    assert "build cache  none yet" in said and (repo / ".stackops-build-cache" / "stackops-build-cache-web.tar").is_file()
 
 
 def test_a_red_ci_names_the_failing_step_and_leaves_a_bundle_with_no_secret_in_it(adopted, tmp_path):

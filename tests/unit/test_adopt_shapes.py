@@ -663,11 +663,12 @@ def test_a_string_named_for_what_libraries_validate_gets_a_value_of_that_kind(na
     assert SettingField(name, None, "str").typed_value == value
 
 
-def test_init_ignores_the_reports_ci_writes(tmp_path):
+def test_init_ignores_the_reports_ci_writes_and_the_build_cache_a_gitlab_job_keeps(tmp_path):
     from fastapi_stackops.adopt.writing import gitignore_change
 
     written(tmp_path, {".gitignore": "__pycache__/\n"})
-    assert gitignore_change(tmp_path).text.splitlines()[-2:] == ["*.local.env.docker", "reports/"]
+    lines = gitignore_change(tmp_path).text.splitlines()
+    assert lines[-3:] == ["*.local.env.docker", "reports/", ".stackops-build-cache/"]
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,7 @@ def test_a_step_with_no_verdict_is_skipped_with_its_reason_and_fails_nothing(cap
 
 
 def test_ci_skips_the_persistence_check_when_the_app_refuses_a_guessed_scenario(monkeypatch, tmp_path):
-    monkeypatch.setattr(ci.lifecycle, "build", lambda stack: None)
+    monkeypatch.setattr(ci.lifecycle, "build", lambda stack, cache: None)
     monkeypatch.setattr(ci.lifecycle, "up", lambda stack, build: None)
     monkeypatch.setattr(ci, "smoke_results", lambda stack, junit: [])
 

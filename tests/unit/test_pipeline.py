@@ -36,6 +36,9 @@ def test_a_github_workflow_runs_lint_and_ci_keeps_reports_and_works_from_a_monor
     assert upload["if"] == "always()" and upload["with"]["path"] == ("reports/" if folder == "." else f"{folder}/reports/")
     assert job.get("defaults", {}).get("run", {}).get("working-directory", ".") == folder
     assert job["env"]["COMPOSE_PROJECT_NAME"] == "shop-ci-${{ github.run_id }}"
+    # The build cache GitHub keeps: the folder the cache step restores and saves is the one ci builds from and into.
+    cache = next(step for step in job["steps"] if step.get("uses", "").startswith("actions/cache"))
+    assert f'--build-cache "{cache["with"]["path"]}"' in runs[-1], runs[-1]
     (top / ".github/workflows").mkdir(parents=True)
     (top / ".github/workflows/stackops.yml").write_text(text)
     assert not pipeline_errors(top / ".github/workflows/stackops.yml", "github")
@@ -48,6 +51,9 @@ def test_a_repository_on_gitlab_gets_a_job_file_to_include(tmp_path):
     job = yaml.safe_load(text)["stackops"]
     assert path == "stackops.gitlab-ci.yml" and job["artifacts"]["when"] == "always"
     assert {task for line in job["script"] for task in invoked_tasks(line)} == {"lint", "ci"}
+    assert job["script"][-1].endswith("--build-cache .stackops-build-cache") and job["cache"]["paths"] == [
+        ".stackops-build-cache/"
+    ]
     (top / path).write_text(text)
     assert not pipeline_errors(top / path, "gitlab")
 

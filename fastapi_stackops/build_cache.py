@@ -39,11 +39,17 @@ def restored(client: docker.DockerClient, folder: Path) -> list[str]:
     """Load the images the folder holds; the tags they came back under."""
     tags = []
     for archive in sorted(folder.glob(PATTERN)):
-        with archive.open("rb") as data:
-            for line in client.api.load_image(data, quiet=True):
-                loaded = line.get("stream", "").strip().removeprefix("Loaded image: ")
-                if loaded.startswith(f"{REPOSITORY}:"):
-                    tags.append(loaded)
+        try:
+            with archive.open("rb") as data:
+                answer = list(client.api.load_image(data, quiet=True))
+        except docker.errors.APIError as error:
+            answer = [{"error": error.explanation or str(error)}]
+        refused = next((line["error"] for line in answer if line.get("error")), None)
+        if refused:  # a cut or stale archive costs the cache, never the build
+            say(f"  build cache  {archive.name} not loaded, built without it: {refused}")
+            continue
+        said = [line.get("stream", "").strip() for line in answer]
+        tags += [line.removeprefix("Loaded image: ") for line in said if line.startswith(f"Loaded image: {REPOSITORY}:")]
     return tags
 
 
@@ -94,5 +100,9 @@ def building_with(stack: Stack, folder: Path | None) -> Iterator[Stack]:
             yield Stack(replace(stack.settings, compose_files=(*stack.settings.compose_files, layer)), stack.client)
         finally:
             forgotten(stack.client, cached)
-    kept = saved(stack, folder, services)
+    try:
+        kept = saved(stack, folder, services)
+    except (OSError, docker.errors.APIError) as error:  # a full disk costs the next run's cache, not this build
+        say(f"  build cache  not saved to {folder}: {error}")
+        return
     say(f"  build cache  {len(kept)} image(s) saved to {folder}")

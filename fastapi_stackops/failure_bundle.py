@@ -41,6 +41,7 @@ class Run:
     current: str = ""
     started: float = 0.0
     cause: str = ""
+    checks: list[tuple[str, object]] = field(default_factory=list)  # (step, CheckResult)
 
     def step(self, name: str) -> None:
         self.close("passed")
@@ -55,6 +56,14 @@ class Run:
         self.cause = cause
         self.close("failed")
 
+    def judged(self, results: list) -> bool:
+        """The step's checks (CheckResults), kept for the summaries; a failing one fails the step, named with its why."""
+        self.checks += [(self.current, result) for result in results]
+        failing = [f"{r.name}: {r.detail}" if r.detail else r.name for r in results if not r.ok]
+        if failing:
+            self.failed(f"{self.current} failed: {failing[0]}" + (f" (and {len(failing) - 1} more)" if failing[1:] else ""))
+        return not failing
+
     def skipped(self, why: str) -> None:
         """The step under way could give no verdict: said, and no failure."""
         say(f"  skipped      {self.current}: {why}")
@@ -67,7 +76,9 @@ def write_bundle(stack: Stack, folder: Path, run: Run) -> Path:
     bundle.mkdir(parents=True, exist_ok=True)
     files = ", ".join(str(path) for path in stack.settings.files)
     steps = "\n".join(f"{name}: {outcome} ({seconds:.1f}s)" for name, seconds, outcome in run.steps)
-    (bundle / "summary.txt").write_text(masked(f"failed: {run.cause}\nenv files: {files}\n\n{steps}\n", secrets))
+    checks = "".join(f"{step} {r.name}: {'ok' if r.ok else 'FAILED'} {r.detail}\n" for step, r in run.checks)
+    summary = f"failed: {run.cause}\nenv files: {files}\n\n{steps}\n" + (f"\n{checks}" if checks else "")
+    (bundle / "summary.txt").write_text(masked(summary, secrets))
     rendered = stack.compose(["config", "--format", "json"], capture=True, check=False).stdout
     (bundle / "compose.json").write_text(masked(rendered, secrets))
     for container in stack.look_again().containers():
@@ -80,15 +91,23 @@ def write_bundle(stack: Stack, folder: Path, run: Run) -> Path:
     return bundle
 
 
-def step_summary(run: Run) -> None:
-    """The run's steps as Markdown where GitHub Actions shows it on the run's page (GITHUB_STEP_SUMMARY)."""
+def step_summary(run: Run, secrets: set[str]) -> None:
+    """The run's steps and checks as Markdown where GitHub Actions shows it on the run's page (GITHUB_STEP_SUMMARY)."""
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if not target:
         return
     rows = "".join(f"| {name} | {outcome} | {seconds:.1f}s |\n" for name, seconds, outcome in run.steps)
     verdict = f"**failed**: {run.cause}" if run.cause else "**passed**"
+    text = f"### inv ci: {verdict}\n\n| step | outcome | time |\n| --- | --- | --- |\n{rows}\n"
+    if run.checks:
+        cell = str.maketrans({"|": "/", "\n": " "})
+        checks = "".join(
+            f"| {step} | {r.name.translate(cell)} | {'ok' if r.ok else 'failed'} | {r.seconds:.2f}s | {r.detail.translate(cell)} |\n"
+            for step, r in run.checks
+        )
+        text += f"| step | check | outcome | time | detail |\n| --- | --- | --- | --- | --- |\n{checks}\n"
     with open(target, "a") as summary:
-        summary.write(f"### inv ci: {verdict}\n\n| step | outcome | time |\n| --- | --- | --- |\n{rows}\n")
+        summary.write(masked(text, secrets))
 
 
 @contextmanager
@@ -109,4 +128,4 @@ def kept_on_failure(stack: Stack, folder: Path) -> Iterator[Run]:
                 )
             except Exception as error:  # the bundle is a help, never the failure's cause
                 say(f"  no failure bundle: {type(error).__name__}: {error}")
-        step_summary(run)
+        step_summary(run, secret_values(stack))

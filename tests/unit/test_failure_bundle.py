@@ -56,3 +56,33 @@ def test_ci_skips_the_persistence_check_when_the_app_refuses_a_guessed_scenario(
     ci.ci_steps(None, SimpleNamespace(service_tests="", persistence=object()), run, tmp_path, 1, False)
     run.close("passed")
     assert run.steps[-1][::2] == ("persistence-check", "skipped") and run.cause == ""
+
+
+def test_a_failing_check_fails_its_step_by_name_and_every_check_reaches_the_step_summary(tmp_path, monkeypatch):
+    from fastapi_stackops.checks.results import CheckResult
+    from fastapi_stackops.failure_bundle import step_summary
+
+    run = Run()
+    run.step("smoke")
+    results = [
+        CheckResult("api: health /health", True, "200 in 4 ms", 0.004),
+        CheckResult("api: no error in its log", False, "Traceback | token=s3cr3t-value", 0.01),
+        CheckResult("db: healthy", False, "unhealthy", 0.0),
+    ]
+    assert not run.judged(results)
+    assert run.cause == "smoke failed: api: no error in its log: Traceback | token=s3cr3t-value (and 1 more)"
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    step_summary(run, {"s3cr3t-value"})
+    text = summary.read_text()
+    assert "| smoke | api: health /health | ok | 0.00s | 200 in 4 ms |" in text
+    assert "| smoke | api: no error in its log | failed | 0.01s | Traceback / token=*** |" in text  # a cell stays one
+    assert "s3cr3t-value" not in text
+
+
+def test_checks_that_pass_leave_the_step_open():
+    from fastapi_stackops.checks.results import CheckResult
+
+    run = Run()
+    run.step("persistence-check")
+    assert run.judged([CheckResult("cycle 1", True)]) and run.cause == "" and run.current == "persistence-check"

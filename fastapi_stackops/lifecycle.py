@@ -31,8 +31,23 @@ def check_startable(stack: Stack) -> None:
                 )
 
 
-def build(stack: Stack, no_cache: bool = False, cache: Path | None = None) -> dict[str, str]:
-    """Build the stack's images (from, and into, a cache folder when given); returns the base-image variables used."""
+def refused_outside_a_release(stack: Stack, task: str) -> None:
+    """A build on a server behind the proxy moves the image tag its next start (a restart, a reboot) runs, with no
+    release recorded: only a deploy builds there."""
+    if stack.settings.behind_proxy:
+        env = stack.settings.cli_env
+        raise StackError(
+            f"inv {task} --env {env} would build this checkout on the server its proxy serves from (PROXY_PORT in "
+            f"{stack.settings.where('PROXY_PORT')}), outside a release: run `inv deploy --env {env}` "
+            f"(`inv up --env {env} --no-build` starts what serves)"
+        )
+
+
+def build(stack: Stack, no_cache: bool = False, cache: Path | None = None, release: bool = False) -> dict[str, str]:
+    """Build the stack's images (from, and into, a cache folder when given); returns the base-image variables used.
+    On a server behind the proxy, only as a release's (deploy's) build."""
+    if not release:
+        refused_outside_a_release(stack, "rebuild" if no_cache else "build")
     base = stack.base_images
     with step(f"building images of {stack.project}" + (" without cache" if no_cache else "")):
         held_for_a_fault_test("build")
@@ -49,6 +64,8 @@ class Started:
 
 def up(stack: Stack, build: bool = True) -> Started:
     """Build if needed, start, wait until every service is healthy and every health path answers; else say why."""
+    if build:
+        refused_outside_a_release(stack, "up")
     check_startable(stack)
     problems = port_problems(stack.settings, stack.model, published_by(stack.containers()), stack.client)
     if problems:

@@ -116,6 +116,11 @@ class StackSettings:
         entry = self.values.get(key)
         return entry.where if entry else self.env_file
 
+    @property
+    def behind_proxy(self) -> bool:
+        """The env deploys to one server behind the proxy (PROXY_PORT): releases, not builds, change what it serves."""
+        return bool(self.value("PROXY_PORT"))
+
     def value(self, key: str, default: str = "") -> str:
         entry = self.values.get(key)
         return entry.value if entry and entry.value != "" else default

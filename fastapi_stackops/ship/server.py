@@ -20,11 +20,6 @@ from fastapi_stackops.ship.rollout import Switched, entry_image, migrate, previo
 from fastapi_stackops.stack import Stack
 
 
-def is_server_env(stack: Stack) -> bool:
-    """An env that sets PROXY_PORT deploys to its one host behind the proxy; others deploy to a swarm."""
-    return bool(stack.settings.value("PROXY_PORT"))
-
-
 def stable_address(stack: Stack) -> str:
     """http://host:PROXY_PORT: the server's name as ssh resolves it (its config's HostName), and the proxy's port."""
     return f"http://{stack.settings.target.public_host()}:{stack.settings.value('PROXY_PORT')}"
@@ -53,7 +48,7 @@ def deploy(stack: Stack, build: bool, timeout: int, lock_wait: int) -> Switched:
     ):
         with tag_kept_on_what_serves(stack):
             if build:
-                lifecycle.build(stack)
+                lifecycle.build(stack, release=True)
             image = stack.client.images.get(entry_image(stack)).id
             start_others(stack, base)
             backup = back_up_before_migrating(stack)

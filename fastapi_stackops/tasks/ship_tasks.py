@@ -62,7 +62,7 @@ def deploy(c, env=None, build=True, timeout=None, lock_wait=300):
     started = time.monotonic()
     say(f"==> deploy ({env or 'the default env'}): reading it and reaching its engine")
     stack = open_stack(env)
-    if stack.settings.value("PROXY_PORT"):
+    if stack.settings.behind_proxy:
         server_tasks.server_deploy(stack, build, timeout or 120, lock_wait, started)
         return
     timeout = timeout or 300

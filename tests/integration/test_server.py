@@ -210,6 +210,10 @@ def test_a_broken_release_fails_in_bounded_time_naming_its_error_and_the_old_kee
     # The refused build moved no tag: a restart of the stack (persistence-check's down and up) starts what served.
     assert "persistence check passed" in notes.inv("persistence-check", "--cycles", "1").stdout
     assert notes.get("/health").json()["version"] == "0.2.0"
+    # And no build outside a deploy moves it: `inv up` there (which builds) is refused in one line, naming deploy.
+    up = run_task("up", "--env", str(notes.env), cwd=broken, check=False)
+    assert up.returncode == 1 and "outside a release: run `inv deploy --env" in up.stdout.strip().splitlines()[-1], up.stdout
+    assert "Traceback" not in up.stdout and notes.get("/health").json()["version"] == "0.2.0"
 
 
 def test_rollback_returns_to_the_previous_release_with_no_failed_request_and_the_data_kept(notes, tmp_path):

@@ -5,11 +5,12 @@ from dataclasses import asdict
 
 import pytest
 
-from fastapi_stackops import StackError
+from fastapi_stackops import StackError, lifecycle
 from fastapi_stackops.contract import load_project
 from fastapi_stackops.diagnosis import failure_cause
 from fastapi_stackops.settings import PROXY_COMPOSE_FILE, load_settings
 from fastapi_stackops.ship.releases import Release, parse_history
+from fastapi_stackops.stack import Stack
 from tests.utils import scratch_project
 
 
@@ -151,3 +152,27 @@ def test_a_refused_release_leaves_the_tag_on_what_serves_or_else_on_what_it_name
         tags["notes-api:latest"] = "sha256:refused"  # the build moved the tag
         raise StackError("api did not become healthy; release 1 keeps serving")
     assert tags["notes-api:latest"] == kept
+
+
+@pytest.mark.parametrize(
+    ("task", "step"),
+    [
+        ("build", lambda stack: lifecycle.build(stack)),
+        ("rebuild", lambda stack: lifecycle.build(stack, no_cache=True)),
+        ("up", lambda stack: lifecycle.up(stack, build=True)),
+    ],
+)
+def test_a_build_on_a_server_behind_the_proxy_is_refused_outside_a_deploy_naming_it(project, task, step):
+    """Such a build moved the image tag, and the next restart (persistence-check's, a reboot's) started an unreleased
+    image while `releases` named another: only deploy builds there."""
+    stack = Stack(settings_of(project, "PROXY_PORT=8080\n"), client=object())  # refused before the engine is asked
+    with pytest.raises(StackError) as refused:
+        step(stack)
+    said = str(refused.value)
+    assert said.startswith(f"inv {task} --env s would build this checkout on the server") and "PROXY_PORT in" in said
+    assert "run `inv deploy --env s`" in said and "`inv up --env s --no-build` starts what serves" in said
+
+
+def test_a_build_on_an_env_with_no_proxy_is_not_refused(project):
+    lifecycle.refused_outside_a_release(Stack(settings_of(project, "PROXY_PORT=\n")), "build")
+    assert Stack(settings_of(project, "PROXY_PORT=8080\n")).settings.behind_proxy

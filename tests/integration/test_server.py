@@ -291,19 +291,22 @@ def proxy_state(server: Server) -> str:
 
 
 @pytest.mark.parametrize(
-    ("hold", "at", "sent"),
+    ("hold", "at", "sent", "then"),
     [
-        ("build", "==> building images", signal.SIGINT),
-        ("build", "==> building images", signal.SIGTERM),
-        ("backup", "==> backing up the databases", signal.SIGINT),
-        ("migrate", "==> migrating with", signal.SIGINT),
-        ("migrate", "==> migrating with", signal.SIGTERM),
-        ("health", "(held at health", signal.SIGTERM),  # the new container up and healthy, no traffic yet
+        ("build", "==> building images", signal.SIGINT, ("smoke",)),
+        ("build", "==> building images", signal.SIGTERM, ("up", "--no-build")),
+        ("backup", "==> backing up the databases", signal.SIGINT, ("restart",)),
+        ("migrate", "==> migrating with", signal.SIGINT, ("persistence-check", "--cycles", "1")),
+        ("migrate", "==> migrating with", signal.SIGTERM, ("down",)),  # then up --no-build
+        ("health", "(held at health", signal.SIGTERM, ("deploy",)),  # the new container up, no traffic yet
     ],
 )
-def test_a_deploy_interrupted_before_its_new_release_serves_leaves_the_old_serving_and_no_lock(notes, tmp_path, hold, at, sent):
+def test_a_deploy_interrupted_before_its_new_release_serves_leaves_the_old_serving_and_no_lock(
+    notes, tmp_path, hold, at, sent, then
+):
     """The fault matrix's steps before the switch: Ctrl-C (to the group) or SIGTERM (to the process) in the build, the
-    backup, the migration (one transaction, rolled back), or once the new container is up: nothing of it stays."""
+    backup, the migration (one transaction, rolled back), or once the new container is up: nothing of it stays. Then
+    the next command a user would run, one per row: it works, and what serves, and what `releases` says, stay true."""
     new = release_of(tmp_path / "next", "0.5.0")
     version, before = notes.get("/health").json()["version"], serving_line(notes)
     entries = ("docker", "ps", "-aq", "--filter", f"name={notes_project(notes)}-api")
@@ -318,14 +321,23 @@ def test_a_deploy_interrupted_before_its_new_release_serves_leaves_the_old_servi
     assert not on_the_host("docker", "ps", "-aq", "--filter", "label=com.docker.compose.oneoff=True").strip()
     assert on_the_host(*entries).split() == running, "a container of the interrupted release stayed"
     assert notes.inv("status").returncode == 0  # the next command sees the stack as it was
+    after = run_task(then[0], "--env", str(notes.env), *then[1:], cwd=new, check=False)
+    assert after.returncode == 0 and "Traceback" not in after.stdout, after.stdout[-2000:]
+    if then == ("down",):  # what served comes back as it was, with its history
+        run_task("up", "--env", str(notes.env), "--no-build", cwd=new)
+    if then[0] == "deploy":  # the next deploy trips on nothing the interrupted one left, and serves its release
+        number = re.search(r"deployed release (\d+)", after.stdout).group(1)
+        assert notes.get("/health").json()["version"] == "0.5.0" and serving_line(notes).split()[1] == number
+    else:  # any other command leaves what serves, and its account, as they were
+        assert notes.get("/health").json()["version"] == version and serving_line(notes) == before, then
 
 
 def test_a_deploy_interrupted_before_the_switch_at_it_or_while_draining_leaves_a_true_account_and_the_next_works(notes, tmp_path):
     new = release_of(tmp_path / "next", "0.4.0")
-    before = serving_line(notes)
+    version, before = notes.get("/health").json()["version"], serving_line(notes)
     said = interrupted(notes, "==> starting the new release beside", cwd=new, hold="beside")
     assert "interrupted before the switch; the new container was removed; release" in said, said[-500:]
-    assert notes.get("/health").json()["version"] == "0.1.0" and serving_line(notes) == before
+    assert notes.get("/health").json()["version"] == version and serving_line(notes) == before
     # SIGTERM in the switch: it completes with its record first (built again, cached: the refused one left no tag).
     said = interrupted(notes, "==> switching the proxy", cwd=new, hold="switch", sent=signal.SIGTERM)
     number = int(re.search(r"interrupted after the switch; release (\d+) serves and is recorded", said).group(1))

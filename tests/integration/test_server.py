@@ -358,6 +358,29 @@ def test_a_deploy_interrupted_before_the_switch_at_it_or_while_draining_leaves_a
     assert len(on_the_host(*entries).split()) == 1, "the old containers outlived the next deploy"
 
 
+def test_the_other_signal_beside_in_the_switch_and_while_draining_keeps_the_account_true_under_a_client(notes):
+    """The cells the test above leaves: SIGTERM beside and in the drain, Ctrl-C in the switch. A client loop runs
+    through all three and fails no request; `releases` marks what serves after each."""
+    number = int(serving_line(notes).split()[1])
+    project = notes_project(notes)
+    entries = ("docker", "ps", "-aq", "--filter", f"name={project}-api")
+    with ClientLoop(writing_and_reading(notes)) as loop:
+        said = interrupted(
+            notes, "==> starting the new release beside", "--no-build", cwd=ROOT, hold="beside", sent=signal.SIGTERM
+        )
+        assert "interrupted before the switch; the new container was removed" in said, said[-500:]
+        assert int(serving_line(notes).split()[1]) == number and len(on_the_host(*entries).split()) == 1
+        said = interrupted(notes, "==> switching the proxy", "--no-build", cwd=ROOT, hold="switch", sent=signal.SIGINT)
+        assert f"interrupted after the switch; release {number + 1} serves and is recorded" in said, said[-500:]
+        assert int(serving_line(notes).split()[1]) == number + 1
+        said = interrupted(notes, "==> draining", "--no-build", cwd=ROOT, hold="drain", sent=signal.SIGTERM)
+        assert f"interrupted after the switch; release {number + 2} serves and is recorded" in said, said[-500:]
+        assert int(serving_line(notes).split()[1]) == number + 2
+    assert loop.failed == 0 and loop.ok > 0, loop.errors[:5]
+    notes.inv("deploy", "--no-build", "--lock-wait", "0")  # the next deploy takes over what the drains left
+    assert int(serving_line(notes).split()[1]) == number + 3 and len(on_the_host(*entries).split()) == 1
+
+
 def test_two_deploys_at_once_one_waits_and_neither_corrupts_the_other(notes):
     command = [sys.executable, "-m", "invoke", "deploy", "--env", str(notes.env), "--no-build"]
     deploys = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]

@@ -11,7 +11,8 @@ from fastapi_stackops.adopt.conventions import CODE_DIR, SERVED_AT
 #: What an app that reaches its database at import says when there is none: worth asking again with the stack up.
 UNREACHED = re.compile(
     r"Can't connect|Connection refused|could not translate host name|Name or service not known|"
-    r"Temporary failure in name resolution|ConnectionRefusedError|connection to server at|Errno 111|Errno 99"
+    r"Temporary failure in name resolution|ConnectionRefusedError|connection to server at|Errno 111|Errno 99|"
+    r"Unknown (MySQL )?server host"
 )
 #: An app that writes under its code at import (a logs/ folder): the root filesystem is read-only; or a log file in a
 #: folder the image lacks (logs/ holds no Python, so is not copied), which a writable folder there mends the same way.

@@ -94,6 +94,9 @@ def test_advice_from_last_words_alone(words, said):
         ("OSError: [Errno 30] Read-only file system: '/srv/app/logs'", False, "/srv/app/logs"),
         ("(2003, \"Can't connect to MySQL server on 'localhost' ([Errno 99] Cannot assign requested address)\")", True, ""),
         ("ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 5432)", True, ""),
+        # zxiaosi/vue3-fastapi: mysqlclient's words for a host that does not resolve (its default, the name of its own
+        # Compose service), when its module creates tables at import
+        ("OperationalError: (MySQLdb.OperationalError) (2005, \"Unknown server host 'mariadb' (-2)\")", True, ""),
         ("pydantic ValidationError: 1 validation error for Settings", False, ""),
         ("FileNotFoundError... OSError: [Errno 30] Read-only file system: 'logs'", False, "logs"),  # relative to /srv
     ],

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import BUILD_CACHE, HEADER
 from fastapi_stackops.adopt.reading import Repository, alembic_location
-from fastapi_stackops.adopt.source import SKIPPED, imported_names, string_constants
+from fastapi_stackops.adopt.source import SKIPPED, imported_names, src_is_a_package, string_constants
 from fastapi_stackops.adopt.wheels import text_of
 
 
@@ -16,11 +16,12 @@ def code_paths(repo: Repository) -> list[str]:
     """What the runtime needs: the app's source root (or package), the repository's other top-level packages, the
     namespace packages and modules its code imports, migrations."""
     imported = imported_names(repo.root, repo.package)
+    source_root = "" if src_is_a_package(repo.root) else "src"  # src/ imported as a package is copied as one
     packages = sorted(
         p.name
         for p in repo.root.iterdir()
         # A folder skipped as no code (tests/) is code when the app's own code imports it.
-        if p.name not in SKIPPED - imported and p.name != "src" and not p.name.startswith(".")
+        if p.name not in SKIPPED - imported and p.name != source_root and not p.name.startswith(".")
         if (p / "__init__.py").is_file()
         or (p.is_dir() and p.name in imported and next(p.rglob("*.py"), None))  # a namespace package, code further down
         or (p.suffix == ".py" and p.stem in imported)

@@ -326,6 +326,16 @@ def test_tests_whose_pytest_is_in_a_subfolders_dev_requirements_get_a_test_image
     assert "COPY infra/requirements ./infra/requirements\n" in dockerfile_text(repo, "/health", False)
 
 
+def test_a_src_folder_the_top_level_app_imports_as_a_package_is_copied_with_it(tmp_path):
+    # aikiham82/react-fastapi-spainaikikai-admin: main.py runs `from src.app import create_app`, and src/ (no
+    # __init__.py) was taken for a src layout's source root, never copied: "No module named 'src'" in the image.
+    factory = "from fastapi import FastAPI\n\ndef create_app():\n    return FastAPI()\n"
+    main = "from src.app import create_app\n\napp = create_app()\n"
+    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "src/app.py": factory, "src/domain/user.py": ""})
+    repo = read_repository(tmp_path)
+    assert repo.app.reference == "main:app" and code_paths(repo) == ["main.py", "src"]
+
+
 def test_an_app_in_a_top_level_module_copies_that_file(tmp_path):
     written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": "import database\n" + APP, "database.py": ""})
     assert code_paths(read_repository(tmp_path)) == ["main.py", "database.py"]
@@ -776,6 +786,18 @@ def test_a_sync_and_an_async_database_url_each_get_a_driver_of_their_kind(tmp_pa
     environment = app_environment(read_repository(written(tmp_path, files)))
     assert environment["DATABASE_ASYNC_URL"].startswith("${DATABASE_ASYNC_URL-postgresql+asyncpg://app:"), environment
     assert environment["DATABASE_URL"].startswith("${DATABASE_URL-postgresql://app:"), environment
+
+
+def test_a_database_url_named_sync_at_its_end_is_the_stacks_database_with_a_sync_driver(tmp_path):
+    # yyong008/fastapi-antd-admin: DATABASE_URL_SYNC, which its alembic env.py uses, got a generated secret, and the
+    # migration failed: "Could not parse SQLAlchemy URL".
+    body = "    DATABASE_URL: str\n    DATABASE_URL_SYNC: str\n    DB_URI_ASYNC: str\n"
+    config = f"from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n{body}"
+    engine = "from sqlalchemy.ext.asyncio import create_async_engine\n"
+    files = {"requirements.txt": "fastapi\nasyncpg\npsycopg2\n", "main.py": engine + APP, "config.py": config}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert environment["DATABASE_URL_SYNC"].startswith("${DATABASE_URL_SYNC-postgresql://app:"), environment
+    assert environment["DB_URI_ASYNC"].startswith("${DB_URI_ASYNC-postgresql+asyncpg://app:"), environment
 
 
 @pytest.mark.parametrize(

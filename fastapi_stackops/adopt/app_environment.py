@@ -27,7 +27,7 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
     service or the data volume; a field named for a sync or async driver (DATABASE_ASYNC_URL) gets one."""
     default = (field.default or "") if field else repo.settings.database_default if repo.settings else ""
     scheme = default.split("://")[0] if "://" in default else ""
-    named = re.search(r"(^|_)(a?sync)_", field.name.lower()) if field else None
+    named = re.search(r"(^|_)(a?sync)(_|$)", field.name.lower()) if field else None
     async_engine = named.group(2) == "async" if named else repo.async_engine
     if repo.database in DATABASES:
         database = DATABASES[repo.database]

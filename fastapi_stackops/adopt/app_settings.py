@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from fastapi_stackops.adopt.conventions import SERVED_AT
 
 #: DATABASE_URL, DB_DSN, DATABASE_ASYNC_URL, DB_CONNECTION, and a nested group's DATABASE__URL (env_nested_delimiter="__").
-DATABASE_FIELD = re.compile(r"(?:^|_)(database|db|sqlalchemy_database)(_a?sync)?_{1,2}(url|uri|dsn|connection)$|^dsn$", re.I)
+DATABASE_FIELD = re.compile(
+    r"(?:^|_)(database|db|sqlalchemy_database)(_a?sync)?_{1,2}(url|uri|dsn|connection)(_a?sync)?$|^dsn$", re.I
+)
 #: A default that is a database's URL, whatever the field is called (POSTGRES_SYNC_URL, MAIN_STORE); a scheme alone
 #: ("mysql+aiomysql://", a prefix the code puts before the parts it joins) is none.
 DATABASE_URL = re.compile(r"^(postgres(ql)?|mysql|mariadb|sqlite)(\+\w+)?://(?!/*$)", re.I)

@@ -69,7 +69,9 @@ def database_environment(repo: Repository) -> dict[str, str]:
     settings, fields = repo.settings, [SettingField(name, None) for name in repo.required]
     urls = [f for f in settings.others if holds_database_url(f)] + settings.database_fields if settings else []
     values = database_values(repo, urls + [f for f in fields if DATABASE_FIELD.search(f.name)], settings)
-    return values | database_values(repo, [], parts_of(fields))
+    # Parts read again elsewhere, under names of their own (DB_PASS in one module, DB_PASSWORD in another).
+    scattered = database_values(repo, [], parts_of(list(settings.others))) if settings else {}
+    return scattered | values | database_values(repo, [], parts_of(fields))
 
 
 def redis_by_defaults(repo: Repository, wired: dict[str, str]) -> dict[str, str]:

@@ -788,6 +788,21 @@ def test_a_sync_and_an_async_database_url_each_get_a_driver_of_their_kind(tmp_pa
     assert environment["DATABASE_URL"].startswith("${DATABASE_URL-postgresql://app:"), environment
 
 
+def test_database_parts_read_again_in_another_module_under_other_names_are_wired_too(tmp_path):
+    # rgelikoshvili-stack/fastapi-run: app/storage/database.py reads DB_PASS, app/api/db.py DB_PASSWORD (defaulting to
+    # a password of its own), and the import failed on "password authentication failed for user app".
+    storage = "".join(
+        f'{n} = os.getenv("{n}", "{d}")\n' for n, d in (("DB_HOST", "10.0.0.1"), ("DB_PASS", "x"), ("DB_USER", "u"))
+    )
+    api = "import psycopg2\n\ndef get_db():\n    return psycopg2.connect(\n"
+    api += "".join(f'        {k}=os.environ.get("{n}", "v"),\n' for k, n in (("host", "DB_HOST"), ("password", "DB_PASSWORD")))
+    files = {"requirements.txt": "fastapi\npsycopg2-binary\n", "main.py": APP}
+    files |= {"app/storage/database.py": "import os\n" + storage, "app/api/db.py": "import os\n" + api + "    )\n"}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert environment["DB_PASSWORD"] == environment["DB_PASS"].replace("DB_PASS-", "DB_PASSWORD-"), environment
+    assert environment["DB_HOST"] == "${DB_HOST-postgres}", environment
+
+
 def test_a_database_url_named_sync_at_its_end_is_the_stacks_database_with_a_sync_driver(tmp_path):
     # yyong008/fastapi-antd-admin: DATABASE_URL_SYNC, which its alembic env.py uses, got a generated secret, and the
     # migration failed: "Could not parse SQLAlchemy URL".

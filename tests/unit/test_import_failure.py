@@ -166,6 +166,15 @@ PYDANTIC_FROM_ENVIRONMENT = (
         ),
         ("KeyError: 'name'", ()),
         ("RuntimeError: APP_AUTH_JWT_SECRET_KEY is required at startup", ("APP_AUTH_JWT_SECRET_KEY",)),  # its own check
+        # ramanflorfresca/antar-fastapi: an SDK client made at import (OpenAI's, Groq's: the same generated client)
+        (
+            "OpenAIError: The api_key client option must be set either by passing api_key to the client or by setting "
+            "the OPENAI_API_KEY environment variable",
+            ("OPENAI_API_KEY",),
+        ),
+        ("ValueError: Please set the HF_TOKEN environment variable.", ("HF_TOKEN",)),
+        ("RuntimeError: the STRIPE_SECRET_KEY environment variable is not set", ("STRIPE_SECRET_KEY",)),
+        ("the PATH environment variable is searched", ()),  # no missing one: a name without an underscore, no verdict
         ("ValueError: SMTP_HOST must be set when mail is on", ("SMTP_HOST",)),
         ("ValueError: AUTH_ENABLED must be True in production", ()),  # a rule about a value, not a missing one
         ("RuntimeError: the API is required", ()),

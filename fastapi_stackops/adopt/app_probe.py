@@ -83,7 +83,20 @@ def startup_failure(app, seconds):
     return failed[0] if failed else None
 
 
+def wrapped(app):
+    """The FastAPI app inside an ASGI wrapper the module serves (socketio.ASGIApp(sio, app), a middleware's .app)."""
+    for _ in range(5):
+        if hasattr(app, "openapi") and hasattr(app, "routes"):
+            return app
+        inner = getattr(app, "other_asgi_app", None) or getattr(app, "app", None)
+        if inner is None:
+            return app
+        app = inner
+    return app
+
+
 def routes_of(app):
+    app = wrapped(app)
     try:  # an app can serve while its OpenAPI document fails to build (a forward reference pydantic cannot resolve)
         openapi, broken = (app.openapi() if app.openapi_url else None), ""
     except Exception as error:

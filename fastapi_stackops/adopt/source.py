@@ -206,6 +206,18 @@ def built_by_factories(tree: ast.Module, factories: set[str], module: str, sourc
                 yield App(module, name, False, f"{source}:{node.lineno}", source_root)
 
 
+def wrappers_of(tree: ast.Module, apps: set[str], module: str, source: str, source_root: str) -> Iterator[App]:
+    """Module-level ASGI wrappers of the module's own app, which is what it serves (`app = socketio.ASGIApp(sio,
+    fast_app)`, `app = SentryAsgiMiddleware(api)`)."""
+    for node in tree.body:
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        if isinstance(value, ast.Call) and not any(calls(value, kind) for kind in ("FastAPI", "APIRouter")):
+            arguments = [*value.args, *(keyword.value for keyword in value.keywords)]
+            if any(isinstance(argument, ast.Name) and argument.id in apps for argument in arguments):
+                for name in assigned(node):
+                    yield App(module, name, False, f"{source}:{node.lineno}", source_root)
+
+
 def assigned(node: ast.Assign | ast.AnnAssign) -> list[str]:
     """The names a module-level assignment binds: `app = ...`, `app = api = ...`, `app: FastAPI = ...`."""
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -221,7 +233,11 @@ def find_apps(root: Path) -> list[App]:
             module, source_root = module_of(path, root, package_src)
             trees.append((tree, module, str(path.relative_to(root)), source_root))
     kinds = fastapi_kinds([tree for tree, *_ in trees])
-    found = [app for tree, module, source, source_root in trees for app in apps_in(tree, module, source, source_root, kinds)]
+    found = []
+    for tree, module, source, source_root in trees:
+        own = list(apps_in(tree, module, source, source_root, kinds))
+        plain = {app.attribute for app in own if not app.factory}
+        found += own + (list(wrappers_of(tree, plain, module, source, source_root)) if plain else [])
     factories = {app.attribute for app in found if app.factory}
     for tree, module, source, source_root in trees if factories else ():
         found += built_by_factories(tree, factories, module, source, source_root)

@@ -39,3 +39,42 @@ def test_a_file_is_parsed_once_per_version_and_again_when_it_changes(tmp_path):
     assert parsed(module) is first and every_node(first) is every_node(first)  # shared across passes
     module.write_text("app = 2  # edited\n")  # another size: another version
     assert ast.unparse(parsed(module)) == "app = 2"
+
+
+SOCKETIO = "import socketio\nfrom fastapi import FastAPI\n\nsio = socketio.AsyncServer()\nfast_app = FastAPI()\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "reference"),
+    [
+        # SharkTrchBrasil/back_end_python_fastAPI: src/main.py serves socketio's wrapper of its FastAPI app, and a stray
+        # `app = FastAPI()` in a utility module was taken instead (whose import then failed on a missing API key).
+        (
+            {
+                "src/main.py": "from src.utils import mail\n" + SOCKETIO + "app = socketio.ASGIApp(sio, fast_app)\n",
+                "src/utils/mail.py": APP,
+            },
+            "src.main:app",
+        ),
+        ({"main.py": APP + "app = SentryAsgiMiddleware(app=app)\n"}, "main:app"),  # a keyword, the same name again
+        ({"main.py": APP + "handler = Mangum(app)\n"}, "main:app"),  # a wrapper for elsewhere named otherwise: the app
+        ({"main.py": "from fastapi import FastAPI\n\napi = FastAPI()\nsettings = load(debug=True)\n"}, "main:api"),
+    ],
+)
+def test_an_asgi_wrapper_of_the_modules_app_is_what_it_serves(tmp_path: Path, files, reference):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    app = find_apps(tmp_path)[0]
+    assert f"{app.module}:{app.attribute}" == reference
+
+
+def test_the_probe_reads_the_routes_of_the_app_inside_a_wrapper():
+    from types import SimpleNamespace
+
+    from fastapi_stackops.adopt.app_probe import wrapped
+
+    inner = SimpleNamespace(openapi=lambda: {}, routes=[])
+    assert wrapped(SimpleNamespace(other_asgi_app=inner)) is inner  # socketio's
+    assert wrapped(SimpleNamespace(app=SimpleNamespace(app=inner))) is inner  # middleware over middleware
+    assert wrapped(inner) is inner

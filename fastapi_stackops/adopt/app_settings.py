@@ -139,6 +139,16 @@ NAMED_VALUES = (
         re.compile(r"(^|_)(base|public|site|app|frontend|server|callback|redirect)_?(url|uri)$", re.I),
         SERVED_AT,
     ),
+    # Any other service's address (SUPABASE_URL, ELASTIC_ENDPOINT), which clients check is a URL when they are made;
+    # a database's, Redis's or a broker's is wired to the stack's first, and a made-up one is never a web address.
+    (
+        re.compile(
+            r"^(?!.*(database|db|redis|broker|amqp|rabbit|mongo|celery|postgres|mysql|sqlite|sqlalchemy|dsn))"
+            r".*(^|_)(url|uri|endpoint)$",
+            re.I,
+        ),
+        SERVED_AT,
+    ),
 )
 
 

@@ -667,6 +667,12 @@ def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
         ("PUBLIC_BASE_URL", "http://localhost:8000"),
         ("FRONTEND_URL", "http://localhost:8000"),
         ("DATABASE_URL", None),  # the stack's own is wired first
+        # orvilledev/FastAPI-Keepa: supabase's client refused the made-up SUPABASE_URL at startup ("Invalid URL")
+        ("SUPABASE_URL", "http://localhost:8000"),
+        ("search_endpoint", "http://localhost:8000"),
+        ("MONGO_URL", None),
+        ("CELERY_BROKER_URL", None),
+        ("URL_PREFIX", None),
     ],
 )
 def test_a_string_named_for_what_libraries_validate_gets_a_value_of_that_kind(name, value):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fastapi_stackops import StackError
 from fastapi_stackops.commands import Background, run
-from fastapi_stackops.project import WRITTEN_BY_INIT, display
+from fastapi_stackops.project import display
 from fastapi_stackops.settings import StackSettings, compose_environment
 
 MINIMUM_COMPOSE = (2, 20)  # depends_on.required, up --wait-timeout
@@ -113,9 +113,7 @@ def dot_env_args(settings: StackSettings) -> list[str]:
     """No `.env` of the project folder reaches the interpolation of files init wrote: there it is the app's own file
     (DATABASE_URL at localhost, for a run on the host), and the env files alone decide. A project of the user's own
     Compose files (init's override beside them) keeps Compose's reading of it, as their plain `docker compose` has."""
-    first = settings.compose_files[0] if settings.compose_files else None
-    written_by_init = first is not None and first.is_file() and first.read_text().startswith(WRITTEN_BY_INIT)
-    return ["--env-file", os.devnull] if written_by_init else []
+    return ["--env-file", os.devnull] if settings.compose_by_init else []
 
 
 def up_args(settings: StackSettings, build: bool = True, services: Sequence[str] = (), timeout: int | None = None) -> list[str]:

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from fastapi_stackops import PACKAGE_DIR, StackError
 from fastapi_stackops.contract import load_project
 from fastapi_stackops.envfiles import EnvValue, read_env_files
-from fastapi_stackops.project import ProjectConfig, display
+from fastapi_stackops.project import WRITTEN_BY_INIT, ProjectConfig, display
 from fastapi_stackops.target import LocalTarget, SshTarget, engine_target
 
 ENV_SUFFIX = ".env.docker"
@@ -90,6 +90,8 @@ class StackSettings:
     values: Mapping[str, EnvValue] = field(repr=False)
     project: str
     compose_files: tuple[Path, ...]
+    #: init wrote the first Compose file: no `.env` of the project folder reaches its interpolation (see compose.py)
+    compose_by_init: bool
     profiles: tuple[str, ...]
     base_images: str
     ca_bundle: Path | None
@@ -226,7 +228,8 @@ def load_settings(
         files=tuple(files),
         values=MappingProxyType(values),
         project=_project_name(values, display(files[0]), environ),
-        compose_files=_compose_files(values, config),
+        compose_files=(compose_files := _compose_files(values, config)),
+        compose_by_init=bool(compose_files) and compose_files[0].read_text().startswith(WRITTEN_BY_INIT),
         profiles=tuple(p.strip() for p in (profiles.value if profiles else "").split(",") if p.strip()),
         base_images=_choice(values, "BASE_IMAGES", BASE_IMAGE_MODES),
         ca_bundle=_ca_bundle(values.get("BUILD_CA_BUNDLE"), config.root),

@@ -81,7 +81,8 @@ def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
     """Settings defaulting to empty that the failure names: the app's own check that one is set, in its own words
     ("SECRET_KEY no está configurada"), a secret like those with no default."""
     fields = setting_fields(repo.settings)
-    return tuple(f.variable for f in fields if f.defaults_to_empty and re.search(rf"\b{f.variable}\b", failed.words))
+    # In any case: a library names the argument it was given empty ("supabase_url is required").
+    return tuple(f.variable for f in fields if f.defaults_to_empty and re.search(rf"\b{f.variable}\b", failed.words, re.I))
 
 
 def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapping[str, str] = {}) -> tuple[Setup, bool]:

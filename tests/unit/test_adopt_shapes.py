@@ -1227,6 +1227,19 @@ def test_a_setting_defaulting_to_empty_that_the_failure_names_is_learned_as_a_se
     assert "\nSECRET_KEY=ci-" in env_texts(setup.repo, "env", False, {})["env/ci.env.docker"]
 
 
+def test_an_empty_read_a_library_names_in_lower_case_is_learned_as_a_secret_with_a_value_of_its_kind(tmp_path):
+    # ramanflorfresca/antar-fastapi: create_client(os.getenv("SUPABASE_URL"), ...) at import: "supabase_url is required".
+    from fastapi_stackops.adopt.first_start import learned
+    from fastapi_stackops.adopt.init import setup_for
+    from fastapi_stackops.adopt.routes import ImportFailed
+
+    main = 'import os\nfrom supabase import create_client\n\nclient = create_client(os.getenv("SUPABASE_URL"))\n' + APP
+    written(tmp_path, {"requirements.txt": "fastapi\nsupabase\n", "main.py": main})
+    setup = setup_for(read_repository(tmp_path), system_ca=False)
+    setup, _ = learned(setup, ImportFailed(setup.repo, "SupabaseException: supabase_url is required"), False)
+    assert app_environment(setup.repo)["SUPABASE_URL"] == "${SUPABASE_URL-http://localhost:8000}"
+
+
 def test_a_requirements_line_naming_the_project_itself_is_left_out_of_the_dependencies_install(tmp_path):
     # insistence/RuoYi-Vue3-FastAPI: `.` ends its requirements.txt; the builder, which has only that file, failed on it.
     files = {"requirements.txt": "fastapi\n.\n", "pyproject.toml": '[project]\nname = "svc"\nversion = "1"\n', "main.py": APP}

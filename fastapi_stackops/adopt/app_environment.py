@@ -39,9 +39,12 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
 def app_environment(repo: Repository) -> dict[str, str]:
     """Variable -> its Compose value: the database URL, Redis, RabbitMQ, and every setting the app cannot start without."""
     wired = wired_environment(repo)
-    return wired | made_up_environment(repo, wired)
+    return {name: value for name, value in (wired | made_up_environment(repo, wired)).items() if not COMPOSE_READS.match(name)}
 
 
+#: Variables Compose and the docker CLI read themselves: the env files hand their values to Compose, so one the app
+#: reads too (an app that drives containers reads DOCKER_HOST) is never made up there: it would name Compose's engine.
+COMPOSE_READS = re.compile(r"^(DOCKER|COMPOSE)_")
 #: A field of these types names no broker's URL, host or port, whatever its name (CELERY_BROKER: Literal['rabbitmq', 'redis']).
 NO_URL = re.compile(r"^\s*(Literal|bool)\b")
 
@@ -189,5 +192,6 @@ def secret_variables(repo: Repository) -> list[str]:
     wired = {name for name, value in app_environment(repo).items() if "?set " not in value}
     names = [f.variable for f in repo.settings.required if f.variable not in wired] if repo.settings else []
     names += [name for name in repo.required if name not in wired and name not in names]
+    names = [name for name in names if not COMPOSE_READS.match(name)]
     names += [DATABASES[repo.database].password] if repo.database in DATABASES else []
     return names + ([RABBITMQ_PASSWORD] if repo.rabbitmq else [])

@@ -1240,6 +1240,17 @@ def test_an_empty_read_a_library_names_in_lower_case_is_learned_as_a_secret_with
     assert app_environment(setup.repo)["SUPABASE_URL"] == "${SUPABASE_URL-http://localhost:8000}"
 
 
+def test_a_setting_compose_reads_itself_is_never_made_up_for_the_app(tmp_path):
+    # Found running init on this repository: its code reads DOCKER_HOST, init made up "ci-<hex>" for it, and the env
+    # files handed that to Compose as the engine's address ("error during connect: ... ci-...:2375").
+    config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    DOCKER_HOST: str\n    TOKEN: str\n"
+    written(tmp_path, {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config})
+    repo = read_repository(tmp_path)
+    assert "DOCKER_HOST" not in app_environment(repo) and "TOKEN" in app_environment(repo)
+    assert secret_variables(repo) == ["TOKEN"]
+    assert "DOCKER_HOST" not in "".join(env_texts(repo, "env", False, {}).values())
+
+
 def test_a_requirements_line_naming_the_project_itself_is_left_out_of_the_dependencies_install(tmp_path):
     # insistence/RuoYi-Vue3-FastAPI: `.` ends its requirements.txt; the builder, which has only that file, failed on it.
     files = {"requirements.txt": "fastapi\n.\n", "pyproject.toml": '[project]\nname = "svc"\nversion = "1"\n', "main.py": APP}

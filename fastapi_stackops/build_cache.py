@@ -58,7 +58,7 @@ def saved(stack: Stack, folder: Path, services: list[str]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     kept, seen = [], set()
     for name in services:
-        image = stack.client.images.get(stack.model.services[name].image or f"{stack.project}-{name}")
+        image = stack.client.images.get(stack.model.image_of(name, stack.project))
         if image.id in seen:
             continue
         seen.add(image.id)

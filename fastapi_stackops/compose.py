@@ -193,6 +193,10 @@ class ComposeModel:
     def profiles(self) -> list[str]:
         return sorted({p for s in self.services.values() for p in s.profiles})
 
+    def image_of(self, name: str, project: str) -> str:
+        """The image name Compose gives a service: its `image:`, else PROJECT-SERVICE (what it builds)."""
+        return self.services[name].image or f"{project}-{name}"
+
     def referenced_images(self, names: Sequence[str]) -> set[str]:
         """Images these services run or build from (build args included, as base images are passed)."""
         images = set()

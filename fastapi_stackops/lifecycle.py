@@ -114,7 +114,7 @@ def image_names_elsewhere(stack: Stack) -> set[str]:
             model = other.model
         except StackError:
             continue  # an env that cannot render names nothing Compose could build
-        names |= {":".join(split_reference(s.image or f"{other.project}-{s.name}")) for s in model.services.values() if s.built}
+        names |= {":".join(split_reference(model.image_of(s.name, other.project))) for s in model.services.values() if s.built}
     return names
 
 

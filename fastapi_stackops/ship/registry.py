@@ -110,9 +110,7 @@ class Pushed:
 
 def built_images(settings: StackSettings, model: ComposeModel) -> dict[str, str]:
     """Service -> the local image Compose built for it (its `image:`, else PROJECT-SERVICE), for active services."""
-    return {
-        name: model.services[name].image or f"{settings.project}-{name}" for name in model.active if model.services[name].built
-    }
+    return {name: model.image_of(name, settings.project) for name in model.active if model.services[name].built}
 
 
 def push_image(client: docker.DockerClient, local: str, target: str) -> str:

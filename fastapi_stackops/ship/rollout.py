@@ -40,8 +40,7 @@ class Switched:
 
 def entry_image(stack: Stack) -> str:
     """The image name Compose gives the entry service: its `image:`, else <project>-<service>."""
-    entry = stack.config.entry
-    return stack.model.services[entry].image or f"{stack.project}-{entry}"
+    return stack.model.image_of(stack.config.entry, stack.project)
 
 
 def proxy(stack: Stack):

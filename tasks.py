@@ -87,7 +87,7 @@ def substitutes(c, workers=3):
 
     # In the order the suite first needs them: its modules that run alone come first (the registry's, the server's
     # proxy, the swarm's nodes, all on the reference's Python), and a test waits for an image still being built.
-    first = ("3.11-slim-bookworm", "registry", "caddy", "postgres:15-bookworm", "swarm-node")
+    first = ("3.11-slim-bookworm", "registry", "proxy", "postgres:15-bookworm", "swarm-node")
     images = sorted(every_substitute(), key=lambda image: next((i for i, n in enumerate(first) if n in image.local), 9))
     built = build_substitutes(images, load_settings("ci", environ={}), connect(), int(workers))
     say(f"substitutes: {built} built, the rest already current")

@@ -47,7 +47,7 @@ RECIPE_FILES = {
     "pgvector": ("postgres-entrypoint.sh",),
     "mariadb": ("mariadb-entrypoint.sh",),
     "swarm-node": ("swarm-node.sh", "ssh-host.sh"),
-    "caddy": ("proxy-entrypoint.sh",),
+    "proxy": ("proxy-entrypoint.sh",),
 }
 
 
@@ -83,9 +83,9 @@ class BaseImage:
         return digest.hexdigest()[:16]
 
 
-#: The server deploy's reverse proxy (compose.proxy.yaml): Caddy from Debian's package, with
+#: The server deploy's reverse proxy (compose.proxy.yaml): HAProxy from Debian's package, with
 #: the entrypoint that switches it (no official image has that), so always built here.
-PROXY_IMAGE = BaseImage(recipe="caddy", variable="PROXY_IMAGE", official="")
+PROXY_IMAGE = BaseImage(recipe="proxy", variable="PROXY_IMAGE", official="")
 
 
 def needed_base_images(settings: StackSettings, model: ComposeModel, services: Sequence[str] | None = None) -> list[BaseImage]:

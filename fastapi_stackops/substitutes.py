@@ -30,7 +30,7 @@ DEBIAN_SHIPS = {
 FIXED = {
     "registry": ("local/registry:2.8-bookworm", "bookworm"),
     "swarm-node": ("local/swarm-node:20.10-bookworm", "bookworm"),
-    "caddy": ("local/caddy:2.6-bookworm", "bookworm"),
+    "proxy": ("local/haproxy:2.6-bookworm", "bookworm"),
 }
 #: Recipes whose official image is not <recipe>:<version>-<suite>, and how that image's tag names the version.
 OFFICIAL_NAMES = {"pgvector": ("pgvector/pgvector:pg{version}-{suite}", r"pg(\d+)")}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build a local substitute for an official base image from Debian packages,
 # for machines that reach a Debian mirror but no container registry.
-#   build-base.sh python|python-runtime|postgres|pgvector|mariadb|redis|rabbitmq|registry|swarm-node|caddy TAG MIRROR SUITE RECIPE_HASH [VERSION]
+#   build-base.sh python|python-runtime|postgres|pgvector|mariadb|redis|rabbitmq|registry|swarm-node|proxy TAG MIRROR SUITE RECIPE_HASH [VERSION]
 # VERSION is what the suite ships (python 3.9 in bullseye, 3.11 in bookworm,
 # 3.13 in trixie, 3.14 in forky;
 # postgres 15 and 17; redis 7; rabbitmq 3.10 in bookworm): the caller (fastapi_stackops/baseimages.py) chose the
@@ -188,20 +188,20 @@ swarm-node)
       --change 'VOLUME /var/lib/docker' \
       --change 'ENTRYPOINT ["/usr/local/bin/swarm-node.sh"]'
   ;;
-caddy)
-  # Debian's Caddy as the reverse proxy of a server deploy (inv deploy with
-  # PROXY_PORT): one static binary, run by a numeric non-root user on an
-  # unprivileged port; its config and state live in /var/lib/proxy (a volume).
-  # passwd: the package's maintainer script adds a caddy user with groupadd.
-  make_rootfs --include=passwd,caddy,ca-certificates \
+proxy)
+  # Debian's HAProxy as the reverse proxy of a server deploy (inv deploy with
+  # PROXY_PORT), run by a numeric non-root user on an unprivileged port; the
+  # deploy switches it through its runtime API (no reload). Its state (what it
+  # sends to, the release history) lives in /var/lib/proxy (a volume).
+  # passwd and adduser: the package's maintainer script adds a haproxy user.
+  make_rootfs --include=passwd,adduser,haproxy \
     --customize-hook='mkdir -p "$1"/var/lib/proxy && chown 10001:10001 "$1"/var/lib/proxy' \
     --customize-hook="copy-in $here/proxy-entrypoint.sh /usr/local/bin"
   import_rootfs \
       --change 'USER 10001:10001' \
-      --change 'ENV HOME=/var/lib/proxy XDG_CONFIG_HOME=/var/lib/proxy XDG_DATA_HOME=/var/lib/proxy' \
       --change 'VOLUME /var/lib/proxy' \
       --change 'EXPOSE 8080' \
       --change 'ENTRYPOINT ["/usr/local/bin/proxy-entrypoint.sh"]'
   ;;
-*) echo "build-base: unknown recipe '$recipe' (python, python-runtime, postgres, pgvector, mariadb, redis, rabbitmq, registry, swarm-node or caddy)" >&2; exit 2 ;;
+*) echo "build-base: unknown recipe '$recipe' (python, python-runtime, postgres, pgvector, mariadb, redis, rabbitmq, registry, swarm-node or proxy)" >&2; exit 2 ;;
 esac

@@ -4,13 +4,13 @@ The entry service runs one container per release under Compose's own
 labels (`up --scale N+1 --no-recreate` adds the new one next to the old), so
 `status`, `logs`, `down` and `clean` see it as any other. Only a container
 that is healthy and answers its health path from inside gets the proxy's
-traffic; Caddy's reload lets requests in flight finish where they started,
-and the old container then stops with its own grace period.
+traffic; HAProxy's runtime API sends new requests to it with no reload (the
+connections clients hold stay open) while requests in flight finish where
+they started, and the old container then stops with its own grace period.
 """
 
 from __future__ import annotations
 
-import re
 import shlex
 import time
 from dataclasses import dataclass
@@ -225,10 +225,9 @@ def tag_release(stack: Stack, image_id: str, note: str, revision: str | None = N
 
 
 def proxied(stack: Stack) -> str:
-    """The container the proxy sends requests to, as its configuration names it ("" before any switch)."""
-    said = read_on_host(proxy(stack), "/var/lib/proxy/Caddyfile")
-    found = re.search(r"reverse_proxy (\S+):\d+", said)
-    return found.group(1) if found else ""
+    """The container the proxy sends new requests to, as its state names it ("" before any switch)."""
+    said = read_on_host(proxy(stack), "/var/lib/proxy/serving").strip()
+    return said.rpartition(":")[0]
 
 
 def serving(stack: Stack, releases: list[Release]) -> Release | None:

@@ -143,7 +143,7 @@ def test_deploy_answers_at_the_stable_address_and_smoke_and_persistence_pass_rem
     smoke = notes.inv("smoke").stdout
     assert "smoke passed" in smoke and "ok   stackops-proxy: api answers /health through it" in smoke
     proxy = f"{notes_project(notes)}-stackops-proxy-1"
-    on_the_host("docker", "exec", proxy, "/usr/local/bin/proxy-entrypoint.sh", "switch", "nowhere:8000", "nowhere:8000")
+    on_the_host("docker", "exec", proxy, "/usr/local/bin/proxy-entrypoint.sh", "switch", "db:8000", "api:8000")  # nothing listens
     misrouted = notes.inv("smoke", check=False)
     on_the_host("docker", "exec", proxy, "/usr/local/bin/proxy-entrypoint.sh", "switch", "api:8000", "api:8000")
     assert misrouted.returncode == 1 and "FAIL stackops-proxy: api answers /health through it" in misrouted.stdout

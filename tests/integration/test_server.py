@@ -330,24 +330,42 @@ def test_a_deploy_interrupted_before_its_new_release_serves_leaves_the_old_servi
         assert notes.get("/health").json()["version"] == "0.5.0" and serving_line(notes).split()[1] == number
     else:  # any other command leaves what serves, and its account, as they were
         assert notes.get("/health").json()["version"] == version and serving_line(notes) == before, then
+    print(fault_cell(hold, sent, loop, serving_line(notes), " ".join(then)))
+
+
+def fault_cell(step: str, sent: int, loop: ClientLoop, serving: str, then: str) -> str:
+    """One cell of the fault matrix as the closing note tabulates it."""
+    return (
+        f"fault cell: {signal.Signals(sent).name} in {step}: client {loop.ok} answered, {loop.failed} failed; "
+        f"releases marks {' '.join(serving.split()[:2])}; next: {then}"
+    )
 
 
 def test_a_deploy_interrupted_before_the_switch_at_it_or_while_draining_leaves_a_true_account_and_the_next_works(notes, tmp_path):
     new = release_of(tmp_path / "next", "0.4.0")
     version, before = notes.get("/health").json()["version"], serving_line(notes)
-    said = interrupted(notes, "==> starting the new release beside", cwd=new, hold="beside")
+    with ClientLoop(writing_and_reading(notes)) as beside:
+        said = interrupted(notes, "==> starting the new release beside", cwd=new, hold="beside")
     assert "interrupted before the switch; the new container was removed; release" in said, said[-500:]
     assert notes.get("/health").json()["version"] == version and serving_line(notes) == before
+    assert beside.failed == 0, beside.errors[:5]
+    print(fault_cell("beside", signal.SIGINT, beside, before, "the SIGTERM below"))
     # SIGTERM in the switch: it completes with its record first (built again, cached: the refused one left no tag).
-    said = interrupted(notes, "==> switching the proxy", cwd=new, hold="switch", sent=signal.SIGTERM)
+    with ClientLoop(writing_and_reading(notes)) as switching:
+        said = interrupted(notes, "==> switching the proxy", cwd=new, hold="switch", sent=signal.SIGTERM)
     number = int(re.search(r"interrupted after the switch; release (\d+) serves and is recorded", said).group(1))
     assert notes.get("/health").json()["version"] == "0.4.0" and int(serving_line(notes).split()[1]) == number
+    assert switching.failed == 0, switching.errors[:5]
+    print(fault_cell("switch", signal.SIGTERM, switching, serving_line(notes), "smoke, status, the Ctrl-C below"))
     project = notes_project(notes)
     entries = ("docker", "ps", "-aq", "--filter", f"name={project}-api")
     assert len(on_the_host(*entries).split()) == 2, "the old container went: the drain ran, no fault reached"
     assert notes.inv("smoke").returncode == 0 and notes.inv("status").returncode == 0  # the next commands see it serve
-    said = interrupted(notes, "==> draining", "--no-build", cwd=new, hold="drain")
+    with ClientLoop(writing_and_reading(notes)) as draining:
+        said = interrupted(notes, "==> draining", "--no-build", cwd=new, hold="drain")
     assert f"interrupted after the switch; release {number + 1} serves and is recorded" in said, said[-500:]
+    assert draining.failed == 0, draining.errors[:5]
+    print(fault_cell("drain", signal.SIGINT, draining, serving_line(notes), "deploy, after the old container stopped"))
     assert len(on_the_host(*entries).split()) == 3, "the interrupted drain stopped nothing: no fault reached"
     # As a drain killed outright leaves it: the old container stopped, not removed (`up --scale` would restart it).
     names = on_the_host("docker", "ps", "-a", "--filter", f"name={project}-api", "--format", "{{.Names}}").split()
@@ -377,6 +395,7 @@ def test_the_other_signal_beside_in_the_switch_and_while_draining_keeps_the_acco
         assert f"interrupted after the switch; release {number + 2} serves and is recorded" in said, said[-500:]
         assert int(serving_line(notes).split()[1]) == number + 2
     assert loop.failed == 0 and loop.ok > 0, loop.errors[:5]
+    print(f"fault cells: SIGTERM beside, SIGINT in switch, SIGTERM in drain, one client: {loop.summary}")
     notes.inv("deploy", "--no-build", "--lock-wait", "0")  # the next deploy takes over what the drains left
     assert int(serving_line(notes).split()[1]) == number + 3 and len(on_the_host(*entries).split()) == 1
 

@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
-from fastapi_stackops.adopt.source import needs_lazy_annotations
+from fastapi_stackops.adopt.source import needs_lazy_annotations, python_files
+from fastapi_stackops.adopt.syntax import newer_syntax
 from fastapi_stackops.adopt.wheels import native_libraries, pipfile_python, rust_built, without_wheels
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
@@ -15,6 +16,8 @@ from fastapi_stackops.substitutes import DEBIAN_SHIPS
 #: likeliest first: 3.9 only when a project allows nothing newer.
 #: The first Python that evaluates annotations only when asked (PEP 649): code annotating a class with itself imports.
 LAZY_ANNOTATIONS = "3.14"
+#: The first Python that reads type parameters and f-strings reusing their quotes.
+NEWER_SYNTAX = 12
 BUILDABLE_PYTHONS = tuple(sorted(DEBIAN_SHIPS["python"], key=lambda v: (v == "3.9", int(v.split(".")[1]))))
 
 
@@ -85,15 +88,24 @@ def python_version(root: Path, project: dict) -> Finding:
             return Finding("python", version, ".python-version")
         why = "has no base image here" if version not in BUILDABLE_PYTHONS else "here is below the patch release it requires"
         return Finding("python", fits[0], f"{source} ({spec}); .python-version's {version} {why}")
+    if spec and not fits:
+        return Finding("python", lower_bound(spec), f"{source} ({spec})")
+    return for_the_code(root, fits if spec else list(BUILDABLE_PYTHONS), f"{source} ({spec})" if spec else "")
+
+
+def for_the_code(root: Path, fits: list[str], declared: str) -> Finding:
+    """The first of the Pythons the project allows (`declared` says where; "" when nothing names one) that its code
+    imports on: from 3.14 when an annotation names its own class, from 3.12 for newer syntax; else the first."""
     lazy = needs_lazy_annotations(root)
-    because = f"{lazy}: an annotation names its own class, which Python evaluates lazily from 3.14 only"
-    if spec:
-        if lazy and LAZY_ANNOTATIONS in fits:
-            return Finding("python", LAZY_ANNOTATIONS, f"{because}; {source} ({spec}) allows it")
-        return Finding("python", fits[0] if fits else lower_bound(spec), f"{source} ({spec})")
-    if lazy and LAZY_ANNOTATIONS in BUILDABLE_PYTHONS:
-        return Finding("python", LAZY_ANNOTATIONS, because)
-    return Finding("python", BUILDABLE_PYTHONS[0], UNNAMED)
+    newer = "" if lazy or int(fits[0].split(".")[1]) >= NEWER_SYNTAX else newer_syntax(python_files(root))
+    allowed = f"; {declared} allows it" if declared else ""
+    if lazy and LAZY_ANNOTATIONS in fits:
+        why = f"{lazy}: an annotation names its own class, which Python evaluates lazily from 3.14 only"
+        return Finding("python", LAZY_ANNOTATIONS, why + allowed)
+    later = [v for v in fits if int(v.split(".")[1]) >= NEWER_SYNTAX]
+    if newer and later:
+        return Finding("python", later[0], f"{newer.removeprefix(f'{root}/')}: syntax from Python 3.12 on{allowed}")
+    return Finding("python", fits[0], declared or UNNAMED)
 
 
 def source_builds(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +16,33 @@ TYPE_PARAMETERS = (
     (re.compile(r"^(\s*(?:async\s+)?def\s+\w+|\s*class\s+\w+)\[[^\n]*?\](?=\s*[(:])", re.M), r"\1"),
     (re.compile(r"^(\s*)type\s+(\w+)(?:\[[^\n]*?\])?\s*=", re.M), r"\1\2 ="),
 )
+
+#: Python 3.12's f-strings (PEP 701): a replacement field that reuses the string's own quote, or holds a backslash
+#: (`f"{row["id"]}"`, `f"{'\\n'.join(lines)}"`), which a Python before 3.12 refuses.
+NESTED_QUOTES = re.compile(r"""(?i)\b[rb]?f[rb]?(["'])(?:(?!\1)[^\n\\{]|\\.|\{\{)*(?<!\{)\{(?!\{)[^}\n]*?(?:\1|\\)""")
+
+
+def newer_syntax(paths: Iterable[Path]) -> str:
+    """Where code first uses syntax from Python 3.12 on (type parameters, `type` aliases, PEP 701's f-strings), as
+    "file:line"; "" when none does. The pattern is confirmed by a Python before 3.12 refusing the file, when that is
+    the one running; a newer one reads it either way."""
+    for path in paths:
+        text = path.read_text(errors="replace")
+        for pattern in (*(pattern for pattern, _ in TYPE_PARAMETERS), NESTED_QUOTES):
+            found = pattern.search(text)
+            if found and _refused_before_312(text):
+                return f"{path}:{text.count(chr(10), 0, found.start()) + 1}"
+    return ""
+
+
+def _refused_before_312(text: str) -> bool:
+    if sys.version_info >= (3, 12):
+        return True
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return True
+    return False
 
 
 def parsed(path: Path) -> ast.Module | None:

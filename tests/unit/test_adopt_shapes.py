@@ -391,6 +391,35 @@ def test_code_that_annotates_a_class_with_itself_gets_the_python_that_evaluates_
     assert read_repository(written(tmp_path, files)).python == python
 
 
+NESTED_F_STRING = 'ROW = {"id": 1}\nLABEL = f"row {ROW["id"]}"\n'
+
+
+@pytest.mark.parametrize(
+    ("config", "pyproject", "python"),
+    [
+        (NESTED_F_STRING, "", "3.13"),  # PEP 701: refused before 3.12, and nothing names a version
+        ("def first[T](items: list[T]) -> T:\n    return items[0]\n", "", "3.13"),  # type parameters
+        ("type Ids = list[int]\n", "", "3.13"),
+        ("LABEL = f\"{', '.join(['a', 'b'])}\"\n", "", "3.11"),  # the other quote: any Python
+        ('LABEL = "{x["id"]}"\n', "", "3.11"),  # no f: not a replacement field (and not valid here either)
+        (NESTED_F_STRING, '[project]\nname = "svc"\nrequires-python = ">=3.10"\ndependencies = ["fastapi"]\n', "3.13"),
+        (NESTED_F_STRING, '[project]\nname = "svc"\nrequires-python = ">=3.11,<3.12"\ndependencies = ["fastapi"]\n', "3.11"),
+    ],
+)
+def test_code_in_syntax_from_312_on_gets_the_first_python_that_reads_it_when_the_project_allows(
+    tmp_path, config, pyproject, python
+):
+    files = {
+        "main.py": APP,
+        "config.py": config,
+        **({"pyproject.toml": pyproject} if pyproject else {"requirements.txt": "fastapi\n"}),
+    }
+    repo = read_repository(written(tmp_path, files))
+    assert repo.python == python
+    if python == "3.13":
+        assert re.match(r"config.py:\d: syntax from Python 3.12 on", repo.findings[0].source), repo.findings[0]
+
+
 def test_a_namespace_package_whose_code_is_a_level_down_is_copied(tmp_path):
     main = "from api.v1.routes import router\n" + APP
     written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "api/v1/routes.py": "router = None\n", "docs/x.md": ""})

@@ -383,12 +383,17 @@ SELF_ANNOTATED = "from pydantic_settings import BaseSettings\n\nclass Settings(B
 def test_code_that_annotates_a_class_with_itself_gets_the_python_that_evaluates_annotations_lazily(
     tmp_path, config, pyproject, python
 ):
+    assert with_config(tmp_path, config, pyproject).python == python
+
+
+def with_config(root: Path, config: str, pyproject: str):
+    """A service whose config.py is `config`, declared by `pyproject` (or a requirements file when ""), as init reads it."""
     files = {
         "main.py": APP,
         "config.py": config,
         **({"pyproject.toml": pyproject} if pyproject else {"requirements.txt": "fastapi\n"}),
     }
-    assert read_repository(written(tmp_path, files)).python == python
+    return read_repository(written(root, files))
 
 
 NESTED_F_STRING = 'ROW = {"id": 1}\nLABEL = f"row {ROW["id"]}"\n'
@@ -409,12 +414,7 @@ NESTED_F_STRING = 'ROW = {"id": 1}\nLABEL = f"row {ROW["id"]}"\n'
 def test_code_in_syntax_from_312_on_gets_the_first_python_that_reads_it_when_the_project_allows(
     tmp_path, config, pyproject, python
 ):
-    files = {
-        "main.py": APP,
-        "config.py": config,
-        **({"pyproject.toml": pyproject} if pyproject else {"requirements.txt": "fastapi\n"}),
-    }
-    repo = read_repository(written(tmp_path, files))
+    repo = with_config(tmp_path, config, pyproject)
     assert repo.python == python
     if python == "3.13":
         assert re.match(r"config.py:\d: syntax from Python 3.12 on", repo.findings[0].source), repo.findings[0]

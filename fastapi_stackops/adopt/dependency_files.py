@@ -31,14 +31,23 @@ def requirement_name(line: str) -> str:
     return re.split(r"[\s\[<>=!~;@]", line, maxsplit=1)[0].lower().replace("_", "-")
 
 
+#: A requirements file for the developer's tools, never the app's alone (requirements/dev.txt, lint.txt).
+TOOLS_ONLY = re.compile(r"(dev|develop|tests?|lint|docs?|ci|local|typing|types)([-_.]|$)", re.I)
+
+
 def requirements_files(root: Path) -> list[str]:
-    """Requirements files, likeliest first: at the root, then a requirements/ folder's prod or base file, two levels deep."""
+    """Requirements files, likeliest first: at the root, then a requirements/ folder's prod or base file (or another
+    that names the framework, `ops.txt`; a dev or test file never), two levels deep. One that names the framework,
+    itself or through `-r`, comes before one that does not (a prod.txt holding only gunicorn, beside base.txt)."""
     found = [p.name for p in sorted(root.iterdir()) if REQUIREMENTS.match(p.name)]
     for pattern in ("requirements/*.txt", "*/requirements/*.txt", "*/requirements*.txt"):
         for path in sorted(root.glob(pattern)):
-            if re.match(r"(prod|production|base|main|requirements)", path.stem) and ".venv" not in path.parts:
-                found.append(str(path.relative_to(root)))
-    return sorted(dict.fromkeys(found), key=requirements_likelihood)
+            named = str(path.relative_to(root))
+            production = re.match(r"(prod|production|base|main|requirements)", path.stem)
+            framework = not TOOLS_ONLY.match(path.stem) and "fastapi" in ranges(root, named)
+            if (production or framework) and ".venv" not in path.parts:
+                found.append(named)
+    return sorted(dict.fromkeys(found), key=lambda path: ("fastapi" not in ranges(root, path), *requirements_likelihood(path)))
 
 
 def requirements_likelihood(path: str) -> tuple:

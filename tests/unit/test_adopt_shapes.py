@@ -310,6 +310,28 @@ def test_the_apps_requirements_file_is_the_production_one_nearest_the_root(tmp_p
     assert requirements_files(tmp_path)[0] == chosen
 
 
+@pytest.mark.parametrize(
+    ("files", "chosen"),
+    [
+        # prod.txt adds only the server to base.txt, without including it: the framework's file is the app's
+        ({"requirements/base.txt": "fastapi==0.108.0\n", "requirements/prod.txt": "gunicorn==21.2.0\n"}, "requirements/base.txt"),
+        ({"requirements/base.txt": "fastapi\n", "requirements/prod.txt": "-r base.txt\ngunicorn\n"}, "requirements/prod.txt"),
+        # no prod or base file: the one that names the framework, never the dev tools' file
+        (
+            {
+                "requirements/dev.txt": "fastapi\nblack\n",
+                "requirements/ops.txt": "fastapi\n",
+                "requirements/migration.txt": "alembic\n",
+            },
+            "requirements/ops.txt",
+        ),
+    ],
+)
+def test_the_apps_requirements_file_is_one_that_names_the_framework(tmp_path, files, chosen):
+    written(tmp_path, files)
+    assert requirements_files(tmp_path)[0] == chosen
+
+
 def test_tests_that_keep_their_own_requirements_file_get_a_test_image_from_it(tmp_path):
     written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP, "tests/test_a.py": ""})
     written(tmp_path, {"tests/requirements.txt": "-r ../requirements.txt\npytest==8.0\n"})
@@ -663,8 +685,10 @@ def test_the_tests_get_what_reaches_the_stack_and_the_apps_defaults_for_the_rest
     assert (wired in tested.split("    depends_on:")[0]) is tests_get_it
 
 
-def test_a_requirements_file_in_utf16_is_read(tmp_path):
-    (tmp_path / "requirements.txt").write_bytes("fastapi==0.115.6\r\nasyncpg==0.30.0\r\n".encode("utf-16"))
+@pytest.mark.parametrize("tail", [b"", b"\n"])  # b"\n": an odd length, a UTF-16 file with a UTF-8 line added
+def test_a_requirements_file_in_utf16_is_read(tmp_path, tail):
+    data = "fastapi==0.115.6\r\nasyncpg==0.30.0\r\n".encode("utf-16")
+    (tmp_path / "requirements.txt").write_bytes(data + tail)
     written(tmp_path, {"main.py": APP})
     assert read_repository(tmp_path).database == "postgres"
 

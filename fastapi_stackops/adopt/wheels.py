@@ -61,9 +61,10 @@ WHEEL = re.compile(r"^[^-]+-[^-]+(?:-\d[^-]*)?-(?P<python>[^-]+)-(?P<abi>[^-]+)-
 
 def text_of(path: Path) -> str:
     """A requirements file's text in whatever encoding pip would read it: UTF-16 with its BOM (PowerShell's `pip freeze >`
-    writes that), else UTF-8."""
+    writes that), else UTF-8; a byte that fits neither (a UTF-16 file cut at an odd length) is replaced, never a crash."""
     data = path.read_bytes()
-    return data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data.decode("utf-8-sig", errors="replace")
+    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    return data.decode(encoding, errors="replace")
 
 
 def normalized(name: str) -> str:

@@ -61,6 +61,21 @@ FITTING_CANDIDATES = ("ci0stackops", "ci_stackops", "0123456789abcdef", "stackop
 
 #: One of the values a setting may take, and a list of them: pydantic lists an enum's or a Literal's members
 #: ("'dev', 'homolog' or 'production'"), an app's own check may list them bare ("dev, homolog, production").
+#: Modules whose distribution has another name: what to add is said by that name.
+DISTRIBUTION_OF = {
+    "pkg_resources": "setuptools",
+    "yaml": "PyYAML",
+    "jwt": "PyJWT",
+    "jose": "python-jose",
+    "dotenv": "python-dotenv",
+    "multipart": "python-multipart",
+    "dateutil": "python-dateutil",
+    "PIL": "Pillow",
+    "bs4": "beautifulsoup4",
+    "sklearn": "scikit-learn",
+    "cv2": "opencv-python-headless",
+    "Crypto": "pycryptodome",
+}
 CHOICE = r"['\"]?[A-Za-z0-9][\w.-]*['\"]?"
 OR = r"(?:\s*,\s*(?:or\s+)?|\s+or\s+)"
 CHOICES = rf"{CHOICE}(?:{OR}{CHOICE})+"
@@ -226,7 +241,8 @@ def missing_module(failure: Failure, deps_file: str, local: set[str], outside: d
             f"{deps_file}; lock again ({LOCKING.get(lock, 'uv lock')}) and commit it"
         )
     if top and top not in local:
-        return f"{where} imports {top}, which none of its dependencies installs: add the package providing it to {deps_file}"
+        package = f"{DISTRIBUTION_OF[top]}, which provides it," if top in DISTRIBUTION_OF else "the package providing it"
+        return f"{where} imports {top}, which none of its dependencies installs: add {package} to {deps_file}"
     return ""
 
 

@@ -126,6 +126,16 @@ def test_a_reported_failure_is_one_line_naming_the_dependency_file():
     assert "--set" not in said
 
 
+@pytest.mark.parametrize(("module", "package"), [("pkg_resources", "setuptools"), ("yaml", "PyYAML"), ("jwt", "PyJWT")])
+def test_a_module_whose_distribution_has_another_name_is_said_by_the_name_to_add(module, package):
+    repo = read_repository(BARE / "requirements-psycopg2-sync")
+    failure = Failure("ModuleNotFoundError", f"No module named '{module}'", "/srv/main.py", 3, name=module)
+    said = str(ImportFailed(repo, f"ModuleNotFoundError: No module named '{module}'", failure))
+    assert said.endswith(
+        f"imports {module}, which none of its dependencies installs: add {package}, which provides it, to {repo.requirements}"
+    )
+
+
 def test_a_dependency_pyproject_declares_and_the_lock_lacks_is_said_as_a_lock_older_than_the_file(tmp_path):
     shutil.copytree(BARE / "uv-src-factory", tmp_path / "repo")
     project = tmp_path / "repo" / "pyproject.toml"

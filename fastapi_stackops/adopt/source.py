@@ -197,11 +197,15 @@ def fastapi_kinds(trees: list[ast.Module]) -> set[str]:
     return kinds
 
 
-def built_by_factories(tree: ast.Module, factories: set[str], module: str, source: str, source_root: str) -> Iterator[App]:
-    """Module-level instances a factory of the repository's builds (`app = create_application(settings)`): the app the
-    module exposes, with whatever arguments and lifespan it passes, wins over calling the factory bare."""
+def built_by_factories(
+    tree: ast.Module, factories: set[str], module: str, source: str, source_root: str, kinds: set[str]
+) -> Iterator[App]:
+    """Module-level instances a factory of the repository's builds (`app = create_application(settings)`), which win over
+    calling the factory bare; a same-named function of the module's own that builds no app (a consumer's) is not one."""
+    own = {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+    named = factories - (own - {app.attribute for app in apps_in(tree, module, source, source_root, kinds)})
     for node in tree.body:
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(calls(node.value, name) for name in factories):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(calls(node.value, name) for name in named):
             for name in assigned(node):
                 yield App(module, name, False, f"{source}:{node.lineno}", source_root)
 
@@ -240,7 +244,7 @@ def find_apps(root: Path) -> list[App]:
         found += own + (list(wrappers_of(tree, plain, module, source, source_root)) if plain else [])
     factories = {app.attribute for app in found if app.factory}
     for tree, module, source, source_root in trees if factories else ():
-        found += built_by_factories(tree, factories, module, source, source_root)
+        found += built_by_factories(tree, factories, module, source, source_root, kinds)
 
     def likelihood(app: App) -> tuple:
         return (app.attribute != "app", not app.module.endswith(("main", "app")), app.module.count("."), app.factory)

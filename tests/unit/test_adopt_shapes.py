@@ -280,6 +280,17 @@ def test_an_app_built_at_module_level_by_a_factory_wins_over_the_factory(tmp_pat
     assert find_apps(tmp_path)[0] == App("svc.main", "app", False, "svc/main.py:3", "")
 
 
+def test_a_module_calling_its_own_function_of_a_factorys_name_is_not_taken_for_the_app(tmp_path):
+    factory = "from fastapi import FastAPI\n\ndef init_app() -> FastAPI:\n    app = FastAPI()\n    return app\n"
+    consumer = (
+        "from faststream.asgi import AsgiFastStream\n\ndef init_app():\n    return AsgiFastStream(None)\n\napp = init_app()\n"
+    )
+    written(
+        tmp_path, {"requirements.txt": "fastapi\n", "app/__init__.py": "", "app/main.py": factory, "app/consumers.py": consumer}
+    )
+    assert find_apps(tmp_path) == [App("app.main", "init_app", True, "app/main.py:3", "")]
+
+
 @pytest.mark.parametrize(
     "subclass",
     [

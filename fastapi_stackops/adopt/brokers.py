@@ -19,9 +19,10 @@ CELERY_BROKER = r"^celery_?(broker|result_backend)(_url)?|^broker_url|^result_ba
 
 
 def redis_client(root: Path, dependencies: tuple[str, ...]) -> str:
-    """What makes the app a Redis client: redis or arq, or celery with its redis extra. Celery alone may use another
-    broker (kombu's SQLAlchemy transport over the app's database), and without the redis package cannot reach Redis."""
-    named = next((d for d in dependencies if d in ("redis", "arq")), "")
+    """What makes the app a Redis client: redis or arq, a library's Redis flavour (taskiq-redis), or celery with its
+    redis extra. Celery alone may use another broker (kombu's SQLAlchemy transport over the app's database), and
+    without the redis package cannot reach Redis."""
+    named = next((d for d in dependencies if d in ("redis", "arq") or d.endswith("-redis")), "")
     texts = [root / "pyproject.toml", *root.glob("requirements*.txt")]
     if not named and "celery" in dependencies and any(CELERY_REDIS.search(text_of(p)) for p in texts if p.is_file()):
         return "celery[redis]"
@@ -45,7 +46,8 @@ REDIS_PARTS = {
     "number": (re.compile(r"redis_?(db|database)$", re.I), "0"),
     # The stack's Redis has none: an empty string, quoted, as YAML's bare empty value would leave it unset.
     "password": (re.compile(r"redis_?pass(word)?$", re.I), '""'),
-    "url": (re.compile(rf"(redis.*_?(url|uri|dsn)|{CELERY_BROKER})$", re.I), f"redis://{REDIS_SERVICE}:6379/0"),
+    # REDIS_URL, and a Redis result backend's URL (QUEUE_REDIS_RESULT_BACKEND).
+    "url": (re.compile(rf"(redis.*_?(url|uri|dsn|backend)|{CELERY_BROKER})$", re.I), f"redis://{REDIS_SERVICE}:6379/0"),
 }
 RABBIT = r"(^|_)(rabbit(mq)?|amqp)_?"
 #: RabbitMQ given in parts (RABBITMQ_HOST, RABBITMQ_USER, ...) or as a URL (RABBITMQ_URL, AMQP_URL, a nested group's

@@ -187,6 +187,8 @@ def test_nested_settings_groups_and_redis_in_parts_are_wired_to_the_stack():
         ("REDIS_PASSWORD", '""'),  # set, and empty: a bare empty value would leave it unset
         ("REDIS_URL", "redis://redis:6379/0"),
         ("CELERY_BROKER_URL", "redis://redis:6379/0"),
+        ("QUEUE_REDIS_BROKER_URL", "redis://redis:6379/0"),  # Forgot-0/fastapi_template: taskiq's broker and backend
+        ("QUEUE_REDIS_RESULT_BACKEND", "redis://redis:6379/0"),
         ("SECRET_KEY", None),
     ],
 )
@@ -1071,6 +1073,7 @@ def test_a_nested_groups_database_url_is_the_stacks_database(tmp_path, models, g
         ("aio-pika", "", True, False),
         ("taskiq-aio-pika", "", True, False),
         ("celery[redis]", "", False, True),  # Celery's broker URL is re-pointed at the stack's Redis
+        ("taskiq-redis", "", False, True),  # a library's Redis flavour: the stack runs Redis
         ("celery", "", False, False),  # alone it keeps its own broker (kombu's SQLAlchemy transport, say)
         ("celery", "    celery_broker_url: str = 'amqp://guest:guest@localhost:5672//'\n", True, False),
     ],

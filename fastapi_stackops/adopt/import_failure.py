@@ -42,6 +42,7 @@ LISTED_MISSING = re.compile(
 #: A value init generated that the setting's type refused (pydantic names the field, then what it should be).
 REFUSED_VALUE = re.compile(
     r"\b([A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?Input should be a valid (boolean|integer|number|URL|dictionary|list)|"
+    r"\b([A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?value is not a valid (email) address|"  # pydantic's EmailStr
     r"""Environment variable "([A-Z][A-Z0-9_]*)" invalid: \[?['"]?Not a valid (boolean|integer|number|URL)"""  # environs
 )
 VALUE_OF_KIND = {
@@ -51,6 +52,7 @@ VALUE_OF_KIND = {
     "URL": SERVED_AT,
     "dictionary": "{}",
     "list": "[]",
+    "email": "ci@example.com",  # a name reserved for examples (RFC 2606): nothing is ever sent there
 }
 
 

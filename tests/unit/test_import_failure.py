@@ -214,6 +214,11 @@ def test_the_variables_an_import_failure_says_are_missing(words, variables):
         ('EnvValidationError: Environment variable "JWT_TTL" invalid: Not a valid integer. (from ValueError', {"JWT_TTL": "1"}),
         ('EnvError: Environment variable "JWT_ISSUER" not set', {}),  # missing, not refused
         ("metrics_enabled\n  Input should be a valid boolean, unable to interpret input", {"METRICS_ENABLED": "false"}),
+        (  # an EmailStr setting init made a value up for
+            "1 validation error for Settings ADMIN_EMAIL value is not a valid email address: An email address must "
+            "have an @-sign. [type=value_error, input_value='ci-6748e927d141d4bef14fd55fb3f640d0', input_type=str]",
+            {"ADMIN_EMAIL": "ci@example.com"},
+        ),
         (  # AlbanAndrieu/fastapi-sample: a generated secret's dash, where a table name is wanted
             "SUPABASE_HEALTH_TABLE String should match pattern '^[A-Za-z_][A-Za-z0-9_]*$' [type=string_pattern_mismatch, "
             "input_value='ci-6748e927d141d4bef14fd55fb3f640d0', input_type=str]",

@@ -53,7 +53,7 @@ write_config() {
 global
 	log stderr format raw daemon warning
 	stats socket ipv4@127.0.0.1:$api_port level admin
-	# A stop (docker stop sends SIGUSR1, the image's STOPSIGNAL) lets requests
+	# A stop (SIGUSR1: Compose's stop_signal for the proxy) lets requests
 	# in flight finish, within this bound.
 	hard-stop-after 30s
 

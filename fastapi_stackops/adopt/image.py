@@ -14,6 +14,7 @@ from fastapi_stackops.adopt.installers import (
     DEPENDENCIES_COMPILED,
     FRAMEWORK_INSTALLED,
     INSTALLERS,
+    WITHOUT_OUR_TABLES,
     in_workspace,
     with_extras,
 )
@@ -133,6 +134,21 @@ def runtime_flavour(repo: Repository) -> bool:
     return not (native_steps(repo.compiled)[1] or repo.libraries or repo.programs)
 
 
+def manifests_stage(repo: Repository, copy_line: str) -> tuple[str, str]:
+    """The files the install reads in a stage of their own when a pyproject.toml is among them, stackops' tables taken
+    out; and the builder's line that copies them. init writes those tables after its first build, and a COPY --from is
+    cached by what it copies: neither init nor an edit to the contract reinstalls the dependencies."""
+    if "pyproject.toml" not in copy_line:
+        return "", copy_line
+    paths = ["pyproject.toml", *([f"{repo.workspace.member}/pyproject.toml"] if repo.workspace else [])]
+    cleaned = " \\\n    && ".join(WITHOUT_OUR_TABLES.replace("{path}", path) for path in paths)
+    return (
+        "# What the install reads, without [tool.stackops]: writing or editing the contract reinstalls nothing.\n"
+        f"FROM ${{PYTHON_BASE}} AS manifests\nWORKDIR /build\n{copy_line}\nRUN {cleaned}\n\n",
+        "COPY --from=manifests /build ./",
+    )
+
+
 def builder_stage(repo: Repository) -> str:
     """The venv with the app's dependencies alone, compiled; no installer left in it."""
     exported = repo.installer == "uv" and (re.search(r"==\s*3\.\d+\.\d+", repo.requires_python) or repo.unreached_index)
@@ -145,12 +161,13 @@ def builder_stage(repo: Repository) -> str:
     copy_line = f"COPY {folder} ./{folder}" if folder else f"COPY {copied.format(requirements=repo.requirements)} ./"
     if repo.workspace:  # the workspace's lock and root, and the member's project, where uv finds them
         copy_line += f"\nCOPY {repo.workspace.source('pyproject.toml')} ./{repo.workspace.member}/"
+    manifests, copy_line = manifests_stage(repo, copy_line)
     compiler, _ = native_steps(repo.compiled)
     # gcc brings binutils, whose strip the venv's extension modules need; without a compiler it comes alone, unless
     # the base already has strip.
     compiler = compiler or STRIP_TOOL
     dated, newer_pip = held_to_its_date(repo.resolved_as_of)
-    return f"""FROM ${{PYTHON_BASE}} AS builder
+    return f"""{manifests}FROM ${{PYTHON_BASE}} AS builder
 {compiler}RUN python3 -m venv /opt/venv
 # uv keeps to the image's Python: it never downloads an interpreter of its own.
 ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK=1 UV_LINK_MODE=copy \\

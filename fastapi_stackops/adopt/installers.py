@@ -34,6 +34,9 @@ PIPFILE_PINS = (
 #: and the builder has only the requirements file to install it from.
 NOT_ITSELF = "sed -i -E '/^[[:space:]]*((-e|--editable)[[:space:]]+)?\\.\\/?[[:space:]]*(#.*)?$/d'"
 
+#: stackops' own tables ([tool.stackops], [tool.stackops.services.web], ...) taken out of a pyproject.toml, in place.
+WITHOUT_OUR_TABLES = "awk '/^\\[/ { ours = /^\\[+ *tool\\.stackops[].]/ } !ours' {path} > /tmp/p && cat /tmp/p > {path}"
+
 #: Each installer: what to copy before the code, and how to install the dependencies alone into /opt/venv.
 INSTALLERS = {
     "uv": (

@@ -8,7 +8,13 @@ import subprocess
 import pytest
 
 from fastapi_stackops.adopt.image import held_to_its_date
-from fastapi_stackops.adopt.installers import AT_THE_MINOR, DEPENDENCIES_COMPILED, FRAMEWORK_INSTALLED, PIPFILE_PINS
+from fastapi_stackops.adopt.installers import (
+    AT_THE_MINOR,
+    DEPENDENCIES_COMPILED,
+    FRAMEWORK_INSTALLED,
+    PIPFILE_PINS,
+    WITHOUT_OUR_TABLES,
+)
 from fastapi_stackops.baseimages import BaseImage, ensure_image
 from fastapi_stackops.settings import load_settings
 from tests.utils import same_for_every_newcomer
@@ -93,3 +99,21 @@ def test_pipenvs_lock_becomes_requirements_pip_reads(python_image):
     done = in_image(python_image, f"{script} && python -c {PIPFILE_PINS}")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["fastapi==0.115.6; python_version >= '3.8'"]  # a git source has no pin to give
+
+
+PROJECT = '[project]\nname = "shop"\ndependencies = [\n  "fastapi",\n]\n\n[tool.stackopsy]\nkept = true\n'
+CONTRACT = (
+    '[tool.stackops]\n# init\'s\nentry = "web"\n[tool.stackops.services.web]\nhealth = "/health"\n'
+    "[[tool.stackops.extra]]\nx = 1\n[tool.ruff]\nline-length = 99\n"
+)
+
+
+def test_the_install_reads_the_same_manifest_with_or_without_the_contract(python_image, tmp_path):
+    """init writes [tool.stackops] after its first build: the manifests' stage takes those tables out, so the builder's
+    install is cached across init and ci, and an edit to the contract reinstalls nothing."""
+    (tmp_path / "bare.toml").write_text(PROJECT + "[tool.ruff]\nline-length = 99\n")
+    (tmp_path / "adopted.toml").write_text(PROJECT + CONTRACT)
+    step = " && ".join(WITHOUT_OUR_TABLES.replace("{path}", f"/tmp/m/{name}") for name in ("bare.toml", "adopted.toml"))
+    done = in_image(python_image, f"cp -r /in /tmp/m && {step} && cat /tmp/m/adopted.toml", "-v", f"{tmp_path}:/in:ro")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (tmp_path / "bare.toml").read_text()  # every other table kept, tool.stackopsy too

@@ -66,6 +66,22 @@ def test_a_binary_variant_of_a_native_package_compiles_with_its_libraries():
     assert "libpq-dev" in dockerfile_text(repo, "/health", False)
 
 
+@pytest.mark.parametrize(
+    ("shape", "cleaned"),
+    [
+        ("poetry-asyncpg-alembic", ["pyproject.toml"]),
+        ("uv-src-factory", ["pyproject.toml"]),
+        ("uv-workspace-member/api", ["pyproject.toml", "api/pyproject.toml"]),  # the member's holds the contract
+        ("requirements-psycopg2-sync", []),  # a requirements file holds no contract: copied as it is
+    ],
+)
+def test_the_builder_installs_from_manifests_without_the_contract(shape, cleaned):
+    text = dockerfile_text(read_repository(BARE / shape), "/health", False)
+    builder = text.split("AS builder")[1].split("\nFROM ")[0]
+    assert ("COPY --from=manifests /build ./" in builder) is bool(cleaned)
+    assert re.findall(r"!ours' (\S+) >", text) == cleaned
+
+
 def test_an_old_poetry_lock_lists_its_files_apart_and_its_dev_pins_stay_out():
     files = locked_files(BARE / "poetry-legacy-lock", "poetry")
     assert files[("psycopg2-binary", "2.9.3")], "lock 1.1 keeps file names under [metadata.files]"

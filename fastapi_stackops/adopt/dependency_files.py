@@ -91,9 +91,27 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
         )
     if project.get("project"):
         return "pip", Finding("installs", "pip install . (no lock)", "[project] in pyproject.toml"), "", tuple(declared)
+    below = ", ".join(services_below(root))
     raise NotAFastAPIRepository(
         f"{root}: no uv.lock, poetry.lock, requirements.txt, Pipfile.lock or [project] says how to install it"
+        + (f"; run init from a service's folder: {below}" if below else "")
     )
+
+
+#: Folders a service's dependency file never lies in.
+NOT_A_SERVICE = {".git", ".venv", "venv", "node_modules", "site-packages", "tests", "test"}
+
+
+def services_below(root: Path, most: int = 5) -> list[str]:
+    """The folders under `root` (four levels at most) whose own dependency file names the framework: the services of a
+    repository that has none at its root. The first `most`, shallowest first."""
+    found = []
+    for depth in range(1, 5):
+        for path in sorted(root.glob("/".join(["*"] * depth))):
+            named = REQUIREMENTS.match(path.name) or path.name == "pyproject.toml"
+            if named and not NOT_A_SERVICE & set(path.relative_to(root).parts) and "fastapi" in text_of(path).lower():
+                found.append(path.parent.relative_to(root).as_posix())
+    return list(dict.fromkeys(found))[:most]
 
 
 #: Where uv.lock records each package's index: `source = { registry = "https://mirror.example/simple" }`.

@@ -361,6 +361,34 @@ def test_the_apps_requirements_file_is_one_that_names_the_framework(tmp_path, fi
     assert requirements_files(tmp_path)[0] == chosen
 
 
+@pytest.mark.parametrize(
+    ("files", "named"),
+    [
+        # microservices, each with its requirements two levels down: the refusal names where to run init
+        (
+            {
+                "src/auth/auth/requirements.txt": "fastapi\n",
+                "src/auth/auth/auth/main.py": APP,
+                "src/store/store/requirements.txt": "FastAPI==0.110\n",
+                "src/core/setup.py": "",
+                "src/auth/tests/requirements.txt": "fastapi\n",
+            },
+            "; run init from a service's folder: src/auth/auth, src/store/store",
+        ),
+        (
+            {"services/api/pyproject.toml": '[project]\ndependencies = ["fastapi"]\n', "services/api/main.py": APP},
+            "; run init from a service's folder: services/api",
+        ),
+        ({"frontend/package.json": "{}", "main.py": APP}, ""),  # nothing below either: the line as it was
+    ],
+)
+def test_a_root_with_no_dependency_file_is_refused_naming_the_services_below(tmp_path, files, named):
+    written(tmp_path, {"pyproject.toml": "[tool.black]\nline-length = 79\n", **files})
+    with pytest.raises(NotAFastAPIRepository) as refused:
+        read_repository(tmp_path)
+    assert str(refused.value).endswith("[project] says how to install it" + named)
+
+
 def test_tests_that_keep_their_own_requirements_file_get_a_test_image_from_it(tmp_path):
     written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP, "tests/test_a.py": ""})
     written(tmp_path, {"tests/requirements.txt": "-r ../requirements.txt\npytest==8.0\n"})

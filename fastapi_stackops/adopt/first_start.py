@@ -85,10 +85,23 @@ def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
     return tuple(f.variable for f in fields if f.defaults_to_empty and re.search(rf"\b{f.variable}\b", failed.words, re.I))
 
 
+def as_settings(refused: Mapping[str, str], repo: Repository) -> dict[str, str]:
+    """Each refused field as the variable to set: a library's own (fastapi-mail's `MAIL_FROM`, fed an empty setting)
+    is no setting of the app, so the settings defaulting to empty whose names hold its words (`EMAIL_FROM_ADDRESS`)."""
+    fields = setting_fields(repo.settings)
+    variables = {f.variable for f in fields}
+    taken: dict[str, str] = {}
+    for name, value in refused.items():
+        words = [word for word in name.split("_") if word]
+        fed = [f.variable for f in fields if f.defaults_to_empty and all(word in f.variable for word in words)]
+        taken |= dict.fromkeys(fed if name not in variables and fed else [name], value)
+    return taken
+
+
 def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapping[str, str] = {}) -> tuple[Setup, bool]:
     """What an import failure teaches the next try, or the failure itself when it teaches nothing. `generated`: the
     values the try made up, which the app's own check may quote as it refuses one."""
-    refused = failed.refused_values | refused_made_up(failed.words, dict(generated))
+    refused = as_settings(failed.refused_values | refused_made_up(failed.words, dict(generated)), setup.repo)
     typed = {name: value for name, value in refused.items() if setup.repo.given.get(name) != value}
     if typed:  # generated values their types or checks refused: values they take, as --set would give them
         finding = Finding(

@@ -374,3 +374,24 @@ def test_a_failed_startup_teaches_what_an_import_failure_would_and_else_leaves_t
         field, value = learned
         assert getattr(taught.repo, field) == value
     assert taught_by_startup(setup, {"routes": [], "startup": None}) is None
+
+
+def test_a_librarys_field_refusing_an_empty_setting_gets_a_value_through_the_setting_that_fed_it(tmp_path):
+    """0Ankit0/fastapi_template: fastapi-mail's config, made at import, refuses MAIL_FROM, which the app's own
+    `EMAIL_FROM_ADDRESS: str = ""` fed it; setting MAIL_FROM would change nothing."""
+    from fastapi_stackops.adopt.first_start import learned
+    from fastapi_stackops.adopt.init import setup_for
+
+    (tmp_path / "requirements.txt").write_text("fastapi\npydantic-settings\nfastapi-mail\n")
+    (tmp_path / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
+    (tmp_path / "config.py").write_text(
+        "from pydantic_settings import BaseSettings\n\n\nclass Settings(BaseSettings):\n"
+        '    EMAIL_FROM_ADDRESS: str = ""\n    EMAIL_HOST: str = ""\n    SECRET_KEY: str\n'
+    )
+    setup = setup_for(read_repository(tmp_path), system_ca=False)
+    refused = "1 validation error for ConnectionConfig\nMAIL_FROM\n  value is not a valid email address: An email address must have an @-sign."
+    setup, _ = learned(setup, ImportFailed(setup.repo, refused), False)
+    assert setup.repo.given == {"EMAIL_FROM_ADDRESS": "ci@example.com"}
+    # The app's own field refused is itself, whatever else holds its words.
+    setup, _ = learned(setup, ImportFailed(setup.repo, "SECRET_KEY\n  value is not a valid email address"), False)
+    assert setup.repo.given["SECRET_KEY"] == "ci@example.com" and "EMAIL_HOST" not in setup.repo.given

@@ -35,6 +35,8 @@ STARTUP_SECONDS = 6
 HEALTH = re.compile(r"(^|/)(health|healthz|healthcheck|health-check|livez|liveness|ping|probe|status)/?$", re.I)
 READY = re.compile(r"(^|/)(ready|readyz|readiness)/?$", re.I)
 METRICS = re.compile(r"(^|/)metrics/?$")
+#: A health route's flag asking for its shallow check (`?liveness=true`): asked bare, such a route may answer 503.
+LIVENESS = re.compile(r"^(liveness|live|alive|is_alive)$", re.I)
 
 
 @dataclass
@@ -150,12 +152,26 @@ def answers_bare(openapi: dict, path: str) -> bool:
     return not operation.get("security") and not any(p.get("required") for p in operation.get("parameters", []))
 
 
+def with_liveness(openapi: dict, path: str) -> str:
+    """The path with its liveness flag set, when its GET takes one (an optional boolean query parameter)."""
+    operation = openapi.get("paths", {}).get(path, {}).get("get") or {}
+    flag = next(
+        (
+            p["name"]
+            for p in operation.get("parameters", [])
+            if p.get("in") == "query" and LIVENESS.match(p["name"]) and "boolean" in json.dumps(p.get("schema", {}))
+        ),
+        "",
+    )
+    return f"{path}?{flag}=true" if path and flag else path
+
+
 def choose_routes(asked: dict) -> Routes:
     """Health, ready, metrics and docs paths from the real routes; with no health-like route, the OpenAPI document."""
     plain = [path for path, methods in asked["routes"] if "{" not in path and ("GET" in methods or not methods)]
     plain = [path for path in plain if answers_bare(asked.get("openapi") or {}, path)]
     routes = Routes(
-        health=first(plain, HEALTH),
+        health=with_liveness(asked.get("openapi") or {}, first(plain, HEALTH)),
         ready=first(plain, READY),
         metrics=first(plain, METRICS),
         docs=asked.get("docs_url") or "",

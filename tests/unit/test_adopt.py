@@ -254,11 +254,23 @@ def test_no_scenario_without_an_id_in_the_answer():
         ([["/api/v1/payment/status", ["GET"]], ["/probe", ["GET"]]], ("/probe", "")),
         ([["/api/v1/payment/status", ["GET"]]], ("", "/openapi.json")),
         ([["/me/status", ["GET"]]], ("", "/openapi.json")),
+        # A health route that answers 503 bare and asks for its shallow check by a flag: the flag is set.
+        ([["/default/healthcheck/", ["GET"]]], ("/default/healthcheck/?liveness=true", "")),
+        ([["/health", ["GET"]]], ("/health", "")),  # a liveness parameter that is no flag: asked bare
     ],
 )
 def test_choose_routes(routes, expected):
     required = {"get": {"parameters": [{"name": "session_id", "in": "query", "required": True}]}}
-    openapi = {"paths": {"/api/v1/payment/status": required, "/me/status": {"get": {"security": [{"OAuth2": []}]}}}}
+    flags = [{"name": n, "in": "query", "required": False, "schema": {"type": "boolean"}} for n in ("readiness", "liveness")]
+    not_a_flag = [{"name": "liveness", "in": "query", "required": False, "schema": {"type": "string"}}]
+    openapi = {
+        "paths": {
+            "/api/v1/payment/status": required,
+            "/me/status": {"get": {"security": [{"OAuth2": []}]}},
+            "/default/healthcheck/": {"get": {"parameters": flags}},
+            "/health": {"get": {"parameters": not_a_flag}},
+        }
+    }
     chosen = choose_routes({"routes": routes, "openapi_url": "/openapi.json", "docs_url": "/docs", "openapi": openapi})
     assert (chosen.health, chosen.ready) == expected
 

@@ -199,9 +199,9 @@ LOCKING = {"uv.lock": "uv lock", "poetry.lock": "poetry lock"}
 def cause(
     failure: Failure, deps_file: str, local: set[str], outside: dict[str, str] | None = None, unlocked: tuple = ((), "")
 ) -> str:
-    """The failure's cause and what to do, one clause each; `local` names the repository's own top-level modules,
-    `outside` those of the folders around the service's (a monorepo's siblings), by where they are; `unlocked`, the
-    declared dependencies its lock lacks, and that lock's file."""
+    """The failure's cause and what to do, one clause each; `local` names the repository's own top-level modules, and
+    the prefixes of the failure's module it holds (dotted); `outside` those of the folders around the service's (a
+    monorepo's siblings), by where they are; `unlocked`, the declared dependencies its lock lacks, and that lock's file."""
     where, message = failure.where, failure.message
     if failure.kind == "TypeError" and "required positional argument" in message:
         return (
@@ -231,9 +231,14 @@ def cause(
 
 
 def missing_module(failure: Failure, deps_file: str, local: set[str], outside: dict[str, str] | None, unlocked: tuple) -> str:
-    """A module the image lacks: one outside the service's folder, one an older lock lacks, one no dependency installs;
-    "" for one of the repository's own."""
+    """A module the image lacks: one outside the service's folder, one an older lock lacks, one no dependency installs,
+    one of the repository's own packages that it does not hold; "" for one it holds."""
     where, top = failure.where, failure.name.split(".")[0]
+    if top in local and failure.name not in local:
+        return (
+            f"{where} imports {failure.name}, which the repository does not hold (no {failure.name.replace('.', '/')}.py): "
+            "fix the import, or commit the module"
+        )
     names, lock = unlocked
     if top in (outside or {}) and top not in local:
         return f"{where} imports {top}, which lies outside the service's folder ({outside[top]}): run init from the folder that holds both"

@@ -70,7 +70,8 @@ class ImportFailed(StackError):
         # The output's last lines, and the whole exception: a model's every missing field, not only its last.
         self.words = f"{words} {failure.message}" if failure else words
         deps_file = repo.requirements or "pyproject.toml"
-        explained = cause(failure, deps_file, local_modules(repo), beside(repo), unlocked(repo)) if failure else ""
+        local = local_modules(repo, failure.name if failure else "")
+        explained = cause(failure, deps_file, local, beside(repo), unlocked(repo)) if failure else ""
         root = failure.root if failure else ""
         said = f"{failure.said if failure else words}; {advice(f'{self.words} {root}')}"
         # One line: an exception's own text may span several (SQLAlchemy's adds "(Background on this error at: ...)").
@@ -103,10 +104,19 @@ class ImportFailed(StackError):
         return missing_folder(self.words)
 
 
-def local_modules(repo: Repository) -> set[str]:
-    """The repository's own top-level modules, beside its code and in its source root."""
+def local_modules(repo: Repository, name: str = "") -> set[str]:
+    """The repository's own top-level modules, beside its code and in its source root; with `name` (a module an import
+    failure names), each of its dotted prefixes the repository holds too (`app`, `app.core`, `app.core.db`)."""
     roots = [repo.root, repo.root / repo.app.source_root] if repo.app.source_root else [repo.root]
-    return {p.stem for root in roots if root.is_dir() for p in root.iterdir() if p.suffix == ".py" or p.is_dir()}
+    tops = {p.stem for root in roots if root.is_dir() for p in root.iterdir() if p.suffix == ".py" or p.is_dir()}
+    parts = name.split(".")
+    held = {
+        ".".join(parts[:n])
+        for n in range(1, len(parts) + 1)
+        for root in roots
+        if root.joinpath(*parts[:n]).is_dir() or root.joinpath(*parts[:n]).with_suffix(".py").is_file()
+    }
+    return tops | held
 
 
 def beside(repo: Repository) -> dict[str, str]:

@@ -11,7 +11,7 @@ from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import ImportFailed
 
 BARE = Path(__file__).resolve().parents[1] / "fixtures" / "bare"
-LOCAL = {"app", "tests"}
+LOCAL = {"app", "app.core", "tests"}  # app.core: held, as local_modules says of a failure naming it
 
 
 @pytest.mark.parametrize(
@@ -63,6 +63,11 @@ LOCAL = {"app", "tests"}
         ),
         # The repository's own module, not found: a path problem, said by the app's own words and the generic advice.
         (Failure("ModuleNotFoundError", "No module named 'app.core'", "/srv/app/main.py", 1, name="app.core"), ""),
+        (  # one the repository does not hold at all (0Ankit0/fastapi_template: a module renamed, an import left)
+            Failure("ModuleNotFoundError", "No module named 'app.core.jobs'", "/srv/app/main.py", 2, name="app.core.jobs"),
+            "app/main.py line 2 imports app.core.jobs, which the repository does not hold (no app/core/jobs.py): "
+            "fix the import, or commit the module",
+        ),
         (Failure("ValidationError", "1 validation error for Settings", "/srv/app/config.py", 9), ""),
     ],
 )
@@ -395,3 +400,11 @@ def test_a_librarys_field_refusing_an_empty_setting_gets_a_value_through_the_set
     # The app's own field refused is itself, whatever else holds its words.
     setup, _ = learned(setup, ImportFailed(setup.repo, "SECRET_KEY\n  value is not a valid email address"), False)
     assert setup.repo.given["SECRET_KEY"] == "ci@example.com" and "EMAIL_HOST" not in setup.repo.given
+
+
+def test_the_modules_a_failure_names_are_held_as_far_as_the_repository_has_them():
+    from fastapi_stackops.adopt.routes import local_modules
+
+    repo = read_repository(BARE / "uv-src-factory")
+    held = local_modules(repo, "tracklens.store.nowhere")
+    assert {"tracklens", "tracklens.store"} <= held and "tracklens.store.nowhere" not in held

@@ -247,6 +247,43 @@ def test_a_persistence_scenario_comes_from_a_create_and_read_pair():
     assert found["guessed"] is True  # a write the app refuses (a login, a tenant) skips the check instead of failing ci
 
 
+USER_IN = {
+    "type": "object",
+    "required": ["username", "password"],
+    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+}
+USER_OUT = {
+    "type": "object",
+    "properties": {"id": {"type": "integer"}, "username": {"type": "string"}, "nickname": {"type": "string"}},
+}
+
+
+@pytest.mark.parametrize(
+    ("answer", "created", "checked"),
+    [
+        # idkhgxyy/fastapi_starter: a user's password is written, never read back; only what the read gives is checked
+        (USER_OUT, ["username", "password"], {"username": "p{marker}"}),
+        (None, ["username", "password"], {"username": "p{marker}"}),  # a read with no schema: a password all the same
+        (USER_OUT, ["nickname", "password"], {"nickname": "p{marker}"}),
+        (USER_OUT, ["password"], None),  # nothing the read gives back carries the marker: no scenario
+    ],
+)
+def test_a_scenario_checks_only_what_the_read_gives_back(answer, created, checked):
+    new = {**USER_IN, "required": created, "properties": {**USER_IN["properties"], "nickname": {"type": "string"}}}
+    read = {"responses": {"200": {"content": {"application/json": {"schema": answer}}}}} if answer else {}
+    openapi = {
+        "paths": {
+            "/users": {
+                "post": {**OPENAPI["paths"]["/things"]["post"], "requestBody": {"content": {"application/json": {"schema": new}}}}
+            },
+            "/users/{user_id}": {"get": read},
+        },
+        "components": OPENAPI["components"],
+    }
+    found, _ = scenario(openapi)
+    assert (found["read"]["expect-json"] if found else None) == checked
+
+
 def test_no_scenario_without_an_id_in_the_answer():
     openapi = {**OPENAPI, "components": {"schemas": {**OPENAPI["components"]["schemas"], "Thing": {"properties": {"name": {}}}}}}
     found, reason = scenario(openapi)

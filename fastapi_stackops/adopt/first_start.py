@@ -17,6 +17,7 @@ from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.import_failure import Failure, quoted, refused_made_up
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.routes import ImportFailed
+from fastapi_stackops.adopt.settings_reading import reads_behind
 from fastapi_stackops.adopt.stackfiles import committed_secrets
 from fastapi_stackops.console import say
 
@@ -82,7 +83,11 @@ def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
     ("SECRET_KEY no está configurada"), a secret like those with no default."""
     fields = setting_fields(repo.settings)
     # In any case: a library names the argument it was given empty ("supabase_url is required").
-    return tuple(f.variable for f in fields if f.defaults_to_empty and re.search(rf"\b{f.variable}\b", failed.words, re.I))
+    named = [f.variable for f in fields if f.defaults_to_empty and re.search(rf"\b{f.variable}\b", failed.words, re.I)]
+    failure = failed.failure
+    if failure and failure.kind == "AssertionError" and failure.file.startswith(f"{CODE_DIR}/"):
+        named += sorted(reads_behind(repo.root / failure.file.removeprefix(f"{CODE_DIR}/"), failure.line))
+    return tuple(dict.fromkeys(named))
 
 
 def as_settings(refused: Mapping[str, str], repo: Repository) -> dict[str, str]:

@@ -69,6 +69,7 @@ class ImportFailed(StackError):
     def __init__(self, repo: Repository, words: str, failure: Failure | None = None):
         # The output's last lines, and the whole exception: a model's every missing field, not only its last.
         self.words = f"{words} {failure.message}" if failure else words
+        self.failure = failure
         deps_file = repo.requirements or "pyproject.toml"
         local = local_modules(repo, failure.name if failure else "")
         explained = cause(failure, deps_file, local, beside(repo), unlocked(repo)) if failure else ""

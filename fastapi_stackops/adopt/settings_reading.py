@@ -4,6 +4,7 @@ the variables the code reads from the environment (os.environ, python-decouple, 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -130,6 +131,20 @@ def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libra
         code = "" if given is None or isinstance(given, ast.Constant) else ast.unparse(given)  # an expression's text
         return SettingField(name, default, default_code=code) if name else None
     return None
+
+
+def reads_behind(path: Path, line: int) -> set[str]:
+    """The variables read with no default into the names a line of the file uses: what an app's own bare check
+    (`assert cls.COOKIE_TTL is not None`, of `COOKIE_TTL = getenv("COOKIE_TTL_SECONDS")`) found unset."""
+    tree = parsed(path) if path.is_file() else None
+    lines = path.read_text(errors="replace").splitlines() if tree else []
+    used = set(re.findall(r"\w+", lines[line - 1])) if 0 < line <= len(lines) else set()
+    found = set()
+    for node in every_node(tree) if used else ():
+        if isinstance(node, ast.Assign) and any(getattr(target, "id", "") in used for target in node.targets):
+            reads = (environment_read(inner) for inner in ast.walk(node.value))
+            found |= {read.name for read in reads if read and not read.default}
+    return found
 
 
 def environment_key(node: ast.AST) -> ast.AST | None:

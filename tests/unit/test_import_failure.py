@@ -408,3 +408,22 @@ def test_the_modules_a_failure_names_are_held_as_far_as_the_repository_has_them(
     repo = read_repository(BARE / "uv-src-factory")
     held = local_modules(repo, "tracklens.store.nowhere")
     assert {"tracklens", "tracklens.store"} <= held and "tracklens.store.nowhere" not in held
+
+
+def test_an_apps_bare_assert_on_a_name_teaches_the_variable_read_into_it(tmp_path):
+    """BUTCHHO/fastapi_storage: `assert cls.COOKIE_TTL is not None`, of `COOKIE_TTL = getenv("COOKIE_TTL_SECONDS")`:
+    the failure names no variable, its line names the attribute the variable was read into."""
+    from fastapi_stackops.adopt.first_start import unset
+
+    (tmp_path / "requirements.txt").write_text("fastapi\n")
+    (tmp_path / "main.py").write_text("from fastapi import FastAPI\nimport config\n\napp = FastAPI()\n")
+    (tmp_path / "config.py").write_text(
+        "from os import getenv\n\n\nclass Config:\n    STORE_DIR = getenv('STORE_DIR')\n"
+        "    COOKIE_TTL = getenv('COOKIE_TTL_SECONDS')\n    TITLE = getenv('TITLE', 'files')\n\n"
+        "    @classmethod\n    def check(cls):\n        assert cls.COOKIE_TTL is not None\n        assert cls.TITLE\n\n\n"
+        "Config.check()\n"
+    )
+    repo = read_repository(tmp_path)
+    at = [ImportFailed(repo, "AssertionError", Failure("AssertionError", "", "/srv/config.py", n)) for n in (11, 12)]
+    assert unset(at[0], repo) == ("COOKIE_TTL_SECONDS",)
+    assert unset(at[1], repo) == ()  # a read with a default: the app's own check, nothing to learn

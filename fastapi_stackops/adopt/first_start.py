@@ -46,7 +46,7 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
     refused = quoted(failed.words, committed_secrets(repo))
     linked, path = written_where(failed.read_only_path)
     placeholder, variables, folder = (
-        failed.missing_env_file,
+        failed.missing_env_file or read_env_file(failed, repo),
         failed.missing_variables or unset(failed, repo),
         failed.missing_folder,
     )
@@ -76,6 +76,22 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
             Finding("variable", f"{', '.join(variables)}, read at import with no default: secrets", FIRST_START),
         ),
     ]
+
+
+#: environs' `read_env("<folder>/.env")`, the file named at the end of its argument (`f"{BASE_DIR}/env/.env"`).
+READ_ENV = re.compile(r"""read_env\(\s*f?["'](?:\{[^}]*\})?/?([\w./-]*\.env[\w.-]*)["']""")
+
+
+def read_env_file(failed: ImportFailed, repo: Repository) -> str:
+    """The env file environs was asked to read, where the image would have it, when its folder is missing there
+    (environs walks up from the file's folder, and a missing one is "Starting path not found"); "" for another failure."""
+    failure = failed.failure
+    if not failure or "Starting path not found" not in failure.message or not failure.file.startswith(f"{CODE_DIR}/"):
+        return ""
+    path = repo.root / failure.file.removeprefix(f"{CODE_DIR}/")
+    lines = path.read_text(errors="replace").splitlines() if path.is_file() else []
+    named = READ_ENV.search(lines[failure.line - 1]) if 0 < failure.line <= len(lines) else None
+    return f"{CODE_DIR}/{named.group(1)}" if named else ""
 
 
 def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:

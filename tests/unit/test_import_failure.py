@@ -427,3 +427,30 @@ def test_an_apps_bare_assert_on_a_name_teaches_the_variable_read_into_it(tmp_pat
     at = [ImportFailed(repo, "AssertionError", Failure("AssertionError", "", "/srv/config.py", n)) for n in (11, 12)]
     assert unset(at[0], repo) == ("COOKIE_TTL_SECONDS",)
     assert unset(at[1], repo) == ()  # a read with a default: the app's own check, nothing to learn
+
+
+@pytest.mark.parametrize(
+    ("call", "placeholder"),
+    [
+        ('env.read_env(f"{BASE_DIR}/env/.env")', ("/srv/env/.env",)),  # husanIbragimov/ddd_fastapi_template
+        ("env.read_env('.env.local')", ("/srv/.env.local",)),
+        ("env.read_env(path)", ()),  # a path init cannot read from the line: nothing learned
+    ],
+)
+def test_an_env_file_environs_reads_from_a_folder_the_image_lacks_is_placed_empty(tmp_path, call, placeholder):
+    from fastapi_stackops.adopt.first_start import learned
+    from fastapi_stackops.adopt.init import setup_for
+
+    (tmp_path / "requirements.txt").write_text("fastapi\nenvirons\n")
+    (tmp_path / "main.py").write_text("from fastapi import FastAPI\nimport settings\n\napp = FastAPI()\n")
+    (tmp_path / "settings.py").write_text(f"from environs import Env\n\nenv = Env()\n{call}\n")
+    setup = setup_for(read_repository(tmp_path), system_ca=False)
+    failed = ImportFailed(
+        setup.repo, "OSError: Starting path not found", Failure("OSError", "Starting path not found", "/srv/settings.py", 4)
+    )
+    if not placeholder:
+        with pytest.raises(ImportFailed):
+            learned(setup, failed, False)
+        return
+    setup, _ = learned(setup, failed, False)
+    assert setup.repo.placeholders == placeholder

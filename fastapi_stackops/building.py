@@ -15,7 +15,9 @@ from fastapi_stackops.stack import Stack
 STEP = re.compile(r"^#(?P<id>\d+) \[(?P<where>[^\]]+)\] (?P<what>.+)$")
 FAILED = re.compile(r"^#(?P<id>\d+) ERROR: ")
 #: A line of a step's own output that says what went wrong (pip's, apt's, a compiler's, our own checks').
-TELLING = re.compile(r"(^|\s)(ERROR|[Ee]rror)\b|No matching distribution|Could not find|not found|No such file|fatal:|stackops:")
+TELLING = re.compile(
+    r"(^|\s)(ERROR|[Ee]rror)\b|No matching distribution|Could not find|not found|No such file|fatal:|stackops:|Failed to connect"
+)
 QUIET = re.compile(r"level=warning|^\s*$")  # Compose's own warnings (Bake, `version:`) are not the build's words
 #: pip's and uv's words for a dependency whose own build (a C extension) failed, naming it.
 UNCOMPILED = re.compile(

@@ -56,6 +56,18 @@ failed to solve: executor failed running [/bin/sh -c pip install -q -r /tmp/requ
             "words, not the repository's code): src/greenlet/greenlet.c:857:18: error: incompatible types when "
             "assigning to type 'int' / error: legacy-install-failure / × Encountered error while trying to install package.",
         ),
+        (  # lines14/fastapi_template: a requirement fetched from a host that does not answer; pip names the URL last
+            [
+                "#12 [web builder 6/8] RUN pip install -q -r requirements.txt",
+                "#12 1.36   WARNING: Retrying (Retry(total=4)) after connection broken by 'NameResolutionError(...)'",
+                "#12 8.87 error: connection-failed",
+                "#12 8.87 ",
+                "#12 8.87 × Failed to connect to example.org while fetching https://example.org/lib/archive/main.zip",
+                "#12 ERROR: executor failed running [/bin/sh -c pip install -q -r requirements.txt]: exit code: 1",
+            ],
+            "the build failed at [web builder 6/8]: error: connection-failed / "
+            "× Failed to connect to example.org while fetching https://example.org/lib/archive/main.zip",
+        ),
         (  # a step with no telling line: its last lines
             [
                 "#5 [web 2/3] RUN ./setup.sh",

@@ -35,7 +35,7 @@ class Writer(threading.Thread):
 
     def __init__(self, url: str):
         super().__init__(daemon=True)
-        self.url, self.acknowledged, self.failed, self.refused = url, {}, 0, Counter()
+        self.url, self.acknowledged, self.failed, self.refused, self.sent = url, {}, 0, Counter(), 0
         self.stopping = threading.Event()
 
     def run(self) -> None:
@@ -43,6 +43,7 @@ class Writer(threading.Thread):
         while not self.stopping.is_set():
             index += 1
             title = f"w{index}"
+            self.sent += 1
             try:
                 response = requests.post(self.url + "/api/v1/notes", json={"title": title}, timeout=5)
                 if response.status_code == 201:
@@ -72,13 +73,17 @@ def test_database_killed_during_writes_keeps_every_acknowledged_write(stacks):
     writer.start()
     wait_for(lambda: len(writer.acknowledged) >= 20, what="writes before the kill")
     kill_hard(stack, stack.containers("db")[0])
+    sent_at_kill = writer.sent
     time.sleep(1)
     # The restart policy brings the database back; the api reconnects by itself.
     wait_for(lambda: requests.get(url + "/ready", timeout=5).status_code == 200, timeout=60, what="ready after db restart")
+    sent_while_down = writer.sent - sent_at_kill
     before = len(writer.acknowledged)
     wait_for(lambda: len(writer.acknowledged) > before + 5, what="writes after the restart")
     writer.stop()
-    assert writer.failed > 0, "the kill should have failed some writes"
+    # Writes were sent while the database was down. Whether one fails depends on how soon it is back: the api's pool
+    # waits for it, and on a quick restart every write succeeds, late (a fresh-engine run saw 0 of them fail).
+    assert sent_while_down > 0, "no write was sent while the database was down: the kill proved nothing"
     assert set(writer.refused) <= {503}, f"only 503s while the database is down, not {writer.refused}"
     assert stack.containers("db")[0].attrs["RestartCount"] >= 1
     assert missing(url, writer.acknowledged) == []

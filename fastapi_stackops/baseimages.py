@@ -48,6 +48,7 @@ RECIPE_FILES = {
     "mariadb": ("mariadb-entrypoint.sh",),
     "swarm-node": ("swarm-node.sh", "ssh-host.sh"),
     "proxy": ("proxy-entrypoint.sh",),
+    "python-runtime": ("python-runtime.sh",),
 }
 
 
@@ -161,12 +162,23 @@ def building_alone(tag: str) -> Iterator[None]:
 
 
 def _build_substitute(image: BaseImage, settings: StackSettings, client: docker.DockerClient) -> None:
+    source = trimmed_from(image)
+    if source and current_substitute(source, client) is None and not copied_from_this_machine(source, settings, client):
+        _build_substitute(source, settings, client)  # first, under its own lock
     with building_alone(image.local):
         if current_substitute(image, client) is None:  # else another task built it while this one waited
-            _run_recipe(image, settings)
+            _run_recipe(image, settings, source.local if source else "")
 
 
-def _run_recipe(image: BaseImage, settings: StackSettings) -> None:
+def trimmed_from(image: BaseImage) -> BaseImage | None:
+    """The substitute a runtime flavour is trimmed from (the python one of its version), or None for the others."""
+    if image.recipe != "python-runtime":
+        return None
+    plan = image.plan
+    return BaseImage("python", "PYTHON_BASE_IMAGE", official_name("python", plan.version, plan.suite))
+
+
+def _run_recipe(image: BaseImage, settings: StackSettings, source: str = "") -> None:
     mirror = mirror_for(settings)
     if not mirror:
         raise StackError(
@@ -175,6 +187,7 @@ def _run_recipe(image: BaseImage, settings: StackSettings) -> None:
     plan = image.plan  # refuses a version no Debian suite ships
     command = ["bash", str(RECIPES_DIR / "build-base.sh"), image.recipe, plan.tag, mirror, plan.suite, image.recipe_hash()]
     command += [plan.version] if plan.version else []
+    command += [source] if source else []
     with step(f"building {plan.tag} from Debian {plan.suite} packages (once; later runs reuse it)"):
         run_with_heartbeat(command, f"base image {image.recipe}")
 

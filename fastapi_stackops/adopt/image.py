@@ -11,6 +11,7 @@ from fastapi_stackops.adopt.build_context import code_paths
 from fastapi_stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT, DATA_DIR, HEADER, UID
 from fastapi_stackops.adopt.data_folders import folder_of
 from fastapi_stackops.adopt.installers import (
+    BUILD_ONLY,
     DEPENDENCIES_COMPILED,
     FRAMEWORK_INSTALLED,
     INSTALLERS,
@@ -178,11 +179,11 @@ ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK
 {CA_SECRET}{newer_pip}{install.format(requirements=repo.requirements)}
 {added_server(repo)}# pip skips a line whose marker excludes this Python without a word: the app's framework must be there.
 RUN {FRAMEWORK_INSTALLED}
-# No installer in the runtime: pip and setuptools leave the venv. Extension modules lose their debug symbols; the
-# libraries a wheel vendors (*.libs/) keep theirs, as auditwheel patched them and strip can break such files.
-# Bytecode is compiled now, as the runtime's root filesystem is read-only; a dependency's file this Python cannot
-# compile (a Python 2 module, version-specific test data) stays as source, and the build goes on.
-RUN pip uninstall -q -y pip setuptools; {STRIPPED}; {DEPENDENCIES_COMPILED}
+# No installer in the runtime: pip and setuptools leave the venv, as do the dependencies' tests, Cython sources and
+# stubs. Extension modules lose their debug symbols; the libraries a wheel vendors (*.libs/) keep theirs, as auditwheel
+# patched them and strip can break such files. Bytecode is compiled now (the runtime's root filesystem is read-only);
+# a dependency's file this Python cannot compile (a Python 2 module, version-specific test data) stays as source.
+RUN pip uninstall -q -y pip setuptools; {BUILD_ONLY}; {STRIPPED}; {DEPENDENCIES_COMPILED}
 """
 
 

@@ -13,8 +13,14 @@ FRAMEWORK_INSTALLED = (
     'python -c "import fastapi" 2>/dev/null \\\n'
     '    || { echo "stackops: installed without fastapi for $(python -V): the pins\' markers exclude this Python" >&2; exit 1; }'
 )
+#: What a dependency ships that nothing reads at run time: its test suite, Cython sources and type stubs.
+BUILD_ONLY = (
+    "find /opt/venv/lib -depth -type d -path '*/site-packages/*/tests' -exec rm -rf {} + \\\n"
+    "    && find /opt/venv/lib \\( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' -o -name '*.pyi' \\) -delete"
+)
+#: Without the column tables (3.11 on) the dependencies' bytecode is about a tenth smaller; tracebacks keep file and line.
 DEPENDENCIES_COMPILED = (
-    "python -m compileall -qq /opt/venv/lib \\\n"
+    "PYTHONNODEBUGRANGES=1 python -m compileall -qq /opt/venv/lib \\\n"
     '    || echo "stackops: some files of the dependencies in /opt/venv do not compile under $(python -V); kept as source"'
 )
 #: pyproject.toml's main dependencies (and those of the extras after -E) as requirements, read by poetry-core.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build a local substitute for an official base image from Debian packages,
 # for machines that reach a Debian mirror but no container registry.
-#   build-base.sh python|python-runtime|postgres|pgvector|mariadb|redis|rabbitmq|registry|swarm-node|proxy TAG MIRROR SUITE RECIPE_HASH [VERSION]
+#   build-base.sh python|python-runtime|postgres|pgvector|mariadb|redis|rabbitmq|registry|swarm-node|proxy TAG MIRROR SUITE RECIPE_HASH [VERSION] [SOURCE]
+# SOURCE is python-runtime's own: the python substitute it is trimmed from.
 # VERSION is what the suite ships (python 3.9 in bullseye, 3.11 in bookworm,
 # 3.13 in trixie, 3.14 in forky;
 # postgres 15 and 17; redis 7; rabbitmq 3.10 in bookworm): the caller (fastapi_stackops/baseimages.py) chose the
@@ -79,20 +80,16 @@ python)
   import_rootfs --change 'CMD ["python3"]'
   ;;
 python-runtime)
-  # What a built venv needs to run, and no more: the interpreter, CA roots,
-  # libstdc++ (greenlet), time zones (zoneinfo), /bin/sh. No apt, pip, ensurepip wheels or C headers
-  # (a builder stage on the python recipe has those), and perl, which only
-  # dpkg's maintainer scripts use, goes too: nothing is installed here later.
-  # The interpreter's path is the python recipe's, so a venv made there runs.
-  [ -n "$version" ] || { echo "build-base: python-runtime needs its version (3.9, 3.11, 3.13, 3.14)" >&2; exit 2; }
-  make_rootfs --include=python3,ca-certificates,libstdc++6,tzdata \
-    --dpkgopt='path-exclude=/usr/lib/*-linux-gnu/gconv/*' \
-    --dpkgopt='path-exclude=/usr/share/zoneinfo/right/*' \
-    --dpkgopt='path-include=/usr/lib/*-linux-gnu/gconv/gconv-modules*' \
-    --customize-hook="cd \"\$1\"/usr/lib/python$version && rm -rf lib2to3 pydoc_data idlelib tkinter turtledemo ensurepip" \
-    --customize-hook="rm -f \"\$1\"/usr/lib/python$version/EXTERNALLY-MANAGED && ln -sf python3 \"\$1\"/usr/bin/python" \
-    --customize-hook='rm -rf "$1"/usr/bin/perl* "$1"/usr/lib/*-linux-gnu/perl-base "$1"/usr/share/perl5' \
-    --customize-hook="test -x \"\$1\"/usr/bin/python$version"
+  # What a built venv needs to run, and no more: the python substitute of the
+  # same version (SOURCE, built first) trimmed in a container by
+  # python-runtime.sh, so the interpreter is the builder's own. No apt, dpkg,
+  # pip, C headers, perl, PAM or util-linux: nothing is installed here later.
+  source=${7:?build-base: python-runtime needs the python substitute it is trimmed from}
+  trimming=$(docker create --network none --user 0 --entrypoint sh "$source" /python-runtime.sh "$version")
+  trap 'rm -rf "$scratch"; docker rm -f "$trimming" >/dev/null' EXIT
+  docker cp "$here/python-runtime.sh" "$trimming:/python-runtime.sh"
+  docker start --attach "$trimming" >/dev/null
+  docker export --output "$rootfs" "$trimming"
   import_rootfs --change 'CMD ["python3"]'
   ;;
 postgres|pgvector)

@@ -59,6 +59,10 @@ def test_api_image_runs_as_numeric_non_root_with_healthcheck(stacks, engine):
     zone = "import zoneinfo; print(zoneinfo.ZoneInfo('Europe/Paris').key)"
     said = engine.containers.run(f"{stack.project}-api", ["python", "-c", zone], entrypoint=[], remove=True)
     assert said.decode().strip() == "Europe/Paris"
+    # Only what runs: no installer or package manager, and no dependency's tests or Cython sources.
+    leftovers = "for p in apt-get dpkg pip perl; do command -v $p; done; find /opt/venv/lib -name '*.pyx' -o -type d -path '*/site-packages/*/tests'"
+    found = engine.containers.run(f"{stack.project}-api", ["sh", "-c", leftovers], entrypoint=[], remove=True)
+    assert found.decode().split() == []
 
 
 def test_tasks_status_exec_logs_config_migrate(stacks):

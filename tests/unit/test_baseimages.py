@@ -46,7 +46,7 @@ def test_two_tasks_needing_the_same_substitute_build_it_once(monkeypatch, tmp_pa
     built, present = [], []
     monkeypatch.setattr(baseimages, "current_substitute", lambda image, client: present[0] if present else None)
 
-    def recipe(image, settings):
+    def recipe(image, settings, source=""):
         time.sleep(0.5)  # the second task asks meanwhile
         built.append(image.local)
         present.append(object())
@@ -60,3 +60,25 @@ def test_two_tasks_needing_the_same_substitute_build_it_once(monkeypatch, tmp_pa
     for task in tasks:
         task.join(5)
     assert built == [image.local]
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_a_runtime_flavour_is_trimmed_from_its_python_substitute_built_first(monkeypatch, tmp_path, present):
+    """python-runtime 3.13 names local/python:3.13 as its source; that one is built before it unless current."""
+    from fastapi_stackops import baseimages
+
+    monkeypatch.setattr(baseimages.tempfile, "gettempdir", lambda: str(tmp_path))
+    built = []
+    current = {"local/python:3.13-slim-trixie"} if present else set()
+    monkeypatch.setattr(baseimages, "current_substitute", lambda image, client: image.local in current or None)
+    monkeypatch.setattr(baseimages, "copied_from_this_machine", lambda image, settings, client: False)
+
+    def recipe(image, settings, source=""):
+        built.append((image.local, source))
+        current.add(image.local)
+
+    monkeypatch.setattr(baseimages, "_run_recipe", recipe)
+    runtime = next(i for i in baseimages.every_substitute() if i.recipe == "python-runtime" and "3.13" in i.local)
+    baseimages._build_substitute(runtime, None, None)
+    made_first = [] if present else [("local/python:3.13-slim-trixie", "")]
+    assert built == [*made_first, ("local/python-runtime:3.13-slim-trixie", "local/python:3.13-slim-trixie")]

@@ -59,13 +59,14 @@ def pinned_names(lock: Path) -> set[str]:
 
 @stack_task(
     help={
-        "only": "Comma-separated sections to measure: build, stack, cli, reload, load (default: all).",
+        "only": "Comma-separated sections to measure: build, stack, cli, reload, load, init, images, server (default: all).",
         "readme": "Also write the figures table into README.md (between its bench markers).",
         "corpus": "Instead: init then inv ci on the real repositories of bench/corpus.toml, from their snapshots in DIR.",
         "pick": "With --corpus: only the repositories whose names contain one of these (comma-separated).",
+        "plot": "Also draw latency against clients and image sizes by layer group as PNG beside the run's JSON.",
     }
 )
-def bench(c, only=None, readme=False, corpus=None, pick=""):
+def bench(c, only=None, readme=False, corpus=None, pick="", plot=False):
     """Measure the stack's figures on this machine, each against a baseline from the same run."""
     if corpus:
         from bench.corpus import run_corpus
@@ -74,7 +75,7 @@ def bench(c, only=None, readme=False, corpus=None, pick=""):
         return
     from bench.run import SECTIONS, run
 
-    run([s.strip() for s in only.split(",")] if only else SECTIONS, readme=readme)
+    run([s.strip() for s in only.split(",")] if only else SECTIONS, readme=readme, pictures=plot)
 
 
 @stack_task(help={"workers": "How many to build at once (default 3: each mostly waits on the Debian mirror)."})

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
 
 from bench.core import ROOT, Bench, append_line, env_file, timed
 from fastapi_stackops.baseimages import ensure_base_images
@@ -27,32 +30,76 @@ def bench_build(bench: Bench) -> None:
         "multi-stage-pip": {"dockerfile": str(ROOT / "bench/dockerfiles/multi-stage-pip.Dockerfile")},
         "ours": {"dockerfile": str(ws / "docker/Dockerfile"), "target": "runtime"},
     }
-    project = f"bench-{bench.run_id}-build"
-    compose_file = ws / "bench-build.json"
+    figures = measure_builds(
+        bench, "build", Built(ws, args, ws / "app/routers/notes.py", str(stack.settings.ca_bundle or "")), variants
+    )
+    build_rows(bench, figures)
+
+
+@dataclass(frozen=True)
+class Built:
+    """What every variant of one app is built from: the context, the base images' arguments, the file a one-line change
+    edits, and the CA bundle the build trusts ("" for none)."""
+
+    context: Path
+    args: dict[str, str]
+    edited: Path
+    ca_bundle: str
+
+
+#: Where an image's code begins, bottom up: the layer that copies it (app/ here, a folder under /srv for init's).
+CODE_COPY = re.compile(r"COPY (--\S+ )*(app/|\S+ /srv/)")
+
+
+def measure_builds(bench: Bench, name: str, built: Built, variants: dict[str, dict]) -> dict[str, tuple[float, ...]]:
+    """Each variant's (cold, unchanged, one-line change, size in MB), built by Compose; its layer groups kept for --plot."""
+    project = f"bench-{bench.run_id}-{name}"
+    compose_file = built.context / f"bench-{name}.json"
     services = {
-        name: {
-            "image": f"{project}-{name}",
-            "build": {"context": str(ws), "args": args, "secrets": ["ca_bundle"], **spec},
+        variant: {
+            "image": f"{project}-{variant}",
+            "build": {"context": str(built.context), "args": built.args, "secrets": ["ca_bundle"], **spec},
         }
-        for name, spec in variants.items()
+        for variant, spec in variants.items()
     }
-    ca_bundle = {"file": str(stack.settings.ca_bundle or "/dev/null")}
-    compose_file.write_text(json.dumps({"services": services, "secrets": {"ca_bundle": ca_bundle}}))
+    secrets = {"ca_bundle": {"file": built.ca_bundle or "/dev/null"}}
+    compose_file.write_text(json.dumps({"services": services, "secrets": secrets}))
     compose = ["docker", "compose", "--project-name", project, "--file", str(compose_file), "build"]
     figures = {}
     try:
-        for name in variants:
-            with step(f"building {name}: cold, unchanged, after a one-line change"):
-                cold = timed([*compose, "--no-cache", name], ws)
-                unchanged = timed([*compose, name], ws)
-                append_line(ws / "app/routers/notes.py", f"# bench edit {uuid.uuid4().hex}")
-                one_line = timed([*compose, name], ws)
-                size = bench.client.images.get(f"{project}-{name}").attrs["Size"] / 1e6
-            figures[name] = (cold, unchanged, one_line, size)
+        for variant in variants:
+            with step(f"building {variant}: cold, unchanged, after a one-line change"):
+                cold = timed([*compose, "--no-cache", variant], built.context)
+                unchanged = timed([*compose, variant], built.context)
+                append_line(built.edited, f"# bench edit {uuid.uuid4().hex}")
+                one_line = timed([*compose, variant], built.context)
+                image = bench.client.images.get(f"{project}-{variant}")
+            figures[variant] = (cold, unchanged, one_line, image.attrs["Size"] / 1e6)
+            bench.layers[f"{name}: {variant}"] = layer_groups(bench.client, image, set(built.args.values()))
     finally:
-        for name in variants:
-            subprocess.run(["docker", "image", "rm", "-f", f"{project}-{name}"], capture_output=True)
-    build_rows(bench, figures)
+        compose_file.unlink()
+        for variant in variants:
+            subprocess.run(["docker", "image", "rm", "-f", f"{project}-{variant}"], capture_output=True)
+    return figures
+
+
+def layer_groups(client, image, bases: set[str]) -> dict[str, float]:
+    """MB of an image by layer group: the base's (the base image whose layers begin the image's), the dependencies', and
+    the code's (from the layer copying it on)."""
+    layers = image.attrs["RootFS"]["Layers"]
+    below = [client.images.get(base) for base in bases]
+    base = max(
+        (b for b in below if layers[: len(b.attrs["RootFS"]["Layers"])] == b.attrs["RootFS"]["Layers"]),
+        key=lambda b: len(b.attrs["RootFS"]["Layers"]),
+        default=None,
+    )
+    base_size = base.attrs["Size"] / 1e6 if base else 0.0
+    code, in_code = 0.0, False
+    for entry in reversed(client.api.history(image.id)):  # oldest first
+        in_code = in_code or bool(CODE_COPY.search(entry["CreatedBy"]))
+        code += entry["Size"] / 1e6 if in_code else 0.0
+    total = image.attrs["Size"] / 1e6
+    return {"base": base_size, "dependencies": total - base_size - code, "code": code}
 
 
 def build_rows(bench: Bench, figures: dict[str, tuple[float, float, float, float]]) -> None:

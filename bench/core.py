@@ -46,6 +46,7 @@ class Bench:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
     rows: list[Row] = field(default_factory=list)
     rebuild_and_up: float | None = None  # seconds; hot reload's baseline, from the stack section
+    layers: dict[str, dict[str, float]] = field(default_factory=dict)  # an image's MB by layer group, for --plot
 
     def add(self, *args, **kwargs) -> Row:
         row = Row(*args, **kwargs)

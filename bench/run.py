@@ -10,6 +10,12 @@ Sections (all by default; `--only` picks some):
   reload  hot reload, from an edit to the new response, against rebuild-and-up
   load    ab at 1, 16, 64 and 256 clients; gunicorn with 1, 2 and 4 workers against
           plain single-process uvicorn; 256 clients of mixed reads and writes
+  init    `fastapi-stackops init`'s own time beside the image build it waits for
+  images  the image init writes for three shapes (uv, poetry, requirements.txt)
+          against the single-stage pip image of the same app, from the same base
+  server  `inv deploy` to the SSH test host under a client loop
+With --plot, latency against clients and each image's size by layer group are
+drawn as PNG beside the JSON.
 
 Everything runs on a copy of the repository's files (the working tree is never
 edited), in projects of its own with engine-chosen ports on 127.0.0.1, and is
@@ -32,6 +38,8 @@ from pathlib import Path
 from bench.adopt import bench_init
 from bench.build import bench_build
 from bench.core import ROOT, Bench, Row, copy_workspace
+from bench.images import bench_images
+from bench.plot import plot
 from bench.serve import bench_load, bench_reload
 from bench.server import bench_server
 from bench.stack import bench_cli, bench_stack
@@ -116,12 +124,13 @@ MEASURES = {
     "reload": bench_reload,
     "load": bench_load,
     "init": bench_init,
+    "images": bench_images,
     "server": bench_server,
 }
 SECTIONS = tuple(MEASURES)
 
 
-def run(sections: Sequence[str] = SECTIONS, readme: bool = False) -> Path:
+def run(sections: Sequence[str] = SECTIONS, readme: bool = False, pictures: bool = False) -> Path:
     """Measure the chosen sections, print the table; returns the JSON file written."""
     unknown = set(sections) - set(SECTIONS)
     if unknown:
@@ -139,8 +148,11 @@ def run(sections: Sequence[str] = SECTIONS, readme: bool = False) -> Path:
     say(f"\n{about['date']}; {about['machine']}; {about['engine']}; commit {about['commit']}; bench took {about['seconds']}s")
     output = ROOT / "bench" / "runs" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     output.parent.mkdir(exist_ok=True)
-    output.write_text(json.dumps({"about": about, "rows": [asdict(row) | {"ratio": row.ratio} for row in bench.rows]}, indent=1))
+    rows = [asdict(row) | {"ratio": row.ratio} for row in bench.rows]
+    output.write_text(json.dumps({"about": about, "rows": rows, "layers": bench.layers}, indent=1))
     say(f"written to {output.relative_to(ROOT)}")
+    for picture in plot(output) if pictures else []:
+        say(f"drawn: {picture.relative_to(ROOT)}")
     if readme:
         write_readme(markdown(cells, about))
         say("docs/figures.md's figures table updated")

@@ -66,6 +66,7 @@ def up(stack: Stack, build: bool = True) -> Started:
     """Build if needed, start, wait until every service is healthy and every health path answers; else say why."""
     if build:
         refused_outside_a_release(stack, "up")
+    stack.client  # noqa: B018 - connected (the SDK imported) while the model renders: both are needed next
     check_startable(stack)
     problems = port_problems(stack.settings, stack.model, published_by(stack.containers()), stack.client)
     if problems:

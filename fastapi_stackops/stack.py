@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import subprocess
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from fastapi_stackops.baseimages import ensure_base_images
 from fastapi_stackops.commands import Background
@@ -28,6 +29,7 @@ class Stack:
         self.project = settings.project
         self._client = client
         self._containers: list | None = None
+        self._rendering: Future | None = None
 
     @classmethod
     def of_env(cls, env: str | None = None, config=None, client: docker.DockerClient | None = None) -> Stack:
@@ -37,9 +39,15 @@ class Stack:
     def client(self) -> docker.DockerClient:
         return self._client or connect(self.settings.target.engine_address())
 
+    def render_ahead(self) -> Stack:
+        """Start rendering the model (a Compose subprocess, ~0.1 s) while the task goes on: it overlaps the SDK's import
+        and the engine's first answers. The first use of `model` waits for it, and raises what rendering raised."""
+        self._rendering = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render").submit(render, self.settings)
+        return self
+
     @functools.cached_property
     def model(self) -> ComposeModel:
-        return render(self.settings)
+        return self._rendering.result() if self._rendering else render(self.settings)
 
     @functools.cached_property
     def base_images(self) -> dict[str, str]:

@@ -73,10 +73,11 @@ def stack_task(*args, **kwargs):
 
 
 def open_stack(env: str | None = None, config=None):
-    """The Stack of an env, for one task; imported here, on first use, so that `inv --list` loads none of it."""
+    """The Stack of an env, for one task, its model rendering meanwhile; imported here, on first use, so that
+    `inv --list` loads none of it."""
     from fastapi_stackops.stack import Stack
 
-    return Stack.of_env(env, config)
+    return Stack.of_env(env, config).render_ahead()
 
 
 def interactive() -> bool:

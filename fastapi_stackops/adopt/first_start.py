@@ -86,11 +86,9 @@ def read_env_file(failed: ImportFailed, repo: Repository) -> str:
     """The env file environs was asked to read, where the image would have it, when its folder is missing there
     (environs walks up from the file's folder, and a missing one is "Starting path not found"); "" for another failure."""
     failure = failed.failure
-    if not failure or "Starting path not found" not in failure.message or not failure.file.startswith(f"{CODE_DIR}/"):
+    if not failure or "Starting path not found" not in failure.message:
         return ""
-    path = repo.root / failure.file.removeprefix(f"{CODE_DIR}/")
-    lines = path.read_text(errors="replace").splitlines() if path.is_file() else []
-    named = READ_ENV.search(lines[failure.line - 1]) if 0 < failure.line <= len(lines) else None
+    named = READ_ENV.search(failure.own_line(repo.root)[1])
     return f"{CODE_DIR}/{named.group(1)}" if named else ""
 
 
@@ -101,8 +99,9 @@ def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
     # In any case: a library names the argument it was given empty ("supabase_url is required").
     named = [f.variable for f in fields if f.defaults_to_empty and re.search(rf"\b{f.variable}\b", failed.words, re.I)]
     failure = failed.failure
-    if failure and failure.kind == "AssertionError" and failure.file.startswith(f"{CODE_DIR}/"):
-        named += sorted(reads_behind(repo.root / failure.file.removeprefix(f"{CODE_DIR}/"), failure.line))
+    path, line = failure.own_line(repo.root) if failure and failure.kind == "AssertionError" else (None, "")
+    if path:
+        named += sorted(reads_behind(path, line))
     return tuple(dict.fromkeys(named))
 
 

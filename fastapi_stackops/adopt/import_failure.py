@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import CODE_DIR, SERVED_AT
 
@@ -190,6 +191,12 @@ class Failure:
     def where(self) -> str:
         path = self.file.removeprefix(f"{CODE_DIR}/")
         return f"{path} line {self.line}" if path else "its import"
+
+    def own_line(self, root: Path) -> tuple[Path | None, str]:
+        """The repository's own file the failure arose in, and that line's text; (None, "") outside its code."""
+        path = root / self.file.removeprefix(f"{CODE_DIR}/") if self.file.startswith(f"{CODE_DIR}/") else None
+        lines = path.read_text(errors="replace").splitlines() if path and path.is_file() else []
+        return path, lines[self.line - 1] if 0 < self.line <= len(lines) else ""
 
 
 #: How each lock is made again.

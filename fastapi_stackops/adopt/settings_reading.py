@@ -133,12 +133,11 @@ def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libra
     return None
 
 
-def reads_behind(path: Path, line: int) -> set[str]:
+def reads_behind(path: Path, line: str) -> set[str]:
     """The variables read with no default into the names a line of the file uses: what an app's own bare check
     (`assert cls.COOKIE_TTL is not None`, of `COOKIE_TTL = getenv("COOKIE_TTL_SECONDS")`) found unset."""
     tree = parsed(path) if path.is_file() else None
-    lines = path.read_text(errors="replace").splitlines() if tree else []
-    used = set(re.findall(r"\w+", lines[line - 1])) if 0 < line <= len(lines) else set()
+    used = set(re.findall(r"\w+", line)) if tree else set()
     found = set()
     for node in every_node(tree) if used else ():
         if isinstance(node, ast.Assign) and any(getattr(target, "id", "") in used for target in node.targets):

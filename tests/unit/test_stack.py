@@ -25,4 +25,4 @@ def test_a_render_that_failed_ahead_fails_where_the_model_is_first_used(monkeypa
     monkeypatch.setattr(stack, "render", refuse)
     ahead = stack.Stack(SimpleNamespace(config=None, project="p")).render_ahead()
     with pytest.raises(StackError, match="ports is invalid"):
-        ahead.model
+        _ = ahead.model

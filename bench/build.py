@@ -47,8 +47,9 @@ class Built:
     ca_bundle: str
 
 
-#: Where an image's code begins, bottom up: the layer that copies it (app/ here, a folder under /srv for init's).
-CODE_COPY = re.compile(r"COPY (--\S+ )*(app/|\S+ /srv/)")
+#: The layers that are the code: the copy of it (app/ here, a folder under /srv for init's, the whole checkout for a
+#: single stage) and its bytecode.
+CODE_LAYER = re.compile(r"COPY (--\S+ )*(app/|\S+ /srv/)|compileall .*/srv")
 
 
 def measure_builds(bench: Bench, name: str, built: Built, variants: dict[str, dict]) -> dict[str, tuple[float, ...]]:
@@ -75,7 +76,9 @@ def measure_builds(bench: Bench, name: str, built: Built, variants: dict[str, di
                 one_line = timed([*compose, variant], built.context)
                 image = bench.client.images.get(f"{project}-{variant}")
             figures[variant] = (cold, unchanged, one_line, image.attrs["Size"] / 1e6)
-            bench.layers[f"{name}: {variant}"] = layer_groups(bench.client, image, set(built.args.values()))
+            bench.layers[f"{name}: {variant}"] = layer_groups(
+                bench.client, image, {v for k, v in built.args.items() if k.endswith("_BASE")}
+            )
     finally:
         compose_file.unlink()
         for variant in variants:
@@ -84,8 +87,8 @@ def measure_builds(bench: Bench, name: str, built: Built, variants: dict[str, di
 
 
 def layer_groups(client, image, bases: set[str]) -> dict[str, float]:
-    """MB of an image by layer group: the base's (the base image whose layers begin the image's), the dependencies', and
-    the code's (from the layer copying it on)."""
+    """MB of an image by layer group: the base's (the base image whose layers begin the image's), the code's, and the
+    rest: the dependencies (and what builds them, in a single stage)."""
     layers = image.attrs["RootFS"]["Layers"]
     below = [client.images.get(base) for base in bases]
     base = max(
@@ -94,10 +97,7 @@ def layer_groups(client, image, bases: set[str]) -> dict[str, float]:
         default=None,
     )
     base_size = base.attrs["Size"] / 1e6 if base else 0.0
-    code, in_code = 0.0, False
-    for entry in reversed(client.api.history(image.id)):  # oldest first
-        in_code = in_code or bool(CODE_COPY.search(entry["CreatedBy"]))
-        code += entry["Size"] / 1e6 if in_code else 0.0
+    code = sum(entry["Size"] / 1e6 for entry in client.api.history(image.id) if CODE_LAYER.search(entry["CreatedBy"]))
     total = image.attrs["Size"] / 1e6
     return {"base": base_size, "dependencies": total - base_size - code, "code": code}
 

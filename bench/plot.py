@@ -126,7 +126,8 @@ def layers_chart(images: dict[str, dict[str, float]]) -> Canvas:
             canvas.box(x0, bottom - height, x0 + width * 3 // 5, bottom - 1, COLOURS[g])
             bottom -= height
         for row, words in enumerate(image.split(": ")):  # "shape: variant" on two lines
-            canvas.text(x0, lower + 10 + 16 * row, words, scale=2 if len(words) * 8 <= width else 1)
+            scale = 2 if len(words) * 8 <= width else 1
+            canvas.text(x0 - width // 5, lower + 10 + 16 * row, words[: width // (4 * scale)], scale=scale)
         canvas.text(x0, bottom - 16, f"{sum(parts.values()):.0f}")
     for g, group in enumerate(groups):  # the legend beside the title, above the bars
         canvas.box(right - 200, 6 + 16 * g, right - 185, 15 + 16 * g, COLOURS[g])

@@ -205,7 +205,12 @@ def test_substitutes_are_the_versions_their_images_name(engine, repository):
     assert "PYTHON_BASE_IMAGE=local/python:3.13-slim-trixie" in run_task("images", "--env", "ci", cwd=repo).stdout
     version = engine.containers.run("local/python:3.13-slim-trixie", ["python3", "-V"], remove=True).decode()
     assert version.startswith("Python 3.13.")
+    # A tmpfs over the image's VOLUME: else each run leaves an anonymous volume (the SDK's remove keeps volumes).
     postgres = engine.containers.run(
-        "local/postgres:17-trixie", entrypoint=["postgres", "--version"], remove=True, user="postgres"
+        "local/postgres:17-trixie",
+        entrypoint=["postgres", "--version"],
+        remove=True,
+        user="postgres",
+        tmpfs={"/var/lib/postgresql/data": ""},
     )
     assert " 17." in postgres.decode()

@@ -93,7 +93,9 @@ def test_clean_keeps_an_image_another_env_names_even_when_this_env_built_it_last
     repo, image = tiny
     project_a = project_of(repo, "a")
     run_task("up", "--env", "a", cwd=repo)
-    result = run_task("clean", "--env", "a", cwd=repo)
+    # With --volumes: a plain clean keeps the container's anonymous volume (no data goes unasked), and once the
+    # container is gone nothing names it as the project's, so the suite would leave it behind.
+    result = run_task("clean", "--env", "a", "--volumes", "--yes", cwd=repo)
     assert f"kept image {image}:latest (another env of this project names it)" in result.stdout
     assert engine.images.get(f"{image}:latest").labels[PROJECT_LABEL] == project_a
 

@@ -13,7 +13,7 @@ from bench.core import ROOT, Bench
 from fastapi_stackops import StackError
 from fastapi_stackops.console import step
 from fastapi_stackops.engine import image_exists
-from fastapi_stackops.settings import SYSTEM_CA_BUNDLES
+from fastapi_stackops.settings import system_ca_bundle
 from fastapi_stackops.substitutes import plan_substitute
 from tests.utils import bare_repository
 
@@ -71,4 +71,4 @@ def edited_code_file(repo: Path) -> Path:
 
 def ca_bundle() -> str:
     """The CA bundle the builds trust: this machine's, as init's env files ask (BUILD_CA_BUNDLE=system)."""
-    return next((path for path in SYSTEM_CA_BUNDLES if Path(path).is_file()), "")
+    return str(system_ca_bundle() or "")

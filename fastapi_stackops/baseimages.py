@@ -188,7 +188,8 @@ def _run_recipe(image: BaseImage, settings: StackSettings, source: str = "") -> 
     command = ["bash", str(RECIPES_DIR / "build-base.sh"), image.recipe, plan.tag, mirror, plan.suite, image.recipe_hash()]
     command += [plan.version] if plan.version else []
     command += [source] if source else []
-    with step(f"building {plan.tag} from Debian {plan.suite} packages (once; later runs reuse it)"):
+    made = f"trimmed from {source}" if source else f"from Debian {plan.suite} packages"
+    with step(f"building {plan.tag} {made} (once; later runs reuse it)"):
         run_with_heartbeat(command, f"base image {image.recipe}")
 
 

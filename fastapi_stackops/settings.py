@@ -156,13 +156,17 @@ def extra_system_cas() -> int:
     return len(blocks(system.read_text(errors="replace")) - blocks(Path(certifi.where()).read_text()))
 
 
+def system_ca_bundle() -> Path | None:
+    """This machine's CA bundle (a TLS-intercepting proxy's roots are there), or None."""
+    return next((Path(path) for path in SYSTEM_CA_BUNDLES if Path(path).is_file()), None)
+
+
 def _ca_bundle(entry: EnvValue | None, root: Path) -> Path | None:
     if entry is None or entry.value in ("", "none"):
         return None
     if entry.value == "system":
-        for candidate in SYSTEM_CA_BUNDLES:
-            if Path(candidate).is_file():
-                return Path(candidate)
+        if found := system_ca_bundle():
+            return found
         raise SettingsError(
             f"{entry.where}: BUILD_CA_BUNDLE=system but no system CA bundle was found; name the file, or set BUILD_CA_BUNDLE= (none)"
         )

@@ -42,7 +42,9 @@ class Stack:
     def render_ahead(self) -> Stack:
         """Start rendering the model (a Compose subprocess, ~0.1 s) while the task goes on: it overlaps the SDK's import
         and the engine's first answers. The first use of `model` waits for it, and raises what rendering raised."""
-        self._rendering = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render").submit(render, self.settings)
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
+        self._rendering = pool.submit(render, self.settings)
+        pool.shutdown(wait=False)  # the one render still runs; its thread ends with it
         return self
 
     @functools.cached_property

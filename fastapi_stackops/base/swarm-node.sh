@@ -8,5 +8,7 @@ set -eu
 if [ -n "${REGISTRY_FORWARD:-}" ]; then
   socat "TCP-LISTEN:${REGISTRY_PORT:?the port the manager pulls from},bind=127.0.0.1,fork,reuseaddr" "TCP:$REGISTRY_FORWARD" &
 fi
-# vfs: overlayfs cannot stack on the container's own overlay root.
-exec dockerd --storage-driver=vfs "$@"
+# /var/lib/docker is a volume (the image's VOLUME) on the host's filesystem, not
+# the container's overlay root, so overlay2 works there: vfs copied every layer
+# of every image the node loaded.
+exec dockerd "$@"

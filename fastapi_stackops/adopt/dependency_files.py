@@ -32,7 +32,7 @@ def requirement_name(line: str) -> str:
 
 
 #: A requirements file for the developer's tools, never the app's alone (requirements/dev.txt, lint.txt).
-TOOLS_ONLY = re.compile(r"(dev|develop|tests?|lint|docs?|ci|local|typing|types)([-_.]|$)", re.I)
+TOOLS_ONLY = re.compile(r"(dev|develop|test|tests|testing|lint|docs?|ci|local|typing|types)([-_.]|$)", re.I)
 
 
 def requirements_files(root: Path) -> list[str]:
@@ -73,9 +73,10 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
     if requirements:
         file = requirements[0]
         names = [requirement_name(line) for line in text_of(root / file).splitlines()]
+        names += ranges(root, file)  # and the files it includes (-r base.txt): a prod.txt adds only gunicorn
         hashed = "--hash=" in text_of(root / file)
         value = f"pip install -r {file}" + (" (hashes required)" if hashed else "")
-        return "requirements", Finding("installs", value, file), file, tuple(filter(None, names))
+        return "requirements", Finding("installs", value, file), file, tuple(filter(None, dict.fromkeys(names)))
     if (root / "Pipfile.lock").is_file():
         pins = tuple(name.lower() for name in pipfile_pins(root))
         return "pipenv", Finding("installs", "pipenv's lock, its main pins given to pip", "Pipfile.lock"), "", pins

@@ -345,6 +345,8 @@ def test_the_apps_requirements_file_is_the_production_one_nearest_the_root(tmp_p
         # prod.txt adds only the server to base.txt, without including it: the framework's file is the app's
         ({"requirements/base.txt": "fastapi==0.108.0\n", "requirements/prod.txt": "gunicorn==21.2.0\n"}, "requirements/base.txt"),
         ({"requirements/base.txt": "fastapi\n", "requirements/prod.txt": "-r base.txt\ngunicorn\n"}, "requirements/prod.txt"),
+        # saptadi73/fastapi-mbg: a testing.txt including base.txt is the tests' file, never the app's
+        ({"requirements/base.txt": "fastapi\n", "requirements/testing.txt": "-r base.txt\npytest\n"}, "requirements/base.txt"),
         # no prod or base file: the one that names the framework, never the dev tools' file
         (
             {
@@ -387,6 +389,14 @@ def test_a_root_with_no_dependency_file_is_refused_naming_the_services_below(tmp
     with pytest.raises(NotAFastAPIRepository) as refused:
         read_repository(tmp_path)
     assert str(refused.value).endswith("[project] says how to install it" + named)
+
+
+def test_the_dependencies_of_a_requirements_file_include_those_of_the_files_it_includes(tmp_path):
+    # kolenkoal's shape: prod.txt adds gunicorn to base.txt, which holds the driver; the database was missed.
+    written(tmp_path, {"requirements/base.txt": "fastapi\nasyncpg\n", "requirements/prod.txt": "-r base.txt\ngunicorn\n"})
+    written(tmp_path, {"main.py": APP})
+    repo = read_repository(tmp_path)
+    assert (repo.requirements, repo.database, repo.server) == ("requirements/prod.txt", "postgres", "gunicorn")
 
 
 def test_tests_that_keep_their_own_requirements_file_get_a_test_image_from_it(tmp_path):

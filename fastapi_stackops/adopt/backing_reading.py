@@ -3,6 +3,7 @@ extension, and the SQL its own image ran at first start), MariaDB for MySQL clie
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 from typing import NamedTuple
@@ -12,7 +13,8 @@ from fastapi_stackops.adopt.backing import DRIVERS, VECTOR
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
-from fastapi_stackops.adopt.source import SKIPPED, python_files, string_constants
+from fastapi_stackops.adopt.source import AT_LOCALHOST, SKIPPED, calls, python_files, string_constants
+from fastapi_stackops.adopt.syntax import every_node, parsed
 
 #: Where a repository keeps the SQL its PostgreSQL image runs at its first start (/docker-entrypoint-initdb.d): a
 #: folder of scripts, or one file of these names at its top or a folder down.
@@ -86,6 +88,54 @@ def unrun_database(dependencies: tuple[str, ...], settings: Settings | None) -> 
             )
 
 
+#: Calls that open a database by its URL: SQLAlchemy's engines, `databases`, asyncpg's and psycopg's pools and connects.
+CONNECTS = ("create_engine", "create_async_engine", "Database", "create_pool", "connect", "AsyncConnectionPool")
+URL_KEYWORDS = frozenset({"url", "dsn", "db_url", "database_url", "conninfo"})
+SQL_SCHEME = re.compile(r"^(postgres|postgresql|mysql|mariadb)(\+\w+)?://", re.I)
+
+
+def literal_names(tree: ast.Module) -> dict[str, str]:
+    """Names the module binds to one string and never to anything else: `POSTGRES_URL = "postgresql://..."`."""
+    bound: dict[str, str | None] = {}
+    for node in every_node(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        value = getattr(node, "value", None)
+        text = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+        for target in (t for t in targets if isinstance(t, ast.Name)):
+            bound[target.id] = text if bound.get(target.id, text) == text else None
+    return {name: text for name, text in bound.items() if text}
+
+
+def local_database_url(tree: ast.Module) -> tuple[int, str] | None:
+    """A database URL at localhost the code opens as written (a literal, or a name bound only to one), as (line, URL).
+    One read from a setting or the environment, even with such a default, is not."""
+    names = literal_names(tree)
+    for node in every_node(tree):
+        if not any(calls(node, name) for name in CONNECTS):
+            continue
+        for arg in [*node.args[:1], *(k.value for k in node.keywords if k.arg in URL_KEYWORDS)]:
+            url = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else ""
+            url = names.get(arg.id, "") if isinstance(arg, ast.Name) else url
+            if SQL_SCHEME.match(url) and AT_LOCALHOST.match(url):
+                return node.lineno, url
+    return None
+
+
+def refuse_a_local_database(root: Path) -> None:
+    """Refuses, in one line and before any build, an app whose code opens its database at localhost: in a container,
+    that is the container itself, and no setting init writes can move it (FEMADOX/Fastapi-Ecosystem-Lab crash-looped)."""
+    for path in python_files(root):
+        tree = parsed(path)
+        found = local_database_url(tree) if tree else None
+        if found:
+            url = re.sub(r"://([^:@/]*):[^@/]*@", r"://\1:***@", found[1])
+            raise NotAFastAPIRepository(
+                f"{path.relative_to(root)} line {found[0]}: the app opens its database at {url}, at localhost, written "
+                "in its code (in a container that is the container itself): read the URL from a setting, and init points "
+                "it at the stack's own database"
+            )
+
+
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
     """PostgreSQL, MySQL (MariaDB), SQLite, Redis and RabbitMQ, from the drivers the project depends on and its
     settings' defaults."""
@@ -98,6 +148,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
         named = {"postgres": "PostgreSQL", "mysql": "MariaDB, for the app's MySQL client"}[database]
         named += " with the vector extension" if vector else ""
         findings.append(Finding("database", named, f"the {driver} dependency" + (f"; {vector}" if vector else "")))
+        refuse_a_local_database(root)
     elif "aiosqlite" in dependencies or url.startswith("sqlite") or (settings and settings.sqlite_files):
         database = "sqlite"
         named = settings.sqlite_files[0] if settings and settings.sqlite_files and not url else None

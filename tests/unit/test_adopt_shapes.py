@@ -1514,3 +1514,28 @@ def test_a_settings_reader_made_as_the_module_loads_is_read_wherever_its_branch_
     main = f"import os\nfrom starlette.config import Config\n{chosen}DATABASE_URL = config('DATABASE_URL', default='x')\n"
     repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\nasyncpg\n", "main.py": main + APP}))
     assert app_environment(repo)["DATABASE_URL"].startswith("${DATABASE_URL-postgresql+asyncpg://app:")
+
+
+@pytest.mark.parametrize(
+    ("code", "refused"),
+    [
+        # FEMADOX/Fastapi-Ecosystem-Lab: a name bound to the URL, opened at startup; ci crash-looped on Connection refused
+        ('URL = "postgresql+asyncpg://postgres:pw@localhost:5432/db"\nengine = create_async_engine(URL)\n', "line 2"),
+        ('engine = sqlalchemy.create_engine("mysql+pymysql://root@127.0.0.1/shop")\n', "line 1"),
+        ('pool = await asyncpg.create_pool(dsn="postgres://localhost/app")\n', "line 1"),
+        # read from the environment or a setting, even with such a default: init sets the variable
+        ('engine = create_engine(os.getenv("DATABASE_URL", "postgresql://localhost/app"))\n', ""),
+        ('URL = "postgresql://localhost/app"\nURL = settings.database_url\nengine = create_engine(URL)\n', ""),
+        ('engine = create_engine("postgresql://db:5432/app")\n', ""),  # not localhost: the line is not this check's
+        ('engine = create_engine("sqlite:///./app.db")\n', ""),
+    ],
+)
+def test_a_database_opened_at_localhost_as_the_code_writes_it_is_refused_before_any_build(tmp_path, code, refused):
+    written(tmp_path, {"requirements.txt": "fastapi\nasyncpg\n", "main.py": APP, "db.py": code})
+    if not refused:
+        assert read_repository(tmp_path).database == "postgres"
+        return
+    with pytest.raises(NotAFastAPIRepository) as error:
+        read_repository(tmp_path)
+    assert str(error.value).startswith(f"db.py {refused}: the app opens its database at ")
+    assert ":pw@" not in str(error.value) and "read the URL from a setting" in str(error.value)

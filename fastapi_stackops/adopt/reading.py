@@ -13,6 +13,7 @@ from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name, unreached_lock_index
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.interpreter import python_and_builds, python_version
+from fastapi_stackops.adopt.local_paths import refuse_folders_outside
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import App, Worker, conflict_marker, find_apps, find_worker, imports_itself, python_files
@@ -227,6 +228,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     project = pyproject(root)
     app, settings = on_pytest_path(root, project, the_app(root)), find_settings(root)  # unreadable code stops here
     how, found_installer, requirements, dependencies = installer(root, project)
+    refuse_folders_outside(root, project, how, requirements)
     backing = backing_services(root, dependencies, settings)
     server, start, added_server, found_server = server_of(root, dependencies, requirements, how)
     migrate, worker = migrations(root), find_worker(root, dependencies)

@@ -1539,3 +1539,30 @@ def test_a_database_opened_at_localhost_as_the_code_writes_it_is_refused_before_
         read_repository(tmp_path)
     assert str(error.value).startswith(f"db.py {refused}: the app opens its database at ")
     assert ":pw@" not in str(error.value) and "read the URL from a setting" in str(error.value)
+
+
+POETRY_WITH = '[tool.poetry.dependencies]\npython = "^3.11"\nfastapi = "*"\nshared = {{path = "{path}", develop = true}}\n'
+
+
+@pytest.mark.parametrize(
+    ("files", "refused"),
+    [
+        # matthannigan/fastapi-streamlit-llm-starter (backend): its build failed on pip's "not a Python project"
+        ({"pyproject.toml": POETRY_WITH.format(path="../shared"), "poetry.lock": ""}, "pyproject.toml: the dependency shared"),
+        ({"requirements.txt": "fastapi\n-e ../shared\n"}, "requirements.txt: the dependency ../shared"),
+        ({"requirements.txt": "fastapi\n-e file:///Users/someone/shared ; python_version >= '3.12'\n"}, "/Users/someone/shared"),
+        ({"pyproject.toml": '[project]\nname = "a"\ndependencies = ["fastapi", "lib @ file:///home/x/lib"]\n'}, "dependency lib"),
+        # inside the folder: in the image like the rest of it
+        ({"pyproject.toml": POETRY_WITH.format(path="libs/shared"), "poetry.lock": ""}, ""),
+        ({"requirements.txt": "fastapi\n-e ./libs/shared\n"}, ""),
+    ],
+)
+def test_a_dependency_installed_from_a_folder_outside_the_services_is_refused_before_any_build(tmp_path, files, refused):
+    service = tmp_path / "backend"
+    written(service, {"main.py": APP, **files})
+    if not refused:
+        assert read_repository(service).app.reference == "main:app"
+        return
+    with pytest.raises(NotAFastAPIRepository) as error:
+        read_repository(service)
+    assert refused in str(error.value) and "outside the service's folder" in str(error.value)

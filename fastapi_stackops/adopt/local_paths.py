@@ -4,6 +4,7 @@ poetry's `{path = "../shared"}` failed its build with pip's "does not appear to 
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -55,7 +56,7 @@ def refuse_folders_outside(root: Path, project: dict, how: str, requirements: st
     here = root.resolve()
     for where, name, folder in named_folders(root, project, how, requirements):
         if folder != here and here not in folder.parents:
-            shown = folder.relative_to(here.parent) if here.parent in folder.parents else folder
+            shown = os.path.relpath(folder, here) if here.parent in folder.parents else folder  # ../shared
             raise NotAFastAPIRepository(
                 f"{where}: the dependency {name} is installed from the folder {shown}, outside the service's folder, "
                 "which is all its image is built from: run init from a folder that holds both, or install it from an index"

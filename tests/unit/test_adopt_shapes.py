@@ -1548,7 +1548,7 @@ POETRY_WITH = '[tool.poetry.dependencies]\npython = "^3.11"\nfastapi = "*"\nshar
     ("files", "refused"),
     [
         # matthannigan/fastapi-streamlit-llm-starter (backend): its build failed on pip's "not a Python project"
-        ({"pyproject.toml": POETRY_WITH.format(path="../shared"), "poetry.lock": ""}, "pyproject.toml: the dependency shared"),
+        ({"pyproject.toml": POETRY_WITH.format(path="../shared"), "poetry.lock": ""}, "pyproject.toml: the dependency shared is installed from the folder ../shared,"),
         ({"requirements.txt": "fastapi\n-e ../shared\n"}, "requirements.txt: the dependency ../shared"),
         ({"requirements.txt": "fastapi\n-e file:///Users/someone/shared ; python_version >= '3.12'\n"}, "/Users/someone/shared"),
         ({"pyproject.toml": '[project]\nname = "a"\ndependencies = ["fastapi", "lib @ file:///home/x/lib"]\n'}, "dependency lib"),

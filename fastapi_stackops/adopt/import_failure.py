@@ -159,6 +159,15 @@ GENERIC = (
 )
 
 
+def briefly(words: str, most: int = 200) -> str:
+    """An exception's words cut to their first sentence, or to `most` characters: a library's can run a screen
+    (GitPython's "Bad git executable" is 700 characters)."""
+    if len(words) <= most:
+        return words
+    end = words.find(". ", 40, most)
+    return words[: end + 1] if end > 0 else words[:most].rstrip() + "..."
+
+
 def written(words: str) -> str:
     """The path a READ_ONLY failure names."""
     found = READ_ONLY.search(words)
@@ -180,8 +189,10 @@ class Failure:
 
     @property
     def said(self) -> str:
-        """The exception where it arose, and what it came from."""
-        return f"{self.where}: {self.kind}: {self.message}" + (f" (from {self.root})" if self.root else "")
+        """The exception where it arose, briefly, and what it came from when that says more."""
+        message, root = briefly(self.message), briefly(self.root)
+        said_again = root.split(": ", 1)[-1].removesuffix("...") in self.message
+        return f"{self.where}: {self.kind}: {message}" + (f" (from {root})" if root and not said_again else "")
 
     @classmethod
     def of(cls, reported: dict) -> Failure:

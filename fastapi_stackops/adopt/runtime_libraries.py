@@ -15,6 +15,8 @@ LOADED_LIBRARIES = {
     "pyzbar": "libzbar0",
     "cairocffi": "libcairo2",
     "cairosvg": "libcairo2",
+    # Not a library but a program: GitPython runs git, and its import fails without one on the PATH.
+    "gitpython": "git",
 }
 
 

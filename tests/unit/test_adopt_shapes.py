@@ -965,6 +965,8 @@ def test_psycopg_3_without_its_own_build_gets_libpq_in_the_runtime(tmp_path, req
         ("fastapi\npython-magic==0.4.27\n", "libmagic1"),
         ("fastapi\nCairoSVG\npsycopg\n", "libpq5 libcairo2"),
         ("fastapi\npython-magic-bin\n", ""),  # bundles its own
+        # sajanv88/full_stack_fastapi_react_template: GitPython's import failed in the image, "Bad git executable"
+        ("fastapi\nGitPython==3.1.45\n", "git"),
     ],
 )
 def test_a_binding_that_loads_a_system_library_gets_it_in_the_runtime(tmp_path, requirements, libraries):
@@ -1548,7 +1550,10 @@ POETRY_WITH = '[tool.poetry.dependencies]\npython = "^3.11"\nfastapi = "*"\nshar
     ("files", "refused"),
     [
         # matthannigan/fastapi-streamlit-llm-starter (backend): its build failed on pip's "not a Python project"
-        ({"pyproject.toml": POETRY_WITH.format(path="../shared"), "poetry.lock": ""}, "pyproject.toml: the dependency shared is installed from the folder ../shared,"),
+        (
+            {"pyproject.toml": POETRY_WITH.format(path="../shared"), "poetry.lock": ""},
+            "pyproject.toml: the dependency shared is installed from the folder ../shared,",
+        ),
         ({"requirements.txt": "fastapi\n-e ../shared\n"}, "requirements.txt: the dependency ../shared"),
         ({"requirements.txt": "fastapi\n-e file:///Users/someone/shared ; python_version >= '3.12'\n"}, "/Users/someone/shared"),
         ({"pyproject.toml": '[project]\nname = "a"\ndependencies = ["fastapi", "lib @ file:///home/x/lib"]\n'}, "dependency lib"),

@@ -120,6 +120,15 @@ def test_a_failure_whose_own_text_spans_lines_is_said_in_one():
     assert "\n" not in said and "on 'db.internal'\") (Background on this error" in said
 
 
+def test_a_failure_whose_library_writes_a_screen_is_said_by_its_first_sentence_once():
+    # sajanv88/full_stack_fastapi_react_template: GitPython's 700-character message, said twice (its chain's root too)
+    words = "Bad git executable. The git executable must be specified in one of the following ways: " + "- be set " * 80
+    failure = Failure("ImportError", f"Failed to initialize: {words}", "/srv/api/repo.py", 2, root=f"ImportError: {words}")
+    assert failure.said == "api/repo.py line 2: ImportError: Failed to initialize: Bad git executable."
+    short = Failure("ValueError", "bad value", "/srv/a.py", 1, root="KeyError: 'X'")
+    assert short.said == "a.py line 1: ValueError: bad value (from KeyError: 'X')"  # a root that says more stays
+
+
 def test_a_reported_failure_is_one_line_naming_the_dependency_file():
     repo = read_repository(BARE / "requirements-psycopg2-sync")
     failure = Failure("ModuleNotFoundError", "No module named 'slowapi'", "/srv/main.py", 3, name="slowapi")

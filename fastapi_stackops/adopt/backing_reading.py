@@ -75,12 +75,15 @@ UNRUN_DATABASES = (
 
 
 def unrun_database(dependencies: tuple[str, ...], settings: Settings | None) -> None:
-    """Refuses, in one line, an app whose database is one init runs no image of (SQL Server, Oracle): its settings
-    default to that database, its driver is a dependency, and no driver of a database init runs is."""
-    defaults = {f.variable: f.default for f in setting_fields(settings) if f.default}
+    """Refuses, in one line, an app whose database is one init runs no image of (SQL Server, Oracle): a setting's
+    default or a required setting's name says that database, its driver is a dependency, and no driver of a database
+    init runs is."""
+    fields = setting_fields(settings)
+    # A default naming it (DB_DRIVER="ODBC Driver 17 for SQL Server"), else a setting's own name (MSSQL_SA_PASSWORD).
+    named_by = [f"{f.variable}={f.default!r}" for f in fields if f.default] + [f.variable for f in fields if not f.default]
     for name, drivers, said in UNRUN_DATABASES:
         driver = next((d for d in dependencies if d in drivers), None)
-        named = next((f"{k}={v!r}" for k, v in defaults.items() if said.search(v)), None)
+        named = next((text for text in named_by if said.search(text.split("=", 1)[-1] if "=" in text else text)), None)
         if driver and named:
             raise NotAFastAPIRepository(
                 f"{settings.source}: the app's database is {name} ({named}, the {driver} dependency), which init runs "

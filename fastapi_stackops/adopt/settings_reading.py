@@ -15,11 +15,12 @@ from fastapi_stackops.adopt.syntax import every_node, parsed
 
 
 def alias_of(node: ast.AST | None) -> str:
-    """The variable a `Field(alias=...)` (or validation_alias) reads instead of the field's name; "" for none."""
+    """The variable a `Field(alias=...)` (or validation_alias, or pydantic 1's env) reads instead of the field's name;
+    "" for none."""
     if not calls(node, "Field"):
         return ""
     keywords = {k.arg: k.value for k in node.keywords}
-    named = keywords.get("validation_alias") or keywords.get("alias")
+    named = keywords.get("validation_alias") or keywords.get("alias") or keywords.get("env")
     if calls(named, "AliasChoices") and named.args:  # AliasChoices("POSTGRES_HOST", "DB_HOST"): the first is read first
         named = named.args[0]
     return str(named.value) if isinstance(named, ast.Constant) and isinstance(named.value, str) else ""

@@ -1481,10 +1481,15 @@ def test_a_data_folder_the_app_makes_at_run_time_is_on_its_volume(tmp_path, fiel
         ("fastapi\noracledb\n", "oracle+oracledb://u:p@db:1521/x", "database is Oracle (DB_DRIVER="),
         ("fastapi\npyodbc\nasyncpg\n", "ODBC Driver 17 for SQL Server", ""),  # PostgreSQL is its database; ODBC a side
         ("fastapi\npyodbc\n", "a report server's DSN", ""),  # nothing says its database is SQL Server
+        # f4rk4sh/fastapi_project: no default names it, a required setting's variable does; its import failed after 42 s
+        ("fastapi\npyodbc\n", None, "database is SQL Server (MSSQL_SA_PASSWORD, the pyodbc dependency)"),
     ],
 )
 def test_an_app_whose_database_no_image_here_runs_is_refused_in_one_line(tmp_path, requirements, default, refused):
     config = f"from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    DB_DRIVER: str = {default!r}\n"
+    if default is None:
+        config = "from pydantic import BaseSettings, Field\n\nclass S(BaseSettings):\n"
+        config += "    DB_HOST: str\n    DB_PASSWORD: str = Field(..., env='MSSQL_SA_PASSWORD')\n"
     root = written(tmp_path, {"requirements.txt": requirements, "main.py": APP, "config.py": config})
     if not refused:
         read_repository(root)

@@ -124,6 +124,39 @@ def for_the_code(root: Path, fits: list[str], declared: str) -> Finding:
     return Finding("python", fits[0], declared or UNNAMED)
 
 
+#: Dependencies that do not import from some Python on: that Python, why, and what replaces them.
+IMPORTS_BELOW = {
+    # aioredis 2 subclasses asyncio's TimeoutError and the builtin one, the same class from 3.11 on.
+    "aioredis": ("3.11", 'its import fails with "duplicate base class TimeoutError"', "redis-py's redis.asyncio"),
+}
+
+
+def below_a_ceiling(root: Path, chosen: Finding, project: dict, dependencies: tuple[str, ...]) -> Finding:
+    """The Python the image runs, moved below the first Python a dependency does not import on when the project allows
+    one that can be built; with none, a one-line refusal naming the dependency and the ways out. --python stays."""
+    capped = next(((name, *IMPORTS_BELOW[name]) for name in dependencies if name in IMPORTS_BELOW), None)
+    if not capped or chosen.source == "--python" or minor_of(chosen.value) < minor_of(capped[1]):
+        return chosen
+    name, ceiling, why, instead = capped
+    spec, _ = declared_python(root, project)
+    floor = minor_of(lower_bound(spec) or "3.0") if spec else 0
+    older = [m for m in range(9, minor_of(ceiling)) if m >= floor and (not spec or allows(spec, m))]
+    under = [v for v in BUILDABLE_PYTHONS if minor_of(v) in older]
+    if under:
+        return Finding(
+            "python", under[0], f"{chosen.source}; {under[0]}, not {chosen.value}: {name} does not import on {ceiling}"
+        )
+    way = f"give init --python 3.{older[-1]} where that image can be pulled, or " if older else ""
+    raise NotAFastAPIRepository(
+        f"{root}: {name} does not import on Python {ceiling} or newer ({why}), and no older Python the project allows "
+        f"has a base image here: {way}replace {name} with {instead}"
+    )
+
+
+def minor_of(version: str) -> int:
+    return int(version.split(".")[1])
+
+
 def source_builds(
     root: Path, how: str, requirements: str, python: str, dependencies: tuple[str, ...]
 ) -> tuple[list[str], list[Finding], list[str]]:

@@ -12,7 +12,7 @@ from fastapi_stackops.adopt.backing_reading import backing_services
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name, unreached_lock_index
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
-from fastapi_stackops.adopt.interpreter import python_and_builds, python_version
+from fastapi_stackops.adopt.interpreter import below_a_ceiling, python_and_builds, python_version
 from fastapi_stackops.adopt.local_paths import refuse_folders_outside
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.settings_reading import find_settings
@@ -236,6 +236,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     findings = [chosen, found_installer, Finding("app", app.reference, app.source), found_server]
     findings += [Finding("settings", settings.summary, settings.source)] if settings else []
     findings += backing.findings + ([migrate] if migrate else []) + worker_findings(worker)
+    chosen = below_a_ceiling(root, chosen, project, dependencies)
     findings[0], compiled, findings[2:2] = python_and_builds(root, how, requirements, chosen, project, dependencies)
     tests, about_tests = service_tests(root, project, how, app)
     prestart, about_programs = prestart_fields(root, migrate)

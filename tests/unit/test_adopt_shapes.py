@@ -1576,3 +1576,24 @@ def test_a_dependency_installed_from_a_folder_outside_the_services_is_refused_be
     with pytest.raises(NotAFastAPIRepository) as error:
         read_repository(service)
     assert refused in str(error.value) and "outside the service's folder" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("python", "chosen", "refused"),
+    [
+        # kirilldarealcaucasian/FastAPI_shop_backend: aioredis 2 on 3.11, "duplicate base class TimeoutError" after 62 s
+        (">=3.10", "", "aioredis does not import on Python 3.11 or newer"),
+        (">=3.8", "3.9", ""),  # an older Python it allows has a base image: the image runs that
+        (">=3.9,<3.13", "3.9", ""),
+    ],
+)
+def test_a_dependency_that_does_not_import_on_the_chosen_python_moves_it_or_is_refused(tmp_path, python, chosen, refused):
+    project = f'[project]\nname = "shop"\nrequires-python = "{python}"\ndependencies = ["fastapi", "aioredis"]\n'
+    written(tmp_path, {"pyproject.toml": project, "main.py": APP})
+    if chosen:
+        repo = read_repository(tmp_path)
+        assert repo.python == chosen and "aioredis does not import on 3.11" in " ".join(lines(repo))
+        return
+    with pytest.raises(NotAFastAPIRepository) as error:
+        read_repository(tmp_path)
+    assert refused in str(error.value) and "--python 3.10 where that image can be pulled" in str(error.value)

@@ -16,6 +16,9 @@ RABBITMQ_CLIENTS = ("aio-pika", "pika", "aiormq", "taskiq-aio-pika", "faststream
 RABBITMQ_PASSWORD = "RABBITMQ_PASSWORD"
 CELERY_REDIS = re.compile(r"celery\W{0,3}\[[^\]]*\bredis\b|^celery\s*=\s*\{[^}]*extras\s*=\s*\[[^\]]*\bredis\b", re.M | re.I)
 CELERY_BROKER = r"^celery_?(broker|result_backend)(_url)?|^broker_url|^result_backend"
+#: A taskiq broker's URL (TASKIQ_URL, a nested group's APP__TASKIQ__URL): the broker its taskiq-redis or
+#: taskiq-aio-pika dependency speaks to.
+TASKIQ_URL = r"(^|_)taskiq_(\w+_)?(url|uri|dsn)"
 
 
 def redis_client(root: Path, dependencies: tuple[str, ...]) -> str:
@@ -47,9 +50,12 @@ REDIS_PARTS = {
     # The stack's Redis has none: an empty string, quoted, as YAML's bare empty value would leave it unset.
     "password": (re.compile(r"redis_?pass(word)?$", re.I), '""'),
     # REDIS_URL, and a Redis result backend's URL (QUEUE_REDIS_RESULT_BACKEND).
-    "url": (re.compile(rf"(redis.*_?(url|uri|dsn|backend)|{CELERY_BROKER})$", re.I), f"redis://{REDIS_SERVICE}:6379/0"),
+    "url": (
+        re.compile(rf"(redis.*_?(url|uri|dsn|backend)|{TASKIQ_URL}|{CELERY_BROKER})$", re.I),
+        f"redis://{REDIS_SERVICE}:6379/0",
+    ),
 }
-RABBIT = r"(^|_)(rabbit(mq)?|amqp)_?"
+RABBIT = r"(^|_)(rabbit(mq)?|amqp|taskiq)_?"
 #: RabbitMQ given in parts (RABBITMQ_HOST, RABBITMQ_USER, ...) or as a URL (RABBITMQ_URL, AMQP_URL, a nested group's
 #: DEPENDENCIES__RABBITMQ_URL). The vhost is "/", which a URL spells %2F.
 RABBITMQ_PARTS = {
@@ -66,7 +72,9 @@ RABBITMQ_PARTS = {
 
 
 def redis_value(name: str) -> str | None:
-    """What a setting naming Redis gets in the stack: its host, port, database number or URL; None for anything else."""
+    """What a setting naming Redis gets in the stack: its host, port, database number or URL; None for anything else.
+    A nested group's delimiter (APP__REDIS__HOST) reads as one underscore."""
+    name = re.sub(r"_{2,}", "_", name)
     return next((value for pattern, value in REDIS_PARTS.values() if pattern.search(name)), None)
 
 
@@ -87,6 +95,7 @@ def redis_by_default(name: str, default: str | None) -> str | None:
 def rabbitmq_value(name: str, redis: bool) -> str | None:
     """What a setting naming RabbitMQ gets in the stack; a Celery broker's too, unless Redis is the broker (Celery's
     result backend then answers over AMQP: rpc://). None for anything else."""
+    name = re.sub(r"_{2,}", "_", name)  # a nested group's delimiter (APP__RABBITMQ__HOST)
     if re.search(rf"({CELERY_BROKER})$", name, re.I) and not redis:
         return "rpc://" if "result" in name.lower() else RABBITMQ_PARTS["url"][1]
     return next((value for pattern, value in RABBITMQ_PARTS.values() if pattern.search(name)), None)

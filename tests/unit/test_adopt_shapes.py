@@ -205,6 +205,10 @@ def test_nested_settings_groups_and_redis_in_parts_are_wired_to_the_stack():
         ("CELERY_BROKER_URL", "redis://redis:6379/0"),
         ("QUEUE_REDIS_BROKER_URL", "redis://redis:6379/0"),  # Forgot-0/fastapi_template: taskiq's broker and backend
         ("QUEUE_REDIS_RESULT_BACKEND", "redis://redis:6379/0"),
+        # Farlavendi/FastAPI_School_Journal: a nested group's (env_nested_delimiter "__") were given secrets
+        ("APP_CONFIG__REDIS__HOST", "redis"),
+        ("APP_CONFIG__REDIS__PORT", "6379"),
+        ("APP__TASKIQ__URL", "redis://redis:6379/0"),  # taskiq-redis's broker
         ("SECRET_KEY", None),
     ],
 )
@@ -1156,6 +1160,9 @@ AMQP = "amqp://app:${RABBITMQ_PASSWORD}@rabbitmq:5672/%2F"
         ("RABBITMQ_PASSWORD", False, "${RABBITMQ_PASSWORD}"),
         ("RABBITMQ_VHOST", False, "/"),
         ("DEPENDENCIES__RABBITMQ_URL", False, AMQP),  # a nested group's
+        # Farlavendi/FastAPI_School_Journal: taskiq-aio-pika's broker got http://localhost:8000; its startup hung
+        ("APP_CONFIG__TASKIQ__URL", False, AMQP),
+        ("APP_CONFIG__RABBITMQ__HOST", False, "rabbitmq"),
         ("AMQP_URL", False, AMQP),
         ("RABBITMQ_BROKER_URL", False, AMQP),
         ("CELERY_BROKER_URL", False, AMQP),

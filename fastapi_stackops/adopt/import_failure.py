@@ -162,6 +162,7 @@ GENERIC = (
 def briefly(words: str, most: int = 200) -> str:
     """An exception's words cut to their first sentence, or to `most` characters: a library's can run a screen
     (GitPython's "Bad git executable" is 700 characters)."""
+    words = " ".join(words.split())  # its sentences may end at a line's end
     if len(words) <= most:
         return words
     end = words.find(". ", 40, most)
@@ -191,7 +192,7 @@ class Failure:
     def said(self) -> str:
         """The exception where it arose, briefly, and what it came from when that says more."""
         message, root = briefly(self.message), briefly(self.root)
-        said_again = root.split(": ", 1)[-1].removesuffix("...") in self.message
+        said_again = root.split(": ", 1)[-1].removesuffix("...") in " ".join(self.message.split())
         return f"{self.where}: {self.kind}: {message}" + (f" (from {root})" if root and not said_again else "")
 
     @classmethod

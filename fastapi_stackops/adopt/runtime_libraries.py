@@ -21,9 +21,19 @@ LOADED_LIBRARIES = {
 
 
 def runtime_libraries(root: Path, dependencies: tuple[str, ...]) -> tuple[str, ...]:
-    """The packages of the libraries the app's dependencies load at run time, once each."""
-    loaded = [LOADED_LIBRARIES[name] for name in map(normalized, dependencies) if name in LOADED_LIBRARIES]
+    """The packages of the libraries the app's dependencies, and theirs where a lock says, load at run time, once each."""
+    installed = [*map(normalized, dependencies), *sorted(locked_packages(root))]
+    loaded = [LOADED_LIBRARIES[name] for name in installed if name in LOADED_LIBRARIES]
     return tuple(dict.fromkeys([*libpq(root, dependencies), *loaded]))
+
+
+def locked_packages(root: Path) -> set[str]:
+    """Every package a uv or poetry lock installs in the image (a dependency's dependency: GitPython under a
+    library); none without a lock, or when the lock cannot say."""
+    for installer in ("uv", "poetry"):
+        if (root / f"{installer}.lock").is_file():
+            return main_packages(read_lock(root, installer), installer) or set()
+    return set()
 
 
 def libpq(root: Path, dependencies: tuple[str, ...]) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from fastapi_stackops.adopt.image import dockerfile_text, runtime_flavour
 from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import scenario
+from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import App, find_apps
 from fastapi_stackops.adopt.stackfiles import compose_text, env_texts
@@ -979,6 +980,16 @@ def test_a_binding_that_loads_a_system_library_gets_it_in_the_runtime(tmp_path, 
     runtime = text[text.index("AS runtime-base") :]
     assert " ".join(repo.libraries) == libraries
     assert (f"apt-get install -y --no-install-recommends {libraries}" in runtime) == bool(libraries)
+
+
+def test_a_program_a_locked_dependencys_dependency_runs_is_in_the_runtime(tmp_path):
+    # sajanv88/full_stack_fastapi_react_template: GitPython came in under another package, unnamed in pyproject.toml
+    lock = 'version = 1\n[[package]]\nname = "app"\nversion = "0"\nsource = { virtual = "." }\n'
+    lock += 'dependencies = [{ name = "fastapi" }, { name = "tools" }]\n'
+    lock += '[[package]]\nname = "tools"\nversion = "1"\ndependencies = [{ name = "GitPython" }]\n'
+    lock += '[[package]]\nname = "gitpython"\nversion = "3"\n[[package]]\nname = "fastapi"\nversion = "0.1"\n'
+    written(tmp_path, {"uv.lock": lock})
+    assert runtime_libraries(tmp_path, ("fastapi", "tools")) == ("git",)
 
 
 @pytest.mark.parametrize("with_ini", [True, False])

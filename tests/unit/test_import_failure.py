@@ -122,7 +122,7 @@ def test_a_failure_whose_own_text_spans_lines_is_said_in_one():
 
 def test_a_failure_whose_library_writes_a_screen_is_said_by_its_first_sentence_once():
     # sajanv88/full_stack_fastapi_react_template: GitPython's 700-character message, said twice (its chain's root too)
-    words = "Bad git executable. The git executable must be specified in one of the following ways: " + "- be set " * 80
+    words = "Bad git executable.\nThe git executable must be specified in one of the following ways:\n" + "- be set\n" * 80
     failure = Failure("ImportError", f"Failed to initialize: {words}", "/srv/api/repo.py", 2, root=f"ImportError: {words}")
     assert failure.said == "api/repo.py line 2: ImportError: Failed to initialize: Bad git executable."
     short = Failure("ValueError", "bad value", "/srv/a.py", 1, root="KeyError: 'X'")

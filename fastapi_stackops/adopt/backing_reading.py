@@ -71,11 +71,13 @@ class Backing(NamedTuple):
 UNRUN_DATABASES = (
     ("SQL Server", ("pyodbc", "aioodbc", "pymssql", "mssql-python"), re.compile(r"SQL Server|mssql|:1433\b", re.I)),
     ("Oracle", ("oracledb", "cx-oracle"), re.compile(r"oracle", re.I)),
+    # No Debian suite ships MongoDB's server (its licence), so no substitute can be built from one.
+    ("MongoDB", ("pymongo", "motor", "beanie", "odmantic", "mongoengine"), re.compile(r"mongo", re.I)),
 )
 
 
 def unrun_database(dependencies: tuple[str, ...], settings: Settings | None) -> None:
-    """Refuses, in one line, an app whose database is one init runs no image of (SQL Server, Oracle): a setting's
+    """Refuses, in one line, an app whose database is one init runs no image of (SQL Server, Oracle, MongoDB): a setting's
     default or a required setting's name says that database, its driver is a dependency, and no driver of a database
     init runs is."""
     fields = setting_fields(settings)

@@ -1501,6 +1501,8 @@ def test_a_data_folder_the_app_makes_at_run_time_is_on_its_volume(tmp_path, fiel
         ("fastapi\npyodbc\n", "a report server's DSN", ""),  # nothing says its database is SQL Server
         # f4rk4sh/fastapi_project: no default names it, a required setting's variable does; its import failed after 42 s
         ("fastapi\npyodbc\n", None, "database is SQL Server (MSSQL_SA_PASSWORD, the pyodbc dependency)"),
+        # sajanv88/full_stack_fastapi_react_template: pymongo at localhost:27017 crash-looped its web in ci after 107 s
+        ("fastapi\npymongo\n", "mongodb://localhost:27017", "database is MongoDB (DB_DRIVER='mongodb://localhost:27017'"),
     ],
 )
 def test_an_app_whose_database_no_image_here_runs_is_refused_in_one_line(tmp_path, requirements, default, refused):

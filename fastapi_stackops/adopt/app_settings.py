@@ -8,9 +8,12 @@ from dataclasses import dataclass
 
 from fastapi_stackops.adopt.conventions import SERVED_AT
 
-#: DATABASE_URL, DB_DSN, DATABASE_ASYNC_URL, DB_CONNECTION, and a nested group's DATABASE__URL (env_nested_delimiter="__").
+#: DATABASE_URL, DB_DSN, DATABASE_ASYNC_URL, DB_CONNECTION, a nested group's DATABASE__URL (env_nested_delimiter="__"),
+#: and one named for its server: POSTGRES_URL, PG_DSN, MYSQL_URL.
 DATABASE_FIELD = re.compile(
-    r"(?:^|_)(database|db|sqlalchemy_database)(_a?sync)?_{1,2}(url|uri|dsn|connection)(_a?sync)?$|^dsn$", re.I
+    r"(?:^|_)(database|db|sqlalchemy_database|postgres(ql)?|pg|mysql|mariadb)(_a?sync)?_{1,2}(url|uri|dsn|connection)(_a?sync)?$"
+    r"|^dsn$",
+    re.I,
 )
 #: A default that is a database's URL, whatever the field is called (POSTGRES_SYNC_URL, MAIN_STORE); a scheme alone
 #: ("mysql+aiomysql://", a prefix the code puts before the parts it joins) is none.

@@ -1055,6 +1055,15 @@ def test_a_setting_whose_default_is_a_database_url_is_the_stacks_database_whatev
     assert "@postgres:5432/app}" in environment["POSTGRES_SYNC_URL"] and "HOME_PAGE" not in environment
 
 
+@pytest.mark.parametrize("name", ["POSTGRES_URL", "PG_DSN", "MYSQL_URL", "APP__POSTGRES__URL"])
+def test_a_database_url_named_for_its_server_with_no_default_is_the_stacks_database(tmp_path, name):
+    # kent0505/fastapi_vizor: `url: str = os.getenv("POSTGRES_URL")`, left unset: create_async_engine got None at import
+    config = f"import os\nfrom pydantic import BaseModel\n\nclass DB(BaseModel):\n    url: str = os.getenv({name!r})\n"
+    files = {"requirements.txt": "fastapi\nasyncpg\n", "main.py": "from config import DB\n" + APP, "config.py": config}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert environment.get(name, "").startswith(f"${{{name}-postgresql+asyncpg://app:"), environment
+
+
 @pytest.mark.parametrize(
     ("files", "as_of"),
     [

@@ -114,7 +114,8 @@ class Settings:
         """Field name -> the part of the database it names (host, port, user, password, name), when no URL field does."""
         if self.database:
             return {}
-        matched = {f.name: DATABASE_PART.match(f.variable) for f in self.fields}  # DB_HOST: HOST under env_prefix DB_
+        # DB_HOST: HOST under env_prefix DB_; POSTGRES_HOST under an app's own prefix (QUOIN_POSTGRES_HOST).
+        matched = {f.name: DATABASE_PART.match(f.variable) or DATABASE_PART.match(f.name) for f in self.fields}
         parts = {name: m.lastgroup for name, m in matched.items() if m and m.lastgroup}
         drivers = {f.name: BARE_DRIVER.match(f.variable) for f in self.fields if f.name not in parts} if parts else {}
         return parts | {name: m.lastgroup or "driver" for name, m in drivers.items() if m}

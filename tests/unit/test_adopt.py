@@ -495,6 +495,13 @@ def test_a_database_given_in_parts(fields, parts):
     assert list(settings.database_parts.values()) == parts
 
 
+def test_a_database_given_in_parts_under_the_apps_own_prefix():
+    # balakmran/fastapi-backend: env_prefix "quoin_" before POSTGRES_HOST; the app reached 127.0.0.1:5432 and crash-looped
+    names = ["POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_PASSWORD", "LOG_LEVEL"]
+    settings = Settings("S", "QUOIN_", tuple(SettingField(name, None, prefix="QUOIN_") for name in names), "s.py")
+    assert settings.database_parts == {"POSTGRES_HOST": "host", "POSTGRES_PORT": "port", "POSTGRES_PASSWORD": "password"}
+
+
 def test_the_image_copies_the_namespace_packages_and_modules_the_app_imports(tmp_path):
     files = {
         "pyproject.toml": '[project]\nname = "x"\ndependencies = ["fastapi"]\n',

@@ -17,7 +17,7 @@ from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.import_failure import Failure, quoted, refused_made_up
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.routes import ImportFailed
-from fastapi_stackops.adopt.settings_reading import reads_behind
+from fastapi_stackops.adopt.settings_reading import reads_behind, reads_on
 from fastapi_stackops.adopt.stackfiles import committed_secrets
 from fastapi_stackops.console import say
 
@@ -94,14 +94,17 @@ def read_env_file(failed: ImportFailed, repo: Repository) -> str:
 
 def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
     """Settings defaulting to empty that the failure names: the app's own check that one is set, in its own words
-    ("SECRET_KEY no está configurada"), a secret like those with no default."""
+    ("SECRET_KEY no está configurada"), or a line of its own failing on one unset; a secret like those with no
+    default."""
     fields = setting_fields(repo.settings)
     # In any case: a library names the argument it was given empty ("supabase_url is required").
     named = [f.variable for f in fields if f.defaults_to_empty and re.search(rf"\b{f.variable}\b", failed.words, re.I)]
     failure = failed.failure
-    path, line = failure.own_line(repo.root) if failure and failure.kind == "AssertionError" else (None, "")
+    # A bare check of a name the code read with no default, or a conversion of one (`int(None)`), on the app's own line.
+    checked = failure and (failure.kind == "AssertionError" or (failure.kind == "TypeError" and "NoneType" in failure.message))
+    path, line = failure.own_line(repo.root) if checked else (None, "")
     if path:
-        named += sorted(reads_behind(path, line))
+        named += sorted(reads_behind(path, line) | reads_on(line))
     return tuple(dict.fromkeys(named))
 
 

@@ -147,6 +147,16 @@ def reads_behind(path: Path, line: str) -> set[str]:
     return found
 
 
+def reads_on(line: str) -> set[str]:
+    """The variables a line reads itself with no default: `MAIL_PORT: int = int(os.getenv("MAIL_PORT"))`."""
+    try:
+        tree = ast.parse(line.strip())
+    except SyntaxError:
+        return set()
+    reads = (environment_read(node) for node in ast.walk(tree))
+    return {read.name for read in reads if read and not read.default}
+
+
 def environment_key(node: ast.AST) -> ast.AST | None:
     """What `os.environ[key]`, `os.getenv(key)` or `os.environ.get(key)` looks up; None for anything else."""
     if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":

@@ -438,6 +438,24 @@ def test_an_apps_bare_assert_on_a_name_teaches_the_variable_read_into_it(tmp_pat
     assert unset(at[1], repo) == ()  # a read with a default: the app's own check, nothing to learn
 
 
+def test_a_conversion_of_an_unset_variable_on_the_apps_own_line_teaches_that_variable(tmp_path):
+    """shiningflash/fastapi-backend-starter-kit: `MAIL_PORT: int = int(os.getenv('MAIL_PORT'))` in a class body,
+    `int() argument must be ... not 'NoneType'`: the failure names no variable, its own line reads one."""
+    from fastapi_stackops.adopt.first_start import unset
+
+    (tmp_path / "requirements.txt").write_text("fastapi\n")
+    (tmp_path / "main.py").write_text("from fastapi import FastAPI\nimport config\n\napp = FastAPI()\n")
+    config = (
+        "import os\n\nclass Settings:\n    MAIL_PORT: int = int(os.getenv('MAIL_PORT'))\n    N: int = int(os.getenv('N', '3'))\n"
+    )
+    (tmp_path / "config.py").write_text(config)
+    repo = read_repository(tmp_path)
+    words = "int() argument must be a string, a bytes-like object or a real number, not 'NoneType'"
+    at = [ImportFailed(repo, "TypeError", Failure("TypeError", words, "/srv/config.py", n)) for n in (4, 5)]
+    assert unset(at[0], repo) == ("MAIL_PORT",)
+    assert unset(at[1], repo) == ()  # read with a default
+
+
 @pytest.mark.parametrize(
     ("call", "placeholder"),
     [

@@ -92,6 +92,10 @@ def read_env_file(failed: ImportFailed, repo: Repository) -> str:
     return f"{CODE_DIR}/{named.group(1)}" if named else ""
 
 
+#: A pydantic field given None (pydantic 2's words): `MAIL_FROM_NAME\n  Input should be ... input_value=None`.
+NONE_FIELD = re.compile(r"^(\w+)\n\s+Input should be [^\[]*\[[^\]]*input_value=None\b", re.M)
+
+
 def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
     """Settings defaulting to empty that the failure names: the app's own check that one is set, in its own words
     ("SECRET_KEY no está configurada"), or a line of its own failing on one unset; a secret like those with no
@@ -100,11 +104,13 @@ def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
     # In any case: a library names the argument it was given empty ("supabase_url is required").
     named = [f.variable for f in fields if f.defaults_to_empty and re.search(rf"\b{f.variable}\b", failed.words, re.I)]
     failure = failed.failure
-    # A bare check of a name the code read with no default, or a conversion of one (`int(None)`), on the app's own line.
+    # A bare check of a name the code read with no default, or a conversion of one (`int(None)`), on the app's own line;
+    # a model's field given None, read into it in the file that made the model.
     checked = failure and (failure.kind == "AssertionError" or (failure.kind == "TypeError" and "NoneType" in failure.message))
-    path, line = failure.own_line(repo.root) if checked else (None, "")
+    fields = NONE_FIELD.findall(failure.message) if failure and failure.kind == "ValidationError" else []
+    path, line = failure.own_line(repo.root) if checked or fields else (None, "")
     if path:
-        named += sorted(reads_behind(path, line) | reads_on(line))
+        named += sorted(reads_behind(path, " ".join(fields) if fields else line) | reads_on(line))
     return tuple(dict.fromkeys(named))
 
 

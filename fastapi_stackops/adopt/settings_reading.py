@@ -141,7 +141,9 @@ def reads_behind(path: Path, line: str) -> set[str]:
     used = set(re.findall(r"\w+", line)) if tree else set()
     found = set()
     for node in every_node(tree) if used else ():
-        if isinstance(node, ast.Assign) and any(getattr(target, "id", "") in used for target in node.targets):
+        annotated = isinstance(node, ast.AnnAssign) and node.value is not None  # `MAIL_PORT: int = int(getenv(...))`
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if annotated else []
+        if any(getattr(target, "id", "") in used for target in targets):
             reads = (environment_read(inner) for inner in ast.walk(node.value))
             found |= {read.name for read in reads if read and not read.default}
     return found

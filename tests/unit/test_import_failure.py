@@ -456,6 +456,23 @@ def test_a_conversion_of_an_unset_variable_on_the_apps_own_line_teaches_that_var
     assert unset(at[1], repo) == ()  # read with a default
 
 
+def test_a_models_field_given_none_teaches_the_variable_read_into_it(tmp_path):
+    """shiningflash/fastapi-backend-starter-kit, next: `MAIL_FROM_NAME: str = os.getenv('MAIN_FROM_NAME')` (its own
+    spelling), and pydantic refusing None for MAIL_FROM_NAME where `Settings()` is made."""
+    from fastapi_stackops.adopt.first_start import unset
+
+    (tmp_path / "requirements.txt").write_text("fastapi\npydantic-settings\n")
+    (tmp_path / "main.py").write_text("from fastapi import FastAPI\nimport config\n\napp = FastAPI()\n")
+    config = "import os\nfrom pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n"
+    config += "    MAIL_FROM_NAME: str = os.getenv('MAIN_FROM_NAME')\n\nsettings = Settings()\n"
+    (tmp_path / "config.py").write_text(config)
+    repo = read_repository(tmp_path)
+    words = "1 validation error for Settings\nMAIL_FROM_NAME\n  Input should be a valid string [type=string_type, "
+    words += "input_value=None, input_type=NoneType]\n    For further information visit https://errors.pydantic.dev"
+    failed = ImportFailed(repo, "ValidationError", Failure("ValidationError", words, "/srv/config.py", 7))
+    assert "MAIN_FROM_NAME" in unset(failed, repo)
+
+
 @pytest.mark.parametrize(
     ("call", "placeholder"),
     [

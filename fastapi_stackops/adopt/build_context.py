@@ -36,16 +36,23 @@ def code_paths(repo: Repository) -> list[str]:
     return list(dict.fromkeys(paths))
 
 
+#: Folders an app writes as it runs (its data, uploads, logs): a volume's or a tmpfs's, never the image's copy.
+WRITTEN_FOLDERS = frozenset({"data", "reports", "logs", "log", "uploads", "media", "tmp", "var"})
 #: Files at the top no image needs, whatever the code names: the project's own metadata and tools', and secrets.
 NOT_NAMED_FILES = ("pyproject.toml", "alembic.ini", "README.md", "LICENSE")
 
 
 def named_files(repo: Repository) -> list[str]:
-    """The files at the repository's top that its code names, to read as it runs (`config.read('config.ini')`): not
-    Python, no dotfile (an env file is a secret's place), none the image gets otherwise."""
-    named = string_constants(repo.root)
-    files = (p for p in sorted(repo.root.iterdir()) if p.is_file() and p.suffix != ".py" and not p.name.startswith("."))
-    return [p.name for p in files if p.name in named and p.name not in NOT_NAMED_FILES and p.name not in repo.docker_files]
+    """The files and folders at the repository's top that its code names, to read as it runs: `config.read('config.ini')`,
+    `Jinja2Templates(directory="templates")`, "./templates/email". Not Python, no dotfile (an env file is a secret's
+    place), none the image gets otherwise, no folder skipped as no code (tests/) or holding code of its own."""
+    strings = string_constants(repo.root)
+    named = strings | {text.removeprefix("./").split("/")[0] for text in strings if "/" in text and not text.startswith("/")}
+    top = [p for p in sorted(repo.root.iterdir()) if not p.name.startswith(".") and p.name in named]
+    files = [p.name for p in top if p.is_file() and p.suffix != ".py"]
+    kept_out = SKIPPED | WRITTEN_FOLDERS
+    folders = [p.name for p in top if p.is_dir() and p.name not in kept_out and not next(p.rglob("*.py"), None)]
+    return [name for name in files + folders if name not in NOT_NAMED_FILES and name not in repo.docker_files]
 
 
 def worker_module(repo: Repository) -> list[str]:

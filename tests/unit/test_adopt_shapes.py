@@ -1538,6 +1538,26 @@ def test_a_file_at_the_top_the_code_names_is_copied_with_it(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("code", "copied"),
+    [
+        # shiningflash/fastapi-backend-starter-kit: fastapi-mail's TEMPLATE_FOLDER "./templates/email" was not in the image
+        ('TEMPLATES = "./templates/email"\n', ["main.py", "templates"]),
+        (
+            'from fastapi.templating import Jinja2Templates\nT = Jinja2Templates(directory="templates")\n',
+            ["main.py", "templates"],
+        ),
+        ('DB = "data/app.db"\nLOGS = "logs/app.log"\n', ["main.py"]),  # what it writes as it runs: never the image's
+        ('TAG = "tools/x"\n', ["main.py"]),  # a folder of code of its own (tools/run.py) is no data to read
+        ("X = 1\n", ["main.py"]),
+    ],
+)
+def test_a_folder_at_the_top_the_code_names_as_a_path_is_copied_with_it(tmp_path, code, copied):
+    files = {"requirements.txt": "fastapi\n", "main.py": code + APP, "templates/email/invite.html": "", "data/seed.json": ""}
+    repo = read_repository(written(tmp_path, files | {"logs/.keep": "", "tools/run.py": ""}))
+    assert code_paths(repo) == copied
+
+
+@pytest.mark.parametrize(
     "chosen",
     [
         'config = Config(".env")\n',

@@ -82,10 +82,11 @@ def unrun_database(dependencies: tuple[str, ...], settings: Settings | None) -> 
     init runs is."""
     fields = setting_fields(settings)
     # A default naming it (DB_DRIVER="ODBC Driver 17 for SQL Server"), else a setting's own name (MSSQL_SA_PASSWORD).
-    named_by = [f"{f.variable}={f.default!r}" for f in fields if f.default] + [f.variable for f in fields if not f.default]
+    # (what is said of it, what is searched): the default when there is one, else the variable's name.
+    named_by = [(f"{f.variable}={f.default!r}", f.default) if f.default else (f.variable, f.variable) for f in fields]
     for name, drivers, said in UNRUN_DATABASES:
         driver = next((d for d in dependencies if d in drivers), None)
-        named = next((text for text in named_by if said.search(text.split("=", 1)[-1] if "=" in text else text)), None)
+        named = next((shown for shown, searched in named_by if said.search(searched)), None)
         if driver and named:
             raise NotAFastAPIRepository(
                 f"{settings.source}: the app's database is {name} ({named}, the {driver} dependency), which init runs "

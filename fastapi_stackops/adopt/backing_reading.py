@@ -15,6 +15,7 @@ from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.source import AT_LOCALHOST, SKIPPED, calls, python_files, string_constants
 from fastapi_stackops.adopt.syntax import every_node, parsed
+from fastapi_stackops.failure_bundle import masked
 
 #: Where a repository keeps the SQL its PostgreSQL image runs at its first start (/docker-entrypoint-initdb.d): a
 #: folder of scripts, or one file of these names at its top or a folder down.
@@ -81,8 +82,8 @@ def unrun_database(dependencies: tuple[str, ...], settings: Settings | None) -> 
     default or a required setting's name says that database, its driver is a dependency, and no driver of a database
     init runs is."""
     fields = setting_fields(settings)
-    # A default naming it (DB_DRIVER="ODBC Driver 17 for SQL Server"), else a setting's own name (MSSQL_SA_PASSWORD).
-    # (what is said of it, what is searched): the default when there is one, else the variable's name.
+    # (what is said, what is searched): a default naming it (DB_DRIVER="ODBC Driver 17 for SQL Server"), else a
+    # setting's own name (MSSQL_SA_PASSWORD).
     named_by = [(f"{f.variable}={f.default!r}", f.default) if f.default else (f.variable, f.variable) for f in fields]
     for name, drivers, said in UNRUN_DATABASES:
         driver = next((d for d in dependencies if d in drivers), None)
@@ -120,9 +121,8 @@ def local_database_url(tree: ast.Module) -> tuple[int, str] | None:
         if not any(calls(node, name) for name in CONNECTS):
             continue
         for arg in [*node.args[:1], *(k.value for k in node.keywords if k.arg in URL_KEYWORDS)]:
-            url = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else ""
-            url = names.get(arg.id, "") if isinstance(arg, ast.Name) else url
-            if SQL_SCHEME.match(url) and AT_LOCALHOST.match(url):
+            url = names.get(arg.id, "") if isinstance(arg, ast.Name) else getattr(arg, "value", "")
+            if isinstance(url, str) and SQL_SCHEME.match(url) and AT_LOCALHOST.match(url):
                 return node.lineno, url
     return None
 
@@ -134,11 +134,10 @@ def refuse_a_local_database(root: Path) -> None:
         tree = parsed(path)
         found = local_database_url(tree) if tree else None
         if found:
-            url = re.sub(r"://([^:@/]*):[^@/]*@", r"://\1:***@", found[1])
             raise NotAFastAPIRepository(
-                f"{path.relative_to(root)} line {found[0]}: the app opens its database at {url}, at localhost, written "
-                "in its code (in a container that is the container itself): read the URL from a setting, and init points "
-                "it at the stack's own database"
+                f"{path.relative_to(root)} line {found[0]}: the app opens its database at {masked(found[1], set())}, "
+                "at localhost, written in its code (in a container that is the container itself): read the URL from a "
+                "setting, and init points it at the stack's own database"
             )
 
 

@@ -71,10 +71,15 @@ RABBITMQ_PARTS = {
 }
 
 
+def one_delimiter(name: str) -> str:
+    """A variable's name with a nested group's delimiter (`__`) read as one underscore, as the patterns spell parts."""
+    return re.sub(r"_{2,}", "_", name)
+
+
 def redis_value(name: str) -> str | None:
     """What a setting naming Redis gets in the stack: its host, port, database number or URL; None for anything else.
     A nested group's delimiter (APP__REDIS__HOST) reads as one underscore."""
-    name = re.sub(r"_{2,}", "_", name)
+    name = one_delimiter(name)
     return next((value for pattern, value in REDIS_PARTS.values() if pattern.search(name)), None)
 
 
@@ -95,7 +100,7 @@ def redis_by_default(name: str, default: str | None) -> str | None:
 def rabbitmq_value(name: str, redis: bool) -> str | None:
     """What a setting naming RabbitMQ gets in the stack; a Celery broker's too, unless Redis is the broker (Celery's
     result backend then answers over AMQP: rpc://). None for anything else."""
-    name = re.sub(r"_{2,}", "_", name)  # a nested group's delimiter (APP__RABBITMQ__HOST)
+    name = one_delimiter(name)  # a nested group's (APP__RABBITMQ__HOST)
     if re.search(rf"({CELERY_BROKER})$", name, re.I) and not redis:
         return "rpc://" if "result" in name.lower() else RABBITMQ_PARTS["url"][1]
     return next((value for pattern, value in RABBITMQ_PARTS.values() if pattern.search(name)), None)

@@ -107,10 +107,10 @@ def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
     # A bare check of a name the code read with no default, or a conversion of one (`int(None)`), on the app's own line;
     # a model's field given None, read into it in the file that made the model.
     checked = failure and (failure.kind == "AssertionError" or (failure.kind == "TypeError" and "NoneType" in failure.message))
-    fields = NONE_FIELD.findall(failure.message) if failure and failure.kind == "ValidationError" else []
-    path, line = failure.own_line(repo.root) if checked or fields else (None, "")
+    given_none = NONE_FIELD.findall(failure.message) if failure and failure.kind == "ValidationError" else []
+    path, line = failure.own_line(repo.root) if checked or given_none else (None, "")
     if path:
-        named += sorted(reads_behind(path, " ".join(fields) if fields else line) | reads_on(line))
+        named += sorted(reads_behind(path, " ".join(given_none) or line) | reads_on(line))
     return tuple(dict.fromkeys(named))
 
 

@@ -25,10 +25,10 @@ def as_folder(base: Path, written: str) -> Path:
     return (base / written.split(";")[0].strip()).resolve()
 
 
-def named_folders(root: Path, project: dict, how: str, requirements: str) -> list[tuple[str, str, Path]]:
+def dependency_folders(root: Path, project: dict, how: str, requirements: str) -> list[tuple[str, str, Path]]:
     """(where it is named, what, the folder) for each dependency the chosen install takes from a folder."""
     found = []
-    if how == "poetry" or how == "poetry-unlocked":
+    if how in ("poetry", "poetry-unlocked"):
         for name, spec in project.get("tool", {}).get("poetry", {}).get("dependencies", {}).items():
             if isinstance(spec, dict) and spec.get("path"):
                 found.append(("pyproject.toml", name, as_folder(root, spec["path"])))
@@ -54,7 +54,7 @@ def refuse_folders_outside(root: Path, project: dict, how: str, requirements: st
     if how == "uv" and workspace_of(root, project):
         return
     here = root.resolve()
-    for where, name, folder in named_folders(root, project, how, requirements):
+    for where, name, folder in dependency_folders(root, project, how, requirements):
         if folder != here and here not in folder.parents:
             shown = os.path.relpath(folder, here) if here.parent in folder.parents else folder  # ../shared
             raise NotAFastAPIRepository(

@@ -13,8 +13,8 @@ from fastapi_stackops.adopt.backing import DRIVERS, VECTOR
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
-from fastapi_stackops.adopt.source import AT_LOCALHOST, SKIPPED, calls, python_files, string_constants
-from fastapi_stackops.adopt.syntax import every_node, parsed
+from fastapi_stackops.adopt.source import AT_LOCALHOST, SKIPPED, python_files, string_constants
+from fastapi_stackops.adopt.syntax import calls, every_node, parsed
 from fastapi_stackops.failure_bundle import masked
 
 #: Where a repository keeps the SQL its PostgreSQL image runs at its first start (/docker-entrypoint-initdb.d): a

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fastapi_stackops import StackError
+from fastapi_stackops.adopt.apps import App
 from fastapi_stackops.adopt.build_context import dockerignore_name, dockerignore_text
 from fastapi_stackops.adopt.contract_table import Layout, contract_text, written_layout
 from fastapi_stackops.adopt.conventions import (
@@ -31,7 +32,6 @@ from fastapi_stackops.adopt.override import OVERRIDE_FILE, Override, missing_env
 from fastapi_stackops.adopt.pipeline import pipeline_files
 from fastapi_stackops.adopt.reading import Repository, read_repository
 from fastapi_stackops.adopt.routes import ImportFailed, Routes, ask_image, choose_routes
-from fastapi_stackops.adopt.source import App
 from fastapi_stackops.adopt.stackfiles import compose_text, env_texts, example_text
 from fastapi_stackops.adopt.workspace import scratch_copy
 from fastapi_stackops.adopt.writing import Change, apply, diff, gitignore_change, kept_values, planned, pyproject_change

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import Settings
+from fastapi_stackops.adopt.apps import App, find_apps
 from fastapi_stackops.adopt.backing_reading import backing_services
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name, unreached_lock_index
@@ -16,7 +17,7 @@ from fastapi_stackops.adopt.interpreter import below_a_ceiling, python_and_build
 from fastapi_stackops.adopt.local_paths import refuse_folders_outside
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.settings_reading import find_settings
-from fastapi_stackops.adopt.source import App, Worker, conflict_marker, find_apps, find_worker, imports_itself, python_files
+from fastapi_stackops.adopt.source import Worker, conflict_marker, find_worker, imports_itself, python_files
 from fastapi_stackops.adopt.start import procfile_command, script_hosts, script_programs, script_text
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import locked_version, resolution_moment, text_of

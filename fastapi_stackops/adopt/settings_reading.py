@@ -10,8 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import SettingField, Settings
-from fastapi_stackops.adopt.source import calls, python_files
-from fastapi_stackops.adopt.syntax import every_node, parsed
+from fastapi_stackops.adopt.source import python_files
+from fastapi_stackops.adopt.syntax import calls, every_node, parsed
 
 
 def alias_of(node: ast.AST | None) -> str:

@@ -71,3 +71,11 @@ def parsed_version(path: Path, mtime_ns: int, size: int) -> ast.Module | None:
         return ast.parse(text)
     except SyntaxError:
         return None
+
+
+def calls(node: ast.AST, name: str) -> bool:
+    """Whether the node is a call of `name` (or of `something.name`)."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return (isinstance(func, ast.Name) and func.id == name) or (isinstance(func, ast.Attribute) and func.attr == name)

@@ -6,6 +6,7 @@ import pytest
 
 from fastapi_stackops.adopt.app_environment import app_environment
 from fastapi_stackops.adopt.app_settings import SettingField, Settings
+from fastapi_stackops.adopt.apps import find_apps
 from fastapi_stackops.adopt.build_context import code_paths
 from fastapi_stackops.adopt.contract_table import toml_value, with_contract, without_contract
 from fastapi_stackops.adopt.dependency_files import pyproject, requirement_name
@@ -15,7 +16,6 @@ from fastapi_stackops.adopt.interpreter import lower_bound, python_version
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import choose_routes, scenario
 from fastapi_stackops.adopt.settings_reading import find_settings
-from fastapi_stackops.adopt.source import find_apps
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import find_service_tests
 from fastapi_stackops.adopt.wheels import compiled_here, fits, ranges, release_of

@@ -14,6 +14,7 @@ import pytest
 
 from fastapi_stackops.adopt.app_environment import app_environment, secret_variables
 from fastapi_stackops.adopt.app_settings import SettingField, typed_value
+from fastapi_stackops.adopt.apps import App, find_apps
 from fastapi_stackops.adopt.backing import DATABASES
 from fastapi_stackops.adopt.backing_reading import init_scripts, vector_use
 from fastapi_stackops.adopt.brokers import broker_values, redis_value
@@ -27,7 +28,6 @@ from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import scenario
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.settings_reading import find_settings
-from fastapi_stackops.adopt.source import App, find_apps
 from fastapi_stackops.adopt.stackfiles import compose_text, env_texts
 from fastapi_stackops.adopt.wheels import compiled_here, fits, locked_files
 from tests.utils import committed

@@ -1,4 +1,4 @@
-"""fastapi_stackops/adopt/source.py: where the app is, and the module name its code is imported by."""
+"""fastapi_stackops/adopt/apps.py: where the app is, and the module name its code is imported by."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_stackops.adopt.source import find_apps
+from fastapi_stackops.adopt.apps import find_apps
 
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
 
@@ -78,3 +78,22 @@ def test_the_probe_reads_the_routes_of_the_app_inside_a_wrapper():
     assert wrapped(SimpleNamespace(other_asgi_app=inner)) is inner  # socketio's
     assert wrapped(SimpleNamespace(app=SimpleNamespace(app=inner))) is inner  # middleware over middleware
     assert wrapped(inner) is inner
+
+
+BUILDER = "from fastapi import FastAPI\n\n\nclass AppBuilder:\n    {decorator}\n    def create_app({arguments}):\n        return FastAPI()\n"
+
+
+@pytest.mark.parametrize(
+    ("decorator", "arguments", "call"),
+    [
+        # 5ou1e/CryptoStorage-FastApi-backend: `app = AppBuilder.create_app()` was "no FastAPI app found".
+        ("@staticmethod", "", "AppBuilder.create_app()"),
+        ("@classmethod", "cls", "AppBuilder.create_app()"),
+        ("", "self", "AppBuilder().create_app()"),
+    ],
+)
+def test_the_app_a_classs_method_builds_at_module_level_is_the_entry(tmp_path: Path, decorator, arguments, call):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/builder.py").write_text(BUILDER.format(decorator=decorator, arguments=arguments))
+    (tmp_path / "app/main.py").write_text(f"from app.builder import AppBuilder\n\napp = {call}\n")
+    assert [app.reference for app in find_apps(tmp_path)] == ["app.main:app"]

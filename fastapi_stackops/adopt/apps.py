@@ -1,0 +1,143 @@
+"""Where the FastAPI app is in the repository's code: a module-level instance, a factory, or the app a factory (or a
+class's static or class method) builds, read as syntax trees."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi_stackops.adopt.source import module_of, python_files, src_is_a_package
+from fastapi_stackops.adopt.syntax import calls, every_node, parsed
+
+
+@dataclass(frozen=True)
+class App:
+    module: str  # lens.main
+    attribute: str  # app, or the factory's name
+    factory: bool
+    source: str  # src/lens/main.py:12
+    source_root: str  # "src" in a src layout, else ""
+
+    @property
+    def reference(self) -> str:
+        return f"{self.module}:{self.attribute}" + (" (a factory)" if self.factory else "")
+
+    @property
+    def top_level(self) -> str:
+        """The folder or file to copy into the image: the app's top-level package (or module)."""
+        first = self.module.split(".")[0]
+        # An app in a module at the top (main.py beside database.py): that file, not a folder of its name.
+        file = self.source.rsplit(":", 1)[0]
+        if "." not in self.module and file == "/".join(filter(None, [self.source_root, f"{first}.py"])):
+            return file
+        return "/".join(filter(None, [self.source_root, first]))
+
+
+def apps_in(tree: ast.Module, module: str, source: str, source_root: str, kinds: set[str]) -> Iterator[App]:
+    """The module's apps: an instance of FastAPI (or of a subclass in `kinds`) at module level, or a function
+    returning one."""
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(calls(node.value, kind) for kind in kinds):
+            for name in assigned(node):
+                yield App(module, name, False, f"{source}:{node.lineno}", source_root)
+        elif isinstance(node, ast.FunctionDef) and builds_one_of(node, kinds):
+            yield App(module, node.name, True, f"{source}:{node.lineno}", source_root)
+
+
+def builds_one_of(function: ast.FunctionDef, kinds: set[str]) -> bool:
+    """Whether the function returns an app of one of `kinds`: it makes one, or is annotated to return one."""
+    makes = any(calls(n, kind) for n in ast.walk(function) for kind in kinds) or returns_one_of(function, kinds)
+    return makes and any(isinstance(n, ast.Return) for n in ast.walk(function))
+
+
+def method_factories(tree: ast.Module, kinds: set[str]) -> set[str]:
+    """The names of a module-level class's methods that build the app (`AppBuilder.create_app()`, `Builder().build()`):
+    not an entry Uvicorn can call, but what builds the module-level app that is one."""
+    return {
+        method.name
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        for method in node.body
+        if isinstance(method, ast.FunctionDef) and builds_one_of(method, kinds)
+    }
+
+
+def returns_one_of(function: ast.FunctionDef, kinds: set[str]) -> bool:
+    """Whether the function is annotated to return one of `kinds` (`-> FastAPI`): a factory that only wraps another."""
+    returned = function.returns
+    name = getattr(returned, "id", None) or getattr(returned, "attr", None) or getattr(returned, "value", None)
+    return isinstance(name, str) and name.strip("'\"") in kinds
+
+
+def fastapi_kinds(trees: list[ast.Module]) -> set[str]:
+    """FastAPI and the repository's own subclasses of it (`class Api(FastAPI)`, to any depth), by name."""
+    bases = {
+        node.name: {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
+        for tree in trees
+        for node in every_node(tree)
+        if isinstance(node, ast.ClassDef)
+    }
+    kinds, grown = {"FastAPI"}, True
+    while grown:
+        found = {name for name, parents in bases.items() if parents & kinds}
+        grown = not found <= kinds
+        kinds |= found
+    return kinds
+
+
+def built_by_factories(
+    tree: ast.Module, factories: set[str], module: str, source: str, source_root: str, kinds: set[str]
+) -> Iterator[App]:
+    """Module-level instances a factory of the repository's builds (`app = create_application(settings)`), which win over
+    calling the factory bare; a same-named function of the module's own that builds no app (a consumer's) is not one."""
+    own = {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+    named = factories - (own - {app.attribute for app in apps_in(tree, module, source, source_root, kinds)})
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(calls(node.value, name) for name in named):
+            for name in assigned(node):
+                yield App(module, name, False, f"{source}:{node.lineno}", source_root)
+
+
+def wrappers_of(tree: ast.Module, apps: set[str], module: str, source: str, source_root: str) -> Iterator[App]:
+    """Module-level ASGI wrappers of the module's own app, which is what it serves (`app = socketio.ASGIApp(sio,
+    fast_app)`, `app = SentryAsgiMiddleware(api)`)."""
+    for node in tree.body:
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        if isinstance(value, ast.Call) and not any(calls(value, kind) for kind in ("FastAPI", "APIRouter")):
+            arguments = [*value.args, *(keyword.value for keyword in value.keywords)]
+            if any(isinstance(argument, ast.Name) and argument.id in apps for argument in arguments):
+                for name in assigned(node):
+                    yield App(module, name, False, f"{source}:{node.lineno}", source_root)
+
+
+def assigned(node: ast.Assign | ast.AnnAssign) -> list[str]:
+    """The names a module-level assignment binds: `app = ...`, `app = api = ...`, `app: FastAPI = ...`."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    return [target.id for target in targets if isinstance(target, ast.Name)]
+
+
+def find_apps(root: Path) -> list[App]:
+    """Every FastAPI app (module-level instance or factory), the likeliest entry first."""
+    trees, package_src = [], src_is_a_package(root)
+    for path in python_files(root):
+        tree = parsed(path)
+        if tree is not None:
+            module, source_root = module_of(path, root, package_src)
+            trees.append((tree, module, str(path.relative_to(root)), source_root))
+    kinds = fastapi_kinds([tree for tree, *_ in trees])
+    found = []
+    for tree, module, source, source_root in trees:
+        own = list(apps_in(tree, module, source, source_root, kinds))
+        plain = {app.attribute for app in own if not app.factory}
+        found += own + (list(wrappers_of(tree, plain, module, source, source_root)) if plain else [])
+    factories = {app.attribute for app in found if app.factory}
+    factories |= {name for tree, *_ in trees for name in method_factories(tree, kinds)}
+    for tree, module, source, source_root in trees if factories else ():
+        found += built_by_factories(tree, factories, module, source, source_root, kinds)
+
+    def likelihood(app: App) -> tuple:
+        return (app.attribute != "app", not app.module.endswith(("main", "app")), app.module.count("."), app.factory)
+
+    return sorted(found, key=likelihood)

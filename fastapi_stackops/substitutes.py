@@ -22,6 +22,8 @@ DEBIAN_SHIPS = {
     "postgres": {"15": "bookworm", "17": "trixie"},
     # PostgreSQL with the vector extension (postgresql-NN-pgvector): only trixie ships it.
     "pgvector": {"17": "trixie"},
+    # PostgreSQL with PostGIS (postgresql-NN-postgis-3), as postgis/postgis (which names no suite).
+    "postgis": {"15": "bookworm", "17": "trixie"},
     "redis": {"7": "bookworm"},
     "mariadb": {"10.11": "bookworm"},
     "rabbitmq": {"3": "bookworm"},
@@ -33,7 +35,10 @@ FIXED = {
     "proxy": ("local/haproxy:2.6-bookworm", "bookworm"),
 }
 #: Recipes whose official image is not <recipe>:<version>-<suite>, and how that image's tag names the version.
-OFFICIAL_NAMES = {"pgvector": ("pgvector/pgvector:pg{version}-{suite}", r"pg(\d+)")}
+OFFICIAL_NAMES = {
+    "pgvector": ("pgvector/pgvector:pg{version}-{suite}", r"pg(\d+)"),
+    "postgis": ("postgis/postgis:{version}-3.5", r"^(\d+)-"),
+}
 #: Base images the tooling can build itself from Debian packages (a contract's `substitute`).
 SUBSTITUTES = tuple(DEBIAN_SHIPS)
 
@@ -57,7 +62,7 @@ def plan_substitute(recipe: str, official: str) -> Substitute:
     if recipe in ("python", "python-runtime", "mariadb"):
         version = ".".join(version.split(".")[:2])  # 3.11.9 is a 3.11, mariadb 10.11.6 a 10.11
     else:
-        version = version.split(".")[0]  # postgres 15.4, redis 7.2, rabbitmq 3.10: 15, 7, 3; pgvector's pg17
+        version = version.split(".")[0]  # postgres 15.4, redis 7.2, rabbitmq 3.10: 15, 7, 3; pgvector's pg17, postgis' 15-3.5
     suite = ships.get(version)
     asked_suite = next((word for word in re.split(r"[-.]", tag) if word in ("bookworm", "trixie", "bullseye", "forky")), suite)
     if suite is None or asked_suite != suite:

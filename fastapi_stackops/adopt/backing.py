@@ -1,5 +1,5 @@
-"""The backing services init writes beside the app: each database it runs (PostgreSQL, with the vector extension where
-the app uses it; MariaDB for MySQL clients), Redis and RabbitMQ, as Compose services from their official images (or
+"""The backing services init writes beside the app: each database it runs (PostgreSQL, with the vector extension or PostGIS
+where the app uses it; MariaDB for MySQL clients), Redis and RabbitMQ, as Compose services from their official images (or
 local substitutes), hardened and health-gated. What a repository needs of them is read in backing_reading.py."""
 
 from __future__ import annotations
@@ -207,19 +207,34 @@ DATABASES = {
 }
 #: Where the official PostgreSQL image runs SQL and shell scripts once, at its first start on an empty data directory.
 INITDB = "/docker-entrypoint-initdb.d"
-#: What means PostgreSQL with the vector extension: the pgvector client, or code or SQL creating the extension (a
-#: migration's raw CREATE EXTENSION). pgvector's own image stands for it, and a substitute with Debian's
-#: postgresql-17-pgvector can (only trixie ships it).
-VECTOR = "pgvector"
-VECTOR_IMAGE = "pgvector/pgvector:pg17-trixie"
 
 
-def database_for(kind: str, vector: bool) -> Database | None:
-    """The database server init runs for the app (None for SQLite or none), on an image with the vector extension
-    when the app uses it."""
+@dataclass(frozen=True)
+class Extension:
+    """A PostgreSQL extension the app needs, and the image whose server has it: its official one, or a substitute with
+    Debian's package of it (postgresql-NN-<package>)."""
+
+    name: str  # what CREATE EXTENSION names
+    said: str  # PostgreSQL "with the vector extension"
+    dependencies: tuple[str, ...]  # the clients that mean it
+    official: str
+    recipe: str
+
+
+#: The extensions init gives the app's PostgreSQL: pgvector (only trixie ships it, for PostgreSQL 17) and PostGIS
+#: (geoalchemy2's; bookworm ships it for the default PostgreSQL 15).
+EXTENSIONS = {
+    "pgvector": Extension("vector", "with the vector extension", ("pgvector",), "pgvector/pgvector:pg17-trixie", "pgvector"),
+    "postgis": Extension("postgis", "with PostGIS", ("geoalchemy2",), "postgis/postgis:15-3.5", "postgis"),
+}
+
+
+def database_for(kind: str, extension: str) -> Database | None:
+    """The database server init runs for the app (None for SQLite or none), on an image with the PostgreSQL extension
+    the app uses."""
     database = DATABASES.get(kind)
-    if database and kind == "postgres" and vector:
-        return replace(database, official=VECTOR_IMAGE, recipe=VECTOR)
+    if database and kind == "postgres" and extension:
+        return replace(database, official=EXTENSIONS[extension].official, recipe=EXTENSIONS[extension].recipe)
     return database
 
 

@@ -1,5 +1,5 @@
 """What backing services a repository needs, read from its drivers, settings and code: PostgreSQL (with the vector
-extension, and the SQL its own image ran at first start), MariaDB for MySQL clients, SQLite, Redis and RabbitMQ."""
+extension or PostGIS, and the SQL its own image ran at first start), MariaDB for MySQL clients, SQLite, Redis and RabbitMQ."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from fastapi_stackops.adopt.app_settings import Settings, setting_fields
-from fastapi_stackops.adopt.backing import DRIVERS, VECTOR
+from fastapi_stackops.adopt.backing import DRIVERS, EXTENSIONS
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
@@ -38,18 +38,24 @@ def init_scripts(root: Path) -> str:
     return next((f.relative_to(root).as_posix() for f in named if f not in run_by_the_app), "")
 
 
-CREATE_VECTOR = re.compile(r"create\s+extension\s+(if\s+not\s+exists\s+)?[\"'`]?vector\b", re.I)
+def creates_extension(name: str) -> re.Pattern:
+    """SQL creating the extension, however quoted: `CREATE EXTENSION IF NOT EXISTS "vector"`."""
+    return re.compile(rf"create\s+extension\s+(if\s+not\s+exists\s+)?[\"'`]?{name}\b", re.I)
 
 
-def vector_use(root: Path, dependencies: tuple[str, ...]) -> str:
-    """Where the app says it uses PostgreSQL's vector extension; "" for nowhere."""
-    if VECTOR in dependencies:
-        return f"the {VECTOR} dependency"
+def extension_use(root: Path, dependencies: tuple[str, ...]) -> tuple[str, str]:
+    """The PostgreSQL extension the app says it uses (an EXTENSIONS key), and where it says so; ("", "") for none."""
+    for key, extension in EXTENSIONS.items():
+        client = next((d for d in extension.dependencies if d in dependencies), "")
+        if client:
+            return key, f"the {client} dependency"
     outside_migrations = SKIPPED - {"migrations", "alembic"}  # where a raw CREATE EXTENSION usually is
     for path in [*python_files(root, skipped=outside_migrations), *python_files(root, "*.sql", outside_migrations)]:
-        if CREATE_VECTOR.search(path.read_text(errors="replace")):
-            return f"CREATE EXTENSION vector in {path.relative_to(root)}"
-    return ""
+        text = path.read_text(errors="replace")
+        for key, extension in EXTENSIONS.items():
+            if creates_extension(extension.name).search(text):
+                return key, f"CREATE EXTENSION {extension.name} in {path.relative_to(root)}"
+    return "", ""
 
 
 class Backing(NamedTuple):
@@ -58,13 +64,13 @@ class Backing(NamedTuple):
     redis: bool
     rabbitmq: bool
     folder: str  # the repository folder an SQLite file lives in, when its URL names one
-    vector: bool  # PostgreSQL with the vector extension
+    extension: str  # a PostgreSQL extension the database needs (an EXTENSIONS key), or ""
     init_scripts: str  # the repository's SQL (a file or folder) its PostgreSQL runs at its first start
     data_variables: tuple[str, ...]  # settings naming a folder of data the app makes at run time: on its volume
 
     def repository_fields(self) -> dict:
         """What a Repository keeps of them."""
-        fields = ("database", "redis", "rabbitmq", "vector", "init_scripts", "data_variables")
+        fields = ("database", "redis", "rabbitmq", "extension", "init_scripts", "data_variables")
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
 
 
@@ -144,15 +150,15 @@ def refuse_a_local_database(root: Path) -> None:
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
     """PostgreSQL, MySQL (MariaDB), SQLite, Redis and RabbitMQ, from the drivers the project depends on and its
     settings' defaults."""
-    findings, database, vector = [], "", ""
+    findings, database, extension, where = [], "", "", ""
     url = settings.database_default if settings else ""
     found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers]
     if found:
         database, driver = found[0]
-        vector = vector_use(root, dependencies) if database == "postgres" else ""
+        extension, where = extension_use(root, dependencies) if database == "postgres" else ("", "")
         named = {"postgres": "PostgreSQL", "mysql": "MariaDB, for the app's MySQL client"}[database]
-        named += " with the vector extension" if vector else ""
-        findings.append(Finding("database", named, f"the {driver} dependency" + (f"; {vector}" if vector else "")))
+        named += f" {EXTENSIONS[extension].said}" if extension else ""
+        findings.append(Finding("database", named, f"the {driver} dependency" + (f"; {where}" if where else "")))
         refuse_a_local_database(root)
     elif "aiosqlite" in dependencies or url.startswith("sqlite") or (settings and settings.sqlite_files):
         database = "sqlite"
@@ -172,7 +178,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings += [Finding("database", f"{scripts}, run by PostgreSQL at its first start", scripts)] if scripts else []
     data = data_folders(root, settings)
     findings += [Finding("data", f"{', '.join(data)}: on the named volume app-data", settings.source)] if data else []
-    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, bool(vector), scripts, data)
+    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data)
 
 
 def sqlite_folder(root: Path, settings: Settings | None) -> str:

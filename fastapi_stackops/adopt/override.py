@@ -24,6 +24,7 @@ OVERRIDE_FILE = "compose.stackops.yaml"
 KNOWN_IMAGES = {
     "postgres": ("POSTGRES_BASE_IMAGE", "postgres"),
     "pgvector": ("POSTGRES_BASE_IMAGE", "pgvector"),  # pgvector/pgvector: PostgreSQL with the vector extension
+    "postgis": ("POSTGRES_BASE_IMAGE", "postgis"),  # postgis/postgis: PostgreSQL with PostGIS
     "redis": ("REDIS_BASE_IMAGE", "redis"),
 }
 PYTHON_IMAGE = re.compile(r"^(docker\.io/)?(library/)?python:")
@@ -160,6 +161,7 @@ POSTGRES_READY = '["CMD-SHELL", "pg_isready -q -h 127.0.0.1 -U \\"$${POSTGRES_US
 BACKING_HEALTHCHECKS = {
     "postgres": POSTGRES_READY,
     "pgvector": POSTGRES_READY,
+    "postgis": POSTGRES_READY,
     "redis": '["CMD", "redis-cli", "ping"]',
 }
 

@@ -63,7 +63,7 @@ class Repository:
     given: dict[str, str] = field(default_factory=dict)  # values --set gave, and those a first start's type errors taught
     refused_committed: tuple[str, ...] = ()  # secrets whose committed .env value the app refused at its first start
     findings: list[Finding] = field(default_factory=list)
-    vector: bool = False  # its PostgreSQL needs the vector extension (pgvector)
+    extension: str = ""  # a PostgreSQL extension its database needs: pgvector, postgis (backing.EXTENSIONS)
     unreached_index: str = ""  # the host of the index its uv.lock was made against, which does not answer here
     init_scripts: str = ""  # its SQL (a file or folder) PostgreSQL runs at its first start, mounted from the repository
     rabbitmq: bool = False  # the app speaks AMQP (aio-pika, pika, Celery on an amqp:// broker): RabbitMQ beside it

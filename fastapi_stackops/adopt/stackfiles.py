@@ -140,7 +140,7 @@ def aliased(block: str, service: str, port: int, repo: Repository) -> str:
 
 
 def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
-    database = database_for(repo.database, repo.vector)
+    database = database_for(repo.database, repo.extension)
     backing = {database.service: "service_healthy"} if database else {}
     backing |= {REDIS_SERVICE: "service_healthy"} if repo.redis else {}
     backing |= {RABBITMQ_SERVICE: "service_healthy"} if repo.rabbitmq else {}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build a local substitute for an official base image from Debian packages,
 # for machines that reach a Debian mirror but no container registry.
-#   build-base.sh python|python-runtime|postgres|pgvector|mariadb|redis|rabbitmq|registry|swarm-node|proxy TAG MIRROR SUITE RECIPE_HASH [VERSION] [SOURCE]
+#   build-base.sh python|python-runtime|postgres|pgvector|postgis|mariadb|redis|rabbitmq|registry|swarm-node|proxy TAG MIRROR SUITE RECIPE_HASH [VERSION] [SOURCE]
 # SOURCE is python-runtime's own: the python substitute it is trimmed from.
 # VERSION is what the suite ships (python 3.9 in bullseye, 3.11 in bookworm,
 # 3.13 in trixie, 3.14 in forky;
@@ -92,11 +92,13 @@ python-runtime)
   docker export --output "$rootfs" "$trimming"
   import_rootfs --change 'CMD ["python3"]'
   ;;
-postgres|pgvector)
+postgres|pgvector|postgis)
   [ -n "$version" ] || { echo "build-base: $recipe needs PostgreSQL's major version (15, 17)" >&2; exit 2; }
-  # pgvector: the same server with the vector extension (what pgvector/pgvector adds to postgres).
+  # pgvector, postgis: the same server with the extension (what pgvector/pgvector and postgis/postgis add to postgres);
+  # PostGIS's SQL for CREATE EXTENSION is its -scripts package.
   packages="postgresql-$version"
-  [ "$recipe" = postgres ] || packages="$packages,postgresql-$version-pgvector"
+  [ "$recipe" != pgvector ] || packages="$packages,postgresql-$version-pgvector"
+  [ "$recipe" != postgis ] || packages="$packages,postgresql-$version-postgis-3,postgresql-$version-postgis-3-scripts"
   # JIT needs LLVM (+130 MB) and is off here; the server runs without it.
   make_rootfs --include="$packages" \
     --dpkgopt="path-exclude=/usr/lib/postgresql/$version/lib/llvmjit*" \
@@ -200,5 +202,5 @@ proxy)
       --change 'EXPOSE 8080' \
       --change 'ENTRYPOINT ["/usr/local/bin/proxy-entrypoint.sh"]'
   ;;
-*) echo "build-base: unknown recipe '$recipe' (python, python-runtime, postgres, pgvector, mariadb, redis, rabbitmq, registry, swarm-node or proxy)" >&2; exit 2 ;;
+*) echo "build-base: unknown recipe '$recipe' (python, python-runtime, postgres, pgvector, postgis, mariadb, redis, rabbitmq, registry, swarm-node or proxy)" >&2; exit 2 ;;
 esac

@@ -29,7 +29,7 @@ pytestmark = [same_for_every_newcomer, spread]  # the same for every user and Py
 SHAPES = [
     "uv-src-factory",
     "sqlite-host-folder",
-    "postgres-redis-worker",
+    "postgres-redis-worker",  # PostGIS, created at startup: Debian's postgresql-15-postgis-3 stands in for postgis/postgis
     "poetry-asyncpg-alembic",
     "requirements-psycopg2-sync",
     "own-docker-files",

@@ -16,7 +16,7 @@ from fastapi_stackops.adopt.app_environment import app_environment, secret_varia
 from fastapi_stackops.adopt.app_settings import SettingField, typed_value
 from fastapi_stackops.adopt.apps import App, find_apps
 from fastapi_stackops.adopt.backing import DATABASES
-from fastapi_stackops.adopt.backing_reading import init_scripts, vector_use
+from fastapi_stackops.adopt.backing_reading import extension_use, init_scripts
 from fastapi_stackops.adopt.brokers import broker_values, redis_value
 from fastapi_stackops.adopt.build_context import code_paths, dockerignore_name, dockerignore_text
 from fastapi_stackops.adopt.contract_table import written_layout
@@ -30,6 +30,7 @@ from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.stackfiles import compose_text, env_texts
 from fastapi_stackops.adopt.wheels import compiled_here, fits, locked_files
+from fastapi_stackops.substitutes import official_name, plan_substitute
 from tests.utils import committed
 
 BARE = Path(__file__).resolve().parents[1] / "fixtures" / "bare"
@@ -226,22 +227,32 @@ def test_mysql_clients_get_mariadb_with_the_official_images_contract():
 
 
 @pytest.mark.parametrize(
-    ("files", "dependencies", "said"),
+    ("files", "dependencies", "extension", "said"),
     [
-        ({"main.py": APP}, ("pgvector",), "the pgvector dependency"),
+        ({"main.py": APP}, ("pgvector",), "pgvector", "the pgvector dependency"),
         (
             {"migrations/versions/0015_embeddings.py": 'op.execute("CREATE EXTENSION IF NOT EXISTS vector")\n'},
             (),
+            "pgvector",
             "CREATE EXTENSION vector in migrations/versions/0015_embeddings.py",
         ),
-        ({"db/init.sql": 'create extension "vector";\n'}, (), "CREATE EXTENSION vector in db/init.sql"),
-        ({"main.py": 'SQL = "CREATE EXTENSION IF NOT EXISTS vectors"\n'}, (), ""),  # another extension
-        ({"tests/test_search.py": 'CREATE = "CREATE EXTENSION vector"\n'}, (), ""),  # a test's own, not the app's
-        ({"main.py": APP}, (), ""),
+        ({"db/init.sql": 'create extension "vector";\n'}, (), "pgvector", "CREATE EXTENSION vector in db/init.sql"),
+        ({"main.py": 'SQL = "CREATE EXTENSION IF NOT EXISTS vectors"\n'}, (), "", ""),  # another extension
+        ({"tests/test_search.py": 'CREATE = "CREATE EXTENSION vector"\n'}, (), "", ""),  # a test's own, not the app's
+        ({"main.py": APP}, (), "", ""),
+        # saptadi73/fastapi-mbg: geoalchemy2's geometry columns, and a migration creating postgis, on plain postgres.
+        ({"main.py": APP}, ("geoalchemy2",), "postgis", "the geoalchemy2 dependency"),
+        (
+            {"alembic/versions/0001_init.py": 'op.execute("CREATE EXTENSION IF NOT EXISTS postgis")\n'},
+            (),
+            "postgis",
+            "CREATE EXTENSION postgis in alembic/versions/0001_init.py",
+        ),
+        ({"db/init.sql": "CREATE EXTENSION postgis_topology;\n"}, (), "", ""),  # another extension, not PostGIS itself
     ],
 )
-def test_the_vector_extension_is_found_in_the_dependencies_the_code_or_its_sql(tmp_path, files, dependencies, said):
-    assert vector_use(written(tmp_path, files), dependencies) == said
+def test_a_postgresql_extension_is_found_in_the_dependencies_the_code_or_its_sql(tmp_path, files, dependencies, extension, said):
+    assert extension_use(written(tmp_path, files), dependencies) == (extension, said)
 
 
 @pytest.mark.parametrize(
@@ -278,6 +289,19 @@ def test_pgvector_gets_postgresql_with_the_vector_extension_and_plain_postgres_d
     assert ("POSTGRES_BASE_IMAGE", "pgvector/pgvector:pg17-trixie", "pgvector") in written_layout(repo).bases
     plain = read_repository(BARE / "poetry-asyncpg-alembic")
     assert "image: ${POSTGRES_BASE_IMAGE-postgres:15-bookworm}" in compose_text(plain)
+
+
+def test_geoalchemy2_gets_postgresql_with_postgis_from_its_official_image_or_a_debian_substitute(tmp_path):
+    files = {"requirements.txt": "fastapi\nuvicorn\npsycopg2-binary\ngeoalchemy2\n", "main.py": APP}
+    repo = read_repository(written(tmp_path, files))
+    assert "  database     PostgreSQL with PostGIS (from the psycopg2-binary dependency; the geoalchemy2 dependency)" in lines(
+        repo
+    )
+    assert "image: ${POSTGRES_BASE_IMAGE-postgis/postgis:15-3.5}" in compose_text(repo)
+    assert ("POSTGRES_BASE_IMAGE", "postgis/postgis:15-3.5", "postgis") in written_layout(repo).bases
+    substitute = plan_substitute("postgis", "postgis/postgis:15-3.5")
+    assert (substitute.tag, substitute.suite) == ("local/postgis:15-bookworm", "bookworm")
+    assert official_name("postgis", "15", "bookworm") == "postgis/postgis:15-3.5"
 
 
 @pytest.mark.parametrize(

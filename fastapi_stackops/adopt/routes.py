@@ -163,6 +163,14 @@ def answers_bare(openapi: dict, path: str) -> bool:
     return not operation.get("security") and not any(p.get("required") for p in operation.get("parameters", []))
 
 
+def answers_a_model(openapi: dict, path: str) -> bool:
+    """Whether a GET of the path is declared to answer a JSON model (`response_model=MetricsOut`, `-> dict`): no
+    Prometheus text, whose handler returns a plain Response (an empty schema)."""
+    operation = openapi.get("paths", {}).get(path, {}).get("get") or {}
+    content = (operation.get("responses", {}).get("200") or {}).get("content") or {}
+    return bool((content.get("application/json") or {}).get("schema"))
+
+
 def with_liveness(openapi: dict, path: str) -> str:
     """The path with its liveness flag set, when its GET takes one (an optional boolean query parameter)."""
     operation = openapi.get("paths", {}).get(path, {}).get("get") or {}
@@ -184,7 +192,7 @@ def choose_routes(asked: dict) -> Routes:
     routes = Routes(
         health=with_liveness(asked.get("openapi") or {}, first(plain, HEALTH)),
         ready=first(plain, READY),
-        metrics=first(plain, METRICS),
+        metrics=first([path for path in plain if not answers_a_model(asked.get("openapi") or {}, path)], METRICS),
         docs=asked.get("docs_url") or "",
         openapi_url=asked.get("openapi_url") or "",
     )

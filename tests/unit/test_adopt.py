@@ -321,6 +321,23 @@ def test_choose_routes(routes, expected):
     assert (chosen.health, chosen.ready) == expected
 
 
+@pytest.mark.parametrize(
+    ("schema", "metrics"),
+    [
+        ({}, "/metrics"),  # a plain Response, as prometheus-fastapi-instrumentator's: Prometheus text
+        (None, "/metrics"),  # no content declared (include_in_schema=False routes are not in the document at all)
+        # HONG-LOU/FastAPI-Backend-Template: /api/metrics answers its MetricsOut JSON, and smoke looked for '# TYPE'.
+        ({"$ref": "#/components/schemas/MetricsOut"}, ""),
+        ({"type": "object", "title": "Response Metrics"}, ""),  # `-> dict`
+    ],
+)
+def test_a_metrics_route_is_checked_for_prometheus_text_only_when_it_declares_no_json_model(schema, metrics):
+    responses = {"200": {"content": {"application/json": {"schema": schema}}}} if schema is not None else {}
+    openapi = {"paths": {"/metrics": {"get": {"responses": responses}}}}
+    asked = {"routes": [["/metrics", ["GET"]], ["/health", ["GET"]]], "openapi_url": "/openapi.json", "docs_url": "/docs"}
+    assert choose_routes(asked | {"openapi": openapi}).metrics == metrics
+
+
 def test_an_app_whose_openapi_document_fails_is_ready_on_its_docs_page_and_no_check_asks_the_document():
     asked = {"routes": [["/items", ["GET"]]], "openapi_url": "/openapi.json", "docs_url": "/docs", "openapi": None}
     chosen = choose_routes(asked | {"broken": "PydanticUserError: `TypeAdapter[...]` is not fully defined"})

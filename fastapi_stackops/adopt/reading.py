@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import Settings
-from fastapi_stackops.adopt.apps import App, find_apps
+from fastapi_stackops.adopt.apps import App, find_apps, runs_from_its_folder
 from fastapi_stackops.adopt.backing_reading import backing_services
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name, unreached_lock_index
@@ -17,7 +17,14 @@ from fastapi_stackops.adopt.interpreter import below_a_ceiling, python_and_build
 from fastapi_stackops.adopt.local_paths import refuse_folders_outside
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.settings_reading import find_settings
-from fastapi_stackops.adopt.source import Worker, conflict_marker, find_worker, imports_itself, python_files
+from fastapi_stackops.adopt.source import (
+    Worker,
+    conflict_marker,
+    find_worker,
+    import_case_mismatch,
+    imports_itself,
+    python_files,
+)
 from fastapi_stackops.adopt.start import procfile_command, script_hosts, script_programs, script_text
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import locked_version, resolution_moment, text_of
@@ -137,6 +144,11 @@ def the_app(root: Path) -> App:
         raise NotAFastAPIRepository(
             f"{root}: {conflict_marker(root)} holds a merge-conflict marker: resolve the conflict and commit"
         )
+    mismatch = import_case_mismatch(root)
+    if mismatch:
+        raise NotAFastAPIRepository(
+            f"{root}: {mismatch}: the names differ in case, which Linux (the image's) does not ignore; rename one to match"
+        )
     apps = find_apps(root)
     if not apps:
         raise NotAFastAPIRepository(
@@ -227,7 +239,8 @@ def resolution_date(root: Path, how: str) -> tuple[str, list[Finding]]:
 def read_repository(root: Path, python: str = "") -> Repository:
     """Everything init needs to know, or NotAFastAPIRepository saying what was looked for and where (`python`: --python)."""
     project = pyproject(root)
-    app, settings = on_pytest_path(root, project, the_app(root)), find_settings(root)  # unreadable code stops here
+    app = runs_from_its_folder(root, on_pytest_path(root, project, the_app(root)))  # unreadable code stops here
+    settings = find_settings(root)
     how, found_installer, requirements, dependencies = installer(root, project)
     refuse_folders_outside(root, project, how, requirements)
     backing = backing_services(root, dependencies, settings)

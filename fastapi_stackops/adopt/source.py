@@ -83,6 +83,40 @@ def conflict_marker(root: Path) -> str:
     return ""
 
 
+def import_case_mismatch(root: Path) -> str:
+    """Where the code imports one of its own modules by a name that differs from its file's or folder's only in case
+    (`app.middlewares` of app/Middlewares/): macOS and Windows find it, Linux (the image's) does not; "" for nowhere."""
+    for path in python_files(root):
+        tree = parsed(path)
+        for node in every_node(tree) if tree else ():
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                held = next(filter(None, (held_in_another_case(base, name.split(".")) for base in (root, root / "src"))), "")
+                if held:
+                    return f"{path.relative_to(root)} line {node.lineno} imports {name}, but the repository holds {held}"
+    return ""
+
+
+def held_in_another_case(base: Path, parts: list[str]) -> str:
+    """The file or folder below `base` a dotted name reaches only when case is ignored; "" when it reaches one exactly,
+    or when its first part is no module of the repository's."""
+    folder = base
+    for depth, part in enumerate(parts):
+        if (folder / part).is_dir() or (folder / f"{part}.py").is_file():
+            folder = folder / part
+            continue
+        if depth == 0 or not folder.is_dir():
+            return ""
+        twin = next((c for c in folder.iterdir() if c.name.lower() in (part.lower(), f"{part.lower()}.py")), None)
+        return twin.relative_to(base).as_posix() if twin else ""
+    return ""
+
+
 def src_is_a_package(root: Path) -> bool:
     """Whether src/ is a package the code runs as `src.app:app`, not a src layout's source root: it has an __init__.py,
     the code imports `src.` by name, or a module directly in it imports relatively (`from .routers import x`), which only

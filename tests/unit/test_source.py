@@ -1,0 +1,56 @@
+"""fastapi_stackops/adopt/source.py: what the repository's Python says of itself, read before any build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.source import import_case_mismatch
+
+APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+
+
+def written(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("files", "said"),
+    [
+        # W4t3rss/fastapi-backend-template: app/Middlewares/ imported as app.middlewares, found on macOS only; init
+        # built the image and then said the module was missing, 33 s in.
+        (
+            {"app/main.py": "from app.middlewares.log import x\n" + APP, "app/Middlewares/log.py": "x = 1\n"},
+            "app/main.py line 1 imports app.middlewares.log, but the repository holds app/Middlewares",
+        ),
+        (
+            {"app/main.py": "import app.Config\n" + APP, "app/config.py": ""},
+            "app/main.py line 1 imports app.Config, but the repository holds app/config.py",
+        ),
+        (
+            {"src/svc/main.py": "from svc.Routes import r\n" + APP, "src/svc/routes.py": ""},
+            "src/svc/main.py line 1 imports svc.Routes, but the repository holds svc/routes.py",
+        ),
+        ({"app/main.py": "from app.middlewares.log import x\n" + APP, "app/middlewares/log.py": "x = 1\n"}, ""),  # exact
+        ({"app/main.py": "from Fastapi import x\n" + APP, "fastapi_helpers.py": ""}, ""),  # not the repository's module
+        ({"app/main.py": "from app.missing import x\n" + APP}, ""),  # missing in every case: said after the build
+    ],
+)
+def test_an_import_of_the_repositorys_own_module_in_another_case_is_found(tmp_path, files, said):
+    assert import_case_mismatch(written(tmp_path, files)) == said
+
+
+def test_a_repository_importing_its_own_module_in_another_case_is_refused_before_any_build(tmp_path):
+    files = {
+        "requirements.txt": "fastapi\n",
+        "app/main.py": "from app.middlewares import log\n" + APP,
+        "app/Middlewares/log.py": "",
+    }
+    with pytest.raises(NotAFastAPIRepository, match=r"holds app/Middlewares: the names differ in case, which Linux"):
+        read_repository(written(tmp_path, files))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fastapi_stackops.adopt.source import module_of, python_files, src_is_a_package
@@ -141,3 +141,26 @@ def find_apps(root: Path) -> list[App]:
         return (app.attribute != "app", not app.module.endswith(("main", "app")), app.module.count("."), app.factory)
 
     return sorted(found, key=likelihood)
+
+
+def runs_from_its_folder(root: Path, app: App) -> App:
+    """An app module in a folder at the top (src/main.py) that imports its neighbours as top-level modules (`from app
+    import create_app` of src/app.py), as a script run from that folder can, runs with that folder on its path too."""
+    file = root / app.source.rsplit(":", 1)[0]
+    folder = file.parent
+    tree = parsed(file) if not app.source_root and folder.parent == root else None
+    for node in every_node(tree) if tree else ():
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module]
+        else:
+            continue
+        for first in (name.split(".")[0] for name in names):
+            if not holds_module(root, first) and holds_module(folder, first):
+                return replace(app, source_root=folder.name)
+    return app
+
+
+def holds_module(folder: Path, name: str) -> bool:
+    return (folder / name).is_dir() or (folder / f"{name}.py").is_file()

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_stackops.adopt.apps import find_apps
+from fastapi_stackops.adopt.apps import find_apps, runs_from_its_folder
 
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+FACTORY = "from fastapi import FastAPI\n\n\ndef create_app():\n    return FastAPI()\n"
 
 
 @pytest.mark.parametrize(
@@ -97,3 +98,31 @@ def test_the_app_a_classs_method_builds_at_module_level_is_the_entry(tmp_path: P
     (tmp_path / "app/builder.py").write_text(BUILDER.format(decorator=decorator, arguments=arguments))
     (tmp_path / "app/main.py").write_text(f"from app.builder import AppBuilder\n\napp = {call}\n")
     assert [app.reference for app in find_apps(tmp_path)] == ["app.main:app"]
+
+
+@pytest.mark.parametrize(
+    ("files", "source_root"),
+    [
+        # Ezhkin-Kot/fastapi-backend: src/main.py imports `app` (src/app.py) as a script run from src/ does, while the
+        # rest imports `src.core`: the image could not import it.
+        (
+            {
+                "src/main.py": "from app import create_app\n\napp = create_app()\n",
+                "src/app.py": "from src.core import db\n" + FACTORY,
+                "src/core/db.py": "",
+            },
+            "src",
+        ),
+        ({"api/main.py": "import routers\n" + APP, "api/routers.py": ""}, "api"),
+        ({"src/main.py": "from src.app import create_app\n\napp = create_app()\n", "src/app.py": FACTORY}, ""),
+        ({"api/main.py": "import routers\n" + APP, "api/routers.py": "", "routers.py": ""}, ""),  # the top's wins
+        ({"main.py": "import routers\n" + APP, "routers.py": ""}, ""),  # at the top already
+        ({"svc/api/main.py": "import routers\n" + APP, "svc/api/routers.py": ""}, ""),  # deeper: not a script's folder
+    ],
+)
+def test_an_app_importing_its_neighbours_as_top_level_modules_runs_with_its_folder_on_the_path(tmp_path, files, source_root):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    app = next(a for a in find_apps(tmp_path) if a.attribute == "app")
+    assert runs_from_its_folder(tmp_path, app).source_root == source_root

@@ -24,6 +24,10 @@ class EngineUnavailable(StackError):
     pass
 
 
+class ImageAbsent(LookupError):
+    """The engine has no image of that reference (its 404): engine_reads' word for the SDK's ImageNotFound."""
+
+
 def engine_endpoint() -> tuple[str, str]:
     """Which engine the docker CLI (and so Compose) talks to: (how it is chosen, its address).
 
@@ -151,6 +155,8 @@ def split_reference(ref: str) -> tuple[str, str]:
 def image_exists(client: docker.DockerClient, ref: str):
     try:
         return client.images.get(ref)
+    except ImageAbsent:  # before the SDK's own, whose naming would import it
+        return None
     except (docker.errors.ImageNotFound, docker.errors.NotFound):
         return None
 

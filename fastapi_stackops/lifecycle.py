@@ -12,7 +12,6 @@ from fastapi_stackops.building import build_images
 from fastapi_stackops.compose import down_args
 from fastapi_stackops.console import say, step
 from fastapi_stackops.engine import split_reference
-from fastapi_stackops.lazy import docker
 from fastapi_stackops.ports import port_problems, published_by
 from fastapi_stackops.settings import available_envs, load_settings
 from fastapi_stackops.stack import Stack
@@ -67,10 +66,9 @@ def up(stack: Stack, build: bool = True) -> Started:
     """Build if needed, start, wait until every service is healthy and every health path answers; else say why."""
     if build:
         refused_outside_a_release(stack, "up")
-    # The SDK (~0.1 s) loads while the model renders; the engine is asked only after the files' own checks.
-    docker.DockerClient  # noqa: B018
+    # The engine is asked only after the files' own checks; the SDK loads while Compose runs (Stack.reader).
     check_startable(stack)
-    problems = port_problems(stack.settings, stack.model, published_by(stack.containers()), stack.client)
+    problems = port_problems(stack.settings, stack.model, published_by(stack.containers()), stack.reader)
     if problems:
         raise StackError(problems[0])
     base = stack.base_images

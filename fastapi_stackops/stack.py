@@ -17,6 +17,7 @@ from fastapi_stackops.baseimages import ensure_base_images
 from fastapi_stackops.commands import Background
 from fastapi_stackops.compose import ComposeModel, render, require_service, run_compose, start_compose
 from fastapi_stackops.engine import connect, project_containers, service_of
+from fastapi_stackops.engine_reads import LocalReads, local_socket
 from fastapi_stackops.lazy import docker
 from fastapi_stackops.ports import service_url
 from fastapi_stackops.settings import StackSettings, load_settings
@@ -30,6 +31,7 @@ class Stack:
         self._client = client
         self._containers: list | None = None
         self._rendering: Future | None = None
+        self._connecting: Future | None = None
 
     @classmethod
     def of_env(cls, env: str | None = None, config=None, client: docker.DockerClient | None = None) -> Stack:
@@ -37,7 +39,24 @@ class Stack:
 
     @functools.cached_property
     def client(self) -> docker.DockerClient:
-        return self._client or connect(self.settings.target.engine_address())
+        return self._connecting.result() if self._connecting else self._client or connect(self.settings.target.engine_address())
+
+    @property
+    def reader(self) -> docker.DockerClient:
+        """The client reads go through: before the SDK is wanted, a local engine's containers and images are read with
+        the standard library (engine_reads), and the SDK is made only for what else is asked."""
+        if self._client or self._connecting or "client" in self.__dict__ or self.settings.target.remote:
+            return self.client
+        path = local_socket()
+        return LocalReads(path, lambda: self.client) if path else self.client
+
+    def connect_ahead(self) -> Stack:
+        """Make the SDK's client off the task's thread (its import, ~70 ms, and a ping) while Compose runs."""
+        if self._connecting is None and "client" not in self.__dict__:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="connect")
+            self._connecting = pool.submit(lambda: self._client or connect(self.settings.target.engine_address()))
+            pool.shutdown(wait=False)
+        return self
 
     def render_ahead(self) -> Stack:
         """Start rendering the model (a Compose subprocess, ~0.1 s) while the task goes on: it overlaps the SDK's import
@@ -55,12 +74,12 @@ class Stack:
     def base_images(self) -> dict[str, str]:
         """The Compose variables naming the base images the stack's services need, made available (pulled, or local
         substitutes built) once per task, however many of its steps ask."""
-        return ensure_base_images(self.settings, self.model, self.client)
+        return ensure_base_images(self.settings, self.model, self.reader)
 
     def containers(self, service: str | None = None) -> list:
         """The project's containers (of one service) as the engine last showed them."""
         if self._containers is None:
-            self._containers = project_containers(self.client, self.project)
+            self._containers = project_containers(self.reader, self.project)
         return [c for c in self._containers if service is None or service_of(c) == service]
 
     def look_again(self) -> Stack:
@@ -81,6 +100,7 @@ class Stack:
         self, args: Sequence[str], extra_env: Mapping[str, str] | None = None, capture: bool = False, check: bool = True
     ) -> subprocess.CompletedProcess:
         """Run Compose on this stack; what it changed is looked at anew."""
+        self.connect_ahead()
         try:
             return run_compose(self.settings, args, extra_env, capture, check)
         finally:
@@ -88,4 +108,6 @@ class Stack:
 
     def start_compose(self, args: Sequence[str], extra_env: Mapping[str, str] | None = None, on_line=None) -> Background:
         self.look_again()
-        return start_compose(self.settings, args, extra_env, on_line)
+        started = start_compose(self.settings, args, extra_env, on_line)
+        self.connect_ahead()
+        return started

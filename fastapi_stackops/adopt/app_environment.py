@@ -33,6 +33,8 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
         database = DATABASES[repo.database]
         return database.url(database.scheme(repo.dependencies, scheme, async_engine))
     name = (default.rsplit("/", 1)[-1] if default.startswith("sqlite") else "") or f"{repo.name}.db"
+    if scheme in ("", "sqlite") and async_engine and "aiosqlite" in repo.dependencies:
+        scheme = "sqlite+aiosqlite"  # an async engine refuses pysqlite, which a bare sqlite:// names
     return f"{scheme or 'sqlite'}:///{DATA_DIR}/{name}"
 
 

@@ -124,12 +124,15 @@ def alembic_location(root: Path, named: str = "") -> str:
     return ""
 
 
-def migrations(root: Path) -> Finding | None:
+def migrations(root: Path, dependencies: tuple[str, ...]) -> Finding | None:
     """Alembic runs once before the app; a prestart script of the repository's own runs instead when it has one. An
-    alembic.ini whose migrations folder the repository lacks (git-ignored, never committed) runs nothing."""
+    alembic.ini whose migrations folder the repository lacks (git-ignored, never committed), or whose alembic no
+    dependency of the app's installs (a leftover), runs nothing."""
     for script in ("prestart.sh", "scripts/prestart.sh"):
         if (root / script).is_file():
             return Finding("migrations", f"sh {script}", script)
+    if not any(d == "alembic" or d.startswith("alembic-") for d in dependencies):
+        return None
     if (root / "alembic.ini").is_file() and (root / alembic_location(root)).is_dir():
         return Finding("migrations", "alembic upgrade head", "alembic.ini")
     if "[tool.alembic]" in (root / "pyproject.toml").read_text(errors="replace") if (root / "pyproject.toml").is_file() else "":
@@ -220,9 +223,25 @@ def on_pytest_path(root: Path, project: dict, app: App) -> App:
     return replace(app, source_root=folder) if folder and not app.source_root else app
 
 
+def refuse_unsettable(settings: Settings | None) -> None:
+    """A required setting read from a variable no env file can hold (`alias="mysql.host"`, for a config server) is
+    refused before any build, naming it."""
+    unsettable = [f for f in settings.required if not f.variable.isidentifier()] if settings else []
+    if unsettable:
+        named = ", ".join(f"{f.name} (from {f.alias or f.variable})" for f in unsettable[:3])
+        raise NotAFastAPIRepository(
+            f"{settings.source}: required settings are read from variables no env file can set, not being names of "
+            f"letters, digits and _: {named}; give them aliases that are (MYSQL_HOST), or defaults"
+        )
+
+
+#: How code makes an async SQLAlchemy engine: SQLAlchemy's function, or SQLModel's way of wrapping a sync one.
+ASYNC_ENGINE = re.compile(r"\bcreate_async_engine\b|\bAsyncEngine\(")
+
+
 def makes_async_engine(root: Path) -> bool:
     """Whether the code makes an async SQLAlchemy engine: its database URL then names an async driver."""
-    return any("create_async_engine" in path.read_text(errors="replace") for path in python_files(root))
+    return any(ASYNC_ENGINE.search(path.read_text(errors="replace")) for path in python_files(root))
 
 
 def resolution_date(root: Path, how: str) -> tuple[str, list[Finding]]:
@@ -241,11 +260,12 @@ def read_repository(root: Path, python: str = "") -> Repository:
     project = pyproject(root)
     app = runs_from_its_folder(root, on_pytest_path(root, project, the_app(root)))  # unreadable code stops here
     settings = find_settings(root)
+    refuse_unsettable(settings)
     how, found_installer, requirements, dependencies = installer(root, project)
     refuse_folders_outside(root, project, how, requirements)
     backing = backing_services(root, dependencies, settings)
     server, start, added_server, found_server = server_of(root, dependencies, requirements, how)
-    migrate, worker = migrations(root), find_worker(root, dependencies)
+    migrate, worker = migrations(root, dependencies), find_worker(root, dependencies)
     chosen = Finding("python", python, "--python") if python else python_version(root, project)
     findings = [chosen, found_installer, Finding("app", app.reference, app.source), found_server]
     findings += [Finding("settings", settings.summary, settings.source)] if settings else []

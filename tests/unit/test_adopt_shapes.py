@@ -1670,3 +1670,50 @@ def test_a_dependency_that_does_not_import_on_the_chosen_python_moves_it_or_is_r
     with pytest.raises(NotAFastAPIRepository) as error:
         read_repository(tmp_path)
     assert refused in str(error.value) and "--python 3.10 where that image can be pulled" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("requirements", "migrations"),
+    [
+        ("fastapi\npsycopg[binary]\nalembic\n", "alembic upgrade head"),
+        ("fastapi\npsycopg[binary]\nalembic-postgresql-enum\n", "alembic upgrade head"),  # brings alembic
+        # thongkhoav/fastapi-starter: an alembic.ini and its folder, and no alembic among the dependencies: every start
+        # of the image ran `alembic upgrade head`, "alembic: not found", in a crash loop.
+        ("fastapi\npsycopg[binary]\n", ""),
+    ],
+)
+def test_alembic_runs_only_where_a_dependency_installs_it(tmp_path, requirements, migrations):
+    files = {"requirements.txt": requirements, "main.py": APP, "alembic.ini": "[alembic]\nscript_location = migrations\n"}
+    repo = read_repository(written(tmp_path, files | {"migrations/env.py": ""}))
+    assert repo.migrations == migrations
+
+
+@pytest.mark.parametrize(
+    ("engine", "scheme"),
+    [
+        # mrshabel/fastapi-starter: SQLModel's AsyncEngine(create_engine(url)) with no default URL got sqlite://, which
+        # names pysqlite: "The asyncio extension requires an async driver".
+        ("AsyncEngine(create_engine(settings.DATABASE_URL))", "sqlite+aiosqlite"),
+        ("create_async_engine(settings.DATABASE_URL)", "sqlite+aiosqlite"),
+        ("create_engine(settings.DATABASE_URL)", "sqlite"),
+    ],
+)
+def test_an_sqlite_url_names_aiosqlite_where_the_code_makes_an_async_engine(tmp_path, engine, scheme):
+    config = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    DATABASE_URL: str\n\n"
+    files = {
+        "requirements.txt": "fastapi\nsqlmodel\naiosqlite\n",
+        "main.py": APP,
+        "db.py": config + f"engine = {engine}\n",
+    }
+    url = app_environment(read_repository(written(tmp_path, files)))["DATABASE_URL"]
+    assert url.split("-", 1)[1].startswith(f"{scheme}:///"), url
+
+
+def test_a_required_setting_read_from_a_variable_no_env_file_can_hold_is_refused_before_any_build(tmp_path):
+    # LTaooo/fastapi-starter: Field(alias='mysql.host'), for its config server; init wrote MYSQL.HOST into its own env
+    # files and then refused them, naming its own line.
+    config = "from pydantic import Field\nfrom pydantic_settings import BaseSettings\n\nclass MysqlConfig(BaseSettings):\n"
+    config += "    host: str = Field(alias='mysql.host')\n    echo: bool = Field(default=False, alias='mysql.echo')\n"
+    files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
+    with pytest.raises(NotAFastAPIRepository, match=r"variables no env file can set.*: host \(from mysql\.host\); give them"):
+        read_repository(written(tmp_path, files))

@@ -25,6 +25,12 @@ NATIVE_LIBRARIES = {
     "mysqlclient": ("default-libmysqlclient-dev pkg-config", "libmariadb3"),
     "python-ldap": ("libldap2-dev libsasl2-dev", "libldap-2.5-0"),
 }
+#: Extensions in C or C++ that need only the compiler. A lock made for Pythons none of their wheels fit records their
+#: sdist alone (uv's for requires-python >= 3.14), which would otherwise read as pure Python.
+C_EXTENSIONS = frozenset(
+    ("asyncpg", "uvloop", "httptools", "greenlet", "ujson", "psutil", "multidict", "yarl", "frozenlist", "propcache")
+    + ("msgpack", "aiohttp", "cffi", "regex", "zstandard", "xxhash", "mmh3", "ciso8601", "editdistance", "levenshtein")
+)
 #: Extensions written in Rust, from the first release that is: one with no wheel for the image's Python cannot be
 #: compiled in the builder (no Rust toolchain is fetched), so another Python, or a refreshed lock, is the way. Releases
 #: before it are C, which the builder compiles (pendulum 2, bcrypt 3).
@@ -279,7 +285,8 @@ def for_linux(wheels: list[str], machine: str) -> bool:
 
 def compiled_here(name: str, files: list[str], python: str, machine: str) -> bool:
     """No wheel fits, and the release is an extension: wheels for other platforms only, or a known native one.
-    An sdist alone is taken for pure Python, which pip builds without a compiler."""
+    Another sdist alone is taken for pure Python, which pip builds without a compiler."""
     if not files or any(fits(f, python, machine) for f in files):
         return False
-    return any(f.endswith(".whl") for f in files) or native_libraries(name) is not None
+    known = normalized(name) in C_EXTENSIONS | RUST_SINCE.keys() or native_libraries(name) is not None
+    return any(f.endswith(".whl") for f in files) or known

@@ -542,6 +542,10 @@ def test_the_image_copies_the_namespace_packages_and_modules_the_app_imports(tmp
         ("gitignore-parser", ["gitignore_parser-0.1.13.tar.gz"], False),  # pure Python: pip builds it alone
         ("python-ldap", ["python-ldap-3.4.4.tar.gz"], True),  # known to need libldap
         ("fastapi", ["fastapi-0.115.6-py3-none-any.whl", "fastapi-0.115.6.tar.gz"], False),
+        # andreynorvatov/fastapi-starter: uv.lock for requires-python >= 3.14 records asyncpg 0.30.0's sdist alone (no
+        # wheel of it fits 3.14); read as pure Python, the builder had no compiler: "No such file ... 'x86_64-linux-gnu-gcc'".
+        ("asyncpg", ["asyncpg-0.30.0.tar.gz"], True),
+        ("orjson", ["orjson-3.11.7.tar.gz"], True),  # Rust: compiled here would need a toolchain, which is refused
     ],
 )
 def test_what_the_builder_compiles(name, files, compiled):

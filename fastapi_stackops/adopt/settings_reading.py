@@ -241,10 +241,17 @@ def annotated_fields(
         if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.target.id != "model_config":
             name, annotation = outer + item.target.id, ast.unparse(item.annotation)
             if delimiter and not outer and groups and annotation in groups:
-                fields += annotated_fields(groups[annotation], prefix, delimiter, None, f"{name}{delimiter}")
+                for group in lineage(groups[annotation], groups):  # a group's model may inherit its fields
+                    fields += annotated_fields(group, prefix, delimiter, None, f"{name}{delimiter}")
             else:
                 fields.append(class_field(item, name, annotation, prefix, readers))
     return tuple(fields)
+
+
+def lineage(node: ast.ClassDef, groups: dict[str, ast.ClassDef]) -> list[ast.ClassDef]:
+    """The model and the repository's models it derives from, bases first (`DatabaseConfig(BaseDatabaseConfig)`)."""
+    bases = [groups[name] for b in node.bases if (name := getattr(b, "id", "")) in groups and name != node.name]
+    return [*(ancestor for base in bases for ancestor in lineage(base, groups)), node]
 
 
 def annotated_field(annotation: ast.expr) -> tuple[ast.expr, ast.Call | None]:

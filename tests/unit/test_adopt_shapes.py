@@ -1717,3 +1717,22 @@ def test_a_required_setting_read_from_a_variable_no_env_file_can_hold_is_refused
     files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
     with pytest.raises(NotAFastAPIRepository, match=r"variables no env file can set.*: host \(from mysql\.host\); give them"):
         read_repository(written(tmp_path, files))
+
+
+def test_a_nested_groups_fields_inherited_from_a_model_of_the_repositorys_are_wired(tmp_path):
+    # eugeneliukindev/FastAPI-Starter-Kit: `db: DatabaseConfig`, whose host, name, user and password are its base
+    # model's: only pool_size and max_overflow were read, and the app refused to start ("db Field required").
+    config = (
+        "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
+        "class BaseDatabaseConfig(BaseModel):\n    host: str = 'localhost'\n    port: int = 5432\n"
+        "    name: str\n    user: str\n    password: str\n\n"
+        "class DatabaseConfig(BaseDatabaseConfig):\n    pool_size: int = 50\n\n"
+        "class Settings(BaseSettings):\n"
+        "    model_config = SettingsConfigDict(env_nested_delimiter='__', env_prefix='CONFIG__')\n"
+        "    db: DatabaseConfig\n"
+    )
+    files = {"requirements.txt": "fastapi\nasyncpg\npydantic-settings\n", "main.py": APP, "config.py": config}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert environment["CONFIG__DB__HOST"] == "${CONFIG__DB__HOST-postgres}"
+    assert environment["CONFIG__DB__PASSWORD"] == "${CONFIG__DB__PASSWORD-${POSTGRES_PASSWORD}}"
+    assert "CONFIG__DB__NAME" in environment and "CONFIG__DB__USER" in environment

@@ -134,6 +134,10 @@ class Settings:
 EMAIL_NAMED = re.compile(r"^(?!.*(pass|secret|key|token|host|server|port|smtp)).*(^|_)e?mail(_|$)", re.I)
 NAMED_VALUES = (
     (EMAIL_NAMED, "admin@example.com"),
+    # What routes are mounted under (prefix=f"/api/{settings.VERSION}"): one value in the trial and every env, never a
+    # generated one, or the health path init read would exist in no env's app.
+    (re.compile(r"^(api_)?version$", re.I), "v1"),
+    (re.compile(r"^(api|api_v\d+|router?|url)_(prefix|str)$", re.I), "/api"),
     (re.compile(r"(^|_)log(ging)?_?level$", re.I), "INFO"),
     # A token's signing algorithm (PyJWT, python-jose): HMAC with the secret the key field gets.
     (re.compile(r"(^|_)(jwt_|token_)?algorithm$", re.I), "HS256"),

@@ -112,6 +112,12 @@ def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how
 
 
 def worker_findings(worker: Worker | None) -> list[Finding]:
+    if worker and not worker.command:
+        return [
+            Finding(
+                "worker", "none: its Celery broker is a cloud queue service (SQS and the like) no stack here runs", worker.source
+            )
+        ]
     return [Finding("worker", worker.command, worker.source)] if worker else []
 
 

@@ -176,9 +176,21 @@ def find_worker(root: Path, dependencies: tuple[str, ...]) -> Worker | None:
             if "arq" in dependencies and isinstance(node, ast.ClassDef) and "functions" in assigned:
                 return Worker(f"arq {module}.{node.name}", f"{file}:{node.lineno}", file)
             if "celery" in dependencies and isinstance(node, ast.Assign) and calls(node.value, "Celery"):
+                if cloud_broker(tree):  # a queue no stack here runs: the app is adopted without its worker
+                    return Worker("", f"{file}:{node.lineno}", "")
                 refuse_a_local_broker(tree, path.relative_to(root))
                 return Worker(f"celery -A {module} worker --loglevel INFO", f"{file}:{node.lineno}", file)
     return None
+
+
+#: Brokers that are a cloud's queue service (kombu's transports for them): no container stands in for one.
+CLOUD_BROKERS = ("sqs://", "azureservicebus://", "gcpubsub://")
+
+
+def cloud_broker(tree: ast.Module) -> bool:
+    """Whether the Celery app's module names a cloud queue as its broker (`"broker_url": "sqs://"`)."""
+    strings = (n.value for n in every_node(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+    return any(value.startswith(CLOUD_BROKERS) for value in strings)
 
 
 #: A URL at this machine's own address: inside a container, that is the container itself.

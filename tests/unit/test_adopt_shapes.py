@@ -821,7 +821,7 @@ def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
         ("search_endpoint", "http://localhost:8000"),
         ("MONGO_URL", None),
         ("CELERY_BROKER_URL", None),
-        ("URL_PREFIX", None),
+        ("URL_PREFIX", "/api"),  # what routes are mounted under: one value everywhere
     ],
 )
 def test_a_string_named_for_what_libraries_validate_gets_a_value_of_that_kind(name, value):
@@ -1736,3 +1736,17 @@ def test_a_nested_groups_fields_inherited_from_a_model_of_the_repositorys_are_wi
     assert environment["CONFIG__DB__HOST"] == "${CONFIG__DB__HOST-postgres}"
     assert environment["CONFIG__DB__PASSWORD"] == "${CONFIG__DB__PASSWORD-${POSTGRES_PASSWORD}}"
     assert "CONFIG__DB__NAME" in environment and "CONFIG__DB__USER" in environment
+
+
+def test_a_route_prefix_setting_gets_one_value_everywhere_and_a_cloud_brokers_worker_is_left_out(tmp_path):
+    # MahmudulHassan5809/fastapi-starter: routes under f"/api/{settings.VERSION}", VERSION required: the trial's
+    # generated value made the health path, and the ci env's other one answered 404; its Celery worker's broker is SQS.
+    config = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    VERSION: str\n"
+    config += "    API_V1_STR: str\n    JWT_SECRET: str\n"
+    celery = "from celery import Celery\n\ncelery = Celery(__name__)\nCONFIG = {'broker_url': 'sqs://'}\n"
+    files = {"requirements.txt": "fastapi\ncelery\nredis\n", "main.py": APP, "config.py": config, "worker.py": celery}
+    repo = read_repository(written(tmp_path, files))
+    environment = app_environment(repo)
+    assert environment["VERSION"] == "${VERSION-v1}" and environment["API_V1_STR"] == "${API_V1_STR-/api}"
+    assert secret_variables(repo) == ["JWT_SECRET"]
+    assert repo.worker == "" and any(line.startswith("  worker       none: its Celery broker is a cloud") for line in lines(repo))

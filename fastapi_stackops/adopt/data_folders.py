@@ -11,7 +11,7 @@ from fastapi_stackops.adopt.app_settings import SettingField, Settings, setting_
 from fastapi_stackops.adopt.conventions import DATA_DIR, DATA_FOLDER_VARIABLE
 
 #: A setting named for a folder of data the app writes; not a path alone (FILE_PATH, DATA_PATH may name one file).
-DATA_FOLDER_FIELD = re.compile(r"(^|_)(DATA|STORAGE|UPLOADS?|MEDIA|FILES)_(DIR|DIRECTORY|ROOT|FOLDER)$", re.I)
+DATA_FOLDER_FIELD = re.compile(r"(^|_)((DATA|STORAGE|UPLOADS?|MEDIA|FILES)_(DIR|DIRECTORY|ROOT|FOLDER)|STORAGE_PATH)$", re.I)
 #: Types that hold no folder's path.
 NOT_A_PATH = re.compile(r"^\s*(bool|int|float|Literal)\b")
 
@@ -35,7 +35,7 @@ def made_at_run_time(root: Path, field: SettingField) -> bool:
 
 def folder_of(variable: str, variables: tuple[str, ...]) -> str:
     """The folder a data variable gets: the volume itself for the only one, else one of its own on it."""
-    named = re.sub(r"_(DIR|DIRECTORY|ROOT|FOLDER)$", "", variable, flags=re.I).lower()  # UPLOAD_DIR: upload
+    named = re.sub(r"_(DIR|DIRECTORY|ROOT|FOLDER|PATH)$", "", variable, flags=re.I).lower()  # UPLOAD_DIR: upload
     return DATA_DIR if len(variables) == 1 else f"{DATA_DIR}/{named}"
 
 

@@ -229,14 +229,17 @@ def on_pytest_path(root: Path, project: dict, app: App) -> App:
     return replace(app, source_root=folder) if folder and not app.source_root else app
 
 
-def refuse_unsettable(settings: Settings | None) -> None:
+def refuse_unsettable(root: Path, settings: Settings | None) -> None:
     """A required setting read from a variable no env file can hold (`alias="mysql.host"`, for a config server) is
-    refused before any build, naming it."""
+    refused before any build, naming it and where its alias is written."""
     unsettable = [f for f in settings.required if not f.variable.isidentifier()] if settings else []
     if unsettable:
+        alias = unsettable[0].alias or unsettable[0].variable
+        lines = ((p, n, line) for p in python_files(root) for n, line in enumerate(text_of(p).splitlines(), 1))
+        where = next((f"{p.relative_to(root)}:{n}" for p, n, line in lines if repr(alias)[1:-1] in line), settings.source)
         named = ", ".join(f"{f.name} (from {f.alias or f.variable})" for f in unsettable[:3])
         raise NotAFastAPIRepository(
-            f"{settings.source}: required settings are read from variables no env file can set, not being names of "
+            f"{where}: required settings are read from variables no env file can set, not being names of "
             f"letters, digits and _: {named}; give them aliases that are (MYSQL_HOST), or defaults"
         )
 
@@ -266,7 +269,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     project = pyproject(root)
     app = runs_from_its_folder(root, on_pytest_path(root, project, the_app(root)))  # unreadable code stops here
     settings = find_settings(root)
-    refuse_unsettable(settings)
+    refuse_unsettable(root, settings)
     how, found_installer, requirements, dependencies = installer(root, project)
     refuse_folders_outside(root, project, how, requirements)
     backing = backing_services(root, dependencies, settings)

@@ -1715,7 +1715,7 @@ def test_a_required_setting_read_from_a_variable_no_env_file_can_hold_is_refused
     config = "from pydantic import Field\nfrom pydantic_settings import BaseSettings\n\nclass MysqlConfig(BaseSettings):\n"
     config += "    host: str = Field(alias='mysql.host')\n    echo: bool = Field(default=False, alias='mysql.echo')\n"
     files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
-    with pytest.raises(NotAFastAPIRepository, match=r"variables no env file can set.*: host \(from mysql\.host\); give them"):
+    with pytest.raises(NotAFastAPIRepository, match=r"^config.py:5: required .*: host \(from mysql\.host\); give them"):
         read_repository(written(tmp_path, files))
 
 
@@ -1750,3 +1750,13 @@ def test_a_route_prefix_setting_gets_one_value_everywhere_and_a_cloud_brokers_wo
     assert environment["VERSION"] == "${VERSION-v1}" and environment["API_V1_STR"] == "${API_V1_STR-/api}"
     assert secret_variables(repo) == ["JWT_SECRET"]
     assert repo.worker == "" and any(line.startswith("  worker       none: its Celery broker is a cloud") for line in lines(repo))
+
+
+@pytest.mark.parametrize("name", ["LOCAL_STORAGE_PATH", "UPLOAD_DIR", "MEDIA_FOLDER"])
+def test_a_required_folder_setting_gets_one_path_on_the_data_volume_in_the_trial_and_every_env(tmp_path, name):
+    # mrshabel/fastapi-starter: StaticFiles(directory=settings.LOCAL_STORAGE_PATH), the setting required: the trial's
+    # generated value was made in the image, and the ci env's other one did not exist ("Directory ... does not exist").
+    config = f"from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    {name}: str\n"
+    files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
+    repo = read_repository(written(tmp_path, files))
+    assert app_environment(repo)[name] == f"${{{name}-/var/lib/app}}" and name not in secret_variables(repo)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,7 +150,9 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
             failure = Failure.of(json.loads(line[len(FAILED) :]))
         if line.startswith(STARTUP_FAILED):
             startup = json.loads(line[len(STARTUP_FAILED) :])
-    raise ImportFailed(repo, last_words(output), failure)
+    # The app's own words are on stdout; Compose's progress (its network and volumes made) is on stderr.
+    app_said = subprocess.CompletedProcess(output.args, output.returncode, output.stdout, None)
+    raise ImportFailed(repo, last_words(app_said if output.stdout.strip() else output), failure)
 
 
 def first(paths: list[str], pattern: re.Pattern) -> str:

@@ -574,3 +574,22 @@ def test_a_field_annotated_with_its_field_has_that_default_and_alias(tmp_path):
     )
     fields = [(f.variable, f.default, f.annotation) for f in find_settings(tmp_path).fields]
     assert fields == [("POSTGRES_HOST", "localhost", "str"), ("PORT", "5432", "int"), ("TOKEN", None, "str")]
+
+
+def test_an_app_that_exits_at_import_is_said_in_its_own_words_not_composes(tmp_path):
+    """andreynorvatov/fastapi-starter logs a CRITICAL line and exits when its .env is missing: the refusal quoted
+    Compose's progress ("Network ... Created") from stderr instead."""
+    from subprocess import CompletedProcess
+    from types import SimpleNamespace
+
+    from fastapi_stackops.adopt.reading import read_repository
+    from fastapi_stackops.adopt.routes import ImportFailed, ask_image
+
+    (tmp_path / "requirements.txt").write_text("fastapi\n")
+    (tmp_path / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
+    said = '{"level": "CRITICAL", "message": "missing file: /srv/.env"}\n'
+    ran = CompletedProcess([], 255, said, " Network shop_default  Created\n Volume shop_db-data  Created\n")
+    stack = SimpleNamespace(compose=lambda *args, **kwargs: ran)
+    with pytest.raises(ImportFailed, match=r"missing file: /srv/\.env") as refused:
+        ask_image(stack, "web", read_repository(tmp_path), {})
+    assert "Network" not in str(refused.value)

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from fastapi_stackops.adopt.source import module_of, python_files, src_is_a_package
-from fastapi_stackops.adopt.syntax import calls, every_node, parsed
+from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.source import conflict_marker, import_case_mismatch, module_of, python_files, src_is_a_package
+from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, parsed
 
 
 @dataclass(frozen=True)
@@ -149,18 +150,42 @@ def runs_from_its_folder(root: Path, app: App) -> App:
     file = root / app.source.rsplit(":", 1)[0]
     folder = file.parent
     tree = parsed(file) if not app.source_root and folder.parent == root else None
-    for node in every_node(tree) if tree else ():
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names = [node.module]
-        else:
-            continue
-        for first in (name.split(".")[0] for name in names):
-            if not holds_module(root, first) and holds_module(folder, first):
-                return replace(app, source_root=folder.name)
+    for _, name in absolute_imports(tree) if tree else ():
+        first = name.split(".")[0]
+        if not holds_module(root, first) and holds_module(folder, first):
+            return replace(app, source_root=folder.name)
     return app
 
 
 def holds_module(folder: Path, name: str) -> bool:
     return (folder / name).is_dir() or (folder / f"{name}.py").is_file()
+
+
+def the_app(root: Path) -> App:
+    """The likeliest FastAPI app, or NotAFastAPIRepository saying what was looked for and where (or that a
+    merge-conflict marker keeps the code from being read)."""
+    if conflict_marker(root):
+        raise NotAFastAPIRepository(
+            f"{root}: {conflict_marker(root)} holds a merge-conflict marker: resolve the conflict and commit"
+        )
+    mismatch = import_case_mismatch(root)
+    if mismatch:
+        raise NotAFastAPIRepository(
+            f"{root}: {mismatch}: the names differ in case, which Linux (the image's) does not ignore; rename one to match"
+        )
+    apps = find_apps(root)
+    if not apps:
+        raise NotAFastAPIRepository(
+            f"{root}: no FastAPI app found (looked for `= FastAPI(` at module level, or a function returning one, "
+            "in the .py files outside tests and virtual environments); name it with --app module:attribute"
+        )
+    return apps[0]
+
+
+def on_pytest_path(root: Path, project: dict, app: App) -> App:
+    """An app outside src/ that imports the packages kept there runs with src/ on its path, as the repository's own
+    pytest settings put it (`pythonpath = ["src"]`)."""
+    listed = project.get("tool", {}).get("pytest", {}).get("ini_options", {}).get("pythonpath", [])
+    folders = [str(f).strip("./") for f in ([listed] if isinstance(listed, str) else listed)]
+    folder = next((f for f in folders if f and "/" not in f and (root / f).is_dir()), "")
+    return replace(app, source_root=folder) if folder and not app.source_root else app

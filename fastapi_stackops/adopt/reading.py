@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import Settings
-from fastapi_stackops.adopt.apps import App, find_apps, runs_from_its_folder
+from fastapi_stackops.adopt.apps import App, on_pytest_path, runs_from_its_folder, the_app
 from fastapi_stackops.adopt.backing_reading import backing_services
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name, unreached_lock_index
@@ -19,9 +19,7 @@ from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import (
     Worker,
-    conflict_marker,
     find_worker,
-    import_case_mismatch,
     imports_itself,
     python_files,
 )
@@ -146,27 +144,6 @@ def migrations(root: Path, dependencies: tuple[str, ...]) -> Finding | None:
     return None
 
 
-def the_app(root: Path) -> App:
-    """The likeliest FastAPI app, or NotAFastAPIRepository saying what was looked for and where (or that a
-    merge-conflict marker keeps the code from being read)."""
-    if conflict_marker(root):
-        raise NotAFastAPIRepository(
-            f"{root}: {conflict_marker(root)} holds a merge-conflict marker: resolve the conflict and commit"
-        )
-    mismatch = import_case_mismatch(root)
-    if mismatch:
-        raise NotAFastAPIRepository(
-            f"{root}: {mismatch}: the names differ in case, which Linux (the image's) does not ignore; rename one to match"
-        )
-    apps = find_apps(root)
-    if not apps:
-        raise NotAFastAPIRepository(
-            f"{root}: no FastAPI app found (looked for `= FastAPI(` at module level, or a function returning one, "
-            "in the .py files outside tests and virtual environments); name it with --app module:attribute"
-        )
-    return apps[0]
-
-
 def service_tests(root: Path, project: dict, how: str, app: App) -> tuple[ServiceTests | None, list[Finding]]:
     """The repository's tests for a test image, and the finding: where their dependencies are, or why there is none."""
     tests, reason = find_service_tests(root, project, how, "" if app.top_level.endswith(".py") else app.top_level)
@@ -218,15 +195,6 @@ def framework_extras(project: dict, dependencies: tuple[str, ...]) -> tuple[str,
 def project_name(root: Path, project: dict) -> str:
     """The Compose-safe name of the project: [project] name, else the folder's."""
     return re.sub(r"[^a-z0-9-]", "-", (project.get("project", {}).get("name") or root.name).lower()).strip("-") or "app"
-
-
-def on_pytest_path(root: Path, project: dict, app: App) -> App:
-    """An app outside src/ that imports the packages kept there runs with src/ on its path, as the repository's own
-    pytest settings put it (`pythonpath = ["src"]`)."""
-    listed = project.get("tool", {}).get("pytest", {}).get("ini_options", {}).get("pythonpath", [])
-    folders = [str(f).strip("./") for f in ([listed] if isinstance(listed, str) else listed)]
-    folder = next((f for f in folders if f and "/" not in f and (root / f).is_dir()), "")
-    return replace(app, source_root=folder) if folder and not app.source_root else app
 
 
 def refuse_unsettable(root: Path, settings: Settings | None) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
-from fastapi_stackops.adopt.syntax import calls, every_node, parsed
+from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, parsed
 
 #: Folders that hold no application code: environments, tests, migrations, build output.
 SKIPPED = {".git", ".venv", "venv", "env", ".tox", "node_modules", "tests", "test", "migrations", "alembic", "build", "dist"}
@@ -88,17 +88,10 @@ def import_case_mismatch(root: Path) -> str:
     (`app.middlewares` of app/Middlewares/): macOS and Windows find it, Linux (the image's) does not; "" for nowhere."""
     for path in python_files(root):
         tree = parsed(path)
-        for node in every_node(tree) if tree else ():
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names = [node.module]
-            else:
-                continue
-            for name in names:
-                held = next(filter(None, (held_in_another_case(base, name.split(".")) for base in (root, root / "src"))), "")
-                if held:
-                    return f"{path.relative_to(root)} line {node.lineno} imports {name}, but the repository holds {held}"
+        for node, name in absolute_imports(tree) if tree else ():
+            held = next(filter(None, (held_in_another_case(base, name.split(".")) for base in (root, root / "src"))), "")
+            if held:
+                return f"{path.relative_to(root)} line {node.lineno} imports {name}, but the repository holds {held}"
     return ""
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -79,3 +79,12 @@ def calls(node: ast.AST, name: str) -> bool:
         return False
     func = node.func
     return (isinstance(func, ast.Name) and func.id == name) or (isinstance(func, ast.Attribute) and func.attr == name)
+
+
+def absolute_imports(tree: ast.AST) -> Iterator[tuple[ast.stmt, str]]:
+    """Each absolute import's module with its statement: `import a.b` gives a.b, `from a.b import c` gives a.b."""
+    for node in every_node(tree):
+        if isinstance(node, ast.Import):
+            yield from ((node, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node, node.module

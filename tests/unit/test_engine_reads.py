@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import socketserver
 import threading
@@ -12,6 +11,7 @@ import pytest
 
 from fastapi_stackops.engine import image_exists, project_containers
 from fastapi_stackops.engine_reads import LocalReads, local_socket
+from tests.utils.answering import JSONAnswering
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,7 @@ CONTAINER = {
 IMAGE = {"Id": "sha256:be11", "Config": {"Labels": {"io.stackops.base.recipe-hash": "abc"}}, "RepoTags": ["local/python:3.11"]}
 
 
-class Engine(http.server.BaseHTTPRequestHandler):
+class Engine(JSONAnswering):
     """An engine that holds one container (and one removed as it is listed) and one image."""
 
     asked: list[str] = []
@@ -54,14 +54,7 @@ class Engine(http.server.BaseHTTPRequestHandler):
         answers = {"/containers/c0ffee/json": CONTAINER, "/images/local%2Fpython%3A3.11/json": IMAGE}
         if self.path.startswith("/containers/json?"):
             answers[self.path] = [{"Id": "c0ffee"}, {"Id": "gone"}]
-        body = json.dumps(answers[self.path]).encode() if self.path in answers else b'{"message": "no such"}'
-        self.send_response(200 if self.path in answers else 404)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.answer(200, answers[self.path]) if self.path in answers else self.answer(404, {"message": "no such"})
 
 
 @pytest.fixture

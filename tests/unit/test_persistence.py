@@ -2,7 +2,6 @@
 guessed scenario the app refuses."""
 
 import http.server
-import json
 import threading
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from fastapi_stackops.checks.persistence import _GuessRefused, answer_fields, json_path, persistence_cycles, scenario_writer
 from fastapi_stackops.checks.probes import fill
 from fastapi_stackops.project import Persistence, Probe
+from tests.utils.answering import JSONAnswering
 
 
 @pytest.mark.parametrize(
@@ -55,28 +55,20 @@ def test_fill(template, values, expected):
     assert fill(template, values) == expected
 
 
-class Answering(http.server.BaseHTTPRequestHandler):
+ANSWER = {"id": 1, "detail": "tenant subdomain required"}
+
+
+class Answering(JSONAnswering):
     """A service whose every write answers one status: `status` on the class."""
 
     status = 201
 
     def do_POST(self):  # noqa: N802 (http.server's name)
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.answer(self.status)
+        self.answer(self.status, ANSWER)
 
     def do_GET(self):  # noqa: N802
-        self.answer(200)
-
-    def answer(self, status: int) -> None:
-        body = json.dumps({"id": 1, "detail": "tenant subdomain required"}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.answer(200, ANSWER)
 
 
 @pytest.fixture

@@ -51,8 +51,9 @@ class Stack:
         return LocalReads(path, lambda: self.client) if path else self.client
 
     def connect_ahead(self) -> Stack:
-        """Make the SDK's client off the task's thread (its import, ~70 ms, and a ping) while Compose runs."""
-        if self._connecting is None and "client" not in self.__dict__:
+        """Make the SDK's client off the task's thread (its import, ~70 ms, and a ping) while Compose runs. Not for a
+        server's engine: its tunnel is opened once per process, by the thread that first asks (Compose's)."""
+        if self._connecting is None and "client" not in self.__dict__ and not self.settings.target.remote:
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="connect")
             self._connecting = pool.submit(lambda: self._client or connect(self.settings.target.engine_address()))
             pool.shutdown(wait=False)

@@ -6,24 +6,39 @@ and tasks that never reach the engine); `inv bench` measures the start.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+import importlib
+import threading
 from types import ModuleType
+
+#: One import at a time through these stand-ins; Python's own import locks do the rest.
+_IMPORTING = threading.Lock()
+
+
+class LazyModule(ModuleType):
+    """A stand-in for a module, imported on its first attribute read.
+
+    Unlike importlib's LazyLoader (which swaps the real module in place and,
+    before Python 3.12, lets another thread see it half-executed), the real
+    module is imported the ordinary way: a second thread asking meanwhile
+    waits for the import to finish. The SDK is imported off the task's thread
+    while Compose runs (Stack.connect_ahead), so this matters.
+    """
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self._module: ModuleType | None = None
+
+    def __getattr__(self, attribute: str):
+        module = self._module
+        if module is None:
+            with _IMPORTING:
+                module = self._module = self._module or importlib.import_module(self.__name__)
+        return getattr(module, attribute)
 
 
 def lazy_import(name: str) -> ModuleType:
-    """The module, loaded when an attribute is first read (importlib's LazyLoader)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
-        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
+    """The module, imported when an attribute is first read."""
+    return LazyModule(name)
 
 
 docker = lazy_import("docker")

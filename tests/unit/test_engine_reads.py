@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socketserver
+import shutil
+import tempfile
 import threading
 from types import SimpleNamespace
 
@@ -58,14 +60,16 @@ class Engine(JSONAnswering):
 
 
 @pytest.fixture
-def engine(tmp_path):
-    path = str(tmp_path / "engine.sock")
+def engine():
+    folder = tempfile.mkdtemp(prefix="engine-", dir="/tmp")  # a unix socket's path is at most 107 bytes: not tmp_path's
+    path = f"{folder}/engine.sock"
     server = socketserver.ThreadingUnixStreamServer(path, Engine)
     server.RequestHandlerClass.address_string = lambda self: "engine"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     Engine.asked.clear()
     yield path
     server.shutdown()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 class SDK:

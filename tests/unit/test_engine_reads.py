@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import socketserver
 import shutil
+import socketserver
 import tempfile
 import threading
 from types import SimpleNamespace

@@ -44,8 +44,13 @@ def direct(command: Sequence[str]) -> list[str]:
     return compose_program() + list(command[2:]) if list(command[:2]) == ["docker", "compose"] else list(command)
 
 
+def cache_folder() -> Path:
+    """The user's cache folder for what stackops keeps between tasks (Compose's version, renders)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "stackops"
+
+
 def checked_version_file() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "stackops" / "compose-version"
+    return cache_folder() / "compose-version"
 
 
 def installed_as(*paths: str | None) -> str:

@@ -124,19 +124,18 @@ class Collection:
     def list(self, all: bool = False, filters: dict | None = None, ignore_removed: bool = False, **others):  # noqa: A002
         if self.name != "containers" or others:
             return self.sdk_collection().list(all=all, filters=filters, **others)
-        return self.reads.read(
-            lambda: self.reads.listed_containers(all, filters or {}, ignore_removed),
-            "containers",
-            "list",
-            all=all,
-            filters=filters,
-            ignore_removed=ignore_removed,
-        )
+        try:
+            return self.reads.listed_containers(all, filters or {}, ignore_removed)
+        except OSError:  # the engine does not answer so: the SDK asks, and says why in its own words
+            return self.sdk_collection().list(all=all, filters=filters, ignore_removed=ignore_removed)
 
     def get(self, reference: str):
         if self.name != "images":
             return self.sdk_collection().get(reference)
-        return self.reads.read(lambda: self.reads.inspected_image(reference), "images", "get", reference)
+        try:
+            return self.reads.inspected_image(reference)
+        except OSError:
+            return self.sdk_collection().get(reference)
 
 
 class LocalReads:
@@ -148,13 +147,6 @@ class LocalReads:
 
     def __getattr__(self, attribute: str):
         return getattr(self.sdk(), attribute)
-
-    def read(self, here: Callable[[], object], collection: str, method: str, *args, **kwargs):
-        """Read here; if the engine does not answer so, ask the SDK, which says why in its own words."""
-        try:
-            return here()
-        except OSError:
-            return getattr(getattr(self.sdk(), collection), method)(*args, **kwargs)
 
     def listed_containers(self, all: bool, filters: dict, ignore_removed: bool) -> list[ReadContainer]:  # noqa: A002
         query = urlencode({"all": int(all), "filters": json.dumps(filters)})

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from fastapi_stackops.compose_program import compose_program, installed_as
+from fastapi_stackops.compose_program import cache_folder, compose_program, installed_as
 
 #: Renders kept; the oldest go beyond this (each is a few kilobytes).
 KEPT = 64
@@ -34,8 +34,8 @@ SEPARATORS = re.compile(r"[\s\"',:\[\]{}#=]+")
 COMPOSE_SUFFIXES = (".yaml", ".yml")
 
 
-def cache_folder() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "stackops" / "renders"
+def renders_folder() -> Path:
+    return cache_folder() / "renders"
 
 
 def rendered(command: Sequence[str], environment: Mapping[str, str], render: Callable[[], str]) -> str:
@@ -43,7 +43,7 @@ def rendered(command: Sequence[str], environment: Mapping[str, str], render: Cal
     key = render_key(command, environment)
     if key is None:
         return render()
-    path = cache_folder() / f"{key}.json"
+    path = renders_folder() / f"{key}.json"
     try:
         return path.read_text()
     except OSError:

@@ -13,13 +13,18 @@ from fastapi_stackops.adopt.syntax import newer_syntax
 from fastapi_stackops.adopt.wheels import native_libraries, pipfile_python, rust_built, text_of, without_wheels
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
-#: Python versions a base image can be had for on any machine (official images, and Debian's packages for the substitute),
-#: likeliest first: 3.9 only when a project allows nothing newer.
+
+def minor_of(version: str) -> int:
+    return int(version.split(".")[1])
+
+
 #: The first Python that evaluates annotations only when asked (PEP 649): code annotating a class with itself imports.
 LAZY_ANNOTATIONS = "3.14"
 #: The first Python that reads type parameters and f-strings reusing their quotes.
 NEWER_SYNTAX = 12
-BUILDABLE_PYTHONS = tuple(sorted(DEBIAN_SHIPS["python"], key=lambda v: (v == "3.9", int(v.split(".")[1]))))
+#: Python versions a base image can be had for on any machine (official images, and Debian's packages for the substitute),
+#: likeliest first: 3.9 only when a project allows nothing newer.
+BUILDABLE_PYTHONS = tuple(sorted(DEBIAN_SHIPS["python"], key=lambda v: (v == "3.9", minor_of(v))))
 
 
 #: Why the image runs the Python it does when the repository names none: any other may be moved to.
@@ -45,8 +50,8 @@ def buildable(spec: str, low: str) -> list[str]:
     """The buildable Pythons a specifier allows, from its lower bound up, likeliest first (3.9 only when nothing newer fits).
     A floor at a patch release (>=3.11.11) passes over its own minor when a newer one fits: a Debian suite's Python
     is the patch release it shipped with (3.11.2), which uv and pip would refuse."""
-    minor = int(low.split(".")[1])
-    fits = [v for v in BUILDABLE_PYTHONS if minor <= int(v.split(".")[1]) and allows(spec, int(v.split(".")[1]))]
+    minor = minor_of(low)
+    fits = [v for v in BUILDABLE_PYTHONS if minor <= minor_of(v) and allows(spec, minor_of(v))]
     patch = re.search(r">=\s*3\.(\d+)\.(\d+)", spec)
     if patch and int(patch.group(2)) > 0 and len(fits) > 1:
         fits = [v for v in fits if v != f"3.{patch.group(1)}"]
@@ -113,12 +118,12 @@ def for_the_code(root: Path, fits: list[str], declared: str) -> Finding:
     """The first of the Pythons the project allows (`declared` says where; "" when nothing names one) that its code
     imports on: from 3.14 when an annotation names its own class, from 3.12 for newer syntax; else the first."""
     lazy = needs_lazy_annotations(root)
-    newer = "" if lazy or int(fits[0].split(".")[1]) >= NEWER_SYNTAX else newer_syntax(python_files(root))
+    newer = "" if lazy or minor_of(fits[0]) >= NEWER_SYNTAX else newer_syntax(python_files(root))
     allowed = f"; {declared} allows it" if declared else ""
     if lazy and LAZY_ANNOTATIONS in fits:
         why = f"{lazy}: an annotation names its own class, which Python evaluates lazily from 3.14 only"
         return Finding("python", LAZY_ANNOTATIONS, why + allowed)
-    later = [v for v in fits if int(v.split(".")[1]) >= NEWER_SYNTAX]
+    later = [v for v in fits if minor_of(v) >= NEWER_SYNTAX]
     if newer and later:
         return Finding("python", later[0], f"{newer.removeprefix(f'{root}/')}: syntax from Python 3.12 on{allowed}")
     return Finding("python", fits[0], declared or UNNAMED)
@@ -151,10 +156,6 @@ def below_a_ceiling(root: Path, chosen: Finding, project: dict, dependencies: tu
         f"{root}: {name} does not import on Python {ceiling} or newer ({why}), and no older Python the project allows "
         f"has a base image here: {way}replace {name} with {instead}"
     )
-
-
-def minor_of(version: str) -> int:
-    return int(version.split(".")[1])
 
 
 def source_builds(

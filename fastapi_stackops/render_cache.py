@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -145,5 +146,8 @@ def keep(path: Path, text: str) -> None:
         kept = sorted(path.parent.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
         for old in kept[:-KEPT]:
             old.unlink(missing_ok=True)
+        for partial in path.parent.glob("*.partial"):  # a task killed while writing left it
+            if partial.stat().st_mtime < time.time() - 3600:
+                partial.unlink(missing_ok=True)
     except OSError:
         pass  # no cache folder, or another task pruned first: rendered again next time

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,15 @@ def test_only_the_newest_renders_are_kept(tmp_path):
     for number in range(KEPT + 3):
         rendered(command(root), {"N": str(number)}, lambda: "{}")
     assert len(list((tmp_path / "cache/stackops/renders").glob("*.json"))) == KEPT
+
+
+def test_a_partial_render_a_killed_task_left_is_removed_once_old(tmp_path):
+    root = project(tmp_path / "p")
+    folder = tmp_path / "cache/stackops/renders"
+    folder.mkdir(parents=True)
+    stale, fresh = folder / "a.123.partial", folder / "b.456.partial"
+    stale.write_text("{")
+    fresh.write_text("{")  # another task may be writing it now
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    rendered(command(root), {}, lambda: "{}")
+    assert not stale.exists() and fresh.exists()

@@ -4,7 +4,7 @@ without, which name the database, and a value of each one's type. Read from the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fastapi_stackops.adopt.conventions import SERVED_AT
 
@@ -46,6 +46,7 @@ class SettingField:
     prefix: str = ""  # its class's env_prefix
     alias: str = ""  # Field(alias="POSTGRES_PORT"): the variable, instead of prefix and name
     default_code: str = ""  # the default as written (Environment.PRODUCTION), when it is an expression
+    given: str | None = None  # a value it must be given although it has a default (see required_group)
 
     @property
     def variable(self) -> str:
@@ -61,8 +62,19 @@ class SettingField:
         """A value of the field's type for a required field that is no string (None for a string: a secret). A string
         named for what libraries validate gets a value of that kind: an email address (a mailer's MAIL_FROM), a log
         level (logging's dictConfig), a JWT signing algorithm, a time zone, the URL it is served at."""
+        if self.given is not None:
+            return self.given
         typed = typed_value(self.annotation)
         return typed if typed is not None else named_value(self.name)
+
+
+def required_group(fields: list[SettingField]) -> list[SettingField]:
+    """A nested group the settings cannot start without (`api: ApiConfig`, no default) whose model gives every field a
+    default: pydantic still wants one of its variables set ("api Field required"), so the first is given its own
+    default, as a required field."""
+    if not fields or any(f.default is None for f in fields):
+        return fields
+    return [replace(fields[0], default=None, given=fields[0].default), *fields[1:]]
 
 
 def setting_fields(settings: Settings | None) -> tuple[SettingField, ...]:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from fastapi_stackops.adopt.app_settings import SettingField, Settings
+from fastapi_stackops.adopt.app_settings import SettingField, Settings, required_group
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
 
@@ -193,8 +193,7 @@ def environment_settings(root: Path, paths: Iterable[Path]) -> list[Settings]:
     """Variables these files read from the environment, as settings with no prefix: one per file that reads any."""
     found = []
     for path in paths:
-        tree = parsed(path)
-        readers, libraries = module_readers(tree)
+        readers, libraries = module_readers(tree := parsed(path))
         reads = [environment_read(n, readers, libraries) for n in (every_node(tree) if tree else ())]
         fields = {f.name: f for f in reads if f}
         if fields:
@@ -207,8 +206,7 @@ def subclasses(root: Path, base: str) -> list[tuple[ast.ClassDef, str]]:
     theirs (AppSettings(BaseAppSettings), a group of a model base of the app's own), bases before their subclasses."""
     classes, known = [], {base}
     for path in python_files(root):
-        tree = parsed(path) or ast.Module(body=[], type_ignores=[])
-        for node in every_node(tree):
+        for node in every_node(parsed(path) or ast.Module(body=[], type_ignores=[])):
             if isinstance(node, ast.ImportFrom):  # from pydantic import BaseModel as PydanticBaseModel
                 known |= {a.asname for a in node.names if a.name == base and a.asname}
             elif isinstance(node, ast.ClassDef):
@@ -241,17 +239,19 @@ def annotated_fields(
         if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.target.id != "model_config":
             name, annotation = outer + item.target.id, ast.unparse(item.annotation)
             if delimiter and not outer and groups and annotation in groups:
-                for group in lineage(groups[annotation], groups):  # a group's model may inherit its fields
-                    fields += annotated_fields(group, prefix, delimiter, None, f"{name}{delimiter}")
+                group = group_fields(groups[annotation], groups, prefix, f"{name}{delimiter}", delimiter)
+                fields += required_group(group) if item.value is None else group
             else:
                 fields.append(class_field(item, name, annotation, prefix, readers))
     return tuple(fields)
 
 
-def lineage(node: ast.ClassDef, groups: dict[str, ast.ClassDef]) -> list[ast.ClassDef]:
-    """The model and the repository's models it derives from, bases first (`DatabaseConfig(BaseDatabaseConfig)`)."""
-    bases = [groups[name] for b in node.bases if (name := getattr(b, "id", "")) in groups and name != node.name]
-    return [*(ancestor for base in bases for ancestor in lineage(base, groups)), node]
+def group_fields(model: ast.ClassDef, groups: dict, prefix: str, outer: str, delimiter: str) -> list[SettingField]:
+    """A nested group's fields: its model's, after those of the repository's models it derives from
+    (`DatabaseConfig(BaseDatabaseConfig)`)."""
+    bases = [groups[name] for b in model.bases if (name := getattr(b, "id", "")) in groups and name != model.name]
+    inherited = [f for base in bases for f in group_fields(base, groups, prefix, outer, delimiter)]
+    return [*inherited, *annotated_fields(model, prefix, delimiter, None, outer)]
 
 
 def annotated_field(annotation: ast.expr) -> tuple[ast.expr, ast.Call | None]:

@@ -1738,6 +1738,22 @@ def test_a_nested_groups_fields_inherited_from_a_model_of_the_repositorys_are_wi
     assert "CONFIG__DB__NAME" in environment and "CONFIG__DB__USER" in environment
 
 
+def test_a_required_nested_group_whose_model_has_only_defaults_gets_one_variable_at_its_default(tmp_path):
+    # 5ou1e/CryptoStorage-FastApi-backend: `api: ApiConfig` with no default, every field of ApiConfig with one: init
+    # gave none of its variables, and pydantic refused ("api Field required").
+    config = (
+        "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
+        "class ApiConfig(BaseModel):\n    prefix: str = '/api'\n    debug: bool = False\n\n"
+        "class Settings(BaseSettings):\n"
+        "    model_config = SettingsConfigDict(env_nested_delimiter='__', env_prefix='APP__')\n"
+        "    api: ApiConfig\n    docs: ApiConfig = ApiConfig()\n"
+    )
+    files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert environment["APP__API__PREFIX"] == "${APP__API__PREFIX-/api}"
+    assert not {"APP__API__DEBUG", "APP__DOCS__PREFIX", "APP__DOCS__DEBUG"} & set(environment)
+
+
 def test_a_route_prefix_setting_gets_one_value_everywhere_and_a_cloud_brokers_worker_is_left_out(tmp_path):
     # MahmudulHassan5809/fastapi-starter: routes under f"/api/{settings.VERSION}", VERSION required: the trial's
     # generated value made the health path, and the ci env's other one answered 404; its Celery worker's broker is SQS.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from fastapi_stackops import StackError
 from fastapi_stackops.lazy import docker
@@ -28,18 +31,27 @@ class ImageAbsent(LookupError):
     """The engine has no image of that reference (its 404): engine_reads' word for the SDK's ImageNotFound."""
 
 
-def engine_endpoint() -> tuple[str, str]:
+def context_name(environ: Mapping[str, str] = os.environ) -> str:
+    """The docker context the CLI uses when DOCKER_HOST is unset: DOCKER_CONTEXT, else the config's current one, else
+    "default". Read without the SDK, as the SDK (7.2+) reads it, so a task's first reads need not import it."""
+    config = Path(environ.get("DOCKER_CONFIG") or Path(environ.get("HOME", "/")) / ".docker") / "config.json"
+    try:
+        current = json.loads(config.read_text()).get("currentContext", "") if "DOCKER_CONTEXT" not in environ else ""
+    except (OSError, ValueError, AttributeError):
+        current = ""
+    return environ.get("DOCKER_CONTEXT") or current or "default"
+
+
+def engine_endpoint(environ: Mapping[str, str] = os.environ) -> tuple[str, str]:
     """Which engine the docker CLI (and so Compose) talks to: (how it is chosen, its address).
 
-    DOCKER_HOST first, then the docker context (DOCKER_CONTEXT, else the
-    config's current one): Docker Desktop, colima and rootless Docker put the
-    socket elsewhere and say so in a context. The SDK (7.2+) resolves it the
-    same way, so tasks inspect the engine that Compose drives.
+    DOCKER_HOST first, then the docker context: Docker Desktop, colima and rootless Docker put the socket elsewhere and
+    say so in a context, which the SDK resolves. So tasks inspect the engine that Compose drives.
     """
-    if os.environ.get("DOCKER_HOST"):
-        return "DOCKER_HOST", os.environ["DOCKER_HOST"]
-    name = os.environ.get("DOCKER_CONTEXT") or docker.context.config.get_current_context_name()
-    context = docker.context.ContextAPI.get_context(name)
+    if environ.get("DOCKER_HOST"):
+        return "DOCKER_HOST", environ["DOCKER_HOST"]
+    name = context_name(environ)
+    context = docker.context.ContextAPI.get_context(name) if name != "default" else None
     return f"docker context {name}", (context.Host if context else None) or DEFAULT_SOCKET
 
 

@@ -14,10 +14,9 @@ import json
 import os
 import socket
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from fastapi_stackops.engine import DEFAULT_SOCKET, ImageAbsent
+from fastapi_stackops.engine import DEFAULT_SOCKET, ImageAbsent, context_name
 
 TIMEOUT = 30
 
@@ -25,14 +24,7 @@ TIMEOUT = 30
 def local_socket(environ: Mapping[str, str] = os.environ) -> str | None:
     """The engine's socket path when DOCKER_HOST names a unix socket, or neither it nor a docker context is set; None
     when the SDK must resolve it (a context, TCP, ssh)."""
-    host = environ.get("DOCKER_HOST", "")
-    if not host:
-        config = Path(environ.get("DOCKER_CONFIG") or Path(environ.get("HOME", "/")) / ".docker") / "config.json"
-        try:
-            context = environ.get("DOCKER_CONTEXT") or json.loads(config.read_text()).get("currentContext", "")
-        except (OSError, ValueError):
-            context = ""
-        host = DEFAULT_SOCKET if context in ("", "default") else ""
+    host = environ.get("DOCKER_HOST") or (DEFAULT_SOCKET if context_name(environ) == "default" else "")
     return host.removeprefix("unix://") if host.startswith("unix://") else None
 
 

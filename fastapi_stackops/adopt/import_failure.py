@@ -18,8 +18,11 @@ UNREACHED = re.compile(
 #: An app that writes under its code at import (a logs/ folder): the root filesystem is read-only; or a log file in a
 #: folder the image lacks (logs/ holds no Python, so is not copied), which a writable folder there mends the same way.
 READ_ONLY = re.compile(r"Read-only file system: '([^']+)'|No such file or directory: '([^']+\.log)'")
-#: An app that reads a git-ignored env file at import (starlette's Config, python-dotenv with a check) and stops without it.
-MISSING_ENV_FILE = re.compile(r"(?:Config file|No such file or directory:?) '([^']*/\.env[^'/]*)'")
+#: An app that reads a git-ignored env file at import (starlette's Config, python-dotenv with a check) and stops without it;
+#: or names its path in its own words, in any language (`logger.critical(f"Отсутствует файл: {path}")`, then exit).
+MISSING_ENV_FILE = re.compile(
+    rf"(?:Config file|No such file or directory:?) '([^']*/\.env[^'/]*)'|(?<![\w./-])({CODE_DIR}(?:/[\w.-]+)*/\.env(?:\.[\w-]+)?)(?![\w/-])"
+)
 #: A variable read at import (or startup) with no default: by starlette's Config, os.environ[...], python-decouple, or a pydantic
 #: model validated from the environment itself (`Config(**os.environ)`: the input pydantic shows is a dict of variables).
 MISSING_VARIABLE = re.compile(
@@ -33,12 +36,10 @@ MISSING_VARIABLE = re.compile(
     r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+) environment variable (?:is )?(?:not set|missing|required)"
 )
 
-
 #: An app's own check listing what it lacks: "Missing required environment settings: TOKEN_ISSUER, TOKEN_AUDIENCE".
 LISTED_MISSING = re.compile(
     r"[Mm]issing (?:required )?(?:environment )?(?:settings|variables?|env vars)\W+([A-Z][A-Z0-9_]*(?:,\s*[A-Z][A-Z0-9_]*)*)"
 )
-
 
 #: A value init generated that the setting's type refused (pydantic names the field, then what it should be).
 REFUSED_VALUE = re.compile(
@@ -56,14 +57,11 @@ VALUE_OF_KIND = {
     "email": "ci@example.com",  # a name reserved for examples (RFC 2606): nothing is ever sent there
 }
 
-
 #: A generated value a field's pattern refused (pydantic quotes the pattern): one of these that the pattern takes.
 REFUSED_PATTERN = re.compile(r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?String should match pattern '([^']+)'")
 FITTING_CANDIDATES = ("ci0stackops", "ci_stackops", "0123456789abcdef", "stackops", "ci", "a", "A", "1")
 
 
-#: One of the values a setting may take, and a list of them: pydantic lists an enum's or a Literal's members
-#: ("'dev', 'homolog' or 'production'"), an app's own check may list them bare ("dev, homolog, production").
 #: Modules whose distribution has another name: what to add is said by that name.
 DISTRIBUTION_OF = {
     "pkg_resources": "setuptools",
@@ -79,6 +77,8 @@ DISTRIBUTION_OF = {
     "cv2": "opencv-python-headless",
     "Crypto": "pycryptodome",
 }
+#: One of the values a setting may take, and a list of them: pydantic lists an enum's or a Literal's members
+#: ("'dev', 'homolog' or 'production'"), an app's own check may list them bare ("dev, homolog, production").
 CHOICE = r"['\"]?[A-Za-z0-9][\w.-]*['\"]?"
 OR = r"(?:\s*,\s*(?:or\s+)?|\s+or\s+)"
 CHOICES = rf"{CHOICE}(?:{OR}{CHOICE})+"

@@ -87,7 +87,7 @@ class ImportFailed(StackError):
     @property
     def missing_env_file(self) -> str:
         found = MISSING_ENV_FILE.search(self.words)
-        return os.path.normpath(found.group(1)) if found else ""
+        return os.path.normpath(found.group(1) or found.group(2)) if found else ""
 
     @property
     def missing_variables(self) -> tuple[str, ...]:

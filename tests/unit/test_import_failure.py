@@ -474,6 +474,21 @@ def test_a_models_field_given_none_teaches_the_variable_read_into_it(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("words", "placeholder"),
+    [
+        # andreynorvatov/fastapi-starter: its settings module logs the path in Russian, in JSON, and exits.
+        ('{"level": "CRITICAL", "message": "Отсутствует файл: /srv/.env", "module": "config"}', "/srv/.env"),
+        ("FileNotFoundError: Config file '/srv/src/app/../.env' not found.", "/srv/src/.env"),
+        ("error: missing /srv/config/.env.production.", "/srv/config/.env.production"),
+        ("cannot read /etc/app/.env", ""),  # not under the code: no file of the repository's
+        ("loaded /srv/.envrc and /srv/.env-example", ""),  # other files
+    ],
+)
+def test_an_env_file_the_app_names_as_missing_is_found_in_any_words(words, placeholder):
+    assert ImportFailed(read_repository(BARE / "uv-src-factory"), words).missing_env_file == placeholder
+
+
+@pytest.mark.parametrize(
     ("call", "placeholder"),
     [
         ('env.read_env(f"{BASE_DIR}/env/.env")', ("/srv/env/.env",)),  # husanIbragimov/ddd_fastapi_template

@@ -22,6 +22,7 @@ from fastapi_stackops.repository import last_commit_time
 #: What a source build needs beside a C compiler, and what its extension loads at run time, by distribution.
 NATIVE_LIBRARIES = {
     "psycopg2": ("libpq-dev", "libpq5"),
+    "psycopg-c": ("libpq-dev", "libpq5"),  # psycopg[c]: an sdist only
     "mysqlclient": ("default-libmysqlclient-dev pkg-config", "libmariadb3"),
     "python-ldap": ("libldap2-dev libsasl2-dev", "libldap-2.5-0"),
 }

@@ -546,6 +546,8 @@ def test_the_image_copies_the_namespace_packages_and_modules_the_app_imports(tmp
         # wheel of it fits 3.14); read as pure Python, the builder had no compiler: "No such file ... 'x86_64-linux-gnu-gcc'".
         ("asyncpg", ["asyncpg-0.30.0.tar.gz"], True),
         ("orjson", ["orjson-3.11.7.tar.gz"], True),  # Rust: compiled here would need a toolchain, which is refused
+        # bartosz121/fastapi-app-template: `psycopg[c]`, whose C build ships as an sdist only and needs pg_config.
+        ("psycopg-c", ["psycopg_c-3.3.3.tar.gz"], True),
     ],
 )
 def test_what_the_builder_compiles(name, files, compiled):

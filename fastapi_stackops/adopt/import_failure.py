@@ -23,6 +23,8 @@ READ_ONLY = re.compile(r"Read-only file system: '([^']+)'|No such file or direct
 MISSING_ENV_FILE = re.compile(
     rf"(?:Config file|No such file or directory:?) '([^']*/\.env[^'/]*)'|(?<![\w./-])({CODE_DIR}(?:/[\w.-]+)*/\.env(?:\.[\w-]+)?)(?![\w/-])"
 )
+#: A file the app opens at import that the image lacks (a key pair a script makes, a git-ignored data file).
+MISSING_FILE = re.compile(rf"No such file or directory: '((?:{CODE_DIR}/)?[\w.-]+(?:/[\w.-]+)*\.\w+)'")
 #: A variable read at import (or startup) with no default: by starlette's Config, os.environ[...], python-decouple, or a pydantic
 #: model validated from the environment itself (`Config(**os.environ)`: the input pydantic shows is a dict of variables).
 MISSING_VARIABLE = re.compile(
@@ -63,20 +65,13 @@ FITTING_CANDIDATES = ("ci0stackops", "ci_stackops", "0123456789abcdef", "stackop
 
 
 #: Modules whose distribution has another name: what to add is said by that name.
-DISTRIBUTION_OF = {
-    "pkg_resources": "setuptools",
-    "yaml": "PyYAML",
-    "jwt": "PyJWT",
-    "jose": "python-jose",
-    "dotenv": "python-dotenv",
-    "multipart": "python-multipart",
-    "dateutil": "python-dateutil",
-    "PIL": "Pillow",
-    "bs4": "beautifulsoup4",
-    "sklearn": "scikit-learn",
-    "cv2": "opencv-python-headless",
-    "Crypto": "pycryptodome",
-}
+DISTRIBUTION_OF = dict(
+    pair.split(":")
+    for pair in (
+        "pkg_resources:setuptools yaml:PyYAML jwt:PyJWT jose:python-jose dotenv:python-dotenv multipart:python-multipart "
+        "dateutil:python-dateutil PIL:Pillow bs4:beautifulsoup4 sklearn:scikit-learn cv2:opencv-python-headless Crypto:pycryptodome"
+    ).split()
+)
 #: One of the values a setting may take, and a list of them: pydantic lists an enum's or a Literal's members
 #: ("'dev', 'homolog' or 'production'"), an app's own check may list them bare ("dev, homolog, production").
 CHOICE = r"['\"]?[A-Za-z0-9][\w.-]*['\"]?"
@@ -290,6 +285,11 @@ def advice(words: str) -> str:
         return (
             "it connects at import to a database at localhost, an address its code writes instead of reading it from "
             "the environment: read it from a variable (os.getenv, or a settings field), and init points it at the stack's"
+        )
+    if opened := MISSING_FILE.search(words):
+        return (
+            f"it opens {opened.group(1).removeprefix(f'{CODE_DIR}/')} at import, a file the repository does not hold "
+            "(git-ignored, or made by a script): commit it, or have the app read it from a variable or create it"
         )
     if missing_folder(words):
         folder = missing_folder(words).removeprefix(f"{CODE_DIR}/")

@@ -87,6 +87,13 @@ def test_the_cause_of_an_import_failure(failure, said):
             "it needs the folder static, which",
         ),
         ("pydantic ValidationError: 1 validation error for Settings", "give it with --set NAME=VALUE"),
+        # urf2fwtmwstw/fastapi-application: a key pair its Makefile makes, read at import; --set was no advice for it.
+        (
+            "FileNotFoundError: [Errno 2] No such file or directory: '/srv/certs/private.pem'",
+            "it opens certs/private.pem at import, a file the repository does not hold",
+        ),
+        ("FileNotFoundError: [Errno 2] No such file or directory: 'data/cities.csv'", "it opens data/cities.csv at"),
+        ("No such file or directory: '/usr/share/zoneinfo/Nowhere'", "give it with --set"),  # not the repository's
     ],
 )
 def test_advice_from_last_words_alone(words, said):

@@ -68,14 +68,14 @@ class ImportFailed(StackError):
     """The built image could not import the app: why, from the probe's report, else the app's own last words."""
 
     def __init__(self, repo: Repository, words: str, failure: Failure | None = None):
-        # The output's last lines, and the whole exception: a model's every missing field, not only its last.
-        self.words = f"{words} {failure.message}" if failure else words
+        # The output's last lines, and the whole exception: a model's every missing field, not only its last; and the
+        # chain's first, which a re-raise hides (dictConfig's "Unable to configure handler" over a read-only path).
+        self.words = " ".join(filter(None, (words, failure.message, failure.root))) if failure else words
         self.failure = failure
         deps_file = repo.requirements or "pyproject.toml"
         local = local_modules(repo, failure.name if failure else "")
         explained = cause(failure, deps_file, local, beside(repo), unlocked(repo)) if failure else ""
-        root = failure.root if failure else ""
-        said = f"{failure.said if failure else words}; {advice(f'{self.words} {root}')}"
+        said = f"{failure.said if failure else words}; {advice(self.words)}"
         # One line: an exception's own text may span several (SQLAlchemy's adds "(Background on this error at: ...)").
         why = " ".join((explained or said).split())
         super().__init__(f"the built image could not import {repo.app.reference} to read its routes: {why}")

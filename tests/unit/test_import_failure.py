@@ -480,6 +480,19 @@ def test_a_models_field_given_none_teaches_the_variable_read_into_it(tmp_path):
     assert "MAIN_FROM_NAME" in unset(failed, repo)
 
 
+def test_a_startup_failure_re_raised_over_a_read_only_path_teaches_the_path():
+    # jkloaiza19/fastapi-app: dictConfig's RotatingFileHandler("api.log") in its lifespan; the probe reported
+    # "Unable to configure handler", whose cause (the read-only path) init did not read, and ci crash-looped.
+    from fastapi_stackops.adopt.first_start import learned
+    from fastapi_stackops.adopt.init import setup_for
+
+    setup = setup_for(read_repository(BARE / "uv-src-factory"), system_ca=False)
+    root = "OSError: [Errno 30] Read-only file system: '/srv/api.log'"
+    failure = Failure("ValueError", "Unable to configure handler 'rotating_file'", "/srv/core/logger.py", 67, root=root)
+    setup, _ = learned(setup, ImportFailed(setup.repo, "", failure), True)
+    assert setup.repo.linked == ("/srv/api.log",)
+
+
 @pytest.mark.parametrize(
     ("words", "placeholder"),
     [

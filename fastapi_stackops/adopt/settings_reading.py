@@ -1,15 +1,20 @@
 """The app's settings, read as syntax trees: pydantic-settings classes (all of them: apps split their settings), and
-the variables the code reads from the environment (os.environ, python-decouple, starlette's Config, environs)."""
+the variables the code reads from the environment (environment_reads)."""
 
 from __future__ import annotations
 
 import ast
-import re
-from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import SettingField, Settings, required_group
+from fastapi_stackops.adopt.environment_reads import (
+    constant_text,
+    environment_read,
+    environment_settings,
+    migration_environments,
+    module_readers,
+)
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
 
@@ -24,20 +29,6 @@ def alias_of(node: ast.AST | None) -> str:
     if calls(named, "AliasChoices") and named.args:  # AliasChoices("POSTGRES_HOST", "DB_HOST"): the first is read first
         named = named.args[0]
     return str(named.value) if isinstance(named, ast.Constant) and isinstance(named.value, str) else ""
-
-
-def constant_text(node: ast.AST | None) -> str | None:
-    """The text of a literal default; None for a required field (no default, `...`, Field() without one)."""
-    if node is None or (isinstance(node, ast.Constant) and node.value is Ellipsis):
-        return None
-    if calls(node, "Field"):
-        keywords = {k.arg: k.value for k in node.keywords}
-        if "default_factory" in keywords:
-            return ""
-        return constant_text(keywords.get("default") or (node.args[0] if node.args else None))
-    if isinstance(node, ast.Constant):
-        return "" if node.value is None else str(node.value)
-    return ""  # an expression: a default the app computes
 
 
 def config_value(body: list[ast.stmt], key: str) -> str:
@@ -55,150 +46,6 @@ def config_value(body: list[ast.stmt], key: str) -> str:
                 if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == key for t in item.targets):
                     return str(getattr(item.value, "value", ""))
     return ""
-
-
-ENVIRONMENT_CALLS = ("os.getenv", "os.environ.get", "getenv")
-#: Settings libraries whose reader takes a variable's name first: python-decouple's `config` (an AutoConfig), an
-#: instance of its AutoConfig or Config, an instance of starlette's Config, an instance of environs' Env. Only a
-#: `default=` keyword gives a default (decouple and environs also take it second; starlette takes cast second), and
-#: `cast=` is the value's type (environs: the method, `env.int("X")`).
-READER_CLASSES = {"decouple": ("AutoConfig", "Config"), "starlette.config": ("Config",), "environs": ("Env",)}
-CAST_TYPES = ("int", "float", "bool")
-ENVIRONS_READS = ("str", "int", "float", "decimal", "bool", "list", "dict", "json", "url", "path", "log_level", "timedelta")
-
-
-def module_level(statements: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """The statements a module runs as it loads: its top, and the branches of its `if`, `try` and `with` blocks (a
-    reader chosen by mode: `if is_prod(): config = Config(".env.prod")`), not the bodies of its functions and classes."""
-    for node in statements:
-        yield node
-        if isinstance(node, ast.If | ast.Try | ast.With):
-            branches = [node.body, getattr(node, "orelse", []), getattr(node, "finalbody", [])]
-            branches += [handler.body for handler in getattr(node, "handlers", [])]
-            yield from (inner for branch in branches for inner in module_level(branch))
-
-
-def config_readers(tree: ast.Module) -> dict[str, str]:
-    """The module's names for a settings library's reader (`from decouple import config`, `env = Config(".env")`):
-    name -> its library."""
-    found, classes = {}, {}
-    for node in every_node(tree):
-        if isinstance(node, ast.ImportFrom) and node.module in READER_CLASSES:
-            found |= {a.asname or a.name: "decouple" for a in node.names if node.module == "decouple" and a.name == "config"}
-            classes |= {a.asname or a.name: node.module for a in node.names if a.name in READER_CLASSES[node.module]}
-        elif isinstance(node, ast.Import) and any(a.name == "decouple" and not a.asname for a in node.names):
-            found["decouple.config"] = "decouple"
-    for node in module_level(tree.body):  # an instance: config = Config(".env"), env = Env(), under an `if` too
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and ast.unparse(node.value.func) in classes:
-            library = classes[ast.unparse(node.value.func)]
-            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
-            found |= {name: library for name in names}
-            if library == "environs":  # env("X") and its typed reads, env.int("X")
-                found |= {f"{name}.{read}": library for name in names for read in ENVIRONS_READS}
-    return found
-
-
-def library_read(node: ast.Call, library: str) -> SettingField | None:
-    """A settings library's read: config("X"), config("X", default=..., cast=int), env.int("X", 5)."""
-    name = constant_text(node.args[0])
-    keywords = {k.arg: k.value for k in node.keywords}
-    positional = library in ("decouple", "environs") and len(node.args) > 1
-    given = keywords.get("default", node.args[1] if positional else None)
-    cast = ast.unparse(keywords["cast"]) if "cast" in keywords else ""
-    if library == "environs" and isinstance(node.func, ast.Attribute):
-        cast = "float" if node.func.attr == "decimal" else node.func.attr
-    default = constant_text(given) if given is not None else None
-    return SettingField(name, default, cast if cast in CAST_TYPES else "") if name else None
-
-
-def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libraries: dict | None = None) -> SettingField | None:
-    """`os.getenv("X", default)`, `os.environ.get("X", default)`, `os.environ["X"]`, a settings library's read, or a
-    call of one of the module's own `readers` (a function that looks its first argument up in the environment): the
-    variable, its default, and its type when the read casts it."""
-    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ" and isinstance(node.ctx, ast.Load):
-        name = constant_text(node.slice)
-        return SettingField(name, None) if name else None
-    if not (isinstance(node, ast.Call) and node.args):
-        return None
-    func = ast.unparse(node.func)
-    if func in (libraries or {}):
-        return library_read(node, libraries[func])
-    if func in (*ENVIRONMENT_CALLS, *readers):
-        name = constant_text(node.args[0])
-        # getenv without a default gives None, not a crash; a reader without one is taken to insist.
-        missing = "" if func in ENVIRONMENT_CALLS else None
-        given = node.args[1] if len(node.args) > 1 else None
-        default = constant_text(given) if given is not None else missing
-        code = "" if given is None or isinstance(given, ast.Constant) else ast.unparse(given)  # an expression's text
-        return SettingField(name, default, default_code=code) if name else None
-    return None
-
-
-def reads_behind(path: Path, line: str) -> set[str]:
-    """The variables read with no default into the names a line of the file uses: what an app's own bare check
-    (`assert cls.COOKIE_TTL is not None`, of `COOKIE_TTL = getenv("COOKIE_TTL_SECONDS")`) found unset."""
-    tree = parsed(path) if path.is_file() else None
-    used = set(re.findall(r"\w+", line)) if tree else set()
-    found = set()
-    for node in every_node(tree) if used else ():
-        annotated = isinstance(node, ast.AnnAssign) and node.value is not None  # `MAIL_PORT: int = int(getenv(...))`
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if annotated else []
-        if any(getattr(target, "id", "") in used for target in targets):
-            reads = (environment_read(inner) for inner in ast.walk(node.value))
-            found |= {read.name for read in reads if read and not read.default}
-    return found
-
-
-def reads_on(line: str) -> set[str]:
-    """The variables a line reads itself with no default: `MAIL_PORT: int = int(os.getenv("MAIL_PORT"))`."""
-    try:
-        tree = ast.parse(line.strip())
-    except SyntaxError:
-        return set()
-    reads = (environment_read(node) for node in ast.walk(tree))
-    return {read.name for read in reads if read and not read.default}
-
-
-def environment_key(node: ast.AST) -> ast.AST | None:
-    """What `os.environ[key]`, `os.getenv(key)` or `os.environ.get(key)` looks up; None for anything else."""
-    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
-        return node.slice
-    if isinstance(node, ast.Call) and node.args and ast.unparse(node.func) in ENVIRONMENT_CALLS:
-        return node.args[0]
-    return None
-
-
-def environment_readers(tree: ast.Module) -> frozenset[str]:
-    """The module's functions that look their first parameter up in the environment (`get_env_var(key, default)`)."""
-    found = set()
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.args.args:
-            key = node.args.args[0].arg
-            if any(isinstance(k := environment_key(inner), ast.Name) and k.id == key for inner in ast.walk(node)):
-                found.add(node.name)
-    return frozenset(found)
-
-
-def module_readers(tree: ast.Module | None) -> tuple[frozenset[str], dict[str, str]]:
-    """The module's own reader functions, and its names for a settings library's reader."""
-    return (environment_readers(tree), config_readers(tree)) if tree else (frozenset(), {})
-
-
-def migration_environments(root: Path) -> list[Path]:
-    """Alembic's env.py: the migrations the stack runs read their variables there (a database URL of their own)."""
-    return [p for p in root.rglob("env.py") if p.parent.name in ("alembic", "migrations") and ".venv" not in p.parts]
-
-
-def environment_settings(root: Path, paths: Iterable[Path]) -> list[Settings]:
-    """Variables these files read from the environment, as settings with no prefix: one per file that reads any."""
-    found = []
-    for path in paths:
-        readers, libraries = module_readers(tree := parsed(path))
-        reads = [environment_read(n, readers, libraries) for n in (every_node(tree) if tree else ())]
-        fields = {f.name: f for f in reads if f}
-        if fields:
-            found.append(Settings("environment reads", "", tuple(fields.values()), str(path.relative_to(root))))
-    return found
 
 
 def subclasses(root: Path, base: str) -> list[tuple[ast.ClassDef, str]]:

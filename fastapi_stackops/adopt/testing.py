@@ -9,7 +9,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi_stackops.adopt.settings_reading import environment_settings
+from fastapi_stackops.adopt.environment_reads import environment_settings
 from fastapi_stackops.adopt.syntax import every_node, parsed
 from fastapi_stackops.adopt.wheels import text_of
 from fastapi_stackops.envfiles import literal_values, names_in

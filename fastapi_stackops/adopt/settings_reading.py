@@ -126,7 +126,8 @@ def find_settings(root: Path) -> Settings | None:
     the environment), with the fields the app's other settings classes and files cannot start without: settings are
     often split over several classes, and read again where they are used."""
     found, groups, own = [], {n.name: n for n, _ in subclasses(root, "BaseModel")}, {}
-    for node, where in subclasses(root, "BaseSettings"):  # bases before their subclasses
+    classes = subclasses(root, "BaseSettings")  # bases before their subclasses
+    for node, where in classes:
         prefix, delimiter = config_value(node.body, "env_prefix"), config_value(node.body, "env_nested_delimiter")
         names = [getattr(base, "id", getattr(base, "attr", "")) for base in node.bases]
         inherited = [f for name in names for f in own.get(name, ())]
@@ -134,7 +135,9 @@ def find_settings(root: Path) -> Settings | None:
         # with this class's prefix.
         inherited += [f for name in names if name in groups for f in annotated_fields(groups[name], prefix)]
         readers = module_readers(parsed(root / where.rsplit(":", 1)[0]))
-        own[node.name] = (*inherited, *annotated_fields(node, prefix, delimiter, groups, readers=readers))
+        fields = (*inherited, *annotated_fields(node, prefix, delimiter, groups, readers=readers))
+        # A field typed as another settings class (`db: DBSettings`) is made by the code, which reads its own variables.
+        own[node.name] = tuple(f for f in fields if f.annotation not in {n.name for n, _ in classes})
         found.append(Settings(node.name, prefix, own[node.name], where))
     found += environment_settings(root, python_files(root))
     # The class with the database's URL, else its parts, else the one with the most fields (often all the others' sum).

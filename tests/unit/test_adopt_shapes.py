@@ -1754,6 +1754,22 @@ def test_a_required_nested_group_whose_model_has_only_defaults_gets_one_variable
     assert not {"APP__API__DEBUG", "APP__DOCS__PREFIX", "APP__DOCS__DEBUG"} & set(environment)
 
 
+def test_a_field_typed_as_another_settings_class_is_made_by_the_code_not_read_from_a_variable(tmp_path):
+    # ZUS666/fastapi-app: `MainSettings(db=DBSettings(), ...)`, each part a settings class reading its own variables:
+    # init gave DB a secret, which pydantic-settings parsed as JSON ('error parsing value for field "db"').
+    config = (
+        "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    pass\n\n"
+        "class DBSettings(Settings):\n    db_url: str\n\nclass TokenSettings(Settings):\n    secret_key: str\n\n"
+        "class MainSettings(BaseSettings):\n    db: DBSettings\n    token: TokenSettings\n\n"
+        "settings = MainSettings(db=DBSettings(), token=TokenSettings())\n"
+    )
+    files = {"requirements.txt": "fastapi\nasyncpg\npydantic-settings\n", "main.py": APP, "config.py": config}
+    repo = read_repository(written(tmp_path, files))
+    environment = app_environment(repo)
+    assert not {"DB", "TOKEN"} & set(environment)
+    assert environment["DB_URL"].startswith("${DB_URL-postgresql") and "SECRET_KEY" in secret_variables(repo)
+
+
 def test_a_route_prefix_setting_gets_one_value_everywhere_and_a_cloud_brokers_worker_is_left_out(tmp_path):
     # MahmudulHassan5809/fastapi-starter: routes under f"/api/{settings.VERSION}", VERSION required: the trial's
     # generated value made the health path, and the ci env's other one answered 404; its Celery worker's broker is SQS.

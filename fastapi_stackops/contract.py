@@ -183,6 +183,8 @@ def _base_image(variable: str, table: _Table, declared: Mapping[str, Any]) -> De
     return DeclaredBase(variable, table.text("image"), substitute, follows)
 
 
+#: The image size the smoke check allows a built image when the contract names none.
+IMAGE_SIZE_BUDGET_MB = 500
 TOP_KEYS = (
     "entry",
     "env-dir",
@@ -216,7 +218,7 @@ def parse_contract(data: Mapping[str, Any], file: Path) -> ProjectConfig:
         table = top.sub("migrate", ("service", "upgrade", "current", "new"))
         migrations = Migrations(table.text("service", entry), table.text("upgrade"), table.text("current"), table.text("new"))
     base_images = _base_images(top.get("base-images", dict, {}), file)
-    budget = top.get("image-size-budget-mb", int, 500)
+    budget = top.get("image-size-budget-mb", int, IMAGE_SIZE_BUDGET_MB)
     if budget < 1:
         top.fail("image-size-budget-mb", f"must be a size in MB, got {budget}")
     root = file.parent

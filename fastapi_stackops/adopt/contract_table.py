@@ -12,6 +12,7 @@ from fastapi_stackops.adopt.conventions import CONTAINER_PORT, ENTRY, TEST_SERVI
 from fastapi_stackops.adopt.image import python_image, runtime_flavour
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.routes import Routes
+from fastapi_stackops.contract import IMAGE_SIZE_BUDGET_MB
 
 TABLE_HEADER = re.compile(r"^\s*\[\[?\s*tool\.stackops(\.|\s*\])", re.M)
 ANY_HEADER = re.compile(r"^\s*\[", re.M)
@@ -61,6 +62,7 @@ def contract_text(repo: Repository, routes: Routes, env_dir: str, layout: Layout
             "compose-files": list(layout.compose_files),
             "ci-env": "ci",
             "service-tests": layout.service_tests,
+            "image-size-budget-mb": size_budget(routes.image_mb),
         },
     )
     paths = {"health": routes.health, "ready": routes.ready, "metrics": routes.metrics, "docs": routes.docs}
@@ -86,6 +88,13 @@ def contract_text(repo: Repository, routes: Routes, env_dir: str, layout: Layout
         source = {"image": image} if image else {"follows": "PYTHON_BASE_IMAGE"}
         tables.append(table(f"tool.stackops.base-images.{variable}", {**source, "substitute": substitute}))
     return "\n".join(tables)
+
+
+def size_budget(megabytes: int) -> int | None:
+    """A budget the repository's first image fits, with a quarter's headroom for growth, in whole hundreds of MB;
+    None while the default does (the ci smoke check would otherwise fail a repository on its first run)."""
+    wanted = megabytes * 5 // 4
+    return -(-wanted // 100) * 100 if wanted > IMAGE_SIZE_BUDGET_MB else None
 
 
 def written_layout(repo: Repository) -> Layout:

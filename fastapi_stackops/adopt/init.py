@@ -16,7 +16,7 @@ from pathlib import Path
 from fastapi_stackops import StackError
 from fastapi_stackops.adopt.apps import App
 from fastapi_stackops.adopt.build_context import dockerignore_name, dockerignore_text
-from fastapi_stackops.adopt.contract_table import Layout, contract_text, written_layout
+from fastapi_stackops.adopt.contract_table import Layout, contract_text, size_budget, written_layout
 from fastapi_stackops.adopt.conventions import (
     ENV_DIR,
     ENV_DIR_IF_IGNORED,
@@ -37,6 +37,7 @@ from fastapi_stackops.adopt.workspace import scratch_copy
 from fastapi_stackops.adopt.writing import Change, apply, diff, gitignore_change, kept_values, planned, pyproject_change
 from fastapi_stackops.building import build_images
 from fastapi_stackops.console import say, step
+from fastapi_stackops.contract import IMAGE_SIZE_BUDGET_MB
 from fastapi_stackops.repository import ignored_by_git
 
 #: Never copied into the scratch build: history, environments, caches.
@@ -170,7 +171,7 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
                 asked = ask_image(stack, setup.layout.entry, setup.repo, base, with_deps)
                 taught = taught_by_startup(setup, asked, made_up(copy, setup))
                 if not taught:
-                    return choose_routes(asked), setup
+                    return replace(choose_routes(asked), image_mb=image_megabytes(stack, setup.layout.entry)), setup
                 setup = taught
             except ImportFailed as failed:
                 last = failed
@@ -178,6 +179,11 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
             finally:
                 lifecycle.clean(stack, volumes=True, label=f"removing the trial's image and containers ({project})", quiet=True)
         raise last
+
+
+def image_megabytes(stack, service: str) -> int:
+    """The size of the service's built image, in MB."""
+    return round(stack.reader.images.get(stack.model.image_of(service, stack.project)).attrs["Size"] / 1e6)
 
 
 def made_up(copy: Path, setup: Setup) -> dict[str, str]:
@@ -203,6 +209,9 @@ def report(routes: Routes) -> None:
     if routes.persistence:
         write, read = routes.persistence["write"], routes.persistence["read"]
         say(f"  persistence  POST {write['path']}, then GET {read['path']} (from the app's OpenAPI document)")
+    if size_budget(routes.image_mb):
+        said = f"its first image is {routes.image_mb} MB: the default {IMAGE_SIZE_BUDGET_MB} MB leaves under a quarter to grow"
+        say(f"  image size   budget {size_budget(routes.image_mb)} MB ({said})")
     for remark in routes.remarks:
         say(f"  note         {remark}")
 

@@ -49,6 +49,7 @@ class Routes:
     openapi_url: str = ""
     persistence: dict | None = None
     remarks: list[str] = field(default_factory=list)  # what init says about them
+    image_mb: int = 0  # the size of the image they were read from: the contract's size budget follows it
 
     @property
     def probe_path(self) -> str:

@@ -31,13 +31,25 @@ def python_files(root: Path, pattern: str = "*.py", skipped: frozenset[str] | se
             yield path
 
 
+#: Code that imports a module named in a string, and the strings such code may import (`"config.Production"`).
+DYNAMIC_IMPORTS = ("__import__", "importlib.import_module", "import_module")
+DOTTED_NAME = re.compile(r"^[a-z_]\w*(\.[A-Za-z_]\w*)+$")
+
+
 def imported_names(root: Path, package: str = "") -> set[str]:
     """The first name of every module the repository's code imports (`from core.db import x` gives core); within the
     `package` the code imports itself as, the name after it (`from api.config import x` gives config, in api/)."""
-    names = set()
+    names, dotted, dynamic = set(), set(), False
     for path in python_files(root):
         tree, depth = parsed(path), len(path.relative_to(root).parts) - 1
         for node in every_node(tree) if tree else ():
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and DOTTED_NAME.match(node.value):
+                dotted.add(node.value.split(".")[0])
+            if isinstance(node, ast.Call) and ast.unparse(node.func) in DYNAMIC_IMPORTS and node.args:
+                dynamic, named = True, node.args[0]
+                names |= (
+                    {named.value.split(".")[0]} if isinstance(named, ast.Constant) and isinstance(named.value, str) else set()
+                )
             if isinstance(node, ast.Import):
                 modules = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -47,7 +59,7 @@ def imported_names(root: Path, package: str = "") -> set[str]:
             else:
                 continue
             names |= {m.split(".")[1 if package and m.startswith(f"{package}.") else 0] for m in modules}
-    return names
+    return names | (dotted if dynamic else set())  # `__import__("config")` of `os.getenv("CONFIG", "config.Production")`
 
 
 def string_constants(root: Path) -> set[str]:

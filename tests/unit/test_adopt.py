@@ -536,6 +536,29 @@ def test_the_image_copies_the_namespace_packages_and_modules_the_app_imports(tmp
 
 
 @pytest.mark.parametrize(
+    ("loader", "copied"),
+    [
+        # nationalarchives/fastapi-application-template: `__import__` of the module a setting names, config.py at the
+        # top, imported by no import statement; the image lacked it ("No module named 'config'").
+        ("mod = __import__(os.getenv('CONFIG', 'config.Production').split('.')[0])\n", ["api", "config.py"]),
+        ("mod = importlib.import_module('config')\n", ["api", "config.py"]),  # named in the call itself
+        ("name = 'config.Production'\n", ["api"]),  # a dotted string, but nothing imports by name
+    ],
+)
+def test_a_module_the_code_imports_by_a_name_in_a_string_is_copied(tmp_path, loader, copied):
+    files = {
+        "requirements.txt": "fastapi\n",
+        "api/__init__.py": "",
+        "api/main.py": "import importlib\nimport os\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n" + loader,
+        "config.py": "class Production:\n    DEBUG = False\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert code_paths(read_repository(tmp_path)) == copied
+
+
+@pytest.mark.parametrize(
     ("name", "files", "compiled"),
     [
         ("psycopg2", ["psycopg2-2.9.9-cp311-cp311-win_amd64.whl", "psycopg2-2.9.9.tar.gz"], True),

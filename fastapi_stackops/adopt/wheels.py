@@ -214,14 +214,17 @@ def main_packages(lock: dict, installer: str) -> set[str] | None:
     roots = [p for p in packages if isinstance(p.get("source"), dict) and set(p["source"]) & {"editable", "virtual"}]
     if len(roots) != 1:
         return None
-    by_name = {normalized(p["name"]): p for p in packages}
-    wanted, found = [normalized(d["name"]) for d in roots[0].get("dependencies", [])], set()
-    while wanted:  # uv installs the project's dependencies and theirs, with no dev group
-        name = wanted.pop()
-        if name not in found and name in by_name:
-            found.add(name)
-            wanted += [normalized(d["name"]) for d in by_name[name].get("dependencies", [])]
-    return found
+    by_name, seen = {normalized(p["name"]): p for p in packages}, set()
+    wanted = [(normalized(d["name"]), tuple(d.get("extra", ()))) for d in roots[0].get("dependencies", [])]
+    while wanted:  # uv installs the project's dependencies and theirs, with the extras asked for (psycopg[c]); no dev group
+        name, extras = wanted.pop()
+        if (name, extras) in seen or name not in by_name:
+            continue
+        seen.add((name, extras))
+        optional = by_name[name].get("optional-dependencies", {})
+        needed = by_name[name].get("dependencies", []) + [d for extra in extras for d in optional.get(extra, [])]
+        wanted += [(normalized(d["name"]), tuple(d.get("extra", ()))) for d in needed]
+    return {name for name, _ in seen}
 
 
 def read_lock(root: Path, installer: str) -> dict:

@@ -18,7 +18,7 @@ from fastapi_stackops.adopt.routes import choose_routes, scenario
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import find_service_tests
-from fastapi_stackops.adopt.wheels import compiled_here, fits, ranges, release_of
+from fastapi_stackops.adopt.wheels import compiled_here, fits, main_packages, ranges, release_of
 
 
 @pytest.mark.parametrize(
@@ -575,6 +575,26 @@ def test_a_module_the_code_imports_by_a_name_in_a_string_is_copied(tmp_path, loa
 )
 def test_what_the_builder_compiles(name, files, compiled):
     assert compiled_here(name, files, "3.11", "x86_64") is compiled
+
+
+def test_a_uv_locks_installed_packages_include_the_extras_a_dependency_asks_for():
+    # bartosz121/fastapi-app-template: `psycopg[c]`; psycopg-c hangs under psycopg's optional dependencies, so it was
+    # never checked for a wheel, and the build had no pg_config.
+    lock = {
+        "package": [
+            {"name": "todo", "source": {"editable": "."}, "dependencies": [{"name": "psycopg", "extra": ["c"]}]},
+            {
+                "name": "psycopg",
+                "dependencies": [{"name": "typing-extensions"}],
+                "optional-dependencies": {"c": [{"name": "psycopg-c"}], "pool": [{"name": "psycopg-pool"}]},
+            },
+            {"name": "psycopg-c"},
+            {"name": "psycopg-pool"},
+            {"name": "typing-extensions"},
+            {"name": "pytest"},  # a dev group's
+        ]
+    }
+    assert main_packages(lock, "uv") == {"psycopg", "psycopg-c", "typing-extensions"}
 
 
 def test_set_values_reach_the_compose_environment_as_defaults_the_env_files_override(tmp_path):

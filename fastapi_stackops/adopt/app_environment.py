@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from fastapi_stackops.adopt.app_mode import local_mode
+from fastapi_stackops.adopt.app_mode import https_redirects, local_mode
 from fastapi_stackops.adopt.app_settings import (
     DATABASE_FIELD,
     SettingField,
@@ -62,6 +62,7 @@ def wired_environment(repo: Repository) -> dict[str, str]:
     mode = local_mode(settings, repo.root)
     if mode:  # the app's own default, which dev and ci set to its local mode
         values[mode.variable] = f"${{{mode.variable}-{mode.default}}}"
+    values |= {name: f"${{{name}-false}}" for name in https_redirects(settings)}  # TLS ends in front of the stack
     for name, value in repo.given.items():  # --set: a default the env files may override
         escaped = value.replace("$", "$$")
         values[name] = json.dumps(f"${{{name}-{escaped}}}") if escaped else f"${{{name}-}}"

@@ -62,3 +62,15 @@ def local_mode(settings: Settings | None, root: Path) -> Mode | None:
         if local and default:
             return Mode(field.variable, local, default)
     return None
+
+
+#: A setting that turns on a redirect of plain HTTP to HTTPS (starlette's HTTPSRedirectMiddleware): FORCE_HTTPS,
+#: HTTPS_REDIRECT, SECURE_SSL_REDIRECT. The stack serves plain HTTP, its healthcheck asks it so, and TLS ends in front
+#: of it; with the redirect on, every probe got a 307 to an https:// address nothing answers.
+HTTPS_ONLY = re.compile(r"(^|_)((FORCE|ENFORCE|REQUIRE)_(HTTPS|SSL)|(HTTPS|SSL)_(REDIRECT|ONLY)|REDIRECT_TO_HTTPS)$", re.I)
+TRUE = ("true", "1", "yes", "on")
+
+
+def https_redirects(settings: Settings | None) -> list[str]:
+    """The variables of settings that turn an HTTPS redirect on by default, which every env of the stack turns off."""
+    return [f.variable for f in setting_fields(settings) if HTTPS_ONLY.search(f.variable) and (f.default or "").lower() in TRUE]

@@ -7,6 +7,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fastapi_stackops.adopt.app_mode import https_redirects
 from fastapi_stackops.adopt.app_settings import Settings
 from fastapi_stackops.adopt.apps import App, on_pytest_path, runs_from_its_folder, the_app
 from fastapi_stackops.adopt.backing_reading import backing_services
@@ -246,6 +247,9 @@ def read_repository(root: Path, python: str = "") -> Repository:
     chosen = Finding("python", python, "--python") if python else python_version(root, project)
     findings = [chosen, found_installer, Finding("app", app.reference, app.source), found_server]
     findings += [Finding("settings", settings.summary, settings.source)] if settings else []
+    findings += [
+        Finding("plain HTTP", f"{v}=false: TLS ends in front of the stack", settings.source) for v in https_redirects(settings)
+    ]
     findings += backing.findings + ([migrate] if migrate else []) + worker_findings(worker)
     chosen = below_a_ceiling(root, chosen, project, dependencies)
     findings[0], compiled, findings[2:2] = python_and_builds(root, how, requirements, chosen, project, dependencies)

@@ -1770,6 +1770,27 @@ def test_a_field_typed_as_another_settings_class_is_made_by_the_code_not_read_fr
     assert environment["DB_URL"].startswith("${DB_URL-postgresql") and "SECRET_KEY" in secret_variables(repo)
 
 
+@pytest.mark.parametrize(
+    ("config", "turned_off"),
+    [
+        # nationalarchives/fastapi-application-template: HTTPSRedirectMiddleware unless FORCE_HTTPS says otherwise, on by
+        # default; every healthcheck got a 307 to an https:// address, and the app never became healthy in ci.
+        ("import os\nFORCE_HTTPS = os.getenv('FORCE_HTTPS', 'True') == 'True'\n", ["FORCE_HTTPS"]),
+        (
+            "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    https_redirect: bool = True\n",
+            ["HTTPS_REDIRECT"],
+        ),
+        ("import os\nSECURE_SSL_REDIRECT = os.getenv('SECURE_SSL_REDIRECT', '1')\n", ["SECURE_SSL_REDIRECT"]),
+        ("import os\nFORCE_HTTPS = os.getenv('FORCE_HTTPS', 'false')\n", []),  # off already: the app's own default
+        ("import os\nHTTPS_PORT = os.getenv('HTTPS_PORT', '1')\n", []),
+    ],
+)
+def test_a_setting_that_redirects_to_https_by_default_is_off_in_the_stack(tmp_path, config, turned_off):
+    files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert [name for name, value in environment.items() if value == f"${{{name}-false}}"] == turned_off
+
+
 def test_a_route_prefix_setting_gets_one_value_everywhere_and_a_cloud_brokers_worker_is_left_out(tmp_path):
     # MahmudulHassan5809/fastapi-starter: routes under f"/api/{settings.VERSION}", VERSION required: the trial's
     # generated value made the health path, and the ci env's other one answered 404; its Celery worker's broker is SQS.

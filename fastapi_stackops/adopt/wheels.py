@@ -36,11 +36,8 @@ C_EXTENSIONS = frozenset(
 #: compiled in the builder (no Rust toolchain is fetched), so another Python, or a refreshed lock, is the way. Releases
 #: before it are C, which the builder compiles (pendulum 2, bcrypt 3).
 RUST_SINCE = {
-    **dict.fromkeys(
-        ("pydantic-core", "orjson", "watchfiles", "rpds-py", "jiter", "tiktoken", "tokenizers", "polars", "ormsgpack"),
-        "0",
-    ),
-    **dict.fromkeys(("granian", "robyn", "safetensors", "rtoml"), "0"),
+    **dict.fromkeys(("pydantic-core", "orjson", "watchfiles", "rpds-py", "jiter", "tiktoken", "tokenizers"), "0"),
+    **dict.fromkeys(("polars", "ormsgpack", "granian", "robyn", "safetensors", "rtoml"), "0"),
     "cryptography": "3.4",
     "bcrypt": "4.0",
     "pendulum": "3.0",
@@ -287,10 +284,16 @@ def for_linux(wheels: list[str], machine: str) -> bool:
     return any(fits(wheel, f"3.{minor}", machine) for wheel in wheels for minor in range(8, 15))
 
 
+def pure_python(wheel: str) -> bool:
+    """A wheel for any platform and no ABI: the project is pure Python, whichever Pythons the wheel names."""
+    tags = WHEEL.match(wheel.rsplit("/", 1)[-1].split("#")[0])
+    return bool(tags) and tags["abi"] == "none" and tags["platform"] == "any"
+
+
 def compiled_here(name: str, files: list[str], python: str, machine: str) -> bool:
     """No wheel fits, and the release is an extension: wheels for other platforms only, or a known native one.
     Another sdist alone is taken for pure Python, which pip builds without a compiler."""
-    if not files or any(fits(f, python, machine) for f in files):
+    if not files or any(fits(f, python, machine) or pure_python(f) for f in files):  # kappa's py2-none-any: pure
         return False
     known = normalized(name) in C_EXTENSIONS | RUST_SINCE.keys() or native_libraries(name) is not None
     return any(f.endswith(".whl") for f in files) or known

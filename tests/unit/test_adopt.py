@@ -571,6 +571,8 @@ def test_a_module_the_code_imports_by_a_name_in_a_string_is_copied(tmp_path, loa
         ("orjson", ["orjson-3.11.7.tar.gz"], True),  # Rust: compiled here would need a toolchain, which is refused
         # bartosz121/fastapi-app-template: `psycopg[c]`, whose C build ships as an sdist only and needs pg_config.
         ("psycopg-c", ["psycopg_c-3.3.3.tar.gz"], True),
+        # jkloaiza19/fastapi-app: a Python 2 wheel, for any platform, beside the sdist: pure Python, no compiler.
+        ("kappa", ["kappa-0.6.0-py2-none-any.whl", "kappa-0.6.0.tar.gz"], False),
     ],
 )
 def test_what_the_builder_compiles(name, files, compiled):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from pathlib import Path
 
 from fastapi_stackops.adopt.build_context import code_paths
 from fastapi_stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT, DATA_DIR, HEADER, UID
@@ -19,6 +18,7 @@ from fastapi_stackops.adopt.installers import (
     in_workspace,
     with_extras,
 )
+from fastapi_stackops.adopt.made_in_image import made_in_image
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.wheels import COMPILER, native_libraries
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
@@ -248,7 +248,7 @@ USER {UID}:{UID}
 
 def dockerfile_text(repo: Repository, health_path: str, data_dir: bool) -> str:
     """The whole Dockerfile: a builder with the installer, a runtime with only the venv and the code (last: the default)."""
-    made = placeholders(repo) + links(repo) + itself_as_package(repo)
+    made = made_in_image(repo)
     copies = "".join(f"COPY {in_context(repo, path)} {CODE_DIR}/{path}\n" for path in code_paths(repo)) + made
     return f"""{HEADER}# No "# syntax=" line: the engine's own BuildKit understands RUN --mount, and nothing is pulled for it.
 # The base image is an argument: where no registry answers, stackops builds a local substitute.
@@ -272,28 +272,3 @@ EXPOSE {CONTAINER_PORT}
 def in_context(repo: Repository, path: str) -> str:
     """A path of the repository as the build context names it: a workspace member's builds from the workspace's root."""
     return repo.workspace.source(path) if repo.workspace else path
-
-
-def links(repo: Repository) -> str:
-    """Files the app writes beside its code at import, as links into /tmp: the root filesystem is read-only."""
-    made = " && ".join(f"ln -sf /tmp/{Path(path).name} {path}" for path in repo.linked)
-    return f"# The app writes these beside its code at import: links into /tmp, a tmpfs.\nRUN {made}\n" if made else ""
-
-
-def itself_as_package(repo: Repository) -> str:
-    """The code as the package it imports itself as (`api.routers`, run from the parent folder): a link to the code."""
-    if not repo.package:
-        return ""
-    return f"# The code imports itself as the package {repo.package}, as run from the folder above it.\nRUN ln -s {CODE_DIR} {CODE_DIR}/{repo.package}\n"
-
-
-def placeholders(repo: Repository) -> str:
-    """Env files the app reads at import, empty (their values come from the environment), and folders it needs that
-    another build makes (a frontend's static/), empty too."""
-    folders = " ".join(sorted({str(Path(p).parent) for p in repo.placeholders} | set(repo.folders)))
-    files = f" && touch {' '.join(repo.placeholders)}" if repo.placeholders else ""
-    return (
-        f"# Empty: the app reads them at import, and what fills them comes from elsewhere.\nRUN mkdir -p {folders}{files}\n"
-        if folders
-        else ""
-    )

@@ -1,0 +1,40 @@
+"""What the runtime image makes for the app beside its code, as RUN lines: what the app reads or writes at import that
+the repository does not hold (an env file, a folder another build fills, a file it writes), the package it imports
+itself as, and the metadata of its own distribution, which only an install of the project would write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi_stackops.adopt.conventions import CODE_DIR
+from fastapi_stackops.adopt.reading import Repository
+
+
+def made_in_image(repo: Repository) -> str:
+    """Every RUN line of these, in the order the image makes them."""
+    return placeholders(repo) + links(repo) + itself_as_package(repo)
+
+
+def links(repo: Repository) -> str:
+    """Files the app writes beside its code at import, as links into /tmp: the root filesystem is read-only."""
+    made = " && ".join(f"ln -sf /tmp/{Path(path).name} {path}" for path in repo.linked)
+    return f"# The app writes these beside its code at import: links into /tmp, a tmpfs.\nRUN {made}\n" if made else ""
+
+
+def itself_as_package(repo: Repository) -> str:
+    """The code as the package it imports itself as (`api.routers`, run from the parent folder): a link to the code."""
+    if not repo.package:
+        return ""
+    return f"# The code imports itself as the package {repo.package}, as run from the folder above it.\nRUN ln -s {CODE_DIR} {CODE_DIR}/{repo.package}\n"
+
+
+def placeholders(repo: Repository) -> str:
+    """Env files the app reads at import, empty (their values come from the environment), and folders it needs that
+    another build makes (a frontend's static/), empty too."""
+    folders = " ".join(sorted({str(Path(p).parent) for p in repo.placeholders} | set(repo.folders)))
+    files = f" && touch {' '.join(repo.placeholders)}" if repo.placeholders else ""
+    return (
+        f"# Empty: the app reads them at import, and what fills them comes from elsewhere.\nRUN mkdir -p {folders}{files}\n"
+        if folders
+        else ""
+    )

@@ -12,7 +12,7 @@ from fastapi_stackops.adopt.reading import Repository
 
 def made_in_image(repo: Repository) -> str:
     """Every RUN line of these, in the order the image makes them."""
-    return placeholders(repo) + links(repo) + itself_as_package(repo)
+    return placeholders(repo) + links(repo) + itself_as_package(repo) + own_metadata(repo)
 
 
 def links(repo: Repository) -> str:
@@ -37,4 +37,18 @@ def placeholders(repo: Repository) -> str:
         f"# Empty: the app reads them at import, and what fills them comes from elsewhere.\nRUN mkdir -p {folders}{files}\n"
         if folders
         else ""
+    )
+
+
+def own_metadata(repo: Repository) -> str:
+    """The metadata of the project's own distribution, which the code reads (`version(__package__)`): the image installs
+    the dependencies alone, so it is written as an install would write it."""
+    if not repo.own_distribution:
+        return ""
+    name, version = repo.own_distribution.split()
+    site = """python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'"""
+    return (
+        "# The code reads its own version from its distribution's metadata, which only an install of it would write.\n"
+        f'RUN d="$({site})/{name}-{version}.dist-info" && mkdir -p "$d" \\\n'
+        f"    && printf 'Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\n' > \"$d/METADATA\"\n"
     )

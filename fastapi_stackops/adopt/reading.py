@@ -22,6 +22,7 @@ from fastapi_stackops.adopt.source import (
     Worker,
     find_worker,
     imports_itself,
+    own_distribution,
     python_files,
 )
 from fastapi_stackops.adopt.start import procfile_command, script_hosts, script_programs, script_text
@@ -63,6 +64,7 @@ class Repository:
     writable: tuple[str, ...] = ()  # paths under the code the app writes at import: tmpfs in a read-only container
     linked: tuple[str, ...] = ()  # files beside the code the app writes at import (app.log): links into the /tmp tmpfs
     required: tuple[str, ...] = ()  # variables the app demanded at import that no settings class declares: secrets
+    own_distribution: str = ""  # "name version": the metadata the code reads of itself, which the image writes
     placeholders: tuple[str, ...] = ()  # git-ignored env files the app reads at import: empty in the image
     folders: tuple[str, ...] = ()  # folders the app needs at import that another build makes (static/): empty here
     added_server: str = ""  # uvicorn's pin when the app's dependencies lack it (kept among dev ones)
@@ -107,6 +109,7 @@ def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how
         "workspace": workspace_of(root, project) if how == "uv" else None,
         "unreached_index": unreached_lock_index(root / "uv.lock") if how == "uv" else "",
         "package": imports_itself(root),
+        "own_distribution": own_distribution(root, project),
     }
 
 

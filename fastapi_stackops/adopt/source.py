@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, parsed
+from fastapi_stackops.adopt.wheels import normalized
 
 #: Folders that hold no application code: environments, tests, migrations, build output.
 SKIPPED = {".git", ".venv", "venv", "env", ".tox", "node_modules", "tests", "test", "migrations", "alembic", "build", "dist"}
@@ -226,3 +227,29 @@ def refuse_a_local_broker(tree: ast.Module, path: Path) -> None:
             f"{path} line {found[0]}: the Celery app's broker or backend is {found[1]}, at localhost, written in its code "
             "(in a container that is the container itself): read it from a setting, and init points it at the stack's own"
         )
+
+
+#: Reads of a distribution's metadata (importlib.metadata's, its backport's, pkg_resources'), by the function's name.
+METADATA_READS = ("version", "metadata", "distribution", "get_distribution")
+METADATA_LIBRARIES = ("importlib.metadata", "importlib_metadata", "pkg_resources")
+
+
+def own_distribution(root: Path, project: dict) -> str:
+    """The name and version under which the code reads its own distribution's metadata (`version(__package__)`,
+    `version("todo-api")`), which only an install of the project writes; "" when it reads none. The version is the
+    one pyproject.toml gives, else 0.0.0 (one a build computes from git, which an image has not)."""
+    name = project.get("project", {}).get("name") or project.get("tool", {}).get("poetry", {}).get("name") or ""
+    version = project.get("project", {}).get("version") or project.get("tool", {}).get("poetry", {}).get("version")
+    for path in python_files(root):
+        text = path.read_text(errors="replace")
+        tree = parsed(path) if any(library in text for library in METADATA_LIBRARIES) else None
+        parts = path.relative_to(root).parts
+        package = (parts[1:] if parts[0] == "src" else parts)[:-1]  # what __package__ starts with; () at the top
+        for node in every_node(tree) if tree else ():
+            if isinstance(node, ast.Call) and node.args and ast.unparse(node.func).rsplit(".", 1)[-1] in METADATA_READS:
+                asked = node.args[0]
+                if isinstance(asked, ast.Name) and asked.id in ("__package__", "__name__") and package:
+                    return f"{package[0]} {version or '0.0.0'}"
+                if isinstance(asked, ast.Constant) and name and normalized(str(asked.value)) == normalized(name):
+                    return f"{asked.value} {version or '0.0.0'}"
+    return ""

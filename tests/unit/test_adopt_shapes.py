@@ -1791,6 +1791,29 @@ def test_a_setting_that_redirects_to_https_by_default_is_off_in_the_stack(tmp_pa
     assert [name for name, value in environment.items() if value == f"${{{name}-false}}"] == turned_off
 
 
+@pytest.mark.parametrize(
+    ("project", "path", "code", "distribution"),
+    [
+        # bartosz121/fastapi-app-template: hatch-vcs's version, read as `version(__package__)`; the image installs the
+        # dependencies only, and the app failed at import (PackageNotFoundError: todo_api).
+        ('name = "todo-api"\ndynamic = ["version"]', "todo_api/version.py", "version(__package__)", "todo_api 0.0.0"),
+        ('name = "todo-api"\nversion = "1.4.0"', "src/todo_api/meta.py", "version('todo-api')", "todo-api 1.4.0"),
+        ('name = "todo-api"\nversion = "1.4.0"', "todo_api/meta.py", "version('fastapi')", ""),  # a dependency's
+        ('name = "todo-api"\nversion = "1.4.0"', "meta.py", "version(__package__)", ""),  # at the top: no package
+    ],
+)
+def test_the_metadata_the_code_reads_of_its_own_distribution_is_written_in_the_image(tmp_path, project, path, code, distribution):
+    from fastapi_stackops.adopt.image import dockerfile_text
+
+    module = f"from importlib.metadata import version\n\n__version__ = {code}\n"
+    files = {"pyproject.toml": f'[project]\n{project}\ndependencies = ["fastapi"]\n', "main.py": APP, path: module}
+    repo = read_repository(written(tmp_path, files))
+    assert repo.own_distribution == distribution
+    if distribution:
+        name, version = distribution.split()
+        assert f'/{name}-{version}.dist-info" && mkdir -p' in dockerfile_text(repo, "/health", False)
+
+
 def test_a_route_prefix_setting_gets_one_value_everywhere_and_a_cloud_brokers_worker_is_left_out(tmp_path):
     # MahmudulHassan5809/fastapi-starter: routes under f"/api/{settings.VERSION}", VERSION required: the trial's
     # generated value made the health path, and the ci env's other one answered 404; its Celery worker's broker is SQS.

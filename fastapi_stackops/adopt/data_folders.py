@@ -42,3 +42,16 @@ def folder_of(variable: str, variables: tuple[str, ...]) -> str:
 def data_values(variables: tuple[str, ...]) -> dict[str, str]:
     """Variable -> its Compose value: a folder on the app's volume, which the env files may override."""
     return {name: f"${{{name}-{folder_of(name, variables)}}}" for name in variables}
+
+
+#: A setting naming a scratch folder the app expects to exist as it runs (prometheus_client's multiprocess folder,
+#: PROMETHEUS_MULTIPROC_DIR = "/tmp/prometheus"): a tmpfs there exists from the start, empty, as such a folder wants.
+SCRATCH_FOLDER_FIELD = re.compile(r"(^|_)(MULTIPROC(ESS)?_DIR|SCRATCH_DIR)$", re.I)
+
+
+def scratch_folders(settings: Settings | None) -> dict[str, str]:
+    """Variable -> the absolute folder it defaults to, for each setting naming a scratch folder (/tmp itself is one)."""
+    fields = [f for f in setting_fields(settings) if SCRATCH_FOLDER_FIELD.search(f.variable)]
+    return {
+        f.variable: f.default.rstrip("/") for f in fields if (f.default or "").startswith("/") and f.default.rstrip("/") != "/tmp"
+    }

@@ -12,6 +12,7 @@ from fastapi_stackops.adopt.app_settings import Settings
 from fastapi_stackops.adopt.apps import App, on_pytest_path, runs_from_its_folder, the_app
 from fastapi_stackops.adopt.backing_reading import backing_services
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
+from fastapi_stackops.adopt.data_folders import scratch_folders
 from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name, unreached_lock_index
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.interpreter import below_a_ceiling, python_and_builds, python_version
@@ -100,17 +101,34 @@ def prestart_fields(root: Path, migrate: Finding | None) -> tuple[dict, list[Fin
 
 
 def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how: str) -> dict:
-    """What the project's own metadata says: its name, Python range, FastAPI's extras, its uv workspace, the index its
-    lock was made against when that does not answer here."""
+    """What the project's own files say: its name and dependencies, Python range, FastAPI's extras, its uv workspace,
+    the index its lock was made against when that does not answer here, its own Docker files, the shared libraries
+    its drivers load."""
     return {
         "name": project_name(root, project),
+        "dependencies": dependencies,
         "requires_python": project.get("project", {}).get("requires-python", ""),
         "extras": framework_extras(project, dependencies),
         "workspace": workspace_of(root, project) if how == "uv" else None,
         "unreached_index": unreached_lock_index(root / "uv.lock") if how == "uv" else "",
         "package": imports_itself(root),
         "own_distribution": own_distribution(root, project),
+        "docker_files": tuple(name for name in DOCKER_FILES if (root / name).is_file()),
+        "libraries": runtime_libraries(root, dependencies),
     }
+
+
+def settings_fields(root: Path, settings: Settings | None) -> tuple[dict, list[Finding]]:
+    """What the settings and the code that uses them say: the settings, an async engine, scratch folders to mount;
+    with what init says of them (an HTTPS redirect turned off, a scratch folder)."""
+    scratch = scratch_folders(settings)
+    said = [Finding("settings", settings.summary, settings.source)] if settings else []
+    said += [
+        Finding("plain HTTP", f"{v}=false: TLS ends in front of the stack", settings.source) for v in https_redirects(settings)
+    ]
+    said += [Finding("writable", f"{path}, a tmpfs: {name}'s folder", settings.source) for name, path in scratch.items()]
+    fields = {"settings": settings, "async_engine": makes_async_engine(root), "writable": tuple(dict.fromkeys(scratch.values()))}
+    return fields, said
 
 
 def worker_findings(worker: Worker | None) -> list[Finding]:
@@ -248,11 +266,8 @@ def read_repository(root: Path, python: str = "") -> Repository:
     server, start, added_server, found_server = server_of(root, dependencies, requirements, how)
     migrate, worker = migrations(root, dependencies), find_worker(root, dependencies)
     chosen = Finding("python", python, "--python") if python else python_version(root, project)
-    findings = [chosen, found_installer, Finding("app", app.reference, app.source), found_server]
-    findings += [Finding("settings", settings.summary, settings.source)] if settings else []
-    findings += [
-        Finding("plain HTTP", f"{v}=false: TLS ends in front of the stack", settings.source) for v in https_redirects(settings)
-    ]
+    about_settings, settings_said = settings_fields(root, settings)
+    findings = [chosen, found_installer, Finding("app", app.reference, app.source), found_server, *settings_said]
     findings += backing.findings + ([migrate] if migrate else []) + worker_findings(worker)
     chosen = below_a_ceiling(root, chosen, project, dependencies)
     findings[0], compiled, findings[2:2] = python_and_builds(root, how, requirements, chosen, project, dependencies)
@@ -265,18 +280,14 @@ def read_repository(root: Path, python: str = "") -> Repository:
         python=findings[0].value,
         installer=how,
         requirements=requirements,
-        dependencies=dependencies,
         app=app,
+        **about_settings,
         server=server,
         added_server=added_server,
-        async_engine=makes_async_engine(root),
-        settings=settings,
         **backing.repository_fields(),
         **worker_fields(worker),
         migrations=migrate.value if migrate else "",
-        docker_files=tuple(name for name in DOCKER_FILES if (root / name).is_file()),
         compiled=tuple(compiled),
-        libraries=runtime_libraries(root, dependencies),
         **prestart,
         service_tests=tests,
         start=tuple(start),

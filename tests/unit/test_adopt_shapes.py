@@ -1814,6 +1814,26 @@ def test_the_metadata_the_code_reads_of_its_own_distribution_is_written_in_the_i
         assert f'/{name}-{version}.dist-info" && mkdir -p' in dockerfile_text(repo, "/health", False)
 
 
+@pytest.mark.parametrize(
+    ("field", "mounted"),
+    [
+        # bartosz121/fastapi-app-template: prometheus_client's multiprocess collector over a folder under /tmp, which
+        # a tmpfs /tmp starts without; its metrics route answered 500 in ci.
+        ('PROMETHEUS_MULTIPROC_DIR: str | None = "/tmp/prometheus"', ["/tmp/prometheus"]),
+        ('prometheus_multiproc_dir: str = "/var/run/metrics/"', ["/var/run/metrics"]),
+        ('PROMETHEUS_MULTIPROC_DIR: str = "/tmp"', []),  # /tmp is one already
+        ("PROMETHEUS_MULTIPROC_DIR: str | None = None", []),  # off
+    ],
+)
+def test_a_scratch_folder_setting_gets_a_tmpfs_at_its_default(tmp_path, field, mounted):
+    config = f"from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    {field}\n"
+    files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
+    repo = read_repository(written(tmp_path, files))
+    assert list(repo.writable) == mounted
+    for path in mounted:
+        assert f'"{path}:uid=10001,gid=10001"' in compose_text(repo, "Dockerfile")
+
+
 def test_a_route_prefix_setting_gets_one_value_everywhere_and_a_cloud_brokers_worker_is_left_out(tmp_path):
     # MahmudulHassan5809/fastapi-starter: routes under f"/api/{settings.VERSION}", VERSION required: the trial's
     # generated value made the health path, and the ci env's other one answered 404; its Celery worker's broker is SQS.

@@ -18,7 +18,7 @@ from fastapi_stackops.adopt.app_settings import (
 from fastapi_stackops.adopt.backing import DATABASES
 from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_values, redis_by_default
 from fastapi_stackops.adopt.conventions import DATA_DIR
-from fastapi_stackops.adopt.data_folders import data_values
+from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
 from fastapi_stackops.adopt.reading import Repository
 
 
@@ -63,6 +63,8 @@ def wired_environment(repo: Repository) -> dict[str, str]:
     if mode:  # the app's own default, which dev and ci set to its local mode
         values[mode.variable] = f"${{{mode.variable}-{mode.default}}}"
     values |= {name: f"${{{name}-false}}" for name in https_redirects(settings)}  # TLS ends in front of the stack
+    # A scratch folder's variable is the library's to read too (prometheus_client's), not only the settings'.
+    values |= {name: f"${{{name}-{path}}}" for name, path in scratch_folders(settings).items()}
     for name, value in repo.given.items():  # --set: a default the env files may override
         escaped = value.replace("$", "$$")
         values[name] = json.dumps(f"${{{name}-{escaped}}}") if escaped else f"${{{name}-}}"

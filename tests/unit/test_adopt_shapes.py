@@ -1830,8 +1830,9 @@ def test_a_scratch_folder_setting_gets_a_tmpfs_at_its_default(tmp_path, field, m
     files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
     repo = read_repository(written(tmp_path, files))
     assert list(repo.writable) == mounted
-    for path in mounted:
+    for path in mounted:  # and its variable set, which prometheus_client reads itself (the settings' default is not)
         assert f'"{path}:uid=10001,gid=10001"' in compose_text(repo, "Dockerfile")
+        assert f"-{path}}}" in app_environment(repo)[field.split(":")[0].upper()]
 
 
 def test_a_route_prefix_setting_gets_one_value_everywhere_and_a_cloud_brokers_worker_is_left_out(tmp_path):

@@ -1,10 +1,10 @@
 """A client for the local engine whose container and image reads need no Docker SDK: the standard library over the
 socket, everything else handed to the SDK's client, made on first need.
 
-A task's first engine reads (is a port ours, is a base image here) come before Compose starts; the SDK's import
-(~70 ms: requests and urllib3 among it) then lay on that path at every `inv up`. With these reads it happens while
-Compose runs (Stack.connect_ahead). Only an engine at a unix socket chosen without a context is read so; any other
-is the SDK's, as are every write and every failed read.
+A task's engine reads (is a port ours, is a base image here, are the containers healthy) come before, during and
+after Compose; the SDK's import (~70 ms: requests and urllib3 among it) and its teardown would lie on that path at
+every `inv up` (Stack.reader). Only an engine at a unix socket chosen without a context is read so; any other is the
+SDK's, as are every write and every failed read.
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ class LazyModule(ModuleType):
     Unlike importlib's LazyLoader (which swaps the real module in place and,
     before Python 3.12, lets another thread see it half-executed), the real
     module is imported the ordinary way: a second thread asking meanwhile
-    waits for the import to finish. The SDK is imported off the task's thread
-    while Compose runs (Stack.connect_ahead), so this matters.
+    waits for the import to finish. A task's threads (a render ahead, checks
+    run side by side) may each be first to ask, so this matters.
     """
 
     def __init__(self, name: str):

@@ -31,7 +31,6 @@ class Stack:
         self._client = client
         self._containers: list | None = None
         self._rendering: Future | None = None
-        self._connecting: Future | None = None
 
     @classmethod
     def of_env(cls, env: str | None = None, config=None, client: docker.DockerClient | None = None) -> Stack:
@@ -39,25 +38,17 @@ class Stack:
 
     @functools.cached_property
     def client(self) -> docker.DockerClient:
-        return self._connecting.result() if self._connecting else self._client or connect(self.settings.target.engine_address())
+        return self._client or connect(self.settings.target.engine_address())
 
-    @property
+    @functools.cached_property
     def reader(self) -> docker.DockerClient:
-        """The client reads go through: before the SDK is wanted, a local engine's containers and images are read with
-        the standard library (engine_reads), and the SDK is made only for what else is asked."""
-        if self._client or self._connecting or "client" in self.__dict__ or self.settings.target.remote:
+        """The client reads go through: a local engine's containers and images are read with the standard library
+        (engine_reads), and the SDK is made only for what else is asked (a write, logs, a failed read). `inv up` and
+        `inv down` then import no SDK at all: it cost ~70 ms of CPU while Compose ran, and its teardown at exit."""
+        if self._client or self.settings.target.remote:
             return self.client
         path = local_socket()
         return LocalReads(path, lambda: self.client) if path else self.client
-
-    def connect_ahead(self) -> Stack:
-        """Make the SDK's client off the task's thread (its import, ~70 ms, and a ping) while Compose runs. Not for a
-        server's engine: its tunnel is opened once per process, by the thread that first asks (Compose's)."""
-        if self._connecting is None and "client" not in self.__dict__ and not self.settings.target.remote:
-            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="connect")
-            self._connecting = pool.submit(lambda: self._client or connect(self.settings.target.engine_address()))
-            pool.shutdown(wait=False)
-        return self
 
     def render_ahead(self) -> Stack:
         """Start rendering the model (a Compose subprocess, ~0.1 s) while the task goes on: it overlaps the SDK's import
@@ -101,7 +92,6 @@ class Stack:
         self, args: Sequence[str], extra_env: Mapping[str, str] | None = None, capture: bool = False, check: bool = True
     ) -> subprocess.CompletedProcess:
         """Run Compose on this stack; what it changed is looked at anew."""
-        self.connect_ahead()
         try:
             return run_compose(self.settings, args, extra_env, capture, check)
         finally:
@@ -109,6 +99,4 @@ class Stack:
 
     def start_compose(self, args: Sequence[str], extra_env: Mapping[str, str] | None = None, on_line=None) -> Background:
         self.look_again()
-        started = start_compose(self.settings, args, extra_env, on_line)
-        self.connect_ahead()
-        return started
+        return start_compose(self.settings, args, extra_env, on_line)

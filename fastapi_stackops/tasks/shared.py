@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import signal
 import sys
@@ -47,6 +48,10 @@ def reports_errors(body):
             if not type(error).__module__.startswith(("requests", "urllib3")):
                 raise
             raise Exit(f"error: {engine_unanswered(error)}", code=1) from None
+        finally:
+            # What the task made is never scanned by the collector again, so the interpreter's last collections at
+            # exit skip it: ~30 ms of CPU at the end of every task here (inv bench's stack rows).
+            gc.freeze()
 
     return wrapper
 

@@ -72,10 +72,13 @@ def running_stack_rows(bench: Bench, label: str, env: Path, plain_up: list[str],
     timed(plain_up, ws, plain_env)
     again = statistics.median(timed(inv_command("up", "--env", str(env), "--no-build"), ws) for _ in range(3))
     plain_again = statistics.median(timed(plain_up, ws, plain_env) for _ in range(3))
+    start = statistics.median(timed(inv_command("--version"), ws) for _ in range(3))
     stack = Stack(load_settings(str(env)), connect())
     calls = engine_calls_per_up(stack)
-    target = again <= 1.05 * plain_again
-    bench.add("stack", f"{label}: inv up, stack running", again, "s", "docker compose up --wait", plain_again, "<= 1.05x", target)
+    bench.add("stack", f"{label}: inv up, stack running", again, "s", "docker compose up --wait", plain_again)
+    # The same bound as from a stopped stack: what inv up adds is Invoke's own start and at most 0.15 s more.
+    added, met = again - plain_again, again - plain_again <= start + 0.15
+    bench.add("stack", f"{label}: inv up over compose, running", added, "s", "inv --version", start, "<= it + 0.15 s", met)
     bench.add("stack", f"{label}: engine API calls per inv up", calls, "", "containers", len(stack.look_again().containers()))
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from http.client import HTTPConnection, HTTPException, HTTPSConnection
+from urllib.parse import urlsplit
 
 from fastapi_stackops import StackError
 from fastapi_stackops.compose import up_args
 from fastapi_stackops.console import say
 from fastapi_stackops.diagnosis import explain_failed_start, given_up_on
 from fastapi_stackops.engine import finished_one_shot, service_of
-from fastapi_stackops.lazy import requests
 from fastapi_stackops.stack import Stack
 from fastapi_stackops.waiting import poll, within
 
@@ -65,12 +66,19 @@ def unsettled(containers: list) -> list[str]:
 
 
 def answer(url: str) -> str | None:
-    """None when the URL answers 2xx or 3xx; else what it answered, or why it did not."""
+    """None when the URL answers 2xx or 3xx; else what it answered, or why it did not. Asked with the standard
+    library: requests' import (~90 ms here) would lie after Compose at every `inv up`."""
+    parts = urlsplit(url)
+    connection = (HTTPSConnection if parts.scheme == "https" else HTTPConnection)(parts.netloc, timeout=5)
     try:
-        response = requests.get(url, timeout=5, allow_redirects=False)
-    except requests.RequestException as error:
+        connection.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
+        response = connection.getresponse()
+        text = response.read(160).decode(errors="replace")
+    except (OSError, HTTPException) as error:
         return f"no answer ({type(error).__name__})"
-    return None if response.status_code < 400 else f"{response.status_code}: {response.text[:160]}"
+    finally:
+        connection.close()
+    return None if response.status < 400 else f"{response.status}: {text}"
 
 
 class Launch:

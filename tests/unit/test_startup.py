@@ -1,11 +1,15 @@
 """startup's pure rules, on containers as the engine describes them."""
 
+import socket
+import socketserver
+import threading
 from types import SimpleNamespace
 
 import pytest
 
 from fastapi_stackops.engine import SERVICE_LABEL
-from fastapi_stackops.startup import CRASH_LOOP_RESTARTS, crash_loop, restarts_since, unsettled
+from fastapi_stackops.startup import CRASH_LOOP_RESTARTS, answer, crash_loop, restarts_since, unsettled
+from tests.utils.answering import JSONAnswering
 
 
 def container(service, status="running", health=None, restarts=0, restarting=False, exit_code=0, policy="no", cid=None):
@@ -61,3 +65,35 @@ def test_restarts_since(containers, baseline, expected):
 )
 def test_unsettled(one, expected):
     assert unsettled([one]) == expected
+
+
+class Paths(JSONAnswering):
+    def do_GET(self):
+        status = {"/health": 200, "/moved": 307, "/ready?deep=1": 200, "/broken": 503}.get(self.path, 404)
+        self.answer(status, {"path": self.path})
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("/health", None),
+        ("/moved", None),  # a redirect is an answer: not followed
+        ("/ready?deep=1", None),  # the query is asked too
+        ("/broken", '503: {"path": "/broken"}'),
+        ("/nowhere", '404: {"path": "/nowhere"}'),
+    ],
+)
+def test_a_health_path_answers_2xx_or_3xx_else_what_it_said(path, said):
+    with socketserver.TCPServer(("127.0.0.1", 0), Paths) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            assert answer(f"http://127.0.0.1:{server.server_address[1]}{path}") == said
+        finally:
+            server.shutdown()
+
+
+def test_a_port_nothing_listens_on_is_no_answer():
+    with socket.socket() as probe:  # a port just freed: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert answer(f"http://127.0.0.1:{port}/health") == "no answer (ConnectionRefusedError)"

@@ -31,7 +31,7 @@ def bench_stack(bench: Bench) -> None:
         plain_up = compose_command(settings, *up_args(settings, build=False))
         plain_down = compose_command(settings, *down_args())
         try:
-            with step(f"{label}: inv up and down against plain Compose, five times each"):
+            with step(f"{label}: inv up and down against plain Compose, seven times each"):
                 up_down_rows(bench, label, env, plain_up, plain_down, plain_env)
             with step(f"{label}: inv up of the running stack against plain Compose, three times each"):
                 running_stack_rows(bench, label, env, plain_up, plain_env)
@@ -50,7 +50,7 @@ def up_down_rows(bench: Bench, label: str, env: Path, plain_up: list[str], plain
     timed(inv_command("up", "--env", str(env)), ws)  # builds, and makes the volumes: not counted
     timed(inv_command("down", "--env", str(env)), ws)
     ups, downs, plain_ups, plain_downs, starts = [], [], [], [], []
-    for _ in range(5):  # five: the target's margin (0.15 s) is near the noise of one run here
+    for _ in range(7):  # seven: the target's margin (0.15 s) is near the noise of one run here, and health checks tick once a second
         ups.append(timed(inv_command("up", "--env", str(env), "--no-build"), ws))
         downs.append(timed(inv_command("down", "--env", str(env)), ws))
         plain_ups.append(timed(plain_up, ws, plain_env))

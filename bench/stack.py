@@ -50,7 +50,9 @@ def up_down_rows(bench: Bench, label: str, env: Path, plain_up: list[str], plain
     timed(inv_command("up", "--env", str(env)), ws)  # builds, and makes the volumes: not counted
     timed(inv_command("down", "--env", str(env)), ws)
     ups, downs, plain_ups, plain_downs, starts = [], [], [], [], []
-    for _ in range(7):  # seven: the target's margin (0.15 s) is near the noise of one run here, and health checks tick once a second
+    for _ in range(
+        7
+    ):  # seven: the target's margin (0.15 s) is near the noise of one run here, and health checks tick once a second
         ups.append(timed(inv_command("up", "--env", str(env), "--no-build"), ws))
         downs.append(timed(inv_command("down", "--env", str(env)), ws))
         plain_ups.append(timed(plain_up, ws, plain_env))

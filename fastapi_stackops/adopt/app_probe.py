@@ -109,10 +109,28 @@ def routes_of(app):
     return {"openapi_url": app.openapi_url, "docs_url": app.docs_url, "routes": routes, "openapi": openapi, "broken": broken}
 
 
+def loaded(module, attribute, factory):
+    """The app; a module (or factory) that asks for the running loop as it loads (`asyncio.get_running_loop()`) is
+    loaded again inside one, as uvicorn loads it."""
+
+    def load():
+        found = getattr(importlib.import_module(module), attribute)
+        return found() if factory else found
+
+    async def inside_a_loop():
+        return load()
+
+    try:
+        return load()
+    except RuntimeError as error:
+        if "no running event loop" not in str(error):
+            raise
+    return asyncio.run(inside_a_loop())
+
+
 def main(module, attribute, factory, code, seconds):
     try:
-        found = getattr(importlib.import_module(module), attribute)
-        app = found() if factory else found
+        app = loaded(module, attribute, factory)
     except Exception as error:
         report(error, code)
         sys.exit(1)

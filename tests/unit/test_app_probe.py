@@ -60,3 +60,16 @@ def test_an_import_failure_is_reported_with_the_apps_own_frame(tmp_path):
     done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=30)
     failure = json.loads(done.stdout.split(FAILED, 1)[1].splitlines()[0])
     assert done.returncode == 1 and failure["kind"] == "KeyError" and failure["line"] == 3
+
+
+def test_an_app_that_asks_for_the_running_loop_as_it_loads_is_loaded_inside_one_as_uvicorn_loads_it(tmp_path):
+    # pkrecz/fastapi-service-async: `asyncio.get_running_loop().create_task(...)` at import, which uvicorn runs in its
+    # loop; the probe imported it outside one, and init refused the app ("no running event loop").
+    app = "import asyncio\nfrom fastapi import FastAPI\n\nasync def warm():\n    pass\n\n"
+    app += (
+        "app = FastAPI()\nasyncio.get_running_loop().create_task(warm())\n\n@app.get('/health')\ndef health():\n    return {}\n"
+    )
+    (tmp_path / "main.py").write_text(app)
+    args = [sys.executable, "-c", PROBE, "main", "app", "", f"{tmp_path}/", "2"]
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert ["/health", ["GET"]] in json.loads(done.stdout.split(MARKER, 1)[1])["routes"]

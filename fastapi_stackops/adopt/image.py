@@ -103,8 +103,17 @@ def added_server(repo: Repository) -> str:
     """The server the app's dependencies lack (a template keeps uvicorn among its dev dependencies): added alone."""
     if not repo.added_server:
         return ""
-    pip = "/opt/uv/bin/uv pip install --python /opt/venv/bin/python" if repo.installer == "uv" else "pip install --no-cache-dir"
-    return f"# The app's dependencies have no server: {repo.added_server} is added.\n{CA_SECRET}{pip} -q {repo.added_server}\n"
+    pip = (
+        "/opt/uv/bin/uv pip install -q --python /opt/venv/bin/python"
+        if repo.installer == "uv"
+        else "pip install -q --no-cache-dir"
+    )
+    return f"# The app's dependencies have no server: {repo.added_server} is added.\n{CA_SECRET}{past_unreached_index(repo, pip)} {repo.added_server}\n"
+
+
+def past_unreached_index(repo: Repository, install: str) -> str:
+    """uv reads the project's own index settings; when the mirror they name does not answer, it installs without them."""
+    return install.replace("uv pip install -q", "uv pip install -q --no-config") if repo.unreached_index else install
 
 
 STRIP_TOOL = (
@@ -154,9 +163,7 @@ def builder_stage(repo: Repository) -> str:
     """The venv with the app's dependencies alone, compiled; no installer left in it."""
     exported = repo.installer == "uv" and (re.search(r"==\s*3\.\d+\.\d+", repo.requires_python) or repo.unreached_index)
     copied, install = INSTALLERS["uv-exported" if exported else repo.installer]
-    if repo.unreached_index:  # the project's own index settings name the mirror that does not answer
-        install = install.replace("uv pip install -q", "uv pip install -q --no-config")
-    install = in_workspace(repo, with_extras(repo, install))
+    install = in_workspace(repo, with_extras(repo, past_unreached_index(repo, install)))
     # A requirements file in a folder may include its neighbours (-r base.txt): the folder goes whole.
     folder = repo.requirements.rpartition("/")[0]
     copy_line = f"COPY {folder} ./{folder}" if folder else f"COPY {copied.format(requirements=repo.requirements)} ./"

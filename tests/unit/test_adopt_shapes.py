@@ -587,7 +587,7 @@ def test_pytest_among_the_main_dependencies_needs_nothing_more(tmp_path):
 def test_a_server_kept_among_the_dev_dependencies_is_added_to_the_image_at_the_locked_version():
     repo = read_repository(BARE / "uv-mariadb-nested")
     assert repo.added_server.startswith("uvicorn==")
-    assert f"uv pip install --python /opt/venv/bin/python -q {repo.added_server}" in dockerfile_text(repo, "/", False)
+    assert f"uv pip install -q --python /opt/venv/bin/python {repo.added_server}" in dockerfile_text(repo, "/", False)
 
 
 def test_the_persistence_scenario_never_needs_a_login():
@@ -1354,6 +1354,9 @@ def test_a_lock_made_against_a_mirror_that_does_not_answer_installs_its_pins_fro
     dockerfile = dockerfile_text(repo, "/", False)
     assert repo.unreached_index == away
     assert ("uv export --frozen" in dockerfile and "uv pip install -q --no-config" in dockerfile) == bool(away)
+    # CodarZ/FastAPI-Service: the server added beside the lock (uvicorn) was asked of the mirror, and the build failed.
+    server = next(line for line in dockerfile.splitlines() if "uv pip install" in line and line.endswith(" uvicorn"))
+    assert ("--no-config" in server) == bool(away)
     said = next(line for line in lines(repo) if line.lstrip().startswith("installs"))
     assert ("mirror.invalid, where it was made, does not answer here" in said) == bool(away)
 

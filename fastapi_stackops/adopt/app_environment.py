@@ -16,7 +16,7 @@ from fastapi_stackops.adopt.app_settings import (
     setting_fields,
 )
 from fastapi_stackops.adopt.backing import DATABASES
-from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_values, redis_by_default
+from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_by_default, broker_values
 from fastapi_stackops.adopt.conventions import DATA_DIR
 from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
 from fastapi_stackops.adopt.reading import Repository
@@ -57,7 +57,7 @@ def wired_environment(repo: Repository) -> dict[str, str]:
     values = database_environment(repo)
     named = [f.variable for f in setting_fields(settings) if not NO_URL.match(f.annotation)]
     values |= broker_values(named + list(repo.required), repo.redis, repo.rabbitmq)
-    values |= redis_by_defaults(repo, values)
+    values |= brokers_by_defaults(repo, values)
     values |= data_values(repo.data_variables)
     mode = local_mode(settings, repo.root)
     if mode:  # the app's own default, which dev and ci set to its local mode
@@ -82,10 +82,15 @@ def database_environment(repo: Repository) -> dict[str, str]:
     return scattered | values | database_values(repo, [], parts_of(fields))
 
 
-def redis_by_defaults(repo: Repository, wired: dict[str, str]) -> dict[str, str]:
-    """Redis settings no name places, wired by their defaults' shape (REDIS_BROKER = "localhost:6379")."""
-    fields = setting_fields(repo.settings) if repo.redis else ()
-    found = {f.variable: redis_by_default(f.variable, f.default) for f in fields if f.variable not in wired}
+def brokers_by_defaults(repo: Repository, wired: dict[str, str]) -> dict[str, str]:
+    """Broker settings no name places, wired by their defaults' shape (REDIS_BROKER = "localhost:6379", MQ_URL =
+    "amqp://guest:guest@127.0.0.1:5672/")."""
+    fields = setting_fields(repo.settings) if repo.redis or repo.rabbitmq else ()
+    found = {
+        f.variable: broker_by_default(f.variable, f.default, bool(repo.redis), bool(repo.rabbitmq))
+        for f in fields
+        if f.variable not in wired
+    }
     return {variable: value for variable, value in found.items() if value}
 
 
@@ -116,14 +121,33 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
         by_name, database = {f.name: f for f in settings.fields}, DATABASES[repo.database]
         schemes = (database.scheme(repo.dependencies, "", engine) for engine in (repo.async_engine, False))
         parts = database.parts(*schemes)
-        for name, part in settings.database_parts.items():
+        for name, part in scheme_pieces(settings.database_parts, by_name).items():
             field = by_name[name]
-            # A DB_TYPE whose default names a driver (sqlite+aiosqlite) is the URL's whole scheme, not the kind alone.
-            part = "driver" if part == "kind" and "+" in (field.default or "") else part
             # MySQL's schema is its database (DATABASE_SCHEMA = 'shop'); PostgreSQL's is a namespace in one: kept.
             part = ("name" if repo.database == "mysql" else "") if part == "schema" else part
             values |= {field.variable: f"${{{field.variable}-{parts[part]}}}"} if part else {}
     return values
+
+
+#: What a URL's scheme begins with: a dialect field defaulting to one beside a driver field is the kind alone.
+KINDS = ("postgresql", "postgres", "mysql", "mariadb", "sqlite")
+
+
+def scheme_pieces(named: dict[str, str], by_name: dict[str, SettingField]) -> dict[str, str]:
+    """The database parts, a driver or kind field read by its default: a DB_TYPE defaulting to a whole scheme
+    (sqlite+aiosqlite) is one; a dialect (postgresql) beside a driver defaulting to a module alone (asyncpg), which the
+    code joins with a +, is the kind, and the driver keeps its own default."""
+    defaults = {name: (by_name[name].default or "").lower() for name in named}
+    pieces = {n: "driver" if part == "kind" and "+" in defaults[n] else part for n, part in named.items()}
+    alone = [
+        n
+        for n, part in pieces.items()
+        if part == "driver" and re.fullmatch(r"[a-z]\w*", defaults[n]) and defaults[n] not in KINDS
+    ]
+    if not alone:
+        return pieces
+    kinds = {n: "kind" for n, part in pieces.items() if part == "driver" and defaults[n] in KINDS}
+    return {n: part for n, part in (pieces | kinds).items() if n not in alone}
 
 
 def tests_environment(repo: Repository) -> dict[str, str]:

@@ -87,6 +87,14 @@ def redis_value(name: str) -> str | None:
 HOST_AND_PORT = re.compile(r"^[\w.-]+:\d{2,5}$")
 
 
+def broker_by_default(name: str, default: str | None, redis: bool, rabbitmq: bool) -> str | None:
+    """What a setting no name pattern places gets when its default is a broker's address: RabbitMQ's URL for an
+    amqp:// one (MQ_URL), whatever the name; Redis in its default's shape for a setting naming Redis."""
+    if rabbitmq and re.match(r"^amqps?://", default or ""):
+        return RABBITMQ_PARTS["url"][1]
+    return redis_by_default(name, default) if redis else None
+
+
 def redis_by_default(name: str, default: str | None) -> str | None:
     """What a setting naming Redis that no name pattern places gets (REDIS_BROKER = "localhost:6379", which a validator
     splits): the stack's Redis in its default's shape, a URL or host:port; None when the default is no address."""

@@ -659,6 +659,28 @@ def test_a_database_type_in_parts_is_its_kind_or_its_scheme(tmp_path, default, v
     assert app_environment(read_repository(tmp_path))["DB_TYPE"] == f"${{DB_TYPE-{value}}}"
 
 
+def test_a_dialect_and_a_driver_given_apart_under_an_sql_prefix_are_the_stacks_database(tmp_path):
+    # cuiruochu/fastapi-service-skeleton: SQL_HOST (env_prefix SQL_) was no database part, so the app reached
+    # 127.0.0.1:5432 and crash-looped; its URL is f"{dialect}+{driver}://...", so a dialect is the kind alone.
+    config = "from pydantic_settings import BaseSettings, SettingsConfigDict\n\nclass SQLSettings(BaseSettings):\n"
+    config += "    model_config = SettingsConfigDict(env_prefix='SQL_')\n    dialect: str = 'postgresql'\n"
+    config += "    driver: str | None = 'asyncpg'\n    host: str = '127.0.0.1'\n    port: int = 5432\n"
+    written(tmp_path, {"requirements.txt": "fastapi\nasyncpg\nsqlalchemy[asyncio]\n", "main.py": APP, "config.py": config})
+    environment = app_environment(read_repository(tmp_path))
+    assert environment["SQL_HOST"] == "${SQL_HOST-postgres}" and environment["SQL_DIALECT"] == "${SQL_DIALECT-postgresql}"
+    assert "SQL_DRIVER" not in environment  # its own asyncpg
+
+
+def test_a_setting_defaulting_to_an_amqp_url_is_the_stacks_rabbitmq_whatever_its_name(tmp_path):
+    # cuiruochu/fastapi-service-skeleton: MQ_URL = "amqp://guest:guest@127.0.0.1:5672/" kept its localhost.
+    config = "from pydantic_settings import BaseSettings, SettingsConfigDict\n\nclass MQSettings(BaseSettings):\n"
+    config += "    model_config = SettingsConfigDict(env_prefix='MQ_')\n    url: str = 'amqp://guest:guest@127.0.0.1:5672/'\n"
+    config += "    exchange: str = ''\n"
+    written(tmp_path, {"requirements.txt": "fastapi\naio-pika\n", "main.py": APP, "config.py": config})
+    environment = app_environment(read_repository(tmp_path))
+    assert environment["MQ_URL"] == AMQP and "MQ_EXCHANGE" not in environment
+
+
 @pytest.mark.parametrize(
     ("member", "up", "pinned_beside_it"),
     [("services/api", "../..", False), ("api", "..", False), ("services/api", "../..", True)],

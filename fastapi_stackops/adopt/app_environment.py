@@ -160,9 +160,7 @@ def tests_environment(repo: Repository) -> dict[str, str]:
     environment, own = wired | made, set(repo.service_tests.own_values) & set(made)
     # What the suite names and the repository's own pipelines set, which the stack does not wire; then what only the
     # suite reads, with no default: a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL).
-    pipelines = {
-        name: json.dumps(on_the_stack(repo, value)) for name, value in repo.service_tests.ci_values if name not in environment
-    }
+    pipelines = {name: json.dumps(on_the_stack(repo, value)) for name, value in repo.service_tests.ci_values if name not in wired}
     examples = committed_environment(repo, environment)
     only_read = {
         name: json.dumps(named_value(name) or "")

@@ -136,7 +136,8 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     reads = [f.variable for s in environment_settings(root, sorted((root / folder).rglob("*.py"))) for f in s.required]
     reads = list(dict.fromkeys(reads))
     named = names_in_code(sorted((root / folder).rglob("*.py")))
-    given = tuple((name, value) for name, value in ci_values(root).items() if name in named)
+    pipelines = {name: value for name, value in ci_values(root).items() if name in named}
+    given = tuple((pipelines | recipe_values(root)).items())
     values = (test_env_values(root), tuple(reads), given, committed_env_values(root))
     own_paths = bool(pytest_setting(root, project, "testpaths").strip())
     engine = any(TESTCONTAINERS.search(text_of(path)) for path in sorted((root / folder).rglob("*.py")))
@@ -211,6 +212,26 @@ def ci_values(root: Path) -> dict[str, str]:
                 value = entry.group(3).split(" #")[0].strip().strip("\"'")
                 if value and "$" not in value:
                     found.setdefault(entry.group(2), value)
+    return found
+
+
+#: Where a repository keeps the command that runs its tests: a make or just recipe.
+RECIPE_FILES = ("Makefile", "makefile", "GNUmakefile", "justfile")
+#: A variable a recipe sets before the command: `ENVIRONMENT=test pytest`, `MODE="testing" poetry run pytest`.
+ASSIGNED = re.compile(r"""(?:^|\s)([A-Z][A-Z0-9_]*)=("[^"]*"|'[^']*'|[^\s"'$]+)(?=\s)""")
+
+
+def recipe_values(root: Path) -> dict[str, str]:
+    """The literal values a make or just recipe sets on the line that runs pytest: what the suite runs with, as the
+    repository runs it; the runner's tooling aside."""
+    top = git_root(root) or root
+    found: dict[str, str] = {}
+    for path in (folder / name for folder in dict.fromkeys([root, top]) for name in RECIPE_FILES):
+        for line in text_of(path).splitlines() if path.is_file() else ():
+            before = re.split(r"\bpytest\b", line)[0] if re.search(r"\bpytest\b", line) else ""
+            for name, value in ASSIGNED.findall(before):
+                if not TOOLING.match(name):
+                    found.setdefault(name, value.strip("\"'"))
     return found
 
 

@@ -784,6 +784,19 @@ def test_the_tests_keep_their_own_committed_values_for_what_init_made_up(tmp_pat
     assert 'TEST_DATABASE_URL: "postgresql+psycopg://app:${POSTGRES_PASSWORD}@postgres:5432/app"' in tested
 
 
+def test_the_tests_get_what_the_repositorys_make_recipe_sets_over_what_init_made_up(tmp_path):
+    # ducminh-phan/fastapi-service-template: `ENVIRONMENT: str` has no default; the conftest exits unless it is "test",
+    # as `make test` runs it (`ENVIRONMENT=test pytest`); init gave the suite its made-up value.
+    config = "from pydantic_settings import BaseSettings\n\nclass Config(BaseSettings):\n    ENVIRONMENT: str\n"
+    files = {"requirements.txt": "fastapi\n", "requirements-dev.txt": "pytest\n", "main.py": APP, "config.py": config}
+    files |= {"tests/test_app.py": "def test_x():\n    pass\n", "Makefile": "test:\n\tENVIRONMENT=test pytest\n"}
+    served, tested = (
+        block.split("    environment:\n")[1]
+        for block in compose_text(read_repository(written(tmp_path, files))).split("  web-test:\n")
+    )
+    assert 'ENVIRONMENT: "test"' in tested and "ENVIRONMENT: ${ENVIRONMENT?" in served
+
+
 @pytest.mark.parametrize(
     ("fields", "wired", "tests_get_it"),
     [

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_stackops.adopt.testing import ServiceTests, ci_values, committed_env_values, names_in_code, run_folder
+from fastapi_stackops.adopt.testing import (
+    ServiceTests,
+    ci_values,
+    committed_env_values,
+    names_in_code,
+    recipe_values,
+    run_folder,
+)
 from tests.utils import committed as commit
 
 GITHUB = """name: ci
@@ -51,6 +58,21 @@ def test_a_pipelines_literal_values_are_read_at_the_git_top(tmp_path: Path, file
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / "services" / "api").mkdir(parents=True, exist_ok=True)
     assert ci_values(tmp_path / "services" / "api") == found  # a monorepo's service: its pipelines are at the top
+
+
+@pytest.mark.parametrize(
+    ("name", "recipe", "found"),
+    [
+        # ducminh-phan/fastapi-service-template: its conftest exits unless ENVIRONMENT is test, as `make test` sets it.
+        ("Makefile", "test:\n\tENVIRONMENT=test pytest\n", {"ENVIRONMENT": "test"}),
+        ("justfile", 'test:\n    APP_ENV="testing" PYTHONPATH=src poetry run pytest -x\n', {"APP_ENV": "testing"}),
+        ("Makefile", "run:\n\tDEBUG=1 uvicorn main:app\ntest:\n\tpytest --cov\n", {}),  # not the tests' line
+        ("Makefile", "test:\n\tSECRET=$(SECRET) pytest\n", {}),  # another variable's value is none
+    ],
+)
+def test_what_a_make_or_just_recipe_sets_on_the_line_that_runs_pytest(tmp_path: Path, name, recipe, found):
+    (tmp_path / name).write_text(recipe)
+    assert recipe_values(tmp_path) == found
 
 
 def test_the_names_a_suite_writes_as_strings(tmp_path: Path):

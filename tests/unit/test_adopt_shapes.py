@@ -36,6 +36,8 @@ from tests.utils import committed
 BARE = Path(__file__).resolve().parents[1] / "fixtures" / "bare"
 SHAPES = Path(__file__).resolve().parents[1] / "fixtures" / "shapes"
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+#: The stack's RabbitMQ as a URL.
+AMQP = "amqp://app:${RABBITMQ_PASSWORD}@rabbitmq:5672/%2F"
 
 
 def written(root: Path, files: dict[str, str]) -> Path:
@@ -659,26 +661,35 @@ def test_a_database_type_in_parts_is_its_kind_or_its_scheme(tmp_path, default, v
     assert app_environment(read_repository(tmp_path))["DB_TYPE"] == f"${{DB_TYPE-{value}}}"
 
 
-def test_a_dialect_and_a_driver_given_apart_under_an_sql_prefix_are_the_stacks_database(tmp_path):
-    # cuiruochu/fastapi-service-skeleton: SQL_HOST (env_prefix SQL_) was no database part, so the app reached
-    # 127.0.0.1:5432 and crash-looped; its URL is f"{dialect}+{driver}://...", so a dialect is the kind alone.
-    config = "from pydantic_settings import BaseSettings, SettingsConfigDict\n\nclass SQLSettings(BaseSettings):\n"
-    config += "    model_config = SettingsConfigDict(env_prefix='SQL_')\n    dialect: str = 'postgresql'\n"
-    config += "    driver: str | None = 'asyncpg'\n    host: str = '127.0.0.1'\n    port: int = 5432\n"
-    written(tmp_path, {"requirements.txt": "fastapi\nasyncpg\nsqlalchemy[asyncio]\n", "main.py": APP, "config.py": config})
+@pytest.mark.parametrize(
+    ("client", "prefix", "fields", "wired", "kept"),
+    [
+        # cuiruochu/fastapi-service-skeleton: SQL_HOST (env_prefix SQL_) was no database part, so the app reached
+        # 127.0.0.1:5432 and crash-looped; its URL is f"{dialect}+{driver}://...", so a dialect is the kind alone and
+        # the driver keeps its own asyncpg.
+        (
+            "asyncpg\nsqlalchemy[asyncio]",
+            "SQL_",
+            "dialect: str = 'postgresql'\n    driver: str | None = 'asyncpg'\n    host: str = '127.0.0.1'\n",
+            {"SQL_HOST": "${SQL_HOST-postgres}", "SQL_DIALECT": "${SQL_DIALECT-postgresql}"},
+            "SQL_DRIVER",
+        ),
+        # The same repository: MQ_URL = "amqp://guest:guest@127.0.0.1:5672/" kept its localhost.
+        (
+            "aio-pika",
+            "MQ_",
+            "url: str = 'amqp://guest:guest@127.0.0.1:5672/'\n    exchange: str = ''\n",
+            {"MQ_URL": AMQP},
+            "MQ_EXCHANGE",
+        ),
+    ],
+)
+def test_backing_services_named_by_a_prefix_or_a_default_alone_are_the_stacks(tmp_path, client, prefix, fields, wired, kept):
+    config = "from pydantic_settings import BaseSettings, SettingsConfigDict\n\nclass Part(BaseSettings):\n"
+    config += f"    model_config = SettingsConfigDict(env_prefix='{prefix}')\n    {fields}"
+    written(tmp_path, {"requirements.txt": f"fastapi\n{client}\n", "main.py": APP, "config.py": config})
     environment = app_environment(read_repository(tmp_path))
-    assert environment["SQL_HOST"] == "${SQL_HOST-postgres}" and environment["SQL_DIALECT"] == "${SQL_DIALECT-postgresql}"
-    assert "SQL_DRIVER" not in environment  # its own asyncpg
-
-
-def test_a_setting_defaulting_to_an_amqp_url_is_the_stacks_rabbitmq_whatever_its_name(tmp_path):
-    # cuiruochu/fastapi-service-skeleton: MQ_URL = "amqp://guest:guest@127.0.0.1:5672/" kept its localhost.
-    config = "from pydantic_settings import BaseSettings, SettingsConfigDict\n\nclass MQSettings(BaseSettings):\n"
-    config += "    model_config = SettingsConfigDict(env_prefix='MQ_')\n    url: str = 'amqp://guest:guest@127.0.0.1:5672/'\n"
-    config += "    exchange: str = ''\n"
-    written(tmp_path, {"requirements.txt": "fastapi\naio-pika\n", "main.py": APP, "config.py": config})
-    environment = app_environment(read_repository(tmp_path))
-    assert environment["MQ_URL"] == AMQP and "MQ_EXCHANGE" not in environment
+    assert {name: environment.get(name) for name in wired} == wired and kept not in environment
 
 
 @pytest.mark.parametrize(
@@ -1225,9 +1236,6 @@ def test_rabbitmq_runs_beside_an_app_that_speaks_amqp(tmp_path, client, config, 
     assert ("  rabbitmq:\n    image: ${RABBITMQ_BASE_IMAGE-rabbitmq:3}" in compose) == rabbitmq
     assert ("rabbitmq-data:/var/lib/rabbitmq" in compose) == rabbitmq
     assert ("RABBITMQ_PASSWORD" in secret_variables(repo)) == rabbitmq
-
-
-AMQP = "amqp://app:${RABBITMQ_PASSWORD}@rabbitmq:5672/%2F"
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,8 @@ from fastapi_stackops.adopt.wheels import normalized
 
 #: Folders that hold no application code: environments, tests, migrations, build output.
 SKIPPED = {".git", ".venv", "venv", "env", ".tox", "node_modules", "tests", "test", "migrations", "alembic", "build", "dist"}
+#: A folder of tests by its name: tests_e2e, integration_tests.
+TESTS = re.compile(r"tests?_\w+|\w+_tests?")
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,8 @@ def python_files(root: Path, pattern: str = "*.py", skipped: frozenset[str] | se
     migrations, unless `skipped` keeps them)."""
     for path in sorted(root.rglob(pattern)):
         parts = path.relative_to(root).parts
-        if not any(part in skipped or part.startswith(".") for part in parts[:-1]) and not parts[-1].startswith("test"):
+        folders_kept = not any(part in skipped or part.startswith(".") or TESTS.fullmatch(part) for part in parts[:-1])
+        if folders_kept and not parts[-1].startswith("test") and parts[-1] != "conftest.py":
             yield path
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.reading import read_repository
-from fastapi_stackops.adopt.source import import_case_mismatch
+from fastapi_stackops.adopt.source import import_case_mismatch, python_files
 
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
 
@@ -54,3 +54,22 @@ def test_a_repository_importing_its_own_module_in_another_case_is_refused_before
     }
     with pytest.raises(NotAFastAPIRepository, match=r"holds app/Middlewares: the names differ in case, which Linux"):
         read_repository(written(tmp_path, files))
+
+
+@pytest.mark.parametrize(
+    ("path", "kept"),
+    [
+        ("app/db.py", True),
+        ("app/contest.py", True),
+        ("tests/helpers.py", False),
+        ("app/test_db.py", False),
+        # bartektrybala/fastapi-postgres-template: its e2e suite's own database at localhost, in
+        # src/tests_e2e/conftest.py, was refused as the app's, before any build.
+        ("src/tests_e2e/conftest.py", False),
+        ("src/integration_tests/db.py", False),
+        ("conftest.py", False),
+    ],
+)
+def test_the_repositorys_own_code_leaves_its_tests_out(tmp_path, path, kept):
+    written(tmp_path, {path: "x = 1\n"})
+    assert (tmp_path / path in list(python_files(tmp_path))) == kept

@@ -4,13 +4,21 @@ its pinned wheels fit; or a one-line refusal saying which would work."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.source import needs_lazy_annotations, python_files
 from fastapi_stackops.adopt.syntax import newer_syntax
-from fastapi_stackops.adopt.wheels import native_libraries, pipfile_python, rust_built, text_of, without_wheels
+from fastapi_stackops.adopt.wheels import (
+    native_libraries,
+    pipfile_python,
+    resolution_moment,
+    rust_built,
+    text_of,
+    without_wheels,
+)
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
 
@@ -181,6 +189,17 @@ def source_builds(
 REFRESH = {"uv": "uv lock --upgrade", "poetry": "poetry lock", "requirements": "newer pins in the requirements file"}
 
 
+#: The day each Python a base image can be had for was first released: C sources older than it rarely compile for it.
+RELEASED = {"3.9": "2020-10-05", "3.11": "2022-10-24", "3.13": "2024-10-07", "3.14": "2025-10-07"}
+
+
+def made_before(root: Path, how: str, python: str) -> bool:
+    """Whether the pins were resolved (with no lock: at the last commit) before that Python was released."""
+    moment = resolution_moment(root, how)
+    released = datetime.fromisoformat(RELEASED.get(python, "1970-01-01")).replace(tzinfo=UTC)
+    return moment is not None and moment < released
+
+
 def python_and_builds(
     root: Path, how: str, requirements: str, chosen: Finding, project: dict, dependencies: tuple[str, ...]
 ) -> tuple[Finding, list[str], list[Finding]]:
@@ -193,9 +212,11 @@ def python_and_builds(
         return chosen, missing, found
     spec, _ = declared_python(root, project)
     allowed = buildable(spec, lower_bound(spec)) if spec and chosen.source != "--python" else []
-    # Named by nothing, the image moves for a pin no builder here compiles; one a builder compiles stays, as a move to an
-    # older Python may lose pins that need a newer one.
-    allowed = list(BUILDABLE_PYTHONS) if chosen.source == UNNAMED and stuck else allowed
+    # Named by nothing, the image moves for a pin no builder here compiles, or for pins resolved before its Python was
+    # released (greenlet 1.1 and asyncpg 0.26, pinned in 2022, do not compile for 3.11); otherwise pins a builder
+    # compiles stay, as a move to an older Python may lose pins that need a newer one.
+    older = stuck or made_before(root, how, chosen.value)
+    allowed = list(BUILDABLE_PYTHONS) if chosen.source == UNNAMED and older else allowed
     for version in (v for v in allowed if v != chosen.value):
         other, other_found, other_stuck = source_builds(root, how, requirements, version, dependencies)
         if not other or (stuck and not other_stuck):

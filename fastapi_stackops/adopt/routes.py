@@ -273,7 +273,7 @@ def scenario(openapi: dict) -> tuple[dict | None, str]:
         if not (body and items):
             continue
         status = next((int(code) for code in post.get("responses", {}) if code in ("201", "200")), 200)
-        answer = post["responses"][str(status)].get("content", {}).get("application/json", {}).get("schema")
+        answer = post.get("responses", {}).get(str(status), {}).get("content", {}).get("application/json", {}).get("schema")
         if "id" not in (schema_of(openapi, answer).get("properties") or {}):
             continue
         item = re.sub(r"\{[^/}]+\}", "{id}", items[0])

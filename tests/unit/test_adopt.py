@@ -4,12 +4,14 @@ import tomllib
 
 import pytest
 
+from fastapi_stackops.adopt import interpreter
 from fastapi_stackops.adopt.app_environment import app_environment
 from fastapi_stackops.adopt.app_settings import SettingField, Settings
 from fastapi_stackops.adopt.apps import find_apps
 from fastapi_stackops.adopt.build_context import code_paths
 from fastapi_stackops.adopt.contract_table import toml_value, with_contract, without_contract
 from fastapi_stackops.adopt.dependency_files import pyproject, requirement_name
+from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.image import health_probe
 from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.interpreter import allows, lower_bound, python_version
@@ -19,6 +21,7 @@ from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import find_service_tests
 from fastapi_stackops.adopt.wheels import compiled_here, fits, main_packages, ranges, release_of
+from tests.utils import committed
 
 
 @pytest.mark.parametrize(
@@ -303,6 +306,14 @@ def test_a_scenario_checks_only_what_the_read_gives_back(answer, created, checke
 def test_no_scenario_without_an_id_in_the_answer():
     openapi = {**OPENAPI, "components": {"schemas": {**OPENAPI["components"]["schemas"], "Thing": {"properties": {"name": {}}}}}}
     found, reason = scenario(openapi)
+    assert found is None and "id in its answer" in reason
+
+
+def test_no_scenario_from_a_create_that_documents_neither_200_nor_201():
+    # acidjunk/fastapi-postgres-boilerplate: a POST documenting only 204 (or a default answer) crashed init with a
+    # KeyError on '200', after its whole build.
+    post = {**OPENAPI["paths"]["/things"]["post"], "responses": {"204": {"description": "No Content"}}}
+    found, reason = scenario({**OPENAPI, "paths": {**OPENAPI["paths"], "/things": {"post": post}}})
     assert found is None and "id in its answer" in reason
 
 
@@ -656,3 +667,22 @@ def test_an_app_that_exits_at_import_is_said_in_its_own_words_not_composes(tmp_p
     with pytest.raises(ImportFailed, match=r"missing file: /srv/\.env") as refused:
         ask_image(stack, "web", read_repository(tmp_path), {})
     assert "Network" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("resolved", "python"),
+    [
+        # reinhud/async-fastapi-postgres-template: greenlet 1.1.2 and asyncpg 0.26, pinned in 2022 with no lock and
+        # nothing naming a Python, have 3.9 wheels and no 3.11 ones; their C failed to compile for 3.11.
+        ("2022-08-15T12:00:00+00:00", "3.9"),
+        ("2023-03-01T12:00:00+00:00", "3.11"),  # resolved with 3.11 out: its pins compile for it, or need it
+    ],
+)
+def test_pins_resolved_before_their_python_was_released_move_to_one_their_wheels_fit(tmp_path, monkeypatch, resolved, python):
+    (tmp_path / "requirements.txt").write_text("fastapi\ngreenlet==1.1.2\n")
+    committed(tmp_path, date=resolved)
+    wheels = {"3.9": []}  # what each Python lacks a wheel for: only 3.9 has them all
+    monkeypatch.setattr(interpreter, "source_builds", lambda *args: (wheels.get(args[3], ["greenlet==1.1.2"]), [], []))
+    chosen = Finding("python", "3.11", interpreter.UNNAMED)
+    found, _, _ = interpreter.python_and_builds(tmp_path, "requirements", "requirements.txt", chosen, {}, ())
+    assert found.value == python

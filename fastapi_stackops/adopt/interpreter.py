@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.source import needs_lazy_annotations, python_files
-from fastapi_stackops.adopt.syntax import newer_syntax
+from fastapi_stackops.adopt.syntax import newer_syntax, union_annotation
 from fastapi_stackops.adopt.wheels import (
     native_libraries,
     pipfile_python,
@@ -217,6 +217,8 @@ def python_and_builds(
     # compiles stay, as a move to an older Python may lose pins that need a newer one.
     older = stuck or made_before(root, how, chosen.value)
     allowed = list(BUILDABLE_PYTHONS) if chosen.source == UNNAMED and older else allowed
+    # 3.9 evaluates no `X | Y` annotation: code written with them stays on a newer Python.
+    allowed = [v for v in allowed if v != "3.9" or not union_annotation(python_files(root))]
     for version in (v for v in allowed if v != chosen.value):
         other, other_found, other_stuck = source_builds(root, how, requirements, version, dependencies)
         if not other or (stuck and not other_stuck):

@@ -35,6 +35,20 @@ def newer_syntax(paths: Iterable[Path]) -> str:
     return ""
 
 
+def union_annotation(paths: Iterable[Path]) -> str:
+    """Where code first annotates with `X | Y`, as "file:line": FastAPI and pydantic evaluate annotations, which
+    Python 3.9 refuses to (`unsupported operand type(s) for |`), future import or not; "" when none does."""
+    for path in paths:
+        tree = parsed(path)
+        for node in every_node(tree) if tree else ():
+            annotation = getattr(node, "annotation", None) or getattr(node, "returns", None)
+            if annotation is not None and any(
+                isinstance(part, ast.BinOp) and isinstance(part.op, ast.BitOr) for part in ast.walk(annotation)
+            ):
+                return f"{path}:{annotation.lineno}"
+    return ""
+
+
 def _refused_before_312(text: str) -> bool:
     if sys.version_info >= (3, 12):
         return True

@@ -670,16 +670,21 @@ def test_an_app_that_exits_at_import_is_said_in_its_own_words_not_composes(tmp_p
 
 
 @pytest.mark.parametrize(
-    ("resolved", "python"),
+    ("resolved", "code", "python"),
     [
         # reinhud/async-fastapi-postgres-template: greenlet 1.1.2 and asyncpg 0.26, pinned in 2022 with no lock and
         # nothing naming a Python, have 3.9 wheels and no 3.11 ones; their C failed to compile for 3.11.
-        ("2022-08-15T12:00:00+00:00", "3.9"),
-        ("2023-03-01T12:00:00+00:00", "3.11"),  # resolved with 3.11 out: its pins compile for it, or need it
+        ("2022-08-15T12:00:00+00:00", "x: int = 1\n", "3.9"),
+        ("2023-03-01T12:00:00+00:00", "x: int = 1\n", "3.11"),  # resolved with 3.11 out: its pins compile for it, or need it
+        # The same repository annotates with `X | None`, which 3.9 refuses to evaluate: it stays where that imports.
+        ("2022-08-15T12:00:00+00:00", "def get(x: int | None = None):\n    pass\n", "3.11"),
     ],
 )
-def test_pins_resolved_before_their_python_was_released_move_to_one_their_wheels_fit(tmp_path, monkeypatch, resolved, python):
+def test_pins_resolved_before_their_python_was_released_move_to_one_their_wheels_fit(
+    tmp_path, monkeypatch, resolved, code, python
+):
     (tmp_path / "requirements.txt").write_text("fastapi\ngreenlet==1.1.2\n")
+    (tmp_path / "main.py").write_text(code)
     committed(tmp_path, date=resolved)
     wheels = {"3.9": []}  # what each Python lacks a wheel for: only 3.9 has them all
     monkeypatch.setattr(interpreter, "source_builds", lambda *args: (wheels.get(args[3], ["greenlet==1.1.2"]), [], []))

@@ -20,6 +20,7 @@ from fastapi_stackops.adopt.installers import (
 )
 from fastapi_stackops.adopt.made_in_image import made_in_image
 from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.testing import ENSUREPIP
 from fastapi_stackops.adopt.wheels import COMPILER, native_libraries
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
@@ -237,10 +238,13 @@ def test_stages(repo: Repository, made: str) -> str:
         f"# Where the repository runs its suite: its pytest settings name paths from there.\nWORKDIR {CODE_DIR}/{tests.run_in}\n"
     )
     run_in = run_in if tests.run_in else ""
+    install = tests.install
+    if repo.resolved_as_of:  # ensurepip's pip predates --uploaded-prior-to: the tests' ranges keep the app's date too
+        install = install.replace(ENSUREPIP, f"{ENSUREPIP} && /opt/venv/bin/python -m pip install -q --no-cache-dir 'pip>=26'")
     return f"""
 # The service's own tests (inv service-test, part of inv ci) run in an image of their own, never shipped.
 FROM builder AS test-deps
-{copy}{CA_SECRET}{in_workspace(repo, with_extras(repo, tests.install))}
+{copy}{CA_SECRET}{in_workspace(repo, with_extras(repo, install))}
 
 FROM runtime-base AS test
 COPY --from=test-deps /opt/venv /opt/venv

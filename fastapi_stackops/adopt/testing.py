@@ -18,6 +18,10 @@ from fastapi_stackops.repository import git_root, tracked_by_git
 DEV_REQUIREMENTS = re.compile(r"^(?:requirements[-_.](?:dev|test|tests)|(?:dev|test)[-_]requirements)\.txt$")
 
 
+#: What brings pip back into the venv for the tests' dependencies: the interpreter's own.
+ENSUREPIP = "/opt/venv/bin/python -m ensurepip >/dev/null"
+
+
 @dataclass(frozen=True)
 class ServiceTests:
     folder: str  # tests
@@ -50,7 +54,7 @@ class ServiceTests:
     def install(self) -> str:
         """The builder's command that adds the tests' dependencies to /opt/venv. pip left the venv: ensurepip brings back the
         interpreter's own (pip --python needs pip 22.3, and Debian bullseye's 3.9 has 20.3)."""
-        pip = "/opt/venv/bin/python -m ensurepip >/dev/null && /opt/venv/bin/python -m pip install -q --no-cache-dir"
+        pip = f"{ENSUREPIP} && /opt/venv/bin/python -m pip install -q --no-cache-dir"
         if self.kind in ("uv-group", "uv-extra"):
             option = "--group" if self.kind == "uv-group" else "--extra"
             return f"UV_PROJECT_ENVIRONMENT=/opt/venv /opt/uv/bin/uv sync --frozen --no-install-project --no-cache {option} {self.name}"

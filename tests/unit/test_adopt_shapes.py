@@ -1143,13 +1143,19 @@ def test_a_database_url_named_for_its_server_with_no_default_is_the_stacks_datab
     ],
 )
 def test_an_unlocked_install_resolves_as_at_the_last_commit(tmp_path, files, as_of):
-    repo = written(tmp_path, {**files, "main.py": APP})
+    tests = {"requirements-dev.txt": "pytest\nflake8-docstrings\n", "tests/test_app.py": "def test_x():\n    pass\n"}
+    repo = written(tmp_path, {**files, **tests, "main.py": APP})
     committed(repo, date="2025-06-01T12:00:00+02:00")
     read = read_repository(repo)
     assert read.resolved_as_of == as_of
     dockerfile = dockerfile_text(read, "/", False)
     assert (f"ARG DEPENDENCIES_AS_OF={as_of}\nENV PIP_UPLOADED_PRIOR_TO=${{DEPENDENCIES_AS_OF}}" in dockerfile) == bool(as_of)
     assert ("'pip>=26'" in dockerfile) == bool(as_of)
+    # acidjunk/fastapi-postgres-boilerplate: the tests' ranges, installed by ensurepip's older pip, ignored the date;
+    # pip backtracked through years of flake8 plugins for minutes.
+    tests_pip = "ensurepip >/dev/null && /opt/venv/bin/python -m pip install -q --no-cache-dir 'pip>=26'"
+    assert bool(read.service_tests) == ("requirements.txt" in files)  # pyproject rows name no test group
+    assert (tests_pip in dockerfile) == bool(as_of and read.service_tests)
 
 
 @pytest.mark.parametrize(

@@ -123,9 +123,8 @@ class Settings:
 
     @property
     def database_parts(self) -> dict[str, str]:
-        """Field name -> the part of the database it names (host, port, user, password, name), when no URL field does."""
-        if self.database:
-            return {}
+        """Field name -> the part of the database it names (host, port, user, password, name), beside a URL field too:
+        code may build a URL of its own from them (an alembic env.py)."""
         # DB_HOST: HOST under env_prefix DB_; POSTGRES_HOST under an app's own prefix (QUOIN_POSTGRES_HOST).
         matched = {f.name: DATABASE_PART.match(f.variable) or DATABASE_PART.match(f.name) for f in self.fields}
         parts = {name: m.lastgroup for name, m in matched.items() if m and m.lastgroup}

@@ -32,13 +32,17 @@ def redis_client(root: Path, dependencies: tuple[str, ...]) -> str:
     return named
 
 
-def rabbitmq_client(dependencies: tuple[str, ...], defaults: Iterable[str]) -> str:
+def rabbitmq_client(dependencies: tuple[str, ...], defaults: Iterable[str], names: Iterable[str] = ()) -> str:
     """What makes the app a RabbitMQ client: a library that speaks AMQP, or Celery whose broker setting defaults to
-    an amqp:// URL (kombu speaks AMQP through its own client)."""
+    an amqp:// URL, or with settings naming RabbitMQ's host or URL (kombu speaks AMQP through its own client)."""
     named = next((d for d in dependencies if d in RABBITMQ_CLIENTS), "")
-    if not named and "celery" in dependencies and any(str(d).startswith(("amqp://", "pyamqp://")) for d in defaults):
+    if named or "celery" not in dependencies:
+        return named
+    if any(str(d).startswith(("amqp://", "pyamqp://")) for d in defaults):
         return "celery (an amqp:// broker)"
-    return named
+    rabbit = (RABBITMQ_PARTS["host"][0], RABBITMQ_PARTS["url"][0])
+    found = next((name for name in names if any(pattern.search(one_delimiter(name)) for pattern in rabbit)), "")
+    return f"celery (its {found} setting)" if found else ""
 
 
 #: Redis given in parts (REDIS_HOST, REDIS_PORT, ...) or as a URL (REDIS_URL, CELERY_BROKER_URL): the stack's Redis.

@@ -1232,6 +1232,10 @@ def test_a_nested_groups_database_url_is_the_stacks_database(tmp_path, models, g
         ("taskiq-redis", "", False, True),  # a library's Redis flavour: the stack runs Redis
         ("celery", "", False, False),  # alone it keeps its own broker (kombu's SQLAlchemy transport, say)
         ("celery", "    celery_broker_url: str = 'amqp://guest:guest@localhost:5672//'\n", True, False),
+        # kamranabdicse/fastapi-postgres-boilerplate: Celery's broker is f"amqp://...@{settings.RABBITMQ_HOST}:..."; the
+        # stack ran no RabbitMQ and the settings got made-up secrets (a port "could not be cast to integer").
+        ("celery", "    RABBITMQ_HOST: str\n    RABBITMQ_PORT: str\n", True, False),
+        ("celery", "    REDIS_HOST: str = 'localhost'\n", False, False),  # no RabbitMQ setting: no RabbitMQ
     ],
 )
 def test_rabbitmq_runs_beside_an_app_that_speaks_amqp(tmp_path, client, config, rabbitmq, redis):

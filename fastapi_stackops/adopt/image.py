@@ -14,6 +14,7 @@ from fastapi_stackops.adopt.installers import (
     DEPENDENCIES_COMPILED,
     FRAMEWORK_INSTALLED,
     INSTALLERS,
+    NO_INSTALLER,
     WITHOUT_OUR_TABLES,
     in_workspace,
     with_extras,
@@ -187,11 +188,12 @@ ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK
 {CA_SECRET}{newer_pip}{install.format(requirements=repo.requirements)}
 {added_server(repo)}# pip skips a line whose marker excludes this Python without a word: the app's framework must be there.
 RUN {FRAMEWORK_INSTALLED}
-# No installer in the runtime: pip and setuptools leave the venv, as do the dependencies' tests, Cython sources and
-# stubs. Extension modules lose their debug symbols; the libraries a wheel vendors (*.libs/) keep theirs, as auditwheel
-# patched them and strip can break such files. Bytecode is compiled now (the runtime's root filesystem is read-only);
+# No installer in the runtime: pip and setuptools leave the venv (setuptools stays for a dependency that imports its
+# pkg_resources), as do the dependencies' tests, Cython sources and stubs. Extension modules lose their debug symbols;
+# the libraries a wheel vendors (*.libs/) keep theirs, as auditwheel patched them and strip can break such files. Bytecode is compiled now (the runtime's root filesystem is read-only);
 # a dependency's file this Python cannot compile (a Python 2 module, version-specific test data) stays as source.
-RUN pip uninstall -q -y pip setuptools; {BUILD_ONLY}; {STRIPPED}; {DEPENDENCIES_COMPILED}
+RUN {NO_INSTALLER}; \\
+    {BUILD_ONLY}; {STRIPPED}; {DEPENDENCIES_COMPILED}
 """
 
 

@@ -13,6 +13,12 @@ FRAMEWORK_INSTALLED = (
     'python -c "import fastapi" 2>/dev/null \\\n'
     '    || { echo "stackops: installed without fastapi for $(python -V): the pins\' markers exclude this Python" >&2; exit 1; }'
 )
+#: No installer in the runtime: pip and setuptools leave the venv, unless a dependency imports setuptools'
+#: pkg_resources as it loads (gunicorn before 22): setuptools then stays.
+NO_INSTALLER = (
+    "if grep -rqsE --include='*.py' --exclude-dir=setuptools --exclude-dir=pkg_resources --exclude-dir=pip \\\n"
+    "    '^(import|from) pkg_resources' /opt/venv/lib; then pip uninstall -q -y pip; else pip uninstall -q -y pip setuptools; fi"
+)
 #: What a dependency ships that nothing reads at run time: its test suite, Cython sources and type stubs.
 BUILD_ONLY = (
     "find /opt/venv/lib -depth -type d -path '*/site-packages/*/tests' -exec rm -rf {} + \\\n"

@@ -12,6 +12,7 @@ from fastapi_stackops.adopt.installers import (
     AT_THE_MINOR,
     DEPENDENCIES_COMPILED,
     FRAMEWORK_INSTALLED,
+    NO_INSTALLER,
     PIPFILE_PINS,
     WITHOUT_OUR_TABLES,
 )
@@ -117,3 +118,21 @@ def test_the_install_reads_the_same_manifest_with_or_without_the_contract(python
     done = in_image(python_image, f"cp -r /in /tmp/m && {step} && cat /tmp/m/adopted.toml", "-v", f"{tmp_path}:/in:ro")
     assert done.returncode == 0, done.stderr
     assert done.stdout == (tmp_path / "bare.toml").read_text()  # every other table kept, tool.stackopsy too
+
+
+@pytest.mark.parametrize(
+    ("dependency", "kept"),
+    [
+        # kamranabdicse/fastapi-postgres-boilerplate: gunicorn 20 imports pkg_resources as it loads; the runtime had
+        # no setuptools, and the app crash-looped on `No module named 'pkg_resources'`.
+        ("import os\nimport pkg_resources\n", "setuptools"),
+        ("def version():\n    import pkg_resources\n", ""),  # read only when called, and guarded: no reason to keep it
+    ],
+)
+def test_setuptools_stays_only_for_a_dependency_that_imports_pkg_resources_as_it_loads(python_image, dependency, kept):
+    module = "/opt/venv/lib/python3.11/site-packages/olddep.py"
+    made = f"python -m venv /opt/venv && printf '{dependency}' > {module}"
+    left = "ls /opt/venv/lib/python3.11/site-packages | grep -E '^(pip|setuptools)$' || true"
+    done = in_image(python_image, f"{made} && {NO_INSTALLER} && {left}")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ([kept] if kept else [])

@@ -41,6 +41,17 @@ def written_where(path: str) -> tuple[str, str]:
     return linked, "" if path == CODE_DIR else path  # never a tmpfs over the code
 
 
+#: The image's own top-level folders: a path the app writes in one of them is not the app's to have.
+SYSTEM_FOLDERS = frozenset("bin boot dev etc home lib lib32 lib64 media mnt opt proc root run sbin srv sys tmp usr var".split())
+
+
+def outside_the_system(name: str, path: str) -> bool:
+    """Whether a folder the app writes outside its code may become a tmpfs: one of its own at the top (`../log` from
+    the code's folder is /log), or under /var/log."""
+    parts = Path(path).parts
+    return name == "writable" and (path.startswith("/var/log/") or (len(parts) > 1 and parts[1] not in SYSTEM_FOLDERS))
+
+
 def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Finding]]:
     """What an import failure can teach: (the Repository field that learns it, the value, what init says of it)."""
     refused = quoted(failed.words, committed_secrets(repo))
@@ -144,7 +155,9 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
     for name, value, finding in lessons(failed, setup.repo):
         known = getattr(setup.repo, name)
         new = [v for v in (value if isinstance(value, tuple) else (value,)) if v and v not in known]
-        if new and (name in ("required", "refused_committed") or new[0].startswith(f"{CODE_DIR}/")):
+        if new and (
+            name in ("required", "refused_committed") or new[0].startswith(f"{CODE_DIR}/") or outside_the_system(name, new[0])
+        ):
             say(finding.line())
             setup.repo.findings.append(finding)
             return replace(setup, repo=replace(setup.repo, **{name: (*known, *new)})), with_deps

@@ -373,6 +373,32 @@ def test_a_read_only_path_is_learned_as_a_link_or_a_tmpfs(words, learned):
 
 
 @pytest.mark.parametrize(
+    ("path", "writable"),
+    [
+        # tyvekzhang/fastapi-sqlmodel-starter: loguru writes `../log/fast_web/log.txt` from the code's folder, /log;
+        # init refused it ("beside its code") although a tmpfs there is all it needs.
+        ("/log", True),
+        ("/var/log/app", True),
+        ("/srv/app/logs", True),
+        ("/etc/app", False),  # the image's own: never the app's to have
+        ("/usr/share/app", False),
+    ],
+)
+def test_a_folder_the_app_writes_outside_the_system_becomes_a_tmpfs(path, writable):
+    from fastapi_stackops.adopt.first_start import learned
+    from fastapi_stackops.adopt.init import setup_for
+
+    setup = setup_for(read_repository(BARE / "uv-src-factory"), system_ca=False)
+    failed = ImportFailed(setup.repo, f"OSError: [Errno 30] Read-only file system: '{path}'")
+    if not writable:
+        with pytest.raises(ImportFailed):
+            learned(setup, failed, False)
+        return
+    setup, _ = learned(setup, failed, False)
+    assert setup.repo.writable == (path,)
+
+
+@pytest.mark.parametrize(
     ("message", "learned"),
     [
         ("storage var/storage is not writable: [Errno 30] Read-only file system: 'var'", ("writable", ("/srv/var",))),

@@ -146,7 +146,7 @@ def missing_variables(words: str) -> tuple[str, ...]:
 
 
 CONFLICT_MARKER = re.compile(r"^(<<<<<<<|=======|>>>>>>>)( |$)")
-MISSING_FOLDER = re.compile(r"[Dd]irectory '([^']+)' does not exist")
+MISSING_FOLDER = re.compile(r"[Dd]irectory '([^']+)' does not exist|path_not_directory, input_value=\w*Path\('([^']+)'\)")
 FORWARD_REFERENCE = re.compile(r"ForwardRef\('([^']+)'\)")
 GENERIC = (
     "if it needs a variable init could not read from its code, give it with --set NAME=VALUE; "
@@ -270,7 +270,7 @@ def missing_module(failure: Failure, deps_file: str, local: set[str], outside: d
 def missing_folder(words: str) -> str:
     """The folder the app needs at import and the image lacks ("" for none). The last mention is the message; a
     traceback quotes the library's own line first ('{directory}')."""
-    missing = [named for named in MISSING_FOLDER.findall(words) if "{" not in named]
+    missing = [named for found in MISSING_FOLDER.findall(words) for named in found if named and "{" not in named]
     return missing[-1] if missing else ""
 
 

@@ -86,6 +86,12 @@ def test_the_cause_of_an_import_failure(failure, said):
             "raise RuntimeError(f\"Directory '{directory}' does not exist\")\nRuntimeError: Directory '/srv/static' does not exist",
             "it needs the folder static, which",
         ),
+        # morikeli/fastapi-sqlmodel: fastapi-mail's TEMPLATE_FOLDER, a folder the repository does not commit.
+        (
+            "ValidationError: 1 validation error for ConnectionConfig TEMPLATE_FOLDER Path does not point to a directory "
+            "[type=path_not_directory, input_value=PosixPath('/srv/templates'), input_type=PosixPath]",
+            "it needs the folder templates, which",
+        ),
         ("pydantic ValidationError: 1 validation error for Settings", "give it with --set NAME=VALUE"),
         # urf2fwtmwstw/fastapi-application: a key pair its Makefile makes, read at import; --set was no advice for it.
         (

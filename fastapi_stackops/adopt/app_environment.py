@@ -117,6 +117,7 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
     values = {f.variable: f"${{{f.variable}-{database_url(repo, f)}}}" for f in url_fields if repo.database}
     if repo.database == "sqlite" and settings:  # a bare path the code puts in a URL: the file goes on the data volume
         values |= {f.variable: f"${{{f.variable}-{DATA_DIR}/{f.default.rsplit('/', 1)[-1]}}}" for f in settings.sqlite_files}
+        values |= sqlite_parts(repo, settings)
     if settings and repo.database in DATABASES:
         by_name, database = {f.name: f for f in settings.fields}, DATABASES[repo.database]
         schemes = (database.scheme(repo.dependencies, "", engine) for engine in (repo.async_engine, False))
@@ -148,6 +149,18 @@ def scheme_pieces(named: dict[str, str], by_name: dict[str, SettingField]) -> di
         return pieces
     kinds = {n: "kind" for n, part in pieces.items() if part == "driver" and defaults[n] in KINDS}
     return {n: part for n, part in (pieces | kinds).items() if n not in alone}
+
+
+def sqlite_parts(repo: Repository, settings: Settings) -> dict[str, str]:
+    """SQLite given in parts (DATASOURCE__DIALECT, DATASOURCE__DATABASE): its kind, and its file on the data volume;
+    a driver field stays the code's own."""
+    parts = settings.database_parts
+    values = {}
+    for field in (f for f in settings.fields if f.name in parts):
+        kind = parts[field.name] == "kind" or re.search(r"dialect|type|kind", field.name, re.I)
+        value = "sqlite" if kind else f"{DATA_DIR}/{repo.name}.db" if parts[field.name] == "name" else ""
+        values |= {field.variable: f"${{{field.variable}-{value}}}"} if value else {}
+    return values
 
 
 def tests_environment(repo: Repository) -> dict[str, str]:

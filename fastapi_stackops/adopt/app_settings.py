@@ -24,7 +24,7 @@ SQLITE_FILE = re.compile(r"^[\w./-]+\.(db|sqlite3?)$", re.I)
 
 #: A database given in parts (POSTGRES_SERVER, PG_PORT, DB_USER, ...): the part each names.
 DATABASE_PART = re.compile(
-    r"^(?:pg|postgres|postgresql|mysql|mariadb|sql|db|database)_{0,2}"
+    r"^(?:pg|postgres|postgresql|mysql|mariadb|sql|db|database|datasource)_{0,2}"
     r"(?:(?P<host>host|hostname|server|ip)|(?P<port>port)|(?P<user>user|username)|(?P<password>password|pass)"
     r"|(?P<name>db|name|database)|(?P<schema>schema)"
     r"|(?P<driver>driver|engine|dialect|scheme)|(?P<kind>type|kind))$",

@@ -71,6 +71,10 @@ def subclasses(root: Path, base: str) -> list[tuple[ast.ClassDef, str]]:
         found += more
 
 
+#: How deep nested groups are read (APP__SECURITY__ACCESS_TOKEN__SECRET_KEY): a model naming itself stops there.
+NESTED_DEPTH = 3
+
+
 def annotated_fields(
     node: ast.ClassDef,
     prefix: str,
@@ -85,7 +89,8 @@ def annotated_fields(
     for item in node.body:
         if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.target.id != "model_config":
             name, annotation = outer + item.target.id, ast.unparse(item.annotation)
-            if delimiter and not outer and groups and annotation in groups:
+            # A group within a group (security: SecurityConfig holding access_token: TokenConfig) nests again.
+            if delimiter and groups and annotation in groups and outer.count(delimiter) < NESTED_DEPTH:
                 group = group_fields(groups[annotation], groups, prefix, f"{name}{delimiter}", delimiter)
                 fields += required_group(group) if item.value is None else group
             else:
@@ -98,7 +103,7 @@ def group_fields(model: ast.ClassDef, groups: dict, prefix: str, outer: str, del
     (`DatabaseConfig(BaseDatabaseConfig)`)."""
     bases = [groups[name] for b in model.bases if (name := getattr(b, "id", "")) in groups and name != model.name]
     inherited = [f for base in bases for f in group_fields(base, groups, prefix, outer, delimiter)]
-    return [*inherited, *annotated_fields(model, prefix, delimiter, None, outer)]
+    return [*inherited, *annotated_fields(model, prefix, delimiter, groups, outer)]
 
 
 def annotated_field(annotation: ast.expr) -> tuple[ast.expr, ast.Call | None]:

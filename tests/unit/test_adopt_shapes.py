@@ -1810,6 +1810,38 @@ def test_a_required_nested_group_whose_model_has_only_defaults_gets_one_variable
     assert not {"APP__API__DEBUG", "APP__DOCS__PREFIX", "APP__DOCS__DEBUG"} & set(environment)
 
 
+def test_a_group_within_a_nested_group_is_read_to_its_own_fields(tmp_path):
+    # Modif93/fastapi-sqlmodel-template: `security: SecurityConfig` holds `access_token: TokenConfig`; init gave
+    # SECURITY__ACCESS_TOKEN a secret, which pydantic-settings could not parse as the model.
+    config = (
+        "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
+        "class TokenConfig(BaseModel):\n    algorithm: str\n    secret_key: str\n    expire_min: int\n\n"
+        "class SecurityConfig(BaseModel):\n    access_token: TokenConfig\n    refresh_token: TokenConfig\n\n"
+        "class EnvConfig(BaseSettings):\n    model_config = SettingsConfigDict(env_nested_delimiter='__')\n"
+        "    security: SecurityConfig\n"
+    )
+    files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert "SECURITY__ACCESS_TOKEN" not in environment and "SECURITY__REFRESH_TOKEN" not in environment
+    assert environment["SECURITY__ACCESS_TOKEN__EXPIRE_MIN"] == "${SECURITY__ACCESS_TOKEN__EXPIRE_MIN-1}"
+    assert environment["SECURITY__REFRESH_TOKEN__SECRET_KEY"].startswith("${SECURITY__REFRESH_TOKEN__SECRET_KEY?")
+
+
+def test_sqlite_given_in_parts_is_its_kind_and_a_file_on_the_data_volume(tmp_path):
+    # The same repository's shape: the database's dialect and file in a DATASOURCE__ group, the driver left optional.
+    config = (
+        "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
+        "class DataSourceConfig(BaseModel):\n    dialect: str\n    driver: str | None = None\n    database: str\n\n"
+        "class EnvConfig(BaseSettings):\n    model_config = SettingsConfigDict(env_nested_delimiter='__')\n"
+        "    datasource: DataSourceConfig\n"
+    )
+    files = {"requirements.txt": "fastapi\naiosqlite\nsqlmodel\n", "main.py": APP, "config.py": config}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert environment["DATASOURCE__DIALECT"] == "${DATASOURCE__DIALECT-sqlite}"
+    assert environment["DATASOURCE__DATABASE"].startswith("${DATASOURCE__DATABASE-/var/lib/app/")
+    assert "DATASOURCE__DRIVER" not in environment
+
+
 def test_a_field_typed_as_another_settings_class_is_made_by_the_code_not_read_from_a_variable(tmp_path):
     # ZUS666/fastapi-app: `MainSettings(db=DBSettings(), ...)`, each part a settings class reading its own variables:
     # init gave DB a secret, which pydantic-settings parsed as JSON ('error parsing value for field "db"').

@@ -22,12 +22,13 @@ DATABASE_URL = re.compile(r"^(postgres(ql)?|mysql|mariadb|sqlite)(\+\w+)?://(?!/
 SQLITE_FILE = re.compile(r"^[\w./-]+\.(db|sqlite3?)$", re.I)
 
 
-#: A database given in parts (POSTGRES_SERVER, PG_PORT, DB_USER, ...): the part each names.
+#: A database given in parts (POSTGRES_SERVER, PG_PORT, DB_USER, ...): the part each names. The test suite's own
+#: (TEST_DB_HOST, POSTGRES_HOSTNAME_TEST) is the stack's database too, as a test database URL is.
 DATABASE_PART = re.compile(
-    r"^(?:pg|postgres|postgresql|mysql|mariadb|sql|db|database|datasource)_{0,2}"
+    r"^(?:test_?)?(?:pg|postgres|postgresql|mysql|mariadb|sql|db|database|datasource)_{0,2}"
     r"(?:(?P<host>host|hostname|server|ip)|(?P<port>port)|(?P<user>user|username)|(?P<password>password|pass)"
     r"|(?P<name>db|name|database)|(?P<schema>schema)"
-    r"|(?P<driver>driver|engine|dialect|scheme)|(?P<kind>type|kind))$",
+    r"|(?P<driver>driver|engine|dialect|scheme)|(?P<kind>type|kind))(?:_test)?$",
     re.I,
 )
 #: A driver named alone (DRIVER, SYNC_DRIVER) is the database's only beside the other parts.

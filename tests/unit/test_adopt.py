@@ -530,6 +530,9 @@ def test_a_procfile_web_command_is_kept_and_bound_to_the_container_port(tmp_path
         (["INFLUXDB_URL", "MONGODB_URL", "POSTGRESQL_HOST", "POSTGRESQL_USERNAME"], ["host", "user"]),
         (["POSTGRES_HOST", "DRIVER", "SYNC_DRIVER"], ["host", "driver", "sync_driver"]),  # drivers named alone
         (["DRIVER", "SECRET_KEY"], []),  # a driver alone, with no database parts, is no database's
+        # ezeparziale/fastapi-sqlmodel: its suite's database in parts, POSTGRES_HOSTNAME_TEST and the like, got
+        # made-up secrets; its tests could not resolve the host.
+        (["POSTGRES_HOSTNAME_TEST", "POSTGRES_PORT_TEST", "TEST_DB_USER"], ["host", "port", "user"]),
         (
             ["MYSQL_HOST", "MYSQL_PORT", "MYSQL_USER", "MYSQL_PASSWORD", "MYSQL_DATABASE"],
             ["host", "port", "user", "password", "name"],

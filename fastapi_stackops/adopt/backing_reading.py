@@ -67,10 +67,11 @@ class Backing(NamedTuple):
     extension: str  # a PostgreSQL extension the database needs (an EXTENSIONS key), or ""
     init_scripts: str  # the repository's SQL (a file or folder) its PostgreSQL runs at its first start
     data_variables: tuple[str, ...]  # settings naming a folder of data the app makes at run time: on its volume
+    sqlite_in_code: str = ""  # the SQLite file the code names at a path under its own folder (database.db)
 
     def repository_fields(self) -> dict:
         """What a Repository keeps of them."""
-        fields = ("database", "redis", "rabbitmq", "extension", "init_scripts", "data_variables")
+        fields = ("database", "redis", "rabbitmq", "extension", "init_scripts", "data_variables", "sqlite_in_code")
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
 
 
@@ -119,6 +120,40 @@ def literal_names(tree: ast.Module) -> dict[str, str]:
     return {name: text for name, text in bound.items() if text}
 
 
+#: An SQLite URL at a path relative to where the app runs (`sqlite:///database.db`, SQLModel's tutorial's): a file
+#: under the code, which is read-only in the image.
+RELATIVE_SQLITE = re.compile(r"^sqlite(?:\+\w+)?:///(?!/)(?:\./)?([\w./-]+\.\w+)$")
+
+
+def written_text(node: ast.AST, names: dict[str, str]) -> str:
+    """A string the code writes out: a literal, or an f-string of literals and names bound only to one; else ""."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if not isinstance(node, ast.JoinedStr):
+        return ""
+    parts = [
+        str(v.value)
+        if isinstance(v, ast.Constant)
+        else names.get(v.value.id, "")
+        if isinstance(v, ast.FormattedValue) and isinstance(v.value, ast.Name)
+        else ""
+        for v in node.values
+    ]
+    return "".join(parts) if all(parts) else ""
+
+
+def code_sqlite_file(root: Path) -> tuple[str, str]:
+    """The SQLite file the code names at a path relative to where it runs, and where: ("database.db", "db.py:4")."""
+    for path in python_files(root):
+        tree = parsed(path)
+        names = literal_names(tree) if tree else {}
+        for node in every_node(tree) if tree else ():
+            found = RELATIVE_SQLITE.match(written_text(node, names))
+            if found:
+                return found.group(1), f"{path.relative_to(root)}:{node.lineno}"
+    return "", ""
+
+
 def local_database_url(tree: ast.Module) -> tuple[int, str] | None:
     """A database URL at localhost the code opens as written (a literal, or a name bound only to one), as (line, URL).
     One read from a setting or the environment, even with such a default, is not."""
@@ -150,7 +185,7 @@ def refuse_a_local_database(root: Path) -> None:
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
     """PostgreSQL, MySQL (MariaDB), SQLite, Redis and RabbitMQ, from the drivers the project depends on and its
     settings' defaults."""
-    findings, database, extension, where = [], "", "", ""
+    findings, database, extension, where, in_code = [], "", "", "", ("", "")
     url = settings.database_default if settings else ""
     found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers]
     if found:
@@ -165,6 +200,9 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
         named = settings.sqlite_files[0] if settings and settings.sqlite_files and not url else None
         source = "aiosqlite" if "aiosqlite" in dependencies else f"{named.variable}'s default" if named else url
         findings.append(Finding("database", "SQLite on a named volume", source))
+    elif (in_code := code_sqlite_file(root))[0]:
+        database = "sqlite"
+        findings.append(Finding("database", f"SQLite on a named volume, its {in_code[0]} linked there", in_code[1]))
     else:
         unrun_database(dependencies, settings)
     folder = sqlite_folder(root, settings) if database == "sqlite" else ""
@@ -178,7 +216,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings += [Finding("database", f"{scripts}, run by PostgreSQL at its first start", scripts)] if scripts else []
     data = data_folders(root, settings)
     findings += [Finding("data", f"{', '.join(data)}: on the named volume app-data", settings.source)] if data else []
-    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data)
+    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code[0])
 
 
 def sqlite_folder(root: Path, settings: Settings | None) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi_stackops.adopt.conventions import CODE_DIR
+from fastapi_stackops.adopt.conventions import CODE_DIR, DATA_DIR
 from fastapi_stackops.adopt.reading import Repository
 
 
@@ -16,9 +16,18 @@ def made_in_image(repo: Repository) -> str:
 
 
 def links(repo: Repository) -> str:
-    """Files the app writes beside its code at import, as links into /tmp: the root filesystem is read-only."""
+    """Files the app writes beside its code at import, as links into /tmp: the root filesystem is read-only. An SQLite
+    file the code names there is a link into the data volume instead (SQLite puts its journal beside the file a link
+    leads to)."""
     made = " && ".join(f"ln -sf /tmp/{Path(path).name} {path}" for path in repo.linked)
-    return f"# The app writes these beside its code at import: links into /tmp, a tmpfs.\nRUN {made}\n" if made else ""
+    written = f"# The app writes these beside its code at import: links into /tmp, a tmpfs.\nRUN {made}\n" if made else ""
+    if repo.sqlite_in_code:
+        path = f"{CODE_DIR}/{repo.sqlite_in_code}"
+        written += (
+            f"# The code opens its SQLite file at {repo.sqlite_in_code}: a link into the data volume, where it persists.\n"
+            f"RUN mkdir -p {Path(path).parent} && ln -sf {DATA_DIR}/{Path(path).name} {path}\n"
+        )
+    return written
 
 
 def itself_as_package(repo: Repository) -> str:

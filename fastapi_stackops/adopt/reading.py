@@ -86,6 +86,7 @@ class Repository:
         return self.database == "sqlite" or bool(self.data_variables)
 
     data_variables: tuple[str, ...] = ()  # settings naming a folder of data the app makes at run time: on its volume
+    sqlite_in_code: str = ""  # an SQLite file the code names under its folder (database.db): a link to the volume
     package: str = ""  # the folder's own name, which its code imports itself as (run from the parent): a link in the image
 
 

@@ -185,8 +185,7 @@ def refuse_a_local_database(root: Path) -> None:
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
     """PostgreSQL, MySQL (MariaDB), SQLite, Redis and RabbitMQ, from the drivers the project depends on and its
     settings' defaults."""
-    findings, database, extension, where, in_code = [], "", "", "", ("", "")
-    url = settings.database_default if settings else ""
+    findings, database, extension, where, in_code = [], "", "", "", ""
     found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers]
     if found:
         database, driver = found[0]
@@ -195,16 +194,11 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
         named += f" {EXTENSIONS[extension].said}" if extension else ""
         findings.append(Finding("database", named, f"the {driver} dependency" + (f"; {where}" if where else "")))
         refuse_a_local_database(root)
-    elif "aiosqlite" in dependencies or url.startswith("sqlite") or (settings and settings.sqlite_files):
-        database = "sqlite"
-        named = settings.sqlite_files[0] if settings and settings.sqlite_files and not url else None
-        source = "aiosqlite" if "aiosqlite" in dependencies else f"{named.variable}'s default" if named else url
-        findings.append(Finding("database", "SQLite on a named volume", source))
-    elif (in_code := code_sqlite_file(root))[0]:
-        database = "sqlite"
-        findings.append(Finding("database", f"SQLite on a named volume, its {in_code[0]} linked there", in_code[1]))
     else:
         unrun_database(dependencies, settings)
+        sqlite = sqlite_found(root, dependencies, settings)
+        database, in_code = ("sqlite", sqlite[1]) if sqlite else ("", "")
+        findings += [sqlite[0]] if sqlite else []
     folder = sqlite_folder(root, settings) if database == "sqlite" else ""
     findings = [Finding("database", f"SQLite in the host folder {folder}/", settings.source)] if folder else findings
     redis = redis_client(root, dependencies)
@@ -216,7 +210,25 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings += [Finding("database", f"{scripts}, run by PostgreSQL at its first start", scripts)] if scripts else []
     data = data_folders(root, settings)
     findings += [Finding("data", f"{', '.join(data)}: on the named volume app-data", settings.source)] if data else []
-    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code[0])
+    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code)
+
+
+def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> tuple[Finding, str] | None:
+    """SQLite, and what says so: aiosqlite, a URL or file default, a file the code names under its own folder, or a
+    dialect given in parts beside SQLAlchemy and no server's driver; with the file the code names ("" for none)."""
+    url = settings.database_default if settings else ""
+    if "aiosqlite" in dependencies or url.startswith("sqlite") or (settings and settings.sqlite_files):
+        named = settings.sqlite_files[0] if settings and settings.sqlite_files and not url else None
+        source = "aiosqlite" if "aiosqlite" in dependencies else f"{named.variable}'s default" if named else url
+        return Finding("database", "SQLite on a named volume", source), ""
+    in_code, where = code_sqlite_file(root)
+    if in_code:
+        return Finding("database", f"SQLite on a named volume, its {in_code} linked there", where), in_code
+    parts = settings.database_parts if settings else {}
+    dialect = next((f.variable for f in settings.fields if parts.get(f.name) in ("kind", "driver")), "") if settings else ""
+    if dialect and {"sqlalchemy", "sqlmodel"} & set(dependencies):
+        return Finding("database", "SQLite on a named volume", f"{dialect}, with SQLAlchemy and no server's driver"), ""
+    return None
 
 
 def sqlite_folder(root: Path, settings: Settings | None) -> str:

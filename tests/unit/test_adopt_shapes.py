@@ -1827,15 +1827,17 @@ def test_a_group_within_a_nested_group_is_read_to_its_own_fields(tmp_path):
     assert environment["SECURITY__REFRESH_TOKEN__SECRET_KEY"].startswith("${SECURITY__REFRESH_TOKEN__SECRET_KEY?")
 
 
-def test_sqlite_given_in_parts_is_its_kind_and_a_file_on_the_data_volume(tmp_path):
-    # The same repository's shape: the database's dialect and file in a DATASOURCE__ group, the driver left optional.
+# The same repository's shape: the database's dialect and file in a DATASOURCE__ group, the driver left optional; with
+# SQLAlchemy and no server's driver, SQLite is the only database it can reach.
+@pytest.mark.parametrize("requirements", ["fastapi\naiosqlite\nsqlmodel\n", "fastapi\nsqlmodel\n"])
+def test_sqlite_given_in_parts_is_its_kind_and_a_file_on_the_data_volume(tmp_path, requirements):
     config = (
         "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
         "class DataSourceConfig(BaseModel):\n    dialect: str\n    driver: str | None = None\n    database: str\n\n"
         "class EnvConfig(BaseSettings):\n    model_config = SettingsConfigDict(env_nested_delimiter='__')\n"
         "    datasource: DataSourceConfig\n"
     )
-    files = {"requirements.txt": "fastapi\naiosqlite\nsqlmodel\n", "main.py": APP, "config.py": config}
+    files = {"requirements.txt": requirements, "main.py": APP, "config.py": config}
     environment = app_environment(read_repository(written(tmp_path, files)))
     assert environment["DATASOURCE__DIALECT"] == "${DATASOURCE__DIALECT-sqlite}"
     assert environment["DATASOURCE__DATABASE"].startswith("${DATASOURCE__DATABASE-/var/lib/app/")

@@ -51,12 +51,17 @@ def start_command(repo: Repository) -> list[str]:
     return ["sh", "-c", f"{repo.migrations} && exec {shlex.join(server)}"]
 
 
+#: A path that is the app's document, not a health route: what it answers is not the app's health.
+DOCUMENT = re.compile(r"/(openapi(\.json)?|docs|redoc)/?$")
+
+
 def health_probe(port: int, path: str) -> list[str]:
     """The command that asks the app's health path with the image's own Python. With none known (an app with no
-    health route and no OpenAPI document), any answer below 500 from / counts: the server is up and handling."""
+    health route, or only its OpenAPI document, which a login may guard), any answer below 500 counts: the server is
+    up and handling."""
     ask = f"urllib.request.urlopen('http://127.0.0.1:{port}{path or '/'}', timeout=3)"
     answered = f"import sys, urllib.request\ntry: {ask}\nexcept urllib.error.HTTPError as e: sys.exit(e.code >= 500)"
-    return ["python", "-c", f"import urllib.request; {ask}" if path else answered]
+    return ["python", "-c", f"import urllib.request; {ask}" if path and not DOCUMENT.search(path) else answered]
 
 
 def healthcheck_test(port: int, path: str) -> str:

@@ -51,6 +51,15 @@ def lines(repo) -> list[str]:
     return [finding.line() for finding in repo.findings]
 
 
+def nested_environment(tmp_path: Path, models: str, fields: str, requirements: str, prefix: str = "") -> dict[str, str]:
+    """The environment init gives a settings class with nested groups (`__`), its models written before it."""
+    head = "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
+    options = "env_nested_delimiter='__'" + (f", env_prefix='{prefix}'" if prefix else "")
+    config = f"{head}{models}class Settings(BaseSettings):\n    model_config = SettingsConfigDict({options})\n{fields}"
+    files = {"requirements.txt": f"{requirements}\npydantic-settings\n", "main.py": APP, "config.py": config}
+    return app_environment(read_repository(written(tmp_path, files)))
+
+
 @pytest.mark.parametrize(
     ("wheel", "expected"),
     [
@@ -1778,17 +1787,12 @@ def test_a_required_setting_read_from_a_variable_no_env_file_can_hold_is_refused
 def test_a_nested_groups_fields_inherited_from_a_model_of_the_repositorys_are_wired(tmp_path):
     # eugeneliukindev/FastAPI-Starter-Kit: `db: DatabaseConfig`, whose host, name, user and password are its base
     # model's: only pool_size and max_overflow were read, and the app refused to start ("db Field required").
-    config = (
-        "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
+    models = (
         "class BaseDatabaseConfig(BaseModel):\n    host: str = 'localhost'\n    port: int = 5432\n"
         "    name: str\n    user: str\n    password: str\n\n"
         "class DatabaseConfig(BaseDatabaseConfig):\n    pool_size: int = 50\n\n"
-        "class Settings(BaseSettings):\n"
-        "    model_config = SettingsConfigDict(env_nested_delimiter='__', env_prefix='CONFIG__')\n"
-        "    db: DatabaseConfig\n"
     )
-    files = {"requirements.txt": "fastapi\nasyncpg\npydantic-settings\n", "main.py": APP, "config.py": config}
-    environment = app_environment(read_repository(written(tmp_path, files)))
+    environment = nested_environment(tmp_path, models, "    db: DatabaseConfig\n", "fastapi\nasyncpg", "CONFIG__")
     assert environment["CONFIG__DB__HOST"] == "${CONFIG__DB__HOST-postgres}"
     assert environment["CONFIG__DB__PASSWORD"] == "${CONFIG__DB__PASSWORD-${POSTGRES_PASSWORD}}"
     assert "CONFIG__DB__NAME" in environment and "CONFIG__DB__USER" in environment
@@ -1797,15 +1801,9 @@ def test_a_nested_groups_fields_inherited_from_a_model_of_the_repositorys_are_wi
 def test_a_required_nested_group_whose_model_has_only_defaults_gets_one_variable_at_its_default(tmp_path):
     # 5ou1e/CryptoStorage-FastApi-backend: `api: ApiConfig` with no default, every field of ApiConfig with one: init
     # gave none of its variables, and pydantic refused ("api Field required").
-    config = (
-        "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
-        "class ApiConfig(BaseModel):\n    prefix: str = '/api'\n    debug: bool = False\n\n"
-        "class Settings(BaseSettings):\n"
-        "    model_config = SettingsConfigDict(env_nested_delimiter='__', env_prefix='APP__')\n"
-        "    api: ApiConfig\n    docs: ApiConfig = ApiConfig()\n"
-    )
-    files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
-    environment = app_environment(read_repository(written(tmp_path, files)))
+    models = "class ApiConfig(BaseModel):\n    prefix: str = '/api'\n    debug: bool = False\n\n"
+    fields = "    api: ApiConfig\n    docs: ApiConfig = ApiConfig()\n"
+    environment = nested_environment(tmp_path, models, fields, "fastapi", "APP__")
     assert environment["APP__API__PREFIX"] == "${APP__API__PREFIX-/api}"
     assert not {"APP__API__DEBUG", "APP__DOCS__PREFIX", "APP__DOCS__DEBUG"} & set(environment)
 
@@ -1813,15 +1811,11 @@ def test_a_required_nested_group_whose_model_has_only_defaults_gets_one_variable
 def test_a_group_within_a_nested_group_is_read_to_its_own_fields(tmp_path):
     # Modif93/fastapi-sqlmodel-template: `security: SecurityConfig` holds `access_token: TokenConfig`; init gave
     # SECURITY__ACCESS_TOKEN a secret, which pydantic-settings could not parse as the model.
-    config = (
-        "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
+    models = (
         "class TokenConfig(BaseModel):\n    algorithm: str\n    secret_key: str\n    expire_min: int\n\n"
         "class SecurityConfig(BaseModel):\n    access_token: TokenConfig\n    refresh_token: TokenConfig\n\n"
-        "class EnvConfig(BaseSettings):\n    model_config = SettingsConfigDict(env_nested_delimiter='__')\n"
-        "    security: SecurityConfig\n"
     )
-    files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
-    environment = app_environment(read_repository(written(tmp_path, files)))
+    environment = nested_environment(tmp_path, models, "    security: SecurityConfig\n", "fastapi")
     assert "SECURITY__ACCESS_TOKEN" not in environment and "SECURITY__REFRESH_TOKEN" not in environment
     assert environment["SECURITY__ACCESS_TOKEN__EXPIRE_MIN"] == "${SECURITY__ACCESS_TOKEN__EXPIRE_MIN-1}"
     assert environment["SECURITY__REFRESH_TOKEN__SECRET_KEY"].startswith("${SECURITY__REFRESH_TOKEN__SECRET_KEY?")
@@ -1829,16 +1823,10 @@ def test_a_group_within_a_nested_group_is_read_to_its_own_fields(tmp_path):
 
 # The same repository's shape: the database's dialect and file in a DATASOURCE__ group, the driver left optional; with
 # SQLAlchemy and no server's driver, SQLite is the only database it can reach.
-@pytest.mark.parametrize("requirements", ["fastapi\naiosqlite\nsqlmodel\n", "fastapi\nsqlmodel\n"])
+@pytest.mark.parametrize("requirements", ["fastapi\naiosqlite\nsqlmodel", "fastapi\nsqlmodel"])
 def test_sqlite_given_in_parts_is_its_kind_and_a_file_on_the_data_volume(tmp_path, requirements):
-    config = (
-        "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
-        "class DataSourceConfig(BaseModel):\n    dialect: str\n    driver: str | None = None\n    database: str\n\n"
-        "class EnvConfig(BaseSettings):\n    model_config = SettingsConfigDict(env_nested_delimiter='__')\n"
-        "    datasource: DataSourceConfig\n"
-    )
-    files = {"requirements.txt": requirements, "main.py": APP, "config.py": config}
-    environment = app_environment(read_repository(written(tmp_path, files)))
+    models = "class DataSourceConfig(BaseModel):\n    dialect: str\n    driver: str | None = None\n    database: str\n\n"
+    environment = nested_environment(tmp_path, models, "    datasource: DataSourceConfig\n", requirements.strip())
     assert environment["DATASOURCE__DIALECT"] == "${DATASOURCE__DIALECT-sqlite}"
     assert environment["DATASOURCE__DATABASE"].startswith("${DATASOURCE__DATABASE-/var/lib/app/")
     assert "DATASOURCE__DRIVER" not in environment

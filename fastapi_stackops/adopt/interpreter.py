@@ -221,8 +221,10 @@ def python_and_builds(
     allowed = [v for v in allowed if v != "3.9" or not union_annotation(python_files(root))]
     for version in (v for v in allowed if v != chosen.value):
         other, other_found, other_stuck = source_builds(root, how, requirements, version, dependencies)
-        if not other or (stuck and not other_stuck):
-            moved = f"{chosen.source}; {version}, not {chosen.value}: the pinned {missing[0]} has a wheel for it"
+        # Fewer to compile, each one the chosen Python compiles too (psycopg2 ships source alone), is a move as well.
+        if not other or (stuck and not other_stuck) or (set(other) < set(missing) and not other_stuck):
+            has = next(pin for pin in missing if pin not in other)
+            moved = f"{chosen.source}; {version}, not {chosen.value}: the pinned {has} has a wheel for it"
             return Finding("python", version, moved), other, other_found
     if not stuck:
         return chosen, missing, found

@@ -710,3 +710,23 @@ def test_pins_resolved_before_their_python_was_released_move_to_one_their_wheels
     chosen = Finding("python", "3.11", interpreter.UNNAMED)
     found, _, _ = interpreter.python_and_builds(tmp_path, "requirements", "requirements.txt", chosen, {}, ())
     assert found.value == python
+
+
+@pytest.mark.parametrize(
+    ("at_39", "python"),
+    [
+        # fike/fastapi-blog (poetry, ^3.9): greenlet 1.1.2 has no 3.11 wheel and failed to compile; psycopg2 ships
+        # source alone, compiled on any Python. On 3.9 only psycopg2 is left to compile: the image moves there.
+        (["psycopg2==2.9.3"], "3.9"),
+        (["psycopg2==2.9.3", "lxml==4.6.0"], "3.11"),  # not fewer of the same: a move would compile others
+    ],
+)
+def test_a_python_the_project_allows_with_fewer_of_the_same_pins_to_compile_is_moved_to(monkeypatch, tmp_path, at_39, python):
+    missing = {"3.9": at_39}
+    monkeypatch.setattr(
+        interpreter, "source_builds", lambda *args: (missing.get(args[3], ["greenlet==1.1.2", "psycopg2==2.9.3"]), [], [])
+    )
+    chosen = Finding("python", "3.11", "poetry's python dependency (^3.9)")
+    project = {"tool": {"poetry": {"dependencies": {"python": "^3.9"}}}}
+    found, _, _ = interpreter.python_and_builds(tmp_path, "poetry", "", chosen, project, ())
+    assert found.value == python

@@ -66,6 +66,8 @@ class SettingField:
         if self.given is not None:
             return self.given
         typed = typed_value(self.annotation)
+        if HOSTS_NAMED.search(self.name):  # TrustedHostMiddleware's list: the healthcheck asks 127.0.0.1, a proxy its name
+            return '["*"]' if typed == "[]" else "*"
         return typed if typed is not None else named_value(self.name)
 
 
@@ -143,6 +145,8 @@ class Settings:
         return f"{self.class_name}, {prefix}, {len(self.fields)} fields, {len(self.required)} without a default{more}"
 
 
+#: The hosts an app answers (Starlette's TrustedHostMiddleware, Django's ALLOWED_HOSTS): a made-up one answers no one.
+HOSTS_NAMED = re.compile(r"(^|_)(allowed|trusted)_?hosts$", re.I)
 EMAIL_NAMED = re.compile(r"^(?!.*(pass|secret|key|token|host|server|port|smtp)).*(^|_)e?mail(_|$)", re.I)
 NAMED_VALUES = (
     (EMAIL_NAMED, "admin@example.com"),

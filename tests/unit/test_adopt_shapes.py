@@ -883,6 +883,21 @@ def test_a_string_named_for_what_libraries_validate_gets_a_value_of_that_kind(na
     assert SettingField(name, None, "str").typed_value == value
 
 
+@pytest.mark.parametrize(
+    ("name", "annotation", "value"),
+    [
+        # Jeihunn/fastapi-blog-best-practices: `ALLOWED_HOSTS: List[str]` got [], and TrustedHostMiddleware answered
+        # the healthcheck 400 until ci gave up.
+        ("ALLOWED_HOSTS", "List[str]", '["*"]'),
+        ("trusted_hosts", "list[str]", '["*"]'),
+        ("ALLOWED_HOSTS", "str", "*"),  # split by the code: any host
+        ("CORS_ORIGINS", "List[str]", "[]"),  # no cross-origin caller: none allowed, as before
+    ],
+)
+def test_the_hosts_an_app_answers_are_any_host(name, annotation, value):
+    assert SettingField(name, None, annotation).typed_value == value
+
+
 def test_init_ignores_the_reports_ci_writes_and_the_build_cache_a_gitlab_job_keeps(tmp_path):
     from fastapi_stackops.adopt.writing import gitignore_change
 

@@ -9,6 +9,7 @@ import re
 from fastapi_stackops.adopt.app_mode import https_redirects, local_mode
 from fastapi_stackops.adopt.app_settings import (
     DATABASE_FIELD,
+    KINDS,
     SettingField,
     Settings,
     holds_database_url,
@@ -128,10 +129,6 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
             part = ("name" if repo.database == "mysql" else "") if part == "schema" else part
             values |= {field.variable: f"${{{field.variable}-{parts[part]}}}"} if part else {}
     return values
-
-
-#: What a URL's scheme begins with: a dialect field defaulting to one beside a driver field is the kind alone.
-KINDS = ("postgresql", "postgres", "mysql", "mariadb", "sqlite")
 
 
 def scheme_pieces(named: dict[str, str], by_name: dict[str, SettingField]) -> dict[str, str]:

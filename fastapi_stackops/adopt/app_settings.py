@@ -15,9 +15,11 @@ DATABASE_FIELD = re.compile(
     r"|^dsn$",
     re.I,
 )
+#: What an SQL database's URL scheme begins with: its kind.
+KINDS = ("postgresql", "postgres", "mysql", "mariadb", "sqlite")
 #: A default that is a database's URL, whatever the field is called (POSTGRES_SYNC_URL, MAIN_STORE); a scheme alone
 #: ("mysql+aiomysql://", a prefix the code puts before the parts it joins) is none.
-DATABASE_URL = re.compile(r"^(postgres(ql)?|mysql|mariadb|sqlite)(\+\w+)?://(?!/*$)", re.I)
+DATABASE_URL = re.compile(rf"^({'|'.join(KINDS)})(\+\w+)?://(?!/*$)", re.I)
 #: A default that is an SQLite file's path, not a URL (JOBS_DB = "database/jobs.db", which the code puts in a URL).
 SQLITE_FILE = re.compile(r"^[\w./-]+\.(db|sqlite3?)$", re.I)
 

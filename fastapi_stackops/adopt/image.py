@@ -134,6 +134,10 @@ STRIPPED = (
 )
 
 
+#: The first pip that reads PIP_UPLOADED_PRIOR_TO: the app's and the tests' installs both need it.
+DATED_PIP = "'pip>=26'"
+
+
 def held_to_its_date(as_of: str) -> tuple[str, str]:
     """With no lock: the lines that keep the build's resolution to the last commit's date, and the pip that reads them."""
     if not as_of:
@@ -143,7 +147,7 @@ def held_to_its_date(as_of: str) -> tuple[str, str]:
         "# (pip 26's --uploaded-prior-to). Move the date, or commit a lock, to take newer ones.\n"
         f"ARG DEPENDENCIES_AS_OF={as_of}\nENV PIP_UPLOADED_PRIOR_TO=${{DEPENDENCIES_AS_OF}}\n"
     )
-    return lines, "pip install -q --no-cache-dir 'pip>=26' \\\n    && "
+    return lines, f"pip install -q --no-cache-dir {DATED_PIP} \\\n    && "
 
 
 def runtime_flavour(repo: Repository) -> bool:
@@ -195,8 +199,9 @@ ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK
 RUN {FRAMEWORK_INSTALLED}
 # No installer in the runtime: pip and setuptools leave the venv (setuptools stays for a dependency that imports its
 # pkg_resources), as do the dependencies' tests, Cython sources and stubs. Extension modules lose their debug symbols;
-# the libraries a wheel vendors (*.libs/) keep theirs, as auditwheel patched them and strip can break such files. Bytecode is compiled now (the runtime's root filesystem is read-only);
-# a dependency's file this Python cannot compile (a Python 2 module, version-specific test data) stays as source.
+# the libraries a wheel vendors (*.libs/) keep theirs, as auditwheel patched them and strip can break such files.
+# Bytecode is compiled now (the runtime's root filesystem is read-only); a dependency's file this Python cannot compile
+# (a Python 2 module, version-specific test data) stays as source.
 RUN {NO_INSTALLER}; \\
     {BUILD_ONLY}; {STRIPPED}; {DEPENDENCIES_COMPILED}
 """
@@ -247,7 +252,7 @@ def test_stages(repo: Repository, made: str) -> str:
     run_in = run_in if tests.run_in else ""
     install = tests.install
     if repo.resolved_as_of:  # ensurepip's pip predates --uploaded-prior-to: the tests' ranges keep the app's date too
-        install = install.replace(ENSUREPIP, f"{ENSUREPIP} && /opt/venv/bin/python -m pip install -q --no-cache-dir 'pip>=26'")
+        install = install.replace(ENSUREPIP, f"{ENSUREPIP} && /opt/venv/bin/python -m pip install -q --no-cache-dir {DATED_PIP}")
     return f"""
 # The service's own tests (inv service-test, part of inv ci) run in an image of their own, never shipped.
 FROM builder AS test-deps

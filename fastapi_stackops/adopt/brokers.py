@@ -100,13 +100,13 @@ def broker_by_default(name: str, default: str | None, redis: bool, rabbitmq: boo
 
 
 def redis_by_default(name: str, default: str | None) -> str | None:
-    """What a setting naming Redis that no name pattern places gets (REDIS_BROKER = "localhost:6379", which a validator
-    splits): the stack's Redis in its default's shape, a URL or host:port; None when the default is no address."""
-    if "redis" not in name.lower() or not default:
-        return None
-    if re.match(r"^rediss?://", default):
+    """What a setting no name pattern places gets when its default is Redis's address: the stack's Redis in the
+    default's shape. A redis:// URL is Redis whatever the name (WS_MESSAGE_QUEUE); a bare host:port only in a setting
+    naming Redis (REDIS_BROKER = "localhost:6379", which a validator splits). None when the default is no address."""
+    if re.match(r"^rediss?://", default or ""):
         return REDIS_PARTS["url"][1]
-    return f"{REDIS_SERVICE}:6379" if HOST_AND_PORT.match(default) else None
+    named = "redis" in name.lower() and HOST_AND_PORT.match(default or "")
+    return f"{REDIS_SERVICE}:6379" if named else None
 
 
 def rabbitmq_value(name: str, redis: bool) -> str | None:

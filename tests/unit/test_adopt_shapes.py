@@ -1124,6 +1124,9 @@ def test_redis_named_for_one_of_its_uses_is_the_stacks_redis(tmp_path):
         ('REDIS_BROKER: str = Field("localhost:6379", description="host:port")', "redis:6379"),  # split by a validator
         ("REDIS_ADDRESS: str = '127.0.0.1:6379'", "redis:6379"),
         ("REDIS_CONNECTION: str = 'redis://localhost:6379/1'", "redis://redis:6379/0"),
+        # testdrivenio/fastapi-celery-project: a socket.io message queue, WS_MESSAGE_QUEUE = "redis://127.0.0.1:6379/0"
+        ("WS_MESSAGE_QUEUE: str = 'redis://127.0.0.1:6379/0'", "redis://redis:6379/0"),
+        ("WS_QUEUE: str = 'queue-name'", None),  # a name, not an address
         ("REDIS_TTL: int = 300", None),  # a number is no address
         ("REDIS_PREFIX: str = 'app:cache'", None),  # nor is a key prefix with a colon
     ],

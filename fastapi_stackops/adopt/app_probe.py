@@ -109,6 +109,32 @@ def routes_of(app):
     return {"openapi_url": app.openapi_url, "docs_url": app.docs_url, "routes": routes, "openapi": openapi, "broken": broken}
 
 
+def guarded(app, path, seconds=5):
+    """The status a GET of the document answers through the whole app, its middleware too, when that is a login's
+    (401, 403: a middleware that asks every path for one); 0 otherwise, or when it does not answer in `seconds`."""
+    said = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            said.append(message["status"])
+
+    def asked():
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http"}
+        scope.update(path=path, raw_path=path.encode(), query_string=b"", root_path="", headers=[(b"host", b"localhost")])
+        try:
+            asyncio.run(app(dict(scope, client=("127.0.0.1", 50000), server=("localhost", 80)), receive, send))
+        except BaseException:  # what the app does with a request is its own; only the status matters here
+            pass
+
+    thread = threading.Thread(target=asked, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return said[0] if said and said[0] in (401, 403) else 0
+
+
 def loaded(module, attribute, factory):
     """The app; a module (or factory) that asks for the running loop as it loads (`asyncio.get_running_loop()`) is
     loaded again inside one, as uvicorn loads it."""
@@ -138,6 +164,8 @@ def main(module, attribute, factory, code, seconds):
     failed = startup_failure(app, float(seconds))
     if failed is not None:  # what init may learn from (a path it writes, a variable it demands); the routes stand
         report(failed, code, marker=STARTUP_FAILED)
+    if routes["openapi"]:
+        routes["guarded"] = guarded(app, routes["openapi_url"])
     print(MARKER + json.dumps(routes), flush=True)
     os._exit(0)  # a startup may have left threads (a scheduler) that would keep the process alive
 

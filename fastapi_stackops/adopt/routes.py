@@ -203,6 +203,9 @@ def choose_routes(asked: dict) -> Routes:
     if asked.get("broken"):  # /openapi.json answers 500: no check asks it, and readiness is the docs page
         routes.remarks.append(f"its OpenAPI document fails to build ({asked['broken']}): checks leave it out")
         routes.openapi_url = routes.docs
+    if asked.get("guarded"):  # a middleware asks every path for a login, the document too: no check can ask them
+        routes.remarks.append(f"its OpenAPI document answers {asked['guarded']} (a login): checks leave it and the docs out")
+        routes.docs = routes.openapi_url = ""
     if not (routes.health or routes.ready):
         routes.ready = routes.openapi_url
         what = "the docs page" if asked.get("broken") else "the OpenAPI document"

@@ -73,3 +73,17 @@ def test_an_app_that_asks_for_the_running_loop_as_it_loads_is_loaded_inside_one_
     args = [sys.executable, "-c", PROBE, "main", "app", "", f"{tmp_path}/", "2"]
     done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert ["/health", ["GET"]] in json.loads(done.stdout.split(MARKER, 1)[1])["routes"]
+
+
+@pytest.mark.parametrize(("guard", "status"), [("401", 401), ("403", 403), ("", 0)])
+def test_a_middleware_that_asks_every_path_for_a_login_is_said_with_the_status_it_answers(tmp_path, guard, status):
+    # morikeli/fastapi-sqlmodel: an HTTP middleware answers 401 to every path, its OpenAPI document too; init made the
+    # document the ready path, and inv ci waited for it to answer 200 until it gave up.
+    app = "from fastapi import FastAPI\nfrom fastapi.responses import JSONResponse\n\napp = FastAPI()\n\n"
+    app += "@app.middleware('http')\nasync def login(request, call_next):\n"
+    app += f"    return JSONResponse({{}}, status_code={guard})\n" if guard else "    return await call_next(request)\n"
+    app += "\n@app.get('/items')\ndef items():\n    return []\n"
+    (tmp_path / "main.py").write_text(app)
+    args = [sys.executable, "-c", PROBE, "main", "app", "", f"{tmp_path}/", "2"]
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert json.loads(done.stdout.split(MARKER, 1)[1])["guarded"] == status

@@ -16,7 +16,6 @@ from fastapi_stackops.adopt.app_settings import (
     named_value,
     setting_fields,
 )
-from fastapi_stackops.adopt.backing import DATABASES
 from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_by_default, broker_values
 from fastapi_stackops.adopt.conventions import DATA_DIR
 from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
@@ -30,8 +29,7 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
     scheme = default.split("://")[0] if "://" in default else ""
     named = re.search(r"(^|_)(a?sync)(_|$)", field.name.lower()) if field else None
     async_engine = named.group(2) == "async" if named else repo.async_engine
-    if repo.database in DATABASES:
-        database = DATABASES[repo.database]
+    if database := repo.database_server:
         return database.url(database.scheme(repo.dependencies, scheme, async_engine))
     name = (default.rsplit("/", 1)[-1] if default.startswith("sqlite") else "") or f"{repo.name}.db"
     if scheme in ("", "sqlite") and async_engine and "aiosqlite" in repo.dependencies:
@@ -119,8 +117,8 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
     if repo.database == "sqlite" and settings:  # a bare path the code puts in a URL: the file goes on the data volume
         values |= {f.variable: f"${{{f.variable}-{DATA_DIR}/{f.default.rsplit('/', 1)[-1]}}}" for f in settings.sqlite_files}
         values |= sqlite_parts(repo, settings)
-    if settings and repo.database in DATABASES:
-        by_name, database = {f.name: f for f in settings.fields}, DATABASES[repo.database]
+    if settings and (database := repo.database_server):
+        by_name = {f.name: f for f in settings.fields}
         schemes = (database.scheme(repo.dependencies, "", engine) for engine in (repo.async_engine, False))
         parts = database.parts(*schemes)
         for name, part in scheme_pieces(settings.database_parts, by_name).items():
@@ -189,8 +187,9 @@ def on_the_stack(repo: Repository, value: str) -> str:
     """A pipeline's URL of the app's kind of database at the runner's own service container (TEST_DATABASE_URL at
     localhost) is the stack's database, with the URL's own driver; any other value stays as the pipeline sets it."""
     found = RUNNERS_OWN.match(value)
-    if found and repo.database in DATABASES and DATABASES[repo.database].names(found["scheme"]):
-        return DATABASES[repo.database].url(found["scheme"])
+    database = repo.database_server
+    if found and database and database.names(found["scheme"]):
+        return database.url(found["scheme"])
     return value
 
 
@@ -230,5 +229,5 @@ def secret_variables(repo: Repository) -> list[str]:
     names = [f.variable for f in repo.settings.required if f.variable not in wired] if repo.settings else []
     names += [name for name in repo.required if name not in wired and name not in names]
     names = [name for name in names if not COMPOSE_READS.match(name)]
-    names += [DATABASES[repo.database].password] if repo.database in DATABASES else []
+    names += [repo.database_server.password] if repo.database_server else []
     return names + ([RABBITMQ_PASSWORD] if repo.rabbitmq else [])

@@ -12,9 +12,9 @@ from fastapi_stackops.adopt.conventions import DATABASE_SERVICE, MARIADB_DATA, M
 POSTGRES = """  {name}:
     image: ${{POSTGRES_BASE_IMAGE-{official}}}
     environment:
-      POSTGRES_USER: app
+      POSTGRES_USER: {user}
       POSTGRES_PASSWORD: ${{POSTGRES_PASSWORD?set POSTGRES_PASSWORD in the env file or its local overlay}}
-      POSTGRES_DB: app
+      POSTGRES_DB: {database}
     volumes:
       - db-data:{data}
 {init_mount}    read_only: true
@@ -29,7 +29,7 @@ POSTGRES = """  {name}:
     stop_signal: SIGINT
     healthcheck:
       # Over TCP: the server PostgreSQL runs while it initialises listens on the socket only.
-      test: ["CMD-SHELL", "pg_isready -q -h 127.0.0.1 -U app -d app"]
+      test: ["CMD-SHELL", "pg_isready -q -h 127.0.0.1 -U {user} -d {database}"]
       interval: 2s
       timeout: 3s
       start_period: 60s
@@ -39,9 +39,9 @@ POSTGRES = """  {name}:
 MARIADB = """  {name}:
     image: ${{MARIADB_BASE_IMAGE-{official}}}
     environment:
-      MARIADB_USER: app
+      MARIADB_USER: {user}
       MARIADB_PASSWORD: ${{MARIADB_PASSWORD?set MARIADB_PASSWORD in the env file or its local overlay}}
-      MARIADB_DATABASE: app
+      MARIADB_DATABASE: {database}
       MARIADB_RANDOM_ROOT_PASSWORD: "1"
     volumes:
       - db-data:{data}
@@ -57,7 +57,7 @@ MARIADB = """  {name}:
       # Over TCP, as the app: the server MariaDB runs while it initialises has no network.
       test:
         - CMD-SHELL
-        - mariadb-admin ping --protocol=tcp -h 127.0.0.1 -u app --password="$$MARIADB_PASSWORD" --silent
+        - mariadb-admin ping --protocol=tcp -h 127.0.0.1 -u {user} --password="$$MARIADB_PASSWORD" --silent
       interval: 2s
       timeout: 3s
       start_period: 60s
@@ -111,6 +111,19 @@ RABBITMQ = """  {name}:
 
 
 @dataclass(frozen=True)
+class Login:
+    """The app's user and database on the server; by default init's own (app, with a password it makes up). A URL the
+    repository writes out (`postgresql://admin:admin@postgres_test:5432/books`, in its code or alembic.ini) is served as
+    written: its user, password and database, its host a name of the server too."""
+
+    user: str = "app"
+    password: str = ""  # "" when init makes one up
+    database: str = "app"
+    host: str = ""  # another name the server answers to
+    source: str = ""  # where the URL is written
+
+
+@dataclass(frozen=True)
 class Database:
     """A database server init runs for the app: its service, image, password variable, and how the app reaches it."""
 
@@ -125,6 +138,7 @@ class Database:
     template: str
     schemes: dict[str, tuple[str, bool | None]]  # each driver's SQLAlchemy scheme, and whether it is async (None: both)
     default_scheme: str
+    login: Login = Login()  # the app's user and database on it, and other names it has
 
     def compose_block(self, init_scripts: str = "") -> str:
         """Its Compose service; `init_scripts` (a file or folder of the repository's) run at its first start."""
@@ -132,7 +146,8 @@ class Database:
         if init_scripts:
             target = INITDB if Path(init_scripts).suffix != ".sql" else f"{INITDB}/{Path(init_scripts).name}"
             mount = f"      - ./{init_scripts}:{target}:ro\n"
-        return self.template.format(name=self.service, data=self.data, official=self.official, init_mount=mount)
+        values = {"user": self.login.user, "database": self.login.database, "init_mount": mount}
+        return self.template.format(name=self.service, data=self.data, official=self.official, **values)
 
     def scheme(self, dependencies: tuple[str, ...], settings_scheme: str, async_engine: bool) -> str:
         """The settings' own scheme when it names this database, else one for a driver the app depends on: an async one
@@ -148,7 +163,7 @@ class Database:
         return scheme.lower().startswith(SCHEME_NAMES[self.kind])
 
     def url(self, scheme: str) -> str:
-        return f"{scheme}://app:${{{self.password}}}@{self.service}:{self.port}/app"
+        return f"{scheme}://{self.login.user}:${{{self.password}}}@{self.service}:{self.port}/{self.login.database}"
 
     def parts(self, scheme: str, sync_scheme: str = "") -> dict[str, str]:
         """The values a database given in parts gets: this service, and the URL's scheme for a DB_DRIVER (a sync one
@@ -157,9 +172,9 @@ class Database:
             "sync_driver": sync_scheme or scheme,
             "host": self.service,
             "port": str(self.port),
-            "user": "app",
+            "user": self.login.user,
             "password": f"${{{self.password}}}",
-            "name": "app",
+            "name": self.login.database,
             "driver": scheme,
             "kind": scheme.split("+")[0],  # DB_TYPE=postgresql: the database's kind, as a URL names it
         }
@@ -229,10 +244,12 @@ EXTENSIONS = {
 }
 
 
-def database_for(kind: str, extension: str) -> Database | None:
+def database_for(kind: str, extension: str, login: Login | None = None) -> Database | None:
     """The database server init runs for the app (None for SQLite or none), on an image with the PostgreSQL extension
-    the app uses."""
+    the app uses, serving the login the repository writes out when it does."""
     database = DATABASES.get(kind)
+    if database and login:
+        database = replace(database, login=login)
     if database and kind == "postgres" and extension:
         return replace(database, official=EXTENSIONS[extension].official, recipe=EXTENSIONS[extension].recipe)
     return database

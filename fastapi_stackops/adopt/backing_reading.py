@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 from fastapi_stackops.adopt.app_settings import Settings, setting_fields
-from fastapi_stackops.adopt.backing import DRIVERS, EXTENSIONS
+from fastapi_stackops.adopt.backing import DRIVERS, EXTENSIONS, Login
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
 from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.source import AT_LOCALHOST, SKIPPED, python_files, string_constants
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
+from fastapi_stackops.adopt.written_login import written_login
 from fastapi_stackops.failure_bundle import masked
 
 #: Where a repository keeps the SQL its PostgreSQL image runs at its first start (/docker-entrypoint-initdb.d): a
@@ -68,10 +69,11 @@ class Backing(NamedTuple):
     init_scripts: str  # the repository's SQL (a file or folder) its PostgreSQL runs at its first start
     data_variables: tuple[str, ...]  # settings naming a folder of data the app makes at run time: on its volume
     sqlite_in_code: str = ""  # the SQLite file the code names at a path under its own folder (database.db)
+    login: Login | None = None  # the login a URL the repository writes out logs in with
 
     def repository_fields(self) -> dict:
         """What a Repository keeps of them."""
-        fields = ("database", "redis", "rabbitmq", "extension", "init_scripts", "data_variables", "sqlite_in_code")
+        fields = ("database", "redis", "rabbitmq", "extension", "init_scripts", "data_variables", "sqlite_in_code", "login")
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
 
 
@@ -185,7 +187,7 @@ def refuse_a_local_database(root: Path) -> None:
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
     """PostgreSQL, MySQL (MariaDB), SQLite, Redis and RabbitMQ, from the drivers the project depends on and its
     settings' defaults."""
-    findings, database, extension, where, in_code = [], "", "", "", ""
+    findings, database, extension, where, in_code, login = [], "", "", "", "", None
     found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers]
     if found:
         database, driver = found[0]
@@ -194,6 +196,8 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
         named += f" {EXTENSIONS[extension].said}" if extension else ""
         findings.append(Finding("database", named, f"the {driver} dependency" + (f"; {where}" if where else "")))
         refuse_a_local_database(root)
+        login, said = written_login(root, database)
+        findings += said
     else:
         unrun_database(dependencies, settings)
         sqlite = sqlite_found(root, dependencies, settings)
@@ -210,7 +214,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings += [Finding("database", f"{scripts}, run by PostgreSQL at its first start", scripts)] if scripts else []
     data = data_folders(root, settings)
     findings += [Finding("data", f"{', '.join(data)}: on the named volume app-data", settings.source)] if data else []
-    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code)
+    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code, login)
 
 
 def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> tuple[Finding, str] | None:

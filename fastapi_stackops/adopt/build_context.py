@@ -7,9 +7,10 @@ import tomllib
 from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import BUILD_CACHE, HEADER
-from fastapi_stackops.adopt.reading import Repository, alembic_location
+from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.source import SKIPPED, imported_names, src_is_a_package, string_constants
 from fastapi_stackops.adopt.wheels import text_of
+from fastapi_stackops.adopt.written_login import alembic_location
 
 
 def code_paths(repo: Repository) -> list[str]:

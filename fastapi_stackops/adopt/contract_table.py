@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 
 from fastapi_stackops.adopt.app_environment import secret_variables
-from fastapi_stackops.adopt.backing import database_for
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT, ENTRY, TEST_SERVICE
 from fastapi_stackops.adopt.image import python_image, runtime_flavour
 from fastapi_stackops.adopt.reading import Repository
@@ -52,7 +51,7 @@ class Layout:
 
 def contract_text(repo: Repository, routes: Routes, env_dir: str, layout: Layout) -> str:
     """The contract: the entry service and its paths, what each service requires, persistence, migrations, base images."""
-    database = database_for(repo.database, repo.extension)
+    database = repo.database_server
     app_secrets = [v for v in secret_variables(repo) if not database or v != database.password]
     top = table(
         "tool.stackops",
@@ -101,7 +100,7 @@ def written_layout(repo: Repository) -> Layout:
     """The layout of the files init writes itself: its entry service, compose.yaml, the bases they name."""
     bases = [("PYTHON_BASE_IMAGE", python_image(repo.python), "python")]
     bases += [("PYTHON_RUNTIME_IMAGE", "", "python-runtime")] if runtime_flavour(repo) else []
-    database = database_for(repo.database, repo.extension)
+    database = repo.database_server
     bases += [(database.variable, database.official, database.recipe)] if database else []
     bases += [("REDIS_BASE_IMAGE", "redis:7-bookworm", "redis")] if repo.redis else []
     bases += [("RABBITMQ_BASE_IMAGE", "rabbitmq:3", "rabbitmq")] if repo.rabbitmq else []

@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi_stackops.adopt.app_mode import https_redirects
 from fastapi_stackops.adopt.app_settings import Settings
 from fastapi_stackops.adopt.apps import App, on_pytest_path, runs_from_its_folder, the_app
+from fastapi_stackops.adopt.backing import Database, Login, database_for
 from fastapi_stackops.adopt.backing_reading import backing_services
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.data_folders import scratch_folders
@@ -30,6 +31,7 @@ from fastapi_stackops.adopt.start import procfile_command, script_hosts, script_
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import locked_version, resolution_moment, text_of
 from fastapi_stackops.adopt.workspace import Workspace, workspace_of
+from fastapi_stackops.adopt.written_login import alembic_location
 
 DOCKER_FILES = ("Dockerfile", "compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 
@@ -81,12 +83,18 @@ class Repository:
     workspace: Workspace | None = None  # the uv workspace it is a member of: the build starts from the workspace's root
 
     @property
+    def database_server(self) -> Database | None:
+        """The database server its stack runs (None for SQLite or none), serving the login its code writes out."""
+        return database_for(self.database, self.extension, self.login)
+
+    @property
     def keeps_data(self) -> bool:
         """Whether the app keeps files on a volume of its own: an SQLite file, or folders of data it writes."""
         return self.database == "sqlite" or bool(self.data_variables)
 
     data_variables: tuple[str, ...] = ()  # settings naming a folder of data the app makes at run time: on its volume
     sqlite_in_code: str = ""  # an SQLite file the code names under its folder (database.db): a link to the volume
+    login: Login | None = None  # the database login a URL the repository writes out logs in with: served as written
     package: str = ""  # the folder's own name, which its code imports itself as (run from the parent): a link in the image
 
 
@@ -140,15 +148,6 @@ def worker_findings(worker: Worker | None) -> list[Finding]:
             )
         ]
     return [Finding("worker", worker.command, worker.source)] if worker else []
-
-
-def alembic_location(root: Path, named: str = "") -> str:
-    """The migrations folder alembic.ini's script_location (or [tool.alembic]'s, `named`) gives, as written."""
-    lines = [] if named else text_of(root / "alembic.ini").splitlines()
-    for key, _, value in [("script_location", "=", named), *(line.partition("=") for line in lines)]:
-        if key.strip() == "script_location" and value.strip():
-            return value.strip().replace("%(here)s/", "")
-    return ""
 
 
 def migrations(root: Path, dependencies: tuple[str, ...]) -> Finding | None:

@@ -6,7 +6,7 @@ import secrets
 
 from fastapi_stackops.adopt.app_environment import app_environment, secret_variables, tests_environment
 from fastapi_stackops.adopt.app_mode import local_mode
-from fastapi_stackops.adopt.backing import DATABASES, RABBITMQ, REDIS, database_for
+from fastapi_stackops.adopt.backing import RABBITMQ, REDIS
 from fastapi_stackops.adopt.conventions import (
     CONTAINER_PORT,
     DATA_DIR,
@@ -129,18 +129,19 @@ def data_permissions(repo: Repository) -> str:
 """
 
 
-def aliased(block: str, service: str, port: int, repo: Repository) -> str:
+def aliased(block: str, service: str, port: int, repo: Repository, written: str = "") -> str:
     """A backing service's block, answering also to the names the prestart script waits on at its port (`nc -z db
-    5432`: the repository's own Compose service was called db)."""
+    5432`: the repository's own Compose service was called db), and to the host a URL the repository writes names."""
     names = [host for host, waited in repo.waited_on if waited == port and host != service]
+    names += [written] if written and written not in names and written != service else []
     if not names:
         return block
-    said = f"    # Also {', '.join(names)}: the name its prestart script waits on.\n"
+    said = f"    # Also {', '.join(names)}: the name its prestart script waits on, or a URL it writes names.\n"
     return block + f"{said}    networks:\n      default:\n        aliases: [{', '.join(names)}]\n"
 
 
 def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
-    database = database_for(repo.database, repo.extension)
+    database = repo.database_server
     backing = {database.service: "service_healthy"} if database else {}
     backing |= {REDIS_SERVICE: "service_healthy"} if repo.redis else {}
     backing |= {RABBITMQ_SERVICE: "service_healthy"} if repo.rabbitmq else {}
@@ -151,7 +152,10 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
         blocks.append(service_block(WORKER, repo, repo.worker.split(), backing, False, dockerfile))
     blocks += [test_block(repo, backing, dockerfile)] if repo.service_tests else []
     blocks += [data_permissions(repo)] if repo.data_folder else []
-    blocks += [aliased(database.compose_block(repo.init_scripts), database.service, database.port, repo)] if database else []
+    if database:
+        blocks.append(
+            aliased(database.compose_block(repo.init_scripts), database.service, database.port, repo, database.login.host)
+        )
     blocks += [aliased(REDIS.format(name=REDIS_SERVICE, data=REDIS_DATA), REDIS_SERVICE, 6379, repo)] if repo.redis else []
     rabbitmq = RABBITMQ.format(name=RABBITMQ_SERVICE, data=RABBITMQ_DATA)
     blocks += [aliased(rabbitmq, RABBITMQ_SERVICE, 5672, repo)] if repo.rabbitmq else []
@@ -180,6 +184,12 @@ def committed_secrets(repo: Repository) -> dict[str, str]:
     return {name: value for name, value in committed.items() if name in names}
 
 
+def written_secrets(repo: Repository) -> dict[str, str]:
+    """The database password a URL the repository writes out logs in with: the app uses no other, in any env."""
+    database = repo.database_server
+    return {database.password: repo.login.password} if database and repo.login else {}
+
+
 def env_texts(
     repo: Repository, env_dir: str, system_ca: bool, kept: dict[str, dict[str, str]], host_port: int = CONTAINER_PORT
 ) -> dict[str, str]:
@@ -192,8 +202,9 @@ def env_texts(
     names = secret_variables(repo)
     committed = committed_secrets(repo)
     kept_ci = {k: v for k, v in kept.get(ci, {}).items() if k not in repo.refused_committed}  # the app refused those
-    ci_secrets = {k: kept_ci.get(k) or committed.get(k) or f"ci-{secrets.token_hex(16)}" for k in names}
-    dev_secrets = {k: kept.get(overlay, {}).get(k) or f"dev-{secrets.token_hex(16)}" for k in names}
+    written = written_secrets(repo)
+    ci_secrets = {k: written.get(k) or kept_ci.get(k) or committed.get(k) or f"ci-{secrets.token_hex(16)}" for k in names}
+    dev_secrets = {k: written.get(k) or kept.get(overlay, {}).get(k) or f"dev-{secrets.token_hex(16)}" for k in names}
     files = {
         f"{env_dir}/dev.env.docker": f"# Local runs. Secrets: {overlay} (git-ignored).\n"
         f"COMPOSE_PROJECT_NAME={repo.name}-dev\n{PORT_VARIABLE}={host_port}\n{ca}{mode_lines(repo)}",
@@ -226,6 +237,6 @@ def example_text(repo: Repository) -> str:
     secret = set(secret_variables(repo))
     for variable, value in app_environment(repo).items():
         lines.append(f"{variable}=  # {'a secret: in the local overlay' if variable in secret else 'default: ' + value}")
-    if repo.database in DATABASES:
-        lines.append(f"{DATABASES[repo.database].password}=  # a secret: in the local overlay (ci has a throwaway one)")
+    if repo.database_server:
+        lines.append(f"{repo.database_server.password}=  # a secret: in the local overlay (ci has a throwaway one)")
     return HEADER + "# Every variable the stack reads; the env files set them per environment.\n" + "\n".join(lines) + "\n"

@@ -1,0 +1,71 @@
+"""A database login the repository writes out rather than reads from a setting: a URL its code binds to a name at
+module level (`DATABASE_URL = "postgresql://admin:admin@postgres:5432/books"`), or alembic.ini's `sqlalchemy.url`
+when its env.py connects with it as written. The app logs in with it whatever the stack's environment says, so the
+stack's server serves it: its user, password and database, and its host as another name of the server."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote
+
+from fastapi_stackops.adopt.backing import DATABASES, SCHEME_NAMES, Login
+from fastapi_stackops.adopt.findings import Finding
+from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
+from fastapi_stackops.adopt.syntax import parsed
+from fastapi_stackops.adopt.wheels import text_of
+
+#: A URL that logs in at a host by name: scheme://user:password@host[:port]/database.
+LOGIN_URL = re.compile(
+    r"^(?P<scheme>[a-z]+)(\+\w+)?://(?P<user>[\w.-]+):(?P<password>[^@/\s]+)"
+    r"@(?P<host>[A-Za-z][\w.-]*)(:(?P<port>\d+))?/(?P<database>\w+)$"
+)
+#: An env.py that sets the URL itself (from a setting or the environment): alembic.ini's is not the one it uses.
+SETS_ITS_URL = re.compile(r"set_main_option|environ|getenv|settings\.")
+
+
+def alembic_location(root: Path, named: str = "") -> str:
+    """The migrations folder alembic.ini's script_location (or [tool.alembic]'s, `named`) gives, as written."""
+    lines = [] if named else text_of(root / "alembic.ini").splitlines()
+    for key, _, value in [("script_location", "=", named), *(line.partition("=") for line in lines)]:
+        if key.strip() == "script_location" and value.strip():
+            return value.strip().replace("%(here)s/", "")
+    return ""
+
+
+def alembic_url(root: Path) -> tuple[str, str]:
+    """alembic.ini's `sqlalchemy.url` and its line, when its env.py connects with it as written; ("", "") otherwise."""
+    location = alembic_location(root) if (root / "alembic.ini").is_file() else ""
+    env = text_of(root / location / "env.py") if (root / location / "env.py").is_file() and location else ""
+    for number, line in enumerate(text_of(root / "alembic.ini").splitlines() if env else (), 1):
+        key, _, value = line.partition("=")
+        if key.strip() == "sqlalchemy.url" and not SETS_ITS_URL.search(env):
+            return value.strip(), f"alembic.ini line {number}"
+    return "", ""
+
+
+def bound_urls(root: Path) -> Iterator[tuple[str, str]]:
+    """The URLs the code binds to a name at module level, as a string literal, and where."""
+    for path in python_files(root):
+        for node in getattr(parsed(path), "body", ()):
+            value = getattr(node, "value", None)
+            if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(value, ast.Constant) and "://" in str(value.value):
+                yield str(value.value), f"{path.relative_to(root)} line {node.lineno}"
+
+
+def written_login(root: Path, kind: str) -> tuple[Login | None, list[Finding]]:
+    """The login a URL of the app's kind of database, written out at a host by name, logs in with; what init says of
+    it. Not one at localhost (the container itself: refused elsewhere), at another port, or MySQL's root."""
+    database = DATABASES.get(kind)
+    for url, where in [alembic_url(root), *bound_urls(root)] if database else ():
+        found = LOGIN_URL.match(url)
+        if not found or AT_LOCALHOST.match(url) or not found["scheme"].lower().startswith(SCHEME_NAMES[kind]):
+            continue
+        if int(found["port"] or database.port) != database.port or (kind == "mysql" and found["user"] == "root"):
+            continue
+        login = Login(found["user"], unquote(found["password"]), found["database"], found["host"], where)
+        said = f"user {login.user} and database {login.database} at {login.host}, as a URL the code writes out"
+        return login, [Finding("database", said, where)]
+    return None, []

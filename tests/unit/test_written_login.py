@@ -1,0 +1,65 @@
+"""fastapi_stackops/adopt/written_login.py: a database login the repository writes out, served as written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.stackfiles import compose_text, env_texts
+from fastapi_stackops.adopt.written_login import written_login
+
+APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+#: alembic's generic env.py: it connects with alembic.ini's URL as written.
+ENV_PY = 'url = config.get_main_option("sqlalchemy.url")\ncontext.configure(url=url)\n'
+INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
+
+
+def written(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("files", "found"),
+    [
+        # berkbacalan/fastapi-celery-ms: a settings module's constant; smanaton/fastapi-celery-postgresql: the engine's.
+        ({"config/settings.py": 'DATABASE_URL = "postgresql://admin:admin@postgres:5432/books"\n'}, "admin admin books postgres"),
+        ({"db.py": 'URL = "postgresql://postgres:example@postgresserver/db"\n'}, "postgres example db postgresserver"),
+        # KaratayBerkay/fastapi-celery-redis, testdrivenio/fastapi-sqlmodel-alembic: alembic.ini, which env.py uses.
+        (
+            {"alembic.ini": INI.format(url="postgresql+asyncpg://u:p%40ss@db:5432/foo"), "migrations/env.py": ENV_PY},
+            "u p@ss foo db",
+        ),
+        # Not served as written: an env.py that sets its own URL, a placeholder, localhost, another port, a default.
+        ({"alembic.ini": INI.format(url="postgresql://u:p@db/foo"), "migrations/env.py": "import os\nos.environ['X']\n"}, None),
+        ({"alembic.ini": INI.format(url="driver://user:pass@localhost/dbname"), "migrations/env.py": ENV_PY}, None),
+        ({"db.py": 'URL = "postgresql://u:p@localhost:5432/db"\n'}, None),
+        ({"db.py": 'URL = "postgresql://u:p@db:6543/db"\n'}, None),
+        ({"db.py": 'import os\nURL = os.getenv("URL", "postgresql://u:p@db/x")\n'}, None),
+        ({"db.py": 'URL = "mysql://u:p@db/x"\n'}, None),  # another kind of database
+        ({"tests/conftest.py": 'URL = "postgresql://u:p@db/x"\n'}, None),  # a suite's own
+    ],
+)
+def test_a_login_the_repository_writes_out_is_found(tmp_path: Path, files, found):
+    login, _ = written_login(written(tmp_path, files), "postgres")
+    assert (login and f"{login.user} {login.password} {login.database} {login.host}") == found
+
+
+def test_the_stacks_database_serves_the_written_login_under_the_name_it_writes(tmp_path: Path):
+    files = {"requirements.txt": "fastapi\npsycopg2-binary\n", "main.py": APP}
+    files["config/settings.py"] = 'DATABASE_URL = "postgresql://admin:s3cret@postgresserver:5432/books"\n'
+    repo = read_repository(written(tmp_path, files))
+    compose = compose_text(repo)
+    assert "POSTGRES_USER: admin" in compose and "POSTGRES_DB: books" in compose and "-U admin -d books" in compose
+    assert "aliases: [postgresserver]" in compose
+    env = env_texts(repo, "env", False, {})
+    assert (
+        "POSTGRES_PASSWORD=s3cret\n" in env["env/ci.env.docker"]
+        and "POSTGRES_PASSWORD=s3cret\n" in env["env/dev.local.env.docker"]
+    )
+    plain = read_repository(written(tmp_path / "plain", {"requirements.txt": "fastapi\npsycopg2-binary\n", "main.py": APP}))
+    assert "POSTGRES_USER: app" in compose_text(plain) and "aliases" not in compose_text(plain)

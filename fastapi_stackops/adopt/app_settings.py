@@ -33,6 +33,8 @@ DATABASE_PART = re.compile(
     r"|(?P<driver>driver|engine|dialect|scheme)|(?P<kind>type|kind))(?:_test)?$",
     re.I,
 )
+#: A database's name read bare, which the other parts beside it make the name: DATABASE, DB, DBNAME.
+BARE_NAME = re.compile(r"^(?:database|db|dbname)$", re.I)
 #: A driver named alone (DRIVER, SYNC_DRIVER) is the database's only beside the other parts.
 BARE_DRIVER = re.compile(r"^(?:(?P<sync_driver>sync)_|async_)?(?:db_)?(?:driver|dialect)$", re.I)
 
@@ -134,7 +136,10 @@ class Settings:
         matched = {f.name: DATABASE_PART.match(f.variable) or DATABASE_PART.match(f.name) for f in self.fields}
         parts = {name: m.lastgroup for name, m in matched.items() if m and m.lastgroup}
         drivers = {f.name: BARE_DRIVER.match(f.variable) for f in self.fields if f.name not in parts} if parts else {}
-        return parts | {name: m.lastgroup or "driver" for name, m in drivers.items() if m}
+        # DATABASE = config("DATABASE", default="whelp"), beside DATABASE_HOST: the name, read bare.
+        bare = [f for f in self.fields if f.name not in parts and BARE_NAME.match(f.variable)] if parts else []
+        named = [f.name for f in bare if "://" not in (f.default or "")]  # a URL read as DATABASE is no name
+        return parts | {name: m.lastgroup or "driver" for name, m in drivers.items() if m} | dict.fromkeys(named, "name")
 
     @property
     def required(self) -> list[SettingField]:

@@ -559,6 +559,10 @@ def test_a_procfile_web_command_is_kept_and_bound_to_the_container_port(tmp_path
             ["MYSQL_HOST", "MYSQL_PORT", "MYSQL_USER", "MYSQL_PASSWORD", "MYSQL_DATABASE"],
             ["host", "port", "user", "password", "name"],
         ),
+        # kazimovzaman2/fastapi-celery-jwt: the database's name read bare, DATABASE, beside DATABASE_HOST and the rest;
+        # it kept its own (whelp), where the stack's user may not go.
+        (["DATABASE_HOST", "DATABASE_USERNAME", "DATABASE"], ["host", "user", "name"]),
+        (["DATABASE"], []),  # alone, with no parts beside it, it may be anything
     ],
 )
 def test_a_database_given_in_parts(fields, parts):

@@ -15,7 +15,8 @@ from fastapi_stackops.adopt.wheels import pipfile_pins, ranges, text_of
 from fastapi_stackops.adopt.workspace import workspace_of
 from fastapi_stackops.lazy import requests
 
-REQUIREMENTS = re.compile(r"^requirements(?:[-_.](?:prod|production|base|main|app))?\.txt$")
+#: A requirements file at the top, misspelt too (requirments.txt, requirement.txt: pip reads whatever it is called).
+REQUIREMENTS = re.compile(r"^require?ments?(?:[-_.](?:prod|production|base|main|app))?\.txt$")
 
 
 def pyproject(root: Path) -> dict[str, Any]:
@@ -104,13 +105,15 @@ NOT_A_SERVICE = {".git", ".venv", "venv", "node_modules", "site-packages", "test
 
 
 def services_below(root: Path, most: int = 5) -> list[str]:
-    """The folders under `root` (four levels at most) whose own dependency file names the framework: the services of a
-    repository that has none at its root. The first `most`, shallowest first."""
+    """The folders under `root` (four levels at most) whose own dependency file names the framework, with code below it
+    (not a Docker folder's copy of the requirements): the services of a repository that has none at its root. The
+    first `most`, shallowest first."""
     found = []
     for depth in range(1, 5):
         for path in sorted(root.glob("/".join(["*"] * depth))):
             named = REQUIREMENTS.match(path.name) or path.name == "pyproject.toml"
-            if named and not NOT_A_SERVICE & set(path.relative_to(root).parts) and "fastapi" in text_of(path).lower():
+            coded = named and next(path.parent.rglob("*.py"), None) is not None
+            if coded and not NOT_A_SERVICE & set(path.relative_to(root).parts) and "fastapi" in text_of(path).lower():
                 found.append(path.parent.relative_to(root).as_posix())
     return list(dict.fromkeys(found))[:most]
 

@@ -372,6 +372,9 @@ def test_an_app_built_from_a_subclass_of_fastapi_in_a_factory_is_found(tmp_path,
         # A subfolder's wrapper (`-r requirements/dev.txt`) gives way to its production file.
         (["infra/requirements.txt", "infra/requirements/base.txt", "infra/requirements/prod.txt"], "infra/requirements/prod.txt"),
         (["infra/requirements.txt", "infra/requirements/base.txt"], "infra/requirements.txt"),
+        # Mokhles-Abdelmonem/fastapi-celery-app-factory: spelt requirments.txt; init said no file lists the dependencies.
+        (["requirments.txt"], "requirments.txt"),
+        (["requirement.txt"], "requirement.txt"),
     ],
 )
 def test_the_apps_requirements_file_is_the_production_one_nearest_the_root(tmp_path, files, chosen):
@@ -412,6 +415,7 @@ def test_the_apps_requirements_file_is_one_that_names_the_framework(tmp_path, fi
                 "src/auth/auth/requirements.txt": "fastapi\n",
                 "src/auth/auth/auth/main.py": APP,
                 "src/store/store/requirements.txt": "FastAPI==0.110\n",
+                "src/store/store/store/main.py": APP,
                 "src/core/setup.py": "",
                 "src/auth/tests/requirements.txt": "fastapi\n",
             },
@@ -422,6 +426,9 @@ def test_the_apps_requirements_file_is_one_that_names_the_framework(tmp_path, fi
             "; run init from a service's folder: services/api",
         ),
         ({"frontend/package.json": "{}", "main.py": APP}, ""),  # nothing below either: the line as it was
+        # andgineer/fastapi-celery: docker/backend holds the compiled requirements its Dockerfile copied, and no code;
+        # init sent the user there.
+        ({"docker/backend/requirements.txt": "fastapi==0.115\n", "docker/backend/start.sh": "", "backend/app/main.py": APP}, ""),
     ],
 )
 def test_a_root_with_no_dependency_file_is_refused_naming_the_services_below(tmp_path, files, named):

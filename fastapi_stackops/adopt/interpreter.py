@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
-from fastapi_stackops.adopt.source import needs_lazy_annotations, python_files
+from fastapi_stackops.adopt.source import imported_names, needs_lazy_annotations, python_files
 from fastapi_stackops.adopt.syntax import newer_syntax, union_annotation
 from fastapi_stackops.adopt.wheels import (
     native_libraries,
@@ -150,7 +150,10 @@ IMPORTS_BELOW = {
 def below_a_ceiling(root: Path, chosen: Finding, project: dict, dependencies: tuple[str, ...]) -> Finding:
     """The Python the image runs, moved below the first Python a dependency does not import on when the project allows
     one that can be built; with none, a one-line refusal naming the dependency and the ways out. --python stays."""
-    capped = next(((name, *IMPORTS_BELOW[name]) for name in dependencies if name in IMPORTS_BELOW), None)
+    # Only a module the code imports: one listed and never imported (a leftover) fails nothing, and a move for it
+    # can leave the other pins without a release for the older Python.
+    imported = {name for name in dependencies if name in IMPORTS_BELOW and name in imported_names(root)}
+    capped = next(((name, *IMPORTS_BELOW[name]) for name in dependencies if name in imported), None)
     if not capped or chosen.source == "--python" or minor_of(chosen.value) < minor_of(capped[1]):
         return chosen
     name, ceiling, why, instead = capped

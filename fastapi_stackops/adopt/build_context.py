@@ -3,6 +3,7 @@ imports, migrations) and the .dockerignore that keeps the rest out."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -33,8 +34,18 @@ def code_paths(repo: Repository) -> list[str]:
     if alembic_in_pyproject(repo):  # alembic 1.16 reads [tool.alembic] from pyproject.toml in its working directory
         paths += ["pyproject.toml", *alembic_script_location(repo, alembic_in_pyproject(repo))]
     if repo.migrations.startswith("sh "):
-        paths.append(repo.migrations.split()[1])
+        paths += [repo.migrations.split()[1], *script_files(repo, repo.migrations.split()[1], paths)]
     return list(dict.fromkeys(paths))
+
+
+#: A file a script runs or reads by its path: `python scripts/backend_pre_start.py`, `sh ./scripts/seed.sh`.
+SCRIPT_PATH = re.compile(r"(?<![\w/.-])(?:\./)?((?:[\w.-]+/)*[\w.-]+\.(?:py|sh))\b")
+
+
+def script_files(repo: Repository, script: str, copied: list[str]) -> list[str]:
+    """The repository's files the prestart script names by path, outside what the image copies anyway."""
+    named = SCRIPT_PATH.findall(text_of(repo.root / script))
+    return [path for path in named if (repo.root / path).is_file() and Path(path).parts[0] not in copied]
 
 
 #: Folders an app writes as it runs (its data, uploads, logs): a volume's or a tmpfs's, never the image's copy.

@@ -616,6 +616,27 @@ def test_a_module_the_code_imports_by_a_name_in_a_string_is_copied(tmp_path, loa
     assert code_paths(read_repository(tmp_path)) == copied
 
 
+def test_the_files_a_prestart_script_runs_are_copied_with_it(tmp_path):
+    # tawounfouet/fastapi-crud-project: scripts/prestart.sh runs `python scripts/backend_pre_start.py`, which the image
+    # lacked ("can't open file"); the web container restarted until ci gave up.
+    script = "set -e\npython scripts/backend_pre_start.py\ncd api && alembic upgrade head\npython api/initial_data.py\n"
+    files = {
+        "requirements.txt": "fastapi\n",
+        "api/__init__.py": "",
+        "api/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+    }
+    files |= {
+        "scripts/prestart.sh": script,
+        "scripts/backend_pre_start.py": "",
+        "scripts/other.py": "",
+        "api/initial_data.py": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert code_paths(read_repository(tmp_path)) == ["api", "scripts/prestart.sh", "scripts/backend_pre_start.py"]
+
+
 @pytest.mark.parametrize(
     ("name", "files", "compiled"),
     [

@@ -17,10 +17,10 @@ from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.syntax import parsed
 from fastapi_stackops.adopt.wheels import text_of
 
-#: A URL that logs in at a host by name: scheme://user:password@host[:port]/database.
+#: A URL that logs in at a host by name: scheme://user:password@host[:port]/database[?options].
 LOGIN_URL = re.compile(
     r"^(?P<scheme>[a-z]+)(\+\w+)?://(?P<user>[\w.-]+):(?P<password>[^@/\s]+)"
-    r"@(?P<host>[A-Za-z][\w.-]*)(:(?P<port>\d+))?/(?P<database>\w+)$"
+    r"@(?P<host>[A-Za-z][\w.-]*)(:(?P<port>\d+))?/(?P<database>\w+)(\?\S*)?$"
 )
 #: An env.py that sets the URL itself (from a setting or the environment): alembic.ini's is not the one it uses.
 SETS_ITS_URL = re.compile(r"set_main_option|environ|getenv|settings\.")

@@ -29,6 +29,7 @@ def written(root: Path, files: dict[str, str]) -> Path:
         # berkbacalan/fastapi-celery-ms: a settings module's constant; smanaton/fastapi-celery-postgresql: the engine's.
         ({"config/settings.py": 'DATABASE_URL = "postgresql://admin:admin@postgres:5432/books"\n'}, "admin admin books postgres"),
         ({"db.py": 'URL = "postgresql://postgres:example@postgresserver/db"\n'}, "postgres example db postgresserver"),
+        ({"db.py": 'URL = "postgresql://u:p@pg-container:5432/shop?sslmode=disable"\n'}, "u p shop pg-container"),
         # KaratayBerkay/fastapi-celery-redis, testdrivenio/fastapi-sqlmodel-alembic: alembic.ini, which env.py uses.
         (
             {"alembic.ini": INI.format(url="postgresql+asyncpg://u:p%40ss@db:5432/foo"), "migrations/env.py": ENV_PY},

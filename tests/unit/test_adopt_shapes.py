@@ -23,7 +23,7 @@ from fastapi_stackops.adopt.contract_table import written_layout
 from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.image import dockerfile_text, runtime_flavour
-from fastapi_stackops.adopt.init import Options, overridden
+from fastapi_stackops.adopt.init import Options, overridden, too_new_for_its_pins
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import scenario
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
@@ -139,6 +139,34 @@ def test_a_pin_no_builder_here_compiles_with_no_wheel_here_is_refused_in_one_lin
     message = str(refused.value)
     assert "\n" not in message and said in message
     assert "give init --python 3.12 where that image can be pulled" in message and "uv lock --upgrade" in message
+
+
+@pytest.mark.parametrize(
+    ("failed", "refused"),
+    [
+        ("vectorlib", True),  # wheels for 3.12, none for 3.13, and its source did not compile
+        ("otherlib", False),  # not a pin the builder compiles: the build's words stand
+    ],
+)
+def test_a_pin_that_fails_to_compile_for_a_python_newer_than_its_wheels_is_refused_naming_the_way_out(tmp_path, failed, refused):
+    # kzinmr/fastapi-celery: httptools 0.6.1, wheels up to 3.12, did not compile for 3.13 (the only Python its
+    # `>=3.12` allows here); init ended on the compiler's words and no way out.
+    shape = tmp_path / "svc"
+    shutil.copytree(SHAPES / "wheels-only-pin-312", shape)
+    lock = (shape / "uv.lock").read_text()
+    (shape / "uv.lock").write_text(
+        lock.replace(
+            "wheels = [\n    { url", 'sdist = { url = "https://files.example/vectorlib-0.2.0.tar.gz" }\nwheels = [\n    { url'
+        )
+    )
+    repo = read_repository(shape)
+    assert repo.python == "3.13" and repo.compiled == ("vectorlib==0.2.0",)
+    error = f"the build failed at [web builder 6/8]: the dependency {failed} failed to build from source (its build's words): x.c:1: error"
+    said = too_new_for_its_pins(error, repo)
+    assert bool(said) == refused and "\n" not in said
+    if refused:
+        assert "the pinned vectorlib has wheels for Python 3.12 and none for 3.13" in said and "--python 3.12" in said
+        assert said.endswith("(uv lock --upgrade)")
 
 
 def test_a_merge_conflict_marker_in_the_code_is_refused_before_any_build_naming_the_file_and_line(tmp_path):

@@ -563,6 +563,9 @@ def test_a_procfile_web_command_is_kept_and_bound_to_the_container_port(tmp_path
         # it kept its own (whelp), where the stack's user may not go.
         (["DATABASE_HOST", "DATABASE_USERNAME", "DATABASE"], ["host", "user", "name"]),
         (["DATABASE"], []),  # alone, with no parts beside it, it may be anything
+        # JustGevorg/fastapi-crud: the password named for the user, DB_USER_PASSWORD (and its suite's, TEST_...), was
+        # made up; its tests logged in to the stack's database with it and were refused.
+        (["DB_USER", "DB_USER_PASSWORD", "TEST_DB_USER_PASSWORD"], ["user", "password", "password"]),
     ],
 )
 def test_a_database_given_in_parts(fields, parts):

@@ -150,6 +150,10 @@ def worker_findings(worker: Worker | None) -> list[Finding]:
     return [Finding("worker", worker.command, worker.source)] if worker else []
 
 
+#: Every head: `head` for one line of history; what alembic asks for when branches were never merged (a fresh database).
+UPGRADE = "alembic upgrade heads"
+
+
 def migrations(root: Path, dependencies: tuple[str, ...]) -> Finding | None:
     """Alembic runs once before the app; a prestart script of the repository's own runs instead when it has one. An
     alembic.ini whose migrations folder the repository lacks (git-ignored, never committed), or whose alembic no
@@ -160,9 +164,9 @@ def migrations(root: Path, dependencies: tuple[str, ...]) -> Finding | None:
     if not any(d == "alembic" or d.startswith("alembic-") for d in dependencies):
         return None
     if (root / "alembic.ini").is_file() and (root / alembic_location(root)).is_dir():
-        return Finding("migrations", "alembic upgrade head", "alembic.ini")
+        return Finding("migrations", UPGRADE, "alembic.ini")
     if "[tool.alembic]" in (root / "pyproject.toml").read_text(errors="replace") if (root / "pyproject.toml").is_file() else "":
-        return Finding("migrations", "alembic upgrade head", "[tool.alembic] in pyproject.toml")
+        return Finding("migrations", UPGRADE, "[tool.alembic] in pyproject.toml")
     return None
 
 

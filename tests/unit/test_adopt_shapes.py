@@ -1128,7 +1128,7 @@ def test_alembic_configured_in_pyproject_gets_pyproject_and_its_migrations_in_th
     if with_ini:  # kept for logging only, with no script_location
         files["alembic.ini"] = "[loggers]\nkeys = root\n"
     repo = read_repository(written(tmp_path, files))
-    assert repo.migrations == "alembic upgrade head"
+    assert repo.migrations == "alembic upgrade heads"
     assert {"pyproject.toml", "migrations"} <= set(code_paths(repo))
 
 
@@ -1439,7 +1439,7 @@ def test_alembic_runs_only_when_the_folder_its_ini_names_is_there(tmp_path, comm
     files |= {"alembic.ini": "[alembic]\nscript_location = migrations\n"}
     files |= {"migrations/env.py": "", "migrations/versions/.keep": ""} if committed else {}
     repo = read_repository(written(tmp_path, files))
-    assert (repo.migrations == "alembic upgrade head") is committed
+    assert (repo.migrations == "alembic upgrade heads") is committed
     assert ("COPY migrations /srv/migrations" in dockerfile_text(repo, "/", False)) is committed
 
 
@@ -1797,8 +1797,8 @@ def test_a_dependency_that_does_not_import_on_the_chosen_python_moves_it_or_is_r
 @pytest.mark.parametrize(
     ("requirements", "migrations"),
     [
-        ("fastapi\npsycopg[binary]\nalembic\n", "alembic upgrade head"),
-        ("fastapi\npsycopg[binary]\nalembic-postgresql-enum\n", "alembic upgrade head"),  # brings alembic
+        ("fastapi\npsycopg[binary]\nalembic\n", "alembic upgrade heads"),
+        ("fastapi\npsycopg[binary]\nalembic-postgresql-enum\n", "alembic upgrade heads"),  # brings alembic
         # thongkhoav/fastapi-starter: an alembic.ini and its folder, and no alembic among the dependencies: every start
         # of the image ran `alembic upgrade head`, "alembic: not found", in a crash loop.
         ("fastapi\npsycopg[binary]\n", ""),

@@ -191,7 +191,7 @@ def trial_build(stack, setup: Setup, base: dict[str, str]) -> None:
         refusal = too_new_for_its_pins(str(error), setup.repo)
         if not refusal:
             raise
-        raise NotAFastAPIRepository(refusal) from None
+        raise StackError(refusal) from None
 
 
 def too_new_for_its_pins(failure: str, repo: Repository) -> str:

@@ -102,8 +102,7 @@ CONVERSIONS = (
 
 def refused_made_up(words: str, generated: dict[str, str]) -> dict[str, str]:
     """Variable -> a value it takes, for each made-up value refused: as none of a list, by pydantic (an enum or a
-    Literal field, which it names) or by the app's own check, which quotes the value; or as no number, by the code
-    that converts it."""
+    Literal field) or the app's own check, which quotes the value; or as no number, by the code that converts it."""
     named = {found.group(1).upper(): choice(found.group(2)) for found in REFUSED_CHOICE.finditer(words)}
     listed = MUST_BE.search(words)
     quoted = {name: choice(listed.group(1)) for name, value in generated.items() if listed and len(value) >= 8 and value in words}
@@ -261,6 +260,8 @@ def missing_module(failure: Failure, deps_file: str, local: set[str], outside: d
             f"{where} imports {top}, which {deps_file} declares and {lock} does not pin: the lock is older than "
             f"{deps_file}; lock again ({LOCKING.get(lock, 'uv lock')}) and commit it"
         )
+    if top and top not in local and failure.name != top:  # the package imported, and has no such module in this release
+        return f"{where} imports {failure.name}, which the installed {top} lacks: pin the {top} the code was written for in {deps_file}"
     if top and top not in local:
         package = f"{DISTRIBUTION_OF[top]}, which provides it," if top in DISTRIBUTION_OF else "the package providing it"
         return f"{where} imports {top}, which none of its dependencies installs: add {package} to {deps_file}"
@@ -268,8 +269,7 @@ def missing_module(failure: Failure, deps_file: str, local: set[str], outside: d
 
 
 def missing_folder(words: str) -> str:
-    """The folder the app needs at import and the image lacks ("" for none). The last mention is the message; a
-    traceback quotes the library's own line first ('{directory}')."""
+    """The folder the app needs at import and the image lacks ("" for none): the last mention, not the library's line."""
     missing = [named for found in MISSING_FOLDER.findall(words) for named in found if named and "{" not in named]
     return missing[-1] if missing else ""
 

@@ -153,6 +153,18 @@ def test_a_reported_failure_is_one_line_naming_the_dependency_file():
     assert "--set" not in said
 
 
+def test_a_module_a_release_of_an_installed_package_lacks_is_said_as_the_release_not_the_package():
+    # Madi-S/fastapi-celery-template: socketio.asyncio_namespace, gone from the python-socketio its pins install; init
+    # said no dependency installs socketio, which one did.
+    repo = read_repository(BARE / "requirements-psycopg2-sync")
+    name = "socketio.asyncio_namespace"
+    failure = Failure("ModuleNotFoundError", f"No module named '{name}'", "/srv/main.py", 3, name=name)
+    said = str(ImportFailed(repo, f"ModuleNotFoundError: No module named '{name}'", failure))
+    assert said.endswith(
+        f"main.py line 3 imports {name}, which the installed socketio lacks: pin the socketio the code was written for in {repo.requirements}"
+    )
+
+
 @pytest.mark.parametrize(("module", "package"), [("pkg_resources", "setuptools"), ("yaml", "PyYAML"), ("jwt", "PyJWT")])
 def test_a_module_whose_distribution_has_another_name_is_said_by_the_name_to_add(module, package):
     repo = read_repository(BARE / "requirements-psycopg2-sync")

@@ -8,10 +8,10 @@ import tomllib
 from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import BUILD_CACHE, HEADER
+from fastapi_stackops.adopt.migrations import alembic_location
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.source import SKIPPED, imported_names, src_is_a_package, string_constants
 from fastapi_stackops.adopt.wheels import text_of
-from fastapi_stackops.adopt.written_login import alembic_location
 
 
 def code_paths(repo: Repository) -> list[str]:
@@ -33,6 +33,8 @@ def code_paths(repo: Repository) -> list[str]:
         paths += ["alembic.ini", *alembic_script_location(repo)]
     if alembic_in_pyproject(repo):  # alembic 1.16 reads [tool.alembic] from pyproject.toml in its working directory
         paths += ["pyproject.toml", *alembic_script_location(repo, alembic_in_pyproject(repo))]
+    if repo.migrations.startswith("env -C "):  # alembic runs from its own folder, which the image must carry
+        paths.append(Path(repo.migrations.split()[2]).parts[0])
     if repo.migrations.startswith("sh "):
         paths += [repo.migrations.split()[1], *script_files(repo, repo.migrations.split()[1], paths)]
     return list(dict.fromkeys(paths))

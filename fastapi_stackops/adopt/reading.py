@@ -18,6 +18,7 @@ from fastapi_stackops.adopt.dependency_files import installer, pyproject, requir
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.interpreter import below_a_ceiling, python_and_builds, python_version
 from fastapi_stackops.adopt.local_paths import refuse_folders_outside
+from fastapi_stackops.adopt.migrations import migrations
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import (
@@ -31,7 +32,6 @@ from fastapi_stackops.adopt.start import procfile_command, script_hosts, script_
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import locked_version, resolution_moment, text_of
 from fastapi_stackops.adopt.workspace import Workspace, workspace_of
-from fastapi_stackops.adopt.written_login import alembic_location
 
 DOCKER_FILES = ("Dockerfile", "compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 
@@ -148,26 +148,6 @@ def worker_findings(worker: Worker | None) -> list[Finding]:
             )
         ]
     return [Finding("worker", worker.command, worker.source)] if worker else []
-
-
-#: Every head: `head` for one line of history; what alembic asks for when branches were never merged (a fresh database).
-UPGRADE = "alembic upgrade heads"
-
-
-def migrations(root: Path, dependencies: tuple[str, ...]) -> Finding | None:
-    """Alembic runs once before the app; a prestart script of the repository's own runs instead when it has one. An
-    alembic.ini whose migrations folder the repository lacks (git-ignored, never committed), or whose alembic no
-    dependency of the app's installs (a leftover), runs nothing."""
-    for script in ("prestart.sh", "scripts/prestart.sh"):
-        if (root / script).is_file():
-            return Finding("migrations", f"sh {script}", script)
-    if not any(d == "alembic" or d.startswith("alembic-") for d in dependencies):
-        return None
-    if (root / "alembic.ini").is_file() and (root / alembic_location(root)).is_dir():
-        return Finding("migrations", UPGRADE, "alembic.ini")
-    if "[tool.alembic]" in (root / "pyproject.toml").read_text(errors="replace") if (root / "pyproject.toml").is_file() else "":
-        return Finding("migrations", UPGRADE, "[tool.alembic] in pyproject.toml")
-    return None
 
 
 def service_tests(root: Path, project: dict, how: str, app: App) -> tuple[ServiceTests | None, list[Finding]]:

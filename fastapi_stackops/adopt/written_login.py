@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from fastapi_stackops.adopt.backing import DATABASES, SCHEME_NAMES, Login
 from fastapi_stackops.adopt.findings import Finding
+from fastapi_stackops.adopt.migrations import alembic_location
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.syntax import parsed
 from fastapi_stackops.adopt.wheels import text_of
@@ -24,15 +25,6 @@ LOGIN_URL = re.compile(
 )
 #: An env.py that sets the URL itself (from a setting or the environment): alembic.ini's is not the one it uses.
 SETS_ITS_URL = re.compile(r"set_main_option|environ|getenv|settings\.")
-
-
-def alembic_location(root: Path, named: str = "") -> str:
-    """The migrations folder alembic.ini's script_location (or [tool.alembic]'s, `named`) gives, as written."""
-    lines = [] if named else text_of(root / "alembic.ini").splitlines()
-    for key, _, value in [("script_location", "=", named), *(line.partition("=") for line in lines)]:
-        if key.strip() == "script_location" and value.strip():
-            return value.strip().replace("%(here)s/", "")
-    return ""
 
 
 def alembic_url(root: Path) -> tuple[str, str]:

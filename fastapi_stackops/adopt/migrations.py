@@ -1,0 +1,52 @@
+"""Which migrations run before the app starts: the repository's prestart script, or alembic's upgrade from its
+alembic.ini (at the top, a folder or two down inside the code, or [tool.alembic] in pyproject.toml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi_stackops.adopt.findings import Finding
+from fastapi_stackops.adopt.source import SKIPPED, TESTS
+from fastapi_stackops.adopt.wheels import text_of
+
+#: Every head: `head` for one line of history; what alembic asks for when branches were never merged (a fresh database).
+UPGRADE = "alembic upgrade heads"
+
+
+def alembic_location(root: Path, named: str = "") -> str:
+    """The migrations folder alembic.ini's script_location (or [tool.alembic]'s, `named`) gives, as written."""
+    lines = [] if named else text_of(root / "alembic.ini").splitlines()
+    for key, _, value in [("script_location", "=", named), *(line.partition("=") for line in lines)]:
+        if key.strip() == "script_location" and value.strip():
+            return value.strip().replace("%(here)s/", "")
+    return ""
+
+
+def nested_alembic(root: Path) -> str:
+    """The folder, a level or two down, of an alembic.ini whose migrations folder lies beside it (src/db/alembic.ini):
+    alembic runs from there, as its relative script_location asks. "" for none."""
+    for path in sorted([*root.glob("*/alembic.ini"), *root.glob("*/*/alembic.ini")]):
+        parts = path.relative_to(root).parts[:-1]
+        if any(part in SKIPPED or part.startswith(".") or TESTS.fullmatch(part) for part in parts):
+            continue
+        if alembic_location(path.parent) and (path.parent / alembic_location(path.parent)).is_dir():
+            return "/".join(parts)
+    return ""
+
+
+def migrations(root: Path, dependencies: tuple[str, ...]) -> Finding | None:
+    """Alembic runs once before the app; a prestart script of the repository's own runs instead when it has one. An
+    alembic.ini whose migrations folder the repository lacks (git-ignored, never committed), or whose alembic no
+    dependency of the app's installs (a leftover), runs nothing."""
+    for script in ("prestart.sh", "scripts/prestart.sh"):
+        if (root / script).is_file():
+            return Finding("migrations", f"sh {script}", script)
+    if not any(d == "alembic" or d.startswith("alembic-") for d in dependencies):
+        return None
+    if (root / "alembic.ini").is_file() and (root / alembic_location(root)).is_dir():
+        return Finding("migrations", UPGRADE, "alembic.ini")
+    if "[tool.alembic]" in (root / "pyproject.toml").read_text(errors="replace") if (root / "pyproject.toml").is_file() else "":
+        return Finding("migrations", UPGRADE, "[tool.alembic] in pyproject.toml")
+    if folder := nested_alembic(root):  # a plain command, no shell: the contract's upgrade runs as written
+        return Finding("migrations", f"env -C {folder} {UPGRADE}", f"{folder}/alembic.ini")
+    return None

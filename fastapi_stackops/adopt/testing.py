@@ -245,11 +245,15 @@ def committed_env_values(root: Path) -> tuple[tuple[str, str], ...]:
     (.env.example): a developer edits that before use, and its local toggles (AUTH_ENABLED=false) are not what the
     suite was written against. The runner's tooling and the backing services' aside (the stack wires its own); an
     empty value, or one made of other variables, is none."""
+    return tuple((k, v) for k, v in committed_env(root).items() if v and "$" not in v and not TOOLING.match(k))
+
+
+def committed_env(root: Path) -> dict[str, str]:
+    """Every literal value of a committed .env, beside the service or at the git top, empty ones too."""
     for path in (folder / ".env" for folder in dict.fromkeys([root, git_root(root) or root])):
         if path.is_file() and tracked_by_git(path):
-            values = literal_values(path).items()
-            return tuple((k, v) for k, v in values if v and "$" not in v and not TOOLING.match(k))
-    return ()
+            return literal_values(path)
+    return {}
 
 
 def names_in_code(paths: list[Path]) -> set[str]:

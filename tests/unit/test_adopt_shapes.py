@@ -1992,3 +1992,19 @@ def test_a_required_folder_setting_gets_one_path_on_the_data_volume_in_the_trial
     files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
     repo = read_repository(written(tmp_path, files))
     assert app_environment(repo)[name] == f"${{{name}-/var/lib/app}}" and name not in secret_variables(repo)
+
+
+@pytest.mark.parametrize(
+    ("committed_value", "given"), [("SENTRY_DSN=\n", "${SENTRY_DSN-}"), ("SENTRY_DSN=https://x@y/1\n", None), ("", None)]
+)
+def test_a_setting_defaulting_to_none_that_the_committed_env_leaves_empty_is_given_empty(tmp_path, committed_value, given):
+    # ahmadhori/fastapi-celery-blueprint (tiangolo's template): pydantic 1 validates the default None, and the
+    # validator's `len(v)` fails on it; its committed .env says SENTRY_DSN= and every checkout reads that.
+    validator = "    @validator('SENTRY_DSN', pre=True)\n    def blank(cls, v):\n        return None if len(v) == 0 else v\n"
+    config = f"from typing import Optional\nfrom pydantic import BaseSettings, validator\n\nclass S(BaseSettings):\n"
+    config += f"    SENTRY_DSN: Optional[str] = None\n    PROJECT: str = 'x'\n{validator}"
+    written(tmp_path, {"requirements.txt": "fastapi\npydantic<2\n", "main.py": APP, "config.py": config})
+    written(tmp_path, {".env": committed_value + "PROJECT=\n"})
+    committed(tmp_path)
+    assert app_environment(read_repository(tmp_path)).get("SENTRY_DSN") == given
+    assert "PROJECT" not in app_environment(read_repository(tmp_path))  # a default of its own stands

@@ -136,8 +136,20 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
             field = by_name[name]
             # MySQL's schema is its database (DATABASE_SCHEMA = 'shop'); PostgreSQL's is a namespace in one: kept.
             part = ("name" if repo.database == "mysql" else "") if part == "schema" else part
-            values |= {field.variable: f"${{{field.variable}-{parts[part]}}}"} if part else {}
+            value = suites_database(repo, field) if part == "name" else ""
+            values |= {field.variable: f"${{{field.variable}-{value or parts[part]}}}"} if part else {}
     return values
+
+
+#: A database part the suite reads for its own database (TEST_DB_NAME, POSTGRES_DB_TEST).
+SUITES_PART = re.compile(r"^test_|_test$", re.I)
+
+
+def suites_database(repo: Repository, field: SettingField) -> str:
+    """The database a suite's own name part gets: PostgreSQL's maintenance one, which every server has, beside the
+    app's. A suite that drops every table as it ends (`drop_all`) then leaves the app's schema to the checks after it.
+    "" for any other part, or MySQL (whose user may use its own database alone)."""
+    return "postgres" if repo.database == "postgres" and SUITES_PART.search(field.variable) else ""
 
 
 def scheme_pieces(named: dict[str, str], by_name: dict[str, SettingField]) -> dict[str, str]:

@@ -2008,3 +2008,20 @@ def test_a_setting_defaulting_to_none_that_the_committed_env_leaves_empty_is_giv
     committed(tmp_path)
     assert app_environment(read_repository(tmp_path)).get("SENTRY_DSN") == given
     assert "PROJECT" not in app_environment(read_repository(tmp_path))  # a default of its own stands
+
+
+@pytest.mark.parametrize(
+    ("drivers", "values"),
+    [
+        # JustGevorg/fastapi-crud: its suite's database in parts (TEST_DB_NAME) was the app's, and the suite's
+        # drop_all at its end left the persistence check no tables (POST answered 500).
+        ("asyncpg", ("app", "postgres", "postgres")),
+        ("pymysql", ("app", "app", "app")),  # MySQL's user may use its own database alone
+    ],
+)
+def test_a_suites_own_database_is_the_servers_maintenance_one_beside_the_apps(tmp_path, drivers, values):
+    fields = "".join(f"{name} = os.environ.get('{name}')\n" for name in ("DB_HOST", "DB_NAME", "TEST_DB_NAME", "DB_NAME_TEST"))
+    written(tmp_path, {"requirements.txt": f"fastapi\n{drivers}\n", "main.py": APP, "config.py": "import os\n\n" + fields})
+    environment = app_environment(read_repository(tmp_path))
+    named = tuple(environment[name].split("-", 1)[1].rstrip("}") for name in ("DB_NAME", "TEST_DB_NAME", "DB_NAME_TEST"))
+    assert named == values

@@ -10,6 +10,7 @@ from fastapi_stackops.adopt.app_mode import https_redirects, local_mode
 from fastapi_stackops.adopt.app_settings import (
     DATABASE_FIELD,
     KINDS,
+    UNSET,
     SettingField,
     Settings,
     holds_database_url,
@@ -20,7 +21,6 @@ from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_by_default,
 from fastapi_stackops.adopt.conventions import DATA_DIR
 from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
 from fastapi_stackops.adopt.reading import Repository
-from fastapi_stackops.adopt.testing import committed_env
 
 
 def database_url(repo: Repository, field: SettingField | None = None) -> str:
@@ -65,20 +65,11 @@ def wired_environment(repo: Repository) -> dict[str, str]:
     values |= {name: f"${{{name}-false}}" for name in https_redirects(settings)}  # TLS ends in front of the stack
     # A scratch folder's variable is the library's to read too (prometheus_client's), not only the settings'.
     values |= {name: f"${{{name}-{path}}}" for name, path in scratch_folders(settings).items()}
-    values |= {name: f"${{{name}-}}" for name in committed_blanks(repo)}
+    values |= {name: f"${{{name}-}}" for name in repo.committed_blanks}
     for name, value in repo.given.items():  # --set: a default the env files may override
         escaped = value.replace("$", "$$")
         values[name] = json.dumps(f"${{{name}-{escaped}}}") if escaped else f"${{{name}-}}"
     return values
-
-
-def committed_blanks(repo: Repository) -> list[str]:
-    """Settings defaulting to None that the committed .env leaves empty (SENTRY_DSN=): given empty too, as every
-    checkout reads them. pydantic 1 validates defaults, and a validator may take "" and not None (`len(v) == 0`)."""
-    blank = {name for name, value in committed_env(repo.root).items() if value == ""} if repo.settings else set()
-    return (
-        [f.variable for f in repo.settings.fields if f.variable in blank and UNSET.match(f.default_code or "")] if blank else []
-    )
 
 
 def database_environment(repo: Repository) -> dict[str, str]:
@@ -227,10 +218,6 @@ def committed_environment(repo: Repository, given: dict[str, str]) -> dict[str, 
         for name, value in repo.service_tests.committed_env_values
         if name.upper() in declared and name not in given
     }
-
-
-#: A default written as None (`redis_url: str | None = None`, `Field(default=None)`): the app runs without it.
-UNSET = re.compile(r"^(None|Field\((default=)?None\b.*\))$")
 
 
 def defaults_kept(repo: Repository, wired: dict[str, str]) -> set[str]:

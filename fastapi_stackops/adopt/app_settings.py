@@ -39,6 +39,8 @@ BARE_NAME = re.compile(r"^(?:database|db|dbname)$", re.I)
 BARE_DRIVER = re.compile(r"^(?:(?P<sync_driver>sync)_|async_)?(?:db_)?(?:driver|dialect)$", re.I)
 
 
+#: A default written as None (`redis_url: str | None = None`, `Field(default=None)`): the app runs without it.
+UNSET = re.compile(r"^(None|Field\((default=)?None\b.*\))$")
 #: A default written as an empty value, or as an unset variable's.
 EMPTY_DEFAULT = re.compile(r"""^(''|""|os\.(getenv|environ\.get)\(\s*['"]\w+['"]\s*(,\s*(''|""|None)\s*)?\))$""")
 

@@ -29,7 +29,7 @@ from fastapi_stackops.adopt.source import (
     python_files,
 )
 from fastapi_stackops.adopt.start import procfile_command, script_hosts, script_programs, script_text
-from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
+from fastapi_stackops.adopt.testing import ServiceTests, committed_blanks, find_service_tests
 from fastapi_stackops.adopt.wheels import locked_version, resolution_moment, text_of
 from fastapi_stackops.adopt.workspace import Workspace, workspace_of
 
@@ -94,6 +94,7 @@ class Repository:
 
     data_variables: tuple[str, ...] = ()  # settings naming a folder of data the app makes at run time: on its volume
     sqlite_in_code: str = ""  # an SQLite file the code names under its folder (database.db): a link to the volume
+    committed_blanks: tuple[str, ...] = ()  # settings defaulting to None its committed .env leaves empty: given empty
     login: Login | None = None  # the database login a URL the repository writes out logs in with: served as written
     package: str = ""  # the folder's own name, which its code imports itself as (run from the parent): a link in the image
 
@@ -269,6 +270,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
         server=server,
         added_server=added_server,
         **backing.repository_fields(),
+        committed_blanks=committed_blanks(root, settings),
         **worker_fields(worker),
         migrations=migrate.value if migrate else "",
         compiled=tuple(compiled),

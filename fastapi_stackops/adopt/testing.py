@@ -9,6 +9,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from fastapi_stackops.adopt.app_settings import UNSET, Settings
 from fastapi_stackops.adopt.environment_reads import environment_settings
 from fastapi_stackops.adopt.syntax import every_node, parsed
 from fastapi_stackops.adopt.wheels import text_of
@@ -246,6 +247,13 @@ def committed_env_values(root: Path) -> tuple[tuple[str, str], ...]:
     suite was written against. The runner's tooling and the backing services' aside (the stack wires its own); an
     empty value, or one made of other variables, is none."""
     return tuple((k, v) for k, v in committed_env(root).items() if v and "$" not in v and not TOOLING.match(k))
+
+
+def committed_blanks(root: Path, settings: Settings | None) -> tuple[str, ...]:
+    """Settings defaulting to None that the committed .env leaves empty (SENTRY_DSN=): given empty too, as every
+    checkout reads them. pydantic 1 validates defaults, and a validator may take "" and not None (`len(v) == 0`)."""
+    blank = {name for name, value in committed_env(root).items() if value == ""} if settings else set()
+    return tuple(f.variable for f in settings.fields if f.variable in blank and UNSET.match(f.default_code)) if blank else ()
 
 
 def committed_env(root: Path) -> dict[str, str]:

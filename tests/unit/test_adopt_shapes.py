@@ -4,6 +4,7 @@ Each table row is one shape, written here; the two bare fixtures that carry most
 uv-mariadb-nested) also pass init then `inv ci` in tests/integration/test_adopt.py.
 """
 
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -2003,11 +2004,15 @@ def test_a_setting_defaulting_to_none_that_the_committed_env_leaves_empty_is_giv
     validator = "    @validator('SENTRY_DSN', pre=True)\n    def blank(cls, v):\n        return None if len(v) == 0 else v\n"
     config = f"from typing import Optional\nfrom pydantic import BaseSettings, validator\n\nclass S(BaseSettings):\n"
     config += f"    SENTRY_DSN: Optional[str] = None\n    PROJECT: str = 'x'\n{validator}"
-    written(tmp_path, {"requirements.txt": "fastapi\npydantic<2\n", "main.py": APP, "config.py": config})
-    written(tmp_path, {".env": committed_value + "PROJECT=\n"})
-    committed(tmp_path)
-    assert app_environment(read_repository(tmp_path)).get("SENTRY_DSN") == given
-    assert "PROJECT" not in app_environment(read_repository(tmp_path))  # a default of its own stands
+    root = tmp_path / "repo"
+    written(root, {"requirements.txt": "fastapi\npydantic<2\n", "main.py": APP, "config.py": config})
+    written(root, {".env": committed_value + "PROJECT=\n"})
+    committed(root)
+    repo = read_repository(root)
+    # Read where the repository is, and kept: init's trial writes the stack into a copy with no .git.
+    copy = shutil.copytree(root, tmp_path / "copy", ignore=shutil.ignore_patterns(".git"))
+    assert app_environment(dataclasses.replace(repo, root=copy)).get("SENTRY_DSN") == given
+    assert "PROJECT" not in app_environment(repo)  # a default of its own stands
 
 
 @pytest.mark.parametrize(

@@ -32,20 +32,13 @@ from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.stackfiles import compose_text, env_texts
 from fastapi_stackops.adopt.wheels import compiled_here, fits, locked_files
 from fastapi_stackops.substitutes import official_name, plan_substitute
-from tests.utils import committed
+from tests.utils import committed, written
 
 BARE = Path(__file__).resolve().parents[1] / "fixtures" / "bare"
 SHAPES = Path(__file__).resolve().parents[1] / "fixtures" / "shapes"
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
 #: The stack's RabbitMQ as a URL.
 AMQP = "amqp://app:${RABBITMQ_PASSWORD}@rabbitmq:5672/%2F"
-
-
-def written(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
 
 
 def lines(repo) -> list[str]:
@@ -2002,7 +1995,7 @@ def test_a_setting_defaulting_to_none_that_the_committed_env_leaves_empty_is_giv
     # ahmadhori/fastapi-celery-blueprint (tiangolo's template): pydantic 1 validates the default None, and the
     # validator's `len(v)` fails on it; its committed .env says SENTRY_DSN= and every checkout reads that.
     validator = "    @validator('SENTRY_DSN', pre=True)\n    def blank(cls, v):\n        return None if len(v) == 0 else v\n"
-    config = f"from typing import Optional\nfrom pydantic import BaseSettings, validator\n\nclass S(BaseSettings):\n"
+    config = "from typing import Optional\nfrom pydantic import BaseSettings, validator\n\nclass S(BaseSettings):\n"
     config += f"    SENTRY_DSN: Optional[str] = None\n    PROJECT: str = 'x'\n{validator}"
     root = tmp_path / "repo"
     written(root, {"requirements.txt": "fastapi\npydantic<2\n", "main.py": APP, "config.py": config})

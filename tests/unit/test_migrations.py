@@ -9,16 +9,10 @@ import pytest
 from fastapi_stackops.adopt.build_context import code_paths
 from fastapi_stackops.adopt.image import start_command
 from fastapi_stackops.adopt.reading import read_repository
+from tests.utils import written
 
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
 INI = "[alembic]\nscript_location = migration\nprepend_sys_path = .\n"
-
-
-def written(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
 
 
 @pytest.mark.parametrize(

@@ -9,18 +9,12 @@ import pytest
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.stackfiles import compose_text, env_texts
 from fastapi_stackops.adopt.written_login import written_login
+from tests.utils import written
 
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
 #: alembic's generic env.py: it connects with alembic.ini's URL as written.
 ENV_PY = 'url = config.get_main_option("sqlalchemy.url")\ncontext.configure(url=url)\n'
 INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
-
-
-def written(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
 
 
 @pytest.mark.parametrize(

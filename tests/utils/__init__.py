@@ -202,3 +202,11 @@ def npm_package(package: str) -> Path:
             subprocess.run(install, check=True, capture_output=True, timeout=300)
             (folder / "installed").write_text(package + "\n")
     return folder
+
+
+def written(root: Path, files: dict[str, str]) -> Path:
+    """`root` with each file written (its folders made): a repository's shape, for a test."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root

@@ -78,6 +78,12 @@ UNNAMED = "nothing names a version; the oldest supported"
             {"pyproject.toml": '[project]\nrequires-python = ">=3.11.11"\n'},
             ("3.13", "requires-python in pyproject.toml (>=3.11.11)"),
         ),
+        # pirocheto/fastapi-jwt-resend-starter: trixie's 3.13 is 3.13.5, above a floor at 3.13.2; init went on to 3.14,
+        # for which its pydantic-core pin has no wheel, and refused.
+        (
+            {".python-version": "3.13.2\n", "pyproject.toml": '[project]\nrequires-python = ">=3.13.2"\n'},
+            ("3.13", ".python-version"),
+        ),
         ({"pyproject.toml": '[tool.poetry.dependencies]\npython = "3.11.7"\n'}, ("3.11", "poetry's python dependency (3.11.7)")),
         (  # a pin to 3.11.11 with a floor there: Debian's 3.11.2 would be refused by uv
             {".python-version": "3.11.11\n", "pyproject.toml": '[project]\nrequires-python = ">=3.11.11"\n'},

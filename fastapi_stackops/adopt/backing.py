@@ -11,7 +11,7 @@ from fastapi_stackops.adopt.conventions import DATABASE_SERVICE, MARIADB_DATA, M
 
 POSTGRES = """  {name}:
     image: ${{POSTGRES_BASE_IMAGE-{official}}}
-    environment:
+{command}    environment:
       POSTGRES_USER: {user}
       POSTGRES_PASSWORD: ${{POSTGRES_PASSWORD?set POSTGRES_PASSWORD in the env file or its local overlay}}
       POSTGRES_DB: {database}
@@ -38,7 +38,7 @@ POSTGRES = """  {name}:
 """
 MARIADB = """  {name}:
     image: ${{MARIADB_BASE_IMAGE-{official}}}
-    environment:
+{command}    environment:
       MARIADB_USER: {user}
       MARIADB_PASSWORD: ${{MARIADB_PASSWORD?set MARIADB_PASSWORD in the env file or its local overlay}}
       MARIADB_DATABASE: {database}
@@ -140,13 +140,15 @@ class Database:
     default_scheme: str
     login: Login = Login()  # the app's user and database on it, and other names it has
 
-    def compose_block(self, init_scripts: str = "") -> str:
-        """Its Compose service; `init_scripts` (a file or folder of the repository's) run at its first start."""
+    def compose_block(self, init_scripts: str = "", ssl: bool = False) -> str:
+        """Its Compose service; `init_scripts` (a file or folder of the repository's) run at its first start; `ssl`
+        when the app requires it (PostgreSQL only)."""
         mount = ""
         if init_scripts:
             target = INITDB if Path(init_scripts).suffix != ".sql" else f"{INITDB}/{Path(init_scripts).name}"
             mount = f"      - ./{init_scripts}:{target}:ro\n"
-        values = {"user": self.login.user, "database": self.login.database, "init_mount": mount}
+        command = SSL_ON if ssl and self.kind == "postgres" else ""
+        values = {"user": self.login.user, "database": self.login.database, "init_mount": mount, "command": command}
         return self.template.format(name=self.service, data=self.data, official=self.official, **values)
 
     def scheme(self, dependencies: tuple[str, ...], settings_scheme: str, async_engine: bool) -> str:
@@ -220,6 +222,13 @@ DATABASES = {
         "mysql+pymysql",
     ),
 }
+#: TLS on the image's own snakeoil certificate (Debian's ssl-cert, in the official image and the substitute alike),
+#: for an app whose code requires it (`sslmode=require`, a cloud database's): a test stack's, not a trusted one.
+SSL_ON = (
+    "    # The app's code requires TLS (sslmode=require): on, with the image's own self-signed certificate.\n"
+    '    command: [postgres, -c, ssl=on, -c, "ssl_cert_file=/etc/ssl/certs/ssl-cert-snakeoil.pem", '
+    '-c, "ssl_key_file=/etc/ssl/private/ssl-cert-snakeoil.key"]\n'
+)
 #: Where the official PostgreSQL image runs SQL and shell scripts once, at its first start on an empty data directory.
 INITDB = "/docker-entrypoint-initdb.d"
 

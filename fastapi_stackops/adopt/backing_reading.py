@@ -70,10 +70,21 @@ class Backing(NamedTuple):
     data_variables: tuple[str, ...]  # settings naming a folder of data the app makes at run time: on its volume
     sqlite_in_code: str = ""  # the SQLite file the code names at a path under its own folder (database.db)
     login: Login | None = None  # the login a URL the repository writes out logs in with
+    ssl: bool = False  # the code requires TLS of its database (sslmode=require)
 
     def repository_fields(self) -> dict:
         """What a Repository keeps of them."""
-        fields = ("database", "redis", "rabbitmq", "extension", "init_scripts", "data_variables", "sqlite_in_code", "login")
+        fields = (
+            "database",
+            "redis",
+            "rabbitmq",
+            "extension",
+            "init_scripts",
+            "data_variables",
+            "sqlite_in_code",
+            "login",
+            "ssl",
+        )
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
 
 
@@ -184,10 +195,23 @@ def refuse_a_local_database(root: Path) -> None:
             )
 
 
+#: Code that requires TLS of PostgreSQL: libpq's sslmode (a URL's, or connect_args'), asyncpg's ssl="require".
+REQUIRES_TLS = re.compile(r"""sslmode["']?\s*[:=]\s*["']?(require|verify-ca|verify-full)|["']ssl["']\s*:\s*["']require""")
+
+
+def requires_tls(root: Path) -> str:
+    """Where the code requires TLS of its database ("file:line"), or ""."""
+    for path in python_files(root):
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if REQUIRES_TLS.search(line) and not line.lstrip().startswith("#"):
+                return f"{path.relative_to(root)}:{number}"
+    return ""
+
+
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
     """PostgreSQL, MySQL (MariaDB), SQLite, Redis and RabbitMQ, from the drivers the project depends on and its
     settings' defaults."""
-    findings, database, extension, where, in_code, login = [], "", "", "", "", None
+    findings, database, extension, where, in_code, login, tls = [], "", "", "", "", None, ""
     found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers]
     if found:
         database, driver = found[0]
@@ -197,7 +221,8 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
         findings.append(Finding("database", named, f"the {driver} dependency" + (f"; {where}" if where else "")))
         refuse_a_local_database(root)
         login, said = written_login(root, database)
-        findings += said
+        tls = requires_tls(root) if database == "postgres" else ""
+        findings += said + ([Finding("database", "TLS on, a self-signed certificate: the code requires it", tls)] if tls else [])
     else:
         unrun_database(dependencies, settings)
         sqlite = sqlite_found(root, dependencies, settings)
@@ -214,7 +239,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings += [Finding("database", f"{scripts}, run by PostgreSQL at its first start", scripts)] if scripts else []
     data = data_folders(root, settings)
     findings += [Finding("data", f"{', '.join(data)}: on the named volume app-data", settings.source)] if data else []
-    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code, login)
+    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code, login, bool(tls))
 
 
 def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> tuple[Finding, str] | None:

@@ -95,6 +95,7 @@ class Repository:
     data_variables: tuple[str, ...] = ()  # settings naming a folder of data the app makes at run time: on its volume
     sqlite_in_code: str = ""  # an SQLite file the code names under its folder (database.db): a link to the volume
     committed_blanks: tuple[str, ...] = ()  # settings defaulting to None its committed .env leaves empty: given empty
+    ssl: bool = False  # the code requires TLS of its PostgreSQL (sslmode=require): the stack's has it on
     login: Login | None = None  # the database login a URL the repository writes out logs in with: served as written
     package: str = ""  # the folder's own name, which its code imports itself as (run from the parent): a link in the image
 

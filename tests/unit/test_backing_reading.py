@@ -41,3 +41,22 @@ def test_the_sqlite_file_the_code_names_is_a_link_into_the_data_volume(tmp_path:
     assert repo.database == "sqlite" and repo.sqlite_in_code == "database.db"
     assert "ln -sf /var/lib/app/database.db /srv/database.db" in dockerfile_text(repo, "/", repo.keeps_data)
     assert "app-data:/var/lib/app" in compose_text(repo)
+
+
+@pytest.mark.parametrize(
+    ("code", "tls"),
+    [
+        # AkashAkuthota/fastapi-jwt-redis-backend: a cloud database's TLS written in the code; the stack's PostgreSQL
+        # had none ("server does not support SSL, but SSL was required"), and the app crash-looped.
+        ('engine = create_engine(url, connect_args={"sslmode": "require"})\n', True),
+        ('URL = "postgresql://u:p@db/x?sslmode=verify-full"\n', True),
+        ('pool = await asyncpg.create_pool(dsn, **{"ssl": "require"})\n', True),
+        ('engine = create_engine(url, connect_args={"sslmode": "prefer"})\n', False),
+        ('# connect_args={"sslmode": "require"}\nengine = create_engine(url)\n', False),
+    ],
+)
+def test_a_database_whose_code_requires_tls_gets_it_on(tmp_path: Path, code, tls):
+    for name, text in {"requirements.txt": "fastapi\npsycopg2-binary\n", "main.py": APP, "db.py": code}.items():
+        (tmp_path / name).write_text(text)
+    compose = compose_text(read_repository(tmp_path))
+    assert ("ssl=on" in compose and "ssl-cert-snakeoil.key" in compose) == tls

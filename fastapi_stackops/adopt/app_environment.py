@@ -127,8 +127,7 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
             field = by_name[name]
             # MySQL's schema is its database (DATABASE_SCHEMA = 'shop'); PostgreSQL's is a namespace in one: kept.
             part = ("name" if repo.database == "mysql" else "") if part == "schema" else part
-            value = suites_database(repo, field) if part == "name" else ""
-            values |= {field.variable: f"${{{field.variable}-{value or parts[part]}}}"} if part else {}
+            values |= {field.variable: f"${{{field.variable}-{parts[part]}}}"} if part else {}
     return values
 
 
@@ -136,11 +135,16 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
 SUITES_PART = re.compile(r"^test_|_test$", re.I)
 
 
-def suites_database(repo: Repository, field: SettingField) -> str:
-    """The database a suite's own name part gets: PostgreSQL's maintenance one, which every server has, beside the
-    app's. A suite that drops every table as it ends (`drop_all`) then leaves the app's schema to the checks after it.
-    "" for any other part, or MySQL (whose user may use its own database alone)."""
-    return "postgres" if repo.database == "postgres" and SUITES_PART.search(field.variable) else ""
+def suites_database(repo: Repository) -> dict[str, str]:
+    """When the suite names a database of its own (TEST_DB_NAME), the tests' environment gives it and the app's name
+    (DB_NAME, which the suite may assert equal in its test mode) PostgreSQL's maintenance database, which every server
+    has: a suite that drops every table as it ends (`drop_all`) leaves the served app's schema to the checks after it.
+    Nothing for MySQL, whose user may use its own database alone."""
+    settings = repo.settings
+    names = [f for f in settings.fields if settings.database_parts.get(f.name) == "name"] if settings else []
+    if repo.database != "postgres" or not any(SUITES_PART.search(f.variable) for f in names):
+        return {}
+    return {f.variable: f"${{{f.variable}-postgres}}" for f in names}
 
 
 def scheme_pieces(named: dict[str, str], by_name: dict[str, SettingField]) -> dict[str, str]:
@@ -190,7 +194,8 @@ def tests_environment(repo: Repository) -> dict[str, str]:
         if name not in environment and name not in examples
     }
     kept = own | defaults_kept(repo, wired)
-    return {k: v for k, v in environment.items() if k not in kept} | examples | only_read | pipelines
+    suites = suites_database(repo)
+    return {k: v for k, v in environment.items() if k not in kept} | suites | examples | only_read | pipelines
 
 
 #: A URL at the runner itself: a pipeline's own service container (a job's `services: postgres`, on localhost).

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_stackops.adopt.app_environment import app_environment, secret_variables
+from fastapi_stackops.adopt.app_environment import app_environment, secret_variables, tests_environment
 from fastapi_stackops.adopt.app_settings import SettingField, typed_value
 from fastapi_stackops.adopt.apps import App, find_apps
 from fastapi_stackops.adopt.backing import DATABASES
@@ -2009,17 +2009,19 @@ def test_a_setting_defaulting_to_none_that_the_committed_env_leaves_empty_is_giv
 
 
 @pytest.mark.parametrize(
-    ("drivers", "values"),
+    ("drivers", "tests", "served"),
     [
         # JustGevorg/fastapi-crud: its suite's database in parts (TEST_DB_NAME) was the app's, and the suite's
-        # drop_all at its end left the persistence check no tables (POST answered 500).
-        ("asyncpg", ("app", "postgres", "postgres")),
-        ("pymysql", ("app", "app", "app")),  # MySQL's user may use its own database alone
+        # drop_all at its end left the persistence check no tables (POST answered 500). vavlxxx/FastAPI-JWT's suite
+        # asserts the app's name equals its own in its test mode: both are the maintenance database for the tests.
+        ("asyncpg", ("postgres", "postgres", "postgres"), ("app", "app", "app")),
+        ("pymysql", ("app", "app", "app"), ("app", "app", "app")),  # MySQL's user may use its own database alone
     ],
 )
-def test_a_suites_own_database_is_the_servers_maintenance_one_beside_the_apps(tmp_path, drivers, values):
+def test_a_suites_own_database_is_the_servers_maintenance_one_beside_the_apps(tmp_path, drivers, tests, served):
     fields = "".join(f"{name} = os.environ.get('{name}')\n" for name in ("DB_HOST", "DB_NAME", "TEST_DB_NAME", "DB_NAME_TEST"))
-    written(tmp_path, {"requirements.txt": f"fastapi\n{drivers}\n", "main.py": APP, "config.py": "import os\n\n" + fields})
-    environment = app_environment(read_repository(tmp_path))
-    named = tuple(environment[name].split("-", 1)[1].rstrip("}") for name in ("DB_NAME", "TEST_DB_NAME", "DB_NAME_TEST"))
-    assert named == values
+    files = {"requirements.txt": f"fastapi\npytest\n{drivers}\n", "main.py": APP, "config.py": "import os\n\n" + fields}
+    repo = read_repository(written(tmp_path, files | {"tests/test_app.py": "def test_x():\n    pass\n"}))
+    for environment, values in ((tests_environment(repo), tests), (app_environment(repo), served)):
+        named = tuple(environment[name].split("-", 1)[1].rstrip("}") for name in ("DB_NAME", "TEST_DB_NAME", "DB_NAME_TEST"))
+        assert named == values

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_stackops.adopt.app_environment import app_environment, secret_variables, tests_environment
+from fastapi_stackops.adopt.app_environment import app_environment, secret_variables
+from fastapi_stackops.adopt.app_environment import tests_environment as suites_environment
 from fastapi_stackops.adopt.app_settings import SettingField, typed_value
 from fastapi_stackops.adopt.apps import App, find_apps
 from fastapi_stackops.adopt.backing import DATABASES
@@ -2022,6 +2023,6 @@ def test_a_suites_own_database_is_the_servers_maintenance_one_beside_the_apps(tm
     fields = "".join(f"{name} = os.environ.get('{name}')\n" for name in ("DB_HOST", "DB_NAME", "TEST_DB_NAME", "DB_NAME_TEST"))
     files = {"requirements.txt": f"fastapi\npytest\n{drivers}\n", "main.py": APP, "config.py": "import os\n\n" + fields}
     repo = read_repository(written(tmp_path, files | {"tests/test_app.py": "def test_x():\n    pass\n"}))
-    for environment, values in ((tests_environment(repo), tests), (app_environment(repo), served)):
+    for environment, values in ((suites_environment(repo), tests), (app_environment(repo), served)):
         named = tuple(environment[name].split("-", 1)[1].rstrip("}") for name in ("DB_NAME", "TEST_DB_NAME", "DB_NAME_TEST"))
         assert named == values

@@ -3,6 +3,7 @@ pyproject.toml's own list; which one init builds from, and the names they declar
 
 from __future__ import annotations
 
+import configparser
 import re
 import tomllib
 from functools import cache
@@ -93,11 +94,21 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
         )
     if project.get("project"):
         return "pip", Finding("installs", "pip install . (no lock)", "[project] in pyproject.toml"), "", tuple(declared)
+    if listed := setup_cfg_requires(root):  # setuptools' declarative config, with a pyproject.toml for its build alone
+        found = Finding("installs", "setup.cfg's install_requires, with pip (no lock)", "setup.cfg")
+        return "setup.cfg", found, "", tuple(filter(None, map(requirement_name, listed)))
     below = ", ".join(services_below(root))
     raise NotAFastAPIRepository(
-        f"{root}: no uv.lock, poetry.lock, requirements.txt, Pipfile.lock or [project] says how to install it"
+        f"{root}: no uv.lock, poetry.lock, requirements.txt, Pipfile.lock, [project] or setup.cfg says how to install it"
         + (f"; run init from a service's folder: {below}" if below else "")
     )
+
+
+def setup_cfg_requires(root: Path) -> list[str]:
+    """setup.cfg's [options] install_requires, a line each ([] without one)."""
+    config = configparser.ConfigParser()
+    config.read_string(text_of(root / "setup.cfg") if (root / "setup.cfg").is_file() else "")
+    return [line.strip() for line in config.get("options", "install_requires", fallback="").splitlines() if line.strip()]
 
 
 #: Folders a service's dependency file never lies in.

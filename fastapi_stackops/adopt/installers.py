@@ -90,6 +90,13 @@ INSTALLERS = {
         f"{AT_THE_MINOR} {{requirements}} && {NOT_ITSELF} {{requirements}} \\\n"
         "    && pip install -q --no-cache-dir -r {requirements}",
     ),
+    # setup.cfg's install_requires (its first line is empty), as requirements for pip: the project itself is not built.
+    "setup.cfg": (
+        "setup.cfg",
+        "python -c \"import configparser; c = configparser.ConfigParser(); c.read('setup.cfg'); "
+        "print(c['options']['install_requires'])\" > /tmp/requirements.txt \\\n"
+        "    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
+    ),
     "pip": (
         "pyproject.toml",
         "python -c \"import tomllib; print('\\\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))\" "

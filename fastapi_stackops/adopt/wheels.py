@@ -59,7 +59,7 @@ def release_key(version: str) -> tuple[int, ...]:
 COMPILER = "gcc g++ libc6-dev"
 DEFAULT_INDEX = "https://pypi.org/simple"
 #: Installers that resolve the dependencies when the image is built: no lock holds them.
-UNLOCKED = ("requirements", "pip", "poetry-unlocked")
+UNLOCKED = ("requirements", "pip", "poetry-unlocked", "setup.cfg")
 WHEEL = re.compile(r"^[^-]+-[^-]+(?:-\d[^-]*)?-(?P<python>[^-]+)-(?P<abi>[^-]+)-(?P<platform>[^-]+)\.whl$")
 
 

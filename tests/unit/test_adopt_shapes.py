@@ -458,7 +458,7 @@ def test_a_root_with_no_dependency_file_is_refused_naming_the_services_below(tmp
     written(tmp_path, {"pyproject.toml": "[tool.black]\nline-length = 79\n", **files})
     with pytest.raises(NotAFastAPIRepository) as refused:
         read_repository(tmp_path)
-    assert str(refused.value).endswith("[project] says how to install it" + named)
+    assert str(refused.value).endswith("[project] or setup.cfg says how to install it" + named)
 
 
 def test_the_dependencies_of_a_requirements_file_include_those_of_the_files_it_includes(tmp_path):
@@ -2026,3 +2026,16 @@ def test_a_suites_own_database_is_the_servers_maintenance_one_beside_the_apps(tm
     for environment, values in ((suites_environment(repo), tests), (app_environment(repo), served)):
         named = tuple(environment[name].split("-", 1)[1].rstrip("}") for name in ("DB_NAME", "TEST_DB_NAME", "DB_NAME_TEST"))
         assert named == values
+
+
+def test_a_project_declared_in_setup_cfg_installs_its_install_requires(tmp_path):
+    # hongocphuong/fastapi-jwt-sqlmodel: setup.cfg's install_requires beside a pyproject.toml for the build alone;
+    # init said nothing told it how to install the project.
+    config = "[metadata]\nname = svc\n\n[options]\npackages = find:\ninstall_requires =\n    fastapi\n    sqlmodel>=0.0.14\n"
+    written(tmp_path, {"setup.cfg": config, "pyproject.toml": '[build-system]\nrequires = ["setuptools"]\n', "main.py": APP})
+    repo = read_repository(tmp_path)
+    assert (repo.installer, repo.dependencies) == ("setup.cfg", ("fastapi", "sqlmodel"))
+    dockerfile = dockerfile_text(repo, "", data_dir=False)
+    command = re.search(r'(python -c "import configparser.*?") > /tmp/requirements.txt', dockerfile)
+    listed = subprocess.run(["sh", "-c", command.group(1)], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert listed.stdout.split() == ["fastapi", "sqlmodel>=0.0.14"] and "COPY setup.cfg" in dockerfile

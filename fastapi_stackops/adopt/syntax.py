@@ -75,7 +75,7 @@ def every_node(tree: ast.AST) -> tuple[ast.AST, ...]:
 
 @lru_cache(maxsize=8192)
 def parsed_version(path: Path, mtime_ns: int, size: int) -> ast.Module | None:
-    text = path.read_text(errors="replace")
+    text = path.read_text(encoding="utf-8-sig", errors="replace")  # a leading BOM, which Python's import skips too
     try:
         return ast.parse(text)
     except SyntaxError:

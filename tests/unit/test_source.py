@@ -65,3 +65,13 @@ def test_a_repository_importing_its_own_module_in_another_case_is_refused_before
 def test_the_repositorys_own_code_leaves_its_tests_out(tmp_path, path, kept):
     written(tmp_path, {path: "x = 1\n"})
     assert (tmp_path / path in list(python_files(tmp_path))) == kept
+
+
+def test_a_module_saved_with_a_byte_order_mark_is_read_as_python_imports_it(tmp_path):
+    # KamranYsupov/FastAPI-JWT: config.py began with a BOM; init read no settings from it, made up no value for its
+    # required fields, and the app could not import.
+    config = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    secret_key: str\n"
+    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP})
+    (tmp_path / "config.py").write_text("\ufeff" + config, encoding="utf-8")
+    repo = read_repository(tmp_path)
+    assert repo.settings and [f.name for f in repo.settings.required] == ["secret_key"]

@@ -136,13 +136,14 @@ SUITES_PART = re.compile(r"^test_|_test$", re.I)
 
 
 def suites_database(repo: Repository) -> dict[str, str]:
-    """When the suite names a database of its own (TEST_DB_NAME), the tests' environment gives it and the app's name
-    (DB_NAME, which the suite may assert equal in its test mode) PostgreSQL's maintenance database, which every server
-    has: a suite that drops every table as it ends (`drop_all`) leaves the served app's schema to the checks after it.
-    Nothing for MySQL, whose user may use its own database alone."""
-    settings = repo.settings
+    """When the suite names a database of its own (TEST_DB_NAME) and drops every table as it ends (`drop_all`), the
+    tests' environment gives it and the app's name (DB_NAME, which a suite may assert equal in its test mode)
+    PostgreSQL's maintenance database, which every server has: the served app's schema stays for the checks after it.
+    A suite that drops nothing shares the app's migrated database. Nothing for MySQL, whose user may use its own alone."""
+    settings, suite = repo.settings, repo.service_tests
     names = [f for f in settings.fields if settings.database_parts.get(f.name) == "name"] if settings else []
-    if repo.database != "postgres" or not any(SUITES_PART.search(f.variable) for f in names):
+    own = any(SUITES_PART.search(f.variable) for f in names)
+    if repo.database != "postgres" or not (own and suite and suite.drops_tables):
         return {}
     return {f.variable: f"${{{f.variable}-postgres}}" for f in names}
 

@@ -36,6 +36,7 @@ class ServiceTests:
     run_in: str = ""  # the folder pytest runs from, when its own addopts name paths there (`cd svc && pytest`)
     own_paths: bool = False  # pytest's testpaths say what to collect: it is given no folder, as `pytest` alone runs
     starts_containers: bool = False  # it imports testcontainers: it needs the engine, as a CI runner gives it
+    drops_tables: bool = False  # it drops every table as it ends (`drop_all`): a database of its own, where it may
 
     @property
     def arguments(self) -> tuple[str, ...]:
@@ -145,10 +146,10 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     given = tuple((pipelines | recipe_values(root)).items())
     values = (test_env_values(root), tuple(reads), given, committed_env_values(root))
     own_paths = bool(pytest_setting(root, project, "testpaths").strip())
-    engine = any(TESTCONTAINERS.search(text_of(path)) for path in sorted((root / folder).rglob("*.py")))
-    return ServiceTests(
-        folder, *found, *values, run_in=run_folder(root, project, folder), own_paths=own_paths, starts_containers=engine
-    ), ""
+    texts = [text_of(path) for path in sorted((root / folder).rglob("*.py"))]
+    engine, drops = any(TESTCONTAINERS.search(t) for t in texts), any(DROPS_TABLES.search(t) for t in texts)
+    run_in = run_folder(root, project, folder)
+    return ServiceTests(folder, *found, *values, run_in, own_paths, starts_containers=engine, drops_tables=drops), ""
 
 
 #: A test module that starts containers of its own.
@@ -247,6 +248,10 @@ def committed_env_values(root: Path) -> tuple[tuple[str, str], ...]:
     suite was written against. The runner's tooling and the backing services' aside (the stack wires its own); an
     empty value, or one made of other variables, is none."""
     return tuple((k, v) for k, v in committed_env(root).items() if v and "$" not in v and not TOOLING.match(k))
+
+
+#: A suite that drops the schema it ran on (SQLAlchemy's and SQLModel's `metadata.drop_all`).
+DROPS_TABLES = re.compile(r"\.drop_all\b")
 
 
 def committed_blanks(root: Path, settings: Settings | None) -> tuple[str, ...]:

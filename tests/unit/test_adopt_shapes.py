@@ -2010,20 +2010,24 @@ def test_a_setting_defaulting_to_none_that_the_committed_env_leaves_empty_is_giv
 
 
 @pytest.mark.parametrize(
-    ("drivers", "tests", "served"),
+    ("drivers", "suite", "tests"),
     [
         # JustGevorg/fastapi-crud: its suite's database in parts (TEST_DB_NAME) was the app's, and the suite's
-        # drop_all at its end left the persistence check no tables (POST answered 500). vavlxxx/FastAPI-JWT's suite
-        # asserts the app's name equals its own in its test mode: both are the maintenance database for the tests.
-        ("asyncpg", ("postgres", "postgres", "postgres"), ("app", "app", "app")),
-        ("pymysql", ("app", "app", "app"), ("app", "app", "app")),  # MySQL's user may use its own database alone
+        # drop_all at its end left the persistence check no tables (POST answered 500).
+        ("asyncpg", "Base.metadata.drop_all(bind=engine)\n", ("postgres", "postgres", "postgres")),
+        # vavlxxx/FastAPI-JWT: a suite that drops nothing expects the app's migrated tables, and asserts the app's
+        # name equal to its own: both stay the app's.
+        ("asyncpg", "", ("app", "app", "app")),
+        ("pymysql", "Base.metadata.drop_all(bind=engine)\n", ("app", "app", "app")),  # MySQL's user: its own alone
     ],
 )
-def test_a_suites_own_database_is_the_servers_maintenance_one_beside_the_apps(tmp_path, drivers, tests, served):
+def test_a_suite_that_drops_its_tables_gets_the_servers_maintenance_database(tmp_path, drivers, suite, tests):
     fields = "".join(f"{name} = os.environ.get('{name}')\n" for name in ("DB_HOST", "DB_NAME", "TEST_DB_NAME", "DB_NAME_TEST"))
     files = {"requirements.txt": f"fastapi\npytest\n{drivers}\n", "main.py": APP, "config.py": "import os\n\n" + fields}
-    repo = read_repository(written(tmp_path, files | {"tests/test_app.py": "def test_x():\n    pass\n"}))
-    for environment, values in ((suites_environment(repo), tests), (app_environment(repo), served)):
+    repo = read_repository(
+        written(tmp_path, files | {"tests/conftest.py": suite, "tests/test_app.py": "def test_x():\n    pass\n"})
+    )
+    for environment, values in ((suites_environment(repo), tests), (app_environment(repo), ("app", "app", "app"))):
         named = tuple(environment[name].split("-", 1)[1].rstrip("}") for name in ("DB_NAME", "TEST_DB_NAME", "DB_NAME_TEST"))
         assert named == values
 

@@ -146,8 +146,8 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     given = tuple((pipelines | recipe_values(root)).items())
     values = (test_env_values(root), tuple(reads), given, committed_env_values(root))
     own_paths = bool(pytest_setting(root, project, "testpaths").strip())
-    texts = [text_of(path) for path in sorted((root / folder).rglob("*.py"))]
-    engine, drops = any(TESTCONTAINERS.search(t) for t in texts), any(DROPS_TABLES.search(t) for t in texts)
+    paths = sorted((root / folder).rglob("*.py"))
+    engine, drops = any(TESTCONTAINERS.search(text_of(p)) for p in paths), any(drops_at_its_end(p) for p in paths)
     run_in = run_folder(root, project, folder)
     return ServiceTests(folder, *found, *values, run_in, own_paths, starts_containers=engine, drops_tables=drops), ""
 
@@ -250,8 +250,21 @@ def committed_env_values(root: Path) -> tuple[tuple[str, str], ...]:
     return tuple((k, v) for k, v in committed_env(root).items() if v and "$" not in v and not TOOLING.match(k))
 
 
-#: A suite that drops the schema it ran on (SQLAlchemy's and SQLModel's `metadata.drop_all`).
-DROPS_TABLES = re.compile(r"\.drop_all\b")
+#: pytest's hooks that run as the session ends.
+SESSION_ENDS = ("pytest_sessionfinish", "pytest_unconfigure")
+
+
+def drops_at_its_end(path: Path) -> bool:
+    """Whether the file drops every table (`metadata.drop_all`) as the suite ends: in a hook run at the session's end,
+    or in a fixture's teardown (after its `yield`). One that drops and creates again as it sets up leaves a schema."""
+    tree = parsed(path)
+    for function in (n for n in every_node(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)) if tree else ():
+        nodes = every_node(function)
+        drops = [n.lineno for n in nodes if isinstance(n, ast.Attribute) and n.attr == "drop_all"]
+        yields = [n.lineno for n in nodes if isinstance(n, ast.Yield)]
+        if drops and (function.name in SESSION_ENDS or (yields and max(drops) > min(yields))):
+            return True
+    return False
 
 
 def committed_blanks(root: Path, settings: Settings | None) -> tuple[str, ...]:

@@ -2009,19 +2009,24 @@ def test_a_setting_defaulting_to_none_that_the_committed_env_leaves_empty_is_giv
     assert "PROJECT" not in app_environment(repo)  # a default of its own stands
 
 
+SESSION_END = "def pytest_sessionfinish(session, exitstatus):\n    Base.metadata.drop_all(bind=engine)\n"
+
+
 @pytest.mark.parametrize(
     ("drivers", "suite", "tests"),
     [
         # JustGevorg/fastapi-crud: its suite's database in parts (TEST_DB_NAME) was the app's, and the suite's
         # drop_all at its end left the persistence check no tables (POST answered 500).
-        ("asyncpg", "Base.metadata.drop_all(bind=engine)\n", ("postgres", "postgres", "postgres")),
-        # vavlxxx/FastAPI-JWT: a suite that drops nothing expects the app's migrated tables, and asserts the app's
-        # name equal to its own: both stay the app's.
+        ("asyncpg", SESSION_END, ("postgres", "postgres", "postgres")),
+        ("asyncpg", "@pytest.fixture\ndef db():\n    yield 1\n    Base.metadata.drop_all(bind=engine)\n", ("postgres",) * 3),
+        # vavlxxx/FastAPI-JWT: a suite that drops and creates its tables again as it sets up leaves a schema, and
+        # asserts the app's name equal to its own: both stay the app's.
+        ("asyncpg", "def recreate():\n    Base.metadata.drop_all(e)\n    Base.metadata.create_all(e)\n", ("app",) * 3),
         ("asyncpg", "", ("app", "app", "app")),
-        ("pymysql", "Base.metadata.drop_all(bind=engine)\n", ("app", "app", "app")),  # MySQL's user: its own alone
+        ("pymysql", SESSION_END, ("app", "app", "app")),  # MySQL's user may use its own database alone
     ],
 )
-def test_a_suite_that_drops_its_tables_gets_the_servers_maintenance_database(tmp_path, drivers, suite, tests):
+def test_a_suite_that_drops_its_tables_as_it_ends_gets_the_servers_maintenance_database(tmp_path, drivers, suite, tests):
     fields = "".join(f"{name} = os.environ.get('{name}')\n" for name in ("DB_HOST", "DB_NAME", "TEST_DB_NAME", "DB_NAME_TEST"))
     files = {"requirements.txt": f"fastapi\npytest\n{drivers}\n", "main.py": APP, "config.py": "import os\n\n" + fields}
     repo = read_repository(

@@ -85,23 +85,25 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
     if workspace := workspace_of(root, project):
         value = f"uv sync --frozen --package {workspace.package}, from the workspace's lock"
         return "uv", Finding("installs", value, f"{workspace.up}/uv.lock"), "", tuple(declared)
-    if project.get("tool", {}).get("poetry", {}).get("dependencies"):
-        return (
-            "poetry-unlocked",
-            Finding("installs", "poetry, no lock: resolved in the build", "pyproject.toml"),
-            "",
-            tuple(declared),
-        )
-    if project.get("project"):
-        return "pip", Finding("installs", "pip install . (no lock)", "[project] in pyproject.toml"), "", tuple(declared)
-    if listed := setup_cfg_requires(root):  # setuptools' declarative config, with a pyproject.toml for its build alone
-        found = Finding("installs", "setup.cfg's install_requires, with pip (no lock)", "setup.cfg")
-        return "setup.cfg", found, "", tuple(filter(None, map(requirement_name, listed)))
+    if unlocked := declared_alone(root, project, tuple(declared)):
+        return unlocked
     below = ", ".join(services_below(root))
     raise NotAFastAPIRepository(
         f"{root}: no uv.lock, poetry.lock, requirements.txt, Pipfile.lock, [project] or setup.cfg says how to install it"
         + (f"; run init from a service's folder: {below}" if below else "")
     )
+
+
+def declared_alone(root: Path, project: dict, declared: tuple[str, ...]) -> tuple[str, Finding, str, tuple[str, ...]] | None:
+    """A project that declares its dependencies with no lock: poetry's table, [project]'s list, or setup.cfg's."""
+    if project.get("tool", {}).get("poetry", {}).get("dependencies"):
+        return "poetry-unlocked", Finding("installs", "poetry, no lock: resolved in the build", "pyproject.toml"), "", declared
+    if project.get("project"):
+        return "pip", Finding("installs", "pip install . (no lock)", "[project] in pyproject.toml"), "", declared
+    if listed := setup_cfg_requires(root):  # setuptools' declarative config, with a pyproject.toml for its build alone
+        found = Finding("installs", "setup.cfg's install_requires, with pip (no lock)", "setup.cfg")
+        return "setup.cfg", found, "", tuple(filter(None, map(requirement_name, listed)))
+    return None
 
 
 def setup_cfg_requires(root: Path) -> list[str]:

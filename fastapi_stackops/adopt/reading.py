@@ -139,6 +139,7 @@ def settings_fields(root: Path, settings: Settings | None) -> tuple[dict, list[F
     ]
     said += [Finding("writable", f"{path}, a tmpfs: {name}'s folder", settings.source) for name, path in scratch.items()]
     fields = {"settings": settings, "async_engine": makes_async_engine(root), "writable": tuple(dict.fromkeys(scratch.values()))}
+    fields["committed_blanks"] = committed_blanks(root, settings)
     return fields, said
 
 
@@ -271,7 +272,6 @@ def read_repository(root: Path, python: str = "") -> Repository:
         server=server,
         added_server=added_server,
         **backing.repository_fields(),
-        committed_blanks=committed_blanks(root, settings),
         **worker_fields(worker),
         migrations=migrate.value if migrate else "",
         compiled=tuple(compiled),

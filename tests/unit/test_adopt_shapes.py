@@ -22,56 +22,17 @@ from fastapi_stackops.adopt.backing_reading import extension_use, init_scripts
 from fastapi_stackops.adopt.brokers import broker_values, redis_value
 from fastapi_stackops.adopt.build_context import code_paths, dockerignore_name, dockerignore_text
 from fastapi_stackops.adopt.contract_table import written_layout
-from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.image import dockerfile_text, runtime_flavour
-from fastapi_stackops.adopt.init import Options, overridden, too_new_for_its_pins
+from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import scenario
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.stackfiles import compose_text, env_texts
-from fastapi_stackops.adopt.wheels import compiled_here, fits, locked_files
 from fastapi_stackops.substitutes import official_name, plan_substitute
+from tests.unit.shapes import AMQP, APP, BARE, lines, nested_environment
 from tests.utils import committed, written
-
-BARE = Path(__file__).resolve().parents[1] / "fixtures" / "bare"
-SHAPES = Path(__file__).resolve().parents[1] / "fixtures" / "shapes"
-APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
-#: The stack's RabbitMQ as a URL.
-AMQP = "amqp://app:${RABBITMQ_PASSWORD}@rabbitmq:5672/%2F"
-
-
-def lines(repo) -> list[str]:
-    return [finding.line() for finding in repo.findings]
-
-
-def nested_environment(tmp_path: Path, models: str, fields: str, requirements: str, prefix: str = "") -> dict[str, str]:
-    """The environment init gives a settings class with nested groups (`__`), its models written before it."""
-    head = "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
-    options = "env_nested_delimiter='__'" + (f", env_prefix='{prefix}'" if prefix else "")
-    config = f"{head}{models}class Settings(BaseSettings):\n    model_config = SettingsConfigDict({options})\n{fields}"
-    files = {"requirements.txt": f"{requirements}\npydantic-settings\n", "main.py": APP, "config.py": config}
-    return app_environment(read_repository(written(tmp_path, files)))
-
-
-@pytest.mark.parametrize(
-    ("wheel", "expected"),
-    [
-        ("python_multipart-0.0.5-py36.py37.py38-none-any.whl", True),  # pure, tagged for older Pythons
-        ("oldlib-1.0-py312-none-any.whl", False),  # pure, but for a newer Python only
-        ("greenlet-1.1.2-cp39-cp39-manylinux2014_x86_64.whl", False),
-    ],
-)
-def test_pure_wheels_tagged_for_older_pythons_fit(wheel, expected):
-    assert fits(wheel, "3.11", "x86_64") is expected
-
-
-def test_a_binary_variant_of_a_native_package_compiles_with_its_libraries():
-    assert compiled_here("psycopg2-binary", ["psycopg2_binary-2.9.3-cp310-cp310-win_amd64.whl"], "3.11", "x86_64")
-    repo = read_repository(BARE / "poetry-legacy-lock", python="3.11")  # --python 3.11: no wheel fits, so it compiles
-    assert "psycopg2-binary==2.9.3" in repo.compiled
-    assert "libpq-dev" in dockerfile_text(repo, "/health", False)
 
 
 @pytest.mark.parametrize(
@@ -88,80 +49,6 @@ def test_the_builder_installs_from_manifests_without_the_contract(shape, cleaned
     builder = text.split("AS builder")[1].split("\nFROM ")[0]
     assert ("COPY --from=manifests /build ./" in builder) is bool(cleaned)
     assert re.findall(r"!ours' (\S+) >", text) == cleaned
-
-
-def test_an_old_poetry_lock_lists_its_files_apart_and_its_dev_pins_stay_out():
-    files = locked_files(BARE / "poetry-legacy-lock", "poetry")
-    assert files[("psycopg2-binary", "2.9.3")], "lock 1.1 keeps file names under [metadata.files]"
-    assert not any(name in ("pytest", "uvloop") for name, _ in files), "dev pins are not exported, so not judged"
-
-
-def test_pins_made_before_311_move_the_image_to_a_python_their_wheels_fit():
-    repo = read_repository(BARE / "poetry-legacy-lock")
-    assert repo.python == "3.9" and not repo.compiled
-    assert "3.9, not 3.11: the pinned psycopg2-binary==2.9.3 has a wheel for it" in lines(repo)[0]
-
-
-def test_a_rust_pin_made_for_an_older_python_moves_an_image_whose_python_nothing_names_to_one_it_fits():
-    repo = read_repository(SHAPES / "unnamed-python-pin-39")
-    assert repo.python == "3.9" and not repo.compiled
-    assert "3.9, not 3.11: the pinned orjson==3.6.0 has a wheel for it" in lines(repo)[0]
-
-
-def test_a_c_release_of_a_package_later_built_with_rust_is_compiled_not_refused(tmp_path):
-    # derivative-programming/Farm-Py-SqlAlchemy-FastApi: pendulum 2.1.2 is C (Rust from 3.0), with wheels up to 3.9
-    # and pins beside it that need 3.10: refused as Rust-built, then moved to 3.9, where those pins failed.
-    shape = tmp_path / "svc"
-    shutil.copytree(SHAPES / "unnamed-python-pin-39", shape)
-    for name in ("pyproject.toml", "uv.lock"):
-        text = (shape / name).read_text().replace("orjson-3.6.0", "pendulum-2.1.2").replace("orjson", "pendulum")
-        (shape / name).write_text(text.replace("3.6.0", "2.1.2"))
-    repo = read_repository(shape)
-    assert repo.python == "3.11" and repo.compiled == ("pendulum==2.1.2",)
-
-
-@pytest.mark.parametrize(
-    ("shape", "said"),
-    [
-        ("rust-pin-312", "pydantic-core==2.16.3 pinned with no wheel for CPython 3.13, 3.14, and built with Rust"),
-        # lilinzezzzzzz/fastapi-backend: a release with cp312 wheels and no sdist failed the build deep in uv.
-        ("wheels-only-pin-312", "vectorlib==0.2.0 pinned with no wheel for CPython 3.13, 3.14, and published as wheels only"),
-    ],
-)
-def test_a_pin_no_builder_here_compiles_with_no_wheel_here_is_refused_in_one_line_naming_the_way_out(shape, said):
-    with pytest.raises(NotAFastAPIRepository) as refused:
-        read_repository(SHAPES / shape)
-    message = str(refused.value)
-    assert "\n" not in message and said in message
-    assert "give init --python 3.12 where that image can be pulled" in message and "uv lock --upgrade" in message
-
-
-@pytest.mark.parametrize(
-    ("failed", "refused"),
-    [
-        ("vectorlib", True),  # wheels for 3.12, none for 3.13, and its source did not compile
-        ("otherlib", False),  # not a pin the builder compiles: the build's words stand
-    ],
-)
-def test_a_pin_that_fails_to_compile_for_a_python_newer_than_its_wheels_is_refused_naming_the_way_out(tmp_path, failed, refused):
-    # kzinmr/fastapi-celery: httptools 0.6.1, wheels up to 3.12, did not compile for 3.13 (the only Python its
-    # `>=3.12` allows here); init ended on the compiler's words and no way out.
-    shape = tmp_path / "svc"
-    shutil.copytree(SHAPES / "wheels-only-pin-312", shape)
-    lock = (shape / "uv.lock").read_text()
-    (shape / "uv.lock").write_text(
-        lock.replace(
-            "wheels = [\n    { url", 'sdist = { url = "https://files.example/vectorlib-0.2.0.tar.gz" }\nwheels = [\n    { url'
-        )
-    )
-    repo = read_repository(shape)
-    assert repo.python == "3.13" and repo.compiled == ("vectorlib==0.2.0",)
-    error = f"the build failed at [web builder 6/8]: the dependency {failed} failed to build from source (its build's words): x.c:1: error"
-    said = too_new_for_its_pins(error, repo)
-    assert bool(said) == refused and "\n" not in said
-    if refused:
-        assert "the pinned vectorlib has wheels for Python 3.12 and none for 3.13" in said and "--python 3.12" in said
-        assert said.endswith("(uv lock --upgrade)")
 
 
 def test_a_merge_conflict_marker_in_the_code_is_refused_before_any_build_naming_the_file_and_line(tmp_path):
@@ -386,89 +273,6 @@ def test_an_app_built_from_a_subclass_of_fastapi_in_a_factory_is_found(tmp_path,
     assert find_apps(tmp_path)[0] == App("svc.main", "app", False, "svc/main.py:3", "")
 
 
-@pytest.mark.parametrize(
-    ("files", "chosen"),
-    [
-        (["requirements.txt"], "requirements.txt"),
-        (["requirements.txt", "requirements/prod.txt"], "requirements/prod.txt"),
-        (["requirements.txt", "backend/requirements.txt"], "requirements.txt"),
-        # A subfolder's wrapper (`-r requirements/dev.txt`) gives way to its production file.
-        (["infra/requirements.txt", "infra/requirements/base.txt", "infra/requirements/prod.txt"], "infra/requirements/prod.txt"),
-        (["infra/requirements.txt", "infra/requirements/base.txt"], "infra/requirements.txt"),
-        # Mokhles-Abdelmonem/fastapi-celery-app-factory: spelt requirments.txt; init said no file lists the dependencies.
-        (["requirments.txt"], "requirments.txt"),
-        (["requirement.txt"], "requirement.txt"),
-    ],
-)
-def test_the_apps_requirements_file_is_the_production_one_nearest_the_root(tmp_path, files, chosen):
-    written(tmp_path, dict.fromkeys(files, "fastapi\n"))
-    assert requirements_files(tmp_path)[0] == chosen
-
-
-@pytest.mark.parametrize(
-    ("files", "chosen"),
-    [
-        # prod.txt adds only the server to base.txt, without including it: the framework's file is the app's
-        ({"requirements/base.txt": "fastapi==0.108.0\n", "requirements/prod.txt": "gunicorn==21.2.0\n"}, "requirements/base.txt"),
-        ({"requirements/base.txt": "fastapi\n", "requirements/prod.txt": "-r base.txt\ngunicorn\n"}, "requirements/prod.txt"),
-        # saptadi73/fastapi-mbg: a testing.txt including base.txt is the tests' file, never the app's
-        ({"requirements/base.txt": "fastapi\n", "requirements/testing.txt": "-r base.txt\npytest\n"}, "requirements/base.txt"),
-        # no prod or base file: the one that names the framework, never the dev tools' file
-        (
-            {
-                "requirements/dev.txt": "fastapi\nblack\n",
-                "requirements/ops.txt": "fastapi\n",
-                "requirements/migration.txt": "alembic\n",
-            },
-            "requirements/ops.txt",
-        ),
-    ],
-)
-def test_the_apps_requirements_file_is_one_that_names_the_framework(tmp_path, files, chosen):
-    written(tmp_path, files)
-    assert requirements_files(tmp_path)[0] == chosen
-
-
-@pytest.mark.parametrize(
-    ("files", "named"),
-    [
-        # microservices, each with its requirements two levels down: the refusal names where to run init
-        (
-            {
-                "src/auth/auth/requirements.txt": "fastapi\n",
-                "src/auth/auth/auth/main.py": APP,
-                "src/store/store/requirements.txt": "FastAPI==0.110\n",
-                "src/store/store/store/main.py": APP,
-                "src/core/setup.py": "",
-                "src/auth/tests/requirements.txt": "fastapi\n",
-            },
-            "; run init from a service's folder: src/auth/auth, src/store/store",
-        ),
-        (
-            {"services/api/pyproject.toml": '[project]\ndependencies = ["fastapi"]\n', "services/api/main.py": APP},
-            "; run init from a service's folder: services/api",
-        ),
-        ({"frontend/package.json": "{}", "main.py": APP}, ""),  # nothing below either: the line as it was
-        # andgineer/fastapi-celery: docker/backend holds the compiled requirements its Dockerfile copied, and no code;
-        # init sent the user there.
-        ({"docker/backend/requirements.txt": "fastapi==0.115\n", "docker/backend/start.sh": "", "backend/app/main.py": APP}, ""),
-    ],
-)
-def test_a_root_with_no_dependency_file_is_refused_naming_the_services_below(tmp_path, files, named):
-    written(tmp_path, {"pyproject.toml": "[tool.black]\nline-length = 79\n", **files})
-    with pytest.raises(NotAFastAPIRepository) as refused:
-        read_repository(tmp_path)
-    assert str(refused.value).endswith("[project] or setup.cfg says how to install it" + named)
-
-
-def test_the_dependencies_of_a_requirements_file_include_those_of_the_files_it_includes(tmp_path):
-    # kolenkoal's shape: prod.txt adds gunicorn to base.txt, which holds the driver; the database was missed.
-    written(tmp_path, {"requirements/base.txt": "fastapi\nasyncpg\n", "requirements/prod.txt": "-r base.txt\ngunicorn\n"})
-    written(tmp_path, {"main.py": APP})
-    repo = read_repository(tmp_path)
-    assert (repo.requirements, repo.database, repo.server) == ("requirements/prod.txt", "postgres", "gunicorn")
-
-
 def test_tests_that_keep_their_own_requirements_file_get_a_test_image_from_it(tmp_path):
     written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP, "tests/test_a.py": ""})
     written(tmp_path, {"tests/requirements.txt": "-r ../requirements.txt\npytest==8.0\n"})
@@ -485,35 +289,6 @@ def test_tests_whose_pytest_is_in_a_subfolders_dev_requirements_get_a_test_image
     assert "COPY infra/requirements ./infra/requirements\n" in dockerfile_text(repo, "/health", False)
 
 
-def test_a_src_folder_the_top_level_app_imports_as_a_package_is_copied_with_it(tmp_path):
-    # aikiham82/react-fastapi-spainaikikai-admin: main.py runs `from src.app import create_app`, and src/ (no
-    # __init__.py) was taken for a src layout's source root, never copied: "No module named 'src'" in the image.
-    factory = "from fastapi import FastAPI\n\ndef create_app():\n    return FastAPI()\n"
-    main = "from src.app import create_app\n\napp = create_app()\n"
-    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "src/app.py": factory, "src/domain/user.py": ""})
-    repo = read_repository(tmp_path)
-    assert repo.app.reference == "main:app" and code_paths(repo) == ["main.py", "src"]
-
-
-def test_an_app_in_a_top_level_module_copies_that_file(tmp_path):
-    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": "import database\n" + APP, "database.py": ""})
-    assert code_paths(read_repository(tmp_path)) == ["main.py", "database.py"]
-
-
-@pytest.mark.parametrize(
-    ("worker_file", "copied"),
-    [
-        ("worker.py", ["main.py", "worker.py"]),  # `arq worker.WorkerSettings`: a module the app never imports
-        ("jobs/__init__.py", ["main.py", "jobs"]),  # a package of its own: copied as every top-level package is
-    ],
-)
-def test_the_workers_module_is_copied_though_the_app_never_imports_it(tmp_path, worker_file, copied):
-    worker = "class WorkerSettings:\n    functions = []\n"
-    written(tmp_path, {"requirements.txt": "fastapi\narq\n", "main.py": APP, worker_file: worker})
-    repo = read_repository(tmp_path)
-    assert repo.worker.startswith("arq ") and code_paths(repo) == copied
-
-
 def test_an_app_importing_packages_its_pytest_settings_put_on_the_path_runs_with_them_there(tmp_path):
     project = '[project]\nname = "svc"\ndependencies = ["fastapi"]\n[tool.pytest.ini_options]\npythonpath = ["src"]\n'
     main = "from core.app import create_app\n\napp = create_app()\n"
@@ -523,86 +298,6 @@ def test_an_app_importing_packages_its_pytest_settings_put_on_the_path_runs_with
     repo = read_repository(tmp_path)
     assert repo.app.reference == "server.main:app" and {"src", "server"} <= set(code_paths(repo))
     assert "PYTHONPATH=/srv/src:/srv " in dockerfile_text(repo, "/", False)
-
-
-SELF_ANNOTATED = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    def check(self) -> Settings:\n        return self\n"
-
-
-@pytest.mark.parametrize(
-    ("config", "pyproject", "python"),
-    [
-        (SELF_ANNOTATED, "", "3.14"),  # a NameError at import before 3.14
-        (SELF_ANNOTATED.replace("-> Settings", "-> 'Settings'"), "", "3.11"),  # quoted: any Python
-        ("from __future__ import annotations\n" + SELF_ANNOTATED, "", "3.11"),
-        ("class Node:\n    parent: Node | None = None\n", "", "3.14"),  # a field typed with its own class
-        (SELF_ANNOTATED, '[project]\nname = "svc"\nrequires-python = ">=3.11"\ndependencies = ["fastapi"]\n', "3.14"),
-        (SELF_ANNOTATED, '[project]\nname = "svc"\nrequires-python = ">=3.11,<3.14"\ndependencies = ["fastapi"]\n', "3.11"),
-    ],
-)
-def test_code_that_annotates_a_class_with_itself_gets_the_python_that_evaluates_annotations_lazily(
-    tmp_path, config, pyproject, python
-):
-    assert with_config(tmp_path, config, pyproject).python == python
-
-
-def with_config(root: Path, config: str, pyproject: str):
-    """A service whose config.py is `config`, declared by `pyproject` (or a requirements file when ""), as init reads it."""
-    files = {
-        "main.py": APP,
-        "config.py": config,
-        **({"pyproject.toml": pyproject} if pyproject else {"requirements.txt": "fastapi\n"}),
-    }
-    return read_repository(written(root, files))
-
-
-NESTED_F_STRING = 'ROW = {"id": 1}\nLABEL = f"row {ROW["id"]}"\n'
-
-
-@pytest.mark.parametrize(
-    ("config", "pyproject", "python"),
-    [
-        (NESTED_F_STRING, "", "3.13"),  # PEP 701: refused before 3.12, and nothing names a version
-        ("def first[T](items: list[T]) -> T:\n    return items[0]\n", "", "3.13"),  # type parameters
-        ("type Ids = list[int]\n", "", "3.13"),
-        ("LABEL = f\"{', '.join(['a', 'b'])}\"\n", "", "3.11"),  # the other quote: any Python
-        ('LABEL = "{x["id"]}"\n', "", "3.11"),  # no f: not a replacement field (and not valid here either)
-        (NESTED_F_STRING, '[project]\nname = "svc"\nrequires-python = ">=3.10"\ndependencies = ["fastapi"]\n', "3.13"),
-        (NESTED_F_STRING, '[project]\nname = "svc"\nrequires-python = ">=3.11,<3.12"\ndependencies = ["fastapi"]\n', "3.11"),
-    ],
-)
-def test_code_in_syntax_from_312_on_gets_the_first_python_that_reads_it_when_the_project_allows(
-    tmp_path, config, pyproject, python
-):
-    repo = with_config(tmp_path, config, pyproject)
-    assert repo.python == python
-    if python == "3.13":
-        assert re.match(r"config.py:\d: syntax from Python 3.12 on", repo.findings[0].source), repo.findings[0]
-
-
-def test_a_namespace_package_whose_code_is_a_level_down_is_copied(tmp_path):
-    main = "from api.v1.routes import router\n" + APP
-    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "api/v1/routes.py": "router = None\n", "docs/x.md": ""})
-    assert code_paths(read_repository(tmp_path)) == ["main.py", "api"]
-
-
-@pytest.mark.parametrize("package", ["reports", "data"])
-def test_a_package_of_the_apps_code_named_like_what_the_context_leaves_out_reaches_the_build(tmp_path, package):
-    # derivative-programming/Farm-Py-SqlAlchemy-FastApi: its reports/ package was copied, and ignored, so the build failed.
-    main = f"from {package}.listing import rows\n" + APP
-    files = {"requirements.txt": "fastapi\n", "main.py": main, f"{package}/__init__.py": "", f"{package}/listing.py": ""}
-    repo = read_repository(written(tmp_path, files))
-    assert package in code_paths(repo)
-    ignored = dockerignore_text(repo, "env").splitlines()
-    assert package not in ignored and {"data", "reports"} - {package} <= set(ignored)
-
-
-@pytest.mark.parametrize(("imports_its_tests", "copied"), [(True, ["main.py", "tests"]), (False, ["main.py"])])
-def test_tests_the_apps_own_code_imports_are_code(tmp_path, imports_its_tests, copied):
-    main = ("from tests.routes import probe\n" if imports_its_tests else "") + APP
-    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "tests/__init__.py": "", "tests/routes.py": ""})
-    repo = read_repository(tmp_path)
-    assert code_paths(repo) == copied
-    assert ("\ntests\n" in dockerignore_text(repo, "docker")) is not imports_its_tests
 
 
 @pytest.mark.parametrize(
@@ -866,14 +561,6 @@ def test_the_tests_get_what_reaches_the_stack_and_the_apps_defaults_for_the_rest
     assert (wired in tested.split("    depends_on:")[0]) is tests_get_it
 
 
-@pytest.mark.parametrize("tail", [b"", b"\n"])  # b"\n": an odd length, a UTF-16 file with a UTF-8 line added
-def test_a_requirements_file_in_utf16_is_read(tmp_path, tail):
-    data = "fastapi==0.115.6\r\nasyncpg==0.30.0\r\n".encode("utf-16")
-    (tmp_path / "requirements.txt").write_bytes(data + tail)
-    written(tmp_path, {"main.py": APP})
-    assert read_repository(tmp_path).database == "postgres"
-
-
 def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
     project = (
         '[project]\nname = "svc"\ndependencies = ["sqlalchemy"]\n[project.optional-dependencies]\napi = ["fastapi[standard]"]\n'
@@ -926,14 +613,6 @@ def test_a_string_named_for_what_libraries_validate_gets_a_value_of_that_kind(na
 )
 def test_the_hosts_an_app_answers_are_any_host(name, annotation, value):
     assert SettingField(name, None, annotation).typed_value == value
-
-
-def test_init_ignores_the_reports_ci_writes_and_the_build_cache_a_gitlab_job_keeps(tmp_path):
-    from fastapi_stackops.adopt.writing import gitignore_change
-
-    written(tmp_path, {".gitignore": "__pycache__/\n"})
-    lines = gitignore_change(tmp_path).text.splitlines()
-    assert lines[-3:] == ["*.local.env.docker", "reports/", ".stackops-build-cache/"]
 
 
 @pytest.mark.parametrize(
@@ -1229,25 +908,6 @@ def test_a_bare_sqlite_path_in_the_settings_is_a_file_on_the_data_volume(tmp_pat
     assert repo.database == database and app_environment(repo).get("JOBS_DB") == value
 
 
-PIPFILE_LOCK = """{
-  "_meta": {"requires": {"python_version": "3.11"}},
-  "default": {
-    "fastapi": {"version": "==0.115.6", "markers": "python_version >= '3.8'"},
-    "asyncpg": {"version": "==0.30.0"},
-    "mylib": {"git": "https://example.com/mylib.git", "ref": "abc"}
-  },
-  "develop": {"pytest": {"version": "==8.3.4"}}
-}"""
-
-
-def test_pipenvs_lock_installs_its_main_pins_with_pip(tmp_path):
-    repo = read_repository(written(tmp_path, {"Pipfile.lock": PIPFILE_LOCK, "main.py": APP}))
-    assert (repo.installer, repo.dependencies, repo.database) == ("pipenv", ("fastapi", "asyncpg"), "postgres")
-    dockerfile = dockerfile_text(repo, "/", False)
-    assert "COPY Pipfile.lock ./" in dockerfile and "json.load(open('Pipfile.lock'))['default']" in dockerfile
-    assert not repo.resolved_as_of  # a lock: nothing resolves at build time
-
-
 def test_a_lock_says_whether_psycopg_brings_its_own_build(tmp_path):
     project = '[project]\nname = "x"\ndependencies = ["fastapi", "psycopg"]\n'
     lock = (
@@ -1388,24 +1048,6 @@ def test_a_suite_that_starts_containers_gets_the_engines_socket_and_only_such_a_
 
 
 @pytest.mark.parametrize(
-    ("files", "installs"),
-    [
-        # r0x0d/fastapi-game-api-experiment: the app's pins in [project], the dev tools in requirements/: pip install .
-        ({"requirements/requirements.dev.txt": "pytest==7.4.4\n"}, "pip install . (no lock)"),
-        # A requirements file that brings the framework through an include is the app's.
-        (
-            {"requirements.txt": "-r requirements/base.txt\n", "requirements/base.txt": "fastapi\n"},
-            "pip install -r requirements.txt",
-        ),
-    ],
-)
-def test_a_requirements_file_without_the_framework_project_declares_is_not_the_apps(tmp_path, files, installs):
-    project = '[project]\nname = "svc"\nversion = "1"\ndependencies = ["fastapi==0.109.0", "uvicorn"]\n'
-    repo = read_repository(written(tmp_path, files | {"pyproject.toml": project, "main.py": APP}))
-    assert f"  installs     {installs}" in "\n".join(lines(repo)), lines(repo)
-
-
-@pytest.mark.parametrize(
     ("script", "installed"),
     [
         # lephuhung/FastAPI-v1: a wait loop on nc, which the slim image lacks; it looped for ever and ci timed out.
@@ -1538,21 +1180,6 @@ def test_a_setting_compose_reads_itself_is_never_made_up_for_the_app(tmp_path):
     assert "DOCKER_HOST" not in "".join(env_texts(repo, "env", False, {}).values())
 
 
-def test_a_requirements_line_naming_the_project_itself_is_left_out_of_the_dependencies_install(tmp_path):
-    # insistence/RuoYi-Vue3-FastAPI: `.` ends its requirements.txt; the builder, which has only that file, failed on it.
-    files = {"requirements.txt": "fastapi\n.\n", "pyproject.toml": '[project]\nname = "svc"\nversion = "1"\n', "main.py": APP}
-    repo = read_repository(written(tmp_path, files))
-    run = next(line for line in dockerfile_text(repo, "/", False).splitlines() if "sed -i -E '/^[[:space:]]*((-e" in line)
-    sed = (
-        next(part for part in run.split("&& ") if "editable" in part)
-        .strip(" \\")
-        .replace("requirements.txt", str(tmp_path / "requirements.txt"))
-    )
-    (tmp_path / "requirements.txt").write_text("fastapi==0.110\n.\n-e ./  # the project\n./libs/shared\n")
-    subprocess.run(sed, shell=True, check=True)
-    assert (tmp_path / "requirements.txt").read_text() == "fastapi==0.110\n./libs/shared\n"
-
-
 def test_a_namespace_package_beside_a_monorepos_service_folder_is_named_as_outside_it(tmp_path):
     # AndriyKostenko/React-FastAPI_E-Commerce_App: backend/shared (no __init__.py) was said to be no dependency's.
     from fastapi_stackops.adopt.routes import beside
@@ -1665,35 +1292,6 @@ def test_an_app_whose_database_no_image_here_runs_is_refused_in_one_line(tmp_pat
     assert refused in str(said.value) and "\n" not in str(said.value)
 
 
-def test_a_file_at_the_top_the_code_names_is_copied_with_it(tmp_path):
-    # derivative-programming/Farm-Py-SqlAlchemy-FastApi: config.py reads config.ini at import; the image lacked it.
-    main = "import configparser\nconfig = configparser.ConfigParser()\nconfig.read('config.ini')\nDOC = 'README.md'\n" + APP
-    files = {"requirements.txt": "fastapi\n", "main.py": main, "config.ini": "[database]\n", "README.md": "", "gen.json": ""}
-    repo = read_repository(written(tmp_path, files | {".env": "A=1\n"}))
-    assert code_paths(repo) == ["main.py", "config.ini"]
-    assert "COPY config.ini /srv/config.ini\n" in dockerfile_text(repo, "/", False)
-
-
-@pytest.mark.parametrize(
-    ("code", "copied"),
-    [
-        # shiningflash/fastapi-backend-starter-kit: fastapi-mail's TEMPLATE_FOLDER "./templates/email" was not in the image
-        ('TEMPLATES = "./templates/email"\n', ["main.py", "templates"]),
-        (
-            'from fastapi.templating import Jinja2Templates\nT = Jinja2Templates(directory="templates")\n',
-            ["main.py", "templates"],
-        ),
-        ('DB = "data/app.db"\nLOGS = "logs/app.log"\n', ["main.py"]),  # what it writes as it runs: never the image's
-        ('TAG = "tools/x"\n', ["main.py"]),  # a folder of code of its own (tools/run.py) is no data to read
-        ("X = 1\n", ["main.py"]),
-    ],
-)
-def test_a_folder_at_the_top_the_code_names_as_a_path_is_copied_with_it(tmp_path, code, copied):
-    files = {"requirements.txt": "fastapi\n", "main.py": code + APP, "templates/email/invite.html": "", "data/seed.json": ""}
-    repo = read_repository(written(tmp_path, files | {"logs/.keep": "", "tools/run.py": ""}))
-    assert code_paths(repo) == copied
-
-
 @pytest.mark.parametrize(
     "chosen",
     [
@@ -1762,31 +1360,6 @@ def test_a_dependency_installed_from_a_folder_outside_the_services_is_refused_be
     with pytest.raises(NotAFastAPIRepository) as error:
         read_repository(service)
     assert refused in str(error.value) and "outside the service's folder" in str(error.value)
-
-
-@pytest.mark.parametrize(
-    ("python", "chosen", "refused"),
-    [
-        # kirilldarealcaucasian/FastAPI_shop_backend: aioredis 2 on 3.11, "duplicate base class TimeoutError" after 62 s
-        (">=3.10", "", "aioredis does not import on Python 3.11 or newer"),
-        (">=3.8", "3.9", ""),  # an older Python it allows has a base image: the image runs that
-        (">=3.9,<3.13", "3.9", ""),
-        # Madi-S/fastapi-celery-template: aioredis listed, imported by no code of its own, beside Pillow 12 (3.10 on):
-        # moved to 3.9 for it, pip found no Pillow.
-        (">=3.9", "3.11", "unimported"),
-    ],
-)
-def test_a_dependency_that_does_not_import_on_the_chosen_python_moves_it_or_is_refused(tmp_path, python, chosen, refused):
-    project = f'[project]\nname = "shop"\nrequires-python = "{python}"\ndependencies = ["fastapi", "aioredis"]\n'
-    code = "" if refused == "unimported" else "import aioredis\n"
-    written(tmp_path, {"pyproject.toml": project, "main.py": code + APP})
-    if chosen:
-        repo = read_repository(tmp_path)
-        assert repo.python == chosen and ("aioredis does not import on 3.11" in " ".join(lines(repo))) == (not refused)
-        return
-    with pytest.raises(NotAFastAPIRepository) as error:
-        read_repository(tmp_path)
-    assert refused in str(error.value) and "--python 3.10 where that image can be pulled" in str(error.value)
 
 
 @pytest.mark.parametrize(
@@ -2035,16 +1608,3 @@ def test_a_suite_that_drops_its_tables_as_it_ends_gets_the_servers_maintenance_d
     for environment, values in ((suites_environment(repo), tests), (app_environment(repo), ("app", "app", "app"))):
         named = tuple(environment[name].split("-", 1)[1].rstrip("}") for name in ("DB_NAME", "TEST_DB_NAME", "DB_NAME_TEST"))
         assert named == values
-
-
-def test_a_project_declared_in_setup_cfg_installs_its_install_requires(tmp_path):
-    # hongocphuong/fastapi-jwt-sqlmodel: setup.cfg's install_requires beside a pyproject.toml for the build alone;
-    # init said nothing told it how to install the project.
-    config = "[metadata]\nname = svc\n\n[options]\npackages = find:\ninstall_requires =\n    fastapi\n    sqlmodel>=0.0.14\n"
-    written(tmp_path, {"setup.cfg": config, "pyproject.toml": '[build-system]\nrequires = ["setuptools"]\n', "main.py": APP})
-    repo = read_repository(tmp_path)
-    assert (repo.installer, repo.dependencies) == ("setup.cfg", ("fastapi", "sqlmodel"))
-    dockerfile = dockerfile_text(repo, "", data_dir=False)
-    command = re.search(r'(python -c "import configparser.*?") > /tmp/requirements.txt', dockerfile)
-    listed = subprocess.run(["sh", "-c", command.group(1)], cwd=tmp_path, capture_output=True, text=True, check=True)
-    assert listed.stdout.split() == ["fastapi", "sqlmodel>=0.0.14"] and "COPY setup.cfg" in dockerfile

@@ -1,0 +1,101 @@
+"""fastapi_stackops/adopt/build_context.py: what of the repository reaches the image."""
+
+import pytest
+
+from fastapi_stackops.adopt.build_context import code_paths, dockerignore_text
+from fastapi_stackops.adopt.image import dockerfile_text
+from fastapi_stackops.adopt.reading import read_repository
+from tests.unit.shapes import APP
+from tests.utils import written
+
+
+def test_a_src_folder_the_top_level_app_imports_as_a_package_is_copied_with_it(tmp_path):
+    # aikiham82/react-fastapi-spainaikikai-admin: main.py runs `from src.app import create_app`, and src/ (no
+    # __init__.py) was taken for a src layout's source root, never copied: "No module named 'src'" in the image.
+    factory = "from fastapi import FastAPI\n\ndef create_app():\n    return FastAPI()\n"
+    main = "from src.app import create_app\n\napp = create_app()\n"
+    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "src/app.py": factory, "src/domain/user.py": ""})
+    repo = read_repository(tmp_path)
+    assert repo.app.reference == "main:app" and code_paths(repo) == ["main.py", "src"]
+
+
+def test_an_app_in_a_top_level_module_copies_that_file(tmp_path):
+    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": "import database\n" + APP, "database.py": ""})
+    assert code_paths(read_repository(tmp_path)) == ["main.py", "database.py"]
+
+
+@pytest.mark.parametrize(
+    ("worker_file", "copied"),
+    [
+        ("worker.py", ["main.py", "worker.py"]),  # `arq worker.WorkerSettings`: a module the app never imports
+        ("jobs/__init__.py", ["main.py", "jobs"]),  # a package of its own: copied as every top-level package is
+    ],
+)
+def test_the_workers_module_is_copied_though_the_app_never_imports_it(tmp_path, worker_file, copied):
+    worker = "class WorkerSettings:\n    functions = []\n"
+    written(tmp_path, {"requirements.txt": "fastapi\narq\n", "main.py": APP, worker_file: worker})
+    repo = read_repository(tmp_path)
+    assert repo.worker.startswith("arq ") and code_paths(repo) == copied
+
+
+def test_a_namespace_package_whose_code_is_a_level_down_is_copied(tmp_path):
+    main = "from api.v1.routes import router\n" + APP
+    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "api/v1/routes.py": "router = None\n", "docs/x.md": ""})
+    assert code_paths(read_repository(tmp_path)) == ["main.py", "api"]
+
+
+@pytest.mark.parametrize("package", ["reports", "data"])
+def test_a_package_of_the_apps_code_named_like_what_the_context_leaves_out_reaches_the_build(tmp_path, package):
+    # derivative-programming/Farm-Py-SqlAlchemy-FastApi: its reports/ package was copied, and ignored, so the build failed.
+    main = f"from {package}.listing import rows\n" + APP
+    files = {"requirements.txt": "fastapi\n", "main.py": main, f"{package}/__init__.py": "", f"{package}/listing.py": ""}
+    repo = read_repository(written(tmp_path, files))
+    assert package in code_paths(repo)
+    ignored = dockerignore_text(repo, "env").splitlines()
+    assert package not in ignored and {"data", "reports"} - {package} <= set(ignored)
+
+
+@pytest.mark.parametrize(("imports_its_tests", "copied"), [(True, ["main.py", "tests"]), (False, ["main.py"])])
+def test_tests_the_apps_own_code_imports_are_code(tmp_path, imports_its_tests, copied):
+    main = ("from tests.routes import probe\n" if imports_its_tests else "") + APP
+    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "tests/__init__.py": "", "tests/routes.py": ""})
+    repo = read_repository(tmp_path)
+    assert code_paths(repo) == copied
+    assert ("\ntests\n" in dockerignore_text(repo, "docker")) is not imports_its_tests
+
+
+def test_init_ignores_the_reports_ci_writes_and_the_build_cache_a_gitlab_job_keeps(tmp_path):
+    from fastapi_stackops.adopt.writing import gitignore_change
+
+    written(tmp_path, {".gitignore": "__pycache__/\n"})
+    lines = gitignore_change(tmp_path).text.splitlines()
+    assert lines[-3:] == ["*.local.env.docker", "reports/", ".stackops-build-cache/"]
+
+
+def test_a_file_at_the_top_the_code_names_is_copied_with_it(tmp_path):
+    # derivative-programming/Farm-Py-SqlAlchemy-FastApi: config.py reads config.ini at import; the image lacked it.
+    main = "import configparser\nconfig = configparser.ConfigParser()\nconfig.read('config.ini')\nDOC = 'README.md'\n" + APP
+    files = {"requirements.txt": "fastapi\n", "main.py": main, "config.ini": "[database]\n", "README.md": "", "gen.json": ""}
+    repo = read_repository(written(tmp_path, files | {".env": "A=1\n"}))
+    assert code_paths(repo) == ["main.py", "config.ini"]
+    assert "COPY config.ini /srv/config.ini\n" in dockerfile_text(repo, "/", False)
+
+
+@pytest.mark.parametrize(
+    ("code", "copied"),
+    [
+        # shiningflash/fastapi-backend-starter-kit: fastapi-mail's TEMPLATE_FOLDER "./templates/email" was not in the image
+        ('TEMPLATES = "./templates/email"\n', ["main.py", "templates"]),
+        (
+            'from fastapi.templating import Jinja2Templates\nT = Jinja2Templates(directory="templates")\n',
+            ["main.py", "templates"],
+        ),
+        ('DB = "data/app.db"\nLOGS = "logs/app.log"\n', ["main.py"]),  # what it writes as it runs: never the image's
+        ('TAG = "tools/x"\n', ["main.py"]),  # a folder of code of its own (tools/run.py) is no data to read
+        ("X = 1\n", ["main.py"]),
+    ],
+)
+def test_a_folder_at_the_top_the_code_names_as_a_path_is_copied_with_it(tmp_path, code, copied):
+    files = {"requirements.txt": "fastapi\n", "main.py": code + APP, "templates/email/invite.html": "", "data/seed.json": ""}
+    repo = read_repository(written(tmp_path, files | {"logs/.keep": "", "tools/run.py": ""}))
+    assert code_paths(repo) == copied

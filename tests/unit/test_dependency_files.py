@@ -1,0 +1,168 @@
+"""fastapi_stackops/adopt/dependency_files.py: which file says how the dependencies install, and what it declares."""
+
+import re
+import subprocess
+
+import pytest
+
+from fastapi_stackops.adopt.dependency_files import requirements_files
+from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.image import dockerfile_text
+from fastapi_stackops.adopt.reading import read_repository
+from tests.unit.shapes import APP, lines
+from tests.utils import written
+
+PIPFILE_LOCK = """{
+  "_meta": {"requires": {"python_version": "3.11"}},
+  "default": {
+    "fastapi": {"version": "==0.115.6", "markers": "python_version >= '3.8'"},
+    "asyncpg": {"version": "==0.30.0"},
+    "mylib": {"git": "https://example.com/mylib.git", "ref": "abc"}
+  },
+  "develop": {"pytest": {"version": "==8.3.4"}}
+}"""
+
+
+@pytest.mark.parametrize(
+    ("files", "chosen"),
+    [
+        (["requirements.txt"], "requirements.txt"),
+        (["requirements.txt", "requirements/prod.txt"], "requirements/prod.txt"),
+        (["requirements.txt", "backend/requirements.txt"], "requirements.txt"),
+        # A subfolder's wrapper (`-r requirements/dev.txt`) gives way to its production file.
+        (["infra/requirements.txt", "infra/requirements/base.txt", "infra/requirements/prod.txt"], "infra/requirements/prod.txt"),
+        (["infra/requirements.txt", "infra/requirements/base.txt"], "infra/requirements.txt"),
+        # Mokhles-Abdelmonem/fastapi-celery-app-factory: spelt requirments.txt; init said no file lists the dependencies.
+        (["requirments.txt"], "requirments.txt"),
+        (["requirement.txt"], "requirement.txt"),
+    ],
+)
+def test_the_apps_requirements_file_is_the_production_one_nearest_the_root(tmp_path, files, chosen):
+    written(tmp_path, dict.fromkeys(files, "fastapi\n"))
+    assert requirements_files(tmp_path)[0] == chosen
+
+
+@pytest.mark.parametrize(
+    ("files", "chosen"),
+    [
+        # prod.txt adds only the server to base.txt, without including it: the framework's file is the app's
+        ({"requirements/base.txt": "fastapi==0.108.0\n", "requirements/prod.txt": "gunicorn==21.2.0\n"}, "requirements/base.txt"),
+        ({"requirements/base.txt": "fastapi\n", "requirements/prod.txt": "-r base.txt\ngunicorn\n"}, "requirements/prod.txt"),
+        # saptadi73/fastapi-mbg: a testing.txt including base.txt is the tests' file, never the app's
+        ({"requirements/base.txt": "fastapi\n", "requirements/testing.txt": "-r base.txt\npytest\n"}, "requirements/base.txt"),
+        # no prod or base file: the one that names the framework, never the dev tools' file
+        (
+            {
+                "requirements/dev.txt": "fastapi\nblack\n",
+                "requirements/ops.txt": "fastapi\n",
+                "requirements/migration.txt": "alembic\n",
+            },
+            "requirements/ops.txt",
+        ),
+    ],
+)
+def test_the_apps_requirements_file_is_one_that_names_the_framework(tmp_path, files, chosen):
+    written(tmp_path, files)
+    assert requirements_files(tmp_path)[0] == chosen
+
+
+@pytest.mark.parametrize(
+    ("files", "named"),
+    [
+        # microservices, each with its requirements two levels down: the refusal names where to run init
+        (
+            {
+                "src/auth/auth/requirements.txt": "fastapi\n",
+                "src/auth/auth/auth/main.py": APP,
+                "src/store/store/requirements.txt": "FastAPI==0.110\n",
+                "src/store/store/store/main.py": APP,
+                "src/core/setup.py": "",
+                "src/auth/tests/requirements.txt": "fastapi\n",
+            },
+            "; run init from a service's folder: src/auth/auth, src/store/store",
+        ),
+        (
+            {"services/api/pyproject.toml": '[project]\ndependencies = ["fastapi"]\n', "services/api/main.py": APP},
+            "; run init from a service's folder: services/api",
+        ),
+        ({"frontend/package.json": "{}", "main.py": APP}, ""),  # nothing below either: the line as it was
+        # andgineer/fastapi-celery: docker/backend holds the compiled requirements its Dockerfile copied, and no code;
+        # init sent the user there.
+        ({"docker/backend/requirements.txt": "fastapi==0.115\n", "docker/backend/start.sh": "", "backend/app/main.py": APP}, ""),
+    ],
+)
+def test_a_root_with_no_dependency_file_is_refused_naming_the_services_below(tmp_path, files, named):
+    written(tmp_path, {"pyproject.toml": "[tool.black]\nline-length = 79\n", **files})
+    with pytest.raises(NotAFastAPIRepository) as refused:
+        read_repository(tmp_path)
+    assert str(refused.value).endswith("[project] or setup.cfg says how to install it" + named)
+
+
+def test_the_dependencies_of_a_requirements_file_include_those_of_the_files_it_includes(tmp_path):
+    # kolenkoal's shape: prod.txt adds gunicorn to base.txt, which holds the driver; the database was missed.
+    written(tmp_path, {"requirements/base.txt": "fastapi\nasyncpg\n", "requirements/prod.txt": "-r base.txt\ngunicorn\n"})
+    written(tmp_path, {"main.py": APP})
+    repo = read_repository(tmp_path)
+    assert (repo.requirements, repo.database, repo.server) == ("requirements/prod.txt", "postgres", "gunicorn")
+
+
+@pytest.mark.parametrize("tail", [b"", b"\n"])  # b"\n": an odd length, a UTF-16 file with a UTF-8 line added
+def test_a_requirements_file_in_utf16_is_read(tmp_path, tail):
+    data = "fastapi==0.115.6\r\nasyncpg==0.30.0\r\n".encode("utf-16")
+    (tmp_path / "requirements.txt").write_bytes(data + tail)
+    written(tmp_path, {"main.py": APP})
+    assert read_repository(tmp_path).database == "postgres"
+
+
+def test_pipenvs_lock_installs_its_main_pins_with_pip(tmp_path):
+    repo = read_repository(written(tmp_path, {"Pipfile.lock": PIPFILE_LOCK, "main.py": APP}))
+    assert (repo.installer, repo.dependencies, repo.database) == ("pipenv", ("fastapi", "asyncpg"), "postgres")
+    dockerfile = dockerfile_text(repo, "/", False)
+    assert "COPY Pipfile.lock ./" in dockerfile and "json.load(open('Pipfile.lock'))['default']" in dockerfile
+    assert not repo.resolved_as_of  # a lock: nothing resolves at build time
+
+
+@pytest.mark.parametrize(
+    ("files", "installs"),
+    [
+        # r0x0d/fastapi-game-api-experiment: the app's pins in [project], the dev tools in requirements/: pip install .
+        ({"requirements/requirements.dev.txt": "pytest==7.4.4\n"}, "pip install . (no lock)"),
+        # A requirements file that brings the framework through an include is the app's.
+        (
+            {"requirements.txt": "-r requirements/base.txt\n", "requirements/base.txt": "fastapi\n"},
+            "pip install -r requirements.txt",
+        ),
+    ],
+)
+def test_a_requirements_file_without_the_framework_project_declares_is_not_the_apps(tmp_path, files, installs):
+    project = '[project]\nname = "svc"\nversion = "1"\ndependencies = ["fastapi==0.109.0", "uvicorn"]\n'
+    repo = read_repository(written(tmp_path, files | {"pyproject.toml": project, "main.py": APP}))
+    assert f"  installs     {installs}" in "\n".join(lines(repo)), lines(repo)
+
+
+def test_a_requirements_line_naming_the_project_itself_is_left_out_of_the_dependencies_install(tmp_path):
+    # insistence/RuoYi-Vue3-FastAPI: `.` ends its requirements.txt; the builder, which has only that file, failed on it.
+    files = {"requirements.txt": "fastapi\n.\n", "pyproject.toml": '[project]\nname = "svc"\nversion = "1"\n', "main.py": APP}
+    repo = read_repository(written(tmp_path, files))
+    run = next(line for line in dockerfile_text(repo, "/", False).splitlines() if "sed -i -E '/^[[:space:]]*((-e" in line)
+    sed = (
+        next(part for part in run.split("&& ") if "editable" in part)
+        .strip(" \\")
+        .replace("requirements.txt", str(tmp_path / "requirements.txt"))
+    )
+    (tmp_path / "requirements.txt").write_text("fastapi==0.110\n.\n-e ./  # the project\n./libs/shared\n")
+    subprocess.run(sed, shell=True, check=True)
+    assert (tmp_path / "requirements.txt").read_text() == "fastapi==0.110\n./libs/shared\n"
+
+
+def test_a_project_declared_in_setup_cfg_installs_its_install_requires(tmp_path):
+    # hongocphuong/fastapi-jwt-sqlmodel: setup.cfg's install_requires beside a pyproject.toml for the build alone;
+    # init said nothing told it how to install the project.
+    config = "[metadata]\nname = svc\n\n[options]\npackages = find:\ninstall_requires =\n    fastapi\n    sqlmodel>=0.0.14\n"
+    written(tmp_path, {"setup.cfg": config, "pyproject.toml": '[build-system]\nrequires = ["setuptools"]\n', "main.py": APP})
+    repo = read_repository(tmp_path)
+    assert (repo.installer, repo.dependencies) == ("setup.cfg", ("fastapi", "sqlmodel"))
+    dockerfile = dockerfile_text(repo, "", data_dir=False)
+    command = re.search(r'(python -c "import configparser.*?") > /tmp/requirements.txt', dockerfile)
+    listed = subprocess.run(["sh", "-c", command.group(1)], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert listed.stdout.split() == ["fastapi", "sqlmodel>=0.0.14"] and "COPY setup.cfg" in dockerfile

@@ -139,15 +139,15 @@ class Database:
     schemes: dict[str, tuple[str, bool | None]]  # each driver's SQLAlchemy scheme, and whether it is async (None: both)
     default_scheme: str
     login: Login = Login()  # the app's user and database on it, and other names it has
+    tls: bool = False  # the app's code requires TLS of it (PostgreSQL only: sslmode=require)
 
-    def compose_block(self, init_scripts: str = "", ssl: bool = False) -> str:
-        """Its Compose service; `init_scripts` (a file or folder of the repository's) run at its first start; `ssl`
-        when the app requires it (PostgreSQL only)."""
+    def compose_block(self, init_scripts: str = "") -> str:
+        """Its Compose service; `init_scripts` (a file or folder of the repository's) run at its first start."""
         mount = ""
         if init_scripts:
             target = INITDB if Path(init_scripts).suffix != ".sql" else f"{INITDB}/{Path(init_scripts).name}"
             mount = f"      - ./{init_scripts}:{target}:ro\n"
-        command = SSL_ON if ssl and self.kind == "postgres" else ""
+        command = SSL_ON if self.tls and self.kind == "postgres" else ""
         values = {"user": self.login.user, "database": self.login.database, "init_mount": mount, "command": command}
         return self.template.format(name=self.service, data=self.data, official=self.official, **values)
 
@@ -253,12 +253,12 @@ EXTENSIONS = {
 }
 
 
-def database_for(kind: str, extension: str, login: Login | None = None) -> Database | None:
+def database_for(kind: str, extension: str, login: Login | None = None, tls: bool = False) -> Database | None:
     """The database server init runs for the app (None for SQLite or none), on an image with the PostgreSQL extension
-    the app uses, serving the login the repository writes out when it does."""
+    the app uses, serving the login the repository writes out when it does, with TLS when its code requires it."""
     database = DATABASES.get(kind)
-    if database and login:
-        database = replace(database, login=login)
+    if database:
+        database = replace(database, login=login or database.login, tls=tls)
     if database and kind == "postgres" and extension:
         return replace(database, official=EXTENSIONS[extension].official, recipe=EXTENSIONS[extension].recipe)
     return database

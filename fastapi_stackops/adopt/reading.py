@@ -84,8 +84,9 @@ class Repository:
 
     @property
     def database_server(self) -> Database | None:
-        """The database server its stack runs (None for SQLite or none), serving the login its code writes out."""
-        return database_for(self.database, self.extension, self.login)
+        """The database server its stack runs (None for SQLite or none), serving the login its code writes out, with
+        TLS when the code requires it."""
+        return database_for(self.database, self.extension, self.login, self.ssl)
 
     @property
     def keeps_data(self) -> bool:

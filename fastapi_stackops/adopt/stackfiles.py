@@ -154,9 +154,7 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
     blocks += [data_permissions(repo)] if repo.data_folder else []
     if database:
         blocks.append(
-            aliased(
-                database.compose_block(repo.init_scripts, repo.ssl), database.service, database.port, repo, database.login.host
-            )
+            aliased(database.compose_block(repo.init_scripts), database.service, database.port, repo, database.login.host)
         )
     blocks += [aliased(REDIS.format(name=REDIS_SERVICE, data=REDIS_DATA), REDIS_SERVICE, 6379, repo)] if repo.redis else []
     rabbitmq = RABBITMQ.format(name=RABBITMQ_SERVICE, data=RABBITMQ_DATA)

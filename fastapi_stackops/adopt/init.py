@@ -7,7 +7,6 @@ exactly what would change.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 import uuid
@@ -29,7 +28,7 @@ from fastapi_stackops.adopt.conventions import (
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.first_start import learned, taught_by_startup
 from fastapi_stackops.adopt.image import dockerfile_text
-from fastapi_stackops.adopt.interpreter import REFRESH, minor_of, source_builds
+from fastapi_stackops.adopt.interpreter import too_new_for_its_pins
 from fastapi_stackops.adopt.override import OVERRIDE_FILE, Override, missing_env_files, plan_override
 from fastapi_stackops.adopt.pipeline import pipeline_files
 from fastapi_stackops.adopt.reading import Repository, read_repository
@@ -188,27 +187,11 @@ def trial_build(stack, setup: Setup, base: dict[str, str]) -> None:
         with step(f"building {setup.layout.entry}'s image to read the app's routes from it"):
             build_images(stack, [setup.layout.entry], base)
     except StackError as error:
-        refusal = too_new_for_its_pins(str(error), setup.repo)
+        repo = setup.repo
+        refusal = too_new_for_its_pins(str(error), repo.root, repo.installer, repo.requirements, repo.python, repo.compiled)
         if not refusal:
             raise
         raise StackError(refusal) from None
-
-
-def too_new_for_its_pins(failure: str, repo: Repository) -> str:
-    """A dependency that failed to compile, said as what it is when its pin has a wheel for the Python before this one
-    and none for this one (httptools 0.6.1, made before 3.13): the one-line refusal, with the ways out; "" otherwise
-    (a library a build lacks, say)."""
-    failed = re.search(r"the dependency (\S+) failed to build from source[^:]*: (.*)", failure)
-    older = f"3.{minor_of(repo.python) - 1}"
-    if not failed or not any(pin.split("==")[0] == failed[1] for pin in repo.compiled):
-        return ""
-    if any(pin.split("==")[0] == failed[1] for pin in source_builds(repo.root, repo.installer, repo.requirements, older, ())[0]):
-        return ""
-    return (
-        f"{repo.root}: the pinned {failed[1]} has wheels for Python {older} and none for {repo.python}, and does not compile "
-        f"for it ({failed[2]}); give init --python {older} where that image can be pulled, or refresh the pins "
-        f"({REFRESH.get(repo.installer, 'newer pins')})"
-    )
 
 
 def image_megabytes(stack, service: str) -> int:

@@ -207,6 +207,23 @@ def made_before(root: Path, how: str, python: str) -> bool:
     return moment is not None and moment < released
 
 
+def too_new_for_its_pins(failure: str, root: Path, how: str, requirements: str, python: str, compiled: tuple[str, ...]) -> str:
+    """A dependency that failed to compile, said as what it is when its pin has a wheel for the Python before this one
+    and none for this one (httptools 0.6.1, made before 3.13): the one-line refusal, with the ways out; "" otherwise
+    (a library a build lacks, say)."""
+    failed = re.search(r"the dependency (\S+) failed to build from source[^:]*: (.*)", failure)
+    older = f"3.{minor_of(python) - 1}"
+    if not failed or not any(pin.split("==")[0] == failed[1] for pin in compiled):
+        return ""
+    if any(pin.split("==")[0] == failed[1] for pin in source_builds(root, how, requirements, older, ())[0]):
+        return ""
+    return (
+        f"{root}: the pinned {failed[1]} has wheels for Python {older} and none for {python}, and does not compile "
+        f"for it ({failed[2]}); give init --python {older} where that image can be pulled, or refresh the pins "
+        f"({REFRESH.get(how, 'newer pins')})"
+    )
+
+
 def python_and_builds(
     root: Path, how: str, requirements: str, chosen: Finding, project: dict, dependencies: tuple[str, ...]
 ) -> tuple[Finding, list[str], list[Finding]]:

@@ -8,7 +8,7 @@ import pytest
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.image import dockerfile_text
-from fastapi_stackops.adopt.init import too_new_for_its_pins
+from fastapi_stackops.adopt.interpreter import too_new_for_its_pins
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.wheels import compiled_here, fits, locked_files
 from tests.unit.shapes import APP, BARE, SHAPES, lines
@@ -116,7 +116,7 @@ def test_a_pin_that_fails_to_compile_for_a_python_newer_than_its_wheels_is_refus
     repo = read_repository(shape)
     assert repo.python == "3.13" and repo.compiled == ("vectorlib==0.2.0",)
     error = f"the build failed at [web builder 6/8]: the dependency {failed} failed to build from source (its build's words): x.c:1: error"
-    said = too_new_for_its_pins(error, repo)
+    said = too_new_for_its_pins(error, repo.root, repo.installer, repo.requirements, repo.python, repo.compiled)
     assert bool(said) == refused and "\n" not in said
     if refused:
         assert "the pinned vectorlib has wheels for Python 3.12 and none for 3.13" in said and "--python 3.12" in said

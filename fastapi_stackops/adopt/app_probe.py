@@ -135,6 +135,34 @@ def guarded(app, path, seconds=5):
     return said[0] if said and said[0] in (401, 403) else 0
 
 
+def is_a_model(value):
+    """A pydantic model's instance (a settings object), in either major version."""
+    return hasattr(type(value), "model_fields") or hasattr(type(value), "__fields__")
+
+
+def unheld_keys(code):
+    """The key files (.pem) the app's settings name and the image lacks: an app may open them only as a request or a
+    test needs them, long after it imported. Its modules' settings objects, and the models nested in them."""
+    found, seen = [], set()
+
+    def walk(model, depth):
+        if depth > 3 or id(model) in seen:
+            return
+        seen.add(id(model))
+        for value in list(getattr(model, "__dict__", {}).values()):
+            if is_a_model(value):
+                walk(value, depth + 1)
+            elif isinstance(value, (str, os.PathLike)) and os.fspath(value).endswith(".pem"):
+                path = os.path.normpath(os.path.join(code, os.fspath(value)))  # relative: to the working directory
+                found.extend([] if os.path.exists(path) else [path])
+
+    for module in list(sys.modules.values()):
+        if (getattr(module, "__file__", None) or "").startswith(code):
+            for value in [v for v in list(vars(module).values()) if is_a_model(v)]:
+                walk(value, 0)
+    return sorted(set(found))
+
+
 def loaded(module, attribute, factory):
     """The app; a module (or factory) that asks for the running loop as it loads (`asyncio.get_running_loop()`) is
     loaded again inside one, as uvicorn loads it."""
@@ -161,6 +189,7 @@ def main(module, attribute, factory, code, seconds):
         report(error, code)
         sys.exit(1)
     routes = routes_of(app)
+    routes["keys"] = unheld_keys(code)
     failed = startup_failure(app, float(seconds))
     if failed is not None:  # what init may learn from (a path it writes, a variable it demands); the routes stand
         report(failed, code, marker=STARTUP_FAILED)

@@ -28,7 +28,7 @@ SQLITE_FILE = re.compile(r"^[\w./-]+\.(db|sqlite3?)$", re.I)
 #: (TEST_DB_HOST, POSTGRES_HOSTNAME_TEST) is the stack's database too, as a test database URL is.
 DATABASE_PART = re.compile(
     r"^(?:test_?)?(?:pg|postgres|postgresql|mysql|mariadb|sql|db|database|datasource)_{0,2}"
-    r"(?:(?P<host>host|hostname|server|ip)|(?P<port>port)|(?P<user>user|username)|(?:user_?)?(?P<password>password|pass)"
+    r"(?:(?P<host>host|hostname|server|ip)|(?P<port>port)|(?P<user>user|username)|(?:user_?)?(?P<password>password|pass|passwd|pwd)"
     r"|(?P<name>db|name|database)|(?P<schema>schema)"
     r"|(?P<driver>driver|engine|dialect|scheme)|(?P<kind>type|kind))(?:_test)?$",
     re.I,

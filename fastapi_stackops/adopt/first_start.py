@@ -16,6 +16,7 @@ from fastapi_stackops.adopt.conventions import CODE_DIR
 from fastapi_stackops.adopt.environment_reads import reads_behind, reads_on
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.import_failure import Failure, quoted, refused_made_up
+from fastapi_stackops.adopt.key_files import keys_among, missing_keys, said
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.routes import ImportFailed
 from fastapi_stackops.adopt.stackfiles import committed_secrets
@@ -63,7 +64,9 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
     )
     folder = folder if not folder or folder.startswith("/") else os.path.normpath(f"{CODE_DIR}/{folder}")
     made_elsewhere = "the app needs it at import and the repository lacks it; copy there what makes it (a frontend's build)"
+    keys = missing_keys(failed.words, repo.root)
     return [
+        ("keys", keys, Finding("key files", said(keys), FIRST_START)),
         ("folders", folder, Finding("to change", f"{folder}, empty in the image: {made_elsewhere}", FIRST_START)),
         (
             "linked",
@@ -176,3 +179,16 @@ def taught_by_startup(setup: Setup, asked: dict, generated: Mapping[str, str] = 
     except ImportFailed:
         return None
     return taught
+
+
+def keys_its_settings_name(setup: Setup, asked: dict) -> Setup:
+    """Key files the app's settings name and the image lacks, which it may open only as a request or a test needs
+    them (the probe reads its settings objects): made as those an import failure names are."""
+    repo = setup.repo
+    keys = tuple(key for key in keys_among(asked.get("keys") or [], repo.root) if key not in repo.keys)
+    if not keys:
+        return setup
+    finding = Finding("key files", said(keys), FIRST_START)
+    say(finding.line())
+    repo.findings.append(finding)
+    return replace(setup, repo=replace(repo, keys=(*repo.keys, *keys)))

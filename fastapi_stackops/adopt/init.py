@@ -26,9 +26,10 @@ from fastapi_stackops.adopt.conventions import (
     task_runner,
 )
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
-from fastapi_stackops.adopt.first_start import learned, taught_by_startup
+from fastapi_stackops.adopt.first_start import keys_its_settings_name, learned, taught_by_startup
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.interpreter import too_new_for_its_pins
+from fastapi_stackops.adopt.key_files import KEYS_SERVICE
 from fastapi_stackops.adopt.override import OVERRIDE_FILE, Override, missing_env_files, plan_override
 from fastapi_stackops.adopt.pipeline import pipeline_files
 from fastapi_stackops.adopt.reading import Repository, read_repository
@@ -168,10 +169,12 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
             base = base_images(stack, setup.repo)  # before anything is made to clean
             try:
                 trial_build(stack, setup, base)
+                made_keys(stack, setup.repo, base)
                 asked = ask_image(stack, setup.layout.entry, setup.repo, base, with_deps)
                 taught = taught_by_startup(setup, asked, made_up(copy, setup))
                 if not taught:
-                    return replace(choose_routes(asked), image_mb=image_megabytes(stack, setup.layout.entry)), setup
+                    routes = replace(choose_routes(asked), image_mb=image_megabytes(stack, setup.layout.entry))
+                    return routes, keys_its_settings_name(setup, asked)
                 setup = taught
             except ImportFailed as failed:
                 last = failed
@@ -192,6 +195,12 @@ def trial_build(stack, setup: Setup, base: dict[str, str]) -> None:
         if not refusal:
             raise
         raise StackError(refusal) from None
+
+
+def made_keys(stack, repo: Repository, base: dict[str, str]) -> None:
+    """The key pair the stack's one-shot makes, for the trial's app: its `run --no-deps` would not start the one-shot."""
+    if repo.keys:
+        stack.compose(["run", "--rm", "-T", KEYS_SERVICE], extra_env=base, capture=True)
 
 
 def image_megabytes(stack, service: str) -> int:

@@ -65,6 +65,7 @@ class Repository:
     async_engine: bool = False  # the code makes an async SQLAlchemy engine (create_async_engine)
     requires_python: str = ""  # the project's own specifier, as written
     writable: tuple[str, ...] = ()  # paths under the code the app writes at import: tmpfs in a read-only container
+    keys: tuple[str, ...] = ()  # key files the app opens and the repository lacks: a pair made in a volume (key_files)
     linked: tuple[str, ...] = ()  # files beside the code the app writes at import (app.log): links into the /tmp tmpfs
     required: tuple[str, ...] = ()  # variables the app demanded at import that no settings class declares: secrets
     own_distribution: str = ""  # "name version": the metadata the code reads of itself, which the image writes

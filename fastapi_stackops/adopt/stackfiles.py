@@ -24,7 +24,9 @@ from fastapi_stackops.adopt.conventions import (
     WORKER,
 )
 from fastapi_stackops.adopt.image import python_image
+from fastapi_stackops.adopt.key_files import KEYS_SERVICE, KEYS_VOLUME, key_kind, key_mounts, keys_block
 from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.source import string_constants
 
 HARDENED = """    read_only: true
     tmpfs: [/tmp]
@@ -49,8 +51,13 @@ def worker_healthcheck(command: str, broker: bool) -> str:
     return f"    healthcheck:\n      test: {test}\n      interval: 5s\n      timeout: 10s\n      start_period: 20s\n"
 
 
+def base_image(repo: Repository) -> str:
+    """The base image, as the env files may name another (PYTHON_BASE_IMAGE): the builder's, and the one-shots'."""
+    return f"${{PYTHON_BASE_IMAGE-{python_image(repo.python)}}}"
+
+
 def build_text(repo: Repository, dockerfile: str, target: str = "") -> str:
-    base = f"${{PYTHON_BASE_IMAGE-{python_image(repo.python)}}}"
+    base = base_image(repo)
     # A uv workspace member builds from the workspace's root, where its lock is; its Dockerfile stays beside it.
     context, dockerfile = (repo.workspace.up, repo.workspace.source(dockerfile)) if repo.workspace else (".", dockerfile)
     named = f"      dockerfile: {dockerfile}\n" if dockerfile != "Dockerfile" else ""
@@ -69,9 +76,11 @@ def app_blocks(repo: Repository, depends: dict[str, str], tests: bool = False) -
     environment = tests_environment(repo) if tests and repo.service_tests else app_environment(repo)
     if environment:
         text += "    environment:\n" + "".join(f"      {k}: {v}\n" for k, v in environment.items())
-    if repo.keeps_data:
-        source = f"${{{DATA_FOLDER_VARIABLE}-./{repo.data_folder}}}" if repo.data_folder else "app-data"
-        text += f"    volumes:\n      - {source}:{DATA_DIR}\n"
+    source = f"${{{DATA_FOLDER_VARIABLE}-./{repo.data_folder}}}" if repo.data_folder else "app-data"
+    mounts = [f"{source}:{DATA_DIR}"] if repo.keeps_data else []
+    mounts += key_mounts(repo.keys)
+    if mounts:
+        text += "    volumes:\n" + "".join(f"      - {mount}\n" for mount in mounts)
     if depends:
         text += "    depends_on:\n" + "".join(f"      {k}:\n        condition: {v}\n" for k, v in depends.items())
     return text
@@ -116,7 +125,7 @@ ENGINE_SOCKET = "${STACKOPS_ENGINE_SOCKET-/var/run/docker.sock}"
 def data_permissions(repo: Repository) -> str:
     """A one-shot service that hands the host folder to the app's UID: the engine creates it root-owned."""
     return f"""  {DATA_PERMISSIONS}:
-    image: ${{PYTHON_BASE_IMAGE-{python_image(repo.python)}}}
+    image: {base_image(repo)}
     entrypoint: ["chown", "{UID}:{UID}", "{DATA_DIR}"]
     user: "0"
     volumes:
@@ -146,12 +155,14 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
     backing |= {REDIS_SERVICE: "service_healthy"} if repo.redis else {}
     backing |= {RABBITMQ_SERVICE: "service_healthy"} if repo.rabbitmq else {}
     backing |= {DATA_PERMISSIONS: "service_completed_successfully"} if repo.data_folder else {}
+    backing |= {KEYS_SERVICE: "service_completed_successfully"} if repo.keys else {}
     # Migrations run in the api's own start, before the server (the image's CMD).
     blocks = [service_block(ENTRY, repo, None, backing, True, dockerfile)]
     if repo.worker:
         blocks.append(service_block(WORKER, repo, repo.worker.split(), backing, False, dockerfile))
     blocks += [test_block(repo, backing, dockerfile)] if repo.service_tests else []
     blocks += [data_permissions(repo)] if repo.data_folder else []
+    blocks += [keys_block(repo.keys, base_image(repo), key_kind(string_constants(repo.root)))] if repo.keys else []
     if database:
         blocks.append(
             aliased(database.compose_block(repo.init_scripts), database.service, database.port, repo, database.login.host)
@@ -160,6 +171,7 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
     rabbitmq = RABBITMQ.format(name=RABBITMQ_SERVICE, data=RABBITMQ_DATA)
     blocks += [aliased(rabbitmq, RABBITMQ_SERVICE, 5672, repo)] if repo.rabbitmq else []
     volumes = ["app-data"] if repo.keeps_data else []
+    volumes += [KEYS_VOLUME] if repo.keys else []
     volumes += ["db-data"] if database else []
     volumes += ["redis-data"] if repo.redis else []
     volumes += ["rabbitmq-data"] if repo.rabbitmq else []

@@ -35,13 +35,13 @@ SHAPES = [
     "own-docker-files",
     "poetry-legacy-lock",  # Python 3.9 (bullseye): a lock 1.1 made before 3.11, settings over two classes, logs/
     "uv-mariadb-nested",  # Python 3.14 (forky): MariaDB for aiomysql, nested settings, tests inside the package
-    "requirements-rabbitmq",  # aio-pika: RabbitMQ (Debian's rabbitmq-server), given in parts by a class of its own
+    "requirements-rabbitmq",  # aio-pika: RabbitMQ (Debian's rabbitmq-server), given in parts; a git-ignored key pair
 ]
 #: A shape whose tasks.py is its own (FastAPI background jobs): init keeps it, and its tasks run as `fastapi-stackops`.
 OWN_TASKS = "requirements-psycopg2-sync"
 #: Shapes with a pytest suite of their own, which init gives a test image: how many tests each has. One of
 #: requirements-rabbitmq's starts a container of its own (testcontainers), through the engine's socket.
-WITH_TESTS = {"uv-src-factory": 2, "requirements-psycopg2-sync": 2, "uv-mariadb-nested": 2, "requirements-rabbitmq": 3}
+WITH_TESTS = {"uv-src-factory": 2, "requirements-psycopg2-sync": 2, "uv-mariadb-nested": 2, "requirements-rabbitmq": 4}
 
 
 #: A uv workspace whose member, api/, is the service: init runs in the member's folder.
@@ -102,6 +102,8 @@ def test_init_then_ci_passes_with_no_edit(shape, adopted, tmp_path):
     if shape == "requirements-rabbitmq":  # the folder its startup (not its import) writes in is a tmpfs
         assert "writable     /srv/var, a tmpfs" in result.stdout, result.stdout
         assert "it starts containers (testcontainers), so the engine's socket is mounted in it" in result.stdout
+        # A git-ignored key pair it opens at import: made by the keys one-shot, read by the server and the tests alike.
+        assert "key files    certs/label-private.pem, certs/label-public.pem: the app opens them" in result.stdout
     if shape == "poetry-legacy-lock":  # the folder it writes at import is a tmpfs, and the image runs 3.9
         assert "writable     /srv/clinic_api/logs, a tmpfs" in result.stdout and "python       3.9" in result.stdout
     if shape in WITH_TESTS:  # the repository's own tests ran in their image, against the stack

@@ -572,6 +572,8 @@ def test_a_procfile_web_command_is_kept_and_bound_to_the_container_port(tmp_path
         # JustGevorg/fastapi-crud: the password named for the user, DB_USER_PASSWORD (and its suite's, TEST_...), was
         # made up; its tests logged in to the stack's database with it and were refused.
         (["DB_USER", "DB_USER_PASSWORD", "TEST_DB_USER_PASSWORD"], ["user", "password", "password"]),
+        # GIT01-byte/Fastapi-jwt_auth-pet: a nested model's `pwd`, DB__PWD, was made up; the app was refused a login.
+        (["DB__HOST", "DB__USER", "DB__PWD", "DB_PASSWD"], ["host", "user", "password", "password"]),
     ],
 )
 def test_a_database_given_in_parts(fields, parts):

@@ -87,3 +87,21 @@ def test_a_middleware_that_asks_every_path_for_a_login_is_said_with_the_status_i
     args = [sys.executable, "-c", PROBE, "main", "app", "", f"{tmp_path}/", "2"]
     done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert json.loads(done.stdout.split(MARKER, 1)[1])["guarded"] == status
+
+
+def test_the_key_files_its_settings_name_and_the_image_lacks_are_said(tmp_path):
+    # vavlxxx/FastAPI-JWT: its settings name creds/jwt-private.pem, git-ignored, which only a login opens: the app
+    # imported, and its tests failed on the file.
+    (tmp_path / "held.pem").write_text("")
+    (tmp_path / "config.py").write_text(
+        "from pathlib import Path\nfrom pydantic import BaseModel\n\nBASE_DIR = Path(__file__).parent\n\n"
+        "class Auth(BaseModel):\n    private: Path = BASE_DIR / 'creds' / 'jwt-private.pem'\n"
+        "    held: Path = BASE_DIR / 'held.pem'\n    cert: str = 'tls/cert.pem'\n\n"
+        "class Settings(BaseModel):\n    auth: Auth = Auth()\n\nsettings = Settings()\n"
+    )
+    (tmp_path / "main.py").write_text("import config\nfrom fastapi import FastAPI\n\napp = FastAPI()\n")
+    args = [sys.executable, "-c", PROBE, "main", "app", "", f"{tmp_path}/", "2"]
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    routes = json.loads(done.stdout.split(MARKER, 1)[1])
+    # Every .pem it lacks, nested or relative; which of them are keys is init's to judge (key_files).
+    assert routes["keys"] == [f"{tmp_path}/creds/jwt-private.pem", f"{tmp_path}/tls/cert.pem"]

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
-from fastapi_stackops.adopt.wheels import pipfile_pins, ranges, text_of
+from fastapi_stackops.adopt.wheels import normalized, pipfile_pins, ranges, read_lock, text_of
 from fastapi_stackops.adopt.workspace import workspace_of
 from fastapi_stackops.lazy import requests
 
@@ -148,3 +148,23 @@ def unreached_lock_index(lock: Path) -> str:
         except requests.RequestException:
             return host
     return ""
+
+
+def unlocked(root: Path, installer: str, dependencies: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    """The dependencies pyproject.toml declares that its lock does not pin (a lock older than the file), and the lock."""
+    if installer not in ("uv", "poetry"):
+        return (), ""
+    pinned = {normalized(p["name"]) for p in read_lock(root, installer).get("package", [])}
+    return tuple(d for d in dependencies if normalized(d) not in pinned), f"{installer}.lock"
+
+
+def refuse_a_stale_lock(root: Path, installer: str, dependencies: tuple[str, ...]) -> None:
+    """A poetry.lock older than pyproject.toml, which poetry refuses to export ("pyproject.toml changed significantly
+    since poetry.lock was last generated"): refused before any build, in one line naming what it lacks."""
+    missing, lock = unlocked(root, installer, dependencies) if installer == "poetry" else ((), "")
+    if missing and len(missing) < len(dependencies):  # a lock pinning none of them is no lock poetry wrote
+        named = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise NotAFastAPIRepository(
+            f"{lock} pins no {named}, which pyproject.toml declares: the lock is older than pyproject.toml; "
+            "lock again (poetry lock) and commit it"
+        )

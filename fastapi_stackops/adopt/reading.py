@@ -14,7 +14,13 @@ from fastapi_stackops.adopt.backing import Database, Login, database_for
 from fastapi_stackops.adopt.backing_reading import backing_services
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.data_folders import scratch_folders
-from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name, unreached_lock_index
+from fastapi_stackops.adopt.dependency_files import (
+    installer,
+    pyproject,
+    refuse_a_stale_lock,
+    requirement_name,
+    unreached_lock_index,
+)
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.interpreter import below_a_ceiling, python_and_builds, python_version
 from fastapi_stackops.adopt.local_paths import refuse_folders_outside
@@ -251,6 +257,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     refuse_unsettable(root, settings)
     how, found_installer, requirements, dependencies = installer(root, project)
     refuse_folders_outside(root, project, how, requirements)
+    refuse_a_stale_lock(root, how, dependencies)
     backing = backing_services(root, dependencies, settings)
     server, start, added_server, found_server = server_of(root, dependencies, requirements, how)
     migrate, worker = migrations(root, dependencies), find_worker(root, dependencies)

@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi_stackops import StackError
 from fastapi_stackops.adopt.app_probe import FAILED, MARKER, STARTUP_FAILED
 from fastapi_stackops.adopt.conventions import CODE_DIR
+from fastapi_stackops.adopt.dependency_files import unlocked
 from fastapi_stackops.adopt.import_failure import (
     MISSING_ENV_FILE,
     UNREACHED,
@@ -24,7 +25,6 @@ from fastapi_stackops.adopt.import_failure import (
     written,
 )
 from fastapi_stackops.adopt.reading import Repository
-from fastapi_stackops.adopt.wheels import normalized, read_lock
 from fastapi_stackops.commands import last_words
 from fastapi_stackops.repository import git_root
 from fastapi_stackops.stack import Stack
@@ -57,14 +57,6 @@ class Routes:
         return self.ready or self.health or self.openapi_url
 
 
-def unlocked(repo: Repository) -> tuple[tuple[str, ...], str]:
-    """The dependencies pyproject.toml declares that its lock does not pin (a lock older than the file), and the lock."""
-    if repo.installer not in ("uv", "poetry"):
-        return (), ""
-    pinned = {normalized(p["name"]) for p in read_lock(repo.root, repo.installer).get("package", [])}
-    return tuple(d for d in repo.dependencies if normalized(d) not in pinned), f"{repo.installer}.lock"
-
-
 class ImportFailed(StackError):
     """The built image could not import the app: why, from the probe's report, else the app's own last words."""
 
@@ -75,7 +67,11 @@ class ImportFailed(StackError):
         self.failure = failure
         deps_file = repo.requirements or "pyproject.toml"
         local = local_modules(repo, failure.name if failure else "")
-        explained = cause(failure, deps_file, local, beside(repo), unlocked(repo)) if failure else ""
+        explained = (
+            cause(failure, deps_file, local, beside(repo), unlocked(repo.root, repo.installer, repo.dependencies))
+            if failure
+            else ""
+        )
         said = f"{failure.said if failure else words}; {advice(self.words)}"
         # One line: an exception's own text may span several (SQLAlchemy's adds "(Background on this error at: ...)").
         why = " ".join((explained or said).split())

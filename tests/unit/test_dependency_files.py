@@ -166,3 +166,28 @@ def test_a_project_declared_in_setup_cfg_installs_its_install_requires(tmp_path)
     command = re.search(r'(python -c "import configparser.*?") > /tmp/requirements.txt', dockerfile)
     listed = subprocess.run(["sh", "-c", command.group(1)], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert listed.stdout.split() == ["fastapi", "sqlmodel>=0.0.14"] and "COPY setup.cfg" in dockerfile
+
+
+POETRY_PROJECT = '[tool.poetry]\nname = "svc"\n\n[tool.poetry.dependencies]\npython = "^3.11"\nfastapi = "*"\nslowapi = "*"\n'
+
+
+def locked(*names: str) -> str:
+    return "".join(f'[[package]]\nname = "{name}"\nversion = "1.0"\n\n' for name in names) + '[metadata]\nlock-version = "2.0"\n'
+
+
+@pytest.mark.parametrize(
+    ("lock", "refused"),
+    [
+        # AIgen-Solutions-s-r-l/fastapi-auth-service: slowapi added to pyproject.toml, poetry.lock never made again; the
+        # trial's build failed 13 s in, on poetry's "changed significantly since poetry.lock was last generated".
+        (locked("fastapi", "starlette"), "poetry.lock pins no slowapi, which pyproject.toml declares"),
+        (locked("fastapi", "Slowapi"), ""),  # as the lock spells it
+    ],
+)
+def test_a_poetry_lock_older_than_pyproject_is_refused_before_any_build(tmp_path, lock, refused):
+    root = written(tmp_path, {"pyproject.toml": POETRY_PROJECT, "poetry.lock": lock, "main.py": APP})
+    if not refused:
+        assert read_repository(root).installer == "poetry"
+        return
+    with pytest.raises(NotAFastAPIRepository, match=re.escape(refused) + ".*lock again \\(poetry lock\\) and commit it"):
+        read_repository(root)

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from fastapi_stackops.adopt.app_settings import Settings, setting_fields
 from fastapi_stackops.adopt.backing import DRIVERS, EXTENSIONS, Login
-from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client
+from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client, refuse_kafka
 from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.source import AT_LOCALHOST, SKIPPED, python_files, string_constants
@@ -208,11 +208,25 @@ def requires_tls(root: Path) -> str:
     return ""
 
 
+def sqlite_engine(root: Path) -> str:
+    """Where the code makes its engine with SQLite's own connect_args, always ("file:line", or ""): `check_same_thread`
+    in a dict written into the call, which every other database's driver refuses, so a server's driver among the
+    dependencies is a leftover (a conditional dict is no such engine)."""
+    for path in python_files(root):
+        for node in every_node(parsed(path) or ast.Module(body=[], type_ignores=[])):
+            engine = calls(node, "create_engine") or calls(node, "create_async_engine")
+            given = next((k.value for k in node.keywords if k.arg == "connect_args"), None) if engine else None
+            if isinstance(given, ast.Dict) and any(getattr(key, "value", None) == "check_same_thread" for key in given.keys):
+                return f"{path.relative_to(root)}:{node.lineno}"
+    return ""
+
+
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
     """PostgreSQL, MySQL (MariaDB), SQLite, Redis and RabbitMQ, from the drivers the project depends on and its
     settings' defaults."""
     findings, database, extension, where, in_code, login, tls = [], "", "", "", "", None, ""
-    found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers]
+    sqlite_only = sqlite_engine(root)
+    found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers and not sqlite_only]
     if found:
         database, driver = found[0]
         extension, where = extension_use(root, dependencies) if database == "postgres" else ("", "")
@@ -225,11 +239,13 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
         findings += said + ([Finding("database", "TLS on, a self-signed certificate: the code requires it", tls)] if tls else [])
     else:
         unrun_database(dependencies, settings)
-        sqlite = sqlite_found(root, dependencies, settings)
+        sqlite = (Finding("database", "SQLite on a named volume", f"{sqlite_only}: check_same_thread, SQLite's alone"), "")
+        sqlite = sqlite if sqlite_only else sqlite_found(root, dependencies, settings)
         database, in_code = ("sqlite", sqlite[1]) if sqlite else ("", "")
         findings += [sqlite[0]] if sqlite else []
     folder = sqlite_folder(root, settings) if database == "sqlite" else ""
     findings = [Finding("database", f"SQLite in the host folder {folder}/", settings.source)] if folder else findings
+    refuse_kafka(root, dependencies)
     redis = redis_client(root, dependencies)
     findings += [Finding("redis", "Redis", f"the {redis} dependency")] if redis else []
     defaults = [f.default for f in setting_fields(settings) if f.default]

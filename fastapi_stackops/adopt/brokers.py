@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import RABBITMQ_SERVICE, REDIS_SERVICE
+from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.source import imported_names
 from fastapi_stackops.adopt.wheels import text_of
 
 #: Clients that speak AMQP themselves: the app needs RabbitMQ, not a broker URL Redis could stand in for.
@@ -19,6 +21,22 @@ CELERY_BROKER = r"^celery_?(broker|result_backend)(_url)?|^broker_url|^result_ba
 #: A taskiq broker's URL (TASKIQ_URL, a nested group's APP__TASKIQ__URL): the broker its taskiq-redis or
 #: taskiq-aio-pika dependency speaks to.
 TASKIQ_URL = r"(^|_)taskiq_(\w+_)?(url|uri|dsn)"
+
+
+#: Kafka's clients, by the module the code imports: no Debian suite ships a Kafka server, so no image of one is built here.
+KAFKA_CLIENTS = {"aiokafka": "aiokafka", "confluent-kafka": "confluent_kafka", "kafka-python": "kafka"}
+
+
+def refuse_kafka(root: Path, dependencies: tuple[str, ...]) -> None:
+    """Refuses, in one line, an app whose code speaks Kafka: a Kafka client it depends on and imports (a dependency
+    never imported is no broker the app needs)."""
+    imported = imported_names(root)
+    client = next((d for d, module in KAFKA_CLIENTS.items() if d in dependencies and module in imported), "")
+    if client:
+        raise NotAFastAPIRepository(
+            f"the app speaks Kafka (the {client} dependency, which its code imports), a broker init runs no image of "
+            "(Redis, RabbitMQ): run its Kafka yourself beside the stack, or move the app to one of those"
+        )
 
 
 def redis_client(root: Path, dependencies: tuple[str, ...]) -> str:

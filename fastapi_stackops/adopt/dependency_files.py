@@ -71,6 +71,7 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
         value = f"uv's lock exported, its pins from this machine's index: {away}, where it was made, does not answer here"
         return "uv", Finding("installs", value if away else "uv sync --frozen", "uv.lock"), "", tuple(declared)
     if (root / "poetry.lock").is_file():
+        refuse_a_stale_lock(root, "poetry", tuple(declared))
         return "poetry", Finding("installs", "poetry's lock, exported for pip", "poetry.lock"), "", tuple(declared)
     if requirements:
         file = requirements[0]

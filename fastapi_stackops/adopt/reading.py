@@ -17,7 +17,6 @@ from fastapi_stackops.adopt.data_folders import scratch_folders
 from fastapi_stackops.adopt.dependency_files import (
     installer,
     pyproject,
-    refuse_a_stale_lock,
     requirement_name,
     unreached_lock_index,
 )
@@ -257,7 +256,6 @@ def read_repository(root: Path, python: str = "") -> Repository:
     refuse_unsettable(root, settings)
     how, found_installer, requirements, dependencies = installer(root, project)
     refuse_folders_outside(root, project, how, requirements)
-    refuse_a_stale_lock(root, how, dependencies)
     backing = backing_services(root, dependencies, settings)
     server, start, added_server, found_server = server_of(root, dependencies, requirements, how)
     migrate, worker = migrations(root, dependencies), find_worker(root, dependencies)

@@ -27,11 +27,12 @@ class Worker:
 
 def python_files(root: Path, pattern: str = "*.py", skipped: frozenset[str] | set[str] = SKIPPED) -> Iterator[Path]:
     """The repository's own files of that pattern: no tests, nothing under a dot folder or an environment (nor its
-    migrations, unless `skipped` keeps them)."""
+    migrations, unless `skipped` keeps them); a folder named as a module (`dependecies.py/`) is none."""
     for path in sorted(root.rglob(pattern)):
         parts = path.relative_to(root).parts
         folders_kept = not any(part in skipped or part.startswith(".") or TESTS.fullmatch(part) for part in parts[:-1])
-        if folders_kept and not parts[-1].startswith("test") and parts[-1] != "conftest.py":
+        module = path.suffix != ".py" or path.is_file()
+        if folders_kept and module and not parts[-1].startswith("test") and parts[-1] != "conftest.py":
             yield path
 
 

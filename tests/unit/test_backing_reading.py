@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from fastapi_stackops.adopt.backing_reading import code_sqlite_file
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.stackfiles import compose_text
+from tests.utils import written
 
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
 #: SQLModel's tutorial's shape: a file name, put in a URL by an f-string.
@@ -60,3 +62,48 @@ def test_a_database_whose_code_requires_tls_gets_it_on(tmp_path: Path, code, tls
         (tmp_path / name).write_text(text)
     compose = compose_text(read_repository(tmp_path))
     assert ("ssl=on" in compose and "ssl-cert-snakeoil.key" in compose) == tls
+
+
+@pytest.mark.parametrize(
+    ("requirements", "code", "refused"),
+    [
+        # dgucik/fastapi-auth-boilerplate: aiokafka, its events published to Kafka; the trial built, then failed on an
+        # import, and Kafka would have failed it next.
+        ("fastapi\naiokafka\n", "from aiokafka import AIOKafkaProducer\n", "the app speaks Kafka (the aiokafka dependency"),
+        ("fastapi\nconfluent-kafka\n", "import confluent_kafka\n", "the app speaks Kafka (the confluent-kafka dependency"),
+        ("fastapi\naiokafka\n", "import json\n", ""),  # declared and never imported: no broker it needs
+        ("fastapi\nredis\n", "import kafka_helpers\n", ""),  # a module of its own that says kafka: no client
+    ],
+)
+def test_an_app_that_speaks_kafka_is_refused_in_one_line_before_any_build(tmp_path: Path, requirements, code, refused):
+    from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+
+    written(tmp_path, {"requirements.txt": requirements, "main.py": APP, "events.py": code})
+    if not refused:
+        assert read_repository(tmp_path).app.reference == "main:app"
+        return
+    with pytest.raises(NotAFastAPIRepository, match=re.escape(refused) + r".*runs no image of \(Redis, RabbitMQ\)"):
+        read_repository(tmp_path)
+
+
+ENGINE = (
+    "from sqlalchemy import create_engine\nfrom config import settings\n\nengine = create_engine(settings.DATABASE_URL, {})\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("connect_args", "database"),
+    [
+        # CelmarPA/fastapi-auth-api: psycopg2-binary among its pins, and its engine always made with SQLite's own
+        # check_same_thread; init ran PostgreSQL, and psycopg2 refused the option at import ("invalid dsn").
+        ('connect_args={"check_same_thread": False}', "sqlite"),
+        # Given only when the URL is SQLite's: the server's driver stands.
+        ('connect_args={"check_same_thread": False} if settings.DATABASE_URL.startswith("sqlite") else {}', "postgres"),
+        ("pool_pre_ping=True", "postgres"),
+    ],
+)
+def test_an_engine_made_with_sqlites_own_options_makes_the_database_sqlite(tmp_path: Path, connect_args, database):
+    settings = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    DATABASE_URL: str\n\nsettings = Settings()\n"
+    files = {"requirements.txt": "fastapi\nsqlalchemy\npsycopg2-binary\npydantic-settings\n", "main.py": APP}
+    written(tmp_path, {**files, "config.py": settings, "db.py": ENGINE.format(connect_args)})
+    assert read_repository(tmp_path).database == database

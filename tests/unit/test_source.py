@@ -75,3 +75,11 @@ def test_a_module_saved_with_a_byte_order_mark_is_read_as_python_imports_it(tmp_
     (tmp_path / "config.py").write_text("\ufeff" + config, encoding="utf-8")
     repo = read_repository(tmp_path)
     assert repo.settings and [f.name for f in repo.settings.required] == ["secret_key"]
+
+
+def test_a_folder_named_like_a_module_is_no_file_of_its_code(tmp_path):
+    # leksBezdar/DDD-fastapi-auth: app/application/api/dependecies.py/ is a folder (its modules inside); init read it
+    # as a file and stopped on IsADirectoryError, a traceback.
+    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP, "api/dependecies.py/auth.py": "x = 1\n"})
+    assert list(python_files(tmp_path)) == [tmp_path / "api/dependecies.py/auth.py", tmp_path / "main.py"]
+    assert read_repository(tmp_path).app.reference == "main:app"

@@ -27,7 +27,7 @@ SQLITE_FILE = re.compile(r"^[\w./-]+\.(db|sqlite3?)$", re.I)
 #: A database given in parts (POSTGRES_SERVER, PG_PORT, DB_USER, ...): the part each names. The test suite's own
 #: (TEST_DB_HOST, POSTGRES_HOSTNAME_TEST) is the stack's database too, as a test database URL is.
 DATABASE_PART = re.compile(
-    r"^(?:test_?)?(?:pg|postgres|postgresql|mysql|mariadb|sql|db|database|datasource)_{0,2}"
+    r"^(?:test_?)?(?:pg|postgre|postgres|postgresql|mysql|mariadb|sql|db|database|datasource)_{0,2}"
     r"(?:(?P<host>host|hostname|server|ip)|(?P<port>port)|(?P<user>user|username)|(?:user_?)?(?P<password>password|pass|passwd|pwd)"
     r"|(?P<name>db|name|database)|(?P<schema>schema)"
     r"|(?P<driver>driver|engine|dialect|scheme)|(?P<kind>type|kind))(?:_test)?$",
@@ -163,7 +163,9 @@ NAMED_VALUES = (
     # generated one, or the health path init read would exist in no env's app.
     (re.compile(r"^(api_)?version$", re.I), "v1"),
     (re.compile(r"^(api|api_v\d+|router?|url)_(prefix|str)$", re.I), "/api"),
-    (re.compile(r"(^|_)log(ging)?_?level$", re.I), "INFO"),
+    (re.compile(r"(^|_)log(ging|ger)?_?level$", re.I), "INFO"),
+    # A log file's path: where the read-only image has a tmpfs (a made-up name would be written beside the code).
+    (re.compile(r"(^|_)log(ging|ger)?_?(file|path|filename)$", re.I), "/tmp/app.log"),
     # A token's signing algorithm (PyJWT, python-jose): HMAC with the secret the key field gets.
     (re.compile(r"(^|_)(jwt_|token_)?algorithm$", re.I), "HS256"),
     (re.compile(r"(^|_)(timezone|tz)$", re.I), "UTC"),

@@ -574,6 +574,8 @@ def test_a_procfile_web_command_is_kept_and_bound_to_the_container_port(tmp_path
         (["DB_USER", "DB_USER_PASSWORD", "TEST_DB_USER_PASSWORD"], ["user", "password", "password"]),
         # GIT01-byte/Fastapi-jwt_auth-pet: a nested model's `pwd`, DB__PWD, was made up; the app was refused a login.
         (["DB__HOST", "DB__USER", "DB__PWD", "DB_PASSWD"], ["host", "user", "password", "password"]),
+        # agfianf/fastapi-auth-service: POSTGRE_HOST and its kin got made-up values; the app could not resolve its host.
+        (["POSTGRE_HOST", "POSTGRE_PORT", "POSTGRE_USER", "POSTGRE_DB"], ["host", "port", "user", "name"]),
     ],
 )
 def test_a_database_given_in_parts(fields, parts):

@@ -579,7 +579,13 @@ def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
         ("API_KEY", None),
         ("logging_level", "INFO"),
         ("LOG_LEVEL", "INFO"),
+        # Maks-Siglov/FastAPI-Auth: LOGGER_LEVEL and LOGGER_FILE, read with no default, got made-up secrets; logging
+        # refused the level at import ("Unknown level").
+        ("LOGGER_LEVEL", "INFO"),
+        ("LOGGER_FILE", "/tmp/app.log"),
+        ("log_path", "/tmp/app.log"),
         ("CATALOG_LEVEL", None),
+        ("CATALOG_FILE", None),
         ("JWT_ALGORITHM", "HS256"),
         ("algorithm", "HS256"),
         ("JWT_SECRET_KEY", None),  # the key stays a generated secret

@@ -35,8 +35,8 @@ DATABASE_PART = re.compile(
 )
 #: A database's name read bare, which the other parts beside it make the name: DATABASE, DB, DBNAME.
 BARE_NAME = re.compile(r"^(?:database|db|dbname)$", re.I)
-#: A driver named alone (DRIVER, SYNC_DRIVER) is the database's only beside the other parts.
-BARE_DRIVER = re.compile(r"^(?:(?P<sync_driver>sync)_|async_)?(?:db_)?(?:driver|dialect)$", re.I)
+#: A driver named alone (DRIVER, SYNC_DRIVER, ASYNC_DB_ENGINE) is the database's only beside the other parts.
+BARE_DRIVER = re.compile(r"^(?:(?P<sync_driver>sync)_|async_)?(?:db_)?(?:driver|dialect|engine)$", re.I)
 
 
 #: A default written as None (`redis_url: str | None = None`, `Field(default=None)`): the app runs without it.

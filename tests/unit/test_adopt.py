@@ -557,6 +557,10 @@ def test_a_procfile_web_command_is_kept_and_bound_to_the_container_port(tmp_path
         # kongnakornna/fastapicleanarchitectureddd: InfluxDB's URL beside them is no SQL database's URL field
         (["INFLUXDB_URL", "MONGODB_URL", "POSTGRESQL_HOST", "POSTGRESQL_USERNAME"], ["host", "user"]),
         (["POSTGRES_HOST", "DRIVER", "SYNC_DRIVER"], ["host", "driver", "sync_driver"]),  # drivers named alone
+        # Maks-Siglov/FastAPI-Auth: its URL's scheme read as ASYNC_DB_ENGINE and SYNC_DB_ENGINE got made-up secrets;
+        # alembic could not parse the URL they began.
+        (["DB_HOST", "ASYNC_DB_ENGINE", "SYNC_DB_ENGINE"], ["host", "driver", "sync_driver"]),
+        (["TEMPLATE_ENGINE", "SEARCH_ENGINE"], []),  # engines of other things, with no database beside them
         (["DRIVER", "SECRET_KEY"], []),  # a driver alone, with no database parts, is no database's
         # ezeparziale/fastapi-sqlmodel: its suite's database in parts, POSTGRES_HOSTNAME_TEST and the like, got
         # made-up secrets; its tests could not resolve the host.

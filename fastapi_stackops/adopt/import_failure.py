@@ -38,6 +38,9 @@ MISSING_VARIABLE = re.compile(
     r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+) environment variable (?:is )?(?:not set|missing|required)"
 )
 
+#: pydantic 1's settings class (named so) lacking fields: BaseSettings reads their variables whatever their case.
+V1_SETTINGS = re.compile(r"validation errors? for \w*(?:Settings|Config)\b(.*)", re.S)
+V1_MISSING = re.compile(r"\b([A-Za-z][A-Za-z0-9_]*)\s+field required \(type=value_error\.missing\)")
 #: An app's own check listing what it lacks: "Missing required environment settings: TOKEN_ISSUER, TOKEN_AUDIENCE".
 LISTED_MISSING = re.compile(
     r"[Mm]issing (?:required )?(?:environment )?(?:settings|variables?|env vars)\W+([A-Z][A-Z0-9_]*(?:,\s*[A-Z][A-Z0-9_]*)*)"
@@ -141,6 +144,8 @@ def missing_variables(words: str) -> tuple[str, ...]:
         for named in MISSING_VARIABLE.finditer(words)
     ]
     found += [name.strip() for listed in LISTED_MISSING.finditer(words) for name in listed.group(1).split(",")]
+    settings = V1_SETTINGS.search(words)
+    found += [name.upper() for name in V1_MISSING.findall(settings.group(1))] if settings else []
     return tuple(dict.fromkeys(found))
 
 

@@ -33,6 +33,36 @@ def requirement_name(line: str) -> str:
     return re.split(r"[\s\[<>=!~;@]", line, maxsplit=1)[0].lower().replace("_", "-")
 
 
+#: SQLAlchemy's extras that install a database's driver (`sqlalchemy[postgresql-asyncpg]`), named as pip normalises them.
+SQLALCHEMY_DRIVERS = {
+    "postgresql": "psycopg2",
+    "postgresql-asyncpg": "asyncpg",
+    "postgresql-psycopg": "psycopg",
+    "postgresql-psycopgbinary": "psycopg",
+    "postgresql-psycopg2binary": "psycopg2-binary",
+    "postgresql-pg8000": "pg8000",
+    "mysql": "mysqlclient",
+    "mysql-connector": "mysql-connector-python",
+    "aiomysql": "aiomysql",
+    "asyncmy": "asyncmy",
+    "pymysql": "pymysql",
+    "aiosqlite": "aiosqlite",
+}
+
+
+def extra_drivers(name: str, extras: list[str]) -> list[str]:
+    """The drivers SQLAlchemy's extras install with it: dependencies of the app as much as those it names."""
+    normalised = [extra.strip().lower().replace("_", "-") for extra in extras]
+    return [SQLALCHEMY_DRIVERS[e] for e in normalised if e in SQLALCHEMY_DRIVERS] if name == "sqlalchemy" else []
+
+
+def requirement_names(line: str) -> list[str]:
+    """The distribution a requirement line names, and the drivers its extras install ([] for options and comments)."""
+    name = requirement_name(line)
+    extras = re.match(r"^[\w.-]+\s*\[([^\]]*)\]", line.split("#")[0].strip())
+    return [name, *extra_drivers(name, extras.group(1).split(",") if extras else [])] if name else []
+
+
 #: A requirements file for the developer's tools, never the app's alone (requirements/dev.txt, lint.txt).
 TOOLS_ONLY = re.compile(r"(dev|develop|test|tests|testing|lint|docs?|ci|local|typing|types)([-_.]|$)", re.I)
 
@@ -62,8 +92,12 @@ def requirements_likelihood(path: str) -> tuple:
 
 def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, ...]]:
     """How the dependencies install (uv, poetry, requirements or pip), the requirements file, the declared dependencies."""
-    declared = [requirement_name(d) for d in project.get("project", {}).get("dependencies", [])]
-    declared += [name.lower() for name in project.get("tool", {}).get("poetry", {}).get("dependencies", {}) if name != "python"]
+    declared = [name for d in project.get("project", {}).get("dependencies", []) for name in requirement_names(d)]
+    poetry = project.get("tool", {}).get("poetry", {}).get("dependencies", {})
+    declared += [name.lower() for name in poetry if name != "python"]
+    declared += [
+        d for name, spec in poetry.items() if isinstance(spec, dict) for d in extra_drivers(name.lower(), spec.get("extras", []))
+    ]
     # A requirements file that lacks the framework [project] declares holds tools, not the app (requirements.dev.txt).
     requirements = [f for f in requirements_files(root) if "fastapi" not in declared or "fastapi" in ranges(root, f)]
     if (root / "uv.lock").is_file():
@@ -75,7 +109,7 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
         return "poetry", Finding("installs", "poetry's lock, exported for pip", "poetry.lock"), "", tuple(declared)
     if requirements:
         file = requirements[0]
-        names = [requirement_name(line) for line in text_of(root / file).splitlines()]
+        names = [name for line in text_of(root / file).splitlines() for name in requirement_names(line)]
         names += ranges(root, file)  # and the files it includes (-r base.txt): a prod.txt adds only gunicorn
         hashed = "--hash=" in text_of(root / file)
         value = f"pip install -r {file}" + (" (hashes required)" if hashed else "")

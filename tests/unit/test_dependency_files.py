@@ -191,3 +191,21 @@ def test_a_poetry_lock_older_than_pyproject_is_refused_before_any_build(tmp_path
         return
     with pytest.raises(NotAFastAPIRepository, match=re.escape(refused) + ".*lock again \\(poetry lock\\) and commit it"):
         read_repository(root)
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        # rhoboro/async-fastapi-sqlalchemy: asyncpg only through SQLAlchemy's extra; init ran no database, and the app
+        # could not parse the URL it was given.
+        {"pyproject.toml": '[project]\nname = "svc"\ndependencies = ["fastapi", "sqlalchemy[postgresql-asyncpg]>=2.0"]\n'},
+        {"requirements.txt": "fastapi\nSQLAlchemy[asyncio, postgresql_asyncpg]==2.0.36  # the driver too\n"},
+        {
+            "pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.11"\nfastapi = "*"\n'
+            'sqlalchemy = {version = "^2.0", extras = ["asyncio", "postgresql_asyncpg"]}\n'
+        },
+    ],
+)
+def test_a_driver_sqlalchemys_extra_installs_is_a_dependency_of_the_app(tmp_path, files):
+    repo = read_repository(written(tmp_path, {**files, "main.py": APP}))
+    assert "asyncpg" in repo.dependencies and repo.database == "postgres"

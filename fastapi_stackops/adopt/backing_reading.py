@@ -239,8 +239,9 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
         findings += said + ([Finding("database", "TLS on, a self-signed certificate: the code requires it", tls)] if tls else [])
     else:
         unrun_database(dependencies, settings)
-        sqlite = (Finding("database", "SQLite on a named volume", f"{sqlite_only}: check_same_thread, SQLite's alone"), "")
-        sqlite = sqlite if sqlite_only else sqlite_found(root, dependencies, settings)
+        sqlite = sqlite_found(root, dependencies, settings)
+        said_by_engine = Finding("database", "SQLite on a named volume", f"{sqlite_only}: check_same_thread, SQLite's alone")
+        sqlite = sqlite or ((said_by_engine, "") if sqlite_only else None)
         database, in_code = ("sqlite", sqlite[1]) if sqlite else ("", "")
         findings += [sqlite[0]] if sqlite else []
     folder = sqlite_folder(root, settings) if database == "sqlite" else ""

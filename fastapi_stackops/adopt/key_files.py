@@ -1,6 +1,7 @@
 """Key files the app opens that the repository does not hold (`certs/jwt-private.pem`, git-ignored, made by hand with
-openssl as its README says): a throwaway RSA pair that a one-shot service makes once, into a volume of its own, which
-the app, its worker and its tests mount read-only. Never in the image a deploy ships. Pure: tested as a table."""
+openssl as its README says): a throwaway pair, of the kind the code signs with, that a one-shot service makes once into a
+volume of its own, which the app, its worker and its tests mount read-only. Never in the image a deploy ships. Pure:
+tested as a table."""
 
 from __future__ import annotations
 
@@ -76,9 +77,8 @@ def making(private: str, public: str, options: str = RSA[1]) -> str:
 def keys_block(paths: tuple[str, ...], image: str, kind: tuple[str, str] = RSA) -> str:
     """The one-shot service that makes the pairs, on the base image (which has openssl), for the app's user."""
     script = f"set -e; cd {MADE_IN}; " + " && ".join(making(private, public, kind[1]) for private, public in pairs(paths))
-    opened = ", ".join(path.removeprefix(f"{CODE_DIR}/") for path in paths)
     return f"""  {KEYS_SERVICE}:
-    # The app opens {opened}, which the repository does not hold: a throwaway {kind[0]} pair,
+    # The app opens {shown(paths)}, which the repository does not hold: a throwaway {kind[0]} pair,
     # made once in the volume {KEYS_VOLUME}, never in the image. Production: put your own pair there first.
     image: {image}
     entrypoint: ["sh", "-c", "{script}"]
@@ -127,10 +127,14 @@ def keys_among(paths: list[str], root: Path) -> tuple[str, ...]:
     return tuple(dict.fromkeys(sorted(keys + halves)))
 
 
+def shown(paths: tuple[str, ...]) -> str:
+    """The key files as the repository names them: relative to its folder."""
+    return ", ".join(path.removeprefix(f"{CODE_DIR}/") for path in paths)
+
+
 def said(paths: tuple[str, ...]) -> str:
     """What init says of them."""
-    named = ", ".join(path.removeprefix(f"{CODE_DIR}/") for path in paths)
     return (
-        f"{named}: the app opens them and the repository does not hold them; a throwaway pair, made once in the "
+        f"{shown(paths)}: the app opens them and the repository does not hold them; a throwaway pair, made once in the "
         f"volume {KEYS_VOLUME} by the one-shot service {KEYS_SERVICE}, never in the image"
     )

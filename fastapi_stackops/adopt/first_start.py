@@ -15,9 +15,10 @@ from fastapi_stackops.adopt.app_settings import setting_fields
 from fastapi_stackops.adopt.conventions import CODE_DIR
 from fastapi_stackops.adopt.environment_reads import reads_behind, reads_on
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.import_failure import Failure, quoted, refused_made_up
+from fastapi_stackops.adopt.import_failure import Failure
 from fastapi_stackops.adopt.key_files import keys_among, missing_keys, said
 from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.refused_values import quoted, refused_made_up
 from fastapi_stackops.adopt.routes import ImportFailed
 from fastapi_stackops.adopt.stackfiles import committed_secrets
 from fastapi_stackops.console import say

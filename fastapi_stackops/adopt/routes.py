@@ -20,11 +20,10 @@ from fastapi_stackops.adopt.import_failure import (
     advice,
     cause,
     missing_folder,
-    missing_variables,
-    refused_values,
     written,
 )
 from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.refused_values import missing_variables, refused_values
 from fastapi_stackops.commands import last_words
 from fastapi_stackops.repository import git_root
 from fastapi_stackops.stack import Stack

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_stackops.adopt.first_start import lessons
-from fastapi_stackops.adopt.import_failure import Failure, advice, cause, missing_variables, refused_made_up, refused_values
+from fastapi_stackops.adopt.import_failure import Failure, advice, cause
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import ImportFailed
 
@@ -186,130 +186,6 @@ def test_a_dependency_pyproject_declares_and_the_lock_lacks_is_said_as_a_lock_ol
         "src/main.py line 9 imports slowapi, which pyproject.toml declares and uv.lock does not pin: the lock is older "
         "than pyproject.toml; lock again (uv lock) and commit it"
     )
-
-
-PYDANTIC_FROM_ENVIRONMENT = (
-    "pydantic_core._pydantic_core.ValidationError: 2 validation errors for AppConfig\n"
-    "PUBLIC_BASE_URL\n  Field required [type=missing, input_value={'PATH': '/opt/venv/bin:/...', 'HOME': '/nonexistent'}, "
-    "input_type=dict]\nSECRET_KEY\n  Field required [type=missing, input_value={'PATH': '/opt/venv/bin'}, input_type=dict]"
-)
-
-
-@pytest.mark.parametrize(
-    ("words", "variables"),
-    [
-        ("KeyError: \"Config 'JWT_SIGNING_KEY' is missing, and has no default.\"", ("JWT_SIGNING_KEY",)),
-        ("KeyError: 'SECRET_KEY'", ("SECRET_KEY",)),
-        ("decouple.UndefinedValueError: SECRET_KEY not found. Declare it as envvar or define a default value.", ("SECRET_KEY",)),
-        (PYDANTIC_FROM_ENVIRONMENT, ("PUBLIC_BASE_URL", "SECRET_KEY")),  # a model validated from os.environ: every one
-        (PYDANTIC_FROM_ENVIRONMENT.replace("\n  Field", " / Field"), ("PUBLIC_BASE_URL", "SECRET_KEY")),  # lines joined
-        (  # the app's own check, listing them
-            "ValidationError: 1 validation error for Settings / Value error, Missing required environment settings: "
-            "TOKEN_ISSUER, TOKEN_AUDIENCE. Please ensure they are set",
-            ("TOKEN_ISSUER", "TOKEN_AUDIENCE"),
-        ),
-        # A model validated from a request or a file, not the environment: its fields are no variables.
-        (
-            "ValidationError: 1 validation error for Item\nname\n  Field required [type=missing, input_value={}, input_type=dict]",
-            (),
-        ),
-        ("KeyError: 'name'", ()),
-        ("RuntimeError: APP_AUTH_JWT_SECRET_KEY is required at startup", ("APP_AUTH_JWT_SECRET_KEY",)),  # its own check
-        # ramanflorfresca/antar-fastapi: an SDK client made at import (OpenAI's, Groq's: the same generated client)
-        (
-            "OpenAIError: The api_key client option must be set either by passing api_key to the client or by setting "
-            "the OPENAI_API_KEY environment variable",
-            ("OPENAI_API_KEY",),
-        ),
-        ("ValueError: Please set the HF_TOKEN environment variable.", ("HF_TOKEN",)),
-        ("RuntimeError: the STRIPE_SECRET_KEY environment variable is not set", ("STRIPE_SECRET_KEY",)),
-        ("the PATH environment variable is searched", ()),  # no missing one: a name without an underscore, no verdict
-        ("ValueError: SMTP_HOST must be set when mail is on", ("SMTP_HOST",)),
-        ("ValueError: AUTH_ENABLED must be True in production", ()),  # a rule about a value, not a missing one
-        ("RuntimeError: the API is required", ()),
-        (  # AlbanAndrieu/fastapi-sample: a lowercase field of a settings class, read from its uppercase variable
-            "ValidationError: 1 validation error for APIDeploymentSettings metrics_enabled Field required [type=missing, "
-            "input_value={'POSTGRES_DRIVER': 'post...'}, input_type=dict]",
-            ("METRICS_ENABLED",),
-        ),
-        ('environs.exceptions.EnvError: Environment variable "JWT_ISSUER" not set', ("JWT_ISSUER",)),  # environs
-        # Vasyalisk/fastapi-sqlalchemy-docker-template: pydantic 1's settings class, its fields named in its own words;
-        # init refused it in 64 s, having learned none of them.
-        (
-            "ValidationError: 2 validation errors for Settings\nPROJECT_NAME\n  field required (type=value_error.missing)"
-            "\nsecret_key\n  field required (type=value_error.missing)",
-            ("PROJECT_NAME", "SECRET_KEY"),
-        ),
-        ("ValidationError: 1 validation error for Item\nname\n  field required (type=value_error.missing)", ()),  # a body's
-        ("EnvValidationError: Environment variable \"JWT_TTL\" invalid: ['Not a valid integer.']", ()),  # set, refused
-    ],
-)
-def test_the_variables_an_import_failure_says_are_missing(words, variables):
-    assert missing_variables(words) == variables
-
-
-@pytest.mark.parametrize(
-    ("words", "values"),
-    [
-        ("DEBUG\n  Input should be a valid boolean, unable to interpret input", {"DEBUG": "false"}),
-        ("PORT / Input should be a valid integer, unable to parse string", {"PORT": "1"}),
-        (  # environs: a generated value its typed read refused
-            "environs.exceptions.EnvValidationError: Environment variable \"JWT_ACCESS_TTL_S\" invalid: ['Not a valid integer.']",
-            {"JWT_ACCESS_TTL_S": "1"},
-        ),
-        ('EnvValidationError: Environment variable "FEATURE_ON" invalid: ["Not a valid boolean."]', {"FEATURE_ON": "false"}),
-        ('EnvValidationError: Environment variable "JWT_TTL" invalid: Not a valid integer. (from ValueError', {"JWT_TTL": "1"}),
-        ('EnvError: Environment variable "JWT_ISSUER" not set', {}),  # missing, not refused
-        ("metrics_enabled\n  Input should be a valid boolean, unable to interpret input", {"METRICS_ENABLED": "false"}),
-        (  # an EmailStr setting init made a value up for
-            "1 validation error for Settings ADMIN_EMAIL value is not a valid email address: An email address must "
-            "have an @-sign. [type=value_error, input_value='ci-6748e927d141d4bef14fd55fb3f640d0', input_type=str]",
-            {"ADMIN_EMAIL": "ci@example.com"},
-        ),
-        (  # AlbanAndrieu/fastapi-sample: a generated secret's dash, where a table name is wanted
-            "SUPABASE_HEALTH_TABLE String should match pattern '^[A-Za-z_][A-Za-z0-9_]*$' [type=string_pattern_mismatch, "
-            "input_value='ci-6748e927d141d4bef14fd55fb3f640d0', input_type=str]",
-            {"SUPABASE_HEALTH_TABLE": "ci0stackops"},
-        ),
-        ("CODE\n  String should match pattern '^[0-9a-f]{16}$' [type=string_pattern_mismatch", {"CODE": "0123456789abcdef"}),
-        ("CODE / String should match pattern '^[A-Z]{3}-\\d{4}$' [type=string_pattern_mismatch", {}),  # none fits: said as is
-    ],
-)
-def test_a_generated_value_its_type_refused_gets_one_of_that_type(words, values):
-    assert refused_values(words) == values
-
-
-MADE_UP = {"APP_ENVIRONMENT": "ci-5d7becd33541b5282cd38ba22501079a", "SECRET_KEY": "ci-0123456789abcdef"}
-
-
-@pytest.mark.parametrize(
-    ("words", "values"),
-    [
-        # the app's own check, quoting the made-up value bare, listing the members bare
-        (
-            "ValueError: Invalid execution environment: ci-5d7becd33541b5282cd38ba22501079a.The environment must be "
-            "dev, homolog, production (case-sensitive).",
-            {"APP_ENVIRONMENT": "dev"},
-        ),
-        ("ValueError: 'ci-5d7becd33541b5282cd38ba22501079a' is not one of: staging, prod", {"APP_ENVIRONMENT": "staging"}),
-        # pydantic, for an enum field and a Literal one: it names the field
-        (
-            "STAGE\n  Input should be 'production', 'testing' or 'local' [type=enum, input_value='ci-x', input_type=str]",
-            {"STAGE": "local"},
-        ),
-        ("mode\n  Input should be 'live' [type=literal_error, input_value='ci-x'", {"MODE": "live"}),
-        # a list that is not about a made-up value, and words that list nothing, teach nothing
-        ("ValueError: port must be 80, 443 or 8080", {}),
-        ("ValueError: ci-5d7becd33541b5282cd38ba22501079a must be set", {}),
-        ("APP_ENVIRONMENT\n  Input should be a valid integer [type=int_parsing", {}),
-        # kongnakornna/fastapicleanarchitectureddd: a str field the settings turn into a number themselves
-        ("ValueError: invalid literal for int() with base 10: 'ci-0123456789abcdef'", {"SECRET_KEY": "1"}),
-        ("ValueError: could not convert string to float: 'ci-0123456789abcdef'", {"SECRET_KEY": "1.0"}),
-        ("ValueError: invalid literal for int() with base 10: 'abc'", {}),  # not one init made up
-    ],
-)
-def test_a_made_up_value_refused_as_none_of_a_list_or_no_number_gets_one_it_takes(words, values):
-    assert refused_made_up(words, MADE_UP) == values
 
 
 def test_what_an_import_failure_teaches_the_next_try_reaches_the_files_init_writes():

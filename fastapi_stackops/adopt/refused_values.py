@@ -1,0 +1,123 @@
+"""The variables and values an import failure names, read from its words: those the app demanded and had none of,
+and those its type or its own check refused, with a value each takes instead. Pure: tested as a table."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi_stackops.adopt.conventions import SERVED_AT
+
+#: A variable read at import (or startup) with no default: by starlette's Config, os.environ[...], python-decouple, or a pydantic
+#: model validated from the environment itself (`Config(**os.environ)`: the input pydantic shows is a dict of variables).
+MISSING_VARIABLE = re.compile(
+    r"Config '([A-Za-z_]\w*)' is missing|KeyError: '([A-Z][A-Z0-9_]*)'|UndefinedValueError: ([A-Z][A-Z0-9_]*) not found|"
+    # pydantic-settings reads a lowercase field from its uppercase variable (metrics_enabled from METRICS_ENABLED)
+    r"\b(?P<field>[A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?Field required \[type=missing, input_value=\{'[A-Z_]+'|"
+    r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+) (?:is required|must be set)\b|"  # the app's own check ("JWT_SECRET is required at startup")
+    r'Environment variable "([A-Z][A-Z0-9_]*)" not set|'  # environs
+    # An SDK's client made at import ("... or by setting the OPENAI_API_KEY environment variable"), an app's own words
+    r"\bset(?:ting)? the ([A-Z][A-Z0-9]*_[A-Z0-9_]+) environment variable|"
+    r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+) environment variable (?:is )?(?:not set|missing|required)"
+)
+
+#: pydantic 1's settings class (named so) lacking fields: BaseSettings reads their variables whatever their case.
+V1_SETTINGS = re.compile(r"validation errors? for \w*(?:Settings|Config)\b(.*)", re.S)
+V1_MISSING = re.compile(r"\b([A-Za-z][A-Za-z0-9_]*)\s+field required \(type=value_error\.missing\)")
+#: An app's own check listing what it lacks: "Missing required environment settings: TOKEN_ISSUER, TOKEN_AUDIENCE".
+LISTED_MISSING = re.compile(
+    r"[Mm]issing (?:required )?(?:environment )?(?:settings|variables?|env vars)\W+([A-Z][A-Z0-9_]*(?:,\s*[A-Z][A-Z0-9_]*)*)"
+)
+
+#: A value init generated that the setting's type refused (pydantic names the field, then what it should be).
+REFUSED_VALUE = re.compile(
+    r"\b([A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?Input should be a valid (boolean|integer|number|URL|dictionary|list)|"
+    r"\b([A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?value is not a valid (email) address|"  # pydantic's EmailStr
+    r"""Environment variable "([A-Z][A-Z0-9_]*)" invalid: \[?['"]?Not a valid (boolean|integer|number|URL)"""  # environs
+)
+VALUE_OF_KIND = {
+    "boolean": "false",
+    "integer": "1",
+    "number": "1.0",
+    "URL": SERVED_AT,
+    "dictionary": "{}",
+    "list": "[]",
+    "email": "ci@example.com",  # a name reserved for examples (RFC 2606): nothing is ever sent there
+}
+
+#: A generated value a field's pattern refused (pydantic quotes the pattern): one of these that the pattern takes.
+REFUSED_PATTERN = re.compile(r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?String should match pattern '([^']+)'")
+FITTING_CANDIDATES = ("ci0stackops", "ci_stackops", "0123456789abcdef", "stackops", "ci", "a", "A", "1")
+
+
+#: One of the values a setting may take, and a list of them: pydantic lists an enum's or a Literal's members
+#: ("'dev', 'homolog' or 'production'"), an app's own check may list them bare ("dev, homolog, production").
+CHOICE = r"['\"]?[A-Za-z0-9][\w.-]*['\"]?"
+OR = r"(?:\s*,\s*(?:or\s+)?|\s+or\s+)"
+CHOICES = rf"{CHOICE}(?:{OR}{CHOICE})+"
+#: pydantic refusing a generated value for an enum or a Literal field: it names the field, then its members.
+REFUSED_CHOICE = re.compile(
+    rf"\b([A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?Input should be ({CHOICE}(?:{OR}{CHOICE})*) \[type=(?:enum|literal_error)"
+)
+#: An app's own check refusing a value, with what the value must be.
+MUST_BE = re.compile(rf"\b(?:must be|should be|one of|allowed values are)(?: one of)?:?\s+\[?({CHOICES})")
+#: The members a throwaway stack runs the app in, best first: its developers' own mode.
+LOCAL_CHOICES = ("local", "development", "dev", "develop", "test", "testing", "ci")
+
+
+def choice(listed: str) -> str:
+    """The member of a listed choice a throwaway stack runs the app in: a local or test one, else the first."""
+    members = [m.strip("'\"") for m in re.findall(CHOICE, listed) if m != "or"]
+    return next((m for local in LOCAL_CHOICES for m in members if m.lower() == local), members[0])
+
+
+#: Python's words for a made-up value code turned into a number (`int(os.getenv(...))`), and a value that turns.
+CONVERSIONS = (
+    (re.compile(r"invalid literal for int\(\) with base 10: '([^']*)'"), "1"),
+    (re.compile(r"could not convert string to float: '([^']*)'"), "1.0"),
+)
+
+
+def refused_made_up(words: str, generated: dict[str, str]) -> dict[str, str]:
+    """Variable -> a value it takes, for each made-up value refused: as none of a list, by pydantic (an enum or a
+    Literal field) or the app's own check, which quotes the value; or as no number, by the code that converts it."""
+    named = {found.group(1).upper(): choice(found.group(2)) for found in REFUSED_CHOICE.finditer(words)}
+    listed = MUST_BE.search(words)
+    quoted = {name: choice(listed.group(1)) for name, value in generated.items() if listed and len(value) >= 8 and value in words}
+    converted = {
+        name: number for pattern, number in CONVERSIONS for name, value in generated.items() if value in pattern.findall(words)
+    }
+    return quoted | converted | named
+
+
+def fitting(pattern: str) -> str | None:
+    """A plain value the pattern takes whole (an identifier, hex, a word); None when none does or it is no Python regex."""
+    try:
+        return next((value for value in FITTING_CANDIDATES if re.fullmatch(pattern, value)), None)
+    except re.error:
+        return None
+
+
+def refused_values(words: str) -> dict[str, str]:
+    """Variable -> a value of the kind its type wants, or one its pattern takes, for each generated value pydantic
+    refused."""
+    named = (tuple(filter(None, found.groups())) for found in REFUSED_VALUE.finditer(words))
+    values = {name.upper(): VALUE_OF_KIND[kind] for name, kind in named}  # a settings field's variable
+    patterned = {found.group(1): fitting(found.group(2)) for found in REFUSED_PATTERN.finditer(words)}
+    return values | {name: value for name, value in patterned.items() if value}
+
+
+def quoted(words: str, values: dict[str, str]) -> tuple[str, ...]:
+    """The variables whose value the failure quotes (an app refusing a placeholder: 'SECRET_KEY is "changethis"')."""
+    return tuple(name for name, value in values.items() if len(value) >= 4 and re.search(f"[\"']{re.escape(value)}[\"']", words))
+
+
+def missing_variables(words: str) -> tuple[str, ...]:
+    """Every variable the failure says was missing, in order (a pydantic model lists each missing field)."""
+    found = [
+        named.group("field").upper() if named.group("field") else next(filter(None, named.groups()))
+        for named in MISSING_VARIABLE.finditer(words)
+    ]
+    found += [name.strip() for listed in LISTED_MISSING.finditer(words) for name in listed.group(1).split(",")]
+    settings = V1_SETTINGS.search(words)
+    found += [name.upper() for name in V1_MISSING.findall(settings.group(1))] if settings else []
+    return tuple(dict.fromkeys(found))

@@ -119,6 +119,15 @@ def assigned(node: ast.Assign | ast.AnnAssign) -> list[str]:
     return [target.id for target in targets if isinstance(target, ast.Name)]
 
 
+def served(trees: list[ast.Module]) -> set[str]:
+    """The apps the code serves itself, by the string it gives uvicorn (`uvicorn.run("app.server:app", ...)`)."""
+    named = set()
+    for node in (n for tree in trees for n in every_node(tree) if calls(n, "run")):
+        given = node.args[:1] + [k.value for k in node.keywords if k.arg == "app"]
+        named |= {g.value for g in given if isinstance(g, ast.Constant) and isinstance(g.value, str) and ":" in g.value}
+    return named
+
+
 def find_apps(root: Path) -> list[App]:
     """Every FastAPI app (module-level instance or factory), the likeliest entry first."""
     trees, package_src = [], src_is_a_package(root)
@@ -138,8 +147,12 @@ def find_apps(root: Path) -> list[App]:
     for tree, module, source, source_root in trees if factories else ():
         found += built_by_factories(tree, factories, module, source, source_root, kinds)
 
+    # An app the code serves itself (`uvicorn.run("app.server:app")` in main.py, beside a bare app there) comes first.
+    own = served([tree for tree, *_ in trees])
+
     def likelihood(app: App) -> tuple:
-        return (app.attribute != "app", not app.module.endswith(("main", "app")), app.module.count("."), app.factory)
+        named = f"{app.module}:{app.attribute}" in own
+        return (not named, app.attribute != "app", not app.module.endswith(("main", "app")), app.module.count("."), app.factory)
 
     return sorted(found, key=likelihood)
 

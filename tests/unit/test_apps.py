@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_stackops.adopt.apps import find_apps, runs_from_its_folder
+from fastapi_stackops.adopt.apps import find_apps, runs_from_its_folder, the_app
+from tests.utils import written
 
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
 FACTORY = "from fastapi import FastAPI\n\n\ndef create_app():\n    return FastAPI()\n"
@@ -126,3 +127,20 @@ def test_an_app_importing_its_neighbours_as_top_level_modules_runs_with_its_fold
         (tmp_path / name).write_text(text)
     app = next(a for a in find_apps(tmp_path) if a.attribute == "app")
     assert runs_from_its_folder(tmp_path, app).source_root == source_root
+
+
+@pytest.mark.parametrize(
+    ("main", "reference"),
+    [
+        # mitanshubhatt/fastapi-auth: main.py makes a bare app (exception handlers, no routes) and serves another,
+        # `uvicorn.run(app="app.server:app")`; init chose main's, whose import read no settings, and ci crash-looped.
+        ('import uvicorn\n\n{app}\n\nuvicorn.run(app="app.server:app", port=8000)\n', "app.server:app"),
+        ('import uvicorn\n\n{app}\n\nif __name__ == "__main__":\n    uvicorn.run("app.server:app")\n', "app.server:app"),
+        ('import asyncio\n\n{app}\n\nasyncio.run(print("a:b"))\n', "main:app"),  # no app named to uvicorn
+        ("{app}\n", "main:app"),
+    ],
+)
+def test_the_app_the_code_serves_itself_comes_first(tmp_path: Path, main, reference):
+    app = "from fastapi import FastAPI\n\napp = FastAPI()"
+    files = {"main.py": main.format(app=app), "app/__init__.py": "", "app/server.py": f"{app}\n"}
+    assert the_app(written(tmp_path, files)).reference == reference

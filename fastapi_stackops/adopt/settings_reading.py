@@ -4,6 +4,7 @@ the variables the code reads from the environment (environment_reads)."""
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -126,6 +127,20 @@ def class_field(item: ast.AnnAssign, name: str, annotation: str, prefix: str, re
     return SettingField(name, constant_text(value), annotation, prefix, alias_of(item.value) or alias_of(field), code)
 
 
+#: A type that admits None: a field so typed may default to it.
+ADMITS_NONE = re.compile(r"\bNone\b|Optional\[|\bAny\b")
+
+
+def validated_defaults(fields: tuple[SettingField, ...], tree: ast.Module | None) -> tuple[SettingField, ...]:
+    """pydantic-settings 2 validates defaults: `host: str = None` fails unless its variable is set, so it is required
+    (pydantic 1 made such a field optional; its BaseSettings came from pydantic itself)."""
+    modules = {n.module for n in every_node(tree) if isinstance(n, ast.ImportFrom)} if tree else set()
+    if "pydantic_settings" not in modules:
+        return fields
+    needed = [f.default_code == "None" and bool(f.annotation) and not ADMITS_NONE.search(f.annotation) for f in fields]
+    return tuple(replace(field, default=None) if needed[i] else field for i, field in enumerate(fields))
+
+
 def find_settings(root: Path) -> Settings | None:
     """The pydantic-settings class that holds the database URL (else the first one, else the file reading the most from
     the environment), with the fields the app's other settings classes and files cannot start without: settings are
@@ -139,8 +154,9 @@ def find_settings(root: Path) -> Settings | None:
         # A model of the repository's mixed in (`class PostgresEnv(BaseSettings, PostgresSettings)`): its fields, read
         # with this class's prefix.
         inherited += [f for name in names if name in groups for f in annotated_fields(groups[name], prefix)]
-        readers = module_readers(parsed(root / where.rsplit(":", 1)[0]))
-        fields = (*inherited, *annotated_fields(node, prefix, delimiter, groups, readers=readers))
+        tree = parsed(root / where.rsplit(":", 1)[0])
+        fields = (*inherited, *annotated_fields(node, prefix, delimiter, groups, readers=module_readers(tree)))
+        fields = validated_defaults(fields, tree)
         # A field typed as another settings class (`db: DBSettings`) is made by the code, which reads its own variables.
         own[node.name] = tuple(f for f in fields if f.annotation not in {n.name for n, _ in classes})
         found.append(Settings(node.name, prefix, own[node.name], where))

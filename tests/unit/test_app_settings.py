@@ -26,3 +26,24 @@ from fastapi_stackops.adopt.app_settings import SettingField, holds_database_url
 )
 def test_a_setting_holds_the_database_url_by_its_name_or_its_default(name, default, holds):
     assert holds_database_url(SettingField(name, default)) is holds
+
+
+@pytest.mark.parametrize(
+    ("imported", "field", "required"),
+    [
+        # mitanshubhatt/fastapi-auth: `hinata_host: str = None` in a pydantic-settings class, which validates its
+        # defaults: its migrations and server stopped on "Input should be a valid string ... input_value=None".
+        ("from pydantic_settings import BaseSettings", "hinata_host: str = None", True),
+        ("from pydantic_settings import BaseSettings", "hinata_host: Optional[str] = None", False),
+        ("from pydantic_settings import BaseSettings", "hinata_host: str | None = None", False),
+        ("from pydantic_settings import BaseSettings", 'hinata_host: str = "temp"', False),
+        ("from pydantic import BaseSettings", "hinata_host: str = None", False),  # pydantic 1 made it optional
+    ],
+)
+def test_a_settings_field_defaulting_to_none_its_type_refuses_must_be_given(tmp_path, imported, field, required):
+    from fastapi_stackops.adopt.settings_reading import find_settings
+    from tests.utils import written
+
+    code = f"from typing import Optional\n{imported}\n\n\nclass Settings(BaseSettings):\n    {field}\n"
+    settings = find_settings(written(tmp_path, {"config.py": code}))
+    assert [f.variable for f in settings.required] == (["HINATA_HOST"] if required else [])

@@ -14,6 +14,12 @@ from fastapi_stackops.adopt.app_settings import SettingField, holds_database_url
         ("SQLALCHEMY_DATABASE_URI", "", True),
         ("db_async_dsn", None, True),
         ("db_connection", "", True),  # the URL under a connection's name (DB_CONNECTION=postgresql+psycopg://...)
+        # noman13bd/fastapi-mysql-async-boilerplate: its URL as a connection string, the suite's beside it; both got
+        # made-up secrets, which SQLAlchemy could not parse.
+        ("db_async_connection_str", None, True),
+        ("db_async_test_connection_str", None, True),
+        ("DATABASE_CONNECTION_STRING", None, True),
+        ("connection_string_timeout", None, False),
         ("main_store", "postgresql://app@db/app", True),  # named for nothing, but its default is a URL
         ("db_host", "localhost", False),  # a part, not the URL
         ("redis_url", "redis://localhost", False),

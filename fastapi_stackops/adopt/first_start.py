@@ -142,6 +142,13 @@ def as_settings(refused: Mapping[str, str], repo: Repository) -> dict[str, str]:
     return taken
 
 
+def taught(setup: Setup, finding: Finding, **fields) -> Setup:
+    """The setup with what a first start taught its repository, said and kept among the findings."""
+    say(finding.line())
+    setup.repo.findings.append(finding)
+    return replace(setup, repo=replace(setup.repo, **fields))
+
+
 def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapping[str, str] = {}) -> tuple[Setup, bool]:
     """What an import failure teaches the next try, or the failure itself when it teaches nothing. `generated`: the
     values the try made up, which the app's own check may quote as it refuses one."""
@@ -153,18 +160,14 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
             ", ".join(f"{k}={v}" for k, v in typed.items()),
             f"{FIRST_START}: its type or its own check refused a made-up value",
         )
-        say(finding.line())
-        setup.repo.findings.append(finding)
-        return replace(setup, repo=replace(setup.repo, given={**setup.repo.given, **typed})), with_deps
+        return taught(setup, finding, given={**setup.repo.given, **typed}), with_deps
     for name, value, finding in lessons(failed, setup.repo):
         known = getattr(setup.repo, name)
         new = [v for v in (value if isinstance(value, tuple) else (value,)) if v and v not in known]
         if new and (
             name in ("required", "refused_committed") or new[0].startswith(f"{CODE_DIR}/") or outside_the_system(name, new[0])
         ):
-            say(finding.line())
-            setup.repo.findings.append(finding)
-            return replace(setup, repo=replace(setup.repo, **{name: (*known, *new)})), with_deps
+            return taught(setup, finding, **{name: (*known, *new)}), with_deps
     if failed.unreached and not with_deps and setup.repo.database in ("postgres", "mysql"):
         return setup, True
     raise failed
@@ -189,7 +192,4 @@ def keys_its_settings_name(setup: Setup, asked: dict) -> Setup:
     keys = tuple(key for key in keys_among(asked.get("keys") or [], repo.root) if key not in repo.keys)
     if not keys:
         return setup
-    finding = Finding("key files", said(keys), FIRST_START)
-    say(finding.line())
-    repo.findings.append(finding)
-    return replace(setup, repo=replace(repo, keys=(*repo.keys, *keys)))
+    return taught(setup, Finding("key files", said(keys), FIRST_START), keys=(*repo.keys, *keys))

@@ -13,6 +13,7 @@ from fastapi_stackops.adopt.backing import DRIVERS, EXTENSIONS, Login
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client, refuse_kafka
 from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
+from fastapi_stackops.adopt.refused_databases import refuse_a_driverless_database, unrun_database
 from fastapi_stackops.adopt.source import AT_LOCALHOST, SKIPPED, python_files, string_constants
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
 from fastapi_stackops.adopt.written_login import written_login
@@ -86,33 +87,6 @@ class Backing(NamedTuple):
             "ssl",
         )
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
-
-
-#: Drivers of databases no image here runs, and what their settings' defaults say when the app's database is one.
-UNRUN_DATABASES = (
-    ("SQL Server", ("pyodbc", "aioodbc", "pymssql", "mssql-python"), re.compile(r"SQL Server|mssql|:1433\b", re.I)),
-    ("Oracle", ("oracledb", "cx-oracle"), re.compile(r"oracle", re.I)),
-    # No Debian suite ships MongoDB's server (its licence), so no substitute can be built from one.
-    ("MongoDB", ("pymongo", "motor", "beanie", "odmantic", "mongoengine"), re.compile(r"mongo", re.I)),
-)
-
-
-def unrun_database(dependencies: tuple[str, ...], settings: Settings | None) -> None:
-    """Refuses, in one line, an app whose database is one init runs no image of (SQL Server, Oracle, MongoDB): a setting's
-    default or a required setting's name says that database, its driver is a dependency, and no driver of a database
-    init runs is."""
-    fields = setting_fields(settings)
-    # (what is said, what is searched): a default naming it (DB_DRIVER="ODBC Driver 17 for SQL Server"), else a
-    # setting's own name (MSSQL_SA_PASSWORD).
-    named_by = [(f"{f.variable}={f.default!r}", f.default) if f.default else (f.variable, f.variable) for f in fields]
-    for name, drivers, said in UNRUN_DATABASES:
-        driver = next((d for d in dependencies if d in drivers), None)
-        named = next((shown for shown, searched in named_by if said.search(searched)), None)
-        if driver and named:
-            raise NotAFastAPIRepository(
-                f"{settings.source}: the app's database is {name} ({named}, the {driver} dependency), which init runs "
-                "no image of (PostgreSQL, MySQL/MariaDB, SQLite): run its stack yourself, or move the app to one of those"
-            )
 
 
 #: Calls that open a database by its URL: SQLAlchemy's engines, `databases`, asyncpg's and psycopg's pools and connects.
@@ -210,15 +184,16 @@ def requires_tls(root: Path) -> str:
 
 def sqlite_engine(root: Path) -> str:
     """Where the code makes its engine with SQLite's own connect_args, always ("file:line", or ""): `check_same_thread`
-    in a dict written into the call, which every other database's driver refuses, so a server's driver among the
-    dependencies is a leftover (a conditional dict is no such engine)."""
+    in a dict written into every engine call, which every other database's driver refuses, so a server's driver among
+    the dependencies is a leftover (a conditional dict, or another engine made beside it, is no such engine)."""
+    made = []
     for path in python_files(root):
         for node in every_node(parsed(path) or ast.Module(body=[], type_ignores=[])):
-            engine = calls(node, "create_engine") or calls(node, "create_async_engine")
-            given = next((k.value for k in node.keywords if k.arg == "connect_args"), None) if engine else None
-            if isinstance(given, ast.Dict) and any(getattr(key, "value", None) == "check_same_thread" for key in given.keys):
-                return f"{path.relative_to(root)}:{node.lineno}"
-    return ""
+            if calls(node, "create_engine") or calls(node, "create_async_engine"):
+                given = next((k.value for k in node.keywords if k.arg == "connect_args"), None)
+                sqlite = isinstance(given, ast.Dict) and any(getattr(k, "value", None) == "check_same_thread" for k in given.keys)
+                made.append(f"{path.relative_to(root)}:{node.lineno}" if sqlite else "")
+    return made[0] if made and all(made) else ""
 
 
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
@@ -240,6 +215,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     else:
         unrun_database(dependencies, settings)
         sqlite = sqlite_found(root, dependencies, settings)
+        refuse_a_driverless_database(settings) if not sqlite else None
         said_by_engine = Finding("database", "SQLite on a named volume", f"{sqlite_only}: check_same_thread, SQLite's alone")
         sqlite = sqlite or ((said_by_engine, "") if sqlite_only else None)
         database, in_code = ("sqlite", sqlite[1]) if sqlite else ("", "")

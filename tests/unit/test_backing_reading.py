@@ -86,24 +86,34 @@ def test_an_app_that_speaks_kafka_is_refused_in_one_line_before_any_build(tmp_pa
         read_repository(tmp_path)
 
 
-ENGINE = (
-    "from sqlalchemy import create_engine\nfrom config import settings\n\nengine = create_engine(settings.DATABASE_URL, {})\n"
-)
+ENGINE = "from sqlalchemy import create_engine\nfrom config import settings\n\n{}\n"
+MADE = "engine = create_engine(settings.DATABASE_URL, {})"
 
 
 @pytest.mark.parametrize(
-    ("connect_args", "database"),
+    ("engine", "database"),
     [
         # CelmarPA/fastapi-auth-api: psycopg2-binary among its pins, and its engine always made with SQLite's own
         # check_same_thread; init ran PostgreSQL, and psycopg2 refused the option at import ("invalid dsn").
-        ('connect_args={"check_same_thread": False}', "sqlite"),
+        (MADE.format('connect_args={"check_same_thread": False}'), "sqlite"),
         # Given only when the URL is SQLite's: the server's driver stands.
-        ('connect_args={"check_same_thread": False} if settings.DATABASE_URL.startswith("sqlite") else {}', "postgres"),
-        ("pool_pre_ping=True", "postgres"),
+        (
+            MADE.format('connect_args={"check_same_thread": False} if settings.DATABASE_URL.startswith("sqlite") else {}'),
+            "postgres",
+        ),
+        (MADE.format("pool_pre_ping=True"), "postgres"),
+        # btso8/fastapi-todo: SQLite's engine in one branch, another database's in the other (psycopg pinned, and
+        # pg_advisory_lock in its migrations); init ran SQLite, and the app crash-looped on the lock.
+        (
+            'if settings.DATABASE_URL.startswith("sqlite"):\n'
+            '    engine = create_engine(settings.DATABASE_URL, connect_args={"check_same_thread": False})\n'
+            "else:\n    engine = create_engine(settings.DATABASE_URL, pool_pre_ping=True)",
+            "postgres",
+        ),
     ],
 )
-def test_an_engine_made_with_sqlites_own_options_makes_the_database_sqlite(tmp_path: Path, connect_args, database):
+def test_an_engine_made_with_sqlites_own_options_makes_the_database_sqlite(tmp_path: Path, engine, database):
     settings = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    DATABASE_URL: str\n\nsettings = Settings()\n"
     files = {"requirements.txt": "fastapi\nsqlalchemy\npsycopg2-binary\npydantic-settings\n", "main.py": APP}
-    written(tmp_path, {**files, "config.py": settings, "db.py": ENGINE.format(connect_args)})
+    written(tmp_path, {**files, "config.py": settings, "db.py": ENGINE.format(engine)})
     assert read_repository(tmp_path).database == database

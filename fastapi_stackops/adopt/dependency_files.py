@@ -50,10 +50,28 @@ SQLALCHEMY_DRIVERS = {
 }
 
 
+#: The `databases` and Tortoise ORM extras that install a driver (`databases[postgresql]`, `tortoise-orm[asyncpg]`).
+ASYNC_DRIVERS = {
+    "postgresql": "asyncpg",
+    "asyncpg": "asyncpg",
+    "aiopg": "aiopg",
+    "psycopg": "psycopg",
+    "mysql": "aiomysql",
+    "aiomysql": "aiomysql",
+    "asyncmy": "asyncmy",
+    "sqlite": "aiosqlite",
+    "aiosqlite": "aiosqlite",
+}
+#: Which of a package's extras install a driver, by the package.
+EXTRA_DRIVERS = {"sqlalchemy": SQLALCHEMY_DRIVERS, "databases": ASYNC_DRIVERS, "tortoise-orm": ASYNC_DRIVERS}
+
+
 def extra_drivers(name: str, extras: list[str]) -> list[str]:
-    """The drivers SQLAlchemy's extras install with it: dependencies of the app as much as those it names."""
+    """The drivers a package's extras install with it (SQLAlchemy's, `databases`'s, Tortoise's): dependencies of the
+    app as much as those it names."""
     normalised = [extra.strip().lower().replace("_", "-") for extra in extras]
-    return [SQLALCHEMY_DRIVERS[e] for e in normalised if e in SQLALCHEMY_DRIVERS] if name == "sqlalchemy" else []
+    drivers = EXTRA_DRIVERS.get(name, {})
+    return [drivers[e] for e in normalised if e in drivers]
 
 
 def requirement_names(line: str) -> list[str]:

@@ -519,8 +519,9 @@ def test_the_tests_keep_their_own_committed_values_for_what_init_made_up(tmp_pat
     repo = read_repository(written(tmp_path, files | {".env.test": own}))
     served, tested = (block.split("    environment:\n")[1] for block in compose_text(repo).split("  web-test:\n"))
     assert "PUBLIC_BASE_URL" in served and "SECRET_KEY" in served
-    # What init made up yields to the suite's own file; the stack's database and what the file lacks stay.
-    assert "PUBLIC_BASE_URL" not in tested and "SECRET_KEY" not in tested
+    # What init made up yields to the suite's own file, given to it (hazadus/fastapi-todos: a suite that never loads
+    # .env.test had none of its AUTH_SECRET_KEY); the stack's database and what the file lacks stay.
+    assert 'PUBLIC_BASE_URL: "http://frontend.test"' in tested and 'SECRET_KEY: "k"' in tested
     assert "DATABASE_URL: ${DATABASE_URL-postgresql" in tested and "API_TOKEN" in tested
     # A variable only the suite reads, with no default: empty, or what its name says.
     assert 'MYSQL_DRIVER: ""' in tested and 'LOG_LEVEL: "INFO"' in tested and "MYSQL_DRIVER" not in served
@@ -1268,34 +1269,6 @@ def test_a_data_folder_the_app_makes_at_run_time_is_on_its_volume(tmp_path, fiel
     assert ("      - app-data:/var/lib/app\n" in compose) == bool(folders)
     made = f"mkdir -p {' '.join(dict.fromkeys(['/var/lib/app', *folders.values()]))} && chown -R 10001:10001 /var/lib/app"
     assert (made in dockerfile) == bool(folders), dockerfile
-
-
-@pytest.mark.parametrize(
-    ("requirements", "default", "refused"),
-    [
-        # capicruz28/base_multi_tenant_fastapi: its import failed after 49 s, on aioodbc's missing ODBC library
-        ("fastapi\npyodbc\naioodbc\n", "ODBC Driver 17 for SQL Server", "database is SQL Server (DB_DRIVER="),
-        ("fastapi\noracledb\n", "oracle+oracledb://u:p@db:1521/x", "database is Oracle (DB_DRIVER="),
-        ("fastapi\npyodbc\nasyncpg\n", "ODBC Driver 17 for SQL Server", ""),  # PostgreSQL is its database; ODBC a side
-        ("fastapi\npyodbc\n", "a report server's DSN", ""),  # nothing says its database is SQL Server
-        # f4rk4sh/fastapi_project: no default names it, a required setting's variable does; its import failed after 42 s
-        ("fastapi\npyodbc\n", None, "database is SQL Server (MSSQL_SA_PASSWORD, the pyodbc dependency)"),
-        # sajanv88/full_stack_fastapi_react_template: pymongo at localhost:27017 crash-looped its web in ci after 107 s
-        ("fastapi\npymongo\n", "mongodb://localhost:27017", "database is MongoDB (DB_DRIVER='mongodb://localhost:27017'"),
-    ],
-)
-def test_an_app_whose_database_no_image_here_runs_is_refused_in_one_line(tmp_path, requirements, default, refused):
-    config = f"from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    DB_DRIVER: str = {default!r}\n"
-    if default is None:
-        config = "from pydantic import BaseSettings, Field\n\nclass S(BaseSettings):\n"
-        config += "    DB_HOST: str\n    DB_PASSWORD: str = Field(..., env='MSSQL_SA_PASSWORD')\n"
-    root = written(tmp_path, {"requirements.txt": requirements, "main.py": APP, "config.py": config})
-    if not refused:
-        read_repository(root)
-        return
-    with pytest.raises(NotAFastAPIRepository) as said:
-        read_repository(root)
-    assert refused in str(said.value) and "\n" not in str(said.value)
 
 
 @pytest.mark.parametrize(

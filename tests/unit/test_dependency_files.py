@@ -204,6 +204,9 @@ def test_a_poetry_lock_older_than_pyproject_is_refused_before_any_build(tmp_path
             "pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.11"\nfastapi = "*"\n'
             'sqlalchemy = {version = "^2.0", extras = ["asyncio", "postgresql_asyncpg"]}\n'
         },
+        # `databases` and Tortoise ORM install theirs the same way.
+        {"requirements.txt": "fastapi\ndatabases[postgresql]==0.9.0\n"},
+        {"requirements.txt": "fastapi\ntortoise-orm[asyncpg]\n"},
     ],
 )
 def test_a_driver_sqlalchemys_extra_installs_is_a_dependency_of_the_app(tmp_path, files):

@@ -1,0 +1,56 @@
+"""Databases init refuses to adopt, each in one line before any build: one it runs no image of (SQL Server, Oracle,
+MongoDB), and a server the app names with no driver for it among its dependencies."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, Settings, setting_fields
+from fastapi_stackops.adopt.backing import DRIVERS
+from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+
+#: Drivers of databases no image here runs, and what their settings' defaults say when the app's database is one.
+UNRUN_DATABASES = (
+    ("SQL Server", ("pyodbc", "aioodbc", "pymssql", "mssql-python"), re.compile(r"SQL Server|mssql|:1433\b", re.I)),
+    ("Oracle", ("oracledb", "cx-oracle"), re.compile(r"oracle", re.I)),
+    # No Debian suite ships MongoDB's server (its licence), so no substitute can be built from one.
+    ("MongoDB", ("pymongo", "motor", "beanie", "odmantic", "mongoengine"), re.compile(r"mongo", re.I)),
+)
+
+
+def unrun_database(dependencies: tuple[str, ...], settings: Settings | None) -> None:
+    """Refuses, in one line, an app whose database is one init runs no image of (SQL Server, Oracle, MongoDB): a setting's
+    default or a required setting's name says that database, its driver is a dependency, and no driver of a database
+    init runs is."""
+    fields = setting_fields(settings)
+    # (what is said, what is searched): a default naming it (DB_DRIVER="ODBC Driver 17 for SQL Server"), else a
+    # setting's own name (MSSQL_SA_PASSWORD).
+    named_by = [(f"{f.variable}={f.default!r}", f.default) if f.default else (f.variable, f.variable) for f in fields]
+    for name, drivers, said in UNRUN_DATABASES:
+        driver = next((d for d in dependencies if d in drivers), None)
+        named = next((shown for shown, searched in named_by if said.search(searched)), None)
+        if driver and named:
+            raise NotAFastAPIRepository(
+                f"{settings.source}: the app's database is {name} ({named}, the {driver} dependency), which init runs "
+                "no image of (PostgreSQL, MySQL/MariaDB, SQLite): run its stack yourself, or move the app to one of those"
+            )
+
+
+#: A required database URL whose name says its server (POSTGRES_URL, PG_DSN, MYSQL_DATABASE_URL): which, and its drivers.
+NAMED_SERVER = (
+    ("PostgreSQL", "postgres", re.compile(r"^(postgres|pg)", re.I)),
+    ("MySQL", "mysql", re.compile(r"^(mysql|mariadb)", re.I)),
+)
+
+
+def refuse_a_driverless_database(settings: Settings | None) -> None:
+    """Refuses, in one line, an app that cannot start without a URL named for PostgreSQL or MySQL (POSTGRES_URL) and
+    depends on no driver of it (nor on SQLite's): its own image installs one its dependency files do not name, so the
+    app would fail at its first connection."""
+    for field in setting_fields(settings):
+        for name, kind, said in NAMED_SERVER:
+            if field.default is None and DATABASE_FIELD.search(field.variable) and said.match(field.variable):
+                raise NotAFastAPIRepository(
+                    f"{settings.source}: the app needs {field.variable}, a {name} URL, and none of its dependencies is "
+                    f"a {name} driver: add one ({', '.join(DRIVERS[kind][:3])}) to its dependency file"
+                )

@@ -1,0 +1,66 @@
+"""fastapi_stackops/adopt/refused_databases.py: the databases init refuses in one line before any build."""
+
+from __future__ import annotations
+
+import pytest
+
+from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.reading import read_repository
+from tests.utils import written
+
+APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+
+
+def refusal(root) -> str:
+    """What reading the repository refuses with, in one line ("" when it is read)."""
+    try:
+        read_repository(root)
+    except NotAFastAPIRepository as said:
+        assert "\n" not in str(said)
+        return str(said)
+    return ""
+
+
+@pytest.mark.parametrize(
+    ("requirements", "default", "refused"),
+    [
+        # capicruz28/base_multi_tenant_fastapi: its import failed after 49 s, on aioodbc's missing ODBC library
+        ("fastapi\npyodbc\naioodbc\n", "ODBC Driver 17 for SQL Server", "database is SQL Server (DB_DRIVER="),
+        ("fastapi\noracledb\n", "oracle+oracledb://u:p@db:1521/x", "database is Oracle (DB_DRIVER="),
+        ("fastapi\npyodbc\nasyncpg\n", "ODBC Driver 17 for SQL Server", ""),  # PostgreSQL is its database; ODBC a side
+        ("fastapi\npyodbc\n", "a report server's DSN", ""),  # nothing says its database is SQL Server
+        # f4rk4sh/fastapi_project: no default names it, a required setting's variable does; its import failed after 42 s
+        ("fastapi\npyodbc\n", None, "database is SQL Server (MSSQL_SA_PASSWORD, the pyodbc dependency)"),
+        # sajanv88/full_stack_fastapi_react_template: pymongo at localhost:27017 crash-looped its web in ci after 107 s
+        ("fastapi\npymongo\n", "mongodb://localhost:27017", "database is MongoDB (DB_DRIVER='mongodb://localhost:27017'"),
+    ],
+)
+def test_an_app_whose_database_no_image_here_runs_is_refused_in_one_line(tmp_path, requirements, default, refused):
+    config = f"from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    DB_DRIVER: str = {default!r}\n"
+    if default is None:
+        config = "from pydantic import BaseSettings, Field\n\nclass S(BaseSettings):\n"
+        config += "    DB_HOST: str\n    DB_PASSWORD: str = Field(..., env='MSSQL_SA_PASSWORD')\n"
+    root = written(tmp_path, {"requirements.txt": requirements, "main.py": APP, "config.py": config})
+    said = refusal(root)
+    assert (refused in said) if refused else not said, said
+
+
+@pytest.mark.parametrize(
+    ("requirements", "read", "refused"),
+    [
+        # Levurmion/FastAPI-ToDo: its own image installed psycopg2-binary, which requirements.txt lacks; init made up a
+        # URL, and the app's import failed 14 s into a build.
+        ("fastapi\nsqlalchemy\n", 'os.environ["POSTGRES_URL"]', "needs POSTGRES_URL, a PostgreSQL URL, and none of"),
+        ("fastapi\nsqlalchemy\n", 'os.environ["MYSQL_DATABASE_URL"]', "needs MYSQL_DATABASE_URL, a MySQL URL"),
+        ("fastapi\nsqlalchemy\npsycopg2-binary\n", 'os.environ["POSTGRES_URL"]', ""),
+        ("fastapi\ndatabases[postgresql]\n", 'os.environ["PG_DSN"]', ""),  # the extra installs asyncpg
+        ("fastapi\nsqlalchemy\naiosqlite\n", 'os.environ["POSTGRES_URL"]', ""),  # SQLite, whatever its name
+        ("fastapi\nsqlalchemy\n", 'os.getenv("POSTGRES_URL", "sqlite:///app.db")', ""),  # a default: SQLite
+        ("fastapi\nsqlalchemy\n", 'os.environ["DATABASE_URL"]', ""),  # no server named
+    ],
+)
+def test_a_server_the_app_names_with_no_driver_for_it_is_refused_in_one_line(tmp_path, requirements, read, refused):
+    database = f"import os\nfrom sqlalchemy import create_engine\n\nengine = create_engine({read})\n"
+    root = written(tmp_path, {"requirements.txt": requirements, "main.py": APP, "database.py": database})
+    said = refusal(root)
+    assert (refused in said) if refused else not said, said

@@ -184,19 +184,32 @@ def tests_environment(repo: Repository) -> dict[str, str]:
     up, what their pipelines set for the suite, and the variables only the suite reads."""
     wired = wired_environment(repo)
     made = made_up_environment(repo, wired)
-    environment, own = wired | made, set(repo.service_tests.own_values) & set(made)
+    environment = wired | made
+    # Its own file's value over what init made up: given here, as a suite that never loads the file still needs it.
+    own = {name: json.dumps(value) for name, value in repo.service_tests.own_values if name in made and "$" not in value}
     # What the suite names and the repository's own pipelines set, which the stack does not wire; then what only the
     # suite reads, with no default: a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL).
     pipelines = {name: json.dumps(on_the_stack(repo, value)) for name, value in repo.service_tests.ci_values if name not in wired}
     examples = committed_environment(repo, environment)
     only_read = {
-        name: json.dumps(named_value(name) or "")
+        name: json.dumps(suite_only_value(repo, name))
         for name in repo.service_tests.reads
         if name not in environment and name not in examples
     }
-    kept = own | defaults_kept(repo, wired)
+    kept = defaults_kept(repo, wired)
     suites = suites_database(repo)
-    return {k: v for k, v in environment.items() if k not in kept} | suites | examples | only_read | pipelines
+    return {k: v for k, v in environment.items() if k not in kept} | own | suites | examples | only_read | pipelines
+
+
+def suite_only_value(repo: Repository, name: str) -> str:
+    """What a variable only the suite reads gets, having no default: the stack's database for a URL of one
+    (TEST_DATABASE_URL; PostgreSQL's maintenance database for a suite that drops every table, as in suites_database),
+    else a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL)."""
+    if not (repo.database and DATABASE_FIELD.search(name)):
+        return named_value(name) or ""
+    url = database_url(repo, SettingField(name, None))
+    dropped = repo.database == "postgres" and repo.service_tests.drops_tables
+    return f"{url.rsplit('/', 1)[0]}/postgres" if dropped else url
 
 
 #: A URL at the runner itself: a pipeline's own service container (a job's `services: postgres`, on localhost).

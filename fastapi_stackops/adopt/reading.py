@@ -34,7 +34,8 @@ from fastapi_stackops.adopt.source import (
     python_files,
 )
 from fastapi_stackops.adopt.start import procfile_command, script_hosts, script_programs, script_text
-from fastapi_stackops.adopt.testing import ServiceTests, committed_blanks, find_service_tests
+from fastapi_stackops.adopt.suite_values import committed_blanks
+from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import locked_version, resolution_moment, text_of
 from fastapi_stackops.adopt.workspace import Workspace, workspace_of
 

@@ -9,12 +9,11 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi_stackops.adopt.app_settings import UNSET, Settings
+from fastapi_stackops.adopt.app_settings import DATABASE_FIELD
 from fastapi_stackops.adopt.environment_reads import environment_settings
+from fastapi_stackops.adopt.suite_values import ci_values, committed_env_values, names_in_code, recipe_values, test_env_values
 from fastapi_stackops.adopt.syntax import every_node, parsed
 from fastapi_stackops.adopt.wheels import text_of
-from fastapi_stackops.envfiles import literal_values, names_in
-from fastapi_stackops.repository import git_root, tracked_by_git
 
 DEV_REQUIREMENTS = re.compile(r"^(?:requirements[-_.](?:dev|test|tests)|(?:dev|test)[-_]requirements)\.txt$")
 
@@ -29,7 +28,7 @@ class ServiceTests:
     kind: str  # how its dependencies install: uv-group, poetry-group, requirements, project-list
     name: str  # the group, the requirements file, or the pyproject.toml key path of a list
     source: str  # where that was read
-    own_values: tuple[str, ...] = ()  # variables a committed test env file (.env.test) sets for the suite
+    own_values: tuple[tuple[str, str], ...] = ()  # what a committed test env file (.env.test) sets for the suite
     reads: tuple[str, ...] = ()  # variables the suite's own code reads with no default
     ci_values: tuple[tuple[str, str], ...] = ()  # what its pipelines set of the variables it names (ALLOW_CLEANUP: 1)
     committed_env_values: tuple[tuple[str, str], ...] = ()  # what a committed .env sets
@@ -131,6 +130,13 @@ def dev_dependencies(root: Path, project: dict, installer: str) -> tuple[str, st
     )
 
 
+def suite_reads(root: Path, folder: str) -> list[str]:
+    """The variables the suite's own code reads with no default: required ones, and a database's URL read bare
+    (`os.getenv("TEST_DATABASE_URL")`), which a suite points the app at, None or not."""
+    fields = [f for s in environment_settings(root, sorted((root / folder).rglob("*.py"))) for f in s.fields]
+    return [f.variable for f in fields if f.default is None or (not f.default and DATABASE_FIELD.search(f.variable))]
+
+
 def find_service_tests(root: Path, project: dict, installer: str, package: str = "") -> tuple[ServiceTests | None, str]:
     """The suite and how its dependencies install, or None and why not (a reason only when there are tests)."""
     folder = test_folder(root, package)
@@ -139,8 +145,7 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     found = dev_dependencies(root, project, installer)
     if not found:
         return None, f"{folder}/ has tests, but no dev group, extra or requirements file names pytest: no test image"
-    reads = [f.variable for s in environment_settings(root, sorted((root / folder).rglob("*.py"))) for f in s.required]
-    reads = list(dict.fromkeys(reads))
+    reads = list(dict.fromkeys(suite_reads(root, folder)))
     named = names_in_code(sorted((root / folder).rglob("*.py")))
     pipelines = {name: value for name, value in ci_values(root).items() if name in named}
     given = tuple((pipelines | recipe_values(root)).items())
@@ -179,77 +184,6 @@ def run_folder(root: Path, project: dict, folder: str) -> str:
     return next((d.as_posix() for d in above if any((root / d / word).exists() for word in missing)), "")
 
 
-#: Env files a suite keeps its own values in, committed beside it.
-TEST_ENV_FILES = (".env.test", ".env.testing", ".env.tests", "test.env", "tests/.env", "tests/.env.test")
-
-
-def test_env_values(root: Path) -> tuple[str, ...]:
-    """The variables the repository's committed test env files set."""
-    return tuple(dict.fromkeys(k for name in TEST_ENV_FILES if (root / name).is_file() for k in names_in(root / name)))
-
-
-#: The repository's own pipelines, at its git top (a monorepo's service folder sits below it).
-CI_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml")
-#: A block of variables in a pipeline: GitHub's env: (workflow, job or step), GitLab's variables:.
-ENV_BLOCK = re.compile(r"^(\s*)(?:- )?(?:env|variables):\s*$")
-ENTRY = re.compile(r"^(\s*)([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*?)\s*$")
-#: Variables for the runner and its tools, not the app's (an image has its own); and the backing services' (the
-#: pipeline's own database and broker, where the stack wires its own).
-TOOLING = re.compile(
-    r"^(CI|PYTHON\w*|PIP_\w+|UV_\w+|POETRY_\w+|PDM_\w+|GITHUB_\w+|RUNNER_\w+|DOCKER_\w+|COMPOSE_\w+|FORCE_COLOR|TERM|PATH"
-    r"|(POSTGRES|PG|MYSQL|MARIADB|DATABASE|DB|REDIS|RABBITMQ|AMQP|CELERY|BROKER)_\w+)$"
-)
-
-
-def ci_values(root: Path) -> dict[str, str]:
-    """The literal values the repository's own pipelines set for its jobs (`ALLOW_CLEANUP: 1` under an env:), the
-    runner's tooling aside; one taken from a secret or another variable (`${{ secrets.KEY }}`, `$KEY`) is none."""
-    top = git_root(root) or root
-    found: dict[str, str] = {}
-    for path in (path for pattern in CI_FILES for path in sorted(top.glob(pattern))):
-        block = None  # the indent of the env: block being read
-        for line in text_of(path).splitlines():
-            entry, opened = ENTRY.match(line), ENV_BLOCK.match(line)
-            if line.strip() and block is not None and len(line) - len(line.lstrip()) <= block:
-                block = None
-            if opened:
-                block = len(opened.group(1)) + (2 if "- " in line[: len(opened.group(1)) + 2] else 0)
-            elif block is not None and entry and not TOOLING.match(entry.group(2)):
-                value = entry.group(3).split(" #")[0].strip().strip("\"'")
-                if value and "$" not in value:
-                    found.setdefault(entry.group(2), value)
-    return found
-
-
-#: Where a repository keeps the command that runs its tests: a make or just recipe.
-RECIPE_FILES = ("Makefile", "makefile", "GNUmakefile", "justfile")
-#: A variable a recipe sets before the command: `ENVIRONMENT=test pytest`, `MODE="testing" poetry run pytest`.
-ASSIGNED = re.compile(r"""(?:^|\s)([A-Z][A-Z0-9_]*)=("[^"]*"|'[^']*'|[^\s"'$]+)(?=\s)""")
-
-
-def recipe_values(root: Path) -> dict[str, str]:
-    """The literal values a make or just recipe sets on the line that runs pytest: what the suite runs with, as the
-    repository runs it; the runner's tooling aside."""
-    top = git_root(root) or root
-    found: dict[str, str] = {}
-    for path in (folder / name for folder in dict.fromkeys([root, top]) for name in RECIPE_FILES):
-        for line in text_of(path).splitlines() if path.is_file() else ():
-            before = re.split(r"\bpytest\b", line)[0] if re.search(r"\bpytest\b", line) else ""
-            for name, value in ASSIGNED.findall(before):
-                if not TOOLING.match(name):
-                    found.setdefault(name, value.strip("\"'"))
-    return found
-
-
-def committed_env_values(root: Path) -> tuple[tuple[str, str], ...]:
-    """The literal values of a committed .env, beside the service or at the git top: the environment the repository
-    runs with as it is (its own CI and every checkout read it), which a suite may assert. Not a template
-    (.env.example): a developer edits that before use, and its local toggles (AUTH_ENABLED=false) are not what the
-    suite was written against. The runner's tooling and the backing services' aside (the stack wires its own); an
-    empty value, or one made of other variables, is none."""
-    return tuple((k, v) for k, v in committed_env(root).items() if v and "$" not in v and not TOOLING.match(k))
-
-
 #: pytest's hooks that run as the session ends.
 SESSION_ENDS = ("pytest_sessionfinish", "pytest_unconfigure")
 
@@ -265,30 +199,3 @@ def drops_at_its_end(path: Path) -> bool:
         if drops and (function.name in SESSION_ENDS or (yields and max(drops) > min(yields))):
             return True
     return False
-
-
-def committed_blanks(root: Path, settings: Settings | None) -> tuple[str, ...]:
-    """Settings defaulting to None that the committed .env leaves empty (SENTRY_DSN=): given empty too, as every
-    checkout reads them. pydantic 1 validates defaults, and a validator may take "" and not None (`len(v) == 0`)."""
-    blank = {name for name, value in committed_env(root).items() if value == ""} if settings else set()
-    return tuple(f.variable for f in settings.fields if f.variable in blank and UNSET.match(f.default_code)) if blank else ()
-
-
-def committed_env(root: Path) -> dict[str, str]:
-    """Every literal value of a committed .env, beside the service or at the git top, empty ones too."""
-    for path in (folder / ".env" for folder in dict.fromkeys([root, git_root(root) or root])):
-        if path.is_file() and tracked_by_git(path):
-            return literal_values(path)
-    return {}
-
-
-def names_in_code(paths: list[Path]) -> set[str]:
-    """The variable names these files write as strings (`os.getenv(FLAG)` with `FLAG = "ALLOW_CLEANUP"` among them)."""
-    trees = (parsed(path) for path in paths)
-    return {
-        node.value
-        for tree in trees
-        if tree
-        for node in every_node(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"[A-Z][A-Z0-9_]+", node.value)
-    }

@@ -159,14 +159,20 @@ def find_apps(root: Path) -> list[App]:
 
 def runs_from_its_folder(root: Path, app: App) -> App:
     """An app module in a folder at the top (src/main.py) that imports its neighbours as top-level modules (`from app
-    import create_app` of src/app.py), as a script run from that folder can, runs with that folder on its path too."""
+    import create_app` of src/app.py), as a script run from that folder can, runs with that folder on its path too.
+    One in a package a folder down (todos/app/main.py) that imports that package by its own name (`from app.api`),
+    as its pipeline's PYTHONPATH=todos lets it, is that package's module, with the folder on its path."""
     file = root / app.source.rsplit(":", 1)[0]
-    folder = file.parent
-    tree = parsed(file) if not app.source_root and folder.parent == root else None
+    folder, top = file.parent, file.relative_to(root).parts[0]
+    tree = parsed(file) if not app.source_root and file.parent != root else None
     for _, name in absolute_imports(tree) if tree else ():
         first = name.split(".")[0]
-        if not holds_module(root, first) and holds_module(folder, first):
+        if holds_module(root, first):
+            continue
+        if folder.parent == root and holds_module(folder, first):
             return replace(app, source_root=folder.name)
+        if app.module.startswith(f"{top}.{first}.") and holds_module(root / top, first):
+            return replace(app, source_root=top, module=app.module.removeprefix(f"{top}."))
     return app
 
 

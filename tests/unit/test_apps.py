@@ -119,6 +119,11 @@ def test_the_app_a_classs_method_builds_at_module_level_is_the_entry(tmp_path: P
         ({"api/main.py": "import routers\n" + APP, "api/routers.py": "", "routers.py": ""}, ""),  # the top's wins
         ({"main.py": "import routers\n" + APP, "routers.py": ""}, ""),  # at the top already
         ({"svc/api/main.py": "import routers\n" + APP, "svc/api/routers.py": ""}, ""),  # deeper: not a script's folder
+        # eladgunders/fastapi-todos: todos/app/main.py imports `app.api`, as its pipeline's PYTHONPATH=./todos lets it;
+        # init served todos.app.main, whose import of `app` failed.
+        ({"todos/__init__.py": "", "todos/app/__init__.py": "", "todos/app/main.py": "from app.api import r\n" + APP}, "todos"),
+        ({"todos/app/__init__.py": "", "todos/app/main.py": "from app.api import r\n" + APP, "app/api.py": ""}, ""),
+        ({"todos/app/__init__.py": "", "todos/app/main.py": "from todos.app.api import r\n" + APP}, ""),
     ],
 )
 def test_an_app_importing_its_neighbours_as_top_level_modules_runs_with_its_folder_on_the_path(tmp_path, files, source_root):
@@ -126,7 +131,10 @@ def test_an_app_importing_its_neighbours_as_top_level_modules_runs_with_its_fold
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     app = next(a for a in find_apps(tmp_path) if a.attribute == "app")
-    assert runs_from_its_folder(tmp_path, app).source_root == source_root
+    ran = runs_from_its_folder(tmp_path, app)
+    assert ran.source_root == source_root
+    # A package's module is named from that folder on: todos/app/main.py is app.main.
+    assert ran.module == (app.module.removeprefix(f"{source_root}.") if source_root == "todos" else app.module)
 
 
 @pytest.mark.parametrize(

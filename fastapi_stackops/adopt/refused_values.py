@@ -15,8 +15,9 @@ MISSING_VARIABLE = re.compile(
     r"\b(?P<field>[A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?Field required \[type=missing, input_value=\{'[A-Z_]+'|"
     r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+) (?:is required|must be set)\b|"  # the app's own check ("JWT_SECRET is required at startup")
     r'Environment variable "([A-Z][A-Z0-9_]*)" not set|'  # environs
-    # An SDK's client made at import ("... or by setting the OPENAI_API_KEY environment variable"), an app's own words
-    r"\bset(?:ting)? the ([A-Z][A-Z0-9]*_[A-Z0-9_]+) environment variable|"
+    # An SDK's client made at import ("... or by setting the OPENAI_API_KEY environment variable"), an app's own words;
+    # the first of two offered (set the `OPENAI_API_KEY` or `OPENAI_ADMIN_KEY` environment variable)
+    r"\bset(?:ting)? the `?([A-Z][A-Z0-9]*_[A-Z0-9_]+)`?(?: or `?[A-Z][A-Z0-9]*_[A-Z0-9_]+`?)? environment variable|"
     r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+) environment variable (?:is )?(?:not set|missing|required)"
 )
 

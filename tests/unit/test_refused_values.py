@@ -37,6 +37,12 @@ PYDANTIC_FROM_ENVIRONMENT = (
             "the OPENAI_API_KEY environment variable",
             ("OPENAI_API_KEY",),
         ),
+        # Air000000/fastapi-todo-api: a newer OpenAI client quotes the names and offers two.
+        (
+            "OpenAIError: Missing credentials. Please pass an `api_key`, `workload_identity`, `admin_api_key`, or set "
+            "the `OPENAI_API_KEY` or `OPENAI_ADMIN_KEY` environment variable.",
+            ("OPENAI_API_KEY",),
+        ),
         ("ValueError: Please set the HF_TOKEN environment variable.", ("HF_TOKEN",)),
         ("RuntimeError: the STRIPE_SECRET_KEY environment variable is not set", ("STRIPE_SECRET_KEY",)),
         ("the PATH environment variable is searched", ()),  # no missing one: a name without an underscore, no verdict

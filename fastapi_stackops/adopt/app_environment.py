@@ -232,10 +232,12 @@ def committed_environment(repo: Repository, given: dict[str, str]) -> dict[str, 
     server seeds the shared database with)."""
     fields = setting_fields(repo.settings)
     declared = {f.variable.upper() for f in fields} | set(repo.service_tests.reads)
+    # A database's URL the file gives the suite (TEST_DATABASE_URL at its own compose's host) is the stack's instead.
+    stacks = {name for name in declared if repo.database and DATABASE_FIELD.search(name)}
     return {
         name: json.dumps(value)
         for name, value in repo.service_tests.committed_env_values
-        if name.upper() in declared and name not in given
+        if name.upper() in declared and name not in given and name.upper() not in stacks
     }
 
 

@@ -193,12 +193,12 @@ DATABASES = {
         5432,
         POSTGRES_DATA,
         POSTGRES,
-        {
+        {  # psycopg2 before psycopg 3 for a sync engine: SQLAlchemy 1.4 has no dialect for the latter
             "asyncpg": ("postgresql+asyncpg", True),
-            "psycopg": ("postgresql+psycopg", None),
-            "psycopg-binary": ("postgresql+psycopg", None),
             "psycopg2": ("postgresql", False),
             "psycopg2-binary": ("postgresql", False),
+            "psycopg": ("postgresql+psycopg", None),
+            "psycopg-binary": ("postgresql+psycopg", None),
         },
         "postgresql",
     ),

@@ -103,13 +103,37 @@ def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libra
     return None
 
 
-def reads_behind(path: Path, line: str) -> set[str]:
+def reads_behind(path: Path, line: str, root: Path | None = None) -> set[str]:
     """The variables read with no default into the names a line of the file uses: what an app's own bare check
-    (`assert cls.COOKIE_TTL is not None`, of `COOKIE_TTL = getenv("COOKIE_TTL_SECONDS")`) found unset."""
+    (`assert cls.COOKIE_TTL is not None`, of `COOKIE_TTL = getenv("COOKIE_TTL_SECONDS")`) found unset. A library
+    model's field the line names is what the file's call passes it (`ConnectionConfig(MAIL_USERNAME=smtp_user)`), and
+    a name imported from a module of the repository (under `root`) is read there."""
     tree = parsed(path) if path.is_file() else None
-    used = set(re.findall(r"\w+", line)) if tree else set()
+    if not tree:
+        return set()
+    used = set(re.findall(r"\w+", line))
+    used |= {
+        name.id
+        for node in every_node(tree)
+        if isinstance(node, ast.Call)
+        for keyword in node.keywords
+        if keyword.arg in used
+        for name in ast.walk(keyword.value)
+        if isinstance(name, ast.Name)
+    }
+    found = assigned_reads(tree, used)
+    for node in (n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module and not n.level and root):
+        names = {alias.name for alias in node.names if (alias.asname or alias.name) in used}
+        source = root.joinpath(*node.module.split("."))
+        module = next((p for p in (source.with_suffix(".py"), source / "__init__.py") if p.is_file()), None)
+        found |= assigned_reads(parsed(module), names) if names and module else set()
+    return found
+
+
+def assigned_reads(tree: ast.Module | None, used: set[str]) -> set[str]:
+    """The variables read with no default in what the module assigns to these names."""
     found = set()
-    for node in every_node(tree) if used else ():
+    for node in every_node(tree) if tree and used else ():
         annotated = isinstance(node, ast.AnnAssign) and node.value is not None  # `MAIL_PORT: int = int(getenv(...))`
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if annotated else []
         if any(getattr(target, "id", "") in used for target in targets):

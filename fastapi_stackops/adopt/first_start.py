@@ -125,20 +125,22 @@ def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
     given_none = NONE_FIELD.findall(failure.message) if failure and failure.kind == "ValidationError" else []
     path, line = failure.own_line(repo.root) if checked or given_none else (None, "")
     if path:
-        named += sorted(reads_behind(path, " ".join(given_none) or line) | reads_on(line))
+        named += sorted(reads_behind(path, " ".join(given_none) or line, repo.root) | reads_on(line))
     return tuple(dict.fromkeys(named))
 
 
-def as_settings(refused: Mapping[str, str], repo: Repository) -> dict[str, str]:
+def as_settings(refused: Mapping[str, str], repo: Repository, path: Path | None = None) -> dict[str, str]:
     """Each refused field as the variable to set: a library's own (fastapi-mail's `MAIL_FROM`, fed an empty setting)
-    is no setting of the app, so the settings defaulting to empty whose names hold its words (`EMAIL_FROM_ADDRESS`)."""
+    is no setting of the app, so the settings defaulting to empty whose names hold its words (`EMAIL_FROM_ADDRESS`),
+    else the variables the failing file's call feeds it (`MAIL_FROM=smtp_user`, of `os.getenv("SMTP_USER")`)."""
     fields = setting_fields(repo.settings)
     variables = {f.variable for f in fields}
     taken: dict[str, str] = {}
     for name, value in refused.items():
         words = [word for word in name.split("_") if word]
         fed = [f.variable for f in fields if f.defaults_to_empty and all(word in f.variable for word in words)]
-        taken |= dict.fromkeys(fed if name not in variables and fed else [name], value)
+        behind = sorted(reads_behind(path, name, repo.root)) if path and name not in variables else []
+        taken |= dict.fromkeys(fed if name not in variables and fed else behind or [name], value)
     return taken
 
 
@@ -152,7 +154,8 @@ def taught(setup: Setup, finding: Finding, **fields) -> Setup:
 def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapping[str, str] = {}) -> tuple[Setup, bool]:
     """What an import failure teaches the next try, or the failure itself when it teaches nothing. `generated`: the
     values the try made up, which the app's own check may quote as it refuses one."""
-    refused = as_settings(failed.refused_values | refused_made_up(failed.words, dict(generated)), setup.repo)
+    path = failed.failure.own_line(setup.repo.root)[0] if failed.failure else None
+    refused = as_settings(failed.refused_values | refused_made_up(failed.words, dict(generated)), setup.repo, path)
     typed = {name: value for name, value in refused.items() if setup.repo.given.get(name) != value}
     if typed:  # generated values their types or checks refused: values they take, as --set would give them
         finding = Finding(

@@ -22,6 +22,12 @@ def alembic_location(root: Path, named: str = "") -> str:
     return ""
 
 
+def holds_revisions(folder: Path) -> bool:
+    """Whether a migrations folder holds a revision: a scaffold `alembic init` made and nobody filled (env.py alone,
+    its URL still the template's `driver://`) has nothing to run, and would fail connecting."""
+    return folder.is_dir() and any(path.name != "env.py" for path in folder.rglob("*.py"))
+
+
 def nested_alembic(root: Path) -> str:
     """The folder, a level or two down, of an alembic.ini whose migrations folder lies beside it (src/db/alembic.ini):
     alembic runs from there, as its relative script_location asks. "" for none."""
@@ -29,7 +35,7 @@ def nested_alembic(root: Path) -> str:
         parts = path.relative_to(root).parts[:-1]
         if any(part in SKIPPED or part.startswith(".") or TESTS.fullmatch(part) for part in parts):
             continue
-        if alembic_location(path.parent) and (path.parent / alembic_location(path.parent)).is_dir():
+        if alembic_location(path.parent) and holds_revisions(path.parent / alembic_location(path.parent)):
             return "/".join(parts)
     return ""
 
@@ -43,7 +49,7 @@ def migrations(root: Path, dependencies: tuple[str, ...]) -> Finding | None:
             return Finding("migrations", f"sh {script}", script)
     if not any(d == "alembic" or d.startswith("alembic-") for d in dependencies):
         return None
-    if (root / "alembic.ini").is_file() and (root / alembic_location(root)).is_dir():
+    if (root / "alembic.ini").is_file() and holds_revisions(root / alembic_location(root)):
         return Finding("migrations", UPGRADE, "alembic.ini")
     if "[tool.alembic]" in (root / "pyproject.toml").read_text(errors="replace") if (root / "pyproject.toml").is_file() else "":
         return Finding("migrations", UPGRADE, "[tool.alembic] in pyproject.toml")

@@ -33,6 +33,7 @@ LISTED_MISSING = re.compile(
 REFUSED_VALUE = re.compile(
     r"\b([A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?Input should be a valid (boolean|integer|number|URL|dictionary|list)|"
     r"\b([A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?value is not a valid (email) address|"  # pydantic's EmailStr
+    r"\b([A-Za-z][A-Za-z0-9_]*)(?: -> \d+)?\s+invalid or missing (URL) scheme|"  # pydantic 1's, of a list's item too
     r"""Environment variable "([A-Z][A-Z0-9_]*)" invalid: \[?['"]?Not a valid (boolean|integer|number|URL)"""  # environs
 )
 VALUE_OF_KIND = {

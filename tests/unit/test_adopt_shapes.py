@@ -232,6 +232,10 @@ def test_geoalchemy2_gets_postgresql_with_postgis_from_its_official_image_or_a_d
         ("postgres", ("asyncpg",), False, "postgresql+asyncpg"),  # the only driver there is
         ("postgres", ("asyncpg", "psycopg2-binary"), False, "postgresql"),  # an asyncpg pool and a sync alembic
         ("postgres", ("psycopg",), True, "postgresql+psycopg"),
+        # sherlockieee/fastapi-backend: psycopg 3 and psycopg2 beside SQLAlchemy 1.4, which has no psycopg 3 dialect;
+        # init named psycopg, and the import failed. psycopg2's plain scheme works under every SQLAlchemy.
+        ("postgres", ("asyncpg", "psycopg-binary", "psycopg2-binary"), False, "postgresql"),
+        ("postgres", ("psycopg", "psycopg2"), True, "postgresql+psycopg"),  # async: psycopg 3 alone of the two
         ("mysql", ("aiomysql", "pymysql"), True, "mysql+aiomysql"),
         ("mysql", ("aiomysql", "pymysql"), False, "mysql+pymysql"),
     ],
@@ -1081,7 +1085,7 @@ def test_alembic_runs_only_when_the_folder_its_ini_names_is_there(tmp_path, comm
     copying it."""
     files = {"requirements.txt": "fastapi\npsycopg2-binary\nalembic\n", "main.py": APP}
     files |= {"alembic.ini": "[alembic]\nscript_location = migrations\n"}
-    files |= {"migrations/env.py": "", "migrations/versions/.keep": ""} if committed else {}
+    files |= {"migrations/env.py": "", "migrations/versions/0001_tables.py": ""} if committed else {}
     repo = read_repository(written(tmp_path, files))
     assert (repo.migrations == "alembic upgrade heads") is committed
     assert ("COPY migrations /srv/migrations" in dockerfile_text(repo, "/", False)) is committed
@@ -1353,7 +1357,7 @@ def test_a_dependency_installed_from_a_folder_outside_the_services_is_refused_be
 )
 def test_alembic_runs_only_where_a_dependency_installs_it(tmp_path, requirements, migrations):
     files = {"requirements.txt": requirements, "main.py": APP, "alembic.ini": "[alembic]\nscript_location = migrations\n"}
-    repo = read_repository(written(tmp_path, files | {"migrations/env.py": ""}))
+    repo = read_repository(written(tmp_path, files | {"migrations/env.py": "", "migrations/versions/0001_tables.py": ""}))
     assert repo.migrations == migrations
 
 

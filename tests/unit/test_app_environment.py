@@ -6,7 +6,7 @@ import pytest
 
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.stackfiles import compose_text
-from tests.utils import written
+from tests.utils import committed, written
 
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
 #: A fixture that drops every table after its yield.
@@ -29,5 +29,7 @@ def test_a_database_url_only_the_suite_reads_is_the_stacks(tmp_path, driver, sui
     conftest = f"import os\n\nTEST_DATABASE_URL = os.getenv('TEST_DATABASE_URL')\n{suite}"
     files = {"requirements.txt": f"fastapi\nsqlalchemy\n{driver}\npydantic-settings\npytest\n", "main.py": APP}
     files |= {"config.py": SETTINGS, "tests/conftest.py": conftest, "tests/test_app.py": "def test_x():\n    pass\n"}
-    tested = compose_text(read_repository(written(tmp_path, files))).split("  web-test:\n")[1]
+    # Its committed .env names the host of its own compose file, which the stack has not.
+    files |= {".env": "TEST_DATABASE_URL=postgresql+asyncpg://postgres:pw@test-database/todo_test\n"}
+    tested = compose_text(read_repository(committed(written(tmp_path, files)))).split("  web-test:\n")[1]
     assert f'TEST_DATABASE_URL: "{given}' in tested, tested

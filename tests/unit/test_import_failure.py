@@ -9,6 +9,7 @@ from fastapi_stackops.adopt.first_start import lessons
 from fastapi_stackops.adopt.import_failure import Failure, advice, cause
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import ImportFailed
+from tests.utils import written
 
 BARE = Path(__file__).resolve().parents[1] / "fixtures" / "bare"
 LOCAL = {"app", "app.core", "tests"}  # app.core: held, as local_modules says of a failure naming it
@@ -406,6 +407,30 @@ def test_a_models_field_given_none_teaches_the_variable_read_into_it(tmp_path):
     words += "input_value=None, input_type=NoneType]\n    For further information visit https://errors.pydantic.dev"
     failed = ImportFailed(repo, "ValidationError", Failure("ValidationError", words, "/srv/config.py", 7))
     assert "MAIN_FROM_NAME" in unset(failed, repo)
+
+
+def test_a_library_models_field_given_none_teaches_the_variable_its_call_feeds_it(tmp_path):
+    """apucsd/fastapi-backend: fastapi-mail's ConnectionConfig made at import from names the config module reads with
+    no default (`MAIL_USERNAME=smtp_user`, `smtp_user = os.getenv("SMTP_USER")`); init named no variable. Then the
+    made-up user, fed to MAIL_FROM as well, is no email: that variable gets one."""
+    from fastapi_stackops.adopt.first_start import as_settings, unset
+
+    config = "import os\n\nsmtp_user = os.getenv('SMTP_USER')\nsmtp_password = os.getenv('SMTP_PASSWORD')\n"
+    config += "smtp_host = os.getenv('SMTP_HOST', 'smtp.example.com')\n"
+    mail = "from fastapi_mail import ConnectionConfig\nfrom app.config import smtp_host, smtp_password, smtp_user\n\n"
+    mail += "conf = ConnectionConfig(\n    MAIL_USERNAME=smtp_user,\n    MAIL_PASSWORD=smtp_password,\n"
+    mail += "    MAIL_FROM=smtp_user,\n    MAIL_SERVER=smtp_host,\n)\n"
+    files = {
+        "requirements.txt": "fastapi\nfastapi-mail\n",
+        "app/main.py": "from fastapi import FastAPI\nimport app.mail\n\napp = FastAPI()\n",
+    }
+    repo = read_repository(written(tmp_path, files | {"app/__init__.py": "", "app/config.py": config, "app/mail.py": mail}))
+    words = "3 validation errors for ConnectionConfig\nMAIL_USERNAME\n  Input should be a valid string [type=string_type, "
+    words += "input_value=None, input_type=NoneType]\nMAIL_PASSWORD\n  Input should be a valid string [type=string_type, "
+    words += "input_value=None, input_type=NoneType]\n"
+    failed = ImportFailed(repo, "ValidationError", Failure("ValidationError", words, "/srv/app/mail.py", 4))
+    assert unset(failed, repo) == ("SMTP_PASSWORD", "SMTP_USER")
+    assert as_settings({"MAIL_FROM": "ci@example.com"}, repo, tmp_path / "app/mail.py") == {"SMTP_USER": "ci@example.com"}
 
 
 def test_a_startup_failure_re_raised_over_a_read_only_path_teaches_the_path():

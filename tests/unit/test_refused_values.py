@@ -2,6 +2,7 @@
 
 import pytest
 
+from fastapi_stackops.adopt.conventions import SERVED_AT
 from fastapi_stackops.adopt.refused_values import missing_variables, refused_made_up, refused_values
 
 PYDANTIC_FROM_ENVIRONMENT = (
@@ -93,6 +94,13 @@ def test_the_variables_an_import_failure_says_are_missing(words, variables):
             "input_value='ci-6748e927d141d4bef14fd55fb3f640d0', input_type=str]",
             {"SUPABASE_HEALTH_TABLE": "ci0stackops"},
         ),
+        # eladgunders/fastapi-todos: pydantic 1, a list of URLs its own parser splits at ';' (the list's "[]" one item)
+        (
+            "ValidationError: 1 validation error for Settings CORS_ORIGINS -> 0 invalid or missing URL scheme "
+            "(type=value_error.url.scheme)",
+            {"CORS_ORIGINS": SERVED_AT},
+        ),
+        ("SITE_URL\n  invalid or missing URL scheme (type=value_error.url.scheme)", {"SITE_URL": SERVED_AT}),
         ("CODE\n  String should match pattern '^[0-9a-f]{16}$' [type=string_pattern_mismatch", {"CODE": "0123456789abcdef"}),
         ("CODE / String should match pattern '^[A-Z]{3}-\\d{4}$' [type=string_pattern_mismatch", {}),  # none fits: said as is
     ],

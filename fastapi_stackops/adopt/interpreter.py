@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.source import imported_names, needs_lazy_annotations, python_files
-from fastapi_stackops.adopt.syntax import newer_syntax, union_annotation
+from fastapi_stackops.adopt.syntax import newer_syntax, one_argument_generator, union_annotation
 from fastapi_stackops.adopt.wheels import (
     native_libraries,
     pipfile_python,
@@ -30,6 +30,8 @@ def minor_of(version: str) -> int:
 LAZY_ANNOTATIONS = "3.14"
 #: The first Python that reads type parameters and f-strings reusing their quotes.
 NEWER_SYNTAX = 12
+#: The minor from which typing's generators default their later parameters.
+DEFAULTED_FROM = 13
 #: Python versions a base image can be had for on any machine (official images, and Debian's packages for the substitute),
 #: likeliest first: 3.9 only when a project allows nothing newer.
 BUILDABLE_PYTHONS = tuple(sorted(DEBIAN_SHIPS["python"], key=lambda v: (v == "3.9", minor_of(v))))
@@ -141,6 +143,11 @@ def for_the_code(root: Path, fits: list[str], declared: str) -> Finding:
     later = [v for v in fits if minor_of(v) >= NEWER_SYNTAX]
     if newer and later:
         return Finding("python", later[0], f"{newer.removeprefix(f'{root}/')}: syntax from Python 3.12 on{allowed}")
+    defaulted = [v for v in fits if minor_of(v) >= DEFAULTED_FROM]
+    generator = one_argument_generator(python_files(root)) if defaulted and minor_of(fits[0]) < DEFAULTED_FROM else ""
+    if generator:
+        why = f"{generator.removeprefix(f'{root}/')}: a generator typed with one argument, which typing takes from 3.13 on"
+        return Finding("python", defaulted[0], why + allowed)
     return Finding("python", fits[0], declared or UNNAMED)
 
 

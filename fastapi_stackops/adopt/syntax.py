@@ -35,6 +35,33 @@ def newer_syntax(paths: Iterable[Path]) -> str:
     return ""
 
 
+#: typing's generators whose later parameters default from Python 3.13 on (PEP 696): `AsyncGenerator[Session]`.
+DEFAULTED_GENERICS = ("AsyncGenerator", "Generator")
+
+
+def one_argument_generator(paths: Iterable[Path]) -> str:
+    """Where code first subscripts typing's AsyncGenerator or Generator with one type, as "file:line": "Too few
+    arguments" at import before Python 3.13 (collections.abc's take it on any; a postponed annotation is never
+    evaluated at import). "" when none does."""
+    for path in paths:
+        tree = parsed(path)
+        body = tree.body if tree else []
+        postponed = any(isinstance(n, ast.ImportFrom) and n.module == "__future__" for n in body)
+        typed = {
+            alias.asname or alias.name
+            for node in every_node(tree)
+            if tree and not postponed
+            if isinstance(node, ast.ImportFrom) and node.module == "typing"
+            for alias in node.names
+            if alias.name in DEFAULTED_GENERICS
+        }
+        for node in every_node(tree) if typed else ():
+            named = isinstance(node, ast.Subscript) and getattr(node.value, "id", "") in typed
+            if named and not isinstance(node.slice, ast.Tuple):
+                return f"{path}:{node.lineno}"
+    return ""
+
+
 def union_annotation(paths: Iterable[Path]) -> str:
     """Where code first annotates with `X | Y`, as "file:line": FastAPI and pydantic evaluate annotations, which
     Python 3.9 refuses to (`unsupported operand type(s) for |`), future import or not; "" when none does."""

@@ -161,6 +161,27 @@ def test_code_in_syntax_from_312_on_gets_the_first_python_that_reads_it_when_the
         assert re.match(r"config.py:\d: syntax from Python 3.12 on", repo.findings[0].source), repo.findings[0]
 
 
+PROJECT = '[project]\nname = "svc"\nrequires-python = "{}"\ndependencies = ["fastapi"]\n'
+SESSION = "from typing import {}\n\n\nasync def session() -> {}:\n    yield 1\n"
+
+
+@pytest.mark.parametrize(
+    ("config", "pyproject", "python"),
+    [
+        # blocksdevpro/fastapi-backend: `AsyncGenerator[AsyncSession]`, nothing naming a version; init chose 3.11, and
+        # the import failed 11 s into a build on "Too few arguments for typing.AsyncGenerator".
+        (SESSION.format("AsyncGenerator", "AsyncGenerator[int]"), "", "3.13"),
+        (SESSION.format("AsyncGenerator as Stream", "Stream[int]"), "", "3.13"),
+        (SESSION.format("AsyncGenerator", "AsyncGenerator[int, None]"), "", "3.11"),  # both given: any Python
+        ("from collections.abc import AsyncGenerator\n" + SESSION.format("Any", "AsyncGenerator[int]"), "", "3.11"),
+        ("from __future__ import annotations\n" + SESSION.format("AsyncGenerator", "AsyncGenerator[int]"), "", "3.11"),
+        (SESSION.format("AsyncGenerator", "AsyncGenerator[int]"), PROJECT.format(">=3.11,<3.13"), "3.11"),
+    ],
+)
+def test_a_generator_typed_with_one_argument_gets_the_python_that_defaults_the_rest(tmp_path, config, pyproject, python):
+    assert with_config(tmp_path, config, pyproject).python == python
+
+
 @pytest.mark.parametrize(
     ("python", "chosen", "refused"),
     [

@@ -49,8 +49,7 @@ def one_argument_generator(paths: Iterable[Path]) -> str:
         postponed = any(isinstance(n, ast.ImportFrom) and n.module == "__future__" for n in body)
         typed = {
             alias.asname or alias.name
-            for node in every_node(tree)
-            if tree and not postponed
+            for node in (every_node(tree) if tree and not postponed else ())
             if isinstance(node, ast.ImportFrom) and node.module == "typing"
             for alias in node.names
             if alias.name in DEFAULTED_GENERICS

@@ -157,16 +157,34 @@ def local_database_url(tree: ast.Module) -> tuple[int, str] | None:
 
 def refuse_a_local_database(root: Path) -> None:
     """Refuses, in one line and before any build, an app whose code opens its database at localhost: in a container,
-    that is the container itself, and no setting init writes can move it (FEMADOX/Fastapi-Ecosystem-Lab crash-looped)."""
-    for path in python_files(root):
-        tree = parsed(path)
+    that is the container itself, and no setting init writes can move it (FEMADOX/Fastapi-Ecosystem-Lab crash-looped).
+    A script of its own the app never imports (seed.py, run by hand at a developer's machine) is not the app."""
+    files = [(path, parsed(path)) for path in python_files(root)]
+    imported = {name for _, tree in files if tree for name in names_imported(tree)}
+    for path, tree in files:
         found = local_database_url(tree) if tree else None
-        if found:
+        if found and not (path.stem not in imported and run_as_a_script(tree)):
             raise NotAFastAPIRepository(
                 f"{path.relative_to(root)} line {found[0]}: the app opens its database at {masked(found[1], set())}, "
                 "at localhost, written in its code (in a container that is the container itself): read the URL from a "
                 "setting, and init points it at the stack's own database"
             )
+
+
+def names_imported(tree: ast.Module) -> set[str]:
+    """Every name an import statement of the module names: each part of a module's dotted name, and what it takes."""
+    found = set()
+    for node in every_node(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            found |= {part for module in modules for part in module.split(".")} | {a.name for a in node.names}
+    return found
+
+
+def run_as_a_script(tree: ast.Module) -> bool:
+    """Whether the module runs as a script (`if __name__ == "__main__":`) and makes no FastAPI app."""
+    guarded = any(isinstance(n, ast.If) and "__main__" in ast.unparse(n.test) for n in tree.body)
+    return guarded and not any(calls(node, "FastAPI") for node in every_node(tree))
 
 
 #: Code that requires TLS of PostgreSQL: libpq's sslmode (a URL's, or connect_args'), asyncpg's ssl="require".

@@ -1290,6 +1290,10 @@ def test_a_settings_reader_made_as_the_module_loads_is_read_wherever_its_branch_
     assert app_environment(repo)["DATABASE_URL"].startswith("${DATABASE_URL-postgresql+asyncpg://app:")
 
 
+LOCAL_URL = 'engine = create_engine("postgresql://u:pw@localhost:5432/db")\n'
+RUN = 'if __name__ == "__main__":\n    seed()\n'
+
+
 @pytest.mark.parametrize(
     ("code", "refused"),
     [
@@ -1302,10 +1306,16 @@ def test_a_settings_reader_made_as_the_module_loads_is_read_wherever_its_branch_
         ('URL = "postgresql://localhost/app"\nURL = settings.database_url\nengine = create_engine(URL)\n', ""),
         ('engine = create_engine("postgresql://db:5432/app")\n', ""),  # not localhost: the line is not this check's
         ('engine = create_engine("sqlite:///./app.db")\n', ""),
+        # marcyo71/fastapi-backend: seed.py, a script run by hand that the app never imports; init refused the app.
+        (f"{LOCAL_URL}{RUN}", ""),
+        (f"{LOCAL_URL}app = FastAPI()\n{RUN}", "line 1"),  # the app itself, run as a script too
+        (f"{LOCAL_URL}{RUN}", "imported"),  # a script the app imports as well
     ],
 )
 def test_a_database_opened_at_localhost_as_the_code_writes_it_is_refused_before_any_build(tmp_path, code, refused):
-    written(tmp_path, {"requirements.txt": "fastapi\nasyncpg\n", "main.py": APP, "db.py": code})
+    main = f"import db\n{APP}" if refused == "imported" else APP
+    refused = "line 1" if refused == "imported" else refused
+    written(tmp_path, {"requirements.txt": "fastapi\nasyncpg\n", "main.py": main, "db.py": code})
     if not refused:
         assert read_repository(tmp_path).database == "postgres"
         return

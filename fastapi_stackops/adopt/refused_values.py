@@ -7,12 +7,14 @@ import re
 
 from fastapi_stackops.adopt.conventions import SERVED_AT
 
+#: A field's name as pydantic prints it, not the `n` of a line break escaped in the probe's JSON report (`\\nMAIL_FROM`).
+FIELD = r"(?<![\\\w])([A-Za-z][A-Za-z0-9_]*)"
 #: A variable read at import (or startup) with no default: by starlette's Config, os.environ[...], python-decouple, or a pydantic
 #: model validated from the environment itself (`Config(**os.environ)`: the input pydantic shows is a dict of variables).
 MISSING_VARIABLE = re.compile(
     r"Config '([A-Za-z_]\w*)' is missing|KeyError: '([A-Z][A-Z0-9_]*)'|UndefinedValueError: ([A-Z][A-Z0-9_]*) not found|"
     # pydantic-settings reads a lowercase field from its uppercase variable (metrics_enabled from METRICS_ENABLED)
-    r"\b(?P<field>[A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?Field required \[type=missing, input_value=\{'[A-Z_]+'|"
+    r"(?<![\\\w])(?P<field>[A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?Field required \[type=missing, input_value=\{'[A-Z_]+'|"
     r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+) (?:is required|must be set)\b|"  # the app's own check ("JWT_SECRET is required at startup")
     r'Environment variable "([A-Z][A-Z0-9_]*)" not set|'  # environs
     # An SDK's client made at import ("... or by setting the OPENAI_API_KEY environment variable"), an app's own words;
@@ -23,7 +25,7 @@ MISSING_VARIABLE = re.compile(
 
 #: pydantic 1's settings class (named so) lacking fields: BaseSettings reads their variables whatever their case.
 V1_SETTINGS = re.compile(r"validation errors? for \w*(?:Settings|Config)\b(.*)", re.S)
-V1_MISSING = re.compile(r"\b([A-Za-z][A-Za-z0-9_]*)\s+field required \(type=value_error\.missing\)")
+V1_MISSING = re.compile(rf"{FIELD}\s+field required \(type=value_error\.missing\)")
 #: An app's own check listing what it lacks: "Missing required environment settings: TOKEN_ISSUER, TOKEN_AUDIENCE".
 LISTED_MISSING = re.compile(
     r"[Mm]issing (?:required )?(?:environment )?(?:settings|variables?|env vars)\W+([A-Z][A-Z0-9_]*(?:,\s*[A-Z][A-Z0-9_]*)*)"
@@ -31,9 +33,9 @@ LISTED_MISSING = re.compile(
 
 #: A value init generated that the setting's type refused (pydantic names the field, then what it should be).
 REFUSED_VALUE = re.compile(
-    r"\b([A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?Input should be a valid (boolean|integer|number|URL|dictionary|list)|"
-    r"\b([A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?value is not a valid (email) address|"  # pydantic's EmailStr
-    r"\b([A-Za-z][A-Za-z0-9_]*)(?: -> \d+)?\s+invalid or missing (URL) scheme|"  # pydantic 1's, of a list's item too
+    rf"{FIELD}\s+(?:/\s+)?Input should be a valid (boolean|integer|number|URL|dictionary|list)|"
+    rf"{FIELD}\s+(?:/\s+)?value is not a valid (email) address|"  # pydantic's EmailStr
+    rf"{FIELD}(?: -> \d+)?\s+invalid or missing (URL) scheme|"  # pydantic 1's, of a list's item too
     r"""Environment variable "([A-Z][A-Z0-9_]*)" invalid: \[?['"]?Not a valid (boolean|integer|number|URL)"""  # environs
 )
 VALUE_OF_KIND = {
@@ -57,9 +59,7 @@ CHOICE = r"['\"]?[A-Za-z0-9][\w.-]*['\"]?"
 OR = r"(?:\s*,\s*(?:or\s+)?|\s+or\s+)"
 CHOICES = rf"{CHOICE}(?:{OR}{CHOICE})+"
 #: pydantic refusing a generated value for an enum or a Literal field: it names the field, then its members.
-REFUSED_CHOICE = re.compile(
-    rf"\b([A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?Input should be ({CHOICE}(?:{OR}{CHOICE})*) \[type=(?:enum|literal_error)"
-)
+REFUSED_CHOICE = re.compile(rf"{FIELD}\s+(?:/\s+)?Input should be ({CHOICE}(?:{OR}{CHOICE})*) \[type=(?:enum|literal_error)")
 #: An app's own check refusing a value, with what the value must be.
 MUST_BE = re.compile(rf"\b(?:must be|should be|one of|allowed values are)(?: one of)?:?\s+\[?({CHOICES})")
 #: The members a throwaway stack runs the app in, best first: its developers' own mode.

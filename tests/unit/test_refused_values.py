@@ -101,6 +101,15 @@ def test_the_variables_an_import_failure_says_are_missing(words, variables):
             {"CORS_ORIGINS": SERVED_AT},
         ),
         ("SITE_URL\n  invalid or missing URL scheme (type=value_error.url.scheme)", {"SITE_URL": SERVED_AT}),
+        # apucsd/fastapi-backend: the probe's report escapes the line breaks in JSON; init read a field `N` there, and
+        # gave every setting with an N in its name an email.
+        (
+            'stackops-import-failed {"message": "1 validation error for ConnectionConfig\\nMAIL_FROM\\n  value is not a '
+            "valid email address: An email address must have an @-sign. [type=value_error, input_value='ci-6748'\"} "
+            "1 validation error for ConnectionConfig\nMAIL_FROM\n  value is not a valid email address: An email "
+            "address must have an @-sign. [type=value_error, input_value='ci-6748']",
+            {"MAIL_FROM": "ci@example.com"},
+        ),
         ("CODE\n  String should match pattern '^[0-9a-f]{16}$' [type=string_pattern_mismatch", {"CODE": "0123456789abcdef"}),
         ("CODE / String should match pattern '^[A-Z]{3}-\\d{4}$' [type=string_pattern_mismatch", {}),  # none fits: said as is
     ],

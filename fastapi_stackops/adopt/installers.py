@@ -11,7 +11,7 @@ AT_THE_MINOR = "sed -i -E \"s/python_full_version ?== ?[\\\"'](3\\.[0-9]+)\\.[0-
 #: The builder's checks after installing, each one shell command (tests/integration/test_adopt_image_steps.py runs them).
 FRAMEWORK_INSTALLED = (
     'python -c "import fastapi" 2>/dev/null \\\n'
-    '    || { echo "stackops: installed without fastapi for $(python -V): the pins\' markers exclude this Python" >&2; exit 1; }'
+    '    || { echo "stackops: installed without fastapi for $(python -V): no dependency names it, or the pins\' markers exclude this Python" >&2; exit 1; }'
 )
 #: No installer in the runtime: pip and setuptools leave the venv, unless a dependency imports setuptools'
 #: pkg_resources as it loads (gunicorn before 22): setuptools then stays.

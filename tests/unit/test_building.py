@@ -36,11 +36,11 @@ failed to solve: executor failed running [/bin/sh -c pip install -q -r /tmp/requ
         (
             [
                 "#12 [api runtime 3/6] RUN python -c 'import fastapi'",
-                "#12 0.51 stackops: installed without fastapi for Python 3.11.2: the pins' markers exclude this Python",
+                "#12 0.51 stackops: installed without fastapi for Python 3.11.2: no dependency names it, or the pins' markers exclude this Python",
                 "#12 ERROR: executor failed running [/bin/sh -c python -c 'import fastapi']: exit code: 1",
             ],
             "the build failed at [api runtime 3/6]: "
-            "stackops: installed without fastapi for Python 3.11.2: the pins' markers exclude this Python",
+            "stackops: installed without fastapi for Python 3.11.2: no dependency names it, or the pins' markers exclude this Python",
         ),
         (  # StanislavBeskaev/Chat-FastAPI-React: greenlet 1.1.2, pinned for 3.10, compiled against 3.11's headers
             [

@@ -63,7 +63,8 @@ def named_files(repo: Repository) -> list[str]:
     strings = string_constants(repo.root)
     named = strings | {text.removeprefix("./").split("/")[0] for text in strings if "/" in text and not text.startswith("/")}
     top = [p for p in sorted(repo.root.iterdir()) if not p.name.startswith(".") and p.name in named]
-    files = [p.name for p in top if p.is_file() and p.suffix != ".py"]
+    # A database file is data, kept out of the context (`*.db` in .dockerignore): never a file to copy.
+    files = [p.name for p in top if p.is_file() and p.suffix not in (".py", ".db")]
     kept_out = SKIPPED | WRITTEN_FOLDERS
     folders = [p.name for p in top if p.is_dir() and p.name not in kept_out and not next(p.rglob("*.py"), None)]
     return [name for name in files + folders if name not in NOT_NAMED_FILES and name not in repo.docker_files]

@@ -74,8 +74,12 @@ def test_init_ignores_the_reports_ci_writes_and_the_build_cache_a_gitlab_job_kee
 
 def test_a_file_at_the_top_the_code_names_is_copied_with_it(tmp_path):
     # derivative-programming/Farm-Py-SqlAlchemy-FastApi: config.py reads config.ini at import; the image lacked it.
-    main = "import configparser\nconfig = configparser.ConfigParser()\nconfig.read('config.ini')\nDOC = 'README.md'\n" + APP
+    # marcyo71/fastapi-backend: a committed app.db a script names; init copied it, and .dockerignore's *.db kept it out
+    # of the context: "/app.db" not found, and the build failed. A database file is data, never copied.
+    main = "import configparser\nconfig = configparser.ConfigParser()\nconfig.read('config.ini')\nDOC = 'README.md'\n"
+    main += "DB = 'app.db'\n" + APP
     files = {"requirements.txt": "fastapi\n", "main.py": main, "config.ini": "[database]\n", "README.md": "", "gen.json": ""}
+    files |= {"app.db": ""}
     repo = read_repository(written(tmp_path, files | {".env": "A=1\n"}))
     assert code_paths(repo) == ["main.py", "config.ini"]
     assert "COPY config.ini /srv/config.ini\n" in dockerfile_text(repo, "/", False)

@@ -233,7 +233,8 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     else:
         unrun_database(dependencies, settings)
         sqlite = sqlite_found(root, dependencies, settings)
-        refuse_a_driverless_database(settings) if not sqlite else None
+        if not sqlite:
+            refuse_a_driverless_database(settings)
         said_by_engine = Finding("database", "SQLite on a named volume", f"{sqlite_only}: check_same_thread, SQLite's alone")
         sqlite = sqlite or ((said_by_engine, "") if sqlite_only else None)
         database, in_code = ("sqlite", sqlite[1]) if sqlite else ("", "")

@@ -106,16 +106,18 @@ CA_SECRET = (
 )
 
 
-def added_server(repo: Repository) -> str:
-    """The server the app's dependencies lack (a template keeps uvicorn among its dev dependencies): added alone."""
-    if not repo.added_server:
+def added_packages(repo: Repository) -> str:
+    """What the app's dependencies lack and the image needs (a template keeps uvicorn, or alembic, among its dev
+    dependencies): added alone."""
+    if not repo.added:
         return ""
     pip = (
         "/opt/uv/bin/uv pip install -q --python /opt/venv/bin/python"
         if repo.installer == "uv"
         else "pip install -q --no-cache-dir"
     )
-    return f"# The app's dependencies have no server: {repo.added_server} is added.\n{CA_SECRET}{past_unreached_index(repo, pip)} {repo.added_server}\n"
+    added = " ".join(repo.added)
+    return f"# Kept among the dev dependencies alone, and needed here: {added}.\n{CA_SECRET}{past_unreached_index(repo, pip)} {added}\n"
 
 
 def past_unreached_index(repo: Repository, install: str) -> str:
@@ -195,7 +197,7 @@ ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK
 # Dependencies before code: an edit to the app does not reinstall them.
 {copy_line}
 {CA_SECRET}{newer_pip}{install.format(requirements=repo.requirements)}
-{added_server(repo)}# pip skips a line whose marker excludes this Python without a word: the app's framework must be there.
+{added_packages(repo)}# pip skips a line whose marker excludes this Python without a word: the app's framework must be there.
 RUN {FRAMEWORK_INSTALLED}
 # No installer in the runtime: pip and setuptools leave the venv (setuptools stays for a dependency that imports its
 # pkg_resources), as do the dependencies' tests, Cython sources and stubs. Extension modules lose their debug symbols;

@@ -3,11 +3,13 @@ alembic.ini (at the top, a folder or two down inside the code, or [tool.alembic]
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from fastapi_stackops.adopt.dependency_files import pyproject, requirement_name
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.source import SKIPPED, TESTS
-from fastapi_stackops.adopt.wheels import text_of
+from fastapi_stackops.adopt.wheels import locked_version, text_of
 
 #: Every head: `head` for one line of history; what alembic asks for when branches were never merged (a fresh database).
 UPGRADE = "alembic upgrade heads"
@@ -40,14 +42,56 @@ def nested_alembic(root: Path) -> str:
     return ""
 
 
-def migrations(root: Path, dependencies: tuple[str, ...]) -> Finding | None:
+def migrations(root: Path, dependencies: tuple[str, ...], installer: str = "") -> tuple[Finding | None, str]:
+    """The migrations that run before the app, and the alembic pin the image adds for them when only a dev group, an
+    extra or a dev requirements file names it (a developer runs them from a dev environment; the stack, from the image).
+    """
+    kept_apart = "" if installs_alembic(dependencies) else alembic_kept_apart(root, installer)
+    found = migrations_to_run(root, (*dependencies, *(["alembic"] if kept_apart else [])))
+    if not (found and kept_apart and UPGRADE in found.value):
+        return found, ""
+    return Finding(
+        "migrations", found.value, f"{found.source}; {kept_apart}, a dev dependency only, added to the image"
+    ), kept_apart
+
+
+def installs_alembic(dependencies: tuple[str, ...]) -> bool:
+    """Whether the app's dependencies bring alembic (alembic-utils and the like bring it too)."""
+    return any(d == "alembic" or d.startswith("alembic-") for d in dependencies)
+
+
+#: A requirements file's or a Pipfile's line that names alembic: `alembic==1.13.2`, `alembic = "*"`.
+NAMES_ALEMBIC = re.compile(r"""^\s*["']?alembic(?![\w.-])""", re.M)
+
+
+def alembic_kept_apart(root: Path, installer: str) -> str:
+    """alembic at the lock's version when the repository names it anywhere but among the app's dependencies, "" else."""
+    paths = [root / "Pipfile", *root.glob("*requirements*/*.txt"), *root.glob("*requirements*.txt")]
+    named = any(NAMES_ALEMBIC.search(text_of(path)) for path in paths if path.is_file())
+    if not (named or "alembic" in {requirement_name(line) for line in listed_apart(pyproject(root))}):
+        return ""
+    version = locked_version(root, installer, "alembic") if installer in ("uv", "poetry") else ""
+    return f"alembic=={version}" if version else "alembic"
+
+
+def listed_apart(project: dict) -> list[str]:
+    """The requirements pyproject.toml lists beside the app's own: groups, extras, poetry's groups."""
+    uv, poetry = project.get("tool", {}).get("uv", {}), project.get("tool", {}).get("poetry", {})
+    lists = [*project.get("dependency-groups", {}).values(), uv.get("dev-dependencies", [])]
+    lists += [*project.get("project", {}).get("optional-dependencies", {}).values()]
+    lists += [list(group.get("dependencies", {})) for group in poetry.get("group", {}).values()]
+    lists += [list(poetry.get("dev-dependencies", {}))]
+    return [line for listed in lists for line in listed if isinstance(line, str)]
+
+
+def migrations_to_run(root: Path, dependencies: tuple[str, ...]) -> Finding | None:
     """Alembic runs once before the app; a prestart script of the repository's own runs instead when it has one. An
     alembic.ini whose migrations folder the repository lacks (git-ignored, never committed), or whose alembic no
     dependency of the app's installs (a leftover), runs nothing."""
     for script in ("prestart.sh", "scripts/prestart.sh"):
         if (root / script).is_file():
             return Finding("migrations", f"sh {script}", script)
-    if not any(d == "alembic" or d.startswith("alembic-") for d in dependencies):
+    if not installs_alembic(dependencies):
         return None
     if (root / "alembic.ini").is_file() and holds_revisions(root / alembic_location(root)):
         return Finding("migrations", UPGRADE, "alembic.ini")

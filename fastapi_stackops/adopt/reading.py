@@ -77,7 +77,7 @@ class Repository:
     own_distribution: str = ""  # "name version": the metadata the code reads of itself, which the image writes
     placeholders: tuple[str, ...] = ()  # git-ignored env files the app reads at import: empty in the image
     folders: tuple[str, ...] = ()  # folders the app needs at import that another build makes (static/): empty here
-    added_server: str = ""  # uvicorn's pin when the app's dependencies lack it (kept among dev ones)
+    added: tuple[str, ...] = ()  # the server or alembic pins the app's dependencies lack (kept among dev ones)
     given: dict[str, str] = field(default_factory=dict)  # values --set gave, and those a first start's type errors taught
     refused_committed: tuple[str, ...] = ()  # secrets whose committed .env value the app refused at its first start
     findings: list[Finding] = field(default_factory=list)
@@ -259,7 +259,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     refuse_folders_outside(root, project, how, requirements)
     backing = backing_services(root, dependencies, settings)
     server, start, added_server, found_server = server_of(root, dependencies, requirements, how)
-    migrate, worker = migrations(root, dependencies), find_worker(root, dependencies)
+    (migrate, added_alembic), worker = migrations(root, dependencies, how), find_worker(root, dependencies)
     chosen = Finding("python", python, "--python") if python else python_version(root, project)
     about_settings, settings_said = settings_fields(root, settings)
     findings = [chosen, found_installer, Finding("app", app.reference, app.source), found_server, *settings_said]
@@ -278,7 +278,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
         app=app,
         **about_settings,
         server=server,
-        added_server=added_server,
+        added=tuple(pin for pin in (added_server, added_alembic) if pin),
         **backing.repository_fields(),
         **worker_fields(worker),
         migrations=migrate.value if migrate else "",

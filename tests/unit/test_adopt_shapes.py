@@ -326,8 +326,8 @@ def test_pytest_among_the_main_dependencies_needs_nothing_more(tmp_path):
 
 def test_a_server_kept_among_the_dev_dependencies_is_added_to_the_image_at_the_locked_version():
     repo = read_repository(BARE / "uv-mariadb-nested")
-    assert repo.added_server.startswith("uvicorn==")
-    assert f"uv pip install -q --python /opt/venv/bin/python {repo.added_server}" in dockerfile_text(repo, "/", False)
+    assert repo.added[0].startswith("uvicorn==")
+    assert f"uv pip install -q --python /opt/venv/bin/python {repo.added[0]}" in dockerfile_text(repo, "/", False)
 
 
 def test_the_persistence_scenario_never_needs_a_login():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_stackops.adopt.build_context import code_paths
-from fastapi_stackops.adopt.image import start_command
+from fastapi_stackops.adopt.image import dockerfile_text, start_command
 from fastapi_stackops.adopt.reading import read_repository
 from tests.utils import written
 
@@ -42,3 +42,35 @@ def test_an_alembic_ini_in_a_folder_of_the_code_runs_from_that_folder(tmp_path: 
     if command.startswith("env -C"):  # a plain command (the contract's upgrade runs with no shell), then the server
         assert start_command(repo)[2].startswith("env -C src/db alembic upgrade heads && exec ")
         assert "src" in code_paths(repo)
+
+
+UV_DEV = (
+    '[project]\nname = "svc"\ndependencies = ["fastapi", "uvicorn"]\n[dependency-groups]\ndev = ["pytest", "alembic>=1.15.1"]\n'
+)
+UV_LOCK = 'version = 1\n[[package]]\nname = "alembic"\nversion = "1.15.1"\n'
+POETRY_DEV = (
+    '[tool.poetry]\nname = "svc"\n[tool.poetry.dependencies]\npython = "^3.11"\nfastapi = "*"\nuvicorn = "*"\n'
+    '[tool.poetry.group.dev.dependencies]\nalembic = "^1.13"\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "added"),
+    [
+        # hazadus/fastapi-todos: alembic in the dev group alone; init ran no migrations, and the suite met no tables.
+        ({"pyproject.toml": UV_DEV, "uv.lock": UV_LOCK}, ("alembic==1.15.1",)),
+        ({"pyproject.toml": POETRY_DEV}, ("alembic",)),  # no lock: the build's date holds it
+        ({"requirements.txt": "fastapi\nuvicorn\n", "requirements-dev.txt": "alembic==1.13.2\n"}, ("alembic",)),
+        ({"requirements.txt": "fastapi\nuvicorn\nalembic\n"}, ()),  # the app's own: nothing added
+        ({"requirements.txt": "fastapi\nuvicorn\n", "requirements-dev.txt": "alembic-stubs\n"}, None),  # no alembic at all
+    ],
+)
+def test_alembic_only_a_dev_list_names_is_added_to_the_image_to_run_the_migrations(tmp_path: Path, files, added):
+    files = {"svc/__init__.py": "", "svc/main.py": APP, "alembic.ini": INI, **revisions("migration"), **files}
+    repo = read_repository(written(tmp_path, files))
+    assert repo.migrations == ("alembic upgrade heads" if added is not None else "")
+    assert repo.added == (added or ())
+    if added:
+        assert f"install -q --python /opt/venv/bin/python {added[0]}" in dockerfile_text(repo, "/", False) or (
+            f"pip install -q --no-cache-dir {added[0]}\n" in dockerfile_text(repo, "/", False)
+        )

@@ -113,6 +113,31 @@ def wrappers_of(tree: ast.Module, apps: set[str], module: str, source: str, sour
                     yield App(module, name, False, f"{source}:{node.lineno}", source_root)
 
 
+def apps_of_instances(trees: list[ast.Module], kinds: set[str]) -> dict[str, set[str]]:
+    """Each class whose methods hold an app on the instance (`self.app = FastAPI(...)`): its name, and those attributes."""
+    held: dict[str, set[str]] = {}
+    for node in (n for tree in trees for n in tree.body if isinstance(n, ast.ClassDef)):
+        for assignment in (n for n in ast.walk(node) if isinstance(n, ast.Assign) and any(calls(n.value, k) for k in kinds)):
+            targets = [t for t in assignment.targets if isinstance(t, ast.Attribute) and getattr(t.value, "id", "") == "self"]
+            held.setdefault(node.name, set()).update(target.attr for target in targets)
+    return held
+
+
+def held_by_instances(tree: ast.Module, held: dict[str, set[str]], module: str, source: str, source_root: str) -> Iterator[App]:
+    """Module-level names bound to the app an instance holds: `app = AppCreator().app`, or `creator = AppCreator()` then
+    `app = creator.app`."""
+    instances: dict[str, str] = {}
+    for node in (n for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None):
+        value = node.value
+        made = next((name for name in held if calls(value, name)), "")
+        instances |= dict.fromkeys(assigned(node), made) if made else {}
+        if isinstance(value, ast.Attribute):
+            owner = value.value
+            kind = next((name for name in held if calls(owner, name)), "") or instances.get(getattr(owner, "id", ""), "")
+            if kind and value.attr in held[kind]:
+                yield from (App(module, name, False, f"{source}:{node.lineno}", source_root) for name in assigned(node))
+
+
 def assigned(node: ast.Assign | ast.AnnAssign) -> list[str]:
     """The names a module-level assignment binds: `app = ...`, `app = api = ...`, `app: FastAPI = ...`."""
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -142,6 +167,9 @@ def find_apps(root: Path) -> list[App]:
         own = list(apps_in(tree, module, source, source_root, kinds))
         plain = {app.attribute for app in own if not app.factory}
         found += own + (list(wrappers_of(tree, plain, module, source, source_root)) if plain else [])
+    held = apps_of_instances([tree for tree, *_ in trees], kinds)
+    for tree, module, source, source_root in trees if held else ():
+        found += held_by_instances(tree, held, module, source, source_root)
     factories = {app.attribute for app in found if app.factory}
     factories |= {name for tree, *_ in trees for name in method_factories(tree, kinds)}
     for tree, module, source, source_root in trees if factories else ():

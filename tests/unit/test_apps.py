@@ -101,6 +101,27 @@ def test_the_app_a_classs_method_builds_at_module_level_is_the_entry(tmp_path: P
     assert [app.reference for app in find_apps(tmp_path)] == ["app.main:app"]
 
 
+CREATOR = "from fastapi import FastAPI\n\n\nclass AppCreator:\n    def __init__(self):\n        self.app = FastAPI()\n"
+
+
+@pytest.mark.parametrize(
+    ("main", "references"),
+    [
+        # jujumilk3/fastapi-clean-architecture: `self.app = FastAPI(...)` in a class's __init__, then `app = creator.app`
+        # at module level; init found no app at all.
+        ("creator = AppCreator()\napp = creator.app\n", ["app.main:app"]),
+        ("app = AppCreator().app\n", ["app.main:app"]),
+        ("creator = AppCreator()\nname = creator.title\n", []),  # another attribute: no app
+        ("creator = Other()\napp = creator.app\n", []),  # another class's instance
+    ],
+)
+def test_the_app_an_instance_holds_is_the_entry_a_module_level_name_binds(tmp_path: Path, main, references):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/creator.py").write_text(CREATOR)
+    (tmp_path / "app/main.py").write_text(f"from app.creator import AppCreator\n\n{main}")
+    assert [app.reference for app in find_apps(tmp_path)] == references
+
+
 @pytest.mark.parametrize(
     ("files", "source_root"),
     [

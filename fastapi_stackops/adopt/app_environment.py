@@ -10,6 +10,7 @@ from fastapi_stackops.adopt.app_mode import https_redirects, local_mode
 from fastapi_stackops.adopt.app_settings import (
     DATABASE_FIELD,
     KINDS,
+    ON_THIS_MACHINE,
     UNSET,
     SettingField,
     Settings,
@@ -18,7 +19,7 @@ from fastapi_stackops.adopt.app_settings import (
     setting_fields,
 )
 from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_by_default, broker_values
-from fastapi_stackops.adopt.conventions import DATA_DIR
+from fastapi_stackops.adopt.conventions import DATA_DIR, REDIS_SERVICE
 from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
 from fastapi_stackops.adopt.reading import Repository
 
@@ -212,17 +213,18 @@ def suite_only_value(repo: Repository, name: str) -> str:
     return f"{url.rsplit('/', 1)[0]}/postgres" if dropped else url
 
 
-#: A URL at the runner itself: a pipeline's own service container (a job's `services: postgres`, on localhost).
-RUNNERS_OWN = re.compile(r"^(?P<scheme>[a-z][a-z0-9+]*)://([^@/]*@)?(localhost|127\.0\.0\.1)(:\d+)?(/|$)", re.I)
-
-
 def on_the_stack(repo: Repository, value: str) -> str:
-    """A pipeline's URL of the app's kind of database at the runner's own service container (TEST_DATABASE_URL at
-    localhost) is the stack's database, with the URL's own driver; any other value stays as the pipeline sets it."""
-    found = RUNNERS_OWN.match(value)
+    """A URL at this machine of a service the stack runs (a pipeline's TEST_DATABASE_URL at its job's own service
+    container, a suite's default of `redis://localhost:6379/0`) is the stack's, with the URL's own driver and, for
+    Redis, its own database number; any other value stays as it is."""
+    found = ON_THIS_MACHINE.match(value)
     database = repo.database_server
     if found and database and database.names(found["scheme"]):
         return database.url(found["scheme"])
+    if found and repo.redis and found["scheme"].lower() in ("redis", "rediss"):
+        return f"redis://{REDIS_SERVICE}:6379/{value[found.end() :]}"  # the stack's Redis has no password, nor TLS
+    if found and repo.rabbitmq and found["scheme"].lower() in ("amqp", "amqps"):
+        return broker_values(["RABBITMQ_URL"], False, True)["RABBITMQ_URL"]
     return value
 
 

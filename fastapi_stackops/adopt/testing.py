@@ -9,7 +9,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi_stackops.adopt.app_settings import DATABASE_FIELD
+from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, ON_THIS_MACHINE
 from fastapi_stackops.adopt.environment_reads import environment_settings
 from fastapi_stackops.adopt.suite_values import ci_values, committed_env_values, names_in_code, recipe_values, test_env_values
 from fastapi_stackops.adopt.syntax import every_node, parsed
@@ -137,6 +137,14 @@ def suite_reads(root: Path, folder: str) -> list[str]:
     return [f.variable for f in fields if f.default is None or (not f.default and DATABASE_FIELD.search(f.variable))]
 
 
+def services_at_home(root: Path, folder: str) -> dict[str, str]:
+    """The URLs of this machine's services the suite's own code defaults to (`os.environ.get("REDIS_TEST_URL",
+    "redis://localhost:6379/0")`), as a pipeline would set them: the stack's own services stand in for them."""
+    fields = [f for s in environment_settings(root, sorted((root / folder).rglob("*.py"))) for f in s.fields]
+    at_home = {f.variable: f.default for f in fields if f.default and ON_THIS_MACHINE.match(f.default)}
+    return {name: url for name, url in at_home.items() if not url.lower().startswith("http")}  # a server, not the stack's
+
+
 def find_service_tests(root: Path, project: dict, installer: str, package: str = "") -> tuple[ServiceTests | None, str]:
     """The suite and how its dependencies install, or None and why not (a reason only when there are tests)."""
     folder = test_folder(root, package)
@@ -148,7 +156,7 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     reads = list(dict.fromkeys(suite_reads(root, folder)))
     named = names_in_code(sorted((root / folder).rglob("*.py")))
     pipelines = {name: value for name, value in ci_values(root).items() if name in named}
-    given = tuple((pipelines | recipe_values(root)).items())
+    given = tuple((services_at_home(root, folder) | pipelines | recipe_values(root)).items())
     values = (test_env_values(root), tuple(reads), given, committed_env_values(root))
     own_paths = bool(pytest_setting(root, project, "testpaths").strip())
     paths = sorted((root / folder).rglob("*.py"))

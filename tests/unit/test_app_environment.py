@@ -33,3 +33,29 @@ def test_a_database_url_only_the_suite_reads_is_the_stacks(tmp_path, driver, sui
     files |= {".env": "TEST_DATABASE_URL=postgresql+asyncpg://postgres:pw@test-database/todo_test\n"}
     tested = compose_text(read_repository(committed(written(tmp_path, files)))).split("  web-test:\n")[1]
     assert f'TEST_DATABASE_URL: "{given}' in tested, tested
+
+
+LOCAL_DEFAULTS = (
+    "import os\n\n"
+    "DSN = os.environ.get('POSTGRES_TEST_DSN', 'postgresql://app:app@localhost:5432/app')\n"
+    "REDIS = os.environ.get('REDIS_TEST_URL', 'redis://localhost:6379/0')\n"
+    "FRONTEND = os.environ.get('FRONTEND_URL', 'http://localhost:3000')\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "given"),
+    [
+        # siansoft-sian/fastapi-clean-backend-template: its suite's own DSN and Redis URL default to this machine, where
+        # in the stack nothing answers; 33 of its tests failed on "Connect call failed ('127.0.0.1', 5432)".
+        ("POSTGRES_TEST_DSN", '"postgresql://app:${POSTGRES_PASSWORD}@postgres:5432/app"'),
+        ("REDIS_TEST_URL", '"redis://redis:6379/0"'),
+        ("FRONTEND_URL", None),  # no service of the stack's: its own default stands
+    ],
+)
+def test_a_suites_own_database_or_broker_url_at_this_machine_is_the_stacks(tmp_path, name, given):
+    files = {"requirements.txt": "fastapi\nsqlalchemy\nasyncpg\nredis\npydantic-settings\npytest\n"}
+    files |= {"main.py": APP + "import redis\n", "config.py": SETTINGS, "tests/conftest.py": LOCAL_DEFAULTS}
+    files |= {"tests/test_app.py": "def test_x():\n    pass\n"}
+    tested = compose_text(read_repository(committed(written(tmp_path, files)))).split("  web-test:\n")[1]
+    assert (f"{name}: {given}" in tested) if given else (name not in tested), tested

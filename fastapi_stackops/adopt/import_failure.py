@@ -100,6 +100,10 @@ class Failure:
 LOCKING = {"uv.lock": "uv lock", "poetry.lock": "poetry lock"}
 
 
+#: The first of a chain that a library re-raises as its own ImportError: the optional module it lacks.
+OPTIONAL_MODULE = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
+
+
 def cause(
     failure: Failure, deps_file: str, local: set[str], outside: dict[str, str] | None = None, unlocked: tuple = ((), "")
 ) -> str:
@@ -118,6 +122,9 @@ def cause(
         return f"{where} is not valid Python here ({message}): if it needs a newer Python, give it with --python"
     if failure.kind == "ModuleNotFoundError" and (said := missing_module(failure, deps_file, local, outside, unlocked)):
         return said
+    if failure.kind == "ImportError" and (optional := OPTIONAL_MODULE.match(failure.root)):
+        # A library's optional dependency, which it names in its own words (pydantic's "email-validator is not installed").
+        return f"{where}: {briefly(message)}: none of its dependencies installs {optional[1]}; add it to {deps_file}"
     pydantic = f"pydantic {failure.pydantic}" if failure.pydantic else "the installed pydantic"
     if failure.kind == "PydanticImportError":
         return (

@@ -70,6 +70,18 @@ LOCAL = {"app", "app.core", "tests"}  # app.core: held, as local_modules says of
             "fix the import, or commit the module",
         ),
         (Failure("ValidationError", "1 validation error for Settings", "/srv/app/config.py", 9), ""),
+        (  # hdungng/fastapi-clean-architecture: EmailStr, and no email-validator among its requirements; init sent its
+            # user to --set and --app
+            Failure(
+                "ImportError",
+                "email-validator is not installed, run `pip install 'pydantic[email]'`",
+                "/srv/app/dtos.py",
+                5,
+                root="ModuleNotFoundError: No module named 'email_validator'",
+            ),
+            "app/dtos.py line 5: email-validator is not installed, run `pip install 'pydantic[email]'`: none of its "
+            "dependencies installs email_validator; add it to requirements.txt",
+        ),
     ],
 )
 def test_the_cause_of_an_import_failure(failure, said):

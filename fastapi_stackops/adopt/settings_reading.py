@@ -32,10 +32,14 @@ def alias_of(node: ast.AST | None) -> str:
     return str(named.value) if isinstance(named, ast.Constant) and isinstance(named.value, str) else ""
 
 
-def config_value(body: list[ast.stmt], key: str) -> str:
+def config_value(settings: ast.ClassDef, key: str) -> str:
     """A settings class's option (env_prefix, env_nested_delimiter) from `model_config = SettingsConfigDict(...)`
-    (pydantic-settings 2) or `class Config` (1); "" when unset."""
-    for node in body:
+    (pydantic-settings 2), the class's own keywords (`class App(BaseSettings, env_prefix="APP_")`) or `class Config`
+    (1); "" when unset."""
+    keywords = [k.value.value for k in settings.keywords if k.arg == key and isinstance(k.value, ast.Constant)]
+    if keywords:
+        return str(keywords[0])
+    for node in settings.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "model_config" for t in node.targets):
             # One SettingsConfigDict(...), or several merged (`COMMON | SettingsConfigDict(env_prefix="APP_")`): the last wins.
             calls = [n for n in ast.walk(node.value) if isinstance(n, ast.Call)]
@@ -148,7 +152,7 @@ def find_settings(root: Path) -> Settings | None:
     found, groups, own = [], {n.name: n for n, _ in subclasses(root, "BaseModel")}, {}
     classes = subclasses(root, "BaseSettings")  # bases before their subclasses
     for node, where in classes:
-        prefix, delimiter = config_value(node.body, "env_prefix"), config_value(node.body, "env_nested_delimiter")
+        prefix, delimiter = config_value(node, "env_prefix"), config_value(node, "env_nested_delimiter")
         names = [getattr(base, "id", getattr(base, "attr", "")) for base in node.bases]
         inherited = [f for name in names for f in own.get(name, ())]
         # A model of the repository's mixed in (`class PostgresEnv(BaseSettings, PostgresSettings)`): its fields, read

@@ -218,6 +218,13 @@ def test_find_apps(tmp_path, files, reference):
             "PG_",
             [("HOST", None), ("PORT", "5432")],
         ),
+        # bodaue/fastapi-clean-architecture: the prefix among the class's keywords; init made up TITLE, and the app
+        # stopped on "ApplicationConfig title Field required".
+        (
+            'class AppConfig(BaseSettings, env_prefix="APPLICATION_"):\n    title: str\n    debug: bool = False\n',
+            "APPLICATION_",
+            [("title", None), ("debug", "False")],
+        ),
     ],
 )
 def test_find_settings(tmp_path, source, prefix, fields):

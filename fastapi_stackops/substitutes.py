@@ -19,7 +19,7 @@ DEBIAN_SHIPS = {
     "python": PYTHON_SHIPS,
     # The same interpreter with only what a built venv needs to run: a runtime stage's base.
     "python-runtime": PYTHON_SHIPS,
-    "postgres": {"15": "bookworm", "17": "trixie"},
+    "postgres": {"15": "bookworm", "17": "trixie", "18": "forky"},
     # PostgreSQL with the vector extension (postgresql-NN-pgvector): only trixie ships it.
     "pgvector": {"17": "trixie"},
     # PostgreSQL with PostGIS (postgresql-NN-postgis-3), as postgis/postgis (which names no suite).

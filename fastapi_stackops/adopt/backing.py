@@ -235,21 +235,24 @@ INITDB = "/docker-entrypoint-initdb.d"
 
 @dataclass(frozen=True)
 class Extension:
-    """A PostgreSQL extension the app needs, and the image whose server has it: its official one, or a substitute with
-    Debian's package of it (postgresql-NN-<package>)."""
+    """A PostgreSQL extension (or a release's own function) the app needs, and the image whose server has it: its
+    official one, or a substitute with Debian's package (postgresql-NN, postgresql-NN-<package>)."""
 
-    name: str  # what CREATE EXTENSION names
+    name: str  # what CREATE EXTENSION names, or the function
     said: str  # PostgreSQL "with the vector extension"
     dependencies: tuple[str, ...]  # the clients that mean it
     official: str
     recipe: str
+    used: str = ""  # how the code uses it, when not by CREATE EXTENSION (a regular expression)
+    data: str = POSTGRES_DATA  # the image's VOLUME: PostgreSQL 18's official image keeps its data a level up
 
 
-#: The extensions init gives the app's PostgreSQL: pgvector (only trixie ships it, for PostgreSQL 17) and PostGIS
-#: (geoalchemy2's; bookworm ships it for the default PostgreSQL 15).
+#: What init gives the app's PostgreSQL: pgvector (only trixie ships it, for PostgreSQL 17), PostGIS (geoalchemy2's;
+#: bookworm ships it for the default PostgreSQL 15), and PostgreSQL 18 for its uuidv7() (forky ships it).
 EXTENSIONS = {
     "pgvector": Extension("vector", "with the vector extension", ("pgvector",), "pgvector/pgvector:pg17-trixie", "pgvector"),
     "postgis": Extension("postgis", "with PostGIS", ("geoalchemy2",), "postgis/postgis:15-3.5", "postgis"),
+    "uuidv7": Extension("uuidv7", "18, for its uuidv7()", (), "postgres:18", "postgres", r"\buuidv7\s*\(", "/var/lib/postgresql"),
 }
 
 
@@ -260,7 +263,8 @@ def database_for(kind: str, extension: str, login: Login | None = None, tls: boo
     if database:
         database = replace(database, login=login or database.login, tls=tls)
     if database and kind == "postgres" and extension:
-        return replace(database, official=EXTENSIONS[extension].official, recipe=EXTENSIONS[extension].recipe)
+        chosen = EXTENSIONS[extension]
+        return replace(database, official=chosen.official, recipe=chosen.recipe, data=chosen.data)
     return database
 
 

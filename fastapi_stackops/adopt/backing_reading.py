@@ -46,7 +46,8 @@ def creates_extension(name: str) -> re.Pattern:
 
 
 def extension_use(root: Path, dependencies: tuple[str, ...]) -> tuple[str, str]:
-    """The PostgreSQL extension the app says it uses (an EXTENSIONS key), and where it says so; ("", "") for none."""
+    """The PostgreSQL extension (or release) the app says it uses (an EXTENSIONS key), and where it says so; ("", "")
+    for none."""
     for key, extension in EXTENSIONS.items():
         client = next((d for d in extension.dependencies if d in dependencies), "")
         if client:
@@ -55,8 +56,9 @@ def extension_use(root: Path, dependencies: tuple[str, ...]) -> tuple[str, str]:
     for path in [*python_files(root, skipped=outside_migrations), *python_files(root, "*.sql", outside_migrations)]:
         text = path.read_text(errors="replace")
         for key, extension in EXTENSIONS.items():
-            if creates_extension(extension.name).search(text):
-                return key, f"CREATE EXTENSION {extension.name} in {path.relative_to(root)}"
+            if re.search(extension.used, text) if extension.used else creates_extension(extension.name).search(text):
+                used = f"{extension.name}()" if extension.used else f"CREATE EXTENSION {extension.name}"
+                return key, f"{used} in {path.relative_to(root)}"
     return "", ""
 
 

@@ -93,12 +93,16 @@ python-runtime)
   import_rootfs --change 'CMD ["python3"]'
   ;;
 postgres|pgvector|postgis)
-  [ -n "$version" ] || { echo "build-base: $recipe needs PostgreSQL's major version (15, 17)" >&2; exit 2; }
+  [ -n "$version" ] || { echo "build-base: $recipe needs PostgreSQL's major version (15, 17, 18)" >&2; exit 2; }
   # pgvector, postgis: the same server with the extension (what pgvector/pgvector and postgis/postgis add to postgres);
   # PostGIS's SQL for CREATE EXTENSION is its -scripts package.
   packages="postgresql-$version"
   [ "$recipe" != pgvector ] || packages="$packages,postgresql-$version-pgvector"
   [ "$recipe" != postgis ] || packages="$packages,postgresql-$version-postgis-3,postgresql-$version-postgis-3-scripts"
+  # The official images up to 17 keep PGDATA at /var/lib/postgresql/data, their VOLUME; 18 and newer keep it at
+  # /var/lib/postgresql/NN/docker, under a VOLUME of /var/lib/postgresql (pg_upgrade --link's layout). As here.
+  pgdata=/var/lib/postgresql/data volume=/var/lib/postgresql/data
+  [ "$version" -lt 18 ] || { pgdata=/var/lib/postgresql/$version/docker volume=/var/lib/postgresql; }
   # JIT needs LLVM (+130 MB) and is off here; the server runs without it.
   make_rootfs --include="$packages" \
     --dpkgopt="path-exclude=/usr/lib/postgresql/$version/lib/llvmjit*" \
@@ -107,12 +111,11 @@ postgres|pgvector|postgis)
     --dpkgopt='path-exclude=/usr/lib/aarch64-linux-gnu/libLLVM*' \
     --customize-hook="rm -rf \"\$1\"/var/lib/postgresql/$version \"\$1\"/etc/postgresql/$version" \
     --customize-hook="copy-in $here/postgres-entrypoint.sh /usr/local/bin" \
-    --customize-hook='mkdir -p "$1"/var/lib/postgresql/data "$1"/var/run/postgresql && chroot "$1" chown postgres:postgres /var/lib/postgresql/data /var/run/postgresql'
-  # The official images up to 17 keep PGDATA at /var/lib/postgresql/data, as here.
+    --customize-hook="mkdir -p \"\$1\"$pgdata \"\$1\"/var/run/postgresql && chroot \"\$1\" chown postgres:postgres $volume $pgdata /var/run/postgresql"
   import_rootfs \
       --change "ENV PATH=/usr/lib/postgresql/$version/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-      --change 'ENV PGDATA=/var/lib/postgresql/data' \
-      --change 'VOLUME /var/lib/postgresql/data' \
+      --change "ENV PGDATA=$pgdata" \
+      --change "VOLUME $volume" \
       --change 'EXPOSE 5432' \
       --change 'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint.sh"]' \
       --change 'CMD ["postgres"]'

@@ -170,6 +170,15 @@ def test_mysql_clients_get_mariadb_with_the_official_images_contract():
             "CREATE EXTENSION postgis in alembic/versions/0001_init.py",
         ),
         ({"db/init.sql": "CREATE EXTENSION postgis_topology;\n"}, (), "", ""),  # another extension, not PostGIS itself
+        # eugeneliukindev/fastapi-clean-arch-template: ids made by PostgreSQL 18's uuidv7(); on 15 its migrations failed
+        # ("function uuidv7() does not exist"), and the server crash-looped.
+        (
+            {"src/models/mixins.py": "id = mapped_column(server_default=func.uuidv7())\n"},
+            (),
+            "uuidv7",
+            "uuidv7() in src/models/mixins.py",
+        ),
+        ({"src/models/mixins.py": "from uuid_extensions import uuid7\nid = uuid7()\n"}, (), "", ""),  # made in Python
     ],
 )
 def test_a_postgresql_extension_is_found_in_the_dependencies_the_code_or_its_sql(tmp_path, files, dependencies, extension, said):
@@ -210,6 +219,15 @@ def test_pgvector_gets_postgresql_with_the_vector_extension_and_plain_postgres_d
     assert ("POSTGRES_BASE_IMAGE", "pgvector/pgvector:pg17-trixie", "pgvector") in written_layout(repo).bases
     plain = read_repository(BARE / "poetry-asyncpg-alembic")
     assert "image: ${POSTGRES_BASE_IMAGE-postgres:15-bookworm}" in compose_text(plain)
+
+
+def test_uuidv7_gets_postgresql_18_with_its_data_where_its_official_image_keeps_it(tmp_path):
+    files = {"requirements.txt": "fastapi\nsqlalchemy\nasyncpg\n", "main.py": APP, "models.py": "ID = text('uuidv7()')\n"}
+    repo = read_repository(written(tmp_path, files))
+    assert "  database     PostgreSQL 18, for its uuidv7() (from the asyncpg dependency; uuidv7() in models.py)" in lines(repo)
+    compose = compose_text(repo)
+    assert "image: ${POSTGRES_BASE_IMAGE-postgres:18}" in compose and "- db-data:/var/lib/postgresql\n" in compose
+    assert plan_substitute("postgres", "postgres:18").tag == "local/postgres:18-forky"
 
 
 def test_geoalchemy2_gets_postgresql_with_postgis_from_its_official_image_or_a_debian_substitute(tmp_path):

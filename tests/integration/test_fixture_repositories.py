@@ -179,6 +179,30 @@ def test_the_postgres_substitute_runs_the_init_scripts_once_as_the_official_imag
         container.remove(force=True, v=True)
 
 
+def test_the_postgres_18_substitute_keeps_its_data_where_the_official_18_image_does(engine):
+    """PostgreSQL 18's official image keeps PGDATA at /var/lib/postgresql/18/docker, under a VOLUME of
+    /var/lib/postgresql, where init mounts the stack's named volume for an app that calls uuidv7()."""
+    image = ensure_image(BaseImage("postgres", "POSTGRES_BASE_IMAGE", "postgres:18"), load_settings("ci", environ={}), engine)
+    assert image == "local/postgres:18-forky"
+    assert list(engine.images.get(image).attrs["Config"]["Volumes"]) == ["/var/lib/postgresql"]
+    environment = {"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "eighteen", "POSTGRES_DB": "app"}
+    volume = engine.volumes.create()
+    container = engine.containers.run(
+        image, detach=True, environment=environment, volumes={volume.name: {"bind": "/var/lib/postgresql"}}
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while container.exec_run(["pg_isready", "-q", "-h", "127.0.0.1"]).exit_code != 0:
+            assert time.monotonic() < deadline, container.logs().decode()[-2000:]
+            time.sleep(0.5)
+        made = container.exec_run(["psql", "-tA", "-U", "app", "-d", "app", "-c", "SELECT uuidv7() IS NOT NULL"])
+        assert made.output.decode().strip() == "t", made.output.decode()
+        assert container.exec_run(["cat", "/var/lib/postgresql/18/docker/PG_VERSION"]).output.decode().strip() == "18"
+    finally:
+        container.remove(force=True, v=True)
+        volume.remove(force=True)
+
+
 def test_a_failed_init_script_leaves_no_half_made_database_and_runs_again_at_the_next_start(engine, tmp_path):
     image = ensure_image(
         BaseImage("postgres", "POSTGRES_BASE_IMAGE", "postgres:15-bookworm"), load_settings("ci", environ={}), engine

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.wheels import normalized, pipfile_pins, ranges, read_lock, text_of
-from fastapi_stackops.adopt.workspace import workspace_of
+from fastapi_stackops.adopt.workspace import read_toml, workspace_of
 from fastapi_stackops.lazy import requests
 
 #: A requirements file at the top, misspelt too (requirments.txt, requirement.txt: pip reads whatever it is called).
@@ -109,7 +109,16 @@ def requirements_likelihood(path: str) -> tuple:
 
 
 def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, ...]]:
-    """How the dependencies install (uv, poetry, requirements or pip), the requirements file, the declared dependencies."""
+    """How the dependencies install (uv, poetry, requirements or pip), said with the installer's version the project
+    requires, the requirements file, the declared dependencies."""
+    how, found, requirements, declared = chosen_installer(root, project)
+    if version := installer_version(root, project, how):
+        found = Finding(found.what, f"{found.value}, with {version}", f"{found.source}; the version the project requires")
+    return how, found, requirements, declared
+
+
+def chosen_installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, ...]]:
+    """How the dependencies install, the requirements file, the declared dependencies."""
     declared = [name for d in project.get("project", {}).get("dependencies", []) for name in requirement_names(d)]
     poetry = project.get("tool", {}).get("poetry", {}).get("dependencies", {})
     declared += [name.lower() for name in poetry if name != "python"]
@@ -145,6 +154,19 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
         f"{root}: no uv.lock, poetry.lock, requirements.txt, Pipfile.lock, [project] or setup.cfg says how to install it"
         + (f"; run init from a service's folder: {below}" if below else "")
     )
+
+
+def installer_version(root: Path, project: dict, installer: str) -> str:
+    """The installer at the version the project requires of it ([tool.uv] required-version, or uv.toml's; poetry's
+    requires-poetry), as pip installs it ("uv~=0.9.7"), or "" for any: uv and poetry refuse to run at another."""
+    tool = project.get("tool", {})
+    if installer == "uv":
+        own = read_toml(root / "uv.toml") if (root / "uv.toml").is_file() else {}
+        required, name = str(own.get("required-version") or tool.get("uv", {}).get("required-version", "")), "uv"
+    else:
+        required, name = str(tool.get("poetry", {}).get("requires-poetry", "")) if installer == "poetry" else "", "poetry"
+    required = re.sub(r"\s+", "", required)
+    return f"{name}{'==' if required[:1].isdigit() else ''}{required}" if required else ""
 
 
 def declared_alone(root: Path, project: dict, declared: tuple[str, ...]) -> tuple[str, Finding, str, tuple[str, ...]] | None:

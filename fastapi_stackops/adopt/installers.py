@@ -115,6 +115,14 @@ def with_extras(repo: Repository, install: str) -> str:
     )
 
 
+def at_its_version(repo: Repository, install: str) -> str:
+    """An install whose uv or poetry is the version the project requires: either refuses to run at another."""
+    if not repo.installer_version:
+        return install
+    tool = "uv" if repo.installer == "uv" else "poetry"
+    return install.replace(f"pip install -q {tool} ", f"pip install -q '{repo.installer_version}' ")
+
+
 def in_workspace(repo: Repository, install: str) -> str:
     """A uv workspace member's install: its own package's dependencies alone, and none of the workspace's projects
     (their code is not in the builder)."""

@@ -16,6 +16,7 @@ from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.data_folders import scratch_folders
 from fastapi_stackops.adopt.dependency_files import (
     installer,
+    installer_version,
     pyproject,
     requirement_name,
     unreached_lock_index,
@@ -77,6 +78,7 @@ class Repository:
     own_distribution: str = ""  # "name version": the metadata the code reads of itself, which the image writes
     placeholders: tuple[str, ...] = ()  # git-ignored env files the app reads at import: empty in the image
     folders: tuple[str, ...] = ()  # folders the app needs at import that another build makes (static/): empty here
+    installer_version: str = ""  # the uv or poetry its project requires, as pip installs it ("uv~=0.9.7")
     added: tuple[str, ...] = ()  # the server or alembic pins the app's dependencies lack (kept among dev ones)
     given: dict[str, str] = field(default_factory=dict)  # values --set gave, and those a first start's type errors taught
     refused_committed: tuple[str, ...] = ()  # secrets whose committed .env value the app refused at its first start
@@ -134,6 +136,7 @@ def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how
         "own_distribution": own_distribution(root, project),
         "docker_files": tuple(name for name in DOCKER_FILES if (root / name).is_file()),
         "libraries": runtime_libraries(root, dependencies),
+        "installer_version": installer_version(root, project, how),
     }
 
 

@@ -212,3 +212,33 @@ def test_a_poetry_lock_older_than_pyproject_is_refused_before_any_build(tmp_path
 def test_a_driver_sqlalchemys_extra_installs_is_a_dependency_of_the_app(tmp_path, files):
     repo = read_repository(written(tmp_path, {**files, "main.py": APP}))
     assert "asyncpg" in repo.dependencies and repo.database == "postgres"
+
+
+UV_PROJECT = '[project]\nname = "svc"\ndependencies = ["fastapi", "uvicorn"]\n'
+POETRY_PROJECT = '[tool.poetry]\nname = "svc"\n[tool.poetry.dependencies]\npython = "^3.11"\nfastapi = "*"\nuvicorn = "*"\n'
+
+
+@pytest.mark.parametrize(
+    ("files", "version", "installed"),
+    [
+        # GlebKostousov/fastapi-url-shortener: `required-version = "~=0.9.7"`; the build's newest uv refused to run.
+        (
+            {"pyproject.toml": UV_PROJECT + '[tool.uv]\nrequired-version = "~=0.9.7"\n', "uv.lock": "version = 1\n"},
+            "uv~=0.9.7",
+            "/opt/uv/bin/pip install -q 'uv~=0.9.7' ",
+        ),
+        ({"pyproject.toml": UV_PROJECT, "uv.toml": 'required-version = "0.8.4"\n', "uv.lock": ""}, "uv==0.8.4", "'uv==0.8.4' "),
+        # mksmin/fastapi-url-shortener: requires-poetry; poetry 2.5 refused the project.
+        (
+            {"pyproject.toml": POETRY_PROJECT.replace("\n[", '\nrequires-poetry = ">=2.1.4,<2.2.0"\n[', 1), "poetry.lock": ""},
+            "poetry>=2.1.4,<2.2.0",
+            "/opt/poetry/bin/pip install -q 'poetry>=2.1.4,<2.2.0' poetry-plugin-export ",
+        ),
+        ({"pyproject.toml": UV_PROJECT, "uv.lock": "version = 1\n"}, "", "/opt/uv/bin/pip install -q uv "),  # any uv
+    ],
+)
+def test_the_installer_is_the_version_the_project_requires(tmp_path, files, version, installed):
+    repo = read_repository(written(tmp_path, {"svc/__init__.py": "", "svc/main.py": APP, **files}))
+    assert repo.installer_version == version
+    assert installed in dockerfile_text(repo, "/", False)
+    assert not version or any(f", with {version} (from " in line for line in lines(repo))

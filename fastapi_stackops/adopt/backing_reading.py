@@ -16,7 +16,7 @@ from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.refused_databases import refuse_a_driverless_database, unrun_database
 from fastapi_stackops.adopt.source import AT_LOCALHOST, SKIPPED, python_files, string_constants
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
-from fastapi_stackops.adopt.written_login import written_login
+from fastapi_stackops.adopt.written_login import alembic_url, written_login
 from fastapi_stackops.failure_bundle import masked
 
 #: Where a repository keeps the SQL its PostgreSQL image runs at its first start (/docker-entrypoint-initdb.d): a
@@ -263,6 +263,8 @@ def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings |
     if "aiosqlite" in dependencies or url.startswith("sqlite") or (settings and settings.sqlite_files):
         named = settings.sqlite_files[0] if settings and settings.sqlite_files and not url else None
         source = "aiosqlite" if "aiosqlite" in dependencies else f"{named.variable}'s default" if named else url
+        if migrated := migrations_sqlite_file(root, url):
+            return Finding("database", f"SQLite on a named volume, alembic.ini's {migrated} linked there", source), migrated
         return Finding("database", "SQLite on a named volume", source), ""
     in_code, where = code_sqlite_file(root)
     if in_code:
@@ -272,6 +274,14 @@ def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings |
     if dialect and {"sqlalchemy", "sqlmodel"} & set(dependencies):
         return Finding("database", "SQLite on a named volume", f"{dialect}, with SQLAlchemy and no server's driver"), ""
     return None
+
+
+def migrations_sqlite_file(root: Path, url: str) -> str:
+    """The SQLite file alembic.ini names beside the code, when its env.py connects with it as written and the app's own
+    default names that file too (./shortener.db both): a link to the app's file on the volume makes the migrations'
+    tables the app's."""
+    found = RELATIVE_SQLITE.match(alembic_url(root)[0])
+    return found.group(1) if found and url.startswith("sqlite") and url.rsplit("/", 1)[-1] == Path(found.group(1)).name else ""
 
 
 def sqlite_folder(root: Path, settings: Settings | None) -> str:

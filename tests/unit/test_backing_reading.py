@@ -45,6 +45,31 @@ def test_the_sqlite_file_the_code_names_is_a_link_into_the_data_volume(tmp_path:
     assert "app-data:/var/lib/app" in compose_text(repo)
 
 
+SQLITE_SETTINGS = 'from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    DATABASE_URL: str = "{url}"\n'
+ALEMBIC_INI = "[alembic]\nscript_location = alembic\nsqlalchemy.url = sqlite+aiosqlite:///./shortener.db\n"
+
+
+@pytest.mark.parametrize(
+    ("env", "url", "linked"),
+    [
+        # irvaniamirali/fastapi-url-shortener: env.py connects with alembic.ini's ./shortener.db as written, the app's
+        # default names the same file; the migrations wrote under the read-only code, and the server crash-looped.
+        ("config = context.config\n", "sqlite+aiosqlite:///./shortener.db", "shortener.db"),
+        ("config.set_main_option('sqlalchemy.url', settings.DATABASE_URL)\n", "sqlite+aiosqlite:///./shortener.db", ""),
+        ("config = context.config\n", "sqlite+aiosqlite:///./other.db", ""),  # another file: not the app's to share
+    ],
+)
+def test_the_sqlite_file_alembic_ini_names_is_the_apps_on_the_volume(tmp_path: Path, env, url, linked):
+    files = {"requirements.txt": "fastapi\nsqlalchemy\naiosqlite\nalembic\npydantic-settings\n", "main.py": APP}
+    files |= {"config.py": SQLITE_SETTINGS.format(url=url), "alembic.ini": ALEMBIC_INI, "alembic/env.py": env}
+    files |= {"alembic/versions/0001_urls.py": "revision = '0001'\n"}
+    repo = read_repository(written(tmp_path, files))
+    assert repo.sqlite_in_code == linked
+    if linked:
+        assert "ln -sf /var/lib/app/shortener.db /srv/shortener.db" in dockerfile_text(repo, "/", repo.keeps_data)
+        assert "DATABASE_URL: ${DATABASE_URL-sqlite+aiosqlite:////var/lib/app/shortener.db}" in compose_text(repo)
+
+
 @pytest.mark.parametrize(
     ("code", "tls"),
     [

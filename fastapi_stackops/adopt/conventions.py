@@ -66,3 +66,7 @@ HEADER = WRITTEN_BY_INIT
 #: The build cache a GitLab job keeps between runs (GitLab caches only folders inside the project): ignored by git and
 #: by the build, whose context it would otherwise join.
 BUILD_CACHE = ".stackops-build-cache"
+
+#: A marker at an exact patch release (`python_full_version == "3.11.7"`, which poetry and uv export for a project pinned
+#: to one) matches no image's Python of that minor, and pip skips the line without a word: such a marker is read at the minor.
+AT_THE_MINOR = "sed -i -E \"s/python_full_version ?== ?[\\\"'](3\\.[0-9]+)\\.[0-9]+[\\\"']/python_version == '\\1'/g\""

@@ -3,11 +3,9 @@ after it: shell text for the Dockerfile init writes (tests/integration/test_adop
 
 from __future__ import annotations
 
+from fastapi_stackops.adopt.conventions import AT_THE_MINOR
 from fastapi_stackops.adopt.reading import Repository
 
-#: A marker at an exact patch release (`python_full_version == "3.11.7"`, which poetry and uv export for a project pinned
-#: to one) matches no image's Python of that minor, and pip skips the line without a word: such a marker is read at the minor.
-AT_THE_MINOR = "sed -i -E \"s/python_full_version ?== ?[\\\"'](3\\.[0-9]+)\\.[0-9]+[\\\"']/python_version == '\\1'/g\""
 #: The builder's checks after installing, each one shell command (tests/integration/test_adopt_image_steps.py runs them).
 FRAMEWORK_INSTALLED = (
     'python -c "import fastapi" 2>/dev/null \\\n'

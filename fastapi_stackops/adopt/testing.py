@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, ON_THIS_MACHINE
+from fastapi_stackops.adopt.conventions import AT_THE_MINOR
 from fastapi_stackops.adopt.environment_reads import environment_settings
 from fastapi_stackops.adopt.suite_values import ci_values, committed_env_values, names_in_code, recipe_values, test_env_values
 from fastapi_stackops.adopt.syntax import every_node, parsed
@@ -64,7 +65,7 @@ class ServiceTests:
         if self.kind == "poetry-group":
             return (
                 f"/opt/poetry/bin/poetry export --only {self.name} --without-hashes -o /tmp/test-requirements.txt \\\n"
-                f"    && {pip} -r /tmp/test-requirements.txt"
+                f"    && {AT_THE_MINOR} /tmp/test-requirements.txt && {pip} -r /tmp/test-requirements.txt"
             )
         if self.kind == "requirements":
             return f"{pip} -r {self.name}"

@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
+from fastapi_stackops.adopt.conventions import AT_THE_MINOR
 from fastapi_stackops.adopt.image import held_to_its_date
 from fastapi_stackops.adopt.installers import (
-    AT_THE_MINOR,
     DEPENDENCIES_COMPILED,
     FRAMEWORK_INSTALLED,
     NO_INSTALLER,

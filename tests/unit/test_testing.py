@@ -30,3 +30,13 @@ def test_pytest_runs_from_where_its_own_addopts_name_paths(tmp_path: Path, files
     assert found == run_in
     tests = ServiceTests(folder, "requirements", "requirements.txt", "requirements.txt", run_in=found)
     assert tests.arguments == (("." if run_in == folder else folder),)
+
+
+def test_a_poetry_groups_pins_at_an_exact_patch_release_are_read_at_the_minor_before_pip_reads_them():
+    # peacefulseeker/fastapi-url-shortener: `python = "3.11.11"` put `python_full_version == "3.11.11"` on every line
+    # of the dev group's export; pip skipped them all without a word, and the suite met no moto.
+    from fastapi_stackops.adopt.conventions import AT_THE_MINOR
+
+    install = ServiceTests("tests", "poetry-group", "dev", "poetry's dev group").install
+    read_at_the_minor, pip_reads = install.find(f"{AT_THE_MINOR} /tmp/test-requirements.txt"), install.find("-r /tmp/test-")
+    assert 0 < read_at_the_minor < pip_reads

@@ -214,8 +214,8 @@ def test_a_driver_sqlalchemys_extra_installs_is_a_dependency_of_the_app(tmp_path
     assert "asyncpg" in repo.dependencies and repo.database == "postgres"
 
 
-UV_PROJECT = '[project]\nname = "svc"\ndependencies = ["fastapi", "uvicorn"]\n'
-POETRY_PROJECT = '[tool.poetry]\nname = "svc"\n[tool.poetry.dependencies]\npython = "^3.11"\nfastapi = "*"\nuvicorn = "*"\n'
+UV_SERVICE = '[project]\nname = "svc"\ndependencies = ["fastapi", "uvicorn"]\n'
+POETRY_SERVICE = '[tool.poetry]\nname = "svc"\n[tool.poetry.dependencies]\npython = "^3.11"\nfastapi = "*"\nuvicorn = "*"\n'
 
 
 @pytest.mark.parametrize(
@@ -223,18 +223,18 @@ POETRY_PROJECT = '[tool.poetry]\nname = "svc"\n[tool.poetry.dependencies]\npytho
     [
         # GlebKostousov/fastapi-url-shortener: `required-version = "~=0.9.7"`; the build's newest uv refused to run.
         (
-            {"pyproject.toml": UV_PROJECT + '[tool.uv]\nrequired-version = "~=0.9.7"\n', "uv.lock": "version = 1\n"},
+            {"pyproject.toml": UV_SERVICE + '[tool.uv]\nrequired-version = "~=0.9.7"\n', "uv.lock": "version = 1\n"},
             "uv~=0.9.7",
             "/opt/uv/bin/pip install -q 'uv~=0.9.7' ",
         ),
-        ({"pyproject.toml": UV_PROJECT, "uv.toml": 'required-version = "0.8.4"\n', "uv.lock": ""}, "uv==0.8.4", "'uv==0.8.4' "),
+        ({"pyproject.toml": UV_SERVICE, "uv.toml": 'required-version = "0.8.4"\n', "uv.lock": ""}, "uv==0.8.4", "'uv==0.8.4' "),
         # mksmin/fastapi-url-shortener: requires-poetry; poetry 2.5 refused the project.
         (
-            {"pyproject.toml": POETRY_PROJECT.replace("\n[", '\nrequires-poetry = ">=2.1.4,<2.2.0"\n[', 1), "poetry.lock": ""},
+            {"pyproject.toml": POETRY_SERVICE.replace("\n[", '\nrequires-poetry = ">=2.1.4,<2.2.0"\n[', 1), "poetry.lock": ""},
             "poetry>=2.1.4,<2.2.0",
             "/opt/poetry/bin/pip install -q 'poetry>=2.1.4,<2.2.0' poetry-plugin-export ",
         ),
-        ({"pyproject.toml": UV_PROJECT, "uv.lock": "version = 1\n"}, "", "/opt/uv/bin/pip install -q uv "),  # any uv
+        ({"pyproject.toml": UV_SERVICE, "uv.lock": "version = 1\n"}, "", "/opt/uv/bin/pip install -q uv "),  # any uv
     ],
 )
 def test_the_installer_is_the_version_the_project_requires(tmp_path, files, version, installed):

@@ -100,6 +100,8 @@ class Failure:
 LOCKING = {"uv.lock": "uv lock", "poetry.lock": "poetry lock"}
 
 
+#: A name imported from one of the repository's packages (its __init__.py), not a circular import's half-made module.
+NOT_IN_PACKAGE = re.compile(rf"cannot import name '(\w+)' from '([\w.]+)' \({CODE_DIR}/[\w/.-]+/__init__\.py\)$")
 #: The first of a chain that a library re-raises as its own ImportError: the optional module it lacks.
 OPTIONAL_MODULE = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
 
@@ -122,6 +124,9 @@ def cause(
         return f"{where} is not valid Python here ({message}): if it needs a newer Python, give it with --python"
     if failure.kind == "ModuleNotFoundError" and (said := missing_module(failure, deps_file, local, outside, unlocked)):
         return said
+    if failure.kind == "ImportError" and (own := NOT_IN_PACKAGE.match(message)) and own[2].split(".")[0] in local:
+        module = f"{own[2]}.{own[1]}"  # neither a name the package defines, nor a module file of it: never committed
+        return f"{where} imports {module}, which the repository does not hold (no {module.replace('.', '/')}.py): fix the import, or commit the module"
     if failure.kind == "ImportError" and (optional := OPTIONAL_MODULE.match(failure.root)):
         # A library's optional dependency, which it names in its own words (pydantic's "email-validator is not installed").
         return f"{where}: {briefly(message)}: none of its dependencies installs {optional[1]}; add it to {deps_file}"

@@ -70,6 +70,27 @@ LOCAL = {"app", "app.core", "tests"}  # app.core: held, as local_modules says of
             "fix the import, or commit the module",
         ),
         (Failure("ValidationError", "1 validation error for Settings", "/srv/app/config.py", 9), ""),
+        (  # point-krapka/fastapi-url-shortener: a module of a package never committed; init sent its user to --set and --app
+            Failure(
+                "ImportError",
+                "cannot import name 'manage_link' from 'app.site' (/srv/app/site/__init__.py)",
+                "/srv/main.py",
+                9,
+            ),
+            "main.py line 9 imports app.site.manage_link, which the repository does not hold (no app/site/manage_link.py): "
+            "fix the import, or commit the module",
+        ),
+        (  # a circular import's half-made module: the code's own order, not a missing file
+            Failure(
+                "ImportError",
+                "cannot import name 'db' from partially initialized module 'app.core' (most likely due to a circular import) "
+                "(/srv/app/core/__init__.py)",
+                "/srv/main.py",
+                2,
+            ),
+            "",
+        ),
+        (Failure("ImportError", "cannot import name 'x' from 'fastapi' (/opt/venv/lib/fastapi/__init__.py)", "/srv/m.py", 1), ""),
         (  # hdungng/fastapi-clean-architecture: EmailStr, and no email-validator among its requirements; init sent its
             # user to --set and --app
             Failure(

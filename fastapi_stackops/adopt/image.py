@@ -108,8 +108,8 @@ CA_SECRET = (
 
 
 def added_packages(repo: Repository) -> str:
-    """What the app's dependencies lack and the image needs (a template keeps uvicorn, or alembic, among its dev
-    dependencies): added alone."""
+    """What the app's dependencies lack and the image runs (a template keeps uvicorn, or alembic, among its dev
+    dependencies, or names no server at all): added alone."""
     if not repo.added:
         return ""
     pip = (
@@ -118,7 +118,7 @@ def added_packages(repo: Repository) -> str:
         else "pip install -q --no-cache-dir"
     )
     added = " ".join(repo.added)
-    return f"# Kept among the dev dependencies alone, and needed here: {added}.\n{CA_SECRET}{past_unreached_index(repo, pip)} {added}\n"
+    return f"# The app's dependencies lack what the image runs (its server, its migrations' alembic): {added}.\n{CA_SECRET}{past_unreached_index(repo, pip)} {added}\n"
 
 
 def past_unreached_index(repo: Repository, install: str) -> str:

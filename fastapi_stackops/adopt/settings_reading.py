@@ -145,6 +145,17 @@ def validated_defaults(fields: tuple[SettingField, ...], tree: ast.Module | None
     return tuple(replace(field, default=None) if needed[i] else field for i, field in enumerate(fields))
 
 
+def held_settings(node: ast.ClassDef, classes: dict, groups: dict, prefix: str, delimiter: str) -> tuple[SettingField, ...]:
+    """The fields of the settings classes the class holds with no default (`session: SessionConfig`): pydantic makes them
+    from the holder's own variables (URL_SHORTENER__SESSION__SECRET_KEY), as it does a model's. One with a default is
+    made by the code, which reads its own."""
+    held = [i for i in node.body if isinstance(i, ast.AnnAssign) and i.value is None and ast.unparse(i.annotation) in classes]
+    nested = [(i.target.id, classes[ast.unparse(i.annotation)]) for i in held if delimiter and isinstance(i.target, ast.Name)]
+    return tuple(
+        f for name, model in nested for f in required_group(group_fields(model, groups, prefix, f"{name}{delimiter}", delimiter))
+    )
+
+
 def find_settings(root: Path) -> Settings | None:
     """The pydantic-settings class that holds the database URL (else the first one, else the file reading the most from
     the environment), with the fields the app's other settings classes and files cannot start without: settings are
@@ -160,6 +171,7 @@ def find_settings(root: Path) -> Settings | None:
         inherited += [f for name in names if name in groups for f in annotated_fields(groups[name], prefix)]
         tree = parsed(root / where.rsplit(":", 1)[0])
         fields = (*inherited, *annotated_fields(node, prefix, delimiter, groups, readers=module_readers(tree)))
+        fields += held_settings(node, {n.name: n for n, _ in classes}, groups, prefix, delimiter)
         fields = validated_defaults(fields, tree)
         # A field typed as another settings class (`db: DBSettings`) is made by the code, which reads its own variables.
         own[node.name] = tuple(f for f in fields if f.annotation not in {n.name for n, _ in classes})

@@ -218,6 +218,15 @@ def test_find_apps(tmp_path, files, reference):
             "PG_",
             [("HOST", None), ("PORT", "5432")],
         ),
+        # GlebKostousov/fastapi-url-shortener: a settings class held with no default, which pydantic makes from the
+        # holder's nested variables; init made up none, and the app stopped on "session Field required".
+        (
+            "class SessionConfig(BaseSettings):\n    secret_key: str\n"
+            "class S(BaseSettings):\n    model_config = SettingsConfigDict(env_prefix='APP__', env_nested_delimiter='__')\n"
+            "    session: SessionConfig\n    cached: SessionConfig = SessionConfig()\n    debug: bool = False\n",
+            "APP__",
+            [("debug", "False"), ("session__secret_key", None)],
+        ),
         # bodaue/fastapi-clean-architecture: the prefix among the class's keywords; init made up TITLE, and the app
         # stopped on "ApplicationConfig title Field required".
         (

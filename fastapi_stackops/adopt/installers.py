@@ -17,9 +17,11 @@ NO_INSTALLER = (
     "if grep -rqsE --include='*.py' --exclude-dir=setuptools --exclude-dir=pkg_resources --exclude-dir=pip \\\n"
     "    '^(import|from) pkg_resources' /opt/venv/lib; then pip uninstall -q -y pip; else pip uninstall -q -y pip setuptools; fi"
 )
-#: What a dependency ships that nothing reads at run time: its test suite, Cython sources and type stubs.
+#: What a dependency ships that nothing reads at run time: its test suite (a tests/ holding test_*.py; pytest-alembic's
+#: tests/ is its code), Cython sources and type stubs.
 BUILD_ONLY = (
-    "find /opt/venv/lib -depth -type d -path '*/site-packages/*/tests' -exec rm -rf {} + \\\n"
+    "find /opt/venv/lib -depth -type d -path '*/site-packages/*/tests' \\\n"
+    '    -exec sh -c \'for d; do [ -z "$(find "$d" -name "test_*.py" | head -n 1)" ] || rm -rf "$d"; done\' sh {} + \\\n'
     "    && find /opt/venv/lib \\( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' -o -name '*.pyi' \\) -delete"
 )
 #: Without the column tables (3.11 on) the dependencies' bytecode is about a tenth smaller; tracebacks keep file and line.

@@ -10,6 +10,7 @@ import pytest
 from fastapi_stackops.adopt.conventions import AT_THE_MINOR
 from fastapi_stackops.adopt.image import held_to_its_date
 from fastapi_stackops.adopt.installers import (
+    BUILD_ONLY,
     DEPENDENCIES_COMPILED,
     FRAMEWORK_INSTALLED,
     NO_INSTALLER,
@@ -139,3 +140,16 @@ def test_setuptools_stays_only_for_a_dependency_that_imports_pkg_resources_as_it
     done = in_image(python_image, f"{made} && {NO_INSTALLER} && {left}")
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ([kept] if kept else [])
+
+
+def test_a_dependencys_test_suite_leaves_the_venv_and_a_package_named_tests_stays(python_image):
+    # irvaniamirali/fastapi-url-shortener: pytest-alembic's own code is its tests/ package; the builder removed it, and
+    # pytest stopped at start on "No module named 'pytest_alembic.tests'".
+    packages = "/opt/venv/lib/python3.11/site-packages"
+    made = (
+        f"python -m venv /opt/venv && mkdir -p {packages}/suite/tests {packages}/plugin/tests"
+        f" && touch {packages}/suite/tests/test_suite.py {packages}/plugin/tests/default.py"
+    )
+    done = in_image(python_image, f"{made} && {BUILD_ONLY} && ls -d {packages}/*/tests")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [f"{packages}/plugin/tests"]

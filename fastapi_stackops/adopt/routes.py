@@ -146,9 +146,11 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
             failure = Failure.of(json.loads(line[len(FAILED) :]))
         if line.startswith(STARTUP_FAILED):
             startup = json.loads(line[len(STARTUP_FAILED) :])
-    # The app's own words are on stdout; Compose's progress (its network and volumes made) is on stderr.
-    app_said = subprocess.CompletedProcess(output.args, output.returncode, output.stdout, None)
-    raise ImportFailed(repo, last_words(app_said if output.stdout.strip() else output), failure)
+    # The app's own words are on stdout, less the probe's reports (the failure's own words come from its fields, not
+    # their JSON); Compose's progress (its network and volumes made) is on stderr.
+    own = "\n".join(line for line in output.stdout.splitlines() if not line.startswith((MARKER, FAILED, STARTUP_FAILED)))
+    app_said = subprocess.CompletedProcess(output.args, output.returncode, own, None)
+    raise ImportFailed(repo, last_words(app_said) if own.strip() else "" if failure else last_words(output), failure)
 
 
 def first(paths: list[str], pattern: re.Pattern) -> str:

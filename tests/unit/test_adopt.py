@@ -754,6 +754,27 @@ def test_an_app_that_exits_at_import_is_said_in_its_own_words_not_composes(tmp_p
     assert "Network" not in str(refused.value)
 
 
+def test_an_import_failures_words_are_the_apps_and_the_reports_fields_never_its_json(tmp_path):
+    """darkweid/fastapi-template: the probe's JSON report among the words escaped a line break (`\\nTESTING`), which
+    read as a field `n`; the words are the app's own lines and the report's fields, unescaped."""
+    import json
+    from subprocess import CompletedProcess
+    from types import SimpleNamespace
+
+    from fastapi_stackops.adopt.app_probe import FAILED
+    from fastapi_stackops.adopt.reading import read_repository
+    from fastapi_stackops.adopt.routes import ImportFailed, ask_image
+
+    (tmp_path / "requirements.txt").write_text("fastapi\n")
+    (tmp_path / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
+    message = "1 validation error for Settings\nTESTING\n  Input should be a valid boolean"
+    report = FAILED + json.dumps({"kind": "ValidationError", "message": message, "file": "/srv/main.py", "line": 3})
+    ran = CompletedProcess([], 1, f"INFO loading settings\n{report}\n", " Network shop_default  Created\n")
+    with pytest.raises(ImportFailed) as refused:
+        ask_image(SimpleNamespace(compose=lambda *args, **kwargs: ran), "web", read_repository(tmp_path), {})
+    assert refused.value.words == f"INFO loading settings {message}"
+
+
 @pytest.mark.parametrize(
     ("resolved", "code", "python"),
     [

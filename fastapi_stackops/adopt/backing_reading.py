@@ -16,7 +16,7 @@ from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.refused_databases import refuse_a_driverless_database, unrun_database
 from fastapi_stackops.adopt.source import AT_LOCALHOST, SKIPPED, python_files, string_constants
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
-from fastapi_stackops.adopt.written_login import alembic_url, written_login
+from fastapi_stackops.adopt.written_login import alembic_url, rewritten_scheme, written_login
 from fastapi_stackops.failure_bundle import masked
 
 #: Where a repository keeps the SQL its PostgreSQL image runs at its first start (/docker-entrypoint-initdb.d): a
@@ -74,6 +74,7 @@ class Backing(NamedTuple):
     sqlite_in_code: str = ""  # the SQLite file the code names at a path under its own folder (database.db)
     login: Login | None = None  # the login a URL the repository writes out logs in with
     ssl: bool = False  # the code requires TLS of its database (sslmode=require)
+    rewritten_scheme: str = ""  # the plain scheme the code rewrites into a driver's itself (postgresql)
 
     def repository_fields(self) -> dict:
         """What a Repository keeps of them."""
@@ -87,6 +88,7 @@ class Backing(NamedTuple):
             "sqlite_in_code",
             "login",
             "ssl",
+            "rewritten_scheme",
         )
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
 
@@ -253,7 +255,10 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings += [Finding("database", f"{scripts}, run by PostgreSQL at its first start", scripts)] if scripts else []
     data = data_folders(root, settings)
     findings += [Finding("data", f"{', '.join(data)}: on the named volume app-data", settings.source)] if data else []
-    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code, login, bool(tls))
+    rewritten = rewritten_scheme(root) if database else ""
+    return Backing(
+        findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code, login, bool(tls), rewritten
+    )
 
 
 def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> tuple[Finding, str] | None:

@@ -106,6 +106,7 @@ class Repository:
     sqlite_in_code: str = ""  # an SQLite file the code names under its folder (database.db): a link to the volume
     committed_blanks: tuple[str, ...] = ()  # settings defaulting to None its committed .env leaves empty: given empty
     ssl: bool = False  # the code requires TLS of its PostgreSQL (sslmode=require): the stack's has it on
+    rewritten_scheme: str = ""  # the plain scheme its code rewrites into a driver's itself: its URLs are given in it
     login: Login | None = None  # the database login a URL the repository writes out logs in with: served as written
     package: str = ""  # the folder's own name, which its code imports itself as (run from the parent): a link in the image
 

@@ -61,3 +61,14 @@ def written_login(root: Path, kind: str) -> tuple[Login | None, list[Finding]]:
         said = f"user {login.user} and database {login.database} at {login.host}, as a URL the code writes out"
         return login, [Finding("database", said, where)]
     return None, []
+
+
+#: Code that rewrites its URL's scheme into a driver's (`url.replace("postgresql://", "postgresql+asyncpg://")`).
+REWRITES_SCHEME = re.compile(r"""\.replace\(\s*["'](postgres(?:ql)?|mysql|mariadb)://["']\s*,\s*["'][a-z]+\+\w+://["']""")
+
+
+def rewritten_scheme(root: Path) -> str:
+    """The plain scheme the code expects its database URL in when it rewrites that into a driver's itself ("" for none):
+    given a driver's already, the rewrite finds nothing to replace, and a sync engine (alembic's) gets the async one."""
+    found = (REWRITES_SCHEME.search(text_of(path)) for path in python_files(root))
+    return next((match[1] for match in found if match), "")

@@ -59,3 +59,23 @@ def test_a_suites_own_database_or_broker_url_at_this_machine_is_the_stacks(tmp_p
     files |= {"tests/test_app.py": "def test_x():\n    pass\n"}
     tested = compose_text(read_repository(committed(written(tmp_path, files)))).split("  web-test:\n")[1]
     assert (f"{name}: {given}" in tested) if given else (name not in tested), tested
+
+
+@pytest.mark.parametrize(
+    ("engine", "scheme"),
+    [
+        # smigy32/fastapi-library: the app rewrites its URL into asyncpg's itself, and alembic's sync engine reads it
+        # as given; given asyncpg's, alembic crash-looped on MissingGreenlet.
+        ('URL = settings.DATABASE_URL.replace("postgresql://", "postgresql+asyncpg://")\n', "postgresql"),
+        ("URL = settings.DATABASE_URL\n", "postgresql+asyncpg"),
+        (
+            'URL = settings.DATABASE_URL.replace("postgresql+asyncpg://", "postgresql://")\n',
+            "postgresql+asyncpg",
+        ),  # sync for alembic
+    ],
+)
+def test_a_url_the_code_rewrites_into_a_drivers_scheme_is_given_in_the_plain_one(tmp_path, engine, scheme):
+    files = {"requirements.txt": "fastapi\nsqlalchemy\nasyncpg\npsycopg2-binary\npydantic-settings\n", "main.py": APP}
+    files |= {"config.py": SETTINGS, "db.py": engine + "engine = create_async_engine(URL)\n"}
+    compose = compose_text(read_repository(written(tmp_path, files)))
+    assert f"DATABASE_URL: ${{DATABASE_URL-{scheme}://app:" in compose, compose

@@ -16,7 +16,13 @@ from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.refused_databases import refuse_a_driverless_database, unrun_database
 from fastapi_stackops.adopt.source import AT_LOCALHOST, SKIPPED, python_files, string_constants
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
-from fastapi_stackops.adopt.written_login import alembic_url, rewritten_scheme, written_login
+from fastapi_stackops.adopt.written_login import (
+    RELATIVE_SQLITE,
+    alembic_ini_url,
+    migrations_sqlite_file,
+    rewritten_scheme,
+    written_login,
+)
 from fastapi_stackops.failure_bundle import masked
 
 #: Where a repository keeps the SQL its PostgreSQL image runs at its first start (/docker-entrypoint-initdb.d): a
@@ -109,11 +115,6 @@ def literal_names(tree: ast.Module) -> dict[str, str]:
         for target in (t for t in targets if isinstance(t, ast.Name)):
             bound[target.id] = text if bound.get(target.id, text) == text else None
     return {name: text for name, text in bound.items() if text}
-
-
-#: An SQLite URL at a path relative to where the app runs (`sqlite:///database.db`, SQLModel's tutorial's): a file
-#: under the code, which is read-only in the image.
-RELATIVE_SQLITE = re.compile(r"^sqlite(?:\+\w+)?:///(?!/)(?:\./)?([\w./-]+\.\w+)$")
 
 
 def written_text(node: ast.AST, names: dict[str, str]) -> str:
@@ -274,19 +275,13 @@ def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings |
     in_code, where = code_sqlite_file(root)
     if in_code:
         return Finding("database", f"SQLite on a named volume, its {in_code} linked there", where), in_code
+    if not url and {"sqlalchemy", "sqlmodel"} & set(dependencies) and alembic_ini_url(root).startswith("sqlite"):
+        return Finding("database", "SQLite on a named volume", "alembic.ini's sqlalchemy.url"), ""
     parts = settings.database_parts if settings else {}
     dialect = next((f.variable for f in settings.fields if parts.get(f.name) in ("kind", "driver")), "") if settings else ""
     if dialect and {"sqlalchemy", "sqlmodel"} & set(dependencies):
         return Finding("database", "SQLite on a named volume", f"{dialect}, with SQLAlchemy and no server's driver"), ""
     return None
-
-
-def migrations_sqlite_file(root: Path, url: str) -> str:
-    """The SQLite file alembic.ini names beside the code, when its env.py connects with it as written and the app's own
-    default names that file too (./shortener.db both): a link to the app's file on the volume makes the migrations'
-    tables the app's."""
-    found = RELATIVE_SQLITE.match(alembic_url(root)[0])
-    return found.group(1) if found and url.startswith("sqlite") and url.rsplit("/", 1)[-1] == Path(found.group(1)).name else ""
 
 
 def sqlite_folder(root: Path, settings: Settings | None) -> str:

@@ -1,7 +1,9 @@
 """A database login the repository writes out rather than reads from a setting: a URL its code binds to a name at
 module level (`DATABASE_URL = "postgresql://admin:admin@postgres:5432/books"`), or alembic.ini's `sqlalchemy.url`
 when its env.py connects with it as written. The app logs in with it whatever the stack's environment says, so the
-stack's server serves it: its user, password and database, and its host as another name of the server."""
+stack's server serves it: its user, password and database, and its host as another name of the server. And what else
+the repository writes out of its database's URL: alembic.ini's as written, the SQLite file it names, and the plain
+scheme the code rewrites into a driver's itself."""
 
 from __future__ import annotations
 
@@ -23,8 +25,19 @@ LOGIN_URL = re.compile(
     r"^(?P<scheme>[a-z]+)(\+\w+)?://(?P<user>[\w.-]+):(?P<password>[^@/\s]+)"
     r"@(?P<host>[A-Za-z][\w.-]*)(:(?P<port>\d+))?/(?P<database>\w+)(\?\S*)?$"
 )
+#: An SQLite URL at a path relative to where the app runs (`sqlite:///database.db`, SQLModel's tutorial's): a file
+#: under the code, which is read-only in the image.
+RELATIVE_SQLITE = re.compile(r"^sqlite(?:\+\w+)?:///(?!/)(?:\./)?([\w./-]+\.\w+)$")
 #: An env.py that sets the URL itself (from a setting or the environment): alembic.ini's is not the one it uses.
 SETS_ITS_URL = re.compile(r"set_main_option|environ|getenv|settings\.")
+
+
+def alembic_ini_url(root: Path) -> str:
+    """alembic.ini's `sqlalchemy.url` as written, whoever reads it ("" for none)."""
+    lines = text_of(root / "alembic.ini").splitlines() if (root / "alembic.ini").is_file() else []
+    return next(
+        (value.strip() for key, _, value in (line.partition("=") for line in lines) if key.strip() == "sqlalchemy.url"), ""
+    )
 
 
 def alembic_url(root: Path) -> tuple[str, str]:
@@ -72,3 +85,11 @@ def rewritten_scheme(root: Path) -> str:
     given a driver's already, the rewrite finds nothing to replace, and a sync engine (alembic's) gets the async one."""
     found = (REWRITES_SCHEME.search(text_of(path)) for path in python_files(root))
     return next((match[1] for match in found if match), "")
+
+
+def migrations_sqlite_file(root: Path, url: str) -> str:
+    """The SQLite file alembic.ini names beside the code, when its env.py connects with it as written and the app's own
+    default names that file too (./shortener.db both): a link to the app's file on the volume makes the migrations'
+    tables the app's."""
+    found = RELATIVE_SQLITE.match(alembic_url(root)[0])
+    return found.group(1) if found and url.startswith("sqlite") and url.rsplit("/", 1)[-1] == Path(found.group(1)).name else ""

@@ -71,6 +71,28 @@ def test_the_sqlite_file_alembic_ini_names_is_the_apps_on_the_volume(tmp_path: P
 
 
 @pytest.mark.parametrize(
+    ("ini", "database"),
+    [
+        # AnastasiyaKuzmenko/fastapi-library-api: `os.getenv("DATABASE_URL")` bare, SQLAlchemy and no server's driver,
+        # alembic.ini's URL SQLite's; init ran no database, and the app stopped on "Expected string or URL object, got None".
+        ("sqlalchemy.url = sqlite:///./library.db\n", "sqlite"),
+        ("sqlalchemy.url = driver://user:pass@localhost/dbname\n", ""),  # alembic init's template: nothing
+        # hdungng/fastapi-clean-architecture: the settings' own default is MySQL's; alembic.ini's SQLite, a leftover
+        ("sqlalchemy.url = sqlite:///./app.db\n", "mysql-default"),
+    ],
+)
+def test_sqlite_that_alembic_ini_names_is_the_database_of_an_app_with_no_servers_driver(tmp_path: Path, ini, database):
+    default = "'mysql+pymysql://u:p@db/app'" if database == "mysql-default" else "None"
+    reads = f"import os\nfrom sqlalchemy import create_engine\n\nengine = create_engine(os.getenv('DATABASE_URL', {default}))\n"
+    files = {"requirements.txt": "fastapi\nsqlalchemy\nalembic\n", "main.py": APP, "app/database.py": reads}
+    files |= {"alembic.ini": "[alembic]\nscript_location = alembic\n" + ini}
+    repo = read_repository(written(tmp_path, files))
+    assert repo.database == ("" if database == "mysql-default" else database)
+    if database == "sqlite":
+        assert "DATABASE_URL: ${DATABASE_URL-sqlite:////var/lib/app/" in compose_text(repo)
+
+
+@pytest.mark.parametrize(
     ("code", "tls"),
     [
         # AkashAkuthota/fastapi-jwt-redis-backend: a cloud database's TLS written in the code; the stack's PostgreSQL

@@ -28,11 +28,11 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
     """The URL the app's settings (or this field of them) get in the stack: its own scheme, pointed at the database
     service or the data volume; a field named for a sync or async driver (DATABASE_ASYNC_URL) gets one."""
     default = (field.default or "") if field else repo.settings.database_default if repo.settings else ""
-    scheme = default.split("://")[0] if "://" in default else repo.rewritten_scheme
+    scheme = default.split("://")[0] if "://" in default else ""
     named = re.search(r"(^|_)(a?sync)(_|$)", field.name.lower()) if field else None
     async_engine = named.group(2) == "async" if named else repo.async_engine
     if database := repo.database_server:
-        return database.url(database.scheme(repo.dependencies, scheme, async_engine))
+        return database.url(database.scheme(repo.dependencies, scheme or repo.rewritten_scheme, async_engine))
     name = (default.rsplit("/", 1)[-1] if default.startswith("sqlite") else "") or f"{repo.name}.db"
     if scheme in ("", "sqlite") and async_engine and "aiosqlite" in repo.dependencies:
         scheme = "sqlite+aiosqlite"  # an async engine refuses pysqlite, which a bare sqlite:// names

@@ -20,7 +20,6 @@ from fastapi_stackops.adopt.written_login import (
     RELATIVE_SQLITE,
     alembic_ini_url,
     migrations_sqlite_file,
-    rewritten_scheme,
     written_login,
 )
 from fastapi_stackops.failure_bundle import masked
@@ -80,7 +79,6 @@ class Backing(NamedTuple):
     sqlite_in_code: str = ""  # the SQLite file the code names at a path under its own folder (database.db)
     login: Login | None = None  # the login a URL the repository writes out logs in with
     ssl: bool = False  # the code requires TLS of its database (sslmode=require)
-    rewritten_scheme: str = ""  # the plain scheme the code rewrites into a driver's itself (postgresql)
 
     def repository_fields(self) -> dict:
         """What a Repository keeps of them."""
@@ -94,7 +92,6 @@ class Backing(NamedTuple):
             "sqlite_in_code",
             "login",
             "ssl",
-            "rewritten_scheme",
         )
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
 
@@ -205,18 +202,23 @@ def requires_tls(root: Path) -> str:
     return ""
 
 
-def sqlite_engine(root: Path) -> str:
+def sqlite_engine(root: Path, always: bool = True) -> str:
     """Where the code makes its engine with SQLite's own connect_args, always ("file:line", or ""): `check_same_thread`
     in a dict written into every engine call, which every other database's driver refuses, so a server's driver among
-    the dependencies is a leftover (a conditional dict, or another engine made beside it, is no such engine)."""
+    the dependencies is a leftover (a conditional dict, or another engine made beside it, is no such engine).
+    `always=False`: the first engine call passing it at all (`... if "sqlite" in url else {}`), code that handles SQLite."""
     made = []
     for path in python_files(root):
         for node in every_node(parsed(path) or ast.Module(body=[], type_ignores=[])):
             if calls(node, "create_engine") or calls(node, "create_async_engine"):
                 given = next((k.value for k in node.keywords if k.arg == "connect_args"), None)
-                sqlite = isinstance(given, ast.Dict) and any(getattr(k, "value", None) == "check_same_thread" for k in given.keys)
+                dicts = [given] if always else list(ast.walk(given)) if given is not None else []
+                sqlite = any(
+                    isinstance(d, ast.Dict) and any(getattr(k, "value", None) == "check_same_thread" for k in d.keys)
+                    for d in dicts
+                )
                 made.append(f"{path.relative_to(root)}:{node.lineno}" if sqlite else "")
-    return made[0] if made and all(made) else ""
+    return (made[0] if made and all(made) else "") if always else next(filter(None, made), "")
 
 
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
@@ -256,10 +258,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings += [Finding("database", f"{scripts}, run by PostgreSQL at its first start", scripts)] if scripts else []
     data = data_folders(root, settings)
     findings += [Finding("data", f"{', '.join(data)}: on the named volume app-data", settings.source)] if data else []
-    rewritten = rewritten_scheme(root) if database else ""
-    return Backing(
-        findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code, login, bool(tls), rewritten
-    )
+    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code, login, bool(tls))
 
 
 def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> tuple[Finding, str] | None:
@@ -275,8 +274,9 @@ def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings |
     in_code, where = code_sqlite_file(root)
     if in_code:
         return Finding("database", f"SQLite on a named volume, its {in_code} linked there", where), in_code
-    if not url and {"sqlalchemy", "sqlmodel"} & set(dependencies) and alembic_ini_url(root).startswith("sqlite"):
-        return Finding("database", "SQLite on a named volume", "alembic.ini's sqlalchemy.url"), ""
+    said = "alembic.ini's sqlalchemy.url" if alembic_ini_url(root).startswith("sqlite") else sqlite_engine(root, always=False)
+    if not url and {"sqlalchemy", "sqlmodel"} & set(dependencies) and said:  # no server's driver: SQLite, as the code allows
+        return Finding("database", "SQLite on a named volume", said), ""
     parts = settings.database_parts if settings else {}
     dialect = next((f.variable for f in settings.fields if parts.get(f.name) in ("kind", "driver")), "") if settings else ""
     if dialect and {"sqlalchemy", "sqlmodel"} & set(dependencies):

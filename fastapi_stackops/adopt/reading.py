@@ -39,6 +39,7 @@ from fastapi_stackops.adopt.suite_values import committed_blanks
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.wheels import locked_version, resolution_moment, text_of
 from fastapi_stackops.adopt.workspace import Workspace, workspace_of
+from fastapi_stackops.adopt.written_login import rewritten_scheme
 
 DOCKER_FILES = ("Dockerfile", "compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 
@@ -138,6 +139,7 @@ def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how
         "docker_files": tuple(name for name in DOCKER_FILES if (root / name).is_file()),
         "libraries": runtime_libraries(root, dependencies),
         "installer_version": installer_version(root, project, how),
+        "rewritten_scheme": rewritten_scheme(root),
     }
 
 

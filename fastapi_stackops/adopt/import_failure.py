@@ -127,9 +127,10 @@ def cause(
     if failure.kind == "ImportError" and (own := NOT_IN_PACKAGE.match(message)) and own[2].split(".")[0] in local:
         module = f"{own[2]}.{own[1]}"  # neither a name the package defines, nor a module file of it: never committed
         return f"{where} imports {module}, which the repository does not hold (no {module.replace('.', '/')}.py): fix the import, or commit the module"
-    if failure.kind == "ImportError" and (optional := OPTIONAL_MODULE.match(failure.root)):
-        # A library's optional dependency, which it names in its own words (pydantic's "email-validator is not installed").
-        return f"{where}: {briefly(message)}: none of its dependencies installs {optional[1]}; add it to {deps_file}"
+    if (optional := OPTIONAL_MODULE.match(failure.root)) and optional[1].split(".")[0] not in local:
+        # A library's optional dependency, which it names in its own words (pydantic's "email-validator is not installed",
+        # pwdlib's HasherNotAvailable).
+        return f"{where}: {briefly(message).rstrip('.')}: none of its dependencies installs {optional[1]}; add it to {deps_file}"
     pydantic = f"pydantic {failure.pydantic}" if failure.pydantic else "the installed pydantic"
     if failure.kind == "PydanticImportError":
         return (

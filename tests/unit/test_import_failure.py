@@ -91,6 +91,21 @@ LOCAL = {"app", "app.core", "tests"}  # app.core: held, as local_modules says of
             "",
         ),
         (Failure("ImportError", "cannot import name 'x' from 'fastapi' (/opt/venv/lib/fastapi/__init__.py)", "/srv/m.py", 1), ""),
+        (  # ba-lambert/fastapi-library-api: pwdlib's own exception over the argon2 its requirements lack
+            Failure(
+                "HasherNotAvailable",
+                "The argon2 hash algorithm is not available. Are you sure it's installed? Try `pip install pwdlib[argon2]`.",
+                "/srv/app/utils/security.py",
+                20,
+                root="ModuleNotFoundError: No module named 'argon2'",
+            ),
+            "app/utils/security.py line 20: The argon2 hash algorithm is not available. Are you sure it's installed? Try "
+            "`pip install pwdlib[argon2]`: none of its dependencies installs argon2; add it to requirements.txt",
+        ),
+        (  # the repository's own module, a chain's first: not a dependency's
+            Failure("RuntimeError", "startup failed", "/srv/app/main.py", 3, root="ModuleNotFoundError: No module named 'app.x'"),
+            "",
+        ),
         (  # hdungng/fastapi-clean-architecture: EmailStr, and no email-validator among its requirements; init sent its
             # user to --set and --app
             Failure(

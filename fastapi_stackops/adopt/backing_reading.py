@@ -242,8 +242,10 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
         sqlite = sqlite_found(root, dependencies, settings)
         if not sqlite:
             refuse_a_driverless_database(settings)
-        said_by_engine = Finding("database", "SQLite on a named volume", f"{sqlite_only}: check_same_thread, SQLite's alone")
-        sqlite = sqlite or ((said_by_engine, "") if sqlite_only else None)
+        # No server's driver: an engine passing SQLite's connect_args, if only for a sqlite URL, is code that runs on it.
+        handled = sqlite_only or ("" if settings and settings.database_default else sqlite_engine(root, always=False))
+        said_by_engine = Finding("database", "SQLite on a named volume", f"{handled}: check_same_thread, SQLite's alone")
+        sqlite = sqlite or ((said_by_engine, "") if handled else None)
         database, in_code = ("sqlite", sqlite[1]) if sqlite else ("", "")
         findings += [sqlite[0]] if sqlite else []
     folder = sqlite_folder(root, settings) if database == "sqlite" else ""
@@ -274,9 +276,8 @@ def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings |
     in_code, where = code_sqlite_file(root)
     if in_code:
         return Finding("database", f"SQLite on a named volume, its {in_code} linked there", where), in_code
-    said = "alembic.ini's sqlalchemy.url" if alembic_ini_url(root).startswith("sqlite") else sqlite_engine(root, always=False)
-    if not url and {"sqlalchemy", "sqlmodel"} & set(dependencies) and said:  # no server's driver: SQLite, as the code allows
-        return Finding("database", "SQLite on a named volume", said), ""
+    if not url and {"sqlalchemy", "sqlmodel"} & set(dependencies) and alembic_ini_url(root).startswith("sqlite"):
+        return Finding("database", "SQLite on a named volume", "alembic.ini's sqlalchemy.url"), ""
     parts = settings.database_parts if settings else {}
     dialect = next((f.variable for f in settings.fields if parts.get(f.name) in ("kind", "driver")), "") if settings else ""
     if dialect and {"sqlalchemy", "sqlmodel"} & set(dependencies):

@@ -27,6 +27,8 @@ def constant_text(node: ast.AST | None) -> str | None:
 
 
 ENVIRONMENT_CALLS = ("os.getenv", "os.environ.get", "getenv")
+#: A key the app signs with (its tokens, its sessions): SECRET_KEY, JWT_SECRET, JWT_REFRESH_SECRET_KEY.
+SIGNING_SECRET = re.compile(r"(^|_)SECRET(_KEY)?$|^JWT_\w*(SECRET|KEY)$", re.I)
 #: Settings libraries whose reader takes a variable's name first: python-decouple's `config` (an AutoConfig), an
 #: instance of its AutoConfig or Config, an instance of starlette's Config, an instance of environs' Env. Only a
 #: `default=` keyword gives a default (decouple and environs also take it second; starlette takes cast second), and
@@ -94,8 +96,9 @@ def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libra
         return library_read(node, libraries[func])
     if func in (*ENVIRONMENT_CALLS, *readers):
         name = constant_text(node.args[0])
-        # getenv without a default gives None, not a crash; a reader without one is taken to insist.
-        missing = "" if func in ENVIRONMENT_CALLS else None
+        # getenv without a default gives None, not a crash; a reader without one is taken to insist, as is a signing
+        # secret read bare (`os.getenv("SECRET_KEY")`): None signs nothing, and the first login fails.
+        missing = "" if func in ENVIRONMENT_CALLS and not SIGNING_SECRET.search(constant_text(node.args[0]) or "") else None
         given = node.args[1] if len(node.args) > 1 else None
         default = constant_text(given) if given is not None else missing
         code = "" if given is None or isinstance(given, ast.Constant) else ast.unparse(given)  # an expression's text

@@ -27,8 +27,9 @@ def constant_text(node: ast.AST | None) -> str | None:
 
 
 ENVIRONMENT_CALLS = ("os.getenv", "os.environ.get", "getenv")
-#: A key the app signs with (its tokens, its sessions): SECRET_KEY, JWT_SECRET, JWT_REFRESH_SECRET_KEY.
-SIGNING_SECRET = re.compile(r"(^|_)SECRET(_KEY)?$|^JWT_\w*(SECRET|KEY)$", re.I)
+#: A key the app signs with (its tokens, its sessions): SECRET_KEY, JWT_SECRET, JWT_REFRESH_SECRET_KEY; not another
+#: service's secret (STRIPE_SECRET_KEY), which a made-up value could set the app calling.
+SIGNING_SECRET = re.compile(r"^((APP|AUTH|SESSION|TOKEN|ACCESS|REFRESH)(_TOKEN)?_)?SECRET(_KEY)?$|^JWT_\w*(SECRET|KEY)$", re.I)
 #: Settings libraries whose reader takes a variable's name first: python-decouple's `config` (an AutoConfig), an
 #: instance of its AutoConfig or Config, an instance of starlette's Config, an instance of environs' Env. Only a
 #: `default=` keyword gives a default (decouple and environs also take it second; starlette takes cast second), and

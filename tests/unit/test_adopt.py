@@ -221,9 +221,10 @@ def test_find_apps(tmp_path, files, reference):
         # AnastasiyaKuzmenko/fastapi-library-api, smigy32/fastapi-library: signing keys read bare with getenv were
         # optional; init made none up, and every test that logged in failed on "Expecting a string- or bytes-formatted key".
         (
-            'import os\nKEY = os.getenv("SECRET_KEY")\nJWT = os.getenv("JWT_REFRESH_SECRET_KEY")\nURL = os.getenv("FRONTEND_URL")\n',
+            'import os\nKEY = os.getenv("SECRET_KEY")\nJWT = os.getenv("JWT_REFRESH_SECRET_KEY")\nURL = os.getenv("FRONTEND_URL")\n'
+            'STRIPE = os.getenv("STRIPE_SECRET_KEY")\n',
             "",
-            [("SECRET_KEY", None), ("JWT_REFRESH_SECRET_KEY", None), ("FRONTEND_URL", "")],
+            [("SECRET_KEY", None), ("JWT_REFRESH_SECRET_KEY", None), ("FRONTEND_URL", ""), ("STRIPE_SECRET_KEY", "")],
         ),
         # GlebKostousov/fastapi-url-shortener: a settings class held with no default, which pydantic makes from the
         # holder's nested variables; init made up none, and the app stopped on "session Field required".

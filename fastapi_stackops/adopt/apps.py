@@ -221,12 +221,34 @@ def the_app(root: Path) -> App:
             f"{root}: {mismatch}: the names differ in case, which Linux (the image's) does not ignore; rename one to match"
         )
     apps = find_apps(root)
-    if not apps:
+    if apps:
+        return apps[0]
+    if inside := built_inside(root):  # --app names a module's attribute: there is none to name
         raise NotAFastAPIRepository(
-            f"{root}: no FastAPI app found (looked for `= FastAPI(` at module level, or a function returning one, "
-            "in the .py files outside tests and virtual environments); name it with --app module:attribute"
+            f"{root}: the FastAPI app is built in {inside}, and no module-level name holds it: bind it to one in a module "
+            "(app = ...), and init finds it; --app can name only a module's attribute"
         )
-    return apps[0]
+    raise NotAFastAPIRepository(
+        f"{root}: no FastAPI app found (looked for `= FastAPI(` at module level, or a function returning one, "
+        "in the .py files outside tests and virtual environments); name it with --app module:attribute"
+    )
+
+
+def built_inside(root: Path) -> str:
+    """Where the code makes a FastAPI app in a function or method that neither returns it nor leaves it to a module-level
+    name (`self._app = FastAPI()` in a server class, run by a start script): "Server._app (src/server.py:38)", or ""."""
+    for path in python_files(root):
+        tree = parsed(path)
+        for outer in (
+            n for n in (tree.body if tree else []) if isinstance(n, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        ):
+            for inner in [outer, *(n for n in outer.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))]:
+                made = next((n for n in ast.walk(inner) if calls(n, "FastAPI")), None)
+                if made and inner is not outer:
+                    return f"{outer.name}.{inner.name} ({path.relative_to(root)}:{made.lineno})"
+                if made and not isinstance(outer, ast.ClassDef):
+                    return f"{outer.name} ({path.relative_to(root)}:{made.lineno})"
+    return ""
 
 
 def on_pytest_path(root: Path, project: dict, app: App) -> App:

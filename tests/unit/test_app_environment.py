@@ -79,3 +79,11 @@ def test_a_url_the_code_rewrites_into_a_drivers_scheme_is_given_in_the_plain_one
     files |= {"config.py": SETTINGS, "db.py": engine + "engine = create_async_engine(URL)\n"}
     compose = compose_text(read_repository(written(tmp_path, files)))
     assert f"DATABASE_URL: ${{DATABASE_URL-{scheme}://app:" in compose, compose
+
+
+def test_a_suites_own_rabbitmq_url_at_this_machine_is_the_stacks(tmp_path):
+    files = {"requirements.txt": "fastapi\naio-pika\npytest\n", "main.py": APP + "import aio_pika\n"}
+    files |= {"tests/conftest.py": "import os\n\nBROKER = os.environ.get('BROKER_URL', 'amqp://guest:guest@localhost:5672/')\n"}
+    files |= {"tests/test_app.py": "def test_x():\n    pass\n"}
+    tested = compose_text(read_repository(committed(written(tmp_path, files)))).split("  web-test:\n")[1]
+    assert 'BROKER_URL: "amqp://app:${RABBITMQ_PASSWORD}@rabbitmq:5672/%2F"' in tested, tested

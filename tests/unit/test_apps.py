@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,31 @@ def test_the_app_a_classs_method_builds_at_module_level_is_the_entry(tmp_path: P
     (tmp_path / "app/builder.py").write_text(BUILDER.format(decorator=decorator, arguments=arguments))
     (tmp_path / "app/main.py").write_text(f"from app.builder import AppBuilder\n\napp = {call}\n")
     assert [app.reference for app in find_apps(tmp_path)] == ["app.main:app"]
+
+
+SERVER = "from fastapi import FastAPI\n\n\nclass Server:\n    def build(self):\n        api = FastAPI()\n        return api\n"
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        # 1owkeyme/fastapi-clean-architecture-example: the app built in a server class's method, run by a start script;
+        # init said "name it with --app module:attribute", which cannot name it.
+        (SERVER, "the FastAPI app is built in Server.build (server.py:6), and no module-level name holds it"),
+        (
+            "from fastapi import FastAPI\nimport uvicorn\n\ndef main():\n    uvicorn.run(FastAPI())\n",
+            "built in main (server.py:5)",
+        ),
+        ("import os\n", "no FastAPI app found"),
+    ],
+)
+def test_an_app_no_module_level_name_holds_is_refused_naming_where_it_is_built(tmp_path: Path, code, said):
+    from fastapi_stackops.adopt.apps import the_app
+    from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+
+    (tmp_path / "server.py").write_text(code)
+    with pytest.raises(NotAFastAPIRepository, match=re.escape(said)):
+        the_app(tmp_path)
 
 
 CREATOR = "from fastapi import FastAPI\n\n\nclass AppCreator:\n    def __init__(self):\n        self.app = FastAPI()\n"

@@ -10,7 +10,6 @@ from fastapi_stackops.adopt.app_mode import https_redirects, local_mode
 from fastapi_stackops.adopt.app_settings import (
     DATABASE_FIELD,
     KINDS,
-    ON_THIS_MACHINE,
     UNSET,
     SettingField,
     Settings,
@@ -18,10 +17,11 @@ from fastapi_stackops.adopt.app_settings import (
     named_value,
     setting_fields,
 )
-from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_by_default, broker_values
+from fastapi_stackops.adopt.brokers import RABBITMQ_PARTS, RABBITMQ_PASSWORD, broker_by_default, broker_values
 from fastapi_stackops.adopt.conventions import DATA_DIR, REDIS_SERVICE
 from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
 from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.source import AT_LOCALHOST
 
 
 def database_url(repo: Repository, field: SettingField | None = None) -> str:
@@ -217,14 +217,14 @@ def on_the_stack(repo: Repository, value: str) -> str:
     """A URL at this machine of a service the stack runs (a pipeline's TEST_DATABASE_URL at its job's own service
     container, a suite's default of `redis://localhost:6379/0`) is the stack's, with the URL's own driver and, for
     Redis, its own database number; any other value stays as it is."""
-    found = ON_THIS_MACHINE.match(value)
+    found = AT_LOCALHOST.match(value)
     database = repo.database_server
     if found and database and database.names(found["scheme"]):
         return database.url(found["scheme"])
     if found and repo.redis and found["scheme"].lower() in ("redis", "rediss"):
         return f"redis://{REDIS_SERVICE}:6379/{value[found.end() :]}"  # the stack's Redis has no password, nor TLS
     if found and repo.rabbitmq and found["scheme"].lower() in ("amqp", "amqps"):
-        return broker_values(["RABBITMQ_URL"], False, True)["RABBITMQ_URL"]
+        return RABBITMQ_PARTS["url"][1]
     return value
 
 

@@ -188,10 +188,6 @@ NAMED_VALUES = (
 )
 
 
-#: A URL at this machine itself: a developer's own server, or a CI job's service container (`services: postgres`).
-ON_THIS_MACHINE = re.compile(r"^(?P<scheme>[a-z][a-z0-9+]*)://([^@/]*@)?(localhost|127\.0\.0\.1)(:\d+)?(/|$)", re.I)
-
-
 def named_value(name: str) -> str | None:
     """A value of the kind a string's name says libraries validate (an email, a log level, ...), None for the rest."""
     return next((value for pattern, value in NAMED_VALUES if pattern.search(name)), None)

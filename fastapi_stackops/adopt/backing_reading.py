@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -82,17 +83,7 @@ class Backing(NamedTuple):
 
     def repository_fields(self) -> dict:
         """What a Repository keeps of them."""
-        fields = (
-            "database",
-            "redis",
-            "rabbitmq",
-            "extension",
-            "init_scripts",
-            "data_variables",
-            "sqlite_in_code",
-            "login",
-            "ssl",
-        )
+        fields = "database redis rabbitmq extension init_scripts data_variables sqlite_in_code login ssl".split()
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
 
 
@@ -202,23 +193,29 @@ def requires_tls(root: Path) -> str:
     return ""
 
 
-def sqlite_engine(root: Path, always: bool = True) -> str:
-    """Where the code makes its engine with SQLite's own connect_args, always ("file:line", or ""): `check_same_thread`
-    in a dict written into every engine call, which every other database's driver refuses, so a server's driver among
-    the dependencies is a leftover (a conditional dict, or another engine made beside it, is no such engine).
-    `always=False`: the first engine call passing it at all (`... if "sqlite" in url else {}`), code that handles SQLite."""
-    made = []
+def sqlite_connect_args(root: Path) -> Iterator[tuple[str, bool, bool]]:
+    """Each engine the code makes ("file:line"), whether its connect_args are SQLite's own (`check_same_thread`) always,
+    and whether they are at all (`{"check_same_thread": False} if "sqlite" in url else {}`)."""
     for path in python_files(root):
         for node in every_node(parsed(path) or ast.Module(body=[], type_ignores=[])):
             if calls(node, "create_engine") or calls(node, "create_async_engine"):
                 given = next((k.value for k in node.keywords if k.arg == "connect_args"), None)
-                dicts = [given] if always else list(ast.walk(given)) if given is not None else []
-                sqlite = any(
-                    isinstance(d, ast.Dict) and any(getattr(k, "value", None) == "check_same_thread" for k in d.keys)
-                    for d in dicts
-                )
-                made.append(f"{path.relative_to(root)}:{node.lineno}" if sqlite else "")
-    return (made[0] if made and all(made) else "") if always else next(filter(None, made), "")
+                dicts = [d for d in ast.walk(given) if isinstance(d, ast.Dict)] if given is not None else []
+                sqlite = [d for d in dicts if any(getattr(k, "value", None) == "check_same_thread" for k in d.keys)]
+                yield f"{path.relative_to(root)}:{node.lineno}", given in sqlite, bool(sqlite)
+
+
+def sqlite_engine(root: Path) -> str:
+    """Where the code makes its engine with SQLite's own connect_args, always ("file:line", or ""): `check_same_thread`
+    in a dict written into every engine call, which every other database's driver refuses, so a server's driver among
+    the dependencies is a leftover (a conditional dict, or another engine made beside it, is no such engine)."""
+    made = list(sqlite_connect_args(root))
+    return made[0][0] if made and all(always for _, always, _ in made) else ""
+
+
+def sqlite_handled(root: Path) -> str:
+    """The first engine passing SQLite's connect_args at all, if only for a sqlite URL: code that runs on SQLite."""
+    return next((where for where, _, at_all in sqlite_connect_args(root) if at_all), "")
 
 
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
@@ -243,7 +240,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
         if not sqlite:
             refuse_a_driverless_database(settings)
         # No server's driver: an engine passing SQLite's connect_args, if only for a sqlite URL, is code that runs on it.
-        handled = sqlite_only or ("" if settings and settings.database_default else sqlite_engine(root, always=False))
+        handled = sqlite_only or ("" if settings and settings.database_default else sqlite_handled(root))
         said_by_engine = Finding("database", "SQLite on a named volume", f"{handled}: check_same_thread, SQLite's alone")
         sqlite = sqlite or ((said_by_engine, "") if handled else None)
         database, in_code = ("sqlite", sqlite[1]) if sqlite else ("", "")
@@ -276,7 +273,7 @@ def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings |
     in_code, where = code_sqlite_file(root)
     if in_code:
         return Finding("database", f"SQLite on a named volume, its {in_code} linked there", where), in_code
-    if not url and {"sqlalchemy", "sqlmodel"} & set(dependencies) and alembic_ini_url(root).startswith("sqlite"):
+    if not url and {"sqlalchemy", "sqlmodel"} & set(dependencies) and alembic_ini_url(root)[0].startswith("sqlite"):
         return Finding("database", "SQLite on a named volume", "alembic.ini's sqlalchemy.url"), ""
     parts = settings.database_parts if settings else {}
     dialect = next((f.variable for f in settings.fields if parts.get(f.name) in ("kind", "driver")), "") if settings else ""

@@ -162,11 +162,13 @@ def installer_version(root: Path, project: dict, installer: str) -> str:
     tool = project.get("tool", {})
     if installer == "uv":
         own = read_toml(root / "uv.toml") if (root / "uv.toml").is_file() else {}
-        required, name = str(own.get("required-version") or tool.get("uv", {}).get("required-version", "")), "uv"
+        required = own.get("required-version") or tool.get("uv", {}).get("required-version", "")
+    elif installer == "poetry":
+        required = tool.get("poetry", {}).get("requires-poetry", "")
     else:
-        required, name = str(tool.get("poetry", {}).get("requires-poetry", "")) if installer == "poetry" else "", "poetry"
-    required = re.sub(r"\s+", "", required)
-    return f"{name}{'==' if required[:1].isdigit() else ''}{required}" if required else ""
+        return ""
+    required = re.sub(r"\s+", "", str(required))
+    return f"{installer}{'==' if required[:1].isdigit() else ''}{required}" if required else ""
 
 
 def declared_alone(root: Path, project: dict, declared: tuple[str, ...]) -> tuple[str, Finding, str, tuple[str, ...]] | None:

@@ -204,7 +204,8 @@ def cloud_broker(tree: ast.Module) -> bool:
 
 
 #: A URL at this machine's own address: inside a container, that is the container itself.
-AT_LOCALHOST = re.compile(r"^[a-z0-9+]+://([^@/]*@)?(localhost|127\.0\.0\.1)([:/]|$)", re.I)
+#: A URL at this machine itself: a developer's own server, or a CI job's service container (`services: postgres`).
+AT_LOCALHOST = re.compile(r"^(?P<scheme>[a-z][a-z0-9+]*)://([^@/]*@)?(localhost|127\.0\.0\.1)(:\d+)?(/|$)", re.I)
 BROKER_KEYS = frozenset({"broker", "backend", "broker_url", "result_backend"})
 
 

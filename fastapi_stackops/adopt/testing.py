@@ -9,9 +9,10 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, ON_THIS_MACHINE
+from fastapi_stackops.adopt.app_settings import DATABASE_FIELD
 from fastapi_stackops.adopt.conventions import AT_THE_MINOR
 from fastapi_stackops.adopt.environment_reads import environment_settings
+from fastapi_stackops.adopt.source import AT_LOCALHOST
 from fastapi_stackops.adopt.suite_values import ci_values, committed_env_values, names_in_code, recipe_values, test_env_values
 from fastapi_stackops.adopt.syntax import every_node, parsed
 from fastapi_stackops.adopt.wheels import text_of
@@ -142,7 +143,7 @@ def services_at_home(root: Path, folder: str) -> dict[str, str]:
     """The URLs of this machine's services the suite's own code defaults to (`os.environ.get("REDIS_TEST_URL",
     "redis://localhost:6379/0")`), as a pipeline would set them: the stack's own services stand in for them."""
     fields = [f for s in environment_settings(root, sorted((root / folder).rglob("*.py"))) for f in s.fields]
-    at_home = {f.variable: f.default for f in fields if f.default and ON_THIS_MACHINE.match(f.default)}
+    at_home = {f.variable: f.default for f in fields if f.default and AT_LOCALHOST.match(f.default)}
     return {name: url for name, url in at_home.items() if not url.lower().startswith("http")}  # a server, not the stack's
 
 

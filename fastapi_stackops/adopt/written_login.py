@@ -32,23 +32,20 @@ RELATIVE_SQLITE = re.compile(r"^sqlite(?:\+\w+)?:///(?!/)(?:\./)?([\w./-]+\.\w+)
 SETS_ITS_URL = re.compile(r"set_main_option|environ|getenv|settings\.")
 
 
-def alembic_ini_url(root: Path) -> str:
-    """alembic.ini's `sqlalchemy.url` as written, whoever reads it ("" for none)."""
+def alembic_ini_url(root: Path) -> tuple[str, str]:
+    """alembic.ini's `sqlalchemy.url` as written, whoever reads it, and its line; ("", "") for none."""
     lines = text_of(root / "alembic.ini").splitlines() if (root / "alembic.ini").is_file() else []
-    return next(
-        (value.strip() for key, _, value in (line.partition("=") for line in lines) if key.strip() == "sqlalchemy.url"), ""
-    )
+    for number, (key, _, value) in enumerate((line.partition("=") for line in lines), 1):
+        if key.strip() == "sqlalchemy.url":
+            return value.strip(), f"alembic.ini line {number}"
+    return "", ""
 
 
 def alembic_url(root: Path) -> tuple[str, str]:
     """alembic.ini's `sqlalchemy.url` and its line, when its env.py connects with it as written; ("", "") otherwise."""
     location = alembic_location(root) if (root / "alembic.ini").is_file() else ""
     env = text_of(root / location / "env.py") if (root / location / "env.py").is_file() and location else ""
-    for number, line in enumerate(text_of(root / "alembic.ini").splitlines() if env else (), 1):
-        key, _, value = line.partition("=")
-        if key.strip() == "sqlalchemy.url" and not SETS_ITS_URL.search(env):
-            return value.strip(), f"alembic.ini line {number}"
-    return "", ""
+    return alembic_ini_url(root) if env and not SETS_ITS_URL.search(env) else ("", "")
 
 
 def bound_urls(root: Path) -> Iterator[tuple[str, str]]:

@@ -12,7 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
-from fastapi_stackops.adopt.wheels import normalized, pipfile_pins, ranges, read_lock, text_of
+from fastapi_stackops.adopt.package_index import normalized
+from fastapi_stackops.adopt.wheels import pipfile_pins, ranges, read_lock, text_of
 from fastapi_stackops.adopt.workspace import read_toml, workspace_of
 from fastapi_stackops.lazy import requests
 

@@ -15,7 +15,6 @@ from fastapi_stackops.adopt.wheels import (
     native_libraries,
     pipfile_python,
     resolution_moment,
-    rust_built,
     text_of,
     without_wheels,
 )
@@ -185,16 +184,16 @@ def below_a_ceiling(root: Path, chosen: Finding, project: dict, dependencies: tu
 
 def source_builds(
     root: Path, how: str, requirements: str, python: str, dependencies: tuple[str, ...]
-) -> tuple[list[str], list[Finding], list[str]]:
+) -> tuple[list[str], list[Finding], dict[str, str]]:
     """The pins the builder must compile, as the lock or the index lists their files (known source-only ones if it
     cannot say), what init says of them, and those no builder here can compile."""
     try:
         missing, source, stuck = without_wheels(root, how, requirements, python)
     except (OSError, ValueError) as error:  # requests' errors are OSErrors; a lock or an answer that does not parse
-        missing, stuck = [name for name in dependencies if native_libraries(name)], []
+        missing, stuck = [name for name in dependencies if native_libraries(name)], {}
         source = f"known to ship no Linux wheels; the index did not answer ({type(error).__name__})"
     if not missing:
-        return [], [], []
+        return [], [], {}
     said = f"{', '.join(missing)} (no wheel for CPython {python}): a compiler in the builder only"
     return missing, [Finding("compiles", said, source)], stuck
 
@@ -262,7 +261,7 @@ def python_and_builds(
     raise NotAFastAPIRepository(refusal(root, how, requirements, chosen.value, allowed, stuck))
 
 
-def refusal(root: Path, how: str, requirements: str, python: str, allowed: list[str], stuck: list[str]) -> str:
+def refusal(root: Path, how: str, requirements: str, python: str, allowed: list[str], stuck: dict[str, str]) -> str:
     """Pins no builder here can compile, with no wheel for any Python that can be built: which Pythons their wheels
     fit, and the ways out."""
     tried = ", ".join(dict.fromkeys([python, *allowed]))
@@ -270,12 +269,8 @@ def refusal(root: Path, how: str, requirements: str, python: str, allowed: list[
     way = f"give init --python {fitting[-1]} where that image can be pulled, or " if fitting else ""
     hint = f"its wheels fit CPython {', '.join(fitting)}: {way}" if fitting else ""
     more = f" and {len(stuck) - 1} more" if len(stuck) > 1 else ""
-    why = (
-        "built with Rust, which no image compiles"
-        if rust_built(*stuck[0].split("=="))
-        else "published as wheels only, with no source to compile"
-    )
+    pin, why = next(iter(stuck.items()))
     return (
-        f"{root}: {stuck[0]}{more} pinned with no wheel for CPython {tried}, and {why}; "
+        f"{root}: {pin}{more} pinned with no wheel for CPython {tried}, and {why}; "
         f"{hint}refresh the pins for {python} ({REFRESH.get(how, 'newer pins')})"
     )

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, parsed
-from fastapi_stackops.adopt.wheels import normalized
 
 #: Folders that hold no application code: environments, tests, migrations, build output.
 SKIPPED = {".git", ".venv", "venv", "env", ".tox", "node_modules", "tests", "test", "migrations", "alembic", "build", "dist"}

@@ -7,15 +7,21 @@ import json
 import os
 import platform
 import re
+import tarfile
 import tomllib
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 
-import requests
-
-from fastapi_stackops.adopt.ranges import newest_allowed, poetry_ranges, requirement_ranges
+from fastapi_stackops.adopt.package_index import (
+    DEFAULT_INDEX,
+    LOOKUPS_AT_ONCE,
+    build_requirements,
+    normalized,
+    picked,
+)
+from fastapi_stackops.adopt.ranges import poetry_ranges, requirement_ranges
 from fastapi_stackops.adopt.workspace import lock_file, read_toml
 from fastapi_stackops.repository import last_commit_time
 
@@ -44,6 +50,10 @@ RUST_SINCE = {
 }
 
 
+#: What a Rust extension's source names to build with.
+RUST_BACKENDS = re.compile(r"\b(?:maturin|setuptools[-_]rust)\b", re.I)
+
+
 def rust_built(name: str, version: str) -> bool:
     """Whether this release of the package is built with Rust."""
     since = RUST_SINCE.get(normalized(name))
@@ -57,7 +67,6 @@ def release_key(version: str) -> tuple[int, ...]:
 
 #: C and C++ compilers and the C library's headers: enough for an extension with no other library (editdistance is C++).
 COMPILER = "gcc g++ libc6-dev"
-DEFAULT_INDEX = "https://pypi.org/simple"
 #: Installers that resolve the dependencies when the image is built: no lock holds them.
 UNLOCKED = ("requirements", "pip", "poetry-unlocked", "setup.cfg")
 WHEEL = re.compile(r"^[^-]+-[^-]+(?:-\d[^-]*)?-(?P<python>[^-]+)-(?P<abi>[^-]+)-(?P<platform>[^-]+)\.whl$")
@@ -69,10 +78,6 @@ def text_of(path: Path) -> str:
     data = path.read_bytes()
     encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     return data.decode(encoding, errors="replace")
-
-
-def normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def native_libraries(name: str) -> tuple[str, str] | None:
@@ -148,57 +153,9 @@ def index_url(root: Path, requirements: str) -> str:
     return (named.group(1) if named else os.environ.get("PIP_INDEX_URL", DEFAULT_INDEX)).rstrip("/")
 
 
-def release_of(filename: str) -> tuple[str, str]:
-    """(normalized name, version) of a wheel or sdist file name."""
-    if filename.endswith(".whl"):
-        name, version = filename.split("-")[:2]
-    else:
-        name, _, version = re.sub(r"\.(tar\.gz|tar\.bz2|zip|tgz)$", "", filename).rpartition("-")
-    return normalized(name), version
-
-
 def resolution_moment(root: Path, installer: str) -> datetime | None:
     """With no lock, the last commit's time: the build resolves as pip would have then (pip --uploaded-prior-to)."""
     return last_commit_time(root) if installer in UNLOCKED else None
-
-
-def uploaded_by(file: dict, moment: datetime | None) -> bool:
-    """Whether the index's file was there at that moment (PEP 700's upload-time; a file without one is kept)."""
-    stamp = file.get("upload-time")
-    return moment is None or not stamp or datetime.fromisoformat(stamp.replace("Z", "+00:00")) <= moment
-
-
-#: Index lookups in flight at once: one per package (a hundred for a large requirements file), each mostly waiting.
-LOOKUPS_AT_ONCE = 16
-
-
-@lru_cache(maxsize=1)
-def index_session() -> requests.Session:
-    """One session for every lookup: its connections are kept, where a new one per package (a TLS handshake, through
-    a proxy here) made a hundred lookups take 9 s instead of 1."""
-    session = requests.Session()
-    session.mount("https://", requests.adapters.HTTPAdapter(pool_maxsize=LOOKUPS_AT_ONCE))
-    return session
-
-
-@lru_cache(maxsize=1024)
-def index_releases(index: str, name: str, moment: datetime | None = None) -> dict[str, list[str]]:
-    """version -> file names of each release the index lists for a package (PEP 691 JSON), as it was at `moment`."""
-    answer = index_session().get(f"{index}/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}, timeout=15)
-    answer.raise_for_status()
-    releases: dict[str, list[str]] = {}
-    for file in answer.json()["files"]:
-        found, version = release_of(file["filename"])
-        if found == name and uploaded_by(file, moment):
-            releases.setdefault(version, []).append(file["filename"])
-    return releases
-
-
-def picked(index: str, name: str, spec: str, moment: datetime | None = None) -> tuple[str, str, list[str]]:
-    """The release pip would install for a range (its newest final one at `moment`), and its files."""
-    releases = index_releases(index, name, moment)
-    version = newest_allowed(spec, list(releases))
-    return name, version, releases.get(version, [])
 
 
 def main_packages(lock: dict, installer: str) -> set[str] | None:
@@ -254,23 +211,48 @@ def locked_files(root: Path, installer: str) -> dict[tuple[str, str], list[str]]
     return files
 
 
-def without_wheels(root: Path, installer: str, requirements: str, python: str) -> tuple[list[str], str, list[str]]:
+def without_wheels(root: Path, installer: str, requirements: str, python: str) -> tuple[list[str], str, dict[str, str]]:
     """The name==version pins no wheel fits, where that was read, and those of them no builder here can compile (built
-    with Rust, or published as wheels only); raises requests' errors when the index fails."""
+    with Rust, or published as wheels only), each with why; raises requests' errors when the index fails."""
     machine = {"arm64": "aarch64", "amd64": "x86_64"}.get(platform.machine().lower(), platform.machine().lower())
+    index = index_url(root, requirements)
     if installer in ("uv", "poetry"):
         files, source = locked_files(root, installer), f"{installer}.lock"
     else:
-        index, wanted = index_url(root, requirements), unlocked_ranges(root, installer, requirements)
-        moment = resolution_moment(root, installer)
+        wanted, moment = unlocked_ranges(root, installer, requirements), resolution_moment(root, installer)
         with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
             chosen = pool.map(lambda item: picked(index, *item, moment), wanted.items())
             files = {(name, version): names for name, version, names in chosen if version}
         source = f"{index.split('://')[-1].split('/')[0]}'s index"
     missing = {(name, version): names for (name, version), names in files.items() if compiled_here(name, names, python, machine)}
-    stuck = [(n, v) for (n, v), names in missing.items() if rust_built(n, v) or wheels_only(names) and for_linux(names, machine)]
     missing = {pin: names for pin, names in missing.items() if not wheels_only(names) or for_linux(names, machine)}
-    return sorted(f"{n}=={v}" for n, v in missing), source, sorted(f"{n}=={v}" for n, v in stuck)
+    with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
+        whys = dict(zip(missing, pool.map(lambda item: uncompilable(index, *item[0], item[1]), missing.items()), strict=True))
+    stuck = {f"{n}=={v}": why for (n, v), why in sorted(whys.items()) if why}
+    return sorted(f"{n}=={v}" for n, v in missing), source, stuck
+
+
+def uncompilable(index: str, name: str, version: str, files: list[str]) -> str:
+    """Why no builder here compiles a release no wheel fits, "" when one does: no source, or Rust (known by name, or by
+    what its source names to build with: no Rust toolchain is fetched)."""
+    if wheels_only(files):
+        return "published as wheels only, with no source to compile"
+    sdist = next((f for f in files if not f.endswith(".whl")), "")
+    if normalized(name) in RUST_SINCE:
+        rust = rust_built(name, version)
+    elif normalized(name) in C_EXTENSIONS or native_libraries(name) or not sdist:
+        rust = False
+    else:
+        rust = bool(RUST_BACKENDS.search(" ".join(sdist_build_requirements(index, name, sdist))))
+    return "built with Rust, which no image compiles" if rust else ""
+
+
+def sdist_build_requirements(index: str, name: str, sdist: str) -> tuple[str, ...]:
+    """What the sdist names to build with; () when it cannot be read, as a build would then tell."""
+    try:
+        return build_requirements(index, name, sdist)
+    except (OSError, ValueError, tarfile.TarError, zipfile.BadZipFile):  # requests' errors are OSErrors; TOML's ValueErrors
+        return ()
 
 
 def wheels_only(files: list[str]) -> bool:

@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import requests
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.image import dockerfile_text
@@ -13,6 +14,7 @@ from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.wheels import compiled_here, fits, locked_files
 from tests.unit.shapes import APP, BARE, SHAPES, lines
 from tests.utils import written
+from tests.utils.fake_index import answering, sdist
 
 SELF_ANNOTATED = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    def check(self) -> Settings:\n        return self\n"
 
@@ -93,6 +95,33 @@ def test_a_pin_no_builder_here_compiles_with_no_wheel_here_is_refused_in_one_lin
     message = str(refused.value)
     assert "\n" not in message and said in message
     assert "give init --python 3.12 where that image can be pulled" in message and "uv lock --upgrade" in message
+
+
+@pytest.mark.parametrize(
+    ("backend", "refused"),
+    [('requires = ["maturin>=1,<2"]', True), ('requires = ["setuptools-rust"]', True), ('requires = ["setuptools"]', False)],
+)
+def test_a_pin_no_name_list_knows_is_refused_as_rust_built_when_its_sdist_builds_with_rust(
+    monkeypatch, tmp_path, backend, refused
+):
+    """ChouYuJung/fastapi-chat: uuid-utils 0.9.0 has no wheel for CPython 3.13 and builds with maturin; no list named
+    it, so init compiled it, and the build failed 63 s in, fetching Rust. Its sdist says what it builds with."""
+    shape = tmp_path / "svc"
+    shutil.copytree(SHAPES / "rust-pin-312", shape)
+    for name in ("pyproject.toml", "uv.lock"):
+        text = (shape / name).read_text().replace("pydantic_core-2.16.3", "uuid_utils-0.9.0")
+        (shape / name).write_text(text.replace("pydantic-core", "uuid-utils").replace("2.16.3", "0.9.0"))
+    sdist_name = "uuid_utils-0.9.0.tar.gz"
+    archive = sdist("uuid_utils-0.9.0", {"pyproject.toml": f"[build-system]\n{backend}\n"})
+    monkeypatch.setattr(requests.Session, "get", answering([{"filename": sdist_name, "url": sdist_name}], {sdist_name: archive}))
+    monkeypatch.setenv("PIP_INDEX_URL", f"https://index.invalid/{backend}")
+    if refused:
+        with pytest.raises(
+            NotAFastAPIRepository, match="uuid-utils==0.9.0 pinned with no wheel for CPython 3.13, 3.14, and built with Rust"
+        ):
+            read_repository(shape)
+    else:
+        assert read_repository(shape).compiled == ("uuid-utils==0.9.0",)
 
 
 @pytest.mark.parametrize(

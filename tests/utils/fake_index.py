@@ -1,0 +1,54 @@
+"""A package index in memory, for requests.Session.get: its PEP 691 pages and the files they link to."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+
+
+class Stream(io.BytesIO):
+    """A response's raw stream, as urllib3 reads it."""
+
+    def read(self, size: int | None = -1, decode_content: bool = False) -> bytes:
+        return super().read(size)
+
+
+class Answer:
+    """One answer of the index: a page's JSON, or a file's bytes read as a stream."""
+
+    def __init__(self, files: list[dict] | None = None, data: bytes = b""):
+        self.files, self.raw = files or [], Stream(data)
+
+    def raise_for_status(self) -> None:
+        pass
+
+    def json(self) -> dict:
+        return {"files": self.files}
+
+    def __enter__(self) -> Answer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def answering(files: list[dict], archives: dict[str, bytes] | None = None):
+    """A Session.get that answers every page with `files` and a URL ending in an archive's name with its bytes."""
+
+    def get(session, url: str, **kwargs) -> Answer:
+        archive = next((data for name, data in (archives or {}).items() if url.endswith(name)), None)
+        return Answer(data=archive) if archive is not None else Answer(files)
+
+    return get
+
+
+def sdist(top: str, files: dict[str, str]) -> bytes:
+    """A .tar.gz source distribution: each file under the `top` folder, as sdists keep them."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as archive:
+        for name, text in files.items():
+            data = text.encode()
+            member = tarfile.TarInfo(f"{top}/{name}")
+            member.size = len(data)
+            archive.addfile(member, io.BytesIO(data))
+    return out.getvalue()

@@ -8,6 +8,7 @@ Runs on every Python an image may have (3.9 on): nothing from the package, no ne
 import asyncio
 import importlib
 import json
+import logging.config  # noqa: F401 -- uvicorn and gunicorn import it before the app: an app may call it after a bare `import logging`
 import os
 import sys
 import threading

@@ -62,6 +62,16 @@ def test_an_import_failure_is_reported_with_the_apps_own_frame(tmp_path):
     assert done.returncode == 1 and failure["kind"] == "KeyError" and failure["line"] == 3
 
 
+def test_an_app_that_configures_logging_after_a_bare_import_logging_loads_as_uvicorn_loads_it(tmp_path):
+    # notarious2/fastapi-chat: `import logging` then `logging.config.dictConfig(...)`, which works under uvicorn (it has
+    # imported logging.config); the probe had not, and init refused the app ("module 'logging' has no attribute 'config'").
+    app = "import logging\nfrom fastapi import FastAPI\n\nlogging.config.dictConfig({'version': 1})\napp = FastAPI()\n"
+    (tmp_path / "main.py").write_text(app + "\n@app.get('/health')\ndef health():\n    return {}\n")
+    args = [sys.executable, "-c", PROBE, "main", "app", "", f"{tmp_path}/", "2"]
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert ["/health", ["GET"]] in json.loads(done.stdout.split(MARKER, 1)[1])["routes"]
+
+
 def test_an_app_that_asks_for_the_running_loop_as_it_loads_is_loaded_inside_one_as_uvicorn_loads_it(tmp_path):
     # pkrecz/fastapi-service-async: `asyncio.get_running_loop().create_task(...)` at import, which uvicorn runs in its
     # loop; the probe imported it outside one, and init refused the app ("no running event loop").

@@ -16,7 +16,7 @@ from fastapi_stackops.adopt.installers import (
     INSTALLERS,
     NO_INSTALLER,
     WITHOUT_OUR_TABLES,
-    at_its_version,
+    builder_install,
     in_workspace,
     with_extras,
 )
@@ -177,7 +177,7 @@ def builder_stage(repo: Repository) -> str:
     """The venv with the app's dependencies alone, compiled; no installer left in it."""
     exported = repo.installer == "uv" and (re.search(r"==\s*3\.\d+\.\d+", repo.requires_python) or repo.unreached_index)
     copied, install = INSTALLERS["uv-exported" if exported else repo.installer]
-    install = at_its_version(repo, in_workspace(repo, with_extras(repo, past_unreached_index(repo, install))))
+    install = builder_install(repo, past_unreached_index(repo, install))
     # A requirements file in a folder may include its neighbours (-r base.txt): the folder goes whole.
     folder = repo.requirements.rpartition("/")[0]
     copy_line = f"COPY {folder} ./{folder}" if folder else f"COPY {copied.format(requirements=repo.requirements)} ./"

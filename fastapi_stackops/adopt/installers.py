@@ -3,7 +3,10 @@ after it: shell text for the Dockerfile init writes (tests/integration/test_adop
 
 from __future__ import annotations
 
+import re
+
 from fastapi_stackops.adopt.conventions import AT_THE_MINOR
+from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.reading import Repository
 
 #: The builder's checks after installing, each one shell command (tests/integration/test_adopt_image_steps.py runs them).
@@ -132,3 +135,19 @@ def in_workspace(repo: Repository, install: str) -> str:
     return install.replace(" --no-install-project", f" --no-install-workspace {chosen}").replace(
         " --no-emit-project", f" --no-emit-workspace {chosen}"
     )
+
+
+def builder_install(repo: Repository, install: str) -> str:
+    """The builder's install as the repository needs it: with its extras, as its workspace member, at its installer's
+    version, and without the pins for other systems."""
+    return without_other_systems(repo, at_its_version(repo, in_workspace(repo, with_extras(repo, install))))
+
+
+def without_other_systems(repo: Repository, install: str) -> str:
+    """An install that first deletes from its requirements the lines naming pins with files for other systems only
+    (pywin32==306, however the file spells it: PyWin32, py_win32), where pip would find nothing and fail."""
+    if not repo.other_systems:
+        return install
+    names = "|".join(re.escape(normalized(pin.split("==")[0])).replace("\\-", "[-_.]") for pin in repo.other_systems)
+    deleted = f"sed -i -E '/^[[:space:]]*({names})[[:space:]]*([=<>!~;[]|$)/Id'"
+    return re.sub(r"pip install -q --no-cache-dir -r (\S+)", lambda m: f"{deleted} {m[1]} \\\n    && {m[0]}", install, count=1)

@@ -37,7 +37,8 @@ from fastapi_stackops.adopt.source import (
 from fastapi_stackops.adopt.start import procfile_command, script_hosts, script_programs, script_text
 from fastapi_stackops.adopt.suite_values import committed_blanks
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
-from fastapi_stackops.adopt.wheels import locked_version, resolution_moment, text_of
+from fastapi_stackops.adopt.unlocked import other_systems, resolution_date
+from fastapi_stackops.adopt.wheels import locked_version, text_of
 from fastapi_stackops.adopt.workspace import Workspace, workspace_of
 from fastapi_stackops.adopt.written_login import rewritten_scheme
 
@@ -64,6 +65,7 @@ class Repository:
     docker_files: tuple[str, ...]  # Dockerfile and Compose files already there
     data_folder: str = ""  # a folder of the repository the SQLite file lives in, mounted from the host
     compiled: tuple[str, ...] = ()  # name==version pins with no wheel for the image's Python: the builder compiles them
+    other_systems: tuple[str, ...] = ()  # pins with files for other systems only (pywin32): the install leaves them out
     libraries: tuple[str, ...] = ()  # Debian packages of shared libraries a pure-Python driver loads (libpq5 for psycopg)
     programs: tuple[tuple[str, str], ...] = ()  # (program, Debian package) the prestart script runs: nc, netcat-openbsd
     waited_on: tuple[tuple[str, int], ...] = ()  # (host, port) the prestart script waits on by name: ("pg", 5432)
@@ -244,17 +246,6 @@ def makes_async_engine(root: Path) -> bool:
     return any(ASYNC_ENGINE.search(path.read_text(errors="replace")) for path in python_files(root))
 
 
-def resolution_date(root: Path, how: str) -> tuple[str, list[Finding]]:
-    """With no lock, the time of the last commit to the service's folder: the build resolves as pip would have then, so
-    the code gets the releases it was last committed against, not ones made since (SQLAlchemy 2.1 no longer brings
-    greenlet, which async code on 2.0 imported)."""
-    moment = resolution_moment(root, how)
-    if moment is None:
-        return "", []
-    why = "no lock: releases made after the last commit are left out (pip --uploaded-prior-to)"
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ"), [Finding("resolves", f"as of {moment:%Y-%m-%d}, its last commit", why)]
-
-
 def read_repository(root: Path, python: str = "") -> Repository:
     """Everything init needs to know, or NotAFastAPIRepository saying what was looked for and where (`python`: --python)."""
     project = pyproject(root)
@@ -275,6 +266,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     tests, about_tests = service_tests(root, project, how, app)
     prestart, about_programs = prestart_fields(root, migrate)
     as_of, about_resolution = resolution_date(root, how)
+    skipped, about_skipped = other_systems(root, how, requirements)
     return Repository(
         root=root,
         **project_fields(root, project, dependencies, how),
@@ -289,9 +281,10 @@ def read_repository(root: Path, python: str = "") -> Repository:
         **worker_fields(worker),
         migrations=migrate.value if migrate else "",
         compiled=tuple(compiled),
+        other_systems=skipped,
         **prestart,
         service_tests=tests,
         start=tuple(start),
         resolved_as_of=as_of,
-        findings=findings + about_resolution + about_tests + about_programs,
+        findings=findings + about_resolution + about_skipped + about_tests + about_programs,
     )

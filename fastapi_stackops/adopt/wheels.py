@@ -211,19 +211,38 @@ def locked_files(root: Path, installer: str) -> dict[tuple[str, str], list[str]]
     return files
 
 
+def this_machine() -> str:
+    """The machine as wheels name it (x86_64, aarch64)."""
+    return {"arm64": "aarch64", "amd64": "x86_64"}.get(platform.machine().lower(), platform.machine().lower())
+
+
+def pinned_files(root: Path, installer: str, requirements: str) -> tuple[dict[tuple[str, str], list[str]], str]:
+    """(name, version) -> file names of each release the install gets, and where that was read: the lock, or with none
+    the index, as it was at the last commit."""
+    if installer in ("uv", "poetry"):
+        return locked_files(root, installer), f"{installer}.lock"
+    index = index_url(root, requirements)
+    wanted, moment = unlocked_ranges(root, installer, requirements), resolution_moment(root, installer)
+    with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
+        chosen = pool.map(lambda item: picked(index, *item, moment), wanted.items())
+        files = {(name, version): names for name, version, names in chosen if version}
+    return files, f"{index.split('://')[-1].split('/')[0]}'s index"
+
+
+def for_other_systems(root: Path, installer: str, requirements: str) -> list[str]:
+    """The name==version pins an install with no lock gets whose release has files for other systems only (pywin32 in
+    a requirements file frozen on Windows): pip finds nothing for Linux. A lock's markers keep them out already."""
+    if installer in ("uv", "poetry"):
+        return []
+    files, _ = pinned_files(root, installer, requirements)
+    return sorted(f"{n}=={v}" for (n, v), names in files.items() if wheels_only(names) and not for_linux(names, this_machine()))
+
+
 def without_wheels(root: Path, installer: str, requirements: str, python: str) -> tuple[list[str], str, dict[str, str]]:
     """The name==version pins no wheel fits, where that was read, and those of them no builder here can compile (built
     with Rust, or published as wheels only), each with why; raises requests' errors when the index fails."""
-    machine = {"arm64": "aarch64", "amd64": "x86_64"}.get(platform.machine().lower(), platform.machine().lower())
-    index = index_url(root, requirements)
-    if installer in ("uv", "poetry"):
-        files, source = locked_files(root, installer), f"{installer}.lock"
-    else:
-        wanted, moment = unlocked_ranges(root, installer, requirements), resolution_moment(root, installer)
-        with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
-            chosen = pool.map(lambda item: picked(index, *item, moment), wanted.items())
-            files = {(name, version): names for name, version, names in chosen if version}
-        source = f"{index.split('://')[-1].split('/')[0]}'s index"
+    machine, index = this_machine(), index_url(root, requirements)
+    files, source = pinned_files(root, installer, requirements)
     missing = {(name, version): names for (name, version), names in files.items() if compiled_here(name, names, python, machine)}
     missing = {pin: names for pin, names in missing.items() if not wheels_only(names) or for_linux(names, machine)}
     with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:

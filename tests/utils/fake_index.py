@@ -32,12 +32,15 @@ class Answer:
         pass
 
 
-def answering(files: list[dict], archives: dict[str, bytes] | None = None):
-    """A Session.get that answers every page with `files` and a URL ending in an archive's name with its bytes."""
+def answering(files: list[dict] | dict[str, list[dict]], archives: dict[str, bytes] | None = None):
+    """A Session.get that answers a URL ending in an archive's name with its bytes, and every page with `files`, or
+    with the files `files` lists under the page's package name."""
 
     def get(session, url: str, **kwargs) -> Answer:
         archive = next((data for name, data in (archives or {}).items() if url.endswith(name)), None)
-        return Answer(data=archive) if archive is not None else Answer(files)
+        if archive is not None:
+            return Answer(data=archive)
+        return Answer(files.get(url.rstrip("/").rsplit("/", 1)[-1], []) if isinstance(files, dict) else files)
 
     return get
 

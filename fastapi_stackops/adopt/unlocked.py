@@ -1,0 +1,31 @@
+"""What an install with no lock gets: the releases there were at the last commit, and none of the pins for other
+systems that a requirements file frozen on Windows or macOS carries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi_stackops.adopt.findings import Finding
+from fastapi_stackops.adopt.wheels import for_other_systems, resolution_moment
+
+
+def resolution_date(root: Path, how: str) -> tuple[str, list[Finding]]:
+    """With no lock, the time of the last commit to the service's folder: the build resolves as pip would have then, so
+    the code gets the releases it was last committed against, not ones made since (SQLAlchemy 2.1 no longer brings
+    greenlet, which async code on 2.0 imported)."""
+    moment = resolution_moment(root, how)
+    if moment is None:
+        return "", []
+    why = "no lock: releases made after the last commit are left out (pip --uploaded-prior-to)"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ"), [Finding("resolves", f"as of {moment:%Y-%m-%d}, its last commit", why)]
+
+
+def other_systems(root: Path, how: str, requirements: str) -> tuple[tuple[str, ...], list[Finding]]:
+    """The pins whose release has files for other systems only (pywin32==306), which the builder leaves out of the
+    install, and what init says of them; none when the index does not answer (the build then says what pip says)."""
+    try:
+        pins = tuple(for_other_systems(root, how, requirements))
+    except (OSError, ValueError):  # requests' errors are OSErrors; an answer that does not parse
+        return (), []
+    said = f"{', '.join(pins)}: files for other systems only (a Windows or macOS freeze), left out of the install"
+    return pins, [Finding("skips", said, f"{requirements or how}, as the index lists them")] if pins else []

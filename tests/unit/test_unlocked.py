@@ -1,0 +1,47 @@
+"""fastapi_stackops/adopt/unlocked.py: what an install with no lock leaves out, and the builder's step that does."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import requests
+
+from fastapi_stackops.adopt.image import dockerfile_text
+from fastapi_stackops.adopt.reading import read_repository
+from tests.unit.shapes import APP, lines
+from tests.utils import written
+from tests.utils.fake_index import answering
+
+INDEX = {
+    "fastapi": [{"filename": "fastapi-0.110.0-py3-none-any.whl"}],
+    "uvicorn": [{"filename": "uvicorn-0.29.0-py3-none-any.whl"}],
+    "pywin32": [{"filename": "pywin32-306-cp311-cp311-win_amd64.whl"}, {"filename": "pywin32-306-cp312-cp312-win32.whl"}],
+    "pywin32-ctypes": [{"filename": "pywin32_ctypes-0.2.2-py3-none-any.whl"}],
+}
+FROZEN_ON_WINDOWS = "fastapi==0.110.0\nPyWin32==306\npywin32-ctypes==0.2.2\nuvicorn==0.29.0\n"
+
+
+def test_a_pin_with_files_for_other_systems_only_is_left_out_of_an_install_with_no_lock(monkeypatch, tmp_path):
+    """Anaghjaiswar/fastapi-chat-project: a requirements file frozen on Windows pins pywin32==306, whose files are
+    Windows wheels alone; pip found nothing for Linux, and the build failed 100 s in."""
+    monkeypatch.setattr(requests.Session, "get", answering(INDEX))
+    monkeypatch.setenv("PIP_INDEX_URL", "https://index.invalid/frozen-on-windows")
+    repo = read_repository(written(tmp_path / "svc", {"main.py": APP, "requirements.txt": FROZEN_ON_WINDOWS}))
+    assert repo.other_systems == ("pywin32==306",)
+    assert any("pywin32==306: files for other systems only" in line for line in lines(repo))
+    step = re.search(
+        r"(sed -i -E '/\^.*?/Id') requirements\.txt \\\n\s+&& pip install -q --no-cache-dir -r requirements\.txt",
+        dockerfile_text(repo, "/health", False),
+    )
+    assert step, "the builder deletes the pins for other systems before pip reads the file"
+    (tmp_path / "requirements.txt").write_text(FROZEN_ON_WINDOWS)
+    subprocess.run(f"{step[1]} requirements.txt", shell=True, cwd=tmp_path, check=True)
+    assert (tmp_path / "requirements.txt").read_text() == "fastapi==0.110.0\npywin32-ctypes==0.2.2\nuvicorn==0.29.0\n"
+
+
+def test_an_install_with_no_pin_for_other_systems_is_left_as_it_is(monkeypatch, tmp_path):
+    monkeypatch.setattr(requests.Session, "get", answering(INDEX))
+    monkeypatch.setenv("PIP_INDEX_URL", "https://index.invalid/linux-only")
+    repo = read_repository(written(tmp_path / "svc", {"main.py": APP, "requirements.txt": "fastapi==0.110.0\n"}))
+    assert repo.other_systems == () and "/Id'" not in dockerfile_text(repo, "/health", False)

@@ -105,6 +105,7 @@ class Settings:
     source: str
     also: tuple[SettingField, ...] = ()  # required fields of the app's other settings classes
     others: tuple[SettingField, ...] = ()  # every field of the app's other settings classes (Redis's, a broker's)
+    placed: tuple[tuple[str, str], ...] = ()  # (variable or field, part) by its place in a URL the code assembles
 
     @property
     def variables(self) -> set[str]:
@@ -142,7 +143,12 @@ class Settings:
         # DATABASE = config("DATABASE", default="whelp"), beside DATABASE_HOST: the name, read bare.
         bare = [f for f in self.fields if f.name not in parts and BARE_NAME.match(f.variable)] if parts else []
         named = [f.name for f in bare if "://" not in (f.default or "")]  # a URL read as DATABASE is no name
-        return parts | {name: m.lastgroup or "driver" for name, m in drivers.items() if m} | dict.fromkeys(named, "name")
+        parts |= {name: m.lastgroup or "driver" for name, m in drivers.items() if m} | dict.fromkeys(named, "name")
+        # USER and SERVER in `f"postgresql://{user}:{password}@{server}/{db}"`: named by their place, not their names.
+        placed = dict(self.placed)
+        return {
+            f.name: placed.get(f.name) or placed[f.variable] for f in self.fields if {f.name, f.variable} & placed.keys()
+        } | parts
 
     @property
     def required(self) -> list[SettingField]:

@@ -18,6 +18,7 @@ from fastapi_stackops.adopt.environment_reads import (
 )
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
+from fastapi_stackops.adopt.url_parts import placed_parts
 
 
 def alias_of(node: ast.AST | None) -> str:
@@ -177,6 +178,8 @@ def find_settings(root: Path) -> Settings | None:
         own[node.name] = tuple(f for f in fields if f.annotation not in {n.name for n, _ in classes})
         found.append(Settings(node.name, prefix, own[node.name], where))
     found += environment_settings(root, python_files(root))
+    placed = tuple(placed_parts(root).items())
+    found = [replace(s, placed=placed) for s in found]
     # The class with the database's URL, else its parts, else the one with the most fields (often all the others' sum).
     ranked = sorted(found, key=lambda s: (not s.database, not s.database_parts, -len(s.fields)))
     if not ranked:

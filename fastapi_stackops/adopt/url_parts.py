@@ -1,0 +1,54 @@
+"""A database URL the code assembles from parts in an f-string (`f"postgresql://{user}:{password}@{server}:{port}/{db}"`):
+each part's variable is known by its place in the URL, whatever it is called (USER, SERVER), where names alone say
+nothing."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from fastapi_stackops.adopt.environment_reads import environment_read, module_readers
+from fastapi_stackops.adopt.source import python_files
+from fastapi_stackops.adopt.syntax import parsed
+
+#: A URL's text with each replacement field as \0: scheme://user:password@host[:port]/name, each part one field.
+PLACED = re.compile(r"^(?:postgres(?:ql)?|mysql|mariadb)(?:\+\w+)?://\0:\0@\0(?::\0)?/\0(?:\?.*)?$", re.I | re.S)
+
+
+def placed_parts(root: Path) -> dict[str, str]:
+    """Variable (or settings field) -> the part of the database its place in such a URL names."""
+    found: dict[str, str] = {}
+    for path in python_files(root):
+        if not (tree := parsed(path)) or "://" not in ast.unparse(tree):
+            continue
+        bound = environment_bound(tree)
+        for node in (n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)):
+            text = "".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values)
+            if PLACED.match(text):
+                fields = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
+                parts = ("user", "password", "host", "port", "name") if len(fields) == 5 else ("user", "password", "host", "name")
+                found |= {read: part for value, part in zip(fields, parts, strict=True) if (read := read_of(value, bound))}
+    return found
+
+
+def environment_bound(tree: ast.Module) -> dict[str, str]:
+    """Names the module binds to an environment read (`server = os.getenv("SERVER")`): name -> variable."""
+    readers, libraries = module_readers(tree)
+    bound = {}
+    for node in (n for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1):
+        read = environment_read(node.value, readers, libraries)
+        if read and isinstance(node.targets[0], ast.Name):
+            bound[node.targets[0].id] = read.name
+    return bound
+
+
+def read_of(value: ast.expr, bound: dict[str, str]) -> str:
+    """The variable or settings field a replacement field reads: a name bound to a read, a read itself, or an
+    attribute of a settings object (`settings.DB_USER`, `self.user`); "" for anything else."""
+    if isinstance(value, ast.Name):
+        return bound.get(value.id, "")
+    if isinstance(value, ast.Attribute):
+        return value.attr
+    read = environment_read(value)
+    return read.name if read else ""

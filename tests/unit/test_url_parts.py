@@ -1,0 +1,54 @@
+"""fastapi_stackops/adopt/url_parts.py: a database URL the code assembles in an f-string names its parts by place."""
+
+from __future__ import annotations
+
+import pytest
+
+from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.stackfiles import compose_text
+from fastapi_stackops.adopt.url_parts import placed_parts
+from tests.utils import written
+
+APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+#: JSEB99/fastapi-notes's shape: bare names, read at module level, SQLite when any is unset.
+BARE_PARTS = (
+    "import os\n\nuser = os.getenv('USER')\npassword = os.getenv('PASSWORD')\nserver = os.getenv('SERVER')\n"
+    "port = os.getenv('PORT')\ndatabase = os.getenv('DATABASE')\n"
+    "if not all([user, password, server, port, database]):\n    URL = 'sqlite:///./blog.db'\nelse:\n"
+    "    URL = f'postgresql+psycopg://{user}:{password}@{server}:{port}/{database}'\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "placed"),
+    [
+        (BARE_PARTS, {"USER": "user", "PASSWORD": "password", "SERVER": "host", "PORT": "port", "DATABASE": "name"}),
+        # no port: the four others by place
+        (
+            "import os\n\nURL = f\"mysql+aiomysql://{os.environ['WHO']}:{os.getenv('SECRET')}@{os.getenv('BOX')}/{os.getenv('STORE')}\"\n",
+            {"WHO": "user", "SECRET": "password", "BOX": "host", "STORE": "name"},
+        ),
+        # a settings object's fields, as a property of the class writes them
+        (
+            "class S:\n    @property\n    def url(self):\n        return f'postgresql://{self.login}:{self.secret}@{self.box}:{self.port}/{self.store}'\n",
+            {"login": "user", "secret": "password", "box": "host", "port": "port", "store": "name"},
+        ),
+        # not a login URL: a Redis URL, and an f-string with its host alone placed
+        ("import os\n\nR = f\"redis://{os.getenv('RHOST')}:6379/0\"\n", {}),
+        ("import os\n\nU = f\"postgresql://app:app@{os.getenv('BOX')}/app\"\n", {}),
+    ],
+)
+def test_each_part_of_a_url_the_code_assembles_is_known_by_its_place(tmp_path, code, placed):
+    assert placed_parts(written(tmp_path, {"db.py": code})) == placed
+
+
+def test_parts_known_by_their_place_are_given_the_stacks_database(tmp_path):
+    """JSEB99/fastapi-notes: with none of USER, PASSWORD, SERVER, PORT and DATABASE given, the app fell back to an
+    SQLite file under its read-only code, and init refused it ("unable to open database file")."""
+    files = {"requirements.txt": "fastapi\nsqlalchemy\npsycopg[binary]\n", "main.py": APP, "db.py": BARE_PARTS}
+    compose = compose_text(read_repository(written(tmp_path, files)))
+    for variable, value in (("SERVER", "postgres"), ("PORT", "5432"), ("DATABASE", "app")):
+        assert f"{variable}: ${{{variable}-{value}}}" in compose, compose
+    # USER is handed to Compose from the host (the tasks pass it through): the host's would be the login, root here.
+    assert "      USER: app\n" in compose, compose
+    assert "PASSWORD: ${POSTGRES_PASSWORD" in compose or "PASSWORD: ${PASSWORD" in compose, compose

@@ -22,6 +22,7 @@ from fastapi_stackops.adopt.conventions import DATA_DIR, REDIS_SERVICE
 from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.source import AT_LOCALHOST
+from fastapi_stackops.settings import PASSED_THROUGH
 
 
 def database_url(repo: Repository, field: SettingField | None = None) -> str:
@@ -43,6 +44,12 @@ def app_environment(repo: Repository) -> dict[str, str]:
     """Variable -> its Compose value: the database URL, Redis, RabbitMQ, and every setting the app cannot start without."""
     wired = wired_environment(repo)
     return {name: value for name, value in (wired | made_up_environment(repo, wired)).items() if not COMPOSE_READS.match(name)}
+
+
+def host_free(environment: dict[str, str]) -> dict[str, str]:
+    """Values no host can change: a variable the tasks hand Compose from the host (USER, HOME) is written as its value,
+    not `${USER-app}`, which would give the app the host's (root, a CI runner's name)."""
+    return {n: re.sub(rf"^\$\{{{n}-(.*)\}}$", r"\1", v) if n in PASSED_THROUGH else v for n, v in environment.items()}
 
 
 #: Variables Compose and the docker CLI read themselves: the env files hand their values to Compose, so one the app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi_stackops.adopt.app_environment import app_environment, secret_variables, tests_environment
+from fastapi_stackops.adopt.app_environment import app_environment, host_free, secret_variables, tests_environment
 from fastapi_stackops.adopt.app_mode import local_mode
 from fastapi_stackops.adopt.backing import RABBITMQ, REDIS
 from fastapi_stackops.adopt.conventions import (
@@ -73,7 +73,7 @@ def app_blocks(repo: Repository, depends: dict[str, str], tests: bool = False) -
     """The app's environment, its data, and what it waits for: the same for the server, the worker and the tests
     (tests_environment)."""
     text = ""
-    environment = tests_environment(repo) if tests and repo.service_tests else app_environment(repo)
+    environment = host_free(tests_environment(repo) if tests and repo.service_tests else app_environment(repo))
     if environment:
         text += "    environment:\n" + "".join(f"      {k}: {v}\n" for k, v in environment.items())
     source = f"${{{DATA_FOLDER_VARIABLE}-./{repo.data_folder}}}" if repo.data_folder else "app-data"

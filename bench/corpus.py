@@ -67,11 +67,14 @@ def entries(pick: str = "") -> list[Entry]:
 def clone(entry: Entry, corpus: Path, workspace: Path) -> Path:
     """A fresh clone of the snapshot (DIR/owner+name/repo as fetched, or DIR/owner+name), its Docker files removed."""
     source = corpus / entry.snapshot
-    source = source / "repo" if (source / "repo" / "HEAD").is_file() else source
+    # fetch leaves a git directory (repo/HEAD) or, for some, a checkout (repo/.git)
+    source = source / "repo" if (source / "repo" / "HEAD").is_file() or (source / "repo" / ".git").exists() else source
     if not source.exists():
         raise StackError(f"bench: no snapshot of {entry.name} at {source}; fetch it into {corpus}")
     target = workspace / entry.snapshot
     cloned = subprocess.run(["git", "clone", "--quiet", str(source), str(target)], capture_output=True, text=True)
+    if cloned.returncode != 0 and not target.exists():
+        raise StackError(f"bench: {entry.name}'s snapshot does not clone: {cloned.stderr.strip()}")
     if cloned.returncode != 0:  # a snapshot lacks its files of 4 MiB and more: the rest is checked out
         subprocess.run(["git", "-C", str(target), "checkout", "-f", "HEAD"], capture_output=True)
     if not entry.keep_docker:

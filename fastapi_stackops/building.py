@@ -18,6 +18,9 @@ FAILED = re.compile(r"^#(?P<id>\d+) ERROR: ")
 TELLING = re.compile(
     r"(^|\s)(ERROR|[Ee]rror)\b|No matching distribution|Could not find|not found|No such file|fatal:|stackops:|Failed to connect"
 )
+#: Lines that match TELLING and tell nothing: pip's notes, and its list of releases for other Pythons (hundreds of
+#: characters, before the requirement it could not meet).
+UNTELLING = ("note:", "hint:", "ERROR: Ignored the following versions")
 QUIET = re.compile(r"level=warning|^\s*$")  # Compose's own warnings (Bake, `version:`) are not the build's words
 #: pip's and uv's words for a dependency whose own build (a C extension) failed, naming it.
 UNCOMPILED = re.compile(
@@ -57,7 +60,7 @@ def failure_summary(lines: list[str]) -> str:
         return f"the build failed: {' / '.join(said) or 'with no output'}"
     header = next((step_line(line) for line in lines if line.startswith(f"#{failed[-1]} [")), f"step #{failed[-1]}")
     output = step_output(lines, failed[-1])
-    telling = [line for line in output if TELLING.search(line) and not line.startswith(("note:", "hint:"))] or output
+    telling = [line for line in output if TELLING.search(line) and not line.startswith(UNTELLING)] or output
     cause = " / ".join(dict.fromkeys(telling[-3:])) or "no output"
     dependency = uncompiled(output)
     if dependency:  # its compiler's lines name files of a dependency's source, which the user never wrote

@@ -68,6 +68,19 @@ failed to solve: executor failed running [/bin/sh -c pip install -q -r /tmp/requ
             "the build failed at [web builder 6/8]: error: connection-failed / "
             "× Failed to connect to example.org while fetching https://example.org/lib/archive/main.zip",
         ),
+        (  # Anaghjaiswar/fastapi-chat-project: pip's list of releases for other Pythons, hundreds of characters long,
+            # hid the requirement it could not meet behind a cut-off line
+            [
+                "#13 [web builder 6/8] RUN pip install -q --no-cache-dir -r requirements.txt",
+                "#13 16.93 ERROR: Ignored the following versions that require a different python version: 1.21.2 Requires-Python >=3.7,<3.11"
+                + "; 1.21.3 Requires-Python >=3.7,<3.11" * 40,
+                "#13 16.93 ERROR: Could not find a version that satisfies the requirement pywin32>=301 (from pybag) (from versions: none)",
+                "#13 16.94 ERROR: No matching distribution found for pywin32>=301 (from pybag)",
+                "#13 ERROR: executor failed running [/bin/sh -c pip install -q --no-cache-dir -r requirements.txt]: exit code: 1",
+            ],
+            "the build failed at [web builder 6/8]: ERROR: Could not find a version that satisfies the requirement "
+            "pywin32>=301 (from pybag) (from versions: none) / ERROR: No matching distribution found for pywin32>=301 (from pybag)",
+        ),
         (  # a step with no telling line: its last lines
             [
                 "#5 [web 2/3] RUN ./setup.sh",

@@ -18,7 +18,7 @@ FAILED = re.compile(r"^#(?P<id>\d+) ERROR: ")
 TELLING = re.compile(
     r"(^|\s)(ERROR|[Ee]rror)\b|No matching distribution|Could not find|not found|No such file|fatal:|stackops:|Failed to connect"
 )
-#: Lines that match TELLING and tell nothing: pip's notes, and its list of releases for other Pythons (hundreds of
+#: Lines that match TELLING and tell nothing: pip's hints, and its list of releases for other Pythons (hundreds of
 #: characters, before the requirement it could not meet).
 UNTELLING = ("note:", "hint:", "ERROR: Ignored the following versions")
 QUIET = re.compile(r"level=warning|^\s*$")  # Compose's own warnings (Bake, `version:`) are not the build's words

@@ -1,14 +1,17 @@
-"""Which migrations run before the app starts: the repository's prestart script, or alembic's upgrade from its
-alembic.ini (at the top, a folder or two down inside the code, or [tool.alembic] in pyproject.toml)."""
+"""Which migrations run before the app starts: the repository's prestart script, alembic's upgrade from its
+alembic.ini (at the top, a folder or two down inside the code, or [tool.alembic] in pyproject.toml), or with neither its
+own script that makes the tables."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 from fastapi_stackops.adopt.dependency_files import pyproject, requirement_name
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.source import SKIPPED, TESTS
+from fastapi_stackops.adopt.source import SKIPPED, TESTS, python_files
+from fastapi_stackops.adopt.syntax import parsed
 from fastapi_stackops.adopt.wheels import locked_version, text_of
 
 #: Every head: `head` for one line of history; what alembic asks for when branches were never merged (a fresh database).
@@ -92,11 +95,36 @@ def migrations_to_run(root: Path, dependencies: tuple[str, ...]) -> Finding | No
         if (root / script).is_file():
             return Finding("migrations", f"sh {script}", script)
     if not installs_alembic(dependencies):
-        return None
+        return table_script(root)
     if (root / "alembic.ini").is_file() and holds_revisions(root / alembic_location(root)):
         return Finding("migrations", UPGRADE, "alembic.ini")
     if "[tool.alembic]" in (root / "pyproject.toml").read_text(errors="replace") if (root / "pyproject.toml").is_file() else "":
         return Finding("migrations", UPGRADE, "[tool.alembic] in pyproject.toml")
     if folder := nested_alembic(root):  # a plain command, no shell: the contract's upgrade runs as written
         return Finding("migrations", f"env -C {folder} {UPGRADE}", f"{folder}/alembic.ini")
+    return table_script(root)
+
+
+#: What a script does that must not run at every start: fill tables (a seed), drop them, or serve the app.
+NOT_AT_EVERY_START = re.compile(r"\.(add|add_all|bulk_save_objects|merge|execute|drop_all|serve)\(|\binsert\(|uvicorn", re.I)
+
+
+def table_script(root: Path) -> Finding | None:
+    """A script of the repository's own whose `__main__` block makes the tables (`metadata.create_all`, itself or in a
+    function of the script's), and does nothing else a start must not repeat: it runs before the app, as migrations
+    would (`python -m app.init_db`). An app that never makes its tables answers 500 until someone runs it by hand."""
+    for path in python_files(root):
+        text = text_of(path)
+        if "__main__" not in text or "create_all" not in text or not (tree := parsed(path)):
+            continue
+        main = next((n for n in tree.body if isinstance(n, ast.If) and "__main__" in ast.unparse(n.test)), None)
+        if main is None or NOT_AT_EVERY_START.search(text):
+            continue
+        called = {ast.unparse(call.func).rsplit(".", 1)[-1] for call in ast.walk(main) if isinstance(call, ast.Call)}
+        makers = {
+            f.name for f in tree.body if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and "create_all" in ast.unparse(f)
+        }
+        if "create_all" in called or called & makers:
+            module = ".".join(path.relative_to(root).with_suffix("").parts)
+            return Finding("migrations", f"python -m {module}", f"{path.relative_to(root)}, which makes the tables")
     return None

@@ -74,3 +74,27 @@ def test_alembic_only_a_dev_list_names_is_added_to_the_image_to_run_the_migratio
         assert f"install -q --python /opt/venv/bin/python {added[0]}" in dockerfile_text(repo, "/", False) or (
             f"pip install -q --no-cache-dir {added[0]}\n" in dockerfile_text(repo, "/", False)
         )
+
+
+DATABASE = "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import declarative_base\n\nengine = create_engine('sqlite://')\nBase = declarative_base()\n"
+MAKES_TABLES = "from app.database import Base, engine\n\n\ndef init_db():\n    Base.metadata.create_all(bind=engine)\n"
+
+
+@pytest.mark.parametrize(
+    ("script", "command"),
+    [
+        # SinghChinmayy/fastapi-notes-api: its tables are made by `python -m backend.app.init_db`, which its README says
+        # to run; init ran nothing, and the first write answered 500 on a database without tables.
+        (MAKES_TABLES + "\n\nif __name__ == '__main__':\n    init_db()\n", "python -m app.init_db"),
+        (MAKES_TABLES + "\n\nif __name__ == '__main__':\n    Base.metadata.create_all(engine)\n", "python -m app.init_db"),
+        # what must not run at every start: a seed, tables dropped first, a server
+        (MAKES_TABLES + "    db.add(Row())\n\n\nif __name__ == '__main__':\n    init_db()\n", ""),
+        (MAKES_TABLES + "    Base.metadata.drop_all(bind=engine)\n\n\nif __name__ == '__main__':\n    init_db()\n", ""),
+        (MAKES_TABLES + "\n\nif __name__ == '__main__':\n    init_db()\n    uvicorn.run('app.main:app')\n", ""),
+        (MAKES_TABLES, ""),  # a function the app calls, no script
+    ],
+)
+def test_a_script_that_makes_the_tables_runs_before_the_app_when_nothing_else_migrates(tmp_path: Path, script, command):
+    files = {"requirements.txt": "fastapi\nsqlalchemy\n", "app/__init__.py": "", "app/main.py": APP}
+    repo = read_repository(written(tmp_path, files | {"app/database.py": DATABASE, "app/init_db.py": script}))
+    assert repo.migrations == command

@@ -206,9 +206,9 @@ REFRESH = {"uv": "uv lock --upgrade", "poetry": "poetry lock", "requirements": "
 RELEASED = {"3.9": "2020-10-05", "3.11": "2022-10-24", "3.13": "2024-10-07", "3.14": "2025-10-07"}
 
 
-def made_before(root: Path, how: str, python: str) -> bool:
+def made_before(root: Path, how: str, requirements: str, python: str) -> bool:
     """Whether the pins were resolved (with no lock: at the last commit) before that Python was released."""
-    moment = resolution_moment(root, how)
+    moment = resolution_moment(root, how, requirements)
     released = datetime.fromisoformat(RELEASED.get(python, "1970-01-01")).replace(tzinfo=UTC)
     return moment is not None and moment < released
 
@@ -245,7 +245,7 @@ def python_and_builds(
     # Named by nothing, the image moves for a pin no builder here compiles, or for pins resolved before its Python was
     # released (greenlet 1.1 and asyncpg 0.26, pinned in 2022, do not compile for 3.11); otherwise pins a builder
     # compiles stay, as a move to an older Python may lose pins that need a newer one.
-    older = stuck or made_before(root, how, chosen.value)
+    older = stuck or made_before(root, how, requirements, chosen.value)
     allowed = list(BUILDABLE_PYTHONS) if chosen.source == UNNAMED and older else allowed
     # 3.9 evaluates no `X | Y` annotation: code written with them stays on a newer Python.
     allowed = [v for v in allowed if v != "3.9" or not union_annotation(python_files(root))]

@@ -8,6 +8,7 @@ import re
 import tarfile
 import tomllib
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import lru_cache
 from urllib.parse import urljoin
@@ -70,6 +71,20 @@ def index_releases(index: str, name: str, moment: datetime | None = None) -> dic
         if found == name and uploaded_by(file, moment):
             releases.setdefault(version, []).append(file["filename"])
     return releases
+
+
+def last_upload(index: str, pins: dict[str, str]) -> datetime | None:
+    """When the last file of the newest release the exact pins (name -> "==version") name reached the index; None when
+    the index does not say (no PEP 700 upload-time), or does not answer."""
+    exact = [(name, spec[2:]) for name, spec in pins.items() if re.fullmatch(r"==[\w.]+", spec)]
+    try:
+        with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
+            listed = [file for files in pool.map(lambda pin: index_files(index, pin[0]), exact) for file in files]
+    except (OSError, ValueError):  # requests' errors are OSErrors; an answer that does not parse
+        return None
+    pinned = {(normalized(name), version) for name, version in exact}
+    stamps = [f["upload-time"] for f in listed if f.get("upload-time") and release_of(f["filename"]) in pinned]
+    return max((datetime.fromisoformat(stamp.replace("Z", "+00:00")) for stamp in stamps), default=None)
 
 
 def picked(index: str, name: str, spec: str, moment: datetime | None = None) -> tuple[str, str, list[str]]:

@@ -265,7 +265,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     findings[0], compiled, findings[2:2] = python_and_builds(root, how, requirements, chosen, project, dependencies)
     tests, about_tests = service_tests(root, project, how, app)
     prestart, about_programs = prestart_fields(root, migrate)
-    as_of, about_resolution = resolution_date(root, how)
+    as_of, about_resolution = resolution_date(root, how, requirements)
     skipped, about_skipped = other_systems(root, how, requirements)
     return Repository(
         root=root,

@@ -6,18 +6,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.wheels import for_other_systems, resolution_moment
+from fastapi_stackops.adopt.wheels import for_linux, pinned_files, resolution_moment, this_machine, wheels_only
 
 
-def resolution_date(root: Path, how: str) -> tuple[str, list[Finding]]:
+def resolution_date(root: Path, how: str, requirements: str) -> tuple[str, list[Finding]]:
     """With no lock, the time of the last commit to the service's folder: the build resolves as pip would have then, so
     the code gets the releases it was last committed against, not ones made since (SQLAlchemy 2.1 no longer brings
     greenlet, which async code on 2.0 imported)."""
-    moment = resolution_moment(root, how)
+    moment = resolution_moment(root, how, requirements)
     if moment is None:
         return "", []
     why = "no lock: releases made after the last commit are left out (pip --uploaded-prior-to)"
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ"), [Finding("resolves", f"as of {moment:%Y-%m-%d}, its last commit", why)]
+
+
+def for_other_systems(root: Path, installer: str, requirements: str) -> list[str]:
+    """The name==version pins an install with no lock gets whose release has files for other systems only (pywin32 in
+    a requirements file frozen on Windows): pip finds nothing for Linux. A lock's markers keep them out already."""
+    if installer in ("uv", "poetry"):
+        return []
+    files, _ = pinned_files(root, installer, requirements)
+    return sorted(f"{n}=={v}" for (n, v), names in files.items() if wheels_only(names) and not for_linux(names, this_machine()))
 
 
 def other_systems(root: Path, how: str, requirements: str) -> tuple[tuple[str, ...], list[Finding]]:

@@ -11,13 +11,14 @@ import tarfile
 import tomllib
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from fastapi_stackops.adopt.package_index import (
     DEFAULT_INDEX,
     LOOKUPS_AT_ONCE,
     build_requirements,
+    last_upload,
     normalized,
     picked,
 )
@@ -153,9 +154,13 @@ def index_url(root: Path, requirements: str) -> str:
     return (named.group(1) if named else os.environ.get("PIP_INDEX_URL", DEFAULT_INDEX)).rstrip("/")
 
 
-def resolution_moment(root: Path, installer: str) -> datetime | None:
-    """With no lock, the last commit's time: the build resolves as pip would have then (pip --uploaded-prior-to)."""
-    return last_commit_time(root) if installer in UNLOCKED else None
+def resolution_moment(root: Path, installer: str, requirements: str) -> datetime | None:
+    """With no lock, the last commit's time, or just after its exact pins' last upload when that is later (a commit
+    dated before the releases it pins, as a rebase can leave it): the build resolves as pip would have then."""
+    committed = last_commit_time(root) if installer in UNLOCKED else None
+    pins = unlocked_ranges(root, installer, requirements) if committed else {}
+    uploaded = last_upload(index_url(root, requirements), pins) if pins else None
+    return max(committed, uploaded + timedelta(seconds=1)) if committed and uploaded else committed
 
 
 def main_packages(lock: dict, installer: str) -> set[str] | None:
@@ -222,20 +227,11 @@ def pinned_files(root: Path, installer: str, requirements: str) -> tuple[dict[tu
     if installer in ("uv", "poetry"):
         return locked_files(root, installer), f"{installer}.lock"
     index = index_url(root, requirements)
-    wanted, moment = unlocked_ranges(root, installer, requirements), resolution_moment(root, installer)
+    wanted, moment = unlocked_ranges(root, installer, requirements), resolution_moment(root, installer, requirements)
     with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
         chosen = pool.map(lambda item: picked(index, *item, moment), wanted.items())
         files = {(name, version): names for name, version, names in chosen if version}
     return files, f"{index.split('://')[-1].split('/')[0]}'s index"
-
-
-def for_other_systems(root: Path, installer: str, requirements: str) -> list[str]:
-    """The name==version pins an install with no lock gets whose release has files for other systems only (pywin32 in
-    a requirements file frozen on Windows): pip finds nothing for Linux. A lock's markers keep them out already."""
-    if installer in ("uv", "poetry"):
-        return []
-    files, _ = pinned_files(root, installer, requirements)
-    return sorted(f"{n}=={v}" for (n, v), names in files.items() if wheels_only(names) and not for_linux(names, this_machine()))
 
 
 def without_wheels(root: Path, installer: str, requirements: str, python: str) -> tuple[list[str], str, dict[str, str]]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import subprocess
 
+import pytest
 import requests
 
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.unlocked import resolution_date
 from tests.unit.shapes import APP, lines
-from tests.utils import written
+from tests.utils import committed, written
 from tests.utils.fake_index import answering
 
 INDEX = {
@@ -45,3 +47,30 @@ def test_an_install_with_no_pin_for_other_systems_is_left_as_it_is(monkeypatch, 
     monkeypatch.setenv("PIP_INDEX_URL", "https://index.invalid/linux-only")
     repo = read_repository(written(tmp_path / "svc", {"main.py": APP, "requirements.txt": "fastapi==0.110.0\n"}))
     assert repo.other_systems == () and "/Id'" not in dockerfile_text(repo, "/health", False)
+
+
+@pytest.mark.parametrize(
+    ("requirements", "as_of"),
+    [
+        # daxitpatel/fastapi-microservice-template: committed on 2022-02-23 with pins released in 2023, which a build held
+        # to the commit's date could not find ("Could not find a version that satisfies the requirement aio-pika==9.1.2")
+        ("aio-pika==9.1.2\nfastapi>=0.90\n", "2023-06-01T10:00:06Z"),
+        ("aio-pika>=9\nfastapi>=0.90\n", "2022-02-23T12:00:00Z"),  # ranges: the commit's date holds
+        ("aio-pika==8.0.0\n", "2022-02-23T12:00:00Z"),  # a pin older than the commit
+    ],
+)
+def test_an_install_with_no_lock_resolves_as_of_its_commit_or_its_exact_pins_last_upload(
+    monkeypatch, tmp_path, requirements, as_of
+):
+    pages = {
+        "aio-pika": [
+            {"filename": "aio_pika-8.0.0-py3-none-any.whl", "upload-time": "2021-12-01T00:00:00Z"},
+            {"filename": "aio_pika-9.1.2.tar.gz", "upload-time": "2023-06-01T10:00:00Z"},
+            {"filename": "aio_pika-9.1.2-py3-none-any.whl", "upload-time": "2023-06-01T10:00:05Z"},
+        ],
+        "fastapi": [{"filename": "fastapi-0.97.0-py3-none-any.whl", "upload-time": "2021-01-01T00:00:00Z"}],
+    }
+    monkeypatch.setattr(requests.Session, "get", answering(pages))
+    monkeypatch.setenv("PIP_INDEX_URL", f"https://index.invalid/{requirements.split()[0]}")
+    root = committed(written(tmp_path / "svc", {"main.py": APP, "requirements.txt": requirements}), date="2022-02-23T12:00:00Z")
+    assert resolution_date(root, "requirements", "requirements.txt")[0] == as_of

@@ -129,7 +129,7 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
         values |= sqlite_parts(repo, settings)
     if settings and (database := repo.database_server):
         by_name = {f.name: f for f in settings.fields}
-        schemes = (database.scheme(repo.dependencies, "", engine) for engine in (repo.async_engine, False))
+        schemes = (database.scheme(repo.dependencies, repo.rewritten_scheme, engine) for engine in (repo.async_engine, False))
         parts = database.parts(*schemes)
         for name, part in scheme_pieces(settings.database_parts, by_name).items():
             field = by_name[name]

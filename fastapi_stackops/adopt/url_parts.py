@@ -12,8 +12,11 @@ from fastapi_stackops.adopt.environment_reads import environment_read, module_re
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import parsed
 
-#: A URL's text with each replacement field as \0: scheme://user:password@host[:port]/name, each part one field.
-PLACED = re.compile(r"^(?:postgres(?:ql)?|mysql|mariadb)(?:\+\w+)?://\0:\0@\0(?::\0)?/\0(?:\?.*)?$", re.I | re.S)
+#: A URL's text with each replacement field as \0: scheme://user:password@host[:port]/name, each part one field, the
+#: scheme a database's or a field itself.
+PLACED = re.compile(r"^(?P<scheme>(?:postgres(?:ql)?|mysql|mariadb)(?:\+\w+)?|\0)://\0:\0@\0(?::\0)?/\0(?:\?.*)?$", re.I | re.S)
+#: A scheme's field that names a database (DB_POSTGRES_SCHEMA, DATABASE_DRIVER), not a broker's (BROKER_PROTOCOL).
+DATABASE_SCHEME = re.compile(r"db|database|postgres|pg|sql|maria", re.I)
 
 
 def placed_parts(root: Path) -> dict[str, str]:
@@ -25,10 +28,18 @@ def placed_parts(root: Path) -> dict[str, str]:
         bound = environment_bound(tree)
         for node in (n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)):
             text = "".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values)
-            if PLACED.match(text):
-                fields = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
-                parts = ("user", "password", "host", "port", "name") if len(fields) == 5 else ("user", "password", "host", "name")
-                found |= {read: part for value, part in zip(fields, parts, strict=True) if (read := read_of(value, bound))}
+            if placed := PLACED.match(text):
+                reads = [read_of(v.value, bound) for v in node.values if isinstance(v, ast.FormattedValue)]
+                parts = [
+                    "user",
+                    "password",
+                    "host",
+                    *(["port"] if text.count("\0") - (placed["scheme"] == "\0") == 5 else []),
+                    "name",
+                ]
+                parts = ["driver", *parts] if placed["scheme"] == "\0" else parts
+                if parts[0] != "driver" or DATABASE_SCHEME.search(reads[0]):
+                    found |= {read: part for read, part in zip(reads, parts, strict=True) if read}
     return found
 
 

@@ -33,6 +33,24 @@ BARE_PARTS = (
             "class S:\n    @property\n    def url(self):\n        return f'postgresql://{self.login}:{self.secret}@{self.box}:{self.port}/{self.store}'\n",
             {"login": "user", "secret": "password", "box": "host", "port": "port", "store": "name"},
         ),
+        # wingorithm/fastapi-microservice-template: the scheme a field too, a database's by its name
+        (
+            "from app.config import settings\n\nURL = f'{settings.DB_POSTGRES_SCHEMA}://{settings.DB_POSTGRES_USERNAME}:"
+            "{settings.DB_POSTGRES_PASSWORD}@{settings.DB_POSTGRES_HOST}:{settings.DB_POSTGRES_PORT}/{settings.DB_POSTGRES_NAME}'\n",
+            {
+                "DB_POSTGRES_SCHEMA": "driver",
+                "DB_POSTGRES_USERNAME": "user",
+                "DB_POSTGRES_PASSWORD": "password",
+                "DB_POSTGRES_HOST": "host",
+                "DB_POSTGRES_PORT": "port",
+                "DB_POSTGRES_NAME": "name",
+            },
+        ),
+        # a broker's URL of the same shape is no database's
+        (
+            "from app.config import settings\n\nURL = f'{settings.BROKER_PROTOCOL}://{settings.U}:{settings.P}@{settings.H}:{settings.PORT}/{settings.VHOST}'\n",
+            {},
+        ),
         # not a login URL: a Redis URL, and an f-string with its host alone placed
         ("import os\n\nR = f\"redis://{os.getenv('RHOST')}:6379/0\"\n", {}),
         ("import os\n\nU = f\"postgresql://app:app@{os.getenv('BOX')}/app\"\n", {}),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import RABBITMQ_SERVICE, REDIS_SERVICE
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.source import imported_names
 from fastapi_stackops.adopt.wheels import text_of
 
@@ -16,7 +17,9 @@ from fastapi_stackops.adopt.wheels import text_of
 RABBITMQ_CLIENTS = ("aio-pika", "pika", "aiormq", "taskiq-aio-pika", "faststream")
 #: The variable holding the password of the stack's RabbitMQ user (generated in the env files, as a database's).
 RABBITMQ_PASSWORD = "RABBITMQ_PASSWORD"
-CELERY_REDIS = re.compile(r"celery\W{0,3}\[[^\]]*\bredis\b|^celery\s*=\s*\{[^}]*extras\s*=\s*\[[^\]]*\bredis\b", re.M | re.I)
+#: A dependency with its redis extra (celery[redis], fastapi-cache2[redis]), which brings the redis package to speak to
+#: Redis: as a requirement's line, or a poetry table's extras.
+REDIS_EXTRA = re.compile(r"([\w.-]+)\[[^\]]*\bredis\b|^([\w.-]+)\s*=\s*\{[^}]*extras\s*=\s*\[[^\]]*\bredis\b", re.M | re.I)
 CELERY_BROKER = r"^celery_?(broker|result_backend)(_url)?|^broker_url|^result_backend"
 #: A taskiq broker's URL (TASKIQ_URL, a nested group's APP__TASKIQ__URL): the broker its taskiq-redis or
 #: taskiq-aio-pika dependency speaks to.
@@ -40,14 +43,13 @@ def refuse_kafka(root: Path, dependencies: tuple[str, ...]) -> None:
 
 
 def redis_client(root: Path, dependencies: tuple[str, ...]) -> str:
-    """What makes the app a Redis client: redis or arq, a library's Redis flavour (taskiq-redis), or celery with its
-    redis extra. Celery alone may use another broker (kombu's SQLAlchemy transport over the app's database), and
-    without the redis package cannot reach Redis."""
+    """What makes the app a Redis client: redis or arq, a library's Redis flavour (taskiq-redis), or a dependency of
+    its with the redis extra (celery[redis], fastapi-cache2[redis]). Celery alone may use another broker (kombu's
+    SQLAlchemy transport over the app's database), and without the redis package cannot reach Redis."""
     named = next((d for d in dependencies if d in ("redis", "arq") or d.endswith("-redis")), "")
     texts = [root / "pyproject.toml", *root.glob("requirements*.txt")]
-    if not named and "celery" in dependencies and any(CELERY_REDIS.search(text_of(p)) for p in texts if p.is_file()):
-        return "celery[redis]"
-    return named
+    extras = [m[1] or m[2] for path in texts if path.is_file() for m in REDIS_EXTRA.finditer(text_of(path))]
+    return named or next((f"{name}[redis]" for name in extras if normalized(name) in dependencies), "")
 
 
 def rabbitmq_client(dependencies: tuple[str, ...], defaults: Iterable[str], names: Iterable[str] = ()) -> str:

@@ -976,6 +976,10 @@ def test_a_nested_groups_database_url_is_the_stacks_database(tmp_path, models, g
         ("taskiq-aio-pika", "", True, False),
         ("celery[redis]", "", False, True),  # Celery's broker URL is re-pointed at the stack's Redis
         ("taskiq-redis", "", False, True),  # a library's Redis flavour: the stack runs Redis
+        # altaf7740/fastapi-microservice: Redis came with fastapi-cache2's redis extra; the stack ran none, and the app
+        # crash-looped on a made-up REDIS_URL ("Redis URL must specify one of the following schemes").
+        ("fastapi-cache2[redis]", "", False, True),
+        ("fastapi-cache2[memcache]", "", False, False),
         ("celery", "", False, False),  # alone it keeps its own broker (kombu's SQLAlchemy transport, say)
         ("celery", "    celery_broker_url: str = 'amqp://guest:guest@localhost:5672//'\n", True, False),
         # kamranabdicse/fastapi-postgres-boilerplate: Celery's broker is f"amqp://...@{settings.RABBITMQ_HOST}:..."; the

@@ -176,6 +176,26 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
     raise failed
 
 
+#: A compiler's absence, in a dependency's build words: the builder had none, as no pin init read needed one.
+NO_COMPILER = re.compile(
+    r"gcc'? failed: No such file|no acceptable C compiler|unable to execute '[\w.-]*gcc'|gcc: (command )?not found"
+)
+
+
+def compiler_taught(setup: Setup, failure: str) -> Setup | None:
+    """A dependency that failed to compile for want of a compiler (one a pin requires, which init never read: hiredis
+    under redis-om): the next try's builder compiles it. None for any other failure, and for one it compiled already."""
+    failed = re.search(r"the dependency (\S+) failed to build from source", failure)
+    if not failed or not NO_COMPILER.search(failure) or any(p.split("==")[0] == failed[1] for p in setup.repo.compiled):
+        return None
+    said = f"{failed[1]} (no wheel for CPython {setup.repo.python}): a compiler in the builder only"
+    return taught(
+        setup,
+        Finding("compiles", said, "the trial build: a dependency of a dependency"),
+        compiled=(*setup.repo.compiled, failed[1]),
+    )
+
+
 def taught_by_startup(setup: Setup, asked: dict, generated: Mapping[str, str] = {}) -> Setup | None:
     """What the app's failed startup teaches (a path it writes, a variable it demands), or None: any other startup
     failure is the stack's to show (no database under the probe's --no-deps), and the routes stand."""

@@ -26,7 +26,7 @@ from fastapi_stackops.adopt.conventions import (
     task_runner,
 )
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
-from fastapi_stackops.adopt.first_start import keys_its_settings_name, learned, taught_by_startup
+from fastapi_stackops.adopt.first_start import compiler_taught, keys_its_settings_name, learned, taught_by_startup
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.interpreter import too_new_for_its_pins
 from fastapi_stackops.adopt.key_files import KEYS_SERVICE
@@ -168,7 +168,9 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
             stack = Stack(load_settings("ci", load_project(copy), environ={"COMPOSE_PROJECT_NAME": project}))
             base = base_images(stack, setup.repo)  # before anything is made to clean
             try:
-                trial_build(stack, setup, base)
+                if compiling := trial_build(stack, setup, base):
+                    setup = compiling
+                    continue
                 made_keys(stack, setup.repo, base)
                 asked = ask_image(stack, setup.layout.entry, setup.repo, base, with_deps)
                 taught = taught_by_startup(setup, asked, made_up(copy, setup))
@@ -184,17 +186,21 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
         raise last
 
 
-def trial_build(stack, setup: Setup, base: dict[str, str]) -> None:
-    """The trial's image; a pin that does not compile for a Python newer than the pins is refused as that."""
+def trial_build(stack, setup: Setup, base: dict[str, str]) -> Setup | None:
+    """The trial's image, or what its failure taught (a dependency of a dependency to compile); a pin that does not
+    compile for a Python newer than the pins is refused as that."""
     try:
         with step(f"building {setup.layout.entry}'s image to read the app's routes from it"):
             build_images(stack, [setup.layout.entry], base)
     except StackError as error:
+        if compiling := compiler_taught(setup, str(error)):
+            return compiling
         repo = setup.repo
         refusal = too_new_for_its_pins(str(error), repo.root, repo.installer, repo.requirements, repo.python, repo.compiled)
         if not refusal:
             raise
         raise StackError(refusal) from None
+    return None
 
 
 def made_keys(stack, repo: Repository, base: dict[str, str]) -> None:

@@ -219,7 +219,7 @@ def too_new_for_its_pins(failure: str, root: Path, how: str, requirements: str, 
     (a library a build lacks, say)."""
     failed = re.search(r"the dependency (\S+) failed to build from source[^:]*: (.*)", failure)
     older = f"3.{minor_of(python) - 1}"
-    if not failed or not any(pin.split("==")[0] == failed[1] for pin in compiled):
+    if not failed or not any(pin.split("==")[0] == failed[1] and "==" in pin for pin in compiled):  # a pin init read
         return ""
     if any(pin.split("==")[0] == failed[1] for pin in source_builds(root, how, requirements, older, ())[0]):
         return ""

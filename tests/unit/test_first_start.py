@@ -1,0 +1,35 @@
+"""fastapi_stackops/adopt/first_start.py: what a failed trial teaches the next one."""
+
+from __future__ import annotations
+
+import pytest
+
+from fastapi_stackops.adopt.first_start import compiler_taught
+from fastapi_stackops.adopt.image import dockerfile_text
+from fastapi_stackops.adopt.init import Setup
+from fastapi_stackops.adopt.reading import read_repository
+from tests.utils import written
+
+APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+FAILED = "the build failed at [web builder 6/8]: the dependency hiredis failed to build from source (its build's words, not the repository's code): "
+
+
+@pytest.mark.parametrize(
+    ("failure", "compiled"),
+    [
+        # rahulreghunath/fastapi-microservice, VastaGit/fastapi-microservice-app: redis-om requires hiredis, which had no
+        # wheel for 3.11 on their commits' days; no pin init read named it, the builder had no compiler, and init stopped.
+        (FAILED + "error: command 'x86_64-linux-gnu-gcc' failed: No such file or directory", ("hiredis",)),
+        (FAILED + "configure: error: no acceptable C compiler found in $PATH", ("hiredis",)),
+        # with a compiler, a dependency that does not compile is the build's own failure
+        (FAILED + "src/hiredis.c:12:10: fatal error: Python.h: No such file or directory", None),
+        ("the build failed at [web builder 6/8]: ERROR: No matching distribution found for nothing-here==1.0", None),
+    ],
+)
+def test_a_dependency_that_failed_for_want_of_a_compiler_is_compiled_by_the_next_try(tmp_path, failure, compiled):
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\nredis-om\n", "main.py": APP}))
+    taught = compiler_taught(Setup(repo, "env", False), failure)
+    assert (taught.repo.compiled if taught else None) == compiled
+    if taught:
+        assert "gcc g++ libc6-dev" in dockerfile_text(taught.repo, "/health", False)
+        assert compiler_taught(taught, failure) is None  # compiled already: the next failure is the build's own

@@ -37,7 +37,7 @@ from fastapi_stackops.adopt.source import (
 from fastapi_stackops.adopt.start import procfile_command, script_hosts, script_programs, script_text
 from fastapi_stackops.adopt.suite_values import committed_blanks
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
-from fastapi_stackops.adopt.unlocked import other_systems, resolution_date
+from fastapi_stackops.adopt.unlocked import unlocked_fields
 from fastapi_stackops.adopt.wheels import locked_version, text_of
 from fastapi_stackops.adopt.workspace import Workspace, workspace_of
 from fastapi_stackops.adopt.written_login import rewritten_scheme
@@ -265,8 +265,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     findings[0], compiled, findings[2:2] = python_and_builds(root, how, requirements, chosen, project, dependencies)
     tests, about_tests = service_tests(root, project, how, app)
     prestart, about_programs = prestart_fields(root, migrate)
-    as_of, about_resolution = resolution_date(root, how, requirements)
-    skipped, about_skipped = other_systems(root, how, requirements)
+    unlocked, about_unlocked = unlocked_fields(root, how, requirements)
     return Repository(
         root=root,
         **project_fields(root, project, dependencies, how),
@@ -281,10 +280,9 @@ def read_repository(root: Path, python: str = "") -> Repository:
         **worker_fields(worker),
         migrations=migrate.value if migrate else "",
         compiled=tuple(compiled),
-        other_systems=skipped,
         **prestart,
         service_tests=tests,
         start=tuple(start),
-        resolved_as_of=as_of,
-        findings=findings + about_resolution + about_skipped + about_tests + about_programs,
+        **unlocked,
+        findings=findings + about_unlocked + about_tests + about_programs,
     )

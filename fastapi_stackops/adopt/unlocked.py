@@ -38,3 +38,11 @@ def other_systems(root: Path, how: str, requirements: str) -> tuple[tuple[str, .
         return (), []
     said = f"{', '.join(pins)}: files for other systems only (a Windows or macOS freeze), left out of the install"
     return pins, [Finding("skips", said, f"{requirements or how}, as the index lists them")] if pins else []
+
+
+def unlocked_fields(root: Path, how: str, requirements: str) -> tuple[dict, list[Finding]]:
+    """The Repository's fields for an install with no lock (the moment it resolves as of, the pins it leaves out), and
+    what init says of them."""
+    as_of, about_resolution = resolution_date(root, how, requirements)
+    skipped, about_skipped = other_systems(root, how, requirements)
+    return {"resolved_as_of": as_of, "other_systems": skipped}, about_resolution + about_skipped

@@ -89,16 +89,35 @@ def fastapi_kinds(trees: list[ast.Module]) -> set[str]:
 
 
 def built_by_factories(
-    tree: ast.Module, factories: set[str], module: str, source: str, source_root: str, kinds: set[str]
+    tree: ast.Module, factories: dict[str, int | None], module: str, source: str, source_root: str, kinds: set[str]
 ) -> Iterator[App]:
-    """Module-level instances a factory of the repository's builds (`app = create_application(settings)`), which win over
-    calling the factory bare; a same-named function of the module's own that builds no app (a consumer's) is not one."""
+    """Module-level instances a factory of the repository's builds (`app = create_application(settings)`, or `app, router
+    = create_app()` from one that returns the app in a tuple), which win over calling the factory bare; a same-named
+    function of the module's own that builds no app (a consumer's) is not one."""
     own = {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
-    named = factories - (own - {app.attribute for app in apps_in(tree, module, source, source_root, kinds)})
+    named = set(factories) - (own - {app.attribute for app in apps_in(tree, module, source, source_root, kinds)})
     for node in tree.body:
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(calls(node.value, name) for name in named):
-            for name in assigned(node):
-                yield App(module, name, False, f"{source}:{node.lineno}", source_root)
+        factory = next((n for n in named if isinstance(node, ast.Assign | ast.AnnAssign) and calls(node.value, n)), "")
+        target = node.targets[0] if factory and isinstance(node, ast.Assign) else None
+        unpacked = [target.elts[factories[factory]]] if isinstance(target, ast.Tuple) and factories[factory] is not None else []
+        for name in (assigned(node) if factory else []) + [t.id for t in unpacked if isinstance(t, ast.Name)]:
+            yield App(module, name, False, f"{source}:{node.lineno}", source_root)
+
+
+def returned_at(function: ast.FunctionDef, kinds: set[str]) -> int | None:
+    """Where in the tuple it returns a factory puts the app (`return app, router`: 0); None when it returns no tuple."""
+    made = {
+        t.id
+        for a in ast.walk(function)
+        if isinstance(a, ast.Assign) and any(calls(a.value, k) for k in kinds)
+        for t in a.targets
+        if isinstance(t, ast.Name)
+    }
+    for returned in (r.value for r in ast.walk(function) if isinstance(r, ast.Return) and isinstance(r.value, ast.Tuple)):
+        found = [i for i, e in enumerate(returned.elts) if getattr(e, "id", None) in made or any(calls(e, k) for k in kinds)]
+        if found:
+            return found[0]
+    return None
 
 
 def wrappers_of(tree: ast.Module, apps: set[str], module: str, source: str, source_root: str) -> Iterator[App]:
@@ -170,8 +189,13 @@ def find_apps(root: Path) -> list[App]:
     held = apps_of_instances([tree for tree, *_ in trees], kinds)
     for tree, module, source, source_root in trees if held else ():
         found += held_by_instances(tree, held, module, source, source_root)
-    factories = {app.attribute for app in found if app.factory}
-    factories |= {name for tree, *_ in trees for name in method_factories(tree, kinds)}
+    functions = {n.name: n for tree, *_ in trees for n in tree.body if isinstance(n, ast.FunctionDef)}
+    factories = {
+        app.attribute: returned_at(functions[app.attribute], kinds) if app.attribute in functions else None
+        for app in found
+        if app.factory
+    }
+    factories |= {name: None for tree, *_ in trees for name in method_factories(tree, kinds)}
     for tree, module, source, source_root in trees if factories else ():
         found += built_by_factories(tree, factories, module, source, source_root, kinds)
 

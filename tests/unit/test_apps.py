@@ -199,3 +199,24 @@ def test_the_app_the_code_serves_itself_comes_first(tmp_path: Path, main, refere
     app = "from fastapi import FastAPI\n\napp = FastAPI()"
     files = {"main.py": main.format(app=app), "app/__init__.py": "", "app/server.py": f"{app}\n"}
     assert the_app(written(tmp_path, files)).reference == reference
+
+
+TUPLE_FACTORY = "from fastapi import APIRouter, FastAPI\n\n\ndef create_app():\n    app = FastAPI()\n    return {returned}\n"
+
+
+@pytest.mark.parametrize(
+    ("returned", "init", "reference"),
+    [
+        # daxitpatel/fastapi-microservice-template: `app, router = create_app()` in app/__init__.py; init called the
+        # factory, got a tuple, and refused the app ("'tuple' object has no attribute 'routes'").
+        ("app, APIRouter()", "from app.manage import create_app\n\napp, router = create_app()\n", "app:app"),
+        ("APIRouter(), app", "from app.manage import create_app\n\nrouter, api = create_app()\n", "app:api"),
+        ("app", "from app.manage import create_app\n\napp = create_app()\n", "app:app"),  # as ever
+    ],
+)
+def test_the_app_a_factory_returns_in_a_tuple_is_the_name_its_unpacking_binds(tmp_path: Path, returned, init, reference):
+    written(
+        tmp_path,
+        {"requirements.txt": "fastapi\n", "app/__init__.py": init, "app/manage.py": TUPLE_FACTORY.format(returned=returned)},
+    )
+    assert the_app(tmp_path).reference == reference

@@ -87,7 +87,7 @@ def scratch_copy(root: Path, scratch: Path, ignore) -> Path:
     found = workspace_of(root, {})
     top = scratch / (found.top.name if found else "")
     copy = top / found.member if found else scratch / root.name
-    shutil.copytree(root, copy, ignore=ignore)
+    shutil.copytree(root, copy, ignore=ignore, symlinks=True)  # as a build context has them: a dangling one too
     for name in ("pyproject.toml", "uv.lock") if found else ():
         shutil.copy2(found.top / name, top / name)
     return copy

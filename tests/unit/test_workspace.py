@@ -42,3 +42,16 @@ def test_a_lock_no_reading_can_parse_is_said_in_one_line(tmp_path):
     lock.write_text("[[package]\nname = ")
     with pytest.raises(StackError, match=r"^uv.lock is not TOML Python can read \(.*\): write it again with its tool$"):
         read_toml(lock)
+
+
+def test_a_scratch_copy_keeps_a_symlink_as_a_link_even_one_whose_target_was_never_committed(tmp_path):
+    """kskgit/fastapi-project commits `.claude/.../integration.md -> ../../../docs/test/integration.md`, which it does
+    not hold: init's copy followed the link and crashed with shutil's traceback."""
+    from fastapi_stackops.adopt.workspace import scratch_copy
+
+    root = tmp_path / "svc"
+    (root / "notes").mkdir(parents=True)
+    (root / "main.py").write_text("")
+    (root / "notes" / "gone.md").symlink_to("../docs/gone.md")
+    copy = scratch_copy(root, tmp_path / "scratch", None)
+    assert (copy / "notes" / "gone.md").is_symlink() and (copy / "main.py").is_file()

@@ -196,3 +196,25 @@ def environment_settings(root: Path, paths: Iterable[Path]) -> list[Settings]:
         if fields:
             found.append(Settings("environment reads", "", tuple(fields.values()), str(path.relative_to(root))))
     return found
+
+
+def environment_bound(tree: ast.Module) -> dict[str, str]:
+    """Names the module binds to an environment read (`server = os.getenv("SERVER")`): name -> variable."""
+    readers, libraries = module_readers(tree)
+    bound = {}
+    for node in (n for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1):
+        read = environment_read(node.value, readers, libraries)
+        if read and isinstance(node.targets[0], ast.Name):
+            bound[node.targets[0].id] = read.name
+    return bound
+
+
+def read_of(value: ast.expr, bound: dict[str, str], readers: tuple[frozenset[str], dict[str, str]] = (frozenset(), {})) -> str:
+    """The variable or settings field an expression reads: a name bound to a read, a read itself, or an attribute of a
+    settings object (`settings.DB_USER`, `self.user`); "" for anything else. `readers`: the module's own (module_readers)."""
+    if isinstance(value, ast.Name):
+        return bound.get(value.id, "")
+    if isinstance(value, ast.Attribute):
+        return value.attr
+    read = environment_read(value, *readers)
+    return read.name if read else ""

@@ -26,6 +26,7 @@ from fastapi_stackops.adopt.interpreter import below_a_ceiling, python_and_build
 from fastapi_stackops.adopt.local_paths import refuse_folders_outside
 from fastapi_stackops.adopt.migrations import migrations
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
+from fastapi_stackops.adopt.secret_formats import formatted_secrets
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import (
     Worker,
@@ -110,6 +111,7 @@ class Repository:
     committed_blanks: tuple[str, ...] = ()  # settings defaulting to None its committed .env leaves empty: given empty
     ssl: bool = False  # the code requires TLS of its PostgreSQL (sslmode=require): the stack's has it on
     rewritten_scheme: str = ""  # the plain scheme its code rewrites into a driver's itself: its URLs are given in it
+    formatted: tuple[tuple[str, str], ...] = ()  # (variable or field, format) of secrets a library takes: a Fernet key
     login: Login | None = None  # the database login a URL the repository writes out logs in with: served as written
     package: str = ""  # the folder's own name, which its code imports itself as (run from the parent): a link in the image
 
@@ -155,7 +157,7 @@ def settings_fields(root: Path, settings: Settings | None) -> tuple[dict, list[F
     ]
     said += [Finding("writable", f"{path}, a tmpfs: {name}'s folder", settings.source) for name, path in scratch.items()]
     fields = {"settings": settings, "async_engine": makes_async_engine(root), "writable": tuple(dict.fromkeys(scratch.values()))}
-    fields["committed_blanks"] = committed_blanks(root, settings)
+    fields |= {"committed_blanks": committed_blanks(root, settings), "formatted": formatted_secrets(root)}
     return fields, said
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from fastapi_stackops.adopt.app_environment import app_environment, host_free, secret_variables, tests_environment
 from fastapi_stackops.adopt.app_mode import local_mode
 from fastapi_stackops.adopt.backing import RABBITMQ, REDIS
@@ -26,6 +24,7 @@ from fastapi_stackops.adopt.conventions import (
 from fastapi_stackops.adopt.image import python_image
 from fastapi_stackops.adopt.key_files import KEYS_SERVICE, KEYS_VOLUME, key_kind, key_mounts, keys_block
 from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.secret_formats import made_up_secret
 from fastapi_stackops.adopt.source import string_constants
 
 HARDENED = """    read_only: true
@@ -215,8 +214,9 @@ def env_texts(
     committed = committed_secrets(repo)
     kept_ci = {k: v for k, v in kept.get(ci, {}).items() if k not in repo.refused_committed}  # the app refused those
     written = written_secrets(repo)
-    ci_secrets = {k: written.get(k) or kept_ci.get(k) or committed.get(k) or f"ci-{secrets.token_hex(16)}" for k in names}
-    dev_secrets = {k: written.get(k) or kept.get(overlay, {}).get(k) or f"dev-{secrets.token_hex(16)}" for k in names}
+    made_up = {env: {k: made_up_secret(k, repo.formatted, env) for k in names} for env in ("ci", "dev")}
+    ci_secrets = {k: written.get(k) or kept_ci.get(k) or committed.get(k) or made_up["ci"][k] for k in names}
+    dev_secrets = {k: written.get(k) or kept.get(overlay, {}).get(k) or made_up["dev"][k] for k in names}
     files = {
         f"{env_dir}/dev.env.docker": f"# Local runs. Secrets: {overlay} (git-ignored).\n"
         f"COMPOSE_PROJECT_NAME={repo.name}-dev\n{PORT_VARIABLE}={host_port}\n{ca}{mode_lines(repo)}",

@@ -8,7 +8,7 @@ import ast
 import re
 from pathlib import Path
 
-from fastapi_stackops.adopt.environment_reads import environment_read, module_readers
+from fastapi_stackops.adopt.environment_reads import environment_bound, read_of
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import parsed
 
@@ -41,25 +41,3 @@ def placed_parts(root: Path) -> dict[str, str]:
                 if parts[0] != "driver" or DATABASE_SCHEME.search(reads[0]):
                     found |= {read: part for read, part in zip(reads, parts, strict=True) if read}
     return found
-
-
-def environment_bound(tree: ast.Module) -> dict[str, str]:
-    """Names the module binds to an environment read (`server = os.getenv("SERVER")`): name -> variable."""
-    readers, libraries = module_readers(tree)
-    bound = {}
-    for node in (n for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1):
-        read = environment_read(node.value, readers, libraries)
-        if read and isinstance(node.targets[0], ast.Name):
-            bound[node.targets[0].id] = read.name
-    return bound
-
-
-def read_of(value: ast.expr, bound: dict[str, str]) -> str:
-    """The variable or settings field a replacement field reads: a name bound to a read, a read itself, or an
-    attribute of a settings object (`settings.DB_USER`, `self.user`); "" for anything else."""
-    if isinstance(value, ast.Name):
-        return bound.get(value.id, "")
-    if isinstance(value, ast.Attribute):
-        return value.attr
-    read = environment_read(value)
-    return read.name if read else ""

@@ -1,0 +1,50 @@
+"""Secrets a library takes only in a format of its own: a Fernet key is 32 url-safe base64-encoded bytes, and a made-up
+string of any other shape stops the app at import ("Fernet key must be 32 url-safe base64-encoded bytes")."""
+
+from __future__ import annotations
+
+import ast
+import base64
+import os
+import secrets
+from pathlib import Path
+
+from fastapi_stackops.adopt.environment_reads import environment_bound, module_readers, read_of
+from fastapi_stackops.adopt.source import python_files
+from fastapi_stackops.adopt.syntax import calls, parsed
+
+#: A library's class whose first argument is a key of its own format, and how a key of that format is made.
+FORMATS = {"Fernet": lambda: base64.urlsafe_b64encode(os.urandom(32)).decode()}
+
+
+def formatted_secrets(root: Path) -> tuple[tuple[str, str], ...]:
+    """(variable or settings field, its format) for each read the code passes such a class: `Fernet(secret_key)` of
+    `secret_key = config("SECRET_KEY")`, `Fernet(settings.FERNET_KEY.encode())`."""
+    found: dict[str, str] = {}
+    for path in python_files(root):
+        if not any(kind in path.read_text(errors="replace") for kind in FORMATS) or not (tree := parsed(path)):
+            continue
+        bound, readers = environment_bound(tree), module_readers(tree)
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.args):
+            kind = next((k for k in FORMATS if calls(call, k)), "")
+            found |= dict.fromkeys(reads_in(call.args[0], bound, readers), kind) if kind else {}
+    return tuple(found.items())
+
+
+def reads_in(node: ast.expr, bound: dict[str, str], readers: tuple) -> list[str]:
+    """The variables or settings fields an expression reads, outermost first: `settings.KEY.encode()` reads KEY (a
+    method's name is none), `os.environ["KEY"]` reads KEY (not `environ`)."""
+    read = read_of(node, bound, readers)
+    if read:
+        return [read]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return reads_in(node.func.value, bound, readers) + [r for arg in node.args for r in reads_in(arg, bound, readers)]
+    return [r for child in ast.iter_child_nodes(node) for r in reads_in(child, bound, readers)]
+
+
+def made_up_secret(variable: str, formatted: tuple[tuple[str, str], ...], prefix: str) -> str:
+    """A throwaway secret for the variable: of its library's format when the code passes it one (a settings field
+    names its variable whatever the class's prefix), else `prefix-` and 32 hex digits, plain to see as made up."""
+    named = [k for name, k in formatted if variable.upper() == name.upper() or variable.upper().endswith(f"_{name.upper()}")]
+    kind = named[0] if named else ""
+    return FORMATS[kind]() if kind else f"{prefix}-{secrets.token_hex(16)}"

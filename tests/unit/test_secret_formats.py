@@ -1,0 +1,46 @@
+"""fastapi_stackops/adopt/secret_formats.py: secrets a library takes in its own format, made up in that format."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.secret_formats import formatted_secrets
+from fastapi_stackops.adopt.stackfiles import env_texts
+from tests.utils import written
+
+APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+
+
+@pytest.mark.parametrize(
+    ("code", "formatted"),
+    [
+        # yuji-sniper/fastapi-project: init made up "ci-" and 32 hex digits, and Fernet refused it at import ("Fernet key
+        # must be 32 url-safe base64-encoded bytes")
+        (
+            "from cryptography.fernet import Fernet\nfrom decouple import config\n\nkey = config('SECRET_KEY')\ncipher = Fernet(key)\n",
+            (("SECRET_KEY", "Fernet"),),
+        ),
+        (
+            "import os\nfrom cryptography.fernet import Fernet\n\ncipher = Fernet(os.environ['CRYPT_KEY'].encode())\n",
+            (("CRYPT_KEY", "Fernet"),),
+        ),
+        (
+            "from cryptography.fernet import Fernet\nfrom app.config import settings\n\nf = Fernet(settings.FERNET_KEY.encode())\n",
+            (("FERNET_KEY", "Fernet"),),
+        ),
+        ("from cryptography.fernet import Fernet\n\nf = Fernet(Fernet.generate_key())\n", ()),  # a key it makes itself
+    ],
+)
+def test_a_read_the_code_passes_fernet_is_a_secret_of_its_format(tmp_path, code, formatted):
+    assert formatted_secrets(written(tmp_path, {"crypt.py": code})) == formatted
+
+
+def test_a_made_up_fernet_key_is_one_fernet_takes(tmp_path):
+    code = "from cryptography.fernet import Fernet\nfrom decouple import config\n\ncipher = Fernet(config('SECRET_KEY'))\n"
+    files = {"requirements.txt": "fastapi\ncryptography\npython-decouple\n", "main.py": APP, "crypt.py": code}
+    ci = env_texts(read_repository(written(tmp_path, files)), "env", False, {})["env/ci.env.docker"]
+    key = next(line.split("=", 1)[1] for line in ci.splitlines() if line.startswith("SECRET_KEY="))
+    assert len(base64.urlsafe_b64decode(key)) == 32, ci

@@ -79,7 +79,7 @@ REDIS_PARTS = {
         f"redis://{REDIS_SERVICE}:6379/0",
     ),
 }
-RABBIT = r"(^|_)(rabbit(mq)?|amqp|taskiq)_?"
+RABBIT = r"(^|_)(rabbit_?(mq)?|amqp|taskiq)_?"  # RABBITMQ_, RABBIT_MQ_
 #: RabbitMQ given in parts (RABBITMQ_HOST, RABBITMQ_USER, ...) or as a URL (RABBITMQ_URL, AMQP_URL, a nested group's
 #: DEPENDENCIES__RABBITMQ_URL). The vhost is "/", which a URL spells %2F.
 RABBITMQ_PARTS = {
@@ -87,7 +87,7 @@ RABBITMQ_PARTS = {
     "port": (re.compile(rf"{RABBIT}port$", re.I), "5672"),
     "user": (re.compile(rf"{RABBIT}(user|username|login)$", re.I), "app"),
     "password": (re.compile(rf"{RABBIT}pass(word)?$", re.I), f"${{{RABBITMQ_PASSWORD}}}"),
-    "vhost": (re.compile(rf"{RABBIT}(vhost|virtual_host)$", re.I), "/"),
+    "vhost": (re.compile(rf"{RABBIT}(v_?host|virtual_host)$", re.I), "/"),
     "url": (
         re.compile(rf"{RABBIT}(\w+_)?(url|uri|dsn)$", re.I),
         f"amqp://app:${{{RABBITMQ_PASSWORD}}}@{RABBITMQ_SERVICE}:5672/%2F",

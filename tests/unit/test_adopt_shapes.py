@@ -1015,6 +1015,11 @@ def test_rabbitmq_runs_beside_an_app_that_speaks_amqp(tmp_path, client, config, 
         ("CELERY_BROKER_URL", False, AMQP),
         ("CELERY_RESULT_BACKEND", False, "rpc://"),
         ("CELERY_BROKER_URL", True, "redis://redis:6379/0"),  # with Redis too, Redis stays Celery's broker
+        # daxitpatel/fastapi-microservice-template: RABBIT_MQ_HOST was made up, and aio-pika's connection failed at startup
+        ("RABBIT_MQ_HOST", False, "rabbitmq"),
+        ("RABBIT_MQ_PORT", False, "5672"),
+        ("RABBIT_MQ_V_HOST", False, "/"),
+        ("RABBIT_MQ_HOST_URL", False, AMQP),
         ("RABBITMQ_PLUGIN_PORT", False, None),
         ("DATABASE_URL", False, None),
     ],

@@ -36,6 +36,9 @@ def fill(template: Any, values: Mapping[str, Any]) -> Any:
 
 #: Answers that mean the service is not serving yet (a proxy or server still starting), not that it refused.
 NOT_SERVING = (502, 503, 504)
+#: A health or ready path's status: any from 200 to 399, as Kubernetes' probes and the startup wait count one
+#: (`status_code=204` is a health route's too).
+SERVING = 0
 #: How much of an answer a failure quotes: enough to read a validation error whole.
 QUOTED = 400
 
@@ -62,9 +65,11 @@ def run_probe(session: requests.Session, url: str, probe: Probe, values: Mapping
         raise NotAnswering(f"{what}: no answer ({type(error).__name__})") from None
     if response.status_code in NOT_SERVING and probe.status not in NOT_SERVING:
         raise NotAnswering(f"{what} answered {response.status_code}: {response.text[:QUOTED]}")
-    if response.status_code != probe.status:
+    serving = probe.status == SERVING and 200 <= response.status_code < 400
+    if response.status_code != probe.status and not serving:
+        wanted = "2xx or 3xx" if probe.status == SERVING else probe.status
         raise WrongStatus(
-            response.status_code, f"{what} answered {response.status_code}, expected {probe.status}: {response.text[:QUOTED]}"
+            response.status_code, f"{what} answered {response.status_code}, expected {wanted}: {response.text[:QUOTED]}"
         )
     if probe.expect_json or probe.expect_keys:
         try:
@@ -86,9 +91,9 @@ def service_checks(url: str, service: ServiceContract, config: ProjectConfig) ->
     session = requests.Session()
     probes: list[Probe] = []
     if service.health:
-        probes.append(Probe(service.health, name=f"health {service.health}"))
+        probes.append(Probe(service.health, status=SERVING, name=f"health {service.health}"))
     if service.ready:
-        probes.append(Probe(service.ready, name=f"ready {service.ready}"))
+        probes.append(Probe(service.ready, status=SERVING, name=f"ready {service.ready}"))
     if service.metrics:
         probes.append(Probe(service.metrics, contains="# TYPE", name=f"metrics {service.metrics}"))
     if service.docs:

@@ -168,7 +168,8 @@ def below_a_ceiling(root: Path, chosen: Finding, project: dict, dependencies: tu
         return chosen
     name, ceiling, why, instead = capped
     spec, _ = declared_python(root, project)
-    floor = minor_of(lower_bound(spec) or "3.0") if spec else 0
+    unions = union_annotation(python_files(root))  # 3.9 evaluates none: the code needs 3.10 at least
+    floor = max(minor_of(lower_bound(spec) or "3.0") if spec else 0, 10 if unions else 0)
     older = [m for m in range(9, minor_of(ceiling)) if m >= floor and (not spec or allows(spec, m))]
     under = [v for v in BUILDABLE_PYTHONS if minor_of(v) in older]
     if under:
@@ -176,9 +177,10 @@ def below_a_ceiling(root: Path, chosen: Finding, project: dict, dependencies: tu
             "python", under[0], f"{chosen.source}; {under[0]}, not {chosen.value}: {name} does not import on {ceiling}"
         )
     way = f"give init --python 3.{older[-1]} where that image can be pulled, or " if older else ""
+    needs = f" (its `X | Y` annotations need 3.10 on: {unions.removeprefix(f'{root}/')})" if unions else ""
     raise NotAFastAPIRepository(
-        f"{root}: {name} does not import on Python {ceiling} or newer ({why}), and no older Python the project allows "
-        f"has a base image here: {way}replace {name} with {instead}"
+        f"{root}: {name} does not import on Python {ceiling} or newer ({why}), and no older Python the project allows"
+        f"{needs} has a base image here: {way}replace {name} with {instead}"
     )
 
 

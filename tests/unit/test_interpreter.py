@@ -218,6 +218,13 @@ def test_a_generator_typed_with_one_argument_gets_the_python_that_defaults_the_r
         (">=3.10", "", "aioredis does not import on Python 3.11 or newer"),
         (">=3.8", "3.9", ""),  # an older Python it allows has a base image: the image runs that
         (">=3.9,<3.13", "3.9", ""),
+        # expmax85/FastAPI-Restaurant_menu, dellream/FastAPI-restaurant_menu: moved to 3.9 for aioredis, the code's
+        # `str | None` failed at import ("unsupported operand type(s) for |") after a build
+        (
+            ">=3.8",
+            "",
+            'aioredis does not import on Python 3.11 or newer (its import fails with "duplicate base class TimeoutError"), and no older Python the project allows (its `X | Y` annotations need 3.10 on: main.py:',
+        ),
         # Madi-S/fastapi-celery-template: aioredis listed, imported by no code of its own, beside Pillow 12 (3.10 on):
         # moved to 3.9 for it, pip found no Pillow.
         (">=3.9", "3.11", "unimported"),
@@ -226,6 +233,7 @@ def test_a_generator_typed_with_one_argument_gets_the_python_that_defaults_the_r
 def test_a_dependency_that_does_not_import_on_the_chosen_python_moves_it_or_is_refused(tmp_path, python, chosen, refused):
     project = f'[project]\nname = "shop"\nrequires-python = "{python}"\ndependencies = ["fastapi", "aioredis"]\n'
     code = "" if refused == "unimported" else "import aioredis\n"
+    code += "\n\ndef find(name: str | None = None):\n    return name\n" if "X | Y" in refused else ""
     written(tmp_path, {"pyproject.toml": project, "main.py": code + APP})
     if chosen:
         repo = read_repository(tmp_path)

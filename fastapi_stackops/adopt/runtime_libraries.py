@@ -16,6 +16,9 @@ LOADED_LIBRARIES = {
     "pyzbar": "libzbar0",
     "cairocffi": "libcairo2",
     "cairosvg": "libcairo2",
+    # OpenCV's GUI builds link libGL and GLib's threads ("libGL.so.1: cannot open shared object file"); -headless none.
+    "opencv-python": "libgl1 libglib2.0-0",
+    "opencv-contrib-python": "libgl1 libglib2.0-0",
     # Not a library but a program: GitPython runs git, and its import fails without one on the PATH.
     "gitpython": "git",
 }

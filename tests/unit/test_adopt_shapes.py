@@ -804,6 +804,9 @@ def test_psycopg_3_without_its_own_build_gets_libpq_in_the_runtime(tmp_path, req
         ("fastapi\npython-magic-bin\n", ""),  # bundles its own
         # sajanv88/full_stack_fastapi_react_template: GitPython's import failed in the image, "Bad git executable"
         ("fastapi\nGitPython==3.1.45\n", "git"),
+        # bysodev/authentication-fastapi-restapi: cv2's import failed in the image, "libGL.so.1: cannot open shared object"
+        ("fastapi\nopencv-python==4.9.0.80\n", "libgl1 libglib2.0-0"),
+        ("fastapi\nopencv-python-headless\n", ""),
     ],
 )
 def test_a_binding_that_loads_a_system_library_gets_it_in_the_runtime(tmp_path, requirements, libraries):

@@ -221,15 +221,17 @@ def runs_from_its_folder(root: Path, app: App) -> App:
         first = name.split(".")[0]
         if holds_module(root, first):
             continue
-        if folder.parent == root and holds_module(folder, first):
+        # `import redis.asyncio` beside a redis.py of the app's own is the installed package: a file has no submodules
+        if folder.parent == root and holds_module(folder, first, package="." in name):
             return replace(app, source_root=folder.name)
         if app.module.startswith(f"{top}.{first}.") and holds_module(root / top, first):
             return replace(app, source_root=top, module=app.module.removeprefix(f"{top}."))
     return app
 
 
-def holds_module(folder: Path, name: str) -> bool:
-    return (folder / name).is_dir() or (folder / f"{name}.py").is_file()
+def holds_module(folder: Path, name: str, package: bool = False) -> bool:
+    """Whether the folder holds that module: a package, or (unless a package is asked for) a file."""
+    return (folder / name).is_dir() or (not package and (folder / f"{name}.py").is_file())
 
 
 def the_app(root: Path) -> App:

@@ -166,6 +166,10 @@ def test_the_app_an_instance_holds_is_the_entry_a_module_level_name_binds(tmp_pa
         ({"api/main.py": "import routers\n" + APP, "api/routers.py": "", "routers.py": ""}, ""),  # the top's wins
         ({"main.py": "import routers\n" + APP, "routers.py": ""}, ""),  # at the top already
         ({"svc/api/main.py": "import routers\n" + APP, "svc/api/routers.py": ""}, ""),  # deeper: not a script's folder
+        # pavelekshin/fastapi-restapi: src/main.py's `import redis.asyncio` beside src/redis.py, which wraps the installed
+        # package; src went on the path, and the wrapper shadowed redis ("redis.asyncio ... does not hold")
+        ({"src/__init__.py": "", "src/main.py": "import redis.asyncio\n" + APP, "src/redis.py": ""}, ""),
+        ({"src/main.py": "import routers.users\n" + APP, "src/routers/users.py": ""}, "src"),  # a package's submodule
         # eladgunders/fastapi-todos: todos/app/main.py imports `app.api`, as its pipeline's PYTHONPATH=./todos lets it;
         # init served todos.app.main, whose import of `app` failed.
         ({"todos/__init__.py": "", "todos/app/__init__.py": "", "todos/app/main.py": "from app.api import r\n" + APP}, "todos"),

@@ -240,7 +240,7 @@ def refuse_unsettable(root: Path, settings: Settings | None) -> None:
 
 
 #: How code makes an async SQLAlchemy engine: SQLAlchemy's function, or SQLModel's way of wrapping a sync one.
-ASYNC_ENGINE = re.compile(r"\bcreate_async_engine\b|\bAsyncEngine\(")
+ASYNC_ENGINE = re.compile(r"\b(create_async_engine|async_engine_from_config)\b|\bAsyncEngine\(")
 
 
 def makes_async_engine(root: Path) -> bool:

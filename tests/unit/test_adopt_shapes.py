@@ -670,6 +670,21 @@ def test_a_database_given_in_parts_gets_its_driver_too(tmp_path):
     assert environment["DB_ENGINE"] == "${DB_ENGINE-postgresql+asyncpg}" and environment["DB_HOST"] == "${DB_HOST-postgres}"
 
 
+@pytest.mark.parametrize(
+    "engine",
+    [
+        "engine = create_async_engine(settings.DATABASE_URL)\n",
+        # pavelekshin/fastapi-restapi: an async engine from a config mapping; the URL got psycopg2, "not async"
+        "engine = async_engine_from_config({'sqlalchemy.url': settings.DATABASE_URL})\n",
+    ],
+)
+def test_an_async_engine_however_made_gets_the_async_driver(tmp_path, engine):
+    settings = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    DATABASE_URL: str\n"
+    files = {"requirements.txt": "fastapi\nasyncpg\npsycopg2-binary\n", "main.py": APP, "config.py": settings, "db.py": engine}
+    environment = app_environment(read_repository(written(tmp_path, files)))
+    assert environment["DATABASE_URL"].startswith("${DATABASE_URL-postgresql+asyncpg://"), environment
+
+
 def test_a_sync_driver_named_alone_beside_the_parts_gets_a_sync_scheme(tmp_path):
     fields = "    POSTGRES_HOST: str\n    DRIVER: str\n    SYNC_DRIVER: str\n"
     settings = f"from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n{fields}"

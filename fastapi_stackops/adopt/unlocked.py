@@ -7,17 +7,21 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.wheels import for_linux, pinned_files, resolution_moment, this_machine, wheels_only
+from fastapi_stackops.repository import last_commit_time
 
 
 def resolution_date(root: Path, how: str, requirements: str) -> tuple[str, list[Finding]]:
     """With no lock, the time of the last commit to the service's folder: the build resolves as pip would have then, so
     the code gets the releases it was last committed against, not ones made since (SQLAlchemy 2.1 no longer brings
     greenlet, which async code on 2.0 imported)."""
-    moment = resolution_moment(root, how, requirements)
+    moment, committed = resolution_moment(root, how, requirements), last_commit_time(root)
     if moment is None:
         return "", []
-    why = "no lock: releases made after the last commit are left out (pip --uploaded-prior-to)"
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ"), [Finding("resolves", f"as of {moment:%Y-%m-%d}, its last commit", why)]
+    when = (
+        "its last commit" if moment == committed else f"its exact pins' last upload (its last commit says {committed:%Y-%m-%d})"
+    )
+    why = "no lock: releases made after then are left out (pip --uploaded-prior-to)"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ"), [Finding("resolves", f"as of {moment:%Y-%m-%d}, {when}", why)]
 
 
 def for_other_systems(root: Path, installer: str, requirements: str) -> list[str]:

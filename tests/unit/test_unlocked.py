@@ -73,4 +73,6 @@ def test_an_install_with_no_lock_resolves_as_of_its_commit_or_its_exact_pins_las
     monkeypatch.setattr(requests.Session, "get", answering(pages))
     monkeypatch.setenv("PIP_INDEX_URL", f"https://index.invalid/{requirements.split()[0]}")
     root = committed(written(tmp_path / "svc", {"main.py": APP, "requirements.txt": requirements}), date="2022-02-23T12:00:00Z")
-    assert resolution_date(root, "requirements", "requirements.txt")[0] == as_of
+    as_of_said, said = resolution_date(root, "requirements", "requirements.txt")
+    assert as_of_said == as_of
+    assert ("exact pins' last upload (its last commit says 2022-02-23)" in said[0].line()) == (as_of != "2022-02-23T12:00:00Z")

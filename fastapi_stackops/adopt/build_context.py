@@ -37,6 +37,9 @@ def code_paths(repo: Repository) -> list[str]:
         paths.append(Path(repo.migrations.split()[2]).parts[0])
     if repo.migrations.startswith("sh "):
         paths += [repo.migrations.split()[1], *script_files(repo, repo.migrations.split()[1], paths)]
+    if repo.migrations.startswith("python -m "):  # a script of its own that makes the tables: its top-level folder
+        module = repo.migrations.split()[-1].split(".")[0]
+        paths.append(module if (repo.root / module).is_dir() else f"{module}.py")
     return list(dict.fromkeys(paths))
 
 

@@ -98,3 +98,13 @@ def test_a_script_that_makes_the_tables_runs_before_the_app_when_nothing_else_mi
     files = {"requirements.txt": "fastapi\nsqlalchemy\n", "app/__init__.py": "", "app/main.py": APP}
     repo = read_repository(written(tmp_path, files | {"app/database.py": DATABASE, "app/init_db.py": script}))
     assert repo.migrations == command
+
+
+@pytest.mark.parametrize(("script", "copied"), [("utils/create_db.py", "utils"), ("create_db.py", "create_db.py")])
+def test_a_script_that_makes_the_tables_outside_the_apps_folder_is_in_the_image(tmp_path: Path, script, copied):
+    """prothej227/fastapi-url-shortener keeps utils/create_db.py beside app/: the image had no utils/, and the server,
+    started after `python -m utils.create_db`, crash-looped on "No module named 'utils'"."""
+    files = {"requirements.txt": "fastapi\nsqlalchemy\n", "app/__init__.py": "", "app/main.py": APP, "app/database.py": DATABASE}
+    runs = "from app.database import Base, engine\n\nif __name__ == '__main__':\n    Base.metadata.create_all(engine)\n"
+    repo = read_repository(written(tmp_path, files | {script: runs}))
+    assert repo.migrations == f"python -m {script.removesuffix('.py').replace('/', '.')}" and copied in code_paths(repo)

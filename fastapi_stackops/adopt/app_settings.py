@@ -121,7 +121,8 @@ class Settings:
     @property
     def database_fields(self) -> list[SettingField]:
         """Every field with the database's URL: a writer's and a reader's (WRITER_DB_URL, READER_DB_URL) are one here."""
-        return [f for f in self.fields if holds_database_url(f)]
+        handed = {name for name, part in self.placed if part == "url"}  # what the code hands the engine, by any name
+        return [f for f in self.fields if holds_database_url(f) or {f.name, f.variable} & handed]
 
     @property
     def sqlite_files(self) -> list[SettingField]:
@@ -145,7 +146,7 @@ class Settings:
         named = [f.name for f in bare if "://" not in (f.default or "")]  # a URL read as DATABASE is no name
         parts |= {name: m.lastgroup or "driver" for name, m in drivers.items() if m} | dict.fromkeys(named, "name")
         # USER and SERVER in `f"postgresql://{user}:{password}@{server}/{db}"`: named by their place, not their names.
-        placed = dict(self.placed)
+        placed = {name: part for name, part in self.placed if part != "url"}
         return {
             f.name: placed.get(f.name) or placed[f.variable] for f in self.fields if {f.name, f.variable} & placed.keys()
         } | parts

@@ -1,6 +1,6 @@
-"""A database URL the code assembles from parts in an f-string (`f"postgresql://{user}:{password}@{server}:{port}/{db}"`):
-each part's variable is known by its place in the URL, whatever it is called (USER, SERVER), where names alone say
-nothing."""
+"""A database URL's variables known by their place, whatever they are called, where names alone say nothing: each part
+of a URL the code assembles in an f-string (`f"postgresql://{user}:{password}@{server}:{port}/{db}"`), and the URL it
+hands SQLAlchemy's engine (`create_engine(URL_DATABASE)`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.environment_reads import environment_bound, read_of
 from fastapi_stackops.adopt.source import python_files
-from fastapi_stackops.adopt.syntax import parsed
+from fastapi_stackops.adopt.syntax import calls, parsed
 
 #: A URL's text with each replacement field as \0: scheme://user:password@host[:port]/name, each part one field, the
 #: scheme a database's or a field itself.
@@ -20,24 +20,36 @@ DATABASE_SCHEME = re.compile(r"db|database|postgres|pg|sql|maria", re.I)
 
 
 def placed_parts(root: Path) -> dict[str, str]:
-    """Variable (or settings field) -> the part of the database its place in such a URL names."""
+    """Variable (or settings field) -> the part of the database its place names: in a URL assembled from parts, or
+    ("url") as what the code hands SQLAlchemy's engine (`create_engine(URL_DATABASE)`), whatever it is called."""
     found: dict[str, str] = {}
     for path in python_files(root):
-        if not (tree := parsed(path)) or "://" not in ast.unparse(tree):
+        text = path.read_text(errors="replace")
+        if not ("://" in text or "_engine(" in text) or not (tree := parsed(path)):
             continue
         bound = environment_bound(tree)
         for node in (n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)):
-            text = "".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values)
-            if placed := PLACED.match(text):
-                reads = [read_of(v.value, bound) for v in node.values if isinstance(v, ast.FormattedValue)]
-                parts = [
-                    "user",
-                    "password",
-                    "host",
-                    *(["port"] if text.count("\0") - (placed["scheme"] == "\0") == 5 else []),
-                    "name",
-                ]
-                parts = ["driver", *parts] if placed["scheme"] == "\0" else parts
-                if parts[0] != "driver" or DATABASE_SCHEME.search(reads[0]):
-                    found |= {read: part for read, part in zip(reads, parts, strict=True) if read}
+            found |= url_parts_of(node, bound)
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.args):
+            read = read_of(call.args[0], bound) if any(calls(call, e) for e in ENGINES) else ""
+            found |= {read: "url"} if read and read not in found else {}
     return found
+
+
+#: SQLAlchemy's engine makers, whose first argument is the database's URL.
+ENGINES = ("create_engine", "create_async_engine")
+
+
+def url_parts_of(node: ast.JoinedStr, bound: dict[str, str]) -> dict[str, str]:
+    """Each replacement field's read in an f-string that is a database's login URL, by its place."""
+    text = "".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values)
+    placed = PLACED.match(text)
+    if not placed:
+        return {}
+    reads = [read_of(v.value, bound) for v in node.values if isinstance(v, ast.FormattedValue)]
+    port = ["port"] if text.count("\0") - (placed["scheme"] == "\0") == 5 else []
+    parts = ["user", "password", "host", *port, "name"]
+    parts = ["driver", *parts] if placed["scheme"] == "\0" else parts
+    if parts[0] == "driver" and not DATABASE_SCHEME.search(reads[0]):
+        return {}
+    return {read: part for read, part in zip(reads, parts, strict=True) if read}

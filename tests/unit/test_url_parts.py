@@ -70,3 +70,21 @@ def test_parts_known_by_their_place_are_given_the_stacks_database(tmp_path):
     # USER is handed to Compose from the host (the tasks pass it through): the host's would be the login, root here.
     assert "      USER: app\n" in compose, compose
     assert "PASSWORD: ${POSTGRES_PASSWORD" in compose or "PASSWORD: ${PASSWORD" in compose, compose
+
+
+@pytest.mark.parametrize(
+    ("code", "given"),
+    [
+        # shivanisimformdev/fastapi-task-management: `create_engine(os.environ["URL_DATABASE"])`, a name no pattern
+        # knows: init made it up as a secret, and SQLAlchemy could not parse it
+        (
+            "import os\nfrom sqlalchemy import create_engine\n\nURL_DATABASE = os.environ['URL_DATABASE']\nengine = create_engine(URL_DATABASE)\n",
+            "URL_DATABASE",
+        ),
+        ("import os\nfrom sqlalchemy import create_engine\n\nengine = create_engine(os.getenv('STORE'))\n", "STORE"),
+    ],
+)
+def test_what_the_code_hands_the_engine_is_the_databases_url_whatever_its_name(tmp_path, code, given):
+    files = {"requirements.txt": "fastapi\nsqlalchemy\npsycopg2-binary\n", "main.py": APP, "db.py": code}
+    compose = compose_text(read_repository(written(tmp_path, files)))
+    assert f"{given}: ${{{given}-postgresql://app:" in compose, compose

@@ -38,10 +38,16 @@ def release_of(filename: str) -> tuple[str, str]:
     return normalized(name), version
 
 
-def uploaded_by(file: dict, moment: datetime | None) -> bool:
-    """Whether the index's file was there at that moment (PEP 700's upload-time; a file without one is kept)."""
+def upload_time(file: dict) -> datetime | None:
+    """When the index's file was uploaded (PEP 700's upload-time); None when the index does not say."""
     stamp = file.get("upload-time")
-    return moment is None or not stamp or datetime.fromisoformat(stamp.replace("Z", "+00:00")) <= moment
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
+
+
+def uploaded_by(file: dict, moment: datetime | None) -> bool:
+    """Whether the index's file was there at that moment (a file whose upload time is not known is kept)."""
+    uploaded = upload_time(file)
+    return moment is None or uploaded is None or uploaded <= moment
 
 
 @lru_cache(maxsize=1)
@@ -83,8 +89,8 @@ def last_upload(index: str, pins: dict[str, str]) -> datetime | None:
     except (OSError, ValueError):  # requests' errors are OSErrors; an answer that does not parse
         return None
     pinned = {(normalized(name), version) for name, version in exact}
-    stamps = [f["upload-time"] for f in listed if f.get("upload-time") and release_of(f["filename"]) in pinned]
-    return max((datetime.fromisoformat(stamp.replace("Z", "+00:00")) for stamp in stamps), default=None)
+    uploads = [upload_time(f) for f in listed if release_of(f["filename"]) in pinned]
+    return max((uploaded for uploaded in uploads if uploaded), default=None)
 
 
 def picked(index: str, name: str, spec: str, moment: datetime | None = None) -> tuple[str, str, list[str]]:

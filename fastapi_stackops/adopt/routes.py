@@ -233,6 +233,8 @@ def sample(name: str, schema: dict) -> object | None:
         if schema.get("format") == "email":
             return "u{marker}@example.com"
         return "p{marker}" if schema.get("maxLength", 99) >= 16 else None
+    if kind == "integer" and name == "id":  # an id the client chooses: one per record, or the second is a duplicate
+        return "{number}"
     return {"integer": 1, "number": 1.5, "boolean": True}.get(kind)
 
 

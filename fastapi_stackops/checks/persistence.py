@@ -1,8 +1,9 @@
 """Persistence: write records, restart the stack (volumes kept), read every one back.
 
 A record is written by the contract's scenario (a write probe with a unique
-{marker}, a read probe with the written {id} or any {field} of the write's
-JSON answer, nested ones as {user.name}) or by the project's hook
+{marker}, and a unique {number} where the client chooses the id; a read probe
+with the written {id} or any {field} of the write's JSON answer, nested ones as
+{user.name}) or by the project's hook
 `module:function(url, marker)`, which writes and returns a function that,
 given the service's URL after the restart, raises unless the record is there.
 """
@@ -10,6 +11,7 @@ given the service's URL after the restart, raises unless the record is there.
 from __future__ import annotations
 
 import uuid
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +82,12 @@ def answer_fields(body: Any, prefix: str = "") -> dict[str, Any]:
     return fields
 
 
+def record_number(marker: str) -> int:
+    """A positive number as unique as the record's marker, below PostgreSQL's and MySQL's INTEGER limit: an id the
+    client chooses, which a fixed 1 would repeat (a primary key's duplicate on the second record)."""
+    return zlib.crc32(marker.encode()) % 2_000_000_000 + 1
+
+
 def scenario_writer(scenario: Persistence, config: ProjectConfig) -> Writer:
     """How to write one record and later prove it is there, from the contract."""
     if scenario.hook:
@@ -95,7 +103,7 @@ def scenario_writer(scenario: Persistence, config: ProjectConfig) -> Writer:
 
     def write(url: str, marker: str) -> Written:
         try:
-            response = run_probe(session, url, scenario.write, {"marker": marker})
+            response = run_probe(session, url, scenario.write, {"marker": marker, "number": record_number(marker)})
         except WrongStatus as refused:
             raise refused_guess(scenario, refused) or refused from None
         try:

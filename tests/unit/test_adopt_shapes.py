@@ -363,6 +363,15 @@ def test_the_persistence_scenario_never_needs_a_login():
     assert scenario(openapi)[0]["write"]["path"] == "/users"
 
 
+def test_an_id_the_client_chooses_is_one_per_record():
+    properties = {"id": {"type": "integer"}, "name": {"type": "string"}, "quantity": {"type": "integer"}}
+    schema = {"type": "object", "required": ["id", "name", "quantity"], "properties": properties}
+    answer = {"200": {"content": {"application/json": {"schema": {"properties": properties}}}}}
+    post = {"requestBody": {"content": {"application/json": {"schema": schema}}}, "responses": answer}
+    openapi = {"paths": {"/products": {"post": post}, "/products/{product_id}": {"get": {}}}}
+    assert scenario(openapi)[0]["write"]["json"] == {"id": "{number}", "name": "p{marker}", "quantity": 1}
+
+
 def test_settings_of_a_subclass_of_the_apps_own_base_settings_are_read(tmp_path):
     base = "from pydantic_settings import BaseSettings\n\nclass Base(BaseSettings):\n    debug: bool = False\n"
     written(tmp_path, {"s.py": base + "\nclass AppSettings(Base):\n    database_url: str\n    api_key: str\n"})

@@ -2,6 +2,7 @@
 guessed scenario the app refuses."""
 
 import http.server
+import json
 import threading
 
 import pytest
@@ -103,3 +104,35 @@ def test_a_guessed_scenario_the_app_refuses_gives_no_verdict_and_only_that(servi
     else:
         said = "passed" if results[0].ok else "failed"
     assert said == outcome
+
+
+class KeepingIds(JSONAnswering):
+    """A service whose writes carry the id the client chose, and which refuses an id it already keeps, as a primary
+    key does."""
+
+    kept: dict = {}
+
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        if body["id"] in self.kept:
+            self.answer(500, {"detail": "duplicate key"})
+        else:
+            self.kept[body["id"]] = body
+            self.answer(201, body)
+
+    def do_GET(self):  # noqa: N802
+        record = self.kept.get(int(self.path.rsplit("/", 1)[-1]))
+        self.answer(200 if record else 404, record or {})
+
+
+def test_records_whose_id_the_client_chooses_each_get_their_own():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), KeepingIds)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    write = Probe("/things", method="POST", status=201, json={"id": "{number}", "name": "{marker}"})
+    read = Probe("/things/{id}", expect_json={"name": "{marker}"})
+    try:
+        results = persistence_cycles(2, 3, lambda: url, url, scenario_writer(Persistence("api", write=write, read=read), None))
+    finally:
+        server.shutdown()
+    assert [result.ok for result in results] == [True, True] and len(KeepingIds.kept) == 6

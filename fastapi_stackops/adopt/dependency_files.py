@@ -135,16 +135,18 @@ def chosen_installer(root: Path, project: dict) -> tuple[str, Finding, str, tupl
     if (root / "poetry.lock").is_file():
         refuse_a_stale_lock(root, "poetry", tuple(declared))
         return "poetry", Finding("installs", "poetry's lock, exported for pip", "poetry.lock"), "", tuple(declared)
-    if requirements:
-        file = requirements[0]
-        names = [name for line in text_of(root / file).splitlines() for name in requirement_names(line)]
-        names += ranges(root, file)  # and the files it includes (-r base.txt): a prod.txt adds only gunicorn
-        hashed = "--hash=" in text_of(root / file)
-        value = f"pip install -r {file}" + (" (hashes required)" if hashed else "")
-        return "requirements", Finding("installs", value, file), file, tuple(filter(None, dict.fromkeys(names)))
+    names = requirements_names(root, requirements[0]) if requirements else []
+    lacking = lacking_what_the_pipfile_locks(root, names)
+    if requirements and not lacking:
+        hashed = "--hash=" in text_of(root / requirements[0])
+        value = f"pip install -r {requirements[0]}" + (" (hashes required)" if hashed else "")
+        return "requirements", Finding("installs", value, requirements[0]), requirements[0], tuple(names)
     if (root / "Pipfile.lock").is_file():
         pins = tuple(name.lower() for name in pipfile_pins(root))
-        return "pipenv", Finding("installs", "pipenv's lock, its main pins given to pip", "Pipfile.lock"), "", pins
+        value = "pipenv's lock, its main pins given to pip"
+        if lacking:  # a requirements file left behind: the Pipfile has grown since it was written
+            value += f" ({requirements[0]} lacks {', '.join(lacking[:3])}, which the Pipfile names)"
+        return "pipenv", Finding("installs", value, "Pipfile.lock"), "", pins
     if workspace := workspace_of(root, project):
         value = f"uv sync --frozen --package {workspace.package}, from the workspace's lock"
         return "uv", Finding("installs", value, f"{workspace.up}/uv.lock"), "", tuple(declared)
@@ -155,6 +157,22 @@ def chosen_installer(root: Path, project: dict) -> tuple[str, Finding, str, tupl
         f"{root}: no uv.lock, poetry.lock, requirements.txt, Pipfile.lock, [project] or setup.cfg says how to install it"
         + (f"; run init from a service's folder: {below}" if below else "")
     )
+
+
+def requirements_names(root: Path, file: str) -> list[str]:
+    """The names a requirements file installs, the files it includes too (-r base.txt: a prod.txt adds only gunicorn)."""
+    names = [name for line in text_of(root / file).splitlines() for name in requirement_names(line)]
+    return list(filter(None, dict.fromkeys([*names, *ranges(root, file)])))
+
+
+def lacking_what_the_pipfile_locks(root: Path, names: list[str]) -> list[str]:
+    """The Pipfile's main packages, locked in Pipfile.lock, that a requirements file's names lack; none without a
+    requirements file or a lock."""
+    if not names or not (root / "Pipfile.lock").is_file() or not (root / "Pipfile").is_file():
+        return []
+    locked = {normalized(name) for name in pipfile_pins(root)}
+    wanted = [normalized(name) for name in read_toml(root / "Pipfile").get("packages", {})]
+    return [name for name in wanted if name in locked and name not in {normalized(n) for n in names}]
 
 
 def installer_version(root: Path, project: dict, installer: str) -> str:

@@ -123,6 +123,22 @@ def test_pipenvs_lock_installs_its_main_pins_with_pip(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("requirements", "installer"),
+    [
+        # 250mon's shape: a requirements.txt written once, the Pipfile grown since (asyncpg added): the lock installs.
+        ("fastapi==0.115.6\n", "pipenv"),
+        ("fastapi==0.115.6\nasyncpg==0.30.0\n", "requirements"),  # a file that keeps up with the Pipfile is the one
+        ("fastapi==0.115.6\nAsyncPG==0.30.0\nuvicorn\n", "requirements"),
+    ],
+)
+def test_a_requirements_file_lacking_what_the_pipfile_locks_gives_way_to_the_lock(tmp_path, requirements, installer):
+    pipfile = '[packages]\nfastapi = "*"\nasyncpg = "*"\n\n[dev-packages]\npytest = "*"\n'
+    files = {"Pipfile": pipfile, "Pipfile.lock": PIPFILE_LOCK, "requirements.txt": requirements, "main.py": APP}
+    repo = read_repository(written(tmp_path, files))
+    assert repo.installer == installer and (installer == "requirements" or repo.database == "postgres")
+
+
+@pytest.mark.parametrize(
     ("files", "installs"),
     [
         # r0x0d/fastapi-game-api-experiment: the app's pins in [project], the dev tools in requirements/: pip install .

@@ -194,15 +194,20 @@ def requires_tls(root: Path) -> str:
 
 
 def sqlite_connect_args(root: Path) -> Iterator[tuple[str, bool, bool]]:
-    """Each engine the code makes ("file:line"), whether its connect_args are SQLite's own (`check_same_thread`) always,
-    and whether they are at all (`{"check_same_thread": False} if "sqlite" in url else {}`)."""
+    """Each engine the code makes ("file:line"), whether it is SQLite's always (its connect_args SQLite's own,
+    `check_same_thread`, always; or a sqlite URL written in the code), and whether its connect_args are SQLite's at all
+    (`{"check_same_thread": False} if "sqlite" in url else {}`)."""
     for path in python_files(root):
-        for node in every_node(parsed(path) or ast.Module(body=[], type_ignores=[])):
+        tree = parsed(path) or ast.Module(body=[], type_ignores=[])
+        names = literal_names(tree)
+        for node in every_node(tree):
             if calls(node, "create_engine") or calls(node, "create_async_engine"):
                 given = next((k.value for k in node.keywords if k.arg == "connect_args"), None)
                 dicts = [d for d in ast.walk(given) if isinstance(d, ast.Dict)] if given is not None else []
                 sqlite = [d for d in dicts if any(getattr(k, "value", None) == "check_same_thread" for k in d.keys)]
-                yield f"{path.relative_to(root)}:{node.lineno}", given in sqlite, bool(sqlite)
+                url = node.args[0] if node.args else ast.Constant(None)
+                written = names.get(url.id, "") if isinstance(url, ast.Name) else written_text(url, names)
+                yield f"{path.relative_to(root)}:{node.lineno}", given in sqlite or written.startswith("sqlite"), bool(sqlite)
 
 
 def sqlite_engine(root: Path) -> str:

@@ -162,9 +162,14 @@ MADE = "engine = create_engine(settings.DATABASE_URL, {})"
             "else:\n    engine = create_engine(settings.DATABASE_URL, pool_pre_ping=True)",
             "postgres",
         ),
+        # evernext10/FastAPI-Inventory-python: psycopg2 pinned, its settings' parts of a PostgreSQL URL left unused
+        # (the line assembling them commented out), and the engine made on a sqlite URL written in the code.
+        ('URL = "sqlite:///./sql_app.db"\nengine = create_engine(URL, echo=True)', "sqlite"),
+        ('engine = create_engine("sqlite:///./sql_app.db")', "sqlite"),
+        ('URL = "sqlite:///./sql_app.db"\nengine = create_engine(URL)\nother = create_engine(settings.DATABASE_URL)', "postgres"),
     ],
 )
-def test_an_engine_made_with_sqlites_own_options_makes_the_database_sqlite(tmp_path: Path, engine, database):
+def test_an_engine_always_made_for_sqlite_makes_the_database_sqlite(tmp_path: Path, engine, database):
     settings = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    DATABASE_URL: str\n\nsettings = Settings()\n"
     files = {"requirements.txt": "fastapi\nsqlalchemy\npsycopg2-binary\npydantic-settings\n", "main.py": APP}
     written(tmp_path, {**files, "config.py": settings, "db.py": ENGINE.format(engine)})

@@ -70,3 +70,13 @@ BUILD_CACHE = ".stackops-build-cache"
 #: A marker at an exact patch release (`python_full_version == "3.11.7"`, which poetry and uv export for a project pinned
 #: to one) matches no image's Python of that minor, and pip skips the line without a word: such a marker is read at the minor.
 AT_THE_MINOR = "sed -i -E \"s/python_full_version ?== ?[\\\"'](3\\.[0-9]+)\\.[0-9]+[\\\"']/python_version == '\\1'/g\""
+
+
+def pipfile_pins(section: str = "default") -> str:
+    """A Python program, quoted for the shell, printing a section of Pipfile.lock as requirements lines (name==version;
+    markers): its main pins ("default") or its dev ones ("develop"); an entry with no version is left out."""
+    return (
+        f"\"import json; d = json.load(open('Pipfile.lock'))['{section}']; "
+        "print('\\\\n'.join(n + e['version'] + ('; ' + e['markers'] if e.get('markers') else '') "
+        "for n, e in d.items() if e.get('version')))\""
+    )

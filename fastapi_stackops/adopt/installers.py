@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from fastapi_stackops.adopt.conventions import AT_THE_MINOR
+from fastapi_stackops.adopt.conventions import AT_THE_MINOR, pipfile_pins
 from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.reading import Repository
 
@@ -39,12 +39,7 @@ POETRY_MAIN = (
     "print('\\\\n'.join(d.to_pep_508(with_extras=False) for d in Factory().create_poetry(pathlib.Path.cwd()).package.requires "
     'if not d.is_optional() or wanted & set(d.in_extras)))"'
 )
-#: Pipfile.lock's main pins as requirements lines (name==version; markers); an entry with no version is left out.
-PIPFILE_PINS = (
-    "\"import json; d = json.load(open('Pipfile.lock'))['default']; "
-    "print('\\\\n'.join(n + e['version'] + ('; ' + e['markers'] if e.get('markers') else '') "
-    "for n, e in d.items() if e.get('version')))\""
-)
+
 #: A requirements file's line naming the project itself (`.`, `-e .`): its code is copied beside the venv, not installed,
 #: and the builder has only the requirements file to install it from.
 NOT_ITSELF = "sed -i -E '/^[[:space:]]*((-e|--editable)[[:space:]]+)?\\.\\/?[[:space:]]*(#.*)?$/d'"
@@ -85,7 +80,7 @@ INSTALLERS = {
     # Pipfile.lock's main pins (its "default" section), markers kept, as requirements for pip: no pipenv in the builder.
     "pipenv": (
         "Pipfile.lock",
-        f"python -c {PIPFILE_PINS} > /tmp/requirements.txt \\\n"
+        f"python -c {pipfile_pins()} > /tmp/requirements.txt \\\n"
         f"    && {AT_THE_MINOR} /tmp/requirements.txt && pip install -q --no-cache-dir -r /tmp/requirements.txt",
     ),
     "requirements": (

@@ -97,12 +97,20 @@ def migrations_to_run(root: Path, dependencies: tuple[str, ...]) -> Finding | No
     if not installs_alembic(dependencies):
         return table_script(root)
     if (root / "alembic.ini").is_file() and holds_revisions(root / alembic_location(root)):
-        return Finding("migrations", UPGRADE, "alembic.ini")
+        return Finding("migrations", upgrade_beside(root), "alembic.ini")
     if "[tool.alembic]" in (root / "pyproject.toml").read_text(errors="replace") if (root / "pyproject.toml").is_file() else "":
         return Finding("migrations", UPGRADE, "[tool.alembic] in pyproject.toml")
     if folder := nested_alembic(root):  # a plain command, no shell: the contract's upgrade runs as written
         return Finding("migrations", f"env -C {folder} {UPGRADE}", f"{folder}/alembic.ini")
     return table_script(root)
+
+
+def upgrade_beside(root: Path) -> str:
+    """The upgrade, run without the code's folder on the path when a package of the code's own is called alembic
+    (an `alembic/__init__.py`): there it hides the installed alembic ("No module named 'alembic.config'"), and the
+    alembic.ini's prepend_sys_path puts the folder back once alembic is in."""
+    prepends = re.search(r"^prepend_sys_path\s*=\s*\.", text_of(root / "alembic.ini"), re.M)
+    return f"env -u PYTHONPATH {UPGRADE}" if (root / "alembic/__init__.py").is_file() and prepends else UPGRADE
 
 
 #: What a script does that must not run at every start: fill tables (a seed), drop them, or serve the app.

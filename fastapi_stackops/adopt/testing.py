@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import ast
 import configparser
+import json
 import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import DATABASE_FIELD
-from fastapi_stackops.adopt.conventions import AT_THE_MINOR
+from fastapi_stackops.adopt.conventions import AT_THE_MINOR, pipfile_pins
 from fastapi_stackops.adopt.environment_reads import environment_settings
 from fastapi_stackops.adopt.source import AT_LOCALHOST
 from fastapi_stackops.adopt.suite_values import ci_values, committed_env_values, names_in_code, recipe_values, test_env_values
@@ -70,6 +71,11 @@ class ServiceTests:
             )
         if self.kind == "requirements":
             return f"{pip} -r {self.name}"
+        if self.kind == "pipenv-develop":
+            return (
+                f"python -c {pipfile_pins('develop')} > /tmp/test-requirements.txt \\\n"
+                f"    && {AT_THE_MINOR} /tmp/test-requirements.txt && {pip} -r /tmp/test-requirements.txt"
+            )
         keys = ", ".join(repr(k) for k in self.name.split("."))
         listed = f"functools.reduce(dict.get, [{keys}], tomllib.load(open('pyproject.toml', 'rb')))"
         return (
@@ -111,18 +117,14 @@ def dev_dependencies(root: Path, project: dict, installer: str) -> tuple[str, st
         found |= {"dev": list(poetry["dev-dependencies"])} if "dev-dependencies" in poetry else {}
         return next((("poetry-group", g, f"poetry's {g} group") for g, r in found.items() if names_pytest(r)), None)
     if installer == "requirements":
-        # Where the app's requirements are looked for: the root, a requirements/ folder, one folder down (infra/).
-        near = [
-            p
-            for pattern in ("*.txt", "*/*.txt", "requirements/*.txt", "*/requirements/*.txt")
-            for p in sorted(root.glob(pattern))
-        ]
-        files = [p for p in near if DEV_REQUIREMENTS.match(p.name)]
-        files += [p for p in near if p.parent.name == "requirements" and p.stem in ("dev", "test", "tests")]
-        files += [p for p in near if p.parent.name in ("tests", "test") and p.stem.startswith("requirements")]  # their own
-        files += [root / "requirements.txt"] if (root / "requirements.txt").is_file() else []  # pytest among the app's own
-        found = {str(p.relative_to(root)): text_of(p).splitlines() for p in files}
-        return next((("requirements", f, f) for f, r in found.items() if names_pytest(r)), None)
+        return requirements_with_pytest(root)
+    if installer == "pipenv":  # pytest among Pipfile.lock's main pins, or its develop ones
+        lock = json.loads(text_of(root / "Pipfile.lock") or "{}")
+        if names_pytest(list(lock.get("default", {}))):
+            return "main", "", "Pipfile.lock's default pins"
+        return (
+            ("pipenv-develop", "develop", "Pipfile.lock's develop pins") if names_pytest(list(lock.get("develop", {}))) else None
+        )
     lists = {f"dependency-groups.{g}": r for g, r in groups.items()} | {
         f"project.optional-dependencies.{e}": r for e, r in extras.items()
     }
@@ -130,6 +132,20 @@ def dev_dependencies(root: Path, project: dict, installer: str) -> tuple[str, st
         (("project-list", k, f"[{k.rpartition('.')[0]}] {k.rpartition('.')[2]}") for k, r in lists.items() if names_pytest(r)),
         None,
     )
+
+
+def requirements_with_pytest(root: Path) -> tuple[str, str, str] | None:
+    """The requirements file that brings pytest: a dev or test one near the root, or the app's own."""
+    # Where the app's requirements are looked for: the root, a requirements/ folder, one folder down (infra/).
+    near = [
+        p for pattern in ("*.txt", "*/*.txt", "requirements/*.txt", "*/requirements/*.txt") for p in sorted(root.glob(pattern))
+    ]
+    files = [p for p in near if DEV_REQUIREMENTS.match(p.name)]
+    files += [p for p in near if p.parent.name == "requirements" and p.stem in ("dev", "test", "tests")]
+    files += [p for p in near if p.parent.name in ("tests", "test") and p.stem.startswith("requirements")]  # their own
+    files += [root / "requirements.txt"] if (root / "requirements.txt").is_file() else []  # pytest among the app's own
+    found = {str(p.relative_to(root)): text_of(p).splitlines() for p in files}
+    return next((("requirements", f, f) for f, r in found.items() if names_pytest(r)), None)
 
 
 def suite_reads(root: Path, folder: str) -> list[str]:

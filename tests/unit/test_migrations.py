@@ -33,6 +33,13 @@ def revisions(folder: str) -> dict[str, str]:
         # init ran it, and the server crash-looped on "Can't load plugin: sqlalchemy.dialects:driver".
         ({"alembic.ini": INI, "migration/env.py": ""}, ""),
         ({"src/db/alembic.ini": INI, "src/db/migration/env.py": ""}, ""),
+        # 250mon/next-fastapi-inventory-app: an `alembic/__init__.py` of its own hid the installed alembic on the code's
+        # path ("No module named 'alembic.config'"), and the app crash-looped; the ini's prepend_sys_path puts it back.
+        ({"alembic.ini": INI, **revisions("migration"), "alembic/__init__.py": ""}, "env -u PYTHONPATH alembic upgrade heads"),
+        (
+            {"alembic.ini": INI.replace("prepend_sys_path = .\n", ""), **revisions("migration"), "alembic/__init__.py": ""},
+            "alembic upgrade heads",
+        ),
     ],
 )
 def test_an_alembic_ini_in_a_folder_of_the_code_runs_from_that_folder(tmp_path: Path, files, command):

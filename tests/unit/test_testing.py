@@ -40,3 +40,33 @@ def test_a_poetry_groups_pins_at_an_exact_patch_release_are_read_at_the_minor_be
     install = ServiceTests("tests", "poetry-group", "dev", "poetry's dev group").install
     read_at_the_minor, pip_reads = install.find(f"{AT_THE_MINOR} /tmp/test-requirements.txt"), install.find("-r /tmp/test-")
     assert 0 < read_at_the_minor < pip_reads
+
+
+@pytest.mark.parametrize(
+    ("default", "develop", "kind"),
+    [
+        # 250mon/next-fastapi-inventory-app: pytest among the Pipfile's main packages; init said no file names pytest.
+        ({"pytest": "==8.3.4"}, {}, "main"),
+        ({}, {"pytest": "==8.3.4", "httpx": "==0.28.1"}, "pipenv-develop"),
+        ({}, {"black": "==24.1.0"}, None),
+    ],
+)
+def test_pytest_in_pipenvs_lock_is_found_in_its_main_or_develop_pins(tmp_path: Path, default, develop, kind):
+    import json
+    import subprocess
+    import sys
+
+    from fastapi_stackops.adopt.reading import read_repository
+
+    pins = {section: {n: {"version": v} for n, v in d.items()} for section, d in (("default", default), ("develop", develop))}
+    pins["default"]["fastapi"] = {"version": "==0.115.6"}
+    (tmp_path / "Pipfile.lock").write_text(json.dumps({"_meta": {"requires": {"python_version": "3.11"}}, **pins}))
+    (tmp_path / "main.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests/test_a.py").write_text("def test_a():\n    pass\n")
+    tests = read_repository(tmp_path).service_tests
+    assert (tests.kind if tests else None) == kind
+    if kind == "pipenv-develop":  # the builder's program, run here: the develop pins as requirements lines
+        program = tests.install.split(" > /tmp/test-requirements.txt")[0].replace("python", sys.executable, 1)
+        printed = subprocess.run(program, shell=True, cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+        assert printed.split() == ["pytest==8.3.4", "httpx==0.28.1"]

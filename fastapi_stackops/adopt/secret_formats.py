@@ -1,5 +1,6 @@
 """Secrets a library takes only in a format of its own: a Fernet key is 32 url-safe base64-encoded bytes, and a made-up
-string of any other shape stops the app at import ("Fernet key must be 32 url-safe base64-encoded bytes")."""
+string of any other shape stops the app at import ("Fernet key must be 32 url-safe base64-encoded bytes"); Sentry's DSN
+is a URL of its project, and none (an empty one) turns Sentry off."""
 
 from __future__ import annotations
 
@@ -13,21 +14,37 @@ from fastapi_stackops.adopt.environment_reads import environment_bound, module_r
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import calls, parsed
 
-#: A library's class whose first argument is a key of its own format, and how a key of that format is made.
-FORMATS = {"Fernet": lambda: base64.urlsafe_b64encode(os.urandom(32)).decode()}
+#: A library's call taking a secret of its own format (the keyword named, else its first argument), and how one of
+#: that format is made.
+FORMATS = {
+    "Fernet": ("", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode()),
+    # A made-up string stops the app at import (BadDsn: Unsupported scheme ''); an empty DSN sends nothing anywhere.
+    "sentry_sdk.init": ("dsn", lambda: ""),
+}
+
+
+def secret_given(call: ast.Call, kind: str) -> ast.expr | None:
+    """The argument a call of the library's (`Fernet(key)`, `sentry_sdk.init(dsn=...)`) takes its secret in, or None
+    when it is no such call."""
+    owner, _, name = kind.rpartition(".")
+    if not calls(call, name) or (owner and not (isinstance(call.func, ast.Attribute) and ast.unparse(call.func.value) == owner)):
+        return None
+    keyword, _ = FORMATS[kind]
+    given = next((k.value for k in call.keywords if keyword and k.arg == keyword), None)
+    return given or (call.args[0] if call.args else None)
 
 
 def formatted_secrets(root: Path) -> tuple[tuple[str, str], ...]:
-    """(variable or settings field, its format) for each read the code passes such a class: `Fernet(secret_key)` of
-    `secret_key = config("SECRET_KEY")`, `Fernet(settings.FERNET_KEY.encode())`."""
+    """(variable or settings field, its format) for each read the code passes such a call: `Fernet(secret_key)` of
+    `secret_key = config("SECRET_KEY")`, `Fernet(settings.FERNET_KEY.encode())`, `sentry_sdk.init(dsn=settings.DSN)`."""
     found: dict[str, str] = {}
     for path in python_files(root):
-        if not any(kind in path.read_text(errors="replace") for kind in FORMATS) or not (tree := parsed(path)):
+        if not any(kind.split(".")[0] in path.read_text(errors="replace") for kind in FORMATS) or not (tree := parsed(path)):
             continue
         bound, readers = environment_bound(tree), module_readers(tree)
-        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.args):
-            kind = next((k for k in FORMATS if calls(call, k)), "")
-            found |= dict.fromkeys(reads_in(call.args[0], bound, readers), kind) if kind else {}
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            given = {kind: node for kind in FORMATS if (node := secret_given(call, kind)) is not None}
+            found |= {read: kind for kind, node in given.items() for read in reads_in(node, bound, readers)}
     return tuple(found.items())
 
 
@@ -47,4 +64,4 @@ def made_up_secret(variable: str, formatted: tuple[tuple[str, str], ...], prefix
     names its variable whatever the class's prefix), else `prefix-` and 32 hex digits, plain to see as made up."""
     named = [k for name, k in formatted if variable.upper() == name.upper() or variable.upper().endswith(f"_{name.upper()}")]
     kind = named[0] if named else ""
-    return FORMATS[kind]() if kind else f"{prefix}-{secrets.token_hex(16)}"
+    return FORMATS[kind][1]() if kind else f"{prefix}-{secrets.token_hex(16)}"

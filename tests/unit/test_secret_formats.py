@@ -44,3 +44,21 @@ def test_a_made_up_fernet_key_is_one_fernet_takes(tmp_path):
     ci = env_texts(read_repository(written(tmp_path, files)), "env", False, {})["env/ci.env.docker"]
     key = next(line.split("=", 1)[1] for line in ci.splitlines() if line.startswith("SECRET_KEY="))
     assert len(base64.urlsafe_b64decode(key)) == 32, ci
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # nshib00/fastapi-booking-service, Kiriruso/pet-fastapi-booking: a required SENTRY_DSN made up as "ci-" and hex
+        # digits, and the app stopped at import on "BadDsn: Unsupported scheme ''".
+        "import sentry_sdk\nfrom config import settings\n\nsentry_sdk.init(dsn=settings.SENTRY_DSN, traces_sample_rate=1.0)\n",
+        "import sentry_sdk\nfrom config import settings\n\nsentry_sdk.init(settings.SENTRY_DSN)\n",
+    ],
+)
+def test_a_sentry_dsn_the_code_reads_is_given_empty_which_turns_sentry_off(tmp_path, code):
+    config = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    SENTRY_DSN: str\n    SECRET: str\n\nsettings = Settings()\n"
+    files = {"requirements.txt": "fastapi\nsentry-sdk\npydantic-settings\n", "main.py": APP, "config.py": config, "obs.py": code}
+    repo = read_repository(written(tmp_path, files))
+    assert repo.formatted == (("SENTRY_DSN", "sentry_sdk.init"),)
+    ci = env_texts(repo, "env", False, {})["env/ci.env.docker"].splitlines()
+    assert "SENTRY_DSN=" in ci and any(line.startswith("SECRET=ci-") for line in ci), ci

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from fastapi_stackops import StackError
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.wheels import pipfile_pins, ranges, read_lock, text_of
@@ -22,8 +23,12 @@ REQUIREMENTS = re.compile(r"^require?ments?(?:[-_.](?:prod|production|base|main|
 
 
 def pyproject(root: Path) -> dict[str, Any]:
+    """pyproject.toml's tables; one line naming where it breaks when it is not TOML (init adds its own tables there)."""
     path = root / "pyproject.toml"
-    return tomllib.loads(path.read_text()) if path.is_file() else {}
+    try:
+        return tomllib.loads(path.read_text()) if path.is_file() else {}
+    except tomllib.TOMLDecodeError as error:
+        raise StackError(f"{path}: not TOML ({error}): mend that line, then run init again") from None
 
 
 def requirement_name(line: str) -> str:

@@ -258,3 +258,16 @@ def test_the_installer_is_the_version_the_project_requires(tmp_path, files, vers
     assert repo.installer_version == version
     assert installed in dockerfile_text(repo, "/", False)
     assert not version or any(f", with {version} (from " in line for line in lines(repo))
+
+
+def test_a_pyproject_that_is_not_toml_is_refused_in_one_line_naming_where(tmp_path):
+    # SergeyBarshin/FastApi-booking-app: `include_trailing_comma = Itrue` in [tool.isort]; init ended in tomllib's traceback.
+    from fastapi_stackops import StackError
+
+    written(tmp_path, {"pyproject.toml": "[tool.isort]\nprofile = 'black'\ninclude_trailing_comma = Itrue\n", "main.py": APP})
+    written(tmp_path, {"requirements.txt": "fastapi\n"})
+    with pytest.raises(StackError) as refused:
+        read_repository(tmp_path)
+    assert str(refused.value).endswith(
+        "pyproject.toml: not TOML (Invalid value (at line 3, column 26)): mend that line, then run init again"
+    )

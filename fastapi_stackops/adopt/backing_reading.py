@@ -274,7 +274,10 @@ def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings |
         source = "aiosqlite" if "aiosqlite" in dependencies else f"{named.variable}'s default" if named else url
         if migrated := migrations_sqlite_file(root, url):
             return Finding("database", f"SQLite on a named volume, alembic.ini's {migrated} linked there", source), migrated
-        return Finding("database", "SQLite on a named volume", source), ""
+        in_code, where = ("", "") if url or named else code_sqlite_file(root)  # aiosqlite's file, written in the code
+        return Finding(
+            "database", "SQLite on a named volume" + (f", its {in_code} linked there" if in_code else ""), where or source
+        ), in_code
     in_code, where = code_sqlite_file(root)
     if in_code:
         return Finding("database", f"SQLite on a named volume, its {in_code} linked there", where), in_code

@@ -35,8 +35,11 @@ def test_an_sqlite_file_the_code_names_under_its_folder_is_found(tmp_path: Path,
     assert code_sqlite_file(tmp_path) == found
 
 
-def test_the_sqlite_file_the_code_names_is_a_link_into_the_data_volume(tmp_path: Path):
-    for name, text in {"requirements.txt": "fastapi\nsqlmodel\n", "main.py": APP, "app/database.py": TUTORIAL}.items():
+# linkchw/fastapi-booking-flight-ticket-service: aiosqlite among the pins, and the file a plain class's attribute; the
+# image opened ./sql_app.db under its read-only code ("unable to open database file").
+@pytest.mark.parametrize("requirements", ["fastapi\nsqlmodel\n", "fastapi\nsqlalchemy\naiosqlite\n"])
+def test_the_sqlite_file_the_code_names_is_a_link_into_the_data_volume(tmp_path: Path, requirements):
+    for name, text in {"requirements.txt": requirements, "main.py": APP, "app/database.py": TUTORIAL}.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     repo = read_repository(tmp_path)

@@ -11,6 +11,7 @@ from fastapi_stackops.adopt.conventions import CONTAINER_PORT, ENTRY, TEST_SERVI
 from fastapi_stackops.adopt.image import python_image, runtime_flavour
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.routes import Routes
+from fastapi_stackops.adopt.secret_formats import may_be_empty
 from fastapi_stackops.contract import IMAGE_SIZE_BUDGET_MB
 
 TABLE_HEADER = re.compile(r"^\s*\[\[?\s*tool\.stackops(\.|\s*\])", re.M)
@@ -52,7 +53,9 @@ class Layout:
 def contract_text(repo: Repository, routes: Routes, env_dir: str, layout: Layout) -> str:
     """The contract: the entry service and its paths, what each service requires, persistence, migrations, base images."""
     database = repo.database_server
-    app_secrets = [v for v in secret_variables(repo) if not database or v != database.password]
+    app_secrets = [
+        v for v in secret_variables(repo) if (not database or v != database.password) and not may_be_empty(v, repo.formatted)
+    ]
     top = table(
         "tool.stackops",
         {

@@ -11,6 +11,7 @@ from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.source import imported_names, needs_lazy_annotations, python_files
 from fastapi_stackops.adopt.syntax import newer_syntax, one_argument_generator, union_annotation
+from fastapi_stackops.adopt.unlocked import for_another_python
 from fastapi_stackops.adopt.wheels import (
     native_libraries,
     pipfile_python,
@@ -191,6 +192,8 @@ def source_builds(
     cannot say), what init says of them, and those no builder here can compile."""
     try:
         missing, source, stuck = without_wheels(root, how, requirements, python)
+        stuck |= for_another_python(root, how, requirements, python)
+        missing = sorted({*missing, *stuck})
     except (OSError, ValueError) as error:  # requests' errors are OSErrors; a lock or an answer that does not parse
         missing, stuck = [name for name in dependencies if native_libraries(name)], {}
         source = f"known to ship no Linux wheels; the index did not answer ({type(error).__name__})"

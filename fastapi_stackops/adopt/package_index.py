@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from fastapi_stackops.adopt.ranges import newest_allowed
+from fastapi_stackops.adopt.ranges import allows, newest_allowed, release
 
 DEFAULT_INDEX = "https://pypi.org/simple"
 #: Index lookups in flight at once: one per package (a hundred for a large requirements file), each mostly waiting.
@@ -91,6 +91,22 @@ def last_upload(index: str, pins: dict[str, str]) -> datetime | None:
     pinned = {(normalized(name), version) for name, version in exact}
     uploads = [upload_time(f) for f in listed if release_of(f["filename"]) in pinned]
     return max((uploaded for uploaded in uploads if uploaded), default=None)
+
+
+def requires_python(index: str, name: str, version: str) -> str:
+    """The Pythons a release's files require (PEP 691's requires-python), "" when they do not all say the same."""
+    pin = (normalized(name), version)
+    specs = {f.get("requires-python") or "" for f in index_files(index, normalized(name)) if release_of(f["filename"]) == pin}
+    return specs.pop() if len(specs) == 1 else ""
+
+
+def for_other_pythons(index: str, pins: dict[str, str], python: str) -> dict[str, str]:
+    """ "name==version" -> the Pythons it requires, for each exact pin whose release requires other Pythons than this
+    one (backports.asyncio.runner 1.2.0, for <3.11, in a freeze made on 3.10): pip finds no release of it here."""
+    exact = [(name, spec[2:]) for name, spec in pins.items() if re.fullmatch(r"==[\w.]+", spec)]
+    with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
+        specs = dict(zip(exact, pool.map(lambda pin: requires_python(index, *pin), exact), strict=True))
+    return {f"{n}=={v}": spec for (n, v), spec in specs.items() if spec and allows(spec, release(python)) is False}
 
 
 def picked(index: str, name: str, spec: str, moment: datetime | None = None) -> tuple[str, str, list[str]]:

@@ -59,9 +59,21 @@ def reads_in(node: ast.expr, bound: dict[str, str], readers: tuple) -> list[str]
     return [r for child in ast.iter_child_nodes(node) for r in reads_in(child, bound, readers)]
 
 
-def made_up_secret(variable: str, formatted: tuple[tuple[str, str], ...], prefix: str) -> str:
-    """A throwaway secret for the variable: of its library's format when the code passes it one (a settings field
-    names its variable whatever the class's prefix), else `prefix-` and 32 hex digits, plain to see as made up."""
+def format_of(variable: str, formatted: tuple[tuple[str, str], ...]) -> str:
+    """The library format the code passes the variable in ("" for none): a settings field names its variable whatever
+    the class's prefix (SVC_SENTRY_DSN for SENTRY_DSN)."""
     named = [k for name, k in formatted if variable.upper() == name.upper() or variable.upper().endswith(f"_{name.upper()}")]
-    kind = named[0] if named else ""
+    return named[0] if named else ""
+
+
+def made_up_secret(variable: str, formatted: tuple[tuple[str, str], ...], prefix: str) -> str:
+    """A throwaway secret for the variable: of its library's format when the code passes it one, else `prefix-` and 32
+    hex digits, plain to see as made up."""
+    kind = format_of(variable, formatted)
     return FORMATS[kind][1]() if kind else f"{prefix}-{secrets.token_hex(16)}"
+
+
+def may_be_empty(variable: str, formatted: tuple[tuple[str, str], ...]) -> bool:
+    """Whether the variable's library takes it empty (Sentry's DSN turns Sentry off): no start requires a value."""
+    kind = format_of(variable, formatted)
+    return bool(kind) and not FORMATS[kind][1]()

@@ -1,12 +1,24 @@
-"""What an install with no lock gets: the releases there were at the last commit, and none of the pins for other
-systems that a requirements file frozen on Windows or macOS carries."""
+"""What an install with no lock gets: the releases there were at the last commit, none of the pins for other
+systems that a requirements file frozen on Windows or macOS carries, and which of its pins need another Python."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.wheels import for_linux, pinned_files, resolution_moment, this_machine, wheels_only
+from fastapi_stackops.adopt.package_index import for_other_pythons, normalized
+from fastapi_stackops.adopt.wheels import (
+    for_linux,
+    index_url,
+    pinned_files,
+    resolution_moment,
+    text_of,
+    this_machine,
+    unlocked_ranges,
+    wheels_only,
+)
 from fastapi_stackops.repository import last_commit_time
 
 
@@ -50,3 +62,30 @@ def unlocked_fields(root: Path, how: str, requirements: str) -> tuple[dict, list
     as_of, about_resolution = resolution_date(root, how, requirements)
     skipped, about_skipped = other_systems(root, how, requirements)
     return {"resolved_as_of": as_of, "other_systems": skipped}, about_resolution + about_skipped
+
+
+#: A requirement line with an environment marker (`name==1.2; python_version < "3.11"`), as a file or a list writes it.
+MARKED = re.compile(r"""^\s*["']?([A-Za-z0-9][\w.-]*)[^;\n]*;""", re.M)
+
+
+def every_python_pins(root: Path, installer: str, requirements: str) -> dict[str, str]:
+    """The exact pins (name -> ==version) an install with no lock asks for whatever the Python: one a marker guards
+    is asked for on some Pythons only."""
+    if installer in ("uv", "poetry"):  # a lock is made for the Pythons it names
+        return {}
+    if installer == "pipenv":
+        locked = json.loads(text_of(root / "Pipfile.lock") or "{}").get("default", {})
+        guarded = {normalized(name) for name, entry in locked.items() if isinstance(entry, dict) and entry.get("markers")}
+    else:
+        guarded = {normalized(m[1]) for m in MARKED.finditer(text_of(root / (requirements or "pyproject.toml")))}
+    pins = unlocked_ranges(root, installer, requirements)
+    return {name: spec for name, spec in pins.items() if name not in guarded and spec.startswith("==")}
+
+
+def for_another_python(root: Path, installer: str, requirements: str, python: str) -> dict[str, str]:
+    """ "name==version" -> why, for each pin of an install with no lock whose release requires other Pythons than
+    this one (backports.asyncio.runner 1.2.0, for <3.11, frozen on 3.10): pip finds no release of it here."""
+    pins = every_python_pins(root, installer, requirements)
+    return {
+        pin: f"it requires Python {spec}" for pin, spec in for_other_pythons(index_url(root, requirements), pins, python).items()
+    }

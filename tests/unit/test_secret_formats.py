@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import tomllib
 
 import pytest
 
+from fastapi_stackops.adopt.contract_table import contract_text, written_layout
 from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.routes import Routes
 from fastapi_stackops.adopt.secret_formats import formatted_secrets
 from fastapi_stackops.adopt.stackfiles import env_texts
 from tests.utils import written
@@ -62,3 +65,6 @@ def test_a_sentry_dsn_the_code_reads_is_given_empty_which_turns_sentry_off(tmp_p
     assert repo.formatted == (("SENTRY_DSN", "sentry_sdk.init"),)
     ci = env_texts(repo, "env", False, {})["env/ci.env.docker"].splitlines()
     assert "SENTRY_DSN=" in ci and any(line.startswith("SECRET=ci-") for line in ci), ci
+    # and no start requires it: the contract's `requires`, which `inv up` checks, leaves it out (it refused the empty one)
+    contract = tomllib.loads(contract_text(repo, Routes(health="/health"), "env", written_layout(repo)))
+    assert contract["tool"]["stackops"]["services"]["web"]["requires"] == ["SECRET"]

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 import requests
 
+from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.unlocked import resolution_date
@@ -76,3 +77,33 @@ def test_an_install_with_no_lock_resolves_as_of_its_commit_or_its_exact_pins_las
     as_of_said, said = resolution_date(root, "requirements", "requirements.txt")
     assert as_of_said == as_of
     assert ("exact pins' last upload (its last commit says 2022-02-23)" in said[0].line()) == (as_of != "2022-02-23T12:00:00Z")
+
+
+BACKPORT = {
+    "fastapi": [{"filename": "fastapi-0.110.0-py3-none-any.whl", "requires-python": ">=3.8"}],
+    "backports-asyncio-runner": [
+        {"filename": "backports_asyncio_runner-1.2.0-py3-none-any.whl", "requires-python": "<3.11,>=3.8"},
+        {"filename": "backports_asyncio_runner-1.2.0.tar.gz", "requires-python": "<3.11,>=3.8"},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("line", "code", "outcome"),
+    [
+        # timur3008/fastapi-booking-app: frozen on 3.10, pinning a backport for Pythons before 3.11; the build on 3.11
+        # failed on "Could not find a version that satisfies the requirement backports.asyncio.runner==1.2.0".
+        ("backports.asyncio.runner==1.2.0", "", "3.9"),
+        ("backports.asyncio.runner==1.2.0; python_version < '3.11'", "", "3.11"),  # asked for on those Pythons alone
+        ("backports.asyncio.runner==1.2.0", "def f(x: int | None): ...\n", "refused"),  # 3.9 runs no `X | Y`
+    ],
+)
+def test_a_pin_for_older_pythons_moves_the_image_to_one_or_is_refused_in_one_line(monkeypatch, tmp_path, line, code, outcome):
+    monkeypatch.setattr(requests.Session, "get", answering(BACKPORT))
+    monkeypatch.setenv("PIP_INDEX_URL", f"https://index.invalid/backport-{len(line)}-{len(code)}")
+    files = {"main.py": APP + code, "requirements.txt": f"fastapi==0.110.0\n{line}\n"}
+    if outcome == "refused":
+        with pytest.raises(NotAFastAPIRepository, match=r"backports.asyncio.runner==1.2.0 pinned .* it requires Python <3.11"):
+            read_repository(written(tmp_path / "svc", files))
+        return
+    assert read_repository(written(tmp_path / "svc", files)).python == outcome

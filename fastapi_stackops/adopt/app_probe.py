@@ -201,4 +201,7 @@ def main(module, attribute, factory, code, seconds):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:6])
+    asked = sys.argv[1:6]
+    # The app sees its server's command line, as it runs: code that parses it at import (argparse) meets no probe's.
+    sys.argv = sys.argv[6:7] or ["uvicorn"]
+    main(*asked)

@@ -136,6 +136,7 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
     starts the services it depends on first (an app that connects to its database at import)."""
     app = repo.app
     probe = ["-c", PROBE, app.module, app.attribute, "factory" if app.factory else "", f"{CODE_DIR}/", str(STARTUP_SECONDS)]
+    probe.append(f"/opt/venv/bin/{repo.server}")  # what the app's command line is as its server runs it
     run = ["run", "--rm", *([] if with_deps else ["--no-deps"]), "-T", "--entrypoint", "python", service, *probe]
     output = stack.compose(run, capture=True, check=False, extra_env=base)
     failure, startup = None, None

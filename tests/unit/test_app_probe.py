@@ -72,6 +72,18 @@ def test_an_app_that_configures_logging_after_a_bare_import_logging_loads_as_uvi
     assert ["/health", ["GET"]] in json.loads(done.stdout.split(MARKER, 1)[1])["routes"]
 
 
+def test_an_app_that_parses_its_command_line_at_import_sees_its_servers_as_it_runs(tmp_path):
+    # vatezj/fastapi-demo: argparse at import unless `uvicorn` is argv[0], as under its server; the probe's own
+    # arguments met it, and init refused the app ("unrecognized arguments: server app /srv/ 6").
+    app = "import argparse, sys\nfrom fastapi import FastAPI\n\nif 'uvicorn' not in sys.argv[0]:\n"
+    app += "    argparse.ArgumentParser().parse_args()\nFAIL = 'uvicorn' not in sys.argv[0]\napp = FastAPI()\n"
+    (tmp_path / "main.py").write_text(app + "\n@app.get('/health')\ndef health():\n    return 1 / (not FAIL)\n")
+    args = [sys.executable, "-c", PROBE, "main", "app", "", f"{tmp_path}/", "2", "/opt/venv/bin/uvicorn"]
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert MARKER in done.stdout, done.stdout + done.stderr
+    assert ["/health", ["GET"]] in json.loads(done.stdout.split(MARKER, 1)[1])["routes"]
+
+
 def test_an_app_that_asks_for_the_running_loop_as_it_loads_is_loaded_inside_one_as_uvicorn_loads_it(tmp_path):
     # pkrecz/fastapi-service-async: `asyncio.get_running_loop().create_task(...)` at import, which uvicorn runs in its
     # loop; the probe imported it outside one, and init refused the app ("no running event loop").

@@ -139,7 +139,11 @@ def chosen_installer(root: Path, project: dict) -> tuple[str, Finding, str, tupl
         return "uv", Finding("installs", value if away else "uv sync --frozen", "uv.lock"), "", tuple(declared)
     if (root / "poetry.lock").is_file():
         refuse_a_stale_lock(root, "poetry", tuple(declared))
-        return "poetry", Finding("installs", "poetry's lock, exported for pip", "poetry.lock"), "", tuple(declared)
+        away = unreached_lock_index(root / "poetry.lock")
+        value = "poetry's lock, exported for pip" + (
+            f", its pins from this machine's index: {away} does not answer here" if away else ""
+        )
+        return "poetry", Finding("installs", value, "poetry.lock"), "", tuple(declared)
     names = requirements_names(root, requirements[0]) if requirements else []
     lacking = lacking_what_the_pipfile_locks(root, names)
     if requirements and not lacking:
@@ -233,14 +237,17 @@ def services_below(root: Path, most: int = 5) -> list[str]:
 
 
 #: Where uv.lock records each package's index: `source = { registry = "https://mirror.example/simple" }`.
-LOCK_REGISTRY = re.compile(r'source = \{ registry = "(https?://[^"]+)" \}')
+#: The index a lock's pin came from: uv's `source = { registry = "..." }`, poetry's `[package.source]` table's url.
+LOCK_REGISTRY = re.compile(
+    r'source = \{ registry = "(https?://[^"]+)" \}|^\[package\.source\]\n(?:\w+ = .*\n)*?url = "(https?://[^"]+)"', re.M
+)
 
 
 @cache
 def unreached_lock_index(lock: Path) -> str:
     """The host of an index the lock was made against (a regional mirror) that does not answer from here: its pins
     come from the index this machine reaches instead, the same files. "" when each answers, or it is PyPI."""
-    for url in sorted(set(LOCK_REGISTRY.findall(text_of(lock))) if lock.is_file() else ()):
+    for url in sorted({uv or poetry for uv, poetry in LOCK_REGISTRY.findall(text_of(lock))} if lock.is_file() else ()):
         host = urlsplit(url).hostname or ""
         if host in ("pypi.org", "files.pythonhosted.org"):
             continue

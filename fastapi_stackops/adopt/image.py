@@ -18,6 +18,7 @@ from fastapi_stackops.adopt.installers import (
     WITHOUT_OUR_TABLES,
     builder_install,
     in_workspace,
+    past_unreached_index,
     with_extras,
 )
 from fastapi_stackops.adopt.made_in_image import made_in_image
@@ -119,11 +120,6 @@ def added_packages(repo: Repository) -> str:
     )
     added = " ".join(repo.added)
     return f"# The app's dependencies lack what the image runs (its server, its migrations' alembic): {added}.\n{CA_SECRET}{past_unreached_index(repo, pip)} {added}\n"
-
-
-def past_unreached_index(repo: Repository, install: str) -> str:
-    """uv reads the project's own index settings; when the mirror they name does not answer, it installs without them."""
-    return install.replace("uv pip install -q", "uv pip install -q --no-config") if repo.unreached_index else install
 
 
 STRIP_TOOL = (
@@ -253,7 +249,7 @@ def test_stages(repo: Repository, made: str) -> str:
         f"# Where the repository runs its suite: its pytest settings name paths from there.\nWORKDIR {CODE_DIR}/{tests.run_in}\n"
     )
     run_in = run_in if tests.run_in else ""
-    install = tests.install
+    install = past_unreached_index(repo, tests.install)
     if repo.resolved_as_of:  # ensurepip's pip predates --uploaded-prior-to: the tests' ranges keep the app's date too
         install = install.replace(ENSUREPIP, f"{ENSUREPIP} && /opt/venv/bin/python -m pip install -q --no-cache-dir {DATED_PIP}")
     return f"""

@@ -146,3 +146,13 @@ def without_other_systems(repo: Repository, install: str) -> str:
     names = "|".join(re.escape(normalized(pin.split("==")[0])).replace("\\-", "[-_.]") for pin in repo.other_systems)
     deleted = f"sed -i -E '/^[[:space:]]*({names})[[:space:]]*([=<>!~;[]|$)/Id'"
     return re.sub(r"pip install -q --no-cache-dir -r (\S+)", lambda m: f"{deleted} {m[1]} \\\n    && {m[0]}", install, count=1)
+
+
+def past_unreached_index(repo: Repository, install: str) -> str:
+    """An install past the index the lock was made against (a regional mirror) when it does not answer here: uv
+    without the project's own index settings, poetry's export without the sources' URLs."""
+    if not repo.unreached_index:
+        return install
+    return install.replace("uv pip install -q", "uv pip install -q --no-config").replace(
+        " --without-hashes", " --without-hashes --without-urls"
+    )

@@ -88,7 +88,7 @@ class Repository:
     refused_committed: tuple[str, ...] = ()  # secrets whose committed .env value the app refused at its first start
     findings: list[Finding] = field(default_factory=list)
     extension: str = ""  # a PostgreSQL extension its database needs: pgvector, postgis (backing.EXTENSIONS)
-    unreached_index: str = ""  # the host of the index its uv.lock was made against, which does not answer here
+    unreached_index: str = ""  # the host of the index its uv.lock or poetry.lock was made against, not answering here
     init_scripts: str = ""  # its SQL (a file or folder) PostgreSQL runs at its first start, mounted from the repository
     rabbitmq: bool = False  # the app speaks AMQP (aio-pika, pika, Celery on an amqp:// broker): RabbitMQ beside it
     resolved_as_of: str = ""  # with no lock: the last commit's time (UTC), which the build's resolution keeps to
@@ -137,7 +137,7 @@ def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how
         "requires_python": project.get("project", {}).get("requires-python", ""),
         "extras": framework_extras(project, dependencies),
         "workspace": workspace_of(root, project) if how == "uv" else None,
-        "unreached_index": unreached_lock_index(root / "uv.lock") if how == "uv" else "",
+        "unreached_index": unreached_lock_index(root / f"{how}.lock") if how in ("uv", "poetry") else "",
         "package": imports_itself(root),
         "own_distribution": own_distribution(root, project),
         "docker_files": tuple(name for name in DOCKER_FILES if (root / name).is_file()),

@@ -1178,6 +1178,19 @@ def test_a_lock_made_against_a_mirror_that_does_not_answer_installs_its_pins_fro
     assert ("mirror.invalid, where it was made, does not answer here" in said) == bool(away)
 
 
+@pytest.mark.parametrize("registry", ["https://pypi.org/simple", "https://mirror.invalid/simple"])
+def test_a_poetry_lock_made_against_a_mirror_that_does_not_answer_is_exported_without_its_urls(tmp_path, registry):
+    # sekil9529/fastapi-demo: its poetry source a regional mirror, which the export named as --index-url; pip asked
+    # it and found "aiomysql==0.2.0 (from versions: none)".
+    project = '[tool.poetry]\nname = "svc"\nversion = "1"\n\n[tool.poetry.dependencies]\npython = "^3.11"\nfastapi = "*"\n'
+    lock = '[[package]]\nname = "fastapi"\nversion = "0.115.6"\noptional = false\n\n[package.source]\ntype = "legacy"\n'
+    lock += f'url = "{registry}"\nreference = "mirror"\n\n[metadata]\nlock-version = "2.0"\npython-versions = "^3.11"\n'
+    repo = read_repository(written(tmp_path, {"pyproject.toml": project, "poetry.lock": lock, "main.py": APP}))
+    away = "mirror" in registry
+    assert repo.unreached_index == ("mirror.invalid" if away else "")
+    assert ("poetry export --only main --without-hashes --without-urls" in dockerfile_text(repo, "/", False)) == away
+
+
 @pytest.mark.parametrize(
     ("driver", "wired"),
     [

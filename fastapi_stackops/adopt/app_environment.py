@@ -96,7 +96,7 @@ def brokers_by_defaults(repo: Repository, wired: dict[str, str]) -> dict[str, st
     "amqp://guest:guest@127.0.0.1:5672/")."""
     fields = setting_fields(repo.settings) if repo.redis or repo.rabbitmq else ()
     found = {
-        f.variable: broker_by_default(f.variable, f.default, bool(repo.redis), bool(repo.rabbitmq))
+        f.variable: broker_by_default(f.variable, f.default, bool(repo.redis), bool(repo.rabbitmq), f.annotation)
         for f in fields
         if f.variable not in wired
     }

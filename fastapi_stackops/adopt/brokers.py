@@ -111,11 +111,14 @@ def redis_value(name: str) -> str | None:
 HOST_AND_PORT = re.compile(r"^[\w.-]+:\d{2,5}$")
 
 
-def broker_by_default(name: str, default: str | None, redis: bool, rabbitmq: bool) -> str | None:
+def broker_by_default(name: str, default: str | None, redis: bool, rabbitmq: bool, annotation: str = "") -> str | None:
     """What a setting no name pattern places gets when its default is a broker's address: RabbitMQ's URL for an
-    amqp:// one (MQ_URL), whatever the name; Redis in its default's shape for a setting naming Redis."""
+    amqp:// one (MQ_URL), whatever the name; Redis in its default's shape for a setting naming Redis; Redis's URL for
+    one typed as pydantic's RedisDsn (a nested group's BROKER__URL), whatever its name and default."""
     if rabbitmq and re.match(r"^amqps?://", default or ""):
         return RABBITMQ_PARTS["url"][1]
+    if redis and re.search(r"\bRedisDsn\b", annotation):
+        return REDIS_PARTS["url"][1]
     return redis_by_default(name, default) if redis else None
 
 

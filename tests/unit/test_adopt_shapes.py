@@ -894,10 +894,14 @@ def test_redis_named_for_one_of_its_uses_is_the_stacks_redis(tmp_path):
         ("WS_QUEUE: str = 'queue-name'", None),  # a name, not an address
         ("REDIS_TTL: int = 300", None),  # a number is no address
         ("REDIS_PREFIX: str = 'app:cache'", None),  # nor is a key prefix with a colon
+        # Bulstray/029.fastapi-booking-manager: taskiq's broker typed RedisDsn, required; init gave it the made-up
+        # redis://localhost:6379/0 a RedisDsn validates, and the app's startup crash-looped on Connection refused.
+        ("QUEUE: RedisDsn", "redis://redis:6379/0"),
+        ("QUEUE: RedisDsn | None = None", "redis://redis:6379/0"),
     ],
 )
-def test_a_redis_setting_no_name_places_is_wired_by_its_defaults_shape(tmp_path, field, value):
-    config = f"from pydantic import Field\nfrom pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    {field}\n"
+def test_a_redis_setting_no_name_places_is_wired_by_its_defaults_shape_or_type(tmp_path, field, value):
+    config = f"from pydantic import Field, RedisDsn\nfrom pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    {field}\n"
     files = {"requirements.txt": "fastapi\narq\n", "main.py": APP, "config.py": config}
     environment = app_environment(read_repository(written(tmp_path, files)))
     assert environment.get(field.split(":")[0]) == value

@@ -256,7 +256,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     redis = redis_client(root, dependencies)
     findings += [Finding("redis", "Redis", f"the {redis} dependency")] if redis else []
     defaults = [f.default for f in setting_fields(settings) if f.default]
-    rabbitmq = rabbitmq_client(dependencies, defaults, [f.variable for f in setting_fields(settings)])
+    rabbitmq = rabbitmq_client(root, dependencies, defaults, [f.variable for f in setting_fields(settings)])
     findings += [Finding("rabbitmq", "RabbitMQ", f"the {rabbitmq} dependency")] if rabbitmq else []
     scripts = init_scripts(root) if database == "postgres" else ""
     findings += [Finding("database", f"{scripts}, run by PostgreSQL at its first start", scripts)] if scripts else []

@@ -3,6 +3,7 @@ naming one gets in the stack (a host, a port, a URL)."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -10,11 +11,12 @@ from pathlib import Path
 from fastapi_stackops.adopt.conventions import RABBITMQ_SERVICE, REDIS_SERVICE
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.package_index import normalized
-from fastapi_stackops.adopt.source import imported_names
+from fastapi_stackops.adopt.source import imported_names, python_files
+from fastapi_stackops.adopt.syntax import absolute_imports, parsed
 from fastapi_stackops.adopt.wheels import text_of
 
 #: Clients that speak AMQP themselves: the app needs RabbitMQ, not a broker URL Redis could stand in for.
-RABBITMQ_CLIENTS = ("aio-pika", "pika", "aiormq", "taskiq-aio-pika", "faststream")
+RABBITMQ_CLIENTS = ("aio-pika", "pika", "aiormq", "taskiq-aio-pika")
 #: The variable holding the password of the stack's RabbitMQ user (generated in the env files, as a database's).
 RABBITMQ_PASSWORD = "RABBITMQ_PASSWORD"
 #: A dependency with its redis extra (celery[redis], fastapi-cache2[redis]), which brings the redis package to speak to
@@ -30,11 +32,22 @@ TASKIQ_URL = r"(^|_)taskiq_(\w+_)?(url|uri|dsn)"
 KAFKA_CLIENTS = {"aiokafka": "aiokafka", "confluent-kafka": "confluent_kafka", "kafka-python": "kafka"}
 
 
+def faststream_brokers(root: Path, dependencies: tuple[str, ...]) -> set[str]:
+    """The brokers the code speaks through FastStream, by the module it imports (faststream.rabbit, faststream.kafka,
+    faststream.confluent, faststream.redis, faststream.nats): one package for each, its extras bringing the client."""
+    if "faststream" not in dependencies:
+        return set()
+    modules = (module for path in python_files(root) for _, module in absolute_imports(parsed(path) or ast.Module([], [])))
+    return {module.split(".")[1] for module in modules if module.startswith("faststream.") and "." in module}
+
+
 def refuse_kafka(root: Path, dependencies: tuple[str, ...]) -> None:
     """Refuses, in one line, an app whose code speaks Kafka: a Kafka client it depends on and imports (a dependency
-    never imported is no broker the app needs)."""
+    never imported is no broker the app needs), or FastStream's Kafka broker."""
     imported = imported_names(root)
     client = next((d for d, module in KAFKA_CLIENTS.items() if d in dependencies and module in imported), "")
+    kafka = {"kafka", "confluent"} & faststream_brokers(root, dependencies)
+    client = client or (f"faststream (faststream.{kafka.pop()})" if kafka else "")
     if client:
         raise NotAFastAPIRepository(
             f"the app speaks Kafka (the {client} dependency, which its code imports), a broker init runs no image of "
@@ -47,15 +60,18 @@ def redis_client(root: Path, dependencies: tuple[str, ...]) -> str:
     its with the redis extra (celery[redis], fastapi-cache2[redis]). Celery alone may use another broker (kombu's
     SQLAlchemy transport over the app's database), and without the redis package cannot reach Redis."""
     named = next((d for d in dependencies if d in ("redis", "arq") or d.endswith("-redis")), "")
+    named = named or ("faststream (faststream.redis)" if "redis" in faststream_brokers(root, dependencies) else "")
     texts = [root / "pyproject.toml", *root.glob("requirements*.txt")]
     extras = [m[1] or m[2] for path in texts if path.is_file() for m in REDIS_EXTRA.finditer(text_of(path))]
     return named or next((f"{name}[redis]" for name in extras if normalized(name) in dependencies), "")
 
 
-def rabbitmq_client(dependencies: tuple[str, ...], defaults: Iterable[str], names: Iterable[str] = ()) -> str:
-    """What makes the app a RabbitMQ client: a library that speaks AMQP, or Celery whose broker setting defaults to
-    an amqp:// URL, or with settings naming RabbitMQ's host or URL (kombu speaks AMQP through its own client)."""
+def rabbitmq_client(root: Path, dependencies: tuple[str, ...], defaults: Iterable[str], names: Iterable[str] = ()) -> str:
+    """What makes the app a RabbitMQ client: a library that speaks AMQP (FastStream's RabbitMQ broker among them), or
+    Celery whose broker setting defaults to an amqp:// URL, or with settings naming RabbitMQ's host or URL (kombu
+    speaks AMQP through its own client)."""
     named = next((d for d in dependencies if d in RABBITMQ_CLIENTS), "")
+    named = named or ("faststream (faststream.rabbit)" if "rabbit" in faststream_brokers(root, dependencies) else "")
     if named or "celery" not in dependencies:
         return named
     if any(str(d).startswith(("amqp://", "pyamqp://")) for d in defaults):

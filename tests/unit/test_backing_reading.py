@@ -128,6 +128,13 @@ def test_a_database_whose_code_requires_tls_gets_it_on(tmp_path: Path, code, tls
         ("fastapi\nconfluent-kafka\n", "import confluent_kafka\n", "the app speaks Kafka (the confluent-kafka dependency"),
         ("fastapi\naiokafka\n", "import json\n", ""),  # declared and never imported: no broker it needs
         ("fastapi\nredis\n", "import kafka_helpers\n", ""),  # a module of its own that says kafka: no client
+        # zilla998/fastapi-hotel-booking: FastStream's Kafka broker, read as RabbitMQ; the app crash-looped on
+        # "Unable to bootstrap from localhost:9094".
+        (
+            "fastapi\nfaststream[kafka]\n",
+            "from faststream.kafka import KafkaBroker\n",
+            "the app speaks Kafka (the faststream (faststream.kafka)",
+        ),
     ],
 )
 def test_an_app_that_speaks_kafka_is_refused_in_one_line_before_any_build(tmp_path: Path, requirements, code, refused):
@@ -177,3 +184,18 @@ def test_an_engine_always_made_for_sqlite_makes_the_database_sqlite(tmp_path: Pa
     files = {"requirements.txt": "fastapi\nsqlalchemy\npsycopg2-binary\npydantic-settings\n", "main.py": APP}
     written(tmp_path, {**files, "config.py": settings, "db.py": ENGINE.format(engine)})
     assert read_repository(tmp_path).database == database
+
+
+@pytest.mark.parametrize(
+    ("code", "rabbitmq", "redis"),
+    [
+        ("from faststream.rabbit import RabbitBroker\n", True, False),
+        ("from faststream.rabbit.fastapi import RabbitRouter\n", True, False),
+        ("from faststream.redis import RedisBroker\n", False, True),  # FastStream over Redis: no RabbitMQ
+        ("from faststream import FastStream\n", False, False),
+    ],
+)
+def test_faststream_is_a_client_of_the_broker_its_code_imports(tmp_path: Path, code, rabbitmq, redis):
+    written(tmp_path, {"requirements.txt": "fastapi\nfaststream\n", "main.py": APP, "events.py": code})
+    repo = read_repository(tmp_path)
+    assert (bool(repo.rabbitmq), bool(repo.redis)) == (rabbitmq, redis)

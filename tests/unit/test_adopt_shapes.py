@@ -1331,6 +1331,9 @@ def test_an_environment_read_defaults_to_empty_only_when_written_so(tmp_path, re
         ('DATA_DIR: str = "seed"\n', {}),  # a folder the repository ships: its own data, left where it is
         ('REPORT_FILE_PATH: str = "/tmp/r.csv"\nDATA_PATH: str = "/var/x.json"\n', {}),  # a path alone may name a file
         ('STORAGE_DIR: str = "s3://bucket/x"\nFILES_DIR_ENABLED: bool = True\n', {}),
+        # pkrecz/fastapi-hotel: `Path(BASE_DIR, str(os.getenv("LOG_FILES")))`, unset: each request's log went to
+        # /srv/None/, and the app failed every answer.
+        ('LOG_FILES: str\nLOG_PATH: str = "/var/log/app.log"\n', {"LOG_FILES": "/var/lib/app"}),
     ],
 )
 def test_a_data_folder_the_app_makes_at_run_time_is_on_its_volume(tmp_path, fields, folders):

@@ -49,7 +49,8 @@ def lower_bound(spec: str) -> str | None:
 
 def allows(spec: str, minor: int) -> bool:
     """Whether 3.<minor> is within the specifier's upper bounds (<3.13, <=3.12, ^3.11 is <4, ==3.12.*); poetry's ~3.10
-    and PEP 440's ~=3.10.4 end before 3.11, where ~=3.10 goes on to 4."""
+    and PEP 440's ~=3.10.4 end before 3.11, where ~=3.10 goes on to 4; poetry's bare 3.10.2 is ==3.10.2."""
+    spec = re.sub(r"^\s*(?=3\.\d+(\.[\d*]+)?\s*$)", "==", spec)
     for operator, bound in re.findall(r"(<=|<|==|~=?)\s*3\.(\d+)(?!\d)", spec):
         limit = int(bound)
         if operator == "~=" and not re.search(rf"~=\s*3\.{bound}\.\d", spec):

@@ -43,6 +43,10 @@ def test_lower_bound(spec, expected):
         ("^3.10", [9, 10, 11, 12, 13, 14]),
         (">=3.10,<3.12", [9, 10, 11]),
         ("==3.12.*", [9, 10, 11, 12]),
+        # Magnit06/fastapi-hotel: poetry's `python = "3.10.2"`, an exact release, read as no upper bound: the image
+        # ran 3.11, and the export's markers for 3.10.2 left fastapi out of the install.
+        ("3.10.2", [9, 10]),
+        ("3.10", [9, 10]),
     ],
 )
 def test_the_pythons_a_specifier_allows_below_its_upper_bound(spec, minors):

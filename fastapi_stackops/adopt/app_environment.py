@@ -167,8 +167,9 @@ def scheme_pieces(named: dict[str, str], by_name: dict[str, SettingField]) -> di
         for n, part in pieces.items()
         if part == "driver" and re.fullmatch(r"[a-z]\w*", defaults[n]) and defaults[n] not in KINDS
     ]
-    if not alone:
-        return pieces
+    if not alone:  # a driver beside a kind (DB_TYPE, then DB_DRIVER) is its module alone: the code joins them with a +
+        module = "kind" in pieces.values()
+        return {n: "module" if module and part == "driver" else part for n, part in pieces.items()}
     kinds = {n: "kind" for n, part in pieces.items() if part == "driver" and defaults[n] in KINDS}
     return {n: part for n, part in (pieces | kinds).items() if n not in alone}
 

@@ -439,6 +439,22 @@ def test_a_database_type_in_parts_is_its_kind_or_its_scheme(tmp_path, default, v
             {"SQL_HOST": "${SQL_HOST-postgres}", "SQL_DIALECT": "${SQL_DIALECT-postgresql}"},
             "SQL_DRIVER",
         ),
+        # hafid-Qa/FastApi-social-media-API: f"{database_type}+{database_driver}://...", both required; the driver got
+        # the whole scheme, and SQLAlchemy refused "postgresql+postgresql".
+        (
+            "psycopg2-binary\nsqlalchemy",
+            "DATABASE_",
+            "type: str\n    driver: str\n    hostname: str\n",
+            {"DATABASE_TYPE": "${DATABASE_TYPE-postgresql}", "DATABASE_DRIVER": "${DATABASE_DRIVER-psycopg2}"},
+            "",
+        ),
+        (
+            "asyncpg\nsqlalchemy[asyncio]",
+            "DATABASE_",
+            "type: str\n    driver: str\n    hostname: str\n",
+            {"DATABASE_TYPE": "${DATABASE_TYPE-postgresql}", "DATABASE_DRIVER": "${DATABASE_DRIVER-asyncpg}"},
+            "",
+        ),
         # The same repository: MQ_URL = "amqp://guest:guest@127.0.0.1:5672/" kept its localhost.
         (
             "aio-pika",

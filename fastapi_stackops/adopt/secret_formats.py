@@ -17,7 +17,7 @@ from fastapi_stackops.adopt.syntax import calls, parsed
 #: A library's call taking a secret of its own format (the keyword named, else its first argument), and how one of
 #: that format is made.
 FORMATS = {
-    "Fernet": ("", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode()),
+    "Fernet": ("key", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode()),
     # A made-up string stops the app at import (BadDsn: Unsupported scheme ''); an empty DSN sends nothing anywhere.
     "sentry_sdk.init": ("dsn", lambda: ""),
 }

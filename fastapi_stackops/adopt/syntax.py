@@ -13,7 +13,11 @@ from pathlib import Path
 #: Python 3.12's type parameters (`def load[E: Base](...)`, `class Box[T]:`) and `type` aliases, which an older Python
 #: running init cannot parse: without them the rest of the file reads the same.
 TYPE_PARAMETERS = (
-    (re.compile(r"^(\s*(?:async\s+)?def\s+\w+|\s*class\s+\w+)\[[^\n]*?\](?=\s*[(:])", re.M), r"\1"),
+    (
+        # over several lines too, each a line continued (`\`): the file's line numbers stay as written
+        re.compile(r"^(\s*(?:async\s+)?def\s+\w+|\s*class\s+\w+)(\[(?:[^\[\]]|\[[^\[\]]*\])*\])(?=\s*[(:])", re.M),
+        lambda m: m[1] + re.sub(r"[^\n]", " ", m[2]).replace("\n", "\\\n"),
+    ),
     (re.compile(r"^(\s*)type\s+(\w+)(?:\[[^\n]*?\])?\s*=", re.M), r"\1\2 ="),
 )
 

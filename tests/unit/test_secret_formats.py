@@ -34,6 +34,12 @@ APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
             "from cryptography.fernet import Fernet\nfrom app.config import settings\n\nf = Fernet(settings.FERNET_KEY.encode())\n",
             (("FERNET_KEY", "Fernet"),),
         ),
+        # MIXgleb/fastapi-movie-manager: the key given by keyword, from a nested group's secret
+        (
+            "from cryptography.fernet import Fernet\nfrom app.config import settings\n\n"
+            "f = Fernet(key=settings.auth_token.secret_fernet_key.get_secret_value())\n",
+            (("secret_fernet_key", "Fernet"),),
+        ),
         ("from cryptography.fernet import Fernet\n\nf = Fernet(Fernet.generate_key())\n", ()),  # a key it makes itself
     ],
 )

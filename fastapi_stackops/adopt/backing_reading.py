@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from fastapi_stackops.adopt.app_settings import Settings, setting_fields
 from fastapi_stackops.adopt.backing import DRIVERS, EXTENSIONS, Login
-from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client, refuse_kafka
+from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client, refuse_unrun_servers
 from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.refused_databases import refuse_a_driverless_database, unrun_database
@@ -252,7 +252,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
         findings += [sqlite[0]] if sqlite else []
     folder = sqlite_folder(root, settings) if database == "sqlite" else ""
     findings = [Finding("database", f"SQLite in the host folder {folder}/", settings.source)] if folder else findings
-    refuse_kafka(root, dependencies)
+    refuse_unrun_servers(root, dependencies)
     redis = redis_client(root, dependencies)
     findings += [Finding("redis", "Redis", f"the {redis} dependency")] if redis else []
     defaults = [f.default for f in setting_fields(settings) if f.default]

@@ -28,8 +28,20 @@ CELERY_BROKER = r"^celery_?(broker|result_backend)(_url)?|^broker_url|^result_ba
 TASKIQ_URL = r"(^|_)taskiq_(\w+_)?(url|uri|dsn)"
 
 
-#: Kafka's clients, by the module the code imports: no Debian suite ships a Kafka server, so no image of one is built here.
-KAFKA_CLIENTS = {"aiokafka": "aiokafka", "confluent-kafka": "confluent_kafka", "kafka-python": "kafka"}
+#: Servers no Debian suite ships, so no image of one is built here: each one's clients (dependency -> the module the
+#: code imports), what it is, and what init runs instead.
+UNRUN_SERVERS = {
+    "Kafka": (
+        {"aiokafka": "aiokafka", "confluent-kafka": "confluent_kafka", "kafka-python": "kafka"},
+        "a broker",
+        "Redis, RabbitMQ",
+    ),
+    "Elasticsearch": (
+        {"elasticsearch": "elasticsearch", "elasticsearch-async": "elasticsearch_async", "opensearch-py": "opensearchpy"},
+        "a search engine",
+        "",
+    ),
+}
 
 
 def faststream_brokers(root: Path, dependencies: tuple[str, ...]) -> set[str]:
@@ -41,18 +53,24 @@ def faststream_brokers(root: Path, dependencies: tuple[str, ...]) -> set[str]:
     return {module.split(".")[1] for module in modules if module.startswith("faststream.") and "." in module}
 
 
-def refuse_kafka(root: Path, dependencies: tuple[str, ...]) -> None:
-    """Refuses, in one line, an app whose code speaks Kafka: a Kafka client it depends on and imports (a dependency
-    never imported is no broker the app needs), or FastStream's Kafka broker."""
+def refuse_unrun_servers(root: Path, dependencies: tuple[str, ...]) -> None:
+    """Refuses, in one line, an app whose code speaks to a server init runs no image of (Kafka, Elasticsearch): a
+    client of it the app depends on and imports (a dependency never imported is no server the app needs), or
+    FastStream's Kafka broker."""
     imported = imported_names(root)
-    client = next((d for d, module in KAFKA_CLIENTS.items() if d in dependencies and module in imported), "")
     kafka = {"kafka", "confluent"} & faststream_brokers(root, dependencies)
-    client = client or (f"faststream (faststream.{kafka.pop()})" if kafka else "")
-    if client:
-        raise NotAFastAPIRepository(
-            f"the app speaks Kafka (the {client} dependency, which its code imports), a broker init runs no image of "
-            "(Redis, RabbitMQ): run its Kafka yourself beside the stack, or move the app to one of those"
-        )
+    for server, (clients, what, instead) in UNRUN_SERVERS.items():
+        client = next((d for d, module in clients.items() if d in dependencies and module in imported), "")
+        client = client or (f"faststream (faststream.{kafka.pop()})" if kafka and server == "Kafka" else "")
+        if client:
+            raise NotAFastAPIRepository(
+                f"the app speaks {server} (the {client} dependency, which its code imports), {what} init runs no image of"
+                + (
+                    f" ({instead}): run its {server} yourself beside the stack, or move the app to one of those"
+                    if instead
+                    else f": run its {server} yourself beside the stack"
+                )
+            )
 
 
 def redis_client(root: Path, dependencies: tuple[str, ...]) -> str:

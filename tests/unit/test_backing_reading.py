@@ -135,16 +135,27 @@ def test_a_database_whose_code_requires_tls_gets_it_on(tmp_path: Path, code, tls
             "from faststream.kafka import KafkaBroker\n",
             "the app speaks Kafka (the faststream (faststream.kafka)",
         ),
+        # roustam/fastapi-movies: its films searched in Elasticsearch, which its startup connects to; it crash-looped
+        # on 127.0.0.1:9200.
+        (
+            "fastapi\nelasticsearch[async]\n",
+            "from elasticsearch import AsyncElasticsearch\n",
+            "the app speaks Elasticsearch (the elasticsearch dependency",
+        ),
+        ("fastapi\nelasticsearch\n", "import json\n", ""),
     ],
 )
-def test_an_app_that_speaks_kafka_is_refused_in_one_line_before_any_build(tmp_path: Path, requirements, code, refused):
+def test_an_app_that_speaks_kafka_or_elasticsearch_is_refused_in_one_line_before_any_build(
+    tmp_path: Path, requirements, code, refused
+):
     from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 
     written(tmp_path, {"requirements.txt": requirements, "main.py": APP, "events.py": code})
     if not refused:
         assert read_repository(tmp_path).app.reference == "main:app"
         return
-    with pytest.raises(NotAFastAPIRepository, match=re.escape(refused) + r".*runs no image of \(Redis, RabbitMQ\)"):
+    instead = r"\(Redis, RabbitMQ\)" if "Kafka" in refused else ": run its Elasticsearch yourself beside the stack$"
+    with pytest.raises(NotAFastAPIRepository, match=re.escape(refused) + r".*runs no image of ?" + instead):
         read_repository(tmp_path)
 
 

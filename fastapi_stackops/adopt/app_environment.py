@@ -125,7 +125,10 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
     file's bare path."""
     values = {f.variable: f"${{{f.variable}-{database_url(repo, f)}}}" for f in url_fields if repo.database}
     if repo.database == "sqlite" and settings:  # a bare path the code puts in a URL: the file goes on the data volume
-        values |= {f.variable: f"${{{f.variable}-{DATA_DIR}/{f.default.rsplit('/', 1)[-1]}}}" for f in settings.sqlite_files}
+        values |= {
+            f.variable: f"${{{f.variable}-{DATA_DIR}/{(f.default or 'app.db').rsplit('/', 1)[-1]}}}"
+            for f in settings.sqlite_files
+        }
         values |= sqlite_parts(repo, settings)
     if settings and (database := repo.database_server):
         by_name = {f.name: f for f in settings.fields}

@@ -122,12 +122,18 @@ class Settings:
     def database_fields(self) -> list[SettingField]:
         """Every field with the database's URL: a writer's and a reader's (WRITER_DB_URL, READER_DB_URL) are one here."""
         handed = {name for name, part in self.placed if part == "url"}  # what the code hands the engine, by any name
-        return [f for f in self.fields if holds_database_url(f) or {f.name, f.variable} & handed]
+        files = {name for name, part in self.placed if part == "file"}  # an SQLite file's path, whatever it is called
+        return [
+            f
+            for f in self.fields
+            if (holds_database_url(f) or {f.name, f.variable} & handed) and not {f.name, f.variable} & files
+        ]
 
     @property
     def sqlite_files(self) -> list[SettingField]:
-        """Fields whose default is an SQLite file's path, bare, with no URL around it."""
-        return [f for f in self.fields + self.others if SQLITE_FILE.match(f.default or "")]
+        """Fields whose default is an SQLite file's path, bare, with no URL around it, or that the code puts in one."""
+        files = {name for name, part in self.placed if part == "file"}
+        return [f for f in self.fields + self.others if SQLITE_FILE.match(f.default or "") or {f.name, f.variable} & files]
 
     @property
     def database_default(self) -> str:
@@ -146,7 +152,7 @@ class Settings:
         named = [f.name for f in bare if "://" not in (f.default or "")]  # a URL read as DATABASE is no name
         parts |= {name: m.lastgroup or "driver" for name, m in drivers.items() if m} | dict.fromkeys(named, "name")
         # USER and SERVER in `f"postgresql://{user}:{password}@{server}/{db}"`: named by their place, not their names.
-        placed = {name: part for name, part in self.placed if part != "url"}
+        placed = {name: part for name, part in self.placed if part not in ("url", "file")}
         return {
             f.name: placed.get(f.name) or placed[f.variable] for f in self.fields if {f.name, f.variable} & placed.keys()
         } | parts

@@ -1,6 +1,6 @@
 """A database URL's variables known by their place, whatever they are called, where names alone say nothing: each part
-of a URL the code assembles in an f-string (`f"postgresql://{user}:{password}@{server}:{port}/{db}"`), and the URL it
-hands SQLAlchemy's engine (`create_engine(URL_DATABASE)`)."""
+of a URL the code assembles in an f-string (`f"postgresql://{user}:{password}@{server}:{port}/{db}"`), an SQLite URL's
+file (`f"sqlite:///{DB_FILE}"`), and the URL it hands SQLAlchemy's engine (`create_engine(URL_DATABASE)`)."""
 
 from __future__ import annotations
 
@@ -40,9 +40,26 @@ def placed_parts(root: Path) -> dict[str, str]:
 ENGINES = ("create_engine", "create_async_engine")
 
 
+#: An SQLite URL whose path is one replacement field: `f"sqlite:///{os.path.join(base_dir, DB_FILE)}"`.
+SQLITE_PLACED = re.compile(r"^sqlite(\+\w+)?:///\0$", re.I)
+
+
+def sqlite_file_of(node: ast.JoinedStr, bound: dict[str, str]) -> dict[str, str]:
+    """The read an SQLite URL assembled in an f-string takes its file's path from, as its "file": alone, or the last
+    part of a path joined to it (`os.path.join(base_dir, X)`, which an absolute X replaces, `Path(base) / X`)."""
+    (value,) = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
+    last = value.args[-1] if isinstance(value, ast.Call) and value.args else value
+    last = value.right if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div) else last
+    read = read_of(value, bound) or read_of(last, bound)
+    return {read: "file"} if read else {}
+
+
 def url_parts_of(node: ast.JoinedStr, bound: dict[str, str]) -> dict[str, str]:
-    """Each replacement field's read in an f-string that is a database's login URL, by its place."""
+    """Each replacement field's read in an f-string that is a database's login URL, by its place; an SQLite URL's
+    file, by its."""
     text = "".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values)
+    if SQLITE_PLACED.match(text):
+        return sqlite_file_of(node, bound)
     placed = PLACED.match(text)
     if not placed:
         return {}

@@ -88,3 +88,32 @@ def test_what_the_code_hands_the_engine_is_the_databases_url_whatever_its_name(t
     files = {"requirements.txt": "fastapi\nsqlalchemy\npsycopg2-binary\n", "main.py": APP, "db.py": code}
     compose = compose_text(read_repository(written(tmp_path, files)))
     assert f"{given}: ${{{given}-postgresql://app:" in compose, compose
+
+
+#: zergcore/fastapi-movies-api's shape: a variable named for a URL holding the file's path, joined to the code's folder.
+JOINED_FILE = (
+    "import os\nfrom sqlalchemy import create_engine\n\nSQLALCHEMY_DATABASE_URL = os.getenv('SQLALCHEMY_DATABASE_URL')\n"
+    "base_dir = os.path.dirname(os.path.realpath(__file__))\n"
+    "engine = create_engine(f'sqlite:///{os.path.join(base_dir, SQLALCHEMY_DATABASE_URL)}', "
+    "connect_args={'check_same_thread': False})\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "placed"),
+    [
+        (JOINED_FILE, {"SQLALCHEMY_DATABASE_URL": "file"}),
+        ("import os\n\nURL = f\"sqlite:///{os.getenv('DB_FILE')}\"\n", {"DB_FILE": "file"}),
+        ("import os\nfrom pathlib import Path\n\nURL = f\"sqlite:///{Path('.') / os.getenv('DB_FILE')}\"\n", {"DB_FILE": "file"}),
+    ],
+)
+def test_the_file_an_sqlite_url_the_code_assembles_names_is_known_by_its_place(tmp_path, code, placed):
+    assert placed_parts(written(tmp_path, {"db.py": code})) == placed
+
+
+def test_an_sqlite_file_known_by_its_place_is_on_the_volume_whatever_its_name(tmp_path):
+    """zergcore/fastapi-movies-api: init gave SQLALCHEMY_DATABASE_URL a whole URL, which the code joined to its folder
+    as a file name, and the app could not open it ("unable to open database file")."""
+    files = {"requirements.txt": "fastapi\nsqlalchemy\n", "main.py": APP, "db.py": JOINED_FILE}
+    compose = compose_text(read_repository(written(tmp_path, files)))
+    assert "SQLALCHEMY_DATABASE_URL: ${SQLALCHEMY_DATABASE_URL-/var/lib/app/app.db}" in compose, compose

@@ -9,10 +9,12 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
+from fastapi_stackops.adopt.package_index import first_upload
 from fastapi_stackops.adopt.source import imported_names, needs_lazy_annotations, python_files
 from fastapi_stackops.adopt.syntax import newer_syntax, one_argument_generator, union_annotation
 from fastapi_stackops.adopt.unlocked import for_another_python
 from fastapi_stackops.adopt.wheels import (
+    index_url,
     native_libraries,
     pipfile_python,
     resolution_moment,
@@ -212,11 +214,17 @@ REFRESH = {"uv": "uv lock --upgrade", "poetry": "poetry lock", "requirements": "
 RELEASED = {"3.9": "2020-10-05", "3.11": "2022-10-24", "3.13": "2024-10-07", "3.14": "2025-10-07"}
 
 
-def made_before(root: Path, how: str, requirements: str, python: str) -> bool:
-    """Whether the pins were resolved (with no lock: at the last commit) before that Python was released."""
+def made_before(root: Path, how: str, requirements: str, python: str, compiled: list[str] | tuple[str, ...] = ()) -> bool:
+    """Whether the pins were resolved (with no lock: at the last commit) before that Python was released, or, with no
+    lock, one the builder would compile was (psycopg2-binary 2.9.0, pinned in 2023, built for 3.11 and failing as it
+    loads): a move for it is checked against every exact pin's Pythons, which a lock's pins are not."""
     moment = resolution_moment(root, how, requirements)
     released = datetime.fromisoformat(RELEASED.get(python, "1970-01-01")).replace(tzinfo=UTC)
-    return moment is not None and moment < released
+    if moment is not None and moment < released:
+        return True
+    compiled = () if how in ("uv", "poetry") else compiled
+    uploads = (first_upload(index_url(root, requirements), *pin.split("==")) for pin in compiled if "==" in pin)
+    return any(upload is not None and upload < released for upload in uploads)
 
 
 def too_new_for_its_pins(failure: str, root: Path, how: str, requirements: str, python: str, compiled: tuple[str, ...]) -> str:
@@ -251,7 +259,7 @@ def python_and_builds(
     # Named by nothing, the image moves for a pin no builder here compiles, or for pins resolved before its Python was
     # released (greenlet 1.1 and asyncpg 0.26, pinned in 2022, do not compile for 3.11); otherwise pins a builder
     # compiles stay, as a move to an older Python may lose pins that need a newer one.
-    older = stuck or made_before(root, how, requirements, chosen.value)
+    older = stuck or made_before(root, how, requirements, chosen.value, missing)
     allowed = list(BUILDABLE_PYTHONS) if chosen.source == UNNAMED and older else allowed
     # 3.9 evaluates no `X | Y` annotation: code written with them stays on a newer Python.
     allowed = [v for v in allowed if v != "3.9" or not union_annotation(python_files(root))]

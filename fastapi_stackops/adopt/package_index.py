@@ -93,6 +93,16 @@ def last_upload(index: str, pins: dict[str, str]) -> datetime | None:
     return max((uploaded for uploaded in uploads if uploaded), default=None)
 
 
+def first_upload(index: str, name: str, version: str) -> datetime | None:
+    """When a release's first file reached the index; None when the index does not say, or does not answer."""
+    pin = (normalized(name), version)
+    try:
+        times = [upload_time(f) for f in index_files(index, normalized(name)) if release_of(f["filename"]) == pin]
+    except (OSError, ValueError):  # requests' errors are OSErrors; an answer that does not parse
+        return None
+    return min((moment for moment in times if moment), default=None)
+
+
 def requires_python(index: str, name: str, version: str) -> str:
     """The Pythons a release's files require (PEP 691's requires-python), "" when they do not all say the same."""
     pin = (normalized(name), version)

@@ -789,24 +789,31 @@ def test_an_import_failures_words_are_the_apps_and_the_reports_fields_never_its_
 
 
 @pytest.mark.parametrize(
-    ("resolved", "code", "python"),
+    ("resolved", "code", "uploaded", "python"),
     [
         # reinhud/async-fastapi-postgres-template: greenlet 1.1.2 and asyncpg 0.26, pinned in 2022 with no lock and
         # nothing naming a Python, have 3.9 wheels and no 3.11 ones; their C failed to compile for 3.11.
-        ("2022-08-15T12:00:00+00:00", "x: int = 1\n", "3.9"),
-        ("2023-03-01T12:00:00+00:00", "x: int = 1\n", "3.11"),  # resolved with 3.11 out: its pins compile for it, or need it
+        ("2022-08-15T12:00:00+00:00", "x: int = 1\n", "2022-01-01", "3.9"),
+        # resolved with 3.11 out, and the pin released after it: it compiles for it, or needs it
+        ("2023-03-01T12:00:00+00:00", "x: int = 1\n", "2023-01-01", "3.11"),
+        # hafid-Qa/FastApi-social-media-API: committed in 2023, psycopg2-binary==2.9 released in 2021; compiled for 3.11,
+        # it failed as it loaded ("initialization of _psycopg raised unreported exception")
+        ("2023-03-01T12:00:00+00:00", "x: int = 1\n", "2021-06-15", "3.9"),
         # The same repository annotates with `X | None`, which 3.9 refuses to evaluate: it stays where that imports.
-        ("2022-08-15T12:00:00+00:00", "def get(x: int | None = None):\n    pass\n", "3.11"),
+        ("2022-08-15T12:00:00+00:00", "def get(x: int | None = None):\n    pass\n", "2022-01-01", "3.11"),
     ],
 )
 def test_pins_resolved_before_their_python_was_released_move_to_one_their_wheels_fit(
-    tmp_path, monkeypatch, resolved, code, python
+    tmp_path, monkeypatch, resolved, code, uploaded, python
 ):
+    from datetime import UTC, datetime
+
     (tmp_path / "requirements.txt").write_text("fastapi\ngreenlet==1.1.2\n")
     (tmp_path / "main.py").write_text(code)
     committed(tmp_path, date=resolved)
     wheels = {"3.9": []}  # what each Python lacks a wheel for: only 3.9 has them all
     monkeypatch.setattr(interpreter, "source_builds", lambda *args: (wheels.get(args[3], ["greenlet==1.1.2"]), [], []))
+    monkeypatch.setattr(interpreter, "first_upload", lambda *args: datetime.fromisoformat(uploaded).replace(tzinfo=UTC))
     chosen = Finding("python", "3.11", interpreter.UNNAMED)
     found, _, _ = interpreter.python_and_builds(tmp_path, "requirements", "requirements.txt", chosen, {}, ())
     assert found.value == python

@@ -240,7 +240,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
         tls = requires_tls(root) if database == "postgres" else ""
         findings += said + ([Finding("database", "TLS on, a self-signed certificate: the code requires it", tls)] if tls else [])
     else:
-        unrun_database(dependencies, settings)
+        unrun_database(root, dependencies, settings)
         sqlite = sqlite_found(root, dependencies, settings)
         if not sqlite:
             refuse_a_driverless_database(settings)

@@ -4,10 +4,12 @@ MongoDB), and a server the app names with no driver for it among its dependencie
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, Settings, setting_fields
 from fastapi_stackops.adopt.backing import DRIVERS
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.source import imported_names
 
 #: Drivers of databases no image here runs, and what their settings' defaults say when the app's database is one.
 UNRUN_DATABASES = (
@@ -18,20 +20,23 @@ UNRUN_DATABASES = (
 )
 
 
-def unrun_database(dependencies: tuple[str, ...], settings: Settings | None) -> None:
+def unrun_database(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> None:
     """Refuses, in one line, an app whose database is one init runs no image of (SQL Server, Oracle, MongoDB): a setting's
-    default or a required setting's name says that database, its driver is a dependency, and no driver of a database
-    init runs is."""
+    default or a required setting's name says that database, or its code imports the driver (a URL read from a .env
+    alone names nothing), its driver is a dependency, and no driver of a database init runs is."""
     fields = setting_fields(settings)
     # (what is said, what is searched): a default naming it (DB_DRIVER="ODBC Driver 17 for SQL Server"), else a
     # setting's own name (MSSQL_SA_PASSWORD).
     named_by = [(f"{f.variable}={f.default!r}", f.default) if f.default else (f.variable, f.variable) for f in fields]
+    imported = {module.lower() for module in imported_names(root)}  # cx_Oracle
     for name, drivers, said in UNRUN_DATABASES:
         driver = next((d for d in dependencies if d in drivers), None)
         named = next((shown for shown, searched in named_by if said.search(searched)), None)
+        named = named or (f"its code imports {driver}" if driver and driver.replace("-", "_") in imported else None)
         if driver and named:
+            where = settings.source if settings else str(root)
             raise NotAFastAPIRepository(
-                f"{settings.source}: the app's database is {name} ({named}, the {driver} dependency), which init runs "
+                f"{where}: the app's database is {name} ({named}, the {driver} dependency), which init runs "
                 "no image of (PostgreSQL, MySQL/MariaDB, SQLite): run its stack yourself, or move the app to one of those"
             )
 

@@ -46,6 +46,24 @@ def test_an_app_whose_database_no_image_here_runs_is_refused_in_one_line(tmp_pat
 
 
 @pytest.mark.parametrize(
+    ("code", "refused"),
+    [
+        # abhishek-goswamii/fastapi-expense-tracker: `dotenv_values(".env")["MONGO_URI"]`, no setting naming it; the
+        # build ran, and the import failed on the .env a fresh clone lacks
+        (
+            'import pymongo\nfrom dotenv import dotenv_values\n\nclient = pymongo.MongoClient(dotenv_values(".env")["MONGO_URI"])\n',
+            "database is MongoDB (its code imports pymongo, the pymongo dependency)",
+        ),
+        ("import json\n", ""),  # declared, never imported: no database it needs
+    ],
+)
+def test_an_app_whose_code_imports_a_driver_no_image_here_runs_is_refused_in_one_line(tmp_path, code, refused):
+    root = written(tmp_path, {"requirements.txt": "fastapi\npymongo\npython-dotenv\n", "main.py": APP, "db.py": code})
+    said = refusal(root)
+    assert (refused in said) if refused else not said, said
+
+
+@pytest.mark.parametrize(
     ("requirements", "read", "refused"),
     [
         # Levurmion/FastAPI-ToDo: its own image installed psycopg2-binary, which requirements.txt lacks; init made up a

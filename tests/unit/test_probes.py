@@ -51,3 +51,33 @@ def test_a_health_path_serves_with_any_2xx_or_3xx_and_a_probe_keeps_its_status(a
             WrongStatus, match=f"answered {answered}, expected {'2xx or 3xx' if expected == SERVING else expected}"
         ):
             run_probe(requests.Session(), url, probe)
+
+
+@pytest.mark.parametrize(("limited", "passes"), [(1, True), (3, True), (4, False)])
+def test_a_rate_limited_health_path_is_asked_again_after_the_wait_it_names(limited, passes):
+    """MIXgleb/fastapi-movie-manager: its health route allows one request a second; smoke asked health and ready in the
+    same second and failed the second on 429."""
+    asked = []
+
+    class Limited(JSONAnswering):
+        def do_GET(self):
+            asked.append(1)
+            if len(asked) <= limited:
+                self.send_response(429)
+                self.send_header("Retry-After", "0.05")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            else:
+                self.answer(200, {})
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Limited)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        if passes:
+            assert run_probe(requests.Session(), url, Probe("/health", status=SERVING)).status_code == 200
+        else:
+            with pytest.raises(WrongStatus, match="answered 429"):
+                run_probe(requests.Session(), url, Probe("/health", status=SERVING))
+    finally:
+        server.shutdown()

@@ -48,10 +48,12 @@ SYSTEM_FOLDERS = frozenset("bin boot dev etc home lib lib32 lib64 media mnt opt 
 
 
 def outside_the_system(name: str, path: str) -> bool:
-    """Whether a folder the app writes outside its code may become a tmpfs: one of its own at the top (`../log` from
-    the code's folder is /log), or under /var/log."""
+    """Whether a folder the app needs outside its code is its own to have: one it writes, a tmpfs, at the top (`../log`
+    from the code's folder is /log) or under /var/log; one it reads (`StaticFiles(directory="/files")`), made empty in
+    the image, at the top."""
     parts = Path(path).parts
-    return name == "writable" and (path.startswith("/var/log/") or (len(parts) > 1 and parts[1] not in SYSTEM_FOLDERS))
+    own = len(parts) > 1 and parts[1] not in SYSTEM_FOLDERS
+    return (name == "writable" and (path.startswith("/var/log/") or own)) or (name == "folders" and own)
 
 
 def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Finding]]:

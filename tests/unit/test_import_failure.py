@@ -534,3 +534,21 @@ def test_an_env_file_environs_reads_from_a_folder_the_image_lacks_is_placed_empt
         return
     setup, _ = learned(setup, failed, False)
     assert setup.repo.placeholders == placeholder
+
+
+@pytest.mark.parametrize(("folder", "made"), [("/files", True), ("/etc/app", False)])
+def test_a_folder_of_its_own_the_app_mounts_outside_its_code_is_made_empty_in_the_image(folder, made):
+    # hafid-Qa/FastApi-social-media-API: `StaticFiles(directory="/files")`, a volume its own compose file gave it;
+    # init refused the app ("it needs the folder /files").
+    from fastapi_stackops.adopt.first_start import learned
+    from fastapi_stackops.adopt.image import dockerfile_text
+    from fastapi_stackops.adopt.init import setup_for
+
+    setup = setup_for(read_repository(BARE / "uv-src-factory"), system_ca=False)
+    failed = ImportFailed(setup.repo, f"RuntimeError: Directory '{folder}' does not exist")
+    if not made:
+        with pytest.raises(ImportFailed):
+            learned(setup, failed, False)
+        return
+    setup, _ = learned(setup, failed, False)
+    assert setup.repo.folders == (folder,) and f"RUN mkdir -p {folder}" in dockerfile_text(setup.repo, "/", False)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import uuid
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi_stackops import StackError, lifecycle
-from fastapi_stackops.checks.probes import QUOTED, TIMEOUT, NotAnswering, WrongStatus, fill, run_probe
+from fastapi_stackops.checks.probes import QUOTED, SERVING, TIMEOUT, NotAnswering, WrongStatus, fill, run_probe
 from fastapi_stackops.checks.results import CheckFailed, CheckResult, expect, print_result, run_check, write_junit
 from fastapi_stackops.console import say
 from fastapi_stackops.lazy import requests
@@ -52,10 +52,12 @@ def refused_guess(scenario: Persistence, refused: WrongStatus) -> _GuessRefused 
     show), not the data. A declared scenario's refusal, or a 5xx, stays a failure."""
     if not (scenario.guessed and 400 <= refused.status < 500):
         return None
-    return _GuessRefused(
-        f"the app refused the scenario init read from its OpenAPI document ({refused}); "
-        "declare a write it accepts in [tool.stackops.persistence] and remove guessed = true"
-    )
+    return guess_declined(f"the app refused the scenario init read from its OpenAPI document ({refused})")
+
+
+def guess_declined(why: str) -> _GuessRefused:
+    """No verdict on a guessed scenario the app does not play as its OpenAPI document says, and what to do."""
+    return _GuessRefused(f"{why}; declare a write it accepts in [tool.stackops.persistence] and remove guessed = true")
 
 
 def json_path(body: Any, path: str) -> Any:
@@ -101,9 +103,12 @@ def scenario_writer(scenario: Persistence, config: ProjectConfig) -> Writer:
     assert scenario.write and scenario.read  # the contract's parser insists on both
     what = f"{scenario.write.method} {scenario.write.path}"
 
+    # A guessed write passes with any success: a handler answering 201 where its document says 200 wrote the record.
+    probe = replace(scenario.write, status=SERVING) if scenario.guessed else scenario.write
+
     def write(url: str, marker: str) -> Written:
         try:
-            response = run_probe(session, url, scenario.write, {"marker": marker, "number": record_number(marker)})
+            response = run_probe(session, url, probe, {"marker": marker, "number": record_number(marker)})
         except WrongStatus as refused:
             raise refused_guess(scenario, refused) or refused from None
         try:
@@ -118,7 +123,8 @@ def scenario_writer(scenario: Persistence, config: ProjectConfig) -> Writer:
             try:
                 record_id = json_path(body, scenario.id_from)
             except KeyError:
-                raise CheckFailed(f"{what} answer has no {scenario.id_from} (id-from): {response.text[:QUOTED]}") from None
+                said = f"{what} answer has no {scenario.id_from} (id-from): {response.text[:QUOTED]}"
+                raise (guess_declined(said) if scenario.guessed else CheckFailed(said)) from None
         values = {**answer_fields(body), "marker": marker, "id": record_id}
         delete = None
         if scenario.delete:

@@ -323,30 +323,40 @@ def test_a_read_only_path_is_learned_as_a_link_or_a_tmpfs(words, learned):
     assert [(name, value) for name, value, _ in lessons(failed, repo) if value] == ([learned] if learned else [])
 
 
+READ_ONLY = "OSError: [Errno 30] Read-only file system: '{}'"
+NO_FOLDER = "RuntimeError: Directory '{}' does not exist"
+
+
 @pytest.mark.parametrize(
-    ("path", "writable"),
+    ("words", "path", "field"),
     [
         # tyvekzhang/fastapi-sqlmodel-starter: loguru writes `../log/fast_web/log.txt` from the code's folder, /log;
         # init refused it ("beside its code") although a tmpfs there is all it needs.
-        ("/log", True),
-        ("/var/log/app", True),
-        ("/srv/app/logs", True),
-        ("/etc/app", False),  # the image's own: never the app's to have
-        ("/usr/share/app", False),
+        (READ_ONLY, "/log", "writable"),
+        (READ_ONLY, "/var/log/app", "writable"),
+        (READ_ONLY, "/srv/app/logs", "writable"),
+        (READ_ONLY, "/etc/app", ""),  # the image's own: never the app's to have
+        (READ_ONLY, "/usr/share/app", ""),
+        # hafid-Qa/FastApi-social-media-API: `StaticFiles(directory="/files")`, a volume its own compose file gave it;
+        # init refused the app ("it needs the folder /files"): a folder of its own, made empty in the image.
+        (NO_FOLDER, "/files", "folders"),
+        (NO_FOLDER, "/etc/app", ""),
     ],
 )
-def test_a_folder_the_app_writes_outside_the_system_becomes_a_tmpfs(path, writable):
+def test_a_folder_the_app_needs_outside_its_code_is_its_own_unless_the_systems(words, path, field):
     from fastapi_stackops.adopt.first_start import learned
+    from fastapi_stackops.adopt.image import dockerfile_text
     from fastapi_stackops.adopt.init import setup_for
 
     setup = setup_for(read_repository(BARE / "uv-src-factory"), system_ca=False)
-    failed = ImportFailed(setup.repo, f"OSError: [Errno 30] Read-only file system: '{path}'")
-    if not writable:
+    failed = ImportFailed(setup.repo, words.format(path))
+    if not field:
         with pytest.raises(ImportFailed):
             learned(setup, failed, False)
         return
     setup, _ = learned(setup, failed, False)
-    assert setup.repo.writable == (path,)
+    assert getattr(setup.repo, field) == (path,)
+    assert field != "folders" or f"RUN mkdir -p {path}" in dockerfile_text(setup.repo, "/", False)
 
 
 @pytest.mark.parametrize(
@@ -534,21 +544,3 @@ def test_an_env_file_environs_reads_from_a_folder_the_image_lacks_is_placed_empt
         return
     setup, _ = learned(setup, failed, False)
     assert setup.repo.placeholders == placeholder
-
-
-@pytest.mark.parametrize(("folder", "made"), [("/files", True), ("/etc/app", False)])
-def test_a_folder_of_its_own_the_app_mounts_outside_its_code_is_made_empty_in_the_image(folder, made):
-    # hafid-Qa/FastApi-social-media-API: `StaticFiles(directory="/files")`, a volume its own compose file gave it;
-    # init refused the app ("it needs the folder /files").
-    from fastapi_stackops.adopt.first_start import learned
-    from fastapi_stackops.adopt.image import dockerfile_text
-    from fastapi_stackops.adopt.init import setup_for
-
-    setup = setup_for(read_repository(BARE / "uv-src-factory"), system_ca=False)
-    failed = ImportFailed(setup.repo, f"RuntimeError: Directory '{folder}' does not exist")
-    if not made:
-        with pytest.raises(ImportFailed):
-            learned(setup, failed, False)
-        return
-    setup, _ = learned(setup, failed, False)
-    assert setup.repo.folders == (folder,) and f"RUN mkdir -p {folder}" in dockerfile_text(setup.repo, "/", False)

@@ -21,6 +21,9 @@ LOADED_LIBRARIES = {
     "opencv-contrib-python": "libgl1 libglib2.0-0",
     # Not a library but a program: GitPython runs git, and its import fails without one on the PATH.
     "gitpython": "git",
+    # ffmpeg-python and pydub run the ffmpeg program (moviepy 2's imageio-ffmpeg brings its own).
+    "ffmpeg-python": "ffmpeg",
+    "pydub": "ffmpeg",
 }
 
 

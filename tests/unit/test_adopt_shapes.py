@@ -847,6 +847,8 @@ def test_psycopg_3_without_its_own_build_gets_libpq_in_the_runtime(tmp_path, req
         # bysodev/authentication-fastapi-restapi: cv2's import failed in the image, "libGL.so.1: cannot open shared object"
         ("fastapi\nopencv-python==4.9.0.80\n", "libgl1 libglib2.0-0"),
         ("fastapi\nopencv-python-headless\n", ""),
+        # Shin-otz/fastapi-quiz-video: `subprocess.check_output(["ffmpeg", "-version"])` at import, "No such file: 'ffmpeg'"
+        ("fastapi\nffmpeg-python\npydub\n", "ffmpeg"),
     ],
 )
 def test_a_binding_that_loads_a_system_library_gets_it_in_the_runtime(tmp_path, requirements, libraries):

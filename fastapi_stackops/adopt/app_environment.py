@@ -171,6 +171,9 @@ def scheme_pieces(named: dict[str, str], by_name: dict[str, SettingField]) -> di
         if part == "driver" and re.fullmatch(r"[a-z]\w*", defaults[n]) and defaults[n] not in KINDS
     ]
     if not alone:  # a driver beside a kind (DB_TYPE, then DB_DRIVER) is its module alone: the code joins them with a +
+        drivers = [n for n, part in pieces.items() if part == "driver"]
+        if len(drivers) > 1:  # DB_ENGINE beside DB_DRIVER, both read as a scheme: the one not named driver is the kind
+            pieces |= {n: "kind" for n in drivers if "driver" not in by_name[n].variable.lower()}
         module = "kind" in pieces.values()
         return {n: "module" if module and part == "driver" else part for n, part in pieces.items()}
     kinds = {n: "kind" for n, part in pieces.items() if part == "driver" and defaults[n] in KINDS}

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import SettingField, Settings, setting_fields
+from fastapi_stackops.adopt.environment_reads import environment_bound, module_readers, read_of
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import every_node, parsed
 
@@ -51,7 +52,9 @@ def choices(field: SettingField, enums: dict[str, dict[str, str]]) -> dict[str, 
 
 
 def local_mode(settings: Settings | None, root: Path) -> Mode | None:
-    """The mode field defaulting to production, with a local value to run dev and ci in; None when there is none."""
+    """The mode field defaulting to production, with a local value to run dev and ci in; else a mode the app cannot
+    start without, which its code compares with a local value (`config("ENVIRONMENT") == "development"`); None when
+    there is neither."""
     fields = [f for f in setting_fields(settings) if MODE_NAMED.match(f.name)]
     defaulted = [f for f in fields if PRODUCTION.search(f.default or f.default_code)]
     enums = enum_members(root) if defaulted else {}
@@ -61,7 +64,33 @@ def local_mode(settings: Settings | None, root: Path) -> Mode | None:
         default = named.get(field.default_code.rpartition(".")[2], field.default or "")
         if local and default:
             return Mode(field.variable, local, default)
+    return compared_mode([f for f in fields if f.default is None], root)
+
+
+def compared_mode(required: list[SettingField], root: Path) -> Mode | None:
+    """A required mode the code compares with literals: the local one for dev and ci, a production one for prod (the
+    local one when the code names none: what it runs with, as its developers run it)."""
+    compared = compared_literals(root, {f.variable for f in required}) if required else {}
+    for variable, values in compared.items():
+        local = next((value for value in values if value.lower() in LOCAL), None)
+        if local:
+            return Mode(variable, local, next((value for value in values if PRODUCTION.search(value)), local))
     return None
+
+
+def compared_literals(root: Path, variables: set[str]) -> dict[str, list[str]]:
+    """Variable -> the strings the code compares its read with (`os.getenv("ENV") == "dev"`, `settings.ENV != "prod"`)."""
+    found: dict[str, list[str]] = {}
+    for path in python_files(root):
+        tree = parsed(path) or ast.Module(body=[], type_ignores=[])
+        bound, readers = environment_bound(tree), module_readers(tree)
+        for node in (n for n in every_node(tree) if isinstance(n, ast.Compare) and len(n.comparators) == 1):
+            sides = (node.left, node.comparators[0])
+            read = next((r for side in sides if (r := read_of(side, bound, readers).upper()) in variables), "")
+            literal = next((side.value for side in sides if isinstance(side, ast.Constant) and isinstance(side.value, str)), "")
+            if read and literal:
+                found.setdefault(read, []).append(literal)
+    return found
 
 
 #: A setting that turns on a redirect of plain HTTP to HTTPS (starlette's HTTPSRedirectMiddleware): FORCE_HTTPS,

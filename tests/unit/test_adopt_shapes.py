@@ -455,6 +455,14 @@ def test_a_database_type_in_parts_is_its_kind_or_its_scheme(tmp_path, default, v
             {"DATABASE_TYPE": "${DATABASE_TYPE-postgresql}", "DATABASE_DRIVER": "${DATABASE_DRIVER-asyncpg}"},
             "",
         ),
+        # Diqxy1/fastapi-quiz-bolierplate: f'{engine}+{driver}' from DB_ENGINE and DB_DRIVER, both read as a scheme
+        (
+            "asyncpg\nsqlalchemy[asyncio]",
+            "DB_",
+            "engine: str\n    driver: str\n    host: str\n",
+            {"DB_ENGINE": "${DB_ENGINE-postgresql}", "DB_DRIVER": "${DB_DRIVER-asyncpg}"},
+            "",
+        ),
         # The same repository: MQ_URL = "amqp://guest:guest@127.0.0.1:5672/" kept its localhost.
         (
             "aio-pika",
@@ -760,6 +768,19 @@ def test_a_writer_and_a_reader_database_url_both_point_at_the_stacks_database(tm
         ("", "    APP_ENV: Literal['development', 'production'] = 'production'\n", ("APP_ENV", "development", "production")),
         ("", "    APP_ENV: Literal['development', 'production'] = 'development'\n", None),  # local already
         ("", "    ENVIRONMENT: str = 'production'\n", None),  # no local value to choose
+        # Diqxy1/fastapi-quiz-bolierplate: ENVIRONMENT required, its URL built only when it is 'development'; made up as
+        # a secret, the import failed ("cannot access local variable 'database_url'")
+        (
+            "import os\n\nDEV = os.getenv('ENVIRONMENT') == 'development'\n",
+            "    ENVIRONMENT: str\n",
+            ("ENVIRONMENT", "development", "development"),
+        ),
+        (
+            "import os\n\nDEV = os.getenv('ENVIRONMENT') == 'dev'\nLIVE = os.getenv('ENVIRONMENT') == 'production'\n",
+            "    ENVIRONMENT: str\n",
+            ("ENVIRONMENT", "dev", "production"),
+        ),
+        ("import os\n\nX = os.getenv('ENVIRONMENT') == 'staging'\n", "    ENVIRONMENT: str\n", None),  # no local value
     ],
 )
 def test_an_app_whose_mode_defaults_to_production_runs_its_local_mode_in_dev_and_ci(tmp_path, constants, field, mode):

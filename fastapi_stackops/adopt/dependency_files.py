@@ -133,17 +133,8 @@ def chosen_installer(root: Path, project: dict) -> tuple[str, Finding, str, tupl
     ]
     # A requirements file that lacks the framework [project] declares holds tools, not the app (requirements.dev.txt).
     requirements = [f for f in requirements_files(root) if "fastapi" not in declared or "fastapi" in ranges(root, f)]
-    if (root / "uv.lock").is_file():
-        away = unreached_lock_index(root / "uv.lock")
-        value = f"uv's lock exported, its pins from this machine's index: {away}, where it was made, does not answer here"
-        return "uv", Finding("installs", value if away else "uv sync --frozen", "uv.lock"), "", tuple(declared)
-    if (root / "poetry.lock").is_file():
-        refuse_a_stale_lock(root, "poetry", tuple(declared))
-        away = unreached_lock_index(root / "poetry.lock")
-        value = "poetry's lock, exported for pip" + (
-            f", its pins from this machine's index: {away} does not answer here" if away else ""
-        )
-        return "poetry", Finding("installs", value, "poetry.lock"), "", tuple(declared)
+    if locked := locked_install(root, tuple(declared)):
+        return locked
     names = requirements_names(root, requirements[0]) if requirements else []
     lacking = lacking_what_the_pipfile_locks(root, names)
     if requirements and not lacking:
@@ -166,6 +157,20 @@ def chosen_installer(root: Path, project: dict) -> tuple[str, Finding, str, tupl
         f"{root}: no uv.lock, poetry.lock, requirements.txt, Pipfile.lock, [project] or setup.cfg says how to install it"
         + (f"; run init from a service's folder: {below}" if below else "")
     )
+
+
+def locked_install(root: Path, declared: tuple[str, ...]) -> tuple[str, Finding, str, tuple[str, ...]] | None:
+    """uv's or poetry's lock, said with the index it was made against when that does not answer here; None for none."""
+    for installer, said in (("uv", "uv sync --frozen"), ("poetry", "poetry's lock, exported for pip")):
+        lock = root / f"{installer}.lock"
+        if not lock.is_file():
+            continue
+        if installer == "poetry":
+            refuse_a_stale_lock(root, "poetry", declared)
+        if away := unreached_lock_index(lock):
+            said = f"{installer}'s lock exported, its pins from this machine's index: {away}, where it was made, does not answer here"
+        return installer, Finding("installs", said, lock.name), "", declared
+    return None
 
 
 def requirements_names(root: Path, file: str) -> list[str]:

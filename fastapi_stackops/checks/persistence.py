@@ -90,6 +90,20 @@ def record_number(marker: str) -> int:
     return zlib.crc32(marker.encode()) % 2_000_000_000 + 1
 
 
+def written_id(response: requests.Response, body: Any, scenario: Persistence) -> Any:
+    """The id of the record a write made: from its Location header, or its JSON answer's id-from."""
+    what = f"{scenario.write.method} {scenario.write.path}"
+    if scenario.id_from == "location":
+        location = response.headers.get("Location", "")
+        expect(bool(location), f"{what} answered no Location header")
+        return location.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        return json_path(body, scenario.id_from)
+    except KeyError:
+        said = f"{what} answer has no {scenario.id_from} (id-from): {response.text[:QUOTED]}"
+        raise (guess_declined(said) if scenario.guessed else CheckFailed(said)) from None
+
+
 def scenario_writer(scenario: Persistence, config: ProjectConfig) -> Writer:
     """How to write one record and later prove it is there, from the contract."""
     if scenario.hook:
@@ -101,7 +115,6 @@ def scenario_writer(scenario: Persistence, config: ProjectConfig) -> Writer:
         return write_with_hook
     session = requests.Session()
     assert scenario.write and scenario.read  # the contract's parser insists on both
-    what = f"{scenario.write.method} {scenario.write.path}"
 
     # A guessed write passes with any success: a handler answering 201 where its document says 200 wrote the record.
     probe = replace(scenario.write, status=SERVING) if scenario.guessed else scenario.write
@@ -115,17 +128,7 @@ def scenario_writer(scenario: Persistence, config: ProjectConfig) -> Writer:
             body = response.json()
         except ValueError:
             body = None
-        if scenario.id_from == "location":
-            location = response.headers.get("Location", "")
-            expect(bool(location), f"{what} answered no Location header")
-            record_id = location.rstrip("/").rsplit("/", 1)[-1]
-        else:
-            try:
-                record_id = json_path(body, scenario.id_from)
-            except KeyError:
-                said = f"{what} answer has no {scenario.id_from} (id-from): {response.text[:QUOTED]}"
-                raise (guess_declined(said) if scenario.guessed else CheckFailed(said)) from None
-        values = {**answer_fields(body), "marker": marker, "id": record_id}
+        values = {**answer_fields(body), "marker": marker, "id": (record_id := written_id(response, body, scenario))}
         delete = None
         if scenario.delete:
             delete = lambda url: session.delete(url + str(fill(scenario.delete, values)), timeout=TIMEOUT)  # noqa: E731

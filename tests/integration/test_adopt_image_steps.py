@@ -7,14 +7,13 @@ import subprocess
 
 import pytest
 
-from fastapi_stackops.adopt.conventions import AT_THE_MINOR
+from fastapi_stackops.adopt.conventions import AT_THE_MINOR, pipfile_pins
 from fastapi_stackops.adopt.image import held_to_its_date
 from fastapi_stackops.adopt.installers import (
     BUILD_ONLY,
     DEPENDENCIES_COMPILED,
     FRAMEWORK_INSTALLED,
     NO_INSTALLER,
-    PIPFILE_PINS,
     WITHOUT_OUR_TABLES,
 )
 from fastapi_stackops.baseimages import BaseImage, ensure_image
@@ -101,7 +100,7 @@ def test_pipenvs_lock_becomes_requirements_pip_reads(python_image):
         '"mylib": {"git": "https://example.com/mylib.git"}}}'
     )
     script = f"cd /tmp && printf '%s' '{lock.replace(chr(39), chr(39) + chr(92) + chr(39) + chr(39))}' > Pipfile.lock"
-    done = in_image(python_image, f"{script} && python -c {PIPFILE_PINS}")
+    done = in_image(python_image, f"{script} && python -c {pipfile_pins()}")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["fastapi==0.115.6; python_version >= '3.8'"]  # a git source has no pin to give
 

@@ -3,27 +3,29 @@ extension or PostGIS, and the SQL its own image ran at first start), MariaDB for
 
 from __future__ import annotations
 
-import ast
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 from fastapi_stackops.adopt.app_settings import Settings, setting_fields
 from fastapi_stackops.adopt.backing import DRIVERS, EXTENSIONS, Login
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client, refuse_unrun_servers
+from fastapi_stackops.adopt.code_databases import (
+    code_sqlite_file,
+    refuse_a_local_database,
+    requires_tls,
+    sqlite_engine,
+    sqlite_handled,
+)
 from fastapi_stackops.adopt.data_folders import data_folders
-from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
+from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.refused_databases import refuse_a_driverless_database, unrun_database
-from fastapi_stackops.adopt.source import AT_LOCALHOST, SKIPPED, python_files, string_constants
-from fastapi_stackops.adopt.syntax import calls, every_node, parsed
+from fastapi_stackops.adopt.source import SKIPPED, python_files, string_constants
 from fastapi_stackops.adopt.written_login import (
-    RELATIVE_SQLITE,
     alembic_ini_url,
     migrations_sqlite_file,
     written_login,
 )
-from fastapi_stackops.failure_bundle import masked
 
 #: Where a repository keeps the SQL its PostgreSQL image runs at its first start (/docker-entrypoint-initdb.d): a
 #: folder of scripts, or one file of these names at its top or a folder down.
@@ -85,142 +87,6 @@ class Backing(NamedTuple):
         """What a Repository keeps of them."""
         fields = "database redis rabbitmq extension init_scripts data_variables sqlite_in_code login ssl".split()
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
-
-
-#: Calls that open a database by its URL: SQLAlchemy's engines, `databases`, asyncpg's and psycopg's pools and connects.
-CONNECTS = ("create_engine", "create_async_engine", "Database", "create_pool", "connect", "AsyncConnectionPool")
-URL_KEYWORDS = frozenset({"url", "dsn", "db_url", "database_url", "conninfo"})
-SQL_SCHEME = re.compile(r"^(postgres|postgresql|mysql|mariadb)(\+\w+)?://", re.I)
-
-
-def literal_names(tree: ast.Module) -> dict[str, str]:
-    """Names the module binds to one string and never to anything else: `POSTGRES_URL = "postgresql://..."`."""
-    bound: dict[str, str | None] = {}
-    for node in every_node(tree):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-        value = getattr(node, "value", None)
-        text = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
-        for target in (t for t in targets if isinstance(t, ast.Name)):
-            bound[target.id] = text if bound.get(target.id, text) == text else None
-    return {name: text for name, text in bound.items() if text}
-
-
-def written_text(node: ast.AST, names: dict[str, str]) -> str:
-    """A string the code writes out: a literal, or an f-string of literals and names bound only to one; else ""."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if not isinstance(node, ast.JoinedStr):
-        return ""
-    parts = [
-        str(v.value)
-        if isinstance(v, ast.Constant)
-        else names.get(v.value.id, "")
-        if isinstance(v, ast.FormattedValue) and isinstance(v.value, ast.Name)
-        else ""
-        for v in node.values
-    ]
-    return "".join(parts) if all(parts) else ""
-
-
-def code_sqlite_file(root: Path) -> tuple[str, str]:
-    """The SQLite file the code names at a path relative to where it runs, and where: ("database.db", "db.py:4")."""
-    for path in python_files(root):
-        tree = parsed(path)
-        names = literal_names(tree) if tree else {}
-        for node in every_node(tree) if tree else ():
-            found = RELATIVE_SQLITE.match(written_text(node, names))
-            if found:
-                return found.group(1), f"{path.relative_to(root)}:{node.lineno}"
-    return "", ""
-
-
-def local_database_url(tree: ast.Module) -> tuple[int, str] | None:
-    """A database URL at localhost the code opens as written (a literal, or a name bound only to one), as (line, URL).
-    One read from a setting or the environment, even with such a default, is not."""
-    names = literal_names(tree)
-    for node in every_node(tree):
-        if not any(calls(node, name) for name in CONNECTS):
-            continue
-        for arg in [*node.args[:1], *(k.value for k in node.keywords if k.arg in URL_KEYWORDS)]:
-            url = names.get(arg.id, "") if isinstance(arg, ast.Name) else getattr(arg, "value", "")
-            if isinstance(url, str) and SQL_SCHEME.match(url) and AT_LOCALHOST.match(url):
-                return node.lineno, url
-    return None
-
-
-def refuse_a_local_database(root: Path) -> None:
-    """Refuses, in one line and before any build, an app whose code opens its database at localhost: in a container,
-    that is the container itself, and no setting init writes can move it (FEMADOX/Fastapi-Ecosystem-Lab crash-looped).
-    A script of its own the app never imports (seed.py, run by hand at a developer's machine) is not the app."""
-    files = [(path, parsed(path)) for path in python_files(root)]
-    imported = {name for _, tree in files if tree for name in names_imported(tree)}
-    for path, tree in files:
-        found = local_database_url(tree) if tree else None
-        if found and not (path.stem not in imported and run_as_a_script(tree)):
-            raise NotAFastAPIRepository(
-                f"{path.relative_to(root)} line {found[0]}: the app opens its database at {masked(found[1], set())}, "
-                "at localhost, written in its code (in a container that is the container itself): read the URL from a "
-                "setting, and init points it at the stack's own database"
-            )
-
-
-def names_imported(tree: ast.Module) -> set[str]:
-    """Every name an import statement of the module names: each part of a module's dotted name, and what it takes."""
-    found = set()
-    for node in every_node(tree):
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            found |= {part for module in modules for part in module.split(".")} | {a.name for a in node.names}
-    return found
-
-
-def run_as_a_script(tree: ast.Module) -> bool:
-    """Whether the module runs as a script (`if __name__ == "__main__":`) and makes no FastAPI app."""
-    guarded = any(isinstance(n, ast.If) and "__main__" in ast.unparse(n.test) for n in tree.body)
-    return guarded and not any(calls(node, "FastAPI") for node in every_node(tree))
-
-
-#: Code that requires TLS of PostgreSQL: libpq's sslmode (a URL's, or connect_args'), asyncpg's ssl="require".
-REQUIRES_TLS = re.compile(r"""sslmode["']?\s*[:=]\s*["']?(require|verify-ca|verify-full)|["']ssl["']\s*:\s*["']require""")
-
-
-def requires_tls(root: Path) -> str:
-    """Where the code requires TLS of its database ("file:line"), or ""."""
-    for path in python_files(root):
-        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
-            if REQUIRES_TLS.search(line) and not line.lstrip().startswith("#"):
-                return f"{path.relative_to(root)}:{number}"
-    return ""
-
-
-def sqlite_connect_args(root: Path) -> Iterator[tuple[str, bool, bool]]:
-    """Each engine the code makes ("file:line"), whether it is SQLite's always (its connect_args SQLite's own,
-    `check_same_thread`, always; or a sqlite URL written in the code), and whether its connect_args are SQLite's at all
-    (`{"check_same_thread": False} if "sqlite" in url else {}`)."""
-    for path in python_files(root):
-        tree = parsed(path) or ast.Module(body=[], type_ignores=[])
-        names = literal_names(tree)
-        for node in every_node(tree):
-            if calls(node, "create_engine") or calls(node, "create_async_engine"):
-                given = next((k.value for k in node.keywords if k.arg == "connect_args"), None)
-                dicts = [d for d in ast.walk(given) if isinstance(d, ast.Dict)] if given is not None else []
-                sqlite = [d for d in dicts if any(getattr(k, "value", None) == "check_same_thread" for k in d.keys)]
-                url = node.args[0] if node.args else ast.Constant(None)
-                written = names.get(url.id, "") if isinstance(url, ast.Name) else written_text(url, names)
-                yield f"{path.relative_to(root)}:{node.lineno}", given in sqlite or written.startswith("sqlite"), bool(sqlite)
-
-
-def sqlite_engine(root: Path) -> str:
-    """Where the code makes its engine with SQLite's own connect_args, always ("file:line", or ""): `check_same_thread`
-    in a dict written into every engine call, which every other database's driver refuses, so a server's driver among
-    the dependencies is a leftover (a conditional dict, or another engine made beside it, is no such engine)."""
-    made = list(sqlite_connect_args(root))
-    return made[0][0] if made and all(always for _, always, _ in made) else ""
-
-
-def sqlite_handled(root: Path) -> str:
-    """The first engine passing SQLite's connect_args at all, if only for a sqlite URL: code that runs on SQLite."""
-    return next((where for where, _, at_all in sqlite_connect_args(root) if at_all), "")
 
 
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:

@@ -7,32 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_stackops.adopt.backing_reading import code_sqlite_file
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.stackfiles import compose_text
+from tests.unit.test_code_databases import TUTORIAL
 from tests.utils import written
 
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
-#: SQLModel's tutorial's shape: a file name, put in a URL by an f-string.
-TUTORIAL = 'sqlite_file_name = "database.db"\nsqlite_url = f"sqlite:///{sqlite_file_name}"\n'
-
-
-@pytest.mark.parametrize(
-    ("code", "found"),
-    [
-        # julienpillaud/fastapi-sqlmodel: its SQLite file under the read-only code; the app could not open it.
-        (TUTORIAL, ("database.db", "db.py:2")),
-        ('engine = create_engine("sqlite:///./data/app.sqlite3")\n', ("data/app.sqlite3", "db.py:1")),
-        ('URL = "sqlite+aiosqlite:///shop.db"\n', ("shop.db", "db.py:1")),
-        ('URL = "sqlite:////var/lib/shop.db"\n', ("", "")),  # an absolute path is not the code's folder
-        ('URL = "sqlite:///:memory:"\n', ("", "")),
-        ('name = input()\nURL = f"sqlite:///{name}"\n', ("", "")),  # a name bound to no literal
-    ],
-)
-def test_an_sqlite_file_the_code_names_under_its_folder_is_found(tmp_path: Path, code, found):
-    (tmp_path / "db.py").write_text(code)
-    assert code_sqlite_file(tmp_path) == found
 
 
 # linkchw/fastapi-booking-flight-ticket-service: aiosqlite among the pins, and the file a plain class's attribute; the

@@ -4,7 +4,6 @@ its pinned wheels fit; or a one-line refusal saying which would work."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi_stackops.adopt.dependency_files import requirements_files
@@ -12,7 +11,7 @@ from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.package_index import first_upload
 from fastapi_stackops.adopt.source import imported_names, needs_lazy_annotations, python_files
 from fastapi_stackops.adopt.syntax import newer_syntax, one_argument_generator, union_annotation
-from fastapi_stackops.adopt.unlocked import for_another_python
+from fastapi_stackops.adopt.unlocked import for_another_python, released
 from fastapi_stackops.adopt.wheels import (
     index_url,
     native_libraries,
@@ -210,21 +209,16 @@ def source_builds(
 REFRESH = {"uv": "uv lock --upgrade", "poetry": "poetry lock", "requirements": "newer pins in the requirements file"}
 
 
-#: The day each Python a base image can be had for was first released: C sources older than it rarely compile for it.
-RELEASED = {"3.9": "2020-10-05", "3.11": "2022-10-24", "3.13": "2024-10-07", "3.14": "2025-10-07"}
-
-
 def made_before(root: Path, how: str, requirements: str, python: str, compiled: list[str] | tuple[str, ...] = ()) -> bool:
     """Whether the pins were resolved (with no lock: at the last commit) before that Python was released, or, with no
     lock, one the builder would compile was (psycopg2-binary 2.9.0, pinned in 2023, built for 3.11 and failing as it
     loads): a move for it is checked against every exact pin's Pythons, which a lock's pins are not."""
     moment = resolution_moment(root, how, requirements)
-    released = datetime.fromisoformat(RELEASED.get(python, "1970-01-01")).replace(tzinfo=UTC)
-    if moment is not None and moment < released:
+    if moment is not None and moment < released(python):
         return True
     compiled = () if how in ("uv", "poetry") else compiled
     uploads = (first_upload(index_url(root, requirements), *pin.split("==")) for pin in compiled if "==" in pin)
-    return any(upload is not None and upload < released for upload in uploads)
+    return any(upload is not None and upload < released(python) for upload in uploads)
 
 
 def too_new_for_its_pins(failure: str, root: Path, how: str, requirements: str, python: str, compiled: tuple[str, ...]) -> str:

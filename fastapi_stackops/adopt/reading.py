@@ -267,7 +267,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     findings[0], compiled, findings[2:2] = python_and_builds(root, how, requirements, chosen, project, dependencies)
     tests, about_tests = service_tests(root, project, how, app)
     prestart, about_programs = prestart_fields(root, migrate)
-    unlocked, about_unlocked = unlocked_fields(root, how, requirements)
+    unlocked, about_unlocked = unlocked_fields(root, how, requirements, findings[0].value)
     return Repository(
         root=root,
         **project_fields(root, project, dependencies, how),

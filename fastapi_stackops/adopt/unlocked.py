@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi_stackops.adopt.findings import Finding
@@ -21,17 +22,31 @@ from fastapi_stackops.adopt.wheels import (
 )
 from fastapi_stackops.repository import last_commit_time
 
+#: The day each Python a base image can be had for was first released: C sources older than it rarely compile for it.
+RELEASED = {"3.9": "2020-10-05", "3.11": "2022-10-24", "3.13": "2024-10-07", "3.14": "2025-10-07"}
+#: How long after a Python's release its native dependencies' releases carry wheels for it (asyncpg, uvloop, httptools
+#: and orjson had 3.13's within two weeks of it).
+WHEELS_ARRIVE = timedelta(days=60)
 
-def resolution_date(root: Path, how: str, requirements: str) -> tuple[str, list[Finding]]:
+
+def released(python: str) -> datetime:
+    """The day that Python was first released (the epoch for one not listed)."""
+    return datetime.fromisoformat(RELEASED.get(python, "1970-01-01")).replace(tzinfo=UTC)
+
+
+def resolution_date(root: Path, how: str, requirements: str, python: str) -> tuple[str, list[Finding]]:
     """With no lock, the time of the last commit to the service's folder: the build resolves as pip would have then, so
     the code gets the releases it was last committed against, not ones made since (SQLAlchemy 2.1 no longer brings
-    greenlet, which async code on 2.0 imported)."""
+    greenlet, which async code on 2.0 imported). A Python released after then gets the releases made for it: those of
+    then have no wheels for it (orjson, under a FastAPI pinned in mid-2024, on 3.13)."""
     moment, committed = resolution_moment(root, how, requirements), last_commit_time(root)
     if moment is None:
         return "", []
     when = (
         "its last commit" if moment == committed else f"its exact pins' last upload (its last commit says {committed:%Y-%m-%d})"
     )
+    if moment < released(python):
+        moment, when = released(python) + WHEELS_ARRIVE, f"when Python {python} had wheels (its last commit predates it)"
     why = "no lock: releases made after then are left out (pip --uploaded-prior-to)"
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ"), [Finding("resolves", f"as of {moment:%Y-%m-%d}, {when}", why)]
 
@@ -56,10 +71,10 @@ def other_systems(root: Path, how: str, requirements: str) -> tuple[tuple[str, .
     return pins, [Finding("skips", said, f"{requirements or how}, as the index lists them")] if pins else []
 
 
-def unlocked_fields(root: Path, how: str, requirements: str) -> tuple[dict, list[Finding]]:
+def unlocked_fields(root: Path, how: str, requirements: str, python: str) -> tuple[dict, list[Finding]]:
     """The Repository's fields for an install with no lock (the moment it resolves as of, the pins it leaves out), and
     what init says of them."""
-    as_of, about_resolution = resolution_date(root, how, requirements)
+    as_of, about_resolution = resolution_date(root, how, requirements, python)
     skipped, about_skipped = other_systems(root, how, requirements)
     return {"resolved_as_of": as_of, "other_systems": skipped}, about_resolution + about_skipped
 

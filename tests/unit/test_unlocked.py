@@ -74,9 +74,26 @@ def test_an_install_with_no_lock_resolves_as_of_its_commit_or_its_exact_pins_las
     monkeypatch.setattr(requests.Session, "get", answering(pages))
     monkeypatch.setenv("PIP_INDEX_URL", f"https://index.invalid/{requirements.split()[0]}")
     root = committed(written(tmp_path / "svc", {"main.py": APP, "requirements.txt": requirements}), date="2022-02-23T12:00:00Z")
-    as_of_said, said = resolution_date(root, "requirements", "requirements.txt")
+    as_of_said, said = resolution_date(root, "requirements", "requirements.txt", "3.9")
     assert as_of_said == as_of
     assert ("exact pins' last upload (its last commit says 2022-02-23)" in said[0].line()) == (as_of != "2022-02-23T12:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("python", "as_of", "why"),
+    [
+        # nickAnhel/FastAPI-Weather-Service: last committed in mid-2024, its code in 3.12's syntax, built on 3.13; the
+        # orjson of then, under its pinned FastAPI, had no wheel for 3.13 and failed to compile (no Rust).
+        ("3.13", "2024-12-06T00:00:00Z", "when Python 3.13 had wheels (its last commit predates it)"),
+        ("3.11", "2024-06-30T12:00:00Z", "its last commit"),  # a Python older than the commit: the commit's date
+    ],
+)
+def test_a_python_released_after_the_last_commit_resolves_as_of_when_it_had_wheels(monkeypatch, tmp_path, python, as_of, why):
+    monkeypatch.setattr(requests.Session, "get", answering({"fastapi": [{"filename": "fastapi-0.111.0-py3-none-any.whl"}]}))
+    monkeypatch.setenv("PIP_INDEX_URL", "https://index.invalid/released-after")
+    root = committed(written(tmp_path / "svc", {"main.py": APP, "requirements.txt": "fastapi\n"}), date="2024-06-30T12:00:00Z")
+    as_of_said, said = resolution_date(root, "requirements", "requirements.txt", python)
+    assert as_of_said == as_of and why in said[0].line()
 
 
 BACKPORT = {

@@ -127,8 +127,11 @@ STRIP_TOOL = (
     "RUN command -v strip >/dev/null || { apt-get update && apt-get install -y --no-install-recommends binutils \\\n"
     "    && rm -rf /var/lib/apt/lists/*; }\n"
 )
+#: Python's extension modules alone: strip left torch/lib's libraries unloadable ("ELF load command address/offset
+#: not page-aligned").
 STRIPPED = (
-    "find /opt/venv/lib -name '*.so' -not -path '*.libs/*' -exec strip --strip-unneeded {} + \\\n"
+    "find /opt/venv/lib \\( -name '*.cpython-*.so' -o -name '*.abi3.so' \\) -not -path '*.libs/*' \\\n"
+    "    -exec strip --strip-unneeded {} + \\\n"
     '    || echo "stackops: some extension modules in /opt/venv kept their symbols"'
 )
 
@@ -198,7 +201,7 @@ ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK
 RUN {FRAMEWORK_INSTALLED}
 # No installer in the runtime: pip and setuptools leave the venv (setuptools stays for a dependency that imports its
 # pkg_resources), as do the dependencies' tests, Cython sources and stubs. Extension modules lose their debug symbols;
-# the libraries a wheel vendors (*.libs/) keep theirs, as auditwheel patched them and strip can break such files.
+# other shared libraries keep theirs (a package's own, as torch's; a wheel's vendored *.libs/): strip can break them.
 # Bytecode is compiled now (the runtime's root filesystem is read-only); a dependency's file this Python cannot compile
 # (a Python 2 module, version-specific test data) stays as source.
 RUN {NO_INSTALLER}; \\

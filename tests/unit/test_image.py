@@ -1,0 +1,26 @@
+"""fastapi_stackops/adopt/image.py: the builder's steps, run here on a tree shaped as a venv is."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from fastapi_stackops.adopt.image import STRIPPED
+
+VENV_FILES = {
+    "site-packages/pydantic_core/_pydantic_core.cpython-311-x86_64-linux-gnu.so": True,
+    "site-packages/cryptography/hazmat/bindings/_rust.abi3.so": True,
+    # macodroid/fastapi-weather-prophet: torch's own libraries, stripped, no longer loaded ("ELF load command
+    # address/offset not page-aligned") and the app failed to import in the image.
+    "site-packages/torch/lib/libtorch_global_deps.so": False,
+    "site-packages/numpy.libs/libopenblas64_p-r0-0cf96a72.3.23.dev.so": False,  # vendored by auditwheel
+}
+
+
+def test_strip_touches_extension_modules_alone(tmp_path: Path):
+    for name in VENV_FILES:
+        (tmp_path / "lib" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "lib" / name).write_bytes(b"")
+    step = STRIPPED.replace("/opt/venv", str(tmp_path)).replace("strip --strip-unneeded", "ls")
+    listed = subprocess.run(step, shell=True, capture_output=True, text=True, check=True).stdout.split()
+    assert sorted(listed) == sorted(str(tmp_path / "lib" / name) for name, stripped in VENV_FILES.items() if stripped)

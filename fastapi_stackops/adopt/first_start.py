@@ -13,11 +13,13 @@ from typing import TypeVar
 
 from fastapi_stackops.adopt.app_settings import setting_fields
 from fastapi_stackops.adopt.conventions import CODE_DIR
+from fastapi_stackops.adopt.dependency_files import pyproject
 from fastapi_stackops.adopt.environment_reads import reads_behind, reads_on
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.import_failure import Failure
+from fastapi_stackops.adopt.interpreter import older_allowed
 from fastapi_stackops.adopt.key_files import keys_among, missing_keys, said
-from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.reading import Repository, read_repository
 from fastapi_stackops.adopt.refused_values import quoted, refused_made_up
 from fastapi_stackops.adopt.routes import ImportFailed
 from fastapi_stackops.adopt.stackfiles import committed_secrets
@@ -196,6 +198,27 @@ def compiler_taught(setup: Setup, failure: str) -> Setup | None:
         Finding("compiles", said, "the trial build: a dependency of a dependency"),
         compiled=(*setup.repo.compiled, failed[1]),
     )
+
+
+#: The builder's check after the install: the framework is there and does not import on this Python.
+NOT_IMPORTING = re.compile(
+    r"stackops: fastapi (\S+) is installed and does not import on Python (3\.\d+)\.\d+: (.*?)(?: \(the whole log|$)"
+)
+
+
+def python_taught(setup: Setup, failure: str) -> Setup | None:
+    """A framework that installed and does not import on the image's Python (FastAPI 0.68 under pydantic 1.8, locked
+    in 2021, on 3.11): the next try runs the newest older Python the project allows, read again for it. None when
+    --python named this one, or when the project allows none older."""
+    failed, repo = NOT_IMPORTING.search(failure), setup.repo
+    older = older_allowed(repo.root, pyproject(repo.root), repo.python) if failed else ""
+    if not older or repo.findings[0].source == "--python":
+        return None
+    moved = read_repository(repo.root, older)
+    why = f"the trial build: FastAPI {failed[1]}, as pinned, does not import on {failed[2]} ({failed[3]})"
+    moved.findings[0] = Finding("python", older, why)
+    say(moved.findings[0].line())
+    return replace(setup, repo=replace(moved, given=repo.given))
 
 
 def taught_by_startup(setup: Setup, asked: dict, generated: Mapping[str, str] = {}) -> Setup | None:

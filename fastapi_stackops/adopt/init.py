@@ -26,7 +26,13 @@ from fastapi_stackops.adopt.conventions import (
     task_runner,
 )
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
-from fastapi_stackops.adopt.first_start import compiler_taught, keys_its_settings_name, learned, taught_by_startup
+from fastapi_stackops.adopt.first_start import (
+    compiler_taught,
+    keys_its_settings_name,
+    learned,
+    python_taught,
+    taught_by_startup,
+)
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.interpreter import too_new_for_its_pins
 from fastapi_stackops.adopt.key_files import KEYS_SERVICE
@@ -187,14 +193,15 @@ def routes_of_built_image(setup: Setup) -> tuple[Routes, Setup]:
 
 
 def trial_build(stack, setup: Setup, base: dict[str, str]) -> Setup | None:
-    """The trial's image, or what its failure taught (a dependency of a dependency to compile); a pin that does not
-    compile for a Python newer than the pins is refused as that."""
+    """The trial's image, or what its failure taught (a dependency of a dependency to compile, an older Python for a
+    framework that does not import on this one); a pin that does not compile for a Python newer than the pins is
+    refused as that."""
     try:
         with step(f"building {setup.layout.entry}'s image to read the app's routes from it"):
             build_images(stack, [setup.layout.entry], base)
     except StackError as error:
-        if compiling := compiler_taught(setup, str(error)):
-            return compiling
+        if lesson := compiler_taught(setup, str(error)) or python_taught(setup, str(error)):
+            return lesson
         repo = setup.repo
         refusal = too_new_for_its_pins(str(error), repo.root, repo.installer, repo.requirements, repo.python, repo.compiled)
         if not refusal:

@@ -11,8 +11,11 @@ from fastapi_stackops.adopt.reading import Repository
 
 #: The builder's checks after installing, each one shell command (tests/integration/test_adopt_image_steps.py runs them).
 FRAMEWORK_INSTALLED = (
-    'python -c "import fastapi" 2>/dev/null \\\n'
-    '    || { echo "stackops: installed without fastapi for $(python -V): no dependency names it, or the pins\' markers exclude this Python" >&2; exit 1; }'
+    'python -c "import fastapi" 2>/tmp/import.err || { \\\n'
+    "    v=$(python -c \"import importlib.metadata as m; print(m.version('fastapi'))\" 2>/dev/null) \\\n"
+    '    && echo "stackops: fastapi $v is installed and does not import on $(python -V): $(tail -n 1 /tmp/import.err)" >&2 \\\n'
+    '    || echo "stackops: installed without fastapi for $(python -V): no dependency names it, or the pins\' markers exclude this Python" >&2; \\\n'
+    "    exit 1; }"
 )
 #: No installer in the runtime: pip and setuptools leave the venv, unless a dependency imports setuptools'
 #: pkg_resources as it loads (gunicorn before 22): setuptools then stays.

@@ -106,6 +106,15 @@ def declared_python(root: Path, project: dict) -> tuple[str, str]:
     return "", ""
 
 
+def older_allowed(root: Path, project: dict, python: str) -> str:
+    """The newest buildable Python older than this one that the project allows ("" for none; any, when it names none)."""
+    spec, _ = declared_python(root, project)
+    allowed = buildable(spec, lower_bound(spec)) if spec else BUILDABLE_PYTHONS
+    older = [v for v in allowed if minor_of(v) < minor_of(python)]
+    older = [v for v in older if v != "3.9" or not union_annotation(python_files(root))]  # 3.9 evaluates no `X | Y`
+    return max(older, key=minor_of, default="")
+
+
 def named_in_dockerfile(root: Path) -> str:
     """The Python a Dockerfile names: its FROM python:3.X, or the PYTHON_BASE init wrote (a --python given once)."""
     dockerfile = root / "Dockerfile"

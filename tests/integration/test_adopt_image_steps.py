@@ -1,6 +1,6 @@
 """The builder's own steps in the Dockerfile init writes (fastapi_stackops/adopt/image.py), run as they are in the
 Python base image: a dependency's file this Python cannot compile, an exact patch marker, an install that brought no
-fastapi. Seconds each, where a whole build of a repository in each shape would take minutes."""
+fastapi or one that does not import. Seconds each, where a whole build of a repository in each shape would take minutes."""
 
 import json
 import subprocess
@@ -64,6 +64,22 @@ def test_an_install_that_brought_no_fastapi_fails_in_one_line(python_image):
     assert (
         done.stderr.strip()
         == "stackops: installed without fastapi for Python 3.11.2: no dependency names it, or the pins' markers exclude this Python"
+    )
+
+
+def test_an_installed_fastapi_that_does_not_import_says_so_in_one_line(python_image):
+    """IanLiuTW/python-fastapi-WeatherAPI: FastAPI 0.68 under pydantic 1.8 installs on 3.11 and fails to import; the
+    check said it was not installed, which sent init nowhere."""
+    site = "/opt/venv/lib/python3.11/site-packages"
+    broken = (
+        f"mkdir -p {site}/fastapi {site}/fastapi-0.68.0.dist-info"
+        f" && echo 'raise ValueError(\"not a valid parameter name\")' > {site}/fastapi/__init__.py"
+        f" && printf 'Metadata-Version: 2.1\\nName: fastapi\\nVersion: 0.68.0\\n' > {site}/fastapi-0.68.0.dist-info/METADATA"
+    )
+    done = in_image(python_image, f"python -m venv /opt/venv && {broken} && {FRAMEWORK_INSTALLED}")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "stackops: fastapi 0.68.0 is installed and does not import on Python 3.11.2: ValueError: not a valid parameter name"
     )
 
 

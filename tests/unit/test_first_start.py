@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fastapi_stackops.adopt.first_start import compiler_taught
+from fastapi_stackops.adopt.first_start import compiler_taught, python_taught
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.init import Setup
 from fastapi_stackops.adopt.reading import read_repository
@@ -33,3 +33,45 @@ def test_a_dependency_that_failed_for_want_of_a_compiler_is_compiled_by_the_next
     if taught:
         assert "gcc g++ libc6-dev" in dockerfile_text(taught.repo, "/health", False)
         assert compiler_taught(taught, failure) is None  # compiled already: the next failure is the build's own
+
+
+NOT_IMPORTING = (
+    "the build failed at [web builder 7/8]: stackops: fastapi 0.68.0 is installed and does not import on Python 3.11.2: "
+    "ValueError: 'not' is not a valid parameter name (the whole log: /tmp/build.log)"
+)
+UNION = "from fastapi import FastAPI\n\napp = FastAPI()\n\n\ndef f(x: int | None): ...\n"
+
+
+@pytest.mark.parametrize(
+    ("requires", "code", "python", "failure", "moved"),
+    [
+        # IanLiuTW/python-fastapi-WeatherAPI: poetry's ^3.9, FastAPI 0.68 and pydantic 1.8 locked in 2021; on 3.11 the
+        # framework installed and failed to import, and the builder's check said it was not installed at all.
+        (">=3.9", APP, "", NOT_IMPORTING, "3.9"),
+        (">=3.9", UNION, "", NOT_IMPORTING, None),  # 3.9 evaluates no `X | Y`
+        (">=3.9", APP, "3.11", NOT_IMPORTING, None),  # --python named it
+        (">=3.11", APP, "", NOT_IMPORTING, None),  # the project allows nothing older
+        (
+            ">=3.9",
+            APP,
+            "",
+            NOT_IMPORTING.replace("fastapi 0.68.0 is installed and does not import on", "installed without fastapi for"),
+            None,
+        ),
+    ],
+)
+def test_a_framework_that_does_not_import_moves_the_next_try_to_an_older_python(tmp_path, requires, code, python, failure, moved):
+    pyproject = f'[project]\nname = "svc"\nversion = "0"\nrequires-python = "{requires}"\ndependencies = ["fastapi"]\n'
+    repo = read_repository(written(tmp_path, {"pyproject.toml": pyproject, "main.py": code}), python)
+    assert repo.python == (python or "3.11")
+    taught = python_taught(Setup(repo, "env", False), failure)
+    assert (taught.repo.python if taught else None) == moved
+    if taught:
+        assert (
+            taught.repo.findings[0]
+            .line()
+            .endswith(
+                "(from the trial build: FastAPI 0.68.0, as pinned, does not import on 3.11 (ValueError: 'not' is not a valid parameter name))"
+            )
+        )
+        assert "python:3.9" in dockerfile_text(taught.repo, "/health", False)

@@ -40,6 +40,8 @@ def allows(spec: str, version: Release) -> bool | None:
         if not parsed:
             return None
         op, bound, wildcard = parsed.group(1) or "==", release(parsed.group(2)), bool(parsed.group(3))
+        if wildcard and op not in ("==", "!="):  # not PEP 440 (pylint 2.6.0's >=3.5.*): pip ignores such a clause
+            return None
         if wildcard:
             same = version[: len(bound)] == bound
             if same != (op != "!="):

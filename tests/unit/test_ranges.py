@@ -2,7 +2,7 @@
 
 import pytest
 
-from fastapi_stackops.adopt.ranges import newest_allowed, poetry_ranges, requirement_ranges
+from fastapi_stackops.adopt.ranges import allows, newest_allowed, poetry_ranges, release, requirement_ranges
 
 RELEASES = ["0.28.0", "0.29.0", "0.29.1", "0.30.0", "1.0.0", "1.2.0", "2.0.0", "2.1.0rc1"]
 
@@ -51,3 +51,18 @@ def test_poetry_ranges_leave_out_python_optional_and_source_dependencies():
         "numpy": [{"version": "^1.26", "python": "<3.13"}, {"version": "^2", "python": ">=3.13"}],
     }
     assert poetry_ranges(table) == {"fastapi": "^0.111", "sqlalchemy": "^2.0"}
+
+
+@pytest.mark.parametrize(
+    ("spec", "allowed"),
+    [
+        # vladisa88/fastapi-weather: pylint 2.6.0's files require ">=3.5.*", which is no PEP 440 range; init read it as
+        # 3.5 alone and refused the pin for 3.9, where pip ignores the clause and installs it.
+        (">=3.5.*", None),
+        ("==3.9.*", True),
+        ("!=3.9.*", False),
+        (">=3.10", False),
+    ],
+)
+def test_a_wildcard_is_understood_with_equality_alone(spec, allowed):
+    assert allows(spec, release("3.9")) is allowed

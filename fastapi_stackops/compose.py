@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import subprocess
@@ -158,7 +157,6 @@ def parse_model(rendered: Mapping, profiles: Sequence[str]) -> ComposeModel:
     return ComposeModel(services=services, active=active, volumes=volumes)
 
 
-@functools.cache
 def _render(command: tuple[str, ...], environment: tuple[tuple[str, str], ...]) -> dict:
     # On failure, Compose's own words: it names the file, the service and the key.
     def compose_config() -> str:

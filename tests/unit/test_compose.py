@@ -1,9 +1,12 @@
 """Compose command lines, and the environment Compose runs with (no engine involved)."""
 
 import json
+import sys
+from types import SimpleNamespace
 
 import pytest
 
+from fastapi_stackops import compose, render_cache
 from fastapi_stackops.compose import compose_command, down_args, exec_args, logs_args, run_compose, up_args
 from fastapi_stackops.settings import load_settings
 
@@ -69,3 +72,17 @@ def test_a_dot_env_beside_compose_files_init_wrote_never_reaches_compose(tmp_pat
     settings = load_settings("a", config=load_project(repo), environ={})
     rendered = json.loads(run_compose(settings, ["config", "--format", "json"], capture=True).stdout)
     assert rendered["services"]["api"]["image"] == f"{image}:latest"
+
+
+def test_a_render_in_the_same_process_follows_its_files(monkeypatch, tmp_path):
+    """init rewrites a scratch copy between tries (a Python moved from 3.11 to 3.9 changes the base image); a render
+    kept in memory by command and environment alone built the next try from the first try's base image."""
+    monkeypatch.setattr(render_cache, "compose_program", lambda: [sys.executable])
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    file = tmp_path / "compose.yaml"
+    monkeypatch.setattr(compose, "run", lambda *_, **__: SimpleNamespace(stdout=json.dumps({"image": file.read_text()})))
+    command = ("docker", "compose", "--file", str(file), "config", "--format", "json")
+    file.write_text("python:3.11")
+    assert compose._render(command, ())["image"] == "python:3.11"
+    file.write_text("python:3.9")
+    assert compose._render(command, ())["image"] == "python:3.9"

@@ -31,17 +31,20 @@ Setup = TypeVar("Setup")
 FIRST_START = "its first start"
 
 
-def written_where(path: str) -> tuple[str, str]:
+def written_where(path: str, root: Path) -> tuple[str, str]:
     """Where a path the app writes becomes writable: (a file linked into /tmp, or a folder made a tmpfs).
 
     A file in the code's own folder (app.log in the working directory) becomes a link into /tmp, as a tmpfs over
-    the folder would hide the code; deeper down, its folder (logs/) becomes a tmpfs. A name made at run time (a
-    date in it) no link made now can catch: that app stays refused, in the one line that says why.
+    the folder would hide the code; deeper down, its folder (logs/) becomes a tmpfs. A file is a name with a suffix,
+    or one the repository holds as a file (`logs`, committed). A name made at run time (a date in it) no link made now
+    can catch: that app stays refused, in the one line that says why.
     """
     path = path if not path or path.startswith("/") else f"{CODE_DIR}/{path}"  # relative: to the working directory
     named_now = re.search(r"\d{4}", Path(path).name)
-    linked = path if Path(path).suffix and str(Path(path).parent) == CODE_DIR and not named_now else ""
-    path = "" if linked else str(Path(path).parent) if Path(path).suffix else path
+    committed = path.startswith(f"{CODE_DIR}/") and (root / path.removeprefix(f"{CODE_DIR}/")).is_file()
+    is_file = bool(Path(path).suffix) or committed
+    linked = path if is_file and str(Path(path).parent) == CODE_DIR and not named_now else ""
+    path = "" if linked else str(Path(path).parent) if is_file else path
     return linked, "" if path == CODE_DIR else path  # never a tmpfs over the code
 
 
@@ -61,7 +64,7 @@ def outside_the_system(name: str, path: str) -> bool:
 def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Finding]]:
     """What an import failure can teach: (the Repository field that learns it, the value, what init says of it)."""
     refused = quoted(failed.words, committed_secrets(repo))
-    linked, path = written_where(failed.read_only_path)
+    linked, path = written_where(failed.read_only_path, repo.root)
     placeholder, variables, folder = (
         failed.missing_env_file or read_env_file(failed, repo),
         failed.missing_variables or unset(failed, repo),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fastapi_stackops.adopt.first_start import compiler_taught, python_taught
+from fastapi_stackops.adopt.first_start import compiler_taught, python_taught, written_where
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.init import Setup
 from fastapi_stackops.adopt.reading import read_repository
@@ -75,3 +75,19 @@ def test_a_framework_that_does_not_import_moves_the_next_try_to_an_older_python(
             )
         )
         assert "python:3.9" in dockerfile_text(taught.repo, "/health", False)
+
+
+@pytest.mark.parametrize(
+    ("path", "committed", "where"),
+    [
+        ("app.log", (), ("/srv/app.log", "")),  # a file beside the code: a link into /tmp
+        ("/srv/logs/app.log", (), ("", "/srv/logs")),  # deeper down: its folder a tmpfs
+        ("logs", (), ("", "/srv/logs")),  # a name with no suffix, not in the repository: a folder
+        # ShahriyarR/hexagonal-fastapi-jobboard: loguru writes the file `logs`, which the repository commits; init made
+        # /srv/logs a tmpfs, and the next start failed on "IsADirectoryError: [Errno 21] Is a directory: '/srv/logs'".
+        ("logs", ("logs",), ("/srv/logs", "")),
+        ("/srv/var/out", ("var/out",), ("", "/srv/var")),
+    ],
+)
+def test_a_path_the_app_writes_becomes_a_link_or_a_tmpfs(tmp_path, path, committed, where):
+    assert written_where(path, written(tmp_path, {name: "" for name in committed})) == where

@@ -61,6 +61,13 @@ def outside_the_system(name: str, path: str) -> bool:
     return (name == "writable" and (path.startswith("/var/log/") or own)) or (name == "folders" and own)
 
 
+def added_said(distribution: str, repo: Repository) -> str:
+    return (
+        f"{distribution}, added to the image: the app imports it, or a library it uses does, and no dependency "
+        f"installs it (declare it in {repo.requirements or 'pyproject.toml'})"
+    )
+
+
 def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Finding]]:
     """What an import failure can teach: (the Repository field that learns it, the value, what init says of it)."""
     refused = quoted(failed.words, committed_secrets(repo))
@@ -92,6 +99,7 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
             ),
         ),
         ("placeholders", placeholder, Finding("env file", f"{placeholder}, empty in the image: read at import", FIRST_START)),
+        ("added", failed.undeclared, Finding("adds", added_said(failed.undeclared, repo), FIRST_START)),
         (
             "required",
             variables,
@@ -175,7 +183,9 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
         known = getattr(setup.repo, name)
         new = [v for v in (value if isinstance(value, tuple) else (value,)) if v and v not in known]
         if new and (
-            name in ("required", "refused_committed") or new[0].startswith(f"{CODE_DIR}/") or outside_the_system(name, new[0])
+            name in ("required", "refused_committed", "added")
+            or new[0].startswith(f"{CODE_DIR}/")
+            or outside_the_system(name, new[0])
         ):
             return taught(setup, finding, **{name: (*known, *new)}), with_deps
     if failed.unreached and not with_deps and setup.repo.database in ("postgres", "mysql"):

@@ -110,7 +110,7 @@ CA_SECRET = (
 
 def added_packages(repo: Repository) -> str:
     """What the app's dependencies lack and the image runs (a template keeps uvicorn, or alembic, among its dev
-    dependencies, or names no server at all): added alone."""
+    dependencies, or names no server at all; a module it imports, which no dependency installs): added alone."""
     if not repo.added:
         return ""
     pip = (
@@ -119,7 +119,7 @@ def added_packages(repo: Repository) -> str:
         else "pip install -q --no-cache-dir"
     )
     added = " ".join(repo.added)
-    return f"# The app's dependencies lack what the image runs (its server, its migrations' alembic): {added}.\n{CA_SECRET}{past_unreached_index(repo, pip)} {added}\n"
+    return f"# The app's dependencies lack what the image runs (its server, its migrations' alembic, a module it imports): {added}.\n{CA_SECRET}{past_unreached_index(repo, pip)} {added}\n"
 
 
 STRIP_TOOL = (

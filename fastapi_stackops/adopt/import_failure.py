@@ -30,8 +30,15 @@ DISTRIBUTION_OF = dict(
     pair.split(":")
     for pair in (
         "pkg_resources:setuptools yaml:PyYAML jwt:PyJWT jose:python-jose dotenv:python-dotenv multipart:python-multipart "
-        "dateutil:python-dateutil PIL:Pillow bs4:beautifulsoup4 sklearn:scikit-learn cv2:opencv-python-headless Crypto:pycryptodome"
+        "dateutil:python-dateutil PIL:Pillow bs4:beautifulsoup4 sklearn:scikit-learn cv2:opencv-python-headless Crypto:pycryptodome "
+        "email_validator:email-validator argon2:argon2-cffi"
     ).split()
+)
+#: Modules the code or a library it uses imports that init adds to the image when no dependency installs them (by
+#: their distributions' names): each well known, so a module's name never sends pip to a stranger's package.
+ADDED_WHEN_MISSING = frozenset(
+    "email_validator multipart jinja2 itsdangerous dotenv pytz yaml jwt jose dateutil aiofiles passlib bcrypt argon2 "
+    "toml greenlet httpx requests".split()
 )
 
 
@@ -145,6 +152,16 @@ def cause(
             f"pin the fastapi and pydantic versions the code was written for in {deps_file}"
         )
     return ""
+
+
+def undeclared(failure: Failure, local: set[str]) -> str:
+    """The distribution init adds for a well-known module that no dependency installs, imported by the code or by a
+    library as its optional one (pydantic's EmailStr, email_validator); "" for any other failure."""
+    optional = OPTIONAL_MODULE.match(failure.root)
+    module = optional[1] if optional else failure.name if failure.kind == "ModuleNotFoundError" else ""
+    if module not in ADDED_WHEN_MISSING or module in local:
+        return ""
+    return DISTRIBUTION_OF.get(module, module)
 
 
 def missing_module(failure: Failure, deps_file: str, local: set[str], outside: dict[str, str] | None, unlocked: tuple) -> str:

@@ -20,6 +20,7 @@ from fastapi_stackops.adopt.import_failure import (
     advice,
     cause,
     missing_folder,
+    undeclared,
     written,
 )
 from fastapi_stackops.adopt.reading import Repository
@@ -66,6 +67,7 @@ class ImportFailed(StackError):
         self.failure = failure
         deps_file = repo.requirements or "pyproject.toml"
         local = local_modules(repo, failure.name if failure else "")
+        self.undeclared = undeclared(failure, local) if failure else ""
         explained = (
             cause(failure, deps_file, local, beside(repo), unlocked(repo.root, repo.installer, repo.dependencies))
             if failure

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from fastapi_stackops.adopt.first_start import compiler_taught, python_taught, written_where
+from fastapi_stackops.adopt.first_start import compiler_taught, learned, python_taught, written_where
 from fastapi_stackops.adopt.image import dockerfile_text
+from fastapi_stackops.adopt.import_failure import Failure
 from fastapi_stackops.adopt.init import Setup
 from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.routes import ImportFailed
 from tests.utils import written
 
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
@@ -91,3 +93,35 @@ def test_a_framework_that_does_not_import_moves_the_next_try_to_an_older_python(
 )
 def test_a_path_the_app_writes_becomes_a_link_or_a_tmpfs(tmp_path, path, committed, where):
     assert written_where(path, written(tmp_path, {name: "" for name in committed})) == where
+
+
+EMAIL = "email-validator is not installed, run `pip install 'pydantic[email]'`"
+
+
+@pytest.mark.parametrize(
+    ("failure", "added"),
+    [
+        # SimranKamboj320/fastapi-job-manager, hdungng/fastapi-clean-architecture: EmailStr in a schema, and nothing
+        # among the requirements installs email-validator; init refused after a build.
+        (
+            Failure("ImportError", EMAIL, "/srv/schemas.py", 5, root="ModuleNotFoundError: No module named 'email_validator'"),
+            "email-validator",
+        ),
+        (Failure("ModuleNotFoundError", "No module named 'jose'", "/srv/main.py", 2, name="jose"), "python-jose"),
+        (Failure("ModuleNotFoundError", "No module named 'pytz'", "/srv/main.py", 2, name="pytz"), "pytz"),
+        # a module not that well known is never guessed into a package name: the app's own to declare
+        (Failure("ModuleNotFoundError", "No module named 'slowapi'", "/srv/main.py", 2, name="slowapi"), None),
+        (Failure("ModuleNotFoundError", "No module named 'jose.jwt'", "/srv/main.py", 2, name="jose.jwt"), None),
+    ],
+)
+def test_a_well_known_module_no_dependency_installs_is_added_by_the_next_try(tmp_path, failure, added):
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP}))
+    failed = ImportFailed(repo, f"{failure.kind}: {failure.message}", failure)
+    if added is None:
+        with pytest.raises(ImportFailed):
+            learned(Setup(repo, "env", False), failed, False)
+        return
+    taught, _ = learned(Setup(repo, "env", False), failed, False)
+    assert added in taught.repo.added
+    assert f"pip install -q --no-cache-dir uvicorn {added}" in dockerfile_text(taught.repo, "/health", False)
+    assert taught.repo.findings[-1].line().startswith(f"  adds         {added}, added to the image")

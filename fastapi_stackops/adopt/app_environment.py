@@ -83,7 +83,7 @@ def wired_environment(repo: Repository) -> dict[str, str]:
 def database_environment(repo: Repository) -> dict[str, str]:
     """The database's URL wherever the code reads one (a migration's own DB_URL too), and its parts: in the settings,
     and among the variables the app demanded at its first start (wired by their names)."""
-    settings, fields = repo.settings, [SettingField(name, None) for name in repo.required]
+    settings, fields = repo.settings, [SettingField(name, None, exact=True) for name in repo.required]
     urls = [f for f in settings.others if holds_database_url(f)] + settings.database_fields if settings else []
     values = database_values(repo, urls + [f for f in fields if DATABASE_FIELD.search(f.name)], settings)
     # Parts read again elsewhere, under names of their own (DB_PASS in one module, DB_PASSWORD in another).
@@ -222,7 +222,7 @@ def suite_only_value(repo: Repository, name: str) -> str:
     else a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL)."""
     if not (repo.database and DATABASE_FIELD.search(name)):
         return named_value(name) or ""
-    url = database_url(repo, SettingField(name, None))
+    url = database_url(repo, SettingField(name, None, exact=True))
     dropped = repo.database == "postgres" and repo.service_tests.drops_tables
     return f"{url.rsplit('/', 1)[0]}/postgres" if dropped else url
 

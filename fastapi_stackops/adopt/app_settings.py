@@ -55,10 +55,12 @@ class SettingField:
     alias: str = ""  # Field(alias="POSTGRES_PORT"): the variable, instead of prefix and name
     default_code: str = ""  # the default as written (Environment.PRODUCTION), when it is an expression
     given: str | None = None  # a value it must be given although it has a default (see required_group)
+    exact: bool = False  # read by its exact name (os.getenv), where pydantic's settings match any case
 
     @property
     def variable(self) -> str:
-        return (self.alias or f"{self.prefix}{self.name}").upper()
+        named = self.alias or f"{self.prefix}{self.name}"
+        return named if self.exact else named.upper()
 
     @property
     def defaults_to_empty(self) -> bool:

@@ -80,7 +80,7 @@ def library_read(node: ast.Call, library: str) -> SettingField | None:
     if library == "environs" and isinstance(node.func, ast.Attribute):
         cast = "float" if node.func.attr == "decimal" else node.func.attr
     default = constant_text(given) if given is not None else None
-    return SettingField(name, default, cast if cast in CAST_TYPES else "") if name else None
+    return SettingField(name, default, cast if cast in CAST_TYPES else "", exact=True) if name else None
 
 
 def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libraries: dict | None = None) -> SettingField | None:
@@ -89,7 +89,7 @@ def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libra
     variable, its default, and its type when the read casts it."""
     if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ" and isinstance(node.ctx, ast.Load):
         name = constant_text(node.slice)
-        return SettingField(name, None) if name else None
+        return SettingField(name, None, exact=True) if name else None
     if not (isinstance(node, ast.Call) and node.args):
         return None
     func = ast.unparse(node.func)
@@ -103,7 +103,7 @@ def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libra
         given = node.args[1] if len(node.args) > 1 else None
         default = constant_text(given) if given is not None else missing
         code = "" if given is None or isinstance(given, ast.Constant) else ast.unparse(given)  # an expression's text
-        return SettingField(name, default, default_code=code) if name else None
+        return SettingField(name, default, default_code=code, exact=True) if name else None
     return None
 
 

@@ -87,3 +87,23 @@ def test_a_suites_own_rabbitmq_url_at_this_machine_is_the_stacks(tmp_path):
     files |= {"tests/test_app.py": "def test_x():\n    pass\n"}
     tested = compose_text(read_repository(committed(written(tmp_path, files)))).split("  web-test:\n")[1]
     assert 'BROKER_URL: "amqp://app:${RABBITMQ_PASSWORD}@rabbitmq:5672/%2F"' in tested, tested
+
+
+@pytest.mark.parametrize(
+    ("reads", "variables"),
+    [
+        # mathselse/fastapi-jobboard: `os.getenv('PG_PASSWORd')`; init gave PG_PASSWORD, which nothing read, and the
+        # app logged in with the password "None".
+        ("PG_PASSWORd", ("PG_USERNAME", "PG_PASSWORd", "PG_SERVER")),
+        ("db_password", ("PG_USERNAME", "db_password", "PG_SERVER")),
+    ],
+)
+def test_a_variable_read_from_the_environment_is_given_by_its_exact_name(tmp_path, reads, variables):
+    config = (
+        "import os\n\nUSER = os.getenv('PG_USERNAME')\nPASSWORD = os.getenv('" + reads + "')\n"
+        "SERVER = os.getenv('PG_SERVER', 'localhost')\nURL = f'postgresql://{USER}:{PASSWORD}@{SERVER}:5432/jobs'\n"
+    )
+    files = {"requirements.txt": "fastapi\nsqlalchemy\npsycopg2-binary\n", "main.py": APP, "config.py": config}
+    web = compose_text(read_repository(written(tmp_path, files))).split("  web:\n")[1].split("\n\n")[0]
+    assert all(f"      {name}: " in web for name in variables), web
+    assert reads.upper() == reads or f"      {reads.upper()}: " not in web

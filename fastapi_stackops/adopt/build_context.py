@@ -106,7 +106,7 @@ def dockerignore_text(repo: Repository, env_dir: str) -> str:
         "**/*.py[cod]",
         env_dir,
         "*.env.docker",
-        ".env",
+        "**/.env",  # at any depth, as smoke forbids it in the image (a committed src/config/.env)
     ]
     # Data and ci's reports stay out, unless the app's code is a package of that name (reports/ of a reporting app).
     kept = {"tests"} if tests == "tests" else set()

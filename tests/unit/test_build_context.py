@@ -103,3 +103,10 @@ def test_a_folder_at_the_top_the_code_names_as_a_path_is_copied_with_it(tmp_path
     files = {"requirements.txt": "fastapi\n", "main.py": code + APP, "templates/email/invite.html": "", "data/seed.json": ""}
     repo = read_repository(written(tmp_path, files | {"logs/.keep": "", "tools/run.py": ""}))
     assert code_paths(repo) == copied
+
+
+def test_an_env_file_at_any_depth_stays_out_of_the_build(tmp_path):
+    # ShahriyarR/hexagonal-fastapi-jobboard commits src/jobboard/configurator/.env: the image held it, and smoke's
+    # "no forbidden files in image" failed inv ci on the image init had written.
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP, "src/config/.env": "A=1\n"}))
+    assert "**/.env" in dockerignore_text(repo, "env").splitlines()

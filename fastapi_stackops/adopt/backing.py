@@ -152,10 +152,13 @@ class Database:
         return self.template.format(name=self.service, data=self.data, official=self.official, **values)
 
     def scheme(self, dependencies: tuple[str, ...], settings_scheme: str, async_engine: bool) -> str:
-        """The settings' own scheme when it names this database, else one for a driver the app depends on: an async one
-        when the code makes an async SQLAlchemy engine, a sync one otherwise (alembic, or the driver itself, reads it)."""
+        """The settings' own scheme when it names this database, else Tortoise ORM's for an app on it, else one for a
+        driver the app depends on: an async one when the code makes an async SQLAlchemy engine, a sync one otherwise
+        (alembic, or the driver itself, reads it)."""
         if self.names(settings_scheme):
             return settings_scheme
+        if "tortoise-orm" in dependencies and not {"sqlalchemy", "sqlmodel"} & set(dependencies):
+            return self.kind  # Tortoise ORM's own schemes (postgres://, mysql://) pick its driver: it has no +driver
         usable = [(scheme, is_async) for driver, (scheme, is_async) in self.schemes.items() if driver in dependencies]
         fitting = [scheme for scheme, is_async in usable if is_async in (async_engine, None)]
         return (fitting or [scheme for scheme, _ in usable] or [self.default_scheme])[0]

@@ -107,3 +107,20 @@ def test_a_variable_read_from_the_environment_is_given_by_its_exact_name(tmp_pat
     web = compose_text(read_repository(written(tmp_path, files))).split("  web:\n")[1].split("\n\n")[0]
     assert all(f"      {name}: " in web for name in variables), web
     assert reads.upper() == reads or f"      {reads.upper()}: " not in web
+
+
+@pytest.mark.parametrize(
+    ("requirements", "scheme"),
+    [
+        # vladisa88/fastapi-weather: Tortoise ORM on asyncpg, given SQLAlchemy's postgresql+asyncpg://; its startup
+        # failed on "Unknown DB scheme: postgresql+asyncpg".
+        ("fastapi\ntortoise-orm\nasyncpg\n", "postgres"),
+        ("fastapi\ntortoise-orm[asyncmy]\n", "mysql"),
+        ("fastapi\nsqlalchemy\ntortoise-orm\nasyncpg\n", "postgresql+asyncpg"),  # SQLAlchemy beside it: its schemes
+    ],
+)
+def test_an_app_on_tortoise_orm_gets_its_schemes(tmp_path, requirements, scheme):
+    config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    database_url: str\n"
+    files = {"requirements.txt": requirements + "pydantic-settings\n", "main.py": APP, "config.py": config}
+    compose = compose_text(read_repository(written(tmp_path, files)))
+    assert f"DATABASE_URL: ${{DATABASE_URL-{scheme}://app:" in compose, compose

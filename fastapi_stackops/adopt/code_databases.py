@@ -32,8 +32,9 @@ def literal_names(tree: ast.Module) -> dict[str, str]:
     return {name: text for name, text in bound.items() if text}
 
 
-def written_text(node: ast.AST, names: dict[str, str]) -> str:
-    """A string the code writes out: a literal, or an f-string of literals and names bound only to one; else ""."""
+def written_text(node: ast.AST, names: dict[str, str], unknown: str = "") -> str:
+    """A string the code writes out: a literal, or an f-string of literals and names bound only to one; else "". With
+    `unknown`, an f-string's other parts are that text instead: a sketch that still shows what it writes (its host)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if not isinstance(node, ast.JoinedStr):
@@ -41,12 +42,27 @@ def written_text(node: ast.AST, names: dict[str, str]) -> str:
     parts = [
         str(v.value)
         if isinstance(v, ast.Constant)
-        else names.get(v.value.id, "")
+        else names.get(v.value.id, unknown)
         if isinstance(v, ast.FormattedValue) and isinstance(v.value, ast.Name)
-        else ""
+        else unknown
         for v in node.values
     ]
     return "".join(parts) if all(parts) else ""
+
+
+def assembled_urls(files: list[tuple[Path, ast.Module | None]]) -> dict[str, tuple[Path, int, str]]:
+    """Names a module binds at its top to a database URL at localhost that it assembles, its host a literal (`DB_HOST =
+    "localhost"`, its other parts read from anywhere): name -> (file, line, URL)."""
+    found = {}
+    for path, tree in files:
+        names = literal_names(tree) if tree else {}
+        for node in tree.body if tree else ():
+            assigned = isinstance(node, ast.Assign) and isinstance(node.value, ast.JoinedStr)
+            url = written_text(node.value, names, unknown="0") if assigned else ""
+            if SQL_SCHEME.match(url) and AT_LOCALHOST.match(url):  # said with its other parts as {...}
+                said = written_text(node.value, names, unknown="{...}")
+                found |= {target.id: (path, node.lineno, said) for target in node.targets if isinstance(target, ast.Name)}
+    return found
 
 
 def code_sqlite_file(root: Path) -> tuple[str, str]:
@@ -61,17 +77,20 @@ def code_sqlite_file(root: Path) -> tuple[str, str]:
     return "", ""
 
 
-def local_database_url(tree: ast.Module) -> tuple[int, str] | None:
-    """A database URL at localhost the code opens as written (a literal, or a name bound only to one), as (line, URL).
-    One read from a setting or the environment, even with such a default, is not."""
+def local_database_url(path: Path, tree: ast.Module, assembled: dict) -> tuple[Path, int, str] | None:
+    """A database URL at localhost the code opens as written (a literal, a name bound only to one, or a name any module
+    binds to one it assembles around a literal host), as (file, line, URL). One read from a setting or the environment,
+    even with such a default, is not."""
     names = literal_names(tree)
     for node in every_node(tree):
         if not any(calls(node, name) for name in CONNECTS):
             continue
         for arg in [*node.args[:1], *(k.value for k in node.keywords if k.arg in URL_KEYWORDS)]:
+            if isinstance(arg, ast.Name) and arg.id not in names and arg.id in assembled:
+                return assembled[arg.id]
             url = names.get(arg.id, "") if isinstance(arg, ast.Name) else getattr(arg, "value", "")
             if isinstance(url, str) and SQL_SCHEME.match(url) and AT_LOCALHOST.match(url):
-                return node.lineno, url
+                return path, node.lineno, url
     return None
 
 
@@ -81,11 +100,12 @@ def refuse_a_local_database(root: Path) -> None:
     A script of its own the app never imports (seed.py, run by hand at a developer's machine) is not the app."""
     files = [(path, parsed(path)) for path in python_files(root)]
     imported = {name for _, tree in files if tree for name in names_imported(tree)}
+    assembled = assembled_urls(files)
     for path, tree in files:
-        found = local_database_url(tree) if tree else None
+        found = local_database_url(path, tree, assembled) if tree else None
         if found and not (path.stem not in imported and run_as_a_script(tree)):
             raise NotAFastAPIRepository(
-                f"{path.relative_to(root)} line {found[0]}: the app opens its database at {masked(found[1], set())}, "
+                f"{found[0].relative_to(root)} line {found[1]}: the app opens its database at {masked(found[2], set())}, "
                 "at localhost, written in its code (in a container that is the container itself): read the URL from a "
                 "setting, and init points it at the stack's own database"
             )

@@ -1404,6 +1404,7 @@ def test_a_settings_reader_made_as_the_module_loads_is_read_wherever_its_branch_
 
 
 LOCAL_URL = 'engine = create_engine("postgresql://u:pw@localhost:5432/db")\n'
+ENGINE = "from session import engine\n"  # session.py makes it: `engine = create_engine(URL)`, URL imported from db.py
 RUN = 'if __name__ == "__main__":\n    seed()\n'
 
 
@@ -1423,12 +1424,20 @@ RUN = 'if __name__ == "__main__":\n    seed()\n'
         (f"{LOCAL_URL}{RUN}", ""),
         (f"{LOCAL_URL}app = FastAPI()\n{RUN}", "line 1"),  # the app itself, run as a script too
         (f"{LOCAL_URL}{RUN}", "imported"),  # a script the app imports as well
+        # carlosaaguirrez82-lang/fastapi-store: `DB_HOST = "localhost"` in the URL it assembles from the environment's
+        # parts, imported by the module that makes the engine; ci crash-looped on Connection refused.
+        (f"import os\n\nHOST = 'localhost'\nURL = f'postgresql://{{os.getenv(\"U\")}}@{{HOST}}:5432/db'\n{ENGINE}", "line 4"),
+        (f"import os\n\nHOST = os.getenv('H', 'localhost')\nURL = f'postgresql://u@{{HOST}}:5432/db'\n{ENGINE}", ""),
     ],
 )
 def test_a_database_opened_at_localhost_as_the_code_writes_it_is_refused_before_any_build(tmp_path, code, refused):
     main = f"import db\n{APP}" if refused == "imported" else APP
     refused = "line 1" if refused == "imported" else refused
     written(tmp_path, {"requirements.txt": "fastapi\nasyncpg\n", "main.py": main, "db.py": code})
+    if ENGINE in code:
+        written(
+            tmp_path, {"session.py": "from sqlalchemy import create_engine\nfrom db import URL\n\nengine = create_engine(URL)\n"}
+        )
     if not refused:  # an engine made on a sqlite URL written in the code runs on SQLite, whatever the drivers
         assert read_repository(tmp_path).database == ("sqlite" if "sqlite" in code else "postgres")
         return

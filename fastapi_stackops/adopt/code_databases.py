@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path, PurePosixPath
 
+from fastapi_stackops.adopt.file_paths import module_paths, path_text
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
@@ -32,9 +34,10 @@ def literal_names(tree: ast.Module) -> dict[str, str]:
     return {name: text for name, text in bound.items() if text}
 
 
-def written_text(node: ast.AST, names: dict[str, str], unknown: str = "") -> str:
-    """A string the code writes out: a literal, or an f-string of literals and names bound only to one; else "". With
-    `unknown`, an f-string's other parts are that text instead: a sketch that still shows what it writes (its host)."""
+def written_text(node: ast.AST, names: dict[str, str], unknown: str = "", computed: Callable = lambda _: "") -> str:
+    """A string the code writes out: a literal, or an f-string of literals, names bound only to one, and expressions
+    `computed` knows the value of; else "". With `unknown`, an f-string's other parts are that text instead: a sketch
+    that still shows what it writes (its host)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if not isinstance(node, ast.JoinedStr):
@@ -44,7 +47,7 @@ def written_text(node: ast.AST, names: dict[str, str], unknown: str = "") -> str
         if isinstance(v, ast.Constant)
         else names.get(v.value.id, unknown)
         if isinstance(v, ast.FormattedValue) and isinstance(v.value, ast.Name)
-        else unknown
+        else (computed(v.value) if isinstance(v, ast.FormattedValue) else "") or unknown
         for v in node.values
     ]
     return "".join(parts) if all(parts) else ""
@@ -68,10 +71,12 @@ def assembled_urls(files: list[tuple[Path, ast.Module | None]]) -> dict[str, tup
 def code_sqlite_file(root: Path) -> tuple[str, str]:
     """The SQLite file the code names at a path relative to where it runs, and where: ("database.db", "db.py:4")."""
     for path in python_files(root):
-        tree = parsed(path)
-        names = literal_names(tree) if tree else {}
+        tree, module = parsed(path), str(path.relative_to(root))
+        paths = module_paths(tree, module) if tree else {}  # Path(__file__).parent / "app.db": under the code too
+        names = {**literal_names(tree), **{name: "/".join(parts) or "." for name, parts in paths.items()}} if tree else {}
+        computed = partial(path_text, paths=paths, module=PurePosixPath(module).parts)
         for node in every_node(tree) if tree else ():
-            found = RELATIVE_SQLITE.match(written_text(node, names))
+            found = RELATIVE_SQLITE.match(written_text(node, names, computed=computed))
             if found:
                 return found.group(1), f"{path.relative_to(root)}:{node.lineno}"
     return "", ""

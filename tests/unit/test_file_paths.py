@@ -1,0 +1,30 @@
+"""fastapi_stackops/adopt/file_paths.py: paths a module computes from its own file, from the service's folder."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from fastapi_stackops.adopt.file_paths import module_paths
+
+
+@pytest.mark.parametrize(
+    ("code", "module", "paths"),
+    [
+        (
+            "ROOT = Path(__file__).resolve().parent.parent\nDB = ROOT / 'api.db'\n",
+            "app/database.py",
+            {"ROOT": (), "DB": ("api.db",)},
+        ),
+        ("B = Path(__file__).parent\nI = B / 'instance'\n", "app/db.py", {"B": ("app",), "I": ("app", "instance")}),
+        ("D = os.path.dirname(os.path.realpath(__file__))\nF = os.path.join(D, 'x.db')\n", "db.py", {"D": (), "F": ("x.db",)}),
+        ("P = Path(__file__).parents[1] / 'y.db'\n", "app/core/db.py", {"P": ("app", "y.db")}),
+        ("B = Path(__file__).parent.parent.parent\n", "app/db.py", {}),  # above the service's folder: nothing of it here
+        ("B = Path(__file__).parent\nB = Path(os.getenv('DATA'))\n", "db.py", {}),  # bound again to what is not known
+        ("B = Path(__file__).parent\nURL = f'sqlite:///{B}/a.db'\n", "db.py", {"B": ()}),  # a URL is no path
+        ("B = Path('/var/lib/app')\n", "db.py", {}),  # not from the module's file
+    ],
+)
+def test_a_path_computed_from_the_modules_file_is_read_from_the_services_folder(code, module, paths):
+    assert module_paths(ast.parse(code), module) == paths

@@ -94,7 +94,7 @@ def native_steps(compiled: tuple[str, ...]) -> tuple[str, str]:
         return "", ""
     libraries = list(dict.fromkeys(filter(None, (native_libraries(pin.split("==")[0]) for pin in compiled))))
     build = " ".join([COMPILER, *(headers for headers, _ in libraries)])
-    runtime = " ".join(shared for _, shared in libraries)
+    runtime = " ".join(shared for _, shared in libraries if shared)
     listed = ", ".join(compiled)
     builder = apt_install(build, f"{listed}: no wheel for this Python, so compiled here; the compiler stays in this stage.")
     return builder, apt_install(runtime, f"What {listed} loads at run time.") if runtime else ""

@@ -32,6 +32,7 @@ NATIVE_LIBRARIES = {
     "psycopg-c": ("libpq-dev", "libpq5"),  # psycopg[c]: an sdist only
     "mysqlclient": ("default-libmysqlclient-dev pkg-config", "libmariadb3"),
     "python-ldap": ("libldap2-dev libsasl2-dev", "libldap-2.5-0"),
+    "cffi": ("libffi-dev", ""),  # the runtime's Python loads libffi itself
 }
 #: Extensions in C or C++ that need only the compiler. A lock made for Pythons none of their wheels fit records their
 #: sdist alone (uv's for requires-python >= 3.14), which would otherwise read as pure Python.
@@ -66,8 +67,9 @@ def release_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", version.split("rc")[0].split("a")[0].split("b")[0])[:3])
 
 
-#: C and C++ compilers and the C library's headers: enough for an extension with no other library (editdistance is C++).
-COMPILER = "gcc g++ libc6-dev"
+#: C and C++ compilers, the C library's headers, and make: enough for an extension with no other library (editdistance
+#: is C++; uvloop before 0.15 builds its libuv with configure and make).
+COMPILER = "gcc g++ libc6-dev make"
 #: Installers that resolve the dependencies when the image is built: no lock holds them.
 UNLOCKED = ("requirements", "pip", "poetry-unlocked", "setup.cfg")
 WHEEL = re.compile(r"^[^-]+-[^-]+(?:-\d[^-]*)?-(?P<python>[^-]+)-(?P<abi>[^-]+)-(?P<platform>[^-]+)\.whl$")

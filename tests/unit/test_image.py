@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from fastapi_stackops.adopt.image import STRIPPED
+import pytest
+
+from fastapi_stackops.adopt.image import STRIPPED, native_steps
 
 VENV_FILES = {
     "site-packages/pydantic_core/_pydantic_core.cpython-311-x86_64-linux-gnu.so": True,
@@ -24,3 +26,18 @@ def test_strip_touches_extension_modules_alone(tmp_path: Path):
     step = STRIPPED.replace("/opt/venv", str(tmp_path)).replace("strip --strip-unneeded", "ls")
     listed = subprocess.run(step, shell=True, capture_output=True, text=True, check=True).stdout.split()
     assert sorted(listed) == sorted(str(tmp_path / "lib" / name) for name, stripped in VENV_FILES.items() if stripped)
+
+
+@pytest.mark.parametrize(
+    ("compiled", "builder", "runtime"),
+    [
+        # agasca94/fastapi-store, pinned in 2020 and built on 3.9: cffi 1.14 wants libffi's headers ("ffi.h: No such
+        # file or directory"), uvloop 0.14 builds its libuv with make ("No such file or directory: 'make'").
+        (("cffi==1.14.0", "uvloop==0.14.0"), "gcc g++ libc6-dev make libffi-dev", ""),
+        (("psycopg2==2.8.4", "cffi==1.14.0"), "gcc g++ libc6-dev make libpq-dev libffi-dev", "libpq5"),
+    ],
+)
+def test_a_pin_built_from_source_gets_its_headers_and_tools_in_the_builder_alone(compiled, builder, runtime):
+    build, run = native_steps(compiled)
+    assert f"apt-get install -y --no-install-recommends {builder} " in build
+    assert (f"--no-install-recommends {runtime} " in run) if runtime else run == ""

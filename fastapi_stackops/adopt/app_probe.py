@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import traceback
+from importlib.metadata import version
 
 MARKER = "stackops-routes "
 FAILED = "stackops-import-failed "
@@ -24,8 +25,6 @@ def report(error, code, marker=FAILED):
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(code)] or [None]
     own = error if isinstance(error, SyntaxError) else frames[-1]
     try:
-        from importlib.metadata import version
-
         pydantic = version("pydantic")
     except Exception:
         pydantic = ""
@@ -39,9 +38,31 @@ def report(error, code, marker=FAILED):
         "line": getattr(own, "lineno", 0),
         "text": (getattr(error, "text", "") or "").strip(),
         "name": getattr(error, "name", "") if isinstance(error, ImportError) else "",
+        "library": library(error),
+        "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
     }
     print(marker + json.dumps(failure), flush=True)
     traceback.print_exception(type(error), error, error.__traceback__)
+
+
+def library(error):
+    """The installed distribution, with its version, whose code raised the error ("" for the app's own)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    path = frames[-1].filename if frames else ""
+    if "-packages/" not in path:
+        return ""
+    top = path.split("-packages/", 1)[1].split("/")[0]
+    top = top[:-3] if top.endswith(".py") else top
+    try:
+        from importlib.metadata import packages_distributions
+
+        name = (packages_distributions().get(top) or [top])[0]
+    except ImportError:  # 3.9 has none: the module's name, as most distributions are named
+        name = top
+    try:
+        return f"{name} {version(name)}"
+    except Exception:  # no distribution of that name
+        return name
 
 
 def chain(error):

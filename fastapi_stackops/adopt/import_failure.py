@@ -79,6 +79,8 @@ class Failure:
     name: str = ""  # a ModuleNotFoundError's module
     pydantic: str = ""
     root: str = ""  # the first exception of a chain ("from e"), when it is another
+    library: str = ""  # the installed distribution whose code raised it, with its version ("sqlalchemy 2.0.30")
+    python: str = ""  # the image's, as the probe ran
 
     @property
     def said(self) -> str:
@@ -113,6 +115,11 @@ NOT_IN_PACKAGE = re.compile(rf"cannot import name '(\w+)' from '([\w.]+)' \({COD
 OPTIONAL_MODULE = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
 
 
+#: What a dependency raises as it loads when its release and the Python, or the other pins, do not go together (SQLAlchemy
+#: 2.0.30 on 3.13: "TypeError: Can't replace canonical symbol for '__firstlineno__'"); not a value the app was given.
+INSIDE_A_RELEASE = frozenset({"TypeError", "AttributeError", "NameError", "SystemError"})
+
+
 def cause(
     failure: Failure, deps_file: str, local: set[str], outside: dict[str, str] | None = None, unlocked: tuple = ((), "")
 ) -> str:
@@ -138,6 +145,13 @@ def cause(
         # A library's optional dependency, which it names in its own words (pydantic's "email-validator is not installed",
         # pwdlib's HasherNotAvailable).
         return f"{where}: {briefly(message).rstrip('.')}: none of its dependencies installs {optional[1]}; add it to {deps_file}"
+    if failure.library and failure.kind in INSIDE_A_RELEASE:
+        name = failure.library.split()[0]
+        return (
+            f"{where}: {failure.kind} inside {failure.library}, not the app's code ({briefly(message)}): a release that does "
+            f"not go with Python {failure.python or 'here'} or with the other pins fails so; pin the {name} the code was "
+            f"written for in {deps_file}, or give init --python the Python it ran on"
+        )
     pydantic = f"pydantic {failure.pydantic}" if failure.pydantic else "the installed pydantic"
     if failure.kind == "PydanticImportError":
         return (

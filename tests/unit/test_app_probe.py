@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 
 import pytest
 
@@ -60,6 +61,15 @@ def test_an_import_failure_is_reported_with_the_apps_own_frame(tmp_path):
     done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=30)
     failure = json.loads(done.stdout.split(FAILED, 1)[1].splitlines()[0])
     assert done.returncode == 1 and failure["kind"] == "KeyError" and failure["line"] == 3
+
+
+def test_an_import_failure_raised_inside_a_dependency_names_its_release(tmp_path):
+    (tmp_path / "main.py").write_text("import requests\n\nrequests.get('')\n")
+    args = [sys.executable, "-c", PROBE, "main", "app", "", f"{tmp_path}/", "2"]
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    failure = json.loads(done.stdout.split(FAILED, 1)[1].splitlines()[0])
+    assert failure["library"] == f"requests {version('requests')}" and failure["line"] == 3
+    assert failure["python"] == f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def test_an_app_that_configures_logging_after_a_bare_import_logging_loads_as_uvicorn_loads_it(tmp_path):

@@ -544,3 +544,23 @@ def test_an_env_file_environs_reads_from_a_folder_the_image_lacks_is_placed_empt
         return
     setup, _ = learned(setup, failed, False)
     assert setup.repo.placeholders == placeholder
+
+
+@pytest.mark.parametrize(
+    ("kind", "library", "inside"),
+    [
+        # nickAnhel/FastAPI-Weather-Service: its pinned SQLAlchemy 2.0.30 on 3.13; init's words sent the user to
+        # --set and --app, which had nothing to do with it.
+        ("TypeError", "sqlalchemy 2.0.30", True),
+        ("TypeError", "", False),  # the app's own
+        ("ValidationError", "pydantic 2.9.0", False),  # a value the app was given, said as before
+    ],
+)
+def test_a_failure_raised_inside_a_dependency_as_it_loads_is_said_as_its_release(kind, library, inside):
+    repo = read_repository(BARE / "requirements-psycopg2-sync")
+    message = "Can't replace canonical symbol for '__firstlineno__' with new int value 615"
+    failure = Failure(kind, message, "/srv/auth/router.py", 3, library=library, python="3.13")
+    said = str(ImportFailed(repo, f"{kind}: {message}", failure))
+    assert ("TypeError inside sqlalchemy 2.0.30, not the app's code" in said) is inside
+    assert ("pin the sqlalchemy the code was written for in requirements.txt, or give init --python" in said) is inside
+    assert ("--set" in said) is not inside

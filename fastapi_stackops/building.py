@@ -21,6 +21,8 @@ TELLING = re.compile(
 #: Lines that match TELLING and tell nothing: pip's hints, and its list of releases for other Pythons (hundreds of
 #: characters, before the requirement it could not meet).
 UNTELLING = ("note:", "hint:", "ERROR: Ignored the following versions")
+#: pip 24.1 on refuses a release whose metadata writes a range its old parsers took (uvicorn 0.14.0's `>=0.4.*`).
+INVALID_METADATA = re.compile(r"Requested (\S+) from \S+ .*has invalid metadata: (.+)$")
 QUIET = re.compile(r"level=warning|^\s*$")  # Compose's own warnings (Bake, `version:`) are not the build's words
 #: pip's and uv's words for a dependency whose own build (a C extension) failed, naming it.
 UNCOMPILED = re.compile(
@@ -62,9 +64,11 @@ def failure_summary(lines: list[str]) -> str:
     output = step_output(lines, failed[-1])
     telling = [line for line in output if TELLING.search(line) and not line.startswith(UNTELLING)] or output
     cause = " / ".join(dict.fromkeys(telling[-3:])) or "no output"
-    dependency = uncompiled(output)
+    dependency, invalid = uncompiled(output), next(filter(None, map(INVALID_METADATA.search, output)), None)
     if dependency:  # its compiler's lines name files of a dependency's source, which the user never wrote
         cause = f"the dependency {dependency} failed to build from source (its build's words, not the repository's code): {cause}"
+    elif invalid:  # pip's "could not find a version" after it lists hundreds of releases: the reason is this line
+        cause = f"pip refuses {invalid[1]} for metadata that is not PEP 440 ({invalid[2]}); pin a later release of it"
     return f"the build failed at {header.split('] ')[0]}]: {cause if len(cause) < 500 else cause[:497] + '...'}"
 
 

@@ -42,6 +42,20 @@ failed to solve: executor failed running [/bin/sh -c pip install -q -r /tmp/requ
             "the build failed at [api runtime 3/6]: "
             "stackops: installed without fastapi for Python 3.11.2: no dependency names it, or the pins' markers exclude this Python",
         ),
+        (  # max-belichenko/fastapi-event-notifications: uvicorn==0.14.0, whose metadata pip 26 refuses; the line ended
+            # on pip's list of every uvicorn release
+            [
+                "#13 [web builder 6/8] RUN pip install -r requirements.txt",
+                "#13 3.571 WARNING: Ignoring version 0.14.0 of uvicorn since it has invalid metadata:",
+                "#13 3.571 Requested uvicorn==0.14.0 from https://files.example/uvicorn-0.14.0-py3-none-any.whl (from -r "
+                "requirements.txt (line 21)) has invalid metadata: .* suffix can only be used with `==` or `!=` operators",
+                "#13 3.577 ERROR: Could not find a version that satisfies the requirement uvicorn==0.14.0 (from versions: 0.0.1)",
+                "#13 3.577 ERROR: No matching distribution found for uvicorn==0.14.0",
+                "#13 ERROR: executor failed running [/bin/sh -c pip install -r requirements.txt]: exit code: 1",
+            ],
+            "the build failed at [web builder 6/8]: pip refuses uvicorn==0.14.0 for metadata that is not PEP 440 "
+            "(.* suffix can only be used with `==` or `!=` operators); pin a later release of it",
+        ),
         (  # StanislavBeskaev/Chat-FastAPI-React: greenlet 1.1.2, pinned for 3.10, compiled against 3.11's headers
             [
                 "#10 [web builder 6/8] RUN pip install -r /tmp/requirements.txt",

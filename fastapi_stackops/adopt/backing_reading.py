@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from fastapi_stackops.adopt.app_settings import Settings, setting_fields
-from fastapi_stackops.adopt.backing import DRIVERS, EXTENSIONS, Login
+from fastapi_stackops.adopt.backing import DATABASES, DRIVERS, EXTENSIONS, Login
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client, refuse_unrun_servers
 from fastapi_stackops.adopt.code_databases import (
     code_sqlite_file,
@@ -95,6 +95,9 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings, database, extension, where, in_code, login, tls = [], "", "", "", "", None, ""
     sqlite_only = sqlite_engine(root)
     found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers and not sqlite_only]
+    # Drivers of both (asyncpg and asyncmy, frozen together): the one the settings' URL names.
+    named = (settings.database_default if settings else "").split("://")[0]
+    found.sort(key=lambda kind_driver: not DATABASES[kind_driver[0]].names(named))
     if found:
         database, driver = found[0]
         extension, where = extension_use(root, dependencies) if database == "postgres" else ("", "")

@@ -191,3 +191,19 @@ def test_faststream_is_a_client_of_the_broker_its_code_imports(tmp_path: Path, c
     written(tmp_path, {"requirements.txt": "fastapi\nfaststream\n", "main.py": APP, "events.py": code})
     repo = read_repository(tmp_path)
     assert (bool(repo.rabbitmq), bool(repo.redis)) == (rabbitmq, redis)
+
+
+@pytest.mark.parametrize(
+    ("default", "database"),
+    [
+        # Shubham100718/fastapi-event-management-app: asyncpg and asyncmy frozen together, its URL's default on MySQL;
+        # init ran PostgreSQL, and the app crash-looped on the MySQL host of its default.
+        ("mysql+asyncmy://admin:pw@mysql:3306/events", "mysql"),
+        ("postgresql+asyncpg://admin:pw@db:5432/events", "postgres"),
+        ("", "postgres"),  # no URL names one: the first driver's, as before
+    ],
+)
+def test_drivers_of_two_databases_run_the_one_the_settings_url_names(tmp_path, default, database):
+    config = f"import os\n\nDATABASE_URL = os.getenv('DATABASE_URL', '{default}')\n" if default else ""
+    files = {"requirements.txt": "fastapi\nasyncpg\nasyncmy\nsqlalchemy\n", "main.py": APP, "config.py": config}
+    assert read_repository(written(tmp_path, files)).database == database

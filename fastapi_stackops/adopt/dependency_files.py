@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from fastapi_stackops import StackError
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.package_index import normalized
+from fastapi_stackops.adopt.poetry_hash import stale
 from fastapi_stackops.adopt.wheels import pipfile_pins, ranges, read_lock, text_of
 from fastapi_stackops.adopt.workspace import read_toml, workspace_of
 from fastapi_stackops.lazy import requests
@@ -273,11 +274,18 @@ def unlocked(root: Path, installer: str, dependencies: tuple[str, ...]) -> tuple
 
 def refuse_a_stale_lock(root: Path, installer: str, dependencies: tuple[str, ...]) -> None:
     """A poetry.lock older than pyproject.toml, which poetry refuses to export ("pyproject.toml changed significantly
-    since poetry.lock was last generated"): refused before any build, in one line naming what it lacks."""
+    since poetry.lock was last generated"): refused before any build, in one line naming what it lacks, or saying its
+    content-hash is another's (nelttjen/fastapi-social_nw, tomaszbk/fastapi-bank-web-application)."""
     missing, lock = unlocked(root, installer, dependencies) if installer == "poetry" else ((), "")
     if missing and len(missing) < len(dependencies):  # a lock pinning none of them is no lock poetry wrote
         named = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         raise NotAFastAPIRepository(
             f"{lock} pins no {named}, which pyproject.toml declares: the lock is older than pyproject.toml; "
             "lock again (poetry lock) and commit it"
+        )
+    text = (root / "poetry.lock").read_text(errors="replace") if installer == "poetry" else ""
+    if text and stale(pyproject(root), read_toml(root / "poetry.lock"), text):
+        raise NotAFastAPIRepository(
+            "poetry.lock was made from another pyproject.toml (its content-hash is not this one's), and poetry refuses "
+            "to export it: lock again (poetry lock) and commit it"
         )

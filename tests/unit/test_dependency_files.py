@@ -198,6 +198,8 @@ def locked(*names: str) -> str:
         # trial's build failed 13 s in, on poetry's "changed significantly since poetry.lock was last generated".
         (locked("fastapi", "starlette"), "poetry.lock pins no slowapi, which pyproject.toml declares"),
         (locked("fastapi", "Slowapi"), ""),  # as the lock spells it
+        # tomaszbk/fastapi-bank-web-application: every dependency pinned, and the content-hash another pyproject's
+        (locked("fastapi", "slowapi") + 'content-hash = "0123"\n', "poetry.lock was made from another pyproject.toml"),
     ],
 )
 def test_a_poetry_lock_older_than_pyproject_is_refused_before_any_build(tmp_path, lock, refused):

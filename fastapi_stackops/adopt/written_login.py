@@ -17,7 +17,8 @@ from fastapi_stackops.adopt.backing import DATABASES, SCHEME_NAMES, Login
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.migrations import alembic_location
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
-from fastapi_stackops.adopt.syntax import parsed
+from fastapi_stackops.adopt.syntax import calls, parsed
+from fastapi_stackops.adopt.url_parts import ENGINES
 from fastapi_stackops.adopt.wheels import text_of
 
 #: A URL that logs in at a host by name: scheme://user:password@host[:port]/database[?options].
@@ -49,12 +50,14 @@ def alembic_url(root: Path) -> tuple[str, str]:
 
 
 def bound_urls(root: Path) -> Iterator[tuple[str, str]]:
-    """The URLs the code binds to a name at module level, as a string literal, and where."""
+    """The URLs the code binds to a name at module level, or hands an engine as it makes it, as a string literal, and
+    where."""
     for path in python_files(root):
-        for node in getattr(parsed(path), "body", ()):
-            value = getattr(node, "value", None)
-            if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(value, ast.Constant) and "://" in str(value.value):
-                yield str(value.value), f"{path.relative_to(root)} line {node.lineno}"
+        tree = parsed(path)
+        bound = [n.value for n in getattr(tree, "body", ()) if isinstance(n, ast.Assign | ast.AnnAssign)]
+        engines = [n.args[0] for n in ast.walk(tree) if tree and any(calls(n, e) for e in ENGINES) and n.args]
+        for value in (v for v in bound + engines if isinstance(v, ast.Constant) and "://" in str(v.value)):
+            yield str(value.value), f"{path.relative_to(root)} line {value.lineno}"
 
 
 def written_login(root: Path, kind: str) -> tuple[Login | None, list[Finding]]:

@@ -37,6 +37,13 @@ INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
         ({"db.py": 'import os\nURL = os.getenv("URL", "postgresql://u:p@db/x")\n'}, None),
         ({"db.py": 'URL = "mysql://u:p@db/x"\n'}, None),  # another kind of database
         ({"tests/conftest.py": 'URL = "postgresql://u:p@db/x"\n'}, None),  # a suite's own
+        # Shubham100718/fastapi-event-management-app: the URL handed to the engine as it is made; the app crash-looped
+        # on its host, which the stack's database did not answer to.
+        (
+            {"db.py": 'engine = create_async_engine(\n    "postgresql+asyncpg://admin:pw@pg:5432/events", echo=True\n)\n'},
+            "admin pw events pg",
+        ),
+        ({"db.py": 'client = connect("postgresql://u:p@db/x")\n'}, None),  # no engine's: not this check's
     ],
 )
 def test_a_login_the_repository_writes_out_is_found(tmp_path: Path, files, found):

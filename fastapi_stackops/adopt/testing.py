@@ -23,6 +23,7 @@ DEV_REQUIREMENTS = re.compile(r"^(?:requirements[-_.](?:dev|test|tests)|(?:dev|t
 
 #: What brings pip back into the venv for the tests' dependencies: the interpreter's own.
 ENSUREPIP = "/opt/venv/bin/python -m ensurepip >/dev/null"
+PIP = "/opt/venv/bin/python -m pip install -q --no-cache-dir"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class ServiceTests:
     own_paths: bool = False  # pytest's testpaths say what to collect: it is given no folder, as `pytest` alone runs
     starts_containers: bool = False  # it imports testcontainers: it needs the engine, as a CI runner gives it
     drops_tables: bool = False  # it drops every table as it ends (`drop_all`): a database of its own, where it may
+    uses_test_client: bool = False  # Starlette's TestClient, which needs httpx: added when nothing installed it
 
     @property
     def arguments(self) -> tuple[str, ...]:
@@ -56,14 +58,21 @@ class ServiceTests:
 
     @property
     def install(self) -> str:
-        """The builder's command that adds the tests' dependencies to /opt/venv. pip left the venv: ensurepip brings back the
-        interpreter's own (pip --python needs pip 22.3, and Debian bullseye's 3.9 has 20.3)."""
-        pip = f"{ENSUREPIP} && /opt/venv/bin/python -m pip install -q --no-cache-dir"
+        """The builder's command that adds the tests' dependencies to /opt/venv, and httpx for a suite on TestClient
+        when none of them brought it (rajendrakumaryadav/fastapi-employee-record: "requires the httpx package")."""
+        httpx = f"/opt/venv/bin/python -c 'import httpx' 2>/dev/null || {{ {ENSUREPIP} && {PIP} httpx; }}"
+        return f"{self.dependencies_install} \\\n    && {{ {httpx}; }}" if self.uses_test_client else self.dependencies_install
+
+    @property
+    def dependencies_install(self) -> str:
+        """The tests' own dependencies, into /opt/venv. pip left the venv: ensurepip brings back the interpreter's own
+        (pip --python needs pip 22.3, and Debian bullseye's 3.9 has 20.3)."""
+        pip = f"{ENSUREPIP} && {PIP}"
         if self.kind in ("uv-group", "uv-extra"):
             option = "--group" if self.kind == "uv-group" else "--extra"
             return f"UV_PROJECT_ENVIRONMENT=/opt/venv /opt/uv/bin/uv sync --frozen --no-install-project --no-cache {option} {self.name}"
         if self.kind == "main":
-            return "true  # pytest is among the app's own dependencies"
+            return "true"  # pytest is among the app's own dependencies
         if self.kind == "poetry-group":
             return (
                 f"/opt/poetry/bin/poetry export --only {self.name} --without-hashes -o /tmp/test-requirements.txt \\\n"
@@ -179,10 +188,14 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     own_paths = bool(pytest_setting(root, project, "testpaths").strip())
     paths = sorted((root / folder).rglob("*.py"))
     engine, drops = any(TESTCONTAINERS.search(text_of(p)) for p in paths), any(drops_at_its_end(p) for p in paths)
+    client = any(TEST_CLIENT.search(text_of(p)) for p in paths)
     run_in = run_folder(root, project, folder)
-    return ServiceTests(folder, *found, *values, run_in, own_paths, starts_containers=engine, drops_tables=drops), ""
+    extra = {"starts_containers": engine, "drops_tables": drops, "uses_test_client": client}
+    return ServiceTests(folder, *found, *values, run_in, own_paths, **extra), ""
 
 
+#: A test module on Starlette's TestClient (FastAPI's re-exports it).
+TEST_CLIENT = re.compile(r"\b(?:fastapi|starlette)\.testclient\b")
 #: A test module that starts containers of its own.
 TESTCONTAINERS = re.compile(r"^\s*(?:from|import)\s+testcontainers\b", re.M)
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from fastapi_stackops.adopt.image import dockerfile_text
+from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.testing import ServiceTests, run_folder
+from tests.unit.shapes import APP
+from tests.utils import written
 
 
 @pytest.mark.parametrize(
@@ -70,3 +76,27 @@ def test_pytest_in_pipenvs_lock_is_found_in_its_main_or_develop_pins(tmp_path: P
         program = tests.install.split(" > /tmp/test-requirements.txt")[0].replace("python", sys.executable, 1)
         printed = subprocess.run(program, shell=True, cwd=tmp_path, capture_output=True, text=True, check=True).stdout
         assert printed.split() == ["pytest==8.3.4", "httpx==0.28.1"]
+
+
+@pytest.mark.parametrize(
+    ("test", "added"),
+    [
+        # rajendrakumaryadav/fastapi-employee-record: TestClient, and no httpx among its dev dependencies; its suite
+        # failed to collect ("The starlette.testclient module requires the httpx package to be installed").
+        ("from fastapi.testclient import TestClient\n", True),
+        ("from starlette.testclient import TestClient\n", True),
+        ("import httpx\n", False),  # its own client: it declares what it imports
+    ],
+)
+def test_a_suite_on_test_client_gets_httpx_when_nothing_installed_it(tmp_path: Path, test, added):
+    files = {"requirements.txt": "fastapi\npytest\n", "main.py": APP, "tests/test_app.py": test + "def test_x():\n    pass\n"}
+    repo = read_repository(written(tmp_path, files))
+    step = "/opt/venv/bin/python -c 'import httpx' 2>/dev/null || { /opt/venv/bin/python -m ensurepip >/dev/null && "
+    assert (step in dockerfile_text(repo, "/health", False)) is added
+    if added:  # the step as the builder runs it: a venv that has httpx is left as it is
+        done = subprocess.run(
+            ["sh", "-c", repo.service_tests.install.split(" \\\n    && ", 1)[1].replace("/opt/venv/bin/python", sys.executable)],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0 and "pip" not in done.stdout, done.stderr

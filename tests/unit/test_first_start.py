@@ -109,6 +109,17 @@ EMAIL = "email-validator is not installed, run `pip install 'pydantic[email]'`"
         ),
         (Failure("ModuleNotFoundError", "No module named 'jose'", "/srv/main.py", 2, name="jose"), "python-jose"),
         (Failure("ModuleNotFoundError", "No module named 'pytz'", "/srv/main.py", 2, name="pytz"), "pytz"),
+        # TNTDanh/fastapi-student-advising-booking: a Form route, and no python-multipart (its module's newer name)
+        (
+            Failure(
+                "RuntimeError",
+                'Form data requires "python-multipart"',
+                "/srv/auth.py",
+                9,
+                root="ModuleNotFoundError: No module named 'python_multipart'",
+            ),
+            "python-multipart",
+        ),
         # alec-ibp/fastapi-store: boto3 imported for its S3 files, and not declared
         (Failure("ModuleNotFoundError", "No module named 'boto3'", "/srv/main.py", 2, name="boto3"), "boto3"),
         # a module not that well known is never guessed into a package name: the app's own to declare

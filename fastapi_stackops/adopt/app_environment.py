@@ -9,6 +9,7 @@ import re
 from fastapi_stackops.adopt.app_mode import https_redirects, local_mode
 from fastapi_stackops.adopt.app_settings import (
     DATABASE_FIELD,
+    DATABASE_PART,
     KINDS,
     UNSET,
     SettingField,
@@ -204,7 +205,11 @@ def tests_environment(repo: Repository) -> dict[str, str]:
     own = {name: json.dumps(value) for name, value in repo.service_tests.own_values if name in made and "$" not in value}
     # What the suite names and the repository's own pipelines set, which the stack does not wire; then what only the
     # suite reads, with no default: a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL).
-    pipelines = {name: json.dumps(on_the_stack(repo, value)) for name, value in repo.service_tests.ci_values if name not in wired}
+    pipelines = {
+        name: json.dumps(stack_part(repo, name) or on_the_stack(repo, value))
+        for name, value in repo.service_tests.ci_values
+        if name not in wired
+    }
     examples = committed_environment(repo, environment)
     only_read = {
         name: json.dumps(suite_only_value(repo, name))
@@ -225,6 +230,14 @@ def suite_only_value(repo: Repository, name: str) -> str:
     url = database_url(repo, SettingField(name, None, exact=True))
     dropped = repo.database == "postgres" and repo.service_tests.drops_tables
     return f"{url.rsplit('/', 1)[0]}/postgres" if dropped else url
+
+
+def stack_part(repo: Repository, name: str) -> str:
+    """The stack's own value of a database part a pipeline sets for the suite (its job's TEST_DB_NAME, a database the
+    stack does not have: "Access denied ... to database 'bankaccountsystem_test'"); "" for any other variable."""
+    found, database = DATABASE_PART.match(name), repo.database_server
+    part = found.lastgroup if found and database else ""
+    return database.parts(database.default_scheme).get(part, "") if part in ("host", "port", "user", "password", "name") else ""
 
 
 def on_the_stack(repo: Repository, value: str) -> str:

@@ -124,3 +124,14 @@ def test_an_app_on_tortoise_orm_gets_its_schemes(tmp_path, requirements, scheme)
     files = {"requirements.txt": requirements + "pydantic-settings\n", "main.py": APP, "config.py": config}
     compose = compose_text(read_repository(written(tmp_path, files)))
     assert f"DATABASE_URL: ${{DATABASE_URL-{scheme}://app:" in compose, compose
+
+
+def test_a_database_part_a_pipeline_sets_for_the_suite_is_the_stacks(tmp_path):
+    # Dhruv-Cmds/fastapi-banking-system: its workflow's TEST_DB_NAME named the job's own database; the suite, given
+    # it, failed on "Access denied for user 'app'@'%' to database 'bankaccountsystem_test'".
+    workflow = "jobs:\n  test:\n    env:\n      TEST_DB_NAME: bank_test\n      API_MODE: strict\n    steps: []\n"
+    conftest = "import os\n\nNAME = os.getenv('TEST_DB_NAME')\nMODE = os.getenv('API_MODE')\n"
+    files = {"requirements.txt": "fastapi\naiomysql\npytest\n", "main.py": APP, ".github/workflows/test.yml": workflow}
+    files |= {"tests/conftest.py": conftest, "tests/test_app.py": "def test_x():\n    pass\n"}
+    tested = compose_text(read_repository(committed(written(tmp_path, files)))).split("  web-test:\n")[1]
+    assert 'TEST_DB_NAME: "app"' in tested and 'API_MODE: "strict"' in tested, tested

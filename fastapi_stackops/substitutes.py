@@ -15,6 +15,9 @@ from fastapi_stackops.engine import split_reference
 #: What each Debian suite ships, so what a substitute can be: the version an image
 #: names decides the suite (measured: trixie builds with the same recipes).
 PYTHON_SHIPS = {"3.9": "bullseye", "3.11": "bookworm", "3.13": "trixie", "3.14": "forky"}
+#: The patch release of each suite's Python (measured 2026-12-04): what a substitute runs, and what a release's
+#: Requires-Python is held against (`<=3.11` leaves 3.11.2 out).
+PYTHON_PATCH = {"3.9": 2, "3.11": 2, "3.13": 5, "3.14": 8}
 DEBIAN_SHIPS = {
     "python": PYTHON_SHIPS,
     # The same interpreter with only what a built venv needs to run: a runtime stage's base.

@@ -20,7 +20,7 @@ from fastapi_stackops.adopt.wheels import (
     text_of,
     without_wheels,
 )
-from fastapi_stackops.substitutes import DEBIAN_SHIPS
+from fastapi_stackops.substitutes import DEBIAN_SHIPS, PYTHON_PATCH
 
 
 def minor_of(version: str) -> int:
@@ -61,10 +61,6 @@ def allows(spec: str, minor: int) -> bool:
     return True
 
 
-#: The patch release of each Debian suite's Python (measured 2026-12-04): what a substitute runs.
-DEBIAN_PATCH = {"3.9": 2, "3.11": 2, "3.13": 5, "3.14": 8}
-
-
 def buildable(spec: str, low: str) -> list[str]:
     """The buildable Pythons a specifier allows, from its lower bound up, likeliest first (3.9 only when nothing newer fits).
     A floor at a patch release above the one a Debian suite ships (>=3.11.11, where bookworm has 3.11.2, which uv and
@@ -72,7 +68,7 @@ def buildable(spec: str, low: str) -> list[str]:
     minor = minor_of(low)
     fits = [v for v in BUILDABLE_PYTHONS if minor <= minor_of(v) and allows(spec, minor_of(v))]
     patch = re.search(r">=\s*3\.(\d+)\.(\d+)", spec)
-    if patch and int(patch.group(2)) > DEBIAN_PATCH.get(f"3.{patch.group(1)}", 0) and len(fits) > 1:
+    if patch and int(patch.group(2)) > PYTHON_PATCH.get(f"3.{patch.group(1)}", 0) and len(fits) > 1:
         fits = [v for v in fits if v != f"3.{patch.group(1)}"]
     return fits
 

@@ -16,6 +16,7 @@ from urllib.parse import urljoin
 import requests
 
 from fastapi_stackops.adopt.ranges import allows, newest_allowed, release
+from fastapi_stackops.substitutes import PYTHON_PATCH
 
 DEFAULT_INDEX = "https://pypi.org/simple"
 #: Index lookups in flight at once: one per package (a hundred for a large requirements file), each mostly waiting.
@@ -112,11 +113,13 @@ def requires_python(index: str, name: str, version: str) -> str:
 
 def for_other_pythons(index: str, pins: dict[str, str], python: str) -> dict[str, str]:
     """ "name==version" -> the Pythons it requires, for each exact pin whose release requires other Pythons than this
-    one (backports.asyncio.runner 1.2.0, for <3.11, in a freeze made on 3.10): pip finds no release of it here."""
+    one, at the patch release the image runs (backports.asyncio.runner 1.2.0, for <3.11, in a freeze made on 3.10;
+    redis-om 0.1.0, for <=3.11, which 3.11.2 is not): pip finds no release of it here."""
     exact = [(name, spec[2:]) for name, spec in pins.items() if re.fullmatch(r"==[\w.]+", spec)]
     with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
         specs = dict(zip(exact, pool.map(lambda pin: requires_python(index, *pin), exact), strict=True))
-    return {f"{n}=={v}": spec for (n, v), spec in specs.items() if spec and allows(spec, release(python)) is False}
+    runs = release(f"{python}.{PYTHON_PATCH.get(python, 0)}")  # the patch release the image runs
+    return {f"{n}=={v}": spec for (n, v), spec in specs.items() if spec and allows(spec, runs) is False}
 
 
 def picked(index: str, name: str, spec: str, moment: datetime | None = None) -> tuple[str, str, list[str]]:

@@ -102,6 +102,7 @@ BACKPORT = {
         {"filename": "backports_asyncio_runner-1.2.0-py3-none-any.whl", "requires-python": "<3.11,>=3.8"},
         {"filename": "backports_asyncio_runner-1.2.0.tar.gz", "requires-python": "<3.11,>=3.8"},
     ],
+    "redis-om": [{"filename": "redis_om-0.1.0-py3-none-any.whl", "requires-python": ">=3.7,<=3.11"}],
 }
 
 
@@ -113,6 +114,9 @@ BACKPORT = {
         ("backports.asyncio.runner==1.2.0", "", "3.9"),
         ("backports.asyncio.runner==1.2.0; python_version < '3.11'", "", "3.11"),  # asked for on those Pythons alone
         ("backports.asyncio.runner==1.2.0", "def f(x: int | None): ...\n", "refused"),  # 3.9 runs no `X | Y`
+        # willy-r/fastapi-payment-microservices: redis-om 0.1.0 requires <=3.11, which leaves 3.11.2 out; pip said so
+        # 17 s into the build, on 3.11
+        ("redis-om==0.1.0", "", "3.9"),
     ],
 )
 def test_a_pin_for_older_pythons_moves_the_image_to_one_or_is_refused_in_one_line(monkeypatch, tmp_path, line, code, outcome):

@@ -89,15 +89,20 @@ class Backing(NamedTuple):
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
 
 
+def server_drivers(dependencies: tuple[str, ...], settings: Settings | None) -> list[tuple[str, str]]:
+    """(database, driver) for each server's driver the app depends on; of two databases' (asyncpg and asyncmy, frozen
+    together), the one the settings' URL names first."""
+    found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers]
+    named = (settings.database_default if settings else "").split("://")[0]
+    return sorted(found, key=lambda kind_driver: not DATABASES[kind_driver[0]].names(named))
+
+
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
     """PostgreSQL, MySQL (MariaDB), SQLite, Redis and RabbitMQ, from the drivers the project depends on and its
     settings' defaults."""
     findings, database, extension, where, in_code, login, tls = [], "", "", "", "", None, ""
     sqlite_only = sqlite_engine(root)
-    found = [(kind, d) for kind, drivers in DRIVERS.items() for d in dependencies if d in drivers and not sqlite_only]
-    # Drivers of both (asyncpg and asyncmy, frozen together): the one the settings' URL names.
-    named = (settings.database_default if settings else "").split("://")[0]
-    found.sort(key=lambda kind_driver: not DATABASES[kind_driver[0]].names(named))
+    found = [] if sqlite_only else server_drivers(dependencies, settings)
     if found:
         database, driver = found[0]
         extension, where = extension_use(root, dependencies) if database == "postgres" else ("", "")

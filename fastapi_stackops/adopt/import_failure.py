@@ -146,12 +146,13 @@ def cause(
         # pwdlib's HasherNotAvailable).
         return f"{where}: {briefly(message).rstrip('.')}: none of its dependencies installs {optional[1]}; add it to {deps_file}"
     if failure.library and failure.kind in INSIDE_A_RELEASE:
-        name = failure.library.split()[0]
-        return (
-            f"{where}: {failure.kind} inside {failure.library}, not the app's code ({briefly(message)}): a release that does "
-            f"not go with Python {failure.python or 'here'} or with the other pins fails so; pin the {name} the code was "
-            f"written for in {deps_file}, or give init --python the Python it ran on"
-        )
+        return inside_a_release(failure, deps_file)
+    return pydantic_cause(failure, deps_file)
+
+
+def pydantic_cause(failure: Failure, deps_file: str) -> str:
+    """Code written for another pydantic than the one installed: its cause and what to do; "" for any other failure."""
+    where, message = failure.where, failure.message
     pydantic = f"pydantic {failure.pydantic}" if failure.pydantic else "the installed pydantic"
     if failure.kind == "PydanticImportError":
         return (
@@ -176,6 +177,15 @@ def undeclared(failure: Failure, local: set[str]) -> str:
     if module not in ADDED_WHEN_MISSING or module in local:
         return ""
     return DISTRIBUTION_OF.get(module, module)
+
+
+def inside_a_release(failure: Failure, deps_file: str) -> str:
+    """A failure a dependency raised as it loaded, said as its release's, with the ways out."""
+    return (
+        f"{failure.where}: {failure.kind} inside {failure.library}, not the app's code ({briefly(failure.message)}): a "
+        f"release that does not go with Python {failure.python or 'here'} or with the other pins fails so; pin the "
+        f"{failure.library.split()[0]} the code was written for in {deps_file}, or give init --python the Python it ran on"
+    )
 
 
 def missing_module(failure: Failure, deps_file: str, local: set[str], outside: dict[str, str] | None, unlocked: tuple) -> str:

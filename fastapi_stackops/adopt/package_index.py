@@ -94,6 +94,22 @@ def last_upload(index: str, pins: dict[str, str]) -> datetime | None:
     return max((uploaded for uploaded in uploads if uploaded), default=None)
 
 
+def undated(index: str, pins: dict[str, str]) -> list[str]:
+    """The exact pins (name -> "==version") whose release the index lists with no upload time (PEP 700), which pip's
+    --uploaded-prior-to refuses ("does not provide upload-time metadata"); [] when the index does not answer."""
+    exact = [(name, spec[2:]) for name, spec in pins.items() if re.fullmatch(r"==[\w.]+", spec)]
+    try:
+        with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
+            listed = dict(zip(exact, pool.map(lambda pin: index_files(index, pin[0]), exact), strict=True))
+    except (OSError, ValueError):  # requests' errors are OSErrors; an answer that does not parse
+        return []
+    return [
+        f"{name}=={version}"
+        for (name, version), files in listed.items()
+        if any(release_of(f["filename"]) == (normalized(name), version) and not upload_time(f) for f in files)
+    ]
+
+
 def first_upload(index: str, name: str, version: str) -> datetime | None:
     """When a release's first file reached the index; None when the index does not say, or does not answer."""
     pin = (normalized(name), version)

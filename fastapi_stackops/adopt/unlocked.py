@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.package_index import for_other_pythons, normalized
+from fastapi_stackops.adopt.package_index import for_other_pythons, normalized, undated
 from fastapi_stackops.adopt.wheels import (
     for_linux,
     index_url,
@@ -42,6 +42,9 @@ def resolution_date(root: Path, how: str, requirements: str, python: str) -> tup
     moment, committed = resolution_moment(root, how, requirements), last_commit_time(root)
     if moment is None:
         return "", []
+    if without := undated(index_url(root, requirements), unlocked_ranges(root, how, requirements)):
+        why = f"the index gives no upload time for {', '.join(without[:3])}, which pip's --uploaded-prior-to needs"
+        return "", [Finding("resolves", "as of now, not as of its last commit", why)]
     when = (
         "its last commit" if moment == committed else f"its exact pins' last upload (its last commit says {committed:%Y-%m-%d})"
     )

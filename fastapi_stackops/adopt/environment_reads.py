@@ -147,12 +147,16 @@ def assigned_reads(tree: ast.Module | None, used: set[str]) -> set[str]:
 
 
 def reads_on(line: str) -> set[str]:
-    """The variables a line reads itself with no default: `MAIL_PORT: int = int(os.getenv("MAIL_PORT"))`."""
-    try:
-        tree = ast.parse(line.strip())
-    except SyntaxError:
-        return set()
-    reads = (environment_read(node) for node in ast.walk(tree))
+    """The variables a line reads itself with no default: `MAIL_PORT: int = int(os.getenv("MAIL_PORT"))`, or a call's
+    last keyword closing the call (`port=int(os.getenv("PORT")), )`), read without what closes it."""
+    text = line.strip()
+    while text:
+        try:
+            tree = ast.parse(text)
+            break
+        except SyntaxError:
+            text = text[:-1].rstrip() if text[-1] in "),]}" else ""
+    reads = (environment_read(node) for node in ast.walk(tree)) if text else ()
     return {read.name for read in reads if read and not read.default}
 
 

@@ -34,7 +34,12 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
     named = re.search(r"(^|_)(a?sync)(_|$)", field.name.lower()) if field else None
     async_engine = named.group(2) == "async" if named else repo.async_engine
     if database := repo.database_server:
-        return database.url(database.scheme(repo.dependencies, scheme or repo.rewritten_scheme, async_engine))
+        # A plain scheme for an async engine names the sync driver, which the engine refuses: an async driver's instead,
+        # unless the code rewrites the plain one itself (its sync alembic then reads it as given).
+        sync_for_async = async_engine and "+" not in scheme and not repo.rewritten_scheme
+        return database.url(
+            database.scheme(repo.dependencies, "" if sync_for_async else scheme or repo.rewritten_scheme, async_engine)
+        )
     name = (default.rsplit("/", 1)[-1] if default.startswith("sqlite") else "") or f"{repo.name}.db"
     if scheme in ("", "sqlite") and async_engine and "aiosqlite" in repo.dependencies:
         scheme = "sqlite+aiosqlite"  # an async engine refuses pysqlite, which a bare sqlite:// names

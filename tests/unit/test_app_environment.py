@@ -135,3 +135,21 @@ def test_a_database_part_a_pipeline_sets_for_the_suite_is_the_stacks(tmp_path):
     files |= {"tests/conftest.py": conftest, "tests/test_app.py": "def test_x():\n    pass\n"}
     tested = compose_text(read_repository(committed(written(tmp_path, files)))).split("  web-test:\n")[1]
     assert 'TEST_DB_NAME: "app"' in tested and 'API_MODE: "strict"' in tested, tested
+
+
+@pytest.mark.parametrize(
+    ("engine", "scheme"),
+    [
+        # Baiel11/fastapi-shop: its settings' default a plain postgresql:// URL, its engine async, asyncpg and psycopg2
+        # both pinned; given the plain scheme, the engine loaded psycopg2 ("requires an async driver").
+        ("engine = create_async_engine(settings.database_url)\n", "postgresql+asyncpg"),
+        ("engine = create_engine(settings.database_url)\n", "postgresql"),  # a sync engine keeps it
+    ],
+)
+def test_a_plain_default_scheme_for_an_async_engine_is_the_async_drivers(tmp_path, engine, scheme):
+    config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n"
+    config += "    database_url: str = 'postgresql://shop:pw@localhost:5432/shop'\n\nsettings = S()\n"
+    files = {"requirements.txt": "fastapi\nsqlalchemy\nasyncpg\npsycopg2-binary\npydantic-settings\n", "main.py": APP}
+    files |= {"config.py": config, "db.py": "from config import settings\n" + engine}
+    compose = compose_text(read_repository(written(tmp_path, files)))
+    assert f"DATABASE_URL: ${{DATABASE_URL-{scheme}://app:" in compose, compose

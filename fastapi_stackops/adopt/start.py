@@ -53,9 +53,17 @@ def procfile_command(root: Path, port: int) -> tuple[list[str], str]:
             return [], ""
         if words[:2] == ["python", "-m"] or words[:2] == ["python3", "-m"]:
             words = words[2:]
-        if words and words[0] in SERVERS:
+        if words and words[0] in SERVERS and holds_its_app(root, words):
             return bound(words, port), f"Procfile:{number}"
     return [], ""
+
+
+def holds_its_app(root: Path, words: list[str]) -> bool:
+    """Whether the repository holds the module a server's `module:app` names (a stale Procfile naming a module long
+    gone crash-looped the stack: Olukeye/fastapi-shop-app); a command naming no such target is taken as it is."""
+    target = next((word for word in words[1:] if re.fullmatch(r"[A-Za-z_][\w.]*:[\w.()]+", word)), "")
+    module = root / target.partition(":")[0].replace(".", "/")
+    return not target or module.with_suffix(".py").is_file() or module.is_dir()
 
 
 #: Programs a prestart script runs that a slim Python image lacks, and the Debian package that brings each.

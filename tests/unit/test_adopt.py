@@ -22,7 +22,7 @@ from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import find_service_tests
 from fastapi_stackops.adopt.wheels import compiled_here, fits, main_packages, ranges
-from tests.utils import committed
+from tests.utils import committed, written
 
 
 @pytest.mark.parametrize(
@@ -568,10 +568,13 @@ def test_no_test_folder_means_no_test_image_and_no_reason(tmp_path):
         ),
         ("web: bin/start-nginx\n", []),
         ("worker: celery -A tasks worker\n", []),
+        # Olukeye/fastapi-shop-app: its Procfile's app.main, which the repository no longer holds; the stack crash-looped
+        # on "Could not import module app.main"
+        ("web: uvicorn gone.main:app --port $PORT\n", []),
     ],
 )
 def test_a_procfile_web_command_is_kept_and_bound_to_the_container_port(tmp_path, procfile, command):
-    (tmp_path / "Procfile").write_text(procfile)
+    written(tmp_path, {"Procfile": procfile, "app/main.py": "", "shop/api.py": ""})
     assert procfile_command(tmp_path, 8000)[0] == command
 
 

@@ -80,34 +80,30 @@ def index_releases(index: str, name: str, moment: datetime | None = None) -> dic
     return releases
 
 
+def pinned_releases(index: str, pins: dict[str, str]) -> dict[tuple[str, str], list[dict]] | None:
+    """(name, version) -> the index's files of that release, for each exact pin (name -> "==version"); None when the
+    index does not answer, or its answer does not parse."""
+    exact = [(normalized(name), spec[2:]) for name, spec in pins.items() if re.fullmatch(r"==[\w.]+", spec)]
+    try:
+        with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
+            listed = list(pool.map(lambda pin: index_files(index, pin[0]), exact))
+    except (OSError, ValueError):  # requests' errors are OSErrors; an answer that does not parse
+        return None
+    return {pin: [f for f in files if release_of(f["filename"]) == pin] for pin, files in zip(exact, listed, strict=True)}
+
+
 def last_upload(index: str, pins: dict[str, str]) -> datetime | None:
     """When the last file of the newest release the exact pins (name -> "==version") name reached the index; None when
     the index does not say (no PEP 700 upload-time), or does not answer."""
-    exact = [(name, spec[2:]) for name, spec in pins.items() if re.fullmatch(r"==[\w.]+", spec)]
-    try:
-        with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
-            listed = [file for files in pool.map(lambda pin: index_files(index, pin[0]), exact) for file in files]
-    except (OSError, ValueError):  # requests' errors are OSErrors; an answer that does not parse
-        return None
-    pinned = {(normalized(name), version) for name, version in exact}
-    uploads = [upload_time(f) for f in listed if release_of(f["filename"]) in pinned]
+    uploads = [upload_time(f) for files in (pinned_releases(index, pins) or {}).values() for f in files]
     return max((uploaded for uploaded in uploads if uploaded), default=None)
 
 
 def undated(index: str, pins: dict[str, str]) -> list[str]:
-    """The exact pins (name -> "==version") whose release the index lists with no upload time (PEP 700), which pip's
-    --uploaded-prior-to refuses ("does not provide upload-time metadata"); [] when the index does not answer."""
-    exact = [(name, spec[2:]) for name, spec in pins.items() if re.fullmatch(r"==[\w.]+", spec)]
-    try:
-        with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
-            listed = dict(zip(exact, pool.map(lambda pin: index_files(index, pin[0]), exact), strict=True))
-    except (OSError, ValueError):  # requests' errors are OSErrors; an answer that does not parse
-        return []
-    return [
-        f"{name}=={version}"
-        for (name, version), files in listed.items()
-        if any(release_of(f["filename"]) == (normalized(name), version) and not upload_time(f) for f in files)
-    ]
+    """The exact pins whose release the index lists with no upload time (PEP 700), which pip's --uploaded-prior-to
+    refuses ("does not provide upload-time metadata"); [] when the index does not answer."""
+    listed = pinned_releases(index, pins) or {}
+    return [f"{name}=={version}" for (name, version), files in listed.items() if any(not upload_time(f) for f in files)]
 
 
 def first_upload(index: str, name: str, version: str) -> datetime | None:

@@ -17,7 +17,7 @@ from fastapi_stackops.adopt.backing import DATABASES, SCHEME_NAMES, Login
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.migrations import alembic_location
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
-from fastapi_stackops.adopt.syntax import calls, parsed
+from fastapi_stackops.adopt.syntax import calls, every_node, parsed
 from fastapi_stackops.adopt.url_parts import ENGINES
 from fastapi_stackops.adopt.wheels import text_of
 
@@ -55,7 +55,8 @@ def bound_urls(root: Path) -> Iterator[tuple[str, str]]:
     for path in python_files(root):
         tree = parsed(path)
         bound = [n.value for n in getattr(tree, "body", ()) if isinstance(n, ast.Assign | ast.AnnAssign)]
-        engines = [n.args[0] for n in ast.walk(tree) if tree and any(calls(n, e) for e in ENGINES) and n.args]
+        nodes = every_node(tree) if tree else ()
+        engines = [n.args[0] for n in nodes if any(calls(n, e) for e in ENGINES) and n.args]
         for value in (v for v in bound + engines if isinstance(v, ast.Constant) and "://" in str(v.value)):
             yield str(value.value), f"{path.relative_to(root)} line {value.lineno}"
 

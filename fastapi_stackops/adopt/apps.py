@@ -217,12 +217,16 @@ def runs_from_its_folder(root: Path, app: App) -> App:
     file = root / app.source.rsplit(":", 1)[0]
     folder, top = file.parent, file.relative_to(root).parts[0]
     tree = parsed(file) if not app.source_root and file.parent != root else None
-    for _, name in absolute_imports(tree) if tree else ():
+    imported = [name for _, name in absolute_imports(tree)] if tree else []
+    # A module that imports its own folder by name (`from core.fastapi import x` in core/server.py) runs from the top:
+    # its `import fastapi` is the installed library, not core/fastapi/.
+    script = folder.parent == root and not any(name.split(".")[0] == folder.name for name in imported)
+    for name in imported:
         first = name.split(".")[0]
         if holds_module(root, first):
             continue
         # `import redis.asyncio` beside a redis.py of the app's own is the installed package: a file has no submodules
-        if folder.parent == root and holds_module(folder, first, package="." in name):
+        if script and holds_module(folder, first, package="." in name):
             return replace(app, source_root=folder.name)
         if app.module.startswith(f"{top}.{first}.") and holds_module(root / top, first):
             return replace(app, source_root=top, module=app.module.removeprefix(f"{top}."))

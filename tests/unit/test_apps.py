@@ -170,6 +170,12 @@ def test_the_app_an_instance_holds_is_the_entry_a_module_level_name_binds(tmp_pa
         # package; src went on the path, and the wrapper shadowed redis ("redis.asyncio ... does not hold")
         ({"src/__init__.py": "", "src/main.py": "import redis.asyncio\n" + APP, "src/redis.py": ""}, ""),
         ({"src/main.py": "import routers.users\n" + APP, "src/routers/users.py": ""}, "src"),  # a package's submodule
+        # iam-abbas/FastAPI-Production-Boilerplate: core/server.py imports fastapi and its own core.fastapi package;
+        # core went on the path, and core/fastapi/ shadowed the library ("cannot import name 'Depends' from 'fastapi'").
+        (
+            {"core/__init__.py": "", "core/fastapi/__init__.py": "", "core/server.py": "from core.fastapi import d\n" + APP},
+            "",
+        ),
         # eladgunders/fastapi-todos: todos/app/main.py imports `app.api`, as its pipeline's PYTHONPATH=./todos lets it;
         # init served todos.app.main, whose import of `app` failed.
         ({"todos/__init__.py": "", "todos/app/__init__.py": "", "todos/app/main.py": "from app.api import r\n" + APP}, "todos"),

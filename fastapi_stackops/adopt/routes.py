@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from fastapi_stackops.adopt.import_failure import (
     UNREACHED,
     Failure,
     advice,
+    apps_own_words,
     cause,
     missing_folder,
     undeclared,
@@ -135,11 +135,14 @@ def importable_folder(path: Path) -> bool:
 
 def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_deps: bool = False) -> dict:
     """The app's routes and OpenAPI document, as the built image's own Python imports them (`compose run`); with_deps
-    starts the services it depends on first (an app that connects to its database at import)."""
+    starts the services it depends on first (an app that connects to its database at import), and its migrations."""
     app = repo.app
     probe = ["-c", PROBE, app.module, app.attribute, "factory" if app.factory else "", f"{CODE_DIR}/", str(STARTUP_SECONDS)]
     probe.append(f"/opt/venv/bin/{repo.server}")  # what the app's command line is as its server runs it
-    run = ["run", "--rm", *([] if with_deps else ["--no-deps"]), "-T", "--entrypoint", "python", service, *probe]
+    command = ["--entrypoint", "python", service, *probe]
+    if with_deps and repo.migrations:  # as the stack starts it: its migrations first (an extension they create)
+        command = ["--entrypoint", "sh", service, "-c", f'{repo.migrations} >&2 && exec python "$@"', "python", *probe]
+    run = ["run", "--rm", *([] if with_deps else ["--no-deps"]), "-T", *command]
     output = stack.compose(run, capture=True, check=False, extra_env=base)
     failure, startup = None, None
     for line in output.stdout.splitlines():
@@ -149,11 +152,8 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
             failure = Failure.of(json.loads(line[len(FAILED) :]))
         if line.startswith(STARTUP_FAILED):
             startup = json.loads(line[len(STARTUP_FAILED) :])
-    # The app's own words are on stdout, less the probe's reports (the failure's own words come from its fields, not
-    # their JSON); Compose's progress (its network and volumes made) is on stderr.
-    own = "\n".join(line for line in output.stdout.splitlines() if not line.startswith((MARKER, FAILED, STARTUP_FAILED)))
-    app_said = subprocess.CompletedProcess(output.args, output.returncode, own, None)
-    raise ImportFailed(repo, last_words(app_said) if own.strip() else "" if failure else last_words(output), failure)
+    words = apps_own_words(output, (MARKER, FAILED, STARTUP_FAILED))
+    raise ImportFailed(repo, words or ("" if failure else last_words(output)), failure)
 
 
 def first(paths: list[str], pattern: re.Pattern) -> str:

@@ -1,0 +1,56 @@
+"""fastapi_stackops/adopt/routes.py: the built image asked for the app's routes, as the stack would start it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from subprocess import CompletedProcess
+from types import SimpleNamespace
+
+import pytest
+
+from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.routes import ImportFailed, ask_image
+from tests.utils import written
+
+FILES = {
+    "requirements.txt": "fastapi\nsqlalchemy\npsycopg2-binary\nalembic\n",
+    "main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+    "alembic.ini": "[alembic]\nscript_location = migrations\n",
+    "migrations/env.py": "import os\nos.environ['DATABASE_URL']\n",
+    "migrations/versions/1_products.py": "revision = '1'\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("with_deps", "migrates_first"),
+    [
+        # irhadTTT/fastapi-product-api: main.py makes its tables at import with an index of pg_trgm's, an extension its
+        # migrations create; asked with its database up and no migrations run, the import failed as the stack would not.
+        (True, True),
+        (False, False),  # no database to migrate
+    ],
+)
+def test_the_app_asked_with_its_services_up_meets_them_migrated(tmp_path: Path, with_deps, migrates_first):
+    ran = []
+
+    def compose(arguments, **_):
+        ran.append(arguments)
+        return CompletedProcess(arguments, 1, "", "")
+
+    repo = read_repository(written(tmp_path, FILES))
+    with pytest.raises(ImportFailed):
+        ask_image(SimpleNamespace(compose=compose), "web", repo, {}, with_deps=with_deps)
+    command = " ".join(ran[0])
+    assert ("alembic upgrade heads >&2 && exec python" in command) is migrates_first
+    assert ran[0][-6:-3] == ["main", "app", ""]  # the probe's own arguments, after its script
+
+
+def test_an_app_that_exits_at_import_is_said_in_its_words_on_stderr_not_its_logs_first_line(tmp_path: Path):
+    """2384830985/fastapi-production-demo logs a line on stdout, then prints what it misses on stderr and exits; the
+    refusal quoted the log line, and not Compose's progress either."""
+    logged, printed = "16:14:01 | INFO | logging ready\n", " Network shop_default  Created\nmissing: SECRET_KEY\n"
+    ran = CompletedProcess([], 1, logged, printed)
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": FILES["main.py"]}))
+    with pytest.raises(ImportFailed) as refused:
+        ask_image(SimpleNamespace(compose=lambda *args, **kwargs: ran), "web", repo, {})
+    assert refused.value.words == "missing: SECRET_KEY"

@@ -196,10 +196,28 @@ def environment_settings(root: Path, paths: Iterable[Path]) -> list[Settings]:
     for path in paths:
         readers, libraries = module_readers(tree := parsed(path))
         reads = [environment_read(n, readers, libraries) for n in (every_node(tree) if tree else ())]
-        fields = {f.name: f for f in reads if f}
+        fields = {f.name: f for f in [*(listed_reads(tree) if tree else ()), *reads] if f}  # a read by name wins
         if fields:
             found.append(Settings("environment reads", "", tuple(fields.values()), str(path.relative_to(root))))
     return found
+
+
+#: Code that goes through a list one name at a time: a loop, a comprehension.
+LOOPS = (ast.For, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def listed_reads(tree: ast.Module) -> Iterator[SettingField]:
+    """Variables the code looks up one at a time from a list of their names, with no default (`for var in
+    REQUIRED_ENV_VARS: if not os.getenv(var): ...`, then an exit): each is required, as a bare `os.environ[...]` is."""
+    bound = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    for loop in (n for n in every_node(tree) if isinstance(n, LOOPS)):
+        pairs = [(loop.target, loop.iter)] if isinstance(loop, ast.For) else [(g.target, g.iter) for g in loop.generators]
+        for target, iterable in pairs:
+            names = bound.get(iterable.id) if isinstance(iterable, ast.Name) else iterable
+            if isinstance(target, ast.Name) and isinstance(names, ast.List | ast.Tuple | ast.Set):
+                looked_up = (n for n in ast.walk(loop) if isinstance(key := environment_key(n), ast.Name) and key.id == target.id)
+                if any(not (isinstance(n, ast.Call) and len(n.args) > 1) for n in looked_up):
+                    yield from (SettingField(text, None, exact=True) for e in names.elts if (text := constant_text(e)))
 
 
 def environment_bound(tree: ast.Module) -> dict[str, str]:

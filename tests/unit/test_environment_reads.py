@@ -3,9 +3,11 @@ points at it."""
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
-from fastapi_stackops.adopt.environment_reads import reads_on
+from fastapi_stackops.adopt.environment_reads import environment_settings, listed_reads, reads_on
 
 
 @pytest.mark.parametrize(
@@ -23,3 +25,33 @@ from fastapi_stackops.adopt.environment_reads import reads_on
 )
 def test_the_variables_a_line_reads_with_no_default(line, reads):
     assert reads_on(line) == reads
+
+
+REQUIRED = 'REQUIRED = ["DB_USER", "SECRET_KEY"]\n'
+
+
+@pytest.mark.parametrize(
+    ("code", "required"),
+    [
+        # 2384830985/fastapi-production-demo: a list of names, each looked up in a loop that exits on one missing; init
+        # read none of them, and the app's exit said nothing init could learn from.
+        (
+            REQUIRED + "def check():\n    for var in REQUIRED:\n        if not os.getenv(var):\n            sys.exit(1)\n",
+            ["DB_USER", "SECRET_KEY"],
+        ),
+        (REQUIRED + "missing = [v for v in REQUIRED if v not in os.environ or not os.environ[v]]\n", ["DB_USER", "SECRET_KEY"]),
+        ("for name in ('A', 'B'):\n    os.environ[name]\n", ["A", "B"]),
+        (REQUIRED + "for var in REQUIRED:\n    value = os.getenv(var, 'x')\n", []),  # each with a default
+        (REQUIRED + "for var in REQUIRED:\n    print(var)\n", []),  # never looked up
+        ("for var, weak in WEAK.items():\n    os.getenv(var)\n", []),  # not a list of names written out
+    ],
+)
+def test_the_variables_looked_up_one_at_a_time_from_a_list_are_required(code, required):
+    assert [(f.name, f.default) for f in listed_reads(ast.parse(code))] == [(name, None) for name in required]
+
+
+def test_a_list_of_required_names_is_read_as_settings_and_a_read_by_name_keeps_its_default(tmp_path):
+    code = REQUIRED + "DB_USER = os.getenv('DB_USER', 'root')\nfor var in REQUIRED:\n    assert os.getenv(var)\n"
+    (tmp_path / "config.py").write_text(code)
+    [settings] = environment_settings(tmp_path, [tmp_path / "config.py"])
+    assert {f.name: f.default for f in settings.fields} == {"DB_USER": "root", "SECRET_KEY": None}

@@ -120,10 +120,13 @@ NOT_AT_EVERY_START = re.compile(r"\.(add|add_all|bulk_save_objects|merge|execute
 def table_script(root: Path) -> Finding | None:
     """A script of the repository's own whose `__main__` block makes the tables (`metadata.create_all`, itself or in a
     function of the script's), and does nothing else a start must not repeat: it runs before the app, as migrations
-    would (`python -m app.init_db`). An app that never makes its tables answers 500 until someone runs it by hand."""
-    for path in python_files(root):
-        text = text_of(path)
-        if "__main__" not in text or "create_all" not in text or not (tree := parsed(path)):
+    would (`python -m app.init_db`). An app that never makes its tables answers 500 until someone runs it by hand; one
+    that makes them itself elsewhere (a startup's create_all, outside any script) needs none."""
+    making = [(path, text) for path in python_files(root) if "create_all" in (text := text_of(path))]
+    if makes_its_own_tables(root, [path for path, text in making if "__main__" not in text]):
+        return None
+    for path, text in making:
+        if not (tree := parsed(path)):
             continue
         main = next((n for n in tree.body if isinstance(n, ast.If) and "__main__" in ast.unparse(n.test)), None)
         if main is None or NOT_AT_EVERY_START.search(text):
@@ -136,3 +139,16 @@ def table_script(root: Path) -> Finding | None:
             module = ".".join(path.relative_to(root).with_suffix("").parts)
             return Finding("migrations", f"python -m {module}", f"{path.relative_to(root)}, which makes the tables")
     return None
+
+
+def makes_its_own_tables(root: Path, modules: list[Path]) -> bool:
+    """Whether the app makes its tables itself: create_all in one of these modules (none a script) at its top, or in
+    a function of it that code outside the scripts calls (a startup's `await create_tables()`)."""
+    makers = set()
+    for tree in filter(None, map(parsed, modules)):
+        functions = [f for f in tree.body if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)]
+        if any("create_all" in ast.unparse(n) for n in tree.body if n not in functions):
+            return True
+        makers |= {f.name for f in functions if "create_all" in ast.unparse(f)}
+    callers = [text for path in python_files(root) if "__main__" not in (text := text_of(path))]
+    return any(re.search(rf"(?<!def )\b{name}\(", text) for name in makers for text in callers)

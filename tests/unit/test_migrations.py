@@ -107,6 +107,26 @@ def test_a_script_that_makes_the_tables_runs_before_the_app_when_nothing_else_mi
     assert repo.migrations == command
 
 
+MAKES_AT_START = DATABASE + "\n\nasync def create_tables():\n    Base.metadata.create_all(bind=engine)\n"
+STARTS = APP + "\n\n@app.on_event('startup')\nasync def startup():\n    await create_tables()\n"
+
+
+@pytest.mark.parametrize(
+    ("database", "main", "command"),
+    [
+        # Jimmy-0/fastapi-product-management makes its tables as it starts (database.py's create_all, from its startup
+        # event), and keeps an init_db.py script that no longer imports; run before the app, it crash-looped the stack.
+        (MAKES_AT_START, STARTS, ""),
+        (DATABASE + "Base.metadata.create_all(bind=engine)\n", APP, ""),  # as the module loads
+        (MAKES_AT_START, APP, "python -m app.init_db"),  # a function nothing but a script calls
+    ],
+)
+def test_a_script_that_makes_the_tables_does_not_run_when_the_app_makes_them_itself(tmp_path: Path, database, main, command):
+    files = {"requirements.txt": "fastapi\nsqlalchemy\n", "app/__init__.py": "", "app/main.py": main, "app/database.py": database}
+    script = MAKES_TABLES + "\n\nif __name__ == '__main__':\n    init_db()\n"
+    assert read_repository(written(tmp_path, files | {"app/init_db.py": script})).migrations == command
+
+
 @pytest.mark.parametrize(("script", "copied"), [("utils/create_db.py", "utils"), ("create_db.py", "create_db.py")])
 def test_a_script_that_makes_the_tables_outside_the_apps_folder_is_in_the_image(tmp_path: Path, script, copied):
     """prothej227/fastapi-url-shortener keeps utils/create_db.py beside app/: the image had no utils/, and the server,

@@ -11,9 +11,10 @@ from pathlib import Path, PurePosixPath
 
 from fastapi_stackops.adopt.file_paths import module_paths, path_text
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
-from fastapi_stackops.adopt.written_login import RELATIVE_SQLITE
+from fastapi_stackops.adopt.written_login import RELATIVE_SQLITE, migrations_url
 from fastapi_stackops.failure_bundle import masked
 
 #: Calls that open a database by its URL: SQLAlchemy's engines, `databases`, asyncpg's and psycopg's pools and connects.
@@ -103,6 +104,12 @@ def refuse_a_local_database(root: Path) -> None:
     """Refuses, in one line and before any build, an app whose code opens its database at localhost: in a container,
     that is the container itself, and no setting init writes can move it (FEMADOX/Fastapi-Ecosystem-Lab crash-looped).
     A script of its own the app never imports (seed.py, run by hand at a developer's machine) is not the app."""
+    url, where = migrations_url(root)
+    if SQL_SCHEME.match(url) and AT_LOCALHOST.match(url) and holds_revisions(root / alembic_location(root)):
+        raise NotAFastAPIRepository(
+            f"{where}: the migrations open the database at {masked(url, set())}, at localhost, written out (in a "
+            "container that is the container itself): read the URL from a setting, and init points it at the stack's own"
+        )
     files = [(path, parsed(path)) for path in python_files(root)]
     imported = {name for _, tree in files if tree for name in names_imported(tree)}
     assembled = assembled_urls(files)

@@ -49,6 +49,17 @@ def alembic_url(root: Path) -> tuple[str, str]:
     return alembic_ini_url(root) if env and not SETS_ITS_URL.search(env) else ("", "")
 
 
+def migrations_url(root: Path) -> tuple[str, str]:
+    """The URL alembic's migrations open as written, and where: alembic.ini's when env.py uses it, else one env.py
+    sets as a literal (`config.set_main_option("sqlalchemy.url", "postgresql://...")`); ("", "") for neither."""
+    location = alembic_location(root) if (root / "alembic.ini").is_file() else ""
+    tree = parsed(root / location / "env.py") if location and (root / location / "env.py").is_file() else None
+    for call in (n for n in every_node(tree) if calls(n, "set_main_option")) if tree else ():
+        if len(call.args) > 1 and isinstance(call.args[1], ast.Constant) and isinstance(call.args[1].value, str):
+            return call.args[1].value, f"{location}/env.py line {call.lineno}"
+    return alembic_url(root)
+
+
 def bound_urls(root: Path) -> Iterator[tuple[str, str]]:
     """The URLs the code binds to a name at module level, or hands an engine as it makes it, as a string literal, and
     where."""

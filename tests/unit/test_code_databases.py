@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 from fastapi_stackops.adopt.code_databases import code_sqlite_file
+from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.reading import read_repository
+from tests.utils import written
 
 #: SQLModel's tutorial's shape: a file name, put in a URL by an f-string.
 TUTORIAL = 'sqlite_file_name = "database.db"\nsqlite_url = f"sqlite:///{sqlite_file_name}"\n'
@@ -32,3 +35,40 @@ TUTORIAL = 'sqlite_file_name = "database.db"\nsqlite_url = f"sqlite:///{sqlite_f
 def test_an_sqlite_file_the_code_names_under_its_folder_is_found(tmp_path: Path, code, found):
     (tmp_path / "db.py").write_text(code)
     assert code_sqlite_file(tmp_path) == found
+
+
+ENV_SETS = 'config.set_main_option("sqlalchemy.url", "{url}")\ncontext.configure(url=config.get_main_option("sqlalchemy.url"))\n'
+GENERIC_ENV = 'context.configure(url=config.get_main_option("sqlalchemy.url"))\n'
+INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
+
+
+@pytest.mark.parametrize(
+    ("ini_url", "env", "revisions", "refused"),
+    [
+        # bebebebebebebebebebebebebebebe/uv-fastapi-production-template: env.py sets a URL at localhost, and its
+        # migrations, run before the app, crash-looped the stack on "Connection refused".
+        (
+            "driver://user:pass@localhost/dbname",
+            ENV_SETS.format(url="postgresql://u:pw@localhost:5432/dev"),
+            True,
+            "migrations/env.py line 1",
+        ),
+        ("postgresql://u:pw@127.0.0.1/app", GENERIC_ENV, True, "alembic.ini line 3"),  # the ini's, as env.py uses it
+        ("driver://user:pass@localhost/dbname", GENERIC_ENV, True, ""),  # alembic's placeholder: no database's URL
+        ("", ENV_SETS.format(url="postgresql://u:pw@db:5432/dev"), True, ""),  # at a host by name: not this check's
+        ("", 'config.set_main_option("sqlalchemy.url", settings.url)\n', True, ""),  # read from a setting
+        ("", ENV_SETS.format(url="postgresql://u:pw@localhost:5432/dev"), False, ""),  # no revisions: nothing runs
+    ],
+)
+def test_migrations_that_open_their_database_at_localhost_as_written_are_refused_before_any_build(
+    tmp_path: Path, ini_url, env, revisions, refused
+):
+    files = {"requirements.txt": "fastapi\nasyncpg\nalembic\n", "main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
+    files |= {"alembic.ini": INI.format(url=ini_url), "migrations/env.py": env}
+    written(tmp_path, files | ({"migrations/versions/1_first.py": "revision = '1'\n"} if revisions else {}))
+    if not refused:
+        assert read_repository(tmp_path).database == "postgres"
+        return
+    with pytest.raises(NotAFastAPIRepository) as error:
+        read_repository(tmp_path)
+    assert str(error.value).startswith(f"{refused}: the migrations open the database at ") and ":pw@" not in str(error.value)

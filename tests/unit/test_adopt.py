@@ -17,7 +17,7 @@ from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.interpreter import allows, lower_bound, python_version
 from fastapi_stackops.adopt.package_index import release_of
 from fastapi_stackops.adopt.reading import read_repository
-from fastapi_stackops.adopt.routes import choose_routes, scenario
+from fastapi_stackops.adopt.routes import choose_routes
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import find_service_tests
@@ -268,88 +268,6 @@ def test_environs_reads_are_settings_of_the_type_each_read_names(tmp_path):
         ("DEBUG", "False", "bool"),
         ("RATE", None, "float"),
     ]
-
-
-OPENAPI = {
-    "paths": {
-        "/things": {
-            "post": {
-                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/New"}}}},
-                "responses": {"201": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}},
-            }
-        },
-        "/things/{thing_id}": {"get": {}, "delete": {}},
-    },
-    "components": {
-        "schemas": {
-            "New": {
-                "type": "object",
-                "required": ["name", "count"],
-                "properties": {"name": {"type": "string"}, "count": {"type": "integer"}},
-            },
-            "Thing": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
-        }
-    },
-}
-
-
-def test_a_persistence_scenario_comes_from_a_create_and_read_pair():
-    found, reason = scenario(OPENAPI)
-    assert reason == ""
-    assert found["write"] == {"method": "POST", "path": "/things", "json": {"name": "p{marker}", "count": 1}, "status": 201}
-    assert found["read"] == {"path": "/things/{id}", "expect-json": {"name": "p{marker}"}} and found["delete"] == "/things/{id}"
-    assert found["guessed"] is True  # a write the app refuses (a login, a tenant) skips the check instead of failing ci
-
-
-USER_IN = {
-    "type": "object",
-    "required": ["username", "password"],
-    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
-}
-USER_OUT = {
-    "type": "object",
-    "properties": {"id": {"type": "integer"}, "username": {"type": "string"}, "nickname": {"type": "string"}},
-}
-
-
-@pytest.mark.parametrize(
-    ("answer", "created", "checked"),
-    [
-        # idkhgxyy/fastapi_starter: a user's password is written, never read back; only what the read gives is checked
-        (USER_OUT, ["username", "password"], {"username": "p{marker}"}),
-        (None, ["username", "password"], {"username": "p{marker}"}),  # a read with no schema: a password all the same
-        (USER_OUT, ["nickname", "password"], {"nickname": "p{marker}"}),
-        (USER_OUT, ["password"], None),  # nothing the read gives back carries the marker: no scenario
-    ],
-)
-def test_a_scenario_checks_only_what_the_read_gives_back(answer, created, checked):
-    new = {**USER_IN, "required": created, "properties": {**USER_IN["properties"], "nickname": {"type": "string"}}}
-    read = {"responses": {"200": {"content": {"application/json": {"schema": answer}}}}} if answer else {}
-    openapi = {
-        "paths": {
-            "/users": {
-                "post": {**OPENAPI["paths"]["/things"]["post"], "requestBody": {"content": {"application/json": {"schema": new}}}}
-            },
-            "/users/{user_id}": {"get": read},
-        },
-        "components": OPENAPI["components"],
-    }
-    found, _ = scenario(openapi)
-    assert (found["read"]["expect-json"] if found else None) == checked
-
-
-def test_no_scenario_without_an_id_in_the_answer():
-    openapi = {**OPENAPI, "components": {"schemas": {**OPENAPI["components"]["schemas"], "Thing": {"properties": {"name": {}}}}}}
-    found, reason = scenario(openapi)
-    assert found is None and "id in its answer" in reason
-
-
-def test_no_scenario_from_a_create_that_documents_neither_200_nor_201():
-    # acidjunk/fastapi-postgres-boilerplate: a POST documenting only 204 (or a default answer) crashed init with a
-    # KeyError on '200', after its whole build.
-    post = {**OPENAPI["paths"]["/things"]["post"], "responses": {"204": {"description": "No Content"}}}
-    found, reason = scenario({**OPENAPI, "paths": {**OPENAPI["paths"], "/things": {"post": post}}})
-    assert found is None and "id in its answer" in reason
 
 
 @pytest.mark.parametrize(

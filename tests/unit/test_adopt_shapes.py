@@ -25,8 +25,8 @@ from fastapi_stackops.adopt.contract_table import written_layout
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.image import dockerfile_text, runtime_flavour
 from fastapi_stackops.adopt.init import Options, overridden
+from fastapi_stackops.adopt.persistence_scenario import scenario
 from fastapi_stackops.adopt.reading import read_repository
-from fastapi_stackops.adopt.routes import scenario
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.stackfiles import compose_text, env_texts

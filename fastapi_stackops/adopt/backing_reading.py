@@ -109,6 +109,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
         named = {"postgres": "PostgreSQL", "mysql": "MariaDB, for the app's MySQL client"}[database]
         named += f" {EXTENSIONS[extension].said}" if extension else ""
         findings.append(Finding("database", named, f"the {driver} dependency" + (f"; {where}" if where else "")))
+        unrun_database(root, dependencies, settings, required=True)  # a leftover driver beside the one it needs
         refuse_a_local_database(root)
         login, said = written_login(root, database)
         tls = requires_tls(root) if database == "postgres" else ""

@@ -20,11 +20,12 @@ UNRUN_DATABASES = (
 )
 
 
-def unrun_database(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> None:
+def unrun_database(root: Path, dependencies: tuple[str, ...], settings: Settings | None, required: bool = False) -> None:
     """Refuses, in one line, an app whose database is one init runs no image of (SQL Server, Oracle, MongoDB): a setting's
     default or a required setting's name says that database, or its code imports the driver (a URL read from a .env
-    alone names nothing), its driver is a dependency, and no driver of a database init runs is."""
-    fields = setting_fields(settings)
+    alone names nothing), and its driver is a dependency. With `required` (a driver of a database init runs is a
+    dependency too), only a setting the app cannot start without, and a driver its code imports, say it."""
+    fields = [f for f in setting_fields(settings) if f.default is None or not required]
     # (what is said, what is searched): a default naming it (DB_DRIVER="ODBC Driver 17 for SQL Server"), else a
     # setting's own name (MSSQL_SA_PASSWORD).
     named_by = [(f"{f.variable}={f.default!r}", f.default) if f.default else (f.variable, f.variable) for f in fields]
@@ -32,8 +33,9 @@ def unrun_database(root: Path, dependencies: tuple[str, ...], settings: Settings
     for name, drivers, said in UNRUN_DATABASES:
         driver = next((d for d in dependencies if d in drivers), None)
         named = next((shown for shown, searched in named_by if said.search(searched)), None)
-        named = named or (f"its code imports {driver}" if driver and driver.replace("-", "_") in imported else None)
-        if driver and named:
+        imports = bool(driver) and driver.replace("-", "_") in imported
+        named = named or (f"its code imports {driver}" if imports and not required else None)
+        if driver and named and (imports or not required):
             where = settings.source if settings else str(root)
             raise NotAFastAPIRepository(
                 f"{where}: the app's database is {name} ({named}, the {driver} dependency), which init runs "

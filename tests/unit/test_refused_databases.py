@@ -63,6 +63,26 @@ def test_an_app_whose_code_imports_a_driver_no_image_here_runs_is_refused_in_one
     assert (refused in said) if refused else not said, said
 
 
+MOTOR = "from motor import motor_asyncio\n\nclient = motor_asyncio.AsyncIOMotorClient(settings.MONGO_DATABASE_URI)\n"
+
+
+@pytest.mark.parametrize(
+    ("field", "code", "refused"),
+    [
+        # tofaramususa/fastapi-production-api: psycopg2-binary declared and never used, motor imported, and
+        # MONGO_DATABASE_URI required; init ran PostgreSQL, and the import failed on its URL after a build.
+        ("MONGO_DATABASE_URI: str", MOTOR, "database is MongoDB (MONGO_DATABASE_URI, the motor dependency)"),
+        ("MONGO_DATABASE_URI: str = 'mongodb://db'", MOTOR, ""),  # a default: the app may start on PostgreSQL
+        ("MONGO_DATABASE_URI: str", "import json\n", ""),  # the driver never imported
+    ],
+)
+def test_a_mongodb_the_app_cannot_start_without_is_refused_beside_a_driver_init_runs(tmp_path, field, code, refused):
+    config = f"from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    {field}\n"
+    files = {"requirements.txt": "fastapi\npsycopg2-binary\nmotor\n", "main.py": APP, "config.py": config, "db.py": code}
+    said = refusal(written(tmp_path, files))
+    assert (refused in said) if refused else not said, said
+
+
 @pytest.mark.parametrize(
     ("requirements", "read", "refused"),
     [

@@ -123,7 +123,7 @@ def table_script(root: Path) -> Finding | None:
     would (`python -m app.init_db`). An app that never makes its tables answers 500 until someone runs it by hand; one
     that makes them itself elsewhere (a startup's create_all, outside any script) needs none."""
     making = [(path, text) for path in python_files(root) if "create_all" in (text := text_of(path))]
-    if makes_its_own_tables(root, [path for path, text in making if "__main__" not in text]):
+    if makes_its_own_tables(root, [path for path, _ in making]):
         return None
     for path, text in making:
         if not (tree := parsed(path)):
@@ -141,14 +141,22 @@ def table_script(root: Path) -> Finding | None:
     return None
 
 
+def outside_main(tree: ast.Module) -> list[ast.stmt]:
+    """A module's statements but its `if __name__ == "__main__":` block: what runs when the app imports it."""
+    return [n for n in tree.body if not (isinstance(n, ast.If) and "__main__" in ast.unparse(n.test))]
+
+
 def makes_its_own_tables(root: Path, modules: list[Path]) -> bool:
-    """Whether the app makes its tables itself: create_all in one of these modules (none a script) at its top, or in
-    a function of it that code outside the scripts calls (a startup's `await create_tables()`)."""
+    """Whether the app makes its tables itself: create_all in one of these modules as it loads, or in a function of
+    theirs that code calls outside a script's `__main__` block (a startup's `await create_tables()`)."""
     makers = set()
-    for tree in filter(None, map(parsed, modules)):
-        functions = [f for f in tree.body if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)]
-        if any("create_all" in ast.unparse(n) for n in tree.body if n not in functions):
+    for body in (outside_main(tree) for tree in filter(None, map(parsed, modules))):
+        functions = [f for f in body if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)]
+        if any("create_all" in ast.unparse(n) for n in body if n not in functions):
             return True
         makers |= {f.name for f in functions if "create_all" in ast.unparse(f)}
-    callers = [text for path in python_files(root) if "__main__" not in (text := text_of(path))]
-    return any(re.search(rf"(?<!def )\b{name}\(", text) for name in makers for text in callers)
+    bodies = (outside_main(tree) for tree in filter(None, map(parsed, python_files(root))) if makers)
+    called = (
+        ast.unparse(n.func).rsplit(".", 1)[-1] for body in bodies for s in body for n in ast.walk(s) if isinstance(n, ast.Call)
+    )
+    return any(name in makers for name in called)

@@ -117,6 +117,7 @@ STARTS = APP + "\n\n@app.on_event('startup')\nasync def startup():\n    await cr
         # Jimmy-0/fastapi-product-management makes its tables as it starts (database.py's create_all, from its startup
         # event), and keeps an init_db.py script that no longer imports; run before the app, it crash-looped the stack.
         (MAKES_AT_START, STARTS, ""),
+        (MAKES_AT_START, STARTS + "\n\nif __name__ == '__main__':\n    uvicorn.run(app)\n", ""),  # main.py a script too
         (DATABASE + "Base.metadata.create_all(bind=engine)\n", APP, ""),  # as the module loads
         (MAKES_AT_START, APP, "python -m app.init_db"),  # a function nothing but a script calls
     ],

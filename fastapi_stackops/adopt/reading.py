@@ -38,6 +38,7 @@ from fastapi_stackops.adopt.source import (
 from fastapi_stackops.adopt.start import procfile_command, script_hosts, script_programs, script_text
 from fastapi_stackops.adopt.suite_values import committed_blanks
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
+from fastapi_stackops.adopt.unheld_imports import refuse_unheld_imports
 from fastapi_stackops.adopt.unlocked import unlocked_fields
 from fastapi_stackops.adopt.wheels import locked_version, text_of
 from fastapi_stackops.adopt.workspace import Workspace, workspace_of
@@ -252,6 +253,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     """Everything init needs to know, or NotAFastAPIRepository saying what was looked for and where (`python`: --python)."""
     project = pyproject(root)
     app = runs_from_its_folder(root, on_pytest_path(root, project, the_app(root)))  # unreadable code stops here
+    refuse_unheld_imports(root, app)
     settings = find_settings(root)
     refuse_unsettable(root, settings)
     how, found_installer, requirements, dependencies = installer(root, project)

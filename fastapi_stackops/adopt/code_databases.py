@@ -14,6 +14,7 @@ from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
+from fastapi_stackops.adopt.wheels import text_of
 from fastapi_stackops.adopt.written_login import RELATIVE_SQLITE, migrations_url
 from fastapi_stackops.failure_bundle import masked
 
@@ -67,6 +68,25 @@ def assembled_urls(files: list[tuple[Path, ast.Module | None]]) -> dict[str, tup
                 said = written_text(node.value, names, unknown="{...}")
                 found |= {target.id: (path, node.lineno, said) for target in node.targets if isinstance(target, ast.Name)}
     return found
+
+
+#: The host an assembled URL writes out, its other parts sketched as "0": `postgresql://0:0@db:0/0` is at db.
+WRITTEN_HOST = re.compile(r"^[\w+]+://[^@/]*@(?P<host>[A-Za-z][\w.-]*)(:|/|$)")
+
+
+def written_hosts(root: Path) -> tuple[tuple[str, int], ...]:
+    """(host, port) of each database URL the code assembles around a literal host by name, its other parts read from
+    settings (`f"postgresql://{user}:{pw}@db:{port}/{name}"`): the stack's database answers to that name too."""
+    found = []
+    for path in python_files(root):
+        tree = parsed(path) if "@" in text_of(path) else None
+        names = literal_names(tree) if tree else {}
+        for node in (n for n in every_node(tree) if isinstance(n, ast.JoinedStr)) if tree else ():
+            url = written_text(node, names, unknown="0")
+            host = WRITTEN_HOST.match(url) if SQL_SCHEME.match(url) and not AT_LOCALHOST.match(url) else None
+            port = 3306 if url.lower().startswith(("mysql", "mariadb")) else 5432
+            found += [(host["host"], port)] if host and (host["host"], port) not in found else []
+    return tuple(found)
 
 
 def code_sqlite_file(root: Path) -> tuple[str, str]:

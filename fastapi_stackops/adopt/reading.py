@@ -12,6 +12,7 @@ from fastapi_stackops.adopt.app_settings import Settings
 from fastapi_stackops.adopt.apps import App, on_pytest_path, runs_from_its_folder, the_app
 from fastapi_stackops.adopt.backing import Database, Login, database_for
 from fastapi_stackops.adopt.backing_reading import backing_services
+from fastapi_stackops.adopt.code_databases import written_hosts
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.data_folders import scratch_folders
 from fastapi_stackops.adopt.dependency_files import (
@@ -70,7 +71,7 @@ class Repository:
     other_systems: tuple[str, ...] = ()  # pins with files for other systems only (pywin32): the install leaves them out
     libraries: tuple[str, ...] = ()  # Debian packages of shared libraries a pure-Python driver loads (libpq5 for psycopg)
     programs: tuple[tuple[str, str], ...] = ()  # (program, Debian package) the prestart script runs: nc, netcat-openbsd
-    waited_on: tuple[tuple[str, int], ...] = ()  # (host, port) the prestart script waits on by name: ("pg", 5432)
+    waited_on: tuple[tuple[str, int], ...] = ()  # (host, port) the prestart script waits on, or a URL the code assembles, names
     service_tests: ServiceTests | None = None  # the repository's pytest suite, for a test image
     start: tuple[str, ...] = ()  # the repository's own server command (a Procfile's), bound to the container port
     extras: tuple[str, ...] = ()  # the extras that bring the framework, when the main dependencies do not
@@ -122,10 +123,11 @@ def worker_fields(worker: Worker | None) -> dict[str, str]:
 
 
 def prestart_fields(root: Path, migrate: Finding | None) -> tuple[dict, list[Finding]]:
-    """What the prestart script needs of the image and the stack: the programs it runs, the hosts it waits on."""
+    """What the prestart script needs of the image and the stack: the programs it runs, the hosts it waits on; and
+    the hosts the code's assembled URLs name."""
     script = script_text(root, migrate)
     programs, said = script_programs(script, migrate)
-    return {"programs": tuple(programs.items()), "waited_on": script_hosts(script)}, said
+    return {"programs": tuple(programs.items()), "waited_on": script_hosts(script) + written_hosts(root)}, said
 
 
 def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how: str) -> dict:

@@ -9,6 +9,7 @@ import pytest
 from fastapi_stackops.adopt.code_databases import code_sqlite_file
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.stackfiles import compose_text
 from tests.utils import written
 
 #: SQLModel's tutorial's shape: a file name, put in a URL by an f-string.
@@ -72,3 +73,20 @@ def test_migrations_that_open_their_database_at_localhost_as_written_are_refused
     with pytest.raises(NotAFastAPIRepository) as error:
         read_repository(tmp_path)
     assert str(error.value).startswith(f"{refused}: the migrations open the database at ") and ":pw@" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("code", "aliases"),
+    [
+        # CreativeeBlackWolf/fastapi-tickets: its URL assembled from settings around the host `db`, its own Compose
+        # service's name; the stack's database answered to another, and ci crash-looped on "could not translate host".
+        ('URL = f"postgresql+psycopg2://{s.user}:{s.password}@db:{s.port}/{s.name}"\n', "aliases: [db]"),
+        ('URL = f"mysql+aiomysql://{user}:{pw}@mysql-db/{name}"\n', "aliases: [mysql-db]"),
+        ('URL = f"postgresql://{user}:{pw}@{host}:5432/{name}"\n', ""),  # a host from settings: init sets it
+    ],
+)
+def test_the_stacks_database_answers_to_the_host_an_assembled_url_writes_out(tmp_path: Path, code, aliases):
+    requirements = "fastapi\nsqlalchemy\n" + ("aiomysql\n" if "mysql" in code else "psycopg2-binary\n")
+    files = {"requirements.txt": requirements, "main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n", "db.py": code}
+    compose = compose_text(read_repository(written(tmp_path, files)))
+    assert (aliases in compose) if aliases else "aliases:" not in compose

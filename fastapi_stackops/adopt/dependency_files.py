@@ -137,6 +137,8 @@ def chosen_installer(root: Path, project: dict) -> tuple[str, Finding, str, tupl
     if locked := locked_install(root, tuple(declared)):
         return locked
     names = requirements_names(root, requirements[0]) if requirements else []
+    empty = requirements[0] if requirements and not names else ""  # installs nothing: another way, or none
+    requirements = [] if empty else requirements
     lacking = lacking_what_the_pipfile_locks(root, names)
     if requirements and not lacking:
         hashed = "--hash=" in text_of(root / requirements[0])
@@ -154,6 +156,8 @@ def chosen_installer(root: Path, project: dict) -> tuple[str, Finding, str, tupl
     if unlocked := declared_alone(root, project, tuple(declared)):
         return unlocked
     below = ", ".join(services_below(root))
+    if empty:
+        raise NotAFastAPIRepository(f"{empty} names no dependency: list the app's in it (fastapi among them), and commit it")
     raise NotAFastAPIRepository(
         f"{root}: no uv.lock, poetry.lock, requirements.txt, Pipfile.lock, [project] or setup.cfg says how to install it"
         + (f"; run init from a service's folder: {below}" if below else "")

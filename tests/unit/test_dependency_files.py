@@ -98,6 +98,24 @@ def test_a_root_with_no_dependency_file_is_refused_naming_the_services_below(tmp
     assert str(refused.value).endswith("[project] or setup.cfg says how to install it" + named)
 
 
+@pytest.mark.parametrize(
+    ("files", "installs"),
+    [
+        # Shushma21/fastapi-ticket-system: an empty requirements.txt; the build installed nothing, and failed 5 s in.
+        ({"requirements.txt": ""}, None),
+        ({"requirements.txt": "# pinned later\n\n"}, None),
+        ({"requirements.txt": "", "pyproject.toml": '[project]\nname = "x"\ndependencies = ["fastapi"]\n'}, "pip install ."),
+    ],
+)
+def test_an_empty_requirements_file_installs_nothing_and_is_refused_without_another_way(tmp_path, files, installs):
+    written(tmp_path, {"main.py": APP, **files})
+    if installs:
+        assert read_repository(tmp_path).findings[1].value.startswith(installs)
+        return
+    with pytest.raises(NotAFastAPIRepository, match=r"^requirements.txt names no dependency: list the app's in it"):
+        read_repository(tmp_path)
+
+
 def test_the_dependencies_of_a_requirements_file_include_those_of_the_files_it_includes(tmp_path):
     # kolenkoal's shape: prod.txt adds gunicorn to base.txt, which holds the driver; the database was missed.
     written(tmp_path, {"requirements/base.txt": "fastapi\nasyncpg\n", "requirements/prod.txt": "-r base.txt\ngunicorn\n"})

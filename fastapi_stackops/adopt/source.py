@@ -236,7 +236,8 @@ def refuse_a_local_broker(tree: ast.Module, path: Path) -> None:
 
 #: Reads of a distribution's metadata (importlib.metadata's, its backport's, pkg_resources'), by the function's name.
 METADATA_READS = ("version", "metadata", "distribution", "get_distribution")
-METADATA_LIBRARIES = ("importlib.metadata", "importlib_metadata", "pkg_resources")
+#: A module that reads installed metadata: `import importlib.metadata`, `from importlib import metadata`, the backport.
+METADATA_LIBRARIES = re.compile(r"importlib(\.| import )metadata|importlib_metadata|pkg_resources")
 
 
 def own_distribution(root: Path, project: dict) -> str:
@@ -247,7 +248,7 @@ def own_distribution(root: Path, project: dict) -> str:
     version = project.get("project", {}).get("version") or project.get("tool", {}).get("poetry", {}).get("version")
     for path in python_files(root):
         text = path.read_text(errors="replace")
-        tree = parsed(path) if any(library in text for library in METADATA_LIBRARIES) else None
+        tree = parsed(path) if METADATA_LIBRARIES.search(text) else None
         parts = path.relative_to(root).parts
         package = (parts[1:] if parts[0] == "src" else parts)[:-1]  # what __package__ starts with; () at the top
         for node in every_node(tree) if tree else ():

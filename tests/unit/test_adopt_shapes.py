@@ -1618,12 +1618,20 @@ def test_a_setting_that_redirects_to_https_by_default_is_off_in_the_stack(tmp_pa
         ('name = "todo-api"\nversion = "1.4.0"', "src/todo_api/meta.py", "version('todo-api')", "todo-api 1.4.0"),
         ('name = "todo-api"\nversion = "1.4.0"', "todo_api/meta.py", "version('fastapi')", ""),  # a dependency's
         ('name = "todo-api"\nversion = "1.4.0"', "meta.py", "version(__package__)", ""),  # at the top: no package
+        # Craverman/fastapi-tickets-template (s3rius's template): `from importlib import metadata`, then
+        # `metadata.version("ticket")`; not read, and the import failed after a build (PackageNotFoundError: ticket).
+        (
+            'name = "ticket"\nversion = "0.1.0"',
+            "ticket/app.py",
+            "from importlib import metadata\n\nv = metadata.version('ticket')\n",
+            "ticket 0.1.0",
+        ),
     ],
 )
 def test_the_metadata_the_code_reads_of_its_own_distribution_is_written_in_the_image(tmp_path, project, path, code, distribution):
     from fastapi_stackops.adopt.image import dockerfile_text
 
-    module = f"from importlib.metadata import version\n\n__version__ = {code}\n"
+    module = code if code.startswith("from ") else f"from importlib.metadata import version\n\n__version__ = {code}\n"
     files = {"pyproject.toml": f'[project]\n{project}\ndependencies = ["fastapi"]\n', "main.py": APP, path: module}
     repo = read_repository(written(tmp_path, files))
     assert repo.own_distribution == distribution

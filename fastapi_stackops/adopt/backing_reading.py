@@ -100,20 +100,12 @@ def server_drivers(dependencies: tuple[str, ...], settings: Settings | None) -> 
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
     """PostgreSQL, MySQL (MariaDB), SQLite, Redis and RabbitMQ, from the drivers the project depends on and its
     settings' defaults."""
-    findings, database, extension, where, in_code, login, tls = [], "", "", "", "", None, ""
+    findings, database, extension, in_code, login, tls = [], "", "", "", None, ""
     sqlite_only = sqlite_engine(root)
     found = [] if sqlite_only else server_drivers(dependencies, settings)
     if found:
         database, driver = found[0]
-        extension, where = extension_use(root, dependencies) if database == "postgres" else ("", "")
-        named = {"postgres": "PostgreSQL", "mysql": "MariaDB, for the app's MySQL client"}[database]
-        named += f" {EXTENSIONS[extension].said}" if extension else ""
-        findings.append(Finding("database", named, f"the {driver} dependency" + (f"; {where}" if where else "")))
-        unrun_database(root, dependencies, settings, required=True)  # a leftover driver beside the one it needs
-        refuse_a_local_database(root)
-        login, said = written_login(root, database)
-        tls = requires_tls(root) if database == "postgres" else ""
-        findings += said + ([Finding("database", "TLS on, a self-signed certificate: the code requires it", tls)] if tls else [])
+        findings, extension, login, tls = server_database(root, dependencies, settings, database, driver)
     else:
         unrun_database(root, dependencies, settings)
         sqlite = sqlite_found(root, dependencies, settings)
@@ -138,6 +130,23 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     data = data_folders(root, settings)
     findings += [Finding("data", f"{', '.join(data)}: on the named volume app-data", settings.source)] if data else []
     return Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code, login, bool(tls))
+
+
+def server_database(
+    root: Path, dependencies: tuple[str, ...], settings: Settings | None, database: str, driver: str
+) -> tuple[list[Finding], str, Login | None, str]:
+    """The database server the stack runs, said with its extension, the login the code writes out and the TLS it
+    requires; one the code opens at localhost, or a MongoDB it cannot start without beside it, is refused."""
+    extension, where = extension_use(root, dependencies) if database == "postgres" else ("", "")
+    named = {"postgres": "PostgreSQL", "mysql": "MariaDB, for the app's MySQL client"}[database]
+    named += f" {EXTENSIONS[extension].said}" if extension else ""
+    findings = [Finding("database", named, f"the {driver} dependency" + (f"; {where}" if where else ""))]
+    unrun_database(root, dependencies, settings, required=True)  # a leftover driver beside the one it needs
+    refuse_a_local_database(root)
+    login, said = written_login(root, database)
+    tls = requires_tls(root) if database == "postgres" else ""
+    findings += said + ([Finding("database", "TLS on, a self-signed certificate: the code requires it", tls)] if tls else [])
+    return findings, extension, login, tls
 
 
 def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> tuple[Finding, str] | None:

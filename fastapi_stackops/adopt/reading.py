@@ -12,7 +12,6 @@ from fastapi_stackops.adopt.app_settings import Settings
 from fastapi_stackops.adopt.apps import App, on_pytest_path, runs_from_its_folder, the_app
 from fastapi_stackops.adopt.backing import Database, Login, database_for
 from fastapi_stackops.adopt.backing_reading import backing_services
-from fastapi_stackops.adopt.code_databases import written_hosts
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.data_folders import scratch_folders
 from fastapi_stackops.adopt.dependency_files import (
@@ -36,7 +35,7 @@ from fastapi_stackops.adopt.source import (
     own_distribution,
     python_files,
 )
-from fastapi_stackops.adopt.start import procfile_command, script_hosts, script_programs, script_text
+from fastapi_stackops.adopt.start import prestart_fields, procfile_command
 from fastapi_stackops.adopt.suite_values import committed_blanks
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.unheld_imports import refuse_unheld_imports
@@ -120,14 +119,6 @@ class Repository:
 
 def worker_fields(worker: Worker | None) -> dict[str, str]:
     return {"worker": worker.command if worker else "", "worker_file": worker.file if worker else ""}
-
-
-def prestart_fields(root: Path, migrate: Finding | None) -> tuple[dict, list[Finding]]:
-    """What the prestart script needs of the image and the stack: the programs it runs, the hosts it waits on; and
-    the hosts the code's assembled URLs name."""
-    script = script_text(root, migrate)
-    programs, said = script_programs(script, migrate)
-    return {"programs": tuple(programs.items()), "waited_on": script_hosts(script) + written_hosts(root)}, said
 
 
 def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how: str) -> dict:
@@ -251,11 +242,17 @@ def makes_async_engine(root: Path) -> bool:
     return any(ASYNC_ENGINE.search(path.read_text(errors="replace")) for path in python_files(root))
 
 
+def the_apps_module(root: Path, project: dict) -> App:
+    """The app, as the image runs it; one importing a module of the repository's own that it does not hold stops here."""
+    app = runs_from_its_folder(root, on_pytest_path(root, project, the_app(root)))
+    refuse_unheld_imports(root, app)
+    return app
+
+
 def read_repository(root: Path, python: str = "") -> Repository:
     """Everything init needs to know, or NotAFastAPIRepository saying what was looked for and where (`python`: --python)."""
     project = pyproject(root)
-    app = runs_from_its_folder(root, on_pytest_path(root, project, the_app(root)))  # unreadable code stops here
-    refuse_unheld_imports(root, app)
+    app = the_apps_module(root, project)  # unreadable code stops here
     settings = find_settings(root)
     refuse_unsettable(root, settings)
     how, found_installer, requirements, dependencies = installer(root, project)

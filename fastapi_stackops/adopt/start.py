@@ -7,6 +7,7 @@ import re
 import shlex
 from pathlib import Path
 
+from fastapi_stackops.adopt.code_databases import written_hosts
 from fastapi_stackops.adopt.findings import Finding
 
 SERVERS = ("uvicorn", "gunicorn", "hypercorn", "fastapi")
@@ -109,3 +110,11 @@ def script_programs(text: str, migrate: Finding | None) -> tuple[dict[str, str],
     found = {p: package for p, package in SCRIPT_PROGRAMS.items() if re.search(starts + re.escape(p) + r"(?=\s|$)", text, re.M)}
     said = f"{', '.join(dict.fromkeys(found.values()))}, for {', '.join(found)}: a slim image lacks them"
     return found, [Finding("programs", said, migrate.source)] if found else []
+
+
+def prestart_fields(root: Path, migrate: Finding | None) -> tuple[dict, list[Finding]]:
+    """What the prestart script needs of the image and the stack: the programs it runs, the hosts it waits on; and
+    the hosts the code's assembled URLs name."""
+    script = script_text(root, migrate)
+    programs, said = script_programs(script, migrate)
+    return {"programs": tuple(programs.items()), "waited_on": script_hosts(script) + written_hosts(root)}, said

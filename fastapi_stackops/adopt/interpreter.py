@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.package_index import first_upload
+from fastapi_stackops.adopt.ranges import marked_python
 from fastapi_stackops.adopt.source import imported_names, needs_lazy_annotations, python_files
 from fastapi_stackops.adopt.syntax import newer_syntax, one_argument_generator, union_annotation
 from fastapi_stackops.adopt.unlocked import for_another_python, released
@@ -88,14 +89,18 @@ def hashed_for(root: Path) -> tuple[str, str]:
 
 def declared_python(root: Path, project: dict) -> tuple[str, str]:
     """The project's Python specifier and where it is: requires-python, else poetry's python dependency, else the
-    minor Pipfile.lock was made for, else the one a hashed requirements file was compiled for, or newer."""
+    minor Pipfile.lock was made for, else the one a hashed requirements file was compiled for, or newer, else the one
+    the requirements file marks its framework's pin for (an export's `; python_version >= "3.12"`)."""
     pipenv = pipfile_python(root)
     compiled, file = hashed_for(root)
+    files = requirements_files(root)
+    marked = marked_python(text_of(root / files[0]).splitlines()) if files else ""
     for spec, source in (
         (project.get("project", {}).get("requires-python", ""), "requires-python in pyproject.toml"),
         (project.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python", ""), "poetry's python dependency"),
         (f"=={pipenv}.*" if pipenv else "", "Pipfile.lock's python_version"),
         (f">={compiled}" if compiled else "", f"{file}, compiled with hashes for Python"),
+        (marked, f"{files[0] if files else ''}'s fastapi pin, marked for Python"),
     ):
         if spec and lower_bound(spec):
             return spec, source

@@ -97,3 +97,20 @@ def poetry_ranges(dependencies: dict) -> dict[str, str]:
         if name.lower() != "python" and isinstance(value, str):
             found[name] = value
     return found
+
+
+#: A requirement's marker bounding the Python from below (`; python_version >= "3.12"`, as `poetry export` writes it).
+PYTHON_MARKER = re.compile(r"""python_(?:full_)?version\s*(>=|>|==|~=)\s*["'](3\.\d+)""")
+
+
+def marked_python(lines: list[str], name: str = "fastapi") -> str:
+    """The Python specifier the framework's pin is marked for: `fastapi==0.117.1 ; python_version >= "3.12"` gives
+    ">=3.12", since pip skips the line on an older one; "" when unmarked."""
+    for line in lines:
+        found = REQUIREMENT.match(line.strip())
+        marker = PYTHON_MARKER.search(line.split(";", 1)[1]) if found and found[1].lower() == name and ";" in line else None
+        if marker:
+            operator, version = marker.groups()
+            version = f"3.{int(version.split('.')[1]) + 1}" if operator == ">" else version
+            return f"=={version}.*" if operator == "==" else f">={version}"
+    return ""

@@ -242,3 +242,11 @@ def test_a_dependency_that_does_not_import_on_the_chosen_python_moves_it_or_is_r
     with pytest.raises(NotAFastAPIRepository) as error:
         read_repository(tmp_path)
     assert refused in str(error.value) and "--python 3.10 where that image can be pulled" in str(error.value)
+
+
+def test_requirements_marked_for_a_newer_python_build_on_one_it_allows(tmp_path):
+    """MordXD/fastapi-order-service: its pins all marked `; python_version >= "3.12"`; built on 3.11, pip installed
+    nothing, and the build failed on the framework's absence."""
+    marked = 'fastapi==0.117.1 ; python_version >= "3.12"\nuvicorn==0.37 ; python_version >= "3.12"\n'
+    repo = read_repository(written(tmp_path, {"requirements.txt": marked, "main.py": APP}))
+    assert repo.python == "3.13" and repo.findings[0].source == "requirements.txt's fastapi pin, marked for Python (>=3.12)"

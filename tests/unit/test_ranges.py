@@ -2,7 +2,7 @@
 
 import pytest
 
-from fastapi_stackops.adopt.ranges import allows, newest_allowed, poetry_ranges, release, requirement_ranges
+from fastapi_stackops.adopt.ranges import allows, marked_python, newest_allowed, poetry_ranges, release, requirement_ranges
 
 RELEASES = ["0.28.0", "0.29.0", "0.29.1", "0.30.0", "1.0.0", "1.2.0", "2.0.0", "2.1.0rc1"]
 
@@ -66,3 +66,20 @@ def test_poetry_ranges_leave_out_python_optional_and_source_dependencies():
 )
 def test_a_wildcard_is_understood_with_equality_alone(spec, allowed):
     assert allows(spec, release("3.9")) is allowed
+
+
+@pytest.mark.parametrize(
+    ("line", "spec"),
+    [
+        # MordXD/fastapi-order-service: `poetry export`'s requirements, every pin marked for 3.12 on; init chose 3.11,
+        # and pip skipped every line without a word.
+        ('fastapi==0.117.1 ; python_version >= "3.12"', ">=3.12"),
+        ("fastapi[standard]==0.115 ; python_full_version > '3.11'", ">=3.12"),
+        ('fastapi==0.110 ; python_version == "3.13"', "==3.13.*"),
+        ('fastapi==0.110 ; sys_platform == "linux"', ""),  # no Python named
+        ('fastapi-users==13 ; python_version >= "3.12"', ""),  # not the framework's pin
+        ("fastapi==0.110", ""),
+    ],
+)
+def test_the_python_the_frameworks_pin_is_marked_for(line, spec):
+    assert marked_python(["alembic==1.16", line]) == spec

@@ -179,9 +179,11 @@ def sqlite_connect_args(root: Path) -> Iterator[tuple[str, bool, bool]]:
     for path in python_files(root):
         tree = parsed(path) or ast.Module(body=[], type_ignores=[])
         names = literal_names(tree)
+        bound = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
         for node in every_node(tree):
             if calls(node, "create_engine") or calls(node, "create_async_engine"):
                 given = next((k.value for k in node.keywords if k.arg == "connect_args"), None)
+                given = bound.get(given.id, given) if isinstance(given, ast.Name) else given  # `connect_args=args`
                 dicts = [d for d in ast.walk(given) if isinstance(d, ast.Dict)] if given is not None else []
                 sqlite = [d for d in dicts if any(getattr(k, "value", None) == "check_same_thread" for k in d.keys)]
                 url = node.args[0] if node.args else ast.Constant(None)

@@ -66,17 +66,24 @@ def test_the_sqlite_file_alembic_ini_names_is_the_apps_on_the_volume(tmp_path: P
         # Shtierlitz/FastApi-Library-control-system: no driver, a required URL, and an engine passing SQLite's
         # connect_args when the URL is SQLite's; init ran no database and made the URL up as a secret.
         ("sqlalchemy.url = ${DATABASE_URL}\n", "sqlite-engine"),
+        # Milon34/fastapi-newsapp: the same connect_args bound to a name first; init made the URL up as a secret.
+        ("sqlalchemy.url = ${DATABASE_URL}\n", "sqlite-engine-named"),
     ],
 )
 def test_an_app_with_no_servers_driver_runs_on_the_sqlite_its_alembic_ini_or_its_engine_names(tmp_path: Path, ini, database):
     default = "'mysql+pymysql://u:p@db/app'" if database == "mysql-default" else "None"
-    handled = ", connect_args={'check_same_thread': False} if 'sqlite' in URL else {}" if database == "sqlite-engine" else ""
+    args = "{'check_same_thread': False} if 'sqlite' in URL else {}"
+    handled = f", connect_args={args}" if database == "sqlite-engine" else ""
+    handled = ", connect_args=args" if database == "sqlite-engine-named" else handled
     reads = f"import os\nfrom sqlalchemy import create_engine\n\nURL = os.getenv('DATABASE_URL', {default})\n"
+    reads += f"args = {args}\n" if database == "sqlite-engine-named" else ""
     reads += f"engine = create_engine(URL{handled})\n"
     files = {"requirements.txt": "fastapi\nsqlalchemy\nalembic\n", "main.py": APP, "app/database.py": reads}
     files |= {"alembic.ini": "[alembic]\nscript_location = alembic\n" + ini}
     repo = read_repository(written(tmp_path, files))
-    assert repo.database == {"mysql-default": "", "sqlite-engine": "sqlite"}.get(database, database)
+    assert repo.database == {"mysql-default": "", "sqlite-engine": "sqlite", "sqlite-engine-named": "sqlite"}.get(
+        database, database
+    )
     if repo.database == "sqlite":
         assert "DATABASE_URL: ${DATABASE_URL-sqlite:////var/lib/app/" in compose_text(repo)
 

@@ -89,6 +89,30 @@ def written_hosts(root: Path) -> tuple[tuple[str, int], ...]:
     return tuple(found)
 
 
+#: A database's host by name in a committed config file (`postgres_server: database` in appsettings.yaml, `DB_HOST=db`
+#: in .env.example): a key naming a database's host, a plain name for its value.
+CONFIG_HOST = re.compile(
+    r"""^\s*["']?(?P<key>\w*(postgres|pg|db|database|mysql|mariadb)_?(host|server|hostname))["']?\s*[:=]\s*["']?"""
+    r"""(?P<host>[A-Za-z][\w.-]*)["']?\s*,?\s*(#.*)?$""",
+    re.I,
+)
+CONFIG_FILES = ("*.yaml", "*.yml", "*.toml", "*.ini", "*.cfg", "*.json", ".env.example", ".env.sample", "env.example")
+
+
+def config_hosts(root: Path) -> tuple[tuple[str, int], ...]:
+    """(host, port) of each database host a config file at the top or a folder down names: the stack's database
+    answers to it too. Compose files are not config: a service's own name there is no host the app was given."""
+    files = [p for pattern in CONFIG_FILES for p in [*root.glob(pattern), *root.glob(f"*/{pattern}")]]
+    found = []
+    for path in (p for p in files if p.is_file() and "compose" not in p.name):
+        for named in filter(None, map(CONFIG_HOST.match, text_of(path).splitlines())):
+            kind = re.search("mysql|mariadb|postgres|pg", named["key"], re.I)
+            ports = [5432, 3306] if not kind else [3306] if kind[0].lower() in ("mysql", "mariadb") else [5432]
+            local = named["host"].lower() in ("localhost", "host.docker.internal")
+            found += [(named["host"], port) for port in ports if not local and (named["host"], port) not in found]
+    return tuple(found)
+
+
 def code_sqlite_file(root: Path) -> tuple[str, str]:
     """The SQLite file the code names at a path relative to where it runs, and where: ("database.db", "db.py:4")."""
     for path in python_files(root):

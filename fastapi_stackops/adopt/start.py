@@ -7,7 +7,7 @@ import re
 import shlex
 from pathlib import Path
 
-from fastapi_stackops.adopt.code_databases import written_hosts
+from fastapi_stackops.adopt.code_databases import config_hosts, written_hosts
 from fastapi_stackops.adopt.findings import Finding
 
 SERVERS = ("uvicorn", "gunicorn", "hypercorn", "fastapi")
@@ -117,4 +117,7 @@ def prestart_fields(root: Path, migrate: Finding | None) -> tuple[dict, list[Fin
     the hosts the code's assembled URLs name."""
     script = script_text(root, migrate)
     programs, said = script_programs(script, migrate)
-    return {"programs": tuple(programs.items()), "waited_on": script_hosts(script) + written_hosts(root)}, said
+    return {
+        "programs": tuple(programs.items()),
+        "waited_on": script_hosts(script) + written_hosts(root) + config_hosts(root),
+    }, said

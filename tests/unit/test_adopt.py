@@ -530,6 +530,9 @@ def test_a_procfile_web_command_is_kept_and_bound_to_the_container_port(tmp_path
         (["DB__HOST", "DB__USER", "DB__PWD", "DB_PASSWD"], ["host", "user", "password", "password"]),
         # agfianf/fastapi-auth-service: POSTGRE_HOST and its kin got made-up values; the app could not resolve its host.
         (["POSTGRE_HOST", "POSTGRE_PORT", "POSTGRE_USER", "POSTGRE_DB"], ["host", "port", "user", "name"]),
+        # atpial/fastapi-news-stack: the host it runs on in Docker, DATABASE_HOST_DOCKER, kept its default,
+        # host.docker.internal; the app's import failed on the name.
+        (["DATABASE_HOST", "DATABASE_HOST_DOCKER", "DATABASE_PORT"], ["host", "host", "port"]),
     ],
 )
 def test_a_database_given_in_parts(fields, parts):

@@ -159,7 +159,7 @@ def refuse_a_local_database(root: Path) -> None:
     assembled = assembled_urls(files)
     for path, tree in files:
         found = local_database_url(path, tree, assembled) if tree else None
-        if found and not (path.stem not in imported and run_as_a_script(tree)):
+        if found and not (path.stem not in imported and run_as_a_script(tree, path.parent == root)):
             raise NotAFastAPIRepository(
                 f"{found[0].relative_to(root)} line {found[1]}: the app opens its database at {masked(found[2], set())}, "
                 "at localhost, written in its code (in a container that is the container itself): read the URL from a "
@@ -177,10 +177,14 @@ def names_imported(tree: ast.Module) -> set[str]:
     return found
 
 
-def run_as_a_script(tree: ast.Module) -> bool:
-    """Whether the module runs as a script (`if __name__ == "__main__":`) and makes no FastAPI app."""
+def run_as_a_script(tree: ast.Module, at_the_top: bool = False) -> bool:
+    """Whether the module runs as a script and makes no app: it has an `if __name__ == "__main__":` block, or, at the
+    repository's top (`at_the_top`), does its work as it loads (migrate_to_mysql.py); for a module nothing imports."""
     guarded = any(isinstance(n, ast.If) and "__main__" in ast.unparse(n.test) for n in tree.body)
-    return guarded and not any(calls(node, "FastAPI") for node in every_node(tree))
+    binds_an_app = any(
+        isinstance(t, ast.Name) and t.id == "app" for n in tree.body if isinstance(n, ast.Assign) for t in n.targets
+    )
+    return (guarded or at_the_top) and not binds_an_app and not any(calls(node, "FastAPI") for node in every_node(tree))
 
 
 #: Code that requires TLS of PostgreSQL: libpq's sslmode (a URL's, or connect_args'), asyncpg's ssl="require".

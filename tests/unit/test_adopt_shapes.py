@@ -1421,9 +1421,13 @@ RUN = 'if __name__ == "__main__":\n    seed()\n'
         ('engine = create_engine("postgresql://db:5432/app")\n', ""),  # not localhost: the line is not this check's
         ('engine = create_engine("sqlite:///./app.db")\n', ""),
         # marcyo71/fastapi-backend: seed.py, a script run by hand that the app never imports; init refused the app.
-        (f"{LOCAL_URL}{RUN}", ""),
+        (f"{LOCAL_URL}{RUN}", "script"),
         (f"{LOCAL_URL}app = FastAPI()\n{RUN}", "line 1"),  # the app itself, run as a script too
         (f"{LOCAL_URL}{RUN}", "imported"),  # a script the app imports as well
+        # ThanhXT2002/fastapi-music: migrate_to_mysql.py, at the top, doing its work as it loads, with no __main__
+        # block; nothing imports it, and init refused the app.
+        (LOCAL_URL, "script"),
+        (f"{LOCAL_URL}app = create_app()\n", "script-line 1"),  # the app's own module, which nothing imports
         # carlosaaguirrez82-lang/fastapi-store: `DB_HOST = "localhost"` in the URL it assembles from the environment's
         # parts, imported by the module that makes the engine; ci crash-looped on Connection refused.
         (f"import os\n\nHOST = 'localhost'\nURL = f'postgresql://{{os.getenv(\"U\")}}@{{HOST}}:5432/db'\n{ENGINE}", "line 4"),
@@ -1431,8 +1435,8 @@ RUN = 'if __name__ == "__main__":\n    seed()\n'
     ],
 )
 def test_a_database_opened_at_localhost_as_the_code_writes_it_is_refused_before_any_build(tmp_path, code, refused):
-    main = f"import db\n{APP}" if refused == "imported" else APP
-    refused = "line 1" if refused == "imported" else refused
+    main = APP if refused.startswith("script") else f"import db\n{APP}"  # a script is what the app never imports
+    refused = {"imported": "line 1", "script": ""}.get(refused, refused.removeprefix("script-"))
     written(tmp_path, {"requirements.txt": "fastapi\nasyncpg\n", "main.py": main, "db.py": code})
     if ENGINE in code:
         written(

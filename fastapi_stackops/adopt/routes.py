@@ -61,7 +61,7 @@ class Routes:
 class ImportFailed(StackError):
     """The built image could not import the app: why, from the probe's report, else the app's own last words."""
 
-    def __init__(self, repo: Repository, words: str, failure: Failure | None = None):
+    def __init__(self, repo: Repository, words: str, failure: Failure | None = None, migrating: bool = False):
         # The output's last lines, and the whole exception: a model's every missing field, not only its last; and the
         # chain's first, which a re-raise hides (dictConfig's "Unable to configure handler" over a read-only path).
         self.words = " ".join(filter(None, (words, failure.message, failure.root))) if failure else words
@@ -77,7 +77,9 @@ class ImportFailed(StackError):
         said = f"{failure.said if failure else words}; {advice(self.words)}"
         # One line: an exception's own text may span several (SQLAlchemy's adds "(Background on this error at: ...)").
         why = " ".join((explained or said).split())
-        super().__init__(f"the built image could not import {repo.app.reference} to read its routes: {why}")
+        failed = f"could not import {repo.app.reference} to read its routes"
+        failed = f"failed its migrations ({repo.migrations}) before the app could start" if migrating else failed
+        super().__init__(f"the built image {failed}: {why}")
 
     @property
     def unreached(self) -> bool:
@@ -134,6 +136,10 @@ def importable_folder(path: Path) -> bool:
     return path.is_dir() and ((path / "__init__.py").is_file() or any(path.glob("*.py")) or any(path.glob("*/*.py")))
 
 
+#: What the probe's shell says when the migrations it runs first fail: the app was never imported.
+MIGRATIONS_FAILED = "stackops-migrations-failed"
+
+
 def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_deps: bool = False) -> dict:
     """The app's routes and OpenAPI document, as the built image's own Python imports them (`compose run`); with_deps
     starts the services it depends on first (an app that connects to its database at import), and its migrations."""
@@ -142,7 +148,8 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
     probe.append(f"/opt/venv/bin/{repo.server}")  # what the app's command line is as its server runs it
     command = ["--entrypoint", "python", service, *probe]
     if with_deps and repo.migrations:  # as the stack starts it: its migrations first (an extension they create)
-        command = ["--entrypoint", "sh", service, "-c", f'{repo.migrations} >&2 && exec python "$@"', "python", *probe]
+        migrate = f'{repo.migrations} >&2 || {{ echo {MIGRATIONS_FAILED}; exit 3; }}; exec python "$@"'
+        command = ["--entrypoint", "sh", service, "-c", migrate, "python", *probe]
     run = ["run", "--rm", *([] if with_deps else ["--no-deps"]), "-T", *command]
     output = stack.compose(run, capture=True, check=False, extra_env=base)
     failure, startup = None, None
@@ -153,8 +160,8 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
             failure = Failure.of(json.loads(line[len(FAILED) :]))
         if line.startswith(STARTUP_FAILED):
             startup = json.loads(line[len(STARTUP_FAILED) :])
-    words = apps_own_words(output, (MARKER, FAILED, STARTUP_FAILED))
-    raise ImportFailed(repo, words or ("" if failure else last_words(output)), failure)
+    words = apps_own_words(output, (MARKER, FAILED, STARTUP_FAILED, MIGRATIONS_FAILED))
+    raise ImportFailed(repo, words or ("" if failure else last_words(output)), failure, MIGRATIONS_FAILED in output.stdout)
 
 
 def first(paths: list[str], pattern: re.Pattern) -> str:

@@ -41,7 +41,7 @@ def test_the_app_asked_with_its_services_up_meets_them_migrated(tmp_path: Path, 
     with pytest.raises(ImportFailed):
         ask_image(SimpleNamespace(compose=compose), "web", repo, {}, with_deps=with_deps)
     command = " ".join(ran[0])
-    assert ("alembic upgrade heads >&2 && exec python" in command) is migrates_first
+    assert ("alembic upgrade heads >&2 || { echo stackops-migrations-failed; exit 3; }; exec python" in command) is migrates_first
     assert ran[0][-6:-3] == ["main", "app", ""]  # the probe's own arguments, after its script
 
 
@@ -54,3 +54,15 @@ def test_an_app_that_exits_at_import_is_said_in_its_words_on_stderr_not_its_logs
     with pytest.raises(ImportFailed) as refused:
         ask_image(SimpleNamespace(compose=lambda *args, **kwargs: ran), "web", repo, {})
     assert refused.value.words == "missing: SECRET_KEY"
+
+
+def test_migrations_that_fail_before_the_probe_are_said_as_the_migrations_not_the_apps_import(tmp_path: Path):
+    """mrelokusa/fastapi-news-api: its env.py reads `settings.database_url` of a field named DATABASE_URL; the refusal
+    said the app could not be imported, quoting pydantic's file."""
+    said = "AttributeError: 'Settings' object has no attribute 'database_url'\n"
+    ran = CompletedProcess([], 3, "stackops-migrations-failed\n", f" Container x-db-1  Started\nTraceback:\n{said}")
+    repo = read_repository(written(tmp_path, FILES))
+    with pytest.raises(ImportFailed) as refused:
+        ask_image(SimpleNamespace(compose=lambda *args, **kwargs: ran), "web", repo, {}, with_deps=True)
+    assert str(refused.value).startswith("the built image failed its migrations (alembic upgrade heads) before the app")
+    assert "no attribute 'database_url'" in str(refused.value) and "Container" not in str(refused.value)

@@ -53,9 +53,12 @@ def given_back(get: dict, openapi: dict, name: str) -> bool:
     return listed and not WRITE_ONLY.fullmatch(name.split("_")[-1])
 
 
-def needs_only_its_id(operation: dict) -> bool:
-    """Whether a GET of an item needs nothing but the path's id: no required query parameter, header or cookie."""
-    return not any(p.get("required") and p.get("in") != "path" for p in operation.get("parameters", []))
+def reads_one_by_its_id(operation: dict, openapi: dict) -> bool:
+    """Whether a GET of an item needs nothing but the path's id (no required query parameter, header or cookie), and
+    answers one record: not a list, which a read back cannot check fields of."""
+    answer = operation.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {}).get("schema")
+    listed = schema_of(openapi, answer).get("type") == "array"
+    return not listed and not any(p.get("required") and p.get("in") != "path" for p in operation.get("parameters", []))
 
 
 def scenario(openapi: dict) -> tuple[dict | None, str]:
@@ -65,7 +68,7 @@ def scenario(openapi: dict) -> tuple[dict | None, str]:
         post = operations.get("post")
         body = json_body(post, openapi) if post and not secured(post, openapi) else None
         items = [p for p in paths if re.fullmatch(re.escape(path.rstrip("/")) + r"/\{[^/}]+\}/?", p) and "get" in paths[p]]
-        items = [p for p in items if not secured(paths[p]["get"], openapi) and needs_only_its_id(paths[p]["get"])]
+        items = [p for p in items if not secured(paths[p]["get"], openapi) and reads_one_by_its_id(paths[p]["get"], openapi)]
         if not (body and items):
             continue
         status = next((int(code) for code in post.get("responses", {}) if code in ("201", "200")), 200)

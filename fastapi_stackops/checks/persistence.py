@@ -181,7 +181,9 @@ def persistence_cycles(
                 written.extend(write(url, f"{tag}c{cycle}r{index}") for index in range(per_cycle))
                 url = restart()
                 absent = missing(url, written, patience)
-                expect(not absent, f"{len(absent)} of {len(written)} records missing after down/up: {', '.join(absent[:3])}")
+                expect(
+                    not absent, f"{len(absent)} of {len(written)} records not read back after down/up: {', '.join(absent[:3])}"
+                )
                 return f"{len(written)} records written so far, all read back after down and up"
 
             result = run_check(f"cycle {cycle}: write, down, up, read back", one_cycle)

@@ -109,7 +109,7 @@ def test_persistence_check_fails_when_the_volume_is_removed_between_cycles(stack
 
     results = persistence_cycles(3, 2, restart_losing_data, url, scenario_writer(settings.config.persistence, settings.config))
     assert len(results) == 1 and not results[0].ok  # stops at the first failed cycle
-    assert "2 of 2 records missing after down/up" in results[0].detail
+    assert "2 of 2 records not read back after down/up" in results[0].detail
 
 
 def test_persistence_waits_for_a_service_that_does_not_answer_yet(stacks):

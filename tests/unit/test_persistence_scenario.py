@@ -96,9 +96,14 @@ def test_no_scenario_from_a_create_that_documents_neither_200_nor_201():
         # chiflad0/fastapi-product-service: `/category/{id}` whose function takes `category_id`, a required query
         # parameter; the read answered 422, and ci's persistence check said the records were lost.
         ([{"name": "category_id", "in": "query", "required": True}], False),
+        # MalikDeveloper2077/fastapi-music-library: `/users/{id}` declared to answer a list of users, and answering
+        # one; every read answered 500, and ci's persistence check failed on the app's own declaration.
+        ("list", False),
     ],
 )
 def test_a_scenario_reads_back_only_through_an_item_route_that_needs_nothing_but_its_id(parameters, scenario_found):
-    things = {**OPENAPI["paths"]["/things/{thing_id}"], "get": {"parameters": parameters}}
+    listed = {"responses": {"200": {"content": {"application/json": {"schema": {"type": "array", "items": {}}}}}}}
+    get = listed if parameters == "list" else {"parameters": parameters}
+    things = {**OPENAPI["paths"]["/things/{thing_id}"], "get": get}
     found, _ = scenario({**OPENAPI, "paths": {**OPENAPI["paths"], "/things/{thing_id}": things}})
     assert (found is not None) is scenario_found

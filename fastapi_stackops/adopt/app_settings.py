@@ -174,6 +174,8 @@ class Settings:
 #: The hosts an app answers (Starlette's TrustedHostMiddleware, Django's ALLOWED_HOSTS): a made-up one answers no one.
 HOSTS_NAMED = re.compile(r"(^|_)(allowed|trusted)_?hosts$", re.I)
 EMAIL_NAMED = re.compile(r"^(?!.*(pass|secret|key|token|host|server|port|smtp)).*(^|_)e?mail(_|$)", re.I)
+#: A token's signing algorithm; read bare (`os.getenv("ALGORITHM")`), None makes PyJWT sign with "none" and refuse the key.
+TOKEN_ALGORITHM = re.compile(r"(^|_)(jwt_|token_)?algorithm$", re.I)
 NAMED_VALUES = (
     (EMAIL_NAMED, "admin@example.com"),
     # What routes are mounted under (prefix=f"/api/{settings.VERSION}"): one value in the trial and every env, never a
@@ -184,7 +186,7 @@ NAMED_VALUES = (
     # A log file's path: where the read-only image has a tmpfs (a made-up name would be written beside the code).
     (re.compile(r"(^|_)log(ging|ger)?_?(file|path|filename)$", re.I), "/tmp/app.log"),
     # A token's signing algorithm (PyJWT, python-jose): HMAC with the secret the key field gets.
-    (re.compile(r"(^|_)(jwt_|token_)?algorithm$", re.I), "HS256"),
+    (TOKEN_ALGORITHM, "HS256"),
     (re.compile(r"(^|_)(timezone|tz)$", re.I), "UTC"),
     # Where the app says it is served (a link in a mail, an OAuth callback): validated as an absolute http(s) URL.
     (

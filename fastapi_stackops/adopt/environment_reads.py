@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from fastapi_stackops.adopt.app_settings import SettingField, Settings
+from fastapi_stackops.adopt.app_settings import TOKEN_ALGORITHM, SettingField, Settings
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
 
 
@@ -98,8 +98,9 @@ def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libra
     if func in (*ENVIRONMENT_CALLS, *readers):
         name = constant_text(node.args[0])
         # getenv without a default gives None, not a crash; a reader without one is taken to insist, as is a signing
-        # secret read bare (`os.getenv("SECRET_KEY")`): None signs nothing, and the first login fails.
-        missing = "" if func in ENVIRONMENT_CALLS and not SIGNING_SECRET.search(constant_text(node.args[0]) or "") else None
+        # secret or its algorithm read bare (`os.getenv("SECRET_KEY")`): None signs nothing, and the first login fails.
+        insists = SIGNING_SECRET.search(name or "") or TOKEN_ALGORITHM.search(name or "")
+        missing = "" if func in ENVIRONMENT_CALLS and not insists else None
         given = node.args[1] if len(node.args) > 1 else None
         default = constant_text(given) if given is not None else missing
         code = "" if given is None or isinstance(given, ast.Constant) else ast.unparse(given)  # an expression's text

@@ -55,3 +55,29 @@ def test_a_list_of_required_names_is_read_as_settings_and_a_read_by_name_keeps_i
     (tmp_path / "config.py").write_text(code)
     [settings] = environment_settings(tmp_path, [tmp_path / "config.py"])
     assert {f.name: f.default for f in settings.fields} == {"DB_USER": "root", "SECRET_KEY": None}
+
+
+@pytest.mark.parametrize(
+    ("read", "value"),
+    [
+        # Victor-Mannelli/FastApi-Music-API: `os.getenv("ALGORITHM")` bare; unset, PyJWT signed with "none" and refused
+        # the key, and 15 of its tests failed.
+        ('ALGORITHM = os.getenv("ALGORITHM")', "HS256"),
+        ('ALGORITHM = os.getenv("JWT_ALGORITHM")', "HS256"),
+        ('ALGORITHM = os.getenv("ALGORITHM", "HS512")', None),  # its own default stands
+        ('LEVEL = os.getenv("LOG_LEVEL")', None),  # None is a level logging takes: left unset
+    ],
+)
+def test_a_tokens_algorithm_read_bare_gets_one(tmp_path, read, value):
+    from fastapi_stackops.adopt.app_environment import app_environment
+    from fastapi_stackops.adopt.reading import read_repository
+
+    code = f"import os\n\n{read}\nSECRET_KEY = os.getenv('SECRET_KEY')\n"
+    files = {"requirements.txt": "fastapi\npyjwt\n", "main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
+    for name, text in (files | {"config.py": code}).items():
+        (tmp_path / name).write_text(text)
+    environment = app_environment(read_repository(tmp_path))
+    variable = read.split('"')[1]
+    assert (
+        (value in environment.get(variable, "")) if value else variable not in environment or "HS256" not in environment[variable]
+    )

@@ -20,16 +20,25 @@ UNRUN_DATABASES = (
 )
 
 
+#: Modules that speak to a SQL database: an app importing one uses the database init runs.
+SQL_CLIENTS = frozenset(
+    "sqlalchemy sqlmodel psycopg2 psycopg asyncpg aiomysql asyncmy pymysql mysqldb tortoise databases peewee ormar piccolo".split()
+)
+
+
 def unrun_database(root: Path, dependencies: tuple[str, ...], settings: Settings | None, required: bool = False) -> None:
     """Refuses, in one line, an app whose database is one init runs no image of (SQL Server, Oracle, MongoDB): a setting's
     default or a required setting's name says that database, or its code imports the driver (a URL read from a .env
     alone names nothing), and its driver is a dependency. With `required` (a driver of a database init runs is a
-    dependency too), only a setting the app cannot start without, and a driver its code imports, say it."""
+    dependency too), only when the code imports no SQL client at all: a setting the app cannot start without, and a
+    driver its code imports, say it then."""
+    imported = {module.lower() for module in imported_names(root)}  # cx_Oracle
+    if required and imported & SQL_CLIENTS:  # its SQL database in use beside it: a Mongo client connects lazily
+        return
     fields = [f for f in setting_fields(settings) if f.default is None or not required]
     # (what is said, what is searched): a default naming it (DB_DRIVER="ODBC Driver 17 for SQL Server"), else a
     # setting's own name (MSSQL_SA_PASSWORD).
     named_by = [(f"{f.variable}={f.default!r}", f.default) if f.default else (f.variable, f.variable) for f in fields]
-    imported = {module.lower() for module in imported_names(root)}  # cx_Oracle
     for name, drivers, said in UNRUN_DATABASES:
         driver = next((d for d in dependencies if d in drivers), None)
         named = next((shown for shown, searched in named_by if said.search(searched)), None)

@@ -74,6 +74,9 @@ MOTOR = "from motor import motor_asyncio\n\nclient = motor_asyncio.AsyncIOMotorC
         ("MONGO_DATABASE_URI: str", MOTOR, "database is MongoDB (MONGO_DATABASE_URI, the motor dependency)"),
         ("MONGO_DATABASE_URI: str = 'mongodb://db'", MOTOR, ""),  # a default: the app may start on PostgreSQL
         ("MONGO_DATABASE_URI: str", "import json\n", ""),  # the driver never imported
+        # CHOJUNGHO96/fastapi-chat-project, theandrunique/fastapi-chat: PostgreSQL through SQLAlchemy, and MongoDB
+        # beside it, which its client reaches lazily: green with a made-up URL, never refused.
+        ("MONGO_DATABASE_URI: str", MOTOR + "import sqlalchemy\n", ""),
     ],
 )
 def test_a_mongodb_the_app_cannot_start_without_is_refused_beside_a_driver_init_runs(tmp_path, field, code, refused):

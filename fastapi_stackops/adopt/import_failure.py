@@ -17,9 +17,12 @@ UNREACHED = re.compile(
     r"Temporary failure in name resolution|ConnectionRefusedError|connection to server at|Errno 111|Errno 99|"
     r"Unknown (MySQL )?server host"
 )
-#: An app that writes under its code at import (a logs/ folder): the root filesystem is read-only; or a log file in a
-#: folder the image lacks (logs/ holds no Python, so is not copied), which a writable folder there mends the same way.
-READ_ONLY = re.compile(r"Read-only file system: '([^']+)'|No such file or directory: '([^']+\.log)'")
+#: An app that writes under its code at import (a logs/ folder): the root filesystem is read-only, and the code's
+#: files the root's, not the app user's; or a log file in a folder the image lacks (logs/ holds no Python, so is not
+#: copied), which a writable folder there mends the same way.
+READ_ONLY = re.compile(
+    rf"Read-only file system: '([^']+)'|No such file or directory: '([^']+\.log)'|Permission denied: '({CODE_DIR}/[^']+)'"
+)
 #: An app that reads a git-ignored env file at import (starlette's Config, python-dotenv with a check) and stops without it;
 #: or names its path in its own words, in any language (`logger.critical(f"Отсутствует файл: {path}")`, then exit).
 MISSING_ENV_FILE = re.compile(
@@ -34,14 +37,14 @@ DISTRIBUTION_OF = dict(
         "pkg_resources:setuptools yaml:PyYAML jwt:PyJWT jose:python-jose dotenv:python-dotenv multipart:python-multipart "
         "dateutil:python-dateutil PIL:Pillow bs4:beautifulsoup4 sklearn:scikit-learn cv2:opencv-python-headless Crypto:pycryptodome "
         "email_validator:email-validator argon2:argon2-cffi pydantic_settings:pydantic-settings python_multipart:python-multipart "
-        "slugify:python-slugify"
+        "slugify:python-slugify unidecode:Unidecode"
     ).split()
 )
 #: Modules the code or a library it uses imports that init adds to the image when no dependency installs them (by
 #: their distributions' names): each well known, so a module's name never sends pip to a stranger's package.
 ADDED_WHEN_MISSING = frozenset(
     "email_validator multipart jinja2 itsdangerous dotenv pytz yaml jwt jose dateutil aiofiles passlib bcrypt argon2 "
-    "toml greenlet httpx requests aiohttp boto3 stripe pydantic_settings python_multipart slugify".split()
+    "toml greenlet httpx requests aiohttp boto3 stripe pydantic_settings python_multipart slugify unidecode".split()
 )
 
 
@@ -67,7 +70,7 @@ def briefly(words: str, most: int = 200) -> str:
 def written(words: str) -> str:
     """The path a READ_ONLY failure names."""
     found = READ_ONLY.search(words)
-    return (found.group(1) or found.group(2)) if found else ""
+    return next(filter(None, found.groups()), "") if found else ""
 
 
 @dataclass(frozen=True)

@@ -315,6 +315,10 @@ def test_a_first_start_teaches_every_missing_field_at_once_and_wires_those_namin
         # A log file in a folder the image lacks (logs/ holds no Python): the folder, writable.
         ("FileNotFoundError: [Errno 2] No such file or directory: '/srv/logs/app.log'", ("writable", "/srv/logs")),
         ("FileNotFoundError: [Errno 2] No such file or directory: '/srv/config/app.yaml'", None),  # read, not written
+        # Milon34/fastapi-newsapp: its log file beside the code, which the app's user may not write (a root-owned
+        # folder); the refusal quoted the PermissionError.
+        ("PermissionError: [Errno 13] Permission denied: '/srv/app_logs_dev.log'", ("linked", "/srv/app_logs_dev.log")),
+        ("PermissionError: [Errno 13] Permission denied: '/etc/app.conf'", None),  # not under the code
     ],
 )
 def test_a_read_only_path_is_learned_as_a_link_or_a_tmpfs(words, learned):

@@ -15,7 +15,7 @@ from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
 from fastapi_stackops.adopt.wheels import text_of
-from fastapi_stackops.adopt.written_login import RELATIVE_SQLITE, migrations_url
+from fastapi_stackops.adopt.written_login import ENV_EXAMPLES, RELATIVE_SQLITE, config_files, migrations_url
 from fastapi_stackops.failure_bundle import masked
 
 #: Calls that open a database by its URL: SQLAlchemy's engines, `databases`, asyncpg's and psycopg's pools and connects.
@@ -92,23 +92,22 @@ def written_hosts(root: Path) -> tuple[tuple[str, int], ...]:
 #: A database's host by name in a committed config file (`postgres_server: database` in appsettings.yaml, `DB_HOST=db`
 #: in .env.example): a key naming a database's host, a plain name for its value.
 CONFIG_HOST = re.compile(
-    r"""^\s*["']?(?P<key>\w*(postgres|pg|db|database|mysql|mariadb)_?(host|server|hostname))["']?\s*[:=]\s*["']?"""
+    r"""^\s*["']?(?!\w*(mongo|redis|influx|couch|click|dynamo|elastic))"""
+    r"""(?P<key>\w*(postgres|pg|db|database|mysql|mariadb)_?(host|server|hostname))["']?\s*[:=]\s*["']?"""
     r"""(?P<host>[A-Za-z][\w.-]*)["']?\s*,?\s*(#.*)?$""",
     re.I,
 )
-CONFIG_FILES = ("*.yaml", "*.yml", "*.toml", "*.ini", "*.cfg", "*.json", ".env.example", ".env.sample", "env.example")
 
 
 def config_hosts(root: Path) -> tuple[tuple[str, int], ...]:
     """(host, port) of each database host a config file at the top or a folder down names: the stack's database
     answers to it too. Compose files are not config: a service's own name there is no host the app was given."""
-    files = [p for pattern in CONFIG_FILES for p in [*root.glob(pattern), *root.glob(f"*/{pattern}")]]
     found = []
-    for path in (p for p in files if p.is_file() and "compose" not in p.name):
+    for path in config_files(root, ENV_EXAMPLES):
         for named in filter(None, map(CONFIG_HOST.match, text_of(path).splitlines())):
             kind = re.search("mysql|mariadb|postgres|pg", named["key"], re.I)
             ports = [5432, 3306] if not kind else [3306] if kind[0].lower() in ("mysql", "mariadb") else [5432]
-            local = named["host"].lower() in ("localhost", "host.docker.internal")
+            local = re.match(r"localhost$|host\.docker\.internal$|your|hostname$|\w+_host$", named["host"], re.I)
             found += [(named["host"], port) for port in ports if not local and (named["host"], port) not in found]
     return tuple(found)
 

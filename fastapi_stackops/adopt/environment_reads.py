@@ -197,7 +197,8 @@ def environment_settings(root: Path, paths: Iterable[Path]) -> list[Settings]:
     for path in paths:
         readers, libraries = module_readers(tree := parsed(path))
         reads = [environment_read(n, readers, libraries) for n in (every_node(tree) if tree else ())]
-        fields = {f.name: f for f in [*(listed_reads(tree) if tree else ()), *reads] if f}  # a read by name wins
+        listed, guarded = (list(listed_reads(tree)), list(guarded_reads(tree))) if tree else ([], [])
+        fields = {f.name: f for f in [*listed, *reads, *guarded] if f}  # a read by name wins over a list, a guard over both
         if fields:
             found.append(Settings("environment reads", "", tuple(fields.values()), str(path.relative_to(root))))
     return found
@@ -219,6 +220,18 @@ def listed_reads(tree: ast.Module) -> Iterator[SettingField]:
                 looked_up = (n for n in ast.walk(loop) if isinstance(key := environment_key(n), ast.Name) and key.id == target.id)
                 if any(not (isinstance(n, ast.Call) and len(n.args) > 1) for n in looked_up):
                     yield from (SettingField(text, None, exact=True) for e in names.elts if (text := constant_text(e)))
+
+
+def guarded_reads(tree: ast.Module) -> Iterator[SettingField]:
+    """Variables the module stops on as it loads when empty, read into a name first (`key = os.getenv("OPENAI_API_KEY")`,
+    then `if not key: raise ValueError(...)`) or in the test itself (`if not all([os.getenv("A"), ...]): raise`): each
+    is required."""
+    bound, readers = environment_bound(tree), module_readers(tree)
+    for guard in (n for n in module_level(tree.body) if isinstance(n, ast.If)):
+        stops = any(isinstance(n, ast.Raise) or calls(n, "exit") for n in ast.walk(ast.Module(guard.body, [])))
+        named = {n.id for n in ast.walk(guard.test) if isinstance(n, ast.Name)} & bound.keys() if stops else set()
+        read = [r.name for n in ast.walk(guard.test) if stops and (r := environment_read(n, *readers)) and r.name]
+        yield from (SettingField(name, None, exact=True) for name in dict.fromkeys([*map(bound.get, sorted(named)), *read]))
 
 
 def environment_bound(tree: ast.Module) -> dict[str, str]:

@@ -81,3 +81,21 @@ def test_a_tokens_algorithm_read_bare_gets_one(tmp_path, read, value):
     assert (
         (value in environment.get(variable, "")) if value else variable not in environment or "HS256" not in environment[variable]
     )
+
+
+@pytest.mark.parametrize(
+    ("code", "required"),
+    [
+        # Chessy11/FastAPI-Game-Config: `api_key = os.getenv("OPENAI_API_KEY")`, then a raise when it is empty; init
+        # left it unset, and the import failed after a build.
+        ('key = os.getenv("OPENAI_API_KEY")\nif not key:\n    raise ValueError("No OpenAI API key found")\n', ["OPENAI_API_KEY"]),
+        ('key = os.getenv("TOKEN")\nif key is None:\n    sys.exit("TOKEN missing")\n', ["TOKEN"]),
+        ('if not all([os.getenv("A_NAME"), os.getenv("A_KEY")]):\n    raise RuntimeError("set them")\n', ["A_NAME", "A_KEY"]),
+        ('key = os.getenv("TOKEN")\nif not key:\n    print("no token: running without")\n', []),  # goes on
+        ('key = os.getenv("TOKEN")\ndef check():\n    if not key:\n        raise ValueError()\n', []),  # only when called
+    ],
+)
+def test_a_variable_the_module_stops_on_when_empty_as_it_loads_is_required(tmp_path, code, required):
+    (tmp_path / "config.py").write_text("import os, sys\n" + code)
+    [settings] = environment_settings(tmp_path, [tmp_path / "config.py"])
+    assert [f.name for f in settings.fields if f.default is None] == required

@@ -75,7 +75,10 @@ def test_the_stacks_database_serves_the_written_login_under_the_name_it_writes(t
     [
         # preneond/fastapi-news-article-scraper: appsettings.yaml gives its settings the database in parts, values the
         # settings take over the environment's; the stack's password was another, and the app crash-looped on it.
-        ({"appsettings.yaml": "database:\n  postgres_user: app\n  postgres_password: app\n  postgres_database: news\n"}, "app app news"),
+        (
+            {"appsettings.yaml": "database:\n  postgres_user: app\n  postgres_password: app\n  postgres_database: news\n"},
+            "app app news",
+        ),
         ({"config/settings.toml": 'db_username = "svc"\ndb_pwd = "s3cret"\ndb_name = "shop"\n'}, "svc s3cret shop"),
         ({"appsettings.yaml": "postgres_user: app\npostgres_database: news\n"}, None),  # no password: init makes one
         ({".env.example": "DB_USER=app\nDB_PASSWORD=app\nDB_NAME=news\n"}, None),  # an env example: init's own values win

@@ -126,6 +126,11 @@ EMAIL = "email-validator is not installed, run `pip install 'pydantic[email]'`"
         (Failure("ModuleNotFoundError", "No module named 'slugify'", "/srv/main.py", 2, name="slugify"), "python-slugify"),
         # ThanhXT2002/fastapi-music: unidecode, for its songs' slugs, never declared
         (Failure("ModuleNotFoundError", "No module named 'unidecode'", "/srv/main.py", 2, name="unidecode"), "Unidecode"),
+        # GrigoriyKuzevanov/fastapi-pet-project: fastapi-cache2's module, imported for its cache, never declared
+        (
+            Failure("ModuleNotFoundError", "No module named 'fastapi_cache'", "/srv/main.py", 2, name="fastapi_cache"),
+            "fastapi-cache2",
+        ),
         # a module not that well known is never guessed into a package name: the app's own to declare
         (Failure("ModuleNotFoundError", "No module named 'slowapi'", "/srv/main.py", 2, name="slowapi"), None),
         (Failure("ModuleNotFoundError", "No module named 'jose.jwt'", "/srv/main.py", 2, name="jose.jwt"), None),

@@ -38,7 +38,7 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
         # unless the code rewrites the plain one itself (its sync alembic then reads it as given).
         sync_for_async = async_engine and "+" not in scheme and not repo.rewritten_scheme
         return database.url(
-            database.scheme(repo.dependencies, "" if sync_for_async else scheme or repo.rewritten_scheme, async_engine)
+            database.scheme(repo.orm_dependencies, "" if sync_for_async else scheme or repo.rewritten_scheme, async_engine)
         )
     name = (default.rsplit("/", 1)[-1] if default.startswith("sqlite") else "") or f"{repo.name}.db"
     if scheme in ("", "sqlite") and async_engine and "aiosqlite" in repo.dependencies:
@@ -138,7 +138,7 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
         values |= sqlite_parts(repo, settings)
     if settings and (database := repo.database_server):
         by_name = {f.name: f for f in settings.fields}
-        schemes = (database.scheme(repo.dependencies, repo.rewritten_scheme, engine) for engine in (repo.async_engine, False))
+        schemes = (database.scheme(repo.orm_dependencies, repo.rewritten_scheme, engine) for engine in (repo.async_engine, False))
         parts = database.parts(*schemes)
         for name, part in scheme_pieces(settings.database_parts, by_name).items():
             field = by_name[name]

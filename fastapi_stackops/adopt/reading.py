@@ -29,11 +29,13 @@ from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.secret_formats import formatted_secrets
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import (
-    Worker,
     find_worker,
     imports_itself,
+    never_imported,
     own_distribution,
     python_files,
+    worker_fields,
+    worker_findings,
 )
 from fastapi_stackops.adopt.start import prestart_fields, procfile_command
 from fastapi_stackops.adopt.suite_values import committed_blanks
@@ -103,10 +105,16 @@ class Repository:
         return database_for(self.database, self.extension, self.login, self.ssl)
 
     @property
+    def orm_dependencies(self) -> tuple[str, ...]:
+        """The dependencies less an ORM the code never imports: which one speaks to the database decides its scheme."""
+        return tuple(d for d in self.dependencies if d not in self.never_imported)
+
+    @property
     def keeps_data(self) -> bool:
         """Whether the app keeps files on a volume of its own: an SQLite file, or folders of data it writes."""
         return self.database == "sqlite" or bool(self.data_variables)
 
+    never_imported: tuple[str, ...] = ()  # SQLAlchemy or SQLModel declared and never imported (a Tortoise app's leftover)
     data_variables: tuple[str, ...] = ()  # settings naming a folder of data the app makes at run time: on its volume
     sqlite_in_code: str = ""  # an SQLite file the code names under its folder (database.db): a link to the volume
     committed_blanks: tuple[str, ...] = ()  # settings defaulting to None its committed .env leaves empty: given empty
@@ -115,10 +123,6 @@ class Repository:
     formatted: tuple[tuple[str, str], ...] = ()  # (variable or field, format) of secrets a library takes: a Fernet key
     login: Login | None = None  # the database login a URL the repository writes out logs in with: served as written
     package: str = ""  # the folder's own name, which its code imports itself as (run from the parent): a link in the image
-
-
-def worker_fields(worker: Worker | None) -> dict[str, str]:
-    return {"worker": worker.command if worker else "", "worker_file": worker.file if worker else ""}
 
 
 def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how: str) -> dict:
@@ -138,6 +142,7 @@ def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how
         "libraries": runtime_libraries(root, dependencies),
         "installer_version": installer_version(root, project, how),
         "rewritten_scheme": rewritten_scheme(root),
+        "never_imported": never_imported(root, dependencies),
     }
 
 
@@ -153,16 +158,6 @@ def settings_fields(root: Path, settings: Settings | None) -> tuple[dict, list[F
     fields = {"settings": settings, "async_engine": makes_async_engine(root), "writable": tuple(dict.fromkeys(scratch.values()))}
     fields |= {"committed_blanks": committed_blanks(root, settings), "formatted": formatted_secrets(root)}
     return fields, said
-
-
-def worker_findings(worker: Worker | None) -> list[Finding]:
-    if worker and not worker.command:
-        return [
-            Finding(
-                "worker", "none: its Celery broker is a cloud queue service (SQS and the like) no stack here runs", worker.source
-            )
-        ]
-    return [Finding("worker", worker.command, worker.source)] if worker else []
 
 
 def service_tests(root: Path, project: dict, how: str, app: App) -> tuple[ServiceTests | None, list[Finding]]:

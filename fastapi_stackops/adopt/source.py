@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, parsed
 
@@ -259,3 +259,26 @@ def own_distribution(root: Path, project: dict) -> str:
                 if isinstance(asked, ast.Constant) and name and normalized(str(asked.value)) == normalized(name):
                     return f"{asked.value} {version or '0.0.0'}"
     return ""
+
+
+def never_imported(
+    root: Path, dependencies: tuple[str, ...], names: tuple[str, ...] = ("sqlalchemy", "sqlmodel")
+) -> tuple[str, ...]:
+    """Those of `names` the project declares and its code never imports: a Tortoise app's leftover SQLAlchemy."""
+    declared = [name for name in names if name in dependencies]
+    imported = imported_names(root) if declared else set()
+    return tuple(name for name in declared if name not in imported)
+
+
+def worker_fields(worker: Worker | None) -> dict[str, str]:
+    return {"worker": worker.command if worker else "", "worker_file": worker.file if worker else ""}
+
+
+def worker_findings(worker: Worker | None) -> list[Finding]:
+    if worker and not worker.command:
+        return [
+            Finding(
+                "worker", "none: its Celery broker is a cloud queue service (SQS and the like) no stack here runs", worker.source
+            )
+        ]
+    return [Finding("worker", worker.command, worker.source)] if worker else []

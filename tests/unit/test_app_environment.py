@@ -116,11 +116,15 @@ def test_a_variable_read_from_the_environment_is_given_by_its_exact_name(tmp_pat
         # failed on "Unknown DB scheme: postgresql+asyncpg".
         ("fastapi\ntortoise-orm\nasyncpg\n", "postgres"),
         ("fastapi\ntortoise-orm[asyncmy]\n", "mysql"),
-        ("fastapi\nsqlalchemy\ntortoise-orm\nasyncpg\n", "postgresql+asyncpg"),  # SQLAlchemy beside it: its schemes
+        # SQLAlchemy beside it, in use: its schemes
+        ("fastapi\nsqlalchemy\ntortoise-orm\nasyncpg\n# uses sqlalchemy\n", "postgresql+asyncpg"),
+        # rafa1off/fastapi-games: SQLAlchemy declared and never imported; given postgresql+asyncpg://, its startup failed.
+        ("fastapi\nsqlalchemy\ntortoise-orm\nasyncpg\n", "postgres"),
     ],
 )
 def test_an_app_on_tortoise_orm_gets_its_schemes(tmp_path, requirements, scheme):
     config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    database_url: str\n"
+    config += "import sqlalchemy\n" if "# uses sqlalchemy" in requirements else ""
     files = {"requirements.txt": requirements + "pydantic-settings\n", "main.py": APP, "config.py": config}
     compose = compose_text(read_repository(written(tmp_path, files)))
     assert f"DATABASE_URL: ${{DATABASE_URL-{scheme}://app:" in compose, compose

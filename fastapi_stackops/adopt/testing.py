@@ -13,9 +13,10 @@ from pathlib import Path
 from fastapi_stackops.adopt.app_settings import DATABASE_FIELD
 from fastapi_stackops.adopt.conventions import AT_THE_MINOR, pipfile_pins
 from fastapi_stackops.adopt.environment_reads import environment_settings
+from fastapi_stackops.adopt.import_failure import ADDED_WHEN_MISSING, DISTRIBUTION_OF
 from fastapi_stackops.adopt.source import AT_LOCALHOST
 from fastapi_stackops.adopt.suite_values import ci_values, committed_env_values, names_in_code, recipe_values, test_env_values
-from fastapi_stackops.adopt.syntax import every_node, parsed
+from fastapi_stackops.adopt.syntax import absolute_imports, every_node, parsed
 from fastapi_stackops.adopt.wheels import text_of
 
 DEV_REQUIREMENTS = re.compile(r"^(?:requirements[-_.](?:dev|test|tests)|(?:dev|test)[-_]requirements)\.txt$")
@@ -40,7 +41,9 @@ class ServiceTests:
     own_paths: bool = False  # pytest's testpaths say what to collect: it is given no folder, as `pytest` alone runs
     starts_containers: bool = False  # it imports testcontainers: it needs the engine, as a CI runner gives it
     drops_tables: bool = False  # it drops every table as it ends (`drop_all`): a database of its own, where it may
-    uses_test_client: bool = False  # Starlette's TestClient, which needs httpx: added when nothing installed it
+    # Modules the suite needs that its dependencies may not install, with their distributions: httpx for Starlette's
+    # TestClient, a well-known module it imports (dotenv): each added when nothing installed it.
+    may_lack: tuple[tuple[str, str], ...] = ()
 
     @property
     def arguments(self) -> tuple[str, ...]:
@@ -58,10 +61,10 @@ class ServiceTests:
 
     @property
     def install(self) -> str:
-        """The builder's command that adds the tests' dependencies to /opt/venv, and httpx for a suite on TestClient
-        when none of them brought it (rajendrakumaryadav/fastapi-employee-record: "requires the httpx package")."""
-        httpx = f"/opt/venv/bin/python -c 'import httpx' 2>/dev/null || {{ {ENSUREPIP} && {PIP} httpx; }}"
-        return f"{self.dependencies_install} \\\n    && {{ {httpx}; }}" if self.uses_test_client else self.dependencies_install
+        """The builder's command that adds the tests' dependencies to /opt/venv, and what the suite may lack when none
+        of them brought it (rajendrakumaryadav/fastapi-employee-record: "requires the httpx package")."""
+        added = (f"/opt/venv/bin/python -c 'import {m}' 2>/dev/null || {{ {ENSUREPIP} && {PIP} {d}; }}" for m, d in self.may_lack)
+        return " \\\n    && ".join([self.dependencies_install, *(f"{{ {step}; }}" for step in added)])
 
     @property
     def dependencies_install(self) -> str:
@@ -188,14 +191,23 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     own_paths = bool(pytest_setting(root, project, "testpaths").strip())
     paths = sorted((root / folder).rglob("*.py"))
     engine, drops = any(TESTCONTAINERS.search(text_of(p)) for p in paths), any(drops_at_its_end(p) for p in paths)
-    client = any(TEST_CLIENT.search(text_of(p)) for p in paths)
     run_in = run_folder(root, project, folder)
-    extra = {"starts_containers": engine, "drops_tables": drops, "uses_test_client": client}
+    extra = {"starts_containers": engine, "drops_tables": drops, "may_lack": may_lack(paths)}
     return ServiceTests(folder, *found, *values, run_in, own_paths, **extra), ""
 
 
 #: A test module on Starlette's TestClient (FastAPI's re-exports it).
 TEST_CLIENT = re.compile(r"\b(?:fastapi|starlette)\.testclient\b")
+
+
+def may_lack(paths: list[Path]) -> tuple[tuple[str, str], ...]:
+    """What the suite's modules need that its dependencies may not install: httpx for TestClient, and the well-known
+    modules they import (MrFreeman-code/FastAPI-pet-project's suite imports dotenv, which nothing declares)."""
+    client = [("httpx", "httpx")] if any(TEST_CLIENT.search(text_of(p)) for p in paths) else []
+    imported = {name.split(".")[0] for tree in filter(None, map(parsed, paths)) for _, name in absolute_imports(tree)}
+    return tuple(dict.fromkeys(client + [(m, DISTRIBUTION_OF.get(m, m)) for m in sorted(imported & ADDED_WHEN_MISSING)]))
+
+
 #: A test module that starts containers of its own.
 TESTCONTAINERS = re.compile(r"^\s*(?:from|import)\s+testcontainers\b", re.M)
 

@@ -85,14 +85,20 @@ def test_pytest_in_pipenvs_lock_is_found_in_its_main_or_develop_pins(tmp_path: P
         # failed to collect ("The starlette.testclient module requires the httpx package to be installed").
         ("from fastapi.testclient import TestClient\n", True),
         ("from starlette.testclient import TestClient\n", True),
-        ("import httpx\n", False),  # its own client: it declares what it imports
+        ("import httpx\n", True),  # its own client, well known: the step adds it only where nothing installed it
+        # MrFreeman-code/FastAPI-pet-project: its suite imports dotenv, which nothing declares; it failed to collect.
+        ("from dotenv import load_dotenv\n", "python-dotenv"),
+        ("import slowapi\n", False),  # not well known: the suite's own to declare
     ],
 )
 def test_a_suite_on_test_client_gets_httpx_when_nothing_installed_it(tmp_path: Path, test, added):
     files = {"requirements.txt": "fastapi\npytest\n", "main.py": APP, "tests/test_app.py": test + "def test_x():\n    pass\n"}
     repo = read_repository(written(tmp_path, files))
-    step = "/opt/venv/bin/python -c 'import httpx' 2>/dev/null || { /opt/venv/bin/python -m ensurepip >/dev/null && "
-    assert (step in dockerfile_text(repo, "/health", False)) is added
+    module, distribution = ("dotenv", added) if isinstance(added, str) else ("httpx", "httpx")
+    step = f"/opt/venv/bin/python -c 'import {module}' 2>/dev/null || {{ /opt/venv/bin/python -m ensurepip >/dev/null && "
+    assert (step in dockerfile_text(repo, "/health", False)) is bool(added)
+    assert (f"pip install -q --no-cache-dir {distribution}; }}" in dockerfile_text(repo, "/health", False)) is bool(added)
+    added = added is True
     if added:  # the step as the builder runs it: a venv that has httpx is left as it is
         done = subprocess.run(
             ["sh", "-c", repo.service_tests.install.split(" \\\n    && ", 1)[1].replace("/opt/venv/bin/python", sys.executable)],

@@ -258,8 +258,8 @@ COMPOSE_PROGRESS = re.compile(r"^\s*(Network|Volume|Container|Image)\s+\S+\s+[A-
 
 def apps_own_words(output: subprocess.CompletedProcess, reports: tuple[str, ...]) -> str:
     """The app's last words in a run of the probe, "" when it said nothing: its lines on stdout less the probe's
-    `reports` (a failure's words come from its fields, not their JSON), and on stderr less Compose's progress. An app
-    that exits at import (`sys.exit(1)` after printing what it misses) says why on stderr, after its log's first line."""
+    `reports` (a failure's words come from its fields, not their JSON), and on stderr less Compose's progress: an app
+    that exits at import (`sys.exit(1)` after printing what it misses) says why on stderr."""
     own = "\n".join(line for line in output.stdout.splitlines() if not line.startswith(reports))
     errors = "\n".join(line for line in (output.stderr or "").splitlines() if not COMPOSE_PROGRESS.match(line))
     said = subprocess.CompletedProcess(output.args, output.returncode, own, errors)

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from fastapi_stackops.adopt.backing import DATABASES, SCHEME_NAMES, Login
+from fastapi_stackops.adopt.environment_reads import constant_text
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.migrations import alembic_location
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
@@ -55,8 +56,8 @@ def migrations_url(root: Path) -> tuple[str, str]:
     location = alembic_location(root) if (root / "alembic.ini").is_file() else ""
     tree = parsed(root / location / "env.py") if location and (root / location / "env.py").is_file() else None
     for call in (n for n in every_node(tree) if calls(n, "set_main_option")) if tree else ():
-        if len(call.args) > 1 and isinstance(call.args[1], ast.Constant) and isinstance(call.args[1].value, str):
-            return call.args[1].value, f"{location}/env.py line {call.lineno}"
+        if len(call.args) > 1 and constant_text(call.args[0]) == "sqlalchemy.url" and constant_text(call.args[1]):
+            return constant_text(call.args[1]), f"{location}/env.py line {call.lineno}"
     return alembic_url(root)
 
 

@@ -59,6 +59,13 @@ INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
         ("", ENV_SETS.format(url="postgresql://u:pw@db:5432/dev"), True, ""),  # at a host by name: not this check's
         ("", 'config.set_main_option("sqlalchemy.url", settings.url)\n', True, ""),  # read from a setting
         ("", ENV_SETS.format(url="postgresql://u:pw@localhost:5432/dev"), False, ""),  # no revisions: nothing runs
+        # another option set first, then the URL: the URL's call is the one read
+        (
+            "",
+            'config.set_main_option("script_location", "migrations")\n' + ENV_SETS.format(url="postgresql://u:pw@localhost/dev"),
+            True,
+            "migrations/env.py line 2",
+        ),
     ],
 )
 def test_migrations_that_open_their_database_at_localhost_as_written_are_refused_before_any_build(

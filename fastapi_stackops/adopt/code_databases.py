@@ -15,7 +15,7 @@ from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
 from fastapi_stackops.adopt.wheels import text_of
-from fastapi_stackops.adopt.written_login import ENV_EXAMPLES, RELATIVE_SQLITE, config_files, migrations_url
+from fastapi_stackops.adopt.written_login import RELATIVE_SQLITE, migrations_url
 from fastapi_stackops.failure_bundle import masked
 
 #: Calls that open a database by its URL: SQLAlchemy's engines, `databases`, asyncpg's and psycopg's pools and connects.
@@ -86,29 +86,6 @@ def written_hosts(root: Path) -> tuple[tuple[str, int], ...]:
             host = WRITTEN_HOST.match(url) if SQL_SCHEME.match(url) and not AT_LOCALHOST.match(url) else None
             port = 3306 if url.lower().startswith(("mysql", "mariadb")) else 5432
             found += [(host["host"], port)] if host and (host["host"], port) not in found else []
-    return tuple(found)
-
-
-#: A database's host by name in a committed config file (`postgres_server: database` in appsettings.yaml, `DB_HOST=db`
-#: in .env.example): a key naming a database's host, a plain name for its value.
-CONFIG_HOST = re.compile(
-    r"""^\s*["']?(?!\w*(mongo|redis|influx|couch|click|dynamo|elastic))"""
-    r"""(?P<key>\w*(postgres|pg|db|database|mysql|mariadb)_?(host|server|hostname))["']?\s*[:=]\s*["']?"""
-    r"""(?P<host>[A-Za-z][\w.-]*)["']?\s*,?\s*(#.*)?$""",
-    re.I,
-)
-
-
-def config_hosts(root: Path) -> tuple[tuple[str, int], ...]:
-    """(host, port) of each database host a config file at the top or a folder down names: the stack's database
-    answers to it too. Compose files are not config: a service's own name there is no host the app was given."""
-    found = []
-    for path in config_files(root, ENV_EXAMPLES):
-        for named in filter(None, map(CONFIG_HOST.match, text_of(path).splitlines())):
-            kind = re.search("mysql|mariadb|postgres|pg", named["key"], re.I)
-            ports = [5432, 3306] if not kind else [3306] if kind[0].lower() in ("mysql", "mariadb") else [5432]
-            local = re.match(r"localhost$|host\.docker\.internal$|your|hostname$|\w+_host$", named["host"], re.I)
-            found += [(named["host"], port) for port in ports if not local and (named["host"], port) not in found]
     return tuple(found)
 
 

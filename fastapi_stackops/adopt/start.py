@@ -7,7 +7,8 @@ import re
 import shlex
 from pathlib import Path
 
-from fastapi_stackops.adopt.code_databases import config_hosts, written_hosts
+from fastapi_stackops.adopt.code_databases import written_hosts
+from fastapi_stackops.adopt.config_files import config_hosts
 from fastapi_stackops.adopt.findings import Finding
 
 SERVERS = ("uvicorn", "gunicorn", "hypercorn", "fastapi")

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from fastapi_stackops.adopt.backing import DATABASES, SCHEME_NAMES, Login
+from fastapi_stackops.adopt.config_files import config_login
 from fastapi_stackops.adopt.environment_reads import constant_text
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.migrations import alembic_location
@@ -71,48 +72,6 @@ def bound_urls(root: Path) -> Iterator[tuple[str, str]]:
         engines = [n.args[0] for n in nodes if any(calls(n, e) for e in ENGINES) and n.args]
         for value in (v for v in bound + engines if isinstance(v, ast.Constant) and "://" in str(v.value)):
             yield str(value.value), f"{path.relative_to(root)} line {value.lineno}"
-
-
-#: Config files the app reads its settings from, and the env examples a developer copies: at the top or a folder down.
-CONFIG_FILES = ("*.yaml", "*.yml", "*.toml", "*.ini", "*.cfg", "*.json")
-ENV_EXAMPLES = (".env.example", ".env.sample", "env.example")
-
-
-def config_files(root: Path, more: tuple[str, ...] = ()) -> list[Path]:
-    """The committed config files the app may read (and `more` patterns); a Compose file is none: its names are its
-    services'."""
-    found = [p for pattern in CONFIG_FILES + more for p in [*root.glob(pattern), *root.glob(f"*/{pattern}")]]
-    return [p for p in found if p.is_file() and not NOT_THE_APPS.search(p.relative_to(root).as_posix())]
-
-
-#: Files no app reads its settings from: Compose's, the tools' (a suite's pytest.ini gives its own login), CI's.
-NOT_THE_APPS = re.compile(r"compose|pyproject|pytest\.ini|tox\.ini|setup\.cfg|pre-commit|mkdocs|(^|/)\.[^/]*/|codecov|renovate")
-
-
-#: A database login's part in a config file (`postgres_password: app` in appsettings.yaml), a plain value.
-CONFIG_PART = re.compile(
-    r"""^\s*["']?\w*(postgres|pg|db|database|mysql|mariadb)_?(?P<part>user|username|password|pass|pwd|name|database|db)"""
-    r"""["']?\s*[:=]\s*["']?(?P<value>[\w.@%+-]+)["']?\s*,?\s*(#.*)?$""",
-    re.I,
-)
-
-
-def part_named(word: str) -> str:
-    """user, password or database, for a config key's last word (username, pwd, name, ...)."""
-    word = word.lower()
-    return "user" if word.startswith("user") else "password" if word.startswith("pass") or word == "pwd" else "database"
-
-
-def config_login(root: Path, kind: str) -> Login | None:
-    """The login a config file the app reads gives its database in parts (user, password and database, in one file):
-    values a settings library given the file takes over the environment's. Not MySQL's root."""
-    for path in config_files(root):
-        parts = {}
-        for found in filter(None, map(CONFIG_PART.match, text_of(path).splitlines())):
-            parts.setdefault(part_named(found["part"]), found["value"])
-        if {"user", "password", "database"} <= parts.keys() and not (kind == "mysql" and parts["user"] == "root"):
-            return Login(parts["user"], parts["password"], parts["database"], "", str(path.relative_to(root)))
-    return None
 
 
 def written_login(root: Path, kind: str) -> tuple[Login | None, list[Finding]]:

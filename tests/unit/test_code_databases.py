@@ -97,26 +97,3 @@ def test_the_stacks_database_answers_to_the_host_an_assembled_url_writes_out(tmp
     files = {"requirements.txt": requirements, "main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n", "db.py": code}
     compose = compose_text(read_repository(written(tmp_path, files)))
     assert (aliases in compose) if aliases else "aliases:" not in compose
-
-
-@pytest.mark.parametrize(
-    ("name", "text", "aliases"),
-    [
-        # preneond/fastapi-news-article-scraper: appsettings.yaml gives its settings `postgres_server: database`, its
-        # own Compose service's name; the stack's database answered to another, and ci crash-looped.
-        ("appsettings.yaml", "database:\n  postgres_server: database # its Compose service\n", "aliases: [database]"),
-        (".env.example", "DB_HOST=db\n", "aliases: [db]"),
-        ("config/app.toml", 'pg_host = "pg-main"\n', "aliases: [pg-main]"),
-        (".env.example", "DB_HOST=localhost\n", ""),
-        ("appsettings.yaml", "postgres_server: ${DB_SERVER}\n", ""),  # not a name
-        ("docker-compose.yml", "    environment:\n      DB_HOST: db\n", ""),  # a Compose file is no config of the app's
-        ("appsettings.yaml", "redis_host: cache\n", ""),  # not a database's
-    ],
-)
-def test_the_stacks_database_answers_to_the_host_a_config_file_names(tmp_path: Path, name, text, aliases):
-    files = {
-        "requirements.txt": "fastapi\nsqlalchemy\npsycopg2-binary\n",
-        "main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
-    }
-    compose = compose_text(read_repository(written(tmp_path, files | {name: text})))
-    assert (aliases in compose) if aliases else "aliases:" not in compose

@@ -68,31 +68,3 @@ def test_the_stacks_database_serves_the_written_login_under_the_name_it_writes(t
     )
     plain = read_repository(written(tmp_path / "plain", {"requirements.txt": "fastapi\npsycopg2-binary\n", "main.py": APP}))
     assert "POSTGRES_USER: app" in compose_text(plain) and "aliases" not in compose_text(plain)
-
-
-@pytest.mark.parametrize(
-    ("files", "found"),
-    [
-        # preneond/fastapi-news-article-scraper: appsettings.yaml gives its settings the database in parts, values the
-        # settings take over the environment's; the stack's password was another, and the app crash-looped on it.
-        (
-            {"appsettings.yaml": "database:\n  postgres_user: app\n  postgres_password: app\n  postgres_database: news\n"},
-            "app app news",
-        ),
-        ({"config/settings.toml": 'db_username = "svc"\ndb_pwd = "s3cret"\ndb_name = "shop"\n'}, "svc s3cret shop"),
-        ({"appsettings.yaml": "postgres_user: app\npostgres_database: news\n"}, None),  # no password: init makes one
-        ({".env.example": "DB_USER=app\nDB_PASSWORD=app\nDB_NAME=news\n"}, None),  # an env example: init's own values win
-        ({"docker-compose.yml": "POSTGRES_USER: a\nPOSTGRES_PASSWORD: b\nPOSTGRES_DB: c\n"}, None),  # Compose's, not the app's
-    ],
-)
-def test_a_login_a_config_file_gives_the_database_is_served(tmp_path: Path, files, found):
-    login, _ = written_login(written(tmp_path, {"requirements.txt": "fastapi\n", **files}), "postgres")
-    assert (login and f"{login.user} {login.password} {login.database}") == found
-
-
-def test_the_login_a_config_file_gives_is_the_stacks(tmp_path: Path):
-    files = {"requirements.txt": "fastapi\npsycopg2-binary\n", "main.py": APP}
-    files["appsettings.yaml"] = "postgres_user: reader\npostgres_password: app\npostgres_database: news\n"
-    repo = read_repository(written(tmp_path, files))
-    assert "POSTGRES_USER: reader" in compose_text(repo) and "POSTGRES_DB: news" in compose_text(repo)
-    assert any("POSTGRES_PASSWORD=app" in text for text in env_texts(repo, ".", False, {}).values())

@@ -13,7 +13,7 @@ from fastapi_stackops.adopt.file_paths import module_paths, path_text
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
-from fastapi_stackops.adopt.syntax import calls, every_node, parsed
+from fastapi_stackops.adopt.syntax import calls, every_node, is_main_block, module_bindings, parsed
 from fastapi_stackops.adopt.wheels import text_of
 from fastapi_stackops.adopt.written_login import RELATIVE_SQLITE, migrations_url
 from fastapi_stackops.failure_bundle import masked
@@ -156,7 +156,7 @@ def names_imported(tree: ast.Module) -> set[str]:
 def run_as_a_script(tree: ast.Module, at_the_top: bool = False) -> bool:
     """Whether the module runs as a script and makes no app: it has an `if __name__ == "__main__":` block, or, at the
     repository's top (`at_the_top`), does its work as it loads (migrate_to_mysql.py); for a module nothing imports."""
-    guarded = any(isinstance(n, ast.If) and "__main__" in ast.unparse(n.test) for n in tree.body)
+    guarded = any(is_main_block(n) for n in tree.body)
     binds_an_app = any(
         isinstance(t, ast.Name) and t.id == "app" for n in tree.body if isinstance(n, ast.Assign) for t in n.targets
     )
@@ -183,7 +183,7 @@ def sqlite_connect_args(root: Path) -> Iterator[tuple[str, bool, bool]]:
     for path in python_files(root):
         tree = parsed(path) or ast.Module(body=[], type_ignores=[])
         names = literal_names(tree)
-        bound = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+        bound = module_bindings(tree)
         for node in every_node(tree):
             if calls(node, "create_engine") or calls(node, "create_async_engine"):
                 given = next((k.value for k in node.keywords if k.arg == "connect_args"), None)

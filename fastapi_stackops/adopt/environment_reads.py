@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import TOKEN_ALGORITHM, SettingField, Settings
-from fastapi_stackops.adopt.syntax import calls, every_node, parsed
+from fastapi_stackops.adopt.syntax import calls, every_node, module_bindings, parsed
 
 
 def constant_text(node: ast.AST | None) -> str | None:
@@ -211,7 +211,7 @@ LOOPS = (ast.For, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 def listed_reads(tree: ast.Module) -> Iterator[SettingField]:
     """Variables the code looks up one at a time from a list of their names, with no default (`for var in
     REQUIRED_ENV_VARS: if not os.getenv(var): ...`, then an exit): each is required, as a bare `os.environ[...]` is."""
-    bound = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    bound = module_bindings(tree)
     for loop in (n for n in every_node(tree) if isinstance(n, LOOPS)):
         pairs = [(loop.target, loop.iter)] if isinstance(loop, ast.For) else [(g.target, g.iter) for g in loop.generators]
         for target, iterable in pairs:

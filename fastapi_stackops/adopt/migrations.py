@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi_stackops.adopt.dependency_files import pyproject, requirement_name
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.source import SKIPPED, TESTS, python_files
-from fastapi_stackops.adopt.syntax import parsed
+from fastapi_stackops.adopt.syntax import is_main_block, parsed
 from fastapi_stackops.adopt.wheels import locked_version, text_of
 
 #: Every head: `head` for one line of history; what alembic asks for when branches were never merged (a fresh database).
@@ -128,7 +128,7 @@ def table_script(root: Path) -> Finding | None:
     for path, text in making:
         if not (tree := parsed(path)):
             continue
-        main = next((n for n in tree.body if isinstance(n, ast.If) and "__main__" in ast.unparse(n.test)), None)
+        main = next((n for n in tree.body if is_main_block(n)), None)
         if main is None or NOT_AT_EVERY_START.search(text):
             continue
         called = {ast.unparse(call.func).rsplit(".", 1)[-1] for call in ast.walk(main) if isinstance(call, ast.Call)}
@@ -143,7 +143,7 @@ def table_script(root: Path) -> Finding | None:
 
 def outside_main(tree: ast.Module) -> list[ast.stmt]:
     """A module's statements but its `if __name__ == "__main__":` block: what runs when the app imports it."""
-    return [n for n in tree.body if not (isinstance(n, ast.If) and "__main__" in ast.unparse(n.test))]
+    return [n for n in tree.body if not is_main_block(n)]
 
 
 def makes_its_own_tables(root: Path, modules: list[Path]) -> bool:

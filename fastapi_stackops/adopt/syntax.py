@@ -132,3 +132,13 @@ def absolute_imports(tree: ast.AST) -> Iterator[tuple[ast.stmt, str]]:
             yield from ((node, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             yield node, node.module
+
+
+def module_bindings(tree: ast.Module) -> dict[str, ast.expr]:
+    """The names a module binds at its top by plain assignment, and the values (`args = {...}` before an engine call)."""
+    return {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+
+
+def is_main_block(node: ast.stmt) -> bool:
+    """Whether the statement is a script's `if __name__ == "__main__":` block."""
+    return isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)

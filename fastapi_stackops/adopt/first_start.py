@@ -213,6 +213,16 @@ def compiler_taught(setup: Setup, failure: str) -> Setup | None:
     )
 
 
+def metadata_taught(setup: Setup, failure: str) -> Setup | None:
+    """A pin whose metadata pip refuses as not PEP 440 (uvicorn 0.14.0 requires Python ">=3.6.*"): the next try's
+    builder installs with uv, which reads it as pip did before 24.1. None for any other failure, and once uv installs."""
+    refused = re.search(r"pip refuses (\S+) for metadata that is not PEP 440", failure)
+    if not refused or setup.repo.lenient_install:
+        return None
+    said = f"by uv: pip refuses {refused[1]}'s metadata, which is not PEP 440"
+    return taught(setup, Finding("installs", said, "the trial build"), lenient_install=True)
+
+
 #: The builder's check after the install: the framework is there and does not import on this Python.
 NOT_IMPORTING = re.compile(
     r"stackops: fastapi (\S+) is installed and does not import on Python (3\.\d+)\.\d+: (.*?)(?: \(the whole log|$)"

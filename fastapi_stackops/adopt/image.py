@@ -18,6 +18,7 @@ from fastapi_stackops.adopt.installers import (
     WITHOUT_OUR_TABLES,
     builder_install,
     in_workspace,
+    past_legacy_metadata,
     past_unreached_index,
     with_extras,
 )
@@ -147,7 +148,7 @@ def held_to_its_date(as_of: str) -> tuple[str, str]:
     lines = (
         "# No lock: the dependencies resolve as they did at the last commit, not to releases the code never ran against\n"
         "# (pip 26's --uploaded-prior-to). Move the date, or commit a lock, to take newer ones.\n"
-        f"ARG DEPENDENCIES_AS_OF={as_of}\nENV PIP_UPLOADED_PRIOR_TO=${{DEPENDENCIES_AS_OF}}\n"
+        f"ARG DEPENDENCIES_AS_OF={as_of}\nENV PIP_UPLOADED_PRIOR_TO=${{DEPENDENCIES_AS_OF}} UV_EXCLUDE_NEWER=${{DEPENDENCIES_AS_OF}}\n"
     )
     return lines, f"pip install -q --no-cache-dir {DATED_PIP} \\\n    && "
 
@@ -258,7 +259,7 @@ def test_stages(repo: Repository, made: str) -> str:
     return f"""
 # The service's own tests (inv service-test, part of inv ci) run in an image of their own, never shipped.
 FROM builder AS test-deps
-{copy}{CA_SECRET}{in_workspace(repo, with_extras(repo, install))}
+{copy}{CA_SECRET}{past_legacy_metadata(repo, in_workspace(repo, with_extras(repo, install)))}
 
 FROM runtime-base AS test
 COPY --from=test-deps /opt/venv /opt/venv

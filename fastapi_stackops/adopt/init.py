@@ -30,6 +30,7 @@ from fastapi_stackops.adopt.first_start import (
     compiler_taught,
     keys_its_settings_name,
     learned,
+    metadata_taught,
     python_taught,
     taught_by_startup,
 )
@@ -200,7 +201,8 @@ def trial_build(stack, setup: Setup, base: dict[str, str]) -> Setup | None:
         with step(f"building {setup.layout.entry}'s image to read the app's routes from it"):
             build_images(stack, [setup.layout.entry], base)
     except StackError as error:
-        if lesson := compiler_taught(setup, str(error)) or python_taught(setup, str(error)):
+        taught_by = (compiler_taught, python_taught, metadata_taught)
+        if lesson := next(filter(None, (learn(setup, str(error)) for learn in taught_by)), None):
             return lesson
         repo = setup.repo
         refusal = too_new_for_its_pins(str(error), repo.root, repo.installer, repo.requirements, repo.python, repo.compiled)

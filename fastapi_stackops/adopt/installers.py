@@ -137,8 +137,22 @@ def in_workspace(repo: Repository, install: str) -> str:
 
 def builder_install(repo: Repository, install: str) -> str:
     """The builder's install as the repository needs it: with its extras, as its workspace member, at its installer's
-    version, and without the pins for other systems."""
-    return without_other_systems(repo, at_its_version(repo, in_workspace(repo, with_extras(repo, install))))
+    version, without the pins for other systems, and by uv where pip refuses a pin's metadata."""
+    made = without_other_systems(repo, at_its_version(repo, in_workspace(repo, with_extras(repo, install))))
+    return past_legacy_metadata(repo, made)
+
+
+#: uv into a venv of its own, outside the date a no-lock build keeps to (uv is younger than many such dates).
+UV_OF_ITS_OWN = "python3 -m venv /opt/uv && env -u PIP_UPLOADED_PRIOR_TO /opt/uv/bin/pip install -q uv"
+
+
+def past_legacy_metadata(repo: Repository, install: str) -> str:
+    """An install by uv where pip refuses a pin's metadata as not PEP 440 (pip 24.1 on; the build's date needs pip 26):
+    uv reads it as pip used to, and keeps to the same date (UV_EXCLUDE_NEWER)."""
+    if not repo.lenient_install:
+        return install
+    uv = f"{UV_OF_ITS_OWN} \\\n    && /opt/uv/bin/uv pip install -q --python /opt/venv/bin/python -r "
+    return re.sub(r"(?:/opt/venv/bin/python -m )?pip install -q --no-cache-dir -r (\S+)", lambda found: uv + found[1], install)
 
 
 def without_other_systems(repo: Repository, install: str) -> str:

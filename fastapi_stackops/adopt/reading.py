@@ -95,6 +95,7 @@ class Repository:
     init_scripts: str = ""  # its SQL (a file or folder) PostgreSQL runs at its first start, mounted from the repository
     rabbitmq: bool = False  # the app speaks AMQP (aio-pika, pika, Celery on an amqp:// broker): RabbitMQ beside it
     resolved_as_of: str = ""  # with no lock: the last commit's time (UTC), which the build's resolution keeps to
+    lenient_install: bool = False  # a pin's metadata is not PEP 440 (uvicorn 0.14.0's >=3.6.*): uv installs, not pip
     worker_file: str = ""  # the file the worker's command names, relative to the root: the image carries it
     workspace: Workspace | None = None  # the uv workspace it is a member of: the build starts from the workspace's root
 

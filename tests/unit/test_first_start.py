@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fastapi_stackops.adopt.first_start import compiler_taught, learned, python_taught, written_where
+from fastapi_stackops.adopt.first_start import compiler_taught, learned, metadata_taught, python_taught, written_where
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.import_failure import Failure
 from fastapi_stackops.adopt.init import Setup
@@ -35,6 +35,33 @@ def test_a_dependency_that_failed_for_want_of_a_compiler_is_compiled_by_the_next
     if taught:
         assert "gcc g++ libc6-dev" in dockerfile_text(taught.repo, "/health", False)
         assert compiler_taught(taught, failure) is None  # compiled already: the next failure is the build's own
+
+
+REFUSED_METADATA = (
+    "the build failed at [web builder 6/8]: pip refuses uvicorn==0.14.0 for metadata that is not PEP 440 "
+    "(.* suffix can only be used with `==` or `!=` operators); pin a later release of it"
+)
+
+
+@pytest.mark.parametrize(
+    ("failure", "lenient"),
+    [
+        # mayone-du/FastAPI-ToDo-backend: uvicorn 0.14.0's metadata requires Python ">=3.6.*", which pip 24.1 on refuses
+        (REFUSED_METADATA, True),
+        ("the build failed at [web builder 6/8]: ERROR: No matching distribution found for nothing-here==1.0", False),
+    ],
+)
+def test_a_pin_whose_metadata_pip_refuses_is_installed_by_uv_on_the_next_try(tmp_path, failure, lenient):
+    files = {"requirements.txt": "fastapi\nuvicorn==0.14.0\n", "requirements-dev.txt": "pytest\n", "main.py": APP}
+    repo = read_repository(written(tmp_path, {**files, "tests/test_main.py": "def test_x(): ...\n"}))
+    taught = metadata_taught(Setup(repo, "env", False), failure)
+    assert bool(taught) is lenient
+    if taught:
+        text = dockerfile_text(taught.repo, "/health", False)
+        assert "uv pip install -q --python /opt/venv/bin/python -r requirements.txt" in text
+        assert "uv pip install -q --python /opt/venv/bin/python -r requirements-dev.txt" in text  # the tests' too
+        assert "pip install -q --no-cache-dir -r" not in text
+        assert metadata_taught(taught, failure) is None  # uv installs already: the next failure is the build's own
 
 
 NOT_IMPORTING = (

@@ -213,8 +213,10 @@ TESTCONTAINERS = re.compile(r"^\s*(?:from|import)\s+testcontainers\b", re.M)
 
 
 def pytest_setting(root: Path, project: dict, key: str) -> str:
-    """A pytest setting (addopts, testpaths), from pyproject.toml or an ini file of its own; a list joined by spaces."""
-    found = project.get("tool", {}).get("pytest", {}).get("ini_options", {}).get(key, "")
+    """A pytest setting (addopts, testpaths), from pyproject.toml (pytest 9's [tool.pytest] too) or an ini file of its
+    own; a list joined by spaces."""
+    tables = project.get("tool", {}).get("pytest", {})
+    found = tables.get("ini_options", {}).get(key, "") or (tables.get(key, "") if key != "ini_options" else "")
     for name, section in (("pytest.ini", "pytest"), ("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
         ini = configparser.ConfigParser(interpolation=None)
         if not found and (root / name).is_file():

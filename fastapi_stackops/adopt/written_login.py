@@ -15,11 +15,13 @@ from urllib.parse import unquote
 
 from fastapi_stackops.adopt.backing import DATABASES, SCHEME_NAMES, Login
 from fastapi_stackops.adopt.config_files import config_login
+from fastapi_stackops.adopt.dependency_files import pyproject
 from fastapi_stackops.adopt.environment_reads import constant_text
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.migrations import alembic_location
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
+from fastapi_stackops.adopt.testing import pytest_setting
 from fastapi_stackops.adopt.url_parts import ENGINES
 from fastapi_stackops.adopt.wheels import text_of
 
@@ -74,18 +76,27 @@ def bound_urls(root: Path) -> Iterator[tuple[str, str]]:
             yield str(value.value), f"{path.relative_to(root)} line {value.lineno}"
 
 
+def suite_urls(root: Path) -> Iterator[tuple[str, str]]:
+    """The URLs pytest's env setting (pytest-env) gives the suite, `D:` and `R:` flags aside: its tests log in with them
+    whatever the stack's environment says (`DB_URI=postgresql+asyncpg://postgres:password@postgres:5432/test`)."""
+    for entry in pytest_setting(root, pyproject(root), "env").split():
+        value = re.sub(r"^(?:[DR]:)+", "", entry).partition("=")[2]
+        if "://" in value:
+            yield value, "pytest's env setting"
+
+
 def written_login(root: Path, kind: str) -> tuple[Login | None, list[Finding]]:
     """The login a URL of the app's kind of database, written out at a host by name, logs in with; what init says of
     it. Not one at localhost (the container itself: refused elsewhere), at another port, or MySQL's root."""
     database = DATABASES.get(kind)
-    for url, where in [alembic_url(root), *bound_urls(root)] if database else ():
+    for url, where in [alembic_url(root), *bound_urls(root), *suite_urls(root)] if database else ():
         found = LOGIN_URL.match(url)
         if not found or AT_LOCALHOST.match(url) or not found["scheme"].lower().startswith(SCHEME_NAMES[kind]):
             continue
         if int(found["port"] or database.port) != database.port or (kind == "mysql" and found["user"] == "root"):
             continue
         login = Login(found["user"], unquote(found["password"]), found["database"], found["host"], where)
-        said = f"user {login.user} and database {login.database} at {login.host}, as a URL the code writes out"
+        said = f"user {login.user} and database {login.database} at {login.host}, as a URL written out"
         return login, [Finding("database", said, where)]
     login = config_login(root, kind) if database else None
     said = f"user {login.user} and database {login.database}, as a config file of the app's gives them" if login else ""

@@ -47,6 +47,18 @@ INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
         # KERELKO/strawberry-fastapi-product-service: a module the Python running init cannot parse (3.12's f-strings
         # reusing their quotes) is passed over; init stopped on a traceback.
         ({"config.py": "print(f'{'x':-^40}')\n", "db.py": 'URL = "postgresql://u:p@db/x"\n'}, "u p x db"),
+        # rhoboro/draft-fastapi-todo-api (pytest 9's [tool.pytest]), pavelekshin/fastapi-restapi (pytest.ini): the URL
+        # pytest-env gives the suite, whatever the stack's environment says; its tests failed to log in.
+        (
+            {"pyproject.toml": '[tool.pytest]\nenv = ["DB_URI=postgresql+asyncpg://postgres:pw@postgres:5432/test"]\n'},
+            "postgres pw test postgres",
+        ),
+        ({"pyproject.toml": '[tool.pytest.ini_options]\nenv = ["D:R:DB=postgresql://u:p@pg/t", "X=1"]\n'}, "u p t pg"),
+        (
+            {"pytest.ini": "[pytest]\nenv =\n    DEBUG=1\n    DATABASE_URL=postgresql+asyncpg://app:app@app_testdb:5432/app\n"},
+            "app app app app_testdb",
+        ),
+        ({"pytest.ini": "[pytest]\nenv =\n    DATABASE_URL=postgresql://u:p@localhost:5432/app\n"}, None),
     ],
 )
 def test_a_login_the_repository_writes_out_is_found(tmp_path: Path, files, found):

@@ -21,6 +21,8 @@ from fastapi_stackops.lazy import requests
 
 #: A requirements file at the top, misspelt too (requirments.txt, requirement.txt: pip reads whatever it is called).
 REQUIREMENTS = re.compile(r"^require?ments?(?:[-_.](?:prod|production|base|main|app))?\.txt$")
+#: Any other requirements file at the top (requirements_dev.txt): the app's only when no other names the framework.
+ANY_REQUIREMENTS = re.compile(r"^require?ments?[-_.][\w.-]+\.txt$")
 
 
 def pyproject(root: Path) -> dict[str, Any]:
@@ -95,7 +97,8 @@ TOOLS_ONLY = re.compile(r"(dev|develop|test|tests|testing|lint|docs?|ci|local|ty
 def requirements_files(root: Path) -> list[str]:
     """Requirements files, likeliest first: at the root, then a requirements/ folder's prod or base file (or another
     that names the framework, `ops.txt`; a dev or test file never), two levels deep. One that names the framework,
-    itself or through `-r`, comes before one that does not (a prod.txt holding only gunicorn, beside base.txt)."""
+    itself or through `-r`, comes before one that does not (a prod.txt holding only gunicorn, beside base.txt). A dev
+    file at the top is the app's when it alone names the framework."""
     found = [p.name for p in sorted(root.iterdir()) if REQUIREMENTS.match(p.name)]
     for pattern in ("requirements/*.txt", "*/requirements/*.txt", "*/requirements*.txt"):
         for path in sorted(root.glob(pattern)):
@@ -104,6 +107,8 @@ def requirements_files(root: Path) -> list[str]:
             framework = not TOOLS_ONLY.match(path.stem) and "fastapi" in ranges(root, named)
             if (production or framework) and ".venv" not in path.parts:
                 found.append(named)
+    if not any("fastapi" in ranges(root, path) for path in found):  # bupemulenga13/todo-fastapi-server's only file
+        found += [p.name for p in sorted(root.iterdir()) if ANY_REQUIREMENTS.match(p.name) and "fastapi" in ranges(root, p.name)]
     return sorted(dict.fromkeys(found), key=lambda path: ("fastapi" not in ranges(root, path), *requirements_likelihood(path)))
 
 

@@ -55,10 +55,17 @@ def test_an_app_whose_database_no_image_here_runs_is_refused_in_one_line(tmp_pat
             "database is MongoDB (its code imports pymongo, the pymongo dependency)",
         ),
         ("import json\n", ""),  # declared, never imported: no database it needs
+        # bupemulenga13/todo-fastapi-server: SQLAlchemy's URL to SQL Server in an f-string; pyodbc failed to compile
+        (
+            'password = "x"\nURL = f"mssql+pyodbc://sa:{password}@localhost:1433/db?driver=ODBC+Driver+17"\n',
+            "database is SQL Server (a URL at db.py line 2, the pyodbc dependency)",
+        ),
+        ('DOCS = "see https://learn.microsoft.com/sql/mssql"\n', ""),  # a web page's URL names no database
     ],
 )
 def test_an_app_whose_code_imports_a_driver_no_image_here_runs_is_refused_in_one_line(tmp_path, code, refused):
-    root = written(tmp_path, {"requirements.txt": "fastapi\npymongo\npython-dotenv\n", "main.py": APP, "db.py": code})
+    requirements = "fastapi\npymongo\npyodbc\npython-dotenv\n"
+    root = written(tmp_path, {"requirements.txt": requirements, "main.py": APP, "db.py": code})
     said = refusal(root)
     assert (refused in said) if refused else not said, said
 

@@ -207,11 +207,18 @@ def installer_version(root: Path, project: dict, installer: str) -> str:
         own = read_toml(root / "uv.toml") if (root / "uv.toml").is_file() else {}
         required = own.get("required-version") or tool.get("uv", {}).get("required-version", "")
     elif installer == "poetry":
-        required = tool.get("poetry", {}).get("requires-poetry", "")
+        required = tool.get("poetry", {}).get("requires-poetry", "") or before_lock_versions(root)
     else:
         return ""
     required = re.sub(r"\s+", "", str(required))
     return f"{installer}{'==' if required[:1].isdigit() else ''}{required}" if required else ""
+
+
+def before_lock_versions(root: Path) -> str:
+    """ "<2" for a poetry.lock older than lock-version 1.1 (poetry before 1.1 wrote none), which poetry 2 refuses as "not
+    compatible with the current version" and poetry 1.8 still reads (yoophi/todo-fastapi); "" for any other."""
+    metadata = read_lock(root, "poetry").get("metadata", {}) if (root / "poetry.lock").is_file() else {}
+    return "<2" if metadata and "lock-version" not in metadata else ""
 
 
 def declared_alone(root: Path, project: dict, declared: tuple[str, ...]) -> tuple[str, Finding, str, tuple[str, ...]] | None:

@@ -274,6 +274,17 @@ POETRY_SERVICE = '[tool.poetry]\nname = "svc"\n[tool.poetry.dependencies]\npytho
             "/opt/poetry/bin/pip install -q 'poetry>=2.1.4,<2.2.0' poetry-plugin-export ",
         ),
         ({"pyproject.toml": UV_SERVICE, "uv.lock": "version = 1\n"}, "", "/opt/uv/bin/pip install -q uv "),  # any uv
+        # yoophi/todo-fastapi: a lock of poetry before 1.1 (no lock-version), which poetry 2 refuses and 1.8 reads
+        (
+            {"pyproject.toml": POETRY_SERVICE, "poetry.lock": '[metadata]\npython-versions = "^3.7"\n'},
+            "poetry<2",
+            "/opt/poetry/bin/pip install -q 'poetry<2' poetry-plugin-export ",
+        ),
+        (
+            {"pyproject.toml": POETRY_SERVICE, "poetry.lock": '[metadata]\nlock-version = "2.0"\n'},
+            "",
+            "/opt/poetry/bin/pip install -q poetry poetry-plugin-export ",
+        ),
     ],
 )
 def test_the_installer_is_the_version_the_project_requires(tmp_path, files, version, installed):

@@ -124,8 +124,13 @@ def refuse_a_local_database(root: Path) -> None:
     """Refuses, in one line and before any build, an app whose code opens its database at localhost: in a container,
     that is the container itself, and no setting init writes can move it (FEMADOX/Fastapi-Ecosystem-Lab crash-looped).
     A script of its own the app never imports (seed.py, run by hand at a developer's machine) is not the app."""
-    url, where = migrations_url(root)
-    if SQL_SCHEME.match(url) and AT_LOCALHOST.match(url) and holds_revisions(root / alembic_location(root)):
+    url, where = migrations_url(root)  # alembic.ini's as written runs at the stack's database instead (migrations_target)
+    if (
+        SQL_SCHEME.match(url)
+        and AT_LOCALHOST.match(url)
+        and holds_revisions(root / alembic_location(root))
+        and not where.startswith("alembic.ini")
+    ):
         raise NotAFastAPIRepository(
             f"{where}: the migrations open the database at {masked(url, set())}, at localhost, written out (in a "
             "container that is the container itself): read the URL from a setting, and init points it at the stack's own"

@@ -23,6 +23,7 @@ from fastapi_stackops.adopt.conventions import (
 )
 from fastapi_stackops.adopt.image import python_image
 from fastapi_stackops.adopt.key_files import KEYS_SERVICE, KEYS_VOLUME, key_kind, key_mounts, keys_block
+from fastapi_stackops.adopt.migrations_target import migrations_environment
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.secret_formats import made_up_secret
 from fastapi_stackops.adopt.source import string_constants
@@ -73,6 +74,8 @@ def app_blocks(repo: Repository, depends: dict[str, str], tests: bool = False) -
     (tests_environment)."""
     text = ""
     environment = host_free(tests_environment(repo) if tests and repo.service_tests else app_environment(repo))
+    migrations = migrations_environment(repo.root, repo.migrations, repo.database_server, repo.orm_dependencies)
+    environment |= migrations if not tests else {}
     if environment:
         text += "    environment:\n" + "".join(f"      {k}: {v}\n" for k, v in environment.items())
     source = f"${{{DATA_FOLDER_VARIABLE}-./{repo.data_folder}}}" if repo.data_folder else "app-data"

@@ -54,7 +54,8 @@ INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
             True,
             "migrations/env.py line 1",
         ),
-        ("postgresql://u:pw@127.0.0.1/app", GENERIC_ENV, True, "alembic.ini line 3"),  # the ini's, as env.py uses it
+        # the ini's, as env.py uses it: alembic runs at the stack's database instead (migrations_target)
+        ("postgresql://u:pw@127.0.0.1/app", GENERIC_ENV, True, ""),
         ("driver://user:pass@localhost/dbname", GENERIC_ENV, True, ""),  # alembic's placeholder: no database's URL
         ("", ENV_SETS.format(url="postgresql://u:pw@db:5432/dev"), True, ""),  # at a host by name: not this check's
         ("", 'config.set_main_option("sqlalchemy.url", settings.url)\n', True, ""),  # read from a setting

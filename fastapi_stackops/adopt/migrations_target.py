@@ -1,0 +1,65 @@
+"""Migrations that may open another database than the app's: alembic.ini's URL at localhost (the container itself)
+or of another kind than the app's (a SQLite file beside the app's PostgreSQL). Where env.py uses it (as written, or
+before its setting), the app's tables would never be made where the app looks for them; alembic runs instead with
+alembic.ini's URL replaced by the stack's database's, from MIGRATIONS_DATABASE_URL, as a developer would edit
+alembic.ini for a server. An env.py that sets its own URL replaces that one in turn, as it replaced alembic.ini's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi_stackops.adopt.backing import SCHEME_NAMES, Database
+from fastapi_stackops.adopt.findings import Finding
+from fastapi_stackops.adopt.migrations import UPGRADE, alembic_location
+from fastapi_stackops.adopt.source import AT_LOCALHOST
+from fastapi_stackops.adopt.wheels import text_of
+from fastapi_stackops.adopt.written_login import alembic_ini_url
+
+#: The variable holding the URL the migrations open: the stack's database, in the scheme of a driver the code has.
+MIGRATIONS_URL = "MIGRATIONS_DATABASE_URL"
+#: `alembic upgrade heads` with alembic.ini's URL replaced by the stack's (`%` doubled for its ini interpolation). The
+#: alembic script has no current folder on its path; `python -c` has, so it goes first.
+UPGRADE_AT_THE_STACK = (
+    'python -c "import os, sys; sys.path.pop(0); from alembic import command; from alembic.config import Config; '
+    f"config = Config('alembic.ini'); config.set_main_option('sqlalchemy.url', os.environ['{MIGRATIONS_URL}']"
+    ".replace('%', '%%')); command.upgrade(config, 'heads')\""
+)
+
+
+def alembic_folder(upgrade: str) -> str:
+    """The folder alembic runs from: `env -C backend alembic upgrade heads` runs from backend/; "" for the top."""
+    return upgrade.split()[2] if upgrade.startswith("env -C ") else ""
+
+
+def elsewhere(root: Path, database: str) -> str:
+    """alembic.ini's URL when it is not the app's database server's: at localhost, or of another kind; "" otherwise
+    (and for an app on SQLite or none, whose file init does not move)."""
+    url, _ = alembic_ini_url(root)
+    if "://" not in url or database not in SCHEME_NAMES:
+        return ""
+    return url if AT_LOCALHOST.match(url) or not url.lower().startswith(SCHEME_NAMES[database]) else ""
+
+
+def at_the_stack(found: Finding | None, root: Path, database: str) -> Finding | None:
+    """The migrations, run at the stack's database when alembic.ini's URL is elsewhere (kskgit/fastapi-project's at
+    localhost, piyota0901/fastapi-todo-app's SQLite file); any other as found."""
+    upgrade = found.value if found else ""
+    url = elsewhere(root / alembic_folder(upgrade), database) if upgrade.endswith(UPGRADE) else ""
+    if not url:
+        return found
+    said = f"{url.split('://')[0]}:// in alembic.ini is not the app's database: run at the stack's ({MIGRATIONS_URL})"
+    return Finding("migrations", upgrade.replace(UPGRADE, UPGRADE_AT_THE_STACK), f"{found.source}; {said}")
+
+
+def migrations_environment(root: Path, migrations: str, server: Database | None, drivers: tuple[str, ...]) -> dict[str, str]:
+    """MIGRATIONS_DATABASE_URL for migrations run at the stack's database server: alembic.ini's own scheme when it names
+    that database (its driver is the one env.py was written for), else one of the app's drivers (`drivers`: its
+    dependencies), async when env.py makes an async engine."""
+    if MIGRATIONS_URL not in migrations or not server:
+        return {}
+    folder = root / alembic_folder(migrations)
+    scheme = alembic_ini_url(folder)[0].split("://")[0]
+    if not server.names(scheme):
+        env = text_of(folder / alembic_location(folder) / "env.py")
+        scheme = server.scheme(drivers, "", "async_engine_from_config" in env or "create_async_engine" in env)
+    return {MIGRATIONS_URL: f"${{{MIGRATIONS_URL}-{server.url(scheme)}}}"}

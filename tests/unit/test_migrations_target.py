@@ -1,0 +1,78 @@
+"""fastapi_stackops/adopt/migrations_target.py: migrations whose alembic.ini opens another database than the app's run
+at the stack's."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fastapi_stackops.adopt.migrations_target import MIGRATIONS_URL, UPGRADE_AT_THE_STACK
+from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.stackfiles import compose_text
+from tests.utils import written
+
+APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+GENERIC_ENV = 'context.configure(url=config.get_main_option("sqlalchemy.url"))\n'
+ASYNC_ENV = "from sqlalchemy.ext.asyncio import async_engine_from_config\n" + GENERIC_ENV
+INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
+
+
+@pytest.mark.parametrize(
+    ("requirements", "ini_url", "env", "served"),
+    [
+        # kskgit/fastapi-project: alembic.ini's URL at localhost, which env.py uses; it crash-looped on it in ci
+        ("fastapi\npsycopg2-binary\nalembic\n", "postgresql://u:pw@localhost:5432/dev", GENERIC_ENV, "postgresql://"),
+        # piyota0901/fastapi-todo-app: alembic.ini's SQLite file, the app's PostgreSQL: no table where the app looks
+        ("fastapi\nasyncpg\nalembic\n", "sqlite:///dev.db", ASYNC_ENV, "postgresql+asyncpg://"),
+        # a login at a host by name, of the app's database: served as written (written_login), run as written
+        ("fastapi\npsycopg2-binary\nalembic\n", "postgresql://u:pw@db:5432/dev", GENERIC_ENV, None),
+        ("fastapi\nalembic\n", "postgresql://u:pw@localhost:5432/dev", GENERIC_ENV, None),  # SQLite's app: not moved
+    ],
+)
+def test_migrations_whose_alembic_ini_opens_another_database_run_at_the_stacks(
+    tmp_path: Path, requirements, ini_url, env, served
+):
+    files = {"requirements.txt": requirements, "main.py": APP, "alembic.ini": INI.format(url=ini_url)}
+    repo = read_repository(
+        written(tmp_path, files | {"migrations/env.py": env, "migrations/versions/1_a.py": "revision = '1'\n"})
+    )
+    compose = compose_text(repo)
+    assert (UPGRADE_AT_THE_STACK in repo.migrations) is bool(served)
+    assert (f"{MIGRATIONS_URL}: ${{{MIGRATIONS_URL}-{served}app:" in compose) if served else MIGRATIONS_URL not in compose
+
+
+REVISION = """revision = "1"
+down_revision = None
+
+from alembic import op
+import sqlalchemy as sa
+
+
+def upgrade():
+    op.create_table("items", sa.Column("id", sa.Integer, primary_key=True))
+"""
+ENV_PY = """from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+config = context.config
+engine = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool)
+with engine.connect() as connection:
+    context.configure(connection=connection)
+    with context.begin_transaction():
+        context.run_migrations()
+"""
+
+
+def test_the_upgrade_at_the_stack_makes_the_tables_where_the_variable_says_and_not_where_alembic_ini_does(tmp_path):
+    files = {"alembic.ini": INI.format(url="sqlite:///elsewhere.db"), "migrations/env.py": ENV_PY}
+    written(tmp_path, files | {"migrations/versions/1_items.py": REVISION, "migrations/script.py.mako": ""})
+    command = UPGRADE_AT_THE_STACK.replace("python -c ", "").strip('"')
+    environ = os.environ | {MIGRATIONS_URL: "sqlite:///stack%20one.db"}  # a %, as an escaped password may hold
+    subprocess.run([sys.executable, "-c", command], cwd=tmp_path, env=environ, check=True, capture_output=True)
+    tables = sqlite3.connect(tmp_path / "stack one.db").execute("select name from sqlite_master").fetchall()
+    assert ("items",) in tables and not (tmp_path / "elsewhere.db").exists()

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from fastapi_stackops import StackError
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
+from fastapi_stackops.adopt.installer_version import installer_version
 from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.poetry_hash import stale
 from fastapi_stackops.adopt.wheels import pipfile_pins, ranges, read_lock, text_of
@@ -197,28 +198,6 @@ def lacking_what_the_pipfile_locks(root: Path, names: list[str]) -> list[str]:
     locked = {normalized(name) for name in pipfile_pins(root)}
     wanted = [normalized(name) for name in read_toml(root / "Pipfile").get("packages", {})]
     return [name for name in wanted if name in locked and name not in {normalized(n) for n in names}]
-
-
-def installer_version(root: Path, project: dict, installer: str) -> str:
-    """The installer at the version the project requires of it ([tool.uv] required-version, or uv.toml's; poetry's
-    requires-poetry), as pip installs it ("uv~=0.9.7"), or "" for any: uv and poetry refuse to run at another."""
-    tool = project.get("tool", {})
-    if installer == "uv":
-        own = read_toml(root / "uv.toml") if (root / "uv.toml").is_file() else {}
-        required = own.get("required-version") or tool.get("uv", {}).get("required-version", "")
-    elif installer == "poetry":
-        required = tool.get("poetry", {}).get("requires-poetry", "") or before_lock_versions(root)
-    else:
-        return ""
-    required = re.sub(r"\s+", "", str(required))
-    return f"{installer}{'==' if required[:1].isdigit() else ''}{required}" if required else ""
-
-
-def before_lock_versions(root: Path) -> str:
-    """ "<2" for a poetry.lock older than lock-version 1.1 (poetry before 1.1 wrote none), which poetry 2 refuses as "not
-    compatible with the current version" and poetry 1.8 still reads (yoophi/todo-fastapi); "" for any other."""
-    metadata = read_lock(root, "poetry").get("metadata", {}) if (root / "poetry.lock").is_file() else {}
-    return "<2" if metadata and "lock-version" not in metadata else ""
 
 
 def declared_alone(root: Path, project: dict, declared: tuple[str, ...]) -> tuple[str, Finding, str, tuple[str, ...]] | None:

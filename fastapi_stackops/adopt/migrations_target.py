@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.backing import SCHEME_NAMES, Database
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.migrations import UPGRADE, alembic_location
+from fastapi_stackops.adopt.migrations import UPGRADE, alembic_location, migrations
 from fastapi_stackops.adopt.source import AT_LOCALHOST
 from fastapi_stackops.adopt.wheels import text_of
 from fastapi_stackops.adopt.written_login import alembic_ini_url
@@ -49,6 +49,13 @@ def at_the_stack(found: Finding | None, root: Path, database: str) -> Finding | 
         return found
     said = f"{url.split('://')[0]}:// in alembic.ini is not the app's database: run at the stack's ({MIGRATIONS_URL})"
     return Finding("migrations", upgrade.replace(UPGRADE, UPGRADE_AT_THE_STACK), f"{found.source}; {said}")
+
+
+def migrations_of(root: Path, dependencies: tuple[str, ...], installer: str, database: str) -> tuple[Finding | None, str]:
+    """The migrations that run before the app (migrations.migrations), at the stack's database when alembic.ini's URL
+    is elsewhere; and the alembic pin the image adds for them."""
+    found, added = migrations(root, dependencies, installer)
+    return at_the_stack(found, root, database), added
 
 
 def migrations_environment(root: Path, migrations: str, server: Database | None, drivers: tuple[str, ...]) -> dict[str, str]:

@@ -24,8 +24,7 @@ from fastapi_stackops.adopt.dependency_files import (
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.interpreter import below_a_ceiling, python_and_builds, python_version
 from fastapi_stackops.adopt.local_paths import refuse_folders_outside
-from fastapi_stackops.adopt.migrations import migrations
-from fastapi_stackops.adopt.migrations_target import at_the_stack
+from fastapi_stackops.adopt.migrations_target import migrations_of
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.secret_formats import formatted_secrets
 from fastapi_stackops.adopt.settings_reading import find_settings
@@ -256,8 +255,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     refuse_folders_outside(root, project, how, requirements)
     backing = backing_services(root, dependencies, settings)
     server, start, added_server, found_server = server_of(root, dependencies, requirements, how)
-    (migrate, added_alembic), worker = migrations(root, dependencies, how), find_worker(root, dependencies)
-    migrate = at_the_stack(migrate, root, backing.database)
+    (migrate, added_alembic), worker = migrations_of(root, dependencies, how, backing.database), find_worker(root, dependencies)
     chosen = Finding("python", python, "--python") if python else python_version(root, project)
     about_settings, settings_said = settings_fields(root, settings)
     findings = [chosen, found_installer, Finding("app", app.reference, app.source), found_server, *settings_said]

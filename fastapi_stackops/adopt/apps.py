@@ -218,12 +218,13 @@ def runs_from_its_folder(root: Path, app: App) -> App:
     folder, top = file.parent, file.relative_to(root).parts[0]
     tree = parsed(file) if not app.source_root and file.parent != root else None
     imported = [name for _, name in absolute_imports(tree)] if tree else []
-    # A module that imports its own folder by name (`from core.fastapi import x` in core/server.py) runs from the top:
-    # its `import fastapi` is the installed library, not core/fastapi/.
-    script = folder.parent == root and not any(name.split(".")[0] == folder.name for name in imported)
+    # A neighbour the module also imports through its own folder's name (`from core.fastapi import x` beside `import
+    # fastapi` in core/server.py) is not what its bare import means: that is the installed library, not core/fastapi/.
+    qualified = {name.split(".")[1] for name in imported if name.startswith(f"{folder.name}.")}
+    script = folder.parent == root
     for name in imported:
         first = name.split(".")[0]
-        if holds_module(root, first):
+        if holds_module(root, first) or first in qualified:
             continue
         # `import redis.asyncio` beside a redis.py of the app's own is the installed package: a file has no submodules
         if script and holds_module(folder, first, package="." in name):

@@ -176,6 +176,12 @@ def test_the_app_an_instance_holds_is_the_entry_a_module_level_name_binds(tmp_pa
             {"core/__init__.py": "", "core/fastapi/__init__.py": "", "core/server.py": "from core.fastapi import d\n" + APP},
             "",
         ),
+        # camillehe1992/fastapi-project: app/main.py imports app.settings and its neighbour utils/ by bare name, as its
+        # pytest.ini's `pythonpath = app` lets it: both the top and app/ go on the path.
+        (
+            {"app/__init__.py": "", "app/utils/x.py": "", "app/main.py": "from app.settings import s\nimport utils.x\n" + APP},
+            "app",
+        ),
         # eladgunders/fastapi-todos: todos/app/main.py imports `app.api`, as its pipeline's PYTHONPATH=./todos lets it;
         # init served todos.app.main, whose import of `app` failed.
         ({"todos/__init__.py": "", "todos/app/__init__.py": "", "todos/app/main.py": "from app.api import r\n" + APP}, "todos"),

@@ -78,6 +78,20 @@ def last_logs(containers: list, lines: int = 30, this_run: bool = False) -> str:
     return "".join(chunks)
 
 
+#: A check's detail naming an answer of the server's own failure (POST /items answered 500, ...).
+SERVER_ERROR = re.compile(r"answered 5\d\d\b")
+
+
+def said_by_the_service(stack: Stack, service: str, results: list) -> None:
+    """After a check the service answered with its own failure (a 500), that failure in its own words: the error lines
+    its log holds since it last started, which the answer's body never says ("Internal Server Error")."""
+    if not any(not r.ok and SERVER_ERROR.search(r.detail) for r in results):
+        return
+    errors = error_lines(last_logs(stack.containers(service), lines=300, this_run=True), limit=4)
+    if errors:
+        say(f"  {service}'s log says:\n" + "\n".join(f"    {line}" for line in errors))
+
+
 def healthcheck_hint(healthcheck: dict | None) -> str:
     """What an unhealthy container's own healthcheck allowed, when it gave a slow first start no start period."""
     if not healthcheck or healthcheck.get("StartPeriod") or healthcheck.get("Test", ["NONE"])[0] == "NONE":

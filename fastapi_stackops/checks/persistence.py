@@ -21,6 +21,7 @@ from fastapi_stackops import StackError, lifecycle
 from fastapi_stackops.checks.probes import QUOTED, SERVING, TIMEOUT, NotAnswering, WrongStatus, fill, run_probe
 from fastapi_stackops.checks.results import CheckFailed, CheckResult, expect, print_result, run_check, write_junit
 from fastapi_stackops.console import say
+from fastapi_stackops.diagnosis import said_by_the_service
 from fastapi_stackops.lazy import requests
 from fastapi_stackops.project import Persistence, ProjectConfig
 from fastapi_stackops.waiting import poll, within
@@ -219,6 +220,7 @@ def persistence_results(stack: Stack, cycles, records, junit=None, keep=False):
         results = persistence_cycles(cycles, records, restart, url, writer, keep=keep, patience=stack.settings.wait_timeout)
     except _GuessRefused as refused:
         raise ScenarioRefused(f"{stack.config.where('persistence')}: {refused}") from None
+    said_by_the_service(stack, scenario.service, results)
     if junit:
         write_junit(Path(junit), "persistence", results)
     return results

@@ -11,6 +11,7 @@ from fastapi_stackops.checks import containers, probes
 from fastapi_stackops.checks import results as report
 from fastapi_stackops.console import say
 from fastapi_stackops.contract import load_project
+from fastapi_stackops.diagnosis import said_by_the_service
 
 if TYPE_CHECKING:
     from fastapi_stackops.checks.results import Check
@@ -63,6 +64,8 @@ def smoke_results(stack: Stack | None = None, url=None, junit=None):
         checks = stack_checks(stack)
         say(f"smoke checks on {stack.project} ({stack.settings.env})")
     results = report.run_checks(checks, show=report.print_result)
+    if stack:
+        said_by_the_service(stack, stack.config.entry, results)
     if junit:
         report.write_junit(Path(junit), "smoke", results)
     return results

@@ -106,3 +106,31 @@ def test_the_containers_composes_wait_gave_up_on_are_read_from_its_words(said, c
 )
 def test_the_containers_compose_called_unhealthy_are_told_from_those_that_exited(said, unhealthy):
     assert given_up_on(said, why=("is unhealthy",)) == unhealthy
+
+
+class _Container:
+    attrs = {"State": {"StartedAt": "2026-12-05T19:00:00.000000000Z"}}
+
+    def logs(self, tail: int, since: float | None) -> bytes:
+        return b'INFO: "POST /items HTTP/1.1" 500\nTraceback (most recent call last):\n  File "x.py"\nKeyError: \'owner_id\'\n'
+
+
+class _Stack:
+    def containers(self, service: str) -> list:
+        return [_Container()] if service == "web" else []
+
+
+@pytest.mark.parametrize(
+    ("detail", "said"),
+    [
+        # danielleit241/todo-fastapi and eight more failed persistence on "answered 500: Internal Server Error" alone
+        ("POST /items answered 500, expected 2xx or 3xx: Internal Server Error", "  web's log says:\n    KeyError: 'owner_id'\n"),
+        ("GET /items/1 answered 404, expected 200", ""),  # the app's answer says it: its log is not asked
+    ],
+)
+def test_a_check_the_service_answered_with_its_own_failure_shows_its_error_lines(capsys, detail, said):
+    from fastapi_stackops.checks.results import CheckResult
+    from fastapi_stackops.diagnosis import said_by_the_service
+
+    said_by_the_service(_Stack(), "web", [CheckResult("cycle 1", False, detail)])
+    assert capsys.readouterr().out == said

@@ -35,7 +35,8 @@ def elsewhere(root: Path, database: str) -> str:
     """alembic.ini's URL when it is not the app's database server's: at localhost, or of another kind; "" otherwise
     (and for an app on SQLite or none, whose file init does not move)."""
     url, _ = alembic_ini_url(root)
-    if "://" not in url or database not in SCHEME_NAMES:
+    # alembic's own placeholder (driver://user:pass@localhost/dbname) opens nothing: env.py sets the URL it uses
+    if "://" not in url or url.startswith("driver://") or database not in SCHEME_NAMES:
         return ""
     return url if AT_LOCALHOST.match(url) or not url.lower().startswith(SCHEME_NAMES[database]) else ""
 

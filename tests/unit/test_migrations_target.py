@@ -32,6 +32,7 @@ INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
         # a login at a host by name, of the app's database: served as written (written_login), run as written
         ("fastapi\npsycopg2-binary\nalembic\n", "postgresql://u:pw@db:5432/dev", GENERIC_ENV, None),
         ("fastapi\nalembic\n", "postgresql://u:pw@localhost:5432/dev", GENERIC_ENV, None),  # SQLite's app: not moved
+        ("fastapi\nasyncpg\nalembic\n", "driver://user:pass@localhost/dbname", GENERIC_ENV, None),  # alembic's placeholder
     ],
 )
 def test_migrations_whose_alembic_ini_opens_another_database_run_at_the_stacks(

@@ -102,7 +102,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     settings' defaults."""
     findings, database, extension, in_code, login, tls = [], "", "", "", None, ""
     sqlite_only = sqlite_engine(root)
-    found = [] if sqlite_only else server_drivers(dependencies, settings)
+    found = [] if sqlite_only or sqlite_alone(root, settings) else server_drivers(dependencies, settings)
     if found:
         database, driver = found[0]
         findings, extension, login, tls = server_database(root, dependencies, settings, database, driver)
@@ -147,6 +147,12 @@ def server_database(
     tls = requires_tls(root) if database == "postgres" else ""
     findings += said + ([Finding("database", "TLS on, a self-signed certificate: the code requires it", tls)] if tls else [])
     return findings, extension, login, tls
+
+
+def sqlite_alone(root: Path, settings: Settings | None) -> bool:
+    """Whether the code names an SQLite file in a URL of its own (a property's f-string) and no setting holds a
+    database's URL or parts: it opens that file whatever server driver it declares (Puker228/todo-fastapi's asyncpg)."""
+    return not (settings and (settings.database_fields or settings.database_parts)) and bool(code_sqlite_file(root)[0])
 
 
 def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> tuple[Finding, str] | None:

@@ -14,14 +14,9 @@ from fastapi_stackops.adopt.backing import Database, Login, database_for
 from fastapi_stackops.adopt.backing_reading import backing_services
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.data_folders import scratch_folders
-from fastapi_stackops.adopt.dependency_files import (
-    installer,
-    installer_version,
-    pyproject,
-    requirement_name,
-    unreached_lock_index,
-)
+from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name, unreached_lock_index
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
+from fastapi_stackops.adopt.installer_version import installer_version
 from fastapi_stackops.adopt.interpreter import below_a_ceiling, python_and_builds, python_version
 from fastapi_stackops.adopt.local_paths import refuse_folders_outside
 from fastapi_stackops.adopt.migrations_target import migrations_of

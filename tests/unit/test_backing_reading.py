@@ -29,6 +29,27 @@ def test_the_sqlite_file_the_code_names_is_a_link_into_the_data_volume(tmp_path:
     assert "app-data:/var/lib/app" in compose_text(repo)
 
 
+PROPERTY = (
+    "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n{field}"
+    '    @property\n    def SQLITE_URL(self):\n        return f"sqlite+aiosqlite:///app/db/todo.db"\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("field", "database"),
+    [
+        # Puker228/todo-fastapi: its only URL a settings property's SQLite file, beside an asyncpg it never uses; init
+        # ran PostgreSQL, and the app crash-looped on "unable to open database file".
+        ("", "sqlite"),
+        ("    DATABASE_URL: str\n", "postgres"),  # a setting holds the database's URL: the server's driver decides
+    ],
+)
+def test_an_sqlite_file_the_code_alone_names_is_the_database_whatever_driver_it_declares(tmp_path: Path, field, database):
+    files = {"requirements.txt": "fastapi\nsqlalchemy\nasyncpg\naiosqlite\n", "main.py": APP}
+    repo = read_repository(written(tmp_path, files | {"app/config.py": PROPERTY.format(field=field)}))
+    assert repo.database == database
+
+
 SQLITE_SETTINGS = 'from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    DATABASE_URL: str = "{url}"\n'
 ALEMBIC_INI = "[alembic]\nscript_location = alembic\nsqlalchemy.url = sqlite+aiosqlite:///./shortener.db\n"
 

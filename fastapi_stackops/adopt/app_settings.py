@@ -187,6 +187,10 @@ NAMED_VALUES = (
     (re.compile(r"(^|_)log(ging|ger)?_?(file|path|filename)$", re.I), "/tmp/app.log"),
     # A token's signing algorithm (PyJWT, python-jose): HMAC with the secret the key field gets.
     (TOKEN_ALGORITHM, "HS256"),
+    # passlib's CryptContext settings (KappaRoss2/fastapi-todo-list's crypt_context_schema): a scheme it knows, and
+    # its `deprecated` keyword's usual value; a made-up one is "no crypt handler found" at import.
+    (re.compile(r"(^|_)(crypt|pwd|password)(_context)?_(schemes?|schemas?)$", re.I), "bcrypt"),
+    (re.compile(r"(^|_)(crypt|pwd)(_context)?_deprecated$", re.I), "auto"),
     (re.compile(r"(^|_)(timezone|tz)$", re.I), "UTC"),
     # Where the app says it is served (a link in a mail, an OAuth callback): validated as an absolute http(s) URL.
     (

@@ -656,6 +656,11 @@ def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
         ("MONGO_URL", None),
         ("CELERY_BROKER_URL", None),
         ("URL_PREFIX", "/api"),  # what routes are mounted under: one value everywhere
+        # KappaRoss2/fastapi-todo-list: CryptContext(schemes=[settings.crypt_context_schema]) refused a made-up one
+        ("crypt_context_schema", "bcrypt"),
+        ("PWD_CONTEXT_SCHEMES", "bcrypt"),
+        ("crypt_context_deprecated", "auto"),
+        ("PASSWORD_SALT", None),
     ],
 )
 def test_a_string_named_for_what_libraries_validate_gets_a_value_of_that_kind(name, value):

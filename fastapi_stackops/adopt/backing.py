@@ -86,9 +86,9 @@ RABBITMQ = """  {name}:
     hostname: {name}
     environment:
       RABBITMQ_NODENAME: rabbit@localhost
-      RABBITMQ_DEFAULT_USER: app
+      RABBITMQ_DEFAULT_USER: {user}
       RABBITMQ_DEFAULT_PASS: ${{RABBITMQ_PASSWORD?set RABBITMQ_PASSWORD in the env file or its local overlay}}
-    volumes:
+{guest}    volumes:
       - rabbitmq-data:{data}
     read_only: true
     # Where either image writes besides its data: the official one's logs, the substitute's (set to /tmp).
@@ -108,6 +108,8 @@ RABBITMQ = """  {name}:
       retries: 10
     restart: unless-stopped
 """
+#: RabbitMQ lets its guest user in from its own host alone; the code that logs in as guest is another container.
+GUEST_FROM_ANYWHERE = '      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: "-rabbit loopback_users []"\n'
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from fastapi_stackops.adopt.app_settings import Settings, setting_fields
 from fastapi_stackops.adopt.backing import DATABASES, DRIVERS, EXTENSIONS, Login
-from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client, refuse_unrun_servers
+from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client, refuse_unrun_servers, written_amqp_login
 from fastapi_stackops.adopt.code_databases import (
     code_sqlite_file,
     refuse_a_local_database,
@@ -82,10 +82,11 @@ class Backing(NamedTuple):
     sqlite_in_code: str = ""  # the SQLite file the code names at a path under its own folder (database.db)
     login: Login | None = None  # the login a URL the repository writes out logs in with
     ssl: bool = False  # the code requires TLS of its database (sslmode=require)
+    rabbitmq_login: Login | None = None  # the login an AMQP URL the code writes out logs in with: served as written
 
     def repository_fields(self) -> dict:
         """What a Repository keeps of them."""
-        fields = "database redis rabbitmq extension init_scripts data_variables sqlite_in_code login ssl".split()
+        fields = "database redis rabbitmq extension init_scripts data_variables sqlite_in_code login ssl rabbitmq_login".split()
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
 
 
@@ -122,14 +123,25 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     refuse_unrun_servers(root, dependencies)
     redis = redis_client(root, dependencies)
     findings += [Finding("redis", "Redis", f"the {redis} dependency")] if redis else []
-    defaults = [f.default for f in setting_fields(settings) if f.default]
-    rabbitmq = rabbitmq_client(root, dependencies, defaults, [f.variable for f in setting_fields(settings)])
-    findings += [Finding("rabbitmq", "RabbitMQ", f"the {rabbitmq} dependency")] if rabbitmq else []
+    rabbitmq, rabbitmq_login, said = rabbitmq_of(root, dependencies, settings)
+    findings += said
     scripts = init_scripts(root) if database == "postgres" else ""
     findings += [Finding("database", f"{scripts}, run by PostgreSQL at its first start", scripts)] if scripts else []
     data = data_folders(root, settings)
     findings += [Finding("data", f"{', '.join(data)}: on the named volume app-data", settings.source)] if data else []
-    return Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code, login, bool(tls))
+    backing = Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code, login)
+    return backing._replace(ssl=bool(tls), rabbitmq_login=rabbitmq_login)
+
+
+def rabbitmq_of(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> tuple[str, Login | None, list]:
+    """What makes the app a RabbitMQ client, the login an AMQP URL its code writes out logs in with, and what init
+    says of both."""
+    defaults = [f.default for f in setting_fields(settings) if f.default]
+    rabbitmq = rabbitmq_client(root, dependencies, defaults, [f.variable for f in setting_fields(settings)])
+    login = written_amqp_login(root) if rabbitmq else None
+    findings = [Finding("rabbitmq", "RabbitMQ", f"the {rabbitmq} dependency")] if rabbitmq else []
+    said = f"user {login.user} at {login.host}, as a URL written out" if login else ""
+    return rabbitmq, login, findings + ([Finding("rabbitmq", said, login.source)] if login else [])
 
 
 def server_database(

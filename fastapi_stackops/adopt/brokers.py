@@ -7,12 +7,14 @@ import ast
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import unquote
 
+from fastapi_stackops.adopt.backing import Login
 from fastapi_stackops.adopt.conventions import RABBITMQ_SERVICE, REDIS_SERVICE
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.source import imported_names, python_files
-from fastapi_stackops.adopt.syntax import absolute_imports, parsed
+from fastapi_stackops.adopt.syntax import absolute_imports, every_node, parsed
 from fastapi_stackops.adopt.wheels import text_of
 
 #: Clients that speak AMQP themselves: the app needs RabbitMQ, not a broker URL Redis could stand in for.
@@ -84,16 +86,35 @@ def redis_client(root: Path, dependencies: tuple[str, ...]) -> str:
     return named or next((f"{name}[redis]" for name in extras if normalized(name) in dependencies), "")
 
 
+#: An AMQP URL that logs in at a host by name, on RabbitMQ's port: `pyamqp://guest:guest@rabbitmq:5672//`.
+AMQP_LOGIN = re.compile(r"^(py)?amqps?://(?P<user>[\w.-]+):(?P<password>[^@/\s]+)@(?P<host>[A-Za-z][\w.-]*)(:5672)?(/\S*)?$")
+
+
+def written_amqp_login(root: Path) -> Login | None:
+    """The login of an AMQP URL the code writes out at a host by name (a Celery conf's broker_url), which it logs in
+    with whatever the stack's environment says; None for none. One at localhost is refused elsewhere."""
+    for path in python_files(root):
+        tree = parsed(path)
+        for node in every_node(tree) if tree else ():
+            found = AMQP_LOGIN.match(node.value) if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+            if found and found["host"] != "localhost":
+                where = f"{path.relative_to(root)} line {node.lineno}"
+                return Login(found["user"], unquote(found["password"]), "", found["host"], where)
+    return None
+
+
 def rabbitmq_client(root: Path, dependencies: tuple[str, ...], defaults: Iterable[str], names: Iterable[str] = ()) -> str:
     """What makes the app a RabbitMQ client: a library that speaks AMQP (FastStream's RabbitMQ broker among them), or
-    Celery whose broker setting defaults to an amqp:// URL, or with settings naming RabbitMQ's host or URL (kombu
-    speaks AMQP through its own client)."""
+    Celery whose broker setting defaults to an amqp:// URL or whose code writes one out, or with settings naming
+    RabbitMQ's host or URL (kombu speaks AMQP through its own client)."""
     named = next((d for d in dependencies if d in RABBITMQ_CLIENTS), "")
     named = named or ("faststream (faststream.rabbit)" if "rabbit" in faststream_brokers(root, dependencies) else "")
     if named or "celery" not in dependencies:
         return named
     if any(str(d).startswith(("amqp://", "pyamqp://")) for d in defaults):
         return "celery (an amqp:// broker)"
+    if written := written_amqp_login(root):
+        return f"celery (the amqp:// broker at {written.source})"
     rabbit = (RABBITMQ_PARTS["host"][0], RABBITMQ_PARTS["url"][0])
     found = next((name for name in names if any(pattern.search(one_delimiter(name)) for pattern in rabbit)), "")
     return f"celery (its {found} setting)" if found else ""

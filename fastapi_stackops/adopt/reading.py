@@ -118,6 +118,7 @@ class Repository:
     rewritten_scheme: str = ""  # the plain scheme its code rewrites into a driver's itself: its URLs are given in it
     formatted: tuple[tuple[str, str], ...] = ()  # (variable or field, format) of secrets a library takes: a Fernet key
     login: Login | None = None  # the database login a URL the repository writes out logs in with: served as written
+    rabbitmq_login: Login | None = None  # the login an AMQP URL the code writes out logs in with: served as written
     package: str = ""  # the folder's own name, which its code imports itself as (run from the parent): a link in the image
 
 

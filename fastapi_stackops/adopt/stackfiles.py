@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi_stackops.adopt.app_environment import app_environment, host_free, secret_variables, tests_environment
 from fastapi_stackops.adopt.app_mode import local_mode
-from fastapi_stackops.adopt.backing import RABBITMQ, REDIS
+from fastapi_stackops.adopt.backing import GUEST_FROM_ANYWHERE, RABBITMQ, REDIS
+from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD
 from fastapi_stackops.adopt.conventions import (
     CONTAINER_PORT,
     DATA_DIR,
@@ -170,8 +171,7 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
             aliased(database.compose_block(repo.init_scripts), database.service, database.port, repo, database.login.host)
         )
     blocks += [aliased(REDIS.format(name=REDIS_SERVICE, data=REDIS_DATA), REDIS_SERVICE, 6379, repo)] if repo.redis else []
-    rabbitmq = RABBITMQ.format(name=RABBITMQ_SERVICE, data=RABBITMQ_DATA)
-    blocks += [aliased(rabbitmq, RABBITMQ_SERVICE, 5672, repo)] if repo.rabbitmq else []
+    blocks += [rabbitmq_block(repo)] if repo.rabbitmq else []
     volumes = ["app-data"] if repo.keeps_data else []
     volumes += [KEYS_VOLUME] if repo.keys else []
     volumes += ["db-data"] if database else []
@@ -180,6 +180,15 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
     text = HEADER + "services:\n" + "\n".join(blocks)
     text += "\nvolumes:\n" + "".join(f"  {v}:\n" for v in volumes) if volumes else ""
     return text + "\nsecrets:\n  ca_bundle:\n    file: ${BUILD_CA_BUNDLE-/dev/null}\n"
+
+
+def rabbitmq_block(repo: Repository) -> str:
+    """RabbitMQ, serving the login an AMQP URL the code writes out (guest's from any host) under the name it writes."""
+    login = repo.rabbitmq_login
+    user = login.user if login else "app"
+    guest = GUEST_FROM_ANYWHERE if user == "guest" else ""
+    block = RABBITMQ.format(name=RABBITMQ_SERVICE, data=RABBITMQ_DATA, user=user, guest=guest)
+    return aliased(block, RABBITMQ_SERVICE, 5672, repo, login.host if login else "")
 
 
 def mode_lines(repo: Repository) -> str:
@@ -199,9 +208,11 @@ def committed_secrets(repo: Repository) -> dict[str, str]:
 
 
 def written_secrets(repo: Repository) -> dict[str, str]:
-    """The database password a URL the repository writes out logs in with: the app uses no other, in any env."""
-    database = repo.database_server
-    return {database.password: repo.login.password} if database and repo.login else {}
+    """The database's and RabbitMQ's passwords URLs the repository writes out log in with: the app uses no other, in
+    any env."""
+    database, rabbitmq = repo.database_server, repo.rabbitmq_login
+    written = {database.password: repo.login.password} if database and repo.login else {}
+    return written | ({RABBITMQ_PASSWORD: rabbitmq.password} if rabbitmq else {})
 
 
 def env_texts(

@@ -1,0 +1,31 @@
+"""fastapi_stackops/adopt/brokers.py: RabbitMQ beside an app whose code writes out its AMQP login."""
+
+from __future__ import annotations
+
+import pytest
+
+from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.stackfiles import compose_text, written_secrets
+from tests.utils import written
+
+APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+TASKS = "from celery import Celery\n\ncelery_app = Celery('tasks')\ncelery_app.conf.update(broker_url='{url}')\n"
+
+
+@pytest.mark.parametrize(
+    ("url", "user", "alias", "guest"),
+    [
+        # rexusluko/FASTAPI-CRUD: Celery's broker written out as guest at rabbitmq; the stack ran no RabbitMQ, and the
+        # worker never became healthy ("Name or service not known").
+        ("pyamqp://guest:guest@rabbitmq:5672//", "guest", "", True),
+        ("amqp://bob:s%40cret@mq:5672/", "bob", "mq", False),  # another name of the server, and no guest to let in
+    ],
+)
+def test_an_amqp_login_the_code_writes_out_is_served_as_written(tmp_path, url, user, alias, guest):
+    files = {"requirements.txt": "fastapi\ncelery\n", "main.py": APP, "tasks.py": TASKS.format(url=url)}
+    repo = read_repository(written(tmp_path, files))
+    compose = compose_text(repo)
+    assert repo.rabbitmq and f"      RABBITMQ_DEFAULT_USER: {user}\n" in compose
+    assert written_secrets(repo) == {"RABBITMQ_PASSWORD": url.split(":")[2].split("@")[0].replace("%40", "@")}
+    assert ("loopback_users []" in compose) is guest
+    assert (f"aliases: [{alias}]" in compose) if alias else "aliases" not in compose

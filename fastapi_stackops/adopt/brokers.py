@@ -90,17 +90,31 @@ def redis_client(root: Path, dependencies: tuple[str, ...]) -> str:
 AMQP_LOGIN = re.compile(r"^(py)?amqps?://(?P<user>[\w.-]+):(?P<password>[^@/\s]+)@(?P<host>[A-Za-z][\w.-]*)(:5672)?(/\S*)?$")
 
 
+#: Clients' connections that log in as RabbitMQ's guest when given no URL and no login (`connect_robust(host=...)`).
+GUEST_CONNECTS = ("aio_pika.connect_robust", "aio_pika.connect", "aiormq.connect")
+
+
 def written_amqp_login(root: Path) -> Login | None:
-    """The login of an AMQP URL the code writes out at a host by name (a Celery conf's broker_url), which it logs in
-    with whatever the stack's environment says; None for none. One at localhost is refused elsewhere."""
+    """The login of an AMQP URL the code writes out at a host by name (a Celery conf's broker_url), or guest's, which a
+    client's connection given no URL and no login logs in as (FeistyAryan/FastAPI-Todo's `connect_robust(host=...)`):
+    the code logs in with it whatever the stack's environment says; None for none. One at localhost is refused
+    elsewhere."""
     for path in python_files(root):
         tree = parsed(path)
         for node in every_node(tree) if tree else ():
+            where = f"{path.relative_to(root)} line {getattr(node, 'lineno', 0)}"
             found = AMQP_LOGIN.match(node.value) if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
             if found and found["host"] != "localhost":
-                where = f"{path.relative_to(root)} line {node.lineno}"
                 return Login(found["user"], unquote(found["password"]), "", found["host"], where)
+            if isinstance(node, ast.Call) and ast.unparse(node.func) in GUEST_CONNECTS and as_guest(node):
+                host = next((k.value.value for k in node.keywords if k.arg == "host" and isinstance(k.value, ast.Constant)), "")
+                return Login("guest", "guest", "", str(host), where)
     return None
+
+
+def as_guest(call: ast.Call) -> bool:
+    """Whether a client's connection is given no URL and no login, as guest's default is."""
+    return not call.args and not {k.arg for k in call.keywords} & {None, "url", "login", "password"}
 
 
 def rabbitmq_client(root: Path, dependencies: tuple[str, ...], defaults: Iterable[str], names: Iterable[str] = ()) -> str:

@@ -29,3 +29,21 @@ def test_an_amqp_login_the_code_writes_out_is_served_as_written(tmp_path, url, u
     assert written_secrets(repo) == {"RABBITMQ_PASSWORD": url.split(":")[2].split("@")[0].replace("%40", "@")}
     assert ("loopback_users []" in compose) is guest
     assert (f"aliases: [{alias}]" in compose) if alias else "aliases" not in compose
+
+
+@pytest.mark.parametrize(
+    ("call", "guest"),
+    [
+        # FeistyAryan/FastAPI-Todo: aio-pika given a host alone logs in as guest, whom RabbitMQ let in from localhost
+        # alone; the stack's user was app, and the app crash-looped on ACCESS_REFUSED.
+        ('aio_pika.connect_robust(host="rabbitmq")', True),
+        ("aio_pika.connect_robust(settings.RABBITMQ_URL)", False),
+        ('aio_pika.connect_robust(host="rabbitmq", login=user, password=secret)', False),
+        ("sqlite3.connect()", False),  # not an AMQP client's
+    ],
+)
+def test_an_amqp_client_given_no_login_is_served_rabbitmqs_guest(tmp_path, call, guest):
+    code = f"import aio_pika\nimport sqlite3\n\n\nasync def connected():\n    return await {call}\n"
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\naio-pika\n", "main.py": APP, "mq.py": code}))
+    assert repo.rabbitmq and ("RABBITMQ_DEFAULT_USER: guest" in compose_text(repo)) is guest
+    assert written_secrets(repo) == ({"RABBITMQ_PASSWORD": "guest"} if guest else {})

@@ -195,8 +195,8 @@ def redis_by_default(name: str, default: str | None) -> str | None:
     """What a setting no name pattern places gets when its default is Redis's address: the stack's Redis in the
     default's shape. A redis:// URL is Redis whatever the name (WS_MESSAGE_QUEUE); a bare host:port only in a setting
     naming Redis (REDIS_BROKER = "localhost:6379", which a validator splits). None when the default is no address."""
-    if re.match(r"^rediss?://", default or ""):
-        return REDIS_PARTS["url"][1]
+    if re.match(r"^rediss?://", default or "") or (default is None and re.search(r"redis\w*_broker$", name, re.I)):
+        return REDIS_PARTS["url"][1]  # a required REDIS_BROKER (KappaRoss2/fastapi-todo-list's Celery broker): a URL
     named = "redis" in name.lower() and HOST_AND_PORT.match(default or "")
     return f"{REDIS_SERVICE}:6379" if named else None
 

@@ -942,6 +942,9 @@ def test_redis_named_for_one_of_its_uses_is_the_stacks_redis(tmp_path):
         # redis://localhost:6379/0 a RedisDsn validates, and the app's startup crash-looped on Connection refused.
         ("QUEUE: RedisDsn", "redis://redis:6379/0"),
         ("QUEUE: RedisDsn | None = None", "redis://redis:6379/0"),
+        # KappaRoss2/fastapi-todo-list: Celery(broker=settings.redis_broker), required, got a made-up host, and its
+        # worker never found a broker
+        ("REDIS_BROKER: str", "redis://redis:6379/0"),
     ],
 )
 def test_a_redis_setting_no_name_places_is_wired_by_its_defaults_shape_or_type(tmp_path, field, value):

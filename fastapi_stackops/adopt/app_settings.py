@@ -192,6 +192,9 @@ NAMED_VALUES = (
     (re.compile(r"(^|_)(crypt|pwd|password)(_context)?_(schemes?|schemas?)$", re.I), "bcrypt"),
     (re.compile(r"(^|_)(crypt|pwd)(_context)?_deprecated$", re.I), "auto"),
     (re.compile(r"(^|_)(timezone|tz)$", re.I), "UTC"),
+    # The suite's own database, which it creates and drops by name (KappaRoss2/fastapi-todo-list's `CREATE DATABASE
+    # {test_db}`): a made-up secret's dashes are no SQL name.
+    (re.compile(r"(^|_)test_?(db|database)(_name)?$", re.I), "app_test"),
     # Where the app says it is served (a link in a mail, an OAuth callback): validated as an absolute http(s) URL.
     (
         re.compile(r"(^|_)(base|public|site|app|frontend|server|callback|redirect)_?(url|uri)$", re.I),

@@ -661,6 +661,8 @@ def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
         ("PWD_CONTEXT_SCHEMES", "bcrypt"),
         ("crypt_context_deprecated", "auto"),
         ("PASSWORD_SALT", None),
+        ("POSTGRES_TEST_DB", "app_test"),  # KappaRoss2/fastapi-todo-list's suite creates it by name
+        ("TEST_DATABASE_NAME", "app_test"),
     ],
 )
 def test_a_string_named_for_what_libraries_validate_gets_a_value_of_that_kind(name, value):

@@ -75,8 +75,8 @@ def app_blocks(repo: Repository, depends: dict[str, str], tests: bool = False) -
     (tests_environment)."""
     text = ""
     environment = host_free(tests_environment(repo) if tests and repo.service_tests else app_environment(repo))
-    migrations = migrations_environment(repo.root, repo.migrations, repo.database_server, repo.orm_dependencies)
-    environment |= migrations if not tests else {}
+    if not tests:  # the migrations run in the app's own start, never the suite's
+        environment |= migrations_environment(repo.root, repo.migrations, repo.database_server, repo.orm_dependencies)
     if environment:
         text += "    environment:\n" + "".join(f"      {k}: {v}\n" for k, v in environment.items())
     source = f"${{{DATA_FOLDER_VARIABLE}-./{repo.data_folder}}}" if repo.data_folder else "app-data"

@@ -67,10 +67,11 @@ def format_of(variable: str, formatted: tuple[tuple[str, str], ...]) -> str:
 
 
 def made_up_secret(variable: str, formatted: tuple[tuple[str, str], ...], prefix: str) -> str:
-    """A throwaway secret for the variable: of its library's format when the code passes it one, else `prefix-` and 32
-    hex digits, plain to see as made up."""
+    """A throwaway secret for the variable: of its library's format when the code passes it one, else `prefix-` and
+    hex digits, plain to see as made up, 32 characters in all: a key's usual size, which code that encodes the secret
+    itself into a key needs exactly (aykut-canturk/fastapi-jwt-auth-starter's `Fernet(urlsafe_b64encode(secret))`)."""
     kind = format_of(variable, formatted)
-    return FORMATS[kind][1]() if kind else f"{prefix}-{secrets.token_hex(16)}"
+    return FORMATS[kind][1]() if kind else f"{prefix}-{secrets.token_hex(16)}"[:32]
 
 
 def may_be_empty(variable: str, formatted: tuple[tuple[str, str], ...]) -> bool:

@@ -13,7 +13,7 @@ from fastapi_stackops.adopt.backing import Login
 from fastapi_stackops.adopt.conventions import RABBITMQ_SERVICE, REDIS_SERVICE
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.package_index import normalized
-from fastapi_stackops.adopt.source import imported_names, python_files
+from fastapi_stackops.adopt.source import imported_names, python_files, written_strings
 from fastapi_stackops.adopt.syntax import absolute_imports, every_node, parsed
 from fastapi_stackops.adopt.wheels import text_of
 
@@ -99,16 +99,15 @@ def written_amqp_login(root: Path) -> Login | None:
     client's connection given no URL and no login logs in as (FeistyAryan/FastAPI-Todo's `connect_robust(host=...)`):
     the code logs in with it whatever the stack's environment says; None for none. One at localhost is refused
     elsewhere."""
+    for text, where in written_strings(root):
+        if (found := AMQP_LOGIN.match(text)) and found["host"] != "localhost":
+            return Login(found["user"], unquote(found["password"]), "", found["host"], where)
     for path in python_files(root):
         tree = parsed(path)
         for node in every_node(tree) if tree else ():
-            where = f"{path.relative_to(root)} line {getattr(node, 'lineno', 0)}"
-            found = AMQP_LOGIN.match(node.value) if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
-            if found and found["host"] != "localhost":
-                return Login(found["user"], unquote(found["password"]), "", found["host"], where)
             if isinstance(node, ast.Call) and ast.unparse(node.func) in GUEST_CONNECTS and as_guest(node):
                 host = next((k.value.value for k in node.keywords if k.arg == "host" and isinstance(k.value, ast.Constant)), "")
-                return Login("guest", "guest", "", str(host), where)
+                return Login("guest", "guest", "", str(host), f"{path.relative_to(root)} line {node.lineno}")
     return None
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi_stackops.adopt.backing import SCHEME_NAMES, Database
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.migrations import UPGRADE, alembic_location, migrations
-from fastapi_stackops.adopt.source import AT_LOCALHOST
+from fastapi_stackops.adopt.source import ASYNC_ENGINE, AT_LOCALHOST
 from fastapi_stackops.adopt.wheels import text_of
 from fastapi_stackops.adopt.written_login import alembic_ini_url
 
@@ -69,5 +69,5 @@ def migrations_environment(root: Path, migrations: str, server: Database | None,
     scheme = alembic_ini_url(folder)[0].split("://")[0]
     if not server.names(scheme):
         env = text_of(folder / alembic_location(folder) / "env.py")
-        scheme = server.scheme(drivers, "", "async_engine_from_config" in env or "create_async_engine" in env)
+        scheme = server.scheme(drivers, "", bool(ASYNC_ENGINE.search(env)))
     return {MIGRATIONS_URL: f"${{{MIGRATIONS_URL}-{server.url(scheme)}}}"}

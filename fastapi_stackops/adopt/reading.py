@@ -24,6 +24,7 @@ from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.secret_formats import formatted_secrets
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import (
+    ASYNC_ENGINE,
     find_worker,
     imports_itself,
     never_imported,
@@ -226,9 +227,6 @@ def refuse_unsettable(root: Path, settings: Settings | None) -> None:
 
 
 #: How code makes an async SQLAlchemy engine: SQLAlchemy's function, or SQLModel's way of wrapping a sync one.
-ASYNC_ENGINE = re.compile(r"\b(create_async_engine|async_engine_from_config)\b|\bAsyncEngine\(")
-
-
 def makes_async_engine(root: Path) -> bool:
     """Whether the code makes an async SQLAlchemy engine: its database URL then names an async driver."""
     return any(ASYNC_ENGINE.search(path.read_text(errors="replace")) for path in python_files(root))

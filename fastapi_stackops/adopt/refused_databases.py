@@ -3,15 +3,13 @@ MongoDB), and a server the app names with no driver for it among its dependencie
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, Settings, setting_fields
 from fastapi_stackops.adopt.backing import DRIVERS
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
-from fastapi_stackops.adopt.source import imported_names, python_files
-from fastapi_stackops.adopt.syntax import every_node, parsed
+from fastapi_stackops.adopt.source import imported_names, written_strings
 
 #: Drivers of databases no image here runs, and what their settings' defaults say when the app's database is one.
 UNRUN_DATABASES = (
@@ -31,8 +29,8 @@ SQL_CLIENTS = frozenset(
 def unrun_database(root: Path, dependencies: tuple[str, ...], settings: Settings | None, required: bool = False) -> None:
     """Refuses, in one line, an app whose database is one init runs no image of (SQL Server, Oracle, MongoDB): a setting's
     default or a required setting's name says that database, or its code imports the driver or writes out a URL of
-    that database (a URL read from a .env alone names nothing), and its driver is a dependency. With `required` (a driver of a database init runs is a
-    dependency too), only when the code imports no SQL client at all: a setting the app cannot start without, and a
+    that database (a URL read from a .env alone names nothing), and its driver is a dependency. With `required` (a
+    driver of a database init runs is a dependency too), only when the code imports no SQL client at all: a setting the app cannot start without, and a
     driver its code imports, say it then."""
     imported = {module.lower() for module in imported_names(root)}  # cx_Oracle
     if required and imported & SQL_CLIENTS:  # its SQL database in use beside it: a Mongo client connects lazily
@@ -58,13 +56,8 @@ def unrun_database(root: Path, dependencies: tuple[str, ...], settings: Settings
 def written_url(root: Path, said: re.Pattern) -> str | None:
     """Where the code writes out a URL whose scheme names that database, an f-string's too (bupemulenga13's
     `f"mssql+pyodbc://sa:{password}@..."`); None for none."""
-    for path in python_files(root):
-        tree = parsed(path)
-        for node in every_node(tree) if tree else ():
-            text = node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
-            if "://" in text and said.search(text.split("://")[0]):
-                return f"a URL at {path.relative_to(root)} line {node.lineno}"
-    return None
+    found = (where for text, where in written_strings(root) if "://" in text and said.search(text.split("://")[0]))
+    return next((f"a URL at {where}" for where in found), None)
 
 
 #: A required database URL whose name says its server (POSTGRES_URL, PG_DSN, MYSQL_DATABASE_URL): which, and its drivers.

@@ -67,12 +67,22 @@ def imported_names(root: Path, package: str = "") -> set[str]:
     return names | (dotted if dynamic else set())  # `__import__("config")` of `os.getenv("CONFIG", "config.Production")`
 
 
+def written_strings(root: Path) -> Iterator[tuple[str, str]]:
+    """Each string the repository's code writes (an f-string's literal parts too), and where: "path line N"."""
+    for path in python_files(root):
+        tree = parsed(path)
+        for node in every_node(tree) if tree else ():
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                yield node.value, f"{path.relative_to(root)} line {node.lineno}"
+
+
 def string_constants(root: Path) -> set[str]:
     """Every string the repository's code writes (a file it opens, 'config.ini'; a variable's name)."""
-    trees = (parsed(path) for path in python_files(root))
-    return {
-        n.value for tree in trees if tree for n in every_node(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
-    }
+    return {value for value, _ in written_strings(root)}
+
+
+#: Code that makes an async SQLAlchemy engine: its database URL then names an async driver.
+ASYNC_ENGINE = re.compile(r"\b(create_async_engine|async_engine_from_config)\b|\bAsyncEngine\(")
 
 
 def imports_itself(root: Path) -> str:

@@ -1,6 +1,8 @@
 """The app's mode setting (ENVIRONMENT, MODE, STAGE) when it defaults to production: the dev and ci stacks run the
 app in its local mode, as its developers do, and prod keeps the app's own default. A production mode often demands
-what a throwaway stack has not (an error tracker's DSN, a mail server), or hides the docs the checks read."""
+what a throwaway stack has not (an error tracker's DSN, a mail server), or hides the docs the checks read. A mode with
+a value for tests (MODE: Literal["LOCAL", "TEST", "PROD"]) is what the suite runs in: a suite asserts it, or the app
+picks its test database by it."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from fastapi_stackops.adopt.syntax import every_node, parsed
 MODE_NAMED = re.compile(r"^(app_|env_)?(env|environment|mode|stage)$", re.I)
 PRODUCTION = re.compile(r"prod", re.I)
 LOCAL = ("local", "development", "dev", "develop")
+TESTING = ("test", "testing", "tests")
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class Mode:
     variable: str
     local: str  # the value dev and ci set
     default: str  # the app's own, which prod keeps
+    test: str = ""  # the value the suite runs with, when the mode has one for tests
 
 
 def enum_members(root: Path) -> dict[str, dict[str, str]]:
@@ -63,7 +67,7 @@ def local_mode(settings: Settings | None, root: Path) -> Mode | None:
         local = next((value for name, value in named.items() if name.lower() in LOCAL or value.lower() in LOCAL), None)
         default = named.get(field.default_code.rpartition(".")[2], field.default or "")
         if local and default:
-            return Mode(field.variable, local, default)
+            return Mode(field.variable, local, default, testing(named.values()))
     return compared_mode([f for f in fields if f.default is None], root)
 
 
@@ -74,8 +78,14 @@ def compared_mode(required: list[SettingField], root: Path) -> Mode | None:
     for variable, values in compared.items():
         local = next((value for value in values if value.lower() in LOCAL), None)
         if local:
-            return Mode(variable, local, next((value for value in values if PRODUCTION.search(value)), local))
+            production = next((value for value in values if PRODUCTION.search(value)), local)
+            return Mode(variable, local, production, testing(values))
     return None
+
+
+def testing(values) -> str:
+    """The value among a mode's that names tests ("TEST", "testing"); "" for none."""
+    return next((value for value in values if value.lower() in TESTING), "")
 
 
 def compared_literals(root: Path, variables: set[str]) -> dict[str, list[str]]:

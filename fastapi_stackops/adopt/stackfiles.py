@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi_stackops.adopt.app_environment import app_environment, host_free, secret_variables, tests_environment
+from fastapi_stackops.adopt.app_environment import app_environment, host_free, secret_variables
 from fastapi_stackops.adopt.app_mode import local_mode
 from fastapi_stackops.adopt.backing import GUEST_FROM_ANYWHERE, RABBITMQ, REDIS
 from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD
@@ -28,6 +28,7 @@ from fastapi_stackops.adopt.migrations_target import migrations_environment
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.secret_formats import made_up_secret
 from fastapi_stackops.adopt.source import string_constants
+from fastapi_stackops.adopt.suite_environment import tests_environment
 
 HARDENED = """    read_only: true
     tmpfs: [/tmp]

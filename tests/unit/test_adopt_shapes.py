@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from fastapi_stackops.adopt.app_environment import app_environment, secret_variables
-from fastapi_stackops.adopt.app_environment import tests_environment as suites_environment
 from fastapi_stackops.adopt.app_settings import SettingField, typed_value
 from fastapi_stackops.adopt.apps import App, find_apps
 from fastapi_stackops.adopt.backing import DATABASES
@@ -30,6 +29,7 @@ from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.stackfiles import compose_text, env_texts
+from fastapi_stackops.adopt.suite_environment import tests_environment as suites_environment
 from fastapi_stackops.substitutes import official_name, plan_substitute
 from tests.unit.shapes import AMQP, APP, BARE, lines, nested_environment
 from tests.utils import committed, written

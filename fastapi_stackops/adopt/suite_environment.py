@@ -13,6 +13,7 @@ from fastapi_stackops.adopt.app_environment import (
     made_up_environment,
     wired_environment,
 )
+from fastapi_stackops.adopt.app_mode import local_mode
 from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, DATABASE_PART, UNSET, SettingField, named_value, setting_fields
 from fastapi_stackops.adopt.brokers import RABBITMQ_PARTS, broker_values
 from fastapi_stackops.adopt.conventions import REDIS_SERVICE
@@ -40,7 +41,7 @@ def tests_environment(repo: Repository) -> dict[str, str]:
     """The app's environment as the repository's own CI would give its tests: the stack's database and brokers where
     the app's defaults cannot reach one (none, or this machine), the app's own defaults for the rest (a suite asserts
     them: an optional broker unset, a database on SQLite); their committed values (.env.test) for what init only made
-    up, what their pipelines set for the suite, and the variables only the suite reads."""
+    up, what their pipelines set for the suite, the app's mode for tests, and the variables only the suite reads."""
     wired = wired_environment(repo)
     made = made_up_environment(repo, wired)
     environment = wired | made
@@ -61,7 +62,11 @@ def tests_environment(repo: Repository) -> dict[str, str]:
     }
     kept = defaults_kept(repo, wired)
     suites = suites_database(repo)
-    return {k: v for k, v in environment.items() if k not in kept} | own | suites | examples | only_read | pipelines
+    mode = local_mode(repo.settings, repo.root)
+    # Its mode for tests, which a suite asserts (`settings.MODE == "TEST"`) or the app picks its test database by.
+    testing = {mode.variable: json.dumps(mode.test)} if mode and mode.test else {}
+    kept_out = {k: v for k, v in environment.items() if k not in kept}
+    return kept_out | testing | own | suites | examples | only_read | pipelines
 
 
 def suite_only_value(repo: Repository, name: str) -> str:

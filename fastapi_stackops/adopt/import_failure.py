@@ -37,15 +37,16 @@ DISTRIBUTION_OF = dict(
         "pkg_resources:setuptools yaml:PyYAML jwt:PyJWT jose:python-jose dotenv:python-dotenv multipart:python-multipart "
         "dateutil:python-dateutil PIL:Pillow bs4:beautifulsoup4 sklearn:scikit-learn cv2:opencv-python-headless Crypto:pycryptodome "
         "email_validator:email-validator argon2:argon2-cffi pydantic_settings:pydantic-settings python_multipart:python-multipart "
-        "slugify:python-slugify unidecode:Unidecode fastapi_cache:fastapi-cache2"
+        "slugify:python-slugify unidecode:Unidecode fastapi_cache:fastapi-cache2 psycopg2:psycopg2-binary pymysql:PyMySQL"
     ).split()
 )
 #: Modules the code or a library it uses imports that init adds to the image when no dependency installs them (by
-#: their distributions' names): each well known, so a module's name never sends pip to a stranger's package.
+#: their distributions' names): each well known, so a module's name never sends pip to a stranger's package. The
+#: database drivers too: a URL's scheme (postgresql+asyncpg) has SQLAlchemy import one the app never declared.
 ADDED_WHEN_MISSING = frozenset(
     "email_validator multipart jinja2 itsdangerous dotenv pytz yaml jwt jose dateutil aiofiles passlib bcrypt argon2 "
     "toml greenlet httpx requests aiohttp boto3 stripe pydantic_settings python_multipart slugify unidecode "
-    "fastapi_cache".split()
+    "fastapi_cache asyncpg psycopg2 pymysql aiomysql aiosqlite".split()
 )
 
 

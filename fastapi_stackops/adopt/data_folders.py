@@ -10,10 +10,10 @@ from pathlib import Path
 from fastapi_stackops.adopt.app_settings import SettingField, Settings, setting_fields
 from fastapi_stackops.adopt.conventions import DATA_DIR, DATA_FOLDER_VARIABLE
 
-#: A setting named for a folder of data the app writes, its logs' too (LOG_DIR, LOG_FILES); not a path alone (FILE_PATH,
-#: DATA_PATH, LOG_PATH may name one file).
+#: A setting named for a folder of data the app writes, its logs and backups too (LOG_DIR, BACKUP_ROOT); not a path
+#: alone (FILE_PATH, DATA_PATH, LOG_PATH may name one file).
 DATA_FOLDER_FIELD = re.compile(
-    r"(^|_)((DATA|STORAGE|UPLOADS?|MEDIA|FILES)_(DIR|DIRECTORY|ROOT|FOLDER)|STORAGE_PATH|LOGS?_(DIR|DIRECTORY|FOLDER|FILES))$",
+    r"(^|_)((DATA|STORAGE|UPLOADS?|MEDIA|FILES|BACKUPS?)_(DIR|DIRECTORY|ROOT|FOLDER)|STORAGE_PATH|LOGS?_(DIR|DIRECTORY|FOLDER|FILES))$",
     re.I,
 )
 #: Types that hold no folder's path.

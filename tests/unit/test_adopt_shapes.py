@@ -1369,36 +1369,6 @@ def test_an_environment_read_defaults_to_empty_only_when_written_so(tmp_path, re
 
 
 @pytest.mark.parametrize(
-    ("fields", "folders"),
-    [
-        # iagentshub/backend_fastapi: its data folder defaults to one beside the checkout, made at import
-        ('GAIA_DATA_DIR: str = str(Path(__file__).parents[2] / "data")\n', {"GAIA_DATA_DIR": "/var/lib/app"}),
-        (
-            'UPLOAD_DIR: str = "/var/uploads"\nMEDIA_ROOT: str = "media"\n',
-            {"UPLOAD_DIR": "/var/lib/app/upload", "MEDIA_ROOT": "/var/lib/app/media"},
-        ),
-        ('DATA_DIR: str = "seed"\n', {}),  # a folder the repository ships: its own data, left where it is
-        ('REPORT_FILE_PATH: str = "/tmp/r.csv"\nDATA_PATH: str = "/var/x.json"\n', {}),  # a path alone may name a file
-        ('STORAGE_DIR: str = "s3://bucket/x"\nFILES_DIR_ENABLED: bool = True\n', {}),
-        # pkrecz/fastapi-hotel: `Path(BASE_DIR, str(os.getenv("LOG_FILES")))`, unset: each request's log went to
-        # /srv/None/, and the app failed every answer.
-        ('LOG_FILES: str\nLOG_PATH: str = "/var/log/app.log"\n', {"LOG_FILES": "/var/lib/app"}),
-    ],
-)
-def test_a_data_folder_the_app_makes_at_run_time_is_on_its_volume(tmp_path, fields, folders):
-    config = "from pathlib import Path\nfrom pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n"
-    config += "".join(f"    {line}\n" for line in fields.splitlines())
-    files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config, "seed/x.json": "{}"}
-    repo = read_repository(written(tmp_path, files))
-    environment = app_environment(repo)
-    assert {name: environment[name] for name in repo.data_variables} == {k: f"${{{k}-{v}}}" for k, v in folders.items()}
-    compose, dockerfile = compose_text(repo, "Dockerfile"), dockerfile_text(repo, "/", repo.keeps_data)
-    assert ("      - app-data:/var/lib/app\n" in compose) == bool(folders)
-    made = f"mkdir -p {' '.join(dict.fromkeys(['/var/lib/app', *folders.values()]))} && chown -R 10001:10001 /var/lib/app"
-    assert (made in dockerfile) == bool(folders), dockerfile
-
-
-@pytest.mark.parametrize(
     "chosen",
     [
         'config = Config(".env")\n',

@@ -1,5 +1,5 @@
 """Databases init refuses to adopt, each in one line before any build: one it runs no image of (SQL Server, Oracle,
-MongoDB), and a server the app names with no driver for it among its dependencies."""
+MongoDB, Azure Cosmos DB), and a server the app names with no driver for it among its dependencies."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ UNRUN_DATABASES = (
     ("Oracle", ("oracledb", "cx-oracle"), re.compile(r"oracle", re.I)),
     # No Debian suite ships MongoDB's server (its licence), so no substitute can be built from one.
     ("MongoDB", ("pymongo", "motor", "beanie", "odmantic", "mongoengine"), re.compile(r"mongo", re.I)),
+    # A cloud service alone, with no server to run at all.
+    ("Azure Cosmos DB", ("azure-cosmos",), re.compile(r"cosmos", re.I)),
 )
 
 

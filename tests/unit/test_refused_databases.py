@@ -61,10 +61,16 @@ def test_an_app_whose_database_no_image_here_runs_is_refused_in_one_line(tmp_pat
             "database is SQL Server (a URL at db.py line 2, the pyodbc dependency)",
         ),
         ('DOCS = "see https://learn.microsoft.com/sql/mssql"\n', ""),  # a web page's URL names no database
+        # edukshare-max/fastapi-backend: Azure Cosmos DB's URL and key read at import; its made-up key failed to
+        # decode ("Incorrect padding") 18 s into a build
+        (
+            'import os\nfrom azure.cosmos import CosmosClient\n\nclient = CosmosClient(os.environ["COSMOS_URL"], os.environ["COSMOS_KEY"])\n',
+            "database is Azure Cosmos DB (COSMOS_URL, the azure-cosmos dependency)",
+        ),
     ],
 )
 def test_an_app_whose_code_imports_a_driver_no_image_here_runs_is_refused_in_one_line(tmp_path, code, refused):
-    requirements = "fastapi\npymongo\npyodbc\npython-dotenv\n"
+    requirements = "fastapi\npymongo\npyodbc\npython-dotenv\nazure-cosmos\n"
     root = written(tmp_path, {"requirements.txt": requirements, "main.py": APP, "db.py": code})
     said = refusal(root)
     assert (refused in said) if refused else not said, said

@@ -148,3 +148,15 @@ def given_up_on(compose_error: str, why: tuple[str, ...] = ("is unhealthy", "exi
 
 def unhealthy(states: list) -> set[str]:
     return {s.container for s in states if s.health == "unhealthy"}
+
+
+def given_up_words(stack: Stack, compose_error: str) -> str:
+    """What the containers Compose gave up on say went wrong, in their own error lines ("" when none says): why a
+    dependency of `compose run` never became healthy (a database whose init script failed)."""
+    names = set(given_up_on(compose_error))
+    said = [
+        f"{container.name} says: {' / '.join(errors)}"
+        for container in stack.look_again().containers()
+        if container.name in names and (errors := error_lines(last_logs([container], lines=300), limit=2))
+    ]
+    return "; ".join(said)

@@ -134,3 +134,36 @@ def test_a_check_the_service_answered_with_its_own_failure_shows_its_error_lines
 
     said_by_the_service(_Stack(), "web", [CheckResult("cycle 1", False, detail)])
     assert capsys.readouterr().out == said
+
+
+class _Database:
+    name = "shop-init-postgres-1"
+
+    def logs(self, tail: int, since: float | None) -> bytes:
+        return b'running /docker-entrypoint-initdb.d/init.sql\npsql:init.sql:15: ERROR:  syntax error at or near "CREATE"\n'
+
+
+class _Trial:
+    def look_again(self):
+        return self
+
+    def containers(self) -> list:
+        return [_Database()]
+
+
+@pytest.mark.parametrize(
+    ("said", "words"),
+    [
+        # rogers1992/fastapi-backend-pb: its db/init.sql lacks a parenthesis; init said only "container ... is unhealthy"
+        (
+            "dependency failed to start: container shop-init-postgres-1 is unhealthy",
+            'shop-init-postgres-1 says: psql:init.sql:15: ERROR:  syntax error at or near "CREATE"',
+        ),
+        ("dependency failed to start: container shop-init-redis-1 is unhealthy", ""),  # not a container of the trial's
+        ("exit status 1", ""),
+    ],
+)
+def test_a_dependency_compose_gave_up_on_says_why_in_its_own_error_lines(said, words):
+    from fastapi_stackops.diagnosis import given_up_words
+
+    assert given_up_words(_Trial(), said) == words

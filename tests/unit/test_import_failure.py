@@ -149,6 +149,12 @@ def test_the_cause_of_an_import_failure(failure, said):
         ),
         ("FileNotFoundError: [Errno 2] No such file or directory: 'data/cities.csv'", "it opens data/cities.csv at"),
         ("No such file or directory: '/usr/share/zoneinfo/Nowhere'", "give it with --set"),  # not the repository's
+        # rogers1992/fastapi-backend-pb: its database's init script failed; --set was no advice for that
+        (
+            "dependency failed to start: container x-postgres-1 is unhealthy; x-postgres-1 says: psql:init.sql:9: ERROR: x",
+            "a service the app depends on never started, for the reason it gives",
+        ),
+        ("dependency failed to start: container x-postgres-1 is unhealthy", "give it with --set"),  # no reason given
     ],
 )
 def test_advice_from_last_words_alone(words, said):

@@ -3,6 +3,7 @@ extension or PostGIS, and the SQL its own image ran at first start), MariaDB for
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 from typing import NamedTuple
@@ -16,6 +17,7 @@ from fastapi_stackops.adopt.code_databases import (
     requires_tls,
     sqlite_engine,
     sqlite_handled,
+    written_text,
 )
 from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.findings import Finding
@@ -172,8 +174,10 @@ def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings |
     """SQLite, and what says so: aiosqlite, a URL or file default, a file the code names under its own folder, or a
     dialect given in parts beside SQLAlchemy and no server's driver; with the file the code names ("" for none)."""
     url = settings.database_default if settings else ""
-    if "aiosqlite" in dependencies or url.startswith("sqlite") or (settings and settings.sqlite_files):
+    sketch = url or written_default(settings)  # an f-string's: f"sqlite:///{ROOT_DIR / 'app.db'}"
+    if "aiosqlite" in dependencies or sketch.startswith("sqlite") or (settings and settings.sqlite_files):
         named = settings.sqlite_files[0] if settings and settings.sqlite_files and not url else None
+        named = named or (settings.database if not url and sketch else None)
         source = "aiosqlite" if "aiosqlite" in dependencies else f"{named.variable}'s default" if named else url
         if migrated := migrations_sqlite_file(root, url):
             return Finding("database", f"SQLite on a named volume, alembic.ini's {migrated} linked there", source), migrated
@@ -191,6 +195,15 @@ def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings |
     if dialect and {"sqlalchemy", "sqlmodel"} & set(dependencies):
         return Finding("database", "SQLite on a named volume", f"{dialect}, with SQLAlchemy and no server's driver"), ""
     return None
+
+
+def written_default(settings: Settings | None) -> str:
+    """The database URL's default as the code writes it, an f-string's with {} for what it computes; "" for none."""
+    code = settings.database.default_code if settings and settings.database else ""
+    try:
+        return written_text(ast.parse(code, mode="eval").body, {}, unknown="{}") if code else ""
+    except SyntaxError:
+        return ""
 
 
 def sqlite_folder(root: Path, settings: Settings | None) -> str:

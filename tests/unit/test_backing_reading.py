@@ -235,3 +235,20 @@ def test_drivers_of_two_databases_run_the_one_the_settings_url_names(tmp_path, d
     config = f"import os\n\nDATABASE_URL = os.getenv('DATABASE_URL', '{default}')\n" if default else ""
     files = {"requirements.txt": "fastapi\nasyncpg\nasyncmy\nsqlalchemy\n", "main.py": APP, "config.py": config}
     assert read_repository(written(tmp_path, files)).database == database
+
+
+@pytest.mark.parametrize(
+    ("default", "database"),
+    [
+        # project-logx/fastapi-backend: SQLite at a file beside the code, its URL an f-string; init ran no database,
+        # and the app crash-looped on "unable to open database file" under its read-only code.
+        ("f\"sqlite:///{(ROOT_DIR / 'logx.db').as_posix()}\"", "sqlite"),
+        ('f"postgresql://{HOST}/app"', ""),  # no driver of the server it names: not SQLite's
+        ("str(ROOT_DIR)", ""),
+    ],
+)
+def test_an_sqlite_url_written_as_an_f_string_is_the_database(tmp_path: Path, default, database):
+    config = "import os\nfrom pathlib import Path\n\nROOT_DIR = Path(__file__).parent\nHOST = 'db'\n\n"
+    config += f"class Settings:\n    database_url = os.getenv('DATABASE_URL', {default})\n"
+    files = {"requirements.txt": "fastapi\nsqlalchemy\n", "main.py": APP, "app/config.py": config}
+    assert read_repository(written(tmp_path, files)).database == database

@@ -154,6 +154,8 @@ def given_up_words(stack: Stack, compose_error: str) -> str:
     """What the containers Compose gave up on say went wrong, in their own error lines ("" when none says): why a
     dependency of `compose run` never became healthy (a database whose init script failed)."""
     names = set(given_up_on(compose_error))
+    if not names:
+        return ""
     said = [
         f"{container.name} says: {' / '.join(errors)}"
         for container in stack.look_again().containers()

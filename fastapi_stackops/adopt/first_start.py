@@ -124,12 +124,15 @@ def read_env_file(failed: ImportFailed, repo: Repository) -> str:
 
 #: A pydantic field given None (pydantic 2's words): `MAIL_FROM_NAME\n  Input should be ... input_value=None`.
 NONE_FIELD = re.compile(r"^(\w+)\n\s+Input should be [^\[]*\[[^\]]*input_value=None\b", re.M)
+#: A field's own validator refusing its value (pydantic 2's words: `secret_key\n  Value error, ...`): when that is its
+#: default, a placeholder the app will not run with (`SECRET_KEY = "CHANGE_ME_IN_ENV_FILE"`), a made-up secret is not.
+REFUSED_FIELD = re.compile(r"^(\w+)\n\s+Value error,", re.M)
 
 
 def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
     """Settings defaulting to empty that the failure names: the app's own check that one is set, in its own words
-    ("SECRET_KEY no está configurada"), or a line of its own failing on one unset; a secret like those with no
-    default."""
+    ("SECRET_KEY no está configurada"), or a line of its own failing on one unset; or a default its own validator
+    refused: a secret like those with no default."""
     fields = setting_fields(repo.settings)
     # In any case: a library names the argument it was given empty ("supabase_url is required").
     named = [f.variable for f in fields if f.defaults_to_empty and re.search(rf"\b{f.variable}\b", failed.words, re.I)]
@@ -141,6 +144,10 @@ def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
     path, line = failure.own_line(repo.root) if checked or given_none else (None, "")
     if path:
         named += sorted(reads_behind(path, " ".join(given_none) or line, repo.root) | reads_on(line))
+    validated = failure and failure.kind == "ValidationError"
+    refused = {name.lower() for name in REFUSED_FIELD.findall(failure.message)} if validated else set()
+    defaulted = [f for f in fields if f.name.lower() in refused and (f.default or f.default_code)]
+    named += [f.variable for f in defaulted if f.variable not in repo.required]
     return tuple(dict.fromkeys(named))
 
 

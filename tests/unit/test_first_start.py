@@ -177,3 +177,38 @@ def test_a_well_known_module_no_dependency_installs_is_added_by_the_next_try(tmp
     assert added in taught.repo.added
     assert f"pip install -q --no-cache-dir uvicorn {added}" in dockerfile_text(taught.repo, "/health", False)
     assert taught.repo.findings[-1].line().startswith(f"  adds         {added}, added to the image")
+
+
+REFUSED_SECRET = (
+    "1 validation error for Settings\nsecret_key\n  Value error, SECRET_KEY is using a weak/default value! "
+    "[type=value_error, input_value=SecretStr('**********'), input_type=SecretStr]"
+)
+
+
+@pytest.mark.parametrize(
+    ("default", "learned_as_secret"),
+    [
+        # seapagan/fastapi-template: secret_key defaults to a placeholder its own validator refuses ("CHANGE_ME_IN_ENV_FILE");
+        # init ran it with that default, and the import failed 18 s into a build.
+        ('SecretStr("CHANGE_ME_IN_ENV_FILE")', True),
+        ('"CHANGE_ME"', True),
+        (None, False),  # no default: a made-up secret already, refused for another reason
+    ],
+)
+def test_a_default_the_settings_own_validator_refuses_is_made_up_as_a_secret(tmp_path, default, learned_as_secret):
+    from fastapi_stackops.adopt.app_environment import secret_variables
+    from fastapi_stackops.adopt.init import setup_for
+
+    field = f"    secret_key: SecretStr = {default}\n" if default else "    secret_key: SecretStr\n"
+    config = f"from pydantic import SecretStr\nfrom pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n{field}"
+    repo = read_repository(
+        written(tmp_path, {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config})
+    )
+    setup = setup_for(repo, system_ca=False)
+    failed = ImportFailed(repo, "", Failure("ValidationError", REFUSED_SECRET, "/srv/config.py", 6))
+    if not learned_as_secret:
+        with pytest.raises(ImportFailed):
+            learned(setup, failed, False)
+        return
+    setup, _ = learned(setup, failed, False)
+    assert "SECRET_KEY" in secret_variables(setup.repo)

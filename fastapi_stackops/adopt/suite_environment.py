@@ -49,10 +49,12 @@ def tests_environment(repo: Repository) -> dict[str, str]:
     own = {name: json.dumps(value) for name, value in repo.service_tests.own_values if name in made and "$" not in value}
     # What the suite names and the repository's own pipelines set, which the stack does not wire; then what only the
     # suite reads, with no default: a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL).
+    kept = defaults_kept(repo, wired)
+    # A service the app's default leaves off (an optional Redis) that the suite sets at this machine is the stack's.
     pipelines = {
         name: json.dumps(stack_part(repo, name) or on_the_stack(repo, value))
         for name, value in repo.service_tests.ci_values
-        if name not in wired
+        if name not in wired or name in kept
     }
     examples = committed_environment(repo, environment)
     only_read = {
@@ -60,7 +62,6 @@ def tests_environment(repo: Repository) -> dict[str, str]:
         for name in repo.service_tests.reads
         if name not in environment and name not in examples
     }
-    kept = defaults_kept(repo, wired)
     suites = suites_database(repo)
     mode = local_mode(repo.settings, repo.root)
     # Its mode for tests, which a suite asserts (`settings.MODE == "TEST"`) or the app picks its test database by.

@@ -29,3 +29,18 @@ def test_the_suite_runs_in_the_apps_mode_for_tests_and_the_app_in_its_own(tmp_pa
     variable, value = given
     assert suites_environment(repo)[variable] == value
     assert app_environment(repo)[variable].startswith(f"${{{variable}-")  # the served app: its local mode, never tests'
+
+
+WORKFLOW = "jobs:\n  test:\n    env:\n      APP_REDIS_URL: redis://localhost:6379/0\n    steps:\n      - run: pytest\n"
+
+
+@pytest.mark.parametrize("workflow", [WORKFLOW, ""])
+def test_an_optional_service_the_suites_pipeline_sets_at_this_machine_is_the_stacks(tmp_path, workflow):
+    # gggjjto/fastapi-template: the app's Redis optional (None), its pipeline's job sets APP_REDIS_URL at localhost and
+    # its conftest defaults to localhost:6380; the suite met no Redis, and 152 tests errored.
+    config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    APP_REDIS_URL: str | None = None\n"
+    conftest = 'import os\n\nos.environ.setdefault("APP_REDIS_URL", "redis://localhost:6380/0")\n'
+    files = {"requirements.txt": "fastapi\npytest\nredis\n", "main.py": APP, "config.py": config}
+    files |= SUITE | {"tests/conftest.py": conftest} | ({".github/workflows/ci.yml": workflow} if workflow else {})
+    repo = read_repository(written(tmp_path, files))
+    assert suites_environment(repo).get("APP_REDIS_URL") == ('"redis://redis:6379/0"' if workflow else None)

@@ -28,7 +28,7 @@ def code_paths(repo: Repository) -> list[str]:
         or (p.is_dir() and p.name in imported and next(p.rglob("*.py"), None))  # a namespace package, code further down
         or (p.suffix == ".py" and p.stem in imported)
     )
-    paths = [repo.app.source_root or repo.app.top_level, *packages, *worker_module(repo), *named_files(repo)]
+    paths = [repo.app.source_root or repo.app.top_level, *packages, *worker_module(repo), *named_files(repo), *repo.copied]
     if (repo.root / "alembic.ini").is_file():  # a prestart script may run alembic too
         paths += ["alembic.ini", *alembic_script_location(repo)]
     if alembic_in_pyproject(repo):  # alembic 1.16 reads [tool.alembic] from pyproject.toml in its working directory

@@ -16,7 +16,7 @@ from fastapi_stackops.adopt.conventions import CODE_DIR
 from fastapi_stackops.adopt.dependency_files import pyproject
 from fastapi_stackops.adopt.environment_reads import reads_behind, reads_on
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.import_failure import Failure
+from fastapi_stackops.adopt.import_failure import MISSING_FILE, Failure
 from fastapi_stackops.adopt.interpreter import older_allowed
 from fastapi_stackops.adopt.key_files import keys_among, missing_keys, said
 from fastapi_stackops.adopt.reading import Repository, read_repository
@@ -79,9 +79,10 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
     )
     folder = folder if not folder or folder.startswith("/") else os.path.normpath(f"{CODE_DIR}/{folder}")
     made_elsewhere = "the app needs it at import and the repository lacks it; copy there what makes it (a frontend's build)"
-    keys = missing_keys(failed.words, repo.root)
+    keys, copied = missing_keys(failed.words, repo.root), held_file(failed.words, repo.root)
     return [
         ("keys", keys, Finding("key files", said(keys), FIRST_START)),
+        ("copied", copied, Finding("copies", f"{copied}, which the app opens at import, into the image", FIRST_START)),
         ("folders", folder, Finding("to change", f"{folder}, empty in the image: {made_elsewhere}", FIRST_START)),
         (
             "linked",
@@ -106,6 +107,13 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
             Finding("variable", f"{', '.join(variables)}, read at import with no default: secrets", FIRST_START),
         ),
     ]
+
+
+def held_file(words: str, root: Path) -> str:
+    """A file the app opened at import and the image lacked, which the repository holds (pyproject.toml, read for the
+    app's version), as a path in it; "" for none."""
+    opened = [found.removeprefix(f"{CODE_DIR}/") for found in MISSING_FILE.findall(words)]
+    return next((path for path in opened if not path.startswith("/") and (root / path).is_file()), "")
 
 
 #: environs' `read_env("<folder>/.env")`, the file named at the end of its argument (`f"{BASE_DIR}/env/.env"`).
@@ -190,7 +198,7 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
         known = getattr(setup.repo, name)
         new = [v for v in (value if isinstance(value, tuple) else (value,)) if v and v not in known]
         if new and (
-            name in ("required", "refused_committed", "added")
+            name in ("required", "refused_committed", "added", "copied")
             or new[0].startswith(f"{CODE_DIR}/")
             or outside_the_system(name, new[0])
         ):

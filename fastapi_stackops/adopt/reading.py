@@ -76,6 +76,7 @@ class Repository:
     requires_python: str = ""  # the project's own specifier, as written
     writable: tuple[str, ...] = ()  # paths under the code the app writes at import: tmpfs in a read-only container
     keys: tuple[str, ...] = ()  # key files the app opens and the repository lacks: a pair made in a volume (key_files)
+    copied: tuple[str, ...] = ()  # files the repository holds that the app opened at import: copied into the image too
     linked: tuple[str, ...] = ()  # files beside the code the app writes at import (app.log): links into the /tmp tmpfs
     required: tuple[str, ...] = ()  # variables the app demanded at import that no settings class declares: secrets
     own_distribution: str = ""  # "name version": the metadata the code reads of itself, which the image writes

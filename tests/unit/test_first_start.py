@@ -212,3 +212,29 @@ def test_a_default_the_settings_own_validator_refuses_is_made_up_as_a_secret(tmp
         return
     setup, _ = learned(setup, failed, False)
     assert "SECRET_KEY" in secret_variables(setup.repo)
+
+
+@pytest.mark.parametrize(
+    ("opened", "copied"),
+    [
+        # eslam5464/Fastapi-Template: its settings read the app's version from pyproject.toml at import, a file the
+        # repository holds and the image never carried; init refused, saying the repository did not hold it.
+        ("/srv/pyproject.toml", "pyproject.toml"),
+        ("/srv/config/app.yaml", "config/app.yaml"),
+        ("/srv/absent.toml", None),  # not the repository's: its own to commit
+    ],
+)
+def test_a_file_the_repository_holds_that_the_app_opens_at_import_is_copied_by_the_next_try(tmp_path, opened, copied):
+    from fastapi_stackops.adopt.init import setup_for
+
+    files = {"pyproject.toml": "[project]\nname = 'x'\ndependencies = ['fastapi']\n", "main.py": APP, "config/app.yaml": "a: 1\n"}
+    repo = read_repository(written(tmp_path, files))
+    message = f"[Errno 2] No such file or directory: '{opened}'"
+    failed = ImportFailed(repo, "", Failure("FileNotFoundError", message, "/srv/main.py", 3))
+    if copied is None:
+        with pytest.raises(ImportFailed):
+            learned(setup_for(repo, system_ca=False), failed, False)
+        return
+    setup, _ = learned(setup_for(repo, system_ca=False), failed, False)
+    assert setup.repo.copied == (copied,)
+    assert f"COPY {copied} /srv/{copied}" in dockerfile_text(setup.repo, "/health", False)

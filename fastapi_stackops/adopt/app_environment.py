@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from fastapi_stackops.adopt.app_mode import https_redirects, local_mode
+from fastapi_stackops.adopt.app_mode import https_redirects, local_mode, redirect_guards
 from fastapi_stackops.adopt.app_settings import (
     DATABASE_FIELD,
     KINDS,
@@ -74,6 +74,7 @@ def wired_environment(repo: Repository) -> dict[str, str]:
     if mode:  # the app's own default, which dev and ci set to its local mode
         values[mode.variable] = f"${{{mode.variable}-{mode.default}}}"
     values |= {name: f"${{{name}-false}}" for name in https_redirects(settings)}  # TLS ends in front of the stack
+    values |= {name: f"${{{name}-{default}}}" for name, (_, default) in redirect_guards(settings, repo.root).items()}
     # A scratch folder's variable is the library's to read too (prometheus_client's), not only the settings'.
     values |= {name: f"${{{name}-{path}}}" for name, path in scratch_folders(settings).items()}
     values |= {name: f"${{{name}-}}" for name in repo.committed_blanks}

@@ -113,3 +113,25 @@ TRUE = ("true", "1", "yes", "on")
 def https_redirects(settings: Settings | None) -> list[str]:
     """The variables of settings that turn an HTTPS redirect on by default, which every env of the stack turns off."""
     return [f.variable for f in setting_fields(settings) if HTTPS_ONLY.search(f.variable) and (f.default or "").lower() in TRUE]
+
+
+#: starlette's redirect of plain HTTP to HTTPS, which the app's code may add only outside its debug mode.
+HTTPS_REDIRECT = "HTTPSRedirectMiddleware"
+
+
+def redirect_guards(settings: Settings | None, root: Path) -> dict[str, tuple[str, str]]:
+    """Variable -> (the value dev and ci give it, the app's default) for a boolean setting the code adds an HTTPS
+    redirect under (`if not settings.debug: app.add_middleware(HTTPSRedirectMiddleware)`: DEBUG=true). The stack
+    serves plain HTTP and its healthcheck asks it so: every probe got a 307. Prod keeps the app's own default."""
+    fields = {f.name.lower(): f for f in setting_fields(settings) if (f.default or "").lower() in ("true", "false")}
+    guards = {}
+    for path in python_files(root):
+        for node in every_node(parsed(path) or ast.Module(body=[], type_ignores=[])):
+            if not (isinstance(node, ast.If) and any(HTTPS_REDIRECT in ast.unparse(s) for s in node.body)):
+                continue
+            negated = isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)
+            flag = node.test.operand if negated else node.test
+            field = fields.get(flag.attr.lower()) if isinstance(flag, ast.Attribute) else None
+            if field:
+                guards[field.variable] = ("true" if negated else "false", field.default.lower())
+    return guards

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi_stackops.adopt.app_environment import app_environment, host_free, secret_variables
-from fastapi_stackops.adopt.app_mode import local_mode
+from fastapi_stackops.adopt.app_mode import local_mode, redirect_guards
 from fastapi_stackops.adopt.backing import GUEST_FROM_ANYWHERE, RABBITMQ, REDIS
 from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD
 from fastapi_stackops.adopt.conventions import (
@@ -194,9 +194,13 @@ def rabbitmq_block(repo: Repository) -> str:
 
 def mode_lines(repo: Repository) -> str:
     mode = local_mode(repo.settings, repo.root)
+    guards = redirect_guards(repo.settings, repo.root)
+    text = "".join(
+        f"# No redirect to HTTPS here (prod keeps {k}={d}): TLS ends in front.\n{k}={v}\n" for k, (v, d) in guards.items()
+    )
     if not mode:
-        return ""
-    return f"# The app runs in its local mode here; prod keeps its own default ({mode.default}).\n{mode.variable}={mode.local}\n"
+        return text
+    return f"# The app runs in its local mode here; prod keeps its own default ({mode.default}).\n{mode.variable}={mode.local}\n{text}"
 
 
 def committed_secrets(repo: Repository) -> dict[str, str]:

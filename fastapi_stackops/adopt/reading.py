@@ -25,13 +25,10 @@ from fastapi_stackops.adopt.secret_formats import formatted_secrets
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import (
     ASYNC_ENGINE,
-    find_worker,
     imports_itself,
     never_imported,
     own_distribution,
     python_files,
-    worker_fields,
-    worker_findings,
 )
 from fastapi_stackops.adopt.start import prestart_fields, procfile_command
 from fastapi_stackops.adopt.suite_values import committed_blanks
@@ -39,6 +36,7 @@ from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.unheld_imports import refuse_unheld_imports
 from fastapi_stackops.adopt.unlocked import unlocked_fields
 from fastapi_stackops.adopt.wheels import locked_version, text_of
+from fastapi_stackops.adopt.workers import find_worker, worker_fields, worker_findings
 from fastapi_stackops.adopt.workspace import Workspace, workspace_of
 from fastapi_stackops.adopt.written_login import rewritten_scheme
 

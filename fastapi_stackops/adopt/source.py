@@ -1,28 +1,19 @@
-"""What the repository's Python says, read as syntax trees: its files and modules, what it imports, a worker."""
+"""What the repository's Python says, read as syntax trees: its files and modules, what it imports."""
 
 from __future__ import annotations
 
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.package_index import normalized
-from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, parsed
+from fastapi_stackops.adopt.syntax import absolute_imports, every_node, parsed
 
 #: Folders that hold no application code: environments, tests, migrations, build output.
 SKIPPED = {".git", ".venv", "venv", "env", ".tox", "node_modules", "tests", "test", "migrations", "alembic", "build", "dist"}
 #: A folder of tests by its name: tests_e2e, integration_tests.
 TESTS = re.compile(r"tests?_\w+|\w+_tests?")
-
-
-@dataclass(frozen=True)
-class Worker:
-    command: str
-    source: str  # path:line
-    file: str  # path, relative to the root
 
 
 def python_files(root: Path, pattern: str = "*.py", skipped: frozenset[str] | set[str] = SKIPPED) -> Iterator[Path]:
@@ -183,67 +174,9 @@ def annotations_of(member: ast.stmt) -> list[ast.expr]:
     return []
 
 
-def find_worker(root: Path, dependencies: tuple[str, ...]) -> Worker | None:
-    """An arq WorkerSettings class, or a Celery app: the command that runs the worker."""
-    package_src = src_is_a_package(root)
-    for path in python_files(root) if {"arq", "celery"} & set(dependencies) else ():
-        tree = parsed(path)
-        (module, _), file = module_of(path, root, package_src), str(path.relative_to(root))
-        for node in tree.body if tree else ():
-            assigned = {
-                t.id for n in getattr(node, "body", []) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
-            }
-            if "arq" in dependencies and isinstance(node, ast.ClassDef) and "functions" in assigned:
-                return Worker(f"arq {module}.{node.name}", f"{file}:{node.lineno}", file)
-            if "celery" in dependencies and isinstance(node, ast.Assign) and calls(node.value, "Celery"):
-                if cloud_broker(tree):  # a queue no stack here runs: the app is adopted without its worker
-                    return Worker("", f"{file}:{node.lineno}", "")
-                refuse_a_local_broker(tree, path.relative_to(root))
-                return Worker(f"celery -A {module} worker --loglevel INFO", f"{file}:{node.lineno}", file)
-    return None
-
-
-#: Brokers that are a cloud's queue service (kombu's transports for them): no container stands in for one.
-CLOUD_BROKERS = ("sqs://", "azureservicebus://", "gcpubsub://")
-
-
-def cloud_broker(tree: ast.Module) -> bool:
-    """Whether the Celery app's module names a cloud queue as its broker (`"broker_url": "sqs://"`)."""
-    strings = (n.value for n in every_node(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str))
-    return any(value.startswith(CLOUD_BROKERS) for value in strings)
-
-
 #: A URL at this machine's own address: inside a container, that is the container itself.
 #: A URL at this machine itself: a developer's own server, or a CI job's service container (`services: postgres`).
 AT_LOCALHOST = re.compile(r"^(?P<scheme>[a-z][a-z0-9+]*)://([^@/]*@)?(localhost|127\.0\.0\.1)(:\d+)?(/|$)", re.I)
-BROKER_KEYS = frozenset({"broker", "backend", "broker_url", "result_backend"})
-
-
-def local_broker(tree: ast.Module) -> tuple[int, str] | None:
-    """A Celery broker or result backend written in the code at localhost, as (line, URL): `Celery(broker=...)`,
-    `conf.update(broker_url=...)`, `conf.broker_url = ...`. One read from a setting (or the environment) is not."""
-    for node in every_node(tree):
-        pairs = []
-        if isinstance(node, ast.Call):
-            pairs = [(k.arg, k.value) for k in node.keywords]
-        elif isinstance(node, ast.Assign):
-            pairs = [(getattr(t, "attr", None) or getattr(t, "id", ""), node.value) for t in node.targets]
-        for key, value in pairs:
-            literal = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else ""
-            if key in BROKER_KEYS and AT_LOCALHOST.match(literal):
-                return value.lineno, literal
-    return None
-
-
-def refuse_a_local_broker(tree: ast.Module, path: Path) -> None:
-    found = local_broker(tree)
-    if found:
-        raise NotAFastAPIRepository(
-            f"{path} line {found[0]}: the Celery app's broker or backend is {found[1]}, at localhost, written in its code "
-            "(in a container that is the container itself): read it from a setting, and init points it at the stack's own"
-        )
-
-
 #: Reads of a distribution's metadata (importlib.metadata's, its backport's, pkg_resources'), by the function's name.
 METADATA_READS = ("version", "metadata", "distribution", "get_distribution")
 #: A module that reads installed metadata: `import importlib.metadata`, `from importlib import metadata`, the backport.
@@ -278,17 +211,3 @@ def never_imported(
     declared = [name for name in names if name in dependencies]
     imported = imported_names(root) if declared else set()
     return tuple(name for name in declared if name not in imported)
-
-
-def worker_fields(worker: Worker | None) -> dict[str, str]:
-    return {"worker": worker.command if worker else "", "worker_file": worker.file if worker else ""}
-
-
-def worker_findings(worker: Worker | None) -> list[Finding]:
-    if worker and not worker.command:
-        return [
-            Finding(
-                "worker", "none: its Celery broker is a cloud queue service (SQS and the like) no stack here runs", worker.source
-            )
-        ]
-    return [Finding("worker", worker.command, worker.source)] if worker else []

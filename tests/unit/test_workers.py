@@ -1,0 +1,24 @@
+"""workers: the repository's worker and the command that runs it."""
+
+import pytest
+
+from fastapi_stackops.adopt.reading import read_repository
+from tests.utils import written
+
+FASTAPI = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "command"),
+    [
+        # Light-it-labs/fastapi-template: its Celery app beside the FastAPI one in app/main.py; `celery -A app.main`
+        # took the module's `app`, FastAPI's, and the worker crash-looped on "'FastAPI' object has no attribute ...".
+        ({"app/__init__.py": "", "app/main.py": FASTAPI + "celery = Celery('x')\n"}, "celery -A app.main:celery worker"),
+        ({"main.py": FASTAPI, "tasks.py": "celery_app = Celery('x')\n"}, "celery -A tasks worker"),  # Celery finds its own
+        ({"main.py": FASTAPI, "worker.py": "app = Celery('x')\n"}, "celery -A worker worker"),
+    ],
+)
+def test_celery_is_given_its_app_by_name_when_the_module_s_app_is_another(tmp_path, files, command):
+    files = {name: ("from celery import Celery\n" + text if "Celery(" in text else text) for name, text in files.items()}
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\ncelery\nredis\n", **files}))
+    assert repo.worker == f"{command} --loglevel INFO"

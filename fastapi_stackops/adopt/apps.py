@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.source import conflict_marker, import_case_mismatch, module_of, python_files, src_is_a_package
-from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, parsed
+from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, module_level, parsed
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class App:
 def apps_in(tree: ast.Module, module: str, source: str, source_root: str, kinds: set[str]) -> Iterator[App]:
     """The module's apps: an instance of FastAPI (or of a subclass in `kinds`) at module level, or a function
     returning one."""
-    for node in tree.body:
+    for node in module_level(tree):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(calls(node.value, kind) for kind in kinds):
             for name in assigned(node):
                 yield App(module, name, False, f"{source}:{node.lineno}", source_root)

@@ -142,3 +142,13 @@ def module_bindings(tree: ast.Module) -> dict[str, ast.expr]:
 def is_main_block(node: ast.stmt) -> bool:
     """Whether the statement is a script's `if __name__ == "__main__":` block."""
     return isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)
+
+
+def module_level(tree: ast.Module) -> Iterator[ast.stmt]:
+    """The statements a module runs as it loads: its top's, and those of a `try` there (a whole module in one, its
+    failure printed by the except), which bind at module level as much."""
+    for node in tree.body:
+        if isinstance(node, ast.Try):
+            yield from (n for block in (node.body, node.orelse, node.finalbody) for n in block)
+        else:
+            yield node

@@ -236,3 +236,21 @@ def test_the_app_a_factory_returns_in_a_tuple_is_the_name_its_unpacking_binds(tm
         {"requirements.txt": "fastapi\n", "app/__init__.py": init, "app/manage.py": TUPLE_FACTORY.format(returned=returned)},
     )
     assert the_app(tmp_path).reference == reference
+
+
+@pytest.mark.parametrize(
+    ("main", "reference"),
+    [
+        # TheGuyInTheShell/fastapi-template: main.py's whole body in a try, its except printing the failure; init took a
+        # function of another module taking the app for the app's factory, and its import failed.
+        ("try:\n    from fastapi import FastAPI\n\n    app = FastAPI()\nexcept Exception as e:\n    print(e)\n", "main:app"),
+        (
+            "try:\n    import uvloop\nexcept ImportError:\n    pass\nelse:\n    from fastapi import FastAPI\n    app = FastAPI()\n",
+            "main:app",
+        ),
+    ],
+)
+def test_an_app_made_in_a_module_level_try_is_the_modules(tmp_path: Path, main, reference):
+    jobs = "from fastapi import FastAPI\n\n\ndef set_jobs(app: FastAPI) -> FastAPI:\n    return app\n"
+    app = the_app(written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "core/jobs.py": jobs}))
+    assert f"{app.module}:{app.attribute}" == reference

@@ -138,11 +138,14 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
         by_name = {f.name: f for f in settings.fields}
         schemes = (database.scheme(repo.orm_dependencies, repo.rewritten_scheme, engine) for engine in (repo.async_engine, False))
         parts = database.parts(*schemes)
+        # Beside two engines, a driver setting defaulting to a scheme a declared driver serves is the sync one's.
+        served = {scheme for driver, (scheme, _) in database.schemes.items() if driver in repo.orm_dependencies}
         for name, part in scheme_pieces(settings.database_parts, by_name).items():
             field = by_name[name]
             # MySQL's schema is its database (DATABASE_SCHEMA = 'shop'); PostgreSQL's is a namespace in one: kept.
             part = ("name" if repo.database == "mysql" else "") if part == "schema" else part
-            values |= {field.variable: f"${{{field.variable}-{parts[part]}}}"} if part else {}
+            kept = part == "driver" and repo.both_engines and field.default in served
+            values |= {field.variable: f"${{{field.variable}-{field.default if kept else parts[part]}}}"} if part else {}
     return values
 
 

@@ -71,6 +71,7 @@ class Repository:
     start: tuple[str, ...] = ()  # the repository's own server command (a Procfile's), bound to the container port
     extras: tuple[str, ...] = ()  # the extras that bring the framework, when the main dependencies do not
     async_engine: bool = False  # the code makes an async SQLAlchemy engine (create_async_engine)
+    both_engines: bool = False  # and a sync one beside it (create_engine): a driver setting may be the sync one's
     requires_python: str = ""  # the project's own specifier, as written
     writable: tuple[str, ...] = ()  # paths under the code the app writes at import: tmpfs in a read-only container
     keys: tuple[str, ...] = ()  # key files the app opens and the repository lacks: a pair made in a volume (key_files)
@@ -152,7 +153,9 @@ def settings_fields(root: Path, settings: Settings | None) -> tuple[dict, list[F
         Finding("plain HTTP", f"{v}=false: TLS ends in front of the stack", settings.source) for v in https_redirects(settings)
     ]
     said += [Finding("writable", f"{path}, a tmpfs: {name}'s folder", settings.source) for name, path in scratch.items()]
-    fields = {"settings": settings, "async_engine": makes_async_engine(root), "writable": tuple(dict.fromkeys(scratch.values()))}
+    engines = made_engines(root)
+    fields = {"settings": settings, "async_engine": engines[0], "both_engines": all(engines)}
+    fields["writable"] = tuple(dict.fromkeys(scratch.values()))
     fields |= {"committed_blanks": committed_blanks(root, settings), "formatted": formatted_secrets(root)}
     return fields, said
 
@@ -225,10 +228,14 @@ def refuse_unsettable(root: Path, settings: Settings | None) -> None:
         )
 
 
-#: How code makes an async SQLAlchemy engine: SQLAlchemy's function, or SQLModel's way of wrapping a sync one.
-def makes_async_engine(root: Path) -> bool:
-    """Whether the code makes an async SQLAlchemy engine: its database URL then names an async driver."""
-    return any(ASYNC_ENGINE.search(path.read_text(errors="replace")) for path in python_files(root))
+#: How code makes a sync SQLAlchemy engine.
+SYNC_ENGINE = re.compile(r"\bcreate_engine\(")
+
+
+def made_engines(root: Path) -> tuple[bool, bool]:
+    """Whether the code makes an async SQLAlchemy engine (its database URL then names an async driver), and a sync one."""
+    texts = [path.read_text(errors="replace") for path in python_files(root)]
+    return any(ASYNC_ENGINE.search(t) for t in texts), any(SYNC_ENGINE.search(t) for t in texts)
 
 
 def the_apps_module(root: Path, project: dict) -> App:

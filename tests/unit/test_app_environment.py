@@ -157,3 +157,24 @@ def test_a_plain_default_scheme_for_an_async_engine_is_the_async_drivers(tmp_pat
     files |= {"config.py": config, "db.py": "from config import settings\n" + engine}
     compose = compose_text(read_repository(written(tmp_path, files)))
     assert f"DATABASE_URL: ${{DATABASE_URL-{scheme}://app:" in compose, compose
+
+
+@pytest.mark.parametrize(
+    ("engines", "driver"),
+    [
+        # zero-ljz/fastapi-template: a sync engine on DB_DRIVER ("mysql+mysqldb", mysqlclient declared) beside an async
+        # one that sets its own driver; init gave DB_DRIVER aiomysql's scheme, and the sync engine raised MissingGreenlet.
+        ("create_engine(url)\ncreate_async_engine(url.set(drivername='mysql+aiomysql'))\n", "mysql+mysqldb"),
+        ("create_async_engine(url)\n", "mysql+aiomysql"),  # the async engine's alone: the async driver
+    ],
+)
+def test_a_driver_setting_beside_two_engines_keeps_the_sync_scheme_it_defaults_to(tmp_path, engines, driver):
+    config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n"
+    config += "".join(
+        f"    DB_{n}: str = {v!r}\n" for n, v in (("DRIVER", "mysql+mysqldb"), ("HOST", "127.0.0.1"), ("NAME", "db1"))
+    )
+    db = "from sqlalchemy import create_engine\nfrom sqlalchemy.ext.asyncio import create_async_engine\n\n" + engines
+    files = {"requirements.txt": "fastapi\nsqlalchemy\nmysqlclient\naiomysql\n", "main.py": APP, "config.py": config, "db.py": db}
+    from fastapi_stackops.adopt.app_environment import app_environment
+
+    assert app_environment(read_repository(written(tmp_path, files)))["DB_DRIVER"] == f"${{DB_DRIVER-{driver}}}"

@@ -7,6 +7,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+from fastapi_stackops.adopt.apps import builds_one_of
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.source import AT_LOCALHOST, module_of, python_files, src_is_a_package
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
@@ -22,8 +23,9 @@ class Worker:
 def find_worker(root: Path, dependencies: tuple[str, ...]) -> Worker | None:
     """An arq WorkerSettings class, or a Celery app: the command that runs the worker."""
     package_src = src_is_a_package(root)
-    for path in python_files(root) if {"arq", "celery"} & set(dependencies) else ():
-        tree = parsed(path)
+    trees = {path: parsed(path) for path in python_files(root)} if {"arq", "celery"} & set(dependencies) else {}
+    makers = {"Celery", *celery_factories(trees.values())} if "celery" in dependencies else set()
+    for path, tree in trees.items():
         (module, _), file = module_of(path, root, package_src), str(path.relative_to(root))
         for node in tree.body if tree else ():
             assigned = {
@@ -31,12 +33,27 @@ def find_worker(root: Path, dependencies: tuple[str, ...]) -> Worker | None:
             }
             if "arq" in dependencies and isinstance(node, ast.ClassDef) and "functions" in assigned:
                 return Worker(f"arq {module}.{node.name}", f"{file}:{node.lineno}", file)
-            if "celery" in dependencies and isinstance(node, ast.Assign) and calls(node.value, "Celery"):
+            if celery_made(node, makers):
                 if cloud_broker(tree):  # a queue no stack here runs: the app is adopted without its worker
                     return Worker("", f"{file}:{node.lineno}", "")
                 refuse_a_local_broker(tree, path.relative_to(root))
                 return Worker(f"celery -A {celery_app(tree, node, module)} worker --loglevel INFO", f"{file}:{node.lineno}", file)
     return None
+
+
+def celery_factories(trees) -> set[str]:
+    """The module-level functions that build a Celery app and return it (`create_celery_app(settings)`): a module
+    assigning what one returns holds the worker's app as much as one calling Celery itself."""
+    return {
+        n.name for tree in trees if tree for n in tree.body if isinstance(n, ast.FunctionDef) and builds_one_of(n, {"Celery"})
+    }
+
+
+def celery_made(node: ast.stmt, makers: set[str]) -> bool:
+    """Whether the statement binds a Celery app a worker can run: one made by Celery, or by one of its factories;
+    not one thrown away (`_ = create_celery_app(settings)`, made in the web's module to be the default app)."""
+    named = isinstance(node, ast.Assign) and not all(isinstance(t, ast.Name) and t.id == "_" for t in node.targets)
+    return named and any(calls(node.value, maker) for maker in makers)
 
 
 def celery_app(tree: ast.Module, assigned: ast.Assign, module: str) -> str:

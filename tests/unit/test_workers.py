@@ -16,6 +16,16 @@ FASTAPI = "from fastapi import FastAPI\n\napp = FastAPI()\n"
         ({"app/__init__.py": "", "app/main.py": FASTAPI + "celery = Celery('x')\n"}, "celery -A app.main:celery worker"),
         ({"main.py": FASTAPI, "tasks.py": "celery_app = Celery('x')\n"}, "celery -A tasks worker"),  # Celery finds its own
         ({"main.py": FASTAPI, "worker.py": "app = Celery('x')\n"}, "celery -A worker worker"),
+        # ixdlabs/fastapi-template: its Celery app made by a factory, assigned in worker_app.py (and thrown away in the
+        # web's module to make it the default); init ran no worker, and the readiness check's ping found none.
+        (
+            {
+                "main.py": FASTAPI + "from factory import make\n\n_ = make()\n",
+                "factory.py": "def make() -> Celery:\n    app = Celery('x')\n    return app\n",
+                "worker_app.py": "from factory import make\n\napp = make()\n",
+            },
+            "celery -A worker_app worker",
+        ),
     ],
 )
 def test_celery_is_given_its_app_by_name_when_the_module_s_app_is_another(tmp_path, files, command):

@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 from fastapi_stackops import StackError
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.installer_version import installer_version
+from fastapi_stackops.adopt.locks import read_lock
 from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.poetry_hash import stale
-from fastapi_stackops.adopt.wheels import pipfile_pins, ranges, read_lock, text_of
+from fastapi_stackops.adopt.wheels import pipfile_pins, ranges, text_of
 from fastapi_stackops.adopt.workspace import read_toml, workspace_of
 from fastapi_stackops.lazy import requests
 

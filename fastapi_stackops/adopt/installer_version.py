@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fastapi_stackops.adopt.wheels import read_lock
+from fastapi_stackops.adopt.locks import read_lock
 from fastapi_stackops.adopt.workspace import read_toml
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.dependency_files import pyproject, requirement_name
 from fastapi_stackops.adopt.findings import Finding
+from fastapi_stackops.adopt.locks import locked_version
 from fastapi_stackops.adopt.source import SKIPPED, TESTS, python_files
 from fastapi_stackops.adopt.syntax import is_main_block, parsed
-from fastapi_stackops.adopt.wheels import locked_version, text_of
+from fastapi_stackops.adopt.wheels import text_of
 
 #: Every head: `head` for one line of history; what alembic asks for when branches were never merged (a fresh database).
 UPGRADE = "alembic upgrade heads"

@@ -19,6 +19,7 @@ from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.installer_version import installer_version
 from fastapi_stackops.adopt.interpreter import below_a_ceiling, python_and_builds, python_version
 from fastapi_stackops.adopt.local_paths import refuse_folders_outside
+from fastapi_stackops.adopt.locks import locked_version
 from fastapi_stackops.adopt.migrations_target import migrations_of
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.secret_formats import formatted_secrets
@@ -35,7 +36,7 @@ from fastapi_stackops.adopt.suite_values import committed_blanks
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.unheld_imports import refuse_unheld_imports
 from fastapi_stackops.adopt.unlocked import unlocked_fields
-from fastapi_stackops.adopt.wheels import locked_version, text_of
+from fastapi_stackops.adopt.wheels import text_of
 from fastapi_stackops.adopt.workers import find_worker, worker_fields, worker_findings
 from fastapi_stackops.adopt.workspace import Workspace, workspace_of
 from fastapi_stackops.adopt.written_login import rewritten_scheme

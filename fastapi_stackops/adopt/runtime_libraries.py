@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from fastapi_stackops.adopt.locks import main_packages, read_lock
 from fastapi_stackops.adopt.package_index import normalized
-from fastapi_stackops.adopt.wheels import main_packages, read_lock, text_of
+from fastapi_stackops.adopt.wheels import text_of
 
 #: Bindings that load a system library with ctypes or cffi, and the Debian package holding it.
 LOADED_LIBRARIES = {

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from fastapi_stackops.adopt.locks import locked_files
 from fastapi_stackops.adopt.package_index import (
     DEFAULT_INDEX,
     LOOKUPS_AT_ONCE,
@@ -23,7 +24,6 @@ from fastapi_stackops.adopt.package_index import (
     picked,
 )
 from fastapi_stackops.adopt.ranges import poetry_ranges, requirement_ranges
-from fastapi_stackops.adopt.workspace import lock_file, read_toml
 from fastapi_stackops.repository import last_commit_time
 
 #: What a source build needs beside a C compiler, and what its extension loads at run time, by distribution.
@@ -163,59 +163,6 @@ def resolution_moment(root: Path, installer: str, requirements: str) -> datetime
     pins = unlocked_ranges(root, installer, requirements) if committed else {}
     uploaded = last_upload(index_url(root, requirements), pins) if pins else None
     return max(committed, uploaded + timedelta(seconds=1)) if committed and uploaded else committed
-
-
-def main_packages(lock: dict, installer: str) -> set[str] | None:
-    """The packages the image installs (the main group, not dev), as the lock says; None when it cannot say."""
-    packages = lock.get("package", [])
-    if installer == "poetry":
-        return {
-            normalized(p["name"]) for p in packages if p.get("category", "main") == "main" and "main" in p.get("groups", ["main"])
-        }
-    roots = [p for p in packages if isinstance(p.get("source"), dict) and set(p["source"]) & {"editable", "virtual"}]
-    if len(roots) != 1:
-        return None
-    by_name, seen = {normalized(p["name"]): p for p in packages}, set()
-    wanted = [(normalized(d["name"]), tuple(d.get("extra", ()))) for d in roots[0].get("dependencies", [])]
-    while wanted:  # uv installs the project's dependencies and theirs, with the extras asked for (psycopg[c]); no dev group
-        name, extras = wanted.pop()
-        if (name, extras) in seen or name not in by_name:
-            continue
-        seen.add((name, extras))
-        optional = by_name[name].get("optional-dependencies", {})
-        needed = by_name[name].get("dependencies", []) + [d for extra in extras for d in optional.get(extra, [])]
-        wanted += [(normalized(d["name"]), tuple(d.get("extra", ()))) for d in needed]
-    return {name for name, _ in seen}
-
-
-def read_lock(root: Path, installer: str) -> dict:
-    """uv.lock (a workspace member's is at the workspace's root) or poetry.lock, parsed."""
-    return read_toml(lock_file(root, "uv.lock" if installer == "uv" else "poetry.lock"))
-
-
-def locked_version(root: Path, installer: str, name: str) -> str:
-    """The version the lock pins a package at, in any group; "" when it has none."""
-    lock = read_lock(root, installer)
-    return next((str(p["version"]) for p in lock.get("package", []) if normalized(p["name"]) == name), "")
-
-
-def locked_files(root: Path, installer: str) -> dict[tuple[str, str], list[str]]:
-    """(name, version) -> file names of the packages the image installs, as uv.lock and poetry.lock record them (poetry's
-    lock format 1.1 lists them apart, under [metadata.files])."""
-    lock = read_lock(root, installer)
-    main, listed_apart = main_packages(lock, installer), lock.get("metadata", {}).get("files", {})
-    files = {}
-    for package in lock.get("package", []):
-        name = normalized(package["name"])
-        if isinstance(package.get("source"), dict) and set(package["source"]) & {"editable", "virtual", "directory"}:
-            continue  # the project itself
-        if main is not None and name not in main:
-            continue
-        names = [w.get("url", w.get("filename", "")) for w in package.get("wheels", [])]
-        names += [sdist.get("url", "") for sdist in [package.get("sdist", {})] if sdist]
-        names += [f.get("file", "") for f in package.get("files", []) or listed_apart.get(package["name"], [])]
-        files[(name, str(package["version"]))] = [n.rsplit("/", 1)[-1] for n in names if n]
-    return files
 
 
 def this_machine() -> str:

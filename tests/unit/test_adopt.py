@@ -15,13 +15,14 @@ from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.image import health_probe
 from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.interpreter import allows, lower_bound, python_version
+from fastapi_stackops.adopt.locks import main_packages
 from fastapi_stackops.adopt.package_index import release_of
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import choose_routes
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.start import procfile_command
 from fastapi_stackops.adopt.testing import find_service_tests
-from fastapi_stackops.adopt.wheels import compiled_here, fits, main_packages, ranges
+from fastapi_stackops.adopt.wheels import compiled_here, fits, ranges
 from tests.utils import committed, written
 
 

@@ -10,8 +10,9 @@ import requests
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.interpreter import too_new_for_its_pins
+from fastapi_stackops.adopt.locks import locked_files
 from fastapi_stackops.adopt.reading import read_repository
-from fastapi_stackops.adopt.wheels import compiled_here, fits, locked_files
+from fastapi_stackops.adopt.wheels import compiled_here, fits
 from tests.unit.shapes import APP, BARE, SHAPES, lines
 from tests.utils import written
 from tests.utils.fake_index import answering, sdist

@@ -25,8 +25,8 @@ from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.secret_formats import formatted_secrets
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import (
-    ASYNC_ENGINE,
     imports_itself,
+    made_engines,
     never_imported,
     own_distribution,
     python_files,
@@ -154,7 +154,7 @@ def settings_fields(root: Path, settings: Settings | None) -> tuple[dict, list[F
         Finding("plain HTTP", f"{v}=false: TLS ends in front of the stack", settings.source) for v in https_redirects(settings)
     ]
     said += [Finding("writable", f"{path}, a tmpfs: {name}'s folder", settings.source) for name, path in scratch.items()]
-    engines = made_engines(root)
+    engines = made_engines(root, settings.database.name if settings and settings.database else "")
     fields = {"settings": settings, "async_engine": engines[0], "both_engines": all(engines)}
     fields["writable"] = tuple(dict.fromkeys(scratch.values()))
     fields |= {"committed_blanks": committed_blanks(root, settings), "formatted": formatted_secrets(root)}
@@ -227,16 +227,6 @@ def refuse_unsettable(root: Path, settings: Settings | None) -> None:
             f"{where}: required settings are read from variables no env file can set, not being names of "
             f"letters, digits and _: {named}; give them aliases that are (MYSQL_HOST), or defaults"
         )
-
-
-#: How code makes a sync SQLAlchemy engine.
-SYNC_ENGINE = re.compile(r"\bcreate_engine\(")
-
-
-def made_engines(root: Path) -> tuple[bool, bool]:
-    """Whether the code makes an async SQLAlchemy engine (its database URL then names an async driver), and a sync one."""
-    texts = [path.read_text(errors="replace") for path in python_files(root)]
-    return any(ASYNC_ENGINE.search(t) for t in texts), any(SYNC_ENGINE.search(t) for t in texts)
 
 
 def the_apps_module(root: Path, project: dict) -> App:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi_stackops.adopt.package_index import normalized
-from fastapi_stackops.adopt.syntax import absolute_imports, every_node, parsed
+from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, parsed
 
 #: Folders that hold no application code: environments, tests, migrations, build output.
 SKIPPED = {".git", ".venv", "venv", "env", ".tox", "node_modules", "tests", "test", "migrations", "alembic", "build", "dist"}
@@ -74,6 +74,28 @@ def string_constants(root: Path) -> set[str]:
 
 #: Code that makes an async SQLAlchemy engine: its database URL then names an async driver.
 ASYNC_ENGINE = re.compile(r"\b(create_async_engine|async_engine_from_config)\b|\bAsyncEngine\(")
+SYNC_ENGINE = re.compile(r"\bcreate_engine\(")
+#: The calls that make a SQLAlchemy engine, and whether it is async.
+ENGINE_CALLS = {"create_engine": False, "create_async_engine": True, "AsyncEngine": True}  # SQLModel wraps a sync one
+
+
+def made_engines(root: Path, url_field: str = "") -> tuple[bool, bool]:
+    """Whether the code makes an async SQLAlchemy engine (its database URL then names an async driver), and a sync
+    one; where it makes both and the engines given the settings' URL field by name are of one kind
+    (`create_engine(url=settings.database_url)` beside an async one of another URL), that kind alone."""
+    texts = [path.read_text(errors="replace") for path in python_files(root)]
+    made = any(ASYNC_ENGINE.search(t) for t in texts), any(SYNC_ENGINE.search(t) for t in texts)
+    if not (all(made) and url_field):
+        return made
+    trees = [tree for tree in map(parsed, python_files(root)) if tree]
+    reading = {
+        is_async
+        for tree in trees
+        for node in every_node(tree)
+        for name, is_async in ENGINE_CALLS.items()
+        if calls(node, name) and url_field.lower() in ast.unparse(node).lower()
+    }
+    return (reading == {True}, reading == {False}) if len(reading) == 1 else made
 
 
 def imports_itself(root: Path) -> str:

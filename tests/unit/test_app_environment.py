@@ -178,3 +178,30 @@ def test_a_driver_setting_beside_two_engines_keeps_the_sync_scheme_it_defaults_t
     from fastapi_stackops.adopt.app_environment import app_environment
 
     assert app_environment(read_repository(written(tmp_path, files)))["DB_DRIVER"] == f"${{DB_DRIVER-{driver}}}"
+
+
+@pytest.mark.parametrize(
+    ("engines", "scheme"),
+    [
+        # michael7nightingale/Calculations-FastAPI-RESTful: create_engine(url=settings.database_url) at startup, and an
+        # async engine made of another URL beside it; init gave the URL asyncpg's scheme, and the sync engine raised
+        # MissingGreenlet.
+        ("create_engine(url=settings.database_url)\n\ndef other(dns):\n    return create_async_engine(dns)\n", "postgresql"),
+        ("create_async_engine(settings.database_url)\n\ndef other(dns):\n    return create_engine(dns)\n", "postgresql+asyncpg"),
+        ("create_engine(settings.database_url)\ncreate_async_engine(settings.database_url)\n", "postgresql+asyncpg"),
+    ],
+)
+def test_the_url_gets_the_scheme_of_the_engine_that_reads_it(tmp_path, engines, scheme):
+    from fastapi_stackops.adopt.app_environment import app_environment
+
+    config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    database_url: str\n\nsettings = S()\n"
+    db = "from sqlalchemy import create_engine\nfrom sqlalchemy.ext.asyncio import create_async_engine\n"
+    db += "from config import settings\n\n" + engines
+    files = {
+        "requirements.txt": "fastapi\nsqlalchemy\nasyncpg\npsycopg2-binary\n",
+        "main.py": APP,
+        "config.py": config,
+        "db.py": db,
+    }
+    url = app_environment(read_repository(written(tmp_path, files)))["DATABASE_URL"]
+    assert url.startswith(f"${{DATABASE_URL-{scheme}://"), url

@@ -189,7 +189,7 @@ NAMED_VALUES = (
     (TOKEN_ALGORITHM, "HS256"),
     # passlib's CryptContext settings (KappaRoss2/fastapi-todo-list's crypt_context_schema): a scheme it knows, and
     # its `deprecated` keyword's usual value; a made-up one is "no crypt handler found" at import.
-    (re.compile(r"(^|_)(crypt|pwd|password)(_context)?_(schemes?|schemas?)$", re.I), "bcrypt"),
+    (re.compile(r"(^|_)(crypt|pwd|password)(_context)?_(schemes?|schemas?|algorithms?|hash(ing)?_algorithms?)$", re.I), "bcrypt"),
     (re.compile(r"(^|_)(crypt|pwd)(_context)?_deprecated$", re.I), "auto"),
     (re.compile(r"(^|_)(timezone|tz)$", re.I), "UTC"),
     # The suite's own database, which it creates and drops by name (KappaRoss2/fastapi-todo-list's `CREATE DATABASE

@@ -659,6 +659,9 @@ def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
         # KappaRoss2/fastapi-todo-list: CryptContext(schemes=[settings.crypt_context_schema]) refused a made-up one
         ("crypt_context_schema", "bcrypt"),
         ("PWD_CONTEXT_SCHEMES", "bcrypt"),
+        # jahoroshi/FastAPI-REST-Pytest: CryptContext(schemes=[os.getenv('PWD_ALGORITHMS')]): "no crypt handler found"
+        ("PWD_ALGORITHMS", "bcrypt"),
+        ("JWT_ALGORITHM", "HS256"),  # a token's, not a password's
         ("crypt_context_deprecated", "auto"),
         ("PASSWORD_SALT", None),
         ("POSTGRES_TEST_DB", "app_test"),  # KappaRoss2/fastapi-todo-list's suite creates it by name

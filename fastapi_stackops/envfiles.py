@@ -8,6 +8,7 @@ line is an error naming the file and the line.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,15 +80,26 @@ def read_env_files(paths: list[Path]) -> dict[str, EnvValue]:
     return resolved
 
 
+def leniently(path: Path, interpolate: bool = True) -> dict[str, str | None]:
+    """A file the project does not own (a repository's .env.test), read as python-dotenv reads it, where read_env_files
+    refuses what dotenv would skip; quietly: dotenv's warning names a line of no file ("could not parse statement
+    starting at line 2"), which said amid init's own lines only puzzled."""
+    logger = logging.getLogger("dotenv.main")
+    level, logger.level = logger.level, logging.ERROR
+    try:
+        return dotenv_values(path, interpolate=interpolate)
+    finally:
+        logger.setLevel(level)
+
+
 def names_in(path: Path) -> list[str]:
-    """The variables a file the project does not own sets (a repository's .env.test), read as python-dotenv reads it:
-    leniently, where read_env_files refuses what dotenv would skip."""
-    return list(dotenv_values(path))
+    """The variables a file the project does not own sets."""
+    return list(leniently(path))
 
 
 def literal_values(path: Path) -> dict[str, str]:
-    """The values a file the project does not own sets as they are written (no `${...}` expanded), leniently read."""
-    return {key: value for key, value in dotenv_values(path, interpolate=False).items() if value is not None}
+    """The values a file the project does not own sets as they are written (no `${...}` expanded)."""
+    return {key: value for key, value in leniently(path, interpolate=False).items() if value is not None}
 
 
 def check_single_line(key: str, value: EnvValue) -> None:

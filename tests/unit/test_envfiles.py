@@ -56,3 +56,14 @@ def test_later_files_override_and_see_earlier_values(tmp_path):
     assert values["PASSWORD"].value == "secret-for-app"
     assert values["PASSWORD"].path == local and values["PASSWORD"].line == 1
     assert values["USER_NAME"].path == base
+
+
+def test_a_file_the_project_does_not_own_is_read_leniently_and_quietly(tmp_path, caplog):
+    # jahoroshi/FastAPI-REST-Pytest: its .env's second line is no assignment; dotenv's warning, naming no file, came
+    # out amid init's own lines.
+    from fastapi_stackops.envfiles import literal_values
+
+    path = tmp_path / ".env"
+    path.write_text("A=1\nthis is not an assignment\nB=2\n")
+    assert literal_values(path) == {"A": "1", "B": "2"}
+    assert not [r for r in caplog.records if "could not parse" in r.getMessage()]

@@ -46,7 +46,7 @@ DISTRIBUTION_OF = dict(
 ADDED_WHEN_MISSING = frozenset(
     "email_validator multipart jinja2 itsdangerous dotenv pytz yaml jwt jose dateutil aiofiles passlib bcrypt argon2 "
     "toml greenlet httpx requests aiohttp boto3 stripe pydantic_settings python_multipart slugify unidecode "
-    "fastapi_cache asyncpg psycopg2 pymysql aiomysql aiosqlite".split()
+    "fastapi_cache asyncpg psycopg2 pymysql aiomysql aiosqlite sqlmodel".split()
 )
 
 

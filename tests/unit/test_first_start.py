@@ -161,6 +161,8 @@ EMAIL = "email-validator is not installed, run `pip install 'pydantic[email]'`"
         # Efrengarnica/Ecommerce-FastAPI-Backend: a postgresql+asyncpg URL, and no asyncpg among its requirements
         (Failure("ModuleNotFoundError", "No module named 'asyncpg'", "/srv/app/database.py", 37, name="asyncpg"), "asyncpg"),
         (Failure("ModuleNotFoundError", "No module named 'psycopg2'", "/srv/db.py", 5, name="psycopg2"), "psycopg2-binary"),
+        # hyukjuns/fastapi-restapi-server: its models on SQLModel, never declared
+        (Failure("ModuleNotFoundError", "No module named 'sqlmodel'", "/srv/app/models.py", 1, name="sqlmodel"), "sqlmodel"),
         # a module not that well known is never guessed into a package name: the app's own to declare
         (Failure("ModuleNotFoundError", "No module named 'slowapi'", "/srv/main.py", 2, name="slowapi"), None),
         (Failure("ModuleNotFoundError", "No module named 'jose.jwt'", "/srv/main.py", 2, name="jose.jwt"), None),

@@ -50,7 +50,7 @@ ADDED_WHEN_MISSING = frozenset(
 )
 
 
-#: Compose's word that a dependency of `compose run` never became healthy, followed by that container's own (given_up_words).
+#: Compose's word that a dependency of `compose run` never became healthy, then that container's own (given_up_words).
 DEPENDENCY_SAID = re.compile(r"dependency failed to start: .*; \S+ says: ")
 CONFLICT_MARKER = re.compile(r"^(<<<<<<<|=======|>>>>>>>)( |$)")
 MISSING_FOLDER = re.compile(r"[Dd]irectory '([^']+)' does not exist|path_not_directory, input_value=\w*Path\('([^']+)'\)")
@@ -232,7 +232,10 @@ def missing_folder(words: str) -> str:
 def advice(words: str) -> str:
     """What to do about an import failure known only by its last words (an app that writes at import, or connects)."""
     if DEPENDENCY_SAID.search(words):
-        return "a service the app depends on never started, for the reason it gives: mend that (a script the database runs at its first start, say), then run init again"
+        return (
+            "a service the app depends on never started, for the reason it gives: mend that (a script the database runs "
+            "at its first start, say), then run init again"
+        )
     if READ_ONLY.search(words):
         return (
             f"it writes {written(words)} beside its code at import, where the image has nothing writable: "

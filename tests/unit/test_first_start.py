@@ -240,3 +240,31 @@ def test_a_file_the_repository_holds_that_the_app_opens_at_import_is_copied_by_t
     setup, _ = learned(setup_for(repo, system_ca=False), failed, False)
     assert setup.repo.copied == (copied,)
     assert f"COPY {copied} /srv/{copied}" in dockerfile_text(setup.repo, "/health", False)
+
+
+@pytest.mark.parametrize(
+    ("module", "extra"),
+    [
+        # eslam5464/Fastapi-Template: its cache imports redis, which only its `cache` extra installs; init refused,
+        # saying no dependency installs it.
+        ("redis", "cache"),
+        ("redis.asyncio", "cache"),
+        ("celery", "task-queue"),
+        ("nowhere", None),  # no extra installs it: the app's own to declare
+    ],
+)
+def test_a_module_only_an_extra_installs_brings_that_extra_by_the_next_try(tmp_path, module, extra):
+    from fastapi_stackops.adopt.init import setup_for
+
+    project = "[project]\nname = 'x'\nversion = '1'\ndependencies = ['fastapi']\n\n[project.optional-dependencies]\n"
+    project += "cache = ['redis>=7']\ntask-queue = ['celery[redis]>=5', 'redis>=7']\n"
+    lock = "version = 1\n\n[[package]]\nname = 'x'\nversion = '1'\nsource = { editable = '.' }\n"
+    repo = read_repository(written(tmp_path, {"pyproject.toml": project, "uv.lock": lock, "main.py": APP}))
+    failed = ImportFailed(repo, "", Failure("ModuleNotFoundError", f"No module named '{module}'", "/srv/main.py", 1, name=module))
+    if extra is None:
+        with pytest.raises(ImportFailed):
+            learned(setup_for(repo, system_ca=False), failed, False)
+        return
+    setup, _ = learned(setup_for(repo, system_ca=False), failed, False)
+    assert setup.repo.extras == (extra,)
+    assert f"--extra {extra}" in dockerfile_text(setup.repo, "/health", False)

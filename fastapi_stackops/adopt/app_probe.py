@@ -41,7 +41,7 @@ def report(error, code, marker=FAILED):
         "library": library(error),
         "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
     }
-    print(marker + json.dumps(failure), flush=True)
+    print("\n" + marker + json.dumps(failure), flush=True)  # on a line of its own, whatever the app printed last
     traceback.print_exception(type(error), error, error.__traceback__)
 
 
@@ -217,7 +217,7 @@ def main(module, attribute, factory, code, seconds):
         report(failed, code, marker=STARTUP_FAILED)
     if routes["openapi"]:
         routes["guarded"] = guarded(app, routes["openapi_url"])
-    print(MARKER + json.dumps(routes), flush=True)
+    print("\n" + MARKER + json.dumps(routes), flush=True)
     os._exit(0)  # a startup may have left threads (a scheduler) that would keep the process alive
 
 

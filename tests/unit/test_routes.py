@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from subprocess import CompletedProcess
 from types import SimpleNamespace
@@ -66,3 +67,16 @@ def test_migrations_that_fail_before_the_probe_are_said_as_the_migrations_not_th
         ask_image(SimpleNamespace(compose=lambda *args, **kwargs: ran), "web", repo, {}, with_deps=True)
     assert str(refused.value).startswith("the built image failed its migrations (alembic upgrade heads) before the app")
     assert "no attribute 'database_url'" in str(refused.value) and "Container" not in str(refused.value)
+
+
+@pytest.mark.parametrize("after", ["", "INFO: worker stopped", '{"level": "info"}'])
+def test_the_probes_report_is_read_whatever_the_app_prints_after_it_on_its_line(tmp_path: Path, after):
+    # zero-ljz/fastapi-template: a thread of the app printed as the probe's report ended, on the same line; init
+    # stopped on a JSONDecodeError ("Extra data"), once in two runs.
+    from fastapi_stackops.adopt.app_probe import MARKER
+
+    report = MARKER + json.dumps({"routes": ["/health"], "openapi": {}}) + after + "\n"
+    ran = CompletedProcess([], 0, "booting\n" + report, "")
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": FILES["main.py"]}))
+    asked = ask_image(SimpleNamespace(compose=lambda *args, **kwargs: ran), "web", repo, {})
+    assert asked["routes"] == ["/health"]

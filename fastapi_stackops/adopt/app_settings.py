@@ -21,6 +21,9 @@ KINDS = ("postgresql", "postgres", "mysql", "mariadb", "sqlite")
 #: A default that is a database's URL, whatever the field is called (POSTGRES_SYNC_URL, MAIN_STORE); a scheme alone
 #: ("mysql+aiomysql://", a prefix the code puts before the parts it joins) is none.
 DATABASE_URL = re.compile(rf"^({'|'.join(KINDS)})(\+\w+)?://(?!/*$)", re.I)
+#: A default that is a URL's scheme alone (DB_CONNECTION = "mysql", which the code joins with "://" and the other
+#: parts): the database's driver, whatever the field's name says.
+BARE_SCHEME = re.compile(rf"^({'|'.join(KINDS)})(\+\w+)?$", re.I)
 #: A default that is an SQLite file's path, not a URL (JOBS_DB = "database/jobs.db", which the code puts in a URL).
 SQLITE_FILE = re.compile(r"^[\w./-]+\.(db|sqlite3?)$", re.I)
 
@@ -90,14 +93,21 @@ def required_group(fields: list[SettingField]) -> list[SettingField]:
     return [replace(fields[0], default=None, given=fields[0].default), *fields[1:]]
 
 
+def scheme_alone(field: SettingField) -> re.Match | None:
+    """A field named as the database's URL whose default is only its scheme (DB_CONNECTION = "mysql")."""
+    return BARE_SCHEME.match(field.default or "") if DATABASE_FIELD.search(field.variable) else None
+
+
 def setting_fields(settings: Settings | None) -> tuple[SettingField, ...]:
     """Every field the app's settings read, the main class's and the others' (none without settings)."""
     return tuple(settings.fields + settings.others) if settings else ()
 
 
 def holds_database_url(field: SettingField) -> bool:
-    """Whether the field holds the database's URL: by its name, or by its default."""
-    return bool(DATABASE_FIELD.search(field.name) or DATABASE_URL.match(field.default or ""))
+    """Whether the field holds the database's URL: by its name (unless its default is a scheme alone), or by its
+    default."""
+    named = DATABASE_FIELD.search(field.name) and not BARE_SCHEME.match(field.default or "")
+    return bool(named or DATABASE_URL.match(field.default or ""))
 
 
 @dataclass(frozen=True)
@@ -149,7 +159,8 @@ class Settings:
         # DB_HOST: HOST under env_prefix DB_; POSTGRES_HOST under an app's own prefix (QUOIN_POSTGRES_HOST).
         matched = {f.name: DATABASE_PART.match(f.variable) or DATABASE_PART.match(f.name) for f in self.fields}
         parts = {name: m.lastgroup for name, m in matched.items() if m and m.lastgroup}
-        drivers = {f.name: BARE_DRIVER.match(f.variable) for f in self.fields if f.name not in parts} if parts else {}
+        drivers = {f.name: BARE_DRIVER.match(f.variable) or scheme_alone(f) for f in self.fields if f.name not in parts}
+        drivers = drivers if parts else {}
         # DATABASE = config("DATABASE", default="whelp"), beside DATABASE_HOST: the name, read bare.
         bare = [f for f in self.fields if f.name not in parts and BARE_NAME.match(f.variable)] if parts else []
         named = [f.name for f in bare if "://" not in (f.default or "")]  # a URL read as DATABASE is no name

@@ -43,6 +43,7 @@ UNRUN_SERVERS = {
         "a search engine",
         "",
     ),
+    "Temporal": ({"temporalio": "temporalio"}, "a workflow engine", ""),
 }
 
 
@@ -56,9 +57,9 @@ def faststream_brokers(root: Path, dependencies: tuple[str, ...]) -> set[str]:
 
 
 def refuse_unrun_servers(root: Path, dependencies: tuple[str, ...]) -> None:
-    """Refuses, in one line, an app whose code speaks to a server init runs no image of (Kafka, Elasticsearch): a
-    client of it the app depends on and imports (a dependency never imported is no server the app needs), or
-    FastStream's Kafka broker."""
+    """Refuses, in one line, an app whose code speaks to a server init runs no image of (Kafka, Elasticsearch,
+    Temporal): a client of it the app depends on and imports (a dependency never imported is no server the app
+    needs), or FastStream's Kafka broker."""
     imported = imported_names(root)
     kafka = {"kafka", "confluent"} & faststream_brokers(root, dependencies)
     for server, (clients, what, instead) in UNRUN_SERVERS.items():

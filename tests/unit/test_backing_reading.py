@@ -152,9 +152,12 @@ def test_a_database_whose_code_requires_tls_gets_it_on(tmp_path: Path, code, tls
             "the app speaks Elasticsearch (the elasticsearch dependency",
         ),
         ("fastapi\nelasticsearch\n", "import json\n", ""),
+        # axergy/fastapi-starter: its workflows run on Temporal, which its /health checks; the stack never became
+        # healthy (503 until the timeout).
+        ("fastapi\ntemporalio\n", "from temporalio.client import Client\n", "the app speaks Temporal (the temporalio dependency"),
     ],
 )
-def test_an_app_that_speaks_kafka_or_elasticsearch_is_refused_in_one_line_before_any_build(
+def test_an_app_that_speaks_a_server_init_runs_no_image_of_is_refused_in_one_line_before_any_build(
     tmp_path: Path, requirements, code, refused
 ):
     from fastapi_stackops.adopt.findings import NotAFastAPIRepository
@@ -163,7 +166,7 @@ def test_an_app_that_speaks_kafka_or_elasticsearch_is_refused_in_one_line_before
     if not refused:
         assert read_repository(tmp_path).app.reference == "main:app"
         return
-    instead = r"\(Redis, RabbitMQ\)" if "Kafka" in refused else ": run its Elasticsearch yourself beside the stack$"
+    instead = r"\(Redis, RabbitMQ\)" if "Kafka" in refused else r": run its \w+ yourself beside the stack$"
     with pytest.raises(NotAFastAPIRepository, match=re.escape(refused) + r".*runs no image of ?" + instead):
         read_repository(tmp_path)
 

@@ -48,6 +48,11 @@ VALUE_OF_KIND = {
     "email": "ci@example.com",  # a name reserved for examples (RFC 2606): nothing is ever sent there
 }
 
+#: A default of a str field that is no string (`HTTP_PORT: str = 5000`), which pydantic-settings validates: the same
+#: value as text, as the environment gives it, passes.
+REFUSED_DEFAULT = re.compile(
+    rf"{FIELD}\s+(?:/\s+)?Input should be a valid string \[type=string_type, input_value=([\w.-]+), input_type=(?:int|float|bool)\]"
+)
 #: A generated value a field's pattern refused (pydantic quotes the pattern): one of these that the pattern takes.
 REFUSED_PATTERN = re.compile(r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?String should match pattern '([^']+)'")
 FITTING_CANDIDATES = ("ci0stackops", "ci_stackops", "0123456789abcdef", "stackops", "ci", "a", "A", "1")
@@ -58,8 +63,12 @@ FITTING_CANDIDATES = ("ci0stackops", "ci_stackops", "0123456789abcdef", "stackop
 CHOICE = r"['\"]?[A-Za-z0-9][\w.-]*['\"]?"
 OR = r"(?:\s*,\s*(?:or\s+)?|\s+or\s+)"
 CHOICES = rf"{CHOICE}(?:{OR}{CHOICE})+"
-#: pydantic refusing a generated value for an enum or a Literal field: it names the field, then its members.
-REFUSED_CHOICE = re.compile(rf"{FIELD}\s+(?:/\s+)?Input should be ({CHOICE}(?:{OR}{CHOICE})*) \[type=(?:enum|literal_error)")
+#: pydantic refusing a generated value for an enum or a Literal field: it names the field, then its members (pydantic
+#: 1's words too: "value is not a valid enumeration member; permitted: 'production', 'local'").
+REFUSED_CHOICE = re.compile(
+    rf"{FIELD}\s+(?:/\s+)?(?:Input should be ({CHOICE}(?:{OR}{CHOICE})*) \[type=(?:enum|literal_error)|"
+    rf"(?:value is not a valid enumeration member|unexpected value); permitted: ({CHOICE}(?:{OR}{CHOICE})*))"
+)
 #: An app's own check refusing a value, with what the value must be.
 MUST_BE = re.compile(rf"\b(?:must be|should be|one of|allowed values are)(?: one of)?:?\s+\[?({CHOICES})")
 #: The members a throwaway stack runs the app in, best first: its developers' own mode.
@@ -82,7 +91,7 @@ CONVERSIONS = (
 def refused_made_up(words: str, generated: dict[str, str]) -> dict[str, str]:
     """Variable -> a value it takes, for each made-up value refused: as none of a list, by pydantic (an enum or a
     Literal field) or the app's own check, which quotes the value; or as no number, by the code that converts it."""
-    named = {found.group(1).upper(): choice(found.group(2)) for found in REFUSED_CHOICE.finditer(words)}
+    named = {found.group(1).upper(): choice(found.group(2) or found.group(3)) for found in REFUSED_CHOICE.finditer(words)}
     listed = MUST_BE.search(words)
     quoted = {name: choice(listed.group(1)) for name, value in generated.items() if listed and len(value) >= 8 and value in words}
     converted = {
@@ -101,11 +110,12 @@ def fitting(pattern: str) -> str | None:
 
 def refused_values(words: str) -> dict[str, str]:
     """Variable -> a value of the kind its type wants, or one its pattern takes, for each generated value pydantic
-    refused."""
+    refused; a str field's default that is no string, as text."""
     named = (tuple(filter(None, found.groups())) for found in REFUSED_VALUE.finditer(words))
     values = {name.upper(): VALUE_OF_KIND[kind] for name, kind in named}  # a settings field's variable
     patterned = {found.group(1): fitting(found.group(2)) for found in REFUSED_PATTERN.finditer(words)}
-    return values | {name: value for name, value in patterned.items() if value}
+    as_text = {name.upper(): value for name, value in REFUSED_DEFAULT.findall(words)}
+    return values | as_text | {name: value for name, value in patterned.items() if value}
 
 
 def quoted(words: str, values: dict[str, str]) -> tuple[str, ...]:

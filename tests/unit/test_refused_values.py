@@ -112,9 +112,13 @@ def test_the_variables_an_import_failure_says_are_missing(words, variables):
         ),
         ("CODE\n  String should match pattern '^[0-9a-f]{16}$' [type=string_pattern_mismatch", {"CODE": "0123456789abcdef"}),
         ("CODE / String should match pattern '^[A-Z]{3}-\\d{4}$' [type=string_pattern_mismatch", {}),  # none fits: said as is
+        # hoyirul/fastapi-starter-api: `APP_PORT: str = 8000`, a default pydantic-settings validates and refuses; init
+        # was refused after a build, the failure quoted whole.
+        ("APP_PORT\n  Input should be a valid string [type=string_type, input_value=8000, input_type=int]", {"APP_PORT": "8000"}),
+        ("NAME\n  Input should be a valid string [type=string_type, input_value=['a'], input_type=list]", {}),
     ],
 )
-def test_a_generated_value_its_type_refused_gets_one_of_that_type(words, values):
+def test_a_value_its_type_refused_gets_one_of_that_type(words, values):
     assert refused_values(words) == values
 
 
@@ -137,6 +141,13 @@ MADE_UP = {"APP_ENVIRONMENT": "ci-5d7becd33541b5282cd38ba22501079a", "SECRET_KEY
             {"STAGE": "local"},
         ),
         ("mode\n  Input should be 'live' [type=literal_error, input_value='ci-x'", {"MODE": "live"}),
+        # wfq2/fastapi-starter: pydantic 1's words for an enum field and a Literal one; init was refused after a build.
+        (
+            "ProdConfig ENVIRONMENT value is not a valid enumeration member; permitted: 'production', 'local' "
+            "(type=type_error.enum; enum_values=[<EnvironmentEnum.PRODUCTION: 'production'>",
+            {"ENVIRONMENT": "local"},
+        ),
+        ("mode\n  unexpected value; permitted: 'live', 'paper' (type=value_error.const; given=ci-x", {"MODE": "live"}),
         # a list that is not about a made-up value, and words that list nothing, teach nothing
         ("ValueError: port must be 80, 443 or 8080", {}),
         ("ValueError: ci-5d7becd33541b5282cd38ba22501079a must be set", {}),

@@ -67,11 +67,12 @@ def format_of(variable: str, formatted: tuple[tuple[str, str], ...]) -> str:
 
 
 def made_up_secret(variable: str, formatted: tuple[tuple[str, str], ...], prefix: str) -> str:
-    """A throwaway secret for the variable: of its library's format when the code passes it one, else `prefix-` and
-    hex digits, plain to see as made up, 32 characters in all: a key's usual size, which code that encodes the secret
-    itself into a key needs exactly (aykut-canturk/fastapi-jwt-auth-starter's `Fernet(urlsafe_b64encode(secret))`)."""
+    """A throwaway secret for the variable: of its library's format when the code passes it one, else `prefix-Secret0`
+    and hex digits, plain to see as made up, 32 characters in all: a key's usual size, which code that encodes the
+    secret itself into a key needs exactly (aykut-canturk/fastapi-jwt-auth-starter's `Fernet(urlsafe_b64encode(secret))`).
+    An uppercase letter, a lowercase one, a digit and a sign each: what an app's own strength check asks of a secret."""
     kind = format_of(variable, formatted)
-    return FORMATS[kind][1]() if kind else f"{prefix}-{secrets.token_hex(16)}"[:32]
+    return FORMATS[kind][1]() if kind else f"{prefix}-Secret0{secrets.token_hex(16)}"[:32]
 
 
 def may_be_empty(variable: str, formatted: tuple[tuple[str, str], ...]) -> bool:

@@ -77,10 +77,13 @@ def test_a_sentry_dsn_the_code_reads_is_given_empty_which_turns_sentry_off(tmp_p
 
 
 @pytest.mark.parametrize("prefix", ["ci", "dev"])
-def test_a_made_up_secret_is_32_characters_plain_to_see_as_made_up(prefix):
+def test_a_made_up_secret_is_32_characters_of_every_kind_plain_to_see_as_made_up(prefix):
     from fastapi_stackops.adopt.secret_formats import made_up_secret
 
     # aykut-canturk/fastapi-jwt-auth-starter encodes the secret into a Fernet key itself (urlsafe_b64encode of its
     # bytes), which must hold 32 bytes: 35 characters stopped its import
     secret = made_up_secret("CRYPTO_SECRET", (), prefix)
     assert secret.startswith(f"{prefix}-") and len(secret.encode()) == 32
+    # maRT-sk/fastapi-starterpack checks its secret's strength at import ("Secret must contain at least one uppercase
+    # letter"): init was refused after a build
+    assert all(any(test(c) for c in secret) for test in (str.isupper, str.islower, str.isdigit, lambda c: c in "-_"))

@@ -55,7 +55,9 @@ REFUSED_DEFAULT = re.compile(
 )
 #: A generated value a field's pattern refused (pydantic quotes the pattern): one of these that the pattern takes.
 REFUSED_PATTERN = re.compile(r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?String should match pattern '([^']+)'")
-FITTING_CANDIDATES = ("ci0stackops", "ci_stackops", "0123456789abcdef", "stackops", "ci", "a", "A", "1")
+FITTING_CANDIDATES = ("ci0stackops", "ci_stackops", "0123456789abcdef", "stackops", "ci", "a", "A", "1", "1.0.0")
+#: A generated value longer than a field's limit (`SITE_NAME: str = Field(max_length=20)`): a plain shorter one.
+REFUSED_LENGTH = re.compile(rf"{FIELD}\s+(?:/\s+)?String should have at most (\d+) characters?")
 
 
 #: One of the values a setting may take, and a list of them: pydantic lists an enum's or a Literal's members
@@ -101,9 +103,12 @@ def refused_made_up(words: str, generated: dict[str, str]) -> dict[str, str]:
 
 
 def fitting(pattern: str) -> str | None:
-    """A plain value the pattern takes whole (an identifier, hex, a word); None when none does or it is no Python regex."""
+    """A plain value the pattern takes whole: a local mode or one of the words it lists (`^(test|dev|prod)$`), else an
+    identifier, hex, a word, a version; None when none does or it is no Python regex."""
+    listed = re.findall(r"\w+", pattern) if "|" in pattern else []
+    candidates = (*(mode for mode in LOCAL_CHOICES if mode in listed), *listed, *FITTING_CANDIDATES)
     try:
-        return next((value for value in FITTING_CANDIDATES if re.fullmatch(pattern, value)), None)
+        return next((value for value in candidates if re.fullmatch(pattern, value)), None)
     except re.error:
         return None
 
@@ -115,7 +120,8 @@ def refused_values(words: str) -> dict[str, str]:
     values = {name.upper(): VALUE_OF_KIND[kind] for name, kind in named}  # a settings field's variable
     patterned = {found.group(1): fitting(found.group(2)) for found in REFUSED_PATTERN.finditer(words)}
     as_text = {name.upper(): value for name, value in REFUSED_DEFAULT.findall(words)}
-    return values | as_text | {name: value for name, value in patterned.items() if value}
+    shorter = {name.upper(): "stackops"[: int(most)] for name, most in REFUSED_LENGTH.findall(words) if int(most) >= 2}
+    return values | as_text | shorter | {name: value for name, value in patterned.items() if value}
 
 
 def quoted(words: str, values: dict[str, str]) -> tuple[str, ...]:

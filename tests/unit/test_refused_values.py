@@ -116,6 +116,21 @@ def test_the_variables_an_import_failure_says_are_missing(words, variables):
         # was refused after a build, the failure quoted whole.
         ("APP_PORT\n  Input should be a valid string [type=string_type, input_value=8000, input_type=int]", {"APP_PORT": "8000"}),
         ("NAME\n  Input should be a valid string [type=string_type, input_value=['a'], input_type=list]", {}),
+        # Totamaa/FastAPI-boilerplate: required settings, each constrained; init was refused after a build.
+        (
+            "ENVIRONMENT\n  String should match pattern '^(test|dev|ppr|prod)$' [type=string_pattern_mismatch",
+            {"ENVIRONMENT": "dev"},
+        ),
+        (
+            "JWT_ALGORITHM\n  String should match pattern '^(HS256|RS256)$' [type=string_pattern_mismatch",
+            {"JWT_ALGORITHM": "HS256"},
+        ),
+        (
+            "APP_VERSION\n  String should match pattern '^\\d+\\.\\d+\\.\\d+$' [type=string_pattern_mismatch",
+            {"APP_VERSION": "1.0.0"},
+        ),
+        ("APP_NAME\n  String should have at most 20 characters [type=string_too_long", {"APP_NAME": "stackops"}),
+        ("CODE\n  String should have at most 3 characters [type=string_too_long", {"CODE": "sta"}),
     ],
 )
 def test_a_value_its_type_refused_gets_one_of_that_type(words, values):

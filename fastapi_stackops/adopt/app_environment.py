@@ -28,8 +28,7 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
     service or the data volume; a field named for a sync or async driver (DATABASE_ASYNC_URL) gets one."""
     default = (field.default or "") if field else repo.settings.database_default if repo.settings else ""
     scheme = default.split("://")[0] if "://" in default else ""
-    named = re.search(r"(^|_)(a?sync)(_|$)", field.name.lower()) if field else None
-    async_engine = named.group(2) == "async" if named else repo.async_engine
+    async_engine = engine_named(repo, field)
     if database := repo.database_server:
         # A plain scheme for an async engine names the sync driver, which the engine refuses: an async driver's instead,
         # unless the code rewrites the plain one itself (its sync alembic then reads it as given).
@@ -41,6 +40,21 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
     if scheme in ("", "sqlite") and async_engine and "aiosqlite" in repo.dependencies:
         scheme = "sqlite+aiosqlite"  # an async engine refuses pysqlite, which a bare sqlite:// names
     return f"{scheme or 'sqlite'}:///{DATA_DIR}/{name}"
+
+
+#: A database URL's name saying which engine reads it: DATABASE_ASYNC_URL, SYNC_DB_URL.
+ENGINE_NAMED = re.compile(r"(^|_)(a?sync)(_|$)", re.I)
+
+
+def engine_named(repo: Repository, field: SettingField | None) -> bool:
+    """Whether the field's URL is an async engine's: as its name says, else the other engine's than a sibling named
+    for one (DATABASE_URL beside DATABASE_URL_ASYNC is the sync engine's), else as the app's engine is."""
+    named = ENGINE_NAMED.search(field.name) if field else None
+    if named:
+        return named.group(2).lower() == "async"
+    siblings = [f.name for f in repo.settings.database_fields] if field and repo.settings else []
+    engines = {found.group(2).lower() for name in siblings if (found := ENGINE_NAMED.search(name))}
+    return repo.async_engine if len(engines) != 1 else engines == {"sync"}
 
 
 def app_environment(repo: Repository) -> dict[str, str]:

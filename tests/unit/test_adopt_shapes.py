@@ -820,14 +820,29 @@ def test_an_app_whose_mode_defaults_to_production_runs_its_local_mode_in_dev_and
         assert app_environment(repo)[variable] == f"${{{variable}-{default}}}"
 
 
-def test_a_sync_and_an_async_database_url_each_get_a_driver_of_their_kind(tmp_path):
-    body = "    DATABASE_URL: PostgresDsn\n    DATABASE_ASYNC_URL: PostgresDsn\n"
+ASYNC_ENGINE = "from sqlalchemy.ext.asyncio import create_async_engine\nfrom config import Config\n\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "async_url"),
+    [
+        ("    DATABASE_URL: PostgresDsn\n    DATABASE_ASYNC_URL: PostgresDsn\n", "", "DATABASE_ASYNC_URL"),
+        # balorette/python-fastapi-boilerplate: both defaulting to SQLite, the app's async engine made on the async one;
+        # the other got asyncpg's scheme too, and its sync engine's QueuePool refused it at import.
+        (
+            '    DATABASE_URL: str = "sqlite:///./app.db"\n    DATABASE_URL_ASYNC: str = "sqlite+aiosqlite:///./app.db"\n',
+            ASYNC_ENGINE + "engine = create_async_engine(Config().DATABASE_URL_ASYNC)\n",
+            "DATABASE_URL_ASYNC",
+        ),
+    ],
+)
+def test_a_sync_and_an_async_database_url_each_get_a_driver_of_their_kind(tmp_path, body, code, async_url):
     config = (
         f"from pydantic import PostgresDsn\nfrom pydantic_settings import BaseSettings\n\nclass Config(BaseSettings):\n{body}"
     )
-    files = {"requirements.txt": "fastapi\nasyncpg\npsycopg2-binary\n", "main.py": APP, "config.py": config}
-    environment = app_environment(read_repository(written(tmp_path, files)))
-    assert environment["DATABASE_ASYNC_URL"].startswith("${DATABASE_ASYNC_URL-postgresql+asyncpg://app:"), environment
+    files = {"requirements.txt": "fastapi\nasyncpg\npsycopg2-binary\nsqlalchemy\n", "main.py": APP, "config.py": config}
+    environment = app_environment(read_repository(written(tmp_path, files | {"db.py": code})))
+    assert environment[async_url].startswith(f"${{{async_url}-postgresql+asyncpg://app:"), environment
     assert environment["DATABASE_URL"].startswith("${DATABASE_URL-postgresql://app:"), environment
 
 

@@ -131,9 +131,19 @@ def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, 
     return how, found, requirements, declared
 
 
+def uv_default_groups(project: dict) -> list[str]:
+    """The names the groups uv installs beside the main dependencies declare ([tool.uv] default-groups), dev aside:
+    the image installs with --no-dev."""
+    groups = project.get("dependency-groups", {})
+    named = project.get("tool", {}).get("uv", {}).get("default-groups", [])
+    named = list(groups) if named == "all" else named
+    return [n for g in named if g != "dev" for d in groups.get(g, []) if isinstance(d, str) for n in requirement_names(d)]
+
+
 def chosen_installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, ...]]:
     """How the dependencies install, the requirements file, the declared dependencies."""
     declared = [name for d in project.get("project", {}).get("dependencies", []) for name in requirement_names(d)]
+    declared += uv_default_groups(project) if (root / "uv.lock").is_file() else []  # uv sync installs them
     poetry = project.get("tool", {}).get("poetry", {}).get("dependencies", {})
     declared += [name.lower() for name in poetry if name != "python"]
     declared += [

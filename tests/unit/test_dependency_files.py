@@ -127,6 +127,21 @@ def test_the_dependencies_of_a_requirements_file_include_those_of_the_files_it_i
     assert (repo.requirements, repo.database, repo.server) == ("requirements/prod.txt", "postgres", "gunicorn")
 
 
+@pytest.mark.parametrize("lock", [True, False])
+def test_the_groups_uv_installs_by_default_are_among_the_dependencies(tmp_path, lock):
+    # sayonetech/fastapi-boilerplate: fastapi in an `api` group, psycopg and sqlmodel in a `db` one, both default groups
+    # uv syncs; init found no database, and the app refused to start without one.
+    project = '[project]\nname = "svc"\nversion = "1"\ndependencies = ["pydantic"]\n[tool.uv]\ndefault-groups = ["api", "db"]\n'
+    project += '[dependency-groups]\napi = ["fastapi"]\ndb = ["psycopg[binary]>=3.2", "sqlmodel"]\ndev = ["pytest", "aiomysql"]\n'
+    written(tmp_path, {"pyproject.toml": project, "main.py": APP} | ({"uv.lock": "version = 1\n"} if lock else {}))
+    if not lock:  # pip installs the project alone: no group
+        assert "psycopg" not in read_repository(tmp_path).dependencies
+        return
+    repo = read_repository(tmp_path)
+    assert {"fastapi", "psycopg", "sqlmodel"} <= set(repo.dependencies) and "aiomysql" not in repo.dependencies
+    assert repo.database == "postgres"
+
+
 @pytest.mark.parametrize("tail", [b"", b"\n"])  # b"\n": an odd length, a UTF-16 file with a UTF-8 line added
 def test_a_requirements_file_in_utf16_is_read(tmp_path, tail):
     data = "fastapi==0.115.6\r\nasyncpg==0.30.0\r\n".encode("utf-16")

@@ -21,9 +21,9 @@ KINDS = ("postgresql", "postgres", "mysql", "mariadb", "sqlite")
 #: A default that is a database's URL, whatever the field is called (POSTGRES_SYNC_URL, MAIN_STORE); a scheme alone
 #: ("mysql+aiomysql://", a prefix the code puts before the parts it joins) is none.
 DATABASE_URL = re.compile(rf"^({'|'.join(KINDS)})(\+\w+)?://(?!/*$)", re.I)
-#: A default that is a URL's scheme alone (DB_CONNECTION = "mysql", which the code joins with "://" and the other
-#: parts): the database's driver, whatever the field's name says.
-BARE_SCHEME = re.compile(rf"^({'|'.join(KINDS)})(\+\w+)?$", re.I)
+#: A default that is a URL's scheme alone (DB_CONNECTION = "mysql", which the code joins with "+pymysql://" and the
+#: other parts): the database's kind, or with a driver its whole scheme, whatever the field's name says.
+BARE_SCHEME = re.compile(rf"^(?P<kind>({'|'.join(KINDS)})(\+\w+)?)$", re.I)
 #: A default that is an SQLite file's path, not a URL (JOBS_DB = "database/jobs.db", which the code puts in a URL).
 SQLITE_FILE = re.compile(r"^[\w./-]+\.(db|sqlite3?)$", re.I)
 

@@ -463,13 +463,28 @@ def test_a_database_type_in_parts_is_its_kind_or_its_scheme(tmp_path, default, v
             {"DB_ENGINE": "${DB_ENGINE-postgresql}", "DB_DRIVER": "${DB_DRIVER-asyncpg}"},
             "",
         ),
-        # coroo/fastapi-starter: DB_CONNECTION = "mysql", which its code joins with "://" and the parts, was given the
-        # whole URL; the app crash-looped on "Access denied ... to database 'app://app:...@mariadb/app'".
+        # coroo/fastapi-starter: DB_CONNECTION = "mysql", which its code joins with "+pymysql://" and the parts, was
+        # given the whole URL; the app crash-looped on "Access denied ... to database 'app://app:...@mariadb/app'".
         (
             "pymysql\nsqlalchemy",
             "DB_",
             "connection: str = 'mysql'\n    host: str = 'localhost'\n    database: str = 'db-name'\n",
-            {"DB_CONNECTION": "${DB_CONNECTION-mysql+pymysql}", "DB_HOST": "${DB_HOST-mariadb}"},
+            {"DB_CONNECTION": "${DB_CONNECTION-mysql}", "DB_HOST": "${DB_HOST-mariadb}"},
+            "",
+        ),
+        # hoyirul/fastapi-starter-api: f"{DB_CONNECTION}+{DB_DRIVER}://...": the kind, and the driver its own
+        (
+            "asyncpg\nsqlalchemy[asyncio]",
+            "DB_",
+            "connection: str = 'postgresql'\n    driver: str = 'asyncpg'\n    host: str = 'localhost'\n",
+            {"DB_CONNECTION": "${DB_CONNECTION-postgresql}", "DB_HOST": "${DB_HOST-postgres}"},
+            "DB_DRIVER",
+        ),
+        (
+            "asyncpg\nsqlalchemy[asyncio]",
+            "DB_",
+            "connection: str = 'postgresql+asyncpg'\n    host: str = 'localhost'\n",
+            {"DB_CONNECTION": "${DB_CONNECTION-postgresql+asyncpg}", "DB_HOST": "${DB_HOST-postgres}"},
             "",
         ),
         # The same repository: MQ_URL = "amqp://guest:guest@127.0.0.1:5672/" kept its localhost.

@@ -123,6 +123,16 @@ LOCKING = {"uv.lock": "uv lock", "poetry.lock": "poetry lock"}
 NOT_IN_PACKAGE = re.compile(rf"cannot import name '(\w+)' from '([\w.]+)' \({CODE_DIR}/[\w/.-]+/__init__\.py\)$")
 #: The first of a chain that a library re-raises as its own ImportError: the optional module it lacks.
 OPTIONAL_MODULE = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
+#: A library's own error quoting the import that failed, with no chain (SQLAlchemy's "the greenlet library is required
+#: to use this function. No module named 'greenlet'").
+QUOTED_MODULE = re.compile(r"No module named '([\w.]+)'")
+
+
+def optional_module(failure: Failure) -> str:
+    """The optional module a library lacks, named by the chain's first exception or by the library's own words."""
+    quoted = QUOTED_MODULE.search(failure.message) if failure.kind != "ModuleNotFoundError" else None
+    found = OPTIONAL_MODULE.match(failure.root) or quoted
+    return found[1] if found else ""
 
 
 #: What a dependency raises as it loads when its release and the Python, or the other pins, do not go together (SQLAlchemy
@@ -151,10 +161,10 @@ def cause(
     if failure.kind == "ImportError" and (own := NOT_IN_PACKAGE.match(message)) and own[2].split(".")[0] in local:
         module = f"{own[2]}.{own[1]}"  # neither a name the package defines, nor a module file of it: never committed
         return f"{where} imports {module}, which the repository does not hold (no {module.replace('.', '/')}.py): fix the import, or commit the module"
-    if (optional := OPTIONAL_MODULE.match(failure.root)) and optional[1].split(".")[0] not in local:
+    if (optional := optional_module(failure)) and optional.split(".")[0] not in local:
         # A library's optional dependency, which it names in its own words (pydantic's "email-validator is not installed",
         # pwdlib's HasherNotAvailable).
-        return f"{where}: {briefly(message).rstrip('.')}: none of its dependencies installs {optional[1]}; add it to {deps_file}"
+        return f"{where}: {briefly(message).rstrip('.')}: none of its dependencies installs {optional}; add it to {deps_file}"
     if failure.library and failure.kind in INSIDE_A_RELEASE:
         return inside_a_release(failure, deps_file)
     return pydantic_cause(failure, deps_file)
@@ -182,8 +192,7 @@ def pydantic_cause(failure: Failure, deps_file: str) -> str:
 def undeclared(failure: Failure, local: set[str]) -> str:
     """The distribution init adds for a well-known module that no dependency installs, imported by the code or by a
     library as its optional one (pydantic's EmailStr, email_validator); "" for any other failure."""
-    optional = OPTIONAL_MODULE.match(failure.root)
-    module = optional[1] if optional else failure.name if failure.kind == "ModuleNotFoundError" else ""
+    module = optional_module(failure) or (failure.name if failure.kind == "ModuleNotFoundError" else "")
     if module not in ADDED_WHEN_MISSING or module in local:
         return ""
     return DISTRIBUTION_OF.get(module, module)

@@ -163,6 +163,17 @@ EMAIL = "email-validator is not installed, run `pip install 'pydantic[email]'`"
         (Failure("ModuleNotFoundError", "No module named 'psycopg2'", "/srv/db.py", 5, name="psycopg2"), "psycopg2-binary"),
         # hyukjuns/fastapi-restapi-server: its models on SQLModel, never declared
         (Failure("ModuleNotFoundError", "No module named 'sqlmodel'", "/srv/app/models.py", 1, name="sqlmodel"), "sqlmodel"),
+        # maRT-sk/fastapi-starterpack: SQLAlchemy 2.0.36 locked, whose greenlet marker stops below Python 3.13, run on
+        # 3.13 (no 3.12 here); its async engine crash-looped in ci on SQLAlchemy's own words, no chain.
+        (
+            Failure(
+                "ValueError",
+                "the greenlet library is required to use this function. No module named 'greenlet'",
+                "/srv/app/core/lifecycle/lifespan.py",
+                17,
+            ),
+            "greenlet",
+        ),
         # a module not that well known is never guessed into a package name: the app's own to declare
         (Failure("ModuleNotFoundError", "No module named 'slowapi'", "/srv/main.py", 2, name="slowapi"), None),
         (Failure("ModuleNotFoundError", "No module named 'jose.jwt'", "/srv/main.py", 2, name="jose.jwt"), None),

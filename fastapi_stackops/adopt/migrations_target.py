@@ -6,6 +6,7 @@ alembic.ini for a server. An env.py that sets its own URL replaces that one in t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi_stackops.adopt.backing import SCHEME_NAMES, Database
@@ -52,11 +53,32 @@ def at_the_stack(found: Finding | None, root: Path, database: str) -> Finding | 
     return Finding("migrations", upgrade.replace(UPGRADE, UPGRADE_AT_THE_STACK), f"{found.source}; {said}")
 
 
-def migrations_of(root: Path, dependencies: tuple[str, ...], installer: str, database: str) -> tuple[Finding | None, str]:
+#: A sync engine made in alembic's env.py, and the sync drivers of PostgreSQL one may load.
+SYNC_ENGINE = re.compile(r"\b(engine_from_config|create_engine)\(")
+SYNC_POSTGRES = ("psycopg2", "psycopg2-binary", "psycopg", "psycopg-binary", "pg8000")
+
+
+def sync_driver(root: Path, found: Finding | None, dependencies: tuple[str, ...], database: str) -> str:
+    """psycopg2-binary when alembic's env.py makes a sync engine and the app declares no sync driver of its PostgreSQL
+    (asyncpg alone): a developer's environment has one its dependency files do not name; "" otherwise."""
+    upgrade = found.value if found else ""
+    if database != "postgres" or UPGRADE not in upgrade or set(SYNC_POSTGRES) & set(dependencies):
+        return ""
+    folder = root / alembic_folder(upgrade)
+    env = text_of(folder / alembic_location(folder) / "env.py")
+    return "psycopg2-binary" if SYNC_ENGINE.search(env) and not ASYNC_ENGINE.search(env) else ""
+
+
+def migrations_of(
+    root: Path, dependencies: tuple[str, ...], installer: str, database: str
+) -> tuple[Finding | None, tuple[str, ...]]:
     """The migrations that run before the app (migrations.migrations), at the stack's database when alembic.ini's URL
-    is elsewhere; and the alembic pin the image adds for them."""
+    is elsewhere; and what the image adds for them: alembic's pin, a sync driver for a sync env.py."""
     found, added = migrations(root, dependencies, installer)
-    return at_the_stack(found, root, database), added
+    if driver := sync_driver(root, found, dependencies, database):
+        said = f"{found.source}; {driver} added for its env.py's sync engine, the app's drivers being async"
+        found = Finding(found.what, found.value, said)
+    return at_the_stack(found, root, database), tuple(pin for pin in (added, driver) if pin)
 
 
 def migrations_environment(root: Path, migrations: str, server: Database | None, drivers: tuple[str, ...]) -> dict[str, str]:

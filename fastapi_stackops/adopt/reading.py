@@ -246,7 +246,10 @@ def read_repository(root: Path, python: str = "") -> Repository:
     refuse_folders_outside(root, project, how, requirements)
     backing = backing_services(root, dependencies, settings)
     server, start, added_server, found_server = server_of(root, dependencies, requirements, how)
-    (migrate, added_alembic), worker = migrations_of(root, dependencies, how, backing.database), find_worker(root, dependencies)
+    (migrate, added_for_migrations), worker = (
+        migrations_of(root, dependencies, how, backing.database),
+        find_worker(root, dependencies),
+    )
     chosen = Finding("python", python, "--python") if python else python_version(root, project)
     about_settings, settings_said = settings_fields(root, settings)
     findings = [chosen, found_installer, Finding("app", app.reference, app.source), found_server, *settings_said]
@@ -265,7 +268,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
         app=app,
         **about_settings,
         server=server,
-        added=tuple(pin for pin in (added_server, added_alembic) if pin),
+        added=tuple(pin for pin in (added_server, *added_for_migrations) if pin),
         **backing.repository_fields(),
         **worker_fields(worker),
         migrations=migrate.value if migrate else "",

@@ -136,3 +136,27 @@ def test_a_script_that_makes_the_tables_outside_the_apps_folder_is_in_the_image(
     runs = "from app.database import Base, engine\n\nif __name__ == '__main__':\n    Base.metadata.create_all(engine)\n"
     repo = read_repository(written(tmp_path, files | {script: runs}))
     assert repo.migrations == f"python -m {script.removesuffix('.py').replace('/', '.')}" and copied in code_paths(repo)
+
+
+SYNC_ENV = "from sqlalchemy import engine_from_config\nconnectable = engine_from_config({}, prefix='sqlalchemy.')\n"
+ASYNC_ENV = "from sqlalchemy.ext.asyncio import async_engine_from_config\nconnectable = async_engine_from_config({})\n"
+
+
+@pytest.mark.parametrize(
+    ("drivers", "env", "added"),
+    [
+        # wfq2/fastapi-starter: asyncpg alone declared, and alembic's env.py makes a sync engine on the app's
+        # postgresql:// URL; the server crash-looped in ci on "No module named 'psycopg2'".
+        ("asyncpg", SYNC_ENV, True),
+        ("asyncpg", ASYNC_ENV, False),  # an async env.py runs on the app's own driver
+        ("asyncpg\npsycopg2-binary", SYNC_ENV, False),  # a sync driver declared
+        ("asyncpg\npsycopg[binary]", SYNC_ENV, False),
+    ],
+)
+def test_a_sync_migration_environment_beside_an_async_driver_alone_gets_a_sync_driver(tmp_path: Path, drivers, env, added):
+    files = {"requirements.txt": f"fastapi\nalembic\nsqlalchemy\n{drivers}\n", "main.py": APP, "alembic.ini": INI}
+    repo = read_repository(written(tmp_path, files | revisions("migration") | {"migration/env.py": env}))
+    assert repo.database == "postgres" and repo.migrations == "alembic upgrade heads"
+    assert ("psycopg2-binary" in repo.added) == added
+    if added:
+        assert "psycopg2-binary" in dockerfile_text(repo, "/health", False)

@@ -16,7 +16,7 @@ from fastapi_stackops.adopt.environment_reads import environment_bound, module_r
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import every_node, parsed
 
-MODE_NAMED = re.compile(r"^(app_|env_)?(env|environment|mode|stage)$", re.I)
+MODE_NAMED = re.compile(r"^(app_|env_|deploy_|deployment_)?(env|environment|mode|stage)$", re.I)
 PRODUCTION = re.compile(r"prod", re.I)
 LOCAL = ("local", "development", "dev", "develop")
 TESTING = ("test", "testing", "tests")
@@ -68,7 +68,20 @@ def local_mode(settings: Settings | None, root: Path) -> Mode | None:
         default = named.get(field.default_code.rpartition(".")[2], field.default or "")
         if local and default:
             return Mode(field.variable, local, default, testing(named.values()))
+        if not named and (compared := compared_with_production(field, root)):
+            return compared
     return compared_mode([f for f in fields if f.default is None], root)
+
+
+def compared_with_production(field: SettingField, root: Path) -> Mode | None:
+    """A plain str mode defaulting to production that the code compares with literals: the local one among them, else
+    the code tests for production alone (`DEPLOY_ENV == "PRODUCTION"`) and any other value is local: "development", in
+    the default's case. None when the code compares it with nothing."""
+    values = compared_literals(root, {field.variable}).get(field.variable, [])
+    local = next((value for value in values if value.lower() in LOCAL), None)
+    if not local and values and all(PRODUCTION.search(value) for value in values):
+        local = "DEVELOPMENT" if (field.default or "").isupper() else "development"
+    return Mode(field.variable, local, field.default or "", testing(values)) if local and field.default else None
 
 
 def compared_mode(required: list[SettingField], root: Path) -> Mode | None:

@@ -802,6 +802,18 @@ def test_a_writer_and_a_reader_database_url_both_point_at_the_stacks_database(tm
         ("", "    APP_ENV: Literal['development', 'production'] = 'production'\n", ("APP_ENV", "development", "production")),
         ("", "    APP_ENV: Literal['development', 'production'] = 'development'\n", None),  # local already
         ("", "    ENVIRONMENT: str = 'production'\n", None),  # no local value to choose
+        # sayonetech/fastapi-boilerplate: DEPLOY_ENV = "PRODUCTION", the code testing for production alone; its import
+        # tested the database connection and raised, as only production does.
+        (
+            "from config import settings\n\nSTRICT = settings.DEPLOY_ENV == 'PRODUCTION'\n",
+            "    DEPLOY_ENV: str = 'PRODUCTION'\n",
+            ("DEPLOY_ENV", "DEVELOPMENT", "PRODUCTION"),
+        ),
+        (
+            "from config import settings\n\nDEV = settings.ENVIRONMENT == 'dev'\n",
+            "    ENVIRONMENT: str = 'production'\n",
+            ("ENVIRONMENT", "dev", "production"),
+        ),
         # Diqxy1/fastapi-quiz-bolierplate: ENVIRONMENT required, its URL built only when it is 'development'; made up as
         # a secret, the import failed ("cannot access local variable 'database_url'")
         (

@@ -139,12 +139,34 @@ def redirect_guards(settings: Settings | None, root: Path) -> dict[str, tuple[st
     fields = {f.name.lower(): f for f in setting_fields(settings) if (f.default or "").lower() in ("true", "false")}
     guards = {}
     for path in python_files(root):
-        for node in every_node(parsed(path) or ast.Module(body=[], type_ignores=[])):
+        tree = parsed(path) or ast.Module(body=[], type_ignores=[])
+        for node in every_node(tree):
             if not (isinstance(node, ast.If) and any(HTTPS_REDIRECT in ast.unparse(s) for s in node.body)):
                 continue
-            negated = isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)
-            flag = node.test.operand if negated else node.test
+            negated, flag = unnegated(node.test)
             field = fields.get(flag.attr.lower()) if isinstance(flag, ast.Attribute) else None
+            if not field and (alias := aliased(flag, tree)) is not None:  # `self.is_production = not config.DEBUG`
+                twice, flag = unnegated(alias)
+                negated = negated != twice
+                field = fields.get(flag.attr.lower()) if isinstance(flag, ast.Attribute) else None
             if field:
                 guards[field.variable] = ("true" if negated else "false", field.default.lower())
     return guards
+
+
+def unnegated(test: ast.expr) -> tuple[bool, ast.expr]:
+    """Whether a test is negated (`not x`), and what it tests."""
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    return negated, test.operand if negated else test
+
+
+def aliased(flag: ast.expr, tree: ast.Module) -> ast.expr | None:
+    """What the module assigned to a flag that is no setting (`self.is_production = not app_config.DEBUG`, read as
+    `if self.is_production:`); None when it assigns it nothing, or more than once."""
+    named = ast.unparse(flag)
+    values = [
+        node.value
+        for node in every_node(tree)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and ast.unparse(node.targets[0]) == named
+    ]
+    return values[0] if len(values) == 1 else None

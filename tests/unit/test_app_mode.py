@@ -19,6 +19,16 @@ ADDS = "    app.add_middleware(HTTPSRedirectMiddleware)\n"
         ("    redirect_http: bool = True\n", f"if settings.redirect_http:\n{ADDS}", ("REDIRECT_HTTP", "false", "true")),
         ("    debug: bool = False\n", f"if settings.debug:\n    pass\nelse:\n{ADDS}", None),  # the else's: not read here
         ("    debug: str = 'x'\n", f"if not settings.debug:\n{ADDS}", None),  # no boolean to turn
+        # maRT-sk/fastapi-starterpack: `is_production = not DEBUG`, the redirect added `if is_production:`; every
+        # healthcheck got a 307 and the web never became healthy in ci.
+        (
+            "    debug: bool = False\n",
+            f"is_production = not settings.debug\nif is_production:\n{ADDS}",
+            ("DEBUG", "true", "false"),
+        ),
+        ("    debug: bool = False\n", f"strict = settings.debug\nif not strict:\n{ADDS}", ("DEBUG", "true", "false")),
+        # assigned twice: which one holds is not read here
+        ("    debug: bool = False\n", f"strict = settings.debug\nstrict = True\nif not strict:\n{ADDS}", None),
     ],
 )
 def test_a_setting_an_https_redirect_is_added_under_is_turned_off_in_dev_and_ci_only(tmp_path, field, guard, dev):

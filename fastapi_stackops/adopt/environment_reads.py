@@ -60,7 +60,8 @@ def config_readers(tree: ast.Module) -> dict[str, str]:
             classes |= {a.asname or a.name: node.module for a in node.names if a.name in READER_CLASSES[node.module]}
         elif isinstance(node, ast.Import) and any(a.name == "decouple" and not a.asname for a in node.names):
             found["decouple.config"] = "decouple"
-    for node in module_level(tree.body):  # an instance: config = Config(".env"), env = Env(), under an `if` too
+    # An instance: config = Config(".env"), env = Env(), under an `if` too, or in a function (a settings class's __init__)
+    for node in every_node(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and ast.unparse(node.value.func) in classes:
             library = classes[ast.unparse(node.value.func)]
             names = [t.id for t in node.targets if isinstance(t, ast.Name)]

@@ -1429,10 +1429,15 @@ def test_an_environment_read_defaults_to_empty_only_when_written_so(tmp_path, re
         # danicc097/FastAPI-React-Postgres-Docker-Traefik-template: the reader chosen by mode, under an `if`
         'if os.getenv("CICD"):\n    config = Config(".env.ci")\nelse:\n    config = Config(".env.dev")\n',
         'try:\n    config = Config(".env")\nexcept OSError:\n    config = Config()\n',
+        # maRT-sk/fastapi-starterpack: the reader made in a settings class's __init__, its reads beside it; a script's
+        # reads were taken for the settings instead, and the app's DEBUG, which guards its HTTPS redirect, never seen.
+        'class AppConfig:\n    def __init__(self):\n        config = Config(".env")\n'
+        '        self.DATABASE_URL = config("DATABASE_URL", default="x")\n\n\nsettings = AppConfig()\n',
     ],
 )
-def test_a_settings_reader_made_as_the_module_loads_is_read_wherever_its_branch_is(tmp_path, chosen):
-    main = f"import os\nfrom starlette.config import Config\n{chosen}DATABASE_URL = config('DATABASE_URL', default='x')\n"
+def test_a_settings_reader_is_read_wherever_it_is_made(tmp_path, chosen):
+    read = "" if "DATABASE_URL" in chosen else "DATABASE_URL = config('DATABASE_URL', default='x')\n"
+    main = f"import os\nfrom starlette.config import Config\n{chosen}{read}"
     repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\nasyncpg\n", "main.py": main + APP}))
     assert app_environment(repo)["DATABASE_URL"].startswith("${DATABASE_URL-postgresql+asyncpg://app:")
 

@@ -81,7 +81,8 @@ def wired_environment(repo: Repository) -> dict[str, str]:
     settings = repo.settings
     values = database_environment(repo)
     named = [f.variable for f in setting_fields(settings) if not NO_URL.match(f.annotation)]
-    values |= broker_values(named + list(repo.required), repo.redis, repo.rabbitmq)
+    defaults = {f.variable: f.default for f in setting_fields(settings)}
+    values |= broker_values(named + list(repo.required), repo.redis, repo.rabbitmq, defaults)
     values |= brokers_by_defaults(repo, values)
     values |= data_values(repo.data_variables)
     mode = local_mode(settings, repo.root)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -210,11 +210,23 @@ def rabbitmq_value(name: str, redis: bool) -> str | None:
     return next((value for pattern, value in RABBITMQ_PARTS.values() if pattern.search(name)), None)
 
 
-def broker_values(variables: Iterable[str], redis: bool, rabbitmq: bool) -> dict[str, str]:
-    """Variable -> its value in the stack, for each setting that names the stack's Redis or RabbitMQ."""
+def broker_values(
+    variables: Iterable[str], redis: bool, rabbitmq: bool, defaults: Mapping[str, str | None] = {}
+) -> dict[str, str]:
+    """Variable -> its value in the stack, for each setting that names the stack's Redis or RabbitMQ (`defaults`: the
+    settings' own, whose shape a Redis URL keeps)."""
     values = {}
     for variable in variables:
         value = (rabbitmq_value(variable, redis) if rabbitmq else None) or (redis_value(variable) if redis else None)
         if value is not None:
-            values[variable] = value
+            values[variable] = numbered_as(value, defaults.get(variable))
     return values
+
+
+#: A Redis URL with no database number (`redis://redis:6379`), to which code may add its own (`f"{REDIS_URL}/0"`).
+UNNUMBERED = re.compile(r"^rediss?://[^/\s]+/?$")
+
+
+def numbered_as(value: str, default: str | None) -> str:
+    """The stack's Redis URL with no database number when the default has none; any other value as it is."""
+    return value.rsplit("/", 1)[0] if value == REDIS_PARTS["url"][1] and UNNUMBERED.match(default or "") else value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from fastapi_stackops.adopt.app_environment import app_environment
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.stackfiles import compose_text
 from tests.utils import committed, written
@@ -205,3 +206,22 @@ def test_the_url_gets_the_scheme_of_the_engine_that_reads_it(tmp_path, engines, 
     }
     url = app_environment(read_repository(written(tmp_path, files)))["DATABASE_URL"]
     assert url.startswith(f"${{DATABASE_URL-{scheme}://"), url
+
+
+@pytest.mark.parametrize(
+    ("default", "given"),
+    [
+        # bogdan0089/fastapi-ecommerce-backend: REDIS_URL = "redis://redis:6379", Celery's broker f"{REDIS_URL}/0"; given
+        # the stack's URL with its /0, the worker crash-looped on "invalid literal for int() with base 10: '0/0'".
+        ("'redis://redis:6379'", "redis://redis:6379"),
+        ("'redis://localhost:6379/'", "redis://redis:6379"),
+        ("'redis://localhost:6379/2'", "redis://redis:6379/0"),
+        ("None", "redis://redis:6379/0"),
+    ],
+)
+def test_a_redis_url_keeps_the_defaults_database_number_or_its_lack(tmp_path, default, given):
+    config = (
+        f"from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    REDIS_URL: str | None = {default}\n"
+    )
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\nredis\n", "main.py": APP, "config.py": config}))
+    assert app_environment(repo)["REDIS_URL"] == given

@@ -690,6 +690,11 @@ def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
         ("PASSWORD_SALT", None),
         ("POSTGRES_TEST_DB", "app_test"),  # KappaRoss2/fastapi-todo-list's suite creates it by name
         ("TEST_DATABASE_NAME", "app_test"),
+        # waruingugi/fastapi-ecommerce: its first superuser's SUPERUSER_PHONE, validated by phonenumbers as a mobile or
+        # fixed line; the made-up one stopped its seeding script, and the web crash-looped.
+        ("SUPERUSER_PHONE", "+14155552671"),
+        ("phone_number", "+14155552671"),
+        ("PHONE_VERIFICATION", None),
     ],
 )
 def test_a_string_named_for_what_libraries_validate_gets_a_value_of_that_kind(name, value):

@@ -164,9 +164,12 @@ def aliased(flag: ast.expr, tree: ast.Module) -> ast.expr | None:
     """What the module assigned to a flag that is no setting (`self.is_production = not app_config.DEBUG`, read as
     `if self.is_production:`); None when it assigns it nothing, or more than once."""
     named = ast.unparse(flag)
-    values = [
-        node.value
-        for node in every_node(tree)
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and ast.unparse(node.targets[0]) == named
-    ]
+    targets = ((n.targets[0] if isinstance(n, ast.Assign) else n.target, n.value) for n in every_node(tree) if assigns(n))
+    values = [value for target, value in targets if ast.unparse(target) == named]
     return values[0] if len(values) == 1 else None
+
+
+def assigns(node: ast.AST) -> bool:
+    """An assignment of one target to a value, annotated (`self.is_production: bool = ...`) or not."""
+    plain = isinstance(node, ast.Assign) and len(node.targets) == 1
+    return plain or (isinstance(node, ast.AnnAssign) and node.value is not None)

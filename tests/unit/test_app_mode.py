@@ -26,7 +26,7 @@ ADDS = "    app.add_middleware(HTTPSRedirectMiddleware)\n"
             f"is_production = not settings.debug\nif is_production:\n{ADDS}",
             ("DEBUG", "true", "false"),
         ),
-        ("    debug: bool = False\n", f"strict = settings.debug\nif not strict:\n{ADDS}", ("DEBUG", "true", "false")),
+        ("    debug: bool = False\n", f"strict: bool = settings.debug\nif not strict:\n{ADDS}", ("DEBUG", "true", "false")),
         # assigned twice: which one holds is not read here
         ("    debug: bool = False\n", f"strict = settings.debug\nstrict = True\nif not strict:\n{ADDS}", None),
     ],

@@ -25,7 +25,7 @@ from fastapi_stackops.adopt.installers import (
 from fastapi_stackops.adopt.made_in_image import made_in_image
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.testing import ENSUREPIP
-from fastapi_stackops.adopt.wheels import COMPILER, native_libraries
+from fastapi_stackops.adopt.wheels import COMPILER, build_constraints, native_libraries
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
 
@@ -96,8 +96,8 @@ def native_steps(compiled: tuple[str, ...]) -> tuple[str, str]:
     libraries = list(dict.fromkeys(filter(None, (native_libraries(pin.split("==")[0]) for pin in compiled))))
     build = " ".join([COMPILER, *(headers for headers, _ in libraries)])
     runtime = " ".join(shared for _, shared in libraries if shared)
-    listed = ", ".join(compiled)
-    builder = apt_install(build, f"{listed}: no wheel for this Python, so compiled here; the compiler stays in this stage.")
+    listed, why = ", ".join(compiled), "no wheel for this Python, so compiled here; the compiler stays in this stage."
+    builder = apt_install(build, f"{listed}: {why}") + build_constraints(compiled)
     return builder, apt_install(runtime, f"What {listed} loads at run time.") if runtime else ""
 
 

@@ -83,6 +83,31 @@ def text_of(path: Path) -> str:
     return data.decode(encoding, errors="replace")
 
 
+#: Releases that build only with Cython before 3 (PyYAML before 6.0.1: "AttributeError: cython_sources"), and the
+#: first that builds with Cython 3.
+CYTHON_3_SINCE = {"pyyaml": "6.0.1"}
+BUILD_CONSTRAINTS = "/opt/build-constraints.txt"
+
+
+def build_constraints(compiled: tuple[str, ...]) -> str:
+    """The builder's step that holds Cython below 3 for compiled pins that need it ("" for none): pip's isolated build
+    environments read PIP_CONSTRAINT, uv's UV_BUILD_CONSTRAINT."""
+    old = [
+        pin
+        for pin in compiled
+        if (since := CYTHON_3_SINCE.get(normalized(pin.partition("==")[0])))
+        and pin.partition("==")[2]
+        and release_key(pin.partition("==")[2]) < release_key(since)
+    ]
+    if not old:
+        return ""
+    return (
+        f"# {', '.join(old)} compiles only with Cython before 3, which its build is held to.\n"
+        f"RUN echo 'cython<3' > {BUILD_CONSTRAINTS}\n"
+        f"ENV PIP_CONSTRAINT={BUILD_CONSTRAINTS} UV_BUILD_CONSTRAINT={BUILD_CONSTRAINTS}\n"
+    )
+
+
 def native_libraries(name: str) -> tuple[str, str] | None:
     """What a native package needs to build and to run; a -binary variant (psycopg2-binary) builds as its source one."""
     return NATIVE_LIBRARIES.get(normalized(name).removesuffix("-binary"))

@@ -41,3 +41,19 @@ def test_a_pin_built_from_source_gets_its_headers_and_tools_in_the_builder_alone
     build, run = native_steps(compiled)
     assert f"apt-get install -y --no-install-recommends {builder} " in build
     assert (f"--no-install-recommends {runtime} " in run) if runtime else run == ""
+
+
+@pytest.mark.parametrize(
+    ("compiled", "held"),
+    [
+        # k3forx/fastapi-example: pyyaml==5.4.1 (no wheel for 3.11) compiled against Cython 3, which its build refuses
+        # ("Failed to build 'PyYAML' when getting requirements to build wheel"); the build stopped init.
+        (("pyyaml==5.4.1",), True),
+        (("PyYAML==6.0", "cffi==1.14.0"), True),
+        (("pyyaml==6.0.1",), False),  # builds with Cython 3
+        (("cffi==1.14.0",), False),
+    ],
+)
+def test_a_pin_that_compiles_only_with_cython_before_3_is_built_with_it(compiled, held):
+    build, _ = native_steps(compiled)
+    assert ("RUN echo 'cython<3' > /opt/build-constraints.txt\nENV PIP_CONSTRAINT=/opt/build-constraints.txt" in build) == held

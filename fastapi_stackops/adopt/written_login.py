@@ -18,7 +18,7 @@ from fastapi_stackops.adopt.config_files import config_login
 from fastapi_stackops.adopt.dependency_files import pyproject
 from fastapi_stackops.adopt.environment_reads import constant_text
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.migrations import alembic_location
+from fastapi_stackops.adopt.migrations import alembic_location, nested_alembic
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
 from fastapi_stackops.adopt.testing import pytest_setting
@@ -47,10 +47,14 @@ def alembic_ini_url(root: Path) -> tuple[str, str]:
 
 
 def alembic_url(root: Path) -> tuple[str, str]:
-    """alembic.ini's `sqlalchemy.url` and its line, when its env.py connects with it as written; ("", "") otherwise."""
-    location = alembic_location(root) if (root / "alembic.ini").is_file() else ""
-    env = text_of(root / location / "env.py") if (root / location / "env.py").is_file() and location else ""
-    return alembic_ini_url(root) if env and not SETS_ITS_URL.search(env) else ("", "")
+    """alembic.ini's `sqlalchemy.url` and its line, when its env.py connects with it as written; ("", "") otherwise.
+    An alembic.ini a level or two down (fastapi_example/alembic.ini) when the top has none: the migrations run there."""
+    folder = "" if (root / "alembic.ini").is_file() else nested_alembic(root)
+    ini = root / folder
+    location = alembic_location(ini) if (ini / "alembic.ini").is_file() else ""
+    env = text_of(ini / location / "env.py") if location and (ini / location / "env.py").is_file() else ""
+    url, where = alembic_ini_url(ini) if env and not SETS_ITS_URL.search(env) else ("", "")
+    return url, f"{folder}/{where}" if folder and where else where
 
 
 def migrations_url(root: Path) -> tuple[str, str]:

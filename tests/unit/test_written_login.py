@@ -29,6 +29,16 @@ INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
             {"alembic.ini": INI.format(url="postgresql+asyncpg://u:p%40ss@db:5432/foo"), "migrations/env.py": ENV_PY},
             "u p@ss foo db",
         ),
+        # pkyosx/fastapi-example: alembic.ini in the app's folder, run there (env -C); its host was never served, and
+        # the migrations crash-looped the web on "could not translate host name".
+        (
+            {
+                "pkg/alembic.ini": INI.format(url="postgresql://root:password@fastapi-db/db"),
+                "pkg/migrations/env.py": ENV_PY,
+                "pkg/migrations/versions/1_a.py": "revision = '1'\n",
+            },
+            "root password db fastapi-db",
+        ),
         # Not served as written: an env.py that sets its own URL, a placeholder, localhost, another port, a default.
         ({"alembic.ini": INI.format(url="postgresql://u:p@db/foo"), "migrations/env.py": "import os\nos.environ['X']\n"}, None),
         ({"alembic.ini": INI.format(url="driver://user:pass@localhost/dbname"), "migrations/env.py": ENV_PY}, None),

@@ -65,8 +65,9 @@ def sync_driver(root: Path, found: Finding | None, dependencies: tuple[str, ...]
     if database != "postgres" or UPGRADE not in upgrade or set(SYNC_POSTGRES) & set(dependencies):
         return ""
     folder = root / alembic_folder(upgrade)
-    env = text_of(folder / alembic_location(folder) / "env.py")
-    return "psycopg2-binary" if SYNC_ENGINE.search(env) and not ASYNC_ENGINE.search(env) else ""
+    env = folder / alembic_location(folder) / "env.py" if (folder / "alembic.ini").is_file() else None  # [tool.alembic]
+    text = text_of(env) if env and env.is_file() else ""
+    return "psycopg2-binary" if SYNC_ENGINE.search(text) and not ASYNC_ENGINE.search(text) else ""
 
 
 def migrations_of(

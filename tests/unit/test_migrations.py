@@ -154,7 +154,11 @@ ASYNC_ENV = "from sqlalchemy.ext.asyncio import async_engine_from_config\nconnec
     ],
 )
 def test_a_sync_migration_environment_beside_an_async_driver_alone_gets_a_sync_driver(tmp_path: Path, drivers, env, added):
-    files = {"requirements.txt": f"fastapi\nalembic\nsqlalchemy\n{drivers}\n", "main.py": APP, "alembic.ini": INI}
+    files = {"requirements.txt": f"fastapi\nalembic\nsqlalchemy\n{drivers}\n", "main.py": APP}
+    # ixdlabs/fastapi-template: alembic configured in pyproject.toml, no alembic.ini; init stopped on a traceback
+    tool = read_repository(written(tmp_path / "tool", files | {"pyproject.toml": "[tool.alembic]\nscript_location = 'm'\n"}))
+    assert tool.migrations == "alembic upgrade heads" and "psycopg2-binary" not in tool.added
+    files["alembic.ini"] = INI
     repo = read_repository(written(tmp_path, files | revisions("migration") | {"migration/env.py": env}))
     assert repo.database == "postgres" and repo.migrations == "alembic upgrade heads"
     assert ("psycopg2-binary" in repo.added) == added

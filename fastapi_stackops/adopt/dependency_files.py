@@ -136,7 +136,7 @@ def uv_default_groups(project: dict) -> list[str]:
     the image installs with --no-dev."""
     groups = project.get("dependency-groups", {})
     named = project.get("tool", {}).get("uv", {}).get("default-groups", [])
-    named = list(groups) if named == "all" else named
+    named = list(groups) if named == "all" else named if isinstance(named, list) else []
     return [n for g in named if g != "dev" for d in groups.get(g, []) if isinstance(d, str) for n in requirement_names(d)]
 
 

@@ -106,3 +106,18 @@ def test_a_suite_on_test_client_gets_httpx_when_nothing_installed_it(tmp_path: P
             text=True,
         )
         assert done.returncode == 0 and "pip" not in done.stdout, done.stderr
+
+
+def test_a_uv_groups_suite_keeps_what_the_image_added_beside_the_lock(tmp_path):
+    # maRT-sk/fastapi-starterpack: greenlet added to the image (its locked SQLAlchemy installs none on 3.13), and the
+    # test stage's `uv sync --group dev` removed it as extraneous; 4 of its tests errored on SQLAlchemy's words.
+    project = '[project]\nname = "svc"\nversion = "1"\ndependencies = ["fastapi"]\n[dependency-groups]\ndev = ["pytest"]\n'
+    files = {
+        "pyproject.toml": project,
+        "uv.lock": "version = 1\n",
+        "main.py": APP,
+        "tests/test_x.py": "def test_x():\n    pass\n",
+    }
+    repo = read_repository(written(tmp_path, files))
+    assert repo.service_tests.kind == "uv-group"
+    assert "uv sync --frozen --inexact --no-install-project --no-cache --group dev" in repo.service_tests.dependencies_install

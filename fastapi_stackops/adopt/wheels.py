@@ -91,7 +91,8 @@ BUILD_CONSTRAINTS = "/opt/build-constraints.txt"
 
 def build_constraints(compiled: tuple[str, ...]) -> str:
     """The builder's step that holds Cython below 3 for compiled pins that need it ("" for none): pip's isolated build
-    environments read PIP_CONSTRAINT, uv's UV_BUILD_CONSTRAINT."""
+    environments read PIP_BUILD_CONSTRAINT from pip 25.3 on (PIP_CONSTRAINT alone no longer reaches them: measured
+    with pip 26.3), PIP_CONSTRAINT before; uv's read UV_BUILD_CONSTRAINT."""
     old = [
         pin
         for pin in compiled
@@ -104,7 +105,7 @@ def build_constraints(compiled: tuple[str, ...]) -> str:
     return (
         f"# {', '.join(old)} compiles only with Cython before 3, which its build is held to.\n"
         f"RUN echo 'cython<3' > {BUILD_CONSTRAINTS}\n"
-        f"ENV PIP_CONSTRAINT={BUILD_CONSTRAINTS} UV_BUILD_CONSTRAINT={BUILD_CONSTRAINTS}\n"
+        f"ENV PIP_BUILD_CONSTRAINT={BUILD_CONSTRAINTS} PIP_CONSTRAINT={BUILD_CONSTRAINTS} UV_BUILD_CONSTRAINT={BUILD_CONSTRAINTS}\n"
     )
 
 

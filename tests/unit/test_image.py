@@ -56,4 +56,7 @@ def test_a_pin_built_from_source_gets_its_headers_and_tools_in_the_builder_alone
 )
 def test_a_pin_that_compiles_only_with_cython_before_3_is_built_with_it(compiled, held):
     build, _ = native_steps(compiled)
-    assert ("RUN echo 'cython<3' > /opt/build-constraints.txt\nENV PIP_CONSTRAINT=/opt/build-constraints.txt" in build) == held
+    # pip 26 reads PIP_BUILD_CONSTRAINT in its build environments; PIP_CONSTRAINT alone no longer reaches them
+    assert (
+        "RUN echo 'cython<3' > /opt/build-constraints.txt\nENV PIP_BUILD_CONSTRAINT=/opt/build-constraints.txt" in build
+    ) == held

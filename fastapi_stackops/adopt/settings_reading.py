@@ -134,6 +134,8 @@ def class_field(item: ast.AnnAssign, name: str, annotation: str, prefix: str, re
 
 #: A type that admits None: a field so typed may default to it.
 ADMITS_NONE = re.compile(r"\bNone\b|Optional\[|\bAny\b")
+#: A default of None, written bare or as Field's (`Field(None, min_length=64)`, `Field(default=None)`).
+NONE_DEFAULT = re.compile(r"^(None|Field\(\s*(default\s*=\s*)?None\s*[,)])")
 
 
 def validated_defaults(fields: tuple[SettingField, ...], tree: ast.Module | None) -> tuple[SettingField, ...]:
@@ -142,7 +144,7 @@ def validated_defaults(fields: tuple[SettingField, ...], tree: ast.Module | None
     modules = {n.module for n in every_node(tree) if isinstance(n, ast.ImportFrom)} if tree else set()
     if "pydantic_settings" not in modules:
         return fields
-    needed = [f.default_code == "None" and bool(f.annotation) and not ADMITS_NONE.search(f.annotation) for f in fields]
+    needed = [bool(NONE_DEFAULT.match(f.default_code) and f.annotation and not ADMITS_NONE.search(f.annotation)) for f in fields]
     return tuple(replace(field, default=None) if needed[i] else field for i, field in enumerate(fields))
 
 

@@ -44,12 +44,20 @@ def test_a_setting_holds_the_database_url_by_its_name_or_its_default(name, defau
         ("from pydantic_settings import BaseSettings", "hinata_host: str | None = None", False),
         ("from pydantic_settings import BaseSettings", 'hinata_host: str = "temp"', False),
         ("from pydantic import BaseSettings", "hinata_host: str = None", False),  # pydantic 1 made it optional
+        # bubaley/production-fastapi-docker-template: `secret_key: str = Field(None, validate_default=True, ...)`; init
+        # gave it nothing, and the import failed on "Input should be a valid string ... input_value=None".
+        ("from pydantic_settings import BaseSettings", "hinata_host: str = Field(None, min_length=8)", True),
+        ("from pydantic_settings import BaseSettings", "hinata_host: str = Field(default=None)", True),
+        ("from pydantic_settings import BaseSettings", "hinata_host: str | None = Field(None)", False),
+        ("from pydantic_settings import BaseSettings", "hinata_host: str = Field('x')", False),
     ],
 )
 def test_a_settings_field_defaulting_to_none_its_type_refuses_must_be_given(tmp_path, imported, field, required):
     from fastapi_stackops.adopt.settings_reading import find_settings
     from tests.utils import written
 
-    code = f"from typing import Optional\n{imported}\n\n\nclass Settings(BaseSettings):\n    {field}\n"
+    code = (
+        f"from typing import Optional\nfrom pydantic import Field\n{imported}\n\n\nclass Settings(BaseSettings):\n    {field}\n"
+    )
     settings = find_settings(written(tmp_path, {"config.py": code}))
     assert [f.variable for f in settings.required] == (["HINATA_HOST"] if required else [])

@@ -71,7 +71,9 @@ def host_free(environment: dict[str, str]) -> dict[str, str]:
 
 #: Variables Compose and the docker CLI read themselves: the env files hand their values to Compose, so one the app
 #: reads too (an app that drives containers reads DOCKER_HOST) is never made up there: it would name Compose's engine.
-COMPOSE_READS = re.compile(r"^(DOCKER|COMPOSE)_")
+COMPOSE_READS = re.compile(
+    r"^(COMPOSE_\w+|DOCKER_(HOST|CONFIG|CONTEXT|CERT_PATH|TLS|TLS_VERIFY|API_VERSION|BUILDKIT|DEFAULT_PLATFORM|CONTENT_TRUST\w*))$"
+)
 #: A field of these types names no broker's URL, host or port, whatever its name (CELERY_BROKER: Literal['rabbitmq', 'redis']).
 NO_URL = re.compile(r"^\s*(Literal|bool)\b")
 

@@ -1362,11 +1362,15 @@ def test_an_empty_read_a_library_names_in_lower_case_is_learned_as_a_secret_with
 def test_a_setting_compose_reads_itself_is_never_made_up_for_the_app(tmp_path):
     # Found running init on this repository: its code reads DOCKER_HOST, init made up "ci-<hex>" for it, and the env
     # files handed that to Compose as the engine's address ("error during connect: ... ci-...:2375").
-    config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    DOCKER_HOST: str\n    TOKEN: str\n"
+    # humilissw/fastapi-sample: DOCKER_IMAGE_BACKEND, required and read by no docker tool, was given nothing too; the
+    # import failed on "Field required".
+    fields = "    DOCKER_HOST: str\n    COMPOSE_PROFILES: str\n    DOCKER_IMAGE_BACKEND: str\n    TOKEN: str\n"
+    config = f"from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n{fields}"
     written(tmp_path, {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config})
     repo = read_repository(tmp_path)
     assert "DOCKER_HOST" not in app_environment(repo) and "TOKEN" in app_environment(repo)
-    assert secret_variables(repo) == ["TOKEN"]
+    assert "COMPOSE_PROFILES" not in app_environment(repo)
+    assert secret_variables(repo) == ["DOCKER_IMAGE_BACKEND", "TOKEN"]
     assert "DOCKER_HOST" not in "".join(env_texts(repo, "env", False, {}).values())
 
 

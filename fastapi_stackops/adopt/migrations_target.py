@@ -64,10 +64,15 @@ def sync_driver(root: Path, found: Finding | None, dependencies: tuple[str, ...]
     upgrade = found.value if found else ""
     if database != "postgres" or UPGRADE not in upgrade or set(SYNC_POSTGRES) & set(dependencies):
         return ""
-    folder = root / alembic_folder(upgrade)
-    env = folder / alembic_location(folder) / "env.py" if (folder / "alembic.ini").is_file() else None  # [tool.alembic]
-    text = text_of(env) if env and env.is_file() else ""
+    text = env_text(root, upgrade)
     return "psycopg2-binary" if SYNC_ENGINE.search(text) and not ASYNC_ENGINE.search(text) else ""
+
+
+def env_text(root: Path, upgrade: str) -> str:
+    """The env.py the upgrade runs, as alembic.ini names it; "" for none (alembic configured in pyproject.toml)."""
+    folder = root / alembic_folder(upgrade)
+    env = folder / alembic_location(folder) / "env.py" if (folder / "alembic.ini").is_file() else None
+    return text_of(env) if env and env.is_file() else ""
 
 
 def migrations_of(
@@ -91,6 +96,5 @@ def migrations_environment(root: Path, migrations: str, server: Database | None,
     folder = root / alembic_folder(migrations)
     scheme = alembic_ini_url(folder)[0].split("://")[0]
     if not server.names(scheme):
-        env = text_of(folder / alembic_location(folder) / "env.py")
-        scheme = server.scheme(drivers, "", bool(ASYNC_ENGINE.search(env)))
+        scheme = server.scheme(drivers, "", bool(ASYNC_ENGINE.search(env_text(root, migrations))))
     return {MIGRATIONS_URL: f"${{{MIGRATIONS_URL}-{server.url(scheme)}}}"}

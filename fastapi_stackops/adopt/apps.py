@@ -216,19 +216,22 @@ def runs_from_its_folder(root: Path, app: App) -> App:
     as its pipeline's PYTHONPATH=todos lets it, is that package's module, with the folder on its path."""
     file = root / app.source.rsplit(":", 1)[0]
     folder, top = file.parent, file.relative_to(root).parts[0]
-    tree = parsed(file) if not app.source_root and file.parent != root else None
+    base = root / app.source_root  # the top, or a src layout's src/, whose folders are run as scripts alike (src/api)
+    tree = parsed(file) if folder != base and (not app.source_root or folder.parent == base) else None
     imported = [name for _, name in absolute_imports(tree)] if tree else []
     # A neighbour the module also imports through its own folder's name (`from core.fastapi import x` beside `import
     # fastapi` in core/server.py) is not what its bare import means: that is the installed library, not core/fastapi/.
     qualified = {name.split(".")[1] for name in imported if name.startswith(f"{folder.name}.")}
-    script = folder.parent == root
+    script = folder.parent == base
     for name in imported:
         first = name.split(".")[0]
-        if holds_module(root, first) or first in qualified:
+        if holds_module(base, first) or holds_module(root, first) or first in qualified:
             continue
         # `import redis.asyncio` beside a redis.py of the app's own is the installed package: a file has no submodules
-        if script and holds_module(folder, first, package="." in name):
+        if script and holds_module(folder, first, package="." in name) and not app.source_root:
             return replace(app, source_root=folder.name)
+        if script and holds_module(folder, first, package="." in name):  # its module is named from its folder on
+            return replace(app, source_root=f"{app.source_root}/{folder.name}", module=app.module.split(".", 1)[1])
         if app.module.startswith(f"{top}.{first}.") and holds_module(root / top, first):
             return replace(app, source_root=top, module=app.module.removeprefix(f"{top}."))
     return app

@@ -95,7 +95,6 @@ def alembic_script_location(repo: Repository, named: str = "") -> list[str]:
 
 def dockerignore_text(repo: Repository, env_dir: str) -> str:
     """What stays out of the build context; the tests only when neither a test image nor the app's code needs them."""
-    tests = repo.service_tests.folder if repo.service_tests else ""
     ignored = [
         ".git",
         ".venv",
@@ -109,7 +108,8 @@ def dockerignore_text(repo: Repository, env_dir: str) -> str:
         "**/.env",  # at any depth, as smoke forbids it in the image (a committed src/config/.env)
     ]
     # Data and ci's reports stay out, unless the app's code is a package of that name (reports/ of a reporting app).
-    kept = {"tests"} if tests == "tests" else set()
+    # A test image keeps tests/ whichever folder its suite is in: a root conftest.py may load its fixtures from there.
+    kept = {"tests"} if repo.service_tests else set()
     ignored += ["*.db"] + [p for p in ("data", "reports", "tests") if p not in kept | set(code_paths(repo))]
     member = repo.workspace.member if repo.workspace else ""
     if member:  # the context is the workspace's root: its lock and project, and this member alone, reach the build

@@ -83,6 +83,24 @@ def choice(listed: str) -> str:
     return next((m for local in LOCAL_CHOICES for m in members if m.lower() == local), members[0])
 
 
+#: A made-up value shorter than a field's minimum (`secret_key: str = Field(min_length=64)`), in pydantic 2's words and
+#: 1's: the same value, repeated to that length, keeps its every kind of character.
+REFUSED_SHORT = re.compile(
+    rf"{FIELD}\s+(?:/\s+)?(?:String should have at least|ensure this value has at least) (\d+) characters?"
+)
+
+
+def lengthened(words: str, generated: dict[str, str]) -> dict[str, str]:
+    """Variable -> its made-up value repeated to the length the field asks, for each one refused as too short."""
+    named = {name.upper(): int(least) for name, least in REFUSED_SHORT.findall(words)}
+    return {
+        variable: (value * (least // len(value) + 1))[:least]
+        for variable, value in generated.items()
+        for name, least in named.items()
+        if value and (variable == name or variable.endswith(f"_{name}"))
+    }
+
+
 #: Python's words for a made-up value code turned into a number (`int(os.getenv(...))`), and a value that turns.
 CONVERSIONS = (
     (re.compile(r"invalid literal for int\(\) with base 10: '([^']*)'"), "1"),
@@ -99,7 +117,7 @@ def refused_made_up(words: str, generated: dict[str, str]) -> dict[str, str]:
     converted = {
         name: number for pattern, number in CONVERSIONS for name, value in generated.items() if value in pattern.findall(words)
     }
-    return quoted | converted | named
+    return quoted | converted | lengthened(words, generated) | named
 
 
 def fitting(pattern: str) -> str | None:

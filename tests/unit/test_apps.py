@@ -187,6 +187,11 @@ def test_the_app_an_instance_holds_is_the_entry_a_module_level_name_binds(tmp_pa
         ({"todos/__init__.py": "", "todos/app/__init__.py": "", "todos/app/main.py": "from app.api import r\n" + APP}, "todos"),
         ({"todos/app/__init__.py": "", "todos/app/main.py": "from app.api import r\n" + APP, "app/api.py": ""}, ""),
         ({"todos/app/__init__.py": "", "todos/app/main.py": "from todos.app.api import r\n" + APP}, ""),
+        # rjalexa/fastapi-async: src/api/main.py, a service run from its folder in a src layout, imports its neighbour
+        # config.py by bare name; init served api.main with src/ on the path: "imports config, which none ... installs".
+        ({"src/api/main.py": "from config import settings\n" + APP, "src/api/config.py": ""}, "src/api"),
+        ({"src/api/main.py": "from config import settings\n" + APP, "src/config.py": ""}, "src"),  # src/'s own
+        ({"src/x/api/main.py": "from config import s\n" + APP, "src/x/api/config.py": ""}, "src"),  # deeper
     ],
 )
 def test_an_app_importing_its_neighbours_as_top_level_modules_runs_with_its_folder_on_the_path(tmp_path, files, source_root):
@@ -196,8 +201,8 @@ def test_an_app_importing_its_neighbours_as_top_level_modules_runs_with_its_fold
     app = next(a for a in find_apps(tmp_path) if a.attribute == "app")
     ran = runs_from_its_folder(tmp_path, app)
     assert ran.source_root == source_root
-    # A package's module is named from that folder on: todos/app/main.py is app.main.
-    assert ran.module == (app.module.removeprefix(f"{source_root}.") if source_root == "todos" else app.module)
+    named_from = {"todos": "todos.", "src/api": "api."}.get(source_root, "")  # todos/app/main.py is app.main
+    assert ran.module == app.module.removeprefix(named_from)
 
 
 @pytest.mark.parametrize(

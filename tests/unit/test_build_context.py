@@ -64,6 +64,17 @@ def test_tests_the_apps_own_code_imports_are_code(tmp_path, imports_its_tests, c
     assert ("\ntests\n" in dockerignore_text(repo, "docker")) is not imports_its_tests
 
 
+@pytest.mark.parametrize("suite", [True, False])
+def test_a_test_image_keeps_the_tests_folder_whichever_folder_its_suite_is_in(tmp_path, suite):
+    # joaoflaviosantos/fastapi-async-sqlmodel-boilerplate: its suite is in src/, its root conftest.py loads
+    # `tests.conftest`; tests/ was kept out of the context, and the suite failed at ci: "No module named 'tests'".
+    files = {"requirements.txt": "fastapi\n" + ("pytest\n" if suite else ""), "src/__init__.py": "", "src/main.py": APP}
+    files |= {"conftest.py": 'pytest_plugins = ["tests.conftest"]\n', "tests/__init__.py": "", "tests/conftest.py": ""}
+    repo = read_repository(written(tmp_path, files | {"src/core/tests/test_app.py": "def test_x():\n    pass\n"}))
+    assert bool(repo.service_tests) is suite
+    assert ("tests" in dockerignore_text(repo, "env").splitlines()) is not suite
+
+
 def test_init_ignores_the_reports_ci_writes_and_the_build_cache_a_gitlab_job_keeps(tmp_path):
     from fastapi_stackops.adopt.writing import gitignore_change
 

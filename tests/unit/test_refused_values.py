@@ -171,6 +171,21 @@ MADE_UP = {"APP_ENVIRONMENT": "ci-5d7becd33541b5282cd38ba22501079a", "SECRET_KEY
         ("ValueError: invalid literal for int() with base 10: 'ci-0123456789abcdef'", {"SECRET_KEY": "1"}),
         ("ValueError: could not convert string to float: 'ci-0123456789abcdef'", {"SECRET_KEY": "1.0"}),
         ("ValueError: invalid literal for int() with base 10: 'abc'", {}),  # not one init made up
+        # bubaley/production-fastapi-docker-template: a secret's minimum above the made-up one's 32 characters; init was
+        # refused after a build. The value repeated to that length, in pydantic 2's words and 1's.
+        (
+            "secret_key\n  String should have at least 40 characters [type=string_too_short, input_value='ci-0123456789abcdef'",
+            {"SECRET_KEY": "ci-0123456789abcdefci-0123456789abcdefci"},
+        ),
+        (
+            "SECRET_KEY\n  ensure this value has at least 20 characters (type=value_error.any_str.min_length",
+            {"SECRET_KEY": "ci-0123456789abcdefc"},
+        ),
+        (
+            "environment\n  String should have at least 40 characters",
+            {"APP_ENVIRONMENT": ("ci-5d7becd33541b5282cd38ba22501079a" * 2)[:40]},
+        ),
+        ("password\n  String should have at least 40 characters", {}),  # not one init made up
     ],
 )
 def test_a_made_up_value_refused_as_none_of_a_list_or_no_number_gets_one_it_takes(words, values):

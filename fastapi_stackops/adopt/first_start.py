@@ -20,7 +20,7 @@ from fastapi_stackops.adopt.import_failure import MISSING_FILE, Failure
 from fastapi_stackops.adopt.interpreter import older_allowed
 from fastapi_stackops.adopt.key_files import keys_among, missing_keys, said
 from fastapi_stackops.adopt.reading import Repository, read_repository
-from fastapi_stackops.adopt.refused_values import quoted, refused_made_up
+from fastapi_stackops.adopt.refused_values import quoted, redis_by_use, refused_made_up
 from fastapi_stackops.adopt.routes import ImportFailed
 from fastapi_stackops.adopt.stackfiles import committed_secrets
 from fastapi_stackops.console import say
@@ -201,7 +201,9 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
     """What an import failure teaches the next try, or the failure itself when it teaches nothing. `generated`: the
     values the try made up, which the app's own check may quote as it refuses one."""
     path = failed.failure.own_line(setup.repo.root)[0] if failed.failure else None
-    refused = as_settings(failed.refused_values | refused_made_up(failed.words, dict(generated)), setup.repo, path)
+    statement = failed.failure.own_statement(setup.repo.root) if failed.failure else ""
+    made_up = refused_made_up(failed.words, dict(generated)) | redis_by_use(failed.words, statement, dict(generated))
+    refused = as_settings(failed.refused_values | made_up, setup.repo, path)
     typed = {name: value for name, value in refused.items() if setup.repo.given.get(name) != value}
     if typed:  # generated values their types or checks refused: values they take, as --set would give them
         finding = Finding(

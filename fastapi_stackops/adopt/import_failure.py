@@ -3,6 +3,7 @@ reports (the exception's type, message and the app's own frame), without the ima
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 from dataclasses import dataclass
@@ -113,6 +114,21 @@ class Failure:
         path = root / self.file.removeprefix(f"{CODE_DIR}/") if self.file.startswith(f"{CODE_DIR}/") else None
         lines = path.read_text(errors="replace").splitlines() if path and path.is_file() else []
         return path, lines[self.line - 1] if 0 < self.line <= len(lines) else ""
+
+    def own_statement(self, root: Path) -> str:
+        """The whole statement of the app's own code at the failure's line, though it spans several (a call's
+        arguments below it); "" outside its code."""
+        path = self.own_line(root)[0]
+        try:
+            tree = ast.parse(path.read_text(errors="replace")) if path and path.is_file() else None
+        except SyntaxError:
+            return ""
+        spans = (
+            [n for n in ast.walk(tree) if isinstance(n, ast.stmt) and n.lineno <= self.line <= (n.end_lineno or 0)]
+            if tree
+            else []
+        )
+        return ast.unparse(min(spans, key=lambda n: (n.end_lineno or 0) - n.lineno)) if spans else ""
 
 
 #: How each lock is made again.

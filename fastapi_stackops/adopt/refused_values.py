@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from fastapi_stackops.adopt.brokers import REDIS_PARTS
 from fastapi_stackops.adopt.conventions import SERVED_AT
 
 #: A field's name as pydantic prints it, not the `n` of a line break escaped in the probe's JSON report (`\\nMAIL_FROM`).
@@ -118,6 +119,18 @@ def refused_made_up(words: str, generated: dict[str, str]) -> dict[str, str]:
         name: number for pattern, number in CONVERSIONS for name, value in generated.items() if value in pattern.findall(words)
     }
     return quoted | converted | lengthened(words, generated) | named
+
+
+#: redis-py refusing a URL, which it never quotes: what the failing statement hands it is the stack's Redis.
+REDIS_SCHEME = re.compile(r"Redis URL must specify one of the following schemes")
+
+
+def redis_by_use(words: str, statement: str, generated: dict[str, str]) -> dict[str, str]:
+    """Variable -> the stack's Redis URL, for each made-up value that the failing statement hands redis-py as one
+    (`AsyncRedisManager(setting.WS_MESSAGE_QUEUE)`): a Redis URL known by its use, not its name."""
+    names = {name.upper() for name in re.findall(r"\w+", statement)} if REDIS_SCHEME.search(words) else set()
+    named = [v for v in generated if v in names or any(v.endswith(f"_{name}") for name in names)]
+    return dict.fromkeys(named, REDIS_PARTS["url"][1])
 
 
 def fitting(pattern: str) -> str | None:

@@ -574,3 +574,22 @@ def test_a_failure_raised_inside_a_dependency_as_it_loads_is_said_as_its_release
     assert ("TypeError inside sqlalchemy 2.0.30, not the app's code" in said) is inside
     assert ("pin the sqlalchemy the code was written for in requirements.txt, or give init --python" in said) is inside
     assert ("--set" in said) is not inside
+
+
+@pytest.mark.parametrize(
+    ("line", "statement"),
+    [
+        (5, "mgr = socketio.AsyncRedisManager(setting.WS_MESSAGE_QUEUE)"),  # a call's argument below its first line
+        (4, "mgr = socketio.AsyncRedisManager(setting.WS_MESSAGE_QUEUE)"),
+        (1, "import socketio"),
+        (9, ""),  # past the file's end
+    ],
+)
+def test_the_statement_a_failure_arose_in_is_read_whole(tmp_path, line, statement):
+    # brestok-1/fastapi-docker: the failing line opens a call whose argument, a line down, names the setting.
+    code = (
+        "import socketio\n\ndef register(app):\n    mgr = socketio.AsyncRedisManager(\n        setting.WS_MESSAGE_QUEUE\n    )\n"
+    )
+    written(tmp_path, {"project/ws/views.py": code})
+    failure = Failure("ValueError", "Redis URL must ...", file="/srv/project/ws/views.py", line=line)
+    assert failure.own_statement(tmp_path) == statement

@@ -3,7 +3,7 @@
 import pytest
 
 from fastapi_stackops.adopt.conventions import SERVED_AT
-from fastapi_stackops.adopt.refused_values import missing_variables, refused_made_up, refused_values
+from fastapi_stackops.adopt.refused_values import missing_variables, redis_by_use, refused_made_up, refused_values
 
 PYDANTIC_FROM_ENVIRONMENT = (
     "pydantic_core._pydantic_core.ValidationError: 2 validation errors for AppConfig\n"
@@ -190,3 +190,20 @@ MADE_UP = {"APP_ENVIRONMENT": "ci-5d7becd33541b5282cd38ba22501079a", "SECRET_KEY
 )
 def test_a_made_up_value_refused_as_none_of_a_list_or_no_number_gets_one_it_takes(words, values):
     assert refused_made_up(words, MADE_UP) == values
+
+
+REDIS_REFUSAL = "ValueError: Redis URL must specify one of the following schemes (redis://, rediss://, unix://)"
+
+
+@pytest.mark.parametrize(
+    ("words", "statement", "values"),
+    [
+        # brestok-1/fastapi-docker: WS_MESSAGE_QUEUE, a Redis URL known by its use; init was refused after a build.
+        (REDIS_REFUSAL, "mgr = socketio.AsyncRedisManager(setting.SECRET_KEY)", {"SECRET_KEY": "redis://redis:6379/0"}),
+        (REDIS_REFUSAL, "r = Redis.from_url(settings.environment)", {"APP_ENVIRONMENT": "redis://redis:6379/0"}),
+        (REDIS_REFUSAL, "r = Redis.from_url(settings.other)", {}),  # none init made up
+        ("ValueError: bad value", "mgr = socketio.AsyncRedisManager(setting.SECRET_KEY)", {}),  # no Redis refusal
+    ],
+)
+def test_a_made_up_value_redis_refused_as_a_url_is_the_stacks_redis(words, statement, values):
+    assert redis_by_use(words, statement, MADE_UP) == values

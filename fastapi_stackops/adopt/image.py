@@ -42,7 +42,7 @@ def server_command(repo: Repository) -> list[str]:
     if repo.server == "gunicorn":
         # gunicorn calls a factory written as module:name().
         target += "()" if repo.app.factory else ""
-        return ["gunicorn", "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", f"0.0.0.0:{CONTAINER_PORT}", target]
+        return ["gunicorn", "--worker-class", repo.gunicorn_worker, "--bind", f"0.0.0.0:{CONTAINER_PORT}", target]
     return ["uvicorn", target, "--host", "0.0.0.0", "--port", str(CONTAINER_PORT)] + (["--factory"] if repo.app.factory else [])
 
 

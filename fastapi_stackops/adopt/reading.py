@@ -36,7 +36,7 @@ from fastapi_stackops.adopt.suite_values import committed_blanks
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.unheld_imports import refuse_unheld_imports
 from fastapi_stackops.adopt.unlocked import unlocked_fields
-from fastapi_stackops.adopt.wheels import text_of
+from fastapi_stackops.adopt.wheels import H11_WORKER, UVICORN_WORKER, text_of, uvicorn_needing_uvloop
 from fastapi_stackops.adopt.workers import find_worker, worker_fields, worker_findings
 from fastapi_stackops.adopt.workspace import Workspace, workspace_of
 from fastapi_stackops.adopt.written_login import rewritten_scheme
@@ -70,6 +70,7 @@ class Repository:
     waited_on: tuple[tuple[str, int], ...] = ()  # (host, port) the prestart script waits on, or a URL the code assembles, names
     service_tests: ServiceTests | None = None  # the repository's pytest suite, for a test image
     start: tuple[str, ...] = ()  # the repository's own server command (a Procfile's), bound to the container port
+    gunicorn_worker: str = UVICORN_WORKER  # uvicorn's worker class, under gunicorn
     extras: tuple[str, ...] = ()  # the extras that bring the framework, when the main dependencies do not
     async_engine: bool = False  # the code makes an async SQLAlchemy engine (create_async_engine)
     both_engines: bool = False  # and a sync one beside it (create_engine): a driver setting may be the sync one's
@@ -180,23 +181,29 @@ def bundles_uvicorn(root: Path, requirements: str) -> bool:
     )
 
 
-def server_of(root: Path, dependencies: tuple[str, ...], requirements: str, how: str) -> tuple[str, list[str], str, Finding]:
-    """The server (gunicorn when it is a dependency, else uvicorn), the repository's own start command if any, uvicorn's
-    pin when the image must add it (a template may keep it among the dev dependencies only), and the finding."""
+def server_of(root: Path, dependencies: tuple[str, ...], requirements: str, how: str) -> tuple[dict, str, Finding]:
+    """The Repository's server fields (gunicorn when it is a dependency, else uvicorn; the repository's own start
+    command if any; the worker uvicorn's release runs under gunicorn), uvicorn's pin when the image must add it (a
+    template may keep it among the dev dependencies only), and the finding."""
     server = "gunicorn" if "gunicorn" in dependencies else "uvicorn"
     start, source = procfile_command(root, CONTAINER_PORT)
     if start:
-        return server, start, "", Finding("start", shlex.join(start), f"{source}, bound to the container port")
+        return (
+            {"server": server, "start": tuple(start)},
+            "",
+            Finding("start", shlex.join(start), f"{source}, bound to the container port"),
+        )
+    if server == "gunicorn" and (older := uvicorn_needing_uvloop(root, how, requirements)):
+        why = f"the gunicorn dependency; uvicorn {older}'s own worker insists on uvloop, which it does not install"
+        found = Finding("server", f"gunicorn, with uvicorn's {H11_WORKER}", why)
+        return {"server": server, "gunicorn_worker": H11_WORKER}, "", found
     if "uvicorn" in dependencies or bundles_uvicorn(root, requirements):
-        return server, [], "", Finding("server", server, f"{'the' if server == 'gunicorn' else 'no'} gunicorn dependency")
+        why = f"{'the' if server == 'gunicorn' else 'no'} gunicorn dependency"
+        return {"server": server}, "", Finding("server", server, why)
     version = locked_version(root, how, "uvicorn") if how in ("uv", "poetry") else ""
     added = f"uvicorn=={version}" if version else "uvicorn"
-    return (
-        server,
-        [],
-        added,
-        Finding("server", f"{server}, with {added} added to the image", "no uvicorn among the app's dependencies"),
-    )
+    found = Finding("server", f"{server}, with {added} added to the image", "no uvicorn among the app's dependencies")
+    return {"server": server}, added, found
 
 
 def framework_extras(project: dict, dependencies: tuple[str, ...]) -> tuple[str, ...]:
@@ -245,7 +252,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     how, found_installer, requirements, dependencies = installer(root, project)
     refuse_folders_outside(root, project, how, requirements)
     backing = backing_services(root, dependencies, settings)
-    server, start, added_server, found_server = server_of(root, dependencies, requirements, how)
+    servers, added_server, found_server = server_of(root, dependencies, requirements, how)
     (migrate, added_for_migrations), worker = (
         migrations_of(root, dependencies, how, backing.database),
         find_worker(root, dependencies),
@@ -267,7 +274,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
         requirements=requirements,
         app=app,
         **about_settings,
-        server=server,
+        **servers,
         added=tuple(pin for pin in (added_server, *added_for_migrations) if pin),
         **backing.repository_fields(),
         **worker_fields(worker),
@@ -275,7 +282,6 @@ def read_repository(root: Path, python: str = "") -> Repository:
         compiled=tuple(compiled),
         **prestart,
         service_tests=tests,
-        start=tuple(start),
         **unlocked,
         findings=findings + about_unlocked + about_tests + about_programs,
     )

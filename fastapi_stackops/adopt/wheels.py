@@ -269,3 +269,21 @@ def compiled_here(name: str, files: list[str], python: str, machine: str) -> boo
         return False
     known = normalized(name) in C_EXTENSIONS | RUST_SINCE.keys() or native_libraries(name) is not None
     return any(f.endswith(".whl") for f in files) or known
+
+
+#: uvicorn's worker classes for gunicorn: its own (uvloop and httptools when installed), and asyncio's with h11.
+UVICORN_WORKER, H11_WORKER = "uvicorn.workers.UvicornWorker", "uvicorn.workers.UvicornH11Worker"
+
+
+def uvicorn_needing_uvloop(root: Path, installer: str, requirements: str) -> str:
+    """The uvicorn release the install gets when its UvicornWorker insists on uvloop and httptools (before 0.14) while
+    nothing installs them (uvicorn itself did before 0.12; after, only its standard extra does); "" otherwise, and when
+    the index does not answer."""
+    try:
+        files, _ = pinned_files(root, installer, requirements)
+    except (OSError, ValueError):  # requests' errors are OSErrors; an answer that does not parse
+        return ""
+    version = next((v for (name, v) in files if name == "uvicorn"), "")
+    installed = {name for name, _ in files}
+    old = bool(version) and (0, 12) <= release_key(version)[:2] < (0, 14)
+    return version if old and not {"uvloop", "httptools"} <= installed else ""

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import requests
 
 from fastapi_stackops.adopt import wheels
-from tests.utils import committed
+from fastapi_stackops.adopt.image import dockerfile_text
+from fastapi_stackops.adopt.reading import read_repository
+from tests.unit.shapes import APP
+from tests.utils import committed, written
 from tests.utils.fake_index import Answer
 
 LAST_COMMIT = datetime(2023, 1, 1, tzinfo=UTC)
@@ -34,3 +38,38 @@ def test_a_pin_for_other_systems_only_is_neither_compiled_nor_refused(tmp_path):
         'wheels = [{ url = "https://files.example/pywin32-312-cp313-cp313-win_amd64.whl" }]\n'
     )
     assert wheels.without_wheels(tmp_path, "uv", "", "3.13")[:3:2] == ([], {})
+
+
+POETRY_PROJECT = '[tool.poetry]\nname = "shop"\nversion = "1"\n[tool.poetry.dependencies]\npython = "^3.9"\nfastapi = "*"\n'
+
+
+def poetry_lock(*pins: tuple[str, str]) -> str:
+    """A poetry lock of main pins, each with a pure wheel."""
+    return "".join(
+        f'[[package]]\nname = "{name}"\nversion = "{version}"\ncategory = "main"\n'
+        f'files = [{{file = "{name}-{version}-py3-none-any.whl", hash = "sha256:0"}}]\n\n'
+        for name, version in pins
+    )
+
+
+@pytest.mark.parametrize(
+    ("pins", "worker"),
+    [
+        # ninjatech-com/fastapi-docker: uvicorn 0.13.4 under gunicorn, no uvloop; its worker crash-looped at ci.
+        ((("uvicorn", "0.13.4"),), wheels.H11_WORKER),
+        ((("uvicorn", "0.12.0"),), wheels.H11_WORKER),
+        ((("uvicorn", "0.13.4"), ("uvloop", "0.15.2"), ("httptools", "0.1.1")), wheels.UVICORN_WORKER),  # its extra's
+        ((("uvicorn", "0.11.8"),), wheels.UVICORN_WORKER),  # it installed uvloop itself then
+        ((("uvicorn", "0.14.0"),), wheels.UVICORN_WORKER),  # its worker falls back to asyncio
+    ],
+)
+def test_gunicorn_runs_an_old_uvicorn_lacking_uvloop_with_its_h11_worker(tmp_path, pins, worker):
+    written(
+        tmp_path,
+        {"pyproject.toml": POETRY_PROJECT, "poetry.lock": poetry_lock(("fastapi", "0.65.2"), ("gunicorn", "20.1.0"), *pins)},
+    )
+    written(tmp_path, {"main.py": APP})
+    (tmp_path / "pyproject.toml").write_text(POETRY_PROJECT + 'gunicorn = "*"\nuvicorn = "*"\n')
+    repo = read_repository(tmp_path)
+    assert repo.gunicorn_worker == worker
+    assert f'"--worker-class", "{worker}"' in dockerfile_text(repo, "/health", False)

@@ -111,6 +111,8 @@ def dockerignore_text(repo: Repository, env_dir: str) -> str:
     # A test image keeps tests/ whichever folder its suite is in: a root conftest.py may load its fixtures from there.
     kept = {"tests"} if repo.service_tests else set()
     ignored += ["*.db"] + [p for p in ("data", "reports", "tests") if p not in kept | set(code_paths(repo))]
+    # A virtual environment committed under a name of its own (FastApi/): no part of the image.
+    ignored += [p.name for p in sorted(repo.root.iterdir()) if (p / "pyvenv.cfg").is_file() and p.name not in ignored]
     member = repo.workspace.member if repo.workspace else ""
     if member:  # the context is the workspace's root: its lock and project, and this member alone, reach the build
         ignored = ["*", "!pyproject.toml", "!uv.lock", f"!{member}"] + [

@@ -41,6 +41,8 @@ PORT_VARIABLE = "WEB_PORT"
 SERVED_AT = f"http://localhost:{CONTAINER_PORT}"
 #: Where the code lives in the image, and where SQLite keeps its file (a named volume).
 CODE_DIR = "/srv"
+#: Variables the image or the system sets whatever the app's settings (PATH, where python is): never made up.
+SET_BY_THE_IMAGE = frozenset("PATH HOME HOSTNAME PWD LANG PYTHONPATH PYTHONUNBUFFERED PYTHONDONTWRITEBYTECODE".split())
 DATA_DIR = "/var/lib/app"
 #: A numeric UID clear of the host's system and login users.
 UID = 10001

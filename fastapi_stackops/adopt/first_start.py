@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from fastapi_stackops.adopt.app_settings import setting_fields
-from fastapi_stackops.adopt.conventions import CODE_DIR
+from fastapi_stackops.adopt.conventions import CODE_DIR, SET_BY_THE_IMAGE
 from fastapi_stackops.adopt.dependency_files import pyproject, requirement_name
 from fastapi_stackops.adopt.environment_reads import reads_behind, reads_on
 from fastapi_stackops.adopt.findings import Finding
@@ -74,7 +74,7 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
     linked, path = written_where(failed.read_only_path, repo.root)
     placeholder, variables, folder = (
         failed.missing_env_file or read_env_file(failed, repo),
-        failed.missing_variables or unset(failed, repo),
+        tuple(v for v in failed.missing_variables or unset(failed, repo) if v not in SET_BY_THE_IMAGE),
         failed.missing_folder,
     )
     folder = folder if not folder or folder.startswith("/") else os.path.normpath(f"{CODE_DIR}/{folder}")

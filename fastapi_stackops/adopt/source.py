@@ -11,7 +11,10 @@ from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, parsed
 
 #: Folders that hold no application code: environments, tests, migrations, build output.
+#: Folders of no code of the repository's own: an installed package is none, whatever its environment's name (a
+#: virtual environment committed as FastApi/ holds lib/python3.12/site-packages).
 SKIPPED = {".git", ".venv", "venv", "env", ".tox", "node_modules", "tests", "test", "migrations", "alembic", "build", "dist"}
+SKIPPED |= {"site-packages", "dist-packages"}
 #: A folder of tests by its name: tests_e2e, integration_tests.
 TESTS = re.compile(r"tests?_\w+|\w+_tests?")
 

@@ -75,6 +75,17 @@ def test_a_test_image_keeps_the_tests_folder_whichever_folder_its_suite_is_in(tm
     assert ("tests" in dockerignore_text(repo, "env").splitlines()) is not suite
 
 
+def test_a_virtual_environment_committed_under_its_own_name_is_no_code_and_stays_out_of_the_build(tmp_path):
+    # sokrat165/fastapi-async-postgres-api commits FastApi/ (pyvenv.cfg, lib/python3.12/site-packages): init read its
+    # packages' settings classes and asyncpg's TLS code as the app's, and sent it all to the build.
+    installed = "FastApi/lib/python3.12/site-packages"
+    settings = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    token: str\n"
+    files = {"requirements.txt": "fastapi\n", "main.py": APP, "FastApi/pyvenv.cfg": "home = /usr/bin\n"}
+    repo = read_repository(written(tmp_path, files | {f"{installed}/kit/config.py": settings, f"{installed}/kit/app.py": APP}))
+    assert repo.settings is None and repo.app.reference == "main:app"
+    assert "FastApi" in dockerignore_text(repo, "env").splitlines()
+
+
 def test_init_ignores_the_reports_ci_writes_and_the_build_cache_a_gitlab_job_keeps(tmp_path):
     from fastapi_stackops.adopt.writing import gitignore_change
 

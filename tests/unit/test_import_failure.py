@@ -593,3 +593,18 @@ def test_the_statement_a_failure_arose_in_is_read_whole(tmp_path, line, statemen
     written(tmp_path, {"project/ws/views.py": code})
     failure = Failure("ValueError", "Redis URL must ...", file="/srv/project/ws/views.py", line=line)
     assert failure.own_statement(tmp_path) == statement
+
+
+@pytest.mark.parametrize(
+    ("words", "learned"),
+    [
+        ("KeyError: 'JWT_SECRET'", ("required", ("JWT_SECRET",))),
+        # sokrat165/fastapi-async-postgres-api: PATH was learned as a secret and made up; the next image had no python.
+        ("KeyError: 'PATH'", None),
+        ("Missing required environment settings: HOME, TOKEN_ISSUER", ("required", ("TOKEN_ISSUER",))),
+    ],
+)
+def test_a_variable_the_image_sets_is_never_learned_as_a_secret(words, learned):
+    repo = read_repository(BARE / "uv-src-factory")
+    failed = ImportFailed(repo, words)
+    assert [(name, value) for name, value, _ in lessons(failed, repo) if value] == ([learned] if learned else [])

@@ -13,7 +13,7 @@ from fastapi_stackops.adopt.backing import SCHEME_NAMES, Database
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.migrations import UPGRADE, alembic_location, migrations
 from fastapi_stackops.adopt.source import ASYNC_ENGINE, AT_LOCALHOST
-from fastapi_stackops.adopt.wheels import text_of
+from fastapi_stackops.adopt.syntax import code_text
 from fastapi_stackops.adopt.written_login import alembic_ini_url
 
 #: The variable holding the URL the migrations open: the stack's database, in the scheme of a driver the code has.
@@ -69,10 +69,11 @@ def sync_driver(root: Path, found: Finding | None, dependencies: tuple[str, ...]
 
 
 def env_text(root: Path, upgrade: str) -> str:
-    """The env.py the upgrade runs, as alembic.ini names it; "" for none (alembic configured in pyproject.toml)."""
+    """The code of the env.py the upgrade runs, as alembic.ini names it (no comments, nor old code kept in a string);
+    "" for none (alembic configured in pyproject.toml)."""
     folder = root / alembic_folder(upgrade)
     env = folder / alembic_location(folder) / "env.py" if (folder / "alembic.ini").is_file() else None
-    return text_of(env) if env and env.is_file() else ""
+    return code_text(env) if env and env.is_file() else ""
 
 
 def migrations_of(

@@ -4,6 +4,7 @@ init's reading makes; newer syntax (type parameters) read as the Python running 
 from __future__ import annotations
 
 import ast
+import copy
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -152,3 +153,23 @@ def module_level(tree: ast.Module) -> Iterator[ast.stmt]:
             yield from (n for block in (node.body, node.orelse, node.finalbody) for n in block)
         else:
             yield node
+
+
+def is_string_statement(node: ast.AST) -> bool:
+    """A docstring, or code kept in a string as a statement (a block of old code between triple quotes)."""
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+
+
+def code_text(path: Path) -> str:
+    """The file's code as it runs, with no comments nor string statements; its text as written when it does not parse.
+    The shared tree is copied, never changed."""
+    tree = parsed(path)
+    if tree is None:
+        return path.read_text(errors="replace") if path.is_file() else ""
+    tree = copy.deepcopy(tree)
+    for node in ast.walk(tree):
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list) and any(map(is_string_statement, block)):
+                setattr(node, name, [n for n in block if not is_string_statement(n)] or [ast.Pass()])
+    return ast.unparse(tree)

@@ -20,7 +20,7 @@ from fastapi_stackops.adopt.environment_reads import constant_text
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.migrations import alembic_location, nested_alembic
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
-from fastapi_stackops.adopt.syntax import calls, every_node, parsed
+from fastapi_stackops.adopt.syntax import calls, code_text, every_node, parsed
 from fastapi_stackops.adopt.testing import pytest_setting
 from fastapi_stackops.adopt.url_parts import ENGINES
 from fastapi_stackops.adopt.wheels import text_of
@@ -52,7 +52,7 @@ def alembic_url(root: Path) -> tuple[str, str]:
     folder = "" if (root / "alembic.ini").is_file() else nested_alembic(root)
     ini = root / folder
     location = alembic_location(ini) if (ini / "alembic.ini").is_file() else ""
-    env = text_of(ini / location / "env.py") if location and (ini / location / "env.py").is_file() else ""
+    env = code_text(ini / location / "env.py") if location and (ini / location / "env.py").is_file() else ""
     url, where = alembic_ini_url(ini) if env and not SETS_ITS_URL.search(env) else ("", "")
     return url, f"{folder}/{where}" if folder and where else where
 

@@ -42,6 +42,21 @@ INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
         # Not served as written: an env.py that sets its own URL, a placeholder, localhost, another port, a default.
         ({"alembic.ini": INI.format(url="postgresql://u:p@db/foo"), "migrations/env.py": "import os\nos.environ['X']\n"}, None),
         ({"alembic.ini": INI.format(url="driver://user:pass@localhost/dbname"), "migrations/env.py": ENV_PY}, None),
+        # drmacsika/fastapi-async-blog: old code kept in a string (a getenv there) is no code: env.py uses alembic.ini's URL.
+        (
+            {
+                "alembic.ini": INI.format(url="postgresql://u:p@db/foo"),
+                "migrations/env.py": ENV_PY + '"""\nos.getenv("X")\n"""\n',
+            },
+            "u p foo db",
+        ),
+        (
+            {
+                "alembic.ini": INI.format(url="postgresql://u:p@db/foo"),
+                "migrations/env.py": ENV_PY + 'import os\nos.getenv("X")\n',
+            },
+            None,
+        ),
         ({"db.py": 'URL = "postgresql://u:p@localhost:5432/db"\n'}, None),
         ({"db.py": 'URL = "postgresql://u:p@db:6543/db"\n'}, None),
         ({"db.py": 'import os\nURL = os.getenv("URL", "postgresql://u:p@db/x")\n'}, None),

@@ -30,9 +30,9 @@ LOGIN_URL = re.compile(
     r"^(?P<scheme>[a-z]+)(\+\w+)?://(?P<user>[\w.-]+):(?P<password>[^@/\s]+)"
     r"@(?P<host>[A-Za-z][\w.-]*)(:(?P<port>\d+))?/(?P<database>\w+)(\?\S*)?$"
 )
-#: An SQLite URL at a path relative to where the app runs (`sqlite:///database.db`, SQLModel's tutorial's): a file
-#: under the code, which is read-only in the image.
-RELATIVE_SQLITE = re.compile(r"^sqlite(?:\+\w+)?:///(?!/)(?:\./)?([\w./-]+\.\w+)$")
+#: An SQLite URL at a path relative to where the app runs (`sqlite:///database.db`, SQLModel's tutorial's; Tortoise
+#: ORM's `sqlite://./app.db`): a file under the code, which is read-only in the image.
+RELATIVE_SQLITE = re.compile(r"^sqlite(?:\+\w+)?:///?(?!/)(?:\./)?([\w./-]+\.\w+)$")
 #: An env.py that sets the URL itself (from a setting or the environment): alembic.ini's is not the one it uses.
 SETS_ITS_URL = re.compile(r"set_main_option|environ|getenv|settings\.")
 

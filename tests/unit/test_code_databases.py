@@ -25,6 +25,11 @@ TUTORIAL = 'sqlite_file_name = "database.db"\nsqlite_url = f"sqlite:///{sqlite_f
         ('URL = "sqlite+aiosqlite:///shop.db"\n', ("shop.db", "db.py:1")),
         ('URL = "sqlite:////var/lib/shop.db"\n', ("", "")),  # an absolute path is not the code's folder
         ('URL = "sqlite:///:memory:"\n', ("", "")),
+        # Palakorn-Voramongkol/fastapi-async-crud: Tortoise ORM's relative URL, a parameter's default; the app could
+        # not open it under the read-only code, and crash-looped at ci.
+        ("async def init_db(db_url: str = 'sqlite://./example.db'):\n    pass\n", ("example.db", "db.py:1")),
+        ('TORTOISE = {"connections": {"default": "sqlite://db.sqlite3"}}\n', ("db.sqlite3", "db.py:1")),
+        ('URL = "sqlite://:memory:"\n', ("", "")),
         ('name = input()\nURL = f"sqlite:///{name}"\n', ("", "")),  # a name bound to no literal
         # kathleen547/fastapi-expense-api, mateusmtorres23/fastapi-bank-api: the file beside the code, found from its
         # own module's path; the app could not open it under the read-only code.

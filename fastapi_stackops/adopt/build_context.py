@@ -11,6 +11,7 @@ from fastapi_stackops.adopt.conventions import BUILD_CACHE, HEADER
 from fastapi_stackops.adopt.migrations import alembic_location
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.source import SKIPPED, imported_names, src_is_a_package, string_constants
+from fastapi_stackops.adopt.start import served_top_level
 from fastapi_stackops.adopt.wheels import text_of
 
 
@@ -28,7 +29,8 @@ def code_paths(repo: Repository) -> list[str]:
         or (p.is_dir() and p.name in imported and next(p.rglob("*.py"), None))  # a namespace package, code further down
         or (p.suffix == ".py" and p.stem in imported)
     )
-    paths = [repo.app.source_root or repo.app.top_level, *packages, *worker_module(repo), *named_files(repo), *repo.copied]
+    paths = [repo.app.source_root or repo.app.top_level, *served_top_level(repo.root, repo.start), *packages]
+    paths += [*worker_module(repo), *named_files(repo), *repo.copied]
     if (repo.root / "alembic.ini").is_file():  # a prestart script may run alembic too
         paths += ["alembic.ini", *alembic_script_location(repo)]
     if alembic_in_pyproject(repo):  # alembic 1.16 reads [tool.alembic] from pyproject.toml in its working directory

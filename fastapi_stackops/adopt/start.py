@@ -63,9 +63,21 @@ def procfile_command(root: Path, port: int) -> tuple[list[str], str]:
 def holds_its_app(root: Path, words: list[str]) -> bool:
     """Whether the repository holds the module a server's `module:app` names (a stale Procfile naming a module long
     gone crash-looped the stack: Olukeye/fastapi-shop-app); a command naming no such target is taken as it is."""
-    target = next((word for word in words[1:] if re.fullmatch(r"[A-Za-z_][\w.]*:[\w.()]+", word)), "")
+    target = served_target(words)
     module = root / target.partition(":")[0].replace(".", "/")
     return not target or module.with_suffix(".py").is_file() or module.is_dir()
+
+
+def served_target(words: list[str] | tuple[str, ...]) -> str:
+    """The `module:app` a server's command names ("" for none)."""
+    return next((word for word in words[1:] if re.fullmatch(r"[A-Za-z_][\w.]*:[\w.()]+", word)), "")
+
+
+def served_top_level(root: Path, words: tuple[str, ...]) -> list[str]:
+    """The top-level module (main.py) or package the start command serves, which the image needs though the app
+    init found lives elsewhere (main.py re-exporting apit's app); none when the repository lacks it."""
+    first = served_target(words).partition(":")[0].split(".")[0]
+    return [name for name in (f"{first}.py", first) if first and (root / name).exists()][:1]
 
 
 #: Programs a prestart script runs that a slim Python image lacks, and the Debian package that brings each.

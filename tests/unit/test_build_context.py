@@ -38,6 +38,21 @@ def test_the_workers_module_is_copied_though_the_app_never_imports_it(tmp_path, 
     assert repo.worker.startswith("arq ") and code_paths(repo) == copied
 
 
+@pytest.mark.parametrize(
+    ("procfile", "copied"),
+    [
+        # edesz/fastapi-async-db-auth: its Procfile serves main:app, which re-exports apit's; init copied apit.py alone,
+        # and gunicorn crash-looped at ci on "No module named 'main'".
+        ("web: gunicorn -k uvicorn.workers.UvicornWorker main:app --bind 0.0.0.0:$PORT\n", ["apit.py", "main.py"]),
+        ("web: uvicorn apit:app --port $PORT\n", ["apit.py"]),
+    ],
+)
+def test_the_module_the_start_command_serves_is_copied(tmp_path, procfile, copied):
+    files = {"requirements.txt": "fastapi\ngunicorn\n", "apit.py": APP, "main.py": "from apit import app\n", "Procfile": procfile}
+    repo = read_repository(written(tmp_path, files))
+    assert repo.app.reference == "apit:app" and repo.start and code_paths(repo) == copied
+
+
 def test_a_namespace_package_whose_code_is_a_level_down_is_copied(tmp_path):
     main = "from api.v1.routes import router\n" + APP
     written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "api/v1/routes.py": "router = None\n", "docs/x.md": ""})

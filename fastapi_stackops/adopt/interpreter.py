@@ -231,19 +231,27 @@ def made_before(root: Path, how: str, requirements: str, python: str, compiled: 
     return any(upload is not None and upload < released(python) for upload in uploads)
 
 
+#: A dependency's build that failed in pip's isolated environment, unnamed under -q ("Getting requirements to build
+#: wheel did not run successfully": an old sdist's pyproject.toml that today's setuptools refuses).
+UNNAMED_BUILD = re.compile(r"the build failed at \[[^\]]*\]: (.*subprocess-exited-with-error.*)")
+
+
 def too_new_for_its_pins(failure: str, root: Path, how: str, requirements: str, python: str, compiled: tuple[str, ...]) -> str:
     """A dependency that failed to compile, said as what it is when its pin has a wheel for the Python before this one
     and none for this one (httptools 0.6.1, made before 3.13): the one-line refusal, with the ways out; "" otherwise
     (a library a build lacks, say)."""
     failed = re.search(r"the dependency (\S+) failed to build from source[^:]*: (.*)", failure)
+    # pip's quiet words for a build that failed before naming its package: the one pin the builder compiles
+    unnamed = UNNAMED_BUILD.search(failure) if not failed and len(compiled) == 1 else None
+    name, words = (failed[1], failed[2]) if failed else (compiled[0].split("==")[0], unnamed[1]) if unnamed else ("", "")
     older = f"3.{minor_of(python) - 1}"
-    if not failed or not any(pin.split("==")[0] == failed[1] and "==" in pin for pin in compiled):  # a pin init read
+    if not name or not any(pin.split("==")[0] == name and "==" in pin for pin in compiled):  # a pin init read
         return ""
-    if any(pin.split("==")[0] == failed[1] for pin in source_builds(root, how, requirements, older, ())[0]):
+    if any(pin.split("==")[0] == name for pin in source_builds(root, how, requirements, older, ())[0]):
         return ""
     return (
-        f"{root}: the pinned {failed[1]} has wheels for Python {older} and none for {python}, and does not compile "
-        f"for it ({failed[2]}); give init --python {older} where that image can be pulled, or refresh the pins "
+        f"{root}: the pinned {name} has wheels for Python {older} and none for {python}, and does not compile "
+        f"for it ({words}); give init --python {older} where that image can be pulled, or refresh the pins "
         f"({REFRESH.get(how, 'newer pins')})"
     )
 

@@ -13,12 +13,13 @@ from typing import TypeVar
 
 from fastapi_stackops.adopt.app_settings import setting_fields
 from fastapi_stackops.adopt.conventions import CODE_DIR, SET_BY_THE_IMAGE
-from fastapi_stackops.adopt.dependency_files import pyproject, requirement_name
+from fastapi_stackops.adopt.dependency_files import pyproject
 from fastapi_stackops.adopt.environment_reads import reads_behind, reads_on
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.import_failure import MISSING_FILE, Failure
 from fastapi_stackops.adopt.interpreter import older_allowed
 from fastapi_stackops.adopt.key_files import keys_among, missing_keys, said
+from fastapi_stackops.adopt.optional_installs import providing_extra, providing_group
 from fastapi_stackops.adopt.reading import Repository, read_repository
 from fastapi_stackops.adopt.refused_values import quoted, redis_by_use, refused_made_up
 from fastapi_stackops.adopt.routes import ImportFailed
@@ -80,10 +81,11 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
     folder = folder if not folder or folder.startswith("/") else os.path.normpath(f"{CODE_DIR}/{folder}")
     made_elsewhere = "the app needs it at import and the repository lacks it; copy there what makes it (a frontend's build)"
     keys, copied = missing_keys(failed.words, repo.root), held_file(failed.words, repo.root)
-    extra = providing_extra(failed, repo)
+    extra, group = providing_extra(failed, repo), providing_group(failed, repo)
     return [
         ("keys", keys, Finding("key files", said(keys), FIRST_START)),
         ("extras", extra, Finding("installs", f"its {extra} extra too: the app imports what it alone installs", FIRST_START)),
+        ("groups", group, Finding("installs", f"its {group} group too: the app imports what it alone installs", FIRST_START)),
         ("copied", copied, Finding("copies", f"{copied}, which the app opens at import, into the image", FIRST_START)),
         ("folders", folder, Finding("to change", f"{folder}, empty in the image: {made_elsewhere}", FIRST_START)),
         (
@@ -109,20 +111,6 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
             Finding("variable", f"{', '.join(variables)}, read at import with no default: secrets", FIRST_START),
         ),
     ]
-
-
-def providing_extra(failed: ImportFailed, repo: Repository) -> str:
-    """The project's extra that alone installs a module the app imports and the image lacks (`cache = ["redis"]`),
-    for an install that takes extras (uv's, poetry's); "" for none."""
-    failure = failed.failure
-    if not failure or failure.kind != "ModuleNotFoundError" or not repo.installer.startswith(("uv", "poetry")):
-        return ""
-    module = failure.name.split(".")[0].lower().replace("_", "-")
-    project = pyproject(repo.root)
-    extras = project.get("project", {}).get("optional-dependencies") or project.get("tool", {}).get("poetry", {}).get(
-        "extras", {}
-    )
-    return next((name for name, listed in extras.items() if module in {requirement_name(r) for r in listed}), "")
 
 
 def held_file(words: str, root: Path) -> str:
@@ -216,7 +204,7 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
         known = getattr(setup.repo, name)
         new = [v for v in (value if isinstance(value, tuple) else (value,)) if v and v not in known]
         if new and (
-            name in ("required", "refused_committed", "added", "copied", "extras")
+            name in ("required", "refused_committed", "added", "copied", "extras", "groups")
             or new[0].startswith(f"{CODE_DIR}/")
             or outside_the_system(name, new[0])
         ):

@@ -72,6 +72,7 @@ class Repository:
     start: tuple[str, ...] = ()  # the repository's own server command (a Procfile's), bound to the container port
     gunicorn_worker: str = UVICORN_WORKER  # uvicorn's worker class, under gunicorn
     extras: tuple[str, ...] = ()  # the extras that bring the framework, when the main dependencies do not
+    groups: tuple[str, ...] = ()  # poetry groups beside main whose packages the app imports (a runtime library kept in dev)
     async_engine: bool = False  # the code makes an async SQLAlchemy engine (create_async_engine)
     both_engines: bool = False  # and a sync one beside it (create_engine): a driver setting may be the sync one's
     requires_python: str = ""  # the project's own specifier, as written

@@ -279,3 +279,75 @@ def test_a_module_only_an_extra_installs_brings_that_extra_by_the_next_try(tmp_p
     setup, _ = learned(setup_for(repo, system_ca=False), failed, False)
     assert setup.repo.extras == (extra,)
     assert f"--extra {extra}" in dockerfile_text(setup.repo, "/health", False)
+
+
+POETRY_GROUPS = """[tool.poetry]
+name = "blog"
+version = "0.1.0"
+
+[tool.poetry.dependencies]
+python = "^3.11"
+fastapi = "*"
+
+[tool.poetry.group.db.dependencies]
+asyncpg = "*"
+
+[tool.poetry.group.dev.dependencies]
+pytest = "*"
+fastapi-cache2 = {extras = ["redis"], version = "^0.2.1"}
+"""
+#: poetry.lock's shape (lock 2.0, no groups per package): redis is fastapi-cache2's, behind its redis extra.
+POETRY_GROUPS_LOCK = """[[package]]
+name = "fastapi-cache2"
+version = "0.2.1"
+optional = false
+files = []
+
+[package.dependencies]
+fastapi = "*"
+redis = {version = ">=4.2.0rc1,<5.0.0", optional = true}
+
+[package.extras]
+redis = ["redis (>=4.2.0rc1,<5.0.0)"]
+
+[[package]]
+name = "redis"
+version = "4.6.0"
+optional = false
+files = []
+
+[[package]]
+name = "asyncpg"
+version = "0.29.0"
+optional = false
+files = []
+
+[metadata]
+lock-version = "2.0"
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "group"),
+    [
+        # Abramov0Alexandr/FastAPI-asyncpg-sqlalchemy: app/main.py imports redis, which fastapi-cache2[redis] in its dev
+        # group brings; init refused, saying no dependency installs it (its own `poetry install` installs every group).
+        ("redis", "dev"),
+        ("asyncpg", "db"),
+        ("nowhere", None),  # no group installs it: the app's own to declare
+    ],
+)
+def test_a_module_only_a_poetry_group_installs_brings_that_group_by_the_next_try(tmp_path, module, group):
+    from fastapi_stackops.adopt.init import setup_for
+
+    repo = read_repository(
+        written(tmp_path, {"pyproject.toml": POETRY_GROUPS, "poetry.lock": POETRY_GROUPS_LOCK, "main.py": APP})
+    )
+    failed = ImportFailed(repo, "", Failure("ModuleNotFoundError", f"No module named '{module}'", "/srv/main.py", 1, name=module))
+    if group is None:
+        with pytest.raises(ImportFailed):
+            learned(setup_for(repo, system_ca=False), failed, False)
+        return
+    setup, _ = learned(setup_for(repo, system_ca=False), failed, False)
+    assert setup.repo.groups == (group,)
+    assert f"poetry export --only main,{group} --without-hashes" in dockerfile_text(setup.repo, "/health", False)

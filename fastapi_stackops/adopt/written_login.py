@@ -33,8 +33,9 @@ LOGIN_URL = re.compile(
 #: An SQLite URL at a path relative to where the app runs (`sqlite:///database.db`, SQLModel's tutorial's; Tortoise
 #: ORM's `sqlite://./app.db`): a file under the code, which is read-only in the image.
 RELATIVE_SQLITE = re.compile(r"^sqlite(?:\+\w+)?:///?(?!/)(?:\./)?([\w./-]+\.\w+)$")
-#: An env.py that sets the URL itself (from a setting or the environment): alembic.ini's is not the one it uses.
-SETS_ITS_URL = re.compile(r"set_main_option|environ|getenv|settings\.")
+#: An env.py that sets the URL itself (from a setting or the environment): alembic.ini's is not the one it uses. A
+#: setting about anything else (`settings.Base.metadata`, the models' metadata) is no URL.
+SETS_ITS_URL = re.compile(r"set_main_option|environ|getenv|settings\.\w*(?i:url|uri|dsn|database|db|postgres|mysql|sql)")
 
 
 def alembic_ini_url(root: Path) -> tuple[str, str]:

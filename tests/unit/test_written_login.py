@@ -42,6 +42,17 @@ INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
         # Not served as written: an env.py that sets its own URL, a placeholder, localhost, another port, a default.
         ({"alembic.ini": INI.format(url="postgresql://u:p@db/foo"), "migrations/env.py": "import os\nos.environ['X']\n"}, None),
         ({"alembic.ini": INI.format(url="driver://user:pass@localhost/dbname"), "migrations/env.py": ENV_PY}, None),
+        # LamequeFernandes/fastapi-async-api: its env.py takes the models' metadata from its settings, and its URL from
+        # alembic.ini; that login's host was never served, and the migrations crash-looped the web at ci.
+        (
+            {
+                "alembic.ini": INI.format(url="postgresql://u:p@pg_x/foo"),
+                "migrations/env.py": ENV_PY + "m = settings.Base.metadata\n",
+            },
+            "u p foo pg_x",
+        ),
+        ({"alembic.ini": INI.format(url="postgresql://u:p@db/foo"), "migrations/env.py": ENV_PY + "u = settings.DB_URL\n"}, None),
+        ({"alembic.ini": INI.format(url="postgresql://u:p@db/foo"), "migrations/env.py": ENV_PY + "u = settings.db.url\n"}, None),
         # drmacsika/fastapi-async-blog: old code kept in a string (a getenv there) is no code: env.py uses alembic.ini's URL.
         (
             {

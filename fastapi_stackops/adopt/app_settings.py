@@ -103,11 +103,15 @@ def setting_fields(settings: Settings | None) -> tuple[SettingField, ...]:
     return tuple(settings.fields + settings.others) if settings else ()
 
 
+#: pydantic's types of an SQL database's URL: a field of one holds the database's, whatever it is called (SQLALCHEMY_URI).
+DATABASE_DSN = re.compile(r"\b(Postgres|PostgreSQL|MySQL|MariaDB|Cockroach)Dsn\b")
+
+
 def holds_database_url(field: SettingField) -> bool:
-    """Whether the field holds the database's URL: by its name (unless its default is a scheme alone), or by its
+    """Whether the field holds the database's URL: by its name (unless its default is a scheme alone), its type, or its
     default."""
     named = DATABASE_FIELD.search(field.name) and not BARE_SCHEME.match(field.default or "")
-    return bool(named or DATABASE_URL.match(field.default or ""))
+    return bool(named or DATABASE_DSN.search(field.annotation) or DATABASE_URL.match(field.default or ""))
 
 
 @dataclass(frozen=True)

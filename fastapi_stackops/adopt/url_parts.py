@@ -31,9 +31,14 @@ def placed_parts(root: Path) -> dict[str, str]:
         for node in (n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)):
             found |= url_parts_of(node, bound)
         for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.args):
-            read = read_of(call.args[0], bound) if any(calls(call, e) for e in ENGINES) else ""
+            read = read_of(as_text(call.args[0]), bound) if any(calls(call, e) for e in ENGINES) else ""
             found |= {read: "url"} if read and read not in found else {}
     return found
+
+
+def as_text(node: ast.expr) -> ast.expr:
+    """What `str(...)` turns to text (a pydantic URL: `create_async_engine(str(settings.SQLALCHEMY_URI))`), else the node."""
+    return node.args[0] if isinstance(node, ast.Call) and calls(node, "str") and len(node.args) == 1 else node
 
 
 #: SQLAlchemy's engine makers, whose first argument is the database's URL.

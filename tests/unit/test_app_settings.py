@@ -35,6 +35,21 @@ def test_a_setting_holds_the_database_url_by_its_name_or_its_default(name, defau
 
 
 @pytest.mark.parametrize(
+    ("annotation", "holds"),
+    [
+        # quick-sort/fastapi-simple-template: `SQLALCHEMY_URI: PostgresDsn`, a name no pattern knew; init gave it a
+        # made-up URL at localhost, and the app's async engine refused the sync driver that names.
+        ("PostgresDsn", True),
+        ("Optional[MySQLDsn]", True),
+        ("RedisDsn", False),
+        ("str", False),
+    ],
+)
+def test_a_setting_typed_as_an_sql_databases_url_holds_the_database_url(annotation, holds):
+    assert holds_database_url(SettingField("SQLALCHEMY_URI", None, annotation)) is holds
+
+
+@pytest.mark.parametrize(
     ("imported", "field", "required"),
     [
         # mitanshubhatt/fastapi-auth: `hinata_host: str = None` in a pydantic-settings class, which validates its

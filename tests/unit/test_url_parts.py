@@ -82,6 +82,8 @@ def test_parts_known_by_their_place_are_given_the_stacks_database(tmp_path):
             "URL_DATABASE",
         ),
         ("import os\nfrom sqlalchemy import create_engine\n\nengine = create_engine(os.getenv('STORE'))\n", "STORE"),
+        # quick-sort/fastapi-simple-template: a pydantic URL handed as text, `create_async_engine(str(...))`
+        ("import os\nfrom sqlalchemy import create_engine\n\nengine = create_engine(str(os.getenv('STORE')))\n", "STORE"),
     ],
 )
 def test_what_the_code_hands_the_engine_is_the_databases_url_whatever_its_name(tmp_path, code, given):

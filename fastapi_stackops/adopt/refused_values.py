@@ -16,7 +16,8 @@ MISSING_VARIABLE = re.compile(
     r"Config '([A-Za-z_]\w*)' is missing|KeyError: '([A-Z][A-Z0-9_]*)'|UndefinedValueError: ([A-Z][A-Z0-9_]*) not found|"
     # pydantic-settings reads a lowercase field from its uppercase variable (metrics_enabled from METRICS_ENABLED)
     r"(?<![\\\w])(?P<field>[A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?Field required \[type=missing, input_value=\{'[A-Z_]+'|"
-    r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+) (?:is required|must be set)\b|"  # the app's own check ("JWT_SECRET is required at startup")
+    # the app's own check ("JWT_SECRET is required at startup", "CORS_ORIGINS isn't present in the config")
+    r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+) (?:is required|must be set|(?:isn't|is not) (?:present|set|defined|configured))\b|"
     r'Environment variable "([A-Z][A-Z0-9_]*)" not set|'  # environs
     # An SDK's client made at import ("... or by setting the OPENAI_API_KEY environment variable"), an app's own words;
     # the first of two offered (set the `OPENAI_API_KEY` or `OPENAI_ADMIN_KEY` environment variable)

@@ -65,6 +65,9 @@ PYDANTIC_FROM_ENVIRONMENT = (
         ),
         ("ValidationError: 1 validation error for Item\nname\n  field required (type=value_error.missing)", ()),  # a body's
         ("EnvValidationError: Environment variable \"JWT_TTL\" invalid: ['Not a valid integer.']", ()),  # set, refused
+        # kienchickenzz/fastapi-simple-authen-author-server: its own config class's words; init was refused after a build
+        ("ConfigValueMissingError: CORS_ORIGINS isn't present in the config", ("CORS_ORIGINS",)),
+        ("ValueError: JWT_SECRET is not set", ("JWT_SECRET",)),
     ],
 )
 def test_the_variables_an_import_failure_says_are_missing(words, variables):

@@ -98,6 +98,11 @@ def scheme_alone(field: SettingField) -> re.Match | None:
     return BARE_SCHEME.match(field.default or "") if DATABASE_FIELD.search(field.variable) else None
 
 
+def part_names(field: SettingField) -> tuple[str, ...]:
+    """The names a database part may be known by: the variable, the field's name, its name in a nested group."""
+    return field.variable, field.name, field.name.rpartition("__")[2]
+
+
 def setting_fields(settings: Settings | None) -> tuple[SettingField, ...]:
     """Every field the app's settings read, the main class's and the others' (none without settings)."""
     return tuple(settings.fields + settings.others) if settings else ()
@@ -160,8 +165,9 @@ class Settings:
     def database_parts(self) -> dict[str, str]:
         """Field name -> the part of the database it names (host, port, user, password, name), beside a URL field too:
         code may build a URL of its own from them (an alembic env.py)."""
-        # DB_HOST: HOST under env_prefix DB_; POSTGRES_HOST under an app's own prefix (QUOIN_POSTGRES_HOST).
-        matched = {f.name: DATABASE_PART.match(f.variable) or DATABASE_PART.match(f.name) for f in self.fields}
+        # DB_HOST: HOST under env_prefix DB_; POSTGRES_HOST under an app's own prefix (QUOIN_POSTGRES_HOST); a nested
+        # group's (CFG_DB__DB_HOST, field db__DB_HOST), by the name in its group.
+        matched = {f.name: next(filter(None, map(DATABASE_PART.match, part_names(f))), None) for f in self.fields}
         parts = {name: m.lastgroup for name, m in matched.items() if m and m.lastgroup}
         drivers = {f.name: BARE_DRIVER.match(f.variable) or scheme_alone(f) for f in self.fields if f.name not in parts}
         drivers = drivers if parts else {}

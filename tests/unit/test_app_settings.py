@@ -76,3 +76,15 @@ def test_a_settings_field_defaulting_to_none_its_type_refuses_must_be_given(tmp_
     )
     settings = find_settings(written(tmp_path, {"config.py": code}))
     assert [f.variable for f in settings.required] == (["HINATA_HOST"] if required else [])
+
+
+def test_a_nested_groups_database_parts_named_with_their_own_prefix_are_the_stacks(tmp_path):
+    # vavlxxx/fastapi-simple-jwt-auth: `db: DBConfig` whose fields repeat the prefix (CFG_DB__DB_HOST): init made up
+    # their values, and the web crash-looped at ci on a host name that does not resolve.
+    from tests.unit.shapes import nested_environment
+
+    models = "class DBConfig(BaseModel):\n    DB_HOST: str\n    DB_PORT: int\n    DB_USER: str\n    DB_PASSWORD: str\n    DB_NAME: str\n\n"
+    environment = nested_environment(tmp_path, models, "    db: DBConfig\n", "fastapi\nasyncpg", "CFG_")
+    assert environment["CFG_DB__DB_HOST"] == "${CFG_DB__DB_HOST-postgres}"
+    assert environment["CFG_DB__DB_PASSWORD"] == "${CFG_DB__DB_PASSWORD-${POSTGRES_PASSWORD}}"
+    assert environment["CFG_DB__DB_PORT"] == "${CFG_DB__DB_PORT-5432}"

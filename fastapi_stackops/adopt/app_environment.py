@@ -20,6 +20,7 @@ from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_by_default,
 from fastapi_stackops.adopt.conventions import DATA_DIR
 from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
 from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.written_login import rewritten_scheme
 from fastapi_stackops.settings import PASSED_THROUGH
 
 
@@ -37,8 +38,9 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
             database.scheme(repo.orm_dependencies, "" if sync_for_async else scheme or repo.rewritten_scheme, async_engine)
         )
     name = (default.rsplit("/", 1)[-1] if default.startswith("sqlite") else "") or f"{repo.name}.db"
-    if scheme in ("", "sqlite") and async_engine and "aiosqlite" in repo.dependencies:
-        scheme = "sqlite+aiosqlite"  # an async engine refuses pysqlite, which a bare sqlite:// names
+    # An async engine refuses pysqlite, which a bare sqlite:// names; unless the code rewrites the bare one itself.
+    if scheme in ("", "sqlite") and async_engine and "aiosqlite" in repo.dependencies and not rewritten_scheme(repo.root, True):
+        scheme = "sqlite+aiosqlite"
     return f"{scheme or 'sqlite'}:///{DATA_DIR}/{name}"
 
 

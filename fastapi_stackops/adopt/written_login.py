@@ -108,15 +108,19 @@ def written_login(root: Path, kind: str) -> tuple[Login | None, list[Finding]]:
     return login, [Finding("database", said, login.source)] if login else []
 
 
-#: Code that rewrites its URL's scheme into a driver's (`url.replace("postgresql://", "postgresql+asyncpg://")`).
-REWRITES_SCHEME = re.compile(r"""\.replace\(\s*["'](postgres(?:ql)?|mysql|mariadb)://["']\s*,\s*["'][a-z]+\+\w+://["']""")
+#: Code that rewrites its URL's scheme into a driver's (`url.replace("postgresql://", "postgresql+asyncpg://")`,
+#: `url.replace("sqlite", "sqlite+aiosqlite", 1)`).
+REWRITES_SCHEME = re.compile(
+    r"""\.replace\(\s*["'](postgres(?:ql)?|mysql|mariadb|sqlite)(?:://)?["']\s*,\s*["'][a-z]+\+\w+(?:://)?["']"""
+)
 
 
-def rewritten_scheme(root: Path) -> str:
+def rewritten_scheme(root: Path, sqlite: bool = False) -> str:
     """The plain scheme the code expects its database URL in when it rewrites that into a driver's itself ("" for none):
-    given a driver's already, the rewrite finds nothing to replace, and a sync engine (alembic's) gets the async one."""
-    found = (REWRITES_SCHEME.search(text_of(path)) for path in python_files(root))
-    return next((match[1] for match in found if match), "")
+    given a driver's already, the rewrite finds nothing to replace, and a sync engine (alembic's) gets the async one.
+    A server's, or with `sqlite` SQLite's (`url.replace("sqlite", "sqlite+aiosqlite", 1)`)."""
+    found = (match[1] for path in python_files(root) for match in REWRITES_SCHEME.finditer(text_of(path)))
+    return next((scheme for scheme in found if (scheme == "sqlite") is sqlite), "")
 
 
 def migrations_sqlite_file(root: Path, url: str) -> str:

@@ -255,3 +255,22 @@ def test_an_sqlite_url_written_as_an_f_string_is_the_database(tmp_path: Path, de
     config += f"class Settings:\n    database_url = os.getenv('DATABASE_URL', {default})\n"
     files = {"requirements.txt": "fastapi\nsqlalchemy\n", "main.py": APP, "app/config.py": config}
     assert read_repository(written(tmp_path, files)).database == database
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "url"),
+    [
+        # zhangjw777/FastAPI-simple-template: its code makes `sqlite+aiosqlite` of a bare sqlite URL itself; given the
+        # driver's already, it made `sqlite+aiosqlite+aiosqlite`, and init was refused after a build.
+        ('url = settings.DATABASE_URL.replace("sqlite", "sqlite+aiosqlite", 1)\n', "sqlite:////var/lib/app/app.db"),
+        ("url = settings.DATABASE_URL\n", "sqlite+aiosqlite:////var/lib/app/app.db"),
+    ],
+)
+def test_a_bare_sqlite_url_the_code_gives_its_async_driver_itself_stays_bare(tmp_path: Path, rewrite, url):
+    files = {"requirements.txt": "fastapi\nsqlalchemy\naiosqlite\npydantic-settings\n", "main.py": APP}
+    engine = "from sqlalchemy.ext.asyncio import create_async_engine\nfrom config import settings\n"
+    files |= {
+        "config.py": SQLITE_SETTINGS.format(url="sqlite:///./app.db"),
+        "db.py": engine + rewrite + "e = create_async_engine(url)\n",
+    }
+    assert f"DATABASE_URL: ${{DATABASE_URL-{url}}}" in compose_text(read_repository(written(tmp_path, files)))

@@ -75,8 +75,11 @@ def string_constants(root: Path) -> set[str]:
     return {value for value, _ in written_strings(root)}
 
 
-#: Code that makes an async SQLAlchemy engine: its database URL then names an async driver.
-ASYNC_ENGINE = re.compile(r"\b(create_async_engine|async_engine_from_config)\b|\bAsyncEngine\(")
+#: Code that makes an async SQLAlchemy engine, or opens its sessions (a library making the engine: alchemynger's
+#: AsyncManager): its database URL then names an async driver.
+ASYNC_ENGINE = re.compile(
+    r"\b(create_async_engine|async_engine_from_config|async_sessionmaker)\b|\bAsyncEngine\(|\bAsyncSession\b"
+)
 SYNC_ENGINE = re.compile(r"\bcreate_engine\(")
 #: The calls that make a SQLAlchemy engine, and whether it is async.
 ENGINE_CALLS = {"create_engine": False, "create_async_engine": True, "AsyncEngine": True}  # SQLModel wraps a sync one

@@ -6,7 +6,7 @@ import pytest
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.reading import read_repository
-from fastapi_stackops.adopt.source import import_case_mismatch, python_files
+from fastapi_stackops.adopt.source import import_case_mismatch, made_engines, python_files
 from tests.utils import written
 
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
@@ -83,3 +83,21 @@ def test_a_folder_named_like_a_module_is_no_file_of_its_code(tmp_path):
     written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP, "api/dependecies.py/auth.py": "x = 1\n"})
     assert list(python_files(tmp_path)) == [tmp_path / "api/dependecies.py/auth.py", tmp_path / "main.py"]
     assert read_repository(tmp_path).app.reference == "main:app"
+
+
+@pytest.mark.parametrize(
+    ("code", "engines"),
+    [
+        ("from sqlalchemy.ext.asyncio import create_async_engine\ne = create_async_engine(URL)\n", (True, False)),
+        ("from sqlalchemy import create_engine\ne = create_engine(URL)\n", (False, True)),
+        # Resheba/fastapi-simple: a library makes the engine (alchemynger's AsyncManager), the app opens its sessions;
+        # init gave a bare sqlite URL, and the migrations' async engine refused pysqlite at ci.
+        (
+            "from sqlalchemy.ext.asyncio import AsyncSession\nfrom alchemynger import AsyncManager\nm = AsyncManager(path=URL)\n",
+            (True, False),
+        ),
+        ("import os\n", (False, False)),
+    ],
+)
+def test_the_engines_the_code_makes_or_opens_sessions_of(tmp_path, code, engines):
+    assert made_engines(written(tmp_path, {"db.py": code})) == engines

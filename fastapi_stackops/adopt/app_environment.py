@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from fastapi_stackops.adopt.app_mode import https_redirects, local_mode, redirect_guards
 from fastapi_stackops.adopt.app_settings import (
@@ -37,7 +38,10 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
         return database.url(
             database.scheme(repo.orm_dependencies, "" if sync_for_async else scheme or repo.rewritten_scheme, async_engine)
         )
-    name = (default.rsplit("/", 1)[-1] if default.startswith("sqlite") else "") or f"{repo.name}.db"
+    # With no default of its own, the file the code opens where it runs (linked to the volume) is the app's.
+    name = (default.rsplit("/", 1)[-1] if default.startswith("sqlite") else "") or Path(
+        repo.sqlite_in_code or f"{repo.name}.db"
+    ).name
     # An async engine refuses pysqlite, which a bare sqlite:// names; unless the code rewrites the bare one itself.
     if scheme in ("", "sqlite") and async_engine and "aiosqlite" in repo.dependencies and not rewritten_scheme(repo.root, True):
         scheme = "sqlite+aiosqlite"

@@ -189,7 +189,9 @@ def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings |
     if in_code:
         return Finding("database", f"SQLite on a named volume, its {in_code} linked there", where), in_code
     if not url and {"sqlalchemy", "sqlmodel"} & set(dependencies) and alembic_ini_url(root)[0].startswith("sqlite"):
-        return Finding("database", "SQLite on a named volume", "alembic.ini's sqlalchemy.url"), ""
+        # The app's URL read with no default: its file on the volume is the one the migrations make, linked there.
+        linked = f", alembic.ini's {migrated} linked there" if (migrated := migrations_sqlite_file(root, "")) else ""
+        return Finding("database", f"SQLite on a named volume{linked}", "alembic.ini's sqlalchemy.url"), migrated
     parts = settings.database_parts if settings else {}
     dialect = next((f.variable for f in settings.fields if parts.get(f.name) in ("kind", "driver")), "") if settings else ""
     if dialect and {"sqlalchemy", "sqlmodel"} & set(dependencies):

@@ -125,7 +125,10 @@ def rewritten_scheme(root: Path, sqlite: bool = False) -> str:
 
 def migrations_sqlite_file(root: Path, url: str) -> str:
     """The SQLite file alembic.ini names beside the code, when its env.py connects with it as written and the app's own
-    default names that file too (./shortener.db both): a link to the app's file on the volume makes the migrations'
-    tables the app's."""
+    default names that file too (./shortener.db both), or the app has no default (`url` ""): a link to the app's file
+    on the volume makes the migrations' tables the app's."""
     found = RELATIVE_SQLITE.match(alembic_url(root)[0])
-    return found.group(1) if found and url.startswith("sqlite") and url.rsplit("/", 1)[-1] == Path(found.group(1)).name else ""
+    if not found:
+        return ""
+    same = not url or (url.startswith("sqlite") and url.rsplit("/", 1)[-1] == Path(found.group(1)).name)
+    return found.group(1) if same else ""

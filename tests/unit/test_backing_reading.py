@@ -274,3 +274,15 @@ def test_a_bare_sqlite_url_the_code_gives_its_async_driver_itself_stays_bare(tmp
         "db.py": engine + rewrite + "e = create_async_engine(url)\n",
     }
     assert f"DATABASE_URL: ${{DATABASE_URL-{url}}}" in compose_text(read_repository(written(tmp_path, files)))
+
+
+def test_an_sqlite_url_read_with_no_default_is_the_file_alembic_ini_makes_linked_to_the_volume(tmp_path: Path):
+    # mohamedmagdy841/fastapi-simple-crud: the app reads its URL with no default, alembic.ini names
+    # sqlite:///fastapi-practice.db; the migrations wrote under the read-only code, and the web crash-looped at ci.
+    files = {"requirements.txt": "fastapi\nsqlalchemy\nalembic\n", "main.py": APP, "alembic.ini": ALEMBIC_INI}
+    files |= {"db.py": "import os\nfrom sqlalchemy import create_engine\nengine = create_engine(os.getenv('DB_URL'))\n"}
+    files |= {"alembic/env.py": "config = context.config\n", "alembic/versions/0001_a.py": "revision = '0001'\n"}
+    repo = read_repository(written(tmp_path, files))
+    assert repo.sqlite_in_code == "shortener.db"
+    assert "ln -sf /var/lib/app/shortener.db /srv/shortener.db" in dockerfile_text(repo, "/", repo.keeps_data)
+    assert "DB_URL: ${DB_URL-sqlite:////var/lib/app/shortener.db}" in compose_text(repo)

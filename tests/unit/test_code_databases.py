@@ -30,6 +30,11 @@ TUTORIAL = 'sqlite_file_name = "database.db"\nsqlite_url = f"sqlite:///{sqlite_f
         ("async def init_db(db_url: str = 'sqlite://./example.db'):\n    pass\n", ("example.db", "db.py:1")),
         ('TORTOISE = {"connections": {"default": "sqlite://db.sqlite3"}}\n', ("db.sqlite3", "db.py:1")),
         ('URL = "sqlite://:memory:"\n', ("", "")),
+        # Danielk84/fastapi-simple-app: the file chosen by a flag at the module's top; the branch that runs names it.
+        (
+            'DEBUG = False\nif DEBUG:\n    NAME = "test.db"\nelse:\n    NAME = "database.db"\nURL = f"sqlite:///{NAME}"\n',
+            ("database.db", "db.py:6"),
+        ),
         ('name = input()\nURL = f"sqlite:///{name}"\n', ("", "")),  # a name bound to no literal
         # kathleen547/fastapi-expense-api, mateusmtorres23/fastapi-bank-api: the file beside the code, found from its
         # own module's path; the app could not open it under the read-only code.

@@ -190,7 +190,8 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
     values the try made up, which the app's own check may quote as it refuses one."""
     path = failed.failure.own_line(setup.repo.root)[0] if failed.failure else None
     statement = failed.failure.own_statement(setup.repo.root) if failed.failure else ""
-    made_up = refused_made_up(failed.words, dict(generated)) | redis_by_use(failed.words, statement, dict(generated))
+    variables = [*generated, *(f.variable for f in setting_fields(setup.repo.settings))]  # made up, or left unset
+    made_up = refused_made_up(failed.words, dict(generated)) | redis_by_use(failed.words, statement, variables)
     refused = as_settings(failed.refused_values | made_up, setup.repo, path)
     typed = {name: value for name, value in refused.items() if setup.repo.given.get(name) != value}
     if typed:  # generated values their types or checks refused: values they take, as --set would give them

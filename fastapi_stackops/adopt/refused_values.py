@@ -4,6 +4,7 @@ and those its type or its own check refused, with a value each takes instead. Pu
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from fastapi_stackops.adopt.brokers import REDIS_PARTS
 from fastapi_stackops.adopt.conventions import SERVED_AT
@@ -126,11 +127,12 @@ def refused_made_up(words: str, generated: dict[str, str]) -> dict[str, str]:
 REDIS_SCHEME = re.compile(r"Redis URL must specify one of the following schemes")
 
 
-def redis_by_use(words: str, statement: str, generated: dict[str, str]) -> dict[str, str]:
-    """Variable -> the stack's Redis URL, for each made-up value that the failing statement hands redis-py as one
-    (`AsyncRedisManager(setting.WS_MESSAGE_QUEUE)`): a Redis URL known by its use, not its name."""
+def redis_by_use(words: str, statement: str, variables: Iterable[str]) -> dict[str, str]:
+    """Variable -> the stack's Redis URL, for each of these (made up, or read with no default and so unset) that the
+    failing statement hands redis-py as one (`AsyncRedisManager(setting.WS_MESSAGE_QUEUE)`): a Redis URL known by its
+    use, not its name."""
     names = {name.upper() for name in re.findall(r"\w+", statement)} if REDIS_SCHEME.search(words) else set()
-    named = [v for v in generated if v in names or any(v.endswith(f"_{name}") for name in names)]
+    named = [v for v in dict.fromkeys(variables) if v in names or any(v.endswith(f"_{name}") for name in names)]
     return dict.fromkeys(named, REDIS_PARTS["url"][1])
 
 

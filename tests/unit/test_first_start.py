@@ -351,3 +351,17 @@ def test_a_module_only_a_poetry_group_installs_brings_that_group_by_the_next_try
     setup, _ = learned(setup_for(repo, system_ca=False), failed, False)
     assert setup.repo.groups == (group,)
     assert f"poetry export --only main,{group} --without-hashes" in dockerfile_text(setup.repo, "/health", False)
+
+
+@pytest.mark.parametrize("generated", [{}, {"WS_MESSAGE_QUEUE": "ci-Secret0abc"}])
+def test_a_variable_redis_refused_as_a_url_is_given_the_stacks_redis_whether_made_up_or_unset(tmp_path, generated):
+    # brestok-1/fastapi-docker: WS_MESSAGE_QUEUE = os.getenv('WS_MESSAGE_QUEUE'), no default, handed to socketio's
+    # AsyncRedisManager a line below the call's first; init was refused after a build.
+    config = "import os\n\nclass Config:\n    WS_MESSAGE_QUEUE = os.getenv('WS_MESSAGE_QUEUE')\n\nsetting = Config()\n"
+    views = "import socketio\nfrom config import setting\n\nmgr = socketio.AsyncRedisManager(\n    setting.WS_MESSAGE_QUEUE\n)\n"
+    files = {"requirements.txt": "fastapi\nredis\npython-socketio\n", "main.py": APP, "config.py": config, "views.py": views}
+    repo = read_repository(written(tmp_path, files))
+    words = "ValueError: Redis URL must specify one of the following schemes (redis://, rediss://, unix://)"
+    failed = ImportFailed(repo, words, Failure("ValueError", words.split(": ", 1)[1], "/srv/views.py", 4))
+    taught, _ = learned(Setup(repo, "env", False), failed, False, generated)
+    assert taught.repo.given["WS_MESSAGE_QUEUE"] == "redis://redis:6379/0"

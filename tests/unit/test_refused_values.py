@@ -204,7 +204,7 @@ REDIS_REFUSAL = "ValueError: Redis URL must specify one of the following schemes
         # brestok-1/fastapi-docker: WS_MESSAGE_QUEUE, a Redis URL known by its use; init was refused after a build.
         (REDIS_REFUSAL, "mgr = socketio.AsyncRedisManager(setting.SECRET_KEY)", {"SECRET_KEY": "redis://redis:6379/0"}),
         (REDIS_REFUSAL, "r = Redis.from_url(settings.environment)", {"APP_ENVIRONMENT": "redis://redis:6379/0"}),
-        (REDIS_REFUSAL, "r = Redis.from_url(settings.other)", {}),  # none init made up
+        (REDIS_REFUSAL, "r = Redis.from_url(settings.other)", {}),  # none init knows
         ("ValueError: bad value", "mgr = socketio.AsyncRedisManager(setting.SECRET_KEY)", {}),  # no Redis refusal
     ],
 )

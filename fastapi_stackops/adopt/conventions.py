@@ -82,3 +82,20 @@ def pipfile_pins(section: str = "default") -> str:
         "print('\\\\n'.join(n + e['version'] + ('; ' + e['markers'] if e.get('markers') else '') "
         "for n, e in d.items() if e.get('version')))\""
     )
+
+
+def pipfile_requirements(section: str = "packages") -> str:
+    """A Python program, quoted for the shell, printing a section of a Pipfile with no lock as requirements lines
+    (name[extras]range; markers): its packages, or its dev-packages; a git or path source is left out. tomllib from
+    3.11, tomli before (PIPFILE_READER puts it on the path)."""
+    return (
+        "\"import sys; t = __import__('tomllib') if sys.version_info >= (3, 11) else __import__('tomli'); "
+        f"p = t.load(open('Pipfile', 'rb')).get('{section}', {{}}); "
+        "p = {n: ({'version': s} if isinstance(s, str) else s) for n, s in p.items()}; "
+        "print('\\\\n'.join(n + ('[' + ','.join(s['extras']) + ']' if s.get('extras') else '') + s.get('version', '*').replace('*', '') "
+        "+ ('; ' + s['markers'] if s.get('markers') else '') for n, s in p.items() if not {'git', 'path', 'file', 'editable'} & set(s)))\""
+    )
+
+
+#: Before Python 3.11 (no tomllib), tomli where only the Pipfile's reading finds it, not among the app's packages.
+PIPFILE_READER = "{ python -c 'import tomllib' 2>/dev/null || pip install -q --target /tmp/toml tomli; } && PYTHONPATH=/tmp/toml"

@@ -16,8 +16,9 @@ from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.installer_version import installer_version
 from fastapi_stackops.adopt.locks import read_lock
 from fastapi_stackops.adopt.package_index import normalized
+from fastapi_stackops.adopt.pipfile import pipfile_pins, pipfile_ranges
 from fastapi_stackops.adopt.poetry_hash import stale
-from fastapi_stackops.adopt.wheels import pipfile_pins, ranges, text_of
+from fastapi_stackops.adopt.wheels import ranges, text_of
 from fastapi_stackops.adopt.workspace import read_toml, workspace_of
 from fastapi_stackops.lazy import requests
 
@@ -167,6 +168,8 @@ def chosen_installer(root: Path, project: dict) -> tuple[str, Finding, str, tupl
         if lacking:  # a requirements file left behind: the Pipfile has grown since it was written
             value += f" ({requirements[0]} lacks {', '.join(lacking[:3])}, which the Pipfile names)"
         return "pipenv", Finding("installs", value, "Pipfile.lock"), "", pins
+    if listed := pipfile_ranges(root):
+        return "pipfile", Finding("installs", "the Pipfile's packages, with pip (no lock)", "Pipfile"), "", tuple(listed)
     if workspace := workspace_of(root, project):
         value = f"uv sync --frozen --package {workspace.package}, from the workspace's lock"
         return "uv", Finding("installs", value, f"{workspace.up}/uv.lock"), "", tuple(declared)
@@ -176,7 +179,7 @@ def chosen_installer(root: Path, project: dict) -> tuple[str, Finding, str, tupl
     if empty:
         raise NotAFastAPIRepository(f"{empty} names no dependency: list the app's in it (fastapi among them), and commit it")
     raise NotAFastAPIRepository(
-        f"{root}: no uv.lock, poetry.lock, requirements.txt, Pipfile.lock, [project] or setup.cfg says how to install it"
+        f"{root}: no uv.lock, poetry.lock, requirements.txt, Pipfile, [project] or setup.cfg says how to install it"
         + (f"; run init from a service's folder: {below}" if below else "")
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from fastapi_stackops.adopt.conventions import AT_THE_MINOR, pipfile_pins
+from fastapi_stackops.adopt.conventions import AT_THE_MINOR, PIPFILE_READER, pipfile_pins, pipfile_requirements
 from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.reading import Repository
 
@@ -85,6 +85,13 @@ INSTALLERS = {
         "Pipfile.lock",
         f"python -c {pipfile_pins()} > /tmp/requirements.txt \\\n"
         f"    && {AT_THE_MINOR} /tmp/requirements.txt && pip install -q --no-cache-dir -r /tmp/requirements.txt",
+    ),
+    # A Pipfile with no lock: its packages as requirements for pip, which resolves them.
+    "pipfile": (
+        "Pipfile",
+        # braces doubled: each command is formatted with the requirements file's name
+        f"{PIPFILE_READER} python -c {pipfile_requirements()} > /tmp/requirements.txt \\\n".replace("{", "{{").replace("}", "}}")
+        + "    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
     ),
     "requirements": (
         "{requirements}",

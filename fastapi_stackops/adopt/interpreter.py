@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.package_index import first_upload
+from fastapi_stackops.adopt.pipfile import pipfile_python_said
 from fastapi_stackops.adopt.ranges import marked_python
 from fastapi_stackops.adopt.source import imported_names, needs_lazy_annotations, python_files
 from fastapi_stackops.adopt.syntax import newer_syntax, one_argument_generator, union_annotation
@@ -16,7 +17,6 @@ from fastapi_stackops.adopt.unlocked import for_another_python, released
 from fastapi_stackops.adopt.wheels import (
     index_url,
     native_libraries,
-    pipfile_python,
     resolution_moment,
     text_of,
     without_wheels,
@@ -89,16 +89,15 @@ def hashed_for(root: Path) -> tuple[str, str]:
 
 def declared_python(root: Path, project: dict) -> tuple[str, str]:
     """The project's Python specifier and where it is: requires-python, else poetry's python dependency, else the
-    minor Pipfile.lock was made for, else the one a hashed requirements file was compiled for, or newer, else the one
+    minor Pipfile.lock was made for (or the Pipfile asks), else the one a hashed requirements file was compiled for, or newer, else the one
     the requirements file marks its framework's pin for (an export's `; python_version >= "3.12"`)."""
-    pipenv = pipfile_python(root)
     compiled, file = hashed_for(root)
     files = requirements_files(root)
     marked = marked_python(text_of(root / files[0]).splitlines()) if files else ""
     for spec, source in (
         (project.get("project", {}).get("requires-python", ""), "requires-python in pyproject.toml"),
         (project.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python", ""), "poetry's python dependency"),
-        (f"=={pipenv}.*" if pipenv else "", "Pipfile.lock's python_version"),
+        pipfile_python_said(root),
         (f">={compiled}" if compiled else "", f"{file}, compiled with hashes for Python"),
         (marked, f"{files[0] if files else ''}'s fastapi pin, marked for Python"),
     ):
@@ -231,8 +230,7 @@ def made_before(root: Path, how: str, requirements: str, python: str, compiled: 
     return any(upload is not None and upload < released(python) for upload in uploads)
 
 
-#: A dependency's build that failed in pip's isolated environment, unnamed under -q ("Getting requirements to build
-#: wheel did not run successfully": an old sdist's pyproject.toml that today's setuptools refuses).
+#: A dependency's build that failed unnamed under pip -q (an old sdist's pyproject.toml today's setuptools refuses).
 UNNAMED_BUILD = re.compile(r"the build failed at \[[^\]]*\]: (.*subprocess-exited-with-error.*)")
 
 
@@ -241,8 +239,7 @@ def too_new_for_its_pins(failure: str, root: Path, how: str, requirements: str, 
     and none for this one (httptools 0.6.1, made before 3.13): the one-line refusal, with the ways out; "" otherwise
     (a library a build lacks, say)."""
     failed = re.search(r"the dependency (\S+) failed to build from source[^:]*: (.*)", failure)
-    # pip's quiet words for a build that failed before naming its package: the one pin the builder compiles
-    unnamed = UNNAMED_BUILD.search(failure) if not failed and len(compiled) == 1 else None
+    unnamed = UNNAMED_BUILD.search(failure) if not failed and len(compiled) == 1 else None  # the one pin it compiles
     name, words = (failed[1], failed[2]) if failed else (compiled[0].split("==")[0], unnamed[1]) if unnamed else ("", "")
     older = f"3.{minor_of(python) - 1}"
     if not name or not any(pin.split("==")[0] == name and "==" in pin for pin in compiled):  # a pin init read

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import DATABASE_FIELD
-from fastapi_stackops.adopt.conventions import AT_THE_MINOR, pipfile_pins
+from fastapi_stackops.adopt.conventions import AT_THE_MINOR, PIPFILE_READER, pipfile_pins, pipfile_requirements
 from fastapi_stackops.adopt.environment_reads import environment_settings
 from fastapi_stackops.adopt.import_failure import ADDED_WHEN_MISSING, DISTRIBUTION_OF
+from fastapi_stackops.adopt.pipfile import pipfile_ranges
 from fastapi_stackops.adopt.source import AT_LOCALHOST
 from fastapi_stackops.adopt.suite_values import ci_values, committed_env_values, names_in_code, recipe_values, test_env_values
 from fastapi_stackops.adopt.syntax import absolute_imports, every_node, parsed
@@ -84,6 +85,8 @@ class ServiceTests:
             )
         if self.kind == "requirements":
             return f"{pip} -r {self.name}"
+        if self.kind == "pipfile-dev":
+            return f"{PIPFILE_READER} python -c {pipfile_requirements('dev-packages')} > /tmp/test-requirements.txt && {pip} -r /tmp/test-requirements.txt"
         if self.kind == "pipenv-develop":
             return (
                 f"python -c {pipfile_pins('develop')} > /tmp/test-requirements.txt \\\n"
@@ -131,6 +134,15 @@ def dev_dependencies(root: Path, project: dict, installer: str) -> tuple[str, st
         return next((("poetry-group", g, f"poetry's {g} group") for g, r in found.items() if names_pytest(r)), None)
     if installer == "requirements":
         return requirements_with_pytest(root)
+    if installer == "pipfile":  # pytest among a Pipfile's packages, or its dev-packages
+        main, dev = names_pytest(list(pipfile_ranges(root))), names_pytest(list(pipfile_ranges(root, "dev-packages")))
+        return (
+            ("main", "", "the Pipfile's packages")
+            if main
+            else ("pipfile-dev", "dev-packages", "the Pipfile's dev-packages")
+            if dev
+            else None
+        )
     if installer == "pipenv":  # pytest among Pipfile.lock's main pins, or its develop ones
         lock = json.loads(text_of(root / "Pipfile.lock") or "{}")
         if names_pytest(list(lock.get("default", {}))):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.package_index import for_other_pythons, normalized, undated
+from fastapi_stackops.adopt.pipfile import pipfile
 from fastapi_stackops.adopt.wheels import (
     for_linux,
     index_url,
@@ -91,9 +92,10 @@ def every_python_pins(root: Path, installer: str, requirements: str) -> dict[str
     is asked for on some Pythons only."""
     if installer in ("uv", "poetry"):  # a lock is made for the Pythons it names
         return {}
-    if installer == "pipenv":
-        locked = json.loads(text_of(root / "Pipfile.lock") or "{}").get("default", {})
-        guarded = {normalized(name) for name, entry in locked.items() if isinstance(entry, dict) and entry.get("markers")}
+    if installer in ("pipenv", "pipfile"):
+        listed = json.loads(text_of(root / "Pipfile.lock") or "{}").get("default", {}) if installer == "pipenv" else None
+        listed = pipfile(root).get("packages", {}) if listed is None else listed
+        guarded = {normalized(name) for name, entry in listed.items() if isinstance(entry, dict) and entry.get("markers")}
     else:
         guarded = {normalized(m[1]) for m in MARKED.finditer(text_of(root / (requirements or "pyproject.toml")))}
     pins = unlocked_ranges(root, installer, requirements)

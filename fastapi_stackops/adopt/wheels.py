@@ -3,7 +3,6 @@ list, or for a requirements file the package index's own (PEP 691), never guesse
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import re
@@ -14,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from fastapi_stackops.adopt.file_text import text_of
 from fastapi_stackops.adopt.locks import locked_files
 from fastapi_stackops.adopt.package_index import (
     DEFAULT_INDEX,
@@ -23,6 +23,7 @@ from fastapi_stackops.adopt.package_index import (
     normalized,
     picked,
 )
+from fastapi_stackops.adopt.pipfile import pipfile_pins, pipfile_ranges
 from fastapi_stackops.adopt.ranges import poetry_ranges, requirement_ranges
 from fastapi_stackops.repository import last_commit_time
 
@@ -71,16 +72,8 @@ def release_key(version: str) -> tuple[int, ...]:
 #: is C++; uvloop before 0.15 builds its libuv with configure and make).
 COMPILER = "gcc g++ libc6-dev make"
 #: Installers that resolve the dependencies when the image is built: no lock holds them.
-UNLOCKED = ("requirements", "pip", "poetry-unlocked", "setup.cfg")
+UNLOCKED = ("requirements", "pip", "poetry-unlocked", "setup.cfg", "pipfile")
 WHEEL = re.compile(r"^[^-]+-[^-]+(?:-\d[^-]*)?-(?P<python>[^-]+)-(?P<abi>[^-]+)-(?P<platform>[^-]+)\.whl$")
-
-
-def text_of(path: Path) -> str:
-    """A requirements file's text in whatever encoding pip would read it: UTF-16 with its BOM (PowerShell's `pip freeze >`
-    writes that), else UTF-8; a byte that fits neither (a UTF-16 file cut at an odd length) is replaced, never a crash."""
-    data = path.read_bytes()
-    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
-    return data.decode(encoding, errors="replace")
 
 
 #: Releases that build only with Cython before 3 (PyYAML before 6.0.1: "AttributeError: cython_sources"), and the
@@ -135,20 +128,6 @@ def fits(wheel: str, python: str, machine: str) -> bool:
     return False
 
 
-def pipfile_pins(root: Path) -> dict[str, str]:
-    """Pipfile.lock's main pins, name -> ==version; an entry with no version (a git or path source) is left out."""
-    locked = json.loads(text_of(root / "Pipfile.lock") or "{}").get("default", {})
-    return {name: entry["version"] for name, entry in locked.items() if isinstance(entry, dict) and entry.get("version")}
-
-
-def pipfile_python(root: Path) -> str:
-    """The Python minor Pipfile.lock was made for (its _meta's python_version: "3.11"), "" without one."""
-    lock = root / "Pipfile.lock"
-    meta = json.loads(text_of(lock) or "{}").get("_meta", {}) if lock.is_file() else {}
-    version = str(meta.get("requires", {}).get("python_version", ""))
-    return version if re.fullmatch(r"3\.\d+", version) else ""
-
-
 def ranges(root: Path, requirements: str) -> dict[str, str]:
     """name -> range ("==2.9.10" for a pin) of a requirements file and the files it includes with -r."""
     found: dict[str, str] = {}
@@ -168,6 +147,8 @@ def unlocked_ranges(root: Path, installer: str, requirements: str) -> dict[str, 
         return ranges(root, requirements)
     if installer == "pipenv":  # exact pins, read as pip is given them
         return {normalized(name): version for name, version in pipfile_pins(root).items()}
+    if installer == "pipfile":
+        return pipfile_ranges(root)
     project = tomllib.loads((root / "pyproject.toml").read_text()) if (root / "pyproject.toml").is_file() else {}
     if installer == "poetry-unlocked":
         listed = poetry_ranges(project.get("tool", {}).get("poetry", {}).get("dependencies", {}))

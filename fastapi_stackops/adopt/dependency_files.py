@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi_stackops import StackError
+from fastapi_stackops.adopt.default_groups import poetry_runtime_dependencies
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.installer_version import installer_version
 from fastapi_stackops.adopt.locks import read_lock
@@ -145,11 +146,9 @@ def chosen_installer(root: Path, project: dict) -> tuple[str, Finding, str, tupl
     """How the dependencies install, the requirements file, the declared dependencies."""
     declared = [name for d in project.get("project", {}).get("dependencies", []) for name in requirement_names(d)]
     declared += uv_default_groups(project) if (root / "uv.lock").is_file() else []  # uv sync installs them
-    poetry = project.get("tool", {}).get("poetry", {}).get("dependencies", {})
+    poetry = project.get("tool", {}).get("poetry", {}).get("dependencies", {}) | poetry_runtime_dependencies(project)
     declared += [name.lower() for name in poetry if name != "python"]
-    declared += [
-        d for name, spec in poetry.items() if isinstance(spec, dict) for d in extra_drivers(name.lower(), spec.get("extras", []))
-    ]
+    declared += [d for n, s in poetry.items() if isinstance(s, dict) for d in extra_drivers(n.lower(), s.get("extras", []))]
     # A requirements file that lacks the framework [project] declares holds tools, not the app (requirements.dev.txt).
     requirements = [f for f in requirements_files(root) if "fastapi" not in declared or "fastapi" in ranges(root, f)]
     if locked := locked_install(root, tuple(declared)):

@@ -42,7 +42,7 @@ def providing_group(failed: ImportFailed, repo: Repository) -> str:
         return ""
     groups = pyproject(repo.root).get("tool", {}).get("poetry", {}).get("group", {})
     packages = {normalized(p["name"]): p for p in read_lock(repo.root, "poetry").get("package", [])}
-    for name, group in groups.items():
+    for name, group in ((n, g) for n, g in groups.items() if n not in repo.groups):  # one installed brought nothing
         declared = group.get("dependencies", {})
         wanted = [(normalized(n), spec.get("extras", []) if isinstance(spec, dict) else []) for n, spec in declared.items()]
         if module in reached(wanted, packages):

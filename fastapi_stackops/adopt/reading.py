@@ -14,6 +14,7 @@ from fastapi_stackops.adopt.backing import Database, Login, database_for
 from fastapi_stackops.adopt.backing_reading import backing_services
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.data_folders import scratch_folders
+from fastapi_stackops.adopt.default_groups import poetry_runtime_groups
 from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name, unreached_lock_index
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.installer_version import installer_version
@@ -135,6 +136,7 @@ def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how
         "dependencies": dependencies,
         "requires_python": project.get("project", {}).get("requires-python", ""),
         "extras": framework_extras(project, dependencies),
+        "groups": tuple(poetry_runtime_groups(project)) if how == "poetry" else (),
         "workspace": workspace_of(root, project) if how == "uv" else None,
         "unreached_index": unreached_lock_index(root / f"{how}.lock") if how in ("uv", "poetry") else "",
         "package": imports_itself(root),

@@ -322,6 +322,12 @@ version = "0.29.0"
 optional = false
 files = []
 
+[[package]]
+name = "fastapi"
+version = "0.115.0"
+optional = false
+files = []
+
 [metadata]
 lock-version = "2.0"
 """
@@ -333,7 +339,6 @@ lock-version = "2.0"
         # Abramov0Alexandr/FastAPI-asyncpg-sqlalchemy: app/main.py imports redis, which fastapi-cache2[redis] in its dev
         # group brings; init refused, saying no dependency installs it (its own `poetry install` installs every group).
         ("redis", "dev"),
-        ("asyncpg", "db"),
         ("nowhere", None),  # no group installs it: the app's own to declare
     ],
 )
@@ -348,9 +353,10 @@ def test_a_module_only_a_poetry_group_installs_brings_that_group_by_the_next_try
         with pytest.raises(ImportFailed):
             learned(setup_for(repo, system_ca=False), failed, False)
         return
+    assert repo.groups == ("db",)  # as `poetry install` installs it: not optional, and no tools' group
     setup, _ = learned(setup_for(repo, system_ca=False), failed, False)
-    assert setup.repo.groups == (group,)
-    assert f"poetry export --only main,{group} --without-hashes" in dockerfile_text(setup.repo, "/health", False)
+    assert setup.repo.groups == ("db", group)
+    assert f"poetry export --only main,db,{group} --without-hashes" in dockerfile_text(setup.repo, "/health", False)
 
 
 @pytest.mark.parametrize("generated", [{}, {"WS_MESSAGE_QUEUE": "ci-Secret0abc"}])

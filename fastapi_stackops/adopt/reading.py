@@ -258,7 +258,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     servers, added_server, found_server = server_of(root, dependencies, requirements, how)
     (migrate, added_for_migrations), worker = (
         migrations_of(root, dependencies, how, backing.database),
-        find_worker(root, dependencies),
+        find_worker(root, dependencies, app.source_root),
     )
     chosen = Finding("python", python, "--python") if python else python_version(root, project)
     about_settings, settings_said = settings_fields(root, settings)

@@ -20,13 +20,16 @@ class Worker:
     file: str  # path, relative to the root
 
 
-def find_worker(root: Path, dependencies: tuple[str, ...]) -> Worker | None:
-    """An arq WorkerSettings class, or a Celery app: the command that runs the worker."""
+def find_worker(root: Path, dependencies: tuple[str, ...], source_root: str = "") -> Worker | None:
+    """An arq WorkerSettings class, or a Celery app: the command that runs the worker; one in the app's own folder run
+    as a script (`source_root` src/api) named from that folder on, as the app is."""
     package_src = src_is_a_package(root)
     trees = {path: parsed(path) for path in python_files(root)} if {"arq", "celery"} & set(dependencies) else {}
     makers = {"Celery", *celery_factories(trees.values())} if "celery" in dependencies else set()
     for path, tree in trees.items():
         (module, _), file = module_of(path, root, package_src), str(path.relative_to(root))
+        if "/" in source_root and root / source_root in path.parents:
+            module = ".".join(path.relative_to(root / source_root).with_suffix("").parts)
         for node in tree.body if tree else ():
             assigned = {
                 t.id for n in getattr(node, "body", []) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)

@@ -26,6 +26,12 @@ FASTAPI = "from fastapi import FastAPI\n\napp = FastAPI()\n"
             },
             "celery -A worker_app worker",
         ),
+        # rjalexa/fastapi-async: src/api/main.py, run from its folder, holds the Celery app too; `celery -A
+        # api.main:celery_app` crash-looped on "No module named 'api'", src/api being on the path, not src.
+        (
+            {"src/api/main.py": "from config import s\n" + FASTAPI + "celery_app = Celery('x')\n", "src/api/config.py": ""},
+            "celery -A main:celery_app worker",
+        ),
     ],
 )
 def test_celery_is_given_its_app_by_name_when_the_module_s_app_is_another(tmp_path, files, command):

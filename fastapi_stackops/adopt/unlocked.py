@@ -11,10 +11,12 @@ from pathlib import Path
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.package_index import for_other_pythons, normalized, undated
 from fastapi_stackops.adopt.pipfile import pipfile
+from fastapi_stackops.adopt.system_freeze import distributions_own
 from fastapi_stackops.adopt.wheels import (
     for_linux,
     index_url,
     pinned_files,
+    ranges,
     resolution_moment,
     text_of,
     this_machine,
@@ -75,12 +77,21 @@ def other_systems(root: Path, how: str, requirements: str) -> tuple[tuple[str, .
     return pins, [Finding("skips", said, f"{requirements or how}, as the index lists them")] if pins else []
 
 
+def systems_own(root: Path, how: str, requirements: str) -> tuple[tuple[str, ...], list[Finding]]:
+    """The pins of a requirements file frozen from a Linux system's Python that are the distribution's own packages
+    (python-apt==2.4.0+ubuntu2, PyGObject), which the app's code never imports: the builder leaves them out."""
+    own = tuple(distributions_own(root, ranges(root, requirements))) if how == "requirements" else ()
+    said = f"{', '.join(own)}: the Linux distribution's own packages (a freeze of its system Python), left out of the install"
+    return own, [Finding("skips", said, requirements)] if own else []
+
+
 def unlocked_fields(root: Path, how: str, requirements: str, python: str) -> tuple[dict, list[Finding]]:
     """The Repository's fields for an install with no lock (the moment it resolves as of, the pins it leaves out), and
     what init says of them."""
     as_of, about_resolution = resolution_date(root, how, requirements, python)
     skipped, about_skipped = other_systems(root, how, requirements)
-    return {"resolved_as_of": as_of, "other_systems": skipped}, about_resolution + about_skipped
+    own, about_own = systems_own(root, how, requirements)
+    return {"resolved_as_of": as_of, "other_systems": skipped + own}, about_resolution + about_skipped + about_own
 
 
 #: A requirement line with an environment marker (`name==1.2; python_version < "3.11"`), as a file or a list writes it.

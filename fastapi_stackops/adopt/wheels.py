@@ -25,6 +25,7 @@ from fastapi_stackops.adopt.package_index import (
 )
 from fastapi_stackops.adopt.pipfile import pipfile_pins, pipfile_ranges
 from fastapi_stackops.adopt.ranges import poetry_ranges, requirement_ranges
+from fastapi_stackops.adopt.system_freeze import distributions_own
 from fastapi_stackops.repository import last_commit_time
 
 #: What a source build needs beside a C compiler, and what its extension loads at run time, by distribution.
@@ -143,8 +144,9 @@ def ranges(root: Path, requirements: str) -> dict[str, str]:
 
 def unlocked_ranges(root: Path, installer: str, requirements: str) -> dict[str, str]:
     """What an install with no lock asks pip for: a requirements file's lines, poetry's table, or [project]'s list."""
-    if installer == "requirements":
-        return ranges(root, requirements)
+    if installer == "requirements":  # the distribution's own pins of a system freeze, which the builder leaves out, aside
+        found = ranges(root, requirements)
+        return {name: spec for name, spec in found.items() if f"{name}{spec}" not in distributions_own(root, found)}
     if installer == "pipenv":  # exact pins, read as pip is given them
         return {normalized(name): version for name, version in pipfile_pins(root).items()}
     if installer == "pipfile":

@@ -37,10 +37,9 @@ class App:
 
 
 def apps_in(tree: ast.Module, module: str, source: str, source_root: str, kinds: set[str]) -> Iterator[App]:
-    """The module's apps: an instance of FastAPI (or of a subclass in `kinds`) at module level, or a function
-    returning one."""
+    """The module's apps: an instance of FastAPI (or of a subclass in `kinds`) at module level, or a function returning one."""
     for node in module_level(tree):
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(calls(node.value, kind) for kind in kinds):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(makes_or_asks(node.value, kind) for kind in kinds):
             for name in assigned(node):
                 yield App(module, name, False, f"{source}:{node.lineno}", source_root)
         elif isinstance(node, ast.FunctionDef) and builds_one_of(node, kinds):
@@ -48,9 +47,17 @@ def apps_in(tree: ast.Module, module: str, source: str, source_root: str, kinds:
 
 
 def builds_one_of(function: ast.FunctionDef, kinds: set[str]) -> bool:
-    """Whether the function returns an app of one of `kinds`: it makes one, or is annotated to return one."""
+    """Whether the function returns an app of one of `kinds`: it makes one, or is annotated to return one; not one
+    annotated to return something else (`-> Injector`, which holds the app it makes)."""
     makes = any(calls(n, kind) for n in ast.walk(function) for kind in kinds) or returns_one_of(function, kinds)
-    return makes and any(isinstance(n, ast.Return) for n in ast.walk(function))
+    other = isinstance(function.returns, ast.Name) and function.returns.id not in {*kinds, "Any", "object"}
+    return makes and not other and any(isinstance(n, ast.Return) for n in ast.walk(function))
+
+
+def makes_or_asks(node: ast.AST | None, kind: str) -> bool:
+    """Whether the node makes an app of the kind, or asks a container for one by its class (`injector.get(FastAPI)`)."""
+    asks = isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == kind for a in node.args)
+    return node is not None and (calls(node, kind) or asks)
 
 
 def method_factories(tree: ast.Module, kinds: set[str]) -> set[str]:
@@ -219,19 +226,18 @@ def runs_from_its_folder(root: Path, app: App) -> App:
     base = root / app.source_root  # the top, or a src layout's src/, whose folders are run as scripts alike (src/api)
     tree = parsed(file) if folder != base and (not app.source_root or folder.parent == base) else None
     imported = [name for _, name in absolute_imports(tree)] if tree else []
-    # A neighbour the module also imports through its own folder's name (`from core.fastapi import x` beside `import
-    # fastapi` in core/server.py) is not what its bare import means: that is the installed library, not core/fastapi/.
+    # A neighbour also imported through its folder's name (`from core.fastapi import x` beside `import fastapi` in
+    # core/server.py) is not what the bare import means: that is the installed library.
     qualified = {name.split(".")[1] for name in imported if name.startswith(f"{folder.name}.")}
     script = folder.parent == base
     for name in imported:
         first = name.split(".")[0]
         if holds_module(base, first) or holds_module(root, first) or first in qualified:
             continue
-        # `import redis.asyncio` beside a redis.py of the app's own is the installed package: a file has no submodules
-        if script and holds_module(folder, first, package="." in name) and not app.source_root:
-            return replace(app, source_root=folder.name)
-        if script and holds_module(folder, first, package="." in name):  # its module is named from its folder on
-            return replace(app, source_root=f"{app.source_root}/{folder.name}", module=app.module.split(".", 1)[1])
+        # `import redis.asyncio` beside a redis.py of the app's own is the installed package: a file has no submodules.
+        if script and holds_module(folder, first, package="." in name):  # under src/, named from its folder on
+            nested = {"source_root": f"{app.source_root}/{folder.name}", "module": app.module.split(".", 1)[1]}
+            return replace(app, **nested) if app.source_root else replace(app, source_root=folder.name)
         if app.module.startswith(f"{top}.{first}.") and holds_module(root / top, first):
             return replace(app, source_root=top, module=app.module.removeprefix(f"{top}."))
     return app

@@ -259,3 +259,22 @@ def test_an_app_made_in_a_module_level_try_is_the_modules(tmp_path: Path, main, 
     jobs = "from fastapi import FastAPI\n\n\ndef set_jobs(app: FastAPI) -> FastAPI:\n    return app\n"
     app = the_app(written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "core/jobs.py": jobs}))
     assert f"{app.module}:{app.attribute}" == reference
+
+
+@pytest.mark.parametrize(
+    ("run", "references"),
+    [
+        # hagelslagvier/generic-fastapi-server: assemble_app makes the app inside and returns the Injector holding it;
+        # run.py asks the injector for it. init took assemble_app for a factory, and refused: it needs an argument.
+        ("from fastapi import FastAPI\nfrom assembly import injector\n\napp = injector.get(FastAPI)\n", ["run:app"]),
+        ("from assembly import injector\n\nconfig = injector.get(Config)\n", []),  # asked for something else
+    ],
+)
+def test_an_app_asked_of_a_dependency_container_by_its_class_is_the_entry(tmp_path: Path, run, references):
+    assembly = (
+        "from fastapi import FastAPI\nfrom injector import Injector\n\n"
+        "def assemble_app(injector: Injector) -> Injector:\n    def make() -> FastAPI:\n        return FastAPI()\n"
+        "    injector.binder.bind(FastAPI, to=make)\n    return injector\n\ninjector = assemble_app(Injector())\n"
+    )
+    written(tmp_path, {"assembly.py": assembly, "run.py": run})
+    assert [app.reference for app in find_apps(tmp_path)] == references

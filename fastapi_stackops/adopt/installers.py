@@ -24,10 +24,13 @@ NO_INSTALLER = (
     "    '^(import|from) pkg_resources' /opt/venv/lib; then pip uninstall -q -y pip; else pip uninstall -q -y pip setuptools; fi"
 )
 #: What a dependency ships that nothing reads at run time: its test suite (a tests/ holding test_*.py; pytest-alembic's
-#: tests/ is its code), Cython sources and type stubs.
+#: tests/ is its code), unless its package's own code imports from it (numpy 2.3's testing imports numpy._core.tests),
+#: Cython sources and type stubs.
 BUILD_ONLY = (
     "find /opt/venv/lib -depth -type d -path '*/site-packages/*/tests' \\\n"
-    '    -exec sh -c \'for d; do [ -z "$(find "$d" -name "test_*.py" | head -n 1)" ] || rm -rf "$d"; done\' sh {} + \\\n'
+    '    -exec sh -c \'for d; do [ -z "$(find "$d" -name "test_*.py" | head -n 1)" ] && continue; p=${d#*/site-packages/}; \\\n'
+    '    grep -rqsF --include="*.py" --exclude-dir=tests "$(echo "$p" | tr / .)" "${d%/site-packages/*}/site-packages/${p%%/*}" \\\n'
+    '    || rm -rf "$d"; done\' sh {} + \\\n'
     "    && find /opt/venv/lib \\( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' -o -name '*.pyi' \\) -delete"
 )
 #: Without the column tables (3.11 on) the dependencies' bytecode is about a tenth smaller; tracebacks keep file and line.

@@ -161,10 +161,14 @@ def test_a_dependencys_test_suite_leaves_the_venv_and_a_package_named_tests_stay
     # irvaniamirali/fastapi-url-shortener: pytest-alembic's own code is its tests/ package; the builder removed it, and
     # pytest stopped at start on "No module named 'pytest_alembic.tests'".
     packages = "/opt/venv/lib/python3.11/site-packages"
+    # jeongmin24/fastapi-server: numpy 2.3's testing imports numpy._core.tests._natype; the builder removed that
+    # tests/, and statsmodels' import failed as the app loaded. A tests/ its own package's code imports stays.
     made = (
-        f"python -m venv /opt/venv && mkdir -p {packages}/suite/tests {packages}/plugin/tests"
-        f" && touch {packages}/suite/tests/test_suite.py {packages}/plugin/tests/default.py"
+        f"python -m venv /opt/venv && mkdir -p {packages}/suite/tests {packages}/plugin/tests {packages}/num/_core/tests"
+        f" {packages}/num/testing && touch {packages}/suite/tests/test_suite.py {packages}/plugin/tests/default.py"
+        f" {packages}/num/_core/tests/test_x.py {packages}/num/_core/tests/_natype.py"
+        f" && echo 'from num._core.tests._natype import NA' > {packages}/num/testing/utils.py"
     )
-    done = in_image(python_image, f"{made} && {BUILD_ONLY} && ls -d {packages}/*/tests")
+    done = in_image(python_image, f"{made} && {BUILD_ONLY} && ls -d {packages}/*/tests {packages}/*/*/tests")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == [f"{packages}/plugin/tests"]
+    assert sorted(done.stdout.split()) == [f"{packages}/num/_core/tests", f"{packages}/plugin/tests"]

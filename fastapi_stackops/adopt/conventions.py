@@ -97,5 +97,9 @@ def pipfile_requirements(section: str = "packages") -> str:
     )
 
 
-#: Before Python 3.11 (no tomllib), tomli where only the Pipfile's reading finds it, not among the app's packages.
-PIPFILE_READER = "{ python -c 'import tomllib' 2>/dev/null || pip install -q --target /tmp/toml tomli; } && PYTHONPATH=/tmp/toml"
+#: Before Python 3.11 (no tomllib), tomli where only the Pipfile's reading finds it, not among the app's packages; a
+#: tool of the build's, so the newest, not one as of the app's date (tomli is younger than some Pipfiles).
+PIPFILE_READER = (
+    "{ python -c 'import tomllib' 2>/dev/null || env -u PIP_UPLOADED_PRIOR_TO pip install -q --target /tmp/toml tomli; }"
+    " && PYTHONPATH=/tmp/toml"
+)

@@ -21,6 +21,7 @@ from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_by_default,
 from fastapi_stackops.adopt.conventions import DATA_DIR
 from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
 from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.suite_values import committed_paths
 from fastapi_stackops.adopt.written_login import rewritten_scheme
 from fastapi_stackops.settings import PASSED_THROUGH
 
@@ -131,11 +132,13 @@ def brokers_by_defaults(repo: Repository, wired: dict[str, str]) -> dict[str, st
 
 
 def made_up_environment(repo: Repository, wired: dict[str, str]) -> dict[str, str]:
-    """What init invents only so that the app starts: a value of each required setting's type or name, else a secret
-    the env files must set."""
+    """What init invents only so that the app starts: a value of each required setting's type or name, or the path of
+    the repository's a committed env file gives it, else a secret the env files must set."""
     required = [(f.variable, f.typed_value) for f in repo.settings.required] if repo.settings else []
     made: dict[str, str] = {}
+    paths = committed_paths(repo.root) if required or repo.required else {}  # a committed env file's path of the repository
     for variable, typed in required + [(name, named_value(name)) for name in repo.required]:
+        typed = paths.get(variable, typed)
         fallback = f"-{typed}" if typed is not None else f"?set {variable} in the env file or its local overlay"
         if variable not in wired:
             made.setdefault(variable, f"${{{variable}{fallback}}}")

@@ -102,6 +102,14 @@ def committed_env(root: Path) -> dict[str, str]:
     return {}
 
 
+def committed_paths(root: Path) -> dict[str, str]:
+    """Variable -> a path of the repository's own that a committed env file gives it (ALEMBIC_CONFIG_PATH=
+    app/database/alembic.ini in .env.develop): no secret, and what the app needs there in any mode."""
+    files = [p for p in sorted(root.glob(".env*")) if p.is_file() and tracked_by_git(p)]
+    values = {k: v for path in files for k, v in literal_values(path).items() if v and not v.startswith("/")}
+    return {k: v for k, v in values.items() if "/" in v.strip("./") and (root / v).exists()}
+
+
 def names_in_code(paths: list[Path]) -> set[str]:
     """The variable names these files write as strings (`os.getenv(FLAG)` with `FLAG = "ALLOW_CLEANUP"` among them)."""
     trees = (parsed(path) for path in paths)

@@ -225,3 +225,20 @@ def test_a_redis_url_keeps_the_defaults_database_number_or_its_lack(tmp_path, de
     )
     repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\nredis\n", "main.py": APP, "config.py": config}))
     assert app_environment(repo)["REDIS_URL"] == given
+
+
+@pytest.mark.parametrize(
+    ("committed_value", "given"),
+    [
+        # hagelslagvier/generic-fastapi-server: MIGRATIONS_PATH required, .env.develop names the repository's folder;
+        # init made up a secret, and alembic crash-looped the web at ci ("Path doesn't exist: '/srv/ci-Secret0...'").
+        ("app/migrations", "${MIGRATIONS_PATH-app/migrations}"),
+        ("app/nowhere", "${MIGRATIONS_PATH?set MIGRATIONS_PATH in the env file or its local overlay}"),  # not held
+        ("/abs/migrations", "${MIGRATIONS_PATH?set MIGRATIONS_PATH in the env file or its local overlay}"),
+    ],
+)
+def test_a_required_path_a_committed_env_file_gives_from_the_repository_is_its_value(tmp_path, committed_value, given):
+    config = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    MIGRATIONS_PATH: str\n"
+    files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
+    written(tmp_path, files | {".env.develop": f"MIGRATIONS_PATH={committed_value}\n", "app/migrations/env.py": ""})
+    assert app_environment(read_repository(committed(tmp_path)))["MIGRATIONS_PATH"] == given

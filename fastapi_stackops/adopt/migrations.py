@@ -114,8 +114,10 @@ def upgrade_beside(root: Path) -> str:
     return f"env -u PYTHONPATH {UPGRADE}" if (root / "alembic/__init__.py").is_file() and prepends else UPGRADE
 
 
-#: What a script does that must not run at every start: fill tables (a seed), drop them, or serve the app.
-NOT_AT_EVERY_START = re.compile(r"\.(add|add_all|bulk_save_objects|merge|execute|drop_all|serve)\(|\binsert\(|uvicorn", re.I)
+#: What a script does that must not run at every start: fill tables (a seed), drop them, serve the app, or ask (input).
+NOT_AT_EVERY_START = re.compile(
+    r"\.(add|add_all|bulk_save_objects|merge|execute|drop_all|serve)\(|\binsert\(|uvicorn|\b(input|getpass)\(", re.I
+)
 
 
 def table_script(root: Path) -> Finding | None:

@@ -205,6 +205,7 @@ REDIS_REFUSAL = "ValueError: Redis URL must specify one of the following schemes
         (REDIS_REFUSAL, "mgr = socketio.AsyncRedisManager(setting.SECRET_KEY)", {"SECRET_KEY": "redis://redis:6379/0"}),
         (REDIS_REFUSAL, "r = Redis.from_url(settings.environment)", {"APP_ENVIRONMENT": "redis://redis:6379/0"}),
         (REDIS_REFUSAL, "r = Redis.from_url(settings.other)", {}),  # none init knows
+        (REDIS_REFUSAL, "r = Redis.from_url(environment)", {}),  # a local name, no settings attribute under a prefix
         ("ValueError: bad value", "mgr = socketio.AsyncRedisManager(setting.SECRET_KEY)", {}),  # no Redis refusal
     ],
 )

@@ -20,6 +20,7 @@ from fastapi_stackops.adopt.code_databases import (
     written_text,
 )
 from fastapi_stackops.adopt.data_folders import data_folders
+from fastapi_stackops.adopt.file_text import text_of
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.refused_databases import refuse_a_driverless_database, unrun_database
 from fastapi_stackops.adopt.source import SKIPPED, python_files, string_constants
@@ -29,9 +30,11 @@ from fastapi_stackops.adopt.written_login import (
     written_login,
 )
 
-#: Where a repository keeps the SQL its PostgreSQL image runs at its first start (/docker-entrypoint-initdb.d): a
-#: folder of scripts, or one file of these names at its top or a folder down.
-INITDB_FOLDERS = ("docker-entrypoint-initdb.d", "initdb.d", "initdb")
+#: Where a repository keeps the SQL its database image runs at its first start (/docker-entrypoint-initdb.d): a
+#: folder of scripts, or one file of these names at its top or a folder down; a `sql/` folder whose scripts make
+#: tables (kimjy-par/fastapi-async-architecture's, which its own compose mounted there).
+INITDB_FOLDERS = ("docker-entrypoint-initdb.d", "initdb.d", "initdb", "sql")
+MAKES_TABLES = re.compile(r"\bcreate\s+table\b", re.I)
 INITDB_FILE = re.compile(r"^(init|schema)([-_.]?db)?\.sql$|^[\w-]*[-_]init\.sql$", re.I)
 
 
@@ -42,6 +45,7 @@ def init_scripts(root: Path) -> str:
     if (root / "alembic.ini").is_file():
         return ""
     folders = [p for name in INITDB_FOLDERS for p in python_files(root, name) if p.is_dir() and any(p.glob("*.sql"))]
+    folders = [p for p in folders if p.name != "sql" or any(MAKES_TABLES.search(text_of(f)) for f in p.glob("*.sql"))]
     if folders:
         return folders[0].relative_to(root).as_posix()
     near = (f for f in python_files(root, "*.sql") if len(f.relative_to(root).parts) <= 2)
@@ -127,8 +131,9 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings += [Finding("redis", "Redis", f"the {redis} dependency")] if redis else []
     rabbitmq, rabbitmq_login, said = rabbitmq_of(root, dependencies, settings)
     findings += said
-    scripts = init_scripts(root) if database == "postgres" else ""
-    findings += [Finding("database", f"{scripts}, run by PostgreSQL at its first start", scripts)] if scripts else []
+    scripts = init_scripts(root) if database in ("postgres", "mysql") else ""
+    server = "PostgreSQL" if database == "postgres" else "MariaDB"
+    findings += [Finding("database", f"{scripts}, run by {server} at its first start", scripts)] if scripts else []
     data = data_folders(root, settings)
     findings += [Finding("data", f"{', '.join(data)}: on the named volume app-data", settings.source)] if data else []
     backing = Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code, login)

@@ -47,6 +47,12 @@ if [ "${1:-}" = mariadbd ] && [ ! -d "$datadir/mysql" ]; then
       [ -z "$database" ] || echo "GRANT ALL ON \`$database\`.* TO '$(quoted "$user")'@'%';"
     fi
   } | mariadb --socket="$init_socket" -uroot
+  # As the official image: the .sql scripts in /docker-entrypoint-initdb.d, in name order, once, into the database.
+  for script in /docker-entrypoint-initdb.d/*.sql; do
+    [ -f "$script" ] || continue
+    echo "mariadb-entrypoint: running $script"
+    mariadb --socket="$init_socket" -uroot --password="$root" ${database:+"$database"} < "$script"
+  done
   mariadb-admin --socket="$init_socket" -uroot --password="$root" shutdown
   wait "$server" || true
   echo "mariadb-entrypoint: initialised $datadir (user $user, database $database)"

@@ -179,6 +179,41 @@ def test_the_postgres_substitute_runs_the_init_scripts_once_as_the_official_imag
         container.remove(force=True, v=True)
 
 
+def test_the_mariadb_substitute_runs_the_sql_init_scripts_once_into_its_database(engine, tmp_path):
+    # kimjy-par/fastapi-async-architecture: its tables come from sql/*.sql, which its own compose mounted for MariaDB.
+    image = ensure_image(BaseImage("mariadb", "MARIADB_BASE_IMAGE", "mariadb:10.11"), load_settings("ci", environ={}), engine)
+    scripts = tmp_path / "sql"
+    scripts.mkdir()
+    (scripts / "01_tables.sql").write_text("CREATE TABLE notes (title text);\nINSERT INTO notes VALUES ('seeded');\n")
+    volumes = {str(scripts): {"bind": "/docker-entrypoint-initdb.d", "mode": "ro"}}
+    environment = {"MARIADB_USER": "app", "MARIADB_PASSWORD": "init-scripts", "MARIADB_DATABASE": "app"}
+    environment["MARIADB_RANDOM_ROOT_PASSWORD"] = "1"
+    container = engine.containers.run(image, detach=True, environment=environment, volumes=volumes)
+    query = [
+        "mariadb",
+        "--protocol=tcp",
+        "-h",
+        "127.0.0.1",
+        "-uapp",
+        "-pinit-scripts",
+        "-N",
+        "app",
+        "-e",
+        "SELECT title FROM notes",
+    ]
+    try:
+        for _ in range(2):  # the second start finds the data directory made: the scripts do not run again
+            deadline = time.monotonic() + 90
+            while (rows := container.exec_run(query)).exit_code != 0:
+                assert time.monotonic() < deadline, container.logs().decode()[-2000:]
+                time.sleep(0.5)
+            assert rows.output.decode().split() == ["seeded"], container.logs().decode()[-2000:]
+            container.restart(timeout=10)
+        assert container.logs().decode().count("running /docker-entrypoint-initdb.d/01_tables.sql") == 1
+    finally:
+        container.remove(force=True, v=True)
+
+
 def test_the_postgres_18_substitute_keeps_its_data_where_the_official_18_image_does(engine):
     """PostgreSQL 18's official image keeps PGDATA at /var/lib/postgresql/18/docker, under a VOLUME of
     /var/lib/postgresql, where init mounts the stack's named volume for an app that calls uuidv7()."""

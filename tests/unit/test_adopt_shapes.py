@@ -193,6 +193,10 @@ def test_a_postgresql_extension_is_found_in_the_dependencies_the_code_or_its_sql
         ({"sql/schema.sql": ""}, "sql/schema.sql"),
         ({"docker/initdb/01.sql": "", "init.sql": ""}, "docker/initdb"),  # a folder of scripts wins
         ({"queries/report.sql": ""}, ""),  # SQL of another purpose
+        # kimjy-par/fastapi-async-architecture: sql/ holds dated scripts that make its tables, which its own compose
+        # mounted for MariaDB; init ran none, and the first write failed at ci ("Table 'app.users' doesn't exist").
+        ({"sql/202408270001_create_tables.sql": "CREATE TABLE users (id int);"}, "sql"),
+        ({"sql/report.sql": "SELECT 1;"}, ""),  # a folder of queries makes no table
         ({"init.sql": "", "main.py": 'SCHEMA = open("init.sql").read()\n'}, ""),  # the app runs it itself
         ({"init.sql": "", "alembic.ini": "[alembic]\n"}, ""),  # migrations make the schema
         ({"a/b/init.sql": ""}, ""),  # too deep to be the database's

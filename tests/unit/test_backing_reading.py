@@ -286,3 +286,12 @@ def test_an_sqlite_url_read_with_no_default_is_the_file_alembic_ini_makes_linked
     assert repo.sqlite_in_code == "shortener.db"
     assert "ln -sf /var/lib/app/shortener.db /srv/shortener.db" in dockerfile_text(repo, "/", repo.keeps_data)
     assert "DB_URL: ${DB_URL-sqlite:////var/lib/app/shortener.db}" in compose_text(repo)
+
+
+def test_the_sql_a_repositorys_mariadb_ran_at_its_first_start_is_mounted_where_mariadb_runs_it(tmp_path: Path):
+    # kimjy-par/fastapi-async-architecture's shape: MariaDB for an async MySQL client, and sql/ making its tables.
+    files = {"requirements.txt": "fastapi\nsqlalchemy\naiomysql\n", "main.py": APP}
+    repo = read_repository(written(tmp_path, files | {"sql/01_tables.sql": "CREATE TABLE users (id int);\n"}))
+    assert (repo.database, repo.init_scripts) == ("mysql", "sql")
+    assert any("sql, run by MariaDB at its first start" in f.line() for f in repo.findings)
+    assert "      - ./sql:/docker-entrypoint-initdb.d:ro\n" in compose_text(repo)

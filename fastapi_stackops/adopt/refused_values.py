@@ -132,7 +132,7 @@ def redis_by_use(words: str, statement: str, variables: Iterable[str]) -> dict[s
     failing statement hands redis-py as one (`AsyncRedisManager(setting.WS_MESSAGE_QUEUE)`): a Redis URL known by its
     use, not its name."""
     names = {name.upper() for name in re.findall(r"\w+", statement)} if REDIS_SCHEME.search(words) else set()
-    # a settings attribute under a prefix (`settings.queue` of APP_QUEUE), not a local name (`from_url(url)`)
+    # a settings attribute under a prefix (`settings.queue` of SVC_QUEUE), not a local name (`from_url(url)`)
     attributes = {name.upper() for name in re.findall(r"\.(\w+)", statement)} & names
     named = [v for v in dict.fromkeys(variables) if v in names or any(v.endswith(f"_{name}") for name in attributes)]
     return dict.fromkeys(named, REDIS_PARTS["url"][1])

@@ -22,7 +22,6 @@ from fastapi_stackops.adopt.conventions import DATA_DIR
 from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.suite_values import committed_paths
-from fastapi_stackops.adopt.written_login import rewritten_scheme
 from fastapi_stackops.settings import PASSED_THROUGH
 
 
@@ -44,7 +43,7 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
         repo.sqlite_in_code or f"{repo.name}.db"
     ).name
     # An async engine refuses pysqlite, which a bare sqlite:// names; unless the code rewrites the bare one itself.
-    if scheme in ("", "sqlite") and async_engine and "aiosqlite" in repo.dependencies and not rewritten_scheme(repo.root, True):
+    if scheme in ("", "sqlite") and async_engine and "aiosqlite" in repo.dependencies and not repo.rewrites_sqlite:
         scheme = "sqlite+aiosqlite"
     return f"{scheme or 'sqlite'}:///{DATA_DIR}/{name}"
 

@@ -121,6 +121,7 @@ class Repository:
     committed_blanks: tuple[str, ...] = ()  # settings defaulting to None its committed .env leaves empty: given empty
     ssl: bool = False  # the code requires TLS of its PostgreSQL (sslmode=require): the stack's has it on
     rewritten_scheme: str = ""  # the plain scheme its code rewrites into a driver's itself: its URLs are given in it
+    rewrites_sqlite: bool = False  # its code gives a bare sqlite URL its async driver itself: the URL stays bare
     formatted: tuple[tuple[str, str], ...] = ()  # (variable or field, format) of secrets a library takes: a Fernet key
     login: Login | None = None  # the database login a URL the repository writes out logs in with: served as written
     rabbitmq_login: Login | None = None  # the login an AMQP URL the code writes out logs in with: served as written
@@ -145,6 +146,7 @@ def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how
         "libraries": runtime_libraries(root, dependencies),
         "installer_version": installer_version(root, project, how),
         "rewritten_scheme": rewritten_scheme(root),
+        "rewrites_sqlite": bool(rewritten_scheme(root, sqlite=True)),
         "never_imported": never_imported(root, dependencies),
     }
 

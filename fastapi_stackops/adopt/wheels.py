@@ -146,7 +146,8 @@ def unlocked_ranges(root: Path, installer: str, requirements: str) -> dict[str, 
     """What an install with no lock asks pip for: a requirements file's lines, poetry's table, or [project]'s list."""
     if installer == "requirements":  # the distribution's own pins of a system freeze, which the builder leaves out, aside
         found = ranges(root, requirements)
-        return {name: spec for name, spec in found.items() if f"{name}{spec}" not in distributions_own(root, found)}
+        left_out = set(distributions_own(root, found))
+        return {name: spec for name, spec in found.items() if f"{name}{spec}" not in left_out}
     if installer == "pipenv":  # exact pins, read as pip is given them
         return {normalized(name): version for name, version in pipfile_pins(root).items()}
     if installer == "pipfile":

@@ -105,11 +105,14 @@ class Launch:
 
         A service restarting while another is still starting (an app that exits
         until its database answers) is waiting, not looping: its count starts
-        again from there.
+        again from there. So is one restarting while another is unhealthy early
+        in the up (a check that gave up before a slow first start was done).
         """
         containers = self.stack.look_again().containers()
+        early = time.monotonic() - self.start < UNHEALTHY_RECOVERY_SECONDS
+        failing = ("(restarting)", "(exited)") if early else ("(restarting)", "(exited)", "(unhealthy)")
         # Still starting, not failing: a service whose healthcheck has not passed yet, or being created.
-        pending = {e.split(" (")[0] for e in unsettled(containers) if not e.endswith(("(restarting)", "(exited)", "(unhealthy)"))}
+        pending = {e.split(" (")[0] for e in unsettled(containers) if not e.endswith(failing)}
         restarts = restarts_since(containers, self.baseline)
         for service in [s for s in restarts if pending - {s}]:
             self.baseline.update({c.id: c.attrs.get("RestartCount", 0) for c in containers if service_of(c) == service})

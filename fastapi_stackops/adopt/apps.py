@@ -9,7 +9,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
-from fastapi_stackops.adopt.source import conflict_marker, import_case_mismatch, module_of, python_files, src_is_a_package
+from fastapi_stackops.adopt.source import (
+    built_inside,
+    conflict_marker,
+    holds_module,
+    import_case_mismatch,
+    module_of,
+    python_files,
+    src_is_a_package,
+)
 from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, module_level, parsed
 
 
@@ -217,8 +225,8 @@ def find_apps(root: Path) -> list[App]:
 
 
 def runs_from_its_folder(root: Path, app: App) -> App:
-    """An app module in a folder at the top (src/main.py) that imports its neighbours as top-level modules (`from app
-    import create_app` of src/app.py), as a script run from that folder can, runs with that folder on its path too.
+    """An app module that imports its neighbours as top-level modules (`from app import create_app` of src/app.py, `from
+    core.config import x` of app/app/main.py), as a script run from its folder can, runs with that folder on its path.
     One in a package a folder down (todos/app/main.py) that imports that package by its own name (`from app.api`),
     as its pipeline's PYTHONPATH=todos lets it, is that package's module, with the folder on its path."""
     file = root / app.source.rsplit(":", 1)[0]
@@ -240,12 +248,9 @@ def runs_from_its_folder(root: Path, app: App) -> App:
             return replace(app, **nested) if app.source_root else replace(app, source_root=folder.name)
         if app.module.startswith(f"{top}.{first}.") and holds_module(root / top, first):
             return replace(app, source_root=top, module=app.module.removeprefix(f"{top}."))
+        if file.stem != "__init__" and holds_module(folder, first, package="." in name):
+            return replace(app, source_root=folder.relative_to(root).as_posix(), module=file.stem)
     return app
-
-
-def holds_module(folder: Path, name: str, package: bool = False) -> bool:
-    """Whether the folder holds that module: a package, or (unless a package is asked for) a file."""
-    return (folder / name).is_dir() or (not package and (folder / f"{name}.py").is_file())
 
 
 def the_app(root: Path) -> App:
@@ -272,23 +277,6 @@ def the_app(root: Path) -> App:
         f"{root}: no FastAPI app found (looked for `= FastAPI(` at module level, or a function returning one, "
         "in the .py files outside tests and virtual environments); name it with --app module:attribute"
     )
-
-
-def built_inside(root: Path) -> str:
-    """Where the code makes a FastAPI app in a function or method that neither returns it nor leaves it to a module-level
-    name (`self._app = FastAPI()` in a server class, run by a start script): "Server._app (src/server.py:38)", or ""."""
-    for path in python_files(root):
-        tree = parsed(path)
-        for outer in (
-            n for n in (tree.body if tree else []) if isinstance(n, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
-        ):
-            for inner in [outer, *(n for n in outer.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))]:
-                made = next((n for n in ast.walk(inner) if calls(n, "FastAPI")), None)
-                if made and inner is not outer:
-                    return f"{outer.name}.{inner.name} ({path.relative_to(root)}:{made.lineno})"
-                if made and not isinstance(outer, ast.ClassDef):
-                    return f"{outer.name} ({path.relative_to(root)}:{made.lineno})"
-    return ""
 
 
 def on_pytest_path(root: Path, project: dict, app: App) -> App:

@@ -15,7 +15,7 @@ from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, is_main_block, module_bindings, parsed
 from fastapi_stackops.adopt.wheels import text_of
-from fastapi_stackops.adopt.written_login import RELATIVE_SQLITE, migrations_url
+from fastapi_stackops.adopt.written_login import SQLITE_FILE_URL, migrations_url
 from fastapi_stackops.failure_bundle import masked
 
 #: Calls that open a database by its URL: SQLAlchemy's engines, `databases`, asyncpg's and psycopg's pools and connects.
@@ -109,14 +109,15 @@ def written_hosts(root: Path) -> tuple[tuple[str, int], ...]:
 
 
 def code_sqlite_file(root: Path) -> tuple[str, str]:
-    """The SQLite file the code names at a path relative to where it runs, and where: ("database.db", "db.py:4")."""
+    """The SQLite file the code names at a path of its own (relative to where it runs, or absolute), and where:
+    ("database.db", "db.py:4")."""
     for path in python_files(root):
         tree, module = parsed(path), str(path.relative_to(root))
         paths = module_paths(tree, module) if tree else {}  # Path(__file__).parent / "app.db": under the code too
         names = {**literal_names(tree), **{name: "/".join(parts) or "." for name, parts in paths.items()}} if tree else {}
         computed = partial(path_text, paths=paths, module=PurePosixPath(module).parts)
         for node in every_node(tree) if tree else ():
-            found = RELATIVE_SQLITE.match(written_text(node, names, computed=computed))
+            found = SQLITE_FILE_URL.match(written_text(node, names, computed=computed))
             if found:
                 return found.group(1), f"{path.relative_to(root)}:{node.lineno}"
     return "", ""

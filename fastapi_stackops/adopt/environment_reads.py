@@ -172,14 +172,28 @@ def environment_key(node: ast.AST) -> ast.AST | None:
 
 
 def environment_readers(tree: ast.Module) -> frozenset[str]:
-    """The module's functions that look their first parameter up in the environment (`get_env_var(key, default)`)."""
-    found = set()
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.args.args:
-            key = node.args.args[0].arg
-            if any(isinstance(k := environment_key(inner), ast.Name) and k.id == key for inner in ast.walk(node)):
-                found.add(node.name)
-    return frozenset(found)
+    """The module's functions that look their first parameter up in the environment (`get_env_var(key, default)`), or
+    pass it to one that does; a class's method too, as the class, `cls` and `self` call it (`Config.get_env("X")`)."""
+    functions = [(node, ("",)) for node in tree.body if isinstance(node, ast.FunctionDef)]
+    for owner in (node for node in tree.body if isinstance(node, ast.ClassDef)):
+        functions += [(node, (f"{owner.name}.", "cls.", "self.")) for node in owner.body if isinstance(node, ast.FunctionDef)]
+    found: set[str] = set()
+    while True:
+        before = len(found)
+        for function, callers in functions:
+            keys = [a.arg for a in function.args.args if a.arg not in ("self", "cls")][:1]
+            if keys and any(reads_parameter(inner, keys[0], found) for inner in ast.walk(function)):
+                found |= {caller + function.name for caller in callers}
+        if len(found) == before:
+            return frozenset(found)
+
+
+def reads_parameter(node: ast.AST, key: str, readers: set[str]) -> bool:
+    """Whether the node looks the parameter `key` up in the environment, itself or through one of the readers."""
+    looked_up = environment_key(node)
+    if looked_up is None and isinstance(node, ast.Call) and node.args and ast.unparse(node.func) in readers:
+        looked_up = node.args[0]
+    return isinstance(looked_up, ast.Name) and looked_up.id == key
 
 
 def module_readers(tree: ast.Module | None) -> tuple[frozenset[str], dict[str, str]]:

@@ -22,7 +22,7 @@ def links(repo: Repository) -> str:
     made = " && ".join(f"ln -sf /tmp/{Path(path).name} {path}" for path in repo.linked)
     written = f"# The app writes these beside its code at import: links into /tmp, a tmpfs.\nRUN {made}\n" if made else ""
     if repo.sqlite_in_code:
-        path = f"{CODE_DIR}/{repo.sqlite_in_code}"
+        path = repo.sqlite_in_code if repo.sqlite_in_code.startswith("/") else f"{CODE_DIR}/{repo.sqlite_in_code}"
         written += (
             f"# The code opens its SQLite file at {repo.sqlite_in_code}: a link into the data volume, where it persists.\n"
             f"RUN mkdir -p {Path(path).parent} && ln -sf {DATA_DIR}/{Path(path).name} {path}\n"

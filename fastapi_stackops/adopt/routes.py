@@ -27,7 +27,7 @@ from fastapi_stackops.adopt.persistence_scenario import scenario
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.refused_values import missing_variables, refused_values
 from fastapi_stackops.commands import last_words
-from fastapi_stackops.diagnosis import given_up_words
+from fastapi_stackops.diagnosis import TRACEBACK, failure_cause, given_up_words
 from fastapi_stackops.repository import git_root
 from fastapi_stackops.stack import Stack
 
@@ -162,6 +162,8 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
         if line.startswith(STARTUP_FAILED):
             startup = reported(line, STARTUP_FAILED)
     words = apps_own_words(output, (MARKER, FAILED, STARTUP_FAILED, MIGRATIONS_FAILED))
+    if MIGRATIONS_FAILED in output.stdout and TRACEBACK.search(output.stderr or ""):
+        words = failure_cause(output.stderr)  # the exception, not the SQL statement's last lines that end it
     dependency = "" if failure else given_up_words(stack, output.stderr or "")
     words = "; ".join(filter(None, (words, dependency)))  # a database that never started, in its own words
     raise ImportFailed(repo, words or ("" if failure else last_words(output)), failure, MIGRATIONS_FAILED in output.stdout)

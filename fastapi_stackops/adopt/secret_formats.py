@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.environment_reads import environment_bound, module_readers, read_of
 from fastapi_stackops.adopt.source import python_files
-from fastapi_stackops.adopt.syntax import calls, parsed
+from fastapi_stackops.adopt.syntax import calls, every_node, parsed
 
 #: A library's call taking a secret of its own format (the keyword named, else its first argument), and how one of
 #: that format is made.
@@ -36,16 +36,45 @@ def secret_given(call: ast.Call, kind: str) -> ast.expr | None:
 
 def formatted_secrets(root: Path) -> tuple[tuple[str, str], ...]:
     """(variable or settings field, its format) for each read the code passes such a call: `Fernet(secret_key)` of
-    `secret_key = config("SECRET_KEY")`, `Fernet(settings.FERNET_KEY.encode())`, `sentry_sdk.init(dsn=settings.DSN)`."""
+    `secret_key = config("SECRET_KEY")`, `Fernet(settings.FERNET_KEY.encode())`, `sentry_sdk.init(dsn=settings.DSN)`,
+    or passes a class or function of its own that passes it on (`Encrypted(settings.ENCRYPTION_KEY)`)."""
+    trees = [tree for path in python_files(root) if (tree := parsed(path))]
+    carriers = secret_carriers(
+        [tree for tree in trees if any(calls(n, k.rpartition(".")[2]) for n in every_node(tree) for k in FORMATS)]
+    )
     found: dict[str, str] = {}
-    for path in python_files(root):
-        if not any(kind.split(".")[0] in path.read_text(errors="replace") for kind in FORMATS) or not (tree := parsed(path)):
-            continue
+    for tree in trees:
         bound, readers = environment_bound(tree), module_readers(tree)
-        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+        for call in (n for n in every_node(tree) if isinstance(n, ast.Call)):
             given = {kind: node for kind in FORMATS if (node := secret_given(call, kind)) is not None}
+            given |= {
+                kind: node for name, (kind, place) in carriers.items() if calls(call, name) and (node := argument(call, *place))
+            }
             found |= {read: kind for kind, node in given.items() for read in reads_in(node, bound, readers)}
     return tuple(found.items())
+
+
+def secret_carriers(trees: list[ast.Module]) -> dict[str, tuple[str, tuple[int, str]]]:
+    """The code's classes and functions that pass one of their parameters to such a call (`class Encrypted: def
+    __init__(self, key): self.fernet = Fernet(key.encode())`): name -> (format, (position, parameter))."""
+    found = {}
+    for tree in trees:
+        for owner in (n for n in every_node(tree) if isinstance(n, ast.ClassDef | ast.FunctionDef) and n.name != "__init__"):
+            inits = [f for f in owner.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"]
+            function = owner if isinstance(owner, ast.FunctionDef) else next(iter(inits), None)
+            parameters = [a.arg for a in function.args.args if a.arg not in ("self", "cls")] if function else []
+            for call in (n for n in ast.walk(function) if isinstance(n, ast.Call)) if parameters else ():
+                for kind, given in ((k, g) for k in FORMATS if (g := secret_given(call, k)) is not None):
+                    names = {n.id for n in ast.walk(given) if isinstance(n, ast.Name)}
+                    for parameter in (p for p in parameters if p in names):
+                        found[owner.name] = (kind, (parameters.index(parameter), parameter))
+    return found
+
+
+def argument(call: ast.Call, position: int, name: str) -> ast.expr | None:
+    """What a call passes for a parameter: by keyword, else at its position."""
+    given = next((k.value for k in call.keywords if k.arg == name), None)
+    return given or (call.args[position] if position < len(call.args) else None)
 
 
 def reads_in(node: ast.expr, bound: dict[str, str], readers: tuple) -> list[str]:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import SettingField, Settings, required_group
+from fastapi_stackops.adopt.config_variables import config_placed_parts, config_variables
 from fastapi_stackops.adopt.environment_reads import (
     constant_text,
     environment_read,
@@ -179,8 +180,8 @@ def find_settings(root: Path) -> Settings | None:
         # A field typed as another settings class (`db: DBSettings`) is made by the code, which reads its own variables.
         own[node.name] = tuple(f for f in fields if f.annotation not in {n.name for n, _ in classes})
         found.append(Settings(node.name, prefix, own[node.name], where))
-    found += environment_settings(root, python_files(root))
-    placed = tuple(placed_parts(root).items())
+    found += environment_settings(root, python_files(root)) + config_variables(root)
+    placed = tuple((placed_parts(root) | config_placed_parts(root)).items())
     found = [replace(s, placed=placed) for s in found]
     # The class with the database's URL, else its parts, else the one with the most fields (often all the others' sum).
     ranked = sorted(found, key=lambda s: (not s.database, not s.database_parts, -len(s.fields)))

@@ -166,6 +166,11 @@ def src_is_a_package(root: Path) -> bool:
     return any(isinstance(n, ast.ImportFrom) and n.level for tree in trees if tree for n in every_node(tree))
 
 
+def holds_module(folder: Path, name: str, package: bool = False) -> bool:
+    """Whether the folder holds that module: a package, or (unless a package is asked for) a file."""
+    return (folder / name).is_dir() or (not package and (folder / f"{name}.py").is_file())
+
+
 def module_of(path: Path, root: Path, package_src: bool = False) -> tuple[str, str]:
     """(dotted module, source root) of a file: src/lens/main.py is lens.main under src, or src.lens.main when src/ is a
     package (`package_src`)."""
@@ -239,3 +244,20 @@ def never_imported(
     declared = [name for name in names if name in dependencies]
     imported = imported_names(root) if declared else set()
     return tuple(name for name in declared if name not in imported)
+
+
+def built_inside(root: Path) -> str:
+    """Where the code makes a FastAPI app in a function or method that neither returns it nor leaves it to a module-level
+    name (`self._app = FastAPI()` in a server class, run by a start script): "Server._app (src/server.py:38)", or ""."""
+    for path in python_files(root):
+        tree = parsed(path)
+        for outer in (
+            n for n in (tree.body if tree else []) if isinstance(n, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        ):
+            for inner in [outer, *(n for n in outer.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))]:
+                made = next((n for n in ast.walk(inner) if calls(n, "FastAPI")), None)
+                if made and inner is not outer:
+                    return f"{outer.name}.{inner.name} ({path.relative_to(root)}:{made.lineno})"
+                if made and not isinstance(outer, ast.ClassDef):
+                    return f"{outer.name} ({path.relative_to(root)}:{made.lineno})"
+    return ""

@@ -25,6 +25,8 @@ TYPE_PARAMETERS = (
 #: Python 3.12's f-strings (PEP 701): a replacement field that reuses the string's own quote, or holds a backslash
 #: (`f"{row["id"]}"`, `f"{'\\n'.join(lines)}"`), which a Python before 3.12 refuses.
 NESTED_QUOTES = re.compile(r"""(?i)\b[rb]?f[rb]?(["'])(?:(?!\1)[^\n\\{]|\\.|\{\{)*(?<!\{)\{(?!\{)[^}\n]*?(?:\1|\\)""")
+#: Also PEP 701's: a replacement field of a one-line f-string that goes on over a line (`f"{\n settings.host}"`).
+FIELD_OVER_LINES = re.compile(r"""(?i)\b[rb]?f[rb]?(["'])(?:(?!\1)[^\n\\{]|\\.|\{\{|\{[^{}\n]*\})*(?<!\{)\{(?!\{)[^}\n"']*\n""")
 
 
 def newer_syntax(paths: Iterable[Path]) -> str:
@@ -33,7 +35,7 @@ def newer_syntax(paths: Iterable[Path]) -> str:
     the one running; a newer one reads it either way."""
     for path in paths:
         text = path.read_text(errors="replace")
-        for pattern in (*(pattern for pattern, _ in TYPE_PARAMETERS), NESTED_QUOTES):
+        for pattern in (*(pattern for pattern, _ in TYPE_PARAMETERS), NESTED_QUOTES, FIELD_OVER_LINES):
             found = pattern.search(text)
             if found and _refused_before_312(text):
                 return f"{path}:{text.count(chr(10), 0, found.start()) + 1}"

@@ -25,14 +25,39 @@ def placed_parts(root: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for path in python_files(root):
         text = path.read_text(errors="replace")
-        if not ("://" in text or "_engine(" in text) or not (tree := parsed(path)):
+        if not ("://" in text or "_engine(" in text or "scheme=" in text or "drivername=" in text) or not (tree := parsed(path)):
             continue
         bound = environment_bound(tree)
         for node in (n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)):
             found |= url_parts_of(node, bound)
-        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.args):
-            read = read_of(as_text(call.args[0]), bound) if any(calls(call, e) for e in ENGINES) else ""
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            found |= keyword_parts(call, bound)
+            read = read_of(as_text(call.args[0]), bound) if call.args and any(calls(call, e) for e in ENGINES) else ""
             found |= {read: "url"} if read and read not in found else {}
+    return found
+
+
+#: A database's URL scheme, with its driver: postgresql+asyncpg, mysql+aiomysql.
+DATABASE_URL_SCHEME = re.compile(r"^(postgres(ql)?|mysql|mariadb)(\+\w+)?$", re.I)
+#: The keywords a URL builder takes a database's parts in (SQLAlchemy's `URL.create`, yarl's `URL.build`, pydantic's
+#: `PostgresDsn.build`), yarl's and pydantic's path being "/" and the database's name.
+PART_KEYWORDS = {"host": "host", "port": "port", "user": "user", "username": "user", "password": "password"}
+PART_KEYWORDS |= {"database": "name", "path": "name"}
+
+
+def keyword_parts(call: ast.Call, bound: dict[str, str]) -> dict[str, str]:
+    """Each keyword's read in a call that builds a database's URL from parts, by the keyword: `URL.build(scheme=
+    "postgresql+asyncpg", user=self.user, path=f"/{self.base}")`, `URL.create(drivername="mysql", database=DB)`."""
+    keywords = {k.arg: k.value for k in call.keywords if k.arg}
+    scheme = keywords.get("scheme", keywords.get("drivername"))
+    if not (isinstance(scheme, ast.Constant) and DATABASE_URL_SCHEME.match(str(scheme.value))):
+        return {}
+    found = {}
+    for keyword, part in PART_KEYWORDS.items():
+        value = keywords.get(keyword)
+        fields = [v.value for v in value.values if isinstance(v, ast.FormattedValue)] if isinstance(value, ast.JoinedStr) else []
+        read = read_of(fields[0] if len(fields) == 1 else value, bound) if value is not None else ""
+        found |= {read: part} if read else {}
     return found
 
 

@@ -30,9 +30,10 @@ LOGIN_URL = re.compile(
     r"^(?P<scheme>[a-z]+)(\+\w+)?://(?P<user>[\w.-]+):(?P<password>[^@/\s]+)"
     r"@(?P<host>[A-Za-z][\w.-]*)(:(?P<port>\d+))?/(?P<database>\w+)(\?\S*)?$"
 )
-#: An SQLite URL at a path relative to where the app runs (`sqlite:///database.db`, SQLModel's tutorial's; Tortoise
-#: ORM's `sqlite://./app.db`): a file under the code, which is read-only in the image.
-RELATIVE_SQLITE = re.compile(r"^sqlite(?:\+\w+)?:///?(?!/)(?:\./)?([\w./-]+\.\w+)$")
+#: An SQLite URL the code writes at a path of its own: relative to where the app runs (`sqlite:///database.db`,
+#: SQLModel's tutorial's; Tortoise ORM's `sqlite://./app.db`), a file under the code, which is read-only in the image;
+#: or absolute, where the repository's own Dockerfile kept it (`sqlite:////app/db/app.db`), not under /tmp (a tmpfs).
+SQLITE_FILE_URL = re.compile(r"^sqlite(?:\+\w+)?:///?(?:\./)?((?:/(?!tmp/))?[\w.-][\w./-]*\.\w+)$")
 #: An env.py that sets the URL itself (from a setting or the environment): alembic.ini's is not the one it uses. A
 #: setting about anything else (`settings.Base.metadata`, the models' metadata) is no URL.
 SETS_ITS_URL = re.compile(r"set_main_option|environ|getenv|settings\.\w*(?i:url|uri|dsn|database|db|postgres|mysql|sql)")
@@ -127,7 +128,7 @@ def migrations_sqlite_file(root: Path, url: str) -> str:
     """The SQLite file alembic.ini names beside the code, when its env.py connects with it as written and the app's own
     default names that file too (./shortener.db both), or the app has no default (`url` ""): a link to the app's file
     on the volume makes the migrations' tables the app's."""
-    found = RELATIVE_SQLITE.match(alembic_url(root)[0])
+    found = SQLITE_FILE_URL.match(alembic_url(root)[0])
     if not found:
         return ""
     same = not url or (url.startswith("sqlite") and url.rsplit("/", 1)[-1] == Path(found.group(1)).name)

@@ -713,6 +713,25 @@ def test_an_import_failures_words_are_the_apps_and_the_reports_fields_never_its_
     assert refused.value.words == f"INFO loading settings {message}"
 
 
+def test_failed_migrations_are_said_by_their_exception_not_the_sql_that_ends_them(tmp_path):
+    """kisyular/fastapi-api: its migrations' DuplicateTable ended in SQLAlchemy's [SQL: ...] and Background lines; the
+    refusal quoted "] (Background on this error at: ...)", and nothing of what failed."""
+    from subprocess import CompletedProcess
+    from types import SimpleNamespace
+
+    from fastapi_stackops.adopt.reading import read_repository
+    from fastapi_stackops.adopt.routes import MIGRATIONS_FAILED, ImportFailed, ask_image
+
+    (tmp_path / "requirements.txt").write_text("fastapi\n")
+    (tmp_path / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
+    error = 'sqlalchemy.exc.ProgrammingError: (psycopg.errors.DuplicateTable) relation "posts" already exists'
+    said = f"Traceback (most recent call last):\n  File x\n{error}\n[SQL: \nCREATE TABLE posts (\n)\n\n]\n(Background on this error at: https://sqlalche.me/e/20/f405)\n"
+    ran = CompletedProcess([], 3, f"{MIGRATIONS_FAILED}\n", said)
+    with pytest.raises(ImportFailed, match="failed its migrations") as refused:
+        ask_image(SimpleNamespace(compose=lambda *args, **kwargs: ran), "web", read_repository(tmp_path), {})
+    assert error in str(refused.value)
+
+
 @pytest.mark.parametrize(
     ("resolved", "code", "uploaded", "python"),
     [

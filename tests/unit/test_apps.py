@@ -165,7 +165,13 @@ def test_the_app_an_instance_holds_is_the_entry_a_module_level_name_binds(tmp_pa
         ({"src/main.py": "from src.app import create_app\n\napp = create_app()\n", "src/app.py": FACTORY}, ""),
         ({"api/main.py": "import routers\n" + APP, "api/routers.py": "", "routers.py": ""}, ""),  # the top's wins
         ({"main.py": "import routers\n" + APP, "routers.py": ""}, ""),  # at the top already
-        ({"svc/api/main.py": "import routers\n" + APP, "svc/api/routers.py": ""}, ""),  # deeper: not a script's folder
+        # finalsa/base-fastapi-api: app/app/main.py imports its neighbours core/ and db/ by bare name, run from app/app;
+        # init served app.app.main: "imports core, which none of its dependencies installs".
+        ({"svc/api/main.py": "import routers\n" + APP, "svc/api/routers.py": ""}, "svc/api"),
+        (
+            {"app/app/__init__.py": "", "app/app/main.py": "from core.config import s\n" + APP, "app/app/core/config.py": ""},
+            "app/app",
+        ),
         # pavelekshin/fastapi-restapi: src/main.py's `import redis.asyncio` beside src/redis.py, which wraps the installed
         # package; src went on the path, and the wrapper shadowed redis ("redis.asyncio ... does not hold")
         ({"src/__init__.py": "", "src/main.py": "import redis.asyncio\n" + APP, "src/redis.py": ""}, ""),
@@ -201,7 +207,9 @@ def test_an_app_importing_its_neighbours_as_top_level_modules_runs_with_its_fold
     app = next(a for a in find_apps(tmp_path) if a.attribute == "app")
     ran = runs_from_its_folder(tmp_path, app)
     assert ran.source_root == source_root
-    named_from = {"todos": "todos.", "src/api": "api."}.get(source_root, "")  # todos/app/main.py is app.main
+    named_from = {"todos": "todos.", "src/api": "api.", "svc/api": "svc.api.", "app/app": "app.app."}.get(
+        source_root, ""
+    )  # todos/app/main.py is app.main
     assert ran.module == app.module.removeprefix(named_from)
 
 

@@ -29,6 +29,20 @@ def test_the_sqlite_file_the_code_names_is_a_link_into_the_data_volume(tmp_path:
     assert "app-data:/var/lib/app" in compose_text(repo)
 
 
+def test_an_sqlite_file_the_code_names_at_an_absolute_path_is_a_link_there_into_the_data_volume(tmp_path: Path):
+    """vmi98/fastapi-api-analytics: `sqlite:////app/db/database.db`, where its own Dockerfile kept the file; the image
+    had no /app/db, and the app crash-looped on "unable to open database file"."""
+    code = 'from sqlmodel import create_engine\n\nengine = create_engine("sqlite:////app/db/database.db")\n'
+    for name, text in {"requirements.txt": "fastapi\nsqlmodel\n", "main.py": APP, "server/models.py": code}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    repo = read_repository(tmp_path)
+    assert repo.sqlite_in_code == "/app/db/database.db"
+    assert "mkdir -p /app/db && ln -sf /var/lib/app/database.db /app/db/database.db" in dockerfile_text(
+        repo, "/", repo.keeps_data
+    )
+
+
 PROPERTY = (
     "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n{field}"
     '    @property\n    def SQLITE_URL(self):\n        return f"sqlite+aiosqlite:///app/db/todo.db"\n'

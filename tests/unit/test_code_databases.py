@@ -23,7 +23,10 @@ TUTORIAL = 'sqlite_file_name = "database.db"\nsqlite_url = f"sqlite:///{sqlite_f
         (TUTORIAL, ("database.db", "db.py:2")),
         ('engine = create_engine("sqlite:///./data/app.sqlite3")\n', ("data/app.sqlite3", "db.py:1")),
         ('URL = "sqlite+aiosqlite:///shop.db"\n', ("shop.db", "db.py:1")),
-        ('URL = "sqlite:////var/lib/shop.db"\n', ("", "")),  # an absolute path is not the code's folder
+        # vmi98/fastapi-api-analytics: its own Dockerfile's /app/db/database.db, written in the code: "unable to open
+        # database file" in the image, which has no such folder; a link there into the data volume now.
+        ('URL = "sqlite:////var/lib/shop.db"\n', ("/var/lib/shop.db", "db.py:1")),
+        ('URL = "sqlite:////tmp/shop.db"\n', ("", "")),  # under /tmp, a tmpfs: nothing persists, nothing to link
         ('URL = "sqlite:///:memory:"\n', ("", "")),
         # Palakorn-Voramongkol/fastapi-async-crud: Tortoise ORM's relative URL, a parameter's default; the app could
         # not open it under the read-only code, and crash-looped at ci.

@@ -99,3 +99,26 @@ def test_a_variable_the_module_stops_on_when_empty_as_it_loads_is_required(tmp_p
     (tmp_path / "config.py").write_text("import os, sys\n" + code)
     [settings] = environment_settings(tmp_path, [tmp_path / "config.py"])
     assert [f.name for f in settings.fields if f.default is None] == required
+
+
+@pytest.mark.parametrize(
+    ("code", "reads"),
+    [
+        # zhongyehai/test-platform-fastapi-api: a config class's classmethods read the environment, one through the
+        # other (`get_required_env` calls `cls.get_env`), called as `BaseConfig.get_required_env("MYSQL_HOST")`; init
+        # saw no read, and the import raised "[MYSQL_HOST] must be configured"
+        (
+            "class Base:\n    @classmethod\n    def get_env(cls, key, default=None):\n        return os.getenv(key, default)\n\n"
+            "    @classmethod\n    def need(cls, key, default=None):\n        value = cls.get_env(key, default)\n"
+            "        if value is None:\n            raise ValueError(key)\n        return value\n\n"
+            "class Mysql(Base):\n    HOST = Base.need('MYSQL_HOST')\n    PORT = int(Base.get_env('MYSQL_PORT', 3306))\n",
+            {"MYSQL_HOST": None, "MYSQL_PORT": "3306"},
+        ),
+        ("def env(key):\n    return os.environ[key]\n\nHOST = env('HOST')\n", {"HOST": None}),
+        ("def env(name, key):\n    return os.environ[key]\n\nHOST = env('HOST', 'x')\n", {}),  # the key second: no read
+    ],
+)
+def test_a_function_or_method_that_looks_its_first_parameter_up_is_a_read(tmp_path, code, reads):
+    (tmp_path / "config.py").write_text("import os\n" + code)
+    found = environment_settings(tmp_path, [tmp_path / "config.py"])
+    assert {f.name: f.default for s in found for f in s.fields} == reads

@@ -180,6 +180,10 @@ def test_code_that_annotates_a_class_with_itself_gets_the_python_that_evaluates_
         (NESTED_F_STRING, "", "3.13"),  # PEP 701: refused before 3.12, and nothing names a version
         ("def first[T](items: list[T]) -> T:\n    return items[0]\n", "", "3.13"),  # type parameters
         ("type Ids = list[int]\n", "", "3.13"),
+        # MontillaTomas/reddit-like-fastapi-api: a replacement field that goes on over a line; the image's 3.11 refused
+        # it ("unterminated string literal")
+        ('U = f"postgresql://{USER}:{PASSWORD}@{\n    HOST}/db"\n', "", "3.13"),
+        ('U = f"""postgresql://{USER}@{\n    HOST}/db"""\n', "", "3.11"),  # a triple-quoted one: any Python
         ("LABEL = f\"{', '.join(['a', 'b'])}\"\n", "", "3.11"),  # the other quote: any Python
         ('LABEL = "{x["id"]}"\n', "", "3.11"),  # no f: not a replacement field (and not valid here either)
         (NESTED_F_STRING, '[project]\nname = "svc"\nrequires-python = ">=3.10"\ndependencies = ["fastapi"]\n', "3.13"),

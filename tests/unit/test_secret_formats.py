@@ -41,6 +41,14 @@ APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
             (("secret_fernet_key", "Fernet"),),
         ),
         ("from cryptography.fernet import Fernet\n\nf = Fernet(Fernet.generate_key())\n", ()),  # a key it makes itself
+        # ezeparziale/fastapi-api-template: a column type of its own takes the key and hands it Fernet; init made up
+        # "ci-" and hex digits, and the import stopped at the type's Fernet(...)
+        (
+            "from cryptography.fernet import Fernet\nfrom app.config import settings\n\nclass Encrypted:\n"
+            "    def __init__(self, encryption_key, *args):\n        self.fernet = Fernet(encryption_key.encode())\n\n"
+            "column = Encrypted(settings.ENCRYPTION_KEY)\nother = Encrypted(encryption_key=settings.OTHER_KEY)\n",
+            (("ENCRYPTION_KEY", "Fernet"), ("OTHER_KEY", "Fernet")),
+        ),
     ],
 )
 def test_a_read_the_code_passes_fernet_is_a_secret_of_its_format(tmp_path, code, formatted):

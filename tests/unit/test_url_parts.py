@@ -54,6 +54,18 @@ BARE_PARTS = (
         # not a login URL: a Redis URL, and an f-string with its host alone placed
         ("import os\n\nR = f\"redis://{os.getenv('RHOST')}:6379/0\"\n", {}),
         ("import os\n\nU = f\"postgresql://app:app@{os.getenv('BOX')}/app\"\n", {}),
+        # BojanaDrobnjak/mdpi-fastapi-api: yarl's URL.build, the database's name in `path`; init took `base` for a
+        # secret, and asyncpg found no database of that made-up name
+        (
+            "class D:\n    @property\n    def url(self):\n        return URL.build(scheme='postgresql+asyncpg', host=self.host, "
+            "port=self.port, user=self.user, password=self.password, path=f'/{self.base}')\n",
+            {"host": "host", "port": "port", "user": "user", "password": "password", "base": "name"},
+        ),
+        (
+            "import os\n\nU = URL.create(drivername='mysql+pymysql', username=os.getenv('WHO'), database=os.getenv('STORE'))\n",
+            {"WHO": "user", "STORE": "name"},
+        ),
+        ("U = URL.build(scheme='https', host=settings.api_host, path=f'/{settings.base}')\n", {}),  # no database's
     ],
 )
 def test_each_part_of_a_url_the_code_assembles_is_known_by_its_place(tmp_path, code, placed):

@@ -81,7 +81,9 @@ def library_read(node: ast.Call, library: str) -> SettingField | None:
     if library == "environs" and isinstance(node.func, ast.Attribute):
         cast = "float" if node.func.attr == "decimal" else node.func.attr
     default = constant_text(given) if given is not None else None
-    return SettingField(name, default, cast if cast in CAST_TYPES else "", exact=True) if name else None
+    # decouple casts its default too: `config("SMTP_PORT", default=None, cast=int)` unset is int(None), a TypeError.
+    uncastable = library == "decouple" and cast in CAST_TYPES and isinstance(given, ast.Constant) and given.value is None
+    return SettingField(name, None if uncastable else default, cast if cast in CAST_TYPES else "", exact=True) if name else None
 
 
 def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libraries: dict | None = None) -> SettingField | None:
@@ -250,13 +252,15 @@ def guarded_reads(tree: ast.Module) -> Iterator[SettingField]:
 
 
 def environment_bound(tree: ast.Module) -> dict[str, str]:
-    """Names the module binds to an environment read (`server = os.getenv("SERVER")`): name -> variable."""
+    """Names the module binds to an environment read (`server = os.getenv("SERVER")`), and attributes an object binds
+    (`self.__host = os.environ.get("PG_HOST")`, as `self.__host`): name -> variable."""
     readers, libraries = module_readers(tree)
     bound = {}
     for node in (n for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1):
         read = environment_read(node.value, readers, libraries)
-        if read and isinstance(node.targets[0], ast.Name):
-            bound[node.targets[0].id] = read.name
+        target = node.targets[0]
+        if read and (isinstance(target, ast.Name) or ast.unparse(target).startswith("self.")):
+            bound[getattr(target, "id", "") or ast.unparse(target)] = read.name
     return bound
 
 
@@ -266,6 +270,6 @@ def read_of(value: ast.expr, bound: dict[str, str], readers: tuple[frozenset[str
     if isinstance(value, ast.Name):
         return bound.get(value.id, "")
     if isinstance(value, ast.Attribute):
-        return value.attr
+        return bound.get(ast.unparse(value), value.attr)
     read = environment_read(value, *readers)
     return read.name if read else ""

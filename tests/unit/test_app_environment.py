@@ -242,3 +242,20 @@ def test_a_required_path_a_committed_env_file_gives_from_the_repository_is_its_v
     files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
     written(tmp_path, files | {".env.develop": f"MIGRATIONS_PATH={committed_value}\n", "app/migrations/env.py": ""})
     assert app_environment(read_repository(committed(tmp_path)))["MIGRATIONS_PATH"] == given
+
+
+@pytest.mark.parametrize(
+    ("env", "given"),
+    [
+        # vincebout/fastapi-api: a pool's sizes read with no default, set in its committed .env; init left them unset,
+        # and psycopg2's pool stopped the import on int(None)
+        ("POOL_MAX=20\nPOOL_MIN=1\n", {"POOL_MAX": "${POOL_MAX-20}", "POOL_MIN": "${POOL_MIN-1}"}),
+        ("POOL_MAX=twenty\n", {}),  # a number only: any other committed value is the developer's machine's
+        ("", {}),
+    ],
+)
+def test_a_number_the_committed_env_gives_a_read_with_no_default_is_passed(tmp_path, env, given):
+    code = "import os\n\nPOOL_MAX = os.environ.get('POOL_MAX')\nPOOL_MIN = os.environ.get('POOL_MIN')\n"
+    files = {"requirements.txt": "fastapi\n", "main.py": APP, "config.py": code, ".env": env}
+    environment = app_environment(read_repository(committed(written(tmp_path, files))))
+    assert {k: v for k, v in environment.items() if k.startswith("POOL")} == given

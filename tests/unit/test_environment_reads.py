@@ -122,3 +122,20 @@ def test_a_function_or_method_that_looks_its_first_parameter_up_is_a_read(tmp_pa
     (tmp_path / "config.py").write_text("import os\n" + code)
     found = environment_settings(tmp_path, [tmp_path / "config.py"])
     assert {f.name: f.default for s in found for f in s.fields} == reads
+
+
+@pytest.mark.parametrize(
+    ("read", "default"),
+    [
+        # Adrien-Crapart/fastapi-api: decouple casts a None default too; init left SMTP_PORT unset, and the import
+        # stopped at int(None)
+        ('config("SMTP_PORT", default=None, cast=int)', None),
+        ('config("SMTP_TLS", default=None, cast=bool)', None),
+        ('config("SMTP_HOST", default=None)', ""),  # no cast: None it stays
+        ('config("SMTP_PORT", default=25, cast=int)', "25"),
+    ],
+)
+def test_a_decouple_read_that_casts_a_none_default_is_required(tmp_path, read, default):
+    (tmp_path / "config.py").write_text(f"from decouple import config\n\nVALUE = {read}\n")
+    [settings] = environment_settings(tmp_path, [tmp_path / "config.py"])
+    assert settings.fields[0].default == default

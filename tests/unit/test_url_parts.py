@@ -66,6 +66,19 @@ BARE_PARTS = (
             {"WHO": "user", "STORE": "name"},
         ),
         ("U = URL.build(scheme='https', host=settings.api_host, path=f'/{settings.base}')\n", {}),  # no database's
+        # victorouttes/fastapi-api: an object's private attributes bound to the reads, then the URL of those
+        (
+            "import os\n\nclass H:\n    def __init__(self):\n        self.__host = os.environ.get('PG_HOST')\n"
+            "        self.__db = os.environ.get('PG_DB')\n        self.url = f'postgresql://u:p@{self.__host}:5432/{self.__db}'\n",
+            {},
+        ),
+        (
+            "import os\n\nclass H:\n    def __init__(self):\n        self.__host = os.environ.get('PG_HOST')\n"
+            "        self.__who = os.environ.get('PG_USER')\n        self.__pw = os.environ.get('PG_PW')\n"
+            "        self.__db = os.environ.get('PG_DB')\n"
+            "        self.url = f'postgresql://{self.__who}:{self.__pw}@{self.__host}/{self.__db}'\n",
+            {"PG_USER": "user", "PG_PW": "password", "PG_HOST": "host", "PG_DB": "name"},
+        ),
     ],
 )
 def test_each_part_of_a_url_the_code_assembles_is_known_by_its_place(tmp_path, code, placed):

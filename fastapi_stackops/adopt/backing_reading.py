@@ -22,7 +22,7 @@ from fastapi_stackops.adopt.code_databases import (
 from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.file_text import text_of
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.refused_databases import refuse_a_driverless_database, unrun_database
+from fastapi_stackops.adopt.refused_databases import NAMED_SERVER, refuse_a_driverless_database, unrun_database
 from fastapi_stackops.adopt.source import SKIPPED, python_files, string_constants
 from fastapi_stackops.adopt.written_login import (
     alembic_ini_url,
@@ -201,6 +201,11 @@ def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings |
     dialect = next((f.variable for f in settings.fields if parts.get(f.name) in ("kind", "driver")), "") if settings else ""
     if dialect and {"sqlalchemy", "sqlmodel"} & set(dependencies):
         return Finding("database", "SQLite on a named volume", f"{dialect}, with SQLAlchemy and no server's driver"), ""
+    # A URL with no default the code hands SQLAlchemy, which no server's driver of the app's could open: SQLite's, built in.
+    handed = settings.database if settings and not url and "url" in dict(settings.placed).values() else None
+    named = handed and any(said.match(handed.variable) for _, _, said in NAMED_SERVER)  # POSTGRES_URL: refused instead
+    if handed and not named and {"sqlalchemy", "sqlmodel"} & set(dependencies):
+        return Finding("database", "SQLite on a named volume", f"{handed.variable}, with SQLAlchemy and no server's driver"), ""
     return None
 
 

@@ -95,7 +95,9 @@ def test_the_sqlite_file_alembic_ini_names_is_the_apps_on_the_volume(tmp_path: P
         # AnastasiyaKuzmenko/fastapi-library-api: `os.getenv("DATABASE_URL")` bare, SQLAlchemy and no server's driver,
         # alembic.ini's URL SQLite's; init ran no database, and the app stopped on "Expected string or URL object, got None".
         ("sqlalchemy.url = sqlite:///./library.db\n", "sqlite"),
-        ("sqlalchemy.url = driver://user:pass@localhost/dbname\n", ""),  # alembic init's template: nothing
+        # alembic init's template says nothing; the URL the code hands SQLAlchemy, no server's driver beside it, is
+        # SQLite's (Papkidon/fastapi-api's, below)
+        ("sqlalchemy.url = driver://user:pass@localhost/dbname\n", "sqlite"),
         # hdungng/fastapi-clean-architecture: the settings' own default is MySQL's; alembic.ini's SQLite, a leftover
         ("sqlalchemy.url = sqlite:///./app.db\n", "mysql-default"),
         # Shtierlitz/FastApi-Library-control-system: no driver, a required URL, and an engine passing SQLite's
@@ -309,3 +311,20 @@ def test_the_sql_a_repositorys_mariadb_ran_at_its_first_start_is_mounted_where_m
     assert (repo.database, repo.init_scripts) == ("mysql", "sql")
     assert any("sql, run by MariaDB at its first start" in f.line() for f in repo.findings)
     assert "      - ./sql:/docker-entrypoint-initdb.d:ro\n" in compose_text(repo)
+
+
+@pytest.mark.parametrize(
+    ("requirements", "database"),
+    [
+        # Papkidon/fastapi-api: `create_engine(os.getenv("DATABASE_URL"))`, SQLAlchemy and no server's driver (its
+        # Dockerfile installed one); init ran no database, and create_engine(None) stopped the import
+        ("fastapi\nsqlalchemy\n", "sqlite"),
+        ("fastapi\nsqlalchemy\npsycopg2-binary\n", "postgres"),  # a server's driver: that server
+    ],
+)
+def test_a_url_handed_to_sqlalchemy_with_no_servers_driver_is_sqlites(tmp_path: Path, requirements, database):
+    code = "import os\nfrom sqlalchemy import create_engine\n\nengine = create_engine(os.getenv('DATABASE_URL'))\n"
+    for name, text in {"requirements.txt": requirements, "main.py": APP, "db.py": code}.items():
+        (tmp_path / name).write_text(text)
+    repo = read_repository(tmp_path)
+    assert repo.database == database

@@ -27,6 +27,7 @@ from fastapi_stackops.adopt.conventions import (
 )
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.first_start import (
+    NOT_IMPORTING,
     compiler_taught,
     keys_its_settings_name,
     learned,
@@ -41,7 +42,9 @@ from fastapi_stackops.adopt.override import OVERRIDE_FILE, Override, missing_env
 from fastapi_stackops.adopt.pipeline import pipeline_files
 from fastapi_stackops.adopt.reading import Repository, read_repository
 from fastapi_stackops.adopt.routes import ImportFailed, Routes, ask_image, choose_routes
+from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.stackfiles import compose_text, env_texts, example_text
+from fastapi_stackops.adopt.syntax import union_annotation
 from fastapi_stackops.adopt.workspace import scratch_copy
 from fastapi_stackops.adopt.writing import Change, apply, diff, gitignore_change, kept_values, planned, pyproject_change
 from fastapi_stackops.building import build_images
@@ -206,10 +209,26 @@ def trial_build(stack, setup: Setup, base: dict[str, str]) -> Setup | None:
             return lesson
         repo = setup.repo
         refusal = too_new_for_its_pins(str(error), repo.root, repo.installer, repo.requirements, repo.python, repo.compiled)
+        refusal = refusal or framework_refused(repo, str(error))
         if not refusal:
             raise
         raise StackError(refusal) from None
     return None
+
+
+def framework_refused(repo: Repository, failure: str) -> str:
+    """A framework that does not import on the image's Python, and no older one the project allows here (3.10 has no
+    Debian base image; `X | Y` annotations rule 3.9 out), said with the ways out; "" for any other failure."""
+    failed = NOT_IMPORTING.search(failure)
+    if not failed:
+        return ""
+    unions = union_annotation(python_files(repo.root))
+    needs = f", and the code's `X | Y` annotations need 3.10 on ({unions.removeprefix(f'{repo.root}/')})" if unions else ""
+    return (
+        f"FastAPI {failed[1]}, as pinned, does not import on Python {failed[2]} ({failed[3]}){needs}: no older Python the "
+        "project allows has a base image here; give init --python 3.10 where that image can be pulled, or pin a FastAPI "
+        f"and pydantic that support {failed[2]}"
+    )
 
 
 def made_keys(stack, repo: Repository, base: dict[str, str]) -> None:

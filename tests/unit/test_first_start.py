@@ -371,3 +371,15 @@ def test_a_variable_redis_refused_as_a_url_is_given_the_stacks_redis_whether_mad
     failed = ImportFailed(repo, words, Failure("ValueError", words.split(": ", 1)[1], "/srv/views.py", 4))
     taught, _ = learned(Setup(repo, "env", False), failed, False, generated)
     assert taught.repo.given["WS_MESSAGE_QUEUE"] == "redis://redis:6379/0"
+
+
+def test_a_framework_that_imports_on_no_python_here_is_refused_with_the_ways_out(tmp_path):
+    """jin-wk/fastapi-api: FastAPI 0.77 and pydantic 1.9 do not import on 3.11, and `X | Y` rules 3.9 out; the
+    refusal was the builder's raw line, with no way out."""
+    from fastapi_stackops.adopt.init import framework_refused
+
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi==0.77.1\n", "main.py": UNION}))
+    said = framework_refused(repo, NOT_IMPORTING)
+    assert "FastAPI 0.68.0, as pinned, does not import on Python 3.11 (ValueError: 'not' is not a valid parameter name)" in said
+    assert "`X | Y` annotations need 3.10 on (main.py:6)" in said and "--python 3.10" in said
+    assert framework_refused(repo, "the build failed at [web builder 6/8]: no matching distribution") == ""

@@ -21,7 +21,7 @@ from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_by_default,
 from fastapi_stackops.adopt.conventions import DATA_DIR
 from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
 from fastapi_stackops.adopt.reading import Repository
-from fastapi_stackops.adopt.suite_values import committed_env, committed_paths
+from fastapi_stackops.adopt.suite_values import committed_paths
 from fastapi_stackops.settings import PASSED_THROUGH
 
 
@@ -80,8 +80,6 @@ def host_free(environment: dict[str, str]) -> dict[str, str]:
 COMPOSE_READS = re.compile(
     r"^(COMPOSE_\w+|DOCKER_(HOST|CONFIG|CONTEXT|CERT_PATH|TLS|TLS_VERIFY|API_VERSION|BUILDKIT|DEFAULT_PLATFORM|CONTENT_TRUST\w*))$"
 )
-#: A number as an env file writes it.
-NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 #: A field of these types names no broker's URL, host or port, whatever its name (CELERY_BROKER: Literal['rabbitmq', 'redis']).
 NO_URL = re.compile(r"^\s*(Literal|bool)\b")
 
@@ -143,17 +141,8 @@ def made_up_environment(repo: Repository, wired: dict[str, str]) -> dict[str, st
         fallback = f"-{typed}" if typed is not None else f"?set {variable} in the env file or its local overlay"
         if variable not in wired:
             made.setdefault(variable, f"${{{variable}{fallback}}}")
-    return made | committed_numbers(repo, wired)
-
-
-def committed_numbers(repo: Repository, wired: dict[str, str]) -> dict[str, str]:
-    """Variables the code reads with no default that the repository's committed .env gives a number (a pool's size,
-    POSTGRES_MAX_CONNECTIONS=20): that number, as the repository's own Compose file passed it. Unset, the code's None
-    fails where a number is needed (psycopg2's pool: "int() argument must be ... not 'NoneType'")."""
-    bare = {f.variable for f in setting_fields(repo.settings) if f.exact and f.default == "" and not f.default_code}
-    committed = committed_env(repo.root) if bare else {}
-    numbers = {name: value for name, value in committed.items() if name in bare - wired.keys() and NUMBER.match(value)}
-    return {name: f"${{{name}-{value}}}" for name, value in numbers.items()}
+    # A number the committed .env gives a read with no default: the repository's own Compose file passed it.
+    return made | {name: f"${{{name}-{value}}}" for name, value in repo.committed_numbers if name not in wired}
 
 
 def parts_of(fields: list[SettingField]) -> Settings:

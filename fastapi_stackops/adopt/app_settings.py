@@ -177,9 +177,7 @@ class Settings:
         parts |= {name: m.lastgroup or "driver" for name, m in drivers.items() if m} | dict.fromkeys(named, "name")
         # USER and SERVER in `f"postgresql://{user}:{password}@{server}/{db}"`: named by their place, not their names.
         placed = {name: part for name, part in self.placed if part not in ("url", "file")}
-        return {
-            f.name: placed.get(f.name) or placed[f.variable] for f in self.fields if {f.name, f.variable} & placed.keys()
-        } | parts
+        return placed_fields(self.fields, placed) | parts
 
     @property
     def required(self) -> list[SettingField]:
@@ -190,6 +188,25 @@ class Settings:
         prefix = f"prefix {self.prefix}" if self.prefix else "no prefix"
         more = f" (with {len(self.also)} of other settings classes)" if self.also else ""
         return f"{self.class_name}, {prefix}, {len(self.fields)} fields, {len(self.required)} without a default{more}"
+
+
+def placed_fields(fields: tuple[SettingField, ...], placed: dict[str, str]) -> dict[str, str]:
+    """Field name -> its part, for fields a URL's place names (`placed`: read or attribute -> part). An attribute a
+    nested group's model assembles its URL from (`self.base` of `db: DatabaseSettings`) is that group's field
+    (db__base), the group whose fields most places name, not a top-level field of the same name (the app's own host)."""
+    groups: dict[str, int] = {}
+    for group, last in (f.name.rsplit("__", 1) for f in fields if "__" in f.name):
+        groups[group] = groups.get(group, 0) + (last in placed)
+    group = max(groups, key=lambda g: groups[g], default="")
+    group = group if groups.get(group) else ""
+    found = {}
+    for field in fields:
+        last = field.name.rsplit("__", 1)[-1]
+        if group and field.name.startswith(f"{group}__"):
+            found |= {field.name: placed[last]} if last in placed else {}
+        elif field.variable in placed or (field.name in placed and not (group and "__" not in field.name)):
+            found[field.name] = placed.get(field.variable) or placed[field.name]
+    return found
 
 
 #: The hosts an app answers (Starlette's TrustedHostMiddleware, Django's ALLOWED_HOSTS): a made-up one answers no one.

@@ -33,7 +33,7 @@ from fastapi_stackops.adopt.source import (
     python_files,
 )
 from fastapi_stackops.adopt.start import prestart_fields, procfile_command
-from fastapi_stackops.adopt.suite_values import committed_blanks
+from fastapi_stackops.adopt.suite_values import committed_blanks, committed_numbers
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.unheld_imports import refuse_unheld_imports
 from fastapi_stackops.adopt.unlocked import unlocked_fields
@@ -119,6 +119,7 @@ class Repository:
     data_variables: tuple[str, ...] = ()  # settings naming a folder of data the app makes at run time: on its volume
     sqlite_in_code: str = ""  # an SQLite file the code names under its folder (database.db): a link to the volume
     committed_blanks: tuple[str, ...] = ()  # settings defaulting to None its committed .env leaves empty: given empty
+    committed_numbers: tuple[tuple[str, str], ...] = ()  # reads with no default its committed .env gives a number
     ssl: bool = False  # the code requires TLS of its PostgreSQL (sslmode=require): the stack's has it on
     rewritten_scheme: str = ""  # the plain scheme its code rewrites into a driver's itself: its URLs are given in it
     rewrites_sqlite: bool = False  # its code gives a bare sqlite URL its async driver itself: the URL stays bare
@@ -164,6 +165,7 @@ def settings_fields(root: Path, settings: Settings | None) -> tuple[dict, list[F
     fields = {"settings": settings, "async_engine": engines[0], "both_engines": all(engines)}
     fields["writable"] = tuple(dict.fromkeys(scratch.values()))
     fields |= {"committed_blanks": committed_blanks(root, settings), "formatted": formatted_secrets(root)}
+    fields |= {"committed_numbers": committed_numbers(root, settings)}
     return fields, said
 
 

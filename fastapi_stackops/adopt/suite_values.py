@@ -94,6 +94,20 @@ def committed_blanks(root: Path, settings: Settings | None) -> tuple[str, ...]:
     return tuple(f.variable for f in settings.fields if f.variable in blank and UNSET.match(f.default_code)) if blank else ()
 
 
+def committed_numbers(root: Path, settings: Settings | None) -> tuple[tuple[str, str], ...]:
+    """Variables the code reads with no default that the committed .env gives a number (a pool's size,
+    POSTGRES_MAX_CONNECTIONS=20), with it: the repository's own Compose file passed them. Unset, the code's None fails
+    where a number is needed (psycopg2's pool: "int() argument must be ... not 'NoneType'")."""
+    fields = (settings.fields + settings.others) if settings else ()
+    bare = {f.variable for f in fields if f.exact and f.default == "" and not f.default_code}
+    committed = committed_env(root) if bare else {}
+    return tuple((name, value) for name, value in committed.items() if name in bare and NUMBER.match(value))
+
+
+#: A number as an env file writes it.
+NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
 def committed_env(root: Path) -> dict[str, str]:
     """Every literal value of a committed .env, beside the service or at the git top, empty ones too."""
     for path in (folder / ".env" for folder in dict.fromkeys([root, git_root(root) or root])):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import replace
+
 import pytest
 
 from fastapi_stackops.adopt.app_environment import app_environment
@@ -257,5 +260,8 @@ def test_a_required_path_a_committed_env_file_gives_from_the_repository_is_its_v
 def test_a_number_the_committed_env_gives_a_read_with_no_default_is_passed(tmp_path, env, given):
     code = "import os\n\nPOOL_MAX = os.environ.get('POOL_MAX')\nPOOL_MIN = os.environ.get('POOL_MIN')\n"
     files = {"requirements.txt": "fastapi\n", "main.py": APP, "config.py": code, ".env": env}
-    environment = app_environment(read_repository(committed(written(tmp_path, files))))
+    repo = read_repository(committed(written(tmp_path / "repo", files)))
+    # As init's trial writes it: in a copy of the repository with no .git, where nothing reads as committed.
+    copy = shutil.copytree(repo.root, tmp_path / "copy", ignore=shutil.ignore_patterns(".git"))
+    environment = app_environment(replace(repo, root=copy))
     assert {k: v for k, v in environment.items() if k.startswith("POOL")} == given

@@ -97,6 +97,23 @@ def test_parts_known_by_their_place_are_given_the_stacks_database(tmp_path):
     assert "PASSWORD: ${POSTGRES_PASSWORD" in compose or "PASSWORD: ${PASSWORD" in compose, compose
 
 
+def test_a_nested_groups_parts_by_place_are_its_fields_not_the_apps_own_host(tmp_path):
+    """BojanaDrobnjak/mdpi-fastapi-api: `db: DatabaseSettings`, whose URL.build puts `self.base` in the path; init made
+    MDPI_API_DB__BASE up as a secret (no such database), and matched `self.host` to the app's own bind host too."""
+    settings = (
+        "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\nfrom yarl import URL\n\n"
+        "class DatabaseSettings(BaseModel):\n    host: str\n    port: int\n    user: str\n    password: str\n    base: str\n\n"
+        "    @property\n    def url(self):\n        return URL.build(scheme='postgresql+asyncpg', host=self.host, port=self.port, "
+        "user=self.user, password=self.password, path=f'/{self.base}')\n\n"
+        "class Settings(BaseSettings):\n    host: str = '127.0.0.1'\n    port: int = 8000\n    db: DatabaseSettings\n"
+        "    model_config = SettingsConfigDict(env_prefix='SVC_', env_nested_delimiter='__')\n\nsettings = Settings()\n"
+    )
+    files = {"requirements.txt": "fastapi\npydantic-settings\nasyncpg\nyarl\n", "main.py": APP, "settings.py": settings}
+    compose = compose_text(read_repository(written(tmp_path, files)))
+    assert "SVC_DB__BASE: ${SVC_DB__BASE-app}" in compose and "SVC_DB__HOST: ${SVC_DB__HOST-postgres}" in compose, compose
+    assert "SVC_HOST:" not in compose, compose
+
+
 @pytest.mark.parametrize(
     ("code", "given"),
     [

@@ -18,7 +18,9 @@ from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, DATABASE_PART, U
 from fastapi_stackops.adopt.brokers import RABBITMQ_PARTS, broker_values
 from fastapi_stackops.adopt.conventions import REDIS_SERVICE
 from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.secret_formats import made_up_secret
 from fastapi_stackops.adopt.source import AT_LOCALHOST
+from fastapi_stackops.adopt.testing import PRESENTED_KEY
 
 #: A database part the suite reads for its own database (TEST_DB_NAME, POSTGRES_DB_TEST).
 SUITES_PART = re.compile(r"^test_|_test$", re.I)
@@ -74,6 +76,8 @@ def suite_only_value(repo: Repository, name: str) -> str:
     """What a variable only the suite reads gets, having no default: the stack's database for a URL of one
     (TEST_DATABASE_URL; PostgreSQL's maintenance database for a suite that drops every table, as in suites_database),
     else a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL)."""
+    if PRESENTED_KEY.search(name):  # the key the suite presents and the app checks, in the one process they share
+        return made_up_secret(name, repo.formatted, "ci")
     if not (repo.database and DATABASE_FIELD.search(name)):
         return named_value(name) or ""
     url = database_url(repo, SettingField(name, None, exact=True))

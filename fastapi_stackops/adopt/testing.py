@@ -15,7 +15,7 @@ from fastapi_stackops.adopt.conventions import AT_THE_MINOR, PIPFILE_READER, pip
 from fastapi_stackops.adopt.environment_reads import environment_settings
 from fastapi_stackops.adopt.import_failure import ADDED_WHEN_MISSING, DISTRIBUTION_OF
 from fastapi_stackops.adopt.pipfile import pipfile_ranges
-from fastapi_stackops.adopt.source import AT_LOCALHOST
+from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.suite_values import ci_values, committed_env_values, names_in_code, recipe_values, test_env_values
 from fastapi_stackops.adopt.syntax import absolute_imports, every_node, parsed
 from fastapi_stackops.adopt.wheels import text_of
@@ -174,10 +174,18 @@ def requirements_with_pytest(root: Path) -> tuple[str, str, str] | None:
 
 
 def suite_reads(root: Path, folder: str) -> list[str]:
-    """The variables the suite's own code reads with no default: required ones, and a database's URL read bare
-    (`os.getenv("TEST_DATABASE_URL")`), which a suite points the app at, None or not."""
+    """The variables the suite's own code reads with no default: required ones, a database's URL read bare
+    (`os.getenv("TEST_DATABASE_URL")`), which a suite points the app at, None or not, and a key read bare that the app
+    reads too, which the suite presents to it (`headers={"Authorization": os.getenv("API_KEY")}`)."""
     fields = [f for s in environment_settings(root, sorted((root / folder).rglob("*.py"))) for f in s.fields]
-    return [f.variable for f in fields if f.default is None or (not f.default and DATABASE_FIELD.search(f.variable))]
+    keys = [f.variable for f in fields if not f.default and PRESENTED_KEY.search(f.variable)]
+    apps = {f.variable for s in environment_settings(root, python_files(root)) for f in s.fields} if keys else set()
+    read = [f.variable for f in fields if f.default is None or (not f.default and DATABASE_FIELD.search(f.variable))]
+    return read + [key for key in keys if key in apps]
+
+
+#: A key a suite presents to the app it tests: API_KEY, X_API_KEY, ADMIN_TOKEN.
+PRESENTED_KEY = re.compile(r"(^|_)(API_?KEY|TOKEN)$", re.I)
 
 
 def services_at_home(root: Path, folder: str) -> dict[str, str]:

@@ -44,3 +44,20 @@ def test_an_optional_service_the_suites_pipeline_sets_at_this_machine_is_the_sta
     files |= SUITE | {"tests/conftest.py": conftest} | ({".github/workflows/ci.yml": workflow} if workflow else {})
     repo = read_repository(written(tmp_path, files))
     assert suites_environment(repo).get("APP_REDIS_URL") == ('"redis://redis:6379/0"' if workflow else None)
+
+
+@pytest.mark.parametrize(
+    ("auth", "given"),
+    [
+        # Papkidon/fastapi-api: the app compares a header with os.getenv("API_KEY"), and the suite sends that very
+        # variable; init set neither, and httpx refused the None header in every test
+        ("API_KEY = os.getenv('API_KEY')\n", True),
+        ("", False),  # the app reads no such key: the suite's own, left as it reads it
+    ],
+)
+def test_a_key_the_suite_presents_and_the_app_reads_bare_is_made_up_for_both(tmp_path, auth, given):
+    conftest = "import os\n\nHEADERS = {'Authorization': os.getenv('API_KEY')}\n"
+    files = {"requirements.txt": "fastapi\npytest\nhttpx\n", "main.py": APP, "auth.py": "import os\n" + auth}
+    repo = read_repository(written(tmp_path, files | {"tests/conftest.py": conftest, "tests/test_x.py": "def test_x(): ...\n"}))
+    value = suites_environment(repo).get("API_KEY", "")
+    assert value.startswith('"ci-Secret0') if given else not value

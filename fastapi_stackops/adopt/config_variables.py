@@ -44,7 +44,7 @@ def config_placed_parts(root: Path) -> dict[str, str]:
         for line in path.read_text(errors="replace").splitlines():
             url = URL_IN_LINE.search(line)
             value = url[0].rstrip("'\",") if url else ""
-            names = [m[1] for m in REFERENCE.finditer(value)]
+            names = [m[1] for m in REFERENCE.finditer(value.split("?", 1)[0])]  # a query's are no part of the login
             placed = PLACED.match(REFERENCE.sub("\0", value))
             if not placed or placed["scheme"] == "\0":
                 continue

@@ -93,8 +93,9 @@ def url_parts_of(node: ast.JoinedStr, bound: dict[str, str]) -> dict[str, str]:
     placed = PLACED.match(text)
     if not placed:
         return {}
-    reads = [read_of(v.value, bound) for v in node.values if isinstance(v, ast.FormattedValue)]
-    port = ["port"] if text.count("\0") - (placed["scheme"] == "\0") == 5 else []
+    head = text.split("?", 1)[0]  # a query's fields (`?charset={charset}`) are none of the login's parts
+    reads = [read_of(v.value, bound) for v in node.values if isinstance(v, ast.FormattedValue)][: head.count("\0")]
+    port = ["port"] if head.count("\0") - (placed["scheme"] == "\0") == 5 else []
     parts = ["user", "password", "host", *port, "name"]
     parts = ["driver", *parts] if placed["scheme"] == "\0" else parts
     if parts[0] == "driver" and not DATABASE_SCHEME.search(reads[0]):

@@ -14,7 +14,7 @@ from tests.utils import written
 LOADER = 'import os, re\n\nPATTERN = re.compile(r"\\$\\{([^}]+)\\}")\n\ndef fill(text):\n    return PATTERN.sub(lambda m: os.environ.get(m[1], ""), text)\n'
 YAML = (
     'app:\n  debug: "${DEBUG:-false}"\n  zone: ${ZONE-UTC}\n'
-    'database:\n  url: "postgresql+asyncpg://${PG_USER}:${PG_PASSWORD}@${PG_HOST}:${PG_PORT}/${PG_DB}"\n'
+    'database:\n  url: "postgresql+asyncpg://${PG_USER}:${PG_PASSWORD}@${PG_HOST}:${PG_PORT}/${PG_DB}?sslmode=${PG_SSL:-disable}"\n'
 )
 
 
@@ -31,6 +31,7 @@ YAML = (
                 "PG_HOST": None,
                 "PG_PORT": None,
                 "PG_DB": None,
+                "PG_SSL": "disable",
             },
         ),
         (

@@ -46,6 +46,12 @@ BARE_PARTS = (
                 "DB_POSTGRES_NAME": "name",
             },
         ),
+        # junhyeong9812/fastapi-web: a query's field after the login's (`?charset={self.MARIADB_CHARSET}`); init stopped
+        # with "zip() argument 2 is shorter than argument 1"
+        (
+            "class S:\n    @property\n    def url(self):\n        return f'mysql+aiomysql://{self.U}:{self.P}@{self.H}:{self.PORT}/{self.D}?charset={self.C}'\n",
+            {"U": "user", "P": "password", "H": "host", "PORT": "port", "D": "name"},
+        ),
         # a broker's URL of the same shape is no database's
         (
             "from app.config import settings\n\nURL = f'{settings.BROKER_PROTOCOL}://{settings.U}:{settings.P}@{settings.H}:{settings.PORT}/{settings.VHOST}'\n",

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from fastapi_stackops.adopt.app_wrappers import returns_it_wrapped
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.source import (
     built_inside,
@@ -59,7 +60,11 @@ def builds_one_of(function: ast.FunctionDef, kinds: set[str]) -> bool:
     annotated to return something else (`-> Injector`, which holds the app it makes)."""
     makes = any(calls(n, kind) for n in ast.walk(function) for kind in kinds) or returns_one_of(function, kinds)
     other = isinstance(function.returns, ast.Name) and function.returns.id not in {*kinds, "Any", "object"}
-    return makes and not other and any(isinstance(n, ast.Return) for n in ast.walk(function))
+    return (
+        makes
+        and not (other and not returns_it_wrapped(function, kinds))
+        and any(isinstance(n, ast.Return) for n in ast.walk(function))
+    )
 
 
 def makes_or_asks(node: ast.AST | None, kind: str) -> bool:
@@ -119,6 +124,18 @@ def built_by_factories(
             yield App(module, name, False, f"{source}:{node.lineno}", source_root)
 
 
+def wrappers_of(tree: ast.Module, apps: set[str], module: str, source: str, source_root: str) -> Iterator[App]:
+    """Module-level ASGI wrappers of the module's own app, which is what it serves (`app = socketio.ASGIApp(sio,
+    fast_app)`, `app = SentryAsgiMiddleware(api)`)."""
+    for node in tree.body:
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        if isinstance(value, ast.Call) and not any(calls(value, kind) for kind in ("FastAPI", "APIRouter")):
+            arguments = [*value.args, *(keyword.value for keyword in value.keywords)]
+            if any(isinstance(argument, ast.Name) and argument.id in apps for argument in arguments):
+                for name in assigned(node):
+                    yield App(module, name, False, f"{source}:{node.lineno}", source_root)
+
+
 def returned_at(function: ast.FunctionDef, kinds: set[str]) -> int | None:
     """Where in the tuple it returns a factory puts the app (`return app, router`: 0); None when it returns no tuple."""
     made = {
@@ -133,18 +150,6 @@ def returned_at(function: ast.FunctionDef, kinds: set[str]) -> int | None:
         if found:
             return found[0]
     return None
-
-
-def wrappers_of(tree: ast.Module, apps: set[str], module: str, source: str, source_root: str) -> Iterator[App]:
-    """Module-level ASGI wrappers of the module's own app, which is what it serves (`app = socketio.ASGIApp(sio,
-    fast_app)`, `app = SentryAsgiMiddleware(api)`)."""
-    for node in tree.body:
-        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
-        if isinstance(value, ast.Call) and not any(calls(value, kind) for kind in ("FastAPI", "APIRouter")):
-            arguments = [*value.args, *(keyword.value for keyword in value.keywords)]
-            if any(isinstance(argument, ast.Name) and argument.id in apps for argument in arguments):
-                for name in assigned(node):
-                    yield App(module, name, False, f"{source}:{node.lineno}", source_root)
 
 
 def apps_of_instances(trees: list[ast.Module], kinds: set[str]) -> dict[str, set[str]]:

@@ -286,3 +286,20 @@ def test_an_app_asked_of_a_dependency_container_by_its_class_is_the_entry(tmp_pa
     )
     written(tmp_path, {"assembly.py": assembly, "run.py": run})
     assert [app.reference for app in find_apps(tmp_path)] == references
+
+
+@pytest.mark.parametrize(
+    ("returned", "found"),
+    [
+        # ka-rb0/fastapi-website-blueprint: create_app returns the app inside its own ASGI middleware, annotated as the
+        # outermost (`-> RequestIDMiddleware`), and main.py binds `app = create_app(settings)`; init refused: "the app
+        # is built in create_app, and no module-level name holds it".
+        ("    limited = Limit(app)\n    return RequestID(Headers(limited))\n", ["main:app", "factory:create_app (a factory)"]),
+        ("    return RequestID(app)\n", ["main:app", "factory:create_app (a factory)"]),
+        ("    return RequestID(Other())\n", []),  # what it returns holds no app it made
+    ],
+)
+def test_a_factory_returning_its_app_in_asgi_middleware_still_makes_the_app(tmp_path: Path, returned, found):
+    factory = f"from fastapi import FastAPI\n\ndef create_app(settings) -> RequestID:\n    app = FastAPI()\n{returned}"
+    written(tmp_path, {"factory.py": factory, "main.py": "from factory import create_app\n\napp = create_app(None)\n"})
+    assert [app.reference for app in find_apps(tmp_path)] == found

@@ -177,7 +177,9 @@ class Settings:
         parts |= {name: m.lastgroup or "driver" for name, m in drivers.items() if m} | dict.fromkeys(named, "name")
         # USER and SERVER in `f"postgresql://{user}:{password}@{server}/{db}"`: named by their place, not their names.
         placed = {name: part for name, part in self.placed if part not in ("url", "file")}
-        return placed_fields(self.fields, placed) | parts
+        by_place = placed_fields(self.fields, placed)
+        # `postgresql+{DRIVER}`: the driver's module alone, whatever the name says (DRIVER reads as a whole scheme).
+        return by_place | parts | {name: part for name, part in by_place.items() if part == "module"}
 
     @property
     def required(self) -> list[SettingField]:

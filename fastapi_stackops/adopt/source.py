@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi_stackops.adopt.package_index import normalized
@@ -19,12 +20,20 @@ SKIPPED |= {"site-packages", "dist-packages"}
 TESTS = re.compile(r"tests?_\w+|\w+_tests?")
 
 
+@lru_cache(maxsize=4096)
+def is_package(folder: Path) -> bool:
+    return (folder / "__init__.py").is_file()
+
+
 def python_files(root: Path, pattern: str = "*.py", skipped: frozenset[str] | set[str] = SKIPPED) -> Iterator[Path]:
     """The repository's own files of that pattern: no tests, nothing under a dot folder or an environment (nor its
     migrations, unless `skipped` keeps them); a folder named as a module (`dependecies.py/`) is none."""
     for path in sorted(root.rglob(pattern)):
         parts = path.relative_to(root).parts
-        folders_kept = not any(part in skipped or part.startswith(".") or TESTS.fullmatch(part) for part in parts[:-1])
+        folders = [(part, root.joinpath(*parts[: i + 1])) for i, part in enumerate(parts[:-1])]
+        # A package of the code's own named as an environment (backend/env/config.py beside its __init__.py) is code.
+        left = [p for p, folder in folders if p in skipped and not (p in ("env", "venv") and is_package(folder))]
+        folders_kept = not left and not any(part.startswith(".") or TESTS.fullmatch(part) for part in parts[:-1])
         module = path.suffix != ".py" or path.is_file()
         if folders_kept and module and not parts[-1].startswith("test") and parts[-1] != "conftest.py":
             yield path

@@ -60,10 +60,14 @@ def test_a_repository_importing_its_own_module_in_another_case_is_refused_before
         ("src/tests_e2e/conftest.py", False),
         ("src/integration_tests/db.py", False),
         ("conftest.py", False),
+        # common-47-git/fastapi-web-library: its settings in the package backend/env/ (an __init__.py beside), read
+        # as a virtual environment's; init set none of them
+        ("backend/env/config.py", True),
+        ("env/lib/site.py", False),  # an environment: no __init__.py
     ],
 )
 def test_the_repositorys_own_code_leaves_its_tests_out(tmp_path, path, kept):
-    written(tmp_path, {path: "x = 1\n"})
+    written(tmp_path, {path: "x = 1\n", "backend/env/__init__.py": ""})
     assert (tmp_path / path in list(python_files(tmp_path))) == kept
 
 

@@ -52,6 +52,11 @@ BARE_PARTS = (
             "class S:\n    @property\n    def url(self):\n        return f'mysql+aiomysql://{self.U}:{self.P}@{self.H}:{self.PORT}/{self.D}?charset={self.C}'\n",
             {"U": "user", "P": "password", "H": "host", "PORT": "port", "D": "name"},
         ),
+        # common-47-git/fastapi-web-library: the driver's module a field of its own after the scheme's +
+        (
+            "class S:\n    @property\n    def url(self):\n        return f'postgresql+{self.DRIVER}://{self.U}:{self.P}@{self.H}/{self.D}'\n",
+            {"DRIVER": "module", "U": "user", "P": "password", "H": "host", "D": "name"},
+        ),
         # a broker's URL of the same shape is no database's
         (
             "from app.config import settings\n\nURL = f'{settings.BROKER_PROTOCOL}://{settings.U}:{settings.P}@{settings.H}:{settings.PORT}/{settings.VHOST}'\n",

@@ -131,7 +131,8 @@ def python_version(root: Path, project: dict) -> Finding:
     spec, source = declared_python(root, project)
     fits = buildable(spec, lower_bound(spec)) if spec else []
     pinned = root / ".python-version"
-    if pinned.is_file() and pinned.read_text().split():
+    # A version, not a pyenv environment's name (`fastapi-starter`), which says nothing of one.
+    if pinned.is_file() and re.match(r"\d+\.\d+", pinned.read_text().strip()):
         version = ".".join(pinned.read_text().split()[0].split(".")[:2])
         if not fits or (version in BUILDABLE_PYTHONS and version in fits):
             return Finding("python", version, ".python-version")

@@ -71,6 +71,8 @@ UNNAMED = "nothing names a version; the oldest supported"
         ({"Dockerfile": "ARG PYTHON_BASE=python:3.14-slim-forky\n"}, ("3.14", "the Dockerfile")),  # a --python remembered
         ({".python-version": "3.12.4\n"}, ("3.12", ".python-version")),
         ({".python-version": "3.14\n"}, ("3.14", ".python-version")),
+        # Jimmy-Xu/fastapi-web-starter: a pyenv environment's name, which says no version; init stopped on an IndexError
+        ({".python-version": "fastapi-starter\n"}, ("3.11", "nothing names a version; the oldest supported")),
         (  # a pin that cannot be built gives way to a version the project allows that can
             {".python-version": "3.12\n", "pyproject.toml": '[project]\nrequires-python = ">=3.12"\n'},
             ("3.13", "requires-python in pyproject.toml (>=3.12); .python-version's 3.12 has no base image here"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_stackops.adopt.apps import find_apps, runs_from_its_folder, the_app
+from fastapi_stackops.adopt.apps import find_apps, on_pytest_path, runs_from_its_folder, the_app
 from tests.utils import written
 
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
@@ -303,3 +303,19 @@ def test_a_factory_returning_its_app_in_asgi_middleware_still_makes_the_app(tmp_
     factory = f"from fastapi import FastAPI\n\ndef create_app(settings) -> RequestID:\n    app = FastAPI()\n{returned}"
     written(tmp_path, {"factory.py": factory, "main.py": "from factory import create_app\n\napp = create_app(None)\n"})
     assert [app.reference for app in find_apps(tmp_path)] == found
+
+
+@pytest.mark.parametrize(
+    ("files", "source_root"),
+    [
+        # Athroniaeth/fastapi-api-key: examples/example_fastapi.py imports the project's own src/keyshield/; init served
+        # it without src/ on the path: "imports keyshield, which none of its dependencies installs"
+        ({"src/keyshield/__init__.py": "", "examples/app.py": "import keyshield\n" + APP}, "src"),
+        ({"src/keyshield/__init__.py": "", "keyshield.py": "", "examples/app.py": "import keyshield\n" + APP}, ""),  # the top's
+        ({"src/other/__init__.py": "", "examples/app.py": "import keyshield\n" + APP}, ""),  # src/ does not hold it
+    ],
+)
+def test_an_app_outside_src_importing_a_package_only_src_holds_runs_with_src_on_the_path(tmp_path, files, source_root):
+    written(tmp_path, files)
+    app = next(a for a in find_apps(tmp_path) if a.attribute == "app")
+    assert on_pytest_path(tmp_path, {}, app).source_root == source_root

@@ -218,6 +218,7 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
 #: A compiler's absence, in a dependency's build words: the builder had none, as no pin init read needed one.
 NO_COMPILER = re.compile(
     r"gcc'? failed: No such file|no acceptable C compiler|unable to execute '[\w.-]*gcc'|gcc: (command )?not found"
+    r"|No such file or directory: '[\w.-]*gcc'"
 )
 
 

@@ -35,6 +35,7 @@ NATIVE_LIBRARIES = {
     "mysqlclient": ("default-libmysqlclient-dev pkg-config", "libmariadb3"),
     "python-ldap": ("libldap2-dev libsasl2-dev", "libldap-2.5-0"),
     "cffi": ("libffi-dev", ""),  # the runtime's Python loads libffi itself
+    "python-lzo": ("liblzo2-dev", "liblzo2-2"),
 }
 #: Extensions in C or C++ that need only the compiler. A lock made for Pythons none of their wheels fit records their
 #: sdist alone (uv's for requires-python >= 3.14), which would otherwise read as pure Python.

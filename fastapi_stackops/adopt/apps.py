@@ -291,7 +291,8 @@ def on_pytest_path(root: Path, project: dict, app: App) -> App:
     folders = [str(f).strip("./") for f in ([listed] if isinstance(listed, str) else listed)]
     folder = next((f for f in folders if f and "/" not in f and (root / f).is_dir()), "")
     # Or one that imports a package only src/ holds (examples/app.py's `import keyshield` of src/keyshield/).
-    tree = parsed(root / app.source.rsplit(":", 1)[0]) if not folder and (root / "src").is_dir() else None
+    outside = not app.source.startswith("src/") and (root / "src").is_dir()
+    tree = parsed(root / app.source.rsplit(":", 1)[0]) if not folder and outside else None
     firsts = {name.split(".")[0] for _, name in absolute_imports(tree)} if tree else set()
     held = any(holds_module(root / "src", first) and not holds_module(root, first) for first in firsts)
     folder = folder or ("src" if held else "")

@@ -313,6 +313,9 @@ def test_a_factory_returning_its_app_in_asgi_middleware_still_makes_the_app(tmp_
         ({"src/keyshield/__init__.py": "", "examples/app.py": "import keyshield\n" + APP}, "src"),
         ({"src/keyshield/__init__.py": "", "keyshield.py": "", "examples/app.py": "import keyshield\n" + APP}, ""),  # the top's
         ({"src/other/__init__.py": "", "examples/app.py": "import keyshield\n" + APP}, ""),  # src/ does not hold it
+        # pavelekshin/fastapi-webapp: src/main.py, in the package src, imports the installed redis beside its own
+        # src/redis.py; src/ on the path shadowed the library ("imports redis.asyncio, which the repository does not hold")
+        ({"src/__init__.py": "", "src/redis.py": "", "src/main.py": "import redis.asyncio\nfrom src import redis\n" + APP}, ""),
     ],
 )
 def test_an_app_outside_src_importing_a_package_only_src_holds_runs_with_src_on_the_path(tmp_path, files, source_root):

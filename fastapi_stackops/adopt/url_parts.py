@@ -27,7 +27,9 @@ def placed_parts(root: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for path in python_files(root):
         text = path.read_text(errors="replace")
-        if not ("://" in text or "_engine(" in text or "scheme=" in text or "drivername=" in text) or not (tree := parsed(path)):
+        if not ("://" in text or "_engine(" in text or "scheme=" in text or "drivername=" in text or "db_url=" in text):
+            continue
+        if not (tree := parsed(path)):
             continue
         bound = environment_bound(tree)
         for node in (n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)):
@@ -35,6 +37,9 @@ def placed_parts(root: Path) -> dict[str, str]:
         for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
             found |= keyword_parts(call, bound)
             read = read_of(as_text(call.args[0]), bound) if call.args and any(calls(call, e) for e in ENGINES) else ""
+            # A library's keyword for the URL it opens: fastapi-sqlalchemy's DBSessionMiddleware, Tortoise's register.
+            given = next((k.value for k in call.keywords if k.arg == "db_url"), None)
+            read = read or (read_of(as_text(given), bound) if given is not None else "") or imported_setting(given)
             found |= {read: "url"} if read and read not in found else {}
     return found
 
@@ -61,6 +66,11 @@ def keyword_parts(call: ast.Call, bound: dict[str, str]) -> dict[str, str]:
         read = read_of(fields[0] if len(fields) == 1 else value, bound) if value is not None else ""
         found |= {read: part} if read else {}
     return found
+
+
+def imported_setting(node: ast.expr | None) -> str:
+    """A setting's name a module imports from the one that reads it (`from app.config import SQLITE_URL`), as read."""
+    return node.id if isinstance(node, ast.Name) and node.id.isupper() else ""
 
 
 def as_text(node: ast.expr) -> ast.expr:

@@ -137,6 +137,13 @@ def test_a_nested_groups_parts_by_place_are_its_fields_not_the_apps_own_host(tmp
         ("import os\nfrom sqlalchemy import create_engine\n\nengine = create_engine(os.getenv('STORE'))\n", "STORE"),
         # quick-sort/fastapi-simple-template: a pydantic URL handed as text, `create_async_engine(str(...))`
         ("import os\nfrom sqlalchemy import create_engine\n\nengine = create_engine(str(os.getenv('STORE')))\n", "STORE"),
+        # nekoduykod/fastapi-webapp: fastapi-sqlalchemy's middleware takes `db_url=SQLITE_URL`, imported from its config
+        # module, which reads it with environs; init made it up as a secret ("Could not parse SQLAlchemy URL")
+        (
+            "from environs import Env\n\nenv = Env()\nSQLITE_URL = env('SQLITE_URL')\n\n"
+            "def setup(app):\n    app.add_middleware(DBSessionMiddleware, db_url=SQLITE_URL)\n",
+            "SQLITE_URL",
+        ),
     ],
 )
 def test_what_the_code_hands_the_engine_is_the_databases_url_whatever_its_name(tmp_path, code, given):

@@ -37,12 +37,13 @@ class App:
     @property
     def top_level(self) -> str:
         """The folder or file to copy into the image: the app's top-level package (or module)."""
-        first = self.module.split(".")[0]
-        # An app in a module at the top (main.py beside database.py): that file, not a folder of its name.
-        file = self.source.rsplit(":", 1)[0]
-        if "." not in self.module and file == "/".join(filter(None, [self.source_root, f"{first}.py"])):
+        first, file = self.module.split(".")[0], self.source.rsplit(":", 1)[0]
+        # At the top (main.py beside database.py): that file. Under its source root, or outside it (examples/app.py
+        # with src/ on its path too): where its file is.
+        under = self.source_root if file.startswith(f"{self.source_root}/") else ""
+        if "." not in self.module and file == "/".join(filter(None, [under, f"{first}.py"])):
             return file
-        return "/".join(filter(None, [self.source_root, first]))
+        return "/".join(filter(None, [under, first]))
 
 
 def apps_in(tree: ast.Module, module: str, source: str, source_root: str, kinds: set[str]) -> Iterator[App]:

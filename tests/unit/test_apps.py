@@ -322,3 +322,5 @@ def test_an_app_outside_src_importing_a_package_only_src_holds_runs_with_src_on_
     written(tmp_path, files)
     app = next(a for a in find_apps(tmp_path) if a.attribute == "app")
     assert on_pytest_path(tmp_path, {}, app).source_root == source_root
+    # What the image copies is where the app's file is, under src/ or not ("No module named 'examples'").
+    assert on_pytest_path(tmp_path, {}, app).top_level == app.source.split("/")[0]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import DATABASE_FIELD
-from fastapi_stackops.adopt.conventions import AT_THE_MINOR, PIPFILE_READER, pipfile_pins, pipfile_requirements
+from fastapi_stackops.adopt.conventions import AT_THE_MINOR, PIPFILE_READER, SET_BY_THE_IMAGE, pipfile_pins, pipfile_requirements
 from fastapi_stackops.adopt.environment_reads import environment_settings
 from fastapi_stackops.adopt.import_failure import ADDED_WHEN_MISSING, DISTRIBUTION_OF
 from fastapi_stackops.adopt.pipfile import pipfile_ranges
@@ -181,7 +181,8 @@ def suite_reads(root: Path, folder: str) -> list[str]:
     keys = [f.variable for f in fields if not f.default and PRESENTED_KEY.search(f.variable)]
     apps = {f.variable for s in environment_settings(root, python_files(root)) for f in s.fields} if keys else set()
     read = [f.variable for f in fields if f.default is None or (not f.default and DATABASE_FIELD.search(f.variable))]
-    return read + [key for key in keys if key in apps]
+    # The image's own (PATH, HOME), which a suite passes on to a server it starts (`os.environ["PATH"]`): never set.
+    return [name for name in read + [key for key in keys if key in apps] if name not in SET_BY_THE_IMAGE]
 
 
 #: A key a suite presents to the app it tests: API_KEY, X_API_KEY, ADMIN_TOKEN.

@@ -61,3 +61,12 @@ def test_a_key_the_suite_presents_and_the_app_reads_bare_is_made_up_for_both(tmp
     repo = read_repository(written(tmp_path, files | {"tests/conftest.py": conftest, "tests/test_x.py": "def test_x(): ...\n"}))
     value = suites_environment(repo).get("API_KEY", "")
     assert value.startswith('"ci-Secret0') if given else not value
+
+
+def test_the_images_own_variables_a_suite_reads_are_never_set(tmp_path):
+    """ka-rb0/fastapi-website-blueprint: a test starts a server with `os.environ["PATH"]`; init read PATH as a variable
+    only the suite reads and set it empty, and the test image could not find python."""
+    conftest = "import os\n\nENV = {'PATH': os.environ['PATH'], 'HOME': os.environ['HOME'], 'TOKEN_X': os.environ['TOKEN_X']}\n"
+    files = {"requirements.txt": "fastapi\npytest\n", "main.py": APP, "tests/conftest.py": conftest}
+    environment = suites_environment(read_repository(written(tmp_path, files | {"tests/test_x.py": "def test_x(): ...\n"})))
+    assert "PATH" not in environment and "HOME" not in environment and "TOKEN_X" in environment

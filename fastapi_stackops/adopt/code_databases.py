@@ -117,10 +117,25 @@ def code_sqlite_file(root: Path) -> tuple[str, str]:
         names = {**literal_names(tree), **{name: "/".join(parts) or "." for name, parts in paths.items()}} if tree else {}
         computed = partial(path_text, paths=paths, module=PurePosixPath(module).parts)
         for node in every_node(tree) if tree else ():
-            found = SQLITE_FILE_URL.match(written_text(node, names, computed=computed))
+            found = SQLITE_FILE_URL.match(written_text(node, names, computed=computed)) or connected_file(node, names, computed)
             if found:
                 return found.group(1), f"{path.relative_to(root)}:{node.lineno}"
     return "", ""
+
+
+#: A file the standard library's sqlite3 (or aiosqlite) opens by its path alone, relative to where the app runs.
+SQLITE_PATH = re.compile(r"^(?:\./)?([\w.-][\w./-]*\.(?:db|sqlite3?))$", re.I)
+
+
+def connected_file(node: ast.AST, names: dict[str, str], computed: Callable) -> re.Match | None:
+    """`sqlite3.connect("app.db")`, of a literal, a name bound to one, or a path computed from the module's file."""
+    if not (isinstance(node, ast.Call) and node.args and isinstance(node.func, ast.Attribute) and node.func.attr == "connect"):
+        return None
+    if ast.unparse(node.func.value) not in ("sqlite3", "aiosqlite"):
+        return None
+    given = node.args[0]
+    text = names.get(given.id, "") if isinstance(given, ast.Name) else written_text(given, names) or computed(given)
+    return SQLITE_PATH.match(text or "")
 
 
 def local_database_url(path: Path, tree: ast.Module, assembled: dict) -> tuple[Path, int, str] | None:

@@ -328,3 +328,14 @@ def test_a_url_handed_to_sqlalchemy_with_no_servers_driver_is_sqlites(tmp_path: 
         (tmp_path / name).write_text(text)
     repo = read_repository(tmp_path)
     assert repo.database == database
+
+
+def test_a_file_the_standard_librarys_sqlite3_opens_is_sqlite_on_the_volume(tmp_path: Path):
+    """The smallest apps open their file with sqlite3 itself (`sqlite3.connect("notes.db")`): under the read-only
+    code, "unable to open database file"."""
+    code = 'import sqlite3\n\nconn = sqlite3.connect("notes.db", check_same_thread=False)\n'
+    for name, text in {"requirements.txt": "fastapi\n", "main.py": APP, "db.py": code}.items():
+        (tmp_path / name).write_text(text)
+    repo = read_repository(tmp_path)
+    assert repo.database == "sqlite" and repo.sqlite_in_code == "notes.db"
+    assert "ln -sf /var/lib/app/notes.db /srv/notes.db" in dockerfile_text(repo, "/", repo.keeps_data)

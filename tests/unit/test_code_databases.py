@@ -27,6 +27,11 @@ TUTORIAL = 'sqlite_file_name = "database.db"\nsqlite_url = f"sqlite:///{sqlite_f
         # database file" in the image, which has no such folder; a link there into the data volume now.
         ('URL = "sqlite:////var/lib/shop.db"\n', ("/var/lib/shop.db", "db.py:1")),
         ('URL = "sqlite:////tmp/shop.db"\n', ("", "")),  # under /tmp, a tmpfs: nothing persists, nothing to link
+        # the standard library's sqlite3 opening its file by path alone, as small apps do
+        ('import sqlite3\nconn = sqlite3.connect("notes.db", check_same_thread=False)\n', ("notes.db", "db.py:2")),
+        ('import sqlite3\nNAME = "./data/notes.sqlite3"\nconn = sqlite3.connect(NAME)\n', ("data/notes.sqlite3", "db.py:3")),
+        ('import sqlite3\nconn = sqlite3.connect(":memory:")\n', ("", "")),
+        ('import other\nconn = other.connect("notes.db")\n', ("", "")),  # no SQLite's
         ('URL = "sqlite:///:memory:"\n', ("", "")),
         # Palakorn-Voramongkol/fastapi-async-crud: Tortoise ORM's relative URL, a parameter's default; the app could
         # not open it under the read-only code, and crash-looped at ci.

@@ -29,7 +29,10 @@ def code_paths(repo: Repository) -> list[str]:
         or (p.is_dir() and p.name in imported and next(p.rglob("*.py"), None))  # a namespace package, code further down
         or (p.suffix == ".py" and p.stem in imported)
     )
-    paths = [repo.app.source_root or repo.app.top_level, *served_top_level(repo.root, repo.start), *packages]
+    app = repo.app
+    # The source root, and the app's own folder when it lies outside it (examples/app.py with src/ on its path).
+    outside = [app.top_level] if app.source_root and not app.top_level.startswith(f"{app.source_root}/") else []
+    paths = [app.source_root or app.top_level, *outside, *served_top_level(repo.root, repo.start), *packages]
     paths += [*worker_module(repo), *named_files(repo), *repo.copied]
     if (repo.root / "alembic.ini").is_file():  # a prestart script may run alembic too
         paths += ["alembic.ini", *alembic_script_location(repo)]

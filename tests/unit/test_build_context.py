@@ -24,6 +24,13 @@ def test_an_app_in_a_top_level_module_copies_that_file(tmp_path):
     assert code_paths(read_repository(tmp_path)) == ["main.py", "database.py"]
 
 
+def test_an_app_outside_its_source_root_is_copied_beside_it(tmp_path):
+    # Athroniaeth/fastapi-api-key: examples/example_fastapi.py served with src/ on its path; only src/ was copied, and
+    # the image said "No module named 'examples'".
+    files = {"requirements.txt": "fastapi\n", "src/keyshield/__init__.py": "", "examples/app.py": "import keyshield\n" + APP}
+    assert code_paths(read_repository(written(tmp_path, files))) == ["src", "examples"]
+
+
 @pytest.mark.parametrize(
     ("worker_file", "copied"),
     [

@@ -26,6 +26,7 @@ from fastapi_stackops.adopt.refused_databases import NAMED_SERVER, refuse_a_driv
 from fastapi_stackops.adopt.source import SKIPPED, python_files, string_constants
 from fastapi_stackops.adopt.written_login import (
     alembic_ini_url,
+    migrations_alias,
     migrations_sqlite_file,
     written_login,
 )
@@ -89,10 +90,12 @@ class Backing(NamedTuple):
     login: Login | None = None  # the login a URL the repository writes out logs in with
     ssl: bool = False  # the code requires TLS of its database (sslmode=require)
     rabbitmq_login: Login | None = None  # the login an AMQP URL the code writes out logs in with: served as written
+    sqlite_alias: str = ""  # alembic.ini's other SQLite file beside the code (./test.db): a link to the app's file
 
     def repository_fields(self) -> dict:
         """What a Repository keeps of them."""
-        fields = "database redis rabbitmq extension init_scripts data_variables sqlite_in_code login ssl rabbitmq_login".split()
+        fields = "database redis rabbitmq extension init_scripts data_variables sqlite_in_code login ssl rabbitmq_login"
+        fields = [*fields.split(), "sqlite_alias"]
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
 
 
@@ -137,7 +140,8 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     data = data_folders(root, settings)
     findings += [Finding("data", f"{', '.join(data)}: on the named volume app-data", settings.source)] if data else []
     backing = Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code, login)
-    return backing._replace(ssl=bool(tls), rabbitmq_login=rabbitmq_login)
+    alias = migrations_alias(root, in_code) if database == "sqlite" else ""
+    return backing._replace(ssl=bool(tls), rabbitmq_login=rabbitmq_login, sqlite_alias=alias)
 
 
 def rabbitmq_of(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> tuple[str, Login | None, list]:

@@ -27,6 +27,12 @@ def links(repo: Repository) -> str:
             f"# The code opens its SQLite file at {repo.sqlite_in_code}: a link into the data volume, where it persists.\n"
             f"RUN mkdir -p {Path(path).parent} && ln -sf {DATA_DIR}/{Path(path).name} {path}\n"
         )
+    if repo.sqlite_in_code and repo.sqlite_alias:
+        alias = repo.sqlite_alias if repo.sqlite_alias.startswith("/") else f"{CODE_DIR}/{repo.sqlite_alias}"
+        written += (
+            f"# alembic.ini's {repo.sqlite_alias} is the app's file too: the migrations make the app's tables.\n"
+            f"RUN mkdir -p {Path(alias).parent} && ln -sf {DATA_DIR}/{Path(repo.sqlite_in_code).name} {alias}\n"
+        )
     return written
 
 

@@ -118,6 +118,7 @@ class Repository:
     never_imported: tuple[str, ...] = ()  # SQLAlchemy or SQLModel declared and never imported (a Tortoise app's leftover)
     data_variables: tuple[str, ...] = ()  # settings naming a folder of data the app makes at run time: on its volume
     sqlite_in_code: str = ""  # an SQLite file the code names under its folder (database.db): a link to the volume
+    sqlite_alias: str = ""  # alembic.ini's other SQLite file beside the code (./test.db): a link to the app's file
     committed_blanks: tuple[str, ...] = ()  # settings defaulting to None its committed .env leaves empty: given empty
     committed_numbers: tuple[tuple[str, str], ...] = ()  # reads with no default its committed .env gives a number
     ssl: bool = False  # the code requires TLS of its PostgreSQL (sslmode=require): the stack's has it on

@@ -133,3 +133,11 @@ def migrations_sqlite_file(root: Path, url: str) -> str:
         return ""
     same = not url or (url.startswith("sqlite") and url.rsplit("/", 1)[-1] == Path(found.group(1)).name)
     return found.group(1) if same else ""
+
+
+def migrations_alias(root: Path, in_code: str) -> str:
+    """alembic.ini's SQLite file beside the code when it is another than the one the app opens (./test.db beside the
+    code's ./app.db), as env.py connects with it as written: a link to the app's file on the volume makes the tables
+    the migrations make the app's. "" when it is the same file, or none."""
+    found = SQLITE_FILE_URL.match(alembic_url(root)[0])
+    return found.group(1) if found and in_code and Path(found.group(1)).name != Path(in_code).name else ""

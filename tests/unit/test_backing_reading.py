@@ -339,3 +339,23 @@ def test_a_file_the_standard_librarys_sqlite3_opens_is_sqlite_on_the_volume(tmp_
     repo = read_repository(tmp_path)
     assert repo.database == "sqlite" and repo.sqlite_in_code == "notes.db"
     assert "ln -sf /var/lib/app/notes.db /srv/notes.db" in dockerfile_text(repo, "/", repo.keeps_data)
+
+
+@pytest.mark.parametrize(
+    ("ini_file", "alias"),
+    [
+        # jauyeunggithub/fastapi-api: alembic.ini's ./test.db beside the code's ./app.db; the migrations opened a file
+        # under the read-only code ("unable to open database file") and would have made their tables in another file.
+        ("./test.db", "test.db"),
+        ("./app.db", ""),  # the app's own file: linked already
+    ],
+)
+def test_alembics_other_sqlite_file_is_a_link_to_the_apps(tmp_path: Path, ini_file, alias):
+    code = 'from sqlalchemy import create_engine\n\nengine = create_engine("sqlite:///./app.db")\n'
+    ini = f"[alembic]\nscript_location = alembic\nsqlalchemy.url = sqlite:///{ini_file}\n"
+    files = {"requirements.txt": "fastapi\nsqlalchemy\nalembic\n", "main.py": APP, "db.py": code, "alembic.ini": ini}
+    files |= {"alembic/env.py": "from alembic import context\n", "alembic/versions/0001_x.py": "revision = '0001'\n"}
+    repo = read_repository(written(tmp_path, files))
+    assert repo.sqlite_in_code == "app.db" and repo.sqlite_alias == alias
+    linked = "ln -sf /var/lib/app/app.db /srv/test.db" in dockerfile_text(repo, "/", repo.keeps_data)
+    assert linked == bool(alias)

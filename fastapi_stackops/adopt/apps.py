@@ -35,12 +35,15 @@ class App:
         return f"{self.module}:{self.attribute}" + (" (a factory)" if self.factory else "")
 
     @property
+    def outside_source_root(self) -> bool:  # examples/app.py, served with src/ on its path too
+        return bool(self.source_root) and not self.source.startswith(f"{self.source_root}/")
+
+    @property
     def top_level(self) -> str:
-        """The folder or file to copy into the image: the app's top-level package (or module)."""
+        """The folder or file to copy into the image: the app's top-level package (or module), where its file is; at
+        the top (main.py beside database.py), that file."""
         first, file = self.module.split(".")[0], self.source.rsplit(":", 1)[0]
-        # At the top (main.py beside database.py): that file. Under its source root, or outside it (examples/app.py
-        # with src/ on its path too): where its file is.
-        under = self.source_root if file.startswith(f"{self.source_root}/") else ""
+        under = "" if self.outside_source_root else self.source_root
         if "." not in self.module and file == "/".join(filter(None, [under, f"{first}.py"])):
             return file
         return "/".join(filter(None, [under, first]))
@@ -61,11 +64,8 @@ def builds_one_of(function: ast.FunctionDef, kinds: set[str]) -> bool:
     annotated to return something else (`-> Injector`, which holds the app it makes)."""
     makes = any(calls(n, kind) for n in ast.walk(function) for kind in kinds) or returns_one_of(function, kinds)
     other = isinstance(function.returns, ast.Name) and function.returns.id not in {*kinds, "Any", "object"}
-    return (
-        makes
-        and not (other and not returns_it_wrapped(function, kinds))
-        and any(isinstance(n, ast.Return) for n in ast.walk(function))
-    )
+    held = other and not returns_it_wrapped(function, kinds)  # `-> Injector` holds the app; `-> Middleware` wraps it
+    return makes and not held and any(isinstance(n, ast.Return) for n in ast.walk(function))
 
 
 def makes_or_asks(node: ast.AST | None, kind: str) -> bool:

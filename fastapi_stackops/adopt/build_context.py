@@ -31,7 +31,7 @@ def code_paths(repo: Repository) -> list[str]:
     )
     app = repo.app
     # The source root, and the app's own folder when it lies outside it (examples/app.py with src/ on its path).
-    outside = [app.top_level] if app.source_root and not app.top_level.startswith(f"{app.source_root}/") else []
+    outside = [app.top_level] if app.outside_source_root else []
     paths = [app.source_root or app.top_level, *outside, *served_top_level(repo.root, repo.start), *packages]
     paths += [*worker_module(repo), *named_files(repo), *repo.copied]
     if (repo.root / "alembic.ini").is_file():  # a prestart script may run alembic too

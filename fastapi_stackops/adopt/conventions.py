@@ -41,6 +41,14 @@ PORT_VARIABLE = "WEB_PORT"
 SERVED_AT = f"http://localhost:{CONTAINER_PORT}"
 #: Where the code lives in the image, and where SQLite keeps its file (a named volume).
 CODE_DIR = "/srv"
+
+
+def in_the_image(path: str) -> str:
+    """Where a path the code names is in the image: an absolute one as it is, a relative one under the code, where the
+    app runs."""
+    return path if not path or path.startswith("/") else f"{CODE_DIR}/{path}"
+
+
 #: Variables the image or the system sets whatever the app's settings (PATH, where python is): never made up.
 SET_BY_THE_IMAGE = frozenset("PATH HOME HOSTNAME PWD LANG PYTHONPATH PYTHONUNBUFFERED PYTHONDONTWRITEBYTECODE".split())
 DATA_DIR = "/var/lib/app"

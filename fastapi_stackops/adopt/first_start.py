@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from fastapi_stackops.adopt.app_settings import setting_fields
-from fastapi_stackops.adopt.conventions import CODE_DIR, SET_BY_THE_IMAGE
+from fastapi_stackops.adopt.conventions import CODE_DIR, SET_BY_THE_IMAGE, in_the_image
 from fastapi_stackops.adopt.dependency_files import pyproject
 from fastapi_stackops.adopt.environment_reads import reads_behind, reads_on
 from fastapi_stackops.adopt.findings import Finding
@@ -40,7 +40,7 @@ def written_where(path: str, root: Path) -> tuple[str, str]:
     or one the repository holds as a file (`logs`, committed). A name made at run time (a date in it) no link made now
     can catch: that app stays refused, in the one line that says why.
     """
-    path = path if not path or path.startswith("/") else f"{CODE_DIR}/{path}"  # relative: to the working directory
+    path = in_the_image(path)  # relative: to the working directory
     named_now = re.search(r"\d{4}", Path(path).name)
     committed = path.startswith(f"{CODE_DIR}/") and (root / path.removeprefix(f"{CODE_DIR}/")).is_file()
     is_file = bool(Path(path).suffix) or committed

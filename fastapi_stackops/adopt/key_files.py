@@ -9,7 +9,7 @@ import os
 import re
 from pathlib import Path
 
-from fastapi_stackops.adopt.conventions import CODE_DIR, UID
+from fastapi_stackops.adopt.conventions import CODE_DIR, UID, in_the_image
 from fastapi_stackops.adopt.import_failure import MISSING_FILE
 
 KEYS_SERVICE = "keys"
@@ -114,7 +114,7 @@ def missing_keys(words: str, root: Path) -> tuple[str, ...]:
     """The key files an import failure says the image lacks, where the image would have them, each with its pair's
     other half; () for a missing file that is no key (a data file stays the app's to commit), or in a folder that
     holds more than keys."""
-    named = [found if found.startswith("/") else f"{CODE_DIR}/{found}" for found in MISSING_FILE.findall(words)]
+    named = [in_the_image(found) for found in MISSING_FILE.findall(words)]
     return keys_among(named, root)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi_stackops.adopt.conventions import CODE_DIR, DATA_DIR
+from fastapi_stackops.adopt.conventions import CODE_DIR, DATA_DIR, in_the_image
 from fastapi_stackops.adopt.reading import Repository
 
 
@@ -22,18 +22,18 @@ def links(repo: Repository) -> str:
     made = " && ".join(f"ln -sf /tmp/{Path(path).name} {path}" for path in repo.linked)
     written = f"# The app writes these beside its code at import: links into /tmp, a tmpfs.\nRUN {made}\n" if made else ""
     if repo.sqlite_in_code:
-        path = repo.sqlite_in_code if repo.sqlite_in_code.startswith("/") else f"{CODE_DIR}/{repo.sqlite_in_code}"
-        written += (
-            f"# The code opens its SQLite file at {repo.sqlite_in_code}: a link into the data volume, where it persists.\n"
-            f"RUN mkdir -p {Path(path).parent} && ln -sf {DATA_DIR}/{Path(path).name} {path}\n"
-        )
+        why = f"The code opens its SQLite file at {repo.sqlite_in_code}: a link into the data volume, where it persists."
+        written += volume_link(repo.sqlite_in_code, repo.sqlite_in_code, why)
     if repo.sqlite_in_code and repo.sqlite_alias:
-        alias = repo.sqlite_alias if repo.sqlite_alias.startswith("/") else f"{CODE_DIR}/{repo.sqlite_alias}"
-        written += (
-            f"# alembic.ini's {repo.sqlite_alias} is the app's file too: the migrations make the app's tables.\n"
-            f"RUN mkdir -p {Path(alias).parent} && ln -sf {DATA_DIR}/{Path(repo.sqlite_in_code).name} {alias}\n"
-        )
+        why = f"alembic.ini's {repo.sqlite_alias} is the app's file too: the migrations make the app's tables."
+        written += volume_link(repo.sqlite_alias, repo.sqlite_in_code, why)
     return written
+
+
+def volume_link(path: str, file: str, why: str) -> str:
+    """A RUN line linking where the code opens a file to that file's name on the data volume, with why."""
+    path = in_the_image(path)
+    return f"# {why}\nRUN mkdir -p {Path(path).parent} && ln -sf {DATA_DIR}/{Path(file).name} {path}\n"
 
 
 def itself_as_package(repo: Repository) -> str:

@@ -49,6 +49,13 @@ TUTORIAL = 'sqlite_file_name = "database.db"\nsqlite_url = f"sqlite:///{sqlite_f
         ('ROOT = Path(__file__).resolve().parent\nDB = ROOT / "api.db"\nURL = f"sqlite:///{DB}"\n', ("api.db", "db.py:3")),
         ("B = Path(__file__).parent\nURL = f\"sqlite+aiosqlite:///{B / 'data' / 'x.db'}\"\n", ("data/x.db", "db.py:2")),
         ("B = os.path.dirname(__file__)\nURL = f\"sqlite:///{os.path.join(B, 'm.db')}\"\n", ("m.db", "db.py:2")),
+        # glowing-sea/fastapi-web-dictionary: a settings dataclass's field, the path computed from its file, handed to
+        # sqlite3.connect through a parameter; the app could not create it under the read-only code.
+        (
+            'import sqlite3\n@dataclass(frozen=True)\nclass S:\n    DB: Path = Path(__file__).resolve().parent / "app.db"\n',
+            ("app.db", "db.py:4"),
+        ),
+        ('import duckdb\nDB = Path(__file__).parent / "x.db"\n', ("", "")),  # a .db file, not SQLite's
     ],
 )
 def test_an_sqlite_file_the_code_names_under_its_folder_is_found(tmp_path: Path, code, found):

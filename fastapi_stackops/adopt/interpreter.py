@@ -8,19 +8,14 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
+from fastapi_stackops.adopt.locks import locked_python
 from fastapi_stackops.adopt.package_index import first_upload
 from fastapi_stackops.adopt.pipfile import pipfile_python_said
 from fastapi_stackops.adopt.ranges import marked_python
 from fastapi_stackops.adopt.source import imported_names, needs_lazy_annotations, python_files
 from fastapi_stackops.adopt.syntax import newer_syntax, one_argument_generator, union_annotation
 from fastapi_stackops.adopt.unlocked import for_another_python, released
-from fastapi_stackops.adopt.wheels import (
-    index_url,
-    native_libraries,
-    resolution_moment,
-    text_of,
-    without_wheels,
-)
+from fastapi_stackops.adopt.wheels import index_url, native_libraries, resolution_moment, text_of, without_wheels
 from fastapi_stackops.substitutes import DEBIAN_SHIPS, PYTHON_PATCH
 
 
@@ -134,6 +129,9 @@ def python_version(root: Path, project: dict) -> Finding:
     # A version, not a pyenv environment's name (`fastapi-starter`), which says nothing of one.
     if pinned.is_file() and re.match(r"\d+\.\d+", pinned.read_text().strip()):
         version = ".".join(pinned.read_text().split()[0].split(".")[:2])
+        if not spec and version not in BUILDABLE_PYTHONS:  # uv locked for it and newer: a newer one that builds
+            spec, source = locked_python(root)
+            fits = buildable(spec, lower_bound(spec) or version) if spec else []
         if not fits or (version in BUILDABLE_PYTHONS and version in fits):
             return Finding("python", version, ".python-version")
         why = "has no base image here" if version not in BUILDABLE_PYTHONS else "here is below the patch release it requires"

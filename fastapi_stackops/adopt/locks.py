@@ -50,6 +50,14 @@ def read_lock(root: Path, installer: str) -> dict:
     return read_toml(lock_file(root, "uv.lock" if installer == "uv" else "poetry.lock"))
 
 
+def locked_python(root: Path) -> tuple[str, str]:
+    """The Python a uv.lock was resolved for, from its head (`requires-python = ">=3.12"`), and where it is said; ("", "")
+    for none. A project whose pyproject.toml names no Python still locks for one (uv asks .python-version)."""
+    lock = lock_file(root, "uv.lock")
+    found = re.search(r'^requires-python = "([^"]+)"', lock.read_text()[:2000], re.M) if lock.is_file() else None
+    return (found[1], "uv.lock's requires-python") if found else ("", "")
+
+
 def locked_version(root: Path, installer: str, name: str) -> str:
     """The version the lock pins a package at, in any group; "" when it has none."""
     lock = read_lock(root, installer)

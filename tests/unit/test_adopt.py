@@ -77,6 +77,12 @@ UNNAMED = "nothing names a version; the oldest supported"
             {".python-version": "3.12\n", "pyproject.toml": '[project]\nrequires-python = ">=3.12"\n'},
             ("3.13", "requires-python in pyproject.toml (>=3.12); .python-version's 3.12 has no base image here"),
         ),
+        # he5050/fastapi-web: its Python said only by .python-version and uv.lock; init refused 3.12, which has no base
+        # image here, though its lock fits 3.13 too.
+        (
+            {".python-version": "3.12\n", "uv.lock": 'version = 1\nrequires-python = ">=3.12"\n'},
+            ("3.13", "uv.lock's requires-python (>=3.12); .python-version's 3.12 has no base image here"),
+        ),
         ({"pyproject.toml": '[project]\nrequires-python = ">=3.14"\n'}, ("3.14", "requires-python in pyproject.toml (>=3.14)")),
         (
             {"pyproject.toml": '[project]\nrequires-python = ">=3.9,<3.10"\n'},

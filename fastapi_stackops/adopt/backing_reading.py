@@ -13,6 +13,7 @@ from fastapi_stackops.adopt.backing import DATABASES, DRIVERS, EXTENSIONS, Login
 from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client, refuse_unrun_servers, written_amqp_login
 from fastapi_stackops.adopt.code_databases import (
     code_sqlite_file,
+    committed_sqlite,
     refuse_a_local_database,
     requires_tls,
     sqlite_engine,
@@ -126,7 +127,8 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
         said_by_engine = Finding("database", "SQLite on a named volume", f"{handled}: check_same_thread, SQLite's alone")
         sqlite = sqlite or ((said_by_engine, "") if handled else None)
         database, in_code = ("sqlite", sqlite[1]) if sqlite else ("", "")
-        findings += [sqlite[0]] if sqlite else []
+        seeded = ", seeded from the committed file" if committed_sqlite(root, in_code) else ""
+        findings += [Finding("database", sqlite[0].value + seeded, sqlite[0].source)] if sqlite else []
     folder = sqlite_folder(root, settings) if database == "sqlite" else ""
     findings = [Finding("database", f"SQLite in the host folder {folder}/", settings.source)] if folder else findings
     refuse_unrun_servers(root, dependencies)

@@ -7,6 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
+from fastapi_stackops.adopt.code_databases import committed_sqlite
 from fastapi_stackops.adopt.conventions import BUILD_CACHE, HEADER
 from fastapi_stackops.adopt.migrations import alembic_location
 from fastapi_stackops.adopt.reading import Repository
@@ -115,7 +116,9 @@ def dockerignore_text(repo: Repository, env_dir: str) -> str:
     # Data and ci's reports stay out, unless the app's code is a package of that name (reports/ of a reporting app).
     # A test image keeps tests/ whichever folder its suite is in: a root conftest.py may load its fixtures from there.
     kept = {"tests"} if repo.service_tests else set()
-    ignored += ["*.db"] + [p for p in ("data", "reports", "tests") if p not in kept | set(code_paths(repo))]
+    seed = committed_sqlite(repo.root, repo.sqlite_in_code)  # the committed SQLite file a new volume starts from
+    ignored += ["*.db", *([f"!{seed}"] if seed else [])]
+    ignored += [p for p in ("data", "reports", "tests") if p not in kept | set(code_paths(repo))]
     # A virtual environment committed under a name of its own (FastApi/): no part of the image.
     ignored += [p.name for p in sorted(repo.root.iterdir()) if (p / "pyvenv.cfg").is_file() and p.name not in ignored]
     member = repo.workspace.member if repo.workspace else ""

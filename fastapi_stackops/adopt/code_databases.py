@@ -108,6 +108,12 @@ def written_hosts(root: Path) -> tuple[tuple[str, int], ...]:
     return tuple(found)
 
 
+def committed_sqlite(root: Path, in_code: str) -> str:
+    """The SQLite file the code opens, when the repository commits it (its tables, made by hand or by a script, and its
+    rows): a new data volume starts as a copy of it. "" for none."""
+    return in_code if in_code and not in_code.startswith("/") and (root / in_code).is_file() else ""
+
+
 #: A file the standard library's sqlite3 (or aiosqlite) opens by its path alone, relative to where the app runs.
 SQLITE_PATH = re.compile(r"^(?:\./)?([\w.-][\w./-]*\.(?:db|sqlite3?))$", re.I)
 #: Code that opens SQLite files itself: a `.db` path it computes from its own file is one, wherever it is handed on

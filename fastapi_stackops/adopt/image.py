@@ -22,7 +22,7 @@ from fastapi_stackops.adopt.installers import (
     past_unreached_index,
     with_extras,
 )
-from fastapi_stackops.adopt.made_in_image import made_in_image
+from fastapi_stackops.adopt.made_in_image import in_context, made_in_image
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.testing import ENSUREPIP
 from fastapi_stackops.adopt.wheels import COMPILER, build_constraints, native_libraries
@@ -293,8 +293,3 @@ USER {UID}:{UID}
 EXPOSE {CONTAINER_PORT}
 {healthcheck(health_path)}CMD {json.dumps(start_command(repo))}
 """
-
-
-def in_context(repo: Repository, path: str) -> str:
-    """A path of the repository as the build context names it: a workspace member's builds from the workspace's root."""
-    return repo.workspace.source(path) if repo.workspace else path

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi_stackops.adopt.conventions import CODE_DIR, DATA_DIR, in_the_image
+from fastapi_stackops.adopt.code_databases import committed_sqlite
+from fastapi_stackops.adopt.conventions import CODE_DIR, DATA_DIR, UID, in_the_image
 from fastapi_stackops.adopt.reading import Repository
 
 
@@ -24,6 +25,9 @@ def links(repo: Repository) -> str:
     if repo.sqlite_in_code:
         why = f"The code opens its SQLite file at {repo.sqlite_in_code}: a link into the data volume, where it persists."
         written += volume_link(repo.sqlite_in_code, repo.sqlite_in_code, why)
+    if seed := committed_sqlite(repo.root, repo.sqlite_in_code):
+        why = "The repository commits that file: a new data volume starts as a copy of it (an existing one keeps its own)."
+        written += f"# {why}\nCOPY --chown={UID}:{UID} {in_context(repo, seed)} {DATA_DIR}/{Path(seed).name}\n"
     if repo.sqlite_in_code and repo.sqlite_alias:
         why = f"alembic.ini's {repo.sqlite_alias} is the app's file too: the migrations make the app's tables."
         written += volume_link(repo.sqlite_alias, repo.sqlite_in_code, why)
@@ -67,3 +71,8 @@ def own_metadata(repo: Repository) -> str:
         f'RUN d="$({site})/{name}-{version}.dist-info" && mkdir -p "$d" \\\n'
         f"    && printf 'Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\n' > \"$d/METADATA\"\n"
     )
+
+
+def in_context(repo: Repository, path: str) -> str:
+    """A path of the repository as the build context names it: a workspace member's builds from the workspace's root."""
+    return repo.workspace.source(path) if repo.workspace else path

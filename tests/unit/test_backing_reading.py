@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from fastapi_stackops.adopt.build_context import dockerignore_text
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.stackfiles import compose_text
@@ -359,3 +360,17 @@ def test_alembics_other_sqlite_file_is_a_link_to_the_apps(tmp_path: Path, ini_fi
     assert repo.sqlite_in_code == "app.db" and repo.sqlite_alias == alias
     linked = "ln -sf /var/lib/app/app.db /srv/test.db" in dockerfile_text(repo, "/", repo.keeps_data)
     assert linked == bool(alias)
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_a_committed_sqlite_file_is_what_a_new_data_volume_starts_from(tmp_path: Path, committed):
+    """peterlharding/fastapi-sqlite: its tables made by SQL scripts into the database.sqlite it commits, never by the
+    app; linked into an empty volume, every POST answered 500 (no such table)."""
+    code = 'from sqlalchemy import create_engine\n\nengine = create_engine("sqlite:///./database.sqlite")\n'
+    files = {"requirements.txt": "fastapi\nsqlalchemy\n", "main.py": APP, "db.py": code}
+    repo = read_repository(written(tmp_path, files | ({"database.sqlite": "SQLite format 3\0"} if committed else {})))
+    copied = "COPY --chown=10001:10001 database.sqlite /var/lib/app/database.sqlite" in dockerfile_text(repo, "/", True)
+    assert copied == committed
+    assert ("!database.sqlite" in dockerignore_text(repo, "deploy-env").splitlines()) == committed
+    said = next(f.value for f in repo.findings if f.what == "database")
+    assert said.endswith("seeded from the committed file") == committed

@@ -141,6 +141,12 @@ def importable_folder(path: Path) -> bool:
 MIGRATIONS_FAILED = "stackops-migrations-failed"
 
 
+def unreached_said(stderr: str) -> str:
+    """The line where the app said it reached no server, however early: an app that logs its failed connection at
+    import and goes on fails later, on a name it never bound (psycopg2's pool made in a `try`)."""
+    return next((line.strip() for line in stderr.splitlines() if UNREACHED.search(line)), "")
+
+
 def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_deps: bool = False) -> dict:
     """The app's routes and OpenAPI document, as the built image's own Python imports them (`compose run`); with_deps
     starts the services it depends on first (an app that connects to its database at import), and its migrations."""
@@ -166,6 +172,7 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
         words = failure_cause(output.stderr)  # the exception, not the SQL statement's last lines that end it
     dependency = "" if failure else given_up_words(stack, output.stderr or "")
     words = "; ".join(filter(None, (words, dependency)))  # a database that never started, in its own words
+    words = words if UNREACHED.search(words) else "; ".join(filter(None, (words, unreached_said(output.stderr or ""))))
     raise ImportFailed(repo, words or ("" if failure else last_words(output)), failure, MIGRATIONS_FAILED in output.stdout)
 
 

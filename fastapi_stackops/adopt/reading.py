@@ -23,7 +23,7 @@ from fastapi_stackops.adopt.local_paths import refuse_folders_outside
 from fastapi_stackops.adopt.locks import locked_version
 from fastapi_stackops.adopt.migrations_target import migrations_of
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
-from fastapi_stackops.adopt.secret_formats import formatted_secrets
+from fastapi_stackops.adopt.secret_formats import formatted_secrets, numeric_secrets
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import (
     imports_itself,
@@ -165,7 +165,10 @@ def settings_fields(root: Path, settings: Settings | None) -> tuple[dict, list[F
     engines = made_engines(root, settings.database.name if settings and settings.database else "")
     fields = {"settings": settings, "async_engine": engines[0], "both_engines": all(engines)}
     fields["writable"] = tuple(dict.fromkeys(scratch.values()))
-    fields |= {"committed_blanks": committed_blanks(root, settings), "formatted": formatted_secrets(root)}
+    fields |= {
+        "committed_blanks": committed_blanks(root, settings),
+        "formatted": formatted_secrets(root) + numeric_secrets(settings),
+    }
     fields |= {"committed_numbers": committed_numbers(root, settings)}
     return fields, said
 

@@ -10,6 +10,7 @@ import os
 import secrets
 from pathlib import Path
 
+from fastapi_stackops.adopt.app_settings import Settings, setting_fields, typed_value
 from fastapi_stackops.adopt.environment_reads import environment_bound, module_readers, read_of
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
@@ -21,6 +22,9 @@ FORMATS = {
     # A made-up string stops the app at import (BadDsn: Unsupported scheme ''); an empty DSN sends nothing anywhere.
     "sentry_sdk.init": ("dsn", lambda: ""),
 }
+
+#: The format of a secret its settings field types as a whole number.
+DIGITS = "digits"
 
 
 def secret_given(call: ast.Call, kind: str) -> ast.expr | None:
@@ -95,16 +99,24 @@ def format_of(variable: str, formatted: tuple[tuple[str, str], ...]) -> str:
     return named[0] if named else ""
 
 
+def numeric_secrets(settings: Settings | None) -> tuple[tuple[str, str], ...]:
+    """(variable, "digits") of each settings field typed as a whole number: a secret made up for one is digits
+    (`POSTGRES_PASSWORD: int = 1234`), where `prefix-Secret0...` stops the app at import (int_parsing)."""
+    return tuple((f.variable, DIGITS) for f in setting_fields(settings) if typed_value(f.annotation) == "1")
+
+
 def made_up_secret(variable: str, formatted: tuple[tuple[str, str], ...], prefix: str) -> str:
     """A throwaway secret for the variable: of its library's format when the code passes it one, else `prefix-Secret0`
     and hex digits, plain to see as made up, 32 characters in all: a key's usual size, which code that encodes the
     secret itself into a key needs exactly (aykut-canturk/fastapi-jwt-auth-starter's `Fernet(urlsafe_b64encode(secret))`).
     An uppercase letter, a lowercase one, a digit and a sign each: what an app's own strength check asks of a secret."""
     kind = format_of(variable, formatted)
+    if kind == DIGITS:
+        return str(secrets.randbelow(9 * 10**17) + 10**17)  # eighteen digits: an int64, as a database may keep it
     return FORMATS[kind][1]() if kind else f"{prefix}-Secret0{secrets.token_hex(16)}"[:32]
 
 
 def may_be_empty(variable: str, formatted: tuple[tuple[str, str], ...]) -> bool:
     """Whether the variable's library takes it empty (Sentry's DSN turns Sentry off): no start requires a value."""
     kind = format_of(variable, formatted)
-    return bool(kind) and not FORMATS[kind][1]()
+    return kind in FORMATS and not FORMATS[kind][1]()

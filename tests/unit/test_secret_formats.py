@@ -63,6 +63,20 @@ def test_a_made_up_fernet_key_is_one_fernet_takes(tmp_path):
     assert len(base64.urlsafe_b64decode(key)) == 32, ci
 
 
+@pytest.mark.parametrize(("annotation", "digits"), [("int = 1234", True), ("str = 'app'", False)])
+def test_a_made_up_password_its_settings_type_as_a_number_is_digits(tmp_path, annotation, digits):
+    """raya-mansouri/BookStore-FastAPI-DDD: `POSTGRES_PASSWORD: int = 1234`, given "ci-Secret0..." by init; the app
+    stopped at import on pydantic's int_parsing."""
+    code = (
+        "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    DATABASE_URL: str\n"
+        f"    POSTGRES_USER: str = 'app'\n    POSTGRES_PASSWORD: {annotation}\n    POSTGRES_DB: str = 'db'\n"
+    )
+    files = {"requirements.txt": "fastapi\npydantic-settings\nasyncpg\nsqlalchemy\n", "main.py": APP, "settings.py": code}
+    ci = env_texts(read_repository(written(tmp_path, files)), "env", False, {})["env/ci.env.docker"]
+    made_up = next(line.split("=", 1)[1] for line in ci.splitlines() if line.startswith("POSTGRES_PASSWORD="))
+    assert made_up.isdigit() == digits, ci
+
+
 @pytest.mark.parametrize(
     "code",
     [

@@ -27,7 +27,7 @@ QUIET = re.compile(r"level=warning|^\s*$")  # Compose's own warnings (Bake, `ver
 #: pip's and uv's words for a dependency whose own build (a C extension) failed, naming it.
 UNCOMPILED = re.compile(
     r"Failed building wheel for ([\w.-]+)|Running setup\.py install for ([\w.-]+)|Failed to build `([\w.-]+?)(?:==[^`]*)?`|"
-    r"^╰─> ([\w.-]+)$"
+    r"^╰─> ([\w.-]+)$|Failed to build '([\w.-]+)' when getting requirements"
 )
 
 

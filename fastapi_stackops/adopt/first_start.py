@@ -24,6 +24,7 @@ from fastapi_stackops.adopt.reading import Repository, read_repository
 from fastapi_stackops.adopt.refused_values import quoted, redis_by_use, refused_made_up
 from fastapi_stackops.adopt.routes import ImportFailed
 from fastapi_stackops.adopt.stackfiles import committed_secrets
+from fastapi_stackops.adopt.wheels import native_libraries
 from fastapi_stackops.console import say
 
 #: init's Setup: what a lesson changes is its repo.
@@ -223,10 +224,12 @@ NO_COMPILER = re.compile(
 
 
 def compiler_taught(setup: Setup, failure: str) -> Setup | None:
-    """A dependency that failed to compile for want of a compiler (one a pin requires, which init never read: hiredis
-    under redis-om): the next try's builder compiles it. None for any other failure, and for one it compiled already."""
+    """A dependency that failed to compile for want of a compiler, or of the native library it is known to need (one a
+    pin requires, which init never read: hiredis under redis-om, pycurl under celery[sqs]): the next try's builder
+    compiles it. None for any other failure, and for one it compiled already."""
     failed = re.search(r"the dependency (\S+) failed to build from source", failure)
-    if not failed or not NO_COMPILER.search(failure) or any(p.split("==")[0] == failed[1] for p in setup.repo.compiled):
+    wanting = failed and (NO_COMPILER.search(failure) or native_libraries(failed[1]))
+    if not wanting or any(p.split("==")[0] == failed[1] for p in setup.repo.compiled):
         return None
     said = f"{failed[1]} (no wheel for CPython {setup.repo.python}): a compiler in the builder only"
     return taught(

@@ -36,6 +36,8 @@ NATIVE_LIBRARIES = {
     "python-ldap": ("libldap2-dev libsasl2-dev", "libldap-2.5-0"),
     "cffi": ("libffi-dev", ""),  # the runtime's Python loads libffi itself
     "python-lzo": ("liblzo2-dev", "liblzo2-2"),
+    # libcurl's package is named per suite (libcurl4, trixie's libcurl4t64): curl's command depends on the right one.
+    "pycurl": ("libcurl4-openssl-dev libssl-dev", "curl"),
 }
 #: Extensions in C or C++ that need only the compiler. A lock made for Pythons none of their wheels fit records their
 #: sdist alone (uv's for requires-python >= 3.14), which would otherwise read as pure Python.

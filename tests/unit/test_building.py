@@ -95,6 +95,17 @@ failed to solve: executor failed running [/bin/sh -c pip install -q -r /tmp/requ
             "the build failed at [web builder 6/8]: ERROR: Could not find a version that satisfies the requirement "
             "pywin32>=301 (from pybag) (from versions: none) / ERROR: No matching distribution found for pywin32>=301 (from pybag)",
         ),
+        (  # Rojas-Andres/fastapi-ddd: pycurl under celery[sqs], with no wheel for 3.11, wants libcurl's curl-config
+            [
+                "#10 [web builder 6/8] RUN pip install -q --no-cache-dir -r requirements.txt",
+                "#10 9.1   FileNotFoundError: [Errno 2] No such file or directory: 'curl-config'",
+                "#10 9.2 ERROR: Failed to build 'pycurl' when getting requirements to build wheel",
+                "#10 ERROR: executor failed running [/bin/sh -c pip install -q --no-cache-dir -r requirements.txt]: exit code: 1",
+            ],
+            "the build failed at [web builder 6/8]: the dependency pycurl failed to build from source (its build's "
+            "words, not the repository's code): FileNotFoundError: [Errno 2] No such file or directory: 'curl-config' / "
+            "ERROR: Failed to build 'pycurl' when getting requirements to build wheel",
+        ),
         (  # a step with no telling line: its last lines
             [
                 "#5 [web 2/3] RUN ./setup.sh",

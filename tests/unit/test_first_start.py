@@ -25,6 +25,8 @@ FAILED = "the build failed at [web builder 6/8]: the dependency hiredis failed t
         (FAILED + "configure: error: no acceptable C compiler found in $PATH", ("hiredis",)),
         # glowing-sea/fastapi-web-dictionary: uv's build of python-lzo for 3.14, with no compiler, says it its own way
         (FAILED + "error: [Errno 2] No such file or directory: 'x86_64-linux-gnu-gcc'", ("hiredis",)),
+        # Rojas-Andres/fastapi-ddd: pycurl under celery[sqs], no pin init read, wants libcurl's curl-config
+        (FAILED.replace("hiredis", "pycurl") + "No such file or directory: 'curl-config'", ("pycurl",)),
         # with a compiler, a dependency that does not compile is the build's own failure
         (FAILED + "src/hiredis.c:12:10: fatal error: Python.h: No such file or directory", None),
         ("the build failed at [web builder 6/8]: ERROR: No matching distribution found for nothing-here==1.0", None),

@@ -35,6 +35,9 @@ def test_strip_touches_extension_modules_alone(tmp_path: Path):
         # file or directory"), uvloop 0.14 builds its libuv with make ("No such file or directory: 'make'").
         (("cffi==1.14.0", "uvloop==0.14.0"), "gcc g++ libc6-dev make libffi-dev", ""),
         (("psycopg2==2.8.4", "cffi==1.14.0"), "gcc g++ libc6-dev make libpq-dev libffi-dev", "libpq5"),
+        # Rojas-Andres/fastapi-ddd: pycurl 7.45.1, no wheel for 3.11, built with libcurl's curl-config ("No such file or
+        # directory: 'curl-config'"), which the builder lacked.
+        (("pycurl==7.45.1",), "gcc g++ libc6-dev make libcurl4-openssl-dev libssl-dev", "curl"),
     ],
 )
 def test_a_pin_built_from_source_gets_its_headers_and_tools_in_the_builder_alone(compiled, builder, runtime):

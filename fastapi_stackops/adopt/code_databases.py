@@ -20,7 +20,7 @@ from fastapi_stackops.failure_bundle import masked
 
 #: Calls that open a database by its URL: SQLAlchemy's engines, `databases`, asyncpg's and psycopg's pools and connects.
 CONNECTS = ("create_engine", "create_async_engine", "Database", "create_pool", "connect", "AsyncConnectionPool")
-URL_KEYWORDS = frozenset({"url", "dsn", "db_url", "database_url", "conninfo"})
+URL_KEYWORDS = frozenset({"url", "dsn", "db_url", "database_url", "db_uri", "database_uri", "conninfo"})
 SQL_SCHEME = re.compile(r"^(postgres|postgresql|mysql|mariadb)(\+\w+)?://", re.I)
 
 
@@ -61,6 +61,8 @@ def written_text(node: ast.AST, names: dict[str, str], unknown: str = "", comput
     that still shows what it writes (its host)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
+    if isinstance(node, ast.Call):
+        return formatted_text(node, names)
     if not isinstance(node, ast.JoinedStr):
         return ""
     parts = [
@@ -72,6 +74,23 @@ def written_text(node: ast.AST, names: dict[str, str], unknown: str = "", comput
         for v in node.values
     ]
     return "".join(parts) if all(parts) else ""
+
+
+def formatted_text(call: ast.Call, names: dict[str, str]) -> str:
+    """`"{user}@{host}".format(user="app", host="127.0.0.1")` of literals (or names bound to one), as it evaluates;
+    "" for any other call, or one given anything else."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "format" and isinstance(func.value, ast.Constant)):
+        return ""
+    given = [*call.args, *(k.value for k in call.keywords)]
+    values = [names.get(v.id) if isinstance(v, ast.Name) else getattr(v, "value", None) for v in given]
+    if not isinstance(func.value.value, str) or not all(isinstance(v, (str, int)) for v in values):
+        return ""
+    positional, named = values[: len(call.args)], dict(zip((k.arg for k in call.keywords), values[len(call.args) :], strict=True))
+    try:
+        return func.value.value.format(*positional, **named)
+    except (KeyError, IndexError, ValueError, TypeError):  # a field it is not given, or a **mapping
+        return ""
 
 
 def assembled_urls(files: list[tuple[Path, ast.Module | None]]) -> dict[str, tuple[Path, int, str]]:
@@ -154,13 +173,12 @@ def local_database_url(path: Path, tree: ast.Module, assembled: dict) -> tuple[P
     binds to one it assembles around a literal host), as (file, line, URL). One read from a setting or the environment,
     even with such a default, is not."""
     names = literal_names(tree)
-    for node in every_node(tree):
-        if not any(calls(node, name) for name in CONNECTS):
-            continue
-        for arg in [*node.args[:1], *(k.value for k in node.keywords if k.arg in URL_KEYWORDS)]:
+    for node in (n for n in every_node(tree) if isinstance(n, ast.Call)):
+        connects = any(calls(node, name) for name in CONNECTS)  # any call's URL keyword too: Singleton(Db, db_uri=...)
+        for arg in [*node.args[: int(connects)], *(k.value for k in node.keywords if k.arg in URL_KEYWORDS)]:
             if isinstance(arg, ast.Name) and arg.id not in names and arg.id in assembled:
                 return assembled[arg.id]
-            url = names.get(arg.id, "") if isinstance(arg, ast.Name) else getattr(arg, "value", "")
+            url = names.get(arg.id, "") if isinstance(arg, ast.Name) else written_text(arg, names)
             if isinstance(url, str) and SQL_SCHEME.match(url) and AT_LOCALHOST.match(url):
                 return path, node.lineno, url
     return None

@@ -20,6 +20,9 @@ from fastapi_stackops.adopt.app_settings import SettingField, holds_database_url
         ("db_async_test_connection_str", None, True),
         ("DATABASE_CONNECTION_STRING", None, True),
         ("connection_string_timeout", None, False),
+        # aylton-almeida/fastapi-ddd-sample: `db_server_url`, given a made-up http URL that its code made a dialect of
+        ("db_server_url", None, True),
+        ("db_server_port", None, False),
         ("main_store", "postgresql://app@db/app", True),  # named for nothing, but its default is a URL
         ("db_host", "localhost", False),  # a part, not the URL
         ("redis_url", "redis://localhost", False),

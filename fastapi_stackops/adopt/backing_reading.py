@@ -114,6 +114,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings, database, extension, in_code, login, tls = [], "", "", "", None, ""
     sqlite_only = sqlite_engine(root)
     found = [] if sqlite_only or sqlite_alone(root, settings) else server_drivers(dependencies, settings)
+    refuse_a_local_database(root)  # whichever driver, or none init knows (asyncpg under asyncpgsa)
     if found:
         database, driver = found[0]
         findings, extension, login, tls = server_database(root, dependencies, settings, database, driver)
@@ -162,13 +163,12 @@ def server_database(
     root: Path, dependencies: tuple[str, ...], settings: Settings | None, database: str, driver: str
 ) -> tuple[list[Finding], str, Login | None, str]:
     """The database server the stack runs, said with its extension, the login the code writes out and the TLS it
-    requires; one the code opens at localhost, or a MongoDB it cannot start without beside it, is refused."""
+    requires; a MongoDB it cannot start without beside it is refused."""
     extension, where = extension_use(root, dependencies) if database == "postgres" else ("", "")
     named = {"postgres": "PostgreSQL", "mysql": "MariaDB, for the app's MySQL client"}[database]
     named += f" {EXTENSIONS[extension].said}" if extension else ""
     findings = [Finding("database", named, f"the {driver} dependency" + (f"; {where}" if where else ""))]
     unrun_database(root, dependencies, settings, required=True)  # a leftover driver beside the one it needs
-    refuse_a_local_database(root)
     login, said = written_login(root, database)
     tls = requires_tls(root) if database == "postgres" else ""
     findings += said + ([Finding("database", "TLS on, a self-signed certificate: the code requires it", tls)] if tls else [])

@@ -1791,3 +1791,12 @@ def test_a_suite_that_drops_its_tables_as_it_ends_gets_the_servers_maintenance_d
     for environment, values in ((suites_environment(repo), tests), (app_environment(repo), ("app", "app", "app"))):
         named = tuple(environment[name].split("-", 1)[1].rstrip("}") for name in ("DB_NAME", "TEST_DB_NAME", "DB_NAME_TEST"))
         assert named == values
+
+
+def test_a_database_at_localhost_is_refused_whatever_driver_init_reads_or_not(tmp_path):
+    """NEONKID/fastapi-ddd-example: asyncpg only under asyncpgsa, which init knows no database by; its URL at 127.0.0.1
+    went unread, and ci crash-looped on Connection refused."""
+    code = "db = Singleton(Db, db_uri='postgresql+asyncpg://{h}:5432/d'.format(h='127.0.0.1'))\n"
+    written(tmp_path, {"requirements.txt": "fastapi\nasyncpgsa\n", "main.py": f"import db\n{APP}", "db.py": code})
+    with pytest.raises(NotAFastAPIRepository, match=r"^db.py line 1: the app opens its database at "):
+        read_repository(tmp_path)

@@ -116,12 +116,20 @@ REWRITES_SCHEME = re.compile(
 )
 
 
+#: Code that puts a driver into whatever scheme its URL has (`url.replace("://", "+asyncpg://")`): the driver's plain one.
+APPENDS_DRIVER = re.compile(r"""\.replace\(\s*["']://["']\s*,\s*["']\+(\w+)://["']""")
+DRIVERS_SCHEME = {"asyncpg": "postgresql", "psycopg": "postgresql", "psycopg2": "postgresql", "aiosqlite": "sqlite"}
+DRIVERS_SCHEME |= dict.fromkeys(("aiomysql", "asyncmy", "pymysql", "mysqldb"), "mysql")
+
+
 def rewritten_scheme(root: Path, sqlite: bool = False) -> str:
     """The plain scheme the code expects its database URL in when it rewrites that into a driver's itself ("" for none):
-    given a driver's already, the rewrite finds nothing to replace, and a sync engine (alembic's) gets the async one.
-    A server's, or with `sqlite` SQLite's (`url.replace("sqlite", "sqlite+aiosqlite", 1)`)."""
-    found = (match[1] for path in python_files(root) for match in REWRITES_SCHEME.finditer(text_of(path)))
-    return next((scheme for scheme in found if (scheme == "sqlite") is sqlite), "")
+    given a driver's already, the rewrite finds nothing to replace (or doubles it), and a sync engine (alembic's) gets
+    the async one. A server's, or with `sqlite` SQLite's (`url.replace("sqlite", "sqlite+aiosqlite", 1)`)."""
+    texts = [text_of(path) for path in python_files(root)]
+    found = [match[1] for text in texts for match in REWRITES_SCHEME.finditer(text)]
+    found += [DRIVERS_SCHEME.get(match[1], "") for text in texts for match in APPENDS_DRIVER.finditer(text)]
+    return next((scheme for scheme in found if scheme and (scheme == "sqlite") is sqlite), "")
 
 
 def migrations_sqlite_file(root: Path, url: str) -> str:

@@ -71,6 +71,8 @@ def test_a_suites_own_database_or_broker_url_at_this_machine_is_the_stacks(tmp_p
         # smigy32/fastapi-library: the app rewrites its URL into asyncpg's itself, and alembic's sync engine reads it
         # as given; given asyncpg's, alembic crash-looped on MissingGreenlet.
         ('URL = settings.DATABASE_URL.replace("postgresql://", "postgresql+asyncpg://")\n', "postgresql"),
+        # aylton-almeida/fastapi-ddd-sample: the driver put into whatever scheme is given; asyncpg's doubled it
+        ('URL = settings.DATABASE_URL.replace("://", "+asyncpg://")\n', "postgresql"),
         ("URL = settings.DATABASE_URL\n", "postgresql+asyncpg"),
         (
             'URL = settings.DATABASE_URL.replace("postgresql+asyncpg://", "postgresql://")\n',

@@ -37,7 +37,8 @@ def find_worker(root: Path, dependencies: tuple[str, ...], source_root: str = ""
             if "arq" in dependencies and isinstance(node, ast.ClassDef) and "functions" in assigned:
                 return Worker(f"arq {module}.{node.name}", f"{file}:{node.lineno}", file)
             if celery_made(node, makers):
-                if cloud_broker(tree):  # a queue no stack here runs: the app is adopted without its worker
+                modules = {module_of(p, root, package_src)[0]: t for p, t in trees.items() if t}
+                if any(map(cloud_broker, configured_from(tree, modules))):  # no stack here runs it: no worker
                     return Worker("", f"{file}:{node.lineno}", "")
                 refuse_a_local_broker(tree, path.relative_to(root))
                 return Worker(f"celery -A {celery_app(tree, node, module)} worker --loglevel INFO", f"{file}:{node.lineno}", file)
@@ -77,6 +78,19 @@ def cloud_broker(tree: ast.Module) -> bool:
     """Whether the Celery app's module names a cloud queue as its broker (`"broker_url": "sqs://"`)."""
     strings = (n.value for n in every_node(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str))
     return any(value.startswith(CLOUD_BROKERS) for value in strings)
+
+
+def configured_from(tree: ast.Module, modules: dict[str, ast.Module], hops: int = 2) -> list[ast.Module]:
+    """The Celery app's module and those its configuration comes from: the ones it names to `config_from_object` or
+    imports from, and theirs in turn (a config module whose broker URL is a constants module's default)."""
+    found, frontier = [tree], [tree]
+    for _ in range(hops):
+        nodes = [n for t in frontier for n in every_node(t)]
+        named = {a.value for n in nodes if calls(n, "config_from_object") for a in n.args if isinstance(a, ast.Constant)}
+        named |= {n.module for n in nodes if isinstance(n, ast.ImportFrom) and n.module}
+        frontier = [modules[m] for m in named if isinstance(m, str) and m in modules and modules[m] not in found]
+        found += frontier
+    return found
 
 
 BROKER_KEYS = frozenset({"broker", "backend", "broker_url", "result_backend"})

@@ -1800,3 +1800,17 @@ def test_a_database_at_localhost_is_refused_whatever_driver_init_reads_or_not(tm
     written(tmp_path, {"requirements.txt": "fastapi\nasyncpgsa\n", "main.py": f"import db\n{APP}", "db.py": code})
     with pytest.raises(NotAFastAPIRepository, match=r"^db.py line 1: the app opens its database at "):
         read_repository(tmp_path)
+
+
+def test_a_cloud_broker_named_in_the_module_its_celery_configuration_comes_from_leaves_the_worker_out(tmp_path):
+    """Rojas-Andres/fastapi-ddd: `config_from_object("messaging.config")`, whose broker_url is a constants module's
+    default of "sqs://"; its worker ran, and crash-looped at ci on kombu's predefined queues."""
+    files = {
+        "requirements.txt": "fastapi\ncelery\n",
+        "main.py": APP,
+        "messaging/app.py": "from celery import Celery\n\ntasks = Celery('w')\ntasks.config_from_object('messaging.config')\n",
+        "messaging/config.py": "from messaging.constants import BROKER\n\nbroker_url = BROKER\n",
+        "messaging/constants.py": "import os\n\nBROKER = os.environ.get('BROKER_URL', 'sqs://')\n",
+    }
+    repo = read_repository(written(tmp_path, files))
+    assert repo.worker == "" and any(line.startswith("  worker       none: its Celery broker is a cloud") for line in lines(repo))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import configparser
-import json
 import re
 import shlex
 from dataclasses import dataclass
@@ -14,14 +13,11 @@ from fastapi_stackops.adopt.app_settings import DATABASE_FIELD
 from fastapi_stackops.adopt.conventions import AT_THE_MINOR, PIPFILE_READER, SET_BY_THE_IMAGE, pipfile_pins, pipfile_requirements
 from fastapi_stackops.adopt.environment_reads import environment_settings
 from fastapi_stackops.adopt.import_failure import ADDED_WHEN_MISSING, DISTRIBUTION_OF
-from fastapi_stackops.adopt.pipfile import pipfile_ranges
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.suite_values import ci_values, committed_env_values, names_in_code, recipe_values, test_env_values
 from fastapi_stackops.adopt.syntax import absolute_imports, every_node, parsed
+from fastapi_stackops.adopt.test_dependencies import dev_dependencies
 from fastapi_stackops.adopt.wheels import text_of
-
-DEV_REQUIREMENTS = re.compile(r"^(?:requirements[-_.](?:dev|test|tests)|(?:dev|test)[-_]requirements)\.txt$")
-
 
 #: What brings pip back into the venv for the tests' dependencies: the interpreter's own.
 ENSUREPIP = "/opt/venv/bin/python -m ensurepip >/dev/null"
@@ -100,10 +96,6 @@ class ServiceTests:
         )
 
 
-def names_pytest(requirements: list[str]) -> bool:
-    return any(re.match(r"^\s*pytest(?![\w-])", str(line)) for line in requirements)
-
-
 def test_folder(root: Path, package: str = "") -> str:
     """tests/ or test/, when it holds pytest-style test files; else the app's package when its tests live inside it."""
     for folder in ("tests", "test"):
@@ -111,66 +103,6 @@ def test_folder(root: Path, package: str = "") -> str:
             return folder
     inside = [p for p in (root / package).rglob("test_*.py") if {"tests", "test"} & set(p.parts)] if package else []
     return package if inside else ""
-
-
-def dev_dependencies(root: Path, project: dict, installer: str) -> tuple[str, str, str] | None:
-    """(kind, name, source) of the dependencies that bring pytest, in the form this installer installs."""
-    groups = project.get("dependency-groups", {})
-    extras = project.get("project", {}).get("optional-dependencies", {})
-    poetry = project.get("tool", {}).get("poetry", {})
-    if names_pytest(project.get("project", {}).get("dependencies", [])):
-        return "main", "", "[project] dependencies"
-    if installer == "uv":
-        uv_dev = project.get("tool", {}).get("uv", {}).get("dev-dependencies", [])
-        found = {**groups, **({"dev": uv_dev} if uv_dev else {})}
-        group = next(
-            (("uv-group", g, "[dependency-groups] in pyproject.toml") for g, r in found.items() if names_pytest(r)), None
-        )
-        extra = next((("uv-extra", e, "[project.optional-dependencies]") for e, r in extras.items() if names_pytest(r)), None)
-        return group or extra
-    if installer == "poetry":
-        found = {g: list(t.get("dependencies", {})) for g, t in poetry.get("group", {}).items()}
-        found |= {"dev": list(poetry["dev-dependencies"])} if "dev-dependencies" in poetry else {}
-        return next((("poetry-group", g, f"poetry's {g} group") for g, r in found.items() if names_pytest(r)), None)
-    if installer == "requirements":
-        return requirements_with_pytest(root)
-    if installer == "pipfile":  # pytest among a Pipfile's packages, or its dev-packages
-        main, dev = names_pytest(list(pipfile_ranges(root))), names_pytest(list(pipfile_ranges(root, "dev-packages")))
-        return (
-            ("main", "", "the Pipfile's packages")
-            if main
-            else ("pipfile-dev", "dev-packages", "the Pipfile's dev-packages")
-            if dev
-            else None
-        )
-    if installer == "pipenv":  # pytest among Pipfile.lock's main pins, or its develop ones
-        lock = json.loads(text_of(root / "Pipfile.lock") or "{}")
-        if names_pytest(list(lock.get("default", {}))):
-            return "main", "", "Pipfile.lock's default pins"
-        return (
-            ("pipenv-develop", "develop", "Pipfile.lock's develop pins") if names_pytest(list(lock.get("develop", {}))) else None
-        )
-    lists = {f"dependency-groups.{g}": r for g, r in groups.items()} | {
-        f"project.optional-dependencies.{e}": r for e, r in extras.items()
-    }
-    return next(
-        (("project-list", k, f"[{k.rpartition('.')[0]}] {k.rpartition('.')[2]}") for k, r in lists.items() if names_pytest(r)),
-        None,
-    )
-
-
-def requirements_with_pytest(root: Path) -> tuple[str, str, str] | None:
-    """The requirements file that brings pytest: a dev or test one near the root, or the app's own."""
-    # Where the app's requirements are looked for: the root, a requirements/ folder, one folder down (infra/).
-    near = [
-        p for pattern in ("*.txt", "*/*.txt", "requirements/*.txt", "*/requirements/*.txt") for p in sorted(root.glob(pattern))
-    ]
-    files = [p for p in near if DEV_REQUIREMENTS.match(p.name)]
-    files += [p for p in near if p.parent.name == "requirements" and p.stem in ("dev", "test", "tests")]
-    files += [p for p in near if p.parent.name in ("tests", "test") and p.stem.startswith("requirements")]  # their own
-    files += [root / "requirements.txt"] if (root / "requirements.txt").is_file() else []  # pytest among the app's own
-    found = {str(p.relative_to(root)): text_of(p).splitlines() for p in files}
-    return next((("requirements", f, f) for f, r in found.items() if names_pytest(r)), None)
 
 
 def suite_reads(root: Path, folder: str) -> list[str]:

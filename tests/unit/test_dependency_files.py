@@ -35,6 +35,8 @@ PIPFILE_LOCK = """{
         # Mokhles-Abdelmonem/fastapi-celery-app-factory: spelt requirments.txt; init said no file lists the dependencies.
         (["requirments.txt"], "requirments.txt"),
         (["requirement.txt"], "requirement.txt"),
+        # samuel005005/FastAPI-Hexagonal-Clean-Architecture: spelt requeriments.txt; init said nothing says how to install
+        (["requeriments.txt"], "requeriments.txt"),
     ],
 )
 def test_the_apps_requirements_file_is_the_production_one_nearest_the_root(tmp_path, files, chosen):

@@ -9,12 +9,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_wrappers import returns_it_wrapped
-from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.source import (
-    built_inside,
-    conflict_marker,
     holds_module,
-    import_case_mismatch,
     module_of,
     python_files,
     src_is_a_package,
@@ -257,32 +253,6 @@ def runs_from_its_folder(root: Path, app: App) -> App:
         if file.stem != "__init__" and holds_module(folder, first, package="." in name):
             return replace(app, source_root=folder.relative_to(root).as_posix(), module=file.stem)
     return app
-
-
-def the_app(root: Path) -> App:
-    """The likeliest FastAPI app, or NotAFastAPIRepository saying what was looked for and where (or that a
-    merge-conflict marker keeps the code from being read)."""
-    if conflict_marker(root):
-        raise NotAFastAPIRepository(
-            f"{root}: {conflict_marker(root)} holds a merge-conflict marker: resolve the conflict and commit"
-        )
-    mismatch = import_case_mismatch(root)
-    if mismatch:
-        raise NotAFastAPIRepository(
-            f"{root}: {mismatch}: the names differ in case, which Linux (the image's) does not ignore; rename one to match"
-        )
-    apps = find_apps(root)
-    if apps:
-        return apps[0]
-    if inside := built_inside(root):  # --app names a module's attribute: there is none to name
-        raise NotAFastAPIRepository(
-            f"{root}: the FastAPI app is built in {inside}, and no module-level name holds it: bind it to one in a module "
-            "(app = ...), and init finds it; --app can name only a module's attribute"
-        )
-    raise NotAFastAPIRepository(
-        f"{root}: no FastAPI app found (looked for `= FastAPI(` at module level, or a function returning one, "
-        "in the .py files outside tests and virtual environments); name it with --app module:attribute"
-    )
 
 
 def on_pytest_path(root: Path, project: dict, app: App) -> App:

@@ -7,9 +7,10 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fastapi_stackops.adopt.app_choice import the_app
 from fastapi_stackops.adopt.app_mode import https_redirects
 from fastapi_stackops.adopt.app_settings import Settings
-from fastapi_stackops.adopt.apps import App, on_pytest_path, runs_from_its_folder, the_app
+from fastapi_stackops.adopt.apps import App, on_pytest_path, runs_from_its_folder
 from fastapi_stackops.adopt.backing import Database, Login, database_for
 from fastapi_stackops.adopt.backing_reading import backing_services
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT

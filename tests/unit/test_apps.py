@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_stackops.adopt.apps import find_apps, on_pytest_path, runs_from_its_folder, the_app
+from fastapi_stackops.adopt.app_choice import the_app
+from fastapi_stackops.adopt.apps import find_apps, on_pytest_path, runs_from_its_folder
 from tests.utils import written
 
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
@@ -119,7 +120,7 @@ SERVER = "from fastapi import FastAPI\n\n\nclass Server:\n    def build(self):\n
     ],
 )
 def test_an_app_no_module_level_name_holds_is_refused_naming_where_it_is_built(tmp_path: Path, code, said):
-    from fastapi_stackops.adopt.apps import the_app
+    from fastapi_stackops.adopt.app_choice import the_app
     from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 
     (tmp_path / "server.py").write_text(code)
@@ -324,3 +325,29 @@ def test_an_app_outside_src_importing_a_package_only_src_holds_runs_with_src_on_
     assert on_pytest_path(tmp_path, {}, app).source_root == source_root
     # What the image copies is where the app's file is, under src/ or not ("No module named 'examples'").
     assert on_pytest_path(tmp_path, {}, app).top_level == app.source.split("/")[0]
+
+
+@pytest.mark.parametrize(
+    ("code", "reference"),
+    [
+        # paulccuno/fastapi-hexagonal-achitecture: `app = app_container.app()`, a dependency-injector provider of
+        # FastAPI; init found no app ("no FastAPI app found") though the module adds middleware to it.
+        ("from fastapi import FastAPI\n\napp = container.app()\napp.add_middleware(Cors)\n", "src.api.app:app"),
+        (
+            "from fastapi import FastAPI\n\napi = make()\n\n@api.exception_handler(ValueError)\ndef h(r, e): ...\n",
+            "src.api.app:api",
+        ),
+        # a router is used alike for routes, never for middleware or error handlers: no app
+        ("from fastapi import APIRouter\n\nrouter = APIRouter()\nrouter.include_router(other)\n", ""),
+        ("from fastapi import FastAPI\n\nthing = make()\nthing.add_middleware(X)\n", "src.api.app:thing"),
+    ],
+)
+def test_an_app_made_where_init_cannot_see_is_known_by_its_middleware(tmp_path: Path, code, reference):
+    from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+
+    written(tmp_path, {"src/__init__.py": "", "src/api/__init__.py": "", "src/api/app.py": code})
+    if not reference:
+        with pytest.raises(NotAFastAPIRepository, match="no FastAPI app found"):
+            the_app(tmp_path)
+        return
+    assert the_app(tmp_path).reference == reference

@@ -70,7 +70,22 @@ def local_mode(settings: Settings | None, root: Path) -> Mode | None:
             return Mode(field.variable, local, default, testing(named.values()))
         if not named and (compared := compared_with_production(field, root)):
             return compared
-    return compared_mode([f for f in fields if f.default is None], root)
+    tested = next((m for f in fields if (f.default or "").lower() in TESTING and (m := out_of_test_mode(f, root))), None)
+    return tested or compared_mode([f for f in fields if f.default is None], root)
+
+
+def out_of_test_mode(field: SettingField, root: Path) -> Mode | None:
+    """A mode defaulting to tests (ENVIRONMENT = os.getenv("ENVIRONMENT", "test")) that the code compares with
+    literals: run in test mode, the app takes its suite's database (`if ENVIRONMENT == "test": DATABASE_URL =
+    "sqlite:///test.db"`), never the stack's. The stacks run it in the local mode it names, else in one the code does
+    not test for; the suite keeps the default."""
+    values = compared_literals(root, {field.variable}).get(field.variable, [])
+    if not values:
+        return None
+    local = next((value for value in values if value.lower() in LOCAL), None)
+    local = local or ("DEVELOPMENT" if (field.default or "").isupper() else "development")
+    production = next((value for value in values if PRODUCTION.search(value)), local)
+    return Mode(field.variable, local, production, field.default or "")
 
 
 def compared_with_production(field: SettingField, root: Path) -> Mode | None:

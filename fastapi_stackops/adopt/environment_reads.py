@@ -252,13 +252,16 @@ def guarded_reads(tree: ast.Module) -> Iterator[SettingField]:
 
 
 def environment_bound(tree: ast.Module) -> dict[str, str]:
-    """Names the module binds to an environment read (`server = os.getenv("SERVER")`), and attributes an object binds
-    (`self.__host = os.environ.get("PG_HOST")`, as `self.__host`): name -> variable."""
+    """Names the module binds to an environment read (`server = os.getenv("SERVER")`, annotated or not), and attributes
+    an object binds (`self.__host = os.environ.get("PG_HOST")`, as `self.__host`): name -> variable."""
     readers, libraries = module_readers(tree)
     bound = {}
-    for node in (n for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1):
+    assignments = (
+        n for n in ast.walk(tree) if (isinstance(n, ast.Assign) and len(n.targets) == 1) or isinstance(n, ast.AnnAssign)
+    )
+    for node in (n for n in assignments if n.value is not None):
         read = environment_read(node.value, readers, libraries)
-        target = node.targets[0]
+        target = node.targets[0] if isinstance(node, ast.Assign) else node.target
         if read and (isinstance(target, ast.Name) or ast.unparse(target).startswith("self.")):
             bound[getattr(target, "id", "") or ast.unparse(target)] = read.name
     return bound

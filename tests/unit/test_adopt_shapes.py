@@ -1814,3 +1814,29 @@ def test_a_cloud_broker_named_in_the_module_its_celery_configuration_comes_from_
     }
     repo = read_repository(written(tmp_path, files))
     assert repo.worker == "" and any(line.startswith("  worker       none: its Celery broker is a cloud") for line in lines(repo))
+
+
+@pytest.mark.parametrize(
+    ("compared", "mode"),
+    [
+        # Rojas-Andres/fastapi-ddd: ENVIRONMENT defaults to "test", in which its settings take SQLite's test.db; the
+        # stack ran it so, beside the PostgreSQL it served, and the app crash-looped (unable to open database file).
+        (
+            '    if ENVIRONMENT == "test":\n        URL = "sqlite:///test.db"\n',
+            ("ENVIRONMENT", "development", "development", "test"),
+        ),
+        (
+            '    if ENVIRONMENT in ("prod",):\n        X = 1\n    if ENVIRONMENT == "local":\n        Y = 1\n',
+            ("ENVIRONMENT", "local", "local", "test"),
+        ),
+        ("", None),  # compared with nothing: no mode to change
+    ],
+)
+def test_an_app_whose_mode_defaults_to_tests_runs_out_of_it_in_the_stacks(tmp_path, compared, mode):
+    from fastapi_stackops.adopt.app_mode import local_mode
+
+    config = f'import os\n\nclass Settings:\n    ENVIRONMENT: str = os.getenv("ENVIRONMENT", "test")\n{compared}'
+    files = {"requirements.txt": "fastapi\n", "main.py": f"from config import Settings\n{APP}", "config.py": config}
+    repo = read_repository(written(tmp_path, files))
+    found = local_mode(repo.settings, repo.root)
+    assert (found and (found.variable, found.local, found.default, found.test)) == mode

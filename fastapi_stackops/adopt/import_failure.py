@@ -16,7 +16,7 @@ from fastapi_stackops.commands import last_words
 UNREACHED = re.compile(
     r"Can't connect|Connection refused|could not translate host name|Name or service not known|"
     r"Temporary failure in name resolution|ConnectionRefusedError|connection to server at|Errno 111|Errno 99|"
-    r"Unknown (MySQL )?server host"
+    r"Unknown (MySQL )?server host|(?i:database connection failed|(?:could not|failed to) connect to (?:the )?database)"
 )
 #: An app that writes under its code at import (a logs/ folder): the root filesystem is read-only, and the code's
 #: files the root's, not the app user's; or a log file in a folder the image lacks (logs/ holds no Python, so is not

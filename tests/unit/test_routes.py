@@ -82,12 +82,20 @@ def test_the_probes_report_is_read_whatever_the_app_prints_after_it_on_its_line(
     assert asked["routes"] == ["/health"]
 
 
-def test_a_failed_connection_the_app_logged_and_went_past_at_import_is_a_server_it_did_not_reach(tmp_path: Path):
-    """vincebout/fastapi-api: its pool, made in a `try` at import, failed to connect and was logged; the import then
-    failed on the pool's name, and init refused on that ImportError instead of asking again with the database up."""
+@pytest.mark.parametrize(
+    "logged",
+    [
+        # vincebout/fastapi-api: its pool, made in a `try` at import, failed to connect and was logged; the import then
+        # failed on the pool's name, and init refused on that ImportError instead of asking again with the database up.
+        'ERROR: connection to server at "db" (10.0.0.2), port 5432 failed: Connection refused\n',
+        # nazir17/Python-FastAPI-MySQL-REST-API-Starter-main: its own retries said in its words, then an
+        # UnboundLocalError of the exception it kept
+        "Database connection failed. Retrying in 5 seconds... (5/5)\n",
+    ],
+)
+def test_a_failed_connection_the_app_logged_and_went_past_at_import_is_a_server_it_did_not_reach(tmp_path: Path, logged):
     from fastapi_stackops.adopt.app_probe import FAILED
 
-    logged = 'ERROR: connection to server at "db" (10.0.0.2), port 5432 failed: Connection refused\n'
     failure = {"kind": "ImportError", "message": "cannot import name 'pool' from 'app.database'", "file": "", "line": 0}
     after = "\tIs the server running on that host and accepting TCP/IP connections?\nINFO: Connected to database\n" * 2
     ran = CompletedProcess([], 1, FAILED + json.dumps(failure) + "\n", logged + after)

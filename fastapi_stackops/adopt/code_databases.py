@@ -178,9 +178,10 @@ def local_database_url(path: Path, tree: ast.Module, assembled: dict) -> tuple[P
         for arg in [*node.args[: int(connects)], *(k.value for k in node.keywords if k.arg in URL_KEYWORDS)]:
             if isinstance(arg, ast.Name) and arg.id not in names and arg.id in assembled:
                 return assembled[arg.id]
-            url = names.get(arg.id, "") if isinstance(arg, ast.Name) else written_text(arg, names)
+            # an f-string's other parts sketched: `f"mysql+pymysql://{user}:{pw}@localhost:3306/db"` is at localhost
+            url = names.get(arg.id, "") if isinstance(arg, ast.Name) else written_text(arg, names, unknown="0")
             if isinstance(url, str) and SQL_SCHEME.match(url) and AT_LOCALHOST.match(url):
-                return path, node.lineno, url
+                return path, node.lineno, written_text(arg, names, unknown="{...}") or url
     return None
 
 

@@ -1471,6 +1471,9 @@ RUN = 'if __name__ == "__main__":\n    seed()\n'
         ('engine = create_engine(os.getenv("DATABASE_URL", "postgresql://localhost/app"))\n', ""),
         ('URL = "postgresql://localhost/app"\nURL = settings.database_url\nengine = create_engine(URL)\n', ""),
         ('engine = create_engine("postgresql://db:5432/app")\n', ""),  # not localhost: the line is not this check's
+        # eoGimenez/fastAPI-MySql: an f-string of the login's parts, at localhost, given to the engine itself
+        ("engine = create_engine(f'mysql+pymysql://{user}:{pw}@localhost:3306/shop')\n", "line 1"),
+        ("engine = create_engine(f'mysql+pymysql://{user}:{pw}@{host}:3306/shop')\n", ""),
         # NEONKID/fastapi-ddd-example: a container's Singleton given `db_uri='{engine}://...'.format(host='127.0.0.1')`;
         # ci crash-looped on Connection refused.
         ("db = Singleton(Db, db_uri='postgresql://{u}@{host}:5432/d'.format(u='app', host='127.0.0.1'))\n", "line 1"),

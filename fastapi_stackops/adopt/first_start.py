@@ -227,7 +227,7 @@ def compiler_taught(setup: Setup, failure: str) -> Setup | None:
     """A dependency that failed to compile for want of a compiler, or of the native library it is known to need (one a
     pin requires, which init never read: hiredis under redis-om, pycurl under celery[sqs]): the next try's builder
     compiles it. None for any other failure, and for one it compiled already."""
-    failed = re.search(r"the dependency (\S+) failed to build from source", failure)
+    failed = UNBUILT.search(failure)
     wanting = failed and (NO_COMPILER.search(failure) or native_libraries(failed[1]))
     if not wanting or any(p.split("==")[0] == failed[1] for p in setup.repo.compiled):
         return None
@@ -249,6 +249,8 @@ def metadata_taught(setup: Setup, failure: str) -> Setup | None:
     return taught(setup, Finding("installs", said, "the trial build"), lenient_install=True)
 
 
+#: A dependency whose build from source failed, as building.py says it.
+UNBUILT = re.compile(r"the dependency (\S+) failed to build from source")
 #: The builder's check after the install: the framework is there and does not import on this Python.
 NOT_IMPORTING = re.compile(
     r"stackops: fastapi (\S+) is installed and does not import on Python (3\.\d+)\.\d+: (.*?)(?: \(the whole log|$)"
@@ -257,14 +259,16 @@ NOT_IMPORTING = re.compile(
 
 def python_taught(setup: Setup, failure: str) -> Setup | None:
     """A framework that installed and does not import on the image's Python (FastAPI 0.68 under pydantic 1.8, locked
-    in 2021, on 3.11): the next try runs the newest older Python the project allows, read again for it. None when
-    --python named this one, or when the project allows none older."""
-    failed, repo = NOT_IMPORTING.search(failure), setup.repo
-    older = older_allowed(repo.root, pyproject(repo.root), repo.python) if failed else ""
+    in 2021, on 3.11), or a dependency that does not compile for it (httptools 0.1 under uvicorn ^0.11, resolved for
+    3.11 from ranges of 2020): the next try runs the newest older Python the project allows, read again for it. None
+    when --python named this one, or when the project allows none older."""
+    failed, unbuilt, repo = NOT_IMPORTING.search(failure), UNBUILT.search(failure), setup.repo
+    older = older_allowed(repo.root, pyproject(repo.root), repo.python) if failed or unbuilt else ""
     if not older or repo.findings[0].source == "--python":
         return None
     moved = read_repository(repo.root, older)
-    why = f"the trial build: FastAPI {failed[1]}, as pinned, does not import on {failed[2]} ({failed[3]})"
+    why = f"FastAPI {failed[1]}, as pinned, does not import on {failed[2]} ({failed[3]})" if failed else ""
+    why = f"the trial build: {why or f'{unbuilt[1]} does not compile for {repo.python}'}"
     moved.findings[0] = Finding("python", older, why)
     say(moved.findings[0].line())
     return replace(setup, repo=replace(moved, given=repo.given))

@@ -387,3 +387,21 @@ def test_a_framework_that_imports_on_no_python_here_is_refused_with_the_ways_out
     assert "FastAPI 0.68.0, as pinned, does not import on Python 3.11 (ValueError: 'not' is not a valid parameter name)" in said
     assert "`X | Y` annotations need 3.10 on (main.py:6)" in said and "--python 3.10" in said
     assert framework_refused(repo, "the build failed at [web builder 6/8]: no matching distribution") == ""
+
+
+UNCOMPILED = (
+    "the build failed at [web builder 6/8]: the dependency httptools failed to build from source (its build's words, "
+    "not the repository's code): httptools/parser/parser.c:212:12: fatal error: longintrepr.h: No such file or directory"
+)
+
+
+@pytest.mark.parametrize(("requires", "moved"), [(">=3.7", "3.9"), (">=3.11", None)])
+def test_a_dependency_that_does_not_compile_moves_the_next_try_to_an_older_python(tmp_path, requires, moved):
+    """tai-hatake/fastapi-mysql: poetry's `^3.7` and uvicorn `^0.11`, resolved for 3.11; httptools 0.1's C, older than
+    3.11, did not compile for it, and init stopped on the build instead of trying the 3.9 the project allows."""
+    pyproject = f'[project]\nname = "svc"\nversion = "0"\nrequires-python = "{requires}"\ndependencies = ["fastapi"]\n'
+    repo = read_repository(written(tmp_path, {"pyproject.toml": pyproject, "main.py": APP}))
+    taught = python_taught(Setup(repo, "env", False), UNCOMPILED)
+    assert (taught.repo.python if taught else None) == moved
+    if taught:
+        assert taught.repo.findings[0].line().endswith("(from the trial build: httptools does not compile for 3.11)")

@@ -56,6 +56,18 @@ def init_scripts(root: Path) -> str:
     return next((f.relative_to(root).as_posix() for f in named if f not in run_by_the_app), "")
 
 
+#: SQL naming the role postgres, the official image's superuser when nothing else is asked (`owner to postgres`).
+POSTGRES_ROLE = re.compile(r"\b(?:owner\s+to|to|role|user|authorization)\s+\"?postgres\"?(?![\w\"])", re.I)
+
+
+def postgres_role_named(root: Path, scripts: str) -> str:
+    """The repository's init script that names the role postgres ("" for none): run for a server whose user is another,
+    it stops on `role "postgres" does not exist`, and the database never starts."""
+    path = root / scripts if scripts else None
+    files = sorted(path.glob("*.sql")) if path and path.is_dir() else [path] if path else []
+    return next((f.relative_to(root).as_posix() for f in files if POSTGRES_ROLE.search(text_of(f))), "")
+
+
 def creates_extension(name: str) -> re.Pattern:
     """SQL creating the extension, however quoted: `CREATE EXTENSION IF NOT EXISTS "vector"`."""
     return re.compile(rf"create\s+extension\s+(if\s+not\s+exists\s+)?[\"'`]?{name}\b", re.I)
@@ -140,6 +152,9 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     scripts = init_scripts(root) if database in ("postgres", "mysql") else ""
     server = "PostgreSQL" if database == "postgres" else "MariaDB"
     findings += [Finding("database", f"{scripts}, run by {server} at its first start", scripts)] if scripts else []
+    if database == "postgres" and not login and (named := postgres_role_named(root, scripts)):
+        login = Login(user="postgres", source=named)  # its scripts' objects belong to the official image's own role
+        findings += [Finding("database", "user postgres, as its scripts name that role", named)]
     data = data_folders(root, settings)
     findings += [Finding("data", f"{', '.join(data)}: on the named volume app-data", settings.source)] if data else []
     backing = Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code, login)

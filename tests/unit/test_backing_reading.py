@@ -374,3 +374,21 @@ def test_a_committed_sqlite_file_is_what_a_new_data_volume_starts_from(tmp_path:
     assert ("!database.sqlite" in dockerignore_text(repo, "deploy-env").splitlines()) == committed
     said = next(f.value for f in repo.findings if f.what == "database")
     assert said.endswith("seeded from the committed file") == committed
+
+
+@pytest.mark.parametrize(
+    ("script", "user"),
+    [
+        # alex-zaikman/fastapi-postgres-tmpl: db/init.sql gives its sequence to the role postgres; run by a server whose
+        # user was app, it stopped on 'role "postgres" does not exist', and the database never became healthy.
+        ("create sequence s;\nalter sequence s owner to postgres;\ncreate table t (id int);\n", "postgres"),
+        ('GRANT ALL ON SCHEMA public TO "postgres";\ncreate table t (id int);\n', "postgres"),
+        ("create table postgres_users (id int);\n", "app"),  # a table's name, no role
+    ],
+)
+def test_init_scripts_that_name_the_role_postgres_get_a_server_whose_user_it_is(tmp_path: Path, script, user):
+    code = "import os\nfrom sqlalchemy import create_engine\n\nengine = create_engine(os.environ['DATABASE_URL'])\n"
+    files = {"requirements.txt": "fastapi\nsqlalchemy\npsycopg2-binary\n", "main.py": APP, "db.py": code}
+    repo = read_repository(written(tmp_path, files | {"db/init.sql": script}))
+    compose = compose_text(repo)
+    assert f"POSTGRES_USER: {user}\n" in compose and f"postgresql://{user}:" in compose, compose

@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from fastapi_stackops.adopt.file_paths import module_paths, path_text
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
-from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
+from fastapi_stackops.adopt.source import AT_LOCALHOST, imported_names, python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, is_main_block, module_bindings, parsed
 from fastapi_stackops.adopt.wheels import text_of
 from fastapi_stackops.adopt.written_login import SQLITE_FILE_URL, migrations_url
@@ -135,15 +135,12 @@ def committed_sqlite(root: Path, in_code: str) -> str:
 
 #: A file the standard library's sqlite3 (or aiosqlite) opens by its path alone, relative to where the app runs.
 SQLITE_PATH = re.compile(r"^(?:\./)?([\w.-][\w./-]*\.(?:db|sqlite3?))$", re.I)
-#: Code that opens SQLite files itself: a `.db` path it computes from its own file is one, wherever it is handed on
-#: from (a settings dataclass's field, a function's parameter).
-IMPORTS_SQLITE = re.compile(r"^\s*(?:import|from)\s+(?:sqlite3|aiosqlite)\b", re.M)
 
 
 def code_sqlite_file(root: Path) -> tuple[str, str]:
     """The SQLite file the code names at a path of its own (relative to where it runs, or absolute), and where:
     ("database.db", "db.py:4")."""
-    opened_itself = any(IMPORTS_SQLITE.search(text_of(path)) for path in python_files(root))
+    opened_itself = bool({"sqlite3", "aiosqlite"} & imported_names(root))
     for path in python_files(root):
         tree, module = parsed(path), str(path.relative_to(root))
         paths = module_paths(tree, module) if tree else {}  # Path(__file__).parent / "app.db": under the code too
@@ -151,6 +148,8 @@ def code_sqlite_file(root: Path) -> tuple[str, str]:
         computed = partial(path_text, paths=paths, module=PurePosixPath(module).parts)
         for node in every_node(tree) if tree else ():
             found = SQLITE_FILE_URL.match(written_text(node, names, computed=computed)) or connected_file(node, names, computed)
+            # In code that opens SQLite files itself, a `.db` path computed from its own file is one, wherever it is
+            # handed on from (a settings dataclass's field, a function's parameter).
             found = found or (opened_itself and isinstance(node, ast.BinOp) and SQLITE_PATH.match(computed(node)))
             if found:
                 return found.group(1), f"{path.relative_to(root)}:{node.lineno}"

@@ -185,7 +185,7 @@ def local_database_url(path: Path, tree: ast.Module, assembled: dict) -> tuple[P
 
 
 def refuse_a_local_database(root: Path) -> None:
-    """Refuses, in one line and before any build, an app whose code opens its database at localhost: in a container,
+    """Refuses, in one line and before any build, an app whose code opens its database (or RabbitMQ) at localhost: in a container,
     that is the container itself, and no setting init writes can move it (FEMADOX/Fastapi-Ecosystem-Lab crash-looped).
     A script of its own the app never imports (seed.py, run by hand at a developer's machine) is not the app."""
     url, where = migrations_url(root)  # alembic.ini's as written runs at the stack's database instead (migrations_target)
@@ -203,13 +203,31 @@ def refuse_a_local_database(root: Path) -> None:
     imported = {name for _, tree in files if tree for name in names_imported(tree)}
     assembled = assembled_urls(files)
     for path, tree in files:
-        found = local_database_url(path, tree, assembled) if tree else None
+        found = (local_database_url(path, tree, assembled) or local_rabbitmq(path, tree)) if tree else None
         if found and not (path.stem not in imported and run_as_a_script(tree, path.parent == root)):
+            what = "RabbitMQ" if found[2].startswith("amqp") else "its database"
             raise NotAFastAPIRepository(
-                f"{found[0].relative_to(root)} line {found[1]}: the app opens its database at {masked(found[2], set())}, "
+                f"{found[0].relative_to(root)} line {found[1]}: the app opens {what} at {masked(found[2], set())}, "
                 "at localhost, written in its code (in a container that is the container itself): read the URL from a "
-                "setting, and init points it at the stack's own database"
+                f"setting, and init points it at the stack's own {'broker' if what == 'RabbitMQ' else 'database'}"
             )
+
+
+#: RabbitMQ clients' calls that take its host or URL first: pika's parameters, aio-pika's and aiormq's connections.
+AMQP_CALLS = ("ConnectionParameters", "URLParameters", "aio_pika.connect", "aio_pika.connect_robust", "aiormq.connect")
+
+
+def local_rabbitmq(path: Path, tree: ast.Module) -> tuple[Path, int, str] | None:
+    """RabbitMQ opened at localhost as the code writes it (`ConnectionParameters("localhost")`, `host="127.0.0.1"`, an
+    amqp:// URL at localhost), as (file, line, URL); one read from a setting or the environment is not."""
+    for node in (n for n in every_node(tree) if isinstance(n, ast.Call)):
+        if not any(calls(node, name) if "." not in name else ast.unparse(node.func) == name for name in AMQP_CALLS):
+            continue
+        given = [*node.args[:1], *(k.value for k in node.keywords if k.arg in ("host", "url"))]
+        for text in (g.value for g in given if isinstance(g, ast.Constant) and isinstance(g.value, str)):
+            if text in ("localhost", "127.0.0.1") or (text.startswith("amqp") and AT_LOCALHOST.match(text)):
+                return path, node.lineno, text if "://" in text else f"amqp://{text}"
+    return None
 
 
 def names_imported(tree: ast.Module) -> set[str]:

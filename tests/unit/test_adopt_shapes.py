@@ -1843,3 +1843,24 @@ def test_an_app_whose_mode_defaults_to_tests_runs_out_of_it_in_the_stacks(tmp_pa
     repo = read_repository(written(tmp_path, files))
     found = local_mode(repo.settings, repo.root)
     assert (found and (found.variable, found.local, found.default, found.test)) == mode
+
+
+@pytest.mark.parametrize(
+    ("code", "refused"),
+    [
+        # raya-mansouri/BookStore-FastAPI-DDD: `BlockingConnection(ConnectionParameters("localhost"))` at import; init
+        # refused only after a build, on an AMQPConnectionError with no words.
+        ("import pika\n\nconn = pika.BlockingConnection(pika.ConnectionParameters('localhost'))\n", True),
+        ("from pika import ConnectionParameters\n\np = ConnectionParameters(host='127.0.0.1')\n", True),
+        ("import aio_pika\n\nasync def go():\n    return await aio_pika.connect_robust('amqp://guest:guest@localhost/')\n", True),
+        ("import os, pika\n\np = pika.ConnectionParameters(os.getenv('RABBIT_HOST', 'localhost'))\n", False),  # a read
+        ("import pika\n\np = pika.ConnectionParameters('rabbitmq')\n", False),  # a host by name
+    ],
+)
+def test_rabbitmq_opened_at_localhost_as_the_code_writes_it_is_refused_before_any_build(tmp_path, code, refused):
+    written(tmp_path, {"requirements.txt": "fastapi\npika\naio-pika\n", "main.py": f"import mq\n{APP}", "mq.py": code})
+    if not refused:
+        assert read_repository(tmp_path).rabbitmq
+        return
+    with pytest.raises(NotAFastAPIRepository, match=r"^mq.py line \d+: the app opens RabbitMQ at amqp://.*broker$"):
+        read_repository(tmp_path)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path, PurePosixPath
 
+from fastapi_stackops.adopt.brokers import GUEST_CONNECTS
 from fastapi_stackops.adopt.file_paths import module_paths, path_text
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
@@ -214,7 +215,7 @@ def refuse_a_local_database(root: Path) -> None:
 
 
 #: RabbitMQ clients' calls that take its host or URL first: pika's parameters, aio-pika's and aiormq's connections.
-AMQP_CALLS = ("ConnectionParameters", "URLParameters", "aio_pika.connect", "aio_pika.connect_robust", "aiormq.connect")
+AMQP_CALLS = ("ConnectionParameters", "URLParameters", *GUEST_CONNECTS)
 
 
 def local_rabbitmq(path: Path, tree: ast.Module) -> tuple[Path, int, str] | None:

@@ -23,6 +23,7 @@ from fastapi_stackops.adopt.code_databases import (
 from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.file_text import text_of
 from fastapi_stackops.adopt.findings import Finding
+from fastapi_stackops.adopt.locks import brought_by
 from fastapi_stackops.adopt.refused_databases import NAMED_SERVER, refuse_a_driverless_database, unrun_database
 from fastapi_stackops.adopt.source import SKIPPED, python_files, string_constants
 from fastapi_stackops.adopt.written_login import (
@@ -120,12 +121,21 @@ def server_drivers(dependencies: tuple[str, ...], settings: Settings | None) -> 
     return sorted(found, key=lambda kind_driver: not DATABASES[kind_driver[0]].names(named))
 
 
+def chosen_drivers(root: Path, dependencies: tuple[str, ...], settings: Settings | None, sqlite_only: str) -> list:
+    """(database, driver) for each server's driver the app runs on: none when SQLite alone serves it; with no driver of
+    its own, one its dependencies require (asyncpgsa's asyncpg), as the lock records it."""
+    if sqlite_only or sqlite_alone(root, settings):
+        return []
+    every = {driver for drivers in DRIVERS.values() for driver in drivers}
+    return server_drivers(dependencies, settings) or server_drivers(brought_by(root, dependencies, every), settings)
+
+
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
     """PostgreSQL, MySQL (MariaDB), SQLite, Redis and RabbitMQ, from the drivers the project depends on and its
     settings' defaults."""
     findings, database, extension, in_code, login, tls = [], "", "", "", None, ""
     sqlite_only = sqlite_engine(root)
-    found = [] if sqlite_only or sqlite_alone(root, settings) else server_drivers(dependencies, settings)
+    found = chosen_drivers(root, dependencies, settings, sqlite_only)
     refuse_a_local_database(root)  # whichever driver, or none init knows (asyncpg under asyncpgsa)
     if found:
         database, driver = found[0]

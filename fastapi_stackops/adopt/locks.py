@@ -81,3 +81,16 @@ def locked_files(root: Path, installer: str) -> dict[tuple[str, str], list[str]]
         names += [f.get("file", "") for f in package.get("files", []) or listed_apart.get(package["name"], [])]
         files[(name, str(package["version"]))] = [n.rsplit("/", 1)[-1] for n in names if n]
     return files
+
+
+def brought_by(root: Path, dependencies: tuple[str, ...], wanted: set[str]) -> tuple[str, ...]:
+    """Which of `wanted` the app's own dependencies require themselves, as uv.lock or poetry.lock records them (asyncpg,
+    under a wrapper of it such as asyncpgsa): an installed package the app uses through its dependency."""
+    found = []
+    for installer in (i for i in ("uv", "poetry") if lock_file(root, f"{i}.lock").is_file()):
+        by_name = {normalized(p["name"]): p for p in read_lock(root, installer).get("package", [])}
+        for package in (by_name[d] for d in dependencies if d in by_name):
+            required = package.get("dependencies", {})  # poetry's: a table by name; uv's: a list of {name = ...}
+            names = [d["name"] for d in required] if isinstance(required, list) else list(required)
+            found += [normalized(n) for n in names if normalized(n) in wanted and normalized(n) not in found]
+    return tuple(found)

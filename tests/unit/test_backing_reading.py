@@ -392,3 +392,41 @@ def test_init_scripts_that_name_the_role_postgres_get_a_server_whose_user_it_is(
     repo = read_repository(written(tmp_path, files | {"db/init.sql": script}))
     compose = compose_text(repo)
     assert f"POSTGRES_USER: {user}\n" in compose and f"postgresql://{user}:" in compose, compose
+
+
+WRAPPER_SETTINGS = (
+    "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n"
+    '    DB_HOST: str = ""\n    DB_USER: str = ""\n    DB_PASSWORD: str = ""\n    DB_NAME: str = ""\n'
+)
+POETRY_WRAPPER = (
+    '[tool.poetry]\nname = "svc"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\npython = "^3.11"\n'
+    'fastapi = "*"\npydantic-settings = "*"\nasyncpgsa = "*"\n'
+)
+LOCKED = ("asyncpg", "fastapi", "pydantic-settings")
+POETRY_WRAPPER_LOCK = (
+    '[[package]]\nname = "asyncpgsa"\nversion = "0.27.1"\noptional = false\n\n[package.dependencies]\n'
+    'asyncpg = ">=0.22.0"\nsqlalchemy = "*"\n'
+    + "".join(f'\n[[package]]\nname = "{name}"\nversion = "1.0"\noptional = false\n' for name in LOCKED)
+)
+UV_WRAPPER = '[project]\nname = "svc"\nversion = "0.1.0"\ndependencies = ["fastapi", "pydantic-settings", "asyncpgsa"]\n'
+UV_WRAPPER_LOCK = (
+    'version = 1\nrequires-python = ">=3.11"\n\n[[package]]\nname = "svc"\nversion = "0.1.0"\nsource = { editable = "." }\n'
+    'dependencies = [{ name = "fastapi" }, { name = "pydantic-settings" }, { name = "asyncpgsa" }]\n\n'
+    '[[package]]\nname = "asyncpgsa"\nversion = "0.27.1"\nsource = { registry = "https://pypi.org/simple" }\n'
+    'dependencies = [{ name = "asyncpg" }, { name = "sqlalchemy" }]\n'
+)
+
+
+# ZhulikovN/fastapi-sqlalchemy-template: asyncpgsa alone among its dependencies, its asyncpg under it in poetry.lock;
+# init ran no database, and the app crash-looped connecting to 127.0.0.1.
+@pytest.mark.parametrize(
+    ("files", "database"),
+    [
+        ({"pyproject.toml": POETRY_WRAPPER, "poetry.lock": POETRY_WRAPPER_LOCK}, "postgres"),
+        ({"pyproject.toml": UV_WRAPPER, "uv.lock": UV_WRAPPER_LOCK}, "postgres"),
+        ({"pyproject.toml": POETRY_WRAPPER}, ""),  # no lock: nothing says what the wrapper brings
+    ],
+)
+def test_a_driver_a_dependency_requires_in_the_lock_is_the_apps(tmp_path: Path, files, database):
+    written(tmp_path, {**files, "main.py": APP, "settings.py": WRAPPER_SETTINGS})
+    assert read_repository(tmp_path).database == database

@@ -20,11 +20,14 @@ UPGRADE = "alembic upgrade heads"
 
 
 def alembic_location(root: Path, named: str = "") -> str:
-    """The migrations folder alembic.ini's script_location (or [tool.alembic]'s, `named`) gives, as written."""
+    """The migrations folder alembic.ini's script_location (or [tool.alembic]'s, `named`) gives, as written; a package
+    resource's (`app:database/migrations`, the folder inside the package app) as the path it is."""
     lines = [] if named else text_of(root / "alembic.ini").splitlines()
     for key, _, value in [("script_location", "=", named), *(line.partition("=") for line in lines)]:
         if key.strip() == "script_location" and value.strip():
-            return value.strip().replace("%(here)s/", "")
+            package = re.match(r"^([A-Za-z_][\w.]+):(?![\\/])", value.strip())
+            location = value.strip().replace("%(here)s/", "")
+            return f"{package[1].replace('.', '/')}/{location[package.end() :]}" if package else location
     return ""
 
 
@@ -114,9 +117,10 @@ def upgrade_beside(root: Path) -> str:
     return f"env -u PYTHONPATH {UPGRADE}" if (root / "alembic/__init__.py").is_file() and prepends else UPGRADE
 
 
-#: What a script does that must not run at every start: fill tables (a seed), drop them, serve the app, or ask (input).
+#: What a script does that must not run at every start: fill tables (a seed), drop them (called, or handed to
+#: run_sync), serve the app, or ask (input).
 NOT_AT_EVERY_START = re.compile(
-    r"\.(add|add_all|bulk_save_objects|merge|execute|drop_all|serve)\(|\binsert\(|uvicorn|\b(input|getpass)\(", re.I
+    r"\.(add|add_all|bulk_save_objects|merge|execute|serve)\(|\.drop_all\b|\binsert\(|uvicorn|\b(input|getpass)\(", re.I
 )
 
 

@@ -27,6 +27,12 @@ def revisions(folder: str) -> dict[str, str]:
         # write answered 500 on a database without tables.
         ({"src/db/alembic.ini": INI, **revisions("src/db/migration")}, "env -C src/db alembic upgrade heads"),
         ({"alembic.ini": INI, **revisions("migration")}, "alembic upgrade heads"),  # at the top, as ever
+        # suspiciousRaccoon/async-fastapi-sqlalchemy-template: a package resource's location; init ran none, and the
+        # suite's upgrade met the tables Celery's result backend had made.
+        (
+            {"alembic.ini": INI.replace("= migration", "= app:db/migration/"), **revisions("app/db/migration")},
+            "alembic upgrade heads",
+        ),
         ({"src/db/alembic.ini": INI}, ""),  # its migrations folder never committed
         ({"tests/db/alembic.ini": INI, **revisions("tests/db/migration")}, ""),  # a suite's own
         # lining4069/fastapi-backend: `alembic init`'s scaffold, env.py alone and its URL the template's driver://;
@@ -97,6 +103,9 @@ MAKES_TABLES = "from app.database import Base, engine\n\n\ndef init_db():\n    B
         # what must not run at every start: a seed, tables dropped first, a server
         (MAKES_TABLES + "    db.add(Row())\n\n\nif __name__ == '__main__':\n    init_db()\n", ""),
         (MAKES_TABLES + "    Base.metadata.drop_all(bind=engine)\n\n\nif __name__ == '__main__':\n    init_db()\n", ""),
+        # kimura-h1/fastapi-sqlalchemy-js-memoapp: drop_all handed to run_sync, not called; run as migrations, the
+        # script would have emptied the tables at every start.
+        (MAKES_TABLES + "    conn.run_sync(Base.metadata.drop_all)\n\n\nif __name__ == '__main__':\n    init_db()\n", ""),
         (MAKES_TABLES + "\n\nif __name__ == '__main__':\n    init_db()\n    uvicorn.run('app.main:app')\n", ""),
         (MAKES_TABLES, ""),  # a function the app calls, no script
         # Danielk84/fastapi-simple-app: its script asks for an admin's name as it makes the tables; run as migrations, it

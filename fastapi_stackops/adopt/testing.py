@@ -41,13 +41,17 @@ class ServiceTests:
     # Modules the suite needs that its dependencies may not install, with their distributions: httpx for Starlette's
     # TestClient, a well-known module it imports (dotenv): each added when nothing installed it.
     may_lack: tuple[tuple[str, str], ...] = ()
+    # pytest's env setting less its entries at this machine (POSTGRES_HOST=localhost), when it has any: pytest-env sets
+    # them over the stack's environment, so the test image gives pytest the rest alone (-o env=...).
+    suite_env: str | None = None
 
     @property
     def arguments(self) -> tuple[str, ...]:
         """What pytest is given to collect, from where it runs."""
+        options = ("-o", f"env={self.suite_env}") if self.suite_env is not None else ()
         if self.own_paths:
-            return ()
-        return (Path(self.folder).relative_to(self.run_in).as_posix() if self.run_in else self.folder,)
+            return options
+        return (*options, Path(self.folder).relative_to(self.run_in).as_posix() if self.run_in else self.folder)
 
     @property
     def summary(self) -> str:
@@ -146,7 +150,12 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     paths = sorted((root / folder).rglob("*.py"))
     engine, drops = any(TESTCONTAINERS.search(text_of(p)) for p in paths), any(drops_at_its_end(p) for p in paths)
     run_in = run_folder(root, project, folder)
-    extra = {"starts_containers": engine, "drops_tables": drops, "may_lack": may_lack(paths)}
+    extra = {
+        "starts_containers": engine,
+        "drops_tables": drops,
+        "may_lack": may_lack(paths),
+        "suite_env": away_from_home(root, project),
+    }
     return ServiceTests(folder, *found, *values, run_in, own_paths, **extra), ""
 
 
@@ -177,6 +186,21 @@ def pytest_setting(root: Path, project: dict, key: str) -> str:
             ini.read_string(text_of(root / name))
             found = ini.get(section, key, fallback="")
     return " ".join(found) if isinstance(found, list) else found
+
+
+def suite_env(root: Path, project: dict) -> list[tuple[str, str]]:
+    """pytest's env setting (pytest-env) as (entry, value): `D:` and `R:` flags stay in the entry, off the value."""
+    entries = pytest_setting(root, project, "env").split()
+    return [(entry, re.sub(r"^(?:[DR]:)+", "", entry).partition("=")[2]) for entry in entries]
+
+
+def away_from_home(root: Path, project: dict) -> str | None:
+    """pytest's env setting less the entries that point at this machine (`POSTGRES_HOST=localhost`, a URL at localhost),
+    which in the test image is the container itself (PureLeach/fastapi-sqlalchemy-boilerplate's suite found no database
+    there); None when none does."""
+    entries = suite_env(root, project)
+    kept = [entry for entry, value in entries if not (value in ("localhost", "127.0.0.1") or AT_LOCALHOST.match(value))]
+    return "\n".join(kept) if len(kept) < len(entries) else None
 
 
 def run_folder(root: Path, project: dict, folder: str) -> str:

@@ -21,7 +21,7 @@ from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.migrations import alembic_location, nested_alembic
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.syntax import calls, code_text, every_node, parsed
-from fastapi_stackops.adopt.testing import pytest_setting
+from fastapi_stackops.adopt.testing import suite_env
 from fastapi_stackops.adopt.url_parts import ENGINES
 from fastapi_stackops.adopt.wheels import text_of
 
@@ -85,8 +85,7 @@ def bound_urls(root: Path) -> Iterator[tuple[str, str]]:
 def suite_urls(root: Path) -> Iterator[tuple[str, str]]:
     """The URLs pytest's env setting (pytest-env) gives the suite, `D:` and `R:` flags aside: its tests log in with them
     whatever the stack's environment says (`DB_URI=postgresql+asyncpg://postgres:password@postgres:5432/test`)."""
-    for entry in pytest_setting(root, pyproject(root), "env").split():
-        value = re.sub(r"^(?:[DR]:)+", "", entry).partition("=")[2]
+    for _, value in suite_env(root, pyproject(root)):
         if "://" in value:
             yield value, "pytest's env setting"
 

@@ -121,3 +121,25 @@ def test_a_uv_groups_suite_keeps_what_the_image_added_beside_the_lock(tmp_path):
     repo = read_repository(written(tmp_path, files))
     assert repo.service_tests.kind == "uv-group"
     assert "uv sync --frozen --inexact --no-install-project --no-cache --group dev" in repo.service_tests.dependencies_install
+
+
+SUITE_PROJECT = (
+    '[project]\nname = "svc"\nversion = "1"\ndependencies = ["fastapi"]\n\n[dependency-groups]\ndev = ["pytest", "pytest-env"]\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("env", "given"),
+    [
+        # PureLeach/fastapi-sqlalchemy-boilerplate: pytest-env set POSTGRES_HOST=localhost over the stack's host, and the
+        # suite, in its own container, found no database there.
+        ('["POSTGRES_HOST=localhost", "POSTGRES_DB=app-test"]', '"-o", "env=POSTGRES_DB=app-test", "tests"'),
+        ('["D:DB_URL=postgresql://u:p@127.0.0.1/t"]', '"-o", "env=", "tests"'),
+        ('["POSTGRES_HOST=db", "DEBUG=1"]', '"tests"'),  # nothing at this machine: its own setting as it is
+    ],
+)
+def test_pytests_env_entries_at_this_machine_give_way_to_the_stacks(tmp_path: Path, env, given):
+    files = {"pyproject.toml": SUITE_PROJECT + f"\n[tool.pytest.ini_options]\nenv = {env}\n", "main.py": APP}
+    repo = read_repository(written(tmp_path, files | {"tests/test_app.py": "def test_x():\n    pass\n"}))
+    test_stage = dockerfile_text(repo, "/", False).split("AS test\n")[1].split("\nFROM ")[0]
+    assert test_stage.endswith(f'"no:cacheprovider", {given}]\n'), test_stage

@@ -19,6 +19,7 @@ from fastapi_stackops.adopt.package_index import (
     DEFAULT_INDEX,
     LOOKUPS_AT_ONCE,
     build_requirements,
+    index_releases,
     last_upload,
     normalized,
     picked,
@@ -186,9 +187,13 @@ def this_machine() -> str:
 def pinned_files(root: Path, installer: str, requirements: str) -> tuple[dict[tuple[str, str], list[str]], str]:
     """(name, version) -> file names of each release the install gets, and where that was read: the lock, or with none
     the index, as it was at the last commit."""
-    if installer in ("uv", "poetry"):
-        return locked_files(root, installer), f"{installer}.lock"
     index = index_url(root, requirements)
+    if installer in ("uv", "poetry"):
+        files = locked_files(root, installer)
+        unlisted = [pin for pin, names in files.items() if not names]  # an old poetry lock's empty lists: the index's
+        with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
+            listed = pool.map(lambda pin: index_releases(index, pin[0]).get(pin[1], []), unlisted)
+            return files | dict(zip(unlisted, listed, strict=True)), f"{installer}.lock"
     wanted, moment = unlocked_ranges(root, installer, requirements), resolution_moment(root, installer, requirements)
     with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
         chosen = pool.map(lambda item: picked(index, *item, moment), wanted.items())

@@ -30,6 +30,17 @@ def test_an_unlocked_repository_is_checked_for_wheels_as_of_its_last_commit(monk
     assert wheels.without_wheels(tmp_path, "requirements", "requirements.txt", "3.12")[:3:2] == (["psycopg2==2.9.5"], {})
 
 
+def test_a_locks_pins_without_file_names_are_checked_for_wheels_at_the_index(monkeypatch, tmp_path):
+    """evgeny-finkin/fastapi-sqlalchemy-realworld-example: poetry's old lock lists no files (`psycopg2 = []` under
+    [metadata.files]); init took psycopg2 for a wheel's, and the build failed on "pg_config executable not found"."""
+    files = [{"filename": "psycopg2-2.9.5.tar.gz"}, {"filename": "psycopg2-2.9.5-cp311-cp311-win_amd64.whl"}]
+    monkeypatch.setattr(requests.Session, "get", lambda *args, **kwargs: Answer(files))
+    monkeypatch.setenv("PIP_INDEX_URL", "https://index.invalid/simple")
+    lock = '[[package]]\nname = "psycopg2"\nversion = "2.9.5"\ncategory = "main"\n\n[metadata.files]\npsycopg2 = []\n'
+    written(tmp_path, {"poetry.lock": lock})
+    assert wheels.without_wheels(tmp_path, "poetry", "", "3.11")[:3:2] == (["psycopg2==2.9.5"], {})
+
+
 def test_a_pin_for_other_systems_only_is_neither_compiled_nor_refused(tmp_path):
     """pywin32 in a uv lock (its markers keep it off Linux): wheels for Windows only, no source; AlbanAndrieu's lock
     had one, and init took it for a pin no builder could compile (and then failed on an empty list)."""

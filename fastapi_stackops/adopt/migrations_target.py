@@ -32,14 +32,20 @@ def alembic_folder(upgrade: str) -> str:
     return upgrade.split()[2] if upgrade.startswith("env -C ") else ""
 
 
+#: A URL at an IP address written out (Docker's default bridge's 172.17.0.2, a machine on a developer's network): a
+#: machine of its own, never the stack's database, which is known by its service's name.
+AT_AN_ADDRESS = re.compile(r"^[a-z][a-z0-9+]*://([^@/]*@)?\d{1,3}(\.\d{1,3}){3}(:\d+)?(/|$)", re.I)
+
+
 def elsewhere(root: Path, database: str) -> str:
-    """alembic.ini's URL when it is not the app's database server's: at localhost, or of another kind; "" otherwise
+    """alembic.ini's URL when it is not the app's database server's: at localhost or an address, or of another kind; "" otherwise
     (and for an app on SQLite or none, whose file init does not move)."""
     url, _ = alembic_ini_url(root)
     # alembic's own placeholder (driver://user:pass@localhost/dbname) opens nothing: env.py sets the URL it uses
     if "://" not in url or url.startswith("driver://") or database not in SCHEME_NAMES:
         return ""
-    return url if AT_LOCALHOST.match(url) or not url.lower().startswith(SCHEME_NAMES[database]) else ""
+    away = AT_LOCALHOST.match(url) or AT_AN_ADDRESS.match(url)
+    return url if away or not url.lower().startswith(SCHEME_NAMES[database]) else ""
 
 
 def at_the_stack(found: Finding | None, root: Path, database: str) -> Finding | None:

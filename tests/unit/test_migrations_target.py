@@ -29,6 +29,9 @@ INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
         ("fastapi\npsycopg2-binary\nalembic\n", "postgresql://u:pw@localhost:5432/dev", GENERIC_ENV, "postgresql://"),
         # piyota0901/fastapi-todo-app: alembic.ini's SQLite file, the app's PostgreSQL: no table where the app looks
         ("fastapi\nasyncpg\nalembic\n", "sqlite:///dev.db", ASYNC_ENV, "postgresql+asyncpg://"),
+        # MamangRust/payment-gateway-clean-fastapi-sqlalchemy: Docker's bridge address, 172.17.0.2; alembic waited on
+        # it until the web's health gave up, with no line in its log
+        ("fastapi\npsycopg2-binary\nalembic\n", "postgresql://u:pw@172.17.0.2:5432/dev", GENERIC_ENV, "postgresql://"),
         # a login at a host by name, of the app's database: served as written (written_login), run as written
         ("fastapi\npsycopg2-binary\nalembic\n", "postgresql://u:pw@db:5432/dev", GENERIC_ENV, None),
         ("fastapi\nalembic\n", "postgresql://u:pw@localhost:5432/dev", GENERIC_ENV, None),  # SQLite's app: not moved

@@ -46,8 +46,9 @@ def locked_packages(root: Path) -> set[str]:
 
 def libpq(root: Path, dependencies: tuple[str, ...]) -> tuple[str, ...]:
     """psycopg 3 with neither its binary nor its C build loads libpq, read from every file that could name them (a
-    lock, pyproject.toml, requirements files)."""
-    if "psycopg" not in dependencies:
+    lock, pyproject.toml, requirements files); psycopg under a dependency of the app's (langgraph-checkpoint-postgres)
+    too, as the lock says."""
+    if "psycopg" not in {*dependencies, *locked_packages(root)}:
         return ()
     for installer in ("uv", "poetry"):  # a lock says what is installed; its extras' lists name what is not
         if (root / f"{installer}.lock").is_file():

@@ -926,6 +926,19 @@ def test_psycopg_3_without_its_own_build_gets_libpq_in_the_runtime(tmp_path, req
     assert ("apt-get install -y --no-install-recommends libpq5" in runtime) == loaded
 
 
+def test_psycopg_3_under_a_dependency_gets_libpq_in_the_runtime(tmp_path):
+    """leiyuanshuai/fastapi-redis-project: psycopg under langgraph-checkpoint-postgres, in poetry.lock alone; the
+    image's import failed on "no pq wrapper available"."""
+    pyproject = '[tool.poetry]\nname = "svc"\nversion = "1"\n\n[tool.poetry.dependencies]\npython = "^3.11"\n'
+    pyproject += 'fastapi = "*"\nlanggraph-checkpoint-postgres = "*"\n'
+    lock = "".join(f'[[package]]\nname = "{n}"\nversion = "1"\ncategory = "main"\n\n' for n in LANGGRAPH_LOCKED)
+    repo = read_repository(written(tmp_path, {"pyproject.toml": pyproject, "poetry.lock": lock, "main.py": APP}))
+    assert repo.libraries == ("libpq5",)
+
+
+LANGGRAPH_LOCKED = ("fastapi", "langgraph-checkpoint-postgres", "psycopg", "psycopg-pool")
+
+
 @pytest.mark.parametrize(
     ("requirements", "libraries"),
     [

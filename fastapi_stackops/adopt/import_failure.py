@@ -142,11 +142,15 @@ OPTIONAL_MODULE = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
 #: A library's own error quoting the import that failed, with no chain (SQLAlchemy's "the greenlet library is required
 #: to use this function. No module named 'greenlet'").
 QUOTED_MODULE = re.compile(r"No module named '([\w.]+)'")
+#: A library's own assertion that an optional module is missing (Starlette's "jinja2 must be installed to use
+#: Jinja2Templates").
+MUST_BE_INSTALLED = re.compile(r"^([\w.]+) must be installed to use\b")
 
 
 def optional_module(failure: Failure) -> str:
     """The optional module a library lacks, named by the chain's first exception or by the library's own words."""
-    quoted = QUOTED_MODULE.search(failure.message) if failure.kind != "ModuleNotFoundError" else None
+    words = QUOTED_MODULE.search(failure.message) or MUST_BE_INSTALLED.search(failure.message)
+    quoted = words if failure.kind != "ModuleNotFoundError" else None
     found = OPTIONAL_MODULE.match(failure.root) or quoted
     return found[1] if found else ""
 

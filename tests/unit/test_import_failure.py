@@ -118,6 +118,12 @@ LOCAL = {"app", "app.core", "tests"}  # app.core: held, as local_modules says of
             "app/dtos.py line 5: email-validator is not installed, run `pip install 'pydantic[email]'`: none of its "
             "dependencies installs email_validator; add it to requirements.txt",
         ),
+        (  # neltia/fastapi-redis-manage: Starlette's own words over the jinja2 its requirements lack; init sent its user
+            # to --set and --app
+            Failure("AssertionError", "jinja2 must be installed to use Jinja2Templates", "/srv/app/ui/ui_controller.py", 7),
+            "app/ui/ui_controller.py line 7: jinja2 must be installed to use Jinja2Templates: none of its dependencies "
+            "installs jinja2; add it to requirements.txt",
+        ),
     ],
 )
 def test_the_cause_of_an_import_failure(failure, said):

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from fastapi_stackops.adopt.app_settings import Settings, setting_fields
 from fastapi_stackops.adopt.backing import DATABASES, DRIVERS, EXTENSIONS, Login
-from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client, refuse_unrun_servers, written_amqp_login
+from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_at_home, redis_client, refuse_unrun_servers, written_amqp_login
 from fastapi_stackops.adopt.code_databases import (
     code_sqlite_file,
     committed_sqlite,
@@ -156,7 +156,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings = [Finding("database", f"SQLite in the host folder {folder}/", settings.source)] if folder else findings
     refuse_unrun_servers(root, dependencies)
     redis = redis_client(root, dependencies)
-    findings += [Finding("redis", "Redis", f"the {redis} dependency")] if redis else []
+    findings += [Finding("redis", "Redis", f"the {redis} dependency"), *filter(None, [redis_at_home(root)])] if redis else []
     rabbitmq, rabbitmq_login, said = rabbitmq_of(root, dependencies, settings)
     findings += said
     scripts = init_scripts(root) if database in ("postgres", "mysql") else ""

@@ -11,10 +11,10 @@ from urllib.parse import unquote
 
 from fastapi_stackops.adopt.backing import Login
 from fastapi_stackops.adopt.conventions import RABBITMQ_SERVICE, REDIS_SERVICE
-from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.package_index import normalized
-from fastapi_stackops.adopt.source import imported_names, python_files, written_strings
-from fastapi_stackops.adopt.syntax import absolute_imports, every_node, parsed
+from fastapi_stackops.adopt.source import AT_LOCALHOST, imported_names, python_files, written_strings
+from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, parsed
 from fastapi_stackops.adopt.wheels import text_of
 
 #: Clients that speak AMQP themselves: the app needs RabbitMQ, not a broker URL Redis could stand in for.
@@ -230,3 +230,60 @@ UNNUMBERED = re.compile(r"^rediss?://[^/\s]+/?$")
 def numbered_as(value: str, default: str | None) -> str:
     """The stack's Redis URL with no database number when the default has none; any other value as it is."""
     return value.rsplit("/", 1)[0] if value == REDIS_PARTS["url"][1] and UNNUMBERED.match(default or "") else value
+
+
+#: RabbitMQ clients' calls that take its host or URL first: pika's parameters, aio-pika's and aiormq's connections.
+AMQP_CALLS = ("ConnectionParameters", "URLParameters", *GUEST_CONNECTS)
+
+
+def local_rabbitmq(path: Path, tree: ast.Module) -> tuple[Path, int, str] | None:
+    """RabbitMQ opened at localhost as the code writes it (`ConnectionParameters("localhost")`, `host="127.0.0.1"`, an
+    amqp:// URL at localhost), as (file, line, URL); one read from a setting or the environment is not."""
+    for node in (n for n in every_node(tree) if isinstance(n, ast.Call)):
+        if not any(calls(node, name) if "." not in name else ast.unparse(node.func) == name for name in AMQP_CALLS):
+            continue
+        given = [*node.args[:1], *(k.value for k in node.keywords if k.arg in ("host", "url"))]
+        for text in (g.value for g in given if isinstance(g, ast.Constant) and isinstance(g.value, str)):
+            if text in LOCAL_HOSTS or (text.startswith("amqp") and AT_LOCALHOST.match(text)):
+                return path, node.lineno, text if "://" in text else f"amqp://{text}"
+    return None
+
+
+#: This machine, as a client's host names it: in a container, the container itself.
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+
+
+#: A Redis client's keywords that say where its server is, any one of them.
+ADDRESSED_BY = {"host", "url", "unix_socket_path", "connection_pool", None}  # None: **settings, whatever they hold
+
+
+def local_redis(path: Path, tree: ast.Module) -> tuple[Path, int, str] | None:
+    """Redis opened at localhost as the code writes it, as (file, line, URL): a host or URL keyword of a call naming
+    Redis (`Redis(host="localhost")`, a client class of the code's own around it, arq's RedisSettings), a client's host
+    given first (`redis.Redis("localhost")`) or none (its default), a redis:// URL at localhost given first
+    (`from_url`); one read from a setting or the environment is not."""
+    for node in (n for n in every_node(tree) if isinstance(n, ast.Call) and "redis" in ast.unparse(n.func).lower()):
+        called = ast.unparse(node.func).split(".")[-1]
+        if called.endswith(("Dsn", "Url", "URL")) or called.startswith("Fake"):  # a setting's type; an in-memory server
+            continue
+        client = called in ("Redis", "StrictRedis")
+        if client and not node.args and not {k.arg for k in node.keywords} & ADDRESSED_BY:  # its default: localhost
+            return path, node.lineno, "redis://localhost:6379"
+        given = [(node.args[0], client)] if node.args else []
+        given += [(k.value, True) for k in node.keywords if k.arg in ("host", "url")]
+        for text, host_too in ((g.value, h) for g, h in given if isinstance(g, ast.Constant) and isinstance(g.value, str)):
+            if (host_too and text in LOCAL_HOSTS) or (text.startswith("redis") and AT_LOCALHOST.match(text)):
+                return path, node.lineno, text if "://" in text else f"redis://{text}"
+    return None
+
+
+def redis_at_home(root: Path) -> Finding | None:
+    """A note of Redis opened at localhost as the code writes it: a client connects when first used, so the app may
+    start and answer, and fail only where it uses Redis (a cache falls back, a rate limiter's every answer fails)."""
+    for path in python_files(root):
+        found = local_redis(path, tree) if "edis" in text_of(path) and (tree := parsed(path)) else None
+        if found:
+            where = f"{path.relative_to(root)} line {found[1]}"
+            said = f"Redis at {found[2]}, written in its code, is the container itself: read its URL from a setting"
+            return Finding("note", f"{said}, and init points it at the stack's Redis", where)
+    return None

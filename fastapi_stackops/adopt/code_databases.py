@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path, PurePosixPath
 
-from fastapi_stackops.adopt.brokers import GUEST_CONNECTS
+from fastapi_stackops.adopt.brokers import local_rabbitmq
 from fastapi_stackops.adopt.file_paths import module_paths, path_text
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
@@ -212,23 +212,6 @@ def refuse_a_local_database(root: Path) -> None:
                 "at localhost, written in its code (in a container that is the container itself): read the URL from a "
                 f"setting, and init points it at the stack's own {'broker' if what == 'RabbitMQ' else 'database'}"
             )
-
-
-#: RabbitMQ clients' calls that take its host or URL first: pika's parameters, aio-pika's and aiormq's connections.
-AMQP_CALLS = ("ConnectionParameters", "URLParameters", *GUEST_CONNECTS)
-
-
-def local_rabbitmq(path: Path, tree: ast.Module) -> tuple[Path, int, str] | None:
-    """RabbitMQ opened at localhost as the code writes it (`ConnectionParameters("localhost")`, `host="127.0.0.1"`, an
-    amqp:// URL at localhost), as (file, line, URL); one read from a setting or the environment is not."""
-    for node in (n for n in every_node(tree) if isinstance(n, ast.Call)):
-        if not any(calls(node, name) if "." not in name else ast.unparse(node.func) == name for name in AMQP_CALLS):
-            continue
-        given = [*node.args[:1], *(k.value for k in node.keywords if k.arg in ("host", "url"))]
-        for text in (g.value for g in given if isinstance(g, ast.Constant) and isinstance(g.value, str)):
-            if text in ("localhost", "127.0.0.1") or (text.startswith("amqp") and AT_LOCALHOST.match(text)):
-                return path, node.lineno, text if "://" in text else f"amqp://{text}"
-    return None
 
 
 def names_imported(tree: ast.Module) -> set[str]:

@@ -1877,3 +1877,30 @@ def test_rabbitmq_opened_at_localhost_as_the_code_writes_it_is_refused_before_an
         return
     with pytest.raises(NotAFastAPIRepository, match=r"^mq.py line \d+: the app opens RabbitMQ at amqp://.*broker$"):
         read_repository(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("code", "noted"),
+    [
+        # shivam23rawat/learn-fastapi-redis: a client class of its own, made with host="localhost" at import; the web
+        # answered 500 at every request (its rate limiter's Redis), and init had said nothing of it.
+        (
+            "from redis.asyncio import Redis\n\nclass AsyncRedisClient:\n    pass\n\nc = AsyncRedisClient(host='localhost')\n",
+            True,
+        ),
+        ("import redis\n\nr = redis.Redis('127.0.0.1', 6379)\n", True),
+        ("import redis\n\nr = redis.from_url('redis://localhost:6379/0')\n", True),
+        ("import redis\n\nr = redis.Redis()\n", True),  # its default: localhost
+        ("from redis import asyncio as aioredis\n\nr = aioredis.StrictRedis(decode_responses=True)\n", True),
+        ("import os, redis\n\nr = redis.Redis(host=os.getenv('REDIS_HOST', 'localhost'))\n", False),  # a read
+        ("import redis\n\nr = redis.Redis(host='redis')\ncache = r.get('localhost')\n", False),  # a host by name; a key
+        ("from pydantic import RedisDsn\n\nURL = RedisDsn('redis://localhost:6379/0')\n", False),  # a setting's default
+        ("from fakeredis import FakeRedis\n\nr = FakeRedis()\n", False),  # in memory
+    ],
+)
+def test_redis_opened_at_localhost_as_the_code_writes_it_is_said_before_any_build(tmp_path, code, noted):
+    """A client connects when first used: the app may start and serve, a cache falling back; so it is a note, not a
+    refusal (Abramov0Alexandr/FastAPI-asyncpg-sqlalchemy's fastapi-cache at localhost went green)."""
+    written(tmp_path, {"requirements.txt": "fastapi\nredis\n", "main.py": f"import cache\n{APP}", "cache.py": code})
+    notes = [f for f in read_repository(tmp_path).findings if f.what == "note"]
+    assert bool(notes) == noted and all(n.source.startswith("cache.py line ") for n in notes), notes

@@ -210,11 +210,12 @@ def migration_environments(root: Path) -> list[Path]:
 
 def environment_settings(root: Path, paths: Iterable[Path]) -> list[Settings]:
     """Variables these files read from the environment, as settings with no prefix: one per file that reads any."""
-    found = []
+    found, paths = [], list(paths)
+    called = called_as_they_load(map(parsed, paths))  # rapid305's `WeatherClient()`, its guard in __init__
     for path in paths:
         readers, libraries = module_readers(tree := parsed(path))
         reads = [environment_read(n, readers, libraries) for n in (every_node(tree) if tree else ())]
-        listed, guarded = (list(listed_reads(tree)), list(guarded_reads(tree))) if tree else ([], [])
+        listed, guarded = (list(listed_reads(tree)), list(guarded_reads(tree, called))) if tree else ([], [])
         fields = {f.name: f for f in [*listed, *reads, *guarded] if f}  # a read by name wins over a list, a guard over both
         if fields:
             found.append(Settings("environment reads", "", tuple(fields.values()), str(path.relative_to(root))))
@@ -239,14 +240,33 @@ def listed_reads(tree: ast.Module) -> Iterator[SettingField]:
                     yield from (SettingField(text, None, exact=True) for e in names.elts if (text := constant_text(e)))
 
 
-def guarded_reads(tree: ast.Module) -> Iterator[SettingField]:
+def called_as_they_load(trees: Iterable[ast.Module | None]) -> set[str]:
+    """The names of what the modules call as they load (`client = WeatherClient()`, `check()`), the last part of each."""
+    statements = [s for tree in trees if tree for s in module_level(tree.body) if not isinstance(s, DEFINITIONS)]
+    return {ast.unparse(n.func).split(".")[-1] for s in statements for n in ast.walk(s) if isinstance(n, ast.Call)}
+
+
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def loaded_statements(tree: ast.Module, called: set[str]) -> Iterator[ast.AST]:
+    """What runs as modules load: the module's top and its branches, and the bodies of its functions, and of its
+    classes' `__init__`, that a module calls then (`called`)."""
+    yield from module_level(tree.body)
+    for node in (n for n in tree.body if isinstance(n, DEFINITIONS) and n.name in called):
+        inits = [m for m in node.body if isinstance(m, DEFINITIONS[:2]) and m.name == "__init__"]
+        yield from (inner for body in (inits if isinstance(node, ast.ClassDef) else [node]) for inner in ast.walk(body))
+
+
+def guarded_reads(tree: ast.Module, called: set[str] = frozenset()) -> Iterator[SettingField]:
     """Variables the module stops on as it loads when empty, read into a name first (`key = os.getenv("OPENAI_API_KEY")`,
     then `if not key: raise ValueError(...)`) or in the test itself (`if not all([os.getenv("A"), ...]): raise`): each
-    is required."""
+    is required. The guard may be in a function, or a class's `__init__`, called as modules load (`called`)."""
     bound, readers = environment_bound(tree), module_readers(tree)
-    for guard in (n for n in module_level(tree.body) if isinstance(n, ast.If)):
+    for guard in (n for n in loaded_statements(tree, called) if isinstance(n, ast.If)):
         stops = any(isinstance(n, ast.Raise) or calls(n, "exit") for n in ast.walk(ast.Module(guard.body, [])))
-        named = {n.id for n in ast.walk(guard.test) if isinstance(n, ast.Name)} & bound.keys() if stops else set()
+        named = {ast.unparse(n) for n in ast.walk(guard.test) if isinstance(n, ast.Name | ast.Attribute)} & bound.keys()
+        named = named if stops else set()
         read = [r.name for n in ast.walk(guard.test) if stops and (r := environment_read(n, *readers)) and r.name]
         yield from (SettingField(name, None, exact=True) for name in dict.fromkeys([*map(bound.get, sorted(named)), *read]))
 
@@ -260,7 +280,9 @@ def environment_bound(tree: ast.Module) -> dict[str, str]:
         n for n in ast.walk(tree) if (isinstance(n, ast.Assign) and len(n.targets) == 1) or isinstance(n, ast.AnnAssign)
     )
     for node in (n for n in assignments if n.value is not None):
-        read = environment_read(node.value, readers, libraries)
+        # `self.api_key = api_key or os.getenv("API_KEY")`: the read is what is left when nothing was given
+        value = node.value.values[-1] if isinstance(node.value, ast.BoolOp) else node.value
+        read = environment_read(value, readers, libraries)
         target = node.targets[0] if isinstance(node, ast.Assign) else node.target
         if read and (isinstance(target, ast.Name) or ast.unparse(target).startswith("self.")):
             bound[getattr(target, "id", "") or ast.unparse(target)] = read.name

@@ -28,6 +28,10 @@ def test_the_variables_a_line_reads_with_no_default(line, reads):
 
 
 REQUIRED = 'REQUIRED = ["DB_USER", "SECRET_KEY"]\n'
+WEATHER = (
+    "class WeatherClient:\n    def __init__(self, api_key=None):\n"
+    '        self.api_key = api_key or os.getenv("API_KEY")\n        if not self.api_key:\n            raise RuntimeError()\n\n'
+)
 
 
 @pytest.mark.parametrize(
@@ -93,6 +97,10 @@ def test_a_tokens_algorithm_read_bare_gets_one(tmp_path, read, value):
         ('if not all([os.getenv("A_NAME"), os.getenv("A_KEY")]):\n    raise RuntimeError("set them")\n', ["A_NAME", "A_KEY"]),
         ('key = os.getenv("TOKEN")\nif not key:\n    print("no token: running without")\n', []),  # goes on
         ('key = os.getenv("TOKEN")\ndef check():\n    if not key:\n        raise ValueError()\n', []),  # only when called
+        ('key = os.getenv("TOKEN")\ndef check():\n    if not key:\n        raise ValueError()\n\ncheck()\n', ["TOKEN"]),
+        # a client's __init__ that stops on its key, read after an `or`, made as the module loads
+        (WEATHER + "weather = WeatherClient()\n", ["API_KEY"]),
+        (WEATHER, []),  # never made as a module loads
     ],
 )
 def test_a_variable_the_module_stops_on_when_empty_as_it_loads_is_required(tmp_path, code, required):
@@ -139,3 +147,12 @@ def test_a_decouple_read_that_casts_a_none_default_is_required(tmp_path, read, d
     (tmp_path / "config.py").write_text(f"from decouple import config\n\nVALUE = {read}\n")
     [settings] = environment_settings(tmp_path, [tmp_path / "config.py"])
     assert settings.fields[0].default == default
+
+
+def test_a_guard_in_a_class_another_module_makes_as_it_loads_is_required(tmp_path):
+    """rapid305/fastapi-redis-aggregator-jwt: its router module makes the weather client as it loads; init left API_KEY
+    unset, and the import failed after a build on the client's own RuntimeError."""
+    (tmp_path / "weather.py").write_text("import os\n" + WEATHER)
+    (tmp_path / "router.py").write_text("from weather import WeatherClient\n\nclient = WeatherClient()\n")
+    [settings] = environment_settings(tmp_path, [tmp_path / "weather.py", tmp_path / "router.py"])
+    assert [(f.name, f.default) for f in settings.fields] == [("API_KEY", None)]

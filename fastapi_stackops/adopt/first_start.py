@@ -14,7 +14,6 @@ from typing import TypeVar
 from fastapi_stackops.adopt.app_settings import setting_fields
 from fastapi_stackops.adopt.conventions import CODE_DIR, SET_BY_THE_IMAGE, in_the_image
 from fastapi_stackops.adopt.dependency_files import pyproject
-from fastapi_stackops.adopt.environment_reads import reads_behind, reads_on
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.import_failure import MISSING_FILE, Failure
 from fastapi_stackops.adopt.interpreter import older_allowed
@@ -24,6 +23,7 @@ from fastapi_stackops.adopt.reading import Repository, read_repository
 from fastapi_stackops.adopt.refused_values import quoted, redis_by_use, refused_made_up
 from fastapi_stackops.adopt.routes import ImportFailed
 from fastapi_stackops.adopt.stackfiles import committed_secrets
+from fastapi_stackops.adopt.unset_reads import reads_behind, reads_on
 from fastapi_stackops.adopt.wheels import native_libraries
 from fastapi_stackops.console import say
 

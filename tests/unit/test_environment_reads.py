@@ -7,7 +7,8 @@ import ast
 
 import pytest
 
-from fastapi_stackops.adopt.environment_reads import environment_settings, listed_reads, reads_on
+from fastapi_stackops.adopt.environment_reads import environment_settings, listed_reads
+from fastapi_stackops.adopt.unset_reads import reads_on
 
 
 @pytest.mark.parametrize(

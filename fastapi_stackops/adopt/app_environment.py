@@ -111,7 +111,9 @@ def database_environment(repo: Repository) -> dict[str, str]:
     """The database's URL wherever the code reads one (a migration's own DB_URL too), and its parts: in the settings,
     and among the variables the app demanded at its first start (wired by their names)."""
     settings, fields = repo.settings, [SettingField(name, None, exact=True) for name in repo.required]
-    urls = [f for f in settings.others if holds_database_url(f)] + settings.database_fields if settings else []
+    handed = {name for name, part in settings.placed if part == "url"} if settings else set()  # to an engine, to alembic
+    urls = [f for f in settings.others if holds_database_url(f) or {f.name, f.variable} & handed] if settings else []
+    urls += settings.database_fields if settings else []
     values = database_values(repo, urls + [f for f in fields if DATABASE_FIELD.search(f.name)], settings)
     # Parts read again elsewhere, under names of their own (DB_PASS in one module, DB_PASSWORD in another).
     scattered = database_values(repo, [], parts_of(list(settings.others))) if settings else {}

@@ -8,7 +8,7 @@ import ast
 import re
 from pathlib import Path
 
-from fastapi_stackops.adopt.environment_reads import environment_bound, read_of
+from fastapi_stackops.adopt.environment_reads import environment_bound, migration_environments, read_of
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import calls, parsed
 
@@ -25,9 +25,9 @@ def placed_parts(root: Path) -> dict[str, str]:
     """Variable (or settings field) -> the part of the database its place names: in a URL assembled from parts, or
     ("url") as what the code hands SQLAlchemy's engine (`create_engine(URL_DATABASE)`), whatever it is called."""
     found: dict[str, str] = {}
-    for path in python_files(root):
+    for path in [*python_files(root), *migration_environments(root)]:
         text = path.read_text(errors="replace")
-        if not ("://" in text or "_engine(" in text or "scheme=" in text or "drivername=" in text or "db_url=" in text):
+        if not ("://" in text or "_engine(" in text or "scheme=" in text or "drivername=" in text or "url" in text):
             continue
         if not (tree := parsed(path)):
             continue
@@ -40,8 +40,19 @@ def placed_parts(root: Path) -> dict[str, str]:
             # A library's keyword for the URL it opens: fastapi-sqlalchemy's DBSessionMiddleware, Tortoise's register.
             given = next((k.value for k in call.keywords if k.arg == "db_url"), None)
             read = read or (read_of(as_text(given), bound) if given is not None else "") or imported_setting(given)
+            read = read or alembic_url_read(call, bound)
             found |= {read: "url"} if read and read not in found else {}
     return found
+
+
+def alembic_url_read(call: ast.Call, bound: dict[str, str]) -> str:
+    """What alembic's env.py reads into the URL its migrations open, whatever it is called (kndbvortex/fastapi-alembic's
+    `config.set_main_option("sqlalchemy.url", os.environ["SYNC_URL"])`, or `context.configure(url=...)`); "" else."""
+    named = call.args[0] if call.args else None
+    if calls(call, "set_main_option") and len(call.args) > 1 and getattr(named, "value", "") == "sqlalchemy.url":
+        return read_of(as_text(call.args[1]), bound)
+    given = next((k.value for k in call.keywords if k.arg == "url"), None) if calls(call, "configure") else None
+    return read_of(as_text(given), bound) if given is not None else ""
 
 
 #: A database's URL scheme, with its driver: postgresql+asyncpg, mysql+aiomysql.

@@ -80,3 +80,19 @@ def test_the_upgrade_at_the_stack_makes_the_tables_where_the_variable_says_and_n
     subprocess.run([sys.executable, "-c", command], cwd=tmp_path, env=environ, check=True, capture_output=True)
     tables = sqlite3.connect(tmp_path / "stack one.db").execute("select name from sqlite_master").fetchall()
     assert ("items",) in tables and not (tmp_path / "elsewhere.db").exists()
+
+
+def test_the_variable_alembics_env_py_opens_holds_the_stacks_database_whatever_it_is_called(tmp_path: Path):
+    """kndbvortex/fastapi-alembic: env.py sets sqlalchemy.url from SYNC_URL; init made up an http:// URL for it, and
+    the web crash-looped on "Can't load plugin: sqlalchemy.dialects:http"."""
+    env = 'import os\nfrom alembic import context\n\nconfig = context.config\nconfig.set_main_option("sqlalchemy.url", os.environ["SYNC_URL"])\n'
+    env += "from sqlalchemy import engine_from_config\n"
+    database = "import os\nfrom sqlalchemy.ext.asyncio import create_async_engine\n\nengine = create_async_engine(os.getenv('DATABASE_URL'))\n"
+    files = {
+        "requirements.txt": "fastapi\nasyncpg\npsycopg2-binary\nsqlalchemy\nalembic\n",
+        "main.py": APP,
+        "database.py": database,
+    }
+    files |= {"alembic.ini": INI.format(url="driver://user:pass@localhost/dbname"), "alembic/env.py": env}
+    repo = read_repository(written(tmp_path, files | {"alembic/versions/1_a.py": "revision = '1'\n"}))
+    assert "SYNC_URL: ${SYNC_URL-postgresql://app:" in compose_text(repo)

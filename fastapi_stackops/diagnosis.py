@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import docker
+
 from fastapi_stackops.console import say
 from fastapi_stackops.engine import service_states, started_at
 from fastapi_stackops.stack import Stack
@@ -106,6 +108,28 @@ def healthcheck_hint(healthcheck: dict | None) -> str:
     )
 
 
+#: What a start that still runs a step and has said nothing waits on, most often (MamangRust's alembic, at an address).
+WAITS = "{service}'s start still runs {step}, with nothing in its log: a step before the server waits, most often on an address it cannot reach"
+
+
+def silent_step(top: dict) -> str:
+    """The newest process of a container's list (the engine's `top`), when more than its first runs: the step its
+    start command waits in (`sh -c "alembic upgrade heads && exec uvicorn ..."` runs alembic until it ends); "" when
+    the first runs alone (the server itself)."""
+    titles, processes = top.get("Titles") or [], top.get("Processes") or []
+    return str(processes[-1][titles.index("CMD")]) if len(processes) > 1 and "CMD" in titles else ""
+
+
+def running_step(containers: list) -> str:
+    """silent_step of the first container that answers."""
+    for container in containers:
+        try:
+            return silent_step(container.top())
+        except docker.errors.APIError:  # gone since, or no longer running
+            continue
+    return ""
+
+
 def explain_failed_start(stack: Stack, compose_error: str = "", why: str = "", show: list[str] | None = None) -> str:
     """Print the error lines and log tail of each unready service (or those named); one sentence naming them."""
     settings = stack.settings
@@ -113,6 +137,7 @@ def explain_failed_start(stack: Stack, compose_error: str = "", why: str = "", s
     bad = [s for s in states if not s.ok]
     # The container Compose's --wait gave up on, though it has recovered since (a worker restarted once): its own words.
     named = [s for s in states if s.container in given_up_on(compose_error)]
+    waiting = {}  # service -> the step its start still runs, having said nothing
     for state in [s for s in states if s.service in show] if show else (bad or named):
         log = last_logs(stack.containers(state.service), lines=500)
         say(f"--- {state.service} ({state.status}, {state.health}) ---")
@@ -120,6 +145,9 @@ def explain_failed_start(stack: Stack, compose_error: str = "", why: str = "", s
         if errors:
             say("errors:\n" + "\n".join(errors))
         say("last lines:\n" + ("\n".join(log.splitlines()[-20:]) or "(no output)"))
+        if not log.strip() and state.status == "running" and (step := running_step(stack.containers(state.service))):
+            waiting[state.service] = step
+            say(f"still running: {step}")
     more = f"(more: inv logs --env {settings.cli_env})"
     if not states:
         said = f": Compose said {compose_error!r}" if compose_error else ""
@@ -132,7 +160,8 @@ def explain_failed_start(stack: Stack, compose_error: str = "", why: str = "", s
     if not bad:
         return f"{settings.project} did not become healthy within {settings.wait_timeout}s; raise WAIT_TIMEOUT in {settings.env_file} or see `inv logs`"
     names = ", ".join(f"{s.service} ({s.status}, {s.health})" for s in bad)
-    hints = [healthcheck_hint(c.attrs["Config"].get("Healthcheck")) for c in stack.containers() if c.name in unhealthy(bad)]
+    hints = [WAITS.format(service=service, step=step) for service, step in waiting.items()]
+    hints += [healthcheck_hint(c.attrs["Config"].get("Healthcheck")) for c in stack.containers() if c.name in unhealthy(bad)]
     hint = next((f"; {h}" for h in hints if h), "")
     return f"{names} of {settings.project} did not become healthy{hint}; its errors and last log lines are above {more}"
 

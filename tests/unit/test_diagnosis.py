@@ -2,7 +2,7 @@
 
 import pytest
 
-from fastapi_stackops.diagnosis import error_lines, given_up_on, healthcheck_hint
+from fastapi_stackops.diagnosis import error_lines, given_up_on, healthcheck_hint, silent_step
 
 SECOND = 1_000_000_000
 
@@ -167,3 +167,26 @@ def test_a_dependency_compose_gave_up_on_says_why_in_its_own_error_lines(said, w
     from fastapi_stackops.diagnosis import given_up_words
 
     assert given_up_words(_Trial(), said) == words
+
+
+TITLES = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
+
+
+@pytest.mark.parametrize(
+    ("processes", "step"),
+    [
+        # MamangRust/payment-gateway-clean-fastapi-sqlalchemy: alembic waited on alembic.ini's 172.17.0.2 with no word,
+        # and init said only that the web never became healthy.
+        (
+            [
+                ["app", "1", "0", "0", "", "?", "", "sh -c alembic upgrade heads && exec uvicorn main:app"],
+                ["app", "8", "1", "0", "", "?", "", "/opt/venv/bin/python3 /opt/venv/bin/alembic upgrade heads"],
+            ],
+            "/opt/venv/bin/python3 /opt/venv/bin/alembic upgrade heads",
+        ),
+        ([["app", "1", "0", "0", "", "?", "", "/opt/venv/bin/python3 /opt/venv/bin/uvicorn main:app"]], ""),  # the server
+        ([], ""),
+    ],
+)
+def test_the_step_a_silent_start_still_runs_is_its_newest_process(processes, step):
+    assert silent_step({"Titles": TITLES, "Processes": processes}) == step

@@ -53,13 +53,11 @@ def migrations(root: Path, dependencies: tuple[str, ...], installer: str = "") -
     """The migrations that run before the app, and the alembic pin the image adds for them when only a dev group, an
     extra or a dev requirements file names it (a developer runs them from a dev environment; the stack, from the image).
     """
-    kept_apart = "" if installs_alembic(dependencies) else alembic_kept_apart(root, installer)
-    found = migrations_to_run(root, (*dependencies, *(["alembic"] if kept_apart else [])))
-    if not (found and kept_apart and UPGRADE in found.value):
+    pin = "" if installs_alembic(dependencies) else kept_apart(root, installer)
+    found = migrations_to_run(root, (*dependencies, *(["alembic"] if pin else [])))
+    if not (found and pin and UPGRADE in found.value):
         return found, ""
-    return Finding(
-        "migrations", found.value, f"{found.source}; {kept_apart}, a dev dependency only, added to the image"
-    ), kept_apart
+    return Finding("migrations", found.value, f"{found.source}; {pin}, a dev dependency only, added to the image"), pin
 
 
 def installs_alembic(dependencies: tuple[str, ...]) -> bool:
@@ -67,18 +65,16 @@ def installs_alembic(dependencies: tuple[str, ...]) -> bool:
     return any(d == "alembic" or d.startswith("alembic-") for d in dependencies)
 
 
-#: A requirements file's or a Pipfile's line that names alembic: `alembic==1.13.2`, `alembic = "*"`.
-NAMES_ALEMBIC = re.compile(r"""^\s*["']?alembic(?![\w.-])""", re.M)
-
-
-def alembic_kept_apart(root: Path, installer: str) -> str:
-    """alembic at the lock's version when the repository names it anywhere but among the app's dependencies, "" else."""
+def kept_apart(root: Path, installer: str, name: str = "alembic") -> str:
+    """The package (alembic, aerich) at the lock's version when the repository names it anywhere but among the app's
+    dependencies (a requirements file's or a Pipfile's line, a group, an extra), "" else."""
     paths = [root / "Pipfile", *root.glob("*requirements*/*.txt"), *root.glob("*requirements*.txt")]
-    named = any(NAMES_ALEMBIC.search(text_of(path)) for path in paths if path.is_file())
-    if not (named or "alembic" in {requirement_name(line) for line in listed_apart(pyproject(root))}):
+    line = re.compile(rf"""^\s*["']?{name}(?![\w.-])""", re.M)  # `alembic==1.13.2`, `alembic = "*"`
+    named = any(line.search(text_of(path)) for path in paths if path.is_file())
+    if not (named or name in {requirement_name(line) for line in listed_apart(pyproject(root))}):
         return ""
-    version = locked_version(root, installer, "alembic") if installer in ("uv", "poetry") else ""
-    return f"alembic=={version}" if version else "alembic"
+    version = locked_version(root, installer, name) if installer in ("uv", "poetry") else ""
+    return f"{name}=={version}" if version else name
 
 
 def listed_apart(project: dict) -> list[str]:

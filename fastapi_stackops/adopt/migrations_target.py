@@ -10,9 +10,10 @@ import re
 from pathlib import Path
 
 from fastapi_stackops.adopt.backing import SCHEME_NAMES, Database
+from fastapi_stackops.adopt.file_text import text_of
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.migrations import UPGRADE, alembic_location, migrations
-from fastapi_stackops.adopt.source import ASYNC_ENGINE, AT_LOCALHOST
+from fastapi_stackops.adopt.migrations import UPGRADE, alembic_location, kept_apart, migrations
+from fastapi_stackops.adopt.source import ASYNC_ENGINE, AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.syntax import code_text
 from fastapi_stackops.adopt.written_login import alembic_ini_url
 
@@ -84,14 +85,29 @@ def env_text(root: Path, upgrade: str) -> str:
 
 def migrations_of(
     root: Path, dependencies: tuple[str, ...], installer: str, database: str
-) -> tuple[Finding | None, tuple[str, ...]]:
+) -> tuple[Finding | None, tuple[str, ...], list[Finding]]:
     """The migrations that run before the app (migrations.migrations), at the stack's database when alembic.ini's URL
-    is elsewhere; and what the image adds for them: alembic's pin, a sync driver for a sync env.py."""
+    is elsewhere; what the image adds for them (alembic's pin, a sync driver for a sync env.py, aerich for a Tortoise
+    config that loads its models), and what else is said of that."""
     found, added = migrations(root, dependencies, installer)
     if driver := sync_driver(root, found, dependencies, database):
         said = f"{found.source}; {driver} added for its env.py's sync engine, the app's drivers being async"
         found = Finding(found.what, found.value, said)
-    return at_the_stack(found, root, database), tuple(pin for pin in (added, driver) if pin)
+    # aerich among the dev dependencies only, whose models the Tortoise config loads: the app cannot start without it
+    # (plusiv/fastapi-tortoise-api-base crash-looped on `Module "aerich.models" not found`).
+    loaded = aerich_loaded(root)
+    aerich = kept_apart(root, installer, "aerich") if loaded and "aerich" not in dependencies else ""
+    of_aerich = [Finding("added", f"{aerich}, a dev dependency only, which the Tortoise config loads", loaded)]
+    return at_the_stack(found, root, database), tuple(p for p in (added, driver, aerich) if p), of_aerich if aerich else []
+
+
+#: How a Tortoise config names aerich's models among its apps'.
+AERICH_MODELS = "aerich.models"
+
+
+def aerich_loaded(root: Path) -> str:
+    """The file whose Tortoise config loads aerich's models ("aerich.models", its migration history's table), or ""."""
+    return next((str(p.relative_to(root)) for p in python_files(root) if AERICH_MODELS in text_of(p)), "")
 
 
 def migrations_environment(root: Path, migrations: str, server: Database | None, drivers: tuple[str, ...]) -> dict[str, str]:

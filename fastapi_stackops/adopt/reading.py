@@ -265,14 +265,14 @@ def read_repository(root: Path, python: str = "") -> Repository:
     refuse_folders_outside(root, project, how, requirements)
     backing = backing_services(root, dependencies, settings)
     servers, added_server, found_server = server_of(root, dependencies, requirements, how)
-    (migrate, added_for_migrations), worker = (
+    (migrate, added_for_migrations, said_of_migrations), worker = (
         migrations_of(root, dependencies, how, backing.database),
         find_worker(root, dependencies, app.source_root),
     )
     chosen = Finding("python", python, "--python") if python else python_version(root, project)
     about_settings, settings_said = settings_fields(root, settings)
     findings = [chosen, found_installer, Finding("app", app.reference, app.source), found_server, *settings_said]
-    findings += backing.findings + ([migrate] if migrate else []) + worker_findings(worker)
+    findings += backing.findings + [*filter(None, [migrate]), *said_of_migrations] + worker_findings(worker)
     chosen = below_a_ceiling(root, chosen, project, dependencies)
     findings[0], compiled, findings[2:2] = python_and_builds(root, how, requirements, chosen, project, dependencies)
     tests, about_tests = service_tests(root, project, how, app)

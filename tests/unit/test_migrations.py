@@ -176,3 +176,31 @@ def test_a_sync_migration_environment_beside_an_async_driver_alone_gets_a_sync_d
     assert ("psycopg2-binary" in repo.added) == added
     if added:
         assert "psycopg2-binary" in dockerfile_text(repo, "/health", False)
+
+
+TORTOISE_CONFIG = 'TORTOISE_ORM = {"apps": {"models": {"models": ["app.models", "aerich.models"]}}}\n'
+
+
+@pytest.mark.parametrize(
+    ("files", "added"),
+    [
+        # plusiv/fastapi-tortoise-api-base: aerich in the dev group alone, its models in the Tortoise config; the web
+        # crash-looped at ci on `Module "aerich.models" not found`.
+        (
+            {
+                "requirements.txt": "fastapi\nuvicorn\ntortoise-orm\n",
+                "requirements-dev.txt": "aerich==0.7.2\n",
+                "config.py": TORTOISE_CONFIG,
+            },
+            ("aerich",),
+        ),
+        ({"requirements.txt": "fastapi\nuvicorn\ntortoise-orm\naerich\n", "config.py": TORTOISE_CONFIG}, ()),  # the app's own
+        ({"requirements.txt": "fastapi\nuvicorn\ntortoise-orm\n", "requirements-dev.txt": "aerich\n", "config.py": "X = 1\n"}, ()),
+    ],
+)
+def test_aerich_kept_among_dev_dependencies_goes_into_the_image_when_the_tortoise_config_loads_it(tmp_path, files, added):
+    repo = read_repository(written(tmp_path, files | {"main.py": APP}))
+    assert repo.added == added
+    if added:
+        assert [f for f in repo.findings if f.what == "added"][0].source == "config.py"
+        assert f"install -q --no-cache-dir {added[0]}\n" in dockerfile_text(repo, "/", False)

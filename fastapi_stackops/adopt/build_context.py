@@ -4,11 +4,11 @@ imports, migrations) and the .dockerignore that keeps the rest out."""
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 from fastapi_stackops.adopt.code_databases import committed_sqlite
 from fastapi_stackops.adopt.conventions import BUILD_CACHE, HEADER
+from fastapi_stackops.adopt.dependency_files import pyproject
 from fastapi_stackops.adopt.migrations import alembic_location
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.source import SKIPPED, imported_names, src_is_a_package, string_constants
@@ -87,8 +87,7 @@ def worker_module(repo: Repository) -> list[str]:
 
 def alembic_in_pyproject(repo: Repository) -> str:
     """[tool.alembic]'s script_location ("" when pyproject.toml has none)."""
-    table = tomllib.loads(text_of(repo.root / "pyproject.toml")) if (repo.root / "pyproject.toml").is_file() else {}
-    return str(table.get("tool", {}).get("alembic", {}).get("script_location", ""))
+    return str(pyproject(repo.root).get("tool", {}).get("alembic", {}).get("script_location", ""))
 
 
 def alembic_script_location(repo: Repository, named: str = "") -> list[str]:

@@ -154,3 +154,11 @@ def test_an_env_file_at_any_depth_stays_out_of_the_build(tmp_path):
     # "no forbidden files in image" failed inv ci on the image init had written.
     repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP, "src/config/.env": "A=1\n"}))
     assert "**/.env" in dockerignore_text(repo, "env").splitlines()
+
+
+def test_a_pyproject_whose_lines_end_in_stray_carriage_returns_is_read_as_everywhere_else(tmp_path):
+    """hirenmistry87/fastapi-tortoise-mysql: `[tool.aerich]\r\r\n`; init read it whole once, then crashed reading it
+    again for [tool.alembic] with a traceback."""
+    (tmp_path / "pyproject.toml").write_bytes(b'[tool.aerich]\r\r\nlocation = "./migrations"\r\r\n')
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\nuvicorn\n", "main.py": APP}))
+    assert "COPY main.py /srv/main.py" in dockerfile_text(repo, "/", False)

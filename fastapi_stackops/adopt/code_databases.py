@@ -15,6 +15,7 @@ from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
 from fastapi_stackops.adopt.source import AT_LOCALHOST, imported_names, python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, is_main_block, module_bindings, parsed
+from fastapi_stackops.adopt.tortoise_config import local_tortoise
 from fastapi_stackops.adopt.wheels import text_of
 from fastapi_stackops.adopt.written_login import SQLITE_FILE_URL, migrations_url
 from fastapi_stackops.failure_bundle import masked
@@ -204,7 +205,11 @@ def refuse_a_local_database(root: Path) -> None:
     imported = {name for _, tree in files if tree for name in names_imported(tree)}
     assembled = assembled_urls(files)
     for path, tree in files:
-        found = (local_database_url(path, tree, assembled) or local_rabbitmq(path, tree)) if tree else None
+        found = (
+            (local_database_url(path, tree, assembled) or local_rabbitmq(path, tree) or local_tortoise(path, tree))
+            if tree
+            else None
+        )
         if found and not (path.stem not in imported and run_as_a_script(tree, path.parent == root)):
             what = "RabbitMQ" if found[2].startswith("amqp") else "its database"
             raise NotAFastAPIRepository(

@@ -1473,6 +1473,12 @@ ENGINE = "from session import engine\n"  # session.py makes it: `engine = create
 RUN = 'if __name__ == "__main__":\n    seed()\n'
 
 
+TORTOISE = (
+    "import os\n\nTORTOISE_ORM = {{'connections': {{'default': {{'engine': 'tortoise.backends.asyncpg', "
+    "'credentials': {{'host': {host}, 'port': '5432', 'user': os.getenv('U'), 'database': 'shop'}}}}}}}}\n"
+)
+
+
 @pytest.mark.parametrize(
     ("code", "refused"),
     [
@@ -1504,6 +1510,10 @@ RUN = 'if __name__ == "__main__":\n    seed()\n'
         # parts, imported by the module that makes the engine; ci crash-looped on Connection refused.
         (f"import os\n\nHOST = 'localhost'\nURL = f'postgresql://{{os.getenv(\"U\")}}@{{HOST}}:5432/db'\n{ENGINE}", "line 4"),
         (f"import os\n\nHOST = os.getenv('H', 'localhost')\nURL = f'postgresql://u@{{HOST}}:5432/db'\n{ENGINE}", ""),
+        # simarsudo/backend-fastapi-tortoise-V2: a Tortoise config's credentials at localhost; the web crash-looped on
+        # "Connect call failed ('127.0.0.1', 5432)".
+        (TORTOISE.format(host="'localhost'"), "line 3"),
+        (TORTOISE.format(host="os.getenv('DB_HOST', 'localhost')"), ""),
     ],
 )
 def test_a_database_opened_at_localhost_as_the_code_writes_it_is_refused_before_any_build(tmp_path, code, refused):

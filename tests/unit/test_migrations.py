@@ -195,7 +195,10 @@ TORTOISE_CONFIG = 'TORTOISE_ORM = {"apps": {"models": {"models": ["app.models", 
             ("aerich",),
         ),
         ({"requirements.txt": "fastapi\nuvicorn\ntortoise-orm\naerich\n", "config.py": TORTOISE_CONFIG}, ()),  # the app's own
-        ({"requirements.txt": "fastapi\nuvicorn\ntortoise-orm\n", "requirements-dev.txt": "aerich\n", "config.py": "X = 1\n"}, ()),
+        (
+            {"requirements.txt": "fastapi\nuvicorn\ntortoise-orm\n", "requirements-dev.txt": "aerich\n", "config.py": "X = 1\n"},
+            (),
+        ),
     ],
 )
 def test_aerich_kept_among_dev_dependencies_goes_into_the_image_when_the_tortoise_config_loads_it(tmp_path, files, added):

@@ -1,0 +1,28 @@
+"""What a Tortoise ORM config written as a dict says of where its database is: a connection's engine
+(`tortoise.backends.asyncpg`) and its credentials' host, which init cannot move when the code writes it out."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from fastapi_stackops.adopt.environment_reads import constant_text
+
+#: Tortoise's backends, by the database kind's URL scheme.
+BACKENDS = {"asyncpg": "postgres", "psycopg": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
+
+
+def local_tortoise(path: Path, tree: ast.Module) -> tuple[Path, int, str] | None:
+    """A Tortoise connection whose credentials name localhost as written (`"host": "localhost"` beside `"engine":
+    "tortoise.backends.asyncpg"`), as (file, line, URL); a host read from a setting or the environment is not."""
+    for node in (n for n in ast.walk(tree) if isinstance(n, ast.Dict)):
+        entries = {constant_text(k): v for k, v in zip(node.keys, node.values, strict=True) if k is not None}
+        engine = constant_text(entries.get("engine")) or ""
+        credentials = entries.get("credentials")
+        if not (engine.startswith("tortoise.backends.") and isinstance(credentials, ast.Dict)):
+            continue
+        given = {constant_text(k): constant_text(v) for k, v in zip(credentials.keys, credentials.values, strict=True) if k}
+        if given.get("host") in ("localhost", "127.0.0.1"):
+            kind = BACKENDS.get(engine.rsplit(".", 1)[-1], "postgres")
+            return path, node.lineno, f"{kind}://{given['host']}:{given.get('port') or ''}".rstrip(":")
+    return None

@@ -23,7 +23,8 @@ from fastapi_stackops.failure_bundle import masked
 #: Calls that open a database by its URL: SQLAlchemy's engines, `databases`, asyncpg's and psycopg's pools and connects.
 CONNECTS = ("create_engine", "create_async_engine", "Database", "create_pool", "connect", "AsyncConnectionPool")
 URL_KEYWORDS = frozenset({"url", "dsn", "db_url", "database_url", "db_uri", "database_uri", "conninfo"})
-SQL_SCHEME = re.compile(r"^(postgres|postgresql|mysql|mariadb)(\+\w+)?://", re.I)
+#: A database server's URL scheme: SQLAlchemy's, and Tortoise ORM's driver-named ones (asyncpg://, psycopg://).
+SQL_SCHEME = re.compile(r"^(postgres|postgresql|mysql|mariadb|asyncpg|psycopg)(\+\w+)?://", re.I)
 
 
 def untaken(tree: ast.Module) -> set[int]:

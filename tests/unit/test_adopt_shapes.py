@@ -1513,6 +1513,11 @@ TORTOISE = (
         # simarsudo/backend-fastapi-tortoise-V2: a Tortoise config's credentials at localhost; the web crash-looped on
         # "Connect call failed ('127.0.0.1', 5432)".
         (TORTOISE.format(host="'localhost'"), "line 3"),
+        # YaroslavYaryk/fastapi-tortoiseORM-blog: Tortoise's own scheme, asyncpg://, at localhost in register_tortoise
+        (
+            "from tortoise.contrib.fastapi import register_tortoise\n\nregister_tortoise(None, db_url='asyncpg://u:pw@localhost/b')\n",
+            "line 3",
+        ),
         (TORTOISE.format(host="os.getenv('DB_HOST', 'localhost')"), ""),
     ],
 )

@@ -187,6 +187,12 @@ def local_database_url(path: Path, tree: ast.Module, assembled: dict) -> tuple[P
     return None
 
 
+def local_server(path: Path, tree: ast.Module, assembled: dict) -> tuple[Path, int, str] | None:
+    """The database, RabbitMQ or Tortoise connection a module opens at localhost as written, as (file, line, URL)."""
+    urls = {**literal_names(tree), **{name: url for name, (_, _, url) in assembled.items()}}
+    return local_database_url(path, tree, assembled) or local_rabbitmq(path, tree) or local_tortoise(path, tree, urls)
+
+
 def refuse_a_local_database(root: Path) -> None:
     """Refuses, in one line and before any build, an app whose code opens its database (or RabbitMQ) at localhost: in a container,
     that is the container itself, and no setting init writes can move it (FEMADOX/Fastapi-Ecosystem-Lab crash-looped).
@@ -206,11 +212,7 @@ def refuse_a_local_database(root: Path) -> None:
     imported = {name for _, tree in files if tree for name in names_imported(tree)}
     assembled = assembled_urls(files)
     for path, tree in files:
-        found = (
-            (local_database_url(path, tree, assembled) or local_rabbitmq(path, tree) or local_tortoise(path, tree))
-            if tree
-            else None
-        )
+        found = local_server(path, tree, assembled) if tree else None
         if found and not (path.stem not in imported and run_as_a_script(tree, path.parent == root)):
             what = "RabbitMQ" if found[2].startswith("amqp") else "its database"
             raise NotAFastAPIRepository(

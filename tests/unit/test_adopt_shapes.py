@@ -1513,6 +1513,12 @@ TORTOISE = (
         # simarsudo/backend-fastapi-tortoise-V2: a Tortoise config's credentials at localhost; the web crash-looped on
         # "Connect call failed ('127.0.0.1', 5432)".
         (TORTOISE.format(host="'localhost'"), "line 3"),
+        # jonatrios/fastapi-tortoise-template-app: a connection's URL assembled at localhost, by name
+        (
+            "import os\n\nURL = f\"postgres://u:{os.getenv('P')}@localhost:5432/app\"\nC = {'connections': {'default': URL}}\n",
+            "line 4",
+        ),
+        ("C = {'connections': {'default': 'sqlite://db.sqlite3'}}\n", ""),
         # YaroslavYaryk/fastapi-tortoiseORM-blog: Tortoise's own scheme, asyncpg://, at localhost in register_tortoise
         (
             "from tortoise.contrib.fastapi import register_tortoise\n\nregister_tortoise(None, db_url='asyncpg://u:pw@localhost/b')\n",

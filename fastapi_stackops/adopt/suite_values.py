@@ -95,17 +95,18 @@ def committed_blanks(root: Path, settings: Settings | None) -> tuple[str, ...]:
 
 
 def committed_numbers(root: Path, settings: Settings | None) -> tuple[tuple[str, str], ...]:
-    """Variables the code reads with no default that the committed .env gives a number (a pool's size,
-    POSTGRES_MAX_CONNECTIONS=20), with it: the repository's own Compose file passed them. Unset, the code's None fails
-    where a number is needed (psycopg2's pool: "int() argument must be ... not 'NoneType'")."""
+    """Variables the code reads with no default, or must be given, that the committed .env gives a number or a
+    boolean (a pool's size, POSTGRES_MAX_CONNECTIONS=20; DB_ECHO=false), with it: the repository's own Compose file
+    passed them. Unset, the code's None fails where a number is needed (psycopg2's pool: "int() argument must be ...
+    not 'NoneType'"); made up, a secret is no boolean."""
     fields = (settings.fields + settings.others) if settings else ()
-    bare = {f.variable for f in fields if f.exact and f.default == "" and not f.default_code}
+    bare = {f.variable for f in fields if (f.exact and f.default == "" and not f.default_code) or f.default is None}
     committed = committed_env(root) if bare else {}
-    return tuple((name, value) for name, value in committed.items() if name in bare and NUMBER.match(value))
+    return tuple((name, value) for name, value in committed.items() if name in bare and SCALAR.match(value))
 
 
-#: A number as an env file writes it.
-NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+#: A number or a boolean as an env file writes it.
+SCALAR = re.compile(r"^(-?\d+(\.\d+)?|true|false|True|False|yes|no)$")
 
 
 def committed_env(root: Path) -> dict[str, str]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from fastapi_stackops.adopt.app_environment import app_environment
 from fastapi_stackops.adopt.config_variables import config_placed_parts, config_variables
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.stackfiles import compose_text
-from tests.utils import written
+from tests.unit.shapes import APP
+from tests.utils import committed, written
 
 #: Sousa-jp/robust-fastapi-api's shape: settings/base.yaml holds `${NAME}`s, which a loader of its own fills in from the
 #: environment with a pattern; init set none, and the import stopped at int('') of the unset port.
@@ -62,3 +64,18 @@ def test_a_database_url_in_a_config_file_places_its_names_and_the_stack_gives_th
     }
     compose = compose_text(read_repository(root))
     assert "PG_HOST: ${PG_HOST-postgres}" in compose and "PG_PORT: ${PG_PORT-5432}" in compose, compose
+
+
+#: xiaohejun/fastapi-celery's shape: dependency_injector's Configuration fills config.yml's `${...}` from the
+#: environment; init read none of them, made up DB_ECHO as a secret at the first start, and the import failed on a bool.
+CONTAINER = (
+    "from dependency_injector import containers, providers\n\nclass Container(containers.DeclarativeContainer):\n"
+    "    config = providers.Configuration()\n    config.from_yaml('config.yml', envs_required=True)\n"
+)
+
+
+def test_a_config_file_dependency_injector_fills_gives_its_variables_and_the_committed_env_its_booleans(tmp_path):
+    files = {"requirements.txt": "fastapi\nuvicorn\ndependency-injector\n", "main.py": APP, "containers.py": CONTAINER}
+    files |= {"config.yml": "db:\n  echo: ${DB_ECHO}\n  pool: ${DB_POOL}\n", ".env": "DB_ECHO=false\nDB_POOL=5\n"}
+    environment = app_environment(read_repository(committed(written(tmp_path, files))))
+    assert (environment["DB_ECHO"], environment["DB_POOL"]) == ("${DB_ECHO-false}", "${DB_POOL-5}")

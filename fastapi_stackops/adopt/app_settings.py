@@ -224,7 +224,7 @@ NAMED_VALUES = (
     (re.compile(r"^(api|api_v\d+|router?|url)_(prefix|str)$", re.I), "/api"),
     (re.compile(r"(^|_)log(ging|ger)?_?level$", re.I), "INFO"),
     # A log file's path: where the read-only image has a tmpfs (a made-up name would be written beside the code).
-    (re.compile(r"(^|_)log(ging|ger)?_?(file|path|filename)$", re.I), "/tmp/app.log"),
+    (re.compile(r"(^|_)log(ging|ger)?_?(file|path|filename)(_?(location|path|name))?$", re.I), "/tmp/app.log"),
     # A token's signing algorithm (PyJWT, python-jose): HMAC with the secret the key field gets.
     (TOKEN_ALGORITHM, "HS256"),
     # passlib's CryptContext settings (KappaRoss2/fastapi-todo-list's crypt_context_schema): a scheme it knows, and

@@ -668,6 +668,9 @@ def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
         ("LOGGER_LEVEL", "INFO"),
         ("LOGGER_FILE", "/tmp/app.log"),
         ("log_path", "/tmp/app.log"),
+        # eojedapilchik/fastapi-celery-blueprint: RotatingFileHandler(os.getenv("LOG_FILE_LOCATION")) at import got a
+        # made-up name beside the read-only code
+        ("LOG_FILE_LOCATION", "/tmp/app.log"),
         ("CATALOG_LEVEL", None),
         ("CATALOG_FILE", None),
         ("JWT_ALGORITHM", "HS256"),

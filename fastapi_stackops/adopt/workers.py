@@ -40,7 +40,8 @@ def find_worker(root: Path, dependencies: tuple[str, ...], source_root: str = ""
                 modules = {module_of(p, root, package_src)[0]: t for p, t in trees.items() if t}
                 if any(map(cloud_broker, configured_from(tree, modules))):  # no stack here runs it: no worker
                     return Worker("", f"{file}:{node.lineno}", "")
-                refuse_a_local_broker(tree, path.relative_to(root))
+                for config, at in [(tree, path), *config_modules(tree, modules, trees)]:
+                    refuse_a_local_broker(config, at.relative_to(root))
                 return Worker(f"celery -A {celery_app(tree, node, module)} worker --loglevel INFO", f"{file}:{node.lineno}", file)
     return None
 
@@ -91,6 +92,13 @@ def configured_from(tree: ast.Module, modules: dict[str, ast.Module], hops: int 
         frontier = [modules[m] for m in named if isinstance(m, str) and m in modules and modules[m] not in found]
         found += frontier
     return found
+
+
+def config_modules(tree: ast.Module, modules: dict[str, ast.Module], trees: dict[Path, ast.Module]) -> list:
+    """(tree, path) of each module the Celery app's module names to `config_from_object`: Celery reads its names."""
+    nodes = every_node(tree)
+    named = {a.value for n in nodes if calls(n, "config_from_object") for a in n.args if isinstance(a, ast.Constant)}
+    return [(t, p) for p, t in trees.items() if any(modules.get(m) is t for m in named if isinstance(m, str))]
 
 
 BROKER_KEYS = frozenset({"broker", "backend", "broker_url", "result_backend"})

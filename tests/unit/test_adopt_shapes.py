@@ -1211,6 +1211,27 @@ def test_a_celery_broker_written_in_code_at_localhost_is_refused_before_any_buil
     assert "read it from a setting" in str(said.value)
 
 
+@pytest.mark.parametrize(
+    ("config", "refused"),
+    [
+        # musecollaboration/Fastapi-Celery-Demo: config_from_object('celeryconfig'), its broker_url at localhost; the
+        # worker retried 127.0.0.1:5672 until the stack's wait gave up.
+        ("broker_url = 'pyamqp://guest@localhost//'\nresult_backend = 'redis://localhost:6379/1'\n", True),
+        ("import os\nbroker_url = os.environ['BROKER_URL']\n", False),
+    ],
+)
+def test_a_celery_config_module_naming_a_broker_at_localhost_is_refused_before_any_build(tmp_path, config, refused):
+    worker = CELERY_APP + 'celery = Celery("jobs")\ncelery.config_from_object("celeryconfig")\n'
+    written(
+        tmp_path, {"requirements.txt": "fastapi\ncelery[redis]\n", "main.py": APP, "worker.py": worker, "celeryconfig.py": config}
+    )
+    if not refused:
+        assert read_repository(tmp_path).worker == "celery -A worker worker --loglevel INFO"
+        return
+    with pytest.raises(NotAFastAPIRepository, match=r"^celeryconfig.py line 1: the Celery app's broker or backend is pyamqp://"):
+        read_repository(tmp_path)
+
+
 def test_the_test_image_runs_pytest_from_where_the_repositorys_own_addopts_name_its_tests(tmp_path):
     pyproject = '[project]\nname = "svc"\nversion = "1"\ndependencies = ["fastapi"]\n\n[dependency-groups]\n'
     pyproject += 'dev = ["pytest"]\n\n[tool.pytest.ini_options]\naddopts = "--maxfail 1 --cov svc tests/"\n'

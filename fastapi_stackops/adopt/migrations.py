@@ -132,6 +132,10 @@ def table_script(root: Path) -> Finding | None:
         if not (tree := parsed(path)):
             continue
         main = next((n for n in tree.body if is_main_block(n)), None)
+        module = ".".join(path.relative_to(root).with_suffix("").parts)
+        if main and (made := creates_alone(main)) and not NOT_AT_EVERY_START.search(text.replace(".drop_all", "")):
+            said = f"{path.relative_to(root)}'s create_all calls, without the drop_all before them"
+            return Finding("migrations", f'python -c "from {module} import *; {made}"', said)
         if main is None or NOT_AT_EVERY_START.search(text):
             continue
         called = {ast.unparse(call.func).rsplit(".", 1)[-1] for call in ast.walk(main) if isinstance(call, ast.Call)}
@@ -139,9 +143,19 @@ def table_script(root: Path) -> Finding | None:
             f.name for f in tree.body if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and "create_all" in ast.unparse(f)
         }
         if "create_all" in called or called & makers:
-            module = ".".join(path.relative_to(root).with_suffix("").parts)
             return Finding("migrations", f"python -m {module}", f"{path.relative_to(root)}, which makes the tables")
     return None
+
+
+def creates_alone(main: ast.If) -> str:
+    """The `__main__` block's create_all calls, when all it does is drop and make tables (Lootmann/FastAPI-SQLModel-
+    Test's db.py): run alone before the app, they make the tables and keep what is in them; "" for any other block."""
+    done = [s.value for s in main.body if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)]
+    kinds = {getattr(call.func, "attr", "") for call in done}
+    if len(done) != len(main.body) or kinds != {"create_all", "drop_all"}:
+        return ""
+    made = "; ".join(ast.unparse(call) for call in done if call.func.attr == "create_all")
+    return "" if '"' in made else made
 
 
 def outside_main(tree: ast.Module) -> list[ast.stmt]:

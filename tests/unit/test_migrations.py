@@ -106,6 +106,13 @@ MAKES_TABLES = "from app.database import Base, engine\n\n\ndef init_db():\n    B
         # kimura-h1/fastapi-sqlalchemy-js-memoapp: drop_all handed to run_sync, not called; run as migrations, the
         # script would have emptied the tables at every start.
         (MAKES_TABLES + "    conn.run_sync(Base.metadata.drop_all)\n\n\nif __name__ == '__main__':\n    init_db()\n", ""),
+        # Lootmann/FastAPI-SQLModel-Test: its script drops every table, then makes them; run as it is at every start, it
+        # would empty them, and run not at all the first write answered 500: its create_all calls run alone.
+        (
+            DATABASE
+            + "\n\nif __name__ == '__main__':\n    Base.metadata.drop_all(engine)\n    Base.metadata.create_all(engine)\n",
+            'python -c "from app.init_db import *; Base.metadata.create_all(engine)"',
+        ),
         (MAKES_TABLES + "\n\nif __name__ == '__main__':\n    init_db()\n    uvicorn.run('app.main:app')\n", ""),
         (MAKES_TABLES, ""),  # a function the app calls, no script
         # Danielk84/fastapi-simple-app: its script asks for an admin's name as it makes the tables; run as migrations, it

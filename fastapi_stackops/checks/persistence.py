@@ -133,7 +133,12 @@ def scenario_writer(scenario: Persistence, config: ProjectConfig) -> Writer:
         delete = None
         if scenario.delete:
             delete = lambda url: session.delete(url + str(fill(scenario.delete, values)), timeout=TIMEOUT)  # noqa: E731
-        return Written(str(record_id), lambda url: run_probe(session, url, scenario.read, values), delete)
+        record = Written(str(record_id), lambda url: run_probe(session, url, scenario.read, values), delete)
+        # Read at once, before any restart: a read that never gives back what was written says nothing of persistence.
+        if why := read_back(url, record, within(0)):
+            said = f"{why}: not read back even before down/up, so its read does not give back what its write sent"
+            raise guess_declined(said) if scenario.guessed else CheckFailed(said)
+        return record
 
     return write
 

@@ -165,3 +165,34 @@ def test_a_guessed_write_passes_with_any_success_and_gives_no_verdict_without_it
     finally:
         ANSWER = kept
     assert said == outcome
+
+
+class Forgetting(JSONAnswering):
+    """A service whose writes answer an id and whose reads never give back what was written (a task queue's result)."""
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.answer(200, {"id": "a1b2"})
+
+    def do_GET(self):  # noqa: N802
+        self.answer(200, {"id": "a1b2", "text": None})
+
+
+@pytest.mark.parametrize(("guessed", "outcome"), [(True, "no verdict"), (False, "failed")])
+def test_a_record_not_read_back_before_any_restart_is_said_so_and_a_guess_gets_no_verdict(guessed, outcome):
+    """Rochii/fastapi-celery-redis: a POST that queues a task, a GET of its result that never holds the text sent;
+    ci said "3 of 3 records not read back after down/up", of a read that never gave anything back."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Forgetting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    write = Probe("/jobs", method="POST", status=200, json={"text": "{marker}"})
+    scenario = Persistence("api", write=write, read=Probe("/jobs/{id}", expect_json={"text": "{marker}"}), guessed=guessed)
+    restarts = []
+    try:
+        results = persistence_cycles(1, 1, lambda: restarts.append(1) or url, url, scenario_writer(scenario, None))
+        said, words = "failed" if not results[0].ok else "passed", results[0].detail
+    except _GuessRefused as refused:
+        said, words = "no verdict", str(refused)
+    finally:
+        server.shutdown()
+    assert (said, restarts) == (outcome, []) and "not read back even before down/up" in words, words

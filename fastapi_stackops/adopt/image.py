@@ -129,10 +129,11 @@ STRIP_TOOL = (
     "    && rm -rf /var/lib/apt/lists/*; }\n"
 )
 #: Python's extension modules alone: strip left torch/lib's libraries unloadable ("ELF load command address/offset
-#: not page-aligned").
+#: not page-aligned"), and, with Debian bullseye's binutils, a module auditwheel pointed at its vendored libraries
+#: (an rpath of $ORIGIN/../Pillow.libs, Pillow 8.3.1's _imaging): those keep their symbols.
 STRIPPED = (
-    "find /opt/venv/lib \\( -name '*.cpython-*.so' -o -name '*.abi3.so' \\) -not -path '*.libs/*' \\\n"
-    "    -exec strip --strip-unneeded {} + \\\n"
+    "find /opt/venv/lib \\( -name '*.cpython-*.so' -o -name '*.abi3.so' \\) -not -path '*.libs/*' -exec sh -c \\\n"
+    "    'for f; do readelf -d \"$f\" | grep -q \"PATH.*ORIGIN\" || strip --strip-unneeded \"$f\"; done' _ {} + \\\n"
     '    || echo "stackops: some extension modules in /opt/venv kept their symbols"'
 )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -63,3 +65,27 @@ def test_a_pin_that_compiles_only_with_cython_before_3_is_built_with_it(compiled
     assert (
         "RUN echo 'cython<3' > /opt/build-constraints.txt\nENV PIP_BUILD_CONSTRAINT=/opt/build-constraints.txt" in build
     ) == held
+
+
+def test_strip_leaves_a_module_auditwheel_pointed_at_its_vendored_libraries(tmp_path: Path):
+    """monthero/fastapi-tortoise-user-crud-demo on 3.9: bullseye's strip left Pillow 8.3.1's _imaging, whose rpath is
+    $ORIGIN/../Pillow.libs, unloadable ("ELF load command address/offset not properly aligned"); such a module keeps
+    its symbols, any other loses them. Real modules of this venv: psycopg's binary build has such an rpath."""
+    modules = [installed_module("psycopg_binary", "pq.*.so"), installed_module("charset_normalizer", "md.*.so")]
+    if shutil.which("readelf") is None or None in modules:
+        pytest.skip("needs binutils and the binary builds of psycopg and charset_normalizer")
+    pointed, plain = modules
+    copies = {path: tmp_path / "lib" / path.parent.name / path.name for path in (pointed, plain)}
+    for path, copy in copies.items():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy)
+    subprocess.run(STRIPPED.replace("/opt/venv", str(tmp_path)), shell=True, check=True, capture_output=True)
+    assert copies[pointed].read_bytes() == pointed.read_bytes()
+    assert copies[plain].stat().st_size < plain.stat().st_size
+
+
+def installed_module(package: str, pattern: str) -> Path | None:
+    """An extension module of an installed package, found without importing it (psycopg_binary refuses that alone)."""
+    spec = importlib.util.find_spec(package)
+    found = sorted(Path(spec.submodule_search_locations[0]).glob(pattern)) if spec else []
+    return found[0] if found else None

@@ -133,7 +133,7 @@ STRIP_TOOL = (
 #: (an rpath of $ORIGIN/../Pillow.libs, Pillow 8.3.1's _imaging): those keep their symbols.
 STRIPPED = (
     "find /opt/venv/lib \\( -name '*.cpython-*.so' -o -name '*.abi3.so' \\) -not -path '*.libs/*' -exec sh -c \\\n"
-    "    'for f; do readelf -d \"$f\" | grep -q \"PATH.*ORIGIN\" || strip --strip-unneeded \"$f\"; done' _ {} + \\\n"
+    '    \'for f; do readelf -d "$f" | grep -q "PATH.*ORIGIN" || strip --strip-unneeded "$f"; done\' _ {} + \\\n'
     '    || echo "stackops: some extension modules in /opt/venv kept their symbols"'
 )
 

@@ -143,8 +143,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     else:
         unrun_database(root, dependencies, settings)
         sqlite = sqlite_found(root, dependencies, settings)
-        if not sqlite:
-            refuse_a_driverless_database(settings)
+        refuse_a_driverless_database(settings, beside_sqlite=bool(sqlite))
         # No server's driver: an engine passing SQLite's connect_args, if only for a sqlite URL, is code that runs on it.
         handled = sqlite_only or ("" if settings and settings.database_default else sqlite_handled(root))
         said_by_engine = Finding("database", "SQLite on a named volume", f"{handled}: check_same_thread, SQLite's alone")
@@ -234,7 +233,7 @@ def sqlite_found(root: Path, dependencies: tuple[str, ...], settings: Settings |
         return Finding("database", "SQLite on a named volume", f"{dialect}, with SQLAlchemy and no server's driver"), ""
     # A URL with no default the code hands SQLAlchemy, which no server's driver of the app's could open: SQLite's, built in.
     handed = settings.database if settings and not url and "url" in dict(settings.placed).values() else None
-    named = handed and any(said.match(handed.variable) for _, _, said in NAMED_SERVER)  # POSTGRES_URL: refused instead
+    named = handed and any(said.match(handed.variable) for _, _, said, _ in NAMED_SERVER)  # POSTGRES_URL: refused instead
     if handed and not named and {"sqlalchemy", "sqlmodel"} & set(dependencies):
         return Finding("database", "SQLite on a named volume", f"{handed.variable}, with SQLAlchemy and no server's driver"), ""
     return None

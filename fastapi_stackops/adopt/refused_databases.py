@@ -64,18 +64,20 @@ def written_url(root: Path, said: re.Pattern) -> str | None:
 
 #: A required database URL whose name says its server (POSTGRES_URL, PG_DSN, MYSQL_DATABASE_URL): which, and its drivers.
 NAMED_SERVER = (
-    ("PostgreSQL", "postgres", re.compile(r"^(postgres|pg)", re.I)),
-    ("MySQL", "mysql", re.compile(r"^(mysql|mariadb)", re.I)),
+    ("PostgreSQL", "postgres", re.compile(r"^(postgres|pg)", re.I), re.compile(r"\bPostgres(QL)?Dsn\b")),
+    ("MySQL", "mysql", re.compile(r"^(mysql|mariadb)", re.I), re.compile(r"\b(MySQL|MariaDB)Dsn\b")),
 )
 
 
-def refuse_a_driverless_database(settings: Settings | None) -> None:
-    """Refuses, in one line, an app that cannot start without a URL named for PostgreSQL or MySQL (POSTGRES_URL) and
-    depends on no driver of it (nor on SQLite's): its own image installs one its dependency files do not name, so the
-    app would fail at its first connection."""
+def refuse_a_driverless_database(settings: Settings | None, beside_sqlite: bool = False) -> None:
+    """Refuses, in one line, an app that cannot start without a URL of PostgreSQL or MySQL, by its name (POSTGRES_URL)
+    or, whatever SQLite driver it also depends on, by its type (`database_url: PostgresDsn`, virajssolanki's), and
+    depends on no driver of it: its own image installs one its dependency files do not name, so the app would fail at
+    its first connection."""
     for field in setting_fields(settings):
-        for name, kind, said in NAMED_SERVER:
-            if field.default is None and DATABASE_FIELD.search(field.variable) and said.match(field.variable):
+        for name, kind, said, typed in NAMED_SERVER:
+            named = not beside_sqlite and DATABASE_FIELD.search(field.variable) and said.match(field.variable)
+            if field.default is None and (named or typed.search(field.annotation)):
                 raise NotAFastAPIRepository(
                     f"{settings.source}: the app needs {field.variable}, a {name} URL, and none of its dependencies is "
                     f"a {name} driver: add one ({', '.join(DRIVERS[kind][:3])}) to its dependency file"

@@ -118,3 +118,19 @@ def test_a_server_the_app_names_with_no_driver_for_it_is_refused_in_one_line(tmp
     root = written(tmp_path, {"requirements.txt": requirements, "main.py": APP, "database.py": database})
     said = refusal(root)
     assert (refused in said) if refused else not said, said
+
+
+@pytest.mark.parametrize(
+    ("requirements", "refused"),
+    [
+        # virajssolanki/fastapi-tortoise-boilerplate: `database_url: PostgresDsn` required, aiosqlite and no PostgreSQL
+        # driver; init ran SQLite, and the import refused its sqlite:// URL after a build.
+        ("fastapi\ntortoise-orm\naiosqlite\n", "needs DATABASE_URL, a PostgreSQL URL, and none of its dependencies"),
+        ("fastapi\ntortoise-orm[asyncpg]\naiosqlite\n", ""),  # the driver is there: PostgreSQL runs
+    ],
+)
+def test_a_required_url_typed_for_a_server_with_no_driver_for_it_is_refused_beside_sqlite(tmp_path, requirements, refused):
+    config = "from pydantic import PostgresDsn\nfrom pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n"
+    config += "    database_url: PostgresDsn\n"
+    said = refusal(written(tmp_path, {"requirements.txt": requirements, "main.py": APP, "config.py": config}))
+    assert (refused in said) if refused else not said, said

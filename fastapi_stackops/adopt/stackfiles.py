@@ -49,7 +49,8 @@ def worker_healthcheck(command: str, broker: bool) -> str:
     elif words[0] == "arq":
         test = f'["CMD", "arq", "--check", "{words[1]}"]'
     else:
-        test = f'["CMD-SHELL", "celery -A {words[2]} inspect ping --destination celery@$$HOSTNAME"]'
+        app = command.split(" worker")[0]  # celery -A app, or celery --workdir folder -A app
+        test = f'["CMD-SHELL", "{app} inspect ping --destination celery@$$HOSTNAME"]'
     return f"    healthcheck:\n      test: {test}\n      interval: 5s\n      timeout: 10s\n      start_period: 20s\n"
 
 

@@ -42,8 +42,28 @@ def find_worker(root: Path, dependencies: tuple[str, ...], source_root: str = ""
                     return Worker("", f"{file}:{node.lineno}", "")
                 for config, at in [(tree, path), *config_modules(tree, modules, trees)]:
                     refuse_a_local_broker(config, at.relative_to(root))
+                if folder := includes_beside(node, path, root):  # its tasks' modules named from its own folder
+                    module = f"--workdir {folder} -A {path.stem}"
+                    return Worker(f"celery {module} worker --loglevel INFO", f"{file}:{node.lineno}", file)
                 return Worker(f"celery -A {celery_app(tree, node, module)} worker --loglevel INFO", f"{file}:{node.lineno}", file)
     return None
+
+
+def includes_beside(assigned: ast.stmt, path: Path, root: Path) -> str:
+    """The Celery app's own folder, when the task modules its `include=[...]` names lie there and not at the top
+    (krishnasism/fastapi-celery-playground's celery_app/, run from inside: "No module named 'tasks'"); "" else."""
+    calls_made = [n for n in ast.walk(assigned) if isinstance(n, ast.Call)]
+    named = [e.value for c in calls_made for k in c.keywords if k.arg == "include" for e in getattr(k.value, "elts", [])]
+    named = [n for n in named if isinstance(n, str)]
+    folder = path.parent.relative_to(root)
+    beside = all(module_file(path.parent, n) and not module_file(root, n) for n in named)
+    return folder.as_posix() if named and beside and folder != Path(".") else ""
+
+
+def module_file(folder: Path, module: str) -> bool:
+    """Whether a module by its dotted name is a file or package in the folder."""
+    found = folder.joinpath(*module.split("."))
+    return found.with_suffix(".py").is_file() or (found / "__init__.py").is_file()
 
 
 def celery_factories(trees) -> set[str]:

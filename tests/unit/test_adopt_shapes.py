@@ -1949,3 +1949,21 @@ def test_redis_opened_at_localhost_as_the_code_writes_it_is_said_before_any_buil
     written(tmp_path, {"requirements.txt": "fastapi\nredis\n", "main.py": f"import cache\n{APP}", "cache.py": code})
     notes = [f for f in read_repository(tmp_path).findings if f.what == "note"]
     assert bool(notes) == noted and all(n.source.startswith("cache.py line ") for n in notes), notes
+
+
+@pytest.mark.parametrize(
+    ("include", "worker"),
+    [
+        # krishnasism/fastapi-celery-playground: celery_app/app.py includes "tasks", a module beside it; run from the
+        # top, the worker crash-looped on "No module named 'tasks'".
+        ('["tasks"]', "celery --workdir celery_app -A app worker --loglevel INFO"),
+        ('["celery_app.tasks"]', "celery -A celery_app.app worker --loglevel INFO"),  # named from the top
+    ],
+)
+def test_a_celery_app_whose_task_modules_are_named_from_its_own_folder_runs_from_there(tmp_path, include, worker):
+    app = f"import os\nfrom celery import Celery\n\napp = Celery('w', broker=os.getenv('BROKER'), include={include})\n"
+    files = {"requirements.txt": "fastapi\ncelery[redis]\n", "main.py": APP, "celery_app/__init__.py": ""}
+    written(tmp_path, files | {"celery_app/app.py": app, "celery_app/tasks.py": "X = 1\n"})
+    repo = read_repository(tmp_path)
+    assert repo.worker == worker
+    assert f"{worker.split(' worker')[0]} inspect ping" in compose_text(repo)  # its health asked as it runs

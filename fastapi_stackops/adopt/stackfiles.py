@@ -113,6 +113,8 @@ def test_block(repo: Repository, depends: dict[str, str], dockerfile: str) -> st
     """The repository's tests in their own image, against the stack's services; `inv up` never starts it."""
     header = f"  {TEST_SERVICE}:\n    # The repository's tests (inv service-test, part of inv ci); never started by inv up.\n    profiles: [test]\n"
     text = header + build_text(repo, dockerfile, "test") + app_blocks(repo, depends, tests=True) + "    tmpfs: [/tmp]\n"
+    if repo.service_tests.calls_the_server:  # localhost at its port is the app's server, in its network namespace
+        text += f'    network_mode: "service:{ENTRY}"  # its tests ask the app at localhost:{CONTAINER_PORT}\n'
     if not repo.service_tests.starts_containers:
         return text
     # Its tests start containers of their own (testcontainers), as a CI runner's job may: the engine's socket, as root

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import DATABASE_FIELD
-from fastapi_stackops.adopt.conventions import AT_THE_MINOR, PIPFILE_READER, SET_BY_THE_IMAGE, pipfile_pins, pipfile_requirements
+from fastapi_stackops.adopt.conventions import (
+    AT_THE_MINOR,
+    CONTAINER_PORT,
+    PIPFILE_READER,
+    SET_BY_THE_IMAGE,
+    pipfile_pins,
+    pipfile_requirements,
+)
 from fastapi_stackops.adopt.environment_reads import environment_settings
 from fastapi_stackops.adopt.import_failure import ADDED_WHEN_MISSING, DISTRIBUTION_OF
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
@@ -44,6 +51,7 @@ class ServiceTests:
     # pytest's env setting less its entries at this machine (POSTGRES_HOST=localhost), when it has any: pytest-env sets
     # them over the stack's environment, so the test image gives pytest the rest alone (-o env=...).
     suite_env: str | None = None
+    calls_the_server: bool = False  # it asks the app itself at localhost, as a suite run beside it would
 
     @property
     def arguments(self) -> tuple[str, ...]:
@@ -155,6 +163,7 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
         "drops_tables": drops,
         "may_lack": may_lack(paths),
         "suite_env": away_from_home(root, project),
+        "calls_the_server": any(THE_SERVER_HERE.search(text_of(path)) for path in paths),
     }
     return ServiceTests(folder, *found, *values, run_in, own_paths, **extra), ""
 
@@ -171,6 +180,8 @@ def may_lack(paths: list[Path]) -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys(client + [(m, DISTRIBUTION_OF.get(m, m)) for m in sorted(imported & ADDED_WHEN_MISSING)]))
 
 
+#: The app's own server, asked where a suite run beside it finds it (`httpx.AsyncClient(base_url=...)` at localhost and its port).
+THE_SERVER_HERE = re.compile(rf"https?://(localhost|127\.0\.0\.1):{CONTAINER_PORT}\b")
 #: A test module that starts containers of its own.
 TESTCONTAINERS = re.compile(r"^\s*(?:from|import)\s+testcontainers\b", re.M)
 

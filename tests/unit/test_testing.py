@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.stackfiles import compose_text
 from fastapi_stackops.adopt.testing import ServiceTests, run_folder
 from tests.unit.shapes import APP
 from tests.utils import written
@@ -143,3 +145,19 @@ def test_pytests_env_entries_at_this_machine_give_way_to_the_stacks(tmp_path: Pa
     repo = read_repository(written(tmp_path, files | {"tests/test_app.py": "def test_x():\n    pass\n"}))
     test_stage = dockerfile_text(repo, "/", False).split("AS test\n")[1].split("\nFROM ")[0]
     assert test_stage.endswith(f'"no:cacheprovider", {given}]\n'), test_stage
+
+
+@pytest.mark.parametrize(("test", "joined"), [("http://localhost:8000/start-task", True), ("http://localhost:8080/", False)])
+def test_a_suite_that_asks_the_app_at_localhost_8000_runs_in_the_apps_network_namespace(tmp_path: Path, test, joined):
+    """ticoAg/fastapi-celery-redis: its tests ask the server at http://localhost:8000, as run beside it; in a container
+    of their own that was no one ("Connect call failed ('127.0.0.1', 8000)")."""
+    code = f"import httpx\n\ndef test_start():\n    assert httpx.post('{test}').status_code == 200\n"
+    repo = read_repository(written(tmp_path, {"pyproject.toml": SUITE_PROJECT, "main.py": APP, "tests/test_api.py": code}))
+    compose = compose_text(repo)
+    assert ('network_mode: "service:web"' in compose) is joined
+    (tmp_path / "compose.yaml").write_text(compose)
+    if joined and shutil.which("docker"):  # Compose itself takes it: no ports or networks of its own beside it
+        checked = subprocess.run(
+            ["docker", "compose", "--profile", "test", "config", "-q"], cwd=tmp_path, capture_output=True, text=True
+        )
+        assert checked.returncode == 0, checked.stderr

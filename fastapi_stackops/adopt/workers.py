@@ -107,18 +107,21 @@ def configured_from(tree: ast.Module, modules: dict[str, ast.Module], hops: int 
     found, frontier = [tree], [tree]
     for _ in range(hops):
         nodes = [n for t in frontier for n in every_node(t)]
-        named = {a.value for n in nodes if calls(n, "config_from_object") for a in n.args if isinstance(a, ast.Constant)}
-        named |= {n.module for n in nodes if isinstance(n, ast.ImportFrom) and n.module}
+        named = config_objects(nodes) | {n.module for n in nodes if isinstance(n, ast.ImportFrom) and n.module}
         frontier = [modules[m] for m in named if isinstance(m, str) and m in modules and modules[m] not in found]
         found += frontier
     return found
 
 
+def config_objects(nodes: list[ast.AST]) -> set:
+    """The modules these nodes name to a Celery app's `config_from_object`, as written."""
+    return {a.value for n in nodes if calls(n, "config_from_object") for a in n.args if isinstance(a, ast.Constant)}
+
+
 def config_modules(tree: ast.Module, modules: dict[str, ast.Module], trees: dict[Path, ast.Module]) -> list:
     """(tree, path) of each module the Celery app's module names to `config_from_object`: Celery reads its names."""
-    nodes = every_node(tree)
-    named = {a.value for n in nodes if calls(n, "config_from_object") for a in n.args if isinstance(a, ast.Constant)}
-    return [(t, p) for p, t in trees.items() if any(modules.get(m) is t for m in named if isinstance(m, str))]
+    named = [m for m in config_objects(list(every_node(tree))) if isinstance(m, str)]
+    return [(t, p) for p, t in trees.items() if any(modules.get(m) is t for m in named)]
 
 
 BROKER_KEYS = frozenset({"broker", "backend", "broker_url", "result_backend"})

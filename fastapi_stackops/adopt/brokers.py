@@ -13,7 +13,7 @@ from fastapi_stackops.adopt.backing import Login
 from fastapi_stackops.adopt.conventions import RABBITMQ_SERVICE, REDIS_SERVICE
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.package_index import normalized
-from fastapi_stackops.adopt.source import AT_LOCALHOST, imported_names, python_files, written_strings
+from fastapi_stackops.adopt.source import AT_LOCALHOST, LOCAL_HOSTS, imported_names, python_files, written_strings
 from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, parsed
 from fastapi_stackops.adopt.wheels import text_of
 
@@ -247,10 +247,6 @@ def local_rabbitmq(path: Path, tree: ast.Module) -> tuple[Path, int, str] | None
             if text in LOCAL_HOSTS or (text.startswith("amqp") and AT_LOCALHOST.match(text)):
                 return path, node.lineno, text if "://" in text else f"amqp://{text}"
     return None
-
-
-#: This machine, as a client's host names it: in a container, the container itself.
-LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 
 #: A Redis client's keywords that say where its server is, any one of them.

@@ -219,6 +219,8 @@ def annotations_of(member: ast.stmt) -> list[ast.expr]:
 #: A URL at this machine's own address: inside a container, that is the container itself.
 #: A URL at this machine itself: a developer's own server, or a CI job's service container (`services: postgres`).
 AT_LOCALHOST = re.compile(r"^(?P<scheme>[a-z][a-z0-9+]*)://([^@/]*@)?(localhost|127\.0\.0\.1)(:\d+)?(/|$)", re.I)
+#: This machine, as a host is written: in a container, the container itself.
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
 #: Reads of a distribution's metadata (importlib.metadata's, its backport's, pkg_resources'), by the function's name.
 METADATA_READS = ("version", "metadata", "distribution", "get_distribution")
 #: A module that reads installed metadata: `import importlib.metadata`, `from importlib import metadata`, the backport.

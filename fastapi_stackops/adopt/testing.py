@@ -20,7 +20,7 @@ from fastapi_stackops.adopt.conventions import (
 )
 from fastapi_stackops.adopt.environment_reads import environment_settings
 from fastapi_stackops.adopt.import_failure import ADDED_WHEN_MISSING, DISTRIBUTION_OF
-from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
+from fastapi_stackops.adopt.source import AT_LOCALHOST, LOCAL_HOSTS, python_files
 from fastapi_stackops.adopt.suite_values import ci_values, committed_env_values, names_in_code, recipe_values, test_env_values
 from fastapi_stackops.adopt.syntax import absolute_imports, every_node, parsed
 from fastapi_stackops.adopt.test_dependencies import dev_dependencies
@@ -210,7 +210,7 @@ def away_from_home(root: Path, project: dict) -> str | None:
     which in the test image is the container itself (PureLeach/fastapi-sqlalchemy-boilerplate's suite found no database
     there); None when none does."""
     entries = suite_env(root, project)
-    kept = [entry for entry, value in entries if not (value in ("localhost", "127.0.0.1") or AT_LOCALHOST.match(value))]
+    kept = [entry for entry, value in entries if not (value in LOCAL_HOSTS or AT_LOCALHOST.match(value))]
     return "\n".join(kept) if len(kept) < len(entries) else None
 
 

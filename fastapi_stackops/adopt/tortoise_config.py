@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 from fastapi_stackops.adopt.environment_reads import constant_text
-from fastapi_stackops.adopt.source import AT_LOCALHOST
+from fastapi_stackops.adopt.source import AT_LOCALHOST, LOCAL_HOSTS
 
 #: Tortoise's backends, by the database kind's URL scheme.
 BACKENDS = {"asyncpg": "postgres", "psycopg": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
@@ -26,7 +26,7 @@ def local_tortoise(path: Path, tree: ast.Module, urls: dict[str, str]) -> tuple[
         if not (engine.startswith("tortoise.backends.") and isinstance(credentials, ast.Dict)):
             continue
         given = {constant_text(k): constant_text(v) for k, v in zip(credentials.keys, credentials.values, strict=True) if k}
-        if given.get("host") in ("localhost", "127.0.0.1"):
+        if given.get("host") in LOCAL_HOSTS:
             kind = BACKENDS.get(engine.rsplit(".", 1)[-1], "postgres")
             return path, node.lineno, f"{kind}://{given['host']}:{given.get('port') or ''}".rstrip(":")
     return None

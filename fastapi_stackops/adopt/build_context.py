@@ -39,6 +39,7 @@ def code_paths(repo: Repository) -> list[str]:
         paths += ["alembic.ini", *alembic_script_location(repo)]
     if alembic_in_pyproject(repo):  # alembic 1.16 reads [tool.alembic] from pyproject.toml in its working directory
         paths += ["pyproject.toml", *alembic_script_location(repo, alembic_in_pyproject(repo))]
+    paths += aerich_location(repo)
     if repo.migrations.startswith("env -C "):  # alembic runs from its own folder, which the image must carry
         paths.append(Path(repo.migrations.split()[2]).parts[0])
     if repo.migrations.startswith("sh "):
@@ -88,6 +89,15 @@ def worker_module(repo: Repository) -> list[str]:
 def alembic_in_pyproject(repo: Repository) -> str:
     """[tool.alembic]'s script_location ("" when pyproject.toml has none)."""
     return str(pyproject(repo.root).get("tool", {}).get("alembic", {}).get("script_location", ""))
+
+
+def aerich_location(repo: Repository) -> list[str]:
+    """pyproject.toml and the migrations folder its [tool.aerich] names, when the repository has them: aerich, run by
+    the app as it starts or by hand, reads both where the app runs (ZyphrZero/react-fastapi-admin's startup upgrade
+    found no migrations in the image, and its first query no table)."""
+    named = str(pyproject(repo.root).get("tool", {}).get("aerich", {}).get("location", ""))
+    location = named.removeprefix("./").strip("/")
+    return ["pyproject.toml", location] if location and (repo.root / location).is_dir() else []
 
 
 def alembic_script_location(repo: Repository, named: str = "") -> list[str]:

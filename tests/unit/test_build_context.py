@@ -162,3 +162,13 @@ def test_a_pyproject_whose_lines_end_in_stray_carriage_returns_is_read_as_everyw
     (tmp_path / "pyproject.toml").write_bytes(b'[tool.aerich]\r\r\nlocation = "./migrations"\r\r\n')
     repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\nuvicorn\n", "main.py": APP}))
     assert "COPY main.py /srv/main.py" in dockerfile_text(repo, "/", False)
+
+
+def test_the_migrations_folder_tool_aerich_names_is_copied_with_pyproject(tmp_path):
+    """ZyphrZero/react-fastapi-admin runs aerich's upgrade as it starts, from [tool.aerich]'s ./migrations: the image
+    had neither, and the app's first query found no table."""
+    pyproject = '[project]\nname = "svc"\nversion = "1"\ndependencies = ["fastapi", "uvicorn", "tortoise-orm", "aerich"]\n'
+    pyproject += '\n[tool.aerich]\ntortoise_orm = "app.settings.TORTOISE_ORM"\nlocation = "./migrations"\n'
+    files = {"pyproject.toml": pyproject, "app/__init__.py": "", "app/main.py": APP, "migrations/models/0_init.py": ""}
+    paths = code_paths(read_repository(written(tmp_path, files)))
+    assert "migrations" in paths and "pyproject.toml" in paths

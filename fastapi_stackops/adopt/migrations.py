@@ -94,15 +94,27 @@ def migrations_to_run(root: Path, dependencies: tuple[str, ...]) -> Finding | No
     for script in ("prestart.sh", "scripts/prestart.sh"):
         if (root / script).is_file():
             return Finding("migrations", f"sh {script}", script)
-    if not installs_alembic(dependencies):
-        return table_script(root)
-    if (root / "alembic.ini").is_file() and holds_revisions(root / alembic_location(root)):
-        return Finding("migrations", upgrade_beside(root), "alembic.ini")
-    if "[tool.alembic]" in (root / "pyproject.toml").read_text(errors="replace") if (root / "pyproject.toml").is_file() else "":
-        return Finding("migrations", UPGRADE, "[tool.alembic] in pyproject.toml")
-    if folder := nested_alembic(root):  # a plain command, no shell: the contract's upgrade runs as written
-        return Finding("migrations", f"env -C {folder} {UPGRADE}", f"{folder}/alembic.ini")
-    return table_script(root)
+    if installs_alembic(dependencies):
+        if (root / "alembic.ini").is_file() and holds_revisions(root / alembic_location(root)):
+            return Finding("migrations", upgrade_beside(root), "alembic.ini")
+        if "[tool.alembic]" in (text_of(root / "pyproject.toml") if (root / "pyproject.toml").is_file() else ""):
+            return Finding("migrations", UPGRADE, "[tool.alembic] in pyproject.toml")
+        if folder := nested_alembic(root):  # a plain command, no shell: the contract's upgrade runs as written
+            return Finding("migrations", f"env -C {folder} {UPGRADE}", f"{folder}/alembic.ini")
+    return aerich_upgrade(root, dependencies) or table_script(root)
+
+
+def aerich_upgrade(root: Path, dependencies: tuple[str, ...]) -> Finding | None:
+    """aerich's upgrade, for a Tortoise app whose [tool.aerich] names a migrations folder holding revisions
+    (`migrations/models/0_..._init.py`) and which installs aerich: its tables are made so, and only so
+    (ZyphrZero/react-fastapi-admin's first query found none)."""
+    location = str(pyproject(root).get("tool", {}).get("aerich", {}).get("location", "")).removeprefix("./").strip("/")
+    revisions = any((root / location).glob("*/*.py")) if location and (root / location).is_dir() else False
+    return (
+        Finding("migrations", "aerich upgrade", "[tool.aerich] in pyproject.toml")
+        if revisions and "aerich" in dependencies
+        else None
+    )
 
 
 def upgrade_beside(root: Path) -> str:

@@ -214,3 +214,22 @@ def test_aerich_kept_among_dev_dependencies_goes_into_the_image_when_the_tortois
     if added:
         assert [f for f in repo.findings if f.what == "added"][0].source == "config.py"
         assert f"install -q --no-cache-dir {added[0]}\n" in dockerfile_text(repo, "/", False)
+
+
+AERICH_PROJECT = '[project]\nname = "svc"\nversion = "1"\ndependencies = ["fastapi", "uvicorn", "tortoise-orm", "aerich"]\n'
+AERICH_PROJECT += '\n[tool.aerich]\ntortoise_orm = "app.settings.TORTOISE_ORM"\nlocation = "./migrations"\n'
+
+
+@pytest.mark.parametrize(
+    ("files", "command"),
+    [
+        # ZyphrZero/react-fastapi-admin: its tables are made by aerich's upgrade alone; init ran none, and the app's
+        # first query at startup found no table.
+        ({"pyproject.toml": AERICH_PROJECT, "migrations/models/0_20260327_init.py": ""}, "aerich upgrade"),
+        ({"pyproject.toml": AERICH_PROJECT}, ""),  # no revisions committed
+        ({"pyproject.toml": AERICH_PROJECT.replace(', "aerich"', ""), "migrations/models/0_init.py": ""}, ""),  # no aerich
+    ],
+)
+def test_a_tortoise_app_with_aerichs_revisions_runs_its_upgrade_before_the_app(tmp_path, files, command):
+    repo = read_repository(written(tmp_path, files | {"app/__init__.py": "", "app/main.py": APP}))
+    assert repo.migrations == command

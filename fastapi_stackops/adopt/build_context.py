@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi_stackops.adopt.code_databases import committed_sqlite
 from fastapi_stackops.adopt.conventions import BUILD_CACHE, HEADER
 from fastapi_stackops.adopt.dependency_files import pyproject
-from fastapi_stackops.adopt.migrations import alembic_location
+from fastapi_stackops.adopt.migrations import aerich_folder, alembic_location
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.source import SKIPPED, imported_names, src_is_a_package, string_constants
 from fastapi_stackops.adopt.start import served_top_level
@@ -95,9 +95,8 @@ def aerich_location(repo: Repository) -> list[str]:
     """pyproject.toml and the migrations folder its [tool.aerich] names, when the repository has them: aerich, run by
     the app as it starts or by hand, reads both where the app runs (ZyphrZero/react-fastapi-admin's startup upgrade
     found no migrations in the image, and its first query no table)."""
-    named = str(pyproject(repo.root).get("tool", {}).get("aerich", {}).get("location", ""))
-    location = named.removeprefix("./").strip("/")
-    return ["pyproject.toml", location] if location and (repo.root / location).is_dir() else []
+    location = aerich_folder(repo.root)
+    return ["pyproject.toml", location] if location else []
 
 
 def alembic_script_location(repo: Repository, named: str = "") -> list[str]:

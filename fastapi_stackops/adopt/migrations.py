@@ -104,12 +104,18 @@ def migrations_to_run(root: Path, dependencies: tuple[str, ...]) -> Finding | No
     return aerich_upgrade(root, dependencies) or table_script(root)
 
 
+def aerich_folder(root: Path) -> str:
+    """The migrations folder [tool.aerich] names (`./migrations`, as `migrations`), when the repository has it; ""."""
+    named = str(pyproject(root).get("tool", {}).get("aerich", {}).get("location", "")).removeprefix("./").strip("/")
+    return named if named and (root / named).is_dir() else ""
+
+
 def aerich_upgrade(root: Path, dependencies: tuple[str, ...]) -> Finding | None:
     """aerich's upgrade, for a Tortoise app whose [tool.aerich] names a migrations folder holding revisions
     (`migrations/models/0_..._init.py`) and which installs aerich: its tables are made so, and only so
     (ZyphrZero/react-fastapi-admin's first query found none)."""
-    location = str(pyproject(root).get("tool", {}).get("aerich", {}).get("location", "")).removeprefix("./").strip("/")
-    revisions = any((root / location).glob("*/*.py")) if location and (root / location).is_dir() else False
+    location = aerich_folder(root)
+    revisions = any((root / location).glob("*/*.py")) if location else False
     return (
         Finding("migrations", "aerich upgrade", "[tool.aerich] in pyproject.toml")
         if revisions and "aerich" in dependencies

@@ -170,12 +170,18 @@ def test_a_guessed_write_passes_with_any_success_and_gives_no_verdict_without_it
 class Forgetting(JSONAnswering):
     """A service whose writes answer an id and whose reads never give back what was written (a task queue's result)."""
 
+    deleted: list = []
+
     def do_POST(self):  # noqa: N802
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.answer(200, {"id": "a1b2"})
 
     def do_GET(self):  # noqa: N802
         self.answer(200, {"id": "a1b2", "text": None})
+
+    def do_DELETE(self):  # noqa: N802
+        Forgetting.deleted.append(self.path)
+        self.answer(204, {})
 
 
 @pytest.mark.parametrize(("guessed", "outcome"), [(True, "no verdict"), (False, "failed")])
@@ -186,7 +192,9 @@ def test_a_record_not_read_back_before_any_restart_is_said_so_and_a_guess_gets_n
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}"
     write = Probe("/jobs", method="POST", status=200, json={"text": "{marker}"})
-    scenario = Persistence("api", write=write, read=Probe("/jobs/{id}", expect_json={"text": "{marker}"}), guessed=guessed)
+    read = Probe("/jobs/{id}", expect_json={"text": "{marker}"})
+    scenario = Persistence("api", write=write, read=read, delete="/jobs/{id}", guessed=guessed)
+    Forgetting.deleted = []
     restarts = []
     try:
         results = persistence_cycles(1, 1, lambda: restarts.append(1) or url, url, scenario_writer(scenario, None))
@@ -196,3 +204,4 @@ def test_a_record_not_read_back_before_any_restart_is_said_so_and_a_guess_gets_n
     finally:
         server.shutdown()
     assert (said, restarts) == (outcome, []) and "not read back even before down/up" in words, words
+    assert Forgetting.deleted == ["/jobs/a1b2"]  # the record it wrote is removed, as every other this run writes

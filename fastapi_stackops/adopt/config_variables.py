@@ -16,8 +16,9 @@ from fastapi_stackops.adopt.url_parts import PLACED
 #: Code that fills a file's `${NAME}` from the environment: the standard library's, a pattern of its own, a library's
 #: (dependency_injector's Configuration reads a YAML file so: `from_yaml`, `yaml_files=`).
 SUBSTITUTES = re.compile(r"expandvars|\\\$\\\{|pyaml_env|envyaml|\bfrom_yaml\(|\byaml_files\s*=")
-#: `${NAME}`, `${NAME:-default}` or `${NAME-default}`, as a shell (and most loaders) read them.
-REFERENCE = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
+#: `${NAME}`, `${NAME:-default}` or `${NAME-default}`, as a shell (and most loaders) read them; `${NAME:default}`, as
+#: dependency_injector's Configuration does.
+REFERENCE = re.compile(r"\$\{(\w+)(?:(?::-?|-)([^}]*))?\}")
 #: A URL written in a config file's line, up to a quote or a space.
 URL_IN_LINE = re.compile(r"[\w+]+://[^\s'\"]+")
 

@@ -19,6 +19,8 @@ YAML = (
     'database:\n  url: "postgresql+asyncpg://${PG_USER}:${PG_PASSWORD}@${PG_HOST}:${PG_PORT}/${PG_DB}?sslmode=${PG_SSL:-disable}"\n'
 )
 
+DI_CONTAINER = "from dependency_injector import providers\n\nconfig = providers.Configuration(yaml_files=['config.yml'])\n"
+
 
 @pytest.mark.parametrize(
     ("files", "fields"),
@@ -41,6 +43,12 @@ YAML = (
             {"KEY": None},
         ),
         ({"config/loader.py": "import yaml\n", "settings/base.yaml": YAML}, {}),  # nothing fills them in: a literal text
+        # schuna/fastapi-graphql's shape: dependency_injector's `${NAME:default}`; unread, the URL stayed at SQLite in a
+        # folder the app could not write, while the stack ran MariaDB for its pymysql.
+        (
+            {"api/container.py": DI_CONTAINER, "config.yml": 'db:\n  url: ${DATABASE_URL:"sqlite:///./database.db"}\n'},
+            {"DATABASE_URL": "sqlite:///./database.db"},
+        ),
     ],
 )
 def test_the_names_a_config_file_leaves_to_the_environment_are_settings_when_the_code_fills_them(tmp_path, files, fields):

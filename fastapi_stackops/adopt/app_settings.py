@@ -268,6 +268,9 @@ TYPED_VALUES = (
     (re.compile(r"\b(int|PositiveInt|NonNegativeInt|conint)\b"), "1"),
     (re.compile(r"\b(float|PositiveFloat|Decimal)\b"), "1.0"),
     (re.compile(r"\bEmailStr\b|\bNameEmail\b"), "admin@example.com"),
+    # An address to serve at (jpcadena/fastapi-graphql's `SERVER_HOST: IPvAnyAddress`): a container's is every one.
+    (re.compile(r"\bIPv(4|Any)Address\b"), "0.0.0.0"),
+    (re.compile(r"\bIPv6Address\b"), "::"),
     (re.compile(r"\bRedisDsn\b"), "redis://localhost:6379/0"),
     (re.compile(r"\b(PostgresDsn|PostgreSQLDsn)\b"), "postgresql://app:app@localhost:5432/app"),
     (re.compile(r"Url\b|Dsn\b"), "http://localhost"),

@@ -15,6 +15,8 @@ from fastapi_stackops.stack import Stack
 
 #: pytest's closing line ("== 9 failed, 45 passed in 11.00s ==").
 TEST_SUMMARY = re.compile(r"\d+ (failed|passed|errors?)\b.* in \d+(\.\d+)?s")
+#: pytest's exit code when it collected no test.
+NOTHING_COLLECTED = 5
 
 
 def echo(line: str) -> str:
@@ -43,6 +45,9 @@ def run_service_tests(stack: Stack, tty: bool = False) -> None:
 
 
 def pytest_summary(lines: list[str], code: int) -> str:
-    """pytest's closing line, else its usage error, else the exit code; without colour codes (--color=yes)."""
+    """pytest's closing line, else its usage error, else the exit code; without colour codes (--color=yes). Exit 5 is
+    a suite that collected nothing: its configuration (testpaths, python_files) finds no test."""
     told = [line.strip("= \n") for line in map(plain, lines) if TEST_SUMMARY.search(line) or line.startswith("ERROR: ")]
+    if not told and code == NOTHING_COLLECTED:
+        return "pytest collected no tests (exit 5): its testpaths and python_files, as configured, match no test"
     return told[-1] if told else f"exit {code}"

@@ -32,6 +32,8 @@ def placed_parts(root: Path) -> dict[str, str]:
         if not (tree := parsed(path)):
             continue
         bound = environment_bound(tree)
+        # A module's own names win over a parameter's of the same name.
+        bound = {name: read for name, default in parameter_defaults(tree).items() if (read := read_of(default, bound))} | bound
         for node in (n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)):
             found |= url_parts_of(node, bound)
         for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
@@ -42,6 +44,18 @@ def placed_parts(root: Path) -> dict[str, str]:
             read = read or (read_of(as_text(given), bound) if given is not None else "") or imported_setting(given)
             read = read or alembic_url_read(call, bound)
             found |= {read: "url"} if read and read not in found else {}
+    return found
+
+
+def parameter_defaults(tree: ast.Module) -> dict[str, ast.expr]:
+    """Each function parameter's default, by the parameter's name: the URL an engine opens may be one's
+    (syengo254/fastapi-graphql's `def __init__(self, url: str = DB_CONFIG)` beside `DB_CONFIG = os.getenv(...)`)."""
+    found = {}
+    for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
+        arguments = function.args
+        positional = [*arguments.posonlyargs, *arguments.args]
+        found |= {a.arg: d for a, d in zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults)}
+        found |= {a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None}
     return found
 
 

@@ -90,6 +90,14 @@ BARE_PARTS = (
             "        self.url = f'postgresql://{self.__who}:{self.__pw}@{self.__host}/{self.__db}'\n",
             {"PG_USER": "user", "PG_PW": "password", "PG_HOST": "host", "PG_DB": "name"},
         ),
+        # syengo254/fastapi-graphql: the engine opens a parameter whose default is the read (DB_CONFIG); unknown,
+        # the variable was never given and create_async_engine(None) stopped the import
+        (
+            "import os\n\nDB_CONFIG = os.getenv('DB_CONFIG')\n\nclass S:\n    def __init__(self, url: str = DB_CONFIG):\n"
+            "        self.engine = create_async_engine(url)\n",
+            {"DB_CONFIG": "url"},
+        ),
+        ("import os\n\ndef open_it(*, url=os.environ['PLACE']):\n    return create_engine(url)\n", {"PLACE": "url"}),
     ],
 )
 def test_each_part_of_a_url_the_code_assembles_is_known_by_its_place(tmp_path, code, placed):

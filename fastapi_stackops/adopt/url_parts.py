@@ -34,6 +34,7 @@ def placed_parts(root: Path) -> dict[str, str]:
         bound = environment_bound(tree)
         # A module's own names win over a parameter's of the same name.
         bound = {name: read for name, default in parameter_defaults(tree).items() if (read := read_of(default, bound))} | bound
+        bound = attribute_aliases(tree) | bound
         for node in (n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)):
             found |= url_parts_of(node, bound)
         for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
@@ -45,6 +46,17 @@ def placed_parts(root: Path) -> dict[str, str]:
             read = read or alembic_url_read(call, bound)
             found |= {read: "url"} if read and read not in found else {}
     return found
+
+
+def attribute_aliases(tree: ast.Module) -> dict[str, str]:
+    """Module-level names bound to a settings object's attribute, by the attribute: KirvanRdz/fastapi-rest's
+    `DATABASE_URL = settings.DATABASE_URL` before `create_engine(DATABASE_URL)`."""
+    assigned = (n for n in tree.body if isinstance(n, ast.Assign) and len(n.targets) == 1)
+    return {
+        n.targets[0].id: n.value.attr
+        for n in assigned
+        if isinstance(n.targets[0], ast.Name) and isinstance(n.value, ast.Attribute)
+    }
 
 
 def parameter_defaults(tree: ast.Module) -> dict[str, ast.expr]:

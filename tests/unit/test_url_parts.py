@@ -98,6 +98,12 @@ BARE_PARTS = (
             {"DB_CONFIG": "url"},
         ),
         ("import os\n\ndef open_it(*, url=os.environ['PLACE']):\n    return create_engine(url)\n", {"PLACE": "url"}),
+        # KirvanRdz/fastapi-rest: a module's name for the settings' attribute, handed to the engine; unknown, the URL
+        # got a made-up secret and the import stopped at SQLAlchemy's parse
+        (
+            "from app.core.config import settings\n\nDATABASE_URL = settings.DATABASE_URL\n\nengine = create_engine(DATABASE_URL)\n",
+            {"DATABASE_URL": "url"},
+        ),
     ],
 )
 def test_each_part_of_a_url_the_code_assembles_is_known_by_its_place(tmp_path, code, placed):

@@ -141,11 +141,18 @@ def services_at_home(root: Path, folder: str) -> dict[str, str]:
     return {name: url for name, url in at_home.items() if not url.lower().startswith("http")}  # a server, not the stack's
 
 
+#: A test pytest collects: a test function (or method) or a Test class. A template's empty test_app.py holds none, and
+#: a suite of none fails (exit 5) however good the app is (amrit2356/template-fastapi-rest).
+A_TEST = re.compile(r"^\s*(async\s+)?def test|^class Test", re.M)
+
+
 def find_service_tests(root: Path, project: dict, installer: str, package: str = "") -> tuple[ServiceTests | None, str]:
     """The suite and how its dependencies install, or None and why not (a reason only when there are tests)."""
     folder = test_folder(root, package)
     if not folder:
         return None, ""
+    if not any(A_TEST.search(text_of(p)) for p in [*(root / folder).rglob("test_*.py"), *(root / folder).rglob("*_test.py")]):
+        return None, f"{folder}/'s test files hold no test (no test function or Test class): no test image"
     found = dev_dependencies(root, project, installer)
     if not found:
         return None, f"{folder}/ has tests, but no dev group, extra or requirements file names pytest: no test image"

@@ -479,6 +479,24 @@ def test_no_test_folder_means_no_test_image_and_no_reason(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("text", "suite"),
+    [
+        ("", False),  # amrit2356/template-fastapi-rest's empty tests/unit/test_app.py: pytest collected none, exit 5
+        ("import pytest\n\n# def test_later(): ...\n", False),
+        ("async def test_it():\n    pass\n", True),
+        ("class TestApp:\n    def test_it(self):\n        pass\n", True),
+    ],
+)
+def test_test_files_that_hold_no_test_make_no_test_image_and_say_so(tmp_path, text, suite):
+    written(tmp_path, {"pyproject.toml": '[dependency-groups]\ndev = ["pytest"]\n', "tests/unit/test_app.py": text})
+    found, reason = find_service_tests(tmp_path, pyproject(tmp_path), "uv")
+    assert (found is not None, reason) == (
+        suite,
+        "" if suite else "tests/'s test files hold no test (no test function or Test class): no test image",
+    )
+
+
+@pytest.mark.parametrize(
     ("procfile", "command"),
     [
         (

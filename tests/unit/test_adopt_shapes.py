@@ -303,7 +303,7 @@ def test_an_app_built_from_a_subclass_of_fastapi_in_a_factory_is_found(tmp_path,
 
 
 def test_tests_that_keep_their_own_requirements_file_get_a_test_image_from_it(tmp_path):
-    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP, "tests/test_a.py": ""})
+    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP, "tests/test_a.py": "def test_a():\n    pass\n"})
     written(tmp_path, {"tests/requirements.txt": "-r ../requirements.txt\npytest==8.0\n"})
     repo = read_repository(tmp_path)
     assert (repo.service_tests.kind, repo.service_tests.name) == ("requirements", "tests/requirements.txt")
@@ -312,7 +312,10 @@ def test_tests_that_keep_their_own_requirements_file_get_a_test_image_from_it(tm
 
 def test_tests_whose_pytest_is_in_a_subfolders_dev_requirements_get_a_test_image_with_that_folder(tmp_path):
     written(tmp_path, {"infra/requirements.txt": "-r requirements/dev.txt\n", "infra/requirements/prod.txt": "fastapi\n"})
-    written(tmp_path, {"infra/requirements/dev.txt": "fastapi\npytest==8.0\n", "main.py": APP, "tests/test_a.py": ""})
+    written(
+        tmp_path,
+        {"infra/requirements/dev.txt": "fastapi\npytest==8.0\n", "main.py": APP, "tests/test_a.py": "def test_a():\n    pass\n"},
+    )
     repo = read_repository(tmp_path)
     assert (repo.service_tests.kind, repo.service_tests.name) == ("requirements", "infra/requirements/dev.txt")
     assert "COPY infra/requirements ./infra/requirements\n" in dockerfile_text(repo, "/health", False)
@@ -332,8 +335,8 @@ def test_an_app_importing_packages_its_pytest_settings_put_on_the_path_runs_with
 @pytest.mark.parametrize(
     ("files", "folder", "kind"),
     [
-        ({"svc/tests/test_a.py": ""}, "svc", "uv-extra"),  # tests inside the package, pytest in an extra
-        ({"tests/test_a.py": ""}, "tests", "uv-extra"),
+        ({"svc/tests/test_a.py": "def test_a():\n    pass\n"}, "svc", "uv-extra"),  # tests inside the package, pytest in an extra
+        ({"tests/test_a.py": "def test_a():\n    pass\n"}, "tests", "uv-extra"),
     ],
 )
 def test_tests_are_found_inside_the_package_and_through_an_extra(tmp_path, files, folder, kind):
@@ -345,7 +348,15 @@ def test_tests_are_found_inside_the_package_and_through_an_extra(tmp_path, files
 
 def test_pytest_among_the_main_dependencies_needs_nothing_more(tmp_path):
     project = '[project]\nname = "svc"\ndependencies = ["fastapi", "uvicorn", "pytest"]\n'
-    written(tmp_path, {"pyproject.toml": project, "uv.lock": "version = 1\n", "svc/main.py": APP, "tests/test_a.py": ""})
+    written(
+        tmp_path,
+        {
+            "pyproject.toml": project,
+            "uv.lock": "version = 1\n",
+            "svc/main.py": APP,
+            "tests/test_a.py": "def test_a():\n    pass\n",
+        },
+    )
     assert read_repository(tmp_path).service_tests.kind == "main"
 
 
@@ -1260,7 +1271,9 @@ def test_the_test_image_runs_pytest_from_where_the_repositorys_own_addopts_name_
 )
 def test_a_suite_that_starts_containers_gets_the_engines_socket_and_only_such_a_suite(tmp_path, test_module, sqlite, engine):
     files = {"requirements.txt": "fastapi\n" + ("aiosqlite\n" if sqlite else ""), "requirements-dev.txt": "pytest\n"}
-    repo = read_repository(written(tmp_path, files | {"main.py": APP, "tests/test_it.py": test_module}))
+    repo = read_repository(
+        written(tmp_path, files | {"main.py": APP, "tests/test_it.py": test_module + "\n\ndef test_it():\n    pass\n"})
+    )
     tested = compose_text(repo).split("  web-test:\n")[1]
     mounted = "      - ${STACKOPS_ENGINE_SOCKET-/var/run/docker.sock}:/var/run/docker.sock\n" in tested
     assert repo.service_tests.starts_containers is engine and mounted is engine and ('user: "0"' in tested) is engine

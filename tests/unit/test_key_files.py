@@ -81,7 +81,11 @@ def test_an_import_failure_on_a_key_file_gives_the_app_its_servers_tests_and_wor
     from fastapi_stackops.adopt.first_start import learned
     from fastapi_stackops.adopt.init import setup_for
 
-    files = {"requirements.txt": "fastapi\npyjwt[crypto]\npytest\nhttpx\n", "main.py": APP, "tests/test_main.py": ""}
+    files = {
+        "requirements.txt": "fastapi\npyjwt[crypto]\npytest\nhttpx\n",
+        "main.py": APP,
+        "tests/test_main.py": "def test_main():\n    pass\n",
+    }
     setup = setup_for(read_repository(written(tmp_path, files)), system_ca=False)
     setup, _ = learned(setup, ImportFailed(setup.repo, MISSING.format("/srv/certs/jwt-private.pem")), False)
     assert setup.repo.keys == ("/srv/certs/jwt-private.pem", "/srv/certs/jwt-public.pem")

@@ -66,8 +66,10 @@ def parameter_defaults(tree: ast.Module) -> dict[str, ast.expr]:
     for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
         arguments = function.args
         positional = [*arguments.posonlyargs, *arguments.args]
-        found |= {a.arg: d for a, d in zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults)}
-        found |= {a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None}
+        found |= {
+            a.arg: d for a, d in zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults, strict=True)
+        }
+        found |= {a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if d is not None}
     return found
 
 

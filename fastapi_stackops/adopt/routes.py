@@ -26,6 +26,7 @@ from fastapi_stackops.adopt.import_failure import (
 from fastapi_stackops.adopt.persistence_scenario import scenario
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.refused_values import missing_variables, refused_values
+from fastapi_stackops.adopt.table_resets import tables_reset_at_start
 from fastapi_stackops.commands import last_words
 from fastapi_stackops.diagnosis import TRACEBACK, failure_cause, given_up_words
 from fastapi_stackops.repository import git_root
@@ -162,7 +163,7 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
     failure, startup = None, None
     for line in output.stdout.splitlines():
         if line.startswith(MARKER):  # with why its startup failed, if it did: what init may learn from
-            return reported(line, MARKER) | {"startup": startup}
+            return reported(line, MARKER) | {"startup": startup, "resets": tables_reset_at_start(repo.root)}
         if line.startswith(FAILED):
             failure = Failure.of(reported(line, FAILED))
         if line.startswith(STARTUP_FAILED):
@@ -241,6 +242,8 @@ def choose_routes(asked: dict) -> Routes:
             else "no health-like route and no OpenAPI document: ready when / answers at all (any status below 500)"
         )
     routes.persistence, reason = scenario(asked.get("openapi") or {})
+    if routes.persistence and asked.get("resets"):  # a restart empties its tables: no record could be read back
+        routes.persistence, reason = None, f"the app drops its tables as it starts ({asked['resets']}), which no record outlives"
     if reason:
         routes.remarks.append(f"no persistence scenario: {reason}")
     return routes

@@ -60,6 +60,12 @@ def script_files(repo: Repository, script: str, copied: list[str]) -> list[str]:
     return [path for path in named if (repo.root / path).is_file() and Path(path).parts[0] not in copied]
 
 
+def holds_data(folder: Path) -> bool:
+    """Whether the folder holds files other than Python's: templates beside a helper script of theirs are data to read
+    (lkadin/5-Crowns---Fastapi-HTMX's templates/ was left out for its jinga_render_client.py); code alone is none."""
+    return any(path.is_file() and path.suffix not in (".py", ".pyc") for path in folder.rglob("*"))
+
+
 #: Folders an app writes as it runs (its data, uploads, logs): a volume's or a tmpfs's, never the image's copy.
 WRITTEN_FOLDERS = frozenset({"data", "reports", "logs", "log", "uploads", "media", "tmp", "var"})
 #: Files at the top no image needs, whatever the code names: the project's own metadata and tools', and secrets.
@@ -76,7 +82,7 @@ def named_files(repo: Repository) -> list[str]:
     # A database file is data, kept out of the context (`*.db` in .dockerignore): never a file to copy.
     files = [p.name for p in top if p.is_file() and p.suffix not in (".py", ".db")]
     kept_out = SKIPPED | WRITTEN_FOLDERS
-    folders = [p.name for p in top if p.is_dir() and p.name not in kept_out and not next(p.rglob("*.py"), None)]
+    folders = [p.name for p in top if p.is_dir() and p.name not in kept_out and holds_data(p)]
     return [name for name in files + folders if name not in NOT_NAMED_FILES and name not in repo.docker_files]
 
 

@@ -140,11 +140,14 @@ def test_a_file_at_the_top_the_code_names_is_copied_with_it(tmp_path):
         ),
         ('DB = "data/app.db"\nLOGS = "logs/app.log"\n', ["main.py"]),  # what it writes as it runs: never the image's
         ('TAG = "tools/x"\n', ["main.py"]),  # a folder of code of its own (tools/run.py) is no data to read
+        # lkadin/5-Crowns---Fastapi-HTMX: templates beside a helper script of theirs are still templates to read
+        ('from jinja2 import FileSystemLoader\nL = FileSystemLoader("templates")\n', ["main.py", "templates"]),
         ("X = 1\n", ["main.py"]),
     ],
 )
 def test_a_folder_at_the_top_the_code_names_as_a_path_is_copied_with_it(tmp_path, code, copied):
     files = {"requirements.txt": "fastapi\n", "main.py": code + APP, "templates/email/invite.html": "", "data/seed.json": ""}
+    files |= {"templates/render_client.py": ""}
     repo = read_repository(written(tmp_path, files | {"logs/.keep": "", "tools/run.py": ""}))
     assert code_paths(repo) == copied
 

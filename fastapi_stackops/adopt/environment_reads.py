@@ -26,7 +26,9 @@ def constant_text(node: ast.AST | None) -> str | None:
     return ""  # an expression: a default the app computes
 
 
-ENVIRONMENT_CALLS = ("os.getenv", "os.environ.get", "getenv")
+ENVIRONMENT_CALLS = ("os.getenv", "os.environ.get", "getenv", "environ.get")
+#: The environment's mapping, as `import os` and as `from os import environ` name it.
+ENVIRONMENT_MAPPINGS = ("os.environ", "environ")
 #: A key the app signs with (its tokens, its sessions): SECRET_KEY, JWT_SECRET, JWT_REFRESH_SECRET_KEY; not another
 #: service's secret (STRIPE_SECRET_KEY), which a made-up value could set the app calling.
 SIGNING_SECRET = re.compile(r"^((APP|AUTH|SESSION|TOKEN|ACCESS|REFRESH)(_TOKEN)?_)?SECRET(_KEY)?$|^JWT_\w*(SECRET|KEY)$", re.I)
@@ -90,7 +92,7 @@ def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libra
     """`os.getenv("X", default)`, `os.environ.get("X", default)`, `os.environ["X"]`, a settings library's read, or a
     call of one of the module's own `readers` (a function that looks its first argument up in the environment): the
     variable, its default, and its type when the read casts it."""
-    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ" and isinstance(node.ctx, ast.Load):
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) in ENVIRONMENT_MAPPINGS and isinstance(node.ctx, ast.Load):
         name = constant_text(node.slice)
         return SettingField(name, None, exact=True) if name else None
     if not (isinstance(node, ast.Call) and node.args):
@@ -113,7 +115,7 @@ def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libra
 
 def environment_key(node: ast.AST) -> ast.AST | None:
     """What `os.environ[key]`, `os.getenv(key)` or `os.environ.get(key)` looks up; None for anything else."""
-    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) in ENVIRONMENT_MAPPINGS:
         return node.slice
     if isinstance(node, ast.Call) and node.args and ast.unparse(node.func) in ENVIRONMENT_CALLS:
         return node.args[0]

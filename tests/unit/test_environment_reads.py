@@ -157,3 +157,22 @@ def test_a_guard_in_a_class_another_module_makes_as_it_loads_is_required(tmp_pat
     (tmp_path / "router.py").write_text("from weather import WeatherClient\n\nclient = WeatherClient()\n")
     [settings] = environment_settings(tmp_path, [tmp_path / "weather.py", tmp_path / "router.py"])
     assert [(f.name, f.default) for f in settings.fields] == [("API_KEY", None)]
+
+
+@pytest.mark.parametrize(
+    ("code", "fields"),
+    [
+        # lmeniconi/fastapi-restapi: `from os import environ`; none of its reads was known, MARIADB_PORT went ungiven,
+        # and the import stopped at int('None')
+        (
+            "from os import environ\n\nPORT = environ.get('MARIADB_PORT')\nKEY = environ['SECRET_KEY']\n",
+            {"MARIADB_PORT", "SECRET_KEY"},
+        ),
+        ("import os\n\nPORT = os.environ.get('MARIADB_PORT', '3306')\n", {"MARIADB_PORT"}),
+        ("environ = {}\nenviron['x'] = 1\n", set()),  # a store, no read
+    ],
+)
+def test_the_environment_is_read_however_os_is_imported(tmp_path, code, fields):
+    (tmp_path / "settings.py").write_text(code)
+    found = environment_settings(tmp_path, [tmp_path / "settings.py"])
+    assert {f.variable for s in found for f in s.fields} == fields

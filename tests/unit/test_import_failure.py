@@ -448,6 +448,20 @@ def test_an_apps_bare_assert_on_a_name_teaches_the_variable_read_into_it(tmp_pat
     assert unset(at[1], repo) == ()  # a read with a default: the app's own check, nothing to learn
 
 
+def test_a_library_assert_on_a_setting_the_apps_line_hands_on_empty_teaches_that_setting(tmp_path):
+    """My-Wang825/FastApi-Poetry: `FastAPI(title=configs.APP_TITLE)`, of `APP_TITLE: str = os.getenv("APP_TITLE")` in
+    another module: FastAPI's own assert ("A title must be provided for OpenAPI") on the app's line."""
+    from fastapi_stackops.adopt.first_start import unset
+
+    config = "import os\n\nclass Config:\n    APP_TITLE: str = os.getenv('APP_TITLE')\n    NAME = os.getenv('NAME', 'x')\n\nconfigs = Config()\n"
+    main = "from fastapi import FastAPI\nfrom config import configs\n\napp = FastAPI(title=configs.APP_TITLE, version=configs.NAME)\n"
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\n", "config.py": config, "main.py": main}))
+    words = "A title must be provided for OpenAPI, e.g.: 'My API'"
+    assert unset(ImportFailed(repo, "AssertionError", Failure("AssertionError", words, "/srv/main.py", 4)), repo) == (
+        "APP_TITLE",
+    )
+
+
 def test_a_conversion_of_an_unset_variable_on_the_apps_own_line_teaches_that_variable(tmp_path):
     """shiningflash/fastapi-backend-starter-kit: `MAIL_PORT: int = int(os.getenv('MAIL_PORT'))` in a class body,
     `int() argument must be ... not 'NoneType'`: the failure names no variable, its own line reads one."""

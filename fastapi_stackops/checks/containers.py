@@ -8,6 +8,8 @@ import json
 import re
 import tarfile
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fastapi_stackops.baseimages import needed_base_images
@@ -135,11 +137,26 @@ def base_layers(
     )
 
 
+#: How long the engine may take before the next bytes of an image's export: a 7 GB image (torch's) took more than
+#: the client's usual 30 s before its first (amrit2356/template-fastapi-rest's smoke failed on a read timeout).
+EXPORT_SECONDS = 600
+
+
+@contextmanager
+def patient(client: docker.DockerClient) -> Iterator[None]:
+    """The client waiting up to EXPORT_SECONDS for the engine's next bytes, then as before."""
+    before, client.api.timeout = client.api.timeout, max(client.api.timeout, EXPORT_SECONDS)
+    try:
+        yield
+    finally:
+        client.api.timeout = before
+
+
 def added_files(client: docker.DockerClient, image, skip: int) -> dict[str, bool]:
     """Every path in the image's layers after the first `skip` (its base image's), and whether it can hold anything: an
     empty file cannot (the empty .env a Dockerfile touches for an app that reads one at import leaks nothing)."""
     names: dict[str, bool] = {}
-    with tempfile.TemporaryFile() as archive:
+    with tempfile.TemporaryFile() as archive, patient(client):
         for chunk in image.save(named=False):
             archive.write(chunk)
         archive.seek(0)

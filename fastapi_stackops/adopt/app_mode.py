@@ -48,7 +48,7 @@ def enum_members(root: Path) -> dict[str, dict[str, str]]:
 
 def choices(field: SettingField, enums: dict[str, dict[str, str]]) -> dict[str, str]:
     """The values a field takes, by name: a Literal's, or an enum's of the repository."""
-    literal = re.match(r"^Literal\[(.*)\]$", field.annotation.strip())
+    literal = re.match(r"^(?:\w+\.)?Literal\[(.*)\]$", field.annotation.strip())
     if literal:
         values = re.findall(r"['\"]([^'\"]+)['\"]", literal.group(1))
         return {value: value for value in values}

@@ -279,7 +279,7 @@ TYPED_VALUES = (
 
 def typed_value(annotation: str) -> str | None:
     """A value pydantic accepts for the annotation; None for a string (or anything unknown), which gets a secret."""
-    literal = re.match(r"^Literal\[\s*['\"]?([^'\",\]]+)", annotation)
+    literal = re.match(r"^(?:\w+\.)?Literal\[\s*['\"]?([^'\",\]]+)", annotation)  # typing's, as `t.Literal` too
     if literal:
         return literal.group(1)
     inner = re.sub(r"^(Optional\[(.*)\]|Annotated\[([^,]*),.*\])$", r"\2\3", annotation.strip())

@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+from fastapi_stackops.adopt.app_mode import enum_members
 from fastapi_stackops.adopt.app_settings import SettingField, Settings, required_group
 from fastapi_stackops.adopt.config_variables import config_placed_parts, config_variables
 from fastapi_stackops.adopt.environment_reads import (
@@ -160,12 +161,22 @@ def held_settings(node: ast.ClassDef, classes: dict, groups: dict, prefix: str, 
     )
 
 
+def enum_typed(fields: tuple[SettingField, ...], enums: dict[str, dict[str, str]]) -> tuple[SettingField, ...]:
+    """A required field typed as one of the repository's string enums gets its first member's value: a made-up string
+    is none of them (ntphiep/fastapi-uv-servive-template's `level: LoggingLevel` stopped the import)."""
+    first = {name: next(iter(members.values())) for name, members in enums.items() if members}
+    return tuple(
+        replace(f, given=first[f.annotation]) if f.default is None and f.given is None and f.annotation in first else f
+        for f in fields
+    )
+
+
 def find_settings(root: Path) -> Settings | None:
     """The pydantic-settings class that holds the database URL (else the first one, else the file reading the most from
     the environment), with the fields the app's other settings classes and files cannot start without: settings are
     often split over several classes, and read again where they are used."""
     found, groups, own = [], {n.name: n for n, _ in subclasses(root, "BaseModel")}, {}
-    classes = subclasses(root, "BaseSettings")  # bases before their subclasses
+    classes, enums = subclasses(root, "BaseSettings"), enum_members(root)  # bases before their subclasses
     for node, where in classes:
         prefix, delimiter = config_value(node, "env_prefix"), config_value(node, "env_nested_delimiter")
         names = [getattr(base, "id", getattr(base, "attr", "")) for base in node.bases]
@@ -176,7 +187,7 @@ def find_settings(root: Path) -> Settings | None:
         tree = parsed(root / where.rsplit(":", 1)[0])
         fields = (*inherited, *annotated_fields(node, prefix, delimiter, groups, readers=module_readers(tree)))
         fields += held_settings(node, {n.name: n for n, _ in classes}, groups, prefix, delimiter)
-        fields = validated_defaults(fields, tree)
+        fields = enum_typed(validated_defaults(fields, tree), enums)
         # A field typed as another settings class (`db: DBSettings`) is made by the code, which reads its own variables.
         own[node.name] = tuple(f for f in fields if f.annotation not in {n.name for n, _ in classes})
         found.append(Settings(node.name, prefix, own[node.name], where))

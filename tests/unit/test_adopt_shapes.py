@@ -79,12 +79,26 @@ def test_a_merge_conflict_marker_in_the_code_is_refused_before_any_build_naming_
         ("list[str]", "[]"),
         ("dict[str, int]", "{}"),
         ("Literal['local', 'production']", "local"),
+        ("t.Literal['JSON', 'PLAIN']", "JSON"),  # ntphiep/fastapi-uv-servive-template's `import typing as t`
         ("str", None),
         ("SecretStr", None),
     ],
 )
 def test_a_required_setting_gets_a_value_of_its_type(annotation, value):
     assert typed_value(annotation) == value
+
+
+def test_a_required_setting_typed_as_an_enum_of_the_repository_gets_a_member(tmp_path):
+    """ntphiep/fastapi-uv-servive-template: `level: LoggingLevel` (a str Enum) in a nested group; a made-up string is
+    none of its members, and the import stopped on the settings' validation."""
+    settings = (
+        "import enum\nfrom pydantic import BaseModel\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
+        "class Level(str, enum.Enum):\n    DEBUG = 'DEBUG'\n    INFO = 'INFO'\n\n"
+        "class Logs(BaseModel):\n    level: Level\n\nclass Settings(BaseSettings):\n    logs: Logs\n    secret: str\n"
+        "    model_config = SettingsConfigDict(env_nested_delimiter='__')\n"
+    )
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\n", "settings.py": settings, "main.py": APP}))
+    assert {f.variable: f.typed_value for f in repo.settings.required} == {"LOGS__LEVEL": "DEBUG", "SECRET": None}
 
 
 def test_settings_split_over_classes_are_all_read_and_typed_values_are_no_secrets():

@@ -25,3 +25,24 @@ def poetry_runtime_dependencies(project: dict) -> dict:
     return {
         name: spec for group in poetry_runtime_groups(project) for name, spec in groups[group].get("dependencies", {}).items()
     }
+
+
+def uv_framework_groups(project: dict, dependencies: tuple[str, ...]) -> list[str]:
+    """uv's dependency groups that bring fastapi when the main dependencies do not: each, a dev group too, as a plain
+    `uv sync` installs dev's (yifan/fastapi-uv's own image syncs `--group prod`, its `fastapi`, beside dev's
+    `fastapi[standard]`, which brings the uvicorn it serves with)."""
+    if "fastapi" in dependencies:
+        return []
+    groups = project.get("dependency-groups", {})
+    return [n for n, listed in groups.items() if any(FRAMEWORK.match(r) for r in listed if isinstance(r, str))]
+
+
+def runtime_groups(project: dict, installer: str, dependencies: tuple[str, ...]) -> tuple[str, ...]:
+    """The groups the image installs beside the main dependencies, by installer."""
+    if installer == "poetry":
+        return tuple(poetry_runtime_groups(project))
+    return tuple(uv_framework_groups(project, dependencies)) if installer == "uv" else ()
+
+
+#: A requirement on fastapi itself, with extras or a version or neither.
+FRAMEWORK = re.compile(r"^\s*fastapi\s*($|[\[<>=!~;@ ])", re.I)

@@ -118,9 +118,12 @@ INSTALLERS = {
 
 def with_extras(repo: Repository, install: str) -> str:
     """An install command that also installs the extras bringing the framework (`api = ["fastapi[standard]"]`), and the
-    poetry groups the app imports from; uv sync removes what it is not asked for, so the test image's sync names them
-    too."""
+    groups beside main (poetry's the app imports from, uv's bringing fastapi); uv sync removes what it is not asked
+    for, so the test image's sync names them too."""
     extras = "".join(f" --extra {extra}" for extra in repo.extras) if repo.installer == "uv" else ""
+    extras += "".join(f" --group {group}" for group in repo.groups) if repo.installer == "uv" else ""
+    if repo.installer == "uv" and "dev" in repo.groups:  # uv's --no-dev wins over --group dev
+        install = install.replace(" --no-dev", "")
     extras += "".join(f" -E {extra}" for extra in repo.extras) if repo.installer.startswith("poetry") else ""
     groups = "".join(f",{group}" for group in repo.groups)  # poetry's groups beside main: `--only main,dev`
     return install.replace(" --no-install-project", f" --no-install-project{extras}").replace(

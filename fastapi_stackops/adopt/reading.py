@@ -15,7 +15,7 @@ from fastapi_stackops.adopt.backing import Database, Login, database_for
 from fastapi_stackops.adopt.backing_reading import backing_services
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.data_folders import scratch_folders
-from fastapi_stackops.adopt.default_groups import poetry_runtime_groups
+from fastapi_stackops.adopt.default_groups import runtime_groups
 from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name, unreached_lock_index
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.installer_version import installer_version
@@ -74,7 +74,7 @@ class Repository:
     start: tuple[str, ...] = ()  # the repository's own server command (a Procfile's), bound to the container port
     gunicorn_worker: str = UVICORN_WORKER  # uvicorn's worker class, under gunicorn
     extras: tuple[str, ...] = ()  # the extras that bring the framework, when the main dependencies do not
-    groups: tuple[str, ...] = ()  # poetry groups beside main whose packages the app imports (a runtime library kept in dev)
+    groups: tuple[str, ...] = ()  # groups beside main the image installs: poetry's runtime ones, uv's bringing fastapi
     async_engine: bool = False  # the code makes an async SQLAlchemy engine (create_async_engine)
     both_engines: bool = False  # and a sync one beside it (create_engine): a driver setting may be the sync one's
     requires_python: str = ""  # the project's own specifier, as written
@@ -140,7 +140,7 @@ def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how
         "dependencies": dependencies,
         "requires_python": project.get("project", {}).get("requires-python", ""),
         "extras": framework_extras(project, dependencies),
-        "groups": tuple(poetry_runtime_groups(project)) if how == "poetry" else (),
+        "groups": runtime_groups(project, how, dependencies),
         "workspace": workspace_of(root, project) if how == "uv" else None,
         "unreached_index": unreached_lock_index(root / f"{how}.lock") if how in ("uv", "poetry") else "",
         "package": imports_itself(root),

@@ -683,6 +683,25 @@ def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("groups", "synced"),
+    [
+        # yifan/fastapi-uv: fastapi in a `prod` group, and dev's with the uvicorn it serves with; the image synced
+        # neither and its build stopped
+        ('dev = ["fastapi[cli,standard]", "pytest"]\nprod = ["fastapi>=0.115"]\n', ["dev", "prod"]),
+        ('dev = ["fastapi[standard]", "pytest"]\n', ["dev"]),  # only there: what runs the app
+        ('dev = ["fastapi-cli", "pytest"]\n', []),  # no group brings fastapi itself
+    ],
+)
+def test_an_app_whose_framework_comes_in_a_uv_group_installs_that_group(tmp_path, groups, synced):
+    project = f'[project]\nname = "svc"\ndependencies = ["pydantic-settings"]\n[dependency-groups]\n{groups}'
+    repo = read_repository(written(tmp_path, {"pyproject.toml": project, "uv.lock": "version = 1\n", "svc/main.py": APP}))
+    install = "--no-install-project" + "".join(f" --group {g}" for g in synced) + " --no-cache"
+    text = dockerfile_text(repo, "/", False)
+    assert repo.groups == tuple(synced) and install in text
+    assert ("--no-dev" in text) is ("dev" not in synced)  # uv's --no-dev would win over --group dev
+
+
+@pytest.mark.parametrize(
     ("name", "value"),
     [
         ("EMAIL_USERNAME", "admin@example.com"),

@@ -26,9 +26,9 @@ def constant_text(node: ast.AST | None) -> str | None:
     return ""  # an expression: a default the app computes
 
 
-ENVIRONMENT_CALLS = ("os.getenv", "os.environ.get", "getenv", "environ.get")
-#: The environment's mapping, as `import os` and as `from os import environ` name it.
-ENVIRONMENT_MAPPINGS = ("os.environ", "environ")
+ENVIRONMENT_CALLS = ("os.getenv", "os.environ.get", "getenv")
+#: How a module that imports it (`from os import environ`) names the environment's mapping, among its readers.
+ENVIRON = "environ"
 #: A key the app signs with (its tokens, its sessions): SECRET_KEY, JWT_SECRET, JWT_REFRESH_SECRET_KEY; not another
 #: service's secret (STRIPE_SECRET_KEY), which a made-up value could set the app calling.
 SIGNING_SECRET = re.compile(r"^((APP|AUTH|SESSION|TOKEN|ACCESS|REFRESH)(_TOKEN)?_)?SECRET(_KEY)?$|^JWT_\w*(SECRET|KEY)$", re.I)
@@ -92,12 +92,14 @@ def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libra
     """`os.getenv("X", default)`, `os.environ.get("X", default)`, `os.environ["X"]`, a settings library's read, or a
     call of one of the module's own `readers` (a function that looks its first argument up in the environment): the
     variable, its default, and its type when the read casts it."""
-    if isinstance(node, ast.Subscript) and ast.unparse(node.value) in ENVIRONMENT_MAPPINGS and isinstance(node.ctx, ast.Load):
+    mapping = ast.unparse(node.value) if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) else ""
+    if mapping == "os.environ" or (mapping == ENVIRON and ENVIRON in readers):
         name = constant_text(node.slice)
         return SettingField(name, None, exact=True) if name else None
     if not (isinstance(node, ast.Call) and node.args):
         return None
     func = ast.unparse(node.func)
+    func = "os.environ.get" if func == f"{ENVIRON}.get" and ENVIRON in readers else func
     if func in (libraries or {}):
         return library_read(node, libraries[func])
     if func in (*ENVIRONMENT_CALLS, *readers):
@@ -115,7 +117,7 @@ def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libra
 
 def environment_key(node: ast.AST) -> ast.AST | None:
     """What `os.environ[key]`, `os.getenv(key)` or `os.environ.get(key)` looks up; None for anything else."""
-    if isinstance(node, ast.Subscript) and ast.unparse(node.value) in ENVIRONMENT_MAPPINGS:
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
         return node.slice
     if isinstance(node, ast.Call) and node.args and ast.unparse(node.func) in ENVIRONMENT_CALLS:
         return node.args[0]
@@ -148,8 +150,13 @@ def reads_parameter(node: ast.AST, key: str, readers: set[str]) -> bool:
 
 
 def module_readers(tree: ast.Module | None) -> tuple[frozenset[str], dict[str, str]]:
-    """The module's own reader functions, and its names for a settings library's reader."""
-    return (environment_readers(tree), config_readers(tree)) if tree else (frozenset(), {})
+    """The module's own reader functions (and `environ`, when it imports the name from os), and its names for a
+    settings library's reader."""
+    if not tree:
+        return frozenset(), {}
+    imports = (n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "os")
+    environ = {ENVIRON} if any(a.name == ENVIRON and not a.asname for n in imports for a in n.names) else set()
+    return environment_readers(tree) | environ, config_readers(tree)
 
 
 def migration_environments(root: Path) -> list[Path]:

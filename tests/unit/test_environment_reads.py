@@ -170,6 +170,8 @@ def test_a_guard_in_a_class_another_module_makes_as_it_loads_is_required(tmp_pat
         ),
         ("import os\n\nPORT = os.environ.get('MARIADB_PORT', '3306')\n", {"MARIADB_PORT"}),
         ("environ = {}\nenviron['x'] = 1\n", set()),  # a store, no read
+        # a WSGI environ, no os import: its keys are a request's, not settings
+        ("def app(environ, start):\n    return environ['PATH_INFO'], environ.get('QUERY_STRING')\n", set()),
     ],
 )
 def test_the_environment_is_read_however_os_is_imported(tmp_path, code, fields):

@@ -4,15 +4,11 @@ project builds: non-root, hardening in effect, size budget, and no forbidden fil
 from __future__ import annotations
 
 import fnmatch
-import json
 import re
-import tarfile
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fastapi_stackops.baseimages import needed_base_images
+from fastapi_stackops.checks.image_layers import added_files
 from fastapi_stackops.checks.results import Check, CheckFailed, expect
 from fastapi_stackops.cleanup import anonymous_mounts
 from fastapi_stackops.compose import ServiceModel
@@ -135,39 +131,6 @@ def base_layers(
         f"its layers do not start with those of {reference}, the base {where} names now: "
         f"it was built from another base, or that image is not here; rebuild it (inv build)"
     )
-
-
-#: How long the engine may take before the next bytes of an image's export: a 7 GB image (torch's) took more than
-#: the client's usual 30 s before its first (amrit2356/template-fastapi-rest's smoke failed on a read timeout).
-EXPORT_SECONDS = 600
-
-
-@contextmanager
-def patient(client: docker.DockerClient) -> Iterator[None]:
-    """The client waiting up to EXPORT_SECONDS for the engine's next bytes, then as before."""
-    before, client.api.timeout = client.api.timeout, max(client.api.timeout, EXPORT_SECONDS)
-    try:
-        yield
-    finally:
-        client.api.timeout = before
-
-
-def added_files(client: docker.DockerClient, image, skip: int) -> dict[str, bool]:
-    """Every path in the image's layers after the first `skip` (its base image's), and whether it can hold anything: an
-    empty file cannot (the empty .env a Dockerfile touches for an app that reads one at import leaks nothing)."""
-    names: dict[str, bool] = {}
-    with tempfile.TemporaryFile() as archive, patient(client):
-        for chunk in image.save(named=False):
-            archive.write(chunk)
-        archive.seek(0)
-        with tarfile.open(fileobj=archive) as outer:
-            manifest = json.load(outer.extractfile("manifest.json"))[0]
-            for layer_path in manifest["Layers"][skip:]:
-                with tarfile.open(fileobj=outer.extractfile(layer_path)) as layer:
-                    for member in (m for m in layer if "/.wh." not in f"/{m.name}"):
-                        # Content in any layer stays in the image, even when a later layer empties the file.
-                        names[member.name] = names.get(member.name, False) or not (member.isfile() and member.size == 0)
-    return names
 
 
 #: Installed distributions: what they ship (gevent's tests/server.key) is theirs, not the project's.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tarfile
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
@@ -35,7 +36,8 @@ def expect(condition: bool, message: str) -> None:
 
 
 def run_check(name: str, body: Callable[[], str | None]) -> CheckResult:
-    """Run one check; an assertion, request, engine or hook error fails it with its message."""
+    """Run one check; an assertion, request, engine or hook error fails it with its message, as does a system's error
+    reading what the engine sends (a full disk, a cut stream): a failed check, never a traceback."""
     start = time.monotonic()
     try:
         detail = body() or ""
@@ -48,6 +50,8 @@ def run_check(name: str, body: Callable[[], str | None]) -> CheckResult:
         docker.errors.DockerException,
         ValueError,
         KeyError,
+        OSError,
+        tarfile.TarError,
     ) as error:
         message = str(error).splitlines()[0][:600] if str(error) else type(error).__name__
         return CheckResult(name, False, message, time.monotonic() - start)

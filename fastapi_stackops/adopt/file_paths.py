@@ -39,10 +39,10 @@ def file_path(node: ast.AST, paths: dict[str, Parts], module: Parts) -> Parts | 
     if not isinstance(node, ast.Call):
         return None
     called, args = ast.unparse(node.func), [file_path(arg, paths, module) for arg in node.args]
-    if isinstance(node.func, ast.Attribute) and node.func.attr in ("resolve", "absolute") and not node.args:
+    if isinstance(node.func, ast.Attribute) and node.func.attr in ("resolve", "absolute", "as_posix") and not node.args:
         return file_path(node.func.value, paths, module)
-    if called == "os.path.join":
-        return joined(args)
+    if called == "os.path.join" or (called in SAME_PATH and called.endswith("Path") and len(args) > 1):
+        return joined(args)  # `Path(BASE_DIR, "app", "test.db")` joins as os.path.join does
     if called == "os.path.dirname" and len(args) == 1:
         return up(args[0], 1)
     return args[0] if called in SAME_PATH and len(args) == 1 else None
@@ -55,9 +55,18 @@ def path_text(expression: ast.AST, paths: dict[str, Parts], module: Parts) -> st
 
 
 def module_paths(tree: ast.Module, module: str) -> dict[str, Parts]:
-    """Names the module binds at its top to a path computed from its own file (() for the service's folder)."""
-    paths: dict[str, Parts] = {}
-    for node in tree.body:
+    """Names the module binds at its top to a path computed from its own file (() for the service's folder); then those
+    a function of it binds so, where the module binds no such name (amard33p/fastapi-oauth's property's `db_path =
+    Path(BASE_DIR, "app", "test.db").as_posix()`)."""
+    paths = bound_paths(tree.body, {}, module)
+    functions = (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
+    local = {name: parts for f in functions for name, parts in bound_paths(f.body, paths, module).items()}
+    return local | paths
+
+
+def bound_paths(body: list[ast.stmt], paths: dict[str, Parts], module: str) -> dict[str, Parts]:
+    """The names these statements bind to a path computed from the module's file, beside those already known."""
+    for node in body:
         target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else getattr(node, "target", None)
         value = getattr(node, "value", None)
         if not isinstance(target, ast.Name) or value is None:

@@ -24,6 +24,14 @@ from fastapi_stackops.adopt.file_paths import module_paths
         ("B = Path(__file__).parent\nB = Path(os.getenv('DATA'))\n", "db.py", {}),  # bound again to what is not known
         ("B = Path(__file__).parent\nURL = f'sqlite:///{B}/a.db'\n", "db.py", {"B": ()}),  # a URL is no path
         ("B = Path('/var/lib/app')\n", "db.py", {}),  # not from the module's file
+        # amard33p/fastapi-oauth: a property's own name for Path(BASE_DIR, "app", "test.db").as_posix(); unread, the app's
+        # SQLite file stayed under the read-only code and the app crash-looped on "unable to open database file"
+        (
+            "BASE = Path(__file__).resolve().parent.parent\n\nclass S:\n    @property\n    def url(self):\n"
+            "        db_path = Path(BASE, 'app', 'test.db').as_posix()\n        return f'sqlite:///{db_path}'\n",
+            "app/config.py",
+            {"BASE": (), "db_path": ("app", "test.db")},
+        ),
     ],
 )
 def test_a_path_computed_from_the_modules_file_is_read_from_the_services_folder(code, module, paths):

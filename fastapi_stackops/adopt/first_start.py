@@ -157,9 +157,10 @@ def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
     path, line = failure.own_line(repo.root) if checked or given_none else (None, "")
     if path:
         named += sorted(reads_behind(path, " ".join(given_none) or line, repo.root) | reads_on(line))
-        # A setting defaulting to empty the line hands on by name: FastAPI's "A title must be provided for OpenAPI"
-        # of `FastAPI(title=configs.TITLE)`, a title read with no default (My-Wang825/FastApi-Poetry).
-        named += [f.variable for f in fields if f.defaults_to_empty and re.search(rf"\.{f.name}\b", line)]
+        # A setting defaulting to empty the statement hands on: FastAPI's "A title must be provided for OpenAPI" of
+        # `FastAPI(title=configs.TITLE)`, a line or two below `app = FastAPI(` (My-Wang825, labeebkm).
+        statement = failure.own_statement(repo.root) or line
+        named += [f.variable for f in fields if f.defaults_to_empty and re.search(rf"\.{f.name}\b", statement)]
     validated = failure and failure.kind == "ValidationError"
     refused = {name.lower() for name in REFUSED_FIELD.findall(failure.message)} if validated else set()
     defaulted = [f for f in fields if f.name.lower() in refused and (f.default or f.default_code)]

@@ -1,9 +1,11 @@
-"""The poetry groups `poetry install` installs beside the main dependencies by default, which the image installs too
-when they are the app's: those not optional, tools' groups (dev, test, lint, docs) aside."""
+"""The groups beside the main dependencies the image installs: poetry's that `poetry install` installs by default when
+they are the app's (not optional, tools' groups aside), and uv's that bring fastapi when the main list does not."""
 
 from __future__ import annotations
 
 import re
+
+from fastapi_stackops.adopt.ranges import requirement_ranges
 
 #: A group of tools, not of the app's runtime: a developer's own `poetry install` brings it, the image does not.
 TOOL_GROUP = re.compile(
@@ -34,7 +36,11 @@ def uv_framework_groups(project: dict, dependencies: tuple[str, ...]) -> list[st
     if "fastapi" in dependencies:
         return []
     groups = project.get("dependency-groups", {})
-    return [n for n, listed in groups.items() if any(FRAMEWORK.match(r) for r in listed if isinstance(r, str))]
+    named = {
+        n: {name.lower() for name in requirement_ranges([r for r in listed if isinstance(r, str)])}
+        for n, listed in groups.items()
+    }
+    return [n for n, names in named.items() if "fastapi" in names]
 
 
 def runtime_groups(project: dict, installer: str, dependencies: tuple[str, ...]) -> tuple[str, ...]:
@@ -42,7 +48,3 @@ def runtime_groups(project: dict, installer: str, dependencies: tuple[str, ...])
     if installer == "poetry":
         return tuple(poetry_runtime_groups(project))
     return tuple(uv_framework_groups(project, dependencies)) if installer == "uv" else ()
-
-
-#: A requirement on fastapi itself, with extras or a version or neither.
-FRAMEWORK = re.compile(r"^\s*fastapi\s*($|[\[<>=!~;@ ])", re.I)

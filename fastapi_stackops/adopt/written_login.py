@@ -25,10 +25,11 @@ from fastapi_stackops.adopt.testing import suite_env
 from fastapi_stackops.adopt.url_parts import ENGINES
 from fastapi_stackops.adopt.wheels import text_of
 
-#: A URL that logs in at a host by name: scheme://user:password@host[:port]/database[?options].
+#: A URL that logs in at a host by name: scheme://user:password@host[:port]/database[?options]; the host (and port)
+#: may be an f-string's field (NUL) where the rest is written out (`f"postgresql://postgres:pw@{db_host}/app"`).
 LOGIN_URL = re.compile(
-    r"^(?P<scheme>[a-z]+)(\+\w+)?://(?P<user>[\w.-]+):(?P<password>[^@/\s]+)"
-    r"@(?P<host>[A-Za-z][\w.-]*)(:(?P<port>\d+))?/(?P<database>\w+)(\?\S*)?$"
+    r"^(?P<scheme>[a-z]+)(\+\w+)?://(?P<user>[\w.-]+):(?P<password>[^@/\s\0]+)"
+    r"@(?P<host>[A-Za-z][\w.-]*|\0)(:(?P<port>\d+|\0))?/(?P<database>\w+)(\?[^\s\0]*)?$"
 )
 #: An SQLite URL the code writes at a path of its own: relative to where the app runs (`sqlite:///database.db`,
 #: SQLModel's tutorial's; Tortoise ORM's `sqlite://./app.db`), a file under the code, which is read-only in the image;
@@ -71,15 +72,41 @@ def migrations_url(root: Path) -> tuple[str, str]:
 
 
 def bound_urls(root: Path) -> Iterator[tuple[str, str]]:
-    """The URLs the code binds to a name at module level, or hands an engine as it makes it, as a string literal, and
-    where."""
+    """The URLs the code binds to a name at module level or in a class there (a settings class's default), or hands an
+    engine as it makes it, as a string literal or an f-string (its fields as NUL), and where."""
     for path in python_files(root):
         tree = parsed(path)
-        bound = [n.value for n in getattr(tree, "body", ()) if isinstance(n, ast.Assign | ast.AnnAssign)]
+        body = getattr(tree, "body", [])
+        body = [*body, *(n for c in body if isinstance(c, ast.ClassDef) for n in c.body)]
+        bound = [n.value for n in body if isinstance(n, ast.Assign | ast.AnnAssign)]
         nodes = every_node(tree) if tree else ()
         engines = [n.args[0] for n in nodes if any(calls(n, e) for e in ENGINES) and n.args]
-        for value in (v for v in bound + engines if isinstance(v, ast.Constant) and "://" in str(v.value)):
-            yield str(value.value), f"{path.relative_to(root)} line {value.lineno}"
+        for value in bound + engines:
+            text = written_text(value)
+            yield from [(text, f"{path.relative_to(root)} line {value.lineno}")] if "://" in text else []
+
+
+def written_text(value: ast.expr) -> str:
+    """A string's text as the code writes it: a literal; an f-string's, each field as NUL; a literal's `.format()`
+    with literal arguments (`"mysql://{user}:{password}@{host}/{db}".format(**{"user": "u", ...})`), as formatted."""
+    if isinstance(value, ast.Constant):
+        return str(value.value)
+    if isinstance(value, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "\0" for v in value.values)
+    formatted = isinstance(value, ast.Call) and calls(value, "format") and isinstance(value.func, ast.Attribute)
+    try:
+        return ast.literal_eval(value.func.value).format(**literal_keywords(value)) if formatted else ""
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return ""
+
+
+def literal_keywords(call: ast.Call) -> dict[str, object]:
+    """A call's keyword arguments, a `**{...}` literal's among them, when all are literals (else ValueError)."""
+    found = {}
+    for keyword in call.keywords:
+        given = ast.literal_eval(keyword.value)
+        found |= given if keyword.arg is None else {keyword.arg: given}
+    return found
 
 
 def suite_urls(root: Path) -> Iterator[tuple[str, str]]:
@@ -98,10 +125,12 @@ def written_login(root: Path, kind: str) -> tuple[Login | None, list[Finding]]:
         found = LOGIN_URL.match(url)
         if not found or AT_LOCALHOST.match(url) or not found["scheme"].lower().startswith(SCHEME_NAMES[kind]):
             continue
-        if int(found["port"] or database.port) != database.port or (kind == "mysql" and found["user"] == "root"):
+        port = found["port"] if found["port"] != "\0" else None
+        if int(port or database.port) != database.port or (kind == "mysql" and found["user"] == "root"):
             continue
-        login = Login(found["user"], unquote(found["password"]), found["database"], found["host"], where)
-        said = f"user {login.user} and database {login.database} at {login.host}, as a URL written out"
+        host = found["host"].strip("\0")  # a field's: the setting it reads names the server
+        login = Login(found["user"], unquote(found["password"]), found["database"], host, where)
+        said = f"user {login.user} and database {login.database}{f' at {host}' if host else ''}, as a URL written out"
         return login, [Finding("database", said, where)]
     login = config_login(root, kind) if database else None
     said = f"user {login.user} and database {login.database}, as a config file of the app's gives them" if login else ""

@@ -95,6 +95,22 @@ INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
             "app app app app_testdb",
         ),
         ({"pytest.ini": "[pytest]\nenv =\n    DATABASE_URL=postgresql://u:p@localhost:5432/app\n"}, None),
+        # rachmanzz/full-stack-fastapi-graphql: a settings class's default written out but for its host, which a variable
+        # gives; the app's login failed on the password init made up for the stack's server.
+        (
+            {"core/config.py": 'h = os.getenv("DB_HOST")\nclass S(BaseSettings):\n    URI = f"postgresql://pg:pw@{h}/fastapi"\n'},
+            "pg pw fastapi ",
+        ),
+        ({"db.py": 'URL = f"postgresql://pg:pw@{host}:{port}/x"\n'}, "pg pw x "),
+        ({"db.py": 'URL = f"postgresql://{user}:pw@{host}/x"\n'}, None),  # read parts: the settings' (url_parts)
+        ({"db.py": 'URL = f"postgresql://u:p@{host}/{name}"\n'}, None),
+        # Paselan91/fastapi-graphql: a literal's .format() with a literal dict; its host was never served.
+        (
+            {"db.py": 'URL = "postgresql://{u}:{p}@{h}/{d}".format(**{"u": "a", "p": "b", "h": "db", "d": "x"})\n'},
+            "a b x db",
+        ),
+        ({"db.py": 'URL = "postgresql://{u}:p@db/x".format(u=user)\n'}, None),
+        ({"db.py": 'URL = "postgresql://{}:p@db/x".format()\n'}, None),
     ],
 )
 def test_a_login_the_repository_writes_out_is_found(tmp_path: Path, files, found):

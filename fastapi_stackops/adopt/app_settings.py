@@ -16,6 +16,9 @@ DATABASE_FIELD = re.compile(
     r"|^dsn$",
     re.I,
 )
+#: A database URL's pieces the code writes the rest of the URL around, by their place: all after the scheme
+#: (`f"postgresql://{DB_URI}"`), and all before the database's name (`f"{DB_HOST}/{DB_NAME}"`).
+URL_PIECES = ("address", "server")
 #: What an SQL database's URL scheme begins with: its kind.
 KINDS = ("postgresql", "postgres", "mysql", "mariadb", "sqlite")
 #: A default that is a database's URL, whatever the field is called (POSTGRES_SYNC_URL, MAIN_STORE); a scheme alone
@@ -144,11 +147,12 @@ class Settings:
     def database_fields(self) -> list[SettingField]:
         """Every field with the database's URL: a writer's and a reader's (WRITER_DB_URL, READER_DB_URL) are one here."""
         handed = {name for name, part in self.placed if part == "url"}  # what the code hands the engine, by any name
-        files = {name for name, part in self.placed if part == "file"}  # an SQLite file's path, whatever it is called
+        # An SQLite file's path, or a URL's piece the code writes the rest around, whatever it is called.
+        pieces = {name for name, part in self.placed if part in ("file", *URL_PIECES)}
         return [
             f
             for f in self.fields
-            if (holds_database_url(f) or {f.name, f.variable} & handed) and not {f.name, f.variable} & files
+            if (holds_database_url(f) or {f.name, f.variable} & handed) and not {f.name, f.variable} & pieces
         ]
 
     @property
@@ -178,8 +182,9 @@ class Settings:
         # USER and SERVER in `f"postgresql://{user}:{password}@{server}/{db}"`: named by their place, not their names.
         placed = {name: part for name, part in self.placed if part not in ("url", "file")}
         by_place = placed_fields(self.fields, placed)
-        # `postgresql+{DRIVER}`: the driver's module alone, whatever the name says (DRIVER reads as a whole scheme).
-        return by_place | parts | {name: part for name, part in by_place.items() if part == "module"}
+        # `postgresql+{DRIVER}`: the driver's module alone, whatever the name says (DRIVER reads as a whole scheme); a
+        # URL's piece (`f"{DB_HOST}/{DB_NAME}"`, DB_HOST all but the name), whatever the name says.
+        return by_place | parts | {name: part for name, part in by_place.items() if part in ("module", *URL_PIECES)}
 
     @property
     def required(self) -> list[SettingField]:

@@ -186,6 +186,9 @@ class Database:
             "kind": scheme.split("+")[0],  # DB_TYPE=postgresql: the database's kind, as a URL names it
             # DB_DRIVER beside a DB_TYPE, which the code joins with a +: the driver's module alone (psycopg2, asyncpg)
             "module": scheme.partition("+")[2] or {"postgres": "psycopg2", "mysql": "mysqldb"}.get(self.kind, ""),
+            # a URL's pieces the code writes the rest around: all after the scheme, all before the database's name
+            "address": self.url(scheme).split("://", 1)[1],
+            "server": self.url(scheme).rsplit("/", 1)[0],
         }
 
 

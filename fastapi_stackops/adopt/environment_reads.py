@@ -88,13 +88,16 @@ def library_read(node: ast.Call, library: str) -> SettingField | None:
     return SettingField(name, None if uncastable else default, cast if cast in CAST_TYPES else "", exact=True) if name else None
 
 
-def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libraries: dict | None = None) -> SettingField | None:
+def environment_read(
+    node: ast.AST, readers: frozenset[str] = frozenset(), libraries: dict | None = None, constants: dict | None = None
+) -> SettingField | None:
     """`os.getenv("X", default)`, `os.environ.get("X", default)`, `os.environ["X"]`, a settings library's read, or a
     call of one of the module's own `readers` (a function that looks its first argument up in the environment): the
-    variable, its default, and its type when the read casts it."""
+    variable, its default, and its type when the read casts it. The variable's name may be one of the module's string
+    `constants` (`DB_URI_ENV = "DB_URI"` before `get_str_env(DB_URI_ENV)`)."""
     mapping = ast.unparse(node.value) if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) else ""
     if mapping == "os.environ" or (mapping == ENVIRON and ENVIRON in readers):
-        name = constant_text(node.slice)
+        name = key_text(node.slice, constants)
         return SettingField(name, None, exact=True) if name else None
     if not (isinstance(node, ast.Call) and node.args):
         return None
@@ -103,7 +106,7 @@ def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libra
     if func in (libraries or {}):
         return library_read(node, libraries[func])
     if func in (*ENVIRONMENT_CALLS, *readers):
-        name = constant_text(node.args[0])
+        name = key_text(node.args[0], constants)
         # getenv without a default gives None, not a crash; a reader without one is taken to insist, as is a signing
         # secret or its algorithm read bare (`os.getenv("SECRET_KEY")`): None signs nothing, and the first login fails.
         insists = SIGNING_SECRET.search(name or "") or TOKEN_ALGORITHM.search(name or "")
@@ -113,6 +116,23 @@ def environment_read(node: ast.AST, readers: frozenset[str] = frozenset(), libra
         code = "" if given is None or isinstance(given, ast.Constant) else ast.unparse(given)  # an expression's text
         return SettingField(name, default, default_code=code, exact=True) if name else None
     return None
+
+
+def key_text(node: ast.AST, constants: dict | None) -> str | None:
+    """A variable's name as a read gives it: a literal, or a module's string constant by its name."""
+    return (constants or {}).get(node.id) if isinstance(node, ast.Name) else constant_text(node)
+
+
+def string_constants(tree: ast.Module) -> dict[str, str]:
+    """The module's names bound once, at its top, to a string literal: `DB_URI_ENV = "DB_URI"`."""
+    assigned = [n for n in tree.body if isinstance(n, ast.Assign) and len(n.targets) == 1]
+    named = [(n.targets[0].id, n.value) for n in assigned if isinstance(n.targets[0], ast.Name)]
+    names = [name for name, _ in named]
+    return {
+        name: value.value
+        for name, value in named
+        if isinstance(value, ast.Constant) and isinstance(value.value, str) and names.count(name) == 1
+    }
 
 
 def environment_key(node: ast.AST) -> ast.AST | None:
@@ -149,14 +169,14 @@ def reads_parameter(node: ast.AST, key: str, readers: set[str]) -> bool:
     return isinstance(looked_up, ast.Name) and looked_up.id == key
 
 
-def module_readers(tree: ast.Module | None) -> tuple[frozenset[str], dict[str, str]]:
-    """The module's own reader functions (and `environ`, when it imports the name from os), and its names for a
-    settings library's reader."""
+def module_readers(tree: ast.Module | None) -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
+    """The module's own reader functions (and `environ`, when it imports the name from os), its names for a settings
+    library's reader, and its string constants, which may name a variable read."""
     if not tree:
-        return frozenset(), {}
+        return frozenset(), {}, {}
     imports = (n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "os")
     environ = {ENVIRON} if any(a.name == ENVIRON and not a.asname for n in imports for a in n.names) else set()
-    return environment_readers(tree) | environ, config_readers(tree)
+    return environment_readers(tree) | environ, config_readers(tree), string_constants(tree)
 
 
 def migration_environments(root: Path) -> list[Path]:
@@ -169,8 +189,8 @@ def environment_settings(root: Path, paths: Iterable[Path]) -> list[Settings]:
     found, paths = [], list(paths)
     called = called_as_they_load(map(parsed, paths))  # rapid305's `WeatherClient()`, its guard in __init__
     for path in paths:
-        readers, libraries = module_readers(tree := parsed(path))
-        reads = [environment_read(n, readers, libraries) for n in (every_node(tree) if tree else ())]
+        readers = module_readers(tree := parsed(path))
+        reads = [environment_read(n, *readers) for n in (every_node(tree) if tree else ())]
         listed, guarded = (list(listed_reads(tree)), list(guarded_reads(tree, called))) if tree else ([], [])
         fields = {f.name: f for f in [*listed, *reads, *guarded] if f}  # a read by name wins over a list, a guard over both
         if fields:
@@ -230,7 +250,7 @@ def guarded_reads(tree: ast.Module, called: set[str] = frozenset()) -> Iterator[
 def environment_bound(tree: ast.Module) -> dict[str, str]:
     """Names the module binds to an environment read (`server = os.getenv("SERVER")`, annotated or not), and attributes
     an object binds (`self.__host = os.environ.get("PG_HOST")`, as `self.__host`): name -> variable."""
-    readers, libraries = module_readers(tree)
+    readers = module_readers(tree)
     bound = {}
     assignments = (
         n for n in ast.walk(tree) if (isinstance(n, ast.Assign) and len(n.targets) == 1) or isinstance(n, ast.AnnAssign)
@@ -238,14 +258,14 @@ def environment_bound(tree: ast.Module) -> dict[str, str]:
     for node in (n for n in assignments if n.value is not None):
         # `self.api_key = api_key or os.getenv("API_KEY")`: the read is what is left when nothing was given
         value = node.value.values[-1] if isinstance(node.value, ast.BoolOp) else node.value
-        read = environment_read(value, readers, libraries)
+        read = environment_read(value, *readers)
         target = node.targets[0] if isinstance(node, ast.Assign) else node.target
         if read and (isinstance(target, ast.Name) or ast.unparse(target).startswith("self.")):
             bound[getattr(target, "id", "") or ast.unparse(target)] = read.name
     return bound
 
 
-def read_of(value: ast.expr, bound: dict[str, str], readers: tuple[frozenset[str], dict[str, str]] = (frozenset(), {})) -> str:
+def read_of(value: ast.expr, bound: dict[str, str], readers: tuple = (frozenset(), {}, {})) -> str:
     """The variable or settings field an expression reads: a name bound to a read, a read itself, or an attribute of a
     settings object (`settings.DB_USER`, `self.user`); "" for anything else. `readers`: the module's own (module_readers)."""
     if isinstance(value, ast.Name):

@@ -8,7 +8,7 @@ import ast
 import re
 from pathlib import Path
 
-from fastapi_stackops.adopt.environment_reads import environment_bound, migration_environments, read_of
+from fastapi_stackops.adopt.environment_reads import environment_bound, migration_environments, module_readers, read_of
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import calls, parsed
 
@@ -27,7 +27,7 @@ def placed_parts(root: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for path in [*python_files(root), *migration_environments(root)]:
         text = path.read_text(errors="replace")
-        if not ("://" in text or "_engine(" in text or "scheme=" in text or "drivername=" in text or "url" in text):
+        if not ("://" in text or "_engine(" in text or "scheme=" in text or "drivername=" in text or MENTIONS_URL.search(text)):
             continue
         if not (tree := parsed(path)):
             continue
@@ -35,8 +35,10 @@ def placed_parts(root: Path) -> dict[str, str]:
         # A module's own names win over a parameter's of the same name.
         bound = {name: read for name, default in parameter_defaults(tree).items() if (read := read_of(default, bound))} | bound
         bound = attribute_aliases(tree) | bound
+        readers = module_readers(tree)
         for node in (n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)):
-            found |= url_parts_of(node, bound)
+            found |= url_parts_of(node, bound, readers)
+        found |= server_parts(tree, bound)
         for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
             found |= keyword_parts(call, bound)
             read = read_of(as_text(call.args[0]), bound) if call.args and any(calls(call, e) for e in ENGINES) else ""
@@ -121,6 +123,35 @@ def as_text(node: ast.expr) -> ast.expr:
 ENGINES = ("create_engine", "create_async_engine")
 
 
+#: A database URL's scheme written out before one replacement field, which holds the rest of it.
+AFTER_SCHEME = re.compile(r"^(postgres(ql)?|mysql|mariadb)(\+\w+)?://\0$", re.I)
+#: What a function or a name that holds a URL is called (`def database_url(self)`, `DB_DSN = ...`).
+URL_NAMED = re.compile(r"(url|uri|dsn)$", re.I)
+MENTIONS_URL = re.compile(r"url|uri|dsn", re.I)
+
+
+def server_parts(tree: ast.Module, bound: dict[str, str]) -> dict[str, str]:
+    """The read a database URL built as `f"{server}/{name}"` takes its server from (scheme://user:password@host:port),
+    as its "server", where a function or name says the string is a URL (RomiconEZ/FastApi-Pytest-project's
+    `def database_url(self): return f"{self.db_host}/{self.db_name}"`, db_host holding all but the name)."""
+    found = {}
+    for node in ast.walk(tree):
+        named = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and URL_NAMED.search(node.name)
+        values = [n.value for n in ast.walk(node) if isinstance(n, ast.Return)] if named else []
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        values += [node.value] if any(isinstance(t, ast.Name) and URL_NAMED.search(t.id) for t in targets) else []
+        for value in (v for v in values if isinstance(v, ast.JoinedStr) and len(v.values) == 3):
+            first, middle, last = value.values
+            fields = isinstance(first, ast.FormattedValue) and isinstance(last, ast.FormattedValue)
+            reads = (
+                [read_of(first.value, bound), read_of(last.value, bound)]
+                if fields and getattr(middle, "value", "") == "/"
+                else []
+            )
+            found |= {read: part for read, part in zip(reads, ("server", "name"), strict=False) if read}
+    return found
+
+
 #: An SQLite URL whose path is one replacement field: `f"sqlite:///{os.path.join(base_dir, DB_FILE)}"`.
 SQLITE_PLACED = re.compile(r"^sqlite(\+\w+)?:///\0$", re.I)
 
@@ -135,17 +166,21 @@ def sqlite_file_of(node: ast.JoinedStr, bound: dict[str, str]) -> dict[str, str]
     return {read: "file"} if read else {}
 
 
-def url_parts_of(node: ast.JoinedStr, bound: dict[str, str]) -> dict[str, str]:
+def url_parts_of(node: ast.JoinedStr, bound: dict[str, str], readers: tuple = (frozenset(), {}, {})) -> dict[str, str]:
     """Each replacement field's read in an f-string that is a database's login URL, by its place; an SQLite URL's
-    file, by its."""
+    file, by its; the rest of a URL after a scheme written out (`f"postgresql+asyncpg://{get_env(DB_URI)}"`), as its
+    "address" (user:password@host:port/name)."""
     text = "".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values)
     if SQLITE_PLACED.match(text):
         return sqlite_file_of(node, bound)
+    if AFTER_SCHEME.match(text):
+        read = read_of(next(v.value for v in node.values if isinstance(v, ast.FormattedValue)), bound, readers)
+        return {read: "address"} if read else {}
     placed = PLACED.match(text)
     if not placed:
         return {}
     head = text.split("?", 1)[0]  # a query's fields (`?charset={charset}`) are none of the login's parts
-    reads = [read_of(v.value, bound) for v in node.values if isinstance(v, ast.FormattedValue)][: head.count("\0")]
+    reads = [read_of(v.value, bound, readers) for v in node.values if isinstance(v, ast.FormattedValue)][: head.count("\0")]
     module = placed["scheme"].endswith("+\0")  # `postgresql+{DRIVER}`: the driver's module alone
     port = ["port"] if head.count("\0") - (placed["scheme"] == "\0" or module) == 5 else []
     parts = ["user", "password", "host", *port, "name"]

@@ -125,6 +125,9 @@ def test_a_variable_the_module_stops_on_when_empty_as_it_loads_is_required(tmp_p
         ),
         ("def env(key):\n    return os.environ[key]\n\nHOST = env('HOST')\n", {"HOST": None}),
         ("def env(name, key):\n    return os.environ[key]\n\nHOST = env('HOST', 'x')\n", {}),  # the key second: no read
+        # slev-v/fastapi-user: the variable's name a module constant (`DB_URI_ENV = "DB_URI"`); read only at its start
+        ("URI_ENV = 'DB_URI'\n\ndef env(key):\n    return os.environ[key]\n\nURI = env(URI_ENV)\n", {"DB_URI": None}),
+        ("URI_ENV = 'A'\nURI_ENV = 'B'\n\nURI = os.environ[URI_ENV]\n", {}),  # bound twice: which one is read is unknown
     ],
 )
 def test_a_function_or_method_that_looks_its_first_parameter_up_is_a_read(tmp_path, code, reads):

@@ -10,6 +10,17 @@ from fastapi_stackops.adopt.url_parts import placed_parts
 from tests.utils import written
 
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+#: slev-v/fastapi-user's shape: a reader of its own, given a constant that names the variable.
+AFTER_SCHEME_CODE = (
+    "import os\n\nDB_URI_ENV = 'DB_URI'\n\ndef get_str_env(key):\n    value = os.getenv(key)\n    if not value:\n"
+    "        raise ValueError(key)\n    return value\n\ndef load():\n"
+    "    return f'postgresql+asyncpg://{get_str_env(DB_URI_ENV)}', f'postgresql://{get_str_env(DB_URI_ENV)}'\n"
+)
+#: RomiconEZ/FastApi-Pytest-project's shape: a settings class whose URL property joins a server and a name.
+SERVER_AND_NAME_CODE = (
+    "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    db_host: str\n    db_name: str\n\n"
+    "    @property\n    def database_url(self) -> str:\n        return f'{self.db_host}/{self.db_name}'\n\nsettings = Settings()\n"
+)
 #: JSEB99/fastapi-notes's shape: bare names, read at module level, SQLite when any is unset.
 BARE_PARTS = (
     "import os\n\nuser = os.getenv('USER')\npassword = os.getenv('PASSWORD')\nserver = os.getenv('SERVER')\n"
@@ -104,6 +115,15 @@ BARE_PARTS = (
             "from app.core.config import settings\n\nDATABASE_URL = settings.DATABASE_URL\n\nengine = create_engine(DATABASE_URL)\n",
             {"DATABASE_URL": "url"},
         ),
+        # slev-v/fastapi-user: the scheme written out, the rest read through a reader of the module's own, its
+        # variable's name a constant; DB_URI got a whole URL, and the login was the scheme ("postgresql+asyncpg").
+        (AFTER_SCHEME_CODE, {"DB_URI": "address"}),
+        ("import os\n\nURL = f\"{os.getenv('SCHEME')}://{os.getenv('REST')}\"\n", {}),
+        # RomiconEZ/FastApi-Pytest-project: a URL-named property joins all but the name (db_host) and the name.
+        (SERVER_AND_NAME_CODE, {"db_host": "server", "db_name": "name"}),
+        ("class S:\n    def log_path(self):\n        return f'{self.folder}/{self.file}'\n", {}),
+        ("import os\n\nPATH = f\"{os.getenv('FOLDER')}/{os.getenv('FILE')}\"\n", {}),
+        ("import os\n\nDB_URL = f\"{os.getenv('SERVER')}/{os.getenv('NAME')}\"\n", {"SERVER": "server", "NAME": "name"}),
     ],
 )
 def test_each_part_of_a_url_the_code_assembles_is_known_by_its_place(tmp_path, code, placed):
@@ -193,3 +213,18 @@ def test_an_sqlite_file_known_by_its_place_is_on_the_volume_whatever_its_name(tm
     files = {"requirements.txt": "fastapi\nsqlalchemy\n", "main.py": APP, "db.py": JOINED_FILE}
     compose = compose_text(read_repository(written(tmp_path, files)))
     assert "SQLALCHEMY_DATABASE_URL: ${SQLALCHEMY_DATABASE_URL-/var/lib/app/app.db}" in compose, compose
+
+
+@pytest.mark.parametrize(
+    ("code", "given"),
+    [
+        (AFTER_SCHEME_CODE, "DB_URI: ${DB_URI-app:${POSTGRES_PASSWORD}@postgres:5432/app}"),
+        (SERVER_AND_NAME_CODE, "DB_HOST: ${DB_HOST-postgresql+asyncpg://app:${POSTGRES_PASSWORD}@postgres:5432}"),
+        (SERVER_AND_NAME_CODE, "DB_NAME: ${DB_NAME-app}"),
+    ],
+)
+def test_a_url_piece_the_code_writes_the_rest_around_gets_that_piece_of_the_stacks_database(tmp_path, code, given):
+    """slev-v/fastapi-user crash-looped on a login named after the scheme, and RomiconEZ/FastApi-Pytest-project on
+    "Could not parse SQLAlchemy URL from string 'postgres/app'": each variable got another piece than the code wanted."""
+    files = {"requirements.txt": "fastapi\nsqlalchemy\nasyncpg\npydantic-settings\n", "main.py": APP, "config.py": code}
+    assert given in compose_text(read_repository(written(tmp_path, files)))

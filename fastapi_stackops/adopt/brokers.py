@@ -142,6 +142,8 @@ REDIS_PARTS = {
     "number": (re.compile(r"redis_?(db|database)$", re.I), "0"),
     # The stack's Redis has none: an empty string, quoted, as YAML's bare empty value would leave it unset.
     "password": (re.compile(r"redis_?pass(word)?$", re.I), '""'),
+    # Nor an ACL user: a default's user (REDIS_USERNAME = "guest") would log in as one the server does not know.
+    "user": (re.compile(r"redis_?user(name)?$", re.I), '""'),
     # REDIS_URL, and a Redis result backend's URL (QUEUE_REDIS_RESULT_BACKEND).
     "url": (
         re.compile(rf"(redis.*_?(url|uri|dsn|backend)|{TASKIQ_URL}|{CELERY_BROKER})$", re.I),

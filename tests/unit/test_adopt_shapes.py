@@ -141,6 +141,9 @@ def test_nested_settings_groups_and_redis_in_parts_are_wired_to_the_stack():
         ("redis_port", "6379"),
         ("REDIS_DB", "0"),
         ("REDIS_PASSWORD", '""'),  # set, and empty: a bare empty value would leave it unset
+        # 1nsidell/FastAPI-users-management: its default user (guest) was refused, and readiness answered 503
+        ("REDIS_USERNAME", '""'),
+        ("REDIS_USER", '""'),
         ("REDIS_URL", "redis://redis:6379/0"),
         ("CELERY_BROKER_URL", "redis://redis:6379/0"),
         ("QUEUE_REDIS_BROKER_URL", "redis://redis:6379/0"),  # Forgot-0/fastapi_template: taskiq's broker and backend

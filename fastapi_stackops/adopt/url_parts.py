@@ -12,10 +12,10 @@ from fastapi_stackops.adopt.environment_reads import environment_bound, migratio
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import calls, parsed
 
-#: A URL's text with each replacement field as \0: scheme://user:password@host[:port]/name, each part one field, the
-#: scheme a database's or a field itself.
+#: A URL's text with each replacement field as \0: scheme://user:password@host[:port]/name, each part one field (the
+#: port may be written out), the scheme a database's or a field itself.
 PLACED = re.compile(
-    r"^(?P<scheme>(?:postgres(?:ql)?|mysql|mariadb)(?:\+(?:\w+|\0))?|\0)://\0:\0@\0(?::\0)?/\0(?:\?.*)?$", re.I | re.S
+    r"^(?P<scheme>(?:postgres(?:ql)?|mysql|mariadb)(?:\+(?:\w+|\0))?|\0)://\0:\0@\0(?::(?:\0|\d+))?/\0(?:\?.*)?$", re.I | re.S
 )
 #: A scheme's field that names a database (DB_POSTGRES_SCHEMA, DATABASE_DRIVER), not a broker's (BROKER_PROTOCOL).
 DATABASE_SCHEME = re.compile(r"db|database|postgres|pg|sql|maria", re.I)

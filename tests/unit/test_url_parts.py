@@ -115,6 +115,12 @@ BARE_PARTS = (
             "from app.core.config import settings\n\nDATABASE_URL = settings.DATABASE_URL\n\nengine = create_engine(DATABASE_URL)\n",
             {"DATABASE_URL": "url"},
         ),
+        # rafawildfire42/python-fastapi-user-management: the port written out; POSTGRES_PW was made up as a secret
+        (
+            "from decouple import config\n\nu = config('PG_U')\np = config('PG_PW')\nh = config('PG_H')\nd = config('PG_D')\n"
+            "URL = f'postgresql://{u}:{p}@{h}:5432/{d}'\n",
+            {"PG_U": "user", "PG_PW": "password", "PG_H": "host", "PG_D": "name"},
+        ),
         # slev-v/fastapi-user: the scheme written out, the rest read through a reader of the module's own, its
         # variable's name a constant; DB_URI got a whole URL, and the login was the scheme ("postgresql+asyncpg").
         (AFTER_SCHEME_CODE, {"DB_URI": "address"}),

@@ -178,8 +178,8 @@ def rabbitmq_of(root: Path, dependencies: tuple[str, ...], settings: Settings | 
     rabbitmq = rabbitmq_client(root, dependencies, defaults, [f.variable for f in setting_fields(settings)])
     login = written_amqp_login(root) if rabbitmq else None
     findings = [Finding("rabbitmq", "RabbitMQ", f"the {rabbitmq} dependency")] if rabbitmq else []
-    at = f" at {login.host}, as a URL written out" if login and login.host else ", its client's login when given none"
-    said = f"user {login.user}{at}" if login else ""
+    at = f" at {login.host}" if login and login.host else ""
+    said = f"user {login.user}{at}, as the code logs in whatever the environment says" if login else ""
     return rabbitmq, login, findings + ([Finding("rabbitmq", said, login.source)] if login else [])
 
 

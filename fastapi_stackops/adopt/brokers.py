@@ -13,7 +13,14 @@ from fastapi_stackops.adopt.backing import Login
 from fastapi_stackops.adopt.conventions import RABBITMQ_SERVICE, REDIS_SERVICE
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.package_index import normalized
-from fastapi_stackops.adopt.source import AT_LOCALHOST, LOCAL_HOSTS, imported_names, python_files, written_strings
+from fastapi_stackops.adopt.source import (
+    AT_LOCALHOST,
+    LOCAL_HOSTS,
+    imported_names,
+    python_files,
+    written_strings,
+    written_templates,
+)
 from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, parsed
 from fastapi_stackops.adopt.wheels import text_of
 
@@ -87,8 +94,11 @@ def redis_client(root: Path, dependencies: tuple[str, ...]) -> str:
     return named or next((f"{name}[redis]" for name in extras if normalized(name) in dependencies), "")
 
 
-#: An AMQP URL that logs in at a host by name, on RabbitMQ's port: `pyamqp://guest:guest@rabbitmq:5672//`.
-AMQP_LOGIN = re.compile(r"^(py)?amqps?://(?P<user>[\w.-]+):(?P<password>[^@/\s]+)@(?P<host>[A-Za-z][\w.-]*)(:5672)?(/\S*)?$")
+#: An AMQP URL that logs in at a host by name, on RabbitMQ's port: `pyamqp://guest:guest@rabbitmq:5672//`; the host
+#: may be an f-string's field (NUL), and the password left to the client's default (guest).
+AMQP_LOGIN = re.compile(
+    r"^(py)?amqps?://(?P<user>[\w.-]+)(:(?P<password>[^@/\s\0]+))?@(?P<host>[A-Za-z][\w.-]*|\0)(:5672)?(/[^\s\0]*)?$"
+)
 
 
 #: Clients' connections that log in as RabbitMQ's guest when given no URL and no login (`connect_robust(host=...)`).
@@ -100,9 +110,10 @@ def written_amqp_login(root: Path) -> Login | None:
     client's connection given no URL and no login logs in as (FeistyAryan/FastAPI-Todo's `connect_robust(host=...)`):
     the code logs in with it whatever the stack's environment says; None for none. One at localhost is refused
     elsewhere."""
-    for text, where in written_strings(root):
+    for text, where in [*written_strings(root), *written_templates(root)]:
         if (found := AMQP_LOGIN.match(text)) and found["host"] != "localhost":
-            return Login(found["user"], unquote(found["password"]), "", found["host"], where)
+            password = unquote(found["password"] or "guest")  # the clients' default
+            return Login(found["user"], password, "", found["host"].strip("\0"), where)
     for path in python_files(root):
         tree = parsed(path)
         for node in every_node(tree) if tree else ():

@@ -79,6 +79,15 @@ def written_strings(root: Path) -> Iterator[tuple[str, str]]:
                 yield node.value, f"{path.relative_to(root)} line {node.lineno}"
 
 
+def written_templates(root: Path) -> Iterator[tuple[str, str]]:
+    """Each f-string the repository's code writes, its fields as NUL (`f"amqp://guest@{host}//"`), and where."""
+    for path in python_files(root):
+        tree = parsed(path)
+        for node in (n for n in every_node(tree) if isinstance(n, ast.JoinedStr)) if tree else ():
+            text = "".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values)
+            yield text, f"{path.relative_to(root)} line {node.lineno}"
+
+
 def string_constants(root: Path) -> set[str]:
     """Every string the repository's code writes (a file it opens, 'config.ini'; a variable's name)."""
     return {value for value, _ in written_strings(root)}

@@ -32,6 +32,25 @@ def test_an_amqp_login_the_code_writes_out_is_served_as_written(tmp_path, url, u
 
 
 @pytest.mark.parametrize(
+    ("broker", "login"),
+    [
+        # rafawildfire42/python-fastapi-user-management: guest written out, the host read; the client's default password
+        # (guest) left unsaid. The worker crash-looped on ACCESS_REFUSED as the stack's user was app.
+        ('f"pyamqp://guest@{host}//"', ("guest", "guest")),
+        ('f"amqp://bob:pw@{host}:5672/"', ("bob", "pw")),
+        ('f"amqp://{user}:{password}@{host}/"', None),  # a login read: the stack's own
+    ],
+)
+def test_an_amqp_login_written_around_a_host_read_is_served_as_written(tmp_path, broker, login):
+    code = f"import os\nfrom celery import Celery\n\nhost = os.getenv('MQ_HOST')\napp = Celery('t', broker={broker})\n"
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\ncelery\n", "main.py": APP, "tasks.py": code}))
+    assert (repo.rabbitmq_login and (repo.rabbitmq_login.user, repo.rabbitmq_login.password)) == login
+    if login:
+        assert repo.rabbitmq and f"      RABBITMQ_DEFAULT_USER: {login[0]}\n" in compose_text(repo)
+        assert written_secrets(repo) == {"RABBITMQ_PASSWORD": login[1]}
+
+
+@pytest.mark.parametrize(
     ("call", "guest"),
     [
         # FeistyAryan/FastAPI-Todo: aio-pika given a host alone logs in as guest, whom RabbitMQ let in from localhost

@@ -123,7 +123,7 @@ def key_text(node: ast.AST, constants: dict | None) -> str | None:
     return (constants or {}).get(node.id) if isinstance(node, ast.Name) else constant_text(node)
 
 
-def string_constants(tree: ast.Module) -> dict[str, str]:
+def named_strings(tree: ast.Module) -> dict[str, str]:
     """The module's names bound once, at its top, to a string literal: `DB_URI_ENV = "DB_URI"`."""
     assigned = [n for n in tree.body if isinstance(n, ast.Assign) and len(n.targets) == 1]
     named = [(n.targets[0].id, n.value) for n in assigned if isinstance(n.targets[0], ast.Name)]
@@ -176,7 +176,7 @@ def module_readers(tree: ast.Module | None) -> tuple[frozenset[str], dict[str, s
         return frozenset(), {}, {}
     imports = (n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "os")
     environ = {ENVIRON} if any(a.name == ENVIRON and not a.asname for n in imports for a in n.names) else set()
-    return environment_readers(tree) | environ, config_readers(tree), string_constants(tree)
+    return environment_readers(tree) | environ, config_readers(tree), named_strings(tree)
 
 
 def migration_environments(root: Path) -> list[Path]:

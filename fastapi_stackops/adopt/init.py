@@ -139,22 +139,22 @@ def setup_for(repo: Repository, system_ca: bool) -> Setup:
         )
     own = [f for f in repo.docker_files if not (repo.root / f).read_text().startswith(HEADER)]  # not init's own
     compose_file = next((f for f in own if f != "Dockerfile"), "")
-    override = None
-    if "Dockerfile" in own and compose_file:
+    override = plan_override(repo.root, compose_file, "/", "PYTHON_BASE_IMAGE") if "Dockerfile" in own and compose_file else None
+    if override:
         for name, text in missing_env_files(repo.root, compose_file).items():
             source = "its example beside it" if text else "nothing: no example beside it, so empty"
             repo.findings.append(
                 Finding("env file", f"{name}, which {compose_file} names and this checkout lacks: from {source}", compose_file)
             )
-        override = plan_override(repo.root, compose_file, "/", "PYTHON_BASE_IMAGE")
         repo.findings.append(
             Finding("own files", f"Dockerfile and {compose_file}, kept; {OVERRIDE_FILE} beside them", compose_file)
         )
         for advice in override.dockerfile.advice:
             repo.findings.append(Finding("to change", advice, "the checks smoke runs"))
     elif "Dockerfile" in own:
-        # No Compose file says which port and command the user's image has: init's image stands beside it.
-        repo.findings.append(Finding("own files", f"Dockerfile kept; init's image is {OWN_IMAGE_FILE}", "Dockerfile"))
+        # No Compose file (or no service of it that builds an image and publishes a port) says the app's port and command.
+        kept = f"Dockerfile and {compose_file} (no service builds an image to publish)" if compose_file else "Dockerfile"
+        repo.findings.append(Finding("own files", f"{kept} kept; init's image is {OWN_IMAGE_FILE}", compose_file or "Dockerfile"))
         return Setup(repo, env_dir_for(repo.root), system_ca, None, OWN_IMAGE_FILE)
     return Setup(repo, env_dir_for(repo.root), system_ca, override)
 

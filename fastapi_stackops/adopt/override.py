@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fastapi_stackops import StackError
 from fastapi_stackops.adopt.contract_table import Layout
 from fastapi_stackops.adopt.conventions import PORT_VARIABLE, UID
 from fastapi_stackops.adopt.image import healthcheck_test
@@ -114,12 +115,12 @@ def compose_model(root: Path, file: str) -> dict:
     return json.loads(rendered.stdout)
 
 
-def entry_service(model: dict) -> tuple[str, int]:
-    """The built service that publishes a port: the app; and the container port it listens on."""
+def entry_service(model: dict) -> tuple[str, int] | None:
+    """The built service that publishes a port: the app; and the container port it listens on. None for none."""
     for name, body in model.get("services", {}).items():
         if body.get("build") and body.get("ports"):
             return name, int(body["ports"][0]["target"])
-    raise ValueError("no service in the Compose file both builds an image and publishes a port")
+    return None
 
 
 def base_images(model: dict) -> dict[str, tuple[str, str, str]]:
@@ -199,10 +200,19 @@ class Override:
         return bool(self.dockerfile.base_argument and PYTHON_IMAGE.match(self.dockerfile.base_default))
 
 
-def plan_override(root: Path, compose_file: str, health: str, python_variable: str) -> Override:
-    """Read the user's Compose file and Dockerfile; the override that makes them pass stackops' checks."""
+def plan_override(root: Path, compose_file: str, health: str, python_variable: str) -> Override | None:
+    """Read the user's Compose file and Dockerfile; the override that makes them pass stackops' checks. None when no
+    service of the file both builds an image and publishes a port (the app's `image: app`, built apart): init's own
+    stack stands beside it, unless it would take the file's name."""
     model = compose_model(root, compose_file)
-    entry, port = entry_service(model)
+    if not (found := entry_service(model)):
+        if compose_file == "compose.yaml":
+            raise StackError(
+                f"{compose_file}: no service both builds an image (build:) and publishes a port (ports:): "
+                "give the app's service both, or rename the file for init to write its own stack"
+            )
+        return None
+    entry, port = found
     host_port = int(model["services"][entry]["ports"][0].get("published") or port)
     build = model["services"][entry]["build"]
     dockerfile = read_dockerfile(root, str(Path(build.get("dockerfile", "Dockerfile"))))

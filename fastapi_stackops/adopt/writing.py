@@ -6,8 +6,10 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+from fastapi_stackops import StackError
 from fastapi_stackops.adopt.contract_table import TABLE_HEADER, with_contract
 from fastapi_stackops.adopt.conventions import BUILD_CACHE
+from fastapi_stackops.adopt.file_text import text_of
 from fastapi_stackops.envfiles import read_env_files
 
 #: Lines init makes sure the repository's .gitignore has.
@@ -37,8 +39,13 @@ class Change:
 
 
 def current(root: Path, path: str) -> str | None:
+    """A file's text as it is now, None for none: UTF-8, or UTF-16 by its byte-order mark (a Windows editor's
+    .gitignore, of which git reads nothing), which init writes back as UTF-8."""
     file = root / path
-    return file.read_text() if file.is_file() else None
+    try:
+        return text_of(file, errors="strict") if file.is_file() else None
+    except UnicodeDecodeError:
+        raise StackError(f"{path} is neither UTF-8 nor UTF-16 text: save it as UTF-8, then run init again") from None
 
 
 def planned(root: Path, files: dict[str, str], force: bool) -> list[Change]:

@@ -33,7 +33,9 @@ def database_url(repo: Repository, field: SettingField | None = None) -> str:
     async_engine = engine_named(repo, field)
     if database := repo.database_server:
         # A plain scheme for an async engine names the sync driver, which the engine refuses: an async driver's instead,
-        # unless the code rewrites the plain one itself (its sync alembic then reads it as given).
+        # unless the code rewrites the plain one itself (its sync alembic then reads it as given), whatever another
+        # database's default says (an SQLite fallback's sqlite://).
+        scheme = scheme if database.names(scheme) else ""
         sync_for_async = async_engine and "+" not in scheme and not repo.rewritten_scheme
         return database.url(
             database.scheme(repo.orm_dependencies, "" if sync_for_async else scheme or repo.rewritten_scheme, async_engine)

@@ -87,6 +87,18 @@ def test_a_url_the_code_rewrites_into_a_drivers_scheme_is_given_in_the_plain_one
     assert f"DATABASE_URL: ${{DATABASE_URL-{scheme}://app:" in compose, compose
 
 
+def test_a_url_the_code_rewrites_is_given_in_the_plain_scheme_whatever_an_sqlite_fallback_says(tmp_path):
+    """Kauanldsbarbosa/FastApi-UserMicroservice: DATABASE_URL defaults to an SQLite file, the code rewrites
+    postgresql:// into asyncpg's, and alembic's sync engine reads it as given; given asyncpg's, the web crash-looped on
+    MissingGreenlet in its migrations."""
+    config = "import os\n\nDATABASE_URL = os.getenv('DATABASE_URL', 'sqlite:///./test_db.sqlite')\n"
+    rewrite = "from config import DATABASE_URL\n\nURL = DATABASE_URL.replace(\n    'postgresql://', 'postgresql+asyncpg://'\n)\n"
+    files = {"requirements.txt": "fastapi\nsqlalchemy\nasyncpg\npsycopg2-binary\n", "main.py": APP, "config.py": config}
+    files |= {"db.py": rewrite + "engine = create_async_engine(URL)\n"}
+    compose = compose_text(read_repository(written(tmp_path, files)))
+    assert "DATABASE_URL: ${DATABASE_URL-postgresql://app:" in compose, compose
+
+
 def test_a_suites_own_rabbitmq_url_at_this_machine_is_the_stacks(tmp_path):
     files = {"requirements.txt": "fastapi\naio-pika\npytest\n", "main.py": APP + "import aio_pika\n"}
     files |= {"tests/conftest.py": "import os\n\nBROKER = os.environ.get('BROKER_URL', 'amqp://guest:guest@localhost:5672/')\n"}

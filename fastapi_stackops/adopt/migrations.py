@@ -11,12 +11,15 @@ from pathlib import Path
 from fastapi_stackops.adopt.dependency_files import pyproject, requirement_name
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.locks import locked_version
+from fastapi_stackops.adopt.revision_tables import unmade_tables
 from fastapi_stackops.adopt.source import SKIPPED, TESTS, python_files
 from fastapi_stackops.adopt.syntax import is_main_block, parsed
 from fastapi_stackops.adopt.wheels import text_of
 
 #: Every head: `head` for one line of history; what alembic asks for when branches were never merged (a fresh database).
 UPGRADE = "alembic upgrade heads"
+#: Every revision marked as run, none run.
+STAMP = "alembic stamp heads"
 
 
 def alembic_location(root: Path, named: str = "") -> str:
@@ -55,7 +58,7 @@ def migrations(root: Path, dependencies: tuple[str, ...], installer: str = "") -
     """
     pin = "" if installs_alembic(dependencies) else kept_apart(root, installer)
     found = migrations_to_run(root, (*dependencies, *(["alembic"] if pin else [])))
-    if not (found and pin and UPGRADE in found.value):
+    if not (found and pin and (UPGRADE in found.value or STAMP in found.value)):
         return found, ""
     return Finding("migrations", found.value, f"{found.source}; {pin}, a dev dependency only, added to the image"), pin
 
@@ -96,12 +99,23 @@ def migrations_to_run(root: Path, dependencies: tuple[str, ...]) -> Finding | No
             return Finding("migrations", f"sh {script}", script)
     if installs_alembic(dependencies):
         if (root / "alembic.ini").is_file() and holds_revisions(root / alembic_location(root)):
-            return Finding("migrations", upgrade_beside(root), "alembic.ini")
+            return stamped_instead(root) or Finding("migrations", upgrade_beside(root), "alembic.ini")
         if "[tool.alembic]" in (text_of(root / "pyproject.toml") if (root / "pyproject.toml").is_file() else ""):
             return Finding("migrations", UPGRADE, "[tool.alembic] in pyproject.toml")
         if folder := nested_alembic(root):  # a plain command, no shell: the contract's upgrade runs as written
             return Finding("migrations", f"env -C {folder} {UPGRADE}", f"{folder}/alembic.ini")
     return aerich_upgrade(root, dependencies) or table_script(root)
+
+
+def stamped_instead(root: Path) -> Finding | None:
+    """alembic's stamp, which marks every revision as run, when the revisions alter tables none of them makes and the
+    app makes its tables itself (create_all): the upgrade fails on an empty database ("relation users does not
+    exist"), and the app's tables are the models' as they are now, which the revisions' last state is. None else."""
+    unmade = unmade_tables(root / alembic_location(root))
+    if not (unmade and makes_its_own_tables(root, list(python_files(root)))):
+        return None
+    said = f"alembic.ini; its revisions alter {', '.join(unmade[:3])}, which none makes: the app's create_all does"
+    return Finding("migrations", upgrade_beside(root).replace(UPGRADE, STAMP), said)
 
 
 def aerich_folder(root: Path) -> str:

@@ -136,6 +136,8 @@ def class_field(item: ast.AnnAssign, name: str, annotation: str, prefix: str, re
 
 #: A type that admits None: a field so typed may default to it.
 ADMITS_NONE = re.compile(r"\bNone\b|Optional\[|\bAny\b")
+#: A default given as pydantic's Field.
+FIELD_CALL = re.compile(r"^Field\(")
 #: A default of None, written bare or as Field's (`Field(None, min_length=64)`, `Field(default=None)`).
 NONE_DEFAULT = re.compile(r"^(None|Field\(\s*(default\s*=\s*)?None\s*[,)])")
 
@@ -146,8 +148,20 @@ def validated_defaults(fields: tuple[SettingField, ...], tree: ast.Module | None
     modules = {n.module for n in every_node(tree) if isinstance(n, ast.ImportFrom)} if tree else set()
     if "pydantic_settings" not in modules:
         return fields
-    needed = [bool(NONE_DEFAULT.match(f.default_code) and f.annotation and not ADMITS_NONE.search(f.annotation)) for f in fields]
+    needed = [
+        bool(NONE_DEFAULT.match(f.default_code) and f.annotation and not ADMITS_NONE.search(f.annotation)) or too_short(f)
+        for f in fields
+    ]
     return tuple(replace(field, default=None) if needed[i] else field for i, field in enumerate(fields))
+
+
+def too_short(field: SettingField) -> bool:
+    """Whether a string default is shorter than its Field's min_length, which pydantic-settings refuses as it validates
+    it (MartinPNairn/fastapi-jinja's `SECRET_KEY: str = Field(default="", min_length=1)`): the field is required."""
+    call = ast.parse(field.default_code, mode="eval").body if FIELD_CALL.match(field.default_code) else None
+    least = next((k.value for k in getattr(call, "keywords", ()) if k.arg == "min_length"), None)
+    shortest = least.value if isinstance(least, ast.Constant) and isinstance(least.value, int) else 0
+    return field.default is not None and len(field.default) < shortest
 
 
 def held_settings(node: ast.ClassDef, classes: dict, groups: dict, prefix: str, delimiter: str) -> tuple[SettingField, ...]:

@@ -68,6 +68,11 @@ def test_a_setting_typed_as_an_sql_databases_url_holds_the_database_url(annotati
         ("from pydantic_settings import BaseSettings", "hinata_host: str = Field(default=None)", True),
         ("from pydantic_settings import BaseSettings", "hinata_host: str | None = Field(None)", False),
         ("from pydantic_settings import BaseSettings", "hinata_host: str = Field('x')", False),
+        # MartinPNairn/fastapi-jinja: `SECRET_KEY: str = Field(default="", min_length=1)`; init kept the empty default,
+        # and the import stopped on "String should have at least 1 character".
+        ("from pydantic_settings import BaseSettings", 'hinata_host: str = Field(default="", min_length=1)', True),
+        ("from pydantic_settings import BaseSettings", 'hinata_host: str = Field("abc", min_length=3)', False),
+        ("from pydantic_settings import BaseSettings", 'hinata_host: str = Field("", max_length=3)', False),
     ],
 )
 def test_a_settings_field_defaulting_to_none_its_type_refuses_must_be_given(tmp_path, imported, field, required):

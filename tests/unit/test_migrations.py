@@ -233,3 +233,32 @@ AERICH_PROJECT += '\n[tool.aerich]\ntortoise_orm = "app.settings.TORTOISE_ORM"\n
 def test_a_tortoise_app_with_aerichs_revisions_runs_its_upgrade_before_the_app(tmp_path, files, command):
     repo = read_repository(written(tmp_path, files | {"app/__init__.py": "", "app/main.py": APP}))
     assert repo.migrations == command
+
+
+#: A revision's upgrade and downgrade: {ops} in upgrade, a table made again in downgrade (which never runs forward).
+REVISION = "from alembic import op\n\ndef upgrade():\n{ops}\n\ndef downgrade():\n    op.create_table('users')\n"
+#: The app making its tables itself as it loads.
+MAKES_ITS_TABLES = APP + "from db import Base, engine\n\nBase.metadata.create_all(bind=engine)\n"
+
+
+@pytest.mark.parametrize(
+    ("ops", "main", "command"),
+    [
+        # MartinPNairn/fastapi-jinja, MoigeMatino/fastapi-htmx-todo-spa: the history begins with `add_column` on a table
+        # the app's create_all makes; the upgrade stopped on "relation users does not exist" in an empty database.
+        ("    op.add_column('users', x)", MAKES_ITS_TABLES, "alembic stamp heads"),
+        (
+            "    with op.batch_alter_table('users') as batch:\n        batch.add_column(x)",
+            MAKES_ITS_TABLES,
+            "alembic stamp heads",
+        ),
+        ("    op.create_table('users')\n    op.add_column('users', x)", MAKES_ITS_TABLES, "alembic upgrade heads"),
+        ("    op.add_column('users', x)", APP, "alembic upgrade heads"),  # nothing else makes them: the upgrade says so
+        ("    pass", MAKES_ITS_TABLES, "alembic upgrade heads"),
+    ],
+)
+def test_revisions_that_alter_tables_none_makes_are_stamped_when_the_app_makes_its_tables(tmp_path: Path, ops, main, command):
+    files = {"requirements.txt": "fastapi\nalembic\nsqlalchemy\n", "main.py": main, "db.py": "", "alembic.ini": INI}
+    files |= {"migration/env.py": "", "migration/versions/0001_a.py": REVISION.format(ops=ops)}
+    repo = read_repository(written(tmp_path, files))
+    assert repo.migrations == command

@@ -25,7 +25,7 @@ from fastapi_stackops.adopt.installers import (
 from fastapi_stackops.adopt.made_in_image import in_context, made_in_image
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.testing import ENSUREPIP
-from fastapi_stackops.adopt.wheels import COMPILER, build_constraints, native_libraries
+from fastapi_stackops.adopt.wheels import COMPILER, COMPILER_FALLBACK, TEST_COMPILER, build_constraints, native_libraries
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
 
@@ -257,10 +257,13 @@ def test_stages(repo: Repository, made: str) -> str:
     install = past_unreached_index(repo, tests.install)
     if repo.resolved_as_of:  # ensurepip's pip predates --uploaded-prior-to: the tests' ranges keep the app's date too
         install = install.replace(ENSUREPIP, f"{ENSUREPIP} && /opt/venv/bin/python -m pip install -q --no-cache-dir {DATED_PIP}")
+    install = past_legacy_metadata(repo, in_workspace(repo, with_extras(repo, install)))
+    secret = CA_SECRET.replace("RUN ", "# hadolint ignore=DL3008\nRUN ", 1)  # its fallback installs a compiler
     return f"""
 # The service's own tests (inv service-test, part of inv ci) run in an image of their own, never shipped.
 FROM builder AS test-deps
-{copy}{CA_SECRET}{past_legacy_metadata(repo, in_workspace(repo, with_extras(repo, install)))}
+{copy}{TEST_COMPILER}{secret}deps() {{ {install}; }} \\
+    && {{ deps || {{ {COMPILER_FALLBACK} && deps; }}; }}
 
 FROM runtime-base AS test
 COPY --from=test-deps /opt/venv /opt/venv

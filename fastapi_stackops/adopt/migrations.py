@@ -98,7 +98,8 @@ def migrations_to_run(root: Path, dependencies: tuple[str, ...]) -> Finding | No
         if (root / script).is_file():
             return Finding("migrations", f"sh {script}", script)
     if installs_alembic(dependencies):
-        if (root / "alembic.ini").is_file() and holds_revisions(root / alembic_location(root)):
+        # An alembic.ini naming no migrations folder (an empty one) runs nothing: alembic refuses it.
+        if (root / "alembic.ini").is_file() and alembic_location(root) and holds_revisions(root / alembic_location(root)):
             return stamped_instead(root) or Finding("migrations", upgrade_beside(root), "alembic.ini")
         if "[tool.alembic]" in (text_of(root / "pyproject.toml") if (root / "pyproject.toml").is_file() else ""):
             return Finding("migrations", UPGRADE, "[tool.alembic] in pyproject.toml")

@@ -76,6 +76,9 @@ def release_key(version: str) -> tuple[int, ...]:
 #: C and C++ compilers, the C library's headers, and make: enough for an extension with no other library (editdistance
 #: is C++; uvloop before 0.15 builds its libuv with configure and make).
 COMPILER = "gcc g++ libc6-dev make"
+#: A test pin with no wheel for this Python (init's trial builds the app's image alone) compiles on a second try.
+TEST_COMPILER = "# A test dependency that compiles gets a compiler on a second try.\n"
+COMPILER_FALLBACK = f"apt-get update && apt-get install -y --no-install-recommends {COMPILER} && rm -rf /var/lib/apt/lists/*"
 #: Installers that resolve the dependencies when the image is built: no lock holds them.
 UNLOCKED = ("requirements", "pip", "poetry-unlocked", "setup.cfg", "pipfile")
 WHEEL = re.compile(r"^[^-]+-[^-]+(?:-\d[^-]*)?-(?P<python>[^-]+)-(?P<abi>[^-]+)-(?P<platform>[^-]+)\.whl$")

@@ -327,6 +327,19 @@ def test_tests_that_keep_their_own_requirements_file_get_a_test_image_from_it(tm
     assert "COPY tests ./tests\n" in dockerfile_text(repo, "/health", False)  # beside the app's, which it includes
 
 
+def test_a_test_dependency_that_compiles_gets_a_compiler_on_a_second_try(tmp_path):
+    """fastapi-mvc/example: a dev pin with no wheel for this Python (iteration-utilities); init's trial builds the app's
+    image alone, and ci's test image stopped on "command 'x86_64-linux-gnu-gcc' failed"."""
+    written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP, "tests/test_a.py": "def test_a():\n    pass\n"})
+    written(tmp_path, {"requirements-dev.txt": "pytest==8.0\n"})
+    stage = dockerfile_text(read_repository(tmp_path), "/health", False).split("AS test-deps\n")[1].split("\nFROM ")[0]
+    install, fallback = stage.split("deps() { ")[1].split("; } \\\n    && ")
+    assert "pip install" in install and "requirements-dev.txt" in install
+    assert fallback == "{ deps || { apt-get update && apt-get install -y --no-install-recommends gcc g++ libc6-dev make" + (
+        " && rm -rf /var/lib/apt/lists/* && deps; }; }\n"
+    )
+
+
 def test_tests_whose_pytest_is_in_a_subfolders_dev_requirements_get_a_test_image_with_that_folder(tmp_path):
     written(tmp_path, {"infra/requirements.txt": "-r requirements/dev.txt\n", "infra/requirements/prod.txt": "fastapi\n"})
     written(

@@ -34,6 +34,8 @@ def revisions(folder: str) -> dict[str, str]:
             "alembic upgrade heads",
         ),
         ({"src/db/alembic.ini": INI}, ""),  # its migrations folder never committed
+        # creative-singh/fastapi-mvc: an empty alembic.ini; init ran its upgrade, refused ("No 'script_location' key").
+        ({"alembic.ini": ""}, ""),
         ({"tests/db/alembic.ini": INI, **revisions("tests/db/migration")}, ""),  # a suite's own
         # lining4069/fastapi-backend: `alembic init`'s scaffold, env.py alone and its URL the template's driver://;
         # init ran it, and the server crash-looped on "Can't load plugin: sqlalchemy.dialects:driver".

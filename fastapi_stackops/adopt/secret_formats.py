@@ -15,12 +15,20 @@ from fastapi_stackops.adopt.environment_reads import environment_bound, module_r
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
 
-#: A library's call taking a secret of its own format (the keyword named, else its first argument), and how one of
-#: that format is made.
+
+def jwt_shaped() -> str:
+    """Three url-safe base64 parts, as a JWT is: a key nobody issued, in the shape a client checks."""
+    return ".".join(base64.urlsafe_b64encode(os.urandom(n)).decode().rstrip("=") for n in (24, 48, 32))
+
+
+#: A library's call taking a secret of its own format (the keyword named, else the argument at its position), and how
+#: one of that format is made.
 FORMATS = {
-    "Fernet": ("key", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode()),
+    "Fernet": ("key", 0, lambda: base64.urlsafe_b64encode(os.urandom(32)).decode()),
     # A made-up string stops the app at import (BadDsn: Unsupported scheme ''); an empty DSN sends nothing anywhere.
-    "sentry_sdk.init": ("dsn", lambda: ""),
+    "sentry_sdk.init": ("dsn", 0, lambda: ""),
+    # supabase-py's client refuses a key not shaped as a JWT as it is made ("Invalid API key"), before any request.
+    "create_client": ("supabase_key", 1, jwt_shaped),
 }
 
 #: The format of a secret its settings field types as a whole number.
@@ -33,9 +41,8 @@ def secret_given(call: ast.Call, kind: str) -> ast.expr | None:
     owner, _, name = kind.rpartition(".")
     if not calls(call, name) or (owner and not (isinstance(call.func, ast.Attribute) and ast.unparse(call.func.value) == owner)):
         return None
-    keyword, _ = FORMATS[kind]
-    given = next((k.value for k in call.keywords if keyword and k.arg == keyword), None)
-    return given or (call.args[0] if call.args else None)
+    keyword, position, _ = FORMATS[kind]
+    return argument(call, position, keyword)
 
 
 def formatted_secrets(root: Path) -> tuple[tuple[str, str], ...]:
@@ -113,10 +120,10 @@ def made_up_secret(variable: str, formatted: tuple[tuple[str, str], ...], prefix
     kind = format_of(variable, formatted)
     if kind == DIGITS:
         return str(secrets.randbelow(9 * 10**17) + 10**17)  # eighteen digits: an int64, as a database may keep it
-    return FORMATS[kind][1]() if kind else f"{prefix}-Secret0{secrets.token_hex(16)}"[:32]
+    return FORMATS[kind][2]() if kind else f"{prefix}-Secret0{secrets.token_hex(16)}"[:32]
 
 
 def may_be_empty(variable: str, formatted: tuple[tuple[str, str], ...]) -> bool:
     """Whether the variable's library takes it empty (Sentry's DSN turns Sentry off): no start requires a value."""
     kind = format_of(variable, formatted)
-    return kind in FORMATS and not FORMATS[kind][1]()
+    return kind in FORMATS and not FORMATS[kind][2]()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import tomllib
 
 import pytest
@@ -61,6 +62,18 @@ def test_a_made_up_fernet_key_is_one_fernet_takes(tmp_path):
     ci = env_texts(read_repository(written(tmp_path, files)), "env", False, {})["env/ci.env.docker"]
     key = next(line.split("=", 1)[1] for line in ci.splitlines() if line.startswith("SECRET_KEY="))
     assert len(base64.urlsafe_b64decode(key)) == 32, ci
+
+
+@pytest.mark.parametrize(
+    "call", ["create_client(os.getenv('SUPABASE_URL'), KEY)", "create_client(supabase_url=URL, supabase_key=KEY)"]
+)
+def test_a_made_up_supabase_key_has_the_shape_its_client_checks(tmp_path, call):
+    """Tirthankar03/fastapi-mvc-todo: supabase-py refused init's made-up key at import ("Invalid API key")."""
+    code = f"import os\nfrom supabase import create_client\n\nURL = os.getenv('SUPABASE_URL')\nKEY = os.environ['SUPABASE_KEY']\nclient = {call}\n"
+    files = {"requirements.txt": "fastapi\nsupabase\n", "main.py": APP, "db.py": code}
+    ci = env_texts(read_repository(written(tmp_path, files)), "env", False, {})["env/ci.env.docker"]
+    key = next(line.split("=", 1)[1] for line in ci.splitlines() if line.startswith("SUPABASE_KEY="))
+    assert re.fullmatch(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+", key), ci  # supabase-py's own check, narrower
 
 
 @pytest.mark.parametrize(("annotation", "digits"), [("int = 1234", True), ("str = 'app'", False)])

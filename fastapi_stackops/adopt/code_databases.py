@@ -23,6 +23,7 @@ from fastapi_stackops.failure_bundle import masked
 #: Calls that open a database by its URL: SQLAlchemy's engines, `databases`, asyncpg's and psycopg's pools and connects.
 CONNECTS = ("create_engine", "create_async_engine", "Database", "create_pool", "connect", "AsyncConnectionPool")
 URL_KEYWORDS = frozenset({"url", "dsn", "db_url", "database_url", "db_uri", "database_uri", "conninfo"})
+URL_KEYWORDS |= {"amqp_url", "rabbitmq_url", "rabbit_url", "broker_url"}
 #: A database server's URL scheme: SQLAlchemy's, and Tortoise ORM's driver-named ones (asyncpg://, psycopg://).
 SQL_SCHEME = re.compile(r"^(postgres|postgresql|mysql|mariadb|asyncpg|psycopg)(\+\w+)?://", re.I)
 
@@ -98,15 +99,17 @@ def formatted_text(call: ast.Call, names: dict[str, str]) -> str:
 
 def assembled_urls(files: list[tuple[Path, ast.Module | None]]) -> dict[str, tuple[Path, int, str]]:
     """Names a module binds at its top to a database URL at localhost that it assembles, its host a literal (`DB_HOST =
-    "localhost"`, its other parts read from anywhere): name -> (file, line, URL)."""
+    "localhost"`, its other parts read from anywhere), or to RabbitMQ's at localhost as a literal, which another module
+    may import and hand on (`rabbitmq_url=RABBITMQ_URL`): name -> (file, line, URL)."""
     found = {}
     for path, tree in files:
         names = literal_names(tree) if tree else {}
         for node in tree.body if tree else ():
+            amqp = isinstance(node, ast.Assign) and str(getattr(node.value, "value", "")).startswith("amqp")
             assigned = isinstance(node, ast.Assign) and isinstance(node.value, ast.JoinedStr)
-            url = written_text(node.value, names, unknown="0") if assigned else ""
-            if SQL_SCHEME.match(url) and AT_LOCALHOST.match(url):  # said with its other parts as {...}
-                said = written_text(node.value, names, unknown="{...}")
+            url = node.value.value if amqp else written_text(node.value, names, unknown="0") if assigned else ""
+            if (SQL_SCHEME.match(url) or amqp) and AT_LOCALHOST.match(url):  # said with its other parts as {...}
+                said = url if amqp else written_text(node.value, names, unknown="{...}")
                 found |= {target.id: (path, node.lineno, said) for target in node.targets if isinstance(target, ast.Name)}
     return found
 

@@ -1978,14 +1978,19 @@ def test_an_app_whose_mode_defaults_to_tests_runs_out_of_it_in_the_stacks(tmp_pa
         ("import aio_pika\n\nasync def go():\n    return await aio_pika.connect_robust('amqp://guest:guest@localhost/')\n", True),
         ("import os, pika\n\np = pika.ConnectionParameters(os.getenv('RABBIT_HOST', 'localhost'))\n", False),  # a read
         ("import pika\n\np = pika.ConnectionParameters('rabbitmq')\n", False),  # a host by name
+        # hbeemster/fastapi-rabbitmq: a constant of another module handed on by keyword to a class that connects with
+        # it; the web crash-looped on "Connection refused" after a build.
+        ("from consts import URL\n\nconsumer = Consumer(rabbitmq_url=URL)\n", True),
+        ("from consts import HOSTED\n\nconsumer = Consumer(rabbitmq_url=HOSTED)\n", False),
     ],
 )
 def test_rabbitmq_opened_at_localhost_as_the_code_writes_it_is_refused_before_any_build(tmp_path, code, refused):
     written(tmp_path, {"requirements.txt": "fastapi\npika\naio-pika\n", "main.py": f"import mq\n{APP}", "mq.py": code})
+    written(tmp_path, {"consts.py": "URL = 'amqp://guest:guest@127.0.0.1/'\nHOSTED = 'amqp://guest:guest@rabbitmq/'\n"})
     if not refused:
         assert read_repository(tmp_path).rabbitmq
         return
-    with pytest.raises(NotAFastAPIRepository, match=r"^mq.py line \d+: the app opens RabbitMQ at amqp://.*broker$"):
+    with pytest.raises(NotAFastAPIRepository, match=r"^(mq|consts).py line \d+: the app opens RabbitMQ at amqp://.*broker$"):
         read_repository(tmp_path)
 
 

@@ -53,6 +53,10 @@ NOT_ITSELF = "sed -i -E '/^[[:space:]]*((-e|--editable)[[:space:]]+)?\\.\\/?[[:s
 #: stackops' own tables ([tool.stackops], [tool.stackops.services.web], ...) taken out of a pyproject.toml, in place.
 WITHOUT_OUR_TABLES = "awk '/^\\[/ { ours = /^\\[+ *tool\\.stackops[].]/ } !ours' {path} > /tmp/p && cat /tmp/p > {path}"
 
+#: [project]'s dependencies, as pip's install reads them from pyproject.toml.
+ITS_LIST = "['dependencies']"
+PROJECT_LIST = f"tomllib.load(open('pyproject.toml', 'rb'))['project']{ITS_LIST}"
+
 #: Each installer: what to copy before the code, and how to install the dependencies alone into /opt/venv.
 INSTALLERS = {
     "uv": (
@@ -110,7 +114,7 @@ INSTALLERS = {
     ),
     "pip": (
         "pyproject.toml",
-        "python -c \"import tomllib; print('\\\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))\" "
+        f"python -c \"import tomllib; print('\\\\n'.join({PROJECT_LIST}))\" "
         "> /tmp/requirements.txt \\\n    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
     ),
 }
@@ -126,6 +130,11 @@ def with_extras(repo: Repository, install: str) -> str:
         install = install.replace(" --no-dev", "")
     extras += "".join(f" -E {extra}" for extra in repo.extras) if repo.installer.startswith("poetry") else ""
     groups = "".join(f",{group}" for group in repo.groups)  # poetry's groups beside main: `--only main,dev`
+    # [project]'s list read for pip, with each extra's beside it (bmcandr/fastapi-rabbitmq's fastapi is in one).
+    listed = "".join(f" + p['optional-dependencies']['{extra}']" for extra in repo.extras) if repo.installer == "pip" else ""
+    install = (
+        install.replace(PROJECT_LIST, f"(p := {PROJECT_LIST.removesuffix(ITS_LIST)}){ITS_LIST}{listed}") if listed else install
+    )
     return install.replace(" --no-install-project", f" --no-install-project{extras}").replace(
         " --only main", f" --only main{groups}{extras}"
     )

@@ -698,6 +698,17 @@ def test_an_app_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path):
     assert repo.extras == ("api",) and "--no-install-project --extra api" in dockerfile_text(repo, "/", False)
 
 
+@pytest.mark.parametrize("extras", ['[project.optional-dependencies]\nbroker_side = ["fastapi>=0.104", "uvicorn"]\n', ""])
+def test_a_pip_project_whose_framework_comes_in_an_extra_installs_that_extra(tmp_path, extras):
+    """bmcandr/fastapi-rabbitmq: fastapi in an extra of a project with no lock; the image installed [project]'s list
+    alone and its build stopped on 'installed without fastapi'. The builder's own command, run here, lists it."""
+    project = f'[project]\nname = "svc"\ndependencies = ["celery"]\n{extras}'
+    repo = read_repository(written(tmp_path, {"pyproject.toml": project, "svc/main.py": APP}))
+    command = re.search(r'python -c "(.*?)" > /tmp/requirements.txt', dockerfile_text(repo, "/", False))[1]
+    listed = subprocess.run([sys.executable, "-c", command.replace("\\\\", "\\")], cwd=tmp_path, capture_output=True, text=True)
+    assert listed.stdout.split("\n")[:1] == ["celery"] and ("fastapi>=0.104" in listed.stdout) is bool(extras), listed
+
+
 @pytest.mark.parametrize(
     ("groups", "synced"),
     [

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fastapi_stackops.adopt.package_index import normalized
-from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, parsed
+from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, parsed, template_text
 
 #: Folders that hold no application code: environments, tests, migrations, build output.
 #: Folders of no code of the repository's own: an installed package is none, whatever its environment's name (a
@@ -84,8 +84,7 @@ def written_templates(root: Path) -> Iterator[tuple[str, str]]:
     for path in python_files(root):
         tree = parsed(path)
         for node in (n for n in every_node(tree) if isinstance(n, ast.JoinedStr)) if tree else ():
-            text = "".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values)
-            yield text, f"{path.relative_to(root)} line {node.lineno}"
+            yield template_text(node), f"{path.relative_to(root)} line {node.lineno}"
 
 
 def string_constants(root: Path) -> set[str]:

@@ -128,6 +128,11 @@ def calls(node: ast.AST, name: str) -> bool:
     return (isinstance(func, ast.Name) and func.id == name) or (isinstance(func, ast.Attribute) and func.attr == name)
 
 
+def template_text(node: ast.JoinedStr) -> str:
+    """An f-string's text with each replacement field as NUL: `f"amqp://guest@{host}//"` is "amqp://guest@\\0//"."""
+    return "".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values)
+
+
 def absolute_imports(tree: ast.AST) -> Iterator[tuple[ast.stmt, str]]:
     """Each absolute import's module with its statement: `import a.b` gives a.b, `from a.b import c` gives a.b."""
     for node in every_node(tree):

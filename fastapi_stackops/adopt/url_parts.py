@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.environment_reads import environment_bound, migration_environments, module_readers, read_of
 from fastapi_stackops.adopt.source import python_files
-from fastapi_stackops.adopt.syntax import calls, parsed
+from fastapi_stackops.adopt.syntax import calls, parsed, template_text
 
 #: A URL's text with each replacement field as \0: scheme://user:password@host[:port]/name, each part one field (the
 #: port may be written out), the scheme a database's or a field itself.
@@ -170,7 +170,7 @@ def url_parts_of(node: ast.JoinedStr, bound: dict[str, str], readers: tuple = (f
     """Each replacement field's read in an f-string that is a database's login URL, by its place; an SQLite URL's
     file, by its; the rest of a URL after a scheme written out (`f"postgresql+asyncpg://{get_env(DB_URI)}"`), as its
     "address" (user:password@host:port/name)."""
-    text = "".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values)
+    text = template_text(node)
     if SQLITE_PLACED.match(text):
         return sqlite_file_of(node, bound)
     if AFTER_SCHEME.match(text):

@@ -20,7 +20,7 @@ from fastapi_stackops.adopt.environment_reads import constant_text
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.migrations import alembic_location, nested_alembic
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
-from fastapi_stackops.adopt.syntax import calls, code_text, every_node, parsed
+from fastapi_stackops.adopt.syntax import calls, code_text, every_node, parsed, template_text
 from fastapi_stackops.adopt.testing import suite_env
 from fastapi_stackops.adopt.url_parts import ENGINES
 from fastapi_stackops.adopt.wheels import text_of
@@ -92,7 +92,7 @@ def written_text(value: ast.expr) -> str:
     if isinstance(value, ast.Constant):
         return str(value.value)
     if isinstance(value, ast.JoinedStr):
-        return "".join(v.value if isinstance(v, ast.Constant) else "\0" for v in value.values)
+        return template_text(value)
     formatted = isinstance(value, ast.Call) and calls(value, "format") and isinstance(value.func, ast.Attribute)
     try:
         return ast.literal_eval(value.func.value).format(**literal_keywords(value)) if formatted else ""

@@ -14,7 +14,7 @@ from fastapi_stackops.adopt.file_paths import module_paths, path_text
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
 from fastapi_stackops.adopt.source import AT_LOCALHOST, imported_names, python_files
-from fastapi_stackops.adopt.syntax import calls, every_node, is_main_block, module_bindings, parsed
+from fastapi_stackops.adopt.syntax import calls, every_node, is_main_block, module_bindings, parsed, written_text
 from fastapi_stackops.adopt.tortoise_config import local_tortoise
 from fastapi_stackops.adopt.wheels import text_of
 from fastapi_stackops.adopt.written_login import SQLITE_FILE_URL, migrations_url
@@ -57,44 +57,6 @@ def literal_names(tree: ast.Module) -> dict[str, str]:
         for target in (t for t in targets if isinstance(t, ast.Name)):
             bound[target.id] = text if bound.get(target.id, text) == text else None
     return {name: text for name, text in bound.items() if text}
-
-
-def written_text(node: ast.AST, names: dict[str, str], unknown: str = "", computed: Callable = lambda _: "") -> str:
-    """A string the code writes out: a literal, or an f-string of literals, names bound only to one, and expressions
-    `computed` knows the value of; else "". With `unknown`, an f-string's other parts are that text instead: a sketch
-    that still shows what it writes (its host)."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.Call):
-        return formatted_text(node, names)
-    if not isinstance(node, ast.JoinedStr):
-        return ""
-    parts = [
-        str(v.value)
-        if isinstance(v, ast.Constant)
-        else names.get(v.value.id, unknown)
-        if isinstance(v, ast.FormattedValue) and isinstance(v.value, ast.Name)
-        else (computed(v.value) if isinstance(v, ast.FormattedValue) else "") or unknown
-        for v in node.values
-    ]
-    return "".join(parts) if all(parts) else ""
-
-
-def formatted_text(call: ast.Call, names: dict[str, str]) -> str:
-    """`"{user}@{host}".format(user="app", host="127.0.0.1")` of literals (or names bound to one), as it evaluates;
-    "" for any other call, or one given anything else."""
-    func = call.func
-    if not (isinstance(func, ast.Attribute) and func.attr == "format" and isinstance(func.value, ast.Constant)):
-        return ""
-    given = [*call.args, *(k.value for k in call.keywords)]
-    values = [names.get(v.id) if isinstance(v, ast.Name) else getattr(v, "value", None) for v in given]
-    if not isinstance(func.value.value, str) or not all(isinstance(v, (str, int)) for v in values):
-        return ""
-    positional, named = values[: len(call.args)], dict(zip((k.arg for k in call.keywords), values[len(call.args) :], strict=True))
-    try:
-        return func.value.value.format(*positional, **named)
-    except (KeyError, IndexError, ValueError, TypeError):  # a field it is not given, or a **mapping
-        return ""
 
 
 def assembled_urls(files: list[tuple[Path, ast.Module | None]]) -> dict[str, tuple[Path, int, str]]:

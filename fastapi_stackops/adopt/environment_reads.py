@@ -29,6 +29,8 @@ def constant_text(node: ast.AST | None) -> str | None:
 ENVIRONMENT_CALLS = ("os.getenv", "os.environ.get", "getenv")
 #: How a module that imports it (`from os import environ`) names the environment's mapping, among its readers.
 ENVIRON = "environ"
+#: A module's readers when it has none: no reader function, no settings library's reader, no string constant.
+NO_READERS: tuple[frozenset[str], dict[str, str], dict[str, str]] = (frozenset(), {}, {})
 #: A key the app signs with (its tokens, its sessions): SECRET_KEY, JWT_SECRET, JWT_REFRESH_SECRET_KEY; not another
 #: service's secret (STRIPE_SECRET_KEY), which a made-up value could set the app calling.
 SIGNING_SECRET = re.compile(r"^((APP|AUTH|SESSION|TOKEN|ACCESS|REFRESH)(_TOKEN)?_)?SECRET(_KEY)?$|^JWT_\w*(SECRET|KEY)$", re.I)
@@ -173,7 +175,7 @@ def module_readers(tree: ast.Module | None) -> tuple[frozenset[str], dict[str, s
     """The module's own reader functions (and `environ`, when it imports the name from os), its names for a settings
     library's reader, and its string constants, which may name a variable read."""
     if not tree:
-        return frozenset(), {}, {}
+        return NO_READERS
     imports = (n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "os")
     environ = {ENVIRON} if any(a.name == ENVIRON and not a.asname for n in imports for a in n.names) else set()
     return environment_readers(tree) | environ, config_readers(tree), named_strings(tree)
@@ -265,7 +267,7 @@ def environment_bound(tree: ast.Module) -> dict[str, str]:
     return bound
 
 
-def read_of(value: ast.expr, bound: dict[str, str], readers: tuple = (frozenset(), {}, {})) -> str:
+def read_of(value: ast.expr, bound: dict[str, str], readers: tuple = NO_READERS) -> str:
     """The variable or settings field an expression reads: a name bound to a read, a read itself, or an attribute of a
     settings object (`settings.DB_USER`, `self.user`); "" for anything else. `readers`: the module's own (module_readers)."""
     if isinstance(value, ast.Name):

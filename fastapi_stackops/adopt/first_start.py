@@ -83,35 +83,25 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
     made_elsewhere = "the app needs it at import and the repository lacks it; copy there what makes it (a frontend's build)"
     keys, copied = missing_keys(failed.words, repo.root), held_file(failed.words, repo.root)
     extra, group = providing_extra(failed, repo), providing_group(failed, repo)
+    committed_said = f"{', '.join(refused)}: the app refused its committed .env's value; ci makes up its own"
     return [
-        ("keys", keys, Finding("key files", said(keys), FIRST_START)),
-        ("extras", extra, Finding("installs", f"its {extra} extra too: the app imports what it alone installs", FIRST_START)),
-        ("groups", group, Finding("installs", f"its {group} group too: the app imports what it alone installs", FIRST_START)),
-        ("copied", copied, Finding("copies", f"{copied}, which the app opens at import, into the image", FIRST_START)),
-        ("folders", folder, Finding("to change", f"{folder}, empty in the image: {made_elsewhere}", FIRST_START)),
-        (
-            "linked",
-            linked,
-            Finding("writable", f"{linked}, a link into /tmp (a tmpfs): the app writes it as it loads or starts", FIRST_START),
-        ),
-        ("writable", path, Finding("writable", f"{path}, a tmpfs: the app writes there as it loads or starts", FIRST_START)),
-        (
-            "refused_committed",
-            refused,
-            Finding(
-                "variable",
-                f"{', '.join(refused)}: the app refused its committed .env's value; ci makes up its own",
-                FIRST_START,
-            ),
-        ),
-        ("placeholders", placeholder, Finding("env file", f"{placeholder}, empty in the image: read at import", FIRST_START)),
-        ("added", failed.undeclared, Finding("adds", added_said(failed.undeclared, repo), FIRST_START)),
-        (
-            "required",
-            variables,
-            Finding("variable", f"{', '.join(variables)}, read at import with no default: secrets", FIRST_START),
-        ),
+        lesson("keys", keys, "key files", said(keys)),
+        lesson("extras", extra, "installs", f"its {extra} extra too: the app imports what it alone installs"),
+        lesson("groups", group, "installs", f"its {group} group too: the app imports what it alone installs"),
+        lesson("copied", copied, "copies", f"{copied}, which the app opens at import, into the image"),
+        lesson("folders", folder, "to change", f"{folder}, empty in the image: {made_elsewhere}"),
+        lesson("linked", linked, "writable", f"{linked}, a link into /tmp (a tmpfs): the app writes it as it loads or starts"),
+        lesson("writable", path, "writable", f"{path}, a tmpfs: the app writes there as it loads or starts"),
+        lesson("refused_committed", refused, "variable", committed_said),
+        lesson("placeholders", placeholder, "env file", f"{placeholder}, empty in the image: read at import"),
+        lesson("added", failed.undeclared, "adds", added_said(failed.undeclared, repo)),
+        lesson("required", variables, "variable", f"{', '.join(variables)}, read at import with no default: secrets"),
     ]
+
+
+def lesson(field: str, value: object, kind: str, said_of_it: str) -> tuple[str, object, Finding]:
+    """One lesson of the first start: the Repository field that learns it, the value, and what init says of it."""
+    return field, value, Finding(kind, said_of_it, FIRST_START)
 
 
 def held_file(words: str, root: Path) -> str:

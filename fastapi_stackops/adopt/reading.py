@@ -265,10 +265,8 @@ def read_repository(root: Path, python: str = "") -> Repository:
     refuse_folders_outside(root, project, how, requirements)
     backing = backing_services(root, dependencies, settings)
     servers, added_server, found_server = server_of(root, dependencies, requirements, how)
-    (migrate, added_for_migrations, said_of_migrations), worker = (
-        migrations_of(root, dependencies, how, backing.database),
-        find_worker(root, dependencies, app.source_root),
-    )
+    migrate, added_for_migrations, said_of_migrations = migrations_of(root, dependencies, how, backing.database)
+    worker = find_worker(root, dependencies, app.source_root)
     chosen = Finding("python", python, "--python") if python else python_version(root, project)
     about_settings, settings_said = settings_fields(root, settings)
     findings = [chosen, found_installer, Finding("app", app.reference, app.source), found_server, *settings_said]

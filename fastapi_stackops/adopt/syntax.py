@@ -7,7 +7,7 @@ import ast
 import copy
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -131,6 +131,57 @@ def calls(node: ast.AST, name: str) -> bool:
 def template_text(node: ast.JoinedStr) -> str:
     """An f-string's text with each replacement field as NUL: `f"amqp://guest@{host}//"` is "amqp://guest@\\0//"."""
     return "".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values)
+
+
+def written_text(node: ast.AST, names: dict[str, str], unknown: str = "", computed: Callable = lambda _: "") -> str:
+    """A string the code writes out: a literal, a literal's `.format()`, or an f-string of literals, names bound only
+    to one, and expressions `computed` knows the value of; else "". With `unknown`, an f-string's other parts are that
+    text instead: a sketch that still shows what it writes (its host)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Call):
+        return formatted_text(node, names)
+    if not isinstance(node, ast.JoinedStr):
+        return ""
+    parts = [
+        str(v.value)
+        if isinstance(v, ast.Constant)
+        else names.get(v.value.id, unknown)
+        if isinstance(v, ast.FormattedValue) and isinstance(v.value, ast.Name)
+        else (computed(v.value) if isinstance(v, ast.FormattedValue) else "") or unknown
+        for v in node.values
+    ]
+    return "".join(parts) if all(parts) else ""
+
+
+def formatted_text(call: ast.Call, names: dict[str, str]) -> str:
+    """`"{user}@{host}".format(user="app", host="127.0.0.1")` of literals (or names bound to one), a `**{...}` literal's
+    among them, as it evaluates; "" for any other call, or one given anything else."""
+    func = call.func
+    template = func.value.value if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Constant) else None
+    if getattr(func, "attr", "") != "format" or not isinstance(template, str):
+        return ""
+    try:
+        named: dict = {}
+        for keyword in call.keywords:
+            named |= ast.literal_eval(keyword.value) if keyword.arg is None else {keyword.arg: known(keyword.value, names)}
+        return template.format(*(known(v, names) for v in call.args), **named)
+    except (KeyError, IndexError, ValueError, TypeError):  # a field it is not given, or a value it cannot know
+        return ""
+
+
+def known(node: ast.expr, names: dict[str, str]) -> str | int:
+    """A string or number literal's value, or a name's bound only to one; ValueError for anything else."""
+    value = (
+        names.get(node.id)
+        if isinstance(node, ast.Name)
+        else getattr(node, "value", None)
+        if isinstance(node, ast.Constant)
+        else None
+    )
+    if not isinstance(value, (str, int)):
+        raise ValueError(ast.dump(node))
+    return value
 
 
 def absolute_imports(tree: ast.AST) -> Iterator[tuple[ast.stmt, str]]:

@@ -8,7 +8,13 @@ import ast
 import re
 from pathlib import Path
 
-from fastapi_stackops.adopt.environment_reads import environment_bound, migration_environments, module_readers, read_of
+from fastapi_stackops.adopt.environment_reads import (
+    NO_READERS,
+    environment_bound,
+    migration_environments,
+    module_readers,
+    read_of,
+)
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import calls, parsed, template_text
 
@@ -166,7 +172,7 @@ def sqlite_file_of(node: ast.JoinedStr, bound: dict[str, str]) -> dict[str, str]
     return {read: "file"} if read else {}
 
 
-def url_parts_of(node: ast.JoinedStr, bound: dict[str, str], readers: tuple = (frozenset(), {}, {})) -> dict[str, str]:
+def url_parts_of(node: ast.JoinedStr, bound: dict[str, str], readers: tuple = NO_READERS) -> dict[str, str]:
     """Each replacement field's read in an f-string that is a database's login URL, by its place; an SQLite URL's
     file, by its; the rest of a URL after a scheme written out (`f"postgresql+asyncpg://{get_env(DB_URI)}"`), as its
     "address" (user:password@host:port/name)."""

@@ -20,7 +20,7 @@ from fastapi_stackops.adopt.environment_reads import constant_text
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.migrations import alembic_location, nested_alembic
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
-from fastapi_stackops.adopt.syntax import calls, code_text, every_node, parsed, template_text
+from fastapi_stackops.adopt.syntax import calls, code_text, every_node, parsed, written_text
 from fastapi_stackops.adopt.testing import suite_env
 from fastapi_stackops.adopt.url_parts import ENGINES
 from fastapi_stackops.adopt.wheels import text_of
@@ -82,31 +82,8 @@ def bound_urls(root: Path) -> Iterator[tuple[str, str]]:
         nodes = every_node(tree) if tree else ()
         engines = [n.args[0] for n in nodes if any(calls(n, e) for e in ENGINES) and n.args]
         for value in bound + engines:
-            text = written_text(value)
+            text = written_text(value, {}, unknown="\0")
             yield from [(text, f"{path.relative_to(root)} line {value.lineno}")] if "://" in text else []
-
-
-def written_text(value: ast.expr) -> str:
-    """A string's text as the code writes it: a literal; an f-string's, each field as NUL; a literal's `.format()`
-    with literal arguments (`"mysql://{user}:{password}@{host}/{db}".format(**{"user": "u", ...})`), as formatted."""
-    if isinstance(value, ast.Constant):
-        return str(value.value)
-    if isinstance(value, ast.JoinedStr):
-        return template_text(value)
-    formatted = isinstance(value, ast.Call) and calls(value, "format") and isinstance(value.func, ast.Attribute)
-    try:
-        return ast.literal_eval(value.func.value).format(**literal_keywords(value)) if formatted else ""
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
-        return ""
-
-
-def literal_keywords(call: ast.Call) -> dict[str, object]:
-    """A call's keyword arguments, a `**{...}` literal's among them, when all are literals (else ValueError)."""
-    found = {}
-    for keyword in call.keywords:
-        given = ast.literal_eval(keyword.value)
-        found |= given if keyword.arg is None else {keyword.arg: given}
-    return found
 
 
 def suite_urls(root: Path) -> Iterator[tuple[str, str]]:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import TOKEN_ALGORITHM, SettingField, Settings
+from fastapi_stackops.adopt.dotenv_reads import READ, dotenv_mappings
 from fastapi_stackops.adopt.syntax import calls, every_node, module_bindings, parsed
 
 
@@ -98,13 +99,14 @@ def environment_read(
     variable, its default, and its type when the read casts it. The variable's name may be one of the module's string
     `constants` (`DB_URI_ENV = "DB_URI"` before `get_str_env(DB_URI_ENV)`)."""
     mapping = ast.unparse(node.value) if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) else ""
-    if mapping == "os.environ" or (mapping == ENVIRON and ENVIRON in readers):
+    # readers holds the mappings too: os's environ imported by name, a dotenv_values() file's (dotenv_reads)
+    if mapping == "os.environ" or mapping in readers or (mapping and calls(node.value, READ)):
         name = key_text(node.slice, constants)
         return SettingField(name, None, exact=True) if name else None
     if not (isinstance(node, ast.Call) and node.args):
         return None
     func = ast.unparse(node.func)
-    func = "os.environ.get" if func == f"{ENVIRON}.get" and ENVIRON in readers else func
+    func = "os.environ.get" if func.endswith(".get") and func[: -len(".get")] in readers else func
     if func in (libraries or {}):
         return library_read(node, libraries[func])
     if func in (*ENVIRONMENT_CALLS, *readers):
@@ -172,13 +174,14 @@ def reads_parameter(node: ast.AST, key: str, readers: set[str]) -> bool:
 
 
 def module_readers(tree: ast.Module | None) -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
-    """The module's own reader functions (and `environ`, when it imports the name from os), its names for a settings
+    """The module's own reader functions and mappings (`environ`, when it imports the name from os; a dotenv_values()
+    file's, and copies of it), its names for a settings
     library's reader, and its string constants, which may name a variable read."""
     if not tree:
         return NO_READERS
     imports = (n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "os")
     environ = {ENVIRON} if any(a.name == ENVIRON and not a.asname for n in imports for a in n.names) else set()
-    return environment_readers(tree) | environ, config_readers(tree), named_strings(tree)
+    return environment_readers(tree) | environ | dotenv_mappings(tree), config_readers(tree), named_strings(tree)
 
 
 def migration_environments(root: Path) -> list[Path]:

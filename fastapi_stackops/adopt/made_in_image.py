@@ -8,12 +8,14 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.code_databases import committed_sqlite
 from fastapi_stackops.adopt.conventions import CODE_DIR, DATA_DIR, UID, in_the_image
+from fastapi_stackops.adopt.dotenv_reads import entrypoint_lines
 from fastapi_stackops.adopt.reading import Repository
 
 
 def made_in_image(repo: Repository) -> str:
     """Every RUN line of these, in the order the image makes them."""
-    return placeholders(repo) + links(repo) + itself_as_package(repo) + own_metadata(repo)
+    made = placeholders(repo) + links(repo) + itself_as_package(repo) + own_metadata(repo)
+    return made + entrypoint_lines(repo.dotenv_files)
 
 
 def links(repo: Repository) -> str:

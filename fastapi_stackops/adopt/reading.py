@@ -17,6 +17,7 @@ from fastapi_stackops.adopt.conventions import CONTAINER_PORT
 from fastapi_stackops.adopt.data_folders import scratch_folders
 from fastapi_stackops.adopt.default_groups import runtime_groups
 from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name, unreached_lock_index
+from fastapi_stackops.adopt.dotenv_reads import dotenv_files
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.installer_version import installer_version
 from fastapi_stackops.adopt.interpreter import below_a_ceiling, python_and_builds, python_version
@@ -85,6 +86,7 @@ class Repository:
     required: tuple[str, ...] = ()  # variables the app demanded at import that no settings class declares: secrets
     own_distribution: str = ""  # "name version": the metadata the code reads of itself, which the image writes
     placeholders: tuple[str, ...] = ()  # git-ignored env files the app reads at import: empty in the image
+    dotenv_files: tuple[str, ...] = ()  # files the code reads with dotenv_values(), not the environment: written from it
     folders: tuple[str, ...] = ()  # folders the app needs at import that another build makes (static/): empty here
     installer_version: str = ""  # the uv or poetry its project requires, as pip installs it ("uv~=0.9.7")
     added: tuple[str, ...] = ()  # the server or alembic pins the app's dependencies lack (kept among dev ones)
@@ -166,12 +168,11 @@ def settings_fields(root: Path, settings: Settings | None) -> tuple[dict, list[F
     engines = made_engines(root, settings.database.name if settings and settings.database else "")
     fields = {"settings": settings, "async_engine": engines[0], "both_engines": all(engines)}
     fields["writable"] = tuple(dict.fromkeys(scratch.values()))
-    fields |= {
-        "committed_blanks": committed_blanks(root, settings),
-        "formatted": formatted_secrets(root) + numeric_secrets(settings),
-    }
-    fields |= {"committed_numbers": committed_numbers(root, settings)}
-    return fields, said
+    fields |= {"committed_blanks": committed_blanks(root, settings), "committed_numbers": committed_numbers(root, settings)}
+    fields["formatted"] = formatted_secrets(root) + numeric_secrets(settings)
+    fields["dotenv_files"], where = dotenv_files(root)
+    written = "read with dotenv_values, not the environment: the entrypoint writes it from the environment"
+    return fields, said + ([Finding("env file", f"{', '.join(fields['dotenv_files'])}, {written}", where)] if where else [])
 
 
 def service_tests(root: Path, project: dict, how: str, app: App) -> tuple[ServiceTests | None, list[Finding]]:

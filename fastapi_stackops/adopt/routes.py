@@ -154,10 +154,12 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
     app = repo.app
     probe = ["-c", PROBE, app.module, app.attribute, "factory" if app.factory else "", f"{CODE_DIR}/", str(STARTUP_SECONDS)]
     probe.append(f"/opt/venv/bin/{repo.server}")  # what the app's command line is as its server runs it
-    command = ["--entrypoint", "python", service, *probe]
+    # Through the image's own entrypoint when it has one (it writes the file dotenv_values reads): it runs the command.
+    entry = (lambda program: [service, program]) if repo.dotenv_files else (lambda program: ["--entrypoint", program, service])
+    command = [*entry("python"), *probe]
     if with_deps and repo.migrations:  # as the stack starts it: its migrations first (an extension they create)
         migrate = f'{repo.migrations} >&2 || {{ echo {MIGRATIONS_FAILED}; exit 3; }}; exec python "$@"'
-        command = ["--entrypoint", "sh", service, "-c", migrate, "python", *probe]
+        command = [*entry("sh"), "-c", migrate, "python", *probe]
     run = ["run", "--rm", *([] if with_deps else ["--no-deps"]), "-T", *command]
     output = stack.compose(run, capture=True, check=False, extra_env=base)
     failure, startup = None, None

@@ -48,9 +48,15 @@ class ChunkStream(io.RawIOBase):
 
 
 def layer_paths(layer: io.BufferedIOBase) -> dict[str, bool]:
-    """Each path a layer holds (whiteouts aside), and whether it can hold anything: an empty file cannot."""
+    """Each path a layer holds (whiteouts aside), and whether it can hold anything."""
     with tarfile.open(fileobj=layer, mode="r|") as tar:
-        return {m.name: not (m.isfile() and m.size == 0) for m in tar if "/.wh." not in f"/{m.name}"}
+        return {m.name: not holds_nothing(m) for m in tar if "/.wh." not in f"/{m.name}"}
+
+
+def holds_nothing(member: tarfile.TarInfo) -> bool:
+    """An empty file, or a link into /tmp (a tmpfs at run time: the .env an entrypoint writes there from the
+    environment), holds nothing in the image."""
+    return (member.isfile() and member.size == 0) or (member.issym() and member.linkname.startswith("/tmp/"))
 
 
 def added_files(client: docker.DockerClient, image, skip: int) -> dict[str, bool]:

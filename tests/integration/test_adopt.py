@@ -31,7 +31,7 @@ SHAPES = [
     "sqlite-host-folder",
     "postgres-redis-worker",  # PostGIS, created at startup: Debian's postgresql-15-postgis-3 stands in for postgis/postgis
     "poetry-asyncpg-alembic",
-    "requirements-psycopg2-sync",
+    "requirements-psycopg2-sync",  # a key read by dotenv_values from a .env a clone lacks: the entrypoint writes it
     "own-docker-files",
     "poetry-legacy-lock",  # Python 3.9 (bullseye): a lock 1.1 made before 3.11, settings over two classes, logs/
     "uv-mariadb-nested",  # Python 3.14 (forky): MariaDB for aiomysql, nested settings, tests inside the package
@@ -104,6 +104,8 @@ def test_init_then_ci_passes_with_no_edit(shape, adopted, tmp_path):
         assert "it starts containers (testcontainers), so the engine's socket is mounted in it" in result.stdout
         # A git-ignored key pair it opens at import: made by the keys one-shot, read by the server and the tests alike.
         assert "key files    certs/label-private.pem, certs/label-public.pem: the app opens them" in result.stdout
+    if shape == OWN_TASKS:  # its server and its tests read the stack's key from the file the entrypoint wrote
+        assert "env file     /srv/.env, read with dotenv_values, not the environment" in result.stdout, result.stdout
     if shape == "poetry-legacy-lock":  # the folder it writes at import is a tmpfs, and the image runs 3.9
         assert "writable     /srv/clinic_api/logs, a tmpfs" in result.stdout and "python       3.9" in result.stdout
     if shape in WITH_TESTS:  # the repository's own tests ran in their image, against the stack

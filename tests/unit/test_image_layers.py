@@ -30,7 +30,17 @@ def tar_of(entries: list[tuple[str, bytes | str]]) -> bytes:
 
 #: An engine's export, as `docker save` writes it: the layers first, one held once under two names, the manifest last.
 BASE = tar_of([("etc/os-release", b"debian")])
-OWN = tar_of([("srv/main.py", b"app"), ("srv/.env", b""), ("srv/.wh.old.py", b"")])
+#: The empty .env a Dockerfile touches, and the link into /tmp its entrypoint writes (a dotenv_values() file), hold
+#: nothing; a link elsewhere may.
+OWN = tar_of(
+    [
+        ("srv/main.py", b"app"),
+        ("srv/.env", b""),
+        ("srv/config/.env", "/tmp/.env"),
+        ("srv/settings.env", "config/.env"),
+        ("srv/.wh.old.py", b""),
+    ]
+)
 EXPORT = tar_of(
     [
         ("a/layer.tar", BASE),
@@ -54,6 +64,7 @@ def test_the_paths_of_an_images_own_layers_are_read_from_its_export_in_small_chu
         waited.append(client.api.timeout)
         return (EXPORT[i : i + 1000] for i in range(0, len(EXPORT), 1000))
 
-    assert added_files(client, SimpleNamespace(save=save), 1) == {"srv/main.py": True, "srv/.env": False}
+    own = {"srv/main.py": True, "srv/.env": False, "srv/config/.env": False, "srv/settings.env": True}
+    assert added_files(client, SimpleNamespace(save=save), 1) == own
     assert waited == [EXPORT_SECONDS] and client.api.timeout == 30
     assert added_files(client, SimpleNamespace(save=save), 0)["etc/os-release"] is True

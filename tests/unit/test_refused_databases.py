@@ -48,10 +48,14 @@ def test_an_app_whose_database_no_image_here_runs_is_refused_in_one_line(tmp_pat
 @pytest.mark.parametrize(
     ("code", "refused"),
     [
-        # abhishek-goswamii/fastapi-expense-tracker: `dotenv_values(".env")["MONGO_URI"]`, no setting naming it; the
-        # build ran, and the import failed on the .env a fresh clone lacks
+        # abhishek-goswamii/fastapi-expense-tracker: `dotenv_values(".env")["MONGO_URI"]`; the build ran, and the
+        # import failed on the .env a fresh clone lacks. The key of that file is a variable the app reads.
         (
             'import pymongo\nfrom dotenv import dotenv_values\n\nclient = pymongo.MongoClient(dotenv_values(".env")["MONGO_URI"])\n',
+            "database is MongoDB (MONGO_URI, the pymongo dependency)",
+        ),
+        (
+            "import pymongo\n\nclient = pymongo.MongoClient(URI)\n",
             "database is MongoDB (its code imports pymongo, the pymongo dependency)",
         ),
         ("import json\n", ""),  # declared, never imported: no database it needs

@@ -37,8 +37,9 @@ def copies_a_mapping(value: ast.expr, mappings: set[str]) -> bool:
     if isinstance(value, ast.Dict):
         unpacked = [v for k, v in zip(value.keys, value.values, strict=True) if k is None]
         return any(calls(v, READ) or (isinstance(v, ast.Name) and v.id in mappings) for v in unpacked)
-    names = {n.id for arg in getattr(value, "args", []) for n in ast.walk(arg) if isinstance(n, ast.Name)}
-    return calls(value, "dict") and bool(names & mappings)
+    if not calls(value, "dict"):
+        return False
+    return bool({n.id for arg in value.args for n in ast.walk(arg) if isinstance(n, ast.Name)} & mappings)
 
 
 def dotenv_mappings(tree: ast.Module | None) -> frozenset[str]:

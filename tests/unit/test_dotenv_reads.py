@@ -29,6 +29,8 @@ READS = "from dotenv import dotenv_values\n\n"
         ('config = dotenv_values(".env")\nNAME = config.get("APP_NAME")\n', {"APP_NAME": ""}),
         ('config = dotenv_values(".env")\nfirst = config["A"]\nagain = first["B"]\n', {"A": None}),  # a value, no mapping
         ('cache = {}\nNAME = cache["A"]\n', {}),  # any other mapping is no read
+        # gustavomotadev/fastapi-sqlite-food-menu: a lambda bound beside it; init stopped on a TypeError of its own
+        ('AMBIENTE = dotenv_values()\nfirst = lambda items: items[0]\nKEY = AMBIENTE["KEY"]\n', {"KEY": None}),
     ],
 )
 def test_a_dotenv_values_mappings_keys_are_variables_the_app_reads(tmp_path, code, fields):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_mode import https_redirects, local_mode, redirect_guards
@@ -117,8 +118,9 @@ def database_environment(repo: Repository) -> dict[str, str]:
     urls = [f for f in settings.others if holds_database_url(f) or {f.name, f.variable} & handed] if settings else []
     urls += settings.database_fields if settings else []
     values = database_values(repo, urls + [f for f in fields if DATABASE_FIELD.search(f.name)], settings)
-    # Parts read again elsewhere, under names of their own (DB_PASS in one module, DB_PASSWORD in another).
-    scattered = database_values(repo, [], parts_of(list(settings.others))) if settings else {}
+    # Parts read again elsewhere, under names of their own (DB_PASS in one module, DB_PASSWORD in another), or placed
+    # by a URL the code assembles (alembic.ini's, of options env.py reads).
+    scattered = database_values(repo, [], replace(parts_of(list(settings.others)), placed=settings.placed)) if settings else {}
     return scattered | values | database_values(repo, [], parts_of(fields))
 
 

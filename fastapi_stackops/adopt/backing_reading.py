@@ -24,10 +24,10 @@ from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.file_text import text_of
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.locks import brought_by
+from fastapi_stackops.adopt.migrations import alembic_ini_url
 from fastapi_stackops.adopt.refused_databases import NAMED_SERVER, refuse_a_driverless_database, unrun_database
 from fastapi_stackops.adopt.source import SKIPPED, python_files, string_constants
 from fastapi_stackops.adopt.written_login import (
-    alembic_ini_url,
     migrations_alias,
     migrations_sqlite_file,
     written_login,

@@ -210,3 +210,12 @@ def makes_its_own_tables(root: Path, modules: list[Path]) -> bool:
         ast.unparse(n.func).rsplit(".", 1)[-1] for body in bodies for s in body for n in ast.walk(s) if isinstance(n, ast.Call)
     )
     return any(name in makers for name in called)
+
+
+def alembic_ini_url(root: Path) -> tuple[str, str]:
+    """alembic.ini's `sqlalchemy.url` as written, whoever reads it, and its line; ("", "") for none."""
+    lines = text_of(root / "alembic.ini").splitlines() if (root / "alembic.ini").is_file() else []
+    for number, (key, _, value) in enumerate((line.partition("=") for line in lines), 1):
+        if key.strip() == "sqlalchemy.url":
+            return value.strip(), f"alembic.ini line {number}"
+    return "", ""

@@ -12,10 +12,9 @@ from pathlib import Path
 from fastapi_stackops.adopt.backing import SCHEME_NAMES, Database
 from fastapi_stackops.adopt.file_text import text_of
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.migrations import UPGRADE, alembic_location, kept_apart, migrations
+from fastapi_stackops.adopt.migrations import UPGRADE, alembic_ini_url, alembic_location, kept_apart, migrations
 from fastapi_stackops.adopt.source import ASYNC_ENGINE, AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.syntax import code_text
-from fastapi_stackops.adopt.written_login import alembic_ini_url
 
 #: The variable holding the URL the migrations open: the stack's database, in the scheme of a driver the code has.
 MIGRATIONS_URL = "MIGRATIONS_DATABASE_URL"

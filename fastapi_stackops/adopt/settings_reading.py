@@ -212,7 +212,8 @@ def find_settings(root: Path) -> Settings | None:
     ranked = sorted(found, key=lambda s: (not s.database, not s.database_parts, -len(s.fields)))
     if not ranked:
         return None
-    chosen, more = ranked[0], ranked[1:] + environment_settings(root, migration_environments(root))
+    migrating = [replace(s, placed=placed) for s in environment_settings(root, migration_environments(root))]
+    chosen, more = ranked[0], ranked[1:] + migrating
     rest = {f.variable: f for s in more for f in s.fields if f.variable not in chosen.variables}
     required = {f.variable: f for s in more for f in s.required if f.variable not in chosen.variables}
     return replace(chosen, also=tuple(required.values()), others=tuple(rest.values()))

@@ -10,11 +10,13 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.environment_reads import (
     NO_READERS,
+    constant_text,
     environment_bound,
     migration_environments,
     module_readers,
     read_of,
 )
+from fastapi_stackops.adopt.migrations import alembic_ini_url
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import calls, parsed, template_text
 
@@ -33,7 +35,8 @@ def placed_parts(root: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for path in [*python_files(root), *migration_environments(root)]:
         text = path.read_text(errors="replace")
-        if not ("://" in text or "_engine(" in text or "scheme=" in text or "drivername=" in text or MENTIONS_URL.search(text)):
+        words = ("://", "_engine(", "scheme=", "drivername=", "set_section_option")
+        if not (any(word in text for word in words) or MENTIONS_URL.search(text)):
             continue
         if not (tree := parsed(path)):
             continue
@@ -53,7 +56,30 @@ def placed_parts(root: Path) -> dict[str, str]:
             read = read or (read_of(as_text(given), bound) if given is not None else "") or imported_setting(given)
             read = read or alembic_url_read(call, bound)
             found |= {read: "url"} if read and read not in found else {}
+        found |= section_parts(path, tree, bound, readers)
     return found
+
+
+#: An option of alembic.ini's section that its URL interpolates: `%(DB_USER)s`.
+INTERPOLATED = re.compile(r"%\((\w+)\)s")
+
+
+def section_parts(path: Path, tree: ast.Module, bound: dict[str, str], readers: tuple) -> dict[str, str]:
+    """The reads an env.py gives alembic.ini's section as options its URL interpolates, by their place in it:
+    `set_section_option(section, "DB_USER", os.getenv("DB_USER"))` under `sqlalchemy.url = postgresql://%(DB_USER)s:...`.
+    Unset, an option is None, and alembic stops on "option values must be strings"."""
+    given = {
+        constant_text(c.args[1]): read_of(c.args[2], bound, readers)
+        for c in ast.walk(tree)
+        if calls(c, "set_section_option") and len(c.args) == 3
+    }
+    url = next((u for ini in (path.parent.parent, path.parent) if (u := alembic_ini_url(ini)[0])), "") if given else ""
+    options = INTERPOLATED.findall(url)
+    placed = PLACED.match(INTERPOLATED.sub("\0", url)) if options and all(given.get(o) for o in options) else None
+    if not placed or "\0" in placed["scheme"]:
+        return {}
+    parts = ["user", "password", "host", *(["port"] if len(options) == 5 else []), "name"]
+    return {given[option]: part for option, part in zip(options, parts, strict=True)}
 
 
 def attribute_aliases(tree: ast.Module) -> dict[str, str]:

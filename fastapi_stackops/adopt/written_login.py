@@ -18,7 +18,7 @@ from fastapi_stackops.adopt.config_files import config_login
 from fastapi_stackops.adopt.dependency_files import pyproject
 from fastapi_stackops.adopt.environment_reads import constant_text
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.migrations import alembic_location, nested_alembic
+from fastapi_stackops.adopt.migrations import alembic_ini_url, alembic_location, nested_alembic
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.syntax import calls, code_text, every_node, parsed, written_text
 from fastapi_stackops.adopt.testing import suite_env
@@ -38,15 +38,6 @@ SQLITE_FILE_URL = re.compile(r"^sqlite(?:\+\w+)?:///?(?:\./)?((?:/(?!tmp/))?[\w.
 #: An env.py that sets the URL itself (from a setting or the environment): alembic.ini's is not the one it uses. A
 #: setting about anything else (`settings.Base.metadata`, the models' metadata) is no URL.
 SETS_ITS_URL = re.compile(r"set_main_option|environ|getenv|settings\.\w*(?i:url|uri|dsn|database|db|postgres|mysql|sql)")
-
-
-def alembic_ini_url(root: Path) -> tuple[str, str]:
-    """alembic.ini's `sqlalchemy.url` as written, whoever reads it, and its line; ("", "") for none."""
-    lines = text_of(root / "alembic.ini").splitlines() if (root / "alembic.ini").is_file() else []
-    for number, (key, _, value) in enumerate((line.partition("=") for line in lines), 1):
-        if key.strip() == "sqlalchemy.url":
-            return value.strip(), f"alembic.ini line {number}"
-    return "", ""
 
 
 def alembic_url(root: Path) -> tuple[str, str]:

@@ -279,3 +279,42 @@ def test_a_number_the_committed_env_gives_a_read_with_no_default_is_passed(tmp_p
     copy = shutil.copytree(repo.root, tmp_path / "copy", ignore=shutil.ignore_patterns(".git"))
     environment = app_environment(replace(repo, root=copy))
     assert {k: v for k, v in environment.items() if k.startswith("POOL")} == given
+
+
+#: Jaironlanda/fastapi-upload-download: alembic.ini's URL interpolates options of its section, which env.py sets from
+#: variables nothing else reads; unset, they were None, and its migrations stopped on "option values must be strings".
+SECTION_ENV = (
+    "import os\nfrom alembic import context\n\nconfig = context.config\nsection = config.config_ini_section\n"
+    'config.set_section_option(section, "DB_USER", os.getenv("DB_USER"))\n'
+    'config.set_section_option(section, "DB_PSWD", os.getenv("DB_PSWD"))\n'
+    'config.set_section_option(section, "DB_ADDRESS", os.getenv("DB_ADDRESS"))\n'
+    'config.set_section_option(section, "DB_NAME", os.getenv("DB_NAME"))\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "given"),
+    [
+        (
+            "postgresql+asyncpg://%(DB_USER)s:%(DB_PSWD)s@%(DB_ADDRESS)s:5432/%(DB_NAME)s",
+            {"DB_USER": "app", "DB_PSWD": "${POSTGRES_PASSWORD}", "DB_ADDRESS": "postgres", "DB_NAME": "app"},
+        ),
+        ("postgresql+asyncpg://%(DB_USER)s@%(DB_ADDRESS)s/%(DB_NAME)s", {}),  # no password's place: nothing placed
+    ],
+)
+def test_the_options_alembic_ini_interpolates_from_env_py_reads_are_the_stacks_login_by_their_place(tmp_path, url, given):
+    files = {
+        "requirements.txt": "fastapi\nsqlalchemy\nasyncpg\nalembic\n",
+        "main.py": APP,
+        "db.py": "import os\nfrom sqlalchemy.ext.asyncio import create_async_engine\n\nengine = create_async_engine(os.getenv('DATABASE_URL'))\n",
+        "alembic.ini": f"[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n",
+        "migrations/env.py": SECTION_ENV,
+    }
+    web = compose_text(read_repository(written(tmp_path, files))).split("  web:\n")[1].split("\n\n")[0]
+    placed = {name: value for name in ("DB_PSWD", "DB_ADDRESS") if (value := line_value(web, name)) is not None}
+    assert placed == {name: f"${{{name}-{given[name]}}}" for name in placed if name in given} and bool(placed) == bool(given)
+
+
+def line_value(block: str, name: str) -> str | None:
+    """The value a Compose block's environment gives `name`, as written; None for no line."""
+    return next((line.split(": ", 1)[1] for line in block.splitlines() if line.startswith(f"      {name}: ")), None)

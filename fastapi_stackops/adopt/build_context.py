@@ -13,7 +13,7 @@ from fastapi_stackops.adopt.migrations import aerich_folder, alembic_location
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.source import SKIPPED, imported_names, src_is_a_package, string_constants
 from fastapi_stackops.adopt.start import served_top_level
-from fastapi_stackops.adopt.wheels import text_of
+from fastapi_stackops.adopt.wheels import included_files, text_of
 
 
 def code_paths(repo: Repository) -> list[str]:
@@ -48,6 +48,16 @@ def code_paths(repo: Repository) -> list[str]:
         module = repo.migrations.split()[-1].split(".")[0]
         paths.append(module if (repo.root / module).is_dir() else f"{module}.py")
     return list(dict.fromkeys(paths))
+
+
+def manifest_copies(repo: Repository, manifests: str) -> str:
+    """The builder's COPY lines of what the install reads. A requirements file in a folder may include its neighbours
+    (-r base.txt): the folder goes whole; at the top, the files it includes go too (-r requirements-base.txt)."""
+    folder = repo.requirements.rpartition("/")[0]
+    if folder:
+        return f"COPY {folder} ./{folder}"
+    included = included_files(repo.root, repo.requirements) if repo.installer == "requirements" else []
+    return f"COPY {manifests} ./" + "".join(f"\nCOPY {path} ./{path}" for path in included)
 
 
 #: A file a script runs or reads by its path: `python scripts/backend_pre_start.py`, `sh ./scripts/seed.sh`.

@@ -6,7 +6,7 @@ import json
 import re
 import shlex
 
-from fastapi_stackops.adopt.build_context import code_paths
+from fastapi_stackops.adopt.build_context import code_paths, manifest_copies
 from fastapi_stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT, DATA_DIR, HEADER, UID
 from fastapi_stackops.adopt.data_folders import folder_of
 from fastapi_stackops.adopt.installers import (
@@ -179,9 +179,7 @@ def builder_stage(repo: Repository) -> str:
     exported = repo.installer == "uv" and (re.search(r"==\s*3\.\d+\.\d+", repo.requires_python) or repo.unreached_index)
     copied, install = INSTALLERS["uv-exported" if exported else repo.installer]
     install = builder_install(repo, past_unreached_index(repo, install))
-    # A requirements file in a folder may include its neighbours (-r base.txt): the folder goes whole.
-    folder = repo.requirements.rpartition("/")[0]
-    copy_line = f"COPY {folder} ./{folder}" if folder else f"COPY {copied.format(requirements=repo.requirements)} ./"
+    copy_line = manifest_copies(repo, copied.format(requirements=repo.requirements))
     if repo.workspace:  # the workspace's lock and root, and the member's project, where uv finds them
         copy_line += f"\nCOPY {repo.workspace.source('pyproject.toml')} ./{repo.workspace.member}/"
     manifests, copy_line = manifests_stage(repo, copy_line)

@@ -136,15 +136,31 @@ def fits(wheel: str, python: str, machine: str) -> bool:
     return False
 
 
+#: A requirements file's line that reads another: its requirements (-r base.txt), or its constraints (-c pins.txt).
+INCLUDED = re.compile(r"^\s*(-r|--requirement|-c|--constraint)\s*=?\s*(\S+)")
+
+
+def included_files(root: Path, requirements: str) -> list[str]:
+    """The files a requirements file reads with -r or -c, and those they read, as paths from the root."""
+    path, found = root / requirements, []
+    for line in text_of(path).splitlines():
+        included = INCLUDED.match(line)
+        named = (path.parent / included.group(2)).resolve() if included else None
+        if named and named.is_file() and named.is_relative_to(root.resolve()):
+            file = str(named.relative_to(root.resolve()))
+            found += [file, *included_files(root, file)] if file not in found and file != requirements else []
+    return list(dict.fromkeys(found))
+
+
 def ranges(root: Path, requirements: str) -> dict[str, str]:
     """name -> range ("==2.9.10" for a pin) of a requirements file and the files it includes with -r."""
     found: dict[str, str] = {}
     path = root / requirements
     lines = text_of(path).splitlines()
     for line in lines:
-        included = re.match(r"^\s*(?:-r|--requirement)\s*=?\s*(\S+)", line)
-        if included and (path.parent / included.group(1)).is_file():
-            found |= ranges(root, str((path.parent / included.group(1)).relative_to(root)))
+        included = INCLUDED.match(line)
+        if included and included.group(1) in ("-r", "--requirement") and (path.parent / included.group(2)).is_file():
+            found |= ranges(root, str((path.parent / included.group(2)).relative_to(root)))
     found |= {normalized(name): spec.rstrip("\\ ") for name, spec in requirement_ranges(lines).items()}
     return found
 

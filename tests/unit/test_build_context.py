@@ -175,3 +175,35 @@ def test_the_migrations_folder_tool_aerich_names_is_copied_with_pyproject(tmp_pa
     files = {"pyproject.toml": pyproject, "app/__init__.py": "", "app/main.py": APP, "migrations/models/0_init.py": ""}
     paths = code_paths(read_repository(written(tmp_path, files)))
     assert "migrations" in paths and "pyproject.toml" in paths
+
+
+@pytest.mark.parametrize(
+    ("files", "copies"),
+    [
+        # pydemia/fastapi-admin-auth: requirements.txt begins `-r requirements-preinstall.txt`; the builder copied
+        # requirements.txt alone, and pip stopped on "Could not open requirements file".
+        (
+            {"requirements.txt": "-r requirements-preinstall.txt\nfastapi\n", "requirements-preinstall.txt": "wheel\n"},
+            ["COPY requirements.txt ./", "COPY requirements-preinstall.txt ./requirements-preinstall.txt"],
+        ),
+        (
+            {
+                "requirements.txt": "--requirement=requirements/base.txt\n-c constraints.txt\nfastapi\n",
+                "requirements/base.txt": "-r common.txt\nuvicorn\n",
+                "requirements/common.txt": "pydantic\n",
+                "constraints.txt": "pydantic<3\n",
+            },
+            [
+                "COPY requirements.txt ./",
+                "COPY requirements/base.txt ./requirements/base.txt",
+                "COPY requirements/common.txt ./requirements/common.txt",
+                "COPY constraints.txt ./constraints.txt",
+            ],
+        ),
+        ({"requirements.txt": "-r missing.txt\nfastapi\n"}, ["COPY requirements.txt ./"]),  # pip's own words, then
+    ],
+)
+def test_the_files_a_top_level_requirements_file_includes_are_copied_where_it_reads_them(tmp_path, files, copies):
+    dockerfile = dockerfile_text(read_repository(written(tmp_path, {"main.py": APP, **files})), "/health", False)
+    builder = dockerfile.split(" AS builder\n", 1)[1].split("\nFROM ", 1)[0]
+    assert [line for line in builder.splitlines() if line.startswith("COPY ")] == copies, builder

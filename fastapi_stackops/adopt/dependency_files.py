@@ -3,7 +3,6 @@ pyproject.toml's own list; which one init builds from, and the names they declar
 
 from __future__ import annotations
 
-import configparser
 import re
 import tomllib
 from functools import cache
@@ -19,6 +18,7 @@ from fastapi_stackops.adopt.locks import read_lock
 from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.pipfile import pipfile_pins, pipfile_ranges
 from fastapi_stackops.adopt.poetry_hash import stale
+from fastapi_stackops.adopt.setuptools_files import setup_cfg_requires, setup_py_requires
 from fastapi_stackops.adopt.wheels import ranges, text_of
 from fastapi_stackops.adopt.workspace import read_toml, workspace_of
 from fastapi_stackops.lazy import requests
@@ -178,7 +178,7 @@ def chosen_installer(root: Path, project: dict) -> tuple[str, Finding, str, tupl
     if empty:
         raise NotAFastAPIRepository(f"{empty} names no dependency: list the app's in it (fastapi among them), and commit it")
     raise NotAFastAPIRepository(
-        f"{root}: no uv.lock, poetry.lock, requirements.txt, Pipfile, [project] or setup.cfg says how to install it"
+        f"{root}: no uv.lock, poetry.lock, requirements.txt, Pipfile, [project] or setuptools' install_requires says how to install it"
         + (f"; run init from a service's folder: {below}" if below else "")
     )
 
@@ -214,22 +214,17 @@ def lacking_what_the_pipfile_locks(root: Path, names: list[str]) -> list[str]:
 
 
 def declared_alone(root: Path, project: dict, declared: tuple[str, ...]) -> tuple[str, Finding, str, tuple[str, ...]] | None:
-    """A project that declares its dependencies with no lock: poetry's table, [project]'s list, or setup.cfg's."""
+    """A project that declares its dependencies with no lock: poetry's table, [project]'s list, setup.cfg's or setup.py's."""
     if project.get("tool", {}).get("poetry", {}).get("dependencies"):
         return "poetry-unlocked", Finding("installs", "poetry, no lock: resolved in the build", "pyproject.toml"), "", declared
     if project.get("project"):
         return "pip", Finding("installs", "pip install . (no lock)", "[project] in pyproject.toml"), "", declared
-    if listed := setup_cfg_requires(root):  # setuptools' declarative config, with a pyproject.toml for its build alone
-        found = Finding("installs", "setup.cfg's install_requires, with pip (no lock)", "setup.cfg")
-        return "setup.cfg", found, "", tuple(filter(None, map(requirement_name, listed)))
+    # setuptools' own: its declarative config (with a pyproject.toml for its build alone), or setup()'s literal list
+    for file, listed in (("setup.cfg", setup_cfg_requires(root)), ("setup.py", setup_py_requires(root))):
+        if listed:
+            found = Finding("installs", f"{file}'s install_requires, with pip (no lock)", file)
+            return file, found, "", tuple(filter(None, map(requirement_name, listed)))
     return None
-
-
-def setup_cfg_requires(root: Path) -> list[str]:
-    """setup.cfg's [options] install_requires, a line each ([] without one)."""
-    config = configparser.ConfigParser()
-    config.read_string(text_of(root / "setup.cfg") if (root / "setup.cfg").is_file() else "")
-    return [line.strip() for line in config.get("options", "install_requires", fallback="").splitlines() if line.strip()]
 
 
 #: Folders a service's dependency file never lies in.

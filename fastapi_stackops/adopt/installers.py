@@ -8,6 +8,7 @@ import re
 from fastapi_stackops.adopt.conventions import AT_THE_MINOR, PIPFILE_READER, pipfile_pins, pipfile_requirements
 from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.setuptools_files import SETUP_PY_LIST
 
 #: The builder's checks after installing, each one shell command (tests/integration/test_adopt_image_steps.py runs them).
 FRAMEWORK_INSTALLED = (
@@ -110,6 +111,13 @@ INSTALLERS = {
         "setup.cfg",
         "python -c \"import configparser; c = configparser.ConfigParser(); c.read('setup.cfg'); "
         "print(c['options']['install_requires'])\" > /tmp/requirements.txt \\\n"
+        "    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
+    ),
+    # setup.py's install_requires, read as init reads it (a literal list): the project itself is not built. Its braces
+    # are doubled: these commands go through str.format.
+    "setup.py": (
+        "setup.py",
+        'python -c "' + SETUP_PY_LIST.replace("{", "{{").replace("}", "}}") + '" > /tmp/requirements.txt \\\n'
         "    && pip install -q --no-cache-dir -r /tmp/requirements.txt",
     ),
     "pip": (

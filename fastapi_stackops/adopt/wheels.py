@@ -80,7 +80,7 @@ COMPILER = "gcc g++ libc6-dev make"
 TEST_COMPILER = "# A test dependency that compiles gets a compiler on a second try.\n"
 COMPILER_FALLBACK = f"apt-get update && apt-get install -y --no-install-recommends {COMPILER} && rm -rf /var/lib/apt/lists/*"
 #: Installers that resolve the dependencies when the image is built: no lock holds them.
-UNLOCKED = ("requirements", "pip", "poetry-unlocked", "setup.cfg", "pipfile")
+UNLOCKED = ("requirements", "pip", "poetry-unlocked", "setup.cfg", "setup.py", "pipfile")
 WHEEL = re.compile(r"^[^-]+-[^-]+(?:-\d[^-]*)?-(?P<python>[^-]+)-(?P<abi>[^-]+)-(?P<platform>[^-]+)\.whl$")
 
 

@@ -100,7 +100,7 @@ def test_a_root_with_no_dependency_file_is_refused_naming_the_services_below(tmp
     written(tmp_path, {"pyproject.toml": "[tool.black]\nline-length = 79\n", **files})
     with pytest.raises(NotAFastAPIRepository) as refused:
         read_repository(tmp_path)
-    assert str(refused.value).endswith("[project] or setup.cfg says how to install it" + named)
+    assert str(refused.value).endswith("[project] or setuptools' install_requires says how to install it" + named)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,37 @@
+"""Pins only another index holds: a local version (`torch==2.6.0+cu124`) of an index a requirements file names
+(`--extra-index-url https://download.pytorch.org/whl/cu124`). Where that index does not answer, pip sees PyPI's
+releases alone and the build stops on "Could not find a version"; init refuses first, in one line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.wheels import included_files, text_of
+from fastapi_stackops.lazy import requests
+
+#: An index a requirements file names, instead of PyPI or beside it.
+NAMED_INDEX = re.compile(r"^\s*(?:-i|--index-url|--extra-index-url)[\s=]+(\S+)", re.M)
+#: A pin of a local version (PEP 440's `+label`), which PyPI never holds: name, version.
+LOCAL_PIN = re.compile(r"^\s*([A-Za-z0-9][\w.-]*)(?:\[[^\]]*\])?\s*==\s*(\d[\w.]*\+[\w.]+)", re.M)
+#: PyPI's own hosts: never asked.
+PYPI_HOSTS = ("pypi.org", "files.pythonhosted.org")
+
+
+def refuse_unreached_local_pins(root: Path, requirements: str) -> None:
+    """A local version pinned where the index that alone holds it does not answer from here: refused, naming both."""
+    text = "\n".join(text_of(root / f) for f in [requirements, *included_files(root, requirements)])
+    pins = LOCAL_PIN.findall(text)
+    for url in NAMED_INDEX.findall(text) if pins else ():
+        if (urlsplit(url).hostname or "") in PYPI_HOSTS:
+            continue
+        try:
+            requests.head(url, timeout=5)
+        except requests.RequestException:
+            name, version = pins[0]
+            raise NotAFastAPIRepository(
+                f"{requirements}: {name}=={version} is a local version, which {url} alone holds, and it does not answer "
+                f"here: pin the release PyPI has ({name}=={version.split('+')[0]}), or build where that index answers"
+            ) from None

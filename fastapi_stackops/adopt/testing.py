@@ -18,8 +18,10 @@ from fastapi_stackops.adopt.conventions import (
     pipfile_pins,
     pipfile_requirements,
 )
+from fastapi_stackops.adopt.dependency_files import requirement_name
 from fastapi_stackops.adopt.environment_reads import environment_settings
 from fastapi_stackops.adopt.import_failure import ADDED_WHEN_MISSING, DISTRIBUTION_OF
+from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.source import AT_LOCALHOST, LOCAL_HOSTS, python_files
 from fastapi_stackops.adopt.suite_values import ci_values, committed_env_values, names_in_code, recipe_values, test_env_values
 from fastapi_stackops.adopt.syntax import absolute_imports, every_node, parsed
@@ -72,7 +74,10 @@ class ServiceTests:
     def install(self) -> str:
         """The builder's command that adds the tests' dependencies to /opt/venv, and what the suite may lack when none
         of them brought it (rajendrakumaryadav/fastapi-employee-record: "requires the httpx package")."""
-        added = (f"/opt/venv/bin/python -c 'import {m}' 2>/dev/null || {{ {ENSUREPIP} && {PIP} {d}; }}" for m, d in self.may_lack)
+        added = (
+            f"/opt/venv/bin/python -c 'import {m}' 2>/dev/null || {{ {ENSUREPIP} && {PIP} {shlex.quote(d)}; }}"
+            for m, d in self.may_lack
+        )
         return " \\\n    && ".join([self.dependencies_install, *(f"{{ {step}; }}" for step in added)])
 
     @property
@@ -168,7 +173,7 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     extra = {
         "starts_containers": engine,
         "drops_tables": drops,
-        "may_lack": may_lack(paths),
+        "may_lack": may_lack(paths, project),
         "suite_env": away_from_home(root, project),
         "calls_the_server": any(THE_SERVER_HERE.search(text_of(path)) for path in paths),
     }
@@ -179,12 +184,18 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
 TEST_CLIENT = re.compile(r"\b(?:fastapi|starlette)\.testclient\b")
 
 
-def may_lack(paths: list[Path]) -> tuple[tuple[str, str], ...]:
-    """What the suite's modules need that its dependencies may not install: httpx for TestClient, and the well-known
-    modules they import (MrFreeman-code/FastAPI-pet-project's suite imports dotenv, which nothing declares)."""
+def may_lack(paths: list[Path], project: dict | None = None) -> tuple[tuple[str, str], ...]:
+    """What the suite's modules need that its dependencies may not install: httpx for TestClient, the well-known
+    modules they import (MrFreeman-code/FastAPI-pet-project's suite imports dotenv, which nothing declares), and what
+    an extra of the project alone lists (borhanst/fastapi-admin-kit's imports pydantic_ai, its `ai` extra's)."""
     client = [("httpx", "httpx")] if any(TEST_CLIENT.search(text_of(p)) for p in paths) else []
     imported = {name.split(".")[0] for tree in filter(None, map(parsed, paths)) for _, name in absolute_imports(tree)}
-    return tuple(dict.fromkeys(client + [(m, DISTRIBUTION_OF.get(m, m)) for m in sorted(imported & ADDED_WHEN_MISSING)]))
+    extras = (project or {}).get("project", {}).get("optional-dependencies", {}).values()
+    offered = {normalized(requirement_name(r)): r for listed in extras for r in listed if requirement_name(r)}
+    known = [(m, DISTRIBUTION_OF.get(m, m)) for m in sorted(imported & ADDED_WHEN_MISSING)]
+    return tuple(
+        dict.fromkeys(client + known + [(m, offered[normalized(m)]) for m in sorted(imported) if normalized(m) in offered])
+    )
 
 
 #: The app's own server, asked where a suite run beside it finds it (`httpx.AsyncClient(base_url=...)` at localhost and its port).

@@ -110,6 +110,26 @@ def test_a_suite_on_test_client_gets_httpx_when_nothing_installed_it(tmp_path: P
         assert done.returncode == 0 and "pip" not in done.stdout, done.stderr
 
 
+@pytest.mark.parametrize(
+    ("test", "added"),
+    [
+        # borhanst/fastapi-admin-kit: its suite imports pydantic_ai, which its `ai` extra alone lists; the test image
+        # installed the dev extra, and 4 of its test modules failed to collect.
+        ("from pydantic_ai import Agent\n", "'pydantic-ai[groq]>=2.0.0'"),
+        ("import pandas\n", ""),  # no extra lists it: the suite's own to declare
+    ],
+)
+def test_a_suite_importing_what_an_extra_alone_lists_gets_it_when_nothing_installed_it(tmp_path: Path, test, added):
+    project = (
+        '[project]\nname = "kit"\nversion = "1"\ndependencies = ["fastapi"]\n[project.optional-dependencies]\n'
+        'dev = ["pytest"]\nai = ["pydantic-ai[groq]>=2.0.0"]\n'
+    )
+    files = {"pyproject.toml": project, "main.py": APP, "tests/test_app.py": test + "def test_x():\n    pass\n"}
+    install = read_repository(written(tmp_path, files)).service_tests.install
+    step = "/opt/venv/bin/python -c 'import pydantic_ai' 2>/dev/null || { /opt/venv/bin/python -m ensurepip >/dev/null && "
+    assert (step in install and f"pip install -q --no-cache-dir {added}; }}" in install) is bool(added), install
+
+
 def test_a_uv_groups_suite_keeps_what_the_image_added_beside_the_lock(tmp_path):
     # maRT-sk/fastapi-starterpack: greenlet added to the image (its locked SQLAlchemy installs none on 3.13), and the
     # test stage's `uv sync --group dev` removed it as extraneous; 4 of its tests errored on SQLAlchemy's words.

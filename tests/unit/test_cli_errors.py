@@ -135,3 +135,20 @@ def test_push_without_a_registry_names_the_key_to_set(tmp_path):
     # No engine answers: the missing key is named before anything connects to one.
     line = last_error_line(inv("push", "--env", str(env), env={"DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}))
     assert line == f"error: {env}: REGISTRY is not set; add REGISTRY=host:port (inv registry.start runs one at 127.0.0.1:5000)"
+
+
+def test_a_defect_of_inits_own_is_one_line_naming_it_and_where_with_the_traceback_in_a_file(tmp_path, monkeypatch, capsys):
+    """gustavomotadev/fastapi-sqlite-food-menu: a lambda beside a dotenv_values() mapping; init printed Python's whole
+    traceback, ending in "TypeError: 'arguments' object is not iterable"."""
+    from fastapi_stackops import cli
+    from fastapi_stackops.adopt import dotenv_reads
+
+    monkeypatch.setattr(cli, "run_init", lambda arguments: dotenv_reads.copies_a_mapping(None, {"x"}))
+    monkeypatch.setattr(dotenv_reads, "calls", lambda node, name: 1 / 0)
+    assert cli.main(["init", str(tmp_path)]) == 1
+    said = capsys.readouterr().err
+    assert said.count("\n") == 1 and said.startswith("error: init stopped on a defect of its own: ZeroDivisionError: ")
+    assert "(dotenv_reads.py line " in said and "please report it with the traceback in " in said
+    kept = said.rstrip().rsplit(" ", 1)[1]
+    assert "Traceback (most recent call last)" in open(kept).read()
+    os.remove(kept)

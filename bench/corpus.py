@@ -110,6 +110,13 @@ def stackops_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "fastapi_stackops.cli", *args]
 
 
+def init_outcome(code: int, err: str) -> str:
+    """How an init that stopped sorts: refused, in one line; else failed. A defect of init's own is one line too, yet
+    no refusal."""
+    refused = code == 1 and len(err.strip().splitlines()) == 1 and "a defect of its own" not in err
+    return "refused" if refused else "failed at init"
+
+
 def trial(entry: Entry, corpus: Path, workspace: Path, logs: Path) -> Outcome:
     """init, then inv ci, on a fresh clone; the outcome sorted, and what ci started cleaned with its volumes. Each
     step's whole output goes to logs/<owner+name>.log."""
@@ -121,9 +128,9 @@ def trial(entry: Entry, corpus: Path, workspace: Path, logs: Path) -> Outcome:
     init_seconds = time.monotonic() - started
     findings = [line.strip() for line in out.splitlines() if line.startswith("  ")]
     if code != 0:
-        refused = code == 1 and len(err.strip().splitlines()) == 1
-        kind = "refused" if refused else "failed at init"
-        return Outcome(entry.name, kind, time.monotonic() - started, init_seconds, last_words(out + err), findings)
+        return Outcome(
+            entry.name, init_outcome(code, err), time.monotonic() - started, init_seconds, last_words(out + err), findings
+        )
     project = {"COMPOSE_PROJECT_NAME": f"corpus-{uuid.uuid4().hex[:6]}"}
     # As init's last line says: inv, or fastapi-stackops where the repository's tasks.py is its own.
     tasks = inv_command if task_runner(repo) == INVOKE else stackops_command

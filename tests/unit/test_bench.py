@@ -2,6 +2,7 @@
 
 import pytest
 
+from bench.corpus import init_outcome
 from bench.load import parse_ab
 from bench.run import Row, number, table
 
@@ -45,3 +46,20 @@ def test_numbers_keep_three_significant_figures(value, shown):
 def test_table_row_shows_ratio_target_and_whether_met():
     row = Row("build", "cold build", 9.9, "s", "single-stage pip", 14.3, "<= 0.8x", True)
     assert table([row])[1] == ["cold build", "9.90 s", "single-stage pip: 14.3", "0.69x", "<= 0.8x", "yes"]
+
+
+@pytest.mark.parametrize(
+    ("code", "err", "outcome"),
+    [
+        (1, "error: the app's database is MongoDB ...\n", "refused"),
+        (1, "Traceback (most recent call last):\n  File ...\nTypeError: x\n", "failed at init"),
+        (
+            1,
+            "error: init stopped on a defect of its own: TypeError: x (dotenv_reads.py line 40); please report it\n",
+            "failed at init",
+        ),
+        (-1, "timed out after 600 s", "failed at init"),
+    ],
+)
+def test_an_init_that_stopped_sorts_as_refused_only_in_one_line_that_is_no_defect(code, err, outcome):
+    assert init_outcome(code, err) == outcome

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from fastapi_stackops.adopt.app_wrappers import returns_it_wrapped
 from fastapi_stackops.adopt.source import (
@@ -33,6 +33,11 @@ class App:
     @property
     def outside_source_root(self) -> bool:  # examples/app.py, served with src/ on its path too
         return bool(self.source_root) and not self.source.startswith(f"{self.source_root}/")
+
+    @property
+    def folder(self) -> str:
+        """The folder of the app's file, from the root ("." at the top): app for app/main.py."""
+        return str(PurePosixPath(self.source.split(":")[0]).parent)
 
     @property
     def top_level(self) -> str:

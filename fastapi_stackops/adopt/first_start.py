@@ -15,9 +15,10 @@ from fastapi_stackops.adopt.app_settings import setting_fields
 from fastapi_stackops.adopt.conventions import CODE_DIR, SET_BY_THE_IMAGE, in_the_image
 from fastapi_stackops.adopt.dependency_files import pyproject
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.import_failure import MISSING_FILE, Failure
+from fastapi_stackops.adopt.import_failure import Failure
 from fastapi_stackops.adopt.interpreter import older_allowed
 from fastapi_stackops.adopt.key_files import keys_among, missing_keys, said
+from fastapi_stackops.adopt.opened_files import held_beside, held_file
 from fastapi_stackops.adopt.optional_installs import providing_extra, providing_group
 from fastapi_stackops.adopt.reading import Repository, read_repository
 from fastapi_stackops.adopt.refused_values import quoted, redis_by_use, refused_made_up
@@ -81,7 +82,11 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
     )
     folder = folder if not folder or folder.startswith("/") else os.path.normpath(f"{CODE_DIR}/{folder}")
     made_elsewhere = "the app needs it at import and the repository lacks it; copy there what makes it (a frontend's build)"
-    keys, copied = missing_keys(failed.words, repo.root), held_file(failed.words, repo.root)
+    keys, copied, beside = (
+        missing_keys(failed.words, repo.root),
+        held_file(failed.words, repo.root),
+        held_beside(failed.words, repo),
+    )
     extra, group = providing_extra(failed, repo), providing_group(failed, repo)
     committed_said = f"{', '.join(refused)}: the app refused its committed .env's value; ci makes up its own"
     return [
@@ -89,6 +94,7 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
         lesson("extras", extra, "installs", f"its {extra} extra too: the app imports what it alone installs"),
         lesson("groups", group, "installs", f"its {group} group too: the app imports what it alone installs"),
         lesson("copied", copied, "copies", f"{copied}, which the app opens at import, into the image"),
+        lesson("beside_app", beside, "links", f"{beside} to {repo.app.folder}/: the app opens it from where it runs"),
         lesson("folders", folder, "to change", f"{folder}, empty in the image: {made_elsewhere}"),
         lesson("linked", linked, "writable", f"{linked}, a link into /tmp (a tmpfs): the app writes it as it loads or starts"),
         lesson("writable", path, "writable", f"{path}, a tmpfs: the app writes there as it loads or starts"),
@@ -102,13 +108,6 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
 def lesson(field: str, value: object, kind: str, said_of_it: str) -> tuple[str, object, Finding]:
     """One lesson of the first start: the Repository field that learns it, the value, and what init says of it."""
     return field, value, Finding(kind, said_of_it, FIRST_START)
-
-
-def held_file(words: str, root: Path) -> str:
-    """A file the app opened at import and the image lacked, which the repository holds (pyproject.toml, read for the
-    app's version), as a path in it; "" for none."""
-    opened = [found.removeprefix(f"{CODE_DIR}/") for found in MISSING_FILE.findall(words)]
-    return next((path for path in opened if not path.startswith("/") and (root / path).is_file()), "")
 
 
 #: environs' `read_env("<folder>/.env")`, the file named at the end of its argument (`f"{BASE_DIR}/env/.env"`).

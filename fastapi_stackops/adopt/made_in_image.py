@@ -33,6 +33,12 @@ def links(repo: Repository) -> str:
     if repo.sqlite_in_code and repo.sqlite_alias:
         why = f"alembic.ini's {repo.sqlite_alias} is the app's file too: the migrations make the app's tables."
         written += volume_link(repo.sqlite_alias, repo.sqlite_in_code, why)
+    for path in repo.beside_app:  # opened from where the app runs, held in its own folder
+        held = f"{CODE_DIR}/{repo.app.folder}/{path.removeprefix(f'{CODE_DIR}/')}"
+        folder = f"mkdir -p {Path(path).parent} && " if str(Path(path).parent) != CODE_DIR else ""
+        written += (
+            f"# The app opens {path} from where it runs; the repository holds it at {held}.\nRUN {folder}ln -s {held} {path}\n"
+        )
     return written
 
 

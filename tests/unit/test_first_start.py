@@ -258,6 +258,34 @@ def test_a_file_the_repository_holds_that_the_app_opens_at_import_is_copied_by_t
 
 
 @pytest.mark.parametrize(
+    ("opened", "linked"),
+    [
+        # 4linuxfun/Fastapi-Admin: casbin's model.conf opened as "model.conf", from where its own Dockerfile ran the
+        # app (app/); the image runs it from the folder above, and init refused, saying the repository lacked it.
+        ("model.conf", "/srv/model.conf"),
+        ("rules/policy.csv", "/srv/rules/policy.csv"),
+        ("absent.conf", None),  # nowhere in the repository: its own to commit
+    ],
+)
+def test_a_file_the_app_opens_from_where_it_runs_held_in_its_own_folder_is_linked_there_by_the_next_try(tmp_path, opened, linked):
+    from fastapi_stackops.adopt.init import setup_for
+
+    files = {"requirements.txt": "fastapi\n", "app/__init__.py": "", "app/main.py": APP, "app/model.conf": "[r]\n"}
+    files["app/rules/policy.csv"] = "p, admin\n"
+    repo = read_repository(written(tmp_path, files))
+    message = f"[Errno 2] No such file or directory: '{opened}'"
+    failed = ImportFailed(repo, "", Failure("FileNotFoundError", message, "/srv/app/main.py", 3))
+    if linked is None:
+        with pytest.raises(ImportFailed):
+            learned(setup_for(repo, system_ca=False), failed, False)
+        return
+    setup, _ = learned(setup_for(repo, system_ca=False), failed, False)
+    assert setup.repo.beside_app == (linked,)
+    made = "mkdir -p /srv/rules && " if "/" in opened else ""
+    assert f"RUN {made}ln -s /srv/app/{opened} {linked}\n" in dockerfile_text(setup.repo, "/health", False)
+
+
+@pytest.mark.parametrize(
     ("module", "extra"),
     [
         # eslam5464/Fastapi-Template: its cache imports redis, which only its `cache` extra installs; init refused,

@@ -20,6 +20,7 @@ from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.pipfile import pipfile_pins, pipfile_ranges
 from fastapi_stackops.adopt.poetry_hash import stale
 from fastapi_stackops.adopt.setuptools_files import setup_cfg_requires, setup_py_requires
+from fastapi_stackops.adopt.vcs_dependencies import refuse_unreached_git_sources
 from fastapi_stackops.adopt.wheels import ranges, text_of
 from fastapi_stackops.adopt.workspace import read_toml, workspace_of
 from fastapi_stackops.lazy import requests
@@ -128,6 +129,7 @@ def requirements_likelihood(path: str) -> tuple:
 def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, ...]]:
     """How the dependencies install (uv, poetry, requirements or pip), said with the installer's version the project
     requires, the requirements file, the declared dependencies."""
+    refuse_unreached_git_sources(root)
     how, found, requirements, declared = chosen_installer(root, project)
     if version := installer_version(root, project, how):
         found = Finding(found.what, f"{found.value}, with {version}", f"{found.source}; the version the project requires")

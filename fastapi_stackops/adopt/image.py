@@ -25,6 +25,7 @@ from fastapi_stackops.adopt.installers import (
 from fastapi_stackops.adopt.made_in_image import in_context, made_in_image
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.testing import ENSUREPIP
+from fastapi_stackops.adopt.vcs_dependencies import git_step
 from fastapi_stackops.adopt.wheels import COMPILER, COMPILER_FALLBACK, TEST_COMPILER, build_constraints, native_libraries
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
@@ -186,7 +187,7 @@ def builder_stage(repo: Repository) -> str:
     compiler, _ = native_steps(repo.compiled)
     # gcc brings binutils, whose strip the venv's extension modules need; without a compiler it comes alone, unless
     # the base already has strip.
-    compiler = compiler or STRIP_TOOL
+    compiler = (compiler or STRIP_TOOL) + git_step(repo.root)
     dated, newer_pip = held_to_its_date(repo.resolved_as_of)
     return f"""{manifests}FROM ${{PYTHON_BASE}} AS builder
 {compiler}RUN python3 -m venv /opt/venv

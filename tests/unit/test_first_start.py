@@ -231,58 +231,45 @@ def test_a_default_the_settings_own_validator_refuses_is_made_up_as_a_secret(tmp
     assert "SECRET_KEY" in secret_variables(setup.repo)
 
 
+#: A repository whose app, in app/, opens files at import: pyproject.toml, config/app.yaml, and casbin's model.conf.
+OPENING = {
+    "pyproject.toml": "[project]\nname = 'x'\ndependencies = ['fastapi']\n",
+    "app/__init__.py": "",
+    "app/main.py": APP,
+    "config/app.yaml": "a: 1\n",
+    "app/model.conf": "[r]\n",
+    "app/rules/policy.csv": "p, admin\n",
+}
+
+
 @pytest.mark.parametrize(
-    ("opened", "copied"),
+    ("opened", "field", "made"),
     [
         # eslam5464/Fastapi-Template: its settings read the app's version from pyproject.toml at import, a file the
         # repository holds and the image never carried; init refused, saying the repository did not hold it.
-        ("/srv/pyproject.toml", "pyproject.toml"),
-        ("/srv/config/app.yaml", "config/app.yaml"),
-        ("/srv/absent.toml", None),  # not the repository's: its own to commit
-    ],
-)
-def test_a_file_the_repository_holds_that_the_app_opens_at_import_is_copied_by_the_next_try(tmp_path, opened, copied):
-    from fastapi_stackops.adopt.init import setup_for
-
-    files = {"pyproject.toml": "[project]\nname = 'x'\ndependencies = ['fastapi']\n", "main.py": APP, "config/app.yaml": "a: 1\n"}
-    repo = read_repository(written(tmp_path, files))
-    message = f"[Errno 2] No such file or directory: '{opened}'"
-    failed = ImportFailed(repo, "", Failure("FileNotFoundError", message, "/srv/main.py", 3))
-    if copied is None:
-        with pytest.raises(ImportFailed):
-            learned(setup_for(repo, system_ca=False), failed, False)
-        return
-    setup, _ = learned(setup_for(repo, system_ca=False), failed, False)
-    assert setup.repo.copied == (copied,)
-    assert f"COPY {copied} /srv/{copied}" in dockerfile_text(setup.repo, "/health", False)
-
-
-@pytest.mark.parametrize(
-    ("opened", "linked"),
-    [
+        ("/srv/pyproject.toml", ("copied", "pyproject.toml"), "COPY pyproject.toml /srv/pyproject.toml\n"),
+        ("/srv/config/app.yaml", ("copied", "config/app.yaml"), "COPY config/app.yaml /srv/config/app.yaml\n"),
         # 4linuxfun/Fastapi-Admin: casbin's model.conf opened as "model.conf", from where its own Dockerfile ran the
         # app (app/); the image runs it from the folder above, and init refused, saying the repository lacked it.
-        ("model.conf", "/srv/model.conf"),
-        ("rules/policy.csv", "/srv/rules/policy.csv"),
-        ("absent.conf", None),  # nowhere in the repository: its own to commit
+        ("model.conf", ("beside_app", "/srv/model.conf"), "RUN ln -s /srv/app/model.conf /srv/model.conf\n"),
+        ("rules/policy.csv", ("beside_app", "/srv/rules/policy.csv"), "mkdir -p /srv/rules && ln -s /srv/app/rules/policy.csv"),
+        ("/srv/absent.toml", None, ""),  # not the repository's: its own to commit
+        ("absent.conf", None, ""),
     ],
 )
-def test_a_file_the_app_opens_from_where_it_runs_held_in_its_own_folder_is_linked_there_by_the_next_try(tmp_path, opened, linked):
+def test_a_file_the_repository_holds_that_the_app_opens_at_import_is_in_the_image_by_the_next_try(tmp_path, opened, field, made):
     from fastapi_stackops.adopt.init import setup_for
 
-    files = {"requirements.txt": "fastapi\n", "app/__init__.py": "", "app/main.py": APP, "app/model.conf": "[r]\n"}
-    files["app/rules/policy.csv"] = "p, admin\n"
-    repo = read_repository(written(tmp_path, files))
+    repo = read_repository(written(tmp_path, OPENING))
     message = f"[Errno 2] No such file or directory: '{opened}'"
     failed = ImportFailed(repo, "", Failure("FileNotFoundError", message, "/srv/app/main.py", 3))
-    if linked is None:
+    if field is None:
         with pytest.raises(ImportFailed):
             learned(setup_for(repo, system_ca=False), failed, False)
         return
     setup, _ = learned(setup_for(repo, system_ca=False), failed, False)
-    assert setup.repo.beside_app == (linked,)
-    made = "mkdir -p /srv/rules && " if "/" in opened else ""
-    assert f"RUN {made}ln -s /srv/app/{opened} {linked}\n" in dockerfile_text(setup.repo, "/health", False)
+    assert getattr(setup.repo, field[0]) == (field[1],)
+    assert made in dockerfile_text(setup.repo, "/health", False)
 
 
 @pytest.mark.parametrize(

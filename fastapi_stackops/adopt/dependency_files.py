@@ -16,14 +16,13 @@ from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.index_pins import refuse_unreached_local_pins
 from fastapi_stackops.adopt.installer_version import installer_version
 from fastapi_stackops.adopt.locks import read_lock
-from fastapi_stackops.adopt.package_index import normalized
+from fastapi_stackops.adopt.package_index import answers, normalized
 from fastapi_stackops.adopt.pipfile import pipfile_pins, pipfile_ranges
 from fastapi_stackops.adopt.poetry_hash import stale
 from fastapi_stackops.adopt.setuptools_files import setup_cfg_requires, setup_py_requires
 from fastapi_stackops.adopt.vcs_dependencies import refuse_unreached_git_sources
 from fastapi_stackops.adopt.wheels import ranges, text_of
 from fastapi_stackops.adopt.workspace import read_toml, workspace_of
-from fastapi_stackops.lazy import requests
 
 #: A requirements file at the top, misspelt too (requirments.txt, requirement.txt: pip reads whatever it is called).
 REQUIREMENTS = re.compile(r"^req[a-z]{0,5}ments?(?:[-_.](?:prod|production|base|main|app))?\.txt$")  # requeriments.txt too
@@ -129,8 +128,8 @@ def requirements_likelihood(path: str) -> tuple:
 def installer(root: Path, project: dict) -> tuple[str, Finding, str, tuple[str, ...]]:
     """How the dependencies install (uv, poetry, requirements or pip), said with the installer's version the project
     requires, the requirements file, the declared dependencies."""
-    refuse_unreached_git_sources(root)
     how, found, requirements, declared = chosen_installer(root, project)
+    refuse_unreached_git_sources(root, requirements)
     if version := installer_version(root, project, how):
         found = Finding(found.what, f"{found.value}, with {version}", f"{found.source}; the version the project requires")
     return how, found, requirements, declared
@@ -261,13 +260,8 @@ def unreached_lock_index(lock: Path) -> str:
     """The host of an index the lock was made against (a regional mirror) that does not answer from here: its pins
     come from the index this machine reaches instead, the same files. "" when each answers, or it is PyPI."""
     for url in sorted({uv or poetry for uv, poetry in LOCK_REGISTRY.findall(text_of(lock))} if lock.is_file() else ()):
-        host = urlsplit(url).hostname or ""
-        if host in ("pypi.org", "files.pythonhosted.org"):
-            continue
-        try:
-            requests.head(url, timeout=5)
-        except requests.RequestException:
-            return host
+        if not answers(url):
+            return urlsplit(url).hostname or ""
     return ""
 
 

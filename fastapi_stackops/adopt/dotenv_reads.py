@@ -71,10 +71,10 @@ def dotenv_files(root: Path) -> tuple[tuple[str, ...], str]:
     """Where in the image the code's dotenv_values() calls read their file (relative paths from the code's folder,
     where the app runs), and the first call's place; ((), "") for a repository that reads none."""
     trees = [(path, parsed(path)) for path in python_files(root)]
-    calls_found = [(path, n) for path, tree in trees if tree for n in every_node(tree) if calls(n, READ)]
-    paths = {read_path(call) for _, call in calls_found}
-    files = tuple(sorted(posixpath.normpath(posixpath.join(CODE_DIR, p)) for p in paths if p))
-    return files, next((f"{path.relative_to(root)}:{call.lineno}" for path, call in calls_found if read_path(call)), "")
+    reads = [(path, n, read_path(n)) for path, tree in trees if tree for n in every_node(tree) if calls(n, READ)]
+    reads = [(path, call, read) for path, call, read in reads if read]
+    files = tuple(sorted({posixpath.normpath(posixpath.join(CODE_DIR, read)) for _, _, read in reads}))
+    return files, next((f"{path.relative_to(root)}:{call.lineno}" for path, call, _ in reads), "")
 
 
 def entrypoint_lines(files: tuple[str, ...]) -> str:

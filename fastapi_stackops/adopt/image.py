@@ -187,7 +187,7 @@ def builder_stage(repo: Repository) -> str:
     compiler, _ = native_steps(repo.compiled)
     # gcc brings binutils, whose strip the venv's extension modules need; without a compiler it comes alone, unless
     # the base already has strip.
-    compiler = (compiler or STRIP_TOOL) + git_step(repo.root)
+    compiler = (compiler or STRIP_TOOL) + git_step(repo.root, repo.requirements)
     dated, newer_pip = held_to_its_date(repo.resolved_as_of)
     return f"""{manifests}FROM ${{PYTHON_BASE}} AS builder
 {compiler}RUN python3 -m venv /opt/venv

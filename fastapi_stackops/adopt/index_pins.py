@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.package_index import answers
 from fastapi_stackops.adopt.wheels import included_files, text_of
-from fastapi_stackops.lazy import requests
 
 #: An index a requirements file names, instead of PyPI or beside it.
 NAMED_INDEX = re.compile(r"^\s*(?:-i|--index-url|--extra-index-url)[\s=]+(\S+)", re.M)
 #: A pin of a local version (PEP 440's `+label`), which PyPI never holds: name, version.
 LOCAL_PIN = re.compile(r"^\s*([A-Za-z0-9][\w.-]*)(?:\[[^\]]*\])?\s*==\s*(\d[\w.]*\+[\w.]+)", re.M)
-#: PyPI's own hosts: never asked.
-PYPI_HOSTS = ("pypi.org", "files.pythonhosted.org")
 
 
 def refuse_unreached_local_pins(root: Path, requirements: str) -> None:
@@ -25,13 +22,9 @@ def refuse_unreached_local_pins(root: Path, requirements: str) -> None:
     text = "\n".join(text_of(root / f) for f in [requirements, *included_files(root, requirements)])
     pins = LOCAL_PIN.findall(text)
     for url in NAMED_INDEX.findall(text) if pins else ():
-        if (urlsplit(url).hostname or "") in PYPI_HOSTS:
-            continue
-        try:
-            requests.head(url, timeout=5)
-        except requests.RequestException:
+        if not answers(url):
             name, version = pins[0]
             raise NotAFastAPIRepository(
                 f"{requirements}: {name}=={version} is a local version, which {url} alone holds, and it does not answer "
                 f"here: pin the release PyPI has ({name}=={version.split('+')[0]}), or build where that index answers"
-            ) from None
+            )

@@ -11,7 +11,7 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import lru_cache
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -19,6 +19,8 @@ from fastapi_stackops.adopt.ranges import allows, newest_allowed, release
 from fastapi_stackops.substitutes import PYTHON_PATCH
 
 DEFAULT_INDEX = "https://pypi.org/simple"
+#: PyPI's own hosts: the build installs from them, so they are never asked whether they answer.
+PYPI_HOSTS = ("pypi.org", "files.pythonhosted.org")
 #: Index lookups in flight at once: one per package (a hundred for a large requirements file), each mostly waiting.
 LOOKUPS_AT_ONCE = 16
 #: A source distribution larger than this is not read for its build requirements (most are well under 5 MB).
@@ -37,6 +39,17 @@ def release_of(filename: str) -> tuple[str, str]:
     else:
         name, _, version = re.sub(r"\.(tar\.gz|tar\.bz2|zip|tgz)$", "", filename).rpartition("-")
     return normalized(name), version
+
+
+def answers(url: str) -> bool:
+    """Whether the URL's host answers from here: any HTTP answer within 5 s counts, and PyPI's hosts always do."""
+    if (urlsplit(url).hostname or "") in PYPI_HOSTS:
+        return True
+    try:
+        requests.head(url, timeout=5)
+    except requests.RequestException:
+        return False
+    return True
 
 
 def upload_time(file: dict) -> datetime | None:

@@ -212,7 +212,7 @@ def find_settings(root: Path) -> Settings | None:
     ranked = sorted(found, key=lambda s: (not s.database, not s.database_parts, -len(s.fields)))
     if not ranked:
         return None
-    migrating = [replace(s, placed=placed) for s in environment_settings(root, migration_environments(root))]
+    migrating = environment_settings(root, migration_environments(root))  # their fields alone count
     chosen, more = ranked[0], ranked[1:] + migrating
     rest = {f.variable: f for s in more for f in s.fields if f.variable not in chosen.variables}
     required = {f.variable: f for s in more for f in s.required if f.variable not in chosen.variables}

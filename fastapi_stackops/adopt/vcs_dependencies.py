@@ -11,11 +11,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
-from fastapi_stackops.adopt.wheels import text_of
-from fastapi_stackops.lazy import requests
+from fastapi_stackops.adopt.package_index import answers
+from fastapi_stackops.adopt.wheels import included_files, text_of
 
-#: The files that name what the install fetches (a Pipfile's git sources are left out of its install: pipfile.py).
-DEPENDENCY_FILES = ("requirements.txt", "pyproject.toml", "uv.lock", "poetry.lock", "setup.py")
+#: The files beside a requirements file that name what the install fetches (a Pipfile's git sources are left out of
+#: its install: pipfile.py).
+DEPENDENCY_FILES = ("pyproject.toml", "uv.lock", "poetry.lock", "setup.py")
 #: A repository a dependency comes from: pip's and uv's `git+https://...`, uv.lock's `git = "https://..."`,
 #: poetry.lock's `type = "git"` source beside its `url = "https://..."`.
 GIT_SOURCE = re.compile(
@@ -28,25 +29,26 @@ GIT_STEP = (
 )
 
 
-def git_sources(root: Path) -> list[str]:
-    """The git repositories the install fetches dependencies from, as URLs, from the root's dependency files."""
-    texts = [text_of(root / name) for name in DEPENDENCY_FILES if (root / name).is_file()]
+def git_sources(root: Path, requirements: str) -> list[str]:
+    """The git repositories the install fetches dependencies from, as URLs, from the root's dependency files and the
+    requirements file (the root's when none is chosen) with the files it includes."""
+    listed = requirements or "requirements.txt"
+    names = [*DEPENDENCY_FILES, listed, *(included_files(root, listed) if (root / listed).is_file() else ())]
+    texts = [text_of(root / name) for name in names if (root / name).is_file()]
     return list(dict.fromkeys(next(url for url in found if url) for text in texts for found in GIT_SOURCE.findall(text)))
 
 
-def git_step(root: Path) -> str:
+def git_step(root: Path, requirements: str) -> str:
     """The builder's line that installs git, when a dependency comes from a git repository; "" otherwise."""
-    return GIT_STEP if git_sources(root) else ""
+    return GIT_STEP if git_sources(root, requirements) else ""
 
 
-def refuse_unreached_git_sources(root: Path) -> None:
+def refuse_unreached_git_sources(root: Path, requirements: str) -> None:
     """A dependency from a git repository whose host does not answer from here: refused, naming it and the host."""
-    for url in git_sources(root):
+    for url in git_sources(root, requirements):
         host = urlsplit(url).hostname or ""
-        try:
-            requests.head(f"https://{host}", timeout=5)
-        except requests.RequestException:
+        if not answers(f"https://{host}"):
             raise NotAFastAPIRepository(
                 f"a dependency comes from {url}, and {host} does not answer here: the build cannot fetch it; install it "
                 f"from an index instead, or build where {host} answers"
-            ) from None
+            )

@@ -42,7 +42,8 @@ def up_args(settings: StackSettings, build: bool = True, services: Sequence[str]
 def down_args() -> list[str]:
     # Never `--volumes` nor `--rmi`: volumes and images are removed by label,
     # volumes only when asked, and nothing another project uses (fastapi_stackops.cleanup).
-    return ["down", "--remove-orphans"]
+    # Every profile's containers: a test-profile one-shot the suite's run started stays after it, as no other does.
+    return ["--profile", "*", "down", "--remove-orphans"]
 
 
 def exec_args(service: str, command: Sequence[str], tty: bool) -> list[str]:

@@ -28,6 +28,13 @@ from fastapi_stackops.adopt.migrations_target import migrations_environment
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.secret_formats import made_up_secret
 from fastapi_stackops.adopt.source import string_constants
+from fastapi_stackops.adopt.suite_databases import (
+    SUITE_DATABASES_SERVICE,
+    at_localhost,
+    hosts_named,
+    of_repository,
+    suite_databases_text,
+)
 from fastapi_stackops.adopt.suite_environment import tests_environment
 
 HARDENED = """    read_only: true
@@ -112,9 +119,12 @@ def service_block(
 def test_block(repo: Repository, depends: dict[str, str], dockerfile: str) -> str:
     """The repository's tests in their own image, against the stack's services; `inv up` never starts it."""
     header = f"  {TEST_SERVICE}:\n    # The repository's tests (inv service-test, part of inv ci); never started by inv up.\n    profiles: [test]\n"
+    depends = depends | ({SUITE_DATABASES_SERVICE: "service_completed_successfully"} if suite_databases_text(repo) else {})
     text = header + build_text(repo, dockerfile, "test") + app_blocks(repo, depends, tests=True) + "    tmpfs: [/tmp]\n"
     if repo.service_tests.calls_the_server:  # localhost at its port is the app's server, in its network namespace
         text += f'    network_mode: "service:{ENTRY}"  # its tests ask the app at localhost:{CONTAINER_PORT}\n'
+    elif at_localhost(of_repository(repo)):  # localhost is the database's server, as a CI job's service container is
+        text += f'    network_mode: "service:{repo.database_server.service}"  # its tests write their database at localhost\n'
     if not repo.service_tests.starts_containers:
         return text
     # Its tests start containers of their own (testcontainers), as a CI runner's job may: the engine's socket, as root
@@ -145,11 +155,11 @@ def data_permissions(repo: Repository) -> str:
 """
 
 
-def aliased(block: str, service: str, port: int, repo: Repository, written: str = "") -> str:
+def aliased(block: str, service: str, port: int, repo: Repository, written: tuple[str, ...] = ()) -> str:
     """A backing service's block, answering also to the names the prestart script waits on at its port (`nc -z db
-    5432`: the repository's own Compose service was called db), and to the host a URL the repository writes names."""
+    5432`: the repository's own Compose service was called db), and to the hosts URLs the repository writes name."""
     names = [host for host, waited in repo.waited_on if waited == port and host != service]
-    names += [written] if written and written not in names and written != service else []
+    names += [host for host in written if host and host not in names and host != service]
     if not names:
         return block
     said = f"    # Also {', '.join(names)}: the name its prestart script waits on, or a URL it writes names.\n"
@@ -171,9 +181,9 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
     blocks += [data_permissions(repo)] if repo.data_folder else []
     blocks += [keys_block(repo.keys, base_image(repo), key_kind(string_constants(repo.root)))] if repo.keys else []
     if database:
-        blocks.append(
-            aliased(database.compose_block(repo.init_scripts), database.service, database.port, repo, database.login.host)
-        )
+        hosts = (database.login.host, *hosts_named(of_repository(repo), database.service))
+        blocks.append(aliased(database.compose_block(repo.init_scripts), database.service, database.port, repo, hosts))
+        blocks += [suite_databases_text(repo)] if suite_databases_text(repo) else []
     blocks += [aliased(REDIS.format(name=REDIS_SERVICE, data=REDIS_DATA), REDIS_SERVICE, 6379, repo)] if repo.redis else []
     blocks += [rabbitmq_block(repo)] if repo.rabbitmq else []
     volumes = ["app-data"] if repo.keeps_data else []
@@ -192,7 +202,7 @@ def rabbitmq_block(repo: Repository) -> str:
     user = login.user if login else "app"
     guest = GUEST_FROM_ANYWHERE if user == "guest" else ""
     block = RABBITMQ.format(name=RABBITMQ_SERVICE, data=RABBITMQ_DATA, user=user, guest=guest)
-    return aliased(block, RABBITMQ_SERVICE, 5672, repo, login.host if login else "")
+    return aliased(block, RABBITMQ_SERVICE, 5672, repo, (login.host,) if login else ())
 
 
 def mode_lines(repo: Repository) -> str:

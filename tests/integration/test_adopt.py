@@ -31,7 +31,8 @@ SHAPES = [
     "sqlite-host-folder",
     "postgres-redis-worker",  # PostGIS, created at startup: Debian's postgresql-15-postgis-3 stands in for postgis/postgis
     "poetry-asyncpg-alembic",
-    "requirements-psycopg2-sync",  # a key read by dotenv_values from a .env a clone lacks: the entrypoint writes it
+    # A key read by dotenv_values from a .env a clone lacks (the entrypoint writes it); a suite on a database of its own.
+    "requirements-psycopg2-sync",
     "own-docker-files",
     "poetry-legacy-lock",  # Python 3.9 (bullseye): a lock 1.1 made before 3.11, settings over two classes, logs/
     "uv-mariadb-nested",  # Python 3.14 (forky): MariaDB for aiomysql, nested settings, tests inside the package
@@ -41,7 +42,7 @@ SHAPES = [
 OWN_TASKS = "requirements-psycopg2-sync"
 #: Shapes with a pytest suite of their own, which init gives a test image: how many tests each has. One of
 #: requirements-rabbitmq's starts a container of its own (testcontainers), through the engine's socket.
-WITH_TESTS = {"uv-src-factory": 2, "requirements-psycopg2-sync": 2, "uv-mariadb-nested": 2, "requirements-rabbitmq": 4}
+WITH_TESTS = {"uv-src-factory": 2, "requirements-psycopg2-sync": 3, "uv-mariadb-nested": 2, "requirements-rabbitmq": 4}
 
 
 #: A uv workspace whose member, api/, is the service: init runs in the member's folder.

@@ -32,7 +32,7 @@ def test_dev_adds_its_override_file():
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (down_args(), ["down", "--remove-orphans"]),
+        (down_args(), ["--profile", "*", "down", "--remove-orphans"]),
         (exec_args("api", ["ls", "-l"], tty=False), ["exec", "--no-TTY", "api", "ls", "-l"]),
         (exec_args("db", ["sh"], tty=True), ["exec", "db", "sh"]),
         (logs_args(["api"], follow=True, tail="5"), ["logs", "--follow", "--tail", "5", "api"]),

@@ -220,7 +220,7 @@ def placed_fields(fields: tuple[SettingField, ...], placed: dict[str, str]) -> d
 HOSTS_NAMED = re.compile(r"(^|_)(allowed|trusted)_?hosts$", re.I)
 EMAIL_NAMED = re.compile(r"^(?!.*(pass|secret|key|token|host|server|port|smtp)).*(^|_)e?mail(_|$)", re.I)
 #: A token's signing algorithm; read bare (`os.getenv("ALGORITHM")`), None makes PyJWT sign with "none" and refuse the key.
-TOKEN_ALGORITHM = re.compile(r"(^|_)(jwt_|token_)?algorithm$", re.I)
+TOKEN_ALGORITHM = re.compile(r"(^|_)(jwt_|token_|encryption_|signing_)?(algorithm|algo)$", re.I)
 NAMED_VALUES = (
     (EMAIL_NAMED, "admin@example.com"),
     # What routes are mounted under (prefix=f"/api/{settings.VERSION}"): one value in the trial and every env, never a

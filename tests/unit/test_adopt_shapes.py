@@ -749,6 +749,9 @@ def test_an_app_whose_framework_comes_in_a_uv_group_installs_that_group(tmp_path
         ("CATALOG_FILE", None),
         ("JWT_ALGORITHM", "HS256"),
         ("algorithm", "HS256"),
+        # MoigeMatino/fastapi-htmx-todo-spa: jwt.encode(..., algorithm=settings.encryption_algo) refused a made-up one
+        ("encryption_algo", "HS256"),
+        ("JWT_ALGO", "HS256"),
         ("JWT_SECRET_KEY", None),  # the key stays a generated secret
         ("TIMEZONE", "UTC"),
         ("ALGORITHMS_ALLOWED", None),

@@ -13,14 +13,13 @@ from typing import TypeVar
 
 from fastapi_stackops.adopt.app_settings import setting_fields
 from fastapi_stackops.adopt.conventions import CODE_DIR, SET_BY_THE_IMAGE, in_the_image
-from fastapi_stackops.adopt.dependency_files import pyproject
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.import_failure import Failure
-from fastapi_stackops.adopt.interpreter import older_allowed
 from fastapi_stackops.adopt.key_files import keys_among, missing_keys, said
+from fastapi_stackops.adopt.older_python import UNBUILT, python_for_a_release
 from fastapi_stackops.adopt.opened_files import held_beside, held_file
 from fastapi_stackops.adopt.optional_installs import providing_extra, providing_group
-from fastapi_stackops.adopt.reading import Repository, read_repository
+from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.refused_values import quoted, redis_by_use, refused_made_up
 from fastapi_stackops.adopt.routes import ImportFailed
 from fastapi_stackops.adopt.stackfiles import committed_secrets
@@ -206,6 +205,8 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
             return taught(setup, finding, **{name: (*known, *new)}), with_deps
     if failed.unreached and not with_deps and setup.repo.database in ("postgres", "mysql"):
         return setup, True
+    if older := python_for_a_release(setup, failed.failure):
+        return older, with_deps
     raise failed
 
 
@@ -240,31 +241,6 @@ def metadata_taught(setup: Setup, failure: str) -> Setup | None:
         return None
     said = f"by uv: pip refuses {refused[1]}'s metadata, which is not PEP 440"
     return taught(setup, Finding("installs", said, "the trial build"), lenient_install=True)
-
-
-#: A dependency whose build from source failed, as building.py says it.
-UNBUILT = re.compile(r"the dependency (\S+) failed to build from source")
-#: The builder's check after the install: the framework is there and does not import on this Python.
-NOT_IMPORTING = re.compile(
-    r"stackops: fastapi (\S+) is installed and does not import on Python (3\.\d+)\.\d+: (.*?)(?: \(the whole log|$)"
-)
-
-
-def python_taught(setup: Setup, failure: str) -> Setup | None:
-    """A framework that installed and does not import on the image's Python (FastAPI 0.68 under pydantic 1.8, locked
-    in 2021, on 3.11), or a dependency that does not compile for it (httptools 0.1 under uvicorn ^0.11, resolved for
-    3.11 from ranges of 2020): the next try runs the newest older Python the project allows, read again for it. None
-    when --python named this one, or when the project allows none older."""
-    failed, unbuilt, repo = NOT_IMPORTING.search(failure), UNBUILT.search(failure), setup.repo
-    older = older_allowed(repo.root, pyproject(repo.root), repo.python) if failed or unbuilt else ""
-    if not older or repo.findings[0].source == "--python":
-        return None
-    moved = read_repository(repo.root, older)
-    why = f"FastAPI {failed[1]}, as pinned, does not import on {failed[2]} ({failed[3]})" if failed else ""
-    why = f"the trial build: {why or f'{unbuilt[1]} does not compile for {repo.python}'}"
-    moved.findings[0] = Finding("python", older, why)
-    say(moved.findings[0].line())
-    return replace(setup, repo=replace(moved, given=repo.given))
 
 
 def taught_by_startup(setup: Setup, asked: dict, generated: Mapping[str, str] = {}) -> Setup | None:

@@ -27,17 +27,16 @@ from fastapi_stackops.adopt.conventions import (
 )
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.first_start import (
-    NOT_IMPORTING,
     compiler_taught,
     keys_its_settings_name,
     learned,
     metadata_taught,
-    python_taught,
     taught_by_startup,
 )
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.interpreter import too_new_for_its_pins
 from fastapi_stackops.adopt.key_files import KEYS_SERVICE
+from fastapi_stackops.adopt.older_python import NOT_IMPORTING, python_taught
 from fastapi_stackops.adopt.override import OVERRIDE_FILE, Override, missing_env_files, plan_override
 from fastapi_stackops.adopt.pipeline import pipeline_files
 from fastapi_stackops.adopt.reading import Repository, read_repository

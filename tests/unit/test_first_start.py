@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fastapi_stackops.adopt.first_start import compiler_taught, learned, metadata_taught, python_taught, written_where
+from fastapi_stackops.adopt.first_start import compiler_taught, learned, metadata_taught, written_where
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.import_failure import Failure
 from fastapi_stackops.adopt.init import Setup
@@ -66,48 +66,6 @@ def test_a_pin_whose_metadata_pip_refuses_is_installed_by_uv_on_the_next_try(tmp
         assert "uv pip install -q --python /opt/venv/bin/python -r requirements-dev.txt" in text  # the tests' too
         assert "pip install -q --no-cache-dir -r" not in text
         assert metadata_taught(taught, failure) is None  # uv installs already: the next failure is the build's own
-
-
-NOT_IMPORTING = (
-    "the build failed at [web builder 7/8]: stackops: fastapi 0.68.0 is installed and does not import on Python 3.11.2: "
-    "ValueError: 'not' is not a valid parameter name (the whole log: /tmp/build.log)"
-)
-UNION = "from fastapi import FastAPI\n\napp = FastAPI()\n\n\ndef f(x: int | None): ...\n"
-
-
-@pytest.mark.parametrize(
-    ("requires", "code", "python", "failure", "moved"),
-    [
-        # IanLiuTW/python-fastapi-WeatherAPI: poetry's ^3.9, FastAPI 0.68 and pydantic 1.8 locked in 2021; on 3.11 the
-        # framework installed and failed to import, and the builder's check said it was not installed at all.
-        (">=3.9", APP, "", NOT_IMPORTING, "3.9"),
-        (">=3.9", UNION, "", NOT_IMPORTING, None),  # 3.9 evaluates no `X | Y`
-        (">=3.9", APP, "3.11", NOT_IMPORTING, None),  # --python named it
-        (">=3.11", APP, "", NOT_IMPORTING, None),  # the project allows nothing older
-        (
-            ">=3.9",
-            APP,
-            "",
-            NOT_IMPORTING.replace("fastapi 0.68.0 is installed and does not import on", "installed without fastapi for"),
-            None,
-        ),
-    ],
-)
-def test_a_framework_that_does_not_import_moves_the_next_try_to_an_older_python(tmp_path, requires, code, python, failure, moved):
-    pyproject = f'[project]\nname = "svc"\nversion = "0"\nrequires-python = "{requires}"\ndependencies = ["fastapi"]\n'
-    repo = read_repository(written(tmp_path, {"pyproject.toml": pyproject, "main.py": code}), python)
-    assert repo.python == (python or "3.11")
-    taught = python_taught(Setup(repo, "env", False), failure)
-    assert (taught.repo.python if taught else None) == moved
-    if taught:
-        assert (
-            taught.repo.findings[0]
-            .line()
-            .endswith(
-                "(from the trial build: FastAPI 0.68.0, as pinned, does not import on 3.11 (ValueError: 'not' is not a valid parameter name))"
-            )
-        )
-        assert "python:3.9" in dockerfile_text(taught.repo, "/health", False)
 
 
 @pytest.mark.parametrize(
@@ -390,33 +348,3 @@ def test_a_variable_redis_refused_as_a_url_is_given_the_stacks_redis_whether_mad
     failed = ImportFailed(repo, words, Failure("ValueError", words.split(": ", 1)[1], "/srv/views.py", 4))
     taught, _ = learned(Setup(repo, "env", False), failed, False, generated)
     assert taught.repo.given["WS_MESSAGE_QUEUE"] == "redis://redis:6379/0"
-
-
-def test_a_framework_that_imports_on_no_python_here_is_refused_with_the_ways_out(tmp_path):
-    """jin-wk/fastapi-api: FastAPI 0.77 and pydantic 1.9 do not import on 3.11, and `X | Y` rules 3.9 out; the
-    refusal was the builder's raw line, with no way out."""
-    from fastapi_stackops.adopt.init import framework_refused
-
-    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi==0.77.1\n", "main.py": UNION}))
-    said = framework_refused(repo, NOT_IMPORTING)
-    assert "FastAPI 0.68.0, as pinned, does not import on Python 3.11 (ValueError: 'not' is not a valid parameter name)" in said
-    assert "`X | Y` annotations need 3.10 on (main.py:6)" in said and "--python 3.10" in said
-    assert framework_refused(repo, "the build failed at [web builder 6/8]: no matching distribution") == ""
-
-
-UNCOMPILED = (
-    "the build failed at [web builder 6/8]: the dependency httptools failed to build from source (its build's words, "
-    "not the repository's code): httptools/parser/parser.c:212:12: fatal error: longintrepr.h: No such file or directory"
-)
-
-
-@pytest.mark.parametrize(("requires", "moved"), [(">=3.7", "3.9"), (">=3.11", None)])
-def test_a_dependency_that_does_not_compile_moves_the_next_try_to_an_older_python(tmp_path, requires, moved):
-    """tai-hatake/fastapi-mysql: poetry's `^3.7` and uvicorn `^0.11`, resolved for 3.11; httptools 0.1's C, older than
-    3.11, did not compile for it, and init stopped on the build instead of trying the 3.9 the project allows."""
-    pyproject = f'[project]\nname = "svc"\nversion = "0"\nrequires-python = "{requires}"\ndependencies = ["fastapi"]\n'
-    repo = read_repository(written(tmp_path, {"pyproject.toml": pyproject, "main.py": APP}))
-    taught = python_taught(Setup(repo, "env", False), UNCOMPILED)
-    assert (taught.repo.python if taught else None) == moved
-    if taught:
-        assert taught.repo.findings[0].line().endswith("(from the trial build: httptools does not compile for 3.11)")

@@ -27,6 +27,12 @@ NOT_IMPORTING = re.compile(
 #: (psycopg2 2.8's _psycopg on 3.11: "initialization of _psycopg raised unreported exception"), or a symbol of the
 #: interpreter's it was linked against is gone.
 NOT_LOADING = re.compile(r"initialization of \w+ raised unreported exception|undefined symbol: _?Py")
+#: A name the image's standard library no longer has, which code older than its Python imports (celery 4.4's vine:
+#: "cannot import name 'formatargspec' from 'inspect' (/usr/lib/python3.11/inspect.py)"; collections.Mapping).
+GONE_FROM_PYTHON = re.compile(
+    r"cannot import name '\w+' from '[\w.]+' \(/usr/(?:local/)?lib/python3\.\d+/"
+    r"|module '(?:collections|inspect|asyncio|typing)' has no attribute"
+)
 
 
 def moved_to_older(setup: Setup, why: str) -> Setup | None:
@@ -55,8 +61,10 @@ def python_taught(setup: Setup, failure: str) -> Setup | None:
 
 def python_for_a_release(setup: Setup, failure: Failure | None) -> Setup | None:
     """A compiled dependency that built and does not load on the image's Python (Shimo-kk/todo-nextjs-fastapi's
-    psycopg2 2.8.6 on 3.11, compiled from its source): the next try runs the newest older Python the project allows."""
-    if not failure or not failure.library or not NOT_LOADING.search(failure.message):
+    psycopg2 2.8.6 on 3.11, compiled from its source), or code that imports what its standard library no longer has
+    (rafpang/fastapi-stripe-service's celery 4.4.7): the next try runs the newest older Python the project allows."""
+    compiled = failure and failure.library and NOT_LOADING.search(failure.message)
+    if not failure or not (compiled or GONE_FROM_PYTHON.search(failure.message)):
         return None
-    said = f"{failure.library} does not load on {setup.repo.python} ({briefly(failure.message)})"
+    said = f"{failure.library or failure.where} does not load on {setup.repo.python} ({briefly(failure.message)})"
     return moved_to_older(setup, f"the trial start: {said}")

@@ -90,6 +90,10 @@ def test_a_framework_that_imports_on_no_python_here_is_refused_with_the_ways_out
         (">=3.8", "psycopg2 2.8.6", "initialization of _psycopg raised unreported exception", "3.9"),
         (">=3.11", "psycopg2 2.8.6", "initialization of _psycopg raised unreported exception", None),
         (">=3.8", "legacy 1.0", "/opt/venv/lib/legacy.so: undefined symbol: _PyGen_Send", "3.9"),
+        # rafpang/fastapi-stripe-service: celery 4.4.7's vine imports what 3.11's inspect no longer has
+        (">=3.8", "", "cannot import name 'formatargspec' from 'inspect' (/usr/lib/python3.11/inspect.py)", "3.9"),
+        (">=3.8", "", "module 'collections' has no attribute 'Mapping'", "3.9"),
+        (">=3.8", "", "cannot import name 'helper' from 'app.util' (/srv/app/util.py)", None),  # the app's own
         (">=3.8", "sqlalchemy 2.0.30", "Could not parse SQLAlchemy URL from string 'x'", None),  # not the Python's
         (">=3.8", "", "initialization of _psycopg raised unreported exception", None),  # not a dependency's
     ],
@@ -103,4 +107,4 @@ def test_a_compiled_dependency_that_does_not_load_moves_the_next_try_to_an_older
     taught = python_for_a_release(Setup(repo, "env", False), failure)
     assert (taught.repo.python if taught else None) == moved
     if taught:
-        assert f"(from the trial start: {library} does not load on 3.11 (" in taught.repo.findings[0].line()
+        assert f"(from the trial start: {library or 'db.py line 8'} does not load on 3.11 (" in taught.repo.findings[0].line()

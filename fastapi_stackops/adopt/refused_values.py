@@ -111,6 +111,21 @@ CONVERSIONS = (
 )
 
 
+#: An app's own check refusing a value without the prefix it must start with (Stripe's keys: "STRIPE_PUBLISHABLE_KEY
+#: must start with 'pk_test_' or 'pk_live_'"), said before the value it quotes.
+MUST_START = re.compile(r"""must (?:start|begin) with ['"]([^'"\s]+)['"]""")
+
+
+def prefixed(words: str, generated: dict[str, str]) -> dict[str, str]:
+    """Variable -> its made-up value behind the prefix the check said just before quoting it."""
+    found = {}
+    for name, value in generated.items():
+        at = words.find(value) if len(value) >= 8 else -1
+        said = list(MUST_START.finditer(words, max(0, at - 300), at)) if at > 0 else []
+        found |= {name: said[-1][1] + value} if said else {}
+    return found
+
+
 def refused_made_up(words: str, generated: dict[str, str]) -> dict[str, str]:
     """Variable -> a value it takes, for each made-up value refused: as none of a list, by pydantic (an enum or a
     Literal field) or the app's own check, which quotes the value; or as no number, by the code that converts it."""
@@ -120,7 +135,7 @@ def refused_made_up(words: str, generated: dict[str, str]) -> dict[str, str]:
     converted = {
         name: number for pattern, number in CONVERSIONS for name, value in generated.items() if value in pattern.findall(words)
     }
-    return quoted | converted | lengthened(words, generated) | named
+    return quoted | converted | lengthened(words, generated) | prefixed(words, generated) | named
 
 
 #: redis-py refusing a URL, which it never quotes: what the failing statement hands it is the stack's Redis.

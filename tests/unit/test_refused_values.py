@@ -189,6 +189,13 @@ MADE_UP = {"APP_ENVIRONMENT": "ci-5d7becd33541b5282cd38ba22501079a", "SECRET_KEY
             {"APP_ENVIRONMENT": ("ci-5d7becd33541b5282cd38ba22501079a" * 2)[:40]},
         ),
         ("password\n  String should have at least 40 characters", {}),  # not one init made up
+        # Kriz1618/fastapi-stripe-integration: a key's own check wants Stripe's prefix; init was refused after a build
+        (
+            "secret_key\n  Value error, SECRET_KEY must start with 'sk_test_' or 'sk_live_' [type=value_error, "
+            "input_value='ci-0123456789abcdef', input_type=str]",
+            {"SECRET_KEY": "sk_test_ci-0123456789abcdef"},
+        ),
+        ("ValueError: a name must start with 'x'", {}),  # not about a made-up value
     ],
 )
 def test_a_made_up_value_refused_as_none_of_a_list_or_no_number_gets_one_it_takes(words, values):

@@ -160,6 +160,9 @@ AFTER_SCHEME = re.compile(r"^(postgres(ql)?|mysql|mariadb)(\+\w+)?://\0$", re.I)
 #: What a function or a name that holds a URL is called (`def database_url(self)`, `DB_DSN = ...`).
 URL_NAMED = re.compile(r"(url|uri|dsn)$", re.I)
 MENTIONS_URL = re.compile(r"url|uri|dsn", re.I)
+#: A name that says it is a database's (`database_url`, `db_host`), where a route's URL (`FULL_AUTH_TOKEN_URL`,
+#: joining API_V1_STR and AUTH_TOKEN_URL) says nothing of one.
+DATABASE_NAMED = re.compile(r"(^|_)(db|pg)(_|$)|database|dsn|sql|postgres|mysql|mariadb", re.I)
 
 
 def server_parts(tree: ast.Module, bound: dict[str, str]) -> dict[str, str]:
@@ -172,6 +175,7 @@ def server_parts(tree: ast.Module, bound: dict[str, str]) -> dict[str, str]:
         values = [n.value for n in ast.walk(node) if isinstance(n, ast.Return)] if named else []
         targets = node.targets if isinstance(node, ast.Assign) else []
         values += [node.value] if any(isinstance(t, ast.Name) and URL_NAMED.search(t.id) for t in targets) else []
+        names = [node.name] if named else [t.id for t in targets if isinstance(t, ast.Name)]
         for value in (v for v in values if isinstance(v, ast.JoinedStr) and len(v.values) == 3):
             first, middle, last = value.values
             fields = isinstance(first, ast.FormattedValue) and isinstance(last, ast.FormattedValue)
@@ -180,7 +184,8 @@ def server_parts(tree: ast.Module, bound: dict[str, str]) -> dict[str, str]:
                 if fields and getattr(middle, "value", "") == "/"
                 else []
             )
-            found |= {read: part for read, part in zip(reads, ("server", "name"), strict=False) if read}
+            if any(DATABASE_NAMED.search(name) for name in [*names, *filter(None, reads)]):
+                found |= {read: part for read, part in zip(reads, ("server", "name"), strict=False) if read}
     return found
 
 

@@ -127,6 +127,13 @@ BARE_PARTS = (
         ("import os\n\nURL = f\"{os.getenv('SCHEME')}://{os.getenv('REST')}\"\n", {}),
         # RomiconEZ/FastApi-Pytest-project: a URL-named property joins all but the name (db_host) and the name.
         (SERVER_AND_NAME_CODE, {"db_host": "server", "db_name": "name"}),
+        # zivenyang/nextjs-fastapi-monorepo-template: a route's URL of the same shape; the API's prefix got the
+        # database's server, and FastAPI refused it at import ("A path prefix must start with '/'")
+        (
+            "class Settings(BaseSettings):\n    API_V1_STR: str = '/api/v1'\n    AUTH_TOKEN_URL: str = 'auth/login'\n\n"
+            "    @property\n    def FULL_AUTH_TOKEN_URL(self) -> str:\n        return f'{self.API_V1_STR}/{self.AUTH_TOKEN_URL}'\n",
+            {},
+        ),
         ("class S:\n    def log_path(self):\n        return f'{self.folder}/{self.file}'\n", {}),
         ("import os\n\nPATH = f\"{os.getenv('FOLDER')}/{os.getenv('FILE')}\"\n", {}),
         ("import os\n\nDB_URL = f\"{os.getenv('SERVER')}/{os.getenv('NAME')}\"\n", {"SERVER": "server", "NAME": "name"}),

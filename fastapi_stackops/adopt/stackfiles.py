@@ -30,9 +30,9 @@ from fastapi_stackops.adopt.secret_formats import made_up_secret
 from fastapi_stackops.adopt.source import string_constants
 from fastapi_stackops.adopt.suite_databases import (
     SUITE_DATABASES_SERVICE,
-    at_localhost,
     hosts_named,
     of_repository,
+    shares_the_servers_network,
     suite_databases_text,
 )
 from fastapi_stackops.adopt.suite_environment import tests_environment
@@ -123,7 +123,7 @@ def test_block(repo: Repository, depends: dict[str, str], dockerfile: str) -> st
     text = header + build_text(repo, dockerfile, "test") + app_blocks(repo, depends, tests=True) + "    tmpfs: [/tmp]\n"
     if repo.service_tests.calls_the_server:  # localhost at its port is the app's server, in its network namespace
         text += f'    network_mode: "service:{ENTRY}"  # its tests ask the app at localhost:{CONTAINER_PORT}\n'
-    elif at_localhost(of_repository(repo)):  # localhost is the database's server, as a CI job's service container is
+    elif shares_the_servers_network(repo):  # localhost is the database's server, as a CI job's service container is
         text += f'    network_mode: "service:{repo.database_server.service}"  # its tests write their database at localhost\n'
     if not repo.service_tests.starts_containers:
         return text

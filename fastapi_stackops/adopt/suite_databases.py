@@ -60,9 +60,18 @@ def hosts_named(databases: tuple[SuiteDatabase, ...], service: str) -> list[str]
     return list(dict.fromkeys(d.host for d in databases if d.host and d.host not in (*LOCAL_HOSTS, service)))
 
 
-def at_localhost(databases: tuple[SuiteDatabase, ...]) -> bool:
-    """Whether a URL of the suite's is at localhost: the test container shares the server's network namespace."""
-    return any(d.host in LOCAL_HOSTS for d in databases)
+def shares_the_servers_network(repo: Repository) -> bool:
+    """Whether the test container shares the database server's network namespace: a URL of the suite's is at
+    localhost, as its CI job's service container is, and the suite does not ask the app's server there instead."""
+    return any(d.host in LOCAL_HOSTS for d in of_repository(repo)) and not repo.service_tests.calls_the_server
+
+
+def made_for_the_suite(repo: Repository, value: str) -> bool:
+    """Whether a URL at localhost (a default the suite reads, its pipeline's value) logs in to one of the suite's own
+    databases, which the one-shot makes and the test container reaches there: it stays as written."""
+    found = WRITTEN_URL.match(f'"{value}"')
+    wanted = [(d.user, d.database) for d in of_repository(repo)]
+    return bool(found) and found["host"] in LOCAL_HOSTS and (found["user"], found["database"]) in wanted
 
 
 def made_sql(databases: tuple[SuiteDatabase, ...], user: str, database: str) -> list[str]:

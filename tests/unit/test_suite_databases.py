@@ -98,3 +98,12 @@ def test_a_suite_at_localhost_shares_the_servers_network(tmp_path):
 def test_a_suite_on_the_stacks_own_database_gets_nothing(tmp_path):
     services = stack(tmp_path, 'URL = os.environ["DATABASE_URL"]\n')
     assert "suite-databases" not in services and "suite-databases" not in services["web-test"].get("depends_on", {})
+
+
+def test_a_default_at_localhost_of_the_suites_own_database_stays_as_written(tmp_path):
+    """dmayes77/nextjs-fastapi-foundation: TEST_DATABASE_URL read with a default at localhost, which its CI sets alike;
+    given the stack's database instead, its own check refused a name without `test` in it."""
+    url = "postgresql+psycopg://postgres:postgres@localhost:5432/next_test"
+    services = stack(tmp_path, f'import os\n\nURL = os.environ.get("TEST_DATABASE_URL", "{url}")\n')
+    assert services["web-test"]["environment"]["TEST_DATABASE_URL"] == url
+    assert services["web-test"]["network_mode"] == "service:postgres"

@@ -120,11 +120,14 @@ def suite_databases_block(lines: list[str], database: Database, sources: str) ->
 
 
 def of_repository(repo: Repository) -> tuple[SuiteDatabase, ...]:
-    """What the repository's suite writes out on its PostgreSQL server (none for another database, or no suite)."""
+    """What the repository's suite writes out on its PostgreSQL server beyond the stack's own login and database (none
+    for another database, or no suite)."""
     database = repo.database_server
     if not repo.service_tests or not database or database.kind != "postgres":
         return ()
-    return suite_databases(repo.root, repo.service_tests.folder, database.port)
+    login = database.login  # the stack's own login and database: the stack's URL, with its password, reaches them
+    own = suite_databases(repo.root, repo.service_tests.folder, database.port)
+    return tuple(d for d in own if (d.user or login.user, d.database) != (login.user, login.database))
 
 
 def suite_databases_text(repo: Repository) -> str:

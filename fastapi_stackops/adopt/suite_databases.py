@@ -43,9 +43,10 @@ class SuiteDatabase:
 
 
 def suite_databases(root: Path, folder: str, port: int = 5432) -> tuple[SuiteDatabase, ...]:
-    """Every login and database the suite's code writes out at the server's port, in the order found."""
+    """Every login and database the suite's conftest.py files write out at the server's port, in the order found: where
+    a suite sets up what it connects to. A test module's URLs are often its data (a URL parser's cases), not its own."""
     found: list[SuiteDatabase] = []
-    for path in sorted((root / folder).rglob("*.py")):
+    for path in sorted((root / folder).rglob("conftest.py")):
         text, where = text_of(path), path.relative_to(root).as_posix()
         for url in WRITTEN_URL.finditer(text):
             if int(url["port"] or port) == port:
@@ -66,12 +67,14 @@ def shares_the_servers_network(repo: Repository) -> bool:
     return any(d.host in LOCAL_HOSTS for d in of_repository(repo)) and not repo.service_tests.calls_the_server
 
 
-def made_for_the_suite(repo: Repository, value: str) -> bool:
-    """Whether a URL at localhost (a default the suite reads, its pipeline's value) logs in to one of the suite's own
-    databases, which the one-shot makes and the test container reaches there: it stays as written."""
-    found = WRITTEN_URL.match(f'"{value}"')
+def for_the_suite(repo: Repository, value: str) -> str:
+    """A URL at localhost (a default the suite reads, its pipeline's value) that logs in to one of the suite's own
+    databases, which the one-shot makes: its login and database as written, at the stack's server; "" for another."""
+    found, database = WRITTEN_URL.match(f'"{value}"'), repo.database_server
     wanted = [(d.user, d.database) for d in of_repository(repo)]
-    return bool(found) and found["host"] in LOCAL_HOSTS and (found["user"], found["database"]) in wanted
+    if not found or found["host"] not in LOCAL_HOSTS or (found["user"], found["database"]) not in wanted:
+        return ""
+    return value.replace(f"@{found['host']}", f"@{database.service}", 1)
 
 
 def made_sql(databases: tuple[SuiteDatabase, ...], user: str, database: str) -> list[str]:

@@ -20,7 +20,7 @@ from fastapi_stackops.adopt.conventions import REDIS_SERVICE
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.secret_formats import made_up_secret
 from fastapi_stackops.adopt.source import AT_LOCALHOST
-from fastapi_stackops.adopt.suite_databases import made_for_the_suite, shares_the_servers_network
+from fastapi_stackops.adopt.suite_databases import for_the_suite
 from fastapi_stackops.adopt.testing import PRESENTED_KEY
 
 #: A database part the suite reads for its own database (TEST_DB_NAME, POSTGRES_DB_TEST).
@@ -100,8 +100,8 @@ def on_the_stack(repo: Repository, value: str) -> str:
     Redis, its own database number; any other value stays as it is."""
     found = AT_LOCALHOST.match(value)
     database = repo.database_server
-    if found and shares_the_servers_network(repo) and made_for_the_suite(repo, value):
-        return value
+    if found and (suites := for_the_suite(repo, value)):
+        return suites
     if found and database and database.names(found["scheme"]):
         return database.url(found["scheme"])
     if found and repo.redis and found["scheme"].lower() in ("redis", "rediss"):

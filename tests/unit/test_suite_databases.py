@@ -105,5 +105,11 @@ def test_a_default_at_localhost_of_the_suites_own_database_stays_as_written(tmp_
     given the stack's database instead, its own check refused a name without `test` in it."""
     url = "postgresql+psycopg://postgres:postgres@localhost:5432/next_test"
     services = stack(tmp_path, f'import os\n\nURL = os.environ.get("TEST_DATABASE_URL", "{url}")\n')
-    assert services["web-test"]["environment"]["TEST_DATABASE_URL"] == url
-    assert services["web-test"]["network_mode"] == "service:postgres"
+    assert services["web-test"]["environment"]["TEST_DATABASE_URL"] == url.replace("@localhost", "@postgres")
+
+
+def test_a_test_modules_urls_are_its_data_not_its_databases(tmp_path):
+    """dmayes77/nextjs-fastapi-foundation's tests of its URL checks write a dozen URLs (`production`, a host named
+    `host`): none is a database the suite connects to."""
+    root = written(tmp_path, {"tests/test_urls.py": 'CASES = ["postgresql://u:p@host:5432/production"]\n'})
+    assert suite_databases(root, "tests") == ()

@@ -52,7 +52,7 @@ class App:
 
 def apps_in(tree: ast.Module, module: str, source: str, source_root: str, kinds: set[str]) -> Iterator[App]:
     """The module's apps: an instance of FastAPI (or of a subclass in `kinds`) at module level, or a function returning one."""
-    for node in module_level(tree):
+    for node in module_level(tree.body, main=False):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(makes_or_asks(node.value, kind) for kind in kinds):
             for name in assigned(node):
                 yield App(module, name, False, f"{source}:{node.lineno}", source_root)

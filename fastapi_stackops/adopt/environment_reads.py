@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import TOKEN_ALGORITHM, SettingField, Settings
 from fastapi_stackops.adopt.dotenv_reads import READ, dotenv_mappings
-from fastapi_stackops.adopt.syntax import calls, every_node, module_bindings, parsed
+from fastapi_stackops.adopt.syntax import calls, every_node, module_bindings, module_level, parsed
 
 
 def constant_text(node: ast.AST | None) -> str | None:
@@ -42,17 +42,6 @@ SIGNING_SECRET = re.compile(r"^((APP|AUTH|SESSION|TOKEN|ACCESS|REFRESH)(_TOKEN)?
 READER_CLASSES = {"decouple": ("AutoConfig", "Config"), "starlette.config": ("Config",), "environs": ("Env",)}
 CAST_TYPES = ("int", "float", "bool")
 ENVIRONS_READS = ("str", "int", "float", "decimal", "bool", "list", "dict", "json", "url", "path", "log_level", "timedelta")
-
-
-def module_level(statements: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """The statements a module runs as it loads: its top, and the branches of its `if`, `try` and `with` blocks (a
-    reader chosen by mode: `if is_prod(): config = Config(".env.prod")`), not the bodies of its functions and classes."""
-    for node in statements:
-        yield node
-        if isinstance(node, ast.If | ast.Try | ast.With):
-            branches = [node.body, getattr(node, "orelse", []), getattr(node, "finalbody", [])]
-            branches += [handler.body for handler in getattr(node, "handlers", [])]
-            yield from (inner for branch in branches for inner in module_level(branch))
 
 
 def config_readers(tree: ast.Module) -> dict[str, str]:

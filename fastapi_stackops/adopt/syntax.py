@@ -203,14 +203,19 @@ def is_main_block(node: ast.stmt) -> bool:
     return isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)
 
 
-def module_level(tree: ast.Module) -> Iterator[ast.stmt]:
-    """The statements a module runs as it loads: its top's, and those of a `try` there (a whole module in one, its
-    failure printed by the except), which bind at module level as much."""
-    for node in tree.body:
-        if isinstance(node, ast.Try):
-            yield from (n for block in (node.body, node.orelse, node.finalbody) for n in block)
-        else:
-            yield node
+def module_level(statements: list[ast.stmt], main: bool = True) -> Iterator[ast.stmt]:
+    """The statements a module runs as it loads: its top, and the branches of its `if`, `try` and `with` blocks (a
+    reader chosen by mode: `if is_prod(): config = Config(".env.prod")`; an app made one way in debug and another
+    otherwise; a whole module in a `try`), not the bodies of its functions and classes. `main`: with a script's
+    `if __name__ == "__main__":` block, which an import never runs."""
+    for node in statements:
+        if not main and is_main_block(node):
+            continue
+        yield node
+        if isinstance(node, ast.If | ast.Try | ast.With):
+            branches = [node.body, getattr(node, "orelse", []), getattr(node, "finalbody", [])]
+            branches += [handler.body for handler in getattr(node, "handlers", [])]
+            yield from (inner for branch in branches for inner in module_level(branch, main))
 
 
 def is_string_statement(node: ast.AST) -> bool:

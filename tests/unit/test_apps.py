@@ -262,9 +262,14 @@ def test_the_app_a_factory_returns_in_a_tuple_is_the_name_its_unpacking_binds(tm
             "try:\n    import uvloop\nexcept ImportError:\n    pass\nelse:\n    from fastapi import FastAPI\n    app = FastAPI()\n",
             "main:app",
         ),
+        # app-generator/ecommerce-fastapi-stripe: made one way in debug, another otherwise; init found no app at all
+        (
+            "from fastapi import FastAPI\n\nif DEBUG:\n    app = FastAPI(debug=True)\nelse:\n    app = FastAPI()\n",
+            "main:app",
+        ),
     ],
 )
-def test_an_app_made_in_a_module_level_try_is_the_modules(tmp_path: Path, main, reference):
+def test_an_app_made_in_a_module_level_try_or_if_is_the_modules(tmp_path: Path, main, reference):
     jobs = "from fastapi import FastAPI\n\n\ndef set_jobs(app: FastAPI) -> FastAPI:\n    return app\n"
     app = the_app(written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main, "core/jobs.py": jobs}))
     assert f"{app.module}:{app.attribute}" == reference

@@ -183,7 +183,7 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
     if database:
         hosts = (database.login.host, *hosts_named(of_repository(repo), database.service))
         blocks.append(aliased(database.compose_block(repo.init_scripts), database.service, database.port, repo, hosts))
-        blocks += [suite_databases_text(repo)] if suite_databases_text(repo) else []
+        blocks += [suite] if (suite := suite_databases_text(repo)) else []
     blocks += [aliased(REDIS.format(name=REDIS_SERVICE, data=REDIS_DATA), REDIS_SERVICE, 6379, repo)] if repo.redis else []
     blocks += [rabbitmq_block(repo)] if repo.rabbitmq else []
     volumes = ["app-data"] if repo.keeps_data else []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi_stackops.adopt.app_environment import app_environment, host_free, secret_variables
 from fastapi_stackops.adopt.app_mode import local_mode, redirect_guards
 from fastapi_stackops.adopt.backing import GUEST_FROM_ANYWHERE, RABBITMQ, REDIS
@@ -56,7 +58,8 @@ def worker_healthcheck(command: str, broker: bool) -> str:
     elif words[0] == "arq":
         test = f'["CMD", "arq", "--check", "{words[1]}"]'
     else:
-        app = command.split(" worker")[0]  # celery -A app, or celery --workdir folder -A app
+        # celery -A app, or celery --workdir folder -A app: all before the worker subcommand (an app may be worker_config)
+        app = re.split(r" worker(?: |$)", command, maxsplit=1)[0]
         test = f'["CMD-SHELL", "{app} inspect ping --destination celery@$$HOSTNAME"]'
     return f"    healthcheck:\n      test: {test}\n      interval: 5s\n      timeout: 10s\n      start_period: 20s\n"
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import CODE_DIR
-from fastapi_stackops.commands import last_words
 
 #: What an app that reaches its database at import says when there is none: worth asking again with the stack up.
 UNREACHED = re.compile(
@@ -287,17 +285,3 @@ def advice(words: str) -> str:
             "frontend's?): commit it, or have the app skip it when it is absent"
         )
     return GENERIC
-
-
-#: Compose's progress on stderr as `compose run` makes what the run needs (" Network shop_default  Created").
-COMPOSE_PROGRESS = re.compile(r"^\s*(Network|Volume|Container|Image)\s+\S+\s+[A-Z][a-z]+$")
-
-
-def apps_own_words(output: subprocess.CompletedProcess, reports: tuple[str, ...]) -> str:
-    """The app's last words in a run of the probe, "" when it said nothing: its lines on stdout less the probe's
-    `reports` (a failure's words come from its fields, not their JSON), and on stderr less Compose's progress: an app
-    that exits at import (`sys.exit(1)` after printing what it misses) says why on stderr."""
-    own = "\n".join(line for line in output.stdout.splitlines() if not line.startswith(reports))
-    errors = "\n".join(line for line in (output.stderr or "").splitlines() if not COMPOSE_PROGRESS.match(line))
-    said = subprocess.CompletedProcess(output.args, output.returncode, own, errors)
-    return last_words(said) if own.strip() or errors.strip() else ""

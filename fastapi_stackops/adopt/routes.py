@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,6 @@ from fastapi_stackops.adopt.import_failure import (
     UNREACHED,
     Failure,
     advice,
-    apps_own_words,
     cause,
     missing_folder,
     undeclared,
@@ -249,3 +249,17 @@ def choose_routes(asked: dict) -> Routes:
     if reason:
         routes.remarks.append(f"no persistence scenario: {reason}")
     return routes
+
+
+#: Compose's progress on stderr as `compose run` makes what the run needs (" Network shop_default  Created").
+COMPOSE_PROGRESS = re.compile(r"^\s*(Network|Volume|Container|Image)\s+\S+\s+[A-Z][a-z]+$")
+
+
+def apps_own_words(output: subprocess.CompletedProcess, reports: tuple[str, ...]) -> str:
+    """The app's last words in a run of the probe, "" when it said nothing: its lines on stdout less the probe's
+    `reports` (a failure's words come from its fields, not their JSON), and on stderr less Compose's progress: an app
+    that exits at import (`sys.exit(1)` after printing what it misses) says why on stderr."""
+    own = "\n".join(line for line in output.stdout.splitlines() if not line.startswith(reports))
+    errors = "\n".join(line for line in (output.stderr or "").splitlines() if not COMPOSE_PROGRESS.match(line))
+    said = subprocess.CompletedProcess(output.args, output.returncode, own, errors)
+    return last_words(said) if own.strip() or errors.strip() else ""

@@ -18,11 +18,12 @@ from fastapi_stackops.adopt.app_settings import (
     named_value,
     setting_fields,
 )
-from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD, broker_by_default, broker_values
+from fastapi_stackops.adopt.brokers import RABBITMQ_PARTS, RABBITMQ_PASSWORD, REDIS_PARTS, broker_by_default, broker_values
 from fastapi_stackops.adopt.conventions import DATA_DIR
 from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
 from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.suite_values import committed_paths
+from fastapi_stackops.adopt.workers import celery_broker_reads
 from fastapi_stackops.settings import PASSED_THROUGH
 
 
@@ -95,6 +96,8 @@ def wired_environment(repo: Repository) -> dict[str, str]:
     defaults = {f.variable: f.default for f in setting_fields(settings)}
     values |= broker_values(named + list(repo.required), repo.redis, repo.rabbitmq, defaults)
     values |= brokers_by_defaults(repo, values)
+    # By use over a name's guess that is no URL (REDISSERVER: a host); a URL wired by name stays (a backend's rpc://).
+    values |= {name: url for name, url in brokers_by_use(repo).items() if "://" not in values.get(name, "")}
     values |= data_values(repo.data_variables)
     mode = local_mode(settings, repo.root)
     if mode:  # the app's own default, which dev and ci set to its local mode
@@ -134,6 +137,13 @@ def brokers_by_defaults(repo: Repository, wired: dict[str, str]) -> dict[str, st
         if f.variable not in wired
     }
     return {variable: value for variable, value in found.items() if value}
+
+
+def brokers_by_use(repo: Repository) -> dict[str, str]:
+    """Variables handed to Celery as its broker or result backend, whatever their names: the stack's Redis URL, else
+    RabbitMQ's."""
+    url = REDIS_PARTS["url"][1] if repo.redis else RABBITMQ_PARTS["url"][1] if repo.rabbitmq else ""
+    return dict.fromkeys(celery_broker_reads(repo.root), url) if url and repo.worker else {}
 
 
 def made_up_environment(repo: Repository, wired: dict[str, str]) -> dict[str, str]:

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.apps import builds_one_of
+from fastapi_stackops.adopt.environment_reads import environment_bound, read_of
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.source import AT_LOCALHOST, module_of, python_files, src_is_a_package
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
+from fastapi_stackops.adopt.wheels import text_of
 
 
 @dataclass(frozen=True)
@@ -164,3 +166,15 @@ def worker_findings(worker: Worker | None) -> list[Finding]:
             )
         ]
     return [Finding("worker", worker.command, worker.source)] if worker else []
+
+
+def celery_broker_reads(root: Path) -> set[str]:
+    """The variables handed to Celery as its broker or result backend (`Celery("w", broker=BROKER)` beside `BROKER =
+    os.getenv("REDISSERVER")`): a broker's URL by use, whatever they are called (antoniorobertojr/Docker-Celery-
+    FastApi-Stocks' REDISSERVER was given a host, and kombu took it for an AMQP one)."""
+    found = set()
+    for tree in (parsed(path) for path in python_files(root) if "Celery" in text_of(path)):
+        bound = environment_bound(tree) if tree else {}
+        for call in (n for n in every_node(tree) if calls(n, "Celery")) if tree else ():
+            found |= {read_of(k.value, bound) for k in call.keywords if k.arg in ("broker", "backend")} - {""}
+    return found

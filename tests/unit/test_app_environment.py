@@ -318,3 +318,25 @@ def test_the_options_alembic_ini_interpolates_from_env_py_reads_are_the_stacks_l
 def line_value(block: str, name: str) -> str | None:
     """The value a Compose block's environment gives `name`, as written; None for no line."""
     return next((line.split(": ", 1)[1] for line in block.splitlines() if line.startswith(f"      {name}: ")), None)
+
+
+@pytest.mark.parametrize(
+    ("worker", "given"),
+    [
+        # antoniorobertojr/Docker-Celery-FastApi-Stocks: REDISSERVER, read into the names Celery is handed, got a host;
+        # kombu took it for an AMQP one, and the worker never reached its broker
+        (
+            "import os\nfrom celery import Celery\n\nBROKER = os.getenv('REDISSERVER')\n\n"
+            "celery = Celery('w', backend=BROKER, broker=BROKER)\n",
+            "REDISSERVER: redis://redis:6379/0",
+        ),
+        (
+            "import os\nfrom celery import Celery\n\ncelery = Celery('w', broker=os.environ['QUEUE_AT'])\n",
+            "QUEUE_AT: redis://redis:6379/0",
+        ),
+    ],
+)
+def test_a_variable_handed_to_celery_as_its_broker_is_the_stacks_broker_url_whatever_its_name(tmp_path, worker, given):
+    files = {"requirements.txt": "fastapi\ncelery[redis]\nredis\n", "main.py": APP, "worker.py": worker}
+    compose = compose_text(read_repository(committed(written(tmp_path, files))))
+    assert given in compose.split("  web:\n")[1], compose

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi_stackops.adopt.app_environment import app_environment, host_free, secret_variables
 from fastapi_stackops.adopt.app_mode import local_mode, redirect_guards
 from fastapi_stackops.adopt.backing import GUEST_FROM_ANYWHERE, RABBITMQ, REDIS
@@ -58,8 +56,10 @@ def worker_healthcheck(command: str, broker: bool) -> str:
     elif words[0] == "arq":
         test = f'["CMD", "arq", "--check", "{words[1]}"]'
     else:
-        # celery -A app, or celery --workdir folder -A app: all before the worker subcommand (an app may be worker_config)
-        app = re.split(r" worker(?: |$)", command, maxsplit=1)[0]
+        # celery -A app, or celery --workdir folder -A app: all before the worker subcommand, which is no option's
+        # value (an app may be called worker, or worker_config)
+        at = next(i for i, w in enumerate(words) if w == "worker" and words[i - 1] not in ("-A", "--app", "--workdir"))
+        app = " ".join(words[:at])
         test = f'["CMD-SHELL", "{app} inspect ping --destination celery@$$HOSTNAME"]'
     return f"    healthcheck:\n      test: {test}\n      interval: 5s\n      timeout: 10s\n      start_period: 20s\n"
 

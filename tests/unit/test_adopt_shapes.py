@@ -2060,6 +2060,8 @@ def test_a_celery_app_whose_task_modules_are_named_from_its_own_folder_runs_from
         # and the worker never became healthy
         ("celery -A worker_config worker --loglevel INFO", "celery -A worker_config inspect ping"),
         ("celery --workdir jobs -A app worker", "celery --workdir jobs -A app inspect ping"),
+        # antoniorobertojr/Docker-Celery-FastApi-Stocks: the app's module is worker.py
+        ("celery -A worker worker --loglevel INFO", "celery -A worker inspect ping"),
     ],
 )
 def test_a_celery_workers_health_is_asked_of_its_own_app(worker, asked):

@@ -58,7 +58,8 @@ def worker_healthcheck(command: str, broker: bool) -> str:
     else:
         # celery -A app, or celery --workdir folder -A app: all before the worker subcommand, which is no option's
         # value (an app may be called worker, or worker_config)
-        at = next(i for i, w in enumerate(words) if w == "worker" and words[i - 1] not in ("-A", "--app", "--workdir"))
+        named = (i for i, w in enumerate(words) if w == "worker" and words[i - 1] not in ("-A", "--app", "--workdir"))
+        at = next(named, len(words))
         app = " ".join(words[:at])
         test = f'["CMD-SHELL", "{app} inspect ping --destination celery@$$HOSTNAME"]'
     return f"    healthcheck:\n      test: {test}\n      interval: 5s\n      timeout: 10s\n      start_period: 20s\n"

@@ -176,5 +176,7 @@ def celery_broker_reads(root: Path) -> set[str]:
     for tree in (parsed(path) for path in python_files(root) if "Celery" in text_of(path)):
         bound = environment_bound(tree) if tree else {}
         for call in (n for n in every_node(tree) if calls(n, "Celery")) if tree else ():
-            found |= {read_of(k.value, bound) for k in call.keywords if k.arg in ("broker", "backend")} - {""}
-    return found
+            handed = [k.value for k in call.keywords if k.arg in ("broker", "backend")]
+            # a settings object's field (`settings.BROKER_URL`) is wired by its name, prefix and all: not a variable
+            found |= {read_of(v, bound) for v in handed if not isinstance(v, ast.Attribute) or ast.unparse(v) in bound}
+    return found - {""}

@@ -33,7 +33,7 @@ def git_sources(root: Path, requirements: str) -> list[str]:
     """The git repositories the install fetches dependencies from, as URLs, from the root's dependency files and the
     requirements file (the root's when none is chosen) with the files it includes."""
     listed = requirements or "requirements.txt"
-    names = [*DEPENDENCY_FILES, listed, *(included_files(root, listed) if (root / listed).is_file() else ())]
+    names = [*DEPENDENCY_FILES, listed, *included_files(root, listed)]
     texts = [text_of(root / name) for name in names if (root / name).is_file()]
     return list(dict.fromkeys(next(url for url in found if url) for text in texts for found in GIT_SOURCE.findall(text)))
 

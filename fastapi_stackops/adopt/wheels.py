@@ -141,9 +141,9 @@ INCLUDED = re.compile(r"^\s*(-r|--requirement|-c|--constraint)\s*=?\s*(\S+)")
 
 
 def included_files(root: Path, requirements: str) -> list[str]:
-    """The files a requirements file reads with -r or -c, and those they read, as paths from the root."""
+    """The files a requirements file (one the repository holds) reads with -r or -c, and theirs, as paths from the root."""
     path, found = root / requirements, []
-    for line in text_of(path).splitlines():
+    for line in text_of(path).splitlines() if path.is_file() else ():
         included = INCLUDED.match(line)
         named = (path.parent / included.group(2)).resolve() if included else None
         if named and named.is_file() and named.is_relative_to(root.resolve()):

@@ -27,13 +27,7 @@ from fastapi_stackops.adopt.migrations_target import migrations_of
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.secret_formats import formatted_secrets, numeric_secrets
 from fastapi_stackops.adopt.settings_reading import find_settings
-from fastapi_stackops.adopt.source import (
-    imports_itself,
-    made_engines,
-    never_imported,
-    own_distribution,
-    python_files,
-)
+from fastapi_stackops.adopt.source import imports_itself, made_engines, never_imported, own_distribution, python_files
 from fastapi_stackops.adopt.start import prestart_fields, procfile_command
 from fastapi_stackops.adopt.suite_values import committed_blanks, committed_numbers
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
@@ -118,6 +112,11 @@ class Repository:
     def keeps_data(self) -> bool:
         """Whether the app keeps files on a volume of its own: an SQLite file, or folders of data it writes."""
         return self.database == "sqlite" or bool(self.data_variables)
+
+    @property
+    def keeps_records(self) -> bool:
+        """Whether a record could outlive a restart: a database, a volume of data, Redis's, or its own Compose file's."""
+        return bool(self.database or self.keeps_data or self.redis or self.docker_files)
 
     never_imported: tuple[str, ...] = ()  # SQLAlchemy or SQLModel declared and never imported (a Tortoise app's leftover)
     data_variables: tuple[str, ...] = ()  # settings naming a folder of data the app makes at run time: on its volume

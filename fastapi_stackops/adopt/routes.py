@@ -165,7 +165,8 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
     failure, startup = None, None
     for line in output.stdout.splitlines():
         if line.startswith(MARKER):  # with why its startup failed, if it did: what init may learn from
-            return reported(line, MARKER) | {"startup": startup, "resets": tables_reset_at_start(repo.root)}
+            held = {"resets": tables_reset_at_start(repo.root), "in_memory": not repo.keeps_records}
+            return reported(line, MARKER) | {"startup": startup} | held
         if line.startswith(FAILED):
             failure = Failure.of(reported(line, FAILED))
         if line.startswith(STARTUP_FAILED):
@@ -246,6 +247,8 @@ def choose_routes(asked: dict) -> Routes:
     routes.persistence, reason = scenario(asked.get("openapi") or {})
     if routes.persistence and asked.get("resets"):  # a restart empties its tables: no record could be read back
         routes.persistence, reason = None, f"the app drops its tables as it starts ({asked['resets']}), which no record outlives"
+    if routes.persistence and asked.get("in_memory"):  # no database, no volume: a record lives in the app's memory alone
+        routes.persistence, reason = None, "its stack has no database and no volume, so no record outlives a restart"
     if reason:
         routes.remarks.append(f"no persistence scenario: {reason}")
     return routes

@@ -20,7 +20,7 @@ from fastapi_stackops.adopt.older_python import UNBUILT, python_for_a_release
 from fastapi_stackops.adopt.opened_files import held_beside, held_file
 from fastapi_stackops.adopt.optional_installs import providing_extra, providing_group
 from fastapi_stackops.adopt.reading import Repository
-from fastapi_stackops.adopt.refused_values import quoted, redis_by_use, refused_made_up
+from fastapi_stackops.adopt.refused_values import compared_with, quoted, redis_by_use, refused_made_up
 from fastapi_stackops.adopt.routes import ImportFailed
 from fastapi_stackops.adopt.stackfiles import committed_secrets
 from fastapi_stackops.adopt.unset_reads import reads_behind, reads_on
@@ -185,6 +185,7 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
     statement = failed.failure.own_statement(setup.repo.root) if failed.failure else ""
     variables = [*generated, *(f.variable for f in setting_fields(setup.repo.settings))]  # made up, or left unset
     made_up = refused_made_up(failed.words, dict(generated)) | redis_by_use(failed.words, statement, variables)
+    made_up |= compared_with(failed.words, dict(generated), path.read_text(errors="replace") if path and path.is_file() else "")
     refused = as_settings(failed.refused_values | made_up, setup.repo, path)
     typed = {name: value for name, value in refused.items() if setup.repo.given.get(name) != value}
     if typed:  # generated values their types or checks refused: values they take, as --set would give them

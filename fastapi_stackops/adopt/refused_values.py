@@ -126,6 +126,22 @@ def prefixed(words: str, generated: dict[str, str]) -> dict[str, str]:
     return found
 
 
+#: A setting the code compares with words (`if settings.BOT_TYPE == "line": ... else: raise ValueError(...)`).
+COMPARED = re.compile(r"""\b(\w+)\s*==\s*['"]([\w.-]+)['"]""")
+
+
+def compared_with(words: str, generated: dict[str, str], source: str) -> dict[str, str]:
+    """Variable -> a word the failing file compares it with, for each made-up value its own check quotes as it refuses
+    it ("Unsupported BOT_TYPE: ci-Secret..."): a local mode among them, else the first."""
+    found = {}
+    for variable, value in generated.items():
+        if len(value) < 8 or value not in words:
+            continue
+        members = [word for name, word in COMPARED.findall(source) if f"_{variable}".endswith(f"_{name.upper()}")]
+        found |= {variable: choice(", ".join(members))} if members else {}
+    return found
+
+
 def refused_made_up(words: str, generated: dict[str, str]) -> dict[str, str]:
     """Variable -> a value it takes, for each made-up value refused: as none of a list, by pydantic (an enum or a
     Literal field) or the app's own check, which quotes the value; or as no number, by the code that converts it."""

@@ -3,7 +3,13 @@
 import pytest
 
 from fastapi_stackops.adopt.conventions import SERVED_AT
-from fastapi_stackops.adopt.refused_values import missing_variables, redis_by_use, refused_made_up, refused_values
+from fastapi_stackops.adopt.refused_values import (
+    compared_with,
+    missing_variables,
+    redis_by_use,
+    refused_made_up,
+    refused_values,
+)
 
 PYDANTIC_FROM_ENVIRONMENT = (
     "pydantic_core._pydantic_core.ValidationError: 2 validation errors for AppConfig\n"
@@ -218,3 +224,27 @@ REDIS_REFUSAL = "ValueError: Redis URL must specify one of the following schemes
 )
 def test_a_made_up_value_redis_refused_as_a_url_is_the_stacks_redis(words, statement, values):
     assert redis_by_use(words, statement, MADE_UP) == values
+
+
+#: GoodWeather0322/fastapi-bot-hub's shape: a router module picks its routes by a setting's word and refuses any other,
+#: quoting it; init was refused after a build ("Unsupported BOT_TYPE: ci-...").
+BY_WORD = (
+    "if settings.BOT_TYPE == 'line':\n    pass\nelif settings.BOT_TYPE == \"telegram\":\n    pass\n"
+    "else:\n    raise ValueError(f'Unsupported BOT_TYPE: {settings.BOT_TYPE}')\n"
+)
+BY_MODE = "if env == 'prod':\n    x = 1\nif ENV == 'dev':\n    x = 2\n"
+WORDS_MADE_UP = {"BOT_TYPE": "ci-0123456789abcdef", "APP_ENV": "ci-5d7becd33541b5282cd38ba22501079a"}
+
+
+@pytest.mark.parametrize(
+    ("words", "source", "values"),
+    [
+        ("ValueError: Unsupported BOT_TYPE: ci-0123456789abcdef", BY_WORD, {"BOT_TYPE": "line"}),
+        # a field under a prefix (APP_ENV's `env`); a local mode among the words is the one a throwaway stack runs in
+        ("ValueError: unknown mode ci-5d7becd33541b5282cd38ba22501079a", BY_MODE, {"APP_ENV": "dev"}),
+        ("ValueError: Unsupported BOT_TYPE", BY_WORD, {}),  # no made-up value quoted: not its refusal
+        ("ValueError: Unsupported: ci-0123456789abcdef", "if other_key == 'line':\n    pass\n", {}),  # compared, not it
+    ],
+)
+def test_a_made_up_value_an_apps_own_check_quotes_gets_a_word_the_code_compares_it_with(words, source, values):
+    assert compared_with(words, WORDS_MADE_UP, source) == values

@@ -17,6 +17,7 @@ FAILED = re.compile(r"^#(?P<id>\d+) ERROR: ")
 #: A line of a step's own output that says what went wrong (pip's, apt's, a compiler's, our own checks').
 TELLING = re.compile(
     r"(^|\s)(ERROR|[Ee]rror)\b|No matching distribution|Could not find|not found|No such file|fatal:|stackops:|Failed to connect"
+    r"|^cause: Because |^And because "  # uv's account of pins that conflict, which its error line leaves out
 )
 #: Lines that match TELLING and tell nothing: pip's hints, and its list of releases for other Pythons (hundreds of
 #: characters, before the requirement it could not meet).

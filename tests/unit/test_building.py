@@ -106,6 +106,21 @@ failed to solve: executor failed running [/bin/sh -c pip install -q -r /tmp/requ
             "words, not the repository's code): FileNotFoundError: [Errno 2] No such file or directory: 'curl-config' / "
             "ERROR: Failed to build 'pycurl' when getting requirements to build wheel",
         ),
+        (  # ceydaduzgec/fastapi-scraper: pins that conflict, which uv's error line alone never named
+            [
+                "#12 [web builder 6/8] RUN uv pip install -r app/requirements.txt",
+                "#12 11.41 error: No solution found when resolving dependencies",
+                "#12 11.41   cause: Because fastapi==0.77.0 depends on starlette==0.19.0 and you require fastapi==0.77.0, we "
+                "can conclude that you require starlette==0.19.0.",
+                "#12 11.41          And because you require starlette==0.40.0, we can conclude that your requirements are "
+                "unsatisfiable.",
+                "#12 ERROR: executor failed running [/bin/sh -c uv pip install -r app/requirements.txt]: exit code: 1",
+            ],
+            "the build failed at [web builder 6/8]: error: No solution found when resolving dependencies / cause: Because "
+            "fastapi==0.77.0 depends on starlette==0.19.0 and you require fastapi==0.77.0, we can conclude that you require "
+            "starlette==0.19.0. / And because you require starlette==0.40.0, we can conclude that your requirements are "
+            "unsatisfiable.",
+        ),
         (  # a step with no telling line: its last lines
             [
                 "#5 [web 2/3] RUN ./setup.sh",

@@ -135,6 +135,8 @@ LOCKING = {"uv.lock": "uv lock", "poetry.lock": "poetry lock"}
 
 #: A name imported from one of the repository's packages (its __init__.py), not a circular import's half-made module.
 NOT_IN_PACKAGE = re.compile(rf"cannot import name '(\w+)' from '([\w.]+)' \({CODE_DIR}/[\w/.-]+/__init__\.py\)$")
+#: A name a module of the repository's own does not define, though its code imports it: the code as committed is broken.
+NOT_IN_MODULE = re.compile(rf"cannot import name '(\w+)' from '[\w.]+' \({CODE_DIR}/([\w/.-]+\.py)\)$")
 #: The first of a chain that a library re-raises as its own ImportError: the optional module it lacks.
 OPTIONAL_MODULE = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
 #: A library's own error quoting the import that failed, with no chain (SQLAlchemy's "the greenlet library is required
@@ -179,6 +181,8 @@ def cause(
     if failure.kind == "ImportError" and (own := NOT_IN_PACKAGE.match(message)) and own[2].split(".")[0] in local:
         module = f"{own[2]}.{own[1]}"  # neither a name the package defines, nor a module file of it: never committed
         return f"{where} imports {module}, which the repository does not hold (no {module.replace('.', '/')}.py): fix the import, or commit the module"
+    if failure.kind == "ImportError" and (lacking := NOT_IN_MODULE.match(message)):
+        return f"{where} imports {lacking[1]} from {lacking[2]}, which does not define it: fix the import, or commit the code"
     if (optional := optional_module(failure)) and optional.split(".")[0] not in local:
         # A library's optional dependency, which it names in its own words (pydantic's "email-validator is not installed",
         # pwdlib's HasherNotAvailable).

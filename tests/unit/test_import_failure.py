@@ -91,6 +91,14 @@ LOCAL = {"app", "app.core", "tests"}  # app.core: held, as local_modules says of
             "",
         ),
         (Failure("ImportError", "cannot import name 'x' from 'fastapi' (/opt/venv/lib/fastapi/__init__.py)", "/srv/m.py", 1), ""),
+        (  # SimenRoisi/fastapi-llm-starter: a name its own module never defined; init sent its user to --set and --app
+            Failure(
+                "ImportError", "cannot import name 'get_async_db' from 'app.db' (/srv/app/db.py)", "/srv/app/rag_endpoints.py", 12
+            ),
+            "app/rag_endpoints.py line 12 imports get_async_db from app/db.py, which does not define it: fix the import, "
+            "or commit the code",
+        ),
+        (Failure("ImportError", "cannot import name 'x' from 'jose' (/opt/venv/lib/jose/jwt.py)", "/srv/m.py", 1), ""),
         (  # ba-lambert/fastapi-library-api: pwdlib's own exception over the argon2 its requirements lack
             Failure(
                 "HasherNotAvailable",

@@ -45,7 +45,7 @@ LABEL_RECIPE_HASH = "io.stackops.base.recipe-hash"
 RECIPE_FILES = {
     "postgres": ("postgres-entrypoint.sh",),
     "pgvector": ("postgres-entrypoint.sh",),
-    "postgis": ("postgres-entrypoint.sh",),
+    "postgis": ("postgres-entrypoint.sh", "postgis-initdb.sh"),
     "mariadb": ("mariadb-entrypoint.sh",),
     "swarm-node": ("swarm-node.sh", "ssh-host.sh"),
     "proxy": ("proxy-entrypoint.sh",),

@@ -99,6 +99,10 @@ postgres|pgvector|postgis)
   packages="postgresql-$version"
   [ "$recipe" != pgvector ] || packages="$packages,postgresql-$version-pgvector"
   [ "$recipe" != postgis ] || packages="$packages,postgresql-$version-postgis-3,postgresql-$version-postgis-3-scripts"
+  # postgis/postgis creates the extension at a first start, so apps never do: its initdb script, as there.
+  initdb=()
+  [ "$recipe" != postgis ] || initdb=(--customize-hook="mkdir -p \"\$1\"/docker-entrypoint-initdb.d"
+    --customize-hook="copy-in $here/postgis-initdb.sh /docker-entrypoint-initdb.d")
   # The official images up to 17 keep PGDATA at /var/lib/postgresql/data, their VOLUME; 18 and newer keep it at
   # /var/lib/postgresql/NN/docker, under a VOLUME of /var/lib/postgresql (pg_upgrade --link's layout). As here.
   pgdata=/var/lib/postgresql/data volume=/var/lib/postgresql/data
@@ -111,6 +115,7 @@ postgres|pgvector|postgis)
     --dpkgopt='path-exclude=/usr/lib/aarch64-linux-gnu/libLLVM*' \
     --customize-hook="rm -rf \"\$1\"/var/lib/postgresql/$version \"\$1\"/etc/postgresql/$version" \
     --customize-hook="copy-in $here/postgres-entrypoint.sh /usr/local/bin" \
+    "${initdb[@]}" \
     --customize-hook="mkdir -p \"\$1\"$pgdata \"\$1\"/var/run/postgresql && chroot \"\$1\" chown postgres:postgres $volume $pgdata /var/run/postgresql"
   import_rootfs \
       --change "ENV PATH=/usr/lib/postgresql/$version/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \

@@ -29,7 +29,7 @@ pytestmark = [same_for_every_newcomer, spread]  # the same for every user and Py
 SHAPES = [
     "uv-src-factory",
     "sqlite-host-folder",
-    "postgres-redis-worker",  # PostGIS, created at startup: Debian's postgresql-15-postgis-3 stands in for postgis/postgis
+    "postgres-redis-worker",  # PostGIS, made at its first start as postgis/postgis does: Debian's postgresql-15-postgis-3
     "poetry-asyncpg-alembic",
     # A key read by dotenv_values from a .env a clone lacks (the entrypoint writes it); a suite on a database of its own.
     "requirements-psycopg2-sync",

@@ -191,16 +191,26 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
     return values
 
 
+#: The modules a database URL's scheme names after its + (postgresql+asyncpg): a driver field defaulting to one alone.
+DRIVER_MODULES = frozenset("asyncpg psycopg psycopg2 pg8000 aiomysql asyncmy pymysql mysqldb mysqlconnector aiosqlite".split())
+
+
 def scheme_pieces(named: dict[str, str], by_name: dict[str, SettingField]) -> dict[str, str]:
     """The database parts, a driver or kind field read by its default: a DB_TYPE defaulting to a whole scheme
     (sqlite+aiosqlite) is one; a dialect (postgresql) beside a driver defaulting to a module alone (asyncpg), which the
     code joins with a +, is the kind, and the driver keeps its own default."""
     defaults = {name: (by_name[name].default or "").lower() for name in named}
     pieces = {n: "driver" if part == "kind" and "+" in defaults[n] else part for n, part in named.items()}
+    # A driver defaulting to a word that is neither a kind nor a driver's module ("postgress", a typo), with no other
+    # scheme field beside it for the code to join it to, is the whole scheme: it gets the stack's.
+    schemes = [n for n, part in pieces.items() if part in ("kind", "driver")]
     alone = [
         n
         for n, part in pieces.items()
-        if part == "driver" and re.fullmatch(r"[a-z]\w*", defaults[n]) and defaults[n] not in KINDS
+        if part == "driver"
+        and re.fullmatch(r"[a-z]\w*", defaults[n])
+        and defaults[n] not in KINDS
+        and (len(schemes) > 1 or defaults[n] in DRIVER_MODULES)
     ]
     if not alone:  # a driver beside a kind (DB_TYPE, then DB_DRIVER) is its module alone: the code joins them with a +
         drivers = [n for n, part in pieces.items() if part == "driver"]

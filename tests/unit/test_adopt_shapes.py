@@ -535,6 +535,15 @@ def test_a_database_type_in_parts_is_its_kind_or_its_scheme(tmp_path, default, v
             {"DB_CONNECTION": "${DB_CONNECTION-postgresql+asyncpg}", "DB_HOST": "${DB_HOST-postgres}"},
             "",
         ),
+        # dessyd/fastapi-iot-cmdb: f"{database_driver}://{...}" whose default is a typo ("postgress"); init left it as
+        # a module joined to a kind that is not there, and SQLAlchemy could not load the dialect "postgress".
+        (
+            "psycopg2-binary\nsqlalchemy",
+            "DATABASE_",
+            "driver: str = 'postgress'\n    hostname: str = 'localhost'\n    name: str = 'fastapi'\n",
+            {"DATABASE_DRIVER": "${DATABASE_DRIVER-postgresql}", "DATABASE_HOSTNAME": "${DATABASE_HOSTNAME-postgres}"},
+            "",
+        ),
         # The same repository: MQ_URL = "amqp://guest:guest@127.0.0.1:5672/" kept its localhost.
         (
             "aio-pika",

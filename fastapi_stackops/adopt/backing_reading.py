@@ -39,6 +39,8 @@ from fastapi_stackops.adopt.written_login import (
 INITDB_FOLDERS = ("docker-entrypoint-initdb.d", "initdb.d", "initdb", "sql")
 MAKES_TABLES = re.compile(r"\bcreate\s+table\b", re.I)
 INITDB_FILE = re.compile(r"^(init|schema)([-_.]?db)?\.sql$|^[\w-]*[-_]init\.sql$", re.I)
+#: One that says more after its init or schema (init-data.sql, schema_tables.sql): one when it makes tables.
+INITDB_LIKE = re.compile(r"^(init|schema)[-_.][\w.-]+\.sql$", re.I)
 
 
 def init_scripts(root: Path) -> str:
@@ -52,7 +54,7 @@ def init_scripts(root: Path) -> str:
     if folders:
         return folders[0].relative_to(root).as_posix()
     near = (f for f in python_files(root, "*.sql") if len(f.relative_to(root).parts) <= 2)
-    named = [f for f in near if INITDB_FILE.match(f.name)]
+    named = [f for f in near if INITDB_FILE.match(f.name) or INITDB_LIKE.match(f.name) and MAKES_TABLES.search(text_of(f))]
     run_by_the_app = {f for f in named for value in string_constants(root) if value.endswith(f.name)}
     return next((f.relative_to(root).as_posix() for f in named if f not in run_by_the_app), "")
 

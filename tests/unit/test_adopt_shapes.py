@@ -220,6 +220,10 @@ def test_a_postgresql_extension_is_found_in_the_dependencies_the_code_or_its_sql
         ({"init.sql": "", "main.py": 'SCHEMA = open("init.sql").read()\n'}, ""),  # the app runs it itself
         ({"init.sql": "", "alembic.ini": "[alembic]\n"}, ""),  # migrations make the schema
         ({"a/b/init.sql": ""}, ""),  # too deep to be the database's
+        # jzomorodian/fastapi-iot-app: init-data.sql makes its tables, which its own compose mounted; init ran none,
+        # and the first write answered 500 at ci
+        ({"init-data.sql": "-- tables\nCREATE TABLE IF NOT EXISTS units (id UUID);"}, "init-data.sql"),
+        ({"init-data.sql": "INSERT INTO units VALUES (1);"}, ""),  # rows for tables something else makes
     ],
 )
 def test_the_sql_a_repositorys_postgresql_ran_at_its_first_start_is_found(tmp_path, files, found):

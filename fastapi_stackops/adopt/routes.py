@@ -190,11 +190,18 @@ def first(paths: list[str], pattern: re.Pattern) -> str:
     return min((p for p in paths if pattern.search(p)), key=len, default="")
 
 
+#: A header a login travels in, which a route may read as an optional parameter and refuse without (`Header(None)`).
+LOGIN_HEADER = re.compile(r"authorization|(x[-_])?(api[-_]?key|token|auth[-_]token)", re.I)
+
+
 def answers_bare(openapi: dict, path: str) -> bool:
-    """Whether a GET of the path needs nothing a probe has: no required parameter (a 422), no login (a 401). A route
-    the document leaves out (include_in_schema=False) is taken to need nothing."""
+    """Whether a GET of the path needs nothing a probe has: no required parameter (a 422), no login (a 401), whether
+    as a security scheme or as a header it reads itself. A route the document leaves out (include_in_schema=False) is
+    taken to need nothing."""
     operation = openapi.get("paths", {}).get(path, {}).get("get") or {}
-    return not operation.get("security") and not any(p.get("required") for p in operation.get("parameters", []))
+    parameters = operation.get("parameters", [])
+    login = any(p.get("in") == "header" and LOGIN_HEADER.fullmatch(p.get("name", "")) for p in parameters)
+    return not operation.get("security") and not login and not any(p.get("required") for p in parameters)
 
 
 def answers_a_model(openapi: dict, path: str) -> bool:

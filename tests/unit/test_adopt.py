@@ -292,6 +292,9 @@ def test_environs_reads_are_settings_of_the_type_each_read_names(tmp_path):
         # A health route that answers 503 bare and asks for its shallow check by a flag: the flag is set.
         ([["/default/healthcheck/", ["GET"]]], ("/default/healthcheck/?liveness=true", "")),
         ([["/health", ["GET"]]], ("/health", "")),  # a liveness parameter that is no flag: asked bare
+        # Neltharion1127/fastapi-github-actions: a login read from an optional Authorization header (a 401 without)
+        ([["/healthz", ["GET"]]], ("", "/openapi.json")),
+        ([["/ping", ["GET"]]], ("/ping", "")),  # another header: asked bare
     ],
 )
 def test_choose_routes(routes, expected):
@@ -304,6 +307,8 @@ def test_choose_routes(routes, expected):
             "/me/status": {"get": {"security": [{"OAuth2": []}]}},
             "/default/healthcheck/": {"get": {"parameters": flags}},
             "/health": {"get": {"parameters": not_a_flag}},
+            "/healthz": {"get": {"parameters": [{"name": "authorization", "in": "header", "required": False}]}},
+            "/ping": {"get": {"parameters": [{"name": "x-request-id", "in": "header", "required": False}]}},
         }
     }
     chosen = choose_routes({"routes": routes, "openapi_url": "/openapi.json", "docs_url": "/docs", "openapi": openapi})

@@ -1,6 +1,6 @@
-"""Pins only another index holds: a local version (`torch==2.6.0+cu124`) of an index a requirements file names
-(`--extra-index-url https://download.pytorch.org/whl/cu124`). Where that index does not answer, pip sees PyPI's
-releases alone and the build stops on "Could not find a version"; init refuses first, in one line."""
+"""Pins a build would stop on, refused first in one line: a local version (`torch==2.6.0+cu124`) only another index
+a requirements file names holds (`--extra-index-url https://download.pytorch.org/whl/cu124`), where that index does
+not answer (pip sees PyPI's releases alone: "Could not find a version"); and a pin pip no longer parses."""
 
 from __future__ import annotations
 
@@ -28,3 +28,21 @@ def refuse_unreached_local_pins(root: Path, requirements: str) -> None:
                 f"{requirements}: {name}=={version} is a local version, which {url} alone holds, and it does not answer "
                 f"here: pin the release PyPI has ({name}=={version.split('+')[0]}), or build where that index answers"
             )
+
+
+#: A version clause: an operator and the version after it.
+CLAUSE = r"(?:[<>]=?|[=!~]=)\s*[\w.*+!]+"
+#: Two clauses with no comma between them (`bcrypt>=3.2.0<3.3.0`), which pip 22 and later refuse as invalid.
+UNSEPARATED = re.compile(rf"^\s*([A-Za-z0-9][\w.-]*(?:\[[^\]]*\])?)\s*((?:{CLAUSE}\s*){{2,}})$")
+
+
+def refuse_unseparated_clauses(root: Path, requirements: str) -> None:
+    """A pin whose version clauses lack the comma between them: refused with the file, the line, and the pin mended."""
+    for file in [requirements, *included_files(root, requirements)]:
+        for number, line in enumerate(text_of(root / file).splitlines(), 1):
+            if found := UNSEPARATED.match(line.split("#")[0].split(";")[0]):
+                mended = found[1] + ",".join(c.replace(" ", "") for c in re.findall(CLAUSE, found[2]))
+                raise NotAFastAPIRepository(
+                    f"{file} line {number}: {line.strip()} has two version clauses with no comma between them, which "
+                    f"pip refuses: write {mended}"
+                )

@@ -1,13 +1,16 @@
 """fastapi_stackops/adopt/index_pins.py: a local version pinned from an index that does not answer here is refused
-before any build, in one line; the same pin with its index answering, or a pin PyPI holds, is not."""
+before any build, in one line; the same pin with its index answering, or a pin PyPI holds, is not. So is a pin whose
+version clauses lack their comma."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 import requests
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
-from fastapi_stackops.adopt.index_pins import refuse_unreached_local_pins
+from fastapi_stackops.adopt.index_pins import refuse_unreached_local_pins, refuse_unseparated_clauses
 from tests.utils import written
 
 # TamerOnLine/repo-fastapi-uploads: `torch==2.6.0+cu124` from `--extra-index-url https://download.pytorch.org/whl/cu124`,
@@ -50,3 +53,26 @@ def test_a_local_version_of_an_index_that_does_not_answer_is_refused_in_one_line
     else:
         refuse_unreached_local_pins(root, "requirements.txt")
     assert asked == (["https://download.pytorch.org/whl/cu124"] if "+cu124" in str(files) else [])
+
+
+@pytest.mark.parametrize(
+    ("requirements", "refusal"),
+    [
+        # vitorcarareto/FastAPI-Movies-API: refused after a 73 s build, on pip's "Invalid requirement ... Expected comma"
+        (
+            "fastapi\nbcrypt>=3.2.0<3.3.0  # hashing\n",
+            "requirements.txt line 2: bcrypt>=3.2.0<3.3.0  # hashing has two version clauses with no comma between them, "
+            "which pip refuses: write bcrypt>=3.2.0,<3.3.0",
+        ),
+        ("fastapi\nuvicorn[standard] >= 0.1 < 0.2 ; python_version >= '3.8'\n", "write uvicorn[standard]>=0.1,<0.2"),
+        ("fastapi\nbcrypt>=3.2.0,<3.3.0\nhttpx==0.27 ; python_version<'3.13'\n", ""),  # a comma; a marker's own operator
+        ("fastapi\n-r base.txt\n", "base.txt line 1: pydantic>=2<3"),  # a file it includes
+    ],
+)
+def test_a_pin_whose_version_clauses_lack_their_comma_is_refused_before_any_build(tmp_path, requirements, refusal):
+    written(tmp_path, {"requirements.txt": requirements, "base.txt": "pydantic>=2<3\n"})
+    if not refusal:
+        refuse_unseparated_clauses(tmp_path, "requirements.txt")
+        return
+    with pytest.raises(NotAFastAPIRepository, match=re.escape(refusal)):
+        refuse_unseparated_clauses(tmp_path, "requirements.txt")

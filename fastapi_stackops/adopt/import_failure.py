@@ -36,7 +36,8 @@ DISTRIBUTION_OF = dict(
         "pkg_resources:setuptools yaml:PyYAML jwt:PyJWT jose:python-jose dotenv:python-dotenv multipart:python-multipart "
         "dateutil:python-dateutil PIL:Pillow bs4:beautifulsoup4 sklearn:scikit-learn cv2:opencv-python-headless Crypto:pycryptodome "
         "email_validator:email-validator argon2:argon2-cffi pydantic_settings:pydantic-settings python_multipart:python-multipart "
-        "slugify:python-slugify unidecode:Unidecode fastapi_cache:fastapi-cache2 psycopg2:psycopg2-binary pymysql:PyMySQL"
+        "slugify:python-slugify unidecode:Unidecode fastapi_cache:fastapi-cache2 psycopg2:psycopg2-binary pymysql:PyMySQL "
+        "fastapi_users_db_sqlalchemy:fastapi-users-db-sqlalchemy"
     ).split()
 )
 #: Modules the code or a library it uses imports that init adds to the image when no dependency installs them (by
@@ -45,7 +46,7 @@ DISTRIBUTION_OF = dict(
 ADDED_WHEN_MISSING = frozenset(
     "email_validator multipart jinja2 itsdangerous dotenv pytz yaml jwt jose dateutil aiofiles passlib bcrypt argon2 "
     "toml greenlet httpx requests aiohttp boto3 stripe pydantic_settings python_multipart slugify unidecode "
-    "fastapi_cache asyncpg psycopg2 pymysql aiomysql aiosqlite sqlmodel".split()
+    "fastapi_cache asyncpg psycopg2 pymysql aiomysql aiosqlite sqlmodel fastapi_users_db_sqlalchemy".split()
 )
 
 
@@ -145,6 +146,10 @@ QUOTED_MODULE = re.compile(r"No module named '([\w.]+)'")
 #: A library's own assertion that an optional module is missing (Starlette's "jinja2 must be installed to use
 #: Jinja2Templates").
 MUST_BE_INSTALLED = re.compile(r"^([\w.]+) must be installed to use\b")
+#: Names a library exports only with a package of its own beside it, by the library's module and the name's start:
+#: fastapi-users 10 and later moved its SQLAlchemy tables to fastapi-users-db-sqlalchemy (its `sqlalchemy` extra).
+SPLIT_OUT = {("fastapi_users.db", "SQLAlchemy"): "fastapi_users_db_sqlalchemy"}
+NOT_EXPORTED = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'")
 
 
 def optional_module(failure: Failure) -> str:
@@ -152,7 +157,9 @@ def optional_module(failure: Failure) -> str:
     words = QUOTED_MODULE.search(failure.message) or MUST_BE_INSTALLED.search(failure.message)
     quoted = words if failure.kind != "ModuleNotFoundError" else None
     found = OPTIONAL_MODULE.match(failure.root) or quoted
-    return found[1] if found else ""
+    name, module = exported.groups() if (exported := NOT_EXPORTED.match(failure.message)) else ("", "")
+    split_out = next((m for (of, start), m in SPLIT_OUT.items() if module == of and name.startswith(start)), "")
+    return found[1] if found else split_out
 
 
 #: What a dependency raises as it loads when its release and the Python, or the other pins, do not go together (SQLAlchemy

@@ -123,6 +123,17 @@ EMAIL = "email-validator is not installed, run `pip install 'pydantic[email]'`"
         # Efrengarnica/Ecommerce-FastAPI-Backend: a postgresql+asyncpg URL, and no asyncpg among its requirements
         (Failure("ModuleNotFoundError", "No module named 'asyncpg'", "/srv/app/database.py", 37, name="asyncpg"), "asyncpg"),
         (Failure("ModuleNotFoundError", "No module named 'psycopg2'", "/srv/db.py", 5, name="psycopg2"), "psycopg2-binary"),
+        # nickAnhel/FastAPI-Fitness-Club: fastapi-users 13, whose SQLAlchemy tables are another package's since 10
+        (
+            Failure(
+                "ImportError",
+                "cannot import name 'SQLAlchemyBaseUserTable' from 'fastapi_users.db' "
+                "(/opt/venv/lib/python3.11/site-packages/fastapi_users/db/__init__.py)",
+                "/srv/src/auth/models.py",
+                3,
+            ),
+            "fastapi-users-db-sqlalchemy",
+        ),
         # hyukjuns/fastapi-restapi-server: its models on SQLModel, never declared
         (Failure("ModuleNotFoundError", "No module named 'sqlmodel'", "/srv/app/models.py", 1, name="sqlmodel"), "sqlmodel"),
         # maRT-sk/fastapi-starterpack: SQLAlchemy 2.0.36 locked, whose greenlet marker stops below Python 3.13, run on

@@ -11,8 +11,10 @@ from pathlib import Path, PurePosixPath
 from fastapi_stackops.adopt.app_wrappers import returns_it_wrapped
 from fastapi_stackops.adopt.source import (
     holds_module,
+    imports_itself,
     module_of,
     python_files,
+    relative_at_top,
     src_is_a_package,
 )
 from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, module_level, parsed
@@ -273,3 +275,10 @@ def on_pytest_path(root: Path, project: dict, app: App) -> App:
     held = any(holds_module(root / "src", first) and not holds_module(root, first) for first in firsts)
     folder = folder or ("src" if held else "")
     return replace(app, source_root=folder) if folder and not app.source_root else app
+
+
+def as_its_package(root: Path, app: App) -> App:
+    """An app module at the top of a folder that is a package importing its neighbours relatively (`from .routers import
+    x`): imported as that package's module (fitness_studio.app), as run from the folder above."""
+    at_top = "/" not in app.source.rsplit(":", 1)[0] and not app.source_root
+    return replace(app, module=f"{root.name}.{app.module}") if at_top and relative_at_top(root) and imports_itself(root) else app

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from fastapi_stackops import StackError
 from fastapi_stackops.adopt.default_groups import poetry_runtime_dependencies
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
-from fastapi_stackops.adopt.index_pins import refuse_unreached_local_pins, refuse_unseparated_clauses
+from fastapi_stackops.adopt.index_pins import refuse_unbuildable_pins
 from fastapi_stackops.adopt.installer_version import installer_version
 from fastapi_stackops.adopt.locks import read_lock
 from fastapi_stackops.adopt.package_index import answers, normalized
@@ -160,8 +160,7 @@ def chosen_installer(root: Path, project: dict) -> tuple[str, Finding, str, tupl
     requirements = [] if empty else requirements
     lacking = lacking_what_the_pipfile_locks(root, names)
     if requirements and not lacking:
-        refuse_unreached_local_pins(root, requirements[0])
-        refuse_unseparated_clauses(root, requirements[0])
+        refuse_unbuildable_pins(root, requirements[0])
         hashed = "--hash=" in text_of(root / requirements[0])
         value = f"pip install -r {requirements[0]}" + (" (hashes required)" if hashed else "")
         return "requirements", Finding("installs", value, requirements[0]), requirements[0], tuple(names)

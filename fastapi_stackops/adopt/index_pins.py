@@ -46,3 +46,9 @@ def refuse_unseparated_clauses(root: Path, requirements: str) -> None:
                     f"{file} line {number}: {line.strip()} has two version clauses with no comma between them, which "
                     f"pip refuses: write {mended}"
                 )
+
+
+def refuse_unbuildable_pins(root: Path, requirements: str) -> None:
+    """Each pin of the requirements file a build would stop on, refused before it."""
+    refuse_unreached_local_pins(root, requirements)
+    refuse_unseparated_clauses(root, requirements)

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi_stackops.adopt.app_choice import the_app
 from fastapi_stackops.adopt.app_mode import https_redirects
 from fastapi_stackops.adopt.app_settings import Settings
-from fastapi_stackops.adopt.apps import App, on_pytest_path, runs_from_its_folder
+from fastapi_stackops.adopt.apps import App, as_its_package, on_pytest_path, runs_from_its_folder
 from fastapi_stackops.adopt.backing import Database, Login, database_for
 from fastapi_stackops.adopt.backing_reading import backing_services
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
@@ -251,7 +251,7 @@ def refuse_unsettable(root: Path, settings: Settings | None) -> None:
 
 def the_apps_module(root: Path, project: dict) -> App:
     """The app, as the image runs it; one importing a module of the repository's own that it does not hold stops here."""
-    app = runs_from_its_folder(root, on_pytest_path(root, project, the_app(root)))
+    app = as_its_package(root, runs_from_its_folder(root, on_pytest_path(root, project, the_app(root))))
     refuse_unheld_imports(root, app)
     return app
 

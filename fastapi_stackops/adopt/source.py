@@ -127,6 +127,8 @@ def imports_itself(root: Path) -> str:
     name = root.name
     if not name.isidentifier() or (root / name).exists() or (root / f"{name}.py").exists():
         return ""
+    if relative_at_top(root):
+        return name
     for path in python_files(root):
         tree = parsed(path)
         for node in every_node(tree) if tree else ():
@@ -135,6 +137,13 @@ def imports_itself(root: Path) -> str:
                 if inner and ((root / inner[0]).is_dir() or (root / f"{inner[0]}.py").is_file()):
                     return name
     return ""
+
+
+def relative_at_top(root: Path) -> bool:
+    """Whether the folder is a package whose own top-level modules import their neighbours relatively (`from .database
+    import db` in app.py): its code runs only as that package, imported from the folder above."""
+    trees = [parsed(path) for path in root.glob("*.py")] if (root / "__init__.py").is_file() else []
+    return any(isinstance(node, ast.ImportFrom) and node.level for tree in trees if tree for node in tree.body)
 
 
 def conflict_marker(root: Path) -> str:

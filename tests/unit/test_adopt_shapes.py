@@ -1548,6 +1548,22 @@ def test_code_that_imports_its_own_folder_as_a_package_gets_that_package_in_the_
 
 
 @pytest.mark.parametrize(
+    ("files", "reference", "package"),
+    [
+        # surajk998/fastapi-fitness-studio: fitness_studio/ is a package whose app.py imports its neighbours relatively;
+        # init served app:app, and the import stopped on "attempted relative import with no known parent package".
+        ({"__init__.py": "", "app.py": "from .database import db\n" + APP}, "fitness_studio.app:app", "fitness_studio"),
+        ({"app.py": "from .database import db\n" + APP}, "app:app", ""),  # no package: no parent to be imported from
+        ({"__init__.py": "", "app.py": "from database import db\n" + APP}, "app:app", ""),  # its neighbours, as a script's
+    ],
+)
+def test_a_package_whose_top_imports_its_neighbours_relatively_is_served_as_that_package(tmp_path, files, reference, package):
+    root = tmp_path / "fitness_studio"
+    repo = read_repository(written(root, files | {"requirements.txt": "fastapi\n", "database.py": "db = None\n"}))
+    assert (repo.app.reference, repo.package) == (reference, package)
+
+
+@pytest.mark.parametrize(
     ("read", "empty"),
     [
         ('os.getenv("X_KEY", "")', True),

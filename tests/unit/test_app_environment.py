@@ -19,24 +19,26 @@ SETTINGS = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):
 
 
 @pytest.mark.parametrize(
-    ("driver", "suite", "given"),
+    ("driver", "suite", "given", "variable"),
     [
         # mohamad-liyaghi/fastapi-todo-list: its conftest points the app at os.getenv("TEST_DATABASE_URL"), which no
         # pipeline of its own sets; init gave it "", and 29 of 31 tests failed on SQLAlchemy's make_url.
-        ("asyncpg", "", "postgresql+asyncpg://app:${POSTGRES_PASSWORD}@postgres:5432/app"),
+        ("asyncpg", "", "postgresql+asyncpg://app:${POSTGRES_PASSWORD}@postgres:5432/app", "TEST_DATABASE_URL"),
         # A suite that drops every table gets PostgreSQL's maintenance database: the app's schema stays.
-        ("asyncpg", DROPS, "postgresql+asyncpg://app:${POSTGRES_PASSWORD}@postgres:5432/postgres"),
-        ("aiosqlite", "", "sqlite:////var/lib/app/"),  # as the app's own
+        ("asyncpg", DROPS, "postgresql+asyncpg://app:${POSTGRES_PASSWORD}@postgres:5432/postgres", "TEST_DATABASE_URL"),
+        ("aiosqlite", "", "sqlite:////var/lib/app/", "TEST_DATABASE_URL"),  # as the app's own
+        # alicicharis/fastapi-finance-tracker: os.environ["DATABASE_URL_TEST"], its test said last; given "", 81 errors
+        ("asyncpg", "", "postgresql+asyncpg://app:${POSTGRES_PASSWORD}@postgres:5432/app", "DATABASE_URL_TEST"),
     ],
 )
-def test_a_database_url_only_the_suite_reads_is_the_stacks(tmp_path, driver, suite, given):
-    conftest = f"import os\n\nTEST_DATABASE_URL = os.getenv('TEST_DATABASE_URL')\n{suite}"
+def test_a_database_url_only_the_suite_reads_is_the_stacks(tmp_path, driver, suite, given, variable):
+    conftest = f"import os\n\nTEST_DATABASE_URL = os.getenv('{variable}')\n{suite}"
     files = {"requirements.txt": f"fastapi\nsqlalchemy\n{driver}\npydantic-settings\npytest\n", "main.py": APP}
     files |= {"config.py": SETTINGS, "tests/conftest.py": conftest, "tests/test_app.py": "def test_x():\n    pass\n"}
     # Its committed .env names the host of its own compose file, which the stack has not.
-    files |= {".env": "TEST_DATABASE_URL=postgresql+asyncpg://postgres:pw@test-database/todo_test\n"}
+    files |= {".env": f"{variable}=postgresql+asyncpg://postgres:pw@test-database/todo_test\n"}
     tested = compose_text(read_repository(committed(written(tmp_path, files)))).split("  web-test:\n")[1]
-    assert f'TEST_DATABASE_URL: "{given}' in tested, tested
+    assert f'{variable}: "{given}' in tested, tested
 
 
 LOCAL_DEFAULTS = (

@@ -249,7 +249,9 @@ def runs_from_its_folder(root: Path, app: App) -> App:
     script = folder.parent == base
     for name in imported:
         first = name.split(".")[0]
-        if holds_module(base, first) or holds_module(root, first) or first in qualified:
+        # Beside it, an alembic/ of migrations (its env.py) is alembic's scripts: `from alembic import command` is the library.
+        scripts = first == "alembic" and (folder / first / "env.py").is_file()
+        if holds_module(base, first) or holds_module(root, first) or first in qualified or scripts:
             continue
         # `import redis.asyncio` beside a redis.py of the app's own is the installed package: a file has no submodules.
         if script and holds_module(folder, first, package="." in name):  # under src/, named from its folder on

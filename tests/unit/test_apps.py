@@ -183,6 +183,18 @@ def test_the_app_an_instance_holds_is_the_entry_a_module_level_name_binds(tmp_pa
             {"core/__init__.py": "", "core/fastapi/__init__.py": "", "core/server.py": "from core.fastapi import d\n" + APP},
             "",
         ),
+        # MikeZ77/fastapi-crms-demo: app/main.py runs alembic's upgrade (`from alembic.config import Config`) beside its
+        # migrations in app/alembic/; app went on the path, and init refused: "no alembic/config.py".
+        (
+            {
+                "app/__init__.py": "",
+                "app/alembic/__init__.py": "",
+                "app/alembic/env.py": "",
+                "app/main.py": "from alembic.config import Config\nfrom app.orm import m\n" + APP,
+            },
+            "",
+        ),
+        ({"app/__init__.py": "", "app/alembic/__init__.py": "", "app/main.py": "import alembic.x\n" + APP}, "app"),  # no env.py
         # camillehe1992/fastapi-project: app/main.py imports app.settings and its neighbour utils/ by bare name, as its
         # pytest.ini's `pythonpath = app` lets it: both the top and app/ go on the path.
         (

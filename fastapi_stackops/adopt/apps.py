@@ -44,10 +44,10 @@ class App:
     @property
     def top_level(self) -> str:
         """The folder or file to copy into the image: the app's top-level package (or module), where its file is; at
-        the top (main.py beside database.py), that file."""
+        the top (main.py beside database.py, or app.py of a folder served as its package), that file."""
         first, file = self.module.split(".")[0], self.source.rsplit(":", 1)[0]
         under = "" if self.outside_source_root else self.source_root
-        if "." not in self.module and file == "/".join(filter(None, [under, f"{first}.py"])):
+        if file == "/".join(filter(None, [under, f"{self.module.split('.')[-1]}.py"])):
             return file
         return "/".join(filter(None, [under, first]))
 

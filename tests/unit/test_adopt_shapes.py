@@ -1561,6 +1561,7 @@ def test_a_package_whose_top_imports_its_neighbours_relatively_is_served_as_that
     root = tmp_path / "fitness_studio"
     repo = read_repository(written(root, files | {"requirements.txt": "fastapi\n", "database.py": "db = None\n"}))
     assert (repo.app.reference, repo.package) == (reference, package)
+    assert repo.app.top_level == "app.py"  # the folder is the package: its module's file is what the image copies
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,8 @@ from fastapi_stackops.adopt.wheels import included_files, text_of
 def code_paths(repo: Repository) -> list[str]:
     """What the runtime needs: the app's source root (or package), the repository's other top-level packages, the
     namespace packages and modules its code imports, migrations."""
-    imported = imported_names(repo.root, repo.package)
+    # What its migrations import too, when the image runs them: alembic's env.py may import models nothing else does.
+    imported = imported_names(repo.root, repo.package, SKIPPED - {"alembic", "migrations"} if repo.migrations else SKIPPED)
     source_root = "" if src_is_a_package(repo.root) else "src"  # src/ imported as a package is copied as one
     packages = sorted(
         p.name

@@ -44,11 +44,12 @@ DYNAMIC_IMPORTS = ("__import__", "importlib.import_module", "import_module")
 DOTTED_NAME = re.compile(r"^[a-z_]\w*(\.[A-Za-z_]\w*)+$")
 
 
-def imported_names(root: Path, package: str = "") -> set[str]:
-    """The first name of every module the repository's code imports (`from core.db import x` gives core); within the
-    `package` the code imports itself as, the name after it (`from api.config import x` gives config, in api/)."""
+def imported_names(root: Path, package: str = "", skipped: frozenset[str] | set[str] = SKIPPED) -> set[str]:
+    """The first name of every module the repository's code imports (`from core.db import x` gives core), its
+    migrations' too unless `skipped` leaves them out; within the `package` the code imports itself as, the name after it
+    (`from api.config import x` gives config, in api/)."""
     names, dotted, dynamic = set(), set(), False
-    for path in python_files(root):
+    for path in python_files(root, skipped=skipped):
         tree, depth = parsed(path), len(path.relative_to(root).parts) - 1
         for node in every_node(tree) if tree else ():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and DOTTED_NAME.match(node.value):

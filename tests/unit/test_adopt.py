@@ -595,6 +595,23 @@ def test_the_image_copies_the_namespace_packages_and_modules_the_app_imports(tmp
     assert code_paths(read_repository(tmp_path)) == ["api", "core", "helpers.py"]
 
 
+MAIN_APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+
+
+@pytest.mark.parametrize("migrated", [True, False])
+def test_the_image_copies_the_namespace_packages_its_migrations_import_when_it_runs_them(tmp_path, migrated):
+    # devthayron/fastapi-delivery-api: alembic/env.py imports models/ (no __init__.py), which no module of the app's
+    # does; the image lacked it, and the stack crash-looped on its migrations' "No module named 'models'".
+    files = {
+        "requirements.txt": "fastapi\nsqlalchemy\npsycopg2-binary\n" + ("alembic\n" if migrated else ""),
+        "main.py": MAIN_APP,
+    }
+    files |= {"models/orders.py": "", "alembic/env.py": "from models.orders import Order\n", "alembic/versions/a1_init.py": ""}
+    files |= {"alembic.ini": "[alembic]\nscript_location = alembic\n"} if migrated else {}
+    repo = read_repository(written(tmp_path, files))
+    assert ("models" in code_paths(repo)) is migrated
+
+
 @pytest.mark.parametrize(
     ("loader", "copied"),
     [

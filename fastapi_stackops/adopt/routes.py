@@ -125,12 +125,16 @@ def local_modules(repo: Repository, name: str = "") -> set[str]:
 
 
 def beside(repo: Repository) -> dict[str, str]:
-    """The modules of the folder around a monorepo's service folder (none when the service is the repository)."""
-    top = git_root(repo.root)
-    if top is None or top == repo.root.resolve():
-        return {}
-    around = repo.root.resolve().parent
-    return {p.stem: f"../{p.name}" for p in around.iterdir() if p.suffix == ".py" or importable_folder(p)}
+    """The modules of the folders around a monorepo's service folder, up to the repository's top, the nearest first
+    (internal/lib of internal/services/users: ../../lib); none when the service is the repository."""
+    top, here = git_root(repo.root), repo.root.resolve()
+    levels = len(here.relative_to(top).parts) if top and here.is_relative_to(top) else 0
+    found: dict[str, str] = {}
+    for depth in range(1, levels + 1):
+        around = here.parents[depth - 1]
+        near = {p.stem: "../" * depth + p.name for p in around.iterdir() if p.suffix == ".py" or importable_folder(p)}
+        found = near | found
+    return found
 
 
 def importable_folder(path: Path) -> bool:

@@ -1517,6 +1517,19 @@ def test_a_namespace_package_beside_a_monorepos_service_folder_is_named_as_outsi
     assert beside(read_repository(tmp_path / "svc")).get("shared") == "../shared"
 
 
+def test_a_package_two_folders_above_a_monorepos_service_folder_is_named_as_outside_it(tmp_path):
+    # MamangRust/monolith-fastapi-payment-gateway: internal/services/user_service imports internal/lib, which init said
+    # no dependency installs; a sibling a level up named alike is the nearer.
+    from fastapi_stackops.adopt.routes import beside
+
+    service = "internal/services/user_service"
+    files = {f"{service}/requirements.txt": "fastapi\n", f"{service}/main.py": APP, "internal/lib/__init__.py": ""}
+    written(tmp_path, files | {"internal/services/common/__init__.py": "", "internal/common.py": "", "top.py": ""})
+    committed(tmp_path)
+    around = beside(read_repository(tmp_path / service))
+    assert (around["lib"], around["common"], around["top"]) == ("../../lib", "../common", "../../../top.py")
+
+
 @pytest.mark.parametrize(
     ("folder", "main", "package"),
     [

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import CODE_DIR
+from fastapi_stackops.adopt.known_modules import ADDED_WHEN_MISSING, DISTRIBUTION_OF, SPLIT_OUT
 
 #: What an app that reaches its database at import says when there is none: worth asking again with the stack up.
 UNREACHED = re.compile(
@@ -29,27 +30,6 @@ MISSING_ENV_FILE = re.compile(
 )
 #: A file the app opens at import that the image lacks (a key pair a script makes, a git-ignored data file).
 MISSING_FILE = re.compile(rf"No such file or directory: '((?:{CODE_DIR}/)?[\w.-]+(?:/[\w.-]+)*\.\w+)'")
-#: Modules whose distribution has another name: what to add is said by that name.
-DISTRIBUTION_OF = dict(
-    pair.split(":")
-    for pair in (
-        "pkg_resources:setuptools yaml:PyYAML jwt:PyJWT jose:python-jose dotenv:python-dotenv multipart:python-multipart "
-        "dateutil:python-dateutil PIL:Pillow bs4:beautifulsoup4 sklearn:scikit-learn cv2:opencv-python-headless Crypto:pycryptodome "
-        "email_validator:email-validator argon2:argon2-cffi pydantic_settings:pydantic-settings python_multipart:python-multipart "
-        "slugify:python-slugify unidecode:Unidecode fastapi_cache:fastapi-cache2 psycopg2:psycopg2-binary pymysql:PyMySQL "
-        "fastapi_users_db_sqlalchemy:fastapi-users-db-sqlalchemy"
-    ).split()
-)
-#: Modules the code or a library it uses imports that init adds to the image when no dependency installs them (by
-#: their distributions' names): each well known, so a module's name never sends pip to a stranger's package. The
-#: database drivers too: a URL's scheme (postgresql+asyncpg) has SQLAlchemy import one the app never declared.
-ADDED_WHEN_MISSING = frozenset(
-    "email_validator multipart jinja2 itsdangerous dotenv pytz yaml jwt jose dateutil aiofiles passlib bcrypt argon2 "
-    "toml greenlet httpx requests aiohttp boto3 stripe pydantic_settings python_multipart slugify unidecode "
-    "fastapi_cache asyncpg psycopg2 pymysql aiomysql aiosqlite sqlmodel fastapi_users_db_sqlalchemy".split()
-)
-
-
 #: Compose's word that a dependency of `compose run` never became healthy, then that container's own (given_up_words).
 DEPENDENCY_SAID = re.compile(r"dependency failed to start: .*; \S+ says: ")
 CONFLICT_MARKER = re.compile(r"^(<<<<<<<|=======|>>>>>>>)( |$)")
@@ -134,10 +114,10 @@ class Failure:
 LOCKING = {"uv.lock": "uv lock", "poetry.lock": "poetry lock"}
 
 
-#: A name imported from one of the repository's packages (its __init__.py), not a circular import's half-made module.
-NOT_IN_PACKAGE = re.compile(rf"cannot import name '(\w+)' from '([\w.]+)' \({CODE_DIR}/[\w/.-]+/__init__\.py\)$")
-#: A name a module of the repository's own does not define, though its code imports it: the code as committed is broken.
-NOT_IN_MODULE = re.compile(rf"cannot import name '(\w+)' from '[\w.]+' \({CODE_DIR}/([\w/.-]+\.py)\)$")
+#: A name an import did not find in its module: the name, the module, and the module's file (a circular import's
+#: half-made module says "from partially initialized module" instead). Under the code's folder, the module is the
+#: repository's own: a package's __init__.py (a module never committed) or a module's file (a name it never defined).
+NOT_EXPORTED = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'(?: \(([^()]*)\))?$")
 #: The first of a chain that a library re-raises as its own ImportError: the optional module it lacks.
 OPTIONAL_MODULE = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
 #: A library's own error quoting the import that failed, with no chain (SQLAlchemy's "the greenlet library is required
@@ -146,10 +126,12 @@ QUOTED_MODULE = re.compile(r"No module named '([\w.]+)'")
 #: A library's own assertion that an optional module is missing (Starlette's "jinja2 must be installed to use
 #: Jinja2Templates").
 MUST_BE_INSTALLED = re.compile(r"^([\w.]+) must be installed to use\b")
-#: Names a library exports only with a package of its own beside it, by the library's module and the name's start:
-#: fastapi-users 10 and later moved its SQLAlchemy tables to fastapi-users-db-sqlalchemy (its `sqlalchemy` extra).
-SPLIT_OUT = {("fastapi_users.db", "SQLAlchemy"): "fastapi_users_db_sqlalchemy"}
-NOT_EXPORTED = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'")
+
+
+def not_exported(message: str) -> tuple[str, str, str]:
+    """The name an import did not find, its module, and that module's file ("" each for another failure)."""
+    found = NOT_EXPORTED.match(message)
+    return (found[1], found[2], found[3] or "") if found else ("", "", "")
 
 
 def optional_module(failure: Failure) -> str:
@@ -157,7 +139,7 @@ def optional_module(failure: Failure) -> str:
     words = QUOTED_MODULE.search(failure.message) or MUST_BE_INSTALLED.search(failure.message)
     quoted = words if failure.kind != "ModuleNotFoundError" else None
     found = OPTIONAL_MODULE.match(failure.root) or quoted
-    name, module = exported.groups() if (exported := NOT_EXPORTED.match(failure.message)) else ("", "")
+    name, module, _ = not_exported(failure.message)
     split_out = next((m for (of, start), m in SPLIT_OUT.items() if module == of and name.startswith(start)), "")
     return found[1] if found else split_out
 
@@ -185,11 +167,13 @@ def cause(
         return f"{where} is not valid Python here ({message}): if it needs a newer Python, give it with --python"
     if failure.kind == "ModuleNotFoundError" and (said := missing_module(failure, deps_file, local, outside, unlocked)):
         return said
-    if failure.kind == "ImportError" and (own := NOT_IN_PACKAGE.match(message)) and own[2].split(".")[0] in local:
-        module = f"{own[2]}.{own[1]}"  # neither a name the package defines, nor a module file of it: never committed
+    name, module, file = not_exported(message)
+    own = failure.kind == "ImportError" and (file or "").startswith(f"{CODE_DIR}/")
+    if own and file.endswith("/__init__.py") and module.split(".")[0] in local:
+        module = f"{module}.{name}"  # neither a name the package defines, nor a module file of it: never committed
         return f"{where} imports {module}, which the repository does not hold (no {module.replace('.', '/')}.py): fix the import, or commit the module"
-    if failure.kind == "ImportError" and (lacking := NOT_IN_MODULE.match(message)):
-        return f"{where} imports {lacking[1]} from {lacking[2]}, which does not define it: fix the import, or commit the code"
+    if own:
+        return f"{where} imports {name} from {file.removeprefix(f'{CODE_DIR}/')}, which does not define it: fix the import, or commit the code"
     if (optional := optional_module(failure)) and optional.split(".")[0] not in local:
         # A library's optional dependency, which it names in its own words (pydantic's "email-validator is not installed",
         # pwdlib's HasherNotAvailable).

@@ -20,7 +20,7 @@ from fastapi_stackops.adopt.conventions import (
 )
 from fastapi_stackops.adopt.dependency_files import requirement_name
 from fastapi_stackops.adopt.environment_reads import environment_settings
-from fastapi_stackops.adopt.import_failure import ADDED_WHEN_MISSING, DISTRIBUTION_OF
+from fastapi_stackops.adopt.known_modules import ADDED_WHEN_MISSING, DISTRIBUTION_OF
 from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.source import AT_LOCALHOST, LOCAL_HOSTS, python_files
 from fastapi_stackops.adopt.suite_values import ci_values, committed_env_values, names_in_code, recipe_values, test_env_values

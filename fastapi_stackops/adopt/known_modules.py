@@ -1,0 +1,27 @@
+"""Modules init knows by name: which distribution installs each, which it adds to the image when no dependency does,
+and which a library moved into a package of its own. Pure data."""
+
+from __future__ import annotations
+
+#: Modules whose distribution has another name: what to add is said by that name.
+DISTRIBUTION_OF = dict(
+    pair.split(":")
+    for pair in (
+        "pkg_resources:setuptools yaml:PyYAML jwt:PyJWT jose:python-jose dotenv:python-dotenv multipart:python-multipart "
+        "dateutil:python-dateutil PIL:Pillow bs4:beautifulsoup4 sklearn:scikit-learn cv2:opencv-python-headless Crypto:pycryptodome "
+        "email_validator:email-validator argon2:argon2-cffi pydantic_settings:pydantic-settings python_multipart:python-multipart "
+        "slugify:python-slugify unidecode:Unidecode fastapi_cache:fastapi-cache2 psycopg2:psycopg2-binary pymysql:PyMySQL "
+        "fastapi_users_db_sqlalchemy:fastapi-users-db-sqlalchemy"
+    ).split()
+)
+#: Modules the code or a library it uses imports that init adds to the image when no dependency installs them (by
+#: their distributions' names): each well known, so a module's name never sends pip to a stranger's package. The
+#: database drivers too: a URL's scheme (postgresql+asyncpg) has SQLAlchemy import one the app never declared.
+ADDED_WHEN_MISSING = frozenset(
+    "email_validator multipart jinja2 itsdangerous dotenv pytz yaml jwt jose dateutil aiofiles passlib bcrypt argon2 "
+    "toml greenlet httpx requests aiohttp boto3 stripe pydantic_settings python_multipart slugify unidecode "
+    "fastapi_cache asyncpg psycopg2 pymysql aiomysql aiosqlite sqlmodel fastapi_users_db_sqlalchemy".split()
+)
+#: Names a library exports only with a package of its own beside it, by the library's module and the name's start:
+#: fastapi-users 10 and later moved its SQLAlchemy tables to fastapi-users-db-sqlalchemy (its `sqlalchemy` extra).
+SPLIT_OUT = {("fastapi_users.db", "SQLAlchemy"): "fastapi_users_db_sqlalchemy"}

@@ -29,6 +29,8 @@ SETTINGS = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):
         ("aiosqlite", "", "sqlite:////var/lib/app/", "TEST_DATABASE_URL"),  # as the app's own
         # alicicharis/fastapi-finance-tracker: os.environ["DATABASE_URL_TEST"], its test said last; given "", 81 errors
         ("asyncpg", "", "postgresql+asyncpg://app:${POSTGRES_PASSWORD}@postgres:5432/app", "DATABASE_URL_TEST"),
+        # alifriduwan/fastapi-travel-tax: a fixture's os.getenv("SQL_CONNECTION_STRING"), named for SQL alone; 24 errors
+        ("aiosqlite", "", "sqlite:////var/lib/app/", "SQL_CONNECTION_STRING"),
     ],
 )
 def test_a_database_url_only_the_suite_reads_is_the_stacks(tmp_path, driver, suite, given, variable):

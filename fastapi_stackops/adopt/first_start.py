@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from fastapi_stackops.adopt.app_settings import setting_fields
 from fastapi_stackops.adopt.conventions import CODE_DIR, SET_BY_THE_IMAGE, in_the_image
-from fastapi_stackops.adopt.findings import Finding
+from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.import_failure import Failure
 from fastapi_stackops.adopt.key_files import keys_among, missing_keys, said
 from fastapi_stackops.adopt.older_python import UNBUILT, python_for_a_release
@@ -249,11 +249,23 @@ def taught_by_startup(setup: Setup, asked: dict, generated: Mapping[str, str] = 
     failure is the stack's to show (no database under the probe's --no-deps), and the routes stand."""
     if not asked.get("startup"):
         return None
+    failure = Failure.of(asked["startup"])
     try:  # with_deps=True: a startup that cannot reach its database is no reason to ask again with the stack up
-        taught, _ = learned(setup, ImportFailed(setup.repo, "", Failure.of(asked["startup"])), True, generated)
+        taught, _ = learned(setup, ImportFailed(setup.repo, "", failure), True, generated)
     except ImportFailed:
+        refuse_a_broken_startup(failure)
         return None
     return taught
+
+
+def refuse_a_broken_startup(failure: Failure) -> None:
+    """A name the app's own startup uses and never defines (davidscmx/fastapi-email-newsletter's scheduled job) breaks
+    it whatever the stack gives it: refused now, in one line, not left to crash-loop under inv ci. A NameError alone:
+    an UnboundLocalError may follow from a service the probe runs without."""
+    if failure.kind == "NameError" and not failure.library and failure.file.startswith(f"{CODE_DIR}/"):
+        raise NotAFastAPIRepository(
+            f"the app's startup fails in its own code, whatever it is given: {failure.said}; fix the code and commit it"
+        )
 
 
 def keys_its_settings_name(setup: Setup, asked: dict) -> Setup:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.first_start import lessons
 from fastapi_stackops.adopt.import_failure import Failure, advice, cause
 from fastapi_stackops.adopt.reading import read_repository
@@ -406,6 +407,30 @@ def test_a_failed_startup_teaches_what_an_import_failure_would_and_else_leaves_t
         field, value = learned
         assert getattr(taught.repo, field) == value
     assert taught_by_startup(setup, {"routes": [], "startup": None}) is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "file", "library", "refused"),
+    [
+        # davidscmx/fastapi-email-newsletter: its startup schedules a job it never defines; it crash-looped under inv ci
+        ("NameError", "/srv/main.py", "", True),
+        ("UnboundLocalError", "/srv/main.py", "", False),  # may follow from a service the probe runs without
+        ("NameError", "/opt/venv/lib/python3.12/site-packages/x/y.py", "x 1.0", False),  # a release's, not the app's
+    ],
+)
+def test_a_startup_using_a_name_the_code_never_defines_is_refused_in_one_line(kind, file, library, refused):
+    from fastapi_stackops.adopt.first_start import taught_by_startup
+    from fastapi_stackops.adopt.init import setup_for
+
+    setup = setup_for(read_repository(BARE / "postgres-redis-worker"), system_ca=False)
+    failure = {"kind": kind, "message": "name 'send_digest' is not defined", "file": file, "line": 29, "library": library}
+    if not refused:
+        assert taught_by_startup(setup, {"routes": [], "startup": failure}) is None
+        return
+    with pytest.raises(
+        NotAFastAPIRepository, match=r"^the app's startup fails in its own code.*main.py line 29: NameError: name 'send_digest'"
+    ):
+        taught_by_startup(setup, {"routes": [], "startup": failure})
 
 
 def test_a_librarys_field_refusing_an_empty_setting_gets_a_value_through_the_setting_that_fed_it(tmp_path):

@@ -16,9 +16,18 @@ TOOL_GROUP = re.compile(
 
 def poetry_runtime_groups(project: dict) -> list[str]:
     """Poetry's groups that `poetry install` installs by default (not optional) and that hold the app's own libraries
-    (a `db` group with its driver), not tools."""
-    groups = project.get("tool", {}).get("poetry", {}).get("group", {})
-    return [name for name, group in groups.items() if not group.get("optional") and not TOOL_GROUP.match(name)]
+    (a `db` group with its driver), not tools; and a tools' group that brings fastapi when the main dependencies do not
+    (brunolnetto/fastapi-email's dev group: installed without it, the image had no fastapi)."""
+    poetry = project.get("tool", {}).get("poetry", {})
+    groups = poetry.get("group", {})
+    main = {name.lower() for name in poetry.get("dependencies", {})}
+    main |= {name.lower() for name in requirement_ranges(project.get("project", {}).get("dependencies", []))}
+    return [
+        name
+        for name, group in groups.items()
+        if not group.get("optional")
+        and (not TOOL_GROUP.match(name) or ("fastapi" not in main and "fastapi" in map(str.lower, group.get("dependencies", {}))))
+    ]
 
 
 def poetry_runtime_dependencies(project: dict) -> dict:

@@ -742,6 +742,27 @@ def test_an_app_whose_framework_comes_in_a_uv_group_installs_that_group(tmp_path
 
 
 @pytest.mark.parametrize(
+    ("main", "groups", "installed"),
+    [
+        # brunolnetto/fastapi-email: fastapi and uvicorn in the dev group alone, which `poetry install` brings; the
+        # image exported main alone and its build stopped on "installed without fastapi"
+        ('asyncpg = "*"\n', '[tool.poetry.group.dev.dependencies]\nfastapi = "*"\nuvicorn = "*"\n', ["dev"]),
+        ('fastapi = "*"\n', '[tool.poetry.group.dev.dependencies]\nFastAPI = "*"\n', []),  # the main list's own
+        (
+            'asyncpg = "*"\n',
+            '[tool.poetry.group.dev]\noptional = true\n[tool.poetry.group.dev.dependencies]\nfastapi = "*"\n',
+            [],
+        ),
+        ('asyncpg = "*"\n', '[tool.poetry.group.db.dependencies]\npsycopg = "*"\n', ["db"]),  # the app's own group
+    ],
+)
+def test_an_app_whose_framework_comes_in_a_poetry_group_installs_that_group(tmp_path, main, groups, installed):
+    project = f'[tool.poetry]\nname = "svc"\n[tool.poetry.dependencies]\npython = "^3.11"\n{main}{groups}'
+    repo = read_repository(written(tmp_path, {"pyproject.toml": project, "poetry.lock": "", "svc/main.py": APP}))
+    assert repo.groups == tuple(installed)
+
+
+@pytest.mark.parametrize(
     ("name", "value"),
     [
         ("EMAIL_USERNAME", "admin@example.com"),

@@ -59,6 +59,11 @@ REFUSED_DEFAULT = re.compile(
 #: A generated value a field's pattern refused (pydantic quotes the pattern): one of these that the pattern takes.
 REFUSED_PATTERN = re.compile(r"\b([A-Z][A-Z0-9_]*)\s+(?:/\s+)?String should match pattern '([^']+)'")
 FITTING_CANDIDATES = ("ci0stackops", "ci_stackops", "0123456789abcdef", "stackops", "ci", "a", "A", "1", "1.0.0")
+#: A list whose default holds reads of unset variables (`[os.environ.get("URL_ONE"), ...]`), which pydantic refuses item
+#: by item (1's "-> 0 none is not an allowed value", 2's ".0 Input should be ... input_value=None"): an empty one.
+NONE_ITEMS = re.compile(
+    rf"{FIELD}(?: -> \d+\s+none is not an allowed value|\.\d+\s+(?:/\s+)?[^\[\n]*\[type=\w+, input_value=None\b)"
+)
 #: A generated value longer than a field's limit (`SITE_NAME: str = Field(max_length=20)`): a plain shorter one.
 REFUSED_LENGTH = re.compile(rf"{FIELD}\s+(?:/\s+)?String should have at most (\d+) characters?")
 
@@ -188,7 +193,8 @@ def refused_values(words: str) -> dict[str, str]:
     patterned = {found.group(1): fitting(found.group(2)) for found in REFUSED_PATTERN.finditer(words)}
     as_text = {name.upper(): value for name, value in REFUSED_DEFAULT.findall(words)}
     shorter = {name.upper(): "stackops"[: int(most)] for name, most in REFUSED_LENGTH.findall(words) if int(most) >= 2}
-    return values | as_text | shorter | {name: value for name, value in patterned.items() if value}
+    emptied = {name.upper(): "[]" for name in NONE_ITEMS.findall(words)}
+    return values | as_text | shorter | emptied | {name: value for name, value in patterned.items() if value}
 
 
 def quoted(words: str, values: dict[str, str]) -> tuple[str, ...]:

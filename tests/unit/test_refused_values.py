@@ -140,6 +140,18 @@ def test_the_variables_an_import_failure_says_are_missing(words, variables):
         ),
         ("APP_NAME\n  String should have at most 20 characters [type=string_too_long", {"APP_NAME": "stackops"}),
         ("CODE\n  String should have at most 3 characters [type=string_too_long", {"CODE": "sta"}),
+        # morshedul-antor/fastapi-email-ses: `[os.environ.get("URL_ONE"), os.environ.get("URL_TWO")]`, both unset; init
+        # was refused after a build with pydantic's words
+        (
+            "2 validation errors for Settings BACKEND_CORS_ORIGINS -> 0 none is not an allowed value "
+            "(type=type_error.none.not_allowed) BACKEND_CORS_ORIGINS -> 1 none is not an allowed value",
+            {"BACKEND_CORS_ORIGINS": "[]"},
+        ),
+        (
+            "ORIGINS.0\n  URL input should be a string or URL [type=url_type, input_value=None, input_type=NoneType]",
+            {"ORIGINS": "[]"},
+        ),
+        ("ORIGINS.0\n  URL input should be a string or URL [type=url_type, input_value='x', input_type=str]", {}),
     ],
 )
 def test_a_value_its_type_refused_gets_one_of_that_type(words, values):

@@ -188,11 +188,11 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
     made_up |= compared_with(failed.words, dict(generated), path.read_text(errors="replace") if path and path.is_file() else "")
     refused = as_settings(failed.refused_values | made_up, setup.repo, path)
     typed = {name: value for name, value in refused.items() if setup.repo.given.get(name) != value}
-    if typed:  # generated values their types or checks refused: values they take, as --set would give them
+    if typed:  # values their types or checks refused (made up, or unset): values they take, as --set would give them
         finding = Finding(
             "variable",
             ", ".join(f"{k}={v}" for k, v in typed.items()),
-            f"{FIRST_START}: its type or its own check refused a made-up value",
+            f"{FIRST_START}: its type or its own check refused the value it had",
         )
         return taught(setup, finding, given={**setup.repo.given, **typed}), with_deps
     for name, value, finding in lessons(failed, setup.repo):

@@ -15,6 +15,7 @@ from fastapi_stackops.adopt.conventions import CODE_DIR
 from fastapi_stackops.adopt.dependency_files import unlocked
 from fastapi_stackops.adopt.import_failure import (
     MISSING_ENV_FILE,
+    READ_ONLY,
     UNREACHED,
     Failure,
     advice,
@@ -170,7 +171,7 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
     for line in output.stdout.splitlines():
         if line.startswith(MARKER):  # with why its startup failed, if it did: what init may learn from
             held = {"resets": tables_reset_at_start(repo.root), "in_memory": not repo.keeps_records}
-            return reported(line, MARKER) | {"startup": startup} | held
+            return reported(line, MARKER) | {"startup": startup or logged_unwritable(output)} | held
         if line.startswith(FAILED):
             failure = Failure.of(reported(line, FAILED))
         if line.startswith(STARTUP_FAILED):
@@ -182,6 +183,14 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
     words = "; ".join(filter(None, (words, dependency)))  # a database that never started, in its own words
     words = words if UNREACHED.search(words) else "; ".join(filter(None, (words, unreached_said(output.stderr or ""))))
     raise ImportFailed(repo, words or ("" if failure else last_words(output)), failure, MIGRATIONS_FAILED in output.stdout)
+
+
+def logged_unwritable(output: subprocess.CompletedProcess) -> dict | None:
+    """A write under the read-only code that the app caught and logged as it started (DiogoRibeiro7/fastapi-ml-platform
+    trains a model into its committed artifacts/ when none is saved; inv ci's smoke then found the error in its log):
+    what a startup failing on it would teach; None when its output names none."""
+    found = READ_ONLY.search(f"{output.stdout}\n{output.stderr or ''}")
+    return {"kind": "OSError", "message": found.group(0)} if found else None
 
 
 def reported(line: str, marker: str) -> dict:

@@ -83,6 +83,26 @@ def test_the_probes_report_is_read_whatever_the_app_prints_after_it_on_its_line(
 
 
 @pytest.mark.parametrize(
+    ("logged", "startup"),
+    [
+        # DiogoRibeiro7/fastapi-ml-platform: a model it trains at startup into its committed artifacts/, the error
+        # caught and logged; init passed it, and inv ci's smoke stopped on the error in its log
+        (
+            "ERROR Baseline training failed\nOSError: [Errno 30] Read-only file system: 'artifacts/model.joblib'\n",
+            {"kind": "OSError", "message": "Read-only file system: 'artifacts/model.joblib'"},
+        ),
+        ("INFO: Application startup complete.\n", None),
+    ],
+)
+def test_a_write_under_the_code_the_app_logged_and_went_past_at_startup_is_what_a_failed_one_teaches(tmp_path, logged, startup):
+    from fastapi_stackops.adopt.app_probe import MARKER
+
+    ran = CompletedProcess([], 0, MARKER + json.dumps({"routes": ["/health"], "openapi": {}}) + "\n", logged)
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": FILES["main.py"]}))
+    assert ask_image(SimpleNamespace(compose=lambda *args, **kwargs: ran), "web", repo, {})["startup"] == startup
+
+
+@pytest.mark.parametrize(
     "logged",
     [
         # vincebout/fastapi-api: its pool, made in a `try` at import, failed to connect and was logged; the import then

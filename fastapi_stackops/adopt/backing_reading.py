@@ -108,6 +108,11 @@ class Backing(NamedTuple):
     rabbitmq_login: Login | None = None  # the login an AMQP URL the code writes out logs in with: served as written
     sqlite_alias: str = ""  # alembic.ini's other SQLite file beside the code (./test.db): a link to the app's file
 
+    @property
+    def held_files(self) -> tuple[str, ...]:
+        """The repository's own paths its database lives at: the folder mounted from the host, the files linked."""
+        return (self.folder, self.sqlite_in_code, self.sqlite_alias)
+
     def repository_fields(self) -> dict:
         """What a Repository keeps of them."""
         fields = "database redis rabbitmq extension init_scripts data_variables sqlite_in_code login ssl rabbitmq_login"

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import SettingField, Settings, setting_fields
-from fastapi_stackops.adopt.conventions import DATA_DIR, DATA_FOLDER_VARIABLE
+from fastapi_stackops.adopt.conventions import CODE_DIR, DATA_DIR, DATA_FOLDER_VARIABLE
 
 #: A setting named for a folder of data the app writes, its logs and backups too (LOG_DIR, BACKUP_ROOT); not a path
 #: alone (FILE_PATH, DATA_PATH, LOG_PATH may name one file).
@@ -59,3 +59,30 @@ def scratch_folders(settings: Settings | None) -> dict[str, str]:
     return {
         f.variable: f.default.rstrip("/") for f in fields if (f.default or "").startswith("/") and f.default.rstrip("/") != "/tmp"
     }
+
+
+#: Files that hold a folder in git and nothing else: committed so, the folder is one the app writes into as it runs.
+PLACEHOLDERS = frozenset({".gitkeep", ".keep", ".gitignore"})
+#: Folders that are not the app's to write: its tests', its migrations', its tools', a frontend's.
+NOT_WRITTEN = frozenset({"tests", "test", "migrations", "alembic", "versions", "docs", "node_modules", "static", "templates"})
+
+
+def placeholder_folders(root: Path, kept: tuple[str, ...] = ()) -> dict[str, str]:
+    """Folder in the image -> the folder the repository commits empty but for a placeholder (artifacts/.gitkeep): one
+    the app writes into as it runs, which a read-only root would refuse (DiogoRibeiro7/fastapi-ml-platform trains its
+    model into artifacts/ at startup, and logs the error). One or two levels down, and none of NOT_WRITTEN, nor hidden;
+    nor one holding what `kept` names (an SQLite file's folder, its link to the volume), which a tmpfs would hide."""
+    held = {p.parent.relative_to(root) for name in PLACEHOLDERS for p in root.glob(f"**/{name}")}
+    held -= {folder for path in filter(None, kept) for folder in (Path(path), *Path(path).parents)}
+    folders = (
+        f for f in held if len(f.parts) in (1, 2) and not any(p.startswith(".") or p.lower() in NOT_WRITTEN for p in f.parts)
+    )
+    empty = (f for f in folders if all(entry.name in PLACEHOLDERS for entry in (root / f).iterdir()))
+    return {f"{CODE_DIR}/{f.as_posix()}": f"{f.as_posix()}/" for f in sorted(empty)}
+
+
+def written_folders(root: Path, settings: Settings | None, kept: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """Folder in the image -> (why the app writes it, where that was read), each a tmpfs of the app's user: the scratch
+    folders its settings name, and the folders the repository commits empty but for what `kept` names."""
+    scratch = {path: (f"{name}'s folder", settings.source) for name, path in scratch_folders(settings).items()}
+    return scratch | {path: ("a folder committed empty", folder) for path, folder in placeholder_folders(root, kept).items()}

@@ -14,7 +14,7 @@ from fastapi_stackops.adopt.apps import App, as_its_package, on_pytest_path, run
 from fastapi_stackops.adopt.backing import Database, Login, database_for
 from fastapi_stackops.adopt.backing_reading import backing_services
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT
-from fastapi_stackops.adopt.data_folders import scratch_folders
+from fastapi_stackops.adopt.data_folders import written_folders
 from fastapi_stackops.adopt.default_groups import runtime_groups
 from fastapi_stackops.adopt.dependency_files import installer, pyproject, requirement_name, unreached_lock_index
 from fastapi_stackops.adopt.dotenv_reads import dotenv_files
@@ -156,18 +156,18 @@ def project_fields(root: Path, project: dict, dependencies: tuple[str, ...], how
     }
 
 
-def settings_fields(root: Path, settings: Settings | None) -> tuple[dict, list[Finding]]:
+def settings_fields(root: Path, settings: Settings | None, kept: tuple[str, ...]) -> tuple[dict, list[Finding]]:
     """What the settings and the code that uses them say: the settings, an async engine, scratch folders to mount;
     with what init says of them (an HTTPS redirect turned off, a scratch folder)."""
-    scratch = scratch_folders(settings)
+    written = written_folders(root, settings, kept)
     said = [Finding("settings", settings.summary, settings.source)] if settings else []
     said += [
         Finding("plain HTTP", f"{v}=false: TLS ends in front of the stack", settings.source) for v in https_redirects(settings)
     ]
-    said += [Finding("writable", f"{path}, a tmpfs: {name}'s folder", settings.source) for name, path in scratch.items()]
+    said += [Finding("writable", f"{path}, a tmpfs: {why}", where) for path, (why, where) in written.items()]
     engines = made_engines(root, settings.database.name if settings and settings.database else "")
     fields = {"settings": settings, "async_engine": engines[0], "both_engines": all(engines)}
-    fields["writable"] = tuple(dict.fromkeys(scratch.values()))
+    fields["writable"] = tuple(written)
     fields |= {"committed_blanks": committed_blanks(root, settings), "committed_numbers": committed_numbers(root, settings)}
     fields["formatted"] = formatted_secrets(root) + numeric_secrets(settings)
     fields["dotenv_files"], where = dotenv_files(root)
@@ -269,7 +269,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     migrate, added_for_migrations, said_of_migrations = migrations_of(root, dependencies, how, backing.database)
     worker = find_worker(root, dependencies, app.source_root)
     chosen = Finding("python", python, "--python") if python else python_version(root, project)
-    about_settings, settings_said = settings_fields(root, settings)
+    about_settings, settings_said = settings_fields(root, settings, backing.held_files)
     findings = [chosen, found_installer, Finding("app", app.reference, app.source), found_server, *settings_said]
     findings += backing.findings + [*filter(None, [migrate]), *said_of_migrations] + worker_findings(worker)
     chosen = below_a_ceiling(root, chosen, project, dependencies)

@@ -44,3 +44,29 @@ def test_a_data_folder_the_app_makes_at_run_time_is_on_its_volume(tmp_path, fiel
     assert ("      - app-data:/var/lib/app\n" in compose) == bool(folders)
     made = f"mkdir -p {' '.join(dict.fromkeys(['/var/lib/app', *folders.values()]))} && chown -R 10001:10001 /var/lib/app"
     assert (made in dockerfile) == bool(folders), dockerfile
+
+
+@pytest.mark.parametrize(
+    ("files", "writable"),
+    [
+        # DiogoRibeiro7/fastapi-ml-platform: artifacts/ committed with a .gitkeep, where it trains its model at startup
+        ({"artifacts/.gitkeep": ""}, ["/srv/artifacts"]),
+        ({"var/uploads/.gitignore": "*\n!.gitignore\n", "logs/.keep": ""}, ["/srv/logs", "/srv/var/uploads"]),
+        ({"data/.gitkeep": "", "data/seed.json": "{}"}, []),  # data it ships: not empty
+        ({"migrations/versions/.gitkeep": "", "tests/fixtures/.gitkeep": "", ".github/x/.gitkeep": ""}, []),
+        ({"a/b/c/.gitkeep": ""}, []),  # too deep to be the app's own
+        # the SQLite file's folder: a tmpfs would hide its link to the volume, and the records with it
+        (
+            {
+                "db/.gitkeep": "",
+                "database.py": 'from sqlalchemy import create_engine\ne = create_engine("sqlite:///./db/a.db")\n',
+            },
+            [],
+        ),
+    ],
+)
+def test_a_folder_committed_empty_but_for_a_placeholder_is_writable(tmp_path, files, writable):
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\nsqlalchemy\n", "main.py": APP, **files}))
+    assert list(repo.writable) == writable
+    tmpfs = ", ".join(f'"{path}:uid=10001,gid=10001"' for path in writable)
+    assert (f"tmpfs: [/tmp, {tmpfs}]" in compose_text(repo)) == bool(writable)

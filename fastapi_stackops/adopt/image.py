@@ -24,6 +24,7 @@ from fastapi_stackops.adopt.installers import (
 )
 from fastapi_stackops.adopt.made_in_image import in_context, made_in_image
 from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.source import src_packages_by_name
 from fastapi_stackops.adopt.testing import ENSUREPIP
 from fastapi_stackops.adopt.vcs_dependencies import git_step
 from fastapi_stackops.adopt.wheels import COMPILER, COMPILER_FALLBACK, TEST_COMPILER, build_constraints, native_libraries
@@ -222,8 +223,9 @@ def runtime_base_stage(repo: Repository, data_dir: bool) -> str:
     libraries += (
         apt_install(packages, f"What {repo.migrations.split()[-1]} runs ({ran}): a slim image has none.") if packages else ""
     )
-    # A src layout's packages may import the repository's top-level ones too: both are on the path.
-    source_root = f"{CODE_DIR}/{repo.app.source_root}:{CODE_DIR}" if repo.app.source_root else CODE_DIR
+    # A src layout's packages may import the repository's top-level ones too, and a src/ run as a package its own by name.
+    both = repo.app.source_root or ("src" if src_packages_by_name(repo.root) else "")
+    source_root = f"{CODE_DIR}/{both}:{CODE_DIR}" if both else CODE_DIR
     folders = " ".join(dict.fromkeys([DATA_DIR, *(folder_of(v, repo.data_variables) for v in repo.data_variables)]))
     data = f" \\\n    && mkdir -p {folders} && chown -R {UID}:{UID} {DATA_DIR}" if data_dir else ""
     # A prestart script written for an image with its code in /app (the official FastAPI images' layout) finds it there.

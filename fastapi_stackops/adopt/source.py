@@ -193,6 +193,13 @@ def src_is_a_package(root: Path) -> bool:
     return any(isinstance(n, ast.ImportFrom) and n.level for tree in trees if tree for n in every_node(tree))
 
 
+def src_packages_by_name(root: Path) -> bool:
+    """Whether code that runs src/ as a package imports a package in it by that package's own name too (`from
+    fastapi_voting.app import x` beside `from src.fastapi_voting.app import y`, as its editable install lets it)."""
+    names = imported_names(root) if src_is_a_package(root) else set()
+    return any(holds_module(root / "src", name, package=True) and not holds_module(root, name) for name in names)
+
+
 def holds_module(folder: Path, name: str, package: bool = False) -> bool:
     """Whether the folder holds that module: a package, or (unless a package is asked for) a file."""
     return (folder / name).is_dir() or (not package and (folder / f"{name}.py").is_file())

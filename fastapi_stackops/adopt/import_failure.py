@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import CODE_DIR
-from fastapi_stackops.adopt.known_modules import ADDED_WHEN_MISSING, DISTRIBUTION_OF, SPLIT_OUT
+from fastapi_stackops.adopt.known_modules import ADDED_WHEN_MISSING, DISTRIBUTION_OF, SPLIT_OUT, STANDARD_BUT_ABSENT
 
 #: What an app that reaches its database at import says when there is none: worth asking again with the stack up.
 UNREACHED = re.compile(
@@ -237,6 +237,8 @@ def missing_module(failure: Failure, deps_file: str, local: set[str], outside: d
             f"{where} imports {top}, which {deps_file} declares and {lock} does not pin: the lock is older than "
             f"{deps_file}; lock again ({LOCKING.get(lock, 'uv lock')}) and commit it"
         )
+    if top in STANDARD_BUT_ABSENT and top not in local:  # PRATANGGA/fastapi-vote: an editor's `from tkinter import CASCADE`
+        return f"{where} imports {top}, {STANDARD_BUT_ABSENT[top]}"
     if top and top not in local and failure.name != top:  # the package imported, and has no such module in this release
         return f"{where} imports {failure.name}, which the installed {top} lacks: pin the {top} the code was written for in {deps_file}"
     if top and top not in local:

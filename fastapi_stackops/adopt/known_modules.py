@@ -25,3 +25,17 @@ ADDED_WHEN_MISSING = frozenset(
 #: Names a library exports only with a package of its own beside it, by the library's module and the name's start:
 #: fastapi-users 10 and later moved its SQLAlchemy tables to fastapi-users-db-sqlalchemy (its `sqlalchemy` extra).
 SPLIT_OUT = {("fastapi_users.db", "SQLAlchemy"): "fastapi_users_db_sqlalchemy"}
+#: Standard-library modules a server's image lacks, with why and what to do: no pip package brings them back.
+GUI = "the standard library's GUI toolkit, which a server's image leaves out: drop the import (editors add one unasked)"
+STANDARD_BUT_ABSENT = {
+    **dict.fromkeys(("tkinter", "turtle", "idlelib"), GUI),
+    **dict.fromkeys(
+        ("distutils", "imp", "asynchat", "asyncore", "smtpd"),
+        "which Python 3.12 removed from the standard library: give init --python 3.11, or move the code off it",
+    ),
+    **dict.fromkeys(
+        "aifc audioop cgi cgitb chunk crypt imghdr mailcap msilib nis nntplib ossaudiodev pipes sndhdr spwd sunau telnetlib "
+        "uu xdrlib".split(),
+        "which Python 3.13 removed from the standard library: give init --python 3.12, or move the code off it",
+    ),
+}

@@ -32,6 +32,17 @@ LOCAL = {"app", "app.core", "tests"}  # app.core: held, as local_modules says of
             "app/__init__.py line 10 imports slowapi, which none of its dependencies installs: "
             "add the package providing it to requirements.txt",
         ),
+        # PRATANGGA/fastapi-vote: an editor's `from tkinter import CASCADE`; init said to add a package for it
+        (
+            Failure("ModuleNotFoundError", "No module named 'tkinter'", "/srv/app/models.py", 1, name="tkinter"),
+            "app/models.py line 1 imports tkinter, the standard library's GUI toolkit, which a server's image leaves out: "
+            "drop the import (editors add one unasked)",
+        ),
+        (
+            Failure("ModuleNotFoundError", "No module named 'imghdr'", "/srv/app/files.py", 2, name="imghdr"),
+            "app/files.py line 2 imports imghdr, which Python 3.13 removed from the standard library: give init --python "
+            "3.12, or move the code off it",
+        ),
         (
             Failure(
                 "PydanticImportError",

@@ -10,7 +10,7 @@ from fastapi_stackops.adopt.code_databases import committed_sqlite
 from fastapi_stackops.adopt.conventions import BUILD_CACHE, HEADER
 from fastapi_stackops.adopt.dependency_files import pyproject
 from fastapi_stackops.adopt.migrations import aerich_folder, alembic_location
-from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.source import SKIPPED, imported_names, src_is_a_package, string_constants
 from fastapi_stackops.adopt.start import served_top_level
 from fastapi_stackops.adopt.wheels import included_files, text_of

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fastapi_stackops.adopt.app_environment import secret_variables
 from fastapi_stackops.adopt.conventions import CONTAINER_PORT, ENTRY, TEST_SERVICE
 from fastapi_stackops.adopt.image import python_image, runtime_flavour
-from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.routes import Routes
 from fastapi_stackops.adopt.secret_formats import may_be_empty
 from fastapi_stackops.contract import IMAGE_SIZE_BUDGET_MB

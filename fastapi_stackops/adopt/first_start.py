@@ -19,8 +19,8 @@ from fastapi_stackops.adopt.key_files import keys_among, missing_keys, said
 from fastapi_stackops.adopt.older_python import UNBUILT, python_for_a_release
 from fastapi_stackops.adopt.opened_files import held_beside, held_file
 from fastapi_stackops.adopt.optional_installs import providing_extra, providing_group
-from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.refused_values import compared_with, quoted, redis_by_use, refused_made_up
+from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.routes import ImportFailed
 from fastapi_stackops.adopt.stackfiles import committed_secrets
 from fastapi_stackops.adopt.unset_reads import reads_behind, reads_on

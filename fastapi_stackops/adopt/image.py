@@ -23,7 +23,7 @@ from fastapi_stackops.adopt.installers import (
     with_extras,
 )
 from fastapi_stackops.adopt.made_in_image import in_context, made_in_image
-from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.source import src_packages_by_name
 from fastapi_stackops.adopt.testing import ENSUREPIP
 from fastapi_stackops.adopt.vcs_dependencies import git_step

@@ -39,7 +39,8 @@ from fastapi_stackops.adopt.key_files import KEYS_SERVICE
 from fastapi_stackops.adopt.older_python import NOT_IMPORTING, python_taught
 from fastapi_stackops.adopt.override import OVERRIDE_FILE, Override, missing_env_files, plan_override
 from fastapi_stackops.adopt.pipeline import pipeline_files
-from fastapi_stackops.adopt.reading import Repository, read_repository
+from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.routes import ImportFailed, Routes, ask_image, choose_routes
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.stackfiles import compose_text, env_texts, example_text

@@ -7,7 +7,7 @@ import re
 
 from fastapi_stackops.adopt.conventions import AT_THE_MINOR, PIPFILE_READER, pipfile_pins, pipfile_requirements
 from fastapi_stackops.adopt.package_index import normalized
-from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.setuptools_files import SETUP_PY_LIST
 
 #: The builder's checks after installing, each one shell command (tests/integration/test_adopt_image_steps.py runs them).

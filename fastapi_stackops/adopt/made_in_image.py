@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi_stackops.adopt.code_databases import committed_sqlite
 from fastapi_stackops.adopt.conventions import CODE_DIR, DATA_DIR, UID, in_the_image
 from fastapi_stackops.adopt.dotenv_reads import entrypoint_lines
-from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.repository import Repository
 
 
 def made_in_image(repo: Repository) -> str:

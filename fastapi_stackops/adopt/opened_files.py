@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import CODE_DIR
 from fastapi_stackops.adopt.import_failure import MISSING_FILE
-from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.repository import Repository
 
 
 def held_file(words: str, root: Path) -> str:

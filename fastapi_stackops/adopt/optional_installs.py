@@ -8,7 +8,7 @@ import re
 from fastapi_stackops.adopt.dependency_files import pyproject, requirement_name
 from fastapi_stackops.adopt.locks import read_lock
 from fastapi_stackops.adopt.package_index import normalized
-from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.routes import ImportFailed
 
 

@@ -25,8 +25,8 @@ from fastapi_stackops.adopt.import_failure import (
     written,
 )
 from fastapi_stackops.adopt.persistence_scenario import scenario
-from fastapi_stackops.adopt.reading import Repository
 from fastapi_stackops.adopt.refused_values import missing_variables, refused_values
+from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.table_resets import tables_reset_at_start
 from fastapi_stackops.commands import last_words
 from fastapi_stackops.diagnosis import TRACEBACK, failure_cause, given_up_words

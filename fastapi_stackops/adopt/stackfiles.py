@@ -25,7 +25,7 @@ from fastapi_stackops.adopt.conventions import (
 from fastapi_stackops.adopt.image import python_image
 from fastapi_stackops.adopt.key_files import KEYS_SERVICE, KEYS_VOLUME, key_kind, key_mounts, keys_block
 from fastapi_stackops.adopt.migrations_target import migrations_environment
-from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.secret_formats import made_up_secret
 from fastapi_stackops.adopt.source import string_constants
 from fastapi_stackops.adopt.suite_databases import (

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from fastapi_stackops.adopt.backing import Database
-from fastapi_stackops.adopt.reading import Repository
+from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.source import LOCAL_HOSTS
 from fastapi_stackops.adopt.wheels import text_of
 

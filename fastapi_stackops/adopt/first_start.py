@@ -208,7 +208,15 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
         return setup, True
     if older := python_for_a_release(setup, failed.failure):
         return older, with_deps
+    if failed.killed and (more := MORE_MEMORY.get(setup.repo.memory)) and not setup.override:
+        said = f"{more} for the app (init's compose.yaml): killed as it loaded at {setup.repo.memory}"
+        return taught(setup, Finding("memory", said, FIRST_START), memory=more), with_deps
     raise failed
+
+
+#: The app's next memory limit when its first start was killed at one (Artem817/Fastapi-image-service builds a
+#: ResNet-101 at import); at 4g, the most a developer's machine spares one service, the kill is the app's to mend.
+MORE_MEMORY = {"512m": "1g", "1g": "2g", "2g": "4g"}
 
 
 #: A compiler's absence, in a dependency's build words: the builder had none, as no pin init read needed one.

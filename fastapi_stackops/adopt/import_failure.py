@@ -253,8 +253,14 @@ def missing_folder(words: str) -> str:
     return missing[-1] if missing else ""
 
 
+#: What init says of a probe the kernel killed, before the limit it ran under.
+KILLED_SAID = "killed as it loaded (SIGKILL, as the kernel kills a container over its memory limit) at"
+
+
 def advice(words: str) -> str:
     """What to do about an import failure known only by its last words (an app that writes at import, or connects)."""
+    if KILLED_SAID in words:
+        return "it needs more memory as it loads than init gives a trial (a model built at import?): load it at first use"
     if DEPENDENCY_SAID.search(words):
         return (
             "a service the app depends on never started, for the reason it gives: mend that (a script the database runs "

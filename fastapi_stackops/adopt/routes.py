@@ -14,6 +14,7 @@ from fastapi_stackops.adopt.app_probe import FAILED, MARKER, STARTUP_FAILED
 from fastapi_stackops.adopt.conventions import CODE_DIR
 from fastapi_stackops.adopt.dependency_files import unlocked
 from fastapi_stackops.adopt.import_failure import (
+    KILLED_SAID,
     MISSING_ENV_FILE,
     READ_ONLY,
     UNREACHED,
@@ -83,6 +84,10 @@ class ImportFailed(StackError):
         failed = f"could not import {repo.app.reference} to read its routes"
         failed = f"failed its migrations ({repo.migrations}) before the app could start" if migrating else failed
         super().__init__(f"the built image {failed}: {why}")
+
+    @property
+    def killed(self) -> bool:
+        return KILLED_SAID in self.words
 
     @property
     def unreached(self) -> bool:
@@ -181,6 +186,8 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
         words = failure_cause(output.stderr)  # the exception, not the SQL statement's last lines that end it
     dependency = "" if failure else given_up_words(stack, output.stderr or "")
     words = "; ".join(filter(None, (words, dependency)))  # a database that never started, in its own words
+    if output.returncode == KILLED and not failure:  # no exception to report: the kernel's kill over the memory limit
+        words = f"{last_words(output)}; {KILLED_SAID} {repo.memory}"
     words = words if UNREACHED.search(words) else "; ".join(filter(None, (words, unreached_said(output.stderr or ""))))
     raise ImportFailed(repo, words or ("" if failure else last_words(output)), failure, MIGRATIONS_FAILED in output.stdout)
 
@@ -191,6 +198,10 @@ def logged_unwritable(output: subprocess.CompletedProcess) -> dict | None:
     what a startup failing on it would teach; None when its output names none."""
     found = READ_ONLY.search(f"{output.stdout}\n{output.stderr or ''}")
     return {"kind": "OSError", "message": found.group(0)} if found else None
+
+
+#: How a container ends when the kernel kills it for memory over its limit (SIGKILL): no exception, no report.
+KILLED = 137
 
 
 def reported(line: str, marker: str) -> dict:

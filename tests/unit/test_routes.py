@@ -57,6 +57,29 @@ def test_an_app_that_exits_at_import_is_said_in_its_words_on_stderr_not_its_logs
     assert refused.value.words == "missing: SECRET_KEY"
 
 
+@pytest.mark.parametrize(("memory", "learned"), [("512m", "1g"), ("2g", "4g"), ("4g", None)])
+def test_a_trial_the_kernel_killed_for_memory_learns_a_larger_limit_up_to_four_gigabytes(tmp_path: Path, memory, learned):
+    """Artem817/Fastapi-image-service builds a ResNet-101 at import, over the 512m the trial ran under: the kernel's kill
+    left no exception, and init refused quoting the app's last line ("Running on: cpu") with advice about --set."""
+    from dataclasses import replace
+
+    from fastapi_stackops.adopt.first_start import learned as learn
+    from fastapi_stackops.adopt.init import setup_for
+    from fastapi_stackops.adopt.stackfiles import compose_text
+
+    ran = CompletedProcess([], 137, "Running on: cpu\n", "")
+    repo = replace(read_repository(written(tmp_path, FILES)), memory=memory)
+    with pytest.raises(ImportFailed) as refused:
+        ask_image(SimpleNamespace(compose=lambda *args, **kwargs: ran), "web", repo, {})
+    assert refused.value.killed and f"over its memory limit) at {memory}; it needs more memory" in str(refused.value)
+    if learned is None:
+        with pytest.raises(ImportFailed):
+            learn(setup_for(repo, system_ca=False), refused.value, False)
+        return
+    taught, _ = learn(setup_for(repo, system_ca=False), refused.value, False)
+    assert taught.repo.memory == learned and f"    mem_limit: {learned}\n" in compose_text(taught.repo)
+
+
 def test_migrations_that_fail_before_the_probe_are_said_as_the_migrations_not_the_apps_import(tmp_path: Path):
     """mrelokusa/fastapi-news-api: its env.py reads `settings.database_url` of a field named DATABASE_URL; the refusal
     said the app could not be imported, quoting pydantic's file."""

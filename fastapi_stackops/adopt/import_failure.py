@@ -39,6 +39,11 @@ GENERIC = (
     "if it needs a variable init could not read from its code, give it with --set NAME=VALUE; "
     "if this is not the app, name it with --app module:attribute"
 )
+#: What to do about migrations that fail for no reason init can name: the stack's database starts empty.
+FRESH_DATABASE = (
+    "its migrations must build the schema on an empty database, as the stack's starts (a chain that creates a table twice "
+    "fails so): run them on an empty one to see it, mend them, and commit"
+)
 
 
 def briefly(words: str, most: int = 200) -> str:
@@ -257,8 +262,9 @@ def missing_folder(words: str) -> str:
 KILLED_SAID = "killed as it loaded (SIGKILL, as the kernel kills a container over its memory limit) at"
 
 
-def advice(words: str) -> str:
-    """What to do about an import failure known only by its last words (an app that writes at import, or connects)."""
+def advice(words: str, migrating: bool = False) -> str:
+    """What to do about an import failure known only by its last words (an app that writes at import, or connects),
+    or about migrations that failed before it."""
     if KILLED_SAID in words:
         return "it needs more memory as it loads than init gives a trial (a model built at import?): load it at first use"
     if DEPENDENCY_SAID.search(words):
@@ -287,4 +293,4 @@ def advice(words: str) -> str:
             f"it needs the folder {folder}, which the repository does not hold (made by another build, such as a "
             "frontend's?): commit it, or have the app skip it when it is absent"
         )
-    return GENERIC
+    return FRESH_DATABASE if migrating else GENERIC

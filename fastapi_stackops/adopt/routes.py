@@ -78,7 +78,7 @@ class ImportFailed(StackError):
             if failure
             else ""
         )
-        said = f"{failure.said if failure else words}; {advice(self.words)}"
+        said = f"{failure.said if failure else words}; {advice(self.words, migrating)}"
         # One line: an exception's own text may span several (SQLAlchemy's adds "(Background on this error at: ...)").
         why = " ".join((explained or said).split())
         failed = f"could not import {repo.app.reference} to read its routes"
@@ -167,7 +167,8 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
     # Through the image's own entrypoint when it has one (it writes the file dotenv_values reads): it runs the command.
     entry = (lambda program: [service, program]) if repo.dotenv_files else (lambda program: ["--entrypoint", program, service])
     command = [*entry("python"), *probe]
-    if with_deps and repo.migrations:  # as the stack starts it: its migrations first (an extension they create)
+    # As the stack starts it: its migrations first (an extension they create); an SQLite file's with no server to wait on.
+    if (with_deps or (repo.database == "sqlite" and not repo.data_folder)) and repo.migrations:
         migrate = f'{repo.migrations} >&2 || {{ echo {MIGRATIONS_FAILED}; exit 3; }}; exec python "$@"'
         command = [*entry("sh"), "-c", migrate, "python", *probe]
     run = ["run", "--rm", *([] if with_deps else ["--no-deps"]), "-T", *command]

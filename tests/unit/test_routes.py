@@ -23,22 +23,25 @@ FILES = {
 
 
 @pytest.mark.parametrize(
-    ("with_deps", "migrates_first"),
+    ("with_deps", "driver", "migrates_first"),
     [
         # irhadTTT/fastapi-product-api: main.py makes its tables at import with an index of pg_trgm's, an extension its
         # migrations create; asked with its database up and no migrations run, the import failed as the stack would not.
-        (True, True),
-        (False, False),  # no database to migrate
+        (True, "psycopg2-binary", True),
+        (False, "psycopg2-binary", False),  # no database to migrate
+        # joaopaulordev/fastapi-real-estate-monthoya: migrations that create a table twice, on SQLite, which has no
+        # server to wait on; init passed them, and inv ci stopped on a crash-loop
+        (False, "aiosqlite", True),
     ],
 )
-def test_the_app_asked_with_its_services_up_meets_them_migrated(tmp_path: Path, with_deps, migrates_first):
+def test_the_app_asked_with_its_services_up_meets_them_migrated(tmp_path: Path, with_deps, driver, migrates_first):
     ran = []
 
     def compose(arguments, **_):
         ran.append(arguments)
         return CompletedProcess(arguments, 1, "", "")
 
-    repo = read_repository(written(tmp_path, FILES))
+    repo = read_repository(written(tmp_path, FILES | {"requirements.txt": f"fastapi\nsqlalchemy\n{driver}\nalembic\n"}))
     with pytest.raises(ImportFailed):
         ask_image(SimpleNamespace(compose=compose), "web", repo, {}, with_deps=with_deps)
     command = " ".join(ran[0])
@@ -90,6 +93,10 @@ def test_migrations_that_fail_before_the_probe_are_said_as_the_migrations_not_th
         ask_image(SimpleNamespace(compose=lambda *args, **kwargs: ran), "web", repo, {}, with_deps=True)
     assert str(refused.value).startswith("the built image failed its migrations (alembic upgrade heads) before the app")
     assert "no attribute 'database_url'" in str(refused.value) and "Container" not in str(refused.value)
+    assert str(refused.value).endswith(
+        "its migrations must build the schema on an empty database, as the stack's starts "
+        + ("(a chain that creates a table twice fails so): run them on an empty one to see it, mend them, and commit")
+    )
 
 
 @pytest.mark.parametrize("after", ["", "INFO: worker stopped", '{"level": "info"}'])

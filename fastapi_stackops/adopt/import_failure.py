@@ -11,39 +11,13 @@ from pathlib import Path
 from fastapi_stackops.adopt.conventions import CODE_DIR
 from fastapi_stackops.adopt.known_modules import ADDED_WHEN_MISSING, DISTRIBUTION_OF, SPLIT_OUT, STANDARD_BUT_ABSENT
 
-#: What an app that reaches its database at import says when there is none: worth asking again with the stack up.
-UNREACHED = re.compile(
-    r"Can't connect|Connection refused|could not translate host name|Name or service not known|"
-    r"Temporary failure in name resolution|ConnectionRefusedError|connection to server at|Errno 111|Errno 99|"
-    r"Unknown (MySQL )?server host|(?i:database connection failed|(?:could not|failed to) connect to (?:the )?database)"
-)
-#: An app that writes under its code at import (a logs/ folder): the root filesystem is read-only, and the code's
-#: files the root's, not the app user's; or a log file in a folder the image lacks (logs/ holds no Python, so is not
-#: copied), which a writable folder there mends the same way.
-READ_ONLY = re.compile(
-    rf"Read-only file system: '([^']+)'|No such file or directory: '([^']+\.log)'|Permission denied: '({CODE_DIR}/[^']+)'"
-)
 #: An app that reads a git-ignored env file at import (starlette's Config, python-dotenv with a check) and stops without it;
 #: or names its path in its own words, in any language (`logger.critical(f"Отсутствует файл: {path}")`, then exit).
 MISSING_ENV_FILE = re.compile(
     rf"(?:Config file|No such file or directory:?) '([^']*/\.env[^'/]*)'|(?<![\w./-])({CODE_DIR}(?:/[\w.-]+)*/\.env(?:\.[\w-]+)?)(?![\w/-])"
 )
-#: A file the app opens at import that the image lacks (a key pair a script makes, a git-ignored data file).
-MISSING_FILE = re.compile(rf"No such file or directory: '((?:{CODE_DIR}/)?[\w.-]+(?:/[\w.-]+)*\.\w+)'")
-#: Compose's word that a dependency of `compose run` never became healthy, then that container's own (given_up_words).
-DEPENDENCY_SAID = re.compile(r"dependency failed to start: .*; \S+ says: ")
 CONFLICT_MARKER = re.compile(r"^(<<<<<<<|=======|>>>>>>>)( |$)")
-MISSING_FOLDER = re.compile(r"[Dd]irectory '([^']+)' does not exist|path_not_directory, input_value=\w*Path\('([^']+)'\)")
 FORWARD_REFERENCE = re.compile(r"ForwardRef\('([^']+)'\)")
-GENERIC = (
-    "if it needs a variable init could not read from its code, give it with --set NAME=VALUE; "
-    "if this is not the app, name it with --app module:attribute"
-)
-#: What to do about migrations that fail for no reason init can name: the stack's database starts empty.
-FRESH_DATABASE = (
-    "its migrations must build the schema on an empty database, as the stack's starts (a chain that creates a table twice "
-    "fails so): run them on an empty one to see it, mend them, and commit"
-)
 
 
 def briefly(words: str, most: int = 200) -> str:
@@ -54,12 +28,6 @@ def briefly(words: str, most: int = 200) -> str:
         return words
     end = words.find(". ", 40, most)
     return words[: end + 1] if end > 0 else words[:most].rstrip() + "..."
-
-
-def written(words: str) -> str:
-    """The path a READ_ONLY failure names."""
-    found = READ_ONLY.search(words)
-    return next(filter(None, found.groups()), "") if found else ""
 
 
 @dataclass(frozen=True)
@@ -250,47 +218,3 @@ def missing_module(failure: Failure, deps_file: str, local: set[str], outside: d
         package = f"{DISTRIBUTION_OF[top]}, which provides it," if top in DISTRIBUTION_OF else "the package providing it"
         return f"{where} imports {top}, which none of its dependencies installs: add {package} to {deps_file}"
     return ""
-
-
-def missing_folder(words: str) -> str:
-    """The folder the app needs at import and the image lacks ("" for none): the last mention, not the library's line."""
-    missing = [named for found in MISSING_FOLDER.findall(words) for named in found if named and "{" not in named]
-    return missing[-1] if missing else ""
-
-
-#: What init says of a probe the kernel killed, before the limit it ran under.
-KILLED_SAID = "killed as it loaded (SIGKILL, as the kernel kills a container over its memory limit) at"
-
-
-def advice(words: str, migrating: bool = False) -> str:
-    """What to do about an import failure known only by its last words (an app that writes at import, or connects),
-    or about migrations that failed before it."""
-    if KILLED_SAID in words:
-        return "it needs more memory as it loads than init gives a trial (a model built at import?): load it at first use"
-    if DEPENDENCY_SAID.search(words):
-        return (
-            "a service the app depends on never started, for the reason it gives: mend that (a script the database runs "
-            "at its first start, say), then run init again"
-        )
-    if READ_ONLY.search(words):
-        return (
-            f"it writes {written(words)} beside its code at import, where the image has nothing writable: "
-            "write logs to stdout, or under a folder of their own (logs/), which init then mounts writable"
-        )
-    if UNREACHED.search(words) and re.search(r"localhost|127\.0\.0\.1", words):
-        return (
-            "it connects at import to a database at localhost, an address its code writes instead of reading it from "
-            "the environment: read it from a variable (os.getenv, or a settings field), and init points it at the stack's"
-        )
-    if opened := MISSING_FILE.search(words):
-        return (
-            f"it opens {opened.group(1).removeprefix(f'{CODE_DIR}/')} at import, a file the repository does not hold "
-            "(git-ignored, or made by a script): commit it, or have the app read it from a variable or create it"
-        )
-    if missing_folder(words):
-        folder = missing_folder(words).removeprefix(f"{CODE_DIR}/")
-        return (
-            f"it needs the folder {folder}, which the repository does not hold (made by another build, such as a "
-            "frontend's?): commit it, or have the app skip it when it is absent"
-        )
-    return FRESH_DATABASE if migrating else GENERIC

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import CODE_DIR, UID, in_the_image
-from fastapi_stackops.adopt.import_failure import MISSING_FILE
+from fastapi_stackops.adopt.failure_advice import MISSING_FILE
 
 KEYS_SERVICE = "keys"
 KEYS_VOLUME = "app-keys"

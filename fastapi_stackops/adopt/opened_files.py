@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import CODE_DIR
-from fastapi_stackops.adopt.import_failure import MISSING_FILE
+from fastapi_stackops.adopt.failure_advice import MISSING_FILE
 from fastapi_stackops.adopt.repository import Repository
 
 

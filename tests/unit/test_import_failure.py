@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from fastapi_stackops.adopt.failure_advice import advice
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.first_start import lessons
-from fastapi_stackops.adopt.import_failure import Failure, advice, cause
+from fastapi_stackops.adopt.import_failure import Failure, cause
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.routes import ImportFailed
 from tests.utils import written
@@ -181,6 +182,13 @@ def test_the_cause_of_an_import_failure(failure, said):
             "a service the app depends on never started, for the reason it gives",
         ),
         ("dependency failed to start: container x-postgres-1 is unhealthy", "give it with --set"),  # no reason given
+        # m-aamir95/fastapi-ml-service: a model fetched from its hub at import, where no name resolves; --set was no advice
+        (
+            "OSError: We couldn't connect to 'https://huggingface.co' to load this file, couldn't find it in the cached "
+            "files (from gaierror: [Errno -2] Name or service not known)",
+            "it reaches huggingface.co as it loads, and no name resolves from here: have it fetch at first use",
+        ),
+        ('could not translate host name "db" to address: Name or service not known', "give it with --set"),
     ],
 )
 def test_advice_from_last_words_alone(words, said):

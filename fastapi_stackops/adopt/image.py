@@ -121,7 +121,7 @@ def added_packages(repo: Repository) -> str:
         if repo.installer == "uv"
         else "pip install -q --no-cache-dir"
     )
-    added = " ".join(repo.added)
+    added = " ".join(map(shlex.quote, repo.added))  # an extra's brackets are the shell's glob
     return f"# The app's dependencies lack what the image runs (its server, its migrations' alembic, a module it imports): {added}.\n{CA_SECRET}{past_unreached_index(repo, pip)} {added}\n"
 
 

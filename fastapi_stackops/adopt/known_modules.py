@@ -11,7 +11,7 @@ DISTRIBUTION_OF = dict(
         "dateutil:python-dateutil PIL:Pillow bs4:beautifulsoup4 sklearn:scikit-learn cv2:opencv-python-headless Crypto:pycryptodome "
         "email_validator:email-validator argon2:argon2-cffi pydantic_settings:pydantic-settings python_multipart:python-multipart "
         "slugify:python-slugify unidecode:Unidecode fastapi_cache:fastapi-cache2 psycopg2:psycopg2-binary pymysql:PyMySQL "
-        "fastapi_users_db_sqlalchemy:fastapi-users-db-sqlalchemy"
+        "fastapi_users_db_sqlalchemy:fastapi-users-db-sqlalchemy psycopg:psycopg[binary]"
     ).split()
 )
 #: Modules the code or a library it uses imports that init adds to the image when no dependency installs them (by
@@ -20,7 +20,7 @@ DISTRIBUTION_OF = dict(
 ADDED_WHEN_MISSING = frozenset(
     "email_validator multipart jinja2 itsdangerous dotenv pytz yaml jwt jose dateutil aiofiles passlib bcrypt argon2 "
     "toml greenlet httpx requests aiohttp boto3 stripe pydantic_settings python_multipart slugify unidecode "
-    "fastapi_cache asyncpg psycopg2 pymysql aiomysql aiosqlite sqlmodel fastapi_users_db_sqlalchemy".split()
+    "fastapi_cache asyncpg psycopg psycopg2 pymysql aiomysql aiosqlite sqlmodel fastapi_users_db_sqlalchemy".split()
 )
 #: Names a library exports only with a package of its own beside it, by the library's module and the name's start:
 #: fastapi-users 10 and later moved its SQLAlchemy tables to fastapi-users-db-sqlalchemy (its `sqlalchemy` extra).

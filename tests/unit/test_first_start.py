@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 import pytest
 
 from fastapi_stackops.adopt.first_start import compiler_taught, learned, metadata_taught, written_where
@@ -123,6 +125,8 @@ EMAIL = "email-validator is not installed, run `pip install 'pydantic[email]'`"
         # Efrengarnica/Ecommerce-FastAPI-Backend: a postgresql+asyncpg URL, and no asyncpg among its requirements
         (Failure("ModuleNotFoundError", "No module named 'asyncpg'", "/srv/app/database.py", 37, name="asyncpg"), "asyncpg"),
         (Failure("ModuleNotFoundError", "No module named 'psycopg2'", "/srv/db.py", 5, name="psycopg2"), "psycopg2-binary"),
+        # Artem817/Fastapi-image-service: psycopg 3 imported, psycopg2-binary declared
+        (Failure("ModuleNotFoundError", "No module named 'psycopg'", "/srv/db.py", 19, name="psycopg"), "psycopg[binary]"),
         # nickAnhel/FastAPI-Fitness-Club: fastapi-users 13, whose SQLAlchemy tables are another package's since 10
         (
             Failure(
@@ -161,7 +165,7 @@ def test_a_well_known_module_no_dependency_installs_is_added_by_the_next_try(tmp
         return
     taught, _ = learned(Setup(repo, "env", False), failed, False)
     assert added in taught.repo.added
-    assert f"pip install -q --no-cache-dir uvicorn {added}" in dockerfile_text(taught.repo, "/health", False)
+    assert f"pip install -q --no-cache-dir uvicorn {shlex.quote(added)}" in dockerfile_text(taught.repo, "/health", False)
     assert taught.repo.findings[-1].line().startswith(f"  adds         {added}, added to the image")
 
 

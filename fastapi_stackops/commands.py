@@ -112,8 +112,13 @@ class Background:
     def running(self) -> bool:
         return self.process.poll() is None
 
-    def wait(self) -> int:
-        code = self.process.wait()
+    def wait(self, timeout: float | None = None) -> int | None:
+        """Its exit code; None when it ran past `timeout` seconds, and is then killed."""
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
         self.reader.join(timeout=5)
         return code
 

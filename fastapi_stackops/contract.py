@@ -185,6 +185,8 @@ def _base_image(variable: str, table: _Table, declared: Mapping[str, Any]) -> De
 
 #: The image size the smoke check allows a built image when the contract names none.
 IMAGE_SIZE_BUDGET_MB = 500
+#: How long a service's suite may run under inv ci before it is stopped (a hung test), by default.
+TESTS_TIMEOUT_MINUTES = 30
 TOP_KEYS = (
     "entry",
     "env-dir",
@@ -197,6 +199,7 @@ TOP_KEYS = (
     "base-images",
     "forbidden-in-image",
     "image-size-budget-mb",
+    "tests-timeout-minutes",
     "lint",
     "kubernetes",
 )
@@ -218,9 +221,6 @@ def parse_contract(data: Mapping[str, Any], file: Path) -> ProjectConfig:
         table = top.sub("migrate", ("service", "upgrade", "current", "new"))
         migrations = Migrations(table.text("service", entry), table.text("upgrade"), table.text("current"), table.text("new"))
     base_images = _base_images(top.get("base-images", dict, {}), file)
-    budget = top.get("image-size-budget-mb", int, IMAGE_SIZE_BUDGET_MB)
-    if budget < 1:
-        top.fail("image-size-budget-mb", f"must be a size in MB, got {budget}")
     root = file.parent
     return ProjectConfig(
         root=root,
@@ -235,10 +235,19 @@ def parse_contract(data: Mapping[str, Any], file: Path) -> ProjectConfig:
         service_tests=top.text("service-tests"),
         base_images=base_images,
         forbidden_in_image=DEFAULT_FORBIDDEN + top.strings("forbidden-in-image"),
-        image_size_budget_mb=budget,
+        image_size_budget_mb=_positive(top, "image-size-budget-mb", IMAGE_SIZE_BUDGET_MB, "a size in MB"),
+        tests_timeout_minutes=_positive(top, "tests-timeout-minutes", TESTS_TIMEOUT_MINUTES, "minutes"),
         lint=top.strings("lint"),
         kubernetes=top.strings("kubernetes"),
     )
+
+
+def _positive(top: _Table, key: str, default: int, what: str) -> int:
+    """A whole number above zero under `key`, else `default`."""
+    value = top.get(key, int, default)
+    if value < 1:
+        top.fail(key, f"must be {what} above zero, got {value}")
+    return value
 
 
 def find_pyproject(start: Path) -> Path | None:

@@ -124,6 +124,7 @@ class ProjectConfig:
     forbidden_in_image: tuple[str, ...]
     image_size_budget_mb: int
     lint: tuple[str, ...]
+    tests_timeout_minutes: int = 30  # a suite running longer is stopped: a hung test never holds CI
     kubernetes: tuple[str, ...] = ()  # kustomize directories `inv lint` renders and validates
 
     def service(self, name: str) -> ServiceContract:

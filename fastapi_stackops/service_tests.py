@@ -11,6 +11,7 @@ from fastapi_stackops.baseimages import ensure_base_images
 from fastapi_stackops.building import build_images
 from fastapi_stackops.commands import plain
 from fastapi_stackops.console import step
+from fastapi_stackops.engine import PROJECT_LABEL, SERVICE_LABEL
 from fastapi_stackops.stack import Stack
 
 #: pytest's closing line ("== 9 failed, 45 passed in 11.00s ==").
@@ -39,9 +40,23 @@ def run_service_tests(stack: Stack, tty: bool = False) -> None:
             stack.compose(["run", "--rm", name], extra_env=base)
             return
         said: list[str] = []
-        code = stack.start_compose(["run", "--rm", "--no-TTY", name], base, on_line=lambda line: said.append(echo(line))).wait()
+        running = stack.start_compose(["run", "--rm", "--no-TTY", name], base, on_line=lambda line: said.append(echo(line)))
+        minutes = stack.config.tests_timeout_minutes
+        if (code := running.wait(timeout=minutes * 60)) is None:
+            remove_the_suites_container(stack, name)
+            raise StackError(
+                f"the service's tests ({name}) ran past {minutes} minutes and were stopped (a test that hangs?); their "
+                f"output is above; allow them more with {stack.config.where('tests-timeout-minutes')}"
+            )
         if code:
             raise StackError(f"the service's tests failed ({name}): {pytest_summary(said, code)}; their output is above")
+
+
+def remove_the_suites_container(stack: Stack, name: str) -> None:
+    """The suite's one-off container, which a killed `compose run` leaves running: removed, so nothing runs on."""
+    labels = [f"{PROJECT_LABEL}={stack.project}", f"{SERVICE_LABEL}={name}", "com.docker.compose.oneoff=True"]
+    for container in stack.client.containers.list(all=True, filters={"label": labels}):
+        container.remove(force=True)
 
 
 def pytest_summary(lines: list[str], code: int) -> str:

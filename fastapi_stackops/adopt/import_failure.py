@@ -122,6 +122,11 @@ def optional_module(failure: Failure) -> str:
 INSIDE_A_RELEASE = frozenset({"TypeError", "AttributeError", "NameError", "SystemError"})
 
 
+#: SQLAlchemy refusing a model as it is declared (an attribute named `metadata`, a relationship with no foreign key to
+#: follow): the code's own break, not a value the app was given.
+MAPPING_REFUSED = frozenset({"InvalidRequestError", "NoForeignKeysError", "AmbiguousForeignKeysError", "NoReferencedTableError"})
+
+
 def cause(
     failure: Failure, deps_file: str, local: set[str], outside: dict[str, str] | None = None, unlocked: tuple = ((), "")
 ) -> str:
@@ -153,6 +158,10 @@ def cause(
         return f"{where}: {briefly(message).rstrip('.')}: none of its dependencies installs {optional}; add it to {deps_file}"
     if failure.library and failure.kind in INSIDE_A_RELEASE:
         return inside_a_release(failure, deps_file)
+    if failure.kind in MAPPING_REFUSED and failure.file.startswith(f"{CODE_DIR}/"):
+        return (
+            f"{failure.said}: SQLAlchemy refuses the models as the code writes them, whatever it is given: fix them, and commit"
+        )
     return pydantic_cause(failure, deps_file)
 
 

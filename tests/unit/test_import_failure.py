@@ -33,6 +33,18 @@ LOCAL = {"app", "app.core", "tests"}  # app.core: held, as local_modules says of
             "app/__init__.py line 10 imports slowapi, which none of its dependencies installs: "
             "add the package providing it to requirements.txt",
         ),
+        # rim-nova/fastapi-ml-interview: a model's column named `metadata`, which SQLAlchemy reserves; init advised --set
+        (
+            Failure(
+                "InvalidRequestError",
+                "Attribute name 'metadata' is reserved when using the Declarative API.",
+                "/srv/app/models/item.py",
+                40,
+                library="sqlalchemy 2.0.36",
+            ),
+            "app/models/item.py line 40: InvalidRequestError: Attribute name 'metadata' is reserved when using the "
+            "Declarative API: SQLAlchemy refuses the models as the code writes them, whatever it is given: fix them, and commit",
+        ),
         # PRATANGGA/fastapi-vote: an editor's `from tkinter import CASCADE`; init said to add a package for it
         (
             Failure("ModuleNotFoundError", "No module named 'tkinter'", "/srv/app/models.py", 1, name="tkinter"),

@@ -159,9 +159,7 @@ def cause(
     if failure.library and failure.kind in INSIDE_A_RELEASE:
         return inside_a_release(failure, deps_file)
     if failure.kind in MAPPING_REFUSED and failure.file.startswith(f"{CODE_DIR}/"):
-        return (
-            f"{failure.said}: SQLAlchemy refuses the models as the code writes them, whatever it is given: fix them, and commit"
-        )
+        return f"{failure.said.rstrip('.')}: SQLAlchemy refuses the models as the code writes them, whatever it is given: fix them, and commit"
     return pydantic_cause(failure, deps_file)
 
 

@@ -32,9 +32,10 @@ def main_packages(lock: dict, installer: str) -> set[str] | None:
     return {name for name, _ in seen}
 
 
-#: A marker that holds on another system only (`sys_platform == 'win32'`, `platform_system == "Darwin"`).
+#: A marker that holds on another system only (`sys_platform == 'win32'`, `platform_system == "Darwin"`, `os_name == 'nt'`).
 OTHER_SYSTEM = re.compile(
-    r"""(sys_platform\s*==\s*['"](win32|darwin|cygwin)|platform_system\s*==\s*['"](Windows|Darwin)|sys_platform\s*!=\s*['"]linux)['"]"""
+    r"""(sys_platform\s*==\s*['"](win32|darwin|cygwin)|platform_system\s*==\s*['"](Windows|Darwin)|sys_platform\s*!=\s*['"]linux"""
+    r"""|os_name\s*==\s*['"]nt)['"]"""
 )
 
 

@@ -12,6 +12,9 @@ from fastapi_stackops.adopt.locks import main_packages
         # counted as installed, no libpq went into the image, and psycopg found "no pq wrapper available".
         ("implementation_name != 'pypy' and sys_platform == 'win32'", {"psycopg"}),
         ('platform_system == "Darwin"', {"psycopg"}),
+        # qwerty1347/fastapi-imageSearch: pywinpty under `os_name == 'nt'`, Windows' own wheels alone; init refused it
+        # as a Rust build no image compiles
+        ("os_name == 'nt'", {"psycopg"}),
         ("sys_platform == 'win32' or sys_platform == 'linux'", {"psycopg", "psycopg-binary"}),
         ("python_version >= '3.10'", {"psycopg", "psycopg-binary"}),
     ],

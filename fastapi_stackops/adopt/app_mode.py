@@ -188,3 +188,19 @@ def assigns(node: ast.AST) -> bool:
     """An assignment of one target to a value, annotated (`self.is_production: bool = ...`) or not."""
     plain = isinstance(node, ast.Assign) and len(node.targets) == 1
     return plain or (isinstance(node, ast.AnnAssign) and node.value is not None)
+
+
+#: A str method called on a setting the app left None (`{...}[env.lower()]` of an `ENV: Optional[str] = None`).
+NONE_USED = re.compile(r"'NoneType' object has no attribute '(?:lower|upper|strip|casefold|title|startswith|endswith|split)'")
+
+
+def modes_left_none(words: str, settings: Settings | None, source: str) -> dict[str, str]:
+    """Variable -> a local mode the failing file quotes (`{"dev": DevConfig, "prod": ProdConfig}`), for each mode setting
+    with no value (`ENV: Optional[str] = None`) when the failure is a str method called on None: the app cannot start
+    without one (surajk998/fastapi-fitness-studio). None for a file that quotes no local mode."""
+    if not NONE_USED.search(words):
+        return {}
+    quoted = set(re.findall(r"""["'](\w+)["']""", source))
+    local = next((mode for mode in (*LOCAL, *TESTING) if mode in quoted), "")
+    fields = [f for f in setting_fields(settings) if MODE_NAMED.match(f.name) and not f.default]
+    return {f.variable: local for f in fields} if local else {}

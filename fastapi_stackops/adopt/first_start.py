@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
+from fastapi_stackops.adopt.app_mode import modes_left_none
 from fastapi_stackops.adopt.app_settings import setting_fields
 from fastapi_stackops.adopt.conventions import CODE_DIR, SET_BY_THE_IMAGE, in_the_image
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
@@ -184,8 +185,9 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
     path = failed.failure.own_line(setup.repo.root)[0] if failed.failure else None
     statement = failed.failure.own_statement(setup.repo.root) if failed.failure else ""
     variables = [*generated, *(f.variable for f in setting_fields(setup.repo.settings))]  # made up, or left unset
+    source = path.read_text(errors="replace") if path and path.is_file() else ""
     made_up = refused_made_up(failed.words, dict(generated)) | redis_by_use(failed.words, statement, variables)
-    made_up |= compared_with(failed.words, dict(generated), path.read_text(errors="replace") if path and path.is_file() else "")
+    made_up |= compared_with(failed.words, dict(generated), source) | modes_left_none(failed.words, setup.repo.settings, source)
     refused = as_settings(failed.refused_values | made_up, setup.repo, path)
     typed = {name: value for name, value in refused.items() if setup.repo.given.get(name) != value}
     if typed:  # values their types or checks refused (made up, or unset): values they take, as --set would give them

@@ -363,3 +363,28 @@ def test_a_variable_redis_refused_as_a_url_is_given_the_stacks_redis_whether_mad
     failed = ImportFailed(repo, words, Failure("ValueError", words.split(": ", 1)[1], "/srv/views.py", 4))
     taught, _ = learned(Setup(repo, "env", False), failed, False, generated)
     assert taught.repo.given["WS_MESSAGE_QUEUE"] == "redis://redis:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("quoted", "given"),
+    [
+        # surajk998/fastapi-fitness-studio: `ENV: Optional[str] = None`, looked up as `{...}[env.lower()]`, its value in
+        # a .env the image does not carry; init was refused on "'NoneType' object has no attribute 'lower'"
+        ('{"dev": Dev, "prod": Prod}', "dev"),
+        ('{"staging": Dev, "prod": Prod}', None),  # no local mode to give it: the failure stands
+    ],
+)
+def test_a_mode_left_none_that_the_app_calls_a_str_method_on_gets_a_local_mode_its_file_quotes(tmp_path, quoted, given):
+    config = "from typing import Optional\nfrom pydantic_settings import BaseSettings\n\nclass Base(BaseSettings):\n"
+    config += f"    ENV: Optional[str] = None\n\nDev = Prod = Base\n\ndef get(env):\n    return {quoted}[env.lower()]()\n"
+    repo = read_repository(
+        written(tmp_path, {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config})
+    )
+    failure = Failure("AttributeError", "'NoneType' object has no attribute 'lower'", "/srv/config.py", 9)
+    failed = ImportFailed(repo, f"{failure.kind}: {failure.message}", failure)
+    if given is None:
+        with pytest.raises(ImportFailed):
+            learned(Setup(repo, "env", False), failed, False)
+        return
+    taught, _ = learned(Setup(repo, "env", False), failed, False)
+    assert taught.repo.given == {"ENV": given}

@@ -78,8 +78,9 @@ HEADER = WRITTEN_BY_INIT
 BUILD_CACHE = ".stackops-build-cache"
 
 #: A marker at an exact patch release (`python_full_version == "3.11.7"`, which poetry and uv export for a project pinned
-#: to one) matches no image's Python of that minor, and pip skips the line without a word: such a marker is read at the minor.
-AT_THE_MINOR = "sed -i -E \"s/python_full_version ?== ?[\\\"'](3\\.[0-9]+)\\.[0-9]+[\\\"']/python_version == '\\1'/g\""
+#: to one), or from one on (`>= "3.11.6"`, poetry's `python = "^3.11.6"`), matches no image's Python of that minor older
+#: than it (Debian's 3.11.2), and pip skips the line without a word: such a marker is read at the minor.
+AT_THE_MINOR = "sed -i -E \"s/python_full_version ?(==|>=) ?[\\\"'](3\\.[0-9]+)\\.[0-9]+[\\\"']/python_version \\1 '\\2'/g\""
 
 
 def pipfile_pins(section: str = "default") -> str:

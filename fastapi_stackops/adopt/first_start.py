@@ -23,6 +23,7 @@ from fastapi_stackops.adopt.optional_installs import providing_extra, providing_
 from fastapi_stackops.adopt.refused_values import compared_with, quoted, redis_by_use, refused_made_up
 from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.routes import ImportFailed
+from fastapi_stackops.adopt.runtime_libraries import missing_library
 from fastapi_stackops.adopt.stackfiles import committed_secrets
 from fastapi_stackops.adopt.unset_reads import reads_behind, reads_on
 from fastapi_stackops.adopt.wheels import native_libraries
@@ -88,6 +89,7 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
         held_beside(failed.words, repo),
     )
     extra, group = providing_extra(failed, repo), providing_group(failed, repo)
+    library, package = missing_library(failed.words)
     committed_said = f"{', '.join(refused)}: the app refused its committed .env's value; ci makes up its own"
     return [
         lesson("keys", keys, "key files", said(keys)),
@@ -101,6 +103,7 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
         lesson("refused_committed", refused, "variable", committed_said),
         lesson("placeholders", placeholder, "env file", f"{placeholder}, empty in the image: read at import"),
         lesson("added", failed.undeclared, "adds", added_said(failed.undeclared, repo)),
+        lesson("libraries", package, "installs", f"{package} in the image: a dependency loads {library}, which its wheel lacks"),
         lesson("required", variables, "variable", f"{', '.join(variables)}, read at import with no default: secrets"),
     ]
 
@@ -201,7 +204,7 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
         known = getattr(setup.repo, name)
         new = [v for v in (value if isinstance(value, tuple) else (value,)) if v and v not in known]
         if new and (
-            name in ("required", "refused_committed", "added", "copied", "extras", "groups")
+            name in ("required", "refused_committed", "added", "copied", "extras", "groups", "libraries")
             or new[0].startswith(f"{CODE_DIR}/")
             or outside_the_system(name, new[0])
         ):

@@ -216,7 +216,7 @@ def runtime_base_stage(repo: Repository, data_dir: bool) -> str:
     _, libraries = native_steps(repo.compiled)
     loaded = " ".join(repo.libraries)
     libraries += (
-        apt_install(loaded, f"What the driver loads at run time ({loaded}): it ships no build of its own.") if loaded else ""
+        apt_install(loaded, f"What the dependencies load at run time ({loaded}): their wheels carry none.") if loaded else ""
     )
     packages = " ".join(dict.fromkeys(package for _, package in repo.programs))
     ran = ", ".join(program for program, _ in repo.programs)

@@ -58,3 +58,28 @@ def libpq(root: Path, dependencies: tuple[str, ...]) -> tuple[str, ...]:
     text = "".join(text_of(path) for path in named if path.is_file())
     built = re.search(r"psycopg[-_](binary|c)\b|psycopg\[[^\]]*\b(binary|c)\b", text, re.I)
     return () if built else ("libpq5",)
+
+
+#: Shared libraries wheels load and do not vendor, by the name the loader misses, and the Debian package holding each.
+PACKAGE_OF_LIBRARY = {
+    "libgomp.so.1": "libgomp1",  # OpenMP: paddlepaddle, lightgbm, some torch builds
+    "libGL.so.1": "libgl1",
+    "libglib-2.0.so.0": "libglib2.0-0",
+    "libgthread-2.0.so.0": "libglib2.0-0",
+    "libSM.so.6": "libsm6",
+    "libXext.so.6": "libxext6",
+    "libXrender.so.1": "libxrender1",
+    "libsndfile.so.1": "libsndfile1",
+    "libgfortran.so.5": "libgfortran5",
+    "libmagic.so.1": "libmagic1",
+    "libzbar.so.0": "libzbar0",
+    "libpq.so.5": "libpq5",
+}
+#: The loader's words for a library it cannot find as a module loads.
+MISSING_LIBRARY = re.compile(r"([\w.+-]+\.so(?:\.\d+)*): cannot open shared object file")
+
+
+def missing_library(words: str) -> tuple[str, str]:
+    """(the library the loader missed, the Debian package holding it) when init knows the package; ("", "") else."""
+    found = MISSING_LIBRARY.search(words)
+    return (found[1], PACKAGE_OF_LIBRARY[found[1]]) if found and found[1] in PACKAGE_OF_LIBRARY else ("", "")

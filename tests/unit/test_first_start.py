@@ -388,3 +388,25 @@ def test_a_mode_left_none_that_the_app_calls_a_str_method_on_gets_a_local_mode_i
         return
     taught, _ = learned(Setup(repo, "env", False), failed, False)
     assert taught.repo.given == {"ENV": given}
+
+
+@pytest.mark.parametrize(
+    ("words", "installed"),
+    [
+        # gabriele-mastrapasqua/fastapi-ocr: paddlepaddle's wheel loads OpenMP, which it does not vendor; init refused
+        # after a build with advice about --set
+        ("ImportError: libgomp.so.1: cannot open shared object file: No such file or directory", "libgomp1"),
+        ("ImportError: libcuda.so.1: cannot open shared object file: No such file or directory", None),  # not Debian's to give
+    ],
+)
+def test_a_shared_library_a_wheel_loads_and_lacks_is_installed_by_the_next_try(tmp_path, words, installed):
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP}))
+    failure = Failure("ImportError", words.split(": ", 1)[1], "/srv/main.py", 3)
+    failed = ImportFailed(repo, words, failure)
+    if installed is None:
+        with pytest.raises(ImportFailed):
+            learned(Setup(repo, "env", False), failed, False)
+        return
+    taught, _ = learned(Setup(repo, "env", False), failed, False)
+    assert taught.repo.libraries == (installed,)
+    assert f"apt-get install -y --no-install-recommends {installed}" in dockerfile_text(taught.repo, "/health", False)

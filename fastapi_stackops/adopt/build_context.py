@@ -135,8 +135,8 @@ def dockerignore_text(repo: Repository, env_dir: str) -> str:
         "**/__pycache__",
         "**/*.py[cod]",
         env_dir,
-        "*.env.docker",
-        "**/.env",  # at any depth, as smoke forbids it in the image (a committed src/config/.env)
+        "**/*.env.docker",  # at any depth, as smoke forbids them in the image (a committed app/core/.env.docker)
+        "**/.env",  # so too (a committed src/config/.env)
     ]
     # Data and ci's reports stay out, unless the app's code is a package of that name (reports/ of a reporting app).
     # A test image keeps tests/ whichever folder its suite is in: a root conftest.py may load its fixtures from there.

@@ -152,11 +152,20 @@ def test_a_folder_at_the_top_the_code_names_as_a_path_is_copied_with_it(tmp_path
     assert code_paths(repo) == copied
 
 
-def test_an_env_file_at_any_depth_stays_out_of_the_build(tmp_path):
-    # ShahriyarR/hexagonal-fastapi-jobboard commits src/jobboard/configurator/.env: the image held it, and smoke's
-    # "no forbidden files in image" failed inv ci on the image init had written.
-    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP, "src/config/.env": "A=1\n"}))
-    assert "**/.env" in dockerignore_text(repo, "env").splitlines()
+@pytest.mark.parametrize(
+    ("committed", "pattern"),
+    [
+        # ShahriyarR/hexagonal-fastapi-jobboard commits src/jobboard/configurator/.env: the image held it, and smoke's
+        # "no forbidden files in image" failed inv ci on the image init had written.
+        ("src/config/.env", "**/.env"),
+        # VladiFinogenov/FastAPI-Warehouse-Management-Service reads its settings from a committed app/core/.env.docker,
+        # a name smoke forbids in an image as stackops' own env files': so it failed inv ci
+        ("app/core/.env.docker", "**/*.env.docker"),
+    ],
+)
+def test_an_env_file_at_any_depth_stays_out_of_the_build(tmp_path, committed, pattern):
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP, committed: "A=1\n"}))
+    assert pattern in dockerignore_text(repo, "env").splitlines()
 
 
 def test_a_pyproject_whose_lines_end_in_stray_carriage_returns_is_read_as_everywhere_else(tmp_path):

@@ -18,11 +18,11 @@ FRAMEWORK_INSTALLED = (
     '    || echo "stackops: installed without fastapi for $(python -V): no dependency names it, or the pins\' markers exclude this Python" >&2; \\\n'
     "    exit 1; }"
 )
-#: No installer in the runtime: pip and setuptools leave the venv, unless a dependency imports setuptools'
-#: pkg_resources as it loads (gunicorn before 22): setuptools then stays.
+#: No installer in the runtime: pip and setuptools leave the venv, unless a dependency imports setuptools or its
+#: pkg_resources as it loads (gunicorn before 22, paddlepaddle): setuptools then stays.
 NO_INSTALLER = (
     "if grep -rqsE --include='*.py' --exclude-dir=setuptools --exclude-dir=pkg_resources --exclude-dir=pip \\\n"
-    "    '^(import|from) pkg_resources' /opt/venv/lib; then pip uninstall -q -y pip; else pip uninstall -q -y pip setuptools; fi"
+    "    '^(import|from) (pkg_resources|setuptools)\\b' /opt/venv/lib; then pip uninstall -q -y pip; else pip uninstall -q -y pip setuptools; fi"
 )
 #: What a dependency ships that nothing reads at run time: its test suite (a tests/ holding test_*.py; pytest-alembic's
 #: tests/ is its code), unless its package's own code imports from it (numpy 2.3's testing imports numpy._core.tests),

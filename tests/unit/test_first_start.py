@@ -125,6 +125,12 @@ EMAIL = "email-validator is not installed, run `pip install 'pydantic[email]'`"
         # Efrengarnica/Ecommerce-FastAPI-Backend: a postgresql+asyncpg URL, and no asyncpg among its requirements
         (Failure("ModuleNotFoundError", "No module named 'asyncpg'", "/srv/app/database.py", 37, name="asyncpg"), "asyncpg"),
         (Failure("ModuleNotFoundError", "No module named 'psycopg2'", "/srv/db.py", 5, name="psycopg2"), "psycopg2-binary"),
+        # gabriele-mastrapasqua/fastapi-ocr: paddle imports setuptools, which no venv of Python 3.12 and later has
+        (Failure("ModuleNotFoundError", "No module named 'setuptools'", "/srv/app/main.py", 3, name="setuptools"), "setuptools"),
+        (
+            Failure("ModuleNotFoundError", "No module named 'pkg_resources'", "/srv/main.py", 2, name="pkg_resources"),
+            "setuptools",
+        ),
         # Artem817/Fastapi-image-service: psycopg 3 imported, psycopg2-binary declared
         (Failure("ModuleNotFoundError", "No module named 'psycopg'", "/srv/db.py", 19, name="psycopg"), "psycopg[binary]"),
         # nickAnhel/FastAPI-Fitness-Club: fastapi-users 13, whose SQLAlchemy tables are another package's since 10

@@ -21,9 +21,10 @@ from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import calls, parsed, template_text
 
 #: A URL's text with each replacement field as \0: scheme://user:password@host[:port]/name, each part one field (the
-#: port may be written out), the scheme a database's or a field itself.
+#: port may be written out), the scheme a database's, a field itself, or two joined (`{DBMS}+{DB_DRIVER}`).
 PLACED = re.compile(
-    r"^(?P<scheme>(?:postgres(?:ql)?|mysql|mariadb)(?:\+(?:\w+|\0))?|\0)://\0:\0@\0(?::(?:\0|\d+))?/\0(?:\?.*)?$", re.I | re.S
+    r"^(?P<scheme>(?:postgres(?:ql)?|mysql|mariadb)(?:\+(?:\w+|\0))?|\0(?:\+\0)?)://\0:\0@\0(?::(?:\0|\d+))?/\0(?:\?.*)?$",
+    re.I | re.S,
 )
 #: A scheme's field that names a database (DB_POSTGRES_SCHEMA, DATABASE_DRIVER), not a broker's (BROKER_PROTOCOL).
 DATABASE_SCHEME = re.compile(r"db|database|postgres|pg|sql|maria", re.I)
@@ -219,9 +220,10 @@ def url_parts_of(node: ast.JoinedStr, bound: dict[str, str], readers: tuple = NO
     head = text.split("?", 1)[0]  # a query's fields (`?charset={charset}`) are none of the login's parts
     reads = [read_of(v.value, bound, readers) for v in node.values if isinstance(v, ast.FormattedValue)][: head.count("\0")]
     module = placed["scheme"].endswith("+\0")  # `postgresql+{DRIVER}`: the driver's module alone
-    port = ["port"] if head.count("\0") - (placed["scheme"] == "\0" or module) == 5 else []
-    parts = ["user", "password", "host", *port, "name"]
-    parts = ["driver", *parts] if placed["scheme"] == "\0" else ["module", *parts] if module else parts
-    if parts[0] == "driver" and not DATABASE_SCHEME.search(reads[0]):
+    port = ["port"] if head.count("\0") - placed["scheme"].count("\0") == 5 else []
+    # `{DBMS}+{DB_DRIVER}` (xdadaya/fastapi-videoplatform): the database's kind, then the driver's module
+    scheme = {"\0": ["driver"], "\0+\0": ["kind", "module"]}.get(placed["scheme"], ["module"] if module else [])
+    parts = [*scheme, "user", "password", "host", *port, "name"]
+    if parts[0] in ("driver", "kind") and not DATABASE_SCHEME.search(reads[0]):
         return {}
     return {read: part for read, part in zip(reads, parts, strict=True) if read}

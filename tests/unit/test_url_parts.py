@@ -34,6 +34,13 @@ BARE_PARTS = (
     ("code", "placed"),
     [
         (BARE_PARTS, {"USER": "user", "PASSWORD": "password", "SERVER": "host", "PORT": "port", "DATABASE": "name"}),
+        # xdadaya/fastapi-videoplatform: the scheme in two fields joined by a +; DBMS got a made-up string and DB_DRIVER
+        # the whole scheme, and SQLAlchemy could not parse the URL
+        (
+            "import os\n\nURL = f\"{os.getenv('DBMS')}+{os.getenv('DB_DRIVER')}://{os.getenv('U')}:{os.getenv('P')}@{os.getenv('H')}:"
+            "{os.getenv('PORT')}/{os.getenv('N')}\"\n",
+            {"DBMS": "kind", "DB_DRIVER": "module", "U": "user", "P": "password", "H": "host", "PORT": "port", "N": "name"},
+        ),
         # no port: the four others by place
         (
             "import os\n\nURL = f\"mysql+aiomysql://{os.environ['WHO']}:{os.getenv('SECRET')}@{os.getenv('BOX')}/{os.getenv('STORE')}\"\n",

@@ -20,7 +20,7 @@ from fastapi_stackops.adopt.key_files import keys_among, missing_keys, said
 from fastapi_stackops.adopt.older_python import UNBUILT, python_for_a_release
 from fastapi_stackops.adopt.opened_files import held_beside, held_file
 from fastapi_stackops.adopt.optional_installs import providing_extra, providing_group
-from fastapi_stackops.adopt.refused_values import compared_with, quoted, redis_by_use, refused_made_up
+from fastapi_stackops.adopt.refused_values import compared_with, folders_made_up, quoted, redis_by_use, refused_made_up
 from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.routes import ImportFailed
 from fastapi_stackops.adopt.runtime_libraries import missing_library
@@ -191,6 +191,7 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
     source = path.read_text(errors="replace") if path and path.is_file() else ""
     made_up = refused_made_up(failed.words, dict(generated)) | redis_by_use(failed.words, statement, variables)
     made_up |= compared_with(failed.words, dict(generated), source) | modes_left_none(failed.words, setup.repo.settings, source)
+    made_up |= folders_made_up(failed.missing_folder, dict(generated), (p.name for p in setup.repo.root.iterdir() if p.is_dir()))
     refused = as_settings(failed.refused_values | made_up, setup.repo, path)
     typed = {name: value for name, value in refused.items() if setup.repo.given.get(name) != value}
     if typed:  # values their types or checks refused (made up, or unset): values they take, as --set would give them

@@ -212,3 +212,12 @@ def missing_variables(words: str) -> tuple[str, ...]:
     settings = V1_SETTINGS.search(words)
     found += [name.upper() for name in V1_MISSING.findall(settings.group(1))] if settings else []
     return tuple(dict.fromkeys(found))
+
+
+def folders_made_up(missing: str, generated: dict[str, str], folders: Iterable[str]) -> dict[str, str]:
+    """Variable -> a folder, for a made-up value the app looked for as a folder (`StaticFiles(directory=settings.
+    STATIC_DIRECTORY)`: "Directory 'ci-Secret...' does not exist"): the repository's folder a word of its name names
+    (static), else /tmp, which every image has (CoolichWithYou/fastapi-portfolio-template)."""
+    named = [name for name, value in generated.items() if value and missing.rstrip("/").endswith(value)]
+    words = {name: set(name.lower().split("_")) for name in named}
+    return {name: next((folder for folder in folders if folder.lower() in words[name]), "/tmp") for name in named}

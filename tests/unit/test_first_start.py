@@ -416,3 +416,22 @@ def test_a_shared_library_a_wheel_loads_and_lacks_is_installed_by_the_next_try(t
     taught, _ = learned(Setup(repo, "env", False), failed, False)
     assert taught.repo.libraries == (installed,)
     assert f"apt-get install -y --no-install-recommends {installed}" in dockerfile_text(taught.repo, "/health", False)
+
+
+@pytest.mark.parametrize(
+    ("folders", "given"),
+    [
+        # CoolichWithYou/fastapi-portfolio-template: StaticFiles(directory=settings.STATIC_DIRECTORY), required; the
+        # made-up value was made an empty folder of that name in the image, which the ci env file's own value missed
+        (["static/app.css"], "static"),
+        (["assets/app.css"], "/tmp"),  # no folder its name names: one every image has
+    ],
+)
+def test_a_made_up_value_the_app_looks_for_as_a_folder_gets_the_folder_its_name_names(tmp_path, folders, given):
+    config = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    STATIC_DIRECTORY: str\n"
+    files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
+    repo = read_repository(written(tmp_path, files | dict.fromkeys(folders, "")))
+    words = "RuntimeError: Directory 'ci-Secret03ba168f2b480e07654bd99' does not exist"
+    failed = ImportFailed(repo, words, Failure("RuntimeError", words.split(": ", 1)[1], "/srv/main.py", 9))
+    taught, _ = learned(Setup(repo, "env", False), failed, False, {"STATIC_DIRECTORY": "ci-Secret03ba168f2b480e07654bd99"})
+    assert taught.repo.given == {"STATIC_DIRECTORY": given} and taught.repo.folders == ()

@@ -26,13 +26,13 @@ NO_INSTALLER = (
 )
 #: What a dependency ships that nothing reads at run time: its test suite (a tests/ holding test_*.py; pytest-alembic's
 #: tests/ is its code), unless its package's own code imports from it (numpy 2.3's testing imports numpy._core.tests),
-#: Cython sources and type stubs.
+#: Cython sources and type stubs, but a package's __init__.pyi, which lazy_loader reads as it loads (scikit-image).
 BUILD_ONLY = (
     "find /opt/venv/lib -depth -type d -path '*/site-packages/*/tests' \\\n"
     '    -exec sh -c \'for d; do [ -z "$(find "$d" -name "test_*.py" | head -n 1)" ] && continue; p=${d#*/site-packages/}; \\\n'
     '    grep -rqsF --include="*.py" --exclude-dir=tests "$(echo "$p" | tr / .)" "${d%/site-packages/*}/site-packages/${p%%/*}" \\\n'
     '    || rm -rf "$d"; done\' sh {} + \\\n'
-    "    && find /opt/venv/lib \\( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' -o -name '*.pyi' \\) -delete"
+    "    && find /opt/venv/lib \\( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' -o \\( -name '*.pyi' ! -name '__init__.pyi' \\) \\) -delete"
 )
 #: Without the column tables (3.11 on) the dependencies' bytecode is about a tenth smaller; tracebacks keep file and line.
 DEPENDENCIES_COMPILED = (

@@ -177,3 +177,13 @@ def test_a_dependencys_test_suite_leaves_the_venv_and_a_package_named_tests_stay
     done = in_image(python_image, f"{made} && {BUILD_ONLY} && ls -d {packages}/*/tests {packages}/*/*/tests")
     assert done.returncode == 0, done.stderr
     assert sorted(done.stdout.split()) == [f"{packages}/num/_core/tests", f"{packages}/plugin/tests"]
+
+
+def test_type_stubs_leave_the_venv_and_a_packages_own_init_stub_stays(python_image):
+    # gabriele-mastrapasqua/fastapi-ocr: scikit-image's lazy_loader reads skimage/__init__.pyi as it loads; the builder
+    # deleted every stub, and the app's import failed on "Cannot load imports from non-existent stub".
+    packages = "/opt/venv/lib/python3.11/site-packages"
+    made = f"python -m venv /opt/venv && mkdir -p {packages}/lazy && touch {packages}/lazy/__init__.pyi {packages}/lazy/core.pyi"
+    done = in_image(python_image, f"{made} && {BUILD_ONLY} && ls {packages}/lazy")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["__init__.pyi"]

@@ -122,6 +122,9 @@ def optional_module(failure: Failure) -> str:
 INSIDE_A_RELEASE = frozenset({"TypeError", "AttributeError", "NameError", "SystemError"})
 
 
+#: The app's own line using what a library's module no longer has (`mp.solutions` of mediapipe 0.10.30 on): its module
+#: and the name.
+MODULE_LACKS = re.compile(r"^module '([\w.]+)' has no attribute '(\w+)'")
 #: SQLAlchemy refusing a model as it is declared (an attribute named `metadata`, a relationship with no foreign key to
 #: follow): the code's own break, not a value the app was given.
 MAPPING_REFUSED = frozenset({"InvalidRequestError", "NoForeignKeysError", "AmbiguousForeignKeysError", "NoReferencedTableError"})
@@ -158,6 +161,11 @@ def cause(
         return f"{where}: {briefly(message).rstrip('.')}: none of its dependencies installs {optional}; add it to {deps_file}"
     if failure.library and failure.kind in INSIDE_A_RELEASE:
         return inside_a_release(failure, deps_file)
+    if failure.kind == "AttributeError" and (lacks := MODULE_LACKS.match(message)) and lacks[1].split(".")[0] not in local:
+        return (
+            f"{where}: the installed {lacks[1]} has no {lacks[2]}, which a later release dropped or moved: pin the "
+            f"{DISTRIBUTION_OF.get(lacks[1].split('.')[0], lacks[1].split('.')[0])} the code was written for in {deps_file}"
+        )
     if failure.kind in MAPPING_REFUSED and failure.file.startswith(f"{CODE_DIR}/"):
         return f"{failure.said.rstrip('.')}: SQLAlchemy refuses the models as the code writes them, whatever it is given: fix them, and commit"
     return pydantic_cause(failure, deps_file)

@@ -45,6 +45,18 @@ LOCAL = {"app", "app.core", "tests"}  # app.core: held, as local_modules says of
             "app/models/item.py line 40: InvalidRequestError: Attribute name 'metadata' is reserved when using the "
             "Declarative API: SQLAlchemy refuses the models as the code writes them, whatever it is given: fix them, and commit",
         ),
+        # kxankit717/FastAPI-Video-Backend: `mp.solutions`, which mediapipe's later releases dropped; the advice was --set
+        (
+            Failure("AttributeError", "module 'mediapipe' has no attribute 'solutions'", "/srv/landmark/draw.py", 5),
+            "landmark/draw.py line 5: the installed mediapipe has no solutions, which a later release dropped or moved: "
+            "pin the mediapipe the code was written for in requirements.txt",
+        ),
+        (
+            Failure("AttributeError", "module 'cv2' has no attribute 'dnn'", "/srv/main.py", 3),
+            "main.py line 3: the installed cv2 has no dnn, which a later release dropped or moved: pin the "
+            "opencv-python-headless the code was written for in requirements.txt",
+        ),
+        (Failure("AttributeError", "module 'app.core' has no attribute 'x'", "/srv/main.py", 3), ""),  # its own module
         # PRATANGGA/fastapi-vote: an editor's `from tkinter import CASCADE`; init said to add a package for it
         (
             Failure("ModuleNotFoundError", "No module named 'tkinter'", "/srv/app/models.py", 1, name="tkinter"),

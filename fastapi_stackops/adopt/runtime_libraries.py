@@ -25,6 +25,9 @@ LOADED_LIBRARIES = {
     # ffmpeg-python and pydub run the ffmpeg program (moviepy 2's imageio-ffmpeg brings its own).
     "ffmpeg-python": "ffmpeg",
     "pydub": "ffmpeg",
+    # pytesseract runs the tesseract program, and pdf2image poppler's pdftoppm
+    "pytesseract": "tesseract-ocr",
+    "pdf2image": "poppler-utils",
 }
 
 

@@ -1084,6 +1084,8 @@ LANGGRAPH_LOCKED = ("fastapi", "langgraph-checkpoint-postgres", "psycopg", "psyc
         ("fastapi\nopencv-python-headless\n", ""),
         # Shin-otz/fastapi-quiz-video: `subprocess.check_output(["ffmpeg", "-version"])` at import, "No such file: 'ffmpeg'"
         ("fastapi\nffmpeg-python\npydub\n", "ffmpeg"),
+        # mo-hossam-stack/fastapi-ocr-microservice: its /ready answered 503, "tesseract is not installed"
+        ("fastapi\npytesseract\npdf2image\n", "tesseract-ocr poppler-utils"),
     ],
 )
 def test_a_binding_that_loads_a_system_library_gets_it_in_the_runtime(tmp_path, requirements, libraries):

@@ -11,10 +11,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
+from fastapi_stackops import StackError
 from fastapi_stackops.adopt.app_mode import modes_left_none
 from fastapi_stackops.adopt.app_settings import setting_fields
 from fastapi_stackops.adopt.conventions import CODE_DIR, SET_BY_THE_IMAGE, in_the_image
-from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
+from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.import_failure import Failure
 from fastapi_stackops.adopt.key_files import keys_among, missing_keys, said
 from fastapi_stackops.adopt.older_python import UNBUILT, python_for_a_release
@@ -277,7 +278,7 @@ def refuse_a_broken_startup(failure: Failure) -> None:
     it whatever the stack gives it: refused now, in one line, not left to crash-loop under inv ci. A NameError alone:
     an UnboundLocalError may follow from a service the probe runs without."""
     if failure.kind == "NameError" and not failure.library and failure.file.startswith(f"{CODE_DIR}/"):
-        raise NotAFastAPIRepository(
+        raise StackError(
             f"the app's startup fails in its own code, whatever it is given: {failure.said}; fix the code and commit it"
         )
 

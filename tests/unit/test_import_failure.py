@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from fastapi_stackops import StackError
 from fastapi_stackops.adopt.failure_advice import advice
-from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.first_start import lessons
 from fastapi_stackops.adopt.import_failure import Failure, cause
 from fastapi_stackops.adopt.reading import read_repository
@@ -471,7 +471,7 @@ def test_a_startup_using_a_name_the_code_never_defines_is_refused_in_one_line(ki
         assert taught_by_startup(setup, {"routes": [], "startup": failure}) is None
         return
     with pytest.raises(
-        NotAFastAPIRepository, match=r"^the app's startup fails in its own code.*main.py line 29: NameError: name 'send_digest'"
+        StackError, match=r"^the app's startup fails in its own code.*main.py line 29: NameError: name 'send_digest'"
     ):
         taught_by_startup(setup, {"routes": [], "startup": failure})
 

@@ -215,8 +215,8 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
         return setup, True
     if older := python_for_a_release(setup, failed.failure):
         return older, with_deps
-    if failed.killed and (more := MORE_MEMORY.get(setup.repo.memory)) and not setup.override:
-        said = f"{more} for the app (init's compose.yaml): killed as it loaded at {setup.repo.memory}"
+    if failed.killed and (more := MORE_MEMORY.get(setup.repo.memory)):
+        said = f"{more} for the app, in the stack init writes: killed as it loaded at {setup.repo.memory}"
         return taught(setup, Finding("memory", said, FIRST_START), memory=more), with_deps
     raise failed
 

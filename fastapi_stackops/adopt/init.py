@@ -114,7 +114,7 @@ class Setup:
         files = {".env.docker.example": example_text(repo)}
         files |= {"tasks.py": TASKS} if task_runner(repo.root) == INVOKE else {}  # never the app's own tasks.py
         if self.override:
-            override = plan_override(repo.root, self.override.compose_file, routes.probe_path, "PYTHON_BASE_IMAGE")
+            override = plan_override(repo.root, self.override.compose_file, routes.probe_path, "PYTHON_BASE_IMAGE", repo.memory)
             files[OVERRIDE_FILE] = HEADER + override.text
             files |= missing_env_files(repo.root, self.override.compose_file)  # git-ignored: a clone lacks them
         else:

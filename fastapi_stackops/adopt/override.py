@@ -17,6 +17,7 @@ from fastapi_stackops import StackError
 from fastapi_stackops.adopt.contract_table import Layout
 from fastapi_stackops.adopt.conventions import PORT_VARIABLE, UID
 from fastapi_stackops.adopt.image import healthcheck_test
+from fastapi_stackops.adopt.repository import APP_MEMORY
 from fastapi_stackops.commands import run
 from fastapi_stackops.dockerfile import instructions
 
@@ -134,7 +135,9 @@ def base_images(model: dict) -> dict[str, tuple[str, str, str]]:
     return found
 
 
-def service_override(body: dict, entry: bool, port: int, health: str, dockerfile: OwnDockerfile, python_variable: str) -> str:
+def service_override(
+    body: dict, entry: bool, port: int, health: str, dockerfile: OwnDockerfile, python_variable: str, memory: str
+) -> str:
     text = ""
     build = body.get("build") or {}
     if dockerfile.base_argument and PYTHON_IMAGE.match(dockerfile.base_default):
@@ -152,7 +155,8 @@ def service_override(body: dict, entry: bool, port: int, health: str, dockerfile
             )
     text += "    read_only: true\n    tmpfs: [/tmp]\n    cap_drop: [ALL]\n"
     text += (
-        '    security_opt: ["no-new-privileges:true"]\n    mem_limit: 512m\n    pids_limit: 128\n    restart: unless-stopped\n'
+        '    security_opt: ["no-new-privileges:true"]\n'
+        f"    mem_limit: {memory}\n    pids_limit: 128\n    restart: unless-stopped\n"
     )
     return text
 
@@ -200,7 +204,7 @@ class Override:
         return bool(self.dockerfile.base_argument and PYTHON_IMAGE.match(self.dockerfile.base_default))
 
 
-def plan_override(root: Path, compose_file: str, health: str, python_variable: str) -> Override | None:
+def plan_override(root: Path, compose_file: str, health: str, python_variable: str, memory: str = APP_MEMORY) -> Override | None:
     """Read the user's Compose file and Dockerfile; the override that makes them pass stackops' checks. None when no
     service of the file both builds an image and publishes a port (the app's `image: app`, built apart): init's own
     stack stands beside it, unless it would take the file's name."""
@@ -220,7 +224,9 @@ def plan_override(root: Path, compose_file: str, health: str, python_variable: s
     blocks = []
     for name, body in model["services"].items():
         if body.get("build"):
-            blocks.append(f"  {name}:\n" + service_override(body, name == entry, port, health, dockerfile, python_variable))
+            blocks.append(
+                f"  {name}:\n" + service_override(body, name == entry, port, health, dockerfile, python_variable, memory)
+            )
         elif name in bases:
             blocks.append(f"  {name}:\n" + backing_override(body, *bases[name]))
     depends = [n for n in bases if n in (model["services"][entry].get("depends_on") or {})]

@@ -55,7 +55,10 @@ class Routes:
 class ImportFailed(StackError):
     """The built image could not import the app: why, from the probe's report, else the app's own last words."""
 
-    def __init__(self, repo: Repository, words: str, failure: Failure | None = None, migrating: bool = False):
+    def __init__(
+        self, repo: Repository, words: str, failure: Failure | None = None, migrating: bool = False, killed: bool = False
+    ):
+        self.killed = killed  # by the kernel, over the memory limit: no exception to report
         # The output's last lines, and the whole exception: a model's every missing field, not only its last; and the
         # chain's first, which a re-raise hides (dictConfig's "Unable to configure handler" over a read-only path).
         self.words = " ".join(filter(None, (words, failure.message, failure.root))) if failure else words
@@ -74,10 +77,6 @@ class ImportFailed(StackError):
         failed = f"could not import {repo.app.reference} to read its routes"
         failed = f"failed its migrations ({repo.migrations}) before the app could start" if migrating else failed
         super().__init__(f"the built image {failed}: {why}")
-
-    @property
-    def killed(self) -> bool:
-        return KILLED_SAID in self.words
 
     @property
     def unreached(self) -> bool:
@@ -177,10 +176,11 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
         words = failure_cause(output.stderr)  # the exception, not the SQL statement's last lines that end it
     dependency = "" if failure else given_up_words(stack, output.stderr or "")
     words = "; ".join(filter(None, (words, dependency)))  # a database that never started, in its own words
-    if output.returncode == KILLED and not failure:  # no exception to report: the kernel's kill over the memory limit
-        words = f"{last_words(output)}; {KILLED_SAID} {repo.memory}"
+    killed = output.returncode == KILLED and not failure
+    words = f"{last_words(output)}; {KILLED_SAID} {repo.memory}" if killed else words
     words = words if UNREACHED.search(words) else "; ".join(filter(None, (words, unreached_said(output.stderr or ""))))
-    raise ImportFailed(repo, words or ("" if failure else last_words(output)), failure, MIGRATIONS_FAILED in output.stdout)
+    words = words or ("" if failure else last_words(output))
+    raise ImportFailed(repo, words, failure, MIGRATIONS_FAILED in output.stdout, killed)
 
 
 def logged_unwritable(output: subprocess.CompletedProcess) -> dict | None:

@@ -41,7 +41,7 @@ HARDENED = """    read_only: true
     tmpfs: [/tmp]
     cap_drop: [ALL]
     security_opt: ["no-new-privileges:true"]
-    mem_limit: 512m
+    mem_limit: {memory}
     pids_limit: 128
 """
 
@@ -113,7 +113,7 @@ def service_block(
     text += app_blocks(repo, depends)
     if not port:
         text += worker_healthcheck(repo.worker, repo.redis or repo.rabbitmq)
-    hardened = HARDENED.replace("mem_limit: 512m", f"mem_limit: {repo.memory}")
+    hardened = HARDENED.format(memory=repo.memory)
     if repo.writable:  # paths the app writes under its code: tmpfs its user owns, the rest stays read-only
         mounts = ", ".join(f'"{path}:uid={UID},gid={UID}"' for path in repo.writable)
         hardened = hardened.replace("tmpfs: [/tmp]", f"tmpfs: [/tmp, {mounts}]")

@@ -43,3 +43,14 @@ def test_a_compose_yaml_whose_services_build_nothing_is_refused_as_init_writes_t
 def test_the_built_service_that_publishes_a_port_is_the_entry():
     built = {"services": {**BUILT_APART["services"], "web": {"build": {"context": "."}, "ports": [{"target": 80}]}}}
     assert override.entry_service(built) == ("web", 80) and override.entry_service(BUILT_APART) is None
+
+
+@pytest.mark.parametrize("memory", ["512m", "2g"])
+def test_the_override_gives_the_app_the_memory_limit_its_first_start_learned(tmp_path, monkeypatch, memory):
+    """The memory lesson reached only init's own compose.yaml: the override held the app at 512m, so a repository
+    keeping its own files was refused at the limit a larger one would have passed."""
+    built = {"services": {"web": {"build": {"context": "."}, "ports": [{"target": 80}]}}}
+    monkeypatch.setattr(override, "compose_model", lambda root, file: built)
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11\n")
+    planned = override.plan_override(tmp_path, "compose.yaml", "/", "PYTHON_BASE_IMAGE", memory)
+    assert f"    mem_limit: {memory}\n" in planned.text and planned.text.count("mem_limit") == 1

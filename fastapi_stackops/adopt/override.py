@@ -17,7 +17,7 @@ from fastapi_stackops import StackError
 from fastapi_stackops.adopt.contract_table import Layout
 from fastapi_stackops.adopt.conventions import PORT_VARIABLE, UID
 from fastapi_stackops.adopt.image import healthcheck_test
-from fastapi_stackops.adopt.repository import APP_MEMORY
+from fastapi_stackops.adopt.repository import MEMORY_LIMIT
 from fastapi_stackops.commands import run
 from fastapi_stackops.dockerfile import instructions
 
@@ -204,7 +204,9 @@ class Override:
         return bool(self.dockerfile.base_argument and PYTHON_IMAGE.match(self.dockerfile.base_default))
 
 
-def plan_override(root: Path, compose_file: str, health: str, python_variable: str, memory: str = APP_MEMORY) -> Override | None:
+def plan_override(
+    root: Path, compose_file: str, health: str, python_variable: str, memory: str = MEMORY_LIMIT
+) -> Override | None:
     """Read the user's Compose file and Dockerfile; the override that makes them pass stackops' checks. None when no
     service of the file both builds an image and publishes a port (the app's `image: app`, built apart): init's own
     stack stands beside it, unless it would take the file's name."""

@@ -15,7 +15,7 @@ from fastapi_stackops.adopt.wheels import UVICORN_WORKER
 from fastapi_stackops.adopt.workspace import Workspace
 
 #: The app's memory limit in the stack init writes, its own or an override beside the user's.
-APP_MEMORY = "512m"
+MEMORY_LIMIT = "512m"
 
 
 @dataclass
@@ -107,5 +107,5 @@ class Repository:
     formatted: tuple[tuple[str, str], ...] = ()  # (variable or field, format) of secrets a library takes: a Fernet key
     login: Login | None = None  # the database login a URL the repository writes out logs in with: served as written
     rabbitmq_login: Login | None = None  # the login an AMQP URL the code writes out logs in with: served as written
-    memory: str = APP_MEMORY  # the app's memory limit: more when its first start was killed for want of it
+    memory: str = MEMORY_LIMIT  # the app's memory limit: more when its first start was killed for want of it
     package: str = ""  # the folder's own name, which its code imports itself as (run from the parent): a link in the image

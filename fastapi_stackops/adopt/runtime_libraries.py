@@ -11,30 +11,30 @@ from fastapi_stackops.adopt.locks import main_packages, read_lock
 from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.wheels import text_of
 
-#: Bindings that load a system library with ctypes or cffi, and the Debian package holding it.
+#: Bindings that load a system library with ctypes or cffi, or run a program, and what each needs (PACKAGE_OF).
 LOADED_LIBRARIES = {
-    "python-magic": "libmagic1",
-    "pyzbar": "libzbar0",
-    "cairocffi": "libcairo2",
-    "cairosvg": "libcairo2",
+    "python-magic": ("libmagic.so.1",),
+    "pyzbar": ("libzbar.so.0",),
+    "cairocffi": ("libcairo.so.2",),
+    "cairosvg": ("libcairo.so.2",),
     # OpenCV's GUI builds link libGL and GLib's threads ("libGL.so.1: cannot open shared object file"); -headless none.
-    "opencv-python": "libgl1 libglib2.0-0",
-    "opencv-contrib-python": "libgl1 libglib2.0-0",
+    "opencv-python": ("libGL.so.1", "libgthread-2.0.so.0"),
+    "opencv-contrib-python": ("libGL.so.1", "libgthread-2.0.so.0"),
     # Not a library but a program: GitPython runs git, and its import fails without one on the PATH.
-    "gitpython": "git",
+    "gitpython": ("git",),
     # ffmpeg-python and pydub run the ffmpeg program (moviepy 2's imageio-ffmpeg brings its own).
-    "ffmpeg-python": "ffmpeg",
-    "pydub": "ffmpeg",
+    "ffmpeg-python": ("ffmpeg",),
+    "pydub": ("ffmpeg",),
     # pytesseract runs the tesseract program, and pdf2image poppler's pdftoppm
-    "pytesseract": "tesseract-ocr",
-    "pdf2image": "poppler-utils",
+    "pytesseract": ("tesseract",),
+    "pdf2image": ("pdftoppm",),
 }
 
 
 def runtime_libraries(root: Path, dependencies: tuple[str, ...]) -> tuple[str, ...]:
     """The packages of the libraries the app's dependencies, and theirs where a lock says, load at run time, once each."""
     installed = [*map(normalized, dependencies), *sorted(locked_packages(root))]
-    loaded = [LOADED_LIBRARIES[name] for name in installed if name in LOADED_LIBRARIES]
+    loaded = [PACKAGE_OF[needed] for name in installed for needed in LOADED_LIBRARIES.get(name, ())]
     return tuple(dict.fromkeys([*libpq(root, dependencies), *loaded]))
 
 
@@ -63,8 +63,9 @@ def libpq(root: Path, dependencies: tuple[str, ...]) -> tuple[str, ...]:
     return () if built else ("libpq5",)
 
 
-#: Shared libraries wheels load and do not vendor, by the name the loader misses, and the Debian package holding each.
-PACKAGE_OF_LIBRARY = {
+#: Shared libraries wheels load and do not vendor, by the name the loader misses, and programs bindings run: the
+#: Debian package holding each.
+PACKAGE_OF = {
     "libgomp.so.1": "libgomp1",  # OpenMP: paddlepaddle, lightgbm, some torch builds
     "libGL.so.1": "libgl1",
     "libglib-2.0.so.0": "libglib2.0-0",
@@ -77,6 +78,11 @@ PACKAGE_OF_LIBRARY = {
     "libmagic.so.1": "libmagic1",
     "libzbar.so.0": "libzbar0",
     "libpq.so.5": "libpq5",
+    "libcairo.so.2": "libcairo2",
+    "git": "git",
+    "ffmpeg": "ffmpeg",
+    "tesseract": "tesseract-ocr",
+    "pdftoppm": "poppler-utils",
 }
 #: The loader's words for a library it cannot find as a module loads.
 MISSING_LIBRARY = re.compile(r"([\w.+-]+\.so(?:\.\d+)*): cannot open shared object file")
@@ -85,4 +91,4 @@ MISSING_LIBRARY = re.compile(r"([\w.+-]+\.so(?:\.\d+)*): cannot open shared obje
 def missing_library(words: str) -> tuple[str, str]:
     """(the library the loader missed, the Debian package holding it) when init knows the package; ("", "") else."""
     found = MISSING_LIBRARY.search(words)
-    return (found[1], PACKAGE_OF_LIBRARY[found[1]]) if found and found[1] in PACKAGE_OF_LIBRARY else ("", "")
+    return (found[1], PACKAGE_OF[found[1]]) if found and found[1] in PACKAGE_OF else ("", "")

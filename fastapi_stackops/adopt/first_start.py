@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from fastapi_stackops import StackError
-from fastapi_stackops.adopt.app_mode import modes_left_none
-from fastapi_stackops.adopt.app_settings import setting_fields
 from fastapi_stackops.adopt.conventions import CODE_DIR, SET_BY_THE_IMAGE, in_the_image
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.import_failure import Failure
@@ -21,12 +19,12 @@ from fastapi_stackops.adopt.key_files import keys_among, missing_keys, said
 from fastapi_stackops.adopt.older_python import UNBUILT, python_for_a_release
 from fastapi_stackops.adopt.opened_files import held_beside, held_file
 from fastapi_stackops.adopt.optional_installs import providing_extra, providing_group
-from fastapi_stackops.adopt.refused_values import compared_with, folders_made_up, quoted, redis_by_use, refused_made_up
+from fastapi_stackops.adopt.refused_values import quoted
 from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.routes import ImportFailed
 from fastapi_stackops.adopt.runtime_libraries import missing_library
+from fastapi_stackops.adopt.settings_taught import as_settings, unset, values_refused
 from fastapi_stackops.adopt.stackfiles import committed_secrets
-from fastapi_stackops.adopt.unset_reads import reads_behind, reads_on
 from fastapi_stackops.adopt.wheels import native_libraries
 from fastapi_stackops.console import say
 
@@ -128,54 +126,6 @@ def read_env_file(failed: ImportFailed, repo: Repository) -> str:
     return f"{CODE_DIR}/{named.group(1)}" if named else ""
 
 
-#: A pydantic field given None (pydantic 2's words): `MAIL_FROM_NAME\n  Input should be ... input_value=None`.
-NONE_FIELD = re.compile(r"^(\w+)\n\s+Input should be [^\[]*\[[^\]]*input_value=None\b", re.M)
-#: A field's own validator refusing its value (pydantic 2's words: `secret_key\n  Value error, ...`): when that is its
-#: default, a placeholder the app will not run with (`SECRET_KEY = "CHANGE_ME_IN_ENV_FILE"`), a made-up secret is not.
-REFUSED_FIELD = re.compile(r"^(\w+)\n\s+Value error,", re.M)
-
-
-def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
-    """Settings defaulting to empty that the failure names: the app's own check that one is set, in its own words
-    ("SECRET_KEY no está configurada"), or a line of its own failing on one unset; or a default its own validator
-    refused: a secret like those with no default."""
-    fields = setting_fields(repo.settings)
-    # In any case: a library names the argument it was given empty ("supabase_url is required").
-    named = [f.variable for f in fields if f.defaults_to_empty and re.search(rf"\b{f.variable}\b", failed.words, re.I)]
-    failure = failed.failure
-    # A bare check of a name the code read with no default, or a conversion of one (`int(None)`), on the app's own line;
-    # a model's field given None, read into it in the file that made the model.
-    checked = failure and (failure.kind == "AssertionError" or (failure.kind == "TypeError" and "NoneType" in failure.message))
-    given_none = NONE_FIELD.findall(failure.message) if failure and failure.kind == "ValidationError" else []
-    path, line = failure.own_line(repo.root) if checked or given_none else (None, "")
-    if path:
-        named += sorted(reads_behind(path, " ".join(given_none) or line, repo.root) | reads_on(line))
-        # A setting defaulting to empty the statement hands on: FastAPI's "A title must be provided for OpenAPI" of
-        # `FastAPI(title=configs.TITLE)`, a line or two below `app = FastAPI(` (My-Wang825, labeebkm).
-        statement = failure.own_statement(repo.root) or line
-        named += [f.variable for f in fields if f.defaults_to_empty and re.search(rf"\.{f.name}\b", statement)]
-    validated = failure and failure.kind == "ValidationError"
-    refused = {name.lower() for name in REFUSED_FIELD.findall(failure.message)} if validated else set()
-    defaulted = [f for f in fields if f.name.lower() in refused and (f.default or f.default_code)]
-    named += [f.variable for f in defaulted if f.variable not in repo.required]
-    return tuple(dict.fromkeys(named))
-
-
-def as_settings(refused: Mapping[str, str], repo: Repository, path: Path | None = None) -> dict[str, str]:
-    """Each refused field as the variable to set: a library's own (fastapi-mail's `MAIL_FROM`, fed an empty setting)
-    is no setting of the app, so the settings defaulting to empty whose names hold its words (`EMAIL_FROM_ADDRESS`),
-    else the variables the failing file's call feeds it (`MAIL_FROM=smtp_user`, of `os.getenv("SMTP_USER")`)."""
-    fields = setting_fields(repo.settings)
-    variables = {f.variable for f in fields}
-    taken: dict[str, str] = {}
-    for name, value in refused.items():
-        words = [word for word in name.split("_") if word]
-        fed = [f.variable for f in fields if f.defaults_to_empty and all(word in f.variable for word in words)]
-        behind = sorted(reads_behind(path, name, repo.root)) if path and name not in variables else []
-        taken |= dict.fromkeys(fed if name not in variables and fed else behind or [name], value)
-    return taken
-
-
 def taught(setup: Setup, finding: Finding, **fields) -> Setup:
     """The setup with what a first start taught its repository, said and kept among the findings."""
     say(finding.line())
@@ -187,13 +137,7 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
     """What an import failure teaches the next try, or the failure itself when it teaches nothing. `generated`: the
     values the try made up, which the app's own check may quote as it refuses one."""
     path = failed.failure.own_line(setup.repo.root)[0] if failed.failure else None
-    statement = failed.failure.own_statement(setup.repo.root) if failed.failure else ""
-    variables = [*generated, *(f.variable for f in setting_fields(setup.repo.settings))]  # made up, or left unset
-    source = path.read_text(errors="replace") if path and path.is_file() else ""
-    made_up = refused_made_up(failed.words, dict(generated)) | redis_by_use(failed.words, statement, variables)
-    made_up |= compared_with(failed.words, dict(generated), source) | modes_left_none(failed.words, setup.repo.settings, source)
-    made_up |= folders_made_up(failed.missing_folder, dict(generated), (p.name for p in setup.repo.root.iterdir() if p.is_dir()))
-    refused = as_settings(failed.refused_values | made_up, setup.repo, path)
+    refused = as_settings(values_refused(failed, setup.repo, dict(generated), path), setup.repo, path)
     typed = {name: value for name, value in refused.items() if setup.repo.given.get(name) != value}
     if typed:  # values their types or checks refused (made up, or unset): values they take, as --set would give them
         finding = Finding(

@@ -22,6 +22,12 @@ LOCAL = ("local", "development", "dev", "develop")
 TESTING = ("test", "testing", "tests")
 
 
+def local_member(members: list[str] | set[str]) -> str:
+    """The member a throwaway stack runs the app in, best first: its developers' own mode, then a test one; "" for none."""
+    lowered = {member.lower(): member for member in members}
+    return next((lowered[mode] for mode in (*LOCAL, *TESTING, "ci") if mode in lowered), "")
+
+
 @dataclass(frozen=True)
 class Mode:
     variable: str
@@ -200,7 +206,6 @@ def modes_left_none(words: str, settings: Settings | None, source: str) -> dict[
     without one (surajk998/fastapi-fitness-studio). None for a file that quotes no local mode."""
     if not NONE_USED.search(words):
         return {}
-    quoted = set(re.findall(r"""["'](\w+)["']""", source))
-    local = next((mode for mode in (*LOCAL, *TESTING) if mode in quoted), "")
+    local = local_member(set(re.findall(r"""["'](\w+)["']""", source)))
     fields = [f for f in setting_fields(settings) if MODE_NAMED.match(f.name) and not f.default]
     return {f.variable: local for f in fields} if local else {}

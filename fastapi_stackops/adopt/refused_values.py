@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from fastapi_stackops.adopt.app_mode import local_member
 from fastapi_stackops.adopt.brokers import REDIS_PARTS
 from fastapi_stackops.adopt.conventions import SERVED_AT
 
@@ -81,14 +82,12 @@ REFUSED_CHOICE = re.compile(
 )
 #: An app's own check refusing a value, with what the value must be.
 MUST_BE = re.compile(rf"\b(?:must be|should be|one of|allowed values are)(?: one of)?:?\s+\[?({CHOICES})")
-#: The members a throwaway stack runs the app in, best first: its developers' own mode.
-LOCAL_CHOICES = ("local", "development", "dev", "develop", "test", "testing", "ci")
 
 
 def choice(listed: str) -> str:
     """The member of a listed choice a throwaway stack runs the app in: a local or test one, else the first."""
     members = [m.strip("'\"") for m in re.findall(CHOICE, listed) if m != "or"]
-    return next((m for local in LOCAL_CHOICES for m in members if m.lower() == local), members[0])
+    return local_member(members) or members[0]
 
 
 #: A made-up value shorter than a field's minimum (`secret_key: str = Field(min_length=64)`), in pydantic 2's words and
@@ -178,7 +177,7 @@ def fitting(pattern: str) -> str | None:
     """A plain value the pattern takes whole: a local mode or one of the words it lists (`^(test|dev|prod)$`), else an
     identifier, hex, a word, a version; None when none does or it is no Python regex."""
     listed = re.findall(r"\w+", pattern) if "|" in pattern else []
-    candidates = (*(mode for mode in LOCAL_CHOICES if mode in listed), *listed, *FITTING_CANDIDATES)
+    candidates = (*filter(None, [local_member(listed)]), *listed, *FITTING_CANDIDATES)
     try:
         return next((value for value in candidates if re.fullmatch(pattern, value)), None)
     except re.error:

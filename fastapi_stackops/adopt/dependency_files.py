@@ -190,7 +190,7 @@ def locked_install(root: Path, declared: tuple[str, ...]) -> tuple[str, Finding,
     """uv's or poetry's lock, said with the index it was made against when that does not answer here; None for none."""
     for installer, said in (("uv", "uv sync --frozen"), ("poetry", "poetry's lock, exported for pip")):
         lock = root / f"{installer}.lock"
-        if not lock.is_file():
+        if not lock.is_file() or not read_toml(lock):  # a placeholder, comments alone, is no lock
             continue
         if installer == "poetry":
             refuse_a_stale_lock(root, "poetry", declared)

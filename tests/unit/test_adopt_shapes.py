@@ -477,6 +477,9 @@ def test_settings_read_with_decouple_in_several_files_and_the_migrations_are_all
 
 
 #: A settings class whose every default is a decouple read with no default: the database in parts, typed fields.
+#: A poetry.lock with nothing but its metadata: enough for init to know it as one.
+LOCK_VERSION = '[metadata]\nlock-version = "2.0"\n'
+
 DECOUPLED = [("SECRET_KEY", "str"), ("DB_HOST", "str"), ("DB_PORT", "int"), ("DB_TYPE", "str"), ("MAIL_PORT", "int")]
 
 
@@ -775,7 +778,7 @@ def test_an_app_whose_framework_comes_in_a_uv_group_installs_that_group(tmp_path
 )
 def test_an_app_whose_framework_comes_in_a_poetry_group_installs_that_group(tmp_path, main, groups, installed):
     project = f'[tool.poetry]\nname = "svc"\n[tool.poetry.dependencies]\npython = "^3.11"\n{main}{groups}'
-    repo = read_repository(written(tmp_path, {"pyproject.toml": project, "poetry.lock": "", "svc/main.py": APP}))
+    repo = read_repository(written(tmp_path, {"pyproject.toml": project, "poetry.lock": LOCK_VERSION, "svc/main.py": APP}))
     assert repo.groups == tuple(installed)
 
 
@@ -1738,14 +1741,14 @@ POETRY_WITH = '[tool.poetry.dependencies]\npython = "^3.11"\nfastapi = "*"\nshar
     [
         # matthannigan/fastapi-streamlit-llm-starter (backend): its build failed on pip's "not a Python project"
         (
-            {"pyproject.toml": POETRY_WITH.format(path="../shared"), "poetry.lock": ""},
+            {"pyproject.toml": POETRY_WITH.format(path="../shared"), "poetry.lock": LOCK_VERSION},
             "pyproject.toml: the dependency shared is installed from the folder ../shared,",
         ),
         ({"requirements.txt": "fastapi\n-e ../shared\n"}, "requirements.txt: the dependency ../shared"),
         ({"requirements.txt": "fastapi\n-e file:///Users/someone/shared ; python_version >= '3.12'\n"}, "/Users/someone/shared"),
         ({"pyproject.toml": '[project]\nname = "a"\ndependencies = ["fastapi", "lib @ file:///home/x/lib"]\n'}, "dependency lib"),
         # inside the folder: in the image like the rest of it
-        ({"pyproject.toml": POETRY_WITH.format(path="libs/shared"), "poetry.lock": ""}, ""),
+        ({"pyproject.toml": POETRY_WITH.format(path="libs/shared"), "poetry.lock": LOCK_VERSION}, ""),
         ({"requirements.txt": "fastapi\n-e ./libs/shared\n"}, ""),
     ],
 )

@@ -249,6 +249,15 @@ def test_a_poetry_lock_older_than_pyproject_is_refused_before_any_build(tmp_path
         read_repository(root)
 
 
+@pytest.mark.parametrize(("requirements", "installer"), [("fastapi\nuvicorn\n", "requirements"), ("", "poetry-unlocked")])
+def test_a_lock_pinning_nothing_is_no_lock(tmp_path, requirements, installer):
+    """princeHrajbhar/fastapi-webhook-service commits a poetry.lock of three comment lines "to satisfy the Dockerfile
+    COPY": the build's export failed on it. Its requirements.txt installs the app; without one, poetry locks afresh."""
+    files = {"pyproject.toml": POETRY_PROJECT, "poetry.lock": "# a placeholder\n", "main.py": APP}
+    root = written(tmp_path, files | ({"requirements.txt": requirements} if requirements else {}))
+    assert read_repository(root).installer == installer
+
+
 @pytest.mark.parametrize(
     "files",
     [
@@ -283,10 +292,17 @@ POETRY_SERVICE = '[tool.poetry]\nname = "svc"\n[tool.poetry.dependencies]\npytho
             "uv~=0.9.7",
             "/opt/uv/bin/pip install -q 'uv~=0.9.7' ",
         ),
-        ({"pyproject.toml": UV_SERVICE, "uv.toml": 'required-version = "0.8.4"\n', "uv.lock": ""}, "uv==0.8.4", "'uv==0.8.4' "),
+        (
+            {"pyproject.toml": UV_SERVICE, "uv.toml": 'required-version = "0.8.4"\n', "uv.lock": "version = 1\n"},
+            "uv==0.8.4",
+            "'uv==0.8.4' ",
+        ),
         # mksmin/fastapi-url-shortener: requires-poetry; poetry 2.5 refused the project.
         (
-            {"pyproject.toml": POETRY_SERVICE.replace("\n[", '\nrequires-poetry = ">=2.1.4,<2.2.0"\n[', 1), "poetry.lock": ""},
+            {
+                "pyproject.toml": POETRY_SERVICE.replace("\n[", '\nrequires-poetry = ">=2.1.4,<2.2.0"\n[', 1),
+                "poetry.lock": "[metadata]\n",
+            },
             "poetry>=2.1.4,<2.2.0",
             "/opt/poetry/bin/pip install -q 'poetry>=2.1.4,<2.2.0' poetry-plugin-export ",
         ),

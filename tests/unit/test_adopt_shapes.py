@@ -476,10 +476,11 @@ def test_settings_read_with_decouple_in_several_files_and_the_migrations_are_all
     assert secret_variables(repo) == ["SECRET_KEY", "OAUTH_CLIENT_SECRET", "POSTGRES_PASSWORD"]
 
 
-#: A settings class whose every default is a decouple read with no default: the database in parts, typed fields.
 #: A poetry.lock with nothing but its metadata: enough for init to know it as one.
 LOCK_VERSION = '[metadata]\nlock-version = "2.0"\n'
 
+
+#: A settings class whose every default is a decouple read with no default: the database in parts, typed fields.
 DECOUPLED = [("SECRET_KEY", "str"), ("DB_HOST", "str"), ("DB_PORT", "int"), ("DB_TYPE", "str"), ("MAIL_PORT", "int")]
 
 

@@ -4,6 +4,7 @@ committed, one renamed since): refused in one line before any build, where the b
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,6 +66,7 @@ def refuse_unheld_imports(root: Path, app: App) -> None:
         path = queue.pop()
         for node in getattr(parsed(path), "body", ()):
             for parts in imported(node, path, roots) if isinstance(node, ast.Import | ast.ImportFrom) else ():
+                refuse_an_empty_folder(root, path, node, parts, roots)
                 if not own_top(roots, parts[0], top):
                     continue
                 found = held(roots, parts)
@@ -92,3 +94,32 @@ def refuse(root: Path, path: Path, node: ast.stmt, parts: list[str], roots: list
             f"{path.relative_to(root)} line {node.lineno} imports {module}, which the repository does not hold (no "
             f"{'/'.join(parts)}.py): fix the import, or commit the module"
         )
+
+
+def refuse_an_empty_folder(root: Path, path: Path, node: ast.stmt, parts: list[str], roots: list[Path]) -> None:
+    """An import from an empty folder: a git submodule a clone leaves empty (hardikambati/fastapi-order-payment-
+    microservices' core/, shared by its services; the trial's import failed on "No module named 'core'")."""
+    folder = held(roots, parts[:1])
+    if folder is None or not folder.is_dir() or any(folder.iterdir()):
+        return
+    url = submodule_url(folder)
+    fix = f"a git submodule ({url}) this checkout lacks: run `git submodule update --init`, then init again" if url else ""
+    raise NotAFastAPIRepository(
+        f"{path.relative_to(root)} line {node.lineno} imports {'.'.join(parts)}, from {folder.relative_to(root)}/, "
+        + (fix or "an empty folder: commit its modules")
+    )
+
+
+#: A .gitmodules entry's path and url, in git's order.
+SUBMODULE = re.compile(r"^\s*path\s*=\s*(\S+)\s*\n\s*url\s*=\s*(\S+)", re.M)
+
+
+def submodule_url(folder: Path) -> str:
+    """Where the submodule at this folder comes from, as the .gitmodules of the repository holding it says; "" for none."""
+    for top in folder.parents:
+        if (top / ".gitmodules").is_file():
+            listed = dict(SUBMODULE.findall((top / ".gitmodules").read_text(errors="replace")))
+            return listed.get(folder.relative_to(top).as_posix(), "")
+        if (top / ".git").exists():
+            return ""
+    return ""

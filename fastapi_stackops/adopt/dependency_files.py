@@ -192,8 +192,7 @@ def locked_install(root: Path, declared: tuple[str, ...]) -> tuple[str, Finding,
         lock = root / f"{installer}.lock"
         if not lock.is_file() or not read_toml(lock):  # a placeholder, comments alone, is no lock
             continue
-        if installer == "poetry":
-            refuse_a_stale_lock(root, "poetry", declared)
+        refuse_a_stale_lock(root, installer, declared)
         if away := unreached_lock_index(lock):
             said = f"{installer}'s lock exported, its pins from this machine's index: {away}, where it was made, does not answer here"
         return installer, Finding("installs", said, lock.name), "", declared
@@ -274,15 +273,15 @@ def unlocked(root: Path, installer: str, dependencies: tuple[str, ...]) -> tuple
 
 
 def refuse_a_stale_lock(root: Path, installer: str, dependencies: tuple[str, ...]) -> None:
-    """A poetry.lock older than pyproject.toml, which poetry refuses to export ("pyproject.toml changed significantly
-    since poetry.lock was last generated"): refused before any build, in one line naming what it lacks, or saying its
-    content-hash is another's (nelttjen/fastapi-social_nw, tomaszbk/fastapi-bank-web-application)."""
-    missing, lock = unlocked(root, installer, dependencies) if installer == "poetry" else ((), "")
-    if missing and len(missing) < len(dependencies):  # a lock pinning none of them is no lock poetry wrote
+    """A lock older than pyproject.toml: refused before any build, in one line naming what it lacks (a uv.lock's sync
+    installs without it; poetry refuses to export: "changed significantly since poetry.lock was last generated"), or
+    saying a poetry.lock's content-hash is another's (nelttjen/fastapi-social_nw, tomaszbk/fastapi-bank-web-application)."""
+    missing, lock = unlocked(root, installer, dependencies)
+    if missing and len(missing) < len(dependencies):  # a lock pinning none of them is no lock its installer wrote
         named = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         raise NotAFastAPIRepository(
             f"{lock} pins no {named}, which pyproject.toml declares: the lock is older than pyproject.toml; "
-            "lock again (poetry lock) and commit it"
+            f"lock again ({installer} lock) and commit it"
         )
     text = (root / "poetry.lock").read_text(errors="replace") if installer == "poetry" else ""
     if text and stale(pyproject(root), read_toml(root / "poetry.lock"), text):

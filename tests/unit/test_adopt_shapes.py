@@ -1236,6 +1236,7 @@ def test_a_lock_says_whether_psycopg_brings_its_own_build(tmp_path):
         'version = 1\n[[package]]\nname = "x"\nversion = "0"\nsource = { virtual = "." }\n'
         'dependencies = [{ name = "psycopg" }]\n[[package]]\nname = "psycopg"\nversion = "3.2"\n'
         '[package.optional-dependencies]\nbinary = [{ name = "psycopg-binary" }]\n'
+        '[[package]]\nname = "fastapi"\nversion = "0.115"\n'
     )
     repo = read_repository(written(tmp_path, {"pyproject.toml": project, "uv.lock": lock, "svc/main.py": APP}))
     assert repo.libraries == ("libpq5",)  # psycopg-binary is named by an extra, not installed

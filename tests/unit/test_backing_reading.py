@@ -414,6 +414,7 @@ UV_WRAPPER_LOCK = (
     'dependencies = [{ name = "fastapi" }, { name = "pydantic-settings" }, { name = "asyncpgsa" }]\n\n'
     '[[package]]\nname = "asyncpgsa"\nversion = "0.27.1"\nsource = { registry = "https://pypi.org/simple" }\n'
     'dependencies = [{ name = "asyncpg" }, { name = "sqlalchemy" }]\n'
+    + "".join(f'\n[[package]]\nname = "{name}"\nversion = "1.0"\n' for name in LOCKED)
 )
 
 

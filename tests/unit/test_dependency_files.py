@@ -249,6 +249,16 @@ def test_a_poetry_lock_older_than_pyproject_is_refused_before_any_build(tmp_path
         read_repository(root)
 
 
+def test_a_uv_lock_older_than_pyproject_is_refused_before_any_build(tmp_path):
+    """owais6531/fastapi-invoice-generator declares pandas, and its uv.lock pins none: the trial built for 31 s, and
+    its import failed on pandas; refused now in a second, as a poetry.lock is."""
+    project = '[project]\nname = "svc"\nversion = "0"\ndependencies = ["fastapi", "pandas"]\n'
+    lock = 'version = 1\n\n[[package]]\nname = "fastapi"\nversion = "0.115.0"\n'
+    root = written(tmp_path, {"pyproject.toml": project, "uv.lock": lock, "main.py": APP})
+    with pytest.raises(NotAFastAPIRepository, match=r"^uv.lock pins no pandas, which .* lock again \(uv lock\) and commit it$"):
+        read_repository(root)
+
+
 @pytest.mark.parametrize(("requirements", "installer"), [("fastapi\nuvicorn\n", "requirements"), ("", "poetry-unlocked")])
 def test_a_lock_pinning_nothing_is_no_lock(tmp_path, requirements, installer):
     """princeHrajbhar/fastapi-webhook-service commits a poetry.lock of three comment lines "to satisfy the Dockerfile

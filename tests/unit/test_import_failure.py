@@ -1,6 +1,7 @@
 """adopt/import_failure.py and the ImportFailed it makes: each cause the corpus showed, as one line a user can act on."""
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -290,9 +291,10 @@ def test_a_module_whose_distribution_has_another_name_is_said_by_the_name_to_add
 
 def test_a_dependency_pyproject_declares_and_the_lock_lacks_is_said_as_a_lock_older_than_the_file(tmp_path):
     shutil.copytree(BARE / "uv-src-factory", tmp_path / "repo")
+    repo = read_repository(tmp_path / "repo")  # before slowapi is declared: init refuses such a lock before any build
     project = tmp_path / "repo" / "pyproject.toml"
     project.write_text(project.read_text().replace('"fastapi>=0.110",', '"fastapi>=0.110",\n    "slowapi>=0.1.9",'))
-    repo = read_repository(tmp_path / "repo")
+    repo = replace(repo, dependencies=(*repo.dependencies, "slowapi"))
     failure = Failure("ModuleNotFoundError", "No module named 'slowapi'", "/srv/src/main.py", 9, name="slowapi")
     said = str(ImportFailed(repo, "ModuleNotFoundError: No module named 'slowapi'", failure))
     assert said.endswith(

@@ -123,6 +123,7 @@ class Login:
     database: str = "app"
     host: str = ""  # another name the server answers to
     source: str = ""  # where the URL is written
+    local_port: int = 0  # the port at localhost the code opens the server at: the app's image forwards it there
 
 
 @dataclass(frozen=True)

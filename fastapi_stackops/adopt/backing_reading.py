@@ -14,7 +14,7 @@ from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_at_home, redis
 from fastapi_stackops.adopt.code_databases import (
     code_sqlite_file,
     committed_sqlite,
-    refuse_a_local_database,
+    local_database,
     requires_tls,
     sqlite_engine,
     sqlite_handled,
@@ -143,10 +143,10 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings, database, extension, in_code, login, tls = [], "", "", "", None, ""
     sqlite_only = sqlite_engine(root)
     found = chosen_drivers(root, dependencies, settings, sqlite_only)
-    refuse_a_local_database(root)  # whichever driver, or none init knows (asyncpg under asyncpgsa)
+    local = local_database(root, servable=bool(found))  # whichever driver, or none init knows (asyncpg under asyncpgsa)
     if found:
         database, driver = found[0]
-        findings, extension, login, tls = server_database(root, dependencies, settings, database, driver)
+        findings, extension, login, tls = server_database(root, dependencies, settings, database, driver, local)
     else:
         unrun_database(root, dependencies, settings)
         sqlite = sqlite_found(root, dependencies, settings)
@@ -191,7 +191,7 @@ def rabbitmq_of(root: Path, dependencies: tuple[str, ...], settings: Settings | 
 
 
 def server_database(
-    root: Path, dependencies: tuple[str, ...], settings: Settings | None, database: str, driver: str
+    root: Path, dependencies: tuple[str, ...], settings: Settings | None, database: str, driver: str, local: tuple | None
 ) -> tuple[list[Finding], str, Login | None, str]:
     """The database server the stack runs, said with its extension, the login the code writes out and the TLS it
     requires; a MongoDB it cannot start without beside it is refused."""
@@ -200,7 +200,7 @@ def server_database(
     named += f" {EXTENSIONS[extension].said}" if extension else ""
     findings = [Finding("database", named, f"the {driver} dependency" + (f"; {where}" if where else ""))]
     unrun_database(root, dependencies, settings, required=True)  # a leftover driver beside the one it needs
-    login, said = written_login(root, database)
+    login, said = written_login(root, database, local)
     tls = requires_tls(root) if database == "postgres" else ""
     findings += said + ([Finding("database", "TLS on, a self-signed certificate: the code requires it", tls)] if tls else [])
     return findings, extension, login, tls

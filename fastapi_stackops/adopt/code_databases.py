@@ -158,10 +158,13 @@ def local_server(path: Path, tree: ast.Module, assembled: dict) -> tuple[Path, i
     return local_database_url(path, tree, assembled) or local_rabbitmq(path, tree) or local_tortoise(path, tree, urls)
 
 
-def refuse_a_local_database(root: Path) -> None:
-    """Refuses, in one line and before any build, an app whose code opens its database (or RabbitMQ) at localhost: in a container,
-    that is the container itself, and no setting init writes can move it (FEMADOX/Fastapi-Ecosystem-Lab crash-looped).
-    A script of its own the app never imports (seed.py, run by hand at a developer's machine) is not the app."""
+def local_database(root: Path, servable: bool = True) -> tuple[str, str] | None:
+    """The URL at localhost the app's code opens its database at, and where, when it writes its login out whole
+    (`postgresql://app:pw@localhost:5439/appdb`): the stack serves that login, and a forwarder in the app's image
+    makes localhost's port the stack's server. Refuses, in one line and before any build, what no forwarder serves:
+    such a URL without its login, RabbitMQ or Tortoise at localhost, migrations opening one as written. A script of its
+    own the app never imports (seed.py, run by hand at a developer's machine) is not the app. `servable`: whether the
+    stack runs a server for the app (a driver init knows)."""
     url, where = migrations_url(root)  # alembic.ini's as written runs at the stack's database instead (migrations_target)
     if (
         SQL_SCHEME.match(url)
@@ -179,12 +182,20 @@ def refuse_a_local_database(root: Path) -> None:
     for path, tree in files:
         found = local_server(path, tree, assembled) if tree else None
         if found and not (path.stem not in imported and run_as_a_script(tree, path.parent == root)):
+            where = f"{found[0].relative_to(root)} line {found[1]}"
+            if servable and SQL_SCHEME.match(found[2]) and FORWARDED.match(found[2]):
+                return found[2], where
             what = "RabbitMQ" if found[2].startswith("amqp") else "its database"
             raise NotAFastAPIRepository(
-                f"{found[0].relative_to(root)} line {found[1]}: the app opens {what} at {masked(found[2], set())}, "
-                "at localhost, written in its code (in a container that is the container itself): read the URL from a "
-                f"setting, and init points it at the stack's own {'broker' if what == 'RabbitMQ' else 'database'}"
+                f"{where}: the app opens {what} at {masked(found[2], set())}, at localhost, written in its code (in a "
+                "container that is the container itself): read the URL from a setting, and init points it at the "
+                f"stack's own {'broker' if what == 'RabbitMQ' else 'database'}"
             )
+    return None
+
+
+#: A server's URL at localhost whose login is written out whole, that a forwarder serves: user, password, database.
+FORWARDED = re.compile(r"^[a-z]+(\+\w+)?://[\w.-]+:[^@/\s{}]+@(localhost|127\.0\.0\.1)(:\d+)?/\w+(\?\S*)?$", re.I)
 
 
 def names_imported(tree: ast.Module) -> set[str]:

@@ -77,14 +77,18 @@ def dotenv_files(root: Path) -> tuple[tuple[str, ...], str]:
     return files, next((f"{path.relative_to(root)}:{call.lineno}" for path, call, _ in reads), "")
 
 
-def entrypoint_lines(files: tuple[str, ...]) -> str:
-    """The Dockerfile's lines making each file a link to WRITTEN, and the entrypoint that writes it."""
-    if not files:
+def entrypoint_lines(files: tuple[str, ...], before: list[str] | None = None) -> str:
+    """The Dockerfile's lines making each file a link to WRITTEN, and the entrypoint that writes it; `before`: an
+    entrypoint's words that run first, and then the rest (local_forward's)."""
+    before = before or []
+    if not files and not before:
         return ""
+    if not files:
+        return f"ENTRYPOINT {json.dumps(before)}\n"
     folders = sorted({posixpath.dirname(f) for f in files} - {CODE_DIR, "/"})
     made = (f"mkdir -p {' '.join(folders)} && " if folders else "") + " && ".join(f"ln -sf {WRITTEN} {f}" for f in files)
     return (
         f"# The app reads its settings from {', '.join(files)} (python-dotenv's dotenv_values), not the environment:\n"
         f"# a link into /tmp, which the entrypoint writes from the container's environment before running the command.\n"
-        f"RUN {made}\nENTRYPOINT {json.dumps(['python', '-c', WRITER])}\n"
+        f"RUN {made}\nENTRYPOINT {json.dumps([*before, 'python', '-c', WRITER])}\n"
     )

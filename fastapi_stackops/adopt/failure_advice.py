@@ -12,7 +12,10 @@ from fastapi_stackops.adopt.conventions import CODE_DIR
 UNREACHED = re.compile(
     r"Can't connect|Connection refused|could not translate host name|Name or service not known|"
     r"Temporary failure in name resolution|ConnectionRefusedError|connection to server at|Errno 111|Errno 99|"
-    r"Unknown (MySQL )?server host|(?i:database connection failed|(?:could not|failed to) connect to (?:the )?database)"
+    r"Unknown (MySQL )?server host|(?i:database connection failed|(?:could not|failed to) connect to (?:the )?database)|"
+    # A forward (local_forward) whose server is not up: it takes the connection, then closes it.
+    r"Lost connection to MySQL server|server closed the connection unexpectedly|ConnectionResetError|"
+    r"connection was closed in the middle of operation"
 )
 #: An app that writes under its code at import (a logs/ folder): the root filesystem is read-only, and the code's
 #: files the root's, not the app user's; or a log file in a folder the image lacks (logs/ holds no Python, so is not

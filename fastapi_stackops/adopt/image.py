@@ -22,6 +22,7 @@ from fastapi_stackops.adopt.installers import (
     past_unreached_index,
     with_extras,
 )
+from fastapi_stackops.adopt.local_forward import forwarder_install
 from fastapi_stackops.adopt.made_in_image import in_context, made_in_image
 from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.source import src_packages_by_name
@@ -214,15 +215,11 @@ RUN {NO_INSTALLER}; \\
 def runtime_base_stage(repo: Repository, data_dir: bool) -> str:
     """What the runtime and the test image share: shared libraries, the user, the environment."""
     _, libraries = native_steps(repo.compiled)
-    loaded = " ".join(repo.libraries)
-    libraries += (
-        apt_install(loaded, f"What the dependencies load at run time ({loaded}): their wheels carry none.") if loaded else ""
-    )
-    packages = " ".join(dict.fromkeys(package for _, package in repo.programs))
-    ran = ", ".join(program for program, _ in repo.programs)
-    libraries += (
-        apt_install(packages, f"What {repo.migrations.split()[-1]} runs ({ran}): a slim image has none.") if packages else ""
-    )
+    loaded, ran, run = " ".join(repo.libraries), ", ".join(p for p, _ in repo.programs), repo.migrations.split()[-1:]
+    steps = [(loaded, f"What the dependencies load at run time ({loaded}): their wheels carry none.")]
+    steps += [(" ".join(dict.fromkeys(p for _, p in repo.programs)), f"What {''.join(run)} runs ({ran}): a slim image has none.")]
+    steps += [forwarder_install(repo)]
+    libraries += "".join(apt_install(packages, why) for packages, why in steps if packages)
     # A src layout's packages may import the repository's top-level ones too, and a src/ run as a package its own by name.
     both = repo.app.source_root or ("src" if src_packages_by_name(repo.root) else "")
     source_root = f"{CODE_DIR}/{both}:{CODE_DIR}" if both else CODE_DIR

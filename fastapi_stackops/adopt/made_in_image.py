@@ -9,13 +9,14 @@ from pathlib import Path
 from fastapi_stackops.adopt.code_databases import committed_sqlite
 from fastapi_stackops.adopt.conventions import CODE_DIR, DATA_DIR, UID, in_the_image
 from fastapi_stackops.adopt.dotenv_reads import entrypoint_lines
+from fastapi_stackops.adopt.local_forward import forwarder_entry
 from fastapi_stackops.adopt.repository import Repository
 
 
 def made_in_image(repo: Repository) -> str:
     """Every RUN line of these, in the order the image makes them."""
     made = placeholders(repo) + links(repo) + itself_as_package(repo) + own_metadata(repo)
-    return made + entrypoint_lines(repo.dotenv_files)
+    return made + entrypoint_lines(repo.dotenv_files, forwarder_entry(repo))
 
 
 def links(repo: Repository) -> str:

@@ -17,7 +17,7 @@ from fastapi_stackops.adopt.backing import DATABASES, SCHEME_NAMES, Login
 from fastapi_stackops.adopt.config_files import config_login
 from fastapi_stackops.adopt.dependency_files import pyproject
 from fastapi_stackops.adopt.environment_reads import constant_text
-from fastapi_stackops.adopt.findings import Finding
+from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.migrations import alembic_ini_url, alembic_location, nested_alembic
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.syntax import calls, code_text, every_node, parsed, written_text
@@ -85,10 +85,13 @@ def suite_urls(root: Path) -> Iterator[tuple[str, str]]:
             yield value, "pytest's env setting"
 
 
-def written_login(root: Path, kind: str) -> tuple[Login | None, list[Finding]]:
+def written_login(root: Path, kind: str, local: tuple[str, str] | None = None) -> tuple[Login | None, list[Finding]]:
     """The login a URL of the app's kind of database, written out at a host by name, logs in with; what init says of
-    it. Not one at localhost (the container itself: refused elsewhere), at another port, or MySQL's root."""
+    it. Not one at localhost (the container itself), at another port, or MySQL's root. `local`: the URL at localhost
+    the code opens, and where (code_databases.local_database): its login, its port forwarded to the server."""
     database = DATABASES.get(kind)
+    if local and database:
+        return local_login(*local, kind)
     for url, where in [alembic_url(root), *bound_urls(root), *suite_urls(root)] if database else ():
         found = LOGIN_URL.match(url)
         if not found or AT_LOCALHOST.match(url) or not found["scheme"].lower().startswith(SCHEME_NAMES[kind]):
@@ -103,6 +106,27 @@ def written_login(root: Path, kind: str) -> tuple[Login | None, list[Finding]]:
     login = config_login(root, kind) if database else None
     said = f"user {login.user} and database {login.database}, as a config file of the app's gives them" if login else ""
     return login, [Finding("database", said, login.source)] if login else []
+
+
+def local_login(url: str, where: str, kind: str) -> tuple[Login, list[Finding]]:
+    """The login of a URL at localhost the code opens, the port the app's image forwards to the stack's server."""
+    found = LOCAL_LOGIN.match(url)
+    if not found or (kind == "mysql" and found["user"] == "root"):  # MariaDB's image makes no user called root
+        raise NotAFastAPIRepository(
+            f"{where}: the app logs in to its database at localhost as {found['user'] if found else 'a user'}, written "
+            "in its code, a login the stack's server cannot make: read the URL from a setting"
+        )
+    port = int(found["port"] or DATABASES[kind].port)
+    login = Login(found["user"], unquote(found["password"]), found["database"], "", where, local_port=port)
+    said = f"user {login.user} and database {login.database} at localhost:{port}, as the code writes them: forwarded"
+    return login, [Finding("database", f"{said} to the stack's server", where)]
+
+
+#: A URL at localhost with its login written out whole: scheme://user:password@localhost[:port]/database[?options].
+LOCAL_LOGIN = re.compile(
+    r"^[a-z]+(\+\w+)?://(?P<user>[\w.-]+):(?P<password>[^@/\s]+)@(localhost|127\.0\.0\.1)(:(?P<port>\d+))?/(?P<database>\w+)",
+    re.I,
+)
 
 
 #: Code that rewrites its URL's scheme into a driver's (`url.replace("postgresql://", "postgresql+asyncpg://")`,

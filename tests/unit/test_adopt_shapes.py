@@ -1674,7 +1674,7 @@ TORTOISE = (
     ("code", "refused"),
     [
         # FEMADOX/Fastapi-Ecosystem-Lab: a name bound to the URL, opened at startup; ci crash-looped on Connection refused
-        ('URL = "postgresql+asyncpg://postgres:pw@localhost:5432/db"\nengine = create_async_engine(URL)\n', "line 2"),
+        ('URL = "postgresql+asyncpg://postgres:pw@localhost:5432/db"\nengine = create_async_engine(URL)\n', "forwarded"),
         ('engine = sqlalchemy.create_engine("mysql+pymysql://root@127.0.0.1/shop")\n', "line 1"),
         ('pool = await asyncpg.create_pool(dsn="postgres://localhost/app")\n', "line 1"),
         # read from the environment or a setting, even with such a default: init sets the variable
@@ -1691,12 +1691,12 @@ TORTOISE = (
         ('engine = create_engine("sqlite:///./app.db")\n', ""),
         # marcyo71/fastapi-backend: seed.py, a script run by hand that the app never imports; init refused the app.
         (f"{LOCAL_URL}{RUN}", "script"),
-        (f"{LOCAL_URL}app = FastAPI()\n{RUN}", "line 1"),  # the app itself, run as a script too
-        (f"{LOCAL_URL}{RUN}", "imported"),  # a script the app imports as well
+        (f"{LOCAL_URL}app = FastAPI()\n{RUN}", "forwarded"),  # the app itself, run as a script too
+        (f"{LOCAL_URL}{RUN}", "forwarded"),  # a script the app imports as well
         # ThanhXT2002/fastapi-music: migrate_to_mysql.py, at the top, doing its work as it loads, with no __main__
         # block; nothing imports it, and init refused the app.
         (LOCAL_URL, "script"),
-        (f"{LOCAL_URL}app = create_app()\n", "script-line 1"),  # the app's own module, which nothing imports
+        (f"{LOCAL_URL}app = create_app()\n", "script-forwarded"),  # the app's own module, which nothing imports
         # carlosaaguirrez82-lang/fastapi-store: `DB_HOST = "localhost"` in the URL it assembles from the environment's
         # parts, imported by the module that makes the engine; ci crash-looped on Connection refused.
         (f"import os\n\nHOST = 'localhost'\nURL = f'postgresql://{{os.getenv(\"U\")}}@{{HOST}}:5432/db'\n{ENGINE}", "line 4"),
@@ -1713,12 +1713,13 @@ TORTOISE = (
         # YaroslavYaryk/fastapi-tortoiseORM-blog: Tortoise's own scheme, asyncpg://, at localhost in register_tortoise
         (
             "from tortoise.contrib.fastapi import register_tortoise\n\nregister_tortoise(None, db_url='asyncpg://u:pw@localhost/b')\n",
-            "line 3",
+            "forwarded",
         ),
         (TORTOISE.format(host="os.getenv('DB_HOST', 'localhost')"), ""),
     ],
 )
 def test_a_database_opened_at_localhost_as_the_code_writes_it_is_refused_before_any_build(tmp_path, code, refused):
+    """Unless its login is written out whole: the stack serves that login, and the image forwards the port (forwarded)."""
     main = APP if refused.startswith("script") else f"import db\n{APP}"  # a script is what the app never imports
     refused = {"imported": "line 1", "script": ""}.get(refused, refused.removeprefix("script-"))
     written(tmp_path, {"requirements.txt": "fastapi\nasyncpg\n", "main.py": main, "db.py": code})
@@ -1726,6 +1727,9 @@ def test_a_database_opened_at_localhost_as_the_code_writes_it_is_refused_before_
         written(
             tmp_path, {"session.py": "from sqlalchemy import create_engine\nfrom db import URL\n\nengine = create_engine(URL)\n"}
         )
+    if refused == "forwarded":
+        assert read_repository(tmp_path).database_server.login.local_port == 5432
+        return
     if not refused:  # an engine made on a sqlite URL written in the code runs on SQLite, whatever the drivers
         assert read_repository(tmp_path).database == ("sqlite" if "sqlite" in code else "postgres")
         return

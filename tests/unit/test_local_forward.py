@@ -1,0 +1,54 @@
+"""fastapi_stackops/adopt/local_forward.py: a database the code opens at localhost, its login written out, reached
+through a forwarder in the app's image."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from fastapi_stackops.adopt.image import dockerfile_text
+from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.stackfiles import compose_text
+from tests.unit.shapes import APP
+from tests.utils import written
+
+DATABASE = "from sqlalchemy import create_engine\n\nengine = create_engine({url!r})\n"
+
+
+@pytest.mark.parametrize(
+    ("requirements", "url", "listen", "target"),
+    [
+        # The shape of a tenth of the refusals in the corpus (FEMADOX/Fastapi-Ecosystem-Lab and others): refused
+        # before any build, as localhost in a container is the container itself.
+        ("fastapi\npsycopg2-binary\n", "postgresql://shop:s3cret@localhost:5439/shopdb", 5439, "postgres:5432"),
+        ("fastapi\npymysql\n", "mysql+pymysql://shop:s3cret@127.0.0.1/shopdb", 3306, "mariadb:3306"),
+    ],
+)
+def test_a_database_at_localhost_with_its_login_is_served_through_a_forward_in_the_image(
+    tmp_path, requirements, url, listen, target
+):
+    files = {"requirements.txt": requirements, "main.py": f"import db\n{APP}", "db.py": DATABASE.format(url=url)}
+    repo = read_repository(written(tmp_path, files))
+    assert (repo.login.user, repo.login.password, repo.login.database, repo.login.local_port) == (
+        "shop",
+        "s3cret",
+        "shopdb",
+        listen,
+    )
+    dockerfile = dockerfile_text(repo, "/", data_dir=False)
+    assert "apt-get install -y --no-install-recommends socat" in dockerfile
+    entrypoints = [json.loads(line.split(" ", 1)[1]) for line in dockerfile.splitlines() if line.startswith("ENTRYPOINT")]
+    forward = f'socat TCP-LISTEN:{listen},bind=127.0.0.1,fork,reuseaddr TCP:{target} & exec "$@"'
+    assert entrypoints and all(entry[:3] == ["sh", "-c", forward] for entry in entrypoints)
+    compose = compose_text(repo, "Dockerfile")
+    server = re.search(r"\n  (postgres|mariadb):\n(.*?)\n\n", compose, re.S).group(2)
+    assert "shop" in server and "shopdb" in server  # the login the code writes, made by the server at its first start
+
+
+def test_a_database_at_localhost_without_its_login_is_still_refused(tmp_path):
+    files = {"requirements.txt": "fastapi\npsycopg2-binary\n", "main.py": f"import db\n{APP}"}
+    files["db.py"] = DATABASE.format(url="postgresql://localhost/shopdb")
+    with pytest.raises(Exception, match=r"^db.py line 3: the app opens its database at postgresql://localhost/shopdb"):
+        read_repository(written(tmp_path, files))

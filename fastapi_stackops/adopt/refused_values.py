@@ -4,6 +4,7 @@ and those its type or its own check refused, with a value each takes instead. Pu
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable
 
 from fastapi_stackops.adopt.app_mode import local_member
@@ -37,7 +38,7 @@ LISTED_MISSING = re.compile(
 
 #: A value init generated that the setting's type refused (pydantic names the field, then what it should be).
 REFUSED_VALUE = re.compile(
-    rf"{FIELD}\s+(?:/\s+)?Input should be a valid (boolean|integer|number|URL|dictionary|list)|"
+    rf"{FIELD}\s+(?:/\s+)?Input should be a valid (boolean|integer|number|URL|dictionary|list|UUID)|"
     rf"{FIELD}\s+(?:/\s+)?value is not a valid (email) address|"  # pydantic's EmailStr
     rf"{FIELD}(?: -> \d+)?\s+invalid or missing (URL) scheme|"  # pydantic 1's, of a list's item too
     r"""Environment variable "([A-Z][A-Z0-9_]*)" invalid: \[?['"]?Not a valid (boolean|integer|number|URL)"""  # environs
@@ -50,6 +51,7 @@ VALUE_OF_KIND = {
     "dictionary": "{}",
     "list": "[]",
     "email": "ci@example.com",  # a name reserved for examples (RFC 2606): nothing is ever sent there
+    "UUID": str(uuid.uuid4()),  # often a token (esojlm5/fastapi-queue's API_TOKEN: UUID): made up, as secrets are
 }
 
 #: A default of a str field that is no string (`HTTP_PORT: str = 5000`), which pydantic-settings validates: the same

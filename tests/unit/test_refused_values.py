@@ -1,5 +1,7 @@
 """fastapi_stackops/adopt/refused_values.py: the variables and values an import failure names."""
 
+import uuid
+
 import pytest
 
 from fastapi_stackops.adopt.conventions import SERVED_AT
@@ -156,6 +158,16 @@ def test_the_variables_an_import_failure_says_are_missing(words, variables):
 )
 def test_a_value_its_type_refused_gets_one_of_that_type(words, values):
     assert refused_values(words) == values
+
+
+def test_a_made_up_value_a_uuid_field_refused_gets_a_uuid():
+    """esojlm5/fastapi-queue's `API_TOKEN: UUID`: its first start refused the made-up string, and init stopped."""
+    words = (
+        "1 validation error for Settings\nAPI_TOKEN\n  Input should be a valid UUID, invalid character: expected an "
+        "optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `i` at 2 [type=uuid_parsing, input_value='ci-1a2b'"
+    )
+    given = refused_values(words)
+    assert list(given) == ["API_TOKEN"] and uuid.UUID(given["API_TOKEN"]).version == 4
 
 
 MADE_UP = {"APP_ENVIRONMENT": "ci-5d7becd33541b5282cd38ba22501079a", "SECRET_KEY": "ci-0123456789abcdef"}

@@ -152,7 +152,12 @@ class Database:
             mount = f"      - ./{init_scripts}:{target}:ro\n"
         command = SSL_ON if self.tls and self.kind == "postgres" else ""
         values = {"user": self.login.user, "database": self.login.database, "init_mount": mount, "command": command}
-        return self.template.format(name=self.service, data=self.data, official=self.official, **values)
+        block = self.template.format(name=self.service, data=self.data, official=self.official, **values)
+        if self.kind == "mysql" and self.login.user == "root":  # the code logs in as root: its password is root's
+            block = block.replace("      MARIADB_USER: root\n", "").replace(
+                '      MARIADB_RANDOM_ROOT_PASSWORD: "1"\n', "      MARIADB_ROOT_PASSWORD: ${MARIADB_PASSWORD}\n"
+            )
+        return block
 
     def scheme(self, dependencies: tuple[str, ...], settings_scheme: str, async_engine: bool) -> str:
         """The settings' own scheme when it names this database, else Tortoise ORM's for an app on it, else one for a

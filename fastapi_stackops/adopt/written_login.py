@@ -111,10 +111,9 @@ def written_login(root: Path, kind: str, local: tuple[str, str] | None = None) -
 def local_login(url: str, where: str, kind: str) -> tuple[Login, list[Finding]]:
     """The login of a URL at localhost the code opens, the port the app's image forwards to the stack's server."""
     found = LOCAL_LOGIN.match(url)
-    if not found or (kind == "mysql" and found["user"] == "root"):  # MariaDB's image makes no user called root
+    if not found:
         raise NotAFastAPIRepository(
-            f"{where}: the app logs in to its database at localhost as {found['user'] if found else 'a user'}, written "
-            "in its code, a login the stack's server cannot make: read the URL from a setting"
+            f"{where}: the app opens its database at localhost without its login: read the URL from a setting"
         )
     port = int(found["port"] or DATABASES[kind].port)
     login = Login(found["user"], unquote(found["password"]), found["database"], "", where, local_port=port)

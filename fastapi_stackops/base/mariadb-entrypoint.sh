@@ -41,6 +41,9 @@ if [ "${1:-}" = mariadbd ] && [ ! -d "$datadir/mysql" ]; then
   done
   {
     echo "ALTER USER 'root'@'localhost' IDENTIFIED BY '$(quoted "$root")';"
+    # As the official image's MARIADB_ROOT_HOST (% by default): root from other containers, with its password.
+    echo "CREATE USER 'root'@'%' IDENTIFIED BY '$(quoted "$root")';"
+    echo "GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;"
     [ -z "$database" ] || echo "CREATE DATABASE IF NOT EXISTS \`$database\`;"
     if [ -n "$user" ]; then
       echo "CREATE USER '$(quoted "$user")'@'%' IDENTIFIED BY '$(quoted "$password")';"

@@ -52,3 +52,14 @@ def test_a_database_at_localhost_without_its_login_is_still_refused(tmp_path):
     files["db.py"] = DATABASE.format(url="postgresql://localhost/shopdb")
     with pytest.raises(Exception, match=r"^db.py line 3: the app opens its database at postgresql://localhost/shopdb"):
         read_repository(written(tmp_path, files))
+
+
+def test_mysqls_root_at_localhost_is_the_servers_root_with_the_codes_password(tmp_path):
+    """AjayPulapa/python-fastapi-crud-latest logs in as root: MariaDB's image makes no user of that name, so the
+    code's password is root's, and root may log in from the app's container (the official image's default)."""
+    url = "mysql+pymysql://root:s3cret@localhost:3306/shopdb"
+    files = {"requirements.txt": "fastapi\npymysql\n", "main.py": f"import db\n{APP}", "db.py": DATABASE.format(url=url)}
+    compose = compose_text(read_repository(written(tmp_path, files)), "Dockerfile")
+    server = re.search(r"\n  mariadb:\n(.*?)\n\n", compose, re.S).group(1)
+    assert "MARIADB_USER" not in server and "MARIADB_RANDOM_ROOT_PASSWORD" not in server
+    assert "MARIADB_ROOT_PASSWORD: ${MARIADB_PASSWORD}" in server and "-u root" in server

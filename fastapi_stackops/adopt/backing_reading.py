@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from fastapi_stackops.adopt.app_settings import Settings, setting_fields
 from fastapi_stackops.adopt.backing import DATABASES, DRIVERS, EXTENSIONS, Login
-from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_at_home, redis_client, refuse_unrun_servers, written_amqp_login
+from fastapi_stackops.adopt.brokers import rabbitmq_client, redis_client, refuse_unrun_servers, written_amqp_login
 from fastapi_stackops.adopt.code_databases import (
     code_sqlite_file,
     committed_sqlite,
@@ -23,6 +23,7 @@ from fastapi_stackops.adopt.code_databases import (
 from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.file_text import text_of
 from fastapi_stackops.adopt.findings import Finding
+from fastapi_stackops.adopt.local_forward import redis_forward
 from fastapi_stackops.adopt.locks import brought_by
 from fastapi_stackops.adopt.migrations import alembic_ini_url
 from fastapi_stackops.adopt.refused_databases import NAMED_SERVER, refuse_a_driverless_database, unrun_database
@@ -107,6 +108,7 @@ class Backing(NamedTuple):
     ssl: bool = False  # the code requires TLS of its database (sslmode=require)
     rabbitmq_login: Login | None = None  # the login an AMQP URL the code writes out logs in with: served as written
     sqlite_alias: str = ""  # alembic.ini's other SQLite file beside the code (./test.db): a link to the app's file
+    redis_forward: int = 0  # the port of Redis the code opens at localhost: the app's image forwards it (local_forward)
 
     @property
     def held_files(self) -> tuple[str, ...]:
@@ -115,7 +117,9 @@ class Backing(NamedTuple):
 
     def repository_fields(self) -> dict:
         """What a Repository keeps of them."""
-        fields = "database redis rabbitmq extension init_scripts data_variables sqlite_in_code login ssl rabbitmq_login"
+        fields = (
+            "database redis rabbitmq extension init_scripts data_variables sqlite_in_code login ssl rabbitmq_login redis_forward"
+        )
         fields = [*fields.split(), "sqlite_alias"]
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
 
@@ -162,7 +166,8 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings = [Finding("database", f"SQLite in the host folder {folder}/", settings.source)] if folder else findings
     refuse_unrun_servers(root, dependencies)
     redis = redis_client(root, dependencies)
-    findings += [Finding("redis", "Redis", f"the {redis} dependency"), *filter(None, [redis_at_home(root)])] if redis else []
+    forward, forward_said = redis_forward(root) if redis else (0, None)
+    findings += [Finding("redis", "Redis", f"the {redis} dependency"), *filter(None, [forward_said])] if redis else []
     rabbitmq, rabbitmq_login, said = rabbitmq_of(root, dependencies, settings)
     findings += said
     scripts = init_scripts(root) if database in ("postgres", "mysql") else ""
@@ -175,7 +180,7 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings += [Finding("data", f"{', '.join(data)}: on the named volume app-data", settings.source)] if data else []
     backing = Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code, login)
     alias = migrations_alias(root, in_code) if database == "sqlite" else ""
-    return backing._replace(ssl=bool(tls), rabbitmq_login=rabbitmq_login, sqlite_alias=alias)
+    return backing._replace(ssl=bool(tls), rabbitmq_login=rabbitmq_login, sqlite_alias=alias, redis_forward=forward)
 
 
 def rabbitmq_of(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> tuple[str, Login | None, list]:

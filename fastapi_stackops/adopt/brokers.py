@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from fastapi_stackops.adopt.backing import Login
 from fastapi_stackops.adopt.conventions import RABBITMQ_SERVICE, REDIS_SERVICE
-from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
+from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.source import (
     AT_LOCALHOST,
@@ -283,16 +283,4 @@ def local_redis(path: Path, tree: ast.Module) -> tuple[Path, int, str] | None:
         for text, host_too in ((g.value, h) for g, h in given if isinstance(g, ast.Constant) and isinstance(g.value, str)):
             if (host_too and text in LOCAL_HOSTS) or (text.startswith("redis") and AT_LOCALHOST.match(text)):
                 return path, node.lineno, text if "://" in text else f"redis://{text}"
-    return None
-
-
-def redis_at_home(root: Path) -> Finding | None:
-    """A note of Redis opened at localhost as the code writes it: a client connects when first used, so the app may
-    start and answer, and fail only where it uses Redis (a cache falls back, a rate limiter's every answer fails)."""
-    for path in python_files(root):
-        found = local_redis(path, tree) if "edis" in text_of(path) and (tree := parsed(path)) else None
-        if found:
-            where = f"{path.relative_to(root)} line {found[1]}"
-            said = f"Redis at {found[2]}, written in its code, is the container itself: read its URL from a setting"
-            return Finding("note", f"{said}, and init points it at the stack's Redis", where)
     return None

@@ -107,5 +107,6 @@ class Repository:
     formatted: tuple[tuple[str, str], ...] = ()  # (variable or field, format) of secrets a library takes: a Fernet key
     login: Login | None = None  # the database login a URL the repository writes out logs in with: served as written
     rabbitmq_login: Login | None = None  # the login an AMQP URL the code writes out logs in with: served as written
+    redis_forward: int = 0  # the port of Redis the code opens at localhost: the image forwards it (local_forward)
     memory: str = MEMORY_LIMIT  # the app's memory limit: more when its first start was killed for want of it
     package: str = ""  # the folder's own name, which its code imports itself as (run from the parent): a link in the image

@@ -146,8 +146,9 @@ def local_broker(tree: ast.Module) -> tuple[int, str] | None:
 
 
 def refuse_a_local_broker(tree: ast.Module, path: Path) -> None:
+    """A broker at localhost written in the code; not Redis, which the image forwards there (local_forward)."""
     found = local_broker(tree)
-    if found:
+    if found and not found[1].startswith("redis"):
         raise NotAFastAPIRepository(
             f"{path} line {found[0]}: the Celery app's broker or backend is {found[1]}, at localhost, written in its code "
             "(in a container that is the container itself): read it from a setting, and init points it at the stack's own"

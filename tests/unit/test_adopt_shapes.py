@@ -1329,16 +1329,19 @@ CELERY_APP = "from celery import Celery\n\n"
     ("worker", "refused"),
     [
         (CELERY_APP + 'celery = Celery("jobs", broker="amqp://guest:guest@localhost:5672//")\n', "line 3: the Celery app"),
-        (CELERY_APP + 'celery = Celery("jobs")\ncelery.conf.update(result_backend="redis://127.0.0.1:6379/1")\n', "line 4"),
-        (CELERY_APP + 'celery = Celery("jobs")\ncelery.conf.broker_url = "redis://localhost"\n', "redis://localhost, at"),
+        # Redis at localhost: the image forwards that port to the stack's Redis (local_forward)
+        (CELERY_APP + 'celery = Celery("jobs")\ncelery.conf.update(result_backend="redis://127.0.0.1:6379/1")\n', "forwarded"),
+        (CELERY_APP + 'celery = Celery("jobs")\ncelery.conf.broker_url = "redis://localhost"\n', "forwarded"),
         (CELERY_APP + 'import os\ncelery = Celery("jobs", broker=os.environ.get("BROKER", "redis://localhost"))\n', ""),
         (CELERY_APP + 'celery = Celery("jobs", broker="redis://redis:6379/0")\n', ""),  # a host name the stack can give
     ],
 )
 def test_a_celery_broker_written_in_code_at_localhost_is_refused_before_any_build(tmp_path, worker, refused):
     written(tmp_path, {"requirements.txt": "fastapi\ncelery[redis]\n", "main.py": APP, "worker.py": worker})
-    if not refused:  # read from the environment (init sets it), or a name: found as the worker
-        assert read_repository(tmp_path).worker == "celery -A worker worker --loglevel INFO"
+    if refused in ("", "forwarded"):  # read from the environment (init sets it), or a name: found as the worker
+        repo = read_repository(tmp_path)
+        assert repo.worker == "celery -A worker worker --loglevel INFO"
+        assert repo.redis_forward == (6379 if refused else 0)
         return
     with pytest.raises(NotAFastAPIRepository) as said:
         read_repository(tmp_path)
@@ -2119,12 +2122,14 @@ def test_rabbitmq_opened_at_localhost_as_the_code_writes_it_is_refused_before_an
         ("from fakeredis import FakeRedis\n\nr = FakeRedis()\n", False),  # in memory
     ],
 )
-def test_redis_opened_at_localhost_as_the_code_writes_it_is_said_before_any_build(tmp_path, code, noted):
-    """A client connects when first used: the app may start and serve, a cache falling back; so it is a note, not a
-    refusal (Abramov0Alexandr/FastAPI-asyncpg-sqlalchemy's fastapi-cache at localhost went green)."""
+def test_redis_opened_at_localhost_as_the_code_writes_it_is_forwarded_to_the_stacks_redis(tmp_path, code, noted):
+    """The image forwards localhost's port to the stack's Redis, and init says so (it only said so before, and the
+    app failed where it used Redis)."""
     written(tmp_path, {"requirements.txt": "fastapi\nredis\n", "main.py": f"import cache\n{APP}", "cache.py": code})
-    notes = [f for f in read_repository(tmp_path).findings if f.what == "note"]
-    assert bool(notes) == noted and all(n.source.startswith("cache.py line ") for n in notes), notes
+    repo = read_repository(tmp_path)
+    said = [f for f in repo.findings if f.what == "redis" and "forwarded to the stack's Redis" in f.value]
+    assert bool(said) == noted and all(n.source.startswith("cache.py line ") for n in said), said
+    assert repo.redis_forward == (6379 if noted else 0)
 
 
 @pytest.mark.parametrize(

@@ -63,3 +63,15 @@ def test_mysqls_root_at_localhost_is_the_servers_root_with_the_codes_password(tm
     server = re.search(r"\n  mariadb:\n(.*?)\n\n", compose, re.S).group(1)
     assert "MARIADB_USER" not in server and "MARIADB_RANDOM_ROOT_PASSWORD" not in server
     assert "MARIADB_ROOT_PASSWORD: ${MARIADB_PASSWORD}" in server and "-u root" in server
+
+
+def test_redis_at_localhost_is_forwarded_beside_the_database(tmp_path):
+    """ThisIsAntonio/fastapi-order-system's Celery broker is redis://localhost:6379/0, written in its code: refused
+    before any build, as localhost in a container is the container itself."""
+    worker = 'from celery import Celery\n\ncelery = Celery("jobs", broker="redis://localhost:6379/0")\n'
+    url = "postgresql://shop:s3cret@localhost:5432/shopdb"
+    files = {"requirements.txt": "fastapi\ncelery[redis]\npsycopg2-binary\n", "main.py": f"import db\n{APP}"}
+    repo = read_repository(written(tmp_path, files | {"db.py": DATABASE.format(url=url), "worker.py": worker}))
+    entry = next(line for line in dockerfile_text(repo, "/", data_dir=False).splitlines() if line.startswith("ENTRYPOINT"))
+    started = json.loads(entry.split(" ", 1)[1])[2]
+    assert started.count("socat TCP-LISTEN") == 2 and "TCP:redis:6379 & " in started and "TCP:postgres:5432 & " in started

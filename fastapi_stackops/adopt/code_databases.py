@@ -195,7 +195,7 @@ def local_database(root: Path, servable: bool = True) -> tuple[str, str] | None:
 
 
 #: A server's URL at localhost whose login is written out whole, that a forwarder serves: user, password, database.
-FORWARDED = re.compile(r"^[a-z]+(\+\w+)?://[\w.-]+:[^@/\s{}]+@(localhost|127\.0\.0\.1)(:\d+)?/\w+(\?\S*)?$", re.I)
+FORWARDED = re.compile(r"^[a-z]+(\+\w+)?://[\w.-]+:[^@/\s{}]+@(localhost|127\.0\.0\.1)(:\d+)?/\w[\w-]*(\?\S*)?$", re.I)
 
 
 def names_imported(tree: ast.Module) -> set[str]:

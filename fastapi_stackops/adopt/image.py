@@ -158,8 +158,9 @@ def held_to_its_date(as_of: str) -> tuple[str, str]:
 
 
 def runtime_flavour(repo: Repository) -> bool:
-    """Whether the runtime can start from the base's runtime flavour (no apt): it installs no shared library."""
-    return not (native_steps(repo.compiled)[1] or repo.libraries or repo.programs)
+    """Whether the runtime can start from the base's runtime flavour (no apt): it installs no package (a shared
+    library, a program, the forwarder)."""
+    return not (native_steps(repo.compiled)[1] or repo.libraries or repo.programs or forwarder_install(repo)[0])
 
 
 def manifests_stage(repo: Repository, copy_line: str) -> tuple[str, str]:

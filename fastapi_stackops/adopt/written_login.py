@@ -123,7 +123,7 @@ def local_login(url: str, where: str, kind: str) -> tuple[Login, list[Finding]]:
 
 #: A URL at localhost with its login written out whole: scheme://user:password@localhost[:port]/database[?options].
 LOCAL_LOGIN = re.compile(
-    r"^[a-z]+(\+\w+)?://(?P<user>[\w.-]+):(?P<password>[^@/\s]+)@(localhost|127\.0\.0\.1)(:(?P<port>\d+))?/(?P<database>\w+)",
+    r"^[a-z]+(\+\w+)?://(?P<user>[\w.-]+):(?P<password>[^@/\s]+)@(localhost|127\.0\.0\.1)(:(?P<port>\d+))?/(?P<database>\w[\w-]*)",
     re.I,
 )
 

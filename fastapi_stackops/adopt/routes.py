@@ -15,6 +15,7 @@ from fastapi_stackops.adopt.conventions import CODE_DIR
 from fastapi_stackops.adopt.dependency_files import unlocked
 from fastapi_stackops.adopt.failure_advice import KILLED_SAID, READ_ONLY, UNREACHED, advice, missing_folder, written
 from fastapi_stackops.adopt.import_failure import MISSING_ENV_FILE, Failure, cause, undeclared
+from fastapi_stackops.adopt.local_forward import forwards
 from fastapi_stackops.adopt.persistence_scenario import scenario
 from fastapi_stackops.adopt.refused_values import missing_variables, refused_values
 from fastapi_stackops.adopt.repository import Repository
@@ -153,8 +154,10 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
     app = repo.app
     probe = ["-c", PROBE, app.module, app.attribute, "factory" if app.factory else "", f"{CODE_DIR}/", str(STARTUP_SECONDS)]
     probe.append(f"/opt/venv/bin/{repo.server}")  # what the app's command line is as its server runs it
-    # Through the image's own entrypoint when it has one (it writes the file dotenv_values reads): it runs the command.
-    entry = (lambda program: [service, program]) if repo.dotenv_files else (lambda program: ["--entrypoint", program, service])
+    # Through the image's own entrypoint when it has one (it writes the file dotenv_values reads, or starts the forwards
+    # to servers the code opens at localhost): it runs the command.
+    own = repo.dotenv_files or forwards(repo)
+    entry = (lambda program: [service, program]) if own else (lambda program: ["--entrypoint", program, service])
     command = [*entry("python"), *probe]
     # As the stack starts it: its migrations first (an extension they create); an SQLite file's with no server to wait on.
     if (with_deps or (repo.database == "sqlite" and not repo.data_folder)) and repo.migrations:

@@ -153,3 +153,22 @@ def test_a_failed_connection_the_app_logged_and_went_past_at_import_is_a_server_
     with pytest.raises(ImportFailed) as refused:
         ask_image(SimpleNamespace(compose=lambda *args, **kwargs: ran), "web", repo, {})
     assert refused.value.unreached
+
+
+@pytest.mark.parametrize(
+    ("url", "own_entrypoint"), [("postgresql://u:pw@localhost/shop", True), ("postgresql://u:pw@db/shop", False)]
+)
+def test_the_trial_runs_through_the_images_entrypoint_when_it_starts_forwards(tmp_path: Path, url, own_entrypoint):
+    """AjayPulapa/python-fastapi-crud-latest: the trial replaced the entrypoint, so no forward ran, and the import failed
+    on "Can't connect to MySQL server on 'localhost'"."""
+    files = {
+        "requirements.txt": "fastapi\npsycopg2-binary\n",
+        "main.py": "import db\nfrom fastapi import FastAPI\n\napp = FastAPI()\n",
+    }
+    files["db.py"] = f"from sqlalchemy import create_engine\n\nengine = create_engine({url!r})\n"
+    repo = read_repository(written(tmp_path, files))
+    ran = []
+    stack = SimpleNamespace(compose=lambda command, **kwargs: ran.append(command) or CompletedProcess([], 1, "", ""))
+    with pytest.raises(ImportFailed):
+        ask_image(stack, "web", repo, {})
+    assert ("--entrypoint" not in ran[0]) is own_entrypoint

@@ -72,11 +72,12 @@ def placeholder_folders(root: Path, kept: tuple[str, ...] = ()) -> dict[str, str
     the app writes into as it runs, which a read-only root would refuse (DiogoRibeiro7/fastapi-ml-platform trains its
     model into artifacts/ at startup, and logs the error). One or two levels down, and none of NOT_WRITTEN, nor hidden;
     nor one holding what `kept` names (an SQLite file's folder, its link to the volume), which a tmpfs would hide."""
-    held = {p.parent.relative_to(root) for name in PLACEHOLDERS for p in root.glob(f"**/{name}")}
+    # One or two levels down only: a glob of the whole tree walks a committed node_modules or dataset too.
+    held = {
+        p.parent.relative_to(root) for name in PLACEHOLDERS for pattern in ("*", "*/*") for p in root.glob(f"{pattern}/{name}")
+    }
     held -= {folder for path in filter(None, kept) for folder in (Path(path), *Path(path).parents)}
-    folders = (
-        f for f in held if len(f.parts) in (1, 2) and not any(p.startswith(".") or p.lower() in NOT_WRITTEN for p in f.parts)
-    )
+    folders = (f for f in held if not any(p.startswith(".") or p.lower() in NOT_WRITTEN for p in f.parts))
     empty = (f for f in folders if all(entry.name in PLACEHOLDERS for entry in (root / f).iterdir()))
     return {f"{CODE_DIR}/{f.as_posix()}": f"{f.as_posix()}/" for f in sorted(empty)}
 

@@ -13,7 +13,7 @@ from fastapi_stackops.adopt.package_index import first_upload
 from fastapi_stackops.adopt.pipfile import pipfile_python_said
 from fastapi_stackops.adopt.ranges import marked_python
 from fastapi_stackops.adopt.source import imported_names, needs_lazy_annotations, python_files
-from fastapi_stackops.adopt.syntax import newer_syntax, one_argument_generator, union_annotation
+from fastapi_stackops.adopt.syntax import newer_syntax, one_argument_generator, suite_files, union_annotation
 from fastapi_stackops.adopt.unlocked import for_another_python, released
 from fastapi_stackops.adopt.wheels import index_url, native_libraries, resolution_moment, text_of, without_wheels
 from fastapi_stackops.substitutes import DEBIAN_SHIPS, PYTHON_PATCH
@@ -145,7 +145,7 @@ def for_the_code(root: Path, fits: list[str], declared: str) -> Finding:
     """The first of the Pythons the project allows (`declared` says where; "" when nothing names one) that its code
     imports on: from 3.14 when an annotation names its own class, from 3.12 for newer syntax; else the first."""
     lazy = needs_lazy_annotations(root)
-    newer = "" if lazy or minor_of(fits[0]) >= NEWER_SYNTAX else newer_syntax(python_files(root))
+    newer = "" if lazy or minor_of(fits[0]) >= NEWER_SYNTAX else newer_syntax([*python_files(root), *suite_files(root)])
     allowed = f"; {declared} allows it" if declared else ""
     if lazy and LAZY_ANNOTATIONS in fits:
         why = f"{lazy}: an annotation names its own class, which Python evaluates lazily from 3.14 only"

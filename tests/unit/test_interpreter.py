@@ -259,3 +259,11 @@ def test_requirements_marked_for_a_newer_python_build_on_one_it_allows(tmp_path)
     marked = 'fastapi==0.117.1 ; python_version >= "3.12"\nuvicorn==0.37 ; python_version >= "3.12"\n'
     repo = read_repository(written(tmp_path, {"requirements.txt": marked, "main.py": APP}))
     assert repo.python == "3.13" and repo.findings[0].source == "requirements.txt's fastapi pin, marked for Python (>=3.12)"
+
+
+def test_a_suite_in_syntax_from_312_on_gets_the_first_python_that_reads_it(tmp_path):
+    """Akash-ML/fastapi-inventory-backend's tests use PEP 701's f-strings (`f"/products/{data["id"]}"`): the test image's
+    3.11 refused the file ("f-string: unmatched '['"), and inv ci failed on its collection."""
+    files = {"requirements.txt": "fastapi\n", "main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
+    repo = read_repository(written(tmp_path, files | {"tests/test_items.py": NESTED_F_STRING}))
+    assert repo.python == "3.13" and repo.findings[0].source.startswith("tests/test_items.py:")

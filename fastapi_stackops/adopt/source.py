@@ -195,8 +195,9 @@ def src_is_a_package(root: Path) -> bool:
 
 def src_packages_by_name(root: Path) -> bool:
     """Whether code that runs src/ as a package imports a package in it by that package's own name too (`from
-    fastapi_voting.app import x` beside `from src.fastapi_voting.app import y`, as its editable install lets it)."""
-    names = imported_names(root) if src_is_a_package(root) else set()
+    fastapi_voting.app import x` beside `from src.fastapi_voting.app import y`, as its editable install lets it); its
+    migrations count, which run in the image too (AlirezaGhgh021/fastapi-jobboard's env.py)."""
+    names = imported_names(root, skipped=SKIPPED - {"migrations", "alembic"}) if src_is_a_package(root) else set()
     return any(holds_module(root / "src", name, package=True) and not holds_module(root, name) for name in names)
 
 

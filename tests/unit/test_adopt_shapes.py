@@ -367,18 +367,22 @@ def test_an_app_importing_packages_its_pytest_settings_put_on_the_path_runs_with
 
 
 @pytest.mark.parametrize(
-    ("imported", "path"),
+    ("imported", "path", "where"),
     [
         # Vertiy-Pavel/fastapi-voting: `from src.voting...` in most modules, `from voting...` in one, as its editable
         # install lets both; the probe could not import `voting`
-        ("from voting.models import Vote\n", "PYTHONPATH=/srv/src:/srv "),
-        ("from src.voting.models import Vote\n", "PYTHONPATH=/srv "),  # by src's name alone
+        ("from voting.models import Vote\n", "PYTHONPATH=/srv/src:/srv ", "src/voting/routes.py"),
+        ("from src.voting.models import Vote\n", "PYTHONPATH=/srv ", "src/voting/routes.py"),  # by src's name alone
+        # AlirezaGhgh021/fastapi-jobboard: its migrations' env.py alone; the web crash-looped as they ran
+        ("from voting.models import Vote\n", "PYTHONPATH=/srv/src:/srv ", "migrations/env.py"),
     ],
 )
-def test_a_src_run_as_a_package_whose_packages_are_imported_by_their_own_names_too_is_on_the_path(tmp_path, imported, path):
+def test_a_src_run_as_a_package_whose_packages_are_imported_by_their_own_names_too_is_on_the_path(
+    tmp_path, imported, path, where
+):
     main = "from fastapi import FastAPI\nfrom src.voting.models import Vote\n\napp = FastAPI()\n"
     files = {"requirements.txt": "fastapi\n", "src/voting/__init__.py": "", "src/voting/main.py": main}
-    files |= {"src/voting/models.py": "Vote = 1\n", "src/voting/routes.py": imported}
+    files |= {"src/voting/models.py": "Vote = 1\n", where: imported}
     repo = read_repository(written(tmp_path, files))
     assert repo.app.reference == "src.voting.main:app" and path in dockerfile_text(repo, "/", False)
 

@@ -87,7 +87,7 @@ def suite_urls(root: Path) -> Iterator[tuple[str, str]]:
 
 def written_login(root: Path, kind: str, local: tuple[str, str] | None = None) -> tuple[Login | None, list[Finding]]:
     """The login a URL of the app's kind of database, written out at a host by name, logs in with; what init says of
-    it. Not one at localhost (the container itself), at another port, or MySQL's root. `local`: the URL at localhost
+    it. Not one at localhost (the container itself) or at another port. `local`: the URL at localhost
     the code opens, and where (code_databases.local_database): its login, its port forwarded to the server."""
     database = DATABASES.get(kind)
     if local and database:
@@ -97,7 +97,7 @@ def written_login(root: Path, kind: str, local: tuple[str, str] | None = None) -
         if not found or AT_LOCALHOST.match(url) or not found["scheme"].lower().startswith(SCHEME_NAMES[kind]):
             continue
         port = found["port"] if found["port"] != "\0" else None
-        if int(port or database.port) != database.port or (kind == "mysql" and found["user"] == "root"):
+        if int(port or database.port) != database.port:  # MySQL's root too: the server's root (Database.compose_block)
             continue
         host = found["host"].strip("\0")  # a field's: the setting it reads names the server
         login = Login(found["user"], unquote(found["password"]), found["database"], host, where)

@@ -132,3 +132,12 @@ def test_the_stacks_database_serves_the_written_login_under_the_name_it_writes(t
     )
     plain = read_repository(written(tmp_path / "plain", {"requirements.txt": "fastapi\npsycopg2-binary\n", "main.py": APP}))
     assert "POSTGRES_USER: app" in compose_text(plain) and "aliases" not in compose_text(plain)
+
+
+def test_mysqls_root_written_out_at_a_host_by_name_is_the_servers_root(tmp_path: Path):
+    """raphaelgibson/fastapi-crud logs in as root at mysql-container: passed over, the app's import failed on that host."""
+    files = {"requirements.txt": "fastapi\npymysql\n", "main.py": APP}
+    files["db.py"] = "URL = 'mysql+pymysql://root:my-password@mysql-container:3306/fastapi_crud?charset=utf8mb4'\n"
+    compose = compose_text(read_repository(written(tmp_path, files)))
+    assert "MARIADB_ROOT_PASSWORD: ${MARIADB_PASSWORD}" in compose and "MARIADB_DATABASE: fastapi_crud" in compose
+    assert "aliases: [mysql-container]" in compose and "MARIADB_USER" not in compose

@@ -30,7 +30,7 @@ from fastapi_stackops.adopt.source import imports_itself, made_engines, never_im
 from fastapi_stackops.adopt.start import prestart_fields, procfile_command
 from fastapi_stackops.adopt.suite_values import committed_blanks, committed_numbers
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
-from fastapi_stackops.adopt.unheld_imports import refuse_unheld_imports
+from fastapi_stackops.adopt.unheld_imports import refuse_missing_submodules, refuse_unheld_imports
 from fastapi_stackops.adopt.unlocked import unlocked_fields
 from fastapi_stackops.adopt.wheels import H11_WORKER, text_of, uvicorn_needing_uvloop
 from fastapi_stackops.adopt.workers import find_worker, worker_fields, worker_findings
@@ -159,6 +159,7 @@ def refuse_unsettable(root: Path, settings: Settings | None) -> None:
 def the_apps_module(root: Path, project: dict) -> App:
     """The app, as the image runs it; one importing a module of the repository's own that it does not hold stops here."""
     app = as_its_package(root, runs_from_its_folder(root, on_pytest_path(root, project, the_app(root))))
+    refuse_missing_submodules(root)
     refuse_unheld_imports(root, app)
     return app
 

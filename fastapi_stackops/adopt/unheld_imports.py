@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi_stackops.adopt.apps import App
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.source import imported_names
 from fastapi_stackops.adopt.syntax import parsed
 
 
@@ -66,7 +67,6 @@ def refuse_unheld_imports(root: Path, app: App) -> None:
         path = queue.pop()
         for node in getattr(parsed(path), "body", ()):
             for parts in imported(node, path, roots) if isinstance(node, ast.Import | ast.ImportFrom) else ():
-                refuse_an_empty_folder(root, path, node, parts, roots)
                 if not own_top(roots, parts[0], top):
                     continue
                 found = held(roots, parts)
@@ -96,30 +96,26 @@ def refuse(root: Path, path: Path, node: ast.stmt, parts: list[str], roots: list
         )
 
 
-def refuse_an_empty_folder(root: Path, path: Path, node: ast.stmt, parts: list[str], roots: list[Path]) -> None:
-    """An import from an empty folder: a git submodule a clone leaves empty (hardikambati/fastapi-order-payment-
-    microservices' core/, shared by its services; the trial's import failed on "No module named 'core'")."""
-    folder = held(roots, parts[:1])
-    if folder is None or not folder.is_dir() or any(folder.iterdir()):
-        return
-    url = submodule_url(folder)
-    fix = f"a git submodule ({url}) this checkout lacks: run `git submodule update --init`, then init again" if url else ""
-    raise NotAFastAPIRepository(
-        f"{path.relative_to(root)} line {node.lineno} imports {'.'.join(parts)}, from {folder.relative_to(root)}/, "
-        + (fix or "an empty folder: commit its modules")
-    )
+def refuse_missing_submodules(root: Path) -> None:
+    """A git submodule the code imports (a name a top-level folder of the repository's would hold) that this checkout
+    lacks: a clone leaves its folder empty (hardikambati/fastapi-order-payment-microservices' core/, shared by its
+    services; the trial built, then failed on "No module named 'core'"). Refused before any build, saying how to
+    fetch it."""
+    top = next((folder for folder in (root, *root.parents) if (folder / ".gitmodules").is_file()), None)
+    listed = SUBMODULE.findall((top / ".gitmodules").read_text(errors="replace")) if top else []
+    missing = {}
+    for path, url in listed:
+        folder = top / path
+        if folder.resolve().parent == root.resolve() and not (folder.is_dir() and any(folder.iterdir())):
+            missing[folder.name] = (folder, url)
+    imported = imported_names(root) if missing else set()
+    for name, (folder, url) in missing.items():
+        if name in imported:
+            raise NotAFastAPIRepository(
+                f"{folder.relative_to(root)}/, which the code imports, is a git submodule ({url}) this checkout lacks: "
+                "run `git submodule update --init`, then init again"
+            )
 
 
 #: A .gitmodules entry's path and url, in git's order.
 SUBMODULE = re.compile(r"^\s*path\s*=\s*(\S+)\s*\n\s*url\s*=\s*(\S+)", re.M)
-
-
-def submodule_url(folder: Path) -> str:
-    """Where the submodule at this folder comes from, as the .gitmodules of the repository holding it says; "" for none."""
-    for top in folder.parents:
-        if (top / ".gitmodules").is_file():
-            listed = dict(SUBMODULE.findall((top / ".gitmodules").read_text(errors="replace")))
-            return listed.get(folder.relative_to(top).as_posix(), "")
-        if (top / ".git").exists():
-            return ""
-    return ""

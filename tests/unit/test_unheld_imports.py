@@ -55,27 +55,23 @@ def test_a_module_the_app_imports_and_the_repository_does_not_hold_is_refused_be
     assert refused in str(error.value) and str(error.value).endswith("fix the import, or commit the module")
 
 
-@pytest.mark.parametrize(
-    ("gitmodules", "refused"),
-    [
-        (
-            '[submodule "orders/core"]\n\tpath = orders/core\n\turl = https://example.org/core.git\n',
-            "main.py line 2 imports core.utils, from core/, a git submodule (https://example.org/core.git) this checkout "
-            "lacks: run `git submodule update --init`, then init again",
-        ),
-        ("", "main.py line 2 imports core.utils, from core/, an empty folder: commit its modules"),
-    ],
-)
-def test_an_import_from_an_empty_folder_is_refused_naming_the_submodule_it_is(tmp_path: Path, gitmodules, refused):
+@pytest.mark.parametrize(("made", "imported", "refused"), [("empty", True, True), ("none", True, True), ("empty", False, False)])
+def test_a_git_submodule_the_code_imports_and_the_checkout_lacks_is_refused_before_any_build(
+    tmp_path: Path, made, imported, refused
+):
     """hardikambati/fastapi-order-payment-microservices: each service imports core, a submodule a clone leaves empty;
     the trial built the image, and its import failed on "No module named 'core'" with advice about --set and --app."""
-    files = {
-        "orders/requirements.txt": "fastapi\n",
-        "orders/main.py": "from fastapi import FastAPI\nfrom core.utils import x\n\napp = FastAPI()\n",
-    }
-    root = written(tmp_path, files | ({".gitmodules": gitmodules} if gitmodules else {}))
-    (root / "orders/core").mkdir()
-    (root / ".git").mkdir()
+    main = "from fastapi import FastAPI\n" + ("from core.utils import x\n" if imported else "") + "\napp = FastAPI()\n"
+    modules = '[submodule "orders/core"]\n\tpath = orders/core\n\turl = https://example.org/core.git\n'
+    root = written(tmp_path, {"orders/requirements.txt": "fastapi\n", "orders/main.py": main, ".gitmodules": modules})
+    if made == "empty":  # as a clone leaves it; a copy of the files (git archive) leaves none
+        (root / "orders/core").mkdir()
+    if not refused:
+        assert read_repository(root / "orders").app.reference == "main:app"
+        return
     with pytest.raises(NotAFastAPIRepository) as refused_as:
         read_repository(root / "orders")
-    assert str(refused_as.value) == refused
+    assert str(refused_as.value) == (
+        "core/, which the code imports, is a git submodule (https://example.org/core.git) this checkout lacks: run "
+        "`git submodule update --init`, then init again"
+    )

@@ -258,7 +258,13 @@ LOCK_REGISTRY = re.compile(
 def unreached_lock_index(lock: Path) -> str:
     """The host of an index the lock was made against (a regional mirror) that does not answer from here: its pins
     come from the index this machine reaches instead, the same files. "" when each answers, or it is PyPI."""
-    for url in sorted({uv or poetry for uv, poetry in LOCK_REGISTRY.findall(text_of(lock))} if lock.is_file() else ()):
+    locked = {uv or poetry for uv, poetry in LOCK_REGISTRY.findall(text_of(lock))} if lock.is_file() else set()
+    # uv's own index settings too: its builds fetch an sdist's build requirements there (Sckx666/Fastapi-news).
+    uv = pyproject(lock.parent).get("tool", {}).get("uv", {}) if lock.name == "uv.lock" and locked else {}
+    locked |= {i["url"] for i in uv.get("index", []) if isinstance(i, dict) and "url" in i} | set(
+        filter(None, [uv.get("index-url")])
+    )
+    for url in sorted(locked):
         if not answers(url):
             return urlsplit(url).hostname or ""
     return ""

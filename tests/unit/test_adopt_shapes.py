@@ -1455,14 +1455,23 @@ def test_the_database_answers_to_the_name_the_prestart_script_waits_on(tmp_path)
 
 
 @pytest.mark.parametrize(
-    ("registry", "away"),
+    ("registry", "away", "index"),
     [
-        ("https://pypi.org/simple", ""),  # PyPI itself: not asked
-        ("https://mirror.invalid/simple", "mirror.invalid"),  # a regional mirror that does not answer from here
+        ("https://pypi.org/simple", "", ""),  # PyPI itself: not asked
+        ("https://mirror.invalid/simple", "mirror.invalid", ""),  # a regional mirror that does not answer from here
+        # Sckx666/Fastapi-news: its lock's pins from PyPI, its [[tool.uv.index]] a mirror, where uv asked for an
+        # sdist's setuptools; the build failed on a DNS error.
+        (
+            "https://pypi.org/simple",
+            "mirror.invalid",
+            '[[tool.uv.index]]\nurl = "https://mirror.invalid/simple"\ndefault = true\n',
+        ),
     ],
 )
-def test_a_lock_made_against_a_mirror_that_does_not_answer_installs_its_pins_from_this_machines_index(tmp_path, registry, away):
-    project = '[project]\nname = "svc"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["fastapi"]\n'
+def test_a_lock_made_against_a_mirror_that_does_not_answer_installs_its_pins_from_this_machines_index(
+    tmp_path, registry, away, index
+):
+    project = '[project]\nname = "svc"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["fastapi"]\n' + index
     lock = f'version = 1\n\n[[package]]\nname = "fastapi"\nversion = "0.115.6"\nsource = {{ registry = "{registry}" }}\n'
     repo = read_repository(written(tmp_path, {"pyproject.toml": project, "uv.lock": lock, "main.py": APP}))
     dockerfile = dockerfile_text(repo, "/", False)

@@ -29,7 +29,8 @@ pytestmark = [same_for_every_newcomer, spread]  # the same for every user and Py
 SHAPES = [
     "uv-src-factory",
     "sqlite-host-folder",
-    "postgres-redis-worker",  # PostGIS, made at its first start as postgis/postgis does: Debian's postgresql-15-postgis-3
+    # PostGIS, made at its first start as postgis/postgis does (Debian's postgresql-15-postgis-3); Redis at localhost too
+    "postgres-redis-worker",
     "poetry-asyncpg-alembic",
     # A key read by dotenv_values from a .env a clone lacks (the entrypoint writes it); a suite on a database of its own.
     "requirements-psycopg2-sync",
@@ -100,6 +101,8 @@ def test_init_then_ci_passes_with_no_edit(shape, adopted, tmp_path):
     assert not pipeline_errors(repo / ".github" / "workflows" / "stackops.yml", "github")
     lint = run("lint", cwd=repo, merged=True)
     assert lint.returncode == 0, lint.stdout[-2000:]
+    if shape == "postgres-redis-worker":  # its status route counts in Redis at localhost, reached through the forward
+        assert "localhost's port 6379 forwarded to the stack's Redis" in result.stdout, result.stdout
     if shape == "requirements-rabbitmq":  # the folder its startup (not its import) writes in is a tmpfs
         assert "writable     /srv/var, a tmpfs" in result.stdout, result.stdout
         assert "it starts containers (testcontainers), so the engine's socket is mounted in it" in result.stdout

@@ -17,7 +17,7 @@ from fastapi_stackops.adopt.source import AT_LOCALHOST, imported_names, python_f
 from fastapi_stackops.adopt.syntax import calls, every_node, is_main_block, module_bindings, parsed, written_text
 from fastapi_stackops.adopt.tortoise_config import local_tortoise
 from fastapi_stackops.adopt.wheels import text_of
-from fastapi_stackops.adopt.written_login import SQLITE_FILE_URL, migrations_url
+from fastapi_stackops.adopt.written_login import LOCAL_LOGIN, SQLITE_FILE_URL, migrations_url
 from fastapi_stackops.failure_bundle import masked
 
 #: Calls that open a database by its URL: SQLAlchemy's engines, `databases`, asyncpg's and psycopg's pools and connects.
@@ -183,7 +183,7 @@ def local_database(root: Path, servable: bool = True) -> tuple[str, str] | None:
         found = local_server(path, tree, assembled) if tree else None
         if found and not (path.stem not in imported and run_as_a_script(tree, path.parent == root)):
             where = f"{found[0].relative_to(root)} line {found[1]}"
-            if servable and SQL_SCHEME.match(found[2]) and FORWARDED.match(found[2]):
+            if servable and SQL_SCHEME.match(found[2]) and LOCAL_LOGIN.match(found[2]):
                 return found[2], where
             what = "RabbitMQ" if found[2].startswith("amqp") else "its database"
             raise NotAFastAPIRepository(
@@ -192,10 +192,6 @@ def local_database(root: Path, servable: bool = True) -> tuple[str, str] | None:
                 f"stack's own {'broker' if what == 'RabbitMQ' else 'database'}"
             )
     return None
-
-
-#: A server's URL at localhost whose login is written out whole, that a forwarder serves: user, password, database.
-FORWARDED = re.compile(r"^[a-z]+(\+\w+)?://[\w.-]+:[^@/\s{}]+@(localhost|127\.0\.0\.1)(:\d+)?/\w[\w-]*(\?\S*)?$", re.I)
 
 
 def names_imported(tree: ast.Module) -> set[str]:

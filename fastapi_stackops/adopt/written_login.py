@@ -17,7 +17,7 @@ from fastapi_stackops.adopt.backing import DATABASES, SCHEME_NAMES, Login
 from fastapi_stackops.adopt.config_files import config_login
 from fastapi_stackops.adopt.dependency_files import pyproject
 from fastapi_stackops.adopt.environment_reads import constant_text
-from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
+from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.migrations import alembic_ini_url, alembic_location, nested_alembic
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
 from fastapi_stackops.adopt.syntax import calls, code_text, every_node, parsed, written_text
@@ -110,11 +110,7 @@ def written_login(root: Path, kind: str, local: tuple[str, str] | None = None) -
 
 def local_login(url: str, where: str, kind: str) -> tuple[Login, list[Finding]]:
     """The login of a URL at localhost the code opens, the port the app's image forwards to the stack's server."""
-    found = LOCAL_LOGIN.match(url)
-    if not found:
-        raise NotAFastAPIRepository(
-            f"{where}: the app opens its database at localhost without its login: read the URL from a setting"
-        )
+    found = LOCAL_LOGIN.match(url)  # code_databases.local_database hands only a URL it matches
     port = int(found["port"] or DATABASES[kind].port)
     login = Login(found["user"], unquote(found["password"]), found["database"], "", where, local_port=port)
     said = f"user {login.user} and database {login.database} at localhost:{port}, as the code writes them: forwarded"
@@ -122,8 +118,10 @@ def local_login(url: str, where: str, kind: str) -> tuple[Login, list[Finding]]:
 
 
 #: A URL at localhost with its login written out whole: scheme://user:password@localhost[:port]/database[?options].
+#: A field of an f-string (`{...}`) is no part of a login written out.
 LOCAL_LOGIN = re.compile(
-    r"^[a-z]+(\+\w+)?://(?P<user>[\w.-]+):(?P<password>[^@/\s]+)@(localhost|127\.0\.0\.1)(:(?P<port>\d+))?/(?P<database>\w[\w-]*)",
+    r"^[a-z]+(\+\w+)?://(?P<user>[\w.-]+):(?P<password>[^@/\s{}]+)@(localhost|127\.0\.0\.1)(:(?P<port>\d+))?"
+    r"/(?P<database>\w[\w-]*)(\?\S*)?$",
     re.I,
 )
 

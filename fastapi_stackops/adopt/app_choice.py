@@ -12,7 +12,6 @@ from pathlib import Path
 from fastapi_stackops.adopt.apps import App, assigned, find_apps
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.source import (
-    built_inside,
     conflict_marker,
     import_case_mismatch,
     module_of,
@@ -76,3 +75,20 @@ def the_app(root: Path) -> App:
         f"{root}: no FastAPI app found (looked for `= FastAPI(` at module level, or a function returning one, "
         "in the .py files outside tests and virtual environments); name it with --app module:attribute"
     )
+
+
+def built_inside(root: Path) -> str:
+    """Where the code makes a FastAPI app in a function or method that neither returns it nor leaves it to a module-level
+    name (`self._app = FastAPI()` in a server class, run by a start script): "Server._app (src/server.py:38)", or ""."""
+    for path in python_files(root):
+        tree = parsed(path)
+        for outer in (
+            n for n in (tree.body if tree else []) if isinstance(n, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        ):
+            for inner in [outer, *(n for n in outer.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))]:
+                made = next((n for n in ast.walk(inner) if calls(n, "FastAPI")), None)
+                if made and inner is not outer:
+                    return f"{outer.name}.{inner.name} ({path.relative_to(root)}:{made.lineno})"
+                if made and not isinstance(outer, ast.ClassDef):
+                    return f"{outer.name} ({path.relative_to(root)}:{made.lineno})"
+    return ""

@@ -12,8 +12,8 @@ from fastapi_stackops.adopt.locks import locked_python
 from fastapi_stackops.adopt.package_index import first_upload
 from fastapi_stackops.adopt.pipfile import pipfile_python_said
 from fastapi_stackops.adopt.ranges import marked_python
-from fastapi_stackops.adopt.source import imported_names, needs_lazy_annotations, python_files
-from fastapi_stackops.adopt.syntax import newer_syntax, one_argument_generator, suite_files, union_annotation
+from fastapi_stackops.adopt.source import imported_names, needs_lazy_annotations, python_files, suite_files
+from fastapi_stackops.adopt.syntax import newer_syntax, one_argument_generator, union_annotation
 from fastapi_stackops.adopt.unlocked import for_another_python, released
 from fastapi_stackops.adopt.wheels import index_url, native_libraries, resolution_moment, text_of, without_wheels
 from fastapi_stackops.substitutes import DEBIAN_SHIPS, PYTHON_PATCH

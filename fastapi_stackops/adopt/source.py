@@ -11,11 +11,11 @@ from pathlib import Path
 from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.syntax import absolute_imports, calls, every_node, parsed, template_text
 
-#: Folders that hold no application code: environments, tests, migrations, build output.
-#: Folders of no code of the repository's own: an installed package is none, whatever its environment's name (a
-#: virtual environment committed as FastApi/ holds lib/python3.12/site-packages).
-SKIPPED = {".git", ".venv", "venv", "env", ".tox", "node_modules", "tests", "test", "migrations", "alembic", "build", "dist"}
-SKIPPED |= {"site-packages", "dist-packages"}
+#: Folders of no code of the repository's own: environments, dependencies, builds. An installed package is none,
+#: whatever its environment's name (a virtual environment committed as FastApi/ holds lib/python3.12/site-packages).
+ENVIRONMENTS = frozenset({".git", ".venv", "venv", "env", ".tox", "node_modules", "site-packages", "dist-packages", "build"})
+#: Folders that hold no application code: those, tests, migrations, build output.
+SKIPPED = {*ENVIRONMENTS, "tests", "test", "migrations", "alembic", "dist"}
 #: A folder of tests by its name: tests_e2e, integration_tests.
 TESTS = re.compile(r"tests?_\w+|\w+_tests?")
 
@@ -36,6 +36,16 @@ def python_files(root: Path, pattern: str = "*.py", skipped: frozenset[str] | se
         folders_kept = not left and not any(part.startswith(".") or TESTS.fullmatch(part) for part in parts[:-1])
         module = path.suffix != ".py" or path.is_file()
         if folders_kept and module and not parts[-1].startswith("test") and parts[-1] != "conftest.py":
+            yield path
+
+
+def suite_files(root: Path) -> Iterator[Path]:
+    """The repository's test modules: under a tests/ or test/ folder, test_*.py, conftest.py; its image runs them on
+    the app's Python too."""
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root).parts
+        suite = {"tests", "test"} & set(parts[:-1]) or parts[-1].startswith("test") or parts[-1] == "conftest.py"
+        if suite and not ENVIRONMENTS & set(parts[:-1]) and path.is_file():
             yield path
 
 
@@ -281,20 +291,3 @@ def never_imported(
     declared = [name for name in names if name in dependencies]
     imported = imported_names(root) if declared else set()
     return tuple(name for name in declared if name not in imported)
-
-
-def built_inside(root: Path) -> str:
-    """Where the code makes a FastAPI app in a function or method that neither returns it nor leaves it to a module-level
-    name (`self._app = FastAPI()` in a server class, run by a start script): "Server._app (src/server.py:38)", or ""."""
-    for path in python_files(root):
-        tree = parsed(path)
-        for outer in (
-            n for n in (tree.body if tree else []) if isinstance(n, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
-        ):
-            for inner in [outer, *(n for n in outer.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))]:
-                made = next((n for n in ast.walk(inner) if calls(n, "FastAPI")), None)
-                if made and inner is not outer:
-                    return f"{outer.name}.{inner.name} ({path.relative_to(root)}:{made.lineno})"
-                if made and not isinstance(outer, ast.ClassDef):
-                    return f"{outer.name} ({path.relative_to(root)}:{made.lineno})"
-    return ""

@@ -29,20 +29,6 @@ NESTED_QUOTES = re.compile(r"""(?i)\b[rb]?f[rb]?(["'])(?:(?!\1)[^\n\\{]|\\.|\{\{
 FIELD_OVER_LINES = re.compile(r"""(?i)\b[rb]?f[rb]?(["'])(?:(?!\1)[^\n\\{]|\\.|\{\{|\{[^{}\n]*\})*(?<!\{)\{(?!\{)[^}\n"']*\n""")
 
 
-#: Folders no file of the repository's own suite is under: environments, dependencies, builds.
-NOT_THE_SUITE = frozenset({".git", ".venv", "venv", "env", ".tox", "node_modules", "site-packages", "dist-packages", "build"})
-
-
-def suite_files(root: Path) -> Iterator[Path]:
-    """The repository's test modules: under a tests/ or test/ folder, test_*.py, conftest.py; its image runs them on
-    the app's Python too."""
-    for path in sorted(root.rglob("*.py")):
-        parts = path.relative_to(root).parts
-        suite = {"tests", "test"} & set(parts[:-1]) or parts[-1].startswith("test") or parts[-1] == "conftest.py"
-        if suite and not NOT_THE_SUITE & set(parts[:-1]) and path.is_file():
-            yield path
-
-
 def newer_syntax(paths: Iterable[Path]) -> str:
     """Where code first uses syntax from Python 3.12 on (type parameters, `type` aliases, PEP 701's f-strings), as
     "file:line"; "" when none does. The pattern is confirmed by a Python before 3.12 refusing the file, when that is

@@ -23,7 +23,7 @@ from fastapi_stackops.adopt.code_databases import (
 from fastapi_stackops.adopt.data_folders import data_folders
 from fastapi_stackops.adopt.file_text import text_of
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.local_forward import redis_forward
+from fastapi_stackops.adopt.local_servers import rabbitmq_forward, redis_forward
 from fastapi_stackops.adopt.locks import brought_by
 from fastapi_stackops.adopt.migrations import alembic_ini_url
 from fastapi_stackops.adopt.refused_databases import NAMED_SERVER, refuse_a_driverless_database, unrun_database
@@ -109,6 +109,7 @@ class Backing(NamedTuple):
     rabbitmq_login: Login | None = None  # the login an AMQP URL the code writes out logs in with: served as written
     sqlite_alias: str = ""  # alembic.ini's other SQLite file beside the code (./test.db): a link to the app's file
     redis_forward: int = 0  # the port of Redis the code opens at localhost: the app's image forwards it (local_forward)
+    rabbitmq_forward: int = 0  # the same of RabbitMQ
 
     @property
     def held_files(self) -> tuple[str, ...]:
@@ -120,7 +121,7 @@ class Backing(NamedTuple):
         fields = (
             "database redis rabbitmq extension init_scripts data_variables sqlite_in_code login ssl rabbitmq_login redis_forward"
         )
-        fields = [*fields.split(), "sqlite_alias"]
+        fields = [*fields.split(), "sqlite_alias", "rabbitmq_forward"]
         return {name: getattr(self, name) for name in fields} | {"data_folder": self.folder}
 
 
@@ -165,10 +166,9 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     folder = sqlite_folder(root, settings) if database == "sqlite" else ""
     findings = [Finding("database", f"SQLite in the host folder {folder}/", settings.source)] if folder else findings
     refuse_unrun_servers(root, dependencies)
-    redis = redis_client(root, dependencies)
-    forward, forward_said = redis_forward(root) if redis else (0, None)
-    findings += [Finding("redis", "Redis", f"the {redis} dependency"), *filter(None, [forward_said])] if redis else []
-    rabbitmq, rabbitmq_login, said = rabbitmq_of(root, dependencies, settings)
+    redis, said, forward = redis_of(root, dependencies)
+    findings += said
+    rabbitmq, rabbitmq_login, said, rabbitmq_port = rabbitmq_of(root, dependencies, settings)
     findings += said
     scripts = init_scripts(root) if database in ("postgres", "mysql") else ""
     server = "PostgreSQL" if database == "postgres" else "MariaDB"
@@ -180,19 +180,31 @@ def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settin
     findings += [Finding("data", f"{', '.join(data)}: on the named volume app-data", settings.source)] if data else []
     backing = Backing(findings, database, bool(redis), bool(rabbitmq), folder, extension, scripts, data, in_code, login)
     alias = migrations_alias(root, in_code) if database == "sqlite" else ""
-    return backing._replace(ssl=bool(tls), rabbitmq_login=rabbitmq_login, sqlite_alias=alias, redis_forward=forward)
+    forwarded = {"redis_forward": forward, "rabbitmq_forward": rabbitmq_port}
+    return backing._replace(ssl=bool(tls), rabbitmq_login=rabbitmq_login, sqlite_alias=alias, **forwarded)
 
 
-def rabbitmq_of(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> tuple[str, Login | None, list]:
-    """What makes the app a RabbitMQ client, the login an AMQP URL its code writes out logs in with, and what init
-    says of both."""
+def redis_of(root: Path, dependencies: tuple[str, ...]) -> tuple[str, list, int]:
+    """What makes the app a Redis client, what init says of it, and the port at localhost the code opens Redis at."""
+    redis = redis_client(root, dependencies)
+    forward, forward_said = redis_forward(root) if redis else (0, None)
+    return redis, [Finding("redis", "Redis", f"the {redis} dependency"), *filter(None, [forward_said])] if redis else [], forward
+
+
+def rabbitmq_of(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> tuple[str, Login | None, list, int]:
+    """What makes the app a RabbitMQ client, the login an AMQP URL its code writes out logs in with, what init says of
+    both, and the port at localhost the code opens RabbitMQ at (the image forwards it), 0 for none."""
     defaults = [f.default for f in setting_fields(settings) if f.default]
     rabbitmq = rabbitmq_client(root, dependencies, defaults, [f.variable for f in setting_fields(settings)])
-    login = written_amqp_login(root) if rabbitmq else None
-    findings = [Finding("rabbitmq", "RabbitMQ", f"the {rabbitmq} dependency")] if rabbitmq else []
+    port, local_login, forward_said = rabbitmq_forward(root)
+    source = f"the {rabbitmq} dependency" if rabbitmq else local_login.source if local_login else ""
+    rabbitmq = rabbitmq or (f"its amqp:// URL at {local_login.source}" if local_login else "")
+    login = (local_login or written_amqp_login(root)) if rabbitmq else None
+    findings = [Finding("rabbitmq", "RabbitMQ", source)] if rabbitmq else []
     at = f" at {login.host}" if login and login.host else ""
     said = f"user {login.user}{at}, as the code logs in whatever the environment says" if login else ""
-    return rabbitmq, login, findings + ([Finding("rabbitmq", said, login.source)] if login else [])
+    findings += [forward_said] if forward_said else [Finding("rabbitmq", said, login.source)] if login else []
+    return rabbitmq, login, findings, port
 
 
 def server_database(

@@ -101,6 +101,8 @@ AMQP_LOGIN = re.compile(
 )
 
 
+#: RabbitMQ's URL schemes (Celery's pyamqp:// among them).
+AMQP_SCHEMES = ("amqp://", "amqps://", "pyamqp://")
 #: Clients' connections that log in as RabbitMQ's guest when given no URL and no login (`connect_robust(host=...)`).
 GUEST_CONNECTS = ("aio_pika.connect_robust", "aio_pika.connect", "aiormq.connect")
 

@@ -1,5 +1,6 @@
-"""The database a repository's code itself writes, read before any build: a URL at localhost it opens (refused, since
-in a container that is the container itself), a SQLite file or engine, and TLS it requires of PostgreSQL."""
+"""The database a repository's code itself writes, read before any build: a URL at localhost it opens (in a container
+that is the container itself: forwarded when its login is written whole, else refused), a SQLite file or engine, and TLS
+it requires of PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path, PurePosixPath
 
-from fastapi_stackops.adopt.brokers import local_rabbitmq
+from fastapi_stackops.adopt.brokers import AMQP_SCHEMES, local_rabbitmq
 from fastapi_stackops.adopt.file_paths import module_paths, path_text
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
@@ -162,9 +163,8 @@ def local_database(root: Path, servable: bool = True) -> tuple[str, str] | None:
     """The URL at localhost the app's code opens its database at, and where, when it writes its login out whole
     (`postgresql://app:pw@localhost:5439/appdb`): the stack serves that login, and a forwarder in the app's image
     makes localhost's port the stack's server. Refuses, in one line and before any build, what no forwarder serves:
-    such a URL without its login, RabbitMQ or Tortoise at localhost, migrations opening one as written. A script of its
-    own the app never imports (seed.py, run by hand at a developer's machine) is not the app. `servable`: whether the
-    stack runs a server for the app (a driver init knows)."""
+    such a URL without its login, Tortoise at localhost, migrations opening one as written. RabbitMQ at localhost is
+    forwarded too (local_servers). `servable`: whether the stack runs a server for the app (a driver init knows)."""
     url, where = migrations_url(root)  # alembic.ini's as written runs at the stack's database instead (migrations_target)
     if (
         SQL_SCHEME.match(url)
@@ -176,22 +176,29 @@ def local_database(root: Path, servable: bool = True) -> tuple[str, str] | None:
             f"{where}: the migrations open the database at {masked(url, set())}, at localhost, written out (in a "
             "container that is the container itself): read the URL from a setting, and init points it at the stack's own"
         )
+    for url, where in opened_at_localhost(root):
+        if url.startswith(AMQP_SCHEMES):
+            continue
+        if servable and SQL_SCHEME.match(url) and LOCAL_LOGIN.match(url):
+            return url, where
+        raise NotAFastAPIRepository(
+            f"{where}: the app opens its database at {masked(url, set())}, at localhost, written in its code (in a "
+            "container that is the container itself): read the URL from a setting, and init points it at the stack's own "
+            "database"
+        )
+    return None
+
+
+def opened_at_localhost(root: Path) -> Iterator[tuple[str, str]]:
+    """(URL, "file line N") of each server the app's code opens at localhost as written, a file's first. A script of its
+    own the app never imports (seed.py, run by hand at a developer's machine) is not the app."""
     files = [(path, parsed(path)) for path in python_files(root)]
     imported = {name for _, tree in files if tree for name in names_imported(tree)}
     assembled = assembled_urls(files)
     for path, tree in files:
         found = local_server(path, tree, assembled) if tree else None
         if found and not (path.stem not in imported and run_as_a_script(tree, path.parent == root)):
-            where = f"{found[0].relative_to(root)} line {found[1]}"
-            if servable and SQL_SCHEME.match(found[2]) and LOCAL_LOGIN.match(found[2]):
-                return found[2], where
-            what = "RabbitMQ" if found[2].startswith("amqp") else "its database"
-            raise NotAFastAPIRepository(
-                f"{where}: the app opens {what} at {masked(found[2], set())}, at localhost, written in its code (in a "
-                "container that is the container itself): read the URL from a setting, and init points it at the "
-                f"stack's own {'broker' if what == 'RabbitMQ' else 'database'}"
-            )
-    return None
+            yield found[2], f"{found[0].relative_to(root)} line {found[1]}"
 
 
 def names_imported(tree: ast.Module) -> set[str]:

@@ -33,6 +33,9 @@ DATABASE_SERVICE = "postgres"
 MARIADB_SERVICE = "mariadb"
 REDIS_SERVICE = "redis"
 RABBITMQ_SERVICE = "rabbitmq"
+#: The ports Redis and RabbitMQ (AMQP) listen on, in their containers and by their clients' default.
+REDIS_PORT = 6379
+AMQP_PORT = 5672
 WORKER = "worker"
 #: The port the app listens on in its container (uvicorn's default), and the variable publishing it on the host.
 CONTAINER_PORT = 8000

@@ -108,5 +108,6 @@ class Repository:
     login: Login | None = None  # the database login a URL the repository writes out logs in with: served as written
     rabbitmq_login: Login | None = None  # the login an AMQP URL the code writes out logs in with: served as written
     redis_forward: int = 0  # the port of Redis the code opens at localhost: the image forwards it (local_forward)
+    rabbitmq_forward: int = 0  # the same of RabbitMQ, which serves the login its URL gives (rabbitmq_login)
     memory: str = MEMORY_LIMIT  # the app's memory limit: more when its first start was killed for want of it
     package: str = ""  # the folder's own name, which its code imports itself as (run from the parent): a link in the image

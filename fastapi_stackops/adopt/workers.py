@@ -4,10 +4,12 @@ runs it; refused in one line when its broker is written at localhost."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_stackops.adopt.apps import builds_one_of
+from fastapi_stackops.adopt.brokers import AMQP_SCHEMES
 from fastapi_stackops.adopt.environment_reads import environment_bound, read_of
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.source import AT_LOCALHOST, module_of, python_files, src_is_a_package
@@ -129,8 +131,8 @@ def config_modules(tree: ast.Module, modules: dict[str, ast.Module], trees: dict
 BROKER_KEYS = frozenset({"broker", "backend", "broker_url", "result_backend"})
 
 
-def local_broker(tree: ast.Module) -> tuple[int, str] | None:
-    """A Celery broker or result backend written in the code at localhost, as (line, URL): `Celery(broker=...)`,
+def local_brokers(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """Each Celery broker or result backend written in the code at localhost, as (line, URL): `Celery(broker=...)`,
     `conf.update(broker_url=...)`, `conf.broker_url = ...`. One read from a setting (or the environment) is not."""
     for node in every_node(tree):
         pairs = []
@@ -141,18 +143,17 @@ def local_broker(tree: ast.Module) -> tuple[int, str] | None:
         for key, value in pairs:
             literal = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else ""
             if key in BROKER_KEYS and AT_LOCALHOST.match(literal):
-                return value.lineno, literal
-    return None
+                yield value.lineno, literal
 
 
 def refuse_a_local_broker(tree: ast.Module, path: Path) -> None:
-    """A broker at localhost written in the code; not Redis, which the image forwards there (local_forward)."""
-    found = local_broker(tree)
-    if found and not found[1].startswith("redis"):
-        raise NotAFastAPIRepository(
-            f"{path} line {found[0]}: the Celery app's broker or backend is {found[1]}, at localhost, written in its code "
-            "(in a container that is the container itself): read it from a setting, and init points it at the stack's own"
-        )
+    """A broker at localhost written in the code; not Redis or RabbitMQ, which the image forwards there (local_forward)."""
+    for line, url in local_brokers(tree):
+        if not url.startswith(("redis", "rediss", *AMQP_SCHEMES)):
+            raise NotAFastAPIRepository(
+                f"{path} line {line}: the Celery app's broker or backend is {url}, at localhost, written in its code "
+                "(in a container that is the container itself): read it from a setting, and init points it at the stack's own"
+            )
 
 
 def worker_fields(worker: Worker | None) -> dict[str, str]:

@@ -1330,48 +1330,59 @@ CELERY_APP = "from celery import Celery\n\n"
 
 
 @pytest.mark.parametrize(
-    ("worker", "refused"),
+    ("worker", "outcome"),
     [
-        (CELERY_APP + 'celery = Celery("jobs", broker="amqp://guest:guest@localhost:5672//")\n', "line 3: the Celery app"),
-        # Redis at localhost: the image forwards that port to the stack's Redis (local_forward)
-        (CELERY_APP + 'celery = Celery("jobs")\ncelery.conf.update(result_backend="redis://127.0.0.1:6379/1")\n', "forwarded"),
-        (CELERY_APP + 'celery = Celery("jobs")\ncelery.conf.broker_url = "redis://localhost"\n', "forwarded"),
+        # A broker no stack here runs, at localhost: refused before any build.
+        (CELERY_APP + 'celery = Celery("jobs", broker="mongodb://localhost:27017/jobs")\n', "line 3: the Celery app"),
+        # Redis and RabbitMQ at localhost: the image forwards that port to the stack's server (local_forward).
+        (CELERY_APP + 'celery = Celery("jobs")\ncelery.conf.update(result_backend="redis://127.0.0.1:6379/1")\n', "redis"),
+        (CELERY_APP + 'celery = Celery("jobs")\ncelery.conf.broker_url = "redis://localhost"\n', "redis"),
+        # ravilkamans111-jpg/FastAPI-Celery-project, Kederly84/fastapi_poetry: refused in one line until it was forwarded.
+        (CELERY_APP + 'celery = Celery("jobs", broker="amqp://guest:guest@localhost:5672//")\n', "rabbitmq"),
         (CELERY_APP + 'import os\ncelery = Celery("jobs", broker=os.environ.get("BROKER", "redis://localhost"))\n', ""),
         (CELERY_APP + 'celery = Celery("jobs", broker="redis://redis:6379/0")\n', ""),  # a host name the stack can give
     ],
 )
-def test_a_celery_broker_written_in_code_at_localhost_is_refused_before_any_build(tmp_path, worker, refused):
+def test_a_celery_broker_written_in_code_at_localhost_is_forwarded_or_refused_before_any_build(tmp_path, worker, outcome):
     written(tmp_path, {"requirements.txt": "fastapi\ncelery[redis]\n", "main.py": APP, "worker.py": worker})
-    if refused in ("", "forwarded"):  # read from the environment (init sets it), or a name: found as the worker
+    if outcome in ("", "redis", "rabbitmq"):  # read from the environment (init sets it), a name, or forwarded
         repo = read_repository(tmp_path)
         assert repo.worker == "celery -A worker worker --loglevel INFO"
-        assert repo.redis_forward == (6379 if refused else 0)
+        assert (repo.redis_forward, repo.rabbitmq_forward) == (6379 * (outcome == "redis"), 5672 * (outcome == "rabbitmq"))
+        assert repo.rabbitmq == (outcome == "rabbitmq")
         return
     with pytest.raises(NotAFastAPIRepository) as said:
         read_repository(tmp_path)
-    assert str(said.value).startswith("worker.py line ") and refused in str(said.value), said.value
+    assert str(said.value).startswith("worker.py line ") and outcome in str(said.value), said.value
     assert "read it from a setting" in str(said.value)
 
 
 @pytest.mark.parametrize(
-    ("config", "refused"),
+    ("config", "forwarded"),
     [
         # musecollaboration/Fastapi-Celery-Demo: config_from_object('celeryconfig'), its broker_url at localhost; the
-        # worker retried 127.0.0.1:5672 until the stack's wait gave up.
-        ("broker_url = 'pyamqp://guest@localhost//'\nresult_backend = 'redis://localhost:6379/1'\n", True),
-        ("import os\nbroker_url = os.environ['BROKER_URL']\n", False),
+        # worker retried 127.0.0.1:5672 until the stack's wait gave up, then init refused it; now both are forwarded.
+        ("broker_url = 'pyamqp://guest@localhost//'\nresult_backend = 'redis://localhost:6379/1'\n", (6379, 5672)),
+        ("import os\nbroker_url = os.environ['BROKER_URL']\n", (0, 0)),
+        ("broker_url = 'mongodb://127.0.0.1/jobs'\n", None),  # no stack here runs it
     ],
 )
-def test_a_celery_config_module_naming_a_broker_at_localhost_is_refused_before_any_build(tmp_path, config, refused):
+def test_a_celery_config_module_naming_a_broker_at_localhost_is_forwarded_before_any_build(tmp_path, config, forwarded):
     worker = CELERY_APP + 'celery = Celery("jobs")\ncelery.config_from_object("celeryconfig")\n'
     written(
         tmp_path, {"requirements.txt": "fastapi\ncelery[redis]\n", "main.py": APP, "worker.py": worker, "celeryconfig.py": config}
     )
-    if not refused:
-        assert read_repository(tmp_path).worker == "celery -A worker worker --loglevel INFO"
+    if forwarded is None:
+        with pytest.raises(
+            NotAFastAPIRepository, match=r"^celeryconfig.py line 1: the Celery app's broker or backend is mongodb://"
+        ):
+            read_repository(tmp_path)
         return
-    with pytest.raises(NotAFastAPIRepository, match=r"^celeryconfig.py line 1: the Celery app's broker or backend is pyamqp://"):
-        read_repository(tmp_path)
+    repo = read_repository(tmp_path)
+    assert repo.worker == "celery -A worker worker --loglevel INFO"
+    assert (repo.redis_forward, repo.rabbitmq_forward) == forwarded
+    # The stack's RabbitMQ serves the login as written: guest, with the clients' default password, let in from anywhere.
+    assert not forwarded[1] or (repo.rabbitmq_login.user, repo.rabbitmq_login.password) == ("guest", "guest")
 
 
 def test_the_test_image_runs_pytest_from_where_the_repositorys_own_addopts_name_its_tests(tmp_path):
@@ -2091,29 +2102,35 @@ def test_an_app_whose_mode_defaults_to_tests_runs_out_of_it_in_the_stacks(tmp_pa
 
 
 @pytest.mark.parametrize(
-    ("code", "refused"),
+    ("code", "port"),
     [
         # raya-mansouri/BookStore-FastAPI-DDD: `BlockingConnection(ConnectionParameters("localhost"))` at import; init
-        # refused only after a build, on an AMQPConnectionError with no words.
-        ("import pika\n\nconn = pika.BlockingConnection(pika.ConnectionParameters('localhost'))\n", True),
-        ("from pika import ConnectionParameters\n\np = ConnectionParameters(host='127.0.0.1')\n", True),
-        ("import aio_pika\n\nasync def go():\n    return await aio_pika.connect_robust('amqp://guest:guest@localhost/')\n", True),
-        ("import os, pika\n\np = pika.ConnectionParameters(os.getenv('RABBIT_HOST', 'localhost'))\n", False),  # a read
-        ("import pika\n\np = pika.ConnectionParameters('rabbitmq')\n", False),  # a host by name
+        # refused only after a build, on an AMQPConnectionError with no words, then refused in one line; now forwarded.
+        ("import pika\n\nconn = pika.BlockingConnection(pika.ConnectionParameters('localhost'))\n", 5672),
+        ("from pika import ConnectionParameters\n\np = ConnectionParameters(host='127.0.0.1')\n", 5672),
+        (
+            "import aio_pika\n\nasync def go():\n    return await aio_pika.connect_robust('amqp://me:s%40lt@localhost:5673/')\n",
+            5673,
+        ),
+        ("import os, pika\n\np = pika.ConnectionParameters(os.getenv('RABBIT_HOST', 'localhost'))\n", 0),  # a read
+        ("import pika\n\np = pika.ConnectionParameters('rabbitmq')\n", 0),  # a host by name
         # hbeemster/fastapi-rabbitmq: a constant of another module handed on by keyword to a class that connects with
         # it; the web crash-looped on "Connection refused" after a build.
-        ("from consts import URL\n\nconsumer = Consumer(rabbitmq_url=URL)\n", True),
-        ("from consts import HOSTED\n\nconsumer = Consumer(rabbitmq_url=HOSTED)\n", False),
+        ("from consts import URL\n\nconsumer = Consumer(rabbitmq_url=URL)\n", 5672),
+        ("from consts import HOSTED\n\nconsumer = Consumer(rabbitmq_url=HOSTED)\n", 0),
     ],
 )
-def test_rabbitmq_opened_at_localhost_as_the_code_writes_it_is_refused_before_any_build(tmp_path, code, refused):
+def test_rabbitmq_opened_at_localhost_as_the_code_writes_it_is_forwarded_with_its_login(tmp_path, code, port):
     written(tmp_path, {"requirements.txt": "fastapi\npika\naio-pika\n", "main.py": f"import mq\n{APP}", "mq.py": code})
     written(tmp_path, {"consts.py": "URL = 'amqp://guest:guest@127.0.0.1/'\nHOSTED = 'amqp://guest:guest@rabbitmq/'\n"})
-    if not refused:
-        assert read_repository(tmp_path).rabbitmq
-        return
-    with pytest.raises(NotAFastAPIRepository, match=r"^(mq|consts).py line \d+: the app opens RabbitMQ at amqp://.*broker$"):
-        read_repository(tmp_path)
+    repo = read_repository(tmp_path)
+    assert repo.rabbitmq and repo.rabbitmq_forward == port
+    said = [f for f in repo.findings if f.what == "rabbitmq" and "forwarded to the stack's RabbitMQ" in f.value]
+    assert bool(said) == bool(port) and all(f.source.startswith(("mq.py line ", "consts.py line ")) for f in said), said
+    login = repo.rabbitmq_login
+    if port:  # the login the URL gives, its password unquoted and never said; the clients' default, guest's, else
+        assert (login.user, login.password, login.host) == (("me", "s@lt", "") if port == 5673 else ("guest", "guest", ""))
+        assert login.password not in said[0].value or login.password == "guest"
 
 
 @pytest.mark.parametrize(

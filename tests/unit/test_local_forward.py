@@ -77,3 +77,16 @@ def test_redis_at_localhost_is_forwarded_beside_the_database(tmp_path):
     entry = next(line for line in dockerfile_text(repo, "/", data_dir=False).splitlines() if line.startswith("ENTRYPOINT"))
     started = json.loads(entry.split(" ", 1)[1])[2]
     assert started.count("socat TCP-LISTEN") == 2 and "TCP:redis:6379 & " in started and "TCP:postgres:5432 & " in started
+
+
+def test_rabbitmq_at_localhost_is_forwarded_and_its_guest_let_in_from_the_apps_container(tmp_path):
+    """Kederly84/fastapi_poetry's Celery broker is amqp://guest:guest@localhost:5672/, written in its code: refused in
+    one line, until the image forwarded it. RabbitMQ lets guest in from its own host alone; the forward's connection
+    comes from the app's container, so the stack's RabbitMQ lets guest in from anywhere."""
+    worker = 'from celery import Celery\n\ncelery = Celery("jobs", broker="amqp://guest:guest@localhost:5672/")\n'
+    files = {"requirements.txt": "fastapi\ncelery\n", "main.py": APP, "worker.py": worker}
+    repo = read_repository(written(tmp_path, files))
+    entry = next(line for line in dockerfile_text(repo, "/", data_dir=False).splitlines() if line.startswith("ENTRYPOINT"))
+    assert "socat TCP-LISTEN:5672,bind=127.0.0.1,fork,reuseaddr TCP:rabbitmq:5672 & " in json.loads(entry.split(" ", 1)[1])[2]
+    server = re.search(r"\n  rabbitmq:\n(.*?)\n\n", compose_text(repo, "Dockerfile"), re.S).group(1)
+    assert "RABBITMQ_DEFAULT_USER: guest" in server and "loopback_users []" in server

@@ -101,7 +101,7 @@ def refuse_missing_submodules(root: Path) -> None:
     lacks: a clone leaves its folder empty (hardikambati/fastapi-order-payment-microservices' core/, shared by its
     services; the trial built, then failed on "No module named 'core'"). Refused before any build, saying how to
     fetch it."""
-    top = next((folder for folder in (root, *root.parents) if (folder / ".gitmodules").is_file()), None)
+    top = next((folder for folder in checkout_folders(root) if (folder / ".gitmodules").is_file()), None)
     listed = SUBMODULE.findall((top / ".gitmodules").read_text(errors="replace")) if top else []
     missing = {}
     for path, url in listed:
@@ -115,6 +115,13 @@ def refuse_missing_submodules(root: Path) -> None:
                 f"{folder.relative_to(root)}/, which the code imports, is a git submodule ({url}) this checkout lacks: "
                 "run `git submodule update --init`, then init again"
             )
+
+
+def checkout_folders(root: Path) -> list[Path]:
+    """The folder and those above it, up to its checkout's top (the one holding .git) when it is in one."""
+    folders = [root.resolve(), *root.resolve().parents]
+    top = next((i for i, folder in enumerate(folders) if (folder / ".git").exists()), None)
+    return folders[: top + 1] if top is not None else folders
 
 
 #: A .gitmodules entry's path and url, in git's order.

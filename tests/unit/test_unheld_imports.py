@@ -75,3 +75,12 @@ def test_a_git_submodule_the_code_imports_and_the_checkout_lacks_is_refused_befo
         "core/, which the code imports, is a git submodule (https://example.org/core.git) this checkout lacks: run "
         "`git submodule update --init`, then init again"
     )
+
+
+def test_a_gitmodules_file_above_the_checkouts_own_top_is_another_repositorys(tmp_path: Path):
+    """A checkout kept inside another repository's folder: that one's submodules are not this one's."""
+    main = "from fastapi import FastAPI\nfrom core.utils import x\n\napp = FastAPI()\n"
+    modules = '[submodule "orders/core"]\n\tpath = orders/core\n\turl = https://example.org/core.git\n'
+    root = written(tmp_path, {"orders/requirements.txt": "fastapi\n", "orders/main.py": main, ".gitmodules": modules})
+    (root / "orders/.git").mkdir()
+    assert read_repository(root / "orders").app.reference == "main:app"

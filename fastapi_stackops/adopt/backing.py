@@ -39,11 +39,9 @@ POSTGRES = """  {name}:
 MARIADB = """  {name}:
     image: ${{MARIADB_BASE_IMAGE-{official}}}
 {command}    environment:
-      MARIADB_USER: {user}
-      MARIADB_PASSWORD: ${{MARIADB_PASSWORD?set MARIADB_PASSWORD in the env file or its local overlay}}
+{user_line}      MARIADB_PASSWORD: ${{MARIADB_PASSWORD?set MARIADB_PASSWORD in the env file or its local overlay}}
       MARIADB_DATABASE: {database}
-      MARIADB_RANDOM_ROOT_PASSWORD: "1"
-    volumes:
+{root_line}    volumes:
       - db-data:{data}
 {init_mount}    read_only: true
     tmpfs: [/tmp, /run/mysqld]
@@ -152,12 +150,14 @@ class Database:
             mount = f"      - ./{init_scripts}:{target}:ro\n"
         command = SSL_ON if self.tls and self.kind == "postgres" else ""
         values = {"user": self.login.user, "database": self.login.database, "init_mount": mount, "command": command}
-        block = self.template.format(name=self.service, data=self.data, official=self.official, **values)
-        if self.kind == "mysql" and self.login.user == "root":  # the code logs in as root: its password is root's
-            block = block.replace("      MARIADB_USER: root\n", "").replace(
-                '      MARIADB_RANDOM_ROOT_PASSWORD: "1"\n', "      MARIADB_ROOT_PASSWORD: ${MARIADB_PASSWORD}\n"
-            )
-        return block
+        return self.template.format(name=self.service, data=self.data, official=self.official, **values, **self.mariadb_root())
+
+    def mariadb_root(self) -> dict[str, str]:
+        """MariaDB's user and root lines: a user of the app's and a random root password; or, when the code logs in as
+        root, no user (the image makes none of that name) and the app's password as root's."""
+        if self.login.user == "root":
+            return {"user_line": "", "root_line": "      MARIADB_ROOT_PASSWORD: ${MARIADB_PASSWORD}\n"}
+        return {"user_line": f"      MARIADB_USER: {self.login.user}\n", "root_line": '      MARIADB_RANDOM_ROOT_PASSWORD: "1"\n'}
 
     def scheme(self, dependencies: tuple[str, ...], settings_scheme: str, async_engine: bool) -> str:
         """The settings' own scheme when it names this database, else Tortoise ORM's for an app on it, else one for a

@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, Settings, setting_fields
 from fastapi_stackops.adopt.backing import DRIVERS
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
-from fastapi_stackops.adopt.source import imported_names, written_strings
+from fastapi_stackops.adopt.source import AT_LOCALHOST, imported_names, written_strings, written_templates
 
 #: Drivers of databases no image here runs, and what their settings' defaults say when the app's database is one.
 UNRUN_DATABASES = (
@@ -32,12 +32,13 @@ def unrun_database(root: Path, dependencies: tuple[str, ...], settings: Settings
     """Refuses, in one line, an app whose database is one init runs no image of (SQL Server, Oracle, MongoDB): a setting's
     default or a required setting's name says that database, or its code imports the driver or writes out a URL of
     that database (a URL read from a .env alone names nothing), and its driver is a dependency. With `required` (a
-    driver of a database init runs is a dependency too), only when the code imports no SQL client at all: a setting the app cannot start without, and a
-    driver its code imports, say it then."""
+    driver of a database init runs is a dependency too), only when the code imports no SQL client at all, or writes
+    that database's URL out at localhost: a setting the app cannot start without, and a driver its code imports, say
+    it then."""
     imported = {module.lower() for module in imported_names(root)}  # cx_Oracle
-    if required and imported & SQL_CLIENTS:  # its SQL database in use beside it: a Mongo client connects lazily
-        return
-    fields = [f for f in setting_fields(settings) if f.default is None or not required]
+    # Its SQL database in use beside it: a Mongo client connects lazily, though nothing serves one at localhost.
+    beside_sql = bool(required and imported & SQL_CLIENTS)
+    fields = [f for f in setting_fields(settings) if (f.default is None or not required) and not beside_sql]
     # (what is said, what is searched): a default naming it (DB_DRIVER="ODBC Driver 17 for SQL Server"), else a
     # setting's own name (MSSQL_SA_PASSWORD).
     named_by = [(f"{f.variable}={f.default!r}", f.default) if f.default else (f.variable, f.variable) for f in fields]
@@ -45,7 +46,7 @@ def unrun_database(root: Path, dependencies: tuple[str, ...], settings: Settings
         driver = next((d for d in dependencies if d in drivers), None)
         named = next((shown for shown, searched in named_by if said.search(searched)), None)
         imports = bool(driver) and driver.replace("-", "_") in imported
-        written = written_url(root, said) if driver and not required else None  # required: a default says nothing
+        written = written_url(root, said, local=required) if driver and (beside_sql or not required) else None
         named = named or (f"its code imports {driver}" if imports and not required else None) or written
         if driver and named and (imports or not required):
             where = settings.source if settings else str(root)
@@ -55,11 +56,16 @@ def unrun_database(root: Path, dependencies: tuple[str, ...], settings: Settings
             )
 
 
-def written_url(root: Path, said: re.Pattern) -> str | None:
+def written_url(root: Path, said: re.Pattern, local: bool = False) -> str | None:
     """Where the code writes out a URL whose scheme names that database, an f-string's too (bupemulenga13's
-    `f"mssql+pyodbc://sa:{password}@..."`); None for none."""
-    found = (where for text, where in written_strings(root) if "://" in text and said.search(text.split("://")[0]))
-    return next((f"a URL at {where}" for where in found), None)
+    `f"mssql+pyodbc://sa:{password}@..."`); with `local`, one at localhost alone, its fields anything; None for none."""
+    texts = [*written_strings(root), *(written_templates(root) if local else ())]
+    found = (
+        where
+        for text, where in texts
+        if "://" in text and said.search(text.split("://")[0]) and (not local or AT_LOCALHOST.match(text))
+    )
+    return next((f"a URL at {'localhost, ' if local else ''}{where}" for where in found), None)
 
 
 #: A required database URL whose name says its server (POSTGRES_URL, PG_DSN, MYSQL_DATABASE_URL): which, and its drivers.

@@ -94,6 +94,14 @@ MOTOR = "from motor import motor_asyncio\n\nclient = motor_asyncio.AsyncIOMotorC
         # CHOJUNGHO96/fastapi-chat-project, theandrunique/fastapi-chat: PostgreSQL through SQLAlchemy, and MongoDB
         # beside it, which its client reaches lazily: green with a made-up URL, never refused.
         ("MONGO_DATABASE_URI: str", MOTOR + "import sqlalchemy\n", ""),
+        # raya-mansouri/BookStore-FastAPI-DDD: beside SQLAlchemy, MongoDB at localhost written in an f-string, reached
+        # at startup; its web crash-looped in ci on "localhost:27017: Connection refused". Nothing serves it, lazily or not.
+        (
+            "MONGO_USER: str = 'u'",
+            "from motor import motor_asyncio\nimport sqlalchemy\n\nc = motor_asyncio.AsyncIOMotorClient("
+            "f'mongodb://{settings.MONGO_USER}:pw@localhost:27017/')\n",
+            "database is MongoDB (a URL at localhost, db.py line 4, the motor dependency)",
+        ),
     ],
 )
 def test_a_mongodb_the_app_cannot_start_without_is_refused_beside_a_driver_init_runs(tmp_path, field, code, refused):

@@ -173,7 +173,7 @@ MORE_MEMORY = {"512m": "1g", "1g": "2g", "2g": "4g"}
 #: A compiler's absence, in a dependency's build words: the builder had none, as no pin init read needed one.
 NO_COMPILER = re.compile(
     r"gcc'? failed: No such file|no acceptable C compiler|unable to execute '[\w.-]*gcc'|gcc: (command )?not found"
-    r"|No such file or directory: '[\w.-]*gcc'"
+    r"|No such file or directory: '[\w.-]*gcc'|Unknown compiler\(s\)"  # meson's, the last words its probe leaves
 )
 
 

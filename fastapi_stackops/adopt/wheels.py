@@ -39,6 +39,7 @@ NATIVE_LIBRARIES = {
     "python-lzo": ("liblzo2-dev", "liblzo2-2"),
     # libcurl's package is named per suite (libcurl4, trixie's libcurl4t64): curl's command depends on the right one.
     "pycurl": ("libcurl4-openssl-dev libssl-dev", "curl"),
+    "pycairo": ("libcairo2-dev pkg-config", "libcairo2"),  # an sdist alone for Linux (xhtml2pdf's, through rlPyCairo)
 }
 #: Extensions in C or C++ that need only the compiler. A lock made for Pythons none of their wheels fit records their
 #: sdist alone (uv's for requires-python >= 3.14), which would otherwise read as pure Python.

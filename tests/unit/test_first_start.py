@@ -39,6 +39,12 @@ FAILED = "the build failed at [web builder 6/8]: the dependency hiredis failed t
         (FAILED + "error: [Errno 2] No such file or directory: 'x86_64-linux-gnu-gcc'", ("hiredis",)),
         # Rojas-Andres/fastapi-ddd: pycurl under celery[sqs], no pin init read, wants libcurl's curl-config
         (FAILED.replace("hiredis", "pycurl") + "No such file or directory: 'curl-config'", ("pycurl",)),
+        # NoelDNathan/fastapi-audit: pycairo under xhtml2pdf, an sdist alone, built by meson, which says it its own way
+        (
+            FAILED.replace("hiredis", "pycairo") + "Running `icx --version` gave \"[Errno 2] No such file or directory: 'icx'\"",
+            ("pycairo",),
+        ),
+        (FAILED + "meson.build:1:0: ERROR: Unknown compiler(s): [['cc'], ['gcc'], ['clang']]", ("hiredis",)),
         # with a compiler, a dependency that does not compile is the build's own failure
         (FAILED + "src/hiredis.c:12:10: fatal error: Python.h: No such file or directory", None),
         ("the build failed at [web builder 6/8]: ERROR: No matching distribution found for nothing-here==1.0", None),

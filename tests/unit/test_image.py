@@ -40,6 +40,7 @@ def test_strip_touches_extension_modules_alone(tmp_path: Path):
         # Rojas-Andres/fastapi-ddd: pycurl 7.45.1, no wheel for 3.11, built with libcurl's curl-config ("No such file or
         # directory: 'curl-config'"), which the builder lacked.
         (("pycurl==7.45.1",), "gcc g++ libc6-dev make libcurl4-openssl-dev libssl-dev", "curl"),
+        (("pycairo==1.28.0",), "gcc g++ libc6-dev make libcairo2-dev pkg-config", "libcairo2"),
     ],
 )
 def test_a_pin_built_from_source_gets_its_headers_and_tools_in_the_builder_alone(compiled, builder, runtime):

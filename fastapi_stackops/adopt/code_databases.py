@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 
 from fastapi_stackops.adopt.brokers import AMQP_SCHEMES, local_rabbitmq
-from fastapi_stackops.adopt.file_paths import module_paths, path_text
+from fastapi_stackops.adopt.file_paths import literal_paths, module_paths, path_text
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
 from fastapi_stackops.adopt.source import AT_LOCALHOST, imported_names, python_files
@@ -114,7 +114,9 @@ def code_sqlite_file(root: Path) -> tuple[str, str]:
         tree, module = parsed(path), str(path.relative_to(root))
         paths = module_paths(tree, module) if tree else {}  # Path(__file__).parent / "app.db": under the code too
         names = {**literal_names(tree), **{name: "/".join(parts) or "." for name, parts in paths.items()}} if tree else {}
-        computed = partial(path_text, paths=paths, module=PurePosixPath(module).parts)
+        computed = partial(
+            path_text, paths={**(literal_paths(tree) if tree else {}), **paths}, module=PurePosixPath(module).parts
+        )
         for node in every_node(tree) if tree else ():
             found = SQLITE_FILE_URL.match(written_text(node, names, computed=computed)) or connected_file(node, names, computed)
             # In code that opens SQLite files itself, a `.db` path computed from its own file is one, wherever it is

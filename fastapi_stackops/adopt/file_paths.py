@@ -14,8 +14,19 @@ SAME_PATH = frozenset({"Path", "pathlib.Path", "PurePath", "str", "os.fspath", "
 
 
 def joined(parts: list[Parts | None]) -> Parts | None:
-    """Paths joined as `/` and os.path.join join them; None when one is not known."""
-    return None if any(p is None for p in parts) else tuple(part for p in parts for part in p)  # type: ignore[union-attr]
+    """Paths joined as `/` and os.path.join join them, `..` taken up a folder; None when one is not known, or when the
+    path leaves the service's folder."""
+    return None if any(p is None for p in parts) else normal(tuple(part for p in parts for part in p))  # type: ignore[union-attr]
+
+
+def normal(parts: Parts) -> Parts | None:
+    """A path with each `..` taken up a folder (`config/../app.db` is app.db); None above the service's folder."""
+    kept: list[str] = []
+    for part in parts:
+        if part == ".." and not kept:
+            return None
+        kept = kept[:-1] if part == ".." else [*kept, part]
+    return tuple(kept)
 
 
 def up(path: Parts | None, levels: int) -> Parts | None:
@@ -58,10 +69,28 @@ def module_paths(tree: ast.Module, module: str) -> dict[str, Parts]:
     """Names the module binds at its top to a path computed from its own file (() for the service's folder); then those
     a function of it binds so, where the module binds no such name (amard33p/fastapi-oauth's property's `db_path =
     Path(BASE_DIR, "app", "test.db").as_posix()`)."""
-    paths = bound_paths(tree.body, {}, module)
+    literal = literal_paths(tree)
+    paths = bound_paths(tree.body, literal, module)
     functions = (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
     local = {name: parts for f in functions for name, parts in bound_paths(f.body, paths, module).items()}
-    return local | paths
+    return {name: parts for name, parts in (local | paths).items() if literal.get(name) != parts}
+
+
+def literal_paths(tree: ast.Module) -> dict[str, Parts]:
+    """Names the module binds at its top to a relative path as a literal (`name = "../app.sqlite"`), which a path
+    computed from its file may join (`os.path.join(BASE_DIR, name)`)."""
+    return {
+        target.id: tuple(p for p in PurePosixPath(node.value.value).parts if p != ".")
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+        and node.value.value
+        and not node.value.value.startswith("/")
+        and "://" not in node.value.value
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
 
 
 def bound_paths(body: list[ast.stmt], paths: dict[str, Parts], module: str) -> dict[str, Parts]:
@@ -69,7 +98,7 @@ def bound_paths(body: list[ast.stmt], paths: dict[str, Parts], module: str) -> d
     for node in body:
         target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else getattr(node, "target", None)
         value = getattr(node, "value", None)
-        if not isinstance(target, ast.Name) or value is None:
+        if not isinstance(target, ast.Name) or value is None or isinstance(value, ast.Constant):  # literals: literal_paths
             continue
         used = {name.id for name in ast.walk(value) if isinstance(name, ast.Name)}
         found = file_path(value, paths, PurePosixPath(module).parts) if "__file__" in used or used & set(paths) else None

@@ -34,7 +34,8 @@ LOGIN_URL = re.compile(
 #: An SQLite URL the code writes at a path of its own: relative to where the app runs (`sqlite:///database.db`,
 #: SQLModel's tutorial's; Tortoise ORM's `sqlite://./app.db`), a file under the code, which is read-only in the image;
 #: or absolute, where the repository's own Dockerfile kept it (`sqlite:////app/db/app.db`), not under /tmp (a tmpfs).
-SQLITE_FILE_URL = re.compile(r"^sqlite(?:\+\w+)?:///?(?:\./)?((?:/(?!tmp/))?[\w.-][\w./-]*\.\w+)$")
+#: A file needs no extension (`sqlite:///./car_rental_db`); a folder, ending in `/`, is none.
+SQLITE_FILE_URL = re.compile(r"^sqlite(?:\+\w+)?:///?(?:\./)?((?:/(?!tmp/))?(?=[\w./-]*\w)[\w.-][\w./-]*(?<!/))$")
 #: An env.py that sets the URL itself (from a setting or the environment): alembic.ini's is not the one it uses. A
 #: setting about anything else (`settings.Base.metadata`, the models' metadata) is no URL.
 SETS_ITS_URL = re.compile(r"set_main_option|environ|getenv|settings\.\w*(?i:url|uri|dsn|database|db|postgres|mysql|sql)")

@@ -431,3 +431,28 @@ UV_WRAPPER_LOCK = (
 def test_a_driver_a_dependency_requires_in_the_lock_is_the_apps(tmp_path: Path, files, database):
     written(tmp_path, {**files, "main.py": APP, "settings.py": WRAPPER_SETTINGS})
     assert read_repository(tmp_path).database == database
+
+
+@pytest.mark.parametrize(
+    ("code", "in_code"),
+    [
+        # Elian-Rodriguez/fastapi-cars: `os.path.join(base_dir, name)` of the module's folder and a literal name going up
+        # one; init ran no database, and the app could not open its file under the read-only code.
+        (
+            "import os\nfrom sqlalchemy import create_engine\n\nname = '../cars.sqlite'\n"
+            "here = os.path.dirname(os.path.realpath(__file__))\nengine = create_engine(f'sqlite:///{os.path.join(here, name)}')\n",
+            "cars.sqlite",
+        ),
+        # utkarshun/fastapi-car-rental-backend: a file with no extension; SQLite was found by its engine, and its file
+        # stayed under the read-only code ("unable to open database file").
+        (
+            "from sqlalchemy import create_engine\n\nURL = 'sqlite:///./rental_db'\n"
+            "engine = create_engine(URL, connect_args={'check_same_thread': False})\n",
+            "rental_db",
+        ),
+    ],
+)
+def test_an_sqlite_file_the_code_names_its_own_way_is_a_link_into_the_data_volume(tmp_path: Path, code, in_code):
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\nsqlalchemy\n", "main.py": APP, "config/db.py": code}))
+    assert repo.database == "sqlite" and repo.sqlite_in_code == in_code
+    assert f"ln -sf /var/lib/app/{in_code} /srv/{in_code}" in dockerfile_text(repo, "/", repo.keeps_data)

@@ -24,6 +24,14 @@ from fastapi_stackops.adopt.file_paths import module_paths
         ("B = Path(__file__).parent\nB = Path(os.getenv('DATA'))\n", "db.py", {}),  # bound again to what is not known
         ("B = Path(__file__).parent\nURL = f'sqlite:///{B}/a.db'\n", "db.py", {"B": ()}),  # a URL is no path
         ("B = Path('/var/lib/app')\n", "db.py", {}),  # not from the module's file
+        # Elian-Rodriguez/fastapi-cars: a literal name joined to the module's folder, `..` taking it up to the service's
+        # folder; unread, the app opened its SQLite file under the read-only code ("unable to open database file").
+        (
+            "N = '../x.db'\nD = os.path.dirname(__file__)\nF = os.path.join(D, N)\n",
+            "config/db.py",
+            {"D": ("config",), "F": ("x.db",)},
+        ),
+        ("F = os.path.join(os.path.dirname(__file__), '../../x.db')\n", "config/db.py", {}),  # above the service's folder
         # amard33p/fastapi-oauth: a property's own name for Path(BASE_DIR, "app", "test.db").as_posix(); unread, the app's
         # SQLite file stayed under the read-only code and the app crash-looped on "unable to open database file"
         (

@@ -234,6 +234,7 @@ DATABASES = {
             "pymysql": ("mysql+pymysql", False),
             "mysqlclient": ("mysql+mysqldb", False),
             "mysql-connector-python": ("mysql+mysqlconnector", False),
+            "mariadb": ("mariadb+mariadbconnector", False),
         },
         "mysql+pymysql",
     ),
@@ -290,5 +291,5 @@ SCHEME_NAMES = {"postgres": ("postgres",), "mysql": ("mysql", "mariadb")}
 #: The client libraries that mean each database.
 DRIVERS = {
     "postgres": ("asyncpg", "psycopg", "psycopg2", "psycopg2-binary", "psycopg-binary", "psycopg-c"),
-    "mysql": ("aiomysql", "asyncmy", "pymysql", "mysqlclient", "mysql-connector-python"),
+    "mysql": ("aiomysql", "asyncmy", "pymysql", "mysqlclient", "mysql-connector-python", "mariadb"),
 }

@@ -7,6 +7,7 @@ import re
 import shlex
 
 from fastapi_stackops.adopt.build_context import code_paths, manifest_copies
+from fastapi_stackops.adopt.compiling import COMPILER, COMPILER_FALLBACK, TEST_COMPILER, build_constraints
 from fastapi_stackops.adopt.conventions import CODE_DIR, CONTAINER_PORT, DATA_DIR, HEADER, UID
 from fastapi_stackops.adopt.data_folders import folder_of
 from fastapi_stackops.adopt.installers import (
@@ -28,7 +29,7 @@ from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.source import src_packages_by_name
 from fastapi_stackops.adopt.testing import ENSUREPIP
 from fastapi_stackops.adopt.vcs_dependencies import git_step
-from fastapi_stackops.adopt.wheels import COMPILER, COMPILER_FALLBACK, TEST_COMPILER, build_constraints, native_libraries
+from fastapi_stackops.adopt.wheels import native_libraries
 from fastapi_stackops.substitutes import DEBIAN_SHIPS
 
 

@@ -1512,6 +1512,8 @@ def test_a_poetry_lock_made_against_a_mirror_that_does_not_answer_is_exported_wi
     ("driver", "wired"),
     [
         ("asyncmy", "DATABASE_SCHEMA: ${DATABASE_SCHEMA-app}"),  # MySQL's schema is its database
+        # the-peach-drone/fastapi-flight-record-server: MariaDB's own connector, a URL built of parts; no server ran
+        ("mariadb", "DATABASE_SCHEMA: ${DATABASE_SCHEMA-app}"),
         ("asyncpg", None),  # PostgreSQL's is a namespace inside one: the app's own default stays
     ],
 )
@@ -1520,8 +1522,9 @@ def test_a_mysql_schema_given_in_parts_is_the_stacks_database(tmp_path, driver, 
     config += "    DATABASE_HOST: str\n    DATABASE_PORT: int\n    DATABASE_USER: str\n    DATABASE_PASSWORD: str\n"
     config += "    DATABASE_SCHEMA: str = 'shop'\n"
     files = {"requirements.txt": f"fastapi\n{driver}\n", "main.py": APP, "conf.py": config}
-    compose = compose_text(read_repository(written(tmp_path, files)))
-    assert "DATABASE_HOST: ${DATABASE_HOST-" in compose
+    repo = read_repository(written(tmp_path, files))
+    compose = compose_text(repo)
+    assert "DATABASE_HOST: ${DATABASE_HOST-" in compose and repo.database == ("postgres" if driver == "asyncpg" else "mysql")
     assert (wired in compose) if wired else ("DATABASE_SCHEMA" not in compose)
 
 

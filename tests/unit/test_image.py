@@ -41,6 +41,8 @@ def test_strip_touches_extension_modules_alone(tmp_path: Path):
         # directory: 'curl-config'"), which the builder lacked.
         (("pycurl==7.45.1",), "gcc g++ libc6-dev make libcurl4-openssl-dev libssl-dev", "curl"),
         (("pycairo==1.28.0",), "gcc g++ libc6-dev make libcairo2-dev pkg-config", "libcairo2"),
+        # the-peach-drone/fastapi-flight-record-server: MariaDB's own connector builds with mariadb_config ("not found")
+        (("mariadb==1.0.11",), "gcc g++ libc6-dev make libmariadb-dev", "libmariadb3"),
     ],
 )
 def test_a_pin_built_from_source_gets_its_headers_and_tools_in_the_builder_alone(compiled, builder, runtime):

@@ -1,6 +1,6 @@
 """Secrets a library takes only in a format of its own: a Fernet key is 32 url-safe base64-encoded bytes, and a made-up
 string of any other shape stops the app at import ("Fernet key must be 32 url-safe base64-encoded bytes"); Sentry's DSN
-is a URL of its project, and none (an empty one) turns Sentry off."""
+is a URL of its project, and none (an empty one) turns Sentry off; a Telegram bot's token is its number and a key."""
 
 from __future__ import annotations
 
@@ -21,6 +21,12 @@ def jwt_shaped() -> str:
     return ".".join(base64.urlsafe_b64encode(os.urandom(n)).decode().rstrip("=") for n in (24, 48, 32))
 
 
+def telegram_token() -> str:
+    """A Telegram bot's token as aiogram checks one as its Bot is made: the bot's number, a colon, 35 url-safe
+    characters. No bot has it."""
+    return f"{secrets.randbelow(9 * 10**9) + 10**9}:{secrets.token_urlsafe(27)[:35]}"
+
+
 #: A library's call taking a secret of its own format (the keyword named, else the argument at its position), and how
 #: one of that format is made.
 FORMATS = {
@@ -29,6 +35,8 @@ FORMATS = {
     "sentry_sdk.init": ("dsn", 0, lambda: ""),
     # supabase-py's client refuses a key not shaped as a JWT as it is made ("Invalid API key"), before any request.
     "create_client": ("supabase_key", 1, jwt_shaped),
+    # aiogram's Bot refuses a token of any other shape as it is made ("TokenValidationError: Token is invalid!").
+    "Bot": ("token", 0, telegram_token),
 }
 
 #: The format of a secret its settings field types as a whole number.

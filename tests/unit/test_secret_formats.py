@@ -76,6 +76,17 @@ def test_a_made_up_supabase_key_has_the_shape_its_client_checks(tmp_path, call):
     assert re.fullmatch(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+", key), ci  # supabase-py's own check, narrower
 
 
+def test_a_made_up_telegram_token_has_the_shape_aiogram_checks(tmp_path):
+    """Alangard/FastAPI-flight_booking: aiogram's Bot, made at import, refused init's made-up token ("TokenValidationError:
+    Token is invalid!"), and init stopped with advice about --set."""
+    config = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    TG_BOT_TOKEN: str\n\nsettings = Settings()\n"
+    code = "from aiogram import Bot\nfrom config import settings\n\nbot = Bot(token=settings.TG_BOT_TOKEN)\n"
+    files = {"requirements.txt": "fastapi\naiogram\npydantic-settings\n", "main.py": APP, "config.py": config, "bot.py": code}
+    ci = env_texts(read_repository(written(tmp_path, files)), "env", False, {})["env/ci.env.docker"]
+    token = next(line.split("=", 1)[1] for line in ci.splitlines() if line.startswith("TG_BOT_TOKEN="))
+    assert re.fullmatch(r"\d{10}:[A-Za-z0-9_-]{35}", token), ci  # aiogram's own check: digits, a colon, no spaces
+
+
 @pytest.mark.parametrize(("annotation", "digits"), [("int = 1234", True), ("str = 'app'", False)])
 def test_a_made_up_password_its_settings_type_as_a_number_is_digits(tmp_path, annotation, digits):
     """raya-mansouri/BookStore-FastAPI-DDD: `POSTGRES_PASSWORD: int = 1234`, given "ci-Secret0..." by init; the app

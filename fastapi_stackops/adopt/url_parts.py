@@ -16,6 +16,7 @@ from fastapi_stackops.adopt.environment_reads import (
     module_readers,
     read_of,
 )
+from fastapi_stackops.adopt.file_paths import SAME_PATH
 from fastapi_stackops.adopt.migrations import alembic_ini_url
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import calls, parsed, template_text
@@ -85,13 +86,19 @@ def section_parts(path: Path, tree: ast.Module, bound: dict[str, str], readers: 
 
 def attribute_aliases(tree: ast.Module) -> dict[str, str]:
     """Module-level names bound to a settings object's attribute, by the attribute: KirvanRdz/fastapi-rest's
-    `DATABASE_URL = settings.DATABASE_URL` before `create_engine(DATABASE_URL)`."""
+    `DATABASE_URL = settings.DATABASE_URL` before `create_engine(DATABASE_URL)`; or to it as a path or text
+    (davidmuraya/fastapi-queues' `DATABASE_PATH = Path(settings.CELERY_DB)` before `f"sqlite:///{DATABASE_PATH}"`)."""
     assigned = (n for n in tree.body if isinstance(n, ast.Assign) and len(n.targets) == 1)
+    values = ((n.targets[0], as_path(n.value)) for n in assigned)
     return {
-        n.targets[0].id: n.value.attr
-        for n in assigned
-        if isinstance(n.targets[0], ast.Name) and isinstance(n.value, ast.Attribute)
+        target.id: value.attr for target, value in values if isinstance(target, ast.Name) and isinstance(value, ast.Attribute)
     }
+
+
+def as_path(node: ast.expr) -> ast.expr:
+    """What a call that gives back its argument as a path or text (`Path(x)`, `str(x)`) is given, else the node."""
+    same = isinstance(node, ast.Call) and ast.unparse(node.func) in SAME_PATH and len(node.args) == 1 and not node.keywords
+    return node.args[0] if same else node
 
 
 def parameter_defaults(tree: ast.Module) -> dict[str, ast.expr]:

@@ -1234,6 +1234,20 @@ def test_a_bare_sqlite_path_in_the_settings_is_a_file_on_the_data_volume(tmp_pat
     assert repo.database == database and app_environment(repo).get("JOBS_DB") == value
 
 
+def test_a_required_setting_the_code_makes_an_sqlite_path_of_is_a_file_on_the_data_volume(tmp_path):
+    """davidmuraya/fastapi-queues: `DATABASE_PATH = Path(settings.CELERY_DB)` in `f"sqlite:///{DATABASE_PATH}"`, the
+    setting required; it got a made-up secret, a file under the read-only code, and ci failed."""
+    config = "from pydantic import Field\nfrom pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n"
+    config += '    JOBS_DB: str = Field(..., description="its path")\n\nsettings = S()\n'
+    code = "from pathlib import Path\nfrom sqlalchemy import create_engine\nfrom config import settings\n\n"
+    code += (
+        "PATH = Path(settings.JOBS_DB)\nengine = create_engine(f'sqlite:///{PATH}', connect_args={'check_same_thread': False})\n"
+    )
+    files = {"requirements.txt": "fastapi\nsqlalchemy\n", "main.py": APP, "config.py": config, "db.py": code}
+    repo = read_repository(written(tmp_path, files))
+    assert repo.database == "sqlite" and app_environment(repo).get("JOBS_DB") == "${JOBS_DB-/var/lib/app/app.db}"
+
+
 def test_a_lock_says_whether_psycopg_brings_its_own_build(tmp_path):
     project = '[project]\nname = "x"\ndependencies = ["fastapi", "psycopg"]\n'
     lock = (

@@ -14,7 +14,7 @@ from fastapi_stackops.adopt.brokers import AMQP_SCHEMES, local_rabbitmq
 from fastapi_stackops.adopt.file_paths import literal_paths, module_paths, path_text
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
-from fastapi_stackops.adopt.source import AT_LOCALHOST, imported_names, python_files
+from fastapi_stackops.adopt.source import AT_LOCALHOST, imported_names, python_files, written_templates
 from fastapi_stackops.adopt.syntax import calls, every_node, is_main_block, module_bindings, parsed, written_text
 from fastapi_stackops.adopt.tortoise_config import local_tortoise
 from fastapi_stackops.adopt.wheels import text_of
@@ -188,7 +188,21 @@ def local_database(root: Path, servable: bool = True) -> tuple[str, str] | None:
             "container that is the container itself): read the URL from a setting, and init points it at the stack's own "
             "database"
         )
-    return None
+    return local_parts_url(root) if servable else None
+
+
+#: A database URL at localhost the code assembles of its login's parts, its fields as NUL
+#: (`f"postgresql://{s.DB_USER}:{s.DB_PASSWORD}@localhost:5432/{s.DB_NAME}"`): init wires the parts to its own login.
+LOCAL_PARTS = re.compile(
+    r"^(postgres(ql)?|mysql|mariadb)(\+\w+)?://\0:\0@(localhost|127\.0\.0\.1)(:\d+)?/\0(\?.*)?$", re.I | re.S
+)
+
+
+def local_parts_url(root: Path) -> tuple[str, str] | None:
+    """The URL at localhost the code assembles of its login's parts, its fields as {...}, and where (dcorbe's, in a
+    function its engine calls); None for none."""
+    found = next(((text, where) for text, where in written_templates(root) if LOCAL_PARTS.match(text)), None)
+    return (found[0].replace("\0", "{...}"), found[1]) if found else None
 
 
 def opened_at_localhost(root: Path) -> Iterator[tuple[str, str]]:

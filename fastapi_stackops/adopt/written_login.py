@@ -111,7 +111,11 @@ def written_login(root: Path, kind: str, local: tuple[str, str] | None = None) -
 
 def local_login(url: str, where: str, kind: str) -> tuple[Login, list[Finding]]:
     """The login of a URL at localhost the code opens, the port the app's image forwards to the stack's server."""
-    found = LOCAL_LOGIN.match(url)  # code_databases.local_database hands only a URL it matches
+    found = LOCAL_LOGIN.match(url)  # else one assembled of its settings' parts, which init wires to its own login
+    if not found:
+        port = int(given[1]) if (given := LOCAL_PORT.search(url)) else DATABASES[kind].port
+        said = f"{url}, of its settings' parts: localhost:{port} forwarded to the stack's server"
+        return Login(source=where, local_port=port), [Finding("database", said, where)]
     port = int(found["port"] or DATABASES[kind].port)
     login = Login(found["user"], unquote(found["password"]), found["database"], "", where, local_port=port)
     said = f"user {login.user} and database {login.database} at localhost:{port}, as the code writes them: forwarded"
@@ -125,6 +129,10 @@ LOCAL_LOGIN = re.compile(
     r"/(?P<database>\w[\w-]*)(\?\S*)?$",
     re.I,
 )
+
+
+#: The port of a URL at localhost.
+LOCAL_PORT = re.compile(r"@(?:localhost|127\.0\.0\.1):(\d+)")
 
 
 #: Code that rewrites its URL's scheme into a driver's (`url.replace("postgresql://", "postgresql+asyncpg://")`,

@@ -90,3 +90,19 @@ def test_rabbitmq_at_localhost_is_forwarded_and_its_guest_let_in_from_the_apps_c
     assert "socat TCP-LISTEN:5672,bind=127.0.0.1,fork,reuseaddr TCP:rabbitmq:5672 & " in json.loads(entry.split(" ", 1)[1])[2]
     server = re.search(r"\n  rabbitmq:\n(.*?)\n\n", compose_text(repo, "Dockerfile"), re.S).group(1)
     assert "RABBITMQ_DEFAULT_USER: guest" in server and "loopback_users []" in server
+
+
+def test_a_url_at_localhost_assembled_of_the_settings_login_parts_is_forwarded_with_the_parts_wired(tmp_path):
+    """dcorbe/python-fastapi-example: `f"postgresql://{settings.DB_USER}:{settings.DB_PASSWORD}@localhost:5432/..."` in a
+    function its engine calls; nothing was said, and the app crash-looped on "Connection refused" in ci."""
+    config = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n"
+    config += "    DB_USER: str = 'postgres'\n    DB_PASSWORD: str = 'postgres'\n    DB_NAME: str = 'shop'\n\nsettings = Settings()\n"
+    code = "from sqlalchemy import create_engine\nfrom config import settings\n\ndef url():\n"
+    code += "    return f'postgresql://{settings.DB_USER}:{settings.DB_PASSWORD}@localhost:5432/{settings.DB_NAME}'\n\n"
+    code += "engine = create_engine(url())\n"
+    files = {"requirements.txt": "fastapi\npsycopg2-binary\n", "main.py": f"import db\n{APP}", "config.py": config, "db.py": code}
+    repo = read_repository(written(tmp_path, files))
+    entry = next(line for line in dockerfile_text(repo, "/", data_dir=False).splitlines() if line.startswith("ENTRYPOINT"))
+    assert "socat TCP-LISTEN:5432,bind=127.0.0.1,fork,reuseaddr TCP:postgres:5432 & " in json.loads(entry.split(" ", 1)[1])[2]
+    compose = compose_text(repo, "Dockerfile")
+    assert "DB_USER: ${DB_USER-app}" in compose and "DB_NAME: ${DB_NAME-app}" in compose

@@ -136,11 +136,13 @@ def template_text(node: ast.JoinedStr) -> str:
 def written_text(node: ast.AST, names: dict[str, str], unknown: str = "", computed: Callable = lambda _: "") -> str:
     """A string the code writes out: a literal, a literal's `.format()`, or an f-string of literals, names bound only
     to one, and expressions `computed` knows the value of; else "". With `unknown`, an f-string's other parts are that
-    text instead: a sketch that still shows what it writes (its host)."""
+    text instead: a sketch that still shows what it writes (its host); strings joined with + are sketched so too."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.Call):
         return formatted_text(node, names)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and unknown and joins_a_literal(node):
+        return concatenated_text(node, names, unknown, computed)
     if not isinstance(node, ast.JoinedStr):
         return ""
     parts = [
@@ -152,6 +154,21 @@ def written_text(node: ast.AST, names: dict[str, str], unknown: str = "", comput
         for v in node.values
     ]
     return "".join(parts) if all(parts) else ""
+
+
+def concatenated_text(node: ast.expr, names: dict[str, str], unknown: str, computed: Callable) -> str:
+    """Strings joined with + (`"mariadb://" + settings.DB_USER + "@" + ... + "/flight_record"`), sketched as an
+    f-string is: what it does not know is `unknown`."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return "".join(concatenated_text(side, names, unknown, computed) for side in (node.left, node.right))
+    if isinstance(node, ast.Name):
+        return names.get(node.id, unknown)
+    return written_text(node, names, unknown, computed) or computed(node) or unknown
+
+
+def joins_a_literal(node: ast.BinOp) -> bool:
+    """Whether a chain of + joins a string literal: text, not numbers."""
+    return any(isinstance(n, ast.Constant) and isinstance(n.value, str) for n in ast.walk(node))
 
 
 def formatted_text(call: ast.Call, names: dict[str, str]) -> str:

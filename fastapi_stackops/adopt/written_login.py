@@ -106,7 +106,23 @@ def written_login(root: Path, kind: str, local: tuple[str, str] | None = None) -
         return login, [Finding("database", said, where)]
     login = config_login(root, kind) if database else None
     said = f"user {login.user} and database {login.database}, as a config file of the app's gives them" if login else ""
-    return login, [Finding("database", said, login.source)] if login else []
+    return (login, [Finding("database", said, login.source)]) if login else named_database(root, kind)
+
+
+#: A URL of the login's parts read (fields, as NUL) and its database's name written out: `"mariadb://" + s.DB_USER +
+#: ":" + s.DB_PASS + "@" + s.DB_HOST + ":" + s.DB_PORT + "/flight_record"`.
+NAMED_DATABASE = re.compile(r"^(?P<scheme>[a-z]+)(\+\w+)?://\0:\0@\0(:(\0|\d+))?/(?P<database>\w[\w-]*)(\?[^\s\0]*)?$", re.I)
+
+
+def named_database(root: Path, kind: str) -> tuple[Login | None, list[Finding]]:
+    """The database a URL of the app's kind names as written, its login's parts read (init wires them to its own
+    login): the stack's server makes that database for it (the-peach-drone's app user was let into none other)."""
+    for url, where in bound_urls(root) if kind in DATABASES else ():
+        found = NAMED_DATABASE.match(url)
+        if found and found["scheme"].lower().startswith(SCHEME_NAMES[kind]):
+            said = f"database {found['database']}, as the code's URL names it"
+            return Login(database=found["database"], source=where), [Finding("database", said, where)]
+    return None, []
 
 
 def local_login(url: str, where: str, kind: str) -> tuple[Login, list[Finding]]:

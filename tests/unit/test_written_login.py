@@ -109,6 +109,14 @@ INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
             {"db.py": 'URL = "postgresql://{u}:{p}@{h}/{d}".format(**{"u": "a", "p": "b", "h": "db", "d": "x"})\n'},
             "a b x db",
         ),
+        # the-peach-drone/fastapi-flight-record-server: strings joined with +, the login's parts read and the database's
+        # name written out; the stack made only its own database, and the app was let into none other.
+        (
+            {"db.py": 'URL = "postgresql://" + s.U + ":" + s.P + "@" + s.H + ":" + s.PORT + "/flights"\n'},
+            "app  flights ",
+        ),
+        ({"db.py": 'URL = f"postgresql://{s.U}:{s.P}@{s.H}/flights"\n'}, "app  flights "),
+        ({"db.py": 'URL = "mysql://" + s.U + ":" + s.P + "@" + s.H + "/flights"\n'}, None),  # another kind's
         ({"db.py": 'URL = "postgresql://{u}:p@db/x".format(u=user)\n'}, None),
         ({"db.py": 'URL = "postgresql://{}:p@db/x".format()\n'}, None),
     ],

@@ -183,8 +183,10 @@ class Settings:
         placed = {name: part for name, part in self.placed if part not in ("url", "file")}
         by_place = placed_fields(self.fields, placed)
         # `postgresql+{DRIVER}`: the driver's module alone, whatever the name says (DRIVER reads as a whole scheme); a
-        # URL's piece (`f"{DB_HOST}/{DB_NAME}"`, DB_HOST all but the name), whatever the name says.
-        return by_place | parts | {name: part for name, part in by_place.items() if part in ("module", *URL_PIECES)}
+        # URL's piece (`f"{DB_HOST}/{DB_NAME}"`, DB_HOST all but the name), whatever the name says; a SCHEMA in a URL's
+        # place of the database's name is that (AbelClapton's `.../{settings.DB_SCHEMA}` on PostgreSQL).
+        kept = {name: part for name, part in by_place.items() if part in ("module", *URL_PIECES) or parts.get(name) == "schema"}
+        return by_place | parts | kept
 
     @property
     def required(self) -> list[SettingField]:

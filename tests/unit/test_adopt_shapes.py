@@ -1529,12 +1529,18 @@ def test_a_poetry_lock_made_against_a_mirror_that_does_not_answer_is_exported_wi
         # the-peach-drone/fastapi-flight-record-server: MariaDB's own connector, a URL built of parts; no server ran
         ("mariadb", "DATABASE_SCHEMA: ${DATABASE_SCHEMA-app}"),
         ("asyncpg", None),  # PostgreSQL's is a namespace inside one: the app's own default stays
+        # AbelClapton/fastapi-forum: PostgreSQL's DB_SCHEMA in a URL's place of the database's name; it got a made-up
+        # value, and the app's import failed on 'database "ci-Secret0..." does not exist'.
+        ("asyncpg-placed", "DATABASE_SCHEMA: ${DATABASE_SCHEMA-app}"),
     ],
 )
 def test_a_mysql_schema_given_in_parts_is_the_stacks_database(tmp_path, driver, wired):
     config = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n"
     config += "    DATABASE_HOST: str\n    DATABASE_PORT: int\n    DATABASE_USER: str\n    DATABASE_PASSWORD: str\n"
     config += "    DATABASE_SCHEMA: str = 'shop'\n"
+    if driver.endswith("-placed"):
+        driver = driver.removesuffix("-placed")
+        config += "\ns = Settings()\nURL = f'postgresql://{s.DATABASE_USER}:{s.DATABASE_PASSWORD}@{s.DATABASE_HOST}/{s.DATABASE_SCHEMA}'\n"
     files = {"requirements.txt": f"fastapi\n{driver}\n", "main.py": APP, "conf.py": config}
     repo = read_repository(written(tmp_path, files))
     compose = compose_text(repo)

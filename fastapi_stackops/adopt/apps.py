@@ -72,9 +72,20 @@ def builds_one_of(function: ast.FunctionDef, kinds: set[str]) -> bool:
 
 
 def makes_or_asks(node: ast.AST | None, kind: str) -> bool:
-    """Whether the node makes an app of the kind, or asks a container for one by its class (`injector.get(FastAPI)`)."""
+    """Whether the node makes an app of the kind, or asks a container for one by its class (`injector.get(FastAPI)`),
+    or builds one in a chain of methods."""
     asks = isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == kind for a in node.args)
-    return node is not None and (calls(node, kind) or asks)
+    return node is not None and (calls(node, kind) or asks or built_in_a_chain(node, kind))
+
+
+def built_in_a_chain(node: ast.AST, kind: str) -> bool:
+    """Whether the node is a chain of methods on a builder given a new app (yxxjimin/fastapi-gym-crm's
+    `AppBuilder(app=FastAPI(...)).add_middleware(...).build()`); a wrapper given one alone (`Mangum(FastAPI())`) is not."""
+    chained = False
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        node, chained = node.func.value, True
+    given = [*node.args, *(k.value for k in node.keywords)] if isinstance(node, ast.Call) else []
+    return chained and any(calls(g, kind) for g in given)
 
 
 def method_factories(tree: ast.Module, kinds: set[str]) -> set[str]:

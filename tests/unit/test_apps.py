@@ -288,6 +288,23 @@ def test_an_app_made_in_a_module_level_try_or_if_is_the_modules(tmp_path: Path, 
 
 
 @pytest.mark.parametrize(
+    ("main", "references"),
+    [
+        # yxxjimin/fastapi-gym-crm: `app = AppBuilder(app=FastAPI(...)).add_middleware(...).build()`; init found no app.
+        (
+            "from fastapi import FastAPI\nfrom builder import AppBuilder\n\n"
+            "app = (\n    AppBuilder(app=FastAPI(title='x'))\n    .add_router(r)\n    .build()\n)\n",
+            ["main:app"],
+        ),
+        ("from fastapi import FastAPI\nfrom mangum import Mangum\n\nhandler = Mangum(FastAPI())\n", []),  # a wrapper alone
+    ],
+)
+def test_an_app_a_chain_of_builder_methods_makes_is_the_modules(tmp_path: Path, main, references):
+    root = written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": main})
+    assert [f"{a.module}:{a.attribute}" for a in find_apps(root)] == references
+
+
+@pytest.mark.parametrize(
     ("run", "references"),
     [
         # hagelslagvier/generic-fastapi-server: assemble_app makes the app inside and returns the Injector holding it;

@@ -67,6 +67,9 @@ FITTING_CANDIDATES = ("ci0stackops", "ci_stackops", "0123456789abcdef", "stackop
 NONE_ITEMS = re.compile(
     rf"{FIELD}(?: -> \d+\s+none is not an allowed value|\.\d+\s+(?:/\s+)?[^\[\n]*\[type=\w+, input_value=None\b)"
 )
+#: A str field's default that is None (`WIFI_DOMAIN: str = get_host()`, an address the machine's Wi-Fi gives, none
+#: in a container), which pydantic refuses: its variable gets a plain value.
+NONE_DEFAULT = re.compile(rf"{FIELD}\s+(?:/\s+)?Input should be a valid string \[type=string_type, input_value=None\b")
 #: A generated value longer than a field's limit (`SITE_NAME: str = Field(max_length=20)`): a plain shorter one.
 REFUSED_LENGTH = re.compile(rf"{FIELD}\s+(?:/\s+)?String should have at most (\d+) characters?")
 
@@ -188,13 +191,14 @@ def fitting(pattern: str) -> str | None:
 
 def refused_values(words: str) -> dict[str, str]:
     """Variable -> a value of the kind its type wants, or one its pattern takes, for each generated value pydantic
-    refused; a str field's default that is no string, as text."""
+    refused; a str field's default that is no string, as text; a plain one for a default of None."""
     named = (tuple(filter(None, found.groups())) for found in REFUSED_VALUE.finditer(words))
     values = {name.upper(): VALUE_OF_KIND[kind] for name, kind in named}  # a settings field's variable
     patterned = {found.group(1): fitting(found.group(2)) for found in REFUSED_PATTERN.finditer(words)}
     as_text = {name.upper(): value for name, value in REFUSED_DEFAULT.findall(words)}
     shorter = {name.upper(): "stackops"[: int(most)] for name, most in REFUSED_LENGTH.findall(words) if int(most) >= 2}
     emptied = {name.upper(): "[]" for name in NONE_ITEMS.findall(words)}
+    emptied |= {name.upper(): "stackops" for name in NONE_DEFAULT.findall(words)}
     return values | as_text | shorter | emptied | {name: value for name, value in patterned.items() if value}
 
 

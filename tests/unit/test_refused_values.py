@@ -154,6 +154,12 @@ def test_the_variables_an_import_failure_says_are_missing(words, variables):
             {"ORIGINS": "[]"},
         ),
         ("ORIGINS.0\n  URL input should be a string or URL [type=url_type, input_value='x', input_type=str]", {}),
+        # Anasothman55/FastAPI-Gym-api: `WIFI_DOMAIN: str = get_host()`, None in a container; init refused after a build.
+        (
+            "1 validation error for Settings WIFI_DOMAIN Input should be a valid string [type=string_type, input_value=None, "
+            "input_type=NoneType]",
+            {"WIFI_DOMAIN": "stackops"},
+        ),
     ],
 )
 def test_a_value_its_type_refused_gets_one_of_that_type(words, values):

@@ -4,11 +4,15 @@ an SQLite file: the image's root filesystem is read-only, and the data outlives 
 
 from __future__ import annotations
 
+import ast
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from fastapi_stackops.adopt.app_settings import SettingField, Settings, setting_fields
 from fastapi_stackops.adopt.conventions import CODE_DIR, DATA_DIR, DATA_FOLDER_VARIABLE
+from fastapi_stackops.adopt.file_paths import file_path, literal_paths, module_paths
+from fastapi_stackops.adopt.source import python_files
+from fastapi_stackops.adopt.syntax import every_node, parsed
 
 #: A setting named for a folder of data the app writes, its logs and backups too (LOG_DIR, BACKUP_ROOT); not a path
 #: alone (FILE_PATH, DATA_PATH, LOG_PATH may name one file).
@@ -84,6 +88,35 @@ def placeholder_folders(root: Path, kept: tuple[str, ...] = ()) -> dict[str, str
 
 def written_folders(root: Path, settings: Settings | None, kept: tuple[str, ...]) -> dict[str, tuple[str, str]]:
     """Folder in the image -> (why the app writes it, where that was read), each a tmpfs of the app's user: the scratch
-    folders its settings name, and the folders the repository commits empty but for what `kept` names."""
+    folders its settings name, the folders the repository commits empty but for what `kept` names, and those its code
+    makes under its own folder."""
     scratch = {path: (f"{name}'s folder", settings.source) for name, path in scratch_folders(settings).items()}
-    return scratch | {path: ("a folder committed empty", folder) for path, folder in placeholder_folders(root, kept).items()}
+    scratch |= {path: ("a folder committed empty", folder) for path, folder in placeholder_folders(root, kept).items()}
+    return made_folders(root, kept) | scratch
+
+
+def made_folders(root: Path, kept: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """Folder in the image -> (why, where) for each folder the code makes at a path of its own under its folder, one the
+    repository does not hold (`Path("secrets/keys").mkdir(parents=True)`, `os.makedirs("uploads")`): its top folder.
+    kongnakornna/fastapicleanarchitectureddd makes one as it starts, after its database answers, which init's trial
+    start does not reach; the read-only root refused it in ci."""
+    found = {}
+    held = {Path(path).parts[0] for path in filter(None, kept)}
+    for path in python_files(root):
+        tree, module = parsed(path), str(path.relative_to(root))
+        paths = {**literal_paths(tree), **module_paths(tree, module)} if tree else {}
+        for node in every_node(tree) if tree else ():
+            made = file_path(target, paths, PurePosixPath(module).parts) if (target := folder_made(node)) else None
+            top = made[0] if made else ""
+            if top and top not in held and top.lower() not in NOT_WRITTEN and not (root / top).exists():
+                found[f"{CODE_DIR}/{top}"] = ("a folder its code makes", f"{module}:{node.lineno}")
+    return found
+
+
+def folder_made(node: ast.AST) -> ast.expr | None:
+    """The path a call makes a folder at (`path.mkdir()`, `os.makedirs(path)`, `os.mkdir(path)`), or None."""
+    if not isinstance(node, ast.Call):
+        return None
+    if isinstance(node.func, ast.Attribute) and node.func.attr == "mkdir" and not node.args:
+        return node.func.value
+    return node.args[0] if node.args and ast.unparse(node.func) in ("os.makedirs", "os.mkdir", "makedirs") else None

@@ -70,3 +70,21 @@ def test_a_folder_committed_empty_but_for_a_placeholder_is_writable(tmp_path, fi
     assert list(repo.writable) == writable
     tmpfs = ", ".join(f'"{path}:uid=10001,gid=10001"' for path in writable)
     assert (f"tmpfs: [/tmp, {tmpfs}]" in compose_text(repo)) == bool(writable)
+
+
+@pytest.mark.parametrize(
+    ("code", "writable"),
+    [
+        # kongnakornna/fastapicleanarchitectureddd: `Path("secrets/keys").mkdir(parents=True)` as it starts, after its
+        # database answers (init's trial start never got so far); the read-only root refused it in ci.
+        ("from pathlib import Path\n\ndef keys():\n    Path('secrets/keys').mkdir(parents=True, exist_ok=True)\n", ["/srv/secrets"]),
+        ("import os\n\nUPLOADS = 'media/uploads'\nos.makedirs(UPLOADS, exist_ok=True)\n", ["/srv/media"]),
+        ("import os\nfrom pathlib import Path\n\nD = Path(__file__).parent / 'out'\nD.mkdir()\n", ["/srv/out"]),
+        ("import os\n\nos.makedirs('/var/data/x', exist_ok=True)\n", []),  # outside its folder: not one of its own
+        ("import os\n\nos.makedirs('static', exist_ok=True)\n", []),  # a folder the repository holds
+        ("import os\n\nos.makedirs(os.environ['OUT'], exist_ok=True)\n", []),  # read: the setting's own folder
+    ],
+)
+def test_a_folder_the_code_makes_under_its_own_folder_is_writable(tmp_path, code, writable):
+    files = {"requirements.txt": "fastapi\n", "main.py": APP, "work.py": code, "static/site.css": ""}
+    assert list(read_repository(written(tmp_path, files)).writable) == writable

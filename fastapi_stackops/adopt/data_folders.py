@@ -97,19 +97,23 @@ def written_folders(root: Path, settings: Settings | None, kept: tuple[str, ...]
 
 def made_folders(root: Path, kept: tuple[str, ...]) -> dict[str, tuple[str, str]]:
     """Folder in the image -> (why, where) for each folder the code makes at a path of its own under its folder, one the
-    repository does not hold (`Path("secrets/keys").mkdir(parents=True)`, `os.makedirs("uploads")`): its top folder.
+    repository does not hold (`Path("secrets/keys").mkdir(parents=True)`, `os.makedirs("uploads")`): the first folder
+    of its path the repository lacks.
     kongnakornna/fastapicleanarchitectureddd makes one as it starts, after its database answers, which init's trial
     start does not reach; the read-only root refused it in ci."""
     found = {}
-    held = {Path(path).parts[0] for path in filter(None, kept)}
+    held = {folder.as_posix() for path in filter(None, kept) for folder in Path(path).parents}
     for path in python_files(root):
         tree, module = parsed(path), str(path.relative_to(root))
         paths = {**literal_paths(tree), **module_paths(tree, module)} if tree else {}
         for node in every_node(tree) if tree else ():
             made = file_path(target, paths, PurePosixPath(module).parts) if (target := folder_made(node)) else None
-            top = made[0] if made else ""
-            if top and top not in held and top.lower() not in NOT_WRITTEN and not (root / top).exists():
-                found[f"{CODE_DIR}/{top}"] = ("a folder its code makes", f"{module}:{node.lineno}")
+            lacked = (
+                next((made[:i] for i in range(1, len(made) + 1) if not root.joinpath(*made[:i]).exists()), ()) if made else ()
+            )
+            folder = "/".join(lacked)
+            if folder and folder not in held:
+                found[f"{CODE_DIR}/{folder}"] = ("a folder its code makes", f"{module}:{node.lineno}")
     return found
 
 

@@ -77,11 +77,15 @@ def test_a_folder_committed_empty_but_for_a_placeholder_is_writable(tmp_path, fi
     [
         # kongnakornna/fastapicleanarchitectureddd: `Path("secrets/keys").mkdir(parents=True)` as it starts, after its
         # database answers (init's trial start never got so far); the read-only root refused it in ci.
-        ("from pathlib import Path\n\ndef keys():\n    Path('secrets/keys').mkdir(parents=True, exist_ok=True)\n", ["/srv/secrets"]),
+        (
+            "from pathlib import Path\n\ndef keys():\n    Path('secrets/keys').mkdir(parents=True, exist_ok=True)\n",
+            ["/srv/secrets"],
+        ),
         ("import os\n\nUPLOADS = 'media/uploads'\nos.makedirs(UPLOADS, exist_ok=True)\n", ["/srv/media"]),
         ("import os\nfrom pathlib import Path\n\nD = Path(__file__).parent / 'out'\nD.mkdir()\n", ["/srv/out"]),
         ("import os\n\nos.makedirs('/var/data/x', exist_ok=True)\n", []),  # outside its folder: not one of its own
         ("import os\n\nos.makedirs('static', exist_ok=True)\n", []),  # a folder the repository holds
+        ("import os\n\nos.makedirs('static/thumbs', exist_ok=True)\n", ["/srv/static/thumbs"]),  # one it lacks in it
         ("import os\n\nos.makedirs(os.environ['OUT'], exist_ok=True)\n", []),  # read: the setting's own folder
     ],
 )

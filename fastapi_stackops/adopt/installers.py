@@ -48,8 +48,12 @@ POETRY_MAIN = (
 )
 
 #: A requirements file's line naming the project itself (`.`, `-e .`): its code is copied beside the venv, not installed,
-#: and the builder has only the requirements file to install it from.
-NOT_ITSELF = "sed -i -E '/^[[:space:]]*((-e|--editable)[[:space:]]+)?\\.\\/?[[:space:]]*(#.*)?$/d'"
+#: and the builder has only the requirements file to install it from. So too one a freeze on a developer's Windows
+#: machine wrote for it (`-e c:\\users\\me\\project`, wm0630/fastapi-crypto's): a drive no machine here has.
+NOT_ITSELF = (
+    "sed -i -E -e '/^[[:space:]]*((-e|--editable)[[:space:]]+)?\\.\\/?[[:space:]]*(#.*)?$/d' "
+    "-e '/^[[:space:]]*(-e|--editable)[[:space:]]+[A-Za-z]:/d'"
+)
 
 #: stackops' own tables ([tool.stackops], [tool.stackops.services.web], ...) taken out of a pyproject.toml, in place.
 WITHOUT_OUR_TABLES = "awk '/^\\[/ { ours = /^\\[+ *tool\\.stackops[].]/ } !ours' {path} > /tmp/p && cat /tmp/p > {path}"

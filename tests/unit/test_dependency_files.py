@@ -198,15 +198,19 @@ def test_a_requirements_line_naming_the_project_itself_is_left_out_of_the_depend
     # insistence/RuoYi-Vue3-FastAPI: `.` ends its requirements.txt; the builder, which has only that file, failed on it.
     files = {"requirements.txt": "fastapi\n.\n", "pyproject.toml": '[project]\nname = "svc"\nversion = "1"\n', "main.py": APP}
     repo = read_repository(written(tmp_path, files))
-    run = next(line for line in dockerfile_text(repo, "/", False).splitlines() if "sed -i -E '/^[[:space:]]*((-e" in line)
+    run = next(line for line in dockerfile_text(repo, "/", False).splitlines() if "sed -i -E -e '/^[[:space:]]*((-e" in line)
     sed = (
         next(part for part in run.split("&& ") if "editable" in part)
         .strip(" \\")
         .replace("requirements.txt", str(tmp_path / "requirements.txt"))
     )
-    (tmp_path / "requirements.txt").write_text("fastapi==0.110\n.\n-e ./  # the project\n./libs/shared\n")
+    # wm0630/fastapi-crypto: a freeze on its developer's Windows machine named the project at its drive; pip refused it
+    windows = "-e c:\\users\\me\\documents\\project\n-e C:/work/project\n"
+    (tmp_path / "requirements.txt").write_text(
+        f"fastapi==0.110\n.\n-e ./  # the project\n{windows}./libs/shared\n-e git+https://x/y.git\n"
+    )
     subprocess.run(sed, shell=True, check=True)
-    assert (tmp_path / "requirements.txt").read_text() == "fastapi==0.110\n./libs/shared\n"
+    assert (tmp_path / "requirements.txt").read_text() == "fastapi==0.110\n./libs/shared\n-e git+https://x/y.git\n"
 
 
 def test_a_project_declared_in_setup_cfg_installs_its_install_requires(tmp_path):

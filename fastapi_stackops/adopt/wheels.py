@@ -41,6 +41,7 @@ NATIVE_LIBRARIES = {
     "pycurl": ("libcurl4-openssl-dev libssl-dev", "curl"),
     "pycairo": ("libcairo2-dev pkg-config", "libcairo2"),  # an sdist alone for Linux (xhtml2pdf's, through rlPyCairo)
     "mariadb": ("libmariadb-dev", "libmariadb3"),  # MariaDB's own connector: its build runs mariadb_config
+    "fastecdsa": ("libgmp-dev", "libgmp10"),  # before its manylinux wheels: "gmp.h: No such file or directory"
 }
 #: Extensions in C or C++ that need only the compiler. A lock made for Pythons none of their wheels fit records their
 #: sdist alone (uv's for requires-python >= 3.14), which would otherwise read as pure Python.

@@ -43,6 +43,8 @@ def test_strip_touches_extension_modules_alone(tmp_path: Path):
         (("pycairo==1.28.0",), "gcc g++ libc6-dev make libcairo2-dev pkg-config", "libcairo2"),
         # the-peach-drone/fastapi-flight-record-server: MariaDB's own connector builds with mariadb_config ("not found")
         (("mariadb==1.0.11",), "gcc g++ libc6-dev make libmariadb-dev", "libmariadb3"),
+        # sech444/FastAPI-crypto_prices: fastecdsa 2.3, no wheel for 3.11, compiled against GMP's headers
+        (("fastecdsa==2.3.0",), "gcc g++ libc6-dev make libgmp-dev", "libgmp10"),
     ],
 )
 def test_a_pin_built_from_source_gets_its_headers_and_tools_in_the_builder_alone(compiled, builder, runtime):

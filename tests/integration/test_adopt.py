@@ -103,14 +103,14 @@ def test_init_then_ci_passes_with_no_edit(shape, adopted, tmp_path):
     assert lint.returncode == 0, lint.stdout[-2000:]
     if shape == "postgres-redis-worker":  # its status route counts in Redis at localhost, reached through the forward
         assert "localhost's port 6379 forwarded to the stack's Redis" in result.stdout, result.stdout
-    if shape == "requirements-rabbitmq":  # the folder its startup (not its import) writes in is a tmpfs
+    if shape == "requirements-rabbitmq":  # the folder its startup (not its import) makes is a tmpfs, read in its code
         assert "writable     /srv/var, a tmpfs" in result.stdout, result.stdout
         assert "it starts containers (testcontainers), so the engine's socket is mounted in it" in result.stdout
         # A git-ignored key pair it opens at import: made by the keys one-shot, read by the server and the tests alike.
         assert "key files    certs/label-private.pem, certs/label-public.pem: the app opens them" in result.stdout
     if shape == OWN_TASKS:  # its server and its tests read the stack's key from the file the entrypoint wrote
         assert "env file     /srv/.env, read with dotenv_values, not the environment" in result.stdout, result.stdout
-    if shape == "poetry-legacy-lock":  # the folder it writes at import is a tmpfs, and the image runs 3.9
+    if shape == "poetry-legacy-lock":  # the folder it makes at import is a tmpfs, and the image runs 3.9
         assert "writable     /srv/clinic_api/logs, a tmpfs" in result.stdout and "python       3.9" in result.stdout
     if shape in WITH_TESTS:  # the repository's own tests ran in their image, against the stack
         passed = f"{WITH_TESTS[shape]} passed"

@@ -81,6 +81,7 @@ def test_a_folder_committed_empty_but_for_a_placeholder_is_writable(tmp_path, fi
             "from pathlib import Path\n\ndef keys():\n    Path('secrets/keys').mkdir(parents=True, exist_ok=True)\n",
             ["/srv/secrets"],
         ),
+        ("from pathlib import Path\n\ndef keys():\n    d = Path('secrets/keys')\n    d.mkdir(parents=True)\n", ["/srv/secrets"]),
         ("import os\n\nUPLOADS = 'media/uploads'\nos.makedirs(UPLOADS, exist_ok=True)\n", ["/srv/media"]),
         ("import os\nfrom pathlib import Path\n\nD = Path(__file__).parent / 'out'\nD.mkdir()\n", ["/srv/out"]),
         ("import os\n\nos.makedirs('/var/data/x', exist_ok=True)\n", []),  # outside its folder: not one of its own

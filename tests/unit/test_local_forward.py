@@ -96,7 +96,9 @@ def test_a_url_at_localhost_assembled_of_the_settings_login_parts_is_forwarded_w
     """dcorbe/python-fastapi-example: `f"postgresql://{settings.DB_USER}:{settings.DB_PASSWORD}@localhost:5432/..."` in a
     function its engine calls; nothing was said, and the app crash-looped on "Connection refused" in ci."""
     config = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n"
-    config += "    DB_USER: str = 'postgres'\n    DB_PASSWORD: str = 'postgres'\n    DB_NAME: str = 'shop'\n\nsettings = Settings()\n"
+    config += (
+        "    DB_USER: str = 'postgres'\n    DB_PASSWORD: str = 'postgres'\n    DB_NAME: str = 'shop'\n\nsettings = Settings()\n"
+    )
     code = "from sqlalchemy import create_engine\nfrom config import settings\n\ndef url():\n"
     code += "    return f'postgresql://{settings.DB_USER}:{settings.DB_PASSWORD}@localhost:5432/{settings.DB_NAME}'\n\n"
     code += "engine = create_engine(url())\n"

@@ -232,6 +232,8 @@ NAMED_VALUES = (
     (re.compile(r"(^|_)log(ging|ger)?_?level$", re.I), "INFO"),
     # A log file's path: where the read-only image has a tmpfs (a made-up name would be written beside the code).
     (re.compile(r"(^|_)log(ging|ger)?_?(file|path|filename)(_?(location|path|name))?$", re.I), "/tmp/app.log"),
+    # A key file's path, which an app may write its keys to as it starts (kongnakornna's JWT_SIGNING_PRIVATE_KEY_PATH).
+    (re.compile(r"(^|_)(key|cert|certificate|pem)s?_?(file|path)$", re.I), "/tmp/{name}"),
     # A token's signing algorithm (PyJWT, python-jose): HMAC with the secret the key field gets.
     (TOKEN_ALGORITHM, "HS256"),
     # passlib's CryptContext settings (KappaRoss2/fastapi-todo-list's crypt_context_schema): a scheme it knows, and
@@ -264,7 +266,8 @@ NAMED_VALUES = (
 
 def named_value(name: str) -> str | None:
     """A value of the kind a string's name says libraries validate (an email, a log level, ...), None for the rest."""
-    return next((value for pattern, value in NAMED_VALUES if pattern.search(name)), None)
+    value = next((value for pattern, value in NAMED_VALUES if pattern.search(name)), None)
+    return value.format(name=name.lower()) if value else None
 
 
 #: A value that validates as each type, for a required setting that is not a string; by the annotation's words.

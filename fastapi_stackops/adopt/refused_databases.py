@@ -10,6 +10,7 @@ from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, Settings, settin
 from fastapi_stackops.adopt.backing import DRIVERS
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.source import AT_LOCALHOST, imported_names, written_strings, written_templates
+from fastapi_stackops.failure_bundle import masked
 
 #: Drivers of databases no image here runs, and what their settings' defaults say when the app's database is one.
 UNRUN_DATABASES = (
@@ -41,7 +42,9 @@ def unrun_database(root: Path, dependencies: tuple[str, ...], settings: Settings
     fields = [f for f in setting_fields(settings) if (f.default is None or not required) and not beside_sql]
     # (what is said, what is searched): a default naming it (DB_DRIVER="ODBC Driver 17 for SQL Server"), else a
     # setting's own name (MSSQL_SA_PASSWORD).
-    named_by = [(f"{f.variable}={f.default!r}", f.default) if f.default else (f.variable, f.variable) for f in fields]
+    named_by = [
+        (f"{f.variable}={masked(f.default, set())!r}", f.default) if f.default else (f.variable, f.variable) for f in fields
+    ]
     for name, drivers, said in UNRUN_DATABASES:
         driver = next((d for d in dependencies if d in drivers), None)
         named = next((shown for shown, searched in named_by if said.search(searched)), None)

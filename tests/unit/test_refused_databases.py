@@ -33,6 +33,12 @@ def refusal(root) -> str:
         ("fastapi\npyodbc\n", None, "database is SQL Server (MSSQL_SA_PASSWORD, the pyodbc dependency)"),
         # sajanv88/full_stack_fastapi_react_template: pymongo at localhost:27017 crash-looped its web in ci after 107 s
         ("fastapi\npymongo\n", "mongodb://localhost:27017", "database is MongoDB (DB_DRIVER='mongodb://localhost:27017'"),
+        # Humbulan/fastapi-mobile-app: a default with its login written in; the refusal said its password
+        (
+            "fastapi\npymongo\n",
+            "mongodb+srv://me:s3cret@c.example.net/",
+            "MongoDB (DB_DRIVER='mongodb+srv://me:***@c.example.net/'",
+        ),
     ],
 )
 def test_an_app_whose_database_no_image_here_runs_is_refused_in_one_line(tmp_path, requirements, default, refused):

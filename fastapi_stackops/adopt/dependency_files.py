@@ -15,11 +15,10 @@ from fastapi_stackops.adopt.default_groups import poetry_runtime_dependencies
 from fastapi_stackops.adopt.findings import Finding, NotAFastAPIRepository
 from fastapi_stackops.adopt.index_pins import refuse_unbuildable_pins
 from fastapi_stackops.adopt.installer_version import installer_version
-from fastapi_stackops.adopt.locks import read_lock
 from fastapi_stackops.adopt.package_index import answers, normalized
 from fastapi_stackops.adopt.pipfile import pipfile_pins, pipfile_ranges
-from fastapi_stackops.adopt.poetry_hash import stale
 from fastapi_stackops.adopt.setuptools_files import setup_cfg_requires, setup_py_requires
+from fastapi_stackops.adopt.stale_locks import refuse_a_stale_lock
 from fastapi_stackops.adopt.vcs_dependencies import refuse_unreached_git_sources
 from fastapi_stackops.adopt.wheels import ranges, text_of
 from fastapi_stackops.adopt.workspace import read_toml, workspace_of
@@ -268,30 +267,3 @@ def unreached_lock_index(lock: Path) -> str:
         if not answers(url):
             return urlsplit(url).hostname or ""
     return ""
-
-
-def unlocked(root: Path, installer: str, dependencies: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
-    """The dependencies pyproject.toml declares that its lock does not pin (a lock older than the file), and the lock."""
-    if installer not in ("uv", "poetry"):
-        return (), ""
-    pinned = {normalized(p["name"]) for p in read_lock(root, installer).get("package", [])}
-    return tuple(d for d in dependencies if normalized(d) not in pinned), f"{installer}.lock"
-
-
-def refuse_a_stale_lock(root: Path, installer: str, dependencies: tuple[str, ...]) -> None:
-    """A lock older than pyproject.toml: refused before any build, in one line naming what it lacks (a uv.lock's sync
-    installs without it; poetry refuses to export: "changed significantly since poetry.lock was last generated"), or
-    saying a poetry.lock's content-hash is another's (nelttjen/fastapi-social_nw, tomaszbk/fastapi-bank-web-application)."""
-    missing, lock = unlocked(root, installer, dependencies)
-    if missing and len(missing) < len(dependencies):  # a lock pinning none of them is no lock its installer wrote
-        named = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
-        raise NotAFastAPIRepository(
-            f"{lock} pins no {named}, which pyproject.toml declares: the lock is older than pyproject.toml; "
-            f"lock again ({installer} lock) and commit it"
-        )
-    text = (root / "poetry.lock").read_text(errors="replace") if installer == "poetry" else ""
-    if text and stale(pyproject(root), read_toml(root / "poetry.lock"), text):
-        raise NotAFastAPIRepository(
-            "poetry.lock was made from another pyproject.toml (its content-hash is not this one's), and poetry refuses "
-            "to export it: lock again (poetry lock) and commit it"
-        )

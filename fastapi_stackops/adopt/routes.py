@@ -12,13 +12,13 @@ from pathlib import Path
 from fastapi_stackops import StackError
 from fastapi_stackops.adopt.app_probe import FAILED, MARKER, STARTUP_FAILED
 from fastapi_stackops.adopt.conventions import CODE_DIR
-from fastapi_stackops.adopt.dependency_files import unlocked
 from fastapi_stackops.adopt.failure_advice import KILLED_SAID, READ_ONLY, UNREACHED, advice, missing_folder, written
 from fastapi_stackops.adopt.import_failure import MISSING_ENV_FILE, Failure, cause, undeclared
 from fastapi_stackops.adopt.local_forward import forwards
 from fastapi_stackops.adopt.persistence_scenario import scenario
 from fastapi_stackops.adopt.refused_values import missing_variables, refused_values
 from fastapi_stackops.adopt.repository import Repository
+from fastapi_stackops.adopt.stale_locks import unlocked
 from fastapi_stackops.adopt.table_resets import tables_reset_at_start
 from fastapi_stackops.commands import last_words
 from fastapi_stackops.diagnosis import TRACEBACK, failure_cause, given_up_words

@@ -263,6 +263,21 @@ def test_a_uv_lock_older_than_pyproject_is_refused_before_any_build(tmp_path):
         read_repository(root)
 
 
+@pytest.mark.parametrize(("locked", "refused"), [("ml-api", True), ("ml-api-mobilenet", False), ("ML_API_mobilenet", False)])
+def test_a_uv_lock_made_for_another_project_name_is_refused_before_any_build(tmp_path, locked, refused):
+    """moulinh/Fastapi-MobileNetv2 renamed its project after locking: uv refused the lock in the build ("Missing
+    workspace member")."""
+    project = '[project]\nname = "ml-api-mobilenet"\nversion = "0"\ndependencies = ["fastapi"]\n'
+    lock = f'version = 1\n\n[[package]]\nname = "{locked}"\nversion = "0"\nsource = {{ virtual = "." }}\n'
+    lock += '\n[[package]]\nname = "fastapi"\nversion = "0.115.0"\n'
+    root = written(tmp_path, {"pyproject.toml": project, "uv.lock": lock, "main.py": APP})
+    if not refused:
+        assert read_repository(root).installer == "uv"
+        return
+    with pytest.raises(NotAFastAPIRepository, match=r"^uv.lock was made for the project ml-api, and pyproject.toml names"):
+        read_repository(root)
+
+
 @pytest.mark.parametrize(("requirements", "installer"), [("fastapi\nuvicorn\n", "requirements"), ("", "poetry-unlocked")])
 def test_a_lock_pinning_nothing_is_no_lock(tmp_path, requirements, installer):
     """princeHrajbhar/fastapi-webhook-service commits a poetry.lock of three comment lines "to satisfy the Dockerfile

@@ -8,15 +8,19 @@ Pogchamp-company/fastapi-async-sqlalchemy-template: "database ... does not exist
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
 from fastapi_stackops.adopt.backing import Database
+from fastapi_stackops.adopt.code_databases import literal_names
 from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.source import LOCAL_HOSTS
+from fastapi_stackops.adopt.syntax import every_node, parsed, written_text
 from fastapi_stackops.adopt.wheels import text_of
+from fastapi_stackops.adopt.written_login import NAMED_DATABASE
 
 #: A PostgreSQL URL written out in full, in quotes: user, password, host, port, database.
 WRITTEN_URL = re.compile(
@@ -51,9 +55,21 @@ def suite_databases(root: Path, folder: str, port: int = 5432) -> tuple[SuiteDat
         for url in WRITTEN_URL.finditer(text):
             if int(url["port"] or port) == port:
                 found.append(SuiteDatabase(url["user"], unquote(url["password"]), url["database"], url["host"], where))
+        found += [SuiteDatabase("", "", name, "", where) for name in named_in_templates(path)]
         found += [SuiteDatabase("", "", "{database}" + m[1], "", where) for m in SUFFIXED.finditer(text)]
         found += [SuiteDatabase("", "", m[1] + "{database}", "", where) for m in PREFIXED.finditer(text)]
     return tuple(dict.fromkeys(found))
+
+
+def named_in_templates(path: Path) -> list[str]:
+    """The databases a conftest's URL templates name as written, their login's parts read (GonZoRus/fastapi-wallet-
+    service's `f"postgresql+asyncpg://{DB_USER}:{DB_PASSWORD}@{DB_HOST}:{DB_PORT}/{TEST_DB_NAME}"`, TEST_DB_NAME =
+    "wallet_test_db": "database ... does not exist"): the stack's user's own."""
+    tree = parsed(path)
+    names = literal_names(tree) if tree else {}
+    texts = (written_text(n, names, unknown="\0") for n in every_node(tree) if isinstance(n, ast.JoinedStr)) if tree else ()
+    found = (NAMED_DATABASE.match(text) for text in texts)
+    return [m["database"] for m in found if m and m["scheme"].lower().startswith("postgres")]
 
 
 def hosts_named(databases: tuple[SuiteDatabase, ...], service: str) -> list[str]:

@@ -35,6 +35,12 @@ CONFTEST = "tests/conftest.py"
         ),
         # Pogchamp-company/fastapi-async-sqlalchemy-template: a prefix spliced into the URL
         ("uri = uri[:start] + 'test_' + uri[start:]\n", [SuiteDatabase("", "", "test_{database}", "", CONFTEST)]),
+        # GonZoRus/fastapi-wallet-service: its login's parts read, its database a name bound to a literal; the suite's
+        # setup failed on "database wallet_test_db does not exist"
+        (
+            "NAME = 'wallet_test_db'\nURL = f'postgresql+asyncpg://{U}:{P}@{H}:{PORT}/{NAME}'\n",
+            [SuiteDatabase("", "", "wallet_test_db", "", CONFTEST)],
+        ),
         ('URL = "postgresql://u:p@db:6543/other"\n', []),  # another server's port
         ('URL = "mysql://u:p@db/x"\n', []),
         ('URL = os.environ["DATABASE_URL"]\n', []),

@@ -27,7 +27,7 @@ from fastapi_stackops.adopt.local_servers import rabbitmq_forward, redis_forward
 from fastapi_stackops.adopt.locks import brought_by
 from fastapi_stackops.adopt.migrations import alembic_ini_url
 from fastapi_stackops.adopt.refused_databases import NAMED_SERVER, refuse_a_driverless_database, unrun_database
-from fastapi_stackops.adopt.source import SKIPPED, python_files, string_constants
+from fastapi_stackops.adopt.source import SKIPPED, python_files, string_constants, written_strings
 from fastapi_stackops.adopt.written_login import (
     migrations_alias,
     migrations_sqlite_file,
@@ -135,11 +135,26 @@ def server_drivers(dependencies: tuple[str, ...], settings: Settings | None) -> 
 
 def chosen_drivers(root: Path, dependencies: tuple[str, ...], settings: Settings | None, sqlite_only: str) -> list:
     """(database, driver) for each server's driver the app runs on: none when SQLite alone serves it; with no driver of
-    its own, one its dependencies require (asyncpgsa's asyncpg), as the lock records it."""
+    its own, one its dependencies require (asyncpgsa's asyncpg), as the lock records it, or one the scheme of a URL its
+    code writes names (danielPashht/fastapi-wallet's `"postgresql+asyncpg://{}:{}@{}:{}/{}".format(...)`, asyncpg
+    never declared: the trial adds it, and no server ran)."""
     if sqlite_only or sqlite_alone(root, settings):
         return []
     every = {driver for drivers in DRIVERS.values() for driver in drivers}
-    return server_drivers(dependencies, settings) or server_drivers(brought_by(root, dependencies, every), settings)
+    found = server_drivers(dependencies, settings) or server_drivers(brought_by(root, dependencies, every), settings)
+    return found or server_drivers(scheme_drivers(root), settings)
+
+
+#: A driver's module, as a URL's scheme names it (postgresql+asyncpg), by its distribution.
+SCHEME_MODULES = {"asyncpg": "asyncpg", "psycopg2": "psycopg2", "psycopg": "psycopg", "pymysql": "pymysql"}
+SCHEME_MODULES |= {"aiomysql": "aiomysql", "asyncmy": "asyncmy", "mysqldb": "mysqlclient"}
+SCHEME_DRIVER = re.compile(r"^(?:postgres(?:ql)?|mysql|mariadb)\+(\w+)://", re.I)
+
+
+def scheme_drivers(root: Path) -> tuple[str, ...]:
+    """The drivers the schemes of URLs the code writes name (`postgresql+asyncpg://`)."""
+    named = (SCHEME_DRIVER.match(text) for text, _ in written_strings(root))
+    return tuple(dict.fromkeys(SCHEME_MODULES[m[1].lower()] for m in named if m and m[1].lower() in SCHEME_MODULES))
 
 
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:

@@ -99,7 +99,8 @@ def test_the_sqlite_file_alembic_ini_names_is_the_apps_on_the_volume(tmp_path: P
         # alembic init's template says nothing; the URL the code hands SQLAlchemy, no server's driver beside it, is
         # SQLite's (Papkidon/fastapi-api's, below)
         ("sqlalchemy.url = driver://user:pass@localhost/dbname\n", "sqlite"),
-        # hdungng/fastapi-clean-architecture: the settings' own default is MySQL's; alembic.ini's SQLite, a leftover
+        # hdungng/fastapi-clean-architecture: the settings' own default is MySQL's, its scheme naming pymysql, which
+        # no dependency declares (the trial adds it); alembic.ini's SQLite is a leftover
         ("sqlalchemy.url = sqlite:///./app.db\n", "mysql-default"),
         # Shtierlitz/FastApi-Library-control-system: no driver, a required URL, and an engine passing SQLite's
         # connect_args when the URL is SQLite's; init ran no database and made the URL up as a secret.
@@ -119,7 +120,7 @@ def test_an_app_with_no_servers_driver_runs_on_the_sqlite_its_alembic_ini_or_its
     files = {"requirements.txt": "fastapi\nsqlalchemy\nalembic\n", "main.py": APP, "app/database.py": reads}
     files |= {"alembic.ini": "[alembic]\nscript_location = alembic\n" + ini}
     repo = read_repository(written(tmp_path, files))
-    assert repo.database == {"mysql-default": "", "sqlite-engine": "sqlite", "sqlite-engine-named": "sqlite"}.get(
+    assert repo.database == {"mysql-default": "mysql", "sqlite-engine": "sqlite", "sqlite-engine-named": "sqlite"}.get(
         database, database
     )
     if repo.database == "sqlite":
@@ -456,3 +457,22 @@ def test_an_sqlite_file_the_code_names_its_own_way_is_a_link_into_the_data_volum
     repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\nsqlalchemy\n", "main.py": APP, "config/db.py": code}))
     assert repo.database == "sqlite" and repo.sqlite_in_code == in_code
     assert f"ln -sf /var/lib/app/{in_code} /srv/{in_code}" in dockerfile_text(repo, "/", repo.keeps_data)
+
+
+@pytest.mark.parametrize(
+    ("code", "database"),
+    [
+        # danielPashht/fastapi-wallet: asyncpg never declared, named by its URL's scheme in a .format() template; no
+        # server ran, and the app crash-looped on 127.0.0.1:5432 in ci.
+        (
+            "import os\nfrom sqlalchemy.ext.asyncio import create_async_engine\n\n"
+            "URL = 'postgresql+asyncpg://{}:{}@{}/{}'.format(os.getenv('DB_USER'), os.getenv('DB_PASSWORD'), "
+            "os.getenv('DB_HOST', 'localhost'), os.getenv('DB_NAME'))\nengine = create_async_engine(URL)\n",
+            "postgres",
+        ),
+        ("from sqlalchemy import create_engine\n\nengine = create_engine('sqlite:///./app.db')\n", "sqlite"),
+    ],
+)
+def test_a_server_the_codes_url_scheme_names_is_the_database_when_no_driver_is_declared(tmp_path: Path, code, database):
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\nsqlalchemy\n", "main.py": APP, "db.py": code}))
+    assert repo.database == database

@@ -46,7 +46,7 @@ def rabbitmq_forward(root: Path) -> tuple[int, Login | None, Finding | None]:
     user, password = unquote(parts and parts["user"] or "guest"), unquote(parts and parts["password"] or "guest")
     port = port_of(url, AMQP_PORT)
     login = Login(user, password, "", "", where, local_port=port)
-    said = f"RabbitMQ at {masked(url, {password})}, written in its code: localhost's port {port} forwarded to the stack's"
+    said = f"RabbitMQ at {masked(url, set())}, written in its code: localhost's port {port} forwarded to the stack's"
     return port, login, Finding("rabbitmq", f"{said} RabbitMQ, user {user}", where)
 
 

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from fastapi_stackops.adopt.image import dockerfile_text
+from fastapi_stackops.adopt.local_servers import rabbitmq_forward
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.stackfiles import compose_text
 from tests.unit.shapes import APP
@@ -90,6 +91,8 @@ def test_rabbitmq_at_localhost_is_forwarded_and_its_guest_let_in_from_the_apps_c
     assert "socat TCP-LISTEN:5672,bind=127.0.0.1,fork,reuseaddr TCP:rabbitmq:5672 & " in json.loads(entry.split(" ", 1)[1])[2]
     server = re.search(r"\n  rabbitmq:\n(.*?)\n\n", compose_text(repo, "Dockerfile"), re.S).group(1)
     assert "RABBITMQ_DEFAULT_USER: guest" in server and "loopback_users []" in server
+    said = rabbitmq_forward(tmp_path)[2].value
+    assert "RabbitMQ at amqp://guest:***@localhost:5672/" in said and said.endswith("RabbitMQ, user guest")
 
 
 def test_a_url_at_localhost_assembled_of_the_settings_login_parts_is_forwarded_with_the_parts_wired(tmp_path):

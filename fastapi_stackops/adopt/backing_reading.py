@@ -145,9 +145,9 @@ def chosen_drivers(root: Path, dependencies: tuple[str, ...], settings: Settings
     return found or server_drivers(scheme_drivers(root), settings)
 
 
-#: A driver's module, as a URL's scheme names it (postgresql+asyncpg), by its distribution.
-SCHEME_MODULES = {"asyncpg": "asyncpg", "psycopg2": "psycopg2", "psycopg": "psycopg", "pymysql": "pymysql"}
-SCHEME_MODULES |= {"aiomysql": "aiomysql", "asyncmy": "asyncmy", "mysqldb": "mysqlclient"}
+#: Each driver's distribution by its module as a URL's scheme names it (postgresql+asyncpg, mysql+mysqldb), the first
+#: of those sharing one (psycopg2 before psycopg2-binary); a scheme without + is its driver's own (postgresql: psycopg2).
+SCHEME_MODULES = dict(reversed([(s.partition("+")[2] or d, d) for b in DATABASES.values() for d, (s, _) in b.schemes.items()]))
 SCHEME_DRIVER = re.compile(r"^(?:postgres(?:ql)?|mysql|mariadb)\+(\w+)://", re.I)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from fastapi_stackops.adopt.app_settings import SettingField, Settings, setting_fields
 from fastapi_stackops.adopt.conventions import CODE_DIR, DATA_DIR, DATA_FOLDER_VARIABLE
-from fastapi_stackops.adopt.file_paths import file_path, literal_paths, module_paths
+from fastapi_stackops.adopt.file_paths import file_path, module_paths, named_paths
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import every_node, parsed
 
@@ -105,7 +105,7 @@ def made_folders(root: Path, kept: tuple[str, ...]) -> dict[str, tuple[str, str]
     held = {folder.as_posix() for path in filter(None, kept) for folder in Path(path).parents}
     for path in python_files(root):
         tree, module = parsed(path), str(path.relative_to(root))
-        paths = {**literal_paths(tree), **path_names(tree), **module_paths(tree, module)} if tree else {}
+        paths = {**named_paths(tree), **module_paths(tree, module)} if tree else {}
         for node in every_node(tree) if tree else ():
             made = file_path(target, paths, PurePosixPath(module).parts) if (target := folder_made(node)) else None
             lacked = (
@@ -115,13 +115,6 @@ def made_folders(root: Path, kept: tuple[str, ...]) -> dict[str, tuple[str, str]
             if folder and folder not in held:
                 found[f"{CODE_DIR}/{folder}"] = ("a folder its code makes", f"{module}:{node.lineno}")
     return found
-
-
-def path_names(tree: ast.Module) -> dict[str, tuple[str, ...]]:
-    """Names bound anywhere in the module to a path of a relative literal (a method's `keys_dir = Path("secrets/keys")`)."""
-    assigned = (n for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.value, ast.Call))
-    found = ((n.targets[0], file_path(n.value, {}, ())) for n in assigned)
-    return {target.id: parts for target, parts in found if isinstance(target, ast.Name) and parts}
 
 
 def folder_made(node: ast.AST) -> ast.expr | None:

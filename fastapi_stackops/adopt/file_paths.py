@@ -93,6 +93,18 @@ def literal_paths(tree: ast.Module) -> dict[str, Parts]:
     }
 
 
+def called_paths(tree: ast.Module) -> dict[str, Parts]:
+    """Names bound anywhere in the module to a path of a relative literal (a method's `keys_dir = Path("secrets/keys")`)."""
+    assigned = (n for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.value, ast.Call))
+    found = ((n.targets[0], file_path(n.value, {}, ())) for n in assigned)
+    return {target.id: parts for target, parts in found if isinstance(target, ast.Name) and parts}
+
+
+def named_paths(tree: ast.Module) -> dict[str, Parts]:
+    """Names bound to a relative path, as a literal at the module's top or a call anywhere (a folder the code makes)."""
+    return literal_paths(tree) | called_paths(tree)
+
+
 def bound_paths(body: list[ast.stmt], paths: dict[str, Parts], module: str) -> dict[str, Parts]:
     """The names these statements bind to a path computed from the module's file, beside those already known."""
     for node in body:

@@ -1,6 +1,7 @@
 """Pins a build would stop on, refused first in one line: a local version (`torch==2.6.0+cu124`) only another index
 a requirements file names holds (`--extra-index-url https://download.pytorch.org/whl/cu124`), where that index does
-not answer (pip sees PyPI's releases alone: "Could not find a version"); and a pin pip no longer parses."""
+not answer (pip sees PyPI's releases alone: "Could not find a version"); a release the index no longer holds; and a pin
+pip no longer parses."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import re
 from pathlib import Path
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
-from fastapi_stackops.adopt.package_index import answers
-from fastapi_stackops.adopt.wheels import included_files, text_of
+from fastapi_stackops.adopt.package_index import answers, unheld
+from fastapi_stackops.adopt.wheels import included_files, index_url, text_of, unlocked_ranges
 
 #: An index a requirements file names, instead of PyPI or beside it.
 NAMED_INDEX = re.compile(r"^\s*(?:-i|--index-url|--extra-index-url)[\s=]+(\S+)", re.M)
@@ -28,6 +29,20 @@ def refuse_unreached_local_pins(root: Path, requirements: str) -> None:
                 f"{requirements}: {name}=={version} is a local version, which {url} alone holds, and it does not answer "
                 f"here: pin the release PyPI has ({name}=={version.split('+')[0]}), or build where that index answers"
             )
+
+
+def refuse_unheld_pins(root: Path, requirements: str) -> None:
+    """An exact pin of a release the index no longer holds, though it lists the package (azzan-amin-97's
+    `install==1.3.4`, where the index lists 1.3.5 alone): refused, naming the pin and the newest release. A file that
+    names an index of its own may hold it there, and is left to pip."""
+    text = "\n".join(text_of(root / f) for f in [requirements, *included_files(root, requirements)])
+    pins = unheld(index_url(root, requirements), unlocked_ranges(root, "requirements", requirements))
+    if pins and not NAMED_INDEX.search(text):
+        (pin, newest), name = pins[0], pins[0][0].split("==")[0]
+        raise NotAFastAPIRepository(
+            f"{requirements}: {pin} is a release the package index no longer holds (the newest it lists is {newest}): "
+            f"pin one it holds, {name}=={newest}"
+        )
 
 
 #: A version clause: an operator and the version after it.
@@ -52,3 +67,4 @@ def refuse_unbuildable_pins(root: Path, requirements: str) -> None:
     """Each pin of the requirements file a build would stop on, refused before it."""
     refuse_unreached_local_pins(root, requirements)
     refuse_unseparated_clauses(root, requirements)
+    refuse_unheld_pins(root, requirements)

@@ -93,16 +93,32 @@ def index_releases(index: str, name: str, moment: datetime | None = None) -> dic
     return releases
 
 
-def pinned_releases(index: str, pins: dict[str, str]) -> dict[tuple[str, str], list[dict]] | None:
-    """(name, version) -> the index's files of that release, for each exact pin (name -> "==version"); None when the
-    index does not answer, or its answer does not parse."""
+def pinned_pages(index: str, pins: dict[str, str]) -> dict[tuple[str, str], tuple[dict, ...]] | None:
+    """(name, version) -> every file the index lists for that package, for each exact pin (name -> "==version"); None
+    when the index does not answer, or its answer does not parse."""
     exact = [(normalized(name), spec[2:]) for name, spec in pins.items() if re.fullmatch(r"==[\w.]+", spec)]
     try:
         with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
             listed = list(pool.map(lambda pin: index_files(index, pin[0]), exact))
     except (OSError, ValueError):  # requests' errors are OSErrors; an answer that does not parse
         return None
-    return {pin: [f for f in files if release_of(f["filename"]) == pin] for pin, files in zip(exact, listed, strict=True)}
+    return dict(zip(exact, listed, strict=True))
+
+
+def pinned_releases(index: str, pins: dict[str, str]) -> dict[tuple[str, str], list[dict]] | None:
+    """(name, version) -> the index's files of that release, for each exact pin; None when the index does not answer."""
+    pages = pinned_pages(index, pins)
+    return None if pages is None else {pin: [f for f in files if same_release(f, pin)] for pin, files in pages.items()}
+
+
+def same_release(file: dict, pin: tuple[str, str]) -> bool:
+    """Whether the index's file is of that release (1.0 is 1.0.0, as PEP 440 compares them)."""
+    name, version = release_of(file["filename"])
+    return (name, UNPADDED.sub("", version.lower())) == (pin[0], UNPADDED.sub("", pin[1].lower()))
+
+
+#: A version's trailing zero parts, which PEP 440 ignores in comparing.
+UNPADDED = re.compile(r"(\.0)+$")
 
 
 def last_upload(index: str, pins: dict[str, str]) -> datetime | None:
@@ -113,10 +129,20 @@ def last_upload(index: str, pins: dict[str, str]) -> datetime | None:
 
 
 def undated(index: str, pins: dict[str, str]) -> list[str]:
-    """The exact pins whose release the index lists with no upload time (PEP 700), which pip's --uploaded-prior-to
-    refuses ("does not provide upload-time metadata"); [] when the index does not answer."""
-    listed = pinned_releases(index, pins) or {}
+    """The exact pins whose package the index lists a file of with no upload time (PEP 700): pip's --uploaded-prior-to
+    reads every file of the page and refuses ("does not provide upload-time metadata"); [] when the index does not
+    answer."""
+    listed = pinned_pages(index, pins) or {}
     return [f"{name}=={version}" for (name, version), files in listed.items() if any(not upload_time(f) for f in files)]
+
+
+def unheld(index: str, pins: dict[str, str]) -> list[tuple[str, str]]:
+    """("name==version", the newest release listed) for each exact pin of a package the index lists, but not that
+    release of it (deleted from the index, as pip says after a build: "Could not find a version"); [] when the index
+    does not answer."""
+    pages = pinned_pages(index, pins) or {}
+    found = [(pin, files) for pin, files in pages.items() if files and not any(same_release(f, pin) for f in files)]
+    return [(f"{name}=={version}", release_of(files[-1]["filename"])[1]) for (name, version), files in found]
 
 
 def first_upload(index: str, name: str, version: str) -> datetime | None:

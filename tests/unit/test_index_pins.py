@@ -1,6 +1,6 @@
 """fastapi_stackops/adopt/index_pins.py: a local version pinned from an index that does not answer here is refused
 before any build, in one line; the same pin with its index answering, or a pin PyPI holds, is not. So is a pin whose
-version clauses lack their comma."""
+version clauses lack their comma, and an exact pin of a release the index no longer holds."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 import requests
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
-from fastapi_stackops.adopt.index_pins import refuse_unreached_local_pins, refuse_unseparated_clauses
+from fastapi_stackops.adopt.index_pins import refuse_unheld_pins, refuse_unreached_local_pins, refuse_unseparated_clauses
 from tests.utils import written
+from tests.utils.fake_index import answering
 
 # TamerOnLine/repo-fastapi-uploads: `torch==2.6.0+cu124` from `--extra-index-url https://download.pytorch.org/whl/cu124`,
 # which does not answer here; pip saw PyPI's releases alone, and the trial build stopped on "Could not find a version".
@@ -76,3 +77,27 @@ def test_a_pin_whose_version_clauses_lack_their_comma_is_refused_before_any_buil
         return
     with pytest.raises(NotAFastAPIRepository, match=re.escape(refusal)):
         refuse_unseparated_clauses(tmp_path, "requirements.txt")
+
+
+@pytest.mark.parametrize(
+    ("requirements", "refusal"),
+    [
+        # azzan-amin-97/fastapi-email-server-project: `install==1.3.4`, where the index lists 1.3.5 alone; its trial
+        # build stopped on pip's "does not provide upload-time metadata", and would have stopped on "Could not find a version"
+        ("fastapi==0.68.1\ninstall==1.3.4\n", "install==1.3.4 is a release the package index no longer holds (the newest"),
+        ("fastapi==0.68.1\ninstall==1.3.5\n", ""),
+        ("fastapi==0.68.1.0\ninstall>=1.3\n", ""),  # 0.68.1.0 is 0.68.1; a range is pip's to resolve
+        ("--extra-index-url https://example.org/simple\ninstall==1.3.4\n", ""),  # an index of its own may hold it
+    ],
+)
+def test_a_pin_of_a_release_the_index_no_longer_holds_is_refused_before_any_build(tmp_path, monkeypatch, requirements, refusal):
+    pages = {"install": [{"filename": "install-1.3.5-py3-none-any.whl"}]}
+    monkeypatch.setattr(requests.Session, "get", answering(pages | {"fastapi": [{"filename": "fastapi-0.68.1.tar.gz"}]}))
+    monkeypatch.setenv("PIP_INDEX_URL", f"https://index.invalid/unheld-{len(requirements)}")
+    written(tmp_path, {"requirements.txt": requirements})
+    if not refusal:
+        refuse_unheld_pins(tmp_path, "requirements.txt")
+        return
+    with pytest.raises(NotAFastAPIRepository, match=re.escape(refusal)) as raised:
+        refuse_unheld_pins(tmp_path, "requirements.txt")
+    assert str(raised.value).endswith("pin one it holds, install==1.3.5")

@@ -139,13 +139,14 @@ def test_a_pin_for_older_pythons_moves_the_image_to_one_or_is_refused_in_one_lin
         ("2023-01-01T00:00:00Z", "2024-06-30T12:00:00Z"),
     ],
 )
-def test_an_index_with_no_upload_times_leaves_the_install_undated(monkeypatch, tmp_path, uploaded, as_of):
+@pytest.mark.parametrize("pinned", ["1.3.5", "1.3.4"])  # pip reads every file of the page, not only the pinned release's
+def test_an_index_with_no_upload_times_leaves_the_install_undated(monkeypatch, tmp_path, uploaded, as_of, pinned):
     file = {"filename": "install-1.3.5-py3-none-any.whl", **({"upload-time": uploaded} if uploaded else {})}
     monkeypatch.setattr(requests.Session, "get", answering({"install": [file]}))
-    monkeypatch.setenv("PIP_INDEX_URL", f"https://index.invalid/undated-{bool(uploaded)}")
+    monkeypatch.setenv("PIP_INDEX_URL", f"https://index.invalid/undated-{bool(uploaded)}-{pinned}")
     root = committed(
-        written(tmp_path / "svc", {"main.py": APP, "requirements.txt": "install==1.3.5\n"}), date="2024-06-30T12:00:00Z"
+        written(tmp_path / "svc", {"main.py": APP, "requirements.txt": f"install=={pinned}\n"}), date="2024-06-30T12:00:00Z"
     )
     as_of_said, said = resolution_date(root, "requirements", "requirements.txt", "3.11")
     assert as_of_said == as_of
-    assert ("no upload time for install==1.3.5" in said[0].line()) == (not uploaded)
+    assert (f"no upload time for install=={pinned}" in said[0].line()) == (not uploaded)

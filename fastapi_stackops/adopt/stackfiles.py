@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi_stackops.adopt.app_environment import app_environment, host_free, secret_variables
 from fastapi_stackops.adopt.app_mode import local_mode, redirect_guards
-from fastapi_stackops.adopt.backing import GUEST_FROM_ANYWHERE, RABBITMQ, REDIS
 from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD
 from fastapi_stackops.adopt.conventions import (
     CONTAINER_PORT,
@@ -27,6 +26,7 @@ from fastapi_stackops.adopt.key_files import KEYS_SERVICE, KEYS_VOLUME, key_kind
 from fastapi_stackops.adopt.migrations_target import migrations_environment
 from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.secret_formats import made_up_secret
+from fastapi_stackops.adopt.server_blocks import GUEST_FROM_ANYWHERE, RABBITMQ, REDIS
 from fastapi_stackops.adopt.source import string_constants
 from fastapi_stackops.adopt.suite_databases import (
     SUITE_DATABASES_SERVICE,

@@ -23,8 +23,8 @@ from fastapi_stackops.adopt.source import AT_LOCALHOST
 from fastapi_stackops.adopt.suite_databases import for_the_suite
 from fastapi_stackops.adopt.testing import PRESENTED_KEY
 
-#: A database part the suite reads for its own database (TEST_DB_NAME, POSTGRES_DB_TEST).
-SUITES_PART = re.compile(r"^test_|_test$", re.I)
+#: A database part the suite reads for its own database (TEST_DB_NAME, POSTGRES_DB_TEST, POSTGRES_TEST_DB).
+SUITES_PART = re.compile(r"^test_|_test$|_test_", re.I)
 
 
 def suites_database(repo: Repository) -> dict[str, str]:
@@ -75,14 +75,16 @@ def tests_environment(repo: Repository) -> dict[str, str]:
 
 def suite_only_value(repo: Repository, name: str) -> str:
     """What a variable only the suite reads gets, having no default: the stack's database for a URL of one
-    (TEST_DATABASE_URL; PostgreSQL's maintenance database for a suite that drops every table, as in suites_database),
-    else a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL)."""
+    (TEST_DATABASE_URL; PostgreSQL's maintenance database for a suite that drops every table, as in suites_database)
+    or a part of one (POSTGRES_TEST_HOST), else a value its name says, else empty (MYSQL_DRIVER beside PostgreSQL)."""
     if PRESENTED_KEY.search(name):  # the key the suite presents and the app checks, in the one process they share
         return made_up_secret(name, repo.formatted, "ci")
+    dropped = repo.database == "postgres" and repo.service_tests.drops_tables
+    if part := stack_part(repo, name):  # Nk3YQQ/fastapi-tracker-project's os.getenv('POSTGRES_TEST_HOST'), and the rest
+        return "postgres" if dropped and DATABASE_PART.match(name).lastgroup == "name" else part
     if not (repo.database and DATABASE_FIELD.search(name)):
         return named_value(name) or ""
     url = database_url(repo, SettingField(name, None, exact=True))
-    dropped = repo.database == "postgres" and repo.service_tests.drops_tables
     return f"{url.rsplit('/', 1)[0]}/postgres" if dropped else url
 
 

@@ -9,7 +9,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi_stackops.adopt.app_settings import DATABASE_FIELD
+from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, DATABASE_PART
 from fastapi_stackops.adopt.conventions import (
     AT_THE_MINOR,
     CONTAINER_PORT,
@@ -123,13 +123,14 @@ def test_folder(root: Path, package: str = "") -> str:
 
 
 def suite_reads(root: Path, folder: str) -> list[str]:
-    """The variables the suite's own code reads with no default: required ones, a database's URL read bare
-    (`os.getenv("TEST_DATABASE_URL")`), which a suite points the app at, None or not, and a key read bare that the app
+    """The variables the suite's own code reads with no default: required ones, a database's URL or part read bare
+    (`os.getenv("TEST_DATABASE_URL")`, `os.getenv("POSTGRES_TEST_HOST")`), which a suite points the app at, None or not, and a key read bare that the app
     reads too, which the suite presents to it (`headers={"Authorization": os.getenv("API_KEY")}`)."""
     fields = [f for s in environment_settings(root, sorted((root / folder).rglob("*.py"))) for f in s.fields]
     keys = [f.variable for f in fields if not f.default and PRESENTED_KEY.search(f.variable)]
     apps = {f.variable for s in environment_settings(root, python_files(root)) for f in s.fields} if keys else set()
-    read = [f.variable for f in fields if f.default is None or (not f.default and DATABASE_FIELD.search(f.variable))]
+    database = (DATABASE_FIELD.search, DATABASE_PART.match)
+    read = [f.variable for f in fields if f.default is None or (not f.default and any(d(f.variable) for d in database))]
     # The image's own (PATH, HOME), which a suite passes on to a server it starts (`os.environ["PATH"]`): never set.
     return [name for name in read + [key for key in keys if key in apps] if name not in SET_BY_THE_IMAGE]
 

@@ -349,3 +349,22 @@ def test_a_variable_handed_to_celery_as_its_broker_is_the_stacks_broker_url_what
     files = {"requirements.txt": "fastapi\ncelery[redis]\nredis\n", "main.py": APP, "worker.py": worker}
     compose = compose_text(read_repository(committed(written(tmp_path, files))))
     assert (given in compose.split("  web:\n")[1]) if given else "QUEUE_AT" not in compose, compose
+
+
+@pytest.mark.parametrize(
+    ("suite", "name"),
+    [
+        # Nk3YQQ/fastapi-tracker-project: its conftest builds its URL of os.getenv('POSTGRES_TEST_HOST') and three more,
+        # which nothing set; its 11 tests erred on the host "None" (gaierror).
+        ("", "app"),
+        (DROPS, "postgres"),  # a suite that drops every table gets PostgreSQL's maintenance database, as for a URL
+    ],
+)
+def test_database_parts_only_the_suite_reads_are_the_stacks(tmp_path, suite, name):
+    parts = "".join(f"{p} = os.getenv('POSTGRES_TEST_{p}')\n" for p in ("HOST", "USER", "PASSWORD", "DB"))
+    conftest = f"import os\n\n{parts}URL = f'postgresql+asyncpg://{{USER}}:{{PASSWORD}}@{{HOST}}:5432/{{DB}}'\n{suite}"
+    files = {"requirements.txt": "fastapi\nsqlalchemy\nasyncpg\npydantic-settings\npytest\n", "main.py": APP}
+    files |= {"config.py": SETTINGS, "tests/conftest.py": conftest, "tests/test_app.py": "def test_x():\n    pass\n"}
+    tested = compose_text(read_repository(committed(written(tmp_path, files)))).split("  web-test:\n")[1]
+    given = {"HOST": "postgres", "USER": "app", "PASSWORD": "${POSTGRES_PASSWORD}", "DB": name}
+    assert all(f'POSTGRES_TEST_{p}: "{v}"' in tested for p, v in given.items()), tested

@@ -18,6 +18,7 @@ FAILED = re.compile(r"^#(?P<id>\d+) ERROR: ")
 TELLING = re.compile(
     r"(^|\s)(ERROR|[Ee]rror)\b|No matching distribution|Could not find|not found|No such file|fatal:|stackops:|Failed to connect"
     r"|^cause: Because |^And because "  # uv's account of pins that conflict, which its error line leaves out
+    r"|^Invalid "  # poetry's own error line ("Invalid python versions ..."), not its deprecation warnings before it
 )
 #: Lines that match TELLING and tell nothing: pip's hints, and its list of releases for other Pythons (hundreds of
 #: characters, before the requirement it could not meet).

@@ -121,6 +121,15 @@ failed to solve: executor failed running [/bin/sh -c pip install -q -r /tmp/requ
             "starlette==0.19.0. / And because you require starlette==0.40.0, we can conclude that your requirements are "
             "unsatisfiable.",
         ),
+        (  # yevgenybulochnik/fastapi-tracker: poetry's error line, not its deprecation warning before it
+            [
+                "#17 [web builder 6/8] RUN poetry export --only main -o /tmp/requirements.txt",
+                '#17 33.25 The "poetry.dev-dependencies" section is deprecated and will be removed in a future version.',
+                "#17 33.47 Invalid python versions '>=3.*.*' on python-pydebug (0.6)",
+                "#17 ERROR: executor failed running [/bin/sh -c poetry export]: exit code: 1",
+            ],
+            "the build failed at [web builder 6/8]: Invalid python versions '>=3.*.*' on python-pydebug (0.6)",
+        ),
         (  # a step with no telling line: its last lines
             [
                 "#5 [web 2/3] RUN ./setup.sh",

@@ -55,6 +55,11 @@ NOT_ITSELF = (
     "-e '/^[[:space:]]*(-e|--editable)[[:space:]]+[A-Za-z]:/d'"
 )
 
+#: A range of an old poetry.lock (format 1.1) with wildcards after an ordering operator (python-pydebug 0.6's
+#: `>=3.*.*`), which poetry 2 refuses to export ("Invalid python versions"): the wildcards dropped, as older poetry read
+#: them (`>=3`). `!=3.0.*`, a valid wildcard, stays.
+UNWILDCARDED = "sed -i -E '/^python-versions = /s/([<>]=?[[:space:]]*[0-9]+(\\.[0-9]+)*)(\\.\\*)+/\\1/g' poetry.lock"
+
 #: stackops' own tables ([tool.stackops], [tool.stackops.services.web], ...) taken out of a pyproject.toml, in place.
 WITHOUT_OUR_TABLES = "awk '/^\\[/ { ours = /^\\[+ *tool\\.stackops[].]/ } !ours' {path} > /tmp/p && cat /tmp/p > {path}"
 
@@ -80,6 +85,7 @@ INSTALLERS = {
     "poetry": (
         "pyproject.toml poetry.lock",
         "python3 -m venv /opt/poetry && /opt/poetry/bin/pip install -q poetry poetry-plugin-export \\\n"
+        f"    && {UNWILDCARDED} \\\n"
         "    && /opt/poetry/bin/poetry export --only main --without-hashes -o /tmp/requirements.txt \\\n"
         f"    && {AT_THE_MINOR} /tmp/requirements.txt \\\n"
         "    && pip install -q --no-cache-dir -r /tmp/requirements.txt",

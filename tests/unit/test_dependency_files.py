@@ -8,6 +8,7 @@ import pytest
 from fastapi_stackops.adopt.dependency_files import requirements_files
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.image import dockerfile_text
+from fastapi_stackops.adopt.installers import UNWILDCARDED
 from fastapi_stackops.adopt.reading import read_repository
 from tests.unit.shapes import APP, lines
 from tests.utils import written
@@ -367,3 +368,20 @@ def test_a_pyproject_that_is_not_toml_is_refused_in_one_line_naming_where(tmp_pa
     assert str(refused.value).endswith(
         "pyproject.toml: not TOML (Invalid value (at line 3, column 26)): mend that line, then run init again"
     )
+
+
+def test_an_old_locks_wildcard_after_an_ordering_operator_is_dropped_before_poetry_exports_it(tmp_path):
+    # yevgenybulochnik/fastapi-tracker: its lock (format 1.1) gives python-pydebug 0.6 `>=3.*.*`; poetry 2 refused to
+    # export it ("Invalid python versions '>=3.*.*'"), and the trial build stopped.
+    lock = (
+        '[[package]]\nname = "python-pydebug"\nversion = "0.6"\npython-versions = ">=3.*.*"\n\n'
+        '[[package]]\nname = "six"\nversion = "1.16.0"\npython-versions = ">=2.7, !=3.0.*, !=3.1.*"\n\n'
+        '[[package]]\nname = "x"\nversion = "1"\npython-versions = ">= 3.6.*, <4.0.*"\ndescription = "for >=3.*.*"\n'
+    )
+    files = {"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.9"\nfastapi = "*"\n', "poetry.lock": lock}
+    repo = read_repository(written(tmp_path, files | {"main.py": APP}))
+    assert UNWILDCARDED in dockerfile_text(repo, "/", False)
+    subprocess.run(UNWILDCARDED, shell=True, check=True, cwd=tmp_path)
+    mended = re.findall(r'^python-versions = "(.*)"$', (tmp_path / "poetry.lock").read_text(), re.M)
+    assert mended == [">=3", ">=2.7, !=3.0.*, !=3.1.*", ">= 3.6, <4.0"]
+    assert 'description = "for >=3.*.*"' in (tmp_path / "poetry.lock").read_text()

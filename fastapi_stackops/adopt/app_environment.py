@@ -16,6 +16,7 @@ from fastapi_stackops.adopt.app_settings import (
     Settings,
     holds_database_url,
     named_value,
+    placed_fields,
     setting_fields,
 )
 from fastapi_stackops.adopt.brokers import RABBITMQ_PARTS, RABBITMQ_PASSWORD, REDIS_PARTS, broker_by_default, broker_values
@@ -98,6 +99,7 @@ def wired_environment(repo: Repository) -> dict[str, str]:
     values |= brokers_by_defaults(repo, values)
     # By use over a name's guess that is no URL (REDISSERVER: a host); a URL wired by name stays (a backend's rpc://).
     values |= {name: url for name, url in brokers_by_use(repo).items() if "://" not in values.get(name, "")}
+    values |= {name: value for name, value in redis_by_place(repo).items() if name not in values}
     values |= data_values(repo.data_variables)
     mode = local_mode(settings, repo.root)
     if mode:  # the app's own default, which dev and ci set to its local mode
@@ -144,6 +146,15 @@ def brokers_by_use(repo: Repository) -> dict[str, str]:
     RabbitMQ's."""
     url = REDIS_PARTS["url"][1] if repo.redis else RABBITMQ_PARTS["url"][1] if repo.rabbitmq else ""
     return dict.fromkeys(celery_broker_reads(repo.root), url) if url and repo.worker else {}
+
+
+def redis_by_place(repo: Repository) -> dict[str, str]:
+    """Settings a Redis URL the code assembles places, whatever their names (RDS_HOST, RDS_PORT): the stack's Redis's
+    parts, where init made up a secret for each (a port of "ci-Secret...": "Port could not be cast to integer")."""
+    fields = setting_fields(repo.settings) if repo.redis else ()
+    placed = {name: part.split()[1] for name, part in repo.settings.placed if part.startswith("redis ")} if fields else {}
+    variables = {f.name: f.variable for f in fields}
+    return {variables[name]: REDIS_PARTS[part][1] for name, part in placed_fields(fields, placed).items()}
 
 
 def made_up_environment(repo: Repository, wired: dict[str, str]) -> dict[str, str]:

@@ -180,7 +180,7 @@ class Settings:
         named = [f.name for f in bare if "://" not in (f.default or "")]  # a URL read as DATABASE is no name
         parts |= {name: m.lastgroup or "driver" for name, m in drivers.items() if m} | dict.fromkeys(named, "name")
         # USER and SERVER in `f"postgresql://{user}:{password}@{server}/{db}"`: named by their place, not their names.
-        placed = {name: part for name, part in self.placed if part not in ("url", "file")}
+        placed = {name: part for name, part in self.placed if part not in ("url", "file") and not part.startswith("redis ")}
         by_place = placed_fields(self.fields, placed)
         # `postgresql+{DRIVER}`: the driver's module alone, whatever the name says (DRIVER reads as a whole scheme); a
         # URL's piece (`f"{DB_HOST}/{DB_NAME}"`, DB_HOST all but the name), whatever the name says; a SCHEMA in a URL's

@@ -211,6 +211,21 @@ def sqlite_file_of(node: ast.JoinedStr, bound: dict[str, str]) -> dict[str, str]
     return {read: "file"} if read else {}
 
 
+#: A Redis URL assembled of reads: rediss?://[[user]:password@]host[:port][/number], each part a field or written out.
+REDIS_PLACED = re.compile(
+    r"^rediss?://(?:(?P<user>\0)?:(?P<password>\0)@)?(?P<host>\0)(?::(?P<port>\0|\d+))?(?:/(?P<number>\0|\d+))?/?$", re.I
+)
+
+
+def redis_parts_of(node: ast.JoinedStr, bound: dict[str, str], readers: tuple) -> dict[str, str]:
+    """Each replacement field's read in an f-string that is a Redis URL, as "redis " and its part (Psycho-Lyrics/
+    fastapi-voting's `f"redis://{self.RDS_HOST}:{self.RDS_PORT}"`, whose names say nothing of Redis)."""
+    placed = REDIS_PLACED.match(template_text(node))
+    parts = [part for part in ("user", "password", "host", "port", "number") if placed and placed[part] == "\0"]
+    reads = [read_of(v.value, bound, readers) for v in node.values if isinstance(v, ast.FormattedValue)]
+    return {read: f"redis {part}" for read, part in zip(reads, parts, strict=True) if read} if len(reads) == len(parts) else {}
+
+
 def url_parts_of(node: ast.JoinedStr, bound: dict[str, str], readers: tuple = NO_READERS) -> dict[str, str]:
     """Each replacement field's read in an f-string that is a database's login URL, by its place; an SQLite URL's
     file, by its; the rest of a URL after a scheme written out (`f"postgresql+asyncpg://{get_env(DB_URI)}"`), as its
@@ -218,6 +233,8 @@ def url_parts_of(node: ast.JoinedStr, bound: dict[str, str], readers: tuple = NO
     text = template_text(node)
     if SQLITE_PLACED.match(text):
         return sqlite_file_of(node, bound)
+    if REDIS_PLACED.match(text):
+        return redis_parts_of(node, bound, readers)
     if AFTER_SCHEME.match(text):
         read = read_of(next(v.value for v in node.values if isinstance(v, ast.FormattedValue)), bound, readers)
         return {read: "address"} if read else {}

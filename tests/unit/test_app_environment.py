@@ -368,3 +368,22 @@ def test_database_parts_only_the_suite_reads_are_the_stacks(tmp_path, suite, nam
     tested = compose_text(read_repository(committed(written(tmp_path, files)))).split("  web-test:\n")[1]
     given = {"HOST": "postgres", "USER": "app", "PASSWORD": "${POSTGRES_PASSWORD}", "DB": name}
     assert all(f'POSTGRES_TEST_{p}: "{v}"' in tested for p, v in given.items()), tested
+
+
+@pytest.mark.parametrize(
+    ("url", "given"),
+    [
+        # Psycho-Lyrics/fastapi-voting: `f"redis://{self.RDS_HOST}:{self.RDS_PORT}"`, names that say nothing of Redis;
+        # init made up a secret for each, and the app crash-looped on "Port could not be cast to integer value".
+        ("redis://{self.RDS_HOST}:{self.RDS_PORT}", {"RDS_HOST": "redis", "RDS_PORT": "6379"}),
+        ("redis://:{self.RDS_PASSWORD}@{self.RDS_HOST}:6379/{self.RDS_DB}", {"RDS_PASSWORD": '""', "RDS_DB": "0"}),
+        ("http://{self.RDS_HOST}:{self.RDS_PORT}", {"RDS_HOST": None}),  # no Redis URL: nothing placed
+    ],
+)
+def test_settings_a_redis_url_the_code_assembles_places_are_the_stacks_redis(tmp_path, url, given):
+    fields = "".join(f"    RDS_{name}: str\n" for name in ("HOST", "PORT", "PASSWORD", "DB"))
+    settings = f'{SETTINGS}{fields}\n    def redis_url(self) -> str:\n        return f"{url}"\n'
+    files = {"requirements.txt": "fastapi\nsqlalchemy\nasyncpg\nredis\npydantic-settings\n", "main.py": APP + "import redis\n"}
+    web = compose_text(read_repository(committed(written(tmp_path, files | {"config.py": settings})))).split("  web:\n")[1]
+    for name, value in given.items():
+        assert f"{name}: {value}\n" in web if value else f"{name}: ${{{name}?" in web, web

@@ -80,8 +80,8 @@ BARE_PARTS = (
             "from app.config import settings\n\nURL = f'{settings.BROKER_PROTOCOL}://{settings.U}:{settings.P}@{settings.H}:{settings.PORT}/{settings.VHOST}'\n",
             {},
         ),
-        # not a login URL: a Redis URL, and an f-string with its host alone placed
-        ("import os\n\nR = f\"redis://{os.getenv('RHOST')}:6379/0\"\n", {}),
+        # a Redis URL's parts are Redis's, no database's (redis_by_place); an f-string with its host alone placed is none
+        ("import os\n\nR = f\"redis://{os.getenv('RHOST')}:6379/0\"\n", {"RHOST": "redis host"}),
         ("import os\n\nU = f\"postgresql://app:app@{os.getenv('BOX')}/app\"\n", {}),
         # BojanaDrobnjak/mdpi-fastapi-api: yarl's URL.build, the database's name in `path`; init took `base` for a
         # secret, and asyncpg found no database of that made-up name

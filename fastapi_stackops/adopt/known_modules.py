@@ -22,7 +22,9 @@ ADDED_WHEN_MISSING = frozenset(
     "toml greenlet httpx requests aiohttp boto3 stripe pydantic_settings python_multipart slugify unidecode "
     "setuptools pkg_resources fastapi_cache asyncpg psycopg psycopg2 pymysql aiomysql aiosqlite sqlmodel fastapi_users_db_sqlalchemy "
     # data libraries a dashboard imports and never declares (max-johnston77/fastapi-energy-dashboard's pandas)
-    "pandas numpy sqlalchemy PIL bs4 openpyxl".split()
+    "pandas numpy sqlalchemy PIL bs4 openpyxl "
+    # a developer's own helpers, installed by hand (jojo3420/fastapi-notification's config imports devtools' debug)
+    "devtools loguru".split()
 )
 #: Names a library exports only with a package of its own beside it, by the library's module and the name's start:
 #: fastapi-users 10 and later moved its SQLAlchemy tables to fastapi-users-db-sqlalchemy (its `sqlalchemy` extra).

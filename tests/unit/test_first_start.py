@@ -176,6 +176,8 @@ EMAIL = "email-validator is not installed, run `pip install 'pydantic[email]'`"
         # max-johnston77/fastapi-energy-dashboard: pandas imported, never declared; refused after a build
         (Failure("ModuleNotFoundError", "No module named 'pandas'", "/srv/main.py", 2, name="pandas"), "pandas"),
         (Failure("ModuleNotFoundError", "No module named 'PIL'", "/srv/main.py", 2, name="PIL"), "Pillow"),
+        # jojo3420/fastapi-notification: its config imports devtools, which its requirements file never names
+        (Failure("ModuleNotFoundError", "No module named 'devtools'", "/srv/main.py", 2, name="devtools"), "devtools"),
         # a module not that well known is never guessed into a package name: the app's own to declare
         (Failure("ModuleNotFoundError", "No module named 'slowapi'", "/srv/main.py", 2, name="slowapi"), None),
         (Failure("ModuleNotFoundError", "No module named 'jose.jwt'", "/srv/main.py", 2, name="jose.jwt"), None),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import DATABASE_SERVICE, MARIADB_DATA, MARIADB_SERVICE, POSTGRES_DATA
-from fastapi_stackops.adopt.server_blocks import MARIADB, POSTGRES, SSL_ON
+from fastapi_stackops.adopt.server_blocks import EMPTY_ROOT, MARIADB, POSTGRES, SSL_ON, TRUSTED
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Login:
     host: str = ""  # another name the server answers to
     source: str = ""  # where the URL is written
     local_port: int = 0  # the port at localhost the code opens the server at: the app's image forwards it there
+    passwordless: bool = False  # the code logs in with no password: the server asks none of it
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,15 @@ class Database:
             mount = f"      - ./{init_scripts}:{target}:ro\n"
         command = SSL_ON if self.tls and self.kind == "postgres" else ""
         values = {"user": self.login.user, "database": self.login.database, "init_mount": mount, "command": command}
+        values["auth_line"] = TRUSTED if self.login.passwordless and self.kind == "postgres" else ""
         return self.template.format(name=self.service, data=self.data, official=self.official, **values, **self.mariadb_root())
 
     def mariadb_root(self) -> dict[str, str]:
         """MariaDB's user and root lines: a user of the app's and a random root password; or, when the code logs in as
         root, no user (the image makes none of that name) and the app's password as root's."""
         if self.login.user == "root":
-            return {"user_line": "", "root_line": "      MARIADB_ROOT_PASSWORD: ${MARIADB_PASSWORD}\n"}
+            root = EMPTY_ROOT if self.login.passwordless else "      MARIADB_ROOT_PASSWORD: ${MARIADB_PASSWORD}\n"
+            return {"user_line": "", "root_line": root}
         return {"user_line": f"      MARIADB_USER: {self.login.user}\n", "root_line": '      MARIADB_RANDOM_ROOT_PASSWORD: "1"\n'}
 
     def scheme(self, dependencies: tuple[str, ...], settings_scheme: str, async_engine: bool) -> str:

@@ -18,7 +18,7 @@ from fastapi_stackops.adopt.source import AT_LOCALHOST, imported_names, python_f
 from fastapi_stackops.adopt.syntax import calls, every_node, is_main_block, module_bindings, parsed, written_text
 from fastapi_stackops.adopt.tortoise_config import local_tortoise
 from fastapi_stackops.adopt.wheels import text_of
-from fastapi_stackops.adopt.written_login import LOCAL_LOGIN, SQLITE_FILE_URL, migrations_url
+from fastapi_stackops.adopt.written_login import SQLITE_FILE_URL, migrations_url, served_as_written
 from fastapi_stackops.failure_bundle import masked
 
 #: Calls that open a database by its URL: SQLAlchemy's engines, `databases`, asyncpg's and psycopg's pools and connects.
@@ -181,7 +181,7 @@ def local_database(root: Path, servable: bool = True) -> tuple[str, str] | None:
     for url, where in opened_at_localhost(root):
         if url.startswith(AMQP_SCHEMES):
             continue
-        if servable and SQL_SCHEME.match(url) and LOCAL_LOGIN.match(url):
+        if servable and SQL_SCHEME.match(url) and served_as_written(url):
             return url, where
         raise NotAFastAPIRepository(
             f"{where}: the app opens its database at {masked(url, set())}, at localhost, written in its code (in a "

@@ -7,7 +7,7 @@ POSTGRES = """  {name}:
       POSTGRES_USER: {user}
       POSTGRES_PASSWORD: ${{POSTGRES_PASSWORD?set POSTGRES_PASSWORD in the env file or its local overlay}}
       POSTGRES_DB: {database}
-    volumes:
+{auth_line}    volumes:
       - db-data:{data}
 {init_mount}    read_only: true
     tmpfs: [/tmp, "/var/run/postgresql:uid=0,mode=1777"]
@@ -100,6 +100,14 @@ RABBITMQ = """  {name}:
 """
 #: RabbitMQ lets its guest user in from its own host alone; the code that logs in as guest is another container.
 GUEST_FROM_ANYWHERE = '      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: "-rabbit loopback_users []"\n'
+
+#: PostgreSQL's answer to a login the code writes with no password (`postgresql://me:@localhost/db`): trust, which a
+#: test stack on its own network may give; a password the server made would refuse it ("no password supplied").
+TRUSTED = (
+    "      # The app's code logs in with no password: the stack's server asks none.\n      POSTGRES_HOST_AUTH_METHOD: trust\n"
+)
+#: MariaDB's root with no password, as the code logs in (`mysql://root:@localhost/db`, a local install's default).
+EMPTY_ROOT = '      # The code logs in as root with no password.\n      MARIADB_ALLOW_EMPTY_ROOT_PASSWORD: "1"\n'
 
 #: TLS on the image's own snakeoil certificate (Debian's ssl-cert, in the official image and the substitute alike),
 #: for an app whose code requires it (`sslmode=require`, a cloud database's): a test stack's, not a trusted one.

@@ -125,6 +125,13 @@ def named_database(root: Path, kind: str) -> tuple[Login | None, list[Finding]]:
     return None, []
 
 
+def served_as_written(url: str) -> bool:
+    """Whether the stack's server serves a login at localhost the code writes out as it is: one with a password; one
+    with none on PostgreSQL (which then trusts the stack's network) or as MariaDB's root (its empty password allowed)."""
+    found = LOCAL_LOGIN.match(url)
+    return bool(found and (found["password"] or url.lower().startswith("postgres") or found["user"] == "root"))
+
+
 def local_login(url: str, where: str, kind: str) -> tuple[Login, list[Finding]]:
     """The login of a URL at localhost the code opens, the port the app's image forwards to the stack's server."""
     found = LOCAL_LOGIN.match(url)  # else one assembled of its settings' parts, which init wires to its own login
@@ -133,15 +140,17 @@ def local_login(url: str, where: str, kind: str) -> tuple[Login, list[Finding]]:
         said = f"{url}, of its settings' parts: localhost:{port} forwarded to the stack's server"
         return Login(source=where, local_port=port), [Finding("database", said, where)]
     port = int(found["port"] or DATABASES[kind].port)
-    login = Login(found["user"], unquote(found["password"]), found["database"], "", where, local_port=port)
+    password = unquote(found["password"] or "")
+    login = Login(found["user"], password, found["database"], "", where, local_port=port, passwordless=not password)
     said = f"user {login.user} and database {login.database} at localhost:{port}, as the code writes them: forwarded"
     return login, [Finding("database", f"{said} to the stack's server", where)]
 
 
-#: A URL at localhost with its login written out whole: scheme://user:password@localhost[:port]/database[?options].
+#: A URL at localhost with its login written out whole: scheme://user[:password]@localhost[:port]/database[?options]
+#: (no password: one a local install's user has, okymikhael/fastapi-hospital-restAPI's `mysql://root:@localhost/...`).
 #: A field of an f-string (`{...}`) is no part of a login written out.
 LOCAL_LOGIN = re.compile(
-    r"^[a-z]+(\+\w+)?://(?P<user>[\w.-]+):(?P<password>[^@/\s{}]+)@(localhost|127\.0\.0\.1)(:(?P<port>\d+))?"
+    r"^[a-z]+(\+\w+)?://(?P<user>[\w.-]+)(:(?P<password>[^@/\s{}]*))?@(localhost|127\.0\.0\.1)(:(?P<port>\d+))?"
     r"/(?P<database>\w[\w-]*)(\?\S*)?$",
     re.I,
 )

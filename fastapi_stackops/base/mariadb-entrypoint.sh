@@ -1,8 +1,8 @@
 #!/bin/sh
 # The official mariadb image's contract, for the local substitute: MARIADB_USER,
 # MARIADB_PASSWORD (or MARIADB_PASSWORD_FILE, a Swarm or Kubernetes secret),
-# MARIADB_DATABASE, MARIADB_ROOT_PASSWORD or MARIADB_RANDOM_ROOT_PASSWORD (the
-# MYSQL_ names too); data in /var/lib/mysql, initialised only when empty; the
+# MARIADB_DATABASE, MARIADB_ROOT_PASSWORD, MARIADB_RANDOM_ROOT_PASSWORD or
+# MARIADB_ALLOW_EMPTY_ROOT_PASSWORD (the MYSQL_ names too); data in /var/lib/mysql, initialised only when empty; the
 # server runs as mysql. The init-time server has no network, so a TCP
 # healthcheck never sees it as ready.
 set -eu
@@ -25,11 +25,12 @@ fi
 if [ "${1:-}" = mariadbd ] && [ ! -d "$datadir/mysql" ]; then
   user=$(setting USER) database=$(setting DATABASE) root=$(setting ROOT_PASSWORD) password=$(setting PASSWORD)
   [ -z "$(setting PASSWORD_FILE)" ] || password=$(cat "$(setting PASSWORD_FILE)")
-  if [ -z "$root" ] && [ -z "$(setting RANDOM_ROOT_PASSWORD)" ]; then
-    echo "mariadb-entrypoint: set MARIADB_ROOT_PASSWORD or MARIADB_RANDOM_ROOT_PASSWORD" >&2
+  empty=$(setting ALLOW_EMPTY_ROOT_PASSWORD)
+  if [ -z "$root" ] && [ -z "$(setting RANDOM_ROOT_PASSWORD)" ] && [ -z "$empty" ]; then
+    echo "mariadb-entrypoint: set MARIADB_ROOT_PASSWORD, MARIADB_RANDOM_ROOT_PASSWORD or MARIADB_ALLOW_EMPTY_ROOT_PASSWORD" >&2
     exit 1
   fi
-  [ -n "$root" ] || root=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+  [ -n "$root" ] || [ -n "$empty" ] || root=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
   mariadb-install-db --datadir="$datadir" --skip-test-db --auth-root-authentication-method=normal >/dev/null
   mariadbd --datadir="$datadir" --skip-networking --socket="$init_socket" &
   server=$!

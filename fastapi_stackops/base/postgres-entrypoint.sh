@@ -1,7 +1,7 @@
 #!/bin/sh
 # The official postgres image's contract, for the local substitute:
 # POSTGRES_USER / POSTGRES_PASSWORD (or POSTGRES_PASSWORD_FILE, a Swarm or
-# Kubernetes secret) / POSTGRES_DB, PGDATA, initdb and the scripts in
+# Kubernetes secret) / POSTGRES_DB / POSTGRES_HOST_AUTH_METHOD, PGDATA, initdb and the scripts in
 # /docker-entrypoint-initdb.d only on an empty data directory, runs as
 # postgres, the init-time server listens on the local socket only so a TCP
 # healthcheck never sees it as ready.
@@ -25,7 +25,9 @@ if [ "${1:-}" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
     [ -z "${POSTGRES_PASSWORD:-}" ] || { echo "postgres-entrypoint: set POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE, not both" >&2; exit 1; }
     POSTGRES_PASSWORD=$(cat "$POSTGRES_PASSWORD_FILE")
   fi
-  if [ -z "${POSTGRES_PASSWORD:-}" ]; then
+  # As the official image: other hosts log in with a password (scram-sha-256), or as POSTGRES_HOST_AUTH_METHOD says.
+  auth=${POSTGRES_HOST_AUTH_METHOD:-scram-sha-256}
+  if [ -z "${POSTGRES_PASSWORD:-}" ] && [ "$auth" != trust ]; then
     echo "postgres-entrypoint: POSTGRES_PASSWORD is not set; set it in the env file" >&2
     exit 1
   fi
@@ -37,15 +39,15 @@ if [ "${1:-}" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
   trap 'status=$?; [ "$status" = 0 ] || { pg_ctl -D "$PGDATA" -m immediate stop >/dev/null 2>&1; rm -rf "${PGDATA:?}"/*;
     echo "postgres-entrypoint: initialisation failed (exit $status): $PGDATA emptied, the next start tries again" >&2; }' EXIT
   pwfile=$(mktemp)
-  printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
-  initdb --username="$POSTGRES_USER" --pwfile="$pwfile" --encoding=UTF8 \
-    --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+  printf '%s\n' "${POSTGRES_PASSWORD:-}" > "$pwfile"
+  initdb --username="$POSTGRES_USER" ${POSTGRES_PASSWORD:+--pwfile="$pwfile"} --encoding=UTF8 \
+    --auth-local=trust --auth-host="$auth" >/dev/null
   rm -f "$pwfile"
   {
     echo "listen_addresses = '*'"
     echo "jit = off"
   } >> "$PGDATA/postgresql.conf"
-  echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+  echo "host all all all $auth" >> "$PGDATA/pg_hba.conf"
   pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null
   if [ "$POSTGRES_DB" != postgres ]; then
     quoted=$(printf '%s' "$POSTGRES_DB" | sed 's/"/""/g')

@@ -1730,7 +1730,7 @@ TORTOISE = (
     [
         # FEMADOX/Fastapi-Ecosystem-Lab: a name bound to the URL, opened at startup; ci crash-looped on Connection refused
         ('URL = "postgresql+asyncpg://postgres:pw@localhost:5432/db"\nengine = create_async_engine(URL)\n', "forwarded"),
-        ('engine = sqlalchemy.create_engine("mysql+pymysql://root@127.0.0.1/shop")\n', "line 1"),
+        ('engine = sqlalchemy.create_engine("mysql+pymysql://shop@127.0.0.1/shop")\n', "line 1"),  # no password: no such user
         ('pool = await asyncpg.create_pool(dsn="postgres://localhost/app")\n', "line 1"),
         # read from the environment or a setting, even with such a default: init sets the variable
         ('engine = create_engine(os.getenv("DATABASE_URL", "postgresql://localhost/app"))\n', ""),
@@ -1740,8 +1740,9 @@ TORTOISE = (
         ("engine = create_engine(f'mysql+pymysql://{user}:{pw}@localhost:3306/shop')\n", "line 1"),
         ("engine = create_engine(f'mysql+pymysql://{user}:{pw}@{host}:3306/shop')\n", ""),
         # NEONKID/fastapi-ddd-example: a container's Singleton given `db_uri='{engine}://...'.format(host='127.0.0.1')`;
-        # ci crash-looped on Connection refused.
-        ("db = Singleton(Db, db_uri='postgresql://{u}@{host}:5432/d'.format(u='app', host='127.0.0.1'))\n", "line 1"),
+        # ci crash-looped on Connection refused. Its login written out with no password: PostgreSQL trusts the stack's
+        # network (minhnq0702/fastapi-wallet-assets' shape), and the port is forwarded.
+        ("db = Singleton(Db, db_uri='postgresql://{u}@{host}:5432/d'.format(u='app', host='127.0.0.1'))\n", "forwarded"),
         ("db = Singleton(Db, db_uri='postgresql://{u}@{host}:5432/d'.format(u='app', host='db'))\n", ""),
         ('engine = create_engine("sqlite:///./app.db")\n', ""),
         # marcyo71/fastapi-backend: seed.py, a script run by hand that the app never imports; init refused the app.

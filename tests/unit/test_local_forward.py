@@ -80,6 +80,31 @@ def test_redis_at_localhost_is_forwarded_beside_the_database(tmp_path):
     assert started.count("socat TCP-LISTEN") == 2 and "TCP:redis:6379 & " in started and "TCP:postgres:5432 & " in started
 
 
+@pytest.mark.parametrize(
+    ("requirements", "url", "asked"),
+    [
+        # minhnq0702/fastapi-wallet-assets: PostgreSQL's user with no password; refused in one line until the stack's
+        # server trusted its own network
+        ("fastapi\npsycopg2-binary\n", "postgresql://minh:@localhost/wallet-assets", "POSTGRES_HOST_AUTH_METHOD: trust\n"),
+        # okymikhael/fastapi-hospital-restAPI: MariaDB's root with none, a local install's default
+        ("fastapi\npymysql\n", "mysql+pymysql://root:@localhost/hospital", 'MARIADB_ALLOW_EMPTY_ROOT_PASSWORD: "1"\n'),
+        ("fastapi\npymysql\n", "mysql+pymysql://root@localhost:3306/hospital", 'MARIADB_ALLOW_EMPTY_ROOT_PASSWORD: "1"\n'),
+        # MariaDB's own user with none: its image makes no such user, so still refused
+        ("fastapi\npymysql\n", "mysql+pymysql://shop:@localhost/shopdb", ""),
+    ],
+)
+def test_a_login_at_localhost_with_no_password_is_served_with_none_where_the_server_allows(tmp_path, requirements, url, asked):
+    files = {"requirements.txt": requirements, "main.py": f"import db\n{APP}", "db.py": DATABASE.format(url=url)}
+    if not asked:
+        with pytest.raises(Exception, match=r"^db.py line 3: the app opens its database at mysql\+pymysql://shop:@localhost"):
+            read_repository(written(tmp_path, files))
+        return
+    repo = read_repository(written(tmp_path, files))
+    assert (repo.login.password, repo.login.passwordless, repo.login.database) == ("", True, url.rsplit("/")[-1])
+    server = re.search(r"\n  (postgres|mariadb):\n(.*?)\n\n", compose_text(repo, "Dockerfile"), re.S).group(2)
+    assert asked in server and "MARIADB_ROOT_PASSWORD" not in server and "MARIADB_RANDOM_ROOT_PASSWORD" not in server
+
+
 def test_rabbitmq_at_localhost_is_forwarded_and_its_guest_let_in_from_the_apps_container(tmp_path):
     """Kederly84/fastapi_poetry's Celery broker is amqp://guest:guest@localhost:5672/, written in its code: refused in
     one line, until the image forwarded it. RabbitMQ lets guest in from its own host alone; the forward's connection

@@ -92,9 +92,18 @@ def named_files(repo: Repository) -> list[str]:
     top = [p for p in sorted(repo.root.iterdir()) if not p.name.startswith(".") and p.name in named]
     # A database file is data, kept out of the context (`*.db` in .dockerignore): never a file to copy.
     files = [p.name for p in top if p.is_file() and p.suffix not in (".py", ".db")]
-    kept_out = SKIPPED | WRITTEN_FOLDERS
+    # A folder the app writes is its volume's, unless the code names a file committed in it to read (data/tasks.json).
+    kept_out = SKIPPED | {p.name for p in top if p.name in WRITTEN_FOLDERS and not names_a_file_of(p, strings)}
     folders = [p.name for p in top if p.is_dir() and p.name not in kept_out and holds_data(p)]
     return [name for name in files + folders if name not in NOT_NAMED_FILES and name not in repo.docker_files]
+
+
+def names_a_file_of(folder: Path, strings: set[str]) -> bool:
+    """Whether the code names a file the folder holds, other than Python's, as a string of its own (Nk3YQQ/fastapi-
+    tracker-project's `joinpath("data", "employees.json")`, which its suite read in the image: "No such file")."""
+    return folder.is_dir() and any(
+        p.is_file() and p.suffix not in (".py", ".db") and p.name in strings for p in folder.rglob("*")
+    )
 
 
 def worker_module(repo: Repository) -> list[str]:

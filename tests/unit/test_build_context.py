@@ -139,6 +139,9 @@ def test_a_file_at_the_top_the_code_names_is_copied_with_it(tmp_path):
             ["main.py", "templates"],
         ),
         ('DB = "data/app.db"\nLOGS = "logs/app.log"\n', ["main.py"]),  # what it writes as it runs: never the image's
+        # Nk3YQQ/fastapi-tracker-project: a committed file of such a folder, read by name (`joinpath("data", "x.json")`);
+        # its suite failed on "No such file or directory: '/srv/data/employees.json'"
+        ('from pathlib import Path\nSEED = Path(__file__).parent.joinpath("data", "seed.json")\n', ["main.py", "data"]),
         ('TAG = "tools/x"\n', ["main.py"]),  # a folder of code of its own (tools/run.py) is no data to read
         # lkadin/5-Crowns---Fastapi-HTMX: templates beside a helper script of theirs are still templates to read
         ('from jinja2 import FileSystemLoader\nL = FileSystemLoader("templates")\n', ["main.py", "templates"]),

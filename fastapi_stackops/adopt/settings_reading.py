@@ -144,15 +144,26 @@ NONE_DEFAULT = re.compile(r"^(None|Field\(\s*(default\s*=\s*)?None\s*[,)])")
 
 def validated_defaults(fields: tuple[SettingField, ...], tree: ast.Module | None) -> tuple[SettingField, ...]:
     """pydantic-settings 2 validates defaults: `host: str = None` fails unless its variable is set, so it is required
-    (pydantic 1 made such a field optional; its BaseSettings came from pydantic itself)."""
-    modules = {n.module for n in every_node(tree) if isinstance(n, ast.ImportFrom)} if tree else set()
-    if "pydantic_settings" not in modules:
+    (pydantic 1 made such a field optional; its BaseSettings came from pydantic itself, and an Optional field given no
+    value defaults to None)."""
+    imports = [n for n in every_node(tree) if isinstance(n, ast.ImportFrom)] if tree else []
+    if any(n.module == "pydantic" and "BaseSettings" in {a.name for a in n.names} for n in imports):
+        return pydantic_one_optionals(fields)
+    if "pydantic_settings" not in {n.module for n in imports}:
         return fields
     needed = [
         bool(NONE_DEFAULT.match(f.default_code) and f.annotation and not ADMITS_NONE.search(f.annotation)) or too_short(f)
         for f in fields
     ]
     return tuple(replace(field, default=None) if needed[i] else field for i, field in enumerate(fields))
+
+
+def pydantic_one_optionals(fields: tuple[SettingField, ...]) -> tuple[SettingField, ...]:
+    """pydantic 1 gives a field typed Optional and given no value None by default (yevgenybulochnik/fastapi-tracker's
+    `POSTGRES_SERVER: Optional[str]`): it is not required, and a value init made up for it turned the app's SQLite
+    into a PostgreSQL DSN its own validator assembles from them."""
+    unset = [f.default is None and not f.default_code and ADMITS_NONE.search(f.annotation) for f in fields]
+    return tuple(replace(f, default="", default_code="None") if unset[i] else f for i, f in enumerate(fields))
 
 
 def too_short(field: SettingField) -> bool:

@@ -62,6 +62,11 @@ def test_a_setting_typed_as_an_sql_databases_url_holds_the_database_url(annotati
         ("from pydantic_settings import BaseSettings", "hinata_host: str | None = None", False),
         ("from pydantic_settings import BaseSettings", 'hinata_host: str = "temp"', False),
         ("from pydantic import BaseSettings", "hinata_host: str = None", False),  # pydantic 1 made it optional
+        # yevgenybulochnik/fastapi-tracker: pydantic 1's `POSTGRES_SERVER: Optional[str]`, None by default; init made up
+        # values for four, and its validator turned its SQLite into a PostgreSQL DSN ("invalid dsn ... check_same_thread")
+        ("from pydantic import BaseSettings", "hinata_host: Optional[str]", False),
+        ("from pydantic import BaseSettings", "hinata_host: str", True),
+        ("from pydantic_settings import BaseSettings", "hinata_host: Optional[str]", True),  # pydantic 2 requires it
         # bubaley/production-fastapi-docker-template: `secret_key: str = Field(None, validate_default=True, ...)`; init
         # gave it nothing, and the import failed on "Input should be a valid string ... input_value=None".
         ("from pydantic_settings import BaseSettings", "hinata_host: str = Field(None, min_length=8)", True),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi_stackops.adopt.app_environment import app_environment, host_free, secret_variables
 from fastapi_stackops.adopt.app_mode import local_mode, redirect_guards
 from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD
@@ -115,7 +117,8 @@ def service_block(
         text += worker_healthcheck(repo.worker, repo.redis or repo.rabbitmq)
     hardened = HARDENED.format(memory=repo.memory)
     if repo.writable:  # paths the app writes under its code: tmpfs its user owns, the rest stays read-only
-        mounts = ", ".join(f'"{path}:uid={UID},gid={UID}"' for path in repo.writable)
+        # Quoted as JSON, which YAML reads: a folder named with a backslash (`os.makedirs("uploads\\cv")`) is escaped.
+        mounts = ", ".join(json.dumps(f"{path}:uid={UID},gid={UID}") for path in repo.writable)
         hardened = hardened.replace("tmpfs: [/tmp]", f"tmpfs: [/tmp, {mounts}]")
     return text + hardened + "    restart: unless-stopped\n"
 

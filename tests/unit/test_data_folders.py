@@ -93,3 +93,12 @@ def test_a_folder_committed_empty_but_for_a_placeholder_is_writable(tmp_path, fi
 def test_a_folder_the_code_makes_under_its_own_folder_is_writable(tmp_path, code, writable):
     files = {"requirements.txt": "fastapi\n", "main.py": APP, "work.py": code, "static/site.css": ""}
     assert list(read_repository(written(tmp_path, files)).writable) == writable
+
+
+def test_a_folder_named_with_a_backslash_is_a_tmpfs_compose_can_read(tmp_path):
+    # ducthien1021/FastAPI-Recruitment-Project: `UPLOAD_DIR = "uploads\cv"`, written on Windows, made as it runs; the
+    # tmpfs line init wrote held the backslash bare in YAML's double quotes: "found unknown escape character".
+    code = "import os\n\nUPLOAD_DIR = 'uploads\\\\cv'\nos.makedirs(UPLOAD_DIR, exist_ok=True)\n"
+    files = {"requirements.txt": "fastapi\n", "main.py": APP, "work.py": code}
+    compose = compose_text(read_repository(written(tmp_path, files)), "Dockerfile")
+    assert 'tmpfs: [/tmp, "/srv/uploads\\\\cv:uid=10001,gid=10001"]' in compose

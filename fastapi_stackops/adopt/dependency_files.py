@@ -25,8 +25,9 @@ from fastapi_stackops.adopt.workspace import read_toml, workspace_of
 
 #: A requirements file at the top, misspelt too (requirments.txt, requirement.txt: pip reads whatever it is called).
 REQUIREMENTS = re.compile(r"^req[a-z]{0,5}ments?(?:[-_.](?:prod|production|base|main|app))?\.txt$")  # requeriments.txt too
-#: Any other requirements file at the top (requirements_dev.txt): the app's only when no other names the framework.
-ANY_REQUIREMENTS = re.compile(r"^req[a-z]{0,5}ments?[-_.][\w.-]+\.txt$")
+#: Any other requirements file at the top (requirements_dev.txt, a freeze's req.txt): the app's only when no other
+#: names the framework.
+ANY_REQUIREMENTS = re.compile(r"^req(?:[a-z]{0,5}ments?[-_.][\w.-]+|s)?\.txt$")
 
 
 def pyproject(root: Path) -> dict[str, Any]:

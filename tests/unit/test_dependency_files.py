@@ -65,6 +65,9 @@ def test_the_apps_requirements_file_is_the_production_one_nearest_the_root(tmp_p
         # bupemulenga13/todo-fastapi-server: a dev file at the top is the only one, and names the framework
         ({"requirements_dev.txt": "pytest\nfastapi==0.75.0\n"}, "requirements_dev.txt"),
         ({"requirements-dev.txt": "pytest\n", "requirements.txt": "fastapi\n"}, "requirements.txt"),
+        # aziyanos/FastAPI-HotelBooking: PowerShell's `pip freeze > req.txt`, its only file; refused as having none
+        ({"req.txt": "fastapi==0.115.0\nuvicorn\n"}, "req.txt"),
+        ({"req.txt": "fastapi\n", "requirements.txt": "fastapi\nuvicorn\n"}, "requirements.txt"),
     ],
 )
 def test_the_apps_requirements_file_is_one_that_names_the_framework(tmp_path, files, chosen):

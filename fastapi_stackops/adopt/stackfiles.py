@@ -234,9 +234,9 @@ def committed_secrets(repo: Repository) -> dict[str, str]:
 
 def written_secrets(repo: Repository) -> dict[str, str]:
     """The database's and RabbitMQ's passwords URLs the repository writes out log in with: the app uses no other, in
-    any env."""
-    database, rabbitmq = repo.database_server, repo.rabbitmq_login
-    written = {database.password: repo.login.password} if database and repo.login else {}
+    any env; an empty one for a login written with none (the migrations' URL of the stack's then has none either)."""
+    database, rabbitmq, login = repo.database_server, repo.rabbitmq_login, repo.login
+    written = {database.password: login.password} if database and login and (login.password or login.passwordless) else {}
     return written | ({RABBITMQ_PASSWORD: rabbitmq.password} if rabbitmq else {})
 
 
@@ -254,8 +254,8 @@ def env_texts(
     kept_ci = {k: v for k, v in kept.get(ci, {}).items() if k not in repo.refused_committed}  # the app refused those
     written = written_secrets(repo)
     made_up = {env: {k: made_up_secret(k, repo.formatted, env) for k in names} for env in ("ci", "dev")}
-    ci_secrets = {k: written.get(k) or kept_ci.get(k) or committed.get(k) or made_up["ci"][k] for k in names}
-    dev_secrets = {k: written.get(k) or kept.get(overlay, {}).get(k) or made_up["dev"][k] for k in names}
+    ci_secrets = {k: written[k] if k in written else kept_ci.get(k) or committed.get(k) or made_up["ci"][k] for k in names}
+    dev_secrets = {k: written[k] if k in written else kept.get(overlay, {}).get(k) or made_up["dev"][k] for k in names}
     files = {
         f"{env_dir}/dev.env.docker": f"# Local runs. Secrets: {overlay} (git-ignored).\n"
         f"COMPOSE_PROJECT_NAME={repo.name}-dev\n{PORT_VARIABLE}={host_port}\n{ca}{mode_lines(repo)}",

@@ -11,7 +11,7 @@ import pytest
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.local_servers import rabbitmq_forward
 from fastapi_stackops.adopt.reading import read_repository
-from fastapi_stackops.adopt.stackfiles import compose_text
+from fastapi_stackops.adopt.stackfiles import compose_text, env_texts
 from tests.unit.shapes import APP
 from tests.utils import written
 
@@ -103,6 +103,11 @@ def test_a_login_at_localhost_with_no_password_is_served_with_none_where_the_ser
     assert (repo.login.password, repo.login.passwordless, repo.login.database) == ("", True, url.rsplit("/")[-1])
     server = re.search(r"\n  (postgres|mariadb):\n(.*?)\n\n", compose_text(repo, "Dockerfile"), re.S).group(2)
     assert asked in server and "MARIADB_ROOT_PASSWORD" not in server and "MARIADB_RANDOM_ROOT_PASSWORD" not in server
+    # okymikhael's migrations logged in with init's made-up password ("Access denied ... using password: YES"): every
+    # env gives the server's password variable, which the stack's own URLs name, empty as the code's
+    texts = env_texts(repo, "env", False, {}).values()
+    given = [line for text in texts for line in text.splitlines() if re.match(r"(POSTGRES|MARIADB)_PASSWORD=", line)]
+    assert given and all(line.endswith("_PASSWORD=") for line in given), given
 
 
 def test_rabbitmq_at_localhost_is_forwarded_and_its_guest_let_in_from_the_apps_container(tmp_path):

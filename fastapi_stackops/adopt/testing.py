@@ -147,6 +147,21 @@ def services_at_home(root: Path, folder: str) -> dict[str, str]:
     return {name: url for name, url in at_home.items() if not url.lower().startswith("http")}  # a server, not the stack's
 
 
+#: What a suite that asks the app itself reads its host and port from (API_SERVER, BACKEND_HOST, SERVER_PORT, PORT).
+ASKED_HOST = re.compile(r"^(API|APP|SERVER|BACKEND|SERVICE)_?(HOST|HOSTNAME|SERVER|ADDRESS)?$", re.I)
+ASKED_PORT = re.compile(r"^((API|APP|SERVER|BACKEND|SERVICE)_?)?PORT$", re.I)
+
+
+def the_app_at_home(root: Path, folder: str) -> tuple[bool, dict[str, str]]:
+    """Whether the suite asks the app itself at this machine by a host it reads (marcinsobala/fastapi-queue-app's
+    `os.environ.get("API_SERVER", "localhost")`), and its port variables (the same name's PORT): the app's own port in the
+    stack, where the suite shares the app's network (localhost is the app's server)."""
+    fields = [f for s in environment_settings(root, sorted((root / folder).rglob("*.py"))) for f in s.fields]
+    if not any(ASKED_HOST.match(f.variable) and f.default in LOCAL_HOSTS for f in fields):
+        return False, {}
+    return True, {f.variable: str(CONTAINER_PORT) for f in fields if ASKED_PORT.match(f.variable) and (f.default or "").isdigit()}
+
+
 #: A test pytest collects: a test function (or method) or a Test class. A template's empty test_app.py holds none, and
 #: a suite of none fails (exit 5) however good the app is (amrit2356/template-fastapi-rest).
 A_TEST = re.compile(r"^\s*(async\s+)?def test|^class Test", re.M)
@@ -165,7 +180,8 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     reads = list(dict.fromkeys(suite_reads(root, folder)))
     named = names_in_code(sorted((root / folder).rglob("*.py")))
     pipelines = {name: value for name, value in ci_values(root).items() if name in named}
-    given = tuple((services_at_home(root, folder) | pipelines | recipe_values(root)).items())
+    asks_the_app, app_ports = the_app_at_home(root, folder)
+    given = tuple((services_at_home(root, folder) | pipelines | recipe_values(root) | app_ports).items())
     values = (test_env_values(root), tuple(reads), given, committed_env_values(root))
     own_paths = bool(pytest_setting(root, project, "testpaths").strip())
     paths = sorted((root / folder).rglob("*.py"))
@@ -176,7 +192,7 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
         "drops_tables": drops,
         "may_lack": may_lack(paths, project),
         "suite_env": away_from_home(root, project),
-        "calls_the_server": any(THE_SERVER_HERE.search(text_of(path)) for path in paths),
+        "calls_the_server": asks_the_app or any(THE_SERVER_HERE.search(text_of(path)) for path in paths),
     }
     return ServiceTests(folder, *found, *values, run_in, own_paths, **extra), ""
 

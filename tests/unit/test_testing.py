@@ -167,6 +167,23 @@ def test_pytests_env_entries_at_this_machine_give_way_to_the_stacks(tmp_path: Pa
     assert test_stage.endswith(f'"no:cacheprovider", {given}]\n'), test_stage
 
 
+API_AT_HOME = (
+    "import os\n\n\ndef api_url():\n    return '{}:{}'.format('http://' + os.environ.get('API_SERVER', 'HOST'), "
+    "os.environ.get('API_PORT', 8080))\n\n\ndef test_x():\n    assert api_url()\n"
+)
+
+
+@pytest.mark.parametrize(("host", "joined"), [("localhost", True), ("api.example.org", False)])
+def test_a_suite_that_asks_the_app_by_a_host_it_reads_at_home_runs_in_the_apps_network(tmp_path: Path, host, joined):
+    """marcinsobala/fastapi-queue-app: its integration tests ask the app at API_SERVER (localhost) and API_PORT (8080),
+    as run beside a server of their own; in ci, "Connection refused" at localhost:8080."""
+    tests = {"tests/integration/test_url.py": API_AT_HOME.replace("HOST", host)}
+    repo = read_repository(written(tmp_path, {"pyproject.toml": SUITE_PROJECT, "main.py": APP} | tests))
+    tested = compose_text(repo).split("  web-test:\n")[1]
+    assert ('network_mode: "service:web"' in tested) is joined
+    assert ('API_PORT: "8000"' in tested or "API_PORT: 8000" in tested) is joined, tested
+
+
 @pytest.mark.parametrize(("test", "joined"), [("http://localhost:8000/start-task", True), ("http://localhost:8080/", False)])
 def test_a_suite_that_asks_the_app_at_localhost_8000_runs_in_the_apps_network_namespace(tmp_path: Path, test, joined):
     """ticoAg/fastapi-celery-redis: its tests ask the server at http://localhost:8000, as run beside it; in a container

@@ -44,7 +44,7 @@ from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.routes import ImportFailed, Routes, ask_image, choose_routes
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.stackfiles import compose_text, env_texts, example_text
-from fastapi_stackops.adopt.syntax import union_annotation
+from fastapi_stackops.adopt.syntax import needs_three_ten
 from fastapi_stackops.adopt.workspace import scratch_copy
 from fastapi_stackops.adopt.writing import Change, apply, diff, gitignore_change, kept_values, planned, pyproject_change
 from fastapi_stackops.building import build_images
@@ -218,12 +218,12 @@ def trial_build(stack, setup: Setup, base: dict[str, str]) -> Setup | None:
 
 def framework_refused(repo: Repository, failure: str) -> str:
     """A framework that does not import on the image's Python, and no older one the project allows here (3.10 has no
-    Debian base image; `X | Y` annotations rule 3.9 out), said with the ways out; "" for any other failure."""
+    Debian base image; `X | Y` annotations and match rule 3.9 out), said with the ways out; "" for any other failure."""
     failed = NOT_IMPORTING.search(failure)
     if not failed:
         return ""
-    unions = union_annotation(python_files(repo.root))
-    needs = f", and the code's `X | Y` annotations need 3.10 on ({unions.removeprefix(f'{repo.root}/')})" if unions else ""
+    unions = needs_three_ten(python_files(repo.root)).removeprefix(f"{repo.root}/")
+    needs = f", and the code needs 3.10 on (`X | Y` annotations or match: {unions})" if unions else ""
     return (
         f"FastAPI {failed[1]}, as pinned, does not import on Python {failed[2]} ({failed[3]}){needs}: no older Python the "
         "project allows has a base image here; give init --python 3.10 where that image can be pulled, or pin a FastAPI "

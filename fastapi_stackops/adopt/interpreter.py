@@ -13,7 +13,7 @@ from fastapi_stackops.adopt.package_index import first_upload
 from fastapi_stackops.adopt.pipfile import pipfile_python_said
 from fastapi_stackops.adopt.ranges import marked_python
 from fastapi_stackops.adopt.source import imported_names, needs_lazy_annotations, python_files, suite_files
-from fastapi_stackops.adopt.syntax import newer_syntax, one_argument_generator, union_annotation
+from fastapi_stackops.adopt.syntax import needs_three_ten, newer_syntax, one_argument_generator
 from fastapi_stackops.adopt.unlocked import for_another_python, released
 from fastapi_stackops.adopt.wheels import index_url, native_libraries, resolution_moment, text_of, without_wheels
 from fastapi_stackops.substitutes import DEBIAN_SHIPS, PYTHON_PATCH
@@ -106,7 +106,7 @@ def older_allowed(root: Path, project: dict, python: str) -> str:
     spec, _ = declared_python(root, project)
     allowed = buildable(spec, lower_bound(spec)) if spec else BUILDABLE_PYTHONS
     older = [v for v in allowed if minor_of(v) < minor_of(python)]
-    older = [v for v in older if v != "3.9" or not union_annotation(python_files(root))]  # 3.9 evaluates no `X | Y`
+    older = [v for v in older if v != "3.9" or not needs_three_ten(python_files(root))]  # 3.9 takes no `X | Y`, nor match
     return max(older, key=minor_of, default="")
 
 
@@ -179,7 +179,7 @@ def below_a_ceiling(root: Path, chosen: Finding, project: dict, dependencies: tu
         return chosen
     name, ceiling, why, instead = capped
     spec, _ = declared_python(root, project)
-    unions = union_annotation(python_files(root))  # 3.9 evaluates none: the code needs 3.10 at least
+    unions = needs_three_ten(python_files(root))  # 3.9 takes neither: the code needs 3.10 at least
     floor = max(minor_of(lower_bound(spec) or "3.0") if spec else 0, 10 if unions else 0)
     older = [m for m in range(9, minor_of(ceiling)) if m >= floor and (not spec or allows(spec, m))]
     under = [v for v in BUILDABLE_PYTHONS if minor_of(v) in older]
@@ -188,7 +188,7 @@ def below_a_ceiling(root: Path, chosen: Finding, project: dict, dependencies: tu
             "python", under[0], f"{chosen.source}; {under[0]}, not {chosen.value}: {name} does not import on {ceiling}"
         )
     way = f"give init --python 3.{older[-1]} where that image can be pulled, or " if older else ""
-    needs = f" (its `X | Y` annotations need 3.10 on: {unions.removeprefix(f'{root}/')})" if unions else ""
+    needs = f" (its code needs 3.10 on, for `X | Y` annotations or match: {unions.removeprefix(f'{root}/')})" if unions else ""
     raise NotAFastAPIRepository(
         f"{root}: {name} does not import on Python {ceiling} or newer ({why}), and no older Python the project allows"
         f"{needs} has a base image here: {way}replace {name} with {instead}"
@@ -269,8 +269,8 @@ def python_and_builds(
     # compiles stay, as a move to an older Python may lose pins that need a newer one.
     older = stuck or made_before(root, how, requirements, chosen.value, missing)
     allowed = list(BUILDABLE_PYTHONS) if chosen.source == UNNAMED and older else allowed
-    # 3.9 evaluates no `X | Y` annotation: code written with them stays on a newer Python.
-    allowed = [v for v in allowed if v != "3.9" or not union_annotation(python_files(root))]
+    # 3.9 takes no `X | Y` annotation, nor a match statement: code written with them stays on a newer Python.
+    allowed = [v for v in allowed if v != "3.9" or not needs_three_ten(python_files(root))]
     for version in (v for v in allowed if v != chosen.value):
         other, other_found, other_stuck = source_builds(root, how, requirements, version, dependencies)
         # Fewer to compile, each one the chosen Python compiles too (psycopg2 ships source alone), is a move as well.

@@ -68,12 +68,15 @@ def one_argument_generator(paths: Iterable[Path]) -> str:
     return ""
 
 
-def union_annotation(paths: Iterable[Path]) -> str:
-    """Where code first annotates with `X | Y`, as "file:line": FastAPI and pydantic evaluate annotations, which
-    Python 3.9 refuses to (`unsupported operand type(s) for |`), future import or not; "" when none does."""
+def needs_three_ten(paths: Iterable[Path]) -> str:
+    """Where code first needs Python 3.10, as "file:line": an `X | Y` annotation, which FastAPI and pydantic evaluate
+    and 3.9 refuses to (`unsupported operand type(s) for |`), future import or not; or a match statement, which 3.9
+    cannot parse (Jkenhjt/FastAPI-URL-shorter's). "" when none does."""
     for path in paths:
         tree = parsed(path)
         for node in every_node(tree) if tree else ():
+            if isinstance(node, ast.Match):
+                return f"{path}:{node.lineno}"
             annotation = getattr(node, "annotation", None) or getattr(node, "returns", None)
             if annotation is not None and any(
                 isinstance(part, ast.BinOp) and isinstance(part.op, ast.BitOr) for part in ast.walk(annotation)

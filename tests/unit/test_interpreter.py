@@ -232,8 +232,10 @@ def test_a_generator_typed_with_one_argument_gets_the_python_that_defaults_the_r
         (
             ">=3.8",
             "",
-            'aioredis does not import on Python 3.11 or newer (its import fails with "duplicate base class TimeoutError"), and no older Python the project allows (its `X | Y` annotations need 3.10 on: main.py:',
+            'aioredis does not import on Python 3.11 or newer (its import fails with "duplicate base class TimeoutError"), and no older Python the project allows (its code needs 3.10 on, for `X | Y` annotations or match: main.py:',
         ),
+        # Jkenhjt/FastAPI-URL-shorter: moved to 3.9 for aioredis, its match statement was "invalid syntax" after a build
+        (">=3.8", "", "match: main.py:"),
         # Madi-S/fastapi-celery-template: aioredis listed, imported by no code of its own, beside Pillow 12 (3.10 on):
         # moved to 3.9 for it, pip found no Pillow.
         (">=3.9", "3.11", "unimported"),
@@ -243,6 +245,11 @@ def test_a_dependency_that_does_not_import_on_the_chosen_python_moves_it_or_is_r
     project = f'[project]\nname = "shop"\nrequires-python = "{python}"\ndependencies = ["fastapi", "aioredis"]\n'
     code = "" if refused == "unimported" else "import aioredis\n"
     code += "\n\ndef find(name: str | None = None):\n    return name\n" if "X | Y" in refused else ""
+    code += (
+        "\n\ndef unit(time: str) -> int:\n    match time[-1]:\n        case 'd':\n            return 86400\n"
+        if refused == "match: main.py:"
+        else ""
+    )
     written(tmp_path, {"pyproject.toml": project, "main.py": code + APP})
     if chosen:
         repo = read_repository(tmp_path)

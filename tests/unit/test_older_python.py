@@ -79,7 +79,7 @@ def test_a_framework_that_imports_on_no_python_here_is_refused_with_the_ways_out
     repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi==0.77.1\n", "main.py": UNION}))
     said = framework_refused(repo, NOT_IMPORTING)
     assert "FastAPI 0.68.0, as pinned, does not import on Python 3.11 (ValueError: 'not' is not a valid parameter name)" in said
-    assert "`X | Y` annotations need 3.10 on (main.py:6)" in said and "--python 3.10" in said
+    assert "needs 3.10 on (`X | Y` annotations or match: main.py:6)" in said and "--python 3.10" in said
     assert framework_refused(repo, "the build failed at [web builder 6/8]: no matching distribution") == ""
 
 

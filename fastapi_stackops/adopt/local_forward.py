@@ -28,10 +28,19 @@ def forwarder_install(repo: Repository) -> tuple[str, str]:
     )
 
 
+#: Where a MySQL client finds the server at `localhost`, a socket, not a port (mysqlclient, MariaDB's connector): under
+#: the writable /tmp, which the clients' MYSQL_UNIX_PORT names (okymikhael/fastapi-hospital-restAPI's migrations: "Can't
+#: connect to local MySQL server through socket '/run/mysqld/mysqld.sock'").
+MYSQL_SOCKET = "/tmp/mysqld.sock"
+
+
 def forwarder_entry(repo: Repository) -> list[str]:
     """The entrypoint's first words: the forwarders in the background, then the command (or the next entrypoint's)."""
     started = "".join(
         f"{FORWARDER} TCP-LISTEN:{local},bind=127.0.0.1,fork,reuseaddr TCP:{service}:{port} & "
         for local, service, port in forwards(repo)
     )
+    if repo.database == "mysql" and any(service == repo.database_server.service for _, service, _ in forwards(repo)):
+        server = f"{repo.database_server.service}:{repo.database_server.port}"
+        started += f"export MYSQL_UNIX_PORT={MYSQL_SOCKET}; {FORWARDER} UNIX-LISTEN:{MYSQL_SOCKET},fork TCP:{server} & "
     return ["sh", "-c", f'{started}exec "$@"', "forward"] if started else []

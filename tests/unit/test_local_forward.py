@@ -43,7 +43,10 @@ def test_a_database_at_localhost_with_its_login_is_served_through_a_forward_in_t
         "apt-get install -y --no-install-recommends socat" in dockerfile and "FROM ${PYTHON_BASE} AS runtime-base" in dockerfile
     )
     entrypoints = [json.loads(line.split(" ", 1)[1]) for line in dockerfile.splitlines() if line.startswith("ENTRYPOINT")]
-    forward = f'socat TCP-LISTEN:{listen},bind=127.0.0.1,fork,reuseaddr TCP:{target} & exec "$@"'
+    forward = f"socat TCP-LISTEN:{listen},bind=127.0.0.1,fork,reuseaddr TCP:{target} & "
+    # okymikhael/fastapi-hospital-restAPI: mysqlclient opens `localhost` by its socket, which the forward serves too
+    socket = "export MYSQL_UNIX_PORT=/tmp/mysqld.sock; socat UNIX-LISTEN:/tmp/mysqld.sock,fork TCP:mariadb:3306 & "
+    forward += (socket if target.startswith("mariadb") else "") + 'exec "$@"'
     assert entrypoints and all(entry[:3] == ["sh", "-c", forward] for entry in entrypoints)
     compose = compose_text(repo, "Dockerfile")
     server = re.search(r"\n  (postgres|mariadb):\n(.*?)\n\n", compose, re.S).group(2)

@@ -79,7 +79,7 @@ def contract_text(repo: Repository, routes: Routes, env_dir: str, layout: Layout
             {"port": layout.port, **paths, "requires": app_secrets, "min-uid": layout.min_uid},
         ),
     ]
-    if layout.database_service and database:
+    if layout.database_service and database and not database.login.passwordless:  # one written with none requires none
         tables.append(table(f"tool.stackops.services.{layout.database_service}", {"requires": [database.password]}))
     if routes.persistence:
         guess = "# Read from the app's OpenAPI document: while guessed, a write the app refuses (4xx) skips the check.\n"

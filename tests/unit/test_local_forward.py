@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 
 import pytest
 
+from fastapi_stackops.adopt.contract_table import contract_text, written_layout
 from fastapi_stackops.adopt.image import dockerfile_text
 from fastapi_stackops.adopt.local_servers import rabbitmq_forward
 from fastapi_stackops.adopt.reading import read_repository
+from fastapi_stackops.adopt.routes import Routes
 from fastapi_stackops.adopt.stackfiles import compose_text, env_texts
 from tests.unit.shapes import APP
 from tests.utils import written
@@ -111,6 +114,9 @@ def test_a_login_at_localhost_with_no_password_is_served_with_none_where_the_ser
     texts = env_texts(repo, "env", False, {}).values()
     given = [line for text in texts for line in text.splitlines() if re.match(r"(POSTGRES|MARIADB)_PASSWORD=", line)]
     assert given and all(line.endswith("_PASSWORD=") for line in given), given
+    # and the server's service requires no password of the env files (ci refused the empty one okymikhael's gave)
+    services = tomllib.loads(contract_text(repo, Routes(health="/health"), "env", written_layout(repo)))["tool"]["stackops"]
+    assert "requires" not in services["services"].get(repo.database_server.service, {})
 
 
 def test_rabbitmq_at_localhost_is_forwarded_and_its_guest_let_in_from_the_apps_container(tmp_path):

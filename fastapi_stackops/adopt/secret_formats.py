@@ -63,7 +63,7 @@ def formatted_secrets(root: Path) -> tuple[tuple[str, str], ...]:
     )
     found: dict[str, str] = {}
     for tree in trees:
-        bound, readers = environment_bound(tree), module_readers(tree)
+        bound, readers = imported_reads(tree) | environment_bound(tree), module_readers(tree)
         for call in (n for n in every_node(tree) if isinstance(n, ast.Call)):
             given = {kind: node for kind in FORMATS if (node := secret_given(call, kind)) is not None}
             given |= {
@@ -71,6 +71,13 @@ def formatted_secrets(root: Path) -> tuple[tuple[str, str], ...]:
             }
             found |= {read: kind for kind, node in given.items() for read in reads_in(node, bound, readers)}
     return tuple(found.items())
+
+
+def imported_reads(tree: ast.Module) -> dict[str, str]:
+    """Names in capitals a module imports from another (`from app.config import ENCRYPT_KEY`), as the reads they are
+    there (aziyanos/FastAPI-HotelBooking's config binds it to os.getenv; its Fernet refused the made-up key at import)."""
+    imported = (a for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names)
+    return {name: name for a in imported if (name := a.asname or a.name).isupper() and a.name.isupper()}
 
 
 def secret_carriers(trees: list[ast.Module]) -> dict[str, tuple[str, tuple[int, str]]]:

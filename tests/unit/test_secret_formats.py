@@ -42,6 +42,14 @@ APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
             (("secret_fernet_key", "Fernet"),),
         ),
         ("from cryptography.fernet import Fernet\n\nf = Fernet(Fernet.generate_key())\n", ()),  # a key it makes itself
+        # aziyanos/FastAPI-HotelBooking: a name in capitals imported from the module that reads it, given Fernet as
+        # bytes or as it is; its import stopped on "Fernet key must be 32 url-safe base64-encoded bytes"
+        (
+            "from cryptography.fernet import Fernet\nfrom app.config import ENCRYPT_KEY\n\n"
+            "c = Fernet(ENCRYPT_KEY.encode() if isinstance(ENCRYPT_KEY, str) else ENCRYPT_KEY)\n",
+            (("ENCRYPT_KEY", "Fernet"),),
+        ),
+        ("from cryptography.fernet import Fernet\nfrom app.config import make_key\n\nc = Fernet(make_key())\n", ()),
         # ezeparziale/fastapi-api-template: a column type of its own takes the key and hands it Fernet; init made up
         # "ci-" and hex digits, and the import stopped at the type's Fernet(...)
         (

@@ -23,19 +23,26 @@ from fastapi_stackops.adopt.source import AT_LOCALHOST
 from fastapi_stackops.adopt.suite_databases import for_the_suite
 from fastapi_stackops.adopt.testing import PRESENTED_KEY
 
+#: The name of a database the suite makes itself, beside the app's.
+SUITES_OWN = "app_test"
 #: A database part the suite reads for its own database (TEST_DB_NAME, POSTGRES_DB_TEST, POSTGRES_TEST_DB).
 SUITES_PART = re.compile(r"^test_|_test$|_test_", re.I)
 
 
 def suites_database(repo: Repository) -> dict[str, str]:
-    """When the suite names a database of its own (TEST_DB_NAME) and drops every table as it ends (`drop_all`), the
-    tests' environment gives it and the app's name (DB_NAME, which a suite may assert equal in its test mode)
-    PostgreSQL's maintenance database, which every server has: the served app's schema stays for the checks after it.
-    A suite that drops nothing shares the app's migrated database. Nothing for MySQL, whose user may use its own alone."""
+    """When the suite names a database of its own (TEST_DB_NAME) and makes it (`CREATE DATABASE`), that name is one of
+    its own, not the app's, which exists. When it drops every table as it ends (`drop_all`), the tests' environment
+    gives it and the app's name (DB_NAME, which a suite may assert equal in its test mode) PostgreSQL's maintenance
+    database, which every server has: the served app's schema stays for the checks after it. A suite that drops
+    nothing shares the app's migrated database. Nothing for MySQL, whose user may use its own alone."""
     settings, suite = repo.settings, repo.service_tests
     names = [f for f in settings.fields if settings.database_parts.get(f.name) == "name"] if settings else []
     own = any(SUITES_PART.search(f.variable) for f in names)
-    if repo.database != "postgres" or not (own and suite and suite.drops_tables):
+    if repo.database != "postgres" or not (own and suite):
+        return {}
+    if suite.creates_its_database:  # zagorboda/fastapi-kanban: "DuplicateDatabase: database "app" already exists"
+        return {f.variable: f"${{{f.variable}-{SUITES_OWN}}}" for f in names if SUITES_PART.search(f.variable)}
+    if not suite.drops_tables:
         return {}
     return {f.variable: f"${{{f.variable}-postgres}}" for f in names}
 

@@ -54,6 +54,7 @@ class ServiceTests:
     # them over the stack's environment, so the test image gives pytest the rest alone (-o env=...).
     suite_env: str | None = None
     calls_the_server: bool = False  # it asks the app itself at localhost, as a suite run beside it would
+    creates_its_database: bool = False  # it runs CREATE DATABASE of a name it reads (TEST_DB_NAME): not the app's
 
     @property
     def arguments(self) -> tuple[str, ...]:
@@ -193,6 +194,7 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
         "may_lack": may_lack(paths, project),
         "suite_env": away_from_home(root, project),
         "calls_the_server": asks_the_app or any(THE_SERVER_HERE.search(text_of(path)) for path in paths),
+        "creates_its_database": any(CREATES_A_DATABASE.search(text_of(path)) for path in paths),
     }
     return ServiceTests(folder, *found, *values, run_in, own_paths, **extra), ""
 
@@ -217,6 +219,8 @@ def may_lack(paths: list[Path], project: dict | None = None) -> tuple[tuple[str,
 
 #: The app's own server, asked where a suite run beside it finds it (`httpx.AsyncClient(base_url=...)` at localhost and its port).
 THE_SERVER_HERE = re.compile(rf"https?://(localhost|127\.0\.0\.1):{CONTAINER_PORT}\b")
+#: SQL a suite runs to make a database of its own.
+CREATES_A_DATABASE = re.compile(r"\bCREATE\s+DATABASE\b", re.I)
 #: A test module that starts containers of its own.
 TESTCONTAINERS = re.compile(r"^\s*(?:from|import)\s+testcontainers\b", re.M)
 

@@ -2054,6 +2054,8 @@ def test_a_setting_defaulting_to_none_that_the_committed_env_leaves_empty_is_giv
 
 
 SESSION_END = "def pytest_sessionfinish(session, exitstatus):\n    Base.metadata.drop_all(bind=engine)\n"
+#: A suite's own database names, when it makes that database itself.
+MADE = ("app", "app_test", "app_test")
 
 
 @pytest.mark.parametrize(
@@ -2068,6 +2070,9 @@ SESSION_END = "def pytest_sessionfinish(session, exitstatus):\n    Base.metadata
         ("asyncpg", "def recreate():\n    Base.metadata.drop_all(e)\n    Base.metadata.create_all(e)\n", ("app",) * 3),
         ("asyncpg", "", ("app", "app", "app")),
         ("pymysql", SESSION_END, ("app", "app", "app")),  # MySQL's user may use its own database alone
+        # zagorboda/fastapi-kanban: its suite makes its own database by the name it reads, which was the app's: the
+        # session stopped on 'DuplicateDatabase: database "app" already exists'
+        ("asyncpg", f"def pytest_sessionstart(session):\n    c.execute(f'CREATE DATABASE {{T}};')\n{SESSION_END}", MADE),
     ],
 )
 def test_a_suite_that_drops_its_tables_as_it_ends_gets_the_servers_maintenance_database(tmp_path, drivers, suite, tests):

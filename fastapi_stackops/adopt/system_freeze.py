@@ -24,6 +24,15 @@ SYSTEMS_OWN = {
     "cloud-init": "cloudinit",
     "language-selector": "LanguageSelector",
     "ubuntu-drivers-common": "UbuntuDrivers",
+    # Ubuntu's desktop tools (ronynor1/FastAPI-MarketPlace's freeze: pip found no apturl at all)
+    "apturl": "AptUrl",
+    "brlapi": "brlapi",
+    "cupshelpers": "cupshelpers",
+    "louis": "louis",
+    "xkit": "xkit",
+    "usb-creator": "usbcreator",
+    "screen-resolution-extra": "ScreenResolution",
+    "xdiagnose": "xdiagnose",
 }
 #: A distribution's version label (`1.1+ubuntu0.2`, `2.4.0+deb12u1`): no index has it.
 DISTRIBUTION_LABEL = re.compile(r"\+(ubuntu|deb|dfsg)", re.I)

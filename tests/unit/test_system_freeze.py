@@ -32,3 +32,10 @@ def test_a_lock_or_a_file_with_none_of_them_leaves_nothing_out(tmp_path):
     root = written(tmp_path, {"requirements.txt": "fastapi==0.109.0\n", "main.py": ""})
     assert systems_own(root, "requirements", "requirements.txt") == ((), [])
     assert systems_own(root, "poetry", "") == ((), [])
+
+
+def test_ubuntus_desktop_tools_in_a_freeze_are_left_out(tmp_path):
+    # ronynor1/FastAPI-MarketPlace: `apturl==0.5.2` among its pins; pip found no such package, after a 62 s build
+    root = written(tmp_path, {"requirements.txt": "fastapi==0.110.0\napturl==0.5.2\nlouis==3.20.0\n", "main.py": ""})
+    pins = {"fastapi": "==0.110.0", "apturl": "==0.5.2", "louis": "==3.20.0"}
+    assert distributions_own(root, pins) == ["apturl==0.5.2", "louis==3.20.0"]

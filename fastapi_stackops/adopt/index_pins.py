@@ -39,6 +39,8 @@ def refuse_unheld_pins(root: Path, requirements: str) -> None:
     pins = unheld(index_url(root, requirements), unlocked_ranges(root, "requirements", requirements))
     if pins and not NAMED_INDEX.search(text):
         (pin, newest), name = pins[0], pins[0][0].split("==")[0]
+        if not newest:  # a system's own package in a freeze, or a private one
+            raise NotAFastAPIRepository(f"{requirements}: {pin} is no package the package index lists: take it out")
         raise NotAFastAPIRepository(
             f"{requirements}: {pin} is a release the package index no longer holds (the newest it lists is {newest}): "
             f"pin one it holds, {name}=={newest}"

@@ -93,22 +93,32 @@ def index_releases(index: str, name: str, moment: datetime | None = None) -> dic
     return releases
 
 
-def pinned_pages(index: str, pins: dict[str, str]) -> dict[tuple[str, str], tuple[dict, ...]] | None:
-    """(name, version) -> every file the index lists for that package, for each exact pin (name -> "==version"); None
-    when the index does not answer, or its answer does not parse."""
+def pinned_pages(index: str, pins: dict[str, str]) -> dict[tuple[str, str], tuple[dict, ...] | None] | None:
+    """(name, version) -> every file the index lists for that package, for each exact pin (name -> "==version"), None
+    for a package it has no page of; None when the index does not answer, or its answer does not parse."""
     exact = [(normalized(name), spec[2:]) for name, spec in pins.items() if re.fullmatch(r"==[\w.]+", spec)]
     try:
         with ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as pool:
-            listed = list(pool.map(lambda pin: index_files(index, pin[0]), exact))
+            listed = list(pool.map(lambda pin: listed_files(index, pin[0]), exact))
     except (OSError, ValueError):  # requests' errors are OSErrors; an answer that does not parse
         return None
     return dict(zip(exact, listed, strict=True))
 
 
+def listed_files(index: str, name: str) -> tuple[dict, ...] | None:
+    """The index's files of a package; None for one it answers it has no page of (404: pip's "from versions: none")."""
+    try:
+        return index_files(index, name)
+    except requests.HTTPError as error:
+        if error.response is not None and error.response.status_code == 404:
+            return None
+        raise
+
+
 def pinned_releases(index: str, pins: dict[str, str]) -> dict[tuple[str, str], list[dict]] | None:
     """(name, version) -> the index's files of that release, for each exact pin; None when the index does not answer."""
     pages = pinned_pages(index, pins)
-    return None if pages is None else {pin: [f for f in files if same_release(f, pin)] for pin, files in pages.items()}
+    return None if pages is None else {pin: [f for f in files or () if same_release(f, pin)] for pin, files in pages.items()}
 
 
 def same_release(file: dict, pin: tuple[str, str]) -> bool:
@@ -133,16 +143,18 @@ def undated(index: str, pins: dict[str, str]) -> list[str]:
     reads every file of the page and refuses ("does not provide upload-time metadata"); [] when the index does not
     answer."""
     listed = pinned_pages(index, pins) or {}
-    return [f"{name}=={version}" for (name, version), files in listed.items() if any(not upload_time(f) for f in files)]
+    return [f"{name}=={version}" for (name, version), files in listed.items() if any(not upload_time(f) for f in files or ())]
 
 
 def unheld(index: str, pins: dict[str, str]) -> list[tuple[str, str]]:
-    """("name==version", the newest release listed) for each exact pin of a package the index lists, but not that
-    release of it (deleted from the index, as pip says after a build: "Could not find a version"); [] when the index
-    does not answer."""
+    """("name==version", the newest release listed, "" for a package the index has no page of) for each exact pin the
+    index holds no release of (deleted from it, as pip says after a build: "Could not find a version"); [] when the
+    index does not answer."""
     pages = pinned_pages(index, pins) or {}
-    found = [(pin, files) for pin, files in pages.items() if files and not any(same_release(f, pin) for f in files)]
-    return [(f"{name}=={version}", release_of(files[-1]["filename"])[1]) for (name, version), files in found]
+    found = [
+        (pin, files) for pin, files in pages.items() if files is None or (files and not any(same_release(f, pin) for f in files))
+    ]
+    return [(f"{name}=={version}", release_of(files[-1]["filename"])[1] if files else "") for (name, version), files in found]
 
 
 def first_upload(index: str, name: str, version: str) -> datetime | None:

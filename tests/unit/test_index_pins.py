@@ -88,10 +88,12 @@ def test_a_pin_whose_version_clauses_lack_their_comma_is_refused_before_any_buil
         ("fastapi==0.68.1\ninstall==1.3.5\n", ""),
         ("fastapi==0.68.1.0\ninstall>=1.3\n", ""),  # 0.68.1.0 is 0.68.1; a range is pip's to resolve
         ("--extra-index-url https://example.org/simple\ninstall==1.3.4\n", ""),  # an index of its own may hold it
+        # ronynor1/FastAPI-MarketPlace's freeze: a system's own package no index lists (pip: "from versions: none")
+        ("fastapi==0.68.1\ncustomtool==0.5.2\n", "customtool==0.5.2 is no package the package index lists: take it out"),
     ],
 )
 def test_a_pin_of_a_release_the_index_no_longer_holds_is_refused_before_any_build(tmp_path, monkeypatch, requirements, refusal):
-    pages = {"install": [{"filename": "install-1.3.5-py3-none-any.whl"}]}
+    pages = {"install": [{"filename": "install-1.3.5-py3-none-any.whl"}], "customtool": None}
     monkeypatch.setattr(requests.Session, "get", answering(pages | {"fastapi": [{"filename": "fastapi-0.68.1.tar.gz"}]}))
     monkeypatch.setenv("PIP_INDEX_URL", f"https://index.invalid/unheld-{len(requirements)}")
     written(tmp_path, {"requirements.txt": requirements})
@@ -100,4 +102,4 @@ def test_a_pin_of_a_release_the_index_no_longer_holds_is_refused_before_any_buil
         return
     with pytest.raises(NotAFastAPIRepository, match=re.escape(refusal)) as raised:
         refuse_unheld_pins(tmp_path, "requirements.txt")
-    assert str(raised.value).endswith("pin one it holds, install==1.3.5")
+    assert str(raised.value).endswith(("pin one it holds, install==1.3.5", "take it out"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import tarfile
 
+import requests
+
 
 class Stream(io.BytesIO):
     """A response's raw stream, as urllib3 reads it."""
@@ -16,11 +18,12 @@ class Stream(io.BytesIO):
 class Answer:
     """One answer of the index: a page's JSON, or a file's bytes read as a stream."""
 
-    def __init__(self, files: list[dict] | None = None, data: bytes = b""):
-        self.files, self.raw = files or [], Stream(data)
+    def __init__(self, files: list[dict] | None = None, data: bytes = b"", missing: bool = False):
+        self.files, self.raw, self.status_code = files or [], Stream(data), 404 if missing else 200
 
     def raise_for_status(self) -> None:
-        pass
+        if self.status_code == 404:  # a package the index has no page of
+            raise requests.HTTPError("404 Not Found", response=self)
 
     def json(self) -> dict:
         return {"files": self.files}
@@ -34,13 +37,16 @@ class Answer:
 
 def answering(files: list[dict] | dict[str, list[dict]], archives: dict[str, bytes] | None = None):
     """A Session.get that answers a URL ending in an archive's name with its bytes, and every page with `files`, or
-    with the files `files` lists under the page's package name."""
+    with the files `files` lists under the page's package name (404 for one it lists as None)."""
 
     def get(session, url: str, **kwargs) -> Answer:
         archive = next((data for name, data in (archives or {}).items() if url.endswith(name)), None)
         if archive is not None:
             return Answer(data=archive)
-        return Answer(files.get(url.rstrip("/").rsplit("/", 1)[-1], []) if isinstance(files, dict) else files)
+        if isinstance(files, dict):  # None for a package: the index has no page of it
+            listed = files.get(url.rstrip("/").rsplit("/", 1)[-1], [])
+            return Answer(missing=True) if listed is None else Answer(listed)
+        return Answer(files)
 
     return get
 

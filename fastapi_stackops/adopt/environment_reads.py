@@ -259,6 +259,14 @@ def environment_bound(tree: ast.Module) -> dict[str, str]:
     return bound
 
 
+def imported_reads(tree: ast.Module) -> dict[str, str]:
+    """Names in capitals a module imports from another (`from app.config import ENCRYPT_KEY`), as the reads they are
+    there: aziyanos/FastAPI-HotelBooking's config binds it to os.getenv, and its Fernet refused the made-up key at
+    import; afshario/fastapi-feedback-system's db.py assembles its URL of USER, PASS and SERVER so imported."""
+    imported = (a for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names)
+    return {name: name for a in imported if (name := a.asname or a.name).isupper() and a.name.isupper()}
+
+
 def read_of(value: ast.expr, bound: dict[str, str], readers: tuple = NO_READERS) -> str:
     """The variable or settings field an expression reads: a name bound to a read, a read itself, or an attribute of a
     settings object (`settings.DB_USER`, `self.user`); "" for anything else. `readers`: the module's own (module_readers)."""

@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 
 from fastapi_stackops.adopt.app_settings import Settings, setting_fields, typed_value
-from fastapi_stackops.adopt.environment_reads import environment_bound, module_readers, read_of
+from fastapi_stackops.adopt.environment_reads import environment_bound, imported_reads, module_readers, read_of
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
 
@@ -71,13 +71,6 @@ def formatted_secrets(root: Path) -> tuple[tuple[str, str], ...]:
             }
             found |= {read: kind for kind, node in given.items() for read in reads_in(node, bound, readers)}
     return tuple(found.items())
-
-
-def imported_reads(tree: ast.Module) -> dict[str, str]:
-    """Names in capitals a module imports from another (`from app.config import ENCRYPT_KEY`), as the reads they are
-    there (aziyanos/FastAPI-HotelBooking's config binds it to os.getenv; its Fernet refused the made-up key at import)."""
-    imported = (a for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names)
-    return {name: name for a in imported if (name := a.asname or a.name).isupper() and a.name.isupper()}
 
 
 def secret_carriers(trees: list[ast.Module]) -> dict[str, tuple[str, tuple[int, str]]]:

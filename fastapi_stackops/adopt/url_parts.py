@@ -12,6 +12,7 @@ from fastapi_stackops.adopt.environment_reads import (
     NO_READERS,
     constant_text,
     environment_bound,
+    imported_reads,
     migration_environments,
     module_readers,
     read_of,
@@ -45,7 +46,7 @@ def placed_parts(root: Path) -> dict[str, str]:
         bound = environment_bound(tree)
         # A module's own names win over a parameter's of the same name.
         bound = {name: read for name, default in parameter_defaults(tree).items() if (read := read_of(default, bound))} | bound
-        bound = attribute_aliases(tree) | bound
+        bound = imported_reads(tree) | attribute_aliases(tree) | bound
         readers = module_readers(tree)
         for node in (n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)):
             found |= url_parts_of(node, bound, readers)

@@ -162,6 +162,18 @@ def test_parts_known_by_their_place_are_given_the_stacks_database(tmp_path):
     assert "PASSWORD: ${POSTGRES_PASSWORD" in compose or "PASSWORD: ${PASSWORD" in compose, compose
 
 
+def test_parts_imported_from_the_module_that_reads_them_are_known_by_their_place(tmp_path):
+    """afshario/fastapi-feedback-system: db.py assembles its URL of USER, PASS, SERVER, PORT and DB, imported from
+    config.py, which reads them; init made up a secret for each, and the import failed on a host of that name."""
+    config = "".join(f"{name} = os.getenv('{name}')\n" for name in ("USER", "PASS", "SERVER", "PORT", "DB"))
+    db = "from config import USER, PASS, SERVER, PORT, DB\n\nURL = f'mysql+pymysql://{USER}:{PASS}@{SERVER}:{PORT}/{DB}'\n"
+    placed = placed_parts(written(tmp_path, {"config.py": f"import os\n\n{config}", "db.py": db}))
+    assert placed == {"USER": "user", "PASS": "password", "SERVER": "host", "PORT": "port", "DB": "name"}
+    files = {"requirements.txt": "fastapi\nsqlalchemy\npymysql\n", "main.py": f"import db\n{APP}"}
+    compose = compose_text(read_repository(written(tmp_path, files)))
+    assert "SERVER: ${SERVER-mariadb}" in compose and "DB: ${DB-app}" in compose, compose
+
+
 def test_a_nested_groups_parts_by_place_are_its_fields_not_the_apps_own_host(tmp_path):
     """BojanaDrobnjak/mdpi-fastapi-api: `db: DatabaseSettings`, whose URL.build puts `self.base` in the path; init made
     MDPI_API_DB__BASE up as a secret (no such database), and matched `self.host` to the app's own bind host too."""

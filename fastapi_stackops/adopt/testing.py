@@ -9,7 +9,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, DATABASE_PART
+from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, DATABASE_PART, SettingField
 from fastapi_stackops.adopt.conventions import (
     AT_THE_MINOR,
     CONTAINER_PORT,
@@ -123,11 +123,15 @@ def test_folder(root: Path, package: str = "") -> str:
     return package if inside else ""
 
 
-def suite_reads(root: Path, folder: str) -> list[str]:
+def suite_fields(root: Path, folder: str) -> list[SettingField]:
+    """The environment reads of the suite's own code, read once for what follows."""
+    return [f for s in environment_settings(root, sorted((root / folder).rglob("*.py"))) for f in s.fields]
+
+
+def suite_reads(root: Path, fields: list[SettingField]) -> list[str]:
     """The variables the suite's own code reads with no default: required ones, a database's URL or part read bare
     (`os.getenv("TEST_DATABASE_URL")`, `os.getenv("POSTGRES_TEST_HOST")`), which a suite points the app at, None or not, and a key read bare that the app
     reads too, which the suite presents to it (`headers={"Authorization": os.getenv("API_KEY")}`)."""
-    fields = [f for s in environment_settings(root, sorted((root / folder).rglob("*.py"))) for f in s.fields]
     keys = [f.variable for f in fields if not f.default and PRESENTED_KEY.search(f.variable)]
     apps = {f.variable for s in environment_settings(root, python_files(root)) for f in s.fields} if keys else set()
     database = (DATABASE_FIELD.search, DATABASE_PART.match)
@@ -140,24 +144,23 @@ def suite_reads(root: Path, folder: str) -> list[str]:
 PRESENTED_KEY = re.compile(r"(^|_)(API_?KEY|TOKEN)$", re.I)
 
 
-def services_at_home(root: Path, folder: str) -> dict[str, str]:
+def services_at_home(fields: list[SettingField]) -> dict[str, str]:
     """The URLs of this machine's services the suite's own code defaults to (`os.environ.get("REDIS_TEST_URL",
     "redis://localhost:6379/0")`), as a pipeline would set them: the stack's own services stand in for them."""
-    fields = [f for s in environment_settings(root, sorted((root / folder).rglob("*.py"))) for f in s.fields]
     at_home = {f.variable: f.default for f in fields if f.default and AT_LOCALHOST.match(f.default)}
     return {name: url for name, url in at_home.items() if not url.lower().startswith("http")}  # a server, not the stack's
 
 
-#: What a suite that asks the app itself reads its host and port from (API_SERVER, BACKEND_HOST, SERVER_PORT, PORT).
-ASKED_HOST = re.compile(r"^(API|APP|SERVER|BACKEND|SERVICE)_?(HOST|HOSTNAME|SERVER|ADDRESS)?$", re.I)
+#: What a suite that asks the app itself reads its host and port from (API_SERVER, BACKEND_HOST, SERVER_PORT, PORT); a
+#: bare SERVER is as often a database's (SQL Server's own word for its host), so SERVER names the app only with a suffix.
+ASKED_HOST = re.compile(r"^(?:(API|APP|BACKEND|SERVICE)_?(HOST|HOSTNAME|SERVER|ADDRESS)?|SERVER_?(HOST|HOSTNAME|ADDRESS))$", re.I)
 ASKED_PORT = re.compile(r"^((API|APP|SERVER|BACKEND|SERVICE)_?)?PORT$", re.I)
 
 
-def the_app_at_home(root: Path, folder: str) -> tuple[bool, dict[str, str]]:
+def the_app_at_home(fields: list[SettingField]) -> tuple[bool, dict[str, str]]:
     """Whether the suite asks the app itself at this machine by a host it reads (marcinsobala/fastapi-queue-app's
     `os.environ.get("API_SERVER", "localhost")`), and its port variables (the same name's PORT): the app's own port in the
     stack, where the suite shares the app's network (localhost is the app's server)."""
-    fields = [f for s in environment_settings(root, sorted((root / folder).rglob("*.py"))) for f in s.fields]
     if not any(ASKED_HOST.match(f.variable) and f.default in LOCAL_HOSTS for f in fields):
         return False, {}
     return True, {f.variable: str(CONTAINER_PORT) for f in fields if ASKED_PORT.match(f.variable) and (f.default or "").isdigit()}
@@ -178,11 +181,12 @@ def find_service_tests(root: Path, project: dict, installer: str, package: str =
     found = dev_dependencies(root, project, installer)
     if not found:
         return None, f"{folder}/ has tests, but no dev group, extra or requirements file names pytest: no test image"
-    reads = list(dict.fromkeys(suite_reads(root, folder)))
+    fields = suite_fields(root, folder)
+    reads = list(dict.fromkeys(suite_reads(root, fields)))
     named = names_in_code(sorted((root / folder).rglob("*.py")))
     pipelines = {name: value for name, value in ci_values(root).items() if name in named}
-    asks_the_app, app_ports = the_app_at_home(root, folder)
-    given = tuple((services_at_home(root, folder) | pipelines | recipe_values(root) | app_ports).items())
+    asks_the_app, app_ports = the_app_at_home(fields)
+    given = tuple((services_at_home(fields) | pipelines | recipe_values(root) | app_ports).items())
     values = (test_env_values(root), tuple(reads), given, committed_env_values(root))
     own_paths = bool(pytest_setting(root, project, "testpaths").strip())
     paths = sorted((root / folder).rglob("*.py"))

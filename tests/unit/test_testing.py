@@ -173,11 +173,18 @@ API_AT_HOME = (
 )
 
 
-@pytest.mark.parametrize(("host", "joined"), [("localhost", True), ("api.example.org", False)])
-def test_a_suite_that_asks_the_app_by_a_host_it_reads_at_home_runs_in_the_apps_network(tmp_path: Path, host, joined):
+@pytest.mark.parametrize(
+    ("name", "host", "joined"),
+    [
+        ("API_SERVER", "localhost", True),
+        ("API_SERVER", "api.example.org", False),
+        ("SERVER", "localhost", False),  # a bare SERVER is as often a database's (SQL Server's own name for its host)
+    ],
+)
+def test_a_suite_that_asks_the_app_by_a_host_it_reads_at_home_runs_in_the_apps_network(tmp_path: Path, name, host, joined):
     """marcinsobala/fastapi-queue-app: its integration tests ask the app at API_SERVER (localhost) and API_PORT (8080),
     as run beside a server of their own; in ci, "Connection refused" at localhost:8080."""
-    tests = {"tests/integration/test_url.py": API_AT_HOME.replace("HOST", host)}
+    tests = {"tests/integration/test_url.py": API_AT_HOME.replace("HOST", host).replace("API_SERVER", name)}
     repo = read_repository(written(tmp_path, {"pyproject.toml": SUITE_PROJECT, "main.py": APP} | tests))
     tested = compose_text(repo).split("  web-test:\n")[1]
     assert ('network_mode: "service:web"' in tested) is joined

@@ -8,6 +8,7 @@ from fastapi_stackops.adopt.app_environment import app_environment, host_free, s
 from fastapi_stackops.adopt.app_mode import local_mode, redirect_guards
 from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD
 from fastapi_stackops.adopt.conventions import (
+    AMQP_PORT,
     CONTAINER_PORT,
     DATA_DIR,
     DATA_FOLDER_VARIABLE,
@@ -18,6 +19,7 @@ from fastapi_stackops.adopt.conventions import (
     RABBITMQ_DATA,
     RABBITMQ_SERVICE,
     REDIS_DATA,
+    REDIS_PORT,
     REDIS_SERVICE,
     TEST_SERVICE,
     UID,
@@ -191,7 +193,7 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
         hosts = (database.login.host, *hosts_named(of_repository(repo), database.service))
         blocks.append(aliased(database.compose_block(repo.init_scripts), database.service, database.port, repo, hosts))
         blocks += [suite] if (suite := suite_databases_text(repo)) else []
-    blocks += [aliased(REDIS.format(name=REDIS_SERVICE, data=REDIS_DATA), REDIS_SERVICE, 6379, repo)] if repo.redis else []
+    blocks += [aliased(REDIS.format(name=REDIS_SERVICE, data=REDIS_DATA), REDIS_SERVICE, REDIS_PORT, repo)] if repo.redis else []
     blocks += [rabbitmq_block(repo)] if repo.rabbitmq else []
     volumes = ["app-data"] if repo.keeps_data else []
     volumes += [KEYS_VOLUME] if repo.keys else []
@@ -209,7 +211,7 @@ def rabbitmq_block(repo: Repository) -> str:
     user = login.user if login else "app"
     guest = GUEST_FROM_ANYWHERE if user == "guest" else ""
     block = RABBITMQ.format(name=RABBITMQ_SERVICE, data=RABBITMQ_DATA, user=user, guest=guest)
-    return aliased(block, RABBITMQ_SERVICE, 5672, repo, (login.host,) if login else ())
+    return aliased(block, RABBITMQ_SERVICE, AMQP_PORT, repo, (login.host,) if login else ())
 
 
 def mode_lines(repo: Repository) -> str:

@@ -1,4 +1,5 @@
-"""fastapi_stackops/adopt/brokers.py: RabbitMQ beside an app whose code writes out its AMQP login."""
+"""fastapi_stackops/adopt/brokers.py: RabbitMQ beside an app whose code writes out its AMQP login; and
+local_servers.broker_hosts: a broker's URL written at its Compose service's name."""
 
 from __future__ import annotations
 
@@ -29,6 +30,31 @@ def test_an_amqp_login_the_code_writes_out_is_served_as_written(tmp_path, url, u
     assert written_secrets(repo) == {"RABBITMQ_PASSWORD": url.split(":")[2].split("@")[0].replace("%40", "@")}
     assert ("loopback_users []" in compose) is guest
     assert (f"aliases: [{alias}]" in compose) if alias else "aliases" not in compose
+
+
+CELERY = "from celery import Celery\n\nbroker = '{url}'\ncelery_app = Celery('worker', broker=broker, backend=broker)\n"
+
+
+@pytest.mark.parametrize(
+    ("url", "alias"),
+    [
+        # adeqoou/FastAPI-CRM-project: Celery's broker and backend written at redis_broker, its own Compose service's
+        # name; the worker never became healthy ("Error -2 connecting to redis_broker:6379. Name or service not known").
+        ("redis://redis_broker:6379/0", "  redis:\n"),
+        ("redis://cache/1", "  redis:\n"),
+        ("amqp://guest:guest@rabbit//", "  rabbitmq:\n"),
+        ("redis://redis_broker:6380/0", ""),  # another port than the server's: a name alone would not reach it
+        ("redis://cache.example.org:6379/0", ""),  # a real host's name
+    ],
+)
+def test_the_stacks_broker_answers_to_the_host_a_url_written_in_the_code_names(tmp_path, url, alias):
+    files = {"requirements.txt": "fastapi\ncelery\nredis\n", "main.py": APP, "worker.py": CELERY.format(url=url)}
+    compose = compose_text(read_repository(written(tmp_path, files)))
+    host = url.split("@")[-1].split("://")[-1].split(":")[0].split("/")[0]
+    if alias:
+        assert f"aliases: [{host}]" in compose.split(f"\n{alias}", 1)[1].split("\n\n")[0], compose
+    else:
+        assert f"aliases: [{host}]" not in compose, compose
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import importlib
 import json
 import logging.config  # noqa: F401 -- uvicorn and gunicorn import it before the app: an app may call it after a bare `import logging`
 import os
+import re
 import sys
 import threading
 import traceback
@@ -148,8 +149,9 @@ def guarded(app, path, seconds=5):
         scope.update(path=path, raw_path=path.encode(), query_string=b"", root_path="", headers=[(b"host", b"localhost")])
         try:
             asyncio.run(app(dict(scope, client=("127.0.0.1", 50000), server=("localhost", 80)), receive, send))
-        except BaseException:  # what the app does with a request is its own; only the status matters here
-            pass
+        except BaseException as error:  # what the app does with a request is its own; only the status matters here
+            # An HTTPException raised in a middleware, which its server answers 500 (sajidreshmi/fastapi-crm's 401).
+            said.insert(0, getattr(error, "status_code", 0))
 
     thread = threading.Thread(target=asked, daemon=True)
     thread.start()
@@ -204,7 +206,7 @@ def loaded(module, attribute, factory):
     return asyncio.run(inside_a_loop())
 
 
-def main(module, attribute, factory, code, seconds):
+def main(module, attribute, factory, code, seconds, health=""):
     try:
         app = loaded(module, attribute, factory)
     except Exception as error:
@@ -217,12 +219,15 @@ def main(module, attribute, factory, code, seconds):
         report(failed, code, marker=STARTUP_FAILED)
     if routes["openapi"]:
         routes["guarded"] = guarded(app, routes["openapi_url"])
+    # The health-like paths a login guards (a middleware's): no check can ask them.
+    paths = {p for p, methods in routes["routes"] if health and "{" not in p and re.search(health, p) and "POST" not in methods}
+    routes["refusing"] = {p: status for p, status in ((p, guarded(app, p, 3)) for p in sorted(paths)[:5]) if status}
     print("\n" + MARKER + json.dumps(routes), flush=True)
     os._exit(0)  # a startup may have left threads (a scheduler) that would keep the process alive
 
 
 if __name__ == "__main__":
-    asked = sys.argv[1:6]
+    asked, health = sys.argv[1:6], sys.argv[7:8]  # the pattern of health-like paths, after the server's command
     # The app sees its server's command line, as it runs: code that parses it at import (argparse) meets no probe's.
     sys.argv = sys.argv[6:7] or ["uvicorn"]
-    main(*asked)
+    main(*asked, *health)

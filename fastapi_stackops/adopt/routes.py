@@ -154,6 +154,7 @@ def ask_image(stack: Stack, service: str, repo: Repository, base: dict, with_dep
     app = repo.app
     probe = ["-c", PROBE, app.module, app.attribute, "factory" if app.factory else "", f"{CODE_DIR}/", str(STARTUP_SECONDS)]
     probe.append(f"/opt/venv/bin/{repo.server}")  # what the app's command line is as its server runs it
+    probe.append(f"(?i){HEALTH.pattern}|{READY.pattern}")  # the paths it asks, as a check would, for a login's refusal
     # Through the image's own entrypoint when it has one (it writes the file dotenv_values reads, or starts the forwards
     # to servers the code opens at localhost): it runs the command.
     own = repo.dotenv_files or forwards(repo)
@@ -247,7 +248,8 @@ def with_liveness(openapi: dict, path: str) -> str:
 def choose_routes(asked: dict) -> Routes:
     """Health, ready, metrics and docs paths from the real routes; with no health-like route, the OpenAPI document."""
     plain = [path for path, methods in asked["routes"] if "{" not in path and ("GET" in methods or not methods)]
-    plain = [path for path in plain if answers_bare(asked.get("openapi") or {}, path)]
+    refusing = asked.get("refusing") or {}  # a middleware's login (sajidreshmi/fastapi-crm's /health: 401, served as 500)
+    plain = [path for path in plain if answers_bare(asked.get("openapi") or {}, path) and path not in refusing]
     routes = Routes(
         health=with_liveness(asked.get("openapi") or {}, first(plain, HEALTH)),
         ready=first(plain, READY),
@@ -255,6 +257,9 @@ def choose_routes(asked: dict) -> Routes:
         docs=asked.get("docs_url") or "",
         openapi_url=asked.get("openapi_url") or "",
     )
+    routes.remarks += [
+        f"{path} answers {status} (a login its middleware asks of it): checks leave it out" for path, status in refusing.items()
+    ]
     if asked.get("broken"):  # /openapi.json answers 500: no check asks it, and readiness is the docs page
         routes.remarks.append(f"its OpenAPI document fails to build ({asked['broken']}): checks leave it out")
         routes.openapi_url = routes.docs

@@ -9,7 +9,7 @@ from importlib.metadata import version
 import pytest
 
 from fastapi_stackops.adopt.app_probe import FAILED, MARKER, STARTUP_FAILED
-from fastapi_stackops.adopt.routes import PROBE
+from fastapi_stackops.adopt.routes import HEALTH, PROBE, choose_routes
 
 STARTUPS = {
     # A write under the code at startup, on a read-only root filesystem: the app wraps the OSError in its own.
@@ -119,6 +119,22 @@ def test_a_middleware_that_asks_every_path_for_a_login_is_said_with_the_status_i
     args = [sys.executable, "-c", PROBE, "main", "app", "", f"{tmp_path}/", "2"]
     done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert json.loads(done.stdout.split(MARKER, 1)[1])["guarded"] == status
+
+
+@pytest.mark.parametrize(("exempt", "refusing"), [("'/'", {"/health": 401}), ("'/', '/health'", {})])
+def test_a_health_route_a_middleware_asks_a_login_of_is_said_with_the_status_it_answers(tmp_path, exempt, refusing):
+    # sajidreshmi/fastapi-crm: a middleware raises HTTPException(401) for any path but a few (the document among them),
+    # /health too, which its server answers 500: init made /health the health check, and inv ci's web never got healthy.
+    app = "from fastapi import FastAPI, HTTPException\n\napp = FastAPI()\n\n@app.middleware('http')\n"
+    app += f"async def login(request, call_next):\n    if request.url.path not in ({exempt}, '/openapi.json'):\n"
+    app += "        raise HTTPException(status_code=401)\n    return await call_next(request)\n\n"
+    app += "@app.get('/health')\ndef health():\n    return {}\n"
+    (tmp_path / "main.py").write_text(app)
+    args = [sys.executable, "-c", PROBE, "main", "app", "", f"{tmp_path}/", "2", "uvicorn", f"(?i){HEALTH.pattern}"]
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    asked = json.loads(done.stdout.split(MARKER, 1)[1])
+    assert (asked["refusing"], asked["guarded"]) == (refusing, 0)
+    assert choose_routes(asked).health == ("" if refusing else "/health")
 
 
 def test_the_key_files_its_settings_name_and_the_image_lacks_are_said(tmp_path):

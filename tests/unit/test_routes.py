@@ -46,7 +46,7 @@ def test_the_app_asked_with_its_services_up_meets_them_migrated(tmp_path: Path, 
         ask_image(SimpleNamespace(compose=compose), "web", repo, {}, with_deps=with_deps)
     command = " ".join(ran[0])
     assert ("alembic upgrade heads >&2 || { echo stackops-migrations-failed; exit 3; }; exec python" in command) is migrates_first
-    assert ran[0][-6:-3] == ["main", "app", ""]  # the probe's own arguments, after its script
+    assert ran[0][-7:-4] == ["main", "app", ""]  # the probe's own arguments, after its script
 
 
 def test_an_app_that_exits_at_import_is_said_in_its_words_on_stderr_not_its_logs_first_line(tmp_path: Path):

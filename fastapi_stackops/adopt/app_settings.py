@@ -241,6 +241,8 @@ NAMED_VALUES = (
     (re.compile(r"(^|_)(crypt|pwd|password)(_context)?_(schemes?|schemas?|algorithms?|hash(ing)?_algorithms?)$", re.I), "bcrypt"),
     (re.compile(r"(^|_)(crypt|pwd)(_context)?_deprecated$", re.I), "auto"),
     (re.compile(r"(^|_)(timezone|tz)$", re.I), "UTC"),
+    # A mail server's port, read bare and handed to a client that wants an int (fastapi-mail's MAIL_PORT): submission's.
+    (re.compile(r"(^|_)(e?mail|smtp)_?port$", re.I), "587"),
     # A phone number phonenumbers parses and takes as a mobile or fixed line (a US one in E.164, written by its region).
     (re.compile(r"(^|_)(phone|msisdn)(_?(number|no))?$", re.I), "+14155552671"),
     # The suite's own database, which it creates and drops by name (KappaRoss2/fastapi-todo-list's `CREATE DATABASE

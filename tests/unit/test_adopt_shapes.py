@@ -813,6 +813,11 @@ def test_an_app_whose_framework_comes_in_a_poetry_group_installs_that_group(tmp_
         ("JWT_ALGO", "HS256"),
         ("JWT_SECRET_KEY", None),  # the key stays a generated secret
         ("TIMEZONE", "UTC"),
+        # ichetiva/fastapi-crm: fastapi-mail's ConnectionConfig(MAIL_PORT=os.getenv('MAIL_PORT')) at import refused a
+        # made-up one ("value is not a valid integer"), and init stopped.
+        ("MAIL_PORT", "587"),
+        ("SMTP_PORT", "587"),
+        ("REDIS_PORT", None),
         ("ALGORITHMS_ALLOWED", None),
         ("PUBLIC_BASE_URL", "http://localhost:8000"),
         ("FRONTEND_URL", "http://localhost:8000"),

@@ -11,7 +11,7 @@ from fastapi_stackops.adopt.conventions import SERVED_AT
 #: DATABASE_URL, DB_DSN, DATABASE_ASYNC_URL, DB_CONNECTION, a nested group's DATABASE__URL (env_nested_delimiter="__"),
 #: one named for its server: POSTGRES_URL, PG_DSN, MYSQL_URL; and a suite's, its test said before or after (DATABASE_URL_TEST).
 DATABASE_FIELD = re.compile(
-    r"(?:^|_)(database|db|sqlalchemy_database|sql(?:ite)?(?:db)?|postgres(ql)?|pg|mysql|mariadb)(_server)?(_a?sync)?(_test)?_{1,2}"
+    r"(?:^|_)(database|db|sqlalchemy_database|sql(?:ite)?(?:db)?|postgres(ql)?|pg|mysql|mariadb)(_server)?(_alembic|_migrations?)?(_a?sync)?(_test)?_{1,2}"
     r"(url|uri|dsn|connection(_str(ing)?)?|conn_str(ing)?)(_a?sync)?(_test)?$"
     r"|^dsn$",
     re.I,

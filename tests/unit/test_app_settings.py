@@ -23,6 +23,11 @@ from fastapi_stackops.adopt.app_settings import SettingField, holds_database_url
         # aylton-almeida/fastapi-ddd-sample: `db_server_url`, given a made-up http URL that its code made a dialect of
         ("db_server_url", None, True),
         ("db_server_port", None, False),
+        # jpcontreras/fastapi-clean-arch-scaffolding: alembic's env.py hands os.getenv('DB_ALEMBIC_URL') to its config,
+        # which refused the None it got ("option values must be strings"); the web crash-looped.
+        ("DB_ALEMBIC_URL", None, True),
+        ("database_migrations_url", None, True),
+        ("alembic_config", None, False),
         ("main_store", "postgresql://app@db/app", True),  # named for nothing, but its default is a URL
         ("db_host", "localhost", False),  # a part, not the URL
         ("redis_url", "redis://localhost", False),

@@ -154,7 +154,14 @@ def unheld(index: str, pins: dict[str, str]) -> list[tuple[str, str]]:
     found = [
         (pin, files) for pin, files in pages.items() if files is None or (files and not any(same_release(f, pin) for f in files))
     ]
-    return [(f"{name}=={version}", release_of(files[-1]["filename"])[1] if files else "") for (name, version), files in found]
+    return [(f"{name}=={version}", newest_release(files) if files else "") for (name, version), files in found]
+
+
+def newest_release(files: tuple[dict, ...]) -> str:
+    """The version of the file the index got last: by its upload time, else its place on the page (an order the index
+    picks: a page sorted by file name puts 1.10.0 before 1.9.0)."""
+    last = max(enumerate(files), key=lambda n_file: (upload_time(n_file[1]) is not None, upload_time(n_file[1]) or 0, n_file[0]))
+    return release_of(last[1]["filename"])[1]
 
 
 def first_upload(index: str, name: str, version: str) -> datetime | None:

@@ -11,6 +11,7 @@ import requests
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.index_pins import refuse_unheld_pins, refuse_unreached_local_pins, refuse_unseparated_clauses
+from fastapi_stackops.adopt.package_index import unheld
 from tests.utils import written
 from tests.utils.fake_index import answering
 
@@ -103,3 +104,17 @@ def test_a_pin_of_a_release_the_index_no_longer_holds_is_refused_before_any_buil
     with pytest.raises(NotAFastAPIRepository, match=re.escape(refusal)) as raised:
         refuse_unheld_pins(tmp_path, "requirements.txt")
     assert str(raised.value).endswith(("pin one it holds, install==1.3.5", "take it out"))
+
+
+@pytest.mark.parametrize(
+    ("dated", "newest"),
+    [
+        (True, "1.10.0"),  # uploaded last, though a page sorted by file name lists it first
+        (False, "1.9.0"),  # no upload times: the page's own last
+    ],
+)
+def test_the_newest_release_a_refusal_names_is_the_one_uploaded_last(monkeypatch, dated, newest):
+    files = [("install-1.10.0-py3-none-any.whl", "2023-05-01T00:00:00Z"), ("install-1.9.0.tar.gz", "2021-05-01T00:00:00Z")]
+    page = [{"filename": name} | ({"upload-time": moment} if dated else {}) for name, moment in files]
+    monkeypatch.setattr(requests.Session, "get", answering({"install": page}))
+    assert unheld(f"https://index.invalid/newest-{dated}", {"install": "==1.3.4"}) == [("install==1.3.4", newest)]

@@ -3,11 +3,15 @@ image), or in the app's own folder, opened from where the app runs, as its own D
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import CODE_DIR
 from fastapi_stackops.adopt.failure_advice import MISSING_FILE
+from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.repository import Repository
+from fastapi_stackops.adopt.source import python_files
+from fastapi_stackops.adopt.syntax import every_node, parsed
 
 
 def held_file(words: str, root: Path) -> str:
@@ -28,3 +32,29 @@ def opened_paths(words: str) -> list[str]:
     """The relative paths (from where the app runs) of the files the failure says the app could not open."""
     opened = [found.removeprefix(f"{CODE_DIR}/") for found in MISSING_FILE.findall(words)]
     return [path for path in opened if not path.startswith("/")]
+
+
+#: What a file opened beside the app is not: a database SQLite keeps (linked into the data volume elsewhere), Python.
+NOT_OPENED_BESIDE = (".py", ".db", ".sqlite", ".sqlite3")
+
+
+def opened_beside(root: Path, folder: str) -> tuple[str, ...]:
+    """Files the app's code opens by a literal path from where it runs (`logging.config.fileConfig("logging.conf")`)
+    that its own folder holds and the repository's top does not, as the image would have them opened: it was run from
+    that folder (sokmeta/fastapi-clean-architecture's src/logging.conf; in the image, "KeyError: 'formatters'")."""
+    found: list[str] = []
+    for path in python_files(root / folder) if folder not in ("", ".") else ():
+        for node in every_node(parsed(path)):
+            first = node.args[0] if isinstance(node, ast.Call) and node.args else None
+            text = first.value.removeprefix("./") if isinstance(first, ast.Constant) and isinstance(first.value, str) else ""
+            held = text and not text.startswith(("/", ".")) and not text.endswith(NOT_OPENED_BESIDE) and "\n" not in text
+            if held and (root / folder / text).is_file() and not (root / text).exists() and f"{CODE_DIR}/{text}" not in found:
+                found.append(f"{CODE_DIR}/{text}")
+    return tuple(found)
+
+
+def beside_fields(root: Path, folder: str) -> tuple[dict, list[Finding]]:
+    """The Repository's beside_app as the code says it, and what init says of it."""
+    beside = opened_beside(root, folder)
+    said = f"{', '.join(beside)} to {folder}/: the app opens them from where it runs"
+    return {"beside_app": beside}, [Finding("links", said, "the code")] if beside else []

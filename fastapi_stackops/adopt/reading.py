@@ -22,6 +22,7 @@ from fastapi_stackops.adopt.interpreter import below_a_ceiling, python_and_build
 from fastapi_stackops.adopt.local_paths import refuse_folders_outside
 from fastapi_stackops.adopt.locks import locked_version
 from fastapi_stackops.adopt.migrations_target import migrations_of
+from fastapi_stackops.adopt.opened_files import beside_fields
 from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.runtime_libraries import runtime_libraries
 from fastapi_stackops.adopt.secret_formats import formatted_secrets, numeric_secrets
@@ -183,7 +184,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     chosen = below_a_ceiling(root, chosen, project, dependencies)
     findings[0], compiled, findings[2:2] = python_and_builds(root, how, requirements, chosen, project, dependencies)
     tests, about_tests = service_tests(root, project, how, app)
-    prestart, about_programs = prestart_fields(root, migrate)
+    (prestart, about_programs), (beside, about_beside) = prestart_fields(root, migrate), beside_fields(root, app.folder)
     unlocked, about_unlocked = unlocked_fields(root, how, requirements, findings[0].value)
     return Repository(
         root=root,
@@ -199,8 +200,8 @@ def read_repository(root: Path, python: str = "") -> Repository:
         **worker_fields(worker),
         migrations=migrate.value if migrate else "",
         compiled=tuple(compiled),
-        **prestart,
+        **(prestart | beside),
         service_tests=tests,
         **unlocked,
-        findings=findings + about_unlocked + about_tests + about_programs,
+        findings=findings + about_unlocked + about_tests + about_programs + about_beside,
     )

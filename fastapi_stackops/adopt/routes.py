@@ -248,7 +248,7 @@ def with_liveness(openapi: dict, path: str) -> str:
 def choose_routes(asked: dict) -> Routes:
     """Health, ready, metrics and docs paths from the real routes; with no health-like route, the OpenAPI document."""
     plain = [path for path, methods in asked["routes"] if "{" not in path and ("GET" in methods or not methods)]
-    refusing = asked.get("refusing") or {}  # a middleware's login (sajidreshmi/fastapi-crm's /health: 401, served as 500)
+    refusing = asked.get("refusing") or {}  # a middleware's login (sajidreshmi/fastapi-crm's health route: 401, served as 500)
     plain = [path for path in plain if answers_bare(asked.get("openapi") or {}, path) and path not in refusing]
     routes = Routes(
         health=with_liveness(asked.get("openapi") or {}, first(plain, HEALTH)),

@@ -272,6 +272,24 @@ def test_a_file_the_repository_holds_that_the_app_opens_at_import_is_in_the_imag
 
 
 @pytest.mark.parametrize(
+    ("call", "linked"),
+    [
+        # sokmeta/fastapi-clean-architecture: `logging.config.fileConfig("logging.conf")` of src/logging.conf, run from
+        # src/; the image ran it from the folder above, where fileConfig read nothing ("KeyError: 'formatters'").
+        ('logging.config.fileConfig("logging.conf")', ("/srv/logging.conf",)),
+        ('open("./rules/policy.csv")', ("/srv/rules/policy.csv",)),
+        ('open("config/app.yaml")', ()),  # the repository's top holds it: opened there
+        ('logging.config.fileConfig("absent.conf")', ()),
+    ],
+)
+def test_a_file_the_apps_folder_holds_that_its_code_opens_by_a_literal_path_is_linked_where_it_runs(tmp_path, call, linked):
+    code = f"import logging.config\n\n{call}\n"
+    repo = read_repository(written(tmp_path, OPENING | {"app/logs.py": code, "app/logging.conf": "[loggers]\n"}))
+    assert repo.beside_app == linked
+    assert all(f"ln -s /srv/app/{path[5:]} {path}" in dockerfile_text(repo, "/health", False) for path in linked)
+
+
+@pytest.mark.parametrize(
     ("module", "extra"),
     [
         # eslam5464/Fastapi-Template: its cache imports redis, which only its `cache` extra installs; init refused,

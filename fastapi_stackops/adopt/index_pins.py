@@ -41,6 +41,8 @@ def refuse_unheld_pins(root: Path, requirements: str) -> None:
         (pin, newest), name = pins[0], pins[0][0].split("==")[0]
         if not newest:  # a system's own package in a freeze, or a private one
             raise NotAFastAPIRepository(f"{requirements}: {pin} is no package the package index lists: take it out")
+        if not re.match(r"v?\d", pin.split("==")[1], re.I):  # SPankratov2002/FastAPI-WebSocket-Chat's `==latest_version`
+            raise NotAFastAPIRepository(f"{requirements}: {pin} names no version (pip refuses it): pin one, {name}=={newest}")
         raise NotAFastAPIRepository(
             f"{requirements}: {pin} is a release the package index no longer holds (the newest it lists is {newest}): "
             f"pin one it holds, {name}=={newest}"

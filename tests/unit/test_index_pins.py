@@ -91,6 +91,7 @@ def test_a_pin_whose_version_clauses_lack_their_comma_is_refused_before_any_buil
         ("--extra-index-url https://example.org/simple\ninstall==1.3.4\n", ""),  # an index of its own may hold it
         # ronynor1/FastAPI-MarketPlace's freeze: a system's own package no index lists (pip: "from versions: none")
         ("fastapi==0.68.1\ncustomtool==0.5.2\n", "customtool==0.5.2 is no package the package index lists: take it out"),
+        ("fastapi==latest_version\n", "fastapi==latest_version names no version (pip refuses it): pin one, fastapi==0.68.1"),
     ],
 )
 def test_a_pin_of_a_release_the_index_no_longer_holds_is_refused_before_any_build(tmp_path, monkeypatch, requirements, refusal):
@@ -103,7 +104,7 @@ def test_a_pin_of_a_release_the_index_no_longer_holds_is_refused_before_any_buil
         return
     with pytest.raises(NotAFastAPIRepository, match=re.escape(refusal)) as raised:
         refuse_unheld_pins(tmp_path, "requirements.txt")
-    assert str(raised.value).endswith(("pin one it holds, install==1.3.5", "take it out"))
+    assert str(raised.value).endswith(("pin one it holds, install==1.3.5", "take it out", "fastapi==0.68.1"))
 
 
 @pytest.mark.parametrize(

@@ -148,13 +148,14 @@ def chosen_drivers(root: Path, dependencies: tuple[str, ...], settings: Settings
 #: Each driver's distribution by its module as a URL's scheme names it (postgresql+asyncpg, mysql+mysqldb), the first
 #: of those sharing one (psycopg2 before psycopg2-binary); a scheme without + is its driver's own (postgresql: psycopg2).
 SCHEME_MODULES = dict(reversed([(s.partition("+")[2] or d, d) for b in DATABASES.values() for d, (s, _) in b.schemes.items()]))
-SCHEME_DRIVER = re.compile(r"^(?:postgres(?:ql)?|mysql|mariadb)\+(\w+)://", re.I)
+SCHEME_DRIVER = re.compile(r"^(?P<kind>postgres(?:ql)?|mysql|mariadb)(?:\+(?P<driver>\w+))?://", re.I)
 
 
 def scheme_drivers(root: Path) -> tuple[str, ...]:
-    """The drivers the schemes of URLs the code writes name (`postgresql+asyncpg://`)."""
-    named = (SCHEME_DRIVER.match(text) for text, _ in written_strings(root))
-    return tuple(dict.fromkeys(SCHEME_MODULES[m[1].lower()] for m in named if m and m[1].lower() in SCHEME_MODULES))
+    """The drivers URLs the code writes name (`postgresql+asyncpg://`); for postgresql:// alone, SQLAlchemy's psycopg2."""
+    named = [m for m in (SCHEME_DRIVER.match(text) for text, _ in written_strings(root)) if m]
+    modules = [(m["driver"] or ("psycopg2" if m["kind"].lower().startswith("postgres") else "")).lower() for m in named]
+    return tuple(dict.fromkeys(SCHEME_MODULES[module] for module in modules if module in SCHEME_MODULES))
 
 
 def backing_services(root: Path, dependencies: tuple[str, ...], settings: Settings | None) -> Backing:
@@ -230,7 +231,9 @@ def server_database(
     extension, where = extension_use(root, dependencies) if database == "postgres" else ("", "")
     named = {"postgres": "PostgreSQL", "mysql": "MariaDB, for the app's MySQL client"}[database]
     named += f" {EXTENSIONS[extension].said}" if extension else ""
-    findings = [Finding("database", named, f"the {driver} dependency" + (f"; {where}" if where else ""))]
+    by_scheme = driver not in dependencies and driver in scheme_drivers(root)  # never declared: the trial adds it
+    origin = f"{driver}, a URL's scheme its code writes names" if by_scheme else f"the {driver} dependency"
+    findings = [Finding("database", named, origin + (f"; {where}" if where else ""))]
     unrun_database(root, dependencies, settings, required=True)  # a leftover driver beside the one it needs
     login, said = written_login(root, database, local)
     tls = requires_tls(root) if database == "postgres" else ""

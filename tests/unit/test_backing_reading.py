@@ -264,7 +264,7 @@ def test_drivers_of_two_databases_run_the_one_the_settings_url_names(tmp_path, d
         # project-logx/fastapi-backend: SQLite at a file beside the code, its URL an f-string; init ran no database,
         # and the app crash-looped on "unable to open database file" under its read-only code.
         ("f\"sqlite:///{(ROOT_DIR / 'logx.db').as_posix()}\"", "sqlite"),
-        ('f"postgresql://{HOST}/app"', ""),  # no driver of the server it names: not SQLite's
+        ('f"postgresql://{HOST}/app"', "postgres"),  # not SQLite's: PostgreSQL's, SQLAlchemy's psycopg2 for its scheme
         ("str(ROOT_DIR)", ""),
     ],
 )
@@ -471,6 +471,10 @@ def test_an_sqlite_file_the_code_names_its_own_way_is_a_link_into_the_data_volum
             "postgres",
         ),
         ("from sqlalchemy import create_engine\n\nengine = create_engine('sqlite:///./app.db')\n", "sqlite"),
+        # bilolbek1/fastapi-pizza-delivery: `create_engine('postgresql://postgres:4321@localhost/pizza_deliver_db')`,
+        # psycopg2, SQLAlchemy's driver for a scheme naming none, never declared; refused as no server init would run.
+        ("from sqlalchemy import create_engine\n\nengine = create_engine('postgresql://me:pw@localhost/shop')\n", "postgres"),
+        ("from sqlalchemy import create_engine\n\nengine = create_engine('mysql://me:pw@localhost/shop')\n", ""),
     ],
 )
 def test_a_server_the_codes_url_scheme_names_is_the_database_when_no_driver_is_declared(tmp_path: Path, code, database):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from fastapi_stackops.adopt.conventions import CODE_DIR
+from fastapi_stackops.adopt.source import LOCAL_HOSTS
 
 #: What an app that reaches its database at import says when there is none: worth asking again with the stack up.
 UNREACHED = re.compile(
@@ -57,10 +58,33 @@ def missing_folder(words: str) -> str:
 #: A host on the internet the app reaches as it loads (a model's hub), named by an https URL in its words, whose name
 #: does not resolve from here.
 INTERNET_HOST = re.compile(
-    r"https://([\w-]+(?:\.[\w-]+)+)[^;]*(?:Name or service not known|Temporary failure in name resolution)"
+    r"(?<!error at: )https://([\w-]+(?:\.[\w-]+)+)[^;]*(?:Name or service not known|Temporary failure in name resolution)"
 )
+#: A database's host no name resolves for (libpq's words, MySQL's), the name as the app gave it.
+UNRESOLVED_DATABASE = re.compile(r"""could not translate host name "([^"]+)"|Unknown MySQL server host '([^']+)'""")
 #: What init says of a probe the kernel killed, before the limit it ran under.
 KILLED_SAID = "killed as it loaded (SIGKILL, as the kernel kills a container over its memory limit) at"
+
+
+def connection_advice(words: str) -> str:
+    """What to do about a server the app could not reach as it loaded: by a name nothing here resolves (a database's,
+    a host on the internet), or at localhost; "" for none."""
+    if (database := UNRESOLVED_DATABASE.search(words)) and (database[1] or database[2]) not in LOCAL_HOSTS:
+        return (
+            f"it connects at import to a database at {database[1] or database[2]}, a host nothing here answers to: if a "
+            "setting gives it, give it with --set NAME=VALUE; if its code writes it, read it from a variable instead"
+        )
+    if UNREACHED.search(words) and (host := INTERNET_HOST.search(words)):
+        return (
+            f"it reaches {host[1]} as it loads, and no name resolves from here: have it fetch at first use, not at "
+            "import, or run init where that host answers"
+        )
+    if UNREACHED.search(words) and re.search(r"localhost|127\.0\.0\.1", words):
+        return (
+            "it connects at import to a database at localhost, an address its code writes instead of reading it from "
+            "the environment: read it from a variable (os.getenv, or a settings field), and init points it at the stack's"
+        )
+    return ""
 
 
 def advice(words: str, migrating: bool = False) -> str:
@@ -78,16 +102,8 @@ def advice(words: str, migrating: bool = False) -> str:
             f"it writes {written(words)} beside its code at import, where the image has nothing writable: "
             "write logs to stdout, or under a folder of their own (logs/), which init then mounts writable"
         )
-    if UNREACHED.search(words) and (host := INTERNET_HOST.search(words)):
-        return (
-            f"it reaches {host[1]} as it loads, and no name resolves from here: have it fetch at first use, not at "
-            "import, or run init where that host answers"
-        )
-    if UNREACHED.search(words) and re.search(r"localhost|127\.0\.0\.1", words):
-        return (
-            "it connects at import to a database at localhost, an address its code writes instead of reading it from "
-            "the environment: read it from a variable (os.getenv, or a settings field), and init points it at the stack's"
-        )
+    if said := connection_advice(words):
+        return said
     if opened := MISSING_FILE.search(words):
         return (
             f"it opens {opened.group(1).removeprefix(f'{CODE_DIR}/')} at import, a file the repository does not hold "

@@ -214,6 +214,13 @@ def test_the_cause_of_an_import_failure(failure, said):
             "it reaches huggingface.co as it loads, and no name resolves from here: have it fetch at first use",
         ),
         ('could not translate host name "db" to address: Name or service not known', "give it with --set"),
+        # kameshrathore/fastapi-student-api: a host its config.py writes ('enter'); advised as if it reached the
+        # internet at sqlalche.me, the link SQLAlchemy's error ends with.
+        (
+            'OperationalError: (psycopg2.OperationalError) could not translate host name "enter" to address: Name or '
+            "service not known (Background on this error at: https://sqlalche.me/e/20/e3q8)",
+            "it connects at import to a database at enter, a host nothing here answers to",
+        ),
     ],
 )
 def test_advice_from_last_words_alone(words, said):

@@ -14,7 +14,7 @@ from fastapi_stackops.adopt.brokers import AMQP_SCHEMES, local_rabbitmq
 from fastapi_stackops.adopt.file_paths import literal_paths, module_paths, path_text
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
-from fastapi_stackops.adopt.source import AT_LOCALHOST, imported_names, python_files, written_templates
+from fastapi_stackops.adopt.source import AT_LOCALHOST, imported_names, python_files, suite_files, written_templates
 from fastapi_stackops.adopt.syntax import calls, every_node, is_main_block, module_bindings, parsed, written_text
 from fastapi_stackops.adopt.tortoise_config import local_tortoise
 from fastapi_stackops.adopt.wheels import text_of
@@ -82,10 +82,10 @@ WRITTEN_HOST = re.compile(r"^[\w+]+://[^@/]*@(?P<host>[A-Za-z][\w.-]*)(:|/|$)")
 
 
 def written_hosts(root: Path) -> tuple[tuple[str, int], ...]:
-    """(host, port) of each database URL the code assembles around a literal host by name, its other parts read from
-    settings (`f"postgresql://{user}:{pw}@db:{port}/{name}"`): the stack's database answers to that name too."""
+    """(host, port) of each database URL the code, or its suite, assembles around a literal host by name, its other parts
+    read from settings (`f"postgresql://{user}:{pw}@db:{port}/{name}"`): the stack's database answers to that name too."""
     found = []
-    for path in python_files(root):
+    for path in [*python_files(root), *suite_files(root)]:
         tree = parsed(path) if "@" in text_of(path) else None
         names = literal_names(tree) if tree else {}
         for node in (n for n in every_node(tree) if isinstance(n, ast.JoinedStr)) if tree else ():

@@ -109,17 +109,19 @@ def test_migrations_that_open_their_database_at_localhost_as_written_are_refused
 
 
 @pytest.mark.parametrize(
-    ("code", "aliases"),
+    ("module", "code", "aliases"),
     [
         # CreativeeBlackWolf/fastapi-tickets: its URL assembled from settings around the host `db`, its own Compose
         # service's name; the stack's database answered to another, and ci crash-looped on "could not translate host".
-        ('URL = f"postgresql+psycopg2://{s.user}:{s.password}@db:{s.port}/{s.name}"\n', "aliases: [db]"),
-        ('URL = f"mysql+aiomysql://{user}:{pw}@mysql-db/{name}"\n', "aliases: [mysql-db]"),
-        ('URL = f"postgresql://{user}:{pw}@{host}:5432/{name}"\n', ""),  # a host from settings: init sets it
+        ("db.py", 'URL = f"postgresql+psycopg2://{s.user}:{s.password}@db:{s.port}/{s.name}"\n', "aliases: [db]"),
+        ("db.py", 'URL = f"mysql+aiomysql://{user}:{pw}@mysql-db/{name}"\n', "aliases: [mysql-db]"),
+        ("db.py", 'URL = f"postgresql://{user}:{pw}@{host}:5432/{name}"\n', ""),  # a host from settings: init sets it
+        # jpcontreras/fastapi-clean-arch-scaffolding: its suite's own URL around `db`, "could not translate host name"
+        ("tests/base_test.py", "URL = f\"postgresql+psycopg2://{os.getenv('U')}:{os.getenv('P')}@db:5432/x\"\n", "aliases: [db]"),
     ],
 )
-def test_the_stacks_database_answers_to_the_host_an_assembled_url_writes_out(tmp_path: Path, code, aliases):
+def test_the_stacks_database_answers_to_the_host_an_assembled_url_writes_out(tmp_path: Path, module, code, aliases):
     requirements = "fastapi\nsqlalchemy\n" + ("aiomysql\n" if "mysql" in code else "psycopg2-binary\n")
-    files = {"requirements.txt": requirements, "main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n", "db.py": code}
+    files = {"requirements.txt": requirements, "main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n", module: code}
     compose = compose_text(read_repository(written(tmp_path, files)))
     assert (aliases in compose) if aliases else "aliases:" not in compose

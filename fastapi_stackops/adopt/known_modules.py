@@ -11,7 +11,7 @@ DISTRIBUTION_OF = dict(
         "dateutil:python-dateutil PIL:Pillow bs4:beautifulsoup4 sklearn:scikit-learn cv2:opencv-python-headless Crypto:pycryptodome "
         "email_validator:email-validator argon2:argon2-cffi pydantic_settings:pydantic-settings python_multipart:python-multipart "
         "slugify:python-slugify unidecode:Unidecode fastapi_cache:fastapi-cache2 psycopg2:psycopg2-binary pymysql:PyMySQL "
-        "fastapi_users_db_sqlalchemy:fastapi-users-db-sqlalchemy psycopg:psycopg[binary]"
+        "fastapi_users_db_sqlalchemy:fastapi-users-db-sqlalchemy psycopg:psycopg[binary] fastapi_mail:fastapi-mail"
     ).split()
 )
 #: Modules the code or a library it uses imports that init adds to the image when no dependency installs them (by
@@ -24,7 +24,9 @@ ADDED_WHEN_MISSING = frozenset(
     # data libraries a dashboard imports and never declares (max-johnston77/fastapi-energy-dashboard's pandas)
     "pandas numpy sqlalchemy PIL bs4 openpyxl "
     # a developer's own helpers, installed by hand (jojo3420/fastapi-notification's config imports devtools' debug)
-    "devtools loguru".split()
+    "devtools loguru "
+    # FastAPI's mail library, installed by hand (martinromario55/FastAPI-Real-Estate-App's utils import it)
+    "fastapi_mail".split()
 )
 #: Names a library exports only with a package of its own beside it, by the library's module and the name's start:
 #: fastapi-users 10 and later moved its SQLAlchemy tables to fastapi-users-db-sqlalchemy (its `sqlalchemy` extra).

@@ -178,6 +178,11 @@ EMAIL = "email-validator is not installed, run `pip install 'pydantic[email]'`"
         (Failure("ModuleNotFoundError", "No module named 'PIL'", "/srv/main.py", 2, name="PIL"), "Pillow"),
         # jojo3420/fastapi-notification: its config imports devtools, which its requirements file never names
         (Failure("ModuleNotFoundError", "No module named 'devtools'", "/srv/main.py", 2, name="devtools"), "devtools"),
+        # martinromario55/FastAPI-Real-Estate-App: its utils import fastapi_mail, which its requirements never name
+        (
+            Failure("ModuleNotFoundError", "No module named 'fastapi_mail'", "/srv/main.py", 2, name="fastapi_mail"),
+            "fastapi-mail",
+        ),
         # a module not that well known is never guessed into a package name: the app's own to declare
         (Failure("ModuleNotFoundError", "No module named 'slowapi'", "/srv/main.py", 2, name="slowapi"), None),
         (Failure("ModuleNotFoundError", "No module named 'jose.jwt'", "/srv/main.py", 2, name="jose.jwt"), None),

@@ -25,8 +25,9 @@ ADDED_WHEN_MISSING = frozenset(
     "pandas numpy sqlalchemy PIL bs4 openpyxl "
     # a developer's own helpers, installed by hand (jojo3420/fastapi-notification's config imports devtools' debug)
     "devtools loguru "
-    # FastAPI's mail library, installed by hand (martinromario55/FastAPI-Real-Estate-App's utils import it)
-    "fastapi_mail".split()
+    # libraries installed by hand: FastAPI's mail one (martinromario55/FastAPI-Real-Estate-App's utils), and Flask's
+    # werkzeug for its password hashes (bilolbek1/fastapi-pizza-delivery's auth routes)
+    "fastapi_mail werkzeug".split()
 )
 #: Names a library exports only with a package of its own beside it, by the library's module and the name's start:
 #: fastapi-users 10 and later moved its SQLAlchemy tables to fastapi-users-db-sqlalchemy (its `sqlalchemy` extra).

@@ -183,6 +183,8 @@ EMAIL = "email-validator is not installed, run `pip install 'pydantic[email]'`"
             Failure("ModuleNotFoundError", "No module named 'fastapi_mail'", "/srv/main.py", 2, name="fastapi_mail"),
             "fastapi-mail",
         ),
+        # bilolbek1/fastapi-pizza-delivery: its auth routes hash passwords with werkzeug, never declared
+        (Failure("ModuleNotFoundError", "No module named 'werkzeug'", "/srv/auth.py", 9, name="werkzeug"), "werkzeug"),
         # a module not that well known is never guessed into a package name: the app's own to declare
         (Failure("ModuleNotFoundError", "No module named 'slowapi'", "/srv/main.py", 2, name="slowapi"), None),
         (Failure("ModuleNotFoundError", "No module named 'jose.jwt'", "/srv/main.py", 2, name="jose.jwt"), None),

@@ -40,6 +40,8 @@ SIGNING_SECRET = re.compile(r"^((APP|AUTH|SESSION|TOKEN|ACCESS|REFRESH)(_TOKEN)?
 #: `default=` keyword gives a default (decouple and environs also take it second; starlette takes cast second), and
 #: `cast=` is the value's type (environs: the method, `env.int("X")`).
 READER_CLASSES = {"decouple": ("AutoConfig", "Config"), "starlette.config": ("Config",), "environs": ("Env",)}
+#: django-environ's module, whose Env reads as environs' does (`env("X")`, `env.int("X")`): `environ.Env()` too.
+DJANGO_ENVIRON = "environ"
 CAST_TYPES = ("int", "float", "bool")
 ENVIRONS_READS = ("str", "int", "float", "decimal", "bool", "list", "dict", "json", "url", "path", "log_level", "timedelta")
 
@@ -52,8 +54,12 @@ def config_readers(tree: ast.Module) -> dict[str, str]:
         if isinstance(node, ast.ImportFrom) and node.module in READER_CLASSES:
             found |= {a.asname or a.name: "decouple" for a in node.names if node.module == "decouple" and a.name == "config"}
             classes |= {a.asname or a.name: node.module for a in node.names if a.name in READER_CLASSES[node.module]}
+        elif isinstance(node, ast.ImportFrom) and node.module == DJANGO_ENVIRON:
+            classes |= {a.asname or a.name: "environs" for a in node.names if a.name == "Env"}
         elif isinstance(node, ast.Import) and any(a.name == "decouple" and not a.asname for a in node.names):
             found["decouple.config"] = "decouple"
+        elif isinstance(node, ast.Import):  # `import environ` (django-environ), its class as environ.Env
+            classes |= {f"{a.asname or a.name}.Env": "environs" for a in node.names if a.name == DJANGO_ENVIRON}
     # An instance: config = Config(".env"), env = Env(), under an `if` too, or in a function (a settings class's __init__)
     for node in every_node(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and ast.unparse(node.value.func) in classes:

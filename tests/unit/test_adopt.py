@@ -264,9 +264,19 @@ def test_find_settings(tmp_path, source, prefix, fields):
     assert settings.prefix == prefix and [(f.name, f.default) for f in settings.fields] == fields
 
 
-def test_environs_reads_are_settings_of_the_type_each_read_names(tmp_path):
+@pytest.mark.parametrize(
+    "reader",
+    [
+        "from environs import Env\nenv = Env()\n",
+        # vivekrathod5/fastapi-event-management: django-environ's `environ.Env()`, read the same way; its SECRET_KEY
+        # was never made up, and the trial stopped on "Set the SECRET_KEY environment variable".
+        "import environ\nenv = environ.Env()\n",
+        "from environ import Env\nenv = Env()\n",
+    ],
+)
+def test_environs_reads_are_settings_of_the_type_each_read_names(tmp_path, reader):
     (tmp_path / "settings.py").write_text(
-        'from environs import Env\nenv = Env()\nenv.read_env()\nKEY = env.str("JWT_SECRET")\nTTL = env.int("JWT_TTL")\n'
+        f'{reader}env.read_env()\nKEY = env.str("JWT_SECRET")\nTTL = env.int("JWT_TTL")\n'
         'N = env("WORKERS", "2")\nON = env.bool("DEBUG", default=False)\nRATE = env.decimal("RATE")\n'
     )
     fields = [(f.name, f.default, f.annotation) for f in find_settings(tmp_path).fields]

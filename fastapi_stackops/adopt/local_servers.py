@@ -1,6 +1,6 @@
 """Redis and RabbitMQ the code opens at localhost as written (a client's, or a Celery broker's or backend's): in a
 container that is the container itself, so the app's image forwards the port to the stack's server (local_forward), and
-the stack's RabbitMQ serves the login the URL gives."""
+the stack's RabbitMQ serves the login the URL gives. And those it writes at a host by name, which the stack's answer to."""
 
 from __future__ import annotations
 

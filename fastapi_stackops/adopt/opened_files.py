@@ -1,5 +1,6 @@
-"""Files the app opened at import that the image lacked, and the repository holds: at that path (copied into the
-image), or in the app's own folder, opened from where the app runs, as its own Dockerfile ran it (linked there)."""
+"""Files the app opens that the image lacks, and the repository holds: at that path (copied into the image), or in the
+app's own folder, opened from where the app runs, as its own Dockerfile ran it (linked there); as an import failure
+names them, or as the code writes them."""
 
 from __future__ import annotations
 

@@ -55,10 +55,20 @@ CLAUSE = r"(?:[<>]=?|[=!~]=)\s*[\w.*+!]+"
 UNSEPARATED = re.compile(rf"^\s*([A-Za-z0-9][\w.-]*(?:\[[^\]]*\])?)\s*((?:{CLAUSE}\s*){{2,}})$")
 
 
+#: A name followed by a word, which no requirement is (`pip freeze > requirements.txt`, two names on one line):
+#: pip refuses the file ("Invalid requirement").
+NOT_A_REQUIREMENT = re.compile(r"^\s*[A-Za-z0-9][\w.-]*\s+[A-Za-z]")
+
+
 def refuse_unseparated_clauses(root: Path, requirements: str) -> None:
-    """A pin whose version clauses lack the comma between them: refused with the file, the line, and the pin mended."""
+    """A pin whose version clauses lack the comma between them: refused with the file, the line, and the pin mended;
+    a line that is no requirement at all, with the file and the line."""
     for file in [requirements, *included_files(root, requirements)]:
         for number, line in enumerate(text_of(root / file).splitlines(), 1):
+            if NOT_A_REQUIREMENT.match(line.split("#")[0]):
+                raise NotAFastAPIRepository(
+                    f"{file} line {number}: {line.strip()} is no requirement, and pip refuses it: delete it"
+                )
             if found := UNSEPARATED.match(line.split("#")[0].split(";")[0]):
                 mended = found[1] + ",".join(c.replace(" ", "") for c in re.findall(CLAUSE, found[2]))
                 raise NotAFastAPIRepository(

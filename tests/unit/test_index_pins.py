@@ -69,6 +69,10 @@ def test_a_local_version_of_an_index_that_does_not_answer_is_refused_in_one_line
         ("fastapi\nuvicorn[standard] >= 0.1 < 0.2 ; python_version >= '3.8'\n", "write uvicorn[standard]>=0.1,<0.2"),
         ("fastapi\nbcrypt>=3.2.0,<3.3.0\nhttpx==0.27 ; python_version<'3.13'\n", ""),  # a comma; a marker's own operator
         ("fastapi\n-r base.txt\n", "base.txt line 1: pydantic>=2<3"),  # a file it includes
+        # kumarshivesh/fastapi-real-estate-management: the command that wrote the file, in the file; its build failed
+        ("fastapi\npip freeze > requirements.txt\n", "requirements.txt line 2: pip freeze > requirements.txt is no requirement"),
+        ("fastapi uvicorn\n", "requirements.txt line 1: fastapi uvicorn is no requirement"),
+        ("fastapi\nrequests @ https://example.org/r.whl\nuvicorn (>=0.1)\nhttpx ; python_version<'3.13'\n", ""),
     ],
 )
 def test_a_pin_whose_version_clauses_lack_their_comma_is_refused_before_any_build(tmp_path, requirements, refusal):

@@ -257,7 +257,7 @@ def runs_from_its_folder(root: Path, app: App) -> App:
     # A neighbour also imported through its folder's name (`from core.fastapi import x` beside `import fastapi` in
     # core/server.py) is not what the bare import means: that is the installed library.
     qualified = {name.split(".")[1] for name in imported if name.startswith(f"{folder.name}.")}
-    script = folder.parent == base
+    script = folder.parent == base and file.stem != "__init__"  # a package's own module runs as the package
     for name in imported:
         first = name.split(".")[0]
         # Beside it, an alembic/ of migrations (its env.py) is alembic's scripts: `from alembic import command` is the library.

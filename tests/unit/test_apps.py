@@ -211,6 +211,9 @@ def test_the_app_an_instance_holds_is_the_entry_a_module_level_name_binds(tmp_pa
         ({"src/api/main.py": "from config import settings\n" + APP, "src/api/config.py": ""}, "src/api"),
         ({"src/api/main.py": "from config import settings\n" + APP, "src/config.py": ""}, "src"),  # src/'s own
         ({"src/x/api/main.py": "from config import s\n" + APP, "src/x/api/config.py": ""}, "src"),  # deeper
+        # hsw0905/fastapi-order: app/__init__.py makes the app and imports the library fastapi beside its own
+        # app/fastapi/ package; init stopped on a defect of its own (IndexError) taking app/ for a script's folder.
+        ({"app/__init__.py": APP, "app/fastapi/__init__.py": ""}, ""),
     ],
 )
 def test_an_app_importing_its_neighbours_as_top_level_modules_runs_with_its_folder_on_the_path(tmp_path, files, source_root):

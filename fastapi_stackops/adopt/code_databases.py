@@ -15,7 +15,7 @@ from fastapi_stackops.adopt.file_paths import literal_paths, module_paths, path_
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
 from fastapi_stackops.adopt.source import AT_LOCALHOST, imported_names, python_files, suite_files, written_templates
-from fastapi_stackops.adopt.syntax import calls, every_node, is_main_block, module_bindings, parsed, written_text
+from fastapi_stackops.adopt.syntax import calls, every_node, is_main_block, literal_names, module_bindings, parsed, written_text
 from fastapi_stackops.adopt.tortoise_config import local_tortoise
 from fastapi_stackops.adopt.wheels import text_of
 from fastapi_stackops.adopt.written_login import SQLITE_FILE_URL, migrations_url, served_as_written
@@ -27,37 +27,6 @@ URL_KEYWORDS = frozenset({"url", "dsn", "db_url", "database_url", "db_uri", "dat
 URL_KEYWORDS |= {"amqp_url", "rabbitmq_url", "rabbit_url", "broker_url"}
 #: A database server's URL scheme: SQLAlchemy's, and Tortoise ORM's driver-named ones (asyncpg://, psycopg://).
 SQL_SCHEME = re.compile(r"^(postgres|postgresql|mysql|mariadb|asyncpg|psycopg)(\+\w+)?://", re.I)
-
-
-def untaken(tree: ast.Module) -> set[int]:
-    """The nodes of the branches a module never runs: `if DEBUG:` at its top, DEBUG bound there to a bool literal."""
-    flags = {
-        t.id: n.value.value
-        for n in tree.body
-        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, bool)
-        for t in n.targets
-        if isinstance(t, ast.Name)
-    }
-    branches = (
-        n.orelse if flags[n.test.id] else n.body
-        for n in tree.body
-        if isinstance(n, ast.If) and isinstance(n.test, ast.Name) and n.test.id in flags
-    )
-    return {id(node) for block in branches for statement in block for node in ast.walk(statement)}
-
-
-def literal_names(tree: ast.Module) -> dict[str, str]:
-    """Names the module binds to one string and never to anything else: `POSTGRES_URL = "postgresql://..."`; a branch
-    it never runs (`if DEBUG:` with DEBUG = False) binds nothing."""
-    bound: dict[str, str | None] = {}
-    skipped = untaken(tree)
-    for node in (n for n in every_node(tree) if id(n) not in skipped):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-        value = getattr(node, "value", None)
-        text = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
-        for target in (t for t in targets if isinstance(t, ast.Name)):
-            bound[target.id] = text if bound.get(target.id, text) == text else None
-    return {name: text for name, text in bound.items() if text}
 
 
 def assembled_urls(files: list[tuple[Path, ast.Module | None]]) -> dict[str, tuple[Path, int, str]]:

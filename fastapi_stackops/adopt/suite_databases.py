@@ -15,10 +15,9 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from fastapi_stackops.adopt.backing import Database
-from fastapi_stackops.adopt.code_databases import literal_names
 from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.source import LOCAL_HOSTS
-from fastapi_stackops.adopt.syntax import every_node, parsed, written_text
+from fastapi_stackops.adopt.syntax import every_node, literal_names, parsed, written_text
 from fastapi_stackops.adopt.wheels import text_of
 from fastapi_stackops.adopt.written_login import NAMED_DATABASE
 

@@ -256,3 +256,34 @@ def code_text(path: Path) -> str:
             if isinstance(block, list) and any(map(is_string_statement, block)):
                 setattr(node, name, [n for n in block if not is_string_statement(n)] or [ast.Pass()])
     return ast.unparse(tree)
+
+
+def untaken(tree: ast.Module) -> set[int]:
+    """The nodes of the branches a module never runs: `if DEBUG:` at its top, DEBUG bound there to a bool literal."""
+    flags = {
+        t.id: n.value.value
+        for n in tree.body
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, bool)
+        for t in n.targets
+        if isinstance(t, ast.Name)
+    }
+    branches = (
+        n.orelse if flags[n.test.id] else n.body
+        for n in tree.body
+        if isinstance(n, ast.If) and isinstance(n.test, ast.Name) and n.test.id in flags
+    )
+    return {id(node) for block in branches for statement in block for node in ast.walk(statement)}
+
+
+def literal_names(tree: ast.Module) -> dict[str, str]:
+    """Names the module binds to one string and never to anything else: `POSTGRES_URL = "postgresql://..."`; a branch
+    it never runs (`if DEBUG:` with DEBUG = False) binds nothing."""
+    bound: dict[str, str | None] = {}
+    skipped = untaken(tree)
+    for node in (n for n in every_node(tree) if id(n) not in skipped):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        value = getattr(node, "value", None)
+        text = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+        for target in (t for t in targets if isinstance(t, ast.Name)):
+            bound[target.id] = text if bound.get(target.id, text) == text else None
+    return {name: text for name, text in bound.items() if text}

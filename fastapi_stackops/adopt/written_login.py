@@ -20,7 +20,7 @@ from fastapi_stackops.adopt.environment_reads import constant_text
 from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.migrations import alembic_ini_url, alembic_location, nested_alembic
 from fastapi_stackops.adopt.source import AT_LOCALHOST, python_files
-from fastapi_stackops.adopt.syntax import calls, code_text, every_node, parsed, written_text
+from fastapi_stackops.adopt.syntax import calls, code_text, every_node, literal_names, parsed, written_text
 from fastapi_stackops.adopt.testing import suite_env
 from fastapi_stackops.adopt.url_parts import ENGINES
 from fastapi_stackops.adopt.wheels import text_of
@@ -73,8 +73,9 @@ def bound_urls(root: Path) -> Iterator[tuple[str, str]]:
         bound = [n.value for n in body if isinstance(n, ast.Assign | ast.AnnAssign)]
         nodes = every_node(tree) if tree else ()
         engines = [n.args[0] for n in nodes if any(calls(n, e) for e in ENGINES) and n.args]
+        names = literal_names(tree) if tree else {}  # dixon1e/fastapi-chat-app's f"...@db/{DBNAME}", DBNAME = "conversations"
         for value in bound + engines:
-            text = written_text(value, {}, unknown="\0")
+            text = written_text(value, names, unknown="\0")
             yield from [(text, f"{path.relative_to(root)} line {value.lineno}")] if "://" in text else []
 
 

@@ -24,6 +24,9 @@ INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
         ({"config/settings.py": 'DATABASE_URL = "postgresql://admin:admin@postgres:5432/books"\n'}, "admin admin books postgres"),
         ({"db.py": 'URL = "postgresql://postgres:example@postgresserver/db"\n'}, "postgres example db postgresserver"),
         ({"db.py": 'URL = "postgresql://u:p@pg-container:5432/shop?sslmode=disable"\n'}, "u p shop pg-container"),
+        # dixon1e/fastapi-chat-app: its database's name a constant of the module, in an f-string; the stack's own login
+        # served, and the app's import stopped on "password authentication failed for user postgres"
+        ({"database.py": 'NAME = "talks"\nURL = f"postgresql://postgres:postgres@db/{NAME}"\n'}, "postgres postgres talks db"),
         # KaratayBerkay/fastapi-celery-redis, testdrivenio/fastapi-sqlmodel-alembic: alembic.ini, which env.py uses.
         (
             {"alembic.ini": INI.format(url="postgresql+asyncpg://u:p%40ss@db:5432/foo"), "migrations/env.py": ENV_PY},

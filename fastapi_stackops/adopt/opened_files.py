@@ -45,7 +45,8 @@ def opened_beside(root: Path, folder: str) -> tuple[str, ...]:
     that folder (sokmeta/fastapi-clean-architecture's src/logging.conf; in the image, "KeyError: 'formatters'")."""
     found: list[str] = []
     for path in python_files(root / folder) if folder not in ("", ".") else ():
-        for node in every_node(parsed(path)):
+        tree = parsed(path)  # None for a file this Python cannot parse
+        for node in every_node(tree) if tree else ():
             first = node.args[0] if isinstance(node, ast.Call) and node.args else None
             text = first.value.removeprefix("./") if isinstance(first, ast.Constant) and isinstance(first.value, str) else ""
             held = text and not text.startswith(("/", ".")) and not text.endswith(NOT_OPENED_BESIDE) and "\n" not in text

@@ -22,7 +22,8 @@ UNREACHED = re.compile(
 #: files the root's, not the app user's; or a log file in a folder the image lacks (logs/ holds no Python, so is not
 #: copied), which a writable folder there mends the same way.
 READ_ONLY = re.compile(
-    rf"Read-only file system: '([^']+)'|No such file or directory: '([^']+\.log)'|Permission denied: '({CODE_DIR}/[^']+)'"
+    rf"Read-only file system: '([^']+)'|No such file or directory: '([^']+\.(?:log|jsonl)|/var/log/[^']+\.\w+)'"
+    rf"|Permission denied: '({CODE_DIR}/[^']+)'"
 )
 
 #: A file the app opens at import that the image lacks (a key pair a script makes, a git-ignored data file).

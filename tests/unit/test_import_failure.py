@@ -387,6 +387,10 @@ def test_a_first_start_teaches_every_missing_field_at_once_and_wires_those_namin
         ("OSError: [Errno 30] Read-only file system: '/srv/app/logs'", ("writable", "/srv/app/logs")),
         # A log file in a folder the image lacks (logs/ holds no Python): the folder, writable.
         ("FileNotFoundError: [Errno 2] No such file or directory: '/srv/logs/app.log'", ("writable", "/srv/logs")),
+        # leejianrong/fastapi-notes: logging's file handler at /var/log/app/app.jsonl ("Unable to configure handler")
+        ("FileNotFoundError: [Errno 2] No such file or directory: '/var/log/app/app.jsonl'", ("writable", "/var/log/app")),
+        ("FileNotFoundError: [Errno 2] No such file or directory: '/var/log/svc/events.txt'", ("writable", "/var/log/svc")),
+        ("FileNotFoundError: [Errno 2] No such file or directory: '/var/log/svc/events'", None),  # a file or a folder?
         ("FileNotFoundError: [Errno 2] No such file or directory: '/srv/config/app.yaml'", None),  # read, not written
         # Milon34/fastapi-newsapp: its log file beside the code, which the app's user may not write (a root-owned
         # folder); the refusal quoted the PermissionError.

@@ -9,6 +9,7 @@ from fastapi_stackops.adopt.app_mode import local_mode, redirect_guards
 from fastapi_stackops.adopt.brokers import RABBITMQ_PASSWORD
 from fastapi_stackops.adopt.conventions import (
     AMQP_PORT,
+    CODE_DIR,
     CONTAINER_PORT,
     DATA_DIR,
     DATA_FOLDER_VARIABLE,
@@ -117,19 +118,23 @@ def service_block(
     text += app_blocks(repo, depends)
     if not port:
         text += worker_healthcheck(repo.worker, repo.redis or repo.rabbitmq)
-    hardened = HARDENED.format(memory=repo.memory)
-    if repo.writable:  # paths the app writes under its code: tmpfs its user owns, the rest stays read-only
-        # Quoted as JSON, which YAML reads: a folder named with a backslash (`os.makedirs("uploads\\cv")`) is escaped.
-        mounts = ", ".join(json.dumps(f"{path}:uid={UID},gid={UID}") for path in repo.writable)
-        hardened = hardened.replace("tmpfs: [/tmp]", f"tmpfs: [/tmp, {mounts}]")
+    hardened = HARDENED.format(memory=repo.memory).replace("    tmpfs: [/tmp]\n", writable_tmpfs(repo.writable))
     return text + hardened + "    restart: unless-stopped\n"
+
+
+def writable_tmpfs(paths: tuple[str, ...]) -> str:
+    """The tmpfs line: /tmp, and each path as a tmpfs the app's user owns, quoted as JSON, which YAML reads (a folder
+    named with a backslash, `os.makedirs("uploads\\cv")`, is escaped)."""
+    mounts = [json.dumps(f"{path}:uid={UID},gid={UID}") for path in paths]
+    return f"    tmpfs: [{', '.join(['/tmp', *mounts])}]\n"
 
 
 def test_block(repo: Repository, depends: dict[str, str], dockerfile: str) -> str:
     """The repository's tests in their own image, against the stack's services; `inv up` never starts it."""
     header = f"  {TEST_SERVICE}:\n    # The repository's tests (inv service-test, part of inv ci); never started by inv up.\n    profiles: [test]\n"
     depends = depends | ({SUITE_DATABASES_SERVICE: "service_completed_successfully"} if suite_databases_text(repo) else {})
-    text = header + build_text(repo, dockerfile, "test") + app_blocks(repo, depends, tests=True) + "    tmpfs: [/tmp]\n"
+    outside = tuple(p for p in repo.writable if not p.startswith(f"{CODE_DIR}/"))  # the code is the tests' user's
+    text = header + build_text(repo, dockerfile, "test") + app_blocks(repo, depends, tests=True) + writable_tmpfs(outside)
     if repo.service_tests.calls_the_server:  # localhost at its port is the app's server, in its network namespace
         text += f'    network_mode: "service:{ENTRY}"  # its tests ask the app at localhost:{CONTAINER_PORT}\n'
     elif shares_the_servers_network(repo):  # localhost is the database's server, as a CI job's service container is

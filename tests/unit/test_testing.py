@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import sys
@@ -205,3 +206,14 @@ def test_a_suite_that_asks_the_app_at_localhost_8000_runs_in_the_apps_network_na
             ["docker", "compose", "--profile", "test", "config", "-q"], cwd=tmp_path, capture_output=True, text=True
         )
         assert checked.returncode == 0, checked.stderr
+
+
+def test_the_suite_gets_the_folders_outside_the_code_the_app_writes(tmp_path: Path):
+    """leejianrong/fastapi-notes: logging's file handler at /var/log/app/app.jsonl, writable for the app once learned;
+    its suite, importing the same app, failed on "Unable to configure handler 'file'" in its own container."""
+    repo = read_repository(
+        written(tmp_path, {"pyproject.toml": SUITE_PROJECT, "main.py": APP, "tests/test_x.py": "def test_x():\n    pass\n"})
+    )
+    repo = dataclasses.replace(repo, writable=("/var/log/app", "/srv/logs"))
+    tested = compose_text(repo).split("  web-test:\n")[1].split("\n\n")[0]
+    assert 'tmpfs: [/tmp, "/var/log/app:uid=10001,gid=10001"]' in tested, tested  # /srv is the tests' user's own

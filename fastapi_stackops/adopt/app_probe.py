@@ -151,7 +151,7 @@ def guarded(app, path, seconds=5):
             asyncio.run(app(dict(scope, client=("127.0.0.1", 50000), server=("localhost", 80)), receive, send))
         except BaseException as error:  # what the app does with a request is its own; only the status matters here
             # An HTTPException raised in a middleware, which its server answers 500 (sajidreshmi/fastapi-crm's 401).
-            said.insert(0, getattr(error, "status_code", 0))
+            said[:0] = [error.status_code] if isinstance(getattr(error, "status_code", None), int) else []
 
     thread = threading.Thread(target=asked, daemon=True)
     thread.start()

@@ -11,10 +11,11 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 
 from fastapi_stackops.adopt.brokers import AMQP_SCHEMES, local_rabbitmq
+from fastapi_stackops.adopt.conventions import AMQP_PORT, REDIS_PORT
 from fastapi_stackops.adopt.file_paths import literal_paths, module_paths, path_text
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.migrations import alembic_location, holds_revisions
-from fastapi_stackops.adopt.source import AT_LOCALHOST, imported_names, python_files, suite_files, written_templates
+from fastapi_stackops.adopt.source import AT_LOCALHOST, LOCAL_HOSTS, imported_names, python_files, suite_files, written_templates
 from fastapi_stackops.adopt.syntax import calls, every_node, is_main_block, literal_names, module_bindings, parsed, written_text
 from fastapi_stackops.adopt.tortoise_config import local_tortoise
 from fastapi_stackops.adopt.wheels import text_of
@@ -51,18 +52,38 @@ WRITTEN_HOST = re.compile(r"^[\w+]+://[^@/]*@(?P<host>[A-Za-z][\w.-]*)(:|/|$)")
 
 
 def written_hosts(root: Path) -> tuple[tuple[str, int], ...]:
-    """(host, port) of each database URL the code, or its suite, assembles around a literal host by name, its other parts
-    read from settings (`f"postgresql://{user}:{pw}@db:{port}/{name}"`): the stack's database answers to that name too."""
-    found = []
-    for path in [*python_files(root), *suite_files(root)]:
-        tree = parsed(path) if "@" in text_of(path) else None
+    """(host, port) of each server URL the code writes at a host by name: a database's the code, or its suite,
+    assembles around its settings' parts (`f"postgresql://{user}:{pw}@db:{port}/{name}"`), a broker's the code writes
+    whole (`redis://redis_broker:6379/0`). The stack's server answers to that name too."""
+    found, code = [], list(python_files(root))
+    own = set(code)
+    for path in [*code, *suite_files(root)]:
+        tree = parsed(path) if "://" in text_of(path) else None
         names = literal_names(tree) if tree else {}
-        for node in (n for n in every_node(tree) if isinstance(n, ast.JoinedStr)) if tree else ():
-            url = written_text(node, names, unknown="0")
-            host = WRITTEN_HOST.match(url) if SQL_SCHEME.match(url) and not AT_LOCALHOST.match(url) else None
-            port = 3306 if url.lower().startswith(("mysql", "mariadb")) else 5432
-            found += [(host["host"], port)] if host and (host["host"], port) not in found else []
+        for node in every_node(tree) if tree else ():
+            host = database_host(node, names) or (broker_host(node) if path in own else None)
+            found += [host] if host and host not in found else []
     return tuple(found)
+
+
+def database_host(node: ast.AST, names: dict[str, str]) -> tuple[str, int] | None:
+    """(host, port) of a database URL an f-string assembles around a literal host by name; None for anything else."""
+    url = written_text(node, names, unknown="0") if isinstance(node, ast.JoinedStr) else ""
+    host = WRITTEN_HOST.match(url) if SQL_SCHEME.match(url) and not AT_LOCALHOST.match(url) else None
+    return (host["host"], 3306 if url.lower().startswith(("mysql", "mariadb")) else 5432) if host else None
+
+
+#: A broker's URL written whole at a host by name alone, the name of the repository's own Compose service for it
+#: (`redis://redis_broker:6379/0`, `amqp://guest:guest@rabbit//`); a name with a dot is a real host's.
+NAMED_BROKER = re.compile(r"^(?P<scheme>redis|amqp)://(?:[^@/]*@)?(?P<host>[A-Za-z][\w-]*)(?::(?P<port>\d+))?(?:/|$)", re.I)
+
+
+def broker_host(node: ast.AST) -> tuple[str, int] | None:
+    """(host, port) of a Redis or RabbitMQ URL a string literal writes at a host by name, at the server's own port
+    (adeqoou/FastAPI-CRM-project's Celery broker at redis_broker); None for anything else."""
+    url = NAMED_BROKER.match(node.value) if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+    port = (REDIS_PORT if url["scheme"].lower() == "redis" else AMQP_PORT) if url else 0
+    return (url["host"], port) if url and url["host"] not in LOCAL_HOSTS and int(url["port"] or port) == port else None
 
 
 def committed_sqlite(root: Path, in_code: str) -> str:

@@ -1,10 +1,9 @@
 """Redis and RabbitMQ the code opens at localhost as written (a client's, or a Celery broker's or backend's): in a
 container that is the container itself, so the app's image forwards the port to the stack's server (local_forward), and
-the stack's RabbitMQ serves the login the URL gives. And those it writes at a host by name, which the stack's answer to."""
+the stack's RabbitMQ serves the login the URL gives."""
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -15,8 +14,8 @@ from fastapi_stackops.adopt.brokers import AMQP_SCHEMES, local_redis
 from fastapi_stackops.adopt.code_databases import opened_at_localhost
 from fastapi_stackops.adopt.conventions import AMQP_PORT, REDIS_PORT
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.source import LOCAL_HOSTS, python_files
-from fastapi_stackops.adopt.syntax import every_node, parsed
+from fastapi_stackops.adopt.source import python_files
+from fastapi_stackops.adopt.syntax import parsed
 from fastapi_stackops.adopt.wheels import text_of
 from fastapi_stackops.adopt.workers import local_brokers
 from fastapi_stackops.failure_bundle import masked
@@ -69,22 +68,3 @@ def port_of(url: str, default: int) -> int:
     """The port a URL names, else its server's default."""
     parts = URL_PARTS.match(url)
     return int(parts["port"]) if parts and parts["port"] else default
-
-
-#: A broker's URL written whole at a host by name alone, the name of the repository's own Compose service for it
-#: (`redis://redis_broker:6379/0`, `amqp://guest:guest@rabbit//`); a name with a dot is a real host's.
-NAMED_BROKER = re.compile(r"^(?P<scheme>redis|amqp)://(?:[^@/]*@)?(?P<host>[A-Za-z][\w-]*)(?::(?P<port>\d+))?(?:/|$)", re.I)
-
-
-def broker_hosts(root: Path) -> tuple[tuple[str, int], ...]:
-    """(host, port) of each Redis or RabbitMQ URL the code writes at a host by name, at the server's own port: the
-    stack's Redis or RabbitMQ answers to that name too (adeqoou/FastAPI-CRM-project's Celery broker at redis_broker)."""
-    found: list[tuple[str, int]] = []
-    for path in python_files(root):
-        tree = parsed(path) if "://" in text_of(path) else None
-        for node in every_node(tree) if tree else ():
-            url = NAMED_BROKER.match(node.value) if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
-            port = (REDIS_PORT if url["scheme"].lower() == "redis" else AMQP_PORT) if url else 0
-            if url and url["host"] not in LOCAL_HOSTS and int(url["port"] or port) == port and (url["host"], port) not in found:
-                found.append((url["host"], port))
-    return tuple(found)

@@ -10,7 +10,6 @@ from pathlib import Path
 from fastapi_stackops.adopt.code_databases import written_hosts
 from fastapi_stackops.adopt.config_files import config_hosts
 from fastapi_stackops.adopt.findings import Finding
-from fastapi_stackops.adopt.local_servers import broker_hosts
 
 SERVERS = ("uvicorn", "gunicorn", "hypercorn", "fastapi")
 #: Options that say where a server listens, with how many words each takes: the stack decides that.
@@ -133,5 +132,5 @@ def prestart_fields(root: Path, migrate: Finding | None) -> tuple[dict, list[Fin
     programs, said = script_programs(script, migrate)
     return {
         "programs": tuple(programs.items()),
-        "waited_on": script_hosts(script) + written_hosts(root) + broker_hosts(root) + config_hosts(root),
+        "waited_on": script_hosts(script) + written_hosts(root) + config_hosts(root),
     }, said

@@ -8,7 +8,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from fastapi_stackops.adopt.app_mode import https_redirects, local_mode, redirect_guards
+from fastapi_stackops.adopt.app_mode import compared_literals, https_redirects, local_mode, redirect_guards
 from fastapi_stackops.adopt.app_settings import (
     DATABASE_FIELD,
     KINDS,
@@ -198,8 +198,24 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
             # MySQL's schema is its database (DATABASE_SCHEMA = 'shop'); PostgreSQL's is a namespace in one: kept.
             part = ("name" if repo.database == "mysql" else "") if part == "schema" else part
             kept = part == "driver" and repo.both_engines and field.default in served
-            values |= {field.variable: f"${{{field.variable}-{field.default if kept else parts[part]}}}"} if part else {}
+            value = field.default if kept else spelt_as_compared(parts.get(part, ""), field, database.kind, repo.root)
+            values |= {field.variable: f"${{{field.variable}-{value}}}"} if part else {}
     return values
+
+
+#: The words a database's kind goes by in code that compares a setting with them.
+KIND_WORDS = {"postgres": ("postgresql", "postgres", "pg", "psql"), "mysql": ("mysql", "mariadb")}
+
+
+def spelt_as_compared(value: str, field: SettingField, kind: str, root: Path) -> str:
+    """A kind or driver setting's value as the code's comparisons spell the database (`DB_ENGINE == "postgres"`, where
+    a URL says postgresql, and anything else raises): the stack's own where the code compares it with none, or with it."""
+    if value.split("+")[0] not in KINDS:
+        return value
+    compared = compared_literals(root, {field.variable}).get(field.variable, [])
+    if not compared or value in compared:
+        return value
+    return next((word for word in compared if word.lower().split("+")[0] in KIND_WORDS.get(kind, ())), value)
 
 
 #: The modules a database URL's scheme names after its + (postgresql+asyncpg): a driver field defaulting to one alone.

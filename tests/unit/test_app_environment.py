@@ -387,3 +387,23 @@ def test_settings_a_redis_url_the_code_assembles_places_are_the_stacks_redis(tmp
     web = compose_text(read_repository(committed(written(tmp_path, files | {"config.py": settings})))).split("  web:\n")[1]
     for name, value in given.items():
         assert f"{name}: {value}\n" in web if value else f"{name}: ${{{name}?" in web, web
+
+
+@pytest.mark.parametrize(
+    ("compared", "value"),
+    [
+        # KenArsen/fastapi_auth: `if self.DB_ENGINE == "sqlite": ... elif self.DB_ENGINE == "postgres": ... else: raise`;
+        # init gave DB_ENGINE=postgresql, and the app's import raised on it.
+        (("sqlite", "postgres"), "postgres"),
+        (("sqlite", "postgresql"), "postgresql"),  # compared with the kind alone: not the whole scheme
+        (("sqlite", "postgresql+asyncpg"), "postgresql+asyncpg"),  # compared with the stack's own value: kept
+        ((), "postgresql+asyncpg"),  # compared with nothing: the stack's own
+    ],
+)
+def test_a_database_kind_setting_is_spelt_as_the_code_compares_it(tmp_path, compared, value):
+    config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n"
+    config += "    DB_ENGINE: str = 'sqlite'\n    DB_HOST: str = 'localhost'\n    DB_NAME: str = 'app'\n\n    def url(self):\n"
+    config += "".join(f"        if self.DB_ENGINE == {word!r}:\n            return {word!r}\n" for word in compared)
+    config += "        raise ValueError(self.DB_ENGINE)\n"
+    files = {"requirements.txt": "fastapi\nsqlalchemy\nasyncpg\n", "main.py": APP, "config.py": config}
+    assert app_environment(read_repository(written(tmp_path, files)))["DB_ENGINE"] == f"${{DB_ENGINE-{value}}}"

@@ -12,7 +12,7 @@ from fastapi_stackops.adopt.app_settings import setting_fields
 from fastapi_stackops.adopt.refused_values import compared_with, folders_made_up, redis_by_use, refused_made_up
 from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.routes import ImportFailed
-from fastapi_stackops.adopt.unset_reads import reads_behind, reads_on
+from fastapi_stackops.adopt.unset_reads import reads_behind, reads_in, reads_on
 
 #: A pydantic field given None (pydantic 2's words): `MAIL_FROM_NAME\n  Input should be ... input_value=None`.
 NONE_FIELD = re.compile(r"^(\w+)\n\s+Input should be [^\[]*\[[^\]]*input_value=None\b", re.M)
@@ -40,6 +40,10 @@ def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
         # `FastAPI(title=configs.TITLE)`, a line or two below `app = FastAPI(` (My-Wang825, labeebkm).
         statement = failure.own_statement(repo.root) or line
         named += [f.variable for f in fields if f.defaults_to_empty and re.search(rf"\.{f.name}\b", statement)]
+    # The app's own check of a name its failing file read with no default, the name in its words ("Missing required
+    # configuration settings: SECRET_KEY", of `SECRET_KEY = os.getenv("SECRET_KEY")` and a loop over several).
+    own = failure.own_line(repo.root)[0] if failure else None
+    named += sorted(v for v in reads_in(own) if re.search(rf"\b{v}\b", failed.words))
     validated = failure and failure.kind == "ValidationError"
     refused = {name.lower() for name in REFUSED_FIELD.findall(failure.message)} if validated else set()
     defaulted = [f for f in fields if f.name.lower() in refused and (f.default or f.default_code)]

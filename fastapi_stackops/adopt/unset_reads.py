@@ -50,6 +50,13 @@ def assigned_reads(tree: ast.Module | None, used: set[str]) -> set[str]:
     return found
 
 
+def reads_in(path: Path | None) -> set[str]:
+    """The variables a file reads with no default, anywhere in it."""
+    tree = parsed(path) if path and path.is_file() else None
+    reads = (environment_read(node) for node in every_node(tree)) if tree else ()
+    return {read.name for read in reads if read and not read.default}
+
+
 def reads_on(line: str) -> set[str]:
     """The variables a line reads itself with no default: `MAIL_PORT: int = int(os.getenv("MAIL_PORT"))`, or a call's
     last keyword closing the call (`port=int(os.getenv("PORT")), )`), read without what closes it."""

@@ -477,3 +477,34 @@ def test_a_made_up_value_the_app_looks_for_as_a_folder_gets_the_folder_its_name_
     failed = ImportFailed(repo, words, Failure("RuntimeError", words.split(": ", 1)[1], "/srv/main.py", 9))
     taught, _ = learned(Setup(repo, "env", False), failed, False, {"STATIC_DIRECTORY": "ci-Secret03ba168f2b480e07654bd99"})
     assert taught.repo.given == {"STATIC_DIRECTORY": given} and taught.repo.folders == ()
+
+
+@pytest.mark.parametrize(
+    ("words", "learned_as_secret"),
+    [
+        # Zirubihara/example_fastapi_app: a plain config class reads SECRET_KEY with no default, and its own check
+        # raised over a loop of names; the failing line names none, and init refused after a build.
+        ("Missing required configuration settings: SECRET_KEY", True),
+        ("Missing required configuration settings", False),  # its words name none: nothing to learn
+    ],
+)
+def test_a_name_the_apps_own_check_says_is_missing_that_its_file_reads_with_no_default_is_made_up(
+    tmp_path, words, learned_as_secret
+):
+    from fastapi_stackops.adopt.app_environment import secret_variables
+    from fastapi_stackops.adopt.init import setup_for
+
+    config = (
+        "import os\n\nclass Config:\n    SECRET_KEY = os.getenv('SECRET_KEY')\n\n    @classmethod\n    def check(cls):\n"
+        "        missing = [k for k, v in {'SECRET_KEY': cls.SECRET_KEY}.items() if not v]\n"
+        "        if missing:\n            raise ValueError('Missing required configuration settings: ' + ', '.join(missing))\n"
+    )
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP, "config.py": config}))
+    setup = setup_for(repo, system_ca=False)
+    failed = ImportFailed(repo, words, Failure("ValueError", words, "/srv/config.py", 10))
+    if not learned_as_secret:
+        with pytest.raises(ImportFailed):
+            learned(setup, failed, False)
+        return
+    setup, _ = learned(setup, failed, False)
+    assert "SECRET_KEY" in secret_variables(setup.repo)

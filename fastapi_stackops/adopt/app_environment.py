@@ -195,8 +195,10 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
         served = {scheme for driver, (scheme, _) in database.schemes.items() if driver in repo.orm_dependencies}
         for name, part in scheme_pieces(settings.database_parts, by_name).items():
             field = by_name[name]
-            # MySQL's schema is its database (DATABASE_SCHEMA = 'shop'); PostgreSQL's is a namespace in one: kept.
-            part = ("name" if repo.database == "mysql" else "") if part == "schema" else part
+            # MySQL's schema is its database (DATABASE_SCHEMA = 'shop'); PostgreSQL's is a namespace in one: kept, or
+            # with no default its own public one (a made-up secret made `CREATE SCHEMA ci-Secret...` fail).
+            postgres_schema = "schema" if field.default is None else ""
+            part = ("name" if repo.database == "mysql" else postgres_schema) if part == "schema" else part
             kept = part == "driver" and repo.both_engines and field.default in served
             value = field.default if kept else spelt_as_compared(parts.get(part, ""), field, database.kind, repo.root)
             values |= {field.variable: f"${{{field.variable}-{value}}}"} if part else {}

@@ -93,6 +93,7 @@ class Database:
             "password": f"${{{self.password}}}",
             "name": self.login.database,
             "driver": scheme,
+            "schema": "public",  # PostgreSQL's own namespace, for a schema setting with no default
             "kind": scheme.split("+")[0],  # DB_TYPE=postgresql: the database's kind, as a URL names it
             # DB_DRIVER beside a DB_TYPE, which the code joins with a +: the driver's module alone (psycopg2, asyncpg)
             "module": scheme.partition("+")[2] or {"postgres": "psycopg2", "mysql": "mysqldb"}.get(self.kind, ""),

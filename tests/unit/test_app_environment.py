@@ -407,3 +407,19 @@ def test_a_database_kind_setting_is_spelt_as_the_code_compares_it(tmp_path, comp
     config += "        raise ValueError(self.DB_ENGINE)\n"
     files = {"requirements.txt": "fastapi\nsqlalchemy\nasyncpg\n", "main.py": APP, "config.py": config}
     assert app_environment(read_repository(written(tmp_path, files)))["DB_ENGINE"] == f"${{DB_ENGINE-{value}}}"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        # galosha737/FastAPI_project: POSTGRES_SCHEMA with no default got a made-up secret, and its migrations'
+        # `CREATE SCHEMA IF NOT EXISTS ci-Secret...` failed on the dash, so the app crash-looped.
+        ("POSTGRES_SCHEMA: str", "${POSTGRES_SCHEMA-public}"),
+        ("POSTGRES_SCHEMA: str = 'shop'", None),  # its own default: kept
+    ],
+)
+def test_a_postgresql_schema_setting_with_no_default_is_the_public_one(tmp_path, field, value):
+    config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n"
+    config += f"    POSTGRES_HOST: str\n    POSTGRES_DB: str\n    {field}\n"
+    files = {"requirements.txt": "fastapi\nsqlalchemy\nasyncpg\n", "main.py": APP, "config.py": config}
+    assert app_environment(read_repository(written(tmp_path, files))).get("POSTGRES_SCHEMA") == value

@@ -33,10 +33,11 @@ SQLITE_FILE = re.compile(r"^[\w./-]+\.(db|sqlite3?)$", re.I)
 
 #: A database given in parts (POSTGRES_SERVER, PG_PORT, DB_USER, ...): the part each names. The test suite's own
 #: (TEST_DB_HOST, POSTGRES_HOSTNAME_TEST) is the stack's database too, as a test database URL is; so is the one it
-#: reaches in Docker (DATABASE_HOST_DOCKER, defaulting to host.docker.internal).
+#: reaches in Docker (DATABASE_HOST_DOCKER, defaulting to host.docker.internal), and a replica's (MYSQL_READ_HOSTS).
 DATABASE_PART = re.compile(
     r"^(?:test_?)?(?:pg|postgre|postgres|postgresql|mysql|mariadb|sql|db|database|datasource)(?:_test)?_{0,2}"
-    r"(?:(?P<host>host|hostname|server|ip)|(?P<port>port)|(?P<user>user|username)|(?:user_?)?(?P<password>password|pass|passwd|pwd)"
+    r"(?:(?:read|write|reader|writer|replica|primary)_)?"
+    r"(?:(?P<host>host|hostname|server|ip|hosts)|(?P<port>port)|(?P<user>user|username)|(?:user_?)?(?P<password>password|pass|passwd|pwd)"
     r"|(?P<name>db|name|database)|(?P<schema>schema)"
     r"|(?P<driver>driver|engine|dialect|scheme)|(?P<kind>type|kind))(?:_test|_docker)?$",
     re.I,

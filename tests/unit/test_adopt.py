@@ -575,6 +575,9 @@ def test_a_procfile_web_command_is_kept_and_bound_to_the_container_port(tmp_path
         # atpial/fastapi-news-stack: the host it runs on in Docker, DATABASE_HOST_DOCKER, kept its default,
         # host.docker.internal; the app's import failed on the name.
         (["DATABASE_HOST", "DATABASE_HOST_DOCKER", "DATABASE_PORT"], ["host", "host", "port"]),
+        # jaenam615/fastapi_crud: its read replicas' hosts, MYSQL_READ_HOSTS, stayed empty; the app's middleware chose
+        # an engine from none on every request, and the stack never became healthy.
+        (["MYSQL_WRITE_HOST", "MYSQL_READ_HOSTS", "DB_REPLICA_HOST"], ["host", "host", "host"]),
     ],
 )
 def test_a_database_given_in_parts(fields, parts):

@@ -35,9 +35,9 @@ UNCOMPILED = re.compile(
 
 def uncompiled(output: list[str]) -> str:
     """The dependency whose own build failed, as pip or uv names it ("" when none did): its error lines are a
-    compiler's, about files that are not the repository's."""
-    named = (next(filter(None, found.groups())) for line in output if (found := UNCOMPILED.search(line.strip())))
-    return next(named, "")
+    compiler's, about files that are not the repository's. Of several, the last: the one whose words end the output."""
+    named = [next(filter(None, found.groups())) for line in output if (found := UNCOMPILED.search(line.strip()))]
+    return named[-1] if named else ""
 
 
 def step_line(line: str) -> str:

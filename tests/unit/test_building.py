@@ -33,6 +33,18 @@ failed to solve: executor failed running [/bin/sh -c pip install -q -r /tmp/requ
             "ERROR: Failed building wheel for asyncpg / "
             "ERROR: Failed to build installable wheels for some pyproject.toml based projects (asyncpg)",
         ),
+        (  # pavuchara/fastapi_app: asyncpg and httptools failed for 3.13; init named asyncpg beside httptools' words
+            [
+                "#9 [web builder 5/7] RUN pip install -q -r /tmp/requirements.txt",
+                "#9 22.7   ERROR: Failed building wheel for asyncpg",
+                "#9 23.2       httptools/parser/parser.c:9938:27: error: too few arguments to function",
+                "#9 23.2   ERROR: Failed building wheel for httptools",
+                "#9 ERROR: executor failed running [/bin/sh -c pip install -q -r /tmp/requirements.txt]: exit code: 1",
+            ],
+            "the build failed at [web builder 5/7]: the dependency httptools failed to build from source (its build's "
+            "words, not the repository's code): ERROR: Failed building wheel for asyncpg / httptools/parser/parser.c:9938:27: "
+            "error: too few arguments to function / ERROR: Failed building wheel for httptools",
+        ),
         (
             [
                 "#12 [api runtime 3/6] RUN python -c 'import fastapi'",

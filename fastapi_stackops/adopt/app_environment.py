@@ -15,13 +15,13 @@ from fastapi_stackops.adopt.app_settings import (
     SettingField,
     Settings,
     holds_database_url,
-    named_value,
     placed_fields,
     setting_fields,
 )
 from fastapi_stackops.adopt.brokers import RABBITMQ_PARTS, RABBITMQ_PASSWORD, REDIS_PARTS, broker_by_default, broker_values
 from fastapi_stackops.adopt.conventions import DATA_DIR
 from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
+from fastapi_stackops.adopt.fitting_values import named_value
 from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.suite_values import committed_paths
 from fastapi_stackops.adopt.workers import celery_broker_reads

@@ -8,8 +8,9 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from fastapi_stackops.adopt.app_settings import TOKEN_ALGORITHM, SettingField, Settings
+from fastapi_stackops.adopt.app_settings import SettingField, Settings
 from fastapi_stackops.adopt.dotenv_reads import READ, dotenv_mappings
+from fastapi_stackops.adopt.fitting_values import TOKEN_ALGORITHM
 from fastapi_stackops.adopt.syntax import calls, every_node, module_bindings, module_level, parsed
 
 

@@ -10,8 +10,9 @@ import os
 import secrets
 from pathlib import Path
 
-from fastapi_stackops.adopt.app_settings import Settings, setting_fields, typed_value
+from fastapi_stackops.adopt.app_settings import Settings, setting_fields
 from fastapi_stackops.adopt.environment_reads import environment_bound, imported_reads, module_readers, read_of
+from fastapi_stackops.adopt.fitting_values import typed_value
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import calls, every_node, parsed
 

@@ -14,9 +14,10 @@ from fastapi_stackops.adopt.app_environment import (
     wired_environment,
 )
 from fastapi_stackops.adopt.app_mode import local_mode
-from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, DATABASE_PART, UNSET, SettingField, named_value, setting_fields
+from fastapi_stackops.adopt.app_settings import DATABASE_FIELD, DATABASE_PART, UNSET, SettingField, setting_fields
 from fastapi_stackops.adopt.brokers import RABBITMQ_PARTS, broker_values
 from fastapi_stackops.adopt.conventions import REDIS_SERVICE
+from fastapi_stackops.adopt.fitting_values import named_value
 from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.secret_formats import made_up_secret
 from fastapi_stackops.adopt.source import AT_LOCALHOST

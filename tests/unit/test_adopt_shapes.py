@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_stackops.adopt.app_environment import app_environment, secret_variables
-from fastapi_stackops.adopt.app_settings import SettingField, typed_value
+from fastapi_stackops.adopt.app_settings import SettingField
 from fastapi_stackops.adopt.apps import App, find_apps
 from fastapi_stackops.adopt.backing import DATABASES
 from fastapi_stackops.adopt.backing_reading import extension_use, init_scripts
@@ -22,6 +22,7 @@ from fastapi_stackops.adopt.brokers import broker_values, redis_value
 from fastapi_stackops.adopt.build_context import code_paths, dockerignore_name, dockerignore_text
 from fastapi_stackops.adopt.contract_table import written_layout
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.fitting_values import typed_value
 from fastapi_stackops.adopt.image import dockerfile_text, runtime_flavour
 from fastapi_stackops.adopt.init import Options, overridden
 from fastapi_stackops.adopt.persistence_scenario import scenario

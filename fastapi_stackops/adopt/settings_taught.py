@@ -29,9 +29,10 @@ def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
     # In any case: a library names the argument it was given empty ("supabase_url is required").
     named = [f.variable for f in fields if f.defaults_to_empty and re.search(rf"\b{f.variable}\b", failed.words, re.I)]
     failure = failed.failure
-    # A bare check of a name the code read with no default, or a conversion of one (`int(None)`), on the app's own line;
-    # a model's field given None, read into it in the file that made the model.
-    checked = failure and (failure.kind == "AssertionError" or (failure.kind == "TypeError" and "NoneType" in failure.message))
+    # A bare check of a name the code read with no default, a conversion of one (`int(None)`) or a library's check of
+    # one (aiogram's "must be 'str' type instead of <class 'NoneType'>"), on the app's own line; a model's field given
+    # None, read into it in the file that made the model.
+    checked = failure and (failure.kind == "AssertionError" or "NoneType" in failure.message)
     given_none = NONE_FIELD.findall(failure.message) if failure and failure.kind == "ValidationError" else []
     path, line = failure.own_line(repo.root) if checked or given_none else (None, "")
     if path:

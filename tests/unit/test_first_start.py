@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 
 import pytest
@@ -508,3 +509,23 @@ def test_a_name_the_apps_own_check_says_is_missing_that_its_file_reads_with_no_d
         return
     setup, _ = learned(setup, failed, False)
     assert "SECRET_KEY" in secret_variables(setup.repo)
+
+
+
+@pytest.mark.parametrize("kind", ["TokenValidationError", "TypeError"])
+def test_a_read_with_no_default_a_library_refuses_as_none_is_made_up_in_the_shape_it_checks(tmp_path, kind):
+    """regxb/fastapi_project: `Bot(token=BOT_TOKEN)`, of `BOT_TOKEN = os.environ.get("BOT_TOKEN")` in another module;
+    aiogram refused None in its own words, and init refused after a build."""
+    from fastapi_stackops.adopt.stackfiles import env_texts
+
+    files = {
+        "requirements.txt": "fastapi\naiogram\n",
+        "main.py": APP,
+        "config.py": "import os\n\nBOT_TOKEN = os.environ.get('BOT_TOKEN')\n",
+        "bot.py": "from aiogram import Bot\n\nfrom config import BOT_TOKEN\n\nbot = Bot(token=BOT_TOKEN)\n",
+    }
+    repo = read_repository(written(tmp_path, files))
+    words = "Token is invalid! It must be 'str' type instead of <class 'NoneType'> type."
+    setup = taught_by(repo, ImportFailed(repo, words, Failure(kind, words, "/srv/bot.py", 5)))
+    ci = env_texts(setup.repo, "env", False, {})["env/ci.env.docker"]
+    assert re.search(r"^BOT_TOKEN=\d{10}:[A-Za-z0-9_-]{35}$", ci, re.M), ci  # aiogram's own check

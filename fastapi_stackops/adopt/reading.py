@@ -31,7 +31,7 @@ from fastapi_stackops.adopt.source import imports_itself, made_engines, never_im
 from fastapi_stackops.adopt.start import prestart_fields, procfile_command
 from fastapi_stackops.adopt.suite_values import committed_blanks, committed_numbers
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
-from fastapi_stackops.adopt.unheld_imports import refuse_missing_submodules, refuse_unheld_imports
+from fastapi_stackops.adopt.unheld_imports import refuse_imports_outside, refuse_missing_submodules, refuse_unheld_imports
 from fastapi_stackops.adopt.unlocked import unlocked_fields
 from fastapi_stackops.adopt.wheels import H11_WORKER, text_of, uvicorn_needing_uvloop
 from fastapi_stackops.adopt.workers import find_worker, worker_fields, worker_findings
@@ -165,6 +165,14 @@ def the_apps_module(root: Path, project: dict) -> App:
     return app
 
 
+def refuse_outside(root: Path, project: dict, app: App, install: tuple[str, str, tuple[str, ...]]) -> None:
+    """Refuses what lies outside the service's folder, which is all its image is built from: a dependency installed
+    from a folder there, a module the app imports that only a folder there holds."""
+    how, requirements, dependencies = install
+    refuse_folders_outside(root, project, how, requirements)
+    refuse_imports_outside(root, app, dependencies)
+
+
 def read_repository(root: Path, python: str = "") -> Repository:
     """Everything init needs to know, or NotAFastAPIRepository saying what was looked for and where (`python`: --python)."""
     project = pyproject(root)
@@ -172,7 +180,7 @@ def read_repository(root: Path, python: str = "") -> Repository:
     settings = find_settings(root)
     refuse_unsettable(root, settings)
     how, found_installer, requirements, dependencies = installer(root, project)
-    refuse_folders_outside(root, project, how, requirements)
+    refuse_outside(root, project, app, (how, requirements, dependencies))
     backing = backing_services(root, dependencies, settings)
     servers, added_server, found_server = server_of(root, dependencies, requirements, how)
     migrate, added_for_migrations, said_of_migrations = migrations_of(root, dependencies, how, backing.database)

@@ -20,9 +20,9 @@ from fastapi_stackops.adopt.refused_values import missing_variables, refused_val
 from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.stale_locks import unlocked
 from fastapi_stackops.adopt.table_resets import tables_reset_at_start
+from fastapi_stackops.adopt.unheld_imports import around
 from fastapi_stackops.commands import last_words
 from fastapi_stackops.diagnosis import TRACEBACK, failure_cause, given_up_words
-from fastapi_stackops.repository import git_root
 from fastapi_stackops.stack import Stack
 
 #: The script the built image runs; its answers are lines that start with MARKER or FAILED.
@@ -68,7 +68,7 @@ class ImportFailed(StackError):
         local = local_modules(repo, failure.name if failure else "")
         self.undeclared = undeclared(failure, local) if failure else ""
         explained = (
-            cause(failure, deps_file, local, beside(repo), unlocked(repo.root, repo.installer, repo.dependencies))
+            cause(failure, deps_file, local, around(repo.root), unlocked(repo.root, repo.installer, repo.dependencies))
             if failure
             else ""
         )
@@ -118,24 +118,6 @@ def local_modules(repo: Repository, name: str = "") -> set[str]:
         if root.joinpath(*parts[:n]).is_dir() or root.joinpath(*parts[:n]).with_suffix(".py").is_file()
     }
     return tops | held
-
-
-def beside(repo: Repository) -> dict[str, str]:
-    """The modules of the folders around a monorepo's service folder, up to the repository's top, the nearest first
-    (internal/lib of internal/services/users: ../../lib); none when the service is the repository."""
-    top, here = git_root(repo.root), repo.root.resolve()
-    levels = len(here.relative_to(top).parts) if top and here.is_relative_to(top) else 0
-    found: dict[str, str] = {}
-    for depth in range(1, levels + 1):
-        around = here.parents[depth - 1]
-        near = {p.stem: "../" * depth + p.name for p in around.iterdir() if p.suffix == ".py" or importable_folder(p)}
-        found = near | found
-    return found
-
-
-def importable_folder(path: Path) -> bool:
-    """A package, or a namespace package: a folder with Python at its top or a level down (shared/contracts/*.py)."""
-    return path.is_dir() and ((path / "__init__.py").is_file() or any(path.glob("*.py")) or any(path.glob("*/*.py")))
 
 
 #: What the probe's shell says when the migrations it runs first fail: the app was never imported.

@@ -1,17 +1,21 @@
-"""Modules of the repository's own that the app's imports name and the repository does not hold (a file never
-committed, one renamed since): refused in one line before any build, where the built image would fail to import."""
+"""Modules the app's imports name that its image would not hold: the repository's own it does not hold (a file never
+committed, one renamed since), and those only a folder around the service's holds (a monorepo's shared code). Refused
+in one line before any build, where the built image would fail to import."""
 
 from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi_stackops.adopt.apps import App
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
+from fastapi_stackops.adopt.known_modules import DISTRIBUTION_OF
 from fastapi_stackops.adopt.source import imported_names
 from fastapi_stackops.adopt.syntax import parsed
+from fastapi_stackops.repository import git_root
 
 
 def held(roots: list[Path], parts: list[str]) -> Path | None:
@@ -54,11 +58,16 @@ def own_top(roots: list[Path], name: str, app_top: str) -> bool:
     return found is not None and (found.suffix == ".py" or name == app_top)
 
 
-def refuse_unheld_imports(root: Path, app: App) -> None:
-    """Follows the app's module, and the repository's own modules it imports at their tops, for an import of a module
-    the repository's own package does not hold; refuses the first in one line. Imports inside a function, a try or an
-    if may never run, and are left alone."""
-    roots = [root / app.source_root, root] if app.source_root else [root]
+def app_roots(root: Path, app: App) -> list[Path]:
+    """Where the app's own modules are found: its source root (src/), then the repository's folder."""
+    return [root / app.source_root, root] if app.source_root else [root]
+
+
+def top_imports(root: Path, app: App) -> Iterator[tuple[Path, ast.stmt, list[str], bool, Path | None]]:
+    """(file, statement, module's parts, whether it is the repository's own, what holds it) for each import at a
+    module's top, from the app's module through the repository's own modules it imports so. Imports inside a function,
+    a try or an if may never run, and are left out."""
+    roots = app_roots(root, app)
     packages = app.module.split(".")[:-1]  # importing shop.main runs shop/__init__.py first
     inits = [found for n in range(1, len(packages) + 1) if (found := held(roots, packages[:n])) and found.suffix == ".py"]
     queue = [root / app.source.rsplit(":", 1)[0], *inits]
@@ -67,16 +76,55 @@ def refuse_unheld_imports(root: Path, app: App) -> None:
         path = queue.pop()
         for node in getattr(parsed(path), "body", ()):
             for parts in imported(node, path, roots) if isinstance(node, ast.Import | ast.ImportFrom) else ():
-                if not own_top(roots, parts[0], top):
-                    continue
-                found = held(roots, parts)
-                if found is None and is_a_name(node, parts):
-                    continue
-                if found is None:
-                    refuse(root, path, node, parts, roots)
+                own = own_top(roots, parts[0], top)
+                found = held(roots, parts) if own else None
+                yield path, node, parts, own, found
                 if found and found.suffix == ".py" and found not in seen:
                     seen.add(found)
                     queue.append(found)
+
+
+def refuse_unheld_imports(root: Path, app: App) -> None:
+    """Refuses, in one line, the first import at a module's top the app runs of a module the repository's own package
+    does not hold."""
+    for path, node, parts, own, found in top_imports(root, app):
+        if own and found is None and not is_a_name(node, parts):
+            refuse(root, path, node, parts, app_roots(root, app))
+
+
+def refuse_imports_outside(root: Path, app: App, dependencies: tuple[str, ...]) -> None:
+    """Refuses, in one line, an import at a module's top the app runs of a module that only a folder around the
+    service's holds (a monorepo's ../../common, which its own Compose file mounted): the image is built from the
+    service's folder alone (Filin153/FastAPI_auth: refused after a 90 s build). A dependency of that name wins."""
+    outside = around(root)
+    declared = {name.lower().replace("_", "-") for name in dependencies}
+    for path, node, parts, own, _ in top_imports(root, app) if outside else ():
+        name = parts[0]
+        if own or name not in outside or name in sys.stdlib_module_names or held(app_roots(root, app), [name]):
+            continue
+        if DISTRIBUTION_OF.get(name, name).lower().replace("_", "-") not in declared:  # PyJWT installs jwt
+            raise NotAFastAPIRepository(
+                f"{path.relative_to(root)} line {node.lineno} imports {name}, which lies outside the service's folder "
+                f"({outside[name]}), and its image is built from that folder alone: run init from the folder that holds both"
+            )
+
+
+def around(root: Path) -> dict[str, str]:
+    """The modules of the folders around a monorepo's service folder, up to the repository's top, the nearest first
+    (internal/lib of internal/services/users: ../../lib); none when the service is the repository."""
+    top, here = git_root(root), root.resolve()
+    levels = len(here.relative_to(top).parts) if top and here.is_relative_to(top) else 0
+    found: dict[str, str] = {}
+    for depth in range(1, levels + 1):
+        folder = here.parents[depth - 1]
+        near = {p.stem: "../" * depth + p.name for p in folder.iterdir() if p.suffix == ".py" or importable_folder(p)}
+        found = near | found
+    return found
+
+
+def importable_folder(path: Path) -> bool:
+    """A package, or a namespace package: a folder with Python at its top or a level down (shared/contracts/*.py)."""
+    return path.is_dir() and ((path / "__init__.py").is_file() or any(path.glob("*.py")) or any(path.glob("*/*.py")))
 
 
 def is_a_name(node: ast.stmt, parts: list[str]) -> bool:

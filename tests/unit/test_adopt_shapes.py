@@ -1613,29 +1613,6 @@ def test_a_setting_compose_reads_itself_is_never_made_up_for_the_app(tmp_path):
     assert "DOCKER_HOST" not in "".join(env_texts(repo, "env", False, {}).values())
 
 
-def test_a_namespace_package_beside_a_monorepos_service_folder_is_named_as_outside_it(tmp_path):
-    # AndriyKostenko/React-FastAPI_E-Commerce_App: backend/shared (no __init__.py) was said to be no dependency's.
-    from fastapi_stackops.adopt.routes import beside
-
-    files = {"svc/requirements.txt": "fastapi\n", "svc/main.py": APP, "shared/contracts/events.py": "", "docs/x.md": ""}
-    written(tmp_path, files)
-    committed(tmp_path)
-    assert beside(read_repository(tmp_path / "svc")).get("shared") == "../shared"
-
-
-def test_a_package_two_folders_above_a_monorepos_service_folder_is_named_as_outside_it(tmp_path):
-    # MamangRust/monolith-fastapi-payment-gateway: internal/services/user_service imports internal/lib, which init said
-    # no dependency installs; a sibling a level up named alike is the nearer.
-    from fastapi_stackops.adopt.routes import beside
-
-    service = "internal/services/user_service"
-    files = {f"{service}/requirements.txt": "fastapi\n", f"{service}/main.py": APP, "internal/lib/__init__.py": ""}
-    written(tmp_path, files | {"internal/services/common/__init__.py": "", "internal/common.py": "", "top.py": ""})
-    committed(tmp_path)
-    around = beside(read_repository(tmp_path / service))
-    assert (around["lib"], around["common"], around["top"]) == ("../../lib", "../common", "../../../top.py")
-
-
 @pytest.mark.parametrize(
     ("folder", "main", "package"),
     [

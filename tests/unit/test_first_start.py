@@ -511,7 +511,6 @@ def test_a_name_the_apps_own_check_says_is_missing_that_its_file_reads_with_no_d
     assert "SECRET_KEY" in secret_variables(setup.repo)
 
 
-
 @pytest.mark.parametrize("kind", ["TokenValidationError", "TypeError"])
 def test_a_read_with_no_default_a_library_refuses_as_none_is_made_up_in_the_shape_it_checks(tmp_path, kind):
     """regxb/fastapi_project: `Bot(token=BOT_TOKEN)`, of `BOT_TOKEN = os.environ.get("BOT_TOKEN")` in another module;

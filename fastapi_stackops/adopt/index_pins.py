@@ -77,8 +77,24 @@ def refuse_unseparated_clauses(root: Path, requirements: str) -> None:
                 )
 
 
+def refuse_undecodable(root: Path, requirements: str) -> None:
+    """A requirements file pip cannot decode: a UTF-16 one (PowerShell's `pip freeze >` writes that) with a line
+    added in another encoding after it, an odd byte at its end (KrupaR026/fastapi_postgresql_crud: pip's own
+    UnicodeDecodeError, after a build)."""
+    for file in [requirements, *included_files(root, requirements)]:
+        try:
+            text_of(root / file, errors="strict")
+        except UnicodeDecodeError as error:
+            said = f"{error.encoding.upper()}, as its byte-order mark says" if "16" in error.encoding else "UTF-8"
+            raise NotAFastAPIRepository(
+                f"{file} does not decode as {said} ({error.reason} at byte {error.start}), and pip cannot read it: "
+                "save it again as UTF-8"
+            ) from None
+
+
 def refuse_unbuildable_pins(root: Path, requirements: str) -> None:
     """Each pin of the requirements file a build would stop on, refused before it."""
+    refuse_undecodable(root, requirements)
     refuse_unreached_local_pins(root, requirements)
     refuse_unseparated_clauses(root, requirements)
     refuse_unheld_pins(root, requirements)

@@ -10,7 +10,12 @@ import pytest
 import requests
 
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
-from fastapi_stackops.adopt.index_pins import refuse_unheld_pins, refuse_unreached_local_pins, refuse_unseparated_clauses
+from fastapi_stackops.adopt.index_pins import (
+    refuse_undecodable,
+    refuse_unheld_pins,
+    refuse_unreached_local_pins,
+    refuse_unseparated_clauses,
+)
 from fastapi_stackops.adopt.package_index import unheld
 from tests.utils import written
 from tests.utils.fake_index import answering
@@ -123,3 +128,26 @@ def test_the_newest_release_a_refusal_names_is_the_one_uploaded_last(monkeypatch
     page = [{"filename": name} | ({"upload-time": moment} if dated else {}) for name, moment in files]
     monkeypatch.setattr(requests.Session, "get", answering({"install": page}))
     assert unheld(f"https://index.invalid/newest-{dated}", {"install": "==1.3.4"}) == [("install==1.3.4", newest)]
+
+
+@pytest.mark.parametrize(
+    ("data", "refusal"),
+    [
+        # KrupaR026/fastapi_postgresql_crud: PowerShell's UTF-16 freeze with a line added after it an odd byte long;
+        # the trial build stopped on pip's own UnicodeDecodeError
+        (
+            "fastapi==0.110.0\r\n".encode("utf-16") + b"pre-commit\n",
+            "does not decode as UTF-16-LE, as its byte-order mark says",
+        ),
+        ("fastapi==0.110.0\r\n".encode("utf-16"), ""),  # whole: pip reads UTF-16 by its mark
+        (b"fastapi\n# caf\xe9\n", "requirements.txt does not decode as UTF-8 (invalid continuation byte at byte 13)"),
+        ("fastapi\n# café\n".encode(), ""),
+    ],
+)
+def test_a_requirements_file_pip_cannot_decode_is_refused_before_any_build(tmp_path, data, refusal):
+    (tmp_path / "requirements.txt").write_bytes(data)
+    if not refusal:
+        refuse_undecodable(tmp_path, "requirements.txt")
+        return
+    with pytest.raises(NotAFastAPIRepository, match=re.escape(refusal)):
+        refuse_undecodable(tmp_path, "requirements.txt")

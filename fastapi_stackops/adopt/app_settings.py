@@ -39,7 +39,7 @@ DATABASE_PART = re.compile(
     r"(?:(?:read|write|reader|writer|replica|primary)_)?"
     r"(?:(?P<host>host|hostname|server|ip|hosts)|(?P<port>port)|(?P<user>user|username)|(?:user_?)?(?P<password>password|pass|passwd|pwd)"
     r"|(?P<name>db|name|database)|(?P<schema>schema)"
-    r"|(?P<driver>driver|engine|dialect|scheme)|(?P<kind>type|kind))(?:_test|_docker)?$",
+    r"|(?P<driver>driver|engine|dialect|scheme)|(?P<kind>type|kind))(?:_tests?|_docker)?$",
     re.I,
 )
 #: A database's name read bare, which the other parts beside it make the name: DATABASE, DB, DBNAME.

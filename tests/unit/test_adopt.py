@@ -578,6 +578,9 @@ def test_a_procfile_web_command_is_kept_and_bound_to_the_container_port(tmp_path
         # jaenam615/fastapi_crud: its read replicas' hosts, MYSQL_READ_HOSTS, stayed empty; the app's middleware chose
         # an engine from none on every request, and the stack never became healthy.
         (["MYSQL_WRITE_HOST", "MYSQL_READ_HOSTS", "DB_REPLICA_HOST"], ["host", "host", "host"]),
+        # arturocuicas/fastapi_postgres_pytests: its suite's database, POSTGRES_DB_TESTS, was left unset; its tests
+        # connected to a database named "None".
+        (["POSTGRES_SERVER", "POSTGRES_DB", "POSTGRES_DB_TESTS"], ["host", "name", "name"]),
     ],
 )
 def test_a_database_given_in_parts(fields, parts):

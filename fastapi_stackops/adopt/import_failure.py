@@ -125,6 +125,9 @@ INSIDE_A_RELEASE = frozenset({"TypeError", "AttributeError", "NameError", "Syste
 #: The app's own line using what a library's module no longer has (`mp.solutions` of mediapipe 0.10.30 on): its module
 #: and the name.
 MODULE_LACKS = re.compile(r"^module '([\w.]+)' has no attribute '(\w+)'")
+#: A model's attribute the app's own line reads and its class does not declare (`settings.MYSQL_DB` beside MYSQL_DATABASE):
+#: pydantic's __getattr__ raises it, so the last frame is pydantic's, yet no release of it would do otherwise.
+UNDECLARED_FIELD = re.compile(r"^'(\w+)' object has no attribute '(\w+)'")
 #: SQLAlchemy refusing a model as it is declared (an attribute named `metadata`, a relationship with no foreign key to
 #: follow): the code's own break, not a value the app was given.
 MAPPING_REFUSED = frozenset({"InvalidRequestError", "NoForeignKeysError", "AmbiguousForeignKeysError", "NoReferencedTableError"})
@@ -159,6 +162,11 @@ def cause(
         # A library's optional dependency, which it names in its own words (pydantic's "email-validator is not installed",
         # pwdlib's HasherNotAvailable).
         return f"{where}: {briefly(message).rstrip('.')}: none of its dependencies installs {optional}; add it to {deps_file}"
+    if failure.library.startswith("pydantic") and (field := UNDECLARED_FIELD.match(message)):
+        return (
+            f"{where} reads {field[2]} of its {field[1]}, which declares no such field (pydantic raised it, not a "
+            f"release's fault): declare {field[2]} in {field[1]}, or read the field it does declare"
+        )
     if failure.library and failure.kind in INSIDE_A_RELEASE:
         return inside_a_release(failure, deps_file)
     if failure.kind == "AttributeError" and (lacks := MODULE_LACKS.match(message)) and lacks[1].split(".")[0] not in local:

@@ -58,6 +58,15 @@ LOCAL = {"app", "app.core", "tests"}  # app.core: held, as local_modules says of
             "opencv-python-headless the code was written for in requirements.txt",
         ),
         (Failure("AttributeError", "module 'app.core' has no attribute 'x'", "/srv/main.py", 3), ""),  # its own module
+        # nipeone/fastapi_backend_template: `settings.MYSQL_DB` beside its declared MYSQL_DATABASE; init said a pydantic
+        # release was at fault, and to pin the one the code was written for
+        (
+            Failure(
+                "AttributeError", "'Settings' object has no attribute 'MYSQL_DB'", "/srv/db.py", 29, library="pydantic 2.7.1"
+            ),
+            "db.py line 29 reads MYSQL_DB of its Settings, which declares no such field (pydantic raised it, not a "
+            "release's fault): declare MYSQL_DB in Settings, or read the field it does declare",
+        ),
         # PRATANGGA/fastapi-vote: an editor's `from tkinter import CASCADE`; init said to add a package for it
         (
             Failure("ModuleNotFoundError", "No module named 'tkinter'", "/srv/app/models.py", 1, name="tkinter"),

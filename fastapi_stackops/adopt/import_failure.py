@@ -162,13 +162,8 @@ def cause(
         # A library's optional dependency, which it names in its own words (pydantic's "email-validator is not installed",
         # pwdlib's HasherNotAvailable).
         return f"{where}: {briefly(message).rstrip('.')}: none of its dependencies installs {optional}; add it to {deps_file}"
-    if failure.library.startswith("pydantic") and (field := UNDECLARED_FIELD.match(message)):
-        return (
-            f"{where} reads {field[2]} of its {field[1]}, which declares no such field (pydantic raised it, not a "
-            f"release's fault): declare {field[2]} in {field[1]}, or read the field it does declare"
-        )
-    if failure.library and failure.kind in INSIDE_A_RELEASE:
-        return inside_a_release(failure, deps_file)
+    if failure.library and (said := raised_by_a_library(failure, deps_file)):
+        return said
     if failure.kind == "AttributeError" and (lacks := MODULE_LACKS.match(message)) and lacks[1].split(".")[0] not in local:
         return (
             f"{where}: the installed {lacks[1]} has no {lacks[2]}, which a later release dropped or moved: pin the "
@@ -205,6 +200,17 @@ def undeclared(failure: Failure, local: set[str]) -> str:
     if module not in ADDED_WHEN_MISSING or module in local:
         return ""
     return DISTRIBUTION_OF.get(module, module)
+
+
+def raised_by_a_library(failure: Failure, deps_file: str) -> str:
+    """A failure a dependency's code raised: a model's field the app's own line reads and its class does not declare,
+    which pydantic raises whatever its release; else a release's own failure, said as such; "" for other kinds."""
+    if failure.library.startswith("pydantic") and (field := UNDECLARED_FIELD.match(failure.message)):
+        return (
+            f"{failure.where} reads {field[2]} of its {field[1]}, which declares no such field (pydantic raised it, not a "
+            f"release's fault): declare {field[2]} in {field[1]}, or read the field it does declare"
+        )
+    return inside_a_release(failure, deps_file) if failure.kind in INSIDE_A_RELEASE else ""
 
 
 def inside_a_release(failure: Failure, deps_file: str) -> str:

@@ -47,9 +47,21 @@ def unset(failed: ImportFailed, repo: Repository) -> tuple[str, ...]:
     named += sorted(v for v in reads_in(own) if re.search(rf"\b{v}\b", failed.words))
     validated = failure and failure.kind == "ValidationError"
     refused = {name.lower() for name in REFUSED_FIELD.findall(failure.message)} if validated else set()
+    refused |= named_by_the_model(failure.message, fields) if validated else set()
     defaulted = [f for f in fields if f.name.lower() in refused and (f.default or f.default_code)]
     named += [f.variable for f in defaulted if f.variable not in repo.required]
     return tuple(dict.fromkeys(named))
+
+
+#: A model's own validator refusing it whole, in its own words: its error has no field's line before it.
+MODEL_REFUSED = re.compile(r"validation errors? for \w+\n\s+Value error, ([^\[]*)")
+
+
+def named_by_the_model(message: str, fields) -> set[str]:
+    """The fields a model's own validator names as it refuses the model (par4d15e/fastapi_backend's "jwt_secret must
+    not be the default placeholder", from a `model_validator`), lowercased."""
+    said = " ".join(MODEL_REFUSED.findall(message))
+    return {f.name.lower() for f in fields if said and re.search(rf"(?<![\w.]){re.escape(f.name)}(?!\w)", said, re.I)}
 
 
 def as_settings(refused: Mapping[str, str], repo: Repository, path: Path | None = None) -> dict[str, str]:

@@ -528,3 +528,31 @@ def test_a_read_with_no_default_a_library_refuses_as_none_is_made_up_in_the_shap
     setup = taught_by(repo, ImportFailed(repo, words, Failure(kind, words, "/srv/bot.py", 5)))
     ci = env_texts(setup.repo, "env", False, {})["env/ci.env.docker"]
     assert re.search(r"^BOT_TOKEN=\d{10}:[A-Za-z0-9_-]{35}$", ci, re.M), ci  # aiogram's own check
+
+
+@pytest.mark.parametrize(
+    ("words", "learned_as_secret"),
+    [
+        # par4d15e/fastapi_backend: a model_validator refuses jwt_secret's placeholder default, in the model's own
+        # words with no field's line; init refused after a build.
+        ("jwt_secret must not be empty nor the default placeholder", True),
+        ("the settings are wrong", False),  # names no field: nothing to learn
+    ],
+)
+def test_a_default_the_models_own_validator_refuses_by_name_is_made_up_as_a_secret(tmp_path, words, learned_as_secret):
+    from fastapi_stackops.adopt.app_environment import secret_variables
+    from fastapi_stackops.adopt.init import setup_for
+
+    config = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    jwt_secret: str = 'example'\n"
+    repo = read_repository(
+        written(tmp_path, {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config})
+    )
+    message = f"1 validation error for Settings\n  Value error, {words} [type=value_error, input_value={{}}, input_type=dict]"
+    setup = setup_for(repo, system_ca=False)
+    failed = ImportFailed(repo, "", Failure("ValidationError", message, "/srv/config.py", 6))
+    if not learned_as_secret:
+        with pytest.raises(ImportFailed):
+            learned(setup, failed, False)
+        return
+    setup, _ = learned(setup, failed, False)
+    assert "JWT_SECRET" in secret_variables(setup.repo)

@@ -1,7 +1,7 @@
 """Pins a build would stop on, refused first in one line: a local version (`torch==2.6.0+cu124`) only another index
 a requirements file names holds (`--extra-index-url https://download.pytorch.org/whl/cu124`), where that index does
 not answer (pip sees PyPI's releases alone: "Could not find a version"); a release the index no longer holds; and a pin
-pip no longer parses."""
+pip no longer parses; and a file pip cannot read, or an index it installs from that does not answer."""
 
 from __future__ import annotations
 
@@ -92,9 +92,26 @@ def refuse_undecodable(root: Path, requirements: str) -> None:
             ) from None
 
 
+#: The index a requirements file installs everything from, instead of PyPI.
+MAIN_INDEX = re.compile(r"^\s*(?:-i|--index-url)[\s=]+(\S+)", re.M)
+
+
+def refuse_unreached_index(root: Path, requirements: str) -> None:
+    """An index the file installs everything from (a regional mirror of PyPI) that does not answer from here: pip
+    would find no release of anything in it ("from versions: none"; qianxunslimg/my_fastapi_service, after a build)."""
+    for file in [requirements, *included_files(root, requirements)]:
+        for number, line in enumerate(text_of(root / file).splitlines(), 1):
+            if (named := MAIN_INDEX.match(line)) and not answers(named[1]):
+                raise NotAFastAPIRepository(
+                    f"{file} line {number}: the index {named[1]}, which it installs everything from, does not answer "
+                    "here: delete the line to install from PyPI, or build where that index answers"
+                )
+
+
 def refuse_unbuildable_pins(root: Path, requirements: str) -> None:
     """Each pin of the requirements file a build would stop on, refused before it."""
     refuse_undecodable(root, requirements)
+    refuse_unreached_index(root, requirements)
     refuse_unreached_local_pins(root, requirements)
     refuse_unseparated_clauses(root, requirements)
     refuse_unheld_pins(root, requirements)

@@ -12,6 +12,7 @@ import requests
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.index_pins import (
     refuse_undecodable,
+    refuse_unreached_index,
     refuse_unheld_pins,
     refuse_unreached_local_pins,
     refuse_unseparated_clauses,
@@ -151,3 +152,29 @@ def test_a_requirements_file_pip_cannot_decode_is_refused_before_any_build(tmp_p
         return
     with pytest.raises(NotAFastAPIRepository, match=re.escape(refusal)):
         refuse_undecodable(tmp_path, "requirements.txt")
+
+
+@pytest.mark.parametrize(
+    ("requirements", "answers", "refused"),
+    [
+        # qianxunslimg/my_fastapi_service: `--index-url` a regional mirror of PyPI that does not answer here; pip found
+        # no release of fastapi ("from versions: none") after a build
+        (
+            "--index-url https://mirror.example/simple\nfastapi\n",
+            False,
+            "requirements.txt line 1: the index https://mirror.example/simple",
+        ),
+        ("-i https://mirror.example/simple\nfastapi\n", True, ""),  # it answers: pip installs from it
+        ("--extra-index-url https://mirror.example/simple\nfastapi\n", False, ""),  # beside PyPI, which answers
+    ],
+)
+def test_an_index_a_requirements_file_installs_everything_from_that_does_not_answer_is_refused(
+    tmp_path, monkeypatch, requirements, answers, refused
+):
+    heads(monkeypatch, answers)
+    written(tmp_path, {"requirements.txt": requirements})
+    if not refused:
+        refuse_unreached_index(tmp_path, "requirements.txt")
+        return
+    with pytest.raises(NotAFastAPIRepository, match=re.escape(refused)):
+        refuse_unreached_index(tmp_path, "requirements.txt")

@@ -12,8 +12,8 @@ import requests
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.index_pins import (
     refuse_undecodable,
-    refuse_unreached_index,
     refuse_unheld_pins,
+    refuse_unreached_index,
     refuse_unreached_local_pins,
     refuse_unseparated_clauses,
 )

@@ -207,11 +207,26 @@ def without_other_systems(repo: Repository, install: str) -> str:
     return re.sub(r"pip install -q --no-cache-dir -r (\S+)", lambda m: f"{deleted} {m[1]} \\\n    && {m[0]}", install, count=1)
 
 
+#: The suite's `uv sync` of its group or extra, which fetches each pin from the URL the lock recorded.
+UV_SYNC = re.compile(
+    r"UV_PROJECT_ENVIRONMENT=/opt/venv /opt/uv/bin/uv sync --frozen --inexact --no-install-project --no-cache (--(?:group|extra) \S+)"
+)
+
+
 def past_unreached_index(repo: Repository, install: str) -> str:
     """An install past the index the lock was made against (a regional mirror) when it does not answer here: uv
-    without the project's own index settings, poetry's export without the sources' URLs."""
+    without the project's own index settings, the suite's sync as the lock's pins exported (par4d15e/fastapi_backend's
+    test image fetched its pytest from the mirror), poetry's export without the sources' URLs."""
     if not repo.unreached_index:
         return install
+    install = UV_SYNC.sub(
+        lambda sync: (
+            f"/opt/uv/bin/uv export --frozen --no-emit-project --no-hashes -q {sync[1]} -o /tmp/test-requirements.txt \\\n"
+            f"    && {AT_THE_MINOR} /tmp/test-requirements.txt \\\n"
+            "    && /opt/uv/bin/uv pip install -q --python /opt/venv/bin/python -r /tmp/test-requirements.txt"
+        ),
+        install,
+    )
     return install.replace("uv pip install -q", "uv pip install -q --no-config").replace(
         " --without-hashes", " --without-hashes --without-urls"
     )

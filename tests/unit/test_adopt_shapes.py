@@ -1521,6 +1521,21 @@ def test_a_lock_made_against_a_mirror_that_does_not_answer_installs_its_pins_fro
 
 
 @pytest.mark.parametrize("registry", ["https://pypi.org/simple", "https://mirror.invalid/simple"])
+def test_the_suites_extra_of_a_lock_made_against_a_mirror_that_does_not_answer_is_exported_too(tmp_path, registry):
+    # par4d15e/fastapi_backend: the app's pins came from this machine's index, and its test image's `uv sync --extra
+    # dev` fetched pytest from the URL the lock recorded, a mirror that does not resolve here.
+    project = '[project]\nname = "svc"\nversion = "1"\nrequires-python = ">=3.11"\ndependencies = ["fastapi"]\n'
+    project += '[project.optional-dependencies]\ndev = ["pytest"]\n'
+    lock = f'version = 1\n\n[[package]]\nname = "fastapi"\nversion = "0.115.6"\nsource = {{ registry = "{registry}" }}\n'
+    files = {"pyproject.toml": project, "uv.lock": lock, "main.py": APP, "tests/test_app.py": "def test_x():\n    pass\n"}
+    repo = read_repository(written(tmp_path, files))
+    dockerfile = dockerfile_text(repo, "/", False)
+    away = "mirror" in registry
+    assert ("uv sync --frozen --inexact --no-install-project --no-cache --extra dev" in dockerfile) != away
+    assert ("uv export --frozen --no-emit-project --no-hashes -q --extra dev -o /tmp/test-requirements.txt" in dockerfile) == away
+
+
+@pytest.mark.parametrize("registry", ["https://pypi.org/simple", "https://mirror.invalid/simple"])
 def test_a_poetry_lock_made_against_a_mirror_that_does_not_answer_is_exported_without_its_urls(tmp_path, registry):
     # sekil9529/fastapi-demo: its poetry source a regional mirror, which the export named as --index-url; pip asked
     # it and found "aiomysql==0.2.0 (from versions: none)".

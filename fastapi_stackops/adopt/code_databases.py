@@ -157,13 +157,10 @@ def local_database(root: Path, servable: bool = True) -> tuple[str, str] | None:
     makes localhost's port the stack's server. Refuses, in one line and before any build, what no forwarder serves:
     such a URL without its login, Tortoise at localhost, migrations opening one as written. RabbitMQ at localhost is
     forwarded too (local_servers). `servable`: whether the stack runs a server for the app (a driver init knows)."""
-    url, where = migrations_url(root)  # alembic.ini's as written runs at the stack's database instead (migrations_target)
-    if (
-        SQL_SCHEME.match(url)
-        and AT_LOCALHOST.match(url)
-        and holds_revisions(root / alembic_location(root))
-        and not where.startswith("alembic.ini")
-    ):
+    url, where = migrations_url(root)
+    # alembic.ini's as written (src/alembic.ini's too) runs at the stack's database instead (migrations_target)
+    in_ini = where.split(" line ")[0].endswith("alembic.ini")
+    if SQL_SCHEME.match(url) and AT_LOCALHOST.match(url) and not in_ini and holds_revisions(root / alembic_location(root)):
         raise NotAFastAPIRepository(
             f"{where}: the migrations open the database at {masked(url, set())}, at localhost, written out (in a "
             "container that is the container itself): read the URL from a setting, and init points it at the stack's own"

@@ -125,3 +125,15 @@ def test_the_stacks_database_answers_to_the_host_an_assembled_url_writes_out(tmp
     files = {"requirements.txt": requirements, "main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n", module: code}
     compose = compose_text(read_repository(written(tmp_path, files)))
     assert (aliases in compose) if aliases else "aliases:" not in compose
+
+
+def test_migrations_whose_alembic_ini_a_level_down_opens_localhost_are_run_at_the_stacks_database(tmp_path: Path):
+    # ar-work-acc/demo_fastapi_sqlalchemy2: src/alembic.ini's URL at localhost, and no alembic.ini at the top; init
+    # stopped on a defect of its own, reading the top's.
+    files = {"requirements.txt": "fastapi\nasyncpg\nalembic\n", "src/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
+    files |= {
+        "src/alembic.ini": INI.format(url="postgresql+asyncpg://u:pw@localhost:5432/dev"),
+        "src/migrations/env.py": GENERIC_ENV,
+    }
+    written(tmp_path, files | {"src/migrations/versions/1_first.py": "revision = '1'\n"})
+    assert read_repository(tmp_path).database == "postgres"

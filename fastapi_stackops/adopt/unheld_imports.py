@@ -128,8 +128,12 @@ def importable_folder(path: Path) -> bool:
 
 
 def is_a_name(node: ast.stmt, parts: list[str]) -> bool:
-    """Whether these parts are `from x import name`'s x.name, which may be a name x defines rather than a module."""
-    return isinstance(node, ast.ImportFrom) and parts[-1] in {alias.name for alias in node.names}
+    """Whether these parts are `from x import name`'s x.name, which may be a name x defines rather than a module; x
+    itself is none, though its last part be named alike (`from src.logs.logger import logger`)."""
+    if not isinstance(node, ast.ImportFrom) or parts[-1] not in {alias.name for alias in node.names}:
+        return False
+    module = node.module.split(".") if node.module else []
+    return parts[len(parts) - 1 - len(module) : -1] == module
 
 
 def refuse(root: Path, path: Path, node: ast.stmt, parts: list[str], roots: list[Path]) -> None:

@@ -96,7 +96,12 @@ def test_a_pin_whose_metadata_pip_refuses_is_installed_by_uv_on_the_next_try(tmp
         # ShahriyarR/hexagonal-fastapi-jobboard: loguru writes the file `logs`, which the repository commits; init made
         # /srv/logs a tmpfs, and the next start failed on "IsADirectoryError: [Errno 21] Is a directory: '/srv/logs'".
         ("logs", ("logs",), ("/srv/logs", "")),
-        ("/srv/var/out", ("var/out",), ("", "/srv/var")),
+        ("/srv/var/out", ("var/out",), ("/srv/var/out", "")),  # a folder with the repository's files: a link
+        # Petyall/fastapi_jwt: src/logs/errors.log, beside src/logs/logger.py; a tmpfs over src/logs hid the logger,
+        # and the next start failed on "No module named 'src.logs.logger'".
+        ("src/logs/errors.log", ("src/logs/logger.py",), ("/srv/src/logs/errors.log", "")),
+        ("/srv/data/out.log", ("data/.gitkeep",), ("", "/srv/data")),  # a placeholder alone: the folder a tmpfs
+        ("/srv/data/out.log", (), ("", "/srv/data")),  # a folder the repository does not hold: a tmpfs
     ],
 )
 def test_a_path_the_app_writes_becomes_a_link_or_a_tmpfs(tmp_path, path, committed, where):

@@ -55,6 +55,8 @@ CLAUSE = r"(?:[<>]=?|[=!~]=)\s*[\w.*+!]+"
 UNSEPARATED = re.compile(rf"^\s*([A-Za-z0-9][\w.-]*(?:\[[^\]]*\])?)\s*((?:{CLAUSE}\s*){{2,}})$")
 
 
+#: A pin with one = (`httpx=0.27.0`), which pip refuses ("Invalid requirement").
+ONE_EQUALS = re.compile(r"^\s*([A-Za-z0-9][\w.-]*(?:\[[^\]]*\])?)\s*=(?!=)\s*([\w.*+!]+)\s*$")
 #: A name followed by a word, which no requirement is (`pip freeze > requirements.txt`, two names on one line):
 #: pip refuses the file ("Invalid requirement").
 NOT_A_REQUIREMENT = re.compile(r"^\s*[A-Za-z0-9][\w.-]*\s+[A-Za-z]")
@@ -68,6 +70,10 @@ def refuse_unseparated_clauses(root: Path, requirements: str) -> None:
             if NOT_A_REQUIREMENT.match(line.split("#")[0]):
                 raise NotAFastAPIRepository(
                     f"{file} line {number}: {line.strip()} is no requirement, and pip refuses it: delete it"
+                )
+            if found := ONE_EQUALS.match(line.split("#")[0].split(";")[0]):
+                raise NotAFastAPIRepository(
+                    f"{file} line {number}: {line.strip()} pins with one =, which pip refuses: write {found[1]}=={found[2]}"
                 )
             if found := UNSEPARATED.match(line.split("#")[0].split(";")[0]):
                 mended = found[1] + ",".join(c.replace(" ", "") for c in re.findall(CLAUSE, found[2]))

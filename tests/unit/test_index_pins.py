@@ -78,6 +78,12 @@ def test_a_local_version_of_an_index_that_does_not_answer_is_refused_in_one_line
         # kumarshivesh/fastapi-real-estate-management: the command that wrote the file, in the file; its build failed
         ("fastapi\npip freeze > requirements.txt\n", "requirements.txt line 2: pip freeze > requirements.txt is no requirement"),
         ("fastapi uvicorn\n", "requirements.txt line 1: fastapi uvicorn is no requirement"),
+        # ITmrHoang/FastAPI_JWT_Prototyping: `httpx=0.27.0`; the trial build stopped on pip's "Invalid requirement"
+        (
+            "fastapi\nhttpx=0.27.0\n",
+            "requirements.txt line 2: httpx=0.27.0 pins with one =, which pip refuses: write httpx==0.27.0",
+        ),
+        ("fastapi\nhttpx===0.27.0\nuvicorn~=0.30\n", ""),  # arbitrary equality, a compatible release: pip's own
         ("fastapi\nrequests @ https://example.org/r.whl\nuvicorn (>=0.1)\nhttpx ; python_version<'3.13'\n", ""),
     ],
 )

@@ -23,7 +23,7 @@ from fastapi_stackops.adopt.conventions import DATA_DIR
 from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
 from fastapi_stackops.adopt.fitting_values import named_value
 from fastapi_stackops.adopt.repository import Repository
-from fastapi_stackops.adopt.suite_values import committed_paths
+from fastapi_stackops.adopt.suite_values import committed_name, committed_paths
 from fastapi_stackops.adopt.workers import celery_broker_reads
 from fastapi_stackops.settings import PASSED_THROUGH
 
@@ -201,6 +201,7 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
             part = ("name" if repo.database == "mysql" else postgres_schema) if part == "schema" else part
             kept = part == "driver" and repo.both_engines and field.default in served
             value = field.default if kept else spelt_as_compared(parts.get(part, ""), field, database.kind, repo.root)
+            value = (committed_name(repo.root, field.variable) or value) if part == "schema" else value  # migrations' own
             values |= {field.variable: f"${{{field.variable}-{value}}}"} if part else {}
     return values
 

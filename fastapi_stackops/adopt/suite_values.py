@@ -125,6 +125,14 @@ def committed_paths(root: Path) -> dict[str, str]:
     return {k: v for k, v in values.items() if "/" in v.strip("./") and (root / v).exists()}
 
 
+def committed_name(root: Path, variable: str) -> str:
+    """The SQL name a committed env file gives the variable (POSTGRES_SCHEMA=application in .env_example): no secret,
+    and what the migrations the repository holds were written for; "" for none."""
+    files = [p for p in sorted(root.glob(".env*")) if p.is_file() and tracked_by_git(p)]
+    values = [literal_values(path).get(variable, "") for path in files]
+    return next((value for value in values if re.fullmatch(r"[A-Za-z_]\w*", value)), "")
+
+
 def names_in_code(paths: list[Path]) -> set[str]:
     """The variable names these files write as strings (`os.getenv(FLAG)` with `FLAG = "ALLOW_CLEANUP"` among them)."""
     trees = (parsed(path) for path in paths)

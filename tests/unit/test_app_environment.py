@@ -410,16 +410,20 @@ def test_a_database_kind_setting_is_spelt_as_the_code_compares_it(tmp_path, comp
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
+    ("field", "example", "value"),
     [
         # galosha737/FastAPI_project: POSTGRES_SCHEMA with no default got a made-up secret, and its migrations'
         # `CREATE SCHEMA IF NOT EXISTS ci-Secret...` failed on the dash, so the app crash-looped.
-        ("POSTGRES_SCHEMA: str", "${POSTGRES_SCHEMA-public}"),
-        ("POSTGRES_SCHEMA: str = 'shop'", None),  # its own default: kept
+        ("POSTGRES_SCHEMA: str", "", "${POSTGRES_SCHEMA-public}"),
+        # AndreMaestro/FastAPI_Blog: its revisions create tables in schema='application', the name its committed
+        # .env_example gives; in public they found no such schema.
+        ("POSTGRES_SCHEMA: str", "POSTGRES_SCHEMA=application\nSECRET=x\n", "${POSTGRES_SCHEMA-application}"),
+        ("POSTGRES_SCHEMA: str = 'shop'", "", None),  # its own default: kept
     ],
 )
-def test_a_postgresql_schema_setting_with_no_default_is_the_public_one(tmp_path, field, value):
+def test_a_postgresql_schema_setting_with_no_default_is_the_committed_examples_or_public(tmp_path, field, example, value):
     config = "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n"
     config += f"    POSTGRES_HOST: str\n    POSTGRES_DB: str\n    {field}\n"
     files = {"requirements.txt": "fastapi\nsqlalchemy\nasyncpg\n", "main.py": APP, "config.py": config}
-    assert app_environment(read_repository(written(tmp_path, files))).get("POSTGRES_SCHEMA") == value
+    committed(written(tmp_path, files | ({".env_example": example} if example else {})))
+    assert app_environment(read_repository(tmp_path)).get("POSTGRES_SCHEMA") == value

@@ -39,9 +39,9 @@ def written_where(path: str, root: Path) -> tuple[str, str]:
 
     A file in the code's own folder (app.log in the working directory), or in any folder that holds the repository's
     files but a placeholder (src/logs/errors.log beside src/logs/logger.py; not a .gitkeep), becomes a link into /tmp,
-    as a tmpfs over the folder would hide them; elsewhere, its folder (logs/) becomes a tmpfs. A file is a name with a suffix, or one the repository
-    holds as a file (`logs`, committed). A name made at run time (a date in it) no link made now can catch: that app
-    stays refused, in the one line that says why.
+    as a tmpfs over the folder would hide them; elsewhere, its folder (logs/) becomes a tmpfs. A file is a name with a
+    suffix, or one the repository holds as a file (`logs`, committed). A name made at run time (a date in it) no link
+    made now can catch: that app stays refused, in the one line that says why.
     """
     path = in_the_image(path)  # relative: to the working directory
     named_now = re.search(r"\d{4}", Path(path).name)

@@ -38,22 +38,20 @@ def written_where(path: str, root: Path) -> tuple[str, str]:
     """Where a path the app writes becomes writable: (a file linked into /tmp, or a folder made a tmpfs).
 
     A file in the code's own folder (app.log in the working directory), or in any folder that holds the repository's
-    files but a placeholder (src/logs/errors.log beside src/logs/logger.py; not a .gitkeep), becomes a link into /tmp,
-    as a tmpfs over the folder would hide them; elsewhere, its folder (logs/) becomes a tmpfs. A file is a name with a
-    suffix, or one the repository holds as a file (`logs`, committed). A name made at run time (a date in it) no link
-    made now can catch: that app stays refused, in the one line that says why.
+    code (src/logs/errors.log beside src/logs/logger.py), becomes a link into /tmp, as a tmpfs over the folder would
+    hide it; elsewhere, its folder (logs/, with a README or nothing) becomes a tmpfs. A file is a name with a suffix,
+    or one the repository holds as a file (`logs`, committed). A name made at run time (a date in it) no link made now
+    can catch: that app stays refused, in the one line that says why.
     """
     path = in_the_image(path)  # relative: to the working directory
     named_now = re.search(r"\d{4}", Path(path).name)
     committed = path.startswith(f"{CODE_DIR}/") and (root / path.removeprefix(f"{CODE_DIR}/")).is_file()
     is_file = bool(Path(path).suffix) or committed
     folder = root / str(Path(path).parent).removeprefix(CODE_DIR).lstrip("/")
-    holds_files = str(Path(path).parent) == CODE_DIR or (
-        path.startswith(f"{CODE_DIR}/")
-        and folder.is_dir()
-        and any(p.is_file() and not p.name.startswith(".") for p in folder.iterdir())
+    holds_code = str(Path(path).parent) == CODE_DIR or (
+        path.startswith(f"{CODE_DIR}/") and folder.is_dir() and any(folder.glob("*.py"))
     )
-    linked = path if is_file and holds_files and not named_now else ""
+    linked = path if is_file and holds_code and not named_now else ""
     path = "" if linked else str(Path(path).parent) if is_file else path
     return linked, "" if path == CODE_DIR else path  # never a tmpfs over the code
 

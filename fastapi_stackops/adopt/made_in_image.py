@@ -23,7 +23,11 @@ def links(repo: Repository) -> str:
     """Files the app writes beside its code at import, as links into /tmp: the root filesystem is read-only. An SQLite
     file the code names there is a link into the data volume instead (SQLite puts its journal beside the file a link
     leads to)."""
-    made = " && ".join(f"ln -sf /tmp/{Path(path).name} {path}" for path in repo.linked)
+    made = " && ".join(
+        (f"mkdir -p {Path(path).parent} && " if str(Path(path).parent) != CODE_DIR else "")
+        + f"ln -sf /tmp/{Path(path).name} {path}"
+        for path in repo.linked
+    )
     written = f"# The app writes these beside its code at import: links into /tmp, a tmpfs.\nRUN {made}\n" if made else ""
     if repo.sqlite_in_code:
         why = f"The code opens its SQLite file at {repo.sqlite_in_code}: a link into the data volume, where it persists."

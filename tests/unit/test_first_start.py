@@ -106,11 +106,13 @@ def test_a_pin_whose_metadata_pip_refuses_is_installed_by_uv_on_the_next_try(tmp
         # ShahriyarR/hexagonal-fastapi-jobboard: loguru writes the file `logs`, which the repository commits; init made
         # /srv/logs a tmpfs, and the next start failed on "IsADirectoryError: [Errno 21] Is a directory: '/srv/logs'".
         ("logs", ("logs",), ("/srv/logs", "")),
-        ("/srv/var/out", ("var/out",), ("/srv/var/out", "")),  # a folder with the repository's files: a link
+        ("/srv/var/out", ("var/out",), ("", "/srv/var")),
         # Petyall/fastapi_jwt: src/logs/errors.log, beside src/logs/logger.py; a tmpfs over src/logs hid the logger,
         # and the next start failed on "No module named 'src.logs.logger'".
         ("src/logs/errors.log", ("src/logs/logger.py",), ("/srv/src/logs/errors.log", "")),
         ("/srv/data/out.log", ("data/.gitkeep",), ("", "/srv/data")),  # a placeholder alone: the folder a tmpfs
+        # postgres-redis-worker (a fixture here): logs/README, a folder the image never copies; its link had no folder
+        ("/srv/logs/orders.log", ("logs/README",), ("", "/srv/logs")),
         ("/srv/data/out.log", (), ("", "/srv/data")),  # a folder the repository does not hold: a tmpfs
     ],
 )
@@ -536,3 +538,18 @@ def test_a_read_with_no_default_a_library_refuses_as_none_is_made_up_in_the_shap
     setup = taught_by(repo, ImportFailed(repo, words, Failure(kind, words, "/srv/bot.py", 5)))
     ci = env_texts(setup.repo, "env", False, {})["env/ci.env.docker"]
     assert re.search(r"^BOT_TOKEN=\d{10}:[A-Za-z0-9_-]{35}$", ci, re.M), ci  # aiogram's own check
+
+
+def test_a_file_linked_into_tmp_deeper_than_the_code_gets_its_folder_made_first(tmp_path):
+    # Petyall/fastapi_jwt: src/logs/errors.log, beside the module src/logs/logger.py; a folder of code the image may not
+    # copy (one the app never imports) has no folder for the link, and `ln` failed the build.
+    from dataclasses import replace
+
+    from fastapi_stackops.adopt.made_in_image import links
+
+    repo = read_repository(written(tmp_path, {"requirements.txt": "fastapi\n", "main.py": APP}))
+    made = links(replace(repo, linked=("/srv/app.log", "/srv/src/logs/errors.log")))
+    assert (
+        "RUN ln -sf /tmp/app.log /srv/app.log && mkdir -p /srv/src/logs && ln -sf /tmp/errors.log /srv/src/logs/errors.log\n"
+        in made
+    )

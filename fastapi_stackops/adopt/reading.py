@@ -170,7 +170,8 @@ def refuse_outside(root: Path, project: dict, app: App, install: tuple[str, str,
     from a folder there, a module the app imports that only a folder there holds."""
     how, requirements, dependencies = install
     refuse_folders_outside(root, project, how, requirements)
-    refuse_imports_outside(root, app, dependencies)
+    if not (how == "uv" and workspace_of(root, project)):  # a uv workspace member's image is built from the workspace
+        refuse_imports_outside(root, app, dependencies)
 
 
 def read_repository(root: Path, python: str = "") -> Repository:

@@ -62,3 +62,14 @@ def test_a_package_two_folders_above_a_monorepos_service_folder_is_named_as_outs
     committed(written(tmp_path, files | {"internal/services/common/__init__.py": "", "internal/common.py": "", "top.py": ""}))
     found = around(tmp_path / service)
     assert (found["lib"], found["common"], found["top"]) == ("../../lib", "../common", "../../../top.py")
+
+
+def test_a_uv_workspace_members_import_of_a_sibling_package_is_not_refused(tmp_path):
+    # A uv workspace's member imports its sibling by a module name its dependency's name does not say (acme-common's
+    # `common`): the member's image is built from the workspace, which holds it.
+    top = '[project]\nname = "top"\nversion = "1"\n[tool.uv.workspace]\nmembers = ["services/*", "common"]\n'
+    member = '[project]\nname = "auth"\nversion = "1"\ndependencies = ["fastapi", "acme-common"]\n'
+    files = {"pyproject.toml": top, "uv.lock": "version = 1\n", "common/__init__.py": "", "common/config.py": ""}
+    files |= {"services/auth/pyproject.toml": member, "services/auth/main.py": "import common.config\n" + APP}
+    committed(written(tmp_path, files))
+    assert read_repository(tmp_path / "services/auth").app.reference == "main:app"

@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi_stackops.adopt.apps import App
 from fastapi_stackops.adopt.findings import NotAFastAPIRepository
 from fastapi_stackops.adopt.known_modules import DISTRIBUTION_OF
+from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.source import imported_names
 from fastapi_stackops.adopt.syntax import parsed
 from fastapi_stackops.repository import git_root
@@ -96,13 +97,13 @@ def refuse_imports_outside(root: Path, app: App, dependencies: tuple[str, ...]) 
     """Refuses, in one line, an import at a module's top the app runs of a module that only a folder around the
     service's holds (a monorepo's ../../common, which its own Compose file mounted): the image is built from the
     service's folder alone (Filin153/FastAPI_auth: refused after a 90 s build). A dependency of that name wins."""
-    outside = around(root)
-    declared = {name.lower().replace("_", "-") for name in dependencies}
+    outside, roots = around(root), app_roots(root, app)
+    declared = {normalized(name) for name in dependencies}
     for path, node, parts, own, _ in top_imports(root, app) if outside else ():
         name = parts[0]
-        if own or name not in outside or name in sys.stdlib_module_names or held(app_roots(root, app), [name]):
+        if own or name not in outside or name in sys.stdlib_module_names or held(roots, [name]):
             continue
-        if DISTRIBUTION_OF.get(name, name).lower().replace("_", "-") not in declared:  # PyJWT installs jwt
+        if normalized(DISTRIBUTION_OF.get(name, name)) not in declared:  # PyJWT installs jwt
             raise NotAFastAPIRepository(
                 f"{path.relative_to(root)} line {node.lineno} imports {name}, which lies outside the service's folder "
                 f"({outside[name]}), and its image is built from that folder alone: run init from the folder that holds both"

@@ -193,6 +193,7 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
         parts = database.parts(*schemes)
         # Beside two engines, a driver setting defaulting to a scheme a declared driver serves is the sync one's.
         served = {scheme for driver, (scheme, _) in database.schemes.items() if driver in repo.orm_dependencies}
+        compared = compared_literals(repo.root, {by_name[name].variable for name in settings.database_parts})
         for name, part in scheme_pieces(settings.database_parts, by_name).items():
             field = by_name[name]
             # MySQL's schema is its database (DATABASE_SCHEMA = 'shop'); PostgreSQL's is a namespace in one: kept, or
@@ -200,7 +201,7 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
             postgres_schema = "schema" if field.default is None else ""
             part = ("name" if repo.database == "mysql" else postgres_schema) if part == "schema" else part
             kept = part == "driver" and repo.both_engines and field.default in served
-            value = field.default if kept else spelt_as_compared(parts.get(part, ""), field, database.kind, repo.root)
+            value = field.default if kept else spelt_as_compared(parts.get(part, ""), field, database.kind, compared)
             value = (committed_name(repo.root, field.variable) or value) if part == "schema" else value  # migrations' own
             values |= {field.variable: f"${{{field.variable}-{value}}}"} if part else {}
     return values
@@ -210,15 +211,15 @@ def database_values(repo: Repository, url_fields: list[SettingField], settings: 
 KIND_WORDS = {"postgres": ("postgresql", "postgres", "pg", "psql"), "mysql": ("mysql", "mariadb")}
 
 
-def spelt_as_compared(value: str, field: SettingField, kind: str, root: Path) -> str:
+def spelt_as_compared(value: str, field: SettingField, kind: str, compared: dict[str, list[str]]) -> str:
     """A kind or driver setting's value as the code's comparisons spell the database (`DB_ENGINE == "postgres"`, where
     a URL says postgresql, and anything else raises): the stack's own where the code compares it with none, or with it."""
     if value.split("+")[0] not in KINDS:
         return value
-    compared = compared_literals(root, {field.variable}).get(field.variable, [])
-    if not compared or value in compared:
+    words = compared.get(field.variable, [])
+    if not words or value in words:
         return value
-    return next((word for word in compared if word.lower().split("+")[0] in KIND_WORDS.get(kind, ())), value)
+    return next((word for word in words if word.lower().split("+")[0] in KIND_WORDS.get(kind, ())), value)
 
 
 #: The modules a database URL's scheme names after its + (postgresql+asyncpg): a driver field defaulting to one alone.

@@ -120,17 +120,20 @@ def committed_env(root: Path) -> dict[str, str]:
 def committed_paths(root: Path) -> dict[str, str]:
     """Variable -> a path of the repository's own that a committed env file gives it (ALEMBIC_CONFIG_PATH=
     app/database/alembic.ini in .env.develop): no secret, and what the app needs there in any mode."""
-    files = [p for p in sorted(root.glob(".env*")) if p.is_file() and tracked_by_git(p)]
-    values = {k: v for path in files for k, v in literal_values(path).items() if v and not v.startswith("/")}
+    values = {k: v for file in committed_env_files(root) for k, v in file.items() if v and not v.startswith("/")}
     return {k: v for k, v in values.items() if "/" in v.strip("./") and (root / v).exists()}
 
 
 def committed_name(root: Path, variable: str) -> str:
     """The SQL name a committed env file gives the variable (POSTGRES_SCHEMA=application in .env_example): no secret,
     and what the migrations the repository holds were written for; "" for none."""
-    files = [p for p in sorted(root.glob(".env*")) if p.is_file() and tracked_by_git(p)]
-    values = [literal_values(path).get(variable, "") for path in files]
+    values = [file.get(variable, "") for file in committed_env_files(root)]
     return next((value for value in values if re.fullmatch(r"[A-Za-z_]\w*", value)), "")
+
+
+def committed_env_files(root: Path) -> list[dict[str, str]]:
+    """The literal values of each env file git tracks beside the service (.env, .env.example, .env_example), by name."""
+    return [literal_values(p) for p in sorted(root.glob(".env*")) if p.is_file() and tracked_by_git(p)]
 
 
 def names_in_code(paths: list[Path]) -> set[str]:

@@ -21,7 +21,7 @@ from fastapi_stackops.adopt.app_settings import (
 from fastapi_stackops.adopt.brokers import RABBITMQ_PARTS, RABBITMQ_PASSWORD, REDIS_PARTS, broker_by_default, broker_values
 from fastapi_stackops.adopt.conventions import DATA_DIR
 from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
-from fastapi_stackops.adopt.fitting_values import named_value
+from fastapi_stackops.adopt.fitting_values import joined_to_its_folder, named_value
 from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.suite_values import committed_name, committed_paths
 from fastapi_stackops.adopt.workers import celery_broker_reads
@@ -163,8 +163,9 @@ def made_up_environment(repo: Repository, wired: dict[str, str]) -> dict[str, st
     required = [(f.variable, f.typed_value) for f in repo.settings.required] if repo.settings else []
     made: dict[str, str] = {}
     paths = committed_paths(repo.root) if required or repo.required else {}  # a committed env file's path of the repository
+    variables = {variable for variable, _ in required} | set(repo.required) | set(wired)
     for variable, typed in required + [(name, named_value(name)) for name in repo.required]:
-        typed = paths.get(variable, typed)
+        typed = paths.get(variable, joined_to_its_folder(variable, typed, variables))
         fallback = f"-{typed}" if typed is not None else f"?set {variable} in the env file or its local overlay"
         if variable not in wired:
             made.setdefault(variable, f"${{{variable}{fallback}}}")

@@ -10,6 +10,7 @@ from fastapi_stackops.adopt.conventions import SERVED_AT
 EMAIL_NAMED = re.compile(r"^(?!.*(pass|secret|key|token|host|server|port|smtp)).*(^|_)e?mail(_|$)", re.I)
 #: A token's signing algorithm; read bare (`os.getenv("ALGORITHM")`), None makes PyJWT sign with "none" and refuse the key.
 TOKEN_ALGORITHM = re.compile(r"(^|_)(jwt_|token_|encryption_|signing_)?(algorithm|algo)$", re.I)
+LOG_FILE = re.compile(r"(^|_)log(ging|ger)?_?(file|path|filename)(_?(location|path|name))?$", re.I)
 NAMED_VALUES = (
     (EMAIL_NAMED, "admin@example.com"),
     # What routes are mounted under (prefix=f"/api/{settings.VERSION}"): one value in the trial and every env, never a
@@ -18,7 +19,7 @@ NAMED_VALUES = (
     (re.compile(r"^(api|api_v\d+|router?|url)_(prefix|str)$", re.I), "/api"),
     (re.compile(r"(^|_)log(ging|ger)?_?level$", re.I), "INFO"),
     # A log file's path: where the read-only image has a tmpfs (a made-up name would be written beside the code).
-    (re.compile(r"(^|_)log(ging|ger)?_?(file|path|filename)(_?(location|path|name))?$", re.I), "/tmp/app.log"),
+    (LOG_FILE, "/tmp/app.log"),
     # A key file's path, which an app may write its keys to as it starts (kongnakornna's JWT_SIGNING_PRIVATE_KEY_PATH).
     (re.compile(r"(^|_)(key|cert|certificate|pem)s?_?(file|path)$", re.I), "/tmp/{name}"),
     # A token's signing algorithm (PyJWT, python-jose): HMAC with the secret the key field gets.
@@ -51,6 +52,19 @@ NAMED_VALUES = (
         SERVED_AT,
     ),
 )
+
+
+#: A folder the app writes its logs in (LOG_DIR), on the data volume.
+LOG_FOLDER = re.compile(r"(^|_)log(s|ging)?_?(dir|directory|folder|root)$", re.I)
+
+
+def joined_to_its_folder(variable: str, value: str | None, variables: set[str]) -> str | None:
+    """A log file's made-up path as a bare name where a log folder setting sits beside it: the code joins the two
+    (f"{LOG_DIR}/{LOG_FILE}"), and a path under the folder names a directory nothing made ("No such file or
+    directory: '/var/lib/app/log/tmp/app.log'")."""
+    if value and value.startswith("/") and LOG_FILE.search(variable) and any(LOG_FOLDER.search(v) for v in variables):
+        return value.rsplit("/", 1)[-1]
+    return value
 
 
 def named_value(name: str) -> str | None:

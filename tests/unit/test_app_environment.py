@@ -266,6 +266,24 @@ def test_a_required_path_a_committed_env_file_gives_from_the_repository_is_its_v
 
 
 @pytest.mark.parametrize(
+    ("fields", "given"),
+    [
+        # myself-Irfan/fastapi_todoapp: LOG_DIR and LOG_FILE required, joined by its logger; LOG_FILE's /tmp/app.log put
+        # the file under /var/lib/app/log/tmp/, which nothing made, and the import stopped
+        ("LOG_DIR: Path\n    LOG_FILE: str\n", "${LOG_FILE-app.log}"),
+        ("LOGS_FOLDER: str = 'logs'\n    LOG_FILE: str\n", "${LOG_FILE-app.log}"),
+        ("LOG_FILE: str\n", "${LOG_FILE-/tmp/app.log}"),  # alone, a path where the read-only image has a tmpfs
+    ],
+)
+def test_a_log_files_made_up_value_beside_a_log_folder_setting_is_a_bare_name(tmp_path, fields, given):
+    config = (
+        f"from pathlib import Path\nfrom pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    {fields}"
+    )
+    files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
+    assert app_environment(read_repository(committed(written(tmp_path, files))))["LOG_FILE"] == given
+
+
+@pytest.mark.parametrize(
     ("env", "given"),
     [
         # vincebout/fastapi-api: a pool's sizes read with no default, set in its committed .env; init left them unset,

@@ -85,7 +85,8 @@ class SettingField:
         typed = typed_value(self.annotation)
         if HOSTS_NAMED.search(self.name):  # TrustedHostMiddleware's list: the healthcheck asks 127.0.0.1, a proxy its name
             return '["*"]' if typed == "[]" else "*"
-        return typed if typed is not None else named_value(self.name)
+        # By its name, else by its variable (an alias's: `from_: str = Field(alias="SMTP_FROM")`).
+        return typed if typed is not None else named_value(self.name) or named_value(self.variable)
 
 
 def required_group(fields: list[SettingField]) -> list[SettingField]:

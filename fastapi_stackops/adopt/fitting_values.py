@@ -13,6 +13,8 @@ TOKEN_ALGORITHM = re.compile(r"(^|_)(jwt_|token_|encryption_|signing_)?(algorith
 LOG_FILE = re.compile(r"(^|_)log(ging|ger)?_?(file|path|filename)(_?(location|path|name))?$", re.I)
 NAMED_VALUES = (
     (EMAIL_NAMED, "admin@example.com"),
+    # Who a mail server's messages come from (SMTP_FROM, handed to fastapi-mail's MAIL_FROM, which wants an address).
+    (re.compile(r"(^|_)smtp_(from|sender)(_?(address|addr|email))?$", re.I), "admin@example.com"),
     # What routes are mounted under (prefix=f"/api/{settings.VERSION}"): one value in the trial and every env, never a
     # generated one, or the health path init read would exist in no env's app.
     (re.compile(r"^(api_)?version$", re.I), "v1"),

@@ -793,6 +793,11 @@ def test_an_app_whose_framework_comes_in_a_poetry_group_installs_that_group(tmp_
     [
         ("EMAIL_USERNAME", "admin@example.com"),
         ("MAIL_FROM", "admin@example.com"),
+        # katharsis23/fastapi_todo_app: SMTP_FROM handed to fastapi-mail as MAIL_FROM at import; a made-up secret is
+        # "not a valid email address", and init stopped
+        ("SMTP_FROM", "admin@example.com"),
+        ("SMTP_SENDER_EMAIL", "admin@example.com"),
+        ("SMTP_HOST", None),
         ("EMAIL_PASSWORD", None),
         ("API_KEY", None),
         ("logging_level", "INFO"),
@@ -853,6 +858,11 @@ def test_an_app_whose_framework_comes_in_a_poetry_group_installs_that_group(tmp_
 )
 def test_a_string_named_for_what_libraries_validate_gets_a_value_of_that_kind(name, value):
     assert SettingField(name, None, "str").typed_value == value
+
+
+def test_an_aliased_string_is_named_by_its_variable():
+    # katharsis23/fastapi_todo_app: `from_: str = Field(alias="SMTP_FROM")`, handed to fastapi-mail as its sender
+    assert SettingField("from_", None, "str", alias="SMTP_FROM").typed_value == "admin@example.com"
 
 
 @pytest.mark.parametrize(

@@ -29,8 +29,10 @@ def uv_groups(project: dict) -> dict[str, list]:
 
 
 def poetry_groups(project: dict) -> dict[str, list]:
+    """Poetry's own groups, and the [dependency-groups] poetry 2.2 locks beside them (PEP 735)."""
     poetry = project.get("tool", {}).get("poetry", {})
     found = {g: list(t.get("dependencies", {})) for g, t in poetry.get("group", {}).items()}
+    found = {**project.get("dependency-groups", {}), **found}
     return found | ({"dev": list(poetry["dev-dependencies"])} if "dev-dependencies" in poetry else {})
 
 

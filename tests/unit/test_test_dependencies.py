@@ -26,6 +26,14 @@ MAIN_PYTEST = '[project]\nname = "svc"\ndependencies = ["fastapi", "pytest"]\n'
             "uv",
             ("uv-group", "test", "pytest in [project] dependencies, the rest in the test group"),
         ),
+        # realtonyos/fastapi_todo: poetry 2's lock of a PEP 735 dev group, pytest-asyncio in it; the test image left it
+        # out, and every async fixture errored ("requested an async fixture ... with no plugin")
+        (
+            MAIN_PYTEST + '[dependency-groups]\ndev = ["pytest-asyncio"]\n',
+            "poetry",
+            ("poetry-group", "dev", "pytest in [project] dependencies, the rest in the dev group"),
+        ),
+        ('[dependency-groups]\ntest = ["pytest"]\n', "poetry", ("poetry-group", "test", "poetry's test group")),
         (MAIN_PYTEST, "poetry", ("main", "", "[project] dependencies")),  # no group beside it
         (MAIN_PYTEST + '[dependency-groups]\nlint = ["ruff"]\n', "uv", ("main", "", "[project] dependencies")),
         ('[dependency-groups]\ndev = ["pytest", "faker"]\n', "uv", ("uv-group", "dev", "[dependency-groups] in pyproject.toml")),

@@ -41,6 +41,7 @@ from fastapi_stackops.adopt.suite_databases import (
     suite_databases_text,
 )
 from fastapi_stackops.adopt.suite_environment import tests_environment
+from fastapi_stackops.adopt.worker_service import worker_command, worker_healthcheck
 
 HARDENED = """    read_only: true
     tmpfs: [/tmp]
@@ -49,25 +50,6 @@ HARDENED = """    read_only: true
     mem_limit: {memory}
     pids_limit: 128
 """
-
-
-def worker_healthcheck(command: str, broker: bool) -> str:
-    """The worker's own health: arq's --check, celery's ping of this worker (the image's HTTP check does not apply).
-    A Celery broker other than Redis or RabbitMQ (kombu's SQLAlchemy transport, say) may not carry a ping: then the worker's own
-    process answering is all there is to tell (Compose's --wait refuses a service whose check is switched off)."""
-    words = command.split()
-    if words[0] == "celery" and not broker:
-        test = '["CMD", "python", "-c", "import os; os.kill(1, 0)"]'
-    elif words[0] == "arq":
-        test = f'["CMD", "arq", "--check", "{words[1]}"]'
-    else:
-        # celery -A app, or celery --workdir folder -A app: all before the worker subcommand, which is no option's
-        # value (an app may be called worker, or worker_config)
-        named = (i for i, w in enumerate(words) if w == "worker" and words[i - 1] not in ("-A", "--app", "--workdir"))
-        at = next(named, len(words))
-        app = " ".join(words[:at])
-        test = f'["CMD-SHELL", "{app} inspect ping --destination celery@$$HOSTNAME"]'
-    return f"    healthcheck:\n      test: {test}\n      interval: 5s\n      timeout: 10s\n      start_period: 20s\n"
 
 
 def base_image(repo: Repository) -> str:
@@ -190,7 +172,7 @@ def compose_text(repo: Repository, dockerfile: str = "Dockerfile") -> str:
     # Migrations run in the api's own start, before the server (the image's CMD).
     blocks = [service_block(ENTRY, repo, None, backing, True, dockerfile)]
     if repo.worker:
-        blocks.append(service_block(WORKER, repo, repo.worker.split(), backing, False, dockerfile))
+        blocks.append(service_block(WORKER, repo, worker_command(repo.worker, repo.python), backing, False, dockerfile))
     blocks += [test_block(repo, backing, dockerfile)] if repo.service_tests else []
     blocks += [data_permissions(repo)] if repo.data_folder else []
     blocks += [keys_block(repo.keys, base_image(repo), key_kind(string_constants(repo.root)))] if repo.keys else []

@@ -2222,20 +2222,3 @@ def test_a_celery_app_whose_task_modules_are_named_from_its_own_folder_runs_from
     repo = read_repository(tmp_path)
     assert repo.worker == worker
     assert f"{worker.split(' worker')[0]} inspect ping" in compose_text(repo)  # its health asked as it runs
-
-
-@pytest.mark.parametrize(
-    ("worker", "asked"),
-    [
-        # KappaRoss2/fastapi-todo-list: its Celery app in worker_config.py; the check asked `celery -A inspect ping`,
-        # and the worker never became healthy
-        ("celery -A worker_config worker --loglevel INFO", "celery -A worker_config inspect ping"),
-        ("celery --workdir jobs -A app worker", "celery --workdir jobs -A app inspect ping"),
-        # antoniorobertojr/Docker-Celery-FastApi-Stocks: the app's module is worker.py
-        ("celery -A worker worker --loglevel INFO", "celery -A worker inspect ping"),
-    ],
-)
-def test_a_celery_workers_health_is_asked_of_its_own_app(worker, asked):
-    from fastapi_stackops.adopt.stackfiles import worker_healthcheck
-
-    assert f'"{asked} --destination' in worker_healthcheck(worker, True)

@@ -119,9 +119,20 @@ def committed_env(root: Path) -> dict[str, str]:
 
 def committed_paths(root: Path) -> dict[str, str]:
     """Variable -> a path of the repository's own that a committed env file gives it (ALEMBIC_CONFIG_PATH=
-    app/database/alembic.ini in .env.develop): no secret, and what the app needs there in any mode."""
+    app/database/alembic.ini in .env.develop), or a configuration file's bare name the code joins to the folder holding
+    it (LOGGING = logging.dev.json, in app/config/): no secret, and what the app needs there in any mode."""
     values = {k: v for file in committed_env_files(root) for k, v in file.items() if v and not v.startswith("/")}
-    return {k: v for k, v in values.items() if "/" in v.strip("./") and (root / v).exists()}
+    held = {k: v for k, v in values.items() if "/" in v.strip("./") and (root / v).exists()}
+    return held | {k: v for k, v in values.items() if CONFIG_FILE_NAME.fullmatch(v) and held_anywhere(root, v)}
+
+
+#: A configuration file's bare name (logging.dev.json, settings.yaml).
+CONFIG_FILE_NAME = re.compile(r"[\w-]+(\.[\w-]+)*\.(json|ya?ml|ini|toml|conf|cfg|xml)")
+
+
+def held_anywhere(root: Path, name: str) -> bool:
+    """Whether git tracks a file of this name anywhere in the repository."""
+    return any(tracked_by_git(path) for path in root.rglob(name) if ".git" not in path.parts and path.is_file())
 
 
 def committed_name(root: Path, variable: str) -> str:

@@ -256,12 +256,17 @@ def test_a_redis_url_keeps_the_defaults_database_number_or_its_lack(tmp_path, de
         ("app/migrations", "${MIGRATIONS_PATH-app/migrations}"),
         ("app/nowhere", "${MIGRATIONS_PATH?set MIGRATIONS_PATH in the env file or its local overlay}"),  # not held
         ("/abs/migrations", "${MIGRATIONS_PATH?set MIGRATIONS_PATH in the env file or its local overlay}"),
+        # maxbrixner/fastapi_template: `LOGGING = logging.dev.json` in .env.example, a file of app/config/, which its
+        # code joins to that folder; init made up a secret, and the import stopped on the file it named
+        ("logging.dev.json", "${MIGRATIONS_PATH-logging.dev.json}"),
+        ("logging.test.json", "${MIGRATIONS_PATH?set MIGRATIONS_PATH in the env file or its local overlay}"),  # not held
     ],
 )
 def test_a_required_path_a_committed_env_file_gives_from_the_repository_is_its_value(tmp_path, committed_value, given):
     config = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    MIGRATIONS_PATH: str\n"
     files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
-    written(tmp_path, files | {".env.develop": f"MIGRATIONS_PATH={committed_value}\n", "app/migrations/env.py": ""})
+    held = {"app/migrations/env.py": "", "app/config/logging.dev.json": "{}"}
+    written(tmp_path, files | {".env.develop": f"MIGRATIONS_PATH = {committed_value}\n"} | held)
     assert app_environment(read_repository(committed(tmp_path)))["MIGRATIONS_PATH"] == given
 
 

@@ -35,7 +35,7 @@ def code_paths(repo: Repository) -> list[str]:
     # The source root, and the app's own folder when it lies outside it (examples/app.py with src/ on its path).
     outside = [app.top_level] if app.outside_source_root else []
     paths = [app.source_root or app.top_level, *outside, *served_top_level(repo.root, repo.start), *packages]
-    paths += [*worker_module(repo), *named_files(repo), *repo.copied]
+    paths += [*worker_module(repo), *named_files(repo), *repo.copied, *repo.examples]
     if (repo.root / "alembic.ini").is_file():  # a prestart script may run alembic too
         paths += ["alembic.ini", *alembic_script_location(repo)]
     if alembic_in_pyproject(repo):  # alembic 1.16 reads [tool.alembic] from pyproject.toml in its working directory

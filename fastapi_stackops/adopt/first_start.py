@@ -17,7 +17,7 @@ from fastapi_stackops.adopt.findings import Finding
 from fastapi_stackops.adopt.import_failure import Failure
 from fastapi_stackops.adopt.key_files import keys_among, missing_keys, said
 from fastapi_stackops.adopt.older_python import UNBUILT, python_for_a_release
-from fastapi_stackops.adopt.opened_files import held_beside, held_file
+from fastapi_stackops.adopt.opened_files import example_target, held_beside, held_example, held_file
 from fastapi_stackops.adopt.optional_installs import providing_extra, providing_group
 from fastapi_stackops.adopt.refused_values import quoted
 from fastapi_stackops.adopt.repository import Repository
@@ -87,10 +87,11 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
     )
     folder = folder if not folder or folder.startswith("/") else os.path.normpath(f"{CODE_DIR}/{folder}")
     made_elsewhere = "the app needs it at import and the repository lacks it; copy there what makes it (a frontend's build)"
-    keys, copied, beside = (
+    keys, copied, beside, example = (
         missing_keys(failed.words, repo.root),
         held_file(failed.words, repo.root),
         held_beside(failed.words, repo),
+        held_example(failed.words, repo.root),
     )
     extra, group = providing_extra(failed, repo), providing_group(failed, repo)
     library, package = missing_library(failed.words)
@@ -100,6 +101,7 @@ def lessons(failed: ImportFailed, repo: Repository) -> list[tuple[str, str, Find
         lesson("extras", extra, "installs", f"its {extra} extra too: the app imports what it alone installs"),
         lesson("groups", group, "installs", f"its {group} group too: the app imports what it alone installs"),
         lesson("copied", copied, "copies", f"{copied}, which the app opens at import, into the image"),
+        lesson("examples", example, "copies", f"{example} as {example_target(example)}: the app opens it at import"),
         lesson("beside_app", beside, "links", f"{beside} to {repo.app.folder}/: the app opens it from where it runs"),
         lesson("folders", folder, "to change", f"{folder}, empty in the image: {made_elsewhere}"),
         lesson("linked", linked, "writable", f"{linked}, a link into /tmp (a tmpfs): the app writes it as it loads or starts"),
@@ -155,7 +157,7 @@ def learned(setup: Setup, failed: ImportFailed, with_deps: bool, generated: Mapp
         known = getattr(setup.repo, name)
         new = [v for v in (value if isinstance(value, tuple) else (value,)) if v and v not in known]
         if new and (
-            name in ("required", "refused_committed", "added", "copied", "extras", "groups", "libraries")
+            name in ("required", "refused_committed", "added", "copied", "examples", "extras", "groups", "libraries")
             or new[0].startswith(f"{CODE_DIR}/")
             or outside_the_system(name, new[0])
         ):

@@ -10,6 +10,7 @@ from fastapi_stackops.adopt.code_databases import committed_sqlite
 from fastapi_stackops.adopt.conventions import CODE_DIR, DATA_DIR, UID, in_the_image
 from fastapi_stackops.adopt.dotenv_reads import entrypoint_lines
 from fastapi_stackops.adopt.local_forward import forwarder_entry
+from fastapi_stackops.adopt.opened_files import example_target
 from fastapi_stackops.adopt.repository import Repository
 
 
@@ -38,6 +39,10 @@ def links(repo: Repository) -> str:
     if repo.sqlite_in_code and repo.sqlite_alias:
         why = f"alembic.ini's {repo.sqlite_alias} is the app's file too: the migrations make the app's tables."
         written += volume_link(repo.sqlite_alias, repo.sqlite_in_code, why)
+    for example in repo.examples:  # what a developer copies into place before the first run
+        target = f"{CODE_DIR}/{example_target(example)}"
+        why = f"The app opens {target} at import; the repository holds only its example."
+        written += f"# {why}\nRUN ln -s {CODE_DIR}/{example} {target}\n"
     for path in repo.beside_app:  # opened from where the app runs, held in its own folder
         held = f"{CODE_DIR}/{repo.app.folder}/{path.removeprefix(f'{CODE_DIR}/')}"
         folder = f"mkdir -p {Path(path).parent} && " if str(Path(path).parent) != CODE_DIR else ""

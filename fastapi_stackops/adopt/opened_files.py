@@ -5,6 +5,7 @@ names them, or as the code writes them."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from fastapi_stackops.adopt.conventions import CODE_DIR
@@ -27,6 +28,36 @@ def held_beside(words: str, repo: Repository) -> str:
     "" for none."""
     held = [path for path in opened_paths(words) if (repo.root / repo.app.folder / path).is_file()]
     return f"{CODE_DIR}/{held[0]}" if held and repo.app.folder != "." else ""
+
+
+#: The words a repository marks the example of a file it leaves out with (config.ini.example, config.example.ini).
+EXAMPLE_MARKS = ("example", "sample", "template", "dist")
+#: A path in the image's code, as a library's own words may name a file it did not find ("Configuration file not
+#: found: /srv/config.ini").
+IN_THE_CODE = re.compile(rf"{CODE_DIR}/([\w.-]+(?:/[\w.-]+)*\.\w+)")
+
+
+def held_example(words: str, root: Path) -> str:
+    """The example the repository holds of a file the app looked for at import, which git leaves out (config.ini.example
+    beside an ignored config.ini), as a path in it; "" for none."""
+    looked_for = dict.fromkeys([*opened_paths(words), *IN_THE_CODE.findall(words)])
+    found = (example for path in looked_for for example in examples_of(path) if (root / example).is_file())
+    return next(found, "")
+
+
+def examples_of(path: str) -> list[str]:
+    """The names the example of a file may go by: config.ini.example, config.example.ini, and the other marks."""
+    held = Path(path)
+    return [f"{path}.{mark}" for mark in EXAMPLE_MARKS] + [
+        held.with_name(f"{held.stem}.{mark}{held.suffix}").as_posix() for mark in EXAMPLE_MARKS
+    ]
+
+
+def example_target(example: str) -> str:
+    """The file an example stands for: config.ini for config.ini.example and config.example.ini."""
+    marks = "|".join(EXAMPLE_MARKS)
+    last = rf"\.({marks})$"
+    return re.sub(last, "", example) if re.search(last, example) else re.sub(rf"\.({marks})(?=\.\w+$)", "", example)
 
 
 def opened_paths(words: str) -> list[str]:

@@ -53,6 +53,7 @@ class Repository:
     writable: tuple[str, ...] = ()  # paths under the code the app writes at import: tmpfs in a read-only container
     keys: tuple[str, ...] = ()  # key files the app opens and the repository lacks: a pair made in a volume (key_files)
     copied: tuple[str, ...] = ()  # files the repository holds that the app opened at import: copied into the image too
+    examples: tuple[str, ...] = ()  # examples of files the app opened at import that git leaves out: linked as those files
     beside_app: tuple[str, ...] = ()  # files it opened from where it runs, held in its own folder: links to them there
     linked: tuple[str, ...] = ()  # files beside the code the app writes at import (app.log): links into the /tmp tmpfs
     required: tuple[str, ...] = ()  # variables the app demanded at import that no settings class declares: secrets

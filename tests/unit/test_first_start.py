@@ -296,6 +296,34 @@ def test_a_file_the_repository_holds_that_the_app_opens_at_import_is_in_the_imag
 
 
 @pytest.mark.parametrize(
+    ("message", "held", "example"),
+    [
+        # chenxingyuu/fastapi_template: config.ini git-ignored, config.ini.example committed; its settings raised
+        # "Configuration file not found" at import, and init refused
+        ("Configuration file not found: /srv/config.ini", "config.ini.example", "config.ini.example"),
+        ("[Errno 2] No such file or directory: 'conf/settings.yaml'", "conf/settings.example.yaml", "conf/settings.example.yaml"),
+        ("Configuration file not found: /srv/config.ini", "config.ini.bak", None),  # no example's name
+    ],
+)
+def test_a_file_the_app_opens_at_import_that_the_repository_holds_only_an_example_of_is_that_example(
+    tmp_path, message, held, example
+):
+    from fastapi_stackops.adopt.init import setup_for
+
+    repo = read_repository(written(tmp_path, OPENING | {held: "[db]\n"}))
+    failed = ImportFailed(repo, "", Failure("FileNotFoundError", message, "/srv/app/main.py", 3))
+    if example is None:
+        with pytest.raises(ImportFailed):
+            learned(setup_for(repo, system_ca=False), failed, False)
+        return
+    setup, _ = learned(setup_for(repo, system_ca=False), failed, False)
+    assert setup.repo.examples == (example,)
+    dockerfile = dockerfile_text(setup.repo, "/health", False)
+    assert f"COPY {example} /srv/{example}\n" in dockerfile
+    assert f"ln -s /srv/{example} /srv/{example.replace('.example', '')}\n" in dockerfile
+
+
+@pytest.mark.parametrize(
     ("call", "linked"),
     [
         # sokmeta/fastapi-clean-architecture: `logging.config.fileConfig("logging.conf")` of src/logging.conf, run from

@@ -86,10 +86,7 @@ class SettingField:
         if HOSTS_NAMED.search(self.name):  # TrustedHostMiddleware's list: the healthcheck asks 127.0.0.1, a proxy its name
             return '["*"]' if typed == "[]" else "*"
         # By its name, else by its variable (an alias's: `from_: str = Field(alias="SMTP_FROM")`).
-        if typed is not None:
-            return typed
-        named = named_value(self.name)
-        return named if named is not None else named_value(self.variable)
+        return typed if typed is not None else named_value(self.name) or named_value(self.variable)
 
 
 def required_group(fields: list[SettingField]) -> list[SettingField]:

@@ -13,9 +13,6 @@ TOKEN_ALGORITHM = re.compile(r"(^|_)(jwt_|token_|encryption_|signing_)?(algorith
 LOG_FILE = re.compile(r"(^|_)log(ging|ger)?_?(file|path|filename)(_?(location|path|name))?$", re.I)
 NAMED_VALUES = (
     (EMAIL_NAMED, "admin@example.com"),
-    # An error tracker's address (SENTRY_DSN, SENTRY_URL): empty, which turns it off; sentry_sdk.init refuses any
-    # address without its project's key ("BadDsn: Missing public key"), and ci reports to no one.
-    (re.compile(r"^(?=.*sentry).*(dsn|url|uri)$", re.I), ""),
     # Who a mail server's messages come from (SMTP_FROM, handed to fastapi-mail's MAIL_FROM, which wants an address).
     (re.compile(r"(^|_)smtp_(from|sender)(_?(address|addr|email))?$", re.I), "admin@example.com"),
     # What routes are mounted under (prefix=f"/api/{settings.VERSION}"): one value in the trial and every env, never a
@@ -75,7 +72,7 @@ def joined_to_its_folder(variable: str, value: str | None, variables: set[str]) 
 def named_value(name: str) -> str | None:
     """A value of the kind a string's name says libraries validate (an email, a log level, ...), None for the rest."""
     value = next((value for pattern, value in NAMED_VALUES if pattern.search(name)), None)
-    return value.format(name=name.lower()) if value is not None else None
+    return value.format(name=name.lower()) if value else None
 
 
 #: A value that validates as each type, for a required setting that is not a string; by the annotation's words.

@@ -830,10 +830,6 @@ def test_an_app_whose_framework_comes_in_a_poetry_group_installs_that_group(tmp_
         ("DATABASE_URL", None),  # the stack's own is wired first
         # orvilledev/FastAPI-Keepa: supabase's client refused the made-up SUPABASE_URL at startup ("Invalid URL")
         ("SUPABASE_URL", "http://localhost:8000"),
-        # nik-erofeev/fastapi_example: sentry_sdk.init(dsn=settings.SENTRY_URL) refused the made-up web address at
-        # import ("BadDsn: Missing public key"); empty turns Sentry off
-        ("SENTRY_URL", ""),
-        ("SENTRY_DSN", ""),
         ("search_endpoint", "http://localhost:8000"),
         ("MONGO_URL", None),
         ("CELERY_BROKER_URL", None),

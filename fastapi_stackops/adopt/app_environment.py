@@ -23,6 +23,7 @@ from fastapi_stackops.adopt.conventions import DATA_DIR
 from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
 from fastapi_stackops.adopt.fitting_values import joined_to_its_folder, named_value
 from fastapi_stackops.adopt.repository import Repository
+from fastapi_stackops.adopt.secret_formats import in_a_librarys_format
 from fastapi_stackops.adopt.suite_values import committed_name, committed_paths
 from fastapi_stackops.adopt.workers import celery_broker_reads
 from fastapi_stackops.settings import PASSED_THROUGH
@@ -166,6 +167,7 @@ def made_up_environment(repo: Repository, wired: dict[str, str]) -> dict[str, st
     variables = {variable for variable, _ in required} | set(repo.required) | set(wired)
     for variable, typed in required + [(name, named_value(name)) for name in repo.required]:
         typed = paths.get(variable, joined_to_its_folder(variable, typed, variables))
+        typed = None if in_a_librarys_format(variable, repo.formatted) else typed  # a secret of the library's format
         fallback = f"-{typed}" if typed is not None else f"?set {variable} in the env file or its local overlay"
         if variable not in wired:
             made.setdefault(variable, f"${{{variable}{fallback}}}")

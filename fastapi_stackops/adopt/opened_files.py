@@ -33,7 +33,7 @@ def held_beside(words: str, repo: Repository) -> str:
 #: The words a repository marks the example of a file it leaves out with (config.ini.example, config.example.ini).
 EXAMPLE_MARKS = ("example", "sample", "template", "dist")
 #: A path in the image's code, as a library's own words may name a file it did not find ("Configuration file not
-#: found: /srv/config.ini").
+#: found: ..." and the path in the image).
 IN_THE_CODE = re.compile(rf"{CODE_DIR}/([\w.-]+(?:/[\w.-]+)*\.\w+)")
 
 

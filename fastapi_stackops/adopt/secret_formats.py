@@ -132,6 +132,12 @@ def made_up_secret(variable: str, formatted: tuple[tuple[str, str], ...], prefix
     return FORMATS[kind][2]() if kind else f"{prefix}-Secret0{secrets.token_hex(16)}"[:32]
 
 
+def in_a_librarys_format(variable: str, formatted: tuple[tuple[str, str], ...]) -> bool:
+    """Whether the code passes the variable to a library taking a secret of its own format (Sentry's DSN, a Fernet
+    key): a secret of that format, whatever its name says it is (SENTRY_URL, no web address)."""
+    return format_of(variable, formatted) in FORMATS
+
+
 def may_be_empty(variable: str, formatted: tuple[tuple[str, str], ...]) -> bool:
     """Whether the variable's library takes it empty (Sentry's DSN turns Sentry off): no start requires a value."""
     kind = format_of(variable, formatted)

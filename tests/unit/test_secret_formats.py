@@ -118,13 +118,17 @@ def test_a_made_up_password_its_settings_type_as_a_number_is_digits(tmp_path, an
         "import sentry_sdk\nfrom config import settings\n\nsentry_sdk.init(settings.SENTRY_DSN)\n",
     ],
 )
-def test_a_sentry_dsn_the_code_reads_is_given_empty_which_turns_sentry_off(tmp_path, code):
-    config = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    SENTRY_DSN: str\n    SECRET: str\n\nsettings = Settings()\n"
+# nik-erofeev/fastapi_example: its DSN named SENTRY_URL, which its name made a web address; sentry_sdk.init refused it
+# at import ("BadDsn: Missing public key")
+@pytest.mark.parametrize("name", ["SENTRY_DSN", "SENTRY_URL"])
+def test_a_sentry_dsn_the_code_reads_is_given_empty_which_turns_sentry_off(tmp_path, code, name):
+    code = code.replace("SENTRY_DSN", name)
+    config = f"from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    {name}: str\n    SECRET: str\n\nsettings = Settings()\n"
     files = {"requirements.txt": "fastapi\nsentry-sdk\npydantic-settings\n", "main.py": APP, "config.py": config, "obs.py": code}
     repo = read_repository(written(tmp_path, files))
-    assert repo.formatted == (("SENTRY_DSN", "sentry_sdk.init"),)
+    assert repo.formatted == ((name, "sentry_sdk.init"),)
     ci = env_texts(repo, "env", False, {})["env/ci.env.docker"].splitlines()
-    assert "SENTRY_DSN=" in ci and any(line.startswith("SECRET=ci-") for line in ci), ci
+    assert f"{name}=" in ci and any(line.startswith("SECRET=ci-") for line in ci), ci
     # and no start requires it: the contract's `requires`, which `inv up` checks, leaves it out (it refused the empty one)
     contract = tomllib.loads(contract_text(repo, Routes(health="/health"), "env", written_layout(repo)))
     assert contract["tool"]["stackops"]["services"]["web"]["requires"] == ["SECRET"]

@@ -163,7 +163,7 @@ REDIS_PARTS = {
         f"redis://{REDIS_SERVICE}:6379/0",
     ),
 }
-RABBIT = r"(^|_)(rabbit_?(mq)?|amqp|taskiq)_?"  # RABBITMQ_, RABBIT_MQ_
+RABBIT = r"(^|_)(rabbit_?(mq)?|amqp|taskiq|mq)_?"  # RABBITMQ_, RABBIT_MQ_, MQ_ (beside RabbitMQ only)
 #: RabbitMQ given in parts (RABBITMQ_HOST, RABBITMQ_USER, ...) or as a URL (RABBITMQ_URL, AMQP_URL, a nested group's
 #: DEPENDENCIES__RABBITMQ_URL). The vhost is "/", which a URL spells %2F.
 RABBITMQ_PARTS = {

@@ -1355,6 +1355,12 @@ def test_rabbitmq_runs_beside_an_app_that_speaks_amqp(tmp_path, client, config, 
         ("RABBIT_MQ_PORT", False, "5672"),
         ("RABBIT_MQ_V_HOST", False, "/"),
         ("RABBIT_MQ_HOST_URL", False, AMQP),
+        # IlyaTroshchynskyi/fastapi_example: faststream's RabbitRouter(settings.MQ_URL) got http://localhost:8000, and the
+        # web crash-looped at ci on "Connection refused"
+        ("MQ_URL", False, AMQP),
+        ("MQ_HOST", False, "rabbitmq"),
+        ("MQTT_HOST", False, None),
+        ("ZEROMQ_URL", False, None),
         ("RABBITMQ_PLUGIN_PORT", False, None),
         ("DATABASE_URL", False, None),
     ],

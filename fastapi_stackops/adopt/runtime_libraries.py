@@ -28,8 +28,6 @@ LOADED_LIBRARIES = {
     # pytesseract runs the tesseract program, and pdf2image poppler's pdftoppm
     "pytesseract": ("tesseract",),
     "pdf2image": ("pdftoppm",),
-    # python-crontab reads and writes a user's table with the crontab program (cron's; no daemon runs).
-    "python-crontab": ("crontab",),
 }
 
 
@@ -85,7 +83,6 @@ PACKAGE_OF = {
     "ffmpeg": "ffmpeg",
     "tesseract": "tesseract-ocr",
     "pdftoppm": "poppler-utils",
-    "crontab": "cron",
 }
 #: The loader's words for a library it cannot find as a module loads.
 MISSING_LIBRARY = re.compile(r"([\w.+-]+\.so(?:\.\d+)*): cannot open shared object file")

@@ -1115,8 +1115,6 @@ LANGGRAPH_LOCKED = ("fastapi", "langgraph-checkpoint-postgres", "psycopg", "psyc
         ("fastapi\nffmpeg-python\npydub\n", "ffmpeg"),
         # mo-hossam-stack/fastapi-ocr-microservice: its /ready answered 503, "tesseract is not installed"
         ("fastapi\npytesseract\npdf2image\n", "tesseract-ocr poppler-utils"),
-        # Crowmob/Fastapi_todolist: python-crontab's CronTab(user=True) at import, "No crontab program '/usr/bin/crontab'"
-        ("fastapi\npython-crontab\n", "cron"),
     ],
 )
 def test_a_binding_that_loads_a_system_library_gets_it_in_the_runtime(tmp_path, requirements, libraries):

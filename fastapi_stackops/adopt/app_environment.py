@@ -24,7 +24,7 @@ from fastapi_stackops.adopt.data_folders import data_values, scratch_folders
 from fastapi_stackops.adopt.fitting_values import joined_to_its_folder, named_value
 from fastapi_stackops.adopt.repository import Repository
 from fastapi_stackops.adopt.secret_formats import in_a_librarys_format
-from fastapi_stackops.adopt.suite_values import committed_name, committed_paths
+from fastapi_stackops.adopt.suite_values import committed_name
 from fastapi_stackops.adopt.workers import celery_broker_reads
 from fastapi_stackops.settings import PASSED_THROUGH
 
@@ -163,7 +163,7 @@ def made_up_environment(repo: Repository, wired: dict[str, str]) -> dict[str, st
     the repository's a committed env file gives it, else a secret the env files must set."""
     required = [(f.variable, f.typed_value) for f in repo.settings.required] if repo.settings else []
     made: dict[str, str] = {}
-    paths = committed_paths(repo.root) if required or repo.required else {}  # a committed env file's path of the repository
+    paths = dict(repo.committed_paths)  # a committed env file's path of the repository
     variables = {variable for variable, _ in required} | set(repo.required) | set(wired)
     for variable, typed in required + [(name, named_value(name)) for name in repo.required]:
         typed = paths.get(variable, joined_to_its_folder(variable, typed, variables))

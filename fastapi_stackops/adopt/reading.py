@@ -29,7 +29,7 @@ from fastapi_stackops.adopt.secret_formats import formatted_secrets, numeric_sec
 from fastapi_stackops.adopt.settings_reading import find_settings
 from fastapi_stackops.adopt.source import imports_itself, made_engines, never_imported, own_distribution, python_files
 from fastapi_stackops.adopt.start import prestart_fields, procfile_command
-from fastapi_stackops.adopt.suite_values import committed_blanks, committed_numbers
+from fastapi_stackops.adopt.suite_values import committed_blanks, committed_numbers, committed_paths
 from fastapi_stackops.adopt.testing import ServiceTests, find_service_tests
 from fastapi_stackops.adopt.unheld_imports import refuse_imports_outside, refuse_missing_submodules, refuse_unheld_imports
 from fastapi_stackops.adopt.unlocked import unlocked_fields
@@ -77,6 +77,7 @@ def settings_fields(root: Path, settings: Settings | None, kept: tuple[str, ...]
     fields = {"settings": settings, "async_engine": engines[0], "both_engines": all(engines)}
     fields["writable"] = tuple(written)
     fields |= {"committed_blanks": committed_blanks(root, settings), "committed_numbers": committed_numbers(root, settings)}
+    fields["committed_paths"] = tuple(committed_paths(root).items())  # read here: init's trial runs in a copy git lacks
     fields["formatted"] = formatted_secrets(root) + numeric_secrets(settings)
     fields["dotenv_files"], where = dotenv_files(root)
     written = "read with dotenv_values, not the environment: the entrypoint writes it from the environment"

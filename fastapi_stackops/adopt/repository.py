@@ -102,6 +102,7 @@ class Repository:
     sqlite_alias: str = ""  # alembic.ini's other SQLite file beside the code (./test.db): a link to the app's file
     committed_blanks: tuple[str, ...] = ()  # settings defaulting to None its committed .env leaves empty: given empty
     committed_numbers: tuple[tuple[str, str], ...] = ()  # reads with no default its committed .env gives a number
+    committed_paths: tuple[tuple[str, str], ...] = ()  # variables a committed env file gives a path or file it holds
     ssl: bool = False  # the code requires TLS of its PostgreSQL (sslmode=require): the stack's has it on
     rewritten_scheme: str = ""  # the plain scheme its code rewrites into a driver's itself: its URLs are given in it
     rewrites_sqlite: bool = False  # its code gives a bare sqlite URL its async driver itself: the URL stays bare

@@ -266,8 +266,11 @@ def test_a_required_path_a_committed_env_file_gives_from_the_repository_is_its_v
     config = "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n    MIGRATIONS_PATH: str\n"
     files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config}
     held = {"app/migrations/env.py": "", "app/config/logging.dev.json": "{}"}
-    written(tmp_path, files | {".env.develop": f"MIGRATIONS_PATH = {committed_value}\n"} | held)
-    assert app_environment(read_repository(committed(tmp_path)))["MIGRATIONS_PATH"] == given
+    written(tmp_path / "repo", files | {".env.develop": f"MIGRATIONS_PATH = {committed_value}\n"} | held)
+    repo = read_repository(committed(tmp_path / "repo"))
+    # As init's trial writes it too: in a copy of the repository with no .git, where nothing reads as committed.
+    copy = shutil.copytree(repo.root, tmp_path / "copy", ignore=shutil.ignore_patterns(".git"))
+    assert app_environment(repo)["MIGRATIONS_PATH"] == app_environment(replace(repo, root=copy))["MIGRATIONS_PATH"] == given
 
 
 @pytest.mark.parametrize(

@@ -5,13 +5,16 @@ Arguments: module, attribute, "factory" or "", the code's folder, the seconds th
 Runs on every Python an image may have (3.9 on): nothing from the package, no newer syntax.
 """
 
+import ast
 import asyncio
 import importlib
+import inspect
 import json
 import logging.config  # noqa: F401 -- uvicorn and gunicorn import it before the app: an app may call it after a bare `import logging`
 import os
 import re
 import sys
+import textwrap
 import threading
 import traceback
 from importlib.metadata import version
@@ -159,6 +162,20 @@ def guarded(app, path, seconds=5):
     return said[0] if said and said[0] in (401, 403) else 0
 
 
+def always_raises(app, path):
+    """Whether the path's route function raises at its top level, before anything it could return: a route written to
+    fail (a demonstration of error reporting named /ping), which no health check may ask."""
+    endpoint = next(
+        (r.endpoint for r in wrapped(app).routes if getattr(r, "path", None) == path and hasattr(r, "endpoint")), None
+    )
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(endpoint)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    function = tree.body[0] if tree.body else None
+    return isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(isinstance(s, ast.Raise) for s in function.body)
+
+
 def is_a_model(value):
     """A pydantic model's instance (a settings object), in either major version."""
     return hasattr(type(value), "model_fields") or hasattr(type(value), "__fields__")
@@ -222,6 +239,7 @@ def main(module, attribute, factory, code, seconds, health=""):
     # The health-like paths a login guards (a middleware's): no check can ask them.
     paths = {p for p, methods in routes["routes"] if health and "{" not in p and re.search(health, p) and "POST" not in methods}
     routes["refusing"] = {p: status for p, status in ((p, guarded(app, p, 3)) for p in sorted(paths)[:5]) if status}
+    routes["raising"] = sorted(p for p in paths if always_raises(app, p))
     print("\n" + MARKER + json.dumps(routes), flush=True)
     os._exit(0)  # a startup may have left threads (a scheduler) that would keep the process alive
 

@@ -231,7 +231,8 @@ def choose_routes(asked: dict) -> Routes:
     """Health, ready, metrics and docs paths from the real routes; with no health-like route, the OpenAPI document."""
     plain = [path for path, methods in asked["routes"] if "{" not in path and ("GET" in methods or not methods)]
     refusing = asked.get("refusing") or {}  # a middleware's login (sajidreshmi/fastapi-crm's health route: 401, served as 500)
-    plain = [path for path in plain if answers_bare(asked.get("openapi") or {}, path) and path not in refusing]
+    raising = set(asked.get("raising") or [])  # a route written to fail (nik-erofeev/fastapi_example's /ping)
+    plain = [path for path in plain if answers_bare(asked.get("openapi") or {}, path) and path not in {*refusing, *raising}]
     routes = Routes(
         health=with_liveness(asked.get("openapi") or {}, first(plain, HEALTH)),
         ready=first(plain, READY),
@@ -242,6 +243,7 @@ def choose_routes(asked: dict) -> Routes:
     routes.remarks += [
         f"{path} answers {status} (a login its middleware asks of it): checks leave it out" for path, status in refusing.items()
     ]
+    routes.remarks += [f"{path} raises in its own code before it answers: checks leave it out" for path in sorted(raising)]
     if asked.get("broken"):  # /openapi.json answers 500: no check asks it, and readiness is the docs page
         routes.remarks.append(f"its OpenAPI document fails to build ({asked['broken']}): checks leave it out")
         routes.openapi_url = routes.docs

@@ -137,6 +137,25 @@ def test_a_health_route_a_middleware_asks_a_login_of_is_said_with_the_status_it_
     assert choose_routes(asked).health == ("" if refusing else "/health")
 
 
+@pytest.mark.parametrize(
+    ("body", "health"),
+    [
+        # nik-erofeev/fastapi_example: its /ping, a demonstration of error reporting, raises whatever it is asked; init
+        # made it the health check, and inv ci's web never got healthy
+        ("    if randint(0, 10) % 2 == 0:\n        raise ValueError\n    raise ZeroDivisionError\n", "/api/health"),
+        ("    if randint(0, 10) < 0:\n        raise ValueError\n    return {}\n", "/ping"),  # raising only on a branch
+    ],
+)
+def test_a_health_like_route_whose_function_always_raises_is_no_health_check(tmp_path, body, health):
+    app = "from random import randint\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n"
+    app += f"@app.get('/ping')\nasync def ping():\n{body}\n@app.get('/api/health')\ndef health():\n    return {{}}\n"
+    (tmp_path / "main.py").write_text(app)
+    args = [sys.executable, "-c", PROBE, "main", "app", "", f"{tmp_path}/", "2", "uvicorn", f"(?i){HEALTH.pattern}"]
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    chosen = choose_routes(json.loads(done.stdout.split(MARKER, 1)[1]))
+    assert chosen.health == health
+
+
 def test_the_key_files_its_settings_name_and_the_image_lacks_are_said(tmp_path):
     # vavlxxx/FastAPI-JWT: its settings name creds/jwt-private.pem, git-ignored, which only a login opens: the app
     # imported, and its tests failed on the file.

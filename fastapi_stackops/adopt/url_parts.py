@@ -46,7 +46,7 @@ def placed_parts(root: Path) -> dict[str, str]:
         bound = environment_bound(tree)
         # A module's own names win over a parameter's of the same name.
         bound = {name: read for name, default in parameter_defaults(tree).items() if (read := read_of(default, bound))} | bound
-        bound = imported_reads(tree) | attribute_aliases(tree) | bound
+        bound = imported_reads(tree) | imported_bound(tree, root) | attribute_aliases(tree) | bound
         readers = module_readers(tree)
         for node in (n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)):
             found |= url_parts_of(node, bound, readers)
@@ -60,6 +60,19 @@ def placed_parts(root: Path) -> dict[str, str]:
             read = read or alembic_url_read(call, bound)
             found |= {read: "url"} if read and read not in found else {}
         found |= section_parts(path, tree, bound, readers)
+    return found
+
+
+def imported_bound(tree: ast.Module, root: Path) -> dict[str, str]:
+    """Names a module imports from a module of the repository's that binds them to an environment read (`from settings
+    import db_table`, where `db_table = os.getenv("DB_TABLE")`): name -> variable. hhkhoa96/fastapi_todos assembles its
+    URL of such names, its database's name read as DB_TABLE, which init left unset ("database "None" does not exist")."""
+    found: dict[str, str] = {}
+    for node in (n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module and not n.level):
+        source = root.joinpath(*node.module.split("."))
+        module = next((p for p in (source.with_suffix(".py"), source / "__init__.py") if p.is_file()), None)
+        theirs = environment_bound(their_tree) if module and (their_tree := parsed(module)) else {}
+        found |= {a.asname or a.name: theirs[a.name] for a in node.names if a.name in theirs}
     return found
 
 

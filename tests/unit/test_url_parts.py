@@ -150,6 +150,24 @@ def test_each_part_of_a_url_the_code_assembles_is_known_by_its_place(tmp_path, c
     assert placed_parts(written(tmp_path, {"db.py": code})) == placed
 
 
+@pytest.mark.parametrize(
+    ("imported", "placed"),
+    [
+        # hhkhoa96/fastapi_todos: settings.py binds db_table to os.getenv("DB_TABLE"), database.py imports it and puts
+        # it where the database's name goes; init left it unset, and the web crash-looped on database "None"
+        ("from settings import db_host, db_table", {"DB_HOST": "host", "DB_TABLE": "name"}),
+        ("from config.settings import db_host, db_table as name", {"DB_HOST": "host", "DB_TABLE": "name"}),
+        ("from elsewhere import db_host, db_table", {}),  # not the repository's module: nothing known of it
+    ],
+)
+def test_names_imported_from_a_module_that_binds_them_to_reads_are_known_by_their_place(tmp_path, imported, placed):
+    settings = "import os\n\ndb_host = os.getenv('DB_HOST')\ndb_table = os.getenv('DB_TABLE')\n"
+    name = "name" if " as name" in imported else "db_table"
+    db = f"{imported}\n\nURL = f'postgresql://{{user}}:{{password}}@{{db_host}}:5432/{{{name}}}'\n"
+    files = {"settings.py": settings, "config/__init__.py": "", "config/settings.py": settings, "database.py": db}
+    assert placed_parts(written(tmp_path, files)) == placed
+
+
 def test_parts_known_by_their_place_are_given_the_stacks_database(tmp_path):
     """JSEB99/fastapi-notes: with none of USER, PASSWORD, SERVER, PORT and DATABASE given, the app fell back to an
     SQLite file under its read-only code, and init refused it ("unable to open database file")."""

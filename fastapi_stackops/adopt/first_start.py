@@ -53,7 +53,10 @@ def written_where(path: str, root: Path) -> tuple[str, str]:
     )
     linked = path if is_file and holds_code and not named_now else ""
     path = "" if linked else str(Path(path).parent) if is_file else path
-    return linked, "" if path == CODE_DIR else path  # never a tmpfs over the code
+    # Never a tmpfs over the code: the working directory, or a folder holding the repository's modules (logs/ beside
+    # logs/logger.py, whose dated files no link catches: a tmpfs hid the module, "No module named 'logs.logger'").
+    hides_code = path.startswith(f"{CODE_DIR}/") and any((root / path.removeprefix(f"{CODE_DIR}/")).glob("*.py"))
+    return linked, "" if path == CODE_DIR or hides_code else path
 
 
 #: The image's own top-level folders: a path the app writes in one of them is not the app's to have.

@@ -110,6 +110,10 @@ def test_a_pin_whose_metadata_pip_refuses_is_installed_by_uv_on_the_next_try(tmp
         # Petyall/fastapi_jwt: src/logs/errors.log, beside src/logs/logger.py; a tmpfs over src/logs hid the logger,
         # and the next start failed on "No module named 'src.logs.logger'".
         ("src/logs/errors.log", ("src/logs/logger.py",), ("/srv/src/logs/errors.log", "")),
+        # autumncn/fastapi_template: logs/2026-12-08_info.log, dated, beside logs/logger.py; no link catches a dated name,
+        # and a tmpfs over logs/ hid the logger ("No module named 'logs.logger'"): neither, and init says why
+        ("./logs/2026-12-08_info.log", ("logs/logger.py",), ("", "")),
+        ("logs", ("logs/logger.py",), ("", "")),  # the folder itself, holding code
         ("/srv/data/out.log", ("data/.gitkeep",), ("", "/srv/data")),  # a placeholder alone: the folder a tmpfs
         # postgres-redis-worker (a fixture here): logs/README, a folder the image never copies; its link had no folder
         ("/srv/logs/orders.log", ("logs/README",), ("", "/srv/logs")),

@@ -73,3 +73,12 @@ def test_a_uv_workspace_members_import_of_a_sibling_package_is_not_refused(tmp_p
     files |= {"services/auth/pyproject.toml": member, "services/auth/main.py": "import common.config\n" + APP}
     committed(written(tmp_path, files))
     assert read_repository(tmp_path / "services/auth").app.reference == "main:app"
+
+
+def test_code_that_imports_its_own_service_folder_as_a_package_is_not_refused(tmp_path):
+    # Kira7dn/fastapi_template: backend/app imports `backend.app...`, itself as run from the folder above; init
+    # refused it as a module outside the service's folder ("(../backend)"), which is the service's folder itself.
+    files = {"backend/requirements.txt": "fastapi\n", "backend/__init__.py": "", "backend/app/__init__.py": ""}
+    files |= {"backend/app/main.py": "from backend.app import users\n" + APP, "backend/app/users.py": "USERS = []\n"}
+    committed(written(tmp_path, files))
+    assert read_repository(tmp_path / "backend").package == "backend"

@@ -72,7 +72,8 @@ def kept_apart(root: Path, installer: str, name: str = "alembic") -> str:
     """The package (alembic, aerich) at the lock's version when the repository names it anywhere but among the app's
     dependencies (a requirements file's or a Pipfile's line, a group, an extra), "" else."""
     paths = [root / "Pipfile", *root.glob("*requirements*/*.txt"), *root.glob("*requirements*.txt")]
-    line = re.compile(rf"""^\s*["']?{name}(?![\w.-])""", re.M)  # `alembic==1.13.2`, `alembic = "*"`
+    spelt = "[-_.]".join(map(re.escape, re.split(r"[-_.]", name)))  # alembic_postgresql_enum is alembic-postgresql-enum
+    line = re.compile(rf"""^\s*["']?{spelt}(?![\w.-])""", re.M | re.I)  # `alembic==1.13.2`, `alembic = "*"`
     named = any(line.search(text_of(path)) for path in paths if path.is_file())
     if not (named or name in {requirement_name(line) for line in listed_apart(pyproject(root))}):
         return ""

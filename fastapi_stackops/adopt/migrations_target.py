@@ -6,15 +6,20 @@ alembic.ini for a server. An env.py that sets its own URL replaces that one in t
 
 from __future__ import annotations
 
+import ast
 import re
+import sys
 from pathlib import Path
 
 from fastapi_stackops.adopt.backing import SCHEME_NAMES, Database
+from fastapi_stackops.adopt.environment_reads import migration_environments
 from fastapi_stackops.adopt.file_text import text_of
 from fastapi_stackops.adopt.findings import Finding
+from fastapi_stackops.adopt.known_modules import DISTRIBUTION_OF
 from fastapi_stackops.adopt.migrations import UPGRADE, alembic_ini_url, alembic_location, kept_apart, migrations
+from fastapi_stackops.adopt.package_index import normalized
 from fastapi_stackops.adopt.source import ASYNC_ENGINE, AT_LOCALHOST, python_files
-from fastapi_stackops.adopt.syntax import code_text
+from fastapi_stackops.adopt.syntax import code_text, parsed
 
 #: The variable holding the URL the migrations open: the stack's database, in the scheme of a driver the code has.
 MIGRATIONS_URL = "MIGRATIONS_DATABASE_URL"
@@ -97,7 +102,32 @@ def migrations_of(
     loaded = aerich_loaded(root)
     aerich = kept_apart(root, installer, "aerich") if loaded and "aerich" not in dependencies else ""
     of_aerich = [Finding("added", f"{aerich}, a dev dependency only, which the Tortoise config loads", loaded)]
-    return at_the_stack(found, root, database), tuple(p for p in (added, driver, aerich) if p), of_aerich if aerich else []
+    imported = {pin: at for pin, at in (imported_apart(root, dependencies, installer) if found else {}).items() if pin != added}
+    said = [Finding("added", f"{pin}, a dev dependency only, which the migrations import", at) for pin, at in imported.items()]
+    pins = tuple(p for p in (added, driver, aerich, *imported) if p)
+    return at_the_stack(found, root, database), pins, (of_aerich if aerich else []) + said
+
+
+def imported_apart(root: Path, dependencies: tuple[str, ...], installer: str) -> dict[str, str]:
+    """Pin -> env.py, for each package alembic's env.py imports at its top that only a dev group, an extra or a dev
+    requirements file names: the stack runs the migrations from the image (ahMADASSadi/FastApi_Template's
+    alembic-postgresql-enum, in its dev group; the web crash-looped on "No module named 'alembic_postgresql_enum'")."""
+    declared = {normalized(d) for d in dependencies}
+    found: dict[str, str] = {}
+    for env in migration_environments(root):
+        tree = parsed(env)
+        imported = {a.name.split(".")[0] for n in (tree.body if tree else []) if isinstance(n, ast.Import) for a in n.names}
+        imported |= {
+            n.module.split(".")[0]
+            for n in (tree.body if tree else [])
+            if isinstance(n, ast.ImportFrom) and n.module and not n.level
+        }
+        held = {m for m in imported if (root / m).is_dir() or (root / f"{m}.py").is_file()}  # the repository's own
+        for module in sorted(imported - held - set(sys.stdlib_module_names)):
+            distribution = normalized(DISTRIBUTION_OF.get(module, module))
+            pin = kept_apart(root, installer, distribution) if distribution not in declared else ""
+            found |= {pin: str(env.relative_to(root))} if pin else {}
+    return found
 
 
 #: How a Tortoise config names aerich's models among its apps'.

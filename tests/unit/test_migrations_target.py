@@ -96,3 +96,30 @@ def test_the_variable_alembics_env_py_opens_holds_the_stacks_database_whatever_i
     files |= {"alembic.ini": INI.format(url="driver://user:pass@localhost/dbname"), "alembic/env.py": env}
     repo = read_repository(written(tmp_path, files | {"alembic/versions/1_a.py": "revision = '1'\n"}))
     assert "SYNC_URL: ${SYNC_URL-postgresql://app:" in compose_text(repo)
+
+
+@pytest.mark.parametrize(
+    ("files", "added"),
+    [
+        # ahMADASSadi/FastApi_Template: env.py imports alembic_postgresql_enum, which only its dev group names; the
+        # image lacked it, and the web crash-looped on its migrations ("No module named 'alembic_postgresql_enum'")
+        (
+            {
+                "pyproject.toml": '[project]\nname = "s"\ndependencies = ["fastapi", "alembic", "psycopg2-binary"]\n'
+                '[dependency-groups]\ndev = ["alembic-postgresql-enum>=1.10.0", "ruff"]\n'
+            },
+            ("alembic-postgresql-enum",),
+        ),
+        (
+            {"requirements.txt": "fastapi\nalembic\npsycopg2-binary\n", "requirements-dev.txt": "alembic_postgresql_enum\n"},
+            ("alembic-postgresql-enum",),
+        ),
+        ({"requirements.txt": "fastapi\nalembic\npsycopg2-binary\nalembic-postgresql-enum\n"}, ()),  # the app's own
+        ({"requirements.txt": "fastapi\nalembic\npsycopg2-binary\n"}, ()),  # named nowhere: the failure says so
+    ],
+)
+def test_a_package_the_migrations_import_that_only_a_dev_list_names_is_added_to_the_image(tmp_path: Path, files, added):
+    env = "import alembic_postgresql_enum\nfrom app import models\n" + GENERIC_ENV
+    files |= {"main.py": APP, "app/models.py": "", "alembic.ini": INI.format(url="postgresql://u:p@db/x")}
+    repo = read_repository(written(tmp_path, files | {"migrations/env.py": env, "migrations/versions/1_a.py": REVISION}))
+    assert tuple(pin for pin in repo.added if pin != "uvicorn") == added  # a server: added for want of one

@@ -58,7 +58,7 @@ def written_hosts(root: Path) -> tuple[tuple[str, int], ...]:
     found, code = [], list(python_files(root))
     own = set(code)
     for path in [*code, *suite_files(root)]:
-        tree = parsed(path) if "://" in text_of(path) else None
+        tree = parsed(path) if re.search(r"://|drivername", text_of(path)) else None
         names = literal_names(tree) if tree else {}
         for node in every_node(tree) if tree else ():
             host = database_host(node, names) or (broker_host(node) if path in own else None)
@@ -67,7 +67,13 @@ def written_hosts(root: Path) -> tuple[tuple[str, int], ...]:
 
 
 def database_host(node: ast.AST, names: dict[str, str]) -> tuple[str, int] | None:
-    """(host, port) of a database URL an f-string assembles around a literal host by name; None for anything else."""
+    """(host, port) of a database URL an f-string assembles around a literal host by name, or a call builds of
+    keywords (`URL(drivername="postgresql+psycopg2", host="postgresql-db", ...)`, ambarjobs/fastapi_template's own
+    Compose service); None for anything else."""
+    keywords = {k.arg: k.value for k in node.keywords if k.arg} if isinstance(node, ast.Call) else {}
+    scheme, host = keywords.get("drivername", keywords.get("scheme")), keywords.get("host")
+    if isinstance(scheme, ast.Constant) and isinstance(host, ast.Constant):
+        node = ast.JoinedStr([ast.Constant(f"{scheme.value}://0:0@{host.value}/0")])
     url = written_text(node, names, unknown="0") if isinstance(node, ast.JoinedStr) else ""
     host = WRITTEN_HOST.match(url) if SQL_SCHEME.match(url) and not AT_LOCALHOST.match(url) else None
     return (host["host"], 3306 if url.lower().startswith(("mysql", "mariadb")) else 5432) if host else None

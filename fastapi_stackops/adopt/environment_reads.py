@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi_stackops.adopt.app_settings import SettingField, Settings
 from fastapi_stackops.adopt.dotenv_reads import READ, dotenv_mappings
 from fastapi_stackops.adopt.fitting_values import TOKEN_ALGORITHM
-from fastapi_stackops.adopt.syntax import calls, every_node, module_bindings, module_level, parsed
+from fastapi_stackops.adopt.syntax import argument, calls, every_node, module_bindings, module_level, parsed
 
 
 def constant_text(node: ast.AST | None) -> str | None:
@@ -99,19 +99,20 @@ def environment_read(
     if mapping == "os.environ" or mapping in readers or (mapping and calls(node.value, READ)):
         name = key_text(node.slice, constants)
         return SettingField(name, None, exact=True) if name else None
-    if not (isinstance(node, ast.Call) and node.args):
+    if not (isinstance(node, ast.Call) and (node.args or node.keywords)):
         return None
     func = ast.unparse(node.func)
     func = "os.environ.get" if func.endswith(".get") and func[: -len(".get")] in readers else func
-    if func in (libraries or {}):
+    if func in (libraries or {}) and node.args:
         return library_read(node, libraries[func])
-    if func in (*ENVIRONMENT_CALLS, *readers):
-        name = key_text(node.args[0], constants)
+    key = argument(node, 0, "key")  # `getenv(key="APP_DATABASE", default="")` (ambarjobs/fastapi_template), as positional
+    if func in (*ENVIRONMENT_CALLS, *readers) and key is not None:
+        name = key_text(key, constants)
         # getenv without a default gives None, not a crash; a reader without one is taken to insist, as is a signing
         # secret or its algorithm read bare (`os.getenv("SECRET_KEY")`): None signs nothing, and the first login fails.
         insists = SIGNING_SECRET.search(name or "") or TOKEN_ALGORITHM.search(name or "")
         missing = "" if func in ENVIRONMENT_CALLS and not insists else None
-        given = node.args[1] if len(node.args) > 1 else None
+        given = argument(node, 1, "default")
         default = constant_text(given) if given is not None else missing
         code = "" if given is None or isinstance(given, ast.Constant) else ast.unparse(given)  # an expression's text
         return SettingField(name, default, default_code=code, exact=True) if name else None

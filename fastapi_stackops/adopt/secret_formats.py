@@ -14,7 +14,7 @@ from fastapi_stackops.adopt.app_settings import Settings, setting_fields
 from fastapi_stackops.adopt.environment_reads import environment_bound, imported_reads, module_readers, read_of
 from fastapi_stackops.adopt.fitting_values import typed_value
 from fastapi_stackops.adopt.source import python_files
-from fastapi_stackops.adopt.syntax import calls, every_node, parsed
+from fastapi_stackops.adopt.syntax import argument, calls, every_node, parsed
 
 
 def jwt_shaped() -> str:
@@ -89,12 +89,6 @@ def secret_carriers(trees: list[ast.Module]) -> dict[str, tuple[str, tuple[int, 
                     for parameter in (p for p in parameters if p in names):
                         found[owner.name] = (kind, (parameters.index(parameter), parameter))
     return found
-
-
-def argument(call: ast.Call, position: int, name: str) -> ast.expr | None:
-    """What a call passes for a parameter: by keyword, else at its position."""
-    given = next((k.value for k in call.keywords if k.arg == name), None)
-    return given or (call.args[position] if position < len(call.args) else None)
 
 
 def reads_in(node: ast.expr, bound: dict[str, str], readers: tuple) -> list[str]:

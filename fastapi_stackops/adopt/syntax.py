@@ -287,3 +287,9 @@ def literal_names(tree: ast.Module) -> dict[str, str]:
         for target in (t for t in targets if isinstance(t, ast.Name)):
             bound[target.id] = text if bound.get(target.id, text) == text else None
     return {name: text for name, text in bound.items() if text}
+
+
+def argument(call: ast.Call, position: int, name: str) -> ast.expr | None:
+    """What a call passes for a parameter: by keyword, else at its position."""
+    given = next((k.value for k in call.keywords if k.arg == name), None)
+    return given or (call.args[position] if position < len(call.args) else None)

@@ -278,3 +278,20 @@ def test_a_url_piece_the_code_writes_the_rest_around_gets_that_piece_of_the_stac
     "Could not parse SQLAlchemy URL from string 'postgres/app'": each variable got another piece than the code wanted."""
     files = {"requirements.txt": "fastapi\nsqlalchemy\nasyncpg\npydantic-settings\n", "main.py": APP, "config.py": code}
     assert given in compose_text(read_repository(written(tmp_path, files)))
+
+
+def test_a_url_built_of_keywords_around_reads_by_keyword_and_a_host_by_name_is_the_stacks(tmp_path):
+    """ambarjobs/fastapi_template: `getenv(key="APP_DATABASE", default="")` and the like, handed to SQLAlchemy's URL
+    by keyword (the password through `.get_secret_value()`) at host="postgresql-db", its own Compose service; init read
+    none of them, and the app stopped at import on its own "Missing database credentials."."""
+    config = 'from os import getenv\nfrom pydantic import SecretStr\n\nAPP_DATABASE = getenv(key="APP_DATABASE", default="")\n'
+    config += 'APP_USER = getenv(key="APP_USER", default="")\nAPP_PASSWORD = SecretStr(getenv(key="APP_PASSWORD", default=""))\n'
+    database = "from sqlalchemy import URL\nimport config as cfg\n\nurl = URL.create(drivername='postgresql+psycopg2', "
+    database += (
+        "username=cfg.APP_USER, password=cfg.APP_PASSWORD.get_secret_value(), host='postgresql-db', database=cfg.APP_DATABASE)\n"
+    )
+    files = {"requirements.txt": "fastapi\nsqlalchemy\npsycopg2-binary\n", "main.py": APP, "config.py": config, "db.py": database}
+    compose = compose_text(read_repository(written(tmp_path, files)))
+    for variable, value in (("APP_DATABASE", "app"), ("APP_USER", "app"), ("APP_PASSWORD", "${POSTGRES_PASSWORD}")):
+        assert f"{variable}: ${{{variable}-{value}}}" in compose, compose
+    assert "aliases: [postgresql-db]" in compose

@@ -105,7 +105,7 @@ def environment_read(
     func = "os.environ.get" if func.endswith(".get") and func[: -len(".get")] in readers else func
     if func in (libraries or {}) and node.args:
         return library_read(node, libraries[func])
-    key = argument(node, 0, "key")  # `getenv(key="APP_DATABASE", default="")` (ambarjobs/fastapi_template), as positional
+    key = argument(node, 0, "key")  # `getenv(key="DB_NAME", default="")` (ambarjobs/fastapi_template), as positional
     if func in (*ENVIRONMENT_CALLS, *readers) and key is not None:
         name = key_text(key, constants)
         # getenv without a default gives None, not a crash; a reader without one is taken to insist, as is a signing

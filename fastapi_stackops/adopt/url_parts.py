@@ -157,7 +157,7 @@ def keyword_parts(call: ast.Call, bound: dict[str, str]) -> dict[str, str]:
     found = {}
     for keyword, part in PART_KEYWORDS.items():
         value = keywords.get(keyword)
-        # A method of what holds it (`cfg.APP_ADMIN_PASSWORD.get_secret_value()`): the read is the object's.
+        # A method of what holds it (`cfg.DB_PASSWORD.get_secret_value()`): the read is the object's.
         called = isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and not value.args
         value = value.func.value if called else value
         fields = [v.value for v in value.values if isinstance(v, ast.FormattedValue)] if isinstance(value, ast.JoinedStr) else []

@@ -21,7 +21,7 @@ MISSING_VARIABLE = re.compile(
     r"(?<![\\\w])(?P<field>[A-Za-z][A-Za-z0-9_]*)\s+(?:/\s+)?Field required \[type=missing, input_value=\{'[A-Z_]+'|"
     # the app's own check ("JWT_SECRET is required at startup", "CORS_ORIGINS isn't present in the config")
     r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+) (?:is required|must be set|(?:isn't|is not) (?:present|set|defined|configured))\b|"
-    r'Environment variable "([A-Z][A-Z0-9_]*)" not set|'  # environs
+    r"""Environment variable ["']([A-Z][A-Z0-9_]*)["'] not set|"""  # environs, and an app's own
     # An SDK's client made at import ("... or by setting the OPENAI_API_KEY environment variable"), an app's own words;
     # the first of two offered (set the `OPENAI_API_KEY` or `OPENAI_ADMIN_KEY` environment variable)
     r"\bset(?:ting)? the `?([A-Z][A-Z0-9]*_[A-Z0-9_]+)`?(?: or `?[A-Z][A-Z0-9]*_[A-Z0-9_]+`?)? environment variable|"

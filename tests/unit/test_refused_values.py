@@ -64,6 +64,8 @@ PYDANTIC_FROM_ENVIRONMENT = (
             ("METRICS_ENABLED",),
         ),
         ('environs.exceptions.EnvError: Environment variable "JWT_ISSUER" not set', ("JWT_ISSUER",)),  # environs
+        # maxbrixner/fastapi_template: its own resolver of {{NAME}} in a URL, in single quotes; the web crash-looped at ci
+        ("Exception: Environment variable 'DBNAME' not set. The database URL cannot be constructed.", ("DBNAME",)),
         # Vasyalisk/fastapi-sqlalchemy-docker-template: pydantic 1's settings class, its fields named in its own words;
         # init refused it in 64 s, having learned none of them.
         (

@@ -23,10 +23,13 @@ from fastapi_stackops.adopt.syntax import code_text, parsed
 
 #: The variable holding the URL the migrations open: the stack's database, in the scheme of a driver the code has.
 MIGRATIONS_URL = "MIGRATIONS_DATABASE_URL"
-#: `alembic upgrade heads` with alembic.ini's URL replaced by the stack's (`%` doubled for its ini interpolation). The
-#: alembic script has no current folder on its path; `python -c` has, so it goes first.
+#: `alembic upgrade heads` with alembic.ini's URL replaced by the stack's (`%` doubled for its ini interpolation).
+#: alembic is imported with the code's folder off the path (`python -c`'s, and PYTHONPATH's): a migrations folder named
+#: alembic with an __init__.py shadowed the package ("cannot import name 'command' from 'alembic'", Kira7dn/
+#: fastapi_template); the path comes back for env.py, which imports the app's models.
 UPGRADE_AT_THE_STACK = (
-    'python -c "import os, sys; sys.path.pop(0); from alembic import command; from alembic.config import Config; '
+    'python -c "import os, sys; path = sys.path[:]; sys.path[:] = [p for p in path if os.path.abspath(p) != os.getcwd()]; '
+    "from alembic import command; from alembic.config import Config; sys.path[:] = path; "
     f"config = Config('alembic.ini'); config.set_main_option('sqlalchemy.url', os.environ['{MIGRATIONS_URL}']"
     ".replace('%', '%%')); command.upgrade(config, 'heads')\""
 )

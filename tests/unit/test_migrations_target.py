@@ -61,6 +61,7 @@ def upgrade():
     op.create_table("items", sa.Column("id", sa.Integer, primary_key=True))
 """
 ENV_PY = """from alembic import context
+import models  # the app's own, from the code's folder
 from sqlalchemy import engine_from_config, pool
 
 config = context.config
@@ -72,11 +73,16 @@ with engine.connect() as connection:
 """
 
 
-def test_the_upgrade_at_the_stack_makes_the_tables_where_the_variable_says_and_not_where_alembic_ini_does(tmp_path):
-    files = {"alembic.ini": INI.format(url="sqlite:///elsewhere.db"), "migrations/env.py": ENV_PY}
-    written(tmp_path, files | {"migrations/versions/1_items.py": REVISION, "migrations/script.py.mako": ""})
+@pytest.mark.parametrize("folder", ["migrations", "alembic"])
+def test_the_upgrade_at_the_stack_makes_the_tables_where_the_variable_says_and_not_where_alembic_ini_does(tmp_path, folder):
+    # Kira7dn/fastapi_template: its migrations folder is alembic/, with an __init__.py, on the path as the image's
+    # PYTHONPATH is: it shadowed the package ("cannot import name 'command' from 'alembic'"), and the web crash-looped.
+    ini = INI.format(url="sqlite:///elsewhere.db").replace("= migrations", f"= {folder}")
+    files = {"alembic.ini": ini, f"{folder}/env.py": ENV_PY, f"{folder}/__init__.py": "", "models.py": "X = 1\n"}
+    written(tmp_path, files | {f"{folder}/versions/1_items.py": REVISION, f"{folder}/script.py.mako": ""})
     command = UPGRADE_AT_THE_STACK.replace("python -c ", "").strip('"')
-    environ = os.environ | {MIGRATIONS_URL: "sqlite:///stack%20one.db"}  # a %, as an escaped password may hold
+    # a %, as an escaped password may hold; the code's folder on PYTHONPATH, as in the image
+    environ = os.environ | {MIGRATIONS_URL: "sqlite:///stack%20one.db", "PYTHONPATH": str(tmp_path)}
     subprocess.run([sys.executable, "-c", command], cwd=tmp_path, env=environ, check=True, capture_output=True)
     tables = sqlite3.connect(tmp_path / "stack one.db").execute("select name from sqlite_master").fetchall()
     assert ("items",) in tables and not (tmp_path / "elsewhere.db").exists()

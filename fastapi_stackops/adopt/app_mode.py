@@ -15,8 +15,9 @@ from fastapi_stackops.adopt.app_settings import SettingField, Settings, setting_
 from fastapi_stackops.adopt.environment_reads import environment_bound, module_readers, read_of
 from fastapi_stackops.adopt.source import python_files
 from fastapi_stackops.adopt.syntax import every_node, parsed
+from fastapi_stackops.adopt.url_parts import imported_bound
 
-MODE_NAMED = re.compile(r"^(app_|env_|deploy_|deployment_)?(env|environment|mode|stage)$", re.I)
+MODE_NAMED = re.compile(r"^(\w+_)?(env|environment|mode|stage)$", re.I)  # FASTAPI_ENV, DEPLOY_STAGE
 PRODUCTION = re.compile(r"prod", re.I)
 LOCAL = ("local", "development", "dev", "develop")
 TESTING = ("test", "testing", "tests")
@@ -127,7 +128,8 @@ def compared_literals(root: Path, variables: set[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for path in python_files(root):
         tree = parsed(path) or ast.Module(body=[], type_ignores=[])
-        bound, readers = environment_bound(tree), module_readers(tree)
+        # A mode read in another module of the repository's and imported (`from config import current_env`).
+        bound, readers = imported_bound(tree, root) | environment_bound(tree), module_readers(tree)
         for node in (n for n in every_node(tree) if isinstance(n, ast.Compare) and len(n.comparators) == 1):
             sides = (node.left, node.comparators[0])
             read = next((r for side in sides if (r := read_of(side, bound, readers).upper()) in variables), "")

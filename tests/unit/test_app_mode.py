@@ -3,10 +3,12 @@
 import pytest
 
 from fastapi_stackops.adopt.app_environment import app_environment
+from fastapi_stackops.adopt.app_mode import local_mode
 from fastapi_stackops.adopt.reading import read_repository
 from fastapi_stackops.adopt.stackfiles import env_texts
 from tests.utils import written
 
+APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
 ADDS = "    app.add_middleware(HTTPSRedirectMiddleware)\n"
 
 
@@ -45,3 +47,24 @@ def test_a_setting_an_https_redirect_is_added_under_is_turned_off_in_dev_and_ci_
         assert f"\n{variable}={value}\n" in texts[f"env/{env}.env.docker"]
     assert variable not in texts["env/prod.env.docker"]
     assert app_environment(repo)[variable] == f"${{{variable}-{default}}}"
+
+
+COMPARED = "URL = 'a' if current_env == 'testing' else 'b' if current_env == 'development' else 'c'\n"
+
+
+@pytest.mark.parametrize(
+    ("compared_in", "mode"),
+    [
+        # samuelpedrajas/fastapi_boilerplate: FASTAPI_ENV required, bound in config.py to `current_env`, which db.py
+        # imports and compares with "testing"; a made-up secret picked neither branch, and the import failed
+        ("from config import current_env\n\n" + COMPARED, ("development", "testing")),
+        ("from elsewhere import current_env\n\n" + COMPARED, None),  # not the repository's module
+    ],
+)
+def test_a_required_mode_compared_through_a_name_another_module_binds_runs_in_its_local_value(tmp_path, compared_in, mode):
+    config = "import os\nfrom pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    FASTAPI_ENV: str\n\n"
+    config += "current_env = os.environ.get('FASTAPI_ENV', 'testing')\n"
+    files = {"requirements.txt": "fastapi\npydantic-settings\n", "main.py": APP, "config.py": config, "db.py": compared_in}
+    repo = read_repository(written(tmp_path, files))
+    found = local_mode(repo.settings, repo.root)
+    assert ((found.local, found.test) if found else None) == mode

@@ -27,6 +27,8 @@ from fastapi_stackops.stack import Stack
 
 #: The script the built image runs; its answers are lines that start with MARKER or FAILED.
 PROBE = (Path(__file__).parent / "app_probe.py").read_text()
+#: A FileNotFoundError an app raises itself, naming its env file first (MasterKwon/FastAPI_demo's `Path(".env").exists()`).
+OWN_ENV_CHECK = re.compile(r"\W*(\.env(?:\.[\w-]+)?)(?![\w./-])")
 #: How long the app's startup may take before the probe stops watching it (a startup that waits for a database).
 STARTUP_SECONDS = 6
 HEALTH = re.compile(r"(^|/)(health|healthz|healthcheck|health-check|livez|liveness|ping|probe|status)/?$", re.I)
@@ -86,7 +88,11 @@ class ImportFailed(StackError):
     @property
     def missing_env_file(self) -> str:
         found = MISSING_ENV_FILE.search(self.words)
-        return os.path.normpath(found.group(1) or found.group(2)) if found else ""
+        if found:
+            return os.path.normpath(found.group(1) or found.group(2))
+        # The app's own check that its env file exists, in its own words (".env 파일이 존재하지 않습니다"): where it runs.
+        own = OWN_ENV_CHECK.match(self.failure.message) if self.failure and self.failure.kind == "FileNotFoundError" else None
+        return f"{CODE_DIR}/{own[1]}" if own else ""
 
     @property
     def missing_variables(self) -> tuple[str, ...]:

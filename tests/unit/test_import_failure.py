@@ -728,3 +728,18 @@ def test_a_variable_the_image_sets_is_never_learned_as_a_secret(words, learned):
     repo = read_repository(BARE / "uv-src-factory")
     failed = ImportFailed(repo, words)
     assert [(name, value) for name, value, _ in lessons(failed, repo) if value] == ([learned] if learned else [])
+
+
+@pytest.mark.parametrize(
+    ("kind", "message", "placeholder"),
+    [
+        # MasterKwon/FastAPI_demo: its config checks Path(".env").exists() and raises FileNotFoundError in Korean
+        ("FileNotFoundError", ".env 파일이 존재하지 않습니다. 프로젝트 루트 디렉토리에 .env 파일을 생성하세요.", "/srv/.env"),
+        ("FileNotFoundError", "'.env.local' is missing", "/srv/.env.local"),
+        ("RuntimeError", ".env 파일이 존재하지 않습니다.", ""),  # no file's absence
+        ("FileNotFoundError", ".envrc is missing", ""),
+    ],
+)
+def test_an_env_file_the_apps_own_check_names_first_is_placed_where_it_runs(kind, message, placeholder):
+    failure = Failure(kind, message, "/srv/core/config.py", 75)
+    assert ImportFailed(read_repository(BARE / "uv-src-factory"), "", failure).missing_env_file == placeholder

@@ -155,6 +155,10 @@ def guarded(app, path, seconds=5):
         except BaseException as error:  # what the app does with a request is its own; only the status matters here
             # An HTTPException raised in a middleware, which its server answers 500 (sajidreshmi/fastapi-crm's 401).
             said[:0] = [error.status_code] if isinstance(getattr(error, "status_code", None), int) else []
+            # A write under the read-only code as it answers (a middleware's log of each request): said, as a
+            # startup's would be, for init to learn where it writes (nddat1811/fastapi_demo's app/logs/*.csv).
+            if isinstance(error, OSError) and error.errno == 30:
+                traceback.print_exception(type(error), error, error.__traceback__)
 
     thread = threading.Thread(target=asked, daemon=True)
     thread.start()

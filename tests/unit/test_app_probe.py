@@ -9,7 +9,7 @@ from importlib.metadata import version
 import pytest
 
 from fastapi_stackops.adopt.app_probe import FAILED, MARKER, STARTUP_FAILED
-from fastapi_stackops.adopt.routes import HEALTH, PROBE, choose_routes
+from fastapi_stackops.adopt.routes import HEALTH, PROBE, choose_routes, logged_unwritable
 
 STARTUPS = {
     # A write under the code at startup, on a read-only root filesystem: the app wraps the OSError in its own.
@@ -172,3 +172,14 @@ def test_the_key_files_its_settings_name_and_the_image_lacks_are_said(tmp_path):
     routes = json.loads(done.stdout.split(MARKER, 1)[1])
     # Every .pem it lacks, nested or relative; which of them are keys is init's to judge (key_files).
     assert routes["keys"] == [f"{tmp_path}/creds/jwt-private.pem", f"{tmp_path}/tls/cert.pem"]
+
+
+def test_a_write_under_the_read_only_code_as_the_app_answers_is_said_as_a_startups(tmp_path):
+    # nddat1811/fastapi_demo: a middleware logs each request to app/logs/log_week_<n>.csv; the probe's request swallowed
+    # the read-only error, init learned nothing, and inv ci's web never got healthy.
+    app = "from fastapi import FastAPI\n\napp = FastAPI()\n\n@app.middleware('http')\nasync def log(request, call_next):\n"
+    app += "    raise OSError(30, 'Read-only file system', 'app/logs/log_week_2026_50.csv')\n"
+    (tmp_path / "main.py").write_text(app)
+    args = [sys.executable, "-c", PROBE, "main", "app", "", f"{tmp_path}/", "2"]
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert logged_unwritable(done) == {"kind": "OSError", "message": "Read-only file system: 'app/logs/log_week_2026_50.csv'"}
